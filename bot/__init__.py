@@ -1,0 +1,3 @@
+"""podbot: a Slack bot for procurement PODs."""
+
+__version__ = "0.1.0"

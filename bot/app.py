@@ -1,0 +1,78 @@
+"""Build the Bolt App and its WebClient (SLACK_API_URL, retry handlers); nothing else."""
+
+from __future__ import annotations
+
+import logging
+from typing import Any
+
+from slack_bolt import App
+from slack_bolt.error import BoltError
+from slack_sdk import WebClient
+from slack_sdk.http_retry.builtin_handlers import (
+    ConnectionErrorRetryHandler,
+    RateLimitErrorRetryHandler,
+    ServerErrorRetryHandler,
+)
+
+from bot import commands
+from bot.clock import Clock, SystemClock
+from bot.config import Config, Settings
+from bot.db.session import Database
+from bot.runtime import Runtime
+from bot.slack.delivery import Delivery
+
+log = logging.getLogger(__name__)
+
+
+class StartupError(Exception):
+    """podbot cannot start; the message says what to fix."""
+
+
+def make_web_client(settings: Settings) -> WebClient:
+    """A WebClient on SLACK_API_URL that retries 429s, connection errors and 5xx answers."""
+    return WebClient(
+        token=settings.bot_token,
+        base_url=settings.api_url,
+        timeout=10,
+        retry_handlers=[
+            ConnectionErrorRetryHandler(max_retry_count=2),
+            RateLimitErrorRetryHandler(max_retry_count=3),
+            ServerErrorRetryHandler(max_retry_count=2),
+        ],
+    )
+
+
+def build_runtime(
+    config: Config, settings: Settings, db: Database, clock: Clock | None = None
+) -> Runtime:
+    """Assemble the runtime one process shares between HTTP handlers and jobs."""
+    client = make_web_client(settings)
+    return Runtime(
+        config=config,
+        settings=settings,
+        db=db,
+        clock=clock or SystemClock(),
+        slack=Delivery(client),
+    )
+
+
+def build_app(runtime: Runtime, *, socket_mode: bool = False, **app_kwargs: Any) -> App:
+    """The Bolt App with every listener registered; checks the token with auth.test."""
+    try:
+        app = App(
+            client=runtime.slack.client,
+            signing_secret=None if socket_mode else runtime.settings.signing_secret,
+            request_verification_enabled=not socket_mode,
+            process_before_response=False,
+            **app_kwargs,
+        )
+    except BoltError as exc:
+        raise StartupError(f"Slack refused the bot token: {exc}") from exc
+    commands.register(app, runtime)
+
+    @app.error
+    def on_unhandled(error: Exception, body: dict[str, Any]) -> None:
+        # Listeners catch their own errors; this is the backstop so nothing dies silently.
+        log.error("unhandled listener error: %r", error, exc_info=error)
+
+    return app

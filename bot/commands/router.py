@@ -1,0 +1,133 @@
+"""One `/proc` listener that parses the subcommand and dispatches to its module's handler."""
+
+from __future__ import annotations
+
+import logging
+import uuid
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from typing import TYPE_CHECKING, Any
+
+from slack_sdk.models.blocks import Block
+
+from bot.errors import Refusal, UsageError
+
+if TYPE_CHECKING:
+    from bot.runtime import Runtime
+
+log = logging.getLogger(__name__)
+
+
+@dataclass(frozen=True)
+class Invocation:
+    """One `/proc …` as Slack sent it."""
+
+    command: str
+    subcommand: str
+    args: str
+    user_id: str
+    channel_id: str
+    trigger_id: str | None
+    response_url: str | None
+
+    @classmethod
+    def from_body(cls, body: dict[str, Any]) -> Invocation:
+        """Split the slash command body into subcommand and arguments."""
+        text = (body.get("text") or "").strip()
+        head, _, rest = text.partition(" ")
+        return cls(
+            command=body.get("command") or "/proc",
+            subcommand=head.lower(),
+            args=rest.strip(),
+            user_id=body.get("user_id", ""),
+            channel_id=body.get("channel_id", ""),
+            trigger_id=body.get("trigger_id"),
+            response_url=body.get("response_url"),
+        )
+
+
+@dataclass
+class Reply:
+    """What the invoker sees (ephemeral), plus Slack work to do after the ack."""
+
+    text: str = ""
+    blocks: list[Block] | None = None
+    after_ack: list[Callable[[], None]] = field(default_factory=list)
+
+
+Handler = Callable[["Runtime", Invocation], Reply]
+
+
+@dataclass(frozen=True)
+class Subcommand:
+    """A `/proc` subcommand: its grammar, its one-line summary and its handler."""
+
+    name: str
+    usage: str
+    summary: str
+    handler: Handler
+    order: int
+
+
+SUBCOMMANDS: dict[str, Subcommand] = {}
+
+
+def subcommand(name: str, usage: str, summary: str, order: int) -> Callable[[Handler], Handler]:
+    """Register a handler for `/proc <name>`; `order` places it in the help text."""
+
+    def attach(handler: Handler) -> Handler:
+        SUBCOMMANDS[name] = Subcommand(name, usage, summary, handler, order)
+        return handler
+
+    return attach
+
+
+def usage_line(command: str, name: str) -> str:
+    """The grammar of one subcommand, as users type it."""
+    sub = SUBCOMMANDS.get(name)
+    return f"`{command} {sub.usage}`" if sub else f"`{command} help`"
+
+
+def error_reference() -> str:
+    """A short id that ties what the user saw to the log line with the traceback."""
+    return uuid.uuid4().hex[:8]
+
+
+def refusal_text(invocation: Invocation, refusal: Refusal) -> str:
+    """One sentence saying what was wrong, then how to write it."""
+    usage = refusal.usage
+    if usage is None and isinstance(refusal, UsageError):
+        usage = usage_line(invocation.command, invocation.subcommand)
+    return f":warning: {refusal.message}" + (f"\nUsage: {usage}" if usage else "")
+
+
+def run(runtime: Runtime, invocation: Invocation) -> Reply:
+    """Dispatch one invocation; refusals and unexpected errors become a Reply, never a traceback."""
+    name = invocation.subcommand or "help"
+    sub = SUBCOMMANDS.get(name)
+    try:
+        if sub is None:
+            raise UsageError(
+                f"`{invocation.subcommand}` is not a {invocation.command} command.",
+                usage=f"`{invocation.command} help` lists them all",
+            )
+        return sub.handler(runtime, invocation)
+    except Refusal as refusal:
+        log.info(
+            "command refused",
+            extra={"user": invocation.user_id, "action": name, "outcome": "refused"},
+        )
+        return Reply(text=refusal_text(invocation, refusal))
+    except Exception:
+        ref = error_reference()
+        log.exception(
+            "command failed (ref %s): %s %s",
+            ref,
+            invocation.command,
+            invocation.subcommand,
+            extra={"user": invocation.user_id, "action": name, "outcome": "error", "ref": ref},
+        )
+        return Reply(
+            text=f":x: Something went wrong on podbot's side (ref `{ref}`). "
+            "Please try again; if it keeps happening, give your podbot operator this reference."
+        )

@@ -1,0 +1,505 @@
+"""Load and validate config/podbot.toml and the environment into typed objects (SPEC §6)."""
+
+from __future__ import annotations
+
+import os
+import re
+import tomllib
+from collections.abc import Iterator, Mapping
+from dataclasses import dataclass, field
+from datetime import date, datetime, time
+from pathlib import Path
+from typing import Any
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
+
+from bot.domain.working_time import WorkCalendar
+
+ROLES = ("buyer", "analyst", "em", "csm")
+WEEKDAYS = ("mon", "tue", "wed", "thu", "fri", "sat", "sun")
+REQUEST_TYPES = ("new", "renewal")
+DEFAULT_CONFIG_PATH = Path("config/podbot.toml")
+DEFAULT_SLACK_API_URL = "https://slack.com/api/"
+
+_USER_ID = re.compile(r"^[UW][A-Z0-9]{2,}$")
+_CHANNEL_ID = re.compile(r"^[CG][A-Z0-9]{2,}$")
+_POD_KEY = re.compile(r"^[a-z0-9][a-z0-9_-]{0,31}$")
+_CURRENCY = re.compile(r"^[A-Z]{3}$")
+_HHMM = re.compile(r"^([01]\d|2[0-3]):([0-5]\d)$")
+_COMMAND = re.compile(r"^/[a-z0-9_-]{1,31}$")
+
+
+class ConfigError(Exception):
+    """The configuration file is missing, unreadable or invalid; `errors` lists each problem."""
+
+    def __init__(self, path: Path, errors: list[str]) -> None:
+        self.path = path
+        self.errors = errors
+        super().__init__("\n".join(f"{path}: {e}" for e in errors))
+
+
+@dataclass(frozen=True)
+class Clocks:
+    """How long each clock of SPEC §2 runs."""
+
+    qualification_hours: int = 24
+    update_hours: int = 24
+    response_hours: int = 24
+    tat_days: Mapping[str, int] = field(default_factory=lambda: {"new": 15, "renewal": 60})
+
+
+@dataclass(frozen=True)
+class Schedule:
+    """When the scheduled jobs of SPEC §5 run, in each POD's local time."""
+
+    aging_report: time = time(9, 0)
+    renewal_calendar_days_before: int = 28
+
+
+@dataclass(frozen=True)
+class SlackSettings:
+    """Slack-facing names that a workspace may want to change."""
+
+    command: str = "/proc"
+
+
+@dataclass(frozen=True)
+class Pod:
+    """One procurement POD: its channel, calendar and members with their roles."""
+
+    key: str
+    name: str
+    channel: str
+    timezone: str
+    workdays: tuple[str, ...]
+    holidays: tuple[date, ...]
+    currency: str
+    fiscal_year_start_month: int
+    members: Mapping[str, str]
+
+    @property
+    def calendar(self) -> WorkCalendar:
+        """The POD's working-time calendar."""
+        return WorkCalendar.from_names(self.timezone, self.workdays, self.holidays)
+
+    @property
+    def zone(self) -> ZoneInfo:
+        """The POD's time zone."""
+        return ZoneInfo(self.timezone)
+
+    def role_of(self, user_id: str) -> str | None:
+        """The user's role in this POD, or None when not a member."""
+        return self.members.get(user_id)
+
+    def members_with(self, role: str) -> list[str]:
+        """User ids holding `role` in this POD, in config order."""
+        return [user for user, r in self.members.items() if r == role]
+
+
+@dataclass(frozen=True)
+class Config:
+    """The whole validated configuration."""
+
+    path: Path
+    timezone: str = "America/New_York"
+    workdays: tuple[str, ...] = ("mon", "tue", "wed", "thu", "fri")
+    currency: str = "USD"
+    fiscal_year_start_month: int = 1
+    clocks: Clocks = field(default_factory=Clocks)
+    schedule: Schedule = field(default_factory=Schedule)
+    slack: SlackSettings = field(default_factory=SlackSettings)
+    pods: tuple[Pod, ...] = ()
+
+    def pod(self, key: str) -> Pod:
+        """The POD with this key; KeyError when there is none."""
+        for pod in self.pods:
+            if pod.key == key:
+                return pod
+        raise KeyError(key)
+
+    def pod_for_channel(self, channel: str) -> Pod | None:
+        """The POD whose channel this is, if any."""
+        return next((p for p in self.pods if p.channel == channel), None)
+
+    def memberships(self, user_id: str) -> list[tuple[Pod, str]]:
+        """Every (POD, role) the user holds, in config order."""
+        return [(p, p.members[user_id]) for p in self.pods if user_id in p.members]
+
+
+# --- loading -------------------------------------------------------------------------------
+
+
+def config_path(environ: Mapping[str, str] | None = None) -> Path:
+    """The config file to load: PODBOT_CONFIG if set, else config/podbot.toml."""
+    env = os.environ if environ is None else environ
+    return Path(env.get("PODBOT_CONFIG") or DEFAULT_CONFIG_PATH)
+
+
+def load_config(path: Path | str | None = None) -> Config:
+    """Read and validate a config file; raises ConfigError naming every bad key and its line."""
+    path = Path(path) if path is not None else config_path()
+    try:
+        text = path.read_text(encoding="utf-8")
+    except FileNotFoundError:
+        raise ConfigError(
+            path, ["file not found (copy config/podbot.example.toml or set PODBOT_CONFIG)"]
+        ) from None
+    except OSError as exc:
+        raise ConfigError(path, [f"cannot be read: {exc.strerror}"]) from None
+    return parse_config(text, path)
+
+
+def parse_config(text: str, path: Path | str = "<config>") -> Config:
+    """Validate TOML text into a Config; raises ConfigError naming every bad key and its line."""
+    path = Path(path)
+    try:
+        raw = tomllib.loads(text)
+    except tomllib.TOMLDecodeError as exc:
+        raise ConfigError(path, [f"not valid TOML: {exc}"]) from None
+    checker = _Checker(text)
+    config = checker.build(raw, path)
+    if checker.errors:
+        raise ConfigError(path, checker.errors)
+    return config
+
+
+class _Checker:
+    """Collects every problem in one pass so the operator fixes the file once."""
+
+    def __init__(self, text: str) -> None:
+        self.lines = text.splitlines()
+        self.errors: list[str] = []
+
+    # Each error names the dotted key and, when it can be found, its line.
+    def fail(self, key: str, message: str) -> None:
+        line = _locate(self.lines, key)
+        where = f" (line {line})" if line else ""
+        self.errors.append(f"{key}{where}: {message}")
+
+    def unknown_keys(self, table: Mapping[str, Any], allowed: tuple[str, ...], prefix: str) -> None:
+        for name in table:
+            if name not in allowed:
+                self.fail(f"{prefix}{name}", f"unknown key (allowed: {', '.join(allowed)})")
+
+    def table(self, raw: Mapping[str, Any], name: str, prefix: str = "") -> Mapping[str, Any]:
+        value = raw.get(name, {})
+        if not isinstance(value, dict):
+            self.fail(f"{prefix}{name}", "must be a table")
+            return {}
+        return value
+
+    def timezone(self, value: Any, key: str) -> str | None:
+        if not isinstance(value, str):
+            self.fail(key, 'must be a time zone name such as "America/New_York"')
+            return None
+        try:
+            ZoneInfo(value)
+        except (ZoneInfoNotFoundError, ValueError):
+            self.fail(
+                key, f'"{value}" is not a known time zone (use an IANA name like "Asia/Kolkata")'
+            )
+            return None
+        return value
+
+    def workdays(self, value: Any, key: str) -> tuple[str, ...] | None:
+        if not isinstance(value, list) or not value:
+            self.fail(key, f"must be a non-empty list of weekdays ({', '.join(WEEKDAYS)})")
+            return None
+        days: list[str] = []
+        for item in value:
+            if not isinstance(item, str) or item.lower() not in WEEKDAYS:
+                self.fail(key, f'"{item}" is not a weekday (use {", ".join(WEEKDAYS)})')
+                return None
+            if item.lower() in days:
+                self.fail(key, f'"{item}" is listed twice')
+                return None
+            days.append(item.lower())
+        return tuple(days)
+
+    def currency(self, value: Any, key: str) -> str | None:
+        if not isinstance(value, str) or not _CURRENCY.match(value):
+            self.fail(key, f'"{value}" is not a 3-letter currency code such as "USD"')
+            return None
+        return value
+
+    def integer(self, value: Any, key: str, low: int, high: int) -> int | None:
+        if isinstance(value, bool) or not isinstance(value, int) or not low <= value <= high:
+            self.fail(key, f"must be a whole number from {low} to {high}")
+            return None
+        return value
+
+    def build(self, raw: Mapping[str, Any], path: Path) -> Config:
+        self.unknown_keys(raw, ("defaults", "clocks", "schedule", "slack", "pods"), "")
+        base = Config(path=path)
+
+        defaults = self.table(raw, "defaults")
+        self.unknown_keys(
+            defaults, ("timezone", "workdays", "currency", "fiscal_year_start_month"), "defaults."
+        )
+        tz = self.timezone(defaults.get("timezone", base.timezone), "defaults.timezone")
+        workdays = self.workdays(defaults.get("workdays", list(base.workdays)), "defaults.workdays")
+        currency = self.currency(defaults.get("currency", base.currency), "defaults.currency")
+        fy_month = self.integer(
+            defaults.get("fiscal_year_start_month", 1), "defaults.fiscal_year_start_month", 1, 12
+        )
+
+        clocks_raw = self.table(raw, "clocks")
+        self.unknown_keys(
+            clocks_raw,
+            ("qualification_hours", "update_hours", "response_hours", "tat_days"),
+            "clocks.",
+        )
+        hours = {
+            name: self.integer(clocks_raw.get(name, 24), f"clocks.{name}", 1, 24 * 365)
+            for name in ("qualification_hours", "update_hours", "response_hours")
+        }
+        tat_raw = self.table(clocks_raw, "tat_days", "clocks.")
+        self.unknown_keys(tat_raw, REQUEST_TYPES, "clocks.tat_days.")
+        tat_defaults = Clocks().tat_days
+        tat_days = {
+            kind: self.integer(
+                tat_raw.get(kind, tat_defaults[kind]), f"clocks.tat_days.{kind}", 1, 3650
+            )
+            for kind in REQUEST_TYPES
+        }
+
+        schedule_raw = self.table(raw, "schedule")
+        self.unknown_keys(
+            schedule_raw, ("aging_report", "renewal_calendar_days_before"), "schedule."
+        )
+        aging = schedule_raw.get("aging_report", "09:00")
+        aging_at = None
+        if isinstance(aging, str) and (m := _HHMM.match(aging)):
+            aging_at = time(int(m[1]), int(m[2]))
+        else:
+            self.fail("schedule.aging_report", f'"{aging}" is not a time of day like "09:00"')
+        days_before = self.integer(
+            schedule_raw.get("renewal_calendar_days_before", 28),
+            "schedule.renewal_calendar_days_before",
+            0,
+            90,
+        )
+
+        slack_raw = self.table(raw, "slack")
+        self.unknown_keys(slack_raw, ("command",), "slack.")
+        command = slack_raw.get("command", "/proc")
+        if not isinstance(command, str) or not _COMMAND.match(command):
+            self.fail("slack.command", f'"{command}" is not a slash command name like "/proc"')
+
+        pods = self.pods(raw.get("pods"), tz, workdays, currency, fy_month)
+
+        if self.errors:
+            return base
+        return Config(
+            path=path,
+            timezone=tz or base.timezone,
+            workdays=workdays or base.workdays,
+            currency=currency or base.currency,
+            fiscal_year_start_month=fy_month or 1,
+            clocks=Clocks(
+                qualification_hours=hours["qualification_hours"] or 24,
+                update_hours=hours["update_hours"] or 24,
+                response_hours=hours["response_hours"] or 24,
+                tat_days={k: v or tat_defaults[k] for k, v in tat_days.items()},
+            ),
+            schedule=Schedule(
+                aging_report=aging_at or time(9, 0),
+                renewal_calendar_days_before=28 if days_before is None else days_before,
+            ),
+            slack=SlackSettings(command=command),
+            pods=tuple(pods),
+        )
+
+    def pods(
+        self,
+        value: Any,
+        tz: str | None,
+        workdays: tuple[str, ...] | None,
+        currency: str | None,
+        fy_month: int | None,
+    ) -> list[Pod]:
+        if value is None:
+            self.fail("pods", "at least one [[pods]] table is required")
+            return []
+        if not isinstance(value, list) or not all(isinstance(p, dict) for p in value):
+            self.fail("pods", "must be a list of [[pods]] tables")
+            return []
+        allowed = (
+            "key", "name", "channel", "timezone", "workdays", "currency", "holidays", "members",
+        )  # fmt: skip
+        pods: list[Pod] = []
+        seen_keys: set[str] = set()
+        seen_channels: set[str] = set()
+        for index, item in enumerate(value):
+            prefix = f"pods[{index}]."
+            self.unknown_keys(item, allowed, prefix)
+            key = item.get("key")
+            if not isinstance(key, str) or not _POD_KEY.match(key):
+                self.fail(f"{prefix}key", f'"{key}" must be a short lower-case key like "alpha"')
+            elif key in seen_keys:
+                self.fail(f"{prefix}key", f'duplicate pod key "{key}"')
+            else:
+                seen_keys.add(key)
+            name = item.get("name", key)
+            if not isinstance(name, str) or not name.strip():
+                self.fail(f"{prefix}name", "must be a non-empty string")
+            channel = item.get("channel")
+            if not isinstance(channel, str) or not _CHANNEL_ID.match(channel):
+                self.fail(
+                    f"{prefix}channel", f'"{channel}" is not a Slack channel id like "C0ALPHA01"'
+                )
+            elif channel in seen_channels:
+                self.fail(f"{prefix}channel", f'duplicate channel "{channel}"')
+            else:
+                seen_channels.add(channel)
+            pod_tz = (
+                self.timezone(item["timezone"], f"{prefix}timezone") if "timezone" in item else tz
+            )
+            pod_days = (
+                self.workdays(item["workdays"], f"{prefix}workdays")
+                if "workdays" in item
+                else workdays
+            )
+            pod_currency = (
+                self.currency(item["currency"], f"{prefix}currency")
+                if "currency" in item
+                else currency
+            )
+            holidays = self.holidays(item.get("holidays", []), f"{prefix}holidays")
+            members = self.members(item.get("members", {}), f"{prefix}members")
+            pods.append(
+                Pod(
+                    key=key if isinstance(key, str) else "",
+                    name=name if isinstance(name, str) else "",
+                    channel=channel if isinstance(channel, str) else "",
+                    timezone=pod_tz or "UTC",
+                    workdays=pod_days or ("mon",),
+                    holidays=holidays,
+                    currency=pod_currency or "USD",
+                    fiscal_year_start_month=fy_month or 1,
+                    members=members,
+                )
+            )
+        return pods
+
+    def holidays(self, value: Any, key: str) -> tuple[date, ...]:
+        if not isinstance(value, list):
+            self.fail(key, 'must be a list of dates like ["2026-12-25"]')
+            return ()
+        days: list[date] = []
+        for item in value:
+            if isinstance(item, date) and not isinstance(item, datetime):
+                days.append(item)
+                continue
+            try:
+                days.append(date.fromisoformat(item))
+            except (TypeError, ValueError):
+                self.fail(key, f'"{item}" is not a date like "2026-12-25"')
+        return tuple(sorted(set(days)))
+
+    def members(self, value: Any, key: str) -> dict[str, str]:
+        if not isinstance(value, dict):
+            self.fail(key, 'must be a table like { U0BUY0001 = "buyer" }')
+            return {}
+        members: dict[str, str] = {}
+        for user, role in value.items():
+            if not _USER_ID.match(user):
+                self.fail(f"{key}.{user}", f'"{user}" is not a Slack user id like "U0BUY0001"')
+                continue
+            if role not in ROLES:
+                self.fail(f"{key}.{user}", f'role "{role}" does not exist (use {", ".join(ROLES)})')
+                continue
+            members[user] = role
+        return members
+
+
+def _locate(lines: list[str], dotted: str) -> int | None:
+    """Best-effort 1-based line of a dotted key such as `pods[1].members.U0X` in the TOML text."""
+    parts = re.findall(r"([^.\[\]]+)(?:\[(\d+)\])?", dotted)
+    start, end = 0, len(lines)
+    found: int | None = None
+    for depth, (name, index) in enumerate(parts):
+        header = _find_header(lines, name, int(index) if index else None, start)
+        if header is not None and depth == 0:
+            start, found = header + 1, header + 1
+            nxt = next(
+                (i for i in range(start, len(lines)) if lines[i].lstrip().startswith("[")),
+                len(lines),
+            )
+            end = nxt
+            continue
+        pattern = re.compile(rf'(^|[\s{{,])"?{re.escape(name)}"?\s*=')
+        line = next((i for i in range(start, end) if pattern.search(lines[i])), None)
+        if line is None:
+            break
+        start, found = line, line + 1
+    return found
+
+
+def _find_header(lines: list[str], name: str, index: int | None, start: int) -> int | None:
+    seen = 0
+    for i in range(start, len(lines)):
+        stripped = lines[i].strip()
+        if stripped in (f"[{name}]", f"[[{name}]]") or stripped.startswith((f"[{name}.",)):
+            if index is None or seen == index:
+                return i
+            seen += 1
+    return None
+
+
+# --- environment ---------------------------------------------------------------------------
+
+
+class MissingSetting(Exception):
+    """A required environment variable is not set."""
+
+
+@dataclass(frozen=True)
+class Settings:
+    """The environment keys of SPEC §6."""
+
+    bot_token: str | None = None
+    signing_secret: str | None = None
+    app_token: str | None = None
+    api_url: str = DEFAULT_SLACK_API_URL
+    database_url: str = "sqlite:///podbot.db"
+    port: int = 3000
+
+    @classmethod
+    def from_env(cls, environ: Mapping[str, str] | None = None) -> Settings:
+        """Read settings from the environment, applying SPEC defaults."""
+        env = os.environ if environ is None else environ
+        port_text = env.get("PORT") or "3000"
+        if not port_text.isdigit() or not 0 < int(port_text) < 65536:
+            raise MissingSetting(f"PORT must be a TCP port number, not {port_text!r}.")
+        api_url = env.get("SLACK_API_URL") or DEFAULT_SLACK_API_URL
+        return cls(
+            bot_token=env.get("SLACK_BOT_TOKEN") or None,
+            signing_secret=env.get("SLACK_SIGNING_SECRET") or None,
+            app_token=env.get("SLACK_APP_TOKEN") or None,
+            api_url=api_url if api_url.endswith("/") else api_url + "/",
+            database_url=env.get("DATABASE_URL") or f"sqlite:///{Path.cwd() / 'podbot.db'}",
+            port=int(port_text),
+        )
+
+    def require(self, *names: str) -> None:
+        """Raise MissingSetting naming the first unset variable among `names`."""
+        hints = {
+            "SLACK_BOT_TOKEN": "the bot token (xoxb-…) from your Slack app's OAuth page",
+            "SLACK_SIGNING_SECRET": "the signing secret from your app's Basic Information page",
+            "SLACK_APP_TOKEN": "an app-level token (xapp-…) with connections:write",
+        }
+        values = {
+            "SLACK_BOT_TOKEN": self.bot_token,
+            "SLACK_SIGNING_SECRET": self.signing_secret,
+            "SLACK_APP_TOKEN": self.app_token,
+        }
+        for name in names:
+            if not values[name]:
+                raise MissingSetting(f"{name} is not set: export {hints[name]}.")
+
+
+def iter_members(config: Config) -> Iterator[tuple[Pod, str, str]]:
+    """Every (POD, user id, role) in the configuration."""
+    for pod in config.pods:
+        for user, role in pod.members.items():
+            yield pod, user, role

@@ -1,0 +1,344 @@
+"""SQLAlchemy 2 typed models: the schema backs the rules with unique keys and checks."""
+
+from __future__ import annotations
+
+import enum
+from datetime import date, datetime
+from decimal import Decimal
+from typing import Any
+
+from sqlalchemy import (
+    JSON,
+    Boolean,
+    CheckConstraint,
+    Date,
+    ForeignKey,
+    Index,
+    Integer,
+    MetaData,
+    String,
+    Text,
+    UniqueConstraint,
+    func,
+    text,
+)
+from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column, relationship
+
+from bot.db.types import MoneyAmount, UTCDateTime
+
+# Stable constraint names so migrations can alter them on SQLite (batch mode) and PostgreSQL.
+NAMING = {
+    "ix": "ix_%(table_name)s_%(column_0_N_name)s",
+    "uq": "uq_%(table_name)s_%(column_0_N_name)s",
+    "ck": "ck_%(table_name)s_%(constraint_name)s",
+    "fk": "fk_%(table_name)s_%(column_0_name)s_%(referred_table_name)s",
+    "pk": "pk_%(table_name)s",
+}
+
+
+class Base(DeclarativeBase):
+    """Declarative base with the naming convention."""
+
+    metadata = MetaData(naming_convention=NAMING)
+
+
+class Role(enum.StrEnum):
+    BUYER = "buyer"
+    ANALYST = "analyst"
+    EM = "em"
+    CSM = "csm"
+
+
+class RequestType(enum.StrEnum):
+    NEW = "new"
+    RENEWAL = "renewal"
+
+
+class Stage(enum.StrEnum):
+    INTAKE = "intake"
+    QUALIFIED = "qualified"
+    NEGOTIATING = "negotiating"
+    CLOSED = "closed"
+    DISQUALIFIED = "disqualified"
+
+
+OPEN_STAGES = (Stage.INTAKE, Stage.QUALIFIED, Stage.NEGOTIATING)
+
+
+class Outcome(enum.StrEnum):
+    WON = "won"
+    LOST = "lost"
+    CANCELLED = "cancelled"
+
+
+class ClaimKind(enum.StrEnum):
+    SAVINGS = "savings"
+    AVOIDANCE = "avoidance"
+
+
+class ClaimStatus(enum.StrEnum):
+    PENDING = "pending"
+    APPROVED = "approved"
+    REJECTED = "rejected"
+    SUPERSEDED = "superseded"
+
+
+class BillingCycle(enum.StrEnum):
+    MONTHLY = "monthly"
+    ANNUAL = "annual"
+
+
+class RunStatus(enum.StrEnum):
+    CLAIMED = "claimed"
+    DONE = "done"
+    FAILED = "failed"
+
+
+def _in(column: str, values: type[enum.StrEnum]) -> str:
+    return f"{column} IN ({', '.join(repr(v.value) for v in values)})"
+
+
+class Pod(Base):
+    """A POD as last synced from the config file; rows stay when a POD leaves the config."""
+
+    __tablename__ = "pods"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    key: Mapped[str] = mapped_column(String(32), unique=True)
+    name: Mapped[str] = mapped_column(String(200))
+    channel: Mapped[str] = mapped_column(String(32), unique=True)
+    timezone: Mapped[str] = mapped_column(String(64))
+    active: Mapped[bool] = mapped_column(Boolean, default=True)
+
+    members: Mapped[list[Member]] = relationship(back_populates="pod", cascade="all, delete-orphan")
+
+
+class Member(Base):
+    """A user's role in one POD (one role per POD, SPEC §1)."""
+
+    __tablename__ = "members"
+    __table_args__ = (
+        UniqueConstraint("pod_id", "user_id"),
+        CheckConstraint(_in("role", Role), name="role"),
+    )
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    pod_id: Mapped[int] = mapped_column(ForeignKey("pods.id", ondelete="CASCADE"))
+    user_id: Mapped[str] = mapped_column(String(32), index=True)
+    role: Mapped[str] = mapped_column(String(16))
+
+    pod: Mapped[Pod] = relationship(back_populates="members")
+
+
+class Request(Base):
+    """One procurement for one customer and one tool; its number n is the key REQ-n."""
+
+    __tablename__ = "requests"
+    __table_args__ = (
+        CheckConstraint(_in("type", RequestType), name="type"),
+        CheckConstraint(_in("stage", Stage), name="stage"),
+        CheckConstraint(f"outcome IS NULL OR {_in('outcome', Outcome)}", name="outcome"),
+        CheckConstraint(
+            "(stage = 'closed' AND outcome IS NOT NULL AND closed_at IS NOT NULL)"
+            " OR (stage <> 'closed' AND outcome IS NULL)",
+            name="closed_has_outcome",
+        ),
+        CheckConstraint(
+            "stage <> 'negotiating' OR (buyer_id IS NOT NULL AND assigned_at IS NOT NULL"
+            " AND tat_due_at IS NOT NULL)",
+            name="negotiating_has_buyer",
+        ),
+        CheckConstraint("amount IS NULL OR amount >= 0", name="amount_not_negative"),
+        CheckConstraint("length(currency) = 3", name="currency"),
+        CheckConstraint("length(trim(customer)) > 0 AND length(trim(tool)) > 0", name="named"),
+        UniqueConstraint("card_channel", "card_ts"),
+        Index("ix_requests_pod_id_stage", "pod_id", "stage"),
+        Index("ix_requests_customer_tool", func.lower(text("customer")), func.lower(text("tool"))),
+        # AUTOINCREMENT on SQLite: a REQ-n number is never reused, even after a delete.
+        {"sqlite_autoincrement": True},
+    )
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    pod_id: Mapped[int] = mapped_column(ForeignKey("pods.id"))
+    customer: Mapped[str] = mapped_column(String(200))
+    tool: Mapped[str] = mapped_column(String(200))
+    kind: Mapped[str] = mapped_column("type", String(16))
+    stage: Mapped[str] = mapped_column(String(16), default=Stage.INTAKE.value)
+    outcome: Mapped[str | None] = mapped_column(String(16))
+    amount: Mapped[Decimal | None] = mapped_column(MoneyAmount)
+    currency: Mapped[str] = mapped_column(String(3))
+    renewal_date: Mapped[date | None] = mapped_column(Date)
+    notes: Mapped[str | None] = mapped_column(Text)
+    resolution_note: Mapped[str | None] = mapped_column(Text)
+
+    created_by: Mapped[str] = mapped_column(String(32))
+    analyst_id: Mapped[str | None] = mapped_column(String(32))
+    buyer_id: Mapped[str | None] = mapped_column(String(32), index=True)
+
+    # The instants each clock of SPEC §2 needs, all UTC.
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime)
+    qualification_due_at: Mapped[datetime] = mapped_column(UTCDateTime)
+    qualified_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    assigned_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    tat_due_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    last_update_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    closed_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    updated_at: Mapped[datetime] = mapped_column(UTCDateTime)
+
+    card_channel: Mapped[str | None] = mapped_column(String(32))
+    card_ts: Mapped[str | None] = mapped_column(String(32))
+
+    pod: Mapped[Pod] = relationship()
+    events: Mapped[list[RequestEvent]] = relationship(
+        back_populates="request", order_by="RequestEvent.id"
+    )
+
+    @property
+    def key(self) -> str:
+        """The request's key as users write it, e.g. REQ-12."""
+        return f"REQ-{self.id}"
+
+    @property
+    def is_open(self) -> bool:
+        """Whether the request is still in an open stage."""
+        return self.stage in OPEN_STAGES
+
+
+class RequestEvent(Base):
+    """One line of a request's timeline: what happened, who did it, when."""
+
+    __tablename__ = "request_events"
+    __table_args__ = (Index("ix_request_events_request_id_id", "request_id", "id"),)
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    request_id: Mapped[int] = mapped_column(ForeignKey("requests.id", ondelete="CASCADE"))
+    at: Mapped[datetime] = mapped_column(UTCDateTime)
+    actor: Mapped[str] = mapped_column(String(32))
+    kind: Mapped[str] = mapped_column(String(32))
+    text: Mapped[str | None] = mapped_column(Text)
+    data: Mapped[dict[str, Any] | None] = mapped_column(JSON)
+
+    request: Mapped[Request] = relationship(back_populates="events")
+
+
+class Quote(Base):
+    """A competing quote from a vendor or reseller."""
+
+    __tablename__ = "quotes"
+    __table_args__ = (
+        CheckConstraint("amount >= 0", name="amount_not_negative"),
+        CheckConstraint("length(currency) = 3", name="currency"),
+    )
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    request_id: Mapped[int] = mapped_column(
+        ForeignKey("requests.id", ondelete="CASCADE"), index=True
+    )
+    vendor: Mapped[str] = mapped_column(String(200))
+    amount: Mapped[Decimal] = mapped_column(MoneyAmount)
+    currency: Mapped[str] = mapped_column(String(3))
+    created_by: Mapped[str] = mapped_column(String(32))
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime)
+
+
+class SavingsClaim(Base):
+    """A savings claim awaiting, or carrying, the engagement manager's one decision."""
+
+    __tablename__ = "savings_claims"
+    __table_args__ = (
+        CheckConstraint(_in("kind", ClaimKind), name="kind"),
+        CheckConstraint(_in("status", ClaimStatus), name="status"),
+        CheckConstraint("baseline > 0", name="baseline_positive"),
+        CheckConstraint("final >= 0", name="final_not_negative"),
+        CheckConstraint("final < baseline", name="final_below_baseline"),
+        CheckConstraint("length(currency) = 3", name="currency"),
+        CheckConstraint(
+            "(status IN ('approved', 'rejected'))"
+            " = (decided_by IS NOT NULL AND decided_at IS NOT NULL)",
+            name="decided_once",
+        ),
+        CheckConstraint("decided_by IS NULL OR decided_by <> created_by", name="not_own_claim"),
+        CheckConstraint(
+            "status <> 'rejected' OR length(trim(reason)) > 0", name="rejection_has_reason"
+        ),
+        # At most one pending claim per request: a new one supersedes the old (SPEC §4).
+        Index(
+            "uq_savings_claims_one_pending",
+            "request_id",
+            unique=True,
+            sqlite_where=text("status = 'pending'"),
+            postgresql_where=text("status = 'pending'"),
+        ),
+    )
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    request_id: Mapped[int] = mapped_column(ForeignKey("requests.id", ondelete="CASCADE"))
+    kind: Mapped[str] = mapped_column(String(16))
+    baseline: Mapped[Decimal] = mapped_column(MoneyAmount)
+    final: Mapped[Decimal] = mapped_column(MoneyAmount)
+    currency: Mapped[str] = mapped_column(String(3))
+    status: Mapped[str] = mapped_column(String(16), default=ClaimStatus.PENDING.value)
+    created_by: Mapped[str] = mapped_column(String(32))
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime)
+    decided_by: Mapped[str | None] = mapped_column(String(32))
+    decided_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    reason: Mapped[str | None] = mapped_column(Text)
+    superseded_by_id: Mapped[int | None] = mapped_column(ForeignKey("savings_claims.id"))
+    message_channel: Mapped[str | None] = mapped_column(String(32))
+    message_ts: Mapped[str | None] = mapped_column(String(32))
+
+
+class Contract(Base):
+    """One row of a customer's SaaS stack, with its renewal (end) date."""
+
+    __tablename__ = "contracts"
+    __table_args__ = (
+        CheckConstraint(_in("billing_cycle", BillingCycle), name="billing_cycle"),
+        CheckConstraint("annual_amount >= 0", name="amount_not_negative"),
+        CheckConstraint("notice_days IS NULL OR notice_days >= 0", name="notice_days"),
+        CheckConstraint("length(currency) = 3", name="currency"),
+        # Upsert key of the SaaS stack import: one contract per customer and tool.
+        Index(
+            "uq_contracts_customer_tool",
+            func.lower(text("customer")),
+            func.lower(text("tool")),
+            unique=True,
+        ),
+        Index("ix_contracts_renewal_date", "renewal_date"),
+    )
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    pod_id: Mapped[int] = mapped_column(ForeignKey("pods.id"))
+    customer: Mapped[str] = mapped_column(String(200))
+    tool: Mapped[str] = mapped_column(String(200))
+    annual_amount: Mapped[Decimal] = mapped_column(MoneyAmount)
+    currency: Mapped[str] = mapped_column(String(3))
+    renewal_date: Mapped[date] = mapped_column(Date)
+    billing_cycle: Mapped[str] = mapped_column(String(16), default=BillingCycle.ANNUAL.value)
+    auto_renew: Mapped[bool | None] = mapped_column(Boolean)
+    notice_days: Mapped[int | None] = mapped_column(Integer)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime)
+    updated_at: Mapped[datetime] = mapped_column(UTCDateTime)
+
+
+class JobRun(Base):
+    """The run ledger: a scheduled job claims (job, scope, period) once before it posts."""
+
+    __tablename__ = "job_runs"
+    __table_args__ = (
+        UniqueConstraint("job", "scope", "period"),
+        CheckConstraint(_in("status", RunStatus), name="status"),
+        Index("ix_job_runs_status", "status"),
+    )
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    job: Mapped[str] = mapped_column(String(64))
+    # A POD key, or "*" for a run that covers every POD.
+    scope: Mapped[str] = mapped_column(String(64))
+    # The period the run covers: a local date, a quarter, a 15-minute slot, a breach id.
+    period: Mapped[str] = mapped_column(String(64))
+    status: Mapped[str] = mapped_column(String(16), default=RunStatus.CLAIMED.value)
+    claimed_at: Mapped[datetime] = mapped_column(UTCDateTime)
+    claimed_by: Mapped[str] = mapped_column(String(128))
+    finished_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    detail: Mapped[dict[str, Any] | None] = mapped_column(JSON)

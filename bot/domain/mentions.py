@@ -1,0 +1,50 @@
+"""Slack user mentions (`<@U123ABC>`) in command text and messages."""
+
+from __future__ import annotations
+
+import re
+
+__all__ = ["MentionError", "find_user_mentions", "is_user_id", "parse_user_mention"]
+
+# Slack user ids: `U…` for workspace users, `W…` for Enterprise Grid users.
+_USER_ID = r"[UW][A-Z0-9]{2,}"
+_USER_ID_ONLY = re.compile(_USER_ID, re.ASCII)
+# Slack escapes a mention as `<@U123ABC>`, or `<@U123ABC|name>` in slash command text.
+_MENTION = re.compile(rf"<@(?P<id>{_USER_ID})(?:\|[^>]*)?>", re.ASCII)
+_MAX_SHOWN = 40
+
+
+class MentionError(ValueError):
+    """Text that should be one Slack user mention but is not."""
+
+
+def is_user_id(text: str) -> bool:
+    """Tell whether text is a Slack user id such as `U0BUY0001` or `W123`."""
+    return isinstance(text, str) and _USER_ID_ONLY.fullmatch(text) is not None
+
+
+def parse_user_mention(text: str) -> str:
+    """Return the user id of the single mention `<@U123ABC>` or `<@U123ABC|name>`."""
+    stripped = text.strip()
+    if not stripped:
+        raise MentionError("A person is missing; mention them with @, like @buyer.")
+    match = _MENTION.fullmatch(stripped)
+    if match is not None:
+        return match["id"]
+    if stripped.startswith("@"):
+        raise MentionError(
+            f"{_quote(stripped)} is not a mention Slack recognised; "
+            "pick the person from the @ menu so their name turns into a link."
+        )
+    raise MentionError(f"{_quote(stripped)} is not a person; mention them with @, like @buyer.")
+
+
+def find_user_mentions(text: str) -> list[str]:
+    """Return the user ids mentioned in message text, in order of first mention."""
+    return list(dict.fromkeys(match["id"] for match in _MENTION.finditer(text)))
+
+
+def _quote(text: str) -> str:
+    """Echo user text back as one line of inline code, shortened, with its backticks defused."""
+    shown = text if len(text) <= _MAX_SHOWN else text[: _MAX_SHOWN - 1] + "…"
+    return "`" + "".join(" " if c.isspace() else c for c in shown).replace("`", "'") + "`"

@@ -1,0 +1,40 @@
+"""Refusals a user can act on: each carries one clear sentence and, where it helps, a usage line."""
+
+from __future__ import annotations
+
+
+class Refusal(Exception):
+    """A command or click that is refused; nothing was changed."""
+
+    def __init__(self, message: str, usage: str | None = None) -> None:
+        super().__init__(message)
+        self.message = message
+        self.usage = usage
+
+
+class UsageError(Refusal):
+    """The text does not follow the command's grammar."""
+
+
+class NotFound(Refusal):
+    """The request (or other thing) named does not exist."""
+
+
+class NotPermitted(Refusal):
+    """The user's role does not allow this action."""
+
+
+class NotInPod(Refusal):
+    """The user is not a member of any POD."""
+
+
+class WrongStage(Refusal):
+    """The request's stage does not allow this action."""
+
+
+class FieldErrors(Exception):
+    """Modal input that fails validation: field block id -> one sentence."""
+
+    def __init__(self, errors: dict[str, str]) -> None:
+        super().__init__("; ".join(f"{k}: {v}" for k, v in errors.items()))
+        self.errors = errors

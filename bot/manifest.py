@@ -1,0 +1,85 @@
+"""The Slack app manifest: the slash command, scopes, interactivity and events the SPEC needs."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import yaml
+
+from bot.config import Config
+
+# Why each scope is asked for; nothing more is requested.
+BOT_SCOPES = {
+    "commands": "the /proc slash command",
+    "chat:write": "cards, thread replies, reports and DMs",
+    "im:write": "open DMs for reminders and alerts",
+    "channels:history": "see mentions in public POD channels; find posts after a crash",
+    "groups:history": "the same in private POD channels",
+    "users:read": "names and time zones of members",
+    "files:write": "CSV and ICS attachments of reports",
+}
+BOT_EVENTS = ["message.channels", "message.groups"]
+
+
+def manifest(
+    request_url: str | None = None,
+    socket_mode: bool = False,
+    config: Config | None = None,
+    name: str = "podbot",
+) -> dict[str, Any]:
+    """The manifest as a dict; HTTP mode points every URL at `<request_url>/slack/events`."""
+    command = config.slack.command if config else "/proc"
+    events_url = f"{request_url.rstrip('/')}/slack/events" if request_url else None
+    slash: dict[str, Any] = {
+        "command": command,
+        "description": "Procurement requests, updates, quotes, savings and reports",
+        "usage_hint": "help | new | status REQ-12 | update REQ-12 <text> | mine | aging",
+        # Escaping turns typed @names into <@U…> ids, which `assign` needs.
+        "should_escape": True,
+    }
+    events: dict[str, Any] = {"bot_events": BOT_EVENTS}
+    interactivity: dict[str, Any] = {"is_enabled": True}
+    if events_url and not socket_mode:
+        slash["url"] = events_url
+        events["request_url"] = events_url
+        interactivity["request_url"] = events_url
+    return {
+        "_metadata": {"major_version": 1, "minor_version": 1},
+        "display_information": {
+            "name": name,
+            "description": "Procurement POD assistant: requests, TATs, savings approvals, renewals",
+            "background_color": "#1d4f7c",
+        },
+        "features": {
+            "app_home": {
+                "home_tab_enabled": False,
+                "messages_tab_enabled": True,
+                "messages_tab_read_only_enabled": True,
+            },
+            "bot_user": {"display_name": name, "always_online": True},
+            "slash_commands": [slash],
+        },
+        "oauth_config": {"scopes": {"bot": list(BOT_SCOPES)}},
+        "settings": {
+            "event_subscriptions": events,
+            "interactivity": interactivity,
+            "org_deploy_enabled": False,
+            "socket_mode_enabled": socket_mode,
+            "token_rotation_enabled": False,
+        },
+    }
+
+
+def manifest_yaml(
+    request_url: str | None = None,
+    socket_mode: bool = False,
+    config: Config | None = None,
+    name: str = "podbot",
+) -> str:
+    """The manifest as YAML, ready to paste into api.slack.com/apps → Create from manifest."""
+    if not socket_mode and not request_url:
+        request_url = "https://podbot.example.com"
+    body = yaml.safe_dump(
+        manifest(request_url, socket_mode, config, name), sort_keys=False, allow_unicode=True
+    )
+    return "# podbot Slack app manifest\n" + body

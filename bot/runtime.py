@@ -1,0 +1,21 @@
+"""What every handler and job needs, built once per process and passed in (no globals)."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from bot.clock import Clock
+from bot.config import Config, Settings
+from bot.db.session import Database
+from bot.slack.delivery import Delivery
+
+
+@dataclass
+class Runtime:
+    """Configuration, database, clock and the Slack seam of one podbot process."""
+
+    config: Config
+    settings: Settings
+    db: Database
+    clock: Clock
+    slack: Delivery

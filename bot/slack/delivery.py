@@ -1,0 +1,143 @@
+"""The one seam to the Slack Web API: every post, edit, DM, modal and upload goes through here.
+
+Retries for rate limits (429 + Retry-After), connection errors and 5xx live in the WebClient's
+retry handlers (see bot.app.make_web_client); this module turns Slack's answers into values and
+one exception type, and logs each call's outcome.
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Sequence
+from typing import Any
+
+from slack_sdk import WebClient
+from slack_sdk.errors import SlackApiError, SlackClientError
+from slack_sdk.models.blocks import Block
+from slack_sdk.models.views import View
+
+log = logging.getLogger(__name__)
+
+Blocks = Sequence[Block | dict[str, Any]] | None
+
+
+class DeliveryError(Exception):
+    """Slack refused or could not be reached for a call; `error` is Slack's error code."""
+
+    def __init__(self, method: str, error: str) -> None:
+        self.method = method
+        self.error = error
+        super().__init__(f"{method} failed: {error}")
+
+
+def _blocks(blocks: Blocks) -> list[dict[str, Any]] | None:
+    if blocks is None:
+        return None
+    return [b.to_dict() if isinstance(b, Block) else b for b in blocks]
+
+
+class Delivery:
+    """Sends to Slack through one WebClient; later issues add the durable outbox here."""
+
+    def __init__(self, client: WebClient) -> None:
+        self.client = client
+
+    def _call(self, method: str, **params: Any) -> dict[str, Any]:
+        params = {k: v for k, v in params.items() if v is not None}
+        # The typed WebClient method picks JSON or form encoding the way Slack expects.
+        send = getattr(self.client, method.replace(".", "_"))
+        try:
+            response = send(**params)
+        except SlackApiError as exc:
+            error = str(exc.response.get("error", "unknown_error"))
+            log.warning("slack %s failed: %s", method, error, extra={"slack_method": method})
+            raise DeliveryError(method, error) from exc
+        except (SlackClientError, OSError) as exc:
+            log.warning("slack %s unreachable: %s", method, exc, extra={"slack_method": method})
+            raise DeliveryError(method, type(exc).__name__) from exc
+        return dict(response.data) if isinstance(response.data, dict) else {}
+
+    def post(
+        self,
+        channel: str,
+        text: str,
+        blocks: Blocks = None,
+        thread_ts: str | None = None,
+        metadata: dict[str, Any] | None = None,
+    ) -> str:
+        """Post a message (a reply when `thread_ts` is given); returns its ts."""
+        data = self._call(
+            "chat.postMessage",
+            channel=channel,
+            text=text,
+            blocks=_blocks(blocks),
+            thread_ts=thread_ts,
+            metadata=metadata,
+            unfurl_links=False,
+            unfurl_media=False,
+        )
+        return str(data["ts"])
+
+    def update(self, channel: str, ts: str, text: str, blocks: Blocks = None) -> None:
+        """Edit a message in place."""
+        self._call("chat.update", channel=channel, ts=ts, text=text, blocks=_blocks(blocks) or [])
+
+    def ephemeral(
+        self,
+        channel: str,
+        user: str,
+        text: str,
+        blocks: Blocks = None,
+        thread_ts: str | None = None,
+    ) -> None:
+        """Show a message only `user` can see."""
+        self._call(
+            "chat.postEphemeral",
+            channel=channel,
+            user=user,
+            text=text,
+            blocks=_blocks(blocks),
+            thread_ts=thread_ts,
+        )
+
+    def open_dm(self, user: str) -> str:
+        """The DM channel id with `user`."""
+        data = self._call("conversations.open", users=user)
+        return str(data["channel"]["id"])
+
+    def dm(self, user: str, text: str, blocks: Blocks = None) -> tuple[str, str]:
+        """Send `user` a direct message; returns (channel, ts)."""
+        channel = self.open_dm(user)
+        return channel, self.post(channel, text, blocks)
+
+    def open_view(self, trigger_id: str, view: View | dict[str, Any]) -> str:
+        """Open a modal for the user who triggered `trigger_id`; returns the view id."""
+        payload = view.to_dict() if isinstance(view, View) else view
+        data = self._call("views.open", trigger_id=trigger_id, view=payload)
+        return str(data["view"]["id"])
+
+    def permalink(self, channel: str, ts: str) -> str:
+        """A permanent link to a message."""
+        data = self._call("chat.getPermalink", channel=channel, message_ts=ts)
+        return str(data["permalink"])
+
+    def upload(
+        self,
+        channel: str,
+        filename: str,
+        content: bytes,
+        title: str | None = None,
+        thread_ts: str | None = None,
+        comment: str | None = None,
+    ) -> str:
+        """Upload a file into a channel or thread (files upload v2); returns the file id."""
+        data = self._call(
+            "files.upload_v2",
+            channel=channel,
+            filename=filename,
+            content=content,
+            title=title or filename,
+            thread_ts=thread_ts,
+            initial_comment=comment,
+        )
+        return str(data["files"][0]["id"])

@@ -1,0 +1,104 @@
+"""SPEC §7: the podbot command line, run as an operator runs it."""
+
+from __future__ import annotations
+
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+import yaml
+
+from bot.cli import main
+
+ROOT = Path(__file__).resolve().parents[2]
+EXAMPLE = ROOT / "config" / "podbot.example.toml"
+
+
+def podbot(*args: str, env: dict[str, str] | None = None, cwd: Path | None = None):  # type: ignore[no-untyped-def]
+    """Run the installed console script with a clean Slack environment."""
+    base = {k: v for k, v in os.environ.items() if not k.startswith(("SLACK_", "PODBOT_"))}
+    base.pop("DATABASE_URL", None)
+    return subprocess.run(
+        [str(Path(sys.executable).parent / "podbot"), *args],
+        env={**base, **(env or {})},
+        cwd=cwd or ROOT,
+        capture_output=True,
+        text=True,
+        timeout=60,
+    )
+
+
+def test_help_lists_each_verb_with_one_line() -> None:
+    result = podbot("--help")
+    assert result.returncode == 0
+    for verb in ("serve", "db", "manifest", "config"):
+        assert any(line.strip().startswith(verb) for line in result.stdout.splitlines()), verb
+
+
+def test_serve_without_tokens_names_the_missing_variable(tmp_path: Path) -> None:
+    result = podbot("serve", env={"PODBOT_CONFIG": str(EXAMPLE)}, cwd=tmp_path)
+    assert result.returncode == 2
+    lines = result.stderr.strip().splitlines()
+    assert len(lines) == 1
+    assert lines[0].startswith("podbot: SLACK_BOT_TOKEN is not set")
+
+
+def test_serve_over_http_also_needs_the_signing_secret(tmp_path: Path) -> None:
+    env = {"PODBOT_CONFIG": str(EXAMPLE), "SLACK_BOT_TOKEN": "xoxb-1"}
+    result = podbot("serve", env=env, cwd=tmp_path)
+    assert result.stderr.strip().startswith("podbot: SLACK_SIGNING_SECRET is not set")
+    socket = podbot("serve", "--socket-mode", env=env, cwd=tmp_path)
+    assert socket.stderr.strip().startswith("podbot: SLACK_APP_TOKEN is not set")
+
+
+def test_serve_refuses_a_database_without_the_schema(tmp_path: Path) -> None:
+    env = {
+        "PODBOT_CONFIG": str(EXAMPLE),
+        "SLACK_BOT_TOKEN": "xoxb-1",
+        "SLACK_SIGNING_SECRET": "s",
+        "DATABASE_URL": f"sqlite:///{tmp_path / 'old.db'}",
+    }
+    result = podbot("serve", env=env, cwd=tmp_path)
+    assert result.returncode == 2
+    assert "run `podbot db upgrade` first" in result.stderr
+
+
+def test_db_upgrade_then_again(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    url = f"sqlite:///{tmp_path / 'p.db'}"
+    assert main(["db", "upgrade", "--database-url", url]) == 0
+    assert "upgraded from empty to" in capsys.readouterr().out
+    assert main(["db", "upgrade", "--database-url", url]) == 0
+    assert "already at" in capsys.readouterr().out
+
+
+@pytest.mark.postgres
+def test_db_upgrade_on_postgresql(empty_postgres_url: str) -> None:
+    result = podbot("db", "upgrade", env={"DATABASE_URL": empty_postgres_url})
+    assert result.returncode == 0, result.stderr
+    assert "upgraded from empty to" in result.stdout
+
+
+def test_manifest_declares_command_scopes_interactivity_and_events() -> None:
+    result = podbot("manifest", "--url", "https://podbot.acme.test")
+    assert result.returncode == 0
+    manifest = yaml.safe_load(result.stdout)
+    url = "https://podbot.acme.test/slack/events"
+    (command,) = manifest["features"]["slash_commands"]
+    assert command["command"] == "/proc" and command["url"] == url
+    assert command["should_escape"] is True
+    scopes = set(manifest["oauth_config"]["scopes"]["bot"])
+    assert {"commands", "chat:write", "im:write", "channels:history", "files:write"} <= scopes
+    settings = manifest["settings"]
+    assert settings["interactivity"] == {"is_enabled": True, "request_url": url}
+    assert settings["event_subscriptions"]["request_url"] == url
+    assert "message.channels" in settings["event_subscriptions"]["bot_events"]
+    assert settings["socket_mode_enabled"] is False
+
+
+def test_socket_mode_manifest_has_no_urls() -> None:
+    manifest = yaml.safe_load(podbot("manifest", "--socket-mode").stdout)
+    assert manifest["settings"]["socket_mode_enabled"] is True
+    assert "request_url" not in manifest["settings"]["interactivity"]
+    assert "url" not in manifest["features"]["slash_commands"][0]

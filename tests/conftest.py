@@ -1,0 +1,214 @@
+"""Shared fixtures: real databases, the Slack Web API test server, and podbot served over HTTP."""
+
+from __future__ import annotations
+
+import os
+import shutil
+import threading
+import uuid
+from collections.abc import Callable, Iterator
+from concurrent.futures import Future, ThreadPoolExecutor
+from dataclasses import dataclass
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import Any
+
+import pytest
+from sqlalchemy import create_engine, text
+from sqlalchemy.engine import make_url
+
+from bot.app import build_app, build_runtime
+from bot.clock import ManualClock
+from bot.config import Config, Settings, load_config
+from bot.db.migrate import upgrade
+from bot.db.pods import sync_pods
+from bot.db.session import Database
+from bot.runtime import Runtime
+from bot.server import BackgroundServer, build_asgi
+from tests.slack_api import SlackApiServer
+from tests.slack_requests import SlackClient
+
+FIXTURES = Path(__file__).parent / "fixtures"
+TEST_CONFIG = FIXTURES / "podbot.test.toml"
+SIGNING_SECRET = "8f742231b10e8888abcd99yyyzzz85a5"
+BOT_TOKEN = "xoxb-test"
+DEFAULT_POSTGRES_URL = "postgresql+psycopg://postgres@127.0.0.1:5432/test"
+
+
+# --- databases -----------------------------------------------------------------------------
+
+
+@pytest.fixture(scope="session")
+def sqlite_template(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """A migrated SQLite file, copied per test so each starts from a fresh schema quickly."""
+    path = tmp_path_factory.mktemp("template") / "podbot.db"
+    db = Database(f"sqlite:///{path}")
+    upgrade(db.engine)
+    db.dispose()
+    return path
+
+
+@pytest.fixture
+def sqlite_url(tmp_path: Path, sqlite_template: Path) -> str:
+    """A fresh, migrated SQLite database file for one test."""
+    path = tmp_path / "podbot.db"
+    shutil.copyfile(sqlite_template, path)
+    return f"sqlite:///{path}"
+
+
+@pytest.fixture(scope="session")
+def postgres_server_url() -> str:
+    """The PostgreSQL to test against; skipped where none is reachable (failed in CI)."""
+    url = os.environ.get("PODBOT_TEST_POSTGRES_URL", DEFAULT_POSTGRES_URL)
+    try:
+        engine = create_engine(url)
+        with engine.connect() as connection:
+            connection.execute(text("select 1"))
+        engine.dispose()
+    except Exception as exc:  # any driver or network failure means "not reachable"
+        if os.environ.get("PODBOT_REQUIRE_POSTGRES"):
+            pytest.fail(f"PostgreSQL required but not reachable at {url}: {exc}")
+        pytest.skip(f"no PostgreSQL reachable at {url} (set PODBOT_TEST_POSTGRES_URL): {exc}")
+    return url
+
+
+@pytest.fixture
+def empty_postgres_url(postgres_server_url: str) -> Iterator[str]:
+    """A URL whose search_path is a fresh, empty schema, dropped after the test."""
+    schema = f"t_{uuid.uuid4().hex[:12]}"
+    admin = create_engine(postgres_server_url, isolation_level="AUTOCOMMIT")
+    with admin.connect() as connection:
+        connection.execute(text(f'CREATE SCHEMA "{schema}"'))
+    url = make_url(postgres_server_url).update_query_dict({"options": f"-csearch_path={schema}"})
+    try:
+        yield url.render_as_string(hide_password=False)
+    finally:
+        with admin.connect() as connection:
+            connection.execute(text(f'DROP SCHEMA "{schema}" CASCADE'))
+        admin.dispose()
+
+
+@pytest.fixture
+def postgres_url(empty_postgres_url: str) -> str:
+    """A fresh, migrated PostgreSQL schema for one test."""
+    db = Database(empty_postgres_url)
+    upgrade(db.engine)
+    db.dispose()
+    return empty_postgres_url
+
+
+@pytest.fixture(params=["sqlite", pytest.param("postgresql", marks=pytest.mark.postgres)])
+def database_url(request: pytest.FixtureRequest) -> str:
+    """Each migrated database kind in turn: the test runs on SQLite and on PostgreSQL."""
+    name = "sqlite_url" if request.param == "sqlite" else "postgres_url"
+    return request.getfixturevalue(name)
+
+
+# --- Slack ---------------------------------------------------------------------------------
+
+
+@pytest.fixture
+def test_config() -> Config:
+    """The two-POD configuration the end-to-end tests use."""
+    return load_config(TEST_CONFIG)
+
+
+@pytest.fixture
+def slack_api(test_config: Config) -> Iterator[SlackApiServer]:
+    """The Slack Web API test server, knowing the POD channels."""
+    server = SlackApiServer(valid_tokens={BOT_TOKEN})
+    for pod in test_config.pods:
+        server.add_channel(pod.channel)
+    with server:
+        yield server
+
+
+@pytest.fixture
+def clock() -> ManualClock:
+    """An injected clock: Monday 2026-11-23 10:00 in New York."""
+    return ManualClock(datetime(2026, 11, 23, 15, 0, tzinfo=UTC))
+
+
+class TrackedExecutor(ThreadPoolExecutor):
+    """Bolt's listener executor, counting unfinished work so tests can wait for quiet."""
+
+    def __init__(self) -> None:
+        super().__init__(max_workers=8, thread_name_prefix="podbot-listener")
+        self._pending = 0
+        self._idle = threading.Condition()
+
+    def submit(self, fn: Callable[..., Any], /, *args: Any, **kwargs: Any) -> Future[Any]:
+        with self._idle:
+            self._pending += 1
+        future = super().submit(fn, *args, **kwargs)
+        future.add_done_callback(self._done)
+        return future
+
+    def _done(self, _future: Future[Any]) -> None:
+        with self._idle:
+            self._pending -= 1
+            self._idle.notify_all()
+
+    def wait_idle(self, timeout: float = 10.0) -> None:
+        with self._idle:
+            if not self._idle.wait_for(lambda: self._pending == 0, timeout=timeout):
+                raise TimeoutError("podbot listeners still running")
+
+
+@dataclass
+class RunningBot:
+    """podbot served over HTTP on a free port, with what tests need to drive and inspect it."""
+
+    url: str
+    runtime: Runtime
+    slack: SlackClient
+    api: SlackApiServer
+    executor: TrackedExecutor
+
+    @property
+    def db(self) -> Database:
+        return self.runtime.db
+
+    def wait_idle(self, timeout: float = 10.0) -> None:
+        """Block until every listener (and its after-ack work) has finished."""
+        self.executor.wait_idle(timeout)
+
+
+@pytest.fixture
+def start_bot(
+    slack_api: SlackApiServer, test_config: Config, clock: ManualClock
+) -> Iterator[Callable[[str], RunningBot]]:
+    """Start podbot on a given database URL; everything started is stopped after the test."""
+    started: list[tuple[BackgroundServer, RunningBot]] = []
+
+    def start(database_url: str) -> RunningBot:
+        settings = Settings(
+            bot_token=BOT_TOKEN,
+            signing_secret=SIGNING_SECRET,
+            api_url=slack_api.url,
+            database_url=database_url,
+        )
+        db = Database(database_url)
+        with db.transaction() as session:
+            sync_pods(session, test_config)
+        runtime = build_runtime(test_config, settings, db, clock)
+        executor = TrackedExecutor()
+        app = build_app(runtime, listener_executor=executor)
+        server = BackgroundServer(build_asgi(app, runtime))
+        url = server.start()
+        bot = RunningBot(url, runtime, SlackClient(url, SIGNING_SECRET), slack_api, executor)
+        started.append((server, bot))
+        return bot
+
+    yield start
+    for server, bot in started:
+        bot.wait_idle()
+        server.stop()
+        bot.executor.shutdown(wait=True)
+        bot.db.dispose()
+
+
+@pytest.fixture
+def bot(start_bot: Callable[[str], RunningBot], sqlite_url: str) -> RunningBot:
+    """podbot on a fresh SQLite database, served over HTTP."""
+    return start_bot(sqlite_url)

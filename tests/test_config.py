@@ -1,0 +1,171 @@
+"""SPEC §6: the config file is validated at start; each problem names the key and its line."""
+
+from __future__ import annotations
+
+from datetime import date, time
+from pathlib import Path
+
+import pytest
+
+from bot.cli import main
+from bot.config import ConfigError, Settings, load_config, parse_config
+
+ROOT = Path(__file__).resolve().parents[1]
+EXAMPLE = ROOT / "config" / "podbot.example.toml"
+
+SPEC_EXAMPLE = """
+[defaults]
+timezone = "America/New_York"
+workdays = ["mon", "tue", "wed", "thu", "fri"]
+currency = "USD"
+fiscal_year_start_month = 1
+
+[clocks]
+qualification_hours = 24        # working hours
+update_hours = 24               # working hours
+response_hours = 24             # working hours
+tat_days = { new = 15, renewal = 60 }   # calendar days
+
+[schedule]
+aging_report = "09:00"
+renewal_calendar_days_before = 28
+
+[[pods]]
+key = "alpha"
+name = "POD Alpha"
+channel = "C0ALPHA01"
+timezone = "Asia/Kolkata"       # overrides defaults
+holidays = ["2026-12-25"]
+members = { U0EM00001 = "em", U0BUY0001 = "buyer", U0ANA0001 = "analyst" }
+"""
+
+
+def errors_of(text: str) -> list[str]:
+    with pytest.raises(ConfigError) as caught:
+        parse_config(text, "podbot.toml")
+    return caught.value.errors
+
+
+def test_the_spec_example_is_valid_and_typed() -> None:
+    config = parse_config(SPEC_EXAMPLE)
+    pod = config.pod("alpha")
+    assert pod.timezone == "Asia/Kolkata"
+    assert pod.workdays == ("mon", "tue", "wed", "thu", "fri")
+    assert pod.holidays == (date(2026, 12, 25),)
+    assert pod.role_of("U0EM00001") == "em"
+    assert pod.members_with("buyer") == ["U0BUY0001"]
+    assert config.clocks.tat_days == {"new": 15, "renewal": 60}
+    assert config.schedule.aging_report == time(9, 0)
+    assert config.slack.command == "/proc"
+    assert pod.calendar.is_working_day(date(2026, 12, 24))
+    assert not pod.calendar.is_working_day(date(2026, 12, 25))
+
+
+def test_the_shipped_example_is_valid() -> None:
+    config = load_config(EXAMPLE)
+    assert [p.key for p in config.pods] == ["alpha", "beta"]
+
+
+def test_sections_other_than_pods_are_optional() -> None:
+    config = parse_config('[[pods]]\nkey = "a"\nchannel = "C0A0000001"\n')
+    assert config.pods[0].timezone == "America/New_York"
+    assert config.clocks.qualification_hours == 24
+
+
+def test_a_user_in_several_pods_has_one_role_in_each() -> None:
+    config = load_config(ROOT / "tests" / "fixtures" / "podbot.test.toml")
+    roles = [(pod.key, role) for pod, role in config.memberships("U0BUY0001")]
+    assert roles == [("alpha", "buyer"), ("beta", "analyst")]
+
+
+@pytest.mark.parametrize(
+    ("edit", "key", "line", "says"),
+    [
+        (
+            ('currency = "USD"', 'currency = "USD"\ncolour = "blue"'),
+            "defaults.colour",
+            6,
+            "unknown key",
+        ),
+        (('"Asia/Kolkata"', '"Asia/Kolkatta"'), "pods[0].timezone", 22, "not a known time zone"),
+        (('"thu", "fri"]', '"thu", "fry"]'), "defaults.workdays", 4, '"fry" is not a weekday'),
+        (("U0BUY0001 =", "bob ="), "pods[0].members.bob", 24, "not a Slack user id"),
+        (
+            ('"analyst" }', '"boss" }'),
+            "pods[0].members.U0ANA0001",
+            24,
+            'role "boss" does not exist',
+        ),
+        (
+            ('aging_report = "09:00"', 'aging_report = "9am"'),
+            "schedule.aging_report",
+            15,
+            "time of day",
+        ),
+        (("new = 15", "new = -1"), "clocks.tat_days.new", 12, "whole number"),
+        (('"2026-12-25"', '"2026-13-25"'), "pods[0].holidays", 23, "not a date"),
+        (('channel = "C0ALPHA01"', 'channel = "#alpha"'), "pods[0].channel", 21, "channel id"),
+    ],
+)
+def test_each_bad_value_is_named_with_its_line(
+    edit: tuple[str, str], key: str, line: int, says: str
+) -> None:
+    errors = errors_of(SPEC_EXAMPLE.replace(*edit))
+    assert len(errors) == 1, errors
+    assert errors[0].startswith(f"{key} (line {line}): ")
+    assert says in errors[0]
+
+
+def test_duplicate_pod_keys_and_channels_are_refused() -> None:
+    second = SPEC_EXAMPLE.split("[[pods]]")[1]
+    errors = errors_of(SPEC_EXAMPLE + "\n[[pods]]" + second)
+    assert any(e.startswith("pods[1].key (line 27)") and "duplicate pod key" in e for e in errors)
+    assert any(
+        e.startswith("pods[1].channel (line 29)") and "duplicate channel" in e for e in errors
+    )
+
+
+def test_every_problem_is_reported_at_once() -> None:
+    broken = SPEC_EXAMPLE.replace('"Asia/Kolkata"', '"Nowhere/Land"').replace('"em"', '"chief"')
+    errors = errors_of(broken)
+    assert [e.split(" ")[0] for e in errors] == ["pods[0].timezone", "pods[0].members.U0EM00001"]
+
+
+def test_toml_syntax_errors_give_the_line() -> None:
+    errors = errors_of(SPEC_EXAMPLE.replace('name = "POD Alpha"', 'name = "POD Alpha'))
+    assert "not valid TOML" in errors[0] and "line 20" in errors[0]
+
+
+def test_a_missing_file_says_how_to_make_one(tmp_path: Path) -> None:
+    with pytest.raises(ConfigError) as caught:
+        load_config(tmp_path / "nope.toml")
+    assert "podbot.example.toml" in str(caught.value)
+
+
+def test_config_check_prints_ok(capsys: pytest.CaptureFixture[str]) -> None:
+    assert main(["config", "check", "--config", str(EXAMPLE)]) == 0
+    assert capsys.readouterr().out.startswith(f"OK: {EXAMPLE}")
+
+
+def test_config_check_names_the_broken_key(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    broken = tmp_path / "podbot.toml"
+    broken.write_text(EXAMPLE.read_text().replace('"Asia/Kolkata"', '"Asia/Atlantis"'))
+    monkeypatch.setenv("PODBOT_CONFIG", str(broken))
+    assert main(["config", "check"]) == 1
+    err = capsys.readouterr().err
+    assert "pods[0].timezone (line 25)" in err and "Asia/Atlantis" in err
+
+
+def test_environment_defaults_follow_the_spec(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.chdir(tmp_path)
+    settings = Settings.from_env({})
+    assert settings.api_url == "https://slack.com/api/"
+    assert settings.port == 3000
+    assert settings.database_url == f"sqlite:///{tmp_path / 'podbot.db'}"
+    custom = Settings.from_env({"SLACK_API_URL": "http://127.0.0.1:9/api", "PORT": "8080"})
+    assert custom.api_url == "http://127.0.0.1:9/api/"
+    assert custom.port == 8080
