@@ -7,7 +7,9 @@ from typing import TYPE_CHECKING, Any
 
 from slack_bolt import Ack, App
 
-from bot.commands import help as _help  # noqa: F401  (registers its subcommands)
+# Importing a module registers its subcommands with the router.
+from bot.commands import help as _help  # noqa: F401
+from bot.commands import intake, lifecycle, status, updates  # noqa: F401
 from bot.commands.router import Invocation, run
 
 if TYPE_CHECKING:
@@ -18,6 +20,9 @@ log = logging.getLogger(__name__)
 
 def register(app: App, runtime: Runtime) -> None:
     """Attach the one slash-command listener (Bolt runs only the first matching listener)."""
+
+    intake.register(app, runtime)
+    updates.register(app, runtime)
 
     @app.command(runtime.config.slack.command)
     def on_command(ack: Ack, body: dict[str, Any]) -> None:

@@ -6,16 +6,18 @@ import logging
 import uuid
 from collections.abc import Callable
 from dataclasses import dataclass, field
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, TypeVar
 
 from slack_sdk.models.blocks import Block
 
+from bot.domain.grammar import GrammarError
 from bot.errors import Refusal, UsageError
 
 if TYPE_CHECKING:
     from bot.runtime import Runtime
 
 log = logging.getLogger(__name__)
+T = TypeVar("T")
 
 
 @dataclass(frozen=True)
@@ -80,6 +82,14 @@ def subcommand(name: str, usage: str, summary: str, order: int) -> Callable[[Han
         return handler
 
     return attach
+
+
+def arguments(parse: Callable[..., T], *args: Any) -> T:
+    """Run a grammar parser; its complaint becomes a UsageError with the subcommand's usage."""
+    try:
+        return parse(*args)
+    except GrammarError as exc:
+        raise UsageError(str(exc)) from None
 
 
 def usage_line(command: str, name: str) -> str:

@@ -86,15 +86,17 @@ class WorkCalendar:
             if not isinstance(day, date) or isinstance(day, datetime):
                 raise ValueError(f"holidays must be dates, got {day!r}")
         closures = sorted(d.toordinal() for d in holidays if d.weekday() in workdays)
-        prefix = tuple(
-            tuple(sum((w + i) % 7 in workdays for i in range(r)) for r in range(8))
-            for w in range(7)
-        )
+        prefix = []
+        for weekday in range(7):
+            row = [0]
+            for i in range(7):
+                row.append(row[-1] + ((weekday + i) % 7 in workdays))
+            prefix.append(tuple(row))
         # Frozen dataclass: normalise the inputs (lists, sets) once, at construction.
         object.__setattr__(self, "workdays", workdays)
         object.__setattr__(self, "holidays", holidays)
         object.__setattr__(self, "_closures", tuple(closures))
-        object.__setattr__(self, "_week_prefix", prefix)
+        object.__setattr__(self, "_week_prefix", tuple(prefix))
 
     @classmethod
     def from_names(

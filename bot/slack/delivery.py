@@ -41,6 +41,16 @@ class Delivery:
 
     def __init__(self, client: WebClient) -> None:
         self.client = client
+        self._team_url: str | None = None
+
+    def team_url(self) -> str | None:
+        """The workspace's base URL (from auth.test, asked once), for message links."""
+        if self._team_url is None:
+            try:
+                self._team_url = str(self._call("auth.test").get("url") or "")
+            except DeliveryError:
+                return None
+        return self._team_url or None
 
     def _call(self, method: str, **params: Any) -> dict[str, Any]:
         params = {k: v for k, v in params.items() if v is not None}
@@ -115,6 +125,13 @@ class Delivery:
         payload = view.to_dict() if isinstance(view, View) else view
         data = self._call("views.open", trigger_id=trigger_id, view=payload)
         return str(data["view"]["id"])
+
+    @staticmethod
+    def archive_link(team_url: str | None, channel: str, ts: str) -> str | None:
+        """A message link built without an API call (Slack's archive URL format)."""
+        if not team_url:
+            return None
+        return f"{team_url.rstrip('/')}/archives/{channel}/p{ts.replace('.', '')}"
 
     def permalink(self, channel: str, ts: str) -> str:
         """A permanent link to a message."""

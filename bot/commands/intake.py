@@ -1,0 +1,146 @@
+"""`/proc new`: the intake modal or the inline form, creating REQ-n and posting its card."""
+
+from __future__ import annotations
+
+import json
+from typing import TYPE_CHECKING, Any
+
+from slack_bolt import Ack, App
+
+from bot.commands.access import pod_for_new
+from bot.commands.interactions import answer_submission, view_context
+from bot.commands.router import Invocation, Reply, arguments, subcommand
+from bot.config import Pod
+from bot.db.models import Request
+from bot.db.requests import open_duplicates, pod_row, record_event
+from bot.domain.grammar import NewRequest, parse_new
+from bot.domain.lifecycle import Action, qualification_due
+from bot.slack.ids import BlockId, CallbackId
+from bot.slack.modals import intake_modal, parse_intake
+from bot.slack.outbox import Outbox, mentions
+
+if TYPE_CHECKING:
+    from sqlalchemy.orm import Session
+
+    from bot.runtime import Runtime
+
+USAGE = "new <customer> | <tool> | new|renewal [| <amount>] [| <YYYY-MM-DD>]"
+
+
+@subcommand("new", USAGE, "open a request (no arguments: the intake form)", order=10)
+def new(runtime: Runtime, invocation: Invocation) -> Reply:
+    """Open the intake modal, or create the request from the inline form."""
+    pod, _role = pod_for_new(runtime.config, invocation.user_id, invocation.channel_id, Action.NEW)
+    if not invocation.args:
+        outbox = Outbox(runtime)
+        metadata = json.dumps({"pod": pod.key, "channel": invocation.channel_id})
+        if invocation.trigger_id:
+            outbox.view(invocation.trigger_id, intake_modal(metadata, pod.currency))
+        return Reply(text=f"Opening the intake form for {pod.name}…", after_ack=[outbox.deliver])
+    fields = arguments(parse_new, invocation.args, pod.currency)
+    outbox = Outbox(runtime)
+    with runtime.db.transaction() as session:
+        request, duplicates = create_request(
+            session, runtime, outbox, pod, invocation.user_id, fields
+        )
+        text = created_text(request, pod, duplicates)
+    return Reply(text=text, after_ack=[outbox.deliver])
+
+
+def create_request(
+    session: Session,
+    runtime: Runtime,
+    outbox: Outbox,
+    pod: Pod,
+    user_id: str,
+    fields: NewRequest,
+) -> tuple[Request, list[Request]]:
+    """Create REQ-n, queue its card, and warn open requests for the same customer and tool."""
+    now = runtime.clock.now()
+    duplicates = open_duplicates(session, fields.customer, fields.tool)
+    request = Request(
+        pod_id=pod_row(session, pod.key).id,
+        customer=fields.customer,
+        tool=fields.tool,
+        kind=fields.kind,
+        stage="intake",
+        amount=fields.amount.amount if fields.amount else None,
+        currency=fields.amount.currency if fields.amount else pod.currency,
+        renewal_date=fields.renewal_date,
+        notes=fields.notes,
+        created_by=user_id,
+        created_at=now,
+        qualification_due_at=qualification_due(
+            pod.calendar, now, runtime.config.clocks.qualification_hours
+        ),
+        updated_at=now,
+    )
+    session.add(request)
+    session.flush()
+    record_event(session, request, at=now, actor=user_id, kind="created", text=summary(request))
+    outbox.card(request.id)
+    for other in duplicates:
+        other_pod = runtime.config.pod(other.pod.key)
+        watchers = other_pod.members_with("analyst") + other_pod.members_with("em")
+        outbox.thread(
+            other.id,
+            f":warning: {mentions(watchers)} Parallel negotiation? <@{user_id}> just opened "
+            f"{request.key} for the same customer and tool ({request.customer} · {request.tool}) "
+            f"in {pod.name}.",
+        )
+    return request, duplicates
+
+
+def summary(request: Request) -> str:
+    """`Acme · Figma (renewal)` for timelines and replies."""
+    return f"{request.customer} · {request.tool} ({request.kind})"
+
+
+def created_text(request: Request, pod: Pod, duplicates: list[Request]) -> str:
+    """The invoker's confirmation, with the parallel-negotiation warning when there is one."""
+    text = f"Created *{request.key}* — {summary(request)}. Its card is in <#{pod.channel}>."
+    if duplicates:
+        keys = ", ".join(d.key for d in duplicates)
+        text += (
+            f"\n:warning: {keys} {'is' if len(duplicates) == 1 else 'are'} already open for "
+            f"{request.customer} · {request.tool}: parallel negotiation? I let the POD's "
+            "analyst and em know in its thread."
+        )
+    return text
+
+
+def register(app: App, runtime: Runtime) -> None:
+    """Listen for intake modal submissions."""
+
+    @app.view(CallbackId.INTAKE.value)
+    def on_intake_submitted(ack: Ack, body: dict[str, Any]) -> None:
+        user_id, values, metadata = view_context(body)
+
+        def handle() -> Outbox:
+            context = json.loads(metadata or "{}")
+            channel = context.get("channel", "")
+            pod, _ = pod_for_new(runtime.config, user_id, channel, Action.NEW)
+            fields = parse_intake(values, pod.currency)
+            outbox = Outbox(runtime)
+            with runtime.db.transaction() as session:
+                request, duplicates = create_request(
+                    session,
+                    runtime,
+                    outbox,
+                    pod,
+                    user_id,
+                    NewRequest(
+                        fields.customer,
+                        fields.tool,
+                        fields.kind,
+                        fields.amount,
+                        fields.renewal_date,
+                        fields.notes,
+                    ),
+                )
+                outbox.ephemeral(
+                    channel or pod.channel, user_id, created_text(request, pod, duplicates)
+                )
+            return outbox
+
+        answer_submission(ack, handle, field_for_refusals=BlockId.CUSTOMER.value, action="intake")

@@ -1,0 +1,46 @@
+"""The one place that turns a modal submission's outcome into Slack's answer."""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Callable
+from typing import Any
+
+from slack_bolt import Ack
+
+from bot.commands.router import error_reference
+from bot.errors import FieldErrors, Refusal
+from bot.slack.outbox import Outbox
+
+log = logging.getLogger(__name__)
+
+
+def answer_submission(
+    ack: Ack, handle: Callable[[], Outbox], *, field_for_refusals: str, action: str
+) -> None:
+    """Ack a view submission: close the modal and deliver, or show errors on the fields."""
+    try:
+        outbox = handle()
+    except FieldErrors as exc:
+        ack(response_action="errors", errors=exc.errors)
+        return
+    except Refusal as refusal:
+        ack(response_action="errors", errors={field_for_refusals: refusal.message})
+        return
+    except Exception:
+        ref = error_reference()
+        log.exception("%s submission failed (ref %s)", action, ref, extra={"ref": ref})
+        ack(
+            response_action="errors",
+            errors={field_for_refusals: f"Something went wrong on podbot's side (ref {ref})."},
+        )
+        return
+    ack()
+    outbox.deliver()
+
+
+def view_context(body: dict[str, Any]) -> tuple[str, dict[str, Any], str]:
+    """(user id, state values, private_metadata) of a view_submission payload."""
+    view = body.get("view") or {}
+    values = (view.get("state") or {}).get("values") or {}
+    return body.get("user", {}).get("id", ""), values, view.get("private_metadata") or ""

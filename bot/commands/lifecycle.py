@@ -1,0 +1,145 @@
+"""`qualify`, `disqualify`, `assign` and `close`: moving a request along SPEC §2's lifecycle."""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING
+
+from bot.commands.access import authorize, load_request
+from bot.commands.router import Invocation, Reply, arguments, subcommand
+from bot.db.requests import record_event
+from bot.domain.grammar import parse_assign, parse_close, parse_key, parse_key_and_text
+from bot.domain.lifecycle import Action, StageError, negotiation_due, next_stage
+from bot.errors import NotPermitted, WrongStage
+from bot.slack.outbox import Outbox
+
+if TYPE_CHECKING:
+    from bot.runtime import Runtime
+
+
+def _advance(stage: str, action: Action, key: str) -> str:
+    try:
+        return next_stage(stage, action, key)
+    except StageError as exc:
+        raise WrongStage(exc.message) from None
+
+
+@subcommand("qualify", "qualify REQ", "intake → qualified", order=20)
+def qualify(runtime: Runtime, invocation: Invocation) -> Reply:
+    """Qualify an intake request."""
+    number = arguments(parse_key, invocation.args)
+    outbox = Outbox(runtime)
+    with runtime.db.transaction() as session:
+        request, pod = load_request(session, runtime.config, number)
+        authorize(runtime.config, invocation.user_id, request, pod, Action.QUALIFY)
+        request.stage = _advance(request.stage, Action.QUALIFY, request.key)
+        now = runtime.clock.now()
+        request.qualified_at = now
+        request.analyst_id = invocation.user_id
+        record_event(session, request, at=now, actor=invocation.user_id, kind="qualified")
+        outbox.card(request.id)
+        outbox.thread(request.id, f":white_check_mark: Qualified by <@{invocation.user_id}>.")
+        key = request.key
+    return Reply(
+        text=f"{key} is qualified. Next: `/proc assign {key} @buyer`.", after_ack=[outbox.deliver]
+    )
+
+
+@subcommand("disqualify", "disqualify REQ <reason>", "intake → disqualified", order=30)
+def disqualify(runtime: Runtime, invocation: Invocation) -> Reply:
+    """Disqualify an intake request, with the reason."""
+    number, reason = arguments(parse_key_and_text, invocation.args, "reason")
+    outbox = Outbox(runtime)
+    with runtime.db.transaction() as session:
+        request, pod = load_request(session, runtime.config, number)
+        authorize(runtime.config, invocation.user_id, request, pod, Action.DISQUALIFY)
+        request.stage = _advance(request.stage, Action.DISQUALIFY, request.key)
+        now = runtime.clock.now()
+        request.analyst_id = request.analyst_id or invocation.user_id
+        request.resolution_note = reason
+        record_event(
+            session, request, at=now, actor=invocation.user_id, kind="disqualified", text=reason
+        )
+        outbox.card(request.id)
+        outbox.thread(request.id, f":no_entry: Disqualified by <@{invocation.user_id}>: {reason}")
+        key = request.key
+    return Reply(text=f"{key} is disqualified.", after_ack=[outbox.deliver])
+
+
+@subcommand(
+    "assign", "assign REQ @buyer", "hand over to a buyer; starts the negotiation TAT", order=40
+)
+def assign(runtime: Runtime, invocation: Invocation) -> Reply:
+    """Assign a qualified request to a buyer (or reassign one under negotiation)."""
+    number, buyer = arguments(parse_assign, invocation.args)
+    outbox = Outbox(runtime)
+    with runtime.db.transaction() as session:
+        request, pod = load_request(session, runtime.config, number)
+        authorize(runtime.config, invocation.user_id, request, pod, Action.ASSIGN)
+        if pod.role_of(buyer) not in ("buyer", "em"):
+            raise NotPermitted(f"<@{buyer}> is not a buyer in {pod.name}, so cannot be assigned.")
+        reassign = request.stage == "negotiating"
+        request.stage = _advance(request.stage, Action.ASSIGN, request.key)
+        if reassign and request.buyer_id == buyer:
+            raise WrongStage(f"{request.key} is already assigned to <@{buyer}>.")
+        now = runtime.clock.now()
+        days = runtime.config.clocks.tat_days[request.kind]
+        if not reassign:
+            # The TAT runs from the first handover; a reassignment keeps the clock.
+            request.assigned_at = now
+            request.tat_due_at = negotiation_due(pod.timezone, now, days)
+            request.last_update_at = now
+        request.analyst_id = request.analyst_id or invocation.user_id
+        previous, request.buyer_id = request.buyer_id, buyer
+        due = request.tat_due_at
+        assert due is not None
+        due_text = f"<!date^{int(due.timestamp())}^{{date_short_pretty}} {{time}}|{due:%Y-%m-%d}>"
+        if reassign:
+            line = (
+                f":arrows_counterclockwise: Reassigned from <@{previous}> to <@{buyer}> "
+                f"by <@{invocation.user_id}>. TAT still due {due_text}."
+            )
+        else:
+            line = (
+                f":handshake: Assigned to <@{buyer}> by <@{invocation.user_id}>. "
+                f"Negotiation TAT: {days} days, due {due_text}."
+            )
+        record_event(
+            session, request, at=now, actor=invocation.user_id, kind="assigned",
+            text=f"to <@{buyer}>", data={"buyer": buyer, "previous": previous},
+        )  # fmt: skip
+        outbox.card(request.id)
+        outbox.thread(request.id, line)
+        key = request.key
+    return Reply(
+        text=f"{key} is assigned to <@{buyer}>; the TAT is due {due_text}.",
+        after_ack=[outbox.deliver],
+    )
+
+
+@subcommand("close", "close REQ won|lost|cancelled [note]", "close a request", order=90)
+def close(runtime: Runtime, invocation: Invocation) -> Reply:
+    """Close a request won, lost or cancelled."""
+    number, outcome, note = arguments(parse_close, invocation.args)
+    action = Action.CANCEL if outcome == "cancelled" else Action.CLOSE
+    outbox = Outbox(runtime)
+    with runtime.db.transaction() as session:
+        request, pod = load_request(session, runtime.config, number)
+        authorize(runtime.config, invocation.user_id, request, pod, action)
+        request.stage = _advance(request.stage, action, request.key)
+        now = runtime.clock.now()
+        request.outcome = outcome
+        request.closed_at = now
+        request.resolution_note = note
+        record_event(
+            session, request, at=now, actor=invocation.user_id, kind="closed",
+            text=outcome + (f": {note}" if note else ""), data={"outcome": outcome},
+        )  # fmt: skip
+        emoji = {"won": ":trophy:", "lost": ":x:", "cancelled": ":wastebasket:"}[outcome]
+        outbox.card(request.id)
+        outbox.thread(
+            request.id,
+            f"{emoji} Closed *{outcome}* by <@{invocation.user_id}>"
+            + (f": {note}" if note else "."),
+        )
+        key = request.key
+    return Reply(text=f"{key} is closed ({outcome}).", after_ack=[outbox.deliver])

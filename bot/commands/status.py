@@ -1,0 +1,71 @@
+"""`status` and `mine`: a request's card with its whole timeline, and your open requests."""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING
+
+from bot.commands.access import load_request, require_member
+from bot.commands.router import Invocation, Reply, arguments, subcommand
+from bot.db.requests import open_requests_of, timeline
+from bot.domain.aging import age_in_days, days_left
+from bot.domain.grammar import parse_key, parse_nothing
+from bot.slack.cards import MineRow, TimelineEntry, mine_blocks, mine_text, status_blocks
+from bot.slack.outbox import card_data
+
+if TYPE_CHECKING:
+    from bot.runtime import Runtime
+
+
+@subcommand("status", "status REQ", "the card and full timeline of a request", order=100)
+def status(runtime: Runtime, invocation: Invocation) -> Reply:
+    """Show a request's card and every event, ephemerally."""
+    number = arguments(parse_key, invocation.args)
+    require_member(runtime.config, invocation.user_id)
+    with runtime.db.transaction() as session:
+        request, _pod = load_request(session, runtime.config, number, for_update=False)
+        card = card_data(session, runtime, request)
+        entries = [
+            TimelineEntry(at=e.at, actor=e.actor, kind=e.kind, text=e.text)
+            for e in timeline(session, request.id)
+        ]
+    return Reply(
+        text=f"{card.key} — {card.customer} · {card.tool}: {card.stage}",
+        blocks=status_blocks(card, entries, runtime.clock.now()),
+    )
+
+
+@subcommand("mine", "mine", "your open requests with age and TAT", order=110)
+def mine(runtime: Runtime, invocation: Invocation) -> Reply:
+    """List the invoker's open requests, ephemerally."""
+    arguments(parse_nothing, invocation.args)
+    require_member(runtime.config, invocation.user_id)
+    now = runtime.clock.now()
+    user = invocation.user_id
+    rows: list[MineRow] = []
+    team_url = runtime.slack.team_url()
+    with runtime.db.transaction() as session:
+        for request in open_requests_of(session, user):
+            tz = runtime.config.pod(request.pod.key).timezone
+            role = (
+                "buyer" if request.buyer_id == user
+                else "analyst" if request.analyst_id == user
+                else "creator"
+            )  # fmt: skip
+            link = None
+            if request.card_channel and request.card_ts:
+                link = runtime.slack.archive_link(team_url, request.card_channel, request.card_ts)
+            rows.append(
+                MineRow(
+                    key=request.key,
+                    customer=request.customer,
+                    tool=request.tool,
+                    stage=request.stage,
+                    role=role,
+                    age_days=age_in_days(request.created_at, now, tz),
+                    tat_days_left=days_left(request.tat_due_at, now, tz)
+                    if request.tat_due_at
+                    else None,
+                    card_link=link,
+                )
+            )
+    return Reply(text=mine_text(rows), blocks=mine_blocks(rows, user))

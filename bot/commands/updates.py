@@ -1,0 +1,142 @@
+"""`update` and `quote`: the buyer's daily negotiation log and competing quotes."""
+
+from __future__ import annotations
+
+import json
+from typing import TYPE_CHECKING, Any
+
+from slack_bolt import Ack, App
+
+from bot.commands.access import authorize, load_request
+from bot.commands.interactions import answer_submission, view_context
+from bot.commands.router import Invocation, Reply, arguments, subcommand
+from bot.db.models import Quote
+from bot.db.requests import quote_count, record_event
+from bot.domain.grammar import parse_key, parse_key_and_optional_text, parse_quote
+from bot.domain.lifecycle import Action, StageError, next_stage
+from bot.domain.money import format_money
+from bot.errors import NotFound, WrongStage
+from bot.slack.ids import BlockId, CallbackId
+from bot.slack.modals import parse_update, update_modal, update_text
+from bot.slack.outbox import Outbox
+
+if TYPE_CHECKING:
+    from sqlalchemy.orm import Session
+
+    from bot.runtime import Runtime
+
+
+def _require_stage(stage: str, action: Action, key: str) -> None:
+    try:
+        next_stage(stage, action, key)
+    except StageError as exc:
+        raise WrongStage(exc.message) from None
+
+
+@subcommand(
+    "update",
+    "update REQ <text>",
+    "log today's negotiation update (no text: the update form)",
+    order=50,
+)
+def update(runtime: Runtime, invocation: Invocation) -> Reply:
+    """Post a buyer update in the request's thread, or open the update modal."""
+    number, text = arguments(parse_key_and_optional_text, invocation.args, "update")
+    outbox = Outbox(runtime)
+    with runtime.db.transaction() as session:
+        request, pod = load_request(session, runtime.config, number)
+        authorize(runtime.config, invocation.user_id, request, pod, Action.UPDATE)
+        _require_stage(request.stage, Action.UPDATE, request.key)
+        key = request.key
+        if text is None:
+            if invocation.trigger_id:
+                metadata = json.dumps({"request": request.id, "channel": invocation.channel_id})
+                title = f"{key} · {request.customer} · {request.tool}"
+                outbox.view(invocation.trigger_id, update_modal(metadata, key, title))
+            return Reply(text=f"Opening the update form for {key}…", after_ack=[outbox.deliver])
+        _record_update(session, runtime, outbox, request.id, invocation.user_id, text)
+    return Reply(text=f"Update posted in {key}'s thread.", after_ack=[outbox.deliver])
+
+
+def _record_update(
+    session: Session, runtime: Runtime, outbox: Outbox, request_id: int, user_id: str, text: str
+) -> None:
+    request, _pod = load_request(session, runtime.config, request_id)
+    now = runtime.clock.now()
+    request.last_update_at = now
+    record_event(session, request, at=now, actor=user_id, kind="update", text=text)
+    outbox.thread(request.id, f":memo: *Update* from <@{user_id}>:\n{_quoted(text)}")
+
+
+def _quoted(text: str) -> str:
+    return "\n".join(f">{line}" for line in text.splitlines() or [""])
+
+
+@subcommand(
+    "quote", "quote REQ <vendor or reseller> <amount>", "record a competing quote", order=60
+)
+def quote(runtime: Runtime, invocation: Invocation) -> Reply:
+    """Record a competing quote and post it in the thread."""
+    outbox = Outbox(runtime)
+    with runtime.db.transaction() as session:
+        # The currency default is the request's POD's, so parse once the request is known.
+        number = arguments(parse_key, invocation.args.strip().split(" ", 1)[0])
+        request, pod = load_request(session, runtime.config, number)
+        _, vendor, money = arguments(parse_quote, invocation.args, pod.currency)
+        authorize(runtime.config, invocation.user_id, request, pod, Action.QUOTE)
+        _require_stage(request.stage, Action.QUOTE, request.key)
+        now = runtime.clock.now()
+        session.add(
+            Quote(
+                request_id=request.id,
+                vendor=vendor,
+                amount=money.amount,
+                currency=money.currency,
+                created_by=invocation.user_id,
+                created_at=now,
+            )
+        )
+        session.flush()
+        count = quote_count(session, request.id)
+        record_event(
+            session, request, at=now, actor=invocation.user_id, kind="quote",
+            text=f"{vendor}: {format_money(money)}",
+            data={"vendor": vendor, "amount": str(money.amount), "currency": money.currency},
+        )  # fmt: skip
+        outbox.thread(
+            request.id,
+            f":receipt: *Quote* recorded by <@{invocation.user_id}>: *{vendor}* — "
+            f"{format_money(money)} ({count} competing quote{'s' if count != 1 else ''} so far)",
+        )
+        key = request.key
+    return Reply(
+        text=f"Quote from {vendor} ({format_money(money)}) recorded on {key}.",
+        after_ack=[outbox.deliver],
+    )
+
+
+def register(app: App, runtime: Runtime) -> None:
+    """Listen for update modal submissions."""
+
+    @app.view(CallbackId.UPDATE.value)
+    def on_update_submitted(ack: Ack, body: dict[str, Any]) -> None:
+        user_id, values, metadata = view_context(body)
+
+        def handle() -> Outbox:
+            context = json.loads(metadata or "{}")
+            request_id = context.get("request")
+            if not isinstance(request_id, int):
+                raise NotFound("This form no longer points at a request; run /proc update again.")
+            outbox = Outbox(runtime)
+            with runtime.db.transaction() as session:
+                request, pod = load_request(session, runtime.config, request_id)
+                authorize(runtime.config, user_id, request, pod, Action.UPDATE)
+                _require_stage(request.stage, Action.UPDATE, request.key)
+                today = runtime.clock.now().astimezone(pod.zone).date()
+                fields = parse_update(values, today)
+                _record_update(session, runtime, outbox, request.id, user_id, update_text(fields))
+                channel = context.get("channel") or pod.channel
+                outbox.ephemeral(channel, user_id, f"Update posted in {request.key}'s thread.")
+            return outbox
+
+        answer_submission(ack, handle, field_for_refusals=BlockId.STATUS.value, action="update")

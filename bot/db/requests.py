@@ -1,0 +1,84 @@
+"""Queries and writes for requests and their timeline, shared by commands, jobs and cards."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Any
+
+from sqlalchemy import func, or_, select
+from sqlalchemy.orm import Session
+
+from bot.db.models import OPEN_STAGES, Pod, Quote, Request, RequestEvent
+
+
+def get_request(session: Session, number: int, *, for_update: bool = False) -> Request | None:
+    """The request REQ-`number`; locked for the transaction when `for_update` (PostgreSQL)."""
+    query = select(Request).where(Request.id == number)
+    if for_update:
+        query = query.with_for_update(of=Request)
+    return session.scalars(query).one_or_none()
+
+
+def pod_row(session: Session, key: str) -> Pod:
+    """The database row of the POD with this config key."""
+    return session.scalars(select(Pod).where(Pod.key == key)).one()
+
+
+def record_event(
+    session: Session,
+    request: Request,
+    *,
+    at: datetime,
+    actor: str,
+    kind: str,
+    text: str | None = None,
+    data: dict[str, Any] | None = None,
+) -> RequestEvent:
+    """Append one line to the request's timeline."""
+    event = RequestEvent(request_id=request.id, at=at, actor=actor, kind=kind, text=text, data=data)
+    session.add(event)
+    request.updated_at = at
+    return event
+
+
+def open_duplicates(session: Session, customer: str, tool: str) -> list[Request]:
+    """Open requests for the same customer and tool (case-insensitive), oldest first."""
+    query = (
+        select(Request)
+        .where(func.lower(Request.customer) == customer.lower())
+        .where(func.lower(Request.tool) == tool.lower())
+        .where(Request.stage.in_([s.value for s in OPEN_STAGES]))
+        .order_by(Request.id)
+    )
+    return list(session.scalars(query))
+
+
+def open_requests_of(session: Session, user_id: str) -> list[Request]:
+    """Open requests the user buys, qualified or opened, oldest first."""
+    query = (
+        select(Request)
+        .where(
+            or_(
+                Request.buyer_id == user_id,
+                Request.analyst_id == user_id,
+                Request.created_by == user_id,
+            )
+        )
+        .where(Request.stage.in_([s.value for s in OPEN_STAGES]))
+        .order_by(Request.id)
+    )
+    return list(session.scalars(query))
+
+
+def timeline(session: Session, request_id: int) -> list[RequestEvent]:
+    """Every event of a request, oldest first."""
+    query = (
+        select(RequestEvent).where(RequestEvent.request_id == request_id).order_by(RequestEvent.id)
+    )
+    return list(session.scalars(query))
+
+
+def quote_count(session: Session, request_id: int) -> int:
+    """How many competing quotes the request has."""
+    query = select(func.count()).select_from(Quote).where(Quote.request_id == request_id)
+    return int(session.scalar(query) or 0)

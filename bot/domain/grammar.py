@@ -1,0 +1,173 @@
+"""The argument grammar of each `/proc` subcommand (SPEC §3), parsed into typed values."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import date
+
+from bot.domain.mentions import MentionError, parse_user_mention
+from bot.domain.money import AmountError, Money, parse_amount
+from bot.domain.request_keys import RequestKeyError, parse_request_key
+
+MAX_NAME = 200
+MAX_TEXT = 3000
+OUTCOMES = ("won", "lost", "cancelled")
+TYPES = ("new", "renewal")
+
+
+class GrammarError(ValueError):
+    """The arguments do not follow the subcommand's grammar; the message says what is wrong."""
+
+
+@dataclass(frozen=True)
+class NewRequest:
+    """The fields of `new <customer> | <tool> | new|renewal [| <amount>] [| <YYYY-MM-DD>]`."""
+
+    customer: str
+    tool: str
+    kind: str
+    amount: Money | None = None
+    renewal_date: date | None = None
+    notes: str | None = None
+
+
+def _split_key(args: str) -> tuple[int, str]:
+    head, _, rest = args.strip().partition(" ")
+    if not head:
+        raise GrammarError("The request key is missing.")
+    try:
+        return parse_request_key(head), rest.strip()
+    except RequestKeyError as exc:
+        raise GrammarError(str(exc)) from None
+
+
+def slack_unescape(text: str) -> str:
+    """Undo Slack's escaping of `&`, `<` and `>` in message and command text."""
+    return text.replace("&lt;", "<").replace("&gt;", ">").replace("&amp;", "&")
+
+
+def _name(value: str, what: str) -> str:
+    # Names are stored as plain text; free text stays in Slack's mrkdwn form.
+    value = " ".join(slack_unescape(value).split())
+    if not value:
+        raise GrammarError(f"The {what} is missing.")
+    if len(value) > MAX_NAME:
+        raise GrammarError(f"The {what} is longer than {MAX_NAME} characters.")
+    return value
+
+
+def _text(value: str, what: str) -> str:
+    value = value.strip()
+    if not value:
+        raise GrammarError(f"The {what} is missing.")
+    if len(value) > MAX_TEXT:
+        raise GrammarError(f"The {what} is longer than {MAX_TEXT} characters.")
+    return value
+
+
+def parse_date(value: str) -> date:
+    """A date written YYYY-MM-DD."""
+    try:
+        return date.fromisoformat(value.strip())
+    except ValueError:
+        raise GrammarError(f"`{value.strip()}` is not a date; write it as YYYY-MM-DD.") from None
+
+
+def parse_new(args: str, default_currency: str) -> NewRequest:
+    """`<customer> | <tool> | new|renewal [| <amount>] [| <YYYY-MM-DD>]`."""
+    parts = [p.strip() for p in args.split("|")]
+    if len(parts) < 3:
+        raise GrammarError("Give at least the customer, the tool and the type, separated by `|`.")
+    if len(parts) > 5:
+        raise GrammarError("There are more than five `|`-separated fields.")
+    customer = _name(parts[0], "customer")
+    tool = _name(parts[1], "tool")
+    kind = parts[2].lower()
+    if kind not in TYPES:
+        raise GrammarError(f"`{parts[2]}` is not a request type; write `new` or `renewal`.")
+    amount: Money | None = None
+    renewal: date | None = None
+    rest = parts[3:]
+    # A lone fourth field that is a date is the renewal date (the amount left out).
+    if len(rest) == 1 and _looks_like_date(rest[0]):
+        rest = ["", rest[0]]
+    if rest and rest[0]:
+        try:
+            amount = parse_amount(rest[0], default_currency)
+        except AmountError as exc:
+            raise GrammarError(str(exc)) from None
+    if len(rest) > 1 and rest[1]:
+        renewal = parse_date(rest[1])
+    return NewRequest(customer, tool, kind, amount, renewal)
+
+
+def _looks_like_date(value: str) -> bool:
+    return len(value) == 10 and value[4:5] == "-" and value[7:8] == "-"
+
+
+def parse_key(args: str) -> int:
+    """`REQ` and nothing else."""
+    key, rest = _split_key(args)
+    if rest:
+        raise GrammarError(f"Unexpected text after the request key: `{rest[:50]}`.")
+    return key
+
+
+def parse_key_and_text(args: str, what: str) -> tuple[int, str]:
+    """`REQ <text>` where the text is required."""
+    key, rest = _split_key(args)
+    return key, _text(rest, what)
+
+
+def parse_key_and_optional_text(args: str, what: str) -> tuple[int, str | None]:
+    """`REQ [text]`."""
+    key, rest = _split_key(args)
+    return key, (_text(rest, what) if rest else None)
+
+
+def parse_assign(args: str) -> tuple[int, str]:
+    """`REQ @buyer`."""
+    key, rest = _split_key(args)
+    if not rest:
+        raise GrammarError("Mention the buyer to assign, like @dana.")
+    if len(rest.split()) > 1:
+        raise GrammarError("Mention exactly one buyer.")
+    try:
+        return key, parse_user_mention(rest)
+    except MentionError as exc:
+        raise GrammarError(str(exc)) from None
+
+
+def parse_quote(args: str, default_currency: str) -> tuple[int, str, Money]:
+    """`REQ <vendor or reseller> <amount>`; the amount is the last one or two words."""
+    key, rest = _split_key(args)
+    words = rest.split()
+    if len(words) < 2:
+        raise GrammarError("Give the vendor or reseller and the quoted amount.")
+    # `EUR 40k` and `40k EUR` take two words; try the longer reading first.
+    for width in (2, 1):
+        if len(words) > width:
+            try:
+                money = parse_amount(" ".join(words[-width:]), default_currency)
+            except AmountError as exc:
+                error = exc
+                continue
+            return key, _name(" ".join(words[:-width]), "vendor or reseller"), money
+    raise GrammarError(str(error))
+
+
+def parse_close(args: str) -> tuple[int, str, str | None]:
+    """`REQ won|lost|cancelled [note]`."""
+    key, rest = _split_key(args)
+    outcome, _, note = rest.partition(" ")
+    if not outcome:
+        raise GrammarError("Say how it ended: `won`, `lost` or `cancelled`.")
+    if outcome.lower() not in OUTCOMES:
+        raise GrammarError(f"`{outcome[:30]}` is not an outcome; write won, lost or cancelled.")
+    return key, outcome.lower(), (_text(note, "note") if note.strip() else None)
+
+
+def parse_nothing(args: str) -> None:
+    """No arguments at all."""
+    if args.strip():
+        raise GrammarError(f"This command takes no arguments, but got `{args.strip()[:50]}`.")

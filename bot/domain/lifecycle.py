@@ -1,0 +1,134 @@
+"""The request lifecycle of SPEC §2 and who may move it (SPEC §1, §3): pure rules, no I/O."""
+
+from __future__ import annotations
+
+import enum
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+from zoneinfo import ZoneInfo
+
+from bot.domain.working_time import WorkCalendar, add_working_hours, local_datetime
+
+
+class Action(enum.StrEnum):
+    """Everything a user can do to a request."""
+
+    NEW = "new"
+    QUALIFY = "qualify"
+    DISQUALIFY = "disqualify"
+    ASSIGN = "assign"
+    UPDATE = "update"
+    QUOTE = "quote"
+    SAVINGS = "savings"
+    CLOSE = "close"
+    CANCEL = "cancel"  # close … cancelled
+    CONTRACT_ADD = "contract add"
+
+
+# Roles allowed per action, before the "assigned buyer" refinement below. The em may do
+# everything a buyer or analyst may do in their own POD (SPEC §1).
+_ROLES: dict[Action, frozenset[str]] = {
+    Action.NEW: frozenset({"analyst", "em", "csm"}),
+    Action.QUALIFY: frozenset({"analyst", "em"}),
+    Action.DISQUALIFY: frozenset({"analyst", "em"}),
+    Action.ASSIGN: frozenset({"analyst", "em"}),
+    Action.UPDATE: frozenset({"buyer", "em"}),
+    Action.QUOTE: frozenset({"buyer", "em"}),
+    Action.SAVINGS: frozenset({"buyer", "em"}),
+    Action.CLOSE: frozenset({"buyer", "analyst", "em"}),
+    Action.CANCEL: frozenset({"analyst", "em"}),
+    Action.CONTRACT_ADD: frozenset({"analyst", "em"}),
+}
+# For these a buyer must be the request's assigned buyer, not any buyer of the POD.
+_ASSIGNED_BUYER_ONLY = frozenset({Action.UPDATE, Action.SAVINGS, Action.CLOSE})
+
+_WHO = {
+    Action.NEW: "an analyst, em or csm",
+    Action.QUALIFY: "an analyst or em",
+    Action.DISQUALIFY: "an analyst or em",
+    Action.ASSIGN: "an analyst or em",
+    Action.UPDATE: "the assigned buyer or an em",
+    Action.QUOTE: "a buyer or em",
+    Action.SAVINGS: "the assigned buyer or an em",
+    Action.CLOSE: "the assigned buyer (won or lost), an analyst or an em",
+    Action.CANCEL: "an analyst or em",
+    Action.CONTRACT_ADD: "an analyst or em",
+}
+
+
+def may(role: str | None, action: Action, *, is_assigned_buyer: bool = False) -> bool:
+    """Whether someone with `role` in the request's POD may take `action`."""
+    if role is None or role not in _ROLES[action]:
+        return False
+    if role == "buyer" and action in _ASSIGNED_BUYER_ONLY:
+        return is_assigned_buyer
+    return True
+
+
+def who_may(action: Action) -> str:
+    """Who may take `action`, in words for a refusal."""
+    return _WHO[action]
+
+
+# Stage each action requires, and the stage it leads to (None: the stage does not change).
+_FROM: dict[Action, tuple[str, ...]] = {
+    Action.QUALIFY: ("intake",),
+    Action.DISQUALIFY: ("intake",),
+    Action.ASSIGN: ("qualified", "negotiating"),
+    Action.UPDATE: ("negotiating",),
+    Action.QUOTE: ("qualified", "negotiating"),
+    Action.CLOSE: ("negotiating",),
+    Action.CANCEL: ("intake", "qualified", "negotiating"),
+}
+_TO: dict[Action, str | None] = {
+    Action.QUALIFY: "qualified",
+    Action.DISQUALIFY: "disqualified",
+    Action.ASSIGN: "negotiating",
+    Action.UPDATE: None,
+    Action.QUOTE: None,
+    Action.CLOSE: "closed",
+    Action.CANCEL: "closed",
+}
+_HINT = {
+    Action.QUALIFY: "only an intake request can be qualified",
+    Action.DISQUALIFY: "only an intake request can be disqualified (use `close … cancelled`)",
+    Action.ASSIGN: "qualify it first",
+    Action.UPDATE: "updates are for requests under negotiation",
+    Action.QUOTE: "quotes are recorded once a request is qualified",
+    Action.CLOSE: "only a request under negotiation can be closed won or lost",
+    Action.CANCEL: "it is already finished",
+}
+
+
+@dataclass(frozen=True)
+class StageError(Exception):
+    """The request's stage does not allow the action."""
+
+    message: str
+
+
+def next_stage(stage: str, action: Action, key: str) -> str:
+    """The stage after `action`, or StageError saying why the current stage forbids it."""
+    if stage not in _FROM[action]:
+        raise StageError(f"{key} is {stage_words(stage)}: {_HINT[action]}.")
+    return _TO[action] or stage
+
+
+def stage_words(stage: str) -> str:
+    """The stage as a phrase: 'in intake', 'qualified', 'closed'."""
+    return {"intake": "in intake", "negotiating": "under negotiation"}.get(stage, stage)
+
+
+def qualification_due(calendar: WorkCalendar, created_at: datetime, hours: int) -> datetime:
+    """When an intake request must be qualified: `hours` working hours after creation."""
+    return add_working_hours(calendar, created_at, hours)
+
+
+def negotiation_due(timezone: str, assigned_at: datetime, days: int) -> datetime:
+    """The negotiation TAT: `days` calendar days after assignment, same local time of day."""
+    zone = ZoneInfo(timezone)
+    local = assigned_at.astimezone(zone)
+    day = local.date() + timedelta(days=days)
+    # local_datetime resolves wall times that DST skipped or repeated.
+    calendar = WorkCalendar(timezone=zone, workdays=frozenset(range(7)))
+    return local_datetime(calendar, day, local.time().replace(tzinfo=None))

@@ -1,0 +1,472 @@
+"""Block Kit for a request: its card (SPEC §2), `/proc status` (card + timeline) and `/proc mine`.
+
+Builders are pure: values in, slack_sdk model objects out. The card is edited in place for the
+life of the request, so it shows times as Slack date tokens (rendered by each reader's client)
+rather than "3 days ago" text that would go stale between edits.
+"""
+
+from __future__ import annotations
+
+import re
+import zoneinfo
+from collections.abc import Iterable
+from dataclasses import dataclass
+from datetime import date, datetime
+
+from slack_sdk.models.blocks import (
+    Block,
+    ContextBlock,
+    DividerBlock,
+    HeaderBlock,
+    MarkdownTextObject,
+    PlainTextObject,
+    SectionBlock,
+)
+
+from bot.domain.aging import age_in_days, days_left
+from bot.domain.money import Money, format_money
+
+__all__ = [
+    "MAX_MESSAGE_BLOCKS",
+    "CardData",
+    "MineRow",
+    "TimelineEntry",
+    "card_blocks",
+    "card_text",
+    "days_left_phrase",
+    "escape_mrkdwn",
+    "fit_markup",
+    "fit_mrkdwn",
+    "fit_plain",
+    "mine_blocks",
+    "mine_text",
+    "short_date",
+    "stage_label",
+    "status_blocks",
+]
+
+# Slack's Block Kit limits (https://docs.slack.dev/reference/block-kit/blocks).
+MAX_MESSAGE_BLOCKS = 50
+_HEADER_TEXT = 150
+_SECTION_TEXT = 3000
+_FIELD_TEXT = 2000
+_MAX_FIELDS = 10
+
+_ELLIPSIS = "…"
+_NONE = "—"
+_SEP = " · "
+# Long free text shrinks to this in one-line lists, so hundreds of lines still fit 50 blocks.
+_TIMELINE_TEXT = 280
+_LIST_NAME = 60
+_POD_NAME = 100
+_NAME_FIELD = 1000
+_USER_ID = re.compile(r"[UW][A-Z0-9]{2,}")
+_ESCAPES = {"&": "&amp;", "<": "&lt;", ">": "&gt;"}
+
+_STAGE_EMOJI = {
+    "intake": ":inbox_tray:",
+    "qualified": ":white_check_mark:",
+    "negotiating": ":handshake:",
+    "closed": ":checkered_flag:",
+    "disqualified": ":no_entry:",
+}
+_OUTCOME_EMOJI = {"won": ":trophy:", "lost": ":x:", "cancelled": ":no_entry_sign:"}
+_EVENT_WORDS = {
+    "created": "opened the request",
+    "qualified": "qualified it",
+    "disqualified": "disqualified it",
+    "assigned": "assigned it",
+    "update": "posted an update",
+    "quote": "recorded a quote",
+    "closed": "closed it",
+    "cancelled": "cancelled it",
+    "savings_claimed": "claimed savings",
+    "savings_approved": "approved savings",
+    "savings_rejected": "rejected savings",
+    "savings_superseded": "superseded a savings claim",
+    "tat_breached": "flagged a TAT breach",
+    "reminder": "sent a reminder",
+}
+
+
+@dataclass(frozen=True)
+class CardData:
+    """Everything the request card shows; times are aware UTC, people are Slack user ids."""
+
+    key: str
+    pod_name: str
+    timezone: str
+    customer: str
+    tool: str
+    kind: str
+    stage: str
+    outcome: str | None
+    amount: Money | None
+    renewal_date: date | None
+    created_by: str
+    analyst_id: str | None
+    buyer_id: str | None
+    created_at: datetime
+    qualification_due_at: datetime
+    tat_due_at: datetime | None
+    closed_at: datetime | None = None
+    resolution_note: str | None = None
+    approved_savings: Money | None = None
+    notes: str | None = None
+
+
+@dataclass(frozen=True)
+class TimelineEntry:
+    """One thing that happened to a request: when (aware UTC), who, what kind, optional text."""
+
+    at: datetime
+    actor: str
+    kind: str
+    text: str | None
+
+
+@dataclass(frozen=True)
+class MineRow:
+    """One of the invoker's open requests, with their relation to it and its day counts."""
+
+    key: str
+    customer: str
+    tool: str
+    stage: str
+    role: str
+    age_days: int
+    tat_days_left: int | None
+    card_link: str | None
+
+
+# --- text helpers --------------------------------------------------------------------------
+
+
+def escape_mrkdwn(text: str) -> str:
+    """Escape the three characters Slack's mrkdwn treats as control characters."""
+    return "".join(_ESCAPES.get(c, c) for c in text)
+
+
+def fit_mrkdwn(text: str, limit: int) -> str:
+    """Escape user text for mrkdwn and cut it to `limit` escaped characters, ending with "…"."""
+    escaped = escape_mrkdwn(text)
+    if len(escaped) <= limit:
+        return escaped
+    out: list[str] = []
+    size = 0
+    # Cut whole characters (never half of `&amp;`) so the result stays valid mrkdwn.
+    for c in text:
+        piece = _ESCAPES.get(c, c)
+        if size + len(piece) > limit - len(_ELLIPSIS):
+            break
+        out.append(piece)
+        size += len(piece)
+    return "".join(out).rstrip() + _ELLIPSIS
+
+
+def fit_markup(text: str, limit: int) -> str:
+    """Cut text that is already Slack mrkdwn (e.g. a command's text) without breaking a token."""
+    if len(text) <= limit:
+        return text
+    cut = text[: limit - len(_ELLIPSIS)]
+    # Never leave half of a `<@U…>` mention or a `&amp;` entity behind.
+    if cut.rfind("<") > cut.rfind(">"):
+        cut = cut[: cut.rfind("<")]
+    if cut.rfind("&") > cut.rfind(";"):
+        cut = cut[: cut.rfind("&")]
+    return cut.rstrip() + _ELLIPSIS
+
+
+def fit_plain(text: str, limit: int) -> str:
+    """Cut plain text to `limit` characters, ending with "…" when it was cut."""
+    if len(text) <= limit:
+        return text
+    return text[: limit - len(_ELLIPSIS)].rstrip() + _ELLIPSIS
+
+
+def _one_line(text: str) -> str:
+    return " ".join(text.split())
+
+
+def _user(user_id: str | None) -> str:
+    if not user_id:
+        return _NONE
+    if _USER_ID.fullmatch(user_id):
+        return f"<@{user_id}>"
+    return fit_mrkdwn(user_id, 40)
+
+
+def _zone(timezone: str) -> zoneinfo.ZoneInfo:
+    return zoneinfo.ZoneInfo(timezone)
+
+
+def short_date(day: date, *, year: bool = True) -> str:
+    """Show a date the way the team says it: `Tue 1 Dec 2026` (or `Tue 1 Dec`)."""
+    text = f"{day:%a} {day.day} {day:%b}"
+    return f"{text} {day.year}" if year else text
+
+
+def _local_stamp(instant: datetime, timezone: str, *, year: bool = True) -> str:
+    local = instant.astimezone(_zone(timezone))
+    return f"{short_date(local.date(), year=year)} {local:%H:%M} {local.tzname()}"
+
+
+def _date_token(instant: datetime, timezone: str) -> str:
+    """A Slack date token showing date and time in the reader's zone, POD-local as fallback."""
+    fallback = _local_stamp(instant, timezone)
+    return f"<!date^{int(instant.timestamp())}^{{date_short_pretty}} {{time}}|{fallback}>"
+
+
+def _opened_token(created_at: datetime, timezone: str) -> str:
+    local_day = created_at.astimezone(_zone(timezone)).date()
+    unix = int(created_at.timestamp())
+    return f"<!date^{unix}^Opened {{date_short}} ({{ago}})|Opened {local_day.isoformat()}>"
+
+
+def _days(n: int) -> str:
+    return f"{n} day" if abs(n) == 1 else f"{n} days"
+
+
+def days_left_phrase(days: int) -> str:
+    """Say a TAT day count: `3 days left`, `due today`, `3 days overdue`."""
+    if days > 0:
+        return f"{_days(days)} left"
+    if days == 0:
+        return "due today"
+    return f"{_days(-days)} overdue"
+
+
+def stage_label(stage: str, outcome: str | None) -> str:
+    """Show a stage with its emoji, and the outcome of a closed request: `:trophy: Closed · won`."""
+    if stage == "closed" and outcome:
+        emoji = _OUTCOME_EMOJI.get(outcome, _STAGE_EMOJI["closed"])
+        return f"{emoji} Closed{_SEP}{escape_mrkdwn(outcome)}"
+    emoji = _STAGE_EMOJI.get(stage, ":grey_question:")
+    return f"{emoji} {escape_mrkdwn(stage.capitalize())}"
+
+
+def _field(label: str, rendered: str) -> MarkdownTextObject:
+    """A `*Label*` + value field; the value is mrkdwn already and is cut to the field limit."""
+    head = f"*{label}*\n"
+    room = _FIELD_TEXT - len(head)
+    if len(rendered) > room:
+        # Cut before a partial `&amp;` entity or `<…>` token so what remains is valid mrkdwn.
+        cut = re.sub(r"(&[a-z]*|<[^>]*)$", "", rendered[: room - len(_ELLIPSIS)])
+        rendered = cut.rstrip() + _ELLIPSIS
+    return MarkdownTextObject(text=head + rendered)
+
+
+# --- the card ------------------------------------------------------------------------------
+
+
+def _header(card: CardData) -> tuple[str, bool]:
+    """Return the header text `REQ-12 · Acme · Figma` within 150 chars, and whether it was cut."""
+    customer = _one_line(card.customer) or _NONE
+    tool = _one_line(card.tool) or _NONE
+    key = fit_plain(card.key, 20)
+    room = _HEADER_TEXT - len(key) - 2 * len(_SEP)
+    if len(customer) + len(tool) <= room:
+        return f"{key}{_SEP}{customer}{_SEP}{tool}", False
+    # Share the room: a short name keeps its length, the long one gets the rest.
+    half = room // 2
+    if len(customer) <= half:
+        tool = fit_plain(tool, room - len(customer))
+    elif len(tool) <= half:
+        customer = fit_plain(customer, room - len(tool))
+    else:
+        customer, tool = fit_plain(customer, half), fit_plain(tool, room - half)
+    return f"{key}{_SEP}{customer}{_SEP}{tool}", True
+
+
+def _due_field(card: CardData) -> tuple[str, str]:
+    if card.stage == "intake":
+        return "Qualification due", _date_token(card.qualification_due_at, card.timezone)
+    if card.stage == "negotiating":
+        due = card.tat_due_at
+        return "TAT due", _date_token(due, card.timezone) if due else _NONE
+    if card.stage in ("closed", "disqualified"):
+        label = "Closed" if card.stage == "closed" else "Disqualified"
+        return label, _date_token(card.closed_at, card.timezone) if card.closed_at else _NONE
+    # qualified: the negotiation TAT has not started yet.
+    return "TAT due", f"{_NONE} starts on assign"
+
+
+def card_blocks(card: CardData) -> list[Block]:
+    """Build the request card posted in the POD channel and edited in place on every change."""
+    header, cut = _header(card)
+    fields: list[MarkdownTextObject] = []
+    if cut:
+        # The header could not show the full names; the fields can.
+        fields.append(_field("Customer", fit_mrkdwn(_one_line(card.customer), _NAME_FIELD)))
+        fields.append(_field("Tool", fit_mrkdwn(_one_line(card.tool), _NAME_FIELD)))
+    fields += [
+        _field("Type", escape_mrkdwn(card.kind.capitalize())),
+        _field("Stage", stage_label(card.stage, card.outcome)),
+        _field("Current spend", format_money(card.amount) if card.amount else _NONE),
+        _field("Renewal date", short_date(card.renewal_date) if card.renewal_date else _NONE),
+        _field("Analyst", _user(card.analyst_id)),
+        _field("Buyer", _user(card.buyer_id)),
+        _field(*_due_field(card)),
+    ]
+    if card.approved_savings is not None:
+        fields.append(
+            _field("Approved savings", f":moneybag: {format_money(card.approved_savings)}")
+        )
+    blocks: list[Block] = [
+        HeaderBlock(text=PlainTextObject(text=header, emoji=True)),
+        SectionBlock(fields=fields[:_MAX_FIELDS]),
+    ]
+    if card.resolution_note and card.resolution_note.strip():
+        label = "*Reason:* " if card.stage == "disqualified" else "*Close note:* "
+        # Reasons and notes come from command text, which Slack sends as mrkdwn already.
+        note = fit_markup(card.resolution_note.strip(), _SECTION_TEXT - len(label))
+        blocks.append(SectionBlock(text=MarkdownTextObject(text=label + note)))
+    if card.notes and card.notes.strip():
+        label = "*Notes*\n"
+        notes = fit_mrkdwn(card.notes.strip(), _SECTION_TEXT - len(label))
+        blocks.append(SectionBlock(text=MarkdownTextObject(text=label + notes)))
+    pod = fit_mrkdwn(_one_line(card.pod_name), _POD_NAME) or _NONE
+    blocks.append(
+        ContextBlock(
+            elements=[
+                MarkdownTextObject(
+                    text=f"{pod}{_SEP}opened by {_user(card.created_by)}{_SEP}replies in thread"
+                ),
+                MarkdownTextObject(text=_opened_token(card.created_at, card.timezone)),
+            ]
+        )
+    )
+    return blocks
+
+
+def card_text(card: CardData) -> str:
+    """Return the card's notification text: `REQ-12 · Acme · Figma (new) — negotiating`."""
+    customer = fit_mrkdwn(_one_line(card.customer), 100)
+    tool = fit_mrkdwn(_one_line(card.tool), 100)
+    stage = card.stage
+    if card.stage == "closed" and card.outcome:
+        stage = f"closed ({card.outcome})"
+    key, kind = escape_mrkdwn(card.key), escape_mrkdwn(card.kind)
+    return f"{key}{_SEP}{customer}{_SEP}{tool} ({kind}) — {escape_mrkdwn(stage)}"
+
+
+# --- packing lines into sections -----------------------------------------------------------
+
+
+def _pack(lines: Iterable[str], max_sections: int) -> tuple[list[list[str]], int]:
+    """Group lines, in order, into ≤ `max_sections` groups of ≤ 3,000 chars; count the rest."""
+    todo = list(lines)
+    groups: list[list[str]] = []
+    size = 0
+    taken = 0
+    for line in todo:
+        if groups and size + 1 + len(line) <= _SECTION_TEXT:
+            groups[-1].append(line)
+            size += 1 + len(line)
+        elif len(groups) < max_sections:
+            groups.append([line])
+            size = len(line)
+        else:
+            break
+        taken += 1
+    return groups, len(todo) - taken
+
+
+# --- /proc status --------------------------------------------------------------------------
+
+
+def _event_line(entry: TimelineEntry, timezone: str, this_year: int) -> str:
+    local = entry.at.astimezone(_zone(timezone))
+    stamp = _local_stamp(entry.at, timezone, year=local.year != this_year)
+    who = "podbot" if entry.actor == "podbot" else _user(entry.actor)
+    what = _EVENT_WORDS.get(entry.kind, escape_mrkdwn(entry.kind.replace("_", " ")))
+    line = f"`{stamp}`{_SEP}{who} {what}"
+    if entry.text and entry.text.strip():
+        # Event text is stored as Slack mrkdwn (command text arrives escaped, with mentions).
+        line += ": " + fit_markup(_one_line(entry.text), _TIMELINE_TEXT)
+    return line
+
+
+def _aging_line(card: CardData, now: datetime) -> str:
+    open_ = card.stage not in ("closed", "disqualified")
+    end = now if open_ or card.closed_at is None else card.closed_at
+    age = age_in_days(card.created_at, end, card.timezone)
+    parts = [f"Age: {_days(age)}" if open_ else f"Was open {_days(age)}"]
+    if open_ and card.tat_due_at is not None:
+        left = days_left(card.tat_due_at, now, card.timezone)
+        parts.append(f"TAT: {days_left_phrase(left)}")
+    return _SEP.join(parts)
+
+
+def status_blocks(card: CardData, timeline: list[TimelineEntry], now: datetime) -> list[Block]:
+    """Build the `/proc status` answer: the card, then every event in the POD's local time."""
+    blocks = card_blocks(card)
+    blocks.append(DividerBlock())
+    blocks.append(
+        SectionBlock(text=MarkdownTextObject(text=f"*Timeline*\n{_aging_line(card, now)}"))
+    )
+    if not timeline:
+        blocks.append(ContextBlock(elements=[MarkdownTextObject(text="No events yet.")]))
+        return blocks
+    this_year = now.astimezone(_zone(card.timezone)).year
+    events = sorted(timeline, key=lambda e: e.at)
+    lines = [_event_line(e, card.timezone, this_year) for e in events]
+    # Keep the newest: pack from the end, leaving one block for the "earlier events" note.
+    room = MAX_MESSAGE_BLOCKS - len(blocks) - 1
+    groups, hidden = _pack(reversed(lines), room)
+    if hidden:
+        note = f"… {hidden} earlier {'event' if hidden == 1 else 'events'} not shown"
+        blocks.append(ContextBlock(elements=[MarkdownTextObject(text=note)]))
+    for group in reversed(groups):
+        text = "\n".join(reversed(group))  # back to oldest first
+        blocks.append(SectionBlock(text=MarkdownTextObject(text=text)))
+    return blocks
+
+
+# --- /proc mine ----------------------------------------------------------------------------
+
+
+def _mine_line(row: MineRow) -> str:
+    key = escape_mrkdwn(row.key)
+    link = row.card_link
+    if link and not any(c in link for c in "<>| \n"):
+        key = f"<{link}|{key}>"
+    if row.tat_days_left is None:
+        tat = f"TAT {_NONE}"
+    elif row.tat_days_left < 0:
+        tat = f"overdue by {_days(-row.tat_days_left)}"
+    else:
+        tat = f"TAT {days_left_phrase(row.tat_days_left)}"
+    parts = [
+        f"*{key}*",
+        fit_mrkdwn(_one_line(row.customer), _LIST_NAME),
+        fit_mrkdwn(_one_line(row.tool), _LIST_NAME),
+        stage_label(row.stage, None),
+        f"you: {escape_mrkdwn(row.role)}",
+        f"{_days(row.age_days)} old",
+        tat,
+    ]
+    return _SEP.join(parts)
+
+
+def mine_blocks(rows: list[MineRow], user_id: str) -> list[Block]:
+    """Build the `/proc mine` answer: the invoker's open requests with age and TAT."""
+    if not rows:
+        return [SectionBlock(text=MarkdownTextObject(text="You have no open requests."))]
+    heading = f"*Open requests for {_user(user_id)}* ({len(rows)})"
+    blocks: list[Block] = [SectionBlock(text=MarkdownTextObject(text=heading))]
+    room = MAX_MESSAGE_BLOCKS - len(blocks) - 1
+    groups, hidden = _pack((_mine_line(r) for r in rows), room)
+    blocks += [SectionBlock(text=MarkdownTextObject(text="\n".join(g))) for g in groups]
+    if hidden:
+        note = f"… and {hidden} more not shown"
+        blocks.append(ContextBlock(elements=[MarkdownTextObject(text=note)]))
+    return blocks
+
+
+def mine_text(rows: list[MineRow]) -> str:
+    """Return the fallback text of `/proc mine`."""
+    if not rows:
+        return "You have no open requests."
+    count = len(rows)
+    return f"You have {count} open {'request' if count == 1 else 'requests'}."

@@ -1,0 +1,33 @@
+"""Ids shared by the Block Kit builders and the handlers that read what users submit."""
+
+from __future__ import annotations
+
+from enum import StrEnum
+
+__all__ = ["VALUE_ACTION_ID", "BlockId", "CallbackId"]
+
+# Every modal input has exactly one element, so one action id reads them all.
+VALUE_ACTION_ID = "value"
+
+
+class CallbackId(StrEnum):
+    """The `callback_id` of each modal, matched by the view_submission handlers."""
+
+    INTAKE = "intake"
+    UPDATE = "update"
+
+
+class BlockId(StrEnum):
+    """The `block_id` of each modal input; FieldErrors are keyed by these."""
+
+    CUSTOMER = "customer"
+    TOOL = "tool"
+    TYPE = "type"
+    AMOUNT = "amount"
+    RENEWAL_DATE = "renewal_date"
+    NOTES = "notes"
+    STATUS = "status"
+    VENDOR_POSITION = "vendor_position"
+    NEXT_STEP = "next_step"
+    NEXT_STEP_DATE = "next_step_date"
+    BLOCKERS = "blockers"

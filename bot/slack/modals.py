@@ -1,0 +1,282 @@
+"""Modals for `/proc new` (intake) and `/proc update REQ` (daily update), and their parsing.
+
+Builders return slack_sdk `View`s; parsers read a view_submission's `view.state.values` and raise
+FieldErrors keyed by block id, which Slack shows next to the offending input.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import date
+from typing import Any
+
+from slack_sdk.models.blocks import (
+    Block,
+    ContextBlock,
+    DatePickerElement,
+    InputBlock,
+    MarkdownTextObject,
+    Option,
+    PlainTextInputElement,
+    PlainTextObject,
+    RadioButtonsElement,
+)
+from slack_sdk.models.views import View
+
+from bot.domain.money import AmountError, Money, parse_amount
+from bot.errors import FieldErrors
+from bot.slack.cards import escape_mrkdwn, fit_mrkdwn, short_date
+from bot.slack.ids import VALUE_ACTION_ID, BlockId, CallbackId
+
+__all__ = [
+    "MAX_NAME",
+    "MAX_TEXT",
+    "IntakeInput",
+    "UpdateInput",
+    "intake_modal",
+    "parse_intake",
+    "parse_update",
+    "update_modal",
+    "update_text",
+]
+
+MAX_NAME = 200  # customer and tool names
+MAX_TEXT = 3000  # Slack's cap for a plain_text_input
+_MAX_AMOUNT_TEXT = 64
+_MAX_NEXT_STEP = 500
+_KINDS = ("new", "renewal")
+
+
+@dataclass(frozen=True)
+class IntakeInput:
+    """A new request as typed in the intake modal."""
+
+    customer: str
+    tool: str
+    kind: str
+    amount: Money | None
+    renewal_date: date | None
+    notes: str | None
+
+
+@dataclass(frozen=True)
+class UpdateInput:
+    """A buyer's daily update as typed in the update modal."""
+
+    status: str
+    vendor_position: str | None
+    next_step: str | None
+    next_step_date: date | None
+    blockers: str | None
+
+
+# --- building ------------------------------------------------------------------------------
+
+
+def _text_input(
+    block_id: BlockId,
+    label: str,
+    *,
+    optional: bool = False,
+    multiline: bool = False,
+    max_length: int = MAX_TEXT,
+    placeholder: str | None = None,
+    hint: str | None = None,
+) -> InputBlock:
+    return InputBlock(
+        block_id=block_id.value,
+        label=PlainTextObject(text=label),
+        optional=optional,
+        hint=PlainTextObject(text=hint) if hint else None,
+        element=PlainTextInputElement(
+            action_id=VALUE_ACTION_ID,
+            multiline=multiline,
+            max_length=max_length,
+            placeholder=PlainTextObject(text=placeholder) if placeholder else None,
+        ),
+    )
+
+
+def _date_input(block_id: BlockId, label: str) -> InputBlock:
+    return InputBlock(
+        block_id=block_id.value,
+        label=PlainTextObject(text=label),
+        optional=True,
+        element=DatePickerElement(
+            action_id=VALUE_ACTION_ID, placeholder=PlainTextObject(text="Pick a date")
+        ),
+    )
+
+
+def intake_modal(private_metadata: str, default_currency: str) -> View:
+    """Build the intake modal for a new request (customer, tool, type, spend, renewal, notes)."""
+    kinds = RadioButtonsElement(
+        action_id=VALUE_ACTION_ID,
+        options=[
+            Option(value="new", text=PlainTextObject(text="New purchase")),
+            Option(value="renewal", text=PlainTextObject(text="Renewal")),
+        ],
+    )
+    blocks: list[Block] = [
+        _text_input(BlockId.CUSTOMER, "Customer", max_length=MAX_NAME),
+        _text_input(BlockId.TOOL, "Tool", max_length=MAX_NAME, placeholder="e.g. Figma"),
+        InputBlock(block_id=BlockId.TYPE.value, label=PlainTextObject(text="Type"), element=kinds),
+        _text_input(
+            BlockId.AMOUNT,
+            "Current annual spend",
+            optional=True,
+            max_length=_MAX_AMOUNT_TEXT,
+            hint=(f"e.g. 48000, $48,000.50, 48k, EUR 40k; default currency {default_currency}"),
+        ),
+        _date_input(BlockId.RENEWAL_DATE, "Renewal date"),
+        _text_input(BlockId.NOTES, "Notes", optional=True, multiline=True),
+    ]
+    return View(
+        type="modal",
+        callback_id=CallbackId.INTAKE.value,
+        title=PlainTextObject(text="New request"),
+        submit=PlainTextObject(text="Create"),
+        close=PlainTextObject(text="Cancel"),
+        private_metadata=private_metadata,
+        blocks=blocks,
+    )
+
+
+def update_modal(private_metadata: str, request_key: str, title_line: str) -> View:
+    """Build the daily-update modal for one request, headed by its `REQ-12 · Acme · Figma` line."""
+    blocks: list[Block] = [
+        ContextBlock(elements=[MarkdownTextObject(text=fit_mrkdwn(title_line, 300) or "—")]),
+        _text_input(
+            BlockId.STATUS,
+            "Status",
+            multiline=True,
+            placeholder=f"Where {request_key} stands today"[:150],
+        ),
+        _text_input(BlockId.VENDOR_POSITION, "Vendor position", optional=True, multiline=True),
+        _text_input(BlockId.NEXT_STEP, "Next step", optional=True, max_length=_MAX_NEXT_STEP),
+        _date_input(BlockId.NEXT_STEP_DATE, "Next-step date"),
+        _text_input(BlockId.BLOCKERS, "Blockers", optional=True, multiline=True),
+    ]
+    return View(
+        type="modal",
+        callback_id=CallbackId.UPDATE.value,
+        title=PlainTextObject(text="Daily update"),
+        submit=PlainTextObject(text="Post update"),
+        close=PlainTextObject(text="Cancel"),
+        private_metadata=private_metadata,
+        blocks=blocks,
+    )
+
+
+# --- parsing -------------------------------------------------------------------------------
+
+
+def _action(state_values: dict[str, Any], block_id: BlockId) -> dict[str, Any]:
+    block = state_values.get(block_id.value)
+    action = block.get(VALUE_ACTION_ID) if isinstance(block, dict) else None
+    return action if isinstance(action, dict) else {}
+
+
+def _text(state_values: dict[str, Any], block_id: BlockId) -> str:
+    value = _action(state_values, block_id).get("value")
+    return value.strip() if isinstance(value, str) else ""
+
+
+def _selected(state_values: dict[str, Any], block_id: BlockId) -> str | None:
+    option = _action(state_values, block_id).get("selected_option")
+    value = option.get("value") if isinstance(option, dict) else None
+    return value if isinstance(value, str) else None
+
+
+def _date(state_values: dict[str, Any], block_id: BlockId, errors: dict[str, str]) -> date | None:
+    value = _action(state_values, block_id).get("selected_date")
+    if not value:
+        return None
+    try:
+        return date.fromisoformat(str(value))
+    except ValueError:
+        errors[block_id.value] = "Pick a date from the calendar."
+        return None
+
+
+def _name(
+    state_values: dict[str, Any], block_id: BlockId, what: str, errors: dict[str, str]
+) -> str:
+    text = " ".join(_text(state_values, block_id).split())
+    if not text:
+        errors[block_id.value] = f"Enter the {what}."
+    elif len(text) > MAX_NAME:
+        errors[block_id.value] = f"Keep the {what} to {MAX_NAME} characters or fewer."
+    return text
+
+
+def _long_text(
+    state_values: dict[str, Any], block_id: BlockId, what: str, errors: dict[str, str]
+) -> str | None:
+    text = _text(state_values, block_id)
+    if len(text) > MAX_TEXT:
+        errors[block_id.value] = f"Keep the {what} to {MAX_TEXT:,} characters or fewer."
+    return text or None
+
+
+def parse_intake(state_values: dict[str, Any], default_currency: str) -> IntakeInput:
+    """Read the intake modal's submission; raise FieldErrors naming each field that is wrong."""
+    errors: dict[str, str] = {}
+    customer = _name(state_values, BlockId.CUSTOMER, "customer's name", errors)
+    tool = _name(state_values, BlockId.TOOL, "tool's name", errors)
+    kind = _selected(state_values, BlockId.TYPE)
+    if kind not in _KINDS:
+        errors[BlockId.TYPE.value] = "Choose whether this is a new purchase or a renewal."
+    amount: Money | None = None
+    amount_text = _text(state_values, BlockId.AMOUNT)
+    if amount_text:
+        try:
+            amount = parse_amount(amount_text, default_currency)
+        except AmountError as exc:
+            errors[BlockId.AMOUNT.value] = str(exc)
+    renewal_date = _date(state_values, BlockId.RENEWAL_DATE, errors)
+    notes = _long_text(state_values, BlockId.NOTES, "notes", errors)
+    if errors:
+        raise FieldErrors(errors)
+    assert kind is not None  # checked above; narrows the type
+    return IntakeInput(customer, tool, kind, amount, renewal_date, notes)
+
+
+def parse_update(state_values: dict[str, Any], today: date) -> UpdateInput:
+    """Read the update modal's submission; `today` is the POD's local date."""
+    errors: dict[str, str] = {}
+    status = _long_text(state_values, BlockId.STATUS, "status", errors)
+    if status is None:
+        errors[BlockId.STATUS.value] = "Write where the negotiation stands today."
+    vendor_position = _long_text(state_values, BlockId.VENDOR_POSITION, "vendor position", errors)
+    next_step = _text(state_values, BlockId.NEXT_STEP) or None
+    if next_step is not None and len(next_step) > _MAX_NEXT_STEP:
+        errors[BlockId.NEXT_STEP.value] = (
+            f"Keep the next step to {_MAX_NEXT_STEP} characters or fewer."
+        )
+    next_step_date = _date(state_values, BlockId.NEXT_STEP_DATE, errors)
+    if next_step_date is not None and next_step_date < today:
+        errors[BlockId.NEXT_STEP_DATE.value] = (
+            f"{short_date(next_step_date)} is in the past; pick today or a later date."
+        )
+    blockers = _long_text(state_values, BlockId.BLOCKERS, "blockers", errors)
+    if errors:
+        raise FieldErrors(errors)
+    assert status is not None  # checked above; narrows the type
+    return UpdateInput(status, vendor_position, next_step, next_step_date, blockers)
+
+
+def update_text(update: UpdateInput) -> str:
+    """Render an update as thread mrkdwn: status, vendor position, next step (by date), blockers."""
+    lines = [f"*Status:* {escape_mrkdwn(update.status)}"]
+    if update.vendor_position:
+        lines.append(f"*Vendor position:* {escape_mrkdwn(update.vendor_position)}")
+    if update.next_step or update.next_step_date:
+        step = escape_mrkdwn(update.next_step or "")
+        if update.next_step_date is not None:
+            by = f"(by {short_date(update.next_step_date, year=False)})"
+            step = f"{step} {by}" if step else by
+        lines.append(f"*Next step:* {step}")
+    if update.blockers:
+        lines.append(f"*Blockers:* {escape_mrkdwn(update.blockers)}")
+    return "\n".join(lines)

@@ -1,0 +1,84 @@
+"""Helpers for driving `/proc` end to end: who is who, and what Slack received."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Any
+
+import pytest
+from sqlalchemy import select
+
+from bot.db.models import Request
+from tests.conftest import RunningBot
+from tests.slack_api import Message
+
+ALPHA = "C0ALPHA01"
+BETA = "C0BETA001"
+EM = "U0EM00001"
+BUYER = "U0BUY0001"
+ANALYST = "U0ANA0001"
+CSM = "U0CSM0001"
+BETA_EM = "U0EM00002"
+BETA_BUYER = "U0BUY0002"
+BETA_ANALYST = "U0ANA0002"
+STRANGER = "U0NOBODY1"
+
+
+@dataclass
+class Proc:
+    """Types `/proc …` as a user and reads what came back."""
+
+    bot: RunningBot
+
+    def __call__(self, user: str, text: str, channel: str = ALPHA) -> str:
+        response = self.bot.slack.slash_command(text, user_id=user, channel_id=channel)
+        assert response.status == 200, response.text
+        answer = response.json()
+        assert answer["response_type"] == "ephemeral"
+        self.bot.wait_idle()
+        return str(answer["text"])
+
+    def answer(self, user: str, text: str, channel: str = ALPHA) -> dict[str, Any]:
+        response = self.bot.slack.slash_command(text, user_id=user, channel_id=channel)
+        assert response.status == 200, response.text
+        self.bot.wait_idle()
+        return dict(response.json())
+
+    def card(self, number: int) -> Message:
+        with self.bot.db.transaction() as session:
+            request = session.scalars(select(Request).where(Request.id == number)).one()
+            channel, ts = request.card_channel, request.card_ts
+        assert channel and ts, "card not posted"
+        return self.bot.api.message(channel, ts)
+
+    def thread(self, number: int) -> list[Message]:
+        card = self.card(number)
+        return self.bot.api.thread(card.channel, card.ts)
+
+    def request(self, number: int) -> Request:
+        with self.bot.db.transaction() as session:
+            return session.scalars(select(Request).where(Request.id == number)).one()
+
+
+@pytest.fixture
+def proc(bot: RunningBot) -> Proc:
+    return Proc(bot)
+
+
+def blocks_text(blocks: list[dict[str, Any]] | None) -> str:
+    """All the text in a list of blocks, for content assertions."""
+    out: list[str] = []
+
+    def walk(node: Any) -> None:
+        if isinstance(node, dict):
+            for key, value in node.items():
+                if key == "text" and isinstance(value, str):
+                    out.append(value)
+                else:
+                    walk(value)
+        elif isinstance(node, list):
+            for item in node:
+                walk(item)
+
+    walk(blocks or [])
+    return "\n".join(out)
