@@ -9,7 +9,7 @@ from slack_bolt import Ack, App
 
 # Importing a module registers its subcommands with the router.
 from bot.commands import help as _help  # noqa: F401
-from bot.commands import intake, lifecycle, status, updates  # noqa: F401
+from bot.commands import intake, lifecycle, savings, status, updates  # noqa: F401
 from bot.commands.router import Invocation, run
 
 if TYPE_CHECKING:
@@ -23,6 +23,7 @@ def register(app: App, runtime: Runtime) -> None:
 
     intake.register(app, runtime)
     updates.register(app, runtime)
+    savings.register(app, runtime)
 
     @app.command(runtime.config.slack.command)
     def on_command(ack: Ack, body: dict[str, Any]) -> None:

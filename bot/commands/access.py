@@ -53,7 +53,8 @@ def authorize(config: Config, user_id: str, request: Request, pod: Pod, action: 
     if role is None:
         raise NotPermitted(f"{request.key} belongs to {pod.name}, and you are not a member of it.")
     if not may(role, action, is_assigned_buyer=request.buyer_id == user_id):
-        if role == "buyer" and request.buyer_id and request.buyer_id != user_id:
+        # Blame the assignment only when being the assigned buyer would have been enough.
+        if may(role, action, is_assigned_buyer=True) and request.buyer_id:
             raise NotPermitted(
                 f"{request.key} is assigned to <@{request.buyer_id}>: "
                 f"only {who_may(action)} may do that."

@@ -35,12 +35,12 @@ class Invocation:
     @classmethod
     def from_body(cls, body: dict[str, Any]) -> Invocation:
         """Split the slash command body into subcommand and arguments."""
-        text = (body.get("text") or "").strip()
-        head, _, rest = text.partition(" ")
+        # Any whitespace ends a word: Slack text may carry newlines (Shift-Enter) or tabs.
+        head, *rest = (body.get("text") or "").split(maxsplit=1) or [""]
         return cls(
             command=body.get("command") or "/proc",
             subcommand=head.lower(),
-            args=rest.strip(),
+            args=rest[0].strip() if rest else "",
             user_id=body.get("user_id", ""),
             channel_id=body.get("channel_id", ""),
             trigger_id=body.get("trigger_id"),

@@ -10,7 +10,7 @@ from bot.db.requests import open_requests_of, timeline
 from bot.domain.aging import age_in_days, days_left
 from bot.domain.grammar import parse_key, parse_nothing
 from bot.slack.cards import MineRow, TimelineEntry, mine_blocks, mine_text, status_blocks
-from bot.slack.outbox import card_data
+from bot.slack.content import card_data
 
 if TYPE_CHECKING:
     from bot.runtime import Runtime

@@ -80,7 +80,7 @@ def quote(runtime: Runtime, invocation: Invocation) -> Reply:
     outbox = Outbox(runtime)
     with runtime.db.transaction() as session:
         # The currency default is the request's POD's, so parse once the request is known.
-        number = arguments(parse_key, invocation.args.strip().split(" ", 1)[0])
+        number = arguments(parse_key, (invocation.args.split(maxsplit=1) or [""])[0])
         request, pod = load_request(session, runtime.config, number)
         _, vendor, money = arguments(parse_quote, invocation.args, pod.currency)
         authorize(runtime.config, invocation.user_id, request, pod, Action.QUOTE)

@@ -32,7 +32,9 @@ class NewRequest:
 
 
 def _split_key(args: str) -> tuple[int, str]:
-    head, _, rest = args.strip().partition(" ")
+    # Any whitespace ends the key: a multi-line update starts on the line after it.
+    head, *tail = args.split(maxsplit=1) or [""]
+    rest = tail[0] if tail else ""
     if not head:
         raise GrammarError("The request key is missing.")
     try:
@@ -159,7 +161,8 @@ def parse_quote(args: str, default_currency: str) -> tuple[int, str, Money]:
 def parse_close(args: str) -> tuple[int, str, str | None]:
     """`REQ won|lost|cancelled [note]`."""
     key, rest = _split_key(args)
-    outcome, _, note = rest.partition(" ")
+    outcome, *tail = rest.split(maxsplit=1) or [""]
+    note = tail[0] if tail else ""
     if not outcome:
         raise GrammarError("Say how it ended: `won`, `lost` or `cancelled`.")
     if outcome.lower() not in OUTCOMES:

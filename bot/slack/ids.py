@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from enum import StrEnum
 
-__all__ = ["VALUE_ACTION_ID", "BlockId", "CallbackId"]
+__all__ = ["VALUE_ACTION_ID", "ActionId", "BlockId", "CallbackId"]
 
 # Every modal input has exactly one element, so one action id reads them all.
 VALUE_ACTION_ID = "value"
@@ -15,6 +15,14 @@ class CallbackId(StrEnum):
 
     INTAKE = "intake"
     UPDATE = "update"
+    SAVINGS_REJECT = "savings_reject"
+
+
+class ActionId(StrEnum):
+    """The `action_id` of each button; the button's value carries the ids a click needs."""
+
+    SAVINGS_APPROVE = "savings_approve"
+    SAVINGS_REJECT = "savings_reject"
 
 
 class BlockId(StrEnum):
@@ -31,3 +39,5 @@ class BlockId(StrEnum):
     NEXT_STEP = "next_step"
     NEXT_STEP_DATE = "next_step_date"
     BLOCKERS = "blockers"
+    REASON = "reason"
+    CLAIM_ACTIONS = "claim_actions"

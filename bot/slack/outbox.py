@@ -11,59 +11,26 @@ import logging
 import threading
 from collections.abc import Callable
 from dataclasses import dataclass, field
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING
 
 from slack_sdk.models.blocks import Block
 from slack_sdk.models.views import View
-from sqlalchemy import func, select, update
+from sqlalchemy import update
 
-from bot.db.models import ClaimStatus, Request, SavingsClaim
+from bot.db.models import Request, SavingsClaim
 from bot.db.requests import get_request
-from bot.domain.money import Money
-from bot.slack.cards import CardData, card_blocks, card_text
+from bot.slack.cards import card_blocks, card_text
+from bot.slack.claims import claim_blocks, claim_text
+from bot.slack.content import card_data, claim_view
 from bot.slack.delivery import DeliveryError
 
 if TYPE_CHECKING:
-    from sqlalchemy.orm import Session
-
     from bot.runtime import Runtime
 
 log = logging.getLogger(__name__)
 
 # Striped locks: one process never posts the same card twice or edits it out of order.
 _CARD_LOCKS = [threading.Lock() for _ in range(64)]
-
-
-def card_data(session: Session, runtime: Runtime, request: Request) -> CardData:
-    """The card's content for a request, from the database and its POD's config."""
-    pod = runtime.config.pod(request.pod.key)
-    approved = session.scalar(
-        select(func.sum(SavingsClaim.baseline - SavingsClaim.final))
-        .where(SavingsClaim.request_id == request.id)
-        .where(SavingsClaim.status == ClaimStatus.APPROVED.value)
-    )
-    return CardData(
-        key=request.key,
-        pod_name=pod.name,
-        timezone=pod.timezone,
-        customer=request.customer,
-        tool=request.tool,
-        kind=request.kind,
-        stage=request.stage,
-        outcome=request.outcome,
-        amount=Money(request.amount, request.currency) if request.amount is not None else None,
-        renewal_date=request.renewal_date,
-        created_by=request.created_by,
-        analyst_id=request.analyst_id,
-        buyer_id=request.buyer_id,
-        created_at=request.created_at,
-        qualification_due_at=request.qualification_due_at,
-        tat_due_at=request.tat_due_at,
-        closed_at=request.closed_at,
-        resolution_note=request.resolution_note,
-        approved_savings=Money(approved, request.currency) if approved else None,
-        notes=request.notes,
-    )
 
 
 @dataclass
@@ -83,9 +50,15 @@ class Outbox:
         """Reply in the request card's thread."""
         self._items.append(("thread", lambda: self._thread(request_id, text, blocks)))
 
-    def ephemeral(self, channel: str, user: str, text: str) -> None:
+    def claim(self, claim_id: int) -> None:
+        """Post a savings claim's message in its request's thread, or refresh it in place."""
+        key = f"claim:{claim_id}"
+        if all(k != key for k, _ in self._items):
+            self._items.append((key, lambda: self._claim(claim_id)))
+
+    def ephemeral(self, channel: str, user: str, text: str, thread_ts: str | None = None) -> None:
         """Tell one user something only they see, in the channel they used (else by DM)."""
-        self._items.append(("ephemeral", lambda: self._ephemeral(channel, user, text)))
+        self._items.append(("ephemeral", lambda: self._ephemeral(channel, user, text, thread_ts)))
 
     def view(self, trigger_id: str, view: View) -> None:
         """Open a modal for the user whose click or command carried `trigger_id`."""
@@ -127,21 +100,48 @@ class Outbox:
             return pod_channel, ts
 
     def _thread(self, request_id: int, text: str, blocks: list[Block] | None) -> None:
-        with self.runtime.db.transaction() as session:
-            request = get_request(session, request_id)
-            where = (request.card_channel, request.card_ts) if request else (None, None)
-        if where[1] is None:
-            card = self._card(request_id)
-            if card is None:
-                return
-            where = card
+        where = self._card_place(request_id)
+        if where is None:
+            return
         channel, ts = where
-        assert channel is not None and ts is not None
         self.runtime.slack.post(channel, text, blocks, thread_ts=ts)
 
-    def _ephemeral(self, channel: str, user: str, text: str) -> None:
+    def _claim(self, claim_id: int) -> None:
+        runtime = self.runtime
+        with _CARD_LOCKS[claim_id % len(_CARD_LOCKS)]:
+            with runtime.db.transaction() as session:
+                claim = session.get(SavingsClaim, claim_id)
+                if claim is None:
+                    return
+                view = claim_view(session, runtime, claim)
+                channel, ts, request_id = claim.message_channel, claim.message_ts, claim.request_id
+            if channel and ts:
+                runtime.slack.update(channel, ts, claim_text(view), claim_blocks(view))
+                return
+            where = self._card_place(request_id)
+            if where is None:
+                return
+            channel, thread = where
+            ts = runtime.slack.post(channel, claim_text(view), claim_blocks(view), thread_ts=thread)
+            with runtime.db.transaction() as session:
+                session.execute(
+                    update(SavingsClaim)
+                    .where(SavingsClaim.id == claim_id, SavingsClaim.message_ts.is_(None))
+                    .values(message_channel=channel, message_ts=ts)
+                )
+
+    def _card_place(self, request_id: int) -> tuple[str, str] | None:
+        with self.runtime.db.transaction() as session:
+            request = get_request(session, request_id)
+            if request is None:
+                return None
+            if request.card_channel and request.card_ts:
+                return request.card_channel, request.card_ts
+        return self._card(request_id)
+
+    def _ephemeral(self, channel: str, user: str, text: str, thread_ts: str | None) -> None:
         try:
-            self.runtime.slack.ephemeral(channel, user, text)
+            self.runtime.slack.ephemeral(channel, user, text, thread_ts=thread_ts)
         except DeliveryError:
             # Not a channel the bot is in (e.g. a DM with someone else): fall back to a DM.
             self.runtime.slack.dm(user, text)
@@ -150,8 +150,3 @@ class Outbox:
 def mentions(users: list[str]) -> str:
     """`<@U1> <@U2>` for a list of user ids."""
     return " ".join(f"<@{u}>" for u in users)
-
-
-def payload(**values: Any) -> dict[str, Any]:
-    """Drop None values (for event data)."""
-    return {k: v for k, v in values.items() if v is not None}

@@ -55,6 +55,10 @@ class Proc:
         card = self.card(number)
         return self.bot.api.thread(card.channel, card.ts)
 
+    def request_count(self) -> int:
+        with self.bot.db.transaction() as session:
+            return len(list(session.scalars(select(Request.id))))
+
     def request(self, number: int) -> Request:
         with self.bot.db.transaction() as session:
             return session.scalars(select(Request).where(Request.id == number)).one()

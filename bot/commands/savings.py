@@ -1,0 +1,271 @@
+"""`/proc savings` and the Approve / Reject buttons in the request's thread (SPEC §4)."""
+
+from __future__ import annotations
+
+import json
+import logging
+from typing import TYPE_CHECKING, Any
+
+from slack_bolt import Ack, App
+from sqlalchemy import select, update
+
+from bot.commands.access import authorize, load_request
+from bot.commands.interactions import answer_submission, view_context
+from bot.commands.router import Invocation, Reply, arguments, error_reference, subcommand
+from bot.db.models import ClaimStatus, SavingsClaim
+from bot.db.requests import record_event
+from bot.db.savings import pending_claim
+from bot.domain.grammar import parse_key
+from bot.domain.lifecycle import Action
+from bot.domain.money import format_money
+from bot.domain.savings import ClaimError, check_claim, parse_claim
+from bot.errors import FieldErrors, NotFound, NotPermitted, Refusal, WrongStage
+from bot.slack.claims import headline, reject_modal, when
+from bot.slack.content import claim_view
+from bot.slack.ids import VALUE_ACTION_ID, ActionId, BlockId, CallbackId
+from bot.slack.outbox import Outbox, mentions
+
+if TYPE_CHECKING:
+    from sqlalchemy.orm import Session
+
+    from bot.runtime import Runtime
+
+log = logging.getLogger(__name__)
+USAGE = "savings REQ <baseline> <final> [avoidance]"
+
+
+@subcommand("savings", USAGE, "claim savings for the em's approval", order=70)
+def savings(runtime: Runtime, invocation: Invocation) -> Reply:
+    """Store a pending claim, supersede the previous one, and post it for approval."""
+    head, *rest = invocation.args.split(maxsplit=1) or [""]
+    number = arguments(parse_key, head)
+    outbox = Outbox(runtime)
+    with runtime.db.transaction() as session:
+        request, pod = load_request(session, runtime.config, number)
+        words = rest[0].split() if rest else []
+        baseline, final, kind = arguments(parse_claim, words, pod.currency)
+        authorize(runtime.config, invocation.user_id, request, pod, Action.SAVINGS)
+        if not (
+            request.stage == "negotiating"
+            or (request.stage == "closed" and request.outcome == "won")
+        ):
+            state = f"closed {request.outcome}" if request.stage == "closed" else request.stage
+            raise WrongStage(
+                f"{request.key} is {state}: savings are claimed while negotiating or once won."
+            )
+        try:
+            check_claim(baseline, final)
+        except ClaimError as exc:
+            raise Refusal(str(exc), usage=f"`{invocation.command} {USAGE}`") from None
+        now = runtime.clock.now()
+        previous = pending_claim(session, request.id)
+        if previous is not None:
+            # Out of the one-pending slot first, so the schema's partial unique index holds.
+            previous.status = ClaimStatus.SUPERSEDED.value
+            session.flush()
+        claim = SavingsClaim(
+            request_id=request.id,
+            kind=kind,
+            baseline=baseline.amount,
+            final=final.amount,
+            currency=baseline.currency,
+            status=ClaimStatus.PENDING.value,
+            created_by=invocation.user_id,
+            created_at=now,
+        )
+        session.add(claim)
+        session.flush()
+        view = claim_view(session, runtime, claim)
+        record_event(
+            session, request, at=now, actor=invocation.user_id, kind="savings_claimed",
+            text=f"{headline(view)} ({format_money(baseline)} → {format_money(final)}, {kind})",
+            data={"claim": claim.id},
+        )  # fmt: skip
+        if previous is not None:
+            previous.superseded_by_id = claim.id
+            record_event(
+                session, request, at=now, actor=invocation.user_id, kind="savings_superseded",
+                text=f"claim #{previous.id} superseded by #{claim.id}",
+            )  # fmt: skip
+            outbox.claim(previous.id)
+        outbox.claim(claim.id)
+        ems = mentions(pod.members_with("em")) or "the POD's em"
+        text = (
+            f"Savings claim of {headline(view)} on {request.key} posted in its thread "
+            f"for {ems} to approve."
+        )
+        if previous is not None:
+            text += f" It supersedes the pending claim #{previous.id}."
+    return Reply(text=text, after_ack=[outbox.deliver])
+
+
+def _decide(
+    session: Session,
+    runtime: Runtime,
+    outbox: Outbox,
+    claim_id: int,
+    user_id: str,
+    status: ClaimStatus,
+    reason: str | None = None,
+) -> SavingsClaim:
+    """Record the one decision on a claim, or refuse saying who decided first."""
+    claim = _check_decider(session, runtime, claim_id, user_id)
+    now = runtime.clock.now()
+    # The database decides the race: only one UPDATE finds the claim still pending.
+    result = session.execute(
+        update(SavingsClaim)
+        .where(SavingsClaim.id == claim_id, SavingsClaim.status == ClaimStatus.PENDING.value)
+        .values(status=status.value, decided_by=user_id, decided_at=now, reason=reason)
+        .execution_options(synchronize_session=False)
+    )
+    if result.rowcount != 1:
+        raise Refusal(_already_decided(session, claim_id))
+    session.refresh(claim)
+    request, _pod = load_request(session, runtime.config, claim.request_id, for_update=False)
+    view = claim_view(session, runtime, claim)
+    verb = "approved" if status is ClaimStatus.APPROVED else "rejected"
+    record_event(
+        session, request, at=now, actor=user_id, kind=f"savings_{verb}",
+        text=f"claim #{claim.id}: {headline(view)}" + (f" — {reason}" if reason else ""),
+        data={"claim": claim.id},
+    )  # fmt: skip
+    told = list(dict.fromkeys(u for u in (request.buyer_id, claim.created_by) if u))
+    if status is ClaimStatus.APPROVED:
+        line = (
+            f":tada: {mentions(told)} your savings claim of {headline(view)} was approved "
+            f"by <@{user_id}>."
+        )
+    else:
+        line = (
+            f":no_entry: {mentions(told)} your savings claim of {headline(view)} was rejected "
+            f"by <@{user_id}>: {reason}"
+        )
+    outbox.claim(claim.id)
+    outbox.card(request.id)
+    outbox.thread(request.id, line)
+    return claim
+
+
+def _check_decider(session: Session, runtime: Runtime, claim_id: int, user_id: str) -> SavingsClaim:
+    claim = session.get(SavingsClaim, claim_id)
+    if claim is None:
+        raise NotFound("This savings claim no longer exists.")
+    _request, pod = load_request(session, runtime.config, claim.request_id, for_update=False)
+    if pod.role_of(user_id) != "em":
+        raise NotPermitted(f"Only an em of {pod.name} may approve or reject savings claims.")
+    if claim.created_by == user_id:
+        raise NotPermitted("You made this claim yourself, so another em must decide it.")
+    if claim.status != ClaimStatus.PENDING.value:
+        raise Refusal(_already_decided(session, claim_id))
+    return claim
+
+
+def _already_decided(session: Session, claim_id: int) -> str:
+    claim = session.scalars(
+        select(SavingsClaim)
+        .where(SavingsClaim.id == claim_id)
+        .execution_options(populate_existing=True)
+    ).one()
+    if claim.status == ClaimStatus.SUPERSEDED.value:
+        return f"This claim was superseded by claim #{claim.superseded_by_id}; decide on that one."
+    assert claim.decided_at is not None
+    decided = when(claim.decided_at)
+    return f"This claim was already {claim.status} by <@{claim.decided_by}> at {decided}."
+
+
+def _click(body: dict[str, Any]) -> tuple[str, int | None, str, str | None]:
+    """(user, claim id, channel, thread ts) of a button click."""
+    action = (body.get("actions") or [{}])[0]
+    try:
+        claim_id: int | None = int(action.get("value", ""))
+    except ValueError:
+        claim_id = None
+    message = body.get("message") or {}
+    channel = (body.get("channel") or {}).get("id") or (body.get("container") or {}).get(
+        "channel_id", ""
+    )
+    return body.get("user", {}).get("id", ""), claim_id, channel, message.get("thread_ts")
+
+
+def register(app: App, runtime: Runtime) -> None:
+    """Listen for Approve and Reject clicks and the rejection modal."""
+
+    def tell(channel: str, user: str, text: str, thread_ts: str | None) -> None:
+        outbox = Outbox(runtime)
+        outbox.ephemeral(channel, user, text, thread_ts)
+        outbox.deliver()
+
+    @app.action(ActionId.SAVINGS_APPROVE.value)
+    def on_approve(ack: Ack, body: dict[str, Any]) -> None:
+        ack()
+        user, claim_id, channel, thread_ts = _click(body)
+        outbox = Outbox(runtime)
+        try:
+            if claim_id is None:
+                raise NotFound("This button does not point at a savings claim.")
+            with runtime.db.transaction() as session:
+                _decide(session, runtime, outbox, claim_id, user, ClaimStatus.APPROVED)
+        except Refusal as refusal:
+            tell(channel, user, f":warning: {refusal.message}", thread_ts)
+            return
+        except Exception:
+            ref = error_reference()
+            log.exception("approve failed (ref %s)", ref, extra={"ref": ref})
+            tell(
+                channel,
+                user,
+                f":x: Something went wrong on podbot's side (ref `{ref}`).",
+                thread_ts,
+            )
+            return
+        outbox.deliver()
+
+    @app.action(ActionId.SAVINGS_REJECT.value)
+    def on_reject(ack: Ack, body: dict[str, Any]) -> None:
+        ack()
+        user, claim_id, channel, thread_ts = _click(body)
+        outbox = Outbox(runtime)
+        try:
+            if claim_id is None:
+                raise NotFound("This button does not point at a savings claim.")
+            with runtime.db.transaction() as session:
+                claim = _check_decider(session, runtime, claim_id, user)
+                view = claim_view(session, runtime, claim)
+            metadata = json.dumps({"claim": claim_id, "channel": channel, "thread_ts": thread_ts})
+            outbox.view(body["trigger_id"], reject_modal(metadata, view))
+        except Refusal as refusal:
+            tell(channel, user, f":warning: {refusal.message}", thread_ts)
+            return
+        except Exception:
+            ref = error_reference()
+            log.exception("reject failed (ref %s)", ref, extra={"ref": ref})
+            tell(
+                channel,
+                user,
+                f":x: Something went wrong on podbot's side (ref `{ref}`).",
+                thread_ts,
+            )
+            return
+        outbox.deliver()
+
+    @app.view(CallbackId.SAVINGS_REJECT.value)
+    def on_reject_submitted(ack: Ack, body: dict[str, Any]) -> None:
+        user_id, values, metadata = view_context(body)
+
+        def handle() -> Outbox:
+            context = json.loads(metadata or "{}")
+            claim_id = context.get("claim")
+            if not isinstance(claim_id, int):
+                raise NotFound("This form no longer points at a savings claim.")
+            reason = (
+                ((values.get(BlockId.REASON.value) or {}).get(VALUE_ACTION_ID) or {}).get("value")
+                or ""
+            ).strip()
+            if not reason:
+                raise FieldErrors({BlockId.REASON.value: "Say why the claim is rejected."})
+            outbox = Outbox(runtime)
+            with runtime.db.transaction() as session:
+                _decide(session, runtime, outbox, claim_id, user_id, ClaimStatus.REJECTED, reason)
+            return outbox
+
+        answer_submission(ack, handle, field_for_refusals=BlockId.REASON.value, action="reject")

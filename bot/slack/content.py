@@ -1,0 +1,73 @@
+"""What a card or a claim message shows, read from the database at the moment it is sent."""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING
+
+from sqlalchemy.orm import Session
+
+from bot.db.models import Request, SavingsClaim
+from bot.db.requests import quote_count
+from bot.db.savings import latest_approved, tool_benchmark
+from bot.domain.money import Money
+from bot.slack.cards import CardData
+from bot.slack.claims import ClaimView
+
+if TYPE_CHECKING:
+    from bot.runtime import Runtime
+
+
+def card_data(session: Session, runtime: Runtime, request: Request) -> CardData:
+    """The card's content for a request, from the database and its POD's config."""
+    pod = runtime.config.pod(request.pod.key)
+    claim = latest_approved(session, request.id)
+    approved = claim.baseline - claim.final if claim else None
+    return CardData(
+        key=request.key,
+        pod_name=pod.name,
+        timezone=pod.timezone,
+        customer=request.customer,
+        tool=request.tool,
+        kind=request.kind,
+        stage=request.stage,
+        outcome=request.outcome,
+        amount=Money(request.amount, request.currency) if request.amount is not None else None,
+        renewal_date=request.renewal_date,
+        created_by=request.created_by,
+        analyst_id=request.analyst_id,
+        buyer_id=request.buyer_id,
+        created_at=request.created_at,
+        qualification_due_at=request.qualification_due_at,
+        tat_due_at=request.tat_due_at,
+        closed_at=request.closed_at,
+        resolution_note=request.resolution_note,
+        approved_savings=Money(approved, request.currency) if approved else None,
+        notes=request.notes,
+    )
+
+
+def claim_view(session: Session, runtime: Runtime, claim: SavingsClaim) -> ClaimView:
+    """The claim message's content, with the tool's current benchmark and quote count."""
+    request = session.get(Request, claim.request_id)
+    assert request is not None
+    pod = runtime.config.pod(request.pod.key)
+    bench, count = tool_benchmark(session, request.tool, excluding_request=request.id)
+    return ClaimView(
+        claim_id=claim.id,
+        request_key=request.key,
+        customer=request.customer,
+        tool=request.tool,
+        kind=claim.kind,
+        baseline=Money(claim.baseline, claim.currency),
+        final=Money(claim.final, claim.currency),
+        status=claim.status,
+        created_by=claim.created_by,
+        benchmark_percent=bench,
+        benchmark_claims=count,
+        quote_count=quote_count(session, request.id),
+        ems=tuple(pod.members_with("em")),
+        decided_by=claim.decided_by,
+        decided_at=claim.decided_at,
+        reason=claim.reason,
+        superseded_by=claim.superseded_by_id,
+    )

@@ -1,0 +1,516 @@
+"""SPEC §3 "Bad input": every refused `/proc` answers one ephemeral message and changes nothing.
+
+Each refusal goes through signed HTTP into podbot, a real SQLite file and the Slack Web API
+test server. "Changes nothing" is checked byte for byte: the database dump and the list of Web
+API calls are the same before and after.
+"""
+
+from __future__ import annotations
+
+import logging
+import re
+import sqlite3
+from datetime import timedelta
+
+import pytest
+from sqlalchemy.engine import make_url
+
+from bot.clock import ManualClock
+from bot.config import Config, parse_config
+from bot.db.models import Request
+from tests.commands.conftest import (
+    ALPHA,
+    ANALYST,
+    BETA,
+    BETA_ANALYST,
+    BETA_BUYER,
+    BETA_EM,
+    BUYER,
+    CSM,
+    EM,
+    STRANGER,
+    Proc,
+)
+from tests.conftest import TEST_CONFIG, RunningBot
+
+DM = "D0DM00001"
+# Analyst in both PODs, so `new` outside a POD channel cannot tell which POD is meant.
+TWO_POD_ANALYST = "U0ANA0009"
+
+
+@pytest.fixture
+def test_config() -> Config:
+    """The shared two-POD configuration, plus one analyst who is in both PODs."""
+    text = TEST_CONFIG.read_text(encoding="utf-8")
+    text = text.replace(
+        'U0CSM0001 = "csm" }', f'U0CSM0001 = "csm", {TWO_POD_ANALYST} = "analyst" }}'
+    )
+    text = text.replace(
+        'U0BUY0001 = "analyst" }', f'U0BUY0001 = "analyst", {TWO_POD_ANALYST} = "analyst" }}'
+    )
+    config = parse_config(text, TEST_CONFIG)
+    assert all(pod.role_of(TWO_POD_ANALYST) == "analyst" for pod in config.pods)
+    return config
+
+
+def db_dump(bot: RunningBot) -> str:
+    """The whole SQLite database behind the bot as SQL text (schema, rows and sequences)."""
+    path = make_url(bot.db.url).database
+    assert path, bot.db.url
+    connection = sqlite3.connect(f"file:{path}?mode=ro", uri=True)
+    try:
+        return "\n".join(connection.iterdump())
+    finally:
+        connection.close()
+
+
+@pytest.fixture
+def world(bot: RunningBot, proc: Proc, clock: ManualClock) -> RunningBot:
+    """Requests in every stage, made the way users make them.
+
+    POD Alpha: REQ-1 intake · REQ-2 qualified · REQ-3 negotiating (buyer U0BUY0001, an update
+    and a quote) · REQ-4 closed won · REQ-5 disqualified · REQ-6 negotiating (assigned to the
+    em). POD Beta: REQ-7 intake · REQ-8 negotiating (buyer U0BUY0002, a quote).
+    """
+
+    def ok(user: str, text: str, channel: str = ALPHA) -> None:
+        answer = proc(user, text, channel)
+        assert not answer.startswith((":warning:", ":x:")), f"{text!r}: {answer}"
+        clock.advance(timedelta(minutes=7))
+
+    ok(ANALYST, "new Acme Corp | Figma | new | $48,000 | 2027-01-31")
+    ok(ANALYST, "new Globex | Slack | renewal | 120k | 2027-03-31")
+    ok(ANALYST, "qualify REQ-2")
+    ok(CSM, "new Initech | Jira | new | 30k")
+    ok(ANALYST, "qualify 3")
+    ok(ANALYST, f"assign 3 <@{BUYER}|dana>")
+    ok(BUYER, "update REQ-3 Vendor opened at 34k; asked for a 3-year price")
+    ok(BUYER, "quote REQ-3 SHI International 29,500")
+    ok(EM, "new Umbrella | Zoom | renewal | EUR 40k | 2027-02-28")
+    ok(EM, "qualify 4")
+    ok(EM, f"assign 4 <@{BUYER}>")
+    ok(BUYER, "quote 4 CDW EUR 38k")
+    ok(BUYER, "close 4 won signed at EUR 36k")
+    ok(ANALYST, "new Hooli | Notion | new")
+    ok(ANALYST, "disqualify 5 covered by the enterprise agreement")
+    ok(ANALYST, "new Stark | Miro | renewal | 12k")
+    ok(ANALYST, "qualify 6")
+    ok(ANALYST, f"assign 6 <@{EM}>")
+    ok(BETA_ANALYST, "new Wayne | Asana | new | 9k", BETA)
+    ok(BETA_ANALYST, "new Wonka | Loom | renewal | 15k | 2027-04-30", BETA)
+    ok(BETA_ANALYST, "qualify 8", BETA)
+    ok(BETA_ANALYST, f"assign 8 <@{BETA_BUYER}>", BETA)
+    ok(BETA_BUYER, "quote 8 Loom direct 14k", BETA)
+
+    stages = [proc.request(n).stage for n in range(1, 9)]
+    assert stages == [
+        "intake",
+        "qualified",
+        "negotiating",
+        "closed",
+        "disqualified",
+        "negotiating",
+        "intake",
+        "negotiating",
+    ]
+    return bot
+
+
+def usage(line: str) -> str:
+    return f"\nUsage: `/proc {line}`"
+
+
+# (user, text, channel, what the answer must say, the usage line it must end with or None)
+REFUSALS = [
+    # --- grammar ---------------------------------------------------------------------------
+    pytest.param(
+        ANALYST, "frobnicate 1", ALPHA, "`frobnicate` is not a /proc command.",
+        "\nUsage: `/proc help` lists them all", id="unknown_subcommand",
+    ),
+    pytest.param(
+        ANALYST, "qualify", ALPHA, "The request key is missing.", usage("qualify REQ"),
+        id="qualify_without_a_key",
+    ),
+    pytest.param(
+        ANALYST, "qualify 1 2", ALPHA, "Unexpected text after the request key: `2`.",
+        usage("qualify REQ"), id="qualify_with_two_keys",
+    ),
+    pytest.param(
+        ANALYST, "qualify REQ-x", ALPHA, "`REQ-x` is not a request key",
+        usage("qualify REQ"), id="qualify_with_a_key_that_is_not_a_number",
+    ),
+    pytest.param(
+        ANALYST, "new Acme | Figma", ALPHA,
+        "Give at least the customer, the tool and the type, separated by `|`.",
+        usage("new <customer> | <tool> | new|renewal [| <amount>] [| <YYYY-MM-DD>]"),
+        id="new_with_two_fields",
+    ),
+    pytest.param(
+        ANALYST, "new Acme | Figma | upgrade", ALPHA, "`upgrade` is not a request type",
+        usage("new <customer> | <tool> | new|renewal [| <amount>] [| <YYYY-MM-DD>]"),
+        id="new_with_a_bad_type",
+    ),
+    pytest.param(
+        ANALYST, "new Acme | Figma | new | 48kk", ALPHA, "`48kk` is not an amount",
+        usage("new <customer> | <tool> | new|renewal [| <amount>] [| <YYYY-MM-DD>]"),
+        id="new_with_a_bad_amount",
+    ),
+    pytest.param(
+        ANALYST, "new Acme | Figma | renewal | 48k | 2026-13-01", ALPHA,
+        "`2026-13-01` is not a date; write it as YYYY-MM-DD.",
+        usage("new <customer> | <tool> | new|renewal [| <amount>] [| <YYYY-MM-DD>]"),
+        id="new_with_a_bad_date",
+    ),
+    pytest.param(
+        ANALYST, "new Acme | Figma | renewal | 48k | 2027-01-31 | urgent", ALPHA,
+        "There are more than five `|`-separated fields.",
+        usage("new <customer> | <tool> | new|renewal [| <amount>] [| <YYYY-MM-DD>]"),
+        id="new_with_six_fields",
+    ),
+    pytest.param(
+        ANALYST, "assign 2 @dana", ALPHA, "`@dana` is not a mention Slack recognised",
+        usage("assign REQ @buyer"), id="assign_with_a_plain_at_name",
+    ),
+    pytest.param(
+        ANALYST, f"assign 2 <@{BUYER}> <@{EM}>", ALPHA, "Mention exactly one buyer.",
+        usage("assign REQ @buyer"), id="assign_with_two_mentions",
+    ),
+    pytest.param(
+        ANALYST, "assign 2", ALPHA, "Mention the buyer to assign",
+        usage("assign REQ @buyer"), id="assign_without_a_buyer",
+    ),
+    pytest.param(
+        BUYER, "quote 3 SHI", ALPHA, "Give the vendor or reseller and the quoted amount.",
+        usage("quote REQ <vendor or reseller> <amount>"), id="quote_without_an_amount",
+    ),
+    pytest.param(
+        BUYER, "quote 3 SHI International", ALPHA, "`International` is not an amount",
+        usage("quote REQ <vendor or reseller> <amount>"), id="quote_with_words_for_an_amount",
+    ),
+    pytest.param(
+        BUYER, "close 3 maybe", ALPHA, "`maybe` is not an outcome; write won, lost or cancelled.",
+        usage("close REQ won|lost|cancelled [note]"), id="close_with_outcome_maybe",
+    ),
+    pytest.param(
+        ANALYST, "disqualify 1", ALPHA, "The reason is missing.",
+        usage("disqualify REQ <reason>"), id="disqualify_without_a_reason",
+    ),
+    pytest.param(
+        ANALYST, "mine extra", ALPHA, "This command takes no arguments, but got `extra`.",
+        usage("mine"), id="mine_with_an_argument",
+    ),
+    pytest.param(
+        BUYER, "status", ALPHA, "The request key is missing.", usage("status REQ"),
+        id="status_without_a_key",
+    ),
+    # --- unknown request -------------------------------------------------------------------
+    pytest.param(
+        ANALYST, "qualify REQ-999", ALPHA, "There is no request REQ-999.", None,
+        id="qualify_an_unknown_request",
+    ),
+    pytest.param(
+        BUYER, "status 999", ALPHA, "There is no request REQ-999.", None,
+        id="status_of_an_unknown_request",
+    ),
+    pytest.param(
+        BUYER, "update req-999 called them", ALPHA, "There is no request REQ-999.", None,
+        id="update_an_unknown_request",
+    ),
+    # --- wrong stage -----------------------------------------------------------------------
+    pytest.param(
+        ANALYST, "qualify 4", ALPHA, "REQ-4 is closed: only an intake request can be qualified.",
+        None, id="qualify_a_closed_request",
+    ),
+    pytest.param(
+        ANALYST, f"assign 1 <@{BUYER}>", ALPHA, "REQ-1 is in intake: qualify it first.", None,
+        id="assign_an_intake_request",
+    ),
+    pytest.param(
+        ANALYST, f"assign 3 <@{BUYER}>", ALPHA, "REQ-3 is already assigned to <@U0BUY0001>.",
+        None, id="assign_to_the_buyer_it_already_has",
+    ),
+    pytest.param(
+        EM, "update 2 called the vendor", ALPHA,
+        "REQ-2 is qualified: updates are for requests under negotiation.", None,
+        id="update_a_qualified_request",
+    ),
+    pytest.param(
+        ANALYST, "close 1 won", ALPHA,
+        "REQ-1 is in intake: only a request under negotiation can be closed won or lost.", None,
+        id="close_won_an_intake_request",
+    ),
+    pytest.param(
+        ANALYST, "disqualify 3 duplicate of REQ-1", ALPHA,
+        "REQ-3 is under negotiation: only an intake request can be disqualified", None,
+        id="disqualify_a_negotiating_request",
+    ),
+    pytest.param(
+        EM, "close 4 cancelled customer withdrew", ALPHA,
+        "REQ-4 is closed: it is already finished.", None, id="cancel_a_closed_request",
+    ),
+    pytest.param(
+        EM, "close 5 cancelled", ALPHA, "REQ-5 is disqualified: it is already finished.", None,
+        id="cancel_a_disqualified_request",
+    ),
+    pytest.param(
+        BUYER, "quote 1 SHI 40k", ALPHA,
+        "REQ-1 is in intake: quotes are recorded once a request is qualified.", None,
+        id="quote_an_intake_request",
+    ),
+    # --- not permitted ---------------------------------------------------------------------
+    pytest.param(
+        BUYER, "qualify 1", ALPHA, "Only an analyst or em may do that; in POD Alpha you are buyer.",
+        None, id="buyer_cannot_qualify",
+    ),
+    pytest.param(
+        CSM, f"assign 2 <@{BUYER}>", ALPHA,
+        "Only an analyst or em may do that; in POD Alpha you are csm.", None,
+        id="csm_cannot_assign",
+    ),
+    pytest.param(
+        ANALYST, "update 3 chased the vendor", ALPHA,
+        "Only the assigned buyer or an em may do that; in POD Alpha you are analyst.", None,
+        id="analyst_cannot_post_an_update",
+    ),
+    pytest.param(
+        BUYER, "update 6 chased the vendor", ALPHA,
+        "REQ-6 is assigned to <@U0EM00001>: only the assigned buyer or an em may do that.", None,
+        id="buyer_who_is_not_the_assigned_buyer_cannot_post_an_update",
+    ),
+    pytest.param(
+        BUYER, "close 6 won", ALPHA,
+        "REQ-6 is assigned to <@U0EM00001>: only the assigned buyer (won or lost), an analyst "
+        "or an em may do that.", None,
+        id="buyer_who_is_not_the_assigned_buyer_cannot_close_won",
+    ),
+    pytest.param(
+        BUYER, "close 3 cancelled", ALPHA,
+        "Only an analyst or em may do that; in POD Alpha you are buyer.", None,
+        id="assigned_buyer_cannot_cancel",
+    ),
+    pytest.param(
+        BUYER, "close 6 cancelled", ALPHA,
+        "Only an analyst or em may do that; in POD Alpha you are buyer.", None,
+        id="buyer_cannot_cancel_a_request_assigned_to_someone_else",
+    ),
+    pytest.param(
+        CSM, "quote 3 SHI 25k", ALPHA, "Only a buyer or em may do that; in POD Alpha you are csm.",
+        None, id="csm_cannot_record_a_quote",
+    ),
+    pytest.param(
+        ANALYST, f"assign 2 <@{CSM}>", ALPHA,
+        "<@U0CSM0001> is not a buyer in POD Alpha, so cannot be assigned.", None,
+        id="assign_to_a_csm_of_the_pod",
+    ),
+    pytest.param(
+        ANALYST, f"assign 2 <@{BETA_BUYER}>", ALPHA,
+        "<@U0BUY0002> is not a buyer in POD Alpha, so cannot be assigned.", None,
+        id="assign_to_a_buyer_of_another_pod",
+    ),
+    pytest.param(
+        BETA_ANALYST, "qualify 1", BETA,
+        "REQ-1 belongs to POD Alpha, and you are not a member of it.", None,
+        id="beta_analyst_cannot_qualify_an_alpha_request",
+    ),
+    pytest.param(
+        BETA_EM, "close 3 cancelled", BETA,
+        "REQ-3 belongs to POD Alpha, and you are not a member of it.", None,
+        id="beta_em_cannot_cancel_an_alpha_request",
+    ),
+    pytest.param(
+        BUYER, "qualify 1", BETA, "Only an analyst or em may do that; in POD Alpha you are buyer.",
+        None, id="beta_analyst_role_does_not_qualify_alpha_requests",
+    ),
+    pytest.param(
+        BUYER, "disqualify 1 duplicate", DM,
+        "Only an analyst or em may do that; in POD Alpha you are buyer.", None,
+        id="beta_analyst_role_does_not_disqualify_alpha_requests",
+    ),
+    pytest.param(
+        BUYER, f"assign 2 <@{BUYER}>", BETA,
+        "Only an analyst or em may do that; in POD Alpha you are buyer.", None,
+        id="beta_analyst_role_does_not_assign_alpha_requests",
+    ),
+    pytest.param(
+        BETA_BUYER, "update 3 heard back", BETA,
+        "REQ-3 belongs to POD Alpha, and you are not a member of it.", None,
+        id="beta_buyer_cannot_update_an_alpha_request",
+    ),
+    # --- who may open a request, and where --------------------------------------------------
+    pytest.param(
+        BUYER, "new Acme | Figma | new", ALPHA,
+        "Only an analyst, em or csm may do that; in POD Alpha you are buyer.", None,
+        id="buyer_cannot_open_a_request",
+    ),
+    pytest.param(
+        BETA_ANALYST, "new Acme | Figma | new", ALPHA,
+        "You are not a member of POD Alpha, whose channel this is.", None,
+        id="new_in_the_channel_of_a_pod_the_user_is_not_in",
+    ),
+    pytest.param(
+        BUYER, "new Acme | Figma | new", ALPHA,
+        "Only an analyst, em or csm may do that; in POD Alpha you are buyer.", None,
+        id="new_in_a_pod_channel_uses_the_role_there_not_elsewhere",
+    ),
+    pytest.param(
+        BETA_BUYER, "new Acme | Figma | new", DM,
+        "Only an analyst, em or csm may do that; in POD Beta you are buyer.", None,
+        id="buyer_of_one_pod_cannot_open_a_request_from_a_dm",
+    ),
+    pytest.param(
+        TWO_POD_ANALYST, "new Acme | Figma | new", DM,
+        "You are in several PODs (POD Alpha, POD Beta): run this in the channel of the POD it "
+        "is for.", None,
+        id="new_outside_a_pod_channel_when_it_could_go_to_several_pods",
+    ),
+    # --- in no POD at all ------------------------------------------------------------------
+    pytest.param(
+        STRANGER, "new Acme | Figma | new", ALPHA,
+        "You are not a member of any procurement POD", None, id="no_pod_user_runs_new",
+    ),
+    pytest.param(
+        STRANGER, "new", DM, "You are not a member of any procurement POD", None,
+        id="no_pod_user_opens_the_intake_form",
+    ),
+    pytest.param(
+        STRANGER, "status 1", ALPHA, "You are not a member of any procurement POD", None,
+        id="no_pod_user_runs_status",
+    ),
+    pytest.param(
+        STRANGER, "mine", DM, "You are not a member of any procurement POD", None,
+        id="no_pod_user_runs_mine",
+    ),
+    pytest.param(
+        STRANGER, "qualify 1", ALPHA, "You are not a member of any procurement POD", None,
+        id="no_pod_user_runs_qualify",
+    ),
+]  # fmt: skip
+
+
+@pytest.mark.parametrize(("user", "text", "channel", "says", "usage_line"), REFUSALS)
+def test_a_refusal_answers_once_and_changes_nothing(
+    world: RunningBot,
+    proc: Proc,
+    user: str,
+    text: str,
+    channel: str,
+    says: str,
+    usage_line: str | None,
+) -> None:
+    bot = world
+    before = db_dump(bot)
+    calls_before = len(bot.api.calls)
+
+    answer = proc.answer(user, text, channel)
+
+    assert answer["response_type"] == "ephemeral"
+    reply = answer["text"]
+    assert reply.startswith(":warning: "), reply
+    assert says in reply, reply
+    if usage_line is None:
+        assert "Usage:" not in reply, reply
+        assert "\n" not in reply, reply
+    else:
+        assert reply.endswith(usage_line), reply
+        assert reply.count("\n") == 1, reply
+    bot.wait_idle()
+    assert bot.api.calls[calls_before:] == []
+    assert db_dump(bot) == before
+
+
+def test_a_buyer_here_and_analyst_there_opens_from_a_dm_in_the_pod_where_they_may(
+    world: RunningBot, proc: Proc
+) -> None:
+    # U0BUY0001 is a buyer in Alpha (may not open requests) and an analyst in Beta (may):
+    # outside any POD channel the only POD where they may open one is unambiguous.
+    reply = proc(BUYER, "new Acme Corp | Figma | new", DM)
+    assert reply.startswith("Created *REQ-9* — Acme Corp · Figma (new).")
+    assert f"<#{BETA}>" in reply
+    with world.db.transaction() as session:
+        assert session.get(Request, 9).pod.key == "beta"
+    assert proc.card(9).channel == BETA
+
+
+def test_the_analyst_role_in_beta_still_qualifies_beta_requests(
+    world: RunningBot, proc: Proc
+) -> None:
+    # The refusal above is about the request's POD, not about the user.
+    assert proc(BUYER, "qualify 7", BETA).startswith("REQ-7 is qualified.")
+    assert proc.request(7).stage == "qualified"
+
+
+def test_an_unexpected_error_is_acked_with_a_reference_that_is_in_the_log(
+    world: RunningBot, proc: Proc, caplog: pytest.LogCaptureFixture
+) -> None:
+    bot = world
+    path = make_url(bot.db.url).database
+    assert path
+    with sqlite3.connect(path) as connection:
+        connection.execute("DROP TABLE request_events")
+    connection.close()
+    before = db_dump(bot)
+    calls_before = len(bot.api.calls)
+
+    with caplog.at_level(logging.INFO):
+        response = bot.slack.slash_command("qualify 1", user_id=ANALYST, channel_id=ALPHA)
+        bot.wait_idle()
+
+    assert response.status == 200
+    answer = response.json()
+    assert answer["response_type"] == "ephemeral"
+    reply = answer["text"]
+    assert reply.startswith(":x: Something went wrong"), reply
+    match = re.search(r"ref `([0-9a-f]{8})`", reply)
+    assert match, reply
+    ref = match.group(1)
+    logged = [r for r in caplog.records if ref in r.getMessage()]
+    assert len(logged) == 1
+    (record,) = logged
+    assert record.levelno == logging.ERROR
+    assert record.exc_info is not None
+    assert "request_events" in caplog.text
+    assert "Traceback" not in reply and "request_events" not in reply
+    assert bot.api.calls[calls_before:] == []
+    assert db_dump(bot) == before
+    assert proc.request(1).stage == "intake"
+
+
+# --- what must not be refused --------------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    ("user", "text", "reply"),
+    [
+        pytest.param(ANALYST, "qualify\n1", "REQ-1 is qualified.", id="newline_after_subcommand"),
+        pytest.param(ANALYST, "qualify\t1", "REQ-1 is qualified.", id="tab_after_subcommand"),
+        pytest.param(
+            ANALYST, "qualify\u00a01", "REQ-1 is qualified.", id="pasted_non_breaking_space"
+        ),
+        pytest.param(
+            BUYER, "quote 3\nSHI 25k", "Quote from SHI ($25,000) recorded on REQ-3.",
+            id="newline_after_the_key_of_a_quote",
+        ),
+        pytest.param(
+            BUYER, "close 3 won\nsigned at 25k", "REQ-3 is closed (won).",
+            id="newline_after_the_outcome",
+        ),
+        pytest.param(
+            ANALYST, "disqualify 1\nduplicate of REQ-2", "REQ-1 is disqualified.",
+            id="newline_after_the_key_of_a_disqualify",
+        ),
+    ],
+)  # fmt: skip
+def test_any_whitespace_separates_words_like_a_space(
+    world: RunningBot, proc: Proc, user: str, text: str, reply: str
+) -> None:
+    assert proc(user, text).startswith(reply)
+
+
+def test_a_multi_line_update_keeps_its_lines(world: RunningBot, proc: Proc) -> None:
+    # Shift-Enter in Slack's composer puts a newline straight after the key.
+    text = "update REQ-3\nVendor came back at 27k\nNext: call their CFO on Tuesday"
+    assert proc(BUYER, text) == "Update posted in REQ-3's thread."
+    assert proc.thread(3)[-1].text == (
+        ":memo: *Update* from <@U0BUY0001>:\n>Vendor came back at 27k\n"
+        ">Next: call their CFO on Tuesday"
+    )
