@@ -1,8 +1,9 @@
-"""The `podbot` command line: serve, db upgrade, manifest, config check."""
+"""The `podbot` command line: serve, scheduler, jobs, db upgrade, manifest, config check."""
 
 from __future__ import annotations
 
 import argparse
+import contextlib
 import logging
 import sys
 from collections.abc import Sequence
@@ -78,42 +79,134 @@ def cmd_manifest(args: argparse.Namespace) -> int:
     return 0
 
 
-def cmd_serve(args: argparse.Namespace) -> int:
-    from bot.app import StartupError, build_app, build_runtime
+class _Stop(Exception):
+    """Startup cannot go on; the message is the one line the operator sees."""
+
+
+def _load_runtime(args: argparse.Namespace, *need: str, clock: object = None):  # type: ignore[no-untyped-def]
+    """Config, settings, a schema-checked database and the runtime built from them."""
+    from bot.app import build_runtime
     from bot.config import ConfigError, MissingSetting, Settings, load_config
     from bot.db.migrate import SchemaOutOfDate, check_schema
     from bot.db.pods import sync_pods
     from bot.db.session import Database
 
     try:
-        config = load_config(args.config)
+        config = load_config(getattr(args, "config", None))
         settings = Settings.from_env()
-        settings.require("SLACK_BOT_TOKEN")
-        settings.require("SLACK_APP_TOKEN" if args.socket_mode else "SLACK_SIGNING_SECRET")
+        for name in need:
+            settings.require(name)
     except ConfigError as exc:
-        return _fail(f"invalid configuration:\n{exc}")
+        raise _Stop(f"invalid configuration:\n{exc}") from None
     except MissingSetting as exc:
-        return _fail(str(exc))
-
+        raise _Stop(str(exc)) from None
     db = Database(settings.database_url)
     try:
         check_schema(db.engine)
     except SchemaOutOfDate as exc:
-        return _fail(str(exc))
+        raise _Stop(str(exc)) from None
     with db.transaction() as session:
         sync_pods(session, config)
+    return build_runtime(config, settings, db, clock)  # type: ignore[arg-type]
 
-    runtime = build_runtime(config, settings, db)
+
+def cmd_jobs_list(args: argparse.Namespace) -> int:
+    from bot.clock import SystemClock
+    from bot.jobs.scheduler import next_runs
+
+    try:
+        runtime = _load_runtime(args)
+    except _Stop as exc:
+        return _fail(str(exc))
+    now = SystemClock().now()
+    for spec, pod, schedule, fire in next_runs(runtime.config, now):
+        nxt = fire.isoformat() if fire else "never"
+        print(f"{spec.name:<16} {pod.key:<10} {schedule}; next {nxt}")
+    return 0
+
+
+def cmd_jobs_run(args: argparse.Namespace) -> int:
+    from datetime import datetime
+
+    from bot.clock import ManualClock, SystemClock
+    from bot.jobs import JOBS
+    from bot.jobs.runner import run_job
+
+    if args.name not in JOBS:
+        return _fail(f"no job named {args.name!r}; jobs are {', '.join(JOBS)}")
+    clock = SystemClock()
+    if args.at:
+        try:
+            at = datetime.fromisoformat(args.at)
+        except ValueError:
+            return _fail(f"--at {args.at!r} is not an ISO-8601 time like 2026-11-23T09:00:00+05:30")
+        if at.tzinfo is None:
+            return _fail("--at needs a UTC offset, like 2026-11-23T09:00:00+05:30 or ...Z")
+        clock = ManualClock(at)
+    need = () if args.dry_run else ("SLACK_BOT_TOKEN",)
+    try:
+        runtime = _load_runtime(args, *need, clock=clock)
+    except _Stop as exc:
+        return _fail(str(exc))
+    pods = runtime.config.pods
+    if args.pod:
+        try:
+            pods = (runtime.config.pod(args.pod),)
+        except KeyError:
+            return _fail(f"no POD with key {args.pod!r}")
+    for pod in pods:
+        print(run_job(runtime, JOBS[args.name], pod, now=clock.now(), dry_run=args.dry_run))
+    return 0
+
+
+def cmd_scheduler(args: argparse.Namespace) -> int:
+    import signal
+    import threading
+
+    from bot.jobs.scheduler import start
+
+    try:
+        runtime = _load_runtime(args, "SLACK_BOT_TOKEN")
+    except _Stop as exc:
+        return _fail(str(exc))
+    scheduler = start(runtime)
+    log.info("podbot %s scheduler running", __version__)
+    stop = threading.Event()
+    signal.signal(signal.SIGTERM, lambda *_: stop.set())
+    with contextlib.suppress(KeyboardInterrupt):
+        stop.wait()
+    scheduler.shutdown(wait=True)
+    return 0
+
+
+def cmd_serve(args: argparse.Namespace) -> int:
+    from bot.app import StartupError, build_app
+
+    secret = "SLACK_APP_TOKEN" if args.socket_mode else "SLACK_SIGNING_SECRET"
+    try:
+        runtime = _load_runtime(args, "SLACK_BOT_TOKEN", secret)
+    except _Stop as exc:
+        return _fail(str(exc))
+    settings = runtime.settings
     try:
         app = build_app(runtime, socket_mode=args.socket_mode)
     except StartupError as exc:
         return _fail(str(exc))
+    scheduler = None
+    if not args.no_scheduler:
+        from bot.jobs.scheduler import start
+
+        scheduler = start(runtime)
 
     if args.socket_mode:
         from slack_bolt.adapter.socket_mode import SocketModeHandler
 
         log.info("podbot %s serving over Socket Mode", __version__)
-        SocketModeHandler(app, settings.app_token).start()
+        try:
+            SocketModeHandler(app, settings.app_token).start()
+        finally:
+            if scheduler:
+                scheduler.shutdown(wait=False)
         return 0
 
     import uvicorn
@@ -122,7 +215,11 @@ def cmd_serve(args: argparse.Namespace) -> int:
 
     port = args.port or settings.port
     log.info("podbot %s serving on %s:%s", __version__, args.host, port)
-    uvicorn.run(build_asgi(app, runtime), host=args.host, port=port, log_level="info")
+    try:
+        uvicorn.run(build_asgi(app, runtime), host=args.host, port=port, log_level="info")
+    finally:
+        if scheduler:
+            scheduler.shutdown(wait=False)
     return 0
 
 
@@ -137,6 +234,9 @@ def build_parser() -> argparse.ArgumentParser:
         "serve", help="run the bot (HTTP on /slack/events and /healthz, or Socket Mode)"
     )
     serve.add_argument("--socket-mode", action="store_true", help="connect over Socket Mode")
+    serve.add_argument(
+        "--no-scheduler", action="store_true", help="leave scheduled jobs to `podbot scheduler`"
+    )
     serve.add_argument("--host", default="0.0.0.0", help="interface to listen on (HTTP mode)")
     serve.add_argument("--port", type=int, help="port to listen on (default: $PORT or 3000)")
     serve.add_argument(
@@ -158,6 +258,27 @@ def build_parser() -> argparse.ArgumentParser:
     manifest.add_argument("--name", default="podbot", help="the app's display name")
     manifest.add_argument("--config", help="take the slash command name from this config file")
     manifest.set_defaults(func=cmd_manifest)
+
+    scheduler = verbs.add_parser("scheduler", help="run the scheduled jobs alone (no HTTP)")
+    scheduler.add_argument("--config", help="config file")
+    scheduler.set_defaults(func=cmd_scheduler)
+
+    jobs = verbs.add_parser(
+        "jobs", help="scheduled jobs: `podbot jobs list`, `podbot jobs run NAME`"
+    )
+    jobs_verbs = jobs.add_subparsers(dest="jobs_verb", metavar="ACTION", required=True)
+    jobs_list = jobs_verbs.add_parser("list", help="each job, its schedule per POD, next run")
+    jobs_list.add_argument("--config", help="config file")
+    jobs_list.set_defaults(func=cmd_jobs_list)
+    jobs_run = jobs_verbs.add_parser("run", help="run a job now (obeys the run ledger)")
+    jobs_run.add_argument("name", help="aging-report, tat-alerts, …")
+    jobs_run.add_argument("--pod", help="only this POD (default: every POD)")
+    jobs_run.add_argument("--at", help="run as if the clock read this ISO-8601 time (with offset)")
+    jobs_run.add_argument(
+        "--dry-run", action="store_true", help="print what would be posted; post nothing"
+    )
+    jobs_run.add_argument("--config", help="config file")
+    jobs_run.set_defaults(func=cmd_jobs_run)
 
     config = verbs.add_parser("config", help="configuration: `podbot config check`")
     config_verbs = config.add_subparsers(dest="config_verb", metavar="ACTION", required=True)

@@ -15,6 +15,7 @@ BOT_SCOPES = {
     "im:write": "open DMs for reminders and alerts",
     "channels:history": "see mentions in public POD channels; find posts after a crash",
     "groups:history": "the same in private POD channels",
+    "im:history": "find a reminder DM after a crash instead of sending it twice",
     "users:read": "names and time zones of members",
     "files:write": "CSV and ICS attachments of reports",
 }

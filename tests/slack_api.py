@@ -363,6 +363,8 @@ class SlackApiServer:
         self._httpd: ThreadingHTTPServer | None = None
         self._thread: threading.Thread | None = None
         self._calls: list[ApiCall] = []
+        # Requests that arrived, answered or not yet (e.g. held by an injected delay).
+        self._arrivals: list[str] = []
         self._failures: dict[str, list[_Failure]] = {}
         self._channels: dict[str, str] = {}
         self._dms: dict[str, str] = {}
@@ -549,6 +551,7 @@ class SlackApiServer:
         """Forget recorded calls; with ``state=True`` also messages, views, files and failures."""
         with self._cond:
             self._calls.clear()
+            self._arrivals.clear()
             if state:
                 self._failures.clear()
                 self._messages.clear()
@@ -585,6 +588,13 @@ class SlackApiServer:
                     f"calls so far: {seen}"
                 )
             return calls
+
+    def wait_for_arrival(self, method: str, count: int = 1, timeout: float = 10.0) -> None:
+        """Block until ``count`` requests to ``method`` arrived, even if not yet answered."""
+        with self._cond:
+            arrived = self._cond.wait_for(lambda: self._arrivals.count(method) >= count, timeout)
+        if not arrived:
+            raise AssertionError(f"no {method} request arrived within {timeout}s")
 
     def messages(self, channel: str) -> list[Message]:
         """All messages of a channel, top-level and replies, in ts order (current versions)."""
@@ -652,6 +662,9 @@ class SlackApiServer:
         token = _bearer(req.headers.get("Authorization")) or _opt_str(params, "token")
         params.pop("token", None)
 
+        with self._cond:
+            self._arrivals.append(method)
+            self._cond.notify_all()
         failure = self._take_failure(method)
         if failure is not None and failure.delay:
             self._stopping.wait(failure.delay)

@@ -7,9 +7,10 @@ from typing import TYPE_CHECKING, Any
 
 from slack_bolt import Ack, App
 
+from bot.commands import aging, intake, lifecycle, savings, status, updates  # noqa: F401
+
 # Importing a module registers its subcommands with the router.
 from bot.commands import help as _help  # noqa: F401
-from bot.commands import intake, lifecycle, savings, status, updates  # noqa: F401
 from bot.commands.router import Invocation, run
 
 if TYPE_CHECKING:

@@ -2,15 +2,37 @@
 
 Both rules compare the *local calendar dates* of two instants, not elapsed 24-hour periods, so a
 request opened at 23:50 is one day old ten minutes later, and a DST change never shifts a count.
+The aging report's rules (its lines, flags, order and counts) are here too, as pure functions.
 """
 
 from __future__ import annotations
 
 import functools
 import zoneinfo
-from datetime import date, datetime
+from collections.abc import Iterable
+from dataclasses import dataclass
+from datetime import UTC, date, datetime, timedelta
+from enum import StrEnum
 
-__all__ = ["age_in_days", "days_left", "local_date"]
+from bot.domain.working_time import WorkCalendar, working_hours_between
+
+__all__ = [
+    "DUE_SOON_DAYS",
+    "REPORT_STAGES",
+    "AgingItem",
+    "AgingLine",
+    "Flag",
+    "age_in_days",
+    "aging_line",
+    "aging_lines",
+    "aging_summary",
+    "days_left",
+    "local_date",
+]
+
+# Open stages in the order the report lists them.
+REPORT_STAGES = ("intake", "qualified", "negotiating")
+DUE_SOON_DAYS = 3
 
 
 @functools.cache
@@ -38,3 +60,115 @@ def age_in_days(created_at: datetime, now: datetime, timezone: str) -> int:
 def days_left(due_at: datetime, now: datetime, timezone: str) -> int:
     """Return calendar days from today to the due date in the POD's zone (negative = overdue)."""
     return (local_date(due_at, timezone) - local_date(now, timezone)).days
+
+
+# --- the aging report's rules --------------------------------------------------------------
+
+
+class Flag(StrEnum):
+    """Why an open request needs attention in the aging report."""
+
+    TAT_BREACHED = "tat_breached"
+    DUE_SOON = "due_soon"
+    NO_UPDATE = "no_update"
+    NOT_QUALIFIED = "not_qualified"
+
+
+@dataclass(frozen=True)
+class AgingItem:
+    """One open request as the aging job reads it; instants are aware, owner is a Slack user id."""
+
+    number: int
+    key: str
+    customer: str
+    tool: str
+    kind: str
+    stage: str
+    # The buyer when negotiating, else the analyst, else the creator.
+    owner: str | None
+    created_at: datetime
+    qualification_due_at: datetime
+    tat_due_at: datetime | None
+    # Set at assignment and reset by each buyer update; None when the assignment is unknown.
+    last_update_at: datetime | None
+
+
+@dataclass(frozen=True)
+class AgingLine:
+    """One request's row of the aging report: its age, its due date and its flags."""
+
+    item: AgingItem
+    age_days: int
+    # negotiating: the TAT due instant; intake: the qualification due instant; qualified: None.
+    due_at: datetime | None
+    due_date: date | None
+    days_left: int | None
+    flags: frozenset[Flag]
+
+
+_STAGE_RANK = {stage: rank for rank, stage in enumerate(REPORT_STAGES)}
+
+
+def aging_line(
+    item: AgingItem, now: datetime, calendar: WorkCalendar, update_hours: int
+) -> AgingLine:
+    """Compute one request's age, due date, days left and flags as of `now` in the POD's zone."""
+    if item.stage not in _STAGE_RANK:
+        raise ValueError(f"{item.key}: stage {item.stage!r} is not an open stage")
+    if update_hours < 0:
+        raise ValueError(f"update_hours cannot be negative, got {update_hours!r}")
+    zone = calendar.timezone.key
+    age = age_in_days(item.created_at, now, zone)
+    flags: set[Flag] = set()
+    due_at: datetime | None = None
+    if item.stage == "intake":
+        due_at = item.qualification_due_at
+        if now >= due_at:
+            flags.add(Flag.NOT_QUALIFIED)
+    elif item.stage == "negotiating":
+        due_at = item.tat_due_at
+        if due_at is not None:
+            if now >= due_at:
+                flags.add(Flag.TAT_BREACHED)
+            elif days_left(due_at, now, zone) <= DUE_SOON_DAYS:
+                flags.add(Flag.DUE_SOON)
+        # No timestamp means the assignment was never recorded: nothing to measure from.
+        if item.last_update_at is not None:
+            quiet = working_hours_between(calendar, item.last_update_at, now)
+            if quiet >= timedelta(hours=update_hours):
+                flags.add(Flag.NO_UPDATE)
+    return AgingLine(
+        item=item,
+        age_days=age,
+        due_at=due_at,
+        due_date=local_date(due_at, zone) if due_at is not None else None,
+        days_left=days_left(due_at, now, zone) if due_at is not None else None,
+        flags=frozenset(flags),
+    )
+
+
+def _report_order(line: AgingLine) -> tuple[int, bool, datetime, datetime, int]:
+    item = line.item
+    created = item.created_at.astimezone(UTC)
+    # Within a stage: earliest due first (the most overdue), then the oldest, then the number.
+    due = line.due_at.astimezone(UTC) if line.due_at is not None else created
+    return _STAGE_RANK[item.stage], line.due_at is None, due, created, item.number
+
+
+def aging_lines(
+    items: Iterable[AgingItem], now: datetime, calendar: WorkCalendar, update_hours: int
+) -> list[AgingLine]:
+    """Compute every line in report order: by stage, then the most overdue and oldest first."""
+    lines = [aging_line(item, now, calendar, update_hours) for item in items]
+    return sorted(lines, key=_report_order)
+
+
+def aging_summary(lines: Iterable[AgingLine]) -> dict[str, int]:
+    """Count open requests, requests per stage and requests per flag (every key, even when 0)."""
+    counts = {"open": 0, **dict.fromkeys(REPORT_STAGES, 0), **{flag.value: 0 for flag in Flag}}
+    for line in lines:
+        counts["open"] += 1
+        counts[line.item.stage] = counts.get(line.item.stage, 0) + 1
+        for flag in line.flags:
+            counts[flag.value] += 1
+    return counts

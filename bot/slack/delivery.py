@@ -126,6 +126,35 @@ class Delivery:
         data = self._call("views.open", trigger_id=trigger_id, view=payload)
         return str(data["view"]["id"])
 
+    def find_tagged(
+        self,
+        channel: str,
+        event_type: str,
+        payload: dict[str, Any],
+        thread_ts: str | None = None,
+    ) -> str | None:
+        """The ts of a recent message in the channel (or thread) whose metadata matches, if any."""
+        if thread_ts:
+            data = self._call(
+                "conversations.replies",
+                channel=channel,
+                ts=thread_ts,
+                include_all_metadata=True,
+                limit=200,
+            )
+        else:
+            data = self._call(
+                "conversations.history", channel=channel, include_all_metadata=True, limit=200
+            )
+        for message in data.get("messages") or []:
+            metadata = message.get("metadata") or {}
+            found = metadata.get("event_payload") or {}
+            if metadata.get("event_type") == event_type and all(
+                found.get(k) == v for k, v in payload.items()
+            ):
+                return str(message["ts"])
+        return None
+
     @staticmethod
     def archive_link(team_url: str | None, channel: str, ts: str) -> str | None:
         """A message link built without an API call (Slack's archive URL format)."""

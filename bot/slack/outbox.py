@@ -56,9 +56,18 @@ class Outbox:
         if all(k != key for k, _ in self._items):
             self._items.append((key, lambda: self._claim(claim_id)))
 
-    def ephemeral(self, channel: str, user: str, text: str, thread_ts: str | None = None) -> None:
+    def ephemeral(
+        self,
+        channel: str,
+        user: str,
+        text: str,
+        thread_ts: str | None = None,
+        blocks: list[Block] | None = None,
+    ) -> None:
         """Tell one user something only they see, in the channel they used (else by DM)."""
-        self._items.append(("ephemeral", lambda: self._ephemeral(channel, user, text, thread_ts)))
+        self._items.append(
+            ("ephemeral", lambda: self._ephemeral(channel, user, text, thread_ts, blocks))
+        )
 
     def view(self, trigger_id: str, view: View) -> None:
         """Open a modal for the user whose click or command carried `trigger_id`."""
@@ -139,12 +148,19 @@ class Outbox:
                 return request.card_channel, request.card_ts
         return self._card(request_id)
 
-    def _ephemeral(self, channel: str, user: str, text: str, thread_ts: str | None) -> None:
+    def _ephemeral(
+        self,
+        channel: str,
+        user: str,
+        text: str,
+        thread_ts: str | None,
+        blocks: list[Block] | None,
+    ) -> None:
         try:
-            self.runtime.slack.ephemeral(channel, user, text, thread_ts=thread_ts)
+            self.runtime.slack.ephemeral(channel, user, text, blocks, thread_ts=thread_ts)
         except DeliveryError:
             # Not a channel the bot is in (e.g. a DM with someone else): fall back to a DM.
-            self.runtime.slack.dm(user, text)
+            self.runtime.slack.dm(user, text, blocks)
 
 
 def mentions(users: list[str]) -> str:

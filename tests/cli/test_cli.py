@@ -102,3 +102,59 @@ def test_socket_mode_manifest_has_no_urls() -> None:
     assert manifest["settings"]["socket_mode_enabled"] is True
     assert "request_url" not in manifest["settings"]["interactivity"]
     assert "url" not in manifest["features"]["slash_commands"][0]
+
+
+def migrated(tmp_path: Path) -> dict[str, str]:
+    url = f"sqlite:///{tmp_path / 'jobs.db'}"
+    assert main(["db", "upgrade", "--database-url", url]) == 0
+    return {
+        "PODBOT_CONFIG": str(ROOT / "tests" / "fixtures" / "podbot.test.toml"),
+        "DATABASE_URL": url,
+    }
+
+
+def test_jobs_list_shows_each_job_per_pod_with_its_next_run(tmp_path: Path) -> None:
+    result = podbot("jobs", "list", env=migrated(tmp_path))
+    assert result.returncode == 0, result.stderr
+    lines = result.stdout.splitlines()
+    assert any(
+        line.startswith("aging-report     alpha")
+        and "at 09:00 Asia/Kolkata; next 20" in line
+        and "+05:30" in line
+        for line in lines
+    ), lines
+    assert any(line.startswith("tat-alerts       beta") for line in lines)
+
+
+def test_jobs_run_dry_run_prints_and_posts_nothing(tmp_path: Path) -> None:
+    env = migrated(tmp_path)
+    result = podbot(
+        "jobs", "run", "aging-report", "--pod", "alpha",
+        "--at", "2026-11-23T09:00:00+05:30", "--dry-run", env=env,
+    )  # fmt: skip
+    assert result.returncode == 0, result.stderr
+    assert "--- post to C0ALPHA01 (report)" in result.stdout
+    assert '"type": "header"' in result.stdout
+    assert "aging-report alpha 2026-11-23: posted 0 request(s) in 1 message(s)" in result.stdout
+    import sqlite3
+
+    rows = sqlite3.connect(tmp_path / "jobs.db").execute("select count(*) from job_runs")
+    assert rows.fetchone() == (0,)  # a dry run claims nothing
+
+
+@pytest.mark.parametrize(
+    ("args", "says"),
+    [
+        (["jobs", "run", "payroll"], "no job named 'payroll'"),
+        (["jobs", "run", "aging-report", "--at", "tomorrow", "--dry-run"], "is not an ISO-8601"),
+        (["jobs", "run", "aging-report", "--at", "2026-11-23T09:00", "--dry-run"], "UTC offset"),
+        (["jobs", "run", "aging-report", "--pod", "gamma", "--dry-run"], "no POD with key"),
+        (["jobs", "run", "aging-report"], "SLACK_BOT_TOKEN is not set"),
+    ],
+)
+def test_jobs_run_refuses_bad_arguments_in_one_line(
+    tmp_path: Path, args: list[str], says: str
+) -> None:
+    result = podbot(*args, env=migrated(tmp_path))
+    assert result.returncode == 2
+    assert says in result.stderr and len(result.stderr.strip().splitlines()) == 1

@@ -10,13 +10,14 @@ from __future__ import annotations
 import logging
 import re
 import sqlite3
+from dataclasses import replace
 from datetime import timedelta
 
 import pytest
 from sqlalchemy.engine import make_url
 
 from bot.clock import ManualClock
-from bot.config import Config, parse_config
+from bot.config import Config, load_config
 from bot.db.models import Request
 from tests.commands.conftest import (
     ALPHA,
@@ -41,16 +42,11 @@ TWO_POD_ANALYST = "U0ANA0009"
 @pytest.fixture
 def test_config() -> Config:
     """The shared two-POD configuration, plus one analyst who is in both PODs."""
-    text = TEST_CONFIG.read_text(encoding="utf-8")
-    text = text.replace(
-        'U0CSM0001 = "csm" }', f'U0CSM0001 = "csm", {TWO_POD_ANALYST} = "analyst" }}'
+    config = load_config(TEST_CONFIG)
+    pods = tuple(
+        replace(pod, members={**pod.members, TWO_POD_ANALYST: "analyst"}) for pod in config.pods
     )
-    text = text.replace(
-        'U0BUY0001 = "analyst" }', f'U0BUY0001 = "analyst", {TWO_POD_ANALYST} = "analyst" }}'
-    )
-    config = parse_config(text, TEST_CONFIG)
-    assert all(pod.role_of(TWO_POD_ANALYST) == "analyst" for pod in config.pods)
-    return config
+    return replace(config, pods=pods)
 
 
 def db_dump(bot: RunningBot) -> str:

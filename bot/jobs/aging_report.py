@@ -1,0 +1,130 @@
+"""`aging-report`: each working day at 09:00 POD time, the POD's open requests by stage."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import TYPE_CHECKING
+
+from apscheduler.triggers.cron import CronTrigger
+from sqlalchemy import select
+
+from bot.config import Config, Pod
+from bot.db.models import OPEN_STAGES, Request
+from bot.db.models import Pod as PodRow
+from bot.domain.aging import AgingItem, AgingLine, aging_lines
+from bot.jobs import register
+from bot.jobs.runner import JobContext, JobSpec, local_time_reached
+from bot.slack.aging_report import ReportMessage, aging_csv, aging_messages
+
+if TYPE_CHECKING:
+    from sqlalchemy.orm import Session
+
+    from bot.runtime import Runtime
+
+NAME = "aging-report"
+
+
+def open_items(session: Session, pod_key: str) -> list[AgingItem]:
+    """The POD's open requests as the report needs them: one query, whatever their number."""
+    rows = session.execute(
+        select(
+            Request.id,
+            Request.customer,
+            Request.tool,
+            Request.kind,
+            Request.stage,
+            Request.buyer_id,
+            Request.analyst_id,
+            Request.created_by,
+            Request.created_at,
+            Request.qualification_due_at,
+            Request.tat_due_at,
+            Request.last_update_at,
+        )
+        .join(PodRow, PodRow.id == Request.pod_id)
+        .where(PodRow.key == pod_key)
+        .where(Request.stage.in_([s.value for s in OPEN_STAGES]))
+        .order_by(Request.id)
+    ).all()
+    return [
+        AgingItem(
+            number=r.id,
+            key=f"REQ-{r.id}",
+            customer=r.customer,
+            tool=r.tool,
+            kind=r.kind,
+            stage=r.stage,
+            owner=(r.buyer_id if r.stage == "negotiating" else None)
+            or r.analyst_id
+            or r.created_by,
+            created_at=r.created_at,
+            qualification_due_at=r.qualification_due_at,
+            tat_due_at=r.tat_due_at,
+            last_update_at=r.last_update_at,
+        )
+        for r in rows
+    ]
+
+
+def build_report(
+    runtime: Runtime, pod: Pod, now: datetime
+) -> tuple[list[AgingLine], list[ReportMessage]]:
+    """The report's lines and messages for one POD at `now`."""
+    with runtime.db.transaction() as session:
+        items = open_items(session, pod.key)
+    clocks = runtime.config.clocks
+    lines = aging_lines(items, now, pod.calendar, clocks.update_hours)
+    messages = aging_messages(
+        pod.name,
+        lines,
+        now,
+        pod.timezone,
+        update_hours=clocks.update_hours,
+        qualification_hours=clocks.qualification_hours,
+    )
+    return lines, messages
+
+
+def _body(context: JobContext) -> str:
+    pod = context.pod
+    lines, messages = build_report(context.runtime, pod, context.now)
+    parent = context.post("report", pod.channel, messages[0].text, messages[0].blocks)
+    for index, message in enumerate(messages[1:], start=2):
+        context.post(f"part-{index}", pod.channel, message.text, message.blocks, thread_ts=parent)
+    if len(messages) > 1:
+        day = context.now.astimezone(pod.zone).date().isoformat()
+        context.upload(
+            "csv",
+            pod.channel,
+            f"aging-{pod.key}-{day}.csv",
+            aging_csv(lines, pod.timezone),
+            title=f"Aging report {pod.name} {day}",
+            thread_ts=parent,
+        )
+    return f"posted {len(lines)} request(s) in {len(messages)} message(s)"
+
+
+def _period(config: Config, pod: Pod, now: datetime) -> str | None:
+    day = now.astimezone(pod.zone).date()
+    return day.isoformat() if pod.calendar.is_working_day(day) else None
+
+
+SPEC = register(
+    JobSpec(
+        name=NAME,
+        summary="open requests by stage with ages, TAT and flags",
+        trigger=lambda config, pod: CronTrigger(
+            day_of_week=",".join(pod.workdays),
+            hour=config.schedule.aging_report.hour,
+            minute=config.schedule.aging_report.minute,
+            timezone=pod.zone,
+        ),
+        describe=lambda config, pod: (
+            f"working days ({', '.join(pod.workdays)}, not holidays) at "
+            f"{config.schedule.aging_report:%H:%M} {pod.timezone}"
+        ),
+        period=_period,
+        body=_body,
+        overdue=lambda config, pod, now: local_time_reached(pod, now, config.schedule.aging_report),
+    )
+)

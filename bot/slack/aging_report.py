@@ -1,0 +1,318 @@
+"""The daily aging report (SPEC §5) as Slack messages and as a CSV: pure builders.
+
+A report that fits one message is one message. A longer one becomes a parent message (header,
+summary, the first lines) and continuation messages for its thread, each inside Block Kit's
+limits, and every request appears exactly once across them. The CSV carries the full table.
+"""
+
+from __future__ import annotations
+
+import csv
+import io
+import re
+from collections.abc import Iterator
+from dataclasses import dataclass, field
+from datetime import date, datetime
+
+from slack_sdk.models.blocks import (
+    Block,
+    ContextBlock,
+    HeaderBlock,
+    MarkdownTextObject,
+    PlainTextObject,
+    SectionBlock,
+)
+
+from bot.domain.aging import REPORT_STAGES, AgingLine, Flag, aging_summary, local_date
+from bot.slack.cards import (
+    MAX_MESSAGE_BLOCKS,
+    days_left_phrase,
+    escape_mrkdwn,
+    fit_mrkdwn,
+    fit_plain,
+    short_date,
+    stage_label,
+)
+
+__all__ = ["CSV_COLUMNS", "ReportMessage", "aging_csv", "aging_messages"]
+
+_SECTION_TEXT = 3000
+_HEADER_TEXT = 150
+# All block text of one message. Slack allows more, but a lighter post renders faster on phones
+# and stays far from chat.postMessage's payload limits.
+_MESSAGE_TEXT = 12_000
+# Cuts that bound one request line to a few hundred characters, so any line fits any section.
+_KEY = 30
+_NAME = 60
+_KIND = 20
+_OWNER = 40
+_POD_NAME = 100
+_SEP = " · "
+_NONE = "—"
+_USER_ID = re.compile(r"[UW][A-Z0-9]{2,38}")
+# Spreadsheets run a cell starting with one of these as a formula (CSV injection).
+_FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
+
+CSV_COLUMNS = (
+    "key",
+    "customer",
+    "tool",
+    "type",
+    "stage",
+    "owner",
+    "created",
+    "age_days",
+    "tat_due",
+    "days_left",
+    "flags",
+)
+
+
+@dataclass(frozen=True)
+class ReportMessage:
+    """One message of the report: its notification text and its Block Kit blocks."""
+
+    text: str
+    blocks: list[Block]
+
+
+# --- text ----------------------------------------------------------------------------------
+
+
+def _one_line(text: str) -> str:
+    return " ".join(text.split())
+
+
+def _days(n: int) -> str:
+    return f"{n} day" if abs(n) == 1 else f"{n} days"
+
+
+def _owner(user_id: str | None) -> str:
+    if not user_id:
+        return _NONE
+    if _USER_ID.fullmatch(user_id):
+        return f"<@{user_id}>"
+    return fit_mrkdwn(_one_line(user_id), _OWNER) or _NONE
+
+
+def _flag_words(update_hours: int, qualification_hours: int) -> dict[Flag, str]:
+    return {
+        Flag.TAT_BREACHED: ":rotating_light: TAT breached",
+        Flag.DUE_SOON: ":hourglass_flowing_sand: due ≤ 3 days",
+        Flag.NO_UPDATE: f":zzz: no update {update_hours} wh",
+        Flag.NOT_QUALIFIED: f":inbox_tray: not qualified {qualification_hours} wh",
+    }
+
+
+def _due(line: AgingLine, this_year: int) -> str:
+    stage = line.item.stage
+    if line.due_date is None or line.days_left is None:
+        return f"TAT {_NONE}"
+    day = short_date(line.due_date, year=line.due_date.year != this_year)
+    label = "qualify by" if stage == "intake" else "TAT"
+    return f"{label} {day} ({days_left_phrase(line.days_left)})"
+
+
+def _request_line(line: AgingLine, this_year: int, words: dict[Flag, str]) -> str:
+    item = line.item
+    parts = [
+        f"*{fit_mrkdwn(_one_line(item.key), _KEY)}*",
+        fit_mrkdwn(_one_line(item.customer), _NAME) or _NONE,
+        fit_mrkdwn(_one_line(item.tool), _NAME) or _NONE,
+        fit_mrkdwn(_one_line(item.kind), _KIND) or _NONE,
+        _owner(item.owner),
+        f"{_days(line.age_days)} old",
+        _due(line, this_year),
+    ]
+    # Enum order, so the same flags always read the same way.
+    parts += [words[flag] for flag in Flag if flag in line.flags]
+    return _SEP.join(parts)
+
+
+def _summary(counts: dict[str, int], words: dict[Flag, str]) -> str:
+    stages = _SEP.join(f"{counts[stage]} {stage}" for stage in REPORT_STAGES)
+    first = f"*{counts['open']} open*{_SEP}{stages}"
+    flags = []
+    for flag in Flag:
+        emoji, _, label = words[flag].partition(" ")
+        flags.append(f"{emoji} {counts[flag.value]} {label}")
+    return f"{first}\n{_SEP.join(flags)}"
+
+
+def _notification(title: str, counts: dict[str, int], words: dict[Flag, str]) -> str:
+    if not counts["open"]:
+        return f"{title}: no open requests"
+    flags = ", ".join(
+        f"{counts[flag.value]} {words[flag].partition(' ')[2]}"
+        for flag in Flag
+        if counts[flag.value]
+    )
+    return f"{title}: {counts['open']} open" + (f", {flags}" if flags else "")
+
+
+def _heading(stage: str, count: int, *, continued: bool) -> str:
+    label = stage_label(stage, None)
+    return f"*{label} (continued)*" if continued else f"*{label}* ({count})"
+
+
+# --- splitting into messages ---------------------------------------------------------------
+
+
+@dataclass
+class _Page:
+    """Sections of one message being filled, with the room left in it."""
+
+    blocks_left: int
+    chars_left: int
+    sections: list[list[str]] = field(default_factory=list)
+    section_chars: int = 0
+
+
+def _paginate(
+    groups: list[tuple[str, list[str]]], first: tuple[int, int], rest: tuple[int, int]
+) -> list[list[str]]:
+    """Pack stage groups of lines, in order, into pages of section texts within each page's room."""
+    pages = [_Page(*first)]
+    for stage, lines in groups:
+        started = False  # whether this stage has a section on the current page
+        shown = False  # whether this stage has a section on any page yet
+        for line in lines:
+            while True:
+                page = pages[-1]
+                cost = 1 + len(line)
+                if (
+                    started
+                    and page.section_chars + cost <= _SECTION_TEXT
+                    and cost <= page.chars_left
+                ):
+                    page.sections[-1].append(line)
+                    page.section_chars += cost
+                    page.chars_left -= cost
+                    break
+                # A new section; the first one of a stage on a page carries the stage heading.
+                head = [] if started else [_heading(stage, len(lines), continued=shown)]
+                text_len = sum(len(t) + 1 for t in head) + len(line)
+                if page.blocks_left >= 1 and text_len <= page.chars_left:
+                    page.sections.append([*head, line])
+                    page.section_chars = text_len
+                    page.chars_left -= text_len
+                    page.blocks_left -= 1
+                    started = shown = True
+                    break
+                # Lines are bounded to a few hundred characters, so a fresh page always fits one.
+                if not page.sections:
+                    raise ValueError("a request line does not fit an empty message")
+                pages.append(_Page(*rest))
+                started = False
+    return [["\n".join(section) for section in page.sections] for page in pages]
+
+
+def _stage_groups(
+    lines: list[AgingLine], today: date, words: dict[Flag, str]
+) -> Iterator[tuple[str, list[str]]]:
+    """Render lines grouped by stage in report order, keeping the caller's order within a stage."""
+    by_stage: dict[str, list[AgingLine]] = {}
+    for line in lines:
+        by_stage.setdefault(line.item.stage, []).append(line)
+    # A stage outside the report's own order still shows, after them, rather than vanishing.
+    order = [*REPORT_STAGES, *(s for s in by_stage if s not in REPORT_STAGES)]
+    for stage in order:
+        if stage in by_stage:
+            yield stage, [_request_line(line, today.year, words) for line in by_stage[stage]]
+
+
+def _section(text: str) -> SectionBlock:
+    return SectionBlock(text=MarkdownTextObject(text=text))
+
+
+def _context(text: str) -> ContextBlock:
+    return ContextBlock(elements=[MarkdownTextObject(text=text)])
+
+
+def _continued_note(more: int) -> str:
+    messages = "message" if more == 1 else "messages"
+    return f"Continued in the thread ({more} more {messages}) · full table attached as CSV"
+
+
+def aging_messages(
+    pod_name: str,
+    lines: list[AgingLine],
+    now: datetime,
+    timezone: str,
+    *,
+    update_hours: int = 24,
+    qualification_hours: int = 24,
+) -> list[ReportMessage]:
+    """Build the aging report: one message, or a parent and its thread continuations, in order."""
+    today = local_date(now, timezone)
+    pod = fit_plain(_one_line(pod_name), _POD_NAME) or _NONE
+    title = f"Aging report{_SEP}{pod}{_SEP}{short_date(today)}"
+    words = _flag_words(update_hours, qualification_hours)
+    counts = aging_summary(lines)
+    summary = _summary(counts, words)
+    text = _notification(escape_mrkdwn(title), counts, words)
+    head: list[Block] = [
+        HeaderBlock(text=PlainTextObject(text=fit_plain(title, _HEADER_TEXT), emoji=True)),
+        _section(summary),
+    ]
+    if not lines:
+        return [ReportMessage(text=text, blocks=[*head, _section("No open requests. :tada:")])]
+
+    groups = list(_stage_groups(lines, today, words))
+    head_chars = len(title) + len(summary)
+    single = (MAX_MESSAGE_BLOCKS - len(head), _MESSAGE_TEXT - head_chars)
+    pages = _paginate(groups, single, single)
+    if len(pages) > 1:
+        # Room for the "continued" note in the parent, sized for any plausible page count.
+        note_room = len(_continued_note(9999))
+        first = (MAX_MESSAGE_BLOCKS - len(head) - 1, _MESSAGE_TEXT - head_chars - note_room)
+        cont_title = f"Aging report{_SEP}{pod} (9999/9999)"
+        rest = (MAX_MESSAGE_BLOCKS - 1, _MESSAGE_TEXT - len(cont_title))
+        pages = _paginate(groups, first, rest)
+
+    total = len(pages)
+    parent: list[Block] = [*head, *(_section(t) for t in pages[0])]
+    if total > 1:
+        parent.append(_context(_continued_note(total - 1)))
+    messages = [ReportMessage(text=text, blocks=parent)]
+    for number, page in enumerate(pages[1:], start=2):
+        cont_title = f"Aging report{_SEP}{pod} ({number}/{total})"
+        blocks: list[Block] = [
+            HeaderBlock(text=PlainTextObject(text=fit_plain(cont_title, _HEADER_TEXT), emoji=True)),
+            *(_section(t) for t in page),
+        ]
+        messages.append(ReportMessage(text=escape_mrkdwn(cont_title), blocks=blocks))
+    return messages
+
+
+# --- CSV -----------------------------------------------------------------------------------
+
+
+def _cell(text: str) -> str:
+    # A leading apostrophe makes a spreadsheet show the text instead of running it.
+    return "'" + text if text.startswith(_FORMULA_START) else text
+
+
+def aging_csv(lines: list[AgingLine], timezone: str) -> bytes:
+    """Return the full report table as UTF-8 CSV, one row per request in the order given."""
+    buffer = io.StringIO()
+    writer = csv.writer(buffer)
+    writer.writerow(CSV_COLUMNS)
+    for line in lines:
+        item = line.item
+        writer.writerow(
+            [
+                _cell(item.key),
+                _cell(item.customer),
+                _cell(item.tool),
+                _cell(item.kind),
+                item.stage,
+                _cell(item.owner or ""),
+                local_date(item.created_at, timezone).isoformat(),
+                line.age_days,
+                line.due_date.isoformat() if line.due_date is not None else "",
+                line.days_left if line.days_left is not None else "",
+                ";".join(flag.value for flag in Flag if flag in line.flags),
+            ]
+        )
+    return buffer.getvalue().encode("utf-8")
