@@ -342,3 +342,78 @@ class JobRun(Base):
     claimed_by: Mapped[str] = mapped_column(String(128))
     finished_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     detail: Mapped[dict[str, Any] | None] = mapped_column(JSON)
+
+
+class ProcessedEvent(Base):
+    """An Events API delivery already handled: Slack retries carry the same event_id."""
+
+    __tablename__ = "processed_events"
+
+    event_id: Mapped[str] = mapped_column(String(64), primary_key=True)
+    received_at: Mapped[datetime] = mapped_column(UTCDateTime)
+
+
+class ResponseState(enum.StrEnum):
+    OPEN = "open"
+    ANSWERED = "answered"
+    MARKED = "marked"  # "Mark answered" in a reminder
+    WITHDRAWN = "withdrawn"  # the mention was deleted or edited away
+
+
+class PendingResponse(Base):
+    """A POD member mentioned in a POD channel who owes a reply in that thread (SPEC §2)."""
+
+    __tablename__ = "pending_responses"
+    __table_args__ = (
+        UniqueConstraint("channel", "message_ts", "member"),
+        CheckConstraint(_in("state", ResponseState), name="state"),
+        CheckConstraint(
+            "(state = 'open') = (closed_at IS NULL)", name="closed_when_not_open"
+        ),
+        Index("ix_pending_responses_state_due_at", "state", "due_at"),
+        Index("ix_pending_responses_channel_thread_ts", "channel", "thread_ts"),
+    )
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    pod_id: Mapped[int] = mapped_column(ForeignKey("pods.id"))
+    channel: Mapped[str] = mapped_column(String(32))
+    # The mentioning message, and the thread a reply must land in (its own ts if top-level).
+    message_ts: Mapped[str] = mapped_column(String(32))
+    thread_ts: Mapped[str] = mapped_column(String(32))
+    author: Mapped[str] = mapped_column(String(32))
+    member: Mapped[str] = mapped_column(String(32))
+    mentioned_at: Mapped[datetime] = mapped_column(UTCDateTime)
+    due_at: Mapped[datetime] = mapped_column(UTCDateTime)
+    escalate_at: Mapped[datetime] = mapped_column(UTCDateTime)
+    state: Mapped[str] = mapped_column(String(16), default=ResponseState.OPEN.value)
+    closed_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+
+
+class ReminderKind(enum.StrEnum):
+    UPDATE = "update"  # a negotiating request without a buyer update for 24 working hours
+    MENTION = "mention"  # an unanswered mention past 24 working hours
+    ESCALATION = "escalation"  # an unanswered mention past 48 working hours, to the em(s)
+
+
+class Reminder(Base):
+    """One reminder per (kind, subject, user, window): never the same reminder twice."""
+
+    __tablename__ = "reminders"
+    __table_args__ = (
+        UniqueConstraint("kind", "subject", "user_id", "window"),
+        CheckConstraint(_in("kind", ReminderKind), name="kind"),
+        Index("ix_reminders_user_id_snoozed_until", "user_id", "snoozed_until"),
+    )
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    kind: Mapped[str] = mapped_column(String(16))
+    # The request id (update) or pending response id (mention, escalation).
+    subject: Mapped[int] = mapped_column(Integer)
+    user_id: Mapped[str] = mapped_column(String(32))
+    # The due instant that opened this window (ISO, UTC): a new update starts a new window.
+    window: Mapped[str] = mapped_column(String(40))
+    sent_at: Mapped[datetime] = mapped_column(UTCDateTime)
+    # Snoozed: remind once more at this instant (if still due), then clear it.
+    snoozed_until: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    message_channel: Mapped[str | None] = mapped_column(String(32))
+    message_ts: Mapped[str | None] = mapped_column(String(32))
