@@ -1,16 +1,19 @@
-"""`/proc` subcommands, one module per group; `register` wires them all into the Bolt app."""
+"""`/proc` subcommands, one module per group; `register` wires them all into the Bolt app.
+
+Every module of this package is imported here, which registers its subcommands with the
+router; a module with interactive parts (modals, buttons) also has `register(app, runtime)`.
+"""
 
 from __future__ import annotations
 
+import importlib
 import logging
+import pkgutil
+from types import ModuleType
 from typing import TYPE_CHECKING, Any
 
 from slack_bolt import Ack, App
 
-from bot.commands import aging, intake, lifecycle, savings, status, updates  # noqa: F401
-
-# Importing a module registers its subcommands with the router.
-from bot.commands import help as _help  # noqa: F401
 from bot.commands.router import Invocation, run
 
 if TYPE_CHECKING:
@@ -18,13 +21,19 @@ if TYPE_CHECKING:
 
 log = logging.getLogger(__name__)
 
+MODULES: list[ModuleType] = [
+    importlib.import_module(f"{__name__}.{info.name}")
+    for info in pkgutil.iter_modules(__path__)
+    if not info.name.startswith("_")
+]
+
 
 def register(app: App, runtime: Runtime) -> None:
-    """Attach the one slash-command listener (Bolt runs only the first matching listener)."""
-
-    intake.register(app, runtime)
-    updates.register(app, runtime)
-    savings.register(app, runtime)
+    """Attach each module's listeners and the one slash-command listener (Bolt runs only the
+    first matching listener, so every subcommand goes through one)."""
+    for module in MODULES:
+        if module.__name__ != __name__ + ".router" and hasattr(module, "register"):
+            module.register(app, runtime)
 
     @app.command(runtime.config.slack.command)
     def on_command(ack: Ack, body: dict[str, Any]) -> None:

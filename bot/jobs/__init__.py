@@ -2,9 +2,14 @@
 
 from __future__ import annotations
 
+import importlib
+import pkgutil
+
 from bot.jobs.runner import JobSpec
 
 JOBS: dict[str, JobSpec] = {}
+# Framework modules; every other module in this package is a job that registers itself.
+_FRAMEWORK = {"ledger", "runner", "scheduler"}
 
 
 def register(spec: JobSpec) -> JobSpec:
@@ -13,4 +18,6 @@ def register(spec: JobSpec) -> JobSpec:
     return spec
 
 
-from bot.jobs import aging_report, tat_alerts  # noqa: E402, F401  (each registers itself)
+for _info in pkgutil.iter_modules(__path__):
+    if _info.name not in _FRAMEWORK and not _info.name.startswith("_"):
+        importlib.import_module(f"{__name__}.{_info.name}")

@@ -104,7 +104,7 @@ command_text = st.one_of(st.text(), grammar_shaped, new_shaped, well_formed)
 
 
 @settings(
-    max_examples=2500,
+    max_examples=150,
     deadline=None,
     suppress_health_check=[HealthCheck.function_scoped_fixture],
 )
