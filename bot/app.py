@@ -14,7 +14,7 @@ from slack_sdk.http_retry.builtin_handlers import (
     ServerErrorRetryHandler,
 )
 
-from bot import commands
+from bot import commands, events
 from bot.clock import Clock, SystemClock
 from bot.config import Config, Settings
 from bot.db.session import Database
@@ -69,6 +69,7 @@ def build_app(runtime: Runtime, *, socket_mode: bool = False, **app_kwargs: Any)
     except BoltError as exc:
         raise StartupError(f"Slack refused the bot token: {exc}") from exc
     commands.register(app, runtime)
+    events.register(app, runtime)
 
     @app.error
     def on_unhandled(error: Exception, body: dict[str, Any]) -> None:

@@ -117,8 +117,9 @@ def run(runtime: Runtime, invocation: Invocation) -> Reply:
     sub = SUBCOMMANDS.get(name)
     try:
         if sub is None:
+            shown = invocation.subcommand.replace("`", "")[:30]
             raise UsageError(
-                f"`{invocation.subcommand}` is not a {invocation.command} command.",
+                f"`{shown}` is not a {invocation.command} command.",
                 usage=f"`{invocation.command} help` lists them all",
             )
         return sub.handler(runtime, invocation)

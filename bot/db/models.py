@@ -367,9 +367,7 @@ class PendingResponse(Base):
     __table_args__ = (
         UniqueConstraint("channel", "message_ts", "member"),
         CheckConstraint(_in("state", ResponseState), name="state"),
-        CheckConstraint(
-            "(state = 'open') = (closed_at IS NULL)", name="closed_when_not_open"
-        ),
+        CheckConstraint("(state = 'open') = (closed_at IS NULL)", name="closed_when_not_open"),
         Index("ix_pending_responses_state_due_at", "state", "due_at"),
         Index("ix_pending_responses_channel_thread_ts", "channel", "thread_ts"),
     )

@@ -110,6 +110,8 @@ class StageError(Exception):
 def next_stage(stage: str, action: Action, key: str) -> str:
     """The stage after `action`, or StageError saying why the current stage forbids it."""
     if stage not in _FROM[action]:
+        if stage in ("closed", "disqualified"):
+            raise StageError(f"{key} is {stage}: it is already finished.")
         raise StageError(f"{key} is {stage_words(stage)}: {_HINT[action]}.")
     return _TO[action] or stage
 

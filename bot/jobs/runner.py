@@ -94,15 +94,16 @@ class JobContext:
         self._record(step, {"channel": channel, "ts": ts})
         return ts
 
-    def dm(self, step: str, user: str, text: str, blocks: Blocks = None) -> None:
-        """Send a user one direct message per run."""
+    def dm(self, step: str, user: str, text: str, blocks: Blocks = None) -> tuple[str, str] | None:
+        """Send a user one direct message per run; returns its (channel, ts), None in a dry run."""
         if self.dry_run:
             self._print(f"DM to {user} ({step})", text, blocks)
-            return
-        if self._done(step):
-            return
+            return None
+        done = self._done(step)
+        if done:
+            return str(done["channel"]), str(done["ts"])
         channel = self.runtime.slack.open_dm(user)
-        self.post(step, channel, text, blocks)
+        return channel, self.post(step, channel, text, blocks)
 
     def upload(
         self, step: str, channel: str, filename: str, content: bytes, title: str, thread_ts: str

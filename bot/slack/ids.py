@@ -23,6 +23,9 @@ class ActionId(StrEnum):
 
     SAVINGS_APPROVE = "savings_approve"
     SAVINGS_REJECT = "savings_reject"
+    SNOOZE_HOUR = "reminder_snooze_hour"
+    SNOOZE_TOMORROW = "reminder_snooze_tomorrow"
+    MARK_ANSWERED = "reminder_mark_answered"
 
 
 class BlockId(StrEnum):

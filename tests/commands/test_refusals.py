@@ -214,7 +214,7 @@ REFUSALS = [
     ),
     # --- wrong stage -----------------------------------------------------------------------
     pytest.param(
-        ANALYST, "qualify 4", ALPHA, "REQ-4 is closed: only an intake request can be qualified.",
+        ANALYST, "qualify 4", ALPHA, "REQ-4 is closed: it is already finished.",
         None, id="qualify_a_closed_request",
     ),
     pytest.param(

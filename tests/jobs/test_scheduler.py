@@ -5,20 +5,19 @@ from __future__ import annotations
 from datetime import UTC, datetime
 
 from bot.config import Config
+from bot.jobs import JOBS
 from bot.jobs.scheduler import build_scheduler, next_runs
 from tests.conftest import RunningBot
 
 
 def test_each_job_is_scheduled_per_pod_in_its_time_zone(bot: RunningBot) -> None:
     scheduler = build_scheduler(bot.runtime)
-    ids = sorted(job.id for job in scheduler.get_jobs())
-    assert ids == [
-        "aging-report:alpha",
-        "aging-report:beta",
-        "catch-up",
-        "tat-alerts:alpha",
-        "tat-alerts:beta",
-    ]
+    ids = {job.id for job in scheduler.get_jobs()}
+    expected = {f"{name}:{pod}" for name in JOBS for pod in ("alpha", "beta")} | {"catch-up"}
+    assert ids == expected
+    assert {"aging-report", "tat-alerts", "reminders"} <= set(JOBS)
+    alpha = scheduler.get_job("aging-report:alpha").trigger
+    assert str(alpha.timezone) == "Asia/Kolkata"
 
 
 def test_next_aging_report_skips_weekends_and_holidays(test_config: Config) -> None:

@@ -1,0 +1,157 @@
+"""SPEC §5 `reminders`: DMs for overdue updates and unanswered mentions, once per window."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime, timedelta
+
+import pytest
+from sqlalchemy import select
+
+from bot.clock import ManualClock
+from bot.config import Config, parse_config
+from bot.db.models import PendingResponse
+from bot.jobs import JOBS
+from bot.jobs.runner import run_job
+from tests.commands.conftest import Proc, blocks_text
+from tests.conftest import TEST_CONFIG, RunningBot
+from tests.slack_api import Message
+
+BETA = "C0BETA001"
+ANALYST, BUYER, EM = "U0ANA0002", "U0BUY0002", "U0EM00002"
+EST = timedelta(hours=5)  # New York is UTC-5 from November to March
+
+
+def ny(day: int, hour: int, minute: int = 0, month: int = 11) -> datetime:
+    return datetime(2026, month, day, hour, minute, tzinfo=UTC) + EST
+
+
+@pytest.fixture
+def test_config() -> Config:
+    """POD Beta with Monday 30 November as an extra holiday."""
+    text = TEST_CONFIG.read_text().replace(
+        '"2026-11-26", "2026-12-25"', '"2026-11-26", "2026-11-30", "2026-12-25"'
+    )
+    return parse_config(text, TEST_CONFIG)
+
+
+def remind(bot: RunningBot, now: datetime) -> str:
+    return run_job(bot.runtime, JOBS["reminders"], bot.runtime.config.pod("beta"), now=now)
+
+
+def dms(bot: RunningBot, user: str) -> list[Message]:
+    return [m for m in bot.api.messages(f"D{user[1:]}") if not m.thread_ts]
+
+
+def negotiating_with_update_at(proc: Proc, clock: ManualClock, at: datetime) -> None:
+    clock.set(at - timedelta(hours=1))
+    proc(ANALYST, "new Globex | Zoom | new", BETA)
+    proc(ANALYST, "qualify 1", BETA)
+    proc(ANALYST, f"assign 1 <@{BUYER}>", BETA)
+    clock.set(at)
+    proc(BUYER, "update 1 asked for the enterprise tier price", BETA)
+
+
+def test_friday_update_is_due_monday_at_the_same_time(
+    bot: RunningBot, proc: Proc, clock: ManualClock
+) -> None:
+    negotiating_with_update_at(proc, clock, ny(20, 10))  # Friday 10:00
+    assert "0 reminder DM(s)" in remind(bot, ny(23, 9, 59))  # Monday 09:59: 23h59 of work
+    assert "1 reminder DM(s)" in remind(bot, ny(23, 10))  # Monday 10:00's run
+    assert "0 reminder DM(s)" in remind(bot, ny(23, 11))  # once per window
+    (dm,) = dms(bot, BUYER)
+    shown = blocks_text(dm.blocks)
+    assert "*Update due* — 1 of your requests has had no update for 24 working hours" in shown
+    assert "REQ-1" in shown and "Globex · Zoom" in shown
+    assert [b["type"] for b in dm.blocks][-1] == "actions"
+
+
+def test_a_holiday_monday_pushes_the_reminder_to_tuesday(
+    bot: RunningBot, proc: Proc, clock: ManualClock
+) -> None:
+    negotiating_with_update_at(proc, clock, ny(27, 10))  # Friday 27th; Monday 30th is a holiday
+    assert "not a working day" in remind(bot, ny(30, 10))
+    assert "0 reminder DM(s)" in remind(bot, ny(1, 9, 59, month=12))
+    assert "1 reminder DM(s)" in remind(bot, ny(1, 10, month=12))
+
+
+def test_a_new_update_starts_a_new_window(bot: RunningBot, proc: Proc, clock: ManualClock) -> None:
+    negotiating_with_update_at(proc, clock, ny(20, 10))
+    remind(bot, ny(23, 10))
+    clock.set(ny(23, 12))
+    proc(BUYER, "update 1 vendor replied", BETA)
+    assert "0 reminder DM(s)" in remind(bot, ny(24, 11))
+    assert "1 reminder DM(s)" in remind(bot, ny(24, 12))
+    assert len(dms(bot, BUYER)) == 2
+
+
+def click(bot: RunningBot, user: str, action: str, dm: Message) -> None:
+    bot.slack.block_action(action, None, user, dm.channel, dm.ts, message=dm)
+    bot.wait_idle()
+
+
+def test_snooze_suppresses_until_its_time_then_reminds_once(
+    bot: RunningBot, proc: Proc, clock: ManualClock
+) -> None:
+    negotiating_with_update_at(proc, clock, ny(20, 10))
+    remind(bot, ny(23, 10))
+    (dm,) = dms(bot, BUYER)
+    clock.set(ny(23, 10, 5))
+    click(bot, BUYER, "reminder_snooze_hour", dm)
+    edited = bot.api.message(dm.channel, dm.ts)
+    assert ":zzz: Snoozed until" in blocks_text(edited.blocks)
+    assert "actions" not in [b["type"] for b in edited.blocks]
+    assert "0 reminder DM(s)" in remind(bot, ny(23, 11))  # 11:00 < 11:05
+    assert "1 reminder DM(s)" in remind(bot, ny(23, 12))
+    assert "0 reminder DM(s)" in remind(bot, ny(23, 13))
+    assert len(dms(bot, BUYER)) == 2
+
+    # Snooze until tomorrow: the next working day at 09:00.
+    second = dms(bot, BUYER)[-1]
+    clock.set(ny(23, 12, 30))
+    click(bot, BUYER, "reminder_snooze_tomorrow", second)
+    assert "0 reminder DM(s)" in remind(bot, ny(24, 8))
+    assert "1 reminder DM(s)" in remind(bot, ny(24, 9))
+
+
+def test_unanswered_mention_reminds_at_24_and_escalates_at_48_working_hours(
+    bot: RunningBot, clock: ManualClock
+) -> None:
+    clock.set(ny(23, 10))
+    event = {
+        "type": "message", "channel": BETA, "user": ANALYST, "ts": "1763910000.000100",
+        "text": f"<@{BUYER}> did Zoom send the renewal terms?", "channel_type": "channel",
+    }  # fmt: skip
+    bot.slack.event(event, event_id="EvMENTION")
+    bot.wait_idle()
+    assert "0 reminder DM(s)" in remind(bot, ny(24, 9))
+    assert "1 reminder DM(s)" in remind(bot, ny(24, 10))
+    (reminder,) = dms(bot, BUYER)
+    assert f"<@{ANALYST}> mentioned you in <#{BETA}>" in reminder.text
+    assert "archives/C0BETA001/p1763910000000100" in reminder.text
+    buttons = [
+        e["action_id"] for b in reminder.blocks if b["type"] == "actions" for e in b["elements"]
+    ]
+    assert buttons == ["reminder_snooze_hour", "reminder_snooze_tomorrow", "reminder_mark_answered"]
+    assert dms(bot, EM) == []
+    assert "1 reminder DM(s)" in remind(bot, ny(25, 10))  # 48 working hours: the em
+    (escalation,) = dms(bot, EM)
+    assert f"<@{BUYER}> has not answered <@{ANALYST}>'s mention" in escalation.text
+    assert len(dms(bot, BUYER)) == 1  # the member's own reminder is not repeated
+
+
+def test_mark_answered_closes_the_mention(bot: RunningBot, clock: ManualClock) -> None:
+    clock.set(ny(23, 10))
+    event = {
+        "type": "message", "channel": BETA, "user": ANALYST, "ts": "1763910000.000100",
+        "text": f"<@{BUYER}> ping", "channel_type": "channel",
+    }  # fmt: skip
+    bot.slack.event(event, event_id="EvMENTION")
+    bot.wait_idle()
+    remind(bot, ny(24, 10))
+    (reminder,) = dms(bot, BUYER)
+    clock.set(ny(24, 10, 30))
+    click(bot, BUYER, "reminder_mark_answered", reminder)
+    with bot.db.transaction() as session:
+        assert session.scalars(select(PendingResponse.state)).one() == "marked"
+    assert "Marked answered" in blocks_text(bot.api.message(reminder.channel, reminder.ts).blocks)
+    assert "0 reminder DM(s)" in remind(bot, ny(25, 10))  # no escalation either
