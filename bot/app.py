@@ -33,7 +33,7 @@ def make_web_client(settings: Settings) -> WebClient:
     return WebClient(
         token=settings.bot_token,
         base_url=settings.api_url,
-        timeout=10,
+        timeout=settings.slack_timeout,
         retry_handlers=[
             ConnectionErrorRetryHandler(max_retry_count=2),
             RateLimitErrorRetryHandler(max_retry_count=3),
@@ -46,14 +46,18 @@ def build_runtime(
     config: Config, settings: Settings, db: Database, clock: Clock | None = None
 ) -> Runtime:
     """Assemble the runtime one process shares between HTTP handlers and jobs."""
+    from bot.slack.worker import DeliveryWorker
+
     client = make_web_client(settings)
-    return Runtime(
+    runtime = Runtime(
         config=config,
         settings=settings,
         db=db,
         clock=clock or SystemClock(),
-        slack=Delivery(client),
+        slack=Delivery(client, channel_interval=settings.channel_interval),
     )
+    runtime.deliveries = DeliveryWorker(runtime)
+    return runtime
 
 
 def build_app(runtime: Runtime, *, socket_mode: bool = False, **app_kwargs: Any) -> App:

@@ -1,4 +1,4 @@
-"""The `podbot` command line: serve, scheduler, jobs, db upgrade, manifest, config check."""
+"""The `podbot` command line: serve, scheduler, jobs, db upgrade, import, manifest, config check."""
 
 from __future__ import annotations
 
@@ -7,20 +7,17 @@ import contextlib
 import logging
 import sys
 from collections.abc import Sequence
+from pathlib import Path
 
 from bot import __version__
 
 log = logging.getLogger("bot")
 
 
-def _configure_logging(verbose: bool = False) -> None:
-    logging.basicConfig(
-        level=logging.DEBUG if verbose else logging.INFO,
-        format="%(asctime)s %(levelname)s %(name)s %(message)s",
-        stream=sys.stderr,
-    )
-    # Alembic narrates every step at INFO; operators only need our one-line summary.
-    logging.getLogger("alembic").setLevel(logging.WARNING)
+def _configure_logging(verbose: bool = False, log_format: str | None = None) -> None:
+    from bot.logs import configure_logging, wants_json
+
+    configure_logging(wants_json(log_format), logging.DEBUG if verbose else logging.INFO)
 
 
 def _fail(message: str, code: int = 2) -> int:
@@ -156,6 +153,58 @@ def cmd_jobs_run(args: argparse.Namespace) -> int:
             return _fail(f"no POD with key {args.pod!r}")
     for pod in pods:
         print(run_job(runtime, JOBS[args.name], pod, now=clock.now(), dry_run=args.dry_run))
+    if not args.dry_run:
+        runtime.deliveries.drain()
+    return 0
+
+
+def cmd_import_contracts(args: argparse.Namespace) -> int:
+    from bot.db.contracts import pod_ids, saving_contracts, upsert_contracts
+    from bot.domain.contracts import parse_contracts_csv
+
+    name = args.file
+    try:
+        data = Path(name).read_bytes()
+    except FileNotFoundError:
+        return _fail(f"{name}: no such file")
+    except IsADirectoryError:
+        return _fail(f"{name} is a directory, not a CSV file")
+    except OSError as exc:
+        return _fail(f"{name} cannot be read: {exc.strerror or exc}")
+    try:
+        # Decoded whole, CRLF and line breaks inside quoted cells reach the csv module intact.
+        text = data.decode("utf-8")
+    except UnicodeDecodeError as exc:
+        line = data.count(b"\n", 0, exc.start) + 1
+        return _fail(f"{name} is not UTF-8 text (line {line}); save it as CSV UTF-8")
+    try:
+        runtime = _load_runtime(args)
+    except _Stop as exc:
+        return _fail(str(exc))
+    try:
+        config = runtime.config
+        rows, errors = parse_contracts_csv(
+            text,
+            {pod.key for pod in config.pods},
+            config.currency,
+            pod_currencies={pod.key: pod.currency for pod in config.pods},
+        )
+        if errors:
+            bad = len({error.line for error in errors})
+            print(f"{name}: {bad} bad row(s); nothing was imported", file=sys.stderr)
+            for error in errors:
+                print(f"  line {error.line}: {error.reason}", file=sys.stderr)
+            return 1
+        now = runtime.clock.now()
+        inserted, updated, unchanged = saving_contracts(
+            runtime.db,
+            lambda session: upsert_contracts(
+                session, rows, pod_ids(session, {row.pod for row in rows}), now
+            ),
+        )
+    finally:
+        runtime.db.dispose()
+    print(f"Imported {name}: {inserted} new, {updated} updated, {unchanged} unchanged.")
     return 0
 
 
@@ -169,6 +218,7 @@ def cmd_scheduler(args: argparse.Namespace) -> int:
         runtime = _load_runtime(args, "SLACK_BOT_TOKEN")
     except _Stop as exc:
         return _fail(str(exc))
+    runtime.deliveries.start()
     scheduler = start(runtime)
     log.info("podbot %s scheduler running", __version__)
     stop = threading.Event()
@@ -192,6 +242,7 @@ def cmd_serve(args: argparse.Namespace) -> int:
         app = build_app(runtime, socket_mode=args.socket_mode)
     except StartupError as exc:
         return _fail(str(exc))
+    runtime.deliveries.start()
     scheduler = None
     if not args.no_scheduler:
         from bot.jobs.scheduler import start
@@ -216,7 +267,10 @@ def cmd_serve(args: argparse.Namespace) -> int:
     port = args.port or settings.port
     log.info("podbot %s serving on %s:%s", __version__, args.host, port)
     try:
-        uvicorn.run(build_asgi(app, runtime), host=args.host, port=port, log_level="info")
+        # log_config=None: uvicorn's lines go through our handler (JSON lines in production).
+        uvicorn.run(
+            build_asgi(app, runtime), host=args.host, port=port, log_level="info", log_config=None
+        )
     finally:
         if scheduler:
             scheduler.shutdown(wait=False)
@@ -228,6 +282,11 @@ def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(prog="podbot", description="Slack bot for procurement PODs.")
     parser.add_argument("--version", action="version", version=f"podbot {__version__}")
     parser.add_argument("-v", "--verbose", action="store_true", help="debug logging")
+    parser.add_argument(
+        "--log-format",
+        choices=("json", "text"),
+        help="log lines as JSON or text (default: JSON unless stderr is a terminal)",
+    )
     verbs = parser.add_subparsers(dest="verb", metavar="COMMAND", required=True)
 
     serve = verbs.add_parser(
@@ -280,6 +339,17 @@ def build_parser() -> argparse.ArgumentParser:
     jobs_run.add_argument("--config", help="config file")
     jobs_run.set_defaults(func=cmd_jobs_run)
 
+    imports = verbs.add_parser(
+        "import", help="load data: `podbot import contracts FILE.csv` (all rows or none)"
+    )
+    import_verbs = imports.add_subparsers(dest="import_verb", metavar="WHAT", required=True)
+    contracts = import_verbs.add_parser(
+        "contracts", help="upsert a SaaS stack CSV by customer and tool; a bad file imports nothing"
+    )
+    contracts.add_argument("file", metavar="FILE.csv", help="the contracts CSV (see the README)")
+    contracts.add_argument("--config", help="config file")
+    contracts.set_defaults(func=cmd_import_contracts)
+
     config = verbs.add_parser("config", help="configuration: `podbot config check`")
     config_verbs = config.add_subparsers(dest="config_verb", metavar="ACTION", required=True)
     check = config_verbs.add_parser("check", help="validate the configuration file")
@@ -293,7 +363,7 @@ def build_parser() -> argparse.ArgumentParser:
 def main(argv: Sequence[str] | None = None) -> int:
     """Entry point of the `podbot` console script."""
     args = build_parser().parse_args(argv)
-    _configure_logging(args.verbose)
+    _configure_logging(args.verbose, args.log_format)
     return int(args.func(args) or 0)
 
 

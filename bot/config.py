@@ -463,6 +463,12 @@ class Settings:
     api_url: str = DEFAULT_SLACK_API_URL
     database_url: str = "sqlite:///podbot.db"
     port: int = 3000
+    # Seconds between posts to one channel (Slack allows about one per second).
+    channel_interval: float = 1.0
+    # Seconds to wait for one Web API answer before treating it as failed (and retrying).
+    slack_timeout: float = 10.0
+    # /readyz fails once the oldest undelivered Slack post is older than this.
+    ready_backlog_seconds: float = 300.0
 
     @classmethod
     def from_env(cls, environ: Mapping[str, str] | None = None) -> Settings:
@@ -472,6 +478,16 @@ class Settings:
         if not port_text.isdigit() or not 0 < int(port_text) < 65536:
             raise MissingSetting(f"PORT must be a TCP port number, not {port_text!r}.")
         api_url = env.get("SLACK_API_URL") or DEFAULT_SLACK_API_URL
+        backlog_text = env.get("PODBOT_READY_BACKLOG_SECONDS") or "300"
+        try:
+            ready_backlog_seconds = float(backlog_text)
+        except ValueError:
+            ready_backlog_seconds = -1.0
+        if not 0 < ready_backlog_seconds < float("inf"):
+            raise MissingSetting(
+                f"PODBOT_READY_BACKLOG_SECONDS must be a positive number of seconds, "
+                f"not {backlog_text!r}."
+            )
         return cls(
             bot_token=env.get("SLACK_BOT_TOKEN") or None,
             signing_secret=env.get("SLACK_SIGNING_SECRET") or None,
@@ -479,6 +495,9 @@ class Settings:
             api_url=api_url if api_url.endswith("/") else api_url + "/",
             database_url=env.get("DATABASE_URL") or f"sqlite:///{Path.cwd() / 'podbot.db'}",
             port=int(port_text),
+            ready_backlog_seconds=ready_backlog_seconds,
+            channel_interval=float(env.get("PODBOT_CHANNEL_INTERVAL") or 1.0),
+            slack_timeout=float(env.get("PODBOT_SLACK_TIMEOUT") or 10.0),
         )
 
     def require(self, *names: str) -> None:

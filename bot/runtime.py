@@ -3,11 +3,15 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
+from typing import TYPE_CHECKING
 
 from bot.clock import Clock
 from bot.config import Config, Settings
 from bot.db.session import Database
 from bot.slack.delivery import Delivery
+
+if TYPE_CHECKING:
+    from bot.slack.worker import DeliveryWorker
 
 
 @dataclass
@@ -19,3 +23,5 @@ class Runtime:
     db: Database
     clock: Clock
     slack: Delivery
+    # Sends the outbox's rows; started by `serve` and `scheduler`, drained by one-shot commands.
+    deliveries: DeliveryWorker | None = None

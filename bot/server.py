@@ -1,36 +1,104 @@
-"""The HTTP face of `podbot serve`: Bolt on /slack/events plus /healthz, as ASGI under uvicorn."""
+"""The HTTP face of `podbot serve`: Bolt on /slack/events plus /healthz, /readyz and /metrics."""
 
 from __future__ import annotations
 
+import logging
 import threading
+import time
 
+from prometheus_client import CONTENT_TYPE_LATEST, generate_latest
 from slack_bolt import App
 from slack_bolt.adapter.starlette.handler import to_bolt_request, to_starlette_response
+from sqlalchemy import text
 from starlette.applications import Starlette
 from starlette.concurrency import run_in_threadpool
 from starlette.requests import Request
 from starlette.responses import JSONResponse, Response
 from starlette.routing import Route
 
+from bot import metrics
+from bot.db.migrate import SchemaOutOfDate, check_schema
 from bot.runtime import Runtime
+
+log = logging.getLogger(__name__)
 
 
 def build_asgi(app: App, runtime: Runtime) -> Starlette:
     """Route Slack's POSTs to Bolt (in a worker thread: Bolt and SQLAlchemy are synchronous)."""
+    registry = metrics.build_registry(runtime.db, runtime.clock.now)
 
     async def slack_events(request: Request) -> Response:
+        arrived = time.perf_counter()
         body = await request.body()
         bolt_response = await run_in_threadpool(app.dispatch, to_bolt_request(request, body))
-        return to_starlette_response(bolt_response)
+        response = to_starlette_response(bolt_response)
+        metrics.record_ack(time.perf_counter() - arrived)
+        return response
 
     async def healthz(_request: Request) -> Response:
         return JSONResponse({"status": "ok"})
+
+    async def readyz(_request: Request) -> Response:
+        checks = await run_in_threadpool(readiness, runtime)
+        failing = next((name for name, result in checks.items() if result != "ok"), None)
+        if failing:
+            log.warning("not ready: %s: %s", failing, checks[failing])
+            return JSONResponse({"status": "not ready", "failing": failing, **checks}, 503)
+        return JSONResponse({"status": "ready", **checks})
+
+    async def metrics_text(_request: Request) -> Response:
+        exposition = await run_in_threadpool(generate_latest, registry)
+        return Response(exposition, media_type=CONTENT_TYPE_LATEST)
 
     return Starlette(
         routes=[
             Route("/slack/events", slack_events, methods=["POST"]),
             Route("/healthz", healthz, methods=["GET"]),
+            Route("/readyz", readyz, methods=["GET"]),
+            Route("/metrics", metrics_text, methods=["GET"]),
         ]
+    )
+
+
+def readiness(runtime: Runtime) -> dict[str, str]:
+    """Run the checks in order until one fails; each is "ok" or a sentence saying what is wrong."""
+    checks: dict[str, str] = {}
+    for name, check in (
+        ("database", _database_answers),
+        ("schema", _schema_current),
+        ("delivery_backlog", _backlog_young),
+    ):
+        try:
+            checks[name] = check(runtime)
+        except Exception as exc:  # a check that cannot run has failed; say how, not a 500
+            checks[name] = f"check failed: {exc.__class__.__name__}: {exc}".splitlines()[0]
+        if checks[name] != "ok":
+            break
+    return checks
+
+
+def _database_answers(runtime: Runtime) -> str:
+    with runtime.db.engine.connect() as connection:
+        connection.execute(text("select 1"))
+    return "ok"
+
+
+def _schema_current(runtime: Runtime) -> str:
+    try:
+        check_schema(runtime.db.engine)
+    except SchemaOutOfDate as exc:
+        return str(exc)
+    return "ok"
+
+
+def _backlog_young(runtime: Runtime) -> str:
+    limit = runtime.settings.ready_backlog_seconds
+    backlog = metrics.delivery_backlog(runtime.db, runtime.clock.now())
+    if backlog.age_seconds < limit:
+        return "ok"
+    return (
+        f"{backlog.size} deliveries waiting; the oldest for {backlog.age_seconds:.0f} s "
+        f"(limit {limit:g} s)"
     )
 
 

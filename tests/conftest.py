@@ -170,16 +170,20 @@ class RunningBot:
         return self.runtime.db
 
     def wait_idle(self, timeout: float = 10.0) -> None:
-        """Block until every listener (and its after-ack work) has finished."""
+        """Block until every listener has finished and every due delivery has gone out."""
         self.executor.wait_idle(timeout)
+        assert self.runtime.deliveries is not None
+        self.runtime.deliveries.wait_idle(timeout)
 
 
 @pytest.fixture
 def start_bot(
-    slack_api: SlackApiServer, test_config: Config, clock: ManualClock
-) -> Iterator[Callable[[str], RunningBot]]:
-    """Start podbot on a given database URL; everything started is stopped after the test."""
-    started: list[tuple[BackgroundServer, RunningBot]] = []
+    request: pytest.FixtureRequest,
+    slack_api: SlackApiServer,
+    test_config: Config,
+    clock: ManualClock,
+) -> Callable[[str], RunningBot]:
+    """Start podbot on a given database URL; each is stopped before its database goes away."""
 
     def start(database_url: str) -> RunningBot:
         settings = Settings(
@@ -187,6 +191,7 @@ def start_bot(
             signing_secret=SIGNING_SECRET,
             api_url=slack_api.url,
             database_url=database_url,
+            channel_interval=0,  # the fan-out benchmark enforces Slack's pace; tests need speed
         )
         db = Database(database_url)
         with db.transaction() as session:
@@ -194,18 +199,27 @@ def start_bot(
         runtime = build_runtime(test_config, settings, db, clock)
         executor = TrackedExecutor()
         app = build_app(runtime, listener_executor=executor)
+        assert runtime.deliveries is not None
+        runtime.deliveries.start()
         server = BackgroundServer(build_asgi(app, runtime))
         url = server.start()
         bot = RunningBot(url, runtime, SlackClient(url, SIGNING_SECRET), slack_api, executor)
-        started.append((server, bot))
+
+        def stop() -> None:
+            try:
+                bot.wait_idle()
+            finally:
+                server.stop()
+                executor.shutdown(wait=True)
+                assert runtime.deliveries is not None
+                runtime.deliveries.stop()
+                db.dispose()
+
+        # Registered now, so it runs before the teardown of the database this bot uses.
+        request.node.addfinalizer(stop)
         return bot
 
-    yield start
-    for server, bot in started:
-        bot.wait_idle()
-        server.stop()
-        bot.executor.shutdown(wait=True)
-        bot.db.dispose()
+    return start
 
 
 @pytest.fixture

@@ -44,4 +44,8 @@ def register(app: App, runtime: Runtime) -> None:
             try:
                 work()
             except Exception:
-                log.exception("after-ack work failed for %s", invocation.subcommand)
+                log.exception(
+                    "after-ack work failed for %s",
+                    invocation.subcommand,
+                    extra={"user": invocation.user_id, "action": invocation.subcommand},
+                )

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import logging
+import time
 import uuid
 from collections.abc import Callable
 from dataclasses import dataclass, field
@@ -10,7 +11,9 @@ from typing import TYPE_CHECKING, Any, TypeVar
 
 from slack_sdk.models.blocks import Block
 
+from bot import metrics
 from bot.domain.grammar import GrammarError
+from bot.domain.request_keys import RequestKeyError, format_request_key, parse_request_key
 from bot.errors import Refusal, UsageError
 
 if TYPE_CHECKING:
@@ -111,10 +114,35 @@ def refusal_text(invocation: Invocation, refusal: Refusal) -> str:
     return f":warning: {refusal.message}" + (f"\nUsage: {usage}" if usage else "")
 
 
+def request_key_in(sub: Subcommand | None, args: str) -> str | None:
+    """The request key (`REQ-12`) the arguments start with, when the grammar starts with one."""
+    if sub is None or sub.usage.split()[1:2] != ["REQ"]:
+        return None
+    first = args.split(maxsplit=1)[:1]
+    try:
+        return format_request_key(parse_request_key(first[0])) if first else None
+    except RequestKeyError:
+        return None
+
+
 def run(runtime: Runtime, invocation: Invocation) -> Reply:
     """Dispatch one invocation; refusals and unexpected errors become a Reply, never a traceback."""
     name = invocation.subcommand or "help"
     sub = SUBCOMMANDS.get(name)
+    started = time.perf_counter()
+
+    def outcome(result: str, **more: str) -> dict[str, Any]:
+        # One log line and one count per command, whatever the outcome.
+        metrics.record_command(name if sub else "unknown", result)
+        return {
+            "user": invocation.user_id,
+            "action": name[:30],
+            "request": request_key_in(sub, invocation.args),
+            "outcome": result,
+            "duration_ms": round((time.perf_counter() - started) * 1000, 1),
+            **more,
+        }
+
     try:
         if sub is None:
             shown = invocation.subcommand.replace("`", "")[:30]
@@ -122,12 +150,9 @@ def run(runtime: Runtime, invocation: Invocation) -> Reply:
                 f"`{shown}` is not a {invocation.command} command.",
                 usage=f"`{invocation.command} help` lists them all",
             )
-        return sub.handler(runtime, invocation)
+        reply = sub.handler(runtime, invocation)
     except Refusal as refusal:
-        log.info(
-            "command refused",
-            extra={"user": invocation.user_id, "action": name, "outcome": "refused"},
-        )
+        log.info("command refused: %s", refusal.message, extra=outcome("refused"))
         return Reply(text=refusal_text(invocation, refusal))
     except Exception:
         ref = error_reference()
@@ -136,9 +161,11 @@ def run(runtime: Runtime, invocation: Invocation) -> Reply:
             ref,
             invocation.command,
             invocation.subcommand,
-            extra={"user": invocation.user_id, "action": name, "outcome": "error", "ref": ref},
+            extra=outcome("error", ref=ref),
         )
         return Reply(
             text=f":x: Something went wrong on podbot's side (ref `{ref}`). "
             "Please try again; if it keeps happening, give your podbot operator this reference."
         )
+    log.info("command ok", extra=outcome("ok"))
+    return reply

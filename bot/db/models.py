@@ -415,3 +415,41 @@ class Reminder(Base):
     snoozed_until: Mapped[datetime | None] = mapped_column(UTCDateTime)
     message_channel: Mapped[str | None] = mapped_column(String(32))
     message_ts: Mapped[str | None] = mapped_column(String(32))
+
+
+class DeliveryStatus(enum.StrEnum):
+    PENDING = "pending"
+    IN_FLIGHT = "in_flight"
+    DELIVERED = "delivered"
+    PARKED = "parked"  # Slack refused it for good (e.g. invalid_blocks); logged loudly
+
+
+class Delivery(Base):
+    """A post or edit decided in a transaction, delivered by the worker after it commits.
+
+    Deliveries in one `lane` (a request's card and thread, a DM conversation) go out in id
+    order; different lanes go out concurrently.
+    """
+
+    __tablename__ = "deliveries"
+    __table_args__ = (
+        CheckConstraint(_in("status", DeliveryStatus), name="status"),
+        Index("ix_deliveries_status_next_attempt_at", "status", "next_attempt_at"),
+        Index("ix_deliveries_lane_id", "lane", "id"),
+    )
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    lane: Mapped[str] = mapped_column(String(64))
+    kind: Mapped[str] = mapped_column(String(16))
+    # What the kind needs: a request or claim id, text and blocks, a channel.
+    payload: Mapped[dict[str, Any]] = mapped_column(JSON)
+    status: Mapped[str] = mapped_column(String(16), default=DeliveryStatus.PENDING.value)
+    attempts: Mapped[int] = mapped_column(Integer, default=0)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime)
+    next_attempt_at: Mapped[datetime] = mapped_column(UTCDateTime)
+    claimed_by: Mapped[str | None] = mapped_column(String(128))
+    claimed_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    delivered_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    last_error: Mapped[str | None] = mapped_column(Text)
+    # Where it landed: {"channel": …, "ts": …}.
+    result: Mapped[dict[str, Any] | None] = mapped_column(JSON)

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 from contextlib import contextmanager
+from contextvars import ContextVar
 from typing import Any
 
 from sqlalchemy import Engine, create_engine, event
@@ -41,6 +42,16 @@ def _tune_sqlite(engine: Engine, in_memory: bool) -> None:
         connection.exec_driver_sql("BEGIN IMMEDIATE")
 
 
+# The session of the transaction running in this thread, so that Slack work decided inside it
+# (the delivery outbox) is written in that same transaction.
+_current: ContextVar[Session | None] = ContextVar("podbot_session", default=None)
+
+
+def current_session() -> Session | None:
+    """The session of the innermost `Database.transaction()` open in this context, if any."""
+    return _current.get()
+
+
 class Database:
     """The engine and session factory of one database."""
 
@@ -58,7 +69,11 @@ class Database:
     def transaction(self) -> Iterator[Session]:
         """A session in one transaction: committed on success, rolled back on any exception."""
         with self._sessions.begin() as session:
-            yield session
+            token = _current.set(session)
+            try:
+                yield session
+            finally:
+                _current.reset(token)
 
     def dispose(self) -> None:
         """Close every pooled connection."""

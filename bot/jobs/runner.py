@@ -13,11 +13,13 @@ import sys
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import datetime, time
+from time import perf_counter
 from typing import TYPE_CHECKING, Any, TextIO
 
 from apscheduler.triggers.base import BaseTrigger
 from slack_sdk.models.blocks import Block
 
+from bot import metrics
 from bot.config import Config, Pod
 from bot.jobs import ledger
 from bot.slack.delivery import Blocks
@@ -148,25 +150,54 @@ def run_job(
 ) -> str:
     """Run `spec` for `pod` as if the clock read `now`; returns what happened, in words."""
     now = now or runtime.clock.now()
+    started = perf_counter()
     period = spec.period(runtime.config, pod, now)
     if period is None:
-        return f"{spec.name} {pod.key}: nothing to do at {now.isoformat()} (not a working day)"
+        said = f"{spec.name} {pod.key}: nothing to do at {now.isoformat()} (not a working day)"
+        return _ran(spec, pod, "idle", started, said)
     context = JobContext(runtime, pod, now, dry_run=dry_run, out=out or sys.stdout)
     if dry_run or not spec.claims_period:
-        outcome = spec.body(context)
-        return f"{spec.name} {pod.key} {period}: {outcome}"
+        try:
+            outcome = spec.body(context)
+        except Exception:
+            _ran(spec, pod, "failed", started, f"{spec.name} {pod.key} {period}: failed")
+            raise
+        said = f"{spec.name} {pod.key} {period}: {outcome}"
+        return _ran(spec, pod, "dry_run" if dry_run else "ok", started, said)
     claim = ledger.claim(runtime.db, spec.name, pod.key, period, now)
     if claim is None:
-        return f"{spec.name} {pod.key} {period}: already done (or running elsewhere)"
+        said = f"{spec.name} {pod.key} {period}: already done (or running elsewhere)"
+        return _ran(spec, pod, "skipped", started, said)
     try:
         outcome = spec.body(context.under(claim))
     except Exception as exc:
-        log.exception("job %s for %s (%s) failed", spec.name, pod.key, period)
+        log.exception(
+            "job %s for %s (%s) failed",
+            spec.name,
+            pod.key,
+            period,
+            extra=_job_fields(spec, pod, "failed", started),
+        )
+        metrics.record_job_run(spec.name, "failed")
         ledger.finish(runtime.db, claim.run_id, runtime.clock.now(), failed=repr(exc))
         return f"{spec.name} {pod.key} {period}: failed ({exc}); it will be retried"
     ledger.finish(runtime.db, claim.run_id, runtime.clock.now())
     recovered = " (recovered an interrupted run)" if claim.recovering else ""
-    return f"{spec.name} {pod.key} {period}: {outcome}{recovered}"
+    return _ran(spec, pod, "ok", started, f"{spec.name} {pod.key} {period}: {outcome}{recovered}")
+
+
+def _job_fields(spec: JobSpec, pod: Pod, outcome: str, started: float) -> dict[str, Any]:
+    duration_ms = round((perf_counter() - started) * 1000, 1)
+    return {"job": spec.name, "pod": pod.key, "outcome": outcome, "duration_ms": duration_ms}
+
+
+def _ran(spec: JobSpec, pod: Pod, outcome: str, started: float, said: str) -> str:
+    # One log line and one count per run; runs with nothing to do are debug-level noise.
+    metrics.record_job_run(spec.name, outcome)
+    level = logging.DEBUG if outcome in ("idle", "skipped") else logging.INFO
+    level = logging.ERROR if outcome == "failed" else level
+    log.log(level, "job run: %s", said, extra=_job_fields(spec, pod, outcome, started))
+    return said
 
 
 def catch_up(runtime: Runtime, specs: list[JobSpec], now: datetime | None = None) -> list[str]:

@@ -8,6 +8,8 @@ one exception type, and logs each call's outcome.
 from __future__ import annotations
 
 import logging
+import threading
+import time
 from collections.abc import Sequence
 from typing import Any
 
@@ -24,9 +26,10 @@ Blocks = Sequence[Block | dict[str, Any]] | None
 class DeliveryError(Exception):
     """Slack refused or could not be reached for a call; `error` is Slack's error code."""
 
-    def __init__(self, method: str, error: str) -> None:
+    def __init__(self, method: str, error: str, retry_after: float | None = None) -> None:
         self.method = method
         self.error = error
+        self.retry_after = retry_after
         super().__init__(f"{method} failed: {error}")
 
 
@@ -39,9 +42,24 @@ def _blocks(blocks: Blocks) -> list[dict[str, Any]] | None:
 class Delivery:
     """Sends to Slack through one WebClient; later issues add the durable outbox here."""
 
-    def __init__(self, client: WebClient) -> None:
+    def __init__(self, client: WebClient, channel_interval: float = 1.0) -> None:
         self.client = client
         self._team_url: str | None = None
+        # Slack allows about one message per second per channel: posts to one channel are
+        # spaced out here, posts to different channels are not held back.
+        self.channel_interval = channel_interval
+        self._pace_lock = threading.Lock()
+        self._next_slot: dict[str, float] = {}
+
+    def _pace(self, channel: str) -> None:
+        if self.channel_interval <= 0:
+            return
+        with self._pace_lock:
+            now = time.monotonic()
+            slot = max(now, self._next_slot.get(channel, 0.0))
+            self._next_slot[channel] = slot + self.channel_interval
+        if slot > now:
+            time.sleep(slot - now)
 
     def team_url(self) -> str | None:
         """The workspace's base URL (from auth.test, asked once), for message links."""
@@ -59,9 +77,15 @@ class Delivery:
         try:
             response = send(**params)
         except SlackApiError as exc:
-            error = str(exc.response.get("error", "unknown_error"))
+            data = exc.response.data
+            error = str(data.get("error", "unknown_error")) if isinstance(data, dict) else "unknown"
+            retry_after = None
+            if exc.response.status_code == 429:
+                retry_after = float(exc.response.headers.get("Retry-After", "1") or 1)
+            elif exc.response.status_code >= 500:
+                error = f"http_{exc.response.status_code}"
             log.warning("slack %s failed: %s", method, error, extra={"slack_method": method})
-            raise DeliveryError(method, error) from exc
+            raise DeliveryError(method, error, retry_after) from exc
         except (SlackClientError, OSError) as exc:
             log.warning("slack %s unreachable: %s", method, exc, extra={"slack_method": method})
             raise DeliveryError(method, type(exc).__name__) from exc
@@ -76,6 +100,7 @@ class Delivery:
         metadata: dict[str, Any] | None = None,
     ) -> str:
         """Post a message (a reply when `thread_ts` is given); returns its ts."""
+        self._pace(channel)
         data = self._call(
             "chat.postMessage",
             channel=channel,

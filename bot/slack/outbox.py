@@ -1,60 +1,113 @@
-"""Slack work a handler decides inside its transaction, delivered in order once it has committed.
+"""Slack work a handler decides inside its transaction.
 
-Cards are rendered at delivery time from the database, so several edits of one card collapse
-into one `chat.update` showing the latest state. Thread replies find the card's ts at delivery
-time and post the card first if it is not there yet. Failures are logged and the rest goes on.
+Posts and edits (cards, thread replies, claim messages) become `deliveries` rows written in
+the *same* transaction as the change that caused them, so a refused or failed action sends
+nothing and a committed one is never lost; the delivery worker sends them. Cards and claim
+messages are rendered at delivery time from the database, so pending edits of one card
+collapse into one `chat.update` showing the latest state.
+
+Modals and follow-up ephemerals are answers to a person who is looking right now: they go out
+directly after the ack and are not queued (a modal's trigger expires in 3 seconds).
 """
 
 from __future__ import annotations
 
 import logging
-import threading
 from collections.abc import Callable
 from dataclasses import dataclass, field
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 from slack_sdk.models.blocks import Block
 from slack_sdk.models.views import View
-from sqlalchemy import update
+from sqlalchemy import select
+from sqlalchemy.orm import Session
 
-from bot.db.models import Request, SavingsClaim
-from bot.db.requests import get_request
-from bot.slack.cards import card_blocks, card_text
-from bot.slack.claims import claim_blocks, claim_text
-from bot.slack.content import card_data, claim_view
+from bot.clock import SystemClock
+from bot.db.models import Delivery, DeliveryStatus, SavingsClaim
+from bot.db.session import current_session
 from bot.slack.delivery import DeliveryError
 
 if TYPE_CHECKING:
     from bot.runtime import Runtime
 
 log = logging.getLogger(__name__)
+# Rows are scheduled in real time: the worker's backoff and the backlog age are wall-clock.
+_WALL = SystemClock()
 
-# Striped locks: one process never posts the same card twice or edits it out of order.
-_CARD_LOCKS = [threading.Lock() for _ in range(64)]
+
+def _dicts(blocks: list[Block] | None) -> list[dict[str, Any]] | None:
+    if blocks is None:
+        return None
+    return [b.to_dict() if isinstance(b, Block) else b for b in blocks]
 
 
 @dataclass
 class Outbox:
-    """An ordered list of Slack deliveries, filled during a transaction, sent after it."""
+    """Queues durable deliveries in the current transaction; sends direct answers after the ack."""
 
     runtime: Runtime
-    _items: list[tuple[str, Callable[[], None]]] = field(default_factory=list)
+    _direct: list[tuple[str, Callable[[], None]]] = field(default_factory=list)
+
+    # -- durable: written in the caller's transaction -----------------------------------------
+
+    def _enqueue(self, session: Session, lane: str, kind: str, payload: dict[str, Any]) -> None:
+        now = _WALL.now()
+        session.add(
+            Delivery(
+                lane=lane,
+                kind=kind,
+                payload=payload,
+                status=DeliveryStatus.PENDING.value,
+                attempts=0,
+                created_at=now,
+                next_attempt_at=now,
+            )
+        )
+
+    def _in_transaction(self, write: Callable[[Session], None]) -> None:
+        session = current_session()
+        if session is not None:
+            write(session)
+            return
+        with self.runtime.db.transaction() as own:
+            write(own)
 
     def card(self, request_id: int) -> None:
-        """Post the request's card, or refresh it in place (once per outbox)."""
-        key = f"card:{request_id}"
-        if all(k != key for k, _ in self._items):
-            self._items.append((key, lambda: self._card(request_id)))
+        """Post the request's card, or refresh it in place."""
+        lane = f"req:{request_id}"
+
+        def write(session: Session) -> None:
+            # A card edit still waiting will render the latest state: no second one.
+            waiting = session.scalar(
+                select(Delivery.id).where(
+                    Delivery.lane == lane,
+                    Delivery.kind == "card",
+                    Delivery.status == DeliveryStatus.PENDING.value,
+                )
+            )
+            if waiting is None:
+                self._enqueue(session, lane, "card", {"request": request_id})
+
+        self._in_transaction(write)
 
     def thread(self, request_id: int, text: str, blocks: list[Block] | None = None) -> None:
         """Reply in the request card's thread."""
-        self._items.append(("thread", lambda: self._thread(request_id, text, blocks)))
+        payload = {"request": request_id, "text": text, "blocks": _dicts(blocks)}
+        self._in_transaction(
+            lambda session: self._enqueue(session, f"req:{request_id}", "thread", payload)
+        )
 
     def claim(self, claim_id: int) -> None:
         """Post a savings claim's message in its request's thread, or refresh it in place."""
-        key = f"claim:{claim_id}"
-        if all(k != key for k, _ in self._items):
-            self._items.append((key, lambda: self._claim(claim_id)))
+
+        def write(session: Session) -> None:
+            claim = session.get(SavingsClaim, claim_id)
+            assert claim is not None
+            self._enqueue(session, f"req:{claim.request_id}", "claim", {"claim": claim_id})
+
+        self._in_transaction(write)
+
+    # -- direct: answers to someone looking right now -----------------------------------------
 
     def ephemeral(
         self,
@@ -65,17 +118,17 @@ class Outbox:
         blocks: list[Block] | None = None,
     ) -> None:
         """Tell one user something only they see, in the channel they used (else by DM)."""
-        self._items.append(
+        self._direct.append(
             ("ephemeral", lambda: self._ephemeral(channel, user, text, thread_ts, blocks))
         )
 
     def view(self, trigger_id: str, view: View) -> None:
         """Open a modal for the user whose click or command carried `trigger_id`."""
-        self._items.append(("view", lambda: self.runtime.slack.open_view(trigger_id, view)))
+        self._direct.append(("view", lambda: self.runtime.slack.open_view(trigger_id, view)))
 
     def deliver(self) -> None:
-        """Send everything in order; one failure is logged and does not stop the rest."""
-        items, self._items = self._items, []
+        """Send the direct answers, then wake the delivery worker for the queued rows."""
+        items, self._direct = self._direct, []
         for kind, send in items:
             try:
                 send()
@@ -83,70 +136,8 @@ class Outbox:
                 log.error("delivery of %s failed: %s", kind, exc)
             except Exception:
                 log.exception("delivery of %s failed unexpectedly", kind)
-
-    # -- the deliveries ---------------------------------------------------------------------
-
-    def _card(self, request_id: int) -> tuple[str, str] | None:
-        runtime = self.runtime
-        with _CARD_LOCKS[request_id % len(_CARD_LOCKS)]:
-            with runtime.db.transaction() as session:
-                request = get_request(session, request_id)
-                if request is None:
-                    return None
-                data = card_data(session, runtime, request)
-                channel, ts = request.card_channel, request.card_ts
-                pod_channel = runtime.config.pod(request.pod.key).channel
-            if channel and ts:
-                runtime.slack.update(channel, ts, card_text(data), card_blocks(data))
-                return channel, ts
-            ts = runtime.slack.post(pod_channel, card_text(data), card_blocks(data))
-            with runtime.db.transaction() as session:
-                session.execute(
-                    update(Request)
-                    .where(Request.id == request_id, Request.card_ts.is_(None))
-                    .values(card_channel=pod_channel, card_ts=ts)
-                )
-            return pod_channel, ts
-
-    def _thread(self, request_id: int, text: str, blocks: list[Block] | None) -> None:
-        where = self._card_place(request_id)
-        if where is None:
-            return
-        channel, ts = where
-        self.runtime.slack.post(channel, text, blocks, thread_ts=ts)
-
-    def _claim(self, claim_id: int) -> None:
-        runtime = self.runtime
-        with _CARD_LOCKS[claim_id % len(_CARD_LOCKS)]:
-            with runtime.db.transaction() as session:
-                claim = session.get(SavingsClaim, claim_id)
-                if claim is None:
-                    return
-                view = claim_view(session, runtime, claim)
-                channel, ts, request_id = claim.message_channel, claim.message_ts, claim.request_id
-            if channel and ts:
-                runtime.slack.update(channel, ts, claim_text(view), claim_blocks(view))
-                return
-            where = self._card_place(request_id)
-            if where is None:
-                return
-            channel, thread = where
-            ts = runtime.slack.post(channel, claim_text(view), claim_blocks(view), thread_ts=thread)
-            with runtime.db.transaction() as session:
-                session.execute(
-                    update(SavingsClaim)
-                    .where(SavingsClaim.id == claim_id, SavingsClaim.message_ts.is_(None))
-                    .values(message_channel=channel, message_ts=ts)
-                )
-
-    def _card_place(self, request_id: int) -> tuple[str, str] | None:
-        with self.runtime.db.transaction() as session:
-            request = get_request(session, request_id)
-            if request is None:
-                return None
-            if request.card_channel and request.card_ts:
-                return request.card_channel, request.card_ts
-        return self._card(request_id)
+        if self.runtime.deliveries is not None:
+            self.runtime.deliveries.notify()
 
     def _ephemeral(
         self,

@@ -1,0 +1,363 @@
+"""The SaaS stack as people write it: the contracts CSV (SPEC §7) and `contract add` (SPEC §3)."""
+
+from __future__ import annotations
+
+import csv
+import io
+import re
+from collections.abc import Mapping
+from dataclasses import dataclass
+from datetime import date
+
+from bot.domain.grammar import MAX_NAME, GrammarError, slack_unescape
+from bot.domain.money import ISO_4217_CODES, AmountError, Money, format_money, parse_amount
+
+__all__ = [
+    "BILLING_CYCLES",
+    "COLUMNS",
+    "MAX_NOTICE_DAYS",
+    "OPTIONAL_COLUMNS",
+    "REQUIRED_COLUMNS",
+    "ContractAdd",
+    "ContractRow",
+    "RowError",
+    "describe_terms",
+    "parse_contract_add",
+    "parse_contracts_csv",
+]
+
+REQUIRED_COLUMNS = (
+    "pod",
+    "customer",
+    "tool",
+    "annual_amount",
+    "currency",
+    "renewal_date",
+    "billing_cycle",
+)
+OPTIONAL_COLUMNS = ("auto_renew", "notice_days")
+COLUMNS = REQUIRED_COLUMNS + OPTIONAL_COLUMNS
+BILLING_CYCLES = ("monthly", "annual")
+MAX_NOTICE_DAYS = 365
+
+_DATE = re.compile(r"[0-9]{4}-[0-9]{2}-[0-9]{2}")
+_WHOLE = re.compile(r"[0-9]{1,6}")
+_HEADER_SPACING = re.compile(r"[\s-]+")
+_LIST = ",".join(REQUIRED_COLUMNS) + "[,auto_renew][,notice_days]"
+_YES = frozenset({"yes", "true", "1"})
+_NO = frozenset({"no", "false", "0"})
+
+
+@dataclass(frozen=True)
+class ContractRow:
+    """One contract of a POD's SaaS stack, as a file line or `contract add` states it."""
+
+    pod: str
+    customer: str
+    tool: str
+    amount: Money
+    renewal_date: date
+    billing_cycle: str = "annual"
+    auto_renew: bool | None = None
+    notice_days: int | None = None
+    # Fields the source did not state: an update keeps what is stored, a new contract the default.
+    unstated: frozenset[str] = frozenset()
+    line: int = 0
+
+
+@dataclass(frozen=True)
+class RowError:
+    """Why one line of a contracts file cannot be imported."""
+
+    line: int
+    reason: str
+
+
+@dataclass(frozen=True)
+class ContractAdd:
+    """The fields of `contract add <customer> | <tool> | <amount> | <renewal> [| <cycle>]`."""
+
+    customer: str
+    tool: str
+    amount: Money
+    renewal_date: date
+    billing_cycle: str | None = None
+
+    def row(self, pod: str) -> ContractRow:
+        """The contract for `pod`; a cycle left out keeps the stored one (annual when new)."""
+        return ContractRow(
+            pod=pod,
+            customer=self.customer,
+            tool=self.tool,
+            amount=self.amount,
+            renewal_date=self.renewal_date,
+            billing_cycle=self.billing_cycle or "annual",
+            unstated=frozenset({"billing_cycle", *OPTIONAL_COLUMNS})
+            if self.billing_cycle is None
+            else frozenset(OPTIONAL_COLUMNS),
+        )
+
+
+def describe_terms(amount: Money, renewal_date: date, billing_cycle: str) -> str:
+    """`$48,000 a year, renews 2027-03-31, annual` for replies and reports."""
+    return f"{format_money(amount)} a year, renews {renewal_date.isoformat()}, {billing_cycle}"
+
+
+# --- the CSV file --------------------------------------------------------------------------
+
+
+def parse_contracts_csv(
+    text: str,
+    pods: set[str],
+    default_currency: str,
+    *,
+    pod_currencies: Mapping[str, str] | None = None,
+) -> tuple[list[ContractRow], list[RowError]]:
+    """Every contract of a contracts CSV, or every reason (with its file line) it cannot be read."""
+    # newline="" keeps CRLF and line breaks inside quoted cells for csv to count correctly.
+    reader = csv.reader(io.StringIO(text.removeprefix("\ufeff"), newline=""))
+    try:
+        header = next(reader, None)
+    except csv.Error as exc:
+        return [], [RowError(max(reader.line_num, 1), f"The header cannot be read as CSV: {exc}.")]
+    if header is None or not any(cell.strip() for cell in header):
+        return [], [RowError(1, f"The file has no header; its first line must be {_LIST}.")]
+    columns, errors = _header(header)
+    if errors:
+        return [], errors
+
+    rows: list[ContractRow] = []
+    first_line: dict[tuple[str, str], int] = {}
+    start = reader.line_num + 1
+    while True:
+        try:
+            cells = next(reader)
+        except StopIteration:
+            break
+        except csv.Error as exc:
+            errors.append(RowError(start, f"The file cannot be read as CSV from here on: {exc}."))
+            break
+        line, start = start, reader.line_num + 1
+        if not any(cell.strip() for cell in cells):
+            continue  # blank lines, and the empty rows spreadsheets leave at the end
+        if len(cells) != len(columns):
+            errors.append(
+                RowError(line, f"The row has {len(cells)} cells but the header has {len(columns)}.")
+            )
+            continue
+        cell = dict(zip(columns, (c.strip() for c in cells), strict=True))
+        row, key, row_errors = _row(cell, line, pods, default_currency, pod_currencies or {})
+        errors.extend(row_errors)
+        if key is not None:
+            if key in first_line:
+                errors.append(
+                    RowError(
+                        line,
+                        f"{cell['customer']} · {cell['tool']} is already on line "
+                        f"{first_line[key]}; list each customer and tool once.",
+                    )
+                )
+                continue
+            first_line[key] = line
+        if row is not None:
+            rows.append(row)
+    return rows, errors
+
+
+def _header(cells: list[str]) -> tuple[list[str], list[RowError]]:
+    """The column names of the header line, or what is wrong with it."""
+    if len(cells) == 1 and (";" in cells[0] or "\t" in cells[0]):
+        return [], [RowError(1, "The header has one column: separate columns with commas.")]
+    columns = [_HEADER_SPACING.sub("_", cell.strip().lower()) for cell in cells]
+    errors: list[RowError] = []
+    blank = [str(i) for i, name in enumerate(columns, start=1) if not name]
+    if blank:
+        errors.append(RowError(1, f"Header column(s) {', '.join(blank)} have no name."))
+    unknown = [f"`{c}`" for c in dict.fromkeys(columns) if c and c not in COLUMNS]
+    if unknown:
+        errors.append(
+            RowError(
+                1, f"Unknown column(s) {', '.join(unknown)}; the columns are {', '.join(COLUMNS)}."
+            )
+        )
+    twice = [f"`{c}`" for c in dict.fromkeys(columns) if c and columns.count(c) > 1]
+    if twice:
+        errors.append(RowError(1, f"Column(s) {', '.join(twice)} appear more than once."))
+    missing = [f"`{c}`" for c in REQUIRED_COLUMNS if c not in columns]
+    if missing:
+        errors.append(
+            RowError(
+                1,
+                f"Required column(s) {', '.join(missing)} are missing; "
+                f"the header needs {', '.join(REQUIRED_COLUMNS)}.",
+            )
+        )
+    return columns, errors
+
+
+def _row(
+    cell: Mapping[str, str],
+    line: int,
+    pods: set[str],
+    default_currency: str,
+    pod_currencies: Mapping[str, str],
+) -> tuple[ContractRow | None, tuple[str, str] | None, list[RowError]]:
+    """One data line as a contract, its customer+tool key when readable, and its errors."""
+    reasons: list[str] = []
+
+    pod = cell["pod"].lower()
+    known = ", ".join(sorted(pods)) or "none are configured"
+    if not pod:
+        reasons.append(f"pod is blank; use one of {known}.")
+    elif pod not in pods:
+        reasons.append(f"pod `{cell['pod']}` is not a configured POD; use one of {known}.")
+
+    customer = _csv_name(cell["customer"], "customer", reasons)
+    tool = _csv_name(cell["tool"], "tool", reasons)
+
+    currency = cell["currency"].upper()
+    if currency and currency not in ISO_4217_CODES:
+        reasons.append(f"currency `{cell['currency']}` is not a 3-letter ISO code like USD.")
+        currency = ""
+    amount = _csv_amount(
+        cell["annual_amount"],
+        currency,
+        currency or pod_currencies.get(pod, default_currency),
+        reasons,
+    )
+
+    renewal: date | None = None
+    if not cell["renewal_date"]:
+        reasons.append("renewal_date is blank; write it as YYYY-MM-DD.")
+    else:
+        renewal = _strict_date(cell["renewal_date"])
+        if renewal is None:
+            reasons.append(
+                f"renewal_date `{cell['renewal_date']}` is not a date; write it as YYYY-MM-DD."
+            )
+
+    cycle = cell["billing_cycle"].lower() or "annual"
+    if cycle not in BILLING_CYCLES:
+        reasons.append(f"billing_cycle `{cell['billing_cycle']}` is not monthly or annual.")
+
+    auto_renew: bool | None = None
+    flag = cell.get("auto_renew", "").lower()
+    if flag in _YES:
+        auto_renew = True
+    elif flag in _NO:
+        auto_renew = False
+    elif flag:
+        reasons.append(f"auto_renew `{cell['auto_renew']}` is not yes, no, true, false, 1 or 0.")
+
+    notice_days: int | None = None
+    days = cell.get("notice_days", "")
+    if days:
+        if _WHOLE.fullmatch(days) and int(days) <= MAX_NOTICE_DAYS:
+            notice_days = int(days)
+        else:
+            reasons.append(
+                f"notice_days `{days}` is not a whole number of days from 0 to {MAX_NOTICE_DAYS}."
+            )
+
+    key = (customer.lower(), tool.lower()) if customer and tool else None
+    errors = [RowError(line, reason) for reason in reasons]
+    if errors or amount is None or renewal is None:
+        return None, key, errors
+    row = ContractRow(
+        pod=pod,
+        customer=customer,
+        tool=tool,
+        amount=amount,
+        renewal_date=renewal,
+        billing_cycle=cycle,
+        auto_renew=auto_renew,
+        notice_days=notice_days,
+        unstated=frozenset(c for c in OPTIONAL_COLUMNS if c not in cell),
+        line=line,
+    )
+    return row, key, []
+
+
+def _csv_name(value: str, column: str, reasons: list[str]) -> str:
+    """A customer or tool name with its whitespace collapsed, or "" after noting the problem."""
+    name = " ".join(value.split())
+    if not name:
+        reasons.append(f"{column} is blank.")
+        return ""
+    if len(name) > MAX_NAME:
+        reasons.append(f"{column} is longer than {MAX_NAME} characters.")
+        return ""
+    return name
+
+
+def _csv_amount(value: str, stated: str, default: str, reasons: list[str]) -> Money | None:
+    """The annual amount in the currency column's currency, or None after noting the problem."""
+    if not value:
+        reasons.append("annual_amount is blank.")
+        return None
+    try:
+        money = parse_amount(value, default)
+    except AmountError as exc:
+        reasons.append(f"annual_amount {exc}")
+        return None
+    if stated and money.currency != stated:
+        reasons.append(
+            f"annual_amount `{value}` is in {money.currency}, but currency says {stated}."
+        )
+        return None
+    return money
+
+
+def _strict_date(value: str) -> date | None:
+    """A date written exactly YYYY-MM-DD, or None (fromisoformat alone also takes 20270331)."""
+    if not _DATE.fullmatch(value):
+        return None
+    try:
+        return date.fromisoformat(value)
+    except ValueError:
+        return None
+
+
+# --- `/proc contract add` ------------------------------------------------------------------
+
+
+def parse_contract_add(args: str, default_currency: str) -> ContractAdd:
+    """`<customer> | <tool> | <annual amount> | <renewal YYYY-MM-DD> [| monthly|annual]`."""
+    parts = [p.strip() for p in args.split("|")]
+    if len(parts) < 4:
+        raise GrammarError(
+            "Give the customer, the tool, the annual amount and the renewal date, separated by `|`."
+        )
+    if len(parts) > 5:
+        raise GrammarError("There are more than five `|`-separated fields.")
+    customer = _slack_name(parts[0], "customer")
+    tool = _slack_name(parts[1], "tool")
+    if not parts[2]:
+        raise GrammarError("The annual amount is missing.")
+    try:
+        amount = parse_amount(slack_unescape(parts[2]), default_currency)
+    except AmountError as exc:
+        raise GrammarError(str(exc)) from None
+    if not parts[3]:
+        raise GrammarError("The renewal date is missing; write it as YYYY-MM-DD.")
+    renewal = _strict_date(parts[3])
+    if renewal is None:
+        raise GrammarError(f"`{parts[3][:30]}` is not a date; write it as YYYY-MM-DD.")
+    cycle: str | None = None
+    if len(parts) == 5 and parts[4]:
+        cycle = parts[4].lower()
+        if cycle not in BILLING_CYCLES:
+            raise GrammarError(
+                f"`{parts[4][:30]}` is not a billing cycle; write `monthly` or `annual`."
+            )
+    return ContractAdd(customer, tool, amount, renewal, cycle)
+
+
+def _slack_name(value: str, what: str) -> str:
+    """A name from command text: unescaped, whitespace collapsed, present and not too long."""
+    name = " ".join(slack_unescape(value).split())
+    if not name:
+        raise GrammarError(f"The {what} is missing.")
+    if len(name) > MAX_NAME:
+        raise GrammarError(f"The {what} is longer than {MAX_NAME} characters.")
+    return name

@@ -1,0 +1,391 @@
+"""The quarterly renewal calendar (SPEC §5) as Slack messages, a CSV and an ICS file: pure builders.
+
+A calendar that fits one message is one message; a longer one becomes a parent message (header,
+summary, the first months) and continuation messages, each inside Block Kit's limits, with every
+renewal exactly once across them. The CSV and the ICS carry every renewal of the quarter.
+"""
+
+from __future__ import annotations
+
+import csv
+import io
+from dataclasses import dataclass, field
+from datetime import date, datetime, timedelta
+from decimal import Decimal
+
+from icalendar import Calendar, Event
+from slack_sdk.models.blocks import (
+    Block,
+    ContextBlock,
+    HeaderBlock,
+    MarkdownTextObject,
+    PlainTextObject,
+    SectionBlock,
+)
+
+from bot.domain.money import Money, format_money
+from bot.domain.renewals import RenewalCalendar, RenewalFlag, RenewalLine
+from bot.slack.aging_report import ReportMessage
+from bot.slack.cards import (
+    MAX_MESSAGE_BLOCKS,
+    escape_mrkdwn,
+    fit_mrkdwn,
+    fit_plain,
+    short_date,
+    stage_label,
+)
+
+__all__ = [
+    "CSV_COLUMNS",
+    "FLAG_WORDS",
+    "calendar_title",
+    "event_uid",
+    "renewal_csv",
+    "renewal_ics",
+    "renewal_messages",
+]
+
+_SECTION_TEXT = 3000
+_HEADER_TEXT = 150
+# All block text of one message, as for the aging report: light enough for phones.
+_MESSAGE_TEXT = 12_000
+# Cuts that bound one renewal line to a few hundred characters, so any line fits any section.
+_NAME = 60
+_POD_NAME = 100
+_SEP = " · "
+_NONE = "—"
+# Spreadsheets run a cell starting with one of these as a formula (CSV injection).
+_FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
+ICS_PRODID = "-//podbot//Renewal calendar//EN"
+
+FLAG_WORDS = {
+    RenewalFlag.TAT_WINDOW_OPEN_NO_REQUEST: ":rotating_light: TAT window open, no request",
+    RenewalFlag.ANNUAL_CONVERSION_CANDIDATE: ":repeat: monthly → annual candidate",
+}
+
+CSV_COLUMNS = (
+    "month",
+    "renewal_date",
+    "customer",
+    "tool",
+    "annual_value",
+    "currency",
+    "billing_cycle",
+    "auto_renew",
+    "notice_days",
+    "notice_deadline",
+    "request",
+    "request_stage",
+    "tat_window_opens",
+    "tat_window_open_no_request",
+    "annual_conversion_candidate",
+    "contract_id",
+)
+
+
+# --- text ----------------------------------------------------------------------------------
+
+
+def _one_line(text: str) -> str:
+    return " ".join(text.split())
+
+
+def _plural(n: int, word: str) -> str:
+    return f"{n} {word}" if n == 1 else f"{n} {word}s"
+
+
+def calendar_title(pod_name: str, calendar: RenewalCalendar) -> str:
+    """The calendar's title as plain text: `Renewals · POD Alpha · 2027Q1`."""
+    pod = fit_plain(_one_line(pod_name), _POD_NAME) or _NONE
+    return f"Renewals{_SEP}{pod}{_SEP}{calendar.quarter}"
+
+
+def _totals(calendar: RenewalCalendar) -> str:
+    sums = calendar.totals()
+    return " + ".join(format_money(Money(amount, code)) for code, amount in sums.items())
+
+
+def _request_state(line: RenewalLine) -> str:
+    if line.request is None:
+        return "no request"
+    return f"{line.request.key} {stage_label(line.request.stage, None)}"
+
+
+def _notice(line: RenewalLine, today: date) -> str | None:
+    deadline = line.notice_deadline
+    if deadline is None:
+        return None
+    shown = short_date(deadline, year=deadline.year != line.contract.renewal_date.year)
+    return f"notice by {shown}" + (" (passed)" if deadline < today else "")
+
+
+def _renewal_line(line: RenewalLine, today: date) -> str:
+    contract = line.contract
+    parts = [
+        f"*{fit_mrkdwn(_one_line(contract.customer), _NAME) or _NONE}*",
+        fit_mrkdwn(_one_line(contract.tool), _NAME) or _NONE,
+        f"`{short_date(contract.renewal_date, year=False)}`",
+        f"{format_money(contract.annual)}/yr",
+        escape_mrkdwn(contract.billing_cycle[:20]),
+    ]
+    if contract.auto_renew:
+        parts.append("auto-renews")
+    notice = _notice(line, today)
+    if notice:
+        parts.append(notice)
+    parts.append(_request_state(line))
+    # Enum order, so the same flags always read the same way.
+    parts += [FLAG_WORDS[flag] for flag in RenewalFlag if flag in line.flags]
+    return _SEP.join(parts)
+
+
+def _summary(calendar: RenewalCalendar) -> str:
+    quarter = calendar.quarter
+    span = f"{short_date(quarter.start)} – {short_date(quarter.end)}"
+    count = len(calendar.lines)
+    first = f"*{_plural(count, 'renewal')}*{_SEP}{span}"
+    if count:
+        first += f"{_SEP}{_totals(calendar)} annual value"
+    flags = []
+    for flag in RenewalFlag:
+        emoji, _, label = FLAG_WORDS[flag].partition(" ")
+        flags.append(f"{emoji} {calendar.count(flag)} {label}")
+    return f"{first}\n{_SEP.join(flags)}"
+
+
+def _notification(title: str, calendar: RenewalCalendar) -> str:
+    count = len(calendar.lines)
+    if not count:
+        return f"{title}: no renewals"
+    flags = ", ".join(
+        f"{calendar.count(flag)} {FLAG_WORDS[flag].partition(' ')[2]}"
+        for flag in RenewalFlag
+        if calendar.count(flag)
+    )
+    return f"{title}: {_plural(count, 'renewal')}" + (f", {flags}" if flags else "")
+
+
+def _footer(calendar: RenewalCalendar, tat_days: int) -> str:
+    return (
+        f"TAT window = renewal date − {tat_days} days (renewal TAT)"
+        f"{_SEP}as of {short_date(calendar.today)}"
+    )
+
+
+# --- splitting into messages ---------------------------------------------------------------
+
+
+@dataclass
+class _Page:
+    """Sections of one message being filled, with the room left in it."""
+
+    blocks_left: int
+    chars_left: int
+    sections: list[list[str]] = field(default_factory=list)
+    section_chars: int = 0
+
+
+def _paginate(
+    groups: list[tuple[str, list[str]]], first: tuple[int, int], rest: tuple[int, int]
+) -> list[list[str]]:
+    """Pack month groups of lines, in order, into pages of section texts within each page's room."""
+    pages = [_Page(*first)]
+    for heading, lines in groups:
+        on_page = False  # whether this month has a section on the current page
+        shown = False  # whether this month has a section on any page yet
+        for line in lines:
+            while True:
+                page = pages[-1]
+                cost = 1 + len(line)
+                if (
+                    on_page
+                    and page.section_chars + cost <= _SECTION_TEXT
+                    and cost <= page.chars_left
+                ):
+                    page.sections[-1].append(line)
+                    page.section_chars += cost
+                    page.chars_left -= cost
+                    break
+                # The first section of a month on a page carries the month's heading.
+                head = [] if on_page else [heading + (" (continued)" if shown else "")]
+                text_len = sum(len(t) + 1 for t in head) + len(line)
+                if page.blocks_left >= 1 and text_len <= page.chars_left:
+                    page.sections.append([*head, line])
+                    page.section_chars = text_len
+                    page.chars_left -= text_len
+                    page.blocks_left -= 1
+                    on_page = shown = True
+                    break
+                # Lines are bounded to a few hundred characters, so a fresh page always fits one.
+                if not page.sections:
+                    raise ValueError("a renewal line does not fit an empty message")
+                pages.append(_Page(*rest))
+                on_page = False
+    return [["\n".join(section) for section in page.sections] for page in pages]
+
+
+def _section(text: str) -> SectionBlock:
+    return SectionBlock(text=MarkdownTextObject(text=text))
+
+
+def _context(text: str) -> ContextBlock:
+    return ContextBlock(elements=[MarkdownTextObject(text=text)])
+
+
+def _continued_note(more: int) -> str:
+    return f"Continued in {_plural(more, 'more message')}"
+
+
+def renewal_messages(
+    pod_name: str, calendar: RenewalCalendar, *, tat_days: int
+) -> list[ReportMessage]:
+    """Build the renewal calendar: one message, or a parent and its continuations, in order."""
+    title = calendar_title(pod_name, calendar)
+    summary = _summary(calendar)
+    footer = _footer(calendar, tat_days)
+    text = _notification(escape_mrkdwn(title), calendar)
+    head: list[Block] = [
+        HeaderBlock(text=PlainTextObject(text=fit_plain(title, _HEADER_TEXT), emoji=True)),
+        _section(summary),
+    ]
+    if not calendar.lines:
+        quiet = f"No contracts renew in {calendar.quarter}."
+        return [ReportMessage(text=text, blocks=[*head, _section(quiet), _context(footer)])]
+
+    groups = [
+        (
+            f"*{month.month:%B %Y}* ({len(month.lines)})",
+            [_renewal_line(line, calendar.today) for line in month.lines] or ["_No renewals._"],
+        )
+        for month in calendar.months
+    ]
+    head_chars = len(title) + len(summary) + len(footer)
+    # Header, summary and footer take three of the message's blocks.
+    single = (MAX_MESSAGE_BLOCKS - len(head) - 1, _MESSAGE_TEXT - head_chars)
+    pages = _paginate(groups, single, single)
+    if len(pages) > 1:
+        note_room = len(_continued_note(9999))
+        first = (MAX_MESSAGE_BLOCKS - len(head) - 2, _MESSAGE_TEXT - head_chars - note_room)
+        cont_title = f"{title} (9999/9999)"
+        rest = (MAX_MESSAGE_BLOCKS - 1, _MESSAGE_TEXT - len(cont_title))
+        pages = _paginate(groups, first, rest)
+
+    total = len(pages)
+    parent: list[Block] = [*head, *(_section(t) for t in pages[0]), _context(footer)]
+    if total > 1:
+        parent.append(_context(_continued_note(total - 1)))
+    messages = [ReportMessage(text=text, blocks=parent)]
+    for number, page in enumerate(pages[1:], start=2):
+        cont_title = f"{title} ({number}/{total})"
+        blocks: list[Block] = [
+            HeaderBlock(text=PlainTextObject(text=fit_plain(cont_title, _HEADER_TEXT), emoji=True)),
+            *(_section(t) for t in page),
+        ]
+        messages.append(ReportMessage(text=escape_mrkdwn(cont_title), blocks=blocks))
+    return messages
+
+
+# --- CSV -----------------------------------------------------------------------------------
+
+
+def _cell(text: str) -> str:
+    # A leading apostrophe makes a spreadsheet show the text instead of running it.
+    return "'" + text if text.startswith(_FORMULA_START) else text
+
+
+def _yes_no(value: bool | None) -> str:
+    return "" if value is None else ("yes" if value else "no")
+
+
+def _amount(value: Decimal) -> str:
+    return f"{value.quantize(Decimal('0.01')):f}"
+
+
+def renewal_csv(calendar: RenewalCalendar) -> bytes:
+    """Return every renewal of the quarter as UTF-8 CSV, one row per contract, in calendar order."""
+    buffer = io.StringIO()
+    writer = csv.writer(buffer)
+    writer.writerow(CSV_COLUMNS)
+    for line in calendar.lines:
+        contract, request = line.contract, line.request
+        writer.writerow(
+            [
+                f"{contract.renewal_date:%Y-%m}",
+                contract.renewal_date.isoformat(),
+                _cell(contract.customer),
+                _cell(contract.tool),
+                _amount(contract.annual.amount),
+                contract.annual.currency,
+                _cell(contract.billing_cycle),
+                _yes_no(contract.auto_renew),
+                "" if contract.notice_days is None else contract.notice_days,
+                line.notice_deadline.isoformat() if line.notice_deadline else "",
+                request.key if request else "",
+                request.stage if request else "",
+                line.tat_window_opens.isoformat(),
+                _yes_no(line.tat_window_open_no_request),
+                _yes_no(line.annual_conversion_candidate),
+                contract.contract_id,
+            ]
+        )
+    return buffer.getvalue().encode("utf-8")
+
+
+# --- ICS -----------------------------------------------------------------------------------
+
+
+def event_uid(contract_id: int, renewal_date: date) -> str:
+    """A UID stable across runs, so importing the calendar again updates instead of duplicating."""
+    return f"contract-{contract_id}-{renewal_date.isoformat()}@podbot"
+
+
+def _description(line: RenewalLine) -> str:
+    contract = line.contract
+    auto = {True: "yes", False: "no", None: "unknown"}[contract.auto_renew]
+    if line.notice_deadline is not None:
+        notice = f"{line.notice_deadline.isoformat()} ({contract.notice_days} days' notice)"
+    else:
+        notice = "not recorded"
+    request = (
+        f"{line.request.key} ({line.request.stage})" if line.request is not None else "none open"
+    )
+    rows = [
+        f"Annual value: {format_money(contract.annual)}",
+        f"Billing cycle: {contract.billing_cycle}",
+        f"Auto-renew: {auto}",
+        f"Notice deadline: {notice}",
+        f"Renewal request: {request}",
+        f"TAT window opens: {line.tat_window_opens.isoformat()}",
+    ]
+    if line.tat_window_open_no_request:
+        rows.append("Flag: TAT window open with no request")
+    if line.annual_conversion_candidate:
+        rows.append("Flag: monthly billing, candidate for annual conversion")
+    return "\n".join(rows)
+
+
+def renewal_ics(pod_name: str, calendar: RenewalCalendar, stamp: datetime) -> bytes:
+    """Return the quarter's renewals as an iCalendar file: one all-day event per renewal."""
+    ics = Calendar()
+    ics.add("prodid", ICS_PRODID)
+    ics.add("version", "2.0")
+    ics.add("calscale", "GREGORIAN")
+    ics.add("method", "PUBLISH")
+    ics.add("x-wr-calname", calendar_title(pod_name, calendar))
+    for line in calendar.lines:
+        contract = line.contract
+        event = Event()
+        event.add("uid", event_uid(contract.contract_id, contract.renewal_date))
+        event.add("dtstamp", stamp)
+        # A date (not a datetime) makes an all-day event; DTEND is exclusive.
+        event.add("dtstart", contract.renewal_date)
+        event.add("dtend", contract.renewal_date + timedelta(days=1))
+        event.add(
+            "summary", f"Renewal: {_one_line(contract.customer)}{_SEP}{_one_line(contract.tool)}"
+        )
+        event.add("description", _description(line))
+        event.add("categories", ["Renewal"])
+        # A renewal day should not show the team as busy.
+        event.add("transp", "TRANSPARENT")
+        ics.add_component(event)
+    return ics.to_ical()

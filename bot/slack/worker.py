@@ -1,0 +1,369 @@
+"""The delivery worker: sends the outbox's rows to Slack, in order per lane, exactly once.
+
+* A row is claimed (`in_flight`) before it is sent, with `FOR UPDATE SKIP LOCKED` on
+  PostgreSQL so several processes share the work; a row is eligible only when no earlier row
+  of its lane is still pending or in flight, so one thread's posts keep their order.
+* Posts carry message metadata naming the delivery. A row left `in_flight` by a process that
+  died is taken over once its lease expires, and the worker first looks for its message in
+  Slack: if Slack accepted it before the crash it is recorded, not sent again.
+* Connection errors, timeouts and 5xx are retried with backoff; 429 waits for Retry-After;
+  permanent refusals (invalid_blocks, channel_not_found, …) are parked and logged loudly.
+"""
+
+from __future__ import annotations
+
+import logging
+import os
+import random
+import threading
+from collections.abc import Callable
+from concurrent.futures import ThreadPoolExecutor
+from datetime import datetime, timedelta
+from typing import TYPE_CHECKING, Any
+
+from sqlalchemy import and_, exists, or_, select, update
+from sqlalchemy.orm import aliased
+
+from bot.clock import Clock, SystemClock
+from bot.db.models import Delivery, DeliveryStatus, Request, SavingsClaim
+from bot.db.requests import get_request
+from bot.jobs.ledger import WORKER
+from bot.slack.cards import card_blocks, card_text
+from bot.slack.claims import claim_blocks, claim_text
+from bot.slack.content import card_data, claim_view
+from bot.slack.delivery import DeliveryError
+
+if TYPE_CHECKING:
+    from bot.runtime import Runtime
+
+log = logging.getLogger(__name__)
+METADATA_TYPE = "podbot_delivery"
+# Slack errors that retrying cannot fix.
+PERMANENT = {
+    "invalid_blocks", "invalid_blocks_format", "invalid_arguments", "invalid_metadata_format",
+    "msg_too_long", "no_text", "channel_not_found", "not_in_channel", "is_archived",
+    "message_not_found", "cant_update_message", "invalid_auth", "account_inactive",
+    "token_revoked", "missing_scope", "thread_not_found", "user_not_found",
+}  # fmt: skip
+_OPEN = (DeliveryStatus.PENDING.value, DeliveryStatus.IN_FLIGHT.value)
+
+
+class DeliveryWorker:
+    """Delivers pending outbox rows on a background thread (or on demand with `drain`)."""
+
+    def __init__(
+        self,
+        runtime: Runtime,
+        *,
+        clock: Clock | None = None,
+        lease: timedelta | None = None,
+        batch: int = 32,
+        threads: int = 8,
+    ) -> None:
+        self.runtime = runtime
+        # Delivery timing is real time, even when the domain clock is set by a test or `--at`.
+        self.clock = clock or SystemClock()
+        seconds = float(os.environ.get("PODBOT_DELIVERY_LEASE_SECONDS", "60"))
+        self.lease = lease or timedelta(seconds=seconds)
+        self.max_backoff = float(os.environ.get("PODBOT_DELIVERY_MAX_BACKOFF", "60"))
+        self.batch = batch
+        self._pool = ThreadPoolExecutor(max_workers=threads, thread_name_prefix="podbot-deliver")
+        self._wake = threading.Event()
+        self._stop = threading.Event()
+        self._changed = threading.Condition()
+        self._thread: threading.Thread | None = None
+        self._card_locks = [threading.Lock() for _ in range(64)]
+
+    # -- running ------------------------------------------------------------------------------
+
+    def start(self) -> None:
+        """Run the delivery loop on a daemon thread."""
+        self._thread = threading.Thread(target=self._loop, name="podbot-deliveries", daemon=True)
+        self._thread.start()
+
+    def stop(self) -> None:
+        """Stop the loop and wait for deliveries under way."""
+        self._stop.set()
+        self._wake.set()
+        if self._thread:
+            self._thread.join(timeout=30)
+        self._pool.shutdown(wait=True)
+
+    def notify(self) -> None:
+        """New rows were committed: look now rather than at the next poll."""
+        self._wake.set()
+
+    def _loop(self) -> None:
+        while not self._stop.is_set():
+            try:
+                sent = self.run_once()
+            except Exception:
+                log.exception("delivery loop failed; retrying")
+                sent = 0
+            if not sent:
+                self._wake.wait(timeout=0.5)
+                self._wake.clear()
+
+    def drain(self, timeout: float = 120.0) -> None:
+        """Deliver until nothing is due (for one-shot commands such as `jobs run`)."""
+        deadline = self.clock.now() + timedelta(seconds=timeout)
+        while self.run_once() and self.clock.now() < deadline:
+            pass
+
+    def pending(self) -> int:
+        """Rows not yet delivered or parked (whenever they are due)."""
+        with self.runtime.db.transaction() as session:
+            return len(session.scalars(select(Delivery.id).where(Delivery.status.in_(_OPEN))).all())
+
+    def wait_delivered(self, timeout: float = 120.0) -> None:
+        """Block until every row is delivered or parked, retries included."""
+        with self._changed:
+            if not self._changed.wait_for(lambda: self.pending() == 0, timeout=timeout):
+                raise TimeoutError(f"{self.pending()} deliveries still open")
+
+    def wait_idle(self, timeout: float = 10.0) -> None:
+        """Block until no row is due or in flight (tests use it instead of sleeping)."""
+        with self._changed:
+            if not self._changed.wait_for(self._idle, timeout=timeout):
+                raise TimeoutError("deliveries still pending")
+
+    def _idle(self) -> bool:
+        now = self.clock.now()
+        with self.runtime.db.transaction() as session:
+            busy = session.scalar(
+                select(Delivery.id)
+                .where(
+                    or_(
+                        and_(
+                            Delivery.status == DeliveryStatus.PENDING.value,
+                            Delivery.next_attempt_at <= now,
+                        ),
+                        Delivery.status == DeliveryStatus.IN_FLIGHT.value,
+                    )
+                )
+                .limit(1)
+            )
+        return busy is None
+
+    # -- claiming -----------------------------------------------------------------------------
+
+    def run_once(self) -> int:
+        """Claim a batch of eligible rows and deliver them (lanes in parallel); returns how many."""
+        claimed = self._claim()
+        if claimed:
+            list(self._pool.map(lambda row: self._deliver(*row), claimed))
+        with self._changed:
+            self._changed.notify_all()
+        return len(claimed)
+
+    def _claim(self) -> list[tuple[int, str, dict[str, Any], bool]]:
+        now = self.clock.now()
+        earlier = aliased(Delivery)
+        blocked = exists().where(
+            earlier.lane == Delivery.lane, earlier.id < Delivery.id, earlier.status.in_(_OPEN)
+        )
+        expired = and_(
+            Delivery.status == DeliveryStatus.IN_FLIGHT.value,
+            Delivery.claimed_at < now - self.lease,
+        )
+        due = and_(
+            Delivery.status == DeliveryStatus.PENDING.value,
+            Delivery.next_attempt_at <= now,
+            ~blocked,
+        )
+        query = select(Delivery).where(or_(due, expired)).order_by(Delivery.id).limit(self.batch)
+        with self.runtime.db.transaction() as session:
+            if session.bind is not None and session.bind.dialect.name == "postgresql":
+                query = query.with_for_update(skip_locked=True, of=Delivery)
+            rows = list(session.scalars(query))
+            # One row per lane per batch keeps each lane strictly ordered.
+            seen: set[str] = set()
+            claimed = []
+            for row in rows:
+                if row.lane in seen:
+                    continue
+                seen.add(row.lane)
+                # A retry may follow a timeout Slack had in fact accepted; a takeover may follow
+                # a crash after Slack accepted: either way, look before posting again.
+                recovering = row.status == DeliveryStatus.IN_FLIGHT.value or row.attempts > 0
+                row.status = DeliveryStatus.IN_FLIGHT.value
+                row.claimed_by, row.claimed_at = WORKER, now
+                row.attempts += 1
+                claimed.append((row.id, row.kind, dict(row.payload), recovering))
+        return claimed
+
+    # -- delivering ---------------------------------------------------------------------------
+
+    def _deliver(self, row_id: int, kind: str, payload: dict[str, Any], recovering: bool) -> None:
+        handler: Callable[[int, dict[str, Any], bool], dict[str, Any] | None] = getattr(
+            self, f"_send_{kind}"
+        )
+        try:
+            result = handler(row_id, payload, recovering)
+        except DeliveryError as exc:
+            self._failed(row_id, exc)
+            return
+        except Exception as exc:
+            log.exception("delivery %s (%s) crashed", row_id, kind)
+            self._failed(row_id, DeliveryError(kind, type(exc).__name__))
+            return
+        self._finish(row_id, result)
+        self._record("delivered")
+
+    def _finish(self, row_id: int, result: dict[str, Any] | None) -> None:
+        with self.runtime.db.transaction() as session:
+            session.execute(
+                update(Delivery)
+                .where(Delivery.id == row_id)
+                .values(
+                    status=DeliveryStatus.DELIVERED.value,
+                    delivered_at=self.clock.now(),
+                    result=result,
+                    last_error=None,
+                )
+            )
+
+    def _failed(self, row_id: int, exc: DeliveryError) -> None:
+        now = self.clock.now()
+        with self.runtime.db.transaction() as session:
+            row = session.get(Delivery, row_id)
+            assert row is not None
+            row.last_error = exc.error
+            if exc.error in PERMANENT:
+                row.status = DeliveryStatus.PARKED.value
+                log.error(
+                    "delivery %s parked: Slack refused it for good (%s); payload kept for review",
+                    row_id, exc.error, extra={"delivery": row_id, "outcome": "parked"},
+                )  # fmt: skip
+                outcome = "parked"
+            else:
+                backoff = min(self.max_backoff, 2.0 ** min(row.attempts, 6))
+                wait = exc.retry_after or backoff * (0.5 + random.random() / 2)
+                row.status = DeliveryStatus.PENDING.value
+                row.next_attempt_at = now + timedelta(seconds=wait)
+                log.warning(
+                    "delivery %s failed (%s); retry in %.1f s", row_id, exc.error, wait,
+                    extra={"delivery": row_id, "outcome": "retry"},
+                )  # fmt: skip
+                outcome = "retry"
+        self._record(outcome)
+
+    @staticmethod
+    def _record(outcome: str) -> None:
+        try:
+            from bot.metrics import record_delivery
+        except ImportError:  # metrics are optional
+            return
+        record_delivery(outcome)
+
+    def _post(
+        self,
+        row_id: int,
+        recovering: bool,
+        channel: str,
+        text: str,
+        blocks: Any,
+        thread_ts: str | None = None,
+    ) -> str:
+        slack = self.runtime.slack
+        tag = {"delivery": row_id}
+        if recovering:
+            found = slack.find_tagged(channel, METADATA_TYPE, tag, thread_ts=thread_ts)
+            if found:
+                log.info("delivery %s had reached Slack before a crash; not posting again", row_id)
+                return found
+        return slack.post(
+            channel,
+            text,
+            blocks,
+            thread_ts=thread_ts,
+            metadata={"event_type": METADATA_TYPE, "event_payload": tag},
+        )
+
+    def _send_card(self, row_id: int, payload: dict[str, Any], recovering: bool) -> dict[str, Any]:
+        runtime = self.runtime
+        request_id = int(payload["request"])
+        with self._card_locks[request_id % len(self._card_locks)]:
+            with runtime.db.transaction() as session:
+                request = get_request(session, request_id)
+                if request is None:
+                    return {}
+                data = card_data(session, runtime, request)
+                channel, ts = request.card_channel, request.card_ts
+                pod_channel = runtime.config.pod(request.pod.key).channel
+            if channel and ts:
+                runtime.slack.update(channel, ts, card_text(data), card_blocks(data))
+                return {"channel": channel, "ts": ts}
+            ts = self._post(row_id, recovering, pod_channel, card_text(data), card_blocks(data))
+            with runtime.db.transaction() as session:
+                session.execute(
+                    update(Request)
+                    .where(Request.id == request_id, Request.card_ts.is_(None))
+                    .values(card_channel=pod_channel, card_ts=ts)
+                )
+            return {"channel": pod_channel, "ts": ts}
+
+    def _card_place(self, request_id: int) -> tuple[str, str | None] | None:
+        with self.runtime.db.transaction() as session:
+            request = get_request(session, request_id)
+            if request is None:
+                return None
+            if request.card_channel and request.card_ts:
+                return request.card_channel, request.card_ts
+            # No card (it was parked): say it in the POD channel rather than not at all.
+            return self.runtime.config.pod(request.pod.key).channel, None
+
+    def _send_thread(
+        self, row_id: int, payload: dict[str, Any], recovering: bool
+    ) -> dict[str, Any]:
+        place = self._card_place(int(payload["request"]))
+        if place is None:
+            return {}
+        channel, thread_ts = place
+        ts = self._post(
+            row_id, recovering, channel, payload["text"], payload.get("blocks"), thread_ts
+        )
+        return {"channel": channel, "ts": ts}
+
+    def _send_claim(self, row_id: int, payload: dict[str, Any], recovering: bool) -> dict[str, Any]:
+        runtime = self.runtime
+        claim_id = int(payload["claim"])
+        with self._card_locks[claim_id % len(self._card_locks)]:
+            with runtime.db.transaction() as session:
+                claim = session.get(SavingsClaim, claim_id)
+                if claim is None:
+                    return {}
+                view = claim_view(session, runtime, claim)
+                channel, ts, request_id = claim.message_channel, claim.message_ts, claim.request_id
+            if channel and ts:
+                runtime.slack.update(channel, ts, claim_text(view), claim_blocks(view))
+                return {"channel": channel, "ts": ts}
+            place = self._card_place(request_id)
+            if place is None:
+                return {}
+            channel, thread = place
+            ts = self._post(
+                row_id, recovering, channel, claim_text(view), claim_blocks(view), thread
+            )
+            with runtime.db.transaction() as session:
+                session.execute(
+                    update(SavingsClaim)
+                    .where(SavingsClaim.id == claim_id, SavingsClaim.message_ts.is_(None))
+                    .values(message_channel=channel, message_ts=ts)
+                )
+            return {"channel": channel, "ts": ts}
+
+
+def backlog(runtime: Runtime, now: datetime) -> tuple[int, float]:
+    """(rows waiting, age in seconds of the oldest) — for /readyz and metrics."""
+    with runtime.db.transaction() as session:
+        rows = (
+            session.execute(
+                select(Delivery.created_at).where(Delivery.status.in_(_OPEN)).order_by(Delivery.id)
+            )
+            .scalars()
+            .all()
+        )
+    if not rows:
+        return 0, 0.0
+    return len(rows), max(0.0, (now - min(rows)).total_seconds())

@@ -1,0 +1,134 @@
+"""SPEC §7 `podbot import contracts FILE.csv`: all rows or none, and a re-import changes nothing."""
+
+from __future__ import annotations
+
+from decimal import Decimal
+from pathlib import Path
+from typing import Any
+
+import pytest
+from sqlalchemy import Row, select
+
+from bot.cli import main
+from bot.db.models import Contract
+from bot.db.session import Database
+from bot.domain.contracts import COLUMNS
+from tests.cli.test_cli import ROOT, podbot
+from tests.conftest import TEST_CONFIG
+
+EXAMPLE = ROOT / "config" / "contracts.example.csv"
+HEADER = ",".join(COLUMNS)
+
+
+def env(database_url: str) -> dict[str, str]:
+    return {"PODBOT_CONFIG": str(TEST_CONFIG), "DATABASE_URL": database_url}
+
+
+def contract_rows(database_url: str) -> list[Row[Any]]:
+    """Every stored contract, every column, in id order."""
+    db = Database(database_url)
+    try:
+        with db.transaction() as session:
+            table = Contract.__table__
+            return list(session.execute(select(table).order_by(table.c.id)))
+    finally:
+        db.dispose()
+
+
+def write(path: Path, *lines: str) -> Path:
+    path.write_text("\n".join([HEADER, *lines]) + "\n", encoding="utf-8")
+    return path
+
+
+def test_the_example_file_imports_and_a_reimport_changes_nothing(
+    tmp_path: Path, sqlite_url: str
+) -> None:
+    first = podbot("import", "contracts", str(EXAMPLE), env=env(sqlite_url))
+    assert first.returncode == 0, first.stderr
+    assert first.stdout == f"Imported {EXAMPLE}: 5 new, 0 updated, 0 unchanged.\n"
+    stored = contract_rows(sqlite_url)
+    assert len(stored) == 5
+
+    again = podbot("import", "contracts", str(EXAMPLE), env=env(sqlite_url))
+    assert again.stdout == f"Imported {EXAMPLE}: 0 new, 0 updated, 5 unchanged.\n"
+    assert contract_rows(sqlite_url) == stored  # updated_at included
+
+    changed = tmp_path / "changed.csv"
+    changed.write_text(EXAMPLE.read_text().replace("120k", "125k"), encoding="utf-8")
+    third = podbot("import", "contracts", str(changed), env=env(sqlite_url))
+    assert third.stdout == f"Imported {changed}: 0 new, 1 updated, 4 unchanged.\n"
+    after = contract_rows(sqlite_url)
+    differing = [(old, new) for old, new in zip(stored, after, strict=True) if old != new]
+    ((old, new),) = differing
+    assert (old.tool, old.annual_amount, new.annual_amount) == (
+        "Slack", Decimal("120000.00"), Decimal("125000.00")
+    )  # fmt: skip
+    assert new.updated_at > old.updated_at and new.created_at == old.created_at
+
+
+def test_a_bad_file_prints_every_bad_row_and_imports_nothing(
+    tmp_path: Path, sqlite_url: str
+) -> None:
+    path = write(
+        tmp_path / "stack.csv",
+        "alpha,Acme,Figma,48000,USD,2027-03-31,annual,yes,60",
+        'alpha,"Globex\nHoldings",Slack,120k,USD,2027-01-15,monthly,,',  # lines 3-4
+        "gamma,Initech,Zoom,9600,USD,2027-06-30,annual,,",
+        "beta,Hooli,Jira,EUR 5k,USD,2027-13-01,annual,,",
+        "beta,acme,FIGMA,1,USD,2027-03-31,annual,,",
+    )
+    result = podbot("import", "contracts", str(path), env=env(sqlite_url))
+    assert result.returncode == 1
+    assert result.stdout == ""
+    assert result.stderr.splitlines() == [
+        f"{path}: 3 bad row(s); nothing was imported",
+        "  line 5: pod `gamma` is not a configured POD; use one of alpha, beta.",
+        "  line 6: annual_amount `EUR 5k` is in EUR, but currency says USD.",
+        "  line 6: renewal_date `2027-13-01` is not a date; write it as YYYY-MM-DD.",
+        "  line 7: acme · FIGMA is already on line 2; list each customer and tool once.",
+    ]
+    assert contract_rows(sqlite_url) == []
+
+
+def test_a_missing_file_is_one_line(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    assert main(["import", "contracts", str(tmp_path / "nope.csv")]) == 2
+    assert capsys.readouterr().err == f"podbot: {tmp_path / 'nope.csv'}: no such file\n"
+
+
+def test_a_file_that_is_not_utf8_names_the_line(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    path = tmp_path / "excel.csv"
+    path.write_bytes(HEADER.encode() + b"\nalpha,Soci\xe9t\xe9,Figma,1,EUR,2027-01-01,annual,,\n")
+    assert main(["import", "contracts", str(path)]) == 2
+    assert capsys.readouterr().err == (
+        f"podbot: {path} is not UTF-8 text (line 2); save it as CSV UTF-8\n"
+    )
+
+
+@pytest.mark.postgres
+def test_import_and_reimport_on_postgresql(tmp_path: Path, postgres_url: str) -> None:
+    path = write(
+        tmp_path / "stack.csv",
+        "alpha,Acme,Figma,48000,USD,2027-03-31,annual,yes,60",
+        "beta,Globex,Slack,EUR 18500.50,EUR,2027-01-15,monthly,,",
+    )
+    first = podbot("import", "contracts", str(path), env=env(postgres_url))
+    assert first.stdout == f"Imported {path}: 2 new, 0 updated, 0 unchanged.\n", first.stderr
+    stored = contract_rows(postgres_url)
+
+    # Same file with different capitalisation of the key and one new price.
+    write(
+        path,
+        "alpha,Acme,Figma,48000,USD,2027-03-31,annual,yes,60",
+        "beta,GLOBEX,slack,EUR 19k,EUR,2027-01-15,monthly,,",
+        "beta,Hooli,Jira,5k,USD,2027-02-01,,,",
+    )
+    second = podbot("import", "contracts", str(path), env=env(postgres_url))
+    assert second.stdout == f"Imported {path}: 1 new, 1 updated, 1 unchanged.\n", second.stderr
+    after = contract_rows(postgres_url)
+    assert after[0] == stored[0]
+    assert (after[1].customer, after[1].tool, after[1].annual_amount) == (
+        "GLOBEX", "slack", Decimal("19000.00")
+    )  # fmt: skip
+    assert after[1].id == stored[1].id and len(after) == 3
