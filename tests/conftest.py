@@ -182,16 +182,17 @@ def start_bot(
     slack_api: SlackApiServer,
     test_config: Config,
     clock: ManualClock,
-) -> Callable[[str], RunningBot]:
+) -> Callable[..., RunningBot]:
     """Start podbot on a given database URL; each is stopped before its database goes away."""
 
-    def start(database_url: str) -> RunningBot:
+    def start(database_url: str, **overrides: Any) -> RunningBot:
         settings = Settings(
             bot_token=BOT_TOKEN,
             signing_secret=SIGNING_SECRET,
             api_url=slack_api.url,
             database_url=database_url,
             channel_interval=0,  # the fan-out benchmark enforces Slack's pace; tests need speed
+            **overrides,
         )
         db = Database(database_url)
         with db.transaction() as session:

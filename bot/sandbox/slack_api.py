@@ -583,6 +583,14 @@ class SlackApiServer:
         with self._cond:
             self._failures.setdefault(method, []).append(failure)
 
+    def heal(self, method: str | None = None) -> None:
+        """End injected failures (of one method, or all) and keep every message and call."""
+        with self._cond:
+            if method is None:
+                self._failures.clear()
+            else:
+                self._failures.pop(method, None)
+
     def reset(self, *, state: bool = False) -> None:
         """Forget recorded calls; with ``state=True`` also messages, views, files and failures."""
         with self._cond:

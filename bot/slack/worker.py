@@ -64,7 +64,7 @@ class DeliveryWorker:
         # Delivery timing is real time, even when the domain clock is set by a test or `--at`.
         self.clock = clock or SystemClock()
         seconds = float(os.environ.get("PODBOT_DELIVERY_LEASE_SECONDS", "60"))
-        self.lease = lease or timedelta(seconds=seconds)
+        self.lease = lease if lease is not None else timedelta(seconds=seconds)
         self.max_backoff = float(os.environ.get("PODBOT_DELIVERY_MAX_BACKOFF", "60"))
         self.batch = batch
         self._pool = ThreadPoolExecutor(max_workers=threads, thread_name_prefix="podbot-deliver")
@@ -239,6 +239,9 @@ class DeliveryWorker:
             else:
                 backoff = min(self.max_backoff, 2.0 ** min(row.attempts, 6))
                 wait = exc.retry_after or backoff * (0.5 + random.random() / 2)
+                if exc.error in ("TimeoutError", "timeout"):
+                    # Slack may still be handling the first try: let it finish before looking.
+                    wait = max(wait, self.runtime.settings.slack_timeout)
                 row.status = DeliveryStatus.PENDING.value
                 row.next_attempt_at = now + timedelta(seconds=wait)
                 log.warning(

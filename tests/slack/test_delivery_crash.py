@@ -1,0 +1,121 @@
+"""Issue 7: the delivery worker killed between Slack accepting a post and recording it.
+
+`podbot serve` takes `/proc new`, commits the request with its card delivery, and its worker
+posts the card; Slack holds the answer while we SIGKILL the process. After a restart the row
+is still `in_flight`; once its lease expires the worker looks for the card in the channel by
+its metadata before posting — so there is exactly one card, whether or not Slack kept it.
+"""
+
+from __future__ import annotations
+
+import os
+import signal
+import socket
+import subprocess
+import sys
+import threading
+from datetime import timedelta
+from pathlib import Path
+
+import pytest
+from sqlalchemy import select
+
+from bot.app import build_runtime
+from bot.config import Settings, load_config
+from bot.db.models import Delivery, Request
+from bot.db.session import Database
+from bot.slack.worker import DeliveryWorker
+from tests.conftest import BOT_TOKEN, SIGNING_SECRET, TEST_CONFIG
+from tests.slack_api import SlackApiServer
+from tests.slack_requests import SlackClient
+
+ALPHA = "C0ALPHA01"
+ANALYST = "U0ANA0001"
+
+
+def free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return int(sock.getsockname()[1])
+
+
+def serve(api: SlackApiServer, database_url: str, port: int) -> subprocess.Popen[bytes]:
+    env = {
+        **{k: v for k, v in os.environ.items() if not k.startswith(("SLACK_", "PODBOT_"))},
+        "PODBOT_CONFIG": str(TEST_CONFIG),
+        "DATABASE_URL": database_url,
+        "SLACK_API_URL": api.url,
+        "SLACK_BOT_TOKEN": BOT_TOKEN,
+        "SLACK_SIGNING_SECRET": SIGNING_SECRET,
+        "PODBOT_CHANNEL_INTERVAL": "0",
+        "PORT": str(port),
+    }
+    return subprocess.Popen(
+        [str(Path(sys.executable).parent / "podbot"), "serve", "--no-scheduler", "--host",
+         "127.0.0.1"],
+        env=env, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE,
+    )  # fmt: skip
+
+
+def wait_until_serving(client: SlackClient, process: subprocess.Popen[bytes]) -> None:
+    """Poll /healthz until the server answers (bounded; startup, not a race)."""
+    pause = threading.Event()
+    for _ in range(300):
+        if process.poll() is not None:
+            raise AssertionError(process.stderr.read().decode() if process.stderr else "exited")
+        try:
+            if client.get("/healthz").status == 200:
+                return
+        except OSError:
+            pass
+        pause.wait(0.05)
+    raise AssertionError("podbot serve did not start")
+
+
+@pytest.mark.parametrize("slack_kept_the_post", [True, False])
+def test_killed_worker_does_not_post_the_card_twice(
+    slack_api: SlackApiServer,
+    sqlite_url: str,
+    slack_kept_the_post: bool,
+) -> None:
+    port = free_port()
+    process = serve(slack_api, sqlite_url, port)
+    client = SlackClient(f"http://127.0.0.1:{port}", SIGNING_SECRET)
+    try:
+        wait_until_serving(client, process)
+        if slack_kept_the_post:
+            slack_api.fail("chat.postMessage", delay=1.5)
+        else:
+            slack_api.fail("chat.postMessage", status=500, delay=1.5)
+        answer = client.slash_command("new Acme | Figma | new", user_id=ANALYST, channel_id=ALPHA)
+        assert answer.json()["text"].startswith("Created *REQ-1*")
+        slack_api.wait_for_arrival("chat.postMessage")
+    finally:
+        process.send_signal(signal.SIGKILL)
+        process.wait(timeout=10)
+    slack_api.wait_for("chat.postMessage")  # Slack finishes with what it received
+    cards = [m for m in slack_api.messages(ALPHA) if m.text.startswith("REQ-1")]
+    assert len(cards) == (1 if slack_kept_the_post else 0)
+
+    # Restart: a new worker on the same database. The dead process's lease is treated as
+    # expired at once (a zero lease) instead of waiting out the default minute.
+    settings = Settings(
+        bot_token=BOT_TOKEN, api_url=slack_api.url, database_url=sqlite_url, channel_interval=0
+    )
+    db = Database(sqlite_url)
+    with db.transaction() as session:
+        (row,) = session.scalars(select(Delivery).where(Delivery.kind == "card")).all()
+        assert row.status == "in_flight"
+    runtime = build_runtime(load_config(TEST_CONFIG), settings, db)
+    runtime.deliveries = DeliveryWorker(runtime, lease=timedelta(0))
+    runtime.deliveries.drain()
+
+    cards = [m for m in slack_api.messages(ALPHA) if m.text.startswith("REQ-1")]
+    assert len(cards) == 1
+    with db.transaction() as session:
+        request = session.scalars(select(Request)).one()
+        assert request.card_ts == cards[0].ts
+        statuses = session.scalars(select(Delivery.status)).all()
+    assert set(statuses) == {"delivered"}
+    runtime.deliveries.stop()
+    db.dispose()

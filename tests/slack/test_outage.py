@@ -1,0 +1,91 @@
+"""SPEC §7 / issue 7: nothing lost, nothing twice — through a Slack outage.
+
+For 60 s every `chat.postMessage` fails (the first few by timing out while Slack still accepts
+them, the rest with HTTP 500) while people keep using `/proc` and the aging report runs.
+Every command acks at once; afterwards every post lands exactly once, in order per thread.
+"""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Callable
+from datetime import UTC, datetime, timedelta
+
+import pytest
+
+from bot.jobs import JOBS
+from bot.jobs.runner import catch_up, run_job
+from tests.commands.conftest import ALPHA, ANALYST, BUYER, blocks_text
+from tests.conftest import RunningBot
+
+OUTAGE = 60.0  # seconds
+NINE = datetime(2026, 11, 23, 3, 30, tzinfo=UTC)  # Monday 09:00 in Kolkata
+
+
+def test_posts_survive_a_60_second_outage_exactly_once_and_in_order(
+    start_bot: Callable[..., RunningBot],
+    sqlite_url: str,
+    clock,
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    monkeypatch.setenv("PODBOT_DELIVERY_MAX_BACKOFF", "2")
+    bot = start_bot(sqlite_url, slack_timeout=1.0)
+    clock.set(NINE)
+    api = bot.api
+    # Timeouts first (Slack keeps those posts: the ambiguous case), then 500s until healed.
+    for _ in range(3):
+        api.fail("chat.postMessage", delay=1.5)
+    api.fail("chat.postMessage", status=500, times=None)
+    started = time.monotonic()
+
+    acks: list[float] = []
+
+    def proc(user: str, text: str) -> str:
+        before = time.monotonic()
+        response = bot.slack.slash_command(text, user_id=user, channel_id=ALPHA)
+        acks.append(time.monotonic() - before)
+        assert response.status == 200
+        return str(response.json()["text"])
+
+    expected: dict[int, list[str]] = {}
+    for n in (1, 2, 3):
+        assert proc(ANALYST, f"new Customer {n} | Tool {n} | new").startswith(f"Created *REQ-{n}*")
+        proc(ANALYST, f"qualify {n}")
+        proc(ANALYST, f"assign {n} <@{BUYER}>")
+        expected[n] = [":white_check_mark: Qualified", ":handshake: Assigned"]
+    # The aging report fails while Slack is down; its run is marked failed, to be retried.
+    outcome = run_job(bot.runtime, JOBS["aging-report"], bot.runtime.config.pod("alpha"), now=NINE)
+    assert "failed" in outcome
+    # Keep working through the outage: one update per failed delivery attempt Slack sees.
+    update = 0
+    while time.monotonic() - started < OUTAGE:
+        update += 1
+        n = 1 + update % 3
+        assert proc(BUYER, f"update {n} status note {update}").startswith("Update posted")
+        expected[n].append(f":memo: *Update* from <@{BUYER}>:\n>status note {update}")
+        seen = len(api.calls_to("chat.postMessage"))
+        api.wait_for("chat.postMessage", count=seen + 1, timeout=OUTAGE)
+    assert max(acks) < 3.0, f"slowest ack {max(acks):.2f} s"
+    assert update >= 10
+
+    api.heal("chat.postMessage")
+    assert bot.runtime.deliveries is not None
+    bot.runtime.deliveries.notify()
+    bot.runtime.deliveries.wait_delivered(timeout=60)
+    outcomes = catch_up(bot.runtime, [JOBS["aging-report"]], now=NINE + timedelta(hours=1))
+    assert any("recovered an interrupted run" in o or "posted" in o for o in outcomes), outcomes
+
+    # Exactly one card per request, and each thread holds its replies once, in order.
+    top = [m for m in api.messages(ALPHA) if not m.thread_ts]
+    cards = [m for m in top if m.text.startswith("REQ-")]
+    assert sorted(m.text.split(" ")[0] for m in cards) == ["REQ-1", "REQ-2", "REQ-3"]
+    for card in cards:
+        n = int(card.text.split(" ")[0][4:])
+        thread = [m.text for m in api.thread(ALPHA, card.ts)]
+        assert len(thread) == len(expected[n]), (n, thread)
+        for got, want in zip(thread, expected[n], strict=True):
+            assert got.startswith(want), (got, want)
+        assert "Negotiating" in blocks_text(card.blocks) or "negotiating" in card.text
+    reports = [m for m in top if m.text.startswith("Aging report")]
+    assert len(reports) == 1
+    assert bot.runtime.deliveries.pending() == 0
