@@ -11,6 +11,7 @@ import logging
 from datetime import UTC, datetime
 from typing import TYPE_CHECKING
 
+from apscheduler.executors.pool import ThreadPoolExecutor
 from apscheduler.schedulers.background import BackgroundScheduler
 from apscheduler.triggers.interval import IntervalTrigger
 
@@ -43,8 +44,12 @@ def _sweep(runtime: Runtime) -> None:
 
 def build_scheduler(runtime: Runtime) -> BackgroundScheduler:
     """A scheduler with every job for every POD, plus the catch-up sweep."""
+    # One thread per POD and job at the busiest minute: posts to different channels go out
+    # side by side (each channel is paced to Slack's ~1 message/s in the Web API seam).
+    width = max(10, len(runtime.config.pods) * 2)
     scheduler = BackgroundScheduler(
         timezone=UTC,
+        executors={"default": ThreadPoolExecutor(max_workers=width)},
         job_defaults={"coalesce": True, "max_instances": 1, "misfire_grace_time": 600},
     )
     for spec in JOBS.values():
