@@ -5,6 +5,7 @@ from __future__ import annotations
 import argparse
 import contextlib
 import logging
+import os
 import sys
 from collections.abc import Sequence
 from pathlib import Path
@@ -104,6 +105,16 @@ def _load_runtime(args: argparse.Namespace, *need: str, clock: object = None):  
         raise _Stop(str(exc)) from None
     with db.transaction() as session:
         sync_pods(session, config)
+    if clock is None and os.environ.get("PODBOT_CLOCK_START"):
+        # Rehearse a schedule: the process's clock starts at this instant and runs on.
+        from datetime import datetime
+
+        from bot.clock import OffsetClock
+
+        try:
+            clock = OffsetClock(datetime.fromisoformat(os.environ["PODBOT_CLOCK_START"]))
+        except ValueError as exc:
+            raise _Stop(f"PODBOT_CLOCK_START: {exc}") from None
     return build_runtime(config, settings, db, clock)  # type: ignore[arg-type]
 
 
@@ -277,6 +288,21 @@ def cmd_serve(args: argparse.Namespace) -> int:
     return 0
 
 
+def cmd_sandbox(args: argparse.Namespace) -> int:
+    from bot.sandbox.run import serve
+
+    if not args.verbose:
+        logging.getLogger("bot").setLevel(logging.WARNING)  # the page is the sandbox's output
+    return serve(
+        config_path=args.config,
+        database_url=args.database_url,
+        host=args.host,
+        port=args.port,
+        fresh=args.fresh,
+        demo_data=not args.no_demo_data,
+    )
+
+
 def build_parser() -> argparse.ArgumentParser:
     """The argument parser with one sub-parser per verb."""
     parser = argparse.ArgumentParser(prog="podbot", description="Slack bot for procurement PODs.")
@@ -302,6 +328,23 @@ def build_parser() -> argparse.ArgumentParser:
         "--config", help="config file (default: $PODBOT_CONFIG or config/podbot.toml)"
     )
     serve.set_defaults(func=cmd_serve)
+
+    sandbox = verbs.add_parser(
+        "sandbox", help="try podbot without Slack: the bot, a Slack stand-in and a web page"
+    )
+    sandbox.add_argument("--port", type=int, default=3000, help="the page's port (default 3000)")
+    sandbox.add_argument("--host", default="127.0.0.1", help="interface (default 127.0.0.1)")
+    sandbox.add_argument("--config", help="config file (default config/demo.toml)")
+    sandbox.add_argument(
+        "--database-url", help="database URL (default sqlite:///./podbot-sandbox.db)"
+    )
+    sandbox.add_argument(
+        "--fresh", action="store_true", help="start over: delete the sandbox's SQLite file first"
+    )
+    sandbox.add_argument(
+        "--no-demo-data", action="store_true", help="start an empty database with no demo data"
+    )
+    sandbox.set_defaults(func=cmd_sandbox)
 
     db = verbs.add_parser("db", help="database schema: `podbot db upgrade`")
     db_verbs = db.add_subparsers(dest="db_verb", metavar="ACTION", required=True)

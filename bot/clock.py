@@ -47,3 +47,17 @@ class ManualClock:
         with self._lock:
             self._now += delta
             return self._now
+
+
+class OffsetClock:
+    """Real time, shifted to start at a chosen instant: for rehearsals, demos and tests."""
+
+    def __init__(self, start: datetime, base: Clock | None = None) -> None:
+        if start.tzinfo is None:
+            raise ValueError("OffsetClock needs an aware datetime")
+        self._base = base or SystemClock()
+        self._offset = start.astimezone(UTC) - self._base.now()
+
+    def now(self) -> datetime:
+        """The real time plus the offset."""
+        return self._base.now() + self._offset

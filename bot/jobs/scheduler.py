@@ -36,8 +36,10 @@ def _run(runtime: Runtime, name: str, pod_key: str) -> None:
 
 def _sweep(runtime: Runtime) -> None:
     try:
-        for outcome in catch_up(runtime, list(JOBS.values())):
+        outcomes = catch_up(runtime, list(JOBS.values()))
+        for outcome in outcomes:
             log.info("catch-up: %s", outcome)
+        log.info("catch-up sweep done (%d run(s))", len(outcomes))
     except Exception:
         log.exception("catch-up sweep crashed")
 

@@ -1,0 +1,149 @@
+"""SPEC §7: three `serve --no-scheduler` processes and two `scheduler` processes on one
+PostgreSQL database — every command's post and every scheduled post happens exactly once."""
+
+from __future__ import annotations
+
+import json
+import os
+import queue
+import signal
+import socket
+import subprocess
+import sys
+import threading
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+from sqlalchemy import select
+
+from bot.db.models import Delivery, JobRun
+from bot.db.session import Database
+from tests.conftest import BOT_TOKEN, SIGNING_SECRET, TEST_CONFIG
+from tests.slack_api import SlackApiServer
+from tests.slack_requests import SlackClient
+
+pytestmark = pytest.mark.postgres
+ALPHA = "C0ALPHA01"
+ANALYST, BUYER = "U0ANA0001", "U0BUY0001"
+# Monday 15:30 in Kolkata (POD Alpha's aging report is due), 05:00 in New York (Beta's is not).
+CLOCK_START = "2026-11-23T10:00:00+00:00"
+
+
+def free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return int(sock.getsockname()[1])
+
+
+class Process:
+    """A podbot process whose JSON log lines can be awaited."""
+
+    def __init__(self, args: list[str], env: dict[str, str]) -> None:
+        self.popen = subprocess.Popen(
+            [str(Path(sys.executable).parent / "podbot"), "--log-format", "json", *args],
+            env=env, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, text=True,
+        )  # fmt: skip
+        self.lines: queue.Queue[str] = queue.Queue()
+        threading.Thread(target=self._read, daemon=True).start()
+
+    def _read(self) -> None:
+        assert self.popen.stderr is not None
+        for line in self.popen.stderr:
+            self.lines.put(line)
+
+    def wait_for_log(self, fragment: str, timeout: float = 60.0) -> str:
+        seen = []
+        while True:
+            try:
+                line = self.lines.get(timeout=timeout)
+            except queue.Empty:
+                raise AssertionError(f"no log line with {fragment!r}; saw {seen[-5:]}") from None
+            seen.append(line)
+            try:
+                message = json.loads(line).get("message", "")
+            except ValueError:
+                message = line
+            if fragment in message:
+                return message
+
+    def stop(self) -> None:
+        self.popen.send_signal(signal.SIGTERM)
+        try:
+            self.popen.wait(timeout=15)
+        except subprocess.TimeoutExpired:
+            self.popen.kill()
+            self.popen.wait(timeout=5)
+
+
+@pytest.fixture
+def processes(slack_api: SlackApiServer, postgres_url: str) -> Iterator[list[Process]]:
+    started: list[Process] = []
+    yield started
+    for process in started:
+        process.stop()
+
+
+def test_three_web_and_two_scheduler_processes_post_everything_once(
+    slack_api: SlackApiServer, postgres_url: str, processes: list[Process]
+) -> None:
+    env = {
+        **{k: v for k, v in os.environ.items() if not k.startswith(("SLACK_", "PODBOT_"))},
+        "PODBOT_CONFIG": str(TEST_CONFIG),
+        "DATABASE_URL": postgres_url,
+        "SLACK_API_URL": slack_api.url,
+        "SLACK_BOT_TOKEN": BOT_TOKEN,
+        "SLACK_SIGNING_SECRET": SIGNING_SECRET,
+        "PODBOT_CHANNEL_INTERVAL": "0",
+        "PODBOT_CLOCK_START": CLOCK_START,
+    }
+    ports = [free_port() for _ in range(3)]
+    for port in ports:
+        web = ["serve", "--no-scheduler", "--host", "127.0.0.1", "--port", str(port)]
+        processes.append(Process(web, env))
+    for web in processes:
+        web.wait_for_log("Uvicorn running")
+    clients = [SlackClient(f"http://127.0.0.1:{port}", SIGNING_SECRET) for port in ports]
+
+    # Commands spread across the three web processes.
+    commands = [(ANALYST, f"new Customer {n} | Tool {n} | new") for n in (1, 2, 3)]
+    commands += [(ANALYST, f"qualify {n}") for n in (1, 2, 3)]
+    commands += [(ANALYST, f"assign {n} <@{BUYER}>") for n in (1, 2, 3)]
+    commands += [(BUYER, f"update {n} day one") for n in (1, 2, 3)]
+    for i, (user, text) in enumerate(commands):
+        answer = clients[i % 3].slash_command(text, user_id=user, channel_id=ALPHA).json()
+        assert not answer["text"].startswith((":warning:", ":x:")), (text, answer["text"])
+
+    # Two schedulers start at once; both sweep for missed runs and race for Alpha's report.
+    schedulers = [Process(["scheduler"], env), Process(["scheduler"], env)]
+    processes.extend(schedulers)
+    for scheduler in schedulers:
+        scheduler.wait_for_log("catch-up sweep done")
+
+    # 3 cards + 3 × (qualified, assigned, update) replies + 1 aging report.
+    slack_api.wait_for("chat.postMessage", count=13, timeout=60)
+    db = Database(postgres_url)
+    deadline = threading.Event()
+    for _ in range(200):  # bounded: wait for the workers to record what they sent
+        with db.transaction() as session:
+            open_rows = session.scalars(
+                select(Delivery.id).where(Delivery.status.in_(["pending", "in_flight"]))
+            ).all()
+        if not open_rows:
+            break
+        deadline.wait(0.05)
+    assert not open_rows
+
+    messages = slack_api.messages(ALPHA)
+    top = [m for m in messages if not m.thread_ts]
+    cards = sorted(m.text.split(" ")[0] for m in top if m.text.startswith("REQ-"))
+    assert cards == ["REQ-1", "REQ-2", "REQ-3"]
+    for card in (m for m in top if m.text.startswith("REQ-")):
+        replies = [m.text.split(" ")[0] for m in slack_api.thread(ALPHA, card.ts)]
+        assert replies == [":white_check_mark:", ":handshake:", ":memo:"], replies
+    assert len([m for m in top if m.text.startswith("Aging report")]) == 1
+    assert len(slack_api.calls_to("chat.postMessage")) == 13
+    with db.transaction() as session:
+        runs = session.scalars(select(JobRun).where(JobRun.job == "aging-report")).all()
+        assert [(r.scope, r.status) for r in runs] == [("alpha", "done")]
+    db.dispose()
