@@ -93,16 +93,42 @@ def quarter_posted_on(config: Config, pod: Pod, day: date) -> Quarter | None:
     return None
 
 
+def quarter_due(config: Config, pod: Pod, day: date) -> Quarter | None:
+    """The quarter whose calendar is due on working day `day`: from its post day until the
+    quarter starts, so a post day the bot missed (downtime) is made up on the next one."""
+    if not pod.calendar.is_working_day(day):
+        return None
+    days_before = config.schedule.renewal_calendar_days_before
+    candidate = quarter_of(day, pod.fiscal_year_start_month)
+    due = None
+    for _ in range(3):
+        if calendar_post_day(candidate, pod.calendar, days_before) <= day < candidate.start:
+            due = candidate
+        candidate = candidate.next()
+    return due
+
+
 def _period(config: Config, pod: Pod, now: datetime) -> str | None:
-    quarter = quarter_posted_on(config, pod, now.astimezone(pod.zone).date())
+    quarter = quarter_due(config, pod, now.astimezone(pod.zone).date())
     return None if quarter is None else str(quarter)
+
+
+def _overdue(config: Config, pod: Pod, now: datetime) -> bool:
+    day = now.astimezone(pod.zone).date()
+    quarter = quarter_due(config, pod, day)
+    if quarter is None:
+        return False
+    post_day = calendar_post_day(
+        quarter, pod.calendar, config.schedule.renewal_calendar_days_before
+    )
+    return day > post_day or local_time_reached(pod, now, POST_AT)
 
 
 def _body(context: JobContext) -> str:
     pod = context.pod
     today = context.now.astimezone(pod.zone).date()
-    quarter = quarter_posted_on(context.runtime.config, pod, today)
-    assert quarter is not None, "the runner only calls the body on a post day"
+    quarter = quarter_due(context.runtime.config, pod, today)
+    assert quarter is not None, "the runner only calls the body when a calendar is due"
     calendar, messages = build_calendar(context.runtime, pod, quarter, today)
     parent = context.post("calendar", pod.channel, messages[0].text, messages[0].blocks)
     for index, message in enumerate(messages[1:], start=2):
@@ -143,6 +169,6 @@ SPEC = register(
         ),
         period=_period,
         body=_body,
-        overdue=lambda config, pod, now: local_time_reached(pod, now, POST_AT),
+        overdue=_overdue,
     )
 )
