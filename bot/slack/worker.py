@@ -18,7 +18,7 @@ import random
 import threading
 from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor
-from datetime import datetime, timedelta
+from datetime import timedelta
 from typing import TYPE_CHECKING, Any
 
 from sqlalchemy import and_, exists, or_, select, update
@@ -356,17 +356,3 @@ class DeliveryWorker:
                 )
             return {"channel": channel, "ts": ts}
 
-
-def backlog(runtime: Runtime, now: datetime) -> tuple[int, float]:
-    """(rows waiting, age in seconds of the oldest) — for /readyz and metrics."""
-    with runtime.db.transaction() as session:
-        rows = (
-            session.execute(
-                select(Delivery.created_at).where(Delivery.status.in_(_OPEN)).order_by(Delivery.id)
-            )
-            .scalars()
-            .all()
-        )
-    if not rows:
-        return 0, 0.0
-    return len(rows), max(0.0, (now - min(rows)).total_seconds())

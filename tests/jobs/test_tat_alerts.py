@@ -5,7 +5,10 @@ from __future__ import annotations
 from collections.abc import Callable
 from datetime import UTC, datetime, timedelta
 
+from sqlalchemy import select
+
 from bot.clock import ManualClock
+from bot.db.models import RequestEvent
 from bot.jobs import JOBS
 from bot.jobs.runner import run_job
 from tests.commands.conftest import ANALYST, BETA_ANALYST, BETA_BUYER, BUYER, Proc
@@ -61,8 +64,8 @@ def test_negotiation_breach_alerts_the_analysts_and_buyer_once(
     assert "0 new" in run_alerts(bot, "beta", due + timedelta(minutes=15))
     (alert,) = alerts(bot, card.channel, card.ts)
     assert "the negotiation TAT was due" in alert and "<@U0BUY0002>" in alert
-    timeline = [e.kind for e in proc.bot.runtime.db.engine.connect().exec_driver_sql(
-        "select kind from request_events order by id").all()]  # fmt: skip
+    with proc.bot.db.transaction() as session:
+        timeline = session.scalars(select(RequestEvent.kind).order_by(RequestEvent.id)).all()
     assert timeline.count("tat_breached") == 1
 
 
