@@ -4,13 +4,16 @@ from __future__ import annotations
 
 import logging
 from collections.abc import Callable
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from slack_bolt import Ack
 
 from bot.commands.router import error_reference
 from bot.errors import FieldErrors, Refusal
 from bot.slack.outbox import Outbox
+
+if TYPE_CHECKING:
+    from bot.runtime import Runtime
 
 log = logging.getLogger(__name__)
 
@@ -37,6 +40,32 @@ def answer_submission(
         return
     ack()
     outbox.deliver()
+
+
+def answer_click(
+    runtime: Runtime,
+    handle: Callable[[], Outbox],
+    *,
+    channel: str,
+    user: str,
+    thread_ts: str | None = None,
+    action: str,
+) -> None:
+    """Run a (already acked) button click; a refusal or failure is told to the clicker only."""
+    try:
+        outbox = handle()
+    except Refusal as refusal:
+        text = f":warning: {refusal.message}"
+    except Exception:
+        ref = error_reference()
+        log.exception("%s failed (ref %s)", action, ref, extra={"ref": ref, "action": action})
+        text = f":x: Something went wrong on podbot's side (ref `{ref}`)."
+    else:
+        outbox.deliver()
+        return
+    told = Outbox(runtime)
+    told.ephemeral(channel, user, text, thread_ts)
+    told.deliver()
 
 
 def view_context(body: dict[str, Any]) -> tuple[str, dict[str, Any], str]:

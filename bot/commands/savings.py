@@ -10,8 +10,8 @@ from slack_bolt import Ack, App
 from sqlalchemy import select, update
 
 from bot.commands.access import authorize, load_request
-from bot.commands.interactions import answer_submission, view_context
-from bot.commands.router import Invocation, Reply, arguments, error_reference, subcommand
+from bot.commands.interactions import answer_click, answer_submission, view_context
+from bot.commands.router import Invocation, Reply, arguments, subcommand
 from bot.db.models import ClaimStatus, SavingsClaim
 from bot.db.requests import record_event
 from bot.db.savings import pending_claim
@@ -190,63 +190,42 @@ def _click(body: dict[str, Any]) -> tuple[str, int | None, str, str | None]:
 def register(app: App, runtime: Runtime) -> None:
     """Listen for Approve and Reject clicks and the rejection modal."""
 
-    def tell(channel: str, user: str, text: str, thread_ts: str | None) -> None:
-        outbox = Outbox(runtime)
-        outbox.ephemeral(channel, user, text, thread_ts)
-        outbox.deliver()
-
     @app.action(ActionId.SAVINGS_APPROVE.value)
     def on_approve(ack: Ack, body: dict[str, Any]) -> None:
         ack()
         user, claim_id, channel, thread_ts = _click(body)
-        outbox = Outbox(runtime)
-        try:
+
+        def handle() -> Outbox:
             if claim_id is None:
                 raise NotFound("This button does not point at a savings claim.")
+            outbox = Outbox(runtime)
             with runtime.db.transaction() as session:
                 _decide(session, runtime, outbox, claim_id, user, ClaimStatus.APPROVED)
-        except Refusal as refusal:
-            tell(channel, user, f":warning: {refusal.message}", thread_ts)
-            return
-        except Exception:
-            ref = error_reference()
-            log.exception("approve failed (ref %s)", ref, extra={"ref": ref})
-            tell(
-                channel,
-                user,
-                f":x: Something went wrong on podbot's side (ref `{ref}`).",
-                thread_ts,
-            )
-            return
-        outbox.deliver()
+            return outbox
+
+        answer_click(
+            runtime, handle, channel=channel, user=user, thread_ts=thread_ts, action="approve"
+        )
 
     @app.action(ActionId.SAVINGS_REJECT.value)
     def on_reject(ack: Ack, body: dict[str, Any]) -> None:
         ack()
         user, claim_id, channel, thread_ts = _click(body)
-        outbox = Outbox(runtime)
-        try:
+
+        def handle() -> Outbox:
             if claim_id is None:
                 raise NotFound("This button does not point at a savings claim.")
             with runtime.db.transaction() as session:
                 claim = _check_decider(session, runtime, claim_id, user)
                 view = claim_view(session, runtime, claim)
             metadata = json.dumps({"claim": claim_id, "channel": channel, "thread_ts": thread_ts})
+            outbox = Outbox(runtime)
             outbox.view(body["trigger_id"], reject_modal(metadata, view))
-        except Refusal as refusal:
-            tell(channel, user, f":warning: {refusal.message}", thread_ts)
-            return
-        except Exception:
-            ref = error_reference()
-            log.exception("reject failed (ref %s)", ref, extra={"ref": ref})
-            tell(
-                channel,
-                user,
-                f":x: Something went wrong on podbot's side (ref `{ref}`).",
-                thread_ts,
-            )
-            return
-        outbox.deliver()
+            return outbox
+
+        answer_click(
+            runtime, handle, channel=channel, user=user, thread_ts=thread_ts, action="reject"
+        )
 
     @app.view(CallbackId.SAVINGS_REJECT.value)
     def on_reject_submitted(ack: Ack, body: dict[str, Any]) -> None:

@@ -11,7 +11,7 @@ import csv
 import io
 import re
 from collections.abc import Iterator
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from datetime import date, datetime
 
 from slack_sdk.models.blocks import (
@@ -33,6 +33,7 @@ from bot.slack.cards import (
     short_date,
     stage_label,
 )
+from bot.slack.pages import paginate
 
 __all__ = ["CSV_COLUMNS", "ReportMessage", "aging_csv", "aging_messages"]
 
@@ -77,6 +78,10 @@ class ReportMessage:
 
 
 # --- text ----------------------------------------------------------------------------------
+
+
+def _group_heading(stage: str, count: int, shown: bool) -> str:
+    return _heading(stage, count, continued=shown)
 
 
 def _one_line(text: str) -> str:
@@ -158,55 +163,6 @@ def _heading(stage: str, count: int, *, continued: bool) -> str:
 # --- splitting into messages ---------------------------------------------------------------
 
 
-@dataclass
-class _Page:
-    """Sections of one message being filled, with the room left in it."""
-
-    blocks_left: int
-    chars_left: int
-    sections: list[list[str]] = field(default_factory=list)
-    section_chars: int = 0
-
-
-def _paginate(
-    groups: list[tuple[str, list[str]]], first: tuple[int, int], rest: tuple[int, int]
-) -> list[list[str]]:
-    """Pack stage groups of lines, in order, into pages of section texts within each page's room."""
-    pages = [_Page(*first)]
-    for stage, lines in groups:
-        started = False  # whether this stage has a section on the current page
-        shown = False  # whether this stage has a section on any page yet
-        for line in lines:
-            while True:
-                page = pages[-1]
-                cost = 1 + len(line)
-                if (
-                    started
-                    and page.section_chars + cost <= _SECTION_TEXT
-                    and cost <= page.chars_left
-                ):
-                    page.sections[-1].append(line)
-                    page.section_chars += cost
-                    page.chars_left -= cost
-                    break
-                # A new section; the first one of a stage on a page carries the stage heading.
-                head = [] if started else [_heading(stage, len(lines), continued=shown)]
-                text_len = sum(len(t) + 1 for t in head) + len(line)
-                if page.blocks_left >= 1 and text_len <= page.chars_left:
-                    page.sections.append([*head, line])
-                    page.section_chars = text_len
-                    page.chars_left -= text_len
-                    page.blocks_left -= 1
-                    started = shown = True
-                    break
-                # Lines are bounded to a few hundred characters, so a fresh page always fits one.
-                if not page.sections:
-                    raise ValueError("a request line does not fit an empty message")
-                pages.append(_Page(*rest))
-                started = False
-    return [["\n".join(section) for section in page.sections] for page in pages]
-
-
 def _stage_groups(
     lines: list[AgingLine], today: date, words: dict[Flag, str]
 ) -> Iterator[tuple[str, list[str]]]:
@@ -261,14 +217,14 @@ def aging_messages(
     groups = list(_stage_groups(lines, today, words))
     head_chars = len(title) + len(summary)
     single = (MAX_MESSAGE_BLOCKS - len(head), _MESSAGE_TEXT - head_chars)
-    pages = _paginate(groups, single, single)
+    pages = paginate(groups, single, single, _group_heading)
     if len(pages) > 1:
         # Room for the "continued" note in the parent, sized for any plausible page count.
         note_room = len(_continued_note(9999))
         first = (MAX_MESSAGE_BLOCKS - len(head) - 1, _MESSAGE_TEXT - head_chars - note_room)
         cont_title = f"Aging report{_SEP}{pod} (9999/9999)"
         rest = (MAX_MESSAGE_BLOCKS - 1, _MESSAGE_TEXT - len(cont_title))
-        pages = _paginate(groups, first, rest)
+        pages = paginate(groups, first, rest, _group_heading)
 
     total = len(pages)
     parent: list[Block] = [*head, *(_section(t) for t in pages[0])]

@@ -9,7 +9,6 @@ from __future__ import annotations
 
 import csv
 import io
-from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
 from decimal import Decimal
 
@@ -34,6 +33,7 @@ from bot.slack.cards import (
     short_date,
     stage_label,
 )
+from bot.slack.pages import paginate
 
 __all__ = [
     "CSV_COLUMNS",
@@ -84,6 +84,10 @@ CSV_COLUMNS = (
 
 
 # --- text ----------------------------------------------------------------------------------
+
+
+def _month_heading(heading: str, _count: int, shown: bool) -> str:
+    return heading + (" (continued)" if shown else "")
 
 
 def _one_line(text: str) -> str:
@@ -175,55 +179,6 @@ def _footer(calendar: RenewalCalendar, tat_days: int) -> str:
 # --- splitting into messages ---------------------------------------------------------------
 
 
-@dataclass
-class _Page:
-    """Sections of one message being filled, with the room left in it."""
-
-    blocks_left: int
-    chars_left: int
-    sections: list[list[str]] = field(default_factory=list)
-    section_chars: int = 0
-
-
-def _paginate(
-    groups: list[tuple[str, list[str]]], first: tuple[int, int], rest: tuple[int, int]
-) -> list[list[str]]:
-    """Pack month groups of lines, in order, into pages of section texts within each page's room."""
-    pages = [_Page(*first)]
-    for heading, lines in groups:
-        on_page = False  # whether this month has a section on the current page
-        shown = False  # whether this month has a section on any page yet
-        for line in lines:
-            while True:
-                page = pages[-1]
-                cost = 1 + len(line)
-                if (
-                    on_page
-                    and page.section_chars + cost <= _SECTION_TEXT
-                    and cost <= page.chars_left
-                ):
-                    page.sections[-1].append(line)
-                    page.section_chars += cost
-                    page.chars_left -= cost
-                    break
-                # The first section of a month on a page carries the month's heading.
-                head = [] if on_page else [heading + (" (continued)" if shown else "")]
-                text_len = sum(len(t) + 1 for t in head) + len(line)
-                if page.blocks_left >= 1 and text_len <= page.chars_left:
-                    page.sections.append([*head, line])
-                    page.section_chars = text_len
-                    page.chars_left -= text_len
-                    page.blocks_left -= 1
-                    on_page = shown = True
-                    break
-                # Lines are bounded to a few hundred characters, so a fresh page always fits one.
-                if not page.sections:
-                    raise ValueError("a renewal line does not fit an empty message")
-                pages.append(_Page(*rest))
-                on_page = False
-    return [["\n".join(section) for section in page.sections] for page in pages]
-
-
 def _section(text: str) -> SectionBlock:
     return SectionBlock(text=MarkdownTextObject(text=text))
 
@@ -262,13 +217,13 @@ def renewal_messages(
     head_chars = len(title) + len(summary) + len(footer)
     # Header, summary and footer take three of the message's blocks.
     single = (MAX_MESSAGE_BLOCKS - len(head) - 1, _MESSAGE_TEXT - head_chars)
-    pages = _paginate(groups, single, single)
+    pages = paginate(groups, single, single, _month_heading)
     if len(pages) > 1:
         note_room = len(_continued_note(9999))
         first = (MAX_MESSAGE_BLOCKS - len(head) - 2, _MESSAGE_TEXT - head_chars - note_room)
         cont_title = f"{title} (9999/9999)"
         rest = (MAX_MESSAGE_BLOCKS - 1, _MESSAGE_TEXT - len(cont_title))
-        pages = _paginate(groups, first, rest)
+        pages = paginate(groups, first, rest, _month_heading)
 
     total = len(pages)
     parent: list[Block] = [*head, *(_section(t) for t in pages[0]), _context(footer)]
