@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import argparse
 import bisect
+import os
 import random
 import resource
 import statistics
@@ -428,12 +429,18 @@ def peak_rss_mib() -> float:
     return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
 
 
+def _load() -> str:
+    one, five, _ = os.getloadavg()
+    return f"load average {one:.2f} (1 min), {five:.2f} (5 min)"
+
+
 def _short(statement: str) -> str:
     flat = " ".join(statement.split())
     return flat if len(flat) <= 90 else flat[:87] + "..."
 
 
 def main(argv: list[str] | None = None) -> int:
+    """Run the bench on a fresh database; exit status 1 if statements grow or the check fails."""
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--pods", type=int, default=50)
     parser.add_argument("--requests", type=int, default=2000, help="open requests per POD")
@@ -449,6 +456,7 @@ def main(argv: list[str] | None = None) -> int:
 
     with fresh_database(args.database_url) as (url, label):
         print(f"database: {label}")
+        print(f"host: {os.cpu_count()} CPUs, {_load()} at start (other work skews the timings)")
         print(
             f"PODs: {args.pods} in {', '.join(zones)}; each reports at 09:00 local on"
             f" {REPORT_DAY:%a %Y-%m-%d}; sizes {', '.join(map(str, sizes))} open requests/POD"
@@ -467,6 +475,7 @@ def run(
     sizes: list[int],
     nows: dict[str, datetime],
 ) -> int:
+    """Set up, print the size table, time podbot against the baseline and print the verdict."""
     started = time.perf_counter()
     upgrade(db.engine)
     with db.transaction() as session:
@@ -478,10 +487,11 @@ def run(
         config, Settings(database_url=db.url), db, ManualClock(nows[config.pods[0].key])
     )
     log = StatementLog(db.engine)
+    # "rows added in": inserting the requests this size adds to the previous one (not timed).
     header = (
-        f"{'requests/POD':>12}  {'statements/POD':>14}  {'time, 50 PODs':>13}"
-        f"  {'ms/POD':>7}  {'messages/POD':>12}  {'insert':>8}"
-    ).replace("50 PODs", f"{args.pods} PODs")
+        f"{'requests/POD':>12}  {'statements/POD':>14}  {f'time, {args.pods} PODs':>13}"
+        f"  {'ms/POD':>7}  {'messages/POD':>12}  {'rows added in':>13}"
+    )
     rows_out: list[str] = []
     per_size: dict[int, set[int]] = {}
     sample_sql: list[str] = []
@@ -505,7 +515,7 @@ def run(
         msg_text = f"{msgs[0]}" if len(msgs) == 1 else f"{msgs[0]}-{msgs[-1]}"
         rows_out.append(
             f"{size:>12,}  {counts:>14}  {result.seconds:>11.2f} s"
-            f"  {result.seconds / args.pods * 1000:>7.1f}  {msg_text:>12}  {inserted:>6.1f} s"
+            f"  {result.seconds / args.pods * 1000:>7.1f}  {msg_text:>12}  {inserted:>11.1f} s"
         )
     rss_setup = peak_rss_mib()
     print(f"SQL statements one POD's report sends on {db.dialect}:")
@@ -537,9 +547,15 @@ def run(
                 f" for all {args.pods} PODs, {total:,} requests"
             )
         podbot_times, baseline_times = [], []
+        # This process's CPU time too: steadier than wall time on a shared machine.
+        podbot_cpu, baseline_cpu = [], []
         for _ in range(args.repeat):
+            cpu = time.process_time()
             podbot_times.append(podbot_pass(runtime, nows, None).seconds)
+            podbot_cpu.append(time.process_time() - cpu)
+            cpu = time.process_time()
             baseline_times.append(baseline_pass(baseline, config, nows))
+            baseline_cpu.append(time.process_time() - cpu)
     finally:
         baseline.close()
 
@@ -548,20 +564,26 @@ def run(
     ratio = podbot_median / baseline_median
     size_text = f"{args.pods}×{args.requests}"
     print(f"full size {size_text}, {args.repeat} runs each, alternating:")
-    for name, times, median in (
-        ("podbot  ", podbot_times, podbot_median),
-        ("baseline", baseline_times, baseline_median),
+    for name, times, median, cpu_times in (
+        ("podbot  ", podbot_times, podbot_median, podbot_cpu),
+        ("baseline", baseline_times, baseline_median, baseline_cpu),
     ):
         runs = " ".join(f"{t:.2f}" for t in times)
         print(
             f"  {name}  runs {runs} s -> median {median:.2f} s"
             f" ({median / args.pods * 1000:.1f} ms/POD,"
-            f" {median / (args.pods * args.requests) * 1e6:.1f} µs/request)"
+            f" {median / (args.pods * args.requests) * 1e6:.1f} µs/request);"
+            f" CPU median {statistics.median(cpu_times):.2f} s"
         )
-    print(f"  ratio podbot / baseline: {ratio:.1f}×")
+    cpu_ratio = statistics.median(podbot_cpu) / statistics.median(baseline_cpu)
+    print(
+        f"  ratio podbot / baseline: {ratio:.1f}× wall, {cpu_ratio:.1f}× CPU of this process"
+        " (which leaves out a database server's work)"
+    )
     print(
         f"peak RSS: {rss_setup:.0f} MiB after the size table, {peak_rss_mib():.0f} MiB at the end"
     )
+    print(f"host: {_load()} at the end")
 
     counts = set().union(*per_size.values())
     constant = len(counts) == 1

@@ -144,7 +144,8 @@ class MineRow:
 
 def escape_mrkdwn(text: str) -> str:
     """Escape the three characters Slack's mrkdwn treats as control characters."""
-    return "".join(_ESCAPES.get(c, c) for c in text)
+    # `&` first, so the entities added for `<` and `>` are not escaped again.
+    return text.replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;")
 
 
 def fit_mrkdwn(text: str, limit: int) -> str:

@@ -1,0 +1,748 @@
+"""Ack latency: 16 clients send signed `/proc update` to `podbot serve` and to a bare Bolt app.
+
+podbot runs as a real `podbot serve --no-scheduler` subprocess on SQLite (default) or
+PostgreSQL, talking to the Slack Web API fake (bot/sandbox/slack_api.py) in this process. The
+baseline, in the same run, is the fastest honest app doing the same job: a Bolt `AsyncApp`
+behind its ASGI adapter under uvicorn (no access log), in its own subprocess with the same
+signing secret, acking each command with the same sentence. Rounds alternate podbot / bare;
+the process not being measured is paused (SIGSTOP), so podbot's background delivery work never
+loads a baseline round. Each client keeps one HTTP/1.1 connection per round and sends the next
+command as soon as the last one is answered; every update is to a request under negotiation,
+as its assigned buyer, so every one succeeds (and is checked to).
+
+    .venv/bin/python bench/ack_latency.py
+    .venv/bin/python bench/ack_latency.py --database-url postgresql+psycopg://postgres@127.0.0.1:5432/test
+    .venv/bin/python bench/ack_latency.py --during-aging   # a 50-POD aging build loops meanwhile
+    .venv/bin/python bench/ack_latency.py --rss            # then 10,000 commands each, RSS after
+"""
+
+from __future__ import annotations
+
+import argparse
+import contextlib
+import json
+import os
+import select as io_select
+import signal
+import socket
+import statistics
+import subprocess
+import sys
+import tempfile
+import threading
+import time
+from collections.abc import Iterator
+from dataclasses import dataclass, field
+from datetime import UTC, datetime, timedelta
+from decimal import Decimal
+from http.client import HTTPConnection
+from pathlib import Path
+from typing import Any, TextIO
+from urllib.parse import urlsplit
+
+sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+
+from sqlalchemy import func, insert, select
+
+from bot.sandbox.signing import Response, SlackClient
+
+ROOT = Path(__file__).resolve().parents[1]
+
+SIGNING_SECRET = "bench-3f9a1c77d2e84b0c9d6a5e4f3b2a1c0d"
+TOKEN = "xoxb-bench"
+BUYERS_PER_POD = 3
+UPDATE_TEXT = "Called the vendor's AE: they hold 12% off until Friday if we sign for 3 years"
+
+
+# --- the database podbot serves --------------------------------------------------------------
+
+
+def config_toml(pods: int) -> str:
+    """A config of `pods` PODs, each with an em, an analyst and three buyers."""
+    parts = ['[defaults]\ntimezone = "America/New_York"\n']
+    for i in range(1, pods + 1):
+        members = {f"U0EM{i:04d}": "em", f"U0AN{i:04d}": "analyst"}
+        members |= {f"U0BY{i:04d}{n}": "buyer" for n in range(1, BUYERS_PER_POD + 1)}
+        inline = ", ".join(f'{user} = "{role}"' for user, role in members.items())
+        parts.append(
+            f'[[pods]]\nkey = "pod{i:02d}"\nname = "POD {i:02d}"\nchannel = "C0POD{i:04d}"\n'
+            f"members = {{ {inline} }}\n"
+        )
+    return "\n".join(parts)
+
+
+@dataclass(frozen=True)
+class Work:
+    """One request a client updates: its number, its assigned buyer and its POD's channel."""
+
+    number: int
+    buyer: str
+    channel: str
+
+
+def prepare(url: str, config_path: Path, per_pod: int) -> list[Work]:
+    """Migrate with `podbot db upgrade`, sync the PODs and add requests under negotiation."""
+    from bot.config import load_config
+    from bot.db.models import Pod as PodRow
+    from bot.db.models import Request
+    from bot.db.pods import sync_pods
+    from bot.db.session import Database
+
+    subprocess.run(
+        [*podbot_command(), "db", "upgrade", "--database-url", url],
+        cwd=ROOT,
+        check=True,
+        stdout=subprocess.DEVNULL,
+    )
+    config = load_config(config_path)
+    db = Database(url)
+    try:
+        with db.transaction() as session:
+            sync_pods(session, config)
+            pod_ids = dict(iter(session.execute(select(PodRow.key, PodRow.id))))
+        now = datetime.now(UTC)
+        rows = []
+        for pod in config.pods:
+            buyers = pod.members_with("buyer")
+            for n in range(per_pod):
+                created = now - timedelta(days=10, minutes=n)
+                assigned = created + timedelta(hours=30)
+                rows.append(
+                    {
+                        "pod_id": pod_ids[pod.key],
+                        "customer": f"Customer {n % 97}",
+                        "tool": f"Tool {n % 31}",
+                        "type": "new",
+                        "stage": "negotiating",
+                        "amount": Decimal(1000 + n),
+                        "currency": "USD",
+                        "created_by": pod.members_with("analyst")[0],
+                        "analyst_id": pod.members_with("analyst")[0],
+                        "buyer_id": buyers[n % len(buyers)],
+                        "created_at": created,
+                        "qualification_due_at": created + timedelta(days=1),
+                        "qualified_at": created + timedelta(hours=5),
+                        "assigned_at": assigned,
+                        "tat_due_at": assigned + timedelta(days=15),
+                        "last_update_at": now - timedelta(days=1),
+                        "updated_at": now - timedelta(days=1),
+                        # Requests under negotiation have a card; updates reply in its thread.
+                        "card_channel": pod.channel,
+                        "card_ts": f"1700000000.{pod_ids[pod.key]:02d}{n:04d}",
+                    }
+                )
+        with db.engine.begin() as connection:
+            connection.execute(insert(Request.__table__), rows)
+        with db.transaction() as session:
+            found = session.execute(
+                select(Request.id, Request.buyer_id, Request.card_channel).order_by(Request.id)
+            ).all()
+        # Interleaved across PODs: the clients' commands (and their thread replies) are spread
+        # over every POD channel rather than all landing in one POD at a time.
+        work = [Work(number, buyer, channel) for number, buyer, channel in found]
+        by_pod = [work[i : i + per_pod] for i in range(0, len(work), per_pod)]
+        return [item for group in zip(*by_pod, strict=True) for item in group]
+    finally:
+        db.dispose()
+
+
+def deliveries_by_status(url: str) -> dict[str, int]:
+    """How many outbox rows are in each status (podbot's posts after the acks)."""
+    from bot.db.models import Delivery
+    from bot.db.session import Database
+
+    db = Database(url)
+    try:
+        with db.transaction() as session:
+            query = select(Delivery.status, func.count()).group_by(Delivery.status)
+            return {status: count for status, count in session.execute(query)}
+    finally:
+        db.dispose()
+
+
+# --- the servers -----------------------------------------------------------------------------
+
+
+def podbot_command() -> list[str]:
+    """The `podbot` console script of this interpreter's environment."""
+    script = Path(sys.executable).with_name("podbot")
+    return [str(script)] if script.exists() else [sys.executable, "-m", "bot.cli"]
+
+
+def free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return int(sock.getsockname()[1])
+
+
+@dataclass
+class Server:
+    """A server subprocess under test."""
+
+    name: str
+    url: str
+    process: subprocess.Popen[bytes]
+    log: Path
+
+    @property
+    def pid(self) -> int:
+        return self.process.pid
+
+    def pause(self) -> None:
+        os.kill(self.pid, signal.SIGSTOP)
+
+    def resume(self) -> None:
+        os.kill(self.pid, signal.SIGCONT)
+
+    def cpu_seconds(self) -> float:
+        """User + system CPU time of the process so far."""
+        fields = Path(f"/proc/{self.pid}/stat").read_text().rsplit(")", 1)[1].split()
+        return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+
+    def memory(self) -> tuple[float, float]:
+        """(VmRSS, VmHWM) in MiB, from /proc/<pid>/status."""
+        values = {}
+        for line in Path(f"/proc/{self.pid}/status").read_text().splitlines():
+            name, _, rest = line.partition(":")
+            if name in ("VmRSS", "VmHWM"):
+                values[name] = int(rest.split()[0]) / 1024
+        return values["VmRSS"], values["VmHWM"]
+
+    def stop(self) -> None:
+        with contextlib.suppress(ProcessLookupError):
+            self.resume()
+            self.process.terminate()
+        try:
+            self.process.wait(timeout=15)
+        except subprocess.TimeoutExpired:
+            self.process.kill()
+            self.process.wait(timeout=5)
+
+    def tail(self, lines: int = 15) -> str:
+        return "\n".join(self.log.read_text(errors="replace").splitlines()[-lines:])
+
+
+def _wait_ready(server: Server, path: str, timeout: float = 60.0) -> None:
+    parts = urlsplit(server.url)
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        if server.process.poll() is not None:
+            raise RuntimeError(f"{server.name} exited at startup:\n{server.tail()}")
+        try:
+            connection = HTTPConnection(parts.hostname, parts.port, timeout=2)
+            connection.request("GET", path)
+            status = connection.getresponse().status
+            connection.close()
+            if status < 500:
+                return
+        except OSError:
+            pass
+        time.sleep(0.1)
+    raise RuntimeError(f"{server.name} did not answer within {timeout:.0f} s:\n{server.tail()}")
+
+
+def start_podbot(tmp: Path, url: str, config_path: Path, api_url: str) -> Server:
+    """`podbot serve --no-scheduler` on a free port, logging JSON lines to a file."""
+    port = free_port()
+    log = tmp / "podbot.log"
+    env = {
+        **os.environ,
+        "SLACK_BOT_TOKEN": TOKEN,
+        "SLACK_SIGNING_SECRET": SIGNING_SECRET,
+        "SLACK_API_URL": api_url,
+        "DATABASE_URL": url,
+    }
+    command = [*podbot_command(), "--log-format", "json", "serve", "--no-scheduler"]
+    command += ["--host", "127.0.0.1", "--port", str(port), "--config", str(config_path)]
+    with log.open("wb") as out:
+        process = subprocess.Popen(command, cwd=ROOT, env=env, stdout=out, stderr=out)
+    server = Server("podbot", f"http://127.0.0.1:{port}", process, log)
+    _wait_ready(server, "/healthz")
+    return server
+
+
+def start_bare(tmp: Path, api_url: str) -> Server:
+    """The baseline: this file's --serve-bare mode (AsyncApp under uvicorn) on a free port."""
+    port = free_port()
+    log = tmp / "bare.log"
+    env = {
+        **os.environ,
+        "SLACK_BOT_TOKEN": TOKEN,
+        "SLACK_SIGNING_SECRET": SIGNING_SECRET,
+        "SLACK_API_URL": api_url,
+    }
+    command = [sys.executable, str(Path(__file__).resolve()), "--serve-bare", "--port", str(port)]
+    with log.open("wb") as out:
+        process = subprocess.Popen(command, cwd=ROOT, env=env, stdout=out, stderr=out)
+    server = Server("bare", f"http://127.0.0.1:{port}", process, log)
+    _wait_ready(server, "/")
+    return server
+
+
+def serve_bare(port: int) -> int:
+    """A Bolt AsyncApp that only acks `/proc`, served by uvicorn: the baseline."""
+    import uvicorn
+    from slack_bolt.adapter.asgi.async_handler import AsyncSlackRequestHandler
+    from slack_bolt.async_app import AsyncAck, AsyncApp
+    from slack_sdk.web.async_client import AsyncWebClient
+
+    client = AsyncWebClient(
+        token=os.environ["SLACK_BOT_TOKEN"], base_url=os.environ["SLACK_API_URL"]
+    )
+    app = AsyncApp(client=client, signing_secret=os.environ["SLACK_SIGNING_SECRET"])
+
+    @app.command("/proc")
+    async def on_command(ack: AsyncAck, body: dict[str, Any]) -> None:
+        # The same ephemeral sentence podbot answers, so both send the same bytes.
+        key = (body.get("text") or "").split()[1]
+        await ack(response_type="ephemeral", text=f"Update posted in {key}'s thread.")
+
+    uvicorn.run(
+        AsyncSlackRequestHandler(app),
+        host="127.0.0.1",
+        port=port,
+        log_level="warning",
+        access_log=False,
+    )
+    return 0
+
+
+# --- the aging report load -----------------------------------------------------------------
+
+
+def aging_load(database_url: str | None, pods: int, requests: int, seconds: float) -> int:
+    """Build every POD's aging report over and over in this process until told to stop."""
+    from aging_scale import bench_config, fresh_database, insert_requests, report_instant
+
+    from bot.app import build_runtime
+    from bot.clock import ManualClock
+    from bot.config import Settings
+    from bot.db.migrate import upgrade
+    from bot.db.models import Pod as PodRow
+    from bot.db.pods import sync_pods
+    from bot.db.session import Database
+    from bot.jobs.aging_report import build_report
+
+    stop = threading.Event()
+    signal.signal(signal.SIGTERM, lambda *_: stop.set())
+    config = bench_config(pods)
+    nows = {pod.key: report_instant(pod) for pod in config.pods}
+    with fresh_database(database_url) as (url, label):
+        db = Database(url)
+        try:
+            upgrade(db.engine)
+            with db.transaction() as session:
+                sync_pods(session, config)
+                pod_ids = dict(iter(session.execute(select(PodRow.key, PodRow.id))))
+            insert_requests(db, config, pod_ids, requests, 0, 1)
+            runtime = build_runtime(
+                config, Settings(database_url=url), db, ManualClock(nows[config.pods[0].key])
+            )
+            print(f"ready {label}", flush=True)
+            deadline = time.monotonic() + seconds
+            passes: list[float] = []
+            while not stop.is_set() and time.monotonic() < deadline:
+                started = time.perf_counter()
+                for pod in config.pods:
+                    if stop.is_set():
+                        break
+                    build_report(runtime, pod, nows[pod.key])
+                else:
+                    passes.append(time.perf_counter() - started)
+            mean = statistics.mean(passes) if passes else float("nan")
+            print(
+                f"done {len(passes)} full builds of {pods} PODs x {requests:,} open requests,"
+                f" {mean:.2f} s each",
+                flush=True,
+            )
+        finally:
+            db.dispose()
+    return 0
+
+
+def start_aging_load(args: argparse.Namespace, seconds: float) -> subprocess.Popen[str]:
+    command = [sys.executable, str(Path(__file__).resolve()), "--aging-load"]
+    command += ["--aging-pods", str(args.aging_pods), "--aging-requests", str(args.aging_requests)]
+    command += ["--aging-seconds", str(seconds)]
+    if args.database_url:
+        command += ["--database-url", args.database_url]
+    process = subprocess.Popen(command, cwd=ROOT, stdout=subprocess.PIPE, text=True)
+    line = _read_line(process.stdout, timeout=300)
+    if not line.startswith("ready"):
+        process.kill()
+        raise RuntimeError(f"the aging load did not start: {line!r}")
+    print(f"aging load: pid {process.pid}, {line.removeprefix('ready ')}")
+    return process
+
+
+def _read_line(stream: TextIO | None, timeout: float) -> str:
+    assert stream is not None
+    ready, _, _ = io_select.select([stream], [], [], timeout)
+    return stream.readline().strip() if ready else ""
+
+
+# --- the clients ---------------------------------------------------------------------------
+
+
+class KeepAliveClient(SlackClient):
+    """The signed-request client over one persistent HTTP/1.1 connection."""
+
+    def __init__(self, base_url: str) -> None:
+        super().__init__(base_url, SIGNING_SECRET, timeout=30)
+        parts = urlsplit(base_url)
+        self._connection = HTTPConnection(parts.hostname or "127.0.0.1", parts.port, timeout=30)
+
+    def _request(
+        self, method: str, path: str, body: bytes | None, headers: dict[str, str]
+    ) -> Response:
+        try:
+            self._connection.request(method, path, body=body, headers=headers)
+            answer = self._connection.getresponse()
+            data = answer.read()
+        except OSError:
+            self._connection.close()  # the next request reconnects
+            raise
+        return Response(answer.status, {k.lower(): v for k, v in answer.getheaders()}, data)
+
+    def close(self) -> None:
+        self._connection.close()
+
+
+@dataclass
+class Round:
+    """What one target answered in one round."""
+
+    target: str
+    latencies: list[float] = field(default_factory=list)
+    failures: list[str] = field(default_factory=list)
+    seconds: float = 0.0
+    server_cpu: float = 0.0
+    bench_cpu: float = 0.0
+
+    @property
+    def count(self) -> int:
+        return len(self.latencies)
+
+    @property
+    def rate(self) -> float:
+        return self.count / self.seconds if self.seconds else 0.0
+
+
+def percentile(values: list[float], fraction: float) -> float:
+    """Nearest-rank percentile of `values`."""
+    ordered = sorted(values)
+    return ordered[max(0, min(len(ordered) - 1, int(fraction * len(ordered) + 0.999999) - 1))]
+
+
+def run_round(
+    server: Server, work: list[Work], clients: int, *, seconds: float = 0.0, count: int = 0
+) -> Round:
+    """`clients` closed-loop clients for `seconds` (or until `count` commands); the results."""
+    result = Round(server.name)
+    lock = threading.Lock()
+    start = threading.Barrier(clients + 1)
+    per_client = -(-count // clients) if count else 10**7  # a bound, whatever happens
+    budget = [count] if count else None
+    stop_at = [0.0]
+
+    def client(index: int) -> None:
+        slack = KeepAliveClient(server.url)
+        mine = work[index::clients]
+        latencies, failures = [], []
+        start.wait()
+        try:
+            for i in range(per_client):
+                if time.perf_counter() >= stop_at[0]:
+                    break
+                if budget is not None:
+                    with lock:
+                        if budget[0] <= 0:
+                            break
+                        budget[0] -= 1
+                item = mine[i % len(mine)]
+                text = f"update REQ-{item.number} {UPDATE_TEXT} (#{i})"
+                sent = time.perf_counter()
+                try:
+                    answer = slack.slash_command(text, item.buyer, channel_id=item.channel)
+                except OSError as exc:
+                    failures.append(f"{type(exc).__name__}: {exc}")
+                    continue
+                latencies.append(time.perf_counter() - sent)
+                want = f"Update posted in REQ-{item.number}'s thread."
+                if answer.status != 200 or _reply_text(answer) != want:
+                    failures.append(f"HTTP {answer.status}: {answer.body[:200]!r}")
+        finally:
+            slack.close()
+        with lock:
+            result.latencies += latencies
+            result.failures += failures
+
+    threads = [threading.Thread(target=client, args=(i,)) for i in range(clients)]
+    for thread in threads:
+        thread.start()
+    server.resume()
+    cpu, bench = server.cpu_seconds(), time.process_time()
+    began = time.perf_counter()
+    stop_at[0] = began + seconds if seconds else began + 3600
+    start.wait()
+    for thread in threads:
+        thread.join(timeout=3700)
+    result.seconds = time.perf_counter() - began
+    result.server_cpu = server.cpu_seconds() - cpu
+    result.bench_cpu = time.process_time() - bench
+    server.pause()
+    return result
+
+
+def _reply_text(answer: Response) -> str:
+    try:
+        return str(json.loads(answer.body).get("text"))
+    except ValueError:
+        return ""
+
+
+def merged(rounds: list[Round], target: str) -> Round:
+    mine = [r for r in rounds if r.target == target]
+    total = Round(target)
+    for r in mine:
+        total.latencies += r.latencies
+        total.failures += r.failures
+        total.seconds += r.seconds
+        total.server_cpu += r.server_cpu
+        total.bench_cpu += r.bench_cpu
+    return total
+
+
+def _row(label: str, r: Round) -> str:
+    ms = [x * 1000 for x in r.latencies] or [float("nan")]
+    return (
+        f"{label:<10} {r.target:<7} {r.count:>7,} {r.rate:>8.1f} {statistics.median(ms):>7.1f}"
+        f" {percentile(ms, 0.99):>7.1f} {max(ms):>8.1f} {len(r.failures):>6}"
+        f" {100 * r.server_cpu / r.seconds:>6.0f}% {100 * r.bench_cpu / r.seconds:>6.0f}%"
+    )
+
+
+# --- the run -------------------------------------------------------------------------------
+
+
+def _host() -> str:
+    model = "unknown CPU"
+    with contextlib.suppress(OSError):
+        for line in Path("/proc/cpuinfo").read_text().splitlines():
+            if line.startswith("model name"):
+                model = line.split(":", 1)[1].strip()
+                break
+    one, five, _ = os.getloadavg()
+    return f"{os.cpu_count()} CPUs ({model}), load average {one:.2f} (1 min), {five:.2f} (5 min)"
+
+
+@contextlib.contextmanager
+def servers(tmp: Path, url: str, config_path: Path, api_url: str) -> Iterator[list[Server]]:
+    started: list[Server] = []
+    try:
+        started.append(start_podbot(tmp, url, config_path, api_url))
+        started.append(start_bare(tmp, api_url))
+        yield started
+    finally:
+        for server in started:
+            server.stop()
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--database-url", help="PostgreSQL server URL (default: temp SQLite)")
+    parser.add_argument("--clients", type=int, default=16)
+    parser.add_argument("--seconds", type=float, default=20.0, help="measured seconds per target")
+    parser.add_argument("--rounds", type=int, default=4, help="rounds per target, alternating")
+    parser.add_argument("--warmup", type=float, default=2.0, help="unmeasured seconds per target")
+    parser.add_argument("--pods", type=int, default=8)
+    parser.add_argument("--requests", type=int, default=250, help="requests per POD")
+    parser.add_argument(
+        "--during-aging", action="store_true", help="loop the 50-POD aging build meanwhile"
+    )
+    parser.add_argument("--aging-pods", type=int, default=50)
+    parser.add_argument("--aging-requests", type=int, default=2000)
+    parser.add_argument(
+        "--rss", action="store_true", help="then send 10,000 commands to each; RSS after"
+    )
+    parser.add_argument("--rss-commands", type=int, default=10_000)
+    parser.add_argument("--serve-bare", action="store_true", help=argparse.SUPPRESS)
+    parser.add_argument("--port", type=int, help=argparse.SUPPRESS)
+    parser.add_argument("--aging-load", action="store_true", help=argparse.SUPPRESS)
+    parser.add_argument("--aging-seconds", type=float, default=600, help=argparse.SUPPRESS)
+    args = parser.parse_args(argv)
+
+    if args.serve_bare:
+        return serve_bare(args.port)
+    if args.aging_load:
+        return aging_load(
+            args.database_url, args.aging_pods, args.aging_requests, args.aging_seconds
+        )
+
+    from aging_scale import fresh_database
+
+    from bot.sandbox.slack_api import SlackApiServer
+
+    with (
+        tempfile.TemporaryDirectory(prefix="podbot-ack-") as tmp_name,
+        fresh_database(args.database_url) as (url, label),
+        SlackApiServer(valid_tokens={TOKEN}, strict_channels=False) as api,
+    ):
+        tmp = Path(tmp_name)
+        print(f"database: {label}")
+        print(f"host: {_host()} at start (other work skews the timings)")
+        config_path = tmp / "podbot.toml"
+        config_path.write_text(config_toml(args.pods), encoding="utf-8")
+        started = time.perf_counter()
+        work = prepare(url, config_path, args.requests)
+        print(
+            f"setup: `podbot db upgrade`, {args.pods} PODs, {len(work):,} requests under"
+            f" negotiation with a buyer and a card, in {time.perf_counter() - started:.1f} s"
+        )
+        with servers(tmp, url, config_path, api.url) as (podbot, bare):
+            return measure(args, url, api, podbot, bare, work)
+
+
+def measure(
+    args: argparse.Namespace, url: str, api: Any, podbot: Server, bare: Server, work: list[Work]
+) -> int:
+    idle = {server.name: server.memory() for server in (podbot, bare)}
+    print(
+        f"podbot: `podbot serve --no-scheduler` pid {podbot.pid} at {podbot.url},"
+        f" Slack Web API fake at {api.url}, channel_interval 1 s (default)"
+    )
+    print(f"bare:   Bolt AsyncApp + AsyncSlackRequestHandler under uvicorn, pid {bare.pid}")
+    print(
+        f"clients: {args.clients} threads, http.client keep-alive, signed"
+        f" `/proc update REQ-n <text>` as the assigned buyer, closed loop"
+    )
+    for server in (podbot, bare):
+        server.pause()
+    aging = None
+    rounds: list[Round] = []
+    warmups: list[Round] = []
+    rss_rounds: list[Round] = []
+    after_rss: dict[str, tuple[float, float]] = {}
+    try:
+        if args.during_aging:
+            budget = 2 * (args.seconds + args.warmup) + 60
+            if args.rss:
+                budget += 600
+            aging = start_aging_load(args, budget)
+        header = (
+            f"{'round':<10} {'target':<7} {'acks':>7} {'req/s':>8} {'p50 ms':>7} {'p99 ms':>7}"
+            f" {'max ms':>8} {'failed':>6} {'server':>7} {'bench':>7}   (CPU, % of one core)"
+        )
+        if args.rss:
+            print(f"RSS: {args.rss_commands:,} commands to each target first (16 clients):")
+            print(header)
+            for server in (podbot, bare):
+                rss_rounds.append(run_round(server, work, args.clients, count=args.rss_commands))
+                print(_row("10k", rss_rounds[-1]))
+                after_rss[server.name] = server.memory()
+        for server in (podbot, bare):
+            warm = run_round(server, work, args.clients, seconds=args.warmup)
+            warmups.append(warm)
+            print(f"warm-up: {server.name} {warm.count} commands in {warm.seconds:.1f} s")
+        each = args.seconds / args.rounds
+        print(f"{args.rounds} rounds of {each:g} s per target, alternating:")
+        print(header)
+        for number in range(1, args.rounds + 1):
+            for server in (podbot, bare):
+                rounds.append(run_round(server, work, args.clients, seconds=each))
+                print(_row(f"{number}", rounds[-1]))
+        after = {server.name: server.memory() for server in (podbot, bare)}
+    finally:
+        if aging is not None:
+            aging.send_signal(signal.SIGTERM)
+            try:
+                out, _ = aging.communicate(timeout=60)
+            except subprocess.TimeoutExpired:
+                aging.kill()
+                out, _ = aging.communicate()
+            print(f"aging load: {out.strip() or 'no summary'}")
+    podbot.resume()  # a paused podbot may hold SQLite's write lock
+    outbox = deliveries_by_status(url)
+    sent = {
+        name: sum(
+            r.count + len(r.failures) for r in [*warmups, *rounds, *rss_rounds] if r.target == name
+        )
+        for name in ("podbot", "bare")
+    }
+    failures = [f for r in [*warmups, *rss_rounds] for f in r.failures]
+    memory = (idle, after_rss, after)
+    return report(args, rounds, rss_rounds, memory, outbox, podbot, sent, failures)
+
+
+def report(
+    args: argparse.Namespace,
+    rounds: list[Round],
+    rss_rounds: list[Round],
+    memory: tuple[dict[str, tuple[float, float]], ...],
+    outbox: dict[str, int],
+    podbot_server: Server,
+    sent: dict[str, int],
+    other_failures: list[str],
+) -> int:
+    """Print the totals, ratios, memory and outbox, then the verdict; 0 when every target is met."""
+    idle, after_rss, after = memory
+    podbot, bare = merged(rounds, "podbot"), merged(rounds, "bare")
+    print("all rounds:")
+    print(_row("total", podbot))
+    print(_row("total", bare))
+    p50 = [statistics.median(r.latencies) * 1000 for r in (podbot, bare)]
+    p99 = [percentile(r.latencies, 0.99) * 1000 for r in (podbot, bare)]
+    share = podbot.rate / bare.rate
+    print(
+        f"ratio podbot / bare: p50 {p50[0] / p50[1]:.1f}x, p99 {p99[0] / p99[1]:.1f}x,"
+        f" throughput {100 * share:.0f}% of bare"
+    )
+    failures = podbot.failures + bare.failures + other_failures
+    for failure in sorted(set(failures))[:5]:
+        print(f"  failed: {failure}")
+    print(
+        "RSS (MiB, VmRSS / VmHWM): "
+        + "; ".join(
+            f"{name} idle after startup {idle[name][0]:.0f} / {idle[name][1]:.0f},"
+            f" at the end {after[name][0]:.0f} / {after[name][1]:.0f}"
+            for name in ("podbot", "bare")
+        )
+    )
+    if rss_rounds:
+        peak = {name: after_rss[name][1] for name in ("podbot", "bare")}
+        print(
+            f"RSS after the first {args.rss_commands:,} commands (VmHWM): podbot"
+            f" {peak['podbot']:.0f} MiB (+{peak['podbot'] - idle['podbot'][1]:.0f} over idle),"
+            f" bare {peak['bare']:.0f} MiB, ratio {peak['podbot'] / peak['bare']:.1f}x;"
+            f" at the end podbot {after['podbot'][1]:.0f} MiB after {sent['podbot']:,} commands"
+        )
+    waiting = outbox.get("pending", 0) + outbox.get("in_flight", 0)
+    print(
+        f"outbox: {outbox.get('delivered', 0):,} thread replies delivered, {waiting:,} waiting"
+        f" (Slack's 1 message/s per channel paces {args.pods} channels; podbot was paused"
+        f" during bare rounds), {outbox.get('parked', 0)} parked"
+    )
+    print(f"host: {_host()} at the end")
+
+    limit = 500.0 if args.during_aging else 250.0
+    ok_p99 = p99[0] < limit
+    ok_share = share >= 0.40
+    ok = ok_p99 and ok_share and not failures
+    where = "during the 50-POD aging build" if args.during_aging else "idle otherwise"
+    rss = ""
+    if rss_rounds:
+        rss = f"; podbot RSS peak {idle['podbot'][1]:.0f} MiB idle, {after_rss['podbot'][1]:.0f}"
+        rss += f" MiB after {args.rss_commands:,} commands (bare {after_rss['bare'][1]:.0f} MiB)"
+    print(
+        f"verdict: {'PASS' if ok else 'FAIL'}: {podbot_server.name} p99 {p99[0]:.0f} ms"
+        f" (target < {limit:.0f} ms, {where}) {'ok' if ok_p99 else 'MISSED'};"
+        f" throughput {podbot.rate:.0f} req/s = {100 * share:.0f}% of bare Bolt's"
+        f" {bare.rate:.0f} (target >= 40%) {'ok' if ok_share else 'MISSED'};"
+        f" failed acks {len(failures)}{rss}"
+    )
+    return 0 if ok else 1
+
+
+if __name__ == "__main__":
+    sys.exit(main())
