@@ -1,11 +1,12 @@
-# podbot — the two commands a newcomer needs: `make run` and `make test`.
+# podbot — the commands a newcomer needs: `make demo`, `make test` and `make run`.
 PYTHON ?= python3
 VENV   := .venv
 BIN    := $(VENV)/bin
 STAMP  := $(VENV)/.installed-stamp
 PYTEST_ARGS ?= -n auto
+DEMO_PORT ?= 3000
 
-.PHONY: install run test lint format clean
+.PHONY: install demo run test lint format clean
 
 $(STAMP): pyproject.toml
 	@$(PYTHON) -c 'import sys; sys.exit(sys.version_info < (3, 11))' \
@@ -20,6 +21,11 @@ install: $(STAMP)
 config/podbot.toml:
 	cp config/podbot.example.toml $@
 	@echo "Created $@ from the example: edit its PODs, channels and members."
+
+# The sandbox: podbot, a Slack stand-in and a web page on http://127.0.0.1:$(DEMO_PORT)/,
+# with config/demo.toml and demo data in a fresh podbot-sandbox.db. No Slack needed.
+demo: $(STAMP)
+	$(BIN)/podbot sandbox --fresh --port $(DEMO_PORT)
 
 run: $(STAMP) config/podbot.toml
 	$(BIN)/podbot db upgrade

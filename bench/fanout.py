@@ -1,12 +1,13 @@
 """Aging-report fan-out: 50 PODs' reports through podbot's job path, paced 1 message/s/channel.
 
 Every POD's `aging-report` runs through `run_job` at once, a thread per POD as the scheduler
-runs them, against the Slack Web API fake (bot/sandbox/slack_api.py) with message ts read from
-the wall clock, so the gaps between posts in a channel are the gaps Slack would see. podbot
-keeps its real pacing (`channel_interval` 1.0 s). Printed: total time against the bound the
-limit implies (max over channels of (posts in it - 1) x 1 s), a baseline run side by side (a
-plain WebClient thread per channel posting the same messages with a bare sleep between them),
-lost and duplicated messages, and posts closer than 1 s apart in one channel (violations).
+runs them, against the Slack Web API fake (bot/sandbox/slack_api.py) in its own process with
+message ts read from the wall clock, so the gaps between posts in a channel are the gaps Slack
+would see. podbot keeps its real pacing (`channel_interval` 1.0 s). Printed: total time against
+the bound the limit implies (max over channels of (posts in it - 1) x 1 s), a baseline run side
+by side (a plain WebClient thread per channel posting the same messages, built by the same
+`build_report`, with a bare sleep between them), lost and duplicated messages, and posts closer
+than 1 s apart in one channel (violations).
 
     .venv/bin/python bench/fanout.py
     .venv/bin/python bench/fanout.py --database-url postgresql+psycopg://postgres@127.0.0.1:5432/test
@@ -15,8 +16,10 @@ lost and duplicated messages, and posts closer than 1 s apart in one channel (vi
 from __future__ import annotations
 
 import argparse
+import json
 import os
 import statistics
+import subprocess
 import sys
 import threading
 import time
@@ -27,6 +30,7 @@ from datetime import datetime
 from decimal import Decimal
 from itertools import pairwise
 from pathlib import Path
+from typing import Any
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 sys.path.insert(0, str(Path(__file__).resolve().parent))
@@ -87,9 +91,8 @@ def _ts(message: Message) -> Decimal:
     return Decimal(message.ts)
 
 
-def check_channel(api: SlackApiServer, expected: Expected, *, tagged: bool) -> ChannelCheck:
+def check_channel(messages: list[Message], expected: Expected, *, tagged: bool) -> ChannelCheck:
     """Compare a channel's messages with the expected report (by step tag, else by text)."""
-    messages = api.messages(expected.pod.channel)
     posts = sorted((m for m in messages if not m.files), key=_ts)
     files = [m for m in messages if m.files]
     result = ChannelCheck(posts, files)
@@ -229,10 +232,54 @@ def baseline_run(
     return fan_out(list(runtime.config.pods), one)
 
 
-def _api(config: Config) -> SlackApiServer:
-    return SlackApiServer(
-        valid_tokens={TOKEN}, channels=[pod.channel for pod in config.pods], ts_source=time.time
-    )
+class SlackProcess:
+    """The Slack Web API fake in its own process (this file's --serve-slack mode).
+
+    Out of the job threads' process, its timestamps are not held up by their GIL: a message's
+    ts is the wall clock when it reached Slack, as far as this machine can tell.
+    """
+
+    def __init__(self, config: Config) -> None:
+        channels = ",".join(pod.channel for pod in config.pods)
+        command = [sys.executable, str(Path(__file__).resolve()), "--serve-slack", channels]
+        self.process = subprocess.Popen(
+            command, stdin=subprocess.PIPE, stdout=subprocess.PIPE, text=True
+        )
+        assert self.process.stdout is not None
+        self.url = self.process.stdout.readline().strip()
+        if not self.url.startswith("http"):
+            self.process.kill()
+            raise RuntimeError(f"the Slack fake did not start: {self.url!r}")
+
+    def finish(self) -> tuple[dict[str, list[Message]], Counter[str]]:
+        """Stop it; every channel's messages and the count of calls per method (and failed)."""
+        out, _ = self.process.communicate(input="", timeout=60)
+        state = json.loads(out)
+        messages = {
+            channel: [_message(m) for m in items]
+            for channel, items in state["snapshot"]["messages"].items()
+        }
+        return messages, Counter(state["calls"])
+
+
+def _message(data: dict[str, Any]) -> Message:
+    history = tuple(_message(h) for h in data.get("history") or ())
+    return Message(**{**data, "history": history})
+
+
+def serve_slack(channels: str) -> int:
+    """Serve the fake until stdin closes, then print its state and call counts as JSON."""
+    api = SlackApiServer(
+        valid_tokens={TOKEN}, channels=channels.split(","), ts_source=time.time
+    ).start()
+    print(api.url, flush=True)
+    sys.stdin.read()  # until the parent closes our stdin
+    calls = Counter(call.method for call in api.calls)
+    calls["failed"] = sum(call.failed for call in api.calls)
+    state = {"snapshot": api.snapshot(), "calls": calls}
+    api.stop()
+    print(json.dumps(state))
+    return 0
 
 
 def _load() -> str:
@@ -246,7 +293,10 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--requests", type=int, default=300, help="open requests per POD")
     parser.add_argument("--database-url", help="PostgreSQL server URL (default: temp SQLite)")
     parser.add_argument("--seed", type=int, default=1)
+    parser.add_argument("--serve-slack", metavar="CHANNELS", help=argparse.SUPPRESS)
     args = parser.parse_args(argv)
+    if args.serve_slack:
+        return serve_slack(args.serve_slack)
 
     config = bench_config(args.pods)
     with fresh_database(args.database_url) as (url, label):
@@ -272,47 +322,54 @@ def run(args: argparse.Namespace, config: Config, db: Database) -> int:
     )
 
     nows = {pod.key: report_instant(pod) for pod in config.pods}
-    with _api(config) as api:
-        settings = Settings(
-            bot_token=TOKEN, api_url=api.url, database_url=db.url, channel_interval=INTERVAL
-        )
-        clock = ManualClock(nows[config.pods[0].key])
-        runtime = build_runtime(config, settings, db, clock)
-        expected = {}
-        built = time.perf_counter()
-        for pod in config.pods:
-            lines, messages = build_report(runtime, pod, nows[pod.key])
-            expected[pod.key] = Expected(pod, nows[pod.key], messages, len(lines))
-        built = time.perf_counter() - built
-        per_pod = sorted(len(e.messages) for e in expected.values())
-        bound = (per_pod[-1] - 1) * INTERVAL
-        total_posts = sum(per_pod)
-        print(
-            f"reports: {total_posts} messages in all, {per_pod[0]}-{per_pod[-1]} per POD"
-            f" (median {statistics.median(per_pod):g}), plus one CSV per multi-message report;"
-            f" building all {args.pods} one after another takes {built:.2f} s on one thread"
-        )
-        print(
-            f"podbot: run_job('aging-report') for {args.pods} PODs at once, a thread per POD;"
-            f" channel_interval {runtime.slack.channel_interval:g} s"
-        )
-        print(
-            f"bound: max over channels of (posts - 1) x {INTERVAL:g} s"
-            f" = ({per_pod[-1]} - 1) x {INTERVAL:g} = {bound:.1f} s"
-        )
+    slack = SlackProcess(config)
+    settings = Settings(
+        bot_token=TOKEN, api_url=slack.url, database_url=db.url, channel_interval=INTERVAL
+    )
+    clock = ManualClock(nows[config.pods[0].key])
+    runtime = build_runtime(config, settings, db, clock)
+    expected = {}
+    built = time.perf_counter()
+    for pod in config.pods:
+        lines, messages = build_report(runtime, pod, nows[pod.key])
+        expected[pod.key] = Expected(pod, nows[pod.key], messages, len(lines))
+    built = time.perf_counter() - built
+    per_pod = sorted(len(e.messages) for e in expected.values())
+    bound = (per_pod[-1] - 1) * INTERVAL
+    total_posts = sum(per_pod)
+    print(
+        f"reports: {total_posts} messages in all, {per_pod[0]}-{per_pod[-1]} per POD"
+        f" (median {statistics.median(per_pod):g}), plus one CSV per multi-message report;"
+        f" building all {args.pods} one after another takes {built:.2f} s on one thread"
+    )
+    print(
+        f"podbot: run_job('aging-report') for {args.pods} PODs at once, a thread per POD;"
+        f" channel_interval {runtime.slack.channel_interval:g} s; Slack fake in its own process"
+    )
+    print(
+        f"bound: max over channels of (posts - 1) x {INTERVAL:g} s"
+        f" = ({per_pod[-1]} - 1) x {INTERVAL:g} = {bound:.1f} s"
+    )
+    try:
         start, seconds, outcomes = podbot_run(runtime, expected)
-        checks = [check_channel(api, expected[pod.key], tagged=True) for pod in config.pods]
-        podbot = RunResult(start, seconds, checks, outcomes)
-        ledger_posts = len(api.calls_to("chat.postMessage"))
-        history_calls = len(api.calls_to("conversations.history")) + len(
-            api.calls_to("conversations.replies")
-        )
-        retried = sum(call.failed for call in api.calls)
+    finally:
+        channels, calls = slack.finish()
+    checks = [
+        check_channel(channels.get(pod.channel, []), expected[pod.key], tagged=True)
+        for pod in config.pods
+    ]
+    podbot = RunResult(start, seconds, checks, outcomes)
 
-    with _api(config) as plain_api:
-        start, seconds, outcomes = baseline_run(runtime, plain_api.url, expected)
-        checks = [check_channel(plain_api, expected[pod.key], tagged=False) for pod in config.pods]
-        baseline = RunResult(start, seconds, checks, outcomes)
+    plain = SlackProcess(config)
+    try:
+        start, seconds, outcomes = baseline_run(runtime, plain.url, expected)
+    finally:
+        plain_channels, _ = plain.finish()
+    checks = [
+        check_channel(plain_channels.get(pod.channel, []), expected[pod.key], tagged=False)
+        for pod in config.pods
+    ]
+    baseline = RunResult(start, seconds, checks, outcomes)
 
     crashed = [o for o in podbot.outcomes if "CRASHED" in o or "failed" in o]
     crashed += [o for o in baseline.outcomes if "CRASHED" in o]
@@ -339,9 +396,10 @@ def run(args: argparse.Namespace, config: Config, db: Database) -> int:
             f" {max(spans):.2f} s at most"
         )
     print(f"ratio podbot / baseline: {ratio:.2f}x; bound {bound:.1f} s")
+    history_calls = calls["conversations.history"] + calls["conversations.replies"]
     print(
-        f"podbot Web API calls: {ledger_posts} chat.postMessage, {history_calls} history lookups"
-        f" (recovery only), {retried} answered with an error"
+        f"podbot Web API calls: {calls['chat.postMessage']} chat.postMessage, {history_calls}"
+        f" history lookups (recovery only), {calls['failed']} answered with an error"
     )
     file_gaps = [
         float(_ts(f) - max((_ts(p) for p in c.posts if _ts(p) < _ts(f)), default=_ts(f)))

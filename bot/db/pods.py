@@ -2,15 +2,20 @@
 
 from __future__ import annotations
 
-from sqlalchemy import select
+from sqlalchemy import select, text
 from sqlalchemy.orm import Session
 
 from bot.config import Config
 from bot.db.models import Member, Pod
 
+_SYNC_LOCK = 0x706F64626F74  # "podbot": the advisory lock that serialises config syncs
+
 
 def sync_pods(session: Session, config: Config) -> None:
     """Upsert PODs by key and replace their member lists; PODs gone from the config go inactive."""
+    if session.get_bind().dialect.name == "postgresql":
+        # Processes starting together would insert the same PODs: one syncs, the others wait.
+        session.execute(text("SELECT pg_advisory_xact_lock(:key)"), {"key": _SYNC_LOCK})
     existing = {pod.key: pod for pod in session.scalars(select(Pod))}
     for pod_config in config.pods:
         pod = existing.pop(pod_config.key, None)

@@ -23,7 +23,7 @@ import logging
 import re
 import secrets
 import threading
-from collections.abc import Callable, Iterator, Mapping
+from collections.abc import Callable, Mapping
 from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
@@ -192,20 +192,15 @@ class Sandbox:
         for pod in self.config.pods:
             self.api.add_channel(pod.channel, _channel_name(pod.name))
         for person in self.people:
-            handle = person.handle
+            offset = self.clock.now().astimezone(ZoneInfo(person.timezone)).utcoffset()
             self.api.add_user(
                 person.id,
-                name=handle,
+                name=person.handle,
                 real_name=person.name,
                 tz=person.timezone,
                 tz_label=person.timezone,
-                tz_offset=int(
-                    (
-                        self.clock.now().astimezone(ZoneInfo(person.timezone)).utcoffset()
-                        or timedelta()
-                    ).total_seconds()
-                ),
-                email=f"{handle}@example.com",
+                tz_offset=int((offset or timedelta()).total_seconds()),
+                email=f"{person.handle}@example.com",
             )
         self.api.start()
         db = Database(self.database_url)
@@ -233,7 +228,9 @@ class Sandbox:
         return self.url
 
     def stop(self) -> None:
-        """Stop serving and save the workspace."""
+        """Stop serving and save the workspace (a second call does nothing)."""
+        if self._stopping.is_set():
+            return
         self._stopping.set()
         with contextlib.suppress(Exception):
             self.wait_idle(5)
@@ -286,11 +283,13 @@ class Sandbox:
         if self.state_file is None:
             return
         with self._state_lock:
+            slack = self.api.snapshot()
+            opened = set(slack["view_triggers"].values())  # whose modal is whose
             state = {
                 "clock": self.clock.now().isoformat(),
-                "slack": self.api.snapshot(),
+                "slack": slack,
                 "closed_views": sorted(self._closed_views),
-                "triggers": self._triggers,
+                "triggers": {t: u for t, u in self._triggers.items() if t in opened},
                 "log": self._log[-50:],
             }
             temporary = self.state_file.with_suffix(".tmp")
@@ -338,12 +337,11 @@ class Sandbox:
     def command(self, user: str, text: str, channel: str) -> dict[str, Any]:
         """Type a slash command: Slack POSTs it signed; its ephemeral answer shows to `user`."""
         self.person(user)
-        head, _, rest = text.strip().partition(" ")
+        typed, *tail = text.strip().split(maxsplit=1)
         name = self.config.slack.command
-        if head.split("\n")[0] != name:
-            shown = head.split("\n")[0]
-            raise SandboxError(f"{shown} is not a valid command. podbot's command is {name}.")
-        rest = text.strip()[len(name) :].strip()
+        if typed != name:
+            raise SandboxError(f"{typed} is not a valid command. podbot's command is {name}.")
+        rest = tail[0] if tail else ""
         client = self._client()
         trigger = client.trigger_id()
         self._triggers[trigger] = user
@@ -717,6 +715,7 @@ class Sandbox:
                     "name": pod.name,
                     "timezone": pod.timezone,
                     "local": f"{local:%a %d %b %Y, %H:%M} ({local:%Z})",
+                    "short": f"{local:%a %H:%M}",
                     "input": f"{local:%Y-%m-%dT%H:%M}",
                     "working_day": working,
                 }
@@ -781,11 +780,7 @@ class Sandbox:
             return await _answer(self._clock, await _json(request))
 
         async def jobs(request: Request) -> Response:
-            body = await _json(request)
-            return await _answer(
-                lambda b: {"ok": True, "outcomes": self.run_job(str(b.get("job")), b.get("pod"))},
-                body,
-            )
+            return await _answer(self._jobs, await _json(request))
 
         async def download(request: Request) -> Response:
             try:
@@ -838,6 +833,11 @@ class Sandbox:
         if kind == "close":
             return self.close_view(user, str(body.get("view_id") or ""))
         raise SandboxError(f"unknown kind {kind!r}")
+
+    def _jobs(self, body: dict[str, Any]) -> dict[str, Any]:
+        if not self.ready.is_set():
+            raise SandboxError("the demo data is still loading; a moment…")
+        return {"ok": True, "outcomes": self.run_job(str(body.get("job")), body.get("pod"))}
 
     def _clock(self, body: dict[str, Any]) -> dict[str, Any]:
         if not self.ready.is_set():
@@ -898,10 +898,3 @@ def _channel_name(pod_name: str) -> str:
 
 def _ts_time(ts: str) -> datetime:
     return datetime.fromtimestamp(float(ts), UTC)
-
-
-@contextlib.contextmanager
-def at(sandbox: Sandbox, instant: datetime) -> Iterator[None]:
-    """Run a block with the sandbox clock at `instant` (no catch-up): for seeding demo data."""
-    sandbox.clock.set(instant)
-    yield

@@ -13,7 +13,7 @@ import html
 import re
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
-from datetime import datetime, tzinfo
+from datetime import datetime, timedelta, tzinfo
 from typing import Any
 
 __all__ = ["Renderer", "mrkdwn_to_html"]
@@ -88,6 +88,11 @@ EMOJI = {
     "card_index_dividers": "🗂️",
     "new": "🆕",
     "sparkles": "✨",
+    "trophy": "🏆",
+    "wastebasket": "🗑️",
+    "grey_question": "❔",
+    "fast_forward": "⏩",
+    "checkered_flag": "🏁",
 }
 
 _TOKEN = re.compile(r"<([^<>\n]+)>")
@@ -98,6 +103,10 @@ _ITALIC = re.compile(r"(?<![\w_])_(?=\S)([^_\n]*?\S)_(?![\w_])")
 _STRIKE = re.compile(r"(?<![\w~])~(?=\S)([^~\n]*?\S)~(?![\w~])")
 _EMOJI = re.compile(r":([a-z0-9_+\-]+):")
 _PLACEHOLDER = re.compile("\x00(\\d+)\x00")
+# A message link in Slack's archive format: opened inside the page instead of on slack.com.
+_ARCHIVE = re.compile(
+    r"^https://[^/]+\.slack\.com/archives/([A-Z0-9]+)/p(\d{10})(\d{6})(?:\?thread_ts=([\d.]+))?"
+)
 _MARKUP = ("&amp;", "&"), ("&lt;", "<"), ("&gt;", ">")
 
 
@@ -158,6 +167,14 @@ class Renderer:
             return f'<span class="mention">@{html.escape(label or word)}</span>'
         url = _unescape(head)
         shown = html.escape(_unescape(label)) if label else html.escape(url)
+        archive = _ARCHIVE.match(url)
+        if archive:
+            channel, ts = archive[1], f"{archive[2]}.{archive[3]}"
+            thread = archive[4] or ts
+            return (
+                f'<a href="#" class="permalink" data-goto-channel="{channel}" '
+                f'data-goto-ts="{ts}" data-goto-thread="{thread}">{shown}</a>'
+            )
         if not re.match(r"^(https?|mailto):", url):
             return shown
         href = html.escape(url, quote=True)
@@ -184,6 +201,7 @@ class Renderer:
             "time": f"{instant:%H:%M}",
             "time_secs": f"{instant:%H:%M:%S}",
         }
+        values["ago"] = _ago(self.now - instant)
         values["date_pretty"] = pretty(values["date"])
         values["date_short_pretty"] = pretty(values["date_short"])
         values["date_long_pretty"] = pretty(values["date_long"])
@@ -256,7 +274,9 @@ class Renderer:
             )
         if kind == "context":
             items = "".join(
-                self._image(e, small=True) if e.get("type") == "image" else self.plain(e)
+                self._image(e, small=True)
+                if e.get("type") == "image"
+                else f"<span>{self.plain(e)}</span>"
                 for e in block.get("elements") or []
             )
             return f'<div class="bk-context">{items}</div>'
@@ -301,7 +321,10 @@ class Renderer:
                 f'{k}="{html.escape(str(v), quote=True)}"' for k, v in attributes.items()
             )
             disabled = "" if interactive else " disabled"
-            return f'<button type="button" class="bk-button {style}" {attrs}{disabled}>{label}</button>'
+            return (
+                f'<button type="button" class="bk-button {style}" {attrs}{disabled}>'
+                f"{label}</button>"
+            )
         if kind == "image":
             return self._image(element, small=True)
         if kind == "overflow":
@@ -460,8 +483,8 @@ def mrkdwn_to_html(text: str, token: Callable[[str], str]) -> str:
     text = _emoji(text)
     lines = []
     for line in text.split("\n"):
-        if line.startswith("&gt; ") or line == "&gt;":
-            lines.append(f"<blockquote>{line[5:]}</blockquote>")
+        if line.startswith("&gt;"):
+            lines.append(f"<blockquote>{line[4:].removeprefix(' ')}</blockquote>")
         else:
             lines.append(line + "<br>")
     joined = "".join(lines)
@@ -469,6 +492,19 @@ def mrkdwn_to_html(text: str, token: Callable[[str], str]) -> str:
     while _PLACEHOLDER.search(joined):
         joined = _PLACEHOLDER.sub(lambda m: pieces[int(m[1])], joined)
     return joined
+
+
+def _ago(delta: timedelta) -> str:
+    """Slack's `{ago}`: "3 minutes ago", "2 days ago", "in 5 hours"."""
+    seconds = int(delta.total_seconds())
+    future, seconds = seconds < 0, abs(seconds)
+    for unit, size in (("year", 365 * 86400), ("month", 30 * 86400), ("day", 86400),
+                       ("hour", 3600), ("minute", 60)):  # fmt: skip
+        if seconds >= size:
+            n = seconds // size
+            words = f"{n} {unit}{'s' if n != 1 else ''}"
+            return f"in {words}" if future else f"{words} ago"
+    return "just now"
 
 
 def _emoji(text: str) -> str:

@@ -555,6 +555,13 @@ class SlackApiServer:
             self._cond.notify_all()
             return ephemeral
 
+    def forget_ephemerals(self) -> None:
+        """Drop every ephemeral message, as a Slack client forgets them on reload."""
+        with self._cond:
+            self._ephemerals.clear()
+            self._changes += 1
+            self._cond.notify_all()
+
     def fail(
         self,
         method: str,

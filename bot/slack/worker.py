@@ -355,4 +355,3 @@ class DeliveryWorker:
                     .values(message_channel=channel, message_ts=ts)
                 )
             return {"channel": channel, "ts": ts}
-

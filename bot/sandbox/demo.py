@@ -1,0 +1,361 @@
+"""Demo data for `podbot sandbox`: people's names, and weeks of POD work replayed through podbot.
+
+Nothing is written to the database directly. The sandbox clock is set back to each moment of
+a scripted history and the step is done the way a person would do it: a `/proc` command, a
+message in a card's thread, a click on Approve. So the cards, threads, timelines, savings
+claims and contracts are exactly what podbot itself makes of that history. At the end the
+clock returns to the present and the scheduler's catch-up runs (TAT alerts, reminders, and
+today's aging report when it is past 09:00).
+
+The script works on any configuration: each POD's history uses whoever holds the roles it
+needs there (an analyst, a buyer, an em; a csm when there is one).
+"""
+
+from __future__ import annotations
+
+import logging
+import re
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from datetime import date, datetime, time, timedelta
+from typing import TYPE_CHECKING
+
+from sqlalchemy import select
+
+from bot.config import Pod
+from bot.db.models import Request
+from bot.domain.working_time import local_datetime, working_day_on_or_before
+
+if TYPE_CHECKING:
+    from bot.sandbox.app import Sandbox
+
+__all__ = ["PEOPLE", "seed"]
+
+log = logging.getLogger(__name__)
+
+# The people of config/demo.toml: user id → (full name, @handle).
+PEOPLE: dict[str, tuple[str, str]] = {
+    "U0ANANYA1": ("Ananya Rao", "ananya"),
+    "U0ROHAN01": ("Rohan Mehta", "rohan"),
+    "U0KAVYA01": ("Kavya Iyer", "kavya"),
+    "U0PRIYA01": ("Priya Sharma", "priya"),
+    "U0ARJUN01": ("Arjun Nair", "arjun"),
+    "U0MARCUS1": ("Marcus Johnson", "marcus"),
+    "U0SARAH01": ("Sarah Goldberg", "sarah"),
+    "U0DANIEL1": ("Daniel Kim", "daniel"),
+    "U0EMILY01": ("Emily Carter", "emily"),
+    "U0OLIVER1": ("Oliver Bennett", "oliver"),
+    "U0CHARLO1": ("Charlotte Hughes", "charlotte"),
+    "U0JAMES01": ("James Okafor", "james"),
+    "U0SOPHIE1": ("Sophie Turner", "sophie"),
+}
+
+# Customers per POD (by position in the config), then the tools they buy.
+CUSTOMERS = (
+    ("Kaveri Fintech", "Nilgiri Foods", "Sahyadri Motors", "Deccan Health", "Konark Textiles",
+     "Malabar Logistics"),
+    ("Hudson Analytics", "Empire Insurance", "Brooklyn Bikes Co.", "Liberty Media Group",
+     "Catskill Outdoor", "Gotham Legal LLP"),
+    ("Albion Bank", "Camden Studios", "Mayfair Hotels", "Thames Water Tech", "Bristol Robotics",
+     "Shoreditch Games"),
+)  # fmt: skip
+TOOLS = (
+    ("Figma", "Atlassian Jira", "Datadog", "Salesforce Sales Cloud", "Zoom", "Notion",
+     "Snowflake", "HubSpot", "Miro", "DocuSign", "GitHub Enterprise", "Okta"),
+    ("Salesforce Sales Cloud", "Slack Enterprise Grid", "Tableau", "Zendesk", "Workday",
+     "ServiceNow", "Gong", "Asana", "Adobe Creative Cloud", "Box", "PagerDuty", "Smartsheet"),
+    ("Microsoft 365", "Atlassian Confluence", "Miro", "Monday.com", "Intercom", "Zoom",
+     "Sentry", "Figma", "1Password", "Lucid", "Twilio", "Airtable"),
+)  # fmt: skip
+
+
+@dataclass
+class _Step:
+    at: datetime
+    run: Callable[[], None]
+    what: str
+
+
+@dataclass
+class _History:
+    """One POD's scripted history, with REQ numbers filled in as requests are created."""
+
+    sandbox: Sandbox
+    pod: Pod
+    now: datetime
+    index: int
+    steps: list[_Step] = field(default_factory=list)
+    numbers: dict[str, int] = field(default_factory=dict)
+    problems: list[str] = field(default_factory=list)
+
+    def __post_init__(self) -> None:
+        def first(role: str, *fallbacks: str) -> str | None:
+            for name in (role, *fallbacks):
+                members = self.pod.members_with(name)
+                if members:
+                    return members[0]
+            return None
+
+        self.analyst = first("analyst", "em")
+        self.em = first("em")
+        buyers = self.pod.members_with("buyer") or ([self.em] if self.em else [])
+        self.buyer = buyers[0] if buyers else None
+        self.buyer2 = buyers[1] if len(buyers) > 1 else self.buyer
+        self.csm = first("csm", "analyst")
+        self.customers = CUSTOMERS[self.index % len(CUSTOMERS)]
+        self.tools = TOOLS[self.index % len(TOOLS)]
+
+    # -- time -------------------------------------------------------------------------------
+
+    def day(self, working_days_ago: int, at: str) -> datetime:
+        """Local `at` (HH:MM) on the working day that many working days before today."""
+        calendar = self.pod.calendar
+        today = self.now.astimezone(self.pod.zone).date()
+        day = working_day_on_or_before(calendar, today)
+        for _ in range(working_days_ago):
+            day = working_day_on_or_before(calendar, day - timedelta(days=1))
+        hour, minute = (int(part) for part in at.split(":"))
+        return self._before_now(local_datetime(calendar, day, time(hour, minute)))
+
+    def days_ago(self, days: int, at: str) -> datetime:
+        """Local `at` (HH:MM) that many calendar days before today."""
+        local_day = self.now.astimezone(self.pod.zone).date() - timedelta(days=days)
+        hour, minute = (int(part) for part in at.split(":"))
+        return self._before_now(local_datetime(self.pod.calendar, local_day, time(hour, minute)))
+
+    def _before_now(self, instant: datetime) -> datetime:
+        return min(instant, self.now - timedelta(minutes=30))
+
+    # -- steps ------------------------------------------------------------------------------
+
+    def command(self, at: datetime, user: str | None, text: str | Callable[[], str]) -> None:
+        """`/proc …` typed by `user` in the POD channel at `at`."""
+        if user is None:
+            return
+
+        def run() -> None:
+            typed = text() if callable(text) else text
+            answer = self.sandbox.command(
+                user, f"{self.sandbox.config.slack.command} {typed}", self.pod.channel
+            )["answer"]
+            reply = str(answer.get("text") or "")
+            if reply.startswith((":warning:", ":x:")):
+                self.problems.append(f"{self.pod.key}: {typed!r} → {reply}")
+
+        self.steps.append(_Step(at, run, f"{user}: {text if isinstance(text, str) else '…'}"))
+
+    def new(
+        self,
+        at: datetime,
+        label: str,
+        customer: str,
+        tool: str,
+        kind: str,
+        amount: str = "",
+        renewal: date | None = None,
+        by: str | None = None,
+    ) -> None:
+        """Create a request (as the analyst unless `by`); later steps refer to it by `label`."""
+        user = by or self.analyst
+        if user is None:
+            return
+        parts = [customer, tool, kind] + ([amount] if amount else [])
+        if renewal is not None:
+            parts.append(renewal.isoformat())
+
+        def run() -> None:
+            answer = self.sandbox.command(
+                user, f"{self.sandbox.config.slack.command} new {' | '.join(parts)}",
+                self.pod.channel,
+            )["answer"]  # fmt: skip
+            found = re.search(r"REQ-(\d+)", str(answer.get("text") or ""))
+            if found is None:
+                self.problems.append(f"{self.pod.key}: new {customer} → {answer.get('text')}")
+                return
+            self.numbers[label] = int(found[1])
+
+        self.steps.append(_Step(at, run, f"new {customer} · {tool}"))
+
+    def on(self, at: datetime, user: str | None, label: str, text: str) -> None:
+        """`/proc <verb> REQ-n <rest>` for `text` = `verb rest`."""
+        verb, _, rest = text.partition(" ")
+        self.command(at, user, lambda: f"{verb} REQ-{self.numbers.get(label, 0)} {rest}".rstrip())
+
+    def say(self, at: datetime, user: str | None, label: str, text: str) -> None:
+        """A person's message in the request card's thread (mentions as @handle)."""
+        if user is None:
+            return
+
+        def run() -> None:
+            card = self._card_ts(label)
+            if card is None:
+                self.problems.append(f"{self.pod.key}: no card for {label}")
+                return
+            self.sandbox.message(user, text, self.pod.channel, thread_ts=card)
+
+        self.steps.append(_Step(at, run, f"{user} says {text[:30]}"))
+
+    def approve(self, at: datetime, label: str) -> None:
+        """The em clicks Approve on the request's pending savings claim."""
+        em = self.em
+        if em is None:
+            return
+
+        def run() -> None:
+            card = self._card_ts(label)
+            for message in reversed(self.sandbox.api.thread(self.pod.channel, card or "")):
+                for block in message.blocks or []:
+                    for element in block.get("elements") or []:
+                        if element.get("action_id") == "savings_approve":
+                            self.sandbox.click(
+                                em, self.pod.channel, message.ts, "savings_approve",
+                                block.get("block_id"),
+                            )  # fmt: skip
+                            return
+            self.problems.append(f"{self.pod.key}: no claim to approve on {label}")
+
+        self.steps.append(_Step(at, run, f"approve {label}"))
+
+    def _card_ts(self, label: str) -> str | None:
+        number = self.numbers.get(label)
+        if number is None:
+            return None
+        self.sandbox.wait_idle()
+        assert self.sandbox.runtime is not None
+        with self.sandbox.runtime.db.transaction() as session:
+            return session.scalar(select(Request.card_ts).where(Request.id == number))
+
+
+def _next_quarter_start(today: date, fiscal_start: int) -> date:
+    months = (today.month - fiscal_start) % 12
+    start_month = (fiscal_start - 1 + (months // 3 + 1) * 3) % 12 + 1
+    year = today.year + (1 if start_month <= today.month else 0)
+    return date(year, start_month, 1)
+
+
+def _script(h: _History) -> None:
+    """Weeks of one POD's work, in the order it happened. `h.on(when, who, REQ, "verb rest")`
+    types `/proc verb REQ-n rest`; `h.say` posts a message in the request's thread."""
+    c, t, b, b2, em, csm, an = h.customers, h.tools, h.buyer, h.buyer2, h.em, h.csm, h.analyst
+    day, ago, on, say = h.day, h.days_ago, h.on, h.say
+    today = h.now.astimezone(h.pod.zone).date()
+    next_q = _next_quarter_start(today, h.pod.fiscal_year_start_month)
+    buyer, buyer2 = f"@{_handle(h, b)}", f"@{_handle(h, b2)}"
+
+    # The SaaS stack: contracts renewing soon, next quarter (some monthly) and later.
+    stack = [
+        (c[0], t[0], "48k", next_q + timedelta(days=12), "annual"),
+        (c[1], t[1], "31,200", next_q + timedelta(days=26), "monthly"),
+        (c[2], t[2], "126k", next_q + timedelta(days=47), "annual"),
+        (c[3], t[3], "9,600", next_q + timedelta(days=61), "monthly"),
+        (c[4], t[4], "72k", next_q + timedelta(days=80), "annual"),
+        (c[1], t[5], "18k", today + timedelta(days=40), "annual"),
+        (c[5], t[6], "240k", next_q + timedelta(days=150), "annual"),
+    ]
+    for i, (customer, tool, amount, renewal, cycle) in enumerate(stack):
+        text = f"contract add {customer} | {tool} | {amount} | {renewal.isoformat()} | {cycle}"
+        h.command(day(24, f"11:{10 + i:02d}"), an, text)
+
+    # Won, with approved savings (so the tool has a benchmark).
+    h.new(day(22, "10:05"), "won", c[2], t[7], "renewal", "84k", today - timedelta(days=5))
+    on(day(22, "14:30"), an, "won", "qualify")
+    on(day(21, "10:00"), an, "won", f"assign {buyer}")
+    on(day(20, "16:20"), b, "won", "update Kick-off call; the vendor opened at a 6% uplift.")
+    on(day(18, "12:00"), b, "won", "quote Reseller: SoftwareOne 74k")
+    on(day(17, "17:40"), b, "won", "update Used the reseller quote and a 2-year term: 71.5k flat.")
+    on(day(16, "11:15"), b, "won", "savings 84000 71500")
+    h.approve(day(16, "15:45"), "won")
+    on(day(15, "10:30"), b, "won", "close won Signed: 2 years at 71.5k/yr, 3% renewal cap.")
+
+    # A renewal in negotiation whose 60-day TAT is due within three days.
+    h.new(ago(61, "10:20"), "due", c[0], t[0], "renewal", "48k", next_q + timedelta(days=12))
+    on(ago(60, "09:40"), an, "due", "qualify")
+    on(ago(58, "11:00"), an, "due", f"assign {buyer2}")
+    on(ago(40, "15:10"), b2, "due", "quote Competitor: Penpot Enterprise 39k")
+    on(ago(20, "16:00"), b2, "due", "update Vendor asked for usage data; shared utilisation (71%).")
+    on(
+        day(1, "17:05"),
+        b2,
+        "due",
+        "update 8% off for right-sizing 120 → 95 seats; countering at 15%.",
+    )
+
+    # A new purchase past its 15-day TAT, no update for days, a question left unanswered.
+    h.new(ago(21, "11:30"), "late", c[3], t[8], "new", "22k")
+    on(ago(20, "10:00"), an, "late", "qualify")
+    on(ago(18, "12:30"), an, "late", f"assign {buyer}")
+    on(ago(12, "15:00"), b, "late", "update Security review pending; legal has the DPA.")
+    on(day(4, "11:45"), b, "late", "update Still waiting for the vendor's security answers.")
+    say(
+        day(3, "10:10"), csm, "late", f"{buyer} the customer asks when their pilot can start; news?"
+    )
+
+    # In negotiation, with quotes and a savings claim waiting for the em.
+    h.new(day(6, "09:50"), "claim", c[1], t[9], "new", "36k")
+    on(day(6, "13:00"), an, "claim", "qualify")
+    on(day(5, "10:15"), an, "claim", f"assign {buyer}")
+    on(day(4, "16:30"), b, "claim", "quote Reseller: Crayon 33k")
+    on(day(3, "12:10"), b, "claim", "quote Competitor: alternative vendor 29.5k")
+    say(day(2, "09:35"), em, "claim", f"{buyer} can we push for a 3-year price lock as well?")
+    say(day(2, "11:05"), b, "claim", "Asked for it; they confirm with their finance team today.")
+    on(day(1, "15:20"), b, "claim", "update Vendor accepts 30.6k with a 3-year price lock.")
+    on(day(1, "16:45"), b, "claim", "savings 36000 30600")
+
+    # A cost-avoidance claim waiting for the em (a proposed uplift avoided).
+    h.new(day(9, "14:00"), "avoid", c[4], t[10], "renewal", "60k", next_q + timedelta(days=80))
+    on(day(9, "16:00"), an, "avoid", "qualify")
+    on(day(8, "10:30"), an, "avoid", f"assign {buyer2}")
+    on(day(2, "14:40"), b2, "avoid", "update Vendor proposed a 12% uplift; pushed back on usage.")
+    on(day(1, "11:10"), b2, "avoid", "savings 67200 60000 avoidance")
+
+    # Qualified this morning, waiting for a buyer.
+    h.new(day(1, "15:30"), "qualified", c[5], t[11], "new", "15k")
+    on(day(0, "09:20"), an, "qualified", "qualify")
+
+    # An intake nobody qualified within 24 working hours.
+    h.new(day(3, "12:00"), "stale", c[0], t[3], "new", "54k")
+
+    # An intake customer success opened an hour ago.
+    h.new(h.now - timedelta(minutes=75), "fresh", c[2], t[1], "new", "12.5k", by=csm)
+
+    # Disqualified, and cancelled.
+    h.new(day(12, "10:00"), "dq", c[3], t[4], "new", "8k")
+    on(day(11, "11:30"), an, "dq", "disqualify Covered by the customer's enterprise agreement.")
+    h.new(day(14, "15:00"), "cancel", c[4], t[2], "new", "19k")
+    on(day(13, "10:00"), an, "cancel", "qualify")
+    on(day(10, "12:00"), an, "cancel", "close cancelled The customer postponed the project.")
+
+
+def _handle(h: _History, user: str | None) -> str:
+    if user is None:
+        return "nobody"
+    return h.sandbox.person(user).handle
+
+
+def seed(sandbox: Sandbox) -> list[str]:
+    """Replay the demo history for every POD; returns steps podbot refused (should be none)."""
+    now = sandbox.clock.now()
+    histories = [_History(sandbox, pod, now, i) for i, pod in enumerate(sandbox.config.pods)]
+    steps: list[_Step] = []
+    for history in histories:
+        _script(history)
+        steps += history.steps
+    steps.sort(key=lambda step: step.at)
+    for i, step in enumerate(steps, 1):
+        sandbox.progress = f"{i}/{len(steps)} steps"
+        sandbox.clock.set(step.at)
+        try:
+            step.run()
+        except Exception as exc:  # one broken step must not stop the demo
+            log.exception("demo step failed: %s", step.what)
+            histories[0].problems.append(f"{step.what}: {exc!r}")
+    sandbox.wait_idle()
+    # The commands' own answers were seen by the people who typed them, back then.
+    sandbox.api.forget_ephemerals()
+    sandbox.clock.set(now)
+    sandbox.note(f"demo data loaded: {len(steps)} steps replayed through podbot")
+    sandbox.tick()
+    problems = [p for h in histories for p in h.problems]
+    for problem in problems:
+        log.warning("demo step refused: %s", problem)
+    return problems

@@ -1,0 +1,467 @@
+// podbot sandbox page: polls /sandbox/state every second and acts through /sandbox/send,
+// which signs each request and POSTs it to podbot's /slack/events exactly as Slack would.
+"use strict";
+
+const $ = (id) => document.getElementById(id);
+const view = { as: "", channel: "", thread: null };
+const seen = {};
+let data = null;
+let since = "";
+let modalKey = "";
+let filled = "";
+let busy = false;
+let again = false;
+
+function escapeHtml(text) {
+  return String(text ?? "").replace(/[&<>"']/g, (c) => ({
+    "&": "&amp;", "<": "&lt;", ">": "&gt;", '"': "&quot;", "'": "&#39;",
+  })[c]);
+}
+
+function toast(text, error = false) {
+  const item = document.createElement("div");
+  item.className = error ? "toast error" : "toast";
+  item.textContent = text;
+  $("toasts").appendChild(item);
+  setTimeout(() => item.remove(), error ? 7000 : 4500);
+}
+
+function loadPlace() {
+  const hash = new URLSearchParams(location.hash.slice(1));
+  view.as = hash.get("as") || localStorage.getItem("podbot-sandbox-as") || "";
+  view.channel = hash.get("c") || "";
+  const thread = hash.get("t");
+  view.thread = thread ? { channel: view.channel, ts: thread } : null;
+}
+
+function savePlace() {
+  const hash = new URLSearchParams();
+  if (view.as) hash.set("as", view.as);
+  if (view.channel) hash.set("c", view.channel);
+  if (view.thread) hash.set("t", view.thread.ts);
+  history.replaceState(null, "", "#" + hash.toString());
+  if (view.as) localStorage.setItem("podbot-sandbox-as", view.as);
+}
+
+async function post(path, body) {
+  const response = await fetch(path, {
+    method: "POST",
+    headers: { "Content-Type": "application/json" },
+    body: JSON.stringify(body),
+  });
+  const answer = await response.json().catch(() => ({ ok: false, error: `HTTP ${response.status}` }));
+  if (!response.ok || answer.ok === false) throw new Error(answer.error || `HTTP ${response.status}`);
+  return answer;
+}
+
+async function refresh() {
+  if (busy) { again = true; return; }
+  busy = true;
+  try {
+    const asked = view.as;
+    const query = new URLSearchParams({ as: asked, since });
+    const response = await fetch("/sandbox/state?" + query.toString());
+    const answer = await response.json();
+    if (asked !== view.as) { again = true; return; }  // the picker changed meanwhile
+    if (answer.unchanged) return;
+    if (answer.ok === false) { toast(answer.error, true); return; }
+    data = answer;
+    since = answer.version;
+    render();
+  } catch (error) {
+    // The sandbox is restarting or gone; keep polling.
+  } finally {
+    busy = false;
+    if (again) { again = false; refresh(); }
+  }
+}
+
+function loop() {
+  refresh().finally(() => setTimeout(loop, 1000));
+}
+
+// -- rendering -----------------------------------------------------------------------------
+
+function conversations() {
+  return [...data.channels, ...data.dms];
+}
+
+function findConversation(id) {
+  return conversations().find((c) => c.id === id);
+}
+
+function count(conversation) {
+  return conversation.messages.reduce((n, m) => n + 1 + (m.replies || []).length, 0);
+}
+
+function initials(message) {
+  if (message.bot) return "pb";
+  return message.name.split(/\s+/).map((w) => w[0] || "").join("").slice(0, 2).toUpperCase();
+}
+
+function colour(user) {
+  let hash = 0;
+  for (const c of user) hash = (hash * 31 + c.charCodeAt(0)) % 360;
+  return `hsl(${hash}, 45%, 42%)`;
+}
+
+function messageHtml(message, channel, inThread) {
+  const avatar = message.bot
+    ? '<div class="avatar bot">pb</div>'
+    : `<div class="avatar" style="background:${colour(message.user)}">${escapeHtml(initials(message))}</div>`;
+  const badge = message.bot ? '<span class="app-badge">APP</span>' : "";
+  const edited = message.edited ? ' <span class="edited">(edited)</span>' : "";
+  const only = message.ephemeral ? '<div class="only-you">👁 Only visible to you</div>' : "";
+  let replies = "";
+  if (!inThread && message.reply_count > 0) {
+    const word = message.reply_count === 1 ? "reply" : "replies";
+    replies = `<div class="reply-link"><a data-open-thread="${message.ts}">${message.reply_count} ${word}</a>` +
+      `<span>Last reply ${escapeHtml(message.last_reply)}</span></div>`;
+  }
+  const start = !inThread && !message.ephemeral && !message.reply_count
+    ? `<button type="button" class="start-thread" data-open-thread="${message.ts}">Reply in thread</button>`
+    : "";
+  const css = ["msg", message.bot ? "bot" : "", message.ephemeral ? "ephemeral" : ""].join(" ");
+  return `<div class="${css}" data-channel="${escapeHtml(channel)}" data-ts="${message.ts}">` +
+    `${avatar}<div class="body"><div class="meta"><b>${escapeHtml(message.name)}</b>${badge}` +
+    `<time>${escapeHtml(message.time)}</time>${edited}</div>` +
+    `<div class="content">${message.html}</div>${only}${replies}</div>${start}</div>`;
+}
+
+function setHtml(element, html, stickToBottom) {
+  if (element.dataset.html === html) return;
+  const atBottom = element.scrollHeight - element.scrollTop - element.clientHeight < 60;
+  element.innerHTML = html;
+  element.dataset.html = html;
+  if (stickToBottom || atBottom) element.scrollTop = element.scrollHeight;
+}
+
+function render() {
+  $("loading").hidden = data.ready;
+  $("loading-progress").textContent = data.progress || "";
+  if (view.as !== data.me.id) {  // no one chosen yet, or someone the configuration lacks
+    view.as = data.me.id;
+    savePlace();
+  }
+  renderPicker();
+  if (!findConversation(view.channel)) {
+    const mine = data.channels.find((c) => c.member) || data.channels[0] || data.dms[0];
+    view.channel = mine ? mine.id : "";
+    view.thread = null;
+    savePlace();
+  }
+  renderSidebar();
+  renderChannel();
+  renderThread();
+  renderModal();
+  renderClock();
+}
+
+function renderPicker() {
+  const key = data.people.map((p) => p.id).join(",");
+  if (filled !== key) {
+    $("as").innerHTML = data.people.map((p) =>
+      `<option value="${p.id}">${escapeHtml(p.name)} — ${escapeHtml(p.roles)}</option>`).join("");
+    filled = key;
+    const pods = data.clock.pods;
+    const podOptions = pods.map((p) => `<option value="${p.key}">${escapeHtml(p.name)}</option>`).join("");
+    $("morning-pod").innerHTML = podOptions;
+    $("job-pod").innerHTML = '<option value="">every POD</option>' + podOptions;
+    $("set-tz").innerHTML = pods.map((p) =>
+      `<option value="${escapeHtml(p.timezone)}">${escapeHtml(p.timezone)}</option>`).join("") +
+      '<option value="UTC">UTC</option>';
+    $("job").innerHTML = data.jobs.map((j) =>
+      `<option value="${j.name}" title="${escapeHtml(j.summary)}">${j.name}</option>`).join("");
+  }
+  $("as").value = data.me.id;
+  $("me-roles").textContent = `@${data.me.handle} · ${data.me.timezone}`;
+}
+
+function renderSidebar() {
+  const item = (c, label) => {
+    const total = count(c);
+    if (seen[c.id] === undefined || c.id === view.channel) seen[c.id] = total;
+    const fresh = total - seen[c.id];
+    const badge = fresh > 0 ? `<span class="badge">${fresh}</span>` : "";
+    const active = c.id === view.channel ? "active" : "";
+    return `<li><a href="#" class="${active}" data-conversation="${c.id}">${label}${badge}</a></li>`;
+  };
+  setHtml($("channels"), data.channels.map((c) =>
+    item(c, `<span># ${escapeHtml(c.name)}</span>`)).join(""));
+  setHtml($("dms"), data.dms.map((c) =>
+    item(c, `<span>${escapeHtml(c.name)}${c.mine ? " (you)" : ""}</span>`)).join(""));
+}
+
+function renderChannel() {
+  const conversation = findConversation(view.channel);
+  if (!conversation) return;
+  const isChannel = conversation.id.startsWith("C") || conversation.id.startsWith("G");
+  $("channel-title").textContent = isChannel ? `# ${conversation.name}` : conversation.name;
+  $("channel-topic").textContent = conversation.topic || (conversation.mine
+    ? "Your direct messages with podbot" : "Someone else's direct messages, shown for the demo");
+  const html = conversation.messages.length
+    ? conversation.messages.map((m) => messageHtml(m, conversation.id, false)).join("")
+    : '<div class="empty">No messages yet.</div>';
+  const switched = $("messages").dataset.channel !== conversation.id;
+  $("messages").dataset.channel = conversation.id;
+  setHtml($("messages"), html, switched);
+  const pod = data.clock.pods.find((p) => p.key === conversation.pod);
+  const handles = data.people.filter((p) => !pod || p.roles.includes(pod.name))
+    .slice(0, 6).map((p) => `@${p.handle}`).join(", ");
+  $("composer-hint").innerHTML = `Try <code>${data.command} help</code>, ` +
+    `<code>${data.command} new</code>, <code>${data.command} mine</code>. ` +
+    `Mention people with @name: ${escapeHtml(handles)}…`;
+}
+
+function renderThread() {
+  const conversation = view.thread && findConversation(view.thread.channel);
+  const parent = conversation && conversation.messages.find((m) => m.ts === view.thread.ts);
+  if (!parent) {
+    $("thread").hidden = true;
+    return;
+  }
+  $("thread").hidden = false;
+  $("thread-where").textContent = conversation.id.startsWith("D") ? conversation.name : `# ${conversation.name}`;
+  const html = `<div class="parent">${messageHtml(parent, conversation.id, true)}</div>` +
+    (parent.replies || []).map((m) => messageHtml(m, conversation.id, true)).join("");
+  const key = `${conversation.id}/${parent.ts}`;
+  const switched = $("thread-messages").dataset.thread !== key;
+  $("thread-messages").dataset.thread = key;
+  setHtml($("thread-messages"), html, switched);
+}
+
+function renderModal() {
+  const modal = data.modal;
+  if (!modal) {
+    $("modal-backdrop").hidden = true;
+    modalKey = "";
+    return;
+  }
+  const key = `${modal.id}|${modal.hash}`;
+  if (key !== modalKey) {
+    modalKey = key;
+    $("modal-title").textContent = modal.title;
+    $("modal-body").innerHTML = modal.html;
+    $("modal-cancel").textContent = modal.close;
+    $("modal-submit").textContent = modal.submit;
+    $("modal").dataset.viewId = modal.id;
+    $("modal-backdrop").hidden = false;
+    const first = $("modal-body").querySelector("input, textarea, select");
+    if (first) first.focus();
+  } else {
+    showErrors(modal.errors || {});
+  }
+}
+
+function showErrors(errors) {
+  for (const block of $("modal-body").querySelectorAll("[data-input-block]")) {
+    const error = errors[block.dataset.inputBlock];
+    const old = block.querySelector(".field-error");
+    if (old) old.remove();
+    block.classList.toggle("has-error", Boolean(error));
+    if (error) {
+      const line = document.createElement("div");
+      line.className = "field-error";
+      line.textContent = error;
+      block.appendChild(line);
+    }
+  }
+}
+
+function renderClock() {
+  const pods = data.clock.pods;
+  $("clock-strip").innerHTML = pods.map((p) =>
+    `<span title="${escapeHtml(p.local)}"><b>${escapeHtml(p.name)}</b> ${escapeHtml(p.short)}</span>`).join("");
+  setHtml($("pod-times"), pods.map((p) =>
+    `<div class="${p.working_day ? "" : "off"}"><b>${escapeHtml(p.name)}</b>: ${escapeHtml(p.local)}` +
+    `${p.working_day ? "" : " · day off"}</div>`).join(""));
+  // Follow the clock in the "set" field, unless someone is typing a time there.
+  if (pods.length && $("set-at").dataset.utc !== data.clock.utc && document.activeElement !== $("set-at")) {
+    const pod = pods.find((p) => p.timezone === $("set-tz").value) || pods[0];
+    $("set-at").value = pod.input;
+    $("set-tz").value = pod.timezone;
+    $("set-at").dataset.utc = data.clock.utc;
+  }
+  setHtml($("upcoming"), data.clock.next.map((n) =>
+    `<li><span>${escapeHtml(n.job)} · ${escapeHtml(n.pod_name)} · ${escapeHtml(n.local)}</span>` +
+    `<button type="button" data-go="${escapeHtml(n.at)}" title="Set the clock to this run">Go</button></li>`).join(""));
+  setHtml($("activity"), data.log.map((line) => `<li>${escapeHtml(line)}</li>`).join(""));
+}
+
+// -- acting ----------------------------------------------------------------------------------
+
+async function act(body) {
+  try {
+    return await post("/sandbox/send", { as: view.as, ...body });
+  } catch (error) {
+    toast(error.message, true);
+    return null;
+  } finally {
+    refresh();
+  }
+}
+
+async function send(textarea, threadTs) {
+  const text = textarea.value;
+  if (!text.trim()) return;
+  textarea.disabled = true;
+  const answer = await act({ kind: "text", channel: view.channel, thread_ts: threadTs, text });
+  textarea.disabled = false;
+  if (answer) textarea.value = "";
+  textarea.focus();
+}
+
+function values() {
+  const state = {};
+  for (const field of $("modal-body").querySelectorAll("[data-block-id][data-type]")) {
+    const { blockId, actionId, type } = field.dataset;
+    let value;
+    if (type === "radio_buttons") {
+      const chosen = field.querySelector("input:checked");
+      value = { type, selected_option: chosen ? option(chosen.value, chosen.dataset.text) : null };
+    } else if (type === "checkboxes") {
+      const chosen = [...field.querySelectorAll("input:checked")];
+      value = { type, selected_options: chosen.map((c) => option(c.value, c.dataset.text)) };
+    } else if (type === "datepicker") {
+      value = { type, selected_date: field.value || null };
+    } else if (type === "users_select") {
+      value = { type, selected_user: field.value || null };
+    } else if (field.tagName === "SELECT") {
+      const chosen = field.selectedOptions[0];
+      value = { type, selected_option: field.value ? option(field.value, chosen.dataset.text) : null };
+    } else {
+      value = { type, value: field.value === "" ? null : field.value };
+    }
+    state[blockId] = state[blockId] || {};
+    state[blockId][actionId] = value;
+  }
+  return state;
+}
+
+function option(value, text) {
+  return { text: { type: "plain_text", text, emoji: true }, value };
+}
+
+async function clock(body) {
+  try {
+    const answer = await post("/sandbox/clock", body);
+    const done = answer.outcomes.filter((o) =>
+      !/nothing to do|already done|: 0 /.test(o));
+    toast(done.length ? done.join("\n") : "The clock moved; nothing else was due.");
+  } catch (error) {
+    toast(error.message, true);
+  } finally {
+    refresh();
+  }
+}
+
+document.addEventListener("click", async (event) => {
+  const button = event.target.closest("button.bk-button[data-action-id]");
+  if (button && !button.disabled) {
+    const message = button.closest(".msg");
+    if (button.dataset.confirm && !confirm(button.dataset.confirm)) return;
+    button.classList.add("busy");
+    await act({
+      kind: "action", channel: message.dataset.channel, ts: message.dataset.ts,
+      action_id: button.dataset.actionId, block_id: button.dataset.blockId, value: button.dataset.value,
+    });
+    button.classList.remove("busy");
+    return;
+  }
+  const link = event.target.closest("[data-goto-channel]");
+  if (link) {
+    event.preventDefault();
+    view.channel = link.dataset.gotoChannel;
+    view.thread = { channel: link.dataset.gotoChannel, ts: link.dataset.gotoThread };
+    savePlace();
+    render();
+    for (const message of document.querySelectorAll(`.msg[data-ts="${link.dataset.gotoTs}"]`)) {
+      message.classList.add("highlight");
+      message.scrollIntoView({ block: "center" });
+    }
+    return;
+  }
+  const open = event.target.closest("[data-open-thread]");
+  if (open) {
+    const message = open.closest(".msg");
+    view.thread = { channel: message.dataset.channel, ts: open.dataset.openThread };
+    savePlace();
+    render();
+    $("thread-text").focus();
+    return;
+  }
+  const conversation = event.target.closest("[data-conversation]");
+  if (conversation) {
+    event.preventDefault();
+    view.channel = conversation.dataset.conversation;
+    view.thread = null;
+    savePlace();
+    render();
+    return;
+  }
+  const go = event.target.closest("[data-go]");
+  if (go) {
+    clock({ action: "set", at: go.dataset.go });
+    return;
+  }
+  const advance = event.target.closest("[data-advance]");
+  if (advance) clock({ action: "advance", minutes: Number(advance.dataset.advance) });
+});
+
+$("as").addEventListener("change", () => {
+  view.as = $("as").value;
+  since = "";
+  modalKey = "";
+  savePlace();
+  refresh();
+});
+$("thread-close").addEventListener("click", () => { view.thread = null; savePlace(); render(); });
+$("composer").addEventListener("submit", (e) => { e.preventDefault(); send($("composer-text"), null); });
+$("thread-composer").addEventListener("submit", (e) => {
+  e.preventDefault();
+  if (view.thread) send($("thread-text"), view.thread.ts);
+});
+for (const id of ["composer-text", "thread-text"]) {
+  $(id).addEventListener("keydown", (event) => {
+    if (event.key === "Enter" && !event.shiftKey) {
+      event.preventDefault();
+      event.target.form.requestSubmit();
+    }
+  });
+}
+$("modal").addEventListener("submit", async (event) => {
+  event.preventDefault();
+  const viewId = $("modal").dataset.viewId;
+  $("modal-submit").disabled = true;
+  const answer = await act({ kind: "submit", view_id: viewId, values: values() });
+  $("modal-submit").disabled = false;
+  if (answer && answer.answer && answer.answer.response_action === "errors") {
+    showErrors(answer.answer.errors || {});
+  } else if (answer) {
+    $("modal-backdrop").hidden = true;
+    modalKey = "";
+  }
+});
+for (const id of ["modal-cancel", "modal-x"]) {
+  $(id).addEventListener("click", async () => {
+    $("modal-backdrop").hidden = true;
+    await act({ kind: "close", view_id: $("modal").dataset.viewId });
+    modalKey = "";
+  });
+}
+$("next-morning").addEventListener("click", () => clock({ action: "next-morning", pod: $("morning-pod").value }));
+$("set-clock").addEventListener("click", () =>
+  clock({ action: "set", at: $("set-at").value, timezone: $("set-tz").value }));
+$("run-job").addEventListener("click", async () => {
+  try {
+    const answer = await post("/sandbox/jobs/run", { job: $("job").value, pod: $("job-pod").value || null });
+    toast(answer.outcomes.join("\n"));
+  } catch (error) {
+    toast(error.message, true);
+  } finally {
+    refresh();
+  }
+});
+
+loadPlace();
+loop();

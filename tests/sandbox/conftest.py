@@ -1,0 +1,61 @@
+"""The sandbox started in-process on a free port, on a fresh SQLite file and a set clock."""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterator
+from datetime import UTC, datetime
+from pathlib import Path
+
+import pytest
+
+from bot.config import load_config
+from bot.sandbox.app import Sandbox
+from bot.sandbox.demo import PEOPLE
+
+ROOT = Path(__file__).resolve().parents[2]
+DEMO_CONFIG = ROOT / "config" / "demo.toml"
+# Monday 23 November 2026, 10:00 in Bengaluru (04:30 UTC).
+MONDAY_MORNING = datetime(2026, 11, 23, 4, 30, tzinfo=UTC)
+
+BENGALURU = "C0BLR0001"
+ANALYST = "U0PRIYA01"  # Priya Sharma, analyst in Bengaluru and New York
+BUYER = "U0ROHAN01"  # Rohan Mehta, buyer in Bengaluru
+OTHER_BUYER = "U0KAVYA01"  # Kavya Iyer, buyer in Bengaluru
+EM = "U0ANANYA1"  # Ananya Rao, em in Bengaluru
+CSM = "U0ARJUN01"  # Arjun Nair, csm in Bengaluru
+
+
+@pytest.fixture
+def start_sandbox(tmp_path: Path) -> Iterator[Callable[..., Sandbox]]:
+    """Start sandboxes (demo config, no demo data unless seeded); all are stopped afterwards."""
+    started: list[Sandbox] = []
+
+    def start(
+        config: Path = DEMO_CONFIG,
+        *,
+        at: datetime = MONDAY_MORNING,
+        database: Path | None = None,
+        state_file: Path | None = None,
+    ) -> Sandbox:
+        sandbox = Sandbox(
+            load_config(config),
+            f"sqlite:///{database or tmp_path / 'sandbox.db'}",
+            port=0,
+            start=at,
+            state_file=state_file,
+            names=PEOPLE,
+        )
+        started.append(sandbox)
+        sandbox.start()
+        sandbox.ready.set()
+        return sandbox
+
+    yield start
+    for sandbox in started:
+        sandbox.stop()
+
+
+@pytest.fixture
+def sandbox(start_sandbox: Callable[..., Sandbox]) -> Sandbox:
+    """One sandbox on the demo configuration with an empty database."""
+    return start_sandbox()

@@ -1,0 +1,184 @@
+"""Issue 8 in a real browser: podbot's whole job on the sandbox page, clicked through in Chromium.
+
+As an analyst create a request with the modal (its validation first), qualify and assign it;
+as the buyer post an update and a savings claim; as a buyer click Approve (refused); as the em
+approve; then move the clock to the next working day 09:00 and read the aging report. Each step
+is asserted on the page's content and saved as a screenshot in test-output/browser/.
+"""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from bot.sandbox.app import Sandbox
+from tests.sandbox.conftest import ANALYST, BENGALURU, BUYER, EM, OTHER_BUYER, ROOT
+
+CHROMIUM = Path("/usr/bin/chromium")
+SHOTS = ROOT / "test-output" / "browser"
+TIMEOUT = 15_000  # ms: generous, the suite runs in parallel on small machines
+
+pytestmark = pytest.mark.skipif(
+    not CHROMIUM.exists() and not os.environ.get("PODBOT_REQUIRE_BROWSER"),
+    reason=f"no browser at {CHROMIUM} (Debian: apt-get install chromium)",
+)
+
+
+@pytest.fixture
+def browser_page(sandbox: Sandbox) -> Iterator[Any]:
+    """A Chromium page (Playwright driving Debian's chromium) on the sandbox."""
+    if not CHROMIUM.exists():
+        pytest.fail(f"PODBOT_REQUIRE_BROWSER is set but there is no browser at {CHROMIUM}")
+    if os.environ.get("PODBOT_REQUIRE_BROWSER"):
+        from playwright import sync_api as playwright_api
+    else:
+        playwright_api = pytest.importorskip("playwright.sync_api")
+    with playwright_api.sync_playwright() as playwright:
+        browser = playwright.chromium.launch(
+            executable_path=str(CHROMIUM),
+            args=[
+                "--no-sandbox",
+                "--disable-gpu",
+                "--disable-background-networking",
+                "--disable-component-update",
+                "--disable-sync",
+                "--no-first-run",
+            ],
+        )
+        try:
+            page = browser.new_page(viewport={"width": 1440, "height": 900})
+            page.set_default_timeout(TIMEOUT)
+            page.goto(f"{sandbox.url}/#as={ANALYST}&c={BENGALURU}")
+            yield page
+        finally:
+            browser.close()
+
+
+class Steps:
+    """Screenshots numbered in the order the steps happen."""
+
+    def __init__(self, page: Any) -> None:
+        self.page = page
+        self.number = 0
+        SHOTS.mkdir(parents=True, exist_ok=True)
+        for old in SHOTS.glob("*.png"):
+            old.unlink()
+
+    def shot(self, name: str) -> None:
+        self.number += 1
+        self.page.screenshot(path=str(SHOTS / f"{self.number:02d}-{name}.png"))
+
+
+def act_as(page: Any, user: str) -> None:
+    page.select_option("#as", user)
+    page.wait_for_function(f"document.querySelector('#as').value === '{user}'")
+
+
+def type_in(page: Any, composer: str, text: str) -> None:
+    page.fill(composer, text)
+    page.press(composer, "Enter")
+    page.wait_for_function(f"document.querySelector('{composer}').value === ''")
+
+
+def test_a_request_from_intake_to_approved_savings_and_the_next_aging_report(
+    sandbox: Sandbox, browser_page: Any
+) -> None:
+    from playwright.sync_api import expect
+
+    expect.set_options(timeout=TIMEOUT)
+    page = browser_page
+    steps = Steps(page)
+    expect(page.locator("#channel-title")).to_have_text("# pod-bengaluru")
+    expect(page.locator("#me-roles")).to_contain_text("@priya")
+    steps.shot("analyst-in-pod-channel")
+
+    # The analyst opens the intake modal; an empty form is refused field by field.
+    type_in(page, "#composer-text", "/proc new")
+    modal = page.locator("#modal")
+    expect(modal.locator("#modal-title")).to_have_text("New request")
+    page.click("#modal-submit")
+    expect(modal.locator("[data-input-block=customer] .field-error")).to_contain_text("customer")
+    expect(modal.locator("[data-input-block=type] .field-error")).to_be_visible()
+    steps.shot("intake-modal-validation")
+
+    modal.locator("[data-block-id=customer]").fill("Kaveri Fintech")
+    modal.locator("[data-block-id=tool]").fill("Figma")
+    modal.get_by_label("New purchase").check()
+    modal.locator("[data-block-id=amount]").fill("48k")
+    modal.locator("[data-block-id=notes]").fill("40 editor seats; design team grows in Q1.")
+    steps.shot("intake-modal-filled")
+    page.click("#modal-submit")
+    expect(page.locator("#modal-backdrop")).to_be_hidden()
+    card = page.locator("#messages .msg", has_text="REQ-1 · Kaveri Fintech · Figma")
+    expect(card).to_contain_text("Intake")
+    expect(card).to_contain_text("$48,000")
+
+    # Qualify and assign with commands; the card is edited in place.
+    type_in(page, "#composer-text", "/proc qualify REQ-1")
+    expect(page.locator(".msg.ephemeral", has_text="REQ-1 is qualified")).to_be_visible()
+    type_in(page, "#composer-text", "/proc assign REQ-1 @rohan")
+    expect(page.locator(".msg.ephemeral", has_text="assigned to @Rohan Mehta")).to_be_visible()
+    expect(card).to_contain_text("Negotiating")
+    expect(card).to_contain_text("@Rohan Mehta")
+    steps.shot("qualified-and-assigned")
+
+    # The buyer posts an update and a savings claim, from the card's thread.
+    act_as(page, BUYER)
+    expect(page.locator("#me-roles")).to_contain_text("@rohan")
+    card.locator("[data-open-thread]").first.click()
+    thread = page.locator("#thread-messages")
+    expect(thread).to_contain_text("Assigned to")
+    type_in(
+        page, "#thread-text", "/proc update REQ-1 Vendor opened at 46k; asked for 2-year pricing."
+    )
+    expect(thread).to_contain_text("Vendor opened at 46k")
+    type_in(page, "#thread-text", "/proc savings REQ-1 48000 40800")
+    posted = thread.locator(".msg", has_text="Approve")
+    expect(posted).to_contain_text("$7,200")
+    claim = thread.locator(f".msg[data-ts='{posted.get_attribute('data-ts')}']")
+    expect(claim.locator("button", has_text="Approve")).to_be_visible()
+    steps.shot("buyer-update-and-savings-claim")
+
+    # Another buyer clicks Approve: refused, only to them, and nothing changes.
+    act_as(page, OTHER_BUYER)
+    claim.locator("button", has_text="Approve").click()
+    refusal = thread.locator(".msg.ephemeral", has_text="Only an em")
+    expect(refusal).to_be_visible()
+    expect(claim.locator("button", has_text="Approve")).to_be_visible()
+    steps.shot("buyer-approve-refused")
+
+    # The em approves: the claim message loses its buttons, the card shows the savings.
+    act_as(page, EM)
+    expect(page.locator(".msg.ephemeral", has_text="Only an em")).to_have_count(0)
+    claim.locator("button", has_text="Approve").click()
+    expect(claim).to_contain_text("Approved by @Ananya Rao")
+    expect(claim.locator("button")).to_have_count(0)
+    expect(thread.locator(".msg", has_text="approved").last).to_contain_text("@Rohan Mehta")
+    expect(card).to_contain_text("$7,200")
+    steps.shot("em-approved")
+
+    # Next working day 09:00 in Bengaluru: the scheduler's aging report is posted.
+    page.click("#thread-close")
+    page.select_option("#morning-pod", "bengaluru")
+    page.click("#next-morning")
+    expect(page.locator("#pod-times")).to_contain_text("Tue 24 Nov 2026, 09:00")
+    report = page.locator("#messages .msg", has_text="Aging report")
+    expect(report).to_contain_text("REQ-1")
+    expect(report).to_contain_text("Kaveri Fintech")
+    report.scroll_into_view_if_needed()
+    steps.shot("next-morning-aging-report")
+
+    assert sorted(p.name for p in SHOTS.glob("*.png")) == [
+        "01-analyst-in-pod-channel.png",
+        "02-intake-modal-validation.png",
+        "03-intake-modal-filled.png",
+        "04-qualified-and-assigned.png",
+        "05-buyer-update-and-savings-claim.png",
+        "06-buyer-approve-refused.png",
+        "07-em-approved.png",
+        "08-next-morning-aging-report.png",
+    ]

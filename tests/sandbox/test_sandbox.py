@@ -1,0 +1,338 @@
+"""Issue 8: `podbot sandbox` drives podbot through its production path, and keeps its workspace."""
+
+from __future__ import annotations
+
+import json
+import os
+import signal
+import socket
+import subprocess
+import sys
+import time
+import urllib.request
+from collections.abc import Callable
+from datetime import UTC, datetime, timedelta
+from pathlib import Path
+from typing import Any
+
+import pytest
+from sqlalchemy import select
+
+from bot.db.models import PendingResponse, Request
+from bot.sandbox.app import Sandbox
+from bot.sandbox.demo import seed
+from tests.conftest import TEST_CONFIG, RunningBot
+from tests.sandbox.conftest import (
+    ANALYST,
+    BENGALURU,
+    BUYER,
+    CSM,
+    EM,
+    MONDAY_MORNING,
+    ROOT,
+)
+
+
+def post(url: str, body: dict[str, Any]) -> tuple[int, dict[str, Any]]:
+    request = urllib.request.Request(
+        url, json.dumps(body).encode(), {"Content-Type": "application/json"}, method="POST"
+    )
+    try:
+        with urllib.request.urlopen(request, timeout=20) as answer:
+            return answer.status, json.loads(answer.read())
+    except urllib.error.HTTPError as error:
+        return error.code, json.loads(error.read())
+
+
+def get(url: str) -> tuple[int, bytes]:
+    with urllib.request.urlopen(url, timeout=10) as answer:
+        return answer.status, answer.read()
+
+
+def slack_calls(calls: list[Any]) -> list[tuple[Any, ...]]:
+    """What podbot asked Slack to show, without the values only a clock or a server picks."""
+    shown = []
+    for call in calls:
+        if call.method.startswith(("chat.", "views.", "conversations.", "files.")):
+            params = call.params
+            blocks = json.dumps(params.get("blocks"), sort_keys=True)
+            shown.append((call.method, params.get("channel"), params.get("text"), blocks))
+    return shown
+
+
+# -- the production path ----------------------------------------------------------------------
+
+
+def test_the_page_sends_what_the_signed_test_client_sends_and_podbot_makes_the_same_calls(
+    bot: RunningBot, start_sandbox: Callable[..., Sandbox]
+) -> None:
+    # The suite's signed client against podbot, and the sandbox's /sandbox/send, on the same
+    # configuration and clock (tests/conftest.py's Monday 10:00 in New York).
+    sandbox = start_sandbox(TEST_CONFIG, at=datetime(2026, 11, 23, 15, 0, tzinfo=UTC))
+    typed = ["help", "new Acme & Sons | Figma | new | 48k", "qualify REQ-1", "status REQ-1"]
+    for text in typed:
+        expected = bot.slack.slash_command(text, user_id="U0ANA0001", channel_id="C0ALPHA01")
+        bot.wait_idle()
+        status, answer = post(
+            f"{sandbox.url}/sandbox/send",
+            {"as": "U0ANA0001", "kind": "text", "channel": "C0ALPHA01", "text": f"/proc {text}"},
+        )
+        assert status == 200, answer
+        assert answer["answer"] == expected.json(), text
+
+    assert slack_calls(sandbox.api.calls) == slack_calls(bot.api.calls)
+    assert any(method == "chat.update" for method, *_ in slack_calls(sandbox.api.calls))
+    # The ack became an ephemeral only the one who typed sees.
+    shown = sandbox.state("U0ANA0001")["channels"][0]["messages"]
+    assert any(m.get("ephemeral") and "REQ-1 is qualified" in m["html"] for m in shown)
+    assert not any(
+        m.get("ephemeral") for m in sandbox.state("U0BUY0001")["channels"][0]["messages"]
+    )
+
+
+def test_podbot_in_the_sandbox_refuses_unsigned_requests(sandbox: Sandbox) -> None:
+    request = urllib.request.Request(
+        f"{sandbox.url}/slack/events",
+        b"command=%2Fproc&text=help&user_id=U0PRIYA01",
+        {"Content-Type": "application/x-www-form-urlencoded"},
+        method="POST",
+    )
+    with pytest.raises(urllib.error.HTTPError) as refused:
+        urllib.request.urlopen(request, timeout=10)
+    assert refused.value.code == 401
+
+
+def test_a_modal_opens_for_whoever_triggered_it_validates_and_submits(sandbox: Sandbox) -> None:
+    sandbox.command(ANALYST, "/proc new", BENGALURU)
+    modal = sandbox.state(ANALYST)["modal"]
+    assert modal["title"] == "New request"
+    assert 'data-block-id="customer"' in modal["html"]
+    assert sandbox.state(BUYER)["modal"] is None
+
+    refused = sandbox.submit(ANALYST, modal["id"], {})
+    assert refused["answer"]["response_action"] == "errors"
+    assert "customer" in sandbox.state(ANALYST)["modal"]["errors"]
+
+    renewal = {"text": {"type": "plain_text", "text": "Renewal"}, "value": "renewal"}
+    values = {
+        "customer": {"value": {"type": "plain_text_input", "value": "Nilgiri Foods"}},
+        "tool": {"value": {"type": "plain_text_input", "value": "Notion"}},
+        "type": {"value": {"type": "radio_buttons", "selected_option": renewal}},
+        "amount": {"value": {"type": "plain_text_input", "value": "12k"}},
+        "renewal_date": {"value": {"type": "datepicker", "selected_date": "2027-02-01"}},
+        "notes": {"value": {"type": "plain_text_input", "value": None}},
+    }  # fmt: skip
+    assert sandbox.submit(ANALYST, modal["id"], values)["answer"] == {}
+    assert sandbox.state(ANALYST)["modal"] is None
+    channel = sandbox.state(BUYER)["channels"][0]
+    assert any("REQ-1 · Nilgiri Foods · Notion" in m["html"] for m in channel["messages"])
+
+
+def test_a_message_with_a_mention_reaches_podbot_as_a_message_event(sandbox: Sandbox) -> None:
+    sandbox.command(ANALYST, "/proc new Deccan Health | Miro | new", BENGALURU)
+    card = sandbox.api.messages(BENGALURU)[0]
+
+    sandbox.message(CSM, "@rohan can you take this one? <urgent> & soon", BENGALURU, card.ts)
+
+    said = sandbox.api.thread(BENGALURU, card.ts)[-1]
+    assert said.user == CSM
+    assert said.text == "<@U0ROHAN01> can you take this one? &lt;urgent&gt; &amp; soon"
+    assert sandbox.runtime is not None
+    with sandbox.runtime.db.transaction() as session:
+        pending = session.scalars(select(PendingResponse)).one()
+        assert (pending.member, pending.author, pending.thread_ts) == (BUYER, CSM, card.ts)
+    thread = sandbox.state(BUYER)["channels"][0]["messages"][-1]["replies"]
+    assert '<span class="mention">@Rohan Mehta</span>' in thread[-1]["html"]
+    assert "&lt;urgent&gt; &amp; soon" in thread[-1]["html"]
+
+
+def test_buttons_are_clicked_as_the_person_acting(sandbox: Sandbox) -> None:
+    for text in ("new Kaveri Fintech | Figma | new | 48k", "qualify 1", "assign 1 @rohan"):
+        sandbox.command(ANALYST, f"/proc {text}", BENGALURU)
+    sandbox.command(BUYER, "/proc savings 1 48000 40000", BENGALURU)
+    claim = next(m for m in sandbox.api.messages(BENGALURU) if "savings_approve" in str(m.blocks))
+
+    sandbox.click(BUYER, BENGALURU, claim.ts, "savings_approve")
+    assert any("Only an em" in e.text for e in sandbox.api.ephemerals(BUYER))
+    sandbox.click(EM, BENGALURU, claim.ts, "savings_approve")
+
+    decided = sandbox.api.message(BENGALURU, claim.ts)
+    assert "Approved by <@U0ANANYA1>" in json.dumps(decided.blocks)
+    assert "savings_approve" not in json.dumps(decided.blocks)
+
+
+def test_reject_opens_the_reason_modal_for_the_em_who_clicked(sandbox: Sandbox) -> None:
+    for text in ("new Kaveri Fintech | Figma | new | 48k", "qualify 1", "assign 1 @rohan"):
+        sandbox.command(ANALYST, f"/proc {text}", BENGALURU)
+    sandbox.command(BUYER, "/proc savings 1 48000 40000", BENGALURU)
+    claim = next(m for m in sandbox.api.messages(BENGALURU) if "savings_reject" in str(m.blocks))
+
+    sandbox.click(EM, BENGALURU, claim.ts, "savings_reject")
+    modal = sandbox.state(EM)["modal"]
+    assert modal is not None and sandbox.state(BUYER)["modal"] is None
+    assert sandbox.submit(EM, modal["id"], {})["answer"]["response_action"] == "errors"
+    reason = {"reason": {"value": {"type": "plain_text_input", "value": "Baseline is list price"}}}
+    assert sandbox.submit(EM, modal["id"], reason)["answer"] == {}
+
+    assert sandbox.state(EM)["modal"] is None
+    assert "Baseline is list price" in json.dumps(sandbox.api.message(BENGALURU, claim.ts).blocks)
+
+
+# -- time ---------------------------------------------------------------------------------------
+
+
+def test_the_next_working_morning_runs_the_aging_report_and_message_times_follow_the_clock(
+    sandbox: Sandbox,
+) -> None:
+    sandbox.command(ANALYST, "/proc new Kaveri Fintech | Figma | new", BENGALURU)
+    card = sandbox.api.messages(BENGALURU)[0]
+    assert float(card.ts) == pytest.approx(MONDAY_MORNING.timestamp(), abs=1)
+
+    outcomes = sandbox.next_working_morning("bengaluru")
+
+    assert sandbox.clock.now() == datetime(2026, 11, 24, 3, 30, tzinfo=UTC)  # Tue 09:00 IST
+    assert any(o.startswith("aging-report bengaluru 2026-11-24: posted 1") for o in outcomes)
+    report = sandbox.api.messages(BENGALURU)[-1]
+    assert "Aging report" in json.dumps(report.blocks)
+    assert float(report.ts) == pytest.approx(sandbox.clock.now().timestamp(), abs=1)
+    assert any("aging-report bengaluru" in line for line in sandbox.state(ANALYST)["log"])
+
+
+def test_jobs_run_now_and_the_clock_moves_through_the_page_api(sandbox: Sandbox) -> None:
+    status, answer = post(
+        f"{sandbox.url}/sandbox/jobs/run", {"job": "aging-report", "pod": "london"}
+    )
+    assert status == 200
+    assert answer["outcomes"][0].startswith("aging-report london")
+    status, answer = post(f"{sandbox.url}/sandbox/clock", {"action": "advance", "minutes": 90})
+    assert status == 200
+    assert datetime.fromisoformat(answer["now"]) == MONDAY_MORNING + timedelta(minutes=90)
+    status, answer = post(
+        f"{sandbox.url}/sandbox/clock",
+        {"action": "set", "at": "2026-11-25T09:00", "timezone": "Europe/London"},
+    )
+    assert datetime.fromisoformat(answer["now"]) == datetime(2026, 11, 25, 9, 0, tzinfo=UTC)
+    status, answer = post(f"{sandbox.url}/sandbox/jobs/run", {"job": "no-such-job"})
+    assert status == 400
+    assert "no job named" in answer["error"]
+
+
+# -- persistence and demo data -------------------------------------------------------------------
+
+
+def test_a_restart_finds_the_cards_threads_and_clock_again(
+    start_sandbox: Callable[..., Sandbox], tmp_path: Path
+) -> None:
+    state = tmp_path / "sandbox.db.slack.json"
+    first = start_sandbox(state_file=state)
+    first.command(ANALYST, "/proc new Kaveri Fintech | Figma | new", BENGALURU)
+    first.advance(timedelta(hours=2))
+    first.stop()
+
+    later = datetime.now(UTC) + timedelta(days=400)
+    again = Sandbox(first.config, first.database_url, port=0, state_file=state)
+    try:
+        again.start()
+        again.ready.set()
+        assert again.clock.now() >= MONDAY_MORNING + timedelta(hours=2)
+        assert again.clock.now() < later
+        again.command(ANALYST, "/proc qualify REQ-1", BENGALURU)
+        card = again.api.messages(BENGALURU)[0]
+        assert "Qualified" in json.dumps(card.blocks)
+        assert card.edited_ts is not None
+    finally:
+        again.stop()
+
+
+def test_demo_data_puts_requests_in_every_stage_through_podbot(sandbox: Sandbox) -> None:
+    assert seed(sandbox) == []
+    assert sandbox.runtime is not None
+    with sandbox.runtime.db.transaction() as session:
+        requests = session.scalars(select(Request)).all()
+        stages = {r.stage for r in requests}
+        assert {"intake", "qualified", "negotiating", "closed", "disqualified"} <= stages
+        assert {r.pod.key for r in requests} == {"bengaluru", "newyork", "london"}
+        assert all(r.card_ts for r in requests)
+        breached = [r for r in requests if r.tat_due_at and r.tat_due_at < sandbox.clock.now()]
+        assert breached
+    text = json.dumps([m.blocks for m in sandbox.api.messages(BENGALURU)])
+    assert "approve or reject" in text  # savings claims pending
+    assert sandbox.clock.now() == MONDAY_MORNING
+    assert not sandbox.api.ephemerals()
+
+
+# -- the command line ------------------------------------------------------------------------------
+
+
+def free_port() -> int:
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        return int(probe.getsockname()[1])
+
+
+def test_podbot_sandbox_serves_the_page_with_demo_data_within_60_seconds(tmp_path: Path) -> None:
+    port = free_port()
+    env = {k: v for k, v in os.environ.items() if not k.startswith(("SLACK_", "PODBOT_"))}
+    env.pop("DATABASE_URL", None)
+    started = time.monotonic()
+    process = subprocess.Popen(
+        [
+            str(Path(sys.executable).parent / "podbot"), "sandbox", "--port", str(port),
+            "--database-url", f"sqlite:///{tmp_path / 'demo.db'}", "--fresh",
+        ],
+        cwd=ROOT,
+        env=env,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.STDOUT,
+        text=True,
+    )  # fmt: skip
+    try:
+        base = f"http://127.0.0.1:{port}"
+        ready: dict[str, Any] = {}
+        while time.monotonic() - started < 60 and not ready.get("ready"):
+            time.sleep(0.25)
+            try:
+                status, page = get(f"{base}/")
+                ready = json.loads(get(f"{base}/sandbox/state")[1])
+            except OSError:
+                continue
+        assert ready.get("ready"), "the sandbox was not ready within 60 s"
+        assert status == 200
+        assert b"podbot sandbox" in page
+        assert {c["name"] for c in ready["channels"]} == {
+            "pod-bengaluru",
+            "pod-new-york",
+            "pod-london",
+        }
+        assert sum(len(c["messages"]) for c in ready["channels"]) > 20
+        assert get(f"{base}/static/sandbox.js")[0] == 200
+    finally:
+        process.send_signal(signal.SIGTERM)
+        output, _ = process.communicate(timeout=30)
+    assert process.returncode == 0, output
+    assert f"open http://127.0.0.1:{port}/" in output
+    assert (tmp_path / "demo.db.slack.json").exists()
+
+
+def test_podbot_sandbox_on_a_busy_port_says_so_and_stops(tmp_path: Path) -> None:
+    with socket.socket() as busy:
+        busy.bind(("127.0.0.1", 0))
+        busy.listen()
+        port = busy.getsockname()[1]
+        result = subprocess.run(
+            [
+                str(Path(sys.executable).parent / "podbot"),
+                "sandbox",
+                "--port",
+                str(port),
+                "--config",
+                str(ROOT / "config" / "demo.toml"),
+            ],
+            cwd=tmp_path,
+            capture_output=True,
+            text=True,
+            timeout=60,
+        )
+    assert result.returncode == 1
+    assert f"127.0.0.1:{port} is already in use; try another --port" in result.stderr
+    assert not list(tmp_path.iterdir())  # nothing created
