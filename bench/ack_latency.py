@@ -13,13 +13,14 @@ as its assigned buyer, so every one succeeds (and is checked to).
     .venv/bin/python bench/ack_latency.py
     .venv/bin/python bench/ack_latency.py --database-url postgresql+psycopg://postgres@127.0.0.1:5432/test
     .venv/bin/python bench/ack_latency.py --during-aging   # a 50-POD aging build loops meanwhile
-    .venv/bin/python bench/ack_latency.py --rss            # then 10,000 commands each, RSS after
+    .venv/bin/python bench/ack_latency.py --rss            # first 10,000 commands each, RSS after
 """
 
 from __future__ import annotations
 
 import argparse
 import contextlib
+import importlib.util
 import json
 import os
 import select as io_select
@@ -580,6 +581,10 @@ def main(argv: list[str] | None = None) -> int:
             args.database_url, args.aging_pods, args.aging_requests, args.aging_seconds
         )
 
+    if importlib.util.find_spec("aiohttp") is None:
+        # slack_bolt's AsyncApp imports aiohttp; podbot itself does not need it.
+        print("ack_latency: the bare Bolt baseline needs aiohttp: .venv/bin/pip install aiohttp")
+        return 2
     from aging_scale import fresh_database
 
     from bot.sandbox.slack_api import SlackApiServer

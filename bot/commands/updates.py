@@ -10,7 +10,7 @@ from slack_bolt import Ack, App
 from bot.commands.access import authorize, load_request
 from bot.commands.interactions import answer_submission, view_context
 from bot.commands.router import Invocation, Reply, arguments, subcommand
-from bot.db.models import Quote
+from bot.db.models import Quote, Request
 from bot.db.requests import quote_count, record_event
 from bot.domain.grammar import parse_key, parse_key_and_optional_text, parse_quote
 from bot.domain.lifecycle import Action, StageError, next_stage
@@ -54,14 +54,13 @@ def update(runtime: Runtime, invocation: Invocation) -> Reply:
                 title = f"{key} · {request.customer} · {request.tool}"
                 outbox.view(invocation.trigger_id, update_modal(metadata, key, title))
             return Reply(text=f"Opening the update form for {key}…", after_ack=[outbox.deliver])
-        _record_update(session, runtime, outbox, request.id, invocation.user_id, text)
+        _record_update(session, runtime, outbox, request, invocation.user_id, text)
     return Reply(text=f"Update posted in {key}'s thread.", after_ack=[outbox.deliver])
 
 
 def _record_update(
-    session: Session, runtime: Runtime, outbox: Outbox, request_id: int, user_id: str, text: str
+    session: Session, runtime: Runtime, outbox: Outbox, request: Request, user_id: str, text: str
 ) -> None:
-    request, _pod = load_request(session, runtime.config, request_id)
     now = runtime.clock.now()
     request.last_update_at = now
     record_event(session, request, at=now, actor=user_id, kind="update", text=text)
@@ -134,7 +133,7 @@ def register(app: App, runtime: Runtime) -> None:
                 _require_stage(request.stage, Action.UPDATE, request.key)
                 today = runtime.clock.now().astimezone(pod.zone).date()
                 fields = parse_update(values, today)
-                _record_update(session, runtime, outbox, request.id, user_id, update_text(fields))
+                _record_update(session, runtime, outbox, request, user_id, update_text(fields))
                 channel = context.get("channel") or pod.channel
                 outbox.ephemeral(channel, user_id, f"Update posted in {request.key}'s thread.")
             return outbox

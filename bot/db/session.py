@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import contextlib
+import threading
 from collections.abc import Iterator
 from contextlib import contextmanager
 from contextvars import ContextVar
@@ -59,6 +61,11 @@ class Database:
         self.url = url
         self.engine = make_engine(url, **engine_kwargs)
         self._sessions = sessionmaker(self.engine, expire_on_commit=False)
+        # SQLite has one writer at a time and its busy handler retries with sleeps of up to
+        # 100 ms, which starves some threads; queueing the threads here is fair and fast.
+        self._writer: threading.RLock | None = (
+            threading.RLock() if self.engine.dialect.name == "sqlite" else None
+        )
 
     @property
     def dialect(self) -> str:
@@ -68,7 +75,7 @@ class Database:
     @contextmanager
     def transaction(self) -> Iterator[Session]:
         """A session in one transaction: committed on success, rolled back on any exception."""
-        with self._sessions.begin() as session:
+        with self._writer or contextlib.nullcontext(), self._sessions.begin() as session:
             token = _current.set(session)
             try:
                 yield session

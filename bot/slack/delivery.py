@@ -51,6 +51,14 @@ class Delivery:
         self._pace_lock = threading.Lock()
         self._next_slot: dict[str, float] = {}
 
+    def _answered(self, channel: str) -> None:
+        # Space posts from when Slack *answered* the last one, so its side sees ≥ 1 s gaps.
+        if self.channel_interval <= 0:
+            return
+        with self._pace_lock:
+            done = time.monotonic() + self.channel_interval
+            self._next_slot[channel] = max(self._next_slot.get(channel, 0.0), done)
+
     def _pace(self, channel: str) -> None:
         if self.channel_interval <= 0:
             return
@@ -101,16 +109,19 @@ class Delivery:
     ) -> str:
         """Post a message (a reply when `thread_ts` is given); returns its ts."""
         self._pace(channel)
-        data = self._call(
-            "chat.postMessage",
-            channel=channel,
-            text=text,
-            blocks=_blocks(blocks),
-            thread_ts=thread_ts,
-            metadata=metadata,
-            unfurl_links=False,
-            unfurl_media=False,
-        )
+        try:
+            data = self._call(
+                "chat.postMessage",
+                channel=channel,
+                text=text,
+                blocks=_blocks(blocks),
+                thread_ts=thread_ts,
+                metadata=metadata,
+                unfurl_links=False,
+                unfurl_media=False,
+            )
+        finally:
+            self._answered(channel)
         return str(data["ts"])
 
     def update(self, channel: str, ts: str, text: str, blocks: Blocks = None) -> None:
