@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import logging
+from concurrent.futures import ThreadPoolExecutor
 from typing import Any
 
 from slack_bolt import App
@@ -62,12 +63,20 @@ def build_runtime(
 
 def build_app(runtime: Runtime, *, socket_mode: bool = False, **app_kwargs: Any) -> App:
     """The Bolt App with every listener registered; checks the token with auth.test."""
+    executor = app_kwargs.pop("listener_executor", None) or ThreadPoolExecutor(
+        max_workers=16, thread_name_prefix="podbot-after-ack"
+    )
+    runtime.background = executor
     try:
+        # Listeners run on the request's thread and return as soon as they have acked; what
+        # follows the ack goes to `runtime.background`. (Bolt's other mode polls for the ack
+        # every 10 ms, which doubles the median ack time under load.)
         app = App(
             client=runtime.slack.client,
             signing_secret=None if socket_mode else runtime.settings.signing_secret,
             request_verification_enabled=not socket_mode,
-            process_before_response=False,
+            process_before_response=True,
+            listener_executor=executor,
             **app_kwargs,
         )
     except BoltError as exc:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from concurrent.futures import Executor
 from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
@@ -25,3 +26,5 @@ class Runtime:
     slack: Delivery
     # Sends the outbox's rows; started by `serve` and `scheduler`, drained by one-shot commands.
     deliveries: DeliveryWorker | None = None
+    # Runs what follows an ack (modals, follow-up ephemerals) off the request's thread.
+    background: Executor | None = None

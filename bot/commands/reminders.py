@@ -102,7 +102,10 @@ def register(app: App, runtime: Runtime) -> None:
         message = body.get("message") or {}
         blocks = [b for b in message.get("blocks") or [] if b.get("type") != "actions"]
         blocks.append(ContextBlock(elements=[MarkdownTextObject(text=outcome)]).to_dict())
-        runtime.slack.update(channel, ts, message.get("text") or outcome, blocks)
+        assert runtime.background is not None
+        runtime.background.submit(
+            runtime.slack.update, channel, ts, message.get("text") or outcome, blocks
+        )
 
     for action in (ActionId.SNOOZE_HOUR, ActionId.SNOOZE_TOMORROW, ActionId.MARK_ANSWERED):
         app.action(action.value)(on_click)

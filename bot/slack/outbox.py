@@ -127,8 +127,18 @@ class Outbox:
         self._direct.append(("view", lambda: self.runtime.slack.open_view(trigger_id, view)))
 
     def deliver(self) -> None:
-        """Send the direct answers, then wake the delivery worker for the queued rows."""
+        """Wake the delivery worker for the queued rows; send the direct answers in the
+        background, so a listener that has acked returns at once."""
         items, self._direct = self._direct, []
+        if self.runtime.deliveries is not None:
+            self.runtime.deliveries.notify()
+        if items and self.runtime.background is not None:
+            self.runtime.background.submit(self._send, items)
+        elif items:
+            self._send(items)
+
+    @staticmethod
+    def _send(items: list[tuple[str, Callable[[], None]]]) -> None:
         for kind, send in items:
             try:
                 send()
@@ -136,8 +146,6 @@ class Outbox:
                 log.error("delivery of %s failed: %s", kind, exc)
             except Exception:
                 log.exception("delivery of %s failed unexpectedly", kind)
-        if self.runtime.deliveries is not None:
-            self.runtime.deliveries.notify()
 
     def _ephemeral(
         self,
