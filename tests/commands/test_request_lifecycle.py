@@ -174,7 +174,8 @@ def test_mine_lists_open_requests_with_age_and_tat(proc: Proc, clock: ManualCloc
     answer = proc.answer(BUYER, "mine")
     text = blocks_text(answer["blocks"])
     assert "REQ-1" in text and "REQ-2" not in text
-    assert "12 days left" in text or "12" in text
+    # Assigned Monday with a 15-day TAT; three days later: 12 days left, 3 days old.
+    assert "12 days left" in text and "3 days" in text
     assert "REQ-2" in blocks_text(proc.answer(ANALYST, "mine")["blocks"])
     empty = proc.answer(EM, "mine")
     assert "no open requests" in empty["text"].lower()
