@@ -21,7 +21,7 @@ from bot.domain.quarters import Quarter, calendar_post_day, quarter_of
 from bot.domain.renewals import RenewalCalendar, RenewalContract, RequestItem, renewal_calendar
 from bot.jobs import register
 from bot.jobs.runner import JobContext, JobSpec, local_time_reached
-from bot.slack.aging_report import ReportMessage
+from bot.slack.pages import ReportMessage
 from bot.slack.renewal_calendar import renewal_csv, renewal_ics, renewal_messages
 
 if TYPE_CHECKING:

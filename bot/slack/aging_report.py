@@ -11,12 +11,10 @@ import csv
 import io
 import re
 from collections.abc import Iterator
-from dataclasses import dataclass
 from datetime import date, datetime
 
 from slack_sdk.models.blocks import (
     Block,
-    ContextBlock,
     HeaderBlock,
     MarkdownTextObject,
     PlainTextObject,
@@ -25,7 +23,6 @@ from slack_sdk.models.blocks import (
 
 from bot.domain.aging import REPORT_STAGES, AgingLine, Flag, aging_summary, local_date
 from bot.slack.cards import (
-    MAX_MESSAGE_BLOCKS,
     days_left_phrase,
     escape_mrkdwn,
     fit_mrkdwn,
@@ -33,15 +30,12 @@ from bot.slack.cards import (
     short_date,
     stage_label,
 )
-from bot.slack.pages import paginate
+from bot.slack.pages import ReportMessage, report_messages
 
 __all__ = ["CSV_COLUMNS", "ReportMessage", "aging_csv", "aging_messages"]
 
 _SECTION_TEXT = 3000
 _HEADER_TEXT = 150
-# All block text of one message. Slack allows more, but a lighter post renders faster on phones
-# and stays far from chat.postMessage's payload limits.
-_MESSAGE_TEXT = 12_000
 # Cuts that bound one request line to a few hundred characters, so any line fits any section.
 _KEY = 30
 _NAME = 60
@@ -67,14 +61,6 @@ CSV_COLUMNS = (
     "days_left",
     "flags",
 )
-
-
-@dataclass(frozen=True)
-class ReportMessage:
-    """One message of the report: its notification text and its Block Kit blocks."""
-
-    text: str
-    blocks: list[Block]
 
 
 # --- text ----------------------------------------------------------------------------------
@@ -181,10 +167,6 @@ def _section(text: str) -> SectionBlock:
     return SectionBlock(text=MarkdownTextObject(text=text))
 
 
-def _context(text: str) -> ContextBlock:
-    return ContextBlock(elements=[MarkdownTextObject(text=text)])
-
-
 def _continued_note(more: int) -> str:
     messages = "message" if more == 1 else "messages"
     return f"Continued in the thread ({more} more {messages}) · full table attached as CSV"
@@ -214,31 +196,16 @@ def aging_messages(
     if not lines:
         return [ReportMessage(text=text, blocks=[*head, _section("No open requests. :tada:")])]
 
-    groups = list(_stage_groups(lines, today, words))
-    head_chars = len(title) + len(summary)
-    single = (MAX_MESSAGE_BLOCKS - len(head), _MESSAGE_TEXT - head_chars)
-    pages = paginate(groups, single, single, _group_heading)
-    if len(pages) > 1:
-        # Room for the "continued" note in the parent, sized for any plausible page count.
-        note_room = len(_continued_note(9999))
-        first = (MAX_MESSAGE_BLOCKS - len(head) - 1, _MESSAGE_TEXT - head_chars - note_room)
-        cont_title = f"Aging report{_SEP}{pod} (9999/9999)"
-        rest = (MAX_MESSAGE_BLOCKS - 1, _MESSAGE_TEXT - len(cont_title))
-        pages = paginate(groups, first, rest, _group_heading)
-
-    total = len(pages)
-    parent: list[Block] = [*head, *(_section(t) for t in pages[0])]
-    if total > 1:
-        parent.append(_context(_continued_note(total - 1)))
-    messages = [ReportMessage(text=text, blocks=parent)]
-    for number, page in enumerate(pages[1:], start=2):
-        cont_title = f"Aging report{_SEP}{pod} ({number}/{total})"
-        blocks: list[Block] = [
-            HeaderBlock(text=PlainTextObject(text=fit_plain(cont_title, _HEADER_TEXT), emoji=True)),
-            *(_section(t) for t in page),
-        ]
-        messages.append(ReportMessage(text=escape_mrkdwn(cont_title), blocks=blocks))
-    return messages
+    return report_messages(
+        text=text,
+        head=head,
+        tail=[],
+        head_chars=len(title) + len(summary),
+        groups=list(_stage_groups(lines, today, words)),
+        heading=_group_heading,
+        continued_title=f"Aging report{_SEP}{pod}",
+        continued_note=_continued_note,
+    )
 
 
 # --- CSV -----------------------------------------------------------------------------------

@@ -5,7 +5,21 @@ from __future__ import annotations
 from collections.abc import Callable
 from dataclasses import dataclass, field
 
+from slack_sdk.models.blocks import (
+    Block,
+    ContextBlock,
+    HeaderBlock,
+    MarkdownTextObject,
+    PlainTextObject,
+    SectionBlock,
+)
+
+from bot.slack.cards import MAX_MESSAGE_BLOCKS, escape_mrkdwn, fit_plain
+
 SECTION_TEXT = 3000  # Slack's limit on one section's text
+HEADER_TEXT = 150  # Slack's limit on a header's text
+# All block text of one message. Slack allows more, but a lighter post renders faster on phones.
+MESSAGE_TEXT = 12_000
 
 # (group key, its number of lines, whether it was already shown on an earlier page) -> heading
 Heading = Callable[[str, int, bool], str]
@@ -64,3 +78,52 @@ def paginate(
                 pages.append(_Page(*rest))
                 on_page = False
     return [["\n".join(section) for section in page.sections] for page in pages]
+
+
+@dataclass(frozen=True)
+class ReportMessage:
+    """One message of a report: its notification text and its Block Kit blocks."""
+
+    text: str
+    blocks: list[Block]
+
+
+def report_messages(
+    *,
+    text: str,
+    head: list[Block],
+    tail: list[Block],
+    head_chars: int,
+    groups: list[tuple[str, list[str]]],
+    heading: Heading,
+    continued_title: str,
+    continued_note: Callable[[int], str],
+) -> list[ReportMessage]:
+    """A report as one message, or a parent (head, first lines, tail, a "continued" note) and
+    continuation messages titled "<continued_title> (2/4)" for its thread."""
+    reserved = len(head) + len(tail)
+    single = (MAX_MESSAGE_BLOCKS - reserved, MESSAGE_TEXT - head_chars)
+    pages = paginate(groups, single, single, heading)
+    if len(pages) > 1:
+        # Room for the "continued" note in the parent, sized for any plausible page count.
+        note_room = len(continued_note(9999))
+        first = (MAX_MESSAGE_BLOCKS - reserved - 1, MESSAGE_TEXT - head_chars - note_room)
+        rest = (MAX_MESSAGE_BLOCKS - 1, MESSAGE_TEXT - len(f"{continued_title} (9999/9999)"))
+        pages = paginate(groups, first, rest, heading)
+    total = len(pages)
+    parent: list[Block] = [*head, *(_section(t) for t in pages[0]), *tail]
+    if total > 1:
+        parent.append(ContextBlock(elements=[MarkdownTextObject(text=continued_note(total - 1))]))
+    messages = [ReportMessage(text=text, blocks=parent)]
+    for number, page in enumerate(pages[1:], start=2):
+        title = f"{continued_title} ({number}/{total})"
+        blocks: list[Block] = [
+            HeaderBlock(text=PlainTextObject(text=fit_plain(title, HEADER_TEXT), emoji=True)),
+            *(_section(t) for t in page),
+        ]
+        messages.append(ReportMessage(text=escape_mrkdwn(title), blocks=blocks))
+    return messages
+
+
+def _section(text: str) -> SectionBlock:
+    return SectionBlock(text=MarkdownTextObject(text=text))

@@ -24,16 +24,14 @@ from slack_sdk.models.blocks import (
 
 from bot.domain.money import Money, format_money
 from bot.domain.renewals import RenewalCalendar, RenewalFlag, RenewalLine
-from bot.slack.aging_report import ReportMessage
 from bot.slack.cards import (
-    MAX_MESSAGE_BLOCKS,
     escape_mrkdwn,
     fit_mrkdwn,
     fit_plain,
     short_date,
     stage_label,
 )
-from bot.slack.pages import paginate
+from bot.slack.pages import ReportMessage, report_messages
 
 __all__ = [
     "CSV_COLUMNS",
@@ -47,8 +45,6 @@ __all__ = [
 
 _SECTION_TEXT = 3000
 _HEADER_TEXT = 150
-# All block text of one message, as for the aging report: light enough for phones.
-_MESSAGE_TEXT = 12_000
 # Cuts that bound one renewal line to a few hundred characters, so any line fits any section.
 _NAME = 60
 _POD_NAME = 100
@@ -214,30 +210,16 @@ def renewal_messages(
         )
         for month in calendar.months
     ]
-    head_chars = len(title) + len(summary) + len(footer)
-    # Header, summary and footer take three of the message's blocks.
-    single = (MAX_MESSAGE_BLOCKS - len(head) - 1, _MESSAGE_TEXT - head_chars)
-    pages = paginate(groups, single, single, _month_heading)
-    if len(pages) > 1:
-        note_room = len(_continued_note(9999))
-        first = (MAX_MESSAGE_BLOCKS - len(head) - 2, _MESSAGE_TEXT - head_chars - note_room)
-        cont_title = f"{title} (9999/9999)"
-        rest = (MAX_MESSAGE_BLOCKS - 1, _MESSAGE_TEXT - len(cont_title))
-        pages = paginate(groups, first, rest, _month_heading)
-
-    total = len(pages)
-    parent: list[Block] = [*head, *(_section(t) for t in pages[0]), _context(footer)]
-    if total > 1:
-        parent.append(_context(_continued_note(total - 1)))
-    messages = [ReportMessage(text=text, blocks=parent)]
-    for number, page in enumerate(pages[1:], start=2):
-        cont_title = f"{title} ({number}/{total})"
-        blocks: list[Block] = [
-            HeaderBlock(text=PlainTextObject(text=fit_plain(cont_title, _HEADER_TEXT), emoji=True)),
-            *(_section(t) for t in page),
-        ]
-        messages.append(ReportMessage(text=escape_mrkdwn(cont_title), blocks=blocks))
-    return messages
+    return report_messages(
+        text=text,
+        head=head,
+        tail=[_context(footer)],
+        head_chars=len(title) + len(summary) + len(footer),
+        groups=groups,
+        heading=_month_heading,
+        continued_title=title,
+        continued_note=_continued_note,
+    )
 
 
 # --- CSV -----------------------------------------------------------------------------------
