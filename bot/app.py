@@ -8,6 +8,7 @@ from typing import Any
 
 from slack_bolt import App
 from slack_bolt.error import BoltError
+from slack_bolt.middleware.authorization import SingleTeamAuthorization
 from slack_sdk import WebClient
 from slack_sdk.http_retry.builtin_handlers import (
     ConnectionErrorRetryHandler,
@@ -81,6 +82,17 @@ def build_app(runtime: Runtime, *, socket_mode: bool = False, **app_kwargs: Any)
         )
     except BoltError as exc:
         raise StartupError(f"Slack refused the bot token: {exc}") from exc
+    # Learn the workspace URL now (for message links), not on some command's ack path; Bolt
+    # has just called auth.test to check the token, so reuse its answer when it kept one.
+    checked = next(
+        (
+            m.auth_test_result
+            for m in getattr(app, "_middleware_list", [])
+            if isinstance(m, SingleTeamAuthorization) and m.auth_test_result
+        ),
+        None,
+    )
+    runtime.slack.team_url(known=checked.get("url") if checked else None)
     commands.register(app, runtime)
     events.register(app, runtime)
 

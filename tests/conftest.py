@@ -4,10 +4,8 @@ from __future__ import annotations
 
 import os
 import shutil
-import threading
 import uuid
 from collections.abc import Callable, Iterator
-from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from pathlib import Path
@@ -24,6 +22,7 @@ from bot.db.migrate import upgrade
 from bot.db.pods import sync_pods
 from bot.db.session import Database
 from bot.runtime import Runtime
+from bot.sandbox.app import TrackedExecutor
 from bot.server import BackgroundServer, build_asgi
 from tests.slack_api import SlackApiServer
 from tests.slack_requests import SlackClient
@@ -129,32 +128,6 @@ def clock() -> ManualClock:
     return ManualClock(datetime(2026, 11, 23, 15, 0, tzinfo=UTC))
 
 
-class TrackedExecutor(ThreadPoolExecutor):
-    """Bolt's listener executor, counting unfinished work so tests can wait for quiet."""
-
-    def __init__(self) -> None:
-        super().__init__(max_workers=8, thread_name_prefix="podbot-listener")
-        self._pending = 0
-        self._idle = threading.Condition()
-
-    def submit(self, fn: Callable[..., Any], /, *args: Any, **kwargs: Any) -> Future[Any]:
-        with self._idle:
-            self._pending += 1
-        future = super().submit(fn, *args, **kwargs)
-        future.add_done_callback(self._done)
-        return future
-
-    def _done(self, _future: Future[Any]) -> None:
-        with self._idle:
-            self._pending -= 1
-            self._idle.notify_all()
-
-    def wait_idle(self, timeout: float = 10.0) -> None:
-        with self._idle:
-            if not self._idle.wait_for(lambda: self._pending == 0, timeout=timeout):
-                raise TimeoutError("podbot listeners still running")
-
-
 @dataclass
 class RunningBot:
     """podbot served over HTTP on a free port, with what tests need to drive and inspect it."""
@@ -171,7 +144,8 @@ class RunningBot:
 
     def wait_idle(self, timeout: float = 10.0) -> None:
         """Block until every listener has finished and every due delivery has gone out."""
-        self.executor.wait_idle(timeout)
+        if not self.executor.wait_idle(timeout):
+            raise TimeoutError("podbot listeners still running")
         assert self.runtime.deliveries is not None
         self.runtime.deliveries.wait_idle(timeout)
 

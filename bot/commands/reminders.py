@@ -6,7 +6,6 @@ reminder), so the buttons keep working after a restart.
 
 from __future__ import annotations
 
-import logging
 from datetime import datetime, time, timedelta
 from typing import TYPE_CHECKING, Any
 
@@ -14,11 +13,11 @@ from slack_bolt import Ack, App
 from slack_sdk.models.blocks import ContextBlock, MarkdownTextObject
 from sqlalchemy import select
 
-from bot.commands.router import error_reference
+from bot.commands.interactions import answer_click
 from bot.config import Pod
 from bot.db.models import PendingResponse, Reminder, Request, ResponseState
 from bot.domain.working_time import next_working_day_at
-from bot.errors import NotFound, Refusal
+from bot.errors import NotFound
 from bot.slack.claims import when
 from bot.slack.ids import ActionId
 from bot.slack.outbox import Outbox
@@ -27,8 +26,6 @@ if TYPE_CHECKING:
     from sqlalchemy.orm import Session
 
     from bot.runtime import Runtime
-
-log = logging.getLogger(__name__)
 
 
 def _pod_of(session: Session, runtime: Runtime, reminder: Reminder) -> Pod:
@@ -45,32 +42,38 @@ def _pod_of(session: Session, runtime: Runtime, reminder: Reminder) -> Pod:
 
 def act(runtime: Runtime, action: str, user: str, channel: str, ts: str) -> str:
     """Apply a reminder button; returns the line that replaces the buttons."""
-    now = runtime.clock.now()
     with runtime.db.transaction() as session:
-        reminders = session.scalars(
-            select(Reminder).where(
-                Reminder.message_channel == channel,
-                Reminder.message_ts == ts,
-                Reminder.user_id == user,
-            )
-        ).all()
-        if not reminders:
-            raise NotFound("This reminder is no longer active.")
-        if action == ActionId.MARK_ANSWERED.value:
-            for reminder in reminders:
-                pending = session.get(PendingResponse, reminder.subject, with_for_update=True)
-                if pending is not None and pending.state == ResponseState.OPEN.value:
-                    pending.state, pending.closed_at = ResponseState.MARKED.value, now
-            return f":white_check_mark: Marked answered by <@{user}> · {when(now)}"
-        until: datetime
-        if action == ActionId.SNOOZE_HOUR.value:
-            until = now + timedelta(hours=1)
-        else:
-            pod = _pod_of(session, runtime, reminders[0])
-            until = next_working_day_at(pod.calendar, now, time(9, 0))
+        return _apply(session, runtime, action, user, channel, ts)
+
+
+def _apply(
+    session: Session, runtime: Runtime, action: str, user: str, channel: str, ts: str
+) -> str:
+    now = runtime.clock.now()
+    reminders = session.scalars(
+        select(Reminder).where(
+            Reminder.message_channel == channel,
+            Reminder.message_ts == ts,
+            Reminder.user_id == user,
+        )
+    ).all()
+    if not reminders:
+        raise NotFound("This reminder is no longer active.")
+    if action == ActionId.MARK_ANSWERED.value:
         for reminder in reminders:
-            reminder.snoozed_until = until
-        return f":zzz: Snoozed until {when(until)}"
+            pending = session.get(PendingResponse, reminder.subject, with_for_update=True)
+            if pending is not None and pending.state == ResponseState.OPEN.value:
+                pending.state, pending.closed_at = ResponseState.MARKED.value, now
+        return f":white_check_mark: Marked answered by <@{user}> · {when(now)}"
+    until: datetime
+    if action == ActionId.SNOOZE_HOUR.value:
+        until = now + timedelta(hours=1)
+    else:
+        pod = _pod_of(session, runtime, reminders[0])
+        until = next_working_day_at(pod.calendar, now, time(9, 0))
+    for reminder in reminders:
+        reminder.snoozed_until = until
+    return f":zzz: Snoozed until {when(until)}"
 
 
 def register(app: App, runtime: Runtime) -> None:
@@ -83,29 +86,19 @@ def register(app: App, runtime: Runtime) -> None:
         channel = container.get("channel_id") or (body.get("channel") or {}).get("id", "")
         ts = container.get("message_ts") or (body.get("message") or {}).get("ts", "")
         action = (body.get("actions") or [{}])[0].get("action_id", "")
-        try:
-            outcome = act(runtime, action, user, channel, ts)
-        except Refusal as refusal:
-            outbox = Outbox(runtime)
-            outbox.ephemeral(channel, user, f":warning: {refusal.message}")
-            outbox.deliver()
-            return
-        except Exception:
-            ref = error_reference()
-            log.exception("reminder button failed (ref %s)", ref, extra={"ref": ref})
-            outbox = Outbox(runtime)
-            outbox.ephemeral(
-                channel, user, f":x: Something went wrong on podbot's side (ref `{ref}`)."
-            )
-            outbox.deliver()
-            return
         message = body.get("message") or {}
-        blocks = [b for b in message.get("blocks") or [] if b.get("type") != "actions"]
-        blocks.append(ContextBlock(elements=[MarkdownTextObject(text=outcome)]).to_dict())
-        assert runtime.background is not None
-        runtime.background.submit(
-            runtime.slack.update, channel, ts, message.get("text") or outcome, blocks
-        )
+
+        def handle() -> Outbox:
+            outbox = Outbox(runtime)
+            with runtime.db.transaction() as session:
+                outcome = _apply(session, runtime, action, user, channel, ts)
+                # The DM keeps its text; the buttons give way to what was done.
+                blocks = [b for b in message.get("blocks") or [] if b.get("type") != "actions"]
+                blocks.append(ContextBlock(elements=[MarkdownTextObject(text=outcome)]).to_dict())
+                outbox.edit(channel, ts, message.get("text") or outcome, blocks)
+            return outbox
+
+        answer_click(runtime, handle, channel=channel, user=user, action="reminder button")
 
     for action in (ActionId.SNOOZE_HOUR, ActionId.SNOOZE_TOMORROW, ActionId.MARK_ANSWERED):
         app.action(action.value)(on_click)

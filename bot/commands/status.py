@@ -42,7 +42,7 @@ def mine(runtime: Runtime, invocation: Invocation) -> Reply:
     now = runtime.clock.now()
     user = invocation.user_id
     rows: list[MineRow] = []
-    team_url = runtime.slack.team_url()
+    team_url = runtime.slack.team_url(fetch=False)  # learnt at start-up
     with runtime.db.transaction() as session:
         for request in open_requests_of(session, user):
             tz = runtime.config.pod(request.pod.key).timezone

@@ -101,11 +101,11 @@ def people_for(config: Config, names: Mapping[str, tuple[str, str]]) -> list[Per
     )
 
 
-class _TrackedExecutor(ThreadPoolExecutor):
-    """Bolt's listener executor, counting unfinished work so the sandbox can wait for quiet."""
+class TrackedExecutor(ThreadPoolExecutor):
+    """Bolt's listener executor, counting unfinished work so callers can wait for quiet."""
 
     def __init__(self) -> None:
-        super().__init__(max_workers=8, thread_name_prefix="sandbox-listener")
+        super().__init__(max_workers=8, thread_name_prefix="podbot-listener")
         self._pending = 0
         self._idle = threading.Condition()
 
@@ -121,7 +121,8 @@ class _TrackedExecutor(ThreadPoolExecutor):
             self._pending -= 1
             self._idle.notify_all()
 
-    def wait_idle(self, timeout: float) -> bool:
+    def wait_idle(self, timeout: float = 10.0) -> bool:
+        """Wait until no submitted work is unfinished; False if `timeout` ran out first."""
         with self._idle:
             return self._idle.wait_for(lambda: self._pending == 0, timeout=timeout)
 
@@ -182,7 +183,7 @@ class Sandbox:
         self.runtime: Runtime | None = None
         self.db: Database | None = None
         self._server: BackgroundServer | None = None
-        self._executor: _TrackedExecutor | None = None
+        self._executor: TrackedExecutor | None = None
         self.signer: SlackClient | None = None
 
     # -- lifecycle -------------------------------------------------------------------------
@@ -215,7 +216,7 @@ class Sandbox:
             channel_interval=0,  # no need to keep Slack's posting pace against ourselves
         )
         runtime = build_runtime(self.config, settings, db, self.clock)
-        self._executor = _TrackedExecutor()
+        self._executor = TrackedExecutor()
         app = build_app(runtime, listener_executor=self._executor)
         if runtime.deliveries is not None:
             runtime.deliveries.start()

@@ -69,9 +69,12 @@ class Delivery:
         if slot > now:
             time.sleep(slot - now)
 
-    def team_url(self) -> str | None:
-        """The workspace's base URL (from auth.test, asked once), for message links."""
-        if self._team_url is None:
+    def team_url(self, *, fetch: bool = True, known: str | None = None) -> str | None:
+        """The workspace's base URL (from auth.test, asked once), for message links; with
+        `fetch=False` only what is already known (for the ack path, which must not wait)."""
+        if known:
+            self._team_url = known
+        if self._team_url is None and fetch:
             try:
                 self._team_url = str(self._call("auth.test").get("url") or "")
             except DeliveryError:

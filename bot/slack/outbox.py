@@ -35,7 +35,7 @@ log = logging.getLogger(__name__)
 _WALL = SystemClock()
 
 
-def _dicts(blocks: list[Block] | None) -> list[dict[str, Any]] | None:
+def _dicts(blocks: list[Any] | None) -> list[dict[str, Any]] | None:
     if blocks is None:
         return None
     return [b.to_dict() if isinstance(b, Block) else b for b in blocks]
@@ -106,6 +106,13 @@ class Outbox:
             self._enqueue(session, f"req:{claim.request_id}", "claim", {"claim": claim_id})
 
         self._in_transaction(write)
+
+    def edit(self, channel: str, ts: str, text: str, blocks: list[Any] | None = None) -> None:
+        """Edit a message the bot posted (e.g. a reminder DM after a click)."""
+        payload = {"channel": channel, "ts": ts, "text": text, "blocks": _dicts(blocks)}
+        self._in_transaction(
+            lambda session: self._enqueue(session, f"msg:{channel}:{ts}", "update", payload)
+        )
 
     # -- direct: answers to someone looking right now -----------------------------------------
 

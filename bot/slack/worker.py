@@ -316,6 +316,14 @@ class DeliveryWorker:
             # No card (it was parked): say it in the POD channel rather than not at all.
             return self.runtime.config.pod(request.pod.key).channel, None
 
+    def _send_update(
+        self, row_id: int, payload: dict[str, Any], recovering: bool
+    ) -> dict[str, Any]:
+        # An edit is idempotent: sending it again after a crash changes nothing.
+        channel, ts = payload["channel"], payload["ts"]
+        self.runtime.slack.update(channel, ts, payload["text"], payload.get("blocks"))
+        return {"channel": channel, "ts": ts}
+
     def _send_thread(
         self, row_id: int, payload: dict[str, Any], recovering: bool
     ) -> dict[str, Any]:

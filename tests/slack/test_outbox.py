@@ -23,7 +23,7 @@ def test_pending_card_edits_collapse_into_one_showing_the_latest_state(
     for text in ("new Acme | Figma | new", "qualify 1", f"assign 1 <@{BUYER}>"):
         response = bot.slack.slash_command(text, user_id=ANALYST, channel_id="C0ALPHA01")
         assert response.status == 200
-    bot.executor.wait_idle()
+    assert bot.executor.wait_idle()
     with bot.db.transaction() as session:
         rows = [(d.lane, d.kind) for d in session.scalars(select(Delivery).order_by(Delivery.id))]
     # One card row (created once, later changes folded into it), then the thread replies.
