@@ -280,7 +280,12 @@ def cmd_serve(args: argparse.Namespace) -> int:
     try:
         # log_config=None: uvicorn's lines go through our handler (JSON lines in production).
         uvicorn.run(
-            build_asgi(app, runtime), host=args.host, port=port, log_level="info", log_config=None
+            build_asgi(app, runtime),
+            host=args.host,
+            port=port,
+            log_level="info",
+            log_config=None,
+            access_log=args.access_log,
         )
     finally:
         if scheduler:
@@ -324,6 +329,11 @@ def build_parser() -> argparse.ArgumentParser:
     )
     serve.add_argument("--host", default="0.0.0.0", help="interface to listen on (HTTP mode)")
     serve.add_argument("--port", type=int, help="port to listen on (default: $PORT or 3000)")
+    serve.add_argument(
+        "--access-log",
+        action="store_true",
+        help="also log one line per HTTP request (each command already logs its own line)",
+    )
     serve.add_argument(
         "--config", help="config file (default: $PODBOT_CONFIG or config/podbot.toml)"
     )

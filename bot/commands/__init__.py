@@ -29,11 +29,9 @@ MODULES: list[ModuleType] = [
 
 
 def register(app: App, runtime: Runtime) -> None:
-    """Attach each module's listeners and the one slash-command listener (Bolt runs only the
-    first matching listener, so every subcommand goes through one)."""
-    for module in MODULES:
-        if module.__name__ != __name__ + ".router" and hasattr(module, "register"):
-            module.register(app, runtime)
+    """Attach the one slash-command listener, then each module's listeners (Bolt runs only the
+    first matching listener, so every subcommand goes through one; it is registered first
+    because Bolt tries listeners in order and commands are the busiest path)."""
 
     @app.command(runtime.config.slack.command)
     def on_command(ack: Ack, body: dict[str, Any]) -> None:
@@ -49,3 +47,7 @@ def register(app: App, runtime: Runtime) -> None:
                     invocation.subcommand,
                     extra={"user": invocation.user_id, "action": invocation.subcommand},
                 )
+
+    for module in MODULES:
+        if module.__name__ != __name__ + ".router" and hasattr(module, "register"):
+            module.register(app, runtime)

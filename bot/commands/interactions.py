@@ -9,6 +9,7 @@ from typing import TYPE_CHECKING, Any
 from slack_bolt import Ack
 
 from bot.commands.router import error_reference
+from bot.db.session import again_if_disconnected
 from bot.errors import FieldErrors, Refusal
 from bot.slack.outbox import Outbox
 
@@ -23,7 +24,7 @@ def answer_submission(
 ) -> None:
     """Ack a view submission: close the modal and deliver, or show errors on the fields."""
     try:
-        outbox = handle()
+        outbox = again_if_disconnected(handle)
     except FieldErrors as exc:
         ack(response_action="errors", errors=exc.errors)
         return
@@ -53,7 +54,7 @@ def answer_click(
 ) -> None:
     """Run a (already acked) button click; a refusal or failure is told to the clicker only."""
     try:
-        outbox = handle()
+        outbox = again_if_disconnected(handle)
     except Refusal as refusal:
         text = f":warning: {refusal.message}"
     except Exception:

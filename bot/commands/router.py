@@ -12,6 +12,7 @@ from typing import TYPE_CHECKING, Any, TypeVar
 from slack_sdk.models.blocks import Block
 
 from bot import metrics
+from bot.db.session import again_if_disconnected
 from bot.domain.grammar import GrammarError
 from bot.domain.request_keys import RequestKeyError, format_request_key, parse_request_key
 from bot.errors import Refusal, UsageError
@@ -150,7 +151,7 @@ def run(runtime: Runtime, invocation: Invocation) -> Reply:
                 f"`{shown}` is not a {invocation.command} command.",
                 usage=f"`{invocation.command} help` lists them all",
             )
-        reply = sub.handler(runtime, invocation)
+        reply = again_if_disconnected(lambda: sub.handler(runtime, invocation))
     except Refusal as refusal:
         log.info("command refused: %s", refusal.message, extra=outcome("refused"))
         return Reply(text=refusal_text(invocation, refusal))

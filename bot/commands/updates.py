@@ -62,8 +62,10 @@ def _record_update(
     session: Session, runtime: Runtime, outbox: Outbox, request: Request, user_id: str, text: str
 ) -> None:
     now = runtime.clock.now()
-    request.last_update_at = now
-    record_event(session, request, at=now, actor=user_id, kind="update", text=text)
+    record_event(
+        session, request, at=now, actor=user_id, kind="update", text=text,
+        stamp={"last_update_at": now},
+    )  # fmt: skip
     outbox.thread(request.id, f":memo: *Update* from <@{user_id}>:\n{_quoted(text)}")
 
 

@@ -3,15 +3,19 @@
 from __future__ import annotations
 
 import contextlib
+import logging
 import threading
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from contextvars import ContextVar
-from typing import Any
+from typing import Any, TypeVar
 
 from sqlalchemy import Engine, create_engine, event
 from sqlalchemy.engine import make_url
+from sqlalchemy.exc import DBAPIError
 from sqlalchemy.orm import Session, sessionmaker
+
+log = logging.getLogger(__name__)
 
 
 def make_engine(url: str, **kwargs: Any) -> Engine:
@@ -22,7 +26,26 @@ def make_engine(url: str, **kwargs: Any) -> Engine:
         engine = create_engine(url, connect_args=connect_args, **kwargs)
         _tune_sqlite(engine, in_memory=parsed.database in (None, "", ":memory:"))
         return engine
-    return create_engine(url, pool_pre_ping=True, **kwargs)
+    # No pre-ping: it would add a round trip to every transaction. A connection the server
+    # dropped fails its statement once, SQLAlchemy then discards the whole pool, and the
+    # action is run again on a fresh connection (`again_if_disconnected`).
+    return create_engine(url, **kwargs)
+
+
+T = TypeVar("T")
+
+
+def again_if_disconnected(action: Callable[[], T]) -> T:
+    """Run a transactional action; if the database had dropped the pooled connection it used
+    (a server restart), run it once more on a fresh one. The failed try was rolled back, so
+    nothing is done twice."""
+    try:
+        return action()
+    except DBAPIError as exc:
+        if not exc.connection_invalidated:
+            raise
+        log.warning("the database connection was lost; trying again on a fresh connection")
+        return action()
 
 
 def _tune_sqlite(engine: Engine, in_memory: bool) -> None:

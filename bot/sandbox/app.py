@@ -37,6 +37,7 @@ from starlette.concurrency import run_in_threadpool
 from starlette.requests import Request
 from starlette.responses import HTMLResponse, JSONResponse, Response
 from starlette.routing import Mount, Route
+from starlette.types import ASGIApp
 
 from bot.app import build_app, build_runtime
 from bot.clock import ManualClock
@@ -748,7 +749,7 @@ class Sandbox:
 
     # -- HTTP ------------------------------------------------------------------------------
 
-    def asgi(self, bolt: Starlette) -> Starlette:
+    def asgi(self, bolt: ASGIApp) -> Starlette:
         """The page and its JSON API, in front of podbot's own routes (/slack/events, …)."""
 
         async def page(_request: Request) -> Response:

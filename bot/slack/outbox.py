@@ -19,7 +19,7 @@ from typing import TYPE_CHECKING, Any
 
 from slack_sdk.models.blocks import Block
 from slack_sdk.models.views import View
-from sqlalchemy import select
+from sqlalchemy import insert, select
 from sqlalchemy.orm import Session
 
 from bot.clock import SystemClock
@@ -33,6 +33,7 @@ if TYPE_CHECKING:
 log = logging.getLogger(__name__)
 # Rows are scheduled in real time: the worker's backoff and the backlog age are wall-clock.
 _WALL = SystemClock()
+_INSERT_DELIVERY = insert(Delivery.__table__)
 
 
 def _dicts(blocks: list[Any] | None) -> list[dict[str, Any]] | None:
@@ -52,16 +53,18 @@ class Outbox:
 
     def _enqueue(self, session: Session, lane: str, kind: str, payload: dict[str, Any]) -> None:
         now = _WALL.now()
-        session.add(
-            Delivery(
-                lane=lane,
-                kind=kind,
-                payload=payload,
-                status=DeliveryStatus.PENDING.value,
-                attempts=0,
-                created_at=now,
-                next_attempt_at=now,
-            )
+        # A plain INSERT: no object to track, so no unit-of-work flush on the ack path.
+        session.execute(
+            _INSERT_DELIVERY,
+            {
+                "lane": lane,
+                "kind": kind,
+                "payload": payload,
+                "status": DeliveryStatus.PENDING.value,
+                "attempts": 0,
+                "created_at": now,
+                "next_attempt_at": now,
+            },
         )
 
     def _in_transaction(self, write: Callable[[Session], None]) -> None:
