@@ -19,8 +19,10 @@ as its assigned buyer, so every one succeeds (and is checked to).
 from __future__ import annotations
 
 import argparse
+import asyncio
 import contextlib
 import importlib.util
+import itertools
 import json
 import os
 import select as io_select
@@ -39,14 +41,14 @@ from decimal import Decimal
 from http.client import HTTPConnection
 from pathlib import Path
 from typing import Any, TextIO
-from urllib.parse import urlsplit
+from urllib.parse import urlencode, urlsplit
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
 from sqlalchemy import func, insert, select
 
-from bot.sandbox.signing import Response, SlackClient
+from bot.sandbox.signing import SlackClient
 
 ROOT = Path(__file__).resolve().parents[1]
 
@@ -386,28 +388,61 @@ def _read_line(stream: TextIO | None, timeout: float) -> str:
 # --- the clients ---------------------------------------------------------------------------
 
 
-class KeepAliveClient(SlackClient):
-    """The signed-request client over one persistent HTTP/1.1 connection."""
+class SlashCommands:
+    """Signed `/proc` slash-command requests, rendered as raw HTTP/1.1 bytes.
+
+    The form carries the fields Slack sends (tests/fixtures' slash_command.form.txt) with a
+    fresh trigger_id and response_url each time, and is signed like Slack signs it; building
+    one costs tens of microseconds, so the load generator is not what limits either server.
+    """
 
     def __init__(self, base_url: str) -> None:
-        super().__init__(base_url, SIGNING_SECRET, timeout=30)
+        self._slack = SlackClient(base_url, SIGNING_SECRET)
         parts = urlsplit(base_url)
-        self._connection = HTTPConnection(parts.hostname or "127.0.0.1", parts.port, timeout=30)
+        self.host, self.port = parts.hostname or "127.0.0.1", int(parts.port or 80)
+        self._serial = 0
 
-    def _request(
-        self, method: str, path: str, body: bytes | None, headers: dict[str, str]
-    ) -> Response:
-        try:
-            self._connection.request(method, path, body=body, headers=headers)
-            answer = self._connection.getresponse()
-            data = answer.read()
-        except OSError:
-            self._connection.close()  # the next request reconnects
-            raise
-        return Response(answer.status, {k.lower(): v for k, v in answer.getheaders()}, data)
+    def render(self, text: str, user_id: str, channel_id: str) -> bytes:
+        self._serial += 1
+        fields = {
+            "token": "verification_token",
+            "team_id": self._slack.team_id,
+            "team_domain": self._slack.team_domain,
+            "channel_id": channel_id,
+            "channel_name": channel_id.lower(),
+            "user_id": user_id,
+            "user_name": user_id.lower(),
+            "command": "/proc",
+            "text": text,
+            "api_app_id": self._slack.api_app_id,
+            "is_enterprise_install": "false",
+            "response_url": f"https://hooks.slack.com/commands/T0BENCH/{self._serial}/x",
+            "trigger_id": f"{self._serial}.4744562912.{os.urandom(8).hex()}",
+        }
+        body = urlencode(fields).encode()
+        timestamp = str(int(time.time()))
+        head = (
+            f"POST /slack/events HTTP/1.1\r\nHost: {self.host}:{self.port}\r\n"
+            "Content-Type: application/x-www-form-urlencoded\r\n"
+            f"Content-Length: {len(body)}\r\nX-Slack-Request-Timestamp: {timestamp}\r\n"
+            f"X-Slack-Signature: {self._slack.sign(body, timestamp)}\r\n\r\n"
+        )
+        return head.encode() + body
 
-    def close(self) -> None:
-        self._connection.close()
+
+async def _exchange(
+    reader: asyncio.StreamReader, writer: asyncio.StreamWriter, request: bytes
+) -> tuple[int, bytes]:
+    """Send one request on a keep-alive connection; (status, body) of the answer."""
+    writer.write(request)
+    head = await reader.readuntil(b"\r\n\r\n")
+    status = int(head[9:12])
+    length = 0
+    for line in head.split(b"\r\n"):
+        name, _, value = line.partition(b":")
+        if name.strip().lower() == b"content-length":
+            length = int(value)
+    return status, await reader.readexactly(length)
 
 
 @dataclass
@@ -439,56 +474,52 @@ def percentile(values: list[float], fraction: float) -> float:
 def run_round(
     server: Server, work: list[Work], clients: int, *, seconds: float = 0.0, count: int = 0
 ) -> Round:
-    """`clients` closed-loop clients for `seconds` (or until `count` commands); the results."""
-    result = Round(server.name)
-    lock = threading.Lock()
-    start = threading.Barrier(clients + 1)
-    per_client = -(-count // clients) if count else 10**7  # a bound, whatever happens
-    budget = [count] if count else None
-    stop_at = [0.0]
+    """`clients` closed-loop clients for `seconds` (or until `count` commands); the results.
 
-    def client(index: int) -> None:
-        slack = KeepAliveClient(server.url)
+    The clients are coroutines on one event loop in a thread of this process, each on its own
+    keep-alive connection, sending the next command as soon as the last one is answered.
+    """
+    result = Round(server.name)
+    budget = [count] if count else None
+    commands = SlashCommands(server.url)
+
+    async def client(index: int, stop_at: float) -> None:
         mine = work[index::clients]
-        latencies, failures = [], []
-        start.wait()
+        reader, writer = await asyncio.open_connection(commands.host, commands.port)
         try:
-            for i in range(per_client):
-                if time.perf_counter() >= stop_at[0]:
+            for i in itertools.count():
+                if time.perf_counter() >= stop_at:
                     break
                 if budget is not None:
-                    with lock:
-                        if budget[0] <= 0:
-                            break
-                        budget[0] -= 1
+                    if budget[0] <= 0:
+                        break
+                    budget[0] -= 1
                 item = mine[i % len(mine)]
                 text = f"update REQ-{item.number} {UPDATE_TEXT} (#{i})"
+                request = commands.render(text, item.buyer, item.channel)
                 sent = time.perf_counter()
                 try:
-                    answer = slack.slash_command(text, item.buyer, channel_id=item.channel)
-                except OSError as exc:
-                    failures.append(f"{type(exc).__name__}: {exc}")
+                    status, body = await _exchange(reader, writer, request)
+                except (OSError, asyncio.IncompleteReadError) as exc:
+                    result.failures.append(f"{type(exc).__name__}: {exc}")
+                    writer.close()
+                    reader, writer = await asyncio.open_connection(commands.host, commands.port)
                     continue
-                latencies.append(time.perf_counter() - sent)
+                result.latencies.append(time.perf_counter() - sent)
                 want = f"Update posted in REQ-{item.number}'s thread."
-                if answer.status != 200 or _reply_text(answer) != want:
-                    failures.append(f"HTTP {answer.status}: {answer.body[:200]!r}")
+                if status != 200 or _reply_text(body) != want:
+                    result.failures.append(f"HTTP {status}: {body[:200]!r}")
         finally:
-            slack.close()
-        with lock:
-            result.latencies += latencies
-            result.failures += failures
+            writer.close()
 
-    threads = [threading.Thread(target=client, args=(i,)) for i in range(clients)]
-    for thread in threads:
-        thread.start()
+    async def all_clients(stop_at: float) -> None:
+        await asyncio.gather(*(client(i, stop_at) for i in range(clients)))
+
     server.resume()
     cpu, bench = server.cpu_seconds(), time.process_time()
     began = time.perf_counter()
-    stop_at[0] = began + seconds if seconds else began + 3600
-    start.wait()
-    for thread in threads:
-        thread.join(timeout=3700)
+    stop_at = began + seconds if seconds else began + 3600
+    asyncio.run(all_clients(stop_at))
     result.seconds = time.perf_counter() - began
     result.server_cpu = server.cpu_seconds() - cpu
     result.bench_cpu = time.process_time() - bench
@@ -496,9 +527,9 @@ def run_round(
     return result
 
 
-def _reply_text(answer: Response) -> str:
+def _reply_text(body: bytes) -> str:
     try:
-        return str(json.loads(answer.body).get("text"))
+        return str(json.loads(body).get("text"))
     except ValueError:
         return ""
 
@@ -618,9 +649,12 @@ def measure(
         f" Slack Web API fake at {api.url}, channel_interval 1 s (default)"
     )
     print(f"bare:   Bolt AsyncApp + AsyncSlackRequestHandler under uvicorn, pid {bare.pid}")
+    http = "httptools" if importlib.util.find_spec("httptools") else "h11"
+    loop = "uvloop" if importlib.util.find_spec("uvloop") else "asyncio"
+    print(f"uvicorn (both): {http} HTTP parser, {loop} event loop")
     print(
-        f"clients: {args.clients} threads, http.client keep-alive, signed"
-        f" `/proc update REQ-n <text>` as the assigned buyer, closed loop"
+        f"clients: {args.clients} coroutines on one event loop in this process, one keep-alive"
+        " connection each, signed `/proc update REQ-n <text>` as the assigned buyer, closed loop"
     )
     for server in (podbot, bare):
         server.pause()

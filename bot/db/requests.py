@@ -45,7 +45,8 @@ def record_event(
     if request.id is None:  # created in this transaction and not flushed yet
         session.flush()
     event = {"request_id": request.id, "at": at, "actor": actor, "kind": kind}
-    session.execute(_INSERT_EVENT, event | {"text": text, "data": data})
+    # On the session's connection: plain statements need none of the ORM's execution layer.
+    session.connection().execute(_INSERT_EVENT, event | {"text": text, "data": data})
     write_columns(session, request, updated_at=at, **(stamp or {}))
 
 
@@ -57,7 +58,7 @@ _UPDATE_REQUEST = update(Request.__table__).where(Request.__table__.c.id == bind
 def write_columns(session: Session, request: Request, **values: Any) -> None:
     """Set columns of a loaded request with one UPDATE, keeping the object in step (without
     marking it changed, so no second UPDATE follows at commit)."""
-    session.execute(_UPDATE_REQUEST, {"row_id": request.id, **values})
+    session.connection().execute(_UPDATE_REQUEST, {"row_id": request.id, **values})
     for name, value in values.items():
         set_committed_value(request, name, value)
 

@@ -64,7 +64,8 @@ def _tune_sqlite(engine: Engine, in_memory: bool) -> None:
     @event.listens_for(engine, "begin")
     def _on_begin(connection: Any) -> None:
         # IMMEDIATE takes the write lock up front: two writers queue instead of deadlocking.
-        connection.exec_driver_sql("BEGIN IMMEDIATE")
+        # Straight to the driver: this runs once per transaction, on every command's path.
+        connection.connection.driver_connection.execute("BEGIN IMMEDIATE")
 
 
 # The session of the transaction running in this thread, so that Slack work decided inside it

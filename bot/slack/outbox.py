@@ -54,7 +54,7 @@ class Outbox:
     def _enqueue(self, session: Session, lane: str, kind: str, payload: dict[str, Any]) -> None:
         now = _WALL.now()
         # A plain INSERT: no object to track, so no unit-of-work flush on the ack path.
-        session.execute(
+        session.connection().execute(
             _INSERT_DELIVERY,
             {
                 "lane": lane,
