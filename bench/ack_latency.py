@@ -192,34 +192,53 @@ class Server:
     def pid(self) -> int:
         return self.process.pid
 
+    # Each server runs in a process group of its own (with --workers, the supervisor and its
+    # worker processes): pausing, CPU time and memory cover the whole group.
+
     def pause(self) -> None:
-        os.kill(self.pid, signal.SIGSTOP)
+        os.killpg(self.pid, signal.SIGSTOP)
 
     def resume(self) -> None:
-        os.kill(self.pid, signal.SIGCONT)
+        os.killpg(self.pid, signal.SIGCONT)
+
+    def _group(self) -> list[str]:
+        pids = []
+        for entry in Path("/proc").iterdir():
+            if entry.name.isdigit():
+                with contextlib.suppress(OSError):
+                    fields = (entry / "stat").read_text().rsplit(")", 1)[1].split()
+                    if int(fields[2]) == self.pid:  # the process group id
+                        pids.append(entry.name)
+        return pids
 
     def cpu_seconds(self) -> float:
-        """User + system CPU time of the process so far."""
-        fields = Path(f"/proc/{self.pid}/stat").read_text().rsplit(")", 1)[1].split()
-        return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+        """User + system CPU time of the group's processes so far."""
+        ticks = 0
+        for pid in self._group():
+            with contextlib.suppress(OSError):
+                fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+                ticks += int(fields[11]) + int(fields[12])
+        return ticks / os.sysconf("SC_CLK_TCK")
 
     def memory(self) -> tuple[float, float]:
-        """(VmRSS, VmHWM) in MiB, from /proc/<pid>/status."""
-        values = {}
-        for line in Path(f"/proc/{self.pid}/status").read_text().splitlines():
-            name, _, rest = line.partition(":")
-            if name in ("VmRSS", "VmHWM"):
-                values[name] = int(rest.split()[0]) / 1024
+        """(VmRSS, VmHWM) in MiB, summed over the group's processes, from /proc/<pid>/status."""
+        values = {"VmRSS": 0.0, "VmHWM": 0.0}
+        for pid in self._group():
+            with contextlib.suppress(OSError):
+                for line in Path(f"/proc/{pid}/status").read_text().splitlines():
+                    name, _, rest = line.partition(":")
+                    if name in values:
+                        values[name] += int(rest.split()[0]) / 1024
         return values["VmRSS"], values["VmHWM"]
 
     def stop(self) -> None:
         with contextlib.suppress(ProcessLookupError):
             self.resume()
-            self.process.terminate()
+            os.killpg(self.pid, signal.SIGTERM)
         try:
             self.process.wait(timeout=15)
         except subprocess.TimeoutExpired:
-            self.process.kill()
+            os.killpg(self.pid, signal.SIGKILL)
             self.process.wait(timeout=5)
 
     def tail(self, lines: int = 15) -> str:
@@ -245,7 +264,7 @@ def _wait_ready(server: Server, path: str, timeout: float = 60.0) -> None:
     raise RuntimeError(f"{server.name} did not answer within {timeout:.0f} s:\n{server.tail()}")
 
 
-def start_podbot(tmp: Path, url: str, config_path: Path, api_url: str) -> Server:
+def start_podbot(tmp: Path, url: str, config_path: Path, api_url: str, workers: int) -> Server:
     """`podbot serve --no-scheduler` on a free port, logging JSON lines to a file."""
     port = free_port()
     log = tmp / "podbot.log"
@@ -258,14 +277,17 @@ def start_podbot(tmp: Path, url: str, config_path: Path, api_url: str) -> Server
     }
     command = [*podbot_command(), "--log-format", "json", "serve", "--no-scheduler"]
     command += ["--host", "127.0.0.1", "--port", str(port), "--config", str(config_path)]
+    command += ["--workers", str(workers)]
     with log.open("wb") as out:
-        process = subprocess.Popen(command, cwd=ROOT, env=env, stdout=out, stderr=out)
+        process = subprocess.Popen(
+            command, cwd=ROOT, env=env, stdout=out, stderr=out, start_new_session=True
+        )
     server = Server("podbot", f"http://127.0.0.1:{port}", process, log)
     _wait_ready(server, "/healthz")
     return server
 
 
-def start_bare(tmp: Path, api_url: str) -> Server:
+def start_bare(tmp: Path, api_url: str, workers: int) -> Server:
     """The baseline: this file's --serve-bare mode (AsyncApp under uvicorn) on a free port."""
     port = free_port()
     log = tmp / "bare.log"
@@ -276,16 +298,18 @@ def start_bare(tmp: Path, api_url: str) -> Server:
         "SLACK_API_URL": api_url,
     }
     command = [sys.executable, str(Path(__file__).resolve()), "--serve-bare", "--port", str(port)]
+    command += ["--workers", str(workers)]
     with log.open("wb") as out:
-        process = subprocess.Popen(command, cwd=ROOT, env=env, stdout=out, stderr=out)
+        process = subprocess.Popen(
+            command, cwd=ROOT, env=env, stdout=out, stderr=out, start_new_session=True
+        )
     server = Server("bare", f"http://127.0.0.1:{port}", process, log)
     _wait_ready(server, "/")
     return server
 
 
-def serve_bare(port: int) -> int:
-    """A Bolt AsyncApp that only acks `/proc`, served by uvicorn: the baseline."""
-    import uvicorn
+def bare_app() -> Any:
+    """A Bolt AsyncApp that only acks `/proc`, behind Bolt's ASGI adapter: the baseline."""
     from slack_bolt.adapter.asgi.async_handler import AsyncSlackRequestHandler
     from slack_bolt.async_app import AsyncAck, AsyncApp
     from slack_sdk.web.async_client import AsyncWebClient
@@ -301,8 +325,18 @@ def serve_bare(port: int) -> int:
         key = (body.get("text") or "").split()[1]
         await ack(response_type="ephemeral", text=f"Update posted in {key}'s thread.")
 
+    return AsyncSlackRequestHandler(app)
+
+
+def serve_bare(port: int, workers: int) -> int:
+    """The baseline under uvicorn (no access log), with as many worker processes as podbot."""
+    import uvicorn
+
     uvicorn.run(
-        AsyncSlackRequestHandler(app),
+        "ack_latency:bare_app",
+        factory=True,
+        app_dir=str(Path(__file__).resolve().parent),
+        workers=workers,
         host="127.0.0.1",
         port=port,
         log_level="warning",
@@ -570,11 +604,13 @@ def _host() -> str:
 
 
 @contextlib.contextmanager
-def servers(tmp: Path, url: str, config_path: Path, api_url: str) -> Iterator[list[Server]]:
+def servers(
+    tmp: Path, url: str, config_path: Path, api_url: str, workers: int
+) -> Iterator[list[Server]]:
     started: list[Server] = []
     try:
-        started.append(start_podbot(tmp, url, config_path, api_url))
-        started.append(start_bare(tmp, api_url))
+        started.append(start_podbot(tmp, url, config_path, api_url, workers))
+        started.append(start_bare(tmp, api_url, workers))
         yield started
     finally:
         for server in started:
@@ -585,6 +621,12 @@ def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--database-url", help="PostgreSQL server URL (default: temp SQLite)")
     parser.add_argument("--clients", type=int, default=16)
+    parser.add_argument(
+        "--workers",
+        type=int,
+        default=1,
+        help="HTTP worker processes for podbot (`serve --workers`) and for the bare app alike",
+    )
     parser.add_argument("--seconds", type=float, default=20.0, help="measured seconds per target")
     parser.add_argument("--rounds", type=int, default=4, help="rounds per target, alternating")
     parser.add_argument("--warmup", type=float, default=2.0, help="unmeasured seconds per target")
@@ -606,7 +648,7 @@ def main(argv: list[str] | None = None) -> int:
     args = parser.parse_args(argv)
 
     if args.serve_bare:
-        return serve_bare(args.port)
+        return serve_bare(args.port, args.workers)
     if args.aging_load:
         return aging_load(
             args.database_url, args.aging_pods, args.aging_requests, args.aging_seconds
@@ -636,7 +678,7 @@ def main(argv: list[str] | None = None) -> int:
             f"setup: `podbot db upgrade`, {args.pods} PODs, {len(work):,} requests under"
             f" negotiation with a buyer and a card, in {time.perf_counter() - started:.1f} s"
         )
-        with servers(tmp, url, config_path, api.url) as (podbot, bare):
+        with servers(tmp, url, config_path, api.url, args.workers) as (podbot, bare):
             return measure(args, url, api, podbot, bare, work)
 
 
@@ -645,10 +687,13 @@ def measure(
 ) -> int:
     idle = {server.name: server.memory() for server in (podbot, bare)}
     print(
-        f"podbot: `podbot serve --no-scheduler` pid {podbot.pid} at {podbot.url},"
-        f" Slack Web API fake at {api.url}, channel_interval 1 s (default)"
+        f"podbot: `podbot serve --no-scheduler --workers {args.workers}` pid {podbot.pid} at"
+        f" {podbot.url}, Slack Web API fake at {api.url}, channel_interval 1 s (default)"
     )
-    print(f"bare:   Bolt AsyncApp + AsyncSlackRequestHandler under uvicorn, pid {bare.pid}")
+    print(
+        "bare:   Bolt AsyncApp + AsyncSlackRequestHandler under uvicorn"
+        f" ({args.workers} worker process{'es' if args.workers > 1 else ''}), pid {bare.pid}"
+    )
     http = "httptools" if importlib.util.find_spec("httptools") else "h11"
     loop = "uvloop" if importlib.util.find_spec("uvloop") else "asyncio"
     print(f"uvicorn (both): {http} HTTP parser, {loop} event loop")

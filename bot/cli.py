@@ -4,11 +4,13 @@ from __future__ import annotations
 
 import argparse
 import contextlib
+import json
 import logging
 import os
 import sys
 from collections.abc import Sequence
 from pathlib import Path
+from typing import Any
 
 from bot import __version__
 
@@ -243,6 +245,8 @@ def cmd_scheduler(args: argparse.Namespace) -> int:
 def cmd_serve(args: argparse.Namespace) -> int:
     from bot.app import StartupError, build_app
 
+    if args.socket_mode and args.workers > 1:
+        return _fail("--workers is for HTTP mode; Socket Mode runs one connection per process")
     secret = "SLACK_APP_TOKEN" if args.socket_mode else "SLACK_SIGNING_SECRET"
     try:
         runtime = _load_runtime(args, "SLACK_BOT_TOKEN", secret)
@@ -276,21 +280,56 @@ def cmd_serve(args: argparse.Namespace) -> int:
     from bot.server import build_asgi
 
     port = args.port or settings.port
-    log.info("podbot %s serving on %s:%s", __version__, args.host, port)
+    # log_config=None: uvicorn's lines go through our handler (JSON lines in production).
+    options: dict[str, Any] = {
+        "host": args.host,
+        "port": port,
+        "log_level": "info",
+        "log_config": None,
+        "access_log": args.access_log,
+    }
     try:
-        # log_config=None: uvicorn's lines go through our handler (JSON lines in production).
-        uvicorn.run(
-            build_asgi(app, runtime),
-            host=args.host,
-            port=port,
-            log_level="info",
-            log_config=None,
-            access_log=args.access_log,
-        )
+        if args.workers > 1:
+            # Worker processes serve HTTP (each with its own delivery worker); this process
+            # keeps the scheduler and supervises them.
+            os.environ[_WORKER_SETUP] = json.dumps(
+                {"config": args.config, "log_format": args.log_format, "verbose": args.verbose}
+            )
+            log.info(
+                "podbot %s serving on %s:%s with %d worker processes",
+                __version__, args.host, port, args.workers,
+            )  # fmt: skip
+            uvicorn.run(f"{__name__}:serve_worker", factory=True, workers=args.workers, **options)
+        else:
+            log.info("podbot %s serving on %s:%s", __version__, args.host, port)
+            uvicorn.run(build_asgi(app, runtime), **options)
     finally:
         if scheduler:
             scheduler.shutdown(wait=False)
     return 0
+
+
+_WORKER_SETUP = "PODBOT_WORKER_SETUP"
+
+
+def serve_worker() -> Any:
+    """The ASGI app of one `serve --workers N` process (uvicorn calls this in each child)."""
+    from bot.app import StartupError, build_app
+    from bot.server import build_asgi
+
+    setup = json.loads(os.environ.get(_WORKER_SETUP) or "{}")
+    _configure_logging(bool(setup.get("verbose")), setup.get("log_format"))
+    try:
+        runtime = _load_runtime(
+            argparse.Namespace(config=setup.get("config")),
+            "SLACK_BOT_TOKEN",
+            "SLACK_SIGNING_SECRET",
+        )
+        app = build_app(runtime)
+    except (_Stop, StartupError) as exc:
+        raise SystemExit(f"podbot worker {os.getpid()}: {exc}") from None
+    runtime.deliveries.start()
+    return build_asgi(app, runtime)
 
 
 def cmd_sandbox(args: argparse.Namespace) -> int:
@@ -306,6 +345,12 @@ def cmd_sandbox(args: argparse.Namespace) -> int:
         fresh=args.fresh,
         demo_data=not args.no_demo_data,
     )
+
+
+def _positive(text: str) -> int:
+    if not text.isdigit() or int(text) < 1:
+        raise argparse.ArgumentTypeError(f"expected a whole number of at least 1, not {text!r}")
+    return int(text)
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -329,6 +374,12 @@ def build_parser() -> argparse.ArgumentParser:
     )
     serve.add_argument("--host", default="0.0.0.0", help="interface to listen on (HTTP mode)")
     serve.add_argument("--port", type=int, help="port to listen on (default: $PORT or 3000)")
+    serve.add_argument(
+        "--workers",
+        type=_positive,
+        default=1,
+        help="HTTP worker processes (HTTP mode; on PostgreSQL, one per core uses them all)",
+    )
     serve.add_argument(
         "--access-log",
         action="store_true",

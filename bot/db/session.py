@@ -15,6 +15,11 @@ from sqlalchemy.engine import make_url
 from sqlalchemy.exc import DBAPIError
 from sqlalchemy.orm import Session, sessionmaker
 
+try:
+    import fcntl
+except ImportError:  # Windows: threads of one process still queue
+    fcntl = None  # type: ignore[assignment]
+
 log = logging.getLogger(__name__)
 
 
@@ -86,10 +91,11 @@ class Database:
         self.engine = make_engine(url, **engine_kwargs)
         self._sessions = sessionmaker(self.engine, expire_on_commit=False)
         # SQLite has one writer at a time and its busy handler retries with sleeps of up to
-        # 100 ms, which starves some threads; queueing the threads here is fair and fast.
-        self._writer: threading.RLock | None = (
-            threading.RLock() if self.engine.dialect.name == "sqlite" else None
-        )
+        # 100 ms, which starves some writers; queueing them here is fair and fast.
+        self._writer: WriterQueue | None = None
+        if self.engine.dialect.name == "sqlite":
+            path = make_url(url).database
+            self._writer = WriterQueue(None if path in (None, "", ":memory:") else path)
 
     @property
     def dialect(self) -> str:
@@ -109,3 +115,42 @@ class Database:
     def dispose(self) -> None:
         """Close every pooled connection."""
         self.engine.dispose()
+        if self._writer is not None:
+            self._writer.close()
+
+
+class WriterQueue:
+    """One SQLite writer at a time: threads of this process queue on a lock, and processes
+    sharing the database file (`serve --workers`, `podbot jobs run` beside `serve`) queue on
+    an advisory lock of `<database>.writer.lock`, which the kernel hands over as soon as it is
+    released (SQLite's own busy handler polls with sleeps instead)."""
+
+    def __init__(self, path: str | None) -> None:
+        self._threads = threading.RLock()
+        self._depth = 0  # re-entry by the thread holding it (a transaction inside another)
+        self._file = None
+        if path is not None and fcntl is not None:
+            self._file = open(f"{path}.writer.lock", "a+b")  # noqa: SIM115 (held for life)
+
+    def __enter__(self) -> None:
+        self._threads.acquire()
+        self._depth += 1
+        if self._depth == 1 and self._file is not None:
+            try:
+                fcntl.flock(self._file, fcntl.LOCK_EX)
+            except BaseException:
+                self._depth -= 1
+                self._threads.release()
+                raise
+
+    def __exit__(self, *_exc: object) -> None:
+        self._depth -= 1
+        if self._depth == 0 and self._file is not None:
+            fcntl.flock(self._file, fcntl.LOCK_UN)
+        self._threads.release()
+
+    def close(self) -> None:
+        """Let go of the lock file."""
+        if self._file is not None:
+            self._file.close()
+            self._file = None

@@ -53,6 +53,17 @@ def test_serve_over_http_also_needs_the_signing_secret(tmp_path: Path) -> None:
     assert socket.stderr.strip().startswith("podbot: SLACK_APP_TOKEN is not set")
 
 
+def test_serve_workers_must_be_a_count_and_is_for_http(tmp_path: Path) -> None:
+    env = {"PODBOT_CONFIG": str(EXAMPLE), "SLACK_BOT_TOKEN": "xoxb-1"}
+    zero = podbot("serve", "--workers", "0", env=env, cwd=tmp_path)
+    assert zero.returncode == 2
+    assert "--workers: expected a whole number of at least 1, not '0'" in zero.stderr
+    socket = podbot("serve", "--socket-mode", "--workers", "2", env=env, cwd=tmp_path)
+    assert socket.stderr.strip() == (
+        "podbot: --workers is for HTTP mode; Socket Mode runs one connection per process"
+    )
+
+
 def test_serve_refuses_a_database_without_the_schema(tmp_path: Path) -> None:
     env = {
         "PODBOT_CONFIG": str(EXAMPLE),

@@ -67,6 +67,25 @@ class Process:
             if fragment in message:
                 return message
 
+    def wait_for_logs(self, wanted: dict[str, int], timeout: float = 60.0) -> list[str]:
+        """Wait until each fragment has appeared in that many messages, in any order."""
+        found: list[str] = []
+        counts = dict.fromkeys(wanted, 0)
+        while any(counts[f] < n for f, n in wanted.items()):
+            try:
+                line = self.lines.get(timeout=timeout)
+            except queue.Empty:
+                raise AssertionError(f"log lines missing: {counts} of {wanted}") from None
+            try:
+                message = json.loads(line).get("message", "")
+            except ValueError:
+                message = line
+            for fragment in wanted:
+                if fragment in message:
+                    counts[fragment] += 1
+                    found.append(message)
+        return found
+
     def stop(self) -> None:
         self.popen.send_signal(signal.SIGTERM)
         try:
@@ -147,3 +166,47 @@ def test_three_web_and_two_scheduler_processes_post_everything_once(
         runs = session.scalars(select(JobRun).where(JobRun.job == "aging-report")).all()
         assert [(r.scope, r.status) for r in runs] == [("alpha", "done")]
     db.dispose()
+
+
+def test_serve_with_worker_processes_answers_on_each_and_posts_once(
+    slack_api: SlackApiServer, postgres_url: str, processes: list[Process]
+) -> None:
+    env = {
+        **{k: v for k, v in os.environ.items() if not k.startswith(("SLACK_", "PODBOT_"))},
+        "PODBOT_CONFIG": str(TEST_CONFIG),
+        "DATABASE_URL": postgres_url,
+        "SLACK_API_URL": slack_api.url,
+        "SLACK_BOT_TOKEN": BOT_TOKEN,
+        "SLACK_SIGNING_SECRET": SIGNING_SECRET,
+        "PODBOT_CHANNEL_INTERVAL": "0",
+        "PODBOT_CLOCK_START": CLOCK_START,
+    }
+    port = free_port()
+    # The supervisor keeps the scheduler; two worker processes serve HTTP.
+    serve = Process(["serve", "--workers", "2", "--host", "127.0.0.1", "--port", str(port)], env)
+    processes.append(serve)
+    started = "Started server process"  # uvicorn, with the pid, once per worker
+    seen = serve.wait_for_logs(
+        {"with 2 worker processes": 1, started: 2, "Application startup complete": 2,
+         "catch-up sweep done": 1}
+    )  # fmt: skip
+    assert len({m for m in seen if m.startswith(started)}) == 2, seen
+
+    # Each command on a new connection: the kernel spreads them over the workers.
+    slack = SlackClient(f"http://127.0.0.1:{port}", SIGNING_SECRET)
+    commands = [(ANALYST, f"new Customer {n} | Tool {n} | new") for n in (1, 2, 3, 4)]
+    commands += [(ANALYST, f"qualify {n}") for n in (1, 2, 3, 4)]
+    for user, text in commands:
+        answer = slack.slash_command(text, user_id=user, channel_id=ALPHA).json()
+        assert not answer["text"].startswith((":warning:", ":x:")), (text, answer["text"])
+
+    # 4 cards + 4 "qualified" replies + Alpha's aging report, each exactly once.
+    slack_api.wait_for("chat.postMessage", count=9, timeout=60)
+    top = [m for m in slack_api.messages(ALPHA) if not m.thread_ts]
+    cards = sorted(m.text.split(" ")[0] for m in top if m.text.startswith("REQ-"))
+    assert cards == ["REQ-1", "REQ-2", "REQ-3", "REQ-4"]
+    for card in (m for m in top if m.text.startswith("REQ-")):
+        replies = [m.text.split(" ")[0] for m in slack_api.thread(ALPHA, card.ts)]
+        assert replies == [":white_check_mark:"], replies
+    assert len([m for m in top if m.text.startswith("Aging report")]) == 1
+    assert len(slack_api.calls_to("chat.postMessage")) == 9
