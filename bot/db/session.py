@@ -53,6 +53,9 @@ def again_if_disconnected(action: Callable[[], T]) -> T:
         return action()
 
 
+_READ_ONLY = "podbot_read_only"
+
+
 def _tune_sqlite(engine: Engine, in_memory: bool) -> None:
     @event.listens_for(engine, "connect")
     def _on_connect(dbapi_connection: Any, _record: Any) -> None:
@@ -69,8 +72,10 @@ def _tune_sqlite(engine: Engine, in_memory: bool) -> None:
     @event.listens_for(engine, "begin")
     def _on_begin(connection: Any) -> None:
         # IMMEDIATE takes the write lock up front: two writers queue instead of deadlocking.
+        # A read-only transaction (`Database.reading`) begins deferred: a snapshot, no lock.
         # Straight to the driver: this runs once per transaction, on every command's path.
-        connection.connection.driver_connection.execute("BEGIN IMMEDIATE")
+        read_only = connection.get_execution_options().get(_READ_ONLY)
+        connection.connection.driver_connection.execute("BEGIN" if read_only else "BEGIN IMMEDIATE")
 
 
 # The session of the transaction running in this thread, so that Slack work decided inside it
@@ -90,6 +95,9 @@ class Database:
         self.url = url
         self.engine = make_engine(url, **engine_kwargs)
         self._sessions = sessionmaker(self.engine, expire_on_commit=False)
+        self._readers = sessionmaker(
+            self.engine.execution_options(**{_READ_ONLY: True}), expire_on_commit=False
+        )
         # SQLite has one writer at a time and its busy handler retries with sleeps of up to
         # 100 ms, which starves some writers; queueing them here is fair and fast.
         self._writer: WriterQueue | None = None
@@ -112,6 +120,14 @@ class Database:
             finally:
                 _current.reset(token)
 
+    @contextmanager
+    def reading(self) -> Iterator[Session]:
+        """A session for reads only (a report's rows). On SQLite it takes a snapshot without
+        queueing behind writers or holding them up: WAL lets readers and a writer overlap.
+        Slack work cannot be queued in it (the outbox opens its own write transaction)."""
+        with self._readers.begin() as session:
+            yield session
+
     def dispose(self) -> None:
         """Close every pooled connection."""
         self.engine.dispose()
@@ -128,14 +144,23 @@ class WriterQueue:
     def __init__(self, path: str | None) -> None:
         self._threads = threading.RLock()
         self._depth = 0  # re-entry by the thread holding it (a transaction inside another)
-        self._file = None
-        if path is not None and fcntl is not None:
-            self._file = open(f"{path}.writer.lock", "a+b")  # noqa: SIM115 (held for life)
+        self._path = f"{path}.writer.lock" if path is not None and fcntl is not None else None
+        self._file: Any = None
+
+    def _lock_file(self) -> Any:
+        # Opened on first use (kept for the process's life): a database whose folder is
+        # missing should fail with SQLite's own error, when it is used, not here.
+        if self._file is None and self._path is not None:
+            try:
+                self._file = open(self._path, "a+b")  # noqa: SIM115
+            except OSError:
+                return None
+        return self._file
 
     def __enter__(self) -> None:
         self._threads.acquire()
         self._depth += 1
-        if self._depth == 1 and self._file is not None:
+        if self._depth == 1 and self._lock_file() is not None:
             try:
                 fcntl.flock(self._file, fcntl.LOCK_EX)
             except BaseException:
@@ -154,3 +179,4 @@ class WriterQueue:
         if self._file is not None:
             self._file.close()
             self._file = None
+        self._path = None

@@ -113,14 +113,23 @@ def aging_line(
     item: AgingItem, now: datetime, calendar: WorkCalendar, update_hours: int
 ) -> AgingLine:
     """Compute one request's age, due date, days left and flags as of `now` in the POD's zone."""
+    return _aging_line(item, now, local_date(now, calendar.timezone.key), calendar, update_hours)
+
+
+def _aging_line(
+    item: AgingItem, now: datetime, today: date, calendar: WorkCalendar, update_hours: int
+) -> AgingLine:
+    # `today` is `now`'s date in the POD's zone, worked out once per report, not per line.
     if item.stage not in _STAGE_RANK:
         raise ValueError(f"{item.key}: stage {item.stage!r} is not an open stage")
     if update_hours < 0:
         raise ValueError(f"update_hours cannot be negative, got {update_hours!r}")
     zone = calendar.timezone.key
-    age = age_in_days(item.created_at, now, zone)
+    # Created today = 0; a creation a little ahead of `now` (clock skew) is still today.
+    age = max((today - local_date(item.created_at, zone)).days, 0)
     flags: set[Flag] = set()
     due_at: datetime | None = None
+    due_date: date | None = None
     if item.stage == "intake":
         due_at = item.qualification_due_at
         if now >= due_at:
@@ -128,21 +137,24 @@ def aging_line(
     elif item.stage == "negotiating":
         due_at = item.tat_due_at
         if due_at is not None:
+            due_date = local_date(due_at, zone)
             if now >= due_at:
                 flags.add(Flag.TAT_BREACHED)
-            elif days_left(due_at, now, zone) <= DUE_SOON_DAYS:
+            elif (due_date - today).days <= DUE_SOON_DAYS:
                 flags.add(Flag.DUE_SOON)
         # No timestamp means the assignment was never recorded: nothing to measure from.
         if item.last_update_at is not None:
             quiet = working_hours_between(calendar, item.last_update_at, now)
             if quiet >= timedelta(hours=update_hours):
                 flags.add(Flag.NO_UPDATE)
+    if due_at is not None and due_date is None:
+        due_date = local_date(due_at, zone)
     return AgingLine(
         item=item,
         age_days=age,
         due_at=due_at,
-        due_date=local_date(due_at, zone) if due_at is not None else None,
-        days_left=days_left(due_at, now, zone) if due_at is not None else None,
+        due_date=due_date,
+        days_left=(due_date - today).days if due_date is not None else None,
         flags=frozenset(flags),
     )
 
@@ -159,7 +171,8 @@ def aging_lines(
     items: Iterable[AgingItem], now: datetime, calendar: WorkCalendar, update_hours: int
 ) -> list[AgingLine]:
     """Compute every line in report order: by stage, then the most overdue and oldest first."""
-    lines = [aging_line(item, now, calendar, update_hours) for item in items]
+    today = local_date(now, calendar.timezone.key)
+    lines = [_aging_line(item, now, today, calendar, update_hours) for item in items]
     return sorted(lines, key=_report_order)
 
 

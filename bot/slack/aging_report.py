@@ -8,6 +8,7 @@ limits, and every request appears exactly once across them. The CSV carries the 
 from __future__ import annotations
 
 import csv
+import functools
 import io
 import re
 from collections.abc import Iterator
@@ -70,6 +71,10 @@ def _group_heading(stage: str, count: int, shown: bool) -> str:
     return _heading(stage, count, continued=shown)
 
 
+_FLAG_ORDER = tuple(Flag)
+
+
+@functools.lru_cache(maxsize=4096)
 def _one_line(text: str) -> str:
     return " ".join(text.split())
 
@@ -116,7 +121,8 @@ def _request_line(line: AgingLine, this_year: int, words: dict[Flag, str]) -> st
         _due(line, this_year),
     ]
     # Enum order, so the same flags always read the same way.
-    parts += [words[flag] for flag in Flag if flag in line.flags]
+    if line.flags:
+        parts += [words[flag] for flag in _FLAG_ORDER if flag in line.flags]
     return _SEP.join(parts)
 
 

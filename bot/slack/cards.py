@@ -7,6 +7,7 @@ rather than "3 days ago" text that would go stale between edits.
 
 from __future__ import annotations
 
+import functools
 import re
 import zoneinfo
 from collections.abc import Iterable
@@ -148,6 +149,7 @@ def escape_mrkdwn(text: str) -> str:
     return text.replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;")
 
 
+@functools.lru_cache(maxsize=4096)  # reports repeat the same customers, tools and kinds
 def fit_mrkdwn(text: str, limit: int) -> str:
     """Escape user text for mrkdwn and cut it to `limit` escaped characters, ending with "…"."""
     escaped = escape_mrkdwn(text)
@@ -201,6 +203,7 @@ def _zone(timezone: str) -> zoneinfo.ZoneInfo:
     return zoneinfo.ZoneInfo(timezone)
 
 
+@functools.lru_cache(maxsize=4096)  # reports show the same few dates on hundreds of lines
 def short_date(day: date, *, year: bool = True) -> str:
     """Show a date the way the team says it: `Tue 1 Dec 2026` (or `Tue 1 Dec`)."""
     text = f"{day:%a} {day.day} {day:%b}"

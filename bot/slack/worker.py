@@ -307,7 +307,7 @@ class DeliveryWorker:
             return {"channel": pod_channel, "ts": ts}
 
     def _card_place(self, request_id: int) -> tuple[str, str | None] | None:
-        with self.runtime.db.transaction() as session:
+        with self.runtime.db.reading() as session:
             request = get_request(session, request_id)
             if request is None:
                 return None
