@@ -782,6 +782,12 @@ def report(
         f"ratio podbot / bare: p50 {p50[0] / p50[1]:.1f}x, p99 {p99[0] / p99[1]:.1f}x,"
         f" throughput {100 * share:.0f}% of bare"
     )
+    # Throughput also depends on how busy each server could be kept; CPU per ack does not.
+    cost = [1000 * r.server_cpu / max(r.count, 1) for r in (podbot, bare)]
+    print(
+        f"server CPU per ack: podbot {cost[0]:.2f} ms, bare {cost[1]:.2f} ms"
+        f" (bare's is {100 * cost[1] / cost[0]:.0f}% of podbot's)"
+    )
     failures = podbot.failures + bare.failures + other_failures
     for failure in sorted(set(failures))[:5]:
         print(f"  failed: {failure}")

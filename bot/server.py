@@ -31,8 +31,8 @@ SLACK_PATH = "/slack/events"
 
 
 def build_asgi(app: App, runtime: Runtime) -> ASGIApp:
-    """Slack's POSTs to /slack/events go to Bolt (on a worker thread: Bolt and SQLAlchemy are
-    synchronous); /healthz, /readyz and /metrics are Starlette routes."""
+    """Slack's POSTs to /slack/events go straight to Bolt (synchronous, like SQLAlchemy: see
+    below for where it runs); /healthz, /readyz and /metrics are Starlette routes."""
     # Delivery rows are stamped in real time, whatever the domain clock says.
     registry = metrics.build_registry(runtime.db, _WALL.now)
     # Where Bolt runs. On SQLite, on the event loop's own thread, as Bolt's ASGI adapter for a
