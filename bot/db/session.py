@@ -40,14 +40,19 @@ def make_engine(url: str, **kwargs: Any) -> Engine:
 T = TypeVar("T")
 
 
+# Transactions committed in this context: an action is only run again if it committed none.
+_commits: ContextVar[int] = ContextVar("podbot_commits", default=0)
+
+
 def again_if_disconnected(action: Callable[[], T]) -> T:
     """Run a transactional action; if the database had dropped the pooled connection it used
-    (a server restart), run it once more on a fresh one. The failed try was rolled back, so
-    nothing is done twice."""
+    (a server restart) before the action committed anything, run it once more on a fresh
+    connection. The failed try was rolled back, so nothing is done twice."""
+    before = _commits.get()
     try:
         return action()
     except DBAPIError as exc:
-        if not exc.connection_invalidated:
+        if not exc.connection_invalidated or _commits.get() != before:
             raise
         log.warning("the database connection was lost; trying again on a fresh connection")
         return action()
@@ -119,6 +124,7 @@ class Database:
                 yield session
             finally:
                 _current.reset(token)
+        _commits.set(_commits.get() + 1)
 
     @contextmanager
     def reading(self) -> Iterator[Session]:
