@@ -2,7 +2,9 @@
 
 * A row is claimed (`in_flight`) before it is sent, with `FOR UPDATE SKIP LOCKED` on
   PostgreSQL so several processes share the work; a row is eligible only when no earlier row
-  of its lane is still pending or in flight, so one thread's posts keep their order.
+  of its lane is still pending or in flight, so one thread's posts keep their order. Rows are
+  claimed whenever a sending thread is free (not batch by batch), so a channel held to
+  Slack's pace delays only its own rows.
 * Posts carry message metadata naming the delivery. A row left `in_flight` by a process that
   died is taken over once its lease expires, and the worker first looks for its message in
   Slack: if Slack accepted it before the crash it is recorded, not sent again.
@@ -17,7 +19,7 @@ import os
 import random
 import threading
 from collections.abc import Callable
-from concurrent.futures import ThreadPoolExecutor
+from concurrent.futures import Future, ThreadPoolExecutor
 from datetime import timedelta
 from typing import TYPE_CHECKING, Any
 
@@ -67,6 +69,7 @@ class DeliveryWorker:
         self.lease = lease if lease is not None else timedelta(seconds=seconds)
         self.max_backoff = float(os.environ.get("PODBOT_DELIVERY_MAX_BACKOFF", "60"))
         self.batch = batch
+        self.threads = threads
         self._pool = ThreadPoolExecutor(max_workers=threads, thread_name_prefix="podbot-deliver")
         self._wake = threading.Event()
         self._stop = threading.Event()
@@ -94,15 +97,33 @@ class DeliveryWorker:
         self._wake.set()
 
     def _loop(self) -> None:
+        # A pipeline, not batches: whenever a thread is free, claim more. A channel held to
+        # Slack's pace then delays only the rows waiting for it, not every other channel's.
+        running: dict[int, Future[None]] = {}
         while not self._stop.is_set():
-            try:
-                sent = self.run_once()
-            except Exception:
-                log.exception("delivery loop failed; retrying")
-                sent = 0
-            if not sent:
+            self._wake.clear()  # a wake from here on is seen by the wait below
+            running = {row_id: f for row_id, f in running.items() if not f.done()}
+            claimed: list[tuple[int, str, dict[str, Any], bool]] = []
+            free = self.threads - len(running)
+            if free > 0:
+                try:
+                    claimed = self._claim(limit=free, skip=set(running))
+                except Exception:
+                    log.exception("delivery claim failed; retrying")
+            for row in claimed:
+                future = self._pool.submit(self._deliver, *row)
+                future.add_done_callback(self._delivered)
+                running[row[0]] = future
+            if not claimed or len(running) >= self.threads:
                 self._wake.wait(timeout=0.5)
-                self._wake.clear()
+
+    def _delivered(self, future: Future[None]) -> None:
+        # A lane's next row may be due now, and waiters may be done waiting.
+        if future.exception() is not None:  # recording the outcome failed; the lease recovers
+            log.error("delivery bookkeeping failed", exc_info=future.exception())
+        self._wake.set()
+        with self._changed:
+            self._changed.notify_all()
 
     def drain(self, timeout: float = 120.0) -> None:
         """Deliver until nothing is due (for one-shot commands such as `jobs run`)."""
@@ -156,7 +177,11 @@ class DeliveryWorker:
             self._changed.notify_all()
         return len(claimed)
 
-    def _claim(self) -> list[tuple[int, str, dict[str, Any], bool]]:
+    def _claim(
+        self, limit: int | None = None, skip: set[int] | None = None
+    ) -> list[tuple[int, str, dict[str, Any], bool]]:
+        """Claim due rows, at most one per lane: `limit` rows, none of those in `skip` (rows
+        this process is still sending: never taken over by itself, however long they take)."""
         now = self.clock.now()
         earlier = aliased(Delivery)
         blocked = exists().where(
@@ -171,7 +196,10 @@ class DeliveryWorker:
             Delivery.next_attempt_at <= now,
             ~blocked,
         )
-        query = select(Delivery).where(or_(due, expired)).order_by(Delivery.id).limit(self.batch)
+        query = select(Delivery).where(or_(due, expired))
+        if skip:
+            query = query.where(Delivery.id.not_in(skip))
+        query = query.order_by(Delivery.id).limit(limit or self.batch)
         with self.runtime.db.transaction() as session:
             if session.bind is not None and session.bind.dialect.name == "postgresql":
                 query = query.with_for_update(skip_locked=True, of=Delivery)

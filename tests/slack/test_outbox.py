@@ -8,7 +8,7 @@ from sqlalchemy import select
 
 from bot.db.models import Delivery
 from bot.slack.worker import DeliveryWorker
-from tests.commands.conftest import ANALYST, BUYER
+from tests.commands.conftest import ANALYST, BUYER, Proc
 from tests.conftest import RunningBot
 
 
@@ -35,3 +35,39 @@ def test_pending_card_edits_collapse_into_one_showing_the_latest_state(
     assert bot.api.calls_to("chat.update") == []
     replies = [m.text.split(" ")[0] for m in bot.api.thread("C0ALPHA01", card.ts)]
     assert replies == [":white_check_mark:", ":handshake:"]
+
+
+def test_a_channel_held_to_slacks_pace_does_not_hold_back_another_channel(
+    start_bot: Callable[..., RunningBot], sqlite_url: str
+) -> None:
+    from bot.slack.outbox import Outbox
+    from tests.commands.conftest import ALPHA, BETA, BETA_ANALYST
+
+    bot = start_bot(sqlite_url)
+    proc = Proc(bot)
+    for n in range(1, 17):
+        proc(ANALYST, f"new Customer {n} | Tool {n} | new", channel=ALPHA)
+    proc(BETA_ANALYST, "new Beta Customer | Beta Tool | new", channel=BETA)
+    posts_before = len(bot.api.calls_to("chat.postMessage"))
+    worker = bot.runtime.deliveries
+    assert worker is not None
+
+    # Sixteen replies for POD Alpha's channel at Slack's pace (0.2 s apart here) ...
+    bot.runtime.slack.channel_interval = 0.2
+    outbox = Outbox(bot.runtime)
+    with bot.db.transaction():
+        for number in range(1, 17):
+            outbox.thread(number, f"alpha news {number}")
+    worker.notify()
+    bot.api.wait_for("chat.postMessage", count=posts_before + 1, timeout=10)
+    # ... and, once they are under way, one for POD Beta's channel.
+    with bot.db.transaction():
+        outbox.thread(17, "beta news")
+    worker.notify()
+    bot.api.wait_for("chat.postMessage", count=posts_before + 17, timeout=30)
+
+    texts = [c.params.get("text") for c in bot.api.calls_to("chat.postMessage")[posts_before:]]
+    alpha = [i for i, text in enumerate(texts) if str(text).startswith("alpha news")]
+    assert len(alpha) == 16
+    # Beta's reply went out while Alpha's were still being paced, not after all of them.
+    assert texts.index("beta news") < alpha[-1], texts
