@@ -423,37 +423,17 @@ def _read_line(stream: TextIO | None, timeout: float) -> str:
 
 
 class SlashCommands:
-    """Signed `/proc` slash-command requests, rendered as raw HTTP/1.1 bytes.
-
-    The form carries the fields Slack sends (tests/fixtures' slash_command.form.txt) with a
-    fresh trigger_id and response_url each time, and is signed like Slack signs it; building
-    one costs tens of microseconds, so the load generator is not what limits either server.
-    """
+    """Signed `/proc` slash-command requests, rendered as raw HTTP/1.1 bytes: the form the
+    sandbox's Slack client builds (the fields of the slash_command fixture, a fresh trigger_id
+    and response_url), signed like Slack signs it."""
 
     def __init__(self, base_url: str) -> None:
         self._slack = SlackClient(base_url, SIGNING_SECRET)
         parts = urlsplit(base_url)
         self.host, self.port = parts.hostname or "127.0.0.1", int(parts.port or 80)
-        self._serial = 0
 
     def render(self, text: str, user_id: str, channel_id: str) -> bytes:
-        self._serial += 1
-        fields = {
-            "token": "verification_token",
-            "team_id": self._slack.team_id,
-            "team_domain": self._slack.team_domain,
-            "channel_id": channel_id,
-            "channel_name": channel_id.lower(),
-            "user_id": user_id,
-            "user_name": user_id.lower(),
-            "command": "/proc",
-            "text": text,
-            "api_app_id": self._slack.api_app_id,
-            "is_enterprise_install": "false",
-            "response_url": f"https://hooks.slack.com/commands/T0BENCH/{self._serial}/x",
-            "trigger_id": f"{self._serial}.4744562912.{os.urandom(8).hex()}",
-        }
-        body = urlencode(fields).encode()
+        body = urlencode(self._slack.slash_command_form(text, user_id, channel_id)).encode()
         timestamp = str(int(time.time()))
         head = (
             f"POST /slack/events HTTP/1.1\r\nHost: {self.host}:{self.port}\r\n"

@@ -242,22 +242,28 @@ def cmd_scheduler(args: argparse.Namespace) -> int:
     return 0
 
 
-def cmd_serve(args: argparse.Namespace) -> int:
+def _serving(args: argparse.Namespace, socket_mode: bool = False):  # type: ignore[no-untyped-def]
+    """The runtime and Bolt app a serving process needs, its delivery worker started."""
     from bot.app import StartupError, build_app
 
+    secret = "SLACK_APP_TOKEN" if socket_mode else "SLACK_SIGNING_SECRET"
+    runtime = _load_runtime(args, "SLACK_BOT_TOKEN", secret)
+    try:
+        app = build_app(runtime, socket_mode=socket_mode)
+    except StartupError as exc:
+        raise _Stop(str(exc)) from None
+    runtime.deliveries.start()
+    return runtime, app
+
+
+def cmd_serve(args: argparse.Namespace) -> int:
     if args.socket_mode and args.workers > 1:
         return _fail("--workers is for HTTP mode; Socket Mode runs one connection per process")
-    secret = "SLACK_APP_TOKEN" if args.socket_mode else "SLACK_SIGNING_SECRET"
     try:
-        runtime = _load_runtime(args, "SLACK_BOT_TOKEN", secret)
+        runtime, app = _serving(args, socket_mode=args.socket_mode)
     except _Stop as exc:
         return _fail(str(exc))
     settings = runtime.settings
-    try:
-        app = build_app(runtime, socket_mode=args.socket_mode)
-    except StartupError as exc:
-        return _fail(str(exc))
-    runtime.deliveries.start()
     scheduler = None
     if not args.no_scheduler:
         from bot.jobs.scheduler import start
@@ -314,21 +320,14 @@ _WORKER_SETUP = "PODBOT_WORKER_SETUP"
 
 def serve_worker() -> Any:
     """The ASGI app of one `serve --workers N` process (uvicorn calls this in each child)."""
-    from bot.app import StartupError, build_app
     from bot.server import build_asgi
 
     setup = json.loads(os.environ.get(_WORKER_SETUP) or "{}")
     _configure_logging(bool(setup.get("verbose")), setup.get("log_format"))
     try:
-        runtime = _load_runtime(
-            argparse.Namespace(config=setup.get("config")),
-            "SLACK_BOT_TOKEN",
-            "SLACK_SIGNING_SECRET",
-        )
-        app = build_app(runtime)
-    except (_Stop, StartupError) as exc:
+        runtime, app = _serving(argparse.Namespace(config=setup.get("config")))
+    except _Stop as exc:
         raise SystemExit(f"podbot worker {os.getpid()}: {exc}") from None
-    runtime.deliveries.start()
     return build_asgi(app, runtime)
 
 

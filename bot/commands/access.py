@@ -2,12 +2,11 @@
 
 from __future__ import annotations
 
-from sqlalchemy import bindparam, select
 from sqlalchemy.orm import Session
 
 from bot.config import Config, Pod
-from bot.db.models import Pod as PodRow
 from bot.db.models import Request
+from bot.db.requests import get_request_and_pod_key
 from bot.domain.lifecycle import Action, may, who_may
 from bot.errors import NotFound, NotInPod, NotPermitted
 
@@ -64,24 +63,14 @@ def authorize(config: Config, user_id: str, request: Request, pod: Pod, action: 
     return role
 
 
-# One statement, built once: the request with its POD's key (no second, lazy load of the POD).
-_REQUEST_AND_POD = (
-    select(Request, PodRow.key)
-    .join(PodRow, PodRow.id == Request.pod_id)
-    .where(Request.id == bindparam("number"))
-)
-_REQUEST_AND_POD_LOCKED = _REQUEST_AND_POD.with_for_update(of=Request)
-
-
 def load_request(
     session: Session, config: Config, number: int, *, for_update: bool = True
 ) -> tuple[Request, Pod]:
     """The request REQ-`number` (row-locked for the transaction) and its POD; NotFound if none."""
-    query = _REQUEST_AND_POD_LOCKED if for_update else _REQUEST_AND_POD
-    row = session.execute(query, {"number": number}).one_or_none()
-    if row is None:
+    found = get_request_and_pod_key(session, number, for_update=for_update)
+    if found is None:
         raise NotFound(f"There is no request REQ-{number}.")
-    request, pod_key = row
+    request, pod_key = found
     try:
         pod = config.pod(pod_key)
     except KeyError:

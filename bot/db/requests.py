@@ -20,6 +20,22 @@ def get_request(session: Session, number: int, *, for_update: bool = False) -> R
     return session.scalars(query).one_or_none()
 
 
+# Built once (every command's ack path loads its request this way).
+_REQUEST_AND_POD_KEY = (
+    select(Request, Pod.key).join(Pod, Pod.id == Request.pod_id).where(Request.id == bindparam("n"))
+)
+_REQUEST_AND_POD_KEY_LOCKED = _REQUEST_AND_POD_KEY.with_for_update(of=Request)
+
+
+def get_request_and_pod_key(
+    session: Session, number: int, *, for_update: bool = False
+) -> tuple[Request, str] | None:
+    """REQ-`number` and its POD's config key in one statement (no second load of the POD)."""
+    query = _REQUEST_AND_POD_KEY_LOCKED if for_update else _REQUEST_AND_POD_KEY
+    row = session.execute(query, {"n": number}).one_or_none()
+    return None if row is None else (row[0], row[1])
+
+
 def pod_row(session: Session, key: str) -> Pod:
     """The database row of the POD with this config key."""
     return session.scalars(select(Pod).where(Pod.key == key)).one()

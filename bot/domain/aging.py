@@ -52,9 +52,12 @@ def local_date(instant: datetime, timezone: str) -> date:
 
 def age_in_days(created_at: datetime, now: datetime, timezone: str) -> int:
     """Return calendar days since creation in the POD's zone (created today = 0, never negative)."""
-    days = (local_date(now, timezone) - local_date(created_at, timezone)).days
+    return _age(local_date(created_at, timezone), local_date(now, timezone))
+
+
+def _age(created: date, today: date) -> int:
     # A creation time a little ahead of `now` (clock skew between processes) is still "today".
-    return max(days, 0)
+    return max((today - created).days, 0)
 
 
 def days_left(due_at: datetime, now: datetime, timezone: str) -> int:
@@ -125,8 +128,7 @@ def _aging_line(
     if update_hours < 0:
         raise ValueError(f"update_hours cannot be negative, got {update_hours!r}")
     zone = calendar.timezone.key
-    # Created today = 0; a creation a little ahead of `now` (clock skew) is still today.
-    age = max((today - local_date(item.created_at, zone)).days, 0)
+    age = _age(local_date(item.created_at, zone), today)
     flags: set[Flag] = set()
     due_at: datetime | None = None
     due_date: date | None = None

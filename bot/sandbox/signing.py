@@ -9,6 +9,7 @@ block_actions_message_button.json, view_submission.json, events_api_event_callba
 from __future__ import annotations
 
 import copy
+import functools
 import hashlib
 import hmac
 import itertools
@@ -58,6 +59,7 @@ def _fixture(name: str) -> Any:
     return json.loads((FIXTURES / name).read_text(encoding="utf-8"))
 
 
+@functools.cache
 def _form_fields(name: str) -> list[str]:
     return [key for key, _ in parse_qsl((FIXTURES / name).read_text(encoding="utf-8").strip())]
 
@@ -213,6 +215,18 @@ class SlackClient:
         **overrides: Any,
     ) -> Response:
         """Invoke a slash command; ``overrides`` replace form fields (None removes one)."""
+        fields = self.slash_command_form(text, user_id, channel_id, command, trigger_id)
+        return self._post_form(_apply(fields, {k: _form_value(v) for k, v in overrides.items()}))
+
+    def slash_command_form(
+        self,
+        text: str,
+        user_id: str,
+        channel_id: str = "C0ALPHA01",
+        command: str = "/proc",
+        trigger_id: str | None = None,
+    ) -> dict[str, str]:
+        """The form fields Slack posts for a slash command, in the fixture's order."""
         values = {
             "token": "verification_token",
             "team_id": self.team_id,
@@ -226,13 +240,13 @@ class SlackClient:
             "response_url": self.response_url("commands"),
             "trigger_id": trigger_id or self.trigger_id(),
         }
-        # Field order follows the fixture; a workspace outside Enterprise Grid sends no
-        # enterprise_* fields but does send the app id and is_enterprise_install.
+        # A workspace outside Enterprise Grid sends no enterprise_* fields but does send the
+        # app id and is_enterprise_install.
         fields = {
             key: values[key] for key in _form_fields("slash_command.form.txt") if key in values
         }
         fields.update(api_app_id=self.api_app_id, is_enterprise_install="false")
-        return self._post_form(_apply(fields, {k: _form_value(v) for k, v in overrides.items()}))
+        return fields
 
     def block_action(
         self,

@@ -36,6 +36,14 @@ def free_port() -> int:
         return int(sock.getsockname()[1])
 
 
+def _message(line: str) -> str:
+    """A JSON log line's message (a line that is not JSON, whole)."""
+    try:
+        return str(json.loads(line).get("message", ""))
+    except ValueError:
+        return line
+
+
 class Process:
     """A podbot process whose JSON log lines can be awaited."""
 
@@ -60,10 +68,7 @@ class Process:
             except queue.Empty:
                 raise AssertionError(f"no log line with {fragment!r}; saw {seen[-5:]}") from None
             seen.append(line)
-            try:
-                message = json.loads(line).get("message", "")
-            except ValueError:
-                message = line
+            message = _message(line)
             if fragment in message:
                 return message
 
@@ -76,10 +81,7 @@ class Process:
                 line = self.lines.get(timeout=timeout)
             except queue.Empty:
                 raise AssertionError(f"log lines missing: {counts} of {wanted}") from None
-            try:
-                message = json.loads(line).get("message", "")
-            except ValueError:
-                message = line
+            message = _message(line)
             for fragment in wanted:
                 if fragment in message:
                     counts[fragment] += 1
@@ -95,6 +97,20 @@ class Process:
             self.popen.wait(timeout=5)
 
 
+def podbot_env(slack_api: SlackApiServer, postgres_url: str) -> dict[str, str]:
+    """The environment of a podbot process on this test's database and Slack, clock set."""
+    return {
+        **{k: v for k, v in os.environ.items() if not k.startswith(("SLACK_", "PODBOT_"))},
+        "PODBOT_CONFIG": str(TEST_CONFIG),
+        "DATABASE_URL": postgres_url,
+        "SLACK_API_URL": slack_api.url,
+        "SLACK_BOT_TOKEN": BOT_TOKEN,
+        "SLACK_SIGNING_SECRET": SIGNING_SECRET,
+        "PODBOT_CHANNEL_INTERVAL": "0",
+        "PODBOT_CLOCK_START": CLOCK_START,
+    }
+
+
 @pytest.fixture
 def processes(slack_api: SlackApiServer, postgres_url: str) -> Iterator[list[Process]]:
     started: list[Process] = []
@@ -106,16 +122,7 @@ def processes(slack_api: SlackApiServer, postgres_url: str) -> Iterator[list[Pro
 def test_three_web_and_two_scheduler_processes_post_everything_once(
     slack_api: SlackApiServer, postgres_url: str, processes: list[Process]
 ) -> None:
-    env = {
-        **{k: v for k, v in os.environ.items() if not k.startswith(("SLACK_", "PODBOT_"))},
-        "PODBOT_CONFIG": str(TEST_CONFIG),
-        "DATABASE_URL": postgres_url,
-        "SLACK_API_URL": slack_api.url,
-        "SLACK_BOT_TOKEN": BOT_TOKEN,
-        "SLACK_SIGNING_SECRET": SIGNING_SECRET,
-        "PODBOT_CHANNEL_INTERVAL": "0",
-        "PODBOT_CLOCK_START": CLOCK_START,
-    }
+    env = podbot_env(slack_api, postgres_url)
     ports = [free_port() for _ in range(3)]
     for port in ports:
         web = ["serve", "--no-scheduler", "--host", "127.0.0.1", "--port", str(port)]
@@ -171,16 +178,7 @@ def test_three_web_and_two_scheduler_processes_post_everything_once(
 def test_serve_with_worker_processes_answers_on_each_and_posts_once(
     slack_api: SlackApiServer, postgres_url: str, processes: list[Process]
 ) -> None:
-    env = {
-        **{k: v for k, v in os.environ.items() if not k.startswith(("SLACK_", "PODBOT_"))},
-        "PODBOT_CONFIG": str(TEST_CONFIG),
-        "DATABASE_URL": postgres_url,
-        "SLACK_API_URL": slack_api.url,
-        "SLACK_BOT_TOKEN": BOT_TOKEN,
-        "SLACK_SIGNING_SECRET": SIGNING_SECRET,
-        "PODBOT_CHANNEL_INTERVAL": "0",
-        "PODBOT_CLOCK_START": CLOCK_START,
-    }
+    env = podbot_env(slack_api, postgres_url)
     port = free_port()
     # The supervisor keeps the scheduler; two worker processes serve HTTP.
     serve = Process(["serve", "--workers", "2", "--host", "127.0.0.1", "--port", str(port)], env)
