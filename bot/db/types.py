@@ -31,6 +31,24 @@ class UTCDateTime(TypeDecorator[datetime]):
             return None
         return value.replace(tzinfo=UTC) if value.tzinfo is None else value.astimezone(UTC)
 
+    def result_processor(self, dialect: Dialect, coltype: object) -> Any:
+        if dialect.name != "sqlite":
+            return super().result_processor(dialect, coltype)
+        # SQLite hands back the text SQLAlchemy stored (naive UTC, ISO 8601): parsed straight
+        # into an aware instant. A report reads thousands of these, and `replace(tzinfo=...)`
+        # alone costs five times the parse.
+        return _sqlite_utc
+
+
+def _sqlite_utc(value: str | None) -> datetime | None:
+    if value is None:
+        return None
+    try:
+        parsed = datetime.fromisoformat(value + "+00:00")
+    except ValueError:  # not the naive form SQLAlchemy writes (e.g. one with an offset)
+        parsed = datetime.fromisoformat(value)
+    return parsed.replace(tzinfo=UTC) if parsed.tzinfo is None else parsed.astimezone(UTC)
+
 
 class MoneyAmount(TypeDecorator[Decimal]):
     """Exact money as whole cents in a BIGINT, so checks and sums are exact on every database."""

@@ -14,7 +14,7 @@ import bisect
 import functools
 import math
 import zoneinfo
-from collections.abc import Iterable, Iterator
+from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime, time, timedelta
 from decimal import ROUND_HALF_EVEN, Decimal
@@ -28,6 +28,7 @@ __all__ = [
     "next_working_time",
     "working_day_on_or_before",
     "working_hours_between",
+    "working_hours_until",
 ]
 
 _DAY_NAMES = {
@@ -260,6 +261,22 @@ def working_hours_between(calendar: WorkCalendar, start: datetime, end: datetime
     first, spent_before = calendar._into_day(start_utc)
     last, spent_after = calendar._into_day(end_utc)
     return calendar._days_working_time(first, last) + spent_after - spent_before
+
+
+def working_hours_until(calendar: WorkCalendar, end: datetime) -> Callable[[datetime], timedelta]:
+    """`working_hours_between(calendar, start, end)` as a function of `start`, for measuring
+    many starts against one end (a report's "now"): the end's day is worked out once."""
+    end_utc = _utc(end)
+    last, spent_after = calendar._into_day(end_utc)
+
+    def since(start: datetime) -> timedelta:
+        start_utc = _utc(start)
+        if end_utc <= start_utc:
+            return _ZERO
+        first, spent_before = calendar._into_day(start_utc)
+        return calendar._days_working_time(first, last) + spent_after - spent_before
+
+    return since
 
 
 def next_working_day_at(calendar: WorkCalendar, after: datetime, at: time) -> datetime:

@@ -111,13 +111,16 @@ class Delivery:
         metadata: dict[str, Any] | None = None,
     ) -> str:
         """Post a message (a reply when `thread_ts` is given); returns its ts."""
+        # Blocks are rendered (and validated) before waiting for the channel's slot, so the
+        # post leaves as soon as the slot opens.
+        rendered = _blocks(blocks)
         self._pace(channel)
         try:
             data = self._call(
                 "chat.postMessage",
                 channel=channel,
                 text=text,
-                blocks=_blocks(blocks),
+                blocks=rendered,
                 thread_ts=thread_ts,
                 metadata=metadata,
                 unfurl_links=False,

@@ -19,6 +19,7 @@ from bot.domain.working_time import (
     next_working_time,
     working_day_on_or_before,
     working_hours_between,
+    working_hours_until,
 )
 
 MON_FRI = ("mon", "tue", "wed", "thu", "fri")
@@ -515,3 +516,16 @@ def test_measure_matches_a_day_by_day_reference(
             expected += max(timedelta(0), min(hi, end) - max(lo, start))
         day += timedelta(days=1)
     assert working_hours_between(calendar, start, end) == expected
+
+
+@settings(max_examples=500, deadline=None)
+@given(case=scenarios(instants=3))
+def test_a_meter_to_one_end_measures_as_between_does(
+    case: tuple[WorkCalendar, list[datetime]],
+) -> None:
+    # The aging report measures every request's quiet time against one "now" with a meter.
+    calendar, points = case
+    for end in points:
+        since = working_hours_until(calendar, end)
+        for start in points:
+            assert since(start) == working_hours_between(calendar, start, end)
