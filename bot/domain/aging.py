@@ -156,9 +156,9 @@ class _AsOf:
                 elif (due_date - today).days <= DUE_SOON_DAYS:
                     flags.add(Flag.DUE_SOON)
             # No timestamp means the assignment was never recorded: nothing to measure from.
-            if item.last_update_at is not None:
-                if self.quiet_since(item.last_update_at) >= self.quiet_limit:
-                    flags.add(Flag.NO_UPDATE)
+            quiet_since = item.last_update_at
+            if quiet_since is not None and self.quiet_since(quiet_since) >= self.quiet_limit:
+                flags.add(Flag.NO_UPDATE)
         if due_at is not None and due_date is None:
             due_date = _local(due_at, zone)
         return AgingLine(
