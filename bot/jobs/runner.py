@@ -110,12 +110,20 @@ class JobContext:
     def upload(
         self, step: str, channel: str, filename: str, content: bytes, title: str, thread_ts: str
     ) -> None:
-        """Attach a file once per run (files carry no metadata: recorded right after upload)."""
+        """Attach a file once per run: skipped if this step was recorded or, in a run taken
+        over after a crash, if a file of that name is already in the thread."""
         if self.dry_run:
             print(f"--- file {filename} ({len(content)} bytes) to {channel}", file=self.out)
             return
         if self._done(step):
             return
+        assert self.claim is not None, "a real upload needs a ledger claim"
+        if self.claim.recovering:
+            found = self.runtime.slack.find_file(channel, filename, thread_ts=thread_ts)
+            if found:
+                log.info("run %s step %s was already uploaded; not again", self.claim.run_id, step)
+                self._record(step, {"file": found})
+                return
         file_id = self.runtime.slack.upload(
             channel, filename, content, title=title, thread_ts=thread_ts
         )

@@ -176,6 +176,29 @@ class Delivery:
         thread_ts: str | None = None,
     ) -> str | None:
         """The ts of a recent message in the channel (or thread) whose metadata matches, if any."""
+        for message in self._recent(channel, thread_ts):
+            metadata = message.get("metadata") or {}
+            found = metadata.get("event_payload") or {}
+            if metadata.get("event_type") == event_type and all(
+                found.get(k) == v for k, v in payload.items()
+            ):
+                return str(message["ts"])
+        return None
+
+    def find_file(self, channel: str, filename: str, thread_ts: str | None = None) -> str | None:
+        """The id of a file named `filename` shared in the channel (or thread) recently, if any.
+
+        Files carry no message metadata; a run's file names are its own (they name the POD
+        and the day), so the name is what tells an upload Slack already has."""
+        for message in self._recent(channel, thread_ts):
+            for file in message.get("files") or []:
+                if file.get("name") == filename and file.get("id"):
+                    return str(file["id"])
+        return None
+
+    def _recent(self, channel: str, thread_ts: str | None) -> list[dict[str, Any]]:
+        # The last 200 messages of the thread, or of the channel: where a post or file made a
+        # moment before a crash would be.
         if thread_ts:
             data = self._call(
                 "conversations.replies",
@@ -188,14 +211,7 @@ class Delivery:
             data = self._call(
                 "conversations.history", channel=channel, include_all_metadata=True, limit=200
             )
-        for message in data.get("messages") or []:
-            metadata = message.get("metadata") or {}
-            found = metadata.get("event_payload") or {}
-            if metadata.get("event_type") == event_type and all(
-                found.get(k) == v for k, v in payload.items()
-            ):
-                return str(message["ts"])
-        return None
+        return list(data.get("messages") or [])
 
     @staticmethod
     def archive_link(team_url: str | None, channel: str, ts: str) -> str | None:

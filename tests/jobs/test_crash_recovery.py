@@ -77,3 +77,48 @@ def test_killed_between_claim_and_post_delivers_once(
     with bot.db.transaction() as session:
         run = session.scalars(select(JobRun)).one()
         assert run.status == "done" and run.detail["report"]["ts"] == reports(bot)[0].ts
+
+
+@pytest.mark.parametrize("slack_kept_the_file", [True, False])
+def test_killed_while_sharing_the_csv_attaches_it_once(
+    bot: RunningBot, slack_kept_the_file: bool
+) -> None:
+    # Enough requests for a report in several messages, which attaches its CSV in the thread.
+    for n in range(120):
+        add_request(
+            bot.db,
+            bot.runtime.config,
+            "alpha",
+            NINE - timedelta(days=3, minutes=n),
+            customer=f"Customer {n:03d}, a rather long company name Inc.",
+            tool=f"Tool with a long product name {n:03d}",
+        )
+    # Files carry no metadata: the run is killed while Slack completes the upload, which Slack
+    # then finishes (a late success) or drops (a 500). Either way the step was not recorded.
+    if slack_kept_the_file:
+        bot.api.fail("files.completeUploadExternal", delay=1.0)
+    else:
+        bot.api.fail("files.completeUploadExternal", status=500, delay=1.0)
+    first = podbot_jobs_run(bot, NINE)
+    bot.api.wait_for_arrival("files.completeUploadExternal", timeout=60)
+    first.send_signal(signal.SIGKILL)
+    first.wait(timeout=10)
+    bot.api.wait_for("files.completeUploadExternal")
+    assert len(bot.api.files) == (1 if slack_kept_the_file else 0)
+    posts = len(bot.api.messages(ALPHA))
+    with bot.db.transaction() as session:
+        run = session.scalars(select(JobRun)).one()
+        assert run.status == "claimed" and "csv" not in (run.detail or {})
+
+    later = podbot_jobs_run(bot, NINE + timedelta(minutes=11))
+    out, err = later.communicate(timeout=60)
+    assert later.returncode == 0, err
+    assert "(recovered an interrupted run)" in out
+    (upload,) = bot.api.files.values()
+    assert upload.filename == "aging-alpha-2026-11-23.csv"
+    # Nothing else was posted again either: the report and its parts were found by metadata.
+    shares = 0 if slack_kept_the_file else 1
+    assert len(bot.api.messages(ALPHA)) == posts + shares
+    with bot.db.transaction() as session:
+        run = session.scalars(select(JobRun)).one()
+        assert run.status == "done" and run.detail["csv"] == {"file": upload.file_id}
