@@ -443,6 +443,10 @@ class Delivery(Base):
     kind: Mapped[str] = mapped_column(String(16))
     # What the kind needs: a request or claim id, text and blocks, a channel.
     payload: Mapped[dict[str, Any]] = mapped_column(JSON)
+    # The channel a new message will be posted in, when it is known as the row is written
+    # (None for edits, which Slack does not hold to a channel's pace): the worker claims no
+    # row for a channel still inside its one-second window, so no thread waits on it.
+    channel: Mapped[str | None] = mapped_column(String(32))
     status: Mapped[str] = mapped_column(String(16), default=DeliveryStatus.PENDING.value)
     attempts: Mapped[int] = mapped_column(Integer, default=0)
     created_at: Mapped[datetime] = mapped_column(UTCDateTime)

@@ -59,6 +59,14 @@ class Delivery:
             done = time.monotonic() + self.channel_interval
             self._next_slot[channel] = max(self._next_slot.get(channel, 0.0), done)
 
+    def paced(self) -> dict[str, float]:
+        """Channels still inside their window, each with the seconds until it can take a post."""
+        if self.channel_interval <= 0:
+            return {}
+        with self._pace_lock:
+            now = time.monotonic()
+            return {c: slot - now for c, slot in self._next_slot.items() if slot > now}
+
     def _pace(self, channel: str) -> None:
         if self.channel_interval <= 0:
             return

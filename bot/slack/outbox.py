@@ -23,7 +23,7 @@ from sqlalchemy import insert, select
 from sqlalchemy.orm import Session
 
 from bot.clock import SystemClock
-from bot.db.models import Delivery, DeliveryStatus, SavingsClaim
+from bot.db.models import Delivery, DeliveryStatus, Pod, Request, SavingsClaim
 from bot.db.session import current_session
 from bot.slack.delivery import DeliveryError
 
@@ -51,7 +51,14 @@ class Outbox:
 
     # -- durable: written in the caller's transaction -----------------------------------------
 
-    def _enqueue(self, session: Session, lane: str, kind: str, payload: dict[str, Any]) -> None:
+    def _enqueue(
+        self,
+        session: Session,
+        lane: str,
+        kind: str,
+        payload: dict[str, Any],
+        channel: str | None = None,
+    ) -> None:
         now = _WALL.now()
         # A plain INSERT: no object to track, so no unit-of-work flush on the ack path.
         session.connection().execute(
@@ -60,12 +67,27 @@ class Outbox:
                 "lane": lane,
                 "kind": kind,
                 "payload": payload,
+                "channel": channel,
                 "status": DeliveryStatus.PENDING.value,
                 "attempts": 0,
                 "created_at": now,
                 "next_attempt_at": now,
             },
         )
+
+    def _posting_in(self, session: Session, request_id: int) -> str | None:
+        # Where the request's thread (or its new card) is: the card's channel, else its POD's.
+        # The request is usually in the session already (the handler loaded it): no query.
+        request = session.get(Request, request_id)
+        if request is None:
+            return None
+        if request.card_channel:
+            return request.card_channel
+        pod = session.get(Pod, request.pod_id)
+        try:
+            return self.runtime.config.pod(pod.key).channel if pod is not None else None
+        except KeyError:  # a POD no longer configured: the worker will say so when it sends
+            return None
 
     def _in_transaction(self, write: Callable[[Session], None]) -> None:
         session = current_session()
@@ -89,16 +111,23 @@ class Outbox:
                 )
             )
             if waiting is None:
-                self._enqueue(session, lane, "card", {"request": request_id})
+                # A card not posted yet is a post (paced per channel); later ones are edits.
+                request = session.get(Request, request_id)
+                posting = request is not None and request.card_ts is None
+                channel = self._posting_in(session, request_id) if posting else None
+                self._enqueue(session, lane, "card", {"request": request_id}, channel)
 
         self._in_transaction(write)
 
     def thread(self, request_id: int, text: str, blocks: list[Block] | None = None) -> None:
         """Reply in the request card's thread."""
         payload = {"request": request_id, "text": text, "blocks": _dicts(blocks)}
-        self._in_transaction(
-            lambda session: self._enqueue(session, f"req:{request_id}", "thread", payload)
-        )
+
+        def write(session: Session) -> None:
+            channel = self._posting_in(session, request_id)
+            self._enqueue(session, f"req:{request_id}", "thread", payload, channel)
+
+        self._in_transaction(write)
 
     def claim(self, claim_id: int) -> None:
         """Post a savings claim's message in its request's thread, or refresh it in place."""
@@ -106,7 +135,11 @@ class Outbox:
         def write(session: Session) -> None:
             claim = session.get(SavingsClaim, claim_id)
             assert claim is not None
-            self._enqueue(session, f"req:{claim.request_id}", "claim", {"claim": claim_id})
+            # Its first delivery posts in the request's thread; later ones edit that message.
+            posting = claim.message_ts is None
+            channel = self._posting_in(session, claim.request_id) if posting else None
+            lane = f"req:{claim.request_id}"
+            self._enqueue(session, lane, "claim", {"claim": claim_id}, channel)
 
         self._in_transaction(write)
 

@@ -48,6 +48,8 @@ PERMANENT = {
     "token_revoked", "missing_scope", "thread_not_found", "user_not_found",
 }  # fmt: skip
 _OPEN = (DeliveryStatus.PENDING.value, DeliveryStatus.IN_FLIGHT.value)
+# A claimed row: id, kind, payload, whether to look in Slack before sending, its channel.
+Claimed = tuple[int, str, dict[str, Any], bool, str | None]
 
 
 class DeliveryWorker:
@@ -97,25 +99,29 @@ class DeliveryWorker:
         self._wake.set()
 
     def _loop(self) -> None:
-        # A pipeline, not batches: whenever a thread is free, claim more. A channel held to
-        # Slack's pace then delays only the rows waiting for it, not every other channel's.
-        running: dict[int, Future[None]] = {}
+        # A pipeline, not batches: whenever a thread is free, claim more. Rows for a channel
+        # still inside Slack's one-second window (or being posted to) are left for later, so a
+        # busy channel never has threads waiting on it while other channels' posts queue.
+        running: dict[int, tuple[Future[None], str | None]] = {}
         while not self._stop.is_set():
             self._wake.clear()  # a wake from here on is seen by the wait below
-            running = {row_id: f for row_id, f in running.items() if not f.done()}
-            claimed: list[tuple[int, str, dict[str, Any], bool]] = []
+            running = {row_id: item for row_id, item in running.items() if not item[0].done()}
+            paced = self.runtime.slack.paced()
+            busy = set(paced) | {channel for _, channel in running.values() if channel}
+            claimed: list[Claimed] = []
             free = self.threads - len(running)
             if free > 0:
                 try:
-                    claimed = self._claim(limit=free, skip=set(running))
+                    claimed = self._claim(limit=free, skip=set(running), busy=busy)
                 except Exception:
                     log.exception("delivery claim failed; retrying")
             for row in claimed:
-                future = self._pool.submit(self._deliver, *row)
+                future = self._pool.submit(self._deliver, *row[:4])
                 future.add_done_callback(self._delivered)
-                running[row[0]] = future
+                running[row[0]] = (future, row[4])
             if not claimed or len(running) >= self.threads:
-                self._wake.wait(timeout=0.5)
+                # Look again when the first paced channel opens, if that is sooner.
+                self._wake.wait(timeout=min([0.5, *(s + 0.001 for s in paced.values())]))
 
     def _delivered(self, future: Future[None]) -> None:
         # A lane's next row may be due now, and waiters may be done waiting.
@@ -172,16 +178,17 @@ class DeliveryWorker:
         """Claim a batch of eligible rows and deliver them (lanes in parallel); returns how many."""
         claimed = self._claim()
         if claimed:
-            list(self._pool.map(lambda row: self._deliver(*row), claimed))
+            list(self._pool.map(lambda row: self._deliver(*row[:4]), claimed))
         with self._changed:
             self._changed.notify_all()
         return len(claimed)
 
     def _claim(
-        self, limit: int | None = None, skip: set[int] | None = None
-    ) -> list[tuple[int, str, dict[str, Any], bool]]:
-        """Claim due rows, at most one per lane: `limit` rows, none of those in `skip` (rows
-        this process is still sending: never taken over by itself, however long they take)."""
+        self, limit: int | None = None, skip: set[int] | None = None, busy: set[str] | None = None
+    ) -> list[Claimed]:
+        """Claim due rows, at most one per lane and per channel: `limit` rows, none of those in
+        `skip` (rows this process is still sending: never taken over by itself, however long
+        they take) and no new post for a channel in `busy` (paced or being posted to)."""
         now = self.clock.now()
         earlier = aliased(Delivery)
         blocked = exists().where(
@@ -203,6 +210,10 @@ class DeliveryWorker:
         waiting = select(Delivery).where(due)
         if skip:
             taken_over = taken_over.where(Delivery.id.not_in(skip))
+        if busy:
+            waiting = waiting.where(
+                or_(Delivery.channel.is_(None), Delivery.channel.not_in(sorted(busy)))
+            )
         waiting = waiting.order_by(Delivery.next_attempt_at, Delivery.id)
         want = limit or self.batch
         with self.runtime.db.transaction() as session:
@@ -212,20 +223,24 @@ class DeliveryWorker:
             rows = list(session.scalars(taken_over.order_by(Delivery.id).limit(want)))
             if len(rows) < want:
                 rows += session.scalars(waiting.limit(want - len(rows)))
-            # One row per lane per batch keeps each lane strictly ordered.
+            # One row per lane per batch keeps each lane strictly ordered; one post per channel
+            # per batch, as a second would only wait for the first's window.
             seen: set[str] = set()
+            channels: set[str] = set()
             claimed = []
             for row in rows:
-                if row.lane in seen:
+                if row.lane in seen or (row.channel is not None and row.channel in channels):
                     continue
                 seen.add(row.lane)
+                if row.channel is not None:
+                    channels.add(row.channel)
                 # A retry may follow a timeout Slack had in fact accepted; a takeover may follow
                 # a crash after Slack accepted: either way, look before posting again.
                 recovering = row.status == DeliveryStatus.IN_FLIGHT.value or row.attempts > 0
                 row.status = DeliveryStatus.IN_FLIGHT.value
                 row.claimed_by, row.claimed_at = WORKER, now
                 row.attempts += 1
-                claimed.append((row.id, row.kind, dict(row.payload), recovering))
+                claimed.append((row.id, row.kind, dict(row.payload), recovering, row.channel))
         return claimed
 
     # -- delivering ---------------------------------------------------------------------------
