@@ -436,6 +436,9 @@ class Delivery(Base):
         CheckConstraint(_in("status", DeliveryStatus), name="status"),
         Index("ix_deliveries_status_next_attempt_at", "status", "next_attempt_at"),
         Index("ix_deliveries_lane_id", "lane", "id"),
+        Index(
+            "ix_deliveries_channel_status_next_attempt_at", "channel", "status", "next_attempt_at"
+        ),
     )
 
     id: Mapped[int] = mapped_column(Integer, primary_key=True)

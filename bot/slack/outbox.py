@@ -48,6 +48,8 @@ class Outbox:
 
     runtime: Runtime
     _direct: list[tuple[str, Callable[[], None]]] = field(default_factory=list)
+    # The channels of the rows queued (None: a row without one), for the worker to look at.
+    _channels: set[str | None] = field(default_factory=set)
 
     # -- durable: written in the caller's transaction -----------------------------------------
 
@@ -60,6 +62,7 @@ class Outbox:
         channel: str | None = None,
     ) -> None:
         now = _WALL.now()
+        self._channels.add(channel)
         # A plain INSERT: no object to track, so no unit-of-work flush on the ack path.
         session.connection().execute(
             _INSERT_DELIVERY,
@@ -173,8 +176,9 @@ class Outbox:
         """Wake the delivery worker for the queued rows; send the direct answers in the
         background, so a listener that has acked returns at once."""
         items, self._direct = self._direct, []
-        if self.runtime.deliveries is not None:
-            self.runtime.deliveries.notify()
+        channels, self._channels = self._channels, set()
+        if self.runtime.deliveries is not None and channels:
+            self.runtime.deliveries.notify(channels)
         if items and self.runtime.background is not None:
             self.runtime.background.submit(self._send, items)
         elif items:

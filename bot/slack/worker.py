@@ -18,9 +18,11 @@ import logging
 import os
 import random
 import threading
+import time
 from collections.abc import Callable
 from concurrent.futures import Future, ThreadPoolExecutor
 from datetime import timedelta
+from functools import partial
 from typing import TYPE_CHECKING, Any
 
 from sqlalchemy import and_, exists, or_, select, update
@@ -48,6 +50,9 @@ PERMANENT = {
     "token_revoked", "missing_scope", "thread_not_found", "user_not_found",
 }  # fmt: skip
 _OPEN = (DeliveryStatus.PENDING.value, DeliveryStatus.IN_FLIGHT.value)
+# How often the worker walks every due row (rows it was not told about: another process's,
+# retries coming due); rows it is told about are claimed at once.
+SWEEP_SECONDS = 0.5
 # A claimed row: id, kind, payload, whether to look in Slack before sending, its channel.
 Claimed = tuple[int, str, dict[str, Any], bool, str | None]
 
@@ -77,6 +82,12 @@ class DeliveryWorker:
         self._stop = threading.Event()
         self._changed = threading.Condition()
         self._thread: threading.Thread | None = None
+        # Channels (None: rows with no channel) that new or freed rows wait for, and whether a
+        # sweep of every due row was asked for (rows of unknown channel, another process's).
+        self._looks = threading.Lock()
+        self._wanted: set[str | None] = set()
+        self._sweep = True
+        self._busy: frozenset[str | None] = frozenset()  # as the loop last saw them
         self._card_locks = [threading.Lock() for _ in range(64)]
 
     # -- running ------------------------------------------------------------------------------
@@ -94,39 +105,76 @@ class DeliveryWorker:
             self._thread.join(timeout=30)
         self._pool.shutdown(wait=True)
 
-    def notify(self) -> None:
-        """New rows were committed: look now rather than at the next poll."""
+    def notify(self, channels: set[str | None] | None = None) -> None:
+        """New rows were committed (for these channels, if known): look now rather than at
+        the next sweep."""
+        with self._looks:
+            if channels is None:
+                self._sweep = True
+            else:
+                self._wanted |= channels
+                if channels <= self._busy:
+                    # Each is inside its window or being posted to: the loop looks at them
+                    # when that ends (no wake per command while a channel is saturated).
+                    return
         self._wake.set()
 
     def _loop(self) -> None:
-        # A pipeline, not batches: whenever a thread is free, claim more. Rows for a channel
-        # still inside Slack's one-second window (or being posted to) are left for later, so a
-        # busy channel never has threads waiting on it while other channels' posts queue.
+        # A pipeline, not batches: whenever a thread is free, claim more. No row is claimed for
+        # a channel inside Slack's one-second window (or being posted to), so a busy channel
+        # never has threads waiting on it while other channels' posts queue. Finding a row
+        # that is not waiting for a busy channel is cheap when the channel is known (a new
+        # row's, a window that just opened: one indexed query each) and walks every due row
+        # otherwise, so that sweep runs only every SWEEP_SECONDS or when asked for.
         running: dict[int, tuple[Future[None], str | None]] = {}
+        was_paced: set[str] = set()
+        next_sweep = 0.0
         while not self._stop.is_set():
             self._wake.clear()  # a wake from here on is seen by the wait below
             running = {row_id: item for row_id, item in running.items() if not item[0].done()}
             paced = self.runtime.slack.paced()
+            opened, was_paced = was_paced - set(paced), set(paced)
             busy = set(paced) | {channel for _, channel in running.values() if channel}
+            now = time.monotonic()
+            with self._looks:
+                wanted, self._wanted = self._wanted | opened, set()
+                sweep, self._sweep = self._sweep or now >= next_sweep, False
+                self._busy = frozenset(busy)
             claimed: list[Claimed] = []
             free = self.threads - len(running)
-            if free > 0:
+            if free <= 0:
+                with self._looks:  # no thread to send with: look again once one is free
+                    self._wanted |= wanted
+                    self._sweep |= sweep
+            else:
+                targets = None if sweep else {c for c in wanted if c is None or c not in busy}
                 try:
-                    claimed = self._claim(limit=free, skip=set(running), busy=busy)
+                    if targets is None or targets:
+                        claimed = self._claim(
+                            limit=free, skip=set(running), busy=busy, channels=targets
+                        )
+                    if sweep:
+                        next_sweep = now + SWEEP_SECONDS
                 except Exception:
                     log.exception("delivery claim failed; retrying")
+                    with self._looks:
+                        self._sweep = True
             for row in claimed:
                 future = self._pool.submit(self._deliver, *row[:4])
-                future.add_done_callback(self._delivered)
+                future.add_done_callback(partial(self._delivered, channel=row[4]))
                 running[row[0]] = (future, row[4])
             if not claimed or len(running) >= self.threads:
-                # Look again when the first paced channel opens, if that is sooner.
-                self._wake.wait(timeout=min([0.5, *(s + 0.001 for s in paced.values())]))
+                # Until the first paced channel opens, or the next sweep, or a wake.
+                until = [next_sweep - time.monotonic(), *(s + 0.001 for s in paced.values())]
+                self._wake.wait(timeout=max(0.0, min(until)))
 
-    def _delivered(self, future: Future[None]) -> None:
-        # A lane's next row may be due now, and waiters may be done waiting.
+    def _delivered(self, future: Future[None], channel: str | None = None) -> None:
+        # The lane's next row may be due now (for a post's channel, once its window opens),
+        # and waiters may be done waiting.
         if future.exception() is not None:  # recording the outcome failed; the lease recovers
             log.error("delivery bookkeeping failed", exc_info=future.exception())
+        with self._looks:
+            self._wanted.add(channel)
         self._wake.set()
         with self._changed:
             self._changed.notify_all()
@@ -184,11 +232,16 @@ class DeliveryWorker:
         return len(claimed)
 
     def _claim(
-        self, limit: int | None = None, skip: set[int] | None = None, busy: set[str] | None = None
+        self,
+        limit: int | None = None,
+        skip: set[int] | None = None,
+        busy: set[str] | None = None,
+        channels: set[str | None] | None = None,
     ) -> list[Claimed]:
         """Claim due rows, at most one per lane and per channel: `limit` rows, none of those in
         `skip` (rows this process is still sending: never taken over by itself, however long
-        they take) and no new post for a channel in `busy` (paced or being posted to)."""
+        they take) and no new post for a channel in `busy` (paced or being posted to). With
+        `channels`, only rows of those channels (None: rows without one), one query each."""
         now = self.clock.now()
         earlier = aliased(Delivery)
         blocked = exists().where(
@@ -220,9 +273,21 @@ class DeliveryWorker:
             if session.bind is not None and session.bind.dialect.name == "postgresql":
                 taken_over = taken_over.with_for_update(skip_locked=True, of=Delivery)
                 waiting = waiting.with_for_update(skip_locked=True, of=Delivery)
-            rows = list(session.scalars(taken_over.order_by(Delivery.id).limit(want)))
-            if len(rows) < want:
-                rows += session.scalars(waiting.limit(want - len(rows)))
+            if channels is None:
+                rows = list(session.scalars(taken_over.order_by(Delivery.id).limit(want)))
+                if len(rows) < want:
+                    rows += session.scalars(waiting.limit(want - len(rows)))
+            else:
+                rows = []
+                # None first: edits are not paced, so several may go; a channel's post is one.
+                for channel in sorted(channels, key=lambda c: (c is not None, c or "")):
+                    if len(rows) >= want:
+                        break
+                    if channel is None:
+                        query = waiting.where(Delivery.channel.is_(None))
+                        rows += session.scalars(query.limit(want - len(rows)))
+                    else:
+                        rows += session.scalars(waiting.where(Delivery.channel == channel).limit(1))
             # One row per lane per batch keeps each lane strictly ordered; one post per channel
             # per batch, as a second would only wait for the first's window.
             seen: set[str] = set()

@@ -20,8 +20,14 @@ depends_on: str | Sequence[str] | None = None
 def upgrade() -> None:
     with op.batch_alter_table("deliveries", schema=None) as batch_op:
         batch_op.add_column(sa.Column("channel", sa.String(length=32), nullable=True))
+        batch_op.create_index(
+            "ix_deliveries_channel_status_next_attempt_at",
+            ["channel", "status", "next_attempt_at"],
+            unique=False,
+        )
 
 
 def downgrade() -> None:
     with op.batch_alter_table("deliveries", schema=None) as batch_op:
+        batch_op.drop_index("ix_deliveries_channel_status_next_attempt_at")
         batch_op.drop_column("channel")

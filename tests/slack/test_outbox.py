@@ -58,12 +58,12 @@ def test_a_channel_held_to_slacks_pace_does_not_hold_back_another_channel(
     with bot.db.transaction():
         for number in range(1, 17):
             outbox.thread(number, f"alpha news {number}")
-    worker.notify()
+    outbox.deliver()
     bot.api.wait_for("chat.postMessage", count=posts_before + 1, timeout=10)
     # ... and, once they are under way, one for POD Beta's channel.
     with bot.db.transaction():
         outbox.thread(17, "beta news")
-    worker.notify()
+    outbox.deliver()
     bot.api.wait_for("chat.postMessage", count=posts_before + 17, timeout=30)
 
     calls = bot.api.calls_to("chat.postMessage")[posts_before:]
