@@ -436,8 +436,22 @@ class Delivery(Base):
         CheckConstraint(_in("status", DeliveryStatus), name="status"),
         Index("ix_deliveries_status_next_attempt_at", "status", "next_attempt_at"),
         Index("ix_deliveries_lane_id", "lane", "id"),
+        # Partial indexes over the open rows only, however many delivered rows pile up: a
+        # channel's next due post, and whether a row has an earlier open row in its lane.
         Index(
-            "ix_deliveries_channel_status_next_attempt_at", "channel", "status", "next_attempt_at"
+            "ix_deliveries_pending_channel",
+            "channel",
+            "next_attempt_at",
+            "id",
+            sqlite_where=text("status = 'pending'"),
+            postgresql_where=text("status = 'pending'"),
+        ),
+        Index(
+            "ix_deliveries_open_lane",
+            "lane",
+            "id",
+            sqlite_where=text("status IN ('pending', 'in_flight')"),
+            postgresql_where=text("status IN ('pending', 'in_flight')"),
         ),
     )
 

@@ -53,8 +53,8 @@ _OPEN = (DeliveryStatus.PENDING.value, DeliveryStatus.IN_FLIGHT.value)
 # How often the worker walks every due row (rows it was not told about: another process's,
 # retries coming due); rows it is told about are claimed at once.
 SWEEP_SECONDS = 0.5
-# A claimed row: id, kind, payload, whether to look in Slack before sending, its channel.
-Claimed = tuple[int, str, dict[str, Any], bool, str | None]
+# A claimed row: id, kind, payload, whether to look in Slack before sending, channel, lane.
+Claimed = tuple[int, str, dict[str, Any], bool, str | None, str]
 
 
 class DeliveryWorker:
@@ -86,6 +86,7 @@ class DeliveryWorker:
         # sweep of every due row was asked for (rows of unknown channel, another process's).
         self._looks = threading.Lock()
         self._wanted: set[str | None] = set()
+        self._lanes: set[str] = set()  # lanes whose next row a finished delivery unblocked
         self._sweep = True
         self._busy: frozenset[str | None] = frozenset()  # as the loop last saw them
         self._card_locks = [threading.Lock() for _ in range(64)]
@@ -138,6 +139,7 @@ class DeliveryWorker:
             now = time.monotonic()
             with self._looks:
                 wanted, self._wanted = self._wanted | opened, set()
+                lanes, self._lanes = self._lanes, set()
                 sweep, self._sweep = self._sweep or now >= next_sweep, False
                 self._busy = frozenset(busy)
             claimed: list[Claimed] = []
@@ -145,13 +147,18 @@ class DeliveryWorker:
             if free <= 0:
                 with self._looks:  # no thread to send with: look again once one is free
                     self._wanted |= wanted
+                    self._lanes |= lanes
                     self._sweep |= sweep
             else:
                 targets = None if sweep else {c for c in wanted if c is None or c not in busy}
                 try:
-                    if targets is None or targets:
+                    if targets is None or targets or lanes:
                         claimed = self._claim(
-                            limit=free, skip=set(running), busy=busy, channels=targets
+                            limit=free,
+                            skip=set(running),
+                            busy=busy,
+                            channels=targets,
+                            lanes=None if sweep else lanes,
                         )
                     if sweep:
                         next_sweep = now + SWEEP_SECONDS
@@ -161,19 +168,20 @@ class DeliveryWorker:
                         self._sweep = True
             for row in claimed:
                 future = self._pool.submit(self._deliver, *row[:4])
-                future.add_done_callback(partial(self._delivered, channel=row[4]))
+                future.add_done_callback(partial(self._delivered, channel=row[4], lane=row[5]))
                 running[row[0]] = (future, row[4])
             if not claimed or len(running) >= self.threads:
                 # Until the first paced channel opens, or the next sweep, or a wake.
                 until = [next_sweep - time.monotonic(), *(s + 0.001 for s in paced.values())]
                 self._wake.wait(timeout=max(0.0, min(until)))
 
-    def _delivered(self, future: Future[None], channel: str | None = None) -> None:
-        # The lane's next row may be due now (for a post's channel, once its window opens),
-        # and waiters may be done waiting.
+    def _delivered(self, future: Future[None], channel: str | None, lane: str) -> None:
+        # The lane's next row may be due now, and so may the channel's (once its window opens,
+        # if Slack's pace applies), and waiters may be done waiting.
         if future.exception() is not None:  # recording the outcome failed; the lease recovers
             log.error("delivery bookkeeping failed", exc_info=future.exception())
         with self._looks:
+            self._lanes.add(lane)
             self._wanted.add(channel)
         self._wake.set()
         with self._changed:
@@ -237,11 +245,12 @@ class DeliveryWorker:
         skip: set[int] | None = None,
         busy: set[str] | None = None,
         channels: set[str | None] | None = None,
+        lanes: set[str] | None = None,
     ) -> list[Claimed]:
         """Claim due rows, at most one per lane and per channel: `limit` rows, none of those in
         `skip` (rows this process is still sending: never taken over by itself, however long
         they take) and no new post for a channel in `busy` (paced or being posted to). With
-        `channels`, only rows of those channels (None: rows without one), one query each."""
+        `channels` (None: rows without one) or `lanes`, only rows of those, one query each."""
         now = self.clock.now()
         earlier = aliased(Delivery)
         blocked = exists().where(
@@ -273,14 +282,18 @@ class DeliveryWorker:
             if session.bind is not None and session.bind.dialect.name == "postgresql":
                 taken_over = taken_over.with_for_update(skip_locked=True, of=Delivery)
                 waiting = waiting.with_for_update(skip_locked=True, of=Delivery)
-            if channels is None:
+            if channels is None and lanes is None:
                 rows = list(session.scalars(taken_over.order_by(Delivery.id).limit(want)))
                 if len(rows) < want:
                     rows += session.scalars(waiting.limit(want - len(rows)))
             else:
                 rows = []
+                for lane in sorted(lanes or ()):  # a lane's next row, now its turn
+                    if len(rows) >= want:
+                        break
+                    rows += session.scalars(waiting.where(Delivery.lane == lane).limit(1))
                 # None first: edits are not paced, so several may go; a channel's post is one.
-                for channel in sorted(channels, key=lambda c: (c is not None, c or "")):
+                for channel in sorted(channels or (), key=lambda c: (c is not None, c or "")):
                     if len(rows) >= want:
                         break
                     if channel is None:
@@ -305,7 +318,9 @@ class DeliveryWorker:
                 row.status = DeliveryStatus.IN_FLIGHT.value
                 row.claimed_by, row.claimed_at = WORKER, now
                 row.attempts += 1
-                claimed.append((row.id, row.kind, dict(row.payload), recovering, row.channel))
+                claimed.append(
+                    (row.id, row.kind, dict(row.payload), recovering, row.channel, row.lane)
+                )
         return claimed
 
     # -- delivering ---------------------------------------------------------------------------
