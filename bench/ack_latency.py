@@ -793,7 +793,9 @@ def report(
         f" (Slack's 1 message/s per channel paces {args.pods} channels; podbot was paused"
         f" during bare rounds), {outbox.get('parked', 0)} parked"
     )
-    print(f"host: {_host()} at the end")
+    from aging_scale import steal_since
+
+    print(f"host: {_host()} at the end; {steal_since()}")
 
     limit = 500.0 if args.during_aging else 250.0
     ok_p99 = p99[0] < limit

@@ -434,6 +434,30 @@ def _load() -> str:
     return f"load average {one:.2f} (1 min), {five:.2f} (5 min)"
 
 
+def cpu_ticks() -> tuple[int, int]:
+    """(all, stolen) CPU ticks of the machine so far, from /proc/stat; (0, 0) elsewhere."""
+    try:
+        with open("/proc/stat", encoding="ascii") as stat:
+            fields = [int(v) for v in stat.readline().split()[1:]]
+    except (OSError, ValueError):
+        return 0, 0
+    steal = fields[7] if len(fields) > 7 else 0
+    return sum(fields[:8]), steal
+
+
+_TICKS_AT_START = cpu_ticks()
+
+
+def steal_since(start: tuple[int, int] = _TICKS_AT_START) -> str:
+    """The share of CPU time the hypervisor gave to other guests since `start` (by default,
+    since the benchmark started): a virtual machine's speed moves with it, so figures from
+    runs with much steal are not comparable with quiet ones."""
+    total, steal = (now - then for now, then in zip(cpu_ticks(), start, strict=True))
+    if total <= 0:
+        return "steal time unknown"
+    return f"steal {100 * steal / total:.0f}% of CPU time during the run"
+
+
 def _short(statement: str) -> str:
     flat = " ".join(statement.split())
     return flat if len(flat) <= 90 else flat[:87] + "..."
@@ -583,7 +607,7 @@ def run(
     print(
         f"peak RSS: {rss_setup:.0f} MiB after the size table, {peak_rss_mib():.0f} MiB at the end"
     )
-    print(f"host: {_load()} at the end")
+    print(f"host: {_load()} at the end; {steal_since()}")
 
     counts = set().union(*per_size.values())
     constant = len(counts) == 1

@@ -35,7 +35,13 @@ from typing import Any
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
-from aging_scale import bench_config, fresh_database, insert_requests, report_instant
+from aging_scale import (
+    bench_config,
+    fresh_database,
+    insert_requests,
+    report_instant,
+    steal_since,
+)
 from slack_sdk import WebClient
 from sqlalchemy import select
 
@@ -412,7 +418,7 @@ def run(args: argparse.Namespace, config: Config, db: Database) -> int:
             f" limit): {len(file_gaps)}, {min(file_gaps):.3f}-{max(file_gaps):.3f} s after the"
             f" channel's previous post"
         )
-    print(f"host: {_load()} at the end")
+    print(f"host: {_load()} at the end; {steal_since()}")
 
     lost, dup = podbot.total("lost"), podbot.total("duplicated")
     wrong, violations = podbot.total("wrong"), podbot.violations
