@@ -162,15 +162,16 @@ class DeliveryWorker:
                         )
                     if sweep:
                         next_sweep = now + SWEEP_SECONDS
-                except Exception:
+                except Exception:  # e.g. the database is unreachable: a sweep in a while
                     log.exception("delivery claim failed; retrying")
-                    with self._looks:
-                        self._sweep = True
+                    next_sweep = now + SWEEP_SECONDS
             for row in claimed:
                 future = self._pool.submit(self._deliver, *row[:4])
                 future.add_done_callback(partial(self._delivered, channel=row[4], lane=row[5]))
                 running[row[0]] = (future, row[4])
-            if not claimed or len(running) >= self.threads:
+            if len(running) >= self.threads:
+                self._wake.wait(timeout=0.5)  # until a delivery finishes and frees a thread
+            elif not claimed:
                 # Until the first paced channel opens, or the next sweep, or a wake.
                 until = [next_sweep - time.monotonic(), *(s + 0.001 for s in paced.values())]
                 self._wake.wait(timeout=max(0.0, min(until)))
@@ -304,14 +305,14 @@ class DeliveryWorker:
             # One row per lane per batch keeps each lane strictly ordered; one post per channel
             # per batch, as a second would only wait for the first's window.
             seen: set[str] = set()
-            channels: set[str] = set()
+            posting: set[str] = set()
             claimed = []
             for row in rows:
-                if row.lane in seen or (row.channel is not None and row.channel in channels):
+                if row.lane in seen or (row.channel is not None and row.channel in posting):
                     continue
                 seen.add(row.lane)
                 if row.channel is not None:
-                    channels.add(row.channel)
+                    posting.add(row.channel)
                 # A retry may follow a timeout Slack had in fact accepted; a takeover may follow
                 # a crash after Slack accepted: either way, look before posting again.
                 recovering = row.status == DeliveryStatus.IN_FLIGHT.value or row.attempts > 0
