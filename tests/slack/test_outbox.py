@@ -2,8 +2,11 @@
 
 from __future__ import annotations
 
+import os
 from collections.abc import Callable
+from pathlib import Path
 
+import pytest
 from sqlalchemy import select
 
 from bot.db.models import Delivery
@@ -80,3 +83,44 @@ def test_a_channel_held_to_slacks_pace_does_not_hold_back_another_channel(
     with bot.db.transaction() as session:
         channels = set(session.scalars(select(Delivery.channel).where(Delivery.kind == "thread")))
     assert channels == {ALPHA, BETA}
+
+
+def _cpu_ticks(thread_id: int) -> int:
+    fields = Path(f"/proc/self/task/{thread_id}/stat").read_text().rsplit(")", 1)[1].split()
+    return int(fields[11]) + int(fields[12])  # utime + stime, in clock ticks
+
+
+@pytest.mark.skipif(not Path("/proc/self/task").exists(), reason="needs Linux /proc")
+def test_the_worker_loop_idles_while_every_sending_thread_waits_on_slack(
+    start_bot: Callable[..., RunningBot], sqlite_url: str
+) -> None:
+    from bot.slack.outbox import Outbox
+    from tests.commands.conftest import ALPHA, BETA, BETA_ANALYST
+
+    bot = start_bot(sqlite_url)
+    proc = Proc(bot)
+    proc(ANALYST, "new Customer | Tool | new", channel=ALPHA)
+    proc(BETA_ANALYST, "new Beta Customer | Beta Tool | new", channel=BETA)
+    assert bot.runtime.deliveries is not None
+    bot.runtime.deliveries.wait_idle()
+    bot.runtime.deliveries.stop()
+    # One sending thread, held by a post Slack takes 1.5 s to answer, with more rows due.
+    worker = bot.runtime.deliveries = DeliveryWorker(bot.runtime, threads=1)
+    worker.start()
+    assert worker._thread is not None and worker._thread.native_id is not None
+    posts_before = len(bot.api.calls_to("chat.postMessage"))
+    bot.api.fail("chat.postMessage", delay=1.5)
+    outbox = Outbox(bot.runtime)
+    with bot.db.transaction():
+        outbox.thread(1, "first")
+        outbox.thread(2, "second")
+    outbox.deliver()
+    bot.api.wait_for_arrival("chat.postMessage", count=posts_before + 1)
+    before = _cpu_ticks(worker._thread.native_id)
+    bot.api.wait_for("chat.postMessage", count=posts_before + 1, timeout=10)
+    spent = _cpu_ticks(worker._thread.native_id) - before
+    # The loop waited for the thread to be free (a busy loop would burn the whole 1.5 s).
+    assert spent * 1000 // os.sysconf("SC_CLK_TCK") < 300, f"{spent} ticks"
+    bot.api.wait_for("chat.postMessage", count=posts_before + 2, timeout=10)
+    texts = [c.params.get("text") for c in bot.api.calls_to("chat.postMessage")[posts_before:]]
+    assert sorted(texts) == ["first", "second"]
