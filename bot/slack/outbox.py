@@ -81,7 +81,9 @@ class Outbox:
     def _posting_in(self, session: Session, request_id: int) -> str | None:
         # Where the request's thread (or its new card) is: the card's channel, else its POD's.
         # The request is usually in the session already (the handler loaded it): no query.
-        request = session.get(Request, request_id)
+        return self._channel_of(session, session.get(Request, request_id))
+
+    def _channel_of(self, session: Session, request: Request | None) -> str | None:
         if request is None:
             return None
         if request.card_channel:
@@ -117,7 +119,7 @@ class Outbox:
                 # A card not posted yet is a post (paced per channel); later ones are edits.
                 request = session.get(Request, request_id)
                 posting = request is not None and request.card_ts is None
-                channel = self._posting_in(session, request_id) if posting else None
+                channel = self._channel_of(session, request) if posting else None
                 self._enqueue(session, lane, "card", {"request": request_id}, channel)
 
         self._in_transaction(write)

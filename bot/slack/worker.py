@@ -23,7 +23,7 @@ from collections.abc import Callable
 from concurrent.futures import Future, ThreadPoolExecutor
 from datetime import timedelta
 from functools import partial
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, NamedTuple
 
 from sqlalchemy import and_, exists, or_, select, update
 from sqlalchemy.orm import aliased
@@ -53,8 +53,17 @@ _OPEN = (DeliveryStatus.PENDING.value, DeliveryStatus.IN_FLIGHT.value)
 # How often the worker walks every due row (rows it was not told about: another process's,
 # retries coming due); rows it is told about are claimed at once.
 SWEEP_SECONDS = 0.5
-# A claimed row: id, kind, payload, whether to look in Slack before sending, channel, lane.
-Claimed = tuple[int, str, dict[str, Any], bool, str | None, str]
+
+
+class Claimed(NamedTuple):
+    """A row this worker claimed, as its sending thread needs it."""
+
+    id: int
+    kind: str
+    payload: dict[str, Any]
+    recovering: bool  # look in Slack before sending: a retry, or a takeover after a crash
+    channel: str | None
+    lane: str
 
 
 class DeliveryWorker:
@@ -166,9 +175,9 @@ class DeliveryWorker:
                     log.exception("delivery claim failed; retrying")
                     next_sweep = now + SWEEP_SECONDS
             for row in claimed:
-                future = self._pool.submit(self._deliver, *row[:4])
-                future.add_done_callback(partial(self._delivered, channel=row[4], lane=row[5]))
-                running[row[0]] = (future, row[4])
+                future = self._pool.submit(self._deliver, row)
+                future.add_done_callback(partial(self._delivered, row=row))
+                running[row.id] = (future, row.channel)
             if len(running) >= self.threads:
                 self._wake.wait(timeout=0.5)  # until a delivery finishes and frees a thread
             elif not claimed:
@@ -176,14 +185,14 @@ class DeliveryWorker:
                 until = [next_sweep - time.monotonic(), *(s + 0.001 for s in paced.values())]
                 self._wake.wait(timeout=max(0.0, min(until)))
 
-    def _delivered(self, future: Future[None], channel: str | None, lane: str) -> None:
+    def _delivered(self, future: Future[None], row: Claimed) -> None:
         # The lane's next row may be due now, and so may the channel's (once its window opens,
         # if Slack's pace applies), and waiters may be done waiting.
         if future.exception() is not None:  # recording the outcome failed; the lease recovers
             log.error("delivery bookkeeping failed", exc_info=future.exception())
         with self._looks:
-            self._lanes.add(lane)
-            self._wanted.add(channel)
+            self._lanes.add(row.lane)
+            self._wanted.add(row.channel)
         self._wake.set()
         with self._changed:
             self._changed.notify_all()
@@ -235,7 +244,7 @@ class DeliveryWorker:
         """Claim a batch of eligible rows and deliver them (lanes in parallel); returns how many."""
         claimed = self._claim()
         if claimed:
-            list(self._pool.map(lambda row: self._deliver(*row[:4]), claimed))
+            list(self._pool.map(self._deliver, claimed))
         with self._changed:
             self._changed.notify_all()
         return len(claimed)
@@ -320,18 +329,19 @@ class DeliveryWorker:
                 row.claimed_by, row.claimed_at = WORKER, now
                 row.attempts += 1
                 claimed.append(
-                    (row.id, row.kind, dict(row.payload), recovering, row.channel, row.lane)
+                    Claimed(row.id, row.kind, dict(row.payload), recovering, row.channel, row.lane)
                 )
         return claimed
 
     # -- delivering ---------------------------------------------------------------------------
 
-    def _deliver(self, row_id: int, kind: str, payload: dict[str, Any], recovering: bool) -> None:
+    def _deliver(self, row: Claimed) -> None:
+        row_id, kind = row.id, row.kind
         handler: Callable[[int, dict[str, Any], bool], dict[str, Any] | None] = getattr(
             self, f"_send_{kind}"
         )
         try:
-            result = handler(row_id, payload, recovering)
+            result = handler(row_id, row.payload, row.recovering)
         except DeliveryError as exc:
             self._failed(row_id, exc)
             return
