@@ -48,6 +48,7 @@ def build_runtime(
     config: Config, settings: Settings, db: Database, clock: Clock | None = None
 ) -> Runtime:
     """Assemble the runtime one process shares between HTTP handlers and jobs."""
+    from bot.slack.pacing import ChannelTurns
     from bot.slack.worker import DeliveryWorker
 
     client = make_web_client(settings)
@@ -56,7 +57,7 @@ def build_runtime(
         settings=settings,
         db=db,
         clock=clock or SystemClock(),
-        slack=Delivery(client, channel_interval=settings.channel_interval),
+        slack=Delivery(client, channel_interval=settings.channel_interval, turns=ChannelTurns(db)),
     )
     runtime.deliveries = DeliveryWorker(runtime)
     return runtime

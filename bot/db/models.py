@@ -474,3 +474,19 @@ class Delivery(Base):
     last_error: Mapped[str | None] = mapped_column(Text)
     # Where it landed: {"channel": …, "ts": …}.
     result: Mapped[dict[str, Any] | None] = mapped_column(JSON)
+
+
+class ChannelTurn(Base):
+    """Whose turn it is to post in a channel, shared by every process on the database.
+
+    Slack takes about one message per second per channel. Each process spaces its own posts;
+    this row spaces posts from several processes (`serve` beside `scheduler`, `--workers`):
+    a process takes the turn (`holder`, until `free_at` as a lease in case it dies), posts,
+    and hands it back with `free_at` one interval after Slack answered.
+    """
+
+    __tablename__ = "channel_turns"
+
+    channel: Mapped[str] = mapped_column(String(32), primary_key=True)
+    free_at: Mapped[datetime] = mapped_column(UTCDateTime)
+    holder: Mapped[str | None] = mapped_column(String(32))

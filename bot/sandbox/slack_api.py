@@ -13,8 +13,9 @@ import copy
 import hashlib
 import json
 import threading
+import time
 from collections.abc import Callable, Iterable
-from dataclasses import asdict, dataclass, replace
+from dataclasses import asdict, dataclass, field, replace
 from decimal import Decimal, InvalidOperation
 from email.parser import BytesParser
 from email.policy import HTTP
@@ -62,6 +63,8 @@ class ApiCall:
     token: str | None
     headers: dict[str, str]
     failed: bool = False
+    # When it was answered (time.monotonic), to check Slack's pace per channel.
+    at: float = field(default_factory=time.monotonic)
 
 
 @dataclass(frozen=True)

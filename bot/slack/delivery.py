@@ -11,12 +11,16 @@ import logging
 import threading
 import time
 from collections.abc import Sequence
-from typing import Any
+from datetime import timedelta
+from typing import TYPE_CHECKING, Any
 
 from slack_sdk import WebClient
 from slack_sdk.errors import SlackApiError, SlackClientError
 from slack_sdk.models.blocks import Block
 from slack_sdk.models.views import View
+
+if TYPE_CHECKING:
+    from bot.slack.pacing import ChannelTurns
 
 log = logging.getLogger(__name__)
 
@@ -42,17 +46,26 @@ def _blocks(blocks: Blocks) -> list[dict[str, Any]] | None:
 class Delivery:
     """Sends to Slack through one WebClient; later issues add the durable outbox here."""
 
-    def __init__(self, client: WebClient, channel_interval: float = 1.0) -> None:
+    def __init__(
+        self,
+        client: WebClient,
+        channel_interval: float = 1.0,
+        turns: ChannelTurns | None = None,
+    ) -> None:
         self.client = client
         self._team_url: str | None = None
         # Slack allows about one message per second per channel: posts to one channel are
-        # spaced out here, posts to different channels are not held back.
+        # spaced out here, posts to different channels are not held back; `turns` spaces
+        # them across the processes sharing a database.
         self.channel_interval = channel_interval
+        self.turns = turns
         self._pace_lock = threading.Lock()
         self._next_slot: dict[str, float] = {}
 
     def _answered(self, channel: str) -> None:
         # Space posts from when Slack *answered* the last one, so its side sees ≥ 1 s gaps.
+        # (The shared turn's wall-clock reading is taken first, so this process's own slot
+        # never opens before the shared one: no retry on the database for nothing.)
         if self.channel_interval <= 0:
             return
         with self._pace_lock:
@@ -123,6 +136,7 @@ class Delivery:
         # post leaves as soon as the slot opens.
         rendered = _blocks(blocks)
         self._pace(channel)
+        turn = self.turns.take(channel, self.channel_interval) if self.turns else None
         try:
             data = self._call(
                 "chat.postMessage",
@@ -135,7 +149,12 @@ class Delivery:
                 unfurl_media=False,
             )
         finally:
-            self._answered(channel)
+            if turn is not None and self.turns is not None:
+                free_at = self.turns.clock.now() + timedelta(seconds=self.channel_interval)
+                self._answered(channel)
+                self.turns.give_back(turn, free_at)
+            else:
+                self._answered(channel)
         return str(data["ts"])
 
     def update(self, channel: str, ts: str, text: str, blocks: Blocks = None) -> None:

@@ -12,6 +12,7 @@ import subprocess
 import sys
 import threading
 from collections.abc import Iterator
+from itertools import pairwise
 from pathlib import Path
 
 import pytest
@@ -28,6 +29,7 @@ ALPHA = "C0ALPHA01"
 ANALYST, BUYER = "U0ANA0001", "U0BUY0001"
 # Monday 15:30 in Kolkata (POD Alpha's aging report is due), 05:00 in New York (Beta's is not).
 CLOCK_START = "2026-11-23T10:00:00+00:00"
+PACE = 0.25
 
 
 def free_port() -> int:
@@ -122,7 +124,8 @@ def processes(slack_api: SlackApiServer, postgres_url: str) -> Iterator[list[Pro
 def test_three_web_and_two_scheduler_processes_post_everything_once(
     slack_api: SlackApiServer, postgres_url: str, processes: list[Process]
 ) -> None:
-    env = podbot_env(slack_api, postgres_url)
+    # Slack's pace, shortened: five processes post into Alpha's channel and take turns.
+    env = {**podbot_env(slack_api, postgres_url), "PODBOT_CHANNEL_INTERVAL": str(PACE)}
     ports = [free_port() for _ in range(3)]
     for port in ports:
         web = ["serve", "--no-scheduler", "--host", "127.0.0.1", "--port", str(port)]
@@ -169,6 +172,9 @@ def test_three_web_and_two_scheduler_processes_post_everything_once(
         assert replies == [":white_check_mark:", ":handshake:", ":memo:"], replies
     assert len([m for m in top if m.text.startswith("Aging report")]) == 1
     assert len(slack_api.calls_to("chat.postMessage")) == 13
+    arrivals = sorted(call.at for call in slack_api.calls_to("chat.postMessage"))
+    gaps = [later - earlier for earlier, later in pairwise(arrivals)]
+    assert min(gaps) >= PACE - 0.005, gaps  # whichever process posted
     with db.transaction() as session:
         runs = session.scalars(select(JobRun).where(JobRun.job == "aging-report")).all()
         assert [(r.scope, r.status) for r in runs] == [("alpha", "done")]

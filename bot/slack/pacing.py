@@ -1,0 +1,87 @@
+"""Slack's pace across processes: posts into one channel from several podbot processes.
+
+`Delivery` spaces the posts of its own process (about one message per second per channel).
+Processes sharing a database (`serve --no-scheduler` beside `scheduler`, `serve --workers`)
+also take turns through the `channel_turns` table: a process takes a channel's turn before it
+posts and hands it back once Slack has answered, free again one interval later. A process
+that dies while holding a turn holds it only until its lease runs out.
+"""
+
+from __future__ import annotations
+
+import logging
+import threading
+import uuid
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+
+from sqlalchemy.exc import SQLAlchemyError
+
+from bot.clock import Clock, SystemClock
+from bot.db.pacing import end_turn, take_turn
+from bot.db.session import Database, current_session
+
+log = logging.getLogger(__name__)
+# Longest a post may hold its channel's turn: a Slack call with the WebClient's retries.
+LEASE_SECONDS = 60.0
+
+
+@dataclass(frozen=True, slots=True)
+class Turn:
+    """A channel's turn, held by one post."""
+
+    channel: str
+    holder: str
+
+
+class ChannelTurns:
+    """Takes and hands back channels' turns in the database (in real time, whatever the
+    domain clock says)."""
+
+    def __init__(
+        self,
+        db: Database,
+        lease: float = LEASE_SECONDS,
+        clock: Clock | None = None,
+    ) -> None:
+        self.db = db
+        self.lease = timedelta(seconds=lease)
+        self.clock = clock or SystemClock()
+        self._sleep = threading.Event().wait  # never set: a sleep that is not time.sleep
+
+    def take(self, channel: str, interval: float) -> Turn | None:
+        """Wait for the channel's turn and take it; None when it could not be taken (the
+        database is unreachable: the post goes ahead on this process's own pace)."""
+        if interval <= 0:
+            return None
+        if current_session() is not None:
+            # Never wait on Slack inside a transaction (on SQLite it would wait on itself).
+            log.warning("a post inside a transaction skipped the channel's turn: %s", channel)
+            return None
+        turn = Turn(channel, uuid.uuid4().hex[:16])
+        while True:
+            now = self.clock.now()
+            try:
+                with self.db.transaction() as session:
+                    taken, free_at, held = take_turn(
+                        session, channel, turn.holder, now, now + self.lease
+                    )
+            except SQLAlchemyError as exc:
+                log.warning("channel turns unavailable (%s); posting on this process's pace", exc)
+                return None
+            if taken:
+                return turn
+            wait = (free_at - now).total_seconds()
+            if held:
+                # Another process is posting: its turn frees one interval after Slack answers.
+                wait = min(wait, interval)
+            self._sleep(max(wait, 0.001))
+
+    def give_back(self, turn: Turn, free_at: datetime) -> None:
+        """Hand the turn back, free again at `free_at`."""
+        try:
+            with self.db.transaction() as session:
+                end_turn(session, turn.channel, turn.holder, free_at)
+        except SQLAlchemyError as exc:
+            # Its lease runs out on its own; the channel waits until then.
+            log.warning("could not hand back %s's turn: %s", turn.channel, exc)

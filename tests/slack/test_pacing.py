@@ -1,0 +1,137 @@
+"""Slack's pace per channel across processes: the `channel_turns` table.
+
+Each `Delivery` below stands for one podbot process: its own engine, its own WebClient and
+its own in-process pace. What Slack sees is read off the test server's arrival times.
+"""
+
+from __future__ import annotations
+
+import threading
+import time
+from collections.abc import Iterator
+from datetime import timedelta
+from itertools import pairwise
+from pathlib import Path
+
+import pytest
+
+from bot.app import make_web_client
+from bot.clock import SystemClock
+from bot.config import Settings
+from bot.db.models import ChannelTurn
+from bot.db.session import Database
+from bot.slack.delivery import Delivery
+from bot.slack.pacing import ChannelTurns
+from tests.conftest import BOT_TOKEN
+from tests.slack_api import SlackApiServer
+
+CHANNEL = "C0ALPHA01"
+INTERVAL = 0.2
+
+
+@pytest.fixture
+def databases(database_url: str) -> Iterator[list[Database]]:
+    opened = [Database(database_url), Database(database_url)]
+    yield opened
+    for db in opened:
+        db.dispose()
+
+
+def _process(slack_api: SlackApiServer, db: Database | None) -> Delivery:
+    """One process's Slack seam; shared turns when it is given the database."""
+    settings = Settings(bot_token=BOT_TOKEN, api_url=slack_api.url)
+    return Delivery(
+        make_web_client(settings),
+        channel_interval=INTERVAL,
+        turns=ChannelTurns(db) if db is not None else None,
+    )
+
+
+def _post_from_each(processes: list[Delivery], posts: int) -> None:
+    """Three threads per process, all posting into one channel at once."""
+    start = threading.Barrier(3 * len(processes))
+
+    def post(slack: Delivery, name: str) -> None:
+        start.wait()
+        for n in range(posts):
+            slack.post(CHANNEL, f"{name} post {n}")
+
+    threads = [
+        threading.Thread(target=post, args=(slack, f"p{i}t{t}"))
+        for i, slack in enumerate(processes)
+        for t in range(3)
+    ]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join(timeout=60)
+    assert not any(thread.is_alive() for thread in threads)
+
+
+def _gaps(slack_api: SlackApiServer) -> list[float]:
+    arrivals = sorted(
+        call.at
+        for call in slack_api.calls_to("chat.postMessage")
+        if call.params.get("channel") == CHANNEL
+    )
+    return [later - earlier for earlier, later in pairwise(arrivals)]
+
+
+def test_two_processes_posting_into_one_channel_keep_slacks_pace(
+    slack_api: SlackApiServer, databases: list[Database]
+) -> None:
+    _post_from_each([_process(slack_api, db) for db in databases], posts=2)
+
+    assert len(slack_api.messages(CHANNEL)) == 12
+    gaps = _gaps(slack_api)
+    assert len(gaps) == 11
+    # Each post leaves one interval after Slack answered the one before, whichever process
+    # sent it (a few ms of slack for the two clocks read on each side).
+    assert min(gaps) >= INTERVAL - 0.005, gaps
+    with databases[0].transaction() as session:
+        turn = session.get(ChannelTurn, CHANNEL)
+        assert turn is not None and turn.holder is None  # handed back after the last post
+
+
+def test_without_shared_turns_two_processes_break_the_pace(
+    slack_api: SlackApiServer, sqlite_url: str
+) -> None:
+    # The control for the test above: each process keeps only its own pace.
+    _post_from_each([_process(slack_api, None), _process(slack_api, None)], posts=2)
+
+    assert len(slack_api.messages(CHANNEL)) == 12
+    assert min(_gaps(slack_api)) < INTERVAL / 2
+
+
+def test_a_turn_held_by_a_dead_process_frees_when_its_lease_runs_out(
+    slack_api: SlackApiServer, sqlite_url: str
+) -> None:
+    db = Database(sqlite_url)
+    lease_ends = SystemClock().now() + timedelta(seconds=0.5)
+    with db.transaction() as session:
+        session.add(ChannelTurn(channel=CHANNEL, free_at=lease_ends, holder="died-posting"))
+    slack = _process(slack_api, db)
+
+    slack.post(CHANNEL, "after the lease")
+
+    assert SystemClock().now() >= lease_ends
+    assert [m.text for m in slack_api.messages(CHANNEL)] == ["after the lease"]
+    with db.transaction() as session:
+        turn = session.get(ChannelTurn, CHANNEL)
+        assert turn is not None and turn.holder is None
+        assert turn.free_at > lease_ends
+    db.dispose()
+
+
+def test_a_post_goes_ahead_when_the_database_is_unreachable(
+    slack_api: SlackApiServer, tmp_path: Path
+) -> None:
+    db = Database(f"sqlite:///{tmp_path}/missing/folder/podbot.db")
+    slack = _process(slack_api, db)
+    started = time.monotonic()
+
+    slack.post(CHANNEL, "Slack before bookkeeping")
+
+    assert time.monotonic() - started < 5
+    assert [m.text for m in slack_api.messages(CHANNEL)] == ["Slack before bookkeeping"]
+    db.dispose()
