@@ -4,9 +4,8 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from sqlalchemy import select, update
+from sqlalchemy import Connection, select, update
 from sqlalchemy.dialects import postgresql, sqlite
-from sqlalchemy.orm import Session
 
 from bot.db.models import ChannelTurn
 
@@ -14,34 +13,33 @@ _TURNS = ChannelTurn.__table__
 
 
 def take_turn(
-    session: Session, channel: str, holder: str, now: datetime, lease_until: datetime
+    connection: Connection, channel: str, holder: str, at: datetime, lease_until: datetime
 ) -> tuple[bool, datetime, bool]:
-    """Take the channel's turn if it is free at `now`, held until `lease_until` at most.
+    """Take the channel's turn if it is free at `at`, held until `lease_until` at most.
 
     Returns (taken, free_at, held): when not taken, `free_at` is when the turn frees up
     and `held` whether another process is posting right now (so it frees up sooner, one
     interval after Slack answers it). One statement when the turn is free."""
-    dialect = session.get_bind().dialect.name
-    insert = postgresql.insert if dialect == "postgresql" else sqlite.insert
+    insert = postgresql.insert if connection.dialect.name == "postgresql" else sqlite.insert
     statement = insert(_TURNS).values(channel=channel, free_at=lease_until, holder=holder)
     statement = statement.on_conflict_do_update(
         index_elements=[_TURNS.c.channel],
         set_={"free_at": lease_until, "holder": holder},
-        where=_TURNS.c.free_at <= now,
+        where=_TURNS.c.free_at <= at,
     ).returning(_TURNS.c.channel)
-    if session.execute(statement).first() is not None:
+    if connection.execute(statement).first() is not None:
         return True, lease_until, False
-    free_at, other = session.execute(
-        select(ChannelTurn.free_at, ChannelTurn.holder).where(ChannelTurn.channel == channel)
+    free_at, other = connection.execute(
+        select(_TURNS.c.free_at, _TURNS.c.holder).where(_TURNS.c.channel == channel)
     ).one()
     return False, free_at, other is not None
 
 
-def end_turn(session: Session, channel: str, holder: str, free_at: datetime) -> None:
+def end_turn(connection: Connection, channel: str, holder: str, free_at: datetime) -> None:
     """Hand the turn back, free again at `free_at` (unless the lease ran out and another
     process has taken it since)."""
-    session.execute(
-        update(ChannelTurn)
-        .where(ChannelTurn.channel == channel, ChannelTurn.holder == holder)
+    connection.execute(
+        update(_TURNS)
+        .where(_TURNS.c.channel == channel, _TURNS.c.holder == holder)
         .values(free_at=free_at, holder=None)
     )

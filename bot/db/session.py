@@ -10,7 +10,7 @@ from contextlib import contextmanager
 from contextvars import ContextVar
 from typing import Any, TypeVar
 
-from sqlalchemy import Engine, create_engine, event
+from sqlalchemy import Connection, Engine, create_engine, event
 from sqlalchemy.engine import make_url
 from sqlalchemy.exc import DBAPIError
 from sqlalchemy.orm import Session, sessionmaker
@@ -100,6 +100,7 @@ class Database:
         self.url = url
         self.engine = make_engine(url, **engine_kwargs)
         self._sessions = sessionmaker(self.engine, expire_on_commit=False)
+        self._autocommit = self.engine.execution_options(isolation_level="AUTOCOMMIT")
         self._readers = sessionmaker(
             self.engine.execution_options(**{_READ_ONLY: True}), expire_on_commit=False
         )
@@ -133,6 +134,19 @@ class Database:
         Slack work cannot be queued in it (the outbox opens its own write transaction)."""
         with self._readers.begin() as session:
             yield session
+
+    @contextmanager
+    def statements(self) -> Iterator[Connection]:
+        """A Core connection for a few small writes that need no transaction around them
+        (bookkeeping such as channel turns), cheaper than a session: on PostgreSQL each
+        statement commits on its own (autocommit: one round trip each, no BEGIN or COMMIT);
+        on SQLite they run in one transaction, in the writers' queue."""
+        if self._writer is None:
+            with self._autocommit.connect() as connection:
+                yield connection
+            return
+        with self._writer, self.engine.begin() as connection:
+            yield connection
 
     def dispose(self) -> None:
         """Close every pooled connection."""

@@ -80,15 +80,15 @@ class Delivery:
             now = time.monotonic()
             return {c: slot - now for c, slot in self._next_slot.items() if slot > now}
 
-    def _pace(self, channel: str) -> None:
+    def _reserve(self, channel: str) -> float:
+        """Take this process's next slot in the channel; seconds until it opens."""
         if self.channel_interval <= 0:
-            return
+            return 0.0
         with self._pace_lock:
             now = time.monotonic()
             slot = max(now, self._next_slot.get(channel, 0.0))
             self._next_slot[channel] = slot + self.channel_interval
-        if slot > now:
-            time.sleep(slot - now)
+        return slot - now
 
     def team_url(self, *, fetch: bool = True, known: str | None = None) -> str | None:
         """The workspace's base URL (from auth.test, asked once), for message links; with
@@ -135,8 +135,13 @@ class Delivery:
         # Blocks are rendered (and validated) before waiting for the channel's slot, so the
         # post leaves as soon as the slot opens.
         rendered = _blocks(blocks)
-        self._pace(channel)
-        turn = self.turns.take(channel, self.channel_interval) if self.turns else None
+        opens = time.monotonic() + self._reserve(channel)
+        # The shared turn is taken for when this process's slot opens, while it waits for it.
+        turn = None
+        if self.turns is not None:
+            turn = self.turns.take(channel, self.channel_interval, opens - time.monotonic())
+        if (wait := opens - time.monotonic()) > 0:
+            time.sleep(wait)
         try:
             data = self._call(
                 "chat.postMessage",

@@ -49,9 +49,10 @@ class ChannelTurns:
         self.clock = clock or SystemClock()
         self._sleep = threading.Event().wait  # never set: a sleep that is not time.sleep
 
-    def take(self, channel: str, interval: float) -> Turn | None:
-        """Wait for the channel's turn and take it; None when it could not be taken (the
-        database is unreachable: the post goes ahead on this process's own pace)."""
+    def take(self, channel: str, interval: float, after: float = 0.0) -> Turn | None:
+        """Take the channel's turn for a post `after` seconds from now, waiting for it if
+        another process holds it; None when it could not be taken (the database is
+        unreachable: the post goes ahead on this process's own pace)."""
         if interval <= 0:
             return None
         if current_session() is not None:
@@ -59,12 +60,14 @@ class ChannelTurns:
             log.warning("a post inside a transaction skipped the channel's turn: %s", channel)
             return None
         turn = Turn(channel, uuid.uuid4().hex[:16])
+        intended = self.clock.now() + timedelta(seconds=max(after, 0.0))
         while True:
             now = self.clock.now()
+            at = max(now, intended)
             try:
-                with self.db.transaction() as session:
+                with self.db.statements() as connection:
                     taken, free_at, held = take_turn(
-                        session, channel, turn.holder, now, now + self.lease
+                        connection, channel, turn.holder, at, at + self.lease
                     )
             except SQLAlchemyError as exc:
                 log.warning("channel turns unavailable (%s); posting on this process's pace", exc)
@@ -80,8 +83,8 @@ class ChannelTurns:
     def give_back(self, turn: Turn, free_at: datetime) -> None:
         """Hand the turn back, free again at `free_at`."""
         try:
-            with self.db.transaction() as session:
-                end_turn(session, turn.channel, turn.holder, free_at)
+            with self.db.statements() as connection:
+                end_turn(connection, turn.channel, turn.holder, free_at)
         except SQLAlchemyError as exc:
             # Its lease runs out on its own; the channel waits until then.
             log.warning("could not hand back %s's turn: %s", turn.channel, exc)
