@@ -9,13 +9,14 @@ A `failed` run is taken over at once.
 
 from __future__ import annotations
 
+import json
 import os
 import socket
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any
 
-from sqlalchemy import or_, select, update
+from sqlalchemy import or_, select, text, update
 from sqlalchemy.exc import IntegrityError
 
 from bot.db.models import JobRun, RunStatus
@@ -74,12 +75,29 @@ def claim(
         return Claim(run.id, recovering=True, detail=dict(run.detail or {}))
 
 
+# Set one step inside the row's JSON in the database: one statement, no read first, and two
+# writers (a run taken over while its first owner still finishes a step) keep both steps.
+_SET_STEP = {
+    "postgresql": text(
+        "UPDATE job_runs SET detail = jsonb_set("
+        "CASE WHEN jsonb_typeof(detail::jsonb) = 'object' THEN detail::jsonb ELSE '{}' END, "
+        "ARRAY[CAST(:step AS text)], CAST(:value AS jsonb))::json WHERE id = :id"
+    ),
+    "sqlite": text(
+        "UPDATE job_runs SET detail = json_set("
+        "CASE WHEN json_type(detail) = 'object' THEN detail ELSE '{}' END, "
+        "'$.\"' || :step || '\"', json(:value)) WHERE id = :id"
+    ),
+}
+
+
 def record_step(db: Database, run_id: int, step: str, value: Any) -> None:
     """Remember that a step of the run is done (and its result, e.g. a message ts)."""
-    with db.transaction() as session:
-        run = session.get(JobRun, run_id, with_for_update=True)
-        assert run is not None
-        run.detail = {**(run.detail or {}), step: value}
+    if '"' in step or "\\" in step:
+        raise ValueError(f"a step name is plain text: {step!r}")
+    with db.statements() as connection:
+        statement = _SET_STEP[connection.dialect.name]
+        connection.execute(statement, {"id": run_id, "step": step, "value": json.dumps(value)})
 
 
 def finish(db: Database, run_id: int, now: datetime, *, failed: str | None = None) -> None:
