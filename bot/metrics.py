@@ -1,4 +1,5 @@
-"""Prometheus metrics: commands, ack latency, deliveries, the delivery backlog and job runs.
+"""Prometheus metrics: commands, ack latency, deliveries, the delivery backlog, job runs and
+channel turns.
 
 The counters live for the whole process, like the process itself; each ASGI app exposes them
 through its own `CollectorRegistry` (never the global one), together with the backlog of its
@@ -51,7 +52,14 @@ JOB_RUNS = Counter(
     ["job", "outcome"],
     registry=None,
 )
-_PROCESS_METRICS = (COMMANDS, ACK_SECONDS, DELIVERIES, JOB_RUNS)
+CHANNEL_TURNS = Counter(
+    "podbot_channel_turns",
+    "Posts' turns in a channel shared with other processes, by outcome (taken at once;"
+    " waited, for another process's post; unavailable, database unreachable).",
+    ["outcome"],
+    registry=None,
+)
+_PROCESS_METRICS = (COMMANDS, ACK_SECONDS, DELIVERIES, JOB_RUNS, CHANNEL_TURNS)
 
 _deliveries = table("deliveries", column("status"), column("created_at", UTCDateTime()))
 
@@ -69,6 +77,11 @@ def record_ack(seconds: float) -> None:
 def record_delivery(outcome: str) -> None:
     """Count one outbox delivery attempt by outcome (delivered, retried, parked, …)."""
     DELIVERIES.labels(outcome=outcome).inc()
+
+
+def record_channel_turn(outcome: str) -> None:
+    """Count one post's turn in its channel by outcome (taken, waited, unavailable)."""
+    CHANNEL_TURNS.labels(outcome=outcome).inc()
 
 
 def record_job_run(job: str, outcome: str) -> None:

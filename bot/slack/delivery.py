@@ -64,8 +64,6 @@ class Delivery:
 
     def _answered(self, channel: str) -> None:
         # Space posts from when Slack *answered* the last one, so its side sees ≥ 1 s gaps.
-        # (The shared turn's wall-clock reading is taken first, so this process's own slot
-        # never opens before the shared one: no retry on the database for nothing.)
         if self.channel_interval <= 0:
             return
         with self._pace_lock:
@@ -155,6 +153,8 @@ class Delivery:
             )
         finally:
             if turn is not None and self.turns is not None:
+                # The shared turn's time is read before this process's own slot is set, so
+                # the latter never opens first (no retry on the database for nothing).
                 free_at = self.turns.clock.now() + timedelta(seconds=self.channel_interval)
                 self._answered(channel)
                 self.turns.give_back(turn, free_at)

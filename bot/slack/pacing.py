@@ -10,13 +10,14 @@ that dies while holding a turn holds it only until its lease runs out.
 from __future__ import annotations
 
 import logging
-import threading
+import time
 import uuid
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
 from sqlalchemy.exc import SQLAlchemyError
 
+from bot import metrics
 from bot.clock import Clock, SystemClock
 from bot.db.pacing import end_turn, take_turn
 from bot.db.session import Database, current_session
@@ -47,7 +48,6 @@ class ChannelTurns:
         self.db = db
         self.lease = timedelta(seconds=lease)
         self.clock = clock or SystemClock()
-        self._sleep = threading.Event().wait  # never set: a sleep that is not time.sleep
 
     def take(self, channel: str, interval: float, after: float = 0.0) -> Turn | None:
         """Take the channel's turn for a post `after` seconds from now, waiting for it if
@@ -61,6 +61,7 @@ class ChannelTurns:
             return None
         turn = Turn(channel, uuid.uuid4().hex[:16])
         intended = self.clock.now() + timedelta(seconds=max(after, 0.0))
+        waited = False
         while True:
             now = self.clock.now()
             at = max(now, intended)
@@ -71,14 +72,17 @@ class ChannelTurns:
                     )
             except SQLAlchemyError as exc:
                 log.warning("channel turns unavailable (%s); posting on this process's pace", exc)
+                metrics.record_channel_turn("unavailable")
                 return None
             if taken:
+                metrics.record_channel_turn("waited" if waited else "taken")
                 return turn
+            waited = True
             wait = (free_at - now).total_seconds()
             if held:
                 # Another process is posting: its turn frees one interval after Slack answers.
                 wait = min(wait, interval)
-            self._sleep(max(wait, 0.001))
+            time.sleep(max(wait, 0.001))
 
     def give_back(self, turn: Turn, free_at: datetime) -> None:
         """Hand the turn back, free again at `free_at`."""

@@ -15,6 +15,7 @@ from pathlib import Path
 
 import pytest
 
+from bot import metrics
 from bot.app import make_web_client
 from bot.clock import SystemClock
 from bot.config import Settings
@@ -68,6 +69,15 @@ def _post_from_each(processes: list[Delivery], posts: int) -> None:
     assert not any(thread.is_alive() for thread in threads)
 
 
+def _turns(outcome: str) -> float:
+    """This process's `podbot_channel_turns_total` for one outcome."""
+    for metric in metrics.CHANNEL_TURNS.collect():
+        for sample in metric.samples:
+            if sample.name.endswith("_total") and sample.labels == {"outcome": outcome}:
+                return sample.value
+    return 0.0
+
+
 def _gaps(slack_api: SlackApiServer) -> list[float]:
     arrivals = sorted(
         call.at
@@ -80,9 +90,12 @@ def _gaps(slack_api: SlackApiServer) -> list[float]:
 def test_two_processes_posting_into_one_channel_keep_slacks_pace(
     slack_api: SlackApiServer, databases: list[Database]
 ) -> None:
+    before = {outcome: _turns(outcome) for outcome in ("taken", "waited")}
     _post_from_each([_process(slack_api, db) for db in databases], posts=2)
 
     assert len(slack_api.messages(CHANNEL)) == 12
+    counted = {outcome: _turns(outcome) - before[outcome] for outcome in before}
+    assert sum(counted.values()) == 12 and counted["waited"] >= 1, counted
     gaps = _gaps(slack_api)
     assert len(gaps) == 11
     # Each post leaves one interval after Slack answered the one before, whichever process
@@ -111,9 +124,11 @@ def test_a_turn_held_by_a_dead_process_frees_when_its_lease_runs_out(
     with db.transaction() as session:
         session.add(ChannelTurn(channel=CHANNEL, free_at=lease_ends, holder="died-posting"))
     slack = _process(slack_api, db)
+    waited = _turns("waited")
 
     slack.post(CHANNEL, "after the lease")
 
+    assert _turns("waited") == waited + 1
     assert SystemClock().now() >= lease_ends
     assert [m.text for m in slack_api.messages(CHANNEL)] == ["after the lease"]
     with db.transaction() as session:
@@ -129,9 +144,11 @@ def test_a_post_goes_ahead_when_the_database_is_unreachable(
     db = Database(f"sqlite:///{tmp_path}/missing/folder/podbot.db")
     slack = _process(slack_api, db)
     started = time.monotonic()
+    unavailable = _turns("unavailable")
 
     slack.post(CHANNEL, "Slack before bookkeeping")
 
+    assert _turns("unavailable") == unavailable + 1
     assert time.monotonic() - started < 5
     assert [m.text for m in slack_api.messages(CHANNEL)] == ["Slack before bookkeeping"]
     db.dispose()
