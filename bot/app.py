@@ -10,6 +10,7 @@ from slack_bolt import App
 from slack_bolt.error import BoltError
 from slack_bolt.middleware.authorization import SingleTeamAuthorization
 from slack_sdk import WebClient
+from slack_sdk.errors import SlackClientError
 from slack_sdk.http_retry.builtin_handlers import (
     ConnectionErrorRetryHandler,
     RateLimitErrorRetryHandler,
@@ -83,6 +84,12 @@ def build_app(runtime: Runtime, *, socket_mode: bool = False, **app_kwargs: Any)
         )
     except BoltError as exc:
         raise StartupError(f"Slack refused the bot token: {exc}") from exc
+    except (SlackClientError, OSError) as exc:
+        # Bolt checks the token with auth.test; no answer at all is not a refusal.
+        raise StartupError(
+            f"Could not reach Slack at {runtime.settings.api_url} to check the bot token"
+            f" ({exc}); check the network, or SLACK_API_URL."
+        ) from exc
     # Learn the workspace URL now (for message links), not on some command's ack path; Bolt
     # has just called auth.test to check the token, so reuse its answer when it kept one.
     checked = next(

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+import socket
 import subprocess
 import sys
 from pathlib import Path
@@ -62,6 +63,28 @@ def test_serve_workers_must_be_a_count_and_is_for_http(tmp_path: Path) -> None:
     assert socket.stderr.strip() == (
         "podbot: --workers is for HTTP mode; Socket Mode runs one connection per process"
     )
+
+
+def test_serve_says_so_when_slack_cannot_be_reached(tmp_path: Path) -> None:
+    with socket.socket() as closed:  # a port nothing listens on once this block ends
+        closed.bind(("127.0.0.1", 0))
+        port = closed.getsockname()[1]
+    env = {
+        "PODBOT_CONFIG": str(EXAMPLE),
+        "SLACK_BOT_TOKEN": "xoxb-1",
+        "SLACK_SIGNING_SECRET": "s",
+        "SLACK_API_URL": f"http://127.0.0.1:{port}/",
+        "DATABASE_URL": f"sqlite:///{tmp_path / 'podbot.db'}",
+    }
+    assert podbot("db", "upgrade", env=env, cwd=tmp_path).returncode == 0
+
+    result = podbot("serve", env=env, cwd=tmp_path)
+
+    assert result.returncode == 2
+    assert "Traceback" not in result.stderr
+    last = result.stderr.strip().splitlines()[-1]
+    assert last.startswith(f"podbot: Could not reach Slack at http://127.0.0.1:{port}/"), last
+    assert last.endswith("check the network, or SLACK_API_URL.")
 
 
 def test_serve_refuses_a_database_without_the_schema(tmp_path: Path) -> None:
