@@ -467,7 +467,28 @@ def main(argv: Sequence[str] | None = None) -> int:
     """Entry point of the `podbot` console script."""
     args = build_parser().parse_args(argv)
     _configure_logging(args.verbose, args.log_format)
-    return int(args.func(args) or 0)
+    from sqlalchemy.exc import OperationalError
+
+    try:
+        return int(args.func(args) or 0)
+    except OperationalError as exc:
+        # The database is down, unreachable or refuses podbot: say which and why in one line.
+        log.debug("database error", exc_info=exc)
+        reason = str(exc.orig).strip().splitlines()[0] if exc.orig else str(exc)
+        return _fail(f"could not use the database at {_database_shown()}: {reason}")
+
+
+def _database_shown() -> str:
+    """DATABASE_URL (or the default) with any password hidden."""
+    from sqlalchemy.engine import make_url
+
+    from bot.config import Settings
+
+    url = os.environ.get("DATABASE_URL") or Settings.database_url
+    try:
+        return make_url(url).render_as_string(hide_password=True)
+    except Exception:  # not a URL at all: SQLAlchemy has said so already
+        return "DATABASE_URL"
 
 
 if __name__ == "__main__":

@@ -87,6 +87,28 @@ def test_serve_says_so_when_slack_cannot_be_reached(tmp_path: Path) -> None:
     assert last.endswith("check the network, or SLACK_API_URL.")
 
 
+def test_an_unreachable_database_is_one_line_with_the_password_hidden(tmp_path: Path) -> None:
+    with socket.socket() as closed:
+        closed.bind(("127.0.0.1", 0))
+        port = closed.getsockname()[1]
+    url = f"postgresql+psycopg://podbot:s3cret@127.0.0.1:{port}/podbot"
+    env = {
+        "PODBOT_CONFIG": str(EXAMPLE),
+        "SLACK_BOT_TOKEN": "xoxb-1",
+        "SLACK_SIGNING_SECRET": "s",
+        "DATABASE_URL": url,
+    }
+    for verb in (["db", "upgrade"], ["serve"], ["scheduler"]):
+        result = podbot(*verb, env=env, cwd=tmp_path)
+        assert result.returncode == 2, verb
+        assert "s3cret" not in result.stderr and "Traceback" not in result.stderr, verb
+        assert result.stderr.strip().splitlines() == [
+            f"podbot: could not use the database at postgresql+psycopg://podbot:***@127.0.0.1:"
+            f'{port}/podbot: connection failed: connection to server at "127.0.0.1", port'
+            f" {port} failed: Connection refused"
+        ], verb
+
+
 def test_serve_refuses_a_database_without_the_schema(tmp_path: Path) -> None:
     env = {
         "PODBOT_CONFIG": str(EXAMPLE),
