@@ -467,10 +467,15 @@ def main(argv: Sequence[str] | None = None) -> int:
     """Entry point of the `podbot` console script."""
     args = build_parser().parse_args(argv)
     _configure_logging(args.verbose, args.log_format)
-    from sqlalchemy.exc import OperationalError
+    from sqlalchemy.exc import ArgumentError, OperationalError
 
     try:
         return int(args.func(args) or 0)
+    except ArgumentError as exc:  # DATABASE_URL is not a URL, or names no known database
+        return _fail(
+            f"DATABASE_URL is not a database URL podbot can use ({exc}); for example"
+            " sqlite:///podbot.db or postgresql+psycopg://user@host/dbname"
+        )
     except OperationalError as exc:
         # The database is down, unreachable or refuses podbot: say which and why in one line.
         log.debug("database error", exc_info=exc)

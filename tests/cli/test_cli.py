@@ -109,6 +109,15 @@ def test_an_unreachable_database_is_one_line_with_the_password_hidden(tmp_path: 
         ], verb
 
 
+@pytest.mark.parametrize("url", ["podbot.db", "mysql+nosuchdriver://host/db"])
+def test_a_database_url_podbot_cannot_use_is_one_line(tmp_path: Path, url: str) -> None:
+    result = podbot("db", "upgrade", env={"DATABASE_URL": url}, cwd=tmp_path)
+    assert result.returncode == 2
+    lines = result.stderr.strip().splitlines()
+    assert len(lines) == 1 and lines[0].startswith("podbot: DATABASE_URL is not a database URL")
+    assert lines[0].endswith("sqlite:///podbot.db or postgresql+psycopg://user@host/dbname")
+
+
 def test_serve_refuses_a_database_without_the_schema(tmp_path: Path) -> None:
     env = {
         "PODBOT_CONFIG": str(EXAMPLE),
