@@ -489,7 +489,10 @@ def _database_shown() -> str:
 
     from bot.config import Settings
 
-    url = os.environ.get("DATABASE_URL") or Settings.database_url
+    try:
+        url = Settings.from_env().database_url
+    except Exception:  # another setting is unusable; DATABASE_URL is still what was used
+        url = os.environ.get("DATABASE_URL", "")
     try:
         return make_url(url).render_as_string(hide_password=True)
     except Exception:  # not a URL at all: SQLAlchemy has said so already

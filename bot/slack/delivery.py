@@ -11,7 +11,6 @@ import logging
 import threading
 import time
 from collections.abc import Sequence
-from datetime import timedelta
 from typing import TYPE_CHECKING, Any
 
 from slack_sdk import WebClient
@@ -152,14 +151,11 @@ class Delivery:
                 unfurl_media=False,
             )
         finally:
+            # The shared turn first, so this process's own slot never opens before it does
+            # (no retry on the database for nothing).
             if turn is not None and self.turns is not None:
-                # The shared turn's time is read before this process's own slot is set, so
-                # the latter never opens first (no retry on the database for nothing).
-                free_at = self.turns.clock.now() + timedelta(seconds=self.channel_interval)
-                self._answered(channel)
-                self.turns.give_back(turn, free_at)
-            else:
-                self._answered(channel)
+                self.turns.give_back(turn, self.channel_interval)
+            self._answered(channel)
         return str(data["ts"])
 
     def update(self, channel: str, ts: str, text: str, blocks: Blocks = None) -> None:

@@ -13,7 +13,7 @@ import logging
 import time
 import uuid
 from dataclasses import dataclass
-from datetime import datetime, timedelta
+from datetime import timedelta
 
 from sqlalchemy.exc import SQLAlchemyError
 
@@ -84,8 +84,9 @@ class ChannelTurns:
                 wait = min(wait, interval)
             time.sleep(max(wait, 0.001))
 
-    def give_back(self, turn: Turn, free_at: datetime) -> None:
-        """Hand the turn back, free again at `free_at`."""
+    def give_back(self, turn: Turn, interval: float) -> None:
+        """Hand the turn back (Slack has just answered), free again `interval` seconds on."""
+        free_at = self.clock.now() + timedelta(seconds=interval)
         try:
             with self.db.statements() as connection:
                 end_turn(connection, turn.channel, turn.holder, free_at)
