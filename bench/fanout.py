@@ -1,13 +1,15 @@
 """Aging-report fan-out: 50 PODs' reports through podbot's job path, paced 1 message/s/channel.
 
 Every POD's `aging-report` runs through `run_job` at once, a thread per POD as the scheduler
-runs them, against the Slack Web API fake (bot/sandbox/slack_api.py) in its own process with
-message ts read from the wall clock, so the gaps between posts in a channel are the gaps Slack
-would see. podbot keeps its real pacing (`channel_interval` 1.0 s). Printed: total time against
-the bound the limit implies (max over channels of (posts in it - 1) x 1 s), a baseline run side
-by side (a plain WebClient thread per channel posting the same messages, built by the same
-`build_report`, with a bare sleep between them), lost and duplicated messages, and posts closer
-than 1 s apart in one channel (violations).
+runs them (each run records itself and queues its messages), and podbot's delivery worker
+sends what they queued, against the Slack Web API fake (bot/sandbox/slack_api.py) in its own
+process with message ts read from the wall clock, so the gaps between posts in a channel are
+the gaps Slack would see. podbot keeps its real pacing (`channel_interval` 1.0 s). Printed:
+total time (until the last message is delivered) against the bound the limit implies (max
+over channels of (posts in it - 1) x 1 s), a baseline run side by side (a plain WebClient
+thread per channel posting the same messages, built by the same `build_report`, with a bare
+sleep between them), lost and duplicated messages, and posts closer than 1 s apart in one
+channel (violations).
 
     .venv/bin/python bench/fanout.py
     .venv/bin/python bench/fanout.py --database-url postgresql+psycopg://postgres@127.0.0.1:5432/test
@@ -54,10 +56,11 @@ from bot.db.pods import sync_pods
 from bot.db.session import Database
 from bot.jobs import JOBS
 from bot.jobs.aging_report import build_report
-from bot.jobs.runner import METADATA_TYPE, run_job
+from bot.jobs.runner import run_job
 from bot.runtime import Runtime
 from bot.sandbox.slack_api import Message, SlackApiServer
 from bot.slack.aging_report import ReportMessage, aging_csv
+from bot.slack.worker import METADATA_TYPE
 
 TOKEN = "xoxb-bench"
 INTERVAL = 1.0  # Slack: about one message per second per channel
@@ -98,28 +101,28 @@ def _ts(message: Message) -> Decimal:
 
 
 def check_channel(messages: list[Message], expected: Expected, *, tagged: bool) -> ChannelCheck:
-    """Compare a channel's messages with the expected report (by step tag, else by text)."""
+    """Compare a channel's messages with the expected report (by outbox row tag, else by text)."""
     posts = sorted((m for m in messages if not m.files), key=_ts)
     files = [m for m in messages if m.files]
     result = ChannelCheck(posts, files)
     if tagged:
-        seen = Counter(
-            (m.metadata or {}).get("event_payload", {}).get("step")
+        # Every post names its outbox row: a row seen twice is a duplicate, an untagged post
+        # is extra.
+        tags = [
+            (m.metadata or {}).get("event_payload", {}).get("delivery")
             for m in posts
             if (m.metadata or {}).get("event_type") == METADATA_TYPE
-        )
-        want = dict(zip(expected.steps, expected.messages, strict=True))
-        by_step = {
-            (m.metadata or {}).get("event_payload", {}).get("step"): m for m in posts if m.metadata
-        }
-        for step, message in want.items():
-            if seen[step] == 0:
-                result.lost += 1
-            elif by_step[step].text != message.text:
-                result.wrong += 1
-        result.duplicated = sum(n - 1 for n in seen.values() if n > 1)
-        result.duplicated += sum(n for step, n in seen.items() if step not in want)
-        result.duplicated += len(posts) - sum(seen.values())  # untagged posts: extra
+        ]
+        result.duplicated = sum(n - 1 for n in Counter(tags).values() if n > 1)
+        result.duplicated += len(posts) - len(tags)
+        unique = {}
+        for m in posts:
+            tag = (m.metadata or {}).get("event_payload", {}).get("delivery")
+            unique.setdefault(tag, m)
+        texts = [m.text for m in sorted(unique.values(), key=_ts)]
+        want = [m.text for m in expected.messages]
+        result.lost = max(0, len(want) - len(texts))
+        result.wrong = sum(got != text for got, text in zip(texts, want, strict=False))
     else:
         seen = Counter(m.text for m in posts)
         want_texts = Counter(m.text for m in expected.messages)
@@ -151,7 +154,7 @@ class RunResult:
 
     @property
     def first_posts(self) -> list[float]:
-        """Seconds from the start to each channel's first post (report built, run claimed)."""
+        """Seconds from the start to each channel's first post (report built and queued)."""
         return [float(c.posts[0].ts) - self.start for c in self.checks if c.posts]
 
     @property
@@ -188,12 +191,21 @@ def fan_out(pods: list[Pod], work: Callable[[Pod], object]) -> tuple[float, floa
 
 
 def podbot_run(runtime: Runtime, expected: dict[str, Expected]) -> tuple[float, float, list[str]]:
-    """podbot's real job path: run_job for every POD at once; (start, seconds, outcomes)."""
+    """podbot's real job path: run_job for every POD at once, each queueing its report, and
+    the delivery worker sending them; (start, seconds until the last is delivered, outcomes)."""
     spec = JOBS["aging-report"]
-    return fan_out(
-        list(runtime.config.pods),
-        lambda pod: run_job(runtime, spec, pod, now=expected[pod.key].now),
-    )
+    assert runtime.deliveries is not None
+    runtime.deliveries.start()
+    try:
+        wall, _, outcomes = fan_out(
+            list(runtime.config.pods),
+            lambda pod: run_job(runtime, spec, pod, now=expected[pod.key].now),
+        )
+        runtime.deliveries.wait_delivered(timeout=600)
+        seconds = time.time() - wall
+    finally:
+        runtime.deliveries.stop()
+    return wall, seconds, outcomes
 
 
 def baseline_run(

@@ -164,11 +164,35 @@ def cmd_jobs_run(args: argparse.Namespace) -> int:
             pods = (runtime.config.pod(args.pod),)
         except KeyError:
             return _fail(f"no POD with key {args.pod!r}")
+    queued: list[int] = []
+    failed = False
     for pod in pods:
-        print(run_job(runtime, JOBS[args.name], pod, now=clock.now(), dry_run=args.dry_run))
-    if not args.dry_run:
-        runtime.deliveries.drain()
-    return 0
+        outcome = run_job(
+            runtime, JOBS[args.name], pod, now=clock.now(), dry_run=args.dry_run, queued=queued
+        )
+        print(outcome)
+        failed |= outcome.outcome == "failed"
+    if args.dry_run:
+        return 1 if failed else 0
+    # The run is queued; send what can be sent now (this run's rows and any left by an
+    # earlier one), retries included, for up to --wait seconds.
+    assert runtime.deliveries is not None
+    earlier = [row for row in runtime.deliveries.open_rows() if row not in set(queued)]
+    try:
+        delivered, waiting = runtime.deliveries.drain(args.wait, rows=queued + earlier)
+    finally:
+        runtime.deliveries.stop()
+        runtime.db.dispose()
+    line = f"jobs run: {delivered} message(s) delivered, {waiting} still queued"
+    if earlier:
+        line += f" (of them {len(earlier)} queued before this run)"
+    if waiting:
+        line += (
+            "; queued rows are delivered by any running podbot serve or scheduler,"
+            " or by the next `podbot jobs run`"
+        )
+    print(line)
+    return 1 if failed else 0
 
 
 def cmd_import_contracts(args: argparse.Namespace) -> int:
@@ -346,6 +370,16 @@ def cmd_sandbox(args: argparse.Namespace) -> int:
     )
 
 
+def _seconds(text: str) -> float:
+    try:
+        value = float(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"{text!r} is not a number of seconds") from None
+    if not 0 <= value <= 86400:
+        raise argparse.ArgumentTypeError(f"{text} is not between 0 and 86400 seconds")
+    return value
+
+
 def _positive(text: str) -> int:
     if not text.isdigit() or int(text) < 1:
         raise argparse.ArgumentTypeError(f"expected a whole number of at least 1, not {text!r}")
@@ -438,6 +472,13 @@ def build_parser() -> argparse.ArgumentParser:
     jobs_run.add_argument("--at", help="run as if the clock read this ISO-8601 time (with offset)")
     jobs_run.add_argument(
         "--dry-run", action="store_true", help="print what would be posted; post nothing"
+    )
+    jobs_run.add_argument(
+        "--wait",
+        type=_seconds,
+        default=30.0,
+        metavar="SECONDS",
+        help="send the queued messages for up to this long before exiting (default 30)",
     )
     jobs_run.add_argument("--config", help="config file")
     jobs_run.set_defaults(func=cmd_jobs_run)

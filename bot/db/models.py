@@ -322,7 +322,8 @@ class Contract(Base):
 
 
 class JobRun(Base):
-    """The run ledger: a scheduled job claims (job, scope, period) once before it posts."""
+    """The run ledger: a job run records (job, scope, period) once, in the transaction that
+    queues everything it sends (`done`; `claimed` and `failed` are left by podbot before 0.6)."""
 
     __tablename__ = "job_runs"
     __table_args__ = (
@@ -425,15 +426,19 @@ class DeliveryStatus(enum.StrEnum):
 
 
 class Delivery(Base):
-    """A post or edit decided in a transaction, delivered by the worker after it commits.
+    """A post, edit, DM or file decided in a transaction, delivered by the worker after it
+    commits: a command's cards and thread replies, and every message a scheduled job sends.
 
-    Deliveries in one `lane` (a request's card and thread, a DM conversation) go out in id
-    order; different lanes go out concurrently.
+    Deliveries in one `lane` (a request's card and thread, a DM conversation, one job run)
+    go out in id order; different lanes go out concurrently. A row with a `parent` replies in
+    the thread of the parent's message (a report's continuations and files): the parent is an
+    earlier row of the same lane, so it has been sent when the row's turn comes.
     """
 
     __tablename__ = "deliveries"
     __table_args__ = (
         CheckConstraint(_in("status", DeliveryStatus), name="status"),
+        CheckConstraint("parent_id IS NULL OR parent_id < id", name="parent_before_child"),
         Index("ix_deliveries_status_next_attempt_at", "status", "next_attempt_at"),
         Index("ix_deliveries_lane_id", "lane", "id"),
         # Partial indexes over the open rows only, however many delivered rows pile up: a
@@ -464,6 +469,8 @@ class Delivery(Base):
     # (None for edits, which Slack does not hold to a channel's pace): the worker claims no
     # row for a channel still inside its one-second window, so no thread waits on it.
     channel: Mapped[str | None] = mapped_column(String(32))
+    # The row whose message this one replies under (its thread); None: top level or a card's.
+    parent_id: Mapped[int | None] = mapped_column(ForeignKey("deliveries.id"))
     status: Mapped[str] = mapped_column(String(16), default=DeliveryStatus.PENDING.value)
     attempts: Mapped[int] = mapped_column(Integer, default=0)
     created_at: Mapped[datetime] = mapped_column(UTCDateTime)

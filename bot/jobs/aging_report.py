@@ -96,20 +96,19 @@ def build_report(
 def _body(context: JobContext) -> str:
     pod = context.pod
     lines, messages = build_report(context.runtime, pod, context.now)
-    parent = context.post("report", pod.channel, messages[0].text, messages[0].blocks)
-    for index, message in enumerate(messages[1:], start=2):
-        context.post(f"part-{index}", pod.channel, message.text, message.blocks, thread_ts=parent)
+    parent = context.post(pod.channel, messages[0].text, messages[0].blocks)
+    for message in messages[1:]:
+        context.post(pod.channel, message.text, message.blocks, thread=parent)
     if len(messages) > 1:
         day = context.now.astimezone(pod.zone).date().isoformat()
         context.upload(
-            "csv",
             pod.channel,
             f"aging-{pod.key}-{day}.csv",
             aging_csv(lines, pod.timezone),
             title=f"Aging report {pod.name} {day}",
-            thread_ts=parent,
+            thread=parent,
         )
-    return f"posted {len(lines)} request(s) in {len(messages)} message(s)"
+    return f"queued {len(lines)} request(s) in {len(messages)} message(s)"
 
 
 def _period(config: Config, pod: Pod, now: datetime) -> str | None:

@@ -12,6 +12,7 @@ from __future__ import annotations
 from collections import defaultdict
 from dataclasses import dataclass
 from datetime import datetime
+from typing import Any
 
 from apscheduler.triggers.cron import CronTrigger
 from slack_sdk.models.blocks import (
@@ -22,7 +23,7 @@ from slack_sdk.models.blocks import (
     SectionBlock,
 )
 from sqlalchemy import select
-from sqlalchemy.exc import IntegrityError
+from sqlalchemy.orm import Session
 
 from bot.config import Config, Pod
 from bot.db.models import PendingResponse, Reminder, ReminderKind, Request, ResponseState
@@ -93,9 +94,16 @@ def _still_to_send(context: JobContext, candidates: list[Due]) -> list[Due]:
     return keep
 
 
-def _remember(context: JobContext, dues: list[Due], channel: str, ts: str) -> None:
-    """Record the reminders just sent (or re-sent after a snooze) with the DM that carried them."""
-    with context.runtime.db.transaction() as session:
+def _key(due: Due) -> list[Any]:
+    """The reminder's unique key, as its DM's outbox row carries it."""
+    return [due.kind.value, due.subject, due.user, _window(due.window)]
+
+
+def _remember(context: JobContext, dues: list[Due]) -> None:
+    """Record the reminders as sent (or re-sent after a snooze), in the run's transaction; the
+    DM that carries them records where it landed when the worker sends it."""
+
+    def write(session: Session) -> None:
         for due in dues:
             row = session.scalars(
                 select(Reminder).where(
@@ -112,11 +120,9 @@ def _remember(context: JobContext, dues: list[Due], channel: str, ts: str) -> No
                 )  # fmt: skip
                 session.add(row)
             row.sent_at, row.snoozed_until = context.now, None
-            row.message_channel, row.message_ts = channel, ts
-        try:
-            session.flush()
-        except IntegrityError:  # another process recorded it first; theirs stands
-            session.rollback()
+        session.flush()
+
+    context.write(write)
 
 
 def _update_reminders(context: JobContext, team_url: str | None) -> list[Due]:
@@ -209,17 +215,14 @@ def _body(context: JobContext) -> str:
             SectionBlock(text=MarkdownTextObject(text="Post one with `/proc update REQ-n …`.")),
             snooze_buttons(mention=False),
         ]
-        where = context.dm(f"update:{buyer}", buyer, text, blocks)
-        if where:
-            _remember(context, dues, *where)
+        context.dm(buyer, text, blocks, reminders=[_key(d) for d in dues])
+        _remember(context, dues)
         sent += 1
     # (b) one DM per unanswered mention, and escalations to the em(s).
     for due in _still_to_send(context, _mention_reminders(context, team_url)):
         blocks = [SectionBlock(text=MarkdownTextObject(text=due.line)), snooze_buttons(True)]
-        step = f"{due.kind.value}:{due.subject}:{due.user}"
-        where = context.dm(step, due.user, due.line, blocks)
-        if where:
-            _remember(context, [due], *where)
+        context.dm(due.user, due.line, blocks, reminders=[_key(due)])
+        _remember(context, [due])
         sent += 1
     return f"{sent} reminder DM(s)"
 

@@ -130,27 +130,25 @@ def _body(context: JobContext) -> str:
     quarter = quarter_due(context.runtime.config, pod, today)
     assert quarter is not None, "the runner only calls the body when a calendar is due"
     calendar, messages = build_calendar(context.runtime, pod, quarter, today)
-    parent = context.post("calendar", pod.channel, messages[0].text, messages[0].blocks)
-    for index, message in enumerate(messages[1:], start=2):
-        context.post(f"part-{index}", pod.channel, message.text, message.blocks, thread_ts=parent)
+    parent = context.post(pod.channel, messages[0].text, messages[0].blocks)
+    for message in messages[1:]:
+        context.post(pod.channel, message.text, message.blocks, thread=parent)
     title = f"Renewals {pod.name} {quarter}"
     context.upload(
-        "csv",
         pod.channel,
         f"renewals-{pod.key}-{quarter}.csv",
         renewal_csv(calendar),
         title=f"{title} (CSV)",
-        thread_ts=parent,
+        thread=parent,
     )
     context.upload(
-        "ics",
         pod.channel,
         f"renewals-{pod.key}-{quarter}.ics",
         renewal_ics(pod.name, calendar, context.now.astimezone(UTC)),
         title=f"{title} (calendar)",
-        thread_ts=parent,
+        thread=parent,
     )
-    return f"posted {len(calendar.lines)} renewal(s) in {len(messages)} message(s) with CSV and ICS"
+    return f"queued {len(calendar.lines)} renewal(s) in {len(messages)} message(s) with CSV and ICS"
 
 
 SPEC = register(

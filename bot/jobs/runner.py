@@ -1,8 +1,11 @@
-"""Running one scheduled job for one POD: claim the run in the ledger, then post step by step.
+"""Running one scheduled job for one POD: decide what to send, then queue it in one go.
 
-Every post a run makes is a named *step*. A step records its result in the ledger row, and
-its Slack message carries metadata naming the run and step, so a run taken over after a
-crash skips the steps that already happened — even one Slack accepted just before the crash.
+A job's body says what the run sends — posts, continuations in a post's thread, replies in a
+request's thread, DMs, files — and what else it changes (a breach on the timeline, the
+reminders sent). `JobContext.queue` then records the run in the ledger and writes all of it as
+outbox rows in that *one* transaction: a run is either not recorded or fully queued. The
+delivery worker sends the rows with its retries, backoff, pacing and crash-window lookups, so
+a Slack blip during a run delays its messages by seconds and loses none.
 """
 
 from __future__ import annotations
@@ -18,116 +21,147 @@ from typing import TYPE_CHECKING, Any, TextIO
 
 from apscheduler.triggers.base import BaseTrigger
 from slack_sdk.models.blocks import Block
+from sqlalchemy.orm import Session
 
 from bot import metrics
 from bot.config import Config, Pod
 from bot.jobs import ledger
 from bot.slack.delivery import Blocks
+from bot.slack.outbox import Outbox
 
 if TYPE_CHECKING:
+    from bot.db.models import Request
     from bot.runtime import Runtime
 
 log = logging.getLogger(__name__)
-METADATA_TYPE = "podbot_job_step"
+
+
+@dataclass(eq=False)
+class Planned:
+    """One message, DM or file a run will send; `row` is its outbox row once queued."""
+
+    kind: str  # message | reply | dm | upload
+    args: dict[str, Any]
+    parent: Planned | None = None
+    row: int | None = None
 
 
 @dataclass
 class JobContext:
-    """What a job's body gets: the POD, the instant it runs as, and idempotent posting steps."""
+    """What a job's body gets: the POD, the instant it runs as, and the run's plan to queue."""
 
     runtime: Runtime
     pod: Pod
     now: datetime
-    claim: ledger.Claim | None = None
     dry_run: bool = False
     out: TextIO = field(default_factory=lambda: sys.stdout)
+    # The outbox rows this context queued, over all its runs (what `jobs run` waits for).
+    queued: list[int] = field(default_factory=list)
+    _planned: list[Planned] = field(default_factory=list)
+    _writes: list[Callable[[Session], None]] = field(default_factory=list)
 
-    def under(self, claim: ledger.Claim) -> JobContext:
-        """The same context working under another ledger claim (e.g. one per TAT breach)."""
-        return JobContext(self.runtime, self.pod, self.now, claim, self.dry_run, self.out)
+    # -- the plan -----------------------------------------------------------------------------
 
-    def _done(self, step: str) -> Any:
-        return self.claim.detail.get(step) if self.claim else None
-
-    def _record(self, step: str, value: Any) -> None:
-        assert self.claim is not None
-        ledger.record_step(self.runtime.db, self.claim.run_id, step, value)
-        self.claim.detail[step] = value
-
-    def _print(self, what: str, text: str, blocks: Blocks) -> None:
-        print(f"--- {what}", file=self.out)
-        print(text, file=self.out)
-        if blocks:
-            dicts = [b.to_dict() if isinstance(b, Block) else b for b in blocks]
-            print(json.dumps(dicts, indent=2, ensure_ascii=False), file=self.out)
+    def _plan(self, kind: str, parent: Planned | None = None, **args: Any) -> Planned:
+        planned = Planned(kind, args, parent)
+        self._planned.append(planned)
+        return planned
 
     def post(
-        self,
-        step: str,
-        channel: str,
-        text: str,
-        blocks: Blocks = None,
-        thread_ts: str | None = None,
-    ) -> str:
-        """Post once per run: skipped if this step was recorded or is found in Slack."""
-        if self.dry_run:
-            where = f"{channel}" + (f" thread {thread_ts}" if thread_ts else "")
-            self._print(f"post to {where} ({step})", text, blocks)
-            return f"dry-run-{step}"
-        assert self.claim is not None, "a real post needs a ledger claim"
-        done = self._done(step)
-        if done:
-            return str(done["ts"])
-        slack = self.runtime.slack
-        tag = {"run": self.claim.run_id, "step": step}
-        if self.claim.recovering:
-            found = slack.find_tagged(channel, METADATA_TYPE, tag, thread_ts=thread_ts)
-            if found:
-                log.info("run %s step %s was already posted; not posting again", *tag.values())
-                self._record(step, {"channel": channel, "ts": found})
-                return found
-        ts = slack.post(
-            channel,
-            text,
-            blocks,
-            thread_ts=thread_ts,
-            metadata={"event_type": METADATA_TYPE, "event_payload": tag},
-        )
-        self._record(step, {"channel": channel, "ts": ts})
-        return ts
+        self, channel: str, text: str, blocks: Blocks = None, *, thread: Planned | None = None
+    ) -> Planned:
+        """Post in the channel, or in the thread of an earlier post of this run."""
+        return self._plan("message", thread, channel=channel, text=text, blocks=blocks)
 
-    def dm(self, step: str, user: str, text: str, blocks: Blocks = None) -> tuple[str, str] | None:
-        """Send a user one direct message per run; returns its (channel, ts), None in a dry run."""
-        if self.dry_run:
-            self._print(f"DM to {user} ({step})", text, blocks)
-            return None
-        done = self._done(step)
-        if done:
-            return str(done["channel"]), str(done["ts"])
-        channel = self.runtime.slack.open_dm(user)
-        return channel, self.post(step, channel, text, blocks)
+    def reply(self, request: Request, text: str) -> Planned:
+        """Reply in the request card's thread (after anything already queued for the card)."""
+        return self._plan("reply", None, request_id=request.id, text=text)
+
+    def dm(
+        self, user: str, text: str, blocks: Blocks = None, *, reminders: list[list[Any]] = ()
+    ) -> Planned:
+        """Send a user a direct message; one carrying reminders (their keys) records on them
+        where it landed, for their buttons."""
+        return self._plan("dm", None, user=user, text=text, blocks=blocks, reminders=reminders)
 
     def upload(
-        self, step: str, channel: str, filename: str, content: bytes, title: str, thread_ts: str
-    ) -> None:
-        """Attach a file once per run: skipped if this step was recorded or, in a run taken
-        over after a crash, if a file of that name is already in the thread."""
-        if self.dry_run:
-            print(f"--- file {filename} ({len(content)} bytes) to {channel}", file=self.out)
-            return
-        if self._done(step):
-            return
-        assert self.claim is not None, "a real upload needs a ledger claim"
-        if self.claim.recovering:
-            found = self.runtime.slack.find_file(channel, filename, thread_ts=thread_ts)
-            if found:
-                log.info("run %s step %s was already uploaded; not again", self.claim.run_id, step)
-                self._record(step, {"file": found})
-                return
-        file_id = self.runtime.slack.upload(
-            channel, filename, content, title=title, thread_ts=thread_ts
+        self, channel: str, filename: str, content: bytes, title: str, *, thread: Planned
+    ) -> Planned:
+        """Attach a text file (CSV, ICS) in the thread of an earlier post of this run."""
+        return self._plan(
+            "upload", thread, channel=channel, filename=filename, content=content, title=title
         )
-        self._record(step, {"file": file_id})
+
+    def write(self, change: Callable[[Session], None]) -> None:
+        """A database change made in the run's own transaction (not made in a dry run)."""
+        self._writes.append(change)
+
+    # -- queueing -----------------------------------------------------------------------------
+
+    def queue(self, job: str, period: str) -> bool:
+        """Record the run (job, this POD, period) and queue its plan, in one transaction;
+        False (and nothing queued) when it was recorded before. A dry run prints the plan."""
+        planned, writes = self._planned, self._writes
+        self._planned, self._writes = [], []
+        if self.dry_run:
+            if ledger.is_done(self.runtime.db, job, self.pod.key, period):
+                return False
+            for item in planned:
+                self._print(item)
+            return True
+        outbox = Outbox(self.runtime)
+        with self.runtime.db.transaction() as session:
+            detail = {"messages": len(planned)}
+            run = ledger.record(session, job, self.pod.key, period, self.now, detail)
+            if run is None:
+                return False
+            for change in writes:
+                change(session)
+            lane = f"run:{run}"
+            for item in planned:
+                item.row = self._enqueue(outbox, session, lane, item)
+        outbox.deliver()  # wake the worker: the rows are committed
+        self.queued.extend(item.row for item in planned if item.row is not None)
+        return True
+
+    @staticmethod
+    def _enqueue(outbox: Outbox, session: Session, lane: str, item: Planned) -> int:
+        args = item.args
+        parent = item.parent.row if item.parent is not None else None
+        if item.kind == "message":
+            return outbox.message(
+                session, lane, args["channel"], args["text"], args["blocks"], parent=parent
+            )
+        if item.kind == "upload":
+            return outbox.upload(
+                session, lane, args["channel"], args["filename"], args["content"],
+                args["title"], parent=parent,
+            )  # fmt: skip
+        if item.kind == "dm":
+            reminders = [list(key) for key in args["reminders"]]
+            return outbox.dm(
+                session, args["user"], args["text"], args["blocks"], reminders=reminders
+            )
+        assert item.kind == "reply", item.kind
+        return outbox.reply(session, args["request_id"], args["text"])
+
+    def _print(self, item: Planned) -> None:
+        args = item.args
+        where = {
+            "message": lambda: args["channel"] + (" thread" if item.parent else ""),
+            "reply": lambda: f"the thread of request {args['request_id']}",
+            "dm": lambda: args["user"],
+            "upload": lambda: args["channel"],
+        }[item.kind]()
+        if item.kind == "upload":
+            size = len(args["content"])
+            print(f"--- file {args['filename']} ({size} bytes) to {where}", file=self.out)
+            return
+        print(f"--- {'DM to' if item.kind == 'dm' else 'post to'} {where}", file=self.out)
+        print(args["text"], file=self.out)
+        if args.get("blocks"):
+            blocks = [b.to_dict() if isinstance(b, Block) else b for b in args["blocks"]]
+            print(json.dumps(blocks, indent=2, ensure_ascii=False), file=self.out)
 
 
 @dataclass(frozen=True)
@@ -143,7 +177,7 @@ class JobSpec:
     body: Callable[[JobContext], str]
     # Whether a period's run is overdue at `now` (for catch-up after downtime).
     overdue: Callable[[Config, Pod, datetime], bool] | None = None
-    # Jobs that claim finer-grained keys themselves (per breach) don't claim the period.
+    # Jobs that record finer-grained runs themselves (one per breach) don't record the period.
     claims_period: bool = True
 
 
@@ -155,29 +189,23 @@ def run_job(
     now: datetime | None = None,
     dry_run: bool = False,
     out: TextIO | None = None,
-) -> str:
-    """Run `spec` for `pod` as if the clock read `now`; returns what happened, in words."""
+    queued: list[int] | None = None,
+) -> RunOutcome:
+    """Run `spec` for `pod` as if the clock read `now`; returns what happened, in words. The
+    outbox rows it queued are added to `queued`, when given."""
     now = now or runtime.clock.now()
     started = perf_counter()
     period = spec.period(runtime.config, pod, now)
     if period is None:
         said = f"{spec.name} {pod.key}: nothing to do at {now.isoformat()} (not a working day)"
         return _ran(spec, pod, "idle", started, said)
+    if spec.claims_period and ledger.is_done(runtime.db, spec.name, pod.key, period):
+        # Checked before the body: a recorded run is not built again just to be refused.
+        return _ran(spec, pod, "skipped", started, f"{spec.name} {pod.key} {period}: already done")
     context = JobContext(runtime, pod, now, dry_run=dry_run, out=out or sys.stdout)
-    if dry_run or not spec.claims_period:
-        try:
-            outcome = spec.body(context)
-        except Exception:
-            _ran(spec, pod, "failed", started, f"{spec.name} {pod.key} {period}: failed")
-            raise
-        said = f"{spec.name} {pod.key} {period}: {outcome}"
-        return _ran(spec, pod, "dry_run" if dry_run else "ok", started, said)
-    claim = ledger.claim(runtime.db, spec.name, pod.key, period, now)
-    if claim is None:
-        said = f"{spec.name} {pod.key} {period}: already done (or running elsewhere)"
-        return _ran(spec, pod, "skipped", started, said)
     try:
-        outcome = spec.body(context.under(claim))
+        outcome = spec.body(context)
+        recorded = context.queue(spec.name, period) if spec.claims_period else True
     except Exception as exc:
         log.exception(
             "job %s for %s (%s) failed",
@@ -187,11 +215,15 @@ def run_job(
             extra=_job_fields(spec, pod, "failed", started),
         )
         metrics.record_job_run(spec.name, "failed")
-        ledger.finish(runtime.db, claim.run_id, runtime.clock.now(), failed=repr(exc))
-        return f"{spec.name} {pod.key} {period}: failed ({exc}); it will be retried"
-    ledger.finish(runtime.db, claim.run_id, runtime.clock.now())
-    recovered = " (recovered an interrupted run)" if claim.recovering else ""
-    return _ran(spec, pod, "ok", started, f"{spec.name} {pod.key} {period}: {outcome}{recovered}")
+        said = f"{spec.name} {pod.key} {period}: failed ({exc}); nothing queued, to be retried"
+        return RunOutcome(said, "failed")
+    finally:
+        if queued is not None:
+            queued.extend(context.queued)
+    if not recorded:
+        return _ran(spec, pod, "skipped", started, f"{spec.name} {pod.key} {period}: already done")
+    said = f"{spec.name} {pod.key} {period}: {outcome}"
+    return _ran(spec, pod, "dry_run" if dry_run else "ok", started, said)
 
 
 def _job_fields(spec: JobSpec, pod: Pod, outcome: str, started: float) -> dict[str, Any]:
@@ -199,13 +231,23 @@ def _job_fields(spec: JobSpec, pod: Pod, outcome: str, started: float) -> dict[s
     return {"job": spec.name, "pod": pod.key, "outcome": outcome, "duration_ms": duration_ms}
 
 
-def _ran(spec: JobSpec, pod: Pod, outcome: str, started: float, said: str) -> str:
+class RunOutcome(str):
+    """What a run did, in words; `outcome` is ok, dry_run, idle, skipped or failed."""
+
+    outcome: str
+
+    def __new__(cls, said: str, outcome: str) -> RunOutcome:
+        value = super().__new__(cls, said)
+        value.outcome = outcome
+        return value
+
+
+def _ran(spec: JobSpec, pod: Pod, outcome: str, started: float, said: str) -> RunOutcome:
     # One log line and one count per run; runs with nothing to do are debug-level noise.
     metrics.record_job_run(spec.name, outcome)
     level = logging.DEBUG if outcome in ("idle", "skipped") else logging.INFO
-    level = logging.ERROR if outcome == "failed" else level
     log.log(level, "job run: %s", said, extra=_job_fields(spec, pod, outcome, started))
-    return said
+    return RunOutcome(said, outcome)
 
 
 def catch_up(runtime: Runtime, specs: list[JobSpec], now: datetime | None = None) -> list[str]:

@@ -1,8 +1,9 @@
 """`tat-alerts`: every 15 minutes, one alert per newly breached qualification or negotiation TAT.
 
-Each breach claims its own ledger key (job `tat-alert`, the POD, `REQ-12/negotiation/<due>`),
-so it is alerted once ever, across restarts and processes; a reassignment that moves the due
-date is a new breach.
+Each breach is a run of its own in the ledger (job `tat-alert`, the POD,
+`REQ-12/negotiation/<due>`), recorded in the transaction that queues its thread alert, its DMs
+and its timeline event, so it is alerted once ever, across restarts and processes; a
+reassignment that moves the due date is a new breach.
 """
 
 from __future__ import annotations
@@ -11,11 +12,12 @@ from datetime import datetime
 
 from apscheduler.triggers.cron import CronTrigger
 from sqlalchemy import and_, or_, select
+from sqlalchemy.orm import Session
 
-from bot.db.models import JobRun, Request
 from bot.db.models import Pod as PodRow
+from bot.db.models import Request
 from bot.db.requests import record_event
-from bot.jobs import ledger, register
+from bot.jobs import register
 from bot.jobs.runner import JobContext, JobSpec
 from bot.slack.claims import when
 from bot.slack.outbox import mentions
@@ -68,34 +70,18 @@ def _alert(context: JobContext, request: Request) -> bool:
         f":rotating_light: {request.key} ({request.customer} · {request.tool}) in {pod.name} "
         f"breached its {what} (due {when(due)})."
     )
-    if context.dry_run:
-        if ledger.is_done(context.runtime.db, BREACH_JOB, pod.key, period):
-            return False
-        context.post("thread", request.card_channel or pod.channel, text, thread_ts=request.card_ts)
-        for analyst in pod.members_with("analyst"):
-            context.dm(f"dm:{analyst}", analyst, dm_text)
-        return True
-    claim = ledger.claim(context.runtime.db, BREACH_JOB, pod.key, period, now)
-    if claim is None:
-        return False
-    run = context.under(claim)
-    try:
-        run.post("thread", request.card_channel or pod.channel, text, thread_ts=request.card_ts)
-        for analyst in pod.members_with("analyst"):
-            run.dm(f"dm:{analyst}", analyst, dm_text)
-        if not claim.detail.get("event"):
-            with context.runtime.db.transaction() as session:
-                row = session.get(Request, request.id)
-                assert row is not None
-                record_event(session, row, at=now, actor="podbot", kind="tat_breached", text=what)
-                job_run = session.get(JobRun, claim.run_id)
-                assert job_run is not None
-                job_run.detail = {**(job_run.detail or {}), "event": True}
-    except Exception as exc:
-        ledger.finish(context.runtime.db, claim.run_id, now, failed=repr(exc))
-        raise
-    ledger.finish(context.runtime.db, claim.run_id, now)
-    return True
+    context.reply(request, text)
+    for analyst in pod.members_with("analyst"):
+        context.dm(analyst, dm_text)
+
+    def on_the_timeline(session: Session) -> None:
+        row = session.get(Request, request.id)
+        assert row is not None
+        record_event(session, row, at=now, actor="podbot", kind="tat_breached", text=what)
+
+    context.write(on_the_timeline)
+    # Each breach is a run of its own: alerted once ever, whatever the 15-minute slot.
+    return context.queue(BREACH_JOB, period)
 
 
 def _body(context: JobContext) -> str:

@@ -1,8 +1,9 @@
-"""Slack work a handler decides inside its transaction.
+"""Slack work a handler or a job run decides inside its transaction.
 
-Posts and edits (cards, thread replies, claim messages) become `deliveries` rows written in
-the *same* transaction as the change that caused them, so a refused or failed action sends
-nothing and a committed one is never lost; the delivery worker sends them. Cards and claim
+Posts and edits (cards, thread replies, claim messages) and a job's reports, DMs and files
+become `deliveries` rows written in the *same* transaction as the change that caused them, so
+a refused or failed action sends nothing and a committed one is never lost; the delivery
+worker sends them. Cards and claim
 messages are rendered at delivery time from the database, so pending edits of one card
 collapse into one `chat.update` showing the latest state.
 
@@ -34,6 +35,7 @@ log = logging.getLogger(__name__)
 # Rows are scheduled in real time: the worker's backoff and the backlog age are wall-clock.
 _WALL = SystemClock()
 _INSERT_DELIVERY = insert(Delivery.__table__)
+_INSERT_RETURNING_ID = _INSERT_DELIVERY.returning(Delivery.__table__.c.id)
 
 
 def _dicts(blocks: list[Any] | None) -> list[dict[str, Any]] | None:
@@ -60,12 +62,16 @@ class Outbox:
         kind: str,
         payload: dict[str, Any],
         channel: str | None = None,
-    ) -> None:
+        parent: int | None = None,
+        *,
+        returning: bool = False,
+    ) -> int | None:
         now = _WALL.now()
         self._channels.add(channel)
-        # A plain INSERT: no object to track, so no unit-of-work flush on the ack path.
-        session.connection().execute(
-            _INSERT_DELIVERY,
+        # A plain INSERT: no object to track, so no unit-of-work flush on the ack path; the
+        # new row's id is read back only for a job run (parents, and `jobs run`'s count).
+        result = session.connection().execute(
+            _INSERT_RETURNING_ID if returning else _INSERT_DELIVERY,
             {
                 "lane": lane,
                 "kind": kind,
@@ -75,8 +81,10 @@ class Outbox:
                 "attempts": 0,
                 "created_at": now,
                 "next_attempt_at": now,
+                "parent_id": parent,
             },
         )
+        return result.scalar_one() if returning else None
 
     def _posting_in(self, session: Session, request_id: int) -> str | None:
         # Where the request's thread (or its new card) is: the card's channel, else its POD's.
@@ -154,6 +162,75 @@ class Outbox:
         self._in_transaction(
             lambda session: self._enqueue(session, f"msg:{channel}:{ts}", "update", payload)
         )
+
+    # -- a job run's messages: posts, DMs and files, each its own row ------------------------
+
+    def message(
+        self,
+        session: Session,
+        lane: str,
+        channel: str,
+        text: str,
+        blocks: list[Any] | None = None,
+        *,
+        parent: int | None = None,
+    ) -> int:
+        """Post in a channel, or in the thread of the message row `parent` posted (an earlier
+        row of the same `lane`, so it is sent first); returns the new row's id."""
+        payload = {"channel": channel, "text": text, "blocks": _dicts(blocks)}
+        row = self._enqueue(session, lane, "message", payload, channel, parent, returning=True)
+        assert row is not None
+        return row
+
+    def dm(
+        self,
+        session: Session,
+        user: str,
+        text: str,
+        blocks: list[Any] | None = None,
+        *,
+        reminders: list[list[Any]] | None = None,
+    ) -> int:
+        """Message a user directly: the conversation is opened when the row is sent. A DM
+        carrying reminders (their keys) records on them where it landed, for their buttons."""
+        payload: dict[str, Any] = {"user": user, "text": text, "blocks": _dicts(blocks)}
+        if reminders:
+            payload["reminders"] = reminders
+        row = self._enqueue(session, f"dm:{user}", "dm", payload, returning=True)
+        assert row is not None
+        return row
+
+    def upload(
+        self,
+        session: Session,
+        lane: str,
+        channel: str,
+        filename: str,
+        content: bytes,
+        title: str,
+        *,
+        parent: int | None = None,
+    ) -> int:
+        """Share a text file (CSV, ICS) in a channel, or in the thread of `parent`'s message."""
+        payload = {
+            "channel": channel,
+            "filename": filename,
+            "content": content.decode("utf-8"),
+            "title": title,
+        }
+        row = self._enqueue(session, lane, "upload", payload, channel, parent, returning=True)
+        assert row is not None
+        return row
+
+    def reply(self, session: Session, request_id: int, text: str) -> int:
+        """Reply in a request card's thread (after the card, in the request's lane)."""
+        channel = self._posting_in(session, request_id)
+        payload = {"request": request_id, "text": text, "blocks": None}
+        row = self._enqueue(
+            session, f"req:{request_id}", "thread", payload, channel, returning=True
+        )
+        assert row is not None
+        return row
 
     # -- direct: answers to someone looking right now -----------------------------------------
 

@@ -5,11 +5,17 @@
   of its lane is still pending or in flight, so one thread's posts keep their order. Rows are
   claimed whenever a sending thread is free (not batch by batch), so a channel held to
   Slack's pace delays only its own rows.
+* Kinds: a request's `card`, a reply in its `thread`, a savings `claim` message, an `update`
+  (edit), and a job run's `message`s, `dm`s and `upload`s (files). A row with a parent
+  replies in the thread of its parent's message; the parent is an earlier row of its lane.
 * Posts carry message metadata naming the delivery. A row left `in_flight` by a process that
   died is taken over once its lease expires, and the worker first looks for its message in
-  Slack: if Slack accepted it before the crash it is recorded, not sent again.
-* Connection errors, timeouts and 5xx are retried with backoff; 429 waits for Retry-After;
-  permanent refusals (invalid_blocks, channel_not_found, …) are parked and logged loudly.
+  Slack: if Slack accepted it before the crash it is recorded, not sent again (a file, which
+  carries no metadata, is looked for by its name in the thread).
+* Connection errors, timeouts and 5xx are retried with backoff (at most
+  PODBOT_DELIVERY_MAX_BACKOFF, 10 s); 429 waits for Retry-After; permanent refusals
+  (invalid_blocks, channel_not_found, …) are parked and logged loudly. When a retry gets
+  through, the rows waiting out a backoff are due at once: Slack is back.
 """
 
 from __future__ import annotations
@@ -29,7 +35,7 @@ from sqlalchemy import and_, exists, or_, select, update
 from sqlalchemy.orm import aliased
 
 from bot.clock import Clock, SystemClock
-from bot.db.models import Delivery, DeliveryStatus, Request, SavingsClaim
+from bot.db.models import Delivery, DeliveryStatus, Reminder, Request, SavingsClaim
 from bot.db.requests import get_request
 from bot.jobs.ledger import WORKER
 from bot.slack.cards import card_blocks, card_text
@@ -50,6 +56,9 @@ PERMANENT = {
     "token_revoked", "missing_scope", "thread_not_found", "user_not_found",
 }  # fmt: skip
 _OPEN = (DeliveryStatus.PENDING.value, DeliveryStatus.IN_FLIGHT.value)
+# Failures whose retry keeps its time when Slack is back: a 429's Retry-After, and a timeout's
+# wait for Slack to finish storing what it may have received.
+_WAIT_OUT = ("ratelimited", "TimeoutError", "timeout")
 # How often the worker walks every due row (rows it was not told about: another process's,
 # retries coming due); rows it is told about are claimed at once.
 SWEEP_SECONDS = 0.5
@@ -64,6 +73,7 @@ class Claimed(NamedTuple):
     recovering: bool  # look in Slack before sending: a retry, or a takeover after a crash
     channel: str | None
     lane: str
+    parent: int | None = None  # the row whose message this one replies under
 
 
 class DeliveryWorker:
@@ -83,7 +93,9 @@ class DeliveryWorker:
         self.clock = clock or SystemClock()
         seconds = float(os.environ.get("PODBOT_DELIVERY_LEASE_SECONDS", "60"))
         self.lease = lease if lease is not None else timedelta(seconds=seconds)
-        self.max_backoff = float(os.environ.get("PODBOT_DELIVERY_MAX_BACKOFF", "60"))
+        # Short enough that a Slack outage ends for every lane within seconds of Slack coming
+        # back; only the first row of each lane retries, so an outage costs Slack little.
+        self.max_backoff = float(os.environ.get("PODBOT_DELIVERY_MAX_BACKOFF", "10"))
         self.batch = batch
         self.threads = threads
         self._pool = ThreadPoolExecutor(max_workers=threads, thread_name_prefix="podbot-deliver")
@@ -99,6 +111,16 @@ class DeliveryWorker:
         self._sweep = True
         self._busy: frozenset[str | None] = frozenset()  # as the loop last saw them
         self._card_locks = [threading.Lock() for _ in range(64)]
+        self._back_checked = 0.0
+        self._senders: dict[str, Callable[[Claimed], dict[str, Any] | None]] = {
+            "card": self._send_card,
+            "thread": self._send_thread,
+            "claim": self._send_claim,
+            "update": self._send_update,
+            "message": self._send_message,
+            "dm": self._send_dm,
+            "upload": self._send_upload,
+        }
 
     # -- running ------------------------------------------------------------------------------
 
@@ -197,11 +219,48 @@ class DeliveryWorker:
         with self._changed:
             self._changed.notify_all()
 
-    def drain(self, timeout: float = 120.0) -> None:
-        """Deliver until nothing is due (for one-shot commands such as `jobs run`)."""
-        deadline = self.clock.now() + timedelta(seconds=timeout)
-        while self.run_once() and self.clock.now() < deadline:
-            pass
+    def drain(self, timeout: float = 120.0, rows: list[int] | None = None) -> tuple[int, int]:
+        """Deliver what is due, retries included, for up to `timeout` seconds (one-shot
+        commands such as `jobs run`): until `rows` (default: every row open when it started)
+        are delivered or parked. Returns (delivered, still open) of those rows."""
+        deadline = time.monotonic() + timeout
+        watched = sorted(set(rows) if rows is not None else self.open_rows())
+        while watched and time.monotonic() < deadline:
+            if self.run_once():
+                if not self._open_ids(watched):
+                    break
+                continue
+            open_now = self._open_ids(watched)
+            if not open_now:
+                break
+            # Nothing due yet (retries waiting out their backoff, another process's rows in
+            # flight): wait for the earliest to come due, looking at least twice a second.
+            self._stop.wait(max(0.01, min(SWEEP_SECONDS, deadline - time.monotonic())))
+        still = len(self._open_ids(watched)) if watched else 0
+        return self._delivered_count(watched), still
+
+    def open_rows(self) -> list[int]:
+        """The ids of every row not yet delivered or parked."""
+        return self._open_ids()
+
+    def _open_ids(self, among: list[int] | None = None) -> list[int]:
+        query = select(Delivery.id).where(Delivery.status.in_(_OPEN))
+        if among is not None:
+            query = query.where(Delivery.id.in_(among))
+        with self.runtime.db.reading() as session:
+            return list(session.scalars(query))
+
+    def _delivered_count(self, among: list[int]) -> int:
+        if not among:
+            return 0
+        with self.runtime.db.reading() as session:
+            return len(
+                session.scalars(
+                    select(Delivery.id).where(
+                        Delivery.id.in_(among), Delivery.status == DeliveryStatus.DELIVERED.value
+                    )
+                ).all()
+            )
 
     def pending(self) -> int:
         """Rows not yet delivered or parked (whenever they are due)."""
@@ -329,19 +388,19 @@ class DeliveryWorker:
                 row.claimed_by, row.claimed_at = WORKER, now
                 row.attempts += 1
                 claimed.append(
-                    Claimed(row.id, row.kind, dict(row.payload), recovering, row.channel, row.lane)
-                )
+                    Claimed(
+                        row.id, row.kind, dict(row.payload), recovering, row.channel, row.lane,
+                        row.parent_id,
+                    )
+                )  # fmt: skip
         return claimed
 
     # -- delivering ---------------------------------------------------------------------------
 
     def _deliver(self, row: Claimed) -> None:
         row_id, kind = row.id, row.kind
-        handler: Callable[[int, dict[str, Any], bool], dict[str, Any] | None] = getattr(
-            self, f"_send_{kind}"
-        )
         try:
-            result = handler(row_id, row.payload, row.recovering)
+            result = self._senders[kind](row)
         except DeliveryError as exc:
             self._failed(row_id, exc)
             return
@@ -350,7 +409,36 @@ class DeliveryWorker:
             self._failed(row_id, DeliveryError(kind, type(exc).__name__))
             return
         self._finish(row_id, result)
+        if row.recovering:
+            self._slack_is_back(row_id)
         self._record("delivered")
+
+    def _slack_is_back(self, row_id: int) -> None:
+        """A retry got through: rows waiting out a backoff need not wait any longer (those
+        waiting for a 429's Retry-After still do). At most once a second."""
+        with self._looks:
+            if time.monotonic() < self._back_checked + 1.0:
+                return
+            self._back_checked = time.monotonic()
+        now = self.clock.now()
+        with self.runtime.db.transaction() as session:
+            moved = session.execute(
+                update(Delivery)
+                .where(
+                    Delivery.status == DeliveryStatus.PENDING.value,
+                    Delivery.attempts > 0,
+                    Delivery.next_attempt_at > now,
+                    Delivery.id != row_id,
+                    # Not a 429 (its Retry-After stands), nor a timeout: Slack may still be
+                    # storing that post, and a retry must not look before it has.
+                    or_(Delivery.last_error.is_(None), Delivery.last_error.not_in(_WAIT_OUT)),
+                )
+                .values(next_attempt_at=now)
+                .execution_options(synchronize_session=False)
+            ).rowcount
+        if moved:
+            log.info("Slack answered a retry: %d waiting deliveries are due now", moved)
+            self.notify()
 
     def _finish(self, row_id: int, result: dict[str, Any] | None) -> None:
         with self.runtime.db.transaction() as session:
@@ -381,7 +469,7 @@ class DeliveryWorker:
             else:
                 backoff = min(self.max_backoff, 2.0 ** min(row.attempts, 6))
                 wait = exc.retry_after or backoff * (0.5 + random.random() / 2)
-                if exc.error in ("TimeoutError", "timeout"):
+                if exc.error in _WAIT_OUT[1:]:
                     # Slack may still be handling the first try: let it finish before looking.
                     wait = max(wait, self.runtime.settings.slack_timeout)
                 row.status = DeliveryStatus.PENDING.value
@@ -425,9 +513,9 @@ class DeliveryWorker:
             metadata={"event_type": METADATA_TYPE, "event_payload": tag},
         )
 
-    def _send_card(self, row_id: int, payload: dict[str, Any], recovering: bool) -> dict[str, Any]:
+    def _send_card(self, row: Claimed) -> dict[str, Any]:
         runtime = self.runtime
-        request_id = int(payload["request"])
+        request_id = int(row.payload["request"])
         with self._card_locks[request_id % len(self._card_locks)]:
             with runtime.db.transaction() as session:
                 request = get_request(session, request_id)
@@ -439,7 +527,7 @@ class DeliveryWorker:
             if channel and ts:
                 runtime.slack.update(channel, ts, card_text(data), card_blocks(data))
                 return {"channel": channel, "ts": ts}
-            ts = self._post(row_id, recovering, pod_channel, card_text(data), card_blocks(data))
+            ts = self._post(row.id, row.recovering, pod_channel, card_text(data), card_blocks(data))
             with runtime.db.transaction() as session:
                 session.execute(
                     update(Request)
@@ -458,29 +546,96 @@ class DeliveryWorker:
             # No card (it was parked): say it in the POD channel rather than not at all.
             return self.runtime.config.pod(request.pod.key).channel, None
 
-    def _send_update(
-        self, row_id: int, payload: dict[str, Any], recovering: bool
-    ) -> dict[str, Any]:
+    def _send_update(self, row: Claimed) -> dict[str, Any]:
         # An edit is idempotent: sending it again after a crash changes nothing.
+        payload = row.payload
         channel, ts = payload["channel"], payload["ts"]
         self.runtime.slack.update(channel, ts, payload["text"], payload.get("blocks"))
         return {"channel": channel, "ts": ts}
 
-    def _send_thread(
-        self, row_id: int, payload: dict[str, Any], recovering: bool
-    ) -> dict[str, Any]:
+    def _send_thread(self, row: Claimed) -> dict[str, Any]:
+        # A reply in a request card's thread: the card is the lane's earlier row, so its ts
+        # is on the request by now.
+        payload = row.payload
         place = self._card_place(int(payload["request"]))
         if place is None:
             return {}
         channel, thread_ts = place
         ts = self._post(
-            row_id, recovering, channel, payload["text"], payload.get("blocks"), thread_ts
+            row.id, row.recovering, channel, payload["text"], payload.get("blocks"), thread_ts
         )
         return {"channel": channel, "ts": ts}
 
-    def _send_claim(self, row_id: int, payload: dict[str, Any], recovering: bool) -> dict[str, Any]:
+    def _parent_place(self, row: Claimed) -> tuple[str, str | None]:
+        """Where a job run's row goes: its channel, in the thread of its parent's message."""
+        channel = str(row.payload["channel"])
+        if row.parent is None:
+            return channel, None
+        with self.runtime.db.reading() as session:
+            result = session.scalar(select(Delivery.result).where(Delivery.id == row.parent))
+        if not result or not result.get("ts"):
+            # The parent was refused for good (parked): say it in the channel, not at all.
+            log.warning("delivery %s: its parent %s has no message; posting it in the channel",
+                        row.id, row.parent)  # fmt: skip
+            return channel, None
+        return str(result.get("channel") or channel), str(result["ts"])
+
+    def _send_message(self, row: Claimed) -> dict[str, Any]:
+        channel, thread_ts = self._parent_place(row)
+        payload = row.payload
+        ts = self._post(
+            row.id, row.recovering, channel, payload["text"], payload.get("blocks"), thread_ts
+        )
+        return {"channel": channel, "ts": ts}
+
+    def _send_dm(self, row: Claimed) -> dict[str, Any]:
+        # The conversation is opened now, not when the row was written (conversations.open
+        # is idempotent: the same DM channel every time).
+        payload = row.payload
+        channel = self.runtime.slack.open_dm(str(payload["user"]))
+        ts = self._post(row.id, row.recovering, channel, payload["text"], payload.get("blocks"))
+        if payload.get("reminders"):
+            self._place_reminders(payload["reminders"], channel, ts)
+        return {"channel": channel, "ts": ts}
+
+    def _place_reminders(self, keys: list[list[Any]], channel: str, ts: str) -> None:
+        # A reminder's buttons find it by the DM that carried it.
+        with self.runtime.db.transaction() as session:
+            for kind, subject, user, window in keys:
+                session.execute(
+                    update(Reminder)
+                    .where(
+                        Reminder.kind == kind,
+                        Reminder.subject == subject,
+                        Reminder.user_id == user,
+                        Reminder.window == window,
+                    )
+                    .values(message_channel=channel, message_ts=ts)
+                    .execution_options(synchronize_session=False)
+                )
+
+    def _send_upload(self, row: Claimed) -> dict[str, Any]:
+        channel, thread_ts = self._parent_place(row)
+        payload = row.payload
+        slack, filename = self.runtime.slack, str(payload["filename"])
+        if row.recovering:
+            # Files carry no metadata; a run's file names are its own (POD and day or quarter).
+            found = slack.find_file(channel, filename, thread_ts=thread_ts)
+            if found:
+                log.info("delivery %s: %s had reached Slack; not uploading again", row.id, filename)
+                return {"channel": channel, "file": found}
+        file_id = slack.upload(
+            channel,
+            filename,
+            str(payload["content"]).encode("utf-8"),
+            title=payload.get("title"),
+            thread_ts=thread_ts,
+        )
+        return {"channel": channel, "file": file_id}
+
+    def _send_claim(self, row: Claimed) -> dict[str, Any]:
         runtime = self.runtime
-        claim_id = int(payload["claim"])
+        claim_id = int(row.payload["claim"])
         with self._card_locks[claim_id % len(self._card_locks)]:
             with runtime.db.transaction() as session:
                 claim = session.get(SavingsClaim, claim_id)
@@ -496,7 +651,7 @@ class DeliveryWorker:
                 return {}
             channel, thread = place
             ts = self._post(
-                row_id, recovering, channel, claim_text(view), claim_blocks(view), thread
+                row.id, row.recovering, channel, claim_text(view), claim_blocks(view), thread
             )
             with runtime.db.transaction() as session:
                 session.execute(

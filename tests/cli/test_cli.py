@@ -198,13 +198,14 @@ def test_jobs_run_dry_run_prints_and_posts_nothing(tmp_path: Path) -> None:
         "--at", "2026-11-23T09:00:00+05:30", "--dry-run", env=env,
     )  # fmt: skip
     assert result.returncode == 0, result.stderr
-    assert "--- post to C0ALPHA01 (report)" in result.stdout
+    assert "--- post to C0ALPHA01\n" in result.stdout
     assert '"type": "header"' in result.stdout
-    assert "aging-report alpha 2026-11-23: posted 0 request(s) in 1 message(s)" in result.stdout
+    assert "aging-report alpha 2026-11-23: queued 0 request(s) in 1 message(s)" in result.stdout
+    assert "jobs run:" not in result.stdout  # nothing was queued, so nothing to deliver
     import sqlite3
 
     rows = sqlite3.connect(tmp_path / "jobs.db").execute("select count(*) from job_runs")
-    assert rows.fetchone() == (0,)  # a dry run claims nothing
+    assert rows.fetchone() == (0,)  # a dry run records nothing
 
 
 @pytest.mark.parametrize(

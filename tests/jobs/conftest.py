@@ -4,14 +4,19 @@ from __future__ import annotations
 
 from datetime import datetime
 from decimal import Decimal
+from typing import Any
 
 import pytest
 from sqlalchemy import select
 
 from bot.config import Config
+from bot.config import Pod as PodConfig
 from bot.db.models import Pod, Request
 from bot.db.session import Database
 from bot.domain.lifecycle import negotiation_due, qualification_due
+from bot.jobs import runner
+from bot.jobs.runner import JobSpec
+from bot.runtime import Runtime
 from tests.commands.conftest import Proc
 from tests.conftest import RunningBot
 
@@ -67,3 +72,19 @@ def add_request(
         session.add(request)
         session.flush()
         return request.id
+
+
+def run_job(runtime: Runtime, spec: JobSpec, pod: PodConfig, **options: Any) -> str:
+    """Run a job as the scheduler does, then wait until the worker has sent what it queued."""
+    outcome = runner.run_job(runtime, spec, pod, **options)
+    assert runtime.deliveries is not None
+    runtime.deliveries.wait_idle()
+    return outcome
+
+
+def catch_up(runtime: Runtime, specs: list[JobSpec], now: datetime | None = None) -> list[str]:
+    """The scheduler's catch-up sweep, then wait until the worker has sent what it queued."""
+    outcomes = runner.catch_up(runtime, specs, now)
+    assert runtime.deliveries is not None
+    runtime.deliveries.wait_idle()
+    return outcomes

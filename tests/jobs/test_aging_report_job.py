@@ -1,4 +1,4 @@
-"""SPEC §5 `aging-report`: posted once per POD and working day, caught up after downtime."""
+"""SPEC §5 `aging-report`: queued once per POD and working day, caught up after downtime."""
 
 from __future__ import annotations
 
@@ -11,12 +11,11 @@ from datetime import UTC, datetime, timedelta
 from sqlalchemy import select
 
 from bot.clock import ManualClock
-from bot.db.models import JobRun
+from bot.db.models import Delivery, JobRun
 from bot.jobs import JOBS
-from bot.jobs.runner import catch_up, run_job
 from tests.commands.conftest import ANALYST, blocks_text
 from tests.conftest import RunningBot
-from tests.jobs.conftest import add_request
+from tests.jobs.conftest import add_request, catch_up, run_job
 
 ALPHA = "C0ALPHA01"
 BETA = "C0BETA001"
@@ -41,18 +40,23 @@ def test_the_report_is_posted_once_per_period(
     pod = bot.runtime.config.pod("alpha")
     first = run_job(bot.runtime, spec, pod, now=ALPHA_NINE)
     second = run_job(bot.runtime, spec, pod, now=ALPHA_NINE + timedelta(hours=2))
-    assert first.startswith("aging-report alpha 2026-11-23: posted 1 request(s) in 1 message(s)")
-    assert second == "aging-report alpha 2026-11-23: already done (or running elsewhere)"
+    assert first.startswith("aging-report alpha 2026-11-23: queued 1 request(s) in 1 message(s)")
+    assert second == "aging-report alpha 2026-11-23: already done"
     (report,) = reports(bot, ALPHA)
     assert "REQ-1" in blocks_text(report.blocks)
     with bot.db.transaction() as session:
         (run,) = session.scalars(select(JobRun)).all()
+        # The run's first outbox row is its top-level post; the rest reply in its thread.
+        delivery = session.scalars(
+            select(Delivery).where(Delivery.lane == f"run:{run.id}").order_by(Delivery.id)
+        ).first()
+        assert delivery is not None and delivery.parent_id is None
         assert (run.job, run.scope, run.period, run.status) == (
             "aging-report", "alpha", "2026-11-23", "done"
         )  # fmt: skip
     assert report.metadata == {
-        "event_type": "podbot_job_step",
-        "event_payload": {"run": run.id, "step": "report"},
+        "event_type": "podbot_delivery",
+        "event_payload": {"delivery": delivery.id},
     }
 
 
@@ -71,7 +75,7 @@ def test_catch_up_posts_todays_missed_report_once_and_not_yesterdays(bot: Runnin
     eleven = ALPHA_NINE + timedelta(hours=2)
     aging = [JOBS["aging-report"]]
     outcomes = catch_up(bot.runtime, aging, now=eleven)
-    assert any(o.startswith("aging-report alpha 2026-11-23: posted") for o in outcomes)
+    assert any(o.startswith("aging-report alpha 2026-11-23: queued") for o in outcomes)
     # Beta (New York) is at 00:30 on Monday: its 09:00 has not come yet.
     assert not any("beta" in o for o in outcomes)
     assert catch_up(bot.runtime, aging, now=eleven + timedelta(minutes=5)) == []
@@ -95,7 +99,7 @@ def test_a_report_of_300_requests_arrives_whole(bot: RunningBot) -> None:
     outcome = run_job(
         bot.runtime, JOBS["aging-report"], bot.runtime.config.pod("alpha"), now=ALPHA_NINE
     )
-    assert "posted 300 request(s)" in outcome
+    assert "queued 300 request(s)" in outcome
     (parent,) = reports(bot, ALPHA)
     parts = [parent, *bot.api.thread(ALPHA, parent.ts)]
     posted = [p for p in parts if p.blocks]

@@ -1,8 +1,10 @@
-"""A run killed between claiming and posting still delivers its post exactly once.
+"""A job's post or file killed in flight is delivered exactly once after a restart.
 
-The ledger row stays `claimed`; within its lease nobody else runs it; once the lease expires a
-new run takes it over and first looks for the post in Slack (by the metadata every job post
-carries) before sending it again.
+`podbot jobs run` records the run and queues its rows in one transaction, then its worker
+sends them. SIGKILLed while Slack handles a post (or the CSV's upload), the run is recorded and
+its row is left `in_flight`; the next `jobs run` refuses to run the job again and delivers what
+is queued: once the dead process's lease is over it looks for the message in Slack (by the
+metadata every post carries; a file by its name in the thread) before sending it again.
 """
 
 from __future__ import annotations
@@ -17,7 +19,7 @@ from pathlib import Path
 import pytest
 from sqlalchemy import select
 
-from bot.db.models import JobRun
+from bot.db.models import Delivery, JobRun
 from tests.conftest import BOT_TOKEN, TEST_CONFIG, RunningBot
 from tests.jobs.conftest import add_request
 
@@ -25,29 +27,46 @@ ALPHA = "C0ALPHA01"
 NINE = datetime(2026, 11, 23, 3, 30, tzinfo=UTC)  # Monday 09:00 in Kolkata
 
 
-def podbot_jobs_run(bot: RunningBot, at: datetime) -> subprocess.Popen[str]:
+def podbot_jobs_run(bot: RunningBot, at: datetime, *extra: str) -> subprocess.Popen[str]:
     env = {
         **{k: v for k, v in os.environ.items() if not k.startswith(("SLACK_", "PODBOT_"))},
         "PODBOT_CONFIG": str(TEST_CONFIG),
         "DATABASE_URL": bot.db.url,
         "SLACK_API_URL": bot.api.url,
         "SLACK_BOT_TOKEN": BOT_TOKEN,
+        "PODBOT_CHANNEL_INTERVAL": "0",
+        # A dead process's rows are taken over after 2 s instead of the default minute.
+        "PODBOT_DELIVERY_LEASE_SECONDS": "2",
     }
     return subprocess.Popen(
         [str(Path(sys.executable).parent / "podbot"), "jobs", "run", "aging-report",
-         "--pod", "alpha", "--at", at.isoformat()],
+         "--pod", "alpha", "--at", at.isoformat(), *extra],
         env=env, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
     )  # fmt: skip
 
 
 def reports(bot: RunningBot) -> list:
-    return [m for m in bot.api.messages(ALPHA) if m.text.startswith("Aging report")]
+    return [
+        m for m in bot.api.messages(ALPHA) if not m.thread_ts and m.text.startswith("Aging report")
+    ]
+
+
+def statuses(bot: RunningBot) -> dict[str, str]:
+    with bot.db.transaction() as session:
+        return {row.kind: row.status for row in session.scalars(select(Delivery))}
+
+
+def stop_the_bots_worker(bot: RunningBot) -> None:
+    # Only the one-shot processes deliver here: the test's own podbot keeps out of it.
+    assert bot.runtime.deliveries is not None
+    bot.runtime.deliveries.stop()
 
 
 @pytest.mark.parametrize("slack_kept_the_post", [True, False])
-def test_killed_between_claim_and_post_delivers_once(
+def test_killed_between_slack_taking_the_post_and_marking_it_done_posts_once(
     bot: RunningBot, slack_kept_the_post: bool
 ) -> None:
+    stop_the_bots_worker(bot)
     add_request(bot.db, bot.runtime.config, "alpha", NINE - timedelta(days=1))
     # Hold the post in flight; Slack then keeps it (a late success) or drops it (a 500).
     if slack_kept_the_post:
@@ -55,34 +74,34 @@ def test_killed_between_claim_and_post_delivers_once(
     else:
         bot.api.fail("chat.postMessage", status=500, delay=1.0)
     first = podbot_jobs_run(bot, NINE)
-    bot.api.wait_for_arrival("chat.postMessage")
+    bot.api.wait_for_arrival("chat.postMessage", timeout=60)
     first.send_signal(signal.SIGKILL)
     first.wait(timeout=10)
     bot.api.wait_for("chat.postMessage")  # Slack finishes handling what it received
     assert len(reports(bot)) == (1 if slack_kept_the_post else 0)
+    # The run is recorded and fully queued; its one post is in flight in a dead process.
     with bot.db.transaction() as session:
-        run = session.scalars(select(JobRun)).one()
-        assert run.status == "claimed" and "report" not in (run.detail or {})
+        assert session.scalars(select(JobRun.status)).one() == "done"
+    assert statuses(bot) == {"message": "in_flight"}
 
-    # Within the lease, another run leaves it alone.
-    early = podbot_jobs_run(bot, NINE + timedelta(minutes=5))
-    out, err = early.communicate(timeout=60)
-    assert "already done (or running elsewhere)" in out, err
-    # After the lease, the run is taken over and finishes without a second post.
-    later = podbot_jobs_run(bot, NINE + timedelta(minutes=11))
+    # The restart does not run the job again, and delivers the queued post exactly once.
+    later = podbot_jobs_run(bot, NINE + timedelta(minutes=5))
     out, err = later.communicate(timeout=60)
     assert later.returncode == 0, err
-    assert "(recovered an interrupted run)" in out
+    assert "aging-report alpha 2026-11-23: already done" in out
+    assert "jobs run: 1 message(s) delivered, 0 still queued (of them 1 queued before" in out
     assert len(reports(bot)) == 1
+    assert statuses(bot) == {"message": "delivered"}
     with bot.db.transaction() as session:
-        run = session.scalars(select(JobRun)).one()
-        assert run.status == "done" and run.detail["report"]["ts"] == reports(bot)[0].ts
+        (row,) = session.scalars(select(Delivery)).all()
+        assert row.result == {"channel": ALPHA, "ts": reports(bot)[0].ts}
 
 
 @pytest.mark.parametrize("slack_kept_the_file", [True, False])
 def test_killed_while_sharing_the_csv_attaches_it_once(
     bot: RunningBot, slack_kept_the_file: bool
 ) -> None:
+    stop_the_bots_worker(bot)
     # Enough requests for a report in several messages, which attaches its CSV in the thread.
     for n in range(120):
         add_request(
@@ -93,8 +112,8 @@ def test_killed_while_sharing_the_csv_attaches_it_once(
             customer=f"Customer {n:03d}, a rather long company name Inc.",
             tool=f"Tool with a long product name {n:03d}",
         )
-    # Files carry no metadata: the run is killed while Slack completes the upload, which Slack
-    # then finishes (a late success) or drops (a 500). Either way the step was not recorded.
+    # Files carry no metadata: the process is killed while Slack completes the upload, which
+    # Slack then finishes (a late success) or drops (a 500).
     if slack_kept_the_file:
         bot.api.fail("files.completeUploadExternal", delay=1.0)
     else:
@@ -106,19 +125,17 @@ def test_killed_while_sharing_the_csv_attaches_it_once(
     bot.api.wait_for("files.completeUploadExternal")
     assert len(bot.api.files) == (1 if slack_kept_the_file else 0)
     posts = len(bot.api.messages(ALPHA))
-    with bot.db.transaction() as session:
-        run = session.scalars(select(JobRun)).one()
-        assert run.status == "claimed" and "csv" not in (run.detail or {})
+    assert statuses(bot) == {"message": "delivered", "upload": "in_flight"}
 
-    later = podbot_jobs_run(bot, NINE + timedelta(minutes=11))
+    later = podbot_jobs_run(bot, NINE + timedelta(minutes=5))
     out, err = later.communicate(timeout=60)
     assert later.returncode == 0, err
-    assert "(recovered an interrupted run)" in out
+    assert "jobs run: 1 message(s) delivered, 0 still queued" in out
     (upload,) = bot.api.files.values()
     assert upload.filename == "aging-alpha-2026-11-23.csv"
-    # Nothing else was posted again either: the report and its parts were found by metadata.
+    (parent,) = reports(bot)
+    assert upload.thread_ts == parent.ts
+    # Nothing else was posted again: only the file's share, if Slack had not kept it.
     shares = 0 if slack_kept_the_file else 1
     assert len(bot.api.messages(ALPHA)) == posts + shares
-    with bot.db.transaction() as session:
-        run = session.scalars(select(JobRun)).one()
-        assert run.status == "done" and run.detail["csv"] == {"file": upload.file_id}
+    assert statuses(bot) == {"message": "delivered", "upload": "delivered"}

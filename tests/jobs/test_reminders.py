@@ -11,9 +11,9 @@ from bot.clock import ManualClock
 from bot.config import Config, parse_config
 from bot.db.models import PendingResponse
 from bot.jobs import JOBS
-from bot.jobs.runner import run_job
 from tests.commands.conftest import Proc, blocks_text
 from tests.conftest import TEST_CONFIG, RunningBot
+from tests.jobs.conftest import run_job
 from tests.slack_api import Message
 
 BETA = "C0BETA001"

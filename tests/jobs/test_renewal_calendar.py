@@ -16,16 +16,15 @@ from sqlalchemy import select
 
 from bot.clock import ManualClock
 from bot.config import Config, Schedule
-from bot.db.models import Contract, JobRun
+from bot.db.models import Contract, Delivery, JobRun
 from bot.db.models import Pod as PodRow
 from bot.db.session import Database
 from bot.domain.quarters import Quarter, calendar_post_day
 from bot.jobs import JOBS
 from bot.jobs.renewal_calendar import quarter_posted_on
-from bot.jobs.runner import catch_up, run_job
 from tests.commands.conftest import ANALYST, BETA_ANALYST, BUYER, STRANGER, Proc, blocks_text
 from tests.conftest import RunningBot
-from tests.jobs.conftest import add_request
+from tests.jobs.conftest import add_request, catch_up, run_job
 
 ALPHA = "C0ALPHA01"
 BETA = "C0BETA001"
@@ -113,19 +112,24 @@ def test_the_calendar_is_posted_once_on_its_post_day(
     first = run_job(bot.runtime, spec, alpha, now=ALPHA_POST)
     again = run_job(bot.runtime, spec, alpha, now=ALPHA_POST + timedelta(hours=3))
     assert first == (
-        "renewal-calendar alpha 2027Q1: posted 3 renewal(s) in 1 message(s) with CSV and ICS"
+        "renewal-calendar alpha 2027Q1: queued 3 renewal(s) in 1 message(s) with CSV and ICS"
     )
-    assert again == "renewal-calendar alpha 2027Q1: already done (or running elsewhere)"
+    assert again == "renewal-calendar alpha 2027Q1: already done"
     (parent,) = calendars(bot, ALPHA)
     assert len(bot.api.files) == 2
     with bot.db.transaction() as session:
         (run,) = session.scalars(select(JobRun)).all()
+        # The run's first outbox row is its top-level post; the rest reply in its thread.
+        delivery = session.scalars(
+            select(Delivery).where(Delivery.lane == f"run:{run.id}").order_by(Delivery.id)
+        ).first()
+        assert delivery is not None and delivery.parent_id is None
         assert (run.job, run.scope, run.period, run.status) == (
             "renewal-calendar", "alpha", "2027Q1", "done"
         )  # fmt: skip
     assert parent.metadata == {
-        "event_type": "podbot_job_step",
-        "event_payload": {"run": run.id, "step": "calendar"},
+        "event_type": "podbot_delivery",
+        "event_payload": {"delivery": delivery.id},
     }
 
 
@@ -135,7 +139,7 @@ def test_a_missed_post_day_is_made_up_once_on_the_next_working_day(
     specs = [JOBS["renewal-calendar"]]
     monday_after = ALPHA_POST + timedelta(days=3)  # the bot was down on Friday the 4th
     outcomes = catch_up(bot.runtime, specs, now=monday_after)
-    assert [o for o in outcomes if o.startswith("renewal-calendar alpha 2027Q1: posted")]
+    assert [o for o in outcomes if o.startswith("renewal-calendar alpha 2027Q1: queued")]
     tuesday = catch_up(bot.runtime, specs, now=monday_after + timedelta(days=1))
     assert not [o for o in tuesday if "alpha" in o]
     assert len(calendars(bot, ALPHA)) == 1
@@ -166,7 +170,7 @@ def test_catch_up_posts_after_nine_on_the_post_day_only(bot: RunningBot) -> None
     outcomes = catch_up(bot.runtime, specs, now=ALPHA_POST + timedelta(hours=2))
     # Beta (New York) is still on Thursday evening: its post day has not begun.
     assert outcomes == [
-        "renewal-calendar alpha 2027Q1: posted 0 renewal(s) in 1 message(s) with CSV and ICS"
+        "renewal-calendar alpha 2027Q1: queued 0 renewal(s) in 1 message(s) with CSV and ICS"
     ]
     assert catch_up(bot.runtime, specs, now=ALPHA_POST + timedelta(hours=3)) == []
 
@@ -296,7 +300,7 @@ def test_a_long_calendar_is_split_and_lists_every_renewal_once(bot: RunningBot) 
     outcome = run_job(
         bot.runtime, JOBS["renewal-calendar"], bot.runtime.config.pod("alpha"), now=ALPHA_POST
     )
-    assert "posted 300 renewal(s)" in outcome
+    assert "queued 300 renewal(s)" in outcome
     (parent,) = calendars(bot, ALPHA)
     parts = [parent, *(m for m in bot.api.thread(ALPHA, parent.ts) if m.blocks)]
     assert len(parts) > 1

@@ -10,9 +10,9 @@ from sqlalchemy import select
 from bot.clock import ManualClock
 from bot.db.models import RequestEvent
 from bot.jobs import JOBS
-from bot.jobs.runner import run_job
 from tests.commands.conftest import ANALYST, BETA_ANALYST, BETA_BUYER, BUYER, Proc
 from tests.conftest import RunningBot
+from tests.jobs.conftest import run_job
 
 # Friday 2026-11-20 15:00 in New York (EST) is 20:00 UTC.
 FRIDAY_3PM = datetime(2026, 11, 20, 20, 0, tzinfo=UTC)

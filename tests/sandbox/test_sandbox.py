@@ -191,7 +191,7 @@ def test_the_next_working_morning_runs_the_aging_report_and_message_times_follow
     outcomes = sandbox.next_working_morning("bengaluru")
 
     assert sandbox.clock.now() == datetime(2026, 11, 24, 3, 30, tzinfo=UTC)  # Tue 09:00 IST
-    assert any(o.startswith("aging-report bengaluru 2026-11-24: posted 1") for o in outcomes)
+    assert any(o.startswith("aging-report bengaluru 2026-11-24: queued 1") for o in outcomes)
     report = sandbox.api.messages(BENGALURU)[-1]
     assert "Aging report" in json.dumps(report.blocks)
     assert float(report.ts) == pytest.approx(sandbox.clock.now().timestamp(), abs=1)
