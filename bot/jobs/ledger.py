@@ -18,7 +18,7 @@ from datetime import datetime
 from typing import Any
 
 from sqlalchemy import select, update
-from sqlalchemy.exc import IntegrityError
+from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.orm import Session
 
 from bot.db.models import JobRun, RunStatus
@@ -37,41 +37,43 @@ def record(
 ) -> int | None:
     """Record the run (job, scope, period) in `session`'s transaction; its id, or None when
     another run recorded it first (the caller then queues nothing)."""
-    run = JobRun(
-        job=job,
-        scope=scope,
-        period=period,
-        status=RunStatus.DONE.value,
-        claimed_at=now,
-        claimed_by=WORKER,
-        finished_at=now,
-        detail=detail or {},
-    )
-    try:
-        # A savepoint: a key taken by another run fails this insert, not the transaction.
-        with session.begin_nested():
-            session.add(run)
-            session.flush()
-        return run.id
-    except IntegrityError:
-        pass
+    values = {
+        "job": job,
+        "scope": scope,
+        "period": period,
+        "status": RunStatus.DONE.value,
+        "claimed_at": now,
+        "claimed_by": WORKER,
+        "finished_at": now,
+        "detail": detail or {},
+    }
+    connection = session.connection()
+    insert = _INSERTS[connection.dialect.name]
+    # INSERT … ON CONFLICT DO NOTHING: a key another run holds inserts nothing, without an
+    # error that would end the transaction (on PostgreSQL it waits for that run's commit).
+    run = connection.execute(insert, values).scalar_one_or_none()
+    if run is not None:
+        return int(run)
     key = (JobRun.job == job, JobRun.scope == scope, JobRun.period == period)
     # A run an older podbot left unfinished is taken over, once (the UPDATE is conditional).
-    taken = session.execute(
+    taken = connection.execute(
         update(JobRun)
         .where(*key, JobRun.status != RunStatus.DONE.value)
-        .values(
-            status=RunStatus.DONE.value,
-            claimed_at=now,
-            claimed_by=WORKER,
-            finished_at=now,
-            detail=detail or {},
-        )
-        .execution_options(synchronize_session=False)
-    )
-    if taken.rowcount != 1:
-        return None
-    return session.scalars(select(JobRun.id).where(*key)).one()
+        .values({k: v for k, v in values.items() if k not in ("job", "scope", "period")})
+        .returning(JobRun.id)
+    ).scalar_one_or_none()
+    return None if taken is None else int(taken)
+
+
+_KEY = ["job", "scope", "period"]
+_INSERTS = {
+    "postgresql": postgresql.insert(JobRun)
+    .on_conflict_do_nothing(index_elements=_KEY)
+    .returning(JobRun.id),
+    "sqlite": sqlite.insert(JobRun)
+    .on_conflict_do_nothing(index_elements=_KEY)
+    .returning(JobRun.id),
+}
 
 
 def is_done(db: Database, job: str, scope: str, period: str) -> bool:

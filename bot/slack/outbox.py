@@ -218,7 +218,9 @@ class Outbox:
             "content": content.decode("utf-8"),
             "title": title,
         }
-        row = self._enqueue(session, lane, "upload", payload, channel, parent, returning=True)
+        # No channel for the worker's pacing: sharing a file is files.completeUploadExternal,
+        # not held to chat.postMessage's one message per second in a channel.
+        row = self._enqueue(session, lane, "upload", payload, None, parent, returning=True)
         assert row is not None
         return row
 

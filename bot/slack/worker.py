@@ -59,6 +59,16 @@ _OPEN = (DeliveryStatus.PENDING.value, DeliveryStatus.IN_FLIGHT.value)
 # Failures whose retry keeps its time when Slack is back: a 429's Retry-After, and a timeout's
 # wait for Slack to finish storing what it may have received.
 _WAIT_OUT = ("ratelimited", "TimeoutError", "timeout")
+# What the claim reads of a candidate row (not its payload).
+_CANDIDATE = (
+    Delivery.id,
+    Delivery.kind,
+    Delivery.lane,
+    Delivery.channel,
+    Delivery.status,
+    Delivery.attempts,
+    Delivery.parent_id,
+)
 # How often the worker walks every due row (rows it was not told about: another process's,
 # retries coming due); rows it is told about are claimed at once.
 SWEEP_SECONDS = 0.5
@@ -86,7 +96,7 @@ class DeliveryWorker:
         clock: Clock | None = None,
         lease: timedelta | None = None,
         batch: int = 32,
-        threads: int = 8,
+        threads: int | None = None,
     ) -> None:
         self.runtime = runtime
         # Delivery timing is real time, even when the domain clock is set by a test or `--at`.
@@ -97,8 +107,14 @@ class DeliveryWorker:
         # back; only the first row of each lane retries, so an outage costs Slack little.
         self.max_backoff = float(os.environ.get("PODBOT_DELIVERY_MAX_BACKOFF", "10"))
         self.batch = batch
-        self.threads = threads
-        self._pool = ThreadPoolExecutor(max_workers=threads, thread_name_prefix="podbot-deliver")
+        # A sending thread mostly waits for Slack; posts to different channels go side by
+        # side, so there is one per POD channel (at least 8): fifty PODs' 09:00 reports queued
+        # at once all start posting at once, as when each job thread posted for itself.
+        pods = len(runtime.config.pods)
+        self.threads = threads or int(os.environ.get("PODBOT_DELIVERY_THREADS") or max(8, pods))
+        self._pool = ThreadPoolExecutor(
+            max_workers=self.threads, thread_name_prefix="podbot-deliver"
+        )
         self._wake = threading.Event()
         self._stop = threading.Event()
         self._changed = threading.Condition()
@@ -193,6 +209,13 @@ class DeliveryWorker:
                         )
                     if sweep:
                         next_sweep = now + SWEEP_SECONDS
+                    elif len(claimed) >= free:
+                        # Stopped at the free threads: the channels and lanes it did not get
+                        # to are looked at again once a thread is free, not at the next sweep
+                        # (fifty PODs' reports queued at once name fifty channels).
+                        with self._looks:
+                            self._wanted |= (targets or set()) - {r.channel for r in claimed}
+                            self._lanes |= lanes - {r.lane for r in claimed}
                 except Exception:  # e.g. the database is unreachable: a sweep in a while
                     log.exception("delivery claim failed; retrying")
                     next_sweep = now + SWEEP_SECONDS
@@ -337,8 +360,10 @@ class DeliveryWorker:
         # Two queries, not one with OR: each walks its own index and stops at the limit, so a
         # claim costs the same with ten rows waiting or ten thousand (Slack down for an hour).
         # Rows left in flight by a dead process first, then due rows, the longest-due first.
-        taken_over = select(Delivery).where(expired)
-        waiting = select(Delivery).where(due)
+        # Core, not ORM objects: the candidates' few columns; a row's payload (a report's
+        # blocks, a CSV) is read only once the row is claimed.
+        taken_over = select(*_CANDIDATE).where(expired)
+        waiting = select(*_CANDIDATE).where(due)
         if skip:
             taken_over = taken_over.where(Delivery.id.not_in(skip))
         if busy:
@@ -349,32 +374,33 @@ class DeliveryWorker:
         want = limit or self.batch
         with self.runtime.db.transaction() as session:
             if session.bind is not None and session.bind.dialect.name == "postgresql":
-                taken_over = taken_over.with_for_update(skip_locked=True, of=Delivery)
-                waiting = waiting.with_for_update(skip_locked=True, of=Delivery)
+                taken_over = taken_over.with_for_update(skip_locked=True)
+                waiting = waiting.with_for_update(skip_locked=True)
+            run = session.connection().execute
             if channels is None and lanes is None:
-                rows = list(session.scalars(taken_over.order_by(Delivery.id).limit(want)))
+                rows = list(run(taken_over.order_by(Delivery.id).limit(want)))
                 if len(rows) < want:
-                    rows += session.scalars(waiting.limit(want - len(rows)))
+                    rows += run(waiting.limit(want - len(rows)))
             else:
                 rows = []
                 for lane in sorted(lanes or ()):  # a lane's next row, now its turn
                     if len(rows) >= want:
                         break
-                    rows += session.scalars(waiting.where(Delivery.lane == lane).limit(1))
+                    rows += run(waiting.where(Delivery.lane == lane).limit(1))
                 # None first: edits are not paced, so several may go; a channel's post is one.
                 for channel in sorted(channels or (), key=lambda c: (c is not None, c or "")):
                     if len(rows) >= want:
                         break
                     if channel is None:
                         query = waiting.where(Delivery.channel.is_(None))
-                        rows += session.scalars(query.limit(want - len(rows)))
+                        rows += run(query.limit(want - len(rows)))
                     else:
-                        rows += session.scalars(waiting.where(Delivery.channel == channel).limit(1))
+                        rows += run(waiting.where(Delivery.channel == channel).limit(1))
             # One row per lane per batch keeps each lane strictly ordered; one post per channel
             # per batch, as a second would only wait for the first's window.
             seen: set[str] = set()
             posting: set[str] = set()
-            claimed = []
+            chosen = []
             for row in rows:
                 if row.lane in seen or (row.channel is not None and row.channel in posting):
                     continue
@@ -384,15 +410,29 @@ class DeliveryWorker:
                 # A retry may follow a timeout Slack had in fact accepted; a takeover may follow
                 # a crash after Slack accepted: either way, look before posting again.
                 recovering = row.status == DeliveryStatus.IN_FLIGHT.value or row.attempts > 0
-                row.status = DeliveryStatus.IN_FLIGHT.value
-                row.claimed_by, row.claimed_at = WORKER, now
-                row.attempts += 1
-                claimed.append(
-                    Claimed(
-                        row.id, row.kind, dict(row.payload), recovering, row.channel, row.lane,
-                        row.parent_id,
-                    )
-                )  # fmt: skip
+                chosen.append((row, recovering))
+            if not chosen:
+                return []
+            ids = [row.id for row, _ in chosen]
+            run(
+                update(Delivery)
+                .where(Delivery.id.in_(ids))
+                .values(
+                    status=DeliveryStatus.IN_FLIGHT.value,
+                    claimed_by=WORKER,
+                    claimed_at=now,
+                    attempts=Delivery.attempts + 1,
+                )
+            )
+            query = select(Delivery.id, Delivery.payload).where(Delivery.id.in_(ids))
+            payloads = {row_id: payload for row_id, payload in run(query)}
+            claimed = [
+                Claimed(
+                    row.id, row.kind, dict(payloads[row.id]), recovering, row.channel, row.lane,
+                    row.parent_id,
+                )
+                for row, recovering in chosen
+            ]  # fmt: skip
         return claimed
 
     # -- delivering ---------------------------------------------------------------------------
@@ -441,8 +481,9 @@ class DeliveryWorker:
             self.notify()
 
     def _finish(self, row_id: int, result: dict[str, Any] | None) -> None:
-        with self.runtime.db.transaction() as session:
-            session.execute(
+        # One Core statement (on PostgreSQL in autocommit: one round trip), no session.
+        with self.runtime.db.statements() as connection:
+            connection.execute(
                 update(Delivery)
                 .where(Delivery.id == row_id)
                 .values(
