@@ -9,7 +9,8 @@
   `/slack/events` exactly as Slack would: podbot's production code path, not a shortcut;
 * `/sandbox/clock` sets or advances the clock and then runs what the scheduler would have run
   by then (the catch-up sweep and the TAT alerts); `/sandbox/jobs/run` runs a job now, as
-  `podbot jobs run NAME --at <sandbox time>` does.
+  `podbot jobs run NAME --at <sandbox time>` does; `/sandbox/slack` starts and ends a simulated
+  Slack outage (posts answer 503; podbot queues them and delivers each once when it ends).
 
 The Web API's state and the clock are saved next to the database, so a restart without
 `--fresh` finds its cards and threads again.
@@ -173,6 +174,7 @@ class Sandbox:
         self._triggers: dict[str, str] = dict(saved.get("triggers") or {})
         self._log: list[str] = list(saved.get("log") or [])[-50:]
         self._changes = 0
+        self._slack_down = False  # a simulated outage (never saved: a restart ends it)
         self._lock = threading.RLock()  # one clock move or job run at a time
         self._state_lock = threading.Lock()
         self.ready = threading.Event()
@@ -264,6 +266,11 @@ class Sandbox:
             self.runtime.deliveries.wait_idle(timeout)
 
     def _settle(self) -> None:
+        if self.slack_down:
+            # The outbox keeps what podbot decided until Slack is back: nothing to wait for.
+            if self._executor is not None:
+                self._executor.wait_idle(10)
+            return
         try:
             self.wait_idle(10)
         except TimeoutError:
@@ -545,6 +552,44 @@ class Sandbox:
             self.note(outcome)
         return outcomes
 
+    # -- Slack outages -------------------------------------------------------------------------
+
+    @property
+    def slack_down(self) -> bool:
+        """Whether the stand-in is failing posts, as Slack does during an outage."""
+        return self._slack_down
+
+    def slack_outage(self, down: bool) -> str:
+        """Start (or end) a simulated Slack outage: every `chat.postMessage` and file upload
+        answers HTTP 503 until it ends. podbot keeps queueing what it decides; at the end the
+        queued messages go out, each once, in order."""
+        with self._lock:
+            if down == self._slack_down:
+                return self.outage_line()
+            self._slack_down = down
+            if down:
+                for method in ("chat.postMessage", "files.completeUploadExternal"):
+                    self.api.fail(method, status=503, times=None)
+                line = "Slack is down (the stand-in answers posts with HTTP 503): podbot queues"
+                line += " what it decides and retries"
+            else:
+                self.api.heal()
+                if self.runtime is not None and self.runtime.deliveries is not None:
+                    self.runtime.deliveries.slack_is_back()
+                    self.runtime.deliveries.notify()
+                line = f"Slack is back: {self.queued()} queued message(s) go out now"
+        self.note(line)
+        return line
+
+    def queued(self) -> int:
+        """Outbox rows not yet delivered."""
+        if self.runtime is None or self.runtime.deliveries is None:
+            return 0
+        return self.runtime.deliveries.pending()
+
+    def outage_line(self) -> str:
+        return "Slack is down" if self._slack_down else "Slack is up"
+
     def _pod(self, key: str) -> Any:
         try:
             return self.config.pod(key)
@@ -622,6 +667,7 @@ class Sandbox:
             "jobs": [{"name": s.name, "summary": s.summary} for s in JOBS.values()],
             "command": self.config.slack.command,
             "log": list(reversed(self._log[-20:])),
+            "slack": {"down": self._slack_down, "queued": self.queued()},
         }
 
     def _person_json(self, person: Person) -> dict[str, Any]:
@@ -784,6 +830,9 @@ class Sandbox:
         async def jobs(request: Request) -> Response:
             return await _answer(self._jobs, await _json(request))
 
+        async def slack(request: Request) -> Response:
+            return await _answer(self._slack, await _json(request))
+
         async def download(request: Request) -> Response:
             try:
                 name, content = self.file(request.path_params["file_id"])
@@ -805,6 +854,7 @@ class Sandbox:
                 Route("/sandbox/send", send, methods=["POST"]),
                 Route("/sandbox/clock", clock, methods=["POST"]),
                 Route("/sandbox/jobs/run", jobs, methods=["POST"]),
+                Route("/sandbox/slack", slack, methods=["POST"]),
                 Route("/sandbox/files/{file_id}", download, methods=["GET"]),
                 Mount("", app=bolt),
             ]
@@ -840,6 +890,12 @@ class Sandbox:
         if not self.ready.is_set():
             raise SandboxError("the demo data is still loading; a moment…")
         return {"ok": True, "outcomes": self.run_job(str(body.get("job")), body.get("pod"))}
+
+    def _slack(self, body: dict[str, Any]) -> dict[str, Any]:
+        action = body.get("action")
+        if action not in ("outage", "restore"):
+            raise SandboxError(f"unknown Slack action {action!r}; use outage or restore")
+        return {"ok": True, "outcome": self.slack_outage(action == "outage")}
 
     def _clock(self, body: dict[str, Any]) -> dict[str, Any]:
         if not self.ready.is_set():

@@ -450,15 +450,16 @@ class DeliveryWorker:
             return
         self._finish(row_id, result)
         if row.recovering:
-            self._slack_is_back(row_id)
+            self.slack_is_back()
         self._record("delivered")
 
-    def _slack_is_back(self, row_id: int) -> None:
-        """A retry got through: rows waiting out a backoff need not wait any longer (those
-        waiting for a 429's Retry-After still do). At most once a second."""
+    def slack_is_back(self) -> int:
+        """Slack answers again (a retry got through): rows waiting out a backoff need not wait
+        any longer (those waiting for a 429's Retry-After still do). At most once a second;
+        returns how many rows were made due."""
         with self._looks:
             if time.monotonic() < self._back_checked + 1.0:
-                return
+                return 0
             self._back_checked = time.monotonic()
         now = self.clock.now()
         with self.runtime.db.transaction() as session:
@@ -468,7 +469,6 @@ class DeliveryWorker:
                     Delivery.status == DeliveryStatus.PENDING.value,
                     Delivery.attempts > 0,
                     Delivery.next_attempt_at > now,
-                    Delivery.id != row_id,
                     # Not a 429 (its Retry-After stands), nor a timeout: Slack may still be
                     # storing that post, and a retry must not look before it has.
                     or_(Delivery.last_error.is_(None), Delivery.last_error.not_in(_WAIT_OUT)),
@@ -477,8 +477,9 @@ class DeliveryWorker:
                 .execution_options(synchronize_session=False)
             ).rowcount
         if moved:
-            log.info("Slack answered a retry: %d waiting deliveries are due now", moved)
+            log.info("Slack answers again: %d waiting deliveries are due now", moved)
             self.notify()
+        return moved
 
     def _finish(self, row_id: int, result: dict[str, Any] | None) -> None:
         # One Core statement (on PostgreSQL in autocommit: one round trip), no session.

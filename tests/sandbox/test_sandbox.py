@@ -217,6 +217,30 @@ def test_jobs_run_now_and_the_clock_moves_through_the_page_api(sandbox: Sandbox)
     assert "no job named" in answer["error"]
 
 
+def test_a_simulated_slack_outage_queues_the_aging_report_and_delivers_it_once_after(
+    sandbox: Sandbox,
+) -> None:
+    sandbox.command(ANALYST, "/proc new Kaveri Fintech | Figma | new", BENGALURU)
+    status, answer = post(f"{sandbox.url}/sandbox/slack", {"action": "outage"})
+    assert status == 200 and answer["outcome"].startswith("Slack is down")
+    # The morning's report is decided and queued while Slack answers posts with 503.
+    outcomes = sandbox.next_working_morning("bengaluru")
+    assert any(o.startswith("aging-report bengaluru 2026-11-24: queued 1") for o in outcomes)
+    state = sandbox.state(ANALYST)
+    assert state["slack"]["down"] and state["slack"]["queued"] >= 1
+    assert not [m for m in sandbox.api.messages(BENGALURU) if "Aging report" in m.text]
+
+    status, answer = post(f"{sandbox.url}/sandbox/slack", {"action": "restore"})
+    assert status == 200 and answer["outcome"].startswith("Slack is back")
+    assert sandbox.runtime is not None and sandbox.runtime.deliveries is not None
+    sandbox.runtime.deliveries.wait_delivered(timeout=15)
+    reports = [m for m in sandbox.api.messages(BENGALURU) if m.text.startswith("Aging report")]
+    assert len(reports) == 1
+    assert sandbox.state(ANALYST)["slack"] == {"down": False, "queued": 0}
+    status, answer = post(f"{sandbox.url}/sandbox/slack", {"action": "flood"})
+    assert status == 400 and "unknown Slack action" in answer["error"]
+
+
 # -- persistence and demo data -------------------------------------------------------------------
 
 

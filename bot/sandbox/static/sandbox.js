@@ -286,6 +286,13 @@ function renderClock() {
     `<li><span>${escapeHtml(n.job)} · ${escapeHtml(n.pod_name)} · ${escapeHtml(n.local)}</span>` +
     `<button type="button" data-go="${escapeHtml(n.at)}" title="Set the clock to this run">Go</button></li>`).join(""));
   setHtml($("activity"), data.log.map((line) => `<li>${escapeHtml(line)}</li>`).join(""));
+  // A simulated Slack outage: podbot keeps queueing; the count is its outbox backlog.
+  const slack = data.slack || { down: false, queued: 0 };
+  const queued = `${slack.queued} message${slack.queued === 1 ? "" : "s"} queued`;
+  $("slack-status").textContent = `${slack.down ? "Slack is down" : "Slack is up"} · ${queued}`;
+  $("slack-status").classList.toggle("off", slack.down);
+  $("slack-toggle").textContent = slack.down ? "End the outage" : "Simulate an outage";
+  $("slack-toggle").dataset.down = slack.down ? "1" : "";
 }
 
 // -- acting ----------------------------------------------------------------------------------
@@ -456,6 +463,18 @@ $("run-job").addEventListener("click", async () => {
   try {
     const answer = await post("/sandbox/jobs/run", { job: $("job").value, pod: $("job-pod").value || null });
     toast(answer.outcomes.join("\n"));
+  } catch (error) {
+    toast(error.message, true);
+  } finally {
+    refresh();
+  }
+});
+
+$("slack-toggle").addEventListener("click", async () => {
+  try {
+    const action = $("slack-toggle").dataset.down ? "restore" : "outage";
+    const answer = await post("/sandbox/slack", { action });
+    toast(answer.outcome);
   } catch (error) {
     toast(error.message, true);
   } finally {
