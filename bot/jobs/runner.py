@@ -13,7 +13,7 @@ from __future__ import annotations
 import json
 import logging
 import sys
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime, time
 from time import perf_counter
@@ -78,7 +78,12 @@ class JobContext:
         return self._plan("reply", None, request_id=request.id, text=text)
 
     def dm(
-        self, user: str, text: str, blocks: Blocks = None, *, reminders: list[list[Any]] = ()
+        self,
+        user: str,
+        text: str,
+        blocks: Blocks = None,
+        *,
+        reminders: Sequence[Sequence[Any]] = (),
     ) -> Planned:
         """Send a user a direct message; one carrying reminders (their keys) records on them
         where it landed, for their buttons."""
