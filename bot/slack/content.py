@@ -21,7 +21,9 @@ def card_data(session: Session, runtime: Runtime, request: Request) -> CardData:
     """The card's content for a request, from the database and its POD's config."""
     pod = runtime.config.pod(request.pod.key)
     claim = latest_approved(session, request.id)
-    approved = claim.baseline - claim.final if claim else None
+    # A claim may be in another currency than the request (a €-claim on a USD request):
+    # the savings are the claim's, so they carry the claim's currency.
+    approved = Money(claim.baseline - claim.final, claim.currency) if claim else None
     return CardData(
         key=request.key,
         pod_name=pod.name,
@@ -41,7 +43,7 @@ def card_data(session: Session, runtime: Runtime, request: Request) -> CardData:
         tat_due_at=request.tat_due_at,
         closed_at=request.closed_at,
         resolution_note=request.resolution_note,
-        approved_savings=Money(approved, request.currency) if approved else None,
+        approved_savings=approved,
         notes=request.notes,
     )
 

@@ -252,3 +252,18 @@ def test_buttons_keep_working_after_a_restart(
     click(restarted, EM, "savings_approve", message)
     assert [c.status for c in claims(bot)] == ["approved"]
     assert actions_of(bot.api.message(message.channel, message.ts)) == []
+
+
+def test_the_card_shows_approved_savings_in_the_claims_currency(
+    bot: RunningBot, proc: Proc
+) -> None:
+    # POD Alpha's default currency is USD; the claim is in euros, and so must the card be.
+    number = negotiating(proc)
+    reply = proc(BUYER, f"savings {number} €48,000 €40,000")
+    assert reply.startswith("Savings claim of €8,000")
+    click(bot, EM, "savings_approve", claim_message(proc, number))
+    card = blocks_text(proc.card(number).blocks)
+    assert ":moneybag: €8,000" in card
+    assert "$8,000" not in card
+    status = blocks_text(proc.answer(EM, f"status {number}")["blocks"])
+    assert ":moneybag: €8,000" in status
