@@ -15,9 +15,9 @@ from sqlalchemy import select
 
 from bot.commands.interactions import answer_click
 from bot.config import Pod
-from bot.db.models import PendingResponse, Reminder, Request, ResponseState
+from bot.db.models import PendingResponse, Reminder, ReminderKind, Request, ResponseState
 from bot.domain.working_time import next_working_day_at
-from bot.errors import NotFound
+from bot.errors import NotFound, Refusal
 from bot.slack.claims import when
 from bot.slack.ids import ActionId
 from bot.slack.outbox import Outbox
@@ -26,6 +26,9 @@ if TYPE_CHECKING:
     from sqlalchemy.orm import Session
 
     from bot.runtime import Runtime
+
+# The reminder kinds whose subject is a pending response (the others' is a request id).
+_ABOUT_A_MENTION = frozenset({ReminderKind.MENTION.value, ReminderKind.ESCALATION.value})
 
 
 def _pod_of(session: Session, runtime: Runtime, reminder: Reminder) -> Pod:
@@ -60,7 +63,15 @@ def _apply(
     if not reminders:
         raise NotFound("This reminder is no longer active.")
     if action == ActionId.MARK_ANSWERED.value:
-        for reminder in reminders:
+        # Only a mention's subject is a pending response; an update reminder's is a request id,
+        # which may well be the id of someone else's pending response.
+        about_mentions = [r for r in reminders if r.kind in _ABOUT_A_MENTION]
+        if not about_mentions:
+            raise Refusal(
+                "This reminder is about overdue updates, not a mention, "
+                "so there is nothing to mark answered."
+            )
+        for reminder in about_mentions:
             pending = session.get(PendingResponse, reminder.subject, with_for_update=True)
             if pending is not None and pending.state == ResponseState.OPEN.value:
                 pending.state, pending.closed_at = ResponseState.MARKED.value, now

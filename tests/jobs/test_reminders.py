@@ -155,3 +155,33 @@ def test_mark_answered_closes_the_mention(bot: RunningBot, clock: ManualClock) -
         assert session.scalars(select(PendingResponse.state)).one() == "marked"
     assert "Marked answered" in blocks_text(bot.api.message(reminder.channel, reminder.ts).blocks)
     assert "0 reminder DM(s)" in remind(bot, ny(25, 10))  # no escalation either
+
+
+def test_mark_answered_on_an_update_reminder_changes_nothing(
+    bot: RunningBot, proc: Proc, clock: ManualClock
+) -> None:
+    # POD Alpha's em has an open mention whose id (1) is also Beta's REQ-1's id: an update
+    # reminder's subject is a request, never a mention, so a click on it must not close it.
+    clock.set(ny(20, 8))
+    event = {
+        "type": "message", "channel": "C0ALPHA01", "user": "U0ANA0001",
+        "ts": "1763643600.000100", "text": "<@U0EM00001> can you sign off?",
+        "channel_type": "channel",
+    }  # fmt: skip
+    bot.slack.event(event, event_id="EvALPHAMENTION")
+    bot.wait_idle()
+    negotiating_with_update_at(proc, clock, ny(20, 10))
+    assert "1 reminder DM(s)" in remind(bot, ny(23, 10))
+    (dm,) = dms(bot, BUYER)
+    updates_before = len(bot.api.calls_to("chat.update"))
+    clock.set(ny(23, 10, 5))
+    click(bot, BUYER, "reminder_mark_answered", dm)  # forged: an update DM has no such button
+    with bot.db.transaction() as session:
+        (pending,) = session.scalars(select(PendingResponse)).all()
+        assert (pending.id, pending.member, pending.state) == (1, "U0EM00001", "open")
+    assert len(bot.api.calls_to("chat.update")) == updates_before
+    told = [c.params["text"] for c in bot.api.calls_to("chat.postEphemeral")]
+    assert told == [
+        ":warning: This reminder is about overdue updates, not a mention, "
+        "so there is nothing to mark answered."
+    ]
