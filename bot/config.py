@@ -111,10 +111,15 @@ class Config:
 
     def pod(self, key: str) -> Pod:
         """The POD with this key; KeyError when there is none."""
-        for pod in self.pods:
-            if pod.key == key:
-                return pod
-        raise KeyError(key)
+        pod = self.find_pod(key)
+        if pod is None:
+            raise KeyError(key)
+        return pod
+
+    def find_pod(self, key: str) -> Pod | None:
+        """The POD with this key, or None: a POD removed from the config keeps its database
+        row (and its requests), so a request's POD key may name no configured POD."""
+        return next((pod for pod in self.pods if pod.key == key), None)
 
     def pod_for_channel(self, channel: str) -> Pod | None:
         """The POD whose channel this is, if any."""

@@ -32,15 +32,22 @@ _ABOUT_A_MENTION = frozenset({ReminderKind.MENTION.value, ReminderKind.ESCALATIO
 
 
 def _pod_of(session: Session, runtime: Runtime, reminder: Reminder) -> Pod:
+    # A POD removed from the config keeps its rows but has no calendar to snooze by.
     if reminder.kind == "update":
         request = session.get(Request, reminder.subject)
         assert request is not None
-        return runtime.config.pod(request.pod.key)
+        pod = runtime.config.find_pod(request.pod.key)
+        if pod is None:
+            raise NotFound(
+                f"This reminder is about {request.key}, whose POD is no longer configured."
+            )
+        return pod
     pending = session.get(PendingResponse, reminder.subject)
     assert pending is not None
-    key = runtime.config.pod_for_channel(pending.channel)
-    assert key is not None
-    return key
+    found = runtime.config.pod_for_channel(pending.channel)
+    if found is None:
+        raise NotFound("This reminder is about a channel that is no longer a POD's.")
+    return found
 
 
 def act(runtime: Runtime, action: str, user: str, channel: str, ts: str) -> str:
@@ -109,7 +116,7 @@ def register(app: App, runtime: Runtime) -> None:
                 outbox.edit(channel, ts, message.get("text") or outcome, blocks)
             return outbox
 
-        answer_click(runtime, handle, channel=channel, user=user, action="reminder button")
+        answer_click(runtime, body, handle, channel=channel, user=user, action="reminder button")
 
     for action in (ActionId.SNOOZE_HOUR, ActionId.SNOOZE_TOMORROW, ActionId.MARK_ANSWERED):
         app.action(action.value)(on_click)

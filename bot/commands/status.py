@@ -4,6 +4,8 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING
 
+from slack_sdk.models.blocks import ContextBlock, MarkdownTextObject
+
 from bot.commands.access import load_request, require_member
 from bot.commands.router import Invocation, Reply, arguments, subcommand
 from bot.db.requests import open_requests_of, timeline
@@ -42,10 +44,17 @@ def mine(runtime: Runtime, invocation: Invocation) -> Reply:
     now = runtime.clock.now()
     user = invocation.user_id
     rows: list[MineRow] = []
+    # A POD removed from the config keeps its requests, but no calendar to age them by nor a
+    # channel to act in: they are named, not listed.
+    left_out: list[str] = []
     team_url = runtime.slack.team_url(fetch=False)  # learnt at start-up
     with runtime.db.transaction() as session:
         for request in open_requests_of(session, user):
-            tz = runtime.config.pod(request.pod.key).timezone
+            pod = runtime.config.find_pod(request.pod.key)
+            if pod is None:
+                left_out.append(request.key)
+                continue
+            tz = pod.timezone
             role = (
                 "buyer" if request.buyer_id == user
                 else "analyst" if request.analyst_id == user
@@ -68,4 +77,12 @@ def mine(runtime: Runtime, invocation: Invocation) -> Reply:
                     card_link=link,
                 )
             )
-    return Reply(text=mine_text(rows), blocks=mine_blocks(rows, user))
+    text, blocks = mine_text(rows), mine_blocks(rows, user)
+    if left_out:
+        keys = ", ".join(left_out)
+        verb = "is" if len(left_out) == 1 else "are"
+        note = f"{keys} {verb} left out: {'it belongs' if len(left_out) == 1 else 'they belong'}"
+        note += " to a POD no longer configured."
+        text += f" {note}"
+        blocks.append(ContextBlock(elements=[MarkdownTextObject(text=note)]))
+    return Reply(text=text, blocks=blocks)
