@@ -11,7 +11,6 @@ import json
 import logging
 import socket
 import threading
-import time
 from urllib.parse import urlencode, urlsplit
 
 import pytest
