@@ -10,7 +10,7 @@ from slack_bolt import Ack, App
 from bot.commands.access import pod_for_new
 from bot.commands.interactions import answer_submission, view_context
 from bot.commands.router import Invocation, Reply, arguments, subcommand
-from bot.config import Pod
+from bot.config import Config, Pod
 from bot.db.models import Request
 from bot.db.requests import open_duplicates, pod_row, record_event
 from bot.domain.grammar import NewRequest, parse_new
@@ -43,7 +43,7 @@ def new(runtime: Runtime, invocation: Invocation) -> Reply:
         request, duplicates = create_request(
             session, runtime, outbox, pod, invocation.user_id, fields
         )
-        text = created_text(request, pod, duplicates)
+        text = created_text(request, pod, duplicates, runtime.config)
     return Reply(text=text, after_ack=[outbox.deliver])
 
 
@@ -80,7 +80,9 @@ def create_request(
     record_event(session, request, at=now, actor=user_id, kind="created", text=summary(request))
     outbox.card(request.id)
     for other in duplicates:
-        other_pod = runtime.config.pod(other.pod.key)
+        other_pod = runtime.config.find_pod(other.pod.key)
+        if other_pod is None:  # a POD no longer configured: nobody there to warn
+            continue
         watchers = other_pod.members_with("analyst") + other_pod.members_with("em")
         outbox.thread(
             other.id,
@@ -96,16 +98,21 @@ def summary(request: Request) -> str:
     return f"{request.customer} · {request.tool} ({request.kind})"
 
 
-def created_text(request: Request, pod: Pod, duplicates: list[Request]) -> str:
+def created_text(request: Request, pod: Pod, duplicates: list[Request], config: Config) -> str:
     """The invoker's confirmation, with the parallel-negotiation warning when there is one."""
     text = f"Created *{request.key}* — {summary(request)}. Its card is in <#{pod.channel}>."
     if duplicates:
-        keys = ", ".join(d.key for d in duplicates)
+        gone = {d.id for d in duplicates if config.find_pod(d.pod.key) is None}
+        keys = ", ".join(
+            f"{d.key} (in a POD no longer configured)" if d.id in gone else d.key
+            for d in duplicates
+        )
         text += (
             f"\n:warning: {keys} {'is' if len(duplicates) == 1 else 'are'} already open for "
-            f"{request.customer} · {request.tool}: parallel negotiation? I let the POD's "
-            "analyst and em know in its thread."
+            f"{request.customer} · {request.tool}: parallel negotiation?"
         )
+        if len(gone) < len(duplicates):
+            text += " I let the POD's analyst and em know in its thread."
     return text
 
 
@@ -139,7 +146,9 @@ def register(app: App, runtime: Runtime) -> None:
                     ),
                 )
                 outbox.ephemeral(
-                    channel or pod.channel, user_id, created_text(request, pod, duplicates)
+                    channel or pod.channel,
+                    user_id,
+                    created_text(request, pod, duplicates, runtime.config),
                 )
             return outbox
 
