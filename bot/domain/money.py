@@ -39,8 +39,9 @@ _CENT = Decimal("0.01")
 
 _CURRENCY_FORMAT = re.compile(r"[A-Z]{3}")
 _SYMBOLS = re.escape("".join(_SYMBOL_TO_CODE))
-# Currency markers around one unsigned number; the markers are checked afterwards so that
-# `$ EUR 5` or `EURO 5` get a precise message instead of a generic one.
+# Currency markers around one unsigned number; the markers are checked afterwards (at most
+# one is allowed) so that `$ EUR 5`, `$$5` or `EURO 5` get a precise message instead of a
+# generic one.
 _AMOUNT = re.compile(
     rf"""
     \s*
@@ -178,6 +179,13 @@ def _currency(text: str, markers: str, default_currency: str) -> str:
     if len(distinct) > 1:
         raise AmountError(
             f"{_quote(text)} names more than one currency ({', '.join(distinct)}); use one."
+        )
+    # SPEC §3 allows one currency marker: `$$48` or `USD USD 48` is a slip, and guessing what
+    # was meant could as well be wrong (`$$$1m` is not obviously a million dollars).
+    if len(codes) > 1:
+        raise AmountError(
+            f"{_quote(text)} writes the currency more than once; write it once, "
+            "like $48,000 or EUR 40k."
         )
     if distinct:
         return distinct[0]

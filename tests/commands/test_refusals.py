@@ -184,6 +184,16 @@ REFUSALS = [
         usage("quote REQ <vendor or reseller> <amount>"), id="quote_with_words_for_an_amount",
     ),
     pytest.param(
+        BUYER, "quote 3 SHI $$29,500", ALPHA,
+        "`$$29,500` writes the currency more than once; write it once, like $48,000 or EUR 40k.",
+        usage("quote REQ <vendor or reseller> <amount>"), id="quote_with_a_doubled_dollar_sign",
+    ),
+    pytest.param(
+        BUYER, "savings 3 $$$1m 40k", ALPHA, "`$$$1m` writes the currency more than once",
+        usage("savings REQ <baseline> <final> [avoidance]"),
+        id="savings_with_a_tripled_dollar_sign",
+    ),
+    pytest.param(
         BUYER, "close 3 maybe", ALPHA, "`maybe` is not an outcome; write won, lost or cancelled.",
         usage("close REQ won|lost|cancelled [note]"), id="close_with_outcome_maybe",
     ),

@@ -1,5 +1,6 @@
 """Amounts as SPEC §3 lets users type them, and Money as the bot shows it."""
 
+from collections.abc import Callable
 from decimal import Decimal
 
 import pytest
@@ -44,7 +45,6 @@ def usd(amount: str) -> Money:
         ("INR 1,23,45,678.50", Money(Decimal("12345678.50"), "INR")),
         ("usd 48000", usd("48000")),
         ("Chf 900", Money(Decimal("900"), "CHF")),
-        ("$48,000 USD", usd("48000")),
         ("$ 48,000", usd("48000")),
         ("  48k  ", usd("48000")),
         ("1,200k", usd("1200000")),
@@ -96,6 +96,17 @@ def test_scaled_amounts_are_exact_decimals_not_floats() -> None:
         ("$ EUR 5", "more than one currency (USD, EUR)"),
         ("EUR 5 GBP", "more than one currency (EUR, GBP)"),
         ("€5 USD", "more than one currency (EUR, USD)"),
+        # SPEC §3: one currency marker, never repeated
+        ("$$48", "writes the currency more than once"),
+        ("$$$1m", "writes the currency more than once"),
+        ("USD USD 48", "writes the currency more than once"),
+        ("usd USD 48", "writes the currency more than once"),
+        ("48 USD USD", "writes the currency more than once"),
+        ("$USD 48", "writes the currency more than once"),
+        ("$48,000 USD", "writes the currency more than once"),
+        ("$48$", "writes the currency more than once"),
+        ("€ € 5", "writes the currency more than once"),
+        ("EUR 40k EUR", "writes the currency more than once"),
         ("EURO 5", "3-letter currency code"),
         ("US 5", "3-letter currency code"),
         ("UDS 5", "not an ISO currency code"),
@@ -261,6 +272,43 @@ def test_every_written_style_of_an_amount_parses_back(amount: Decimal) -> None:
     ]
     for text in marked:
         assert parse_amount(text, "GBP") == Money(amount, "USD"), text
+
+
+# The ways of writing one currency's marker, and where a marker may stand around the number.
+DOLLAR_MARKERS = st.sampled_from(["$", "USD", "usd", "Usd"])
+MARKER_PLACES = st.sampled_from(["{m}{n}", "{m} {n}", "{n} {m}"])
+
+
+def place(marker: str, where: str, text: str) -> str:
+    """Put a marker before or after text; two codes are kept apart (`USDUSD` is one word)."""
+    if where == "{m}{n}" and marker[-1].isalpha() and text[0].isalpha():
+        where = "{m} {n}"
+    return where.format(m=marker, n=text)
+
+
+@given(amount=AMOUNTS, marker=DOLLAR_MARKERS, where=MARKER_PLACES)
+def test_one_currency_marker_anywhere_is_read(amount: Decimal, marker: str, where: str) -> None:
+    assert parse_amount(place(marker, where, grouped(amount)), "GBP") == Money(amount, "USD")
+
+
+@given(
+    amount=AMOUNTS,
+    first=DOLLAR_MARKERS,
+    second=DOLLAR_MARKERS,
+    wheres=st.tuples(MARKER_PLACES, MARKER_PLACES),
+    number=st.sampled_from([grouped, plain, lambda a: scaled(a, "k", 1_000)]),
+)
+def test_a_repeated_currency_marker_is_refused(
+    amount: Decimal,
+    first: str,
+    second: str,
+    wheres: tuple[str, str],
+    number: Callable[[Decimal], str],
+) -> None:
+    text = place(second, wheres[1], place(first, wheres[0], number(amount)))
+    with pytest.raises(AmountError) as caught:
+        parse_amount(text, "USD")
+    assert "writes the currency more than once" in str(caught.value), text
 
 
 @given(amount=AMOUNTS, currency=CURRENCIES)
