@@ -309,6 +309,7 @@ def cmd_serve(args: argparse.Namespace) -> int:
 
     from bot.server import build_asgi
 
+    ops = _ops_listener(runtime)
     port = args.port or settings.port
     # log_config=None: uvicorn's lines go through our handler (JSON lines in production).
     options: dict[str, Any] = {
@@ -336,7 +337,31 @@ def cmd_serve(args: argparse.Namespace) -> int:
     finally:
         if scheduler:
             scheduler.shutdown(wait=False)
+        if ops is not None:
+            ops.stop()
     return 0
+
+
+def _ops_listener(runtime: Any) -> Any:
+    """Serve /healthz, /readyz and /metrics on the operations listener, if it is on."""
+    from bot.server import BackgroundServer, build_ops_asgi
+
+    settings = runtime.settings
+    if not settings.ops_port:
+        return None
+    server = BackgroundServer(build_ops_asgi(runtime), settings.ops_host, settings.ops_port)
+    try:
+        url = server.start()
+    except RuntimeError:
+        # Slack's traffic matters more than the probes: keep serving, say so loudly.
+        log.error(
+            "the operations listener could not listen on %s:%s (in use?); /readyz and /metrics"
+            " are off; set PODBOT_OPS_PORT to a free port, or 0",
+            settings.ops_host, settings.ops_port,
+        )  # fmt: skip
+        return None
+    log.info("operations listener (/healthz, /readyz, /metrics) on %s", url)
+    return server
 
 
 _WORKER_SETUP = "PODBOT_WORKER_SETUP"

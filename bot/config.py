@@ -56,6 +56,17 @@ class Schedule:
 
 
 @dataclass(frozen=True)
+class Retention:
+    """How long bookkeeping rows are kept before the `retention` job deletes them."""
+
+    # Slack retries an event for about an hour; a week keeps every retry a duplicate.
+    processed_events_days: int = 7
+    # Delivered outbox rows are history only (a child's parent, a lane with open rows, are
+    # kept whatever their age).
+    delivered_days: int = 30
+
+
+@dataclass(frozen=True)
 class SlackSettings:
     """Slack-facing names that a workspace may want to change."""
 
@@ -107,6 +118,7 @@ class Config:
     clocks: Clocks = field(default_factory=Clocks)
     schedule: Schedule = field(default_factory=Schedule)
     slack: SlackSettings = field(default_factory=SlackSettings)
+    retention: Retention = field(default_factory=Retention)
     pods: tuple[Pod, ...] = ()
 
     def pod(self, key: str) -> Pod:
@@ -233,7 +245,7 @@ class _Checker:
         return value
 
     def build(self, raw: Mapping[str, Any], path: Path) -> Config:
-        self.unknown_keys(raw, ("defaults", "clocks", "schedule", "slack", "pods"), "")
+        self.unknown_keys(raw, ("defaults", "clocks", "schedule", "slack", "retention", "pods"), "")
         base = Config(path=path)
 
         defaults = self.table(raw, "defaults")
@@ -290,6 +302,16 @@ class _Checker:
         if not isinstance(command, str) or not _COMMAND.match(command):
             self.fail("slack.command", f'"{command}" is not a slash command name like "/proc"')
 
+        retention_raw = self.table(raw, "retention")
+        keep_defaults = Retention()
+        self.unknown_keys(retention_raw, ("processed_events_days", "delivered_days"), "retention.")
+        keep = {
+            name: self.integer(
+                retention_raw.get(name, getattr(keep_defaults, name)), f"retention.{name}", 1, 3650
+            )
+            for name in ("processed_events_days", "delivered_days")
+        }
+
         pods = self.pods(raw.get("pods"), tz, workdays, currency, fy_month)
 
         if self.errors:
@@ -311,6 +333,11 @@ class _Checker:
                 renewal_calendar_days_before=28 if days_before is None else days_before,
             ),
             slack=SlackSettings(command=command),
+            retention=Retention(
+                processed_events_days=keep["processed_events_days"]
+                or keep_defaults.processed_events_days,
+                delivered_days=keep["delivered_days"] or keep_defaults.delivered_days,
+            ),
             pods=tuple(pods),
         )
 
@@ -474,6 +501,10 @@ class Settings:
     slack_timeout: float = 10.0
     # /readyz fails once the oldest undelivered Slack post is older than this.
     ready_backlog_seconds: float = 300.0
+    # The operations listener (/healthz, /readyz, /metrics): loopback only unless told; a
+    # port of 0 turns it off.
+    ops_host: str = "127.0.0.1"
+    ops_port: int = 9464
 
     @classmethod
     def from_env(cls, environ: Mapping[str, str] | None = None) -> Settings:
@@ -493,7 +524,14 @@ class Settings:
                 f"PODBOT_READY_BACKLOG_SECONDS must be a positive number of seconds, "
                 f"not {backlog_text!r}."
             )
+        ops_text = env.get("PODBOT_OPS_PORT") or "9464"
+        if not ops_text.isdigit() or not 0 <= int(ops_text) < 65536:
+            raise MissingSetting(
+                f"PODBOT_OPS_PORT must be a TCP port number (0: off), not {ops_text!r}."
+            )
         return cls(
+            ops_host=env.get("PODBOT_OPS_HOST") or "127.0.0.1",
+            ops_port=int(ops_text),
             bot_token=env.get("SLACK_BOT_TOKEN") or None,
             signing_secret=env.get("SLACK_SIGNING_SECRET") or None,
             app_token=env.get("SLACK_APP_TOKEN") or None,

@@ -1,4 +1,5 @@
-"""The HTTP face of `podbot serve`: Bolt on /slack/events plus /healthz, /readyz and /metrics."""
+"""The HTTP face of `podbot serve`: Bolt on /slack/events (and /healthz) on the public
+listener; /healthz, /readyz and /metrics on the operations listener (loopback by default)."""
 
 from __future__ import annotations
 
@@ -137,10 +138,8 @@ class ParsedBoltRequest(BoltRequest):
 
 
 def build_asgi(app: App, runtime: Runtime) -> ASGIApp:
-    """Slack's POSTs to /slack/events go straight to Bolt (synchronous, like SQLAlchemy: see
-    below for where it runs); /healthz, /readyz and /metrics are Starlette routes."""
-    # Delivery rows are stamped in real time, whatever the domain clock says.
-    registry = metrics.build_registry(runtime.db, _WALL.now)
+    """The public listener: Slack's POSTs to /slack/events go straight to Bolt (synchronous,
+    like SQLAlchemy: see below for where it runs), and /healthz answers a liveness probe."""
     # Where Bolt runs. On SQLite, on the event loop's own thread, as Bolt's ASGI adapter for a
     # synchronous App does: SQLite takes one writer at a time anyway, transactions never wait
     # on Slack (posts go through the outbox), and handing each request to a worker thread
@@ -193,6 +192,28 @@ def build_asgi(app: App, runtime: Runtime) -> ASGIApp:
         await send(response.get_response_body())
         metrics.record_ack(time.perf_counter() - arrived)
 
+    async def healthz(scope: Scope, receive: Receive, send: Send) -> None:
+        await JSONResponse({"status": "ok"})(scope, receive, send)
+
+    async def asgi(scope: Scope, receive: Receive, send: Send) -> None:
+        # The public listener: Slack's requests and a liveness probe, nothing that reads the
+        # database or describes the deployment (/readyz and /metrics are on the ops listener).
+        if scope["type"] == "http" and scope["path"] == SLACK_PATH and scope["method"] == "POST":
+            await slack_events(scope, receive, send)
+        elif scope["type"] == "http" and scope["path"] == "/healthz":
+            await healthz(scope, receive, send)
+        elif scope["type"] == "http":
+            await JSONResponse({"error": "not found"}, status_code=404)(scope, receive, send)
+
+    return asgi
+
+
+def build_ops_asgi(runtime: Runtime) -> ASGIApp:
+    """The operations listener (`PODBOT_OPS_HOST`:`PODBOT_OPS_PORT`, loopback by default):
+    /healthz, /readyz and /metrics, for the orchestrator and Prometheus, not the internet."""
+    # Delivery rows are stamped in real time, whatever the domain clock says.
+    registry = metrics.build_registry(runtime.db, _WALL.now)
+
     async def healthz(_request: Request) -> Response:
         return JSONResponse({"status": "ok"})
 
@@ -208,21 +229,13 @@ def build_asgi(app: App, runtime: Runtime) -> ASGIApp:
         exposition = await run_in_threadpool(generate_latest, registry)
         return Response(exposition, media_type=CONTENT_TYPE_LATEST)
 
-    others = Starlette(
+    return Starlette(
         routes=[
             Route("/healthz", healthz, methods=["GET"]),
             Route("/readyz", readyz, methods=["GET"]),
             Route("/metrics", metrics_text, methods=["GET"]),
         ]
     )
-
-    async def asgi(scope: Scope, receive: Receive, send: Send) -> None:
-        if scope["type"] == "http" and scope["path"] == SLACK_PATH and scope["method"] == "POST":
-            await slack_events(scope, receive, send)
-        else:
-            await others(scope, receive, send)
-
-    return asgi
 
 
 def _content_type(headers: dict[str, str]) -> str | None:
@@ -240,8 +253,11 @@ def readiness(runtime: Runtime) -> dict[str, str]:
     ):
         try:
             checks[name] = check(runtime)
-        except Exception as exc:  # a check that cannot run has failed; say how, not a 500
-            checks[name] = f"check failed: {exc.__class__.__name__}: {exc}".splitlines()[0]
+        except Exception as exc:  # a check that cannot run has failed; say so, not a 500
+            # The answer names what failed, not where: the driver's message carries the
+            # database's host and port. The log line has it for the operator.
+            log.warning("readiness check %s failed", name, exc_info=True)
+            checks[name] = f"check failed: {exc.__class__.__name__}"
         if checks[name] != "ok":
             break
     return checks
@@ -290,7 +306,7 @@ class BackgroundServer:
         started = threading.Event()
         # uvicorn sets `started` after binding; poll its flag through an Event wait, bounded.
         for _ in range(int(timeout * 100)):
-            if self._server.started:
+            if self._server.started or not self._thread.is_alive():  # listening, or gave up
                 break
             started.wait(0.01)
         if not self._server.started:

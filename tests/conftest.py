@@ -23,7 +23,7 @@ from bot.db.pods import sync_pods
 from bot.db.session import Database
 from bot.runtime import Runtime
 from bot.sandbox.app import TrackedExecutor
-from bot.server import BackgroundServer, build_asgi
+from bot.server import BackgroundServer, build_asgi, build_ops_asgi
 from tests.slack_api import SlackApiServer
 from tests.slack_requests import SlackClient
 
@@ -137,6 +137,8 @@ class RunningBot:
     slack: SlackClient
     api: SlackApiServer
     executor: TrackedExecutor
+    # The operations listener (/healthz, /readyz, /metrics), unsigned GETs.
+    ops: SlackClient
 
     @property
     def db(self) -> Database:
@@ -178,13 +180,16 @@ def start_bot(
         runtime.deliveries.start()
         server = BackgroundServer(build_asgi(app, runtime))
         url = server.start()
-        bot = RunningBot(url, runtime, SlackClient(url, SIGNING_SECRET), slack_api, executor)
+        ops_server = BackgroundServer(build_ops_asgi(runtime))
+        ops = SlackClient(ops_server.start(), "unused")
+        bot = RunningBot(url, runtime, SlackClient(url, SIGNING_SECRET), slack_api, executor, ops)
 
         def stop() -> None:
             try:
                 bot.wait_idle()
             finally:
                 server.stop()
+                ops_server.stop()
                 executor.shutdown(wait=True)
                 assert runtime.deliveries is not None
                 runtime.deliveries.stop()

@@ -19,14 +19,15 @@ from sqlalchemy import Column, Integer, MetaData, String, Table, insert
 from sqlalchemy.engine import make_url
 
 from bot import metrics
-from bot.app import build_app
+from bot.config import Settings
 from bot.db.session import Database
 from bot.db.types import UTCDateTime
 from bot.jobs import JOBS
 from bot.jobs.runner import run_job
 from bot.logs import JsonFormatter, TextFormatter, configure_logging, wants_json
-from bot.server import BackgroundServer, build_asgi
-from tests.conftest import RunningBot
+from bot.server import BackgroundServer, build_ops_asgi
+from tests.conftest import SIGNING_SECRET, RunningBot
+from tests.slack_api import SlackApiServer
 from tests.slack_requests import SlackClient
 
 ALPHA = "C0ALPHA01"
@@ -48,7 +49,7 @@ def command_lines(lines: list[dict[str, Any]]) -> list[dict[str, Any]]:
 
 def scrape(bot: RunningBot) -> dict[tuple[str, tuple[tuple[str, str], ...]], float]:
     """/metrics as {(sample name, sorted labels): value}."""
-    response = bot.slack.get("/metrics")
+    response = bot.ops.get("/metrics")
     assert response.status == 200
     assert response.headers["content-type"].startswith("text/plain")
     return {
@@ -178,7 +179,7 @@ def test_healthz_says_alive(bot: RunningBot) -> None:
 
 
 def test_readyz_is_ready_when_the_database_schema_and_backlog_are_fine(bot: RunningBot) -> None:
-    response = bot.slack.get("/readyz")
+    response = bot.ops.get("/readyz")
 
     assert response.status == 200
     assert response.json() == {
@@ -196,7 +197,7 @@ def test_readyz_names_the_schema_when_the_database_is_behind(bot: RunningBot) ->
         connection.execute("UPDATE alembic_version SET version_num = '0001'")
     connection.close()
 
-    response = bot.slack.get("/readyz")
+    response = bot.ops.get("/readyz")
 
     assert response.status == 503
     answer = response.json()
@@ -210,7 +211,7 @@ def test_readyz_names_the_database_when_it_cannot_be_opened(
 ) -> None:
     missing = tmp_path / "no" / "such" / "dir" / "podbot.db"
     runtime = replace(bot.runtime, db=Database(f"sqlite:///{missing}"))
-    server = BackgroundServer(build_asgi(build_app(runtime), runtime))
+    server = BackgroundServer(build_ops_asgi(runtime))
     url = server.start()
     try:
         response = SlackClient(url, "unused").get("/readyz")
@@ -221,8 +222,9 @@ def test_readyz_names_the_database_when_it_cannot_be_opened(
     assert response.status == 503
     answer = response.json()
     assert answer["failing"] == "database"
-    assert answer["database"].startswith("check failed: OperationalError")
-    assert "schema" not in answer
+    # It names what failed, not where the database is (that is in the log).
+    assert answer["database"] == "check failed: OperationalError"
+    assert str(missing) not in response.text and "schema" not in answer
 
 
 def test_readyz_names_the_backlog_when_the_oldest_delivery_waits_too_long(
@@ -232,7 +234,7 @@ def test_readyz_names_the_backlog_when_the_oldest_delivery_waits_too_long(
     old = metrics.Backlog(size=3, oldest_age_seconds=limit + 1)
     monkeypatch.setattr(metrics, "delivery_backlog", lambda _db, _now: old)
 
-    response = bot.slack.get("/readyz")
+    response = bot.ops.get("/readyz")
 
     assert response.status == 503
     answer = response.json()
@@ -321,3 +323,33 @@ def test_two_apps_in_one_process_each_expose_metrics(
 
     assert ("podbot_delivery_backlog", ()) in scrape(bot)
     assert ("podbot_delivery_backlog", ()) in scrape(second)
+
+
+# --- the operations listener --------------------------------------------------------------
+
+
+def test_readyz_and_metrics_are_not_on_the_public_listener(bot: RunningBot) -> None:
+    assert bot.slack.get("/healthz").status == 200  # the load balancer's probe stays
+    for path in ("/readyz", "/metrics"):
+        assert bot.slack.get(path).status == 404, path
+        assert bot.ops.get(path).status == 200, path
+
+
+def test_serve_answers_readyz_and_metrics_on_its_loopback_operations_port(
+    slack_api: SlackApiServer, sqlite_url: str
+) -> None:
+    from tests.slack.test_delivery_crash import free_port, serve, wait_until_serving
+
+    port, ops_port = free_port(), free_port()
+    process = serve(slack_api, sqlite_url, port, ops_port=ops_port)
+    try:
+        public = SlackClient(f"http://127.0.0.1:{port}", SIGNING_SECRET)
+        wait_until_serving(public, process)
+        ops = SlackClient(f"http://127.0.0.1:{ops_port}", "unused")
+        assert ops.get("/readyz").json()["status"] == "ready"
+        assert b"podbot_commands_total" in ops.get("/metrics").body
+        assert public.get("/metrics").status == 404
+    finally:
+        process.terminate()
+        process.wait(timeout=10)
+    assert Settings().ops_host == "127.0.0.1"  # loopback unless PODBOT_OPS_HOST says otherwise

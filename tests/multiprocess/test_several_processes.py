@@ -110,6 +110,7 @@ def podbot_env(slack_api: SlackApiServer, postgres_url: str) -> dict[str, str]:
         "SLACK_SIGNING_SECRET": SIGNING_SECRET,
         "PODBOT_CHANNEL_INTERVAL": "0",
         "PODBOT_CLOCK_START": CLOCK_START,
+        "PODBOT_OPS_PORT": "0",  # five processes on one host: no operations listener each
     }
 
 

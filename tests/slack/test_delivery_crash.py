@@ -39,7 +39,9 @@ def free_port() -> int:
         return int(sock.getsockname()[1])
 
 
-def serve(api: SlackApiServer, database_url: str, port: int) -> subprocess.Popen[bytes]:
+def serve(
+    api: SlackApiServer, database_url: str, port: int, ops_port: int = 0
+) -> subprocess.Popen[bytes]:
     env = {
         **{k: v for k, v in os.environ.items() if not k.startswith(("SLACK_", "PODBOT_"))},
         "PODBOT_CONFIG": str(TEST_CONFIG),
@@ -49,6 +51,7 @@ def serve(api: SlackApiServer, database_url: str, port: int) -> subprocess.Popen
         "SLACK_SIGNING_SECRET": SIGNING_SECRET,
         "PODBOT_CHANNEL_INTERVAL": "0",
         "PORT": str(port),
+        "PODBOT_OPS_PORT": str(ops_port),
     }
     return subprocess.Popen(
         [str(Path(sys.executable).parent / "podbot"), "serve", "--no-scheduler", "--host",
