@@ -11,20 +11,32 @@ from bot.commands.router import Invocation, Reply, arguments, subcommand
 from bot.db.requests import open_requests_of, timeline
 from bot.domain.aging import age_in_days, days_left
 from bot.domain.grammar import parse_key, parse_nothing
-from bot.slack.cards import MineRow, TimelineEntry, mine_blocks, mine_text, status_blocks
+from bot.slack.cards import (
+    MineRow,
+    TimelineEntry,
+    mine_blocks,
+    mine_text,
+    stage_label,
+    status_blocks,
+)
 from bot.slack.content import card_data
 
 if TYPE_CHECKING:
+    from bot.config import Pod
+    from bot.db.models import Request
     from bot.runtime import Runtime
 
 
 @subcommand("status", "status REQ", "the card and full timeline of a request", order=100)
 def status(runtime: Runtime, invocation: Invocation) -> Reply:
-    """Show a request's card and every event, ephemerally."""
+    """Show a request's card and every event to its POD's members, ephemerally."""
     number = arguments(parse_key, invocation.args)
-    require_member(runtime.config, invocation.user_id)
     with runtime.db.transaction() as session:
-        request, _pod = load_request(session, runtime.config, number, for_update=False)
+        request, pod = load_request(session, runtime.config, number, for_update=False)
+        if pod.role_of(invocation.user_id) is None:
+            # The card and timeline carry the customer, quotes and the negotiation itself:
+            # outside the POD (another POD's member, or nobody's) say only where to ask.
+            return Reply(text=_whom_to_ask(request, pod))
         card = card_data(session, runtime, request)
         entries = [
             TimelineEntry(at=e.at, actor=e.actor, kind=e.kind, text=e.text)
@@ -33,6 +45,27 @@ def status(runtime: Runtime, invocation: Invocation) -> Reply:
     return Reply(
         text=f"{card.key} — {card.customer} · {card.tool}: {card.stage}",
         blocks=status_blocks(card, entries, runtime.clock.now()),
+    )
+
+
+def _whom_to_ask(request: Request, pod: Pod) -> str:
+    """The one sentence an outsider gets: the request's key, POD and stage, and whom to ask."""
+    people: dict[str, str] = {}
+    for user, as_what in [(request.buyer_id, "its buyer"), (request.analyst_id, "its analyst")]:
+        if user:
+            people.setdefault(user, as_what)
+    for em in pod.members_with("em"):
+        people.setdefault(em, f"{pod.name}'s em")
+    named = [f"<@{user}> ({as_what})" for user, as_what in people.items()]
+    if not named:  # a POD configured without an em, on a request nobody has taken yet
+        ask = f"ask in <#{pod.channel}>"
+    elif len(named) == 1:
+        ask = f"ask {named[0]}"
+    else:
+        ask = f"ask {', '.join(named[:-1])} or {named[-1]}"
+    return (
+        f"{request.key} is in {pod.name}, stage {stage_label(request.stage, None)}. "
+        f"Its card and timeline are for {pod.name}'s members: {ask}."
     )
 
 

@@ -379,10 +379,6 @@ REFUSALS = [
         id="no_pod_user_opens_the_intake_form",
     ),
     pytest.param(
-        STRANGER, "status 1", ALPHA, "You are not a member of any procurement POD", None,
-        id="no_pod_user_runs_status",
-    ),
-    pytest.param(
         STRANGER, "mine", DM, "You are not a member of any procurement POD", None,
         id="no_pod_user_runs_mine",
     ),
