@@ -15,6 +15,7 @@ from bot.db.models import Request
 from bot.db.requests import open_duplicates, pod_row, record_event
 from bot.domain.grammar import NewRequest, parse_new
 from bot.domain.lifecycle import Action, qualification_due
+from bot.slack.cards import escape_mrkdwn
 from bot.slack.ids import BlockId, CallbackId
 from bot.slack.modals import intake_modal, parse_intake
 from bot.slack.outbox import Outbox, mentions
@@ -87,15 +88,20 @@ def create_request(
         outbox.thread(
             other.id,
             f":warning: {mentions(watchers)} Parallel negotiation? <@{user_id}> just opened "
-            f"{request.key} for the same customer and tool ({request.customer} · {request.tool}) "
+            f"{request.key} for the same customer and tool ({names(request)}) "
             f"in {pod.name}.",
         )
     return request, duplicates
 
 
+def names(request: Request) -> str:
+    """`Acme · Figma` as mrkdwn: names are stored as plain text (a modal's are not escaped)."""
+    return f"{escape_mrkdwn(request.customer)} · {escape_mrkdwn(request.tool)}"
+
+
 def summary(request: Request) -> str:
-    """`Acme · Figma (renewal)` for timelines and replies."""
-    return f"{request.customer} · {request.tool} ({request.kind})"
+    """`Acme · Figma (renewal)` for timelines and replies, as mrkdwn."""
+    return f"{names(request)} ({request.kind})"
 
 
 def created_text(request: Request, pod: Pod, duplicates: list[Request], config: Config) -> str:
@@ -109,7 +115,7 @@ def created_text(request: Request, pod: Pod, duplicates: list[Request], config: 
         )
         text += (
             f"\n:warning: {keys} {'is' if len(duplicates) == 1 else 'are'} already open for "
-            f"{request.customer} · {request.tool}: parallel negotiation?"
+            f"{names(request)}: parallel negotiation?"
         )
         if len(gone) < len(duplicates):
             text += " I let the POD's analyst and em know in its thread."
@@ -152,4 +158,6 @@ def register(app: App, runtime: Runtime) -> None:
                 )
             return outbox
 
-        answer_submission(ack, handle, field_for_refusals=BlockId.CUSTOMER.value, action="intake")
+        answer_submission(
+            runtime, ack, body, handle, field_for_refusals=BlockId.CUSTOMER.value, action="intake"
+        )

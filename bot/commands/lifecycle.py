@@ -9,6 +9,7 @@ from bot.commands.router import Invocation, Reply, arguments, subcommand
 from bot.db.requests import record_event
 from bot.domain.grammar import parse_assign, parse_close, parse_key, parse_key_and_text
 from bot.domain.lifecycle import Action, StageError, negotiation_due, next_stage
+from bot.domain.mentions import defuse_broadcasts
 from bot.errors import NotPermitted, WrongStage
 from bot.slack.outbox import Outbox
 
@@ -60,7 +61,10 @@ def disqualify(runtime: Runtime, invocation: Invocation) -> Reply:
             session, request, at=now, actor=invocation.user_id, kind="disqualified", text=reason
         )
         outbox.card(request.id)
-        outbox.thread(request.id, f":no_entry: Disqualified by <@{invocation.user_id}>: {reason}")
+        outbox.thread(
+            request.id,
+            f":no_entry: Disqualified by <@{invocation.user_id}>: {defuse_broadcasts(reason)}",
+        )
         key = request.key
     return Reply(text=f"{key} is disqualified.", after_ack=[outbox.deliver])
 
@@ -139,7 +143,7 @@ def close(runtime: Runtime, invocation: Invocation) -> Reply:
         outbox.thread(
             request.id,
             f"{emoji} Closed *{outcome}* by <@{invocation.user_id}>"
-            + (f": {note}" if note else "."),
+            + (f": {defuse_broadcasts(note)}" if note else "."),
         )
         key = request.key
     return Reply(text=f"{key} is closed ({outcome}).", after_ack=[outbox.deliver])

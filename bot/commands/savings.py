@@ -20,6 +20,7 @@ from bot.domain.lifecycle import Action
 from bot.domain.money import format_money
 from bot.domain.savings import ClaimError, check_claim, parse_claim
 from bot.errors import FieldErrors, NotFound, NotPermitted, Refusal, WrongStage
+from bot.slack.cards import escape_mrkdwn
 from bot.slack.claims import headline, reject_modal, when
 from bot.slack.content import claim_view
 from bot.slack.ids import VALUE_ACTION_ID, ActionId, BlockId, CallbackId
@@ -124,9 +125,11 @@ def _decide(
     request, _pod = load_request(session, runtime.config, claim.request_id, for_update=False)
     view = claim_view(session, runtime, claim)
     verb = "approved" if status is ClaimStatus.APPROVED else "rejected"
+    # The reason is a modal value, which Slack does not escape: plain text, shown as itself.
+    shown = escape_mrkdwn(reason) if reason else None
     record_event(
         session, request, at=now, actor=user_id, kind=f"savings_{verb}",
-        text=f"claim #{claim.id}: {headline(view)}" + (f" — {reason}" if reason else ""),
+        text=f"claim #{claim.id}: {headline(view)}" + (f" — {shown}" if shown else ""),
         data={"claim": claim.id},
     )  # fmt: skip
     told = list(dict.fromkeys(u for u in (request.buyer_id, claim.created_by) if u))
@@ -138,7 +141,7 @@ def _decide(
     else:
         line = (
             f":no_entry: {mentions(told)} your savings claim of {headline(view)} was rejected "
-            f"by <@{user_id}>: {reason}"
+            f"by <@{user_id}>: {shown}"
         )
     outbox.claim(claim.id)
     outbox.card(request.id)
@@ -204,7 +207,7 @@ def register(app: App, runtime: Runtime) -> None:
             return outbox
 
         answer_click(
-            runtime, handle, channel=channel, user=user, thread_ts=thread_ts, action="approve"
+            runtime, body, handle, channel=channel, user=user, thread_ts=thread_ts, action="approve"
         )
 
     @app.action(ActionId.SAVINGS_REJECT.value)
@@ -224,7 +227,7 @@ def register(app: App, runtime: Runtime) -> None:
             return outbox
 
         answer_click(
-            runtime, handle, channel=channel, user=user, thread_ts=thread_ts, action="reject"
+            runtime, body, handle, channel=channel, user=user, thread_ts=thread_ts, action="reject"
         )
 
     @app.view(CallbackId.SAVINGS_REJECT.value)
@@ -247,4 +250,6 @@ def register(app: App, runtime: Runtime) -> None:
                 _decide(session, runtime, outbox, claim_id, user_id, ClaimStatus.REJECTED, reason)
             return outbox
 
-        answer_submission(ack, handle, field_for_refusals=BlockId.REASON.value, action="reject")
+        answer_submission(
+            runtime, ack, body, handle, field_for_refusals=BlockId.REASON.value, action="reject"
+        )

@@ -14,8 +14,10 @@ from bot.db.models import Quote, Request
 from bot.db.requests import quote_count, record_event
 from bot.domain.grammar import parse_key, parse_key_and_optional_text, parse_quote
 from bot.domain.lifecycle import Action, StageError, next_stage
+from bot.domain.mentions import defuse_broadcasts
 from bot.domain.money import format_money
 from bot.errors import NotFound, WrongStage
+from bot.slack.cards import escape_mrkdwn
 from bot.slack.ids import BlockId, CallbackId
 from bot.slack.modals import parse_update, update_modal, update_text
 from bot.slack.outbox import Outbox
@@ -66,7 +68,9 @@ def _record_update(
         session, request, at=now, actor=user_id, kind="update", text=text,
         stamp={"last_update_at": now},
     )  # fmt: skip
-    outbox.thread(request.id, f":memo: *Update* from <@{user_id}>:\n{_quoted(text)}")
+    # The text is mrkdwn (command text as Slack sent it, or the form's fields escaped).
+    body = _quoted(defuse_broadcasts(text))
+    outbox.thread(request.id, f":memo: *Update* from <@{user_id}>:\n{body}")
 
 
 def _quoted(text: str) -> str:
@@ -87,6 +91,8 @@ def quote(runtime: Runtime, invocation: Invocation) -> Reply:
         authorize(runtime.config, invocation.user_id, request, pod, Action.QUOTE)
         _require_stage(request.stage, Action.QUOTE, request.key)
         now = runtime.clock.now()
+        # Names are stored as plain text; what is posted, and the timeline, is mrkdwn.
+        shown = escape_mrkdwn(vendor)
         session.add(
             Quote(
                 request_id=request.id,
@@ -101,17 +107,17 @@ def quote(runtime: Runtime, invocation: Invocation) -> Reply:
         count = quote_count(session, request.id)
         record_event(
             session, request, at=now, actor=invocation.user_id, kind="quote",
-            text=f"{vendor}: {format_money(money)}",
+            text=f"{shown}: {format_money(money)}",
             data={"vendor": vendor, "amount": str(money.amount), "currency": money.currency},
         )  # fmt: skip
         outbox.thread(
             request.id,
-            f":receipt: *Quote* recorded by <@{invocation.user_id}>: *{vendor}* — "
+            f":receipt: *Quote* recorded by <@{invocation.user_id}>: *{shown}* — "
             f"{format_money(money)} ({count} competing quote{'s' if count != 1 else ''} so far)",
         )
         key = request.key
     return Reply(
-        text=f"Quote from {vendor} ({format_money(money)}) recorded on {key}.",
+        text=f"Quote from {shown} ({format_money(money)}) recorded on {key}.",
         after_ack=[outbox.deliver],
     )
 
@@ -140,4 +146,6 @@ def register(app: App, runtime: Runtime) -> None:
                 outbox.ephemeral(channel, user_id, f"Update posted in {request.key}'s thread.")
             return outbox
 
-        answer_submission(ack, handle, field_for_refusals=BlockId.STATUS.value, action="update")
+        answer_submission(
+            runtime, ack, body, handle, field_for_refusals=BlockId.STATUS.value, action="update"
+        )

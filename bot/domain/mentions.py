@@ -4,7 +4,13 @@ from __future__ import annotations
 
 import re
 
-__all__ = ["MentionError", "find_user_mentions", "is_user_id", "parse_user_mention"]
+__all__ = [
+    "MentionError",
+    "defuse_broadcasts",
+    "find_user_mentions",
+    "is_user_id",
+    "parse_user_mention",
+]
 
 # Slack user ids: `U…` for workspace users, `W…` for Enterprise Grid users.
 _USER_ID = r"[UW][A-Z0-9]{2,}"
@@ -12,6 +18,16 @@ _USER_ID_ONLY = re.compile(_USER_ID, re.ASCII)
 # Slack escapes a mention as `<@U123ABC>`, or `<@U123ABC|name>` in slash command text.
 _MENTION = re.compile(rf"<@(?P<id>{_USER_ID})(?:\|[^>]*)?>", re.ASCII)
 _MAX_SHOWN = 40
+# What notifies a whole channel or a user group: Slack's tokens (`<!channel>`, `<!here|here>`,
+# `<!subteam^S123|@buyers>`) and the words themselves, which Slack links when it parses a post.
+_BROADCAST = re.compile(
+    r"<!(?P<special>channel|here|everyone)(?:\|[^<>]*)?>"
+    r"|<!subteam\^[A-Z0-9]+(?:\|@?(?P<group>[^<>]*))?>"
+    r"|(?<!\w)@(?P<word>channel|here|everyone)\b",
+    re.ASCII | re.IGNORECASE,
+)
+# A word joiner after the `@`: the reader still sees `@channel`, Slack no longer sees a broadcast.
+_DEFUSED_AT = "@\u2060"
 
 
 class MentionError(ValueError):
@@ -42,6 +58,23 @@ def parse_user_mention(text: str) -> str:
 def find_user_mentions(text: str) -> list[str]:
     """Return the user ids mentioned in message text, in order of first mention."""
     return list(dict.fromkeys(match["id"] for match in _MENTION.finditer(text)))
+
+
+def defuse_broadcasts(text: str) -> str:
+    """Show @channel, @here, @everyone and user-group mentions in reposted text without notifying.
+
+    Text a person wrote is reposted by the bot, so a broadcast in it would reach everyone under
+    the bot's name, around any workspace limit on who may use them. Mentions of one person
+    (`<@U123>`) and channel links stay as they are.
+    """
+    if "@" not in text and "<!" not in text:
+        return text
+    return _BROADCAST.sub(_defused, text)
+
+
+def _defused(match: re.Match[str]) -> str:
+    name = match["special"] or match["word"] or (match["group"] or "").strip() or "group"
+    return _DEFUSED_AT + name
 
 
 def _quote(text: str) -> str:

@@ -19,6 +19,7 @@ from bot.db.models import Request
 from bot.db.requests import record_event
 from bot.jobs import register
 from bot.jobs.runner import JobContext, JobSpec
+from bot.slack.cards import escape_mrkdwn
 from bot.slack.claims import when
 from bot.slack.outbox import mentions
 
@@ -62,12 +63,14 @@ def _alert(context: JobContext, request: Request) -> bool:
         dict.fromkeys([*pod.members_with("analyst"), *filter(None, [request.analyst_id])])
     )
     people = [*analysts, *([request.buyer_id] if request.buyer_id else [])]
+    # Names are stored as plain text (a modal's are not escaped by Slack).
+    names = f"{escape_mrkdwn(request.customer)} · {escape_mrkdwn(request.tool)}"
     text = (
-        f":rotating_light: *TAT breached* — {request.key} ({request.customer} · {request.tool}): "
+        f":rotating_light: *TAT breached* — {request.key} ({names}): "
         f"the {what} was due {when(due)}. {mentions(people)}"
     )
     dm_text = (
-        f":rotating_light: {request.key} ({request.customer} · {request.tool}) in {pod.name} "
+        f":rotating_light: {request.key} ({names}) in {escape_mrkdwn(pod.name)} "
         f"breached its {what} (due {when(due)})."
     )
     context.reply(request, text)

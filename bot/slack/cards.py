@@ -25,6 +25,7 @@ from slack_sdk.models.blocks import (
 )
 
 from bot.domain.aging import age_in_days, days_left
+from bot.domain.mentions import defuse_broadcasts
 from bot.domain.money import Money, format_money
 
 __all__ = [
@@ -62,7 +63,7 @@ _LIST_NAME = 60
 _POD_NAME = 100
 _NAME_FIELD = 1000
 _USER_ID = re.compile(r"[UW][A-Z0-9]{2,}")
-_ESCAPES = {"&": "&amp;", "<": "&lt;", ">": "&gt;"}
+_PARTIAL_ENTITY = re.compile(r"&[a-z]*$")
 
 _STAGE_EMOJI = {
     "intake": ":inbox_tray:",
@@ -144,9 +145,13 @@ class MineRow:
 
 
 def escape_mrkdwn(text: str) -> str:
-    """Escape the three characters Slack's mrkdwn treats as control characters."""
-    # `&` first, so the entities added for `<` and `>` are not escaped again.
-    return text.replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;")
+    """Show plain text (a name, a modal value) as itself in mrkdwn: the three characters Slack's
+    mrkdwn treats as control characters escaped, and a typed @channel, @here or @everyone
+    defused."""
+    # `&` first, so the entities added for `<` and `>` are not escaped again; escaped, the text
+    # has no `<!channel>`-style token left, only the words to defuse.
+    escaped = text.replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;")
+    return defuse_broadcasts(escaped)
 
 
 @functools.lru_cache(maxsize=4096)  # reports repeat the same customers, tools and kinds
@@ -155,16 +160,9 @@ def fit_mrkdwn(text: str, limit: int) -> str:
     escaped = escape_mrkdwn(text)
     if len(escaped) <= limit:
         return escaped
-    out: list[str] = []
-    size = 0
-    # Cut whole characters (never half of `&amp;`) so the result stays valid mrkdwn.
-    for c in text:
-        piece = _ESCAPES.get(c, c)
-        if size + len(piece) > limit - len(_ELLIPSIS):
-            break
-        out.append(piece)
-        size += len(piece)
-    return "".join(out).rstrip() + _ELLIPSIS
+    # Never leave half of a `&amp;` entity behind, so the result stays valid mrkdwn.
+    cut = _PARTIAL_ENTITY.sub("", escaped[: limit - len(_ELLIPSIS)])
+    return cut.rstrip() + _ELLIPSIS
 
 
 def fit_markup(text: str, limit: int) -> str:
@@ -323,7 +321,9 @@ def card_blocks(card: CardData) -> list[Block]:
     if card.resolution_note and card.resolution_note.strip():
         label = "*Reason:* " if card.stage == "disqualified" else "*Close note:* "
         # Reasons and notes come from command text, which Slack sends as mrkdwn already.
-        note = fit_markup(card.resolution_note.strip(), _SECTION_TEXT - len(label))
+        note = fit_markup(
+            defuse_broadcasts(card.resolution_note.strip()), _SECTION_TEXT - len(label)
+        )
         blocks.append(SectionBlock(text=MarkdownTextObject(text=label + note)))
     if card.notes and card.notes.strip():
         label = "*Notes*\n"
@@ -386,8 +386,9 @@ def _event_line(entry: TimelineEntry, timezone: str, this_year: int) -> str:
     what = _EVENT_WORDS.get(entry.kind, escape_mrkdwn(entry.kind.replace("_", " ")))
     line = f"`{stamp}`{_SEP}{who} {what}"
     if entry.text and entry.text.strip():
-        # Event text is stored as Slack mrkdwn (command text arrives escaped, with mentions).
-        line += ": " + fit_markup(_one_line(entry.text), _TIMELINE_TEXT)
+        # Event text is stored as Slack mrkdwn (command text arrives escaped, with mentions;
+        # names and modal values are escaped when the event is written).
+        line += ": " + fit_markup(defuse_broadcasts(_one_line(entry.text)), _TIMELINE_TEXT)
     return line
 
 

@@ -1,10 +1,18 @@
 """Slack user mentions in `/proc assign REQ @buyer` and in POD channel messages."""
 
+import re
+
 import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from bot.domain.mentions import MentionError, find_user_mentions, is_user_id, parse_user_mention
+from bot.domain.mentions import (
+    MentionError,
+    defuse_broadcasts,
+    find_user_mentions,
+    is_user_id,
+    parse_user_mention,
+)
 
 
 @pytest.mark.parametrize(
@@ -115,3 +123,72 @@ def test_parse_user_mention_raises_only_mention_error(text: str) -> None:
     else:
         assert is_user_id(user_id)
     assert all(is_user_id(found) for found in find_user_mentions(text))
+
+
+@pytest.mark.parametrize(
+    ("text", "shown"),
+    [
+        # Slack's tokens, as slash command text carries a typed @channel or user group.
+        ("<!channel> heads up", "@\u2060channel heads up"),
+        ("<!here|here> and <!everyone>", "@\u2060here and @\u2060everyone"),
+        ("<!channel|@channel>", "@\u2060channel"),
+        ("cc <!subteam^S0BUYERS|@buyers>.", "cc @\u2060buyers."),
+        ("cc <!subteam^S0BUYERS>", "cc @\u2060group"),
+        # The words, as typed in a modal (Slack links them when it parses a post).
+        ("@here vendor moved", "@\u2060here vendor moved"),
+        ("ping @Channel, @EVERYONE!", "ping @\u2060Channel, @\u2060EVERYONE!"),
+        ("@@here", "@@\u2060here"),
+    ],
+)
+def test_defuse_broadcasts_shows_the_word_without_notifying(text: str, shown: str) -> None:
+    assert defuse_broadcasts(text) == shown
+    assert defuse_broadcasts(shown) == shown  # defusing twice changes nothing
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "<@U0EM00001> please look",  # a colleague's mention stays
+        "<@U0EM00001|dana> and <#C0ALPHA01|alpha>",
+        "<!date^1795532400^{date_short}|24 Nov>",
+        "write to ops@here.example or sales@channel.io",
+        "@hereafter @channels @everyones",
+        "&lt;!channel&gt; is escaped already",
+        "<!here|<@U0EM00001>",  # not a token: the mention in it stays
+        "",
+    ],
+)
+def test_defuse_broadcasts_leaves_everything_else(text: str) -> None:
+    assert defuse_broadcasts(text) == text
+
+
+_PIECES = [
+    "<!channel>",
+    "<!here|here>",
+    "<!everyone>",
+    "<!subteam^S1|@g>",
+    "@here",
+    "@channel",
+    "@everyone",
+    "<@U0EM00001>",
+    "<",
+    ">",
+    "|",
+    "@",
+    "!",
+    "a",
+    " ",
+    "\n",
+    "é",
+]
+_LIVE = re.compile(
+    r"<!(channel|here|everyone)(\|[^>]*)?>|<!subteam\^[^>]*>|(?<!\w)@(channel|here|everyone)\b",
+    re.ASCII | re.IGNORECASE,
+)
+
+
+@given(st.lists(st.sampled_from(_PIECES)).map("".join))
+def test_defused_text_has_no_broadcast_and_keeps_mentions(text: str) -> None:
+    defused = defuse_broadcasts(text)
+    assert _LIVE.search(defused) is None
+    assert find_user_mentions(defused) == find_user_mentions(text)
