@@ -169,3 +169,18 @@ def test_environment_defaults_follow_the_spec(
     custom = Settings.from_env({"SLACK_API_URL": "http://127.0.0.1:9/api", "PORT": "8080"})
     assert custom.api_url == "http://127.0.0.1:9/api/"
     assert custom.port == 8080
+
+
+def test_retention_has_defaults_and_takes_its_section() -> None:
+    assert parse_config(SPEC_EXAMPLE).retention.processed_events_days == 7
+    assert parse_config(SPEC_EXAMPLE).retention.delivered_days == 30
+    text = SPEC_EXAMPLE + "\n[retention]\nprocessed_events_days = 2\ndelivered_days = 90\n"
+    retention = parse_config(text).retention
+    assert (retention.processed_events_days, retention.delivered_days) == (2, 90)
+
+
+def test_bad_retention_values_are_named() -> None:
+    text = SPEC_EXAMPLE + "\n[retention]\ndelivered_days = 0\nforever = true\n"
+    errors = errors_of(text)
+    assert any(e.startswith("retention.delivered_days (line 27): ") for e in errors), errors
+    assert any(e.startswith("retention.forever") and "unknown key" in e for e in errors), errors

@@ -189,6 +189,11 @@ def test_jobs_list_shows_each_job_per_pod_with_its_next_run(tmp_path: Path) -> N
         for line in lines
     ), lines
     assert any(line.startswith("tat-alerts       beta") for line in lines)
+    assert any(
+        line.startswith("retention        alpha")
+        and "daily at 03:30 UTC, one run for every POD" in line
+        for line in lines
+    ), lines
 
 
 def test_jobs_run_dry_run_prints_and_posts_nothing(tmp_path: Path) -> None:

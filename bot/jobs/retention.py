@@ -1,0 +1,148 @@
+"""`retention`: daily, delete processed event ids and delivered outbox rows past their keep.
+
+Both tables only grow otherwise. What the bot still reads of them stays, however old:
+
+* `processed_events` drops Slack's retried deliveries of an event; Slack retries for about an
+  hour, so ids younger than `retention.processed_events_days` (7) are kept.
+* `deliveries` rows that are delivered and older than `retention.delivered_days` (30) go,
+  except a row another row names as its parent (the worker reads the parent's `result` to
+  reply in its thread, and the foreign key holds), a row of a lane that still has pending or
+  in-flight rows, and the table's newest row (SQLite hands out the highest id plus one, and a
+  row's id names its message in Slack's metadata, which a retry looks for: an id must never
+  come back). A parent whose children went in one batch goes in a later one.
+
+The data is not a POD's, so a run covers the whole database: the job fires for each POD at
+03:30 UTC, and the first to record (`retention`, `*`, the UTC day) in the ledger prunes; the
+others find it recorded. Deletes go in batches of `BATCH` rows, a transaction each, so no
+transaction holds the writer (SQLite) or many row locks (PostgreSQL) for long. A day the
+scheduler was down is not caught up: the next day's run deletes everything past its keep.
+"""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime, time, timedelta
+from typing import TYPE_CHECKING, Any
+
+from apscheduler.triggers.cron import CronTrigger
+from sqlalchemy import ColumnElement, delete, func, select, update
+from sqlalchemy.orm import aliased
+
+from bot.clock import SystemClock
+from bot.db.models import Delivery, DeliveryStatus, JobRun, ProcessedEvent
+from bot.jobs import ledger, register
+from bot.jobs.runner import JobContext, JobSpec
+
+if TYPE_CHECKING:
+    from sqlalchemy.orm import Session
+
+    from bot.config import Config, Pod
+    from bot.db.session import Database
+
+NAME = "retention"
+SCOPE = "*"  # the run ledger's scope for a run over every POD's rows
+AT = time(3, 30)  # UTC: after every POD's evening, before the first morning report
+BATCH = 500
+_OPEN = (DeliveryStatus.PENDING.value, DeliveryStatus.IN_FLIGHT.value)
+
+
+def _old_events(before: datetime) -> ColumnElement[bool]:
+    return ProcessedEvent.received_at < before
+
+
+def _old_deliveries(before: datetime) -> ColumnElement[bool]:
+    """Delivered rows older than `before` that nothing needs any more (see the module doc)."""
+    other = aliased(Delivery)
+    # NOT IN over one uncorrelated subquery each, not NOT EXISTS per row: parent_id has no
+    # index, and the open lanes come off the partial index of open rows.
+    parents = select(other.parent_id).where(other.parent_id.is_not(None))
+    open_lanes = select(other.lane).where(other.status.in_(_OPEN))
+    newest = select(func.max(other.id)).scalar_subquery()
+    return (
+        (Delivery.status == DeliveryStatus.DELIVERED.value)
+        & (Delivery.delivered_at < before)
+        & Delivery.id.not_in(parents)
+        & Delivery.lane.not_in(open_lanes)
+        & (Delivery.id != newest)
+    )
+
+
+def prune_processed_events(db: Database, before: datetime, batch: int = BATCH) -> int:
+    """Delete processed event ids received before `before`, `batch` at a time; how many."""
+    return _in_batches(db, ProcessedEvent.event_id, _old_events(before), batch)
+
+
+def prune_deliveries(db: Database, before: datetime, batch: int = BATCH) -> int:
+    """Delete delivered outbox rows delivered before `before` that nothing needs; how many."""
+    return _in_batches(db, Delivery.id, _old_deliveries(before), batch)
+
+
+def _in_batches(db: Database, key: Any, where: ColumnElement[bool], batch: int) -> int:
+    total = 0
+    while True:
+        with db.transaction() as session:
+            chosen = list(session.scalars(select(key).where(where).order_by(key).limit(batch)))
+            if not chosen:  # not "fewer than a batch": a parent freed by one goes in the next
+                return total
+            session.execute(
+                delete(key.table)
+                .where(key.in_(chosen))
+                .execution_options(synchronize_session=False)
+            )
+        total += len(chosen)
+
+
+def _count(session: Session, key: Any, where: ColumnElement[bool]) -> int:
+    return int(session.scalar(select(func.count(key)).where(where)) or 0)
+
+
+def _body(context: JobContext) -> str:
+    runtime, now = context.runtime, context.now
+    keep = runtime.config.retention
+    # Each table by the clock that stamped it: events by the domain clock, deliveries by the
+    # worker's real time (a rehearsal's `--at` a year ahead must not empty the outbox).
+    events_before = now - timedelta(days=keep.processed_events_days)
+    deliveries_before = SystemClock().now() - timedelta(days=keep.delivered_days)
+    period = _period(runtime.config, context.pod, now)
+    if context.dry_run:
+        if ledger.is_done(runtime.db, NAME, SCOPE, period):
+            return f"{period}: already done"
+        with runtime.db.reading() as session:
+            events = _count(session, ProcessedEvent.event_id, _old_events(events_before))
+            rows = _count(session, Delivery.id, _old_deliveries(deliveries_before))
+        return f"would delete {events} processed event id(s) and {rows} delivered outbox row(s)"
+    # Recorded first, in its own transaction: of the PODs' runs (and processes) one prunes.
+    with runtime.db.transaction() as session:
+        run = ledger.record(session, NAME, SCOPE, period, now)
+    if run is None:
+        return f"{period}: already done by another run"
+    events = prune_processed_events(runtime.db, events_before)
+    rows = prune_deliveries(runtime.db, deliveries_before)
+    with runtime.db.transaction() as session:
+        detail = {"processed_events": events, "deliveries": rows}
+        session.execute(update(JobRun).where(JobRun.id == run).values(detail=detail))
+    return (
+        f"deleted {events} processed event id(s) older than {keep.processed_events_days} "
+        f"day(s) and {rows} delivered outbox row(s) older than {keep.delivered_days} day(s)"
+    )
+
+
+def _period(config: Config, pod: Pod, now: datetime) -> str:
+    return now.astimezone(UTC).date().isoformat()
+
+
+SPEC = register(
+    JobSpec(
+        name=NAME,
+        summary="delete processed event ids and delivered outbox rows past their keep",
+        trigger=lambda config, pod: CronTrigger(hour=AT.hour, minute=AT.minute, timezone=UTC),
+        describe=lambda config, pod: (
+            f"daily at {AT:%H:%M} UTC, one run for every POD (events kept "
+            f"{config.retention.processed_events_days} d, delivered rows "
+            f"{config.retention.delivered_days} d)"
+        ),
+        period=_period,
+        body=_body,
+        # The body records the run itself, under the scope `*` rather than this POD.
+        claims_period=False,
+    )
+)
