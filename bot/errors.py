@@ -32,6 +32,13 @@ class WrongStage(Refusal):
     """The request's stage does not allow this action."""
 
 
+class AlreadyDone(Exception):
+    """The Slack request (its trigger) was carried out before: a replay, which changes nothing.
+
+    Not a Refusal: nothing is wrong with what the user asked, and a modal simply closes.
+    """
+
+
 class FieldErrors(Exception):
     """Modal input that fails validation: field block id -> one sentence."""
 

@@ -8,9 +8,9 @@ from typing import TYPE_CHECKING, Any
 
 from slack_bolt import Ack
 
-from bot.commands.router import error_reference
-from bot.db.session import again_if_disconnected
-from bot.errors import FieldErrors, Refusal
+from bot.commands.router import error_reference, slack_request_key
+from bot.db.session import again_if_disconnected, once_per_slack_request
+from bot.errors import AlreadyDone, FieldErrors, Refusal
 from bot.slack.outbox import Outbox
 
 if TYPE_CHECKING:
@@ -20,11 +20,24 @@ log = logging.getLogger(__name__)
 
 
 def answer_submission(
-    ack: Ack, handle: Callable[[], Outbox], *, field_for_refusals: str, action: str
+    runtime: Runtime,
+    ack: Ack,
+    body: dict[str, Any],
+    handle: Callable[[], Outbox],
+    *,
+    field_for_refusals: str,
+    action: str,
 ) -> None:
-    """Ack a view submission: close the modal and deliver, or show errors on the fields."""
+    """Ack a view submission: close the modal and deliver, or show errors on the fields.
+    The submission counts once per trigger (`body`'s): a second delivery changes nothing."""
     try:
-        outbox = again_if_disconnected(handle)
+        with once_per_slack_request(slack_request_key(body), runtime.clock.now()):
+            outbox = again_if_disconnected(handle)
+    except AlreadyDone:
+        # A second delivery of a submission already carried out: close the modal, post nothing.
+        log.info("%s submission replayed: nothing changed", action, extra={"action": action})
+        ack()
+        return
     except FieldErrors as exc:
         ack(response_action="errors", errors=exc.errors)
         return
@@ -45,6 +58,7 @@ def answer_submission(
 
 def answer_click(
     runtime: Runtime,
+    body: dict[str, Any],
     handle: Callable[[], Outbox],
     *,
     channel: str,
@@ -52,9 +66,15 @@ def answer_click(
     thread_ts: str | None = None,
     action: str,
 ) -> None:
-    """Run a (already acked) button click; a refusal or failure is told to the clicker only."""
+    """Run a (already acked) button click; a refusal or failure is told to the clicker only.
+    The click counts once per trigger (`body`'s): a second delivery changes nothing."""
     try:
-        outbox = again_if_disconnected(handle)
+        with once_per_slack_request(slack_request_key(body), runtime.clock.now()):
+            outbox = again_if_disconnected(handle)
+    except AlreadyDone:
+        # A second delivery of a click already carried out: its effect is already on screen.
+        log.info("%s replayed: nothing changed", action, extra={"action": action})
+        return
     except Refusal as refusal:
         text = f":warning: {refusal.message}"
     except Exception:

@@ -116,7 +116,7 @@ def register(app: App, runtime: Runtime) -> None:
                 outbox.edit(channel, ts, message.get("text") or outcome, blocks)
             return outbox
 
-        answer_click(runtime, handle, channel=channel, user=user, action="reminder button")
+        answer_click(runtime, body, handle, channel=channel, user=user, action="reminder button")
 
     for action in (ActionId.SNOOZE_HOUR, ActionId.SNOOZE_TOMORROW, ActionId.MARK_ANSWERED):
         app.action(action.value)(on_click)

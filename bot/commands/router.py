@@ -12,10 +12,10 @@ from typing import TYPE_CHECKING, Any, TypeVar
 from slack_sdk.models.blocks import Block
 
 from bot import metrics
-from bot.db.session import again_if_disconnected
-from bot.domain.grammar import GrammarError
+from bot.db.session import again_if_disconnected, once_per_slack_request
+from bot.domain.grammar import GrammarError, check_typable
 from bot.domain.request_keys import RequestKeyError, format_request_key, parse_request_key
-from bot.errors import Refusal, UsageError
+from bot.errors import AlreadyDone, Refusal, UsageError
 
 if TYPE_CHECKING:
     from bot.runtime import Runtime
@@ -115,6 +115,23 @@ def refusal_text(invocation: Invocation, refusal: Refusal) -> str:
     return f":warning: {refusal.message}" + (f"\nUsage: {usage}" if usage else "")
 
 
+def slack_request_key(body: dict[str, Any]) -> str | None:
+    """The key that makes a slash command, click or modal submission count once: its
+    trigger_id, which Slack mints per user action (a replay or a resend carries the same)."""
+    trigger = body.get("trigger_id")
+    return f"trigger:{trigger}" if isinstance(trigger, str) and trigger else None
+
+
+def already_done_text(invocation: Invocation) -> str:
+    """The answer to a slash command Slack delivered a second time (same trigger)."""
+    typed = f"{invocation.command} {invocation.subcommand} {invocation.args}".strip()
+    shown = typed.replace("`", "")[:80] + ("…" if len(typed) > 80 else "")
+    return (
+        f":information_source: Already done: `{shown}` was carried out when it first "
+        "arrived, and this second delivery of it changed nothing."
+    )
+
+
 def request_key_in(sub: Subcommand | None, args: str) -> str | None:
     """The request key (`REQ-12`) the arguments start with, when the grammar starts with one."""
     if sub is None or sub.usage.split()[1:2] != ["REQ"]:
@@ -151,7 +168,15 @@ def run(runtime: Runtime, invocation: Invocation) -> Reply:
                 f"`{shown}` is not a {invocation.command} command.",
                 usage=f"`{invocation.command} help` lists them all",
             )
-        reply = again_if_disconnected(lambda: sub.handler(runtime, invocation))
+        # Refused before any handler runs: no command means a control character, and PostgreSQL
+        # cannot store NUL.
+        arguments(check_typable, invocation.args)
+        key = slack_request_key({"trigger_id": invocation.trigger_id})
+        with once_per_slack_request(key, runtime.clock.now()):
+            reply = again_if_disconnected(lambda: sub.handler(runtime, invocation))
+    except AlreadyDone:
+        log.info("command replayed: nothing changed", extra=outcome("replay"))
+        return Reply(text=already_done_text(invocation))
     except Refusal as refusal:
         log.info("command refused: %s", refusal.message, extra=outcome("refused"))
         return Reply(text=refusal_text(invocation, refusal))

@@ -1,4 +1,4 @@
-"""The SaaS stack in the database: contracts upserted by customer and tool, case-insensitive."""
+"""The SaaS stack in the database: contracts upserted by customer and tool, by `name_key`."""
 
 from __future__ import annotations
 
@@ -8,7 +8,7 @@ from datetime import date, datetime
 from decimal import Decimal
 from typing import Any, Literal, TypeVar
 
-from sqlalchemy import func, select
+from sqlalchemy import select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
@@ -16,6 +16,7 @@ from bot.db.models import Contract, Pod
 from bot.db.session import Database
 from bot.domain.contracts import ContractRow
 from bot.domain.money import Money
+from bot.domain.names import name_key
 
 T = TypeVar("T")
 Outcome = Literal["inserted", "updated", "unchanged"]
@@ -62,8 +63,7 @@ def find_contract(
 ) -> Contract | None:
     """The contract for this customer and tool, compared the way the unique index compares."""
     query = select(Contract).where(
-        func.lower(Contract.customer) == func.lower(customer),
-        func.lower(Contract.tool) == func.lower(tool),
+        Contract.customer_key == name_key(customer), Contract.tool_key == name_key(tool)
     )
     if for_update:
         query = query.with_for_update()

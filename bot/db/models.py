@@ -19,12 +19,12 @@ from sqlalchemy import (
     String,
     Text,
     UniqueConstraint,
-    func,
     text,
 )
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column, relationship
 
 from bot.db.types import MoneyAmount, UTCDateTime
+from bot.domain.names import name_key
 
 # Stable constraint names so migrations can alter them on SQLite (batch mode) and PostgreSQL.
 NAMING = {
@@ -98,6 +98,19 @@ def _in(column: str, values: type[enum.StrEnum]) -> str:
     return f"{column} IN ({', '.join(repr(v.value) for v in values)})"
 
 
+def _key_of(column: str) -> Any:
+    """A column default: the comparison key (`name_key`) of the name inserted in `column`.
+
+    Filled on every INSERT, the ORM's and plain ones alike; names are never renamed to
+    another key (a contract's upsert finds its row by the key), so no UPDATE refreshes it.
+    """
+
+    def default(context: Any) -> str:
+        return name_key(context.get_current_parameters()[column])
+
+    return default
+
+
 class Pod(Base):
     """A POD as last synced from the config file; rows stay when a POD leaves the config."""
 
@@ -153,7 +166,8 @@ class Request(Base):
         CheckConstraint("length(trim(customer)) > 0 AND length(trim(tool)) > 0", name="named"),
         UniqueConstraint("card_channel", "card_ts"),
         Index("ix_requests_pod_id_stage", "pod_id", "stage"),
-        Index("ix_requests_customer_tool", func.lower(text("customer")), func.lower(text("tool"))),
+        # Parallel negotiations and benchmarks compare names by key, never by `lower()`.
+        Index("ix_requests_customer_key_tool_key", "customer_key", "tool_key"),
         # AUTOINCREMENT on SQLite: a REQ-n number is never reused, even after a delete.
         {"sqlite_autoincrement": True},
     )
@@ -162,6 +176,9 @@ class Request(Base):
     pod_id: Mapped[int] = mapped_column(ForeignKey("pods.id"))
     customer: Mapped[str] = mapped_column(String(200))
     tool: Mapped[str] = mapped_column(String(200))
+    # `name_key` of customer and tool: what requests and contracts are matched on.
+    customer_key: Mapped[str] = mapped_column(Text, default=_key_of("customer"))
+    tool_key: Mapped[str] = mapped_column(Text, default=_key_of("tool"))
     kind: Mapped[str] = mapped_column("type", String(16))
     stage: Mapped[str] = mapped_column(String(16), default=Stage.INTAKE.value)
     outcome: Mapped[str | None] = mapped_column(String(16))
@@ -297,13 +314,8 @@ class Contract(Base):
         CheckConstraint("annual_amount >= 0", name="amount_not_negative"),
         CheckConstraint("notice_days IS NULL OR notice_days >= 0", name="notice_days"),
         CheckConstraint("length(currency) = 3", name="currency"),
-        # Upsert key of the SaaS stack import: one contract per customer and tool.
-        Index(
-            "uq_contracts_customer_tool",
-            func.lower(text("customer")),
-            func.lower(text("tool")),
-            unique=True,
-        ),
+        # Upsert key of the SaaS stack: one contract per customer and tool, by `name_key`.
+        Index("uq_contracts_customer_key_tool_key", "customer_key", "tool_key", unique=True),
         Index("ix_contracts_renewal_date", "renewal_date"),
     )
 
@@ -311,6 +323,8 @@ class Contract(Base):
     pod_id: Mapped[int] = mapped_column(ForeignKey("pods.id"))
     customer: Mapped[str] = mapped_column(String(200))
     tool: Mapped[str] = mapped_column(String(200))
+    customer_key: Mapped[str] = mapped_column(Text, default=_key_of("customer"))
+    tool_key: Mapped[str] = mapped_column(Text, default=_key_of("tool"))
     annual_amount: Mapped[Decimal] = mapped_column(MoneyAmount)
     currency: Mapped[str] = mapped_column(String(3))
     renewal_date: Mapped[date] = mapped_column(Date)
@@ -346,11 +360,13 @@ class JobRun(Base):
 
 
 class ProcessedEvent(Base):
-    """An Events API delivery already handled: Slack retries carry the same event_id."""
+    """A Slack request already handled: an Events API delivery (Slack retries carry the same
+    event_id) or a command, click or submission (`trigger:<trigger_id>`, see
+    `bot.db.session.once_per_slack_request`)."""
 
     __tablename__ = "processed_events"
 
-    event_id: Mapped[str] = mapped_column(String(64), primary_key=True)
+    event_id: Mapped[str] = mapped_column(String(255), primary_key=True)
     received_at: Mapped[datetime] = mapped_column(UTCDateTime)
 
 

@@ -10,6 +10,7 @@ from sqlalchemy.orm import Session
 from sqlalchemy.orm.attributes import set_committed_value
 
 from bot.db.models import OPEN_STAGES, Pod, Quote, Request, RequestEvent
+from bot.domain.names import name_key
 
 
 def get_request(session: Session, number: int, *, for_update: bool = False) -> Request | None:
@@ -80,11 +81,11 @@ def write_columns(session: Session, request: Request, **values: Any) -> None:
 
 
 def open_duplicates(session: Session, customer: str, tool: str) -> list[Request]:
-    """Open requests for the same customer and tool (case-insensitive), oldest first."""
+    """Open requests for the same customer and tool (by `name_key`), oldest first."""
     query = (
         select(Request)
-        .where(func.lower(Request.customer) == customer.lower())
-        .where(func.lower(Request.tool) == tool.lower())
+        .where(Request.customer_key == name_key(customer))
+        .where(Request.tool_key == name_key(tool))
         .where(Request.stage.in_([s.value for s in OPEN_STAGES]))
         .order_by(Request.id)
     )

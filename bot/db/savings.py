@@ -8,6 +8,7 @@ from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
 from bot.db.models import ClaimStatus, Request, SavingsClaim
+from bot.domain.names import name_key
 from bot.domain.savings import benchmark, savings_percent
 
 
@@ -41,7 +42,7 @@ def tool_benchmark(
     latest = (
         select(func.max(SavingsClaim.id))
         .join(Request, Request.id == SavingsClaim.request_id)
-        .where(func.lower(Request.tool) == tool.lower())
+        .where(Request.tool_key == name_key(tool))
         .where(SavingsClaim.status == ClaimStatus.APPROVED.value)
         .group_by(SavingsClaim.request_id)
     )

@@ -8,12 +8,18 @@ import threading
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from contextvars import ContextVar
+from dataclasses import dataclass
+from datetime import UTC, datetime
 from typing import Any, TypeVar
 
-from sqlalchemy import Connection, Engine, create_engine, event
+from sqlalchemy import Connection, Engine, bindparam, create_engine, event, select
+from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.engine import make_url
 from sqlalchemy.exc import DBAPIError
 from sqlalchemy.orm import Session, sessionmaker
+
+from bot.db.models import ProcessedEvent
+from bot.errors import AlreadyDone
 
 try:
     import fcntl
@@ -61,6 +67,67 @@ def again_if_disconnected(action: Callable[[], T]) -> T:
 _READ_ONLY = "podbot_read_only"
 
 
+@dataclass
+class _SlackRequest:
+    """The Slack request an action is running for, and whether its key is recorded yet."""
+
+    key: str
+    at: datetime
+    recorded: bool = False  # by a committed transaction of this action
+    wrote: bool = False  # the running transaction has executed an INSERT, UPDATE or DELETE
+
+
+_slack_request: ContextVar[_SlackRequest | None] = ContextVar("podbot_slack_request", default=None)
+
+
+@contextmanager
+def once_per_slack_request(key: str | None, at: datetime | None = None) -> Iterator[None]:
+    """Run the action in this block at most once per Slack request `key` (`trigger:<id>`).
+
+    Slack signs a request for five minutes, so a captured one can be sent again, and Slack
+    itself may resend one. The first transaction of the block that changes anything records
+    the key in `processed_events` as part of that change; a transaction of a request whose
+    key is recorded raises AlreadyDone and writes nothing. Read-only transactions record
+    nothing, so a repeated `status` shows the status again. No key: no protection.
+    """
+    if key is None:
+        yield
+        return
+    token = _slack_request.set(_SlackRequest(key, at or datetime.now(UTC)))
+    try:
+        yield
+    finally:
+        _slack_request.reset(token)
+
+
+_KEY_RECORDED = select(ProcessedEvent.event_id).where(ProcessedEvent.event_id == bindparam("k"))
+
+
+def _refuse_replay(session: Session, request: _SlackRequest) -> None:
+    # A cheap look first, so a replay does not even take a request number from the sequence.
+    if session.execute(_KEY_RECORDED, {"k": request.key}).first() is not None:
+        raise AlreadyDone(request.key)
+    request.wrote = False
+
+
+def _record(session: Session, request: _SlackRequest) -> None:
+    session.flush()  # the ORM's pending changes count as writes too
+    if not request.wrote:
+        return
+    # ON CONFLICT DO NOTHING: on PostgreSQL a racing twin's uncommitted key makes this wait
+    # for it; once it commits, nothing is inserted and this transaction is rolled back.
+    dialect = postgresql if session.get_bind().dialect.name == "postgresql" else sqlite
+    table = ProcessedEvent.__table__
+    inserted = session.connection().execute(
+        dialect.insert(table)
+        .values(event_id=request.key, received_at=request.at)
+        .on_conflict_do_nothing(index_elements=["event_id"])
+        .returning(table.c.event_id)  # (psycopg reports no rowcount for ON CONFLICT)
+    )
+    if inserted.first() is None:
+        raise AlreadyDone(request.key)
+
+
 def _tune_sqlite(engine: Engine, in_memory: bool) -> None:
     @event.listens_for(engine, "connect")
     def _on_connect(dbapi_connection: Any, _record: Any) -> None:
@@ -100,6 +167,7 @@ class Database:
         self.url = url
         self.engine = make_engine(url, **engine_kwargs)
         self._sessions = sessionmaker(self.engine, expire_on_commit=False)
+        event.listen(self.engine, "after_cursor_execute", _note_writes)
         self._autocommit = self.engine.execution_options(isolation_level="AUTOCOMMIT")
         self._readers = sessionmaker(
             self.engine.execution_options(**{_READ_ONLY: True}), expire_on_commit=False
@@ -119,13 +187,23 @@ class Database:
     @contextmanager
     def transaction(self) -> Iterator[Session]:
         """A session in one transaction: committed on success, rolled back on any exception."""
+        # Only the outermost transaction of an action answers for its Slack request.
+        request = _slack_request.get() if _current.get() is None else None
+        if request is not None and request.recorded:
+            request = None
         with self._writer or contextlib.nullcontext(), self._sessions.begin() as session:
             token = _current.set(session)
             try:
+                if request is not None:
+                    _refuse_replay(session, request)
                 yield session
+                if request is not None:
+                    _record(session, request)
             finally:
                 _current.reset(token)
         _commits.set(_commits.get() + 1)
+        if request is not None and request.wrote:
+            request.recorded = True
 
     @contextmanager
     def reading(self) -> Iterator[Session]:
@@ -153,6 +231,15 @@ class Database:
         self.engine.dispose()
         if self._writer is not None:
             self._writer.close()
+
+
+def _note_writes(
+    _conn: Any, _cursor: Any, _statement: str, _params: Any, context: Any, _many: bool
+) -> None:
+    # Whether the transaction of a Slack request changed anything (see once_per_slack_request).
+    request = _slack_request.get()
+    if request is not None and context is not None and context.is_crud:
+        request.wrote = True
 
 
 class WriterQueue:

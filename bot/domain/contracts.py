@@ -11,6 +11,7 @@ from datetime import date
 
 from bot.domain.grammar import MAX_NAME, GrammarError, slack_unescape
 from bot.domain.money import ISO_4217_CODES, AmountError, Money, format_money, parse_amount
+from bot.domain.names import name_key
 
 __all__ = [
     "BILLING_CYCLES",
@@ -259,7 +260,7 @@ def _row(
                 f"notice_days `{days}` is not a whole number of days from 0 to {MAX_NOTICE_DAYS}."
             )
 
-    key = (customer.lower(), tool.lower()) if customer and tool else None
+    key = (name_key(customer), name_key(tool)) if customer and tool else None
     errors = [RowError(line, reason) for reason in reasons]
     if errors or amount is None or renewal is None:
         return None, key, errors

@@ -15,6 +15,7 @@ from datetime import date, timedelta
 from decimal import Decimal
 
 from bot.domain.money import Money
+from bot.domain.names import name_key
 from bot.domain.quarters import Quarter
 
 __all__ = [
@@ -128,8 +129,8 @@ class RenewalCalendar:
 
 
 def match_key(customer: str, tool: str) -> tuple[str, str]:
-    """How a contract and a request are matched: names compared caselessly, spaces collapsed."""
-    return " ".join(customer.split()).casefold(), " ".join(tool.split()).casefold()
+    """How a contract and a request are matched: by the names' `name_key`."""
+    return name_key(customer), name_key(tool)
 
 
 def notice_deadline(renewal_date: date, notice_days: int | None) -> date | None:

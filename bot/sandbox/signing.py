@@ -116,6 +116,8 @@ class SlackClient:
         self.clock = clock
         self.timeout = timeout
         self._serial = itertools.count(1)
+        # The last request posted, as sent (path, body, headers), for `replay`.
+        self._last: tuple[str, bytes, dict[str, str]] | None = None
 
     # -- signing and transport -------------------------------------------------------------
 
@@ -146,7 +148,16 @@ class SlackClient:
             sent["X-Slack-Request-Timestamp"] = ts
         if not omit_signature:
             sent["X-Slack-Signature"] = signature if signature is not None else self.sign(raw, ts)
+        self._last = (path, raw, sent)
         return self._request("POST", path, raw, sent)
+
+    def replay(self) -> Response:
+        """Post the last request again byte for byte, with its timestamp and signature: a
+        replay inside the five minutes a signature is good for, or Slack sending it twice."""
+        if self._last is None:
+            raise RuntimeError("nothing has been sent yet")
+        path, raw, sent = self._last
+        return self._request("POST", path, raw, dict(sent))
 
     def get(self, path: str) -> Response:
         """A plain, unsigned GET (health checks, OAuth pages)."""
