@@ -24,13 +24,14 @@ import logging
 import re
 import secrets
 import threading
-from collections.abc import Callable, Mapping
+from collections.abc import Awaitable, Callable, Mapping
 from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from importlib import resources
 from pathlib import Path
 from typing import Any
+from urllib.parse import urlsplit
 from zoneinfo import ZoneInfo
 
 from starlette.applications import Starlette
@@ -798,9 +799,13 @@ class Sandbox:
     def asgi(self, bolt: ASGIApp) -> Starlette:
         """The page and its JSON API, in front of podbot's own routes (/slack/events, …)."""
 
+        guarded = self._guarded
+
+        @guarded
         async def page(_request: Request) -> Response:
             return HTMLResponse((STATIC / "index.html").read_text(encoding="utf-8"))
 
+        @guarded
         async def static(request: Request) -> Response:
             name = request.path_params["name"]
             kind = _STATIC_TYPES.get(Path(name).suffix)
@@ -809,6 +814,7 @@ class Sandbox:
                 return Response("not found", 404, media_type="text/plain")
             return Response(resource.read_bytes(), media_type=kind)
 
+        @guarded
         async def state(request: Request) -> Response:
             user = request.query_params.get("as", "")
             since = request.query_params.get("since")
@@ -821,18 +827,23 @@ class Sandbox:
             data["version"] = f"{data['me']['id']}:{data['version']}"
             return JSONResponse(data)
 
+        @guarded
         async def send(request: Request) -> Response:
             return await _answer(self._send, await _json(request))
 
+        @guarded
         async def clock(request: Request) -> Response:
             return await _answer(self._clock, await _json(request))
 
+        @guarded
         async def jobs(request: Request) -> Response:
             return await _answer(self._jobs, await _json(request))
 
+        @guarded
         async def slack(request: Request) -> Response:
             return await _answer(self._slack, await _json(request))
 
+        @guarded
         async def download(request: Request) -> Response:
             try:
                 name, content = self.file(request.path_params["file_id"])
@@ -859,6 +870,40 @@ class Sandbox:
                 Mount("", app=bolt),
             ]
         )
+
+    def _guarded(self, handler: Callable[[Request], Awaitable[Response]]) -> _Handler:
+        """The handler, for requests from the sandbox's own page only.
+
+        The page's API changes the workspace, so any web page the user has open could drive
+        it with a "simple" cross-site POST (text/plain needs no preflight), and a DNS-rebound
+        name could read it. So: the Host must be the sandbox's (a loopback name or the host it
+        was started on, with its port), an Origin, when the browser sends one, the same, and a
+        POST's body JSON (which a cross-site page cannot send without a preflight, refused).
+        """
+
+        async def guard(request: Request) -> Response:
+            own = self._own_hosts()
+            host = request.headers.get("host", "").lower()
+            origin = request.headers.get("origin")
+            if host not in own:
+                return _refuse(request, 403, f"Host {host!r} is not this sandbox")
+            if origin is not None and origin.lower() not in {f"http://{h}" for h in own}:
+                return _refuse(request, 403, f"Origin {origin!r} is not this sandbox's page")
+            if request.method == "POST":
+                media = request.headers.get("content-type", "").split(";")[0].strip().lower()
+                if media != "application/json":
+                    return _refuse(request, 415, "the body must be JSON (application/json)")
+            return await handler(request)
+
+        return guard
+
+    def _own_hosts(self) -> set[str]:
+        """The Host values the page is served under: loopback names and the bound host."""
+        port = urlsplit(self.url).port or self.port
+        names = {"localhost", "127.0.0.1", "[::1]", self.host.lower()}
+        names = {f"[{n}]" if ":" in n and not n.startswith("[") else n for n in names}
+        hosts = {f"{name}:{port}" for name in names}
+        return hosts | (names if port == 80 else set())
 
     def _send(self, body: dict[str, Any]) -> dict[str, Any]:
         if not self.ready.is_set():
@@ -928,6 +973,14 @@ def _parse_instant(body: dict[str, Any]) -> datetime:
         except (KeyError, ValueError):
             raise SandboxError(f"unknown time zone {body.get('timezone')!r}") from None
     return instant
+
+
+_Handler = Callable[[Request], Awaitable[Response]]
+
+
+def _refuse(request: Request, status: int, why: str) -> Response:
+    log.warning("sandbox: refused %s %s: %s", request.method, request.url.path, why)
+    return JSONResponse({"ok": False, "error": f"refused: {why}"}, status)
 
 
 async def _json(request: Request) -> dict[str, Any]:

@@ -360,3 +360,80 @@ def test_podbot_sandbox_on_a_busy_port_says_so_and_stops(tmp_path: Path) -> None
     assert result.returncode == 1
     assert f"127.0.0.1:{port} is already in use; try another --port" in result.stderr
     assert not list(tmp_path.iterdir())  # nothing created
+
+
+def raw(
+    url: str, method: str = "GET", body: bytes | None = None, **headers: str
+) -> tuple[int, bytes]:
+    """A plain HTTP request with exactly these headers (a forged Host or Origin included)."""
+    request = urllib.request.Request(
+        url, body, {k.replace("_", "-"): v for k, v in headers.items()}, method=method
+    )
+    try:
+        with urllib.request.urlopen(request, timeout=20) as answer:
+            return answer.status, answer.read()
+    except urllib.error.HTTPError as error:
+        return error.code, error.read()
+
+
+def requests_in(sandbox: Sandbox) -> int:
+    assert sandbox.db is not None
+    with sandbox.db.transaction() as session:
+        return len(session.scalars(select(Request.id)).all())
+
+
+NEW = {
+    "as": ANALYST,
+    "kind": "text",
+    "text": "/proc new Deccan Health | Miro | new",
+    "channel": BENGALURU,
+}
+
+
+def test_a_cross_site_form_post_to_the_sandbox_is_refused_and_does_nothing(
+    sandbox: Sandbox, caplog: pytest.LogCaptureFixture
+) -> None:
+    # What any web page can send without asking: a text/plain "simple" POST, from its origin.
+    body = json.dumps(NEW).encode()
+    url = f"{sandbox.url}/sandbox/send"
+    caplog.set_level("WARNING", logger="bot.sandbox.app")
+    status, _ = raw(url, "POST", body, Content_Type="text/plain", Origin="http://evil.example")
+    assert status == 403
+    status, _ = raw(url, "POST", body, Content_Type="text/plain")  # no Origin: still not JSON
+    assert status == 415
+    for path in ("/sandbox/clock", "/sandbox/jobs/run", "/sandbox/slack"):
+        assert raw(f"{sandbox.url}{path}", "POST", b"{}", Content_Type="text/plain")[0] == 415
+    refusals = [r for r in caplog.records if r.name == "bot.sandbox.app"]
+    assert len(refusals) == 5 and all("refused" in r.getMessage() for r in refusals)
+    assert requests_in(sandbox) == 0
+    assert sandbox.api.messages(BENGALURU) == []
+
+
+def test_the_sandbox_answers_only_its_own_host_and_origin(sandbox: Sandbox) -> None:
+    port = sandbox.url.rsplit(":", 1)[1]
+    rebound = f"attacker.example:{port}"  # DNS rebinding: the attacker's name, our address
+    state = f"{sandbox.url}/sandbox/state?as={ANALYST}"
+    assert raw(state, Host=rebound)[0] == 403
+    assert raw(f"{sandbox.url}/", Host=rebound)[0] == 403
+    assert raw(f"{sandbox.url}/static/sandbox.js", Host=rebound)[0] == 403
+    assert raw(f"{sandbox.url}/sandbox/files/F1", Host=rebound)[0] == 403
+    json_post = {"Content_Type": "application/json"}
+    body = json.dumps(NEW).encode()
+    send = f"{sandbox.url}/sandbox/send"
+    assert raw(send, "POST", body, Host=rebound, **json_post)[0] == 403
+    assert raw(send, "POST", body, Origin=f"http://attacker.example:{port}", **json_post)[0] == 403
+    assert raw(send, "POST", body, Origin="null", **json_post)[0] == 403
+    assert raw(state, Host="127.0.0.1:1")[0] == 403  # another port is another origin
+    assert requests_in(sandbox) == 0
+
+    # The page's own requests: its Host, by any loopback name, and its Origin.
+    assert raw(state, Host=f"localhost:{port}")[0] == 200
+    assert raw(f"{sandbox.url}/", Host=f"[::1]:{port}")[0] == 200
+    own = f"http://localhost:{port}"
+    status, answer = raw(send, "POST", body, Host=f"localhost:{port}", Origin=own, **json_post)
+    assert status == 200, answer
+    status, answer = raw(
+        send, "POST", body, Origin=sandbox.url, Content_Type="application/json; charset=utf-8"
+    )
+    assert status == 200, answer
+    assert requests_in(sandbox) == 2
