@@ -15,7 +15,7 @@ from bot.commands.router import Invocation, Reply, arguments, subcommand
 from bot.db.models import ClaimStatus, SavingsClaim
 from bot.db.requests import record_event
 from bot.db.savings import pending_claim
-from bot.domain.grammar import parse_key
+from bot.domain.grammar import control_character_problem, parse_key
 from bot.domain.lifecycle import Action
 from bot.domain.money import format_money
 from bot.domain.savings import ClaimError, check_claim, parse_claim
@@ -245,6 +245,9 @@ def register(app: App, runtime: Runtime) -> None:
             ).strip()
             if not reason:
                 raise FieldErrors({BlockId.REASON.value: "Say why the claim is rejected."})
+            problem = control_character_problem(reason, "this field")  # NUL cannot be stored
+            if problem is not None:
+                raise FieldErrors({BlockId.REASON.value: problem})
             outbox = Outbox(runtime)
             with runtime.db.transaction() as session:
                 _decide(session, runtime, outbox, claim_id, user_id, ClaimStatus.REJECTED, reason)

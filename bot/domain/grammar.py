@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass
 from datetime import date
 
@@ -13,6 +14,10 @@ MAX_NAME = 200
 MAX_TEXT = 3000
 OUTCOMES = ("won", "lost", "cancelled")
 TYPES = ("new", "renewal")
+# Control characters nobody means to type (NUL, which PostgreSQL cannot store, among them);
+# the tab and line breaks people do type are text.
+_CONTROL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x9f]")
+_SHOWN_BEFORE = 20
 
 
 class GrammarError(ValueError):
@@ -41,6 +46,31 @@ def _split_key(args: str) -> tuple[int, str]:
         return parse_request_key(head), rest.strip()
     except RequestKeyError as exc:
         raise GrammarError(str(exc)) from None
+
+
+def control_character_problem(text: str, where: str = "the text") -> str | None:
+    """The sentence refusing text with a control character in it, or None when it has none.
+
+    The character is invisible, so the sentence names it and the words just before it.
+    """
+    found = _CONTROL.search(text)
+    if found is None:
+        return None
+    before = " ".join(text[: found.start()].split()).replace("`", "'")
+    if len(before) > _SHOWN_BEFORE:  # the last few whole words
+        before = before[-_SHOWN_BEFORE:].split(" ", 1)[-1]
+    place = f"after `{before}`" if before else "at its start"
+    return (
+        f"There is an invisible control character (U+{ord(found[0]):04X}) in {where}, {place}; "
+        "remove it and try again."
+    )
+
+
+def check_typable(text: str) -> None:
+    """Refuse command text with a control character in it (GrammarError)."""
+    problem = control_character_problem(text)
+    if problem is not None:
+        raise GrammarError(problem)
 
 
 def slack_unescape(text: str) -> str:

@@ -23,6 +23,7 @@ from slack_sdk.models.blocks import (
 )
 from slack_sdk.models.views import View
 
+from bot.domain.grammar import control_character_problem
 from bot.domain.money import AmountError, Money, parse_amount
 from bot.errors import FieldErrors
 from bot.slack.cards import escape_mrkdwn, fit_mrkdwn, short_date
@@ -199,6 +200,17 @@ def _date(state_values: dict[str, Any], block_id: BlockId, errors: dict[str, str
         return None
 
 
+def _refuse_control_characters(
+    state_values: dict[str, Any], errors: dict[str, str], *block_ids: BlockId
+) -> None:
+    """Name the fields with a control character in them (PostgreSQL cannot store NUL)."""
+    for block_id in block_ids:
+        value = _action(state_values, block_id).get("value")
+        problem = control_character_problem(value, "this field") if isinstance(value, str) else None
+        if problem is not None:
+            errors[block_id.value] = problem
+
+
 def _name(
     state_values: dict[str, Any], block_id: BlockId, what: str, errors: dict[str, str]
 ) -> str:
@@ -236,6 +248,9 @@ def parse_intake(state_values: dict[str, Any], default_currency: str) -> IntakeI
             errors[BlockId.AMOUNT.value] = str(exc)
     renewal_date = _date(state_values, BlockId.RENEWAL_DATE, errors)
     notes = _long_text(state_values, BlockId.NOTES, "notes", errors)
+    _refuse_control_characters(
+        state_values, errors, BlockId.CUSTOMER, BlockId.TOOL, BlockId.AMOUNT, BlockId.NOTES
+    )
     if errors:
         raise FieldErrors(errors)
     assert kind is not None  # checked above; narrows the type
@@ -260,6 +275,14 @@ def parse_update(state_values: dict[str, Any], today: date) -> UpdateInput:
             f"{short_date(next_step_date)} is in the past; pick today or a later date."
         )
     blockers = _long_text(state_values, BlockId.BLOCKERS, "blockers", errors)
+    _refuse_control_characters(
+        state_values,
+        errors,
+        BlockId.STATUS,
+        BlockId.VENDOR_POSITION,
+        BlockId.NEXT_STEP,
+        BlockId.BLOCKERS,
+    )
     if errors:
         raise FieldErrors(errors)
     assert status is not None  # checked above; narrows the type
