@@ -19,7 +19,8 @@ if TYPE_CHECKING:
 
 def card_data(session: Session, runtime: Runtime, request: Request) -> CardData:
     """The card's content for a request, from the database and its POD's config."""
-    pod = runtime.config.pod(request.pod.key)
+    # A POD removed from the config keeps its row, name and zone: its cards still render.
+    pod = runtime.config.find_pod(request.pod.key) or request.pod
     claim = latest_approved(session, request.id)
     # A claim may be in another currency than the request (a €-claim on a USD request):
     # the savings are the claim's, so they carry the claim's currency.
@@ -52,7 +53,7 @@ def claim_view(session: Session, runtime: Runtime, claim: SavingsClaim) -> Claim
     """The claim message's content, with the tool's current benchmark and quote count."""
     request = session.get(Request, claim.request_id)
     assert request is not None
-    pod = runtime.config.pod(request.pod.key)
+    pod = runtime.config.find_pod(request.pod.key)  # None: a POD no longer configured
     bench, count = tool_benchmark(session, request.tool, excluding_request=request.id)
     return ClaimView(
         claim_id=claim.id,
@@ -67,7 +68,7 @@ def claim_view(session: Session, runtime: Runtime, claim: SavingsClaim) -> Claim
         benchmark_percent=bench,
         benchmark_claims=count,
         quote_count=quote_count(session, request.id),
-        ems=tuple(pod.members_with("em")),
+        ems=tuple(pod.members_with("em")) if pod is not None else (),
         decided_by=claim.decided_by,
         decided_at=claim.decided_at,
         reason=claim.reason,

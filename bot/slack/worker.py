@@ -565,10 +565,15 @@ class DeliveryWorker:
                     return {}
                 data = card_data(session, runtime, request)
                 channel, ts = request.card_channel, request.card_ts
-                pod_channel = runtime.config.pod(request.pod.key).channel
+                pod = runtime.config.find_pod(request.pod.key)
             if channel and ts:
                 runtime.slack.update(channel, ts, card_text(data), card_blocks(data))
                 return {"channel": channel, "ts": ts}
+            if pod is None:
+                log.warning("delivery %s: %s has no card and its POD is no longer configured; "
+                            "nowhere to post it", row.id, data.key)  # fmt: skip
+                return {}
+            pod_channel = pod.channel
             ts = self._post(row.id, row.recovering, pod_channel, card_text(data), card_blocks(data))
             with runtime.db.transaction() as session:
                 session.execute(
@@ -586,7 +591,11 @@ class DeliveryWorker:
             if request.card_channel and request.card_ts:
                 return request.card_channel, request.card_ts
             # No card (it was parked): say it in the POD channel rather than not at all.
-            return self.runtime.config.pod(request.pod.key).channel, None
+            pod = self.runtime.config.find_pod(request.pod.key)
+            if pod is None:  # a POD no longer configured: no channel to say it in
+                log.warning("%s has no card and its POD is no longer configured", request.key)
+                return None
+            return pod.channel, None
 
     def _send_update(self, row: Claimed) -> dict[str, Any]:
         # An edit is idempotent: sending it again after a crash changes nothing.

@@ -10,17 +10,20 @@ from collections.abc import Callable
 from datetime import UTC, datetime, timedelta
 
 import pytest
-from sqlalchemy import select
+from sqlalchemy import insert, select
 
 from bot.config import Config, load_config, parse_config
 from bot.db.models import Delivery, Reminder, Request
 from bot.db.pods import sync_pods
 from bot.db.requests import pod_row
 from bot.db.session import Database
+from bot.sandbox.slack_api import SlackApiServer
 from tests.commands.conftest import ALPHA, ANALYST, BUYER, Proc
 from tests.conftest import TEST_CONFIG, RunningBot
 
 DM = "D0BUY0001"
+BETA = "C0BETA001"
+NOW = datetime(2026, 11, 20, 15, 0, tzinfo=UTC)
 
 
 @pytest.fixture
@@ -122,3 +125,53 @@ def test_snoozing_a_reminder_about_a_removed_pods_request_is_refused(orphaned: P
     ), told.params
     with bot.db.transaction() as session:
         assert session.scalars(select(Reminder.snoozed_until)).one() is None
+
+
+def test_rows_queued_before_the_pod_was_removed_are_sent_not_retried_forever(
+    start_bot: Callable[..., RunningBot], database_url: str, slack_api: SlackApiServer
+) -> None:
+    # Queued while Beta was configured (Slack down, say): a card edit and a thread reply for
+    # REQ-1, whose card is in Beta's channel, and the first card of REQ-2, never posted.
+    beta_request_on_file(database_url)
+    card = slack_api.add_message("C0BETA001", "REQ-1", "U0BOT0001", ts="1763650800.000100")
+    db = Database(database_url)
+    try:
+        with db.transaction() as session:
+            session.add(
+                Request(
+                    pod_id=pod_row(session, "beta").id,
+                    customer="Initech",
+                    tool="Slack",
+                    kind="new",
+                    stage="intake",
+                    currency="USD",
+                    created_by=ANALYST,
+                    created_at=NOW,
+                    qualification_due_at=NOW + timedelta(days=1),
+                    updated_at=NOW,
+                )
+            )
+            for lane, kind, payload, channel in (
+                ("req:1", "card", {"request": 1}, None),
+                ("req:1", "thread", {"request": 1, "text": "Qualified.", "blocks": None}, BETA),
+                ("req:2", "card", {"request": 2}, BETA),
+            ):
+                session.execute(
+                    insert(Delivery),
+                    {
+                        "lane": lane, "kind": kind, "payload": payload, "channel": channel,
+                        "status": "pending", "attempts": 0, "created_at": NOW,
+                        "next_attempt_at": NOW,
+                    },
+                )  # fmt: skip
+    finally:
+        db.dispose()
+    bot = start_bot(database_url)
+    bot.wait_idle()
+    with bot.db.transaction() as session:
+        assert set(session.scalars(select(Delivery.status))) == {"delivered"}
+    edited = bot.api.message(BETA, card.ts)
+    assert "POD Beta" in str(edited.blocks)  # rendered from the POD's row: its name kept
+    assert [m.text for m in bot.api.thread(BETA, card.ts)][-1] == "Qualified."
+    top_level = [m.ts for m in bot.api.messages(BETA) if not m.thread_ts]
+    assert top_level == [card.ts]  # nowhere to post REQ-2's card
