@@ -11,8 +11,9 @@ from sqlalchemy import func, select
 
 from bot.db.models import Quote, Request, RequestEvent
 from bot.sandbox.signing import Response
-from tests.commands.conftest import ALPHA, ANALYST, BUYER, Proc
+from tests.commands.conftest import ALPHA, ANALYST, BUYER, EM, Proc
 from tests.commands.test_modals import INTAKE, fill, opened_view
+from tests.commands.test_savings import claim_message, click
 from tests.conftest import RunningBot
 
 
@@ -163,3 +164,18 @@ def test_a_form_refused_on_its_fields_can_be_corrected_and_sent(
     assert fixed.status == 200 and not fixed.body
     bot.wait_idle()
     assert proc.request_count() == 1
+
+
+def test_a_replayed_click_changes_and_posts_nothing(start_bot: Callable, database_url: str) -> None:
+    bot = start_bot(database_url)
+    proc = Proc(bot)
+    negotiating(proc)
+    proc(BUYER, "savings REQ-1 48000 39500")
+    click(bot, EM, "savings_approve", claim_message(proc, 1))
+    events, calls = count(bot, RequestEvent), len(bot.api.calls)
+
+    assert bot.slack.replay().status == 200
+    bot.wait_idle()
+    assert count(bot, RequestEvent) == events
+    # Not even "this claim was already approved": the click was carried out, once.
+    assert bot.api.calls[calls:] == []
