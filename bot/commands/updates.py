@@ -17,7 +17,7 @@ from bot.domain.lifecycle import Action, StageError, next_stage
 from bot.domain.mentions import defuse_broadcasts
 from bot.domain.money import format_money
 from bot.errors import NotFound, WrongStage
-from bot.slack.cards import escape_mrkdwn
+from bot.slack.cards import MAX_MESSAGE_TEXT, escape_mrkdwn, split_markup
 from bot.slack.ids import BlockId, CallbackId
 from bot.slack.modals import parse_update, update_modal, update_text
 from bot.slack.outbox import Outbox
@@ -70,7 +70,13 @@ def _record_update(
     )  # fmt: skip
     # The text is mrkdwn (command text as Slack sent it, or the form's fields escaped).
     body = _quoted(defuse_broadcasts(text))
-    outbox.thread(request.id, f":memo: *Update* from <@{user_id}>:\n{body}")
+    head = f":memo: *Update* from <@{user_id}>"
+    # The form's caps count characters as typed; escaped (`&` is five), a long update can pass
+    # Slack's cap on one message, so it goes in as many as it needs, in order in the thread.
+    parts = split_markup(body, MAX_MESSAGE_TEXT - len(f"{head} (99/99):\n"))
+    for number, part in enumerate(parts, 1):
+        count = f" ({number}/{len(parts)})" if len(parts) > 1 else ""
+        outbox.thread(request.id, f"{head}{count}:\n{part}")
 
 
 def _quoted(text: str) -> str:

@@ -30,6 +30,7 @@ from bot.domain.money import Money, format_money
 
 __all__ = [
     "MAX_MESSAGE_BLOCKS",
+    "MAX_MESSAGE_TEXT",
     "CardData",
     "MineRow",
     "TimelineEntry",
@@ -43,12 +44,15 @@ __all__ = [
     "mine_blocks",
     "mine_text",
     "short_date",
+    "split_markup",
     "stage_label",
     "status_blocks",
 ]
 
 # Slack's Block Kit limits (https://docs.slack.dev/reference/block-kit/blocks).
 MAX_MESSAGE_BLOCKS = 50
+# Slack's cap on a message's text (chat.postMessage answers `msg_too_long` above it).
+MAX_MESSAGE_TEXT = 40_000
 _HEADER_TEXT = 150
 _SECTION_TEXT = 3000
 _FIELD_TEXT = 2000
@@ -176,6 +180,32 @@ def fit_markup(text: str, limit: int) -> str:
     if cut.rfind("&") > cut.rfind(";"):
         cut = cut[: cut.rfind("&")]
     return cut.rstrip() + _ELLIPSIS
+
+
+def _token_safe_cut(text: str, limit: int) -> int:
+    """Where to cut mrkdwn at or before `limit` without leaving half a `<…>` or `&amp;`."""
+    cut = text[:limit]
+    if cut.rfind("<") > cut.rfind(">"):
+        cut = cut[: cut.rfind("<")]
+    if cut.rfind("&") > cut.rfind(";"):
+        cut = cut[: cut.rfind("&")]
+    return len(cut) or limit  # a token longer than the limit: cut it rather than loop
+
+
+def split_markup(text: str, limit: int) -> list[str]:
+    """Split mrkdwn into messages of at most `limit` characters, at line breaks (a longer line
+    is cut without breaking a token), keeping every character."""
+    pieces: list[str] = []
+    for line in text.split("\n"):
+        if pieces and len(pieces[-1]) + 1 + len(line) <= limit:
+            pieces[-1] += "\n" + line
+            continue
+        while len(line) > limit:
+            at = _token_safe_cut(line, limit)
+            pieces.append(line[:at])
+            line = line[at:]
+        pieces.append(line)
+    return pieces
 
 
 def fit_plain(text: str, limit: int) -> str:

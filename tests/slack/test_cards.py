@@ -20,6 +20,7 @@ from bot.slack.cards import (
     card_text,
     mine_blocks,
     mine_text,
+    split_markup,
     status_blocks,
 )
 from tests.slack_api import block_errors
@@ -485,3 +486,20 @@ def test_mine_with_500_worst_case_rows_stays_within_limits() -> None:
     note = texts_of(dicts(blocks)[-1])
     assert note == f"… and {500 - len(shown)} more not shown"
     assert shown[0].startswith(f"*<{LINK}") and "REQ-0>*" in shown[0]
+
+
+def test_split_markup_keeps_lines_whole_and_every_message_within_the_limit() -> None:
+    assert split_markup("one\ntwo", 100) == ["one\ntwo"]
+    lines = [">*Status:* " + "&amp;" * 10, ">*Next step:* call", ">*Blockers:* " + "x" * 40]
+    pieces = split_markup("\n".join(lines), 80)
+    assert pieces == [lines[0] + "\n" + lines[1], lines[2]]
+    assert "\n".join(pieces) == "\n".join(lines)
+
+
+def test_split_markup_cuts_a_line_longer_than_the_limit_between_tokens() -> None:
+    line = "a" * 8 + "&amp;" + "<@U0BUY0001>" + "b" * 8
+    pieces = split_markup(line, 12)
+    assert "".join(pieces) == line
+    assert all(len(p) <= 12 for p in pieces)
+    assert pieces[:2] == ["a" * 8, "&amp;"]  # never half an entity
+    assert "<@U0BUY0001>" in pieces  # nor half a mention
