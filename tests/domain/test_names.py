@@ -66,3 +66,9 @@ def test_whitespace_is_collapsed_and_trimmed(name: str, space: str) -> None:
     key = name_key(f"{space}{name.replace(' ', space)}{space}")
     assert key == name_key(name)
     assert key == key.strip() and "  " not in key
+
+
+def test_renewals_match_contracts_to_requests_by_the_key() -> None:
+    from bot.domain.renewals import match_key
+
+    assert match_key("Ärzte\u200b GmbH", "ＦＩＧＭＡ") == match_key("ärzte gmbh", "figma")
