@@ -59,7 +59,8 @@ class Schedule:
 class Retention:
     """How long bookkeeping rows are kept before the `retention` job deletes them."""
 
-    # Slack retries an event for about an hour; a week keeps every retry a duplicate.
+    # Slack retries an event for about an hour and signs a request for five minutes; a week
+    # keeps every retry and replay a duplicate.
     processed_events_days: int = 7
     # Delivered outbox rows are history only (a child's parent, a lane with open rows, are
     # kept whatever their age).

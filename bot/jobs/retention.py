@@ -2,8 +2,10 @@
 
 Both tables only grow otherwise. What the bot still reads of them stays, however old:
 
-* `processed_events` drops Slack's retried deliveries of an event; Slack retries for about an
-  hour, so ids younger than `retention.processed_events_days` (7) are kept.
+* `processed_events` drops Slack's retried deliveries of an event (Slack retries for about an
+  hour) and replayed commands, clicks and submissions (`trigger:<id>`; Slack signs a request
+  for five minutes), so ids younger than `retention.processed_events_days` (7) are kept. Each
+  is stamped by the domain clock, and pruned by it.
 * `deliveries` rows that are delivered and older than `retention.delivered_days` (30) go,
   except a row another row names as its parent (the worker reads the parent's `result` to
   reply in its thread, and the foreign key holds), a row of a lane that still has pending or

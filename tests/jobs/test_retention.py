@@ -155,3 +155,22 @@ def test_an_event_replayed_within_the_window_is_still_dropped(
     # The young id is a duplicate still; the old one is past Slack's retries, so it is new.
     assert opened == ["1763910100.000100"]
     assert event_ids(running) == {"Ev0YOUNG", "Ev0OLD"}
+
+
+def test_a_replayed_command_within_the_window_is_still_refused(
+    running: RunningBot, clock: ManualClock
+) -> None:
+    clock.set(NOW)
+    first = running.slack.slash_command(
+        "new Acme | Figma | new", user_id="U0ANA0001", channel_id="C0ALPHA01", trigger_id="T0NEW1"
+    )
+    assert "Created" in first.json()["text"]
+    running.wait_idle()
+    clock.set(NOW + timedelta(days=6))
+    retention(running)
+    again = running.slack.slash_command(
+        "new Acme | Figma | new", user_id="U0ANA0001", channel_id="C0ALPHA01", trigger_id="T0NEW1"
+    )
+    assert "Already done" in again.json()["text"], again.json()
+    running.wait_idle()
+    assert "trigger:T0NEW1" in event_ids(running)
