@@ -14,6 +14,7 @@ from bot.domain.grammar import parse_key, parse_nothing
 from bot.slack.cards import (
     MineRow,
     TimelineEntry,
+    escape_mrkdwn,
     mine_blocks,
     mine_text,
     stage_label,
@@ -43,7 +44,7 @@ def status(runtime: Runtime, invocation: Invocation) -> Reply:
             for e in timeline(session, request.id)
         ]
     return Reply(
-        text=f"{card.key} — {card.customer} · {card.tool}: {card.stage}",
+        text=f"{card.key} — {escape_mrkdwn(card.customer)} · {escape_mrkdwn(card.tool)}: {card.stage}",
         blocks=status_blocks(card, entries, runtime.clock.now()),
     )
 
