@@ -44,7 +44,10 @@ def status(runtime: Runtime, invocation: Invocation) -> Reply:
             for e in timeline(session, request.id)
         ]
     return Reply(
-        text=f"{card.key} — {escape_mrkdwn(card.customer)} · {escape_mrkdwn(card.tool)}: {card.stage}",
+        text=(
+            f"{card.key} — {escape_mrkdwn(card.customer)} · {escape_mrkdwn(card.tool)}: "
+            f"{card.stage}"
+        ),
         blocks=status_blocks(card, entries, runtime.clock.now()),
     )
 
