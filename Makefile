@@ -3,7 +3,9 @@ PYTHON ?= python3
 VENV   := .venv
 BIN    := $(VENV)/bin
 STAMP  := $(VENV)/.installed-stamp
-PYTEST_ARGS ?= -n auto
+# Four test processes on two cores: the outage tests spend minutes waiting on real time (a
+# 60-second Slack outage), and the other tests run meanwhile.
+PYTEST_ARGS ?= -n 4
 DEMO_PORT ?= 3000
 
 .PHONY: install demo run test lint format clean

@@ -87,8 +87,7 @@ class Work:
 def prepare(url: str, config_path: Path, per_pod: int) -> list[Work]:
     """Migrate with `podbot db upgrade`, sync the PODs and add requests under negotiation."""
     from bot.config import load_config
-    from bot.db.models import Pod as PodRow
-    from bot.db.models import Request
+    from bot.db.models import PodRow, Request
     from bot.db.pods import sync_pods
     from bot.db.session import Database
 
@@ -152,13 +151,13 @@ def prepare(url: str, config_path: Path, per_pod: int) -> list[Work]:
 
 def deliveries_by_status(url: str) -> dict[str, int]:
     """How many outbox rows are in each status (podbot's posts after the acks)."""
-    from bot.db.models import Delivery
+    from bot.db.models import OutboxRow
     from bot.db.session import Database
 
     db = Database(url)
     try:
         with db.transaction() as session:
-            query = select(Delivery.status, func.count()).group_by(Delivery.status)
+            query = select(OutboxRow.status, func.count()).group_by(OutboxRow.status)
             return {status: count for status, count in session.execute(query)}
     finally:
         db.dispose()
@@ -356,7 +355,7 @@ def aging_load(database_url: str | None, pods: int, requests: int, seconds: floa
     from bot.clock import ManualClock
     from bot.config import Settings
     from bot.db.migrate import upgrade
-    from bot.db.models import Pod as PodRow
+    from bot.db.models import PodRow
     from bot.db.pods import sync_pods
     from bot.db.session import Database
     from bot.jobs.aging_report import build_report

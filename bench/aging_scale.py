@@ -39,8 +39,7 @@ from bot.app import build_runtime
 from bot.clock import ManualClock
 from bot.config import WEEKDAYS, Config, Pod, Settings, parse_config
 from bot.db.migrate import upgrade
-from bot.db.models import Pod as PodRow
-from bot.db.models import Request
+from bot.db.models import PodRow, Request
 from bot.db.pods import sync_pods
 from bot.db.session import Database
 from bot.domain.aging import AgingLine, Flag

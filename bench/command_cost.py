@@ -44,7 +44,7 @@ from sqlalchemy.engine import make_url
 
 from bot.app import build_app, build_runtime
 from bot.config import Settings, load_config
-from bot.db.models import Delivery, Pod, Request, RequestEvent
+from bot.db.models import OutboxRow, PodRow, Request, RequestEvent
 from bot.db.session import Database
 from bot.sandbox.signing import SlackClient
 from bot.sandbox.slack_api import SlackApiServer
@@ -84,15 +84,15 @@ def core_transaction(db: Database) -> Callable[[Work], None]:
     """The update's transaction in SQLAlchemy Core, statements built once."""
     requests = Request.__table__
     load = (
-        select(requests, Pod.key)
-        .join(Pod.__table__, Pod.id == requests.c.pod_id)
+        select(requests, PodRow.key)
+        .join(PodRow.__table__, PodRow.id == requests.c.pod_id)
         .where(requests.c.id == bindparam("n"))
     )
     if db.dialect == "postgresql":
         load = load.with_for_update(of=requests)
     add_event = insert(RequestEvent.__table__)
     stamp = update(requests).where(requests.c.id == bindparam("row_id"))
-    queue = insert(Delivery.__table__)
+    queue = insert(OutboxRow.__table__)
 
     def run(work: Work) -> None:
         event, stamps, delivery = _values(work)

@@ -51,7 +51,7 @@ from bot.app import build_runtime
 from bot.clock import ManualClock
 from bot.config import Config, Pod, Settings
 from bot.db.migrate import upgrade
-from bot.db.models import Pod as PodRow
+from bot.db.models import PodRow
 from bot.db.pods import sync_pods
 from bot.db.session import Database
 from bot.jobs import JOBS
@@ -194,17 +194,17 @@ def podbot_run(runtime: Runtime, expected: dict[str, Expected]) -> tuple[float, 
     """podbot's real job path: run_job for every POD at once, each queueing its report, and
     the delivery worker sending them; (start, seconds until the last is delivered, outcomes)."""
     spec = JOBS["aging-report"]
-    assert runtime.deliveries is not None
-    runtime.deliveries.start()
+    assert runtime.outbox_worker is not None
+    runtime.outbox_worker.start()
     try:
         wall, _, outcomes = fan_out(
             list(runtime.config.pods),
             lambda pod: run_job(runtime, spec, pod, now=expected[pod.key].now),
         )
-        runtime.deliveries.wait_delivered(timeout=600)
+        runtime.outbox_worker.wait_delivered(timeout=600)
         seconds = time.time() - wall
     finally:
-        runtime.deliveries.stop()
+        runtime.outbox_worker.stop()
     return wall, seconds, outcomes
 
 

@@ -22,7 +22,7 @@ from bot.clock import Clock, SystemClock
 from bot.config import Config, Settings
 from bot.db.session import Database
 from bot.runtime import Runtime
-from bot.slack.delivery import Delivery
+from bot.slack.web_api import SlackApi
 
 log = logging.getLogger(__name__)
 
@@ -50,7 +50,7 @@ def build_runtime(
 ) -> Runtime:
     """Assemble the runtime one process shares between HTTP handlers and jobs."""
     from bot.slack.pacing import ChannelTurns
-    from bot.slack.worker import DeliveryWorker
+    from bot.slack.worker import OutboxWorker
 
     client = make_web_client(settings)
     runtime = Runtime(
@@ -58,9 +58,9 @@ def build_runtime(
         settings=settings,
         db=db,
         clock=clock or SystemClock(),
-        slack=Delivery(client, channel_interval=settings.channel_interval, turns=ChannelTurns(db)),
+        slack=SlackApi(client, channel_interval=settings.channel_interval, turns=ChannelTurns(db)),
     )
-    runtime.deliveries = DeliveryWorker(runtime)
+    runtime.outbox_worker = OutboxWorker(runtime)
     return runtime
 
 

@@ -176,12 +176,12 @@ def cmd_jobs_run(args: argparse.Namespace) -> int:
         return 1 if failed else 0
     # The run is queued; send what can be sent now (this run's rows and any left by an
     # earlier one), retries included, for up to --wait seconds.
-    assert runtime.deliveries is not None
-    earlier = [row for row in runtime.deliveries.open_rows() if row not in set(queued)]
+    assert runtime.outbox_worker is not None
+    earlier = [row for row in runtime.outbox_worker.open_rows() if row not in set(queued)]
     try:
-        delivered, waiting = runtime.deliveries.drain(args.wait, rows=queued + earlier)
+        delivered, waiting = runtime.outbox_worker.drain(args.wait, rows=queued + earlier)
     finally:
-        runtime.deliveries.stop()
+        runtime.outbox_worker.stop()
         runtime.db.dispose()
     line = f"jobs run: {delivered} message(s) delivered, {waiting} still queued"
     if earlier:
@@ -255,7 +255,7 @@ def cmd_scheduler(args: argparse.Namespace) -> int:
         runtime = _load_runtime(args, "SLACK_BOT_TOKEN")
     except _Stop as exc:
         return _fail(str(exc))
-    runtime.deliveries.start()
+    runtime.outbox_worker.start()
     scheduler = start(runtime)
     log.info("podbot %s scheduler running", __version__)
     stop = threading.Event()
@@ -276,7 +276,7 @@ def _serving(args: argparse.Namespace, socket_mode: bool = False):  # type: igno
         app = build_app(runtime, socket_mode=socket_mode)
     except StartupError as exc:
         raise _Stop(str(exc)) from None
-    runtime.deliveries.start()
+    runtime.outbox_worker.start()
     return runtime, app
 
 

@@ -9,10 +9,10 @@ from typing import TYPE_CHECKING
 from bot.clock import Clock
 from bot.config import Config, Settings
 from bot.db.session import Database
-from bot.slack.delivery import Delivery
+from bot.slack.web_api import SlackApi
 
 if TYPE_CHECKING:
-    from bot.slack.worker import DeliveryWorker
+    from bot.slack.worker import OutboxWorker
 
 
 @dataclass
@@ -23,8 +23,8 @@ class Runtime:
     settings: Settings
     db: Database
     clock: Clock
-    slack: Delivery
+    slack: SlackApi
     # Sends the outbox's rows; started by `serve` and `scheduler`, drained by one-shot commands.
-    deliveries: DeliveryWorker | None = None
+    outbox_worker: OutboxWorker | None = None
     # Runs what follows an ack (modals, follow-up ephemerals) off the request's thread.
     background: Executor | None = None

@@ -148,8 +148,8 @@ class RunningBot:
         """Block until every listener has finished and every due delivery has gone out."""
         if not self.executor.wait_idle(timeout):
             raise TimeoutError("podbot listeners still running")
-        assert self.runtime.deliveries is not None
-        self.runtime.deliveries.wait_idle(timeout)
+        assert self.runtime.outbox_worker is not None
+        self.runtime.outbox_worker.wait_idle(timeout)
 
 
 @pytest.fixture
@@ -176,8 +176,8 @@ def start_bot(
         runtime = build_runtime(test_config, settings, db, clock)
         executor = TrackedExecutor()
         app = build_app(runtime, listener_executor=executor)
-        assert runtime.deliveries is not None
-        runtime.deliveries.start()
+        assert runtime.outbox_worker is not None
+        runtime.outbox_worker.start()
         server = BackgroundServer(build_asgi(app, runtime))
         url = server.start()
         ops_server = BackgroundServer(build_ops_asgi(runtime))
@@ -191,8 +191,8 @@ def start_bot(
                 server.stop()
                 ops_server.stop()
                 executor.shutdown(wait=True)
-                assert runtime.deliveries is not None
-                runtime.deliveries.stop()
+                assert runtime.outbox_worker is not None
+                runtime.outbox_worker.stop()
                 db.dispose()
 
         # Registered now, so it runs before the teardown of the database this bot uses.

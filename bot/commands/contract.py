@@ -7,7 +7,7 @@ from typing import TYPE_CHECKING
 from bot.commands.access import pod_for_new
 from bot.commands.router import Invocation, Reply, arguments, subcommand
 from bot.db.contracts import Saved, Terms, find_contract, saving_contracts, upsert_contract
-from bot.db.models import Pod as PodRow
+from bot.db.models import PodRow
 from bot.db.requests import pod_row
 from bot.domain.contracts import describe_terms, parse_contract_add
 from bot.domain.lifecycle import Action

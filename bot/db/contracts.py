@@ -12,7 +12,7 @@ from sqlalchemy import select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
-from bot.db.models import Contract, Pod
+from bot.db.models import Contract, PodRow
 from bot.db.session import Database
 from bot.domain.contracts import ContractRow
 from bot.domain.money import Money
@@ -54,7 +54,7 @@ class Saved:
 def pod_ids(session: Session, keys: Iterable[str]) -> dict[str, int]:
     """The database ids of the PODs with these config keys."""
     wanted = list(keys)
-    found = session.execute(select(Pod.key, Pod.id).where(Pod.key.in_(wanted)))
+    found = session.execute(select(PodRow.key, PodRow.id).where(PodRow.key.in_(wanted)))
     return {key: pod_id for key, pod_id in found}
 
 

@@ -111,7 +111,7 @@ def _key_of(column: str) -> Any:
     return default
 
 
-class Pod(Base):
+class PodRow(Base):
     """A POD as last synced from the config file; rows stay when a POD leaves the config."""
 
     __tablename__ = "pods"
@@ -140,7 +140,7 @@ class Member(Base):
     user_id: Mapped[str] = mapped_column(String(32), index=True)
     role: Mapped[str] = mapped_column(String(16))
 
-    pod: Mapped[Pod] = relationship(back_populates="members")
+    pod: Mapped[PodRow] = relationship(back_populates="members")
 
 
 class Request(Base):
@@ -205,7 +205,7 @@ class Request(Base):
     card_channel: Mapped[str | None] = mapped_column(String(32))
     card_ts: Mapped[str | None] = mapped_column(String(32))
 
-    pod: Mapped[Pod] = relationship()
+    pod: Mapped[PodRow] = relationship()
     events: Mapped[list[RequestEvent]] = relationship(
         back_populates="request", order_by="RequestEvent.id"
     )
@@ -434,14 +434,26 @@ class Reminder(Base):
     message_ts: Mapped[str | None] = mapped_column(String(32))
 
 
-class DeliveryStatus(enum.StrEnum):
+class OutboxStatus(enum.StrEnum):
     PENDING = "pending"
     IN_FLIGHT = "in_flight"
     DELIVERED = "delivered"
     PARKED = "parked"  # Slack refused it for good (e.g. invalid_blocks); logged loudly
 
 
-class Delivery(Base):
+class OutboxKind(enum.StrEnum):
+    """What an outbox row sends (its `kind`); the worker has one sender per kind."""
+
+    CARD = "card"  # a request's card, posted once, then edited in place
+    THREAD = "thread"  # a reply in a request card's thread
+    CLAIM = "claim"  # a savings claim's message in the thread, then edited in place
+    UPDATE = "update"  # an edit of a message podbot posted (a reminder DM after a click)
+    MESSAGE = "message"  # a job's post, top level or in the thread of its parent row's post
+    DM = "dm"  # a direct message, its conversation opened when it is sent
+    UPLOAD = "upload"  # a job's file (CSV, ICS) in the thread of its parent row's post
+
+
+class OutboxRow(Base):
     """A post, edit, DM or file decided in a transaction, delivered by the worker after it
     commits: a command's cards and thread replies, and every message a scheduled job sends.
 
@@ -453,7 +465,7 @@ class Delivery(Base):
 
     __tablename__ = "deliveries"
     __table_args__ = (
-        CheckConstraint(_in("status", DeliveryStatus), name="status"),
+        CheckConstraint(_in("status", OutboxStatus), name="status"),
         CheckConstraint("parent_id IS NULL OR parent_id < id", name="parent_before_child"),
         Index("ix_deliveries_status_next_attempt_at", "status", "next_attempt_at"),
         Index("ix_deliveries_lane_id", "lane", "id"),
@@ -487,7 +499,7 @@ class Delivery(Base):
     channel: Mapped[str | None] = mapped_column(String(32))
     # The row whose message this one replies under (its thread); None: top level or a card's.
     parent_id: Mapped[int | None] = mapped_column(ForeignKey("deliveries.id"))
-    status: Mapped[str] = mapped_column(String(16), default=DeliveryStatus.PENDING.value)
+    status: Mapped[str] = mapped_column(String(16), default=OutboxStatus.PENDING.value)
     attempts: Mapped[int] = mapped_column(Integer, default=0)
     created_at: Mapped[datetime] = mapped_column(UTCDateTime)
     next_attempt_at: Mapped[datetime] = mapped_column(UTCDateTime)

@@ -6,7 +6,7 @@ from sqlalchemy import select, text
 from sqlalchemy.orm import Session
 
 from bot.config import Config
-from bot.db.models import Member, Pod
+from bot.db.models import Member, PodRow
 
 _SYNC_LOCK = 0x706F64626F74  # "podbot": the advisory lock that serialises config syncs
 
@@ -16,11 +16,11 @@ def sync_pods(session: Session, config: Config) -> None:
     if session.get_bind().dialect.name == "postgresql":
         # Processes starting together would insert the same PODs: one syncs, the others wait.
         session.execute(text("SELECT pg_advisory_xact_lock(:key)"), {"key": _SYNC_LOCK})
-    existing = {pod.key: pod for pod in session.scalars(select(Pod))}
+    existing = {pod.key: pod for pod in session.scalars(select(PodRow))}
     for pod_config in config.pods:
         pod = existing.pop(pod_config.key, None)
         if pod is None:
-            pod = Pod(key=pod_config.key)
+            pod = PodRow(key=pod_config.key)
             session.add(pod)
         pod.name = pod_config.name
         pod.channel = pod_config.channel

@@ -9,7 +9,7 @@ from sqlalchemy import bindparam, func, insert, or_, select, update
 from sqlalchemy.orm import Session
 from sqlalchemy.orm.attributes import set_committed_value
 
-from bot.db.models import OPEN_STAGES, Pod, Quote, Request, RequestEvent
+from bot.db.models import OPEN_STAGES, PodRow, Quote, Request, RequestEvent
 from bot.domain.names import name_key
 
 
@@ -23,7 +23,9 @@ def get_request(session: Session, number: int, *, for_update: bool = False) -> R
 
 # Built once (every command's ack path loads its request this way).
 _REQUEST_AND_POD_KEY = (
-    select(Request, Pod.key).join(Pod, Pod.id == Request.pod_id).where(Request.id == bindparam("n"))
+    select(Request, PodRow.key)
+    .join(PodRow, PodRow.id == Request.pod_id)
+    .where(Request.id == bindparam("n"))
 )
 _REQUEST_AND_POD_KEY_LOCKED = _REQUEST_AND_POD_KEY.with_for_update(of=Request)
 
@@ -37,9 +39,9 @@ def get_request_and_pod_key(
     return None if row is None else (row[0], row[1])
 
 
-def pod_row(session: Session, key: str) -> Pod:
+def pod_row(session: Session, key: str) -> PodRow:
     """The database row of the POD with this config key."""
-    return session.scalars(select(Pod).where(Pod.key == key)).one()
+    return session.scalars(select(PodRow).where(PodRow.key == key)).one()
 
 
 def record_event(

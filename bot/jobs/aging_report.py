@@ -10,8 +10,7 @@ from apscheduler.triggers.cron import CronTrigger
 from sqlalchemy import select
 
 from bot.config import Config, Pod
-from bot.db.models import OPEN_STAGES, Request
-from bot.db.models import Pod as PodRow
+from bot.db.models import OPEN_STAGES, PodRow, Request
 from bot.domain.aging import AgingItem, AgingLine, aging_lines
 from bot.jobs import register
 from bot.jobs.runner import JobContext, JobSpec, local_time_reached

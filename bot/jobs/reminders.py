@@ -26,15 +26,14 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from bot.config import Config, Pod
-from bot.db.models import PendingResponse, Reminder, ReminderKind, Request, ResponseState
-from bot.db.models import Pod as PodRow
+from bot.db.models import PendingResponse, PodRow, Reminder, ReminderKind, Request, ResponseState
 from bot.domain.working_time import add_working_hours
 from bot.jobs import register
 from bot.jobs.runner import JobContext, JobSpec
 from bot.slack.cards import escape_mrkdwn
 from bot.slack.claims import when
-from bot.slack.delivery import Delivery
 from bot.slack.ids import ActionId
+from bot.slack.web_api import SlackApi
 
 NAME = "reminders"
 
@@ -143,7 +142,7 @@ def _update_reminders(context: JobContext, team_url: str | None) -> list[Due]:
         if due > now:
             continue
         link = (
-            Delivery.archive_link(team_url, request.card_channel, request.card_ts)
+            SlackApi.archive_link(team_url, request.card_channel, request.card_ts)
             if request.card_channel and request.card_ts
             else None
         )
@@ -171,7 +170,7 @@ def _mention_reminders(context: JobContext, team_url: str | None) -> list[Due]:
         ).all()
     dues = []
     for p in pending:
-        link = Delivery.archive_link(team_url, p.channel, p.message_ts)
+        link = SlackApi.archive_link(team_url, p.channel, p.message_ts)
         if link and p.thread_ts != p.message_ts:
             link += f"?thread_ts={p.thread_ts}&cid={p.channel}"
         message = f"<{link}|this message>" if link else "a message"

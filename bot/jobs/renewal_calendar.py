@@ -14,8 +14,7 @@ from apscheduler.triggers.cron import CronTrigger
 from sqlalchemy import select
 
 from bot.config import Config, Pod
-from bot.db.models import OPEN_STAGES, Contract, Request, RequestType
-from bot.db.models import Pod as PodRow
+from bot.db.models import OPEN_STAGES, Contract, PodRow, Request, RequestType
 from bot.domain.money import Money
 from bot.domain.quarters import Quarter, calendar_post_day, quarter_of
 from bot.domain.renewals import RenewalCalendar, RenewalContract, RequestItem, renewal_calendar

@@ -30,7 +30,7 @@ from sqlalchemy import ColumnElement, delete, func, select, update
 from sqlalchemy.orm import aliased
 
 from bot.clock import SystemClock
-from bot.db.models import Delivery, DeliveryStatus, JobRun, ProcessedEvent
+from bot.db.models import JobRun, OutboxRow, OutboxStatus, ProcessedEvent
 from bot.jobs import ledger, register
 from bot.jobs.runner import JobContext, JobSpec
 
@@ -44,7 +44,7 @@ NAME = "retention"
 SCOPE = "*"  # the run ledger's scope for a run over every POD's rows
 AT = time(3, 30)  # UTC: after every POD's evening, before the first morning report
 BATCH = 500
-_OPEN = (DeliveryStatus.PENDING.value, DeliveryStatus.IN_FLIGHT.value)
+_OPEN = (OutboxStatus.PENDING.value, OutboxStatus.IN_FLIGHT.value)
 
 
 def _old_events(before: datetime) -> ColumnElement[bool]:
@@ -53,18 +53,18 @@ def _old_events(before: datetime) -> ColumnElement[bool]:
 
 def _old_deliveries(before: datetime) -> ColumnElement[bool]:
     """Delivered rows older than `before` that nothing needs any more (see the module doc)."""
-    other = aliased(Delivery)
+    other = aliased(OutboxRow)
     # NOT IN over one uncorrelated subquery each, not NOT EXISTS per row: parent_id has no
     # index, and the open lanes come off the partial index of open rows.
     parents = select(other.parent_id).where(other.parent_id.is_not(None))
     open_lanes = select(other.lane).where(other.status.in_(_OPEN))
     newest = select(func.max(other.id)).scalar_subquery()
     return (
-        (Delivery.status == DeliveryStatus.DELIVERED.value)
-        & (Delivery.delivered_at < before)
-        & Delivery.id.not_in(parents)
-        & Delivery.lane.not_in(open_lanes)
-        & (Delivery.id != newest)
+        (OutboxRow.status == OutboxStatus.DELIVERED.value)
+        & (OutboxRow.delivered_at < before)
+        & OutboxRow.id.not_in(parents)
+        & OutboxRow.lane.not_in(open_lanes)
+        & (OutboxRow.id != newest)
     )
 
 
@@ -75,7 +75,7 @@ def prune_processed_events(db: Database, before: datetime, batch: int = BATCH) -
 
 def prune_deliveries(db: Database, before: datetime, batch: int = BATCH) -> int:
     """Delete delivered outbox rows delivered before `before` that nothing needs; how many."""
-    return _in_batches(db, Delivery.id, _old_deliveries(before), batch)
+    return _in_batches(db, OutboxRow.id, _old_deliveries(before), batch)
 
 
 def _in_batches(db: Database, key: Any, where: ColumnElement[bool], batch: int) -> int:
@@ -110,7 +110,7 @@ def _body(context: JobContext) -> str:
             return f"{period}: already done"
         with runtime.db.reading() as session:
             events = _count(session, ProcessedEvent.event_id, _old_events(events_before))
-            rows = _count(session, Delivery.id, _old_deliveries(deliveries_before))
+            rows = _count(session, OutboxRow.id, _old_deliveries(deliveries_before))
         return f"would delete {events} processed event id(s) and {rows} delivered outbox row(s)"
     # Recorded first, in its own transaction: of the PODs' runs (and processes) one prunes.
     with runtime.db.transaction() as session:

@@ -26,8 +26,8 @@ from sqlalchemy.orm import Session
 from bot import metrics
 from bot.config import Config, Pod
 from bot.jobs import ledger
-from bot.slack.delivery import Blocks
-from bot.slack.outbox import Outbox
+from bot.slack.outbox import Lane, Outbox
+from bot.slack.web_api import Blocks
 
 if TYPE_CHECKING:
     from bot.db.models import Request
@@ -122,7 +122,7 @@ class JobContext:
                 return False
             for change in writes:
                 change(session)
-            lane = f"run:{run}"
+            lane = Lane.RUN.of(run)
             for item in planned:
                 item.row = self._enqueue(outbox, session, lane, item)
         outbox.deliver()  # wake the worker: the rows are committed

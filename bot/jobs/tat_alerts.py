@@ -14,8 +14,7 @@ from apscheduler.triggers.cron import CronTrigger
 from sqlalchemy import and_, or_, select
 from sqlalchemy.orm import Session
 
-from bot.db.models import Pod as PodRow
-from bot.db.models import Request
+from bot.db.models import PodRow, Request
 from bot.db.requests import record_event
 from bot.jobs import register
 from bot.jobs.runner import JobContext, JobSpec

@@ -222,8 +222,8 @@ class Sandbox:
         runtime = build_runtime(self.config, settings, db, self.clock)
         self._executor = TrackedExecutor()
         app = build_app(runtime, listener_executor=self._executor)
-        if runtime.deliveries is not None:
-            runtime.deliveries.start()
+        if runtime.outbox_worker is not None:
+            runtime.outbox_worker.start()
         self.db, self.runtime = db, runtime
         self._server = BackgroundServer(self.asgi(build_asgi(app, runtime)), self.host, self.port)
         self.url = self._server.start()
@@ -243,8 +243,8 @@ class Sandbox:
             self._server.stop()
         if self._executor is not None:
             self._executor.shutdown(wait=True)
-        if self.runtime is not None and self.runtime.deliveries is not None:
-            self.runtime.deliveries.stop()
+        if self.runtime is not None and self.runtime.outbox_worker is not None:
+            self.runtime.outbox_worker.stop()
         if self._saver is not None:
             self._saver.join(timeout=5)
         self.save()
@@ -263,8 +263,8 @@ class Sandbox:
         """Wait until podbot's listeners are done and every due delivery went out."""
         if self._executor is not None and not self._executor.wait_idle(timeout):
             raise TimeoutError("podbot listeners still running")
-        if self.runtime is not None and self.runtime.deliveries is not None:
-            self.runtime.deliveries.wait_idle(timeout)
+        if self.runtime is not None and self.runtime.outbox_worker is not None:
+            self.runtime.outbox_worker.wait_idle(timeout)
 
     def _settle(self) -> None:
         if self.slack_down:
@@ -575,18 +575,18 @@ class Sandbox:
                 line += " what it decides and retries"
             else:
                 self.api.heal()
-                if self.runtime is not None and self.runtime.deliveries is not None:
-                    self.runtime.deliveries.slack_is_back()
-                    self.runtime.deliveries.notify()
+                if self.runtime is not None and self.runtime.outbox_worker is not None:
+                    self.runtime.outbox_worker.slack_is_back()
+                    self.runtime.outbox_worker.notify()
                 line = f"Slack is back: {self.queued()} queued message(s) go out now"
         self.note(line)
         return line
 
     def queued(self) -> int:
         """Outbox rows not yet delivered."""
-        if self.runtime is None or self.runtime.deliveries is None:
+        if self.runtime is None or self.runtime.outbox_worker is None:
             return 0
-        return self.runtime.deliveries.pending()
+        return self.runtime.outbox_worker.pending()
 
     def outage_line(self) -> str:
         return "Slack is down" if self._slack_down else "Slack is up"

@@ -13,6 +13,7 @@ directly after the ack and are not queued (a modal's trigger expires in 3 second
 
 from __future__ import annotations
 
+import enum
 import logging
 from collections.abc import Callable
 from dataclasses import dataclass, field
@@ -24,9 +25,9 @@ from sqlalchemy import insert, select
 from sqlalchemy.orm import Session
 
 from bot.clock import SystemClock
-from bot.db.models import Delivery, DeliveryStatus, Pod, Request, SavingsClaim
+from bot.db.models import OutboxKind, OutboxRow, OutboxStatus, PodRow, Request, SavingsClaim
 from bot.db.session import current_session
-from bot.slack.delivery import DeliveryError
+from bot.slack.web_api import WebApiError
 
 if TYPE_CHECKING:
     from bot.runtime import Runtime
@@ -34,8 +35,20 @@ if TYPE_CHECKING:
 log = logging.getLogger(__name__)
 # Rows are scheduled in real time: the worker's backoff and the backlog age are wall-clock.
 _WALL = SystemClock()
-_INSERT_DELIVERY = insert(Delivery.__table__)
-_INSERT_RETURNING_ID = _INSERT_DELIVERY.returning(Delivery.__table__.c.id)
+_INSERT_DELIVERY = insert(OutboxRow.__table__)
+_INSERT_RETURNING_ID = _INSERT_DELIVERY.returning(OutboxRow.__table__.c.id)
+
+
+class Lane(enum.StrEnum):
+    """Outbox rows sent strictly in order, one at a time: `Lane.REQUEST.of(12)` is "req:12"."""
+
+    REQUEST = "req"  # a request's card, its thread replies and its claim messages
+    DM = "dm"  # one user's direct messages
+    RUN = "run"  # one job run's posts, their thread continuations and files
+    MESSAGE = "msg"  # the edits of one message (channel and ts)
+
+    def of(self, *key: object) -> str:
+        return ":".join([self.value, *(str(part) for part in key)])
 
 
 def _dicts(blocks: list[Any] | None) -> list[dict[str, Any]] | None:
@@ -59,7 +72,7 @@ class Outbox:
         self,
         session: Session,
         lane: str,
-        kind: str,
+        kind: OutboxKind,
         payload: dict[str, Any],
         channel: str | None = None,
         parent: int | None = None,
@@ -74,10 +87,10 @@ class Outbox:
             _INSERT_RETURNING_ID if returning else _INSERT_DELIVERY,
             {
                 "lane": lane,
-                "kind": kind,
+                "kind": kind.value,
                 "payload": payload,
                 "channel": channel,
-                "status": DeliveryStatus.PENDING.value,
+                "status": OutboxStatus.PENDING.value,
                 "attempts": 0,
                 "created_at": now,
                 "next_attempt_at": now,
@@ -96,7 +109,7 @@ class Outbox:
             return None
         if request.card_channel:
             return request.card_channel
-        pod = session.get(Pod, request.pod_id)
+        pod = session.get(PodRow, request.pod_id)
         try:
             return self.runtime.config.pod(pod.key).channel if pod is not None else None
         except KeyError:  # a POD no longer configured: the worker will say so when it sends
@@ -112,15 +125,15 @@ class Outbox:
 
     def card(self, request_id: int) -> None:
         """Post the request's card, or refresh it in place."""
-        lane = f"req:{request_id}"
+        lane = Lane.REQUEST.of(request_id)
 
         def write(session: Session) -> None:
             # A card edit still waiting will render the latest state: no second one.
             waiting = session.scalar(
-                select(Delivery.id).where(
-                    Delivery.lane == lane,
-                    Delivery.kind == "card",
-                    Delivery.status == DeliveryStatus.PENDING.value,
+                select(OutboxRow.id).where(
+                    OutboxRow.lane == lane,
+                    OutboxRow.kind == OutboxKind.CARD.value,
+                    OutboxRow.status == OutboxStatus.PENDING.value,
                 )
             )
             if waiting is None:
@@ -128,7 +141,7 @@ class Outbox:
                 request = session.get(Request, request_id)
                 posting = request is not None and request.card_ts is None
                 channel = self._channel_of(session, request) if posting else None
-                self._enqueue(session, lane, "card", {"request": request_id}, channel)
+                self._enqueue(session, lane, OutboxKind.CARD, {"request": request_id}, channel)
 
         self._in_transaction(write)
 
@@ -138,7 +151,7 @@ class Outbox:
 
         def write(session: Session) -> None:
             channel = self._posting_in(session, request_id)
-            self._enqueue(session, f"req:{request_id}", "thread", payload, channel)
+            self._enqueue(session, Lane.REQUEST.of(request_id), OutboxKind.THREAD, payload, channel)
 
         self._in_transaction(write)
 
@@ -151,8 +164,8 @@ class Outbox:
             # Its first delivery posts in the request's thread; later ones edit that message.
             posting = claim.message_ts is None
             channel = self._posting_in(session, claim.request_id) if posting else None
-            lane = f"req:{claim.request_id}"
-            self._enqueue(session, lane, "claim", {"claim": claim_id}, channel)
+            lane = Lane.REQUEST.of(claim.request_id)
+            self._enqueue(session, lane, OutboxKind.CLAIM, {"claim": claim_id}, channel)
 
         self._in_transaction(write)
 
@@ -160,7 +173,9 @@ class Outbox:
         """Edit a message the bot posted (e.g. a reminder DM after a click)."""
         payload = {"channel": channel, "ts": ts, "text": text, "blocks": _dicts(blocks)}
         self._in_transaction(
-            lambda session: self._enqueue(session, f"msg:{channel}:{ts}", "update", payload)
+            lambda session: self._enqueue(
+                session, Lane.MESSAGE.of(channel, ts), OutboxKind.UPDATE, payload
+            )
         )
 
     # -- a job run's messages: posts, DMs and files, each its own row ------------------------
@@ -178,7 +193,9 @@ class Outbox:
         """Post in a channel, or in the thread of the message row `parent` posted (an earlier
         row of the same `lane`, so it is sent first); returns the new row's id."""
         payload = {"channel": channel, "text": text, "blocks": _dicts(blocks)}
-        row = self._enqueue(session, lane, "message", payload, channel, parent, returning=True)
+        row = self._enqueue(
+            session, lane, OutboxKind.MESSAGE, payload, channel, parent, returning=True
+        )
         assert row is not None
         return row
 
@@ -196,7 +213,7 @@ class Outbox:
         payload: dict[str, Any] = {"user": user, "text": text, "blocks": _dicts(blocks)}
         if reminders:
             payload["reminders"] = reminders
-        row = self._enqueue(session, f"dm:{user}", "dm", payload, returning=True)
+        row = self._enqueue(session, Lane.DM.of(user), OutboxKind.DM, payload, returning=True)
         assert row is not None
         return row
 
@@ -220,7 +237,7 @@ class Outbox:
         }
         # No channel for the worker's pacing: sharing a file is files.completeUploadExternal,
         # not held to chat.postMessage's one message per second in a channel.
-        row = self._enqueue(session, lane, "upload", payload, None, parent, returning=True)
+        row = self._enqueue(session, lane, OutboxKind.UPLOAD, payload, None, parent, returning=True)
         assert row is not None
         return row
 
@@ -229,7 +246,12 @@ class Outbox:
         channel = self._posting_in(session, request_id)
         payload = {"request": request_id, "text": text, "blocks": None}
         row = self._enqueue(
-            session, f"req:{request_id}", "thread", payload, channel, returning=True
+            session,
+            Lane.REQUEST.of(request_id),
+            OutboxKind.THREAD,
+            payload,
+            channel,
+            returning=True,
         )
         assert row is not None
         return row
@@ -258,8 +280,8 @@ class Outbox:
         background, so a listener that has acked returns at once."""
         items, self._direct = self._direct, []
         channels, self._channels = self._channels, set()
-        if self.runtime.deliveries is not None and channels:
-            self.runtime.deliveries.notify(channels)
+        if self.runtime.outbox_worker is not None and channels:
+            self.runtime.outbox_worker.notify(channels)
         if items and self.runtime.background is not None:
             self.runtime.background.submit(self._send, items)
         elif items:
@@ -270,7 +292,7 @@ class Outbox:
         for kind, send in items:
             try:
                 send()
-            except DeliveryError as exc:
+            except WebApiError as exc:
                 log.error("delivery of %s failed: %s", kind, exc)
             except Exception:
                 log.exception("delivery of %s failed unexpectedly", kind)
@@ -285,7 +307,7 @@ class Outbox:
     ) -> None:
         try:
             self.runtime.slack.ephemeral(channel, user, text, blocks, thread_ts=thread_ts)
-        except DeliveryError:
+        except WebApiError:
             # Not a channel the bot is in (e.g. a DM with someone else): fall back to a DM.
             self.runtime.slack.dm(user, text, blocks)
 

@@ -1,6 +1,6 @@
 """Slack's pace across processes: posts into one channel from several podbot processes.
 
-`Delivery` spaces the posts of its own process (about one message per second per channel).
+`SlackApi` spaces the posts of its own process (about one message per second per channel).
 Processes sharing a database (`serve --no-scheduler` beside `scheduler`, `serve --workers`)
 also take turns through the `channel_turns` table: a process takes a channel's turn before it
 posts and hands it back once Slack has answered, free again one interval later. A process

@@ -1,9 +1,9 @@
 """The delivery worker: sends the outbox's rows to Slack, in order per lane, exactly once.
 
-* A row is claimed (`in_flight`) before it is sent, with `FOR UPDATE SKIP LOCKED` on
+* A row is taken (`in_flight`) before it is sent, with `FOR UPDATE SKIP LOCKED` on
   PostgreSQL so several processes share the work; a row is eligible only when no earlier row
   of its lane is still pending or in flight, so one thread's posts keep their order. Rows are
-  claimed whenever a sending thread is free (not batch by batch), so a channel held to
+  taken whenever a sending thread is free (not batch by batch), so a channel held to
   Slack's pace delays only its own rows.
 * Kinds: a request's `card`, a reply in its `thread`, a savings `claim` message, an `update`
   (edit), and a job run's `message`s, `dm`s and `upload`s (files). A row with a parent
@@ -35,13 +35,13 @@ from sqlalchemy import and_, exists, or_, select, update
 from sqlalchemy.orm import aliased
 
 from bot.clock import Clock, SystemClock
-from bot.db.models import Delivery, DeliveryStatus, Reminder, Request, SavingsClaim
+from bot.db.models import OutboxKind, OutboxRow, OutboxStatus, Reminder, Request, SavingsClaim
 from bot.db.requests import get_request
 from bot.jobs.ledger import WORKER
 from bot.slack.cards import card_blocks, card_text
 from bot.slack.claims import claim_blocks, claim_text
 from bot.slack.content import card_data, claim_view
-from bot.slack.delivery import DeliveryError
+from bot.slack.web_api import WebApiError
 
 if TYPE_CHECKING:
     from bot.runtime import Runtime
@@ -55,27 +55,27 @@ PERMANENT = {
     "message_not_found", "cant_update_message", "invalid_auth", "account_inactive",
     "token_revoked", "missing_scope", "thread_not_found", "user_not_found",
 }  # fmt: skip
-_OPEN = (DeliveryStatus.PENDING.value, DeliveryStatus.IN_FLIGHT.value)
+_OPEN = (OutboxStatus.PENDING.value, OutboxStatus.IN_FLIGHT.value)
 # Failures whose retry keeps its time when Slack is back: a 429's Retry-After, and a timeout's
 # wait for Slack to finish storing what it may have received.
 _WAIT_OUT = ("ratelimited", "TimeoutError", "timeout")
-# What the claim reads of a candidate row (not its payload).
+# What a take reads of a candidate row (not its payload).
 _CANDIDATE = (
-    Delivery.id,
-    Delivery.kind,
-    Delivery.lane,
-    Delivery.channel,
-    Delivery.status,
-    Delivery.attempts,
-    Delivery.parent_id,
+    OutboxRow.id,
+    OutboxRow.kind,
+    OutboxRow.lane,
+    OutboxRow.channel,
+    OutboxRow.status,
+    OutboxRow.attempts,
+    OutboxRow.parent_id,
 )
 # How often the worker walks every due row (rows it was not told about: another process's,
-# retries coming due); rows it is told about are claimed at once.
+# retries coming due); rows it is told about are taken at once.
 SWEEP_SECONDS = 0.5
 
 
-class Claimed(NamedTuple):
-    """A row this worker claimed, as its sending thread needs it."""
+class Taken(NamedTuple):
+    """A row this worker took, as its sending thread needs it."""
 
     id: int
     kind: str
@@ -86,7 +86,7 @@ class Claimed(NamedTuple):
     parent: int | None = None  # the row whose message this one replies under
 
 
-class DeliveryWorker:
+class OutboxWorker:
     """Delivers pending outbox rows on a background thread (or on demand with `drain`)."""
 
     def __init__(
@@ -99,7 +99,7 @@ class DeliveryWorker:
         threads: int | None = None,
     ) -> None:
         self.runtime = runtime
-        # Delivery timing is real time, even when the domain clock is set by a test or `--at`.
+        # OutboxRow timing is real time, even when the domain clock is set by a test or `--at`.
         self.clock = clock or SystemClock()
         seconds = float(os.environ.get("PODBOT_DELIVERY_LEASE_SECONDS", "60"))
         self.lease = lease if lease is not None else timedelta(seconds=seconds)
@@ -128,14 +128,14 @@ class DeliveryWorker:
         self._busy: frozenset[str | None] = frozenset()  # as the loop last saw them
         self._card_locks = [threading.Lock() for _ in range(64)]
         self._back_checked = 0.0
-        self._senders: dict[str, Callable[[Claimed], dict[str, Any] | None]] = {
-            "card": self._send_card,
-            "thread": self._send_thread,
-            "claim": self._send_claim,
-            "update": self._send_update,
-            "message": self._send_message,
-            "dm": self._send_dm,
-            "upload": self._send_upload,
+        self._senders: dict[OutboxKind, Callable[[Taken], dict[str, Any] | None]] = {
+            OutboxKind.CARD: self._send_card,
+            OutboxKind.THREAD: self._send_thread,
+            OutboxKind.CLAIM: self._send_claim,
+            OutboxKind.UPDATE: self._send_update,
+            OutboxKind.MESSAGE: self._send_message,
+            OutboxKind.DM: self._send_dm,
+            OutboxKind.UPLOAD: self._send_upload,
         }
 
     # -- running ------------------------------------------------------------------------------
@@ -168,7 +168,7 @@ class DeliveryWorker:
         self._wake.set()
 
     def _loop(self) -> None:
-        # A pipeline, not batches: whenever a thread is free, claim more. No row is claimed for
+        # A pipeline, not batches: whenever a thread is free, take more. No row is taken for
         # a channel inside Slack's one-second window (or being posted to), so a busy channel
         # never has threads waiting on it while other channels' posts queue. Finding a row
         # that is not waiting for a busy channel is cheap when the channel is known (a new
@@ -189,7 +189,7 @@ class DeliveryWorker:
                 lanes, self._lanes = self._lanes, set()
                 sweep, self._sweep = self._sweep or now >= next_sweep, False
                 self._busy = frozenset(busy)
-            claimed: list[Claimed] = []
+            taken: list[Taken] = []
             free = self.threads - len(running)
             if free <= 0:
                 with self._looks:  # no thread to send with: look again once one is free
@@ -200,7 +200,7 @@ class DeliveryWorker:
                 targets = None if sweep else {c for c in wanted if c is None or c not in busy}
                 try:
                     if targets is None or targets or lanes:
-                        claimed = self._claim(
+                        taken = self._take(
                             limit=free,
                             skip=set(running),
                             busy=busy,
@@ -209,28 +209,28 @@ class DeliveryWorker:
                         )
                     if sweep:
                         next_sweep = now + SWEEP_SECONDS
-                    elif len(claimed) >= free:
+                    elif len(taken) >= free:
                         # Stopped at the free threads: the channels and lanes it did not get
                         # to are looked at again once a thread is free, not at the next sweep
                         # (fifty PODs' reports queued at once name fifty channels).
                         with self._looks:
-                            self._wanted |= (targets or set()) - {r.channel for r in claimed}
-                            self._lanes |= lanes - {r.lane for r in claimed}
+                            self._wanted |= (targets or set()) - {r.channel for r in taken}
+                            self._lanes |= lanes - {r.lane for r in taken}
                 except Exception:  # e.g. the database is unreachable: a sweep in a while
-                    log.exception("delivery claim failed; retrying")
+                    log.exception("taking outbox rows failed; retrying")
                     next_sweep = now + SWEEP_SECONDS
-            for row in claimed:
+            for row in taken:
                 future = self._pool.submit(self._deliver, row)
                 future.add_done_callback(partial(self._delivered, row=row))
                 running[row.id] = (future, row.channel)
             if len(running) >= self.threads:
                 self._wake.wait(timeout=0.5)  # until a delivery finishes and frees a thread
-            elif not claimed:
+            elif not taken:
                 # Until the first paced channel opens, or the next sweep, or a wake.
                 until = [next_sweep - time.monotonic(), *(s + 0.001 for s in paced.values())]
                 self._wake.wait(timeout=max(0.0, min(until)))
 
-    def _delivered(self, future: Future[None], row: Claimed) -> None:
+    def _delivered(self, future: Future[None], row: Taken) -> None:
         # The lane's next row may be due now, and so may the channel's (once its window opens,
         # if Slack's pace applies), and waiters may be done waiting.
         if future.exception() is not None:  # recording the outcome failed; the lease recovers
@@ -267,9 +267,9 @@ class DeliveryWorker:
         return self._open_ids()
 
     def _open_ids(self, among: list[int] | None = None) -> list[int]:
-        query = select(Delivery.id).where(Delivery.status.in_(_OPEN))
+        query = select(OutboxRow.id).where(OutboxRow.status.in_(_OPEN))
         if among is not None:
-            query = query.where(Delivery.id.in_(among))
+            query = query.where(OutboxRow.id.in_(among))
         with self.runtime.db.reading() as session:
             return list(session.scalars(query))
 
@@ -279,8 +279,8 @@ class DeliveryWorker:
         with self.runtime.db.reading() as session:
             return len(
                 session.scalars(
-                    select(Delivery.id).where(
-                        Delivery.id.in_(among), Delivery.status == DeliveryStatus.DELIVERED.value
+                    select(OutboxRow.id).where(
+                        OutboxRow.id.in_(among), OutboxRow.status == OutboxStatus.DELIVERED.value
                     )
                 ).all()
             )
@@ -288,7 +288,9 @@ class DeliveryWorker:
     def pending(self) -> int:
         """Rows not yet delivered or parked (whenever they are due)."""
         with self.runtime.db.transaction() as session:
-            return len(session.scalars(select(Delivery.id).where(Delivery.status.in_(_OPEN))).all())
+            return len(
+                session.scalars(select(OutboxRow.id).where(OutboxRow.status.in_(_OPEN))).all()
+            )
 
     def wait_delivered(self, timeout: float = 120.0) -> None:
         """Block until every row is delivered or parked, retries included."""
@@ -306,71 +308,71 @@ class DeliveryWorker:
         now = self.clock.now()
         with self.runtime.db.transaction() as session:
             busy = session.scalar(
-                select(Delivery.id)
+                select(OutboxRow.id)
                 .where(
                     or_(
                         and_(
-                            Delivery.status == DeliveryStatus.PENDING.value,
-                            Delivery.next_attempt_at <= now,
+                            OutboxRow.status == OutboxStatus.PENDING.value,
+                            OutboxRow.next_attempt_at <= now,
                         ),
-                        Delivery.status == DeliveryStatus.IN_FLIGHT.value,
+                        OutboxRow.status == OutboxStatus.IN_FLIGHT.value,
                     )
                 )
                 .limit(1)
             )
         return busy is None
 
-    # -- claiming -----------------------------------------------------------------------------
+    # -- taking -------------------------------------------------------------------------------
 
     def run_once(self) -> int:
-        """Claim a batch of eligible rows and deliver them (lanes in parallel); returns how many."""
-        claimed = self._claim()
-        if claimed:
-            list(self._pool.map(self._deliver, claimed))
+        """Take a batch of eligible rows and deliver them (lanes in parallel); returns how many."""
+        taken = self._take()
+        if taken:
+            list(self._pool.map(self._deliver, taken))
         with self._changed:
             self._changed.notify_all()
-        return len(claimed)
+        return len(taken)
 
-    def _claim(
+    def _take(
         self,
         limit: int | None = None,
         skip: set[int] | None = None,
         busy: set[str] | None = None,
         channels: set[str | None] | None = None,
         lanes: set[str] | None = None,
-    ) -> list[Claimed]:
-        """Claim due rows, at most one per lane and per channel: `limit` rows, none of those in
+    ) -> list[Taken]:
+        """Take due rows, at most one per lane and per channel: `limit` rows, none of those in
         `skip` (rows this process is still sending: never taken over by itself, however long
         they take) and no new post for a channel in `busy` (paced or being posted to). With
         `channels` (None: rows without one) or `lanes`, only rows of those, one query each."""
         now = self.clock.now()
-        earlier = aliased(Delivery)
+        earlier = aliased(OutboxRow)
         blocked = exists().where(
-            earlier.lane == Delivery.lane, earlier.id < Delivery.id, earlier.status.in_(_OPEN)
+            earlier.lane == OutboxRow.lane, earlier.id < OutboxRow.id, earlier.status.in_(_OPEN)
         )
         expired = and_(
-            Delivery.status == DeliveryStatus.IN_FLIGHT.value,
-            Delivery.claimed_at < now - self.lease,
+            OutboxRow.status == OutboxStatus.IN_FLIGHT.value,
+            OutboxRow.claimed_at < now - self.lease,
         )
         due = and_(
-            Delivery.status == DeliveryStatus.PENDING.value,
-            Delivery.next_attempt_at <= now,
+            OutboxRow.status == OutboxStatus.PENDING.value,
+            OutboxRow.next_attempt_at <= now,
             ~blocked,
         )
         # Two queries, not one with OR: each walks its own index and stops at the limit, so a
-        # claim costs the same with ten rows waiting or ten thousand (Slack down for an hour).
+        # take costs the same with ten rows waiting or ten thousand (Slack down for an hour).
         # Rows left in flight by a dead process first, then due rows, the longest-due first.
         # Core, not ORM objects: the candidates' few columns; a row's payload (a report's
-        # blocks, a CSV) is read only once the row is claimed.
+        # blocks, a CSV) is read only once the row is taken.
         taken_over = select(*_CANDIDATE).where(expired)
         waiting = select(*_CANDIDATE).where(due)
         if skip:
-            taken_over = taken_over.where(Delivery.id.not_in(skip))
+            taken_over = taken_over.where(OutboxRow.id.not_in(skip))
         if busy:
             waiting = waiting.where(
-                or_(Delivery.channel.is_(None), Delivery.channel.not_in(sorted(busy)))
+                or_(OutboxRow.channel.is_(None), OutboxRow.channel.not_in(sorted(busy)))
             )
-        waiting = waiting.order_by(Delivery.next_attempt_at, Delivery.id)
+        waiting = waiting.order_by(OutboxRow.next_attempt_at, OutboxRow.id)
         want = limit or self.batch
         with self.runtime.db.transaction() as session:
             if session.bind is not None and session.bind.dialect.name == "postgresql":
@@ -378,7 +380,7 @@ class DeliveryWorker:
                 waiting = waiting.with_for_update(skip_locked=True)
             run = session.connection().execute
             if channels is None and lanes is None:
-                rows = list(run(taken_over.order_by(Delivery.id).limit(want)))
+                rows = list(run(taken_over.order_by(OutboxRow.id).limit(want)))
                 if len(rows) < want:
                     rows += run(waiting.limit(want - len(rows)))
             else:
@@ -386,16 +388,16 @@ class DeliveryWorker:
                 for lane in sorted(lanes or ()):  # a lane's next row, now its turn
                     if len(rows) >= want:
                         break
-                    rows += run(waiting.where(Delivery.lane == lane).limit(1))
+                    rows += run(waiting.where(OutboxRow.lane == lane).limit(1))
                 # None first: edits are not paced, so several may go; a channel's post is one.
                 for channel in sorted(channels or (), key=lambda c: (c is not None, c or "")):
                     if len(rows) >= want:
                         break
                     if channel is None:
-                        query = waiting.where(Delivery.channel.is_(None))
+                        query = waiting.where(OutboxRow.channel.is_(None))
                         rows += run(query.limit(want - len(rows)))
                     else:
-                        rows += run(waiting.where(Delivery.channel == channel).limit(1))
+                        rows += run(waiting.where(OutboxRow.channel == channel).limit(1))
             # One row per lane per batch keeps each lane strictly ordered; one post per channel
             # per batch, as a second would only wait for the first's window.
             seen: set[str] = set()
@@ -409,44 +411,44 @@ class DeliveryWorker:
                     posting.add(row.channel)
                 # A retry may follow a timeout Slack had in fact accepted; a takeover may follow
                 # a crash after Slack accepted: either way, look before posting again.
-                recovering = row.status == DeliveryStatus.IN_FLIGHT.value or row.attempts > 0
+                recovering = row.status == OutboxStatus.IN_FLIGHT.value or row.attempts > 0
                 chosen.append((row, recovering))
             if not chosen:
                 return []
             ids = [row.id for row, _ in chosen]
             run(
-                update(Delivery)
-                .where(Delivery.id.in_(ids))
+                update(OutboxRow)
+                .where(OutboxRow.id.in_(ids))
                 .values(
-                    status=DeliveryStatus.IN_FLIGHT.value,
+                    status=OutboxStatus.IN_FLIGHT.value,
                     claimed_by=WORKER,
                     claimed_at=now,
-                    attempts=Delivery.attempts + 1,
+                    attempts=OutboxRow.attempts + 1,
                 )
             )
-            query = select(Delivery.id, Delivery.payload).where(Delivery.id.in_(ids))
+            query = select(OutboxRow.id, OutboxRow.payload).where(OutboxRow.id.in_(ids))
             payloads = {row_id: payload for row_id, payload in run(query)}
-            claimed = [
-                Claimed(
+            taken = [
+                Taken(
                     row.id, row.kind, dict(payloads[row.id]), recovering, row.channel, row.lane,
                     row.parent_id,
                 )
                 for row, recovering in chosen
             ]  # fmt: skip
-        return claimed
+        return taken
 
     # -- delivering ---------------------------------------------------------------------------
 
-    def _deliver(self, row: Claimed) -> None:
+    def _deliver(self, row: Taken) -> None:
         row_id, kind = row.id, row.kind
         try:
-            result = self._senders[kind](row)
-        except DeliveryError as exc:
+            result = self._senders[OutboxKind(kind)](row)
+        except WebApiError as exc:
             self._failed(row_id, exc)
             return
         except Exception as exc:
             log.exception("delivery %s (%s) crashed", row_id, kind)
-            self._failed(row_id, DeliveryError(kind, type(exc).__name__))
+            self._failed(row_id, WebApiError(kind, type(exc).__name__))
             return
         self._finish(row_id, result)
         if row.recovering:
@@ -464,14 +466,14 @@ class DeliveryWorker:
         now = self.clock.now()
         with self.runtime.db.transaction() as session:
             moved = session.execute(
-                update(Delivery)
+                update(OutboxRow)
                 .where(
-                    Delivery.status == DeliveryStatus.PENDING.value,
-                    Delivery.attempts > 0,
-                    Delivery.next_attempt_at > now,
+                    OutboxRow.status == OutboxStatus.PENDING.value,
+                    OutboxRow.attempts > 0,
+                    OutboxRow.next_attempt_at > now,
                     # Not a 429 (its Retry-After stands), nor a timeout: Slack may still be
                     # storing that post, and a retry must not look before it has.
-                    or_(Delivery.last_error.is_(None), Delivery.last_error.not_in(_WAIT_OUT)),
+                    or_(OutboxRow.last_error.is_(None), OutboxRow.last_error.not_in(_WAIT_OUT)),
                 )
                 .values(next_attempt_at=now)
                 .execution_options(synchronize_session=False)
@@ -485,24 +487,24 @@ class DeliveryWorker:
         # One Core statement (on PostgreSQL in autocommit: one round trip), no session.
         with self.runtime.db.statements() as connection:
             connection.execute(
-                update(Delivery)
-                .where(Delivery.id == row_id)
+                update(OutboxRow)
+                .where(OutboxRow.id == row_id)
                 .values(
-                    status=DeliveryStatus.DELIVERED.value,
+                    status=OutboxStatus.DELIVERED.value,
                     delivered_at=self.clock.now(),
                     result=result,
                     last_error=None,
                 )
             )
 
-    def _failed(self, row_id: int, exc: DeliveryError) -> None:
+    def _failed(self, row_id: int, exc: WebApiError) -> None:
         now = self.clock.now()
         with self.runtime.db.transaction() as session:
-            row = session.get(Delivery, row_id)
+            row = session.get(OutboxRow, row_id)
             assert row is not None
             row.last_error = exc.error
             if exc.error in PERMANENT:
-                row.status = DeliveryStatus.PARKED.value
+                row.status = OutboxStatus.PARKED.value
                 log.error(
                     "delivery %s parked: Slack refused it for good (%s); payload kept for review",
                     row_id, exc.error, extra={"delivery": row_id, "outcome": "parked"},
@@ -514,7 +516,7 @@ class DeliveryWorker:
                 if exc.error in _WAIT_OUT[1:]:
                     # Slack may still be handling the first try: let it finish before looking.
                     wait = max(wait, self.runtime.settings.slack_timeout)
-                row.status = DeliveryStatus.PENDING.value
+                row.status = OutboxStatus.PENDING.value
                 row.next_attempt_at = now + timedelta(seconds=wait)
                 log.warning(
                     "delivery %s failed (%s); retry in %.1f s", row_id, exc.error, wait,
@@ -555,7 +557,7 @@ class DeliveryWorker:
             metadata={"event_type": METADATA_TYPE, "event_payload": tag},
         )
 
-    def _send_card(self, row: Claimed) -> dict[str, Any]:
+    def _send_card(self, row: Taken) -> dict[str, Any]:
         runtime = self.runtime
         request_id = int(row.payload["request"])
         with self._card_locks[request_id % len(self._card_locks)]:
@@ -597,14 +599,14 @@ class DeliveryWorker:
                 return None
             return pod.channel, None
 
-    def _send_update(self, row: Claimed) -> dict[str, Any]:
+    def _send_update(self, row: Taken) -> dict[str, Any]:
         # An edit is idempotent: sending it again after a crash changes nothing.
         payload = row.payload
         channel, ts = payload["channel"], payload["ts"]
         self.runtime.slack.update(channel, ts, payload["text"], payload.get("blocks"))
         return {"channel": channel, "ts": ts}
 
-    def _send_thread(self, row: Claimed) -> dict[str, Any]:
+    def _send_thread(self, row: Taken) -> dict[str, Any]:
         # A reply in a request card's thread: the card is the lane's earlier row, so its ts
         # is on the request by now.
         payload = row.payload
@@ -617,13 +619,13 @@ class DeliveryWorker:
         )
         return {"channel": channel, "ts": ts}
 
-    def _parent_place(self, row: Claimed) -> tuple[str, str | None]:
+    def _parent_place(self, row: Taken) -> tuple[str, str | None]:
         """Where a job run's row goes: its channel, in the thread of its parent's message."""
         channel = str(row.payload["channel"])
         if row.parent is None:
             return channel, None
         with self.runtime.db.reading() as session:
-            result = session.scalar(select(Delivery.result).where(Delivery.id == row.parent))
+            result = session.scalar(select(OutboxRow.result).where(OutboxRow.id == row.parent))
         if not result or not result.get("ts"):
             # The parent was refused for good (parked): say it in the channel, not at all.
             log.warning("delivery %s: its parent %s has no message; posting it in the channel",
@@ -631,7 +633,7 @@ class DeliveryWorker:
             return channel, None
         return str(result.get("channel") or channel), str(result["ts"])
 
-    def _send_message(self, row: Claimed) -> dict[str, Any]:
+    def _send_message(self, row: Taken) -> dict[str, Any]:
         channel, thread_ts = self._parent_place(row)
         payload = row.payload
         ts = self._post(
@@ -639,7 +641,7 @@ class DeliveryWorker:
         )
         return {"channel": channel, "ts": ts}
 
-    def _send_dm(self, row: Claimed) -> dict[str, Any]:
+    def _send_dm(self, row: Taken) -> dict[str, Any]:
         # The conversation is opened now, not when the row was written (conversations.open
         # is idempotent: the same DM channel every time).
         payload = row.payload
@@ -665,7 +667,7 @@ class DeliveryWorker:
                     .execution_options(synchronize_session=False)
                 )
 
-    def _send_upload(self, row: Claimed) -> dict[str, Any]:
+    def _send_upload(self, row: Taken) -> dict[str, Any]:
         channel, thread_ts = self._parent_place(row)
         payload = row.payload
         slack, filename = self.runtime.slack, str(payload["filename"])
@@ -684,7 +686,7 @@ class DeliveryWorker:
         )
         return {"channel": channel, "file": file_id}
 
-    def _send_claim(self, row: Claimed) -> dict[str, Any]:
+    def _send_claim(self, row: Taken) -> dict[str, Any]:
         runtime = self.runtime
         claim_id = int(row.payload["claim"])
         with self._card_locks[claim_id % len(self._card_locks)]:

@@ -10,7 +10,7 @@ import pytest
 from sqlalchemy import select
 
 from bot.clock import ManualClock
-from bot.db.models import Contract, Pod
+from bot.db.models import Contract, PodRow
 from tests.commands.conftest import (
     ANALYST,
     BETA,
@@ -36,7 +36,7 @@ def contracts(bot: RunningBot) -> list[tuple[str, str, str, Decimal, str, date, 
     with bot.db.transaction() as session:
         rows = session.execute(
             select(
-                Pod.key,
+                PodRow.key,
                 Contract.customer,
                 Contract.tool,
                 Contract.annual_amount,
@@ -44,7 +44,7 @@ def contracts(bot: RunningBot) -> list[tuple[str, str, str, Decimal, str, date, 
                 Contract.renewal_date,
                 Contract.billing_cycle,
             )
-            .join(Pod, Pod.id == Contract.pod_id)
+            .join(PodRow, PodRow.id == Contract.pod_id)
             .order_by(Contract.id)
         )
         return [tuple(row) for row in rows]  # type: ignore[misc]

@@ -6,7 +6,7 @@ from __future__ import annotations
 
 from sqlalchemy import select
 
-from bot.db.models import Delivery, DeliveryStatus
+from bot.db.models import OutboxRow, OutboxStatus
 from tests.commands.conftest import ALPHA, ANALYST, BUYER, Proc
 from tests.commands.test_modals import fill, opened_view
 from tests.conftest import RunningBot
@@ -35,8 +35,8 @@ def test_an_update_longer_than_a_slack_message_arrives_in_several(
     assert response.status == 200 and not response.body  # accepted: the modal closes
     bot.wait_idle()
     with bot.db.transaction() as session:
-        statuses = session.scalars(select(Delivery.status)).all()
-    assert DeliveryStatus.PARKED.value not in statuses
+        statuses = session.scalars(select(OutboxRow.status)).all()
+    assert OutboxStatus.PARKED.value not in statuses
     updates = [m.text for m in proc.thread(1) if m.text.startswith(":memo: *Update*")]
     assert len(updates) == 2
     assert all(len(text) <= SLACK_MAX_TEXT for text in updates)

@@ -13,7 +13,7 @@ import pytest
 from sqlalchemy import insert, select
 
 from bot.config import Config, load_config, parse_config
-from bot.db.models import Delivery, Reminder, Request
+from bot.db.models import OutboxRow, Reminder, Request
 from bot.db.pods import sync_pods
 from bot.db.requests import pod_row
 from bot.db.session import Database
@@ -95,8 +95,8 @@ def test_new_for_a_tool_open_in_a_removed_pod_is_created_and_names_it(orphaned: 
     bot = orphaned.bot
     assert bot.api.messages("C0BETA001") == []
     with bot.db.transaction() as session:
-        lanes = set(session.scalars(select(Delivery.lane)))
-        statuses = set(session.scalars(select(Delivery.status)))
+        lanes = set(session.scalars(select(OutboxRow.lane)))
+        statuses = set(session.scalars(select(OutboxRow.status)))
     assert lanes == {"req:2"} and statuses == {"delivered"}
     assert orphaned.card(2).channel == ALPHA
 
@@ -157,7 +157,7 @@ def test_rows_queued_before_the_pod_was_removed_are_sent_not_retried_forever(
                 ("req:2", "card", {"request": 2}, BETA),
             ):
                 session.execute(
-                    insert(Delivery),
+                    insert(OutboxRow),
                     {
                         "lane": lane, "kind": kind, "payload": payload, "channel": channel,
                         "status": "pending", "attempts": 0, "created_at": NOW,
@@ -169,7 +169,7 @@ def test_rows_queued_before_the_pod_was_removed_are_sent_not_retried_forever(
     bot = start_bot(database_url)
     bot.wait_idle()
     with bot.db.transaction() as session:
-        assert set(session.scalars(select(Delivery.status))) == {"delivered"}
+        assert set(session.scalars(select(OutboxRow.status))) == {"delivered"}
     edited = bot.api.message(BETA, card.ts)
     assert "POD Beta" in str(edited.blocks)  # rendered from the POD's row: its name kept
     assert [m.text for m in bot.api.thread(BETA, card.ts)][-1] == "Qualified."

@@ -14,7 +14,7 @@ from sqlalchemy.exc import IntegrityError
 
 from bot.config import Config
 from bot.db.migrate import SchemaOutOfDate, check_schema, current_revision, head_revision, upgrade
-from bot.db.models import Base, JobRun, Pod, Quote, Request, SavingsClaim
+from bot.db.models import Base, JobRun, PodRow, Quote, Request, SavingsClaim
 from bot.db.pods import sync_pods
 from bot.db.session import Database
 
@@ -61,7 +61,7 @@ def seeded(database_url: str, config: Config) -> tuple[Database, int]:
     db = Database(database_url)
     with db.transaction() as session:
         sync_pods(session, config)
-        pod = session.scalars(select(Pod).where(Pod.key == "alpha")).one()
+        pod = session.scalars(select(PodRow).where(PodRow.key == "alpha")).one()
         request = Request(
             pod_id=pod.id,
             customer="Acme",
@@ -186,7 +186,7 @@ def test_sync_pods_updates_members_and_retires_removed_pods(
     with db.transaction() as session:
         sync_pods(session, alpha_only)
     with db.transaction() as session:
-        pods = {p.key: p for p in session.scalars(select(Pod))}
+        pods = {p.key: p for p in session.scalars(select(PodRow))}
         assert pods["alpha"].active and not pods["beta"].active
         assert {m.user_id for m in pods["alpha"].members} == set(test_config.pods[0].members)
     db.dispose()

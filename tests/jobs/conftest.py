@@ -11,7 +11,7 @@ from sqlalchemy import select
 
 from bot.config import Config
 from bot.config import Pod as PodConfig
-from bot.db.models import Pod, Request
+from bot.db.models import PodRow, Request
 from bot.db.session import Database
 from bot.domain.lifecycle import negotiation_due, qualification_due
 from bot.jobs import runner
@@ -44,7 +44,7 @@ def add_request(
     """Insert a request as if created (and assigned) at those instants; returns its number."""
     pod = config.pod(pod_key)
     with db.transaction() as session:
-        pod_id = session.scalars(select(Pod.id).where(Pod.key == pod_key)).one()
+        pod_id = session.scalars(select(PodRow.id).where(PodRow.key == pod_key)).one()
         request = Request(
             pod_id=pod_id,
             customer=customer,
@@ -77,14 +77,14 @@ def add_request(
 def run_job(runtime: Runtime, spec: JobSpec, pod: PodConfig, **options: Any) -> str:
     """Run a job as the scheduler does, then wait until the worker has sent what it queued."""
     outcome = runner.run_job(runtime, spec, pod, **options)
-    assert runtime.deliveries is not None
-    runtime.deliveries.wait_idle()
+    assert runtime.outbox_worker is not None
+    runtime.outbox_worker.wait_idle()
     return outcome
 
 
 def catch_up(runtime: Runtime, specs: list[JobSpec], now: datetime | None = None) -> list[str]:
     """The scheduler's catch-up sweep, then wait until the worker has sent what it queued."""
     outcomes = runner.catch_up(runtime, specs, now)
-    assert runtime.deliveries is not None
-    runtime.deliveries.wait_idle()
+    assert runtime.outbox_worker is not None
+    runtime.outbox_worker.wait_idle()
     return outcomes

@@ -11,7 +11,7 @@ from datetime import UTC, datetime, timedelta
 from sqlalchemy import select
 
 from bot.clock import ManualClock
-from bot.db.models import Delivery, JobRun
+from bot.db.models import JobRun, OutboxRow
 from bot.jobs import JOBS
 from tests.commands.conftest import ANALYST, blocks_text
 from tests.conftest import RunningBot
@@ -48,7 +48,7 @@ def test_the_report_is_posted_once_per_period(
         (run,) = session.scalars(select(JobRun)).all()
         # The run's first outbox row is its top-level post; the rest reply in its thread.
         delivery = session.scalars(
-            select(Delivery).where(Delivery.lane == f"run:{run.id}").order_by(Delivery.id)
+            select(OutboxRow).where(OutboxRow.lane == f"run:{run.id}").order_by(OutboxRow.id)
         ).first()
         assert delivery is not None and delivery.parent_id is None
         assert (run.job, run.scope, run.period, run.status) == (

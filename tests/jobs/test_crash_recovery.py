@@ -19,7 +19,7 @@ from pathlib import Path
 import pytest
 from sqlalchemy import select
 
-from bot.db.models import Delivery, JobRun
+from bot.db.models import JobRun, OutboxRow
 from tests.conftest import BOT_TOKEN, TEST_CONFIG, RunningBot
 from tests.jobs.conftest import add_request
 
@@ -53,13 +53,13 @@ def reports(bot: RunningBot) -> list:
 
 def statuses(bot: RunningBot) -> dict[str, str]:
     with bot.db.transaction() as session:
-        return {row.kind: row.status for row in session.scalars(select(Delivery))}
+        return {row.kind: row.status for row in session.scalars(select(OutboxRow))}
 
 
 def stop_the_bots_worker(bot: RunningBot) -> None:
     # Only the one-shot processes deliver here: the test's own podbot keeps out of it.
-    assert bot.runtime.deliveries is not None
-    bot.runtime.deliveries.stop()
+    assert bot.runtime.outbox_worker is not None
+    bot.runtime.outbox_worker.stop()
 
 
 @pytest.mark.parametrize("slack_kept_the_post", [True, False])
@@ -93,7 +93,7 @@ def test_killed_between_slack_taking_the_post_and_marking_it_done_posts_once(
     assert len(reports(bot)) == 1
     assert statuses(bot) == {"message": "delivered"}
     with bot.db.transaction() as session:
-        (row,) = session.scalars(select(Delivery)).all()
+        (row,) = session.scalars(select(OutboxRow)).all()
         assert row.result == {"channel": ALPHA, "ts": reports(bot)[0].ts}
 
 

@@ -13,7 +13,7 @@ from datetime import UTC, datetime, timedelta
 
 from sqlalchemy import select
 
-from bot.db.models import Delivery
+from bot.db.models import OutboxRow
 from bot.jobs import JOBS
 from tests.commands.conftest import ALPHA, ANALYST, Proc
 from tests.conftest import RunningBot
@@ -35,8 +35,8 @@ def test_a_report_post_and_its_csv_whose_answers_are_lost_arrive_once(
     bot.api.fail("chat.postMessage", delay=TIMEOUT + 0.5)
     bot.api.fail("files.completeUploadExternal", delay=TIMEOUT + 0.5)
     run_job(bot.runtime, JOBS["aging-report"], bot.runtime.config.pod("alpha"), now=NINE)
-    assert bot.runtime.deliveries is not None
-    bot.runtime.deliveries.wait_delivered(timeout=30)
+    assert bot.runtime.outbox_worker is not None
+    bot.runtime.outbox_worker.wait_delivered(timeout=30)
 
     top = [m for m in bot.api.messages(ALPHA) if not m.thread_ts]
     (report,) = [m for m in top if m.text.startswith("Aging report")]
@@ -50,7 +50,7 @@ def test_a_report_post_and_its_csv_whose_answers_are_lost_arrive_once(
     assert len(bot.api.calls_to("files.completeUploadExternal")) == 1
     assert bot.api.calls_to("conversations.replies"), "the retry looked in the thread"
     with bot.db.transaction() as session:
-        rows = session.scalars(select(Delivery).order_by(Delivery.id)).all()
+        rows = session.scalars(select(OutboxRow).order_by(OutboxRow.id)).all()
     assert {r.status for r in rows} == {"delivered"}
     assert rows[0].attempts == 2 and rows[0].result["ts"] == report.ts
 
@@ -68,8 +68,8 @@ def test_a_breach_dm_whose_answer_is_lost_arrives_once(
     bot.api.fail("chat.postMessage", delay=TIMEOUT + 0.5, times=2)
     run_job(bot.runtime, JOBS["tat-alerts"], bot.runtime.config.pod("alpha"),
             now=NINE + timedelta(days=3))  # fmt: skip
-    assert bot.runtime.deliveries is not None
-    bot.runtime.deliveries.wait_delivered(timeout=30)
+    assert bot.runtime.outbox_worker is not None
+    bot.runtime.outbox_worker.wait_delivered(timeout=30)
 
     alerts = [m for m in bot.api.thread(ALPHA, card.ts) if "TAT breached" in m.text]
     dms = [m for m in bot.api.messages(f"D{ANALYST[1:]}") if "breached" in m.text]

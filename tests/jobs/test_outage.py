@@ -23,7 +23,7 @@ from pathlib import Path
 import pytest
 from sqlalchemy import select
 
-from bot.db.models import Delivery
+from bot.db.models import OutboxRow
 from bot.jobs import JOBS
 from bot.jobs.aging_report import build_report
 from bot.jobs.runner import run_job
@@ -105,7 +105,7 @@ def open_rows(bot: RunningBot) -> list[int]:
     with bot.db.transaction() as session:
         return list(
             session.scalars(
-                select(Delivery.id).where(Delivery.status.in_(["pending", "in_flight"]))
+                select(OutboxRow.id).where(OutboxRow.status.in_(["pending", "in_flight"]))
             )
         )
 
@@ -113,7 +113,7 @@ def open_rows(bot: RunningBot) -> list[int]:
 def check_everything_arrived_once(bot: RunningBot, breached: dict[str, list[int]]) -> None:
     api = bot.api
     with bot.db.transaction() as session:
-        assert set(session.scalars(select(Delivery.status))) == {"delivered"}
+        assert set(session.scalars(select(OutboxRow.status))) == {"delivered"}
     # Nothing was posted twice: every post of a delivery carries its id, once.
     tags = Counter(
         (m.metadata or {}).get("event_payload", {}).get("delivery")
@@ -173,8 +173,8 @@ def test_jobs_queued_during_an_outage_arrive_once_soon_after_with_the_worker_run
     assert time.monotonic() - started < 5.0
     healed.join()
     back = time.monotonic()
-    assert bot.runtime.deliveries is not None
-    bot.runtime.deliveries.wait_delivered(timeout=RECOVERY)
+    assert bot.runtime.outbox_worker is not None
+    bot.runtime.outbox_worker.wait_delivered(timeout=RECOVERY)
     assert time.monotonic() - back <= RECOVERY
     check_everything_arrived_once(bot, breached)
 
@@ -184,8 +184,8 @@ def test_jobs_queued_during_an_outage_arrive_once_when_only_jobs_run_is_retried(
     bot: RunningBot, outage: float
 ) -> None:
     breached = seed(bot)
-    assert bot.runtime.deliveries is not None
-    bot.runtime.deliveries.stop()  # no podbot serve: only the one-shot commands deliver
+    assert bot.runtime.outbox_worker is not None
+    bot.runtime.outbox_worker.stop()  # no podbot serve: only the one-shot commands deliver
     healed = start_outage(bot, outage)
     for name in JOB_NAMES:
         result = jobs_run(bot, name, wait=1.0)

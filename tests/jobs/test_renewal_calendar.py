@@ -16,8 +16,7 @@ from sqlalchemy import select
 
 from bot.clock import ManualClock
 from bot.config import Config, Schedule
-from bot.db.models import Contract, Delivery, JobRun
-from bot.db.models import Pod as PodRow
+from bot.db.models import Contract, JobRun, OutboxRow, PodRow
 from bot.db.session import Database
 from bot.domain.quarters import Quarter, calendar_post_day
 from bot.jobs import JOBS
@@ -121,7 +120,7 @@ def test_the_calendar_is_posted_once_on_its_post_day(
         (run,) = session.scalars(select(JobRun)).all()
         # The run's first outbox row is its top-level post; the rest reply in its thread.
         delivery = session.scalars(
-            select(Delivery).where(Delivery.lane == f"run:{run.id}").order_by(Delivery.id)
+            select(OutboxRow).where(OutboxRow.lane == f"run:{run.id}").order_by(OutboxRow.id)
         ).first()
         assert delivery is not None and delivery.parent_id is None
         assert (run.job, run.scope, run.period, run.status) == (

@@ -10,7 +10,7 @@ import pytest
 from sqlalchemy import insert, select
 
 from bot.clock import ManualClock
-from bot.db.models import Delivery, JobRun, PendingResponse, ProcessedEvent
+from bot.db.models import JobRun, OutboxRow, PendingResponse, ProcessedEvent
 from bot.jobs import JOBS
 from bot.jobs.retention import prune_deliveries
 from tests.conftest import RunningBot
@@ -34,7 +34,7 @@ def event_ids(bot: RunningBot) -> set[str]:
 
 def delivery_ids(bot: RunningBot) -> set[int]:
     with bot.db.transaction() as session:
-        return set(session.scalars(select(Delivery.id)))
+        return set(session.scalars(select(OutboxRow.id)))
 
 
 def row(id: int, lane: str, status: str, age_days: float, parent: int | None = None) -> dict:
@@ -69,7 +69,7 @@ def retention(bot: RunningBot, pod: str = "alpha", **options: Any) -> str:
 def test_old_delivered_rows_go_and_rows_still_read_stay(running: RunningBot) -> None:
     write(
         running,
-        Delivery,
+        OutboxRow,
         [
             row(1, "run:1", "delivered", 40),  # old, nothing needs it: goes
             row(2, "run:2", "delivered", 40),  # old parent of an open row: stays
@@ -93,9 +93,9 @@ def test_old_delivered_rows_go_and_rows_still_read_stay(running: RunningBot) -> 
 
 
 def test_one_run_a_day_for_every_pod(running: RunningBot, clock: ManualClock) -> None:
-    write(running, Delivery, [row(1, "run:1", "delivered", 40), row(2, "run:2", "delivered", 1)])
+    write(running, OutboxRow, [row(1, "run:1", "delivered", 40), row(2, "run:2", "delivered", 1)])
     assert "1 delivered outbox row(s)" in retention(running, "alpha")
-    write(running, Delivery, [row(3, "run:3", "delivered", 40), row(4, "run:4", "delivered", 1)])
+    write(running, OutboxRow, [row(3, "run:3", "delivered", 40), row(4, "run:4", "delivered", 1)])
     assert "already done" in retention(running, "beta")
     assert "already done" in retention(running, "alpha")
     assert delivery_ids(running) == {2, 3, 4}
@@ -104,7 +104,7 @@ def test_one_run_a_day_for_every_pod(running: RunningBot, clock: ManualClock) ->
 
 
 def test_a_dry_run_deletes_nothing_and_records_nothing(running: RunningBot) -> None:
-    write(running, Delivery, [row(1, "run:1", "delivered", 40), row(2, "run:2", "delivered", 1)])
+    write(running, OutboxRow, [row(1, "run:1", "delivered", 40), row(2, "run:2", "delivered", 1)])
     said = retention(running, dry_run=True)
     assert "would delete 0 processed event id(s) and 1 delivered outbox row(s)" in said, said
     assert delivery_ids(running) == {1, 2}
@@ -115,7 +115,7 @@ def test_batches_take_children_then_their_parents(running: RunningBot) -> None:
     # A chain: each row the parent of the next; a batch of 2 frees one parent at a time.
     write(
         running,
-        Delivery,
+        OutboxRow,
         [row(n, "run:1", "delivered", 40, parent=n - 1 if n > 1 else None) for n in range(1, 7)]
         + [row(7, "run:2", "delivered", 1)],
     )

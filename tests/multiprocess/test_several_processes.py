@@ -18,7 +18,7 @@ from pathlib import Path
 import pytest
 from sqlalchemy import select
 
-from bot.db.models import Delivery, JobRun
+from bot.db.models import JobRun, OutboxRow
 from bot.db.session import Database
 from tests.conftest import BOT_TOKEN, SIGNING_SECRET, TEST_CONFIG
 from tests.slack_api import SlackApiServer
@@ -157,7 +157,7 @@ def test_three_web_and_two_scheduler_processes_post_everything_once(
     for _ in range(200):  # bounded: wait for the workers to record what they sent
         with db.transaction() as session:
             open_rows = session.scalars(
-                select(Delivery.id).where(Delivery.status.in_(["pending", "in_flight"]))
+                select(OutboxRow.id).where(OutboxRow.status.in_(["pending", "in_flight"]))
             ).all()
         if not open_rows:
             break

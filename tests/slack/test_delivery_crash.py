@@ -22,9 +22,9 @@ from sqlalchemy import select
 
 from bot.app import build_runtime
 from bot.config import Settings, load_config
-from bot.db.models import Delivery, Request
+from bot.db.models import OutboxRow, Request
 from bot.db.session import Database
-from bot.slack.worker import DeliveryWorker
+from bot.slack.worker import OutboxWorker
 from tests.conftest import BOT_TOKEN, SIGNING_SECRET, TEST_CONFIG
 from tests.slack_api import SlackApiServer
 from tests.slack_requests import SlackClient
@@ -107,18 +107,18 @@ def test_killed_worker_does_not_post_the_card_twice(
     )
     db = Database(sqlite_url)
     with db.transaction() as session:
-        (row,) = session.scalars(select(Delivery).where(Delivery.kind == "card")).all()
+        (row,) = session.scalars(select(OutboxRow).where(OutboxRow.kind == "card")).all()
         assert row.status == "in_flight"
     runtime = build_runtime(load_config(TEST_CONFIG), settings, db)
-    runtime.deliveries = DeliveryWorker(runtime, lease=timedelta(0))
-    runtime.deliveries.drain()
+    runtime.outbox_worker = OutboxWorker(runtime, lease=timedelta(0))
+    runtime.outbox_worker.drain()
 
     cards = [m for m in slack_api.messages(ALPHA) if m.text.startswith("REQ-1")]
     assert len(cards) == 1
     with db.transaction() as session:
         request = session.scalars(select(Request)).one()
         assert request.card_ts == cards[0].ts
-        statuses = session.scalars(select(Delivery.status)).all()
+        statuses = session.scalars(select(OutboxRow.status)).all()
     assert set(statuses) == {"delivered"}
-    runtime.deliveries.stop()
+    runtime.outbox_worker.stop()
     db.dispose()

@@ -69,9 +69,9 @@ def test_posts_survive_a_60_second_outage_exactly_once_and_in_order(
     assert update >= 10
 
     api.heal("chat.postMessage")
-    assert bot.runtime.deliveries is not None
-    bot.runtime.deliveries.notify()
-    bot.runtime.deliveries.wait_delivered(timeout=60)
+    assert bot.runtime.outbox_worker is not None
+    bot.runtime.outbox_worker.notify()
+    bot.runtime.outbox_worker.wait_delivered(timeout=60)
     # The run was recorded when it was queued: the catch-up sweep has nothing to redo.
     assert catch_up(bot.runtime, [JOBS["aging-report"]], now=NINE + timedelta(hours=1)) == []
 
@@ -88,4 +88,4 @@ def test_posts_survive_a_60_second_outage_exactly_once_and_in_order(
         assert card.text.endswith("— negotiating")  # the card shows its latest state
     reports = [m for m in top if m.text.startswith("Aging report")]
     assert len(reports) == 1
-    assert bot.runtime.deliveries.pending() == 0
+    assert bot.runtime.outbox_worker.pending() == 0

@@ -9,8 +9,8 @@ from pathlib import Path
 import pytest
 from sqlalchemy import select
 
-from bot.db.models import Delivery
-from bot.slack.worker import DeliveryWorker
+from bot.db.models import OutboxRow
+from bot.slack.worker import OutboxWorker
 from tests.commands.conftest import ANALYST, BUYER, Proc
 from tests.conftest import RunningBot
 
@@ -19,16 +19,16 @@ def test_pending_card_edits_collapse_into_one_showing_the_latest_state(
     start_bot: Callable[..., RunningBot], sqlite_url: str
 ) -> None:
     bot = start_bot(sqlite_url)
-    assert bot.runtime.deliveries is not None
-    bot.runtime.deliveries.stop()
+    assert bot.runtime.outbox_worker is not None
+    bot.runtime.outbox_worker.stop()
     # A worker that is not running: deliveries pile up while three changes are made.
-    worker = bot.runtime.deliveries = DeliveryWorker(bot.runtime)
+    worker = bot.runtime.outbox_worker = OutboxWorker(bot.runtime)
     for text in ("new Acme | Figma | new", "qualify 1", f"assign 1 <@{BUYER}>"):
         response = bot.slack.slash_command(text, user_id=ANALYST, channel_id="C0ALPHA01")
         assert response.status == 200
     assert bot.executor.wait_idle()
     with bot.db.transaction() as session:
-        rows = [(d.lane, d.kind) for d in session.scalars(select(Delivery).order_by(Delivery.id))]
+        rows = [(d.lane, d.kind) for d in session.scalars(select(OutboxRow).order_by(OutboxRow.id))]
     # One card row (created once, later changes folded into it), then the thread replies.
     assert rows == [("req:1", "card"), ("req:1", "thread"), ("req:1", "thread")]
 
@@ -52,7 +52,7 @@ def test_a_channel_held_to_slacks_pace_does_not_hold_back_another_channel(
         proc(ANALYST, f"new Customer {n} | Tool {n} | new", channel=ALPHA)
     proc(BETA_ANALYST, "new Beta Customer | Beta Tool | new", channel=BETA)
     posts_before = len(bot.api.calls_to("chat.postMessage"))
-    worker = bot.runtime.deliveries
+    worker = bot.runtime.outbox_worker
     assert worker is not None
 
     # Sixteen replies for POD Alpha's channel at Slack's pace (0.2 s apart here) ...
@@ -81,7 +81,7 @@ def test_a_channel_held_to_slacks_pace_does_not_hold_back_another_channel(
         f"alpha news {n}" for n in range(1, 17)
     )
     with bot.db.transaction() as session:
-        channels = set(session.scalars(select(Delivery.channel).where(Delivery.kind == "thread")))
+        channels = set(session.scalars(select(OutboxRow.channel).where(OutboxRow.kind == "thread")))
     assert channels == {ALPHA, BETA}
 
 
@@ -101,11 +101,11 @@ def test_the_worker_loop_idles_while_every_sending_thread_waits_on_slack(
     proc = Proc(bot)
     proc(ANALYST, "new Customer | Tool | new", channel=ALPHA)
     proc(BETA_ANALYST, "new Beta Customer | Beta Tool | new", channel=BETA)
-    assert bot.runtime.deliveries is not None
-    bot.runtime.deliveries.wait_idle()
-    bot.runtime.deliveries.stop()
+    assert bot.runtime.outbox_worker is not None
+    bot.runtime.outbox_worker.wait_idle()
+    bot.runtime.outbox_worker.stop()
     # One sending thread, held by a post Slack takes 1.5 s to answer, with more rows due.
-    worker = bot.runtime.deliveries = DeliveryWorker(bot.runtime, threads=1)
+    worker = bot.runtime.outbox_worker = OutboxWorker(bot.runtime, threads=1)
     worker.start()
     assert worker._thread is not None and worker._thread.native_id is not None
     posts_before = len(bot.api.calls_to("chat.postMessage"))

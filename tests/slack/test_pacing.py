@@ -1,6 +1,6 @@
 """Slack's pace per channel across processes: the `channel_turns` table.
 
-Each `Delivery` below stands for one podbot process: its own engine, its own WebClient and
+Each `SlackApi` below stands for one podbot process: its own engine, its own WebClient and
 its own in-process pace. What Slack sees is read off the test server's arrival times.
 """
 
@@ -21,8 +21,8 @@ from bot.clock import SystemClock
 from bot.config import Settings
 from bot.db.models import ChannelTurn
 from bot.db.session import Database
-from bot.slack.delivery import Delivery
 from bot.slack.pacing import ChannelTurns
+from bot.slack.web_api import SlackApi
 from tests.conftest import BOT_TOKEN
 from tests.slack_api import SlackApiServer
 
@@ -38,21 +38,21 @@ def databases(database_url: str) -> Iterator[list[Database]]:
         db.dispose()
 
 
-def _process(slack_api: SlackApiServer, db: Database | None) -> Delivery:
+def _process(slack_api: SlackApiServer, db: Database | None) -> SlackApi:
     """One process's Slack seam; shared turns when it is given the database."""
     settings = Settings(bot_token=BOT_TOKEN, api_url=slack_api.url)
-    return Delivery(
+    return SlackApi(
         make_web_client(settings),
         channel_interval=INTERVAL,
         turns=ChannelTurns(db) if db is not None else None,
     )
 
 
-def _post_from_each(processes: list[Delivery], posts: int) -> None:
+def _post_from_each(processes: list[SlackApi], posts: int) -> None:
     """Three threads per process, all posting into one channel at once."""
     start = threading.Barrier(3 * len(processes))
 
-    def post(slack: Delivery, name: str) -> None:
+    def post(slack: SlackApi, name: str) -> None:
         start.wait()
         for n in range(posts):
             slack.post(CHANNEL, f"{name} post {n}")

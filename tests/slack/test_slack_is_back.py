@@ -8,7 +8,7 @@ from datetime import timedelta
 from sqlalchemy import select, update
 
 from bot.clock import SystemClock
-from bot.db.models import Delivery
+from bot.db.models import OutboxRow
 from bot.slack.outbox import Outbox
 from tests.conftest import RunningBot
 
@@ -18,8 +18,8 @@ ALPHA = "C0ALPHA01"
 def test_waiting_retries_are_due_at_once_but_a_429_and_a_timeout_keep_their_wait(
     bot: RunningBot,
 ) -> None:
-    assert bot.runtime.deliveries is not None
-    bot.runtime.deliveries.stop()  # only this test touches the rows
+    assert bot.runtime.outbox_worker is not None
+    bot.runtime.outbox_worker.stop()  # only this test touches the rows
     later = SystemClock().now() + timedelta(seconds=60)
     errors = {"http_500": None, "TimeoutError": None, "ratelimited": None, "fresh": None}
     with bot.db.transaction() as session:
@@ -30,18 +30,18 @@ def test_waiting_retries_are_due_at_once_but_a_429_and_a_timeout_keep_their_wait
         for error, row in errors.items():
             if error != "fresh":  # a row never tried is not waiting out a backoff
                 session.execute(
-                    update(Delivery)
-                    .where(Delivery.id == row)
+                    update(OutboxRow)
+                    .where(OutboxRow.id == row)
                     .values(attempts=1, last_error=error, next_attempt_at=later)
                 )
-    assert bot.runtime.deliveries.slack_is_back() == 1
+    assert bot.runtime.outbox_worker.slack_is_back() == 1
     with bot.db.transaction() as session:
         due = {
             row.payload["text"]: row.next_attempt_at < later
-            for row in session.scalars(select(Delivery))
+            for row in session.scalars(select(OutboxRow))
         }
     assert due == {"http_500": True, "TimeoutError": False, "ratelimited": False, "fresh": True}
     # At most once a second: a burst of successful retries makes one UPDATE.
-    assert bot.runtime.deliveries.slack_is_back() == 0
+    assert bot.runtime.outbox_worker.slack_is_back() == 0
     with bot.db.transaction() as session:  # nothing left for the fixture's teardown to wait on
-        session.execute(update(Delivery).values(status="parked"))
+        session.execute(update(OutboxRow).values(status="parked"))

@@ -26,7 +26,7 @@ log = logging.getLogger(__name__)
 Blocks = Sequence[Block | dict[str, Any]] | None
 
 
-class DeliveryError(Exception):
+class WebApiError(Exception):
     """Slack refused or could not be reached for a call; `error` is Slack's error code."""
 
     def __init__(self, method: str, error: str, retry_after: float | None = None) -> None:
@@ -42,8 +42,8 @@ def _blocks(blocks: Blocks) -> list[dict[str, Any]] | None:
     return [b.to_dict() if isinstance(b, Block) else b for b in blocks]
 
 
-class Delivery:
-    """Sends to Slack through one WebClient; later issues add the durable outbox here."""
+class SlackApi:
+    """The Web API seam: every call to Slack through one WebClient, paced per channel."""
 
     def __init__(
         self,
@@ -95,7 +95,7 @@ class Delivery:
         if self._team_url is None and fetch:
             try:
                 self._team_url = str(self._call("auth.test").get("url") or "")
-            except DeliveryError:
+            except WebApiError:
                 return None
         return self._team_url or None
 
@@ -114,10 +114,10 @@ class Delivery:
             elif exc.response.status_code >= 500:
                 error = f"http_{exc.response.status_code}"
             log.warning("slack %s failed: %s", method, error, extra={"slack_method": method})
-            raise DeliveryError(method, error, retry_after) from exc
+            raise WebApiError(method, error, retry_after) from exc
         except (SlackClientError, OSError) as exc:
             log.warning("slack %s unreachable: %s", method, exc, extra={"slack_method": method})
-            raise DeliveryError(method, type(exc).__name__) from exc
+            raise WebApiError(method, type(exc).__name__) from exc
         return dict(response.data) if isinstance(response.data, dict) else {}
 
     def post(
