@@ -1,14 +1,15 @@
 """`/proc` subcommands, one module per group; `register` wires them all into the Bolt app.
 
-Every module of this package is imported here, which registers its subcommands with the
-router; a module with interactive parts (modals, buttons) also has `register(app, runtime)`.
+The modules are listed here by name (no package scan): importing one registers its
+subcommands with the router (`@subcommand("update", …)` in `bot/commands/updates.py`); a module
+with interactive parts (modals, buttons) also has `register(app, runtime)`, called in this
+order.
 """
 
 from __future__ import annotations
 
 import importlib
 import logging
-import pkgutil
 from types import ModuleType
 from typing import TYPE_CHECKING, Any
 
@@ -21,10 +22,24 @@ if TYPE_CHECKING:
 
 log = logging.getLogger(__name__)
 
+# Every `/proc` group, and the buttons and modals that go with them.
+COMMAND_MODULES = (
+    "access",
+    "aging",
+    "contract",
+    "help",
+    "intake",
+    "interactions",
+    "lifecycle",
+    "reminders",
+    "renewals",
+    "router",
+    "savings",
+    "status",
+    "updates",
+)
 MODULES: list[ModuleType] = [
-    importlib.import_module(f"{__name__}.{info.name}")
-    for info in pkgutil.iter_modules(__path__)
-    if not info.name.startswith("_")
+    importlib.import_module(f"{__name__}.{name}") for name in COMMAND_MODULES
 ]
 
 

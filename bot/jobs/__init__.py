@@ -1,15 +1,16 @@
-"""Scheduled jobs, one module each; importing this package registers them all in JOBS."""
+"""Scheduled jobs, one module each, listed by name below; importing this package registers
+them all in JOBS (each module calls `register(JobSpec(name="aging-report", …))`)."""
 
 from __future__ import annotations
 
 import importlib
-import pkgutil
 
 from bot.jobs.runner import JobSpec
 
 JOBS: dict[str, JobSpec] = {}
-# Framework modules; every other module in this package is a job that registers itself.
-_FRAMEWORK = {"ledger", "runner", "scheduler"}
+# The job modules, in the order `podbot jobs list` shows them (ledger, runner and scheduler
+# are the framework around them).
+JOB_MODULES = ("aging_report", "reminders", "renewal_calendar", "retention", "tat_alerts")
 
 
 def register(spec: JobSpec) -> JobSpec:
@@ -18,6 +19,5 @@ def register(spec: JobSpec) -> JobSpec:
     return spec
 
 
-for _info in pkgutil.iter_modules(__path__):
-    if _info.name not in _FRAMEWORK and not _info.name.startswith("_"):
-        importlib.import_module(f"{__name__}.{_info.name}")
+for _name in JOB_MODULES:
+    importlib.import_module(f"{__name__}.{_name}")
