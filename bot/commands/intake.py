@@ -15,6 +15,7 @@ from bot.db.models import Request
 from bot.db.requests import open_duplicates, pod_row, record_event
 from bot.domain.grammar import NewRequest, parse_new
 from bot.domain.lifecycle import Action, qualification_due
+from bot.domain.vocabulary import Stage
 from bot.slack.cards import escape_mrkdwn
 from bot.slack.ids import BlockId, CallbackId
 from bot.slack.modals import intake_modal, parse_intake
@@ -64,7 +65,7 @@ def create_request(
         customer=fields.customer,
         tool=fields.tool,
         kind=fields.kind,
-        stage="intake",
+        stage=Stage.INTAKE,
         amount=fields.amount.amount if fields.amount else None,
         currency=fields.amount.currency if fields.amount else pod.currency,
         renewal_date=fields.renewal_date,

@@ -10,6 +10,7 @@ from bot.db.requests import record_event
 from bot.domain.grammar import parse_assign, parse_close, parse_key, parse_key_and_text
 from bot.domain.lifecycle import Action, StageError, negotiation_due, next_stage
 from bot.domain.mentions import defuse_broadcasts
+from bot.domain.vocabulary import Stage
 from bot.errors import NotPermitted, WrongStage
 from bot.slack.outbox import Outbox
 
@@ -81,7 +82,7 @@ def assign(runtime: Runtime, invocation: Invocation) -> Reply:
         authorize(runtime.config, invocation.user_id, request, pod, Action.ASSIGN)
         if pod.role_of(buyer) not in ("buyer", "em"):
             raise NotPermitted(f"<@{buyer}> is not a buyer in {pod.name}, so cannot be assigned.")
-        reassign = request.stage == "negotiating"
+        reassign = request.stage == Stage.NEGOTIATING
         request.stage = _advance(request.stage, Action.ASSIGN, request.key)
         if reassign and request.buyer_id == buyer:
             raise WrongStage(f"{request.key} is already assigned to <@{buyer}>.")

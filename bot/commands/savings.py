@@ -12,13 +12,14 @@ from sqlalchemy import select, update
 from bot.commands.access import authorize, load_request
 from bot.commands.interactions import answer_click, answer_submission, view_context
 from bot.commands.router import Invocation, Reply, arguments, subcommand
-from bot.db.models import ClaimStatus, SavingsClaim
+from bot.db.models import SavingsClaim
 from bot.db.requests import record_event
 from bot.db.savings import pending_claim
 from bot.domain.grammar import control_character_problem, parse_key
 from bot.domain.lifecycle import Action
 from bot.domain.money import format_money
 from bot.domain.savings import ClaimError, check_claim, parse_claim
+from bot.domain.vocabulary import ClaimStatus, Outcome, Stage
 from bot.errors import FieldErrors, NotFound, NotPermitted, Refusal, WrongStage
 from bot.slack.cards import escape_mrkdwn
 from bot.slack.claims import headline, reject_modal, when
@@ -47,10 +48,10 @@ def savings(runtime: Runtime, invocation: Invocation) -> Reply:
         baseline, final, kind = arguments(parse_claim, words, pod.currency)
         authorize(runtime.config, invocation.user_id, request, pod, Action.SAVINGS)
         if not (
-            request.stage == "negotiating"
-            or (request.stage == "closed" and request.outcome == "won")
+            request.stage == Stage.NEGOTIATING
+            or (request.stage == Stage.CLOSED and request.outcome == Outcome.WON)
         ):
-            state = f"closed {request.outcome}" if request.stage == "closed" else request.stage
+            state = f"closed {request.outcome}" if request.stage == Stage.CLOSED else request.stage
             raise WrongStage(
                 f"{request.key} is {state}: savings are claimed while negotiating or once won."
             )

@@ -25,6 +25,16 @@ from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column, relationship
 
 from bot.db.types import MoneyAmount, UTCDateTime
 from bot.domain.names import name_key
+from bot.domain.vocabulary import (
+    OPEN_STAGES,
+    BillingCycle,
+    ClaimKind,
+    ClaimStatus,
+    Outcome,
+    RequestType,
+    Role,
+    Stage,
+)
 
 # Stable constraint names so migrations can alter them on SQLite (batch mode) and PostgreSQL.
 NAMING = {
@@ -40,52 +50,6 @@ class Base(DeclarativeBase):
     """Declarative base with the naming convention."""
 
     metadata = MetaData(naming_convention=NAMING)
-
-
-class Role(enum.StrEnum):
-    BUYER = "buyer"
-    ANALYST = "analyst"
-    EM = "em"
-    CSM = "csm"
-
-
-class RequestType(enum.StrEnum):
-    NEW = "new"
-    RENEWAL = "renewal"
-
-
-class Stage(enum.StrEnum):
-    INTAKE = "intake"
-    QUALIFIED = "qualified"
-    NEGOTIATING = "negotiating"
-    CLOSED = "closed"
-    DISQUALIFIED = "disqualified"
-
-
-OPEN_STAGES = (Stage.INTAKE, Stage.QUALIFIED, Stage.NEGOTIATING)
-
-
-class Outcome(enum.StrEnum):
-    WON = "won"
-    LOST = "lost"
-    CANCELLED = "cancelled"
-
-
-class ClaimKind(enum.StrEnum):
-    SAVINGS = "savings"
-    AVOIDANCE = "avoidance"
-
-
-class ClaimStatus(enum.StrEnum):
-    PENDING = "pending"
-    APPROVED = "approved"
-    REJECTED = "rejected"
-    SUPERSEDED = "superseded"
-
-
-class BillingCycle(enum.StrEnum):
-    MONTHLY = "monthly"
-    ANNUAL = "annual"
 
 
 class RunStatus(enum.StrEnum):

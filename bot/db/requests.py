@@ -9,8 +9,9 @@ from sqlalchemy import bindparam, func, insert, or_, select, update
 from sqlalchemy.orm import Session
 from sqlalchemy.orm.attributes import set_committed_value
 
-from bot.db.models import OPEN_STAGES, PodRow, Quote, Request, RequestEvent
+from bot.db.models import PodRow, Quote, Request, RequestEvent
 from bot.domain.names import name_key
+from bot.domain.vocabulary import OPEN_STAGES
 
 
 def get_request(session: Session, number: int, *, for_update: bool = False) -> Request | None:

@@ -7,9 +7,10 @@ from decimal import Decimal
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
-from bot.db.models import ClaimStatus, Request, SavingsClaim
+from bot.db.models import Request, SavingsClaim
 from bot.domain.names import name_key
 from bot.domain.savings import benchmark, savings_percent
+from bot.domain.vocabulary import ClaimStatus
 
 
 def pending_claim(session: Session, request_id: int) -> SavingsClaim | None:

@@ -14,6 +14,7 @@ from dataclasses import dataclass
 from datetime import UTC, date, datetime, timedelta
 from enum import StrEnum
 
+from bot.domain.vocabulary import OPEN_STAGES, Stage
 from bot.domain.working_time import WorkCalendar, working_hours_until
 
 __all__ = [
@@ -31,7 +32,7 @@ __all__ = [
 ]
 
 # Open stages in the order the report lists them.
-REPORT_STAGES = ("intake", "qualified", "negotiating")
+REPORT_STAGES = OPEN_STAGES
 DUE_SOON_DAYS = 3
 
 
@@ -143,11 +144,11 @@ class _AsOf:
         flags: set[Flag] = set()
         due_at: datetime | None = None
         due_date: date | None = None
-        if item.stage == "intake":
+        if item.stage == Stage.INTAKE:
             due_at = item.qualification_due_at
             if now >= due_at:
                 flags.add(Flag.NOT_QUALIFIED)
-        elif item.stage == "negotiating":
+        elif item.stage == Stage.NEGOTIATING:
             due_at = item.tat_due_at
             if due_at is not None:
                 due_date = _local(due_at, zone)

@@ -7,6 +7,7 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 from zoneinfo import ZoneInfo
 
+from bot.domain.vocabulary import FINISHED_STAGES, OPEN_STAGES, Stage
 from bot.domain.working_time import WorkCalendar, add_working_hours, local_datetime
 
 
@@ -71,23 +72,23 @@ def who_may(action: Action) -> str:
 
 
 # Stage each action requires, and the stage it leads to (None: the stage does not change).
-_FROM: dict[Action, tuple[str, ...]] = {
-    Action.QUALIFY: ("intake",),
-    Action.DISQUALIFY: ("intake",),
-    Action.ASSIGN: ("qualified", "negotiating"),
-    Action.UPDATE: ("negotiating",),
-    Action.QUOTE: ("qualified", "negotiating"),
-    Action.CLOSE: ("negotiating",),
-    Action.CANCEL: ("intake", "qualified", "negotiating"),
+_FROM: dict[Action, tuple[Stage, ...]] = {
+    Action.QUALIFY: (Stage.INTAKE,),
+    Action.DISQUALIFY: (Stage.INTAKE,),
+    Action.ASSIGN: (Stage.QUALIFIED, Stage.NEGOTIATING),
+    Action.UPDATE: (Stage.NEGOTIATING,),
+    Action.QUOTE: (Stage.QUALIFIED, Stage.NEGOTIATING),
+    Action.CLOSE: (Stage.NEGOTIATING,),
+    Action.CANCEL: OPEN_STAGES,
 }
-_TO: dict[Action, str | None] = {
-    Action.QUALIFY: "qualified",
-    Action.DISQUALIFY: "disqualified",
-    Action.ASSIGN: "negotiating",
+_TO: dict[Action, Stage | None] = {
+    Action.QUALIFY: Stage.QUALIFIED,
+    Action.DISQUALIFY: Stage.DISQUALIFIED,
+    Action.ASSIGN: Stage.NEGOTIATING,
     Action.UPDATE: None,
     Action.QUOTE: None,
-    Action.CLOSE: "closed",
-    Action.CANCEL: "closed",
+    Action.CLOSE: Stage.CLOSED,
+    Action.CANCEL: Stage.CLOSED,
 }
 _HINT = {
     Action.QUALIFY: "only an intake request can be qualified",
@@ -110,7 +111,7 @@ class StageError(Exception):
 def next_stage(stage: str, action: Action, key: str) -> str:
     """The stage after `action`, or StageError saying why the current stage forbids it."""
     if stage not in _FROM[action]:
-        if stage in ("closed", "disqualified"):
+        if stage in FINISHED_STAGES:
             raise StageError(f"{key} is {stage}: it is already finished.")
         raise StageError(f"{key} is {stage_words(stage)}: {_HINT[action]}.")
     return _TO[action] or stage
@@ -118,7 +119,7 @@ def next_stage(stage: str, action: Action, key: str) -> str:
 
 def stage_words(stage: str) -> str:
     """The stage as a phrase: 'in intake', 'qualified', 'closed'."""
-    return {"intake": "in intake", "negotiating": "under negotiation"}.get(stage, stage)
+    return {Stage.INTAKE: "in intake", Stage.NEGOTIATING: "under negotiation"}.get(stage, stage)
 
 
 def qualification_due(calendar: WorkCalendar, created_at: datetime, hours: int) -> datetime:

@@ -17,9 +17,10 @@ from decimal import Decimal
 from bot.domain.money import Money
 from bot.domain.names import name_key
 from bot.domain.quarters import Quarter
+from bot.domain.vocabulary import OPEN_STAGES
 
 __all__ = [
-    "OPEN_STAGES",
+    "MOST_ADVANCED_FIRST",
     "RenewalCalendar",
     "RenewalContract",
     "RenewalFlag",
@@ -33,7 +34,7 @@ __all__ = [
 ]
 
 # Most advanced first: when several requests are open for one renewal, the card shows this one.
-OPEN_STAGES = ("negotiating", "qualified", "intake")
+MOST_ADVANCED_FIRST = tuple(reversed(OPEN_STAGES))
 
 
 class RenewalFlag(enum.StrEnum):
@@ -147,12 +148,12 @@ def _open_requests(requests: Iterable[RequestItem]) -> dict[tuple[str, str], Req
     """The open renewal request shown for each (customer, tool): the most advanced, then oldest."""
     chosen: dict[tuple[str, str], RequestItem] = {}
     for request in requests:
-        if request.kind != "renewal" or request.stage not in OPEN_STAGES:
+        if request.kind != "renewal" or request.stage not in MOST_ADVANCED_FIRST:
             continue
         key = match_key(request.customer, request.tool)
         best = chosen.get(key)
-        rank = (OPEN_STAGES.index(request.stage), request.number)
-        if best is None or rank < (OPEN_STAGES.index(best.stage), best.number):
+        rank = (MOST_ADVANCED_FIRST.index(request.stage), request.number)
+        if best is None or rank < (MOST_ADVANCED_FIRST.index(best.stage), best.number):
             chosen[key] = request
     return chosen
 

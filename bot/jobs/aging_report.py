@@ -10,8 +10,9 @@ from apscheduler.triggers.cron import CronTrigger
 from sqlalchemy import select
 
 from bot.config import Config, Pod
-from bot.db.models import OPEN_STAGES, PodRow, Request
+from bot.db.models import PodRow, Request
 from bot.domain.aging import AgingItem, AgingLine, aging_lines
+from bot.domain.vocabulary import OPEN_STAGES, Stage
 from bot.jobs import register
 from bot.jobs.runner import JobContext, JobSpec, local_time_reached
 from bot.slack.aging_report import ReportMessage, aging_csv, aging_messages
@@ -62,7 +63,7 @@ def open_items(session: Session, pod_key: str) -> list[AgingItem]:
                 tool=tool,
                 kind=kind,
                 stage=stage,
-                owner=(buyer if stage == "negotiating" else None) or analyst or creator,
+                owner=(buyer if stage == Stage.NEGOTIATING else None) or analyst or creator,
                 created_at=created_at,
                 qualification_due_at=qualification_due_at,
                 tat_due_at=tat_due_at,

@@ -27,6 +27,7 @@ from sqlalchemy.orm import Session
 
 from bot.config import Config, Pod
 from bot.db.models import PendingResponse, PodRow, Reminder, ReminderKind, Request, ResponseState
+from bot.domain.vocabulary import Stage
 from bot.domain.working_time import add_working_hours
 from bot.jobs import register
 from bot.jobs.runner import JobContext, JobSpec
@@ -131,7 +132,7 @@ def _update_reminders(context: JobContext, team_url: str | None) -> list[Due]:
         requests = session.scalars(
             select(Request)
             .join(PodRow, PodRow.id == Request.pod_id)
-            .where(PodRow.key == pod.key, Request.stage == "negotiating")
+            .where(PodRow.key == pod.key, Request.stage == Stage.NEGOTIATING)
             .order_by(Request.id)
         ).all()
     dues = []

@@ -14,10 +14,11 @@ from apscheduler.triggers.cron import CronTrigger
 from sqlalchemy import select
 
 from bot.config import Config, Pod
-from bot.db.models import OPEN_STAGES, Contract, PodRow, Request, RequestType
+from bot.db.models import Contract, PodRow, Request
 from bot.domain.money import Money
 from bot.domain.quarters import Quarter, calendar_post_day, quarter_of
 from bot.domain.renewals import RenewalCalendar, RenewalContract, RequestItem, renewal_calendar
+from bot.domain.vocabulary import OPEN_STAGES, RequestType
 from bot.jobs import register
 from bot.jobs.runner import JobContext, JobSpec, local_time_reached
 from bot.slack.pages import ReportMessage

@@ -16,6 +16,7 @@ from sqlalchemy.orm import Session
 
 from bot.db.models import PodRow, Request
 from bot.db.requests import record_event
+from bot.domain.vocabulary import Stage
 from bot.jobs import register
 from bot.jobs.runner import JobContext, JobSpec
 from bot.slack.cards import escape_mrkdwn
@@ -28,7 +29,7 @@ BREACH_JOB = "tat-alert"
 
 def breach_key(request: Request) -> tuple[str, str, datetime]:
     """(ledger period, what was breached, when it was due) for a breached request."""
-    if request.stage == "intake":
+    if request.stage == Stage.INTAKE:
         return f"{request.key}/qualification", "qualification", request.qualification_due_at
     assert request.tat_due_at is not None
     due = request.tat_due_at
@@ -46,8 +47,8 @@ def breached(context: JobContext) -> list[Request]:
                 .where(PodRow.key == context.pod.key)
                 .where(
                     or_(
-                        and_(Request.stage == "intake", Request.qualification_due_at <= now),
-                        and_(Request.stage == "negotiating", Request.tat_due_at <= now),
+                        and_(Request.stage == Stage.INTAKE, Request.qualification_due_at <= now),
+                        and_(Request.stage == Stage.NEGOTIATING, Request.tat_due_at <= now),
                     )
                 )
                 .order_by(Request.id)

@@ -23,6 +23,7 @@ from slack_sdk.models.blocks import (
 )
 
 from bot.domain.aging import REPORT_STAGES, AgingLine, Flag, aging_summary, local_date
+from bot.domain.vocabulary import Stage
 from bot.slack.cards import (
     days_left_phrase,
     escape_mrkdwn,
@@ -105,7 +106,7 @@ def _due(line: AgingLine, this_year: int) -> str:
     if line.due_date is None or line.days_left is None:
         return f"TAT {_NONE}"
     day = short_date(line.due_date, year=line.due_date.year != this_year)
-    label = "qualify by" if stage == "intake" else "TAT"
+    label = "qualify by" if stage == Stage.INTAKE else "TAT"
     return f"{label} {day} ({days_left_phrase(line.days_left)})"
 
 

@@ -27,6 +27,7 @@ from slack_sdk.models.blocks import (
 from bot.domain.aging import age_in_days, days_left
 from bot.domain.mentions import defuse_broadcasts
 from bot.domain.money import Money, format_money
+from bot.domain.vocabulary import FINISHED_STAGES, Stage
 
 __all__ = [
     "MAX_MESSAGE_BLOCKS",
@@ -70,11 +71,11 @@ _USER_ID = re.compile(r"[UW][A-Z0-9]{2,}")
 _PARTIAL_ENTITY = re.compile(r"&[a-z]*$")
 
 _STAGE_EMOJI = {
-    "intake": ":inbox_tray:",
-    "qualified": ":white_check_mark:",
-    "negotiating": ":handshake:",
-    "closed": ":checkered_flag:",
-    "disqualified": ":no_entry:",
+    Stage.INTAKE: ":inbox_tray:",
+    Stage.QUALIFIED: ":white_check_mark:",
+    Stage.NEGOTIATING: ":handshake:",
+    Stage.CLOSED: ":checkered_flag:",
+    Stage.DISQUALIFIED: ":no_entry:",
 }
 _OUTCOME_EMOJI = {"won": ":trophy:", "lost": ":x:", "cancelled": ":no_entry_sign:"}
 _EVENT_WORDS = {
@@ -270,8 +271,8 @@ def days_left_phrase(days: int) -> str:
 
 def stage_label(stage: str, outcome: str | None) -> str:
     """Show a stage with its emoji, and the outcome of a closed request: `:trophy: Closed · won`."""
-    if stage == "closed" and outcome:
-        emoji = _OUTCOME_EMOJI.get(outcome, _STAGE_EMOJI["closed"])
+    if stage == Stage.CLOSED and outcome:
+        emoji = _OUTCOME_EMOJI.get(outcome, _STAGE_EMOJI[Stage.CLOSED])
         return f"{emoji} Closed{_SEP}{escape_mrkdwn(outcome)}"
     emoji = _STAGE_EMOJI.get(stage, ":grey_question:")
     return f"{emoji} {escape_mrkdwn(stage.capitalize())}"
@@ -311,13 +312,13 @@ def _header(card: CardData) -> tuple[str, bool]:
 
 
 def _due_field(card: CardData) -> tuple[str, str]:
-    if card.stage == "intake":
+    if card.stage == Stage.INTAKE:
         return "Qualification due", _date_token(card.qualification_due_at, card.timezone)
-    if card.stage == "negotiating":
+    if card.stage == Stage.NEGOTIATING:
         due = card.tat_due_at
         return "TAT due", _date_token(due, card.timezone) if due else _NONE
-    if card.stage in ("closed", "disqualified"):
-        label = "Closed" if card.stage == "closed" else "Disqualified"
+    if card.stage in FINISHED_STAGES:
+        label = "Closed" if card.stage == Stage.CLOSED else "Disqualified"
         return label, _date_token(card.closed_at, card.timezone) if card.closed_at else _NONE
     # qualified: the negotiation TAT has not started yet.
     return "TAT due", f"{_NONE} starts on assign"
@@ -349,7 +350,7 @@ def card_blocks(card: CardData) -> list[Block]:
         SectionBlock(fields=fields[:_MAX_FIELDS]),
     ]
     if card.resolution_note and card.resolution_note.strip():
-        label = "*Reason:* " if card.stage == "disqualified" else "*Close note:* "
+        label = "*Reason:* " if card.stage == Stage.DISQUALIFIED else "*Close note:* "
         # Reasons and notes come from command text, which Slack sends as mrkdwn already.
         note = fit_markup(
             defuse_broadcasts(card.resolution_note.strip()), _SECTION_TEXT - len(label)
@@ -378,7 +379,7 @@ def card_text(card: CardData) -> str:
     customer = fit_mrkdwn(_one_line(card.customer), 100)
     tool = fit_mrkdwn(_one_line(card.tool), 100)
     stage = card.stage
-    if card.stage == "closed" and card.outcome:
+    if card.stage == Stage.CLOSED and card.outcome:
         stage = f"closed ({card.outcome})"
     key, kind = escape_mrkdwn(card.key), escape_mrkdwn(card.kind)
     return f"{key}{_SEP}{customer}{_SEP}{tool} ({kind}) — {escape_mrkdwn(stage)}"
@@ -423,7 +424,7 @@ def _event_line(entry: TimelineEntry, timezone: str, this_year: int) -> str:
 
 
 def _aging_line(card: CardData, now: datetime) -> str:
-    open_ = card.stage not in ("closed", "disqualified")
+    open_ = card.stage not in FINISHED_STAGES
     end = now if open_ or card.closed_at is None else card.closed_at
     age = age_in_days(card.created_at, end, card.timezone)
     parts = [f"Age: {_days(age)}" if open_ else f"Was open {_days(age)}"]
