@@ -16,7 +16,7 @@ from bot.db.models import SavingsClaim
 from bot.db.requests import record_event
 from bot.db.savings import pending_claim
 from bot.domain.grammar import control_character_problem, parse_key
-from bot.domain.lifecycle import Action
+from bot.domain.lifecycle import Action, savings_decision_refusal
 from bot.domain.money import format_money
 from bot.domain.savings import ClaimError, check_claim, parse_claim
 from bot.domain.vocabulary import ClaimStatus, Outcome, Stage
@@ -155,10 +155,11 @@ def _check_decider(session: Session, runtime: Runtime, claim_id: int, user_id: s
     if claim is None:
         raise NotFound("This savings claim no longer exists.")
     _request, pod = load_request(session, runtime.config, claim.request_id, for_update=False)
-    if pod.role_of(user_id) != "em":
-        raise NotPermitted(f"Only an em of {pod.name} may approve or reject savings claims.")
-    if claim.created_by == user_id:
-        raise NotPermitted("You made this claim yourself, so another em must decide it.")
+    refusal = savings_decision_refusal(
+        pod.role_of(user_id), pod.name, is_claimant=claim.created_by == user_id
+    )
+    if refusal is not None:
+        raise NotPermitted(refusal)
     if claim.status != ClaimStatus.PENDING.value:
         raise Refusal(_already_decided(session, claim_id))
     return claim

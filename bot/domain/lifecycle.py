@@ -7,7 +7,7 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 from zoneinfo import ZoneInfo
 
-from bot.domain.vocabulary import FINISHED_STAGES, OPEN_STAGES, Stage
+from bot.domain.vocabulary import FINISHED_STAGES, OPEN_STAGES, Role, Stage
 from bot.domain.working_time import WorkCalendar, add_working_hours, local_datetime
 
 
@@ -28,17 +28,17 @@ class Action(enum.StrEnum):
 
 # Roles allowed per action, before the "assigned buyer" refinement below. The em may do
 # everything a buyer or analyst may do in their own POD (SPEC §1).
-_ROLES: dict[Action, frozenset[str]] = {
-    Action.NEW: frozenset({"analyst", "em", "csm"}),
-    Action.QUALIFY: frozenset({"analyst", "em"}),
-    Action.DISQUALIFY: frozenset({"analyst", "em"}),
-    Action.ASSIGN: frozenset({"analyst", "em"}),
-    Action.UPDATE: frozenset({"buyer", "em"}),
-    Action.QUOTE: frozenset({"buyer", "em"}),
-    Action.SAVINGS: frozenset({"buyer", "em"}),
-    Action.CLOSE: frozenset({"buyer", "analyst", "em"}),
-    Action.CANCEL: frozenset({"analyst", "em"}),
-    Action.CONTRACT_ADD: frozenset({"analyst", "em"}),
+_ROLES: dict[Action, frozenset[Role]] = {
+    Action.NEW: frozenset({Role.ANALYST, Role.EM, Role.CSM}),
+    Action.QUALIFY: frozenset({Role.ANALYST, Role.EM}),
+    Action.DISQUALIFY: frozenset({Role.ANALYST, Role.EM}),
+    Action.ASSIGN: frozenset({Role.ANALYST, Role.EM}),
+    Action.UPDATE: frozenset({Role.BUYER, Role.EM}),
+    Action.QUOTE: frozenset({Role.BUYER, Role.EM}),
+    Action.SAVINGS: frozenset({Role.BUYER, Role.EM}),
+    Action.CLOSE: frozenset({Role.BUYER, Role.ANALYST, Role.EM}),
+    Action.CANCEL: frozenset({Role.ANALYST, Role.EM}),
+    Action.CONTRACT_ADD: frozenset({Role.ANALYST, Role.EM}),
 }
 # For these a buyer must be the request's assigned buyer, not any buyer of the POD.
 _ASSIGNED_BUYER_ONLY = frozenset({Action.UPDATE, Action.SAVINGS, Action.CLOSE})
@@ -61,9 +61,19 @@ def may(role: str | None, action: Action, *, is_assigned_buyer: bool = False) ->
     """Whether someone with `role` in the request's POD may take `action`."""
     if role is None or role not in _ROLES[action]:
         return False
-    if role == "buyer" and action in _ASSIGNED_BUYER_ONLY:
+    if role == Role.BUYER and action in _ASSIGNED_BUYER_ONLY:
         return is_assigned_buyer
     return True
+
+
+def savings_decision_refusal(role: str | None, pod_name: str, *, is_claimant: bool) -> str | None:
+    """Why this person may not approve or reject a savings claim, or None when they may: only
+    an em of the request's POD decides, and never on a claim they made (SPEC §4)."""
+    if role != Role.EM:
+        return f"Only an em of {pod_name} may approve or reject savings claims."
+    if is_claimant:
+        return "You made this claim yourself, so another em must decide it."
+    return None
 
 
 def who_may(action: Action) -> str:
