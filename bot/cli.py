@@ -177,7 +177,8 @@ def cmd_jobs_run(args: argparse.Namespace) -> int:
     # The run is queued; send what can be sent now (this run's rows and any left by an
     # earlier one), retries included, for up to --wait seconds.
     assert runtime.outbox_worker is not None
-    earlier = [row for row in runtime.outbox_worker.open_rows() if row not in set(queued)]
+    mine = set(queued)
+    earlier = [row for row in runtime.outbox_worker.open_rows() if row not in mine]
     try:
         delivered, waiting = runtime.outbox_worker.drain(args.wait, rows=queued + earlier)
     finally:

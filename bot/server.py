@@ -167,10 +167,9 @@ def build_asgi(app: App, runtime: Runtime) -> ASGIApp:
         headers = request.get_headers()
         try:
             body = await read_body(scope, receive)
-            flat = {k.lower(): (v[0] if isinstance(v, list) else v) for k, v in headers.items()}
             if verifier is not None:
-                verify_signature(verifier, body, flat)
-            raw, parsed = parse_slack_body(body, _content_type(flat))
+                verify_signature(verifier, body, headers)  # type: ignore[arg-type]
+            raw, parsed = parse_slack_body(body, _content_type(headers))  # type: ignore[arg-type]
         except Refused as refused:
             log.warning(
                 "refused a request to %s: %s", SLACK_PATH, refused.reason,

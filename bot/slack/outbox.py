@@ -147,13 +147,23 @@ class Outbox:
 
     def thread(self, request_id: int, text: str, blocks: list[Block] | None = None) -> None:
         """Reply in the request card's thread."""
+        self._in_transaction(lambda session: self._reply(session, request_id, text, blocks))
+
+    def _reply(
+        self,
+        session: Session,
+        request_id: int,
+        text: str,
+        blocks: list[Any] | None = None,
+        *,
+        returning: bool = False,
+    ) -> int | None:
         payload = {"request": request_id, "text": text, "blocks": _dicts(blocks)}
-
-        def write(session: Session) -> None:
-            channel = self._posting_in(session, request_id)
-            self._enqueue(session, Lane.REQUEST.of(request_id), OutboxKind.THREAD, payload, channel)
-
-        self._in_transaction(write)
+        channel = self._posting_in(session, request_id)
+        lane = Lane.REQUEST.of(request_id)
+        return self._enqueue(
+            session, lane, OutboxKind.THREAD, payload, channel, returning=returning
+        )
 
     def claim(self, claim_id: int) -> None:
         """Post a savings claim's message in its request's thread, or refresh it in place."""
@@ -243,16 +253,7 @@ class Outbox:
 
     def reply(self, session: Session, request_id: int, text: str) -> int:
         """Reply in a request card's thread (after the card, in the request's lane)."""
-        channel = self._posting_in(session, request_id)
-        payload = {"request": request_id, "text": text, "blocks": None}
-        row = self._enqueue(
-            session,
-            Lane.REQUEST.of(request_id),
-            OutboxKind.THREAD,
-            payload,
-            channel,
-            returning=True,
-        )
+        row = self._reply(session, request_id, text, returning=True)
         assert row is not None
         return row
 

@@ -13,7 +13,7 @@ import pytest
 from sqlalchemy import text
 
 from tests.commands.conftest import ALPHA, ANALYST, BUYER, EM, Proc
-from tests.commands.test_modals import fill, opened_view
+from tests.commands.test_modals import opened_view, submit
 from tests.commands.test_savings import claim_message, click
 from tests.conftest import RunningBot
 
@@ -77,15 +77,6 @@ def test_tabs_and_line_breaks_are_text(negotiating: Proc) -> None:
     answer = negotiating(BUYER, "update REQ-1 Vendor\tcame back\r\nat 45k")
     assert answer == "Update posted in REQ-1's thread."
     assert negotiating.thread(1)[-1].text.endswith(">Vendor\tcame back\n>at 45k")
-
-
-def submit(bot: RunningBot, user: str, view: dict[str, Any], answers: dict[str, str]) -> Any:
-    response = bot.slack.view_submission(
-        view["callback_id"], fill(view, answers), user, private_metadata=view["private_metadata"]
-    )
-    assert response.status == 200
-    bot.wait_idle()
-    return response.json() if response.body else None
 
 
 def test_the_intake_form_names_the_field_with_a_control_character(

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 from datetime import datetime
 from decimal import Decimal
 from typing import Any
@@ -18,7 +19,7 @@ from bot.jobs import runner
 from bot.jobs.runner import JobSpec
 from bot.runtime import Runtime
 from tests.commands.conftest import Proc
-from tests.conftest import RunningBot
+from tests.conftest import BOT_TOKEN, TEST_CONFIG, RunningBot
 
 
 @pytest.fixture
@@ -72,6 +73,19 @@ def add_request(
         session.add(request)
         session.flush()
         return request.id
+
+
+def podbot_env(bot: RunningBot, **extra: str) -> dict[str, str]:
+    """The environment of a `podbot` subprocess on this test's database and Slack."""
+    return {
+        **{k: v for k, v in os.environ.items() if not k.startswith(("SLACK_", "PODBOT_"))},
+        "PODBOT_CONFIG": str(TEST_CONFIG),
+        "DATABASE_URL": bot.db.url,
+        "SLACK_API_URL": bot.api.url,
+        "SLACK_BOT_TOKEN": BOT_TOKEN,
+        "PODBOT_CHANNEL_INTERVAL": "0",
+        **extra,
+    }
 
 
 def run_job(runtime: Runtime, spec: JobSpec, pod: PodConfig, **options: Any) -> str:

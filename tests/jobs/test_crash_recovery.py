@@ -9,7 +9,6 @@ metadata every post carries; a file by its name in the thread) before sending it
 
 from __future__ import annotations
 
-import os
 import signal
 import subprocess
 import sys
@@ -20,24 +19,16 @@ import pytest
 from sqlalchemy import select
 
 from bot.db.models import JobRun, OutboxRow
-from tests.conftest import BOT_TOKEN, TEST_CONFIG, RunningBot
-from tests.jobs.conftest import add_request
+from tests.conftest import RunningBot
+from tests.jobs.conftest import add_request, podbot_env
 
 ALPHA = "C0ALPHA01"
 NINE = datetime(2026, 11, 23, 3, 30, tzinfo=UTC)  # Monday 09:00 in Kolkata
 
 
 def podbot_jobs_run(bot: RunningBot, at: datetime, *extra: str) -> subprocess.Popen[str]:
-    env = {
-        **{k: v for k, v in os.environ.items() if not k.startswith(("SLACK_", "PODBOT_"))},
-        "PODBOT_CONFIG": str(TEST_CONFIG),
-        "DATABASE_URL": bot.db.url,
-        "SLACK_API_URL": bot.api.url,
-        "SLACK_BOT_TOKEN": BOT_TOKEN,
-        "PODBOT_CHANNEL_INTERVAL": "0",
-        # A dead process's rows are taken over after 2 s instead of the default minute.
-        "PODBOT_DELIVERY_LEASE_SECONDS": "2",
-    }
+    # A dead process's rows are taken over after 2 s instead of the default minute.
+    env = podbot_env(bot, PODBOT_DELIVERY_LEASE_SECONDS="2")
     return subprocess.Popen(
         [str(Path(sys.executable).parent / "podbot"), "jobs", "run", "aging-report",
          "--pod", "alpha", "--at", at.isoformat(), *extra],

@@ -10,7 +10,6 @@ running (as in `podbot serve`), and with only the one-shot `podbot jobs run` ret
 
 from __future__ import annotations
 
-import os
 import subprocess
 import sys
 import threading
@@ -28,8 +27,8 @@ from bot.jobs import JOBS
 from bot.jobs.aging_report import build_report
 from bot.jobs.runner import run_job
 from tests.commands.conftest import ALPHA, ANALYST, BETA, BETA_ANALYST, BETA_BUYER, BUYER, Proc
-from tests.conftest import BOT_TOKEN, TEST_CONFIG, RunningBot
-from tests.jobs.conftest import add_request
+from tests.conftest import RunningBot
+from tests.jobs.conftest import add_request, podbot_env
 from tests.jobs.test_renewal_calendar import add_contract
 
 # Friday 2026-12-04 14:00 UTC: 09:00 in New York, 19:30 in Kolkata; the post day of both PODs'
@@ -87,15 +86,7 @@ def start_outage(bot: RunningBot, seconds: float) -> threading.Thread:
 
 
 def jobs_run(bot: RunningBot, name: str, wait: float) -> subprocess.CompletedProcess[str]:
-    env = {
-        **{k: v for k, v in os.environ.items() if not k.startswith(("SLACK_", "PODBOT_"))},
-        "PODBOT_CONFIG": str(TEST_CONFIG),
-        "DATABASE_URL": bot.db.url,
-        "SLACK_API_URL": bot.api.url,
-        "SLACK_BOT_TOKEN": BOT_TOKEN,
-        "PODBOT_CHANNEL_INTERVAL": "0",
-        "PODBOT_SLACK_TIMEOUT": str(TIMEOUT),
-    }
+    env = podbot_env(bot, PODBOT_SLACK_TIMEOUT=str(TIMEOUT))
     command = [str(Path(sys.executable).parent / "podbot"), "jobs", "run", name,
                "--at", AT.isoformat(), "--wait", str(wait)]  # fmt: skip
     return subprocess.run(command, env=env, capture_output=True, text=True, timeout=120)
