@@ -1,7 +1,7 @@
 """Ack latency: 16 clients send signed `/proc update` to `podbot serve` and to a bare Bolt app.
 
 podbot runs as a real `podbot serve --no-scheduler` subprocess on SQLite (default) or
-PostgreSQL, talking to the Slack Web API fake (bot/sandbox/slack_api.py) in this process. The
+PostgreSQL, talking to the Slack Web API fake (slackfake/web_api.py) in this process. The
 baseline, in the same run, is the fastest honest app doing the same job: a Bolt `AsyncApp`
 behind its ASGI adapter under uvicorn (no access log), in its own subprocess with the same
 signing secret, acking each command with the same sentence. Rounds alternate podbot / bare;
@@ -48,7 +48,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parent))
 
 from sqlalchemy import func, insert, select
 
-from bot.sandbox.signing import SlackClient
+from slackfake.signing import SlackClient
 
 ROOT = Path(__file__).resolve().parents[1]
 
@@ -351,7 +351,6 @@ def aging_load(database_url: str | None, pods: int, requests: int, seconds: floa
     """Build every POD's aging report over and over in this process until told to stop."""
     from aging_scale import bench_config, fresh_database, insert_requests, report_instant
 
-    from bot.app import build_runtime
     from bot.clock import ManualClock
     from bot.config import Settings
     from bot.db.migrate import upgrade
@@ -359,6 +358,7 @@ def aging_load(database_url: str | None, pods: int, requests: int, seconds: floa
     from bot.db.pods import sync_pods
     from bot.db.session import Database
     from bot.jobs.aging_report import build_report
+    from bot.runtime import build_runtime
 
     stop = threading.Event()
     signal.signal(signal.SIGTERM, lambda *_: stop.set())
@@ -373,7 +373,10 @@ def aging_load(database_url: str | None, pods: int, requests: int, seconds: floa
                 pod_ids = dict(iter(session.execute(select(PodRow.key, PodRow.id))))
             insert_requests(db, config, pod_ids, requests, 0, 1)
             runtime = build_runtime(
-                config, Settings(database_url=url), db, ManualClock(nows[config.pods[0].key])
+                config,
+                Settings(database_url=url),
+                db=db,
+                clock=ManualClock(nows[config.pods[0].key]),
             )
             print(f"ready {label}", flush=True)
             deadline = time.monotonic() + seconds
@@ -639,7 +642,7 @@ def main(argv: list[str] | None = None) -> int:
         return 2
     from aging_scale import fresh_database
 
-    from bot.sandbox.slack_api import SlackApiServer
+    from slackfake.web_api import SlackApiServer
 
     with (
         tempfile.TemporaryDirectory(prefix="podbot-ack-") as tmp_name,

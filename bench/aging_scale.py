@@ -35,7 +35,6 @@ sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 from sqlalchemy import Engine, create_engine, event, insert, select, text
 from sqlalchemy.engine import make_url
 
-from bot.app import build_runtime
 from bot.clock import ManualClock
 from bot.config import WEEKDAYS, Config, Pod, Settings, parse_config
 from bot.db.migrate import upgrade
@@ -45,7 +44,7 @@ from bot.db.session import Database
 from bot.domain.aging import AgingLine, Flag
 from bot.domain.lifecycle import negotiation_due, qualification_due
 from bot.jobs.aging_report import build_report
-from bot.runtime import Runtime
+from bot.runtime import Runtime, build_runtime
 
 # Every POD reports at 09:00 its own time on this Tuesday; the 90 days before it hold holidays
 # and the autumn DST changes of three of the four zones.
@@ -507,7 +506,7 @@ def run(
     print(f"setup: migrated, synced {len(pod_ids)} PODs in {time.perf_counter() - started:.2f} s")
 
     runtime = build_runtime(
-        config, Settings(database_url=db.url), db, ManualClock(nows[config.pods[0].key])
+        config, Settings(database_url=db.url), db=db, clock=ManualClock(nows[config.pods[0].key])
     )
     log = StatementLog(db.engine)
     # "rows added in": inserting the requests this size adds to the previous one (not timed).

@@ -33,7 +33,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parent))
 from ack_latency import SIGNING_SECRET, TOKEN, config_toml, percentile, start_podbot
 from aging_scale import fresh_database
 
-from bot.sandbox.signing import SlackClient
+from slackfake.signing import SlackClient
 
 HUGE = 12 * 1024 * 1024
 HUGE_BODY = (b"a=b&" * (HUGE // 4 + 1))[:HUGE]  # millions of fields for a parser to chew
@@ -132,7 +132,7 @@ def main(argv: list[str] | None = None) -> int:
     args = parser.parse_args(argv)
 
     from bot.cli import main as podbot_main
-    from bot.sandbox.slack_api import SlackApiServer
+    from slackfake.web_api import SlackApiServer
 
     with (
         tempfile.TemporaryDirectory(prefix="podbot-attack-") as tmp_name,

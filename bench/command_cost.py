@@ -42,12 +42,13 @@ from slack_bolt.request import BoltRequest
 from sqlalchemy import bindparam, insert, select, update
 from sqlalchemy.engine import make_url
 
-from bot.app import build_app, build_runtime
+from bot.app import build_app
 from bot.config import Settings, load_config
 from bot.db.models import OutboxRow, PodRow, Request, RequestEvent
 from bot.db.session import Database
-from bot.sandbox.signing import SlackClient
-from bot.sandbox.slack_api import SlackApiServer
+from bot.runtime import build_runtime
+from slackfake.signing import SlackClient
+from slackfake.web_api import SlackApiServer
 
 
 def signed(slack: SlackClient, text: str, work: Work) -> BoltRequest:
@@ -203,7 +204,7 @@ def main(argv: list[str] | None = None) -> int:
             bot_token=TOKEN, signing_secret=SIGNING_SECRET, api_url=api.url, database_url=url
         )
         db = Database(url)
-        runtime = build_runtime(load_config(config_path), settings, db)
+        runtime = build_runtime(load_config(config_path), settings, db=db)
         app = build_app(runtime)
         slack = SlackClient("http://podbot.invalid", SIGNING_SECRET)
         n = args.commands

@@ -2,7 +2,7 @@
 
 Every POD's `aging-report` runs through `run_job` at once, a thread per POD as the scheduler
 runs them (each run records itself and queues its messages), and podbot's delivery worker
-sends what they queued, against the Slack Web API fake (bot/sandbox/slack_api.py) in its own
+sends what they queued, against the Slack Web API fake (slackfake/web_api.py) in its own
 process with message ts read from the wall clock, so the gaps between posts in a channel are
 the gaps Slack would see. podbot keeps its real pacing (`channel_interval` 1.0 s). Printed:
 total time (until the last message is delivered) against the bound the limit implies (max
@@ -47,7 +47,7 @@ from aging_scale import (
 from slack_sdk import WebClient
 from sqlalchemy import select
 
-from bot.app import build_runtime
+from bot.blocks.aging_report import ReportMessage, aging_csv
 from bot.clock import ManualClock
 from bot.config import Config, Pod, Settings
 from bot.db.migrate import upgrade
@@ -57,10 +57,9 @@ from bot.db.session import Database
 from bot.jobs import JOBS
 from bot.jobs.aging_report import build_report
 from bot.jobs.runner import run_job
-from bot.runtime import Runtime
-from bot.sandbox.slack_api import Message, SlackApiServer
-from bot.slack.aging_report import ReportMessage, aging_csv
+from bot.runtime import Runtime, build_runtime
 from bot.slack.worker import METADATA_TYPE
+from slackfake.web_api import Message, SlackApiServer
 
 TOKEN = "xoxb-bench"
 INTERVAL = 1.0  # Slack: about one message per second per channel
@@ -345,7 +344,7 @@ def run(args: argparse.Namespace, config: Config, db: Database) -> int:
         bot_token=TOKEN, api_url=slack.url, database_url=db.url, channel_interval=INTERVAL
     )
     clock = ManualClock(nows[config.pods[0].key])
-    runtime = build_runtime(config, settings, db, clock)
+    runtime = build_runtime(config, settings, db=db, clock=clock)
     expected = {}
     built = time.perf_counter()
     for pod in config.pods:

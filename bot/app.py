@@ -1,4 +1,4 @@
-"""Build the Bolt App and its WebClient (SLACK_API_URL, retry handlers); nothing else."""
+"""Build the Bolt App on a runtime (bot/runtime.py builds that): every listener registered."""
 
 from __future__ import annotations
 
@@ -9,59 +9,16 @@ from typing import Any
 from slack_bolt import App
 from slack_bolt.error import BoltError
 from slack_bolt.middleware.authorization import SingleTeamAuthorization
-from slack_sdk import WebClient
 from slack_sdk.errors import SlackClientError
-from slack_sdk.http_retry.builtin_handlers import (
-    ConnectionErrorRetryHandler,
-    RateLimitErrorRetryHandler,
-    ServerErrorRetryHandler,
-)
 
 from bot import commands, events
-from bot.clock import Clock, SystemClock
-from bot.config import Config, Settings
-from bot.db.session import Database
 from bot.runtime import Runtime
-from bot.slack.web_api import SlackApi
 
 log = logging.getLogger(__name__)
 
 
 class StartupError(Exception):
     """podbot cannot start; the message says what to fix."""
-
-
-def make_web_client(settings: Settings) -> WebClient:
-    """A WebClient on SLACK_API_URL that retries 429s, connection errors and 5xx answers."""
-    return WebClient(
-        token=settings.bot_token,
-        base_url=settings.api_url,
-        timeout=settings.slack_timeout,
-        retry_handlers=[
-            ConnectionErrorRetryHandler(max_retry_count=2),
-            RateLimitErrorRetryHandler(max_retry_count=3),
-            ServerErrorRetryHandler(max_retry_count=2),
-        ],
-    )
-
-
-def build_runtime(
-    config: Config, settings: Settings, db: Database, clock: Clock | None = None
-) -> Runtime:
-    """Assemble the runtime one process shares between HTTP handlers and jobs."""
-    from bot.slack.pacing import ChannelTurns
-    from bot.slack.worker import OutboxWorker
-
-    client = make_web_client(settings)
-    runtime = Runtime(
-        config=config,
-        settings=settings,
-        db=db,
-        clock=clock or SystemClock(),
-        slack=SlackApi(client, channel_interval=settings.channel_interval, turns=ChannelTurns(db)),
-    )
-    runtime.outbox_worker = OutboxWorker(runtime)
-    return runtime
 
 
 def build_app(runtime: Runtime, *, socket_mode: bool = False, **app_kwargs: Any) -> App:

@@ -84,12 +84,10 @@ class _Stop(Exception):
 
 
 def _load_runtime(args: argparse.Namespace, *need: str, clock: object = None):  # type: ignore[no-untyped-def]
-    """Config, settings, a schema-checked database and the runtime built from them."""
-    from bot.app import build_runtime
+    """Config and settings read, then the process built by the composition root."""
     from bot.config import ConfigError, MissingSetting, Settings, load_config
-    from bot.db.migrate import SchemaOutOfDate, check_schema
-    from bot.db.pods import sync_pods
-    from bot.db.session import Database
+    from bot.db.migrate import SchemaOutOfDate
+    from bot.runtime import build_runtime
 
     try:
         config = load_config(getattr(args, "config", None))
@@ -100,13 +98,6 @@ def _load_runtime(args: argparse.Namespace, *need: str, clock: object = None):  
         raise _Stop(f"invalid configuration:\n{exc}") from None
     except MissingSetting as exc:
         raise _Stop(str(exc)) from None
-    db = Database(settings.database_url)
-    try:
-        check_schema(db.engine)
-    except SchemaOutOfDate as exc:
-        raise _Stop(str(exc)) from None
-    with db.transaction() as session:
-        sync_pods(session, config)
     if clock is None and os.environ.get("PODBOT_CLOCK_START"):
         # Rehearse a schedule: the process's clock starts at this instant and runs on.
         from datetime import datetime
@@ -117,7 +108,10 @@ def _load_runtime(args: argparse.Namespace, *need: str, clock: object = None):  
             clock = OffsetClock(datetime.fromisoformat(os.environ["PODBOT_CLOCK_START"]))
         except ValueError as exc:
             raise _Stop(f"PODBOT_CLOCK_START: {exc}") from None
-    return build_runtime(config, settings, db, clock)  # type: ignore[arg-type]
+    try:
+        return build_runtime(config, settings, clock=clock)  # type: ignore[arg-type]
+    except SchemaOutOfDate as exc:
+        raise _Stop(str(exc)) from None
 
 
 def cmd_jobs_list(args: argparse.Namespace) -> int:
@@ -176,7 +170,6 @@ def cmd_jobs_run(args: argparse.Namespace) -> int:
         return 1 if failed else 0
     # The run is queued; send what can be sent now (this run's rows and any left by an
     # earlier one), retries included, for up to --wait seconds.
-    assert runtime.outbox_worker is not None
     mine = set(queued)
     earlier = [row for row in runtime.outbox_worker.open_rows() if row not in mine]
     try:

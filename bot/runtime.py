@@ -1,18 +1,29 @@
-"""What every handler and job needs, built once per process and passed in (no globals)."""
+"""The composition root: `build_runtime` assembles what one podbot process shares (config,
+database, clock, the Slack seam and the outbox worker), and every process is built by it —
+`podbot serve`, `podbot scheduler`, `podbot jobs run`, the sandbox, the tests and the benches.
+Nothing is global: handlers and jobs get the `Runtime` passed in."""
 
 from __future__ import annotations
 
 from concurrent.futures import Executor
 from dataclasses import dataclass
-from typing import TYPE_CHECKING
+from enum import Enum
 
-from bot.clock import Clock
+from slack_sdk import WebClient
+from slack_sdk.http_retry.builtin_handlers import (
+    ConnectionErrorRetryHandler,
+    RateLimitErrorRetryHandler,
+    ServerErrorRetryHandler,
+)
+
+from bot.clock import Clock, SystemClock
 from bot.config import Config, Settings
+from bot.db.migrate import check_schema, upgrade
+from bot.db.pods import sync_pods
 from bot.db.session import Database
+from bot.slack.pacing import ChannelTurns
 from bot.slack.web_api import SlackApi
-
-if TYPE_CHECKING:
-    from bot.slack.worker import OutboxWorker
+from bot.slack.worker import OutboxWorker
 
 
 @dataclass
@@ -25,6 +36,62 @@ class Runtime:
     clock: Clock
     slack: SlackApi
     # Sends the outbox's rows; started by `serve` and `scheduler`, drained by one-shot commands.
-    outbox_worker: OutboxWorker | None = None
-    # Runs what follows an ack (modals, follow-up ephemerals) off the request's thread.
+    outbox_worker: OutboxWorker
+    # Runs what follows an ack (modals, follow-up ephemerals) off the request's thread; set by
+    # `bot.app.build_app`, None in a process that serves no HTTP (scheduler, jobs run).
     background: Executor | None = None
+
+
+class Schema(Enum):
+    """What `build_runtime` does about the database schema."""
+
+    CHECK = "check"  # refuse to start on a schema behind the code (SchemaOutOfDate)
+    UPGRADE = "upgrade"  # migrate to the head first (the sandbox's fresh database)
+
+
+def make_web_client(settings: Settings) -> WebClient:
+    """A WebClient on SLACK_API_URL that retries 429s, connection errors and 5xx answers."""
+    return WebClient(
+        token=settings.bot_token,
+        base_url=settings.api_url,
+        timeout=settings.slack_timeout,
+        retry_handlers=[
+            ConnectionErrorRetryHandler(max_retry_count=2),
+            RateLimitErrorRetryHandler(max_retry_count=3),
+            ServerErrorRetryHandler(max_retry_count=2),
+        ],
+    )
+
+
+def build_runtime(
+    config: Config,
+    settings: Settings,
+    *,
+    db: Database | None = None,
+    clock: Clock | None = None,
+    schema: Schema = Schema.CHECK,
+) -> Runtime:
+    """Assemble one process: the database on `settings.database_url` (or `db`), its schema
+    checked or upgraded, the configured PODs synced into it, the Slack seam and the worker.
+    Raises SchemaOutOfDate when the schema is behind and `schema` is CHECK."""
+    db = db or Database(settings.database_url)
+    if schema is Schema.UPGRADE:
+        upgrade(db.engine)
+    else:
+        check_schema(db.engine)
+    with db.transaction() as session:
+        sync_pods(session, config)
+    slack = SlackApi(
+        make_web_client(settings),
+        channel_interval=settings.channel_interval,
+        turns=ChannelTurns(db),
+    )
+    worker = OutboxWorker(db, slack, config, slack_timeout=settings.slack_timeout)
+    return Runtime(
+        config=config,
+        settings=settings,
+        db=db,
+        clock=clock or SystemClock(),
+        slack=slack,
+        outbox_worker=worker,
+    )

@@ -15,17 +15,17 @@ import pytest
 from sqlalchemy import create_engine, text
 from sqlalchemy.engine import make_url
 
-from bot.app import build_app, build_runtime
+from bot.app import build_app
 from bot.clock import ManualClock
 from bot.config import Config, Settings, load_config
 from bot.db.migrate import upgrade
 from bot.db.pods import sync_pods
 from bot.db.session import Database
-from bot.runtime import Runtime
+from bot.runtime import Runtime, build_runtime
 from bot.sandbox.app import TrackedExecutor
 from bot.server import BackgroundServer, build_asgi, build_ops_asgi
-from tests.slack_api import SlackApiServer
-from tests.slack_requests import SlackClient
+from slackfake.signing import SlackClient
+from slackfake.web_api import SlackApiServer
 
 FIXTURES = Path(__file__).parent / "fixtures"
 TEST_CONFIG = FIXTURES / "podbot.test.toml"
@@ -148,7 +148,6 @@ class RunningBot:
         """Block until every listener has finished and every due delivery has gone out."""
         if not self.executor.wait_idle(timeout):
             raise TimeoutError("podbot listeners still running")
-        assert self.runtime.outbox_worker is not None
         self.runtime.outbox_worker.wait_idle(timeout)
 
 
@@ -173,10 +172,9 @@ def start_bot(
         db = Database(database_url)
         with db.transaction() as session:
             sync_pods(session, test_config)
-        runtime = build_runtime(test_config, settings, db, clock)
+        runtime = build_runtime(test_config, settings, db=db, clock=clock)
         executor = TrackedExecutor()
         app = build_app(runtime, listener_executor=executor)
-        assert runtime.outbox_worker is not None
         runtime.outbox_worker.start()
         server = BackgroundServer(build_asgi(app, runtime))
         url = server.start()
@@ -191,7 +189,6 @@ def start_bot(
                 server.stop()
                 ops_server.stop()
                 executor.shutdown(wait=True)
-                assert runtime.outbox_worker is not None
                 runtime.outbox_worker.stop()
                 db.dispose()
 

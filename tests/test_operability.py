@@ -26,9 +26,9 @@ from bot.jobs import JOBS
 from bot.jobs.runner import run_job
 from bot.logs import JsonFormatter, TextFormatter, configure_logging, wants_json
 from bot.server import BackgroundServer, build_ops_asgi
+from slackfake.signing import SlackClient
+from slackfake.web_api import SlackApiServer
 from tests.conftest import SIGNING_SECRET, RunningBot
-from tests.slack_api import SlackApiServer
-from tests.slack_requests import SlackClient
 
 ALPHA = "C0ALPHA01"
 ANALYST = "U0ANA0001"

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING
 
+from bot.blocks.text import escape_mrkdwn
 from bot.commands.access import pod_for_new
 from bot.commands.router import Invocation, Reply, arguments, subcommand
 from bot.db.contracts import Saved, Terms, find_contract, saving_contracts, upsert_contract
@@ -12,7 +13,6 @@ from bot.db.requests import pod_row
 from bot.domain.contracts import describe_terms, parse_contract_add
 from bot.domain.lifecycle import Action
 from bot.errors import NotPermitted, UsageError
-from bot.slack.cards import escape_mrkdwn
 
 if TYPE_CHECKING:
     from sqlalchemy.orm import Session

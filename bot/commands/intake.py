@@ -7,6 +7,9 @@ from typing import TYPE_CHECKING, Any
 
 from slack_bolt import Ack, App
 
+from bot.blocks.ids import BlockId, CallbackId
+from bot.blocks.modals import intake_modal, parse_intake
+from bot.blocks.text import escape_mrkdwn
 from bot.commands.access import pod_for_new
 from bot.commands.interactions import answer_submission, view_context
 from bot.commands.router import Invocation, Reply, arguments, subcommand
@@ -16,9 +19,6 @@ from bot.db.requests import open_duplicates, pod_row, record_event
 from bot.domain.grammar import NewRequest, parse_new
 from bot.domain.lifecycle import Action, qualification_due
 from bot.domain.vocabulary import Stage
-from bot.slack.cards import escape_mrkdwn
-from bot.slack.ids import BlockId, CallbackId
-from bot.slack.modals import intake_modal, parse_intake
 from bot.slack.outbox import Outbox, mentions
 
 if TYPE_CHECKING:

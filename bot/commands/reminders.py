@@ -13,13 +13,13 @@ from slack_bolt import Ack, App
 from slack_sdk.models.blocks import ContextBlock, MarkdownTextObject
 from sqlalchemy import select
 
+from bot.blocks.claims import when
+from bot.blocks.ids import ActionId
 from bot.commands.interactions import answer_click
 from bot.config import Pod
 from bot.db.models import PendingResponse, Reminder, ReminderKind, Request, ResponseState
 from bot.domain.working_time import next_working_day_at
 from bot.errors import NotFound, Refusal
-from bot.slack.claims import when
-from bot.slack.ids import ActionId
 from bot.slack.outbox import Outbox
 
 if TYPE_CHECKING:

@@ -9,9 +9,13 @@ from typing import TYPE_CHECKING, Any
 from slack_bolt import Ack, App
 from sqlalchemy import select, update
 
+from bot.blocks.claims import headline, reject_modal, when
+from bot.blocks.ids import VALUE_ACTION_ID, ActionId, BlockId, CallbackId
+from bot.blocks.text import escape_mrkdwn
 from bot.commands.access import authorize, load_request
 from bot.commands.interactions import answer_click, answer_submission, view_context
 from bot.commands.router import Invocation, Reply, arguments, subcommand
+from bot.db.content import claim_view
 from bot.db.models import SavingsClaim
 from bot.db.requests import record_event
 from bot.db.savings import pending_claim
@@ -21,10 +25,6 @@ from bot.domain.money import format_money
 from bot.domain.savings import ClaimError, check_claim, parse_claim
 from bot.domain.vocabulary import ClaimStatus, Outcome, Stage
 from bot.errors import FieldErrors, NotFound, NotPermitted, Refusal, WrongStage
-from bot.slack.cards import escape_mrkdwn
-from bot.slack.claims import headline, reject_modal, when
-from bot.slack.content import claim_view
-from bot.slack.ids import VALUE_ACTION_ID, ActionId, BlockId, CallbackId
 from bot.slack.outbox import Outbox, mentions
 
 if TYPE_CHECKING:
@@ -77,7 +77,7 @@ def savings(runtime: Runtime, invocation: Invocation) -> Reply:
         )
         session.add(claim)
         session.flush()
-        view = claim_view(session, runtime, claim)
+        view = claim_view(session, runtime.config, claim)
         record_event(
             session, request, at=now, actor=invocation.user_id, kind="savings_claimed",
             text=f"{headline(view)} ({format_money(baseline)} → {format_money(final)}, {kind})",
@@ -124,7 +124,7 @@ def _decide(
         raise Refusal(_already_decided(session, claim_id))
     session.refresh(claim)
     request, _pod = load_request(session, runtime.config, claim.request_id, for_update=False)
-    view = claim_view(session, runtime, claim)
+    view = claim_view(session, runtime.config, claim)
     verb = "approved" if status is ClaimStatus.APPROVED else "rejected"
     # The reason is a modal value, which Slack does not escape: plain text, shown as itself.
     shown = escape_mrkdwn(reason) if reason else None
@@ -222,7 +222,7 @@ def register(app: App, runtime: Runtime) -> None:
                 raise NotFound("This button does not point at a savings claim.")
             with runtime.db.transaction() as session:
                 claim = _check_decider(session, runtime, claim_id, user)
-                view = claim_view(session, runtime, claim)
+                view = claim_view(session, runtime.config, claim)
             metadata = json.dumps({"claim": claim_id, "channel": channel, "thread_ts": thread_ts})
             outbox = Outbox(runtime)
             outbox.view(body["trigger_id"], reject_modal(metadata, view))

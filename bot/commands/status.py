@@ -6,21 +6,21 @@ from typing import TYPE_CHECKING
 
 from slack_sdk.models.blocks import ContextBlock, MarkdownTextObject
 
-from bot.commands.access import load_request, require_member
-from bot.commands.router import Invocation, Reply, arguments, subcommand
-from bot.db.requests import open_requests_of, timeline
-from bot.domain.aging import age_in_days, days_left
-from bot.domain.grammar import parse_key, parse_nothing
-from bot.slack.cards import (
+from bot.blocks.cards import (
     MineRow,
     TimelineEntry,
-    escape_mrkdwn,
     mine_blocks,
     mine_text,
     stage_label,
     status_blocks,
 )
-from bot.slack.content import card_data
+from bot.blocks.text import escape_mrkdwn
+from bot.commands.access import load_request, require_member
+from bot.commands.router import Invocation, Reply, arguments, subcommand
+from bot.db.content import card_data
+from bot.db.requests import open_requests_of, timeline
+from bot.domain.aging import age_in_days, days_left
+from bot.domain.grammar import parse_key, parse_nothing
 
 if TYPE_CHECKING:
     from bot.config import Pod
@@ -38,7 +38,7 @@ def status(runtime: Runtime, invocation: Invocation) -> Reply:
             # The card and timeline carry the customer, quotes and the negotiation itself:
             # outside the POD (another POD's member, or nobody's) say only where to ask.
             return Reply(text=_whom_to_ask(request, pod))
-        card = card_data(session, runtime, request)
+        card = card_data(session, runtime.config, request)
         entries = [
             TimelineEntry(at=e.at, actor=e.actor, kind=e.kind, text=e.text)
             for e in timeline(session, request.id)

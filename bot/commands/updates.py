@@ -7,6 +7,10 @@ from typing import TYPE_CHECKING, Any
 
 from slack_bolt import Ack, App
 
+from bot.blocks.ids import BlockId, CallbackId
+from bot.blocks.limits import MAX_MESSAGE_TEXT
+from bot.blocks.modals import parse_update, update_modal, update_text
+from bot.blocks.text import escape_mrkdwn, split_markup
 from bot.commands.access import authorize, load_request
 from bot.commands.interactions import answer_submission, view_context
 from bot.commands.router import Invocation, Reply, arguments, subcommand
@@ -17,9 +21,6 @@ from bot.domain.lifecycle import Action, StageError, next_stage
 from bot.domain.mentions import defuse_broadcasts
 from bot.domain.money import format_money
 from bot.errors import NotFound, WrongStage
-from bot.slack.cards import MAX_MESSAGE_TEXT, escape_mrkdwn, split_markup
-from bot.slack.ids import BlockId, CallbackId
-from bot.slack.modals import parse_update, update_modal, update_text
 from bot.slack.outbox import Outbox
 
 if TYPE_CHECKING:

@@ -9,13 +9,13 @@ from typing import TYPE_CHECKING
 from apscheduler.triggers.cron import CronTrigger
 from sqlalchemy import select
 
+from bot.blocks.aging_report import ReportMessage, aging_csv, aging_messages
 from bot.config import Config, Pod
 from bot.db.models import PodRow, Request
 from bot.domain.aging import AgingItem, AgingLine, aging_lines
 from bot.domain.vocabulary import OPEN_STAGES, Stage
 from bot.jobs import register
 from bot.jobs.runner import JobContext, JobSpec, local_time_reached
-from bot.slack.aging_report import ReportMessage, aging_csv, aging_messages
 
 if TYPE_CHECKING:
     from sqlalchemy.orm import Session

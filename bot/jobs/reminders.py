@@ -25,15 +25,15 @@ from slack_sdk.models.blocks import (
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
+from bot.blocks.claims import when
+from bot.blocks.ids import ActionId
+from bot.blocks.text import escape_mrkdwn
 from bot.config import Config, Pod
 from bot.db.models import PendingResponse, PodRow, Reminder, ReminderKind, Request, ResponseState
 from bot.domain.vocabulary import Stage
 from bot.domain.working_time import add_working_hours
 from bot.jobs import register
 from bot.jobs.runner import JobContext, JobSpec
-from bot.slack.cards import escape_mrkdwn
-from bot.slack.claims import when
-from bot.slack.ids import ActionId
 from bot.slack.web_api import SlackApi
 
 NAME = "reminders"

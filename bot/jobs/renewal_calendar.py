@@ -13,6 +13,8 @@ from typing import TYPE_CHECKING
 from apscheduler.triggers.cron import CronTrigger
 from sqlalchemy import select
 
+from bot.blocks.pages import ReportMessage
+from bot.blocks.renewal_calendar import renewal_csv, renewal_ics, renewal_messages
 from bot.config import Config, Pod
 from bot.db.models import Contract, PodRow, Request
 from bot.domain.money import Money
@@ -21,8 +23,6 @@ from bot.domain.renewals import RenewalCalendar, RenewalContract, RequestItem, r
 from bot.domain.vocabulary import OPEN_STAGES, RequestType
 from bot.jobs import register
 from bot.jobs.runner import JobContext, JobSpec, local_time_reached
-from bot.slack.pages import ReportMessage
-from bot.slack.renewal_calendar import renewal_csv, renewal_ics, renewal_messages
 
 if TYPE_CHECKING:
     from sqlalchemy.orm import Session

@@ -14,13 +14,13 @@ from apscheduler.triggers.cron import CronTrigger
 from sqlalchemy import and_, or_, select
 from sqlalchemy.orm import Session
 
+from bot.blocks.claims import when
+from bot.blocks.text import escape_mrkdwn
 from bot.db.models import PodRow, Request
 from bot.db.requests import record_event
 from bot.domain.vocabulary import Stage
 from bot.jobs import register
 from bot.jobs.runner import JobContext, JobSpec
-from bot.slack.cards import escape_mrkdwn
-from bot.slack.claims import when
 from bot.slack.outbox import mentions
 
 NAME = "tat-alerts"

@@ -41,21 +41,19 @@ from starlette.responses import HTMLResponse, JSONResponse, Response
 from starlette.routing import Mount, Route
 from starlette.types import ASGIApp
 
-from bot.app import build_app, build_runtime
+from bot.app import build_app
 from bot.clock import ManualClock
 from bot.config import Config, Settings
-from bot.db.migrate import upgrade
-from bot.db.pods import sync_pods
 from bot.db.session import Database
 from bot.domain.working_time import next_working_day_at
 from bot.jobs import JOBS
 from bot.jobs.runner import catch_up, run_job
 from bot.jobs.scheduler import next_runs
-from bot.runtime import Runtime
-from bot.sandbox.render import Renderer
-from bot.sandbox.signing import SlackClient
-from bot.sandbox.slack_api import BOT_USER_ID, Message, SlackApiServer
+from bot.runtime import Runtime, Schema, build_runtime
 from bot.server import BackgroundServer, build_asgi
+from slackfake.render import Renderer
+from slackfake.signing import SlackClient
+from slackfake.web_api import BOT_USER_ID, Message, SlackApiServer
 
 __all__ = ["Person", "Sandbox", "people_for"]
 
@@ -208,10 +206,6 @@ class Sandbox:
                 email=f"{person.handle}@example.com",
             )
         self.api.start()
-        db = Database(self.database_url)
-        upgrade(db.engine)
-        with db.transaction() as session:
-            sync_pods(session, self.config)
         settings = Settings(
             bot_token=BOT_TOKEN,
             signing_secret=self.signing_secret,
@@ -219,11 +213,11 @@ class Sandbox:
             database_url=self.database_url,
             channel_interval=0,  # no need to keep Slack's posting pace against ourselves
         )
-        runtime = build_runtime(self.config, settings, db, self.clock)
+        runtime = build_runtime(self.config, settings, clock=self.clock, schema=Schema.UPGRADE)
+        db = runtime.db
         self._executor = TrackedExecutor()
         app = build_app(runtime, listener_executor=self._executor)
-        if runtime.outbox_worker is not None:
-            runtime.outbox_worker.start()
+        runtime.outbox_worker.start()
         self.db, self.runtime = db, runtime
         self._server = BackgroundServer(self.asgi(build_asgi(app, runtime)), self.host, self.port)
         self.url = self._server.start()
@@ -243,7 +237,7 @@ class Sandbox:
             self._server.stop()
         if self._executor is not None:
             self._executor.shutdown(wait=True)
-        if self.runtime is not None and self.runtime.outbox_worker is not None:
+        if self.runtime is not None:
             self.runtime.outbox_worker.stop()
         if self._saver is not None:
             self._saver.join(timeout=5)
@@ -263,7 +257,7 @@ class Sandbox:
         """Wait until podbot's listeners are done and every due delivery went out."""
         if self._executor is not None and not self._executor.wait_idle(timeout):
             raise TimeoutError("podbot listeners still running")
-        if self.runtime is not None and self.runtime.outbox_worker is not None:
+        if self.runtime is not None:
             self.runtime.outbox_worker.wait_idle(timeout)
 
     def _settle(self) -> None:
@@ -575,7 +569,7 @@ class Sandbox:
                 line += " what it decides and retries"
             else:
                 self.api.heal()
-                if self.runtime is not None and self.runtime.outbox_worker is not None:
+                if self.runtime is not None:
                     self.runtime.outbox_worker.slack_is_back()
                     self.runtime.outbox_worker.notify()
                 line = f"Slack is back: {self.queued()} queued message(s) go out now"
@@ -584,7 +578,7 @@ class Sandbox:
 
     def queued(self) -> int:
         """Outbox rows not yet delivered."""
-        if self.runtime is None or self.runtime.outbox_worker is None:
+        if self.runtime is None:
             return 0
         return self.runtime.outbox_worker.pending()
 

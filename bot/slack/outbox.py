@@ -281,7 +281,7 @@ class Outbox:
         background, so a listener that has acked returns at once."""
         items, self._direct = self._direct, []
         channels, self._channels = self._channels, set()
-        if self.runtime.outbox_worker is not None and channels:
+        if channels:
             self.runtime.outbox_worker.notify(channels)
         if items and self.runtime.background is not None:
             self.runtime.background.submit(self._send, items)

@@ -34,17 +34,19 @@ from typing import TYPE_CHECKING, Any, NamedTuple
 from sqlalchemy import and_, exists, or_, select, update
 from sqlalchemy.orm import aliased
 
+from bot.blocks.cards import card_blocks, card_text
+from bot.blocks.claims import claim_blocks, claim_text
 from bot.clock import Clock, SystemClock
+from bot.db.content import card_data, claim_view
 from bot.db.models import OutboxKind, OutboxRow, OutboxStatus, Reminder, Request, SavingsClaim
 from bot.db.requests import get_request
 from bot.jobs.ledger import WORKER
-from bot.slack.cards import card_blocks, card_text
-from bot.slack.claims import claim_blocks, claim_text
-from bot.slack.content import card_data, claim_view
 from bot.slack.web_api import WebApiError
 
 if TYPE_CHECKING:
-    from bot.runtime import Runtime
+    from bot.config import Config
+    from bot.db.session import Database
+    from bot.slack.web_api import SlackApi
 
 log = logging.getLogger(__name__)
 METADATA_TYPE = "podbot_delivery"
@@ -91,14 +93,20 @@ class OutboxWorker:
 
     def __init__(
         self,
-        runtime: Runtime,
+        db: Database,
+        slack: SlackApi,
+        config: Config,
         *,
+        slack_timeout: float = 30.0,
         clock: Clock | None = None,
         lease: timedelta | None = None,
         batch: int = 32,
         threads: int | None = None,
     ) -> None:
-        self.runtime = runtime
+        # Narrow dependencies, not the whole runtime: the worker needs the rows, Slack, and the
+        # config to render what a card or claim shows at send time.
+        self.db, self.slack, self.config = db, slack, config
+        self.slack_timeout = slack_timeout
         # OutboxRow timing is real time, even when the domain clock is set by a test or `--at`.
         self.clock = clock or SystemClock()
         seconds = float(os.environ.get("PODBOT_DELIVERY_LEASE_SECONDS", "60"))
@@ -110,7 +118,7 @@ class OutboxWorker:
         # A sending thread mostly waits for Slack; posts to different channels go side by
         # side, so there is one per POD channel (at least 8): fifty PODs' 09:00 reports queued
         # at once all start posting at once, as when each job thread posted for itself.
-        pods = len(runtime.config.pods)
+        pods = len(config.pods)
         self.threads = threads or int(os.environ.get("PODBOT_DELIVERY_THREADS") or max(8, pods))
         self._pool = ThreadPoolExecutor(
             max_workers=self.threads, thread_name_prefix="podbot-deliver"
@@ -180,7 +188,7 @@ class OutboxWorker:
         while not self._stop.is_set():
             self._wake.clear()  # a wake from here on is seen by the wait below
             running = {row_id: item for row_id, item in running.items() if not item[0].done()}
-            paced = self.runtime.slack.paced()
+            paced = self.slack.paced()
             opened, was_paced = was_paced - set(paced), set(paced)
             busy = set(paced) | {channel for _, channel in running.values() if channel}
             now = time.monotonic()
@@ -270,13 +278,13 @@ class OutboxWorker:
         query = select(OutboxRow.id).where(OutboxRow.status.in_(_OPEN))
         if among is not None:
             query = query.where(OutboxRow.id.in_(among))
-        with self.runtime.db.reading() as session:
+        with self.db.reading() as session:
             return list(session.scalars(query))
 
     def _delivered_count(self, among: list[int]) -> int:
         if not among:
             return 0
-        with self.runtime.db.reading() as session:
+        with self.db.reading() as session:
             return len(
                 session.scalars(
                     select(OutboxRow.id).where(
@@ -287,7 +295,7 @@ class OutboxWorker:
 
     def pending(self) -> int:
         """Rows not yet delivered or parked (whenever they are due)."""
-        with self.runtime.db.transaction() as session:
+        with self.db.transaction() as session:
             return len(
                 session.scalars(select(OutboxRow.id).where(OutboxRow.status.in_(_OPEN))).all()
             )
@@ -306,7 +314,7 @@ class OutboxWorker:
 
     def _idle(self) -> bool:
         now = self.clock.now()
-        with self.runtime.db.transaction() as session:
+        with self.db.transaction() as session:
             busy = session.scalar(
                 select(OutboxRow.id)
                 .where(
@@ -374,7 +382,7 @@ class OutboxWorker:
             )
         waiting = waiting.order_by(OutboxRow.next_attempt_at, OutboxRow.id)
         want = limit or self.batch
-        with self.runtime.db.transaction() as session:
+        with self.db.transaction() as session:
             if session.bind is not None and session.bind.dialect.name == "postgresql":
                 taken_over = taken_over.with_for_update(skip_locked=True)
                 waiting = waiting.with_for_update(skip_locked=True)
@@ -464,7 +472,7 @@ class OutboxWorker:
                 return 0
             self._back_checked = time.monotonic()
         now = self.clock.now()
-        with self.runtime.db.transaction() as session:
+        with self.db.transaction() as session:
             moved = session.execute(
                 update(OutboxRow)
                 .where(
@@ -485,7 +493,7 @@ class OutboxWorker:
 
     def _finish(self, row_id: int, result: dict[str, Any] | None) -> None:
         # One Core statement (on PostgreSQL in autocommit: one round trip), no session.
-        with self.runtime.db.statements() as connection:
+        with self.db.statements() as connection:
             connection.execute(
                 update(OutboxRow)
                 .where(OutboxRow.id == row_id)
@@ -499,7 +507,7 @@ class OutboxWorker:
 
     def _failed(self, row_id: int, exc: WebApiError) -> None:
         now = self.clock.now()
-        with self.runtime.db.transaction() as session:
+        with self.db.transaction() as session:
             row = session.get(OutboxRow, row_id)
             assert row is not None
             row.last_error = exc.error
@@ -515,7 +523,7 @@ class OutboxWorker:
                 wait = exc.retry_after or backoff * (0.5 + random.random() / 2)
                 if exc.error in _WAIT_OUT[1:]:
                     # Slack may still be handling the first try: let it finish before looking.
-                    wait = max(wait, self.runtime.settings.slack_timeout)
+                    wait = max(wait, self.slack_timeout)
                 row.status = OutboxStatus.PENDING.value
                 row.next_attempt_at = now + timedelta(seconds=wait)
                 log.warning(
@@ -542,7 +550,7 @@ class OutboxWorker:
         blocks: Any,
         thread_ts: str | None = None,
     ) -> str:
-        slack = self.runtime.slack
+        slack = self.slack
         tag = {"delivery": row_id}
         if recovering:
             found = slack.find_tagged(channel, METADATA_TYPE, tag, thread_ts=thread_ts)
@@ -558,18 +566,17 @@ class OutboxWorker:
         )
 
     def _send_card(self, row: Taken) -> dict[str, Any]:
-        runtime = self.runtime
         request_id = int(row.payload["request"])
         with self._card_locks[request_id % len(self._card_locks)]:
-            with runtime.db.transaction() as session:
+            with self.db.transaction() as session:
                 request = get_request(session, request_id)
                 if request is None:
                     return {}
-                data = card_data(session, runtime, request)
+                data = card_data(session, self.config, request)
                 channel, ts = request.card_channel, request.card_ts
-                pod = runtime.config.find_pod(request.pod.key)
+                pod = self.config.find_pod(request.pod.key)
             if channel and ts:
-                runtime.slack.update(channel, ts, card_text(data), card_blocks(data))
+                self.slack.update(channel, ts, card_text(data), card_blocks(data))
                 return {"channel": channel, "ts": ts}
             if pod is None:
                 log.warning("delivery %s: %s has no card and its POD is no longer configured; "
@@ -577,7 +584,7 @@ class OutboxWorker:
                 return {}
             pod_channel = pod.channel
             ts = self._post(row.id, row.recovering, pod_channel, card_text(data), card_blocks(data))
-            with runtime.db.transaction() as session:
+            with self.db.transaction() as session:
                 session.execute(
                     update(Request)
                     .where(Request.id == request_id, Request.card_ts.is_(None))
@@ -586,14 +593,14 @@ class OutboxWorker:
             return {"channel": pod_channel, "ts": ts}
 
     def _card_place(self, request_id: int) -> tuple[str, str | None] | None:
-        with self.runtime.db.reading() as session:
+        with self.db.reading() as session:
             request = get_request(session, request_id)
             if request is None:
                 return None
             if request.card_channel and request.card_ts:
                 return request.card_channel, request.card_ts
             # No card (it was parked): say it in the POD channel rather than not at all.
-            pod = self.runtime.config.find_pod(request.pod.key)
+            pod = self.config.find_pod(request.pod.key)
             if pod is None:  # a POD no longer configured: no channel to say it in
                 log.warning("%s has no card and its POD is no longer configured", request.key)
                 return None
@@ -603,7 +610,7 @@ class OutboxWorker:
         # An edit is idempotent: sending it again after a crash changes nothing.
         payload = row.payload
         channel, ts = payload["channel"], payload["ts"]
-        self.runtime.slack.update(channel, ts, payload["text"], payload.get("blocks"))
+        self.slack.update(channel, ts, payload["text"], payload.get("blocks"))
         return {"channel": channel, "ts": ts}
 
     def _send_thread(self, row: Taken) -> dict[str, Any]:
@@ -624,7 +631,7 @@ class OutboxWorker:
         channel = str(row.payload["channel"])
         if row.parent is None:
             return channel, None
-        with self.runtime.db.reading() as session:
+        with self.db.reading() as session:
             result = session.scalar(select(OutboxRow.result).where(OutboxRow.id == row.parent))
         if not result or not result.get("ts"):
             # The parent was refused for good (parked): say it in the channel, not at all.
@@ -645,7 +652,7 @@ class OutboxWorker:
         # The conversation is opened now, not when the row was written (conversations.open
         # is idempotent: the same DM channel every time).
         payload = row.payload
-        channel = self.runtime.slack.open_dm(str(payload["user"]))
+        channel = self.slack.open_dm(str(payload["user"]))
         ts = self._post(row.id, row.recovering, channel, payload["text"], payload.get("blocks"))
         if payload.get("reminders"):
             self._place_reminders(payload["reminders"], channel, ts)
@@ -653,7 +660,7 @@ class OutboxWorker:
 
     def _place_reminders(self, keys: list[list[Any]], channel: str, ts: str) -> None:
         # A reminder's buttons find it by the DM that carried it.
-        with self.runtime.db.transaction() as session:
+        with self.db.transaction() as session:
             for kind, subject, user, window in keys:
                 session.execute(
                     update(Reminder)
@@ -670,7 +677,7 @@ class OutboxWorker:
     def _send_upload(self, row: Taken) -> dict[str, Any]:
         channel, thread_ts = self._parent_place(row)
         payload = row.payload
-        slack, filename = self.runtime.slack, str(payload["filename"])
+        slack, filename = self.slack, str(payload["filename"])
         if row.recovering:
             # Files carry no metadata; a run's file names are its own (POD and day or quarter).
             found = slack.find_file(channel, filename, thread_ts=thread_ts)
@@ -687,17 +694,16 @@ class OutboxWorker:
         return {"channel": channel, "file": file_id}
 
     def _send_claim(self, row: Taken) -> dict[str, Any]:
-        runtime = self.runtime
         claim_id = int(row.payload["claim"])
         with self._card_locks[claim_id % len(self._card_locks)]:
-            with runtime.db.transaction() as session:
+            with self.db.transaction() as session:
                 claim = session.get(SavingsClaim, claim_id)
                 if claim is None:
                     return {}
-                view = claim_view(session, runtime, claim)
+                view = claim_view(session, self.config, claim)
                 channel, ts, request_id = claim.message_channel, claim.message_ts, claim.request_id
             if channel and ts:
-                runtime.slack.update(channel, ts, claim_text(view), claim_blocks(view))
+                self.slack.update(channel, ts, claim_text(view), claim_blocks(view))
                 return {"channel": channel, "ts": ts}
             place = self._card_place(request_id)
             if place is None:
@@ -706,7 +712,7 @@ class OutboxWorker:
             ts = self._post(
                 row.id, row.recovering, channel, claim_text(view), claim_blocks(view), thread
             )
-            with runtime.db.transaction() as session:
+            with self.db.transaction() as session:
                 session.execute(
                     update(SavingsClaim)
                     .where(SavingsClaim.id == claim_id, SavingsClaim.message_ts.is_(None))

@@ -9,8 +9,8 @@ import pytest
 from sqlalchemy import select
 
 from bot.db.models import Request
+from slackfake.web_api import Message
 from tests.conftest import RunningBot
-from tests.slack_api import Message
 
 ALPHA = "C0ALPHA01"
 BETA = "C0BETA001"

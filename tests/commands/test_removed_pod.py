@@ -17,7 +17,7 @@ from bot.db.models import OutboxRow, Reminder, Request
 from bot.db.pods import sync_pods
 from bot.db.requests import pod_row
 from bot.db.session import Database
-from bot.sandbox.slack_api import SlackApiServer
+from slackfake.web_api import SlackApiServer
 from tests.commands.conftest import ALPHA, ANALYST, BUYER, Proc
 from tests.conftest import TEST_CONFIG, RunningBot
 

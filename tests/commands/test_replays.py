@@ -10,7 +10,7 @@ from collections.abc import Callable
 from sqlalchemy import func, select
 
 from bot.db.models import Quote, Request, RequestEvent
-from bot.sandbox.signing import Response
+from slackfake.signing import Response
 from tests.commands.conftest import ALPHA, ANALYST, BUYER, EM, Proc
 from tests.commands.test_modals import INTAKE, fill, opened_view
 from tests.commands.test_savings import claim_message, click

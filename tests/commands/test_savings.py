@@ -10,9 +10,9 @@ import pytest
 from sqlalchemy import select
 
 from bot.db.models import SavingsClaim
+from slackfake.web_api import Message
 from tests.commands.conftest import ANALYST, BUYER, EM, Proc, blocks_text
 from tests.conftest import RunningBot
-from tests.slack_api import Message
 
 
 def negotiating(proc: Proc, customer: str = "Acme", tool: str = "Figma") -> int:

@@ -91,7 +91,6 @@ def podbot_env(bot: RunningBot, **extra: str) -> dict[str, str]:
 def run_job(runtime: Runtime, spec: JobSpec, pod: PodConfig, **options: Any) -> str:
     """Run a job as the scheduler does, then wait until the worker has sent what it queued."""
     outcome = runner.run_job(runtime, spec, pod, **options)
-    assert runtime.outbox_worker is not None
     runtime.outbox_worker.wait_idle()
     return outcome
 
@@ -99,6 +98,5 @@ def run_job(runtime: Runtime, spec: JobSpec, pod: PodConfig, **options: Any) -> 
 def catch_up(runtime: Runtime, specs: list[JobSpec], now: datetime | None = None) -> list[str]:
     """The scheduler's catch-up sweep, then wait until the worker has sent what it queued."""
     outcomes = runner.catch_up(runtime, specs, now)
-    assert runtime.outbox_worker is not None
     runtime.outbox_worker.wait_idle()
     return outcomes

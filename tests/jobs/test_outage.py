@@ -164,7 +164,6 @@ def test_jobs_queued_during_an_outage_arrive_once_soon_after_with_the_worker_run
     assert time.monotonic() - started < 5.0
     healed.join()
     back = time.monotonic()
-    assert bot.runtime.outbox_worker is not None
     bot.runtime.outbox_worker.wait_delivered(timeout=RECOVERY)
     assert time.monotonic() - back <= RECOVERY
     check_everything_arrived_once(bot, breached)
@@ -175,7 +174,6 @@ def test_jobs_queued_during_an_outage_arrive_once_when_only_jobs_run_is_retried(
     bot: RunningBot, outage: float
 ) -> None:
     breached = seed(bot)
-    assert bot.runtime.outbox_worker is not None
     bot.runtime.outbox_worker.stop()  # no podbot serve: only the one-shot commands deliver
     healed = start_outage(bot, outage)
     for name in JOB_NAMES:

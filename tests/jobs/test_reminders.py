@@ -11,10 +11,10 @@ from bot.clock import ManualClock
 from bot.config import Config, parse_config
 from bot.db.models import PendingResponse
 from bot.jobs import JOBS
+from slackfake.web_api import Message
 from tests.commands.conftest import Proc, blocks_text
 from tests.conftest import TEST_CONFIG, RunningBot
 from tests.jobs.conftest import run_job
-from tests.slack_api import Message
 
 BETA = "C0BETA001"
 ANALYST, BUYER, EM = "U0ANA0002", "U0BUY0002", "U0EM00002"

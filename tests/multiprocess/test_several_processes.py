@@ -20,9 +20,9 @@ from sqlalchemy import select
 
 from bot.db.models import JobRun, OutboxRow
 from bot.db.session import Database
+from slackfake.signing import SlackClient
+from slackfake.web_api import SlackApiServer
 from tests.conftest import BOT_TOKEN, SIGNING_SECRET, TEST_CONFIG
-from tests.slack_api import SlackApiServer
-from tests.slack_requests import SlackClient
 
 pytestmark = pytest.mark.postgres
 ALPHA = "C0ALPHA01"

@@ -232,7 +232,7 @@ def test_a_simulated_slack_outage_queues_the_aging_report_and_delivers_it_once_a
 
     status, answer = post(f"{sandbox.url}/sandbox/slack", {"action": "restore"})
     assert status == 200 and answer["outcome"].startswith("Slack is back")
-    assert sandbox.runtime is not None and sandbox.runtime.outbox_worker is not None
+    assert sandbox.runtime is not None
     sandbox.runtime.outbox_worker.wait_delivered(timeout=15)
     reports = [m for m in sandbox.api.messages(BENGALURU) if m.text.startswith("Aging report")]
     assert len(reports) == 1

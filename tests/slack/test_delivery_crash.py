@@ -20,14 +20,14 @@ from pathlib import Path
 import pytest
 from sqlalchemy import select
 
-from bot.app import build_runtime
 from bot.config import Settings, load_config
 from bot.db.models import OutboxRow, Request
 from bot.db.session import Database
+from bot.runtime import build_runtime
 from bot.slack.worker import OutboxWorker
+from slackfake.signing import SlackClient
+from slackfake.web_api import SlackApiServer
 from tests.conftest import BOT_TOKEN, SIGNING_SECRET, TEST_CONFIG
-from tests.slack_api import SlackApiServer
-from tests.slack_requests import SlackClient
 
 ALPHA = "C0ALPHA01"
 ANALYST = "U0ANA0001"
@@ -109,8 +109,10 @@ def test_killed_worker_does_not_post_the_card_twice(
     with db.transaction() as session:
         (row,) = session.scalars(select(OutboxRow).where(OutboxRow.kind == "card")).all()
         assert row.status == "in_flight"
-    runtime = build_runtime(load_config(TEST_CONFIG), settings, db)
-    runtime.outbox_worker = OutboxWorker(runtime, lease=timedelta(0))
+    runtime = build_runtime(load_config(TEST_CONFIG), settings, db=db)
+    runtime.outbox_worker = OutboxWorker(
+        runtime.db, runtime.slack, runtime.config, lease=timedelta(0)
+    )
     runtime.outbox_worker.drain()
 
     cards = [m for m in slack_api.messages(ALPHA) if m.text.startswith("REQ-1")]

@@ -69,7 +69,6 @@ def test_posts_survive_a_60_second_outage_exactly_once_and_in_order(
     assert update >= 10
 
     api.heal("chat.postMessage")
-    assert bot.runtime.outbox_worker is not None
     bot.runtime.outbox_worker.notify()
     bot.runtime.outbox_worker.wait_delivered(timeout=60)
     # The run was recorded when it was queued: the catch-up sweep has nothing to redo.

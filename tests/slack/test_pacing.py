@@ -16,15 +16,15 @@ from pathlib import Path
 import pytest
 
 from bot import metrics
-from bot.app import make_web_client
 from bot.clock import SystemClock
 from bot.config import Settings
 from bot.db.models import ChannelTurn
 from bot.db.session import Database
+from bot.runtime import make_web_client
 from bot.slack.pacing import ChannelTurns
 from bot.slack.web_api import SlackApi
+from slackfake.web_api import SlackApiServer
 from tests.conftest import BOT_TOKEN
-from tests.slack_api import SlackApiServer
 
 CHANNEL = "C0ALPHA01"
 INTERVAL = 0.2

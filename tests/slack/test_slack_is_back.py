@@ -18,7 +18,6 @@ ALPHA = "C0ALPHA01"
 def test_waiting_retries_are_due_at_once_but_a_429_and_a_timeout_keep_their_wait(
     bot: RunningBot,
 ) -> None:
-    assert bot.runtime.outbox_worker is not None
     bot.runtime.outbox_worker.stop()  # only this test touches the rows
     later = SystemClock().now() + timedelta(seconds=60)
     errors = {"http_500": None, "TimeoutError": None, "ratelimited": None, "fresh": None}

@@ -14,10 +14,9 @@ from slack_sdk.models.blocks import (
     SectionBlock,
 )
 
-from bot.slack.cards import MAX_MESSAGE_BLOCKS, escape_mrkdwn, fit_plain
+from bot.blocks.limits import HEADER_TEXT, MAX_MESSAGE_BLOCKS, SECTION_TEXT
+from bot.blocks.text import escape_mrkdwn, fit_plain
 
-SECTION_TEXT = 3000  # Slack's limit on one section's text
-HEADER_TEXT = 150  # Slack's limit on a header's text
 # All block text of one message. Slack allows more, but a lighter post renders faster on phones.
 MESSAGE_TEXT = 12_000
 

@@ -22,22 +22,15 @@ from slack_sdk.models.blocks import (
     SectionBlock,
 )
 
+from bot.blocks.cards import days_left_phrase, stage_label
+from bot.blocks.limits import HEADER_TEXT
+from bot.blocks.pages import ReportMessage, report_messages
+from bot.blocks.text import escape_mrkdwn, fit_mrkdwn, fit_plain, short_date
 from bot.domain.aging import REPORT_STAGES, AgingLine, Flag, aging_summary, local_date
 from bot.domain.vocabulary import Stage
-from bot.slack.cards import (
-    days_left_phrase,
-    escape_mrkdwn,
-    fit_mrkdwn,
-    fit_plain,
-    short_date,
-    stage_label,
-)
-from bot.slack.pages import ReportMessage, report_messages
 
 __all__ = ["CSV_COLUMNS", "ReportMessage", "aging_csv", "aging_messages"]
 
-_SECTION_TEXT = 3000
-_HEADER_TEXT = 150
 # Cuts that bound one request line to a few hundred characters, so any line fits any section.
 _KEY = 30
 _NAME = 60
@@ -197,7 +190,7 @@ def aging_messages(
     summary = _summary(counts, words)
     text = _notification(escape_mrkdwn(title), counts, words)
     head: list[Block] = [
-        HeaderBlock(text=PlainTextObject(text=fit_plain(title, _HEADER_TEXT), emoji=True)),
+        HeaderBlock(text=PlainTextObject(text=fit_plain(title, HEADER_TEXT), emoji=True)),
         _section(summary),
     ]
     if not lines:

@@ -22,16 +22,12 @@ from slack_sdk.models.blocks import (
     SectionBlock,
 )
 
+from bot.blocks.cards import stage_label
+from bot.blocks.limits import HEADER_TEXT
+from bot.blocks.pages import ReportMessage, report_messages
+from bot.blocks.text import escape_mrkdwn, fit_mrkdwn, fit_plain, short_date
 from bot.domain.money import Money, format_money
 from bot.domain.renewals import RenewalCalendar, RenewalFlag, RenewalLine
-from bot.slack.cards import (
-    escape_mrkdwn,
-    fit_mrkdwn,
-    fit_plain,
-    short_date,
-    stage_label,
-)
-from bot.slack.pages import ReportMessage, report_messages
 
 __all__ = [
     "CSV_COLUMNS",
@@ -43,8 +39,6 @@ __all__ = [
     "renewal_messages",
 ]
 
-_SECTION_TEXT = 3000
-_HEADER_TEXT = 150
 # Cuts that bound one renewal line to a few hundred characters, so any line fits any section.
 _NAME = 60
 _POD_NAME = 100
@@ -196,7 +190,7 @@ def renewal_messages(
     footer = _footer(calendar, tat_days)
     text = _notification(escape_mrkdwn(title), calendar)
     head: list[Block] = [
-        HeaderBlock(text=PlainTextObject(text=fit_plain(title, _HEADER_TEXT), emoji=True)),
+        HeaderBlock(text=PlainTextObject(text=fit_plain(title, HEADER_TEXT), emoji=True)),
         _section(summary),
     ]
     if not calendar.lines:

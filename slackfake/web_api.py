@@ -2,7 +2,7 @@
 
 The test suite and ``podbot sandbox`` both use it. Point slack_sdk at it with
 ``WebClient(token="xoxb-test", base_url=server.url)``. Answers follow the samples in
-``bot/sandbox/fixtures/web_api_*.json``; errors use Slack's own codes.
+``slackfake/fixtures/web_api_*.json``; errors use Slack's own codes.
 """
 
 from __future__ import annotations
@@ -50,7 +50,7 @@ def _fixture_text(name: str) -> str:
 
 
 def load_fixture(name: str) -> Any:
-    """Return a fresh copy of a JSON fixture from bot/sandbox/fixtures."""
+    """Return a fresh copy of a JSON fixture from slackfake/fixtures."""
     return json.loads(_fixture_text(name))
 
 

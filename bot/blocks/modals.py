@@ -23,15 +23,16 @@ from slack_sdk.models.blocks import (
 )
 from slack_sdk.models.views import View
 
+from bot.blocks.ids import VALUE_ACTION_ID, BlockId, CallbackId
+from bot.blocks.limits import PLACEHOLDER_TEXT, PLAIN_TEXT_INPUT
+from bot.blocks.text import escape_mrkdwn, fit_mrkdwn, short_date
 from bot.domain.grammar import control_character_problem
 from bot.domain.money import AmountError, Money, parse_amount
 from bot.errors import FieldErrors
-from bot.slack.cards import escape_mrkdwn, fit_mrkdwn, short_date
-from bot.slack.ids import VALUE_ACTION_ID, BlockId, CallbackId
 
 __all__ = [
     "MAX_NAME",
-    "MAX_TEXT",
+    "PLAIN_TEXT_INPUT",
     "IntakeInput",
     "UpdateInput",
     "intake_modal",
@@ -42,7 +43,6 @@ __all__ = [
 ]
 
 MAX_NAME = 200  # customer and tool names
-MAX_TEXT = 3000  # Slack's cap for a plain_text_input
 _MAX_AMOUNT_TEXT = 64
 _MAX_NEXT_STEP = 500
 _KINDS = ("new", "renewal")
@@ -80,7 +80,7 @@ def _text_input(
     *,
     optional: bool = False,
     multiline: bool = False,
-    max_length: int = MAX_TEXT,
+    max_length: int = PLAIN_TEXT_INPUT,
     placeholder: str | None = None,
     hint: str | None = None,
 ) -> InputBlock:
@@ -151,7 +151,7 @@ def update_modal(private_metadata: str, request_key: str, title_line: str) -> Vi
             BlockId.STATUS,
             "Status",
             multiline=True,
-            placeholder=f"Where {request_key} stands today"[:150],
+            placeholder=f"Where {request_key} stands today"[:PLACEHOLDER_TEXT],
         ),
         _text_input(BlockId.VENDOR_POSITION, "Vendor position", optional=True, multiline=True),
         _text_input(BlockId.NEXT_STEP, "Next step", optional=True, max_length=_MAX_NEXT_STEP),
@@ -226,8 +226,8 @@ def _long_text(
     state_values: dict[str, Any], block_id: BlockId, what: str, errors: dict[str, str]
 ) -> str | None:
     text = _text(state_values, block_id)
-    if len(text) > MAX_TEXT:
-        errors[block_id.value] = f"Keep the {what} to {MAX_TEXT:,} characters or fewer."
+    if len(text) > PLAIN_TEXT_INPUT:
+        errors[block_id.value] = f"Keep the {what} to {PLAIN_TEXT_INPUT:,} characters or fewer."
     return text or None
 
 

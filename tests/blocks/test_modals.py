@@ -9,10 +9,8 @@ from typing import Any
 import pytest
 from slack_sdk.models.views import View
 
-from bot.domain.money import AmountError, Money, parse_amount
-from bot.errors import FieldErrors
-from bot.slack.ids import BlockId, CallbackId
-from bot.slack.modals import (
+from bot.blocks.ids import BlockId, CallbackId
+from bot.blocks.modals import (
     IntakeInput,
     UpdateInput,
     intake_modal,
@@ -21,7 +19,9 @@ from bot.slack.modals import (
     update_modal,
     update_text,
 )
-from tests.slack_api import MAX_VIEW_BLOCKS, block_errors
+from bot.domain.money import AmountError, Money, parse_amount
+from bot.errors import FieldErrors
+from slackfake.web_api import MAX_VIEW_BLOCKS, block_errors
 
 TODAY = date(2026, 11, 26)
 

@@ -7,7 +7,6 @@ rather than "3 days ago" text that would go stale between edits.
 
 from __future__ import annotations
 
-import functools
 import re
 import zoneinfo
 from collections.abc import Iterable
@@ -24,42 +23,40 @@ from slack_sdk.models.blocks import (
     SectionBlock,
 )
 
+from bot.blocks.limits import (
+    FIELD_TEXT,
+    HEADER_TEXT,
+    MAX_FIELDS,
+    MAX_MESSAGE_BLOCKS,
+    SECTION_TEXT,
+)
+from bot.blocks.text import (
+    ELLIPSIS,
+    escape_mrkdwn,
+    fit_markup,
+    fit_mrkdwn,
+    fit_plain,
+    short_date,
+)
 from bot.domain.aging import age_in_days, days_left
 from bot.domain.mentions import defuse_broadcasts
 from bot.domain.money import Money, format_money
 from bot.domain.vocabulary import FINISHED_STAGES, Stage
 
 __all__ = [
-    "MAX_MESSAGE_BLOCKS",
-    "MAX_MESSAGE_TEXT",
     "CardData",
     "MineRow",
     "TimelineEntry",
     "card_blocks",
     "card_text",
     "days_left_phrase",
-    "escape_mrkdwn",
-    "fit_markup",
-    "fit_mrkdwn",
-    "fit_plain",
     "mine_blocks",
     "mine_text",
-    "short_date",
-    "split_markup",
     "stage_label",
     "status_blocks",
 ]
 
-# Slack's Block Kit limits (https://docs.slack.dev/reference/block-kit/blocks).
-MAX_MESSAGE_BLOCKS = 50
-# Slack's cap on a message's text (chat.postMessage answers `msg_too_long` above it).
-MAX_MESSAGE_TEXT = 40_000
-_HEADER_TEXT = 150
-_SECTION_TEXT = 3000
-_FIELD_TEXT = 2000
-_MAX_FIELDS = 10
 
-_ELLIPSIS = "…"
 _NONE = "—"
 _SEP = " · "
 # Long free text shrinks to this in one-line lists, so hundreds of lines still fit 50 blocks.
@@ -68,7 +65,6 @@ _LIST_NAME = 60
 _POD_NAME = 100
 _NAME_FIELD = 1000
 _USER_ID = re.compile(r"[UW][A-Z0-9]{2,}")
-_PARTIAL_ENTITY = re.compile(r"&[a-z]*$")
 
 _STAGE_EMOJI = {
     Stage.INTAKE: ":inbox_tray:",
@@ -149,73 +145,6 @@ class MineRow:
 # --- text helpers --------------------------------------------------------------------------
 
 
-def escape_mrkdwn(text: str) -> str:
-    """Show plain text (a name, a modal value) as itself in mrkdwn: the three characters Slack's
-    mrkdwn treats as control characters escaped, and a typed @channel, @here or @everyone
-    defused."""
-    # `&` first, so the entities added for `<` and `>` are not escaped again; escaped, the text
-    # has no `<!channel>`-style token left, only the words to defuse.
-    escaped = text.replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;")
-    return defuse_broadcasts(escaped)
-
-
-@functools.lru_cache(maxsize=4096)  # reports repeat the same customers, tools and kinds
-def fit_mrkdwn(text: str, limit: int) -> str:
-    """Escape user text for mrkdwn and cut it to `limit` escaped characters, ending with "…"."""
-    escaped = escape_mrkdwn(text)
-    if len(escaped) <= limit:
-        return escaped
-    # Never leave half of a `&amp;` entity behind, so the result stays valid mrkdwn.
-    cut = _PARTIAL_ENTITY.sub("", escaped[: limit - len(_ELLIPSIS)])
-    return cut.rstrip() + _ELLIPSIS
-
-
-def fit_markup(text: str, limit: int) -> str:
-    """Cut text that is already Slack mrkdwn (e.g. a command's text) without breaking a token."""
-    if len(text) <= limit:
-        return text
-    cut = text[: limit - len(_ELLIPSIS)]
-    # Never leave half of a `<@U…>` mention or a `&amp;` entity behind.
-    if cut.rfind("<") > cut.rfind(">"):
-        cut = cut[: cut.rfind("<")]
-    if cut.rfind("&") > cut.rfind(";"):
-        cut = cut[: cut.rfind("&")]
-    return cut.rstrip() + _ELLIPSIS
-
-
-def _token_safe_cut(text: str, limit: int) -> int:
-    """Where to cut mrkdwn at or before `limit` without leaving half a `<…>` or `&amp;`."""
-    cut = text[:limit]
-    if cut.rfind("<") > cut.rfind(">"):
-        cut = cut[: cut.rfind("<")]
-    if cut.rfind("&") > cut.rfind(";"):
-        cut = cut[: cut.rfind("&")]
-    return len(cut) or limit  # a token longer than the limit: cut it rather than loop
-
-
-def split_markup(text: str, limit: int) -> list[str]:
-    """Split mrkdwn into messages of at most `limit` characters, at line breaks (a longer line
-    is cut without breaking a token), keeping every character."""
-    pieces: list[str] = []
-    for line in text.split("\n"):
-        if pieces and len(pieces[-1]) + 1 + len(line) <= limit:
-            pieces[-1] += "\n" + line
-            continue
-        while len(line) > limit:
-            at = _token_safe_cut(line, limit)
-            pieces.append(line[:at])
-            line = line[at:]
-        pieces.append(line)
-    return pieces
-
-
-def fit_plain(text: str, limit: int) -> str:
-    """Cut plain text to `limit` characters, ending with "…" when it was cut."""
-    if len(text) <= limit:
-        return text
-    return text[: limit - len(_ELLIPSIS)].rstrip() + _ELLIPSIS
-
-
 def _one_line(text: str) -> str:
     return " ".join(text.split())
 
@@ -230,13 +159,6 @@ def _user(user_id: str | None) -> str:
 
 def _zone(timezone: str) -> zoneinfo.ZoneInfo:
     return zoneinfo.ZoneInfo(timezone)
-
-
-@functools.lru_cache(maxsize=4096)  # reports show the same few dates on hundreds of lines
-def short_date(day: date, *, year: bool = True) -> str:
-    """Show a date the way the team says it: `Tue 1 Dec 2026` (or `Tue 1 Dec`)."""
-    text = f"{day:%a} {day.day} {day:%b}"
-    return f"{text} {day.year}" if year else text
 
 
 def _local_stamp(instant: datetime, timezone: str, *, year: bool = True) -> str:
@@ -281,11 +203,11 @@ def stage_label(stage: str, outcome: str | None) -> str:
 def _field(label: str, rendered: str) -> MarkdownTextObject:
     """A `*Label*` + value field; the value is mrkdwn already and is cut to the field limit."""
     head = f"*{label}*\n"
-    room = _FIELD_TEXT - len(head)
+    room = FIELD_TEXT - len(head)
     if len(rendered) > room:
         # Cut before a partial `&amp;` entity or `<…>` token so what remains is valid mrkdwn.
-        cut = re.sub(r"(&[a-z]*|<[^>]*)$", "", rendered[: room - len(_ELLIPSIS)])
-        rendered = cut.rstrip() + _ELLIPSIS
+        cut = re.sub(r"(&[a-z]*|<[^>]*)$", "", rendered[: room - len(ELLIPSIS)])
+        rendered = cut.rstrip() + ELLIPSIS
     return MarkdownTextObject(text=head + rendered)
 
 
@@ -297,7 +219,7 @@ def _header(card: CardData) -> tuple[str, bool]:
     customer = _one_line(card.customer) or _NONE
     tool = _one_line(card.tool) or _NONE
     key = fit_plain(card.key, 20)
-    room = _HEADER_TEXT - len(key) - 2 * len(_SEP)
+    room = HEADER_TEXT - len(key) - 2 * len(_SEP)
     if len(customer) + len(tool) <= room:
         return f"{key}{_SEP}{customer}{_SEP}{tool}", False
     # Share the room: a short name keeps its length, the long one gets the rest.
@@ -347,18 +269,18 @@ def card_blocks(card: CardData) -> list[Block]:
         )
     blocks: list[Block] = [
         HeaderBlock(text=PlainTextObject(text=header, emoji=True)),
-        SectionBlock(fields=fields[:_MAX_FIELDS]),
+        SectionBlock(fields=fields[:MAX_FIELDS]),
     ]
     if card.resolution_note and card.resolution_note.strip():
         label = "*Reason:* " if card.stage == Stage.DISQUALIFIED else "*Close note:* "
         # Reasons and notes come from command text, which Slack sends as mrkdwn already.
         note = fit_markup(
-            defuse_broadcasts(card.resolution_note.strip()), _SECTION_TEXT - len(label)
+            defuse_broadcasts(card.resolution_note.strip()), SECTION_TEXT - len(label)
         )
         blocks.append(SectionBlock(text=MarkdownTextObject(text=label + note)))
     if card.notes and card.notes.strip():
         label = "*Notes*\n"
-        notes = fit_mrkdwn(card.notes.strip(), _SECTION_TEXT - len(label))
+        notes = fit_mrkdwn(card.notes.strip(), SECTION_TEXT - len(label))
         blocks.append(SectionBlock(text=MarkdownTextObject(text=label + notes)))
     pod = fit_mrkdwn(_one_line(card.pod_name), _POD_NAME) or _NONE
     blocks.append(
@@ -395,7 +317,7 @@ def _pack(lines: Iterable[str], max_sections: int) -> tuple[list[list[str]], int
     size = 0
     taken = 0
     for line in todo:
-        if groups and size + 1 + len(line) <= _SECTION_TEXT:
+        if groups and size + 1 + len(line) <= SECTION_TEXT:
             groups[-1].append(line)
             size += 1 + len(line)
         elif len(groups) < max_sections:

@@ -11,8 +11,7 @@ from typing import Any
 import pytest
 from slack_sdk.models.blocks import Block
 
-from bot.domain.money import Money
-from bot.slack.cards import (
+from bot.blocks.cards import (
     CardData,
     MineRow,
     TimelineEntry,
@@ -20,10 +19,11 @@ from bot.slack.cards import (
     card_text,
     mine_blocks,
     mine_text,
-    split_markup,
     status_blocks,
 )
-from tests.slack_api import block_errors
+from bot.blocks.text import split_markup
+from bot.domain.money import Money
+from slackfake.web_api import block_errors
 
 CREATED = datetime(2026, 11, 23, 5, 0, tzinfo=UTC)  # Mon 23 Nov 10:30 IST
 NOW = datetime(2026, 11, 26, 6, 0, tzinfo=UTC)

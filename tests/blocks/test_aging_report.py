@@ -12,10 +12,10 @@ from datetime import UTC, date, datetime, timedelta
 from typing import Any
 from zoneinfo import ZoneInfo
 
+from bot.blocks.aging_report import ReportMessage, aging_csv, aging_messages
 from bot.domain.aging import AgingItem, AgingLine, Flag, aging_lines
 from bot.domain.working_time import WorkCalendar
-from bot.slack.aging_report import ReportMessage, aging_csv, aging_messages
-from tests.slack_api import block_errors
+from slackfake.web_api import block_errors
 
 ZONE = "Asia/Kolkata"
 CALENDAR = WorkCalendar.from_names(ZONE, ["mon", "tue", "wed", "thu", "fri"], [date(2026, 12, 25)])

@@ -6,21 +6,21 @@ from typing import TYPE_CHECKING
 
 from sqlalchemy.orm import Session
 
+from bot.blocks.cards import CardData
+from bot.blocks.claims import ClaimView
 from bot.db.models import Request, SavingsClaim
 from bot.db.requests import quote_count
 from bot.db.savings import latest_approved, tool_benchmark
 from bot.domain.money import Money
-from bot.slack.cards import CardData
-from bot.slack.claims import ClaimView
 
 if TYPE_CHECKING:
-    from bot.runtime import Runtime
+    from bot.config import Config
 
 
-def card_data(session: Session, runtime: Runtime, request: Request) -> CardData:
+def card_data(session: Session, config: Config, request: Request) -> CardData:
     """The card's content for a request, from the database and its POD's config."""
     # A POD removed from the config keeps its row, name and zone: its cards still render.
-    pod = runtime.config.find_pod(request.pod.key) or request.pod
+    pod = config.find_pod(request.pod.key) or request.pod
     claim = latest_approved(session, request.id)
     # A claim may be in another currency than the request (a €-claim on a USD request):
     # the savings are the claim's, so they carry the claim's currency.
@@ -49,11 +49,11 @@ def card_data(session: Session, runtime: Runtime, request: Request) -> CardData:
     )
 
 
-def claim_view(session: Session, runtime: Runtime, claim: SavingsClaim) -> ClaimView:
+def claim_view(session: Session, config: Config, claim: SavingsClaim) -> ClaimView:
     """The claim message's content, with the tool's current benchmark and quote count."""
     request = session.get(Request, claim.request_id)
     assert request is not None
-    pod = runtime.config.find_pod(request.pod.key)  # None: a POD no longer configured
+    pod = config.find_pod(request.pod.key)  # None: a POD no longer configured
     bench, count = tool_benchmark(session, request.tool, excluding_request=request.id)
     return ClaimView(
         claim_id=claim.id,

@@ -18,12 +18,12 @@ from slack_sdk.http_retry.builtin_handlers import RateLimitErrorRetryHandler
 from slack_sdk.signature import SignatureVerifier
 from slack_sdk.webhook import WebhookClient
 
-from tests.slack_api import SlackApiServer, block_errors, load_fixture
-from tests.slack_requests import SlackClient, slack_signature
+from slackfake.signing import SlackClient, slack_signature
+from slackfake.web_api import SlackApiServer, block_errors, load_fixture
 
 CHANNEL = "C0ALPHA01"
 SECRET = "test-signing-secret"
-FIXTURES = Path(__file__).parent / "fixtures" / "slack"
+FIXTURES = Path(__file__).parents[1] / "fixtures" / "slack"
 
 
 @pytest.fixture

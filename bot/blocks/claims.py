@@ -19,10 +19,10 @@ from slack_sdk.models.blocks import (
 )
 from slack_sdk.models.views import View
 
+from bot.blocks.ids import VALUE_ACTION_ID, ActionId, BlockId, CallbackId
+from bot.blocks.text import escape_mrkdwn, fit_markup
 from bot.domain.money import Money, format_money, format_percent
 from bot.domain.savings import savings_amount, savings_percent, share_of_benchmark
-from bot.slack.cards import escape_mrkdwn, fit_markup
-from bot.slack.ids import VALUE_ACTION_ID, ActionId, BlockId, CallbackId
 
 
 @dataclass(frozen=True)

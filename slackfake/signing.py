@@ -1,7 +1,7 @@
 """Send requests to the app the way Slack does: same bodies, same headers, same signature.
 
 The test suite and ``podbot sandbox`` both drive podbot through this client. Payload shapes
-start from the samples in ``bot/sandbox/fixtures`` (slash_command.form.txt,
+start from the samples in ``slackfake/fixtures`` (slash_command.form.txt,
 block_actions_message_button.json, view_submission.json, events_api_event_callback_envelope_docs
 .json); only the values change.
 """
@@ -25,7 +25,7 @@ from urllib.parse import parse_qsl, urlencode, urlsplit
 
 FIXTURES = Path(__file__).parent / "fixtures"
 
-# The same workspace and bot identity that bot/sandbox/slack_api.py answers with.
+# The same workspace and bot identity that slackfake/web_api.py answers with.
 TEAM_ID = "T0TEAM001"
 TEAM_DOMAIN = "example"
 APP_ID = "A0APP0001"

@@ -1,0 +1,138 @@
+"""The layers a reader relies on, checked on the source so they stay that way.
+
+* `bot.domain` (the POD's rules and words) imports nothing of podbot's but itself;
+* `bot.blocks` (Block Kit builders, text helpers, Slack's limits) imports no database, no Slack
+  transport and no handler: only the domain, `bot.errors` and itself;
+* `slackfake` (the Slack stand-in) imports nothing of `bot`;
+* podbot's modules import each other without a cycle, counting every import (a lazy import
+  inside a function or under TYPE_CHECKING still makes two modules that need each other).
+"""
+
+from __future__ import annotations
+
+import ast
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+
+ROOT = Path(__file__).resolve().parents[1]
+
+
+def module_name(path: Path) -> str:
+    parts = list(path.relative_to(ROOT).with_suffix("").parts)
+    if parts[-1] == "__init__":
+        parts.pop()
+    return ".".join(parts)
+
+
+def modules(package: str) -> dict[str, Path]:
+    return {module_name(p): p for p in sorted((ROOT / package).rglob("*.py"))}
+
+
+def imports(name: str, path: Path) -> Iterator[tuple[int, str]]:
+    """Every module `path` imports, anywhere in the file, with its line."""
+    package = name if path.name == "__init__.py" else name.rpartition(".")[0]
+    for node in ast.walk(ast.parse(path.read_text(encoding="utf-8"), str(path))):
+        if isinstance(node, ast.Import):
+            for alias in node.names:
+                yield node.lineno, alias.name
+        elif isinstance(node, ast.ImportFrom):
+            base = node.module or ""
+            if node.level:
+                anchor = package.split(".")[: len(package.split(".")) - node.level + 1]
+                base = ".".join([*anchor, base] if base else anchor)
+            yield node.lineno, base
+            # `from bot.db import models` imports the module bot.db.models.
+            for alias in node.names:
+                yield node.lineno, f"{base}.{alias.name}"
+
+
+def podbot_imports(name: str, path: Path, known: set[str]) -> set[str]:
+    return {target for _, target in imports(name, path) if target in known}
+
+
+def within(target: str, *packages: str) -> bool:
+    return any(target == p or target.startswith(p + ".") for p in packages)
+
+
+def offences(package: str, allowed: tuple[str, ...], forbidden_roots: tuple[str, ...]) -> list[str]:
+    found = []
+    for name, path in modules(package).items():
+        for line, target in imports(name, path):
+            if within(target, *forbidden_roots) and not within(target, *allowed):
+                found.append(f"{path.relative_to(ROOT)}:{line} imports {target}")
+    return sorted(set(found))
+
+
+def test_the_domain_imports_nothing_of_podbot_but_itself() -> None:
+    assert offences("bot/domain", ("bot.domain",), ("bot", "slackfake")) == []
+
+
+def test_blocks_import_no_database_no_transport_no_handlers() -> None:
+    assert (
+        offences("bot/blocks", ("bot.domain", "bot.blocks", "bot.errors"), ("bot", "slackfake"))
+        == []
+    )
+
+
+def test_slackfake_imports_nothing_of_bot() -> None:
+    assert offences("slackfake", (), ("bot",)) == []
+
+
+def test_the_layering_check_sees_a_forbidden_import(tmp_path: Path) -> None:
+    # The checker itself: a relative and an absolute import are both resolved.
+    path = tmp_path / "x.py"
+    path.write_text("from ..db import models\nimport bot.slack.outbox\n")
+    found = {target for _, target in imports("bot.domain.x", path)}
+    assert {"bot.db", "bot.db.models", "bot.slack.outbox"} <= found
+
+
+def cycle(graph: dict[str, set[str]]) -> list[str] | None:
+    """One import cycle in `graph`, as the list of modules around it, or None."""
+    state: dict[str, int] = {}
+    stack: list[str] = []
+
+    def visit(node: str) -> list[str] | None:
+        state[node] = 1
+        stack.append(node)
+        for nxt in sorted(graph[node]):
+            if state.get(nxt) == 1:
+                return [*stack[stack.index(nxt) :], nxt]
+            if nxt not in state and (found := visit(nxt)):
+                return found
+        stack.pop()
+        state[node] = 2
+        return None
+
+    for node in sorted(graph):
+        if node not in state and (found := visit(node)):
+            return found
+    return None
+
+
+def test_podbot_has_no_import_cycle() -> None:
+    found = modules("bot")
+    known = set(found)
+    graph = {
+        # A package's __init__ importing its own submodules is how a package is assembled, and
+        # a submodule naming its package means the package's other names: neither is a cycle
+        # between two files a reader opens.
+        name: {
+            t
+            for t in podbot_imports(name, path, known)
+            if t != name and not name.startswith(t + ".") and not t.startswith(name + ".")
+        }
+        for name, path in found.items()
+    }
+    assert cycle(graph) is None
+
+
+@pytest.mark.parametrize(
+    ("graph", "expected"),
+    [({"a": {"b"}, "b": {"a"}}, ["a", "b", "a"]), ({"a": {"b"}, "b": set()}, None)],
+)
+def test_the_cycle_check_finds_a_cycle(
+    graph: dict[str, set[str]], expected: list[str] | None
+) -> None:
+    assert cycle(graph) == expected
