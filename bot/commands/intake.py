@@ -80,13 +80,14 @@ def create_request(
     session.add(request)
     session.flush()
     record_event(session, request, at=now, actor=user_id, kind="created", text=summary(request))
-    outbox.card(request.id)
+    outbox.card(session, request.id)
     for other in duplicates:
         other_pod = runtime.config.find_pod(other.pod.key)
         if other_pod is None:  # a POD no longer configured: nobody there to warn
             continue
         watchers = other_pod.members_with("analyst") + other_pod.members_with("em")
         outbox.thread(
+            session,
             other.id,
             f":warning: {mentions(watchers)} Parallel negotiation? <@{user_id}> just opened "
             f"{request.key} for the same customer and tool ({names(request)}) "

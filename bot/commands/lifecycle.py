@@ -38,8 +38,10 @@ def qualify(runtime: Runtime, invocation: Invocation) -> Reply:
         request.qualified_at = now
         request.analyst_id = invocation.user_id
         record_event(session, request, at=now, actor=invocation.user_id, kind="qualified")
-        outbox.card(request.id)
-        outbox.thread(request.id, f":white_check_mark: Qualified by <@{invocation.user_id}>.")
+        outbox.card(session, request.id)
+        outbox.thread(
+            session, request.id, f":white_check_mark: Qualified by <@{invocation.user_id}>."
+        )
         key = request.key
     return Reply(
         text=f"{key} is qualified. Next: `/proc assign {key} @buyer`.", after_ack=[outbox.deliver]
@@ -61,8 +63,9 @@ def disqualify(runtime: Runtime, invocation: Invocation) -> Reply:
         record_event(
             session, request, at=now, actor=invocation.user_id, kind="disqualified", text=reason
         )
-        outbox.card(request.id)
+        outbox.card(session, request.id)
         outbox.thread(
+            session,
             request.id,
             f":no_entry: Disqualified by <@{invocation.user_id}>: {defuse_broadcasts(reason)}",
         )
@@ -112,8 +115,8 @@ def assign(runtime: Runtime, invocation: Invocation) -> Reply:
             session, request, at=now, actor=invocation.user_id, kind="assigned",
             text=f"to <@{buyer}>", data={"buyer": buyer, "previous": previous},
         )  # fmt: skip
-        outbox.card(request.id)
-        outbox.thread(request.id, line)
+        outbox.card(session, request.id)
+        outbox.thread(session, request.id, line)
         key = request.key
     return Reply(
         text=f"{key} is assigned to <@{buyer}>; the TAT is due {due_text}.",
@@ -140,8 +143,9 @@ def close(runtime: Runtime, invocation: Invocation) -> Reply:
             text=outcome + (f": {note}" if note else ""), data={"outcome": outcome},
         )  # fmt: skip
         emoji = {"won": ":trophy:", "lost": ":x:", "cancelled": ":wastebasket:"}[outcome]
-        outbox.card(request.id)
+        outbox.card(session, request.id)
         outbox.thread(
+            session,
             request.id,
             f"{emoji} Closed *{outcome}* by <@{invocation.user_id}>"
             + (f": {defuse_broadcasts(note)}" if note else "."),

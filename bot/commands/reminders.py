@@ -113,7 +113,7 @@ def register(app: App, runtime: Runtime) -> None:
                 # The DM keeps its text; the buttons give way to what was done.
                 blocks = [b for b in message.get("blocks") or [] if b.get("type") != "actions"]
                 blocks.append(ContextBlock(elements=[MarkdownTextObject(text=outcome)]).to_dict())
-                outbox.edit(channel, ts, message.get("text") or outcome, blocks)
+                outbox.edit(session, channel, ts, message.get("text") or outcome, blocks)
             return outbox
 
         answer_click(runtime, body, handle, channel=channel, user=user, action="reminder button")

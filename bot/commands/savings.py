@@ -89,8 +89,8 @@ def savings(runtime: Runtime, invocation: Invocation) -> Reply:
                 session, request, at=now, actor=invocation.user_id, kind="savings_superseded",
                 text=f"claim #{previous.id} superseded by #{claim.id}",
             )  # fmt: skip
-            outbox.claim(previous.id)
-        outbox.claim(claim.id)
+            outbox.claim(session, previous.id)
+        outbox.claim(session, claim.id)
         ems = mentions(pod.members_with("em")) or "the POD's em"
         text = (
             f"Savings claim of {headline(view)} on {request.key} posted in its thread "
@@ -144,9 +144,9 @@ def _decide(
             f":no_entry: {mentions(told)} your savings claim of {headline(view)} was rejected "
             f"by <@{user_id}>: {shown}"
         )
-    outbox.claim(claim.id)
-    outbox.card(request.id)
-    outbox.thread(request.id, line)
+    outbox.claim(session, claim.id)
+    outbox.card(session, request.id)
+    outbox.thread(session, request.id, line)
     return claim
 
 

@@ -77,7 +77,7 @@ def _record_update(
     parts = split_markup(body, MAX_MESSAGE_TEXT - len(f"{head} (99/99):\n"))
     for number, part in enumerate(parts, 1):
         count = f" ({number}/{len(parts)})" if len(parts) > 1 else ""
-        outbox.thread(request.id, f"{head}{count}:\n{part}")
+        outbox.thread(session, request.id, f"{head}{count}:\n{part}")
 
 
 def _quoted(text: str) -> str:
@@ -118,6 +118,7 @@ def quote(runtime: Runtime, invocation: Invocation) -> Reply:
             data={"vendor": vendor, "amount": str(money.amount), "currency": money.currency},
         )  # fmt: skip
         outbox.thread(
+            session,
             request.id,
             f":receipt: *Quote* recorded by <@{invocation.user_id}>: *{shown}* — "
             f"{format_money(money)} ({count} competing quote{'s' if count != 1 else ''} so far)",

@@ -26,7 +26,6 @@ from sqlalchemy.orm import Session
 
 from bot.clock import SystemClock
 from bot.db.models import OutboxKind, OutboxRow, OutboxStatus, PodRow, Request, SavingsClaim
-from bot.db.session import current_session
 from bot.slack.web_api import WebApiError
 
 if TYPE_CHECKING:
@@ -115,39 +114,30 @@ class Outbox:
         except KeyError:  # a POD no longer configured: the worker will say so when it sends
             return None
 
-    def _in_transaction(self, write: Callable[[Session], None]) -> None:
-        session = current_session()
-        if session is not None:
-            write(session)
-            return
-        with self.runtime.db.transaction() as own:
-            write(own)
-
-    def card(self, request_id: int) -> None:
+    def card(self, session: Session, request_id: int) -> None:
         """Post the request's card, or refresh it in place."""
         lane = Lane.REQUEST.of(request_id)
 
-        def write(session: Session) -> None:
-            # A card edit still waiting will render the latest state: no second one.
-            waiting = session.scalar(
-                select(OutboxRow.id).where(
-                    OutboxRow.lane == lane,
-                    OutboxRow.kind == OutboxKind.CARD.value,
-                    OutboxRow.status == OutboxStatus.PENDING.value,
-                )
+        # A card edit still waiting will render the latest state: no second one.
+        waiting = session.scalar(
+            select(OutboxRow.id).where(
+                OutboxRow.lane == lane,
+                OutboxRow.kind == OutboxKind.CARD.value,
+                OutboxRow.status == OutboxStatus.PENDING.value,
             )
-            if waiting is None:
-                # A card not posted yet is a post (paced per channel); later ones are edits.
-                request = session.get(Request, request_id)
-                posting = request is not None and request.card_ts is None
-                channel = self._channel_of(session, request) if posting else None
-                self._enqueue(session, lane, OutboxKind.CARD, {"request": request_id}, channel)
+        )
+        if waiting is None:
+            # A card not posted yet is a post (paced per channel); later ones are edits.
+            request = session.get(Request, request_id)
+            posting = request is not None and request.card_ts is None
+            channel = self._channel_of(session, request) if posting else None
+            self._enqueue(session, lane, OutboxKind.CARD, {"request": request_id}, channel)
 
-        self._in_transaction(write)
-
-    def thread(self, request_id: int, text: str, blocks: list[Block] | None = None) -> None:
+    def thread(
+        self, session: Session, request_id: int, text: str, blocks: list[Block] | None = None
+    ) -> None:
         """Reply in the request card's thread."""
-        self._in_transaction(lambda session: self._reply(session, request_id, text, blocks))
+        self._reply(session, request_id, text, blocks)
 
     def _reply(
         self,
@@ -165,28 +155,22 @@ class Outbox:
             session, lane, OutboxKind.THREAD, payload, channel, returning=returning
         )
 
-    def claim(self, claim_id: int) -> None:
+    def claim(self, session: Session, claim_id: int) -> None:
         """Post a savings claim's message in its request's thread, or refresh it in place."""
+        claim = session.get(SavingsClaim, claim_id)
+        assert claim is not None
+        # Its first delivery posts in the request's thread; later ones edit that message.
+        posting = claim.message_ts is None
+        channel = self._posting_in(session, claim.request_id) if posting else None
+        lane = Lane.REQUEST.of(claim.request_id)
+        self._enqueue(session, lane, OutboxKind.CLAIM, {"claim": claim_id}, channel)
 
-        def write(session: Session) -> None:
-            claim = session.get(SavingsClaim, claim_id)
-            assert claim is not None
-            # Its first delivery posts in the request's thread; later ones edit that message.
-            posting = claim.message_ts is None
-            channel = self._posting_in(session, claim.request_id) if posting else None
-            lane = Lane.REQUEST.of(claim.request_id)
-            self._enqueue(session, lane, OutboxKind.CLAIM, {"claim": claim_id}, channel)
-
-        self._in_transaction(write)
-
-    def edit(self, channel: str, ts: str, text: str, blocks: list[Any] | None = None) -> None:
+    def edit(
+        self, session: Session, channel: str, ts: str, text: str, blocks: list[Any] | None = None
+    ) -> None:
         """Edit a message the bot posted (e.g. a reminder DM after a click)."""
         payload = {"channel": channel, "ts": ts, "text": text, "blocks": _dicts(blocks)}
-        self._in_transaction(
-            lambda session: self._enqueue(
-                session, Lane.MESSAGE.of(channel, ts), OutboxKind.UPDATE, payload
-            )
-        )
+        self._enqueue(session, Lane.MESSAGE.of(channel, ts), OutboxKind.UPDATE, payload)
 
     # -- a job run's messages: posts, DMs and files, each its own row ------------------------
 

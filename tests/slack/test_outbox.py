@@ -58,14 +58,14 @@ def test_a_channel_held_to_slacks_pace_does_not_hold_back_another_channel(
     # Sixteen replies for POD Alpha's channel at Slack's pace (0.2 s apart here) ...
     bot.runtime.slack.channel_interval = 0.2
     outbox = Outbox(bot.runtime)
-    with bot.db.transaction():
+    with bot.db.transaction() as session:
         for number in range(1, 17):
-            outbox.thread(number, f"alpha news {number}")
+            outbox.thread(session, number, f"alpha news {number}")
     outbox.deliver()
     bot.api.wait_for("chat.postMessage", count=posts_before + 1, timeout=10)
     # ... and, once they are under way, one for POD Beta's channel.
-    with bot.db.transaction():
-        outbox.thread(17, "beta news")
+    with bot.db.transaction() as session:
+        outbox.thread(session, 17, "beta news")
     outbox.deliver()
     bot.api.wait_for("chat.postMessage", count=posts_before + 17, timeout=30)
 
@@ -112,9 +112,9 @@ def test_the_worker_loop_idles_while_every_sending_thread_waits_on_slack(
     posts_before = len(bot.api.calls_to("chat.postMessage"))
     bot.api.fail("chat.postMessage", delay=1.5)
     outbox = Outbox(bot.runtime)
-    with bot.db.transaction():
-        outbox.thread(1, "first")
-        outbox.thread(2, "second")
+    with bot.db.transaction() as session:
+        outbox.thread(session, 1, "first")
+        outbox.thread(session, 2, "second")
     outbox.deliver()
     bot.api.wait_for_arrival("chat.postMessage", count=posts_before + 1)
     before = _cpu_ticks(worker._thread.native_id)
