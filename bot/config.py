@@ -12,11 +12,12 @@ from pathlib import Path
 from typing import Any
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
+from bot.domain.vocabulary import RequestType
 from bot.domain.working_time import WorkCalendar
 
 ROLES = ("buyer", "analyst", "em", "csm")
 WEEKDAYS = ("mon", "tue", "wed", "thu", "fri", "sat", "sun")
-REQUEST_TYPES = ("new", "renewal")
+REQUEST_TYPES = tuple(RequestType)
 DEFAULT_CONFIG_PATH = Path("config/podbot.toml")
 DEFAULT_SLACK_API_URL = "https://slack.com/api/"
 

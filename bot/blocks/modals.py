@@ -28,6 +28,7 @@ from bot.blocks.limits import PLACEHOLDER_TEXT, PLAIN_TEXT_INPUT
 from bot.blocks.text import escape_mrkdwn, fit_mrkdwn, short_date
 from bot.domain.grammar import control_character_problem
 from bot.domain.money import AmountError, Money, parse_amount
+from bot.domain.vocabulary import RequestType
 from bot.errors import FieldErrors
 
 __all__ = [
@@ -45,7 +46,7 @@ __all__ = [
 MAX_NAME = 200  # customer and tool names
 _MAX_AMOUNT_TEXT = 64
 _MAX_NEXT_STEP = 500
-_KINDS = ("new", "renewal")
+_KINDS = tuple(RequestType)
 
 
 @dataclass(frozen=True)

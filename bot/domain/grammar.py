@@ -9,11 +9,12 @@ from datetime import date
 from bot.domain.mentions import MentionError, parse_user_mention
 from bot.domain.money import AmountError, Money, parse_amount
 from bot.domain.request_keys import RequestKeyError, parse_request_key
+from bot.domain.vocabulary import Outcome, RequestType
 
 MAX_NAME = 200
 MAX_TEXT = 3000
-OUTCOMES = ("won", "lost", "cancelled")
-TYPES = ("new", "renewal")
+OUTCOMES = tuple(Outcome)
+TYPES = tuple(RequestType)
 # Control characters nobody means to type (NUL, which PostgreSQL cannot store, among them);
 # the tab and line breaks people do type are text.
 _CONTROL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x9f]")
