@@ -35,7 +35,7 @@ from bot.domain.lifecycle import negotiation_due, qualification_due
 from bot.domain.money import Money
 from bot.domain.names import name_key
 from bot.domain.quarters import Quarter
-from bot.domain.vocabulary import ClaimKind, ClaimStatus, Outcome, RequestType
+from bot.domain.vocabulary import BillingCycle, ClaimKind, ClaimStatus, Outcome, RequestType
 from bot.domain.working_time import WorkCalendar, working_hours_between
 
 __all__ = [
@@ -237,7 +237,7 @@ class ContractFact:
     contract_id: int
     customer: str
     annual: Money
-    billing_cycle: str
+    billing_cycle: BillingCycle
     created_on: date
     converted_on: date | None = None
 
@@ -795,7 +795,7 @@ def monthly_to_annual_conversion(
             apart += converted_in and c.created_on <= quarter.end
             continue
         if c.converted_on is None:
-            was_monthly = c.billing_cycle == "monthly"
+            was_monthly = c.billing_cycle == BillingCycle.MONTHLY
         else:
             was_monthly = c.converted_on >= quarter.start
         if not was_monthly:

@@ -42,7 +42,7 @@ from bot.domain.kpis import (
 )
 from bot.domain.money import Money
 from bot.domain.quarters import Quarter
-from bot.domain.vocabulary import ClaimKind, ClaimStatus, Outcome, RequestType
+from bot.domain.vocabulary import BillingCycle, ClaimKind, ClaimStatus, Outcome, RequestType
 from bot.domain.working_time import WorkCalendar
 
 D = Decimal
@@ -308,7 +308,9 @@ def test_tat_dst_keeps_the_local_time() -> None:
     # 8 Mar): 15 × 24 h − 1 h after assignment in UTC, and a close then is on time.
     a = ny(2026, 2, 27, 10)
     at_due = _closed(RequestType.NEW, a, ny(2026, 3, 14, 10))
+    just_late = _closed(RequestType.NEW, a, ny(2026, 3, 14, 10, 0, 1))
     assert negotiation_tat_adherence([at_due], CAL, Q1).value == 1
+    assert negotiation_tat_adherence([just_late], CAL, Q1).value == 0
 
 
 # --- update cadence ----------------------------------------------------------------------------
@@ -517,28 +519,34 @@ def test_favorable_health_share() -> None:
 
 
 def test_monthly_to_annual_conversion() -> None:
-    def c(cycle: str, created: date, converted: date | None = None) -> ContractFact:
+    def c(cycle: BillingCycle, created: date, converted: date | None = None) -> ContractFact:
         return ContractFact(next(_ids), "Acme", usd(1200), cycle, created, converted)
 
     contracts = [
-        c("annual", date(2025, 1, 1), date(2026, 4, 10)),  # converted in Q2 → base and num
-        c("annual", date(2025, 1, 1), date(2026, 6, 30)),  # converted on Q2's last day
-        c("annual", date(2025, 1, 1), date(2026, 7, 1)),  # converted later: monthly all Q2
-        *[c("monthly", date(2025, 1, 1)) for _ in range(7)],  # still monthly
-        c("annual", date(2025, 1, 1), date(2026, 3, 31)),  # converted before Q2: not in base
-        c("annual", date(2025, 1, 1)),  # always annual
-        c("annual", date(2026, 4, 2), date(2026, 5, 1)),  # created in Q2: apart
+        c(
+            BillingCycle.ANNUAL, date(2025, 1, 1), date(2026, 4, 10)
+        ),  # converted in Q2 → base and num
+        c(BillingCycle.ANNUAL, date(2025, 1, 1), date(2026, 6, 30)),  # converted on Q2's last day
+        c(
+            BillingCycle.ANNUAL, date(2025, 1, 1), date(2026, 7, 1)
+        ),  # converted later: monthly all Q2
+        *[c(BillingCycle.MONTHLY, date(2025, 1, 1)) for _ in range(7)],  # still monthly
+        c(
+            BillingCycle.ANNUAL, date(2025, 1, 1), date(2026, 3, 31)
+        ),  # converted before Q2: not in base
+        c(BillingCycle.ANNUAL, date(2025, 1, 1)),  # always annual
+        c(BillingCycle.ANNUAL, date(2026, 4, 2), date(2026, 5, 1)),  # created in Q2: apart
     ]
     k = monthly_to_annual_conversion(contracts, Q2)
     # 2 converted / 10 monthly at 1 Apr = 0.2 < 0.3
     assert (k.numerator, k.denominator, k.counted_apart) == (2, 10, 1)
     assert k.status == KpiStatus.MISSED
-    contracts.append(c("annual", date(2025, 1, 1), date(2026, 5, 5)))
+    contracts.append(c(BillingCycle.ANNUAL, date(2025, 1, 1), date(2026, 5, 5)))
     # 3 / 11 = 0.2727… still under; one more makes 4 / 12 = 0.333… ≥ 0.3
-    contracts.append(c("annual", date(2025, 1, 1), date(2026, 5, 6)))
+    contracts.append(c(BillingCycle.ANNUAL, date(2025, 1, 1), date(2026, 5, 6)))
     assert monthly_to_annual_conversion(contracts, Q2).status == KpiStatus.MET
-    exact = [c("annual", date(2025, 1, 1), date(2026, 5, 1)) for _ in range(3)]
-    exact += [c("monthly", date(2025, 1, 1)) for _ in range(7)]
+    exact = [c(BillingCycle.ANNUAL, date(2025, 1, 1), date(2026, 5, 1)) for _ in range(3)]
+    exact += [c(BillingCycle.MONTHLY, date(2025, 1, 1)) for _ in range(7)]
     assert monthly_to_annual_conversion(exact, Q2).value == D("0.3")  # 3 / 10 → MET
     assert monthly_to_annual_conversion(exact, Q2).status == KpiStatus.MET
     assert monthly_to_annual_conversion([], Q2).status == KpiStatus.NO_DATA
@@ -546,7 +554,9 @@ def test_monthly_to_annual_conversion() -> None:
 
 def test_ats_uploaded_before_handover() -> None:
     def c(amount: int, created: date, currency: str = "USD", customer: str = "Acme"):
-        return ContractFact(next(_ids), customer, Money(D(amount), currency), "annual", created)
+        return ContractFact(
+            next(_ids), customer, Money(D(amount), currency), BillingCycle.ANNUAL, created
+        )
 
     contracts = [
         c(100_000, date(2026, 4, 2)),
