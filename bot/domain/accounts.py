@@ -121,6 +121,7 @@ def parse_accounts_csv(
             first_line[key] = line.number
         if row is not None:
             rows.append(row)
+    errors.sort(key=lambda error: error.line)  # cell-count errors come from the reader first
     return rows, errors
 
 

@@ -139,6 +139,7 @@ def parse_targets_csv(
         first_line[key] = line.number
         if amount is not None and not reasons:
             rows.append(TargetRow(pod.key, quarter, member, amount, line.number))
+    errors.sort(key=lambda error: error.line)  # cell-count errors come from the reader first
     return rows, errors
 
 
