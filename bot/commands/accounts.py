@@ -44,9 +44,7 @@ AccountSection = Callable[["Session", Account, "Pod"], list[str]]
 ACCOUNT_SECTIONS: list[AccountSection] = []
 
 
-@subcommand(
-    "account", ACCOUNT_USAGE, "a customer account; an em sets its health", order=150
-)
+@subcommand("account", ACCOUNT_USAGE, "a customer account; an em sets its health", order=150)
 def account(runtime: Runtime, invocation: Invocation) -> Reply:
     """Show the account to a member of its POD, or record the em's judgement of its health."""
     config = runtime.config
@@ -111,16 +109,15 @@ def account_text(session: Session, account: Account, pod: Pod) -> str:
         f"*{escape_mrkdwn(account.customer)}* · {pod.name}",
         " · ".join(dates),
         " · ".join(
-            f"{label} {describe_money(m)}" for label, m in zip(("MSG", "PSE", "ATS"), money)
+            f"{label} {describe_money(m)}"
+            for label, m in zip(("MSG", "PSE", "ATS"), money, strict=True)
         ),
         f"Health: *{account.health}*{note} (last updated by {by}, {updated})",
     ]
     requests = open_requests_for(session, account)
     if requests:
         lines.append("Open requests:")
-        lines += [
-            f"• {r.key} {escape_mrkdwn(r.tool)} — {stage_words(r.stage)}" for r in requests
-        ]
+        lines += [f"• {r.key} {escape_mrkdwn(r.tool)} — {stage_words(r.stage)}" for r in requests]
     else:
         lines.append("No open requests.")
     for section in ACCOUNT_SECTIONS:

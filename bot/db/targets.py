@@ -120,4 +120,3 @@ def import_targets(
     if refused:
         raise TargetsRefused(refused)
     return counts["inserted"], counts["updated"], counts["unchanged"]
-

@@ -48,7 +48,9 @@ def read_table(
     for number, cells in _data(reader, errors):
         if len(cells) != len(columns):
             errors.append(
-                RowError(number, f"The row has {len(cells)} cells but the header has {len(columns)}.")
+                RowError(
+                    number, f"The row has {len(cells)} cells but the header has {len(columns)}."
+                )
             )
             continue
         lines.append(Line(number, dict(zip(columns, (c.strip() for c in cells), strict=True))))

@@ -123,9 +123,7 @@ def upgrade() -> None:
         sa.PrimaryKeyConstraint("id", name=op.f("pk_target_changes")),
     )
     with op.batch_alter_table("target_changes", schema=None) as batch_op:
-        batch_op.create_index(
-            "ix_target_changes_target_id_id", ["target_id", "id"], unique=False
-        )
+        batch_op.create_index("ix_target_changes_target_id_id", ["target_id", "id"], unique=False)
 
 
 def downgrade() -> None:

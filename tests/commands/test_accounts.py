@@ -114,11 +114,15 @@ def test_an_em_sets_health_with_a_note_and_it_is_recorded(proc: Proc) -> None:
 
 @pytest.mark.usefixtures("quiet", "acme")
 def test_health_is_read_the_ways_people_type_it(proc: Proc) -> None:
-    assert proc(EM, "account acme corp HEALTH At Risk") == "Acme Corp is now at-risk (was favorable)."
+    assert (
+        proc(EM, "account acme corp HEALTH At Risk") == "Acme Corp is now at-risk (was favorable)."
+    )
     assert proc(EM, "account acme corp health favourable") == (
         "Acme Corp is now favorable (was at-risk)."
     )
-    assert proc(EM, "account acme corp health favorable") == "Acme Corp is now favorable (unchanged)."
+    assert (
+        proc(EM, "account acme corp health favorable") == "Acme Corp is now favorable (unchanged)."
+    )
 
 
 @pytest.mark.usefixtures("quiet")
@@ -126,7 +130,9 @@ def test_a_customer_called_health_co_and_one_with_an_ampersand(proc: Proc) -> No
     add_account(proc.bot, "Health Co")
     add_account(proc.bot, "AT&T")
     assert proc(ANALYST, "account Health Co").startswith("*Health Co* · POD Alpha")
-    assert proc(EM, "account health co health neutral") == "Health Co is now neutral (was favorable)."
+    assert (
+        proc(EM, "account health co health neutral") == "Health Co is now neutral (was favorable)."
+    )
     assert proc(EM, "account AT&amp;T health at-risk") == "AT&amp;T is now at-risk (was favorable)."
     assert stored(proc.bot, "AT&T").health == "at-risk"
 

@@ -136,9 +136,7 @@ def test_a_target_is_for_a_buyer_or_em_of_the_ems_pod(proc: Proc) -> None:
     assert counts(proc.bot) == (0, 0)
 
 
-def test_an_ended_quarter_is_refused_in_the_pods_time_zone(
-    proc: Proc, clock: ManualClock
-) -> None:
+def test_an_ended_quarter_is_refused_in_the_pods_time_zone(proc: Proc, clock: ManualClock) -> None:
     assert proc(EM, "target 2026Q3 pod 1") == (
         ":warning: 2026Q3 ended on 2026-09-30; a target can be set or changed only until its "
         "quarter ends."
@@ -146,9 +144,7 @@ def test_an_ended_quarter_is_refused_in_the_pods_time_zone(
     # 20:00 UTC on 31 December is already 1 January in Kolkata (alpha), not in New York (beta).
     clock.set(datetime(2026, 12, 31, 20, 0, tzinfo=UTC))
     assert proc(EM, "target 2026Q4 pod 1").startswith(":warning: 2026Q4 ended on 2026-12-31")
-    assert proc(BETA_EM, "target 2026Q4 pod 1", channel=BETA) == (
-        "2026Q4 target for POD Beta: $1."
-    )
+    assert proc(BETA_EM, "target 2026Q4 pod 1", channel=BETA) == ("2026Q4 target for POD Beta: $1.")
     assert counts(proc.bot) == (1, 1)
 
 

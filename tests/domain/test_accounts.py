@@ -1,4 +1,4 @@
-"""The accounts CSV (`podbot import accounts`) and `/proc account`'s grammar, as people write them."""
+"""The accounts CSV (`podbot import accounts`) and `/proc account`'s grammar as people write it."""
 
 from __future__ import annotations
 
