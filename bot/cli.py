@@ -189,28 +189,46 @@ def cmd_jobs_run(args: argparse.Namespace) -> int:
     return 1 if failed else 0
 
 
+class _Unreadable(Exception):
+    """A CSV file that cannot be read at all; the message is the one line to print."""
+
+
+def _read_csv_text(name: str) -> str:
+    """The text of a CSV file, or _Unreadable saying in one line why there is none."""
+    try:
+        data = Path(name).read_bytes()
+    except FileNotFoundError:
+        raise _Unreadable(f"{name}: no such file") from None
+    except IsADirectoryError:
+        raise _Unreadable(f"{name} is a directory, not a CSV file") from None
+    except OSError as exc:
+        raise _Unreadable(f"{name} cannot be read: {exc.strerror or exc}") from None
+    try:
+        # Decoded whole, CRLF and line breaks inside quoted cells reach the csv module intact.
+        return data.decode("utf-8")
+    except UnicodeDecodeError as exc:
+        line = data.count(b"\n", 0, exc.start) + 1
+        raise _Unreadable(f"{name} is not UTF-8 text (line {line}); save it as CSV UTF-8") from None
+
+
+def _print_row_errors(name: str, errors: Sequence[Any]) -> int:
+    """The report of a file that imports nothing: how many rows are bad, then each reason."""
+    bad = len({error.line for error in errors})
+    print(f"{name}: {bad} bad row(s); nothing was imported", file=sys.stderr)
+    for error in sorted(errors, key=lambda error: error.line):
+        print(f"  line {error.line}: {error.reason}", file=sys.stderr)
+    return 1
+
+
 def cmd_import_contracts(args: argparse.Namespace) -> int:
     from bot.db.contracts import pod_ids, saving_contracts, upsert_contracts
     from bot.domain.contracts import parse_contracts_csv
 
     name = args.file
     try:
-        data = Path(name).read_bytes()
-    except FileNotFoundError:
-        return _fail(f"{name}: no such file")
-    except IsADirectoryError:
-        return _fail(f"{name} is a directory, not a CSV file")
-    except OSError as exc:
-        return _fail(f"{name} cannot be read: {exc.strerror or exc}")
-    try:
-        # Decoded whole, CRLF and line breaks inside quoted cells reach the csv module intact.
-        text = data.decode("utf-8")
-    except UnicodeDecodeError as exc:
-        line = data.count(b"\n", 0, exc.start) + 1
-        return _fail(f"{name} is not UTF-8 text (line {line}); save it as CSV UTF-8")
-    try:
+        text = _read_csv_text(name)
         runtime = _load_runtime(args)
-    except _Stop as exc:
+    except (_Unreadable, _Stop) as exc:
         return _fail(str(exc))
     try:
         config = runtime.config
@@ -221,11 +239,7 @@ def cmd_import_contracts(args: argparse.Namespace) -> int:
             pod_currencies={pod.key: pod.currency for pod in config.pods},
         )
         if errors:
-            bad = len({error.line for error in errors})
-            print(f"{name}: {bad} bad row(s); nothing was imported", file=sys.stderr)
-            for error in errors:
-                print(f"  line {error.line}: {error.reason}", file=sys.stderr)
-            return 1
+            return _print_row_errors(name, errors)
         now = runtime.clock.now()
         inserted, updated, unchanged = saving_contracts(
             runtime.db,
@@ -233,6 +247,81 @@ def cmd_import_contracts(args: argparse.Namespace) -> int:
                 session, rows, pod_ids(session, {row.pod for row in rows}), now
             ),
         )
+    finally:
+        runtime.db.dispose()
+    print(f"Imported {name}: {inserted} new, {updated} updated, {unchanged} unchanged.")
+    return 0
+
+
+def cmd_import_accounts(args: argparse.Namespace) -> int:
+    from bot.db.accounts import upsert_accounts
+    from bot.db.contracts import pod_ids, saving_contracts
+    from bot.domain.accounts import parse_accounts_csv
+
+    name = args.file
+    try:
+        text = _read_csv_text(name)
+        runtime = _load_runtime(args)
+    except (_Unreadable, _Stop) as exc:
+        return _fail(str(exc))
+    try:
+        config = runtime.config
+        rows, errors = parse_accounts_csv(
+            text,
+            {pod.key for pod in config.pods},
+            config.currency,
+            pod_currencies={pod.key: pod.currency for pod in config.pods},
+        )
+        if errors:
+            return _print_row_errors(name, errors)
+        now = runtime.clock.now()
+        # The same retry as contracts: a concurrent insert of the same customer is found again.
+        inserted, updated, unchanged = saving_contracts(
+            runtime.db,
+            lambda session: upsert_accounts(
+                session, rows, pod_ids(session, {row.pod for row in rows}), now
+            ),
+        )
+    finally:
+        runtime.db.dispose()
+    print(f"Imported {name}: {inserted} new, {updated} updated, {unchanged} unchanged.")
+    return 0
+
+
+def cmd_import_targets(args: argparse.Namespace) -> int:
+    from bot.db.contracts import pod_ids, saving_contracts
+    from bot.db.targets import TargetsRefused, import_targets
+    from bot.domain.targets import TargetPod, parse_targets_csv
+
+    name = args.file
+    try:
+        text = _read_csv_text(name)
+        runtime = _load_runtime(args)
+    except (_Unreadable, _Stop) as exc:
+        return _fail(str(exc))
+    try:
+        config = runtime.config
+        pods = [
+            TargetPod(p.key, p.name, p.currency, p.fiscal_year_start_month, p.members)
+            for p in config.pods
+        ]
+        rows, errors = parse_targets_csv(text, pods)
+        if errors:
+            return _print_row_errors(name, errors)
+        now = runtime.clock.now()
+
+        def today_of(key: str) -> Any:
+            return now.astimezone(config.pod(key).zone).date()
+
+        try:
+            inserted, updated, unchanged = saving_contracts(
+                runtime.db,
+                lambda session: import_targets(
+                    session, rows, pod_ids(session, {row.pod for row in rows}), today_of, now
+                ),
+            )
+        except TargetsRefused as refused:
+            return _print_row_errors(name, refused.errors)
     finally:
         runtime.db.dispose()
     print(f"Imported {name}: {inserted} new, {updated} updated, {unchanged} unchanged.")
@@ -503,7 +592,8 @@ def build_parser() -> argparse.ArgumentParser:
     jobs_run.set_defaults(func=cmd_jobs_run)
 
     imports = verbs.add_parser(
-        "import", help="load data: `podbot import contracts FILE.csv` (all rows or none)"
+        "import",
+        help="load data: `podbot import contracts|accounts|targets FILE.csv` (all rows or none)",
     )
     import_verbs = imports.add_subparsers(dest="import_verb", metavar="WHAT", required=True)
     contracts = import_verbs.add_parser(
@@ -512,6 +602,18 @@ def build_parser() -> argparse.ArgumentParser:
     contracts.add_argument("file", metavar="FILE.csv", help="the contracts CSV (see the README)")
     contracts.add_argument("--config", help="config file")
     contracts.set_defaults(func=cmd_import_contracts)
+    accounts = import_verbs.add_parser(
+        "accounts", help="upsert customer accounts by customer; a bad file imports nothing"
+    )
+    accounts.add_argument("file", metavar="FILE.csv", help="the accounts CSV (see the README)")
+    accounts.add_argument("--config", help="config file")
+    accounts.set_defaults(func=cmd_import_accounts)
+    targets = import_verbs.add_parser(
+        "targets", help="set quarterly targets of PODs and members; a bad file imports nothing"
+    )
+    targets.add_argument("file", metavar="FILE.csv", help="the targets CSV (see the README)")
+    targets.add_argument("--config", help="config file")
+    targets.set_defaults(func=cmd_import_targets)
 
     config = verbs.add_parser("config", help="configuration: `podbot config check`")
     config_verbs = config.add_subparsers(dest="config_verb", metavar="ACTION", required=True)

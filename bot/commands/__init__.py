@@ -25,6 +25,7 @@ log = logging.getLogger(__name__)
 # Every `/proc` group, and the buttons and modals that go with them.
 COMMAND_MODULES = (
     "access",
+    "accounts",
     "aging",
     "contract",
     "help",

@@ -30,10 +30,12 @@ from bot.domain.vocabulary import (
     BillingCycle,
     ClaimKind,
     ClaimStatus,
+    Health,
     Outcome,
     RequestType,
     Role,
     Stage,
+    TargetScope,
 )
 
 # Stable constraint names so migrations can alter them on SQLite (batch mode) and PostgreSQL.
@@ -297,6 +299,117 @@ class Contract(Base):
     notice_days: Mapped[int | None] = mapped_column(Integer)
     created_at: Mapped[datetime] = mapped_column(UTCDateTime)
     updated_at: Mapped[datetime] = mapped_column(UTCDateTime)
+
+
+class Account(Base):
+    """A customer of a POD: when it started and was handed over, when its contract with us
+    ends, the money it is measured by (MSG, PSE, ATS) and its health as the em judges it."""
+
+    __tablename__ = "accounts"
+    __table_args__ = (
+        CheckConstraint(_in("health", Health), name="health"),
+        CheckConstraint("msg IS NULL OR msg >= 0", name="msg_not_negative"),
+        CheckConstraint("pse IS NULL OR pse >= 0", name="pse_not_negative"),
+        CheckConstraint("ats IS NULL OR ats >= 0", name="ats_not_negative"),
+        CheckConstraint("length(currency) = 3", name="currency"),
+        CheckConstraint("length(trim(customer)) > 0", name="named"),
+        # One account per customer, by `name_key`: the import's upsert key.
+        Index("uq_accounts_customer_key", "customer_key", unique=True),
+        Index("ix_accounts_pod_id", "pod_id"),
+    )
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    pod_id: Mapped[int] = mapped_column(ForeignKey("pods.id"))
+    customer: Mapped[str] = mapped_column(String(200))
+    customer_key: Mapped[str] = mapped_column(Text, default=_key_of("customer"))
+    initiated: Mapped[date | None] = mapped_column(Date)  # the customer's start with us
+    handover: Mapped[date | None] = mapped_column(Date)  # handed over to the POD
+    term_end: Mapped[date | None] = mapped_column(Date)  # the customer's contract with us ends
+    # Minimum Savings Guarantee, Potential Savings Estimate, annual SaaS spend on the platform;
+    # all three in `currency`.
+    msg: Mapped[Decimal | None] = mapped_column(MoneyAmount)
+    pse: Mapped[Decimal | None] = mapped_column(MoneyAmount)
+    ats: Mapped[Decimal | None] = mapped_column(MoneyAmount)
+    currency: Mapped[str] = mapped_column(String(3))
+    health: Mapped[str] = mapped_column(String(16), default=Health.NEUTRAL.value)
+    health_note: Mapped[str | None] = mapped_column(Text)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime)
+    updated_at: Mapped[datetime] = mapped_column(UTCDateTime)
+    # A Slack user id, or `import` for `podbot import accounts`.
+    updated_by: Mapped[str] = mapped_column(String(32))
+
+    pod: Mapped[PodRow] = relationship()
+
+
+class Target(Base):
+    """A quarter's savings target for a POD, or for one of its members (buyer or em)."""
+
+    __tablename__ = "targets"
+    __table_args__ = (
+        CheckConstraint(_in("scope", TargetScope), name="scope"),
+        CheckConstraint("(scope = 'pod') = (member_id IS NULL)", name="member_iff_member_scope"),
+        CheckConstraint("amount >= 0", name="amount_not_negative"),
+        CheckConstraint("length(currency) = 3", name="currency"),
+        CheckConstraint("length(quarter) = 6", name="quarter"),
+        # Unique (pod, quarter, scope, member); NULL members are distinct in a plain unique
+        # constraint, so each scope has its own partial index.
+        Index(
+            "uq_targets_pod_quarter",
+            "pod_id",
+            "quarter",
+            unique=True,
+            sqlite_where=text("scope = 'pod'"),
+            postgresql_where=text("scope = 'pod'"),
+        ),
+        Index(
+            "uq_targets_member_quarter",
+            "pod_id",
+            "quarter",
+            "member_id",
+            unique=True,
+            sqlite_where=text("scope = 'member'"),
+            postgresql_where=text("scope = 'member'"),
+        ),
+    )
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    pod_id: Mapped[int] = mapped_column(ForeignKey("pods.id"))
+    quarter: Mapped[str] = mapped_column(String(6))  # `YYYYQn`, the POD's fiscal quarter
+    scope: Mapped[str] = mapped_column(String(8))
+    member_id: Mapped[str | None] = mapped_column(String(32))
+    amount: Mapped[Decimal] = mapped_column(MoneyAmount)
+    currency: Mapped[str] = mapped_column(String(3))
+    set_at: Mapped[datetime] = mapped_column(UTCDateTime)
+    set_by: Mapped[str] = mapped_column(String(32))  # a Slack user id, or `import`
+
+    changes: Mapped[list[TargetChange]] = relationship(
+        back_populates="target", order_by="TargetChange.id"
+    )
+
+
+class TargetChange(Base):
+    """The audit trail of a target: every value it was set to, by whom and when."""
+
+    __tablename__ = "target_changes"
+    __table_args__ = (
+        CheckConstraint("new_amount >= 0", name="new_amount_not_negative"),
+        CheckConstraint("length(new_currency) = 3", name="new_currency"),
+        CheckConstraint(
+            "(old_amount IS NULL) = (old_currency IS NULL)", name="old_amount_has_currency"
+        ),
+        Index("ix_target_changes_target_id_id", "target_id", "id"),
+    )
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    target_id: Mapped[int] = mapped_column(ForeignKey("targets.id", ondelete="CASCADE"))
+    old_amount: Mapped[Decimal | None] = mapped_column(MoneyAmount)  # None: first set
+    old_currency: Mapped[str | None] = mapped_column(String(3))
+    new_amount: Mapped[Decimal] = mapped_column(MoneyAmount)
+    new_currency: Mapped[str] = mapped_column(String(3))
+    changed_by: Mapped[str] = mapped_column(String(32))
+    changed_at: Mapped[datetime] = mapped_column(UTCDateTime)
+
+    target: Mapped[Target] = relationship(back_populates="changes")
 
 
 class JobRun(Base):

@@ -12,7 +12,7 @@ from bot.domain.working_time import WorkCalendar, add_working_hours, local_datet
 
 
 class Action(enum.StrEnum):
-    """Everything a user can do to a request."""
+    """Everything a user can do to a request, a contract, an account or a target."""
 
     NEW = "new"
     QUALIFY = "qualify"
@@ -24,6 +24,9 @@ class Action(enum.StrEnum):
     CLOSE = "close"
     CANCEL = "cancel"  # close … cancelled
     CONTRACT_ADD = "contract add"
+    ACCOUNT_VIEW = "account"
+    ACCOUNT_HEALTH = "account health"
+    TARGET_SET = "target"
 
 
 # Roles allowed per action, before the "assigned buyer" refinement below. The em may do
@@ -39,6 +42,9 @@ _ROLES: dict[Action, frozenset[Role]] = {
     Action.CLOSE: frozenset({Role.BUYER, Role.ANALYST, Role.EM}),
     Action.CANCEL: frozenset({Role.ANALYST, Role.EM}),
     Action.CONTRACT_ADD: frozenset({Role.ANALYST, Role.EM}),
+    Action.ACCOUNT_VIEW: frozenset(Role),
+    Action.ACCOUNT_HEALTH: frozenset({Role.EM}),
+    Action.TARGET_SET: frozenset({Role.EM}),
 }
 # For these a buyer must be the request's assigned buyer, not any buyer of the POD.
 _ASSIGNED_BUYER_ONLY = frozenset({Action.UPDATE, Action.SAVINGS, Action.CLOSE})
@@ -54,6 +60,9 @@ _WHO = {
     Action.CLOSE: "the assigned buyer (won or lost), an analyst or an em",
     Action.CANCEL: "an analyst or em",
     Action.CONTRACT_ADD: "an analyst or em",
+    Action.ACCOUNT_VIEW: "a member of the account's POD",
+    Action.ACCOUNT_HEALTH: "an em",
+    Action.TARGET_SET: "an em",
 }
 
 

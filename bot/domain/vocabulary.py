@@ -1,4 +1,5 @@
-"""The POD's words: roles, request types, stages, outcomes, savings claims, billing cycles.
+"""The POD's words: roles, request types, stages, outcomes, savings claims, billing cycles,
+account health and target scopes.
 
 Plain string enums (each member equals its stored value), so rules in `bot/domain/` speak
 them without importing the database; `bot/db/models.py` backs them with check constraints.
@@ -55,3 +56,18 @@ class ClaimStatus(enum.StrEnum):
 class BillingCycle(enum.StrEnum):
     MONTHLY = "monthly"
     ANNUAL = "annual"
+
+
+class Health(enum.StrEnum):
+    """How a customer account is doing, as its em judges it."""
+
+    FAVORABLE = "favorable"
+    NEUTRAL = "neutral"
+    AT_RISK = "at-risk"
+
+
+class TargetScope(enum.StrEnum):
+    """Whom a quarter's savings target is for: the whole POD or one member (buyer or em)."""
+
+    POD = "pod"
+    MEMBER = "member"

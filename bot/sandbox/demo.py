@@ -1,9 +1,11 @@
 """Demo data for `podbot sandbox`: people's names, and weeks of POD work replayed through podbot.
 
-Nothing is written to the database directly. The sandbox clock is set back to each moment of
-a scripted history and the step is done the way a person would do it: a `/proc` command, a
-message in a card's thread, a click on Approve. So the cards, threads, timelines, savings
-claims and contracts are exactly what podbot itself makes of that history. At the end the
+Nothing is written to the database directly but the customer accounts, which are loaded the
+way `podbot import accounts` loads the operator's accounts file. The sandbox clock is set back
+to each moment of a scripted history and the step is done the way a person would do it: a
+`/proc` command, a message in a card's thread, a click on Approve. So the cards, threads,
+timelines, savings claims, contracts, health and targets are exactly what podbot itself makes
+of that history. At the end the
 clock returns to the present and the scheduler's catch-up runs (TAT alerts, reminders, and
 today's aging report when it is past 09:00).
 
@@ -23,7 +25,12 @@ from typing import TYPE_CHECKING
 from sqlalchemy import select
 
 from bot.config import Pod
+from bot.db.accounts import upsert_accounts
+from bot.db.contracts import pod_ids
 from bot.db.models import Request
+from bot.domain.accounts import COLUMNS as ACCOUNT_COLUMNS
+from bot.domain.accounts import parse_accounts_csv
+from bot.domain.quarters import quarter_of
 from bot.domain.working_time import local_datetime, working_day_on_or_before
 
 if TYPE_CHECKING:
@@ -144,6 +151,21 @@ class _History:
 
         self.steps.append(_Step(at, run, f"{user}: {text if isinstance(text, str) else '…'}"))
 
+    def import_accounts(self, at: datetime, lines: list[str]) -> None:
+        """Load accounts CSV lines for this POD as `podbot import accounts` does, at `at`."""
+
+        def run() -> None:
+            text = "\n".join([",".join(ACCOUNT_COLUMNS), *lines]) + "\n"
+            rows, errors = parse_accounts_csv(text, {self.pod.key}, self.pod.currency)
+            if errors:
+                raise ValueError("; ".join(f"line {e.line}: {e.reason}" for e in errors))
+            assert self.sandbox.db is not None
+            with self.sandbox.db.transaction() as session:
+                ids = pod_ids(session, {self.pod.key})
+                upsert_accounts(session, rows, ids, self.sandbox.clock.now())
+
+        self.steps.append(_Step(at, run, f"import accounts of {self.pod.key}"))
+
     def new(
         self,
         at: datetime,
@@ -255,6 +277,31 @@ def _script(h: _History) -> None:
     for i, (customer, tool, amount, renewal, cycle) in enumerate(stack):
         text = f"contract add {customer} | {tool} | {amount} | {renewal.isoformat()} | {cycle}"
         h.command(day(24, f"11:{10 + i:02d}"), an, text)
+
+    # The POD's customer accounts (the operator's accounts file), the em's view of their health,
+    # and this quarter's targets for the POD and its buyers.
+    years_ago = today.replace(year=today.year - 2)
+    h.import_accounts(
+        day(25, "09:00"),
+        [
+            f"{c[0]},{h.pod.key},{years_ago},{years_ago + timedelta(days=45)},"
+            f"{next_q + timedelta(days=400)},250k,400k,1.2m,favorable",
+            f"{c[1]},{h.pod.key},{years_ago + timedelta(days=200)},"
+            f"{years_ago + timedelta(days=230)},{next_q + timedelta(days=150)},120k,180k,640k,",
+            f"{c[2]},{h.pod.key},{today - timedelta(days=120)},,"
+            f"{next_q + timedelta(days=700)},90k,,2.4m,",
+        ],
+    )
+    h.command(
+        day(2, "18:10"),
+        em,
+        f"account {c[1]} health at-risk {t[1]} renewal slipped twice; QBR moved to next month.",
+    )
+    quarter = quarter_of(today, h.pod.fiscal_year_start_month)
+    h.command(day(20, "09:30"), em, f"target {quarter} pod 400k")
+    h.command(day(20, "09:35"), em, f"target {quarter} {buyer} 150k")
+    if b2 != b:
+        h.command(day(20, "09:40"), em, f"target {quarter} {buyer2} 120k")
 
     # Won, with approved savings (so the tool has a benchmark).
     h.new(day(22, "10:05"), "won", c[2], t[7], "renewal", "84k", today - timedelta(days=5))

@@ -1,0 +1,124 @@
+"""`podbot import accounts FILE.csv`: all rows or none, and a re-import changes nothing."""
+
+from __future__ import annotations
+
+from decimal import Decimal
+from pathlib import Path
+from typing import Any
+
+import pytest
+from sqlalchemy import Row, select
+
+from bot.cli import main
+from bot.db.models import Account
+from bot.db.session import Database
+from bot.domain.accounts import COLUMNS
+from tests.cli.test_cli import ROOT, podbot
+from tests.conftest import TEST_CONFIG
+
+EXAMPLE = ROOT / "config" / "accounts.example.csv"
+HEADER = ",".join(COLUMNS)
+
+
+def env(database_url: str) -> dict[str, str]:
+    return {"PODBOT_CONFIG": str(TEST_CONFIG), "DATABASE_URL": database_url}
+
+
+def account_rows(database_url: str) -> list[Row[Any]]:
+    """Every stored account, every column, in id order."""
+    db = Database(database_url)
+    try:
+        with db.transaction() as session:
+            table = Account.__table__
+            return list(session.execute(select(table).order_by(table.c.id)))
+    finally:
+        db.dispose()
+
+
+def write(path: Path, *lines: str) -> Path:
+    path.write_text("\n".join([HEADER, *lines]) + "\n", encoding="utf-8")
+    return path
+
+
+def test_the_example_file_imports_and_a_reimport_changes_nothing(
+    tmp_path: Path, sqlite_url: str
+) -> None:
+    first = podbot("import", "accounts", str(EXAMPLE), env=env(sqlite_url))
+    assert first.returncode == 0, first.stderr
+    assert first.stdout == f"Imported {EXAMPLE}: 4 new, 0 updated, 0 unchanged.\n"
+    stored = account_rows(sqlite_url)
+    assert [(a.customer, a.health, a.msg, a.currency) for a in stored] == [
+        ("Acme Corp", "favorable", Decimal("250000.00"), "USD"),
+        ("Globex", "neutral", Decimal("120000.00"), "USD"),  # health left blank: neutral
+        ("Initech", "at-risk", Decimal("90000.00"), "USD"),
+        ("Umbrella", "neutral", Decimal("180000.00"), "EUR"),
+    ]
+    assert stored[1].handover is None and stored[1].pse is None
+    assert {a.updated_by for a in stored} == {"import"}
+
+    again = podbot("import", "accounts", str(EXAMPLE), env=env(sqlite_url))
+    assert again.stdout == f"Imported {EXAMPLE}: 0 new, 0 updated, 4 unchanged.\n"
+    assert account_rows(sqlite_url) == stored  # updated_at included
+
+    changed = tmp_path / "changed.csv"
+    changed.write_text(
+        EXAMPLE.read_text().replace("Globex,alpha", "GLOBEX,alpha").replace("120k", "125k"),
+        encoding="utf-8",
+    )
+    third = podbot("import", "accounts", str(changed), env=env(sqlite_url))
+    assert third.stdout == f"Imported {changed}: 0 new, 1 updated, 3 unchanged.\n", third.stderr
+    after = account_rows(sqlite_url)
+    differing = [(old, new) for old, new in zip(stored, after, strict=True) if old != new]
+    ((old, new),) = differing
+    assert (new.id, new.customer, new.msg) == (old.id, "GLOBEX", Decimal("125000.00"))
+    assert new.updated_at > old.updated_at and new.created_at == old.created_at
+
+
+def test_a_row_without_health_keeps_the_stored_health(tmp_path: Path, sqlite_url: str) -> None:
+    path = write(tmp_path / "a.csv", "Acme,alpha,2025-04-01,,2028-03-31,250k,,,at-risk")
+    assert podbot("import", "accounts", str(path), env=env(sqlite_url)).returncode == 0
+    write(path, "Acme,alpha,2025-04-01,,2028-03-31,250k,,,")
+    result = podbot("import", "accounts", str(path), env=env(sqlite_url))
+    assert result.stdout == f"Imported {path}: 0 new, 0 updated, 1 unchanged.\n", result.stderr
+    assert [a.health for a in account_rows(sqlite_url)] == ["at-risk"]
+
+
+def test_a_bad_file_prints_every_bad_row_and_imports_nothing(
+    tmp_path: Path, sqlite_url: str
+) -> None:
+    path = write(
+        tmp_path / "accounts.csv",
+        "Acme Corp,alpha,2025-04-01,2025-05-15,2028-03-31,250k,400k,1.2m,favorable",
+        '"Globex\nHoldings",alpha,2026-01-12,,2027-12-31,120k,,2.4m,',  # lines 3-4
+        "Initech,gamma,2024-07-01,2024-08-01,2027-06-30,90000,150k,640k,shaky",
+        "Hooli,beta,01/07/2024,,2027-06-30,,EUR 5k,5k,",
+        "ACME corp,beta,2025-04-01,,2028-03-31,1,,,",
+    )
+    result = podbot("import", "accounts", str(path), env=env(sqlite_url))
+    assert result.returncode == 1
+    assert result.stdout == ""
+    assert result.stderr.splitlines() == [
+        f"{path}: 3 bad row(s); nothing was imported",
+        "  line 5: pod `gamma` is not a configured POD; use one of alpha, beta.",
+        "  line 5: health `shaky` is not favorable, neutral or at-risk.",
+        "  line 6: initiated `01/07/2024` is not a date; write it as YYYY-MM-DD.",
+        "  line 6: msg is blank.",
+        "  line 6: pse is in EUR, ats is in USD: an account's amounts are all in one currency.",
+        "  line 7: ACME corp is already on line 2; list each customer once.",
+    ]
+    assert account_rows(sqlite_url) == []
+
+
+def test_a_missing_file_is_one_line(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    assert main(["import", "accounts", str(tmp_path / "nope.csv")]) == 2
+    assert capsys.readouterr().err == f"podbot: {tmp_path / 'nope.csv'}: no such file\n"
+
+
+@pytest.mark.postgres
+def test_import_and_reimport_on_postgresql(postgres_url: str) -> None:
+    first = podbot("import", "accounts", str(EXAMPLE), env=env(postgres_url))
+    assert first.stdout == f"Imported {EXAMPLE}: 4 new, 0 updated, 0 unchanged.\n", first.stderr
+    stored = account_rows(postgres_url)
+    again = podbot("import", "accounts", str(EXAMPLE), env=env(postgres_url))
+    assert again.stdout == f"Imported {EXAMPLE}: 0 new, 0 updated, 4 unchanged.\n"
+    assert account_rows(postgres_url) == stored

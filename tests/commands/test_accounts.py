@@ -1,0 +1,187 @@
+"""`/proc account`: a customer account shown to its POD's members; its health set by an em."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from datetime import UTC, date, datetime
+from decimal import Decimal
+
+import pytest
+from sqlalchemy import select
+
+from bot.db.models import Account, PodRow
+from tests.commands.conftest import (
+    ANALYST,
+    BETA,
+    BETA_EM,
+    BUYER,
+    CSM,
+    EM,
+    STRANGER,
+    Proc,
+)
+from tests.conftest import RunningBot
+
+USAGE = "Usage: `/proc account <customer> [health favorable|neutral|at-risk [note]]`"
+IMPORTED = datetime(2026, 11, 1, 9, 0, tzinfo=UTC)
+
+
+def add_account(bot: RunningBot, customer: str, pod: str = "alpha", **values: object) -> None:
+    fields: dict[str, object] = dict(
+        initiated=date(2025, 4, 1),
+        handover=date(2025, 5, 15),
+        term_end=date(2028, 3, 31),
+        msg=Decimal("250000"),
+        pse=Decimal("400000"),
+        ats=Decimal("1200000"),
+        currency="USD",
+        health="favorable",
+        created_at=IMPORTED,
+        updated_at=IMPORTED,
+        updated_by="import",
+    )
+    fields.update(values)
+    with bot.db.transaction() as session:
+        pod_id = session.scalars(select(PodRow.id).where(PodRow.key == pod)).one()
+        session.add(Account(pod_id=pod_id, customer=customer, **fields))
+
+
+def stored(bot: RunningBot, customer: str) -> Account:
+    with bot.db.transaction() as session:
+        account = session.scalars(select(Account).where(Account.customer == customer)).one()
+        session.expunge(account)
+        return account
+
+
+@pytest.fixture
+def quiet(bot: RunningBot) -> Iterator[None]:
+    """Every answer travels in the HTTP response: nothing is posted to Slack."""
+    before = len(bot.api.calls)
+    yield
+    bot.wait_idle()
+    assert bot.api.calls[before:] == []
+
+
+@pytest.fixture
+def acme(bot: RunningBot) -> None:
+    add_account(bot, "Acme Corp")
+
+
+@pytest.mark.usefixtures("acme")
+def test_a_member_sees_the_account_with_its_open_requests(proc: Proc) -> None:
+    proc(ANALYST, "new ACME corp | Figma | renewal | 48k")
+    proc(ANALYST, "new Acme Corp | Slack | new")
+    proc(ANALYST, "qualify REQ-2")
+    proc(ANALYST, "new Globex | Zoom | new")
+    proc(ANALYST, "new Acme Corp | Jira | new")
+    proc(ANALYST, "disqualify REQ-4 duplicate")
+    posted = len(proc.bot.api.calls)
+    assert proc(CSM, "account acme   CORP") == "\n".join(
+        [
+            "*Acme Corp* · POD Alpha",
+            "Customer since 2025-04-01 · handed over 2025-05-15 · term ends 2028-03-31",
+            "MSG $250,000 · PSE $400,000 · ATS $1,200,000",
+            "Health: *favorable* (last updated by the accounts file, 2026-11-01)",
+            "Open requests:",
+            "• REQ-1 Figma — in intake",
+            "• REQ-2 Slack — qualified",
+        ]
+    )
+    assert len(proc.bot.api.calls) == posted
+
+
+@pytest.mark.usefixtures("quiet")
+def test_money_and_dates_not_given_yet_are_said_so(proc: Proc) -> None:
+    add_account(proc.bot, "Globex", handover=None, pse=None, ats=None, health="neutral")
+    answer = proc(BUYER, "account Globex")
+    assert "handed over not set" in answer
+    assert "MSG $250,000 · PSE not set · ATS not set" in answer
+    assert answer.endswith("No open requests.")
+
+
+@pytest.mark.usefixtures("quiet", "acme")
+def test_an_em_sets_health_with_a_note_and_it_is_recorded(proc: Proc) -> None:
+    answer = proc(EM, "account  Acme Corp  health  at-risk  late payments, &lt;2 QBRs")
+    assert answer == "Acme Corp is now at-risk (was favorable): late payments, &lt;2 QBRs"
+    account = stored(proc.bot, "Acme Corp")
+    assert (account.health, account.health_note, account.updated_by) == (
+        "at-risk", "late payments, &lt;2 QBRs", EM
+    )  # fmt: skip
+    assert account.updated_at == proc.bot.runtime.clock.now()
+    shown = proc(ANALYST, "account acme corp")
+    assert "Health: *at-risk* — late payments, &lt;2 QBRs (last updated by <@U0EM00001>" in shown
+
+
+@pytest.mark.usefixtures("quiet", "acme")
+def test_health_is_read_the_ways_people_type_it(proc: Proc) -> None:
+    assert (
+        proc(EM, "account acme corp HEALTH At Risk") == "Acme Corp is now at-risk (was favorable)."
+    )
+    assert proc(EM, "account acme corp health favourable") == (
+        "Acme Corp is now favorable (was at-risk)."
+    )
+    assert (
+        proc(EM, "account acme corp health favorable") == "Acme Corp is now favorable (unchanged)."
+    )
+
+
+@pytest.mark.usefixtures("quiet")
+def test_a_customer_called_health_co_and_one_with_an_ampersand(proc: Proc) -> None:
+    add_account(proc.bot, "Health Co")
+    add_account(proc.bot, "AT&T")
+    assert proc(ANALYST, "account Health Co").startswith("*Health Co* · POD Alpha")
+    assert (
+        proc(EM, "account health co health neutral") == "Health Co is now neutral (was favorable)."
+    )
+    assert proc(EM, "account AT&amp;T health at-risk") == "AT&amp;T is now at-risk (was favorable)."
+    assert stored(proc.bot, "AT&T").health == "at-risk"
+
+
+@pytest.mark.usefixtures("quiet", "acme")
+def test_only_an_em_of_the_accounts_pod_sets_health_and_a_refusal_writes_nothing(
+    proc: Proc,
+) -> None:
+    before = stored(proc.bot, "Acme Corp")
+    for user, role in ((BUYER, "buyer"), (ANALYST, "analyst"), (CSM, "csm")):
+        assert proc(user, "account Acme Corp health at-risk") == (
+            f":warning: Only an em of POD Alpha may set an account's health; "
+            f"in POD Alpha you are {role}."
+        )
+    assert proc(BETA_EM, "account Acme Corp health at-risk", channel=BETA) == (
+        ":warning: Acme Corp is an account of POD Alpha, and you are not a member of it."
+    )
+    after = stored(proc.bot, "Acme Corp")
+    assert (after.health, after.updated_at, after.updated_by) == (
+        before.health, before.updated_at, before.updated_by
+    )  # fmt: skip
+
+
+@pytest.mark.usefixtures("quiet", "acme")
+def test_other_pods_and_strangers_do_not_see_it(proc: Proc) -> None:
+    assert proc(BETA_EM, "account Acme Corp", channel=BETA) == (
+        ":warning: Acme Corp is an account of POD Alpha, and you are not a member of it."
+    )
+    assert proc(STRANGER, "account Acme Corp").startswith(
+        ":warning: You are not a member of any procurement POD"
+    )
+
+
+@pytest.mark.usefixtures("quiet", "acme")
+def test_an_unknown_customer_is_one_sentence_and_the_usage(proc: Proc) -> None:
+    assert proc(ANALYST, "account Initech") == (
+        f":warning: There is no account for Initech.\n{USAGE}"
+    )
+    assert proc(EM, "account Acme Corp health great") == (
+        ":warning: There is no account for Acme Corp health great (`great` is not a health: "
+        f"write favorable, neutral or at-risk).\n{USAGE}"
+    )
+    assert proc(ANALYST, "account") == (
+        f":warning: Name the customer, like `account Acme Corp`.\n{USAGE}"
+    )
+    assert stored(proc.bot, "Acme Corp").health == "favorable"
+
+
+def test_help_lists_account_and_target(proc: Proc) -> None:
+    text = proc(ANALYST, "help")
+    assert "account <customer> [health favorable|neutral|at-risk [note]]" in text
+    assert "target <YYYYQn|next> pod|@member <amount>" in text
