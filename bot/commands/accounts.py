@@ -7,6 +7,7 @@ from collections.abc import Callable
 from datetime import date
 from typing import TYPE_CHECKING
 
+from bot.blocks.text import escape_mrkdwn
 from bot.commands.access import pod_for_new, require_member
 from bot.commands.router import Invocation, Reply, arguments, subcommand, usage_line
 from bot.db.accounts import IMPORTED_BY, find_account, open_requests_for, set_health
@@ -26,7 +27,6 @@ from bot.domain.targets import (
     quarter_has_ended,
 )
 from bot.errors import NotFound, NotPermitted, Refusal
-from bot.slack.cards import escape_mrkdwn
 
 if TYPE_CHECKING:
     from sqlalchemy.orm import Session

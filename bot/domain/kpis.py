@@ -35,7 +35,14 @@ from bot.domain.lifecycle import negotiation_due, qualification_due
 from bot.domain.money import Money
 from bot.domain.names import name_key
 from bot.domain.quarters import Quarter
-from bot.domain.vocabulary import BillingCycle, ClaimKind, ClaimStatus, Outcome, RequestType
+from bot.domain.vocabulary import (
+    BillingCycle,
+    ClaimKind,
+    ClaimStatus,
+    Health,
+    Outcome,
+    RequestType,
+)
 from bot.domain.working_time import WorkCalendar, working_hours_between
 
 __all__ = [
@@ -64,7 +71,6 @@ __all__ = [
     "AccountFact",
     "ClaimFact",
     "ContractFact",
-    "Health",
     "Kpi",
     "KpiStatus",
     "MentionFact",
@@ -130,12 +136,6 @@ class KpiStatus(enum.StrEnum):
     MISSED = "missed"
     NO_DATA = "no_data"  # nothing to measure (no target, empty denominator)
     PENDING = "pending"  # measurable but not judged yet: its window is still open
-
-
-class Health(enum.StrEnum):
-    FAVORABLE = "favorable"
-    NEUTRAL = "neutral"
-    AT_RISK = "at-risk"
 
 
 @dataclass(frozen=True)

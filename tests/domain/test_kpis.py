@@ -18,7 +18,6 @@ from bot.domain.kpis import (
     AccountFact,
     ClaimFact,
     ContractFact,
-    Health,
     KpiStatus,
     MentionFact,
     RequestFact,
@@ -42,7 +41,14 @@ from bot.domain.kpis import (
 )
 from bot.domain.money import Money
 from bot.domain.quarters import Quarter
-from bot.domain.vocabulary import BillingCycle, ClaimKind, ClaimStatus, Outcome, RequestType
+from bot.domain.vocabulary import (
+    BillingCycle,
+    ClaimKind,
+    ClaimStatus,
+    Health,
+    Outcome,
+    RequestType,
+)
 from bot.domain.working_time import WorkCalendar
 
 D = Decimal
