@@ -52,6 +52,7 @@ __all__ = [
     "days_left_phrase",
     "mine_blocks",
     "mine_text",
+    "note_block",
     "stage_label",
     "status_blocks",
 ]
@@ -428,3 +429,8 @@ def mine_text(rows: list[MineRow]) -> str:
         return "You have no open requests."
     count = len(rows)
     return f"You have {count} open {'request' if count == 1 else 'requests'}."
+
+
+def note_block(text: str) -> ContextBlock:
+    """A line of small print under a list or a message (already mrkdwn)."""
+    return ContextBlock(elements=[MarkdownTextObject(text=fit_markup(text, SECTION_TEXT))])

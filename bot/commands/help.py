@@ -4,8 +4,7 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING
 
-from slack_sdk.models.blocks import ContextBlock, HeaderBlock, MarkdownTextObject, SectionBlock
-
+from bot.blocks.help import help_blocks
 from bot.commands.router import SUBCOMMANDS, Invocation, Reply, subcommand
 
 if TYPE_CHECKING:
@@ -26,18 +25,4 @@ def show_help(runtime: Runtime, invocation: Invocation) -> Reply:
     """Answer the usage of every subcommand."""
     command = invocation.command
     body = usage_text(command)
-    return Reply(
-        text=f"podbot commands:\n{body}",
-        blocks=[
-            HeaderBlock(text="podbot — procurement POD assistant"),
-            SectionBlock(text=MarkdownTextObject(text=body)),
-            ContextBlock(
-                elements=[
-                    MarkdownTextObject(
-                        text="Requests are written `REQ-12`, `req-12` or `12`; "
-                        "amounts like `48000`, `48k`, `$48,000.50` or `EUR 40k`."
-                    )
-                ]
-            ),
-        ],
-    )
+    return Reply(text=f"podbot commands:\n{body}", blocks=help_blocks(body))

@@ -10,9 +10,9 @@ from datetime import datetime, time, timedelta
 from typing import TYPE_CHECKING, Any
 
 from slack_bolt import Ack, App
-from slack_sdk.models.blocks import ContextBlock, MarkdownTextObject
 from sqlalchemy import select
 
+from bot.blocks.cards import note_block
 from bot.blocks.claims import when
 from bot.blocks.ids import ActionId
 from bot.commands.interactions import answer_click
@@ -112,7 +112,7 @@ def register(app: App, runtime: Runtime) -> None:
                 outcome = _apply(session, runtime, action, user, channel, ts)
                 # The DM keeps its text; the buttons give way to what was done.
                 blocks = [b for b in message.get("blocks") or [] if b.get("type") != "actions"]
-                blocks.append(ContextBlock(elements=[MarkdownTextObject(text=outcome)]).to_dict())
+                blocks.append(note_block(outcome).to_dict())
                 outbox.edit(session, channel, ts, message.get("text") or outcome, blocks)
             return outbox
 

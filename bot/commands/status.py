@@ -4,13 +4,12 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING
 
-from slack_sdk.models.blocks import ContextBlock, MarkdownTextObject
-
 from bot.blocks.cards import (
     MineRow,
     TimelineEntry,
     mine_blocks,
     mine_text,
+    note_block,
     stage_label,
     status_blocks,
 )
@@ -121,5 +120,5 @@ def mine(runtime: Runtime, invocation: Invocation) -> Reply:
         note = f"{keys} {verb} left out: {'it belongs' if len(left_out) == 1 else 'they belong'}"
         note += " to a POD no longer configured."
         text += f" {note}"
-        blocks.append(ContextBlock(elements=[MarkdownTextObject(text=note)]))
+        blocks.append(note_block(note))
     return Reply(text=text, blocks=blocks)
