@@ -33,7 +33,7 @@ from bot.domain.kpis import (
 )
 from bot.domain.money import Money
 from bot.domain.quarters import Quarter
-from bot.domain.savings import benchmark, savings_percent
+from bot.domain.savings import savings_percent
 from bot.domain.scorecard import KpiFacts
 from bot.domain.vocabulary import (
     OPEN_STAGES,
@@ -197,28 +197,33 @@ def load_facts(
             )
             .order_by(SavingsClaim.decided_at, SavingsClaim.id)
         ).all()  # fmt: skip
-    by_tool: dict[str, list[tuple[datetime, int, int, Decimal]]] = defaultdict(list)
-    for b in bench_rows:
-        by_tool[b.tool_key].append(
-            (b.decided_at, b.id, b.request_id, savings_percent(b.baseline, b.final))
-        )
-
-    def benchmark_at(tool: str, request_id: int, decided: datetime) -> Decimal | None:
-        """The tool's benchmark when a claim was decided: the mean savings % of the latest
-        approved claim of every other request, as the claim message shows it."""
-        latest: dict[int, Decimal] = {}
-        for at, _, rid, percent in by_tool.get(tool, ()):
-            if at > decided:
-                break
-            if rid != request_id:
-                latest[rid] = percent
-        return benchmark(latest.values())
+    # Only the latest approved claim of a procurement won in the quarter is judged: sweep each
+    # tool's claims once in decision order, keeping the sum of every request's latest %.
+    latest_claim: dict[int, tuple[datetime, int]] = {}
+    for c in claim_rows:
+        if c.outcome == Outcome.WON.value and c.closed_at is not None and first <= c.closed_at:
+            seen = latest_claim.get(c.request_id)
+            if seen is None or (c.decided_at, c.id) > seen:
+                latest_claim[c.request_id] = (c.decided_at, c.id)
+    judged = {claim_id for _, claim_id in latest_claim.values()}
+    bench_of: dict[int, Decimal | None] = {}
+    percents: dict[str, dict[int, Decimal]] = defaultdict(dict)
+    totals: dict[str, Decimal] = defaultdict(Decimal)
+    for b in bench_rows:  # ordered by decision, then id
+        mine = percents[b.tool_key]
+        percent = savings_percent(b.baseline, b.final)
+        totals[b.tool_key] += percent - mine.get(b.request_id, Decimal(0))
+        mine[b.request_id] = percent
+        if b.id in judged:
+            # The tool's benchmark as the claim message showed it: the mean of every other
+            # request's latest approved claim decided by then.
+            others = len(mine) - 1
+            rest = totals[b.tool_key] - percent
+            bench_of[b.id] = rest / others if others else None
 
     claims = []
     for c in claim_rows:
-        bm = None
-        if c.tool_key in won_tools and c.outcome == Outcome.WON.value:
-            bm = benchmark_at(c.tool_key, c.request_id, c.decided_at)
+        bm = bench_of.get(c.id)
         claims.append(
             ClaimFact(
                 claim_id=c.id,
