@@ -328,6 +328,53 @@ def cmd_import_targets(args: argparse.Namespace) -> int:
     return 0
 
 
+def cmd_report_kpis(args: argparse.Namespace) -> int:
+    import csv
+    from decimal import Decimal
+
+    from bot.blocks.stats import CSV_HEADER, csv_rows
+    from bot.db.kpis import load_facts
+    from bot.domain.quarters import QuarterError, parse_quarter
+    from bot.domain.scorecard import customer_scorecard, member_scorecard, pod_scorecard
+
+    try:
+        runtime = _load_runtime(args)
+    except _Stop as exc:
+        return _fail(str(exc))
+    try:
+        config = runtime.config
+        pods = config.pods
+        if args.pod:
+            try:
+                pods = (config.pod(args.pod),)
+            except KeyError:
+                return _fail(f"no POD with key {args.pod!r}")
+        now = runtime.clock.now()
+        cards = []
+        for pod in pods:
+            try:
+                quarter = parse_quarter(
+                    args.quarter, pod.fiscal_year_start_month, now.astimezone(pod.zone).date()
+                )
+            except QuarterError as exc:
+                return _fail(f"--quarter: {exc}")
+            with runtime.db.transaction() as session:
+                facts = load_facts(session, config, pod, quarter, now)
+            cards.append(pod_scorecard(facts, pod.key, pod.members_with("analyst")))
+            cards += [member_scorecard(facts, user, role) for user, role in pod.members.items()]
+            cards += [customer_scorecard(facts, account) for account in facts.accounts]
+        # Shares to 4 decimal places (0.8125 = 81.25 %), FTV in days.
+        rows = csv_rows(cards, lambda value: value.quantize(Decimal("0.0001")))
+    finally:
+        runtime.db.dispose()
+    with open(args.csv, "w", newline="", encoding="utf-8") as out:
+        writer = csv.writer(out)
+        writer.writerow(CSV_HEADER)
+        writer.writerows(rows)
+    print(f"Wrote {args.csv}: {len(rows)} row(s) for {len(pods)} POD(s), quarter {args.quarter}.")
+    return 0
+
+
 def cmd_scheduler(args: argparse.Namespace) -> int:
     import signal
     import threading
@@ -614,6 +661,19 @@ def build_parser() -> argparse.ArgumentParser:
     targets.add_argument("file", metavar="FILE.csv", help="the targets CSV (see the README)")
     targets.add_argument("--config", help="config file")
     targets.set_defaults(func=cmd_import_targets)
+
+    report = verbs.add_parser(
+        "report", help="figures: `podbot report kpis --quarter 2027Q1 --csv FILE`"
+    )
+    report_verbs = report.add_subparsers(dest="report_verb", metavar="WHAT", required=True)
+    kpis = report_verbs.add_parser(
+        "kpis", help="every member's, customer's and POD's KPIs for a quarter, as CSV"
+    )
+    kpis.add_argument("--quarter", required=True, help="the quarter, like 2027Q1 (or next)")
+    kpis.add_argument("--pod", help="only this POD (default: every POD)")
+    kpis.add_argument("--csv", required=True, metavar="FILE", help="the CSV file to write")
+    kpis.add_argument("--config", help="config file")
+    kpis.set_defaults(func=cmd_report_kpis)
 
     config = verbs.add_parser("config", help="configuration: `podbot config check`")
     config_verbs = config.add_subparsers(dest="config_verb", metavar="ACTION", required=True)

@@ -36,6 +36,7 @@ COMMAND_MODULES = (
     "renewals",
     "router",
     "savings",
+    "stats",
     "status",
     "updates",
 )

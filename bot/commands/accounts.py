@@ -37,10 +37,10 @@ if TYPE_CHECKING:
 ACCOUNT_USAGE = "account <customer> [health favorable|neutral|at-risk [note]]"
 TARGET_USAGE = "target <YYYYQn|next> pod|@member <amount>"
 
-# More of an account, added by later modules (the KPI module's milestones and flags): each
-# section gets the session, the account and its POD and returns lines for `/proc account`
-# (none: nothing to show). Nothing is registered yet, so nothing is shown.
-AccountSection = Callable[["Session", Account, "Pod"], list[str]]
+# More of an account, added by later modules (`bot/commands/stats.py` adds the milestones): each
+# section gets the runtime (config, clock), the session, the account and its POD, and returns
+# lines for `/proc account` (none: nothing to show).
+AccountSection = Callable[["Runtime", "Session", Account, "Pod"], list[str]]
 ACCOUNT_SECTIONS: list[AccountSection] = []
 
 
@@ -73,7 +73,7 @@ def account(runtime: Runtime, invocation: Invocation) -> Reply:
                 "and you are not a member of it."
             )
         if wanted.health is None:
-            return account_text(session, found, pod)
+            return account_text(runtime, session, found, pod)
         if not may(role, Action.ACCOUNT_HEALTH):
             raise NotPermitted(
                 f"Only an em of {pod.name} may set an account's health; "
@@ -91,7 +91,7 @@ def account(runtime: Runtime, invocation: Invocation) -> Reply:
     return Reply(text=saving_contracts(runtime.db, work))
 
 
-def account_text(session: Session, account: Account, pod: Pod) -> str:
+def account_text(runtime: Runtime, session: Session, account: Account, pod: Pod) -> str:
     """The account as its POD's members see it."""
     money = [
         Money(v, account.currency) if v is not None else None
@@ -121,7 +121,7 @@ def account_text(session: Session, account: Account, pod: Pod) -> str:
     else:
         lines.append("No open requests.")
     for section in ACCOUNT_SECTIONS:
-        lines += section(session, account, pod)
+        lines += section(runtime, session, account, pod)
     return "\n".join(lines)
 
 

@@ -85,6 +85,13 @@ def test_a_member_sees_the_account_with_its_open_requests(proc: Proc) -> None:
             "Open requests:",
             "• REQ-1 Figma — in intake",
             "• REQ-2 Slack — qualified",
+            # No saving and no contract yet: FTV's 14 days and the MSG's 180 are past, and the
+            # ATS was due at handover; the PSE has until the term ends.
+            "Milestones:",
+            "❌ *First time value*: none (bar 14 days)",
+            "❌ *Minimum savings guarantee*: 0.0% (bar 100.0%) — $0 of $250,000",
+            "⏳ *Projected savings estimate*: 0.0% (bar 60.0%) — $0 of $400,000",
+            "❌ *ATS uploaded*: 0.0% (bar 75.0%) — $0 of $1,200,000",
         ]
     )
     assert len(proc.bot.api.calls) == posted
@@ -96,7 +103,7 @@ def test_money_and_dates_not_given_yet_are_said_so(proc: Proc) -> None:
     answer = proc(BUYER, "account Globex")
     assert "handed over not set" in answer
     assert "MSG $250,000 · PSE not set · ATS not set" in answer
-    assert answer.endswith("No open requests.")
+    assert "No open requests.\nMilestones:\n" in answer
 
 
 @pytest.mark.usefixtures("quiet", "acme")

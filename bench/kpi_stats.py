@@ -1,0 +1,210 @@
+"""`/proc stats pod` over two years of history: time to compute the answer and SQL statements.
+
+One POD with 5,000 requests, 8,000 approved claims and 20,000 mentions spread over the two
+years before the clock (and 20 accounts, a target), at 1×, 4× and 16× that history
+(`--scale` shrinks the base). For each size: p50/p99 over `--runs` of the whole answer
+(`load_facts`, the POD scorecard, its text and blocks) and the statements it ran, beside a
+baseline of hand-written aggregate SQL for the headline figures (net savings, TAT adherence,
+replies answered) — the fastest honest way to get those three numbers, checked equal.
+
+    .venv/bin/python bench/kpi_stats.py
+    .venv/bin/python bench/kpi_stats.py --scale 0.25 --runs 10
+"""
+
+from __future__ import annotations
+
+import argparse
+import random
+import statistics
+import sys
+import tempfile
+import time
+from datetime import UTC, date, datetime, timedelta
+from decimal import Decimal
+from pathlib import Path
+from typing import Any
+
+sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
+
+from sqlalchemy import event, insert, select, text
+
+from bot.blocks.stats import stats_blocks, stats_text
+from bot.config import parse_config
+from bot.db.kpis import load_facts
+from bot.db.migrate import upgrade
+from bot.db.models import Account, PendingResponse, PodRow, Request, SavingsClaim, Target
+from bot.db.pods import sync_pods
+from bot.db.session import Database
+from bot.domain.lifecycle import negotiation_due
+from bot.domain.quarters import quarter_of
+from bot.domain.scorecard import pod_scorecard
+
+NOW = datetime(2026, 11, 23, 15, 0, tzinfo=UTC)
+CONFIG = parse_config(
+    '[[pods]]\nkey = "alpha"\nname = "POD Alpha"\nchannel = "C0ALPHA01"\n'
+    'timezone = "Asia/Kolkata"\nmembers = { U0EM00001 = "em", U0BUY0001 = "buyer", '
+    'U0BUY0002 = "buyer", U0BUY0003 = "buyer", U0ANA0001 = "analyst", U0ANA0002 = "analyst" }\n',
+    "bench.toml",
+)
+POD = CONFIG.pod("alpha")
+BUYERS, ANALYSTS = POD.members_with("buyer"), POD.members_with("analyst")
+CUSTOMERS = [f"Customer {i:02d}" for i in range(20)]
+TOOLS = [f"Tool {i:02d}" for i in range(23)]
+SPAN = timedelta(days=730)
+
+
+def seed(db: Database, requests: int, claims: int, mentions: int, rng: random.Random) -> None:
+    """Bulk-insert the history with Core executemany."""
+    with db.engine.begin() as c:
+        pod_id = c.execute(select(PodRow.id).where(PodRow.key == "alpha")).scalar_one()
+        if not c.execute(select(Account.id)).first():
+            c.execute(insert(Account.__table__), [
+                dict(pod_id=pod_id, customer=name, initiated=(NOW - SPAN).date(),
+                     handover=(NOW - SPAN).date() + timedelta(days=30), term_end=date(2027, 12, 31),
+                     msg=Decimal(500000), pse=Decimal(900000), ats=Decimal(2000000),
+                     currency="USD", health=rng.choice(["favorable", "neutral", "at-risk"]),
+                     created_at=NOW - SPAN, updated_at=NOW - SPAN, updated_by="import")
+                for name in CUSTOMERS
+            ])  # fmt: skip
+            quarter = quarter_of(NOW.date())
+            c.execute(insert(Target.__table__), [
+                dict(pod_id=pod_id, quarter=str(quarter), scope="pod", member_id=None,
+                     amount=Decimal(1000000), currency="USD", set_at=NOW, set_by="import"),
+                *(dict(pod_id=pod_id, quarter=str(quarter), scope="member", member_id=b,
+                       amount=Decimal(300000), currency="USD", set_at=NOW, set_by="import")
+                  for b in BUYERS),
+            ])  # fmt: skip
+        first = c.execute(text("SELECT coalesce(max(id), 0) FROM requests")).scalar_one() + 1
+        rows = []
+        for i in range(requests):
+            created = NOW - SPAN * rng.random()
+            kind = "renewal" if rng.random() < 0.35 else "new"
+            qualified = created + timedelta(hours=rng.uniform(0.5, 48))
+            assigned = qualified + timedelta(hours=rng.uniform(1, 48))
+            closed = assigned + timedelta(days=rng.uniform(2, 70))
+            open_ = closed > NOW
+            rows.append(dict(
+                id=first + i, pod_id=pod_id, customer=rng.choice(CUSTOMERS), tool=rng.choice(TOOLS),
+                type=kind, stage="negotiating" if open_ else "closed",
+                outcome=None if open_ else rng.choice(["won", "won", "lost"]), currency="USD",
+                created_by=ANALYSTS[0], analyst_id=rng.choice(ANALYSTS),
+                buyer_id=rng.choice(BUYERS), created_at=created, qualification_due_at=created,
+                qualified_at=qualified, assigned_at=assigned,
+                tat_due_at=negotiation_due(POD.timezone, assigned, 15 if kind == "new" else 60),
+                closed_at=None if open_ else closed, updated_at=created,
+            ))  # fmt: skip
+        c.execute(insert(Request.__table__), rows)
+        claim_rows = []
+        for _ in range(claims):
+            r = rows[rng.randrange(len(rows))]
+            decided = min(r["assigned_at"] + timedelta(days=rng.uniform(1, 60)), NOW)
+            base = Decimal(rng.randrange(10_000, 200_000))
+            claim_rows.append(dict(
+                request_id=r["id"], kind=rng.choice(["savings", "savings", "avoidance"]),
+                baseline=base, final=(base * Decimal(rng.uniform(0.6, 0.95))).quantize(Decimal(1)),
+                currency="USD", status="approved", created_by=r["buyer_id"], created_at=decided,
+                decided_by="U0EM00001", decided_at=decided,
+            ))  # fmt: skip
+        c.execute(insert(SavingsClaim.__table__), claim_rows)
+        members = list(POD.members)
+        start = c.execute(text("SELECT count(*) FROM pending_responses")).scalar_one()
+        mention_rows = []
+        for n in range(mentions):
+            at = NOW - SPAN * rng.random()
+            answered = at + timedelta(hours=rng.expovariate(1 / 20))
+            open_ = answered > NOW or rng.random() < 0.05
+            mention_rows.append(dict(
+                pod_id=pod_id, channel=POD.channel, message_ts=f"{start + n}.0",
+                thread_ts=f"{start + n}.0", author="U0EM00001", member=rng.choice(members),
+                mentioned_at=at, due_at=at, escalate_at=at, state="open" if open_ else "answered",
+                closed_at=None if open_ else answered,
+            ))  # fmt: skip
+        c.execute(insert(PendingResponse.__table__), mention_rows)
+
+
+def podbot_answer(db: Database) -> tuple[str, Any]:
+    quarter = quarter_of(NOW.astimezone(POD.zone).date())
+    with db.transaction() as session:
+        facts = load_facts(session, CONFIG, POD, quarter, NOW)
+    card = pod_scorecard(facts, POD.key, ANALYSTS)
+    body = stats_text(card, POD.name, str(quarter), NOW.date().isoformat())
+    stats_blocks(body)
+    return body, card
+
+
+def baseline(db: Database) -> tuple[Decimal, int, int, int, int]:
+    """Net savings, TAT (within, total) and replies (total) with aggregate SQL."""
+    quarter = quarter_of(NOW.astimezone(POD.zone).date())
+    zone = POD.zone
+    first = datetime.combine(quarter.start, datetime.min.time(), tzinfo=zone).astimezone(UTC)
+    params = {"first": first.isoformat(" ")[:19], "now": NOW.isoformat(" ")[:19]}
+    with db.engine.connect() as c:
+        net = c.execute(text(
+            "SELECT coalesce(sum(baseline - final), 0) FROM savings_claims WHERE status = "
+            "'approved' AND decided_at >= :first AND decided_at <= :now"), params).scalar_one()
+        within, total = c.execute(text(
+            "SELECT sum(closed_at <= tat_due_at), count(*) FROM requests WHERE outcome IN "
+            "('won', 'lost') AND closed_at >= :first AND closed_at <= :now"), params).one()
+        answered, mentions = c.execute(text(
+            "SELECT sum(state = 'answered'), count(*) FROM pending_responses WHERE "
+            "mentioned_at >= :first AND mentioned_at <= :now"), params).one()
+    return Decimal(str(net)), int(within or 0), int(total), int(answered or 0), int(mentions)
+
+
+def timed(fn: Any, runs: int) -> tuple[float, float, Any]:
+    times, result = [], None
+    for _ in range(runs):
+        t = time.perf_counter()
+        result = fn()
+        times.append(time.perf_counter() - t)
+    times.sort()
+    return statistics.median(times), times[min(len(times) - 1, int(0.99 * len(times)))], result
+
+
+def main() -> int:
+    parser = argparse.ArgumentParser()
+    parser.add_argument("--scale", type=float, default=1.0, help="shrink the base history")
+    parser.add_argument("--runs", type=int, default=20)
+    args = parser.parse_args()
+    base = [int(n * args.scale) for n in (5000, 8000, 20000)]
+    rng = random.Random(17)
+    failed = False
+    with tempfile.TemporaryDirectory(prefix="podbot-bench-") as tmp:
+        db = Database(f"sqlite:///{Path(tmp) / 'kpi.db'}")
+        upgrade(db.engine)
+        with db.transaction() as session:
+            sync_pods(session, CONFIG)
+        print(f"base history: {base[0]:,} requests, {base[1]:,} claims, {base[2]:,} mentions")
+        print(f"{'history':>8} {'podbot p50':>11} {'p99':>8} {'stmts':>6} "
+              f"{'baseline p50':>13} {'p99':>8} {'stmts':>6} {'ratio p50':>10}")  # fmt: skip
+        seeded = 0
+        for factor in (1, 4, 16):
+            seed(db, *(n * (factor - seeded) for n in base), rng)
+            seeded = factor
+            statements: list[str] = []
+
+            def count(*a: Any, statements: list[str] = statements) -> None:
+                statements.append(a[2])
+
+            event.listen(db.engine, "before_cursor_execute", count)
+            podbot_answer(db)
+            ours = len(statements)
+            statements.clear()
+            baseline(db)
+            theirs = len(statements)
+            event.remove(db.engine, "before_cursor_execute", count)
+            p50, p99, (_, card) = timed(lambda: podbot_answer(db), args.runs)
+            b50, b99, figures = timed(lambda: baseline(db), args.runs)
+            net, tat = card.lines[0], card.lines[3]
+            # The baseline's TAT compares with tat_due_at (the same instant the rule computes).
+            same = net.numerator == figures[0] and (tat.numerator, tat.denominator) == figures[1:3]
+            failed |= not same or p99 > 1.0
+            print(f"{factor:>7}× {p50 * 1000:>9.1f}ms {p99 * 1000:>6.1f}ms {ours:>6} "
+                  f"{b50 * 1000:>11.1f}ms {b99 * 1000:>6.1f}ms {theirs:>6} {p50 / b50:>9.1f}×"
+                  + ("" if same else "  FIGURES DIFFER"))  # fmt: skip
+        db.dispose()
+    return 1 if failed else 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,124 @@
+"""`/proc stats`: the KPI scorecard of the invoker, a member, a customer or the POD for a
+quarter; and the customer's milestone lines in `/proc account`."""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING
+
+from bot.blocks.stats import kpi_line, stats_blocks, stats_text
+from bot.blocks.text import escape_mrkdwn
+from bot.commands.access import require_member
+from bot.commands.accounts import ACCOUNT_SECTIONS
+from bot.commands.router import Invocation, Reply, arguments, subcommand, usage_line
+from bot.db.accounts import find_account
+from bot.db.kpis import load_facts
+from bot.db.models import Account, PodRow
+from bot.domain.quarters import quarter_of
+from bot.domain.scorecard import (
+    Scorecard,
+    customer_scorecard,
+    member_scorecard,
+    parse_stats,
+    pod_scorecard,
+)
+from bot.errors import NotFound, NotPermitted
+
+if TYPE_CHECKING:
+    from sqlalchemy.orm import Session
+
+    from bot.config import Config, Pod
+    from bot.runtime import Runtime
+
+STATS_USAGE = "stats [YYYYQn] [@member | <customer> | pod]"
+# Who sees any member's scorecard; the others see their own (and the POD's, and customers').
+SEES_EVERYONE = ("em", "analyst")
+
+
+def pod_for_stats(config: Config, user_id: str, channel_id: str) -> tuple[Pod, str]:
+    """The channel's POD when the invoker is in it, else the invoker's first POD."""
+    memberships = require_member(config, user_id)
+    here = config.pod_for_channel(channel_id)
+    if here is not None and here.role_of(user_id) is not None:
+        return here, here.role_of(user_id)  # type: ignore[return-value]
+    return memberships[0]
+
+
+def whole_pod(facts_pod: Pod, facts) -> Scorecard:  # type: ignore[no-untyped-def]
+    """The POD's scorecard with a qualification line per analyst."""
+    return pod_scorecard(facts, facts_pod.key, facts_pod.members_with("analyst"))
+
+
+@subcommand(
+    "stats", STATS_USAGE, "the quarter's KPIs: yours, a member's, a customer's or the POD's",
+    order=170,
+)  # fmt: skip
+def stats(runtime: Runtime, invocation: Invocation) -> Reply:
+    """Answer the scorecard ephemerally; a buyer asking for another member is refused."""
+    config = runtime.config
+    user = invocation.user_id
+    pod, role = pod_for_stats(config, user, invocation.channel_id)
+    now = runtime.clock.now()
+    today = now.astimezone(pod.zone).date()
+    ask = arguments(parse_stats, invocation.args, pod.fiscal_year_start_month, today)
+    if ask.member is not None and ask.member != user:
+        if pod.role_of(ask.member) is None:
+            raise NotPermitted(f"<@{ask.member}> is not a member of {pod.name}.")
+        if role not in SEES_EVERYONE:
+            raise NotPermitted(
+                f"Only an em or analyst of {pod.name} sees another member's stats; "
+                "ask for your own with `/proc stats`."
+            )
+    with runtime.db.transaction() as session:
+        if ask.customer is not None:
+            account = find_account(session, ask.customer)
+            if account is None:
+                raise NotFound(
+                    f"There is no account for {escape_mrkdwn(ask.customer)}.",
+                    usage=usage_line(invocation.command, "stats"),
+                )
+            pod = _pod_of_account(session, config, account, user)
+            today = now.astimezone(pod.zone).date()
+        quarter = ask.quarter or quarter_of(today, pod.fiscal_year_start_month)
+        facts = load_facts(session, config, pod, quarter, now)
+    if ask.customer is not None:
+        fact = next(a for a in facts.accounts if a.account_id == str(account.id))
+        card = customer_scorecard(facts, fact)
+    elif ask.member is not None:
+        card = member_scorecard(facts, ask.member, pod.role_of(ask.member) or "csm")
+    elif ask.pod or role != "buyer":
+        card = whole_pod(pod, facts)
+    else:
+        card = member_scorecard(facts, user, role)
+    text = stats_text(card, pod.name, str(quarter), today.isoformat())
+    return Reply(text=text, blocks=stats_blocks(text))
+
+
+def _pod_of_account(session: Session, config: Config, account: Account, user: str) -> Pod:
+    key = session.get(PodRow, account.pod_id).key  # type: ignore[union-attr]
+    pod = config.find_pod(key)
+    if pod is None:
+        raise NotFound(
+            f"{escape_mrkdwn(account.customer)} is an account of POD `{key}`, "
+            "which is no longer configured."
+        )
+    if pod.role_of(user) is None:
+        raise NotPermitted(
+            f"{escape_mrkdwn(account.customer)} is an account of {pod.name}, "
+            "and you are not a member of it."
+        )
+    return pod
+
+
+def account_milestones(runtime: Runtime, session: Session, account: Account, pod: Pod) -> list[str]:
+    """`/proc account`'s milestone lines (FTV, MSG, PSE, ATS uploaded), as `/proc stats
+    <customer>` shows them for this quarter."""
+    now = runtime.clock.now()
+    quarter = quarter_of(now.astimezone(pod.zone).date(), pod.fiscal_year_start_month)
+    facts = load_facts(session, runtime.config, pod, quarter, now)
+    fact = next((a for a in facts.accounts if a.account_id == str(account.id)), None)
+    if fact is None:
+        return []
+    return ["Milestones:", *(kpi_line(kpi) for kpi in customer_scorecard(facts, fact).lines)]
+
+
+ACCOUNT_SECTIONS.append(account_milestones)

@@ -1,0 +1,193 @@
+"""Scorecards: the KPI lines of a member, the POD or a customer for one quarter, computed from
+the facts `bot.db.kpis.load_facts` reads (pure; the rules are `bot.domain.kpis`), and the
+grammar of `/proc stats`."""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from datetime import date, datetime
+from decimal import Decimal
+
+from bot.domain import kpis
+from bot.domain.grammar import GrammarError
+from bot.domain.kpis import (
+    AccountFact,
+    ClaimFact,
+    ContractFact,
+    Kpi,
+    MentionFact,
+    RequestFact,
+    TargetFact,
+    UpdateFact,
+)
+from bot.domain.mentions import MentionError, parse_user_mention
+from bot.domain.money import Money
+from bot.domain.quarters import Quarter, parse_quarter
+from bot.domain.vocabulary import RequestType
+from bot.domain.working_time import WorkCalendar
+
+__all__ = [
+    "KpiFacts",
+    "Scorecard",
+    "StatsAsk",
+    "customer_scorecard",
+    "member_scorecard",
+    "parse_stats",
+    "pod_scorecard",
+]
+
+BUYER_ROLES = ("buyer", "em")
+
+
+@dataclass(frozen=True)
+class KpiFacts:
+    """Everything one POD's scorecards for one quarter need, as of one instant."""
+
+    quarter: Quarter
+    as_of: datetime
+    calendar: WorkCalendar
+    currency: str  # the POD's
+    tat_days: Mapping[RequestType, int]
+    qualification_hours: int
+    reply_hours: int
+    requests: tuple[RequestFact, ...]
+    updates: tuple[UpdateFact, ...]
+    claims: tuple[ClaimFact, ...]
+    mentions: tuple[MentionFact, ...]
+    accounts: tuple[AccountFact, ...]
+    contracts: tuple[ContractFact, ...]
+    targets: tuple[TargetFact, ...]  # members' targets for the quarter
+    pod_target: Money | None
+    # Requests created in the quarter whose customer has no account, and open requests per
+    # account id.
+    without_account: int = 0
+    open_requests: Mapping[str, int] = field(default_factory=dict)
+
+    @property
+    def as_of_day(self) -> date:
+        return self.as_of.astimezone(self.calendar.timezone).date()
+
+
+@dataclass(frozen=True)
+class Scorecard:
+    """The KPI lines of one subject; `extras` are figures without a bar (name, value)."""
+
+    scope: str  # member | pod | customer
+    subject: str  # a user id, the POD key, or the customer's name
+    lines: tuple[Kpi, ...]
+    extras: tuple[tuple[str, str], ...] = ()
+
+
+def member_scorecard(facts: KpiFacts, member: str, role: str) -> Scorecard:
+    """A buyer's (or em's) savings quota, benchmark attainment, TAT adherence, update cadence
+    and reply time; an analyst's qualifications within TAT and reply time; a csm's reply time."""
+    q, cal, day = facts.quarter, facts.calendar, facts.as_of_day
+    lines: list[Kpi] = []
+    if role in BUYER_ROLES:
+        target = next((t.target for t in facts.targets if t.buyer_id == member), None)
+        lines += [
+            kpis.buyer_savings_quota(facts.claims, member, target, cal, q, day),
+            kpis.benchmark_attainment(facts.requests, facts.claims, cal, q, member, day),
+            kpis.negotiation_tat_adherence(facts.requests, cal, q, member, day, facts.tat_days),
+            kpis.update_cadence(facts.requests, facts.updates, cal, q, facts.as_of, member),
+        ]
+    if role == "analyst":
+        lines.append(
+            kpis.qualification_within_tat(
+                facts.requests, cal, q, facts.as_of, member, facts.qualification_hours
+            )
+        )
+    lines.append(kpis.reply_time(facts.mentions, cal, q, facts.as_of, member, facts.reply_hours))
+    return Scorecard("member", member, tuple(lines))
+
+
+def pod_scorecard(facts: KpiFacts, pod_key: str, analysts: list[str]) -> Scorecard:
+    """The POD's lines: net savings, buyers at quota, benchmark, TAT, qualification (overall
+    and per analyst), reply time, GDR, favorable health, conversion; requests with no account."""
+    q, cal, day = facts.quarter, facts.calendar, facts.as_of_day
+    lines = [
+        kpis.pod_net_savings(facts.claims, facts.pod_target, facts.currency, cal, q, day),
+        kpis.buyers_at_quota(facts.claims, facts.targets, cal, q, day),
+        kpis.benchmark_attainment(facts.requests, facts.claims, cal, q, None, day),
+        kpis.negotiation_tat_adherence(facts.requests, cal, q, None, day, facts.tat_days),
+        kpis.qualification_within_tat(
+            facts.requests, cal, q, facts.as_of, None, facts.qualification_hours
+        ),
+    ]
+    lines += [
+        kpis.qualification_within_tat(
+            facts.requests, cal, q, facts.as_of, analyst, facts.qualification_hours
+        )
+        for analyst in analysts
+    ]
+    lines += [
+        kpis.reply_time(facts.mentions, cal, q, facts.as_of, None, facts.reply_hours),
+        kpis.gross_dollar_retention(facts.accounts, facts.claims, cal, q, day),
+        kpis.accounts_in_favorable_health(facts.accounts),
+        kpis.monthly_to_annual_conversion(facts.contracts, q, day),
+    ]
+    return Scorecard(
+        "pod", pod_key, tuple(lines), (("requests_without_account", str(facts.without_account)),)
+    )
+
+
+def customer_scorecard(facts: KpiFacts, account: AccountFact) -> Scorecard:
+    """A customer's milestones (FTV, MSG, PSE, ATS uploaded), its health and open requests."""
+    day = facts.as_of_day
+    lines = (
+        kpis.first_time_value(account, facts.claims, facts.calendar, day),
+        kpis.minimum_savings_guarantee(account, facts.claims, facts.calendar, day),
+        kpis.projected_savings_estimate(account, facts.claims, facts.calendar, day),
+        kpis.ats_uploaded(account, facts.contracts, day),
+    )
+    health = account.health.value if account.health is not None else "not set"
+    extras = (
+        ("health", health),
+        ("open_requests", str(facts.open_requests.get(account.account_id, 0))),
+    )
+    return Scorecard("customer", account.customer, lines, extras)
+
+
+# --- grammar ------------------------------------------------------------------------------------
+
+_QUARTER = re.compile(r"\d{4}\s*-?\s*[qQ]\d{1,2}")
+
+
+@dataclass(frozen=True)
+class StatsAsk:
+    """What `/proc stats [YYYYQn] [@member | <customer> | pod]` asks for (None: this quarter,
+    the invoker's own view)."""
+
+    quarter: Quarter | None = None
+    member: str | None = None
+    customer: str | None = None
+    pod: bool = False
+
+
+def parse_stats(args: str, start_month: int, today: date) -> StatsAsk:
+    """Read the optional quarter, then `pod`, one `@member`, or a customer's name."""
+    words = args.split(maxsplit=1)
+    quarter = None
+    if words and _QUARTER.fullmatch(words[0]):
+        quarter = parse_quarter(words[0], start_month, today)
+        words = words[1:]
+    rest = words[0].strip() if words else ""
+    if not rest:
+        return StatsAsk(quarter)
+    if rest.lower() == "pod":
+        return StatsAsk(quarter, pod=True)
+    if rest.startswith("<@") or rest.startswith("@"):
+        if len(rest.split()) > 1:
+            raise GrammarError("Mention exactly one member.")
+        try:
+            return StatsAsk(quarter, member=parse_user_mention(rest))
+        except MentionError as exc:
+            raise GrammarError(str(exc)) from None
+    return StatsAsk(quarter, customer=rest)
+
+
+def share_text(value: Decimal) -> Decimal:
+    """A share in [0, 1] as percent units, for `format_percent`."""
+    return value * 100
