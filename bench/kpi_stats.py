@@ -137,18 +137,37 @@ def baseline(db: Database) -> tuple[Decimal, int, int, int, int]:
     quarter = quarter_of(NOW.astimezone(POD.zone).date())
     zone = POD.zone
     first = datetime.combine(quarter.start, datetime.min.time(), tzinfo=zone).astimezone(UTC)
-    params = {"first": first.isoformat(" ")[:19], "now": NOW.isoformat(" ")[:19]}
+
+    # As SQLite stores UTCDateTime: naive UTC text with microseconds (a claim decided exactly
+    # at NOW is stored `… 15:00:00.000000`, which a bare `… 15:00:00` would leave out).
+    def stored(instant: datetime) -> str:
+        return instant.astimezone(UTC).replace(tzinfo=None).isoformat(" ", "microseconds")
+
+    params = {"first": stored(first), "now": stored(NOW)}
     with db.engine.connect() as c:
-        net = c.execute(text(
-            "SELECT coalesce(sum(baseline - final), 0) FROM savings_claims WHERE status = "
-            "'approved' AND decided_at >= :first AND decided_at <= :now"), params).scalar_one()
-        within, total = c.execute(text(
-            "SELECT sum(closed_at <= tat_due_at), count(*) FROM requests WHERE outcome IN "
-            "('won', 'lost') AND closed_at >= :first AND closed_at <= :now"), params).one()
-        answered, mentions = c.execute(text(
-            "SELECT sum(state = 'answered'), count(*) FROM pending_responses WHERE "
-            "mentioned_at >= :first AND mentioned_at <= :now"), params).one()
-    return Decimal(str(net)), int(within or 0), int(total), int(answered or 0), int(mentions)
+        net = c.execute(
+            text(
+                "SELECT coalesce(sum(baseline - final), 0) FROM savings_claims WHERE status = "
+                "'approved' AND decided_at >= :first AND decided_at <= :now"
+            ),
+            params,
+        ).scalar_one()
+        within, total = c.execute(
+            text(
+                "SELECT sum(closed_at <= tat_due_at), count(*) FROM requests WHERE outcome IN "
+                "('won', 'lost') AND closed_at >= :first AND closed_at <= :now"
+            ),
+            params,
+        ).one()
+        answered, mentions = c.execute(
+            text(
+                "SELECT sum(state = 'answered'), count(*) FROM pending_responses WHERE "
+                "mentioned_at >= :first AND mentioned_at <= :now"
+            ),
+            params,
+        ).one()
+    # Amounts are stored in cents (bot/db/types.py MoneyAmount).
+    return Decimal(str(net)) / 100, int(within or 0), int(total), int(answered or 0), int(mentions)
 
 
 def timed(fn: Any, runs: int) -> tuple[float, float, Any]:

@@ -617,14 +617,22 @@ def qualification_within_tat(
 # --- customers ----------------------------------------------------------------------------------
 
 
+def _claims_by_customer(
+    claims: Iterable[ClaimFact], calendar: WorkCalendar
+) -> dict[str, list[tuple[date, ClaimFact]]]:
+    """Approved claims with their decision day, by customer name key, in decision order."""
+    grouped: dict[str, list[tuple[date, ClaimFact]]] = {}
+    for d, c in sorted(
+        _approved(claims, calendar, None, None), key=lambda dc: (dc[0], dc[1].claim_id)
+    ):
+        grouped.setdefault(name_key(c.customer), []).append((d, c))
+    return grouped
+
+
 def _customer_claims(
     claims: Iterable[ClaimFact], account: AccountFact, calendar: WorkCalendar
 ) -> list[tuple[date, ClaimFact]]:
-    key = name_key(account.customer)
-    return sorted(
-        ((d, c) for d, c in _approved(claims, calendar, None, None) if name_key(c.customer) == key),
-        key=lambda dc: (dc[0], dc[1].claim_id),
-    )
+    return _claims_by_customer(claims, calendar).get(name_key(account.customer), [])
 
 
 def first_time_value(
@@ -664,13 +672,12 @@ def _cumulative(
 
 
 def _msg_reached_on(
-    account: AccountFact, claims: Iterable[ClaimFact], calendar: WorkCalendar, as_of: date
+    account: AccountFact, dated: list[tuple[date, ClaimFact]], as_of: date
 ) -> tuple[date | None, Decimal, int]:
+    """When the account's approved savings (`dated`: its claims in decision order) reached
+    its MSG, the running total, and the claims counted apart."""
     assert account.msg is not None and account.handover_on is not None
-    totals, apart = _cumulative(
-        _customer_claims(claims, account, calendar), account.msg.currency, account.handover_on,
-        as_of,
-    )  # fmt: skip
+    totals, apart = _cumulative(dated, account.msg.currency, account.handover_on, as_of)
     reached = next((d for d, total in totals if total >= account.msg.amount), None)
     return reached, (totals[-1][1] if totals else ZERO), apart
 
@@ -687,7 +694,9 @@ def minimum_savings_guarantee(
     bar = ONE
     if account.msg is None or account.msg.amount <= 0 or account.handover_on is None:
         return Kpi("msg", None, bar, KpiStatus.NO_DATA, subject=account.account_id)
-    reached, total, apart = _msg_reached_on(account, claims, calendar, as_of)
+    reached, total, apart = _msg_reached_on(
+        account, _customer_claims(claims, account, calendar), as_of
+    )
     if reached is not None:
         on_time = (reached - account.handover_on).days <= MSG_BREACH_DAYS
         status = KpiStatus.MET if on_time else KpiStatus.MISSED
@@ -750,14 +759,16 @@ def gross_dollar_retention(
     became known: the day its savings reached the MSG (if on or before its term end), else its
     term end. So each customer term is counted once, in one quarter. Accounts without an MSG,
     handover or term end are counted apart."""
-    claims = list(claims)
+    # One pass over the claims for every account (not one per account).
+    by_customer = _claims_by_customer(claims, calendar)
     last = quarter.end if as_of is None else min(quarter.end, as_of)
     won = total = apart = 0
     for a in accounts:
         if a.msg is None or a.msg.amount <= 0 or a.handover_on is None or a.term_end is None:
             apart += 1
             continue
-        reached, _, _ = _msg_reached_on(a, claims, calendar, min(last, a.term_end))
+        dated = by_customer.get(name_key(a.customer), [])
+        reached, _, _ = _msg_reached_on(a, dated, min(last, a.term_end))
         resolved = reached if reached is not None else a.term_end
         if not quarter.start <= resolved <= last:
             continue

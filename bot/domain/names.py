@@ -7,6 +7,7 @@ of names goes through `name_key`, computed here and stored beside the name.
 
 from __future__ import annotations
 
+import functools
 import unicodedata
 
 __all__ = ["name_key"]
@@ -28,6 +29,7 @@ def _fold(text: str) -> str:
     return " ".join(text.split())
 
 
+@functools.lru_cache(maxsize=65536)  # KPIs key every claim and request by the same few names
 def name_key(name: str) -> str:
     """The comparison key of a customer or tool name: NFKC, case-folded, invisible characters
     removed, whitespace collapsed to single spaces and trimmed. Idempotent."""

@@ -8,6 +8,7 @@ written `YYYYQn`; `str(quarter)` and `parse_quarter` use that one form. Function
 
 from __future__ import annotations
 
+import functools
 import re
 from dataclasses import dataclass
 from datetime import date, timedelta
@@ -63,12 +64,12 @@ class Quarter:
         year = self.fiscal_year - 1 if self.start_month > 1 else self.fiscal_year
         return date(year, self.start_month, 1)
 
-    @property
+    @functools.cached_property  # KPIs ask thousands of times per answer
     def start(self) -> date:
         """The quarter's first day."""
         return self.fiscal_year_start + relativedelta(months=3 * (self.number - 1))
 
-    @property
+    @functools.cached_property
     def end(self) -> date:
         """The quarter's last day."""
         return self.start + relativedelta(months=3) - timedelta(days=1)
