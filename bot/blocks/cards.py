@@ -89,6 +89,7 @@ _EVENT_WORDS = {
     "savings_superseded": "superseded a savings claim",
     "tat_breached": "flagged a TAT breach",
     "reminder": "sent a reminder",
+    "term_recorded": "recorded the new term",
 }
 
 

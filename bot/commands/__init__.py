@@ -37,6 +37,7 @@ COMMAND_MODULES = (
     "router",
     "savings",
     "status",
+    "terms",
     "updates",
 )
 MODULES: list[ModuleType] = [

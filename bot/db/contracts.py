@@ -14,7 +14,7 @@ from sqlalchemy.orm import Session
 
 from bot.db.models import Contract, PodRow
 from bot.db.session import Database
-from bot.domain.contracts import ContractRow
+from bot.domain.contracts import ContractRow, conversion_day
 from bot.domain.money import Money
 from bot.domain.names import name_key
 
@@ -136,3 +136,30 @@ def _stated(row: ContractRow, name: str, before: Terms | None) -> Any:
     if name in row.unstated and before is not None:
         return getattr(before, name)
     return getattr(row, name)
+
+
+@dataclass(frozen=True)
+class TermSaved:
+    """What recording a won request's new term did to its contract."""
+
+    saved: Saved
+    converted: bool  # this term moved the contract from monthly to annual (counted once)
+
+
+def save_term(
+    session: Session, row: ContractRow, pod_id: int, now: datetime, today: date
+) -> TermSaved:
+    """Write a new term into the SaaS stack (update the contract, or create it) and record a
+    monthly→annual conversion on `today`, the POD's local day, once per contract."""
+    existing = find_contract(session, row.customer, row.tool, for_update=True)
+    before_cycle = existing.billing_cycle if existing is not None else None
+    already = existing.converted_on if existing is not None else None
+    saved = upsert_contract(session, row, pod_id, now)
+    contract = existing or find_contract(session, row.customer, row.tool)
+    if contract is None:  # inserted just now, not flushed yet
+        session.flush()
+        contract = find_contract(session, row.customer, row.tool)
+    assert contract is not None
+    converted_on = conversion_day(before_cycle, saved.terms.billing_cycle, already, today)
+    contract.converted_on = converted_on
+    return TermSaved(saved, converted=already is None and converted_on is not None)
