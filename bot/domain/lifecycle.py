@@ -149,6 +149,10 @@ def qualification_due(calendar: WorkCalendar, created_at: datetime, hours: int) 
     return add_working_hours(calendar, created_at, hours)
 
 
+# A won request's new term is due in the SaaS stack this many working hours after the close.
+TERM_RECORD_HOURS = 24
+
+
 def term_record_due(calendar: WorkCalendar, closed_at: datetime, hours: int) -> datetime:
     """When a won request's new term should be in the SaaS stack: `hours` working hours after
     the close (then it is listed in the aging report and its analysts are reminded once)."""
