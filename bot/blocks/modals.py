@@ -44,8 +44,8 @@ __all__ = [
     "intake_modal",
     "parse_intake",
     "parse_term_form",
-    "term_modal",
     "parse_update",
+    "term_modal",
     "update_modal",
     "update_text",
 ]
@@ -259,9 +259,11 @@ def term_modal(private_metadata: str, prefill: TermPrefill, default_currency: st
         amount,
         renewal,
         _radio(
-            BlockId.BILLING_CYCLE, "Billing cycle",
-            [("annual", "Annual"), ("monthly", "Monthly")], prefill.billing_cycle,
-        ),  # fmt: skip
+            BlockId.BILLING_CYCLE,
+            "Billing cycle",
+            [("annual", "Annual"), ("monthly", "Monthly")],
+            prefill.billing_cycle,
+        ),
         _radio(
             BlockId.AUTO_RENEW, "Auto-renew", [("yes", "Yes"), ("no", "No")], auto, optional=True
         ),

@@ -17,7 +17,7 @@ from bot.blocks.terms import term_prompt
 from bot.blocks.text import escape_mrkdwn
 from bot.commands.access import authorize, load_request
 from bot.commands.interactions import answer_click, answer_submission, view_context
-from bot.db.contracts import TermSaved, Terms, find_contract, save_term
+from bot.db.contracts import Terms, TermSaved, find_contract, save_term
 from bot.db.models import Contract, PodRow, Request, SavingsClaim
 from bot.db.requests import record_event
 from bot.domain.contracts import OPTIONAL_COLUMNS, ContractRow, describe_terms
@@ -105,9 +105,7 @@ def record_term(
     request.term_recorded_by = user
     terms = _terms(result.saved.terms)
     before = result.saved.before
-    change = (
-        "a new contract" if before is None else f"was {_terms(before)}"
-    )
+    change = "a new contract" if before is None else f"was {_terms(before)}"
     text = f"{terms} ({change})" + ("; converted monthly → annual" if result.converted else "")
     record_event(
         session, request, at=now, actor=user, kind="term_recorded", text=text,
@@ -132,7 +130,9 @@ def _terms(terms: Terms) -> str:
     return describe_terms(terms.amount, terms.renewal_date, terms.billing_cycle)
 
 
-def _prefill(session: Session, request: Request, contract: Contract | None, today: date) -> TermPrefill:
+def _prefill(
+    session: Session, request: Request, contract: Contract | None, today: date
+) -> TermPrefill:
     claim = session.scalars(
         select(SavingsClaim)
         .where(

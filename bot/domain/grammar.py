@@ -249,7 +249,9 @@ def parse_term(text: str, default_currency: str) -> NewTerm:
         raise GrammarError("The new renewal date is missing; write it as YYYY-MM-DD.")
     renewal = strict_date(parts[1])
     if renewal is None:
-        raise GrammarError(f"`{parts[1][:30]}` is not a date; write the renewal date as YYYY-MM-DD.")
+        raise GrammarError(
+            f"`{parts[1][:30]}` is not a date; write the renewal date as YYYY-MM-DD."
+        )
     cycle: str | None = None
     if len(parts) == 3 and parts[2]:
         cycle = parts[2].lower()

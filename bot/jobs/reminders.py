@@ -3,9 +3,9 @@
 (a) each buyer gets one DM listing their negotiating requests without an update for 24
 working hours; (b) each member gets one DM per mention unanswered past 24 working hours, and
 past 48 the POD's em(s) get an escalation; (c) each analyst gets one DM listing the POD's won
-requests whose new term is still unrecorded 24 working hours after the close. A reminder is keyed by (kind, subject, user,
-window) — the window being the due instant — so it is sent once per window; a snooze re-arms
-it once, at the snooze's time.
+requests whose new term is still unrecorded 24 working hours after the close. A reminder is
+keyed by (kind, subject, user, window) — the window being the due instant — so it is sent once
+per window; a snooze re-arms it once, at the snooze's time (term reminders have no snooze).
 """
 
 from __future__ import annotations
@@ -31,9 +31,9 @@ from bot.blocks.ids import ActionId
 from bot.blocks.text import escape_mrkdwn
 from bot.config import Config, Pod
 from bot.db.models import PendingResponse, PodRow, Reminder, ReminderKind, Request, ResponseState
+from bot.domain.lifecycle import TERM_RECORD_HOURS
 from bot.domain.vocabulary import Stage
 from bot.domain.working_time import add_working_hours
-from bot.domain.lifecycle import TERM_RECORD_HOURS
 from bot.jobs import register
 from bot.jobs.aging_report import late_terms
 from bot.jobs.runner import JobContext, JobSpec

@@ -68,9 +68,7 @@ def submit(bot: RunningBot, user: str, metadata: str, **fields: Any) -> Any:
                 "selected_option": {"value": fields["auto"]} if fields.get("auto") else None,
             }
         },
-        "notice_days": {
-            "value": {"type": "plain_text_input", "value": fields.get("notice", "")}
-        },
+        "notice_days": {"value": {"type": "plain_text_input", "value": fields.get("notice", "")}},
     }
     response = bot.slack.view_submission("record_term", values, user, private_metadata=metadata)
     bot.wait_idle()
@@ -177,9 +175,7 @@ def test_a_buyer_pressing_the_button_is_refused_and_nothing_is_written(
     assert proc.request(number).term_recorded_at is None
 
 
-def test_close_won_inline_records_the_term_in_the_same_command(
-    bot: RunningBot, proc: Proc
-) -> None:
+def test_close_won_inline_records_the_term_in_the_same_command(bot: RunningBot, proc: Proc) -> None:
     proc(ANALYST, "contract add Acme | Figma | 3,000 | 2026-12-31 | monthly")
     number = negotiating(proc)
     proc(BUYER, f"savings {number} 60000 52000")
@@ -204,7 +200,11 @@ def test_close_won_inline_creates_the_contract_of_a_new_purchase(
     reply = proc(EM, f"close {number} won|48k|2027-06-30")
     assert "new term is recorded" in reply
     (contract,) = contracts(bot)
-    assert (contract.customer, contract.tool, contract.billing_cycle) == ("Globex", "Miro", "annual")
+    assert (contract.customer, contract.tool, contract.billing_cycle) == (
+        "Globex",
+        "Miro",
+        "annual",
+    )
     assert contract.converted_on is None
     assert "added to POD Alpha's SaaS stack" in proc.thread(number)[-1].text
 
