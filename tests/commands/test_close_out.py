@@ -91,6 +91,7 @@ def test_a_won_close_posts_the_button_in_the_thread(bot: RunningBot, proc: Proc)
     assert "Record the new term" in blocks_text(message.blocks)
     assert f"<@{ANALYST}>" in message.text
     assert proc.request(number).term_recorded_at is None
+    assert "*New term*\n:memo: not recorded yet" in blocks_text(proc.card(number).blocks)
 
 
 def test_a_lost_close_posts_no_button(bot: RunningBot, proc: Proc) -> None:
@@ -146,6 +147,7 @@ def test_the_analyst_records_the_term_in_the_modal_and_it_converts(
     assert "(was $36,000 a year, renews 2026-12-31, monthly)" in told
     assert "Converted from monthly to annual billing." in told
     assert len(bot.api.calls_to("chat.update")) > card_updates  # the card was refreshed
+    assert ":white_check_mark: recorded by <@U0ANA0001>" in blocks_text(proc.card(number).blocks)
 
     # A second submit changes the contract again; the conversion stays counted once.
     click(bot, EM, term_message(proc, number))
