@@ -3,13 +3,17 @@
 from __future__ import annotations
 
 import json
-from datetime import date
+from datetime import UTC, date, datetime
 from decimal import Decimal
 from typing import Any
 
 from sqlalchemy import select
 
+from bot.clock import ManualClock
+from bot.db.contracts import contract_facts
 from bot.db.models import Contract, Request, RequestEvent
+from bot.domain.kpis import monthly_to_annual_conversion
+from bot.domain.quarters import quarter_of
 from slackfake.web_api import Message
 from tests.commands.conftest import ANALYST, BUYER, EM, Proc, blocks_text
 from tests.commands.test_savings import actions_of, ephemerals_to, negotiating
@@ -149,6 +153,12 @@ def test_the_analyst_records_the_term_in_the_modal_and_it_converts(
     assert len(bot.api.calls_to("chat.update")) > card_updates  # the card was refreshed
     assert ":white_check_mark: recorded by <@U0ANA0001>" in blocks_text(proc.card(number).blocks)
 
+    # The KPI rule reads the conversion from the SaaS stack.
+    with bot.db.transaction() as session:
+        facts = contract_facts(session, contract.pod_id, "Asia/Kolkata")
+    kpi = monthly_to_annual_conversion(facts, quarter_of(date(2026, 11, 23), 1))
+    assert kpi.counted_apart == 1  # created and converted in this quarter
+
     # A second submit changes the contract again; the conversion stays counted once.
     click(bot, EM, term_message(proc, number))
     view = opened_view(bot)
@@ -240,3 +250,19 @@ def test_the_card_timeline_shows_the_term(bot: RunningBot, proc: Proc) -> None:
     )
     with bot.db.transaction() as session:
         assert session.get(Request, number).term_recorded_at is not None
+
+
+def test_a_conversion_of_a_contract_from_an_earlier_quarter_counts_in_the_kpi(
+    bot: RunningBot, proc: Proc, clock: ManualClock
+) -> None:
+    now = clock.now()
+    clock.set(datetime(2026, 9, 1, 6, 0, tzinfo=UTC))
+    proc(ANALYST, "contract add Acme | Figma | 3,000 | 2026-12-31 | monthly")
+    clock.set(now)
+    number = negotiating(proc)
+    proc(EM, f"close {number} won | 36k | 2027-12-31 | annual")
+    (contract,) = contracts(bot)
+    with bot.db.transaction() as session:
+        facts = contract_facts(session, contract.pod_id, "Asia/Kolkata")
+    kpi = monthly_to_annual_conversion(facts, quarter_of(date(2026, 11, 23), 1))
+    assert (kpi.numerator, kpi.denominator) == (1, 1)
