@@ -26,7 +26,7 @@ from bot.blocks.cards import days_left_phrase, stage_label
 from bot.blocks.limits import HEADER_TEXT
 from bot.blocks.pages import ReportMessage, report_messages
 from bot.blocks.text import escape_mrkdwn, fit_mrkdwn, fit_plain, short_date
-from bot.domain.aging import REPORT_STAGES, AgingLine, Flag, aging_summary, local_date
+from bot.domain.aging import REPORT_STAGES, AgingLine, Flag, TermItem, aging_summary, local_date
 from bot.domain.vocabulary import Stage
 
 __all__ = ["CSV_COLUMNS", "ReportMessage", "aging_csv", "aging_messages"]
@@ -172,6 +172,34 @@ def _continued_note(more: int) -> str:
     return f"Continued in the thread ({more} more {messages}) · full table attached as CSV"
 
 
+_TERMS_SHOWN = 15
+TERMS_HEADING = "New term not recorded"
+
+
+def _terms_section(terms: list[TermItem], timezone: str, today: date) -> list[Block]:
+    """The won requests whose new term is not in the SaaS stack yet, past their 24 wh."""
+    if not terms:
+        return []
+    lines = [f"*{TERMS_HEADING}* ({len(terms)}) — won, the contract not updated yet:"]
+    for item in terms[:_TERMS_SHOWN]:
+        closed = local_date(item.closed_at, timezone)
+        lines.append(
+            _SEP.join(
+                [
+                    f"• *{fit_mrkdwn(_one_line(item.key), _KEY)}*",
+                    fit_mrkdwn(_one_line(item.customer), _NAME) or _NONE,
+                    fit_mrkdwn(_one_line(item.tool), _NAME) or _NONE,
+                    f"won {short_date(closed, year=closed.year != today.year)}",
+                    _owner(item.analyst),
+                ]
+            )
+        )
+    if len(terms) > _TERMS_SHOWN:
+        lines.append(f"…and {len(terms) - _TERMS_SHOWN} more")
+    lines.append("Press *Record the new term* in each request's thread.")
+    return [_section("\n".join(lines))]
+
+
 def aging_messages(
     pod_name: str,
     lines: list[AgingLine],
@@ -180,6 +208,7 @@ def aging_messages(
     *,
     update_hours: int = 24,
     qualification_hours: int = 24,
+    unrecorded: list[TermItem] | None = None,
 ) -> list[ReportMessage]:
     """Build the aging report: one message, or a parent and its thread continuations, in order."""
     today = local_date(now, timezone)
@@ -193,14 +222,16 @@ def aging_messages(
         HeaderBlock(text=PlainTextObject(text=fit_plain(title, HEADER_TEXT), emoji=True)),
         _section(summary),
     ]
+    tail = _terms_section(unrecorded or [], timezone, today)
     if not lines:
-        return [ReportMessage(text=text, blocks=[*head, _section("No open requests. :tada:")])]
+        blocks = [*head, _section("No open requests. :tada:"), *tail]
+        return [ReportMessage(text=text, blocks=blocks)]
 
     return report_messages(
         text=text,
         head=head,
-        tail=[],
-        head_chars=len(title) + len(summary),
+        tail=tail,
+        head_chars=len(title) + len(summary) + sum(len(b.text.text) for b in tail),
         groups=list(_stage_groups(lines, today, words)),
         heading=_group_heading,
         continued_title=f"Aging report{_SEP}{pod}",

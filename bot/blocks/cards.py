@@ -90,6 +90,7 @@ _EVENT_WORDS = {
     "savings_superseded": "superseded a savings claim",
     "tat_breached": "flagged a TAT breach",
     "reminder": "sent a reminder",
+    "term_recorded": "recorded the new term",
 }
 
 
@@ -117,6 +118,8 @@ class CardData:
     resolution_note: str | None = None
     approved_savings: Money | None = None
     notes: str | None = None
+    # A won request's new term in the SaaS stack: who recorded it (None: not yet).
+    term_recorded_by: str | None = None
 
 
 @dataclass(frozen=True)
@@ -267,6 +270,16 @@ def card_blocks(card: CardData) -> list[Block]:
     if card.approved_savings is not None:
         fields.append(
             _field("Approved savings", f":moneybag: {format_money(card.approved_savings)}")
+        )
+    if card.stage == Stage.CLOSED and card.outcome == "won":
+        recorded = card.term_recorded_by
+        fields.append(
+            _field(
+                "New term",
+                f":white_check_mark: recorded by {_user(recorded)}"
+                if recorded
+                else ":memo: not recorded yet",
+            )
         )
     blocks: list[Block] = [
         HeaderBlock(text=PlainTextObject(text=header, emoji=True)),

@@ -16,6 +16,7 @@ class CallbackId(StrEnum):
     INTAKE = "intake"
     UPDATE = "update"
     SAVINGS_REJECT = "savings_reject"
+    RECORD_TERM = "record_term"
 
 
 class ActionId(StrEnum):
@@ -23,6 +24,7 @@ class ActionId(StrEnum):
 
     SAVINGS_APPROVE = "savings_approve"
     SAVINGS_REJECT = "savings_reject"
+    RECORD_TERM = "record_term"
     SNOOZE_HOUR = "reminder_snooze_hour"
     SNOOZE_TOMORROW = "reminder_snooze_tomorrow"
     MARK_ANSWERED = "reminder_mark_answered"
@@ -44,3 +46,7 @@ class BlockId(StrEnum):
     BLOCKERS = "blockers"
     REASON = "reason"
     CLAIM_ACTIONS = "claim_actions"
+    BILLING_CYCLE = "billing_cycle"
+    AUTO_RENEW = "auto_renew"
+    NOTICE_DAYS = "notice_days"
+    TERM_ACTIONS = "term_actions"

@@ -1,4 +1,5 @@
-"""Modals for `/proc new` (intake) and `/proc update REQ` (daily update), and their parsing.
+"""Modals for `/proc new` (intake), `/proc update REQ` (daily update) and a won request's new
+term (Record the new term), and their parsing.
 
 Builders return slack_sdk `View`s; parsers read a view_submission's `view.state.values` and raise
 FieldErrors keyed by block id, which Slack shows next to the offending input.
@@ -8,6 +9,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import date
+from decimal import Decimal
 from typing import Any
 
 from slack_sdk.models.blocks import (
@@ -26,6 +28,7 @@ from slack_sdk.models.views import View
 from bot.blocks.ids import VALUE_ACTION_ID, BlockId, CallbackId
 from bot.blocks.limits import PLACEHOLDER_TEXT, PLAIN_TEXT_INPUT
 from bot.blocks.text import escape_mrkdwn, fit_mrkdwn, short_date
+from bot.domain.contracts import MAX_NOTICE_DAYS
 from bot.domain.grammar import control_character_problem
 from bot.domain.money import AmountError, Money, parse_amount
 from bot.domain.vocabulary import RequestType
@@ -35,10 +38,14 @@ __all__ = [
     "MAX_NAME",
     "PLAIN_TEXT_INPUT",
     "IntakeInput",
+    "TermInput",
+    "TermPrefill",
     "UpdateInput",
     "intake_modal",
     "parse_intake",
+    "parse_term_form",
     "parse_update",
+    "term_modal",
     "update_modal",
     "update_text",
 ]
@@ -70,6 +77,30 @@ class UpdateInput:
     next_step: str | None
     next_step_date: date | None
     blockers: str | None
+
+
+@dataclass(frozen=True)
+class TermPrefill:
+    """What the new-term modal shows first: from the request, its savings and its contract."""
+
+    title_line: str  # `REQ-12 · Acme · Figma`
+    note: str  # whether the contract is updated or created
+    amount: Money | None
+    renewal_date: date | None
+    billing_cycle: str
+    auto_renew: bool | None
+    notice_days: int | None
+
+
+@dataclass(frozen=True)
+class TermInput:
+    """A won request's new term as typed in the modal."""
+
+    amount: Money
+    renewal_date: date
+    billing_cycle: str
+    auto_renew: bool | None
+    notice_days: int | None
 
 
 # --- building ------------------------------------------------------------------------------
@@ -164,6 +195,85 @@ def update_modal(private_metadata: str, request_key: str, title_line: str) -> Vi
         callback_id=CallbackId.UPDATE.value,
         title=PlainTextObject(text="Daily update"),
         submit=PlainTextObject(text="Post update"),
+        close=PlainTextObject(text="Cancel"),
+        private_metadata=private_metadata,
+        blocks=blocks,
+    )
+
+
+def _amount_text(money: Money) -> str:
+    # `USD 48000`: a form parse_amount reads back in any currency (no lakh grouping, no symbol).
+    number = format(money.amount.quantize(Decimal("0.01")), "f").removesuffix(".00")
+    return f"{money.currency} {number}"
+
+
+def _radio(block_id: BlockId, label: str, options: list[tuple[str, str]], initial: str | None,
+           *, optional: bool = False) -> InputBlock:  # fmt: skip
+    choices = [Option(value=value, text=PlainTextObject(text=text)) for value, text in options]
+    chosen = next((o for o in choices if o.value == initial), None)
+    return InputBlock(
+        block_id=block_id.value,
+        label=PlainTextObject(text=label),
+        optional=optional,
+        element=RadioButtonsElement(
+            action_id=VALUE_ACTION_ID, options=choices, initial_option=chosen
+        ),
+    )
+
+
+def term_modal(private_metadata: str, prefill: TermPrefill, default_currency: str) -> View:
+    """Build the new-term modal: final annual amount, new renewal date, billing cycle,
+    auto-renew and notice days, prefilled from the request and its contract."""
+    amount = _text_input(
+        BlockId.AMOUNT,
+        "Final annual amount",
+        max_length=_MAX_AMOUNT_TEXT,
+        hint=f"e.g. 48000, $48,000.50, 48k, EUR 40k; default currency {default_currency}",
+    )
+    if prefill.amount is not None:
+        amount.element.initial_value = _amount_text(prefill.amount)
+    renewal = InputBlock(
+        block_id=BlockId.RENEWAL_DATE.value,
+        label=PlainTextObject(text="New renewal date"),
+        element=DatePickerElement(
+            action_id=VALUE_ACTION_ID,
+            placeholder=PlainTextObject(text="Pick a date"),
+            initial_date=prefill.renewal_date.isoformat() if prefill.renewal_date else None,
+        ),
+    )
+    notice = _text_input(
+        BlockId.NOTICE_DAYS, "Notice days", optional=True, max_length=6,
+        hint=f"days of notice to cancel before the renewal date, 0 to {MAX_NOTICE_DAYS}",
+    )  # fmt: skip
+    if prefill.notice_days is not None:
+        notice.element.initial_value = str(prefill.notice_days)
+    auto = None if prefill.auto_renew is None else ("yes" if prefill.auto_renew else "no")
+    blocks: list[Block] = [
+        ContextBlock(
+            elements=[
+                MarkdownTextObject(
+                    text=fit_mrkdwn(f"{prefill.title_line}\n{prefill.note}", 300) or "—"
+                )
+            ]
+        ),
+        amount,
+        renewal,
+        _radio(
+            BlockId.BILLING_CYCLE,
+            "Billing cycle",
+            [("annual", "Annual"), ("monthly", "Monthly")],
+            prefill.billing_cycle,
+        ),
+        _radio(
+            BlockId.AUTO_RENEW, "Auto-renew", [("yes", "Yes"), ("no", "No")], auto, optional=True
+        ),
+        notice,
+    ]
+    return View(
+        type="modal",
+        callback_id=CallbackId.RECORD_TERM.value,
+        title=PlainTextObject(text="Record the new term"),
+        submit=PlainTextObject(text="Record"),
         close=PlainTextObject(text="Cancel"),
         private_metadata=private_metadata,
         blocks=blocks,
@@ -288,6 +398,42 @@ def parse_update(state_values: dict[str, Any], today: date) -> UpdateInput:
         raise FieldErrors(errors)
     assert status is not None  # checked above; narrows the type
     return UpdateInput(status, vendor_position, next_step, next_step_date, blockers)
+
+
+def parse_term_form(state_values: dict[str, Any], default_currency: str) -> TermInput:
+    """Read the new-term modal's submission; raise FieldErrors naming each field that is wrong."""
+    errors: dict[str, str] = {}
+    amount: Money | None = None
+    amount_text = _text(state_values, BlockId.AMOUNT)
+    if not amount_text:
+        errors[BlockId.AMOUNT.value] = "Enter the final annual amount."
+    else:
+        try:
+            amount = parse_amount(amount_text, default_currency)
+        except AmountError as exc:
+            errors[BlockId.AMOUNT.value] = str(exc)
+    renewal_date = _date(state_values, BlockId.RENEWAL_DATE, errors)
+    if renewal_date is None and BlockId.RENEWAL_DATE.value not in errors:
+        errors[BlockId.RENEWAL_DATE.value] = "Pick the new renewal date."
+    cycle = _selected(state_values, BlockId.BILLING_CYCLE)
+    if cycle not in ("monthly", "annual"):
+        errors[BlockId.BILLING_CYCLE.value] = "Choose monthly or annual billing."
+    auto = _selected(state_values, BlockId.AUTO_RENEW)
+    auto_renew = None if auto is None else auto == "yes"
+    notice_days: int | None = None
+    notice_text = _text(state_values, BlockId.NOTICE_DAYS)
+    if notice_text:
+        if notice_text.isascii() and notice_text.isdigit() and int(notice_text) <= MAX_NOTICE_DAYS:
+            notice_days = int(notice_text)
+        else:
+            errors[BlockId.NOTICE_DAYS.value] = (
+                f"Write the notice as a whole number of days from 0 to {MAX_NOTICE_DAYS}."
+            )
+    _refuse_control_characters(state_values, errors, BlockId.AMOUNT, BlockId.NOTICE_DAYS)
+    if errors:
+        raise FieldErrors(errors)
+    assert amount is not None and renewal_date is not None and cycle is not None
+    return TermInput(amount, renewal_date, cycle, auto_renew, notice_days)
 
 
 def update_text(update: UpdateInput) -> str:

@@ -38,6 +38,7 @@ COMMAND_MODULES = (
     "savings",
     "stats",
     "status",
+    "terms",
     "updates",
 )
 MODULES: list[ModuleType] = [

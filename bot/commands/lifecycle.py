@@ -6,11 +6,12 @@ from typing import TYPE_CHECKING
 
 from bot.commands.access import authorize, load_request
 from bot.commands.router import Invocation, Reply, arguments, subcommand
+from bot.commands.terms import inline_row, prompt_term, record_term
 from bot.db.requests import record_event
 from bot.domain.grammar import parse_assign, parse_close, parse_key, parse_key_and_text
 from bot.domain.lifecycle import Action, StageError, negotiation_due, next_stage
 from bot.domain.mentions import defuse_broadcasts
-from bot.domain.vocabulary import Stage
+from bot.domain.vocabulary import Outcome, Stage
 from bot.errors import NotPermitted, WrongStage
 from bot.slack.outbox import Outbox
 
@@ -124,15 +125,27 @@ def assign(runtime: Runtime, invocation: Invocation) -> Reply:
     )
 
 
-@subcommand("close", "close REQ won|lost|cancelled [note]", "close a request", order=90)
+CLOSE_USAGE = (
+    "close REQ won|lost|cancelled [note]  ·  close REQ won | <annual amount> | "
+    "<renewal YYYY-MM-DD> [| monthly|annual]"
+)
+
+
+@subcommand("close", CLOSE_USAGE, "close a request (won: with its new term)", order=90)
 def close(runtime: Runtime, invocation: Invocation) -> Reply:
-    """Close a request won, lost or cancelled."""
-    number, outcome, note = arguments(parse_close, invocation.args)
-    action = Action.CANCEL if outcome == "cancelled" else Action.CLOSE
+    """Close a request won, lost or cancelled; a won close records the new term inline, or
+    posts the Record the new term button in the thread."""
+    head, *_rest = invocation.args.split(maxsplit=1) or [""]
+    number = arguments(parse_key, head.split("|", 1)[0])
     outbox = Outbox(runtime)
     with runtime.db.transaction() as session:
         request, pod = load_request(session, runtime.config, number)
+        fields = arguments(parse_close, invocation.args, pod.currency)
+        outcome, note = fields.outcome, fields.note
+        action = Action.CANCEL if outcome == "cancelled" else Action.CLOSE
         authorize(runtime.config, invocation.user_id, request, pod, action)
+        if fields.term is not None:
+            authorize(runtime.config, invocation.user_id, request, pod, Action.RECORD_TERM)
         request.stage = _advance(request.stage, action, request.key)
         now = runtime.clock.now()
         request.outcome = outcome
@@ -151,4 +164,12 @@ def close(runtime: Runtime, invocation: Invocation) -> Reply:
             + (f": {defuse_broadcasts(note)}" if note else "."),
         )
         key = request.key
-    return Reply(text=f"{key} is closed ({outcome}).", after_ack=[outbox.deliver])
+        text = f"{key} is closed ({outcome})."
+        if fields.term is not None:
+            row = inline_row(request, pod, fields.term)
+            record_term(session, runtime, outbox, request, pod, invocation.user_id, row, now)
+            text = f"{key} is closed (won) and its new term is recorded in the SaaS stack."
+        elif outcome == Outcome.WON:
+            prompt_term(session, outbox, request, pod)
+            text += " Record its new term with the button in its thread."
+    return Reply(text=text, after_ack=[outbox.deliver])

@@ -46,6 +46,7 @@ def card_data(session: Session, config: Config, request: Request) -> CardData:
         resolution_note=request.resolution_note,
         approved_savings=approved,
         notes=request.notes,
+        term_recorded_by=request.term_recorded_by,
     )
 
 

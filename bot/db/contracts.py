@@ -7,6 +7,7 @@ from dataclasses import dataclass
 from datetime import date, datetime
 from decimal import Decimal
 from typing import Any, Literal, TypeVar
+from zoneinfo import ZoneInfo
 
 from sqlalchemy import select
 from sqlalchemy.exc import IntegrityError
@@ -14,9 +15,11 @@ from sqlalchemy.orm import Session
 
 from bot.db.models import Contract, PodRow
 from bot.db.session import Database
-from bot.domain.contracts import ContractRow
+from bot.domain.contracts import ContractRow, conversion_day
+from bot.domain.kpis import ContractFact
 from bot.domain.money import Money
 from bot.domain.names import name_key
+from bot.domain.vocabulary import BillingCycle
 
 T = TypeVar("T")
 Outcome = Literal["inserted", "updated", "unchanged"]
@@ -136,3 +139,48 @@ def _stated(row: ContractRow, name: str, before: Terms | None) -> Any:
     if name in row.unstated and before is not None:
         return getattr(before, name)
     return getattr(row, name)
+
+
+@dataclass(frozen=True)
+class TermSaved:
+    """What recording a won request's new term did to its contract."""
+
+    saved: Saved
+    converted: bool  # this term moved the contract from monthly to annual (counted once)
+
+
+def save_term(
+    session: Session, row: ContractRow, pod_id: int, now: datetime, today: date
+) -> TermSaved:
+    """Write a new term into the SaaS stack (update the contract, or create it) and record a
+    monthly→annual conversion on `today`, the POD's local day, once per contract."""
+    existing = find_contract(session, row.customer, row.tool, for_update=True)
+    before_cycle = existing.billing_cycle if existing is not None else None
+    already = existing.converted_on if existing is not None else None
+    saved = upsert_contract(session, row, pod_id, now)
+    contract = existing or find_contract(session, row.customer, row.tool)
+    if contract is None:  # inserted just now, not flushed yet
+        session.flush()
+        contract = find_contract(session, row.customer, row.tool)
+    assert contract is not None
+    converted_on = conversion_day(before_cycle, saved.terms.billing_cycle, already, today)
+    contract.converted_on = converted_on
+    return TermSaved(saved, converted=already is None and converted_on is not None)
+
+
+def contract_facts(session: Session, pod_id: int, timezone: str) -> list[ContractFact]:
+    """The POD's SaaS stack as the KPI rules read it (`monthly_to_annual_conversion`): each
+    contract's cycle, its creation day and the day it converted, in the POD's time zone."""
+    zone = ZoneInfo(timezone)
+    rows = session.scalars(select(Contract).where(Contract.pod_id == pod_id).order_by(Contract.id))
+    return [
+        ContractFact(
+            contract_id=c.id,
+            customer=c.customer,
+            annual=Money(c.annual_amount, c.currency),
+            billing_cycle=BillingCycle(c.billing_cycle),
+            created_on=c.created_at.astimezone(zone).date(),
+            converted_on=c.converted_on,
+        )
+        for c in rows
+    ]

@@ -167,6 +167,9 @@ class Request(Base):
     last_update_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     closed_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     updated_at: Mapped[datetime] = mapped_column(UTCDateTime)
+    # A won request's new term written to the SaaS stack (its contract updated or created).
+    term_recorded_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    term_recorded_by: Mapped[str | None] = mapped_column(String(32))
 
     card_channel: Mapped[str | None] = mapped_column(String(32))
     card_ts: Mapped[str | None] = mapped_column(String(32))
@@ -299,6 +302,8 @@ class Contract(Base):
     notice_days: Mapped[int | None] = mapped_column(Integer)
     created_at: Mapped[datetime] = mapped_column(UTCDateTime)
     updated_at: Mapped[datetime] = mapped_column(UTCDateTime)
+    # The POD-local day the contract moved from monthly to annual billing (counted once).
+    converted_on: Mapped[date | None] = mapped_column(Date)
 
 
 class Account(Base):
@@ -485,6 +490,7 @@ class ReminderKind(enum.StrEnum):
     UPDATE = "update"  # a negotiating request without a buyer update for 24 working hours
     MENTION = "mention"  # an unanswered mention past 24 working hours
     ESCALATION = "escalation"  # an unanswered mention past 48 working hours, to the em(s)
+    TERM = "term"  # a won request's new term unrecorded 24 working hours after the close
 
 
 class Reminder(Base):
@@ -499,7 +505,7 @@ class Reminder(Base):
 
     id: Mapped[int] = mapped_column(Integer, primary_key=True)
     kind: Mapped[str] = mapped_column(String(16))
-    # The request id (update) or pending response id (mention, escalation).
+    # The request id (update, term) or pending response id (mention, escalation).
     subject: Mapped[int] = mapped_column(Integer)
     user_id: Mapped[str] = mapped_column(String(32))
     # The due instant that opened this window (ISO, UTC): a new update starts a new window.

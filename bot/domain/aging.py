@@ -15,7 +15,7 @@ from datetime import UTC, date, datetime, timedelta
 from enum import StrEnum
 
 from bot.domain.vocabulary import OPEN_STAGES, Stage
-from bot.domain.working_time import WorkCalendar, working_hours_until
+from bot.domain.working_time import WorkCalendar, add_working_hours, working_hours_until
 
 __all__ = [
     "DUE_SOON_DAYS",
@@ -23,12 +23,14 @@ __all__ = [
     "AgingItem",
     "AgingLine",
     "Flag",
+    "TermItem",
     "age_in_days",
     "aging_line",
     "aging_lines",
     "aging_summary",
     "days_left",
     "local_date",
+    "unrecorded_terms",
 ]
 
 # Open stages in the order the report lists them.
@@ -203,3 +205,32 @@ def aging_summary(lines: Iterable[AgingLine]) -> dict[str, int]:
         for flag in line.flags:
             counts[flag.value] += 1
     return counts
+
+
+# --- won requests whose new term is not in the SaaS stack yet ----------------------------
+
+
+@dataclass(slots=True)
+class TermItem:
+    """A won request whose new term is unrecorded; `due_at` is filled by `unrecorded_terms`."""
+
+    number: int
+    key: str
+    customer: str
+    tool: str
+    analyst: str | None
+    closed_at: datetime
+    due_at: datetime | None = None
+
+
+def unrecorded_terms(
+    items: Iterable[TermItem], now: datetime, calendar: WorkCalendar, hours: int
+) -> list[TermItem]:
+    """The won requests whose term is still unrecorded `hours` working hours after the close
+    (the POD's calendar), the longest overdue first."""
+    late = []
+    for item in items:
+        item.due_at = add_working_hours(calendar, item.closed_at, hours)
+        if item.due_at <= now:
+            late.append(item)
+    return sorted(late, key=lambda i: (i.due_at, i.number))

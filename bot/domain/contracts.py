@@ -22,6 +22,7 @@ __all__ = [
     "ContractAdd",
     "ContractRow",
     "RowError",
+    "conversion_day",
     "describe_terms",
     "parse_contract_add",
     "parse_contracts_csv",
@@ -97,6 +98,19 @@ class ContractAdd:
             if self.billing_cycle is None
             else frozenset(OPTIONAL_COLUMNS),
         )
+
+
+def conversion_day(
+    before_cycle: str | None, after_cycle: str, converted_on: date | None, today: date
+) -> date | None:
+    """A contract's `converted_on` after a new term: the day (POD-local `today`) it went from
+    monthly to annual billing. A contract converts once: a day already recorded is kept, and a
+    new contract (no cycle before) has nothing to convert from."""
+    if converted_on is not None:
+        return converted_on
+    if before_cycle == "monthly" and after_cycle == "annual":
+        return today
+    return None
 
 
 def describe_terms(amount: Money, renewal_date: date, billing_cycle: str) -> str:

@@ -189,16 +189,90 @@ def parse_quote(args: str, default_currency: str) -> tuple[int, str, Money]:
     raise GrammarError(str(error))
 
 
-def parse_close(args: str) -> tuple[int, str, str | None]:
-    """`REQ won|lost|cancelled [note]`."""
+@dataclass(frozen=True)
+class NewTerm:
+    """A won request's new term: `<annual amount> | <renewal YYYY-MM-DD> [| monthly|annual]`."""
+
+    amount: Money
+    renewal_date: date
+    billing_cycle: str | None = None  # None: keep the contract's (annual for a new one)
+
+
+@dataclass(frozen=True)
+class Close:
+    """The fields of `close REQ won|lost|cancelled [note]` or `close REQ won | <term>`."""
+
+    number: int
+    outcome: str
+    note: str | None = None
+    term: NewTerm | None = None
+
+
+_OUTCOME_WORD = re.compile(r"([^\s|]*)(.*)", re.DOTALL)
+_CYCLES = ("monthly", "annual")
+
+
+def parse_close(args: str, default_currency: str) -> Close:
+    """`REQ won|lost|cancelled [note]`, or `REQ won | <annual amount> | <renewal> [| cycle]`."""
     key, rest = _split_key(args)
-    outcome, *tail = rest.split(maxsplit=1) or [""]
-    note = tail[0] if tail else ""
+    match = _OUTCOME_WORD.fullmatch(rest)
+    assert match is not None  # the pattern matches any text
+    outcome, tail = match[1], match[2].strip()
     if not outcome:
         raise GrammarError("Say how it ended: `won`, `lost` or `cancelled`.")
     if outcome.lower() not in OUTCOMES:
         raise GrammarError(f"`{outcome[:30]}` is not an outcome; write won, lost or cancelled.")
-    return key, outcome.lower(), (_text(note, "note") if note.strip() else None)
+    outcome = outcome.lower()
+    if not tail.startswith("|"):
+        return Close(key, outcome, _text(tail, "note") if tail else None)
+    if outcome != Outcome.WON:
+        raise GrammarError(
+            f"Only a request closed won has a new term; write `close REQ-{key} {outcome} [note]`."
+        )
+    return Close(key, outcome, None, parse_term(tail[1:], default_currency))
+
+
+def parse_term(text: str, default_currency: str) -> NewTerm:
+    """`<annual amount> | <renewal YYYY-MM-DD> [| monthly|annual]`."""
+    parts = [p.strip() for p in text.split("|")]
+    if len(parts) < 2 or not parts[0]:
+        raise GrammarError(
+            "Give the new term's annual amount and renewal date, like `won | $48,000 | 2027-03-31`."
+        )
+    if len(parts) > 3:
+        raise GrammarError("A new term has at most three `|`-separated fields after `won`.")
+    try:
+        amount = parse_amount(slack_unescape(parts[0]), default_currency)
+    except AmountError as exc:
+        raise GrammarError(str(exc)) from None
+    if not parts[1]:
+        raise GrammarError("The new renewal date is missing; write it as YYYY-MM-DD.")
+    renewal = strict_date(parts[1])
+    if renewal is None:
+        raise GrammarError(
+            f"`{parts[1][:30]}` is not a date; write the renewal date as YYYY-MM-DD."
+        )
+    cycle: str | None = None
+    if len(parts) == 3 and parts[2]:
+        cycle = parts[2].lower()
+        if cycle not in _CYCLES:
+            raise GrammarError(
+                f"`{parts[2][:30]}` is not a billing cycle; write `monthly` or `annual`."
+            )
+    return NewTerm(amount, renewal, cycle)
+
+
+_STRICT_DATE = re.compile(r"[0-9]{4}-[0-9]{2}-[0-9]{2}")
+
+
+def strict_date(value: str) -> date | None:
+    """A date written exactly YYYY-MM-DD, or None (fromisoformat alone also takes 20270331)."""
+    if not _STRICT_DATE.fullmatch(value.strip()):
+        return None
+    try:
+        return date.fromisoformat(value.strip())
+    except ValueError:
+        return None
 
 
 def parse_nothing(args: str) -> None:

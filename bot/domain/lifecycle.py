@@ -27,6 +27,7 @@ class Action(enum.StrEnum):
     ACCOUNT_VIEW = "account"
     ACCOUNT_HEALTH = "account health"
     TARGET_SET = "target"
+    RECORD_TERM = "record term"  # a won request's new term, into the SaaS stack
 
 
 # Roles allowed per action, before the "assigned buyer" refinement below. The em may do
@@ -45,6 +46,7 @@ _ROLES: dict[Action, frozenset[Role]] = {
     Action.ACCOUNT_VIEW: frozenset(Role),
     Action.ACCOUNT_HEALTH: frozenset({Role.EM}),
     Action.TARGET_SET: frozenset({Role.EM}),
+    Action.RECORD_TERM: frozenset({Role.ANALYST, Role.EM}),
 }
 # For these a buyer must be the request's assigned buyer, not any buyer of the POD.
 _ASSIGNED_BUYER_ONLY = frozenset({Action.UPDATE, Action.SAVINGS, Action.CLOSE})
@@ -63,6 +65,7 @@ _WHO = {
     Action.ACCOUNT_VIEW: "a member of the account's POD",
     Action.ACCOUNT_HEALTH: "an em",
     Action.TARGET_SET: "an em",
+    Action.RECORD_TERM: "an analyst or em",
 }
 
 
@@ -144,6 +147,16 @@ def stage_words(stage: str) -> str:
 def qualification_due(calendar: WorkCalendar, created_at: datetime, hours: int) -> datetime:
     """When an intake request must be qualified: `hours` working hours after creation."""
     return add_working_hours(calendar, created_at, hours)
+
+
+# A won request's new term is due in the SaaS stack this many working hours after the close.
+TERM_RECORD_HOURS = 24
+
+
+def term_record_due(calendar: WorkCalendar, closed_at: datetime, hours: int) -> datetime:
+    """When a won request's new term should be in the SaaS stack: `hours` working hours after
+    the close (then it is listed in the aging report and its analysts are reminded once)."""
+    return add_working_hours(calendar, closed_at, hours)
 
 
 def negotiation_due(timezone: str, assigned_at: datetime, days: int) -> datetime:

@@ -12,8 +12,9 @@ from sqlalchemy import select
 from bot.blocks.aging_report import ReportMessage, aging_csv, aging_messages
 from bot.config import Config, Pod
 from bot.db.models import PodRow, Request
-from bot.domain.aging import AgingItem, AgingLine, aging_lines
-from bot.domain.vocabulary import OPEN_STAGES, Stage
+from bot.domain.aging import AgingItem, AgingLine, TermItem, aging_lines, unrecorded_terms
+from bot.domain.lifecycle import TERM_RECORD_HOURS
+from bot.domain.vocabulary import OPEN_STAGES, Outcome, Stage
 from bot.jobs import register
 from bot.jobs.runner import JobContext, JobSpec, local_time_reached
 
@@ -73,6 +74,32 @@ def open_items(session: Session, pod_key: str) -> list[AgingItem]:
     return items
 
 
+def unrecorded_term_items(session: Session, pod_key: str) -> list[TermItem]:
+    """The POD's won requests whose new term is not recorded yet (due or not)."""
+    rows = session.execute(
+        select(Request.id, Request.customer, Request.tool, Request.analyst_id, Request.closed_at)
+        .join(PodRow, PodRow.id == Request.pod_id)
+        .where(
+            PodRow.key == pod_key,
+            Request.stage == Stage.CLOSED.value,
+            Request.outcome == Outcome.WON.value,
+            Request.term_recorded_at.is_(None),
+            Request.closed_at.is_not(None),
+        )
+        .order_by(Request.id)
+    ).all()
+    return [
+        TermItem(number, f"REQ-{number}", customer, tool, analyst, closed_at)
+        for number, customer, tool, analyst, closed_at in rows
+    ]
+
+
+def late_terms(session: Session, pod: Pod, now: datetime) -> list[TermItem]:
+    """The POD's won requests whose new term is unrecorded 24 working hours after the close."""
+    items = unrecorded_term_items(session, pod.key)
+    return unrecorded_terms(items, now, pod.calendar, TERM_RECORD_HOURS)
+
+
 def build_report(
     runtime: Runtime, pod: Pod, now: datetime
 ) -> tuple[list[AgingLine], list[ReportMessage]]:
@@ -80,6 +107,7 @@ def build_report(
     with _BUILDING:
         with runtime.db.reading() as session:
             items = open_items(session, pod.key)
+            terms = late_terms(session, pod, now)
         clocks = runtime.config.clocks
         lines = aging_lines(items, now, pod.calendar, clocks.update_hours)
         messages = aging_messages(
@@ -89,6 +117,7 @@ def build_report(
             pod.timezone,
             update_hours=clocks.update_hours,
             qualification_hours=clocks.qualification_hours,
+            unrecorded=terms,
         )
     return lines, messages
 

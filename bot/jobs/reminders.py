@@ -2,9 +2,10 @@
 
 (a) each buyer gets one DM listing their negotiating requests without an update for 24
 working hours; (b) each member gets one DM per mention unanswered past 24 working hours, and
-past 48 the POD's em(s) get an escalation. A reminder is keyed by (kind, subject, user,
-window) — the window being the due instant — so it is sent once per window; a snooze re-arms
-it once, at the snooze's time.
+past 48 the POD's em(s) get an escalation; (c) each analyst gets one DM listing the POD's won
+requests whose new term is still unrecorded 24 working hours after the close. A reminder is
+keyed by (kind, subject, user, window) — the window being the due instant — so it is sent once
+per window; a snooze re-arms it once, at the snooze's time (term reminders have no snooze).
 """
 
 from __future__ import annotations
@@ -30,9 +31,11 @@ from bot.blocks.ids import ActionId
 from bot.blocks.text import escape_mrkdwn
 from bot.config import Config, Pod
 from bot.db.models import PendingResponse, PodRow, Reminder, ReminderKind, Request, ResponseState
+from bot.domain.lifecycle import TERM_RECORD_HOURS
 from bot.domain.vocabulary import Stage
 from bot.domain.working_time import add_working_hours
 from bot.jobs import register
+from bot.jobs.aging_report import late_terms
 from bot.jobs.runner import JobContext, JobSpec
 from bot.slack.web_api import SlackApi
 
@@ -196,6 +199,35 @@ def _mention_reminders(context: JobContext, team_url: str | None) -> list[Due]:
     return dues
 
 
+def _term_reminders(context: JobContext, team_url: str | None) -> list[Due]:
+    """Won requests whose new term is unrecorded 24 working hours after the close: one
+    reminder per analyst of the POD, its window the due instant (so it is sent once, ever)."""
+    pod, now = context.pod, context.now
+    with context.runtime.db.reading() as session:
+        late = late_terms(session, pod, now)
+        places = {
+            number: (channel, ts)
+            for number, channel, ts in session.execute(
+                select(Request.id, Request.card_channel, Request.card_ts).where(
+                    Request.id.in_([item.number for item in late])
+                )
+            )
+        }
+    dues = []
+    for item in late:
+        assert item.due_at is not None
+        channel, ts = places.get(item.number, (None, None))
+        link = SlackApi.archive_link(team_url, channel, ts) if channel and ts else None
+        key = f"<{link}|{item.key}>" if link else item.key
+        line = (
+            f"• {key} {escape_mrkdwn(item.customer)} · {escape_mrkdwn(item.tool)} — "
+            f"won {when(item.closed_at)}"
+        )
+        for analyst in pod.members_with("analyst"):
+            dues.append(Due(ReminderKind.TERM, item.number, analyst, item.due_at, line))
+    return dues
+
+
 def _body(context: JobContext) -> str:
     team_url = None if context.dry_run else context.runtime.slack.team_url()
     sent = 0
@@ -223,6 +255,29 @@ def _body(context: JobContext) -> str:
         blocks = [SectionBlock(text=MarkdownTextObject(text=due.line)), snooze_buttons(True)]
         context.dm(due.user, due.line, blocks, reminders=[_key(due)])
         _remember(context, [due])
+        sent += 1
+    # (c) one DM per analyst listing the won requests whose new term is still unrecorded.
+    by_analyst: dict[str, list[Due]] = defaultdict(list)
+    for due in _still_to_send(context, _term_reminders(context, team_url)):
+        by_analyst[due.user].append(due)
+    for analyst, dues in by_analyst.items():
+        text = (
+            f":memo: *New term not recorded* — {len(dues)} won "
+            f"{'request has' if len(dues) == 1 else 'requests have'} no new term in the SaaS "
+            f"stack {TERM_RECORD_HOURS} working hours after the close:"
+        )
+        lines = "\n".join(d.line for d in dues)[:2900]
+        blocks = [
+            SectionBlock(text=MarkdownTextObject(text=f"{text}\n{lines}")),
+            SectionBlock(
+                text=MarkdownTextObject(
+                    text="Press *Record the new term* in the request's thread, or "
+                    "`/proc contract add …`."
+                )
+            ),
+        ]
+        context.dm(analyst, text, blocks, reminders=[_key(d) for d in dues])
+        _remember(context, dues)
         sent += 1
     return f"{sent} reminder DM(s)"
 

@@ -273,6 +273,9 @@ def _script(h: _History) -> None:
         (c[4], t[4], "72k", next_q + timedelta(days=80), "annual"),
         (c[1], t[5], "18k", today + timedelta(days=40), "annual"),
         (c[5], t[6], "240k", next_q + timedelta(days=150), "annual"),
+        # Renewed by the "won" request below, whose new term nobody has recorded yet: its
+        # thread shows Record the new term (monthly → annual: a conversion when recorded).
+        (c[2], t[7], "84k", today - timedelta(days=5), "monthly"),
     ]
     for i, (customer, tool, amount, renewal, cycle) in enumerate(stack):
         text = f"contract add {customer} | {tool} | {amount} | {renewal.isoformat()} | {cycle}"
@@ -303,7 +306,9 @@ def _script(h: _History) -> None:
     if b2 != b:
         h.command(day(20, "09:40"), em, f"target {quarter} {buyer2} 120k")
 
-    # Won, with approved savings (so the tool has a benchmark).
+    # Won, with approved savings (so the tool has a benchmark); its new term is not recorded,
+    # so the thread has the Record the new term button, the aging report lists it and the
+    # analyst has had the reminder.
     h.new(day(22, "10:05"), "won", c[2], t[7], "renewal", "84k", today - timedelta(days=5))
     on(day(22, "14:30"), an, "won", "qualify")
     on(day(21, "10:00"), an, "won", f"assign {buyer}")

@@ -195,7 +195,11 @@ REFUSALS = [
     ),
     pytest.param(
         BUYER, "close 3 maybe", ALPHA, "`maybe` is not an outcome; write won, lost or cancelled.",
-        usage("close REQ won|lost|cancelled [note]"), id="close_with_outcome_maybe",
+        usage(
+            "close REQ won|lost|cancelled [note]  ·  close REQ won | <annual amount> | "
+            "<renewal YYYY-MM-DD> [| monthly|annual]"
+        ),
+        id="close_with_outcome_maybe",
     ),
     pytest.param(
         ANALYST, "disqualify 1", ALPHA, "The reason is missing.",
