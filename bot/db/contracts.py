@@ -7,7 +7,6 @@ from dataclasses import dataclass
 from datetime import date, datetime
 from decimal import Decimal
 from typing import Any, Literal, TypeVar
-from zoneinfo import ZoneInfo
 
 from sqlalchemy import select
 from sqlalchemy.exc import IntegrityError
@@ -16,10 +15,8 @@ from sqlalchemy.orm import Session
 from bot.db.models import Contract, PodRow
 from bot.db.session import Database
 from bot.domain.contracts import ContractRow, conversion_day
-from bot.domain.kpis import ContractFact
 from bot.domain.money import Money
 from bot.domain.names import name_key
-from bot.domain.vocabulary import BillingCycle
 
 T = TypeVar("T")
 Outcome = Literal["inserted", "updated", "unchanged"]
@@ -166,21 +163,3 @@ def save_term(
     converted_on = conversion_day(before_cycle, saved.terms.billing_cycle, already, today)
     contract.converted_on = converted_on
     return TermSaved(saved, converted=already is None and converted_on is not None)
-
-
-def contract_facts(session: Session, pod_id: int, timezone: str) -> list[ContractFact]:
-    """The POD's SaaS stack as the KPI rules read it (`monthly_to_annual_conversion`): each
-    contract's cycle, its creation day and the day it converted, in the POD's time zone."""
-    zone = ZoneInfo(timezone)
-    rows = session.scalars(select(Contract).where(Contract.pod_id == pod_id).order_by(Contract.id))
-    return [
-        ContractFact(
-            contract_id=c.id,
-            customer=c.customer,
-            annual=Money(c.annual_amount, c.currency),
-            billing_cycle=BillingCycle(c.billing_cycle),
-            created_on=c.created_at.astimezone(zone).date(),
-            converted_on=c.converted_on,
-        )
-        for c in rows
-    ]

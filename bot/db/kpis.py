@@ -260,7 +260,7 @@ def load_facts(
     contract_rows = session.execute(
         select(
             Contract.id, Contract.customer, Contract.annual_amount, Contract.currency,
-            Contract.billing_cycle, Contract.created_at,
+            Contract.billing_cycle, Contract.created_at, Contract.converted_on,
         ).where(or_(Contract.pod_id == pod_id, Contract.customer_key.in_(keys)))
     ).all()  # fmt: skip
     contracts = tuple(
@@ -270,7 +270,8 @@ def load_facts(
             Money(c.annual_amount, c.currency),
             BillingCycle(c.billing_cycle),
             c.created_at.astimezone(pod.zone).date(),
-        )  # conversions are not recorded yet: `converted_on` stays None
+            c.converted_on,  # set when a recorded new term turned monthly into annual
+        )
         for c in contract_rows
     )
 

@@ -10,7 +10,7 @@ from typing import Any
 from sqlalchemy import select
 
 from bot.clock import ManualClock
-from bot.db.contracts import contract_facts
+from bot.db.kpis import load_facts
 from bot.db.models import Contract, Request, RequestEvent
 from bot.domain.kpis import monthly_to_annual_conversion
 from bot.domain.quarters import quarter_of
@@ -155,8 +155,12 @@ def test_the_analyst_records_the_term_in_the_modal_and_it_converts(
 
     # The KPI rule reads the conversion from the SaaS stack.
     with bot.db.transaction() as session:
-        facts = contract_facts(session, contract.pod_id, "Asia/Kolkata")
-    kpi = monthly_to_annual_conversion(facts, quarter_of(date(2026, 11, 23), 1))
+        quarter = quarter_of(date(2026, 11, 23), 1)
+        config = bot.runtime.config
+        facts = load_facts(
+            session, config, config.pod("alpha"), quarter, bot.runtime.clock.now()
+        ).contracts
+    kpi = monthly_to_annual_conversion(facts, quarter)
     assert kpi.counted_apart == 1  # created and converted in this quarter
 
     # A second submit changes the contract again; the conversion stays counted once.
@@ -261,8 +265,10 @@ def test_a_conversion_of_a_contract_from_an_earlier_quarter_counts_in_the_kpi(
     clock.set(now)
     number = negotiating(proc)
     proc(EM, f"close {number} won | 36k | 2027-12-31 | annual")
-    (contract,) = contracts(bot)
+    assert len(contracts(bot)) == 1
     with bot.db.transaction() as session:
-        facts = contract_facts(session, contract.pod_id, "Asia/Kolkata")
-    kpi = monthly_to_annual_conversion(facts, quarter_of(date(2026, 11, 23), 1))
+        quarter = quarter_of(date(2026, 11, 23), 1)
+        config = bot.runtime.config
+        facts = load_facts(session, config, config.pod("alpha"), quarter, clock.now()).contracts
+    kpi = monthly_to_annual_conversion(facts, quarter)
     assert (kpi.numerator, kpi.denominator) == (1, 1)
