@@ -197,6 +197,7 @@ def main() -> int:
         print(f"{'history':>8} {'podbot p50':>11} {'p99':>8} {'stmts':>6} "
               f"{'baseline p50':>13} {'p99':>8} {'stmts':>6} {'ratio p50':>10}")  # fmt: skip
         seeded = 0
+        counts: set[int] = set()
         for factor in (1, 4, 16):
             seed(db, *(n * (factor - seeded) for n in base), rng)
             seeded = factor
@@ -217,7 +218,9 @@ def main() -> int:
             net, tat = card.lines[0], card.lines[3]
             # The baseline's TAT compares with tat_due_at (the same instant the rule computes).
             same = net.numerator == figures[0] and (tat.numerator, tat.denominator) == figures[1:3]
-            failed |= not same or p99 > 1.0
+            # The target: under 1 s at p99 at the history, the same statements at any.
+            counts.add(ours)
+            failed |= not same or (factor == 1 and p99 > 1.0) or len(counts) > 1
             print(f"{factor:>7}× {p50 * 1000:>9.1f}ms {p99 * 1000:>6.1f}ms {ours:>6} "
                   f"{b50 * 1000:>11.1f}ms {b99 * 1000:>6.1f}ms {theirs:>6} {p50 / b50:>9.1f}×"
                   + ("" if same else "  FIGURES DIFFER"))  # fmt: skip

@@ -27,3 +27,16 @@ def test_demo_accounts_and_targets_are_there(sandbox: Sandbox) -> None:
     assert "Health: *favorable*" in text and "Open requests:" in text
     answer = sandbox.command("U0PRIYA01", "/proc account Nilgiri Foods", BENGALURU)["answer"]
     assert "Health: *at-risk* — " in str(answer["text"])
+
+
+def test_demo_stats_show_real_figures(sandbox: Sandbox) -> None:
+    # `make demo` shows the KPIs with the demo's own activity, not a page of "no data".
+    assert seed(sandbox) == []
+    pod = sandbox.command("U0ANANYA1", "/proc stats pod", BENGALURU)["answer"]
+    text = str(pod["text"])
+    assert text.startswith("*Stats ") and "*POD Bengaluru*" in text, text
+    net = next(line for line in text.splitlines() if "*Net savings vs POD target*" in line)
+    assert "no data" not in net and " of $" in net, net
+    buyer = str(sandbox.command("U0ROHAN01", "/proc stats", BENGALURU)["answer"]["text"])
+    quota = next(line for line in buyer.splitlines() if "*Savings quota*" in line)
+    assert "no data" not in quota, quota
