@@ -9,7 +9,7 @@ import pytest
 from alembic import command
 from sqlalchemy import inspect
 
-from bot.db.migrate import alembic_config, current_revision, head_revision, upgrade
+from bot.db.migrate import alembic_config, current_revision, upgrade
 from bot.db.session import Database
 
 NEW_TABLES = {"accounts", "targets", "target_changes"}
@@ -41,14 +41,14 @@ def _tables(db: Database) -> set[str]:
 def test_downgrade_to_0007_drops_the_tables_and_upgrade_brings_them_back(
     empty_database: Database,
 ) -> None:
-    upgrade(empty_database.engine)
-    assert head_revision() == "0008"
+    upgrade(empty_database.engine, "0008")
+    assert current_revision(empty_database.engine) == "0008"
     assert _tables(empty_database) >= NEW_TABLES
 
     _downgrade(empty_database, "0007")
     assert current_revision(empty_database.engine) == "0007"
     assert not NEW_TABLES & _tables(empty_database)
 
-    upgrade(empty_database.engine)
+    upgrade(empty_database.engine, "0008")
     assert current_revision(empty_database.engine) == "0008"
     assert _tables(empty_database) >= NEW_TABLES
