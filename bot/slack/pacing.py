@@ -19,7 +19,7 @@ from sqlalchemy.exc import SQLAlchemyError
 
 from bot import metrics
 from bot.clock import Clock, SystemClock
-from bot.db.pacing import end_turn, take_turn
+from bot.db.channel_turns import end_turn, take_turn
 from bot.db.session import Database, current_session
 
 log = logging.getLogger(__name__)
