@@ -178,7 +178,7 @@ def test_breaches_and_updates_make_one_digest_per_person_per_kind_per_day(
             db,
             config,
             "beta",
-            ny(20, 9 if customer == "Umbrella" else 9, 30 if customer == "Hooli" else 0),
+            ny(20, 9, 30 if customer == "Hooli" else 0),
             customer=customer,
         )
     alerts(bot, ny(23, 9, 45))
