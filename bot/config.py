@@ -12,6 +12,7 @@ from pathlib import Path
 from typing import Any
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
+from bot.domain.reminders import OfficeHours, parse_office_hours
 from bot.domain.vocabulary import RequestType
 from bot.domain.working_time import WorkCalendar
 
@@ -54,6 +55,8 @@ class Schedule:
 
     aging_report: time = time(9, 0)
     renewal_calendar_days_before: int = 28
+    # Reminder and warning DMs go out only inside these, on the POD's working days.
+    office_hours: OfficeHours = field(default_factory=OfficeHours)
 
 
 @dataclass(frozen=True)
@@ -283,7 +286,9 @@ class _Checker:
 
         schedule_raw = self.table(raw, "schedule")
         self.unknown_keys(
-            schedule_raw, ("aging_report", "renewal_calendar_days_before"), "schedule."
+            schedule_raw,
+            ("aging_report", "renewal_calendar_days_before", "office_hours"),
+            "schedule.",
         )
         aging = schedule_raw.get("aging_report", "09:00")
         aging_at = None
@@ -297,6 +302,12 @@ class _Checker:
             0,
             90,
         )
+
+        office: OfficeHours | None = None
+        try:
+            office = parse_office_hours(schedule_raw.get("office_hours", "09:00-18:00"))
+        except ValueError as exc:
+            self.fail("schedule.office_hours", str(exc))
 
         slack_raw = self.table(raw, "slack")
         self.unknown_keys(slack_raw, ("command",), "slack.")
@@ -333,6 +344,7 @@ class _Checker:
             schedule=Schedule(
                 aging_report=aging_at or time(9, 0),
                 renewal_calendar_days_before=28 if days_before is None else days_before,
+                office_hours=office or OfficeHours(),
             ),
             slack=SlackSettings(command=command),
             retention=Retention(

@@ -184,3 +184,24 @@ def test_bad_retention_values_are_named() -> None:
     errors = errors_of(text)
     assert any(e.startswith("retention.delivered_days (line 27): ") for e in errors), errors
     assert any(e.startswith("retention.forever") and "unknown key" in e for e in errors), errors
+
+
+def test_office_hours_default_and_validated() -> None:
+    from bot.domain.reminders import OfficeHours
+
+    assert parse_config(SPEC_EXAMPLE, Path("x.toml")).schedule.office_hours == OfficeHours(
+        time(9, 0), time(18, 0)
+    )
+    custom = SPEC_EXAMPLE.replace(
+        "renewal_calendar_days_before = 28",
+        'renewal_calendar_days_before = 28\noffice_hours = "08:30-17:00"',
+    )
+    assert parse_config(custom, Path("x.toml")).schedule.office_hours == OfficeHours(
+        time(8, 30), time(17, 0)
+    )
+    bad = SPEC_EXAMPLE.replace(
+        "renewal_calendar_days_before = 28",
+        'renewal_calendar_days_before = 28\noffice_hours = "18:00-09:00"',
+    )
+    (error,) = errors_of(bad)
+    assert error.startswith("schedule.office_hours") and "must end after it starts" in error

@@ -26,7 +26,15 @@ from bot.blocks.cards import days_left_phrase, stage_label
 from bot.blocks.limits import HEADER_TEXT
 from bot.blocks.pages import ReportMessage, report_messages
 from bot.blocks.text import escape_mrkdwn, fit_mrkdwn, fit_plain, short_date
-from bot.domain.aging import REPORT_STAGES, AgingLine, Flag, TermItem, aging_summary, local_date
+from bot.domain.aging import (
+    REPORT_STAGES,
+    AgingLine,
+    Flag,
+    TermItem,
+    WaitingClaim,
+    aging_summary,
+    local_date,
+)
 from bot.domain.vocabulary import Stage
 
 __all__ = ["CSV_COLUMNS", "ReportMessage", "aging_csv", "aging_messages"]
@@ -200,6 +208,34 @@ def _terms_section(terms: list[TermItem], timezone: str, today: date) -> list[Bl
     return [_section("\n".join(lines))]
 
 
+WAITING_HEADING = "Waiting for an em"
+
+
+def _waiting_section(claims: list[WaitingClaim], timezone: str, today: date) -> list[Block]:
+    """The savings claims pending for 24 working hours or more."""
+    if not claims:
+        return []
+    lines = [f"*{WAITING_HEADING}* ({len(claims)}) — savings claims pending 24 working hours:"]
+    for item in claims[:_TERMS_SHOWN]:
+        claimed = local_date(item.created_at, timezone)
+        lines.append(
+            _SEP.join(
+                [
+                    f"• *{fit_mrkdwn(_one_line(item.key), _KEY)}*",
+                    fit_mrkdwn(_one_line(item.customer), _NAME) or _NONE,
+                    fit_mrkdwn(_one_line(item.tool), _NAME) or _NONE,
+                    escape_mrkdwn(item.saved),
+                    f"claimed {short_date(claimed, year=claimed.year != today.year)}",
+                    _owner(item.buyer),
+                ]
+            )
+        )
+    if len(claims) > _TERMS_SHOWN:
+        lines.append(f"…and {len(claims) - _TERMS_SHOWN} more")
+    lines.append("Approve or reject each in its request's thread.")
+    return [_section("\n".join(lines))]
+
+
 def aging_messages(
     pod_name: str,
     lines: list[AgingLine],
@@ -209,6 +245,7 @@ def aging_messages(
     update_hours: int = 24,
     qualification_hours: int = 24,
     unrecorded: list[TermItem] | None = None,
+    waiting: list[WaitingClaim] | None = None,
 ) -> list[ReportMessage]:
     """Build the aging report: one message, or a parent and its thread continuations, in order."""
     today = local_date(now, timezone)
@@ -222,7 +259,10 @@ def aging_messages(
         HeaderBlock(text=PlainTextObject(text=fit_plain(title, HEADER_TEXT), emoji=True)),
         _section(summary),
     ]
-    tail = _terms_section(unrecorded or [], timezone, today)
+    tail = [
+        *_waiting_section(waiting or [], timezone, today),
+        *_terms_section(unrecorded or [], timezone, today),
+    ]
     if not lines:
         blocks = [*head, _section("No open requests. :tada:"), *tail]
         return [ReportMessage(text=text, blocks=blocks)]

@@ -91,6 +91,10 @@ _EVENT_WORDS = {
     "tat_breached": "flagged a TAT breach",
     "reminder": "sent a reminder",
     "term_recorded": "recorded the new term",
+    "approval_reminded": "put a savings claim on the em's approval queue",
+    "approval_escalated": "escalated a pending savings claim",
+    "tat_warned": "warned that the TAT is due soon",
+    "tat_escalated": "escalated an open TAT breach",
 }
 
 

@@ -17,7 +17,15 @@ from bot.blocks.claims import when
 from bot.blocks.ids import ActionId
 from bot.commands.interactions import answer_click
 from bot.config import Pod
-from bot.db.models import PendingResponse, Reminder, ReminderKind, Request, ResponseState
+from bot.db.models import (
+    PendingResponse,
+    PodRow,
+    Reminder,
+    ReminderKind,
+    Request,
+    ResponseState,
+    SavingsClaim,
+)
 from bot.domain.working_time import next_working_day_at
 from bot.errors import NotFound, Refusal
 from bot.slack.outbox import Outbox
@@ -31,10 +39,24 @@ if TYPE_CHECKING:
 _ABOUT_A_MENTION = frozenset({ReminderKind.MENTION.value, ReminderKind.ESCALATION.value})
 
 
-def _pod_of(session: Session, runtime: Runtime, reminder: Reminder) -> Pod:
+def _pod_of(session: Session, runtime: Runtime, reminders: list[Reminder]) -> Pod:
     # A POD removed from the config keeps its rows but has no calendar to snooze by.
-    if reminder.kind == "update":
-        request = session.get(Request, reminder.subject)
+    digest = next((r for r in reminders if r.kind == ReminderKind.DIGEST.value), None)
+    if digest is not None:
+        row = session.get(PodRow, digest.subject)
+        assert row is not None
+        pod = runtime.config.find_pod(row.key)
+        if pod is None:
+            raise NotFound("This reminder is about a POD that is no longer configured.")
+        return pod
+    reminder = reminders[0]
+    if reminder.kind not in _ABOUT_A_MENTION:
+        request_id = reminder.subject
+        if reminder.kind == ReminderKind.APPROVAL.value:
+            claim = session.get(SavingsClaim, reminder.subject)
+            assert claim is not None
+            request_id = claim.request_id
+        request = session.get(Request, request_id)
         assert request is not None
         pod = runtime.config.find_pod(request.pod.key)
         if pod is None:
@@ -87,7 +109,7 @@ def _apply(
     if action == ActionId.SNOOZE_HOUR.value:
         until = now + timedelta(hours=1)
     else:
-        pod = _pod_of(session, runtime, reminders[0])
+        pod = _pod_of(session, runtime, list(reminders))
         until = next_working_day_at(pod.calendar, now, time(9, 0))
     for reminder in reminders:
         reminder.snoozed_until = until

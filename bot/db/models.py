@@ -491,6 +491,12 @@ class ReminderKind(enum.StrEnum):
     MENTION = "mention"  # an unanswered mention past 24 working hours
     ESCALATION = "escalation"  # an unanswered mention past 48 working hours, to the em(s)
     TERM = "term"  # a won request's new term unrecorded 24 working hours after the close
+    APPROVAL = "approval"  # a savings claim pending for 24 working hours, to the em(s)
+    BREACH = "breach"  # an open qualification or negotiation breach, to the analysts
+    TAT_WARNING = "tat_warning"  # a negotiation TAT due in 3 days, to the buyer and analysts
+    # One person's digest of one kind for one local day (subject: the POD's row id, window:
+    # "<kind>:<YYYY-MM-DD>"): at most one a day, across schedulers and reruns.
+    DIGEST = "digest"
 
 
 class Reminder(Base):
@@ -505,7 +511,8 @@ class Reminder(Base):
 
     id: Mapped[int] = mapped_column(Integer, primary_key=True)
     kind: Mapped[str] = mapped_column(String(16))
-    # The request id (update, term) or pending response id (mention, escalation).
+    # The request id (update, term, breach, tat_warning), pending response id (mention,
+    # escalation), savings claim id (approval) or POD row id (digest).
     subject: Mapped[int] = mapped_column(Integer)
     user_id: Mapped[str] = mapped_column(String(32))
     # The due instant that opened this window (ISO, UTC): a new update starts a new window.

@@ -234,3 +234,27 @@ def unrecorded_terms(
         if item.due_at <= now:
             late.append(item)
     return sorted(late, key=lambda i: (i.due_at, i.number))
+
+
+@dataclass(frozen=True)
+class WaitingClaim:
+    """A pending savings claim as the aging report and the approval queue read it."""
+
+    claim_id: int
+    number: int
+    key: str
+    customer: str
+    tool: str
+    buyer: str | None
+    saved: str  # the claim in one phrase, `$8,500 (17.7%)`
+    created_at: datetime
+
+
+def waiting_for_an_em(
+    claims: Iterable[WaitingClaim], now: datetime, calendar: WorkCalendar, hours: int = 24
+) -> list[WaitingClaim]:
+    """The claims pending for `hours` working hours or more (from their creation), oldest first."""
+    return sorted(
+        (c for c in claims if add_working_hours(calendar, c.created_at, hours) <= now),
+        key=lambda c: (c.created_at, c.claim_id),
+    )

@@ -10,11 +10,22 @@ from apscheduler.triggers.cron import CronTrigger
 from sqlalchemy import select
 
 from bot.blocks.aging_report import ReportMessage, aging_csv, aging_messages
+from bot.blocks.claims import headline
 from bot.config import Config, Pod
-from bot.db.models import PodRow, Request
-from bot.domain.aging import AgingItem, AgingLine, TermItem, aging_lines, unrecorded_terms
+from bot.db.content import claim_view
+from bot.db.models import PodRow, Request, SavingsClaim
+from bot.domain.aging import (
+    AgingItem,
+    AgingLine,
+    TermItem,
+    WaitingClaim,
+    aging_lines,
+    unrecorded_terms,
+    waiting_for_an_em,
+)
 from bot.domain.lifecycle import TERM_RECORD_HOURS
-from bot.domain.vocabulary import OPEN_STAGES, Outcome, Stage
+from bot.domain.reminders import APPROVAL_HOURS
+from bot.domain.vocabulary import OPEN_STAGES, ClaimStatus, Outcome, Stage
 from bot.jobs import register
 from bot.jobs.runner import JobContext, JobSpec, local_time_reached
 
@@ -100,6 +111,37 @@ def late_terms(session: Session, pod: Pod, now: datetime) -> list[TermItem]:
     return unrecorded_terms(items, now, pod.calendar, TERM_RECORD_HOURS)
 
 
+def pending_claims(session: Session, config: Config, pod: Pod) -> list[WaitingClaim]:
+    """The POD's pending savings claims, with what the report and the approval queue show."""
+    rows = session.execute(
+        select(SavingsClaim, Request)
+        .join(Request, Request.id == SavingsClaim.request_id)
+        .join(PodRow, PodRow.id == Request.pod_id)
+        .where(PodRow.key == pod.key, SavingsClaim.status == ClaimStatus.PENDING.value)
+        .order_by(SavingsClaim.id)
+    ).all()
+    return [
+        WaitingClaim(
+            claim.id,
+            request.id,
+            request.key,
+            request.customer,
+            request.tool,
+            request.buyer_id or claim.created_by,
+            headline(claim_view(session, config, claim)),
+            claim.created_at,
+        )
+        for claim, request in rows
+    ]
+
+
+def waiting_claims(session: Session, config: Config, pod: Pod, now: datetime) -> list[WaitingClaim]:
+    """The POD's claims pending for 24 working hours or more: waiting for an em."""
+    return waiting_for_an_em(
+        pending_claims(session, config, pod), now, pod.calendar, APPROVAL_HOURS
+    )
+
+
 def build_report(
     runtime: Runtime, pod: Pod, now: datetime
 ) -> tuple[list[AgingLine], list[ReportMessage]]:
@@ -108,6 +150,7 @@ def build_report(
         with runtime.db.reading() as session:
             items = open_items(session, pod.key)
             terms = late_terms(session, pod, now)
+            waiting = waiting_claims(session, runtime.config, pod, now)
         clocks = runtime.config.clocks
         lines = aging_lines(items, now, pod.calendar, clocks.update_hours)
         messages = aging_messages(
@@ -118,6 +161,7 @@ def build_report(
             update_hours=clocks.update_hours,
             qualification_hours=clocks.qualification_hours,
             unrecorded=terms,
+            waiting=waiting,
         )
     return lines, messages
 

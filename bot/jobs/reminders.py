@@ -1,45 +1,73 @@
-"""`reminders`: hourly on working days, DMs for overdue buyer updates and unanswered mentions.
+"""`reminders`: hourly on working days, the reminder, warning and digest DMs and the em's
+approval queue (SPEC §5).
 
-(a) each buyer gets one DM listing their negotiating requests without an update for 24
-working hours; (b) each member gets one DM per mention unanswered past 24 working hours, and
-past 48 the POD's em(s) get an escalation; (c) each analyst gets one DM listing the POD's won
-requests whose new term is still unrecorded 24 working hours after the close. A reminder is
-keyed by (kind, subject, user, window) — the window being the due instant — so it is sent once
-per window; a snooze re-arms it once, at the snooze's time (term reminders have no snooze).
+Digests: each person gets at most one DM per kind per working day, inside the POD's office
+hours, listing every item of that kind still open — (a) a buyer's negotiating requests without
+an update for 24 working hours, (b) a member's mentions unanswered for 24, (c) an analyst's open
+breaches, (d) an em's savings claims pending for 24 (with the thread's Approve / Reject
+buttons), (e) a buyer's and the analysts' negotiations whose TAT is due in 3 days (each request
+once). Items never listed before are marked 🆕. A `digest` reminder row per (person, kind, POD,
+local day) is written in the run's transaction, so two schedulers or a rerun never send twice;
+a snooze re-arms that day's digest once, at the snooze's time.
+
+Besides: past 48 working hours an unanswered mention is escalated to the em(s) by DM and a
+pending claim in its request's thread (one ledger run per claim); the analysts get one DM
+listing won requests whose new term is unrecorded 24 working hours after the close (once).
+Item rows (kind, subject, user, window — the due instant) record what was listed.
 """
 
 from __future__ import annotations
 
 from collections import defaultdict
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import UTC, datetime
 from typing import Any
 
 from apscheduler.triggers.cron import CronTrigger
-from slack_sdk.models.blocks import (
-    ActionsBlock,
-    Block,
-    ButtonElement,
-    MarkdownTextObject,
-    SectionBlock,
-)
+from slack_sdk.models.blocks import Block
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
+from bot.blocks import reminders as dm_blocks
 from bot.blocks.claims import when
-from bot.blocks.ids import ActionId
+from bot.blocks.reminders import QueuedClaim
 from bot.blocks.text import escape_mrkdwn
 from bot.config import Config, Pod
-from bot.db.models import PendingResponse, PodRow, Reminder, ReminderKind, Request, ResponseState
+from bot.db.content import claim_view
+from bot.db.models import (
+    PendingResponse,
+    PodRow,
+    Reminder,
+    ReminderKind,
+    Request,
+    ResponseState,
+    SavingsClaim,
+)
+from bot.db.requests import record_event
 from bot.domain.lifecycle import TERM_RECORD_HOURS
+from bot.domain.reminders import (
+    APPROVAL_HOURS,
+    TAT_WARNING_DAYS,
+    Digest,
+    DigestKind,
+    Item,
+    approval_escalation_due,
+    digests,
+    in_office_hours,
+    local_day,
+    tat_warning_at,
+)
 from bot.domain.vocabulary import Stage
 from bot.domain.working_time import add_working_hours
 from bot.jobs import register
-from bot.jobs.aging_report import late_terms
+from bot.jobs.aging_report import late_terms, pending_claims
 from bot.jobs.runner import JobContext, JobSpec
+from bot.jobs.tat_alerts import breach_key, breached
+from bot.slack.outbox import mentions
 from bot.slack.web_api import SlackApi
 
 NAME = "reminders"
+APPROVAL_ESCALATION_JOB = "approval-escalation"
 
 
 @dataclass(frozen=True)
@@ -54,27 +82,7 @@ class Due:
 
 
 def _window(instant: datetime) -> str:
-    return instant.strftime("%Y-%m-%dT%H:%M:%SZ")
-
-
-def snooze_buttons(mention: bool) -> ActionsBlock:
-    """Snooze 1 h, Snooze until tomorrow and, for mentions, Mark answered."""
-    elements = [
-        ButtonElement(text="Snooze 1 h", action_id=ActionId.SNOOZE_HOUR.value, value="1h"),
-        ButtonElement(
-            text="Snooze until tomorrow", action_id=ActionId.SNOOZE_TOMORROW.value, value="tomorrow"
-        ),
-    ]
-    if mention:
-        elements.append(
-            ButtonElement(
-                text="Mark answered",
-                action_id=ActionId.MARK_ANSWERED.value,
-                value="answered",
-                style="primary",
-            )
-        )
-    return ActionsBlock(block_id="reminder_actions", elements=elements)
+    return instant.astimezone(UTC).strftime("%Y-%m-%dT%H:%M:%SZ")
 
 
 def _still_to_send(context: JobContext, candidates: list[Due]) -> list[Due]:
@@ -102,34 +110,55 @@ def _key(due: Due) -> list[Any]:
     return [due.kind.value, due.subject, due.user, _window(due.window)]
 
 
+def _upsert(
+    session: Session, now: datetime, kind: str, subject: int, user: str, window: str
+) -> None:
+    row = session.scalars(
+        select(Reminder).where(
+            Reminder.kind == kind,
+            Reminder.subject == subject,
+            Reminder.user_id == user,
+            Reminder.window == window,
+        )
+    ).one_or_none()
+    if row is None:
+        row = Reminder(kind=kind, subject=subject, user_id=user, window=window, sent_at=now)
+        session.add(row)
+    row.sent_at, row.snoozed_until = now, None
+
+
 def _remember(context: JobContext, dues: list[Due]) -> None:
     """Record the reminders as sent (or re-sent after a snooze), in the run's transaction; the
     DM that carries them records where it landed when the worker sends it."""
 
     def write(session: Session) -> None:
         for due in dues:
-            row = session.scalars(
-                select(Reminder).where(
-                    Reminder.kind == due.kind.value,
-                    Reminder.subject == due.subject,
-                    Reminder.user_id == due.user,
-                    Reminder.window == _window(due.window),
-                )
-            ).one_or_none()
-            if row is None:
-                row = Reminder(
-                    kind=due.kind.value, subject=due.subject, user_id=due.user,
-                    window=_window(due.window), sent_at=context.now,
-                )  # fmt: skip
-                session.add(row)
-            row.sent_at, row.snoozed_until = context.now, None
+            _upsert(
+                session, context.now, due.kind.value, due.subject, due.user, _window(due.window)
+            )
         session.flush()
 
     context.write(write)
 
 
-def _update_reminders(context: JobContext, team_url: str | None) -> list[Due]:
-    pod, now = context.pod, context.now
+def _card_link(team_url: str | None, request: Request) -> str:
+    link = (
+        SlackApi.archive_link(team_url, request.card_channel, request.card_ts)
+        if request.card_channel and request.card_ts
+        else None
+    )
+    return f"<{link}|{request.key}>" if link else request.key
+
+
+def _names(request: Request) -> str:
+    return f"{escape_mrkdwn(request.customer)} · {escape_mrkdwn(request.tool)}"
+
+
+# -- the open items of each digest kind -----------------------------------------------------
+
+
+def _update_items(context: JobContext, team_url: str | None) -> list[Item[str]]:
+    pod = context.pod
     hours = context.runtime.config.clocks.update_hours
     with context.runtime.db.transaction() as session:
         requests = session.scalars(
@@ -138,65 +167,303 @@ def _update_reminders(context: JobContext, team_url: str | None) -> list[Due]:
             .where(PodRow.key == pod.key, Request.stage == Stage.NEGOTIATING)
             .order_by(Request.id)
         ).all()
-    dues = []
+    items = []
     for request in requests:
         if request.last_update_at is None or request.buyer_id is None:
             continue
         due = add_working_hours(pod.calendar, request.last_update_at, hours)
-        if due > now:
-            continue
-        link = (
-            SlackApi.archive_link(team_url, request.card_channel, request.card_ts)
-            if request.card_channel and request.card_ts
-            else None
-        )
-        key = f"<{link}|{request.key}>" if link else request.key
         line = (
-            f"• {key} {escape_mrkdwn(request.customer)} · {escape_mrkdwn(request.tool)} — "
+            f"• {_card_link(team_url, request)} {_names(request)} — "
             f"last update {when(request.last_update_at)}, due {when(due)}"
         )
-        dues.append(Due(ReminderKind.UPDATE, request.id, request.buyer_id, due, line))
-    return dues
+        items.append(Item(DigestKind.UPDATE, request.id, request.buyer_id, due, line))
+    return items
 
 
-def _mention_reminders(context: JobContext, team_url: str | None) -> list[Due]:
-    pod, now = context.pod, context.now
+def _open_mentions(context: JobContext) -> list[PendingResponse]:
     with context.runtime.db.transaction() as session:
-        pending = session.scalars(
-            select(PendingResponse)
-            .join(PodRow, PodRow.id == PendingResponse.pod_id)
-            .where(
-                PodRow.key == pod.key,
-                PendingResponse.state == ResponseState.OPEN.value,
-                PendingResponse.due_at <= now,
+        return list(
+            session.scalars(
+                select(PendingResponse)
+                .join(PodRow, PodRow.id == PendingResponse.pod_id)
+                .where(
+                    PodRow.key == context.pod.key,
+                    PendingResponse.state == ResponseState.OPEN.value,
+                )
+                .order_by(PendingResponse.id)
             )
-            .order_by(PendingResponse.id)
-        ).all()
+        )
+
+
+def _mention_place(team_url: str | None, p: PendingResponse) -> str:
+    link = SlackApi.archive_link(team_url, p.channel, p.message_ts)
+    if link and p.thread_ts != p.message_ts:
+        link += f"?thread_ts={p.thread_ts}&cid={p.channel}"
+    return f"<{link}|this message>" if link else "a message"
+
+
+def _mention_items(pending: list[PendingResponse], team_url: str | None) -> list[Item[str]]:
+    return [
+        Item(
+            DigestKind.MENTION,
+            p.id,
+            p.member,
+            p.due_at,
+            f":speech_balloon: <@{p.author}> mentioned you in <#{p.channel}> "
+            f"({_mention_place(team_url, p)}) {when(p.mentioned_at)} and is waiting for your "
+            f"reply (due {when(p.due_at)}).",
+        )
+        for p in pending
+    ]
+
+
+def _mention_escalations(
+    context: JobContext, pending: list[PendingResponse], team_url: str | None
+) -> list[Due]:
     dues = []
     for p in pending:
-        link = SlackApi.archive_link(team_url, p.channel, p.message_ts)
-        if link and p.thread_ts != p.message_ts:
-            link += f"?thread_ts={p.thread_ts}&cid={p.channel}"
-        message = f"<{link}|this message>" if link else "a message"
-        dues.append(
-            Due(
-                ReminderKind.MENTION, p.id, p.member, p.due_at,
-                f":speech_balloon: <@{p.author}> mentioned you in <#{p.channel}> ({message}) "
-                f"{when(p.mentioned_at)} and is waiting for your reply (due {when(p.due_at)}).",
-            )
-        )  # fmt: skip
-        if p.escalate_at <= now:
-            for em in pod.members_with("em"):
-                if em == p.member:
-                    continue
-                dues.append(
-                    Due(
-                        ReminderKind.ESCALATION, p.id, em, p.escalate_at,
-                        f":rotating_light: <@{p.member}> has not answered <@{p.author}>'s "
-                        f"mention in <#{p.channel}> ({message}) for 48 working hours.",
-                    )
-                )  # fmt: skip
+        if p.escalate_at > context.now:
+            continue
+        for em in context.pod.members_with("em"):
+            if em == p.member:
+                continue
+            dues.append(
+                Due(
+                    ReminderKind.ESCALATION, p.id, em, p.escalate_at,
+                    f":rotating_light: <@{p.member}> has not answered <@{p.author}>'s "
+                    f"mention in <#{p.channel}> ({_mention_place(team_url, p)}) for 48 working "
+                    "hours.",
+                )
+            )  # fmt: skip
     return dues
+
+
+def _breach_items(context: JobContext, team_url: str | None) -> list[Item[str]]:
+    items = []
+    for request in breached(context):
+        _period, what, due = breach_key(request)
+        line = (
+            f"• {_card_link(team_url, request)} {_names(request)} — the {what} was due {when(due)}"
+        )
+        for analyst in context.pod.members_with("analyst"):
+            items.append(Item(DigestKind.BREACH, request.id, analyst, due, line))
+    return items
+
+
+def _tat_warning_items(context: JobContext, team_url: str | None) -> list[Item[str]]:
+    pod, now = context.pod, context.now
+    with context.runtime.db.transaction() as session:
+        requests = session.scalars(
+            select(Request)
+            .join(PodRow, PodRow.id == Request.pod_id)
+            .where(
+                PodRow.key == pod.key,
+                Request.stage == Stage.NEGOTIATING,
+                Request.tat_due_at > now,
+            )
+            .order_by(Request.id)
+        ).all()
+    items = []
+    for request in requests:
+        assert request.tat_due_at is not None
+        warn_at = tat_warning_at(request.tat_due_at)
+        if warn_at > now:
+            continue
+        line = (
+            f"• {_card_link(team_url, request)} {_names(request)} — the negotiation TAT is due "
+            f"{when(request.tat_due_at)}"
+        )
+        people = [*filter(None, [request.buyer_id]), *pod.members_with("analyst")]
+        for person in dict.fromkeys(people):
+            items.append(Item(DigestKind.TAT_WARNING, request.id, person, warn_at, line))
+    return items
+
+
+@dataclass(frozen=True)
+class _Queued:
+    claim: Any  # ClaimView
+    request_id: int
+    buyer: str | None
+    link: str | None
+    created_at: datetime
+
+
+def _approval_items(context: JobContext, team_url: str | None) -> list[Item[_Queued]]:
+    pod, config = context.pod, context.runtime.config
+    items = []
+    with context.runtime.db.reading() as session:
+        for waiting in pending_claims(session, config, pod):
+            claim = session.get(SavingsClaim, waiting.claim_id)
+            request = session.get(Request, waiting.number)
+            assert claim is not None and request is not None
+            due = add_working_hours(pod.calendar, claim.created_at, APPROVAL_HOURS)
+            link = (
+                SlackApi.archive_link(team_url, request.card_channel, request.card_ts)
+                if request.card_channel and request.card_ts
+                else None
+            )
+            queued = _Queued(
+                claim_view(session, config, claim), request.id, waiting.buyer, link,
+                claim.created_at,
+            )  # fmt: skip
+            for em in pod.members_with("em"):
+                if em != claim.created_by:  # nobody decides their own claim
+                    items.append(Item(DigestKind.APPROVAL, claim.id, em, due, queued))
+    return items
+
+
+def _escalate_claims(context: JobContext) -> int:
+    """A claim pending for 48 working hours is raised in its request's thread, mentioning the
+    em(s): one ledger run per claim, so once ever."""
+    pod, now, config = context.pod, context.now, context.runtime.config
+    with context.runtime.db.reading() as session:
+        due = [
+            (w, session.get(Request, w.number))
+            for w in pending_claims(session, config, pod)
+            if approval_escalation_due(pod.calendar, w.created_at) <= now
+        ]
+    raised = 0
+    for waiting, request in due:
+        assert request is not None
+        text = (
+            f":rotating_light: *Waiting for an em* — the savings claim of {waiting.saved} on "
+            f"{request.key} ({_names(request)}) has been pending for 48 working hours. "
+            f"{mentions(pod.members_with('em')) or 'The POD has no em.'}"
+        )
+        context.reply(request, text)
+
+        def on_the_timeline(
+            session: Session, request_id: int = request.id, claim: int = waiting.claim_id
+        ) -> None:
+            row = session.get(Request, request_id)
+            assert row is not None
+            record_event(
+                session, row, at=now, actor="podbot", kind="approval_escalated",
+                text=f"claim #{claim} pending 48 working hours", data={"claim": claim},
+            )  # fmt: skip
+
+        context.write(on_the_timeline)
+        raised += context.queue(APPROVAL_ESCALATION_JOB, f"claim/{waiting.claim_id}")
+    return raised
+
+
+# -- digests --------------------------------------------------------------------------------
+
+_REMINDER_KIND = {
+    DigestKind.UPDATE: ReminderKind.UPDATE,
+    DigestKind.MENTION: ReminderKind.MENTION,
+    DigestKind.BREACH: ReminderKind.BREACH,
+    DigestKind.APPROVAL: ReminderKind.APPROVAL,
+    DigestKind.TAT_WARNING: ReminderKind.TAT_WARNING,
+}
+# The timeline step recorded when an item is first listed, by kind.
+_FIRST_LISTED = {
+    DigestKind.APPROVAL: ("approval_reminded", "on the em's approval queue"),
+    DigestKind.TAT_WARNING: ("tat_warned", f"TAT due in {TAT_WARNING_DAYS} days"),
+}
+
+
+def _digest_window(kind: str, day: Any) -> str:
+    return f"{kind}:{day.isoformat()}"
+
+
+def _history(
+    context: JobContext, pod_id: int, items: list[Item[Any]]
+) -> tuple[set[tuple[str, int, str, datetime]], dict[tuple[str, str], bool]]:
+    """Which items were listed before, and whose digests were sent today (not snoozed out)."""
+    now, day = context.now, local_day(context.pod.calendar, context.now)
+    users = {i.user for i in items}
+    with context.runtime.db.reading() as session:
+        rows = session.scalars(
+            select(Reminder).where(
+                Reminder.kind.in_([*(k.value for k in _REMINDER_KIND.values()), "digest"]),
+                Reminder.user_id.in_(users),
+            )
+        ).all()
+    by_key = {(r.kind, r.subject, r.user_id, r.window) for r in rows if r.kind != "digest"}
+    listed = {
+        i.key
+        for i in items
+        if (_REMINDER_KIND[i.kind].value, i.subject, i.user, _window(i.due)) in by_key
+    }
+    sent_today: dict[tuple[str, str], bool] = {}
+    for r in rows:
+        if r.kind == "digest" and r.subject == pod_id:
+            kind, _, on = r.window.partition(":")
+            if on == day.isoformat():
+                snoozed_out = r.snoozed_until is not None and r.snoozed_until <= now
+                sent_today[(r.user_id, kind)] = not snoozed_out
+    return listed, sent_today
+
+
+def _render(context: JobContext, digest: Digest[Any]) -> tuple[str, list[Block]]:
+    config = context.runtime.config
+    if digest.kind == DigestKind.APPROVAL:
+        queued = [
+            QueuedClaim(i.payload.claim, i.payload.buyer, i.payload.link, i.payload.created_at,
+                        digest.is_new(i))
+            for i in digest.items
+        ]  # fmt: skip
+        return dm_blocks.approval_queue(queued, APPROVAL_HOURS)
+    lines = [(i.payload, digest.is_new(i)) for i in digest.items]
+    if digest.kind == DigestKind.UPDATE:
+        return dm_blocks.update_digest(lines, config.clocks.update_hours)
+    if digest.kind == DigestKind.MENTION:
+        return dm_blocks.mention_digest(lines)
+    if digest.kind == DigestKind.BREACH:
+        return dm_blocks.breach_digest(lines, context.pod.name)
+    assert digest.kind == DigestKind.TAT_WARNING, digest.kind
+    return dm_blocks.tat_warning_digest(lines, TAT_WARNING_DAYS)
+
+
+def _recording(keys: list[list[Any]], now: datetime) -> Any:
+    """A run's write recording a digest and its items as sent."""
+
+    def write(session: Session) -> None:
+        for kind, subject, user, window in keys:
+            _upsert(session, now, kind, subject, user, window)
+        session.flush()
+
+    return write
+
+
+def _send_digests(context: JobContext, pod_id: int, items: list[Item[Any]]) -> int:
+    pod, now = context.pod, context.now
+    listed, sent_today = _history(context, pod_id, items)
+    out = digests(
+        items, calendar=pod.calendar, hours=context.runtime.config.schedule.office_hours,
+        now=now, listed=listed, sent_today=sent_today,
+    )  # fmt: skip
+    first_listed: dict[int, tuple[str, int | None]] = {}
+    for digest in out:
+        text, blocks = _render(context, digest)
+        item_keys = [
+            [_REMINDER_KIND[i.kind].value, i.subject, i.user, _window(i.due)] for i in digest.items
+        ]
+        digest_key = ["digest", pod_id, digest.user, _digest_window(digest.kind, digest.day)]
+        context.dm(digest.user, text, blocks, reminders=[*item_keys, digest_key])
+        for i in digest.items:
+            if digest.is_new(i) and i.kind in _FIRST_LISTED:
+                request_id = i.payload.request_id if i.kind == DigestKind.APPROVAL else i.subject
+                claim = i.subject if i.kind == DigestKind.APPROVAL else None
+                first_listed.setdefault(request_id, (i.kind, claim))
+
+        context.write(_recording([*item_keys, digest_key], now))
+
+    def on_the_timeline(session: Session) -> None:
+        for request_id, (kind, claim) in first_listed.items():
+            row = session.get(Request, request_id)
+            assert row is not None
+            event, words = _FIRST_LISTED[kind]
+            record_event(
+                session, row, at=now, actor="podbot", kind=event,
+                text=f"claim #{claim} {words}" if claim else words,
+                data={"claim": claim} if claim else None,
+            )  # fmt: skip
+
+    if first_listed:
+        context.write(on_the_timeline)
+    return len(out)
 
 
 def _term_reminders(context: JobContext, team_url: str | None) -> list[Due]:
@@ -230,56 +497,38 @@ def _term_reminders(context: JobContext, team_url: str | None) -> list[Due]:
 
 def _body(context: JobContext) -> str:
     team_url = None if context.dry_run else context.runtime.slack.team_url()
-    sent = 0
-    # (a) one DM per buyer listing every overdue request.
-    by_buyer: dict[str, list[Due]] = defaultdict(list)
-    for due in _still_to_send(context, _update_reminders(context, team_url)):
-        by_buyer[due.user].append(due)
-    for buyer, dues in by_buyer.items():
-        text = (
-            f":alarm_clock: *Update due* — {len(dues)} of your requests "
-            f"{'has' if len(dues) == 1 else 'have'} had no update for "
-            f"{context.runtime.config.clocks.update_hours} working hours:"
-        )
-        lines = "\n".join(d.line for d in dues)[:2900]
-        blocks: list[Block] = [
-            SectionBlock(text=MarkdownTextObject(text=f"{text}\n{lines}")),
-            SectionBlock(text=MarkdownTextObject(text="Post one with `/proc update REQ-n …`.")),
-            snooze_buttons(mention=False),
-        ]
-        context.dm(buyer, text, blocks, reminders=[_key(d) for d in dues])
-        _remember(context, dues)
-        sent += 1
-    # (b) one DM per unanswered mention, and escalations to the em(s).
-    for due in _still_to_send(context, _mention_reminders(context, team_url)):
-        blocks = [SectionBlock(text=MarkdownTextObject(text=due.line)), snooze_buttons(True)]
-        context.dm(due.user, due.line, blocks, reminders=[_key(due)])
+    pod = context.pod
+    escalated = _escalate_claims(context)  # thread posts, not DMs: any working hour
+    if not in_office_hours(pod.calendar, context.runtime.config.schedule.office_hours, context.now):
+        return f"0 reminder DM(s) (outside office hours), {escalated} claim escalation(s)"
+    with context.runtime.db.reading() as session:
+        pod_id = session.scalars(select(PodRow.id).where(PodRow.key == pod.key)).one()
+    pending = _open_mentions(context)
+    items: list[Item[Any]] = [
+        *_update_items(context, team_url),
+        *_mention_items(pending, team_url),
+        *_breach_items(context, team_url),
+        *_approval_items(context, team_url),
+        *_tat_warning_items(context, team_url),
+    ]
+    sent = _send_digests(context, pod_id, items)
+    # Mention escalations to the em(s): one DM per mention, once per window.
+    for due in _still_to_send(context, _mention_escalations(context, pending, team_url)):
+        text, blocks = dm_blocks.escalation_dm(due.line)
+        context.dm(due.user, text, blocks, reminders=[_key(due)])
         _remember(context, [due])
         sent += 1
-    # (c) one DM per analyst listing the won requests whose new term is still unrecorded.
+    # One DM per analyst listing the won requests whose new term is still unrecorded.
     by_analyst: dict[str, list[Due]] = defaultdict(list)
     for due in _still_to_send(context, _term_reminders(context, team_url)):
         by_analyst[due.user].append(due)
     for analyst, dues in by_analyst.items():
-        text = (
-            f":memo: *New term not recorded* — {len(dues)} won "
-            f"{'request has' if len(dues) == 1 else 'requests have'} no new term in the SaaS "
-            f"stack {TERM_RECORD_HOURS} working hours after the close:"
-        )
-        lines = "\n".join(d.line for d in dues)[:2900]
-        blocks = [
-            SectionBlock(text=MarkdownTextObject(text=f"{text}\n{lines}")),
-            SectionBlock(
-                text=MarkdownTextObject(
-                    text="Press *Record the new term* in the request's thread, or "
-                    "`/proc contract add …`."
-                )
-            ),
-        ]
+        text, blocks = dm_blocks.term_digest([d.line for d in dues], TERM_RECORD_HOURS)
         context.dm(analyst, text, blocks, reminders=[_key(d) for d in dues])
         _remember(context, dues)
         sent += 1
-    return f"{sent} reminder DM(s)"
+    extra = f", {escalated} claim escalation(s)" if escalated else ""
+    return f"{sent} reminder DM(s){extra}"
 
 
 def _period(config: Config, pod: Pod, now: datetime) -> str | None:
@@ -290,7 +539,7 @@ def _period(config: Config, pod: Pod, now: datetime) -> str | None:
 SPEC = register(
     JobSpec(
         name=NAME,
-        summary="DMs for overdue buyer updates and unanswered mentions (em escalation at 48 wh)",
+        summary="digest DMs in office hours (updates, mentions, breaches, approvals, TAT warnings)",
         trigger=lambda config, pod: CronTrigger(
             day_of_week=",".join(pod.workdays), minute=0, timezone=pod.zone
         ),

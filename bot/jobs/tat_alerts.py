@@ -1,9 +1,11 @@
 """`tat-alerts`: every 15 minutes, one alert per newly breached qualification or negotiation TAT.
 
 Each breach is a run of its own in the ledger (job `tat-alert`, the POD,
-`REQ-12/negotiation/<due>`), recorded in the transaction that queues its thread alert, its DMs
-and its timeline event, so it is alerted once ever, across restarts and processes; a
-reassignment that moves the due date is a new breach.
+`REQ-12/negotiation/<due>`), recorded in the transaction that queues its thread alert and its
+timeline event, so it is alerted once ever, across restarts and processes; a reassignment that
+moves the due date is a new breach. A breach still open 24 working hours after its alert is
+raised once more in the thread, mentioning the em(s) (job `tat-escalation`, same period). The
+analysts hear of open breaches in their daily breach digest (`reminders`), in office hours.
 """
 
 from __future__ import annotations
@@ -16,8 +18,9 @@ from sqlalchemy.orm import Session
 
 from bot.blocks.claims import when
 from bot.blocks.text import escape_mrkdwn
-from bot.db.models import PodRow, Request
+from bot.db.models import JobRun, PodRow, Request, RunStatus
 from bot.db.requests import record_event
+from bot.domain.reminders import BREACH_ESCALATION_HOURS, breach_escalation_due
 from bot.domain.vocabulary import Stage
 from bot.jobs import register
 from bot.jobs.runner import JobContext, JobSpec
@@ -25,6 +28,7 @@ from bot.slack.outbox import mentions
 
 NAME = "tat-alerts"
 BREACH_JOB = "tat-alert"
+ESCALATION_JOB = "tat-escalation"
 
 
 def breach_key(request: Request) -> tuple[str, str, datetime]:
@@ -69,13 +73,7 @@ def _alert(context: JobContext, request: Request) -> bool:
         f":rotating_light: *TAT breached* — {request.key} ({names}): "
         f"the {what} was due {when(due)}. {mentions(people)}"
     )
-    dm_text = (
-        f":rotating_light: {request.key} ({names}) in {escape_mrkdwn(pod.name)} "
-        f"breached its {what} (due {when(due)})."
-    )
     context.reply(request, text)
-    for analyst in pod.members_with("analyst"):
-        context.dm(analyst, dm_text)
 
     def on_the_timeline(session: Session) -> None:
         row = session.get(Request, request.id)
@@ -87,9 +85,49 @@ def _alert(context: JobContext, request: Request) -> bool:
     return context.queue(BREACH_JOB, period)
 
 
+def _alerted_at(context: JobContext, period: str) -> datetime | None:
+    with context.runtime.db.reading() as session:
+        return session.scalar(
+            select(JobRun.finished_at).where(
+                JobRun.job == BREACH_JOB,
+                JobRun.scope == context.pod.key,
+                JobRun.period == period,
+                JobRun.status == RunStatus.DONE.value,
+            )
+        )
+
+
+def _escalate(context: JobContext, request: Request) -> bool:
+    """A breach still open 24 working hours after its alert is raised once more in its thread,
+    mentioning the em(s): a ledger run of its own (job `tat-escalation`), so once ever."""
+    pod, now = context.pod, context.now
+    period, what, due = breach_key(request)
+    alerted = _alerted_at(context, period)
+    if alerted is None or breach_escalation_due(pod.calendar, alerted) > now:
+        return False
+    names = f"{escape_mrkdwn(request.customer)} · {escape_mrkdwn(request.tool)}"
+    ems = mentions(pod.members_with("em")) or "The POD has no em."
+    context.reply(
+        request,
+        f":rotating_light: *TAT breach still open* — {request.key} ({names}): the {what} was "
+        f"due {when(due)} and is still open {BREACH_ESCALATION_HOURS} working hours after its "
+        f"alert. {ems}",
+    )
+
+    def on_the_timeline(session: Session) -> None:
+        row = session.get(Request, request.id)
+        assert row is not None
+        record_event(session, row, at=now, actor="podbot", kind="tat_escalated", text=what)
+
+    context.write(on_the_timeline)
+    return context.queue(ESCALATION_JOB, period)
+
+
 def _body(context: JobContext) -> str:
-    sent = sum(_alert(context, request) for request in breached(context))
-    return f"{sent} new breach alert(s)"
+    open_breaches = breached(context)
+    sent = sum(_alert(context, request) for request in open_breaches)
+    raised = sum(_escalate(context, request) for request in open_breaches)
+    return f"{sent} new breach alert(s)" + (f", {raised} escalation(s)" if raised else "")
 
 
 SPEC = register(

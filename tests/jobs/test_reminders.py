@@ -133,10 +133,13 @@ def test_unanswered_mention_reminds_at_24_and_escalates_at_48_working_hours(
     ]
     assert buttons == ["reminder_snooze_hour", "reminder_snooze_tomorrow", "reminder_mark_answered"]
     assert dms(bot, EM) == []
-    assert "1 reminder DM(s)" in remind(bot, ny(25, 10))  # 48 working hours: the em
+    # 48 working hours: the em; the member's digest lists the mention again (still unanswered).
+    assert "2 reminder DM(s)" in remind(bot, ny(25, 10))
     (escalation,) = dms(bot, EM)
     assert f"<@{BUYER}> has not answered <@{ANALYST}>'s mention" in escalation.text
-    assert len(dms(bot, BUYER)) == 1  # the member's own reminder is not repeated
+    assert len(dms(bot, BUYER)) == 2
+    assert "🆕" in dms(bot, BUYER)[0].text and "🆕" not in dms(bot, BUYER)[1].text
+    assert "0 reminder DM(s)" in remind(bot, ny(25, 11))  # one digest a day
 
 
 def test_mark_answered_closes_the_mention(bot: RunningBot, clock: ManualClock) -> None:

@@ -1,4 +1,5 @@
-"""SPEC §5 `tat-alerts`: one alert per breach, ever — in the thread and by DM to the analysts."""
+"""SPEC §5 `tat-alerts`: one alert per breach, ever, in the thread (the analysts' DMs are their
+breach digest, tests/jobs/test_digests.py)."""
 
 from __future__ import annotations
 
@@ -46,7 +47,8 @@ def test_qualification_breach_alerts_once_after_24_working_hours(
     (alert,) = alerts(bot, card.channel, card.ts)
     assert "REQ-1 (Globex · Slack): the qualification was due" in alert
     assert "<@U0ANA0002> <@U0BUY0001>" in alert  # both of Beta's analysts
-    assert len(dms_to(bot, BETA_ANALYST)) == 1 and len(dms_to(bot, BUYER)) == 1
+    # The analysts hear of it in their daily breach digest (`reminders`), not one DM per breach.
+    assert dms_to(bot, BETA_ANALYST) == [] and dms_to(bot, BUYER) == []
 
 
 def test_negotiation_breach_alerts_the_analysts_and_buyer_once(
@@ -78,5 +80,5 @@ def test_a_dry_run_shows_the_alert_and_sends_nothing(
     pod = bot.runtime.config.pod("alpha")
     run_job(bot.runtime, JOBS["tat-alerts"], pod, now=FRIDAY_3PM + timedelta(days=7), dry_run=True)
     printed = capsys.readouterr().out
-    assert "TAT breached" in printed and "DM to U0ANA0001" in printed
+    assert "TAT breached" in printed and "post to the thread of request 1" in printed
     assert bot.api.calls[before:] == []

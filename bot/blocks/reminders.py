@@ -1,0 +1,215 @@
+"""The reminder, warning and digest DMs (SPEC §5) and their buttons.
+
+A digest lists every open item of one kind for one person, the ones not listed before marked
+🆕; the approval queue gives each claim the thread's own Approve / Reject buttons (same action
+ids, same handler, so the one-decision rule holds and the thread's claim message is edited).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime
+
+from slack_sdk.models.blocks import (
+    ActionsBlock,
+    Block,
+    ButtonElement,
+    ContextBlock,
+    MarkdownTextObject,
+    SectionBlock,
+)
+
+from bot.blocks.claims import ClaimView, headline, when
+from bot.blocks.ids import ActionId, BlockId
+from bot.blocks.limits import SECTION_TEXT
+from bot.blocks.text import escape_mrkdwn, fit_markup
+from bot.domain.money import format_percent
+from bot.domain.savings import share_of_benchmark
+
+NEW = "🆕"
+# Slack allows 50 blocks a message: a header, a footer and two blocks per claim.
+_CLAIMS_SHOWN = 20
+
+
+def snooze_buttons(mention: bool) -> ActionsBlock:
+    """Snooze 1 h, Snooze until tomorrow and, for mentions, Mark answered."""
+    elements = [
+        ButtonElement(text="Snooze 1 h", action_id=ActionId.SNOOZE_HOUR.value, value="1h"),
+        ButtonElement(
+            text="Snooze until tomorrow", action_id=ActionId.SNOOZE_TOMORROW.value, value="tomorrow"
+        ),
+    ]
+    if mention:
+        elements.append(
+            ButtonElement(
+                text="Mark answered",
+                action_id=ActionId.MARK_ANSWERED.value,
+                value="answered",
+                style="primary",
+            )
+        )
+    return ActionsBlock(block_id="reminder_actions", elements=elements)
+
+
+def _section(text: str) -> SectionBlock:
+    return SectionBlock(text=MarkdownTextObject(text=fit_markup(text, SECTION_TEXT)))
+
+
+def _listing(lines: list[tuple[str, bool]]) -> str:
+    return "\n".join(f"{NEW} {line}" if new else line for line, new in lines)
+
+
+def _count(n: int, one: str, many: str) -> str:
+    return f"{n} {one if n == 1 else many}"
+
+
+def update_digest(lines: list[tuple[str, bool]], hours: int) -> tuple[str, list[Block]]:
+    """A buyer's overdue updates: (line, new) each."""
+    n = len(lines)
+    text = (
+        f":alarm_clock: *Update due* — {n} of your requests "
+        f"{'has' if n == 1 else 'have'} had no update for {hours} working hours:"
+    )
+    blocks: list[Block] = [
+        _section(f"{text}\n{_listing(lines)}"),
+        _section("Post one with `/proc update REQ-n …`."),
+        snooze_buttons(mention=False),
+    ]
+    return text, blocks
+
+
+def mention_digest(lines: list[tuple[str, bool]]) -> tuple[str, list[Block]]:
+    """A member's unanswered mentions."""
+    n = len(lines)
+    text = (
+        f":speech_balloon: *Waiting for your reply* — {_count(n, 'mention', 'mentions')} "
+        "unanswered:"
+    )
+    if n == 1:
+        # One mention reads as the sentence it is.
+        line, new = lines[0]
+        text = f"{NEW} {line}" if new else line
+        return text, [_section(text), snooze_buttons(mention=True)]
+    return text, [_section(f"{text}\n{_listing(lines)}"), snooze_buttons(mention=True)]
+
+
+def breach_digest(lines: list[tuple[str, bool]], pod_name: str) -> tuple[str, list[Block]]:
+    """An analyst's open breaches in a POD."""
+    n = len(lines)
+    text = (
+        f":rotating_light: *TAT breached* — {_count(n, 'request', 'requests')} in "
+        f"{escape_mrkdwn(pod_name)} {'is' if n == 1 else 'are'} past a qualification or "
+        "negotiation TAT:"
+    )
+    return text, [_section(f"{text}\n{_listing(lines)}"), snooze_buttons(mention=False)]
+
+
+def tat_warning_digest(lines: list[tuple[str, bool]], days: int) -> tuple[str, list[Block]]:
+    """A person's negotiations whose TAT is due within `days` days."""
+    n = len(lines)
+    text = (
+        f":hourglass_flowing_sand: *TAT due in {days} days* — "
+        f"{_count(n, 'negotiation', 'negotiations')}:"
+    )
+    blocks: list[Block] = [
+        _section(f"{text}\n{_listing(lines)}"),
+        _section("Close it with `/proc close REQ-n won|lost …`, or post where it stands."),
+        snooze_buttons(mention=False),
+    ]
+    return text, blocks
+
+
+@dataclass(frozen=True)
+class QueuedClaim:
+    """One claim on an em's approval queue."""
+
+    claim: ClaimView
+    buyer: str | None
+    link: str | None  # the request's card
+    since: datetime  # when it was claimed
+    new: bool
+
+
+def approval_line(item: QueuedClaim) -> str:
+    """REQ, buyer, amount and %, share of benchmark, how long it has waited."""
+    claim = item.claim
+    key = f"<{item.link}|{claim.request_key}>" if item.link else claim.request_key
+    who = f"<@{item.buyer}>" if item.buyer else f"<@{claim.created_by}>"
+    share = share_of_benchmark(claim.percent, claim.benchmark_percent)
+    bench = (
+        f"{format_percent(share)} of the {escape_mrkdwn(claim.tool)} benchmark"
+        if share is not None
+        else "no benchmark yet"
+    )
+    kind = "avoidance" if claim.kind == "avoidance" else "savings"
+    return (
+        f"{NEW + ' ' if item.new else ''}*{key}* {escape_mrkdwn(claim.customer)} · "
+        f"{escape_mrkdwn(claim.tool)} — {who} claims *{headline(claim)}* {kind} · {bench} · "
+        f"claimed {when(item.since)}"
+    )
+
+
+def approval_queue(items: list[QueuedClaim], hours: int) -> tuple[str, list[Block]]:
+    """An em's approval queue: each claim with the thread's Approve / Reject buttons."""
+    n = len(items)
+    text = (
+        f":inbox_tray: *Waiting for an em* — {_count(n, 'savings claim', 'savings claims')} "
+        f"pending for {hours} working hours or more:"
+    )
+    blocks: list[Block] = [_section(text)]
+    for item in items[:_CLAIMS_SHOWN]:
+        value = str(item.claim.claim_id)
+        blocks.append(_section(approval_line(item)))
+        blocks.append(
+            ActionsBlock(
+                # Block ids are unique within a message: one per claim.
+                block_id=f"{BlockId.CLAIM_ACTIONS.value}:{value}",
+                elements=[
+                    ButtonElement(
+                        text="Approve",
+                        action_id=ActionId.SAVINGS_APPROVE.value,
+                        value=value,
+                        style="primary",
+                    ),
+                    ButtonElement(
+                        text="Reject",
+                        action_id=ActionId.SAVINGS_REJECT.value,
+                        value=value,
+                        style="danger",
+                    ),
+                ],
+            )
+        )
+    if n > _CLAIMS_SHOWN:
+        blocks.append(_section(f"…and {n - _CLAIMS_SHOWN} more, each in its request's thread."))
+    blocks.append(
+        ContextBlock(
+            elements=[
+                MarkdownTextObject(
+                    text="A decision here is the thread's decision: its claim message is updated."
+                )
+            ]
+        )
+    )
+    blocks.append(snooze_buttons(mention=False))
+    return text, blocks
+
+
+def term_digest(lines: list[str], hours: int) -> tuple[str, list[Block]]:
+    """An analyst's won requests whose new term is still unrecorded."""
+    n = len(lines)
+    text = (
+        f":memo: *New term not recorded* — {n} won "
+        f"{'request has' if n == 1 else 'requests have'} no new term in the SaaS "
+        f"stack {hours} working hours after the close:"
+    )
+    blocks: list[Block] = [
+        _section(f"{text}\n" + "\n".join(lines)),
+        _section("Press *Record the new term* in the request's thread, or `/proc contract add …`."),
+    ]
+    return text, blocks
+
+
+def escalation_dm(line: str) -> tuple[str, list[Block]]:
+    """A mention escalated to an em: the line and the snooze buttons."""
+    return line, [_section(line), snooze_buttons(mention=True)]
