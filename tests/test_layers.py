@@ -4,6 +4,8 @@
 * `bot.blocks` (Block Kit builders, text helpers, Slack's limits) imports no database, no Slack
   transport and no handler: only the domain, `bot.errors` and itself;
 * `slackfake` (the Slack stand-in) imports nothing of `bot`;
+* Block Kit is built only in `bot/blocks/`: elsewhere, `slack_sdk.models` gives type names
+  (`Block`, `View`) and nothing to build with;
 * podbot's modules import each other without a cycle, counting every import (a lazy import
   inside a function or under TYPE_CHECKING still makes two modules that need each other).
 """
@@ -78,6 +80,21 @@ def test_blocks_import_no_database_no_transport_no_handlers() -> None:
 
 def test_slackfake_imports_nothing_of_bot() -> None:
     assert offences("slackfake", (), ("bot",)) == []
+
+
+def test_block_kit_is_built_only_in_blocks() -> None:
+    found = []
+    for name, path in modules("bot").items():
+        if within(name, "bot.blocks"):
+            continue
+        for node in ast.walk(ast.parse(path.read_text(encoding="utf-8"), str(path))):
+            if isinstance(node, ast.ImportFrom) and (node.module or "").startswith(
+                "slack_sdk.models"
+            ):
+                built = {alias.name for alias in node.names} - {"Block", "View"}
+                if built:
+                    found.append(f"{path.relative_to(ROOT)}:{node.lineno} imports {sorted(built)}")
+    assert found == []
 
 
 def test_the_layering_check_sees_a_forbidden_import(tmp_path: Path) -> None:
