@@ -62,11 +62,15 @@ def test_a_breach_dm_whose_answer_is_lost_arrives_once(
     clock.set(NINE)
     proc(ANALYST, "new Acme | Figma | new")
     card = proc.card(1)
-    # The thread alert (the request's lane) and the DM (the analyst's lane) go out side by
-    # side: both answers are lost, whichever reaches Slack first.
-    bot.api.fail("chat.postMessage", delay=TIMEOUT + 0.5, times=2)
-    run_job(bot.runtime, JOBS["tat-alerts"], bot.runtime.config.pod("alpha"),
-            now=NINE + timedelta(days=3))  # fmt: skip
+    # The thread alert, then the analyst's breach digest (the reminders job, in office hours):
+    # the answer to each is lost, and each arrives once.
+    breached = NINE + timedelta(days=3)  # Thursday 09:00 in Kolkata
+    alpha = bot.runtime.config.pod("alpha")
+    bot.api.fail("chat.postMessage", delay=TIMEOUT + 0.5, times=1)
+    run_job(bot.runtime, JOBS["tat-alerts"], alpha, now=breached)
+    bot.runtime.outbox_worker.wait_delivered(timeout=30)
+    bot.api.fail("chat.postMessage", delay=TIMEOUT + 0.5, times=1)
+    run_job(bot.runtime, JOBS["reminders"], alpha, now=breached + timedelta(hours=1))
     bot.runtime.outbox_worker.wait_delivered(timeout=30)
 
     alerts = [m for m in bot.api.thread(ALPHA, card.ts) if "TAT breached" in m.text]

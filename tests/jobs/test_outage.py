@@ -67,14 +67,20 @@ def seed(bot: RunningBot) -> dict[str, list[int]]:
     return breached
 
 
-def start_outage(bot: RunningBot, seconds: float) -> threading.Thread:
-    """500s for the first 70 % of the outage, then timeouts that Slack keeps; healed after."""
+def start_outage(
+    bot: RunningBot, seconds: float, hold: threading.Event | None = None
+) -> threading.Thread:
+    """500s for the first 70 % of the outage, then timeouts that Slack keeps; healed after.
+    With `hold`, the 500s last at least until it is set (a slow machine's job runs still
+    happen inside the outage)."""
     api = bot.api
     api.fail("chat.postMessage", status=500, times=None)
 
     def run() -> None:
         stop = threading.Event()
         stop.wait(seconds * 0.7)
+        if hold is not None:
+            hold.wait()
         api.heal("chat.postMessage")
         api.fail("chat.postMessage", delay=TIMEOUT + 0.5, times=None)
         stop.wait(seconds * 0.3)
@@ -175,13 +181,17 @@ def test_jobs_queued_during_an_outage_arrive_once_when_only_jobs_run_is_retried(
 ) -> None:
     breached = seed(bot)
     bot.runtime.outbox_worker.stop()  # no podbot serve: only the one-shot commands deliver
-    healed = start_outage(bot, outage)
-    for name in JOB_NAMES:
-        result = jobs_run(bot, name, wait=1.0)
-        # The run is recorded and queued: exit 0, and it says what is still waiting.
-        assert result.returncode == 0, result.stderr
-        assert "still queued" in result.stdout, result.stdout
-        assert "queued rows are delivered by any running podbot serve" in result.stdout
+    runs_done = threading.Event()
+    healed = start_outage(bot, outage, hold=runs_done)
+    try:
+        for name in JOB_NAMES:
+            result = jobs_run(bot, name, wait=1.0)
+            # The run is recorded and queued: exit 0, and it says what is still waiting.
+            assert result.returncode == 0, result.stderr
+            assert "still queued" in result.stdout, result.stdout
+            assert "queued rows are delivered by any running podbot serve" in result.stdout
+    finally:
+        runs_done.set()
     healed.join()
     back = time.monotonic()
     again = jobs_run(bot, "tat-alerts", wait=30.0)
