@@ -41,6 +41,14 @@ def cmd_config_check(args: argparse.Namespace) -> int:
         return 1
     members = sum(len(p.members) for p in config.pods)
     print(f"OK: {path} — {len(config.pods)} POD(s), {members} member(s)")
+    for pod in config.pods:
+        if len(pod.members_with("em")) <= 1 and not pod.fallback_approvers:
+            # Valid, but its em's own savings claims (or all, with no em) will be refused.
+            print(
+                f"note: {pod.key} has {len(pod.members_with('em')) or 'no'} em and no "
+                "fallback_approvers: savings claims nobody but their claimant could decide are "
+                "refused when made"
+            )
     return 0
 
 
