@@ -4,7 +4,7 @@ pod`) in its channel, and in the post's thread three PNG charts and the KPI CSV.
 from __future__ import annotations
 
 import threading
-from datetime import datetime, time, timedelta
+from datetime import datetime, time
 from typing import TYPE_CHECKING
 
 from apscheduler.triggers.cron import CronTrigger
