@@ -59,9 +59,7 @@ def test_the_only_ems_claim_names_the_fallback_approver_who_decides_it(
     assert f":white_check_mark: Approved by <@{BETA_EM}>" in blocks_text(edited.blocks)
 
 
-def test_the_fallback_approver_does_not_decide_while_an_em_can(
-    bot: RunningBot, proc: Proc
-) -> None:
+def test_the_fallback_approver_does_not_decide_while_an_em_can(bot: RunningBot, proc: Proc) -> None:
     number = negotiating(proc)
     reply = proc(BUYER, f"savings {number} 48k 40k")
     assert reply.startswith(f"Savings claim of $8,000 (16.7%) on REQ-{number} posted in its")
