@@ -41,6 +41,14 @@ def cmd_config_check(args: argparse.Namespace) -> int:
         return 1
     members = sum(len(p.members) for p in config.pods)
     print(f"OK: {path} — {len(config.pods)} POD(s), {members} member(s)")
+    for pod in config.pods:
+        if len(pod.members_with("em")) <= 1 and not pod.fallback_approvers:
+            # Valid, but its em's own savings claims (or all, with no em) will be refused.
+            print(
+                f"note: {pod.key} has {len(pod.members_with('em')) or 'no'} em and no "
+                "fallback_approvers: savings claims nobody but their claimant could decide are "
+                "refused when made"
+            )
     return 0
 
 
@@ -330,12 +338,12 @@ def cmd_import_targets(args: argparse.Namespace) -> int:
 
 def cmd_report_kpis(args: argparse.Namespace) -> int:
     import csv
-    from decimal import Decimal
+    import io
 
-    from bot.blocks.stats import CSV_HEADER, csv_rows
+    from bot.blocks.stats import kpi_csv
     from bot.db.kpis import load_facts
     from bot.domain.quarters import QuarterError, parse_quarter
-    from bot.domain.scorecard import customer_scorecard, member_scorecard, pod_scorecard
+    from bot.domain.scorecard import pod_scorecards
 
     try:
         runtime = _load_runtime(args)
@@ -360,18 +368,14 @@ def cmd_report_kpis(args: argparse.Namespace) -> int:
                 return _fail(f"--quarter: {exc}")
             with runtime.db.transaction() as session:
                 facts = load_facts(session, config, pod, quarter, now)
-            cards.append(pod_scorecard(facts, pod.key, pod.members_with("analyst")))
-            cards += [member_scorecard(facts, user, role) for user, role in pod.members.items()]
-            cards += [customer_scorecard(facts, account) for account in facts.accounts]
-        # Shares to 4 decimal places (0.8125 = 81.25 %), FTV in days.
-        rows = csv_rows(cards, lambda value: value.quantize(Decimal("0.0001")))
+            cards += pod_scorecards(facts, pod.key, pod.members)
+        text = kpi_csv(cards)
     finally:
         runtime.db.dispose()
     with open(args.csv, "w", newline="", encoding="utf-8") as out:
-        writer = csv.writer(out)
-        writer.writerow(CSV_HEADER)
-        writer.writerows(rows)
-    print(f"Wrote {args.csv}: {len(rows)} row(s) for {len(pods)} POD(s), quarter {args.quarter}.")
+        out.write(text)
+    rows = len(list(csv.reader(io.StringIO(text)))) - 1
+    print(f"Wrote {args.csv}: {rows} row(s) for {len(pods)} POD(s), quarter {args.quarter}.")
     return 0
 
 

@@ -12,6 +12,7 @@ from pathlib import Path
 from typing import Any
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
+from bot.domain.lifecycle import Approvers, claim_approvers
 from bot.domain.reminders import OfficeHours, parse_office_hours
 from bot.domain.vocabulary import RequestType
 from bot.domain.working_time import WorkCalendar
@@ -91,6 +92,10 @@ class Pod:
     currency: str
     fiscal_year_start_month: int
     members: Mapping[str, str]
+    # Who decides a savings claim when no em of the POD but its claimant could (a one-em POD
+    # whose em made the claim, or a POD with no em): Slack user ids, in order. Empty: such a
+    # claim is refused when it is made (SPEC §4, §6).
+    fallback_approvers: tuple[str, ...] = ()
 
     @property
     def calendar(self) -> WorkCalendar:
@@ -109,6 +114,10 @@ class Pod:
     def members_with(self, role: str) -> list[str]:
         """User ids holding `role` in this POD, in config order."""
         return [user for user, r in self.members.items() if r == role]
+
+    def claim_approvers(self, claimant: str) -> Approvers:
+        """Who decides a savings claim `claimant` made: the other ems, else the fallback."""
+        return claim_approvers(self.members_with("em"), self.fallback_approvers, claimant)
 
 
 @dataclass(frozen=True)
@@ -371,6 +380,7 @@ class _Checker:
             return []
         allowed = (
             "key", "name", "channel", "timezone", "workdays", "currency", "holidays", "members",
+            "fallback_approvers",
         )  # fmt: skip
         pods: list[Pod] = []
         seen_keys: set[str] = set()
@@ -412,6 +422,9 @@ class _Checker:
             )
             holidays = self.holidays(item.get("holidays", []), f"{prefix}holidays")
             members = self.members(item.get("members", {}), f"{prefix}members")
+            fallback = self.fallback_approvers(
+                item.get("fallback_approvers", []), f"{prefix}fallback_approvers", members
+            )
             pods.append(
                 Pod(
                     key=key if isinstance(key, str) else "",
@@ -423,9 +436,32 @@ class _Checker:
                     currency=pod_currency or "USD",
                     fiscal_year_start_month=fy_month or 1,
                     members=members,
+                    fallback_approvers=fallback,
                 )
             )
         return pods
+
+    def fallback_approvers(
+        self, value: Any, key: str, members: Mapping[str, str]
+    ) -> tuple[str, ...]:
+        if not isinstance(value, list):
+            self.fail(key, 'must be a list of Slack user ids like ["U0EM00002"]')
+            return ()
+        users: list[str] = []
+        for user in value:
+            if not isinstance(user, str) or not _USER_ID.match(user):
+                self.fail(key, f'"{user}" is not a Slack user id like "U0EM00002"')
+            elif user in users:
+                self.fail(key, f'"{user}" is listed twice')
+            elif members.get(user) == "em":
+                self.fail(
+                    key,
+                    f'"{user}" is an em of this POD: a fallback approver decides when no em '
+                    "of the POD but the claimant could",
+                )
+            else:
+                users.append(user)
+        return tuple(users)
 
     def holidays(self, value: Any, key: str) -> tuple[date, ...]:
         if not isinstance(value, list):

@@ -433,11 +433,18 @@ class Renderer:
         size = item.get("size")
         size_text = f" · {_size(int(size))}" if isinstance(size, int) else ""
         href = html.escape(self.file_url(file_id), quote=True)
-        return (
-            f'<div class="file"><span class="file-icon">📄</span>'
+        link = (
             f'<a href="{href}" download="{html.escape(name, quote=True)}">{html.escape(title)}</a>'
-            f'<span class="file-meta">{html.escape(name)}{size_text}</span></div>'
+            f'<span class="file-meta">{html.escape(name)}{size_text}</span>'
         )
+        if _is_image(item):
+            # As Slack does: an image file shows a preview, its alt text for screen readers.
+            alt = html.escape(str(item.get("alt_txt") or title), quote=True)
+            return (
+                f'<div class="file file-image"><img class="file-preview" src="{href}" '
+                f'alt="{alt}" loading="lazy"><div>{link}</div></div>'
+            )
+        return f'<div class="file"><span class="file-icon">📄</span>{link}</div>'
 
     def _attachment(self, attachment: dict[str, Any], *, interactive: bool) -> str:
         color = str(attachment.get("color") or "#ddd")
@@ -548,3 +555,14 @@ def _rich_text_plain(block: dict[str, Any]) -> str:
 
     walk(block.get("elements") or [])
     return "".join(out)
+
+
+_IMAGE_SUFFIXES = (".png", ".jpg", ".jpeg", ".gif", ".webp")
+
+
+def _is_image(item: dict[str, Any]) -> bool:
+    """Whether a message's file is an image (by its mimetype, else its name)."""
+    mimetype = str(item.get("mimetype") or "")
+    if mimetype:
+        return mimetype.startswith("image/")
+    return str(item.get("name") or "").lower().endswith(_IMAGE_SUFFIXES)

@@ -137,6 +137,7 @@ class UploadedFile:
     thread_ts: str | None
     file_id: str = ""
     initial_comment: str | None = None
+    alt_txt: str | None = None
 
 
 @dataclass
@@ -1318,7 +1319,11 @@ class SlackApiServer:
         if filename is None or length is None or not length.isdigit():
             raise SlackError("invalid_arguments")
         file_id = self._next_id("F")
-        self._pending_uploads[file_id] = {"filename": filename, "length": int(length)}
+        self._pending_uploads[file_id] = {
+            "filename": filename,
+            "length": int(length),
+            "alt_txt": _opt_str(params, "alt_txt"),
+        }
         return {"upload_url": f"{self.origin}/upload/{file_id}", "file_id": file_id}
 
     def _files_complete_upload(self, params: dict[str, Any]) -> dict[str, Any]:
@@ -1342,6 +1347,7 @@ class SlackApiServer:
                     thread_ts=thread_ts,
                     file_id=str(item["id"]),
                     initial_comment=comment,
+                    alt_txt=pending.get("alt_txt"),
                 )
             )
         answer = []
@@ -1355,6 +1361,8 @@ class SlackApiServer:
                     "name": upload.filename,
                     "size": len(upload.content),
                     "user": BOT_USER_ID,
+                    "mimetype": _mimetype(upload.filename, upload.content),
+                    **({"alt_txt": upload.alt_txt} if upload.alt_txt else {}),
                 }
             )
         if channel is not None:
@@ -1369,6 +1377,19 @@ class SlackApiServer:
             )
             self._messages.setdefault(channel, {})[share.ts] = share
         return {"files": answer}
+
+
+_PNG_SIGNATURE = b"\x89PNG\r\n\x1a\n"
+
+
+def _mimetype(filename: str, content: bytes) -> str:
+    """The file's type as Slack reports it: images by their bytes, text files by name."""
+    if content.startswith(_PNG_SIGNATURE):
+        return "image/png"
+    if content[:3] == b"\xff\xd8\xff":
+        return "image/jpeg"
+    suffix = filename.rsplit(".", 1)[-1].lower() if "." in filename else ""
+    return {"csv": "text/csv", "ics": "text/calendar"}.get(suffix, "text/plain")
 
 
 def _view_text(key: str, view: dict[str, Any], *, required: bool) -> list[str]:

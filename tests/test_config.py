@@ -205,3 +205,25 @@ def test_office_hours_default_and_validated() -> None:
     )
     (error,) = errors_of(bad)
     assert error.startswith("schedule.office_hours") and "must end after it starts" in error
+
+
+def test_fallback_approvers_are_user_ids_and_not_the_pods_own_ems() -> None:
+    base = """
+[[pods]]
+key = "alpha"
+channel = "C0ALPHA01"
+members = { U0EM00001 = "em", U0BUY0001 = "buyer" }
+"""
+    assert parse_config(base).pods[0].fallback_approvers == ()
+    good = base + 'fallback_approvers = ["U0EM00002", "U0BOSS001"]\n'
+    assert parse_config(good).pods[0].fallback_approvers == ("U0EM00002", "U0BOSS001")
+    for value, says in [
+        ('"U0EM00002"', "must be a list of Slack user ids"),
+        ('["nobody"]', '"nobody" is not a Slack user id'),
+        ('["U0EM00002", "U0EM00002"]', "listed twice"),
+        ('["U0EM00001"]', '"U0EM00001" is an em of this POD'),
+    ]:
+        with pytest.raises(ConfigError) as raised:
+            parse_config(base + f"fallback_approvers = {value}\n")
+        (error,) = raised.value.errors
+        assert error.startswith("pods[0].fallback_approvers (line 6): ") and says in error, error

@@ -46,6 +46,8 @@ class ClaimView:
     decided_at: datetime | None = None
     reason: str | None = None
     superseded_by: int | None = None
+    # Set when `ems` are the POD's fallback approvers: why (the POD's only em made the claim).
+    fallback_reason: str | None = None
 
     @property
     def saved(self) -> Money:
@@ -120,7 +122,13 @@ def claim_blocks(claim: ClaimView) -> list[Block]:
     ]
     if claim.status == "pending":
         ems = " ".join(f"<@{u}>" for u in claim.ems) or "An em of this POD"
-        blocks.append(SectionBlock(text=MarkdownTextObject(text=f"{ems}: approve or reject?")))
+        ask = f"{ems}: approve or reject?"
+        if claim.fallback_reason:
+            ask = (
+                f"Waiting for {ems} (fallback approver: {claim.fallback_reason}): "
+                "approve or reject?"
+            )
+        blocks.append(SectionBlock(text=MarkdownTextObject(text=ask)))
         value = str(claim.claim_id)
         blocks.append(
             ActionsBlock(

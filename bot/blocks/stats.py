@@ -3,6 +3,8 @@ same figures as CSV rows for `podbot report kpis`. Pure: Kpis and Scorecards in,
 
 from __future__ import annotations
 
+import csv
+import io
 from collections.abc import Callable, Iterable
 from decimal import Decimal
 
@@ -18,6 +20,7 @@ __all__ = [
     "CSV_HEADER",
     "STATUS_MARK",
     "csv_rows",
+    "kpi_csv",
     "kpi_line",
     "scorecard_lines",
     "stats_blocks",
@@ -145,6 +148,16 @@ def stats_blocks(text: str) -> list[Block]:
     """The answer in sections of at most 3000 characters, at most 50 blocks."""
     pieces = split_markup(text, SECTION_TEXT)[:MAX_MESSAGE_BLOCKS]
     return [SectionBlock(text=piece) for piece in pieces if piece]
+
+
+def kpi_csv(cards: Iterable[Scorecard]) -> str:
+    """`podbot report kpis`' CSV (and the weekly digest's): the header, then one row per
+    (scope, subject, kpi), shares to 4 decimal places (0.8125 = 81.25 %), FTV in days."""
+    out = io.StringIO()
+    writer = csv.writer(out, lineterminator="\r\n")
+    writer.writerow(CSV_HEADER)
+    writer.writerows(csv_rows(cards, lambda value: value.quantize(Decimal("0.0001"))))
+    return out.getvalue()
 
 
 def _plain(value: Decimal | None) -> str:

@@ -59,6 +59,17 @@ def savings(runtime: Runtime, invocation: Invocation) -> Reply:
             check_claim(baseline, final)
         except ClaimError as exc:
             raise Refusal(str(exc), usage=f"`{invocation.command} {USAGE}`") from None
+        approvers = pod.claim_approvers(invocation.user_id)
+        if not approvers.users:
+            who = (
+                f"You are the only em of {pod.name}"
+                if pod.role_of(invocation.user_id) == "em"
+                else f"{pod.name} has no em"
+            )
+            raise NotPermitted(
+                f"{who} and it has no fallback approver, so nobody could decide this claim "
+                "(an operator sets `fallback_approvers` for the POD in the config)."
+            )
         now = runtime.clock.now()
         previous = pending_claim(session, request.id)
         if previous is not None:
@@ -91,10 +102,11 @@ def savings(runtime: Runtime, invocation: Invocation) -> Reply:
             )  # fmt: skip
             outbox.claim(session, previous.id)
         outbox.claim(session, claim.id)
-        ems = mentions(pod.members_with("em")) or "the POD's em"
+        ems = mentions(list(approvers.users))
         text = (
             f"Savings claim of {headline(view)} on {request.key} posted in its thread "
-            f"for {ems} to approve."
+            f"for {ems} to approve"
+            + (f" (fallback approver: {approvers.reason})." if approvers.fallback else ".")
         )
         if previous is not None:
             text += f" It supersedes the pending claim #{previous.id}."
@@ -155,8 +167,13 @@ def _check_decider(session: Session, runtime: Runtime, claim_id: int, user_id: s
     if claim is None:
         raise NotFound("This savings claim no longer exists.")
     _request, pod = load_request(session, runtime.config, claim.request_id, for_update=False)
+    approvers = pod.claim_approvers(claim.created_by)
     refusal = savings_decision_refusal(
-        pod.role_of(user_id), pod.name, is_claimant=claim.created_by == user_id
+        pod.role_of(user_id),
+        pod.name,
+        is_claimant=claim.created_by == user_id,
+        is_fallback_approver=user_id in pod.fallback_approvers,
+        fallback_applies=approvers.fallback,
     )
     if refusal is not None:
         raise NotPermitted(refusal)

@@ -56,6 +56,7 @@ def claim_view(session: Session, config: Config, claim: SavingsClaim) -> ClaimVi
     assert request is not None
     pod = config.find_pod(request.pod.key)  # None: a POD no longer configured
     bench, count = tool_benchmark(session, request.tool, excluding_request=request.id)
+    approvers = pod.claim_approvers(claim.created_by) if pod is not None else None
     return ClaimView(
         claim_id=claim.id,
         request_key=request.key,
@@ -69,7 +70,8 @@ def claim_view(session: Session, config: Config, claim: SavingsClaim) -> ClaimVi
         benchmark_percent=bench,
         benchmark_claims=count,
         quote_count=quote_count(session, request.id),
-        ems=tuple(pod.members_with("em")) if pod is not None else (),
+        ems=approvers.users if approvers is not None else (),
+        fallback_reason=approvers.reason if approvers is not None and approvers.fallback else None,
         decided_by=claim.decided_by,
         decided_at=claim.decided_at,
         reason=claim.reason,

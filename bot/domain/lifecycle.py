@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import enum
+from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from zoneinfo import ZoneInfo
@@ -78,13 +79,59 @@ def may(role: str | None, action: Action, *, is_assigned_buyer: bool = False) ->
     return True
 
 
-def savings_decision_refusal(role: str | None, pod_name: str, *, is_claimant: bool) -> str | None:
-    """Why this person may not approve or reject a savings claim, or None when they may: only
-    an em of the request's POD decides, and never on a claim they made (SPEC §4)."""
-    if role != Role.EM:
-        return f"Only an em of {pod_name} may approve or reject savings claims."
-    if is_claimant:
+@dataclass(frozen=True)
+class Approvers:
+    """Who is asked to decide a savings claim: the POD's ems other than the claimant, or,
+    when there is none, its fallback approvers (`fallback` True); empty: nobody can."""
+
+    users: tuple[str, ...]
+    fallback: bool = False
+    # Why the fallback applies, in words: the POD's only em made the claim, or it has no em.
+    reason: str = ""
+
+
+def claim_approvers(ems: Sequence[str], fallback: Sequence[str], claimant: str) -> Approvers:
+    """Who decides a claim made by `claimant` (SPEC §4): every em of the POD but the claimant;
+    when that leaves nobody, the POD's fallback approvers but the claimant."""
+    deciders = tuple(u for u in ems if u != claimant)
+    if deciders:
+        return Approvers(deciders)
+    reason = "the POD's only em made this claim" if ems else "the POD has no em"
+    return Approvers(tuple(u for u in fallback if u != claimant), fallback=True, reason=reason)
+
+
+def savings_decision_refusal(
+    role: str | None,
+    pod_name: str,
+    *,
+    is_claimant: bool,
+    is_fallback_approver: bool = False,
+    fallback_applies: bool = False,
+) -> str | None:
+    """Why this person may not approve or reject a savings claim, or None when they may
+    (SPEC §4). The permission table:
+
+    | who                                           | decides |
+    |-----------------------------------------------|---------|
+    | an em of the request's POD, not the claimant  | yes     |
+    | the claimant (em or fallback approver)        | no      |
+    | a fallback approver, when no other em exists  | yes     |
+    | a fallback approver, while another em exists  | no      |
+    | anyone else                                   | no      |
+    """
+    if is_claimant and (role == Role.EM or is_fallback_approver):
+        if fallback_applies:
+            return "You made this claim yourself, so the fallback approver must decide it."
         return "You made this claim yourself, so another em must decide it."
+    if fallback_applies and is_fallback_approver:
+        return None
+    if role != Role.EM:
+        if fallback_applies:
+            return (
+                f"Only an em of {pod_name} or its fallback approver may approve or reject "
+                "this savings claim."
+            )
+        return f"Only an em of {pod_name} may approve or reject savings claims."
     return None
 
 

@@ -36,6 +36,7 @@ __all__ = [
     "member_scorecard",
     "parse_stats",
     "pod_scorecard",
+    "pod_scorecards",
 ]
 
 BUYER_ROLES = ("buyer", "em")
@@ -131,6 +132,16 @@ def pod_scorecard(facts: KpiFacts, pod_key: str, analysts: list[str]) -> Scoreca
     return Scorecard(
         "pod", pod_key, tuple(lines), (("requests_without_account", str(facts.without_account)),)
     )
+
+
+def pod_scorecards(facts: KpiFacts, pod_key: str, members: Mapping[str, str]) -> list[Scorecard]:
+    """Every scorecard of one POD's quarter: the POD's, each member's (config order), each
+    customer's (what `podbot report kpis` and the weekly digest's CSV hold)."""
+    analysts = [user for user, role in members.items() if role == "analyst"]
+    cards = [pod_scorecard(facts, pod_key, analysts)]
+    cards += [member_scorecard(facts, user, role) for user, role in members.items()]
+    cards += [customer_scorecard(facts, account) for account in facts.accounts]
+    return cards
 
 
 def customer_scorecard(facts: KpiFacts, account: AccountFact) -> Scorecard:

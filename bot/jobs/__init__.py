@@ -10,7 +10,9 @@ from bot.jobs.runner import JobSpec
 JOBS: dict[str, JobSpec] = {}
 # The job modules, in the order `podbot jobs list` shows them (ledger, runner and scheduler
 # are the framework around them).
-JOB_MODULES = ("aging_report", "reminders", "renewal_calendar", "retention", "tat_alerts")
+JOB_MODULES = (
+    "aging_report", "reminders", "renewal_calendar", "retention", "tat_alerts", "weekly_digest",
+)  # fmt: skip
 
 
 def register(spec: JobSpec) -> JobSpec:

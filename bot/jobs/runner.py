@@ -90,12 +90,21 @@ class JobContext:
         return self._plan("dm", None, user=user, text=text, blocks=blocks, reminders=reminders)
 
     def upload(
-        self, channel: str, filename: str, content: bytes, title: str, *, thread: Planned
+        self,
+        channel: str,
+        filename: str,
+        content: bytes,
+        title: str,
+        *,
+        thread: Planned,
+        alt_text: str | None = None,
     ) -> Planned:
-        """Attach a text file (CSV, ICS) in the thread of an earlier post of this run."""
+        """Attach a file in the thread of an earlier post of this run: text (CSV, ICS) or
+        binary (a PNG chart, with `alt_text` describing it)."""
         return self._plan(
-            "upload", thread, channel=channel, filename=filename, content=content, title=title
-        )
+            "upload", thread, channel=channel, filename=filename, content=content, title=title,
+            alt_text=alt_text,
+        )  # fmt: skip
 
     def write(self, change: Callable[[Session], None]) -> None:
         """A database change made in the run's own transaction (not made in a dry run)."""
@@ -140,7 +149,7 @@ class JobContext:
         if item.kind == "upload":
             return outbox.upload(
                 session, lane, args["channel"], args["filename"], args["content"],
-                args["title"], parent=parent,
+                args["title"], parent=parent, alt_text=args.get("alt_text"),
             )  # fmt: skip
         if item.kind == "dm":
             reminders = [list(key) for key in args["reminders"]]

@@ -62,6 +62,13 @@ log = logging.getLogger(__name__)
 BOT_TOKEN = "xoxb-sandbox"
 STATIC = resources.files("bot.sandbox") / "static"
 _MENTION = re.compile(r"(?<![\w<@])@([A-Za-z0-9][A-Za-z0-9._-]*)")
+_FILE_TYPES = {
+    ".csv": "text/csv",
+    ".ics": "text/calendar",
+    ".png": "image/png",
+    ".jpg": "image/jpeg",
+    ".jpeg": "image/jpeg",
+}
 _STATIC_TYPES = {".css": "text/css", ".js": "text/javascript", ".svg": "image/svg+xml"}
 _ROLE_ORDER = {"em": 0, "analyst": 1, "buyer": 2, "csm": 3}
 
@@ -843,12 +850,14 @@ class Sandbox:
                 name, content = self.file(request.path_params["file_id"])
             except SandboxError as exc:
                 return Response(str(exc), 404, media_type="text/plain")
-            kind = {".csv": "text/csv", ".ics": "text/calendar"}.get(Path(name).suffix)
+            kind = _FILE_TYPES.get(Path(name).suffix.lower())
             safe = re.sub(r"[^\w.\- ]", "_", name)
+            # Images are shown in the page (the preview's <img>); other files download.
+            disposition = "inline" if kind and kind.startswith("image/") else "attachment"
             return Response(
                 content,
                 media_type=kind or "application/octet-stream",
-                headers={"Content-Disposition": f'attachment; filename="{safe}"'},
+                headers={"Content-Disposition": f'{disposition}; filename="{safe}"'},
             )
 
         return Starlette(

@@ -13,6 +13,7 @@ directly after the ack and are not queued (a modal's trigger expires in 3 second
 
 from __future__ import annotations
 
+import base64
 import enum
 import logging
 from collections.abc import Callable
@@ -221,14 +222,18 @@ class Outbox:
         title: str,
         *,
         parent: int | None = None,
+        alt_text: str | None = None,
     ) -> int:
-        """Share a text file (CSV, ICS) in a channel, or in the thread of `parent`'s message."""
-        payload = {
-            "channel": channel,
-            "filename": filename,
-            "content": content.decode("utf-8"),
-            "title": title,
-        }
+        """Share a file in a channel, or in the thread of `parent`'s message: a text file (CSV,
+        ICS) is kept as text (`content`), any other (a PNG chart) as base64 (`content_b64`);
+        `alt_text` describes an image for screen readers (Slack's `alt_txt`)."""
+        payload: dict[str, Any] = {"channel": channel, "filename": filename, "title": title}
+        try:
+            payload["content"] = content.decode("utf-8")
+        except UnicodeDecodeError:
+            payload["content_b64"] = base64.b64encode(content).decode("ascii")
+        if alt_text:
+            payload["alt_text"] = alt_text
         # No channel for the worker's pacing: sharing a file is files.completeUploadExternal,
         # not held to chat.postMessage's one message per second in a channel.
         row = self._enqueue(session, lane, OutboxKind.UPLOAD, payload, None, parent, returning=True)

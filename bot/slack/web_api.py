@@ -261,8 +261,10 @@ class SlackApi:
         title: str | None = None,
         thread_ts: str | None = None,
         comment: str | None = None,
+        alt_text: str | None = None,
     ) -> str:
-        """Upload a file into a channel or thread (files upload v2); returns the file id."""
+        """Upload a file into a channel or thread (files upload v2); returns the file id.
+        `alt_text` is an image's description (`alt_txt`, sent with files.getUploadURLExternal)."""
         data = self._call(
             "files.upload_v2",
             channel=channel,
@@ -271,5 +273,6 @@ class SlackApi:
             title=title or filename,
             thread_ts=thread_ts,
             initial_comment=comment,
+            alt_txt=alt_text,
         )
         return str(data["files"][0]["id"])

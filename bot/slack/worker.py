@@ -20,6 +20,7 @@
 
 from __future__ import annotations
 
+import base64
 import logging
 import os
 import random
@@ -684,12 +685,17 @@ class OutboxWorker:
             if found:
                 log.info("delivery %s: %s had reached Slack; not uploading again", row.id, filename)
                 return {"channel": channel, "file": found}
+        if "content_b64" in payload:  # a binary file (a PNG chart)
+            content = base64.b64decode(str(payload["content_b64"]))
+        else:
+            content = str(payload["content"]).encode("utf-8")
         file_id = slack.upload(
             channel,
             filename,
-            str(payload["content"]).encode("utf-8"),
+            content,
             title=payload.get("title"),
             thread_ts=thread_ts,
+            alt_text=payload.get("alt_text"),
         )
         return {"channel": channel, "file": file_id}
 

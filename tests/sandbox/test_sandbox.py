@@ -437,3 +437,23 @@ def test_the_sandbox_answers_only_its_own_host_and_origin(sandbox: Sandbox) -> N
     )
     assert status == 200, answer
     assert requests_in(sandbox) == 2
+
+
+def test_the_weekly_digest_shows_its_png_charts_as_image_previews(sandbox: Sandbox) -> None:
+    status, answer = post(
+        f"{sandbox.url}/sandbox/jobs/run", {"job": "weekly-digest", "pod": "bengaluru"}
+    )
+    assert status == 200, answer
+    assert answer["outcomes"][0].startswith("weekly-digest bengaluru"), answer
+    sandbox.wait_idle()
+    pngs = [f for f in sandbox.api.files.values() if f.filename.endswith(".png")]
+    assert len(pngs) == 3
+    page = json.dumps(sandbox.state(EM))
+    for png in pngs:
+        assert f'<img class=\\"file-preview\\" src=\\"/sandbox/files/{png.file_id}\\"' in page
+        with urllib.request.urlopen(f"{sandbox.url}/sandbox/files/{png.file_id}") as served:
+            assert served.headers["Content-Type"] == "image/png"
+            assert served.headers["Content-Disposition"].startswith("inline;")
+            assert served.read()[:8] == b"\x89PNG\r\n\x1a\n"
+    csv_file = next(f for f in sandbox.api.files.values() if f.filename.endswith(".csv"))
+    assert f'src=\\"/sandbox/files/{csv_file.file_id}\\"' not in page

@@ -1,0 +1,105 @@
+"""`weekly-digest`: Mondays at 09:00 POD time, the POD's scorecard (the lines of `/proc stats
+pod`) in its channel, and in the post's thread three PNG charts and the KPI CSV."""
+
+from __future__ import annotations
+
+import threading
+from datetime import datetime, time
+from typing import TYPE_CHECKING
+
+from apscheduler.triggers.cron import CronTrigger
+
+from bot.blocks.charts import render_charts
+from bot.blocks.stats import kpi_csv, stats_blocks, stats_text
+from bot.config import Config, Pod
+from bot.db.kpis import load_facts
+from bot.domain.aging import aging_lines
+from bot.domain.digest import DigestCharts, digest_charts, week_period
+from bot.domain.quarters import quarter_of
+from bot.domain.scorecard import Scorecard, pod_scorecards
+from bot.jobs import register
+from bot.jobs.aging_report import open_items
+from bot.jobs.runner import JobContext, JobSpec
+
+if TYPE_CHECKING:
+    from bot.runtime import Runtime
+
+NAME = "weekly-digest"
+DIGEST_DAY = "mon"
+DIGEST_AT = time(9, 0)
+# Charts are CPU work under one GIL (and matplotlib's rc settings are process-wide): one POD's
+# digest is drawn at a time.
+_DRAWING = threading.Lock()
+
+
+def build_digest(
+    runtime: Runtime, pod: Pod, now: datetime
+) -> tuple[str, list[Scorecard], DigestCharts]:
+    """The post's text (`/proc stats pod`'s lines), every scorecard of the quarter (for the
+    CSV) and the charts' data, for one POD at `now`."""
+    today = now.astimezone(pod.zone).date()
+    quarter = quarter_of(today, pod.fiscal_year_start_month)
+    with runtime.db.reading() as session:
+        facts = load_facts(session, runtime.config, pod, quarter, now)
+        items = open_items(session, pod.key)
+    cards = pod_scorecards(facts, pod.key, pod.members)
+    lines = aging_lines(items, now, pod.calendar, runtime.config.clocks.update_hours)
+    text = stats_text(cards[0], pod.name, str(quarter), today.isoformat())
+    return text, cards, digest_charts(facts, pod.members, lines)
+
+
+def _body(context: JobContext) -> str:
+    pod, now = context.pod, context.now
+    text, cards, data = build_digest(context.runtime, pod, now)
+    week = week_period(now.astimezone(pod.zone).date())
+    shown = f"*Weekly digest* · week {week}\n{text}"
+    parent = context.post(pod.channel, f"Weekly digest {pod.name} {week}", stats_blocks(shown))
+    with _DRAWING:
+        charts = render_charts(data, pod.name)
+    for chart in charts:
+        context.upload(
+            pod.channel,
+            f"digest-{pod.key}-{week}-{chart.name}.png",
+            chart.png,
+            title=chart.title,
+            thread=parent,
+            alt_text=chart.alt_text,
+        )
+    context.upload(
+        pod.channel,
+        f"kpis-{pod.key}-{week}.csv",
+        kpi_csv(cards).encode("utf-8"),
+        title=f"KPIs {pod.name} {data.quarter} (as of {data.as_of})",
+        thread=parent,
+    )
+    return f"queued the digest with {len(charts)} chart(s) and the KPI CSV"
+
+
+def _period(config: Config, pod: Pod, now: datetime) -> str | None:
+    # One run per ISO week of the POD's local calendar.
+    return week_period(now.astimezone(pod.zone).date())
+
+
+def _overdue(config: Config, pod: Pod, now: datetime) -> bool:
+    """Whether it is Monday (POD time) and 09:00 has passed: a digest missed while the bot was
+    down is caught up that Monday, not days later (`jobs run` posts any day's week)."""
+    local = now.astimezone(pod.zone)
+    return local.strftime("%a").lower() == DIGEST_DAY and local.time() >= DIGEST_AT
+
+
+SPEC = register(
+    JobSpec(
+        name=NAME,
+        summary="the POD's scorecard, with charts and the KPI CSV in its thread",
+        trigger=lambda config, pod: CronTrigger(
+            day_of_week=DIGEST_DAY,
+            hour=DIGEST_AT.hour,
+            minute=DIGEST_AT.minute,
+            timezone=pod.zone,
+        ),
+        describe=lambda config, pod: f"Mondays at {DIGEST_AT:%H:%M} {pod.timezone}",
+        period=_period,
+        body=_body,
+        overdue=_overdue,
+    )
+)

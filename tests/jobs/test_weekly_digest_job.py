@@ -1,0 +1,184 @@
+"""SPEC §5 `weekly-digest`: Mondays 09:00 POD time, once per POD and week, through the outbox:
+the POD's scorecard as `/proc stats pod` shows it, and in its thread three PNG charts drawn from
+the KPI engine's figures and the KPI CSV."""
+
+from __future__ import annotations
+
+import csv
+import io
+import struct
+from datetime import UTC, date, datetime, timedelta
+from decimal import Decimal
+from typing import Any
+
+import pytest
+from sqlalchemy import select
+
+from bot.blocks.charts import CHART_SIZE
+from bot.clock import ManualClock
+from bot.db.kpis import load_facts
+from bot.db.models import JobRun
+from bot.domain.digest import AGE_BUCKETS, age_bucket, week_period
+from bot.domain.quarters import Quarter
+from bot.domain.scorecard import customer_scorecard, member_scorecard
+from bot.jobs import JOBS, weekly_digest
+from tests.commands.conftest import ALPHA, BUYER, EM, Proc
+from tests.commands.test_stats import POD_LINES, ask, seed
+from tests.conftest import RunningBot
+from tests.jobs.conftest import catch_up, run_job
+
+# The stats tests' clock: Monday 2026-11-23 15:00 UTC, 20:30 in Kolkata (POD Alpha), ISO week 48.
+NOW = datetime(2026, 11, 23, 15, 0, tzinfo=UTC)
+PNG_SIGNATURE = b"\x89PNG\r\n\x1a\n"
+
+
+def png_size(content: bytes) -> tuple[int, int]:
+    """(width, height) from a PNG's IHDR chunk, the first after the signature."""
+    assert content[:8] == PNG_SIGNATURE
+    length, kind = struct.unpack(">I4s", content[8:16])
+    assert kind == b"IHDR" and length == 13
+    width, height = struct.unpack(">II", content[16:24])
+    return width, height
+
+
+def digests(bot: RunningBot) -> list[Any]:
+    return [
+        m for m in bot.api.messages(ALPHA) if not m.thread_ts and m.text.startswith("Weekly digest")
+    ]
+
+
+@pytest.fixture
+def drawn(monkeypatch: pytest.MonkeyPatch) -> list[Any]:
+    """The data every chart of a run was drawn from, as the job handed it to the renderer."""
+    seen: list[Any] = []
+    render = weekly_digest.render_charts
+
+    def spy(data: Any, pod_name: str) -> Any:
+        seen.append((pod_name, data))
+        return render(data, pod_name)
+
+    monkeypatch.setattr(weekly_digest, "render_charts", spy)
+    return seen
+
+
+def test_the_digest_is_posted_once_with_charts_and_the_csv_in_its_thread(
+    bot: RunningBot, proc: Proc, clock: ManualClock, drawn: list[Any]
+) -> None:
+    seed(bot)
+    spec = JOBS["weekly-digest"]
+    pod = bot.runtime.config.pod("alpha")
+    first = run_job(bot.runtime, spec, pod, now=NOW)
+    assert first.startswith("weekly-digest alpha 2026-W48: queued the digest with 3 chart(s)")
+    assert run_job(bot.runtime, spec, pod, now=NOW + timedelta(hours=1)).endswith("already done")
+    # Two catch-up sweeps later in the week: nothing more for alpha.
+    assert not [o for o in catch_up(bot.runtime, [spec], NOW + timedelta(days=1)) if "alpha" in o]
+    assert not [o for o in catch_up(bot.runtime, [spec], NOW + timedelta(days=2)) if "alpha" in o]
+
+    (post,) = digests(bot)
+    with bot.db.transaction() as session:
+        runs = session.scalars(select(JobRun).where(JobRun.scope == "alpha")).all()
+    assert [(r.job, r.period) for r in runs] == [("weekly-digest", "2026-W48")]
+
+    # The post shows exactly what `/proc stats pod` shows at the same instant.
+    shown = "\n".join(b["text"]["text"] for b in post.blocks)
+    assert shown.split("\n")[0] == "*Weekly digest* · week 2026-W48"
+    assert shown.split("\n")[1:] == POD_LINES
+    assert ask(proc, EM, "stats pod")["text"].split("\n") == POD_LINES
+
+    files = sorted(
+        (f for f in bot.api.files.values() if f.channel == ALPHA), key=lambda f: f.filename
+    )
+    assert [f.filename for f in files] == [
+        "digest-alpha-2026-W48-aging.png",
+        "digest-alpha-2026-W48-msg.png",
+        "digest-alpha-2026-W48-savings.png",
+        "kpis-alpha-2026-W48.csv",
+    ]
+    assert all(f.thread_ts == post.ts for f in files)
+    charts = files[:3]
+    for chart in charts:
+        assert png_size(chart.content) == CHART_SIZE == (1200, 700)
+        assert chart.alt_txt and len(chart.alt_txt) <= 1000
+    from matplotlib.image import imread
+
+    pixels = imread(io.BytesIO(charts[2].content), format="png")
+    assert pixels.shape[:2] == (700, 1200)
+
+    # The CSV is `podbot report kpis`' for this POD and quarter.
+    rows = list(csv.DictReader(io.StringIO(files[3].content.decode("utf-8"))))
+    by = {(r["scope"], r["subject"], r["kpi"]): r for r in rows}
+    assert by[("pod", "alpha", "net_savings")]["numerator"] == "32000"
+    assert by[("member", BUYER, "savings_quota")]["denominator"] == "50000"
+
+    # What the charts were drawn from is the KPI engine's figures at the run's instant.
+    (data,) = [data for name, data in drawn if name == "POD Alpha"]
+    with bot.db.reading() as session:
+        facts = load_facts(session, bot.runtime.config, pod, Quarter(2026, 4, 1), NOW)
+    assert data.currency == "USD" and data.quarter == "2026Q4" and data.as_of == date(2026, 11, 23)
+    buyers = {b.buyer: b for b in data.buyers}
+    assert set(buyers) == {EM, BUYER}
+    for member, bar in buyers.items():
+        (quota,) = [k for k in member_scorecard(facts, member, "buyer").lines
+                    if k.name == "savings_quota"]  # fmt: skip
+        assert (bar.target, bar.quota, bar.status) == (
+            quota.denominator, quota.value, str(quota.status)
+        )  # fmt: skip
+        if quota.numerator is not None:
+            assert bar.approved == quota.numerator
+    assert (buyers[BUYER].approved, buyers[BUYER].target) == (Decimal(32000), Decimal(50000))
+    assert "U0BUY0001 $32,000 of $50,000 (64.0%)" in charts[2].alt_txt
+    customers = {c.customer: c for c in data.customers}
+    for account in facts.accounts:
+        (msg,) = [k for k in customer_scorecard(facts, account).lines if k.name == "msg"]
+        if msg.value is None:
+            assert account.customer not in customers
+            continue
+        point = customers[account.customer]
+        assert (point.share, point.approved, point.msg, point.status) == (
+            msg.value, msg.numerator, msg.denominator, str(msg.status)
+        )  # fmt: skip
+        assert point.days_since_handover == (date(2026, 11, 23) - account.handover_on).days
+    assert customers["Acme Corp"].days_since_handover == 39
+    # Open requests by age and stage: every open request of the POD, once.
+    open_now = ask(proc, EM, "aging")["text"]
+    assert data.ages.total == sum(sum(row) for row in data.ages.counts.values())
+    assert data.ages.total > 0 and f"{data.ages.total} open" in charts[0].alt_txt
+    assert "Aging report" in open_now
+
+
+def test_the_digest_waits_for_monday_nine_and_is_caught_up_once(bot: RunningBot) -> None:
+    spec = JOBS["weekly-digest"]
+    # Monday 08:59 in Kolkata is 03:29 UTC (Sunday evening in New York): not yet.
+    assert catch_up(bot.runtime, [spec], datetime(2026, 11, 23, 3, 29, tzinfo=UTC)) == []
+    # Down over 09:00 in Kolkata, back at 11:00 there: alpha's digest, once.
+    eleven = datetime(2026, 11, 23, 5, 30, tzinfo=UTC)
+    assert [o.split(":")[0] for o in catch_up(bot.runtime, [spec], eleven)] == [
+        "weekly-digest alpha 2026-W48"
+    ]
+    assert catch_up(bot.runtime, [spec], eleven + timedelta(hours=1)) == []
+    # A Monday missed altogether is not caught up on Tuesday.
+    tuesday = datetime(2026, 11, 24, 15, 0, tzinfo=UTC)
+    assert catch_up(bot.runtime, [spec], tuesday) == []
+    assert len(digests(bot)) == 1
+    # With nothing recorded yet the charts say so, and still decode at full size.
+    pngs = [f for f in bot.api.files.values() if f.filename.endswith(".png")]
+    assert len(pngs) == 3 and all(png_size(f.content) == (1200, 700) for f in pngs)
+
+
+def test_the_week_and_the_age_buckets() -> None:
+    assert week_period(date(2026, 11, 23)) == "2026-W48"
+    assert week_period(date(2027, 1, 1)) == "2026-W53"
+    assert [age_bucket(n) for n in (0, 7, 8, 14, 15, 30, 31, 60, 61, 400)] == [
+        AGE_BUCKETS[0][0], AGE_BUCKETS[0][0], AGE_BUCKETS[1][0], AGE_BUCKETS[1][0],
+        AGE_BUCKETS[2][0], AGE_BUCKETS[2][0], AGE_BUCKETS[3][0], AGE_BUCKETS[3][0],
+        AGE_BUCKETS[4][0], AGE_BUCKETS[4][0],
+    ]  # fmt: skip
+
+
+def test_a_dry_run_posts_nothing(bot: RunningBot) -> None:
+    out = io.StringIO()
+    run_job(bot.runtime, JOBS["weekly-digest"], bot.runtime.config.pod("alpha"), now=NOW,
+            dry_run=True, out=out)  # fmt: skip
+    printed = out.getvalue()
+    assert "--- file digest-alpha-2026-W48-savings.png (" in printed
+    assert bot.api.files == {} and digests(bot) == []
