@@ -179,7 +179,9 @@ def _names(customer: str, tool: str) -> str:
 
 
 def _section(text: str, button: ButtonElement | None = None) -> SectionBlock:
-    return SectionBlock(text=MarkdownTextObject(text=fit_markup(text, SECTION_TEXT)), accessory=button)
+    return SectionBlock(
+        text=MarkdownTextObject(text=fit_markup(text, SECTION_TEXT)), accessory=button
+    )
 
 
 def _context(text: str) -> ContextBlock:
@@ -226,7 +228,9 @@ def _buyer(home: BuyerHome, command: str) -> list[Block]:
             f"{':warning: update overdue since' if item.update_overdue else 'update due'} "
             f"{when(item.update_due_at)}"
         )  # fmt: skip
-        text = f"*{item.key}* {_names(item.customer, item.tool)}\n{due} · {_days(item.tat_days_left)}"
+        text = (
+            f"*{item.key}* {_names(item.customer, item.tool)}\n{due} · {_days(item.tat_days_left)}"
+        )
         rows.append(_section(text, _button("Update", ActionId.HOME_UPDATE, item.request_id)))
     return [
         *_list(
@@ -258,7 +262,10 @@ def _analyst(home: AnalystHome, command: str) -> list[Block]:
         for i in home.intake
     ]
     terms = [
-        _section(f"*{t.key}* {_names(t.customer, t.tool)}\nwon {short_date(t.won_on)} · new term not recorded")
+        _section(
+            f"*{t.key}* {_names(t.customer, t.tool)}\n"
+            f"won {short_date(t.won_on)} · new term not recorded"
+        )
         for t in home.terms
     ]
     renewals = [

@@ -132,9 +132,7 @@ def _hours(delta: timedelta) -> Decimal:
     return Decimal(int(delta.total_seconds())) / _HOUR
 
 
-def _analyst(
-    session: Session, config: Config, pod: Pod, pod_id: int, now: datetime
-) -> AnalystHome:
+def _analyst(session: Session, config: Config, pod: Pod, pod_id: int, now: datetime) -> AnalystHome:
     calendar = pod.calendar
     intake_rows = session.scalars(
         select(Request)
@@ -183,10 +181,13 @@ def _unrequested_renewals(
     quarter = _quarter(pod, now).next()
     contracts = [
         RenewalContract(
-            contract_id=c.id, customer=c.customer, tool=c.tool,
-            annual=Money(c.annual_amount, c.currency), renewal_date=c.renewal_date,
+            contract_id=c.id,
+            customer=c.customer,
+            tool=c.tool,
+            annual=Money(c.annual_amount, c.currency),
+            renewal_date=c.renewal_date,
             billing_cycle=c.billing_cycle,
-        )  # fmt: skip
+        )
         for c in session.scalars(
             select(Contract)
             .where(Contract.pod_id == pod_id)
@@ -208,9 +209,12 @@ def _unrequested_renewals(
     )
     items = [
         RenewalItem(
-            line.contract.contract_id, line.contract.customer, line.contract.tool,
-            line.contract.renewal_date, line.contract.annual,
-        )  # fmt: skip
+            line.contract.contract_id,
+            line.contract.customer,
+            line.contract.tool,
+            line.contract.renewal_date,
+            line.contract.annual,
+        )
         for line in calendar.lines
         if line.request is None
     ]
