@@ -114,7 +114,11 @@ def main() -> None:
         db.dispose()
 
     def ms(values: list[float], q: float) -> float:
-        return statistics.quantiles(values, n=100)[int(q) - 1] * 1000 if q < 100 else max(values) * 1000
+        return (
+            statistics.quantiles(values, n=100)[int(q) - 1] * 1000
+            if q < 100
+            else max(values) * 1000
+        )
 
     print(f"Home of a buyer with {args.requests} negotiating requests: {blocks} blocks "
           f"({'within' if blocks <= 100 else 'OVER'} the 100-block limit); {args.rounds} rounds, "

@@ -336,7 +336,9 @@ class SlackClient:
             if element is not None:
                 break
         if element is None:
-            raise LookupError(f"no element {action_id!r} (value {value!r}) in view {view.get('id')}")
+            raise LookupError(
+                f"no element {action_id!r} (value {value!r}) in view {view.get('id')}"
+            )
         payload = _fixture("block_actions_message_button.json")
         for key in ("channel", "message", "response_url", "state"):
             payload.pop(key, None)
