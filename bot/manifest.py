@@ -19,7 +19,7 @@ BOT_SCOPES = {
     "users:read": "names and time zones of members",
     "files:write": "CSV and ICS attachments of reports",
 }
-BOT_EVENTS = ["message.channels", "message.groups"]
+BOT_EVENTS = ["message.channels", "message.groups", "app_home_opened"]
 
 
 def manifest(
@@ -53,7 +53,7 @@ def manifest(
         },
         "features": {
             "app_home": {
-                "home_tab_enabled": False,
+                "home_tab_enabled": True,
                 "messages_tab_enabled": True,
                 "messages_tab_read_only_enabled": True,
             },

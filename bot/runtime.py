@@ -86,12 +86,15 @@ def build_runtime(
         channel_interval=settings.channel_interval,
         turns=ChannelTurns(db),
     )
-    worker = OutboxWorker(db, slack, config, slack_timeout=settings.slack_timeout)
+    clock = clock or SystemClock()
+    worker = OutboxWorker(
+        db, slack, config, slack_timeout=settings.slack_timeout, domain_clock=clock
+    )
     return Runtime(
         config=config,
         settings=settings,
         db=db,
-        clock=clock or SystemClock(),
+        clock=clock,
         slack=slack,
         outbox_worker=worker,
     )

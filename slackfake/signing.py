@@ -309,6 +309,50 @@ class SlackClient:
         payload["actions"] = [_action(element, action_id, block_id, value, self.clock())]
         return self._post_payload(_apply(payload, overrides))
 
+    def view_action(
+        self,
+        action_id: str,
+        user_id: str,
+        view: Mapping[str, Any],
+        value: str | None = None,
+        **overrides: Any,
+    ) -> Response:
+        """Click an element in a view (an App Home tab, or a modal's section): the payload has
+        a ``view`` container and no channel, message or response_url, as Slack sends it.
+        ``view`` is the stored view; with ``value``, the element carrying it is clicked (a
+        Home repeats one action id per item), else the first with ``action_id``."""
+        view = copy.deepcopy(dict(view))
+        block_id, element = None, None
+        for block in view.get("blocks") or []:
+            candidates = [block.get("accessory"), block.get("element"), *block.get("elements", [])]
+            for candidate in candidates:
+                if (
+                    isinstance(candidate, dict)
+                    and candidate.get("action_id") == action_id
+                    and (value is None or candidate.get("value") == value)
+                ):
+                    block_id, element = block.get("block_id"), candidate
+                    break
+            if element is not None:
+                break
+        if element is None:
+            raise LookupError(
+                f"no element {action_id!r} (value {value!r}) in view {view.get('id')}"
+            )
+        payload = _fixture("block_actions_message_button.json")
+        for key in ("channel", "message", "response_url", "state"):
+            payload.pop(key, None)
+        payload["user"] = self._user(user_id)
+        payload["api_app_id"] = self.api_app_id
+        payload["container"] = {"type": "view", "view_id": view.get("id", "")}
+        payload["trigger_id"] = self.trigger_id()
+        payload["team"] = self._team()
+        payload["view"] = view
+        payload["actions"] = [
+            _action(element, action_id, block_id or "actions", element.get("value"), self.clock())
+        ]
+        return self._post_payload(_apply(payload, overrides))
+
     def _default_message(
         self,
         action_id: str,

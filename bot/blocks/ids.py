@@ -28,6 +28,8 @@ class ActionId(StrEnum):
     SNOOZE_HOUR = "reminder_snooze_hour"
     SNOOZE_TOMORROW = "reminder_snooze_tomorrow"
     MARK_ANSWERED = "reminder_mark_answered"
+    HOME_UPDATE = "home_update"  # the Home's Update button: the update modal
+    HOME_RENEWAL = "home_open_renewal"  # the Home's Open renewal request: the intake modal
 
 
 class BlockId(StrEnum):

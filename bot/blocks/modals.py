@@ -141,8 +141,22 @@ def _date_input(block_id: BlockId, label: str) -> InputBlock:
     )
 
 
-def intake_modal(private_metadata: str, default_currency: str) -> View:
-    """Build the intake modal for a new request (customer, tool, type, spend, renewal, notes)."""
+@dataclass(frozen=True)
+class IntakePrefill:
+    """What the intake modal starts with (the Home's Open renewal request: its contract)."""
+
+    customer: str
+    tool: str
+    kind: str
+    amount: Money | None = None
+    renewal_date: date | None = None
+
+
+def intake_modal(
+    private_metadata: str, default_currency: str, prefill: IntakePrefill | None = None
+) -> View:
+    """Build the intake modal for a new request (customer, tool, type, spend, renewal, notes),
+    empty or prefilled."""
     kinds = RadioButtonsElement(
         action_id=VALUE_ACTION_ID,
         options=[
@@ -164,6 +178,14 @@ def intake_modal(private_metadata: str, default_currency: str) -> View:
         _date_input(BlockId.RENEWAL_DATE, "Renewal date"),
         _text_input(BlockId.NOTES, "Notes", optional=True, multiline=True),
     ]
+    if prefill is not None:
+        blocks[0].element.initial_value = prefill.customer[:MAX_NAME]
+        blocks[1].element.initial_value = prefill.tool[:MAX_NAME]
+        kinds.initial_option = next((o for o in kinds.options if o.value == prefill.kind), None)
+        if prefill.amount is not None:
+            blocks[3].element.initial_value = _amount_text(prefill.amount)
+        if prefill.renewal_date is not None:
+            blocks[4].element.initial_date = prefill.renewal_date.isoformat()
     return View(
         type="modal",
         callback_id=CallbackId.INTAKE.value,

@@ -29,6 +29,7 @@ COMMAND_MODULES = (
     "aging",
     "contract",
     "help",
+    "home",
     "intake",
     "interactions",
     "lifecycle",

@@ -81,6 +81,7 @@ def create_request(
     session.flush()
     record_event(session, request, at=now, actor=user_id, kind="created", text=summary(request))
     outbox.card(session, request.id)
+    outbox.homes_of(session, request)
     for other in duplicates:
         other_pod = runtime.config.find_pod(other.pod.key)
         if other_pod is None:  # a POD no longer configured: nobody there to warn

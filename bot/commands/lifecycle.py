@@ -40,6 +40,7 @@ def qualify(runtime: Runtime, invocation: Invocation) -> Reply:
         request.analyst_id = invocation.user_id
         record_event(session, request, at=now, actor=invocation.user_id, kind="qualified")
         outbox.card(session, request.id)
+        outbox.homes_of(session, request)
         outbox.thread(
             session, request.id, f":white_check_mark: Qualified by <@{invocation.user_id}>."
         )
@@ -65,6 +66,7 @@ def disqualify(runtime: Runtime, invocation: Invocation) -> Reply:
             session, request, at=now, actor=invocation.user_id, kind="disqualified", text=reason
         )
         outbox.card(session, request.id)
+        outbox.homes_of(session, request)
         outbox.thread(
             session,
             request.id,
@@ -117,6 +119,8 @@ def assign(runtime: Runtime, invocation: Invocation) -> Reply:
             text=f"to <@{buyer}>", data={"buyer": buyer, "previous": previous},
         )  # fmt: skip
         outbox.card(session, request.id)
+        outbox.homes_of(session, request)
+        outbox.homes(session, [previous])  # a reassignment leaves the last buyer's Home
         outbox.thread(session, request.id, line)
         key = request.key
     return Reply(
@@ -157,6 +161,7 @@ def close(runtime: Runtime, invocation: Invocation) -> Reply:
         )  # fmt: skip
         emoji = {"won": ":trophy:", "lost": ":x:", "cancelled": ":wastebasket:"}[outcome]
         outbox.card(session, request.id)
+        outbox.homes_of(session, request)
         outbox.thread(
             session,
             request.id,

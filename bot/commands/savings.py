@@ -102,6 +102,7 @@ def savings(runtime: Runtime, invocation: Invocation) -> Reply:
             )  # fmt: skip
             outbox.claim(session, previous.id)
         outbox.claim(session, claim.id)
+        outbox.homes_of(session, request)
         ems = mentions(list(approvers.users))
         text = (
             f"Savings claim of {headline(view)} on {request.key} posted in its thread "
@@ -158,6 +159,7 @@ def _decide(
         )
     outbox.claim(session, claim.id)
     outbox.card(session, request.id)
+    outbox.homes_of(session, request)
     outbox.thread(session, request.id, line)
     return claim
 
@@ -202,6 +204,8 @@ def _click(body: dict[str, Any]) -> tuple[str, int | None, str, str | None]:
         claim_id: int | None = int(action.get("value", ""))
     except ValueError:
         claim_id = None
+    # From the App Home there is no message, channel or thread (`container.type` "view"):
+    # the channel is "" and a refusal goes to the clicker by DM.
     message = body.get("message") or {}
     channel = (body.get("channel") or {}).get("id") or (body.get("container") or {}).get(
         "channel_id", ""

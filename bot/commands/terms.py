@@ -122,6 +122,7 @@ def record_term(
     if result.converted:
         line += " :arrows_counterclockwise: Converted from monthly to annual billing."
     outbox.card(session, request.id)
+    outbox.homes_of(session, request)
     outbox.thread(session, request.id, line)
     return result
 

@@ -78,6 +78,7 @@ def _record_update(
     for number, part in enumerate(parts, 1):
         count = f" ({number}/{len(parts)})" if len(parts) > 1 else ""
         outbox.thread(session, request.id, f"{head}{count}:\n{part}")
+    outbox.homes_of(session, request)
 
 
 def _quoted(text: str) -> str:

@@ -541,6 +541,7 @@ class OutboxKind(enum.StrEnum):
     MESSAGE = "message"  # a job's post, top level or in the thread of its parent row's post
     DM = "dm"  # a direct message, its conversation opened when it is sent
     UPLOAD = "upload"  # a job's file (CSV, ICS) in the thread of its parent row's post
+    HOME = "home"  # a user's App Home tab, rendered from the database when it is sent
 
 
 class OutboxRow(Base):

@@ -6,7 +6,7 @@ from typing import TYPE_CHECKING
 
 from slack_bolt import App
 
-from bot.events import mentions
+from bot.events import home, mentions
 
 if TYPE_CHECKING:
     from bot.runtime import Runtime
@@ -15,3 +15,4 @@ if TYPE_CHECKING:
 def register(app: App, runtime: Runtime) -> None:
     """Attach every event listener."""
     mentions.register(app, runtime)
+    home.register(app, runtime)

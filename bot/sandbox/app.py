@@ -443,6 +443,34 @@ class Sandbox:
         self._settle()
         return {"ok": True}
 
+    def open_home(self, user: str) -> dict[str, Any]:
+        """Open the App Home tab: Slack sends `app_home_opened`; podbot publishes the Home."""
+        self.person(user)
+        event = {"type": "app_home_opened", "user": user, "tab": "home", "channel": "D" + user[1:]}
+        response = self._client().event(event)
+        if response.status != 200:
+            raise SandboxError(f"podbot answered HTTP {response.status} to app_home_opened")
+        self._settle()
+        return {"ok": True}
+
+    def home_click(self, user: str, action_id: str, value: str | None = None) -> dict[str, Any]:
+        """Click a button on the user's Home: a signed `block_actions` from a view."""
+        self.person(user)
+        view = self.api.home_view(user)
+        if view is None:
+            raise SandboxError("no Home published for you yet")
+        client = self._client()
+        trigger = client.trigger_id()
+        self._triggers[trigger] = user
+        try:
+            response = client.view_action(action_id, user, view, value, trigger_id=trigger)
+        except LookupError:
+            raise SandboxError("that button is no longer on your Home") from None
+        if response.status != 200:
+            raise SandboxError(f"podbot answered HTTP {response.status} to the click")
+        self._settle()
+        return {"ok": True}
+
     def submit(self, user: str, view_id: str, values: dict[str, Any]) -> dict[str, Any]:
         """Submit a modal: Slack POSTs a signed `view_submission`; errors keep the modal open."""
         self.person(user)
@@ -665,6 +693,7 @@ class Sandbox:
             "channels": channels,
             "dms": dms,
             "modal": self._modal(me.id, render),
+            "home": self._home(me.id, render),
             "clock": self._clock_json(now),
             "jobs": [{"name": s.name, "summary": s.summary} for s in JOBS.values()],
             "command": self.config.slack.command,
@@ -735,6 +764,12 @@ class Sandbox:
                 message.text, message.blocks, message.files, message.attachments
             ),
         }
+
+    def _home(self, user: str, render: Renderer) -> dict[str, Any] | None:
+        view = self.api.home_view(user)
+        if view is None:
+            return None
+        return {"id": view.get("id"), "html": render.blocks(view.get("blocks") or [])}
 
     def _modal(self, user: str, render: Renderer) -> dict[str, Any] | None:
         for view_id, view in reversed(list(self.api.views.items())):
@@ -927,6 +962,12 @@ class Sandbox:
                 str(body.get("action_id") or ""),
                 body.get("block_id"),
                 body.get("value"),
+            )
+        if kind == "home":
+            return self.open_home(user)
+        if kind == "home_action":
+            return self.home_click(
+                user, str(body.get("action_id") or ""), body.get("value") or None
             )
         if kind == "submit":
             return self.submit(user, str(body.get("view_id") or ""), dict(body.get("values") or {}))

@@ -16,7 +16,7 @@ from __future__ import annotations
 import base64
 import enum
 import logging
-from collections.abc import Callable
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
@@ -46,6 +46,7 @@ class Lane(enum.StrEnum):
     DM = "dm"  # one user's direct messages
     RUN = "run"  # one job run's posts, their thread continuations and files
     MESSAGE = "msg"  # the edits of one message (channel and ts)
+    HOME = "home"  # one user's App Home tab
 
     def of(self, *key: object) -> str:
         return ":".join([self.value, *(str(part) for part in key)])
@@ -133,6 +134,36 @@ class Outbox:
             posting = request is not None and request.card_ts is None
             channel = self._channel_of(session, request) if posting else None
             self._enqueue(session, lane, OutboxKind.CARD, {"request": request_id}, channel)
+
+    def homes(self, session: Session, users: Iterable[str | None]) -> None:
+        """Republish these users' App Home tabs (rendered from the database when sent). A
+        Home row still pending for a user renders the latest state: no second one, so a
+        transaction queues at most one row per user."""
+        wanted = {Lane.HOME.of(user): user for user in dict.fromkeys(users) if user}
+        if not wanted:
+            return
+        waiting = set(
+            session.scalars(
+                select(OutboxRow.lane).where(
+                    OutboxRow.lane.in_(list(wanted)),
+                    OutboxRow.kind == OutboxKind.HOME.value,
+                    OutboxRow.status == OutboxStatus.PENDING.value,
+                )
+            )
+        )
+        for lane, user in wanted.items():
+            if lane not in waiting:
+                self._enqueue(session, lane, OutboxKind.HOME, {"user": user})
+
+    def homes_of(self, session: Session, request: Request) -> None:
+        """Republish the Home of everyone a change to `request` (or its claims) shows for:
+        its buyer and the POD's analysts and ems (csms have no Home items)."""
+        pod = session.get(PodRow, request.pod_id)
+        configured = self.runtime.config.find_pod(pod.key) if pod is not None else None
+        users: list[str | None] = [request.buyer_id]
+        if configured is not None:
+            users += configured.members_with("analyst") + configured.members_with("em")
+        self.homes(session, users)
 
     def thread(
         self, session: Session, request_id: int, text: str, blocks: list[Block] | None = None
@@ -295,6 +326,9 @@ class Outbox:
         thread_ts: str | None,
         blocks: list[Block] | None,
     ) -> None:
+        if not channel:  # a click on the App Home: no channel to answer in, so a DM
+            self.runtime.slack.dm(user, text, blocks)
+            return
         try:
             self.runtime.slack.ephemeral(channel, user, text, blocks, thread_ts=thread_ts)
         except WebApiError:

@@ -196,6 +196,12 @@ class SlackApi:
         data = self._call("views.open", trigger_id=trigger_id, view=payload)
         return str(data["view"]["id"])
 
+    def publish_home(self, user: str, view: View | dict[str, Any]) -> str:
+        """Publish a user's App Home tab (views.publish); returns the view's id."""
+        payload = view.to_dict() if isinstance(view, View) else view
+        data = self._call("views.publish", user_id=user, view=payload)
+        return str((data.get("view") or {}).get("id", ""))
+
     def find_tagged(
         self,
         channel: str,

@@ -6,7 +6,8 @@
   taken whenever a sending thread is free (not batch by batch), so a channel held to
   Slack's pace delays only its own rows.
 * Kinds: a request's `card`, a reply in its `thread`, a savings `claim` message, an `update`
-  (edit), and a job run's `message`s, `dm`s and `upload`s (files). A row with a parent
+  (edit), a user's App `home` tab (views.publish), and a job run's `message`s, `dm`s and
+  `upload`s (files). A row with a parent
   replies in the thread of its parent's message; the parent is an earlier row of its lane.
 * Posts carry message metadata naming the delivery. A row left `in_flight` by a process that
   died is taken over once its lease expires, and the worker first looks for its message in
@@ -37,8 +38,10 @@ from sqlalchemy.orm import aliased
 
 from bot.blocks.cards import card_blocks, card_text
 from bot.blocks.claims import claim_blocks, claim_text
+from bot.blocks.home import home_view
 from bot.clock import Clock, SystemClock
 from bot.db.content import card_data, claim_view
+from bot.db.home import load_home
 from bot.db.models import OutboxKind, OutboxRow, OutboxStatus, Reminder, Request, SavingsClaim
 from bot.db.requests import get_request
 from bot.jobs.ledger import WORKER
@@ -103,6 +106,7 @@ class OutboxWorker:
         lease: timedelta | None = None,
         batch: int = 32,
         threads: int | None = None,
+        domain_clock: Clock | None = None,
     ) -> None:
         # Narrow dependencies, not the whole runtime: the worker needs the rows, Slack, and the
         # config to render what a card or claim shows at send time.
@@ -110,6 +114,8 @@ class OutboxWorker:
         self.slack_timeout = slack_timeout
         # OutboxRow timing is real time, even when the domain clock is set by a test or `--at`.
         self.clock = clock or SystemClock()
+        # What a Home shows (due, overdue, days left) is as of the domain's clock, the runtime's.
+        self.domain_clock = domain_clock or self.clock
         seconds = float(os.environ.get("PODBOT_DELIVERY_LEASE_SECONDS", "60"))
         self.lease = lease if lease is not None else timedelta(seconds=seconds)
         # Short enough that a Slack outage ends for every lane within seconds of Slack coming
@@ -145,6 +151,7 @@ class OutboxWorker:
             OutboxKind.MESSAGE: self._send_message,
             OutboxKind.DM: self._send_dm,
             OutboxKind.UPLOAD: self._send_upload,
+            OutboxKind.HOME: self._send_home,
         }
 
     # -- running ------------------------------------------------------------------------------
@@ -698,6 +705,16 @@ class OutboxWorker:
             alt_text=payload.get("alt_text"),
         )
         return {"channel": channel, "file": file_id}
+
+    def _send_home(self, row: Taken) -> dict[str, Any]:
+        # Rendered now, from the database: a Home row still pending stands for every change
+        # since (Outbox.homes queues no second one), so pending republishes collapse. A
+        # publish is idempotent: sending it again after a crash changes nothing.
+        user = str(row.payload["user"])
+        with self.db.reading() as session:
+            data = load_home(session, self.config, user, self.domain_clock.now())
+        view_id = self.slack.publish_home(user, home_view(data))
+        return {"user": user, "view": view_id}
 
     def _send_claim(self, row: Taken) -> dict[str, Any]:
         claim_id = int(row.payload["claim"])

@@ -182,3 +182,33 @@ def test_a_request_from_intake_to_approved_savings_and_the_next_aging_report(
         "07-em-approved.png",
         "08-next-morning-aging-report.png",
     ]
+
+
+def test_an_em_approves_a_claim_from_their_home(sandbox: Sandbox, browser_page: Any) -> None:
+    """The Home tab in the sandbox: opening it sends app_home_opened, Approve on it acts as the
+    thread's button (claim message edited, buyer told), and the Home is republished."""
+    from playwright.sync_api import expect
+
+    expect.set_options(timeout=TIMEOUT)
+    for user, text in (
+        (ANALYST, "/proc new Kaveri Fintech | Figma | new | 48k"),
+        (ANALYST, "/proc qualify REQ-1"),
+        (ANALYST, "/proc assign REQ-1 @rohan"),
+        (BUYER, "/proc savings REQ-1 48000 40800"),
+    ):
+        sandbox.command(user, text, BENGALURU)
+    page = browser_page
+    act_as(page, EM)
+    page.click("#open-home")
+    home = page.locator("#messages .home-view")
+    expect(home).to_contain_text("Savings claims to decide (1)")
+    expect(home).to_contain_text("REQ-1")
+    page.screenshot(path="/tmp/home_before_approve.png")
+    home.locator("button[data-action-id=savings_approve]").click()
+    expect(home).to_contain_text("No claim waiting for a decision.")
+    page.screenshot(path="/tmp/home_approve.png")
+    card = sandbox.api.messages(BENGALURU)[0]
+    thread = sandbox.api.thread(BENGALURU, card.ts)
+    assert sum("your savings claim" in m.text for m in thread) == 1
+    claim = next(m for m in thread if "Approved by" in str(m.blocks))
+    assert claim.edited_ts is not None

@@ -144,7 +144,7 @@ function render() {
     savePlace();
   }
   renderPicker();
-  if (!findConversation(view.channel)) {
+  if (view.channel !== "HOME" && !findConversation(view.channel)) {
     const mine = data.channels.find((c) => c.member) || data.channels[0] || data.dms[0];
     view.channel = mine ? mine.id : "";
     view.thread = null;
@@ -192,7 +192,23 @@ function renderSidebar() {
     item(c, `<span>${escapeHtml(c.name)}${c.mine ? " (you)" : ""}</span>`)).join(""));
 }
 
+function renderHome() {
+  $("channel-title").textContent = "podbot · Home";
+  $("channel-topic").textContent = "Your App Home tab, as podbot last published it";
+  const html = data.home
+    ? `<div class="msg home-view" data-home="1"><div class="body"><div class="content">${data.home.html}</div></div></div>`
+    : '<div class="empty">Opening your Home…</div>';
+  const switched = $("messages").dataset.channel !== "HOME";
+  $("messages").dataset.channel = "HOME";
+  setHtml($("messages"), html, switched);
+  $("composer").style.display = "none";
+  $("composer-hint").innerHTML = "";
+}
+
 function renderChannel() {
+  document.querySelectorAll("#open-home").forEach((a) => a.classList.toggle("active", view.channel === "HOME"));
+  if (view.channel === "HOME") { renderHome(); return; }
+  $("composer").style.display = "";
   const conversation = findConversation(view.channel);
   if (!conversation) return;
   const isChannel = conversation.id.startsWith("C") || conversation.id.startsWith("G");
@@ -368,6 +384,11 @@ document.addEventListener("click", async (event) => {
     const message = button.closest(".msg");
     if (button.dataset.confirm && !confirm(button.dataset.confirm)) return;
     button.classList.add("busy");
+    if (message.dataset.home) {
+      await act({ kind: "home_action", action_id: button.dataset.actionId, value: button.dataset.value });
+      button.classList.remove("busy");
+      return;
+    }
     await act({
       kind: "action", channel: message.dataset.channel, ts: message.dataset.ts,
       action_id: button.dataset.actionId, block_id: button.dataset.blockId, value: button.dataset.value,
@@ -397,6 +418,16 @@ document.addEventListener("click", async (event) => {
     $("thread-text").focus();
     return;
   }
+  const home = event.target.closest("[data-home]");
+  if (home && home.id === "open-home") {
+    event.preventDefault();
+    view.channel = "HOME";
+    view.thread = null;
+    savePlace();
+    render();
+    await act({ kind: "home" });  // Slack sends app_home_opened when the tab is opened
+    return;
+  }
   const conversation = event.target.closest("[data-conversation]");
   if (conversation) {
     event.preventDefault();
@@ -420,7 +451,8 @@ $("as").addEventListener("change", () => {
   since = "";
   modalKey = "";
   savePlace();
-  refresh();
+  if (view.channel === "HOME") act({ kind: "home" });  // the new person opens their Home
+  else refresh();
 });
 $("thread-close").addEventListener("click", () => { view.thread = null; savePlace(); render(); });
 $("composer").addEventListener("submit", (e) => { e.preventDefault(); send($("composer-text"), null); });

@@ -1,0 +1,364 @@
+"""The App Home tab: one section per POD the person is in, by their role there.
+
+Pure: plain dataclasses in (read by `bot/db/home.py`), a `View` out. Every list is capped at
+`LIST_CAP` items with an "and N more" line, and the whole view at Slack's 100 blocks
+(`MAX_VIEW_BLOCKS`), however many requests there are.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from datetime import date, datetime
+from decimal import Decimal
+
+from slack_sdk.models.blocks import (
+    ActionsBlock,
+    Block,
+    ButtonElement,
+    ContextBlock,
+    DividerBlock,
+    HeaderBlock,
+    MarkdownTextObject,
+    PlainTextObject,
+    SectionBlock,
+)
+from slack_sdk.models.views import View
+
+from bot.blocks.claims import when
+from bot.blocks.ids import ActionId
+from bot.blocks.limits import HEADER_TEXT, MAX_VIEW_BLOCKS, SECTION_TEXT
+from bot.blocks.stats import kpi_line
+from bot.blocks.text import escape_mrkdwn, fit_markup, fit_plain, short_date
+from bot.domain.kpis import Kpi
+from bot.domain.money import Money, format_money
+
+__all__ = [
+    "LIST_CAP",
+    "AnalystHome",
+    "BreachItem",
+    "BuyerHome",
+    "ClaimItem",
+    "CsmHome",
+    "EmHome",
+    "HomeData",
+    "IntakeItem",
+    "NegotiationItem",
+    "RenewalItem",
+    "TermItem",
+    "home_view",
+]
+
+# Items shown per list; the rest are counted in one "and N more" line.
+LIST_CAP = 8
+BAR_WIDTH = 10
+
+
+@dataclass(frozen=True)
+class NegotiationItem:
+    """A buyer's negotiating request: when its next update is due and its TAT days left."""
+
+    request_id: int
+    key: str
+    customer: str
+    tool: str
+    update_due_at: datetime | None
+    update_overdue: bool
+    tat_days_left: int | None
+
+
+@dataclass(frozen=True)
+class IntakeItem:
+    """A request waiting to be qualified, with the working hours left (negative: past due)."""
+
+    key: str
+    customer: str
+    tool: str
+    hours_left: Decimal
+
+
+@dataclass(frozen=True)
+class BreachItem:
+    """A request past its qualification or negotiation TAT."""
+
+    key: str
+    customer: str
+    tool: str
+    clock: str  # "qualification" | "negotiation"
+    due_at: datetime
+    owner: str | None
+
+
+@dataclass(frozen=True)
+class TermItem:
+    """A won request whose new term is not recorded yet."""
+
+    key: str
+    customer: str
+    tool: str
+    won_on: date
+
+
+@dataclass(frozen=True)
+class RenewalItem:
+    """A contract renewing next quarter with no request open for it."""
+
+    contract_id: int
+    customer: str
+    tool: str
+    renewal_date: date
+    annual: Money
+
+
+@dataclass(frozen=True)
+class ClaimItem:
+    """A pending savings claim."""
+
+    claim_id: int
+    key: str
+    customer: str
+    tool: str
+    saved: Money
+    percent: Decimal
+    claimed_by: str
+    claimed_at: datetime
+
+
+@dataclass(frozen=True)
+class BuyerHome:
+    pod_name: str
+    quarter: str
+    negotiating: tuple[NegotiationItem, ...]
+    negotiating_total: int
+    quota: Kpi | None
+
+
+@dataclass(frozen=True)
+class AnalystHome:
+    pod_name: str
+    intake: tuple[IntakeItem, ...]
+    intake_total: int
+    breaches: tuple[BreachItem, ...]
+    breaches_total: int
+    terms: tuple[TermItem, ...]
+    terms_total: int
+    renewals_quarter: str
+    renewals: tuple[RenewalItem, ...]
+    renewals_total: int
+
+
+@dataclass(frozen=True)
+class EmHome:
+    pod_name: str
+    quarter: str
+    claims: tuple[ClaimItem, ...]
+    claims_total: int
+    savings: Kpi | None
+    old_breaches: tuple[BreachItem, ...]
+    old_breaches_total: int
+
+
+@dataclass(frozen=True)
+class CsmHome:
+    pod_name: str
+
+
+Section = BuyerHome | AnalystHome | EmHome | CsmHome
+
+
+@dataclass(frozen=True)
+class HomeData:
+    """What one person's Home shows: a section per POD they are in (none: not in a POD)."""
+
+    user: str
+    sections: tuple[Section, ...] = field(default_factory=tuple)
+    command: str = "/proc"
+
+
+def _names(customer: str, tool: str) -> str:
+    return f"{escape_mrkdwn(customer)} · {escape_mrkdwn(tool)}"
+
+
+def _section(text: str, button: ButtonElement | None = None) -> SectionBlock:
+    return SectionBlock(
+        text=MarkdownTextObject(text=fit_markup(text, SECTION_TEXT)), accessory=button
+    )
+
+
+def _context(text: str) -> ContextBlock:
+    return ContextBlock(elements=[MarkdownTextObject(text=fit_markup(text, SECTION_TEXT))])
+
+
+def _button(text: str, action: ActionId, value: object, style: str | None = None) -> ButtonElement:
+    return ButtonElement(
+        text=PlainTextObject(text=text), action_id=action.value, value=str(value), style=style
+    )
+
+
+def _more(shown: int, total: int, hint: str) -> list[Block]:
+    return [_context(f"and {total - shown} more — {hint}")] if total > shown else []
+
+
+def _list(title: str, total: int, rows: list[Block], empty: str, hint: str) -> list[Block]:
+    blocks: list[Block] = [_section(f"*{title}* ({total})")]
+    if not rows:
+        return [*blocks, _context(empty)]
+    return [*blocks, *rows, *_more(len(rows), total, hint)]
+
+
+def _days(n: int | None) -> str:
+    if n is None:
+        return "no TAT"
+    if n < 0:
+        return f":red_circle: TAT {-n} day{'s' if n != -1 else ''} overdue"
+    return f"TAT {n} day{'s' if n != 1 else ''} left"
+
+
+def _bar(kpi: Kpi | None) -> str:
+    if kpi is None or kpi.value is None:
+        return kpi_line(kpi) if kpi is not None else "No target set."
+    filled = max(0, min(BAR_WIDTH, int(kpi.value * BAR_WIDTH)))
+    bar = "▓" * filled + "░" * (BAR_WIDTH - filled)
+    return f"`{bar}` {kpi_line(kpi)}"
+
+
+def _buyer(home: BuyerHome, command: str) -> list[Block]:
+    rows: list[Block] = []
+    for item in home.negotiating:
+        due = "update due: never updated" if item.update_due_at is None else (
+            f"{':warning: update overdue since' if item.update_overdue else 'update due'} "
+            f"{when(item.update_due_at)}"
+        )  # fmt: skip
+        text = (
+            f"*{item.key}* {_names(item.customer, item.tool)}\n{due} · {_days(item.tat_days_left)}"
+        )
+        rows.append(_section(text, _button("Update", ActionId.HOME_UPDATE, item.request_id)))
+    return [
+        *_list(
+            "Negotiating", home.negotiating_total, rows, "Nothing in negotiation.",
+            f"`{command} mine`",
+        ),
+        _section(f"*Quota {home.quarter}*\n{_bar(home.quota)}"),
+    ]  # fmt: skip
+
+
+def _breach_row(item: BreachItem) -> SectionBlock:
+    owner = f" · <@{item.owner}>" if item.owner else ""
+    return _section(
+        f"*{item.key}* {_names(item.customer, item.tool)}\n"
+        f":rotating_light: {item.clock} TAT was due {when(item.due_at)}{owner}"
+    )
+
+
+def _analyst(home: AnalystHome, command: str) -> list[Block]:
+    intake = [
+        _section(
+            f"*{i.key}* {_names(i.customer, i.tool)}\n"
+            + (
+                f"{i.hours_left:.0f} working hours left to qualify"
+                if i.hours_left >= 0
+                else f":red_circle: qualification {-i.hours_left:.0f} working hours overdue"
+            )
+        )
+        for i in home.intake
+    ]
+    terms = [
+        _section(
+            f"*{t.key}* {_names(t.customer, t.tool)}\n"
+            f"won {short_date(t.won_on)} · new term not recorded"
+        )
+        for t in home.terms
+    ]
+    renewals = [
+        _section(
+            f"*{escape_mrkdwn(r.customer)}* · {escape_mrkdwn(r.tool)}\n"
+            f"renews {short_date(r.renewal_date)} · {format_money(r.annual)} a year",
+            _button("Open renewal request", ActionId.HOME_RENEWAL, r.contract_id),
+        )
+        for r in home.renewals
+    ]
+    aging = f"`{command} aging`"
+    return [
+        *_list("To qualify", home.intake_total, intake, "Nothing waiting to be qualified.", aging),
+        *_list("TAT breaches", home.breaches_total, [_breach_row(b) for b in home.breaches],
+               "No TAT breached.", aging),
+        *_list("New term not recorded", home.terms_total, terms, "Every won term is recorded.",
+               aging),
+        *_list(f"Renewals {home.renewals_quarter} with no request", home.renewals_total, renewals,
+               "Every renewal has a request.", f"`{command} renewals next`"),
+    ]  # fmt: skip
+
+
+def _em(home: EmHome, command: str) -> list[Block]:
+    claims: list[Block] = []
+    for c in home.claims:
+        claims.append(
+            _section(
+                f"*{c.key}* {_names(c.customer, c.tool)}\n"
+                f"{format_money(c.saved)} ({c.percent:.1f}%) claimed by <@{c.claimed_by}> "
+                f"{when(c.claimed_at)}"
+            )
+        )
+        claims.append(
+            ActionsBlock(
+                block_id=f"home_claim_{c.claim_id}",
+                elements=[
+                    _button("Approve", ActionId.SAVINGS_APPROVE, c.claim_id, "primary"),
+                    _button("Reject", ActionId.SAVINGS_REJECT, c.claim_id, "danger"),
+                ],
+            )
+        )
+    shown = len(home.claims)
+    head = [_section(f"*Savings claims to decide* ({home.claims_total})")]
+    if not shown:
+        head.append(_context("No claim waiting for a decision."))
+    else:
+        head += [*claims, *_more(shown, home.claims_total, f"`{command} aging`")]
+    return [
+        *head,
+        _section(f"*POD savings {home.quarter}*\n{_bar(home.savings)}"),
+        *_list("Breaches older than 24 working hours", home.old_breaches_total,
+               [_breach_row(b) for b in home.old_breaches], "None.", f"`{command} aging`"),
+    ]  # fmt: skip
+
+
+_ROLE = {BuyerHome: "buyer", AnalystHome: "analyst", EmHome: "em", CsmHome: "csm"}
+
+
+def home_blocks(data: HomeData) -> list[Block]:
+    """The Home's blocks, at most MAX_VIEW_BLOCKS."""
+    if not data.sections:
+        return [
+            HeaderBlock(text=PlainTextObject(text="podbot")),
+            _section(
+                ":wave: You are not in a procurement POD yet, so there is nothing for you here. "
+                "Ask your POD's em to add you, and your requests, breaches and approvals will "
+                f"show up on this tab. `{data.command} help` lists what podbot does."
+            ),
+        ]
+    blocks: list[Block] = []
+    for section in data.sections:
+        title = f"{section.pod_name} — {_ROLE[type(section)]}"
+        part: list[Block] = [HeaderBlock(text=PlainTextObject(text=fit_plain(title, HEADER_TEXT)))]
+        if isinstance(section, BuyerHome):
+            part += _buyer(section, data.command)
+        elif isinstance(section, AnalystHome):
+            part += _analyst(section, data.command)
+        elif isinstance(section, CsmHome):
+            part.append(
+                _section(
+                    f"You follow this POD's work: `{data.command} mine` for your requests, "
+                    f"`{data.command} aging` for the POD's, `{data.command} new` to open one."
+                )
+            )
+        else:
+            part += _em(section, data.command)
+        blocks += [*part, DividerBlock()]
+    if len(blocks) > MAX_VIEW_BLOCKS:
+        blocks = blocks[: MAX_VIEW_BLOCKS - 1]
+        blocks.append(_context(f"More below the Home's limit — `{data.command} mine`"))
+    return blocks
+
+
+def home_view(data: HomeData) -> View:
+    """The Home tab view for `views.publish`."""
+    return View(type="home", blocks=home_blocks(data))

@@ -1,0 +1,95 @@
+"""The App Home's own buttons: **Update** (the update modal, as `/proc update REQ`) and **Open
+renewal request** (the intake modal prefilled from the contract). Approve and Reject on the
+Home are the thread's buttons (`ActionId.SAVINGS_APPROVE` / `SAVINGS_REJECT`, handled in
+`bot/commands/savings.py`). What the Home shows is `bot/db/home.py`, its blocks
+`bot/blocks/home.py`, the `app_home_opened` listener `bot/events/home.py`.
+"""
+
+from __future__ import annotations
+
+import json
+from typing import TYPE_CHECKING, Any
+
+from slack_bolt import Ack, App
+
+from bot.blocks.ids import ActionId
+from bot.blocks.modals import IntakePrefill, intake_modal, update_modal
+from bot.commands.access import authorize, load_request, pod_for_new
+from bot.commands.interactions import answer_click
+from bot.commands.updates import _require_stage
+from bot.db.models import Contract, PodRow
+from bot.domain.lifecycle import Action
+from bot.domain.money import Money
+from bot.domain.vocabulary import RequestType
+from bot.errors import NotFound, NotPermitted
+from bot.slack.outbox import Outbox
+
+if TYPE_CHECKING:
+    from bot.runtime import Runtime
+
+
+def _home_click(body: dict[str, Any]) -> tuple[str, int | None]:
+    """(user, the id in the button's value) of a click on the Home."""
+    action = (body.get("actions") or [{}])[0]
+    try:
+        value: int | None = int(action.get("value", ""))
+    except ValueError:
+        value = None
+    return body.get("user", {}).get("id", ""), value
+
+
+def register(app: App, runtime: Runtime) -> None:
+    """Listen for the Home's Update and Open renewal request buttons."""
+
+    @app.action(ActionId.HOME_UPDATE.value)
+    def on_update(ack: Ack, body: dict[str, Any]) -> None:
+        ack()
+        user, request_id = _home_click(body)
+
+        def handle() -> Outbox:
+            if request_id is None:
+                raise NotFound("This button does not point at a request.")
+            outbox = Outbox(runtime)
+            with runtime.db.transaction() as session:
+                request, pod = load_request(session, runtime.config, request_id, for_update=False)
+                authorize(runtime.config, user, request, pod, Action.UPDATE)
+                _require_stage(request.stage, Action.UPDATE, request.key)
+                metadata = json.dumps({"request": request.id, "channel": pod.channel})
+                title = f"{request.key} · {request.customer} · {request.tool}"
+                outbox.view(body["trigger_id"], update_modal(metadata, request.key, title))
+            return outbox
+
+        answer_click(runtime, body, handle, channel="", user=user, action="home update")
+
+    @app.action(ActionId.HOME_RENEWAL.value)
+    def on_renewal(ack: Ack, body: dict[str, Any]) -> None:
+        ack()
+        user, contract_id = _home_click(body)
+
+        def handle() -> Outbox:
+            if contract_id is None:
+                raise NotFound("This button does not point at a contract.")
+            with runtime.db.transaction() as session:
+                contract = session.get(Contract, contract_id)
+                if contract is None:
+                    raise NotFound("This contract is no longer in the SaaS stack.")
+                pod_key = session.get(PodRow, contract.pod_id).key  # type: ignore[union-attr]
+                prefill = IntakePrefill(
+                    contract.customer,
+                    contract.tool,
+                    RequestType.RENEWAL.value,
+                    Money(contract.annual_amount, contract.currency),
+                    contract.renewal_date,
+                )
+            pod = runtime.config.find_pod(pod_key)
+            if pod is None:
+                raise NotFound("This contract's POD is no longer configured.")
+            if pod.role_of(user) is None:
+                raise NotPermitted(f"This contract belongs to {pod.name}, and you are not in it.")
+            pod, _role = pod_for_new(runtime.config, user, pod.channel, Action.NEW)
+            metadata = json.dumps({"pod": pod.key, "channel": pod.channel})
+            outbox = Outbox(runtime)
+            outbox.view(body["trigger_id"], intake_modal(metadata, pod.currency, prefill))
+            return outbox
+
+        answer_click(runtime, body, handle, channel="", user=user, action="home renewal")
