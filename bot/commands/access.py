@@ -7,8 +7,8 @@ from sqlalchemy.orm import Session
 from bot.config import Config, Pod
 from bot.db.models import Request
 from bot.db.requests import get_request_and_pod_key
-from bot.domain.lifecycle import Action, may, who_may
-from bot.errors import NotFound, NotInPod, NotPermitted
+from bot.domain.lifecycle import Action, StageError, may, next_stage, who_may
+from bot.errors import NotFound, NotInPod, NotPermitted, WrongStage
 
 
 def require_member(config: Config, user_id: str) -> list[tuple[Pod, str]]:
@@ -78,3 +78,11 @@ def load_request(
             f"REQ-{number} belongs to POD `{pod_key}`, which is no longer configured."
         ) from None
     return request, pod
+
+
+def require_stage(stage: str, action: Action, key: str) -> None:
+    """Refuse an action the request's stage does not allow (WrongStage, with the reason)."""
+    try:
+        next_stage(stage, action, key)
+    except StageError as exc:
+        raise WrongStage(exc.message) from None

@@ -14,9 +14,8 @@ from slack_bolt import Ack, App
 
 from bot.blocks.ids import ActionId
 from bot.blocks.modals import IntakePrefill, intake_modal, update_modal
-from bot.commands.access import authorize, load_request, pod_for_new
+from bot.commands.access import authorize, load_request, pod_for_new, require_stage
 from bot.commands.interactions import answer_click
-from bot.commands.updates import _require_stage
 from bot.db.models import Contract, PodRow
 from bot.domain.lifecycle import Action
 from bot.domain.money import Money
@@ -53,7 +52,7 @@ def register(app: App, runtime: Runtime) -> None:
             with runtime.db.transaction() as session:
                 request, pod = load_request(session, runtime.config, request_id, for_update=False)
                 authorize(runtime.config, user, request, pod, Action.UPDATE)
-                _require_stage(request.stage, Action.UPDATE, request.key)
+                require_stage(request.stage, Action.UPDATE, request.key)
                 metadata = json.dumps({"request": request.id, "channel": pod.channel})
                 title = f"{request.key} · {request.customer} · {request.tool}"
                 outbox.view(body["trigger_id"], update_modal(metadata, request.key, title))

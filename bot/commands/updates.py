@@ -11,29 +11,22 @@ from bot.blocks.ids import BlockId, CallbackId
 from bot.blocks.limits import MAX_MESSAGE_TEXT
 from bot.blocks.modals import parse_update, update_modal, update_text
 from bot.blocks.text import escape_mrkdwn, split_markup
-from bot.commands.access import authorize, load_request
+from bot.commands.access import authorize, load_request, require_stage
 from bot.commands.interactions import answer_submission, view_context
 from bot.commands.router import Invocation, Reply, arguments, subcommand
 from bot.db.models import Quote, Request
 from bot.db.requests import quote_count, record_event
 from bot.domain.grammar import parse_key, parse_key_and_optional_text, parse_quote
-from bot.domain.lifecycle import Action, StageError, next_stage
+from bot.domain.lifecycle import Action
 from bot.domain.mentions import defuse_broadcasts
 from bot.domain.money import format_money
-from bot.errors import NotFound, WrongStage
+from bot.errors import NotFound
 from bot.slack.outbox import Outbox
 
 if TYPE_CHECKING:
     from sqlalchemy.orm import Session
 
     from bot.runtime import Runtime
-
-
-def _require_stage(stage: str, action: Action, key: str) -> None:
-    try:
-        next_stage(stage, action, key)
-    except StageError as exc:
-        raise WrongStage(exc.message) from None
 
 
 @subcommand(
@@ -49,7 +42,7 @@ def update(runtime: Runtime, invocation: Invocation) -> Reply:
     with runtime.db.transaction() as session:
         request, pod = load_request(session, runtime.config, number)
         authorize(runtime.config, invocation.user_id, request, pod, Action.UPDATE)
-        _require_stage(request.stage, Action.UPDATE, request.key)
+        require_stage(request.stage, Action.UPDATE, request.key)
         key = request.key
         if text is None:
             if invocation.trigger_id:
@@ -97,7 +90,7 @@ def quote(runtime: Runtime, invocation: Invocation) -> Reply:
         request, pod = load_request(session, runtime.config, number)
         _, vendor, money = arguments(parse_quote, invocation.args, pod.currency)
         authorize(runtime.config, invocation.user_id, request, pod, Action.QUOTE)
-        _require_stage(request.stage, Action.QUOTE, request.key)
+        require_stage(request.stage, Action.QUOTE, request.key)
         now = runtime.clock.now()
         # Names are stored as plain text; what is posted, and the timeline, is mrkdwn.
         shown = escape_mrkdwn(vendor)
@@ -147,7 +140,7 @@ def register(app: App, runtime: Runtime) -> None:
             with runtime.db.transaction() as session:
                 request, pod = load_request(session, runtime.config, request_id)
                 authorize(runtime.config, user_id, request, pod, Action.UPDATE)
-                _require_stage(request.stage, Action.UPDATE, request.key)
+                require_stage(request.stage, Action.UPDATE, request.key)
                 today = runtime.clock.now().astimezone(pod.zone).date()
                 fields = parse_update(values, today)
                 _record_update(session, runtime, outbox, request, user_id, update_text(fields))
