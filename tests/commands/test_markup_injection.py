@@ -8,6 +8,7 @@ Slack sends slash command text with `<`, `>` and `&` escaped and a typed @channe
 from __future__ import annotations
 
 import json
+from datetime import timedelta
 from typing import Any
 
 from bot.jobs import JOBS
@@ -110,16 +111,23 @@ def test_names_from_the_intake_form_are_shown_as_typed_everywhere(
     timeline = mrkdwn_of(status["blocks"])
     assert "opened the request: &lt;https://evil.example/login|Acme&gt; @\u2060here" in timeline
 
-    # A breach alert, in the thread and by DM, names them too.
+    # A breach alert in the thread, and the analyst's breach digest DM, name them too.
     due = proc.request(1).qualification_due_at
     pod = bot.runtime.config.pod("alpha")
     assert "2 new" in run_job(bot.runtime, JOBS["tat-alerts"], pod, now=due)
     bot.wait_idle()
     (alert,) = [m.text for m in proc.thread(1) if "TAT breached" in m.text]
     assert "REQ-1 (&lt;https://evil.example/login|Acme&gt; @\u2060here · Figma" in alert
-    dms = [m.text for m in bot.api.messages(f"D{ANALYST[1:]}") if "breached" in m.text]
-    assert len(dms) == 2
-    for text in [*posted_texts(bot), timeline]:
+    # Due 20:30 in Kolkata, after office hours: the digest goes at 09:30 the next morning.
+    assert "1 reminder DM(s)" in run_job(
+        bot.runtime, JOBS["reminders"], pod, now=due + timedelta(hours=13)
+    )
+    bot.wait_idle()
+    (digest,) = [m for m in bot.api.messages(f"D{ANALYST[1:]}") if "breached" in m.text]
+    listed = mrkdwn_of([block.to_dict() if hasattr(block, "to_dict") else block
+                        for block in digest.blocks or []])  # fmt: skip
+    assert listed.count("&lt;https://evil.example/login|Acme&gt; @\u2060here") == 2, listed
+    for text in [*posted_texts(bot), timeline, listed]:
         assert_harmless(text)
 
 

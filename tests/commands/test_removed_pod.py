@@ -18,7 +18,7 @@ from bot.db.pods import sync_pods
 from bot.db.requests import pod_row
 from bot.db.session import Database
 from slackfake.web_api import SlackApiServer
-from tests.commands.conftest import ALPHA, ANALYST, BUYER, Proc
+from tests.commands.conftest import ALPHA, ANALYST, BUYER, EM, Proc
 from tests.conftest import TEST_CONFIG, RunningBot
 
 DM = "D0BUY0001"
@@ -97,7 +97,8 @@ def test_new_for_a_tool_open_in_a_removed_pod_is_created_and_names_it(orphaned: 
     with bot.db.transaction() as session:
         lanes = set(session.scalars(select(OutboxRow.lane)))
         statuses = set(session.scalars(select(OutboxRow.status)))
-    assert lanes == {"req:2"} and statuses == {"delivered"}
+    # The new request's card and thread, and the Homes of POD Alpha's analyst and em.
+    assert lanes == {"req:2", f"home:{ANALYST}", f"home:{EM}"} and statuses == {"delivered"}
     assert orphaned.card(2).channel == ALPHA
 
 

@@ -150,8 +150,9 @@ def test_three_web_and_two_scheduler_processes_post_everything_once(
     for scheduler in schedulers:
         scheduler.wait_for_log("catch-up sweep done")
 
-    # 3 cards + 3 × (qualified, assigned, update) replies + 1 aging report.
-    slack_api.wait_for("chat.postMessage", count=13, timeout=60)
+    # 3 cards + 3 × (qualified, assigned, update) replies + 1 aging report + 1 weekly digest
+    # (the clock starts on a Monday: both schedulers race for its 09:00 digest too).
+    slack_api.wait_for("chat.postMessage", count=14, timeout=60)
     db = Database(postgres_url)
     deadline = threading.Event()
     for _ in range(200):  # bounded: wait for the workers to record what they sent
@@ -172,7 +173,8 @@ def test_three_web_and_two_scheduler_processes_post_everything_once(
         replies = [m.text.split(" ")[0] for m in slack_api.thread(ALPHA, card.ts)]
         assert replies == [":white_check_mark:", ":handshake:", ":memo:"], replies
     assert len([m for m in top if m.text.startswith("Aging report")]) == 1
-    assert len(slack_api.calls_to("chat.postMessage")) == 13
+    assert len([m for m in top if m.text.startswith("Weekly digest")]) == 1
+    assert len(slack_api.calls_to("chat.postMessage")) == 14
     arrivals = sorted(call.at for call in slack_api.calls_to("chat.postMessage"))
     gaps = [later - earlier for earlier, later in pairwise(arrivals)]
     assert min(gaps) >= PACE - 0.005, gaps  # whichever process posted
@@ -205,8 +207,9 @@ def test_serve_with_worker_processes_answers_on_each_and_posts_once(
         answer = slack.slash_command(text, user_id=user, channel_id=ALPHA).json()
         assert not answer["text"].startswith((":warning:", ":x:")), (text, answer["text"])
 
-    # 4 cards + 4 "qualified" replies + Alpha's aging report, each exactly once.
-    slack_api.wait_for("chat.postMessage", count=9, timeout=60)
+    # 4 cards + 4 "qualified" replies + Alpha's aging report and weekly digest (a Monday),
+    # each exactly once.
+    slack_api.wait_for("chat.postMessage", count=10, timeout=60)
     top = [m for m in slack_api.messages(ALPHA) if not m.thread_ts]
     cards = sorted(m.text.split(" ")[0] for m in top if m.text.startswith("REQ-"))
     assert cards == ["REQ-1", "REQ-2", "REQ-3", "REQ-4"]
@@ -214,4 +217,5 @@ def test_serve_with_worker_processes_answers_on_each_and_posts_once(
         replies = [m.text.split(" ")[0] for m in slack_api.thread(ALPHA, card.ts)]
         assert replies == [":white_check_mark:"], replies
     assert len([m for m in top if m.text.startswith("Aging report")]) == 1
-    assert len(slack_api.calls_to("chat.postMessage")) == 9
+    assert len([m for m in top if m.text.startswith("Weekly digest")]) == 1
+    assert len(slack_api.calls_to("chat.postMessage")) == 10
