@@ -207,12 +207,15 @@ def test_jobs_run_now_and_the_clock_moves_through_the_page_api(sandbox: Sandbox)
     )
     assert status == 200
     assert answer["outcomes"][0].startswith("aging-report london")
-    status, answer = post(f"{sandbox.url}/sandbox/clock", {"action": "advance", "minutes": 90})
+    status, answer = post(
+        f"{sandbox.url}/sandbox/clock", {"action": "advance", "minutes": 90}, timeout=120
+    )
     assert status == 200
     assert datetime.fromisoformat(answer["now"]) == MONDAY_MORNING + timedelta(minutes=90)
     status, answer = post(
         f"{sandbox.url}/sandbox/clock",
         {"action": "set", "at": "2026-11-23T09:00", "timezone": "Europe/London"},
+        timeout=120,
     )
     assert datetime.fromisoformat(answer["now"]) == datetime(2026, 11, 23, 9, 0, tzinfo=UTC)
     status, answer = post(f"{sandbox.url}/sandbox/jobs/run", {"job": "no-such-job"})
