@@ -8,7 +8,7 @@ STAMP  := $(VENV)/.installed-stamp
 PYTEST_ARGS ?= -n 4
 DEMO_PORT ?= 3000
 
-.PHONY: install demo run test lint format clean
+.PHONY: install demo demo-fresh run test lint format clean
 
 $(STAMP): pyproject.toml
 	@$(PYTHON) -c 'import sys; sys.exit(sys.version_info < (3, 11))' \
@@ -25,8 +25,14 @@ config/podbot.toml:
 	@echo "Created $@ from the example: edit its PODs, channels and members."
 
 # The sandbox: podbot, a Slack stand-in and a web page on http://127.0.0.1:$(DEMO_PORT)/,
-# with config/demo.toml and demo data in a fresh podbot-sandbox.db. No Slack needed.
+# with config/demo.toml and demo data in podbot-sandbox.db. No Slack needed. `make demo`
+# resumes where the last one stopped (requests, messages, clock); `make demo-fresh` (or
+# DEMO_FRESH=1 make demo) starts over with new demo data.
+DEMO_FRESH ?=
 demo: $(STAMP)
+	$(BIN)/podbot sandbox --port $(DEMO_PORT)$(if $(filter-out 0,$(DEMO_FRESH)), --fresh)
+
+demo-fresh: $(STAMP)
 	$(BIN)/podbot sandbox --fresh --port $(DEMO_PORT)
 
 run: $(STAMP) config/podbot.toml

@@ -8,6 +8,7 @@ period whose run was missed (downtime) or failed.
 from __future__ import annotations
 
 import logging
+from collections.abc import Callable
 from datetime import UTC, datetime
 from typing import TYPE_CHECKING
 
@@ -78,17 +79,58 @@ def start(runtime: Runtime) -> BackgroundScheduler:
     return scheduler
 
 
-def next_runs(config: Config, now: datetime) -> list[tuple[JobSpec, Pod, str, datetime | None]]:
-    """Each job and POD with its schedule in words and its next run time after `now`."""
+def next_runs(
+    config: Config,
+    now: datetime,
+    done: Callable[[str, str, str], bool] | None = None,
+) -> list[tuple[JobSpec, Pod, str, datetime | None]]:
+    """Each job and POD with its schedule in words and its next run time after `now`.
+
+    Fire times the job would pass over are skipped: days it does not run (holidays) and,
+    given `done(job, scope, period)` (the run ledger), periods already recorded (a renewal
+    calendar already posted)."""
     rows = []
     for spec in JOBS.values():
         for pod in config.pods:
             trigger = spec.trigger(config, pod)
             fire = trigger.get_next_fire_time(None, now)
-            # Skip fire times the job would pass over (holidays).
-            for _ in range(366):
-                if fire is None or spec.period(config, pod, fire) is not None:
+            for _ in range(366 * 24):
+                if fire is None or not _passed_over(config, spec, pod, fire, done):
                     break
                 fire = trigger.get_next_fire_time(fire, fire)
             rows.append((spec, pod, spec.describe(config, pod), fire))
     return rows
+
+
+def _passed_over(
+    config: Config,
+    spec: JobSpec,
+    pod: Pod,
+    fire: datetime,
+    done: Callable[[str, str, str], bool] | None,
+) -> bool:
+    period = spec.period(config, pod, fire)
+    if period is None:
+        return True
+    if done is None or not spec.claims_period:
+        return False
+    return done(spec.name, pod.key, period)
+
+
+def fires_between(
+    config: Config, after: datetime, until: datetime
+) -> list[tuple[datetime, JobSpec, Pod]]:
+    """Every fire time of every job and POD in (`after`, `until`], in time order (then in
+    JOBS and POD order), as the scheduler's triggers would fire them; fire times whose job
+    does not run then (holidays: no period) are left out."""
+    fires: list[tuple[datetime, int, int, JobSpec, Pod]] = []
+    for j, spec in enumerate(JOBS.values()):
+        for p, pod in enumerate(config.pods):
+            trigger = spec.trigger(config, pod)
+            fire = trigger.get_next_fire_time(after, after)  # strictly after `after`
+            while fire is not None and fire <= until:
+                if spec.period(config, pod, fire) is not None:
+                    fires.append((fire.astimezone(UTC), j, p, spec, pod))
+                fire = trigger.get_next_fire_time(fire, fire)
+    fires.sort(key=lambda row: row[:3])
+    return [(fire, spec, pod) for fire, _, _, spec, pod in fires]

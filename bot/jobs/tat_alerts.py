@@ -85,24 +85,12 @@ def _alert(context: JobContext, request: Request) -> bool:
     return context.queue(BREACH_JOB, period)
 
 
-def _alerted_at(context: JobContext, period: str) -> datetime | None:
-    with context.runtime.db.reading() as session:
-        return session.scalar(
-            select(JobRun.finished_at).where(
-                JobRun.job == BREACH_JOB,
-                JobRun.scope == context.pod.key,
-                JobRun.period == period,
-                JobRun.status == RunStatus.DONE.value,
-            )
-        )
-
-
-def _escalate(context: JobContext, request: Request) -> bool:
-    """A breach still open 24 working hours after its alert is raised once more in its thread,
-    mentioning the em(s): a ledger run of its own (job `tat-escalation`), so once ever."""
+def _escalate(context: JobContext, request: Request, alerted: datetime | None) -> bool:
+    """A breach still open 24 working hours after its alert (`alerted`, None when this run
+    alerted it) is raised once more in its thread, mentioning the em(s): a ledger run of its
+    own (job `tat-escalation`), so once ever."""
     pod, now = context.pod, context.now
     period, what, due = breach_key(request)
-    alerted = _alerted_at(context, period)
     if alerted is None or breach_escalation_due(pod.calendar, alerted) > now:
         return False
     names = f"{escape_mrkdwn(request.customer)} · {escape_mrkdwn(request.tool)}"
@@ -123,10 +111,36 @@ def _escalate(context: JobContext, request: Request) -> bool:
     return context.queue(ESCALATION_JOB, period)
 
 
+def _recorded(context: JobContext, periods: list[str]) -> dict[tuple[str, str], datetime]:
+    """(job, period) → when it was recorded, for the breach alerts and escalations of these
+    periods already in the ledger: one query, so a run with nothing new to say is cheap."""
+    if not periods:
+        return {}
+    with context.runtime.db.reading() as session:
+        rows = session.execute(
+            select(JobRun.job, JobRun.period, JobRun.finished_at).where(
+                JobRun.job.in_((BREACH_JOB, ESCALATION_JOB)),
+                JobRun.scope == context.pod.key,
+                JobRun.period.in_(periods),
+                JobRun.status == RunStatus.DONE.value,
+            )
+        ).all()
+    return {(job, period): at for job, period, at in rows}
+
+
 def _body(context: JobContext) -> str:
     open_breaches = breached(context)
-    sent = sum(_alert(context, request) for request in open_breaches)
-    raised = sum(_escalate(context, request) for request in open_breaches)
+    done = _recorded(context, [breach_key(request)[0] for request in open_breaches])
+    sent = sum(
+        _alert(context, request)
+        for request in open_breaches
+        if (BREACH_JOB, breach_key(request)[0]) not in done
+    )
+    raised = sum(
+        _escalate(context, request, done.get((BREACH_JOB, breach_key(request)[0])))
+        for request in open_breaches
+        if (ESCALATION_JOB, breach_key(request)[0]) not in done
+    )
     return f"{sent} new breach alert(s)" + (f", {raised} escalation(s)" if raised else "")
 
 

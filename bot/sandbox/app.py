@@ -7,8 +7,10 @@
 * the page (`/`) reads `/sandbox/state` every second and acts through `/sandbox/send`, which
   signs and POSTs slash commands, message events, button clicks and modal submissions to
   `/slack/events` exactly as Slack would: podbot's production code path, not a shortcut;
-* `/sandbox/clock` sets or advances the clock and then runs what the scheduler would have run
-  by then (the catch-up sweep and the TAT alerts); `/sandbox/jobs/run` runs a job now, as
+* `/sandbox/clock` moves the clock forward only, through every fire time of every job and POD
+  it crosses, in order: at each the clock reads the fire time and the job runs for that POD,
+  as the scheduler would have run it; then the catch-up sweep and the TAT alerts run at the
+  target. Going backwards is refused. `/sandbox/jobs/run` runs a job now, as
   `podbot jobs run NAME --at <sandbox time>` does; `/sandbox/slack` starts and ends a simulated
   Slack outage (posts answer 503; podbot queues them and delivers each once when it ends).
 
@@ -46,9 +48,9 @@ from bot.clock import ManualClock
 from bot.config import Config, Settings
 from bot.db.session import Database
 from bot.domain.working_time import next_working_day_at
-from bot.jobs import JOBS
+from bot.jobs import JOBS, ledger
 from bot.jobs.runner import catch_up, run_job
-from bot.jobs.scheduler import next_runs
+from bot.jobs.scheduler import fires_between, next_runs
 from bot.runtime import Runtime, Schema, build_runtime
 from bot.server import BackgroundServer, build_asgi
 from slackfake.render import Renderer
@@ -165,9 +167,10 @@ class Sandbox:
             first = person.name.split()[0].lower()
             self._by_handle.setdefault(first, person)
         saved = self._load_state()
+        # A saved workspace resumes at its own clock (`start` is where a new one begins).
         now = start or datetime.now(UTC)
-        if start is None and saved.get("clock"):
-            now = max(now, datetime.fromisoformat(saved["clock"]))
+        if saved.get("clock"):
+            now = datetime.fromisoformat(saved["clock"])
         self.clock = ManualClock(now)
         self.signing_secret = secrets.token_hex(16)
         self.api = SlackApiServer(
@@ -532,14 +535,43 @@ class Sandbox:
             self._changes += 1
 
     def set_clock(self, instant: datetime, *, tick: bool = True) -> list[str]:
-        """Move the clock to `instant`, then run what the scheduler would have run by then."""
+        """Move the clock forward to `instant`, passing through every scheduled fire time on
+        the way, in order: at each the clock reads that instant and the job runs for its POD,
+        as the scheduler would have run it. Then the catch-up sweep and the TAT alerts run at
+        `instant`. Going backwards is refused (the ledger and the messages already happened)."""
         with self._lock:
-            self.clock.set(instant)
+            now = self.clock.now()
+            if instant < now:
+                raise SandboxError(
+                    f"the clock only moves forward: {instant.astimezone(UTC):%a %d %b %Y %H:%M} "
+                    f"UTC is before the sandbox's now, {now:%a %d %b %Y %H:%M} UTC "
+                    "(start over with make demo-fresh)"
+                )
             self.note(f"clock set to {instant.astimezone(UTC):%a %d %b %H:%M} UTC")
-            return self.tick() if tick else []
+            outcomes = self.pass_through(now, instant) if tick else []
+            self.clock.set(instant)
+            return outcomes + self.tick() if tick else outcomes
+
+    def pass_through(self, after: datetime, until: datetime) -> list[str]:
+        """Run every job and POD whose trigger fires in (`after`, `until`], in time order, each
+        with the clock set to its fire time; what they sent is delivered before the clock
+        moves on, so its messages carry the time they were sent at."""
+        runtime = self._runtime()
+        outcomes: list[str] = []
+        with self._lock:
+            for fire, spec, pod in fires_between(self.config, after, until):
+                self.clock.set(fire)
+                queued: list[int] = []
+                outcome = run_job(runtime, spec, pod, now=fire, queued=queued)
+                if queued:
+                    self._settle()
+                if outcome.outcome not in ("idle", "skipped") and not _quiet(outcome):
+                    outcomes.append(outcome)
+                    self.note(outcome)
+        return outcomes
 
     def advance(self, delta: timedelta) -> list[str]:
-        """Move the clock forward by `delta`, then catch up as the scheduler would."""
+        """Move the clock forward by `delta`, through every fire time it crosses."""
         with self._lock:
             return self.set_clock(self.clock.now() + delta)
 
@@ -563,7 +595,7 @@ class Sandbox:
                 outcomes += [run_job(runtime, alerts, pod, now=now) for pod in self.config.pods]
             self._settle()
         for outcome in outcomes:
-            if "nothing to do" not in outcome and ": 0 " not in outcome:
+            if not _quiet(outcome):
                 self.note(outcome)
         return outcomes
 
@@ -806,7 +838,9 @@ class Sandbox:
                 }
             )
         upcoming = []
-        for spec, pod, schedule, fire in next_runs(self.config, now):
+        db = self.db
+        done = None if db is None else (lambda j, s, p: ledger.is_done(db, j, s, p))
+        for spec, pod, schedule, fire in next_runs(self.config, now, done):
             if fire is None:
                 continue
             local = fire.astimezone(pod.zone)
@@ -1045,6 +1079,11 @@ async def _answer(
     except Exception as exc:
         log.exception("sandbox request failed")
         return JSONResponse({"ok": False, "error": f"sandbox error: {exc!r}"}, 500)
+
+
+def _quiet(outcome: str) -> bool:
+    """A run that found nothing to send (not worth a line in the activity log)."""
+    return "nothing to do" in outcome or ": 0 " in outcome or "already done" in outcome
 
 
 def _channel_name(pod_name: str) -> str:

@@ -26,10 +26,12 @@ from sqlalchemy import select
 
 from bot.config import Pod
 from bot.db.accounts import upsert_accounts
-from bot.db.contracts import pod_ids
+from bot.db.contracts import pod_ids, upsert_contracts
 from bot.db.models import Request
 from bot.domain.accounts import COLUMNS as ACCOUNT_COLUMNS
 from bot.domain.accounts import parse_accounts_csv
+from bot.domain.contracts import COLUMNS as CONTRACT_COLUMNS
+from bot.domain.contracts import parse_contracts_csv
 from bot.domain.quarters import quarter_of
 from bot.domain.working_time import local_datetime, working_day_on_or_before
 
@@ -166,6 +168,23 @@ class _History:
 
         self.steps.append(_Step(at, run, f"import accounts of {self.pod.key}"))
 
+    def import_contracts(self, at: datetime, lines: list[str]) -> None:
+        """Load contracts CSV lines (with auto-renew and notice days) for this POD as
+        `podbot import contracts` does, at `at`."""
+
+        def run() -> None:
+            text = "\n".join([",".join(CONTRACT_COLUMNS), *lines]) + "\n"
+            rows, errors = parse_contracts_csv(text, {self.pod.key}, self.pod.currency)
+            if errors:
+                raise ValueError("; ".join(f"line {e.line}: {e.reason}" for e in errors))
+            assert self.sandbox.db is not None
+            with self.sandbox.db.transaction() as session:
+                upsert_contracts(
+                    session, rows, pod_ids(session, {self.pod.key}), self.sandbox.clock.now()
+                )
+
+        self.steps.append(_Step(at, run, f"import contracts of {self.pod.key}"))
+
     def new(
         self,
         at: datetime,
@@ -264,15 +283,17 @@ def _script(h: _History) -> None:
     next_q = _next_quarter_start(today, h.pod.fiscal_year_start_month)
     buyer, buyer2 = f"@{_handle(h, b)}", f"@{_handle(h, b2)}"
 
-    # The SaaS stack: contracts renewing soon, next quarter (some monthly) and later.
+    # The SaaS stack: contracts renewing soon, next quarter (some monthly) and later; each POD
+    # spends differently (its own scale), and some contracts auto-renew with a notice period.
+    scale = _SCALES[h.index % len(_SCALES)]
     stack = [
         (c[0], t[0], "48k", next_q + timedelta(days=12), "annual"),
-        (c[1], t[1], "31,200", next_q + timedelta(days=26), "monthly"),
-        (c[2], t[2], "126k", next_q + timedelta(days=47), "annual"),
-        (c[3], t[3], "9,600", next_q + timedelta(days=61), "monthly"),
-        (c[4], t[4], "72k", next_q + timedelta(days=80), "annual"),
-        (c[1], t[5], "18k", today + timedelta(days=40), "annual"),
-        (c[5], t[6], "240k", next_q + timedelta(days=150), "annual"),
+        (c[1], t[1], _scaled(31_200, scale), next_q + timedelta(days=26), "monthly"),
+        (c[2], t[2], _scaled(126_000, scale), next_q + timedelta(days=47), "annual"),
+        (c[3], t[3], _scaled(9_600, scale), next_q + timedelta(days=61), "monthly"),
+        (c[4], t[4], _scaled(72_000, scale), next_q + timedelta(days=80), "annual"),
+        (c[1], t[5], _scaled(18_000, scale), today + timedelta(days=40), "annual"),
+        (c[5], t[6], _scaled(240_000, scale), next_q + timedelta(days=150), "annual"),
         # Renewed by the "won" request below, whose new term nobody has recorded yet: its
         # thread shows Record the new term (monthly → annual: a conversion when recorded).
         (c[2], t[7], "84k", today - timedelta(days=5), "monthly"),
@@ -280,6 +301,16 @@ def _script(h: _History) -> None:
     for i, (customer, tool, amount, renewal, cycle) in enumerate(stack):
         text = f"contract add {customer} | {tool} | {amount} | {renewal.isoformat()} | {cycle}"
         h.command(day(24, f"11:{10 + i:02d}"), an, text)
+    # The terms only the contracts file carries: auto-renewal and its notice period.
+    notices = [(2, "yes", 90), (4, "yes", 60 + 15 * h.index), (5, "no", 30), (6, "yes", 120)]
+    h.import_contracts(
+        day(24, "11:40"),
+        [
+            f"{h.pod.key},{stack[i][0]},{stack[i][1]},{_amount(stack[i][2])},{h.pod.currency},"
+            f"{stack[i][3].isoformat()},{stack[i][4]},{auto},{days}"
+            for i, auto, days in notices
+        ],
+    )
 
     # The POD's customer accounts (the operator's accounts file), the em's view of their health,
     # and this quarter's targets for the POD and its buyers.
@@ -376,6 +407,20 @@ def _script(h: _History) -> None:
     h.new(day(14, "15:00"), "cancel", c[4], t[2], "new", "19k")
     on(day(13, "10:00"), an, "cancel", "qualify")
     on(day(10, "12:00"), an, "cancel", "close cancelled The customer postponed the project.")
+
+
+# Each POD's spend relative to the first's (by position in the config).
+_SCALES = (1.0, 1.6, 0.7)
+
+
+def _scaled(amount: int, scale: float) -> str:
+    return f"{round(amount * scale, -2):,.0f}"
+
+
+def _amount(text: str) -> str:
+    """A stack amount ("48k", "31,200") as the contracts file's plain number."""
+    text = text.replace(",", "")
+    return str(int(float(text[:-1]) * 1000)) if text.endswith("k") else text
 
 
 def _handle(h: _History, user: str | None) -> str:

@@ -8,15 +8,16 @@ import signal
 import socket
 import sys
 import threading
+from datetime import UTC, datetime, time
 from pathlib import Path
 
 from sqlalchemy import func, select
 from sqlalchemy.engine import make_url
 
-from bot.config import ConfigError, load_config
+from bot.config import Config, ConfigError, load_config
 from bot.db.models import Request
 
-__all__ = ["DEFAULT_CONFIG", "DEFAULT_DATABASE", "serve"]
+__all__ = ["DEFAULT_CONFIG", "DEFAULT_DATABASE", "demo_start", "serve"]
 
 log = logging.getLogger(__name__)
 
@@ -31,6 +32,15 @@ def _database_files(url: str) -> tuple[Path | None, Path]:
         path = Path(parsed.database or "")
         return path, path.with_name(path.name + ".slack.json")
     return None, Path(f"{DEFAULT_DATABASE}.slack.json")
+
+
+def demo_start(config: Config, now: datetime | None = None) -> datetime:
+    """Where a new sandbox's clock starts: today at 10:00 in the first POD's zone."""
+    now = now or datetime.now(UTC)
+    if not config.pods:
+        return now
+    zone = config.pods[0].zone
+    return datetime.combine(now.astimezone(zone).date(), time(10, 0), tzinfo=zone)
 
 
 def _port_free(host: str, port: int) -> bool:
@@ -77,7 +87,11 @@ def serve(
             return 2
         for stale in (database, Path(f"{database}-wal"), Path(f"{database}-shm"), state_file):
             stale.unlink(missing_ok=True)
-    sandbox = Sandbox(config, url, host=host, port=port, state_file=state_file, names=PEOPLE)
+    # A new demo starts today at 10:00 in the first POD's zone; a saved one where it stopped.
+    sandbox = Sandbox(
+        config, url, host=host, port=port, start=demo_start(config), state_file=state_file,
+        names=PEOPLE,
+    )  # fmt: skip
     try:
         page = sandbox.start()
     except (OSError, RuntimeError) as exc:

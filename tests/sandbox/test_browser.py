@@ -165,7 +165,8 @@ def test_a_request_from_intake_to_approved_savings_and_the_next_aging_report(
     page.click("#thread-close")
     page.select_option("#morning-pod", "bengaluru")
     page.click("#next-morning")
-    expect(page.locator("#pod-times")).to_contain_text("Tue 24 Nov 2026, 09:00")
+    # The move runs every job it passes (Monday's London and New York reports, TAT alerts…).
+    expect(page.locator("#pod-times")).to_contain_text("Tue 24 Nov 2026, 09:00", timeout=120_000)
     report = page.locator("#messages .msg", has_text="Aging report")
     expect(report).to_contain_text("REQ-1")
     expect(report).to_contain_text("Kaveri Fintech")
