@@ -25,6 +25,7 @@ from bot.domain.money import format_money
 from bot.domain.savings import ClaimError, check_claim, parse_claim
 from bot.domain.vocabulary import ClaimStatus, Outcome, Stage
 from bot.errors import FieldErrors, NotFound, NotPermitted, Refusal, WrongStage
+from bot.slack import reminder_dms
 from bot.slack.outbox import Outbox, mentions
 
 if TYPE_CHECKING:
@@ -161,6 +162,9 @@ def _decide(
     outbox.card(session, request.id)
     outbox.homes_of(session, request)
     outbox.thread(session, request.id, line)
+    session.flush()
+    # The em's approval queue listing only decided claims says so.
+    reminder_dms.settle(session, outbox, claims=[claim.id])
     return claim
 
 

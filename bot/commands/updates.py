@@ -13,6 +13,7 @@ from bot.blocks.modals import parse_update, update_modal, update_text
 from bot.blocks.text import escape_mrkdwn, split_markup
 from bot.commands.access import authorize, load_request, require_stage
 from bot.commands.interactions import answer_submission, view_context
+from bot.slack import reminder_dms
 from bot.commands.router import Invocation, Reply, arguments, subcommand
 from bot.db.models import Quote, Request
 from bot.db.requests import quote_count, record_event
@@ -72,6 +73,9 @@ def _record_update(
         count = f" ({number}/{len(parts)})" if len(parts) > 1 else ""
         outbox.thread(session, request.id, f"{head}{count}:\n{part}")
     outbox.homes_of(session, request)
+    session.flush()
+    # Update reminders listing only requests updated since say so, their buttons gone.
+    reminder_dms.settle(session, outbox, requests=[request.id])
 
 
 def _quoted(text: str) -> str:
