@@ -103,6 +103,7 @@ def savings(runtime: Runtime, invocation: Invocation) -> Reply:
             )  # fmt: skip
             outbox.claim(session, previous.id)
         outbox.claim(session, claim.id)
+        outbox.card(session, request.id)  # the card shows the claim pending, since when
         outbox.homes_of(session, request)
         ems = mentions(list(approvers.users))
         text = (
