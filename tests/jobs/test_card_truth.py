@@ -7,8 +7,10 @@ from datetime import timedelta
 
 from bot.clock import ManualClock
 from bot.domain.reminders import qualification_badge, tat_badge, update_badge
+from bot.jobs import JOBS
 from tests.commands.conftest import BETA_ANALYST, BETA_BUYER, Proc, blocks_text
 from tests.conftest import RunningBot
+from tests.jobs.conftest import run_job
 from tests.jobs.test_tat_alerts import FRIDAY_3PM, run_alerts
 
 BETA = "C0BETA001"
@@ -97,3 +99,19 @@ def test_the_badges_thresholds(bot: RunningBot) -> None:
     assert tat_badge(due - timedelta(days=3), due) == "due soon"
     assert tat_badge(due, due) == "breached"
     assert update_badge(due, due) == "overdue" and update_badge(due - timedelta(seconds=1), due) is None
+
+
+def test_the_aging_reports_keys_link_to_their_cards(
+    bot: RunningBot, proc: Proc, clock: ManualClock
+) -> None:
+    clock.set(FRIDAY_3PM)
+    proc(BETA_ANALYST, "new Globex | Slack | new", BETA)
+    card = proc.card(1)
+    monday_9am = FRIDAY_3PM + timedelta(days=2, hours=18)
+    clock.set(monday_9am)
+    run_job(bot.runtime, JOBS["aging-report"], bot.runtime.config.pod("beta"), now=monday_9am)
+    (report,) = [
+        m for m in bot.api.messages(BETA) if "Aging report" in m.text + blocks_text(m.blocks)
+    ]
+    link = f"archives/{BETA}/p{card.ts.replace('.', '')}|REQ-1>"
+    assert link in blocks_text(report.blocks)
