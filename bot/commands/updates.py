@@ -13,7 +13,6 @@ from bot.blocks.modals import parse_update, update_modal, update_text
 from bot.blocks.text import escape_mrkdwn, split_markup
 from bot.commands.access import authorize, load_request, require_stage
 from bot.commands.interactions import answer_submission, view_context
-from bot.slack import reminder_dms
 from bot.commands.router import Invocation, Reply, arguments, subcommand
 from bot.db.models import Quote, Request
 from bot.db.requests import quote_count, record_event
@@ -22,6 +21,7 @@ from bot.domain.lifecycle import Action
 from bot.domain.mentions import defuse_broadcasts
 from bot.domain.money import format_money
 from bot.errors import NotFound
+from bot.slack import reminder_dms
 from bot.slack.outbox import Outbox
 
 if TYPE_CHECKING:

@@ -25,16 +25,13 @@ from bot.domain.working_time import (
 )
 
 __all__ = [
-    "QUALIFICATION_SOON_HOURS",
-    "TAT_SOON_DAYS",
-    "ClockBadge",
-    "qualification_badge",
-    "tat_badge",
-    "update_badge",
     "APPROVAL_ESCALATION_HOURS",
     "APPROVAL_HOURS",
     "BREACH_ESCALATION_HOURS",
+    "QUALIFICATION_SOON_HOURS",
+    "TAT_SOON_DAYS",
     "TAT_WARNING_DAYS",
+    "ClockBadge",
     "Digest",
     "DigestKind",
     "Item",
@@ -47,7 +44,10 @@ __all__ = [
     "local_day",
     "office_slot",
     "parse_office_hours",
+    "qualification_badge",
+    "tat_badge",
     "tat_warning_at",
+    "update_badge",
 ]
 
 APPROVAL_HOURS = 24  # a pending claim goes on its ems' approval queue after this

@@ -83,7 +83,9 @@ def is_resolved(session: Session, reminder: Reminder) -> bool:
         )
         return state != ResponseState.OPEN.value
     if kind == ReminderKind.APPROVAL.value:
-        status = session.scalar(select(SavingsClaim.status).where(SavingsClaim.id == reminder.subject))
+        status = session.scalar(
+            select(SavingsClaim.status).where(SavingsClaim.id == reminder.subject)
+        )
         return status != ClaimStatus.PENDING.value
     if kind not in _REQUEST_KINDS:
         return False

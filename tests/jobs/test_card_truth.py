@@ -98,7 +98,10 @@ def test_the_badges_thresholds(bot: RunningBot) -> None:
     assert tat_badge(due - timedelta(days=3, minutes=1), due) is None
     assert tat_badge(due - timedelta(days=3), due) == "due soon"
     assert tat_badge(due, due) == "breached"
-    assert update_badge(due, due) == "overdue" and update_badge(due - timedelta(seconds=1), due) is None
+    assert (
+        update_badge(due, due) == "overdue"
+        and update_badge(due - timedelta(seconds=1), due) is None
+    )
 
 
 def test_the_aging_reports_keys_link_to_their_cards(
