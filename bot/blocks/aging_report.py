@@ -11,7 +11,7 @@ import csv
 import functools
 import io
 import re
-from collections.abc import Iterator
+from collections.abc import Iterator, Mapping
 from datetime import date, datetime
 
 from slack_sdk.models.blocks import (
@@ -25,7 +25,7 @@ from slack_sdk.models.blocks import (
 from bot.blocks.cards import days_left_phrase, stage_label
 from bot.blocks.limits import HEADER_TEXT
 from bot.blocks.pages import ReportMessage, report_messages
-from bot.blocks.text import escape_mrkdwn, fit_mrkdwn, fit_plain, short_date
+from bot.blocks.text import escape_mrkdwn, fit_mrkdwn, fit_plain, key_link, short_date
 from bot.domain.aging import (
     REPORT_STAGES,
     AgingLine,
@@ -111,10 +111,17 @@ def _due(line: AgingLine, this_year: int) -> str:
     return f"{label} {day} ({days_left_phrase(line.days_left)})"
 
 
-def _request_line(line: AgingLine, this_year: int, words: dict[Flag, str]) -> str:
+def _key(key: str, links: Mapping[str, str] | None) -> str:
+    """`*REQ-12*`, a link to its card when there is one."""
+    return f"*{key_link(fit_mrkdwn(_one_line(key), _KEY), (links or {}).get(key))}*"
+
+
+def _request_line(
+    line: AgingLine, this_year: int, words: dict[Flag, str], links: Mapping[str, str] | None = None
+) -> str:
     item = line.item
     parts = [
-        f"*{fit_mrkdwn(_one_line(item.key), _KEY)}*",
+        _key(item.key, links),
         fit_mrkdwn(_one_line(item.customer), _NAME) or _NONE,
         fit_mrkdwn(_one_line(item.tool), _NAME) or _NONE,
         fit_mrkdwn(_one_line(item.kind), _KIND) or _NONE,
@@ -158,7 +165,10 @@ def _heading(stage: str, count: int, *, continued: bool) -> str:
 
 
 def _stage_groups(
-    lines: list[AgingLine], today: date, words: dict[Flag, str]
+    lines: list[AgingLine],
+    today: date,
+    words: dict[Flag, str],
+    links: Mapping[str, str] | None = None,
 ) -> Iterator[tuple[str, list[str]]]:
     """Render lines grouped by stage in report order, keeping the caller's order within a stage."""
     by_stage: dict[str, list[AgingLine]] = {}
@@ -168,7 +178,7 @@ def _stage_groups(
     order = [*REPORT_STAGES, *(s for s in by_stage if s not in REPORT_STAGES)]
     for stage in order:
         if stage in by_stage:
-            yield stage, [_request_line(line, today.year, words) for line in by_stage[stage]]
+            yield stage, [_request_line(line, today.year, words, links) for line in by_stage[stage]]
 
 
 def _section(text: str) -> SectionBlock:
@@ -184,7 +194,9 @@ _TERMS_SHOWN = 15
 TERMS_HEADING = "New term not recorded"
 
 
-def _terms_section(terms: list[TermItem], timezone: str, today: date) -> list[Block]:
+def _terms_section(
+    terms: list[TermItem], timezone: str, today: date, links: Mapping[str, str] | None = None
+) -> list[Block]:
     """The won requests whose new term is not in the SaaS stack yet, past their 24 wh."""
     if not terms:
         return []
@@ -194,7 +206,7 @@ def _terms_section(terms: list[TermItem], timezone: str, today: date) -> list[Bl
         lines.append(
             _SEP.join(
                 [
-                    f"• *{fit_mrkdwn(_one_line(item.key), _KEY)}*",
+                    f"• {_key(item.key, links)}",
                     fit_mrkdwn(_one_line(item.customer), _NAME) or _NONE,
                     fit_mrkdwn(_one_line(item.tool), _NAME) or _NONE,
                     f"won {short_date(closed, year=closed.year != today.year)}",
@@ -211,7 +223,9 @@ def _terms_section(terms: list[TermItem], timezone: str, today: date) -> list[Bl
 WAITING_HEADING = "Waiting for an em"
 
 
-def _waiting_section(claims: list[WaitingClaim], timezone: str, today: date) -> list[Block]:
+def _waiting_section(
+    claims: list[WaitingClaim], timezone: str, today: date, links: Mapping[str, str] | None = None
+) -> list[Block]:
     """The savings claims pending for 24 working hours or more."""
     if not claims:
         return []
@@ -221,7 +235,7 @@ def _waiting_section(claims: list[WaitingClaim], timezone: str, today: date) -> 
         lines.append(
             _SEP.join(
                 [
-                    f"• *{fit_mrkdwn(_one_line(item.key), _KEY)}*",
+                    f"• {_key(item.key, links)}",
                     fit_mrkdwn(_one_line(item.customer), _NAME) or _NONE,
                     fit_mrkdwn(_one_line(item.tool), _NAME) or _NONE,
                     escape_mrkdwn(item.saved),
@@ -246,8 +260,10 @@ def aging_messages(
     qualification_hours: int = 24,
     unrecorded: list[TermItem] | None = None,
     waiting: list[WaitingClaim] | None = None,
+    links: Mapping[str, str] | None = None,
 ) -> list[ReportMessage]:
-    """Build the aging report: one message, or a parent and its thread continuations, in order."""
+    """Build the aging report: one message, or a parent and its thread continuations, in order;
+    `links` maps a request key to its card's permalink (a key without one is plain text)."""
     today = local_date(now, timezone)
     pod = fit_plain(_one_line(pod_name), _POD_NAME) or _NONE
     title = f"Aging report{_SEP}{pod}{_SEP}{short_date(today)}"
@@ -260,8 +276,8 @@ def aging_messages(
         _section(summary),
     ]
     tail = [
-        *_waiting_section(waiting or [], timezone, today),
-        *_terms_section(unrecorded or [], timezone, today),
+        *_waiting_section(waiting or [], timezone, today, links),
+        *_terms_section(unrecorded or [], timezone, today, links),
     ]
     if not lines:
         blocks = [*head, _section("No open requests. :tada:"), *tail]
@@ -272,7 +288,7 @@ def aging_messages(
         head=head,
         tail=tail,
         head_chars=len(title) + len(summary) + sum(len(b.text.text) for b in tail),
-        groups=list(_stage_groups(lines, today, words)),
+        groups=list(_stage_groups(lines, today, words, links)),
         heading=_group_heading,
         continued_title=f"Aging report{_SEP}{pod}",
         continued_note=_continued_note,

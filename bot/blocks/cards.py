@@ -124,6 +124,19 @@ class CardData:
     notes: str | None = None
     # A won request's new term in the SaaS stack: who recorded it (None: not yet).
     term_recorded_by: str | None = None
+    # The clocks at a glance, as of when the card is rendered (bot/domain/reminders.py):
+    # "overdue", "breached", "due soon" or None.
+    qualification_badge: str | None = None
+    tat_badge: str | None = None
+    # The last buyer update (or the handover) and when the next is due (negotiating only).
+    last_update_at: datetime | None = None
+    next_update_due_at: datetime | None = None
+    update_badge: str | None = None
+    # A savings claim waiting for an em: what it claims, since when.
+    pending_claim: Money | None = None
+    pending_claim_since: datetime | None = None
+    # At close: whether it closed by its negotiation TAT (None: no TAT ran).
+    tat_met: bool | None = None
 
 
 @dataclass(frozen=True)
@@ -241,15 +254,37 @@ def _header(card: CardData) -> tuple[str, bool]:
     return f"{key}{_SEP}{customer}{_SEP}{tool}", True
 
 
+_BADGE_EMOJI = {
+    "breached": ":rotating_light:",
+    "overdue": ":warning:",
+    "due soon": ":hourglass_flowing_sand:",
+}
+
+
+def badge(name: str | None) -> str:
+    """` · :rotating_light: *breached*`, or nothing for no badge."""
+    if not name:
+        return ""
+    return f"{_SEP}{_BADGE_EMOJI.get(name, ':grey_exclamation:')} *{escape_mrkdwn(name)}*"
+
+
 def _due_field(card: CardData) -> tuple[str, str]:
     if card.stage == Stage.INTAKE:
-        return "Qualification due", _date_token(card.qualification_due_at, card.timezone)
+        due_token = _date_token(card.qualification_due_at, card.timezone)
+        return "Qualification due", due_token + badge(card.qualification_badge)
     if card.stage == Stage.NEGOTIATING:
         due = card.tat_due_at
-        return "TAT due", _date_token(due, card.timezone) if due else _NONE
+        return "TAT due", (_date_token(due, card.timezone) if due else _NONE) + badge(
+            card.tat_badge
+        )
     if card.stage in FINISHED_STAGES:
         label = "Closed" if card.stage == Stage.CLOSED else "Disqualified"
-        return label, _date_token(card.closed_at, card.timezone) if card.closed_at else _NONE
+        closed = _date_token(card.closed_at, card.timezone) if card.closed_at else _NONE
+        if card.tat_met is True:
+            closed += f"{_SEP}:white_check_mark: TAT met"
+        elif card.tat_met is False:
+            closed += f"{_SEP}:x: TAT missed"
+        return label, closed
     # qualified: the negotiation TAT has not started yet.
     return "TAT due", f"{_NONE} starts on assign"
 
@@ -289,6 +324,9 @@ def card_blocks(card: CardData) -> list[Block]:
         HeaderBlock(text=PlainTextObject(text=header, emoji=True)),
         SectionBlock(fields=fields[:MAX_FIELDS]),
     ]
+    clocks = _clock_lines(card)
+    if clocks:
+        blocks.append(SectionBlock(text=MarkdownTextObject(text="\n".join(clocks))))
     if card.resolution_note and card.resolution_note.strip():
         label = "*Reason:* " if card.stage == Stage.DISQUALIFIED else "*Close note:* "
         # Reasons and notes come from command text, which Slack sends as mrkdwn already.
@@ -312,6 +350,26 @@ def card_blocks(card: CardData) -> list[Block]:
         )
     )
     return blocks
+
+
+def _clock_lines(card: CardData) -> list[str]:
+    """The last update and the next one due, and a claim waiting for an em."""
+    lines = []
+    if card.stage == Stage.NEGOTIATING and card.last_update_at is not None:
+        line = f"*Last update* {_date_token(card.last_update_at, card.timezone)}"
+        if card.next_update_due_at is not None:
+            line += f"{_SEP}next due {_date_token(card.next_update_due_at, card.timezone)}"
+        lines.append(line + badge(card.update_badge))
+    if card.pending_claim is not None:
+        since = (
+            f"{_SEP}waiting since {_date_token(card.pending_claim_since, card.timezone)}"
+            if card.pending_claim_since is not None
+            else ""
+        )
+        lines.append(
+            f"*Pending claim* :hourglass: {format_money(card.pending_claim)} for an em{since}"
+        )
+    return lines
 
 
 def card_text(card: CardData) -> str:

@@ -30,10 +30,13 @@ class ActionId(StrEnum):
     MARK_ANSWERED = "reminder_mark_answered"
     HOME_UPDATE = "home_update"  # the Home's Update button: the update modal
     HOME_RENEWAL = "home_open_renewal"  # the Home's Open renewal request: the intake modal
+    DM_UPDATE = "reminder_post_update"  # an update digest's Post update: the update modal
 
 
 class BlockId(StrEnum):
     """The `block_id` of each modal input; FieldErrors are keyed by these."""
+
+    DM_UPDATE = "dm_update"  # an update digest's request line (its Post update button)
 
     CUSTOMER = "customer"
     TOOL = "tool"

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import datetime
+from typing import Any
 
 from slack_sdk.models.blocks import (
     ActionsBlock,
@@ -19,6 +20,7 @@ from slack_sdk.models.blocks import (
     SectionBlock,
 )
 
+from bot.blocks.cards import note_block
 from bot.blocks.claims import ClaimView, headline, when
 from bot.blocks.ids import ActionId, BlockId
 from bot.blocks.limits import SECTION_TEXT
@@ -29,6 +31,8 @@ from bot.domain.savings import share_of_benchmark
 NEW = "🆕"
 # Slack allows 50 blocks a message: a header, a footer and two blocks per claim.
 _CLAIMS_SHOWN = 20
+# An update digest: a header, the rest as one listing, a footer, the snooze buttons.
+_UPDATES_SHOWN = 40
 
 
 def snooze_buttons(mention: bool) -> ActionsBlock:
@@ -63,18 +67,31 @@ def _count(n: int, one: str, many: str) -> str:
     return f"{n} {one if n == 1 else many}"
 
 
-def update_digest(lines: list[tuple[str, bool]], hours: int) -> tuple[str, list[Block]]:
-    """A buyer's overdue updates: (line, new) each."""
+def update_digest(
+    lines: list[tuple[str, bool]], hours: int, requests: list[int] | None = None
+) -> tuple[str, list[Block]]:
+    """A buyer's overdue updates: (line, new) each; with `requests` (their ids, in order) each
+    line has its **Post update** button (the update modal)."""
     n = len(lines)
     text = (
         f":alarm_clock: *Update due* — {n} of your requests "
         f"{'has' if n == 1 else 'have'} had no update for {hours} working hours:"
     )
-    blocks: list[Block] = [
-        _section(f"{text}\n{_listing(lines)}"),
-        _section("Post one with `/proc update REQ-n …`."),
-        snooze_buttons(mention=False),
-    ]
+    if requests is None:
+        blocks: list[Block] = [
+            _section(f"{text}\n{_listing(lines)}"),
+            _section("Post one with `/proc update REQ-n …`."),
+            snooze_buttons(mention=False),
+        ]
+        return text, blocks
+    blocks = [_section(text)]
+    shown = list(zip(lines, requests, strict=True))[:_UPDATES_SHOWN]
+    for (line, new), request_id in shown:
+        blocks.append(post_update_section(f"{NEW} {line}" if new else line, request_id))
+    if n > _UPDATES_SHOWN:
+        blocks.append(_section(_listing(lines[_UPDATES_SHOWN:])))
+    blocks.append(_section("Press *Post update*, or `/proc update REQ-n …`."))
+    blocks.append(snooze_buttons(mention=False))
     return text, blocks
 
 
@@ -213,3 +230,25 @@ def term_digest(lines: list[str], hours: int) -> tuple[str, list[Block]]:
 def escalation_dm(line: str) -> tuple[str, list[Block]]:
     """A mention escalated to an em: the line and the snooze buttons."""
     return line, [_section(line), snooze_buttons(mention=True)]
+
+
+def settled_blocks(blocks: list[dict[str, Any]], note: str) -> list[dict[str, Any]]:
+    """A DM whose subject is resolved: its text kept, its buttons gone, the note under it."""
+    kept = []
+    for block in blocks:
+        if block.get("type") == "actions":
+            continue
+        block = {k: v for k, v in block.items() if k != "accessory"}
+        kept.append(block)
+    return [*kept, note_block(note).to_dict()]
+
+
+def post_update_section(line: str, request_id: int) -> SectionBlock:
+    """One request of an update digest with its **Post update** button (the update modal)."""
+    return SectionBlock(
+        block_id=f"{BlockId.DM_UPDATE.value}:{request_id}",
+        text=MarkdownTextObject(text=fit_markup(line, SECTION_TEXT)),
+        accessory=ButtonElement(
+            text="Post update", action_id=ActionId.DM_UPDATE.value, value=str(request_id)
+        ),
+    )

@@ -15,6 +15,7 @@ __all__ = [
     "fit_markup",
     "fit_mrkdwn",
     "fit_plain",
+    "key_link",
     "short_date",
     "split_markup",
 ]
@@ -95,3 +96,9 @@ def short_date(day: date, *, year: bool = True) -> str:
     """Show a date the way the team says it: `Tue 1 Dec 2026` (or `Tue 1 Dec`)."""
     text = f"{day:%a} {day.day} {day:%b}"
     return f"{text} {day.year}" if year else text
+
+
+def key_link(key: str, permalink: str | None) -> str:
+    """A request key (`REQ-12`, already mrkdwn) as a link to its card, or as it is without one
+    (no card posted yet)."""
+    return f"<{permalink}|{key}>" if permalink else key

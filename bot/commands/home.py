@@ -40,6 +40,9 @@ def _home_click(body: dict[str, Any]) -> tuple[str, int | None]:
 def register(app: App, runtime: Runtime) -> None:
     """Listen for the Home's Update and Open renewal request buttons."""
 
+    # An update digest's Post update (bot/blocks/reminders.py) opens the same modal; on a
+    # request closed since, the stage check refuses it and the clicker is told.
+    @app.action(ActionId.DM_UPDATE.value)
     @app.action(ActionId.HOME_UPDATE.value)
     def on_update(ack: Ack, body: dict[str, Any]) -> None:
         ack()

@@ -13,6 +13,7 @@ from bot.domain.lifecycle import Action, StageError, negotiation_due, next_stage
 from bot.domain.mentions import defuse_broadcasts
 from bot.domain.vocabulary import Outcome, Stage
 from bot.errors import NotPermitted, WrongStage
+from bot.slack import reminder_dms
 from bot.slack.outbox import Outbox
 
 if TYPE_CHECKING:
@@ -40,6 +41,8 @@ def qualify(runtime: Runtime, invocation: Invocation) -> Reply:
         request.analyst_id = invocation.user_id
         record_event(session, request, at=now, actor=invocation.user_id, kind="qualified")
         outbox.card(session, request.id)
+        session.flush()
+        reminder_dms.settle(session, outbox, requests=[request.id])
         outbox.homes_of(session, request)
         outbox.thread(
             session, request.id, f":white_check_mark: Qualified by <@{invocation.user_id}>."
@@ -66,6 +69,8 @@ def disqualify(runtime: Runtime, invocation: Invocation) -> Reply:
             session, request, at=now, actor=invocation.user_id, kind="disqualified", text=reason
         )
         outbox.card(session, request.id)
+        session.flush()
+        reminder_dms.settle(session, outbox, requests=[request.id])
         outbox.homes_of(session, request)
         outbox.thread(
             session,
@@ -119,6 +124,8 @@ def assign(runtime: Runtime, invocation: Invocation) -> Reply:
             text=f"to <@{buyer}>", data={"buyer": buyer, "previous": previous},
         )  # fmt: skip
         outbox.card(session, request.id)
+        session.flush()
+        reminder_dms.settle(session, outbox, requests=[request.id])
         outbox.homes_of(session, request)
         outbox.homes(session, [previous])  # a reassignment leaves the last buyer's Home
         outbox.thread(session, request.id, line)
@@ -161,6 +168,8 @@ def close(runtime: Runtime, invocation: Invocation) -> Reply:
         )  # fmt: skip
         emoji = {"won": ":trophy:", "lost": ":x:", "cancelled": ":wastebasket:"}[outcome]
         outbox.card(session, request.id)
+        session.flush()
+        reminder_dms.settle(session, outbox, requests=[request.id])
         outbox.homes_of(session, request)
         outbox.thread(
             session,

@@ -28,6 +28,7 @@ from bot.db.models import (
 )
 from bot.domain.working_time import next_working_day_at
 from bot.errors import NotFound, Refusal
+from bot.slack import reminder_dms
 from bot.slack.outbox import Outbox
 
 if TYPE_CHECKING:
@@ -75,11 +76,17 @@ def _pod_of(session: Session, runtime: Runtime, reminders: list[Reminder]) -> Po
 def act(runtime: Runtime, action: str, user: str, channel: str, ts: str) -> str:
     """Apply a reminder button; returns the line that replaces the buttons."""
     with runtime.db.transaction() as session:
-        return _apply(session, runtime, action, user, channel, ts)
+        return _apply(session, runtime, Outbox(runtime), action, user, channel, ts)
 
 
 def _apply(
-    session: Session, runtime: Runtime, action: str, user: str, channel: str, ts: str
+    session: Session,
+    runtime: Runtime,
+    outbox: Outbox,
+    action: str,
+    user: str,
+    channel: str,
+    ts: str,
 ) -> str:
     now = runtime.clock.now()
     reminders = session.scalars(
@@ -91,6 +98,12 @@ def _apply(
     ).all()
     if not reminders:
         raise NotFound("This reminder is no longer active.")
+    if reminder_dms.resolved(session, reminders):
+        # A stale button: what the DM was about is done, so nothing to snooze or mark.
+        raise Refusal(
+            "This reminder is already resolved — "
+            + reminder_dms.note_for(reminders).split("— ", 1)[-1]
+        )
     if action == ActionId.MARK_ANSWERED.value:
         # Only a mention's subject is a pending response; an update reminder's is a request id,
         # which may well be the id of someone else's pending response.
@@ -100,10 +113,15 @@ def _apply(
                 "This reminder is about overdue updates, not a mention, "
                 "so there is nothing to mark answered."
             )
+        marked = []
         for reminder in about_mentions:
             pending = session.get(PendingResponse, reminder.subject, with_for_update=True)
             if pending is not None and pending.state == ResponseState.OPEN.value:
                 pending.state, pending.closed_at = ResponseState.MARKED.value, now
+                marked.append(pending.id)
+        session.flush()
+        # The other DMs about these mentions (the em's escalation, an older digest) say so too.
+        reminder_dms.settle(session, outbox, mentions=marked, skip=[(channel, ts)])
         return f":white_check_mark: Marked answered by <@{user}> · {when(now)}"
     until: datetime
     if action == ActionId.SNOOZE_HOUR.value:
@@ -131,7 +149,7 @@ def register(app: App, runtime: Runtime) -> None:
         def handle() -> Outbox:
             outbox = Outbox(runtime)
             with runtime.db.transaction() as session:
-                outcome = _apply(session, runtime, action, user, channel, ts)
+                outcome = _apply(session, runtime, outbox, action, user, channel, ts)
                 # The DM keeps its text; the buttons give way to what was done.
                 blocks = [b for b in message.get("blocks") or [] if b.get("type") != "actions"]
                 blocks.append(note_block(outcome).to_dict())

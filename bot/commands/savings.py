@@ -25,6 +25,7 @@ from bot.domain.money import format_money
 from bot.domain.savings import ClaimError, check_claim, parse_claim
 from bot.domain.vocabulary import ClaimStatus, Outcome, Stage
 from bot.errors import FieldErrors, NotFound, NotPermitted, Refusal, WrongStage
+from bot.slack import reminder_dms
 from bot.slack.outbox import Outbox, mentions
 
 if TYPE_CHECKING:
@@ -102,6 +103,7 @@ def savings(runtime: Runtime, invocation: Invocation) -> Reply:
             )  # fmt: skip
             outbox.claim(session, previous.id)
         outbox.claim(session, claim.id)
+        outbox.card(session, request.id)  # the card shows the claim pending, since when
         outbox.homes_of(session, request)
         ems = mentions(list(approvers.users))
         text = (
@@ -161,6 +163,9 @@ def _decide(
     outbox.card(session, request.id)
     outbox.homes_of(session, request)
     outbox.thread(session, request.id, line)
+    session.flush()
+    # The em's approval queue listing only decided claims says so.
+    reminder_dms.settle(session, outbox, claims=[claim.id])
     return claim
 
 

@@ -26,6 +26,7 @@ from bot.domain.lifecycle import Action
 from bot.domain.money import Money
 from bot.domain.vocabulary import BillingCycle, ClaimStatus, Outcome, Stage
 from bot.errors import NotFound, NotPermitted, WrongStage
+from bot.slack import reminder_dms
 from bot.slack.outbox import Outbox, mentions
 
 if TYPE_CHECKING:
@@ -122,6 +123,8 @@ def record_term(
     if result.converted:
         line += " :arrows_counterclockwise: Converted from monthly to annual billing."
     outbox.card(session, request.id)
+    session.flush()
+    reminder_dms.settle(session, outbox, requests=[request.id])
     outbox.homes_of(session, request)
     outbox.thread(session, request.id, line)
     return result

@@ -21,6 +21,7 @@ from bot.domain.lifecycle import Action
 from bot.domain.mentions import defuse_broadcasts
 from bot.domain.money import format_money
 from bot.errors import NotFound
+from bot.slack import reminder_dms
 from bot.slack.outbox import Outbox
 
 if TYPE_CHECKING:
@@ -71,7 +72,11 @@ def _record_update(
     for number, part in enumerate(parts, 1):
         count = f" ({number}/{len(parts)})" if len(parts) > 1 else ""
         outbox.thread(session, request.id, f"{head}{count}:\n{part}")
+    outbox.card(session, request.id)  # the card's last update and next due
     outbox.homes_of(session, request)
+    session.flush()
+    # Update reminders listing only requests updated since say so, their buttons gone.
+    reminder_dms.settle(session, outbox, requests=[request.id])
 
 
 def _quoted(text: str) -> str:

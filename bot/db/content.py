@@ -2,8 +2,10 @@
 
 from __future__ import annotations
 
+from datetime import datetime
 from typing import TYPE_CHECKING
 
+from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from bot.blocks.cards import CardData
@@ -12,15 +14,53 @@ from bot.db.models import Request, SavingsClaim
 from bot.db.requests import quote_count
 from bot.db.savings import latest_approved, tool_benchmark
 from bot.domain.money import Money
+from bot.domain.reminders import qualification_badge, tat_badge, update_badge
+from bot.domain.vocabulary import ClaimStatus, Stage
+from bot.domain.working_time import add_working_hours
 
 if TYPE_CHECKING:
     from bot.config import Config
 
 
-def card_data(session: Session, config: Config, request: Request) -> CardData:
-    """The card's content for a request, from the database and its POD's config."""
+def card_data(
+    session: Session, config: Config, request: Request, now: datetime | None = None
+) -> CardData:
+    """The card's content for a request, from the database and its POD's config; with `now`,
+    its clocks' badges as of then (overdue, breached, due soon)."""
     # A POD removed from the config keeps its row, name and zone: its cards still render.
-    pod = config.find_pod(request.pod.key) or request.pod
+    configured = config.find_pod(request.pod.key)
+    pod = configured or request.pod
+    clocks: dict[str, object] = {}
+    if configured is not None:
+        calendar = configured.calendar
+        if request.stage == Stage.NEGOTIATING and request.last_update_at is not None:
+            next_due = add_working_hours(
+                calendar, request.last_update_at, config.clocks.update_hours
+            )
+            clocks["last_update_at"] = request.last_update_at
+            clocks["next_update_due_at"] = next_due
+            if now is not None:
+                clocks["update_badge"] = update_badge(now, next_due)
+        if now is not None and request.stage == Stage.INTAKE:
+            clocks["qualification_badge"] = qualification_badge(
+                calendar, now, request.qualification_due_at
+            )
+        if now is not None and request.stage == Stage.NEGOTIATING and request.tat_due_at:
+            clocks["tat_badge"] = tat_badge(now, request.tat_due_at)
+    if request.stage == Stage.CLOSED and request.tat_due_at is not None and request.closed_at:
+        clocks["tat_met"] = request.closed_at <= request.tat_due_at
+    pending = session.scalars(
+        select(SavingsClaim)
+        .where(
+            SavingsClaim.request_id == request.id,
+            SavingsClaim.status == ClaimStatus.PENDING.value,
+        )
+        .order_by(SavingsClaim.id.desc())
+        .limit(1)
+    ).first()
+    if pending is not None:
+        clocks["pending_claim"] = Money(pending.baseline - pending.final, pending.currency)
+        clocks["pending_claim_since"] = pending.created_at
     claim = latest_approved(session, request.id)
     # A claim may be in another currency than the request (a €-claim on a USD request):
     # the savings are the claim's, so they carry the claim's currency.
@@ -47,6 +87,7 @@ def card_data(session: Session, config: Config, request: Request) -> CardData:
         approved_savings=approved,
         notes=request.notes,
         term_recorded_by=request.term_recorded_by,
+        **clocks,  # type: ignore[arg-type]
     )
 
 

@@ -17,13 +17,21 @@ from dataclasses import dataclass, field
 from datetime import date, datetime, time, timedelta
 from typing import Generic, TypeVar
 
-from bot.domain.working_time import WorkCalendar, add_working_hours, local_datetime
+from bot.domain.working_time import (
+    WorkCalendar,
+    add_working_hours,
+    local_datetime,
+    working_hours_between,
+)
 
 __all__ = [
     "APPROVAL_ESCALATION_HOURS",
     "APPROVAL_HOURS",
     "BREACH_ESCALATION_HOURS",
+    "QUALIFICATION_SOON_HOURS",
+    "TAT_SOON_DAYS",
     "TAT_WARNING_DAYS",
+    "ClockBadge",
     "Digest",
     "DigestKind",
     "Item",
@@ -36,7 +44,10 @@ __all__ = [
     "local_day",
     "office_slot",
     "parse_office_hours",
+    "qualification_badge",
+    "tat_badge",
     "tat_warning_at",
+    "update_badge",
 ]
 
 APPROVAL_HOURS = 24  # a pending claim goes on its ems' approval queue after this
@@ -224,3 +235,40 @@ def digests(
         out.append(Digest(user, kind, day, tuple(group), new))
     out.sort(key=lambda d: (DigestKind.ALL.index(d.kind), d.user))
     return out
+
+
+# -- the card's clocks ---------------------------------------------------------------------
+
+QUALIFICATION_SOON_HOURS = 4  # working hours before qualification is due: "due soon"
+TAT_SOON_DAYS = TAT_WARNING_DAYS  # calendar days before the negotiation TAT: "due soon"
+
+
+class ClockBadge:
+    """What a card says of a clock at a glance."""
+
+    DUE_SOON = "due soon"
+    OVERDUE = "overdue"  # qualification or an update past due
+    BREACHED = "breached"  # the negotiation TAT past due
+
+
+def qualification_badge(calendar: WorkCalendar, now: datetime, due: datetime) -> str | None:
+    """Overdue once past due; due soon within 4 working hours of it."""
+    if now >= due:
+        return ClockBadge.OVERDUE
+    if working_hours_between(calendar, now, due) <= timedelta(hours=QUALIFICATION_SOON_HOURS):
+        return ClockBadge.DUE_SOON
+    return None
+
+
+def tat_badge(now: datetime, due: datetime) -> str | None:
+    """Breached once past due; due soon within 3 calendar days of it (the TAT warning's)."""
+    if now >= due:
+        return ClockBadge.BREACHED
+    if now >= due - timedelta(days=TAT_SOON_DAYS):
+        return ClockBadge.DUE_SOON
+    return None
+
+
+def update_badge(now: datetime, next_due: datetime) -> str | None:
+    """Overdue once the next buyer update is past due."""
+    return ClockBadge.OVERDUE if now >= next_due else None

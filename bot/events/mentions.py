@@ -22,6 +22,8 @@ from bot.db.models import PendingResponse, ProcessedEvent, ResponseState
 from bot.db.requests import pod_row
 from bot.domain.mentions import find_user_mentions
 from bot.domain.working_time import add_working_hours
+from bot.slack import reminder_dms
+from bot.slack.outbox import Outbox
 
 if TYPE_CHECKING:
     from bot.runtime import Runtime
@@ -39,35 +41,47 @@ def handle_message_event(runtime: Runtime, body: dict[str, Any]) -> str:
         return "ignored: not a POD channel"
     event_id = body.get("event_id") or f"{event.get('channel')}:{event.get('event_ts')}"
     now = runtime.clock.now()
+    outbox = Outbox(runtime)
     try:
         with runtime.db.transaction() as session:
             session.add(ProcessedEvent(event_id=event_id, received_at=now))
             session.flush()
-            return _apply(session, runtime, pod, event, now)
+            closed: list[int] = []
+            outcome = _apply(session, runtime, pod, event, now, closed)
+            # The reminder and escalation DMs about a mention now answered say so.
+            if closed:
+                reminder_dms.settle(session, outbox, mentions=closed)
     except IntegrityError:
         return "ignored: event already processed"
+    outbox.deliver()
+    return outcome
 
 
 def _apply(
-    session: Session, runtime: Runtime, pod: Pod, event: dict[str, Any], now: datetime
+    session: Session,
+    runtime: Runtime,
+    pod: Pod,
+    event: dict[str, Any],
+    now: datetime,
+    closed: list[int],
 ) -> str:
     subtype = event.get("subtype")
     channel = event["channel"]
     if subtype == "message_deleted":
-        return _withdraw(session, channel, event.get("deleted_ts", ""), None, now)
+        return _withdraw(session, channel, event.get("deleted_ts", ""), None, now, closed)
     if subtype == "message_changed":
         message = event.get("message") or {}
         if message.get("bot_id") or not message.get("user"):
             return "ignored: not a person's message"
         kept = set(_members_mentioned(pod, message))
-        withdrawn = _withdraw(session, channel, message.get("ts", ""), kept, now)
+        withdrawn = _withdraw(session, channel, message.get("ts", ""), kept, now, closed)
         opened = _open(session, runtime, pod, channel, message, now)
         return f"{withdrawn}; {opened}"
     if subtype not in _PERSON_SUBTYPES or event.get("bot_id") or not event.get("user"):
         return "ignored: not a person's message"
-    closed = _close_answered(session, channel, event, now)
+    answered = _close_answered(session, channel, event, now, closed)
     opened = _open(session, runtime, pod, channel, event, now)
-    return f"{closed}; {opened}"
+    return f"{answered}; {opened}"
 
 
 def _members_mentioned(pod: Pod, message: dict[str, Any]) -> list[str]:
@@ -121,7 +135,9 @@ def _open(
     return f"opened {len(opened)} pending response(s)"
 
 
-def _close_answered(session: Session, channel: str, event: dict[str, Any], now: datetime) -> str:
+def _close_answered(
+    session: Session, channel: str, event: dict[str, Any], now: datetime, closed: list[int]
+) -> str:
     thread_ts = event.get("thread_ts")
     if not thread_ts:
         return "not a reply"
@@ -134,13 +150,21 @@ def _close_answered(session: Session, channel: str, event: dict[str, Any], now: 
             PendingResponse.state == ResponseState.OPEN.value,
         )
         .values(state=ResponseState.ANSWERED.value, closed_at=now)
+        .returning(PendingResponse.id)
         .execution_options(synchronize_session=False)
     )
-    return f"answered {result.rowcount}"
+    ids = list(result.scalars())
+    closed.extend(ids)
+    return f"answered {len(ids)}"
 
 
 def _withdraw(
-    session: Session, channel: str, message_ts: str, keep: set[str] | None, now: datetime
+    session: Session,
+    channel: str,
+    message_ts: str,
+    keep: set[str] | None,
+    now: datetime,
+    closed: list[int],
 ) -> str:
     query = (
         update(PendingResponse)
@@ -154,7 +178,9 @@ def _withdraw(
     )
     if keep:
         query = query.where(PendingResponse.member.not_in(keep))
-    return f"withdrew {session.execute(query).rowcount}"
+    ids = list(session.execute(query.returning(PendingResponse.id)).scalars())
+    closed.extend(ids)
+    return f"withdrew {len(ids)}"
 
 
 def register(app: App, runtime: Runtime) -> None:

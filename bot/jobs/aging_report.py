@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import logging
 import threading
 from datetime import datetime
 from typing import TYPE_CHECKING
@@ -28,6 +29,7 @@ from bot.domain.reminders import APPROVAL_HOURS
 from bot.domain.vocabulary import OPEN_STAGES, ClaimStatus, Outcome, Stage
 from bot.jobs import register
 from bot.jobs.runner import JobContext, JobSpec, local_time_reached
+from bot.slack.web_api import SlackApi
 
 if TYPE_CHECKING:
     from sqlalchemy.orm import Session
@@ -38,6 +40,7 @@ NAME = "aging-report"
 # Reports are built one at a time in a process. Building is CPU work under one GIL: fifty PODs
 # built side by side all finish together, late; built in turn, each POD posts as soon as its
 # own report is ready, and the posts already paced are not held up by the builders.
+log = logging.getLogger(__name__)
 _BUILDING = threading.Lock()
 
 
@@ -151,6 +154,7 @@ def build_report(
             items = open_items(session, pod.key)
             terms = late_terms(session, pod, now)
             waiting = waiting_claims(session, runtime.config, pod, now)
+            links = _card_links(session, runtime, pod)
         clocks = runtime.config.clocks
         lines = aging_lines(items, now, pod.calendar, clocks.update_hours)
         messages = aging_messages(
@@ -162,8 +166,28 @@ def build_report(
             qualification_hours=clocks.qualification_hours,
             unrecorded=terms,
             waiting=waiting,
+            links=links,
         )
     return lines, messages
+
+
+def _card_links(session: Session, runtime: Runtime, pod: Pod) -> dict[str, str]:
+    """Each of the POD's posted cards' permalink, by request key (no workspace URL: none)."""
+    try:
+        team_url = runtime.slack.team_url()
+    except Exception:  # the report goes out with plain keys rather than not at all
+        log.warning("no workspace URL for the aging report's links", exc_info=True)
+        return {}
+    links: dict[str, str] = {}
+    for number, channel, ts in session.execute(
+        select(Request.id, Request.card_channel, Request.card_ts)
+        .join(PodRow, PodRow.id == Request.pod_id)
+        .where(PodRow.key == pod.key, Request.card_ts.is_not(None))
+    ):
+        link = SlackApi.archive_link(team_url, channel, ts)
+        if link:
+            links[f"REQ-{number}"] = link
+    return links
 
 
 def _body(context: JobContext) -> str:

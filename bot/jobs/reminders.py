@@ -407,7 +407,8 @@ def _render(context: JobContext, digest: Digest[Any]) -> tuple[str, list[Block]]
         return dm_blocks.approval_queue(queued, APPROVAL_HOURS)
     lines = [(i.payload, digest.is_new(i)) for i in digest.items]
     if digest.kind == DigestKind.UPDATE:
-        return dm_blocks.update_digest(lines, config.clocks.update_hours)
+        requests = [i.subject for i in digest.items]
+        return dm_blocks.update_digest(lines, config.clocks.update_hours, requests)
     if digest.kind == DigestKind.MENTION:
         return dm_blocks.mention_digest(lines)
     if digest.kind == DigestKind.BREACH:

@@ -40,7 +40,7 @@ log = logging.getLogger(__name__)
 class Planned:
     """One message, DM or file a run will send; `row` is its outbox row once queued."""
 
-    kind: str  # message | reply | dm | upload
+    kind: str  # message | reply | dm | upload | card
     args: dict[str, Any]
     parent: Planned | None = None
     row: int | None = None
@@ -106,6 +106,11 @@ class JobContext:
             alt_text=alt_text,
         )  # fmt: skip
 
+    def card(self, request_id: int) -> Planned:
+        """Refresh the request's card in place (a clock crossed: its badge changes); queued
+        in the request's lane with the run, so once per run recorded."""
+        return self._plan("card", None, request_id=request_id)
+
     def write(self, change: Callable[[Session], None]) -> None:
         """A database change made in the run's own transaction (not made in a dry run)."""
         self._writes.append(change)
@@ -139,7 +144,7 @@ class JobContext:
         return True
 
     @staticmethod
-    def _enqueue(outbox: Outbox, session: Session, lane: str, item: Planned) -> int:
+    def _enqueue(outbox: Outbox, session: Session, lane: str, item: Planned) -> int | None:
         args = item.args
         parent = item.parent.row if item.parent is not None else None
         if item.kind == "message":
@@ -156,6 +161,9 @@ class JobContext:
             return outbox.dm(
                 session, args["user"], args["text"], args["blocks"], reminders=reminders
             )
+        if item.kind == "card":
+            outbox.card(session, args["request_id"])
+            return None
         assert item.kind == "reply", item.kind
         return outbox.reply(session, args["request_id"], args["text"])
 
@@ -166,10 +174,14 @@ class JobContext:
             "reply": lambda: f"the thread of request {args['request_id']}",
             "dm": lambda: args["user"],
             "upload": lambda: args["channel"],
+            "card": lambda: f"the card of request {args['request_id']}",
         }[item.kind]()
         if item.kind == "upload":
             size = len(args["content"])
             print(f"--- file {args['filename']} ({size} bytes) to {where}", file=self.out)
+            return
+        if item.kind == "card":
+            print(f"--- refresh {where}", file=self.out)
             return
         print(f"--- {'DM to' if item.kind == 'dm' else 'post to'} {where}", file=self.out)
         print(args["text"], file=self.out)

@@ -74,6 +74,8 @@ def _alert(context: JobContext, request: Request) -> bool:
         f"the {what} was due {when(due)}. {mentions(people)}"
     )
     context.reply(request, text)
+    # The card's TAT (or qualification) line gets its badge: edited once, with the breach's run.
+    context.card(request.id)
 
     def on_the_timeline(session: Session) -> None:
         row = session.get(Request, request.id)

@@ -198,10 +198,21 @@ class Outbox:
         self._enqueue(session, lane, OutboxKind.CLAIM, {"claim": claim_id}, channel)
 
     def edit(
-        self, session: Session, channel: str, ts: str, text: str, blocks: list[Any] | None = None
+        self,
+        session: Session,
+        channel: str,
+        ts: str,
+        text: str,
+        blocks: list[Any] | None = None,
+        *,
+        settled: bool = False,
     ) -> None:
-        """Edit a message the bot posted (e.g. a reminder DM after a click)."""
-        payload = {"channel": channel, "ts": ts, "text": text, "blocks": _dicts(blocks)}
+        """Edit a message the bot posted (e.g. a reminder DM after a click); `settled`: the
+        edit saying what the DM was about is resolved (so it is made once)."""
+        payload: dict[str, Any] = {"channel": channel, "ts": ts, "text": text}
+        payload["blocks"] = _dicts(blocks)
+        if settled:
+            payload["settled"] = True
         self._enqueue(session, Lane.MESSAGE.of(channel, ts), OutboxKind.UPDATE, payload)
 
     # -- a job run's messages: posts, DMs and files, each its own row ------------------------

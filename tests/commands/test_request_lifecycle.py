@@ -63,7 +63,7 @@ def test_the_full_life_of_a_new_request(bot: RunningBot, proc: Proc, clock: Manu
     card = proc.card(1)
     assert card.ts == bot.api.calls_to("chat.postMessage")[0].params.get("ts", card.ts)
     updates = [c for c in bot.api.calls_to("chat.update") if c.params["ts"] == card.ts]
-    assert len(updates) == 3  # qualified, assigned, closed
+    assert len(updates) == 4  # qualified, assigned, updated (last update, next due), closed
     assert "won" in blocks_text(card.blocks).lower()
     assert card_post["channel"] == ALPHA
 

@@ -1,0 +1,212 @@
+"""Reminder DMs that stay true (SPEC §5): when what a DM is about is resolved — the mention
+answered or marked answered, an update posted for every request it listed, the breach or TAT
+past, the claim decided, the new term recorded, the request closed — the DM is edited to say
+so and its buttons go.
+
+`settle(session, outbox, …)` is called by the change that resolves something, in its own
+transaction: it finds the delivered DMs listing those subjects (a reminder row records where
+its DM landed), and queues an `outbox.edit` of each DM whose every item is now resolved. A DM
+is settled once (its edit row is marked `settled`). `resolved(session, reminders)` is the same
+test for a click on a DM's button: a stale button changes nothing.
+"""
+
+from __future__ import annotations
+
+from collections import defaultdict
+from collections.abc import Iterable
+from datetime import UTC
+from typing import Any
+
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from bot.blocks.reminders import settled_blocks
+from bot.db.models import (
+    OutboxKind,
+    OutboxRow,
+    OutboxStatus,
+    PendingResponse,
+    Reminder,
+    ReminderKind,
+    Request,
+    ResponseState,
+    SavingsClaim,
+)
+from bot.domain.vocabulary import ClaimStatus, Stage
+from bot.slack.outbox import Lane, Outbox
+
+_MENTION_KINDS = (ReminderKind.MENTION.value, ReminderKind.ESCALATION.value)
+_REQUEST_KINDS = (
+    ReminderKind.UPDATE.value,
+    ReminderKind.BREACH.value,
+    ReminderKind.TAT_WARNING.value,
+    ReminderKind.TERM.value,
+)
+
+# What the DM says once everything it listed is resolved, by the kind of its items.
+NOTES = {
+    ReminderKind.MENTION.value: ":white_check_mark: *Answered* — nothing left to do here.",
+    ReminderKind.ESCALATION.value: ":white_check_mark: *Answered* — nothing left to do here.",
+    ReminderKind.UPDATE.value: (
+        ":white_check_mark: *Updated* — every request listed here has had an update since "
+        "(or is no longer negotiating)."
+    ),
+    ReminderKind.BREACH.value: (
+        ":white_check_mark: *Resolved* — every breach listed here is past (the request moved "
+        "on, was reassigned or closed)."
+    ),
+    ReminderKind.TAT_WARNING.value: (
+        ":white_check_mark: *Resolved* — every negotiation listed here is closed."
+    ),
+    ReminderKind.APPROVAL.value: (
+        ":white_check_mark: *Decided* — every savings claim listed here has been decided."
+    ),
+    ReminderKind.TERM.value: (
+        ":white_check_mark: *Recorded* — every new term listed here is in the SaaS stack."
+    ),
+}
+
+
+def _window(instant: Any) -> str | None:
+    if instant is None:
+        return None
+    return str(instant.astimezone(UTC).strftime("%Y-%m-%dT%H:%M:%SZ"))
+
+
+def is_resolved(session: Session, reminder: Reminder) -> bool:
+    """Whether what one reminder is about no longer needs doing (read from the database as the
+    current transaction sees it)."""
+    kind = reminder.kind
+    if kind in _MENTION_KINDS:
+        state = session.scalar(
+            select(PendingResponse.state).where(PendingResponse.id == reminder.subject)
+        )
+        return state != ResponseState.OPEN.value
+    if kind == ReminderKind.APPROVAL.value:
+        status = session.scalar(
+            select(SavingsClaim.status).where(SavingsClaim.id == reminder.subject)
+        )
+        return status != ClaimStatus.PENDING.value
+    if kind not in _REQUEST_KINDS:
+        return False
+    row = session.execute(
+        select(
+            Request.stage, Request.last_update_at, Request.qualification_due_at,
+            Request.tat_due_at, Request.term_recorded_at,
+        ).where(Request.id == reminder.subject)
+    ).one_or_none()  # fmt: skip
+    if row is None:
+        return True
+    stage, last_update, qualification_due, tat_due, term_recorded = row
+    if kind == ReminderKind.TERM.value:
+        return term_recorded is not None
+    if kind == ReminderKind.UPDATE.value:
+        if stage != Stage.NEGOTIATING.value:
+            return True
+        return last_update is not None and last_update > reminder.sent_at
+    if kind == ReminderKind.TAT_WARNING.value:
+        return stage != Stage.NEGOTIATING.value
+    # A breach: of the qualification (intake) or the negotiation TAT at its due instant.
+    if stage == Stage.INTAKE.value:
+        return _window(qualification_due) != reminder.window
+    if stage == Stage.NEGOTIATING.value:
+        return _window(tat_due) != reminder.window
+    return True
+
+
+def resolved(session: Session, reminders: Iterable[Reminder]) -> bool:
+    """Whether every item a DM listed is resolved (its digest row aside); False for none."""
+    items = [r for r in reminders if r.kind != ReminderKind.DIGEST.value]
+    return bool(items) and all(is_resolved(session, r) for r in items)
+
+
+def note_for(reminders: Iterable[Reminder]) -> str:
+    kinds = [r.kind for r in reminders if r.kind in NOTES]
+    return NOTES[kinds[0]] if kinds else ":white_check_mark: *Resolved* — nothing left to do here."
+
+
+def _already_settled(session: Session, channel: str, ts: str) -> bool:
+    payloads = session.scalars(
+        select(OutboxRow.payload).where(
+            OutboxRow.lane == Lane.MESSAGE.of(channel, ts),
+            OutboxRow.kind == OutboxKind.UPDATE.value,
+        )
+    )
+    return any(p.get("settled") for p in payloads)
+
+
+def _delivered_dm(session: Session, user: str, channel: str, ts: str) -> dict[str, Any] | None:
+    """The payload of the DM row that landed at (channel, ts): its text and blocks."""
+    rows = session.execute(
+        select(OutboxRow.payload, OutboxRow.result)
+        .where(
+            OutboxRow.lane == Lane.DM.of(user),
+            OutboxRow.kind == OutboxKind.DM.value,
+            OutboxRow.status == OutboxStatus.DELIVERED.value,
+        )
+        .order_by(OutboxRow.id.desc())
+        .limit(200)
+    )
+    for payload, result in rows:
+        if result and result.get("channel") == channel and result.get("ts") == ts:
+            return dict(payload)
+    return None
+
+
+def settle_dm(
+    session: Session, outbox: Outbox, user: str, channel: str, ts: str, reminders: list[Reminder]
+) -> bool:
+    """Edit one delivered DM to say it is resolved (its buttons gone), once."""
+    if _already_settled(session, channel, ts):
+        return False
+    note = note_for(reminders)
+    original = _delivered_dm(session, user, channel, ts) or {}
+    text = str(original.get("text") or note)
+    blocks = settled_blocks(list(original.get("blocks") or []), note)
+    outbox.edit(session, channel, ts, text, blocks, settled=True)
+    return True
+
+
+def settle(
+    session: Session,
+    outbox: Outbox,
+    *,
+    mentions: Iterable[int] = (),
+    requests: Iterable[int] = (),
+    claims: Iterable[int] = (),
+    skip: Iterable[tuple[str, str]] = (),
+) -> int:
+    """Edit every delivered DM about these subjects whose items are now all resolved; returns
+    how many were queued. `skip`: DMs the caller edits itself (the one clicked)."""
+    wanted: list[tuple[tuple[str, ...], list[int]]] = [
+        (_MENTION_KINDS, list(mentions)),
+        (_REQUEST_KINDS, list(requests)),
+        ((ReminderKind.APPROVAL.value,), list(claims)),
+    ]
+    places: set[tuple[str, str, str]] = set()
+    for kinds, subjects in wanted:
+        if not subjects:
+            continue
+        for user, channel, ts in session.execute(
+            select(Reminder.user_id, Reminder.message_channel, Reminder.message_ts).where(
+                Reminder.kind.in_(kinds),
+                Reminder.subject.in_(subjects),
+                Reminder.message_ts.is_not(None),
+            )
+        ):
+            places.add((user, channel, ts))
+    skipped = set(skip)
+    by_dm: dict[tuple[str, str, str], list[Reminder]] = defaultdict(list)
+    if places:
+        for reminder in session.scalars(
+            select(Reminder).where(Reminder.message_ts.in_({ts for _, _, ts in places}))
+        ):
+            key = (reminder.user_id, reminder.message_channel or "", reminder.message_ts or "")
+            if key in places:
+                by_dm[key].append(reminder)
+    edited = 0
+    for (user, channel, ts), reminders in sorted(by_dm.items()):
+        if (channel, ts) in skipped or not resolved(session, reminders):
+            continue
+        edited += settle_dm(session, outbox, user, channel, ts, reminders)
+    return edited
