@@ -47,6 +47,7 @@ def card_data(session: Session, config: Config, request: Request) -> CardData:
         approved_savings=approved,
         notes=request.notes,
         term_recorded_by=request.term_recorded_by,
+        request_id=request.id,
     )
 
 
