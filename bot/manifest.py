@@ -6,6 +6,7 @@ from typing import Any
 
 import yaml
 
+from bot.blocks.ids import CallbackId
 from bot.config import Config
 
 # Why each scope is asked for; nothing more is requested.
@@ -59,6 +60,14 @@ def manifest(
             },
             "bot_user": {"display_name": name, "always_online": True},
             "slash_commands": [slash],
+            "shortcuts": [
+                {
+                    "name": "Log as update",
+                    "type": "message",
+                    "callback_id": CallbackId.LOG_AS_UPDATE.value,
+                    "description": "Post this message as an update on one of your requests",
+                }
+            ],
         },
         "oauth_config": {"scopes": {"bot": list(BOT_SCOPES)}},
         "settings": {

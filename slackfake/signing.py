@@ -419,6 +419,38 @@ class SlackClient:
             _apply(view, view_overrides)
         return self._post_payload(_apply(payload, overrides))
 
+    def message_shortcut(
+        self,
+        callback_id: str,
+        user_id: str,
+        channel_id: str,
+        message: Any,
+        **overrides: Any,
+    ) -> Response:
+        """Run a message shortcut (``message_action``) on ``message`` (a stored message's dict,
+        or one with at least ``ts`` and ``text``), as Slack sends it from a message's menu."""
+        if hasattr(message, "to_api"):
+            message = message.to_api()
+        message = copy.deepcopy(dict(message))
+        message.setdefault("type", "message")
+        payload: dict[str, Any] = {
+            "type": "message_action",
+            "token": "verification_token",
+            "action_ts": f"{self.clock():.6f}",
+            "team": self._team(),
+            "user": self._user(user_id),
+            "channel": {"id": channel_id, "name": channel_id.lower()},
+            "is_enterprise_install": False,
+            "enterprise": None,
+            "callback_id": callback_id,
+            "trigger_id": self.trigger_id(),
+            "response_url": self.response_url("actions"),
+            "message_ts": message.get("ts"),
+            "message": message,
+            "api_app_id": self.api_app_id,
+        }
+        return self._post_payload(_apply(payload, overrides))
+
     def event(
         self,
         event: dict[str, Any],

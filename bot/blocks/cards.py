@@ -14,15 +14,19 @@ from dataclasses import dataclass
 from datetime import date, datetime
 
 from slack_sdk.models.blocks import (
+    ActionsBlock,
     Block,
+    ButtonElement,
     ContextBlock,
     DividerBlock,
     HeaderBlock,
     MarkdownTextObject,
     PlainTextObject,
     SectionBlock,
+    UserSelectElement,
 )
 
+from bot.blocks.ids import ActionId, BlockId
 from bot.blocks.limits import (
     FIELD_TEXT,
     HEADER_TEXT,
@@ -47,6 +51,7 @@ __all__ = [
     "CardData",
     "MineRow",
     "TimelineEntry",
+    "card_actions",
     "card_blocks",
     "card_text",
     "days_left_phrase",
@@ -137,6 +142,8 @@ class CardData:
     pending_claim_since: datetime | None = None
     # At close: whether it closed by its negotiation TAT (None: no TAT ran).
     tat_met: bool | None = None
+    # The request's number, which the card's buttons carry (None: a card without buttons).
+    request_id: int | None = None
 
 
 @dataclass(frozen=True)
@@ -289,8 +296,45 @@ def _due_field(card: CardData) -> tuple[str, str]:
     return "TAT due", f"{_NONE} starts on assign"
 
 
-def card_blocks(card: CardData) -> list[Block]:
-    """Build the request card posted in the POD channel and edited in place on every change."""
+def _button(action: ActionId, label: str, value: str, style: str | None = None) -> ButtonElement:
+    return ButtonElement(action_id=action.value, text=label, value=value, style=style)
+
+
+def card_actions(card: CardData) -> ActionsBlock | None:
+    """The next actions of the card's stage: intake → Qualify, Disqualify; qualified → a buyer
+    picker (Assign); negotiating → Post update, Log quote, Claim savings, Close; else none."""
+    if card.request_id is None:
+        return None
+    value = str(card.request_id)
+    elements: list[ButtonElement | UserSelectElement]
+    if card.stage == Stage.INTAKE:
+        elements = [
+            _button(ActionId.CARD_QUALIFY, "Qualify", value, "primary"),
+            _button(ActionId.CARD_DISQUALIFY, "Disqualify", value, "danger"),
+        ]
+    elif card.stage == Stage.QUALIFIED:
+        elements = [
+            UserSelectElement(
+                action_id=ActionId.CARD_ASSIGN.value,
+                placeholder=PlainTextObject(text="Assign to a buyer…"),
+            )
+        ]
+    elif card.stage == Stage.NEGOTIATING:
+        elements = [
+            _button(ActionId.CARD_UPDATE, "Post update", value, "primary"),
+            _button(ActionId.CARD_QUOTE, "Log quote", value),
+            _button(ActionId.CARD_SAVINGS, "Claim savings", value),
+            _button(ActionId.CARD_CLOSE, "Close", value),
+        ]
+    else:
+        return None
+    # The users_select has no value: the block id carries the request's number.
+    return ActionsBlock(block_id=f"{BlockId.CARD_ACTIONS.value}:{value}", elements=elements)
+
+
+def card_blocks(card: CardData, *, with_actions: bool = True) -> list[Block]:
+    """Build the request card posted in the POD channel and edited in place on every change;
+    `with_actions`: with its stage's buttons (the channel card; not `/proc status`)."""
     header, cut = _header(card)
     fields: list[MarkdownTextObject] = []
     if cut:
@@ -349,6 +393,9 @@ def card_blocks(card: CardData) -> list[Block]:
             ]
         )
     )
+    actions = card_actions(card) if with_actions else None
+    if actions is not None:
+        blocks.append(actions)
     return blocks
 
 
@@ -434,7 +481,7 @@ def _aging_line(card: CardData, now: datetime) -> str:
 
 def status_blocks(card: CardData, timeline: list[TimelineEntry], now: datetime) -> list[Block]:
     """Build the `/proc status` answer: the card, then every event in the POD's local time."""
-    blocks = card_blocks(card)
+    blocks = card_blocks(card, with_actions=False)
     blocks.append(DividerBlock())
     blocks.append(
         SectionBlock(text=MarkdownTextObject(text=f"*Timeline*\n{_aging_line(card, now)}"))

@@ -17,6 +17,11 @@ class CallbackId(StrEnum):
     UPDATE = "update"
     SAVINGS_REJECT = "savings_reject"
     RECORD_TERM = "record_term"
+    DISQUALIFY = "card_disqualify"  # the card's Disqualify: the reason
+    QUOTE = "card_quote"  # the card's Log quote: vendor and amount
+    SAVINGS_CLAIM = "card_savings"  # the card's Claim savings: baseline, final, avoidance
+    CLOSE = "card_close"  # the card's Close: won · lost · cancelled and the note
+    LOG_AS_UPDATE = "log_as_update"  # the message shortcut (features.shortcuts, type message)
 
 
 class ActionId(StrEnum):
@@ -31,6 +36,14 @@ class ActionId(StrEnum):
     HOME_UPDATE = "home_update"  # the Home's Update button: the update modal
     HOME_RENEWAL = "home_open_renewal"  # the Home's Open renewal request: the intake modal
     DM_UPDATE = "reminder_post_update"  # an update digest's Post update: the update modal
+    # The card's buttons (the value is the request's number); ASSIGN is a users_select.
+    CARD_QUALIFY = "card_qualify"
+    CARD_DISQUALIFY = "card_disqualify"
+    CARD_ASSIGN = "card_assign"
+    CARD_UPDATE = "card_update"
+    CARD_QUOTE = "card_quote"
+    CARD_SAVINGS = "card_savings"
+    CARD_CLOSE = "card_close"
 
 
 class BlockId(StrEnum):
@@ -55,3 +68,11 @@ class BlockId(StrEnum):
     AUTO_RENEW = "auto_renew"
     NOTICE_DAYS = "notice_days"
     TERM_ACTIONS = "term_actions"
+    CARD_ACTIONS = "card_actions"  # the card's buttons; `card_actions:<request number>`
+    REQUEST = "request"  # the shortcut's pick of a negotiating request
+    VENDOR = "vendor"
+    BASELINE = "baseline"
+    FINAL = "final"
+    AVOIDANCE = "avoidance"
+    OUTCOME = "outcome"
+    NOTE = "note"

@@ -14,6 +14,7 @@ from typing import Any
 
 from slack_sdk.models.blocks import (
     Block,
+    CheckboxesElement,
     ContextBlock,
     DatePickerElement,
     InputBlock,
@@ -22,12 +23,13 @@ from slack_sdk.models.blocks import (
     PlainTextInputElement,
     PlainTextObject,
     RadioButtonsElement,
+    StaticSelectElement,
 )
 from slack_sdk.models.views import View
 
 from bot.blocks.ids import VALUE_ACTION_ID, BlockId, CallbackId
 from bot.blocks.limits import PLACEHOLDER_TEXT, PLAIN_TEXT_INPUT
-from bot.blocks.text import escape_mrkdwn, fit_mrkdwn, short_date
+from bot.blocks.text import escape_mrkdwn, fit_mrkdwn, fit_plain, short_date
 from bot.domain.contracts import MAX_NOTICE_DAYS
 from bot.domain.grammar import control_character_problem
 from bot.domain.money import AmountError, Money, parse_amount
@@ -50,6 +52,7 @@ __all__ = [
     "update_text",
 ]
 
+CHOOSE_REQUEST = "Choose the request this update is about."
 MAX_NAME = 200  # customer and tool names
 _MAX_AMOUNT_TEXT = 64
 _MAX_NEXT_STEP = 500
@@ -197,16 +200,48 @@ def intake_modal(
     )
 
 
-def update_modal(private_metadata: str, request_key: str, title_line: str) -> View:
-    """Build the daily-update modal for one request, headed by its `REQ-12 · Acme · Figma` line."""
-    blocks: list[Block] = [
-        ContextBlock(elements=[MarkdownTextObject(text=fit_mrkdwn(title_line, 300) or "—")]),
-        _text_input(
-            BlockId.STATUS,
-            "Status",
-            multiline=True,
-            placeholder=f"Where {request_key} stands today"[:PLACEHOLDER_TEXT],
-        ),
+def update_modal(
+    private_metadata: str,
+    request_key: str,
+    title_line: str,
+    *,
+    status: str | None = None,
+    link: str | None = None,
+    choices: list[tuple[int, str]] | None = None,
+) -> View:
+    """Build the daily-update modal for one request, headed by its `REQ-12 · Acme · Figma` line.
+    From the Log as update shortcut: `status` prefilled with the message's text, `link` back to
+    the message, and `choices` (number, title line) when the person has several requests."""
+    status_input = _text_input(
+        BlockId.STATUS,
+        "Status",
+        multiline=True,
+        placeholder=f"Where {request_key} stands today"[:PLACEHOLDER_TEXT],
+    )
+    if status:
+        status_input.element.initial_value = status[:PLAIN_TEXT_INPUT]
+    head = fit_mrkdwn(title_line, 300) or "—"
+    if link and not any(c in link for c in "<>| \n"):
+        head += f"\nFrom <{link}|this message>"
+    blocks: list[Block] = [ContextBlock(elements=[MarkdownTextObject(text=head)])]
+    if choices:
+        options = [
+            Option(value=str(number), text=PlainTextObject(text=fit_plain(line, 75)))
+            for number, line in choices[:100]
+        ]
+        blocks.append(
+            InputBlock(
+                block_id=BlockId.REQUEST.value,
+                label=PlainTextObject(text="Request"),
+                element=StaticSelectElement(
+                    action_id=VALUE_ACTION_ID,
+                    placeholder=PlainTextObject(text="Which request is this about?"),
+                    options=options,
+                ),
+            )
+        )
+    blocks += [
+        status_input,
         _text_input(BlockId.VENDOR_POSITION, "Vendor position", optional=True, multiline=True),
         _text_input(BlockId.NEXT_STEP, "Next step", optional=True, max_length=_MAX_NEXT_STEP),
         _date_input(BlockId.NEXT_STEP_DATE, "Next-step date"),
@@ -300,6 +335,73 @@ def term_modal(private_metadata: str, prefill: TermPrefill, default_currency: st
         private_metadata=private_metadata,
         blocks=blocks,
     )
+
+
+def _modal(callback: CallbackId, title: str, submit: str, metadata: str,
+           blocks: list[Block]) -> View:  # fmt: skip
+    return View(
+        type="modal",
+        callback_id=callback.value,
+        title=PlainTextObject(text=title),
+        submit=PlainTextObject(text=submit),
+        close=PlainTextObject(text="Cancel"),
+        private_metadata=metadata,
+        blocks=blocks,
+    )
+
+
+def _head(title_line: str) -> ContextBlock:
+    return ContextBlock(elements=[MarkdownTextObject(text=fit_mrkdwn(title_line, 300) or "—")])
+
+
+def disqualify_modal(private_metadata: str, title_line: str) -> View:
+    """The card's Disqualify: the reason (required), as `/proc disqualify REQ <reason>`."""
+    reason = _text_input(BlockId.REASON, "Why is it disqualified?", multiline=True,
+                         max_length=2000)  # fmt: skip
+    return _modal(CallbackId.DISQUALIFY, "Disqualify", "Disqualify", private_metadata,
+                  [_head(title_line), reason])  # fmt: skip
+
+
+def quote_modal(private_metadata: str, title_line: str, default_currency: str) -> View:
+    """The card's Log quote: vendor or reseller and amount, as `/proc quote REQ <vendor> <amt>`."""
+    return _modal(CallbackId.QUOTE, "Log quote", "Log quote", private_metadata, [
+        _head(title_line),
+        _text_input(BlockId.VENDOR, "Vendor or reseller", max_length=MAX_NAME),
+        _text_input(BlockId.AMOUNT, "Quoted amount", max_length=_MAX_AMOUNT_TEXT,
+                    hint=f"e.g. 45000, $45,000, 45k, EUR 40k; default currency {default_currency}"),
+    ])  # fmt: skip
+
+
+def savings_modal(private_metadata: str, title_line: str, default_currency: str) -> View:
+    """The card's Claim savings: baseline, final and the avoidance checkbox, as
+    `/proc savings REQ <baseline> <final> [avoidance]`."""
+    hint = f"e.g. 48000, $48k, EUR 40k; default currency {default_currency}"
+    avoidance = InputBlock(
+        block_id=BlockId.AVOIDANCE.value,
+        label=PlainTextObject(text="Kind"),
+        optional=True,
+        element=CheckboxesElement(
+            action_id=VALUE_ACTION_ID,
+            options=[
+                Option(value="avoidance", text=PlainTextObject(text="Cost avoidance")),
+            ],
+        ),
+    )
+    return _modal(CallbackId.SAVINGS_CLAIM, "Claim savings", "Claim", private_metadata, [
+        _head(title_line),
+        _text_input(BlockId.BASELINE, "Baseline", max_length=_MAX_AMOUNT_TEXT, hint=hint),
+        _text_input(BlockId.FINAL, "Final price", max_length=_MAX_AMOUNT_TEXT, hint=hint),
+        avoidance,
+    ])  # fmt: skip
+
+
+def close_modal(private_metadata: str, title_line: str) -> View:
+    """The card's Close: won · lost · cancelled and the note, as `/proc close REQ <outcome>`."""
+    outcomes = [("won", "Won"), ("lost", "Lost"), ("cancelled", "Cancelled")]
+    outcome = _radio(BlockId.OUTCOME, "Outcome", outcomes, None)
+    note = _text_input(BlockId.NOTE, "Note", optional=True, multiline=True, max_length=2000)
+    return _modal(CallbackId.CLOSE, "Close request", "Close", private_metadata,
+                  [_head(title_line), outcome, note])  # fmt: skip
 
 
 # --- parsing -------------------------------------------------------------------------------
@@ -472,3 +574,65 @@ def update_text(update: UpdateInput) -> str:
     if update.blockers:
         lines.append(f"*Blockers:* {escape_mrkdwn(update.blockers)}")
     return "\n".join(lines)
+
+
+def parse_reason(state_values: dict[str, Any], block_id: BlockId, what: str,
+                 *, required: bool = True) -> str | None:  # fmt: skip
+    """A modal's free text as mrkdwn (escaped, as a command's text arrives); FieldErrors when
+    required and empty or when it holds a control character."""
+    text = _text(state_values, block_id)
+    errors: dict[str, str] = {}
+    if required and not text:
+        errors[block_id.value] = f"Enter the {what}."
+    _refuse_control_characters(state_values, errors, block_id)
+    if errors:
+        raise FieldErrors(errors)
+    return escape_mrkdwn(text) if text else None
+
+
+def parse_quote_form(state_values: dict[str, Any]) -> tuple[str, str]:
+    """(vendor as typed, amount text) of the Log quote modal; FieldErrors when missing."""
+    errors: dict[str, str] = {}
+    vendor = _name(state_values, BlockId.VENDOR, "vendor or reseller", errors)
+    amount = _text(state_values, BlockId.AMOUNT)
+    if not amount:
+        errors[BlockId.AMOUNT.value] = "Enter the quoted amount."
+    _refuse_control_characters(state_values, errors, BlockId.VENDOR, BlockId.AMOUNT)
+    if errors:
+        raise FieldErrors(errors)
+    return vendor, amount
+
+
+def parse_savings_form(state_values: dict[str, Any]) -> list[str]:
+    """The Claim savings modal as the command's words: `<baseline> <final> [avoidance]`."""
+    errors: dict[str, str] = {}
+    baseline = _text(state_values, BlockId.BASELINE)
+    final = _text(state_values, BlockId.FINAL)
+    if not baseline:
+        errors[BlockId.BASELINE.value] = "Enter the baseline price."
+    if not final:
+        errors[BlockId.FINAL.value] = "Enter the final price."
+    _refuse_control_characters(state_values, errors, BlockId.BASELINE, BlockId.FINAL)
+    if errors:
+        raise FieldErrors(errors)
+    chosen = _action(state_values, BlockId.AVOIDANCE).get("selected_options") or []
+    avoidance = any(isinstance(o, dict) and o.get("value") == "avoidance" for o in chosen)
+    return [*baseline.split(), *final.split(), *(["avoidance"] if avoidance else [])]
+
+
+def parse_close_form(state_values: dict[str, Any]) -> tuple[str, str | None]:
+    """(outcome, note as mrkdwn) of the Close modal; FieldErrors when no outcome is chosen."""
+    outcome = _selected(state_values, BlockId.OUTCOME)
+    if outcome not in ("won", "lost", "cancelled"):
+        raise FieldErrors({BlockId.OUTCOME.value: "Choose how it ended: won, lost or cancelled."})
+    return outcome, parse_reason(state_values, BlockId.NOTE, "note", required=False)
+
+
+def parse_request_choice(state_values: dict[str, Any]) -> int | None:
+    """The request picked in the shortcut's update modal (None: no picker in the form)."""
+    if BlockId.REQUEST.value not in state_values:
+        return None
+    value = _selected(state_values, BlockId.REQUEST)
+    if value is None or not value.isdigit():
+        raise FieldErrors({BlockId.REQUEST.value: CHOOSE_REQUEST})
+    return int(value)

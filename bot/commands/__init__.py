@@ -27,6 +27,7 @@ COMMAND_MODULES = (
     "access",
     "accounts",
     "aging",
+    "card_actions",
     "contract",
     "help",
     "home",

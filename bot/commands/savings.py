@@ -16,7 +16,7 @@ from bot.commands.access import authorize, load_request
 from bot.commands.interactions import answer_click, answer_submission, view_context
 from bot.commands.router import Invocation, Reply, arguments, subcommand
 from bot.db.content import claim_view
-from bot.db.models import SavingsClaim
+from bot.db.models import Request, SavingsClaim
 from bot.db.requests import record_event
 from bot.db.savings import pending_claim
 from bot.domain.grammar import control_character_problem, parse_key
@@ -42,29 +42,49 @@ def savings(runtime: Runtime, invocation: Invocation) -> Reply:
     """Store a pending claim, supersede the previous one, and post it for approval."""
     head, *rest = invocation.args.split(maxsplit=1) or [""]
     number = arguments(parse_key, head)
+    words = rest[0].split() if rest else []
+    outbox, text = claim_savings(
+        runtime,
+        invocation.user_id,
+        number,
+        words,
+        usage=f"`{invocation.command} {USAGE}`",
+    )
+    return Reply(text=text, after_ack=[outbox.deliver])
+
+
+def require_savings_stage(request: Request) -> None:
+    """Savings are claimed while negotiating or once won; WrongStage otherwise."""
+    if not (
+        request.stage == Stage.NEGOTIATING
+        or (request.stage == Stage.CLOSED and request.outcome == Outcome.WON)
+    ):
+        state = f"closed {request.outcome}" if request.stage == Stage.CLOSED else request.stage
+        raise WrongStage(
+            f"{request.key} is {state}: savings are claimed while negotiating or once won."
+        )
+
+
+def claim_savings(
+    runtime: Runtime, user_id: str, number: int, words: list[str], *, usage: str | None = None
+) -> tuple[Outbox, str]:
+    """The work of `savings` (command and the card's Claim savings modal): `words` are
+    `<baseline> <final> [avoidance]`. Returns (outbox, the answer)."""
     outbox = Outbox(runtime)
     with runtime.db.transaction() as session:
         request, pod = load_request(session, runtime.config, number)
-        words = rest[0].split() if rest else []
-        baseline, final, kind = arguments(parse_claim, words, pod.currency)
-        authorize(runtime.config, invocation.user_id, request, pod, Action.SAVINGS)
-        if not (
-            request.stage == Stage.NEGOTIATING
-            or (request.stage == Stage.CLOSED and request.outcome == Outcome.WON)
-        ):
-            state = f"closed {request.outcome}" if request.stage == Stage.CLOSED else request.stage
-            raise WrongStage(
-                f"{request.key} is {state}: savings are claimed while negotiating or once won."
-            )
+        baseline, final, kind = arguments(parse_claim, list(words), pod.currency)
+        authorize(runtime.config, user_id, request, pod, Action.SAVINGS)
+        require_savings_stage(request)
         try:
             check_claim(baseline, final)
         except ClaimError as exc:
-            raise Refusal(str(exc), usage=f"`{invocation.command} {USAGE}`") from None
-        approvers = pod.claim_approvers(invocation.user_id)
+            raise Refusal(str(exc), usage=usage) from None
+        approvers = pod.claim_approvers(user_id)
         if not approvers.users:
             who = (
                 f"You are the only em of {pod.name}"
-                if pod.role_of(invocation.user_id) == "em"
+                if pod.role_of(user_id) == "em"
                 else f"{pod.name} has no em"
             )
             raise NotPermitted(
@@ -84,21 +104,21 @@ def savings(runtime: Runtime, invocation: Invocation) -> Reply:
             final=final.amount,
             currency=baseline.currency,
             status=ClaimStatus.PENDING.value,
-            created_by=invocation.user_id,
+            created_by=user_id,
             created_at=now,
         )
         session.add(claim)
         session.flush()
         view = claim_view(session, runtime.config, claim)
         record_event(
-            session, request, at=now, actor=invocation.user_id, kind="savings_claimed",
+            session, request, at=now, actor=user_id, kind="savings_claimed",
             text=f"{headline(view)} ({format_money(baseline)} → {format_money(final)}, {kind})",
             data={"claim": claim.id},
         )  # fmt: skip
         if previous is not None:
             previous.superseded_by_id = claim.id
             record_event(
-                session, request, at=now, actor=invocation.user_id, kind="savings_superseded",
+                session, request, at=now, actor=user_id, kind="savings_superseded",
                 text=f"claim #{previous.id} superseded by #{claim.id}",
             )  # fmt: skip
             outbox.claim(session, previous.id)
@@ -113,7 +133,7 @@ def savings(runtime: Runtime, invocation: Invocation) -> Reply:
         )
         if previous is not None:
             text += f" It supersedes the pending claim #{previous.id}."
-    return Reply(text=text, after_ack=[outbox.deliver])
+    return outbox, text
 
 
 def _decide(

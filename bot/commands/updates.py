@@ -3,13 +3,20 @@
 from __future__ import annotations
 
 import json
+from collections.abc import Callable
 from typing import TYPE_CHECKING, Any
 
 from slack_bolt import Ack, App
 
 from bot.blocks.ids import BlockId, CallbackId
 from bot.blocks.limits import MAX_MESSAGE_TEXT
-from bot.blocks.modals import parse_update, update_modal, update_text
+from bot.blocks.modals import (
+    CHOOSE_REQUEST,
+    parse_request_choice,
+    parse_update,
+    update_modal,
+    update_text,
+)
 from bot.blocks.text import escape_mrkdwn, split_markup
 from bot.commands.access import authorize, load_request, require_stage
 from bot.commands.interactions import answer_submission, view_context
@@ -20,13 +27,15 @@ from bot.domain.grammar import parse_key, parse_key_and_optional_text, parse_quo
 from bot.domain.lifecycle import Action
 from bot.domain.mentions import defuse_broadcasts
 from bot.domain.money import format_money
-from bot.errors import NotFound
+from bot.errors import FieldErrors, NotFound
 from bot.slack import reminder_dms
 from bot.slack.outbox import Outbox
 
 if TYPE_CHECKING:
     from sqlalchemy.orm import Session
 
+    from bot.config import Pod
+    from bot.domain.money import Money
     from bot.runtime import Runtime
 
 
@@ -51,11 +60,11 @@ def update(runtime: Runtime, invocation: Invocation) -> Reply:
                 title = f"{key} · {request.customer} · {request.tool}"
                 outbox.view(invocation.trigger_id, update_modal(metadata, key, title))
             return Reply(text=f"Opening the update form for {key}…", after_ack=[outbox.deliver])
-        _record_update(session, runtime, outbox, request, invocation.user_id, text)
+        record_update(session, runtime, outbox, request, invocation.user_id, text)
     return Reply(text=f"Update posted in {key}'s thread.", after_ack=[outbox.deliver])
 
 
-def _record_update(
+def record_update(
     session: Session, runtime: Runtime, outbox: Outbox, request: Request, user_id: str, text: str
 ) -> None:
     now = runtime.clock.now()
@@ -88,13 +97,27 @@ def _quoted(text: str) -> str:
 )
 def quote(runtime: Runtime, invocation: Invocation) -> Reply:
     """Record a competing quote and post it in the thread."""
+    number = arguments(parse_key, (invocation.args.split(maxsplit=1) or [""])[0])
+    outbox, text = record_quote(
+        runtime,
+        invocation.user_id,
+        number,
+        # The currency default is the request's POD's, so parse once the request is known.
+        lambda pod: arguments(parse_quote, invocation.args, pod.currency)[1:],
+    )
+    return Reply(text=text, after_ack=[outbox.deliver])
+
+
+def record_quote(
+    runtime: Runtime, user_id: str, number: int, read: Callable[[Pod], tuple[str, Money]]
+) -> tuple[Outbox, str]:
+    """The work of `quote` (command and the card's Log quote modal): `read` gives the vendor
+    (plain text) and amount once the POD is known. Returns (outbox, the answer)."""
     outbox = Outbox(runtime)
     with runtime.db.transaction() as session:
-        # The currency default is the request's POD's, so parse once the request is known.
-        number = arguments(parse_key, (invocation.args.split(maxsplit=1) or [""])[0])
         request, pod = load_request(session, runtime.config, number)
-        _, vendor, money = arguments(parse_quote, invocation.args, pod.currency)
-        authorize(runtime.config, invocation.user_id, request, pod, Action.QUOTE)
+        vendor, money = read(pod)
+        authorize(runtime.config, user_id, request, pod, Action.QUOTE)
         require_stage(request.stage, Action.QUOTE, request.key)
         now = runtime.clock.now()
         # Names are stored as plain text; what is posted, and the timeline, is mrkdwn.
@@ -105,28 +128,25 @@ def quote(runtime: Runtime, invocation: Invocation) -> Reply:
                 vendor=vendor,
                 amount=money.amount,
                 currency=money.currency,
-                created_by=invocation.user_id,
+                created_by=user_id,
                 created_at=now,
             )
         )
         session.flush()
         count = quote_count(session, request.id)
         record_event(
-            session, request, at=now, actor=invocation.user_id, kind="quote",
+            session, request, at=now, actor=user_id, kind="quote",
             text=f"{shown}: {format_money(money)}",
             data={"vendor": vendor, "amount": str(money.amount), "currency": money.currency},
         )  # fmt: skip
         outbox.thread(
             session,
             request.id,
-            f":receipt: *Quote* recorded by <@{invocation.user_id}>: *{shown}* — "
+            f":receipt: *Quote* recorded by <@{user_id}>: *{shown}* — "
             f"{format_money(money)} ({count} competing quote{'s' if count != 1 else ''} so far)",
         )
         key = request.key
-    return Reply(
-        text=f"Quote from {shown} ({format_money(money)}) recorded on {key}.",
-        after_ack=[outbox.deliver],
-    )
+    return outbox, f"Quote from {shown} ({format_money(money)}) recorded on {key}."
 
 
 def register(app: App, runtime: Runtime) -> None:
@@ -138,7 +158,10 @@ def register(app: App, runtime: Runtime) -> None:
 
         def handle() -> Outbox:
             context = json.loads(metadata or "{}")
-            request_id = context.get("request")
+            # From the Log as update shortcut with several requests, the form has a picker.
+            request_id = parse_request_choice(values) or context.get("request")
+            if request_id is None and context.get("choose"):
+                raise FieldErrors({BlockId.REQUEST.value: CHOOSE_REQUEST})
             if not isinstance(request_id, int):
                 raise NotFound("This form no longer points at a request; run /proc update again.")
             outbox = Outbox(runtime)
@@ -148,7 +171,11 @@ def register(app: App, runtime: Runtime) -> None:
                 require_stage(request.stage, Action.UPDATE, request.key)
                 today = runtime.clock.now().astimezone(pod.zone).date()
                 fields = parse_update(values, today)
-                _record_update(session, runtime, outbox, request, user_id, update_text(fields))
+                text = update_text(fields)
+                link = context.get("link")
+                if isinstance(link, str) and link and not any(c in link for c in "<>| \n"):
+                    text += f"\n<{link}|Original message>"
+                record_update(session, runtime, outbox, request, user_id, text)
                 channel = context.get("channel") or pod.channel
                 outbox.ephemeral(channel, user_id, f"Update posted in {request.key}'s thread.")
             return outbox

@@ -88,6 +88,7 @@ def card_data(
         notes=request.notes,
         term_recorded_by=request.term_recorded_by,
         **clocks,  # type: ignore[arg-type]
+        request_id=request.id,
     )
 
 

@@ -1,0 +1,326 @@
+"""The request card's buttons (SPEC §2) and the **Log as update** message shortcut.
+
+Each button does what its command does, through the command's own function
+(`qualify_request`, `disqualify_request`, `assign_request`, `close_request` in
+`bot/commands/lifecycle.py`, `record_quote` / `record_update` in `bot/commands/updates.py`,
+`claim_savings` in `bot/commands/savings.py`), checked with the same `authorize` /
+`require_stage`. A button that needs more (a reason, a quote, figures, an outcome) opens a
+modal first, after the same checks; a refused click is told to the clicker only.
+"""
+
+from __future__ import annotations
+
+import html
+import json
+import logging
+from collections.abc import Callable
+from typing import TYPE_CHECKING, Any
+
+from slack_bolt import Ack, App
+from sqlalchemy import select
+
+from bot.blocks.ids import ActionId, BlockId, CallbackId
+from bot.blocks.modals import (
+    close_modal,
+    disqualify_modal,
+    parse_close_form,
+    parse_quote_form,
+    parse_reason,
+    parse_savings_form,
+    quote_modal,
+    savings_modal,
+    update_modal,
+)
+from bot.commands.access import authorize, load_request, require_member, require_stage
+from bot.commands.interactions import answer_click, answer_submission, view_context
+from bot.commands.lifecycle import (
+    assign_request,
+    close_request,
+    disqualify_request,
+    qualify_request,
+)
+from bot.commands.savings import claim_savings, require_savings_stage
+from bot.commands.updates import record_quote
+from bot.db.models import PodRow, Request
+from bot.domain.grammar import Close
+from bot.domain.lifecycle import Action
+from bot.domain.money import AmountError, Money, parse_amount
+from bot.domain.vocabulary import Stage
+from bot.errors import FieldErrors, NotFound, NotInPod, NotPermitted, UsageError
+from bot.slack.outbox import Outbox
+
+if TYPE_CHECKING:
+    from slack_sdk.models.views import View
+
+    from bot.config import Pod
+    from bot.runtime import Runtime
+
+log = logging.getLogger(__name__)
+
+
+def _click(body: dict[str, Any]) -> tuple[str, int | None, str, str | None]:
+    """(user, request number, channel, selected user) of a click on a card."""
+    action = (body.get("actions") or [{}])[0]
+    raw = str(action.get("value") or "")
+    if not raw:
+        # The buyer picker has no value: the block id is `card_actions:<number>`.
+        raw = str(action.get("block_id") or "").rpartition(":")[2]
+    number = int(raw) if raw.isdigit() else None
+    channel = (body.get("channel") or {}).get("id") or (body.get("container") or {}).get(
+        "channel_id", ""
+    )
+    selected = action.get("selected_user")
+    return body.get("user", {}).get("id", ""), number, channel, selected
+
+
+def _title(request: Request) -> str:
+    return f"{request.key} · {request.customer} · {request.tool}"
+
+
+def _metadata(request: Request, channel: str) -> str:
+    return json.dumps({"request": request.id, "channel": channel})
+
+
+def _context(metadata: str) -> tuple[int, str]:
+    context = json.loads(metadata or "{}")
+    number = context.get("request")
+    if not isinstance(number, int):
+        raise NotFound("This form no longer points at a request.")
+    return number, str(context.get("channel") or "")
+
+
+def _answer(outbox: Outbox, channel: str, user: str, text: str) -> Outbox:
+    """The command's answer, told to the clicker only (as the command's ephemeral reply)."""
+    if channel:
+        outbox.ephemeral(channel, user, text)
+    return outbox
+
+
+def register(app: App, runtime: Runtime) -> None:
+    """Listen for the card's buttons, their modals and the Log as update shortcut."""
+
+    def on_click(
+        action_id: ActionId, name: str, work: Callable[[str, int, str, dict[str, Any]], Outbox]
+    ) -> None:
+        @app.action(action_id.value)
+        def listener(ack: Ack, body: dict[str, Any]) -> None:
+            ack()
+            user, number, channel, _selected = _click(body)
+
+            def handle() -> Outbox:
+                if number is None:
+                    raise NotFound("This button does not point at a request.")
+                return work(user, number, channel, body)
+
+            answer_click(runtime, body, handle, channel=channel, user=user, action=name)
+
+    def opener(action: Action | tuple[Action, ...], build: Callable[[Request, Pod, str], View],
+               *, stage: Callable[[Request], None] | None = None,
+               ) -> Callable[[str, int, str, dict[str, Any]], Outbox]:  # fmt: skip
+        """A click that opens a modal once the clicker may do (one of) `action` at this stage."""
+        actions = action if isinstance(action, tuple) else (action,)
+
+        def work(user: str, number: int, channel: str, body: dict[str, Any]) -> Outbox:
+            outbox = Outbox(runtime)
+            with runtime.db.transaction() as session:
+                request, pod = load_request(session, runtime.config, number, for_update=False)
+                refusal: NotPermitted | None = None
+                for one in actions:
+                    try:
+                        authorize(runtime.config, user, request, pod, one)
+                    except NotPermitted as exc:
+                        refusal = refusal or exc
+                    else:
+                        refusal = None
+                        break
+                if refusal is not None:
+                    raise refusal
+                if stage is not None:
+                    stage(request)
+                else:
+                    require_stage(request.stage, actions[0], request.key)
+                outbox.view(body["trigger_id"], build(request, pod, channel or pod.channel))
+            return outbox
+
+        return work
+
+    # --- intake: Qualify, Disqualify ------------------------------------------------------
+
+    def qualify(user: str, number: int, channel: str, _body: dict[str, Any]) -> Outbox:
+        outbox, key = qualify_request(runtime, user, number)
+        return _answer(outbox, channel, user, f"{key} is qualified.")
+
+    on_click(ActionId.CARD_QUALIFY, "card qualify", qualify)
+    on_click(
+        ActionId.CARD_DISQUALIFY,
+        "card disqualify",
+        opener(
+            Action.DISQUALIFY,
+            lambda request, _pod, channel: disqualify_modal(
+                _metadata(request, channel), _title(request)
+            ),
+        ),
+    )
+
+    # --- qualified: the buyer picker ------------------------------------------------------
+
+    def assign(user: str, number: int, channel: str, body: dict[str, Any]) -> Outbox:
+        selected = _click(body)[3]
+        if not selected:
+            raise UsageError("Pick the buyer to assign.")
+        outbox, text = assign_request(runtime, user, number, selected)
+        return _answer(outbox, channel, user, text)
+
+    on_click(ActionId.CARD_ASSIGN, "card assign", assign)
+
+    # --- negotiating: Post update, Log quote, Claim savings, Close ------------------------
+
+    on_click(
+        ActionId.CARD_UPDATE,
+        "card update",
+        opener(
+            Action.UPDATE,
+            lambda request, _pod, channel: update_modal(
+                _metadata(request, channel), request.key, _title(request)
+            ),
+        ),
+    )
+    on_click(
+        ActionId.CARD_QUOTE,
+        "card quote",
+        opener(
+            Action.QUOTE,
+            lambda request, pod, channel: quote_modal(
+                _metadata(request, channel), _title(request), pod.currency
+            ),
+        ),
+    )
+    on_click(
+        ActionId.CARD_SAVINGS,
+        "card savings",
+        opener(
+            Action.SAVINGS,
+            lambda request, pod, channel: savings_modal(
+                _metadata(request, channel), _title(request), pod.currency
+            ),
+            stage=require_savings_stage,
+        ),
+    )
+    on_click(
+        ActionId.CARD_CLOSE,
+        "card close",
+        opener(
+            (Action.CLOSE, Action.CANCEL),
+            lambda request, _pod, channel: close_modal(
+                _metadata(request, channel), _title(request)
+            ),
+        ),
+    )
+
+    # --- the modals' submissions ----------------------------------------------------------
+
+    def on_submit(
+        callback: CallbackId,
+        name: str,
+        field: BlockId,
+        work: Callable[[str, int, dict[str, Any]], tuple[Outbox, str]],
+    ) -> None:
+        @app.view(callback.value)
+        def listener(ack: Ack, body: dict[str, Any]) -> None:
+            user, values, metadata = view_context(body)
+
+            def handle() -> Outbox:
+                number, channel = _context(metadata)
+                outbox, text = work(user, number, values)
+                return _answer(outbox, channel, user, text)
+
+            answer_submission(runtime, ack, body, handle, field_for_refusals=field, action=name)
+
+    def disqualified(user: str, number: int, values: dict[str, Any]) -> tuple[Outbox, str]:
+        reason = parse_reason(values, BlockId.REASON, "reason")
+        assert reason is not None
+        outbox, key = disqualify_request(runtime, user, number, reason)
+        return outbox, f"{key} is disqualified."
+
+    def quoted(user: str, number: int, values: dict[str, Any]) -> tuple[Outbox, str]:
+        vendor, amount = parse_quote_form(values)
+
+        def read(pod: Pod) -> tuple[str, Money]:
+            try:
+                return vendor, parse_amount(amount, pod.currency)
+            except AmountError as exc:
+                raise FieldErrors({BlockId.AMOUNT.value: str(exc)}) from None
+
+        return record_quote(runtime, user, number, read)
+
+    def claimed(user: str, number: int, values: dict[str, Any]) -> tuple[Outbox, str]:
+        return claim_savings(runtime, user, number, parse_savings_form(values))
+
+    def closed(user: str, number: int, values: dict[str, Any]) -> tuple[Outbox, str]:
+        outcome, note = parse_close_form(values)
+        return close_request(runtime, user, number, lambda _pod: Close(number, outcome, note))
+
+    on_submit(CallbackId.DISQUALIFY, "card disqualify", BlockId.REASON, disqualified)
+    on_submit(CallbackId.QUOTE, "card quote", BlockId.AMOUNT, quoted)
+    on_submit(CallbackId.SAVINGS_CLAIM, "card savings", BlockId.FINAL, claimed)
+    on_submit(CallbackId.CLOSE, "card close", BlockId.OUTCOME, closed)
+
+    # --- the Log as update message shortcut -----------------------------------------------
+
+    @app.shortcut(CallbackId.LOG_AS_UPDATE.value)
+    def on_log_as_update(ack: Ack, body: dict[str, Any]) -> None:
+        ack()
+        user = body.get("user", {}).get("id", "")
+        channel = (body.get("channel") or {}).get("id", "")
+        message = body.get("message") or {}
+
+        def handle() -> Outbox:
+            return _open_log_as_update(runtime, body, user, channel, message)
+
+        answer_click(runtime, body, handle, channel=channel, user=user, action="log as update")
+
+
+def _open_log_as_update(
+    runtime: Runtime, body: dict[str, Any], user: str, channel: str, message: dict[str, Any]
+) -> Outbox:
+    """Open the update modal for one of the person's negotiating requests in the channel's POD,
+    prefilled with the message's text and a link back to it."""
+    require_member(runtime.config, user)
+    pod = runtime.config.pod_for_channel(channel)
+    if pod is None:
+        raise NotInPod("Log as update works on messages in a POD channel; this is not one.")
+    if pod.role_of(user) is None:
+        raise NotPermitted(f"You are not a member of {pod.name}, whose channel this is.")
+    with runtime.db.transaction() as session:
+        query = (
+            select(Request)
+            .join(PodRow, PodRow.id == Request.pod_id)
+            .where(PodRow.key == pod.key, Request.stage == Stage.NEGOTIATING.value)
+            .where(Request.buyer_id == user)
+            .order_by(Request.id)
+        )
+        mine = [(r.id, r.key, _title(r)) for r in session.scalars(query)]
+    if not mine:
+        raise NotFound(
+            f"You have no request under negotiation in {pod.name}, so there is nothing to log "
+            "this message on (Log as update posts it in the thread of a request assigned to you)."
+        )
+    ts = str(message.get("ts") or body.get("message_ts") or "")
+    link: str | None = None
+    if ts:
+        try:
+            link = runtime.slack.permalink(channel, ts)
+        except Exception:
+            log.warning("chat.getPermalink failed for %s/%s", channel, ts, exc_info=True)
+    # The message's text is mrkdwn (entities escaped); the form shows it as typed.
+    text = html.unescape(str(message.get("text") or ""))
+    number, key, title = mine[0]
+    choices = [(n, t) for n, _k, t in mine] if len(mine) > 1 else None
+    context: dict[str, Any] = {"request": number, "channel": channel, "link": link}
+    if choices:
+        context.update(request=None, choose=True)  # the picker says which
+        title = f"Log this message as an update on one of your {len(mine)} requests"
+    outbox = Outbox(runtime)
+    view = update_modal(json.dumps(context), key, title, status=text, link=link, choices=choices)
+    outbox.view(body["trigger_id"], view)
+    return outbox
