@@ -17,6 +17,7 @@ class CallbackId(StrEnum):
     UPDATE = "update"
     SAVINGS_REJECT = "savings_reject"
     RECORD_TERM = "record_term"
+    DISQUALIFY = "disqualify"  # the disqualify reason, as `/proc disqualify REQ <reason>`
 
 
 class ActionId(StrEnum):
@@ -30,6 +31,8 @@ class ActionId(StrEnum):
     MARK_ANSWERED = "reminder_mark_answered"
     HOME_UPDATE = "home_update"  # the Home's Update button: the update modal
     HOME_RENEWAL = "home_open_renewal"  # the Home's Open renewal request: the intake modal
+    # On the pre-approval reminder: the disqualify modal, prefilled "No response …".
+    PREAPPROVAL_DISQUALIFY = "preapproval_disqualify"
 
 
 class BlockId(StrEnum):
@@ -52,3 +55,4 @@ class BlockId(StrEnum):
     AUTO_RENEW = "auto_renew"
     NOTICE_DAYS = "notice_days"
     TERM_ACTIONS = "term_actions"
+    PREAPPROVAL_ACTIONS = "preapproval_actions"

@@ -41,7 +41,9 @@ __all__ = [
     "TermInput",
     "TermPrefill",
     "UpdateInput",
+    "disqualify_modal",
     "intake_modal",
+    "parse_disqualify",
     "parse_intake",
     "parse_term_form",
     "parse_update",
@@ -221,6 +223,43 @@ def update_modal(private_metadata: str, request_key: str, title_line: str) -> Vi
         private_metadata=private_metadata,
         blocks=blocks,
     )
+
+
+def disqualify_modal(private_metadata: str, title_line: str, reason: str) -> View:
+    """The disqualify reason (required), prefilled and editable; submitting disqualifies as
+    `/proc disqualify REQ <reason>` does."""
+    return View(
+        type="modal",
+        callback_id=CallbackId.DISQUALIFY.value,
+        private_metadata=private_metadata,
+        title=PlainTextObject(text="Disqualify"),
+        submit=PlainTextObject(text="Disqualify"),
+        close=PlainTextObject(text="Cancel"),
+        blocks=[
+            ContextBlock(elements=[MarkdownTextObject(text=fit_mrkdwn(title_line, 300))]),
+            InputBlock(
+                block_id=BlockId.REASON.value,
+                label=PlainTextObject(text="Why is it disqualified?"),
+                element=PlainTextInputElement(
+                    action_id=VALUE_ACTION_ID,
+                    multiline=True,
+                    max_length=2000,
+                    initial_value=reason,
+                ),
+            ),
+        ],
+    )
+
+
+def parse_disqualify(state_values: dict[str, Any]) -> str:
+    """The reason typed in the disqualify modal (required, no control characters)."""
+    reason = _text(state_values, BlockId.REASON).strip()
+    if not reason:
+        raise FieldErrors({BlockId.REASON.value: "Say why the request is disqualified."})
+    problem = control_character_problem(reason, "this field")
+    if problem is not None:
+        raise FieldErrors({BlockId.REASON.value: problem})
+    return reason
 
 
 def _amount_text(money: Money) -> str:

@@ -213,3 +213,22 @@ def term_digest(lines: list[str], hours: int) -> tuple[str, list[Block]]:
 def escalation_dm(line: str) -> tuple[str, list[Block]]:
     """A mention escalated to an em: the line and the snooze buttons."""
     return line, [_section(line), snooze_buttons(mention=True)]
+
+
+def preapproval_dm(line: str, request_id: int) -> tuple[str, list[Block]]:
+    """The customer silent after a pre-approval: the line and **Disqualify: no response**,
+    which opens the disqualify modal prefilled (sent once, so no snooze)."""
+    return line, [
+        _section(line),
+        ActionsBlock(
+            block_id=BlockId.PREAPPROVAL_ACTIONS.value,
+            elements=[
+                ButtonElement(
+                    text="Disqualify: no response",
+                    action_id=ActionId.PREAPPROVAL_DISQUALIFY.value,
+                    value=str(request_id),
+                    style="danger",
+                )
+            ],
+        ),
+    ]

@@ -37,7 +37,7 @@ def status(runtime: Runtime, invocation: Invocation) -> Reply:
             # The card and timeline carry the customer, quotes and the negotiation itself:
             # outside the POD (another POD's member, or nobody's) say only where to ask.
             return Reply(text=_whom_to_ask(request, pod))
-        card = card_data(session, runtime.config, request)
+        card = card_data(session, runtime.config, request, runtime.clock.now())
         entries = [
             TimelineEntry(at=e.at, actor=e.actor, kind=e.kind, text=e.text)
             for e in timeline(session, request.id)

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from datetime import datetime
 from typing import TYPE_CHECKING
 
 from sqlalchemy.orm import Session
@@ -9,22 +10,32 @@ from sqlalchemy.orm import Session
 from bot.blocks.cards import CardData
 from bot.blocks.claims import ClaimView
 from bot.db.models import Request, SavingsClaim
-from bot.db.requests import quote_count
+from bot.db.requests import open_step, quote_count
 from bot.db.savings import latest_approved, tool_benchmark
 from bot.domain.money import Money
+from bot.domain.procurement import DEFAULT_STAGE_WEEKS, stage_clock
+from bot.domain.vocabulary import Stage
 
 if TYPE_CHECKING:
     from bot.config import Config
 
 
-def card_data(session: Session, config: Config, request: Request) -> CardData:
-    """The card's content for a request, from the database and its POD's config."""
+def card_data(
+    session: Session, config: Config, request: Request, now: datetime | None = None
+) -> CardData:
+    """The card's content for a request, from the database and its POD's config; `now` (the
+    domain clock) dates the procurement stage under way (day n of lower–upper)."""
     # A POD removed from the config keeps its row, name and zone: its cards still render.
     pod = config.find_pod(request.pod.key) or request.pod
     claim = latest_approved(session, request.id)
     # A claim may be in another currency than the request (a €-claim on a USD request):
     # the savings are the claim's, so they carry the claim's currency.
     approved = Money(claim.baseline - claim.final, claim.currency) if claim else None
+    procurement = None
+    step = open_step(session, request.id) if request.stage == Stage.NEGOTIATING else None
+    if step is not None and now is not None:
+        weeks = config.procurement_stages.get(step.stage, DEFAULT_STAGE_WEEKS[step.stage])
+        procurement = stage_clock(step.stage, step.started_at, now, pod.timezone, weeks)
     return CardData(
         key=request.key,
         pod_name=pod.name,
@@ -47,6 +58,9 @@ def card_data(session: Session, config: Config, request: Request) -> CardData:
         approved_savings=approved,
         notes=request.notes,
         term_recorded_by=request.term_recorded_by,
+        preapproved_at=request.preapproved_at,
+        preapproved_by=request.preapproved_by,
+        procurement=procurement,
     )
 
 

@@ -580,7 +580,7 @@ class OutboxWorker:
                 request = get_request(session, request_id)
                 if request is None:
                     return {}
-                data = card_data(session, self.config, request)
+                data = card_data(session, self.config, request, self.domain_clock.now())
                 channel, ts = request.card_channel, request.card_ts
                 pod = self.config.find_pod(request.pod.key)
             if channel and ts:
