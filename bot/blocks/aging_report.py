@@ -86,6 +86,7 @@ _NO_PROCUREMENT = "none"
 
 
 _FLAG_ORDER = tuple(Flag)
+_SHOWN_WHEN_COUNTED = frozenset({Flag.WAITING_ON_CUSTOMER, Flag.STAGE_OVER})
 
 
 @functools.lru_cache(maxsize=4096)
@@ -165,6 +166,8 @@ def _summary(counts: dict[str, int], words: dict[Flag, str]) -> str:
     first = f"*{counts['open']} open*{_SEP}{stages}"
     flags = []
     for flag in Flag:
+        if flag in _SHOWN_WHEN_COUNTED and not counts[flag.value]:
+            continue  # the pre-approval and procurement-stage counts show only when there are
         emoji, _, label = words[flag].partition(" ")
         flags.append(f"{emoji} {counts[flag.value]} {label}")
     return f"{first}\n{_SEP.join(flags)}"

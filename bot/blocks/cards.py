@@ -340,9 +340,13 @@ def card_blocks(card: CardData) -> list[Block]:
     return blocks
 
 
+def _capitalized(text: str) -> str:
+    return text[:1].upper() + text[1:]
+
+
 def procurement_line(clock: StageClock) -> str:
     """`*Procurement stage:* Security review · day 9 of 14–42` (flagged past its bound)."""
-    words = escape_mrkdwn(procurement_words(clock.stage).capitalize())
+    words = escape_mrkdwn(_capitalized(procurement_words(clock.stage)))
     flag = f"{_SEP}:warning: over its bound" if clock.over else ""
     return (
         f"*Procurement stage:* :hourglass_flowing_sand: {words}{_SEP}day {clock.day} of "

@@ -178,7 +178,7 @@ def stage(runtime: Runtime, invocation: Invocation) -> Reply:
             kind, line = (
                 "procurement_done",
                 (
-                    f":white_check_mark: *{words.capitalize()}* done "
+                    f":white_check_mark: *{words[:1].upper() + words[1:]}* done "
                     f"(after {days} day{'s' if days != 1 else ''}), by <@{invocation.user_id}>"
                 ),
             )
@@ -196,7 +196,7 @@ def stage(runtime: Runtime, invocation: Invocation) -> Reply:
             kind, line = (
                 "procurement_started",
                 (
-                    f":hourglass_flowing_sand: *{words.capitalize()}* started by "
+                    f":hourglass_flowing_sand: *{words[:1].upper() + words[1:]}* started by "
                     f"<@{invocation.user_id}> (expected {low}–{high} days)"
                 ),
             )

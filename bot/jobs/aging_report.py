@@ -30,6 +30,7 @@ from bot.domain.reminders import APPROVAL_HOURS
 from bot.domain.vocabulary import OPEN_STAGES, ClaimStatus, Outcome, Stage
 from bot.jobs import register
 from bot.jobs.runner import JobContext, JobSpec, local_time_reached
+from bot.slack.outbox import Outbox
 
 if TYPE_CHECKING:
     from sqlalchemy.orm import Session
@@ -211,6 +212,18 @@ def _body(context: JobContext) -> str:
             title=f"Aging report {pod.name} {day}",
             thread=parent,
         )
+    # A procurement stage's "day n of a–b" moves with the calendar: the report's run edits the
+    # cards of the requests waiting in one, so each shows today's day.
+    waiting = [line.item.number for line in lines if line.procurement is not None]
+    if waiting:
+        runtime = context.runtime
+
+        def refresh_cards(session: Session) -> None:
+            outbox = Outbox(runtime)
+            for number in waiting:
+                outbox.card(session, number)
+
+        context.write(refresh_cards)
     return f"queued {len(lines)} request(s) in {len(messages)} message(s)"
 
 
