@@ -13,6 +13,7 @@ from typing import Any
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from bot.domain.lifecycle import Approvers, claim_approvers
+from bot.domain.procurement import DEFAULT_STAGE_WEEKS, STAGE_ORDER
 from bot.domain.reminders import OfficeHours, parse_office_hours
 from bot.domain.vocabulary import RequestType
 from bot.domain.working_time import WorkCalendar
@@ -48,6 +49,9 @@ class Clocks:
     update_hours: int = 24
     response_hours: int = 24
     tat_days: Mapping[str, int] = field(default_factory=lambda: {"new": 15, "renewal": 60})
+    # Working hours a pre-approved intake request waits on the customer before its analyst is
+    # reminded (once).
+    preapproval_hours: int = 48
 
 
 @dataclass(frozen=True)
@@ -134,6 +138,10 @@ class Config:
     slack: SlackSettings = field(default_factory=SlackSettings)
     retention: Retention = field(default_factory=Retention)
     pods: tuple[Pod, ...] = ()
+    # Expected weeks (lower, upper) of each procurement stage (`[procurement_stages]`).
+    procurement_stages: Mapping[str, tuple[int, int]] = field(
+        default_factory=lambda: dict(DEFAULT_STAGE_WEEKS)
+    )
 
     def pod(self, key: str) -> Pod:
         """The POD with this key; KeyError when there is none."""
@@ -252,6 +260,20 @@ class _Checker:
             return None
         return value
 
+    def week_range(self, value: Any, key: str) -> tuple[int, int] | None:
+        """`[lower, upper]` weeks, whole numbers from 1 to 52, lower ≤ upper."""
+        if (
+            not isinstance(value, list)
+            or len(value) != 2
+            or any(isinstance(v, bool) or not isinstance(v, int) for v in value)
+            or not 1 <= value[0] <= value[1] <= 52
+        ):
+            self.fail(
+                key, "must be [lower, upper] weeks, whole numbers from 1 to 52, lower ≤ upper"
+            )
+            return None
+        return value[0], value[1]
+
     def integer(self, value: Any, key: str, low: int, high: int) -> int | None:
         if isinstance(value, bool) or not isinstance(value, int) or not low <= value <= high:
             self.fail(key, f"must be a whole number from {low} to {high}")
@@ -259,7 +281,11 @@ class _Checker:
         return value
 
     def build(self, raw: Mapping[str, Any], path: Path) -> Config:
-        self.unknown_keys(raw, ("defaults", "clocks", "schedule", "slack", "retention", "pods"), "")
+        self.unknown_keys(
+            raw,
+            ("defaults", "clocks", "schedule", "slack", "retention", "pods", "procurement_stages"),
+            "",
+        )
         base = Config(path=path)
 
         defaults = self.table(raw, "defaults")
@@ -276,9 +302,22 @@ class _Checker:
         clocks_raw = self.table(raw, "clocks")
         self.unknown_keys(
             clocks_raw,
-            ("qualification_hours", "update_hours", "response_hours", "tat_days"),
+            ("qualification_hours", "update_hours", "response_hours", "tat_days",
+             "preapproval_hours"),
             "clocks.",
+        )  # fmt: skip
+        preapproval_hours = self.integer(
+            clocks_raw.get("preapproval_hours", 48), "clocks.preapproval_hours", 1, 24 * 365
         )
+        stages_raw = self.table(raw, "procurement_stages")
+        self.unknown_keys(stages_raw, STAGE_ORDER, "procurement_stages.")
+        stage_weeks = {
+            stage: self.week_range(
+                stages_raw.get(stage, list(DEFAULT_STAGE_WEEKS[stage])),
+                f"procurement_stages.{stage}",
+            )
+            for stage in STAGE_ORDER
+        }
         hours = {
             name: self.integer(clocks_raw.get(name, 24), f"clocks.{name}", 1, 24 * 365)
             for name in ("qualification_hours", "update_hours", "response_hours")
@@ -349,7 +388,9 @@ class _Checker:
                 update_hours=hours["update_hours"] or 24,
                 response_hours=hours["response_hours"] or 24,
                 tat_days={k: v or tat_defaults[k] for k, v in tat_days.items()},
+                preapproval_hours=preapproval_hours or 48,
             ),
+            procurement_stages={k: v or DEFAULT_STAGE_WEEKS[k] for k, v in stage_weeks.items()},
             schedule=Schedule(
                 aging_report=aging_at or time(9, 0),
                 renewal_calendar_days_before=28 if days_before is None else days_before,

@@ -35,6 +35,8 @@ from bot.domain.aging import (
     aging_summary,
     local_date,
 )
+from bot.domain.procurement import STAGE_ORDER as PROCUREMENT_ORDER
+from bot.domain.procurement import stage_words as procurement_words
 from bot.domain.vocabulary import Stage
 
 __all__ = ["CSV_COLUMNS", "ReportMessage", "aging_csv", "aging_messages"]
@@ -69,11 +71,22 @@ CSV_COLUMNS = (
 # --- text ----------------------------------------------------------------------------------
 
 
-def _group_heading(stage: str, count: int, shown: bool) -> str:
-    return _heading(stage, count, continued=shown)
+def _group_heading(key: str, count: int, shown: bool) -> str:
+    stage, _, procurement = key.partition(":")
+    if not procurement:
+        return _heading(stage, count, continued=shown)
+    # A negotiating request's procurement stage: a group of its own under negotiating.
+    label = f"{stage_label(stage, None)}{_SEP}{procurement_words(procurement)}"
+    if procurement == _NO_PROCUREMENT:
+        label = f"{stage_label(stage, None)}{_SEP}no procurement stage"
+    return f"*{label} (continued)*" if shown else f"*{label}* ({count})"
+
+
+_NO_PROCUREMENT = "none"
 
 
 _FLAG_ORDER = tuple(Flag)
+_SHOWN_WHEN_COUNTED = frozenset({Flag.WAITING_ON_CUSTOMER, Flag.STAGE_OVER})
 
 
 @functools.lru_cache(maxsize=4096)
@@ -99,11 +112,15 @@ def _flag_words(update_hours: int, qualification_hours: int) -> dict[Flag, str]:
         Flag.DUE_SOON: ":hourglass_flowing_sand: due ≤ 3 days",
         Flag.NO_UPDATE: f":zzz: no update {update_hours} wh",
         Flag.NOT_QUALIFIED: f":inbox_tray: not qualified {qualification_hours} wh",
+        Flag.WAITING_ON_CUSTOMER: ":envelope_with_arrow: waiting on customer",
+        Flag.STAGE_OVER: ":warning: procurement stage over its bound",
     }
 
 
 def _due(line: AgingLine, this_year: int) -> str:
     stage = line.item.stage
+    if Flag.WAITING_ON_CUSTOMER in line.flags:
+        return "qualification met (pre-approval)"
     if line.due_date is None or line.days_left is None:
         return f"TAT {_NONE}"
     day = short_date(line.due_date, year=line.due_date.year != this_year)
@@ -129,10 +146,26 @@ def _request_line(
         f"{_days(line.age_days)} old",
         _due(line, this_year),
     ]
+    if line.procurement is not None:
+        clock = line.procurement
+        parts.append(
+            f"{procurement_words(clock.stage)} day {clock.day} of {clock.lower}–{clock.upper}"
+        )
     # Enum order, so the same flags always read the same way.
     if line.flags:
-        parts += [words[flag] for flag in _FLAG_ORDER if flag in line.flags]
+        parts += [
+            _flag_text(line, flag, words, this_year) for flag in _FLAG_ORDER if flag in line.flags
+        ]
     return _SEP.join(parts)
+
+
+def _flag_text(line: AgingLine, flag: Flag, words: dict[Flag, str], this_year: int) -> str:
+    since = line.waiting_since
+    if flag is Flag.WAITING_ON_CUSTOMER and since is not None:
+        return f"{words[flag]} since {short_date(since, year=since.year != this_year)}"
+    if flag is Flag.STAGE_OVER and line.procurement is not None:
+        return f"{words[flag]} ({line.procurement.upper} days)"
+    return words[flag]
 
 
 def _summary(counts: dict[str, int], words: dict[Flag, str]) -> str:
@@ -140,6 +173,8 @@ def _summary(counts: dict[str, int], words: dict[Flag, str]) -> str:
     first = f"*{counts['open']} open*{_SEP}{stages}"
     flags = []
     for flag in Flag:
+        if flag in _SHOWN_WHEN_COUNTED and not counts[flag.value]:
+            continue  # the pre-approval and procurement-stage counts show only when there are
         emoji, _, label = words[flag].partition(" ")
         flags.append(f"{emoji} {counts[flag.value]} {label}")
     return f"{first}\n{_SEP.join(flags)}"
@@ -177,8 +212,23 @@ def _stage_groups(
     # A stage outside the report's own order still shows, after them, rather than vanishing.
     order = [*REPORT_STAGES, *(s for s in by_stage if s not in REPORT_STAGES)]
     for stage in order:
-        if stage in by_stage:
-            yield stage, [_request_line(line, today.year, words, links) for line in by_stage[stage]]
+        if stage not in by_stage:
+            continue
+        group = by_stage[stage]
+        if stage == Stage.NEGOTIATING and any(line.procurement for line in group):
+            # Negotiating requests grouped by the procurement stage they wait in.
+            by_step: dict[str, list[AgingLine]] = {}
+            for line in group:
+                step = line.procurement.stage if line.procurement else _NO_PROCUREMENT
+                by_step.setdefault(step, []).append(line)
+            for step in [*PROCUREMENT_ORDER, _NO_PROCUREMENT]:
+                if step in by_step:
+                    rendered = [
+                        _request_line(line, today.year, words, links) for line in by_step[step]
+                    ]
+                    yield f"{stage}:{step}", rendered
+            continue
+        yield stage, [_request_line(line, today.year, words, links) for line in group]
 
 
 def _section(text: str) -> SectionBlock:

@@ -45,6 +45,8 @@ from bot.blocks.text import (
 from bot.domain.aging import age_in_days, days_left
 from bot.domain.mentions import defuse_broadcasts
 from bot.domain.money import Money, format_money
+from bot.domain.procurement import StageClock
+from bot.domain.procurement import stage_words as procurement_words
 from bot.domain.vocabulary import FINISHED_STAGES, Stage
 
 __all__ = [
@@ -100,6 +102,10 @@ _EVENT_WORDS = {
     "approval_escalated": "escalated a pending savings claim",
     "tat_warned": "warned that the TAT is due soon",
     "tat_escalated": "escalated an open TAT breach",
+    "preapproval": "sent a pre-approval to the customer",
+    "preapproval_reminded": "reminded the analyst: no response to the pre-approval",
+    "procurement_started": "started a procurement stage",
+    "procurement_done": "finished a procurement stage",
 }
 
 
@@ -144,6 +150,11 @@ class CardData:
     tat_met: bool | None = None
     # The request's number, which the card's buttons carry (None: a card without buttons).
     request_id: int | None = None
+    # A pre-approval sent to the customer (intake): waiting on the customer since then.
+    preapproved_at: datetime | None = None
+    preapproved_by: str | None = None
+    # The procurement stage under way (negotiating), as of the card's last render.
+    procurement: StageClock | None = None
 
 
 @dataclass(frozen=True)
@@ -371,6 +382,21 @@ def card_blocks(card: CardData, *, with_actions: bool = True) -> list[Block]:
     clocks = _clock_lines(card)
     if clocks:
         blocks.append(SectionBlock(text=MarkdownTextObject(text="\n".join(clocks))))
+    # Facts on the way, each one line of its own (the fields' ten are spoken for).
+    if card.stage == Stage.INTAKE and card.preapproved_at is not None:
+        blocks.append(
+            SectionBlock(
+                text=MarkdownTextObject(
+                    text=f"*Pre-approval:* :envelope_with_arrow: sent by "
+                    f"{_user(card.preapproved_by)}; waiting on the customer since "
+                    f"{_date_token(card.preapproved_at, card.timezone)}"
+                )
+            )
+        )
+    if card.stage == Stage.NEGOTIATING and card.procurement is not None:
+        blocks.append(
+            SectionBlock(text=MarkdownTextObject(text=procurement_line(card.procurement)))
+        )
     if card.resolution_note and card.resolution_note.strip():
         label = "*Reason:* " if card.stage == Stage.DISQUALIFIED else "*Close note:* "
         # Reasons and notes come from command text, which Slack sends as mrkdwn already.
@@ -417,6 +443,20 @@ def _clock_lines(card: CardData) -> list[str]:
             f"*Pending claim* :hourglass: {format_money(card.pending_claim)} for an em{since}"
         )
     return lines
+
+
+def _capitalized(text: str) -> str:
+    return text[:1].upper() + text[1:]
+
+
+def procurement_line(clock: StageClock) -> str:
+    """`*Procurement stage:* Security review · day 9 of 14–42` (flagged past its bound)."""
+    words = escape_mrkdwn(_capitalized(procurement_words(clock.stage)))
+    flag = f"{_SEP}:warning: over its bound" if clock.over else ""
+    return (
+        f"*Procurement stage:* :hourglass_flowing_sand: {words}{_SEP}day {clock.day} of "
+        f"{clock.lower}–{clock.upper}{flag}"
+    )
 
 
 def card_text(card: CardData) -> str:

@@ -17,7 +17,9 @@ class CallbackId(StrEnum):
     UPDATE = "update"
     SAVINGS_REJECT = "savings_reject"
     RECORD_TERM = "record_term"
-    DISQUALIFY = "card_disqualify"  # the card's Disqualify: the reason
+    # The disqualify reason, as `/proc disqualify REQ <reason>`: the card's Disqualify and the
+    # pre-approval reminder's Disqualify: no response.
+    DISQUALIFY = "card_disqualify"
     QUOTE = "card_quote"  # the card's Log quote: vendor and amount
     SAVINGS_CLAIM = "card_savings"  # the card's Claim savings: baseline, final, avoidance
     CLOSE = "card_close"  # the card's Close: won · lost · cancelled and the note
@@ -44,6 +46,8 @@ class ActionId(StrEnum):
     CARD_QUOTE = "card_quote"
     CARD_SAVINGS = "card_savings"
     CARD_CLOSE = "card_close"
+    # On the pre-approval reminder: the disqualify modal, prefilled "No response …".
+    PREAPPROVAL_DISQUALIFY = "preapproval_disqualify"
 
 
 class BlockId(StrEnum):
@@ -76,3 +80,4 @@ class BlockId(StrEnum):
     AVOIDANCE = "avoidance"
     OUTCOME = "outcome"
     NOTE = "note"
+    PREAPPROVAL_ACTIONS = "preapproval_actions"

@@ -43,7 +43,9 @@ __all__ = [
     "TermInput",
     "TermPrefill",
     "UpdateInput",
+    "disqualify_modal",
     "intake_modal",
+    "parse_disqualify",
     "parse_intake",
     "parse_term_form",
     "parse_update",
@@ -258,6 +260,44 @@ def update_modal(
     )
 
 
+def disqualify_modal(private_metadata: str, title_line: str, reason: str = "") -> View:
+    """The disqualify reason (required; prefilled and editable, e.g. the pre-approval
+    reminder's "No response …"); submitting disqualifies as `/proc disqualify REQ <reason>`
+    does. The card's Disqualify and the pre-approval reminder's button both open it."""
+    return View(
+        type="modal",
+        callback_id=CallbackId.DISQUALIFY.value,
+        private_metadata=private_metadata,
+        title=PlainTextObject(text="Disqualify"),
+        submit=PlainTextObject(text="Disqualify"),
+        close=PlainTextObject(text="Cancel"),
+        blocks=[
+            ContextBlock(elements=[MarkdownTextObject(text=fit_mrkdwn(title_line, 300))]),
+            InputBlock(
+                block_id=BlockId.REASON.value,
+                label=PlainTextObject(text="Why is it disqualified?"),
+                element=PlainTextInputElement(
+                    action_id=VALUE_ACTION_ID,
+                    multiline=True,
+                    max_length=2000,
+                    initial_value=reason or None,
+                ),
+            ),
+        ],
+    )
+
+
+def parse_disqualify(state_values: dict[str, Any]) -> str:
+    """The reason typed in the disqualify modal (required, no control characters)."""
+    reason = _text(state_values, BlockId.REASON).strip()
+    if not reason:
+        raise FieldErrors({BlockId.REASON.value: "Say why the request is disqualified."})
+    problem = control_character_problem(reason, "this field")
+    if problem is not None:
+        raise FieldErrors({BlockId.REASON.value: problem})
+    return reason
+
+
 def _amount_text(money: Money) -> str:
     # `USD 48000`: a form parse_amount reads back in any currency (no lakh grouping, no symbol).
     number = format(money.amount.quantize(Decimal("0.01")), "f").removesuffix(".00")
@@ -352,14 +392,6 @@ def _modal(callback: CallbackId, title: str, submit: str, metadata: str,
 
 def _head(title_line: str) -> ContextBlock:
     return ContextBlock(elements=[MarkdownTextObject(text=fit_mrkdwn(title_line, 300) or "—")])
-
-
-def disqualify_modal(private_metadata: str, title_line: str) -> View:
-    """The card's Disqualify: the reason (required), as `/proc disqualify REQ <reason>`."""
-    reason = _text_input(BlockId.REASON, "Why is it disqualified?", multiline=True,
-                         max_length=2000)  # fmt: skip
-    return _modal(CallbackId.DISQUALIFY, "Disqualify", "Disqualify", private_metadata,
-                  [_head(title_line), reason])  # fmt: skip
 
 
 def quote_modal(private_metadata: str, title_line: str, default_currency: str) -> View:

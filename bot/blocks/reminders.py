@@ -252,3 +252,22 @@ def post_update_section(line: str, request_id: int) -> SectionBlock:
             text="Post update", action_id=ActionId.DM_UPDATE.value, value=str(request_id)
         ),
     )
+
+
+def preapproval_dm(line: str, request_id: int) -> tuple[str, list[Block]]:
+    """The customer silent after a pre-approval: the line and **Disqualify: no response**,
+    which opens the disqualify modal prefilled (sent once, so no snooze)."""
+    return line, [
+        _section(line),
+        ActionsBlock(
+            block_id=BlockId.PREAPPROVAL_ACTIONS.value,
+            elements=[
+                ButtonElement(
+                    text="Disqualify: no response",
+                    action_id=ActionId.PREAPPROVAL_DISQUALIFY.value,
+                    value=str(request_id),
+                    style="danger",
+                )
+            ],
+        ),
+    ]

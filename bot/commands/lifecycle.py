@@ -1,23 +1,43 @@
-"""`qualify`, `disqualify`, `assign` and `close`: moving a request along SPEC §2's lifecycle."""
+"""`qualify`, `disqualify`, `preapproval`, `assign`, `stage` and `close`: moving a request along
+SPEC §2's lifecycle, and the facts on the way (a pre-approval, procurement stages)."""
 
 from __future__ import annotations
 
+import json
 from collections.abc import Callable
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
+from slack_bolt import Ack, App
+
+from bot.blocks.ids import ActionId
+from bot.blocks.modals import disqualify_modal
 from bot.commands.access import authorize, load_request
+from bot.commands.interactions import answer_click
 from bot.commands.router import Invocation, Reply, arguments, subcommand
 from bot.commands.terms import inline_row, prompt_term, record_term
-from bot.db.requests import record_event
-from bot.domain.grammar import Close, parse_assign, parse_close, parse_key, parse_key_and_text
+from bot.db.models import ProcurementStep, Request
+from bot.db.requests import open_step, record_event
+from bot.domain.grammar import (
+    Close,
+    parse_assign,
+    parse_close,
+    parse_key,
+    parse_key_and_optional_text,
+    parse_key_and_text,
+    parse_stage_step,
+)
 from bot.domain.lifecycle import Action, StageError, negotiation_due, next_stage
 from bot.domain.mentions import defuse_broadcasts
+from bot.domain.procurement import PREAPPROVAL_NO_RESPONSE, bound_days, stage_day
+from bot.domain.procurement import stage_words as procurement_words
 from bot.domain.vocabulary import Outcome, Stage
-from bot.errors import NotPermitted, WrongStage
+from bot.errors import NotFound, NotPermitted, WrongStage
 from bot.slack import reminder_dms
 from bot.slack.outbox import Outbox
 
 if TYPE_CHECKING:
+    from sqlalchemy.orm import Session
+
     from bot.config import Pod
     from bot.runtime import Runtime
 
@@ -74,12 +94,63 @@ def disqualify_request(
     outbox = Outbox(runtime)
     with runtime.db.transaction() as session:
         request, pod = load_request(session, runtime.config, number)
-        authorize(runtime.config, user_id, request, pod, Action.DISQUALIFY)
-        request.stage = _advance(request.stage, Action.DISQUALIFY, request.key)
+        key = _disqualify(session, runtime, outbox, request, pod, user_id, reason)
+    return outbox, key
+
+
+def _disqualify(
+    session: Session,
+    runtime: Runtime,
+    outbox: Outbox,
+    request: Request,
+    pod: Pod,
+    user_id: str,
+    reason: str,
+) -> str:
+    """The one path of a disqualification: `/proc disqualify` and the disqualify modal."""
+    authorize(runtime.config, user_id, request, pod, Action.DISQUALIFY)
+    request.stage = _advance(request.stage, Action.DISQUALIFY, request.key)
+    now = runtime.clock.now()
+    request.analyst_id = request.analyst_id or user_id
+    request.resolution_note = reason
+    record_event(session, request, at=now, actor=user_id, kind="disqualified", text=reason)
+    outbox.card(session, request.id)
+    session.flush()
+    reminder_dms.settle(session, outbox, requests=[request.id])
+    outbox.homes_of(session, request)
+    outbox.thread(
+        session,
+        request.id,
+        f":no_entry: Disqualified by <@{user_id}>: {defuse_broadcasts(reason)}",
+    )
+    return request.key
+
+
+@subcommand(
+    "preapproval",
+    "preapproval REQ [note]",
+    "a pre-approval went to the customer (meets the qualification clock)",
+    order=35,
+)
+def preapproval(runtime: Runtime, invocation: Invocation) -> Reply:
+    """Record that a pre-approval was sent to the customer of an intake request."""
+    number, note = arguments(parse_key_and_optional_text, invocation.args, "note")
+    outbox = Outbox(runtime)
+    with runtime.db.transaction() as session:
+        request, pod = load_request(session, runtime.config, number)
+        authorize(runtime.config, invocation.user_id, request, pod, Action.PREAPPROVAL)
+        _advance(request.stage, Action.PREAPPROVAL, request.key)
+        if request.preapproved_at is not None:
+            raise WrongStage(
+                f"{request.key} was already pre-approved by <@{request.preapproved_by}>."
+            )
         now = runtime.clock.now()
-        request.analyst_id = request.analyst_id or user_id
-        request.resolution_note = reason
-        record_event(session, request, at=now, actor=user_id, kind="disqualified", text=reason)
+        request.preapproved_at, request.preapproved_by = now, invocation.user_id
+        request.analyst_id = request.analyst_id or invocation.user_id
+        hours = runtime.config.clocks.preapproval_hours
+        record_event(
+            session, request, at=now, actor=invocation.user_id, kind="preapproval", text=note,
+        )  # fmt: skip
         outbox.card(session, request.id)
         session.flush()
         reminder_dms.settle(session, outbox, requests=[request.id])
@@ -87,10 +158,83 @@ def disqualify_request(
         outbox.thread(
             session,
             request.id,
-            f":no_entry: Disqualified by <@{user_id}>: {defuse_broadcasts(reason)}",
+            f":envelope_with_arrow: Pre-approval sent to the customer by "
+            f"<@{invocation.user_id}>; waiting on the customer (reminder after {hours} working "
+            "hours)." + (f"\n>{defuse_broadcasts(note)}" if note else ""),
         )
         key = request.key
-    return outbox, key
+    return Reply(
+        text=f"{key} is pre-approved: the qualification clock is met; waiting on the customer.",
+        after_ack=[outbox.deliver],
+    )
+
+
+STAGE_USAGE = (
+    "stage REQ vendor-qualification|security-review|legal-redline|po [started|done] [note]"
+)
+
+
+@subcommand("stage", STAGE_USAGE, "a procurement stage started or done (negotiating)", order=85)
+def stage(runtime: Runtime, invocation: Invocation) -> Reply:
+    """Start or finish a procurement stage of a negotiating request."""
+    step = arguments(parse_stage_step, invocation.args)
+    outbox = Outbox(runtime)
+    with runtime.db.transaction() as session:
+        request, pod = load_request(session, runtime.config, step.number)
+        authorize(runtime.config, invocation.user_id, request, pod, Action.PROCUREMENT_STAGE)
+        _advance(request.stage, Action.PROCUREMENT_STAGE, request.key)
+        now = runtime.clock.now()
+        words = procurement_words(step.stage)
+        row = open_step(session, request.id, step.stage)
+        if step.done:
+            if row is None:
+                raise WrongStage(
+                    f"{request.key} has no {words} under way: start it with "
+                    f"`stage {request.key} {step.stage}`."
+                )
+            row.done_at, row.done_by = now, invocation.user_id
+            if step.note:
+                row.note = f"{row.note}\n{step.note}" if row.note else step.note
+            days = stage_day(row.started_at, now, pod.timezone)
+            kind, line = (
+                "procurement_done",
+                (
+                    f":white_check_mark: *{words[:1].upper() + words[1:]}* done "
+                    f"(after {days} day{'s' if days != 1 else ''}), by <@{invocation.user_id}>"
+                ),
+            )
+            answer = f"{request.key}: {words} is done."
+        else:
+            if row is not None:
+                raise WrongStage(f"{request.key}'s {words} is already under way.")
+            session.add(
+                ProcurementStep(
+                    request_id=request.id, stage=step.stage, started_at=now,
+                    started_by=invocation.user_id, note=step.note,
+                )
+            )  # fmt: skip
+            low, high = bound_days(runtime.config.procurement_stages[step.stage])
+            kind, line = (
+                "procurement_started",
+                (
+                    f":hourglass_flowing_sand: *{words[:1].upper() + words[1:]}* started by "
+                    f"<@{invocation.user_id}> (expected {low}–{high} days)"
+                ),
+            )
+            answer = f"{request.key}: {words} started (expected {low}–{high} days)."
+        session.flush()
+        record_event(
+            session, request, at=now, actor=invocation.user_id, kind=kind,
+            text=words + (f": {step.note}" if step.note else ""),
+            data={"stage": step.stage},
+        )  # fmt: skip
+        outbox.card(session, request.id)
+        outbox.thread(
+            session,
+            request.id,
+            line + (f":\n>{defuse_broadcasts(step.note)}" if step.note else "."),
+        )
+    return Reply(text=answer, after_ack=[outbox.deliver])
 
 
 @subcommand(
@@ -216,3 +360,41 @@ def close_request(
             prompt_term(session, outbox, request, pod)
             text += " Record its new term with the button in its thread."
     return outbox, text
+
+
+def _clicked_request(body: dict[str, Any]) -> int | None:
+    action = (body.get("actions") or [{}])[0]
+    try:
+        return int(action.get("value", ""))
+    except ValueError:
+        return None
+
+
+def register(app: App, runtime: Runtime) -> None:
+    """Listen for the pre-approval reminder's Disqualify: no response button; the disqualify
+    modal it opens is the card's (its submission: bot/commands/card_actions.py)."""
+
+    @app.action(ActionId.PREAPPROVAL_DISQUALIFY.value)
+    def on_disqualify_clicked(ack: Ack, body: dict[str, Any]) -> None:
+        ack()
+        user = body.get("user", {}).get("id", "")
+        container = body.get("container") or {}
+        channel = container.get("channel_id") or (body.get("channel") or {}).get("id", "")
+        request_id = _clicked_request(body)
+
+        def handle() -> Outbox:
+            if request_id is None:
+                raise NotFound("This button does not point at a request.")
+            with runtime.db.transaction() as session:
+                request, pod = load_request(session, runtime.config, request_id)
+                authorize(runtime.config, user, request, pod, Action.DISQUALIFY)
+                _advance(request.stage, Action.DISQUALIFY, request.key)
+                title = f"{request.key} · {request.customer} · {request.tool}"
+            metadata = json.dumps({"request": request_id, "channel": channel})
+            outbox = Outbox(runtime)
+            outbox.view(
+                body["trigger_id"], disqualify_modal(metadata, title, PREAPPROVAL_NO_RESPONSE)
+            )
+            return outbox
+
+        answer_click(runtime, body, handle, channel=channel, user=user, action="disqualify")

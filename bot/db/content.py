@@ -11,9 +11,10 @@ from sqlalchemy.orm import Session
 from bot.blocks.cards import CardData
 from bot.blocks.claims import ClaimView
 from bot.db.models import Request, SavingsClaim
-from bot.db.requests import quote_count
+from bot.db.requests import open_step, quote_count
 from bot.db.savings import latest_approved, tool_benchmark
 from bot.domain.money import Money
+from bot.domain.procurement import DEFAULT_STAGE_WEEKS, stage_clock
 from bot.domain.reminders import qualification_badge, tat_badge, update_badge
 from bot.domain.vocabulary import ClaimStatus, Stage
 from bot.domain.working_time import add_working_hours
@@ -27,6 +28,8 @@ def card_data(
 ) -> CardData:
     """The card's content for a request, from the database and its POD's config; with `now`,
     its clocks' badges as of then (overdue, breached, due soon)."""
+    """The card's content for a request, from the database and its POD's config; `now` (the
+    domain clock) dates the procurement stage under way (day n of lower–upper)."""
     # A POD removed from the config keeps its row, name and zone: its cards still render.
     configured = config.find_pod(request.pod.key)
     pod = configured or request.pod
@@ -65,6 +68,11 @@ def card_data(
     # A claim may be in another currency than the request (a €-claim on a USD request):
     # the savings are the claim's, so they carry the claim's currency.
     approved = Money(claim.baseline - claim.final, claim.currency) if claim else None
+    procurement = None
+    step = open_step(session, request.id) if request.stage == Stage.NEGOTIATING else None
+    if step is not None and now is not None:
+        weeks = config.procurement_stages.get(step.stage, DEFAULT_STAGE_WEEKS[step.stage])
+        procurement = stage_clock(step.stage, step.started_at, now, pod.timezone, weeks)
     return CardData(
         key=request.key,
         pod_name=pod.name,
@@ -89,6 +97,9 @@ def card_data(
         term_recorded_by=request.term_recorded_by,
         **clocks,  # type: ignore[arg-type]
         request_id=request.id,
+        preapproved_at=request.preapproved_at,
+        preapproved_by=request.preapproved_by,
+        procurement=procurement,
     )
 
 

@@ -115,7 +115,11 @@ def _breaches(session: Session, pod: Pod, pod_id: int, now: datetime) -> list[Br
     ).all()
     found = []
     for r in rows:
-        if r.stage == Stage.INTAKE.value and r.qualification_due_at <= now:
+        if (
+            r.stage == Stage.INTAKE.value
+            and r.qualification_due_at <= now
+            and r.preapproved_at is None  # a pre-approval meets the qualification clock
+        ):
             found.append(
                 BreachItem(r.key, r.customer, r.tool, "qualification", r.qualification_due_at,
                            r.analyst_id or r.created_by)

@@ -170,6 +170,10 @@ class Request(Base):
     # A won request's new term written to the SaaS stack (its contract updated or created).
     term_recorded_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     term_recorded_by: Mapped[str | None] = mapped_column(String(32))
+    # A pre-approval sent to the customer while in intake: meets the qualification clock and
+    # starts the waiting-on-customer clock (`[clocks] preapproval_hours`).
+    preapproved_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    preapproved_by: Mapped[str | None] = mapped_column(String(32))
 
     card_channel: Mapped[str | None] = mapped_column(String(32))
     card_ts: Mapped[str | None] = mapped_column(String(32))
@@ -205,6 +209,30 @@ class RequestEvent(Base):
     data: Mapped[dict[str, Any] | None] = mapped_column(JSON)
 
     request: Mapped[Request] = relationship(back_populates="events")
+
+
+class ProcurementStep(Base):
+    """One procurement stage of a negotiating request (vendor qualification, security review,
+    legal redline, PO): where it waits, not a lifecycle stage. Open while `done_at` is null."""
+
+    __tablename__ = "procurement_steps"
+    __table_args__ = (
+        CheckConstraint(
+            "stage IN ('vendor-qualification', 'security-review', 'legal-redline', 'po')",
+            name="stage",
+        ),
+        CheckConstraint("(done_at IS NULL) = (done_by IS NULL)", name="done_has_who"),
+        Index("ix_procurement_steps_request_id_id", "request_id", "id"),
+    )
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    request_id: Mapped[int] = mapped_column(ForeignKey("requests.id", ondelete="CASCADE"))
+    stage: Mapped[str] = mapped_column(String(32))
+    started_at: Mapped[datetime] = mapped_column(UTCDateTime)
+    started_by: Mapped[str] = mapped_column(String(32))
+    done_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    done_by: Mapped[str | None] = mapped_column(String(32))
+    note: Mapped[str | None] = mapped_column(Text)
 
 
 class Quote(Base):
@@ -494,6 +522,8 @@ class ReminderKind(enum.StrEnum):
     APPROVAL = "approval"  # a savings claim pending for 24 working hours, to the em(s)
     BREACH = "breach"  # an open qualification or negotiation breach, to the analysts
     TAT_WARNING = "tat_warning"  # a negotiation TAT due in 3 days, to the buyer and analysts
+    # A pre-approved intake request waiting on the customer past `preapproval_hours`.
+    PREAPPROVAL = "preapproval"
     # One person's digest of one kind for one local day (subject: the POD's row id, window:
     # "<kind>:<YYYY-MM-DD>"): at most one a day, across schedulers and reruns.
     DIGEST = "digest"

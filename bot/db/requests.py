@@ -9,7 +9,7 @@ from sqlalchemy import bindparam, func, insert, or_, select, update
 from sqlalchemy.orm import Session
 from sqlalchemy.orm.attributes import set_committed_value
 
-from bot.db.models import PodRow, Quote, Request, RequestEvent
+from bot.db.models import PodRow, ProcurementStep, Quote, Request, RequestEvent
 from bot.domain.names import name_key
 from bot.domain.vocabulary import OPEN_STAGES
 
@@ -124,3 +124,26 @@ def quote_count(session: Session, request_id: int) -> int:
     """How many competing quotes the request has."""
     query = select(func.count()).select_from(Quote).where(Quote.request_id == request_id)
     return int(session.scalar(query) or 0)
+
+
+def open_step(
+    session: Session, request_id: int, stage: str | None = None
+) -> ProcurementStep | None:
+    """The request's procurement stage under way (of `stage`, or the latest of any), if any."""
+    query = select(ProcurementStep).where(
+        ProcurementStep.request_id == request_id, ProcurementStep.done_at.is_(None)
+    )
+    if stage is not None:
+        query = query.where(ProcurementStep.stage == stage)
+    return session.scalars(query.order_by(ProcurementStep.id.desc()).limit(1)).first()
+
+
+def procurement_steps(session: Session, request_id: int) -> list[ProcurementStep]:
+    """Every procurement stage of the request, oldest first."""
+    return list(
+        session.scalars(
+            select(ProcurementStep)
+            .where(ProcurementStep.request_id == request_id)
+            .order_by(ProcurementStep.id)
+        )
+    )

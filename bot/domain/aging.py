@@ -14,6 +14,7 @@ from dataclasses import dataclass
 from datetime import UTC, date, datetime, timedelta
 from enum import StrEnum
 
+from bot.domain.procurement import StageClock, stage_clock
 from bot.domain.vocabulary import OPEN_STAGES, Stage
 from bot.domain.working_time import WorkCalendar, add_working_hours, working_hours_until
 
@@ -78,6 +79,10 @@ class Flag(StrEnum):
     DUE_SOON = "due_soon"
     NO_UPDATE = "no_update"
     NOT_QUALIFIED = "not_qualified"
+    # A pre-approval went to the customer (intake): the qualification clock is met.
+    WAITING_ON_CUSTOMER = "waiting_on_customer"
+    # A negotiating request's procurement stage past its expected upper bound (calendar days).
+    STAGE_OVER = "stage_over"
 
 
 # Plain slotted classes, not frozen ones: a report makes thousands, and a frozen dataclass
@@ -99,6 +104,12 @@ class AgingItem:
     tat_due_at: datetime | None
     # Set at assignment and reset by each buyer update; None when the assignment is unknown.
     last_update_at: datetime | None
+    # A pre-approval sent to the customer while in intake (meets the qualification clock).
+    preapproved_at: datetime | None = None
+    # The procurement stage under way (negotiating): its name, start and expected weeks.
+    procurement_stage: str | None = None
+    procurement_started_at: datetime | None = None
+    procurement_weeks: tuple[int, int] | None = None
 
 
 @dataclass(slots=True)
@@ -112,6 +123,10 @@ class AgingLine:
     due_date: date | None
     days_left: int | None
     flags: frozenset[Flag]
+    # The procurement stage under way, as of the report: day n of lower–upper.
+    procurement: StageClock | None = None
+    # The POD-local day a pre-approval went to the customer (intake): waiting on it since.
+    waiting_since: date | None = None
 
 
 _STAGE_RANK = {stage: rank for rank, stage in enumerate(REPORT_STAGES)}
@@ -146,10 +161,15 @@ class _AsOf:
         flags: set[Flag] = set()
         due_at: datetime | None = None
         due_date: date | None = None
+        procurement: StageClock | None = None
         if item.stage == Stage.INTAKE:
-            due_at = item.qualification_due_at
-            if now >= due_at:
-                flags.add(Flag.NOT_QUALIFIED)
+            if item.preapproved_at is not None:
+                # The pre-approval met the qualification clock: nothing is due any more.
+                flags.add(Flag.WAITING_ON_CUSTOMER)
+            else:
+                due_at = item.qualification_due_at
+                if now >= due_at:
+                    flags.add(Flag.NOT_QUALIFIED)
         elif item.stage == Stage.NEGOTIATING:
             due_at = item.tat_due_at
             if due_at is not None:
@@ -162,6 +182,17 @@ class _AsOf:
             quiet_since = item.last_update_at
             if quiet_since is not None and self.quiet_since(quiet_since) >= self.quiet_limit:
                 flags.add(Flag.NO_UPDATE)
+            if (
+                item.procurement_stage is not None
+                and item.procurement_started_at is not None
+                and item.procurement_weeks is not None
+            ):
+                procurement = stage_clock(
+                    item.procurement_stage, item.procurement_started_at, now, zone.key,
+                    item.procurement_weeks,
+                )  # fmt: skip
+                if procurement.over:
+                    flags.add(Flag.STAGE_OVER)
         if due_at is not None and due_date is None:
             due_date = _local(due_at, zone)
         return AgingLine(
@@ -171,6 +202,10 @@ class _AsOf:
             due_date=due_date,
             days_left=(due_date - today).days if due_date is not None else None,
             flags=frozenset(flags),
+            procurement=procurement,
+            waiting_since=(
+                _local(item.preapproved_at, zone) if item.preapproved_at is not None else None
+            ),
         )
 
 

@@ -8,6 +8,7 @@ from datetime import date
 
 from bot.domain.mentions import MentionError, parse_user_mention
 from bot.domain.money import AmountError, Money, parse_amount
+from bot.domain.procurement import STAGE_ORDER, parse_stage
 from bot.domain.request_keys import RequestKeyError, parse_request_key
 from bot.domain.vocabulary import Outcome, RequestType
 
@@ -279,3 +280,34 @@ def parse_nothing(args: str) -> None:
     """No arguments at all."""
     if args.strip():
         raise GrammarError(f"This command takes no arguments, but got `{args.strip()[:50]}`.")
+
+
+@dataclass(frozen=True)
+class StageStep:
+    """`stage REQ <stage> [started|done] [note]`: a procurement stage started or done."""
+
+    number: int
+    stage: str
+    done: bool
+    note: str | None
+
+
+def parse_stage_step(args: str) -> StageStep:
+    """`REQ vendor-qualification|security-review|legal-redline|po [started|done] [note]`;
+    without `started` or `done` the stage is started."""
+    key, rest = _split_key(args)
+    head, *tail = rest.split(maxsplit=1) or [""]
+    if not head:
+        raise GrammarError(f"Name the procurement stage: {', '.join(STAGE_ORDER)}.")
+    stage = parse_stage(head)
+    if stage is None:
+        raise GrammarError(
+            f"“{head[:40]}” is not a procurement stage: use {', '.join(STAGE_ORDER)}."
+        )
+    rest = tail[0].strip() if tail else ""
+    word, *after = rest.split(maxsplit=1) or [""]
+    done = False
+    if word.lower() in ("started", "start", "done", "finished"):
+        done = word.lower() in ("done", "finished")
+        rest = after[0].strip() if after else ""
+    return StageStep(key, stage, done, _text(rest, "note") if rest else None)

@@ -29,6 +29,8 @@ class Action(enum.StrEnum):
     ACCOUNT_HEALTH = "account health"
     TARGET_SET = "target"
     RECORD_TERM = "record term"  # a won request's new term, into the SaaS stack
+    PREAPPROVAL = "preapproval"  # a pre-approval sent to the customer (intake)
+    PROCUREMENT_STAGE = "stage"  # a procurement stage started or done (negotiating)
 
 
 # Roles allowed per action, before the "assigned buyer" refinement below. The em may do
@@ -48,9 +50,13 @@ _ROLES: dict[Action, frozenset[Role]] = {
     Action.ACCOUNT_HEALTH: frozenset({Role.EM}),
     Action.TARGET_SET: frozenset({Role.EM}),
     Action.RECORD_TERM: frozenset({Role.ANALYST, Role.EM}),
+    Action.PREAPPROVAL: frozenset({Role.ANALYST, Role.EM}),
+    Action.PROCUREMENT_STAGE: frozenset({Role.BUYER, Role.ANALYST, Role.EM}),
 }
 # For these a buyer must be the request's assigned buyer, not any buyer of the POD.
-_ASSIGNED_BUYER_ONLY = frozenset({Action.UPDATE, Action.SAVINGS, Action.CLOSE})
+_ASSIGNED_BUYER_ONLY = frozenset(
+    {Action.UPDATE, Action.SAVINGS, Action.CLOSE, Action.PROCUREMENT_STAGE}
+)
 
 _WHO = {
     Action.NEW: "an analyst, em or csm",
@@ -67,6 +73,8 @@ _WHO = {
     Action.ACCOUNT_HEALTH: "an em",
     Action.TARGET_SET: "an em",
     Action.RECORD_TERM: "an analyst or em",
+    Action.PREAPPROVAL: "an analyst or em",
+    Action.PROCUREMENT_STAGE: "the assigned buyer, an analyst or an em",
 }
 
 
@@ -149,6 +157,8 @@ _FROM: dict[Action, tuple[Stage, ...]] = {
     Action.QUOTE: (Stage.QUALIFIED, Stage.NEGOTIATING),
     Action.CLOSE: (Stage.NEGOTIATING,),
     Action.CANCEL: OPEN_STAGES,
+    Action.PREAPPROVAL: (Stage.INTAKE,),
+    Action.PROCUREMENT_STAGE: (Stage.NEGOTIATING,),
 }
 _TO: dict[Action, Stage | None] = {
     Action.QUALIFY: Stage.QUALIFIED,
@@ -158,6 +168,8 @@ _TO: dict[Action, Stage | None] = {
     Action.QUOTE: None,
     Action.CLOSE: Stage.CLOSED,
     Action.CANCEL: Stage.CLOSED,
+    Action.PREAPPROVAL: None,
+    Action.PROCUREMENT_STAGE: None,
 }
 _HINT = {
     Action.QUALIFY: "only an intake request can be qualified",
@@ -167,6 +179,8 @@ _HINT = {
     Action.QUOTE: "quotes are recorded once a request is qualified",
     Action.CLOSE: "only a request under negotiation can be closed won or lost",
     Action.CANCEL: "it is already finished",
+    Action.PREAPPROVAL: "a pre-approval is for a request in intake",
+    Action.PROCUREMENT_STAGE: "procurement stages are for requests under negotiation",
 }
 
 

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import logging
 import threading
+from collections.abc import Mapping
 from datetime import datetime
 from typing import TYPE_CHECKING
 
@@ -14,7 +15,7 @@ from bot.blocks.aging_report import ReportMessage, aging_csv, aging_messages
 from bot.blocks.claims import headline
 from bot.config import Config, Pod
 from bot.db.content import claim_view
-from bot.db.models import PodRow, Request, SavingsClaim
+from bot.db.models import PodRow, ProcurementStep, Request, SavingsClaim
 from bot.domain.aging import (
     AgingItem,
     AgingLine,
@@ -25,10 +26,12 @@ from bot.domain.aging import (
     waiting_for_an_em,
 )
 from bot.domain.lifecycle import TERM_RECORD_HOURS
+from bot.domain.procurement import DEFAULT_STAGE_WEEKS
 from bot.domain.reminders import APPROVAL_HOURS
 from bot.domain.vocabulary import OPEN_STAGES, ClaimStatus, Outcome, Stage
 from bot.jobs import register
 from bot.jobs.runner import JobContext, JobSpec, local_time_reached
+from bot.slack.outbox import Outbox
 from bot.slack.web_api import SlackApi
 
 if TYPE_CHECKING:
@@ -44,8 +47,11 @@ log = logging.getLogger(__name__)
 _BUILDING = threading.Lock()
 
 
-def open_items(session: Session, pod_key: str) -> list[AgingItem]:
-    """The POD's open requests as the report needs them: one query, whatever their number."""
+def open_items(
+    session: Session, pod_key: str, stage_weeks: Mapping[str, tuple[int, int]] | None = None
+) -> list[AgingItem]:
+    """The POD's open requests as the report needs them: two queries (the requests, and the
+    procurement stages under way), whatever their number."""
     rows = session.execute(
         select(
             Request.id,
@@ -60,16 +66,20 @@ def open_items(session: Session, pod_key: str) -> list[AgingItem]:
             Request.qualification_due_at,
             Request.tat_due_at,
             Request.last_update_at,
+            Request.preapproved_at,
         )
         .join(PodRow, PodRow.id == Request.pod_id)
         .where(PodRow.key == pod_key)
         .where(Request.stage.in_([s.value for s in OPEN_STAGES]))
         .order_by(Request.id)
     ).all()
+    steps = open_steps(session, pod_key)
+    weeks = stage_weeks if stage_weeks is not None else DEFAULT_STAGE_WEEKS
     items = []
     # Unpacked positionally: attribute lookups by name on each row cost more than the rest.
     for (number, customer, tool, kind, stage, buyer, analyst, creator, created_at,
-         qualification_due_at, tat_due_at, last_update_at) in rows:  # fmt: skip
+         qualification_due_at, tat_due_at, last_update_at, preapproved_at) in rows:  # fmt: skip
+        step = steps.get(number) if stage == Stage.NEGOTIATING else None
         items.append(
             AgingItem(
                 number=number,
@@ -83,9 +93,30 @@ def open_items(session: Session, pod_key: str) -> list[AgingItem]:
                 qualification_due_at=qualification_due_at,
                 tat_due_at=tat_due_at,
                 last_update_at=last_update_at,
+                preapproved_at=preapproved_at,
+                procurement_stage=step[0] if step else None,
+                procurement_started_at=step[1] if step else None,
+                procurement_weeks=weeks[step[0]] if step else None,
             )
         )
     return items
+
+
+def open_steps(session: Session, pod_key: str) -> dict[int, tuple[str, datetime]]:
+    """The procurement stage under way of each of the POD's negotiating requests (the latest
+    started when more than one is): request id → (stage, started at)."""
+    rows = session.execute(
+        select(ProcurementStep.request_id, ProcurementStep.stage, ProcurementStep.started_at)
+        .join(Request, Request.id == ProcurementStep.request_id)
+        .join(PodRow, PodRow.id == Request.pod_id)
+        .where(
+            PodRow.key == pod_key,
+            Request.stage == Stage.NEGOTIATING.value,
+            ProcurementStep.done_at.is_(None),
+        )
+        .order_by(ProcurementStep.id)
+    ).all()
+    return {request_id: (stage, started_at) for request_id, stage, started_at in rows}
 
 
 def unrecorded_term_items(session: Session, pod_key: str) -> list[TermItem]:
@@ -151,7 +182,7 @@ def build_report(
     """The report's lines and messages for one POD at `now`."""
     with _BUILDING:
         with runtime.db.reading() as session:
-            items = open_items(session, pod.key)
+            items = open_items(session, pod.key, runtime.config.procurement_stages)
             terms = late_terms(session, pod, now)
             waiting = waiting_claims(session, runtime.config, pod, now)
             links = _card_links(session, runtime, pod)
@@ -205,6 +236,18 @@ def _body(context: JobContext) -> str:
             title=f"Aging report {pod.name} {day}",
             thread=parent,
         )
+    # A procurement stage's "day n of a–b" moves with the calendar: the report's run edits the
+    # cards of the requests waiting in one, so each shows today's day.
+    waiting = [line.item.number for line in lines if line.procurement is not None]
+    if waiting:
+        runtime = context.runtime
+
+        def refresh_cards(session: Session) -> None:
+            outbox = Outbox(runtime)
+            for number in waiting:
+                outbox.card(session, number)
+
+        context.write(refresh_cards)
     return f"queued {len(lines)} request(s) in {len(messages)} message(s)"
 
 

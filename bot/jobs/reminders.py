@@ -45,6 +45,7 @@ from bot.db.models import (
 )
 from bot.db.requests import record_event
 from bot.domain.lifecycle import TERM_RECORD_HOURS
+from bot.domain.procurement import preapproval_wait_due
 from bot.domain.reminders import (
     APPROVAL_HOURS,
     TAT_WARNING_DAYS,
@@ -496,6 +497,64 @@ def _term_reminders(context: JobContext, team_url: str | None) -> list[Due]:
     return dues
 
 
+def _preapproval_reminders(context: JobContext, team_url: str | None) -> list[Due]:
+    """Intake requests pre-approved `preapproval_hours` working hours ago with no qualify or
+    disqualify since: one reminder to the analyst (the request's, else who pre-approved it),
+    its window the due instant, so it is sent once, ever."""
+    pod, now = context.pod, context.now
+    hours = context.runtime.config.clocks.preapproval_hours
+    with context.runtime.db.reading() as session:
+        requests = session.scalars(
+            select(Request)
+            .join(PodRow, PodRow.id == Request.pod_id)
+            .where(
+                PodRow.key == pod.key,
+                Request.stage == Stage.INTAKE,
+                Request.preapproved_at.is_not(None),
+            )
+            .order_by(Request.id)
+        ).all()
+    dues = []
+    for request in requests:
+        assert request.preapproved_at is not None
+        due = preapproval_wait_due(pod.calendar, request.preapproved_at, hours)
+        if due > now:
+            continue
+        analyst = request.analyst_id or request.preapproved_by
+        if analyst is None:
+            continue
+        line = (
+            f":envelope_with_arrow: *Waiting on the customer* — {_card_link(team_url, request)} "
+            f"{_names(request)}: the pre-approval went out {when(request.preapproved_at)} and "
+            f"there has been no qualify or disqualify for {hours} working hours."
+        )
+        dues.append(Due(ReminderKind.PREAPPROVAL, request.id, analyst, due, line))
+    return dues
+
+
+def _send_preapproval_reminders(context: JobContext, team_url: str | None) -> int:
+    now = context.now
+    dues = _still_to_send(context, _preapproval_reminders(context, team_url))
+    for due in dues:
+        text, blocks = dm_blocks.preapproval_dm(due.line, due.subject)
+        context.dm(due.user, text, blocks, reminders=[_key(due)])
+    if not dues:
+        return 0
+    _remember(context, dues)
+
+    def on_the_timeline(session: Session) -> None:
+        for due in dues:
+            row = session.get(Request, due.subject)
+            assert row is not None
+            record_event(
+                session, row, at=now, actor="podbot", kind="preapproval_reminded",
+                text=f"<@{due.user}> reminded: no response to the pre-approval",
+            )  # fmt: skip
+
+    context.write(on_the_timeline)
+    return len(dues)
+
+
 def _body(context: JobContext) -> str:
     team_url = None if context.dry_run else context.runtime.slack.team_url()
     pod = context.pod
@@ -528,6 +587,8 @@ def _body(context: JobContext) -> str:
         context.dm(analyst, text, blocks, reminders=[_key(d) for d in dues])
         _remember(context, dues)
         sent += 1
+    # The customer silent after a pre-approval: one DM to the analyst, ever.
+    sent += _send_preapproval_reminders(context, team_url)
     extra = f", {escalated} claim escalation(s)" if escalated else ""
     return f"{sent} reminder DM(s){extra}"
 

@@ -41,7 +41,8 @@ def breach_key(request: Request) -> tuple[str, str, datetime]:
 
 
 def breached(context: JobContext) -> list[Request]:
-    """The POD's open requests whose qualification or negotiation TAT has passed."""
+    """The POD's open requests whose qualification or negotiation TAT has passed (an intake
+    request pre-approved to its customer has met its qualification clock)."""
     now = context.now
     with context.runtime.db.transaction() as session:
         return list(
@@ -51,7 +52,12 @@ def breached(context: JobContext) -> list[Request]:
                 .where(PodRow.key == context.pod.key)
                 .where(
                     or_(
-                        and_(Request.stage == Stage.INTAKE, Request.qualification_due_at <= now),
+                        # A pre-approval sent to the customer meets the qualification clock.
+                        and_(
+                            Request.stage == Stage.INTAKE,
+                            Request.qualification_due_at <= now,
+                            Request.preapproved_at.is_(None),
+                        ),
                         and_(Request.stage == Stage.NEGOTIATING, Request.tat_due_at <= now),
                     )
                 )

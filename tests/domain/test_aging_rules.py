@@ -439,6 +439,8 @@ def test_summary_counts_open_stages_and_flags() -> None:
         "due_soon": 1,
         "no_update": 1,
         "not_qualified": 1,
+        "waiting_on_customer": 0,
+        "stage_over": 0,
     }
 
 
@@ -453,6 +455,8 @@ def test_summary_of_nothing_has_every_count_at_zero() -> None:
             "due_soon",
             "no_update",
             "not_qualified",
+            "waiting_on_customer",
+            "stage_over",
         ],
         0,
     )
