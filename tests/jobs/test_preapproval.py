@@ -75,7 +75,8 @@ def test_a_preapproval_meets_the_qualification_clock_and_reminds_once_with_a_wor
     assert "0 new breach alert(s)" in alerts(bot, ny(23, 10, 15))
     assert not [m for m in proc.thread(1) if "TAT breached" in m.text]
     shown = report(bot, ny(24, 9))
-    (line,) = [line for line in shown.splitlines() if line.startswith("*REQ-1*")]
+    lines = shown.splitlines()
+    (line,) = [ln for ln in lines if ln.startswith("*REQ-1*") or "|REQ-1>*" in ln]
     assert "not qualified" not in line and "overdue" not in line
     assert "qualification met (pre-approval)" in line
     assert line.endswith(":envelope_with_arrow: waiting on customer since Fri 20 Nov")
@@ -97,13 +98,13 @@ def test_a_preapproval_meets_the_qualification_clock_and_reminds_once_with_a_wor
     assert response.status == 200
     bot.wait_idle()
     view = opened_view(bot)
-    assert view["callback_id"] == "disqualify"
+    assert view["callback_id"] == "card_disqualify"
     (reason_block,) = [b for b in view["blocks"] if b.get("block_id") == "reason"]
     prefilled = reason_block["element"]["initial_value"]
     assert prefilled == "No response from the customer to the pre-approval"
     values = {"reason": {"value": {"type": "plain_text_input", "value": prefilled}}}
     response = bot.slack.view_submission(
-        "disqualify", values, ANALYST, private_metadata=view["private_metadata"]
+        "card_disqualify", values, ANALYST, private_metadata=view["private_metadata"]
     )
     assert response.status == 200
     bot.wait_idle()
