@@ -30,6 +30,7 @@ class ActionId(StrEnum):
     MARK_ANSWERED = "reminder_mark_answered"
     HOME_UPDATE = "home_update"  # the Home's Update button: the update modal
     HOME_RENEWAL = "home_open_renewal"  # the Home's Open renewal request: the intake modal
+    CHECKIN_SHARE = "checkin_share"  # /proc checkin's Share in channel: the pack in the POD channel
 
 
 class BlockId(StrEnum):

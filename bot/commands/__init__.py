@@ -27,6 +27,7 @@ COMMAND_MODULES = (
     "access",
     "accounts",
     "aging",
+    "checkin",
     "contract",
     "help",
     "home",
