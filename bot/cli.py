@@ -723,7 +723,8 @@ def build_parser() -> argparse.ArgumentParser:
 
     imports = verbs.add_parser(
         "import",
-        help="load data: `podbot import contracts|accounts|requests|targets FILE.csv` (all rows or none)",
+        help="load data: `podbot import contracts|accounts|requests|targets FILE.csv` "
+        "(all rows or none)",
     )
     import_verbs = imports.add_subparsers(dest="import_verb", metavar="WHAT", required=True)
     contracts = import_verbs.add_parser(

@@ -35,7 +35,9 @@ def checkin_lines(pack: CheckinPack) -> list[str]:
                 f" · blockers: {escape_mrkdwn(o.blockers)}" if o.blockers else "",
             ]
         )
-        lines.append(f"• {o.key} {escape_mrkdwn(o.tool)} — {o.stage} · {o.age_days} day(s) old{tat}{extra}")
+        lines.append(
+            f"• {o.key} {escape_mrkdwn(o.tool)} — {o.stage} · {o.age_days} day(s) old{tat}{extra}"
+        )
     if not pack.open:
         lines.append("None.")
     lines.append(f"*Closed in the last {CHECKIN_LOOKBACK_DAYS} days* ({len(pack.closed)})")
@@ -43,7 +45,9 @@ def checkin_lines(pack: CheckinPack) -> list[str]:
         f"• {c.key} {escape_mrkdwn(c.tool)} — {c.outcome} {short_date(c.closed_at.date())}"
         for c in pack.closed
     ] or ["None."]
-    lines.append(f"*Savings approved in the last {CHECKIN_LOOKBACK_DAYS} days* ({len(pack.savings)})")
+    lines.append(
+        f"*Savings approved in the last {CHECKIN_LOOKBACK_DAYS} days* ({len(pack.savings)})"
+    )
     lines += [
         f"• {s.key} {escape_mrkdwn(s.tool)} — {format_money(s.savings)} "
         f"{short_date(s.approved_at.date())}"
@@ -73,11 +77,13 @@ def checkin_blocks(pack: CheckinPack, *, share_value: str | None = None) -> tupl
                 block_id="checkin_actions",
                 elements=[
                     ButtonElement(
-                        text="Share in channel", action_id=ActionId.CHECKIN_SHARE.value,
-                        value=share_value[:2000], style="primary",
+                        text="Share in channel",
+                        action_id=ActionId.CHECKIN_SHARE.value,
+                        value=share_value[:2000],
+                        style="primary",
                     )
                 ],
-            )  # fmt: skip
+            )
         )
     return text, blocks[:50]
 

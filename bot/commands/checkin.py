@@ -41,20 +41,23 @@ def _pack(runtime: Runtime, customer: str, user: str, usage: str | None) -> tupl
             raise NotFound(f"{escape_mrkdwn(name)}'s POD is no longer configured.")
         if pod.role_of(user) is None:
             raise NotPermitted(
-                f"{escape_mrkdwn(name)} is a customer of {pod.name}, and you are not a member of it."
+                f"{escape_mrkdwn(name)} is a customer of {pod.name}, "
+                "and you are not a member of it."
             )
         facts = customer_facts(session, pod_key, key, name)
     return pod, pack_of(facts, pod.name, pod.zone, runtime.clock.now())
 
 
-@subcommand("checkin", CHECKIN_USAGE, "a customer's check-in pack, to share in the channel", order=155)
+@subcommand(
+    "checkin", CHECKIN_USAGE, "a customer's check-in pack, to share in the channel", order=155
+)
 def checkin(runtime: Runtime, invocation: Invocation) -> Reply:
     require_member(runtime.config, invocation.user_id)
     customer = " ".join(invocation.args.split())
     usage = usage_line(invocation.command, "checkin")
     if not customer:
         raise NotFound("Name the customer.", usage=usage)
-    pod, pack = _pack(runtime, customer, invocation.user_id, usage)
+    _pod, pack = _pack(runtime, customer, invocation.user_id, usage)
     value = json.dumps({"customer": pack.customer})
     text, blocks = checkin_blocks(pack, share_value=value)
     return Reply(text=text, blocks=blocks)

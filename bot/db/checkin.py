@@ -4,14 +4,13 @@ the POD and customers with open requests there) and one customer's facts."""
 from __future__ import annotations
 
 from dataclasses import dataclass
+from datetime import datetime
+from zoneinfo import ZoneInfo
 
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from bot.db.models import Account, Contract, PodRow, Request, RequestEvent, SavingsClaim
-from datetime import datetime
-from zoneinfo import ZoneInfo
-
 from bot.domain.checkin import CheckinPack, Closed, Open, Renewal, Saving, checkin_pack
 from bot.domain.money import Money
 from bot.domain.names import name_key

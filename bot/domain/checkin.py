@@ -104,22 +104,29 @@ def checkin_pack(
         as_of=today,
         open=lines,
         closed=sorted(
-            (replace(c, closed_at=c.closed_at.astimezone(zone)) for c in closed
-             if c.closed_at >= since),
+            (
+                replace(c, closed_at=c.closed_at.astimezone(zone))
+                for c in closed
+                if c.closed_at >= since
+            ),
             key=lambda c: c.closed_at,
         ),
         savings=sorted(
-            (replace(s, approved_at=s.approved_at.astimezone(zone)) for s in savings
-             if s.approved_at >= since),
+            (
+                replace(s, approved_at=s.approved_at.astimezone(zone))
+                for s in savings
+                if s.approved_at >= since
+            ),
             key=lambda s: s.approved_at,
         ),
         renewals=sorted(
             (
-                r for r in renewals
+                r
+                for r in renewals
                 if today <= r.renewal_date <= today + timedelta(days=CHECKIN_RENEWAL_DAYS)
             ),
             key=lambda r: r.renewal_date,
-        ),  # fmt: skip
+        ),
     )
 
 

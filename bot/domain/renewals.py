@@ -21,17 +21,17 @@ from bot.domain.vocabulary import OPEN_STAGES
 
 __all__ = [
     "MOST_ADVANCED_FIRST",
+    "RENEWAL_REMINDER_DAYS",
     "RenewalCalendar",
     "RenewalContract",
     "RenewalFlag",
     "RenewalLine",
     "RenewalMonth",
-    "RENEWAL_REMINDER_DAYS",
     "RequestItem",
     "match_key",
+    "notice_deadline",
     "reminder_deadline",
     "reminders_due",
-    "notice_deadline",
     "renewal_calendar",
     "tat_window_opens",
 ]
@@ -154,7 +154,9 @@ def reminder_deadline(renewal_date: date, notice_days: int | None) -> date:
 
 
 def reminders_due(
-    renewal_date: date, notice_days: int | None, today: date,
+    renewal_date: date,
+    notice_days: int | None,
+    today: date,
     leads: Iterable[int] = RENEWAL_REMINDER_DAYS,
 ) -> list[int]:
     """The lead times (days) whose reminder day has come by `today`, longest first: a lead is

@@ -20,7 +20,7 @@ from bot.domain.csv_table import read_table
 from bot.domain.grammar import MAX_NAME, MAX_TEXT, control_character_problem
 from bot.domain.money import AmountError, Money, parse_amount
 
-__all__ = ["ImportPod", "ImportedRequest", "REQUIRED_COLUMNS", "parse_requests_csv"]
+__all__ = ["REQUIRED_COLUMNS", "ImportPod", "ImportedRequest", "parse_requests_csv"]
 
 REQUIRED_COLUMNS = (
     "external_id", "pod", "customer", "tool", "type", "stage", "buyer", "analyst", "created",

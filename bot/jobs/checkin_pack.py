@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import hashlib
 from datetime import datetime
+
 from apscheduler.triggers.cron import CronTrigger
 
 from bot.blocks.checkin import checkin_blocks
@@ -61,9 +62,11 @@ SPEC = register(
         name=NAME,
         summary="one check-in pack per customer a week in the POD channel, with its CSV",
         trigger=lambda config, pod: CronTrigger(
-            day_of_week=pod.checkin_day, hour=pod.checkin_time.hour,
-            minute=pod.checkin_time.minute, timezone=pod.zone,
-        ),  # fmt: skip
+            day_of_week=pod.checkin_day,
+            hour=pod.checkin_time.hour,
+            minute=pod.checkin_time.minute,
+            timezone=pod.zone,
+        ),
         describe=lambda config, pod: (
             f"{pod.checkin_day.capitalize()}s at {pod.checkin_time:%H:%M} {pod.timezone}"
         ),

@@ -21,8 +21,8 @@ from bot.blocks.reminders import RenewalReminder, renewal_reminder_dm
 from bot.config import Config, Pod
 from bot.db.models import Contract, PodRow, Request
 from bot.domain.money import Money, format_money
-from bot.domain.renewals import reminder_deadline, reminders_due
 from bot.domain.reminders import in_office_hours
+from bot.domain.renewals import reminder_deadline, reminders_due
 from bot.domain.vocabulary import OPEN_STAGES, RequestType
 from bot.jobs import ledger, register
 from bot.jobs.runner import JobContext, JobSpec
@@ -67,7 +67,10 @@ def _body(context: JobContext) -> str:
             lead
             for lead in reminders_due(contract.renewal_date, contract.notice_days, today)
             if not ledger.is_done(
-                context.runtime.db, REMINDER_JOB, pod.key, reminder_period(contract.id, deadline, lead)
+                context.runtime.db,
+                REMINDER_JOB,
+                pod.key,
+                reminder_period(contract.id, deadline, lead),
             )
         ]
         if not due:

@@ -104,7 +104,9 @@ def test_the_example_imports_with_clocks_and_timeline_from_the_file(bot: Running
     assert result.returncode == 0, result.stderr
     assert "4 new" in result.stdout and "posted 4 of 4 cards" in result.stdout
     with bot.db.reading() as session:
-        acme = session.scalars(select(Request).where(Request.external_id == "1208841200000101")).one()
+        acme = session.scalars(
+            select(Request).where(Request.external_id == "1208841200000101")
+        ).one()
         # Kolkata (UTC+5:30): assigned 2026-10-07 11:30 local; renewal TAT 60 days, same time.
         assert acme.assigned_at == datetime(2026, 10, 7, 6, 0, tzinfo=UTC)
         assert acme.tat_due_at == acme.assigned_at + timedelta(days=60)
@@ -140,7 +142,7 @@ def test_rows_are_checked_line_by_line() -> None:
     assert rows == []
     by_line = {e.line: e.reason for e in errors}
     assert set(by_line) == {2, 3, 4, 5}
-    assert "not buyer or em" in [e.reason for e in errors if e.line == 2][0]
+    assert "not buyer or em" in next(e.reason for e in errors if e.line == 2)
     assert "already on line 2" in by_line[3]
     assert any("last_update_at is blank" in e.reason for e in errors if e.line == 4)
     assert any("only negotiating is assigned" in e.reason for e in errors if e.line == 5)

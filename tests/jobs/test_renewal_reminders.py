@@ -63,7 +63,7 @@ def test_90_and_60_day_reminders_fire_once_each(bot: RunningBot) -> None:
     assert "0 renewal" in remind(bot, ny(sixty, 12))
     assert "0 renewal" in remind(bot, ny(sixty + timedelta(days=1)))
     for analyst in ANALYSTS:
-        first, second = dms(bot, analyst)
+        _first, second = dms(bot, analyst)
         assert "(60 days)" in second.text
 
 
@@ -89,8 +89,9 @@ def test_no_reminder_once_a_renewal_request_is_open(bot: RunningBot, proc: Proc)
     add_contract(bot.db, "beta", "Globex", "Zoom", "24000", TODAY + timedelta(days=90))
     proc(ANALYSTS[0], "new GLOBEX | zoom | renewal", BETA)
     assert "0 renewal" in remind(bot, ny(TODAY))
-    assert dms(bot, ANALYSTS[0]) == [] or all("Renewal coming up" not in m.text
-                                              for m in dms(bot, ANALYSTS[0]))
+    assert dms(bot, ANALYSTS[0]) == [] or all(
+        "Renewal coming up" not in m.text for m in dms(bot, ANALYSTS[0])
+    )
 
 
 def test_the_button_opens_the_intake_modal_prefilled_and_submitting_opens_the_request(
