@@ -8,6 +8,7 @@ import json
 import logging
 import os
 import sys
+import time
 from collections.abc import Sequence
 from pathlib import Path
 from typing import Any
@@ -15,6 +16,8 @@ from typing import Any
 from bot import __version__
 
 log = logging.getLogger("bot")
+# `import requests` prints its progress at most this often (seconds) while posting cards.
+_PROGRESS_EVERY = 5.0
 
 
 def _configure_logging(verbose: bool = False, log_format: str | None = None) -> None:
@@ -293,6 +296,82 @@ def cmd_import_accounts(args: argparse.Namespace) -> int:
     finally:
         runtime.db.dispose()
     print(f"Imported {name}: {inserted} new, {updated} updated, {unchanged} unchanged.")
+    return 0
+
+
+def cmd_import_requests(args: argparse.Namespace) -> int:
+    from sqlalchemy import select
+
+    from bot.db.models import OutboxRow, OutboxStatus
+    from bot.db.request_import import already_imported, create_imported
+    from bot.domain.request_import import ImportPod, parse_requests_csv
+    from bot.slack.outbox import Lane, Outbox
+
+    name = args.file
+    try:
+        text = _read_csv_text(name)
+        runtime = _load_runtime(args, "SLACK_BOT_TOKEN")
+    except (_Unreadable, _Stop) as exc:
+        return _fail(str(exc))
+    try:
+        config = runtime.config
+        pods = {
+            pod.key: ImportPod(pod.key, pod.timezone, pod.currency, dict(pod.members))
+            for pod in config.pods
+        }
+        rows, errors = parse_requests_csv(text, pods)
+        if errors:
+            return _print_row_errors(name, errors)
+        now = runtime.clock.now()
+        file_name = Path(name).name
+        outbox = Outbox(runtime)
+        created: list[int] = []
+        with runtime.db.transaction() as session:
+            known = already_imported(session, [row.external_id for row in rows])
+            for row in rows:
+                if row.external_id in known:
+                    continue
+                pod = config.pod(row.pod)
+                request = create_imported(
+                    session, row, calendar=pod.calendar, timezone=pod.timezone,
+                    currency=pod.currency,
+                    qualification_hours=config.clocks.qualification_hours,
+                    tat_days=config.clocks.tat_days[row.kind], file_name=file_name, now=now,
+                )  # fmt: skip
+                outbox.card(session, request.id)
+                created.append(request.id)
+        unchanged = len(rows) - len(created)
+        print(f"Imported {name}: {len(created)} new, 0 updated, {unchanged} unchanged.")
+        if not created:
+            return 0
+        outbox.deliver()
+        lanes = [Lane.REQUEST.of(number) for number in created]
+        with runtime.db.reading() as session:
+            cards = list(
+                session.scalars(
+                    select(OutboxRow.id)
+                    .where(OutboxRow.lane.in_(lanes))
+                    .where(OutboxRow.status == OutboxStatus.PENDING.value)
+                )
+            )
+        total, posted = len(cards), 0
+        deadline = time.monotonic() + args.wait
+        while posted < total and time.monotonic() < deadline:
+            before = posted
+            _delivered, waiting = runtime.outbox_worker.drain(
+                min(_PROGRESS_EVERY, max(deadline - time.monotonic(), 0.1)), rows=cards
+            )
+            posted = total - waiting
+            if posted != before:
+                print(f"posted {posted} of {total} cards", flush=True)
+        if posted < total:
+            print(
+                f"{total - posted} card(s) still queued; they are posted by any running podbot "
+                "serve or scheduler, or by the next `podbot jobs run`"
+            )
+    finally:
+        runtime.outbox_worker.stop()
+        runtime.db.dispose()
     return 0
 
 
@@ -644,7 +723,8 @@ def build_parser() -> argparse.ArgumentParser:
 
     imports = verbs.add_parser(
         "import",
-        help="load data: `podbot import contracts|accounts|targets FILE.csv` (all rows or none)",
+        help="load data: `podbot import contracts|accounts|requests|targets FILE.csv` "
+        "(all rows or none)",
     )
     import_verbs = imports.add_subparsers(dest="import_verb", metavar="WHAT", required=True)
     contracts = import_verbs.add_parser(
@@ -659,6 +739,18 @@ def build_parser() -> argparse.ArgumentParser:
     accounts.add_argument("file", metavar="FILE.csv", help="the accounts CSV (see the README)")
     accounts.add_argument("--config", help="config file")
     accounts.set_defaults(func=cmd_import_accounts)
+    requests = import_verbs.add_parser(
+        "requests",
+        help="day-one import of open requests by external_id, each with its card; a bad file "
+        "imports nothing",
+    )
+    requests.add_argument("file", metavar="FILE.csv", help="the requests CSV (see the README)")
+    requests.add_argument(
+        "--wait", type=_seconds, default=900.0, metavar="SECONDS",
+        help="post the cards for up to this long before exiting (default 900)",
+    )  # fmt: skip
+    requests.add_argument("--config", help="config file")
+    requests.set_defaults(func=cmd_import_requests)
     targets = import_verbs.add_parser(
         "targets", help="set quarterly targets of PODs and members; a bad file imports nothing"
     )

@@ -100,6 +100,9 @@ class Pod:
     # whose em made the claim, or a POD with no em): Slack user ids, in order. Empty: such a
     # claim is refused when it is made (SPEC §4, §6).
     fallback_approvers: tuple[str, ...] = ()
+    # The weekly customer check-in pack (`checkin-pack`): weekday and local time.
+    checkin_day: str = "mon"
+    checkin_time: time = time(9, 0)
 
     @property
     def calendar(self) -> WorkCalendar:
@@ -421,7 +424,7 @@ class _Checker:
             return []
         allowed = (
             "key", "name", "channel", "timezone", "workdays", "currency", "holidays", "members",
-            "fallback_approvers",
+            "fallback_approvers", "checkin_day", "checkin_time",
         )  # fmt: skip
         pods: list[Pod] = []
         seen_keys: set[str] = set()
@@ -466,6 +469,7 @@ class _Checker:
             fallback = self.fallback_approvers(
                 item.get("fallback_approvers", []), f"{prefix}fallback_approvers", members
             )
+            checkin_day, checkin_time = self.checkin(item, prefix)
             pods.append(
                 Pod(
                     key=key if isinstance(key, str) else "",
@@ -478,9 +482,30 @@ class _Checker:
                     fiscal_year_start_month=fy_month or 1,
                     members=members,
                     fallback_approvers=fallback,
+                    checkin_day=checkin_day,
+                    checkin_time=checkin_time,
                 )
             )
         return pods
+
+    def checkin(self, item: Mapping[str, Any], prefix: str) -> tuple[str, time]:
+        """`checkin_day` (a weekday, `monday` or `mon`) and `checkin_time` (`HH:MM`)."""
+        day, at = "mon", time(9, 0)
+        raw_day = item.get("checkin_day", "mon")
+        word = raw_day.strip().lower()[:3] if isinstance(raw_day, str) else ""
+        full = ("monday", "tuesday", "wednesday", "thursday", "friday", "saturday", "sunday")
+        if isinstance(raw_day, str) and (
+            raw_day.strip().lower() in full or raw_day.strip().lower() in [d[:3] for d in full]
+        ):
+            day = word
+        else:
+            self.fail(f"{prefix}checkin_day", f'"{raw_day}" is not a weekday like "monday"')
+        raw_time = item.get("checkin_time", "09:00")
+        if isinstance(raw_time, str) and (m := _HHMM.match(raw_time)):
+            at = time(int(m.group(1)), int(m.group(2)))
+        else:
+            self.fail(f"{prefix}checkin_time", f'"{raw_time}" is not a time like "09:00"')
+        return day, at
 
     def fallback_approvers(
         self, value: Any, key: str, members: Mapping[str, str]

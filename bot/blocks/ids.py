@@ -48,6 +48,7 @@ class ActionId(StrEnum):
     CARD_CLOSE = "card_close"
     # On the pre-approval reminder: the disqualify modal, prefilled "No response …".
     PREAPPROVAL_DISQUALIFY = "preapproval_disqualify"
+    CHECKIN_SHARE = "checkin_share"  # /proc checkin's Share in channel: the pack in the POD channel
 
 
 class BlockId(StrEnum):

@@ -8,7 +8,7 @@ ids, same handler, so the one-decision rule holds and the thread's claim message
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import date, datetime
 from typing import Any
 
 from slack_sdk.models.blocks import (
@@ -271,3 +271,41 @@ def preapproval_dm(line: str, request_id: int) -> tuple[str, list[Block]]:
             ],
         ),
     ]
+
+
+@dataclass(frozen=True)
+class RenewalReminder:
+    """One contract coming up for renewal with no open renewal request."""
+
+    contract_id: int
+    customer: str
+    tool: str
+    annual: str  # formatted money
+    renewal_date: date
+    deadline: date  # the notice deadline when earlier, else the renewal date
+    days_left: int
+    pod_name: str
+
+
+def renewal_reminder_dm(item: RenewalReminder) -> tuple[str, list[Block]]:
+    """An analyst's reminder of a renewal with no request, with **Open renewal request** (the
+    Home's button: the intake modal prefilled from the contract)."""
+    names = f"*{escape_mrkdwn(item.customer)}* · {escape_mrkdwn(item.tool)}"
+    if item.deadline < item.renewal_date:
+        due = (
+            f"its notice deadline is {item.deadline:%a %d %b %Y} ({item.days_left} days) — "
+            f"it renews {item.renewal_date:%a %d %b %Y}"
+        )
+    else:
+        due = f"it renews {item.renewal_date:%a %d %b %Y} ({item.days_left} days)"
+    text = (
+        f":calendar: *Renewal coming up* — {names} ({escape_mrkdwn(item.pod_name)}): {due}; "
+        f"{item.annual} a year, and no renewal request is open."
+    )
+    button = ButtonElement(
+        text="Open renewal request",
+        action_id=ActionId.HOME_RENEWAL.value,
+        value=str(item.contract_id),
+        style="primary",
+    )
+    return text, [_section(text), ActionsBlock(block_id="renewal_actions", elements=[button])]

@@ -28,6 +28,7 @@ COMMAND_MODULES = (
     "accounts",
     "aging",
     "card_actions",
+    "checkin",
     "contract",
     "help",
     "home",

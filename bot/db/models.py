@@ -177,6 +177,8 @@ class Request(Base):
 
     card_channel: Mapped[str | None] = mapped_column(String(32))
     card_ts: Mapped[str | None] = mapped_column(String(32))
+    # The tracker's id of a request brought in by `podbot import requests` (else null).
+    external_id: Mapped[str | None] = mapped_column(String(200), unique=True)
 
     pod: Mapped[PodRow] = relationship()
     events: Mapped[list[RequestEvent]] = relationship(

@@ -21,6 +21,7 @@ from bot.domain.vocabulary import OPEN_STAGES
 
 __all__ = [
     "MOST_ADVANCED_FIRST",
+    "RENEWAL_REMINDER_DAYS",
     "RenewalCalendar",
     "RenewalContract",
     "RenewalFlag",
@@ -29,6 +30,8 @@ __all__ = [
     "RequestItem",
     "match_key",
     "notice_deadline",
+    "reminder_deadline",
+    "reminders_due",
     "renewal_calendar",
     "tat_window_opens",
 ]
@@ -137,6 +140,31 @@ def match_key(customer: str, tool: str) -> tuple[str, str]:
 def notice_deadline(renewal_date: date, notice_days: int | None) -> date | None:
     """The last day to give notice (renewal date − notice days), when notice days are known."""
     return None if notice_days is None else renewal_date - timedelta(days=notice_days)
+
+
+# A contract's analysts are reminded this many days before its deadline (renewal-reminders).
+RENEWAL_REMINDER_DAYS = (90, 60)
+
+
+def reminder_deadline(renewal_date: date, notice_days: int | None) -> date:
+    """What a renewal reminder counts down to: the notice deadline when it comes before the
+    renewal date, else the renewal date."""
+    notice = notice_deadline(renewal_date, notice_days)
+    return renewal_date if notice is None else min(renewal_date, notice)
+
+
+def reminders_due(
+    renewal_date: date,
+    notice_days: int | None,
+    today: date,
+    leads: Iterable[int] = RENEWAL_REMINDER_DAYS,
+) -> list[int]:
+    """The lead times (days) whose reminder day has come by `today`, longest first: a lead is
+    due from (deadline − lead) up to the deadline itself; none once the deadline has passed."""
+    deadline = reminder_deadline(renewal_date, notice_days)
+    if today > deadline:
+        return []
+    return sorted((d for d in leads if today >= deadline - timedelta(days=d)), reverse=True)
 
 
 def tat_window_opens(renewal_date: date, tat_days: int) -> date:

@@ -1,0 +1,169 @@
+"""The weekly customer check-in pack (`checkin-pack`, `/proc checkin`): one customer's open
+requests, what closed and what savings were approved in the last 7 days, and the renewals of the
+next 90 days — as lines and as CSV rows with the same figures. Pure: `now` is passed in."""
+
+from __future__ import annotations
+
+import csv
+import io
+import re
+from dataclasses import dataclass, replace
+from datetime import date, datetime, timedelta
+from zoneinfo import ZoneInfo
+
+from bot.domain.money import Money
+
+__all__ = [
+    "CHECKIN_LOOKBACK_DAYS", "CHECKIN_RENEWAL_DAYS", "CheckinPack", "Closed", "Open",
+    "Renewal", "Saving", "checkin_csv", "checkin_csv_name", "checkin_pack", "update_fields",
+]  # fmt: skip
+
+CHECKIN_LOOKBACK_DAYS = 7
+CHECKIN_RENEWAL_DAYS = 90
+_FIELD = re.compile(r"^\*(Next step|Blockers):\* (.*)$", re.MULTILINE)
+
+
+@dataclass(frozen=True)
+class Open:
+    key: str
+    tool: str
+    stage: str
+    created_at: datetime
+    tat_due_at: datetime | None
+    update: str | None  # the latest update's text
+
+
+@dataclass(frozen=True)
+class Closed:
+    key: str
+    tool: str
+    outcome: str
+    closed_at: datetime
+
+
+@dataclass(frozen=True)
+class Saving:
+    key: str
+    tool: str
+    savings: Money
+    approved_at: datetime
+
+
+@dataclass(frozen=True)
+class Renewal:
+    tool: str
+    renewal_date: date
+    annual: Money
+
+
+@dataclass(frozen=True)
+class OpenLine:
+    key: str
+    tool: str
+    stage: str
+    age_days: int
+    tat_days_left: int | None
+    next_step: str | None
+    blockers: str | None
+
+
+@dataclass(frozen=True)
+class CheckinPack:
+    customer: str
+    pod_name: str
+    as_of: date
+    open: list[OpenLine]
+    closed: list[Closed]
+    savings: list[Saving]
+    renewals: list[Renewal]
+
+
+def update_fields(text: str | None) -> tuple[str | None, str | None]:
+    """(next step, blockers) of an update written with the update form (its `*Next step:*` and
+    `*Blockers:*` lines); a free-text update has neither."""
+    found = {name: value.strip() for name, value in _FIELD.findall(text or "")}
+    return found.get("Next step"), found.get("Blockers")
+
+
+def checkin_pack(
+    customer: str, pod_name: str, zone: ZoneInfo, now: datetime, *, open_requests: list[Open],
+    closed: list[Closed], savings: list[Saving], renewals: list[Renewal],
+) -> CheckinPack:  # fmt: skip
+    """The pack as of `now`: closes and approvals of the last 7 days, renewals in 90."""
+    today = now.astimezone(zone).date()
+    since = now - timedelta(days=CHECKIN_LOOKBACK_DAYS)
+    lines = []
+    for r in sorted(open_requests, key=lambda r: r.created_at):
+        next_step, blockers = update_fields(r.update)
+        left = (r.tat_due_at.astimezone(zone).date() - today).days if r.tat_due_at else None
+        age = (today - r.created_at.astimezone(zone).date()).days
+        lines.append(OpenLine(r.key, r.tool, r.stage, age, left, next_step, blockers))
+    return CheckinPack(
+        customer=customer,
+        pod_name=pod_name,
+        as_of=today,
+        open=lines,
+        closed=sorted(
+            (
+                replace(c, closed_at=c.closed_at.astimezone(zone))
+                for c in closed
+                if c.closed_at >= since
+            ),
+            key=lambda c: c.closed_at,
+        ),
+        savings=sorted(
+            (
+                replace(s, approved_at=s.approved_at.astimezone(zone))
+                for s in savings
+                if s.approved_at >= since
+            ),
+            key=lambda s: s.approved_at,
+        ),
+        renewals=sorted(
+            (
+                r
+                for r in renewals
+                if today <= r.renewal_date <= today + timedelta(days=CHECKIN_RENEWAL_DAYS)
+            ),
+            key=lambda r: r.renewal_date,
+        ),
+    )
+
+
+def checkin_csv(pack: CheckinPack) -> str:
+    """The pack as CSV: `section,key,tool,stage,age_days,tat_days_left,next_step,blockers,
+    outcome,date,amount,currency`, one row per line of the message."""
+    out = io.StringIO()
+    writer = csv.writer(out, lineterminator="\n")
+    writer.writerow(
+        ["section", "key", "tool", "stage", "age_days", "tat_days_left", "next_step", "blockers",
+         "outcome", "date", "amount", "currency"]
+    )  # fmt: skip
+    for o in pack.open:
+        writer.writerow(
+            ["open", o.key, o.tool, o.stage, o.age_days,
+             "" if o.tat_days_left is None else o.tat_days_left, o.next_step or "",
+             o.blockers or "", "", "", "", ""]
+        )  # fmt: skip
+    for c in pack.closed:
+        writer.writerow(
+            ["closed", c.key, c.tool, "closed", "", "", "", "", c.outcome,
+             c.closed_at.date().isoformat(), "", ""]
+        )  # fmt: skip
+    for s in pack.savings:
+        writer.writerow(
+            ["savings", s.key, s.tool, "", "", "", "", "", "approved",
+             s.approved_at.date().isoformat(), f"{s.savings.amount:.2f}", s.savings.currency]
+        )  # fmt: skip
+    for r in pack.renewals:
+        writer.writerow(
+            ["renewal", "", r.tool, "", "", "", "", "", "", r.renewal_date.isoformat(),
+             f"{r.annual.amount:.2f}", r.annual.currency]
+        )  # fmt: skip
+    return out.getvalue()
+
+
+def checkin_csv_name(pod_key: str, pack: CheckinPack) -> str:
+    """`checkin-<pod>-<customer>-<YYYY-MM-DD>.csv`."""
+    slug = "".join(ch if ch.isalnum() else "-" for ch in pack.customer.lower()).strip("-")[:40]
+    return f"checkin-{pod_key}-{slug or 'customer'}-{pack.as_of.isoformat()}.csv"

@@ -1,0 +1,115 @@
+"""`renewal-reminders`: for each contract of the POD's SaaS stack with no open renewal request,
+one DM to each of the POD's analysts 90 and 60 days before its deadline — the notice deadline
+(renewal date − notice days) when that comes first, else the renewal date — with **Open renewal
+request** (the Home's button: the intake modal prefilled from the contract).
+
+Each reminder is a ledger run of its own (job `renewal-reminder`, the POD,
+`contract/<id>/<deadline>/<lead>d`), recorded in the transaction that queues its DMs: once per
+contract, deadline and lead time, ever. A contract first seen inside 60 days gets the 60-day
+reminder only (the 90-day one is recorded as passed). DMs go out in office hours only; a
+contract with an open renewal request for its customer and tool (in its POD) gets none.
+"""
+
+from __future__ import annotations
+
+from datetime import date, datetime
+
+from apscheduler.triggers.cron import CronTrigger
+from sqlalchemy import select
+
+from bot.blocks.reminders import RenewalReminder, renewal_reminder_dm
+from bot.config import Config, Pod
+from bot.db.models import Contract, PodRow, Request
+from bot.domain.money import Money, format_money
+from bot.domain.reminders import in_office_hours
+from bot.domain.renewals import reminder_deadline, reminders_due
+from bot.domain.vocabulary import OPEN_STAGES, RequestType
+from bot.jobs import ledger, register
+from bot.jobs.runner import JobContext, JobSpec
+
+NAME = "renewal-reminders"
+REMINDER_JOB = "renewal-reminder"
+
+
+def reminder_period(contract_id: int, deadline: date, lead: int) -> str:
+    """The ledger period of one contract's reminder at one lead time."""
+    return f"contract/{contract_id}/{deadline:%Y-%m-%d}/{lead}d"
+
+
+def _contracts_without_request(context: JobContext) -> list[Contract]:
+    with context.runtime.db.reading() as session:
+        pod_id = session.scalars(select(PodRow.id).where(PodRow.key == context.pod.key)).one()
+        open_keys = {
+            (row.customer_key, row.tool_key)
+            for row in session.execute(
+                select(Request.customer_key, Request.tool_key)
+                .where(Request.pod_id == pod_id)
+                .where(Request.kind == RequestType.RENEWAL.value)
+                .where(Request.stage.in_([s.value for s in OPEN_STAGES]))
+            )
+        }
+        contracts = session.scalars(
+            select(Contract).where(Contract.pod_id == pod_id).order_by(Contract.id)
+        ).all()
+        return [c for c in contracts if (c.customer_key, c.tool_key) not in open_keys]
+
+
+def _body(context: JobContext) -> str:
+    pod, now = context.pod, context.now
+    if not in_office_hours(pod.calendar, context.runtime.config.schedule.office_hours, now):
+        return "0 renewal reminder(s) (outside office hours)"
+    analysts = pod.members_with("analyst")
+    today = now.astimezone(pod.zone).date()
+    sent = 0
+    for contract in _contracts_without_request(context):
+        deadline = reminder_deadline(contract.renewal_date, contract.notice_days)
+        due = [
+            lead
+            for lead in reminders_due(contract.renewal_date, contract.notice_days, today)
+            if not ledger.is_done(
+                context.runtime.db,
+                REMINDER_JOB,
+                pod.key,
+                reminder_period(contract.id, deadline, lead),
+            )
+        ]
+        if not due:
+            continue
+        *passed, lead = due  # longest first: only the nearest lead time is sent
+        for earlier in passed:  # recorded as passed, nothing sent
+            context.queue(REMINDER_JOB, reminder_period(contract.id, deadline, earlier))
+        item = RenewalReminder(
+            contract_id=contract.id,
+            customer=contract.customer,
+            tool=contract.tool,
+            annual=format_money(Money(contract.annual_amount, contract.currency)),
+            renewal_date=contract.renewal_date,
+            deadline=deadline,
+            days_left=(deadline - today).days,
+            pod_name=pod.name,
+        )
+        text, blocks = renewal_reminder_dm(item)
+        for analyst in analysts:
+            context.dm(analyst, text, blocks)
+        sent += context.queue(REMINDER_JOB, reminder_period(contract.id, deadline, lead))
+    return f"{sent} renewal reminder(s)"
+
+
+def _period(config: Config, pod: Pod, now: datetime) -> str | None:
+    local = now.astimezone(pod.zone)
+    return local.strftime("%Y-%m-%dT%H") if pod.calendar.is_working_day(local.date()) else None
+
+
+SPEC = register(
+    JobSpec(
+        name=NAME,
+        summary="DMs to the analysts 90 and 60 days before a renewal (or its notice deadline)",
+        trigger=lambda config, pod: CronTrigger(
+            day_of_week=",".join(pod.workdays), minute=5, timezone=pod.zone
+        ),
+        describe=lambda config, pod: f"hourly on working days, in office hours ({pod.timezone})",
+        period=_period,
+        body=_body,
+        claims_period=False,
+    )
+)

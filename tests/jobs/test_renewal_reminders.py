@@ -1,0 +1,128 @@
+"""Issue 20 item 4, `renewal-reminders`: one DM to the POD's analysts 90 and 60 days before a
+contract's deadline (the notice deadline when earlier), once each, none once a request is open;
+its Open renewal request button opens the intake modal prefilled."""
+
+from __future__ import annotations
+
+from datetime import UTC, date, datetime, timedelta
+
+from bot.domain.renewals import reminder_deadline, reminders_due
+from bot.jobs import JOBS
+from slackfake.web_api import Message
+from tests.commands.conftest import Proc, blocks_text
+from tests.commands.test_modals import opened_view, submit
+from tests.conftest import RunningBot
+from tests.jobs.conftest import run_job
+from tests.jobs.test_renewal_calendar import add_contract
+
+BETA = "C0BETA001"
+ANALYSTS = ("U0ANA0002", "U0BUY0001")  # POD Beta's analysts
+EST = timedelta(hours=5)
+
+
+def ny(day: date, hour: int = 10) -> datetime:
+    return datetime(day.year, day.month, day.day, hour, tzinfo=UTC) + EST
+
+
+def remind(bot: RunningBot, now: datetime) -> str:
+    return run_job(bot.runtime, JOBS["renewal-reminders"], bot.runtime.config.pod("beta"), now=now)
+
+
+def dms(bot: RunningBot, user: str) -> list[Message]:
+    return [m for m in bot.api.messages(f"D{user[1:]}") if not m.thread_ts]
+
+
+TODAY = date(2026, 11, 23)  # a Monday
+
+
+def test_reminder_days_are_pure() -> None:
+    renewal = date(2027, 3, 1)
+    assert reminder_deadline(renewal, None) == renewal
+    assert reminder_deadline(renewal, 30) == date(2027, 1, 30)
+    assert reminder_deadline(renewal, -5) == renewal  # the earlier of the two
+    assert reminders_due(renewal, None, renewal - timedelta(days=91)) == []
+    assert reminders_due(renewal, None, renewal - timedelta(days=90)) == [90]
+    assert reminders_due(renewal, None, renewal - timedelta(days=60)) == [90, 60]
+    assert reminders_due(renewal, None, renewal) == [90, 60]
+    assert reminders_due(renewal, None, renewal + timedelta(days=1)) == []
+
+
+def test_90_and_60_day_reminders_fire_once_each(bot: RunningBot) -> None:
+    add_contract(bot.db, "beta", "Globex", "Zoom", "24000", TODAY + timedelta(days=90))
+    assert "0 renewal reminder(s) (outside office hours)" in remind(bot, ny(TODAY, 8))
+    assert "0 renewal" in remind(bot, ny(TODAY - timedelta(days=3)))  # 93 days: not yet
+    assert "1 renewal reminder(s)" in remind(bot, ny(TODAY))
+    for analyst in ANALYSTS:
+        (dm,) = dms(bot, analyst)
+        assert "Globex" in dm.text and "Zoom" in dm.text and "(90 days)" in dm.text
+        assert "$24,000" in dm.text
+    assert "0 renewal" in remind(bot, ny(TODAY, 11))  # once per lead time
+    assert "0 renewal" in remind(bot, ny(TODAY + timedelta(days=29)))  # 61 days
+    sixty = TODAY + timedelta(days=30)  # Wed 23 Dec
+    assert "1 renewal reminder(s)" in remind(bot, ny(sixty))
+    assert "0 renewal" in remind(bot, ny(sixty, 12))
+    assert "0 renewal" in remind(bot, ny(sixty + timedelta(days=1)))
+    for analyst in ANALYSTS:
+        _first, second = dms(bot, analyst)
+        assert "(60 days)" in second.text
+
+
+def test_the_notice_deadline_wins_when_earlier(bot: RunningBot) -> None:
+    renewal = TODAY + timedelta(days=120)
+    add_contract(bot.db, "beta", "Initech", "Slack", "9000", renewal, notice_days=30)
+    add_contract(bot.db, "beta", "Hooli", "Asana", "5000", renewal)  # 120 days: not yet
+    assert "1 renewal reminder(s)" in remind(bot, ny(TODAY))
+    (dm,) = dms(bot, ANALYSTS[0])
+    assert "Initech" in dm.text and "notice deadline" in dm.text and "(90 days)" in dm.text
+    assert "Hooli" not in dm.text
+
+
+def test_a_contract_first_seen_inside_60_days_gets_one_reminder(bot: RunningBot) -> None:
+    add_contract(bot.db, "beta", "Globex", "Zoom", "24000", TODAY + timedelta(days=45))
+    assert "1 renewal reminder(s)" in remind(bot, ny(TODAY))
+    assert "0 renewal" in remind(bot, ny(TODAY + timedelta(days=1)))
+    (dm,) = dms(bot, ANALYSTS[0])
+    assert "(45 days)" in dm.text
+
+
+def test_no_reminder_once_a_renewal_request_is_open(bot: RunningBot, proc: Proc) -> None:
+    add_contract(bot.db, "beta", "Globex", "Zoom", "24000", TODAY + timedelta(days=90))
+    proc(ANALYSTS[0], "new GLOBEX | zoom | renewal", BETA)
+    assert "0 renewal" in remind(bot, ny(TODAY))
+    assert dms(bot, ANALYSTS[0]) == [] or all(
+        "Renewal coming up" not in m.text for m in dms(bot, ANALYSTS[0])
+    )
+
+
+def test_the_button_opens_the_intake_modal_prefilled_and_submitting_opens_the_request(
+    bot: RunningBot, proc: Proc
+) -> None:
+    renewal = TODAY + timedelta(days=90)
+    add_contract(bot.db, "beta", "Globex", "Zoom", "24000", renewal)
+    remind(bot, ny(TODAY))
+    analyst = ANALYSTS[0]
+    (dm,) = dms(bot, analyst)
+    assert "Open renewal request" in blocks_text(dm.blocks)
+    response = bot.slack.block_action(
+        "home_open_renewal", None, analyst, dm.channel, dm.ts, message=dm
+    )
+    assert response.status == 200
+    bot.wait_idle()
+    _, view = opened_view(bot)
+    assert view["callback_id"] == "intake"
+    inputs = {b["block_id"]: b["element"] for b in view["blocks"] if b["type"] == "input"}
+    assert inputs["customer"]["initial_value"] == "Globex"
+    assert inputs["tool"]["initial_value"] == "Zoom"
+    assert inputs["type"]["initial_option"]["value"] == "renewal"
+    assert inputs["amount"]["initial_value"] == "USD 24000"
+    assert inputs["renewal_date"]["initial_date"] == renewal.isoformat()
+    answers = {
+        "customer": "Globex", "tool": "Zoom", "type": "renewal", "amount": "USD 24000",
+        "renewal_date": renewal.isoformat(),
+    }  # fmt: skip
+    submit(bot, analyst, view, answers)
+    request = proc.request(1)
+    assert (request.customer, request.tool, request.kind) == ("Globex", "Zoom", "renewal")
+    assert request.renewal_date == renewal
+    assert "0 renewal" in remind(bot, ny(TODAY + timedelta(days=30)))  # the request is open
+    assert len(dms(bot, analyst)) == 1
