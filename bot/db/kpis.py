@@ -103,7 +103,7 @@ def load_facts(
         select(
             Request.id, Request.kind, Request.created_at, Request.buyer_id, Request.qualified_at,
             Request.analyst_id, Request.assigned_at, Request.closed_at, Request.outcome,
-            Request.customer_key, Request.stage,
+            Request.customer_key, Request.stage, Request.preapproved_at, Request.preapproved_by,
         ).where(
             Request.pod_id == pod_id,
             or_(
@@ -140,6 +140,10 @@ def load_facts(
         triaged_at, triaged_by = r.qualified_at, r.analyst_id if r.qualified_at else None
         if triaged_at is None and r.stage == Stage.DISQUALIFIED.value and r.id in disqualified:
             triaged_at, triaged_by = disqualified[r.id]
+        # A pre-approval sent to the customer meets the qualification clock (SPEC §3b): the
+        # request counts as triaged then, by whoever sent it, when that came first.
+        if r.preapproved_at is not None and (triaged_at is None or r.preapproved_at < triaged_at):
+            triaged_at, triaged_by = r.preapproved_at, r.preapproved_by
         requests.append(
             RequestFact(
                 request_id=r.id,

@@ -146,3 +146,27 @@ def test_preapproval_is_for_analysts_and_ems_on_intake_requests(
     assert "already pre-approved" in proc(ANALYST, "preapproval 1", BETA)
     proc(ANALYST, "qualify 1", BETA)
     assert "intake" in proc(ANALYST, "preapproval 1", BETA)
+
+
+def test_a_preapproval_counts_as_qualifying_on_time_in_the_kpi(
+    bot: RunningBot, proc: Proc, clock: ManualClock
+) -> None:
+    # The seed's KPI: "initiating pre-approvals or qualifying requests within 24 hours".
+    from bot.db.kpis import load_facts
+    from bot.domain.kpis import qualification_within_tat
+    from bot.domain.quarters import quarter_of
+
+    clock.set(ny(20, 10))  # Friday 10:00
+    proc(ANALYST, "new Globex | Zoom | new | 30k", BETA)
+    clock.set(ny(20, 11))
+    proc(ANALYST, "preapproval 1", BETA)
+    clock.set(ny(25, 10))  # Wednesday: never qualified, long past the 24 working hours
+    config = bot.runtime.config
+    pod = config.pod("beta")
+    quarter = quarter_of(ny(25, 10).astimezone(pod.zone).date(), config.fiscal_year_start_month)
+    with bot.db.reading() as session:
+        facts = load_facts(session, config, pod, quarter, ny(25, 10))
+    (fact,) = facts.requests
+    assert (fact.triaged_at, fact.triaged_by) == (ny(20, 11), ANALYST)
+    kpi = qualification_within_tat(facts.requests, pod.calendar, quarter, as_of=ny(25, 10))
+    assert (kpi.numerator, kpi.denominator) == (1, 1)  # 1 of 1 on time
