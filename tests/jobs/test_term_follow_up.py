@@ -64,7 +64,8 @@ def test_an_unrecorded_term_is_reported_and_reminded_once_after_24_working_hours
 
     shown = report(bot, ny(24, 9))  # Tuesday's report lists it
     assert "*New term not recorded* (1) — won, the contract not updated yet:" in shown
-    assert "*REQ-1* · Globex · Zoom · won Fri 20 Nov · <@U0ANA0002>" in shown
+    # The key links to the card (posted: the request was made through /proc).
+    assert "|REQ-1>* · Globex · Zoom · won Fri 20 Nov · <@U0ANA0002>" in shown
 
     # Recorded with the button in the thread: gone from the next report, no reminder.
     clock.set(ny(24, 12))

@@ -74,8 +74,16 @@ class Steps:
 
 
 def act_as(page: Any, user: str) -> None:
+    changing = page.eval_on_selector("#as", "el => el.value") != user
+    before = page.text_content("#me-roles")
     page.select_option("#as", user)
     page.wait_for_function(f"document.querySelector('#as').value === '{user}'")
+    if changing:
+        # The page has loaded the new person's state (a refresh for the one before may still
+        # have been on its way when the picker changed).
+        page.wait_for_function(
+            "(b) => document.querySelector('#me-roles').textContent !== b", arg=before
+        )
 
 
 def type_in(page: Any, composer: str, text: str) -> None:
