@@ -9,7 +9,7 @@ import logging
 import os
 import sys
 import time
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from pathlib import Path
 from typing import Any
 
@@ -231,10 +231,10 @@ def _print_row_errors(name: str, errors: Sequence[Any]) -> int:
     return 1
 
 
-def cmd_import_contracts(args: argparse.Namespace) -> int:
-    from bot.db.contracts import pod_ids, saving_contracts, upsert_contracts
-    from bot.domain.contracts import parse_contracts_csv
-
+def _import_file(args: argparse.Namespace, import_rows: Callable[[Any, str], Any]) -> int:
+    """Read `args.file`, build the runtime, and run `import_rows(runtime, text)`: its counts
+    (new, updated, unchanged) are printed; an int is the exit status of a refused file (its
+    bad rows already reported)."""
     name = args.file
     try:
         text = _read_csv_text(name)
@@ -242,6 +242,21 @@ def cmd_import_contracts(args: argparse.Namespace) -> int:
     except (_Unreadable, _Stop) as exc:
         return _fail(str(exc))
     try:
+        outcome = import_rows(runtime, text)
+    finally:
+        runtime.db.dispose()
+    if isinstance(outcome, int):
+        return outcome
+    inserted, updated, unchanged = outcome
+    print(f"Imported {name}: {inserted} new, {updated} updated, {unchanged} unchanged.")
+    return 0
+
+
+def cmd_import_contracts(args: argparse.Namespace) -> int:
+    from bot.db.contracts import pod_ids, saving_upserts, upsert_contracts
+    from bot.domain.contracts import parse_contracts_csv
+
+    def import_rows(runtime: Any, text: str) -> Any:
         config = runtime.config
         rows, errors = parse_contracts_csv(
             text,
@@ -250,32 +265,24 @@ def cmd_import_contracts(args: argparse.Namespace) -> int:
             pod_currencies={pod.key: pod.currency for pod in config.pods},
         )
         if errors:
-            return _print_row_errors(name, errors)
+            return _print_row_errors(args.file, errors)
         now = runtime.clock.now()
-        inserted, updated, unchanged = saving_contracts(
+        return saving_upserts(
             runtime.db,
             lambda session: upsert_contracts(
                 session, rows, pod_ids(session, {row.pod for row in rows}), now
             ),
         )
-    finally:
-        runtime.db.dispose()
-    print(f"Imported {name}: {inserted} new, {updated} updated, {unchanged} unchanged.")
-    return 0
+
+    return _import_file(args, import_rows)
 
 
 def cmd_import_accounts(args: argparse.Namespace) -> int:
     from bot.db.accounts import upsert_accounts
-    from bot.db.contracts import pod_ids, saving_contracts
+    from bot.db.contracts import pod_ids, saving_upserts
     from bot.domain.accounts import parse_accounts_csv
 
-    name = args.file
-    try:
-        text = _read_csv_text(name)
-        runtime = _load_runtime(args)
-    except (_Unreadable, _Stop) as exc:
-        return _fail(str(exc))
-    try:
+    def import_rows(runtime: Any, text: str) -> Any:
         config = runtime.config
         rows, errors = parse_accounts_csv(
             text,
@@ -284,19 +291,16 @@ def cmd_import_accounts(args: argparse.Namespace) -> int:
             pod_currencies={pod.key: pod.currency for pod in config.pods},
         )
         if errors:
-            return _print_row_errors(name, errors)
+            return _print_row_errors(args.file, errors)
         now = runtime.clock.now()
-        # The same retry as contracts: a concurrent insert of the same customer is found again.
-        inserted, updated, unchanged = saving_contracts(
+        return saving_upserts(
             runtime.db,
             lambda session: upsert_accounts(
                 session, rows, pod_ids(session, {row.pod for row in rows}), now
             ),
         )
-    finally:
-        runtime.db.dispose()
-    print(f"Imported {name}: {inserted} new, {updated} updated, {unchanged} unchanged.")
-    return 0
+
+    return _import_file(args, import_rows)
 
 
 def cmd_import_requests(args: argparse.Namespace) -> int:
@@ -376,17 +380,11 @@ def cmd_import_requests(args: argparse.Namespace) -> int:
 
 
 def cmd_import_targets(args: argparse.Namespace) -> int:
-    from bot.db.contracts import pod_ids, saving_contracts
+    from bot.db.contracts import pod_ids, saving_upserts
     from bot.db.targets import TargetsRefused, import_targets
     from bot.domain.targets import TargetPod, parse_targets_csv
 
-    name = args.file
-    try:
-        text = _read_csv_text(name)
-        runtime = _load_runtime(args)
-    except (_Unreadable, _Stop) as exc:
-        return _fail(str(exc))
-    try:
+    def import_rows(runtime: Any, text: str) -> Any:
         config = runtime.config
         pods = [
             TargetPod(p.key, p.name, p.currency, p.fiscal_year_start_month, p.members)
@@ -394,25 +392,23 @@ def cmd_import_targets(args: argparse.Namespace) -> int:
         ]
         rows, errors = parse_targets_csv(text, pods)
         if errors:
-            return _print_row_errors(name, errors)
+            return _print_row_errors(args.file, errors)
         now = runtime.clock.now()
 
         def today_of(key: str) -> Any:
             return now.astimezone(config.pod(key).zone).date()
 
         try:
-            inserted, updated, unchanged = saving_contracts(
+            return saving_upserts(
                 runtime.db,
                 lambda session: import_targets(
                     session, rows, pod_ids(session, {row.pod for row in rows}), today_of, now
                 ),
             )
         except TargetsRefused as refused:
-            return _print_row_errors(name, refused.errors)
-    finally:
-        runtime.db.dispose()
-    print(f"Imported {name}: {inserted} new, {updated} updated, {unchanged} unchanged.")
-    return 0
+            return _print_row_errors(args.file, refused.errors)
+
+    return _import_file(args, import_rows)
 
 
 def cmd_report_kpis(args: argparse.Namespace) -> int:

@@ -11,7 +11,7 @@ from bot.blocks.text import escape_mrkdwn
 from bot.commands.access import pod_for_new, require_member
 from bot.commands.router import Invocation, Reply, arguments, subcommand, usage_line
 from bot.db.accounts import IMPORTED_BY, find_account, open_requests_for, set_health
-from bot.db.contracts import saving_contracts
+from bot.db.contracts import saving_upserts
 from bot.db.models import Account, PodRow
 from bot.db.requests import pod_row
 from bot.db.targets import TargetSaved, set_target
@@ -88,7 +88,7 @@ def account(runtime: Runtime, invocation: Invocation) -> Reply:
     if wanted.health is None:
         with runtime.db.transaction() as session:
             return Reply(text=work(session))
-    return Reply(text=saving_contracts(runtime.db, work))
+    return Reply(text=saving_upserts(runtime.db, work))
 
 
 def account_text(runtime: Runtime, session: Session, account: Account, pod: Pod) -> str:
@@ -151,7 +151,7 @@ def target(runtime: Runtime, invocation: Invocation) -> Reply:
             session, pod_id, fields.quarter, fields.member, fields.amount, invocation.user_id, now
         )
 
-    saved = saving_contracts(runtime.db, save)
+    saved = saving_upserts(runtime.db, save)
     who = pod.name if fields.member is None else f"<@{fields.member}>"
     if saved.outcome == "unchanged":
         shown = describe_target(fields.quarter, who, saved.amount, None)

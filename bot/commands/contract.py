@@ -7,7 +7,7 @@ from typing import TYPE_CHECKING
 from bot.blocks.text import escape_mrkdwn
 from bot.commands.access import pod_for_new
 from bot.commands.router import Invocation, Reply, arguments, subcommand
-from bot.db.contracts import Saved, Terms, find_contract, saving_contracts, upsert_contract
+from bot.db.contracts import Saved, Terms, find_contract, saving_upserts, upsert_contract
 from bot.db.models import PodRow
 from bot.db.requests import pod_row
 from bot.domain.contracts import describe_terms, parse_contract_add
@@ -53,7 +53,7 @@ def contract(runtime: Runtime, invocation: Invocation) -> Reply:
                 )
         return upsert_contract(session, row, pod_id, now)
 
-    return Reply(text=saved_text(saving_contracts(runtime.db, save), pod))
+    return Reply(text=saved_text(saving_upserts(runtime.db, save), pod))
 
 
 def saved_text(saved: Saved, pod: Pod) -> str:

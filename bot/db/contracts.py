@@ -106,13 +106,15 @@ def upsert_contracts(
     return counts["inserted"], counts["updated"], counts["unchanged"]
 
 
-def saving_contracts(db: Database, work: Callable[[Session], T]) -> T:
-    """Run `work` in one transaction, once more if a concurrent insert took the same contract."""
+def saving_upserts(db: Database, work: Callable[[Session], T]) -> T:
+    """Run `work` (an upsert of contracts, accounts or targets) in one transaction, once more if
+    a concurrent insert took the same row."""
     try:
         with db.transaction() as session:
             return work(session)
     except IntegrityError:
-        # Two writers inserted the same customer and tool; the second attempt finds the row.
+        # Two writers inserted the same key (a customer and tool, a customer, a target): the
+        # second attempt finds the row.
         with db.transaction() as session:
             return work(session)
 
