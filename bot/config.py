@@ -114,6 +114,10 @@ class Pod:
         """The POD's time zone."""
         return ZoneInfo(self.timezone)
 
+    def today(self, now: datetime) -> date:
+        """The POD's local date at the instant `now`."""
+        return now.astimezone(self.zone).date()
+
     def role_of(self, user_id: str) -> str | None:
         """The user's role in this POD, or None when not a member."""
         return self.members.get(user_id)

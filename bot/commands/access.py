@@ -69,7 +69,9 @@ def load_request(
     """The request REQ-`number` (row-locked for the transaction) and its POD; NotFound if none."""
     found = get_request_and_pod_key(session, number, for_update=for_update)
     if found is None:
-        raise NotFound(f"There is no request REQ-{number}.")
+        raise NotFound(
+            f"There is no request REQ-{number}; `{config.slack.command} mine` lists yours."
+        )
     request, pod_key = found
     try:
         pod = config.pod(pod_key)

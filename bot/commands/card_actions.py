@@ -112,7 +112,10 @@ def register(app: App, runtime: Runtime) -> None:
                     raise NotFound("This button does not point at a request.")
                 return work(user, number, channel, body)
 
-            answer_click(runtime, body, handle, channel=channel, user=user, action=name)
+            answer_click(
+                runtime, body, handle, channel=channel, user=user, action=name,
+                command=name.removeprefix("card "),
+            )  # fmt: skip
 
     def opener(action: Action | tuple[Action, ...], build: Callable[[Request, Pod, str], View],
                *, stage: Callable[[Request], None] | None = None,

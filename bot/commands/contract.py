@@ -12,6 +12,7 @@ from bot.db.models import PodRow
 from bot.db.requests import pod_row
 from bot.domain.contracts import describe_terms, parse_contract_add
 from bot.domain.lifecycle import Action
+from bot.domain.renewals import past_renewal
 from bot.errors import NotPermitted, UsageError
 
 if TYPE_CHECKING:
@@ -39,6 +40,9 @@ def contract(runtime: Runtime, invocation: Invocation) -> Reply:
     fields = arguments(parse_contract_add, rest[0] if rest else "", pod.currency)
     row = fields.row(pod.key)
     now = runtime.clock.now()
+    past = past_renewal(row.renewal_date, pod.today(now))
+    if past:
+        raise UsageError(past)
 
     def save(session: Session) -> Saved:
         pod_id = pod_row(session, pod.key).id

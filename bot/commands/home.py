@@ -61,7 +61,9 @@ def register(app: App, runtime: Runtime) -> None:
                 outbox.view(body["trigger_id"], update_modal(metadata, request.key, title))
             return outbox
 
-        answer_click(runtime, body, handle, channel="", user=user, action="home update")
+        answer_click(
+            runtime, body, handle, channel="", user=user, action="home update", command="update"
+        )
 
     @app.action(ActionId.HOME_RENEWAL.value)
     def on_renewal(ack: Ack, body: dict[str, Any]) -> None:

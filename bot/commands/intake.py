@@ -18,7 +18,9 @@ from bot.db.models import Request
 from bot.db.requests import open_duplicates, pod_row, record_event
 from bot.domain.grammar import NewRequest, parse_new
 from bot.domain.lifecycle import Action, qualification_due
+from bot.domain.renewals import past_renewal
 from bot.domain.vocabulary import Stage
+from bot.errors import FieldErrors, UsageError
 from bot.slack.outbox import Outbox, mentions
 
 if TYPE_CHECKING:
@@ -40,6 +42,9 @@ def new(runtime: Runtime, invocation: Invocation) -> Reply:
             outbox.view(invocation.trigger_id, intake_modal(metadata, pod.currency))
         return Reply(text=f"Opening the intake form for {pod.name}…", after_ack=[outbox.deliver])
     fields = arguments(parse_new, invocation.args, pod.currency)
+    past = past_renewal(fields.renewal_date, pod.today(runtime.clock.now()))
+    if past:
+        raise UsageError(past)
     outbox = Outbox(runtime)
     with runtime.db.transaction() as session:
         request, duplicates = create_request(
@@ -137,6 +142,9 @@ def register(app: App, runtime: Runtime) -> None:
             channel = context.get("channel", "")
             pod, _ = pod_for_new(runtime.config, user_id, channel, Action.NEW)
             fields = parse_intake(values, pod.currency)
+            past = past_renewal(fields.renewal_date, pod.today(runtime.clock.now()))
+            if past:
+                raise FieldErrors({BlockId.RENEWAL_DATE.value: past})
             outbox = Outbox(runtime)
             with runtime.db.transaction() as session:
                 request, duplicates = create_request(

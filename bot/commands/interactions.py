@@ -8,7 +8,7 @@ from typing import TYPE_CHECKING, Any
 
 from slack_bolt import Ack
 
-from bot.commands.router import error_reference, slack_request_key
+from bot.commands.router import error_reference, slack_request_key, usage_line
 from bot.db.session import again_if_disconnected, once_per_slack_request
 from bot.errors import AlreadyDone, FieldErrors, Refusal
 from bot.slack.outbox import Outbox
@@ -65,8 +65,10 @@ def answer_click(
     user: str,
     thread_ts: str | None = None,
     action: str,
+    command: str | None = None,
 ) -> None:
-    """Run a (already acked) button click; a refusal or failure is told to the clicker only.
+    """Run a (already acked) button click; a refusal or failure is told to the clicker only,
+    a refusal with the usage line of `command`, the subcommand the button stands for.
     The click counts once per trigger (`body`'s): a second delivery changes nothing."""
     try:
         with once_per_slack_request(slack_request_key(body), runtime.clock.now()):
@@ -77,6 +79,8 @@ def answer_click(
         return
     except Refusal as refusal:
         text = f":warning: {refusal.message}"
+        if command is not None:
+            text += f"\nUsage: {usage_line(runtime.config.slack.command, command)}"
     except Exception:
         ref = error_reference()
         log.exception("%s failed (ref %s)", action, ref, extra={"ref": ref, "action": action})

@@ -30,8 +30,9 @@ from bot.domain.lifecycle import Action, StageError, negotiation_due, next_stage
 from bot.domain.mentions import defuse_broadcasts
 from bot.domain.procurement import PREAPPROVAL_NO_RESPONSE, bound_days, stage_day
 from bot.domain.procurement import stage_words as procurement_words
+from bot.domain.renewals import past_renewal
 from bot.domain.vocabulary import Outcome, Stage
-from bot.errors import NotFound, NotPermitted, WrongStage
+from bot.errors import NotFound, NotPermitted, UsageError, WrongStage
 from bot.slack import reminder_dms
 from bot.slack.outbox import Outbox
 
@@ -247,6 +248,12 @@ def assign(runtime: Runtime, invocation: Invocation) -> Reply:
     return Reply(text=text, after_ack=[outbox.deliver])
 
 
+def _buyers_of(pod: Pod) -> str:
+    """The POD's buyers (those `assign` takes), as mentions."""
+    buyers = pod.members_with("buyer")
+    return ", ".join(f"<@{user}>" for user in buyers) or "none yet"
+
+
 def assign_request(runtime: Runtime, user_id: str, number: int, buyer: str) -> tuple[Outbox, str]:
     """The work of `assign` (command and the card's buyer picker): (outbox, the answer)."""
     outbox = Outbox(runtime)
@@ -254,7 +261,10 @@ def assign_request(runtime: Runtime, user_id: str, number: int, buyer: str) -> t
         request, pod = load_request(session, runtime.config, number)
         authorize(runtime.config, user_id, request, pod, Action.ASSIGN)
         if pod.role_of(buyer) not in ("buyer", "em"):
-            raise NotPermitted(f"<@{buyer}> is not a buyer in {pod.name}, so cannot be assigned.")
+            raise NotPermitted(
+                f"<@{buyer}> is not a buyer in {pod.name}, so cannot be assigned; "
+                f"{pod.name}'s buyers: {_buyers_of(pod)}."
+            )
         reassign = request.stage == Stage.NEGOTIATING
         request.stage = _advance(request.stage, Action.ASSIGN, request.key)
         if reassign and request.buyer_id == buyer:
@@ -330,6 +340,9 @@ def close_request(
         authorize(runtime.config, user_id, request, pod, action)
         if fields.term is not None:
             authorize(runtime.config, user_id, request, pod, Action.RECORD_TERM)
+            past = past_renewal(fields.term.renewal_date, pod.today(runtime.clock.now()))
+            if past:
+                raise UsageError(past)
         request.stage = _advance(request.stage, action, request.key)
         now = runtime.clock.now()
         request.outcome = outcome

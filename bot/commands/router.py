@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import difflib
 import logging
 import time
 import uuid
@@ -108,11 +109,34 @@ def error_reference() -> str:
 
 
 def refusal_text(invocation: Invocation, refusal: Refusal) -> str:
-    """One sentence saying what was wrong, then how to write it."""
-    usage = refusal.usage
-    if usage is None and isinstance(refusal, UsageError):
-        usage = usage_line(invocation.command, invocation.subcommand)
-    return f":warning: {refusal.message}" + (f"\nUsage: {usage}" if usage else "")
+    """One sentence saying what was wrong, then the usage line of what was tried."""
+    usage = refusal.usage or usage_line(invocation.command, invocation.subcommand or "help")
+    return f":warning: {refusal.message}\nUsage: {usage}"
+
+
+def nearest_subcommand(typed: str) -> str | None:
+    """The subcommand a mistyped word most likely meant (`qualfy` → `qualify`), if any is near."""
+    close = difflib.get_close_matches(typed, list(SUBCOMMANDS), n=1, cutoff=0.6)
+    if close:
+        return close[0]
+    # A prefix of exactly one subcommand (`disq`, `pre`) means that one.
+    starting = [name for name in SUBCOMMANDS if len(typed) >= 2 and name.startswith(typed)]
+    return starting[0] if len(starting) == 1 else None
+
+
+def unknown_subcommand(invocation: Invocation) -> UsageError:
+    """The refusal of a word that is no subcommand: the nearest one's usage, or help's."""
+    shown = invocation.subcommand.replace("`", "")[:30]
+    guess = nearest_subcommand(invocation.subcommand)
+    if guess is None:
+        return UsageError(
+            f"`{shown}` is not a {invocation.command} command.",
+            usage=f"`{invocation.command} help` lists them all",
+        )
+    return UsageError(
+        f"`{shown}` is not a {invocation.command} command. Did you mean `{guess}`?",
+        usage=usage_line(invocation.command, guess),
+    )
 
 
 def slack_request_key(body: dict[str, Any]) -> str | None:
@@ -163,11 +187,7 @@ def run(runtime: Runtime, invocation: Invocation) -> Reply:
 
     try:
         if sub is None:
-            shown = invocation.subcommand.replace("`", "")[:30]
-            raise UsageError(
-                f"`{shown}` is not a {invocation.command} command.",
-                usage=f"`{invocation.command} help` lists them all",
-            )
+            raise unknown_subcommand(invocation)
         # Refused before any handler runs: no command means a control character, and PostgreSQL
         # cannot store NUL.
         arguments(check_typable, invocation.args)

@@ -24,8 +24,9 @@ from bot.domain.contracts import OPTIONAL_COLUMNS, ContractRow, describe_terms
 from bot.domain.grammar import NewTerm
 from bot.domain.lifecycle import Action
 from bot.domain.money import Money
+from bot.domain.renewals import past_renewal
 from bot.domain.vocabulary import BillingCycle, ClaimStatus, Outcome, Stage
-from bot.errors import NotFound, NotPermitted, WrongStage
+from bot.errors import FieldErrors, NotFound, NotPermitted, WrongStage
 from bot.slack import reminder_dms
 from bot.slack.outbox import Outbox, mentions
 
@@ -236,6 +237,9 @@ def register(app: App, runtime: Runtime) -> None:
             with runtime.db.transaction() as session:
                 request, pod = load_request(session, runtime.config, request_id)
                 term = parse_term_form(values, pod.currency)
+                past = past_renewal(term.renewal_date, pod.today(runtime.clock.now()))
+                if past:
+                    raise FieldErrors({BlockId.RENEWAL_DATE.value: past})
                 authorize(runtime.config, user_id, request, pod, Action.RECORD_TERM)
                 _check_won(request)
                 row = form_row(request, pod, term)

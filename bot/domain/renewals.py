@@ -30,6 +30,7 @@ __all__ = [
     "RequestItem",
     "match_key",
     "notice_deadline",
+    "past_renewal",
     "reminder_deadline",
     "reminders_due",
     "renewal_calendar",
@@ -236,3 +237,15 @@ def renewal_calendar(
         for first in quarter.months()
     )
     return RenewalCalendar(quarter=quarter, today=today, months=months)
+
+
+def past_renewal(renewal: date | None, today: date) -> str | None:
+    """Why a renewal date given for a request, a contract or a new term cannot be taken (it is
+    before `today`, the POD's local date), or None when it can. Imports of history are exempt:
+    this is for dates people type now."""
+    if renewal is None or renewal >= today:
+        return None
+    return (
+        f"The renewal date {renewal.isoformat()} is in the past (today is {today.isoformat()}); "
+        "give the next renewal date."
+    )

@@ -26,6 +26,10 @@ USAGE = "Usage: `/proc account <customer> [health favorable|neutral|at-risk [not
 IMPORTED = datetime(2026, 11, 1, 9, 0, tzinfo=UTC)
 
 
+# Every refusal of `/proc account` ends with its usage line.
+ACCOUNT_USAGE = "\nUsage: `/proc account <customer> [health favorable|neutral|at-risk [note]]`"
+
+
 def add_account(bot: RunningBot, customer: str, pod: str = "alpha", **values: object) -> None:
     fields: dict[str, object] = dict(
         initiated=date(2025, 4, 1),
@@ -152,10 +156,11 @@ def test_only_an_em_of_the_accounts_pod_sets_health_and_a_refusal_writes_nothing
     for user, role in ((BUYER, "buyer"), (ANALYST, "analyst"), (CSM, "csm")):
         assert proc(user, "account Acme Corp health at-risk") == (
             f":warning: Only an em of POD Alpha may set an account's health; "
-            f"in POD Alpha you are {role}."
+            f"in POD Alpha you are {role}." + ACCOUNT_USAGE
         )
     assert proc(BETA_EM, "account Acme Corp health at-risk", channel=BETA) == (
         ":warning: Acme Corp is an account of POD Alpha, and you are not a member of it."
+        + ACCOUNT_USAGE
     )
     after = stored(proc.bot, "Acme Corp")
     assert (after.health, after.updated_at, after.updated_by) == (
@@ -167,6 +172,7 @@ def test_only_an_em_of_the_accounts_pod_sets_health_and_a_refusal_writes_nothing
 def test_other_pods_and_strangers_do_not_see_it(proc: Proc) -> None:
     assert proc(BETA_EM, "account Acme Corp", channel=BETA) == (
         ":warning: Acme Corp is an account of POD Alpha, and you are not a member of it."
+        + ACCOUNT_USAGE
     )
     assert proc(STRANGER, "account Acme Corp").startswith(
         ":warning: You are not a member of any procurement POD"

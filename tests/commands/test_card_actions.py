@@ -146,12 +146,13 @@ def test_a_buyer_clicking_qualify_is_refused_and_nothing_changes(
     click(bot, BUYER, "card_qualify", card)
     assert ephemerals_to(bot, BUYER) == [
         ":warning: Only an analyst or em may do that; in POD Alpha you are buyer."
+        "\nUsage: `/proc qualify REQ`"
     ]
     assert proc.request(number).stage == "intake"
     assert history(proc, number) == before
     assert len(bot.api.calls_to("chat.update")) == updates
     # The command refuses the same person with the same words.
-    assert proc(BUYER, f"qualify {number}") == ephemerals_to(bot, BUYER)[0]
+    assert proc(BUYER, f"qualify {number}") == ephemerals_to(bot, BUYER)[0]  # the same words
 
 
 def test_the_disqualify_button_asks_the_reason_then_disqualifies(
@@ -182,6 +183,7 @@ def test_a_csm_cannot_open_the_disqualify_form(bot: RunningBot, proc: Proc) -> N
     assert bot.api.calls_to("views.open") == []
     assert ephemerals_to(bot, CSM) == [
         ":warning: Only an analyst or em may do that; in POD Alpha you are csm."
+        "\nUsage: `/proc disqualify REQ <reason>`"
     ]
 
 
@@ -209,7 +211,8 @@ def test_the_picker_refuses_a_non_buyer_and_a_buyer_using_it(bot: RunningBot, pr
     before = history(proc, number)
     click(bot, ANALYST, "card_assign", proc.card(number), value=CSM)
     assert ephemerals_to(bot, ANALYST)[-1] == (
-        f":warning: <@{CSM}> is not a buyer in POD Alpha, so cannot be assigned."
+        f":warning: <@{CSM}> is not a buyer in POD Alpha, so cannot be assigned; "
+        f"POD Alpha's buyers: <@{BUYER}>.\nUsage: `/proc assign REQ @buyer`"
     )
     click(bot, BUYER, "card_assign", proc.card(number), value=BUYER)
     assert ephemerals_to(bot, BUYER)[-1].startswith(":warning: Only an analyst or em may do that")
@@ -244,6 +247,7 @@ def test_post_update_is_refused_to_the_analyst(bot: RunningBot, proc: Proc) -> N
     assert bot.api.calls_to("views.open") == []
     assert ephemerals_to(bot, ANALYST)[-1] == (
         ":warning: Only the assigned buyer or an em may do that; in POD Alpha you are analyst."
+        "\nUsage: `/proc update REQ <text>`"
     )
 
 
@@ -343,8 +347,11 @@ def test_close_refusals_match_the_command(bot: RunningBot, proc: Proc) -> None:
     assert answer["errors"]["outcome"] == (
         "Only an analyst or em may do that; in POD Alpha you are buyer."
     )
+    # The command says the same sentence, then its usage line.
     assert proc(BUYER, f"close {number} cancelled") == (
         ":warning: Only an analyst or em may do that; in POD Alpha you are buyer."
+        "\nUsage: `/proc close REQ won|lost|cancelled [note]  ·  close REQ won | <annual amount> "
+        "| <renewal YYYY-MM-DD> [| monthly|annual]`"
     )
     assert proc.request(number).stage == "negotiating"
     assert history(proc, number) == before

@@ -130,6 +130,18 @@ def test_the_analyst_records_the_term_in_the_modal_and_it_converts(
         },
     }
     assert contracts(bot)[0].annual_amount == Decimal("36000")
+    # A new term renewing in the past (the clock says 2026-11-23) is refused on its field.
+    assert submit(
+        bot, ANALYST, view["private_metadata"], amount="$30,000", renewal_date="2026-11-01",
+        cycle="annual",
+    ) == {
+        "response_action": "errors",
+        "errors": {
+            "renewal_date": "The renewal date 2026-11-01 is in the past (today is 2026-11-23); "
+            "give the next renewal date."
+        },
+    }  # fmt: skip
+    assert contracts(bot)[0].annual_amount == Decimal("36000")
 
     answer = submit(
         bot, ANALYST, view["private_metadata"], amount="$30,000", renewal_date="2027-12-31",

@@ -112,7 +112,7 @@ def test_outside_a_pod_channel_it_goes_to_the_users_only_pod(proc: Proc) -> None
 def test_buyers_and_csms_may_not_add_contracts(proc: Proc) -> None:
     for user, role in ((BUYER, "buyer"), (CSM, "csm")):
         answer = proc(user, "contract add Acme | Figma | 48k | 2027-03-31")
-        assert answer == f":warning: Only {WHO} may do that; in POD Alpha you are {role}."
+        assert answer == f":warning: Only {WHO} may do that; in POD Alpha you are {role}.\n" + USAGE
     assert contracts(proc.bot) == []
 
 
@@ -128,6 +128,7 @@ def test_another_pods_contract_is_not_taken_over(proc: Proc) -> None:
     answer = proc(ANALYST, "contract add ACME | Figma | 1 | 2027-03-31")
     assert answer == (
         ":warning: Acme · Figma is in POD Beta's SaaS stack; ask its analyst or em to change it."
+        "\n" + USAGE
     )
     assert contracts(proc.bot)[0][:4] == ("beta", "Acme", "Figma", Decimal("48000.00"))
 

@@ -106,6 +106,29 @@ def test_intake_errors_come_back_on_the_fields_and_nothing_is_written(
         assert connection.exec_driver_sql("select count(*) from requests").scalar() == 0
 
 
+def test_a_renewal_date_in_the_past_is_refused_on_its_field_and_nothing_is_written(
+    bot: RunningBot, proc: Proc
+) -> None:
+    # The clock says 2026-11-23 (in POD Alpha's Kolkata as in UTC); 22 months back is refused.
+    proc(ANALYST, "new")
+    _, view = opened_view(bot)
+    before = len(bot.api.calls)
+    answer = submit(bot, ANALYST, view, {**INTAKE, "renewal_date": "2025-01-31"})
+    assert answer == {
+        "response_action": "errors",
+        "errors": {
+            "renewal_date": "The renewal date 2025-01-31 is in the past (today is 2026-11-23); "
+            "give the next renewal date."
+        },
+    }
+    assert bot.api.calls[before:] == []
+    with bot.db.engine.connect() as connection:
+        assert connection.exec_driver_sql("select count(*) from requests").scalar() == 0
+    # Today is not in the past.
+    assert submit(bot, ANALYST, view, {**INTAKE, "renewal_date": "2026-11-23"}) is None
+    assert proc.request(1).renewal_date == date(2026, 11, 23)
+
+
 def test_a_submission_by_someone_not_allowed_is_refused_on_the_form(
     bot: RunningBot, proc: Proc
 ) -> None:

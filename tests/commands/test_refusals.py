@@ -116,12 +116,60 @@ def usage(line: str) -> str:
     return f"\nUsage: `/proc {line}`"
 
 
+# Each subcommand's usage line, as SPEC §3 gives it: a refusal with no usage line of its own
+# ends with the one of the subcommand that was tried.
+USAGE = {
+    "new": "new <customer> | <tool> | new|renewal [| <amount>] [| <YYYY-MM-DD>]",
+    "qualify": "qualify REQ",
+    "disqualify": "disqualify REQ <reason>",
+    "assign": "assign REQ @buyer",
+    "update": "update REQ <text>",
+    "quote": "quote REQ <vendor or reseller> <amount>",
+    "close": "close REQ won|lost|cancelled [note]  ·  close REQ won | <annual amount> | "
+    "<renewal YYYY-MM-DD> [| monthly|annual]",
+    "status": "status REQ",
+    "mine": "mine",
+}
+
+
+# An unknown request points at the invoker's own requests.
+UNKNOWN = "There is no request REQ-999; `/proc mine` lists yours."
+
 # (user, text, channel, what the answer must say, the usage line it must end with or None)
 REFUSALS = [
     # --- grammar ---------------------------------------------------------------------------
     pytest.param(
         ANALYST, "frobnicate 1", ALPHA, "`frobnicate` is not a /proc command.",
         "\nUsage: `/proc help` lists them all", id="unknown_subcommand",
+    ),
+    pytest.param(
+        ANALYST, "qualfy 1", ALPHA, "`qualfy` is not a /proc command. Did you mean `qualify`?",
+        usage("qualify REQ"), id="a_typo_suggests_the_nearest_subcommand",
+    ),
+    pytest.param(
+        ANALYST, "disq 5 dup", ALPHA, "`disq` is not a /proc command. Did you mean `disqualify`?",
+        usage("disqualify REQ <reason>"), id="a_prefix_of_one_subcommand_suggests_it",
+    ),
+    # --- a renewal date in the past (the world's today is 2026-11-23 in every POD) ---------
+    pytest.param(
+        ANALYST, "new Acme | Figma | renewal | 48k | 2025-02-01", ALPHA,
+        "The renewal date 2025-02-01 is in the past (today is 2026-11-23); give the next "
+        "renewal date.", None, id="new_with_a_renewal_22_months_ago",
+    ),
+    pytest.param(
+        ANALYST, "new Acme | Figma | renewal | 48k | 2026-11-22", ALPHA,
+        "The renewal date 2026-11-22 is in the past", None, id="new_with_yesterdays_renewal",
+    ),
+    pytest.param(
+        ANALYST, "contract add Acme | Figma | 48k | 2025-02-01", ALPHA,
+        "The renewal date 2025-02-01 is in the past",
+        usage("contract add <customer> | <tool> | <annual amount> | <renewal YYYY-MM-DD> "
+              "[| monthly|annual]"),
+        id="contract_add_with_a_past_renewal",
+    ),
+    pytest.param(
+        EM, "close 3 won | 25k | 2026-01-31", ALPHA,
+        "The renewal date 2026-01-31 is in the past", None, id="close_won_with_a_past_new_term",
     ),
     pytest.param(
         ANALYST, "qualify", ALPHA, "The request key is missing.", usage("qualify REQ"),
@@ -215,15 +263,15 @@ REFUSALS = [
     ),
     # --- unknown request -------------------------------------------------------------------
     pytest.param(
-        ANALYST, "qualify REQ-999", ALPHA, "There is no request REQ-999.", None,
+        ANALYST, "qualify REQ-999", ALPHA, UNKNOWN, None,
         id="qualify_an_unknown_request",
     ),
     pytest.param(
-        BUYER, "status 999", ALPHA, "There is no request REQ-999.", None,
+        BUYER, "status 999", ALPHA, UNKNOWN, None,
         id="status_of_an_unknown_request",
     ),
     pytest.param(
-        BUYER, "update req-999 called them", ALPHA, "There is no request REQ-999.", None,
+        BUYER, "update req-999 called them", ALPHA, UNKNOWN, None,
         id="update_an_unknown_request",
     ),
     # --- wrong stage -----------------------------------------------------------------------
@@ -309,12 +357,14 @@ REFUSALS = [
     ),
     pytest.param(
         ANALYST, f"assign 2 <@{CSM}>", ALPHA,
-        "<@U0CSM0001> is not a buyer in POD Alpha, so cannot be assigned.", None,
+        "<@U0CSM0001> is not a buyer in POD Alpha, so cannot be assigned; POD Alpha's buyers: "
+        "<@U0BUY0001>.", None,
         id="assign_to_a_csm_of_the_pod",
     ),
     pytest.param(
         ANALYST, f"assign 2 <@{BETA_BUYER}>", ALPHA,
-        "<@U0BUY0002> is not a buyer in POD Alpha, so cannot be assigned.", None,
+        "<@U0BUY0002> is not a buyer in POD Alpha, so cannot be assigned; POD Alpha's buyers: "
+        "<@U0BUY0001>.", None,
         id="assign_to_a_buyer_of_another_pod",
     ),
     pytest.param(
@@ -413,12 +463,10 @@ def test_a_refusal_answers_once_and_changes_nothing(
     reply = answer["text"]
     assert reply.startswith(":warning: "), reply
     assert says in reply, reply
-    if usage_line is None:
-        assert "Usage:" not in reply, reply
-        assert "\n" not in reply, reply
-    else:
-        assert reply.endswith(usage_line), reply
-        assert reply.count("\n") == 1, reply
+    # One sentence, then the usage line: the refusal's own, else the subcommand's.
+    expected = usage_line or usage(USAGE[text.split()[0]])
+    assert reply.endswith(expected), reply
+    assert reply.count("\n") == 1, reply
     bot.wait_idle()
     assert bot.api.calls[calls_before:] == []
     assert db_dump(bot) == before
@@ -488,6 +536,10 @@ def test_an_unexpected_error_is_acked_with_a_reference_that_is_in_the_log(
     ("user", "text", "reply"),
     [
         pytest.param(ANALYST, "qualify\n1", "REQ-1 is qualified.", id="newline_after_subcommand"),
+        pytest.param(
+            ANALYST, "new Acme | Figma | renewal | 48k | 2026-11-23", "Created *REQ-9*",
+            id="a_renewal_today_is_not_past",
+        ),
         pytest.param(ANALYST, "qualify\t1", "REQ-1 is qualified.", id="tab_after_subcommand"),
         pytest.param(
             ANALYST, "qualify\u00a01", "REQ-1 is qualified.", id="pasted_non_breaking_space"

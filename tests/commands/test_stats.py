@@ -331,7 +331,8 @@ def test_last_quarter_does_not_count_the_approval_of_october(proc: Proc) -> None
 def test_a_buyer_is_refused_another_members_stats(proc: Proc) -> None:
     assert proc(BUYER, f"stats <@{EM}>") == (
         ":warning: Only an em or analyst of POD Alpha sees another member's stats; "
-        "ask for your own with `/proc stats`."
+        "ask for your own with `/proc stats`.\n"
+        "Usage: `/proc stats [YYYYQn] [@member | <customer> | pod]`"
     )
     assert proc(BUYER, "stats Initech") == (
         ":warning: There is no account for Initech.\n"

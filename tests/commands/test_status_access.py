@@ -87,4 +87,7 @@ def test_a_member_of_both_pods_sees_the_other_pods_request(proc: Proc) -> None:
 
 
 def test_an_unknown_request_is_unknown_to_everyone(proc: Proc) -> None:
-    assert proc(STRANGER, "status 999") == ":warning: There is no request REQ-999."
+    assert proc(STRANGER, "status 999") == (
+        ":warning: There is no request REQ-999; `/proc mine` lists yours.\n"
+        "Usage: `/proc status REQ`"
+    )

@@ -114,7 +114,7 @@ def test_a_buyer_analyst_or_csm_is_refused_and_nothing_is_written(proc: Proc) ->
     before = counts(proc.bot)
     for user, role in ((BUYER, "buyer"), (ANALYST, "analyst"), (CSM, "csm")):
         assert proc(user, "target 2027Q1 pod 900k") == (
-            f":warning: Only an em may do that; in POD Alpha you are {role}."
+            f":warning: Only an em may do that; in POD Alpha you are {role}.\n{USAGE}"
         )
         assert proc(user, f"target 2027Q1 {DANA} 900k").startswith(":warning: Only an em")
     assert counts(proc.bot) == before
@@ -127,7 +127,7 @@ def test_a_buyer_analyst_or_csm_is_refused_and_nothing_is_written(proc: Proc) ->
 def test_a_target_is_for_a_buyer_or_em_of_the_ems_pod(proc: Proc) -> None:
     assert proc(EM, f"target 2027Q1 <@{ANALYST}|ana> 50k") == (
         f":warning: <@{ANALYST}> is not a buyer or em of POD Alpha; targets are for the POD "
-        "and its buyers and ems."
+        f"and its buyers and ems.\n{USAGE}"
     )
     # U0BUY0002 is beta's buyer, not alpha's.
     assert proc(EM, "target 2027Q1 <@U0BUY0002> 50k").startswith(
@@ -139,7 +139,7 @@ def test_a_target_is_for_a_buyer_or_em_of_the_ems_pod(proc: Proc) -> None:
 def test_an_ended_quarter_is_refused_in_the_pods_time_zone(proc: Proc, clock: ManualClock) -> None:
     assert proc(EM, "target 2026Q3 pod 1") == (
         ":warning: 2026Q3 ended on 2026-09-30; a target can be set or changed only until its "
-        "quarter ends."
+        f"quarter ends.\n{USAGE}"
     )
     # 20:00 UTC on 31 December is already 1 January in Kolkata (alpha), not in New York (beta).
     clock.set(datetime(2026, 12, 31, 20, 0, tzinfo=UTC))
