@@ -25,6 +25,7 @@ from sqlalchemy.orm import Session
 
 from bot import metrics
 from bot.config import Config, Pod
+from bot.db.models import Request
 from bot.jobs import ledger
 from bot.slack.outbox import Lane, Outbox
 from bot.slack.web_api import Blocks
@@ -107,8 +108,8 @@ class JobContext:
         )  # fmt: skip
 
     def card(self, request_id: int) -> Planned:
-        """Refresh the request's card in place (a clock crossed: its badge changes); queued
-        in the request's lane with the run, so once per run recorded."""
+        """Refresh the request's card in place (a clock crossed: its badge changes), and the
+        Homes that list the request; queued with the run, so once per run recorded."""
         return self._plan("card", None, request_id=request_id)
 
     def write(self, change: Callable[[Session], None]) -> None:
@@ -163,6 +164,9 @@ class JobContext:
             )
         if item.kind == "card":
             outbox.card(session, args["request_id"])
+            request = session.get(Request, args["request_id"])
+            if request is not None:
+                outbox.homes_of(session, request)
             return None
         assert item.kind == "reply", item.kind
         return outbox.reply(session, args["request_id"], args["text"])

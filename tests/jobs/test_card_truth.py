@@ -3,6 +3,7 @@ and the next due, a pending claim, whether the TAT was met at close; a breach ed
 
 from __future__ import annotations
 
+import json
 from datetime import timedelta
 
 from bot.clock import ManualClock
@@ -47,6 +48,34 @@ def test_a_breach_edits_the_cards_tat_line_once(
     clock.set(due + timedelta(minutes=15))
     assert "0 new" in run_alerts(bot, "beta", due + timedelta(minutes=15))
     assert card_edits(bot, card.ts) == before + 1  # once per crossing
+
+
+def test_a_breach_republishes_the_homes_that_list_the_request(
+    bot: RunningBot, proc: Proc, clock: ManualClock
+) -> None:
+    clock.set(FRIDAY_3PM)
+    proc(BETA_ANALYST, "new Globex | Slack | new", BETA)
+    proc(BETA_ANALYST, "qualify 1", BETA)
+    proc(BETA_ANALYST, f"assign 1 <@{BETA_BUYER}>", BETA)
+    bot.wait_idle()
+
+    def homes(user: str) -> list[dict]:
+        return [c.params for c in bot.api.calls_to("views.publish") if c.params["user_id"] == user]
+
+    before = {user: len(homes(user)) for user in (BETA_BUYER, BETA_ANALYST)}
+    due = proc.request(1).tat_due_at
+    clock.set(due)
+    assert "1 new" in run_alerts(bot, "beta", due)
+    # The buyer's and the analyst's Homes are published again, once, after the crossing.
+    for user in (BETA_BUYER, BETA_ANALYST):
+        assert len(homes(user)) == before[user] + 1, user
+    view = homes(BETA_ANALYST)[-1]["view"]
+    shown = json.dumps(json.loads(view) if isinstance(view, str) else view)
+    assert "TAT breaches" in shown and "No TAT breached." not in shown
+    clock.set(due + timedelta(minutes=15))
+    assert "0 new" in run_alerts(bot, "beta", due + timedelta(minutes=15))
+    for user in (BETA_BUYER, BETA_ANALYST):
+        assert len(homes(user)) == before[user] + 1, user
 
 
 def test_a_qualification_breach_badges_the_qualification_line(
