@@ -68,12 +68,14 @@ class NegotiationItem:
 
 @dataclass(frozen=True)
 class IntakeItem:
-    """A request waiting to be qualified, with the working hours left (negative: past due)."""
+    """A request waiting to be qualified, with the working hours left (negative: past due);
+    a pre-approved one has met its qualification clock and waits on the customer instead."""
 
     key: str
     customer: str
     tool: str
     hours_left: Decimal
+    preapproved: bool = False
 
 
 @dataclass(frozen=True)
@@ -254,7 +256,9 @@ def _analyst(home: AnalystHome, command: str) -> list[Block]:
         _section(
             f"*{i.key}* {_names(i.customer, i.tool)}\n"
             + (
-                f"{i.hours_left:.0f} working hours left to qualify"
+                ":hourglass: pre-approval sent: waiting on the customer"
+                if i.preapproved
+                else f"{i.hours_left:.0f} working hours left to qualify"
                 if i.hours_left >= 0
                 else f":red_circle: qualification {-i.hours_left:.0f} working hours overdue"
             )

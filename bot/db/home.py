@@ -149,6 +149,7 @@ def _analyst(session: Session, config: Config, pod: Pod, pod_id: int, now: datet
             _hours(working_hours_between(calendar, now, r.qualification_due_at))
             if r.qualification_due_at > now
             else -_hours(working_hours_between(calendar, r.qualification_due_at, now)),
+            preapproved=r.preapproved_at is not None,
         )
         for r in intake_rows[:LIST_CAP]
     ]  # fmt: skip

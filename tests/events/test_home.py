@@ -144,6 +144,25 @@ def test_each_role_sees_exactly_its_items(bot: RunningBot) -> None:
     assert "csm" in blocks_text(open_home(bot, CSM)["blocks"])
 
 
+def test_a_pre_approved_intake_waits_on_the_customer_not_on_a_clock(bot: RunningBot) -> None:
+    proc = Proc(bot)
+    proc(ANALYST, "new Acme | Figma | new")
+    proc(ANALYST, "new Beta Co | Slack | new")
+    proc(ANALYST, "preapproval 2 sent to the customer's CFO")
+    bot.runtime.clock.advance(timedelta(days=3))  # type: ignore[attr-defined]
+    text = blocks_text(open_home(bot, ANALYST)["blocks"])
+    lines = text.splitlines()
+    # REQ-1 is 48 working hours past due (and a breach); REQ-2 met its clock by pre-approval.
+    to_qualify = lines[lines.index("*To qualify* (2)") + 1 : lines.index("*TAT breaches* (1)")]
+    assert to_qualify == [
+        "*REQ-1* Acme · Figma",
+        ":red_circle: qualification 48 working hours overdue",
+        "*REQ-2* Beta Co · Slack",
+        ":hourglass: pre-approval sent: waiting on the customer",
+    ]
+    assert "REQ-2" not in text.split("*TAT breaches*")[1]
+
+
 def test_open_renewal_and_update_buttons_open_the_modals_prefilled(bot: RunningBot) -> None:
     build(bot)
     analyst = open_home(bot, ANALYST)
