@@ -1,6 +1,7 @@
 """Reminder DMs that stay true (SPEC §5): when what a DM is about is resolved — the mention
 answered or marked answered, an update posted for every request it listed, the breach or TAT
-past, the claim decided, the new term recorded, the request closed — the DM is edited to say
+past, the claim decided, the new term recorded, a pre-approved request qualified or
+disqualified, the request closed — the DM is edited to say
 so and its buttons go.
 
 `settle(session, outbox, …)` is called by the change that resolves something, in its own
@@ -41,6 +42,7 @@ _REQUEST_KINDS = (
     ReminderKind.BREACH.value,
     ReminderKind.TAT_WARNING.value,
     ReminderKind.TERM.value,
+    ReminderKind.PREAPPROVAL.value,
 )
 
 # What the DM says once everything it listed is resolved, by the kind of its items.
@@ -63,6 +65,10 @@ NOTES = {
     ),
     ReminderKind.TERM.value: (
         ":white_check_mark: *Recorded* — every new term listed here is in the SaaS stack."
+    ),
+    ReminderKind.PREAPPROVAL.value: (
+        ":white_check_mark: *Resolved* — the request is no longer waiting on the customer "
+        "(it was qualified, disqualified or closed)."
     ),
 }
 
@@ -106,6 +112,8 @@ def is_resolved(session: Session, reminder: Reminder) -> bool:
         return last_update is not None and last_update > reminder.sent_at
     if kind == ReminderKind.TAT_WARNING.value:
         return stage != Stage.NEGOTIATING.value
+    if kind == ReminderKind.PREAPPROVAL.value:
+        return stage != Stage.INTAKE.value
     # A breach: of the qualification (intake) or the negotiation TAT at its due instant.
     if stage == Stage.INTAKE.value:
         return _window(qualification_due) != reminder.window

@@ -170,3 +170,30 @@ def test_a_preapproval_counts_as_qualifying_on_time_in_the_kpi(
     assert (fact.triaged_at, fact.triaged_by) == (ny(20, 11), ANALYST)
     kpi = qualification_within_tat(facts.requests, pod.calendar, quarter, as_of=ny(25, 10))
     assert (kpi.numerator, kpi.denominator) == (1, 1)  # 1 of 1 on time
+
+
+def test_a_disqualify_by_command_edits_the_waiting_dm_and_its_button_goes(
+    bot: RunningBot, proc: Proc, clock: ManualClock
+) -> None:
+    clock.set(ny(20, 10))
+    proc(ANALYST, "new Globex | Zoom | new | 30k", BETA)
+    proc(ANALYST, "preapproval 1", BETA)
+    assert "1 reminder DM(s)" in remind(bot, ny(24, 11))
+    (dm,) = [m for m in dms(bot, ANALYST) if "Waiting on the customer" in m.text]
+    assert any(b["type"] == "actions" for b in dm.blocks)
+    clock.set(ny(24, 12))
+    proc(ANALYST, "disqualify 1 the customer went quiet", BETA)
+    bot.wait_idle()
+    edited = bot.api.message(dm.channel, dm.ts)
+    assert not any(b["type"] == "actions" or "accessory" in b for b in edited.blocks)
+    assert "no longer waiting on the customer" in blocks_text(edited.blocks)
+    assert edited.text == dm.text  # the notification text is kept
+    # A click on the stale button (still on a client that has not refreshed) opens nothing.
+    opened = len(bot.api.calls_to("views.open"))
+    response = bot.slack.block_action(
+        "preapproval_disqualify", None, ANALYST, dm.channel, dm.ts, message=dm
+    )
+    assert response.status == 200
+    bot.wait_idle()
+    assert len(bot.api.calls_to("views.open")) == opened
+    assert proc.request(1).resolution_note == "the customer went quiet"
