@@ -104,6 +104,7 @@ def load_facts(
             Request.id, Request.kind, Request.created_at, Request.buyer_id, Request.qualified_at,
             Request.analyst_id, Request.assigned_at, Request.closed_at, Request.outcome,
             Request.customer_key, Request.stage, Request.preapproved_at, Request.preapproved_by,
+            Request.external_id,
         ).where(
             Request.pod_id == pod_id,
             or_(
@@ -155,6 +156,10 @@ def load_facts(
                 assigned_at=r.assigned_at,
                 closed_at=r.closed_at,
                 outcome=Outcome(r.outcome) if r.outcome else None,
+                # Imported past intake (`podbot import requests`): qualified, time unknown.
+                triage_untimed=triaged_at is None
+                and r.external_id is not None
+                and r.stage != Stage.INTAKE.value,
             )
         )
         if first <= r.created_at < last and r.customer_key not in account_of_key:

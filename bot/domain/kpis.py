@@ -184,7 +184,8 @@ class TargetFact:
 
 @dataclass(frozen=True)
 class RequestFact:
-    """A request's clock instants (UTC). `triaged_*`: its qualification or disqualification."""
+    """A request's clock instants (UTC). `triaged_*`: its qualification or disqualification;
+    `triage_untimed`: it was qualified at a time nobody recorded (imported past intake)."""
 
     request_id: int
     kind: RequestType
@@ -195,6 +196,7 @@ class RequestFact:
     assigned_at: datetime | None = None
     closed_at: datetime | None = None
     outcome: Outcome | None = None
+    triage_untimed: bool = False
 
 
 @dataclass(frozen=True)
@@ -591,7 +593,8 @@ def qualification_within_tat(
 
     With `analyst_id`, only requests that analyst triaged (their own record). For the POD:
     an untriaged request is a miss once its due time has passed by `as_of`, and counted apart
-    before that, or when it was cancelled untriaged. A triage after `as_of` is not seen."""
+    before that, or when it was cancelled untriaged, or qualified at a time nobody recorded
+    (imported past intake: neither on time nor late). A triage after `as_of` is not seen."""
     ok = total = apart = 0
     for r in requests:
         if r.created_at > as_of or not quarter.contains(_day(calendar, r.created_at)):
@@ -601,7 +604,7 @@ def qualification_within_tat(
             continue
         due = qualification_due(calendar, r.created_at, hours)
         if triaged is None:
-            if r.outcome == Outcome.CANCELLED or as_of < due:
+            if r.triage_untimed or r.outcome == Outcome.CANCELLED or as_of < due:
                 apart += 1
             else:
                 total += 1

@@ -405,6 +405,18 @@ def test_qualification_within_24_working_hours_per_pod_and_analyst() -> None:
     assert (k.value, k.status) == (D("1"), KpiStatus.MET)
 
 
+def test_a_request_qualified_at_an_unrecorded_time_is_counted_apart() -> None:
+    # Imported as negotiating: qualified, but nobody knows when; neither on time nor a miss.
+    fri = ny(2026, 4, 10, 10)
+    reqs = [
+        RequestFact(1, RequestType.NEW, fri, triaged_at=ny(2026, 4, 13, 10), triaged_by="A1"),
+        RequestFact(2, RequestType.NEW, fri, triage_untimed=True),
+        RequestFact(3, RequestType.NEW, fri),  # untriaged and overdue: still a miss
+    ]
+    k = qualification_within_tat(reqs, CAL, Q2, ny(2026, 5, 1, 8))
+    assert (k.numerator, k.denominator, k.counted_apart) == (1, 2, 1)
+
+
 def test_qualification_holiday_extends_the_due_time() -> None:
     # Created Thu 2 Apr 10:00: Good Friday and the weekend skipped → due Mon 6 Apr 10:00.
     r = RequestFact(1, RequestType.NEW, ny(2026, 4, 2, 10), triaged_at=ny(2026, 4, 6, 10))
