@@ -40,6 +40,7 @@ __all__ = [
     "ClaimItem",
     "CsmHome",
     "EmHome",
+    "FallbackHome",
     "HomeData",
     "IntakeItem",
     "NegotiationItem",
@@ -164,7 +165,17 @@ class CsmHome:
     pod_name: str
 
 
-Section = BuyerHome | AnalystHome | EmHome | CsmHome
+@dataclass(frozen=True)
+class FallbackHome:
+    """A fallback approver's part of a POD (`pods[].fallback_approvers`): the claims nobody in
+    the POD but them can decide (its only em made them, or it has no em)."""
+
+    pod_name: str
+    claims: tuple[ClaimItem, ...]
+    claims_total: int
+
+
+Section = BuyerHome | AnalystHome | EmHome | CsmHome | FallbackHome
 
 
 @dataclass(frozen=True)
@@ -292,9 +303,10 @@ def _analyst(home: AnalystHome, command: str) -> list[Block]:
     ]  # fmt: skip
 
 
-def _em(home: EmHome, command: str) -> list[Block]:
+def _claims(items: tuple[ClaimItem, ...], total: int, command: str) -> list[Block]:
+    """Savings claims to decide, each with the thread's Approve / Reject."""
     claims: list[Block] = []
-    for c in home.claims:
+    for c in items:
         claims.append(
             _section(
                 f"*{c.key}* {_names(c.customer, c.tool)}\n"
@@ -311,21 +323,28 @@ def _em(home: EmHome, command: str) -> list[Block]:
                 ],
             )
         )
-    shown = len(home.claims)
-    head = [_section(f"*Savings claims to decide* ({home.claims_total})")]
+    shown = len(items)
+    head = [_section(f"*Savings claims to decide* ({total})")]
     if not shown:
         head.append(_context("No claim waiting for a decision."))
     else:
-        head += [*claims, *_more(shown, home.claims_total, f"`{command} aging`")]
+        head += [*claims, *_more(shown, total, f"`{command} aging`")]
+    return head
+
+
+def _em(home: EmHome, command: str) -> list[Block]:
     return [
-        *head,
+        *_claims(home.claims, home.claims_total, command),
         _section(f"*POD savings {home.quarter}*\n{_bar(home.savings)}"),
         *_list("Breaches older than 24 working hours", home.old_breaches_total,
                [_breach_row(b) for b in home.old_breaches], "None.", f"`{command} aging`"),
     ]  # fmt: skip
 
 
-_ROLE = {BuyerHome: "buyer", AnalystHome: "analyst", EmHome: "em", CsmHome: "csm"}
+_ROLE = {
+    BuyerHome: "buyer", AnalystHome: "analyst", EmHome: "em", CsmHome: "csm",
+    FallbackHome: "fallback approver",
+}  # fmt: skip
 
 
 def home_blocks(data: HomeData) -> list[Block]:
@@ -354,6 +373,8 @@ def home_blocks(data: HomeData) -> list[Block]:
                     f"`{data.command} aging` for the POD's, `{data.command} new` to open one."
                 )
             )
+        elif isinstance(section, FallbackHome):
+            part += _claims(section.claims, section.claims_total, data.command)
         else:
             part += _em(section, data.command)
         blocks += [*part, DividerBlock()]

@@ -22,6 +22,7 @@ from bot.blocks.home import (
     ClaimItem,
     CsmHome,
     EmHome,
+    FallbackHome,
     HomeData,
     IntakeItem,
     NegotiationItem,
@@ -61,10 +62,45 @@ def load_home(session: Session, config: Config, user: str, now: datetime) -> Hom
         elif role == "analyst":
             sections.append(_analyst(session, config, pod, pod_id, now))
         elif role == "em":
-            sections.append(_em(session, config, pod, pod_id, now))
+            sections.append(_em(session, config, pod, pod_id, user, now))
         else:
             sections.append(CsmHome(pod.name))
+    for pod in config.pods:
+        if user in pod.fallback_approvers:
+            pod_id = session.scalar(select(PodRow.id).where(PodRow.key == pod.key))
+            if pod_id is not None:
+                sections.append(_fallback(session, pod, pod_id, user))
     return HomeData(user, tuple(sections), config.slack.command)
+
+
+def _pending_claims(session: Session, pod_id: int) -> list[tuple[SavingsClaim, Request]]:
+    rows = session.execute(
+        select(SavingsClaim, Request)
+        .join(Request, Request.id == SavingsClaim.request_id)
+        .where(Request.pod_id == pod_id, SavingsClaim.status == ClaimStatus.PENDING.value)
+        .order_by(SavingsClaim.created_at, SavingsClaim.id)
+    ).all()
+    return [(claim, request) for claim, request in rows]
+
+
+def _claim_item(claim: SavingsClaim, request: Request) -> ClaimItem:
+    saved = claim.baseline - claim.final
+    return ClaimItem(
+        claim.id, request.key, request.customer, request.tool,
+        Money(saved, claim.currency), saved * 100 / claim.baseline,
+        claim.created_by, claim.created_at,
+    )  # fmt: skip
+
+
+def _fallback(session: Session, pod: Pod, pod_id: int, user: str) -> FallbackHome:
+    """The claims routed to `user` as one of the POD's fallback approvers."""
+    rows = [
+        (claim, request)
+        for claim, request in _pending_claims(session, pod_id)
+        if (approvers := pod.claim_approvers(claim.created_by)).fallback and user in approvers.users
+    ]
+    items = tuple(_claim_item(c, r) for c, r in rows[:LIST_CAP])
+    return FallbackHome(pod.name, items, len(rows))
 
 
 def _quarter(pod: Pod, now: datetime) -> Quarter:
@@ -226,23 +262,12 @@ def _unrequested_renewals(
     return items, quarter
 
 
-def _em(session: Session, config: Config, pod: Pod, pod_id: int, now: datetime) -> EmHome:
-    rows = session.execute(
-        select(SavingsClaim, Request)
-        .join(Request, Request.id == SavingsClaim.request_id)
-        .where(Request.pod_id == pod_id, SavingsClaim.status == ClaimStatus.PENDING.value)
-        .order_by(SavingsClaim.created_at, SavingsClaim.id)
-    ).all()
-    claims = []
-    for claim, request in rows[:LIST_CAP]:
-        saved = claim.baseline - claim.final
-        claims.append(
-            ClaimItem(
-                claim.id, request.key, request.customer, request.tool,
-                Money(saved, claim.currency), saved * 100 / claim.baseline,
-                claim.created_by, claim.created_at,
-            )
-        )  # fmt: skip
+def _em(
+    session: Session, config: Config, pod: Pod, pod_id: int, user: str, now: datetime
+) -> EmHome:
+    # The claims this em may decide: not their own (those go to another em or a fallback).
+    rows = [(c, r) for c, r in _pending_claims(session, pod_id) if c.created_by != user]
+    claims = [_claim_item(claim, request) for claim, request in rows[:LIST_CAP]]
     quarter = _quarter(pod, now)
     facts = load_facts(session, config, pod, quarter, now)
     savings = kpis.pod_net_savings(

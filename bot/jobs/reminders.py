@@ -307,29 +307,32 @@ def _approval_items(context: JobContext, team_url: str | None) -> list[Item[_Que
                 claim_view(session, config, claim), request.id, waiting.buyer, link,
                 claim.created_at,
             )  # fmt: skip
-            for em in pod.members_with("em"):
-                if em != claim.created_by:  # nobody decides their own claim
-                    items.append(Item(DigestKind.APPROVAL, claim.id, em, due, queued))
+            # Whoever decides it: the other ems, else the POD's fallback approvers.
+            for approver in pod.claim_approvers(claim.created_by).users:
+                items.append(Item(DigestKind.APPROVAL, claim.id, approver, due, queued))
     return items
 
 
 def _escalate_claims(context: JobContext) -> int:
-    """A claim pending for 48 working hours is raised in its request's thread, mentioning the
-    em(s): one ledger run per claim, so once ever."""
+    """A claim pending for 48 working hours is raised in its request's thread, mentioning who
+    decides it (the other ems, else the fallback approvers): one ledger run per claim, so once
+    ever."""
     pod, now, config = context.pod, context.now, context.runtime.config
     with context.runtime.db.reading() as session:
-        due = [
-            (w, session.get(Request, w.number))
-            for w in pending_claims(session, config, pod)
-            if approval_escalation_due(pod.calendar, w.created_at) <= now
-        ]
+        due = []
+        for w in pending_claims(session, config, pod):
+            if approval_escalation_due(pod.calendar, w.created_at) <= now:
+                claim = session.get(SavingsClaim, w.claim_id)
+                assert claim is not None
+                approvers = pod.claim_approvers(claim.created_by).users
+                due.append((w, session.get(Request, w.number), approvers))
     raised = 0
-    for waiting, request in due:
+    for waiting, request, approvers in due:
         assert request is not None
         text = (
             f":rotating_light: *Waiting for an em* — the savings claim of {waiting.saved} on "
             f"{request.key} ({_names(request)}) has been pending for 48 working hours. "
-            f"{mentions(pod.members_with('em')) or 'The POD has no em.'}"
+            f"{mentions(list(approvers)) or 'Nobody in the POD can decide it.'}"
         )
         context.reply(request, text)
 

@@ -157,12 +157,14 @@ class Outbox:
 
     def homes_of(self, session: Session, request: Request) -> None:
         """Republish the Home of everyone a change to `request` (or its claims) shows for:
-        its buyer and the POD's analysts and ems (csms have no Home items)."""
+        its buyer, the POD's analysts and ems and its fallback approvers (csms have no Home
+        items)."""
         pod = session.get(PodRow, request.pod_id)
         configured = self.runtime.config.find_pod(pod.key) if pod is not None else None
         users: list[str | None] = [request.buyer_id]
         if configured is not None:
             users += configured.members_with("analyst") + configured.members_with("em")
+            users += configured.fallback_approvers
         self.homes(session, users)
 
     def thread(

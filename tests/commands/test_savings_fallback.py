@@ -3,14 +3,19 @@ may decide it; with no fallback approver such a claim is refused when it is made
 
 from __future__ import annotations
 
+from datetime import UTC, datetime
+
 import pytest
 from sqlalchemy import func, select
 
 from bot.config import Config, parse_config
 from bot.db.models import RequestEvent, SavingsClaim
+from bot.jobs import JOBS
 from tests.commands.conftest import BETA_EM, BUYER, EM, Proc, blocks_text
 from tests.commands.test_savings import claim_message, claims, click, ephemerals_to, negotiating
 from tests.conftest import TEST_CONFIG, RunningBot
+from tests.events.test_home import buttons, open_home, publishes
+from tests.jobs.conftest import run_job
 
 ALPHA_MEMBERS = 'members = { U0EM00001 = "em", U0BUY0001 = "buyer", U0ANA0001 = "analyst"'
 
@@ -94,3 +99,41 @@ def test_without_a_fallback_the_only_ems_claim_is_refused_and_nothing_written(
     with bot.db.transaction() as session:
         assert session.scalar(select(func.count()).select_from(RequestEvent)) == events_before
         assert session.scalars(select(SavingsClaim)).all() == []
+
+
+def test_the_fallback_approver_sees_the_claim_on_home_and_in_the_approval_queue(
+    bot: RunningBot, proc: Proc
+) -> None:
+    number = negotiating(proc)
+    proc(EM, f"savings REQ-{number} 48000 39500")
+    bot.wait_idle()
+    (claim,) = claims(bot)
+
+    # Home: a "fallback approver" part of POD Alpha with the thread's Approve / Reject; the
+    # claimant's own Home does not offer them a claim they may not decide.
+    fallback_home = open_home(bot, BETA_EM)
+    text = blocks_text(fallback_home["blocks"])
+    assert "POD Beta — em" in text and "POD Alpha — fallback approver" in text
+    alpha = text.split("POD Alpha — fallback approver")[1]
+    assert "Savings claims to decide* (1)" in alpha and f"REQ-{number}" in alpha
+    assert ("savings_approve", str(claim.id)) in buttons(fallback_home)
+    em_text = blocks_text(open_home(bot, EM)["blocks"])
+    assert "Savings claims to decide* (0)" in em_text and f"REQ-{number}" not in em_text
+
+    # The approval queue: a week on, in Kolkata's office hours, the digest goes to the
+    # fallback approver and not to the claimant; the 48-hour escalation mentions them.
+    later = datetime(2026, 11, 30, 5, 0, tzinfo=UTC)  # Monday 10:30 in Kolkata
+    run_job(bot.runtime, JOBS["reminders"], bot.runtime.config.pod("alpha"), now=later)
+    bot.wait_idle()
+    queue = [m for m in bot.api.messages(f"D{BETA_EM[1:]}") if f"REQ-{number}" in m.text
+             or f"REQ-{number}" in blocks_text(m.blocks)]  # fmt: skip
+    assert len(queue) == 1
+    assert not [m for m in bot.api.messages(f"D{EM[1:]}") if "savings_approve" in str(m.blocks)]
+    (raised,) = [m for m in proc.thread(number) if "Waiting for an em" in m.text]
+    assert f"<@{BETA_EM}>" in raised.text and f"<@{EM}>" not in raised.text
+
+    # Deciding it republishes the fallback approver's Home.
+    before = len(publishes(bot, BETA_EM))
+    click(bot, BETA_EM, "savings_approve", claim_message(proc, number))
+    bot.wait_idle()
+    assert len(publishes(bot, BETA_EM)) == before + 1
