@@ -12,7 +12,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from bot.db.models import Target, TargetChange
-from bot.domain.contracts import RowError
+from bot.domain.csv_table import RowError
 from bot.domain.money import Money
 from bot.domain.quarters import Quarter
 from bot.domain.targets import TargetRow, ended_refusal, quarter_has_ended

@@ -14,8 +14,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 from datetime import date
 
-from bot.domain.contracts import RowError
-from bot.domain.csv_table import read_table
+from bot.domain.csv_table import RowError, read_table
 from bot.domain.grammar import MAX_NAME, MAX_TEXT, GrammarError, slack_unescape
 from bot.domain.money import AmountError, Money, format_money, parse_amount
 from bot.domain.names import name_key

@@ -2,13 +2,12 @@
 
 from __future__ import annotations
 
-import csv
-import io
 import re
 from collections.abc import Mapping
 from dataclasses import dataclass
 from datetime import date
 
+from bot.domain.csv_table import RowError, read_table
 from bot.domain.grammar import MAX_NAME, GrammarError, slack_unescape
 from bot.domain.money import ISO_4217_CODES, AmountError, Money, format_money, parse_amount
 from bot.domain.names import name_key
@@ -44,8 +43,6 @@ MAX_NOTICE_DAYS = 365
 
 _DATE = re.compile(r"[0-9]{4}-[0-9]{2}-[0-9]{2}")
 _WHOLE = re.compile(r"[0-9]{1,6}")
-_HEADER_SPACING = re.compile(r"[\s-]+")
-_LIST = ",".join(REQUIRED_COLUMNS) + "[,auto_renew][,notice_days]"
 _YES = frozenset({"yes", "true", "1"})
 _NO = frozenset({"no", "false", "0"})
 
@@ -65,14 +62,6 @@ class ContractRow:
     # Fields the source did not state: an update keeps what is stored, a new contract the default.
     unstated: frozenset[str] = frozenset()
     line: int = 0
-
-
-@dataclass(frozen=True)
-class RowError:
-    """Why one line of a contracts file cannot be imported."""
-
-    line: int
-    reason: str
 
 
 @dataclass(frozen=True)
@@ -129,38 +118,11 @@ def parse_contracts_csv(
     pod_currencies: Mapping[str, str] | None = None,
 ) -> tuple[list[ContractRow], list[RowError]]:
     """Every contract of a contracts CSV, or every reason (with its file line) it cannot be read."""
-    # newline="" keeps CRLF and line breaks inside quoted cells for csv to count correctly.
-    reader = csv.reader(io.StringIO(text.removeprefix("\ufeff"), newline=""))
-    try:
-        header = next(reader, None)
-    except csv.Error as exc:
-        return [], [RowError(max(reader.line_num, 1), f"The header cannot be read as CSV: {exc}.")]
-    if header is None or not any(cell.strip() for cell in header):
-        return [], [RowError(1, f"The file has no header; its first line must be {_LIST}.")]
-    columns, errors = _header(header)
-    if errors:
-        return [], errors
-
+    lines, errors = read_table(text, REQUIRED_COLUMNS, OPTIONAL_COLUMNS)
     rows: list[ContractRow] = []
     first_line: dict[tuple[str, str], int] = {}
-    start = reader.line_num + 1
-    while True:
-        try:
-            cells = next(reader)
-        except StopIteration:
-            break
-        except csv.Error as exc:
-            errors.append(RowError(start, f"The file cannot be read as CSV from here on: {exc}."))
-            break
-        line, start = start, reader.line_num + 1
-        if not any(cell.strip() for cell in cells):
-            continue  # blank lines, and the empty rows spreadsheets leave at the end
-        if len(cells) != len(columns):
-            errors.append(
-                RowError(line, f"The row has {len(cells)} cells but the header has {len(columns)}.")
-            )
-            continue
-        cell = dict(zip(columns, (c.strip() for c in cells), strict=True))
+    for one in lines:
+        line, cell = one.number, one.cells
         row, key, row_errors = _row(cell, line, pods, default_currency, pod_currencies or {})
         errors.extend(row_errors)
         if key is not None:
@@ -177,37 +139,6 @@ def parse_contracts_csv(
         if row is not None:
             rows.append(row)
     return rows, errors
-
-
-def _header(cells: list[str]) -> tuple[list[str], list[RowError]]:
-    """The column names of the header line, or what is wrong with it."""
-    if len(cells) == 1 and (";" in cells[0] or "\t" in cells[0]):
-        return [], [RowError(1, "The header has one column: separate columns with commas.")]
-    columns = [_HEADER_SPACING.sub("_", cell.strip().lower()) for cell in cells]
-    errors: list[RowError] = []
-    blank = [str(i) for i, name in enumerate(columns, start=1) if not name]
-    if blank:
-        errors.append(RowError(1, f"Header column(s) {', '.join(blank)} have no name."))
-    unknown = [f"`{c}`" for c in dict.fromkeys(columns) if c and c not in COLUMNS]
-    if unknown:
-        errors.append(
-            RowError(
-                1, f"Unknown column(s) {', '.join(unknown)}; the columns are {', '.join(COLUMNS)}."
-            )
-        )
-    twice = [f"`{c}`" for c in dict.fromkeys(columns) if c and columns.count(c) > 1]
-    if twice:
-        errors.append(RowError(1, f"Column(s) {', '.join(twice)} appear more than once."))
-    missing = [f"`{c}`" for c in REQUIRED_COLUMNS if c not in columns]
-    if missing:
-        errors.append(
-            RowError(
-                1,
-                f"Required column(s) {', '.join(missing)} are missing; "
-                f"the header needs {', '.join(REQUIRED_COLUMNS)}.",
-            )
-        )
-    return columns, errors
 
 
 def _row(

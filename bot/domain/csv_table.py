@@ -1,9 +1,9 @@
-"""Reading a data file people keep in a spreadsheet (accounts, targets): the header, then each
-non-blank line with its file line number; every problem is a `RowError` naming its line.
+"""Reading a data file people keep in a spreadsheet: the header, then each non-blank line with
+its file line number; every problem is a `RowError` naming its line.
 
-The same rules as the contracts file (`bot.domain.contracts`): a UTF-8 BOM is ignored, CRLF and
-line breaks inside quoted cells are counted correctly, header names are case- and
-spacing-insensitive (`Term End` is `term_end`), and blank lines are skipped.
+Every import reads its file here (contracts, accounts, targets, requests): a UTF-8 BOM is
+ignored, CRLF and line breaks inside quoted cells are counted correctly, header names are case-
+and spacing-insensitive (`Term End` is `term_end`), and blank lines are skipped.
 """
 
 from __future__ import annotations
@@ -14,11 +14,17 @@ import re
 from collections.abc import Iterator
 from dataclasses import dataclass
 
-from bot.domain.contracts import RowError
-
 __all__ = ["Line", "RowError", "read_table"]
 
 _HEADER_SPACING = re.compile(r"[\s-]+")
+
+
+@dataclass(frozen=True)
+class RowError:
+    """Why one line of a data file cannot be imported (line 1: the header)."""
+
+    line: int
+    reason: str
 
 
 @dataclass(frozen=True)

@@ -15,8 +15,7 @@ from dataclasses import dataclass, field
 from datetime import date, datetime, time
 from zoneinfo import ZoneInfo
 
-from bot.domain.contracts import RowError
-from bot.domain.csv_table import read_table
+from bot.domain.csv_table import RowError, read_table
 from bot.domain.grammar import MAX_NAME, MAX_TEXT, control_character_problem
 from bot.domain.money import AmountError, Money, parse_amount
 

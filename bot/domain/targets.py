@@ -13,8 +13,7 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import date
 
-from bot.domain.contracts import RowError
-from bot.domain.csv_table import read_table
+from bot.domain.csv_table import RowError, read_table
 from bot.domain.grammar import GrammarError
 from bot.domain.mentions import MentionError, is_user_id, parse_user_mention
 from bot.domain.money import AmountError, Money, format_money, parse_amount
