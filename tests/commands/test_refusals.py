@@ -9,9 +9,11 @@ from __future__ import annotations
 
 import logging
 import re
+import shutil
 import sqlite3
 from dataclasses import replace
-from datetime import timedelta
+from datetime import datetime, timedelta
+from pathlib import Path
 
 import pytest
 from sqlalchemy.engine import make_url
@@ -62,6 +64,50 @@ def db_dump(bot: RunningBot) -> str:
 
 @pytest.fixture
 def world(bot: RunningBot, proc: Proc, clock: ManualClock) -> RunningBot:
+    """Requests in every stage, made the way users make them (see `build_world`)."""
+    build_world(proc, clock)
+    return bot
+
+
+# The refusal table's world, built once per test process: (the database file as it stood,
+# the clock then). A refusal changes nothing, so each case may start from a copy of it.
+_BUILT: dict[str, tuple[Path, datetime]] = {}
+
+
+@pytest.fixture
+def sqlite_url(tmp_path: Path, sqlite_template: Path, request: pytest.FixtureRequest) -> str:
+    """A fresh migrated database; for the refusal table, a copy of the world once it is built."""
+    path = tmp_path / "podbot.db"
+    uses_copy = "refusal_world" in request.fixturenames and "world" in _BUILT
+    shutil.copyfile(_BUILT["world"][0] if uses_copy else sqlite_template, path)
+    return f"sqlite:///{path}"
+
+
+@pytest.fixture
+def refusal_world(
+    bot: RunningBot, proc: Proc, clock: ManualClock, tmp_path_factory: pytest.TempPathFactory
+) -> RunningBot:
+    """The world of `build_world`: built by the first refusal case of this process, whose
+    database file (with the clock) is then copied for the others (the copy is the same rows,
+    made the same way, without replaying 23 commands per case)."""
+    if "world" in _BUILT:
+        clock.set(_BUILT["world"][1])
+        return bot
+    build_world(proc, clock)
+    bot.wait_idle()
+    kept = tmp_path_factory.mktemp("refusal-world") / "world.db"
+    source = sqlite3.connect(make_url(bot.db.url).database or "")
+    target = sqlite3.connect(kept)
+    try:
+        source.backup(target)
+    finally:
+        source.close()
+        target.close()
+    _BUILT["world"] = (kept, clock.now())
+    return bot
+
+
+def build_world(proc: Proc, clock: ManualClock) -> None:
     """Requests in every stage, made the way users make them.
 
     POD Alpha: REQ-1 intake · REQ-2 qualified · REQ-3 negotiating (buyer U0BUY0001, an update
@@ -109,7 +155,6 @@ def world(bot: RunningBot, proc: Proc, clock: ManualClock) -> RunningBot:
         "intake",
         "negotiating",
     ]
-    return bot
 
 
 def usage(line: str) -> str:
@@ -445,7 +490,7 @@ REFUSALS = [
 
 @pytest.mark.parametrize(("user", "text", "channel", "says", "usage_line"), REFUSALS)
 def test_a_refusal_answers_once_and_changes_nothing(
-    world: RunningBot,
+    refusal_world: RunningBot,
     proc: Proc,
     user: str,
     text: str,
@@ -453,7 +498,7 @@ def test_a_refusal_answers_once_and_changes_nothing(
     says: str,
     usage_line: str | None,
 ) -> None:
-    bot = world
+    bot = refusal_world
     before = db_dump(bot)
     calls_before = len(bot.api.calls)
 
