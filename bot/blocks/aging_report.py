@@ -23,6 +23,7 @@ from slack_sdk.models.blocks import (
 )
 
 from bot.blocks.cards import days_left_phrase, stage_label
+from bot.blocks.claims import claim_verb
 from bot.blocks.limits import HEADER_TEXT
 from bot.blocks.pages import ReportMessage, report_messages
 from bot.blocks.text import escape_mrkdwn, fit_mrkdwn, fit_plain, key_link, short_date
@@ -110,8 +111,8 @@ def _flag_words(update_hours: int, qualification_hours: int) -> dict[Flag, str]:
     return {
         Flag.TAT_BREACHED: ":rotating_light: TAT breached",
         Flag.DUE_SOON: ":hourglass_flowing_sand: due ≤ 3 days",
-        Flag.NO_UPDATE: f":zzz: no update {update_hours} wh",
-        Flag.NOT_QUALIFIED: f":inbox_tray: not qualified {qualification_hours} wh",
+        Flag.NO_UPDATE: f":zzz: no update for {update_hours} working hours",
+        Flag.NOT_QUALIFIED: f":inbox_tray: not qualified in {qualification_hours} working hours",
         Flag.WAITING_ON_CUSTOMER: ":envelope_with_arrow: waiting on customer",
         Flag.STAGE_OVER: ":warning: procurement stage over its bound",
     }
@@ -288,7 +289,7 @@ def _waiting_section(
                     f"• {_key(item.key, links)}",
                     fit_mrkdwn(_one_line(item.customer), _NAME) or _NONE,
                     fit_mrkdwn(_one_line(item.tool), _NAME) or _NONE,
-                    escape_mrkdwn(item.saved),
+                    f"{escape_mrkdwn(item.saved)} {claim_verb(item.kind)}",
                     f"claimed {short_date(claimed, year=claimed.year != today.year)}",
                     _owner(item.buyer),
                 ]

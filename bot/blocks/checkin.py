@@ -12,6 +12,7 @@ from slack_sdk.models.blocks import (
     SectionBlock,
 )
 
+from bot.blocks.claims import claim_verb
 from bot.blocks.ids import ActionId
 from bot.blocks.limits import SECTION_TEXT
 from bot.blocks.text import escape_mrkdwn, fit_markup, short_date
@@ -50,7 +51,7 @@ def checkin_lines(pack: CheckinPack) -> list[str]:
     )
     lines += [
         f"• {s.key} {escape_mrkdwn(s.tool)} — {format_money(s.savings)} "
-        f"{short_date(s.approved_at.date())}"
+        f"{claim_verb(s.kind)}, approved {short_date(s.approved_at.date())}"
         for s in pack.savings
     ] or ["None."]
     lines.append(f"*Renewals in the next {CHECKIN_RENEWAL_DAYS} days* ({len(pack.renewals)})")

@@ -23,6 +23,7 @@ from bot.blocks.ids import VALUE_ACTION_ID, ActionId, BlockId, CallbackId
 from bot.blocks.text import escape_mrkdwn, fit_markup
 from bot.domain.money import Money, format_money, format_percent
 from bot.domain.savings import savings_amount, savings_percent, share_of_benchmark
+from bot.domain.vocabulary import ClaimKind
 
 
 @dataclass(frozen=True)
@@ -68,6 +69,16 @@ def when(instant: datetime) -> str:
     return f"<!date^{int(instant.timestamp())}^{{date_short_pretty}} {{time}}|{fallback}>"
 
 
+def claim_noun(kind: str) -> str:
+    """What a claim of `kind` is called: `savings claim`, or `cost-avoidance claim`."""
+    return "cost-avoidance claim" if kind == ClaimKind.AVOIDANCE else "savings claim"
+
+
+def claim_verb(kind: str) -> str:
+    """What a claim of `kind` says of its amount: `saved`, or `avoided` for an avoidance."""
+    return "avoided" if kind == ClaimKind.AVOIDANCE else "saved"
+
+
 def headline(claim: ClaimView) -> str:
     """`$8,500 (17.7%)` — the claim in one phrase."""
     return f"{format_money(claim.saved)} ({format_percent(claim.percent)})"
@@ -75,8 +86,10 @@ def headline(claim: ClaimView) -> str:
 
 def claim_text(claim: ClaimView) -> str:
     """Notification text for the claim message."""
-    kind = "Cost avoidance" if claim.kind == "avoidance" else "Savings"
-    return f"{kind} claim on {claim.request_key}: {headline(claim)} — {claim.status}"
+    noun = claim_noun(claim.kind)
+    return (
+        f"{noun[:1].upper()}{noun[1:]} on {claim.request_key}: {headline(claim)} — {claim.status}"
+    )
 
 
 def benchmark_line(claim: ClaimView) -> str:
@@ -105,10 +118,10 @@ def quotes_line(claim: ClaimView) -> str:
 
 def claim_blocks(claim: ClaimView) -> list[Block]:
     """The claim message: figures, benchmark, quotes, then buttons or the decision."""
-    kind = "Cost avoidance" if claim.kind == "avoidance" else "Cost savings"
+    kind = "Cost avoidance" if claim.kind == ClaimKind.AVOIDANCE else "Cost savings"
     figures = (
         f"*{kind} claim* on *{claim.request_key}* by <@{claim.created_by}>\n"
-        f"*{headline(claim)}* saved · {format_money(claim.baseline)} → "
+        f"*{headline(claim)}* {claim_verb(claim.kind)} · {format_money(claim.baseline)} → "
         f"{format_money(claim.final)}"
     )
     blocks: list[Block] = [
@@ -162,7 +175,7 @@ def outcome_line(claim: ClaimView) -> str:
         reason = fit_markup(escape_mrkdwn(claim.reason or ""), 2500)
         return f":no_entry: Rejected by <@{claim.decided_by}> · {when(claim.decided_at)}: {reason}"
     if claim.status == "superseded":
-        return f":fast_forward: Superseded by a newer claim (claim #{claim.superseded_by})."
+        return ":fast_forward: Superseded by a newer claim on this request (below)."
     return claim.status
 
 

@@ -24,7 +24,7 @@ from slack_sdk.models.blocks import (
 )
 from slack_sdk.models.views import View
 
-from bot.blocks.claims import when
+from bot.blocks.claims import claim_verb, when
 from bot.blocks.ids import ActionId
 from bot.blocks.limits import HEADER_TEXT, MAX_VIEW_BLOCKS, SECTION_TEXT
 from bot.blocks.stats import kpi_line
@@ -121,6 +121,7 @@ class ClaimItem:
     percent: Decimal
     claimed_by: str
     claimed_at: datetime
+    kind: str = "savings"  # a `ClaimKind`: an avoidance claim says "avoided"
 
 
 @dataclass(frozen=True)
@@ -294,7 +295,8 @@ def _em(home: EmHome, command: str) -> list[Block]:
         claims.append(
             _section(
                 f"*{c.key}* {_names(c.customer, c.tool)}\n"
-                f"{format_money(c.saved)} ({c.percent:.1f}%) claimed by <@{c.claimed_by}> "
+                f"{format_money(c.saved)} ({c.percent:.1f}%) {claim_verb(c.kind)}, claimed by "
+                f"<@{c.claimed_by}> "
                 f"{when(c.claimed_at)}"
             )
         )

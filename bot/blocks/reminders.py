@@ -21,7 +21,7 @@ from slack_sdk.models.blocks import (
 )
 
 from bot.blocks.cards import note_block
-from bot.blocks.claims import ClaimView, headline, when
+from bot.blocks.claims import ClaimView, claim_verb, headline, when
 from bot.blocks.ids import ActionId, BlockId
 from bot.blocks.limits import SECTION_TEXT
 from bot.blocks.text import escape_mrkdwn, fit_markup
@@ -36,9 +36,9 @@ _UPDATES_SHOWN = 40
 
 
 def snooze_buttons(mention: bool) -> ActionsBlock:
-    """Snooze 1 h, Snooze until tomorrow and, for mentions, Mark answered."""
+    """Snooze 1 hour, Snooze until tomorrow and, for mentions, Mark answered."""
     elements = [
-        ButtonElement(text="Snooze 1 h", action_id=ActionId.SNOOZE_HOUR.value, value="1h"),
+        ButtonElement(text="Snooze 1 hour", action_id=ActionId.SNOOZE_HOUR.value, value="1h"),
         ButtonElement(
             text="Snooze until tomorrow", action_id=ActionId.SNOOZE_TOMORROW.value, value="tomorrow"
         ),
@@ -158,11 +158,10 @@ def approval_line(item: QueuedClaim) -> str:
         if share is not None
         else "no benchmark yet"
     )
-    kind = "avoidance" if claim.kind == "avoidance" else "savings"
     return (
         f"{NEW + ' ' if item.new else ''}*{key}* {escape_mrkdwn(claim.customer)} · "
-        f"{escape_mrkdwn(claim.tool)} — {who} claims *{headline(claim)}* {kind} · {bench} · "
-        f"claimed {when(item.since)}"
+        f"{escape_mrkdwn(claim.tool)} — {who} claims *{headline(claim)}* "
+        f"{claim_verb(claim.kind)} · {bench} · claimed {when(item.since)}"
     )
 
 

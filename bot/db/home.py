@@ -239,7 +239,7 @@ def _em(session: Session, config: Config, pod: Pod, pod_id: int, now: datetime) 
             ClaimItem(
                 claim.id, request.key, request.customer, request.tool,
                 Money(saved, claim.currency), saved * 100 / claim.baseline,
-                claim.created_by, claim.created_at,
+                claim.created_by, claim.created_at, claim.kind,
             )
         )  # fmt: skip
     quarter = _quarter(pod, now)

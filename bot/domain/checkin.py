@@ -47,6 +47,7 @@ class Saving:
     tool: str
     savings: Money
     approved_at: datetime
+    kind: str = "savings"  # a `ClaimKind`: an avoidance claim says "avoided"
 
 
 @dataclass(frozen=True)

@@ -164,6 +164,7 @@ def pending_claims(session: Session, config: Config, pod: Pod) -> list[WaitingCl
             request.buyer_id or claim.created_by,
             headline(claim_view(session, config, claim)),
             claim.created_at,
+            claim.kind,
         )
         for claim, request in rows
     ]

@@ -29,7 +29,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from bot.blocks import reminders as dm_blocks
-from bot.blocks.claims import when
+from bot.blocks.claims import claim_noun, headline, when
 from bot.blocks.reminders import QueuedClaim
 from bot.blocks.text import escape_mrkdwn
 from bot.config import Config, Pod
@@ -327,20 +327,26 @@ def _escalate_claims(context: JobContext) -> int:
     for waiting, request in due:
         assert request is not None
         text = (
-            f":rotating_light: *Waiting for an em* — the savings claim of {waiting.saved} on "
+            f":rotating_light: *Waiting for an em* — the {claim_noun(waiting.kind)} of "
+            f"{waiting.saved} on "
             f"{request.key} ({_names(request)}) has been pending for 48 working hours. "
             f"{mentions(pod.members_with('em')) or 'The POD has no em.'}"
         )
         context.reply(request, text)
 
         def on_the_timeline(
-            session: Session, request_id: int = request.id, claim: int = waiting.claim_id
+            session: Session,
+            request_id: int = request.id,
+            claim: int = waiting.claim_id,
+            kind: str = waiting.kind,
+            saved: str = waiting.saved,
         ) -> None:
             row = session.get(Request, request_id)
             assert row is not None
             record_event(
                 session, row, at=now, actor="podbot", kind="approval_escalated",
-                text=f"claim #{claim} pending 48 working hours", data={"claim": claim},
+                text=f"{claim_noun(kind)} of {saved} pending 48 working hours",
+                data={"claim": claim},
             )  # fmt: skip
 
         context.write(on_the_timeline)
@@ -436,7 +442,8 @@ def _send_digests(context: JobContext, pod_id: int, items: list[Item[Any]]) -> i
         items, calendar=pod.calendar, hours=context.runtime.config.schedule.office_hours,
         now=now, listed=listed, sent_today=sent_today,
     )  # fmt: skip
-    first_listed: dict[int, tuple[str, int | None]] = {}
+    # request → (digest kind, claim id, the claim as people read it: kind and amount)
+    first_listed: dict[int, tuple[str, int | None, str | None]] = {}
     for digest in out:
         text, blocks = _render(context, digest)
         item_keys = [
@@ -447,19 +454,22 @@ def _send_digests(context: JobContext, pod_id: int, items: list[Item[Any]]) -> i
         for i in digest.items:
             if digest.is_new(i) and i.kind in _FIRST_LISTED:
                 request_id = i.payload.request_id if i.kind == DigestKind.APPROVAL else i.subject
-                claim = i.subject if i.kind == DigestKind.APPROVAL else None
-                first_listed.setdefault(request_id, (i.kind, claim))
+                claim, about = None, None
+                if i.kind == DigestKind.APPROVAL:
+                    view = i.payload.claim
+                    claim, about = i.subject, f"{claim_noun(view.kind)} of {headline(view)}"
+                first_listed.setdefault(request_id, (i.kind, claim, about))
 
         context.write(_recording([*item_keys, digest_key], now))
 
     def on_the_timeline(session: Session) -> None:
-        for request_id, (kind, claim) in first_listed.items():
+        for request_id, (kind, claim, about) in first_listed.items():
             row = session.get(Request, request_id)
             assert row is not None
             event, words = _FIRST_LISTED[kind]
             record_event(
                 session, row, at=now, actor="podbot", kind=event,
-                text=f"claim #{claim} {words}" if claim else words,
+                text=f"{about} {words}" if about else words,
                 data={"claim": claim} if claim else None,
             )  # fmt: skip
 

@@ -127,7 +127,7 @@ def test_a_report_that_fits_is_exactly_one_message() -> None:
     assert blocks[1]["text"]["text"] == (
         "*5 open* · 2 intake · 1 qualified · 2 negotiating\n"
         ":rotating_light: 1 TAT breached · :hourglass_flowing_sand: 1 due ≤ 3 days"
-        " · :zzz: 1 no update 24 wh · :inbox_tray: 1 not qualified 24 wh"
+        " · :zzz: 1 no update for 24 working hours · :inbox_tray: 1 not qualified in 24 working hours"
     )
     assert message.text.startswith("Aging report · POD Alpha · Mon 23 Nov 2026: 5 open")
     assert not any("Continued in the thread" in t for t in texts(message))
@@ -140,7 +140,7 @@ def test_request_lines_are_grouped_by_stage_with_every_column() -> None:
         "*:inbox_tray: Intake* (2)",
         # Report order puts the earlier qualification due (REQ-2, 09:00) first.
         "*REQ-2* · Acme · Figma · new · — · 3 days old · qualify by Mon 23 Nov (due today)"
-        " · :inbox_tray: not qualified 24 wh",
+        " · :inbox_tray: not qualified in 24 working hours",
         "*REQ-1* · Acme &lt;Labs&gt; &amp; Co · Figma · new · <@U0ANA0001> · 3 days old"
         " · qualify by Mon 23 Nov (due today)",
         "*:white_check_mark: Qualified* (1)",
@@ -150,7 +150,7 @@ def test_request_lines_are_grouped_by_stage_with_every_column() -> None:
         " · TAT Sat 21 Nov (2 days overdue) · :rotating_light: TAT breached",
         "*REQ-4* · Acme · Figma · new · <@U0BUY0001> · 3 days old"
         " · TAT Thu 26 Nov (3 days left) · :hourglass_flowing_sand: due ≤ 3 days"
-        " · :zzz: no update 24 wh",
+        " · :zzz: no update for 24 working hours",
     ]
 
 
@@ -159,8 +159,8 @@ def test_configured_hours_show_in_the_flag_words() -> None:
         "POD Alpha", small_report(), NOW, ZONE, update_hours=16, qualification_hours=8
     )
     body = "\n".join(texts(message))
-    assert ":zzz: 1 no update 16 wh" in body
-    assert ":inbox_tray: not qualified 8 wh" in body
+    assert ":zzz: 1 no update for 16 working hours" in body
+    assert ":inbox_tray: not qualified in 8 working hours" in body
 
 
 def test_user_text_cannot_ping_or_break_mrkdwn() -> None:
@@ -179,7 +179,7 @@ def test_an_empty_report_says_so_with_the_summary() -> None:
         "Aging report · POD Alpha · Mon 23 Nov 2026",
         "*0 open* · 0 intake · 0 qualified · 0 negotiating\n"
         ":rotating_light: 0 TAT breached · :hourglass_flowing_sand: 0 due ≤ 3 days"
-        " · :zzz: 0 no update 24 wh · :inbox_tray: 0 not qualified 24 wh",
+        " · :zzz: 0 no update for 24 working hours · :inbox_tray: 0 not qualified in 24 working hours",
         "No open requests. :tada:",
     ]
 
