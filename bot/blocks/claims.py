@@ -20,7 +20,7 @@ from slack_sdk.models.blocks import (
 from slack_sdk.models.views import View
 
 from bot.blocks.ids import VALUE_ACTION_ID, ActionId, BlockId, CallbackId
-from bot.blocks.text import escape_mrkdwn, fit_markup
+from bot.blocks.text import escape_mrkdwn, fit_markup, slack_date
 from bot.domain.money import Money, format_money, format_percent
 from bot.domain.savings import savings_amount, savings_percent, share_of_benchmark
 from bot.domain.vocabulary import ClaimKind
@@ -49,6 +49,7 @@ class ClaimView:
     superseded_by: int | None = None
     # Set when `ems` are the POD's fallback approvers: why (the POD's only em made the claim).
     fallback_reason: str | None = None
+    timezone: str = "UTC"  # the POD's: a date's fallback text is the POD's date
 
     @property
     def saved(self) -> Money:
@@ -61,12 +62,6 @@ class ClaimView:
     def percent(self) -> Decimal:
         """The savings as a % of the baseline."""
         return savings_percent(self.baseline.amount, self.final.amount)
-
-
-def when(instant: datetime) -> str:
-    """A Slack date token that shows in each reader's own time zone."""
-    fallback = f"{instant:%Y-%m-%d %H:%M} UTC"
-    return f"<!date^{int(instant.timestamp())}^{{date_short_pretty}} {{time}}|{fallback}>"
 
 
 def claim_noun(kind: str) -> str:
@@ -170,10 +165,12 @@ def claim_blocks(claim: ClaimView) -> list[Block]:
 def outcome_line(claim: ClaimView) -> str:
     """The decision (or supersession) that replaced the buttons."""
     if claim.status == "approved" and claim.decided_by and claim.decided_at:
-        return f":white_check_mark: Approved by <@{claim.decided_by}> · {when(claim.decided_at)}"
+        decided = slack_date(claim.decided_at, claim.timezone, with_time=True)
+        return f":white_check_mark: Approved by <@{claim.decided_by}> · {decided}"
     if claim.status == "rejected" and claim.decided_by and claim.decided_at:
         reason = fit_markup(escape_mrkdwn(claim.reason or ""), 2500)
-        return f":no_entry: Rejected by <@{claim.decided_by}> · {when(claim.decided_at)}: {reason}"
+        decided = slack_date(claim.decided_at, claim.timezone, with_time=True)
+        return f":no_entry: Rejected by <@{claim.decided_by}> · {decided}: {reason}"
     if claim.status == "superseded":
         return ":fast_forward: Superseded by a newer claim on this request (below)."
     return claim.status

@@ -9,9 +9,9 @@ from typing import TYPE_CHECKING, Any
 from slack_bolt import Ack, App
 from sqlalchemy import select, update
 
-from bot.blocks.claims import claim_noun, claim_verb, headline, reject_modal, when
+from bot.blocks.claims import claim_noun, claim_verb, headline, reject_modal
 from bot.blocks.ids import VALUE_ACTION_ID, ActionId, BlockId, CallbackId
-from bot.blocks.text import escape_mrkdwn
+from bot.blocks.text import escape_mrkdwn, slack_date
 from bot.commands.access import authorize, load_request
 from bot.commands.interactions import answer_click, answer_submission, view_context
 from bot.commands.router import Invocation, Reply, arguments, subcommand
@@ -218,7 +218,9 @@ def _already_decided(session: Session, claim_id: int) -> str:
     if claim.status == ClaimStatus.SUPERSEDED.value:
         return "This claim was superseded by a newer claim in the same thread; decide on that one."
     assert claim.decided_at is not None
-    decided = when(claim.decided_at)
+    request = session.get(Request, claim.request_id)
+    assert request is not None
+    decided = slack_date(claim.decided_at, request.pod.timezone, with_time=True)
     return f"This claim was already {claim.status} by <@{claim.decided_by}> at {decided}."
 
 

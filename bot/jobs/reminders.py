@@ -19,6 +19,7 @@ Item rows (kind, subject, user, window — the due instant) record what was list
 from __future__ import annotations
 
 from collections import defaultdict
+from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Any
@@ -29,9 +30,9 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from bot.blocks import reminders as dm_blocks
-from bot.blocks.claims import claim_noun, headline, when
+from bot.blocks.claims import claim_noun, headline
 from bot.blocks.reminders import QueuedClaim
-from bot.blocks.text import escape_mrkdwn
+from bot.blocks.text import escape_mrkdwn, slack_date
 from bot.config import Config, Pod
 from bot.db.content import claim_view
 from bot.db.models import (
@@ -159,6 +160,7 @@ def _names(request: Request) -> str:
 
 
 def _update_items(context: JobContext, team_url: str | None) -> list[Item[str]]:
+    when = _when(context)
     pod = context.pod
     hours = context.runtime.config.clocks.update_hours
     with context.runtime.db.transaction() as session:
@@ -203,7 +205,18 @@ def _mention_place(team_url: str | None, p: PendingResponse) -> str:
     return f"<{link}|this message>" if link else "a message"
 
 
-def _mention_items(pending: list[PendingResponse], team_url: str | None) -> list[Item[str]]:
+def _when(context: JobContext) -> Callable[[datetime], str]:
+    """A date and time as a Slack date token, the POD's as fallback."""
+    timezone = context.pod.timezone
+    return lambda instant: slack_date(instant, timezone, with_time=True)
+
+
+def _mention_items(
+    pending: list[PendingResponse], team_url: str | None, timezone: str
+) -> list[Item[str]]:
+    def when(instant: datetime) -> str:
+        return slack_date(instant, timezone, with_time=True)
+
     return [
         Item(
             DigestKind.MENTION,
@@ -240,6 +253,7 @@ def _mention_escalations(
 
 
 def _breach_items(context: JobContext, team_url: str | None) -> list[Item[str]]:
+    when = _when(context)
     items = []
     for request in breached(context):
         _period, what, due = breach_key(request)
@@ -252,6 +266,7 @@ def _breach_items(context: JobContext, team_url: str | None) -> list[Item[str]]:
 
 
 def _tat_warning_items(context: JobContext, team_url: str | None) -> list[Item[str]]:
+    when = _when(context)
     pod, now = context.pod, context.now
     with context.runtime.db.transaction() as session:
         requests = session.scalars(
@@ -481,6 +496,7 @@ def _send_digests(context: JobContext, pod_id: int, items: list[Item[Any]]) -> i
 def _term_reminders(context: JobContext, team_url: str | None) -> list[Due]:
     """Won requests whose new term is unrecorded 24 working hours after the close: one
     reminder per analyst of the POD, its window the due instant (so it is sent once, ever)."""
+    when = _when(context)
     pod, now = context.pod, context.now
     with context.runtime.db.reading() as session:
         late = late_terms(session, pod, now)
@@ -511,6 +527,7 @@ def _preapproval_reminders(context: JobContext, team_url: str | None) -> list[Du
     """Intake requests pre-approved `preapproval_hours` working hours ago with no qualify or
     disqualify since: one reminder to the analyst (the request's, else who pre-approved it),
     its window the due instant, so it is sent once, ever."""
+    when = _when(context)
     pod, now = context.pod, context.now
     hours = context.runtime.config.clocks.preapproval_hours
     with context.runtime.db.reading() as session:
@@ -576,7 +593,7 @@ def _body(context: JobContext) -> str:
     pending = _open_mentions(context)
     items: list[Item[Any]] = [
         *_update_items(context, team_url),
-        *_mention_items(pending, team_url),
+        *_mention_items(pending, team_url, context.pod.timezone),
         *_breach_items(context, team_url),
         *_approval_items(context, team_url),
         *_tat_warning_items(context, team_url),
