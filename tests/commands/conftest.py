@@ -102,3 +102,9 @@ def time_token(instant: datetime, timezone: str = "Asia/Kolkata") -> str:
     local = instant.astimezone(ZoneInfo(timezone))
     fallback = f"{local:%b} {local.day}, {local.year} {local:%H:%M} {local.tzname()}"
     return f"<!date^{int(instant.timestamp())}^{{date_short}} {{time}}|{fallback}>"
+
+
+def instant_day_token(instant: datetime, timezone: str = "Asia/Kolkata") -> str:
+    """An instant shown as a day: the token of the instant, the POD's date as fallback."""
+    local = instant.astimezone(ZoneInfo(timezone))
+    return f"<!date^{int(instant.timestamp())}^{{date_short}}|{local:%b} {local.day}, {local.year}>"
