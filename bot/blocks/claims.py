@@ -182,7 +182,7 @@ def reject_modal(private_metadata: str, claim: ClaimView) -> View:
         type="modal",
         callback_id=CallbackId.SAVINGS_REJECT.value,
         private_metadata=private_metadata,
-        title=PlainTextObject(text="Reject savings"),
+        title=PlainTextObject(text="Reject claim"),
         submit=PlainTextObject(text="Reject"),
         close=PlainTextObject(text="Cancel"),
         blocks=[
