@@ -3,7 +3,10 @@
 from __future__ import annotations
 
 import logging
+import os
+from collections.abc import Iterator
 from concurrent.futures import ThreadPoolExecutor
+from contextlib import contextmanager
 from typing import Any
 
 from slack_bolt import App
@@ -21,6 +24,23 @@ class StartupError(Exception):
     """podbot cannot start; the message says what to fix."""
 
 
+# What Bolt reads from the environment when it is not given it. podbot gives Bolt its client
+# (with the token from its settings) and is one workspace's bot: Bolt reading the token again
+# only warns "`token` will be unused" at every start, and a client id and secret would switch
+# on its OAuth flow and warn that the token "will be ignored".
+_BOLT_ENV = ("SLACK_BOT_TOKEN", "SLACK_CLIENT_ID", "SLACK_CLIENT_SECRET")
+
+
+@contextmanager
+def _hidden_from_bolt() -> Iterator[None]:
+    """Hide `_BOLT_ENV` from Bolt while it builds the App; put them back after."""
+    saved = {name: os.environ.pop(name) for name in _BOLT_ENV if name in os.environ}
+    try:
+        yield
+    finally:
+        os.environ.update(saved)
+
+
 def build_app(runtime: Runtime, *, socket_mode: bool = False, **app_kwargs: Any) -> App:
     """The Bolt App with every listener registered; checks the token with auth.test."""
     executor = app_kwargs.pop("listener_executor", None) or ThreadPoolExecutor(
@@ -31,14 +51,15 @@ def build_app(runtime: Runtime, *, socket_mode: bool = False, **app_kwargs: Any)
         # Listeners run on the request's thread and return as soon as they have acked; what
         # follows the ack goes to `runtime.background`. (Bolt's other mode polls for the ack
         # every 10 ms, which doubles the median ack time under load.)
-        app = App(
-            client=runtime.slack.client,
-            signing_secret=None if socket_mode else runtime.settings.signing_secret,
-            request_verification_enabled=not socket_mode,
-            process_before_response=True,
-            listener_executor=executor,
-            **app_kwargs,
-        )
+        with _hidden_from_bolt():
+            app = App(
+                client=runtime.slack.client,
+                signing_secret=None if socket_mode else runtime.settings.signing_secret,
+                request_verification_enabled=not socket_mode,
+                process_before_response=True,
+                listener_executor=executor,
+                **app_kwargs,
+            )
     except BoltError as exc:
         raise StartupError(f"Slack refused the bot token: {exc}") from exc
     except (SlackClientError, OSError) as exc:

@@ -23,9 +23,17 @@ from slack_sdk.models.blocks import (
 )
 
 from bot.blocks.cards import days_left_phrase, stage_label
+from bot.blocks.claims import claim_verb
 from bot.blocks.limits import HEADER_TEXT
 from bot.blocks.pages import ReportMessage, report_messages
-from bot.blocks.text import escape_mrkdwn, fit_mrkdwn, fit_plain, key_link, short_date
+from bot.blocks.text import (
+    escape_mrkdwn,
+    fit_mrkdwn,
+    fit_plain,
+    key_link,
+    plain_date,
+    slack_date,
+)
 from bot.domain.aging import (
     REPORT_STAGES,
     AgingLine,
@@ -110,20 +118,20 @@ def _flag_words(update_hours: int, qualification_hours: int) -> dict[Flag, str]:
     return {
         Flag.TAT_BREACHED: ":rotating_light: TAT breached",
         Flag.DUE_SOON: ":hourglass_flowing_sand: due ≤ 3 days",
-        Flag.NO_UPDATE: f":zzz: no update {update_hours} wh",
-        Flag.NOT_QUALIFIED: f":inbox_tray: not qualified {qualification_hours} wh",
+        Flag.NO_UPDATE: f":zzz: no update for {update_hours} working hours",
+        Flag.NOT_QUALIFIED: f":inbox_tray: not qualified in {qualification_hours} working hours",
         Flag.WAITING_ON_CUSTOMER: ":envelope_with_arrow: waiting on customer",
         Flag.STAGE_OVER: ":warning: procurement stage over its bound",
     }
 
 
-def _due(line: AgingLine, this_year: int) -> str:
+def _due(line: AgingLine, timezone: str) -> str:
     stage = line.item.stage
     if Flag.WAITING_ON_CUSTOMER in line.flags:
         return "qualification met (pre-approval)"
     if line.due_date is None or line.days_left is None:
         return f"TAT {_NONE}"
-    day = short_date(line.due_date, year=line.due_date.year != this_year)
+    day = slack_date(line.due_date, timezone)
     label = "qualify by" if stage == Stage.INTAKE else "TAT"
     return f"{label} {day} ({days_left_phrase(line.days_left)})"
 
@@ -134,7 +142,7 @@ def _key(key: str, links: Mapping[str, str] | None) -> str:
 
 
 def _request_line(
-    line: AgingLine, this_year: int, words: dict[Flag, str], links: Mapping[str, str] | None = None
+    line: AgingLine, timezone: str, words: dict[Flag, str], links: Mapping[str, str] | None = None
 ) -> str:
     item = line.item
     parts = [
@@ -144,7 +152,7 @@ def _request_line(
         fit_mrkdwn(_one_line(item.kind), _KIND) or _NONE,
         _owner(item.owner),
         f"{_days(line.age_days)} old",
-        _due(line, this_year),
+        _due(line, timezone),
     ]
     if line.procurement is not None:
         clock = line.procurement
@@ -154,15 +162,15 @@ def _request_line(
     # Enum order, so the same flags always read the same way.
     if line.flags:
         parts += [
-            _flag_text(line, flag, words, this_year) for flag in _FLAG_ORDER if flag in line.flags
+            _flag_text(line, flag, words, timezone) for flag in _FLAG_ORDER if flag in line.flags
         ]
     return _SEP.join(parts)
 
 
-def _flag_text(line: AgingLine, flag: Flag, words: dict[Flag, str], this_year: int) -> str:
+def _flag_text(line: AgingLine, flag: Flag, words: dict[Flag, str], timezone: str) -> str:
     since = line.waiting_since
     if flag is Flag.WAITING_ON_CUSTOMER and since is not None:
-        return f"{words[flag]} since {short_date(since, year=since.year != this_year)}"
+        return f"{words[flag]} since {slack_date(since, timezone)}"
     if flag is Flag.STAGE_OVER and line.procurement is not None:
         return f"{words[flag]} ({line.procurement.upper} days)"
     return words[flag]
@@ -201,7 +209,7 @@ def _heading(stage: str, count: int, *, continued: bool) -> str:
 
 def _stage_groups(
     lines: list[AgingLine],
-    today: date,
+    timezone: str,
     words: dict[Flag, str],
     links: Mapping[str, str] | None = None,
 ) -> Iterator[tuple[str, list[str]]]:
@@ -224,11 +232,11 @@ def _stage_groups(
             for step in [*PROCUREMENT_ORDER, _NO_PROCUREMENT]:
                 if step in by_step:
                     rendered = [
-                        _request_line(line, today.year, words, links) for line in by_step[step]
+                        _request_line(line, timezone, words, links) for line in by_step[step]
                     ]
                     yield f"{stage}:{step}", rendered
             continue
-        yield stage, [_request_line(line, today.year, words, links) for line in group]
+        yield stage, [_request_line(line, timezone, words, links) for line in group]
 
 
 def _section(text: str) -> SectionBlock:
@@ -252,14 +260,13 @@ def _terms_section(
         return []
     lines = [f"*{TERMS_HEADING}* ({len(terms)}) — won, the contract not updated yet:"]
     for item in terms[:_TERMS_SHOWN]:
-        closed = local_date(item.closed_at, timezone)
         lines.append(
             _SEP.join(
                 [
                     f"• {_key(item.key, links)}",
                     fit_mrkdwn(_one_line(item.customer), _NAME) or _NONE,
                     fit_mrkdwn(_one_line(item.tool), _NAME) or _NONE,
-                    f"won {short_date(closed, year=closed.year != today.year)}",
+                    f"won {slack_date(item.closed_at, timezone)}",
                     _owner(item.analyst),
                 ]
             )
@@ -281,15 +288,14 @@ def _waiting_section(
         return []
     lines = [f"*{WAITING_HEADING}* ({len(claims)}) — savings claims pending 24 working hours:"]
     for item in claims[:_TERMS_SHOWN]:
-        claimed = local_date(item.created_at, timezone)
         lines.append(
             _SEP.join(
                 [
                     f"• {_key(item.key, links)}",
                     fit_mrkdwn(_one_line(item.customer), _NAME) or _NONE,
                     fit_mrkdwn(_one_line(item.tool), _NAME) or _NONE,
-                    escape_mrkdwn(item.saved),
-                    f"claimed {short_date(claimed, year=claimed.year != today.year)}",
+                    f"{escape_mrkdwn(item.saved)} {claim_verb(item.kind)}",
+                    f"claimed {slack_date(item.created_at, timezone)}",
                     _owner(item.buyer),
                 ]
             )
@@ -316,7 +322,7 @@ def aging_messages(
     `links` maps a request key to its card's permalink (a key without one is plain text)."""
     today = local_date(now, timezone)
     pod = fit_plain(_one_line(pod_name), _POD_NAME) or _NONE
-    title = f"Aging report{_SEP}{pod}{_SEP}{short_date(today)}"
+    title = f"Aging report{_SEP}{pod}{_SEP}{plain_date(today)}"
     words = _flag_words(update_hours, qualification_hours)
     counts = aging_summary(lines)
     summary = _summary(counts, words)
@@ -338,7 +344,7 @@ def aging_messages(
         head=head,
         tail=tail,
         head_chars=len(title) + len(summary) + sum(len(b.text.text) for b in tail),
-        groups=list(_stage_groups(lines, today, words, links)),
+        groups=list(_stage_groups(lines, timezone, words, links)),
         heading=_group_heading,
         continued_title=f"Aging report{_SEP}{pod}",
         continued_note=_continued_note,
@@ -368,9 +374,9 @@ def aging_csv(lines: list[AgingLine], timezone: str) -> bytes:
                 _cell(item.kind),
                 item.stage,
                 _cell(item.owner or ""),
-                local_date(item.created_at, timezone).isoformat(),
+                plain_date(local_date(item.created_at, timezone)),
                 line.age_days,
-                line.due_date.isoformat() if line.due_date is not None else "",
+                plain_date(line.due_date) if line.due_date is not None else "",
                 line.days_left if line.days_left is not None else "",
                 ";".join(flag.value for flag in Flag if flag in line.flags),
             ]

@@ -8,7 +8,6 @@ rather than "3 days ago" text that would go stale between edits.
 from __future__ import annotations
 
 import re
-import zoneinfo
 from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import date, datetime
@@ -40,7 +39,7 @@ from bot.blocks.text import (
     fit_markup,
     fit_mrkdwn,
     fit_plain,
-    short_date,
+    slack_date,
 )
 from bot.domain.aging import age_in_days, days_left
 from bot.domain.mentions import defuse_broadcasts
@@ -196,25 +195,9 @@ def _user(user_id: str | None) -> str:
     return fit_mrkdwn(user_id, 40)
 
 
-def _zone(timezone: str) -> zoneinfo.ZoneInfo:
-    return zoneinfo.ZoneInfo(timezone)
-
-
-def _local_stamp(instant: datetime, timezone: str, *, year: bool = True) -> str:
-    local = instant.astimezone(_zone(timezone))
-    return f"{short_date(local.date(), year=year)} {local:%H:%M} {local.tzname()}"
-
-
 def _date_token(instant: datetime, timezone: str) -> str:
-    """A Slack date token showing date and time in the reader's zone, POD-local as fallback."""
-    fallback = _local_stamp(instant, timezone)
-    return f"<!date^{int(instant.timestamp())}^{{date_short_pretty}} {{time}}|{fallback}>"
-
-
-def _opened_token(created_at: datetime, timezone: str) -> str:
-    local_day = created_at.astimezone(_zone(timezone)).date()
-    unix = int(created_at.timestamp())
-    return f"<!date^{unix}^Opened {{date_short}} ({{ago}})|Opened {local_day.isoformat()}>"
+    """A date and time each reader sees in their own zone, the POD's as fallback."""
+    return slack_date(instant, timezone, with_time=True)
 
 
 def _days(n: int) -> str:
@@ -356,7 +339,10 @@ def card_blocks(card: CardData, *, with_actions: bool = True) -> list[Block]:
         _field("Type", escape_mrkdwn(card.kind.capitalize())),
         _field("Stage", stage_label(card.stage, card.outcome)),
         _field("Current spend", format_money(card.amount) if card.amount else _NONE),
-        _field("Renewal date", short_date(card.renewal_date) if card.renewal_date else _NONE),
+        _field(
+            "Renewal date",
+            slack_date(card.renewal_date, card.timezone) if card.renewal_date else _NONE,
+        ),
         _field("Analyst", _user(card.analyst_id)),
         _field("Buyer", _user(card.buyer_id)),
         _field(*_due_field(card)),
@@ -415,7 +401,7 @@ def card_blocks(card: CardData, *, with_actions: bool = True) -> list[Block]:
                 MarkdownTextObject(
                     text=f"{pod}{_SEP}opened by {_user(card.created_by)}{_SEP}replies in thread"
                 ),
-                MarkdownTextObject(text=_opened_token(card.created_at, card.timezone)),
+                MarkdownTextObject(text=f"Opened {slack_date(card.created_at, card.timezone)}"),
             ]
         )
     )
@@ -495,12 +481,12 @@ def _pack(lines: Iterable[str], max_sections: int) -> tuple[list[list[str]], int
 # --- /proc status --------------------------------------------------------------------------
 
 
-def _event_line(entry: TimelineEntry, timezone: str, this_year: int) -> str:
-    local = entry.at.astimezone(_zone(timezone))
-    stamp = _local_stamp(entry.at, timezone, year=local.year != this_year)
+def _event_line(entry: TimelineEntry, timezone: str) -> str:
+    # A date token does not render inside a code span: the stamp is plain mrkdwn.
+    stamp = _date_token(entry.at, timezone)
     who = "podbot" if entry.actor == "podbot" else _user(entry.actor)
     what = _EVENT_WORDS.get(entry.kind, escape_mrkdwn(entry.kind.replace("_", " ")))
-    line = f"`{stamp}`{_SEP}{who} {what}"
+    line = f"{stamp}{_SEP}{who} {what}"
     if entry.text and entry.text.strip():
         # Event text is stored as Slack mrkdwn (command text arrives escaped, with mentions;
         # names and modal values are escaped when the event is written).
@@ -529,9 +515,8 @@ def status_blocks(card: CardData, timeline: list[TimelineEntry], now: datetime) 
     if not timeline:
         blocks.append(ContextBlock(elements=[MarkdownTextObject(text="No events yet.")]))
         return blocks
-    this_year = now.astimezone(_zone(card.timezone)).year
     events = sorted(timeline, key=lambda e: e.at)
-    lines = [_event_line(e, card.timezone, this_year) for e in events]
+    lines = [_event_line(e, card.timezone) for e in events]
     # Keep the newest: pack from the end, leaving one block for the "earlier events" note.
     room = MAX_MESSAGE_BLOCKS - len(blocks) - 1
     groups, hidden = _pack(reversed(lines), room)

@@ -11,6 +11,7 @@ from dataclasses import dataclass
 from decimal import Decimal
 from typing import TYPE_CHECKING, Any
 
+from bot.blocks.text import plain_date
 from bot.domain.digest import DigestCharts
 from bot.domain.kpis import MSG_BREACH_DAYS, MSG_WARNING_DAYS, QUOTA_BAR
 from bot.domain.money import Money, format_money, format_percent
@@ -135,7 +136,7 @@ def _money_axis(currency: str) -> Any:
 
 
 def _msg(ax: Axes, data: DigestCharts, pod_name: str) -> None:
-    ax.set_title(f"{pod_name} · MSG progress per customer (as of {data.as_of})")
+    ax.set_title(f"{pod_name} · MSG progress per customer (as of {plain_date(data.as_of)})")
     if not data.customers:
         _no_data(ax, "No handed-over customer with an MSG")
         return
@@ -163,7 +164,7 @@ def _msg(ax: Axes, data: DigestCharts, pod_name: str) -> None:
 
 def _aging(ax: Axes, data: DigestCharts, pod_name: str) -> None:
     ages = data.ages
-    ax.set_title(f"{pod_name} · open requests by age and stage (as of {data.as_of})")
+    ax.set_title(f"{pod_name} · open requests by age and stage (as of {plain_date(data.as_of)})")
     if ages.total == 0:
         _no_data(ax, "No open requests")
         return

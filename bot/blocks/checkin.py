@@ -12,9 +12,10 @@ from slack_sdk.models.blocks import (
     SectionBlock,
 )
 
+from bot.blocks.claims import claim_verb
 from bot.blocks.ids import ActionId
 from bot.blocks.limits import SECTION_TEXT
-from bot.blocks.text import escape_mrkdwn, fit_markup, short_date
+from bot.blocks.text import escape_mrkdwn, fit_markup, slack_date
 from bot.domain.checkin import CHECKIN_LOOKBACK_DAYS, CHECKIN_RENEWAL_DAYS, CheckinPack
 from bot.domain.money import format_money
 
@@ -25,7 +26,9 @@ def _section(text: str) -> SectionBlock:
 
 def checkin_lines(pack: CheckinPack) -> list[str]:
     """The pack's lines, section by section (the message's text and its blocks)."""
-    lines = [f"*Check-in · {escape_mrkdwn(pack.customer)}* · {pack.pod_name} · as of {pack.as_of}"]
+    zone = pack.timezone
+    as_of = slack_date(pack.as_of, zone)
+    lines = [f"*Check-in · {escape_mrkdwn(pack.customer)}* · {pack.pod_name} · as of {as_of}"]
     lines.append(f"*Open requests* ({len(pack.open)})")
     for o in pack.open:
         tat = "" if o.tat_days_left is None else f" · TAT {o.tat_days_left} day(s) left"
@@ -42,7 +45,7 @@ def checkin_lines(pack: CheckinPack) -> list[str]:
         lines.append("None.")
     lines.append(f"*Closed in the last {CHECKIN_LOOKBACK_DAYS} days* ({len(pack.closed)})")
     lines += [
-        f"• {c.key} {escape_mrkdwn(c.tool)} — {c.outcome} {short_date(c.closed_at.date())}"
+        f"• {c.key} {escape_mrkdwn(c.tool)} — {c.outcome} {slack_date(c.closed_at, zone)}"
         for c in pack.closed
     ] or ["None."]
     lines.append(
@@ -50,12 +53,12 @@ def checkin_lines(pack: CheckinPack) -> list[str]:
     )
     lines += [
         f"• {s.key} {escape_mrkdwn(s.tool)} — {format_money(s.savings)} "
-        f"{short_date(s.approved_at.date())}"
+        f"{claim_verb(s.kind)}, approved {slack_date(s.approved_at, zone)}"
         for s in pack.savings
     ] or ["None."]
     lines.append(f"*Renewals in the next {CHECKIN_RENEWAL_DAYS} days* ({len(pack.renewals)})")
     lines += [
-        f"• {escape_mrkdwn(r.tool)} — renews {short_date(r.renewal_date)} · "
+        f"• {escape_mrkdwn(r.tool)} — renews {slack_date(r.renewal_date, zone)} · "
         f"{format_money(r.annual)} a year"
         for r in pack.renewals
     ] or ["None."]

@@ -20,9 +20,10 @@ from slack_sdk.models.blocks import (
 from slack_sdk.models.views import View
 
 from bot.blocks.ids import VALUE_ACTION_ID, ActionId, BlockId, CallbackId
-from bot.blocks.text import escape_mrkdwn, fit_markup
+from bot.blocks.text import escape_mrkdwn, fit_markup, slack_date
 from bot.domain.money import Money, format_money, format_percent
 from bot.domain.savings import savings_amount, savings_percent, share_of_benchmark
+from bot.domain.vocabulary import ClaimKind
 
 
 @dataclass(frozen=True)
@@ -48,6 +49,7 @@ class ClaimView:
     superseded_by: int | None = None
     # Set when `ems` are the POD's fallback approvers: why (the POD's only em made the claim).
     fallback_reason: str | None = None
+    timezone: str = "UTC"  # the POD's: a date's fallback text is the POD's date
 
     @property
     def saved(self) -> Money:
@@ -62,10 +64,14 @@ class ClaimView:
         return savings_percent(self.baseline.amount, self.final.amount)
 
 
-def when(instant: datetime) -> str:
-    """A Slack date token that shows in each reader's own time zone."""
-    fallback = f"{instant:%Y-%m-%d %H:%M} UTC"
-    return f"<!date^{int(instant.timestamp())}^{{date_short_pretty}} {{time}}|{fallback}>"
+def claim_noun(kind: str) -> str:
+    """What a claim of `kind` is called: `savings claim`, or `cost-avoidance claim`."""
+    return "cost-avoidance claim" if kind == ClaimKind.AVOIDANCE else "savings claim"
+
+
+def claim_verb(kind: str) -> str:
+    """What a claim of `kind` says of its amount: `saved`, or `avoided` for an avoidance."""
+    return "avoided" if kind == ClaimKind.AVOIDANCE else "saved"
 
 
 def headline(claim: ClaimView) -> str:
@@ -75,8 +81,10 @@ def headline(claim: ClaimView) -> str:
 
 def claim_text(claim: ClaimView) -> str:
     """Notification text for the claim message."""
-    kind = "Cost avoidance" if claim.kind == "avoidance" else "Savings"
-    return f"{kind} claim on {claim.request_key}: {headline(claim)} — {claim.status}"
+    noun = claim_noun(claim.kind)
+    return (
+        f"{noun[:1].upper()}{noun[1:]} on {claim.request_key}: {headline(claim)} — {claim.status}"
+    )
 
 
 def benchmark_line(claim: ClaimView) -> str:
@@ -105,10 +113,10 @@ def quotes_line(claim: ClaimView) -> str:
 
 def claim_blocks(claim: ClaimView) -> list[Block]:
     """The claim message: figures, benchmark, quotes, then buttons or the decision."""
-    kind = "Cost avoidance" if claim.kind == "avoidance" else "Cost savings"
+    kind = "Cost avoidance" if claim.kind == ClaimKind.AVOIDANCE else "Cost savings"
     figures = (
         f"*{kind} claim* on *{claim.request_key}* by <@{claim.created_by}>\n"
-        f"*{headline(claim)}* saved · {format_money(claim.baseline)} → "
+        f"*{headline(claim)}* {claim_verb(claim.kind)} · {format_money(claim.baseline)} → "
         f"{format_money(claim.final)}"
     )
     blocks: list[Block] = [
@@ -157,12 +165,14 @@ def claim_blocks(claim: ClaimView) -> list[Block]:
 def outcome_line(claim: ClaimView) -> str:
     """The decision (or supersession) that replaced the buttons."""
     if claim.status == "approved" and claim.decided_by and claim.decided_at:
-        return f":white_check_mark: Approved by <@{claim.decided_by}> · {when(claim.decided_at)}"
+        decided = slack_date(claim.decided_at, claim.timezone, with_time=True)
+        return f":white_check_mark: Approved by <@{claim.decided_by}> · {decided}"
     if claim.status == "rejected" and claim.decided_by and claim.decided_at:
         reason = fit_markup(escape_mrkdwn(claim.reason or ""), 2500)
-        return f":no_entry: Rejected by <@{claim.decided_by}> · {when(claim.decided_at)}: {reason}"
+        decided = slack_date(claim.decided_at, claim.timezone, with_time=True)
+        return f":no_entry: Rejected by <@{claim.decided_by}> · {decided}: {reason}"
     if claim.status == "superseded":
-        return f":fast_forward: Superseded by a newer claim (claim #{claim.superseded_by})."
+        return ":fast_forward: Superseded by a newer claim on this request (below)."
     return claim.status
 
 
@@ -172,7 +182,7 @@ def reject_modal(private_metadata: str, claim: ClaimView) -> View:
         type="modal",
         callback_id=CallbackId.SAVINGS_REJECT.value,
         private_metadata=private_metadata,
-        title=PlainTextObject(text="Reject savings"),
+        title=PlainTextObject(text="Reject claim"),
         submit=PlainTextObject(text="Reject"),
         close=PlainTextObject(text="Cancel"),
         blocks=[

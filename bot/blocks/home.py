@@ -24,11 +24,11 @@ from slack_sdk.models.blocks import (
 )
 from slack_sdk.models.views import View
 
-from bot.blocks.claims import when
+from bot.blocks.claims import claim_verb
 from bot.blocks.ids import ActionId
 from bot.blocks.limits import HEADER_TEXT, MAX_VIEW_BLOCKS, SECTION_TEXT
 from bot.blocks.stats import kpi_line
-from bot.blocks.text import escape_mrkdwn, fit_markup, fit_plain, short_date
+from bot.blocks.text import escape_mrkdwn, fit_markup, fit_plain, slack_date
 from bot.domain.kpis import Kpi
 from bot.domain.money import Money, format_money
 
@@ -124,6 +124,7 @@ class ClaimItem:
     percent: Decimal
     claimed_by: str
     claimed_at: datetime
+    kind: str = "savings"  # a `ClaimKind`: an avoidance claim says "avoided"
 
 
 @dataclass(frozen=True)
@@ -133,6 +134,7 @@ class BuyerHome:
     negotiating: tuple[NegotiationItem, ...]
     negotiating_total: int
     quota: Kpi | None
+    timezone: str = "UTC"  # the POD's: dates fall back to the POD's date
 
 
 @dataclass(frozen=True)
@@ -147,6 +149,7 @@ class AnalystHome:
     renewals_quarter: str
     renewals: tuple[RenewalItem, ...]
     renewals_total: int
+    timezone: str = "UTC"
 
 
 @dataclass(frozen=True)
@@ -158,6 +161,7 @@ class EmHome:
     savings: Kpi | None
     old_breaches: tuple[BreachItem, ...]
     old_breaches_total: int
+    timezone: str = "UTC"
 
 
 @dataclass(frozen=True)
@@ -239,7 +243,7 @@ def _buyer(home: BuyerHome, command: str) -> list[Block]:
     for item in home.negotiating:
         due = "update due: never updated" if item.update_due_at is None else (
             f"{':warning: update overdue since' if item.update_overdue else 'update due'} "
-            f"{when(item.update_due_at)}"
+            f"{slack_date(item.update_due_at, home.timezone, with_time=True)}"
         )  # fmt: skip
         text = (
             f"*{item.key}* {_names(item.customer, item.tool)}\n{due} · {_days(item.tat_days_left)}"
@@ -254,11 +258,12 @@ def _buyer(home: BuyerHome, command: str) -> list[Block]:
     ]  # fmt: skip
 
 
-def _breach_row(item: BreachItem) -> SectionBlock:
+def _breach_row(item: BreachItem, timezone: str) -> SectionBlock:
     owner = f" · <@{item.owner}>" if item.owner else ""
+    due = slack_date(item.due_at, timezone, with_time=True)
     return _section(
         f"*{item.key}* {_names(item.customer, item.tool)}\n"
-        f":rotating_light: {item.clock} TAT was due {when(item.due_at)}{owner}"
+        f":rotating_light: {item.clock} TAT was due {due}{owner}"
     )
 
 
@@ -279,14 +284,14 @@ def _analyst(home: AnalystHome, command: str) -> list[Block]:
     terms = [
         _section(
             f"*{t.key}* {_names(t.customer, t.tool)}\n"
-            f"won {short_date(t.won_on)} · new term not recorded"
+            f"won {slack_date(t.won_on, home.timezone)} · new term not recorded"
         )
         for t in home.terms
     ]
     renewals = [
         _section(
             f"*{escape_mrkdwn(r.customer)}* · {escape_mrkdwn(r.tool)}\n"
-            f"renews {short_date(r.renewal_date)} · {format_money(r.annual)} a year",
+            f"renews {slack_date(r.renewal_date, home.timezone)} · {format_money(r.annual)} a year",
             _button("Open renewal request", ActionId.HOME_RENEWAL, r.contract_id),
         )
         for r in home.renewals
@@ -294,8 +299,8 @@ def _analyst(home: AnalystHome, command: str) -> list[Block]:
     aging = f"`{command} aging`"
     return [
         *_list("To qualify", home.intake_total, intake, "Nothing waiting to be qualified.", aging),
-        *_list("TAT breaches", home.breaches_total, [_breach_row(b) for b in home.breaches],
-               "No TAT breached.", aging),
+        *_list("TAT breaches", home.breaches_total,
+               [_breach_row(b, home.timezone) for b in home.breaches], "No TAT breached.", aging),
         *_list("New term not recorded", home.terms_total, terms, "Every won term is recorded.",
                aging),
         *_list(f"Renewals {home.renewals_quarter} with no request", home.renewals_total, renewals,
@@ -310,8 +315,8 @@ def _claims(items: tuple[ClaimItem, ...], total: int, command: str) -> list[Bloc
         claims.append(
             _section(
                 f"*{c.key}* {_names(c.customer, c.tool)}\n"
-                f"{format_money(c.saved)} ({c.percent:.1f}%) claimed by <@{c.claimed_by}> "
-                f"{when(c.claimed_at)}"
+                f"{format_money(c.saved)} ({c.percent:.1f}%) {claim_verb(c.kind)}, claimed by "
+                f"<@{c.claimed_by}> {slack_date(c.claimed_at, home.timezone, with_time=True)}"
             )
         )
         claims.append(
@@ -337,7 +342,8 @@ def _em(home: EmHome, command: str) -> list[Block]:
         *_claims(home.claims, home.claims_total, command),
         _section(f"*POD savings {home.quarter}*\n{_bar(home.savings)}"),
         *_list("Breaches older than 24 working hours", home.old_breaches_total,
-               [_breach_row(b) for b in home.old_breaches], "None.", f"`{command} aging`"),
+               [_breach_row(b, home.timezone) for b in home.old_breaches], "None.",
+               f"`{command} aging`"),
     ]  # fmt: skip
 
 

@@ -29,7 +29,7 @@ from slack_sdk.models.views import View
 
 from bot.blocks.ids import VALUE_ACTION_ID, BlockId, CallbackId
 from bot.blocks.limits import PLACEHOLDER_TEXT, PLAIN_TEXT_INPUT
-from bot.blocks.text import escape_mrkdwn, fit_mrkdwn, fit_plain, short_date
+from bot.blocks.text import escape_mrkdwn, fit_mrkdwn, fit_plain, plain_date
 from bot.domain.contracts import MAX_NOTICE_DAYS
 from bot.domain.grammar import control_character_problem
 from bot.domain.money import AmountError, Money, parse_amount
@@ -539,7 +539,7 @@ def parse_update(state_values: dict[str, Any], today: date) -> UpdateInput:
     next_step_date = _date(state_values, BlockId.NEXT_STEP_DATE, errors)
     if next_step_date is not None and next_step_date < today:
         errors[BlockId.NEXT_STEP_DATE.value] = (
-            f"{short_date(next_step_date)} is in the past; pick today or a later date."
+            f"{plain_date(next_step_date)} is in the past; pick today or a later date."
         )
     blockers = _long_text(state_values, BlockId.BLOCKERS, "blockers", errors)
     _refuse_control_characters(
@@ -600,7 +600,8 @@ def update_text(update: UpdateInput) -> str:
     if update.next_step or update.next_step_date:
         step = escape_mrkdwn(update.next_step or "")
         if update.next_step_date is not None:
-            by = f"(by {short_date(update.next_step_date, year=False)})"
+            # Plain: the update's text is stored and read back (the check-in pack's next step).
+            by = f"(by {plain_date(update.next_step_date)})"
             step = f"{step} {by}" if step else by
         lines.append(f"*Next step:* {step}")
     if update.blockers:

@@ -7,6 +7,7 @@ ids, same handler, so the one-decision rule holds and the thread's claim message
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import date, datetime
 from typing import Any
@@ -21,10 +22,10 @@ from slack_sdk.models.blocks import (
 )
 
 from bot.blocks.cards import note_block
-from bot.blocks.claims import ClaimView, headline, when
+from bot.blocks.claims import ClaimView, claim_verb, headline
 from bot.blocks.ids import ActionId, BlockId
 from bot.blocks.limits import SECTION_TEXT
-from bot.blocks.text import escape_mrkdwn, fit_markup
+from bot.blocks.text import escape_mrkdwn, fit_markup, plain_date, slack_date
 from bot.domain.money import format_percent
 from bot.domain.savings import share_of_benchmark
 
@@ -36,9 +37,9 @@ _UPDATES_SHOWN = 40
 
 
 def snooze_buttons(mention: bool) -> ActionsBlock:
-    """Snooze 1 h, Snooze until tomorrow and, for mentions, Mark answered."""
+    """Snooze 1 hour, Snooze until tomorrow and, for mentions, Mark answered."""
     elements = [
-        ButtonElement(text="Snooze 1 h", action_id=ActionId.SNOOZE_HOUR.value, value="1h"),
+        ButtonElement(text="Snooze 1 hour", action_id=ActionId.SNOOZE_HOUR.value, value="1h"),
         ButtonElement(
             text="Snooze until tomorrow", action_id=ActionId.SNOOZE_TOMORROW.value, value="tomorrow"
         ),
@@ -158,11 +159,11 @@ def approval_line(item: QueuedClaim) -> str:
         if share is not None
         else "no benchmark yet"
     )
-    kind = "avoidance" if claim.kind == "avoidance" else "savings"
     return (
         f"{NEW + ' ' if item.new else ''}*{key}* {escape_mrkdwn(claim.customer)} · "
-        f"{escape_mrkdwn(claim.tool)} — {who} claims *{headline(claim)}* {kind} · {bench} · "
-        f"claimed {when(item.since)}"
+        f"{escape_mrkdwn(claim.tool)} — {who} claims *{headline(claim)}* "
+        f"{claim_verb(claim.kind)} · {bench} · "
+        f"claimed {slack_date(item.since, claim.timezone, with_time=True)}"
     )
 
 
@@ -285,27 +286,34 @@ class RenewalReminder:
     deadline: date  # the notice deadline when earlier, else the renewal date
     days_left: int
     pod_name: str
+    timezone: str = "UTC"  # the POD's
 
 
 def renewal_reminder_dm(item: RenewalReminder) -> tuple[str, list[Block]]:
     """An analyst's reminder of a renewal with no request, with **Open renewal request** (the
     Home's button: the intake modal prefilled from the contract)."""
     names = f"*{escape_mrkdwn(item.customer)}* · {escape_mrkdwn(item.tool)}"
-    if item.deadline < item.renewal_date:
-        due = (
-            f"its notice deadline is {item.deadline:%a %d %b %Y} ({item.days_left} days) — "
-            f"it renews {item.renewal_date:%a %d %b %Y}"
+
+    def said(day: Callable[[date], str]) -> str:
+        if item.deadline < item.renewal_date:
+            due = (
+                f"its notice deadline is {day(item.deadline)} ({item.days_left} days) — "
+                f"it renews {day(item.renewal_date)}"
+            )
+        else:
+            due = f"it renews {day(item.renewal_date)} ({item.days_left} days)"
+        return (
+            f":calendar: *Renewal coming up* — {names} ({escape_mrkdwn(item.pod_name)}): {due}; "
+            f"{item.annual} a year, and no renewal request is open."
         )
-    else:
-        due = f"it renews {item.renewal_date:%a %d %b %Y} ({item.days_left} days)"
-    text = (
-        f":calendar: *Renewal coming up* — {names} ({escape_mrkdwn(item.pod_name)}): {due}; "
-        f"{item.annual} a year, and no renewal request is open."
-    )
+
+    # The notification text cannot render a date token: the dates in their fallback form.
+    text = said(plain_date)
+    shown = said(lambda day: slack_date(day, item.timezone))
     button = ButtonElement(
         text="Open renewal request",
         action_id=ActionId.HOME_RENEWAL.value,
         value=str(item.contract_id),
         style="primary",
     )
-    return text, [_section(text), ActionsBlock(block_id="renewal_actions", elements=[button])]
+    return text, [_section(shown), ActionsBlock(block_id="renewal_actions", elements=[button])]

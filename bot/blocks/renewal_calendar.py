@@ -25,7 +25,7 @@ from slack_sdk.models.blocks import (
 from bot.blocks.cards import stage_label
 from bot.blocks.limits import HEADER_TEXT
 from bot.blocks.pages import ReportMessage, report_messages
-from bot.blocks.text import escape_mrkdwn, fit_mrkdwn, fit_plain, short_date
+from bot.blocks.text import escape_mrkdwn, fit_mrkdwn, fit_plain, plain_date, slack_date
 from bot.domain.money import Money, format_money
 from bot.domain.renewals import RenewalCalendar, RenewalFlag, RenewalLine
 
@@ -105,26 +105,26 @@ def _request_state(line: RenewalLine) -> str:
     return f"{line.request.key} {stage_label(line.request.stage, None)}"
 
 
-def _notice(line: RenewalLine, today: date) -> str | None:
+def _notice(line: RenewalLine, today: date, timezone: str) -> str | None:
     deadline = line.notice_deadline
     if deadline is None:
         return None
-    shown = short_date(deadline, year=deadline.year != line.contract.renewal_date.year)
+    shown = slack_date(deadline, timezone)
     return f"notice by {shown}" + (" (passed)" if deadline < today else "")
 
 
-def _renewal_line(line: RenewalLine, today: date) -> str:
+def _renewal_line(line: RenewalLine, today: date, timezone: str) -> str:
     contract = line.contract
     parts = [
         f"*{fit_mrkdwn(_one_line(contract.customer), _NAME) or _NONE}*",
         fit_mrkdwn(_one_line(contract.tool), _NAME) or _NONE,
-        f"`{short_date(contract.renewal_date, year=False)}`",
+        slack_date(contract.renewal_date, timezone),
         f"{format_money(contract.annual)}/yr",
         escape_mrkdwn(contract.billing_cycle[:20]),
     ]
     if contract.auto_renew:
         parts.append("auto-renews")
-    notice = _notice(line, today)
+    notice = _notice(line, today, timezone)
     if notice:
         parts.append(notice)
     parts.append(_request_state(line))
@@ -133,9 +133,9 @@ def _renewal_line(line: RenewalLine, today: date) -> str:
     return _SEP.join(parts)
 
 
-def _summary(calendar: RenewalCalendar) -> str:
+def _summary(calendar: RenewalCalendar, timezone: str) -> str:
     quarter = calendar.quarter
-    span = f"{short_date(quarter.start)} – {short_date(quarter.end)}"
+    span = f"{slack_date(quarter.start, timezone)} – {slack_date(quarter.end, timezone)}"
     count = len(calendar.lines)
     first = f"*{_plural(count, 'renewal')}*{_SEP}{span}"
     if count:
@@ -159,10 +159,10 @@ def _notification(title: str, calendar: RenewalCalendar) -> str:
     return f"{title}: {_plural(count, 'renewal')}" + (f", {flags}" if flags else "")
 
 
-def _footer(calendar: RenewalCalendar, tat_days: int) -> str:
+def _footer(calendar: RenewalCalendar, tat_days: int, timezone: str) -> str:
     return (
         f"TAT window = renewal date − {tat_days} days (renewal TAT)"
-        f"{_SEP}as of {short_date(calendar.today)}"
+        f"{_SEP}as of {slack_date(calendar.today, timezone)}"
     )
 
 
@@ -182,12 +182,13 @@ def _continued_note(more: int) -> str:
 
 
 def renewal_messages(
-    pod_name: str, calendar: RenewalCalendar, *, tat_days: int
+    pod_name: str, calendar: RenewalCalendar, *, tat_days: int, timezone: str = "UTC"
 ) -> list[ReportMessage]:
-    """Build the renewal calendar: one message, or a parent and its continuations, in order."""
+    """Build the renewal calendar: one message, or a parent and its continuations, in order;
+    dates are read in `timezone` (the POD's)."""
     title = calendar_title(pod_name, calendar)
-    summary = _summary(calendar)
-    footer = _footer(calendar, tat_days)
+    summary = _summary(calendar, timezone)
+    footer = _footer(calendar, tat_days, timezone)
     text = _notification(escape_mrkdwn(title), calendar)
     head: list[Block] = [
         HeaderBlock(text=PlainTextObject(text=fit_plain(title, HEADER_TEXT), emoji=True)),
@@ -200,7 +201,8 @@ def renewal_messages(
     groups = [
         (
             f"*{month.month:%B %Y}* ({len(month.lines)})",
-            [_renewal_line(line, calendar.today) for line in month.lines] or ["_No renewals._"],
+            [_renewal_line(line, calendar.today, timezone) for line in month.lines]
+            or ["_No renewals._"],
         )
         for month in calendar.months
     ]
@@ -242,7 +244,7 @@ def renewal_csv(calendar: RenewalCalendar) -> bytes:
         writer.writerow(
             [
                 f"{contract.renewal_date:%Y-%m}",
-                contract.renewal_date.isoformat(),
+                plain_date(contract.renewal_date),
                 _cell(contract.customer),
                 _cell(contract.tool),
                 _amount(contract.annual.amount),
@@ -250,10 +252,10 @@ def renewal_csv(calendar: RenewalCalendar) -> bytes:
                 _cell(contract.billing_cycle),
                 _yes_no(contract.auto_renew),
                 "" if contract.notice_days is None else contract.notice_days,
-                line.notice_deadline.isoformat() if line.notice_deadline else "",
+                plain_date(line.notice_deadline) if line.notice_deadline else "",
                 request.key if request else "",
                 request.stage if request else "",
-                line.tat_window_opens.isoformat(),
+                plain_date(line.tat_window_opens),
                 _yes_no(line.tat_window_open_no_request),
                 _yes_no(line.annual_conversion_candidate),
                 contract.contract_id,
@@ -274,7 +276,7 @@ def _description(line: RenewalLine) -> str:
     contract = line.contract
     auto = {True: "yes", False: "no", None: "unknown"}[contract.auto_renew]
     if line.notice_deadline is not None:
-        notice = f"{line.notice_deadline.isoformat()} ({contract.notice_days} days' notice)"
+        notice = f"{plain_date(line.notice_deadline)} ({contract.notice_days} days' notice)"
     else:
         notice = "not recorded"
     request = (
@@ -286,7 +288,7 @@ def _description(line: RenewalLine) -> str:
         f"Auto-renew: {auto}",
         f"Notice deadline: {notice}",
         f"Renewal request: {request}",
-        f"TAT window opens: {line.tat_window_opens.isoformat()}",
+        f"TAT window opens: {plain_date(line.tat_window_opens)}",
     ]
     if line.tat_window_open_no_request:
         rows.append("Flag: TAT window open with no request")

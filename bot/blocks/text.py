@@ -1,11 +1,13 @@
 """Text in Block Kit: user text shown as itself in mrkdwn, cut to Slack's limits without
-breaking a token, split over messages, and dates the way the team says them. Pure functions."""
+breaking a token, split over messages, and every date podbot shows (`slack_date`, with its one
+fallback form `plain_date`). Pure functions."""
 
 from __future__ import annotations
 
 import functools
 import re
-from datetime import date
+import zoneinfo
+from datetime import date, datetime, time, tzinfo
 
 from bot.domain.mentions import defuse_broadcasts
 
@@ -16,7 +18,8 @@ __all__ = [
     "fit_mrkdwn",
     "fit_plain",
     "key_link",
-    "short_date",
+    "plain_date",
+    "slack_date",
     "split_markup",
 ]
 
@@ -91,11 +94,61 @@ def fit_plain(text: str, limit: int) -> str:
     return text[: limit - len(ELLIPSIS)].rstrip() + ELLIPSIS
 
 
+# --- dates ---------------------------------------------------------------------------------
+#
+# One date format (SPEC "Voice"): where Slack renders mrkdwn, a date is a Slack date token,
+# `<!date^UNIX^{date_short}|Dec 1, 2026>` (with a time: `{date_short} {time}`), which each
+# reader's client shows in their own time zone; where it cannot (header blocks, button labels,
+# modal plain text, notification text, CSV and ICS files) and as the token's fallback, the same
+# words Slack shows for `{date_short}`, in the POD's zone: `Dec 1, 2026` (`Dec 1, 2026 09:00
+# CET` with a time). A day without a time of day (a renewal date, a report's day) is sent as
+# noon in the POD's zone, so a reader within 12 hours of it sees the POD's date.
+
+_DATE_SHORT = "{date_short}"
+_DATE_SHORT_TIME = "{date_short} {time}"
+
+
+@functools.lru_cache(maxsize=64)
+def _zone(timezone: str) -> zoneinfo.ZoneInfo:
+    return zoneinfo.ZoneInfo(timezone)
+
+
+def _local(value: datetime, timezone: str | tzinfo) -> datetime:
+    zone = _zone(timezone) if isinstance(timezone, str) else timezone
+    return value.astimezone(zone)
+
+
 @functools.lru_cache(maxsize=4096)  # reports show the same few dates on hundreds of lines
-def short_date(day: date, *, year: bool = True) -> str:
-    """Show a date the way the team says it: `Tue 1 Dec 2026` (or `Tue 1 Dec`)."""
-    text = f"{day:%a} {day.day} {day:%b}"
-    return f"{text} {day.year}" if year else text
+def _day_words(day: date) -> str:
+    return f"{day:%b} {day.day}, {day.year}"
+
+
+def plain_date(
+    value: date | datetime, timezone: str | tzinfo = "UTC", *, with_time: bool = False
+) -> str:
+    """A date as plain text, the one fallback form: `Dec 1, 2026`, or with `with_time`
+    `Dec 1, 2026 09:00 CET`; an instant is shown in `timezone` (the POD's)."""
+    if not isinstance(value, datetime):
+        return _day_words(value)
+    local = _local(value, timezone)
+    if not with_time:
+        return _day_words(local.date())
+    return f"{_day_words(local.date())} {local:%H:%M} {local.tzname()}"
+
+
+def slack_date(
+    value: date | datetime, timezone: str | tzinfo = "UTC", *, with_time: bool = False
+) -> str:
+    """A date in mrkdwn: a Slack date token each reader sees in their own zone, falling back
+    to `plain_date` in `timezone` (the POD's). A `date` is sent as noon in `timezone`."""
+    if isinstance(value, datetime):
+        instant = value
+    else:
+        zone = _zone(timezone) if isinstance(timezone, str) else timezone
+        instant = datetime.combine(value, time(12, 0), zone)
+    fmt = _DATE_SHORT_TIME if with_time else _DATE_SHORT
+    fallback = plain_date(value, timezone, with_time=with_time)
+    return f"<!date^{int(instant.timestamp())}^{fmt}|{fallback}>"
 
 
 def key_link(key: str, permalink: str | None) -> str:

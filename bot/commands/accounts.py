@@ -7,7 +7,7 @@ from collections.abc import Callable
 from datetime import date
 from typing import TYPE_CHECKING
 
-from bot.blocks.text import escape_mrkdwn
+from bot.blocks.text import escape_mrkdwn, slack_date
 from bot.commands.access import pod_for_new, require_member
 from bot.commands.router import Invocation, Reply, arguments, subcommand, usage_line
 from bot.db.accounts import IMPORTED_BY, find_account, open_requests_for, set_health
@@ -98,11 +98,11 @@ def account_text(runtime: Runtime, session: Session, account: Account, pod: Pod)
         for v in (account.msg, account.pse, account.ats)
     ]
     dates = [
-        f"Customer since {_day(account.initiated)}",
-        f"handed over {_day(account.handover)}",
-        f"term ends {_day(account.term_end)}",
+        f"Customer since {_day(account.initiated, pod.timezone)}",
+        f"handed over {_day(account.handover, pod.timezone)}",
+        f"term ends {_day(account.term_end, pod.timezone)}",
     ]
-    updated = account.updated_at.astimezone(pod.zone).date().isoformat()
+    updated = slack_date(account.updated_at, pod.timezone)
     by = "the accounts file" if account.updated_by == IMPORTED_BY else f"<@{account.updated_by}>"
     note = f" — {defuse_broadcasts(account.health_note)}" if account.health_note else ""
     lines = [
@@ -171,5 +171,5 @@ def _pod_of(session: Session, runtime: Runtime, account: Account) -> Pod:
     return pod
 
 
-def _day(day: date | None) -> str:
-    return day.isoformat() if day is not None else "not set"
+def _day(day: date | None, timezone: str) -> str:
+    return slack_date(day, timezone) if day is not None else "not set"

@@ -12,7 +12,7 @@ from slack_bolt import Ack, App
 
 from bot.blocks.checkin import checkin_blocks
 from bot.blocks.ids import ActionId
-from bot.blocks.text import escape_mrkdwn
+from bot.blocks.text import escape_mrkdwn, plain_date
 from bot.commands.access import require_member
 from bot.commands.interactions import answer_click
 from bot.commands.router import Invocation, Reply, subcommand, usage_line
@@ -87,7 +87,8 @@ def register(app: App, runtime: Runtime) -> None:
                 parent = outbox.message(session, lane, pod.channel, text, blocks)
                 outbox.upload(
                     session, lane, pod.channel, checkin_csv_name(pod.key, pack),
-                    checkin_csv(pack).encode("utf-8"), f"Check-in {pack.customer} {pack.as_of}",
+                    checkin_csv(pack, plain_date).encode("utf-8"),
+                    f"Check-in {pack.customer} {plain_date(pack.as_of)}",
                     parent=parent,
                 )  # fmt: skip
             outbox.ephemeral(channel or pod.channel, user, f"Shared in {pod.name}'s channel.")

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING
 
-from bot.blocks.text import escape_mrkdwn
+from bot.blocks.text import escape_mrkdwn, slack_date
 from bot.commands.access import pod_for_new
 from bot.commands.router import Invocation, Reply, arguments, subcommand
 from bot.db.contracts import Saved, Terms, find_contract, saving_upserts, upsert_contract
@@ -65,15 +65,20 @@ def saved_text(saved: Saved, pod: Pod) -> str:
     now = saved.terms
     name = _name(now.customer, now.tool)
     if saved.before is None:
-        return f"Added {name} ({_terms(now)}) to {pod.name}'s SaaS stack."
+        return f"Added {name} ({_terms(now, pod)}) to {pod.name}'s SaaS stack."
     if saved.outcome == "unchanged":
-        return f"{name} is already in {pod.name}'s SaaS stack as {_terms(now)}; nothing changed."
-    return f"Updated {name} ({_terms(now)}; was {_terms(saved.before)}) in {pod.name}'s SaaS stack."
+        return (
+            f"{name} is already in {pod.name}'s SaaS stack as {_terms(now, pod)}; nothing changed."
+        )
+    was = _terms(saved.before, pod)
+    return f"Updated {name} ({_terms(now, pod)}; was {was}) in {pod.name}'s SaaS stack."
 
 
 def _name(customer: str, tool: str) -> str:
     return f"{escape_mrkdwn(customer)} · {escape_mrkdwn(tool)}"
 
 
-def _terms(terms: Terms) -> str:
-    return describe_terms(terms.amount, terms.renewal_date, terms.billing_cycle)
+def _terms(terms: Terms, pod: Pod) -> str:
+    return describe_terms(
+        terms.amount, terms.renewal_date, terms.billing_cycle, lambda d: slack_date(d, pod.timezone)
+    )

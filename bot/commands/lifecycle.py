@@ -11,6 +11,7 @@ from slack_bolt import Ack, App
 
 from bot.blocks.ids import ActionId
 from bot.blocks.modals import disqualify_modal
+from bot.blocks.text import slack_date
 from bot.commands.access import authorize, load_request
 from bot.commands.interactions import answer_click
 from bot.commands.router import Invocation, Reply, arguments, subcommand
@@ -280,7 +281,7 @@ def assign_request(runtime: Runtime, user_id: str, number: int, buyer: str) -> t
         previous, request.buyer_id = request.buyer_id, buyer
         due = request.tat_due_at
         assert due is not None
-        due_text = f"<!date^{int(due.timestamp())}^{{date_short_pretty}} {{time}}|{due:%Y-%m-%d}>"
+        due_text = slack_date(due, pod.timezone, with_time=True)
         if reassign:
             line = (
                 f":arrows_counterclockwise: Reassigned from <@{previous}> to <@{buyer}> "

@@ -13,8 +13,8 @@ from slack_bolt import Ack, App
 from sqlalchemy import select
 
 from bot.blocks.cards import note_block
-from bot.blocks.claims import when
 from bot.blocks.ids import ActionId
+from bot.blocks.text import slack_date
 from bot.commands.interactions import answer_click
 from bot.config import Pod
 from bot.db.models import (
@@ -38,6 +38,16 @@ if TYPE_CHECKING:
 
 # The reminder kinds whose subject is a pending response (the others' is a request id).
 _ABOUT_A_MENTION = frozenset({ReminderKind.MENTION.value, ReminderKind.ESCALATION.value})
+
+
+def _when(session: Session, runtime: Runtime, reminders: list[Reminder], at: datetime) -> str:
+    """A date and time for the DM's edit, the POD's as fallback (UTC for a POD no longer
+    configured)."""
+    try:
+        timezone = _pod_of(session, runtime, reminders).timezone
+    except NotFound:
+        timezone = "UTC"
+    return slack_date(at, timezone, with_time=True)
 
 
 def _pod_of(session: Session, runtime: Runtime, reminders: list[Reminder]) -> Pod:
@@ -122,7 +132,8 @@ def _apply(
         session.flush()
         # The other DMs about these mentions (the em's escalation, an older digest) say so too.
         reminder_dms.settle(session, outbox, mentions=marked, skip=[(channel, ts)])
-        return f":white_check_mark: Marked answered by <@{user}> · {when(now)}"
+        marked_at = _when(session, runtime, list(reminders), now)
+        return f":white_check_mark: Marked answered by <@{user}> · {marked_at}"
     until: datetime
     if action == ActionId.SNOOZE_HOUR.value:
         until = now + timedelta(hours=1)
@@ -131,7 +142,7 @@ def _apply(
         until = next_working_day_at(pod.calendar, now, time(9, 0))
     for reminder in reminders:
         reminder.snoozed_until = until
-    return f":zzz: Snoozed until {when(until)}"
+    return f":zzz: Snoozed until {_when(session, runtime, list(reminders), until)}"
 
 
 def register(app: App, runtime: Runtime) -> None:

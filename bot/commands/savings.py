@@ -9,9 +9,9 @@ from typing import TYPE_CHECKING, Any
 from slack_bolt import Ack, App
 from sqlalchemy import select, update
 
-from bot.blocks.claims import headline, reject_modal, when
+from bot.blocks.claims import claim_noun, claim_verb, headline, reject_modal
 from bot.blocks.ids import VALUE_ACTION_ID, ActionId, BlockId, CallbackId
-from bot.blocks.text import escape_mrkdwn
+from bot.blocks.text import escape_mrkdwn, slack_date
 from bot.commands.access import authorize, load_request
 from bot.commands.interactions import answer_click, answer_submission, view_context
 from bot.commands.router import Invocation, Reply, arguments, subcommand
@@ -93,6 +93,10 @@ def claim_savings(
             )
         now = runtime.clock.now()
         previous = pending_claim(session, request.id)
+        # The claim it replaces is named by its kind and amount, never by its id.
+        was = (
+            headline(claim_view(session, runtime.config, previous)) if previous is not None else ""
+        )
         if previous is not None:
             # Out of the one-pending slot first, so the schema's partial unique index holds.
             previous.status = ClaimStatus.SUPERSEDED.value
@@ -119,20 +123,21 @@ def claim_savings(
             previous.superseded_by_id = claim.id
             record_event(
                 session, request, at=now, actor=user_id, kind="savings_superseded",
-                text=f"claim #{previous.id} superseded by #{claim.id}",
+                text=f"{was} replaced by {headline(view)}",
             )  # fmt: skip
             outbox.claim(session, previous.id)
         outbox.claim(session, claim.id)
         outbox.card(session, request.id)  # the card shows the claim pending, since when
         outbox.homes_of(session, request)
         ems = mentions(list(approvers.users))
+        noun = claim_noun(kind)
         text = (
-            f"Savings claim of {headline(view)} on {request.key} posted in its thread "
-            f"for {ems} to approve"
+            f"{noun[:1].upper()}{noun[1:]} of {headline(view)} on {request.key} posted in its "
+            f"thread for {ems} to approve"
             + (f" (fallback approver: {approvers.reason})." if approvers.fallback else ".")
         )
         if previous is not None:
-            text += f" It supersedes the pending claim #{previous.id}."
+            text += f" It supersedes the pending {claim_noun(previous.kind)} of {was}."
     return outbox, text
 
 
@@ -165,20 +170,15 @@ def _decide(
     shown = escape_mrkdwn(reason) if reason else None
     record_event(
         session, request, at=now, actor=user_id, kind=f"savings_{verb}",
-        text=f"claim #{claim.id}: {headline(view)}" + (f" — {shown}" if shown else ""),
+        text=f"{headline(view)} {claim_verb(claim.kind)}" + (f" — {shown}" if shown else ""),
         data={"claim": claim.id},
     )  # fmt: skip
     told = list(dict.fromkeys(u for u in (request.buyer_id, claim.created_by) if u))
+    yours = f"{mentions(told)} your {claim_noun(claim.kind)} of {headline(view)}"
     if status is ClaimStatus.APPROVED:
-        line = (
-            f":tada: {mentions(told)} your savings claim of {headline(view)} was approved "
-            f"by <@{user_id}>."
-        )
+        line = f":tada: {yours} was approved by <@{user_id}>."
     else:
-        line = (
-            f":no_entry: {mentions(told)} your savings claim of {headline(view)} was rejected "
-            f"by <@{user_id}>: {shown}"
-        )
+        line = f":no_entry: {yours} was rejected by <@{user_id}>: {shown}"
     outbox.claim(session, claim.id)
     outbox.card(session, request.id)
     outbox.homes_of(session, request)
@@ -216,9 +216,11 @@ def _already_decided(session: Session, claim_id: int) -> str:
         .execution_options(populate_existing=True)
     ).one()
     if claim.status == ClaimStatus.SUPERSEDED.value:
-        return f"This claim was superseded by claim #{claim.superseded_by_id}; decide on that one."
+        return "This claim was superseded by a newer claim in the same thread; decide on that one."
     assert claim.decided_at is not None
-    decided = when(claim.decided_at)
+    request = session.get(Request, claim.request_id)
+    assert request is not None
+    decided = slack_date(claim.decided_at, request.pod.timezone, with_time=True)
     return f"This claim was already {claim.status} by <@{claim.decided_by}> at {decided}."
 
 

@@ -6,7 +6,7 @@ from __future__ import annotations
 from typing import TYPE_CHECKING
 
 from bot.blocks.stats import kpi_line, stats_blocks, stats_text
-from bot.blocks.text import escape_mrkdwn
+from bot.blocks.text import escape_mrkdwn, slack_date
 from bot.commands.access import require_member
 from bot.commands.accounts import ACCOUNT_SECTIONS
 from bot.commands.router import Invocation, Reply, arguments, subcommand, usage_line
@@ -89,7 +89,7 @@ def stats(runtime: Runtime, invocation: Invocation) -> Reply:
         card = whole_pod(pod, facts)
     else:
         card = member_scorecard(facts, user, role)
-    text = stats_text(card, pod.name, str(quarter), today.isoformat())
+    text = stats_text(card, pod.name, str(quarter), slack_date(today, pod.timezone))
     return Reply(text=text, blocks=stats_blocks(text))
 
 

@@ -14,7 +14,7 @@ from sqlalchemy import select
 from bot.blocks.ids import ActionId, BlockId, CallbackId
 from bot.blocks.modals import TermInput, TermPrefill, parse_term_form, term_modal
 from bot.blocks.terms import term_prompt
-from bot.blocks.text import escape_mrkdwn
+from bot.blocks.text import escape_mrkdwn, plain_date, slack_date
 from bot.commands.access import authorize, load_request
 from bot.commands.interactions import answer_click, answer_submission, view_context
 from bot.db.contracts import Terms, TermSaved, find_contract, save_term
@@ -105,9 +105,9 @@ def record_term(
     result = save_term(session, row, pod_id, now, today)
     request.term_recorded_at = now
     request.term_recorded_by = user
-    terms = _terms(result.saved.terms)
+    terms = _terms(result.saved.terms, pod.timezone)
     before = result.saved.before
-    change = "a new contract" if before is None else f"was {_terms(before)}"
+    change = "a new contract" if before is None else f"was {_terms(before, pod.timezone)}"
     text = f"{terms} ({change})" + ("; converted monthly → annual" if result.converted else "")
     record_event(
         session, request, at=now, actor=user, kind="term_recorded", text=text,
@@ -120,7 +120,7 @@ def record_term(
     elif result.saved.outcome == "unchanged":
         line += " — the SaaS stack already said so."
     else:
-        line += f" (was {_terms(before)})."
+        line += f" (was {_terms(before, pod.timezone)})."
     if result.converted:
         line += " :arrows_counterclockwise: Converted from monthly to annual billing."
     outbox.card(session, request.id)
@@ -131,8 +131,11 @@ def record_term(
     return result
 
 
-def _terms(terms: Terms) -> str:
-    return describe_terms(terms.amount, terms.renewal_date, terms.billing_cycle)
+def _terms(terms: Terms, timezone: str | None) -> str:
+    """The terms as the thread reads them (a date token, the POD's date as fallback); with no
+    `timezone`, in plain text (a modal's note)."""
+    day = plain_date if timezone is None else (lambda d: slack_date(d, timezone))
+    return describe_terms(terms.amount, terms.renewal_date, terms.billing_cycle, day)
 
 
 def _prefill(
@@ -159,7 +162,7 @@ def _prefill(
     renewal = _year_after(current if current is not None and current >= today else today)
     title = f"*{request.key}* · {escape_mrkdwn(request.customer)} · {escape_mrkdwn(request.tool)}"
     if contract is not None:
-        note = f"Updates its contract: {_terms(_contract_terms(contract))}."
+        note = f"Updates its contract: {_terms(_contract_terms(contract), None)}."
         return TermPrefill(title, note, amount, renewal, contract.billing_cycle,
                            contract.auto_renew, contract.notice_days)  # fmt: skip
     note = "No contract in the SaaS stack yet: recording creates one."

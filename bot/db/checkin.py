@@ -87,7 +87,7 @@ def customer_facts(session: Session, pod_key: str, customer_key: str, customer: 
     by_id = {r.id: r for r in requests}
     savings = [
         Saving(by_id[c.request_id].key, by_id[c.request_id].tool,
-               Money(c.baseline - c.final, c.currency), c.decided_at)
+               Money(c.baseline - c.final, c.currency), c.decided_at, c.kind)
         for c in session.scalars(
             select(SavingsClaim).where(
                 SavingsClaim.request_id.in_(list(by_id)),

@@ -129,4 +129,5 @@ def claim_view(session: Session, config: Config, claim: SavingsClaim) -> ClaimVi
         decided_at=claim.decided_at,
         reason=claim.reason,
         superseded_by=claim.superseded_by_id,
+        timezone=request.pod.timezone,
     )

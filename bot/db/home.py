@@ -88,7 +88,7 @@ def _claim_item(claim: SavingsClaim, request: Request) -> ClaimItem:
     return ClaimItem(
         claim.id, request.key, request.customer, request.tool,
         Money(saved, claim.currency), saved * 100 / claim.baseline,
-        claim.created_by, claim.created_at,
+        claim.created_by, claim.created_at, claim.kind,
     )  # fmt: skip
 
 
@@ -138,7 +138,9 @@ def _buyer(
     quota = kpis.buyer_savings_quota(
         facts.claims, user, target, facts.calendar, quarter, facts.as_of_day
     )
-    return BuyerHome(pod.name, str(quarter), tuple(items[:LIST_CAP]), len(items), quota)
+    return BuyerHome(
+        pod.name, str(quarter), tuple(items[:LIST_CAP]), len(items), quota, pod.timezone
+    )
 
 
 def _breaches(session: Session, pod: Pod, pod_id: int, now: datetime) -> list[BreachItem]:
@@ -211,7 +213,7 @@ def _analyst(session: Session, config: Config, pod: Pod, pod_id: int, now: datet
         tuple(intake), len(intake_rows),
         tuple(breaches[:LIST_CAP]), len(breaches),
         tuple(terms), len(term_rows),
-        str(quarter), tuple(renewals[:LIST_CAP]), len(renewals),
+        str(quarter), tuple(renewals[:LIST_CAP]), len(renewals), pod.timezone,
     )  # fmt: skip
 
 
@@ -280,5 +282,5 @@ def _em(
     ]
     return EmHome(
         pod.name, str(quarter), tuple(claims), len(rows), savings,
-        tuple(old[:LIST_CAP]), len(old),
+        tuple(old[:LIST_CAP]), len(old), pod.timezone,
     )  # fmt: skip

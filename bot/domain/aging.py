@@ -283,6 +283,7 @@ class WaitingClaim:
     buyer: str | None
     saved: str  # the claim in one phrase, `$8,500 (17.7%)`
     created_at: datetime
+    kind: str = "savings"  # a `ClaimKind`: savings, or avoidance (said "avoided")
 
 
 def waiting_for_an_em(

@@ -7,6 +7,7 @@ from __future__ import annotations
 import csv
 import io
 import re
+from collections.abc import Callable
 from dataclasses import dataclass, replace
 from datetime import date, datetime, timedelta
 from zoneinfo import ZoneInfo
@@ -47,6 +48,7 @@ class Saving:
     tool: str
     savings: Money
     approved_at: datetime
+    kind: str = "savings"  # a `ClaimKind`: an avoidance claim says "avoided"
 
 
 @dataclass(frozen=True)
@@ -76,6 +78,7 @@ class CheckinPack:
     closed: list[Closed]
     savings: list[Saving]
     renewals: list[Renewal]
+    timezone: str = "UTC"  # the POD's
 
 
 def update_fields(text: str | None) -> tuple[str | None, str | None]:
@@ -101,6 +104,7 @@ def checkin_pack(
     return CheckinPack(
         customer=customer,
         pod_name=pod_name,
+        timezone=zone.key,
         as_of=today,
         open=lines,
         closed=sorted(
@@ -130,9 +134,10 @@ def checkin_pack(
     )
 
 
-def checkin_csv(pack: CheckinPack) -> str:
+def checkin_csv(pack: CheckinPack, day: Callable[[date], str] = date.isoformat) -> str:
     """The pack as CSV: `section,key,tool,stage,age_days,tat_days_left,next_step,blockers,
-    outcome,date,amount,currency`, one row per line of the message."""
+    outcome,date,amount,currency`, one row per line of the message; `day` writes a date (the
+    callers pass the one date form of what people read, `bot.blocks.text.plain_date`)."""
     out = io.StringIO()
     writer = csv.writer(out, lineterminator="\n")
     writer.writerow(
@@ -148,16 +153,16 @@ def checkin_csv(pack: CheckinPack) -> str:
     for c in pack.closed:
         writer.writerow(
             ["closed", c.key, c.tool, "closed", "", "", "", "", c.outcome,
-             c.closed_at.date().isoformat(), "", ""]
+             day(c.closed_at.date()), "", ""]
         )  # fmt: skip
     for s in pack.savings:
         writer.writerow(
             ["savings", s.key, s.tool, "", "", "", "", "", "approved",
-             s.approved_at.date().isoformat(), f"{s.savings.amount:.2f}", s.savings.currency]
+             day(s.approved_at.date()), f"{s.savings.amount:.2f}", s.savings.currency]
         )  # fmt: skip
     for r in pack.renewals:
         writer.writerow(
-            ["renewal", "", r.tool, "", "", "", "", "", "", r.renewal_date.isoformat(),
+            ["renewal", "", r.tool, "", "", "", "", "", "", day(r.renewal_date),
              f"{r.annual.amount:.2f}", r.annual.currency]
         )  # fmt: skip
     return out.getvalue()

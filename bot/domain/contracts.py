@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import re
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from datetime import date
 
@@ -102,9 +102,15 @@ def conversion_day(
     return None
 
 
-def describe_terms(amount: Money, renewal_date: date, billing_cycle: str) -> str:
-    """`$48,000 a year, renews 2027-03-31, annual` for replies and reports."""
-    return f"{format_money(amount)} a year, renews {renewal_date.isoformat()}, {billing_cycle}"
+def describe_terms(
+    amount: Money,
+    renewal_date: date,
+    billing_cycle: str,
+    day: Callable[[date], str] = date.isoformat,
+) -> str:
+    """`$48,000 a year, renews 2027-03-31, annual` for replies and reports; `day` writes the
+    date (replies pass `bot.blocks.text.slack_date` in the POD's zone)."""
+    return f"{format_money(amount)} a year, renews {day(renewal_date)}, {billing_cycle}"
 
 
 # --- the CSV file --------------------------------------------------------------------------

@@ -13,6 +13,7 @@ from sqlalchemy import select
 
 from bot.blocks.aging_report import ReportMessage, aging_csv, aging_messages
 from bot.blocks.claims import headline
+from bot.blocks.text import plain_date
 from bot.config import Config, Pod
 from bot.db.content import claim_view
 from bot.db.models import PodRow, ProcurementStep, Request, SavingsClaim
@@ -164,6 +165,7 @@ def pending_claims(session: Session, config: Config, pod: Pod) -> list[WaitingCl
             request.buyer_id or claim.created_by,
             headline(claim_view(session, config, claim)),
             claim.created_at,
+            claim.kind,
         )
         for claim, request in rows
     ]
@@ -233,7 +235,7 @@ def _body(context: JobContext) -> str:
             pod.channel,
             f"aging-{pod.key}-{day}.csv",
             aging_csv(lines, pod.timezone),
-            title=f"Aging report {pod.name} {day}",
+            title=f"Aging report {pod.name} {plain_date(context.now, pod.timezone)}",
             thread=parent,
         )
     # A procurement stage's "day n of a–b" moves with the calendar: the report's run edits the

@@ -14,6 +14,7 @@ from datetime import datetime
 from apscheduler.triggers.cron import CronTrigger
 
 from bot.blocks.checkin import checkin_blocks
+from bot.blocks.text import plain_date
 from bot.config import Config, Pod
 from bot.db.checkin import customer_facts, pack_of, pod_customers
 from bot.domain.checkin import checkin_csv, checkin_csv_name
@@ -45,8 +46,9 @@ def _body(context: JobContext) -> str:
         text, blocks = checkin_blocks(pack)
         parent = context.post(pod.channel, text, blocks)
         context.upload(
-            pod.channel, checkin_csv_name(pod.key, pack), checkin_csv(pack).encode("utf-8"),
-            title=f"Check-in {pack.customer} {pack.as_of}", thread=parent,
+            pod.channel, checkin_csv_name(pod.key, pack),
+            checkin_csv(pack, plain_date).encode("utf-8"),
+            title=f"Check-in {pack.customer} {plain_date(pack.as_of)}", thread=parent,
         )  # fmt: skip
         posted += context.queue(NAME, period)
     return f"{posted} check-in pack(s)"

@@ -19,6 +19,7 @@ Item rows (kind, subject, user, window — the due instant) record what was list
 from __future__ import annotations
 
 from collections import defaultdict
+from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Any
@@ -29,9 +30,9 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from bot.blocks import reminders as dm_blocks
-from bot.blocks.claims import when
+from bot.blocks.claims import claim_noun, headline
 from bot.blocks.reminders import QueuedClaim
-from bot.blocks.text import escape_mrkdwn
+from bot.blocks.text import escape_mrkdwn, slack_date
 from bot.config import Config, Pod
 from bot.db.content import claim_view
 from bot.db.models import (
@@ -159,6 +160,7 @@ def _names(request: Request) -> str:
 
 
 def _update_items(context: JobContext, team_url: str | None) -> list[Item[str]]:
+    when = _when(context)
     pod = context.pod
     hours = context.runtime.config.clocks.update_hours
     with context.runtime.db.transaction() as session:
@@ -203,7 +205,18 @@ def _mention_place(team_url: str | None, p: PendingResponse) -> str:
     return f"<{link}|this message>" if link else "a message"
 
 
-def _mention_items(pending: list[PendingResponse], team_url: str | None) -> list[Item[str]]:
+def _when(context: JobContext) -> Callable[[datetime], str]:
+    """A date and time as a Slack date token, the POD's as fallback."""
+    timezone = context.pod.timezone
+    return lambda instant: slack_date(instant, timezone, with_time=True)
+
+
+def _mention_items(
+    pending: list[PendingResponse], team_url: str | None, timezone: str
+) -> list[Item[str]]:
+    def when(instant: datetime) -> str:
+        return slack_date(instant, timezone, with_time=True)
+
     return [
         Item(
             DigestKind.MENTION,
@@ -240,6 +253,7 @@ def _mention_escalations(
 
 
 def _breach_items(context: JobContext, team_url: str | None) -> list[Item[str]]:
+    when = _when(context)
     items = []
     for request in breached(context):
         _period, what, due = breach_key(request)
@@ -252,6 +266,7 @@ def _breach_items(context: JobContext, team_url: str | None) -> list[Item[str]]:
 
 
 def _tat_warning_items(context: JobContext, team_url: str | None) -> list[Item[str]]:
+    when = _when(context)
     pod, now = context.pod, context.now
     with context.runtime.db.transaction() as session:
         requests = session.scalars(
@@ -330,20 +345,26 @@ def _escalate_claims(context: JobContext) -> int:
     for waiting, request, approvers in due:
         assert request is not None
         text = (
-            f":rotating_light: *Waiting for an em* — the savings claim of {waiting.saved} on "
+            f":rotating_light: *Waiting for an em* — the {claim_noun(waiting.kind)} of "
+            f"{waiting.saved} on "
             f"{request.key} ({_names(request)}) has been pending for 48 working hours. "
             f"{mentions(list(approvers)) or 'Nobody in the POD can decide it.'}"
         )
         context.reply(request, text)
 
         def on_the_timeline(
-            session: Session, request_id: int = request.id, claim: int = waiting.claim_id
+            session: Session,
+            request_id: int = request.id,
+            claim: int = waiting.claim_id,
+            kind: str = waiting.kind,
+            saved: str = waiting.saved,
         ) -> None:
             row = session.get(Request, request_id)
             assert row is not None
             record_event(
                 session, row, at=now, actor="podbot", kind="approval_escalated",
-                text=f"claim #{claim} pending 48 working hours", data={"claim": claim},
+                text=f"{claim_noun(kind)} of {saved} pending 48 working hours",
+                data={"claim": claim},
             )  # fmt: skip
 
         context.write(on_the_timeline)
@@ -439,7 +460,8 @@ def _send_digests(context: JobContext, pod_id: int, items: list[Item[Any]]) -> i
         items, calendar=pod.calendar, hours=context.runtime.config.schedule.office_hours,
         now=now, listed=listed, sent_today=sent_today,
     )  # fmt: skip
-    first_listed: dict[int, tuple[str, int | None]] = {}
+    # request → (digest kind, claim id, the claim as people read it: kind and amount)
+    first_listed: dict[int, tuple[str, int | None, str | None]] = {}
     for digest in out:
         text, blocks = _render(context, digest)
         item_keys = [
@@ -450,19 +472,22 @@ def _send_digests(context: JobContext, pod_id: int, items: list[Item[Any]]) -> i
         for i in digest.items:
             if digest.is_new(i) and i.kind in _FIRST_LISTED:
                 request_id = i.payload.request_id if i.kind == DigestKind.APPROVAL else i.subject
-                claim = i.subject if i.kind == DigestKind.APPROVAL else None
-                first_listed.setdefault(request_id, (i.kind, claim))
+                claim, about = None, None
+                if i.kind == DigestKind.APPROVAL:
+                    view = i.payload.claim
+                    claim, about = i.subject, f"{claim_noun(view.kind)} of {headline(view)}"
+                first_listed.setdefault(request_id, (i.kind, claim, about))
 
         context.write(_recording([*item_keys, digest_key], now))
 
     def on_the_timeline(session: Session) -> None:
-        for request_id, (kind, claim) in first_listed.items():
+        for request_id, (kind, claim, about) in first_listed.items():
             row = session.get(Request, request_id)
             assert row is not None
             event, words = _FIRST_LISTED[kind]
             record_event(
                 session, row, at=now, actor="podbot", kind=event,
-                text=f"claim #{claim} {words}" if claim else words,
+                text=f"{about} {words}" if about else words,
                 data={"claim": claim} if claim else None,
             )  # fmt: skip
 
@@ -474,6 +499,7 @@ def _send_digests(context: JobContext, pod_id: int, items: list[Item[Any]]) -> i
 def _term_reminders(context: JobContext, team_url: str | None) -> list[Due]:
     """Won requests whose new term is unrecorded 24 working hours after the close: one
     reminder per analyst of the POD, its window the due instant (so it is sent once, ever)."""
+    when = _when(context)
     pod, now = context.pod, context.now
     with context.runtime.db.reading() as session:
         late = late_terms(session, pod, now)
@@ -504,6 +530,7 @@ def _preapproval_reminders(context: JobContext, team_url: str | None) -> list[Du
     """Intake requests pre-approved `preapproval_hours` working hours ago with no qualify or
     disqualify since: one reminder to the analyst (the request's, else who pre-approved it),
     its window the due instant, so it is sent once, ever."""
+    when = _when(context)
     pod, now = context.pod, context.now
     hours = context.runtime.config.clocks.preapproval_hours
     with context.runtime.db.reading() as session:
@@ -569,7 +596,7 @@ def _body(context: JobContext) -> str:
     pending = _open_mentions(context)
     items: list[Item[Any]] = [
         *_update_items(context, team_url),
-        *_mention_items(pending, team_url),
+        *_mention_items(pending, team_url, context.pod.timezone),
         *_breach_items(context, team_url),
         *_approval_items(context, team_url),
         *_tat_warning_items(context, team_url),

@@ -78,7 +78,7 @@ def build_calendar(
         requests = open_renewal_requests(session)
     tat_days = runtime.config.clocks.tat_days["renewal"]
     calendar = renewal_calendar(contracts, requests, quarter, today, tat_days)
-    return calendar, renewal_messages(pod.name, calendar, tat_days=tat_days)
+    return calendar, renewal_messages(pod.name, calendar, tat_days=tat_days, timezone=pod.timezone)
 
 
 def quarter_posted_on(config: Config, pod: Pod, day: date) -> Quarter | None:

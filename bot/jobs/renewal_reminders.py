@@ -87,6 +87,7 @@ def _body(context: JobContext) -> str:
             deadline=deadline,
             days_left=(deadline - today).days,
             pod_name=pod.name,
+            timezone=pod.timezone,
         )
         text, blocks = renewal_reminder_dm(item)
         for analyst in analysts:

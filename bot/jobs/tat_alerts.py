@@ -16,8 +16,7 @@ from apscheduler.triggers.cron import CronTrigger
 from sqlalchemy import and_, or_, select
 from sqlalchemy.orm import Session
 
-from bot.blocks.claims import when
-from bot.blocks.text import escape_mrkdwn
+from bot.blocks.text import escape_mrkdwn, slack_date
 from bot.db.models import JobRun, PodRow, Request, RunStatus
 from bot.db.requests import record_event
 from bot.domain.reminders import BREACH_ESCALATION_HOURS, breach_escalation_due
@@ -77,7 +76,7 @@ def _alert(context: JobContext, request: Request) -> bool:
     names = f"{escape_mrkdwn(request.customer)} · {escape_mrkdwn(request.tool)}"
     text = (
         f":rotating_light: *TAT breached* — {request.key} ({names}): "
-        f"the {what} was due {when(due)}. {mentions(people)}"
+        f"the {what} was due {slack_date(due, pod.timezone, with_time=True)}. {mentions(people)}"
     )
     context.reply(request, text)
     # The card's TAT (or qualification) line gets its badge: edited once, with the breach's run.
@@ -106,8 +105,8 @@ def _escalate(context: JobContext, request: Request, alerted: datetime | None) -
     context.reply(
         request,
         f":rotating_light: *TAT breach still open* — {request.key} ({names}): the {what} was "
-        f"due {when(due)} and is still open {BREACH_ESCALATION_HOURS} working hours after its "
-        f"alert. {ems}",
+        f"due {slack_date(due, pod.timezone, with_time=True)} and is still open "
+        f"{BREACH_ESCALATION_HOURS} working hours after its alert. {ems}",
     )
 
     def on_the_timeline(session: Session) -> None:

@@ -11,6 +11,7 @@ from apscheduler.triggers.cron import CronTrigger
 
 from bot.blocks.charts import render_charts
 from bot.blocks.stats import kpi_csv, stats_blocks, stats_text
+from bot.blocks.text import plain_date, slack_date
 from bot.config import Config, Pod
 from bot.db.kpis import load_facts
 from bot.domain.aging import aging_lines
@@ -44,7 +45,7 @@ def build_digest(
         items = open_items(session, pod.key)
     cards = pod_scorecards(facts, pod.key, pod.members)
     lines = aging_lines(items, now, pod.calendar, runtime.config.clocks.update_hours)
-    text = stats_text(cards[0], pod.name, str(quarter), today.isoformat())
+    text = stats_text(cards[0], pod.name, str(quarter), slack_date(today, pod.timezone))
     return text, cards, digest_charts(facts, pod.members, lines)
 
 
@@ -69,7 +70,7 @@ def _body(context: JobContext) -> str:
         pod.channel,
         f"kpis-{pod.key}-{week}.csv",
         kpi_csv(cards).encode("utf-8"),
-        title=f"KPIs {pod.name} {data.quarter} (as of {data.as_of})",
+        title=f"KPIs {pod.name} {data.quarter} (as of {plain_date(data.as_of)})",
         thread=parent,
     )
     return f"queued the digest with {len(charts)} chart(s) and the KPI CSV"

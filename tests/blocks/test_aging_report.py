@@ -20,6 +20,14 @@ from slackfake.web_api import block_errors
 ZONE = "Asia/Kolkata"
 CALENDAR = WorkCalendar.from_names(ZONE, ["mon", "tue", "wed", "thu", "fri"], [date(2026, 12, 25)])
 NOW = datetime(2026, 11, 23, 9, 0, tzinfo=ZoneInfo(ZONE))  # Mon 23 Nov 2026, 09:00 IST
+
+
+def day_token(day: int, fallback: str) -> str:
+    """The date token of a November 2026 day: noon IST, the POD's date as fallback."""
+    unix = int(datetime(2026, 11, day, 12, 0, tzinfo=ZoneInfo(ZONE)).timestamp())
+    return f"<!date^{unix}^{{date_short}}|{fallback}>"
+
+
 KEY_IN_LINE = re.compile(r"^\*(REQ-\d+)\*", re.MULTILINE)
 
 
@@ -123,13 +131,14 @@ def test_a_report_that_fits_is_exactly_one_message() -> None:
     assert_postable(message)
     blocks = dicts(message)
     assert blocks[0]["type"] == "header"
-    assert blocks[0]["text"]["text"] == "Aging report · POD Alpha · Mon 23 Nov 2026"
+    assert blocks[0]["text"]["text"] == "Aging report · POD Alpha · Nov 23, 2026"
     assert blocks[1]["text"]["text"] == (
         "*5 open* · 2 intake · 1 qualified · 2 negotiating\n"
         ":rotating_light: 1 TAT breached · :hourglass_flowing_sand: 1 due ≤ 3 days"
-        " · :zzz: 1 no update 24 wh · :inbox_tray: 1 not qualified 24 wh"
+        " · :zzz: 1 no update for 24 working hours"
+        " · :inbox_tray: 1 not qualified in 24 working hours"
     )
-    assert message.text.startswith("Aging report · POD Alpha · Mon 23 Nov 2026: 5 open")
+    assert message.text.startswith("Aging report · POD Alpha · Nov 23, 2026: 5 open")
     assert not any("Continued in the thread" in t for t in texts(message))
 
 
@@ -139,18 +148,20 @@ def test_request_lines_are_grouped_by_stage_with_every_column() -> None:
     assert body.split("\n") == [
         "*:inbox_tray: Intake* (2)",
         # Report order puts the earlier qualification due (REQ-2, 09:00) first.
-        "*REQ-2* · Acme · Figma · new · — · 3 days old · qualify by Mon 23 Nov (due today)"
-        " · :inbox_tray: not qualified 24 wh",
+        "*REQ-2* · Acme · Figma · new · — · 3 days old · qualify by "
+        f"{day_token(23, 'Nov 23, 2026')} (due today)"
+        " · :inbox_tray: not qualified in 24 working hours",
         "*REQ-1* · Acme &lt;Labs&gt; &amp; Co · Figma · new · <@U0ANA0001> · 3 days old"
-        " · qualify by Mon 23 Nov (due today)",
+        " · qualify by "
+        f"{day_token(23, 'Nov 23, 2026')} (due today)",
         "*:white_check_mark: Qualified* (1)",
         "*REQ-3* · Acme · Figma · renewal · <@U0ANA0001> · 3 days old · TAT —",
         "*:handshake: Negotiating* (2)",
         "*REQ-5* · Acme · Figma · new · <@U0BUY0001> · 3 days old"
-        " · TAT Sat 21 Nov (2 days overdue) · :rotating_light: TAT breached",
+        f" · TAT {day_token(21, 'Nov 21, 2026')} (2 days overdue) · :rotating_light: TAT breached",
         "*REQ-4* · Acme · Figma · new · <@U0BUY0001> · 3 days old"
-        " · TAT Thu 26 Nov (3 days left) · :hourglass_flowing_sand: due ≤ 3 days"
-        " · :zzz: no update 24 wh",
+        f" · TAT {day_token(26, 'Nov 26, 2026')} (3 days left)"
+        " · :hourglass_flowing_sand: due ≤ 3 days · :zzz: no update for 24 working hours",
     ]
 
 
@@ -159,8 +170,8 @@ def test_configured_hours_show_in_the_flag_words() -> None:
         "POD Alpha", small_report(), NOW, ZONE, update_hours=16, qualification_hours=8
     )
     body = "\n".join(texts(message))
-    assert ":zzz: 1 no update 16 wh" in body
-    assert ":inbox_tray: not qualified 8 wh" in body
+    assert ":zzz: 1 no update for 16 working hours" in body
+    assert ":inbox_tray: not qualified in 8 working hours" in body
 
 
 def test_user_text_cannot_ping_or_break_mrkdwn() -> None:
@@ -176,10 +187,11 @@ def test_an_empty_report_says_so_with_the_summary() -> None:
     [message] = aging_messages("POD Alpha", [], NOW, ZONE)
     assert_postable(message)
     assert texts(message) == [
-        "Aging report · POD Alpha · Mon 23 Nov 2026",
+        "Aging report · POD Alpha · Nov 23, 2026",
         "*0 open* · 0 intake · 0 qualified · 0 negotiating\n"
         ":rotating_light: 0 TAT breached · :hourglass_flowing_sand: 0 due ≤ 3 days"
-        " · :zzz: 0 no update 24 wh · :inbox_tray: 0 not qualified 24 wh",
+        " · :zzz: 0 no update for 24 working hours"
+        " · :inbox_tray: 0 not qualified in 24 working hours",
         "No open requests. :tada:",
     ]
 
@@ -285,22 +297,22 @@ def test_csv_row_values() -> None:
         "new",
         "negotiating",
         "U0BUY0001",
-        "2026-11-20",
+        "Nov 20, 2026",
         "3",
-        "2026-11-26",
+        "Nov 26, 2026",
         "3",
         "due_soon;no_update",
     ]
     # Qualified: no due, no days left, no flags; intake without an owner: owner empty.
     assert by_key["REQ-3"][8:] == ["", "", ""]
     assert by_key["REQ-2"][5] == ""
-    assert by_key["REQ-2"][8:] == ["2026-11-23", "0", "not_qualified"]
+    assert by_key["REQ-2"][8:] == ["Nov 23, 2026", "0", "not_qualified"]
 
 
 def test_csv_created_date_is_local_to_the_pod() -> None:
     # 20:00 UTC Sun 22 Nov is 01:30 IST Mon 23 Nov.
     lines = lines_of([request(1, "qualified", created_at=datetime(2026, 11, 22, 20, tzinfo=UTC))])
-    assert read_csv(aging_csv(lines, ZONE))[1][6:8] == ["2026-11-23", "0"]
+    assert read_csv(aging_csv(lines, ZONE))[1][6:8] == ["Nov 23, 2026", "0"]
 
 
 def test_awkward_names_round_trip_through_csv() -> None:

@@ -7,6 +7,7 @@ import re
 from datetime import UTC, date, datetime, timedelta
 from decimal import Decimal
 from typing import Any
+from zoneinfo import ZoneInfo
 
 import pytest
 from slack_sdk.models.blocks import Block
@@ -121,7 +122,9 @@ def test_card_shows_type_stage_spend_renewal_and_people() -> None:
     assert shown["*Type*"] == "New"
     assert shown["*Stage*"] == ":handshake: Negotiating"
     assert shown["*Current spend*"] == "$48,000"
-    assert shown["*Renewal date*"] == "Sun 31 Jan 2027"
+    # A day is sent as noon in the POD's zone, its fallback the POD's date.
+    noon = int(datetime(2027, 1, 31, 12, 0, tzinfo=ZoneInfo("Asia/Kolkata")).timestamp())
+    assert shown["*Renewal date*"] == f"<!date^{noon}^{{date_short}}|Jan 31, 2027>"
     assert shown["*Analyst*"] == "<@U0ANA0001>"
     assert shown["*Buyer*"] == "<@U0BUY0001>"
 
@@ -136,7 +139,7 @@ def test_intake_card_shows_qualification_due_as_a_date_token() -> None:
     shown = fields(card_blocks(card()))
     unix = int((CREATED + timedelta(days=1)).timestamp())
     assert shown["*Qualification due*"] == (
-        f"<!date^{unix}^{{date_short_pretty}} {{time}}|Tue 24 Nov 2026 10:30 IST>"
+        f"<!date^{unix}^{{date_short}} {{time}}|Nov 24, 2026 10:30 IST>"
     )
     assert "*TAT due*" not in shown
 
@@ -144,9 +147,7 @@ def test_intake_card_shows_qualification_due_as_a_date_token() -> None:
 def test_negotiating_card_shows_tat_due() -> None:
     shown = fields(card_blocks(card(**NEGOTIATING)))
     unix = int(NEGOTIATING["tat_due_at"].timestamp())
-    assert shown["*TAT due*"] == (
-        f"<!date^{unix}^{{date_short_pretty}} {{time}}|Wed 9 Dec 2026 10:30 IST>"
-    )
+    assert shown["*TAT due*"] == (f"<!date^{unix}^{{date_short}} {{time}}|Dec 9, 2026 10:30 IST>")
     assert "*Qualification due*" not in shown
 
 
@@ -169,8 +170,9 @@ def test_closed_card_shows_outcome_emoji_and_close_time(outcome: str, stage_show
     )
     shown = fields(blocks)
     assert shown["*Stage*"] == stage_shown
-    assert shown["*Closed*"].startswith(f"<!date^{int(NOW.timestamp())}^")
-    assert shown["*Closed*"].endswith("|Thu 26 Nov 2026 11:30 IST>")
+    assert shown["*Closed*"] == (
+        f"<!date^{int(NOW.timestamp())}^{{date_short}} {{time}}|Nov 26, 2026 11:30 IST>"
+    )
     assert "*TAT due*" not in shown
 
 
@@ -194,7 +196,7 @@ def test_card_context_names_pod_creator_and_opened_date_token() -> None:
     assert context["type"] == "context"
     assert [e["text"] for e in context["elements"]] == [
         "POD Alpha · opened by <@U0CSM0001> · replies in thread",
-        f"<!date^{int(created.timestamp())}^Opened {{date_short}} ({{ago}})|Opened 2026-11-24>",
+        f"Opened <!date^{int(created.timestamp())}^{{date_short}}|Nov 24, 2026>",
     ]
 
 
@@ -266,6 +268,11 @@ def timeline_lines(blocks: list[Block]) -> list[str]:
     return lines
 
 
+def stamp(instant: datetime, fallback: str) -> str:
+    """A timeline step's date token: date and time, the POD's as fallback."""
+    return f"<!date^{int(instant.timestamp())}^{{date_short}} {{time}}|{fallback}>"
+
+
 def test_status_is_the_card_then_a_timeline() -> None:
     the_card = card(**NEGOTIATING)
     events = [
@@ -280,10 +287,13 @@ def test_status_is_the_card_then_a_timeline() -> None:
     assert data[: len(card_blocks(the_card))] == dicts(card_blocks(the_card))
     assert data[len(card_blocks(the_card))]["type"] == "divider"
     assert timeline_lines(blocks) == [
-        "`Mon 23 Nov 10:30 IST` · <@U0CSM0001> opened the request",
-        "`Mon 23 Nov 12:30 IST` · <@U0ANA0001> qualified it",
-        "`Mon 23 Nov 13:30 IST` · <@U0ANA0001> assigned it: to <@U0BUY0001>",
-        "`Tue 24 Nov 10:30 IST` · podbot flagged a TAT breach",
+        f"{stamp(CREATED, 'Nov 23, 2026 10:30 IST')} · <@U0CSM0001> opened the request",
+        f"{stamp(CREATED + timedelta(hours=2), 'Nov 23, 2026 12:30 IST')} · <@U0ANA0001> "
+        "qualified it",
+        f"{stamp(CREATED + timedelta(hours=3), 'Nov 23, 2026 13:30 IST')} · <@U0ANA0001> "
+        "assigned it: to <@U0BUY0001>",
+        f"{stamp(CREATED + timedelta(days=1), 'Nov 24, 2026 10:30 IST')} · podbot flagged a "
+        "TAT breach",
     ]
 
 
@@ -295,30 +305,30 @@ def test_status_timeline_is_oldest_first_whatever_the_input_order() -> None:
 
 def test_status_shows_local_times_across_new_york_dst() -> None:
     ny = card(timezone="America/New_York")
-    events = [
-        entry(datetime(2026, 3, 7, 15, 0, tzinfo=UTC), text="before"),  # EST, UTC-5
-        entry(datetime(2026, 3, 9, 14, 0, tzinfo=UTC), text="after"),  # EDT, UTC-4
-        entry(datetime(2026, 11, 2, 15, 0, tzinfo=UTC), text="back"),  # EST again
+    at = [
+        datetime(2026, 3, 7, 15, 0, tzinfo=UTC),  # EST, UTC-5
+        datetime(2026, 3, 9, 14, 0, tzinfo=UTC),  # EDT, UTC-4
+        datetime(2026, 11, 2, 15, 0, tzinfo=UTC),  # EST again
     ]
+    events = [entry(a, text=t) for a, t in zip(at, ("before", "after", "back"), strict=True)]
     lines = timeline_lines(status_blocks(ny, events, datetime(2026, 11, 3, tzinfo=UTC)))
     assert lines == [
-        "`Sat 7 Mar 10:00 EST` · <@U0BUY0001> posted an update: before",
-        "`Mon 9 Mar 10:00 EDT` · <@U0BUY0001> posted an update: after",
-        "`Mon 2 Nov 10:00 EST` · <@U0BUY0001> posted an update: back",
+        f"{stamp(at[0], 'Mar 7, 2026 10:00 EST')} · <@U0BUY0001> posted an update: before",
+        f"{stamp(at[1], 'Mar 9, 2026 10:00 EDT')} · <@U0BUY0001> posted an update: after",
+        f"{stamp(at[2], 'Nov 2, 2026 10:00 EST')} · <@U0BUY0001> posted an update: back",
     ]
 
 
 def test_status_local_time_crosses_midnight_east_of_utc() -> None:
-    lines = timeline_lines(
-        status_blocks(card(), [entry(datetime(2026, 11, 23, 19, 0, tzinfo=UTC))], NOW)
-    )
-    assert lines[0].startswith("`Tue 24 Nov 00:30 IST`")
+    at = datetime(2026, 11, 23, 19, 0, tzinfo=UTC)
+    lines = timeline_lines(status_blocks(card(), [entry(at)], NOW))
+    assert lines[0].startswith(f"{stamp(at, 'Nov 24, 2026 00:30 IST')} · ")
 
 
 def test_status_shows_the_year_of_events_from_another_year() -> None:
-    old = entry(datetime(2025, 12, 30, 5, 0, tzinfo=UTC))
-    lines = timeline_lines(status_blocks(card(), [old], datetime(2026, 1, 2, tzinfo=UTC)))
-    assert lines[0].startswith("`Tue 30 Dec 2025 10:30 IST`")
+    at = datetime(2025, 12, 30, 5, 0, tzinfo=UTC)
+    lines = timeline_lines(status_blocks(card(), [entry(at)], datetime(2026, 1, 2, tzinfo=UTC)))
+    assert lines[0].startswith(f"{stamp(at, 'Dec 30, 2025 10:30 IST')} · ")
 
 
 def aging_line(blocks: list[Block]) -> str:

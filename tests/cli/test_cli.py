@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+import re
 import socket
 import subprocess
 import sys
@@ -229,3 +230,26 @@ def test_jobs_run_refuses_bad_arguments_in_one_line(
     result = podbot(*args, env=migrated(tmp_path))
     assert result.returncode == 2
     assert says in result.stderr and len(result.stderr.strip().splitlines()) == 1
+
+
+def _readme_list(label: str) -> list[str]:
+    """The backticked names after `label` in the README's "The manifest asks for" paragraph,
+    up to the next semicolon."""
+    paragraph = _readme_text().split("The manifest asks for", 1)[1].split("\n\n", 1)[0]
+    paragraph = " ".join(paragraph.split())
+    part = paragraph.split(label, 1)[1].split(";", 1)[0]
+    return re.findall(r"`([^`]+)`", part)
+
+
+def test_readme_scope_and_event_lists_are_the_manifests() -> None:
+    manifest = yaml.safe_load(podbot("manifest", "--url", "https://podbot.acme.test").stdout)
+    assert _readme_list("bot scopes:") == manifest["oauth_config"]["scopes"]["bot"]
+    events = manifest["settings"]["event_subscriptions"]["bot_events"]
+    assert _readme_list("bot events") == events
+    shortcuts = [s["name"] for s in manifest["features"]["shortcuts"]]
+    readme = " ".join(_readme_text().split())
+    assert all(f"*{name}* message shortcut" in readme for name in shortcuts)
+
+
+def _readme_text() -> str:
+    return (Path(__file__).parents[2] / "README.md").read_text(encoding="utf-8")

@@ -3,7 +3,9 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
+from datetime import date, datetime, time
 from typing import Any
+from zoneinfo import ZoneInfo
 
 import pytest
 from sqlalchemy import select
@@ -86,3 +88,23 @@ def blocks_text(blocks: list[dict[str, Any]] | None) -> str:
 
     walk(blocks or [])
     return "\n".join(out)
+
+
+def day_token(day: date, timezone: str = "Asia/Kolkata") -> str:
+    """What podbot writes for a day in mrkdwn (SPEC "Voice"): a Slack date token at noon in the
+    POD's zone (POD Alpha's by default), the POD's date as fallback: `Dec 1, 2026`."""
+    noon = datetime.combine(day, time(12, 0), ZoneInfo(timezone))
+    return f"<!date^{int(noon.timestamp())}^{{date_short}}|{day:%b} {day.day}, {day.year}>"
+
+
+def time_token(instant: datetime, timezone: str = "Asia/Kolkata") -> str:
+    """What podbot writes for an instant with its time: the token, the POD's as fallback."""
+    local = instant.astimezone(ZoneInfo(timezone))
+    fallback = f"{local:%b} {local.day}, {local.year} {local:%H:%M} {local.tzname()}"
+    return f"<!date^{int(instant.timestamp())}^{{date_short}} {{time}}|{fallback}>"
+
+
+def instant_day_token(instant: datetime, timezone: str = "Asia/Kolkata") -> str:
+    """An instant shown as a day: the token of the instant, the POD's date as fallback."""
+    local = instant.astimezone(ZoneInfo(timezone))
+    return f"<!date^{int(instant.timestamp())}^{{date_short}}|{local:%b} {local.day}, {local.year}>"

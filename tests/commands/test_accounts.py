@@ -19,6 +19,7 @@ from tests.commands.conftest import (
     EM,
     STRANGER,
     Proc,
+    day_token,
 )
 from tests.conftest import RunningBot
 
@@ -83,9 +84,11 @@ def test_a_member_sees_the_account_with_its_open_requests(proc: Proc) -> None:
     assert proc(CSM, "account acme   CORP") == "\n".join(
         [
             "*Acme Corp* · POD Alpha",
-            "Customer since 2025-04-01 · handed over 2025-05-15 · term ends 2028-03-31",
+            f"Customer since {day_token(date(2025, 4, 1))} · handed over "
+            f"{day_token(date(2025, 5, 15))} · term ends {day_token(date(2028, 3, 31))}",
             "MSG $250,000 · PSE $400,000 · ATS $1,200,000",
-            "Health: *favorable* (last updated by the accounts file, 2026-11-01)",
+            "Health: *favorable* (last updated by the accounts file, "
+            "<!date^1793523600^{date_short}|Nov 1, 2026>)",
             "Open requests:",
             "• REQ-1 Figma — in intake",
             "• REQ-2 Slack — qualified",

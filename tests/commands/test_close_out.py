@@ -15,7 +15,7 @@ from bot.db.models import Contract, Request, RequestEvent
 from bot.domain.kpis import monthly_to_annual_conversion
 from bot.domain.quarters import quarter_of
 from slackfake.web_api import Message
-from tests.commands.conftest import ANALYST, BUYER, EM, Proc, blocks_text
+from tests.commands.conftest import ANALYST, BUYER, EM, Proc, blocks_text, day_token
 from tests.commands.test_savings import actions_of, ephemerals_to, negotiating
 from tests.conftest import RunningBot
 
@@ -160,7 +160,7 @@ def test_the_analyst_records_the_term_in_the_modal_and_it_converts(
     assert event.data == {"converted": True, "outcome": "updated"}
     told = proc.thread(number)[-1].text
     assert told.startswith(":memo: New term recorded by <@U0ANA0001>: Acme · Figma, $30,000 a year")
-    assert "(was $36,000 a year, renews 2026-12-31, monthly)" in told
+    assert f"(was $36,000 a year, renews {day_token(date(2026, 12, 31))}, monthly)" in told
     assert "Converted from monthly to annual billing." in told
     assert len(bot.api.calls_to("chat.update")) > card_updates  # the card was refreshed
     assert ":white_check_mark: recorded by <@U0ANA0001>" in blocks_text(proc.card(number).blocks)
@@ -261,9 +261,10 @@ def test_the_card_timeline_shows_the_term(bot: RunningBot, proc: Proc) -> None:
     number = negotiating(proc)
     proc(EM, f"close {number} won | 52k | 2027-03-31")
     timeline = blocks_text(proc.answer(EM, f"status {number}")["blocks"])
-    assert "recorded the new term: $52,000 a year, renews 2027-03-31, annual (a new contract)" in (
-        timeline
-    )
+    assert (
+        f"recorded the new term: $52,000 a year, renews {day_token(date(2027, 3, 31))}, annual "
+        "(a new contract)"
+    ) in timeline
     with bot.db.transaction() as session:
         assert session.get(Request, number).term_recorded_at is not None
 

@@ -20,6 +20,7 @@ from tests.commands.conftest import (
     EM,
     STRANGER,
     Proc,
+    day_token,
 )
 from tests.conftest import RunningBot
 
@@ -63,7 +64,8 @@ def quiet(bot: RunningBot) -> Iterator[None]:
 def test_an_analyst_adds_a_contract_to_the_pods_saas_stack(proc: Proc) -> None:
     answer = proc(ANALYST, "contract add Acme | Figma | $48,000 | 2027-03-31")
     assert answer == (
-        "Added Acme · Figma ($48,000 a year, renews 2027-03-31, annual) to POD Alpha's SaaS stack."
+        f"Added Acme · Figma ($48,000 a year, renews {day_token(date(2027, 3, 31))}, annual) "
+        "to POD Alpha's SaaS stack."
     )
     assert contracts(proc.bot) == [
         ("alpha", "Acme", "Figma", Decimal("48000.00"), "USD", date(2027, 3, 31), "annual")
@@ -76,8 +78,9 @@ def test_an_em_updates_it_and_sees_what_it_was(proc: Proc, clock: ManualClock) -
     clock.advance(timedelta(hours=1))
     answer = proc(EM, "contract add acme | FIGMA | EUR 52k | 2028-03-31 | Monthly")
     assert answer == (
-        "Updated acme · FIGMA (€52,000 a year, renews 2028-03-31, monthly; was $48,000 a year, "
-        "renews 2027-03-31, annual) in POD Alpha's SaaS stack."
+        f"Updated acme · FIGMA (€52,000 a year, renews {day_token(date(2028, 3, 31))}, monthly; "
+        f"was $48,000 a year, renews {day_token(date(2027, 3, 31))}, annual) in POD Alpha's "
+        "SaaS stack."
     )
     assert contracts(proc.bot) == [
         ("alpha", "acme", "FIGMA", Decimal("52000.00"), "EUR", date(2028, 3, 31), "monthly")
@@ -94,8 +97,8 @@ def test_the_same_terms_again_change_nothing_and_a_left_out_cycle_is_kept(
     clock.advance(timedelta(hours=1))
     answer = proc(ANALYST, "contract add Acme | Figma | $48,000.00 | 2027-03-31")
     assert answer == (
-        "Acme · Figma is already in POD Alpha's SaaS stack as $48,000 a year, renews 2027-03-31, "
-        "monthly; nothing changed."
+        "Acme · Figma is already in POD Alpha's SaaS stack as $48,000 a year, renews "
+        f"{day_token(date(2027, 3, 31))}, monthly; nothing changed."
     )
     with proc.bot.db.transaction() as session:
         assert session.scalars(select(Contract.updated_at)).one() == stamped

@@ -16,6 +16,7 @@ from tests.commands.conftest import (
     EM,
     Proc,
     blocks_text,
+    time_token,
 )
 from tests.conftest import RunningBot
 
@@ -80,7 +81,8 @@ def test_the_full_life_of_a_new_request(bot: RunningBot, proc: Proc, clock: Manu
 
     status = proc.answer(EM, "status 1")
     timeline = blocks_text(status["blocks"])
-    lines = [line for line in timeline.splitlines() if line.startswith("`")]
+    steps = timeline.split("*Timeline*", 1)[1]
+    lines = [line for line in steps.splitlines() if line.startswith("<!date^")]
     assert [line.split(" · ", 1)[1] for line in lines] == [
         "<@U0ANA0001> opened the request: Acme Corp · Figma (new)",
         "<@U0ANA0001> qualified it",
@@ -89,7 +91,9 @@ def test_the_full_life_of_a_new_request(bot: RunningBot, proc: Proc, clock: Manu
         "<@U0BUY0001> recorded a quote: SHI International: €41,000",
         "<@U0BUY0001> closed it: won: signed at 40k",
     ]
-    assert lines[0].startswith("`Mon 23 Nov 20:30 IST`")
+    # Each step's date is a token in the reader's zone, the POD's date and time as fallback.
+    assert lines[0].startswith(time_token(datetime(2026, 11, 23, 15, 0, tzinfo=UTC)) + " · ")
+    assert lines[0].startswith("<!date^1795446000^{date_short} {time}|Nov 23, 2026 20:30 IST>")
 
 
 def test_the_full_life_of_a_renewal_across_a_dst_change(

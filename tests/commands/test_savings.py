@@ -152,7 +152,13 @@ def test_reject_asks_for_a_reason_in_a_modal(bot: RunningBot, proc: Proc) -> Non
     assert ":no_entry: Rejected by <@U0EM00001>" in edited
     assert "Baseline was list price, not a real quote" in edited
     assert "*Cost avoidance claim*" in edited
-    assert proc.thread(number)[-1].text.startswith(":no_entry: <@U0BUY0001> your savings claim")
+    # An avoidance claim says "avoided", never "saved", on its message and in the thread.
+    assert "*$8,500 (17.7%)* avoided · $48,000 → $39,500" in edited
+    assert "saved" not in edited
+    assert proc.thread(number)[-1].text == (
+        ":no_entry: <@U0BUY0001> your cost-avoidance claim of $8,500 (17.7%) was rejected by "
+        "<@U0EM00001>: Baseline was list price, not a real quote"
+    )
 
 
 def test_a_new_claim_supersedes_the_pending_one(bot: RunningBot, proc: Proc) -> None:
@@ -160,17 +166,24 @@ def test_a_new_claim_supersedes_the_pending_one(bot: RunningBot, proc: Proc) -> 
     proc(BUYER, f"savings {number} 48000 42000")
     first = claim_message(proc, number)
     reply = proc(BUYER, f"savings {number} 48000 39000")
-    assert "It supersedes the pending claim #1." in reply
+    # The claim it replaces is named by its kind and amount, not by an internal id.
+    assert reply.endswith(" It supersedes the pending savings claim of $6,000 (12.5%).")
     old = bot.api.message(first.channel, first.ts)
     assert actions_of(old) == []
-    assert "Superseded by a newer claim (claim #2)" in blocks_text(old.blocks)
+    assert ":fast_forward: Superseded by a newer claim on this request (below)." in blocks_text(
+        old.blocks
+    )
+    assert "#" not in blocks_text(old.blocks)
+    timeline = blocks_text(proc.answer(BUYER, f"status {number}")["blocks"])
+    assert "superseded a savings claim: $6,000 (12.5%) replaced by $9,000 (18.8%)" in timeline
     assert [(c.status, c.superseded_by_id) for c in claims(bot)] == [
         ("superseded", 2),
         ("pending", None),
     ]
     click(bot, EM, "savings_approve", first)  # a stale client still shows the old buttons
     assert ephemerals_to(bot, EM)[-1] == (
-        ":warning: This claim was superseded by claim #2; decide on that one."
+        ":warning: This claim was superseded by a newer claim in the same thread; "
+        "decide on that one."
     )
 
 

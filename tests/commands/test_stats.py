@@ -243,7 +243,7 @@ def seed(bot: RunningBot, copies: int = 1) -> None:
 # buyer's mention of 5 h ago is apart. Health: Acme favorable, Globex at-risk: 1 of 2 (not a
 # running figure: ❌). Conversion: Acme's Slack, monthly since September, 0 of 1.
 POD_LINES = [
-    "*Stats 2026Q4* (as of 2026-11-23)",
+    "*Stats 2026Q4* (as of <!date^1795415400^{date_short}|Nov 23, 2026>)",
     "*POD Alpha*",
     "⚠️ *Net savings vs POD target*: 32.0% (bar 100.0%) — $32,000 of $100,000 · "
     "savings $22,000 + avoidance $10,000",
@@ -262,7 +262,7 @@ POD_LINES = [
 # Update cadence: working days judged — R1 6–14 Oct: 7; R2 9 Oct–22 Nov: 31; R3 8 Oct–1 Nov:
 # 17; R5 10–13 Nov: 4 — 59, with an update on 6, 7, 8 Oct (R1) and 10 Nov (R5, twice): 4.
 BUYER_LINES = [
-    "*Stats 2026Q4* (as of 2026-11-23)",
+    "*Stats 2026Q4* (as of <!date^1795415400^{date_short}|Nov 23, 2026>)",
     "<@U0BUY0001> · POD Alpha",
     "⚠️ *Savings quota*: 64.0% (bar 70.0%) — $32,000 of $50,000",
     "✅ *Benchmark attainment*: 100.0% (bar 80.0%) — 1 of 1 · 2 counted apart",
@@ -280,7 +280,7 @@ MILESTONES = [
     "✅ *ATS uploaded*: 90.0% (bar 75.0%) — $180,000 of $200,000",
 ]
 CUSTOMER_LINES = [
-    "*Stats 2026Q4* (as of 2026-11-23)",
+    "*Stats 2026Q4* (as of <!date^1795415400^{date_short}|Nov 23, 2026>)",
     "*Acme Corp* · POD Alpha",
     *MILESTONES,
     "Health: favorable",

@@ -6,7 +6,7 @@ the disqualify modal prefilled; submitting it disqualifies as `/proc disqualify`
 from __future__ import annotations
 
 import json
-from datetime import UTC, datetime, timedelta
+from datetime import UTC, date, datetime, timedelta
 from typing import Any
 
 from sqlalchemy import select
@@ -15,7 +15,7 @@ from bot.clock import ManualClock
 from bot.db.models import RequestEvent
 from bot.jobs import JOBS
 from slackfake.web_api import Message
-from tests.commands.conftest import Proc, blocks_text
+from tests.commands.conftest import Proc, blocks_text, day_token
 from tests.conftest import RunningBot
 from tests.jobs.conftest import run_job
 
@@ -79,7 +79,8 @@ def test_a_preapproval_meets_the_qualification_clock_and_reminds_once_with_a_wor
     (line,) = [ln for ln in lines if ln.startswith("*REQ-1*") or "|REQ-1>*" in ln]
     assert "not qualified" not in line and "overdue" not in line
     assert "qualification met (pre-approval)" in line
-    assert line.endswith(":envelope_with_arrow: waiting on customer since Fri 20 Nov")
+    since = day_token(date(2026, 11, 20), "America/New_York")
+    assert line.endswith(f":envelope_with_arrow: waiting on customer since {since}")
 
     # 48 working hours after the pre-approval: Tuesday 11:00 (the weekend not counted).
     assert "0 reminder DM(s)" in remind(bot, ny(24, 10))

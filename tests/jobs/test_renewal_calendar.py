@@ -21,7 +21,15 @@ from bot.db.session import Database
 from bot.domain.quarters import Quarter, calendar_post_day
 from bot.jobs import JOBS
 from bot.jobs.renewal_calendar import quarter_posted_on
-from tests.commands.conftest import ANALYST, BETA_ANALYST, BUYER, STRANGER, Proc, blocks_text
+from tests.commands.conftest import (
+    ANALYST,
+    BETA_ANALYST,
+    BUYER,
+    STRANGER,
+    Proc,
+    blocks_text,
+    day_token,
+)
 from tests.conftest import RunningBot
 from tests.jobs.conftest import add_request, catch_up, run_job
 
@@ -215,13 +223,15 @@ def test_the_calendar_lists_the_quarters_renewals_by_month_with_flags(
     january, february, march = (
         text[a:b] for a, b in zip(months, [*months[1:], len(text)], strict=True)
     )
-    assert "*Acme* · Figma · `Fri 15 Jan` · $48,000/yr · annual · auto-renews" in january
-    assert "notice by Wed 16 Dec 2026" in january and "REQ-1" in january
+    jan15, dec16 = day_token(date(2027, 1, 15)), day_token(date(2026, 12, 16))
+    assert f"*Acme* · Figma · {jan15} · $48,000/yr · annual · auto-renews" in january
+    assert f"notice by {dec16}" in january and "REQ-1" in january
     assert ":rotating_light:" not in january
-    assert "*Globex* · Slack · `Mon 1 Feb` · $12,000/yr · monthly · no request" in february
+    feb1 = day_token(date(2027, 2, 1))
+    assert f"*Globex* · Slack · {feb1} · $12,000/yr · monthly · no request" in february
     assert ":rotating_light: TAT window open, no request" in february
     assert ":repeat: monthly → annual candidate" in february
-    assert "*Initech* · Zoom · `Wed 31 Mar` · $9,000.50/yr" in march
+    assert f"*Initech* · Zoom · {day_token(date(2027, 3, 31))} · $9,000.50/yr" in march
     assert ":rotating_light:" not in march and ":repeat:" not in march
     for name in ("Hooli", "Umbrella", "Stark"):
         assert name not in text
@@ -240,18 +250,18 @@ def test_the_csv_lists_exactly_the_quarters_renewals(
     assert (upload.channel, upload.thread_ts) == (ALPHA, parent.ts)
     rows = list(csv.DictReader(io.StringIO(upload.content.decode("utf-8"))))
     assert [(r["customer"], r["tool"], r["renewal_date"]) for r in rows] == [
-        ("Acme", "Figma", "2027-01-15"),
-        ("Globex", "Slack", "2027-02-01"),
-        ("Initech", "Zoom", "2027-03-31"),
+        ("Acme", "Figma", "Jan 15, 2027"),
+        ("Globex", "Slack", "Feb 1, 2027"),
+        ("Initech", "Zoom", "Mar 31, 2027"),
     ]
     acme, globex, initech = rows
     assert acme["annual_value"] == "48000.00" and acme["currency"] == "USD"
-    assert (acme["notice_deadline"], acme["auto_renew"]) == ("2026-12-16", "yes")
+    assert (acme["notice_deadline"], acme["auto_renew"]) == ("Dec 16, 2026", "yes")
     assert (acme["request"], acme["request_stage"]) == ("REQ-1", "qualified")
     assert acme["tat_window_open_no_request"] == "no"
     assert (globex["billing_cycle"], globex["annual_conversion_candidate"]) == ("monthly", "yes")
     assert (globex["tat_window_opens"], globex["tat_window_open_no_request"]) == (
-        "2026-12-03", "yes"
+        "Dec 3, 2026", "yes"
     )  # fmt: skip
     assert (initech["annual_value"], initech["tat_window_open_no_request"]) == ("9000.50", "no")
     assert [r["month"] for r in rows] == ["2027-01", "2027-02", "2027-03"]
@@ -284,7 +294,7 @@ def test_the_ics_has_one_all_day_event_per_renewal(bot: RunningBot, stack: dict[
     ]
     acme = str(events[0]["DESCRIPTION"])
     assert "Annual value: $48,000" in acme and "Billing cycle: annual" in acme
-    assert "Auto-renew: yes" in acme and "Notice deadline: 2026-12-16 (30 days' notice)" in acme
+    assert "Auto-renew: yes" in acme and "Notice deadline: Dec 16, 2026 (30 days' notice)" in acme
     assert "Notice deadline: not recorded" in str(events[1]["DESCRIPTION"])
     assert str(calendar["X-WR-CALNAME"]) == "Renewals · POD Alpha · 2027Q1"
 

@@ -8,7 +8,7 @@ from datetime import UTC, datetime, timedelta
 from bot.clock import ManualClock
 from bot.jobs import JOBS
 from slackfake.web_api import Message
-from tests.commands.conftest import Proc, blocks_text
+from tests.commands.conftest import Proc, blocks_text, instant_day_token
 from tests.commands.test_close_out import click, opened_view, submit, term_message
 from tests.conftest import RunningBot
 from tests.jobs.conftest import run_job
@@ -65,7 +65,9 @@ def test_an_unrecorded_term_is_reported_and_reminded_once_after_24_working_hours
     shown = report(bot, ny(24, 9))  # Tuesday's report lists it
     assert "*New term not recorded* (1) — won, the contract not updated yet:" in shown
     # The key links to the card (posted: the request was made through /proc).
-    assert "|REQ-1>* · Globex · Zoom · won Fri 20 Nov · <@U0ANA0002>" in shown
+    won = instant_day_token(proc.request(1).closed_at, "America/New_York")
+    assert f"|REQ-1>* · Globex · Zoom · won {won} · <@U0ANA0002>" in shown
+    assert "|Nov 20, 2026>" in won
 
     # Recorded with the button in the thread: gone from the next report, no reminder.
     clock.set(ny(24, 12))

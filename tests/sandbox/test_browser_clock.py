@@ -39,7 +39,7 @@ def test_plus_one_day_from_0149_shows_every_pods_aging_report_and_the_clock_neve
     for channel, name in CHANNELS.items():
         page.click(f"#channels a[data-conversation='{channel}']")
         expect(page.locator("#channel-title")).to_contain_text(name.lower().replace(" ", "-"))
-        tuesday = page.locator("#messages .msg", has_text=f"Aging report · {name} · Tue 24 Nov")
+        tuesday = page.locator("#messages .msg", has_text=f"Aging report · {name} · Nov 24, 2026")
         expect(tuesday).to_have_count(1)
         expect(tuesday).to_contain_text("REQ-")
     # The page's "Coming up" is Wednesday's reports now, not Tuesday's.
@@ -50,7 +50,7 @@ def test_plus_one_day_from_0149_shows_every_pods_aging_report_and_the_clock_neve
     page.click("#channels a[data-conversation='C0BLR0001']")
     card = page.locator("#messages .msg", has_text="REQ-1 · Kaveri Fintech · Figma").first
     card.screenshot(path="/tmp/sandbox_card.png")
-    report = page.locator("#messages .msg", has_text="Aging report · POD Bengaluru · Tue 24 Nov")
+    report = page.locator("#messages .msg", has_text="Aging report · POD Bengaluru · Nov 24, 2026")
     report.scroll_into_view_if_needed()
     report.screenshot(path="/tmp/sandbox_aging_report.png")
     page.set_viewport_size({"width": 1024, "height": 768})
