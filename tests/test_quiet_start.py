@@ -36,7 +36,9 @@ def test_building_the_app_warns_about_no_token(
     said += [str(w.message) for w in caught]
     out = capsys.readouterr()
     said += [out.out, out.err]
-    assert not [s for s in said if "token" in s.lower()], said
+    # What Bolt says when it reads the variables (the test below shows it does, unfixed).
+    bolt = ("`token` will be unused", "will be ignored", "SLACK_BOT_TOKEN", "SLACK_CLIENT_ID")
+    assert not [s for s in said if any(phrase in s for phrase in bolt)], said
     # The variables are as they were for the rest of the process.
     assert {name: os.environ.get(name) for name in _SET} == _SET
     # Bolt did not switch on its OAuth flow for the client id it would have read (it would

@@ -177,6 +177,7 @@ class FallbackHome:
     pod_name: str
     claims: tuple[ClaimItem, ...]
     claims_total: int
+    timezone: str = "UTC"
 
 
 Section = BuyerHome | AnalystHome | EmHome | CsmHome | FallbackHome
@@ -308,7 +309,7 @@ def _analyst(home: AnalystHome, command: str) -> list[Block]:
     ]  # fmt: skip
 
 
-def _claims(items: tuple[ClaimItem, ...], total: int, command: str) -> list[Block]:
+def _claims(items: tuple[ClaimItem, ...], total: int, command: str, timezone: str) -> list[Block]:
     """Savings claims to decide, each with the thread's Approve / Reject."""
     claims: list[Block] = []
     for c in items:
@@ -316,7 +317,7 @@ def _claims(items: tuple[ClaimItem, ...], total: int, command: str) -> list[Bloc
             _section(
                 f"*{c.key}* {_names(c.customer, c.tool)}\n"
                 f"{format_money(c.saved)} ({c.percent:.1f}%) {claim_verb(c.kind)}, claimed by "
-                f"<@{c.claimed_by}> {slack_date(c.claimed_at, home.timezone, with_time=True)}"
+                f"<@{c.claimed_by}> {slack_date(c.claimed_at, timezone, with_time=True)}"
             )
         )
         claims.append(
@@ -339,7 +340,7 @@ def _claims(items: tuple[ClaimItem, ...], total: int, command: str) -> list[Bloc
 
 def _em(home: EmHome, command: str) -> list[Block]:
     return [
-        *_claims(home.claims, home.claims_total, command),
+        *_claims(home.claims, home.claims_total, command, home.timezone),
         _section(f"*POD savings {home.quarter}*\n{_bar(home.savings)}"),
         *_list("Breaches older than 24 working hours", home.old_breaches_total,
                [_breach_row(b, home.timezone) for b in home.old_breaches], "None.",
@@ -380,7 +381,7 @@ def home_blocks(data: HomeData) -> list[Block]:
                 )
             )
         elif isinstance(section, FallbackHome):
-            part += _claims(section.claims, section.claims_total, data.command)
+            part += _claims(section.claims, section.claims_total, data.command, section.timezone)
         else:
             part += _em(section, data.command)
         blocks += [*part, DividerBlock()]

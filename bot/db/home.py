@@ -100,7 +100,7 @@ def _fallback(session: Session, pod: Pod, pod_id: int, user: str) -> FallbackHom
         if (approvers := pod.claim_approvers(claim.created_by)).fallback and user in approvers.users
     ]
     items = tuple(_claim_item(c, r) for c, r in rows[:LIST_CAP])
-    return FallbackHome(pod.name, items, len(rows))
+    return FallbackHome(pod.name, items, len(rows), pod.timezone)
 
 
 def _quarter(pod: Pod, now: datetime) -> Quarter:
