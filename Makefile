@@ -4,8 +4,9 @@ VENV   := .venv
 BIN    := $(VENV)/bin
 STAMP  := $(VENV)/.installed-stamp
 # Four test processes on two cores: the outage tests spend minutes waiting on real time (a
-# 60-second Slack outage), and the other tests run meanwhile.
-PYTEST_ARGS ?= -n 4
+# 60-second Slack outage), and the other tests run meanwhile. `--dist loadgroup`: tests marked
+# `xdist_group` (those reading the one seeded demo) run in one worker, the rest one by one.
+PYTEST_ARGS ?= -n 4 --dist loadgroup
 DEMO_PORT ?= 3000
 
 .PHONY: install demo demo-fresh run test lint format clean

@@ -20,7 +20,6 @@ from sqlalchemy import select
 
 from bot.db.models import PendingResponse, Request
 from bot.sandbox.app import Sandbox
-from bot.sandbox.demo import seed
 from tests.conftest import TEST_CONFIG, RunningBot
 from tests.sandbox.conftest import (
     ANALYST,
@@ -29,7 +28,9 @@ from tests.sandbox.conftest import (
     CSM,
     EM,
     MONDAY_MORNING,
+    READS_THE_DEMO,
     ROOT,
+    SeededDemo,
 )
 
 
@@ -274,8 +275,10 @@ def test_a_restart_finds_the_cards_threads_and_clock_again(
         again.stop()
 
 
-def test_demo_data_puts_requests_in_every_stage_through_podbot(sandbox: Sandbox) -> None:
-    assert seed(sandbox) == []
+@READS_THE_DEMO
+def test_demo_data_puts_requests_in_every_stage_through_podbot(demo: SeededDemo) -> None:
+    assert demo.problems == []
+    sandbox = demo.sandbox
     assert sandbox.runtime is not None
     with sandbox.runtime.db.transaction() as session:
         requests = session.scalars(select(Request)).all()
@@ -287,8 +290,8 @@ def test_demo_data_puts_requests_in_every_stage_through_podbot(sandbox: Sandbox)
         assert breached
     text = json.dumps([m.blocks for m in sandbox.api.messages(BENGALURU)])
     assert "approve or reject" in text  # savings claims pending
-    assert sandbox.clock.now() == MONDAY_MORNING
-    assert not sandbox.api.ephemerals()
+    assert demo.seeded_at == MONDAY_MORNING
+    assert not demo.ephemerals  # right after seeding: the commands' answers were seen then
 
 
 # -- the command line ------------------------------------------------------------------------------
