@@ -4,12 +4,11 @@ VENV   := .venv
 BIN    := $(VENV)/bin
 STAMP  := $(VENV)/.installed-stamp
 # Four test processes on two cores: the outage tests spend minutes waiting on real time (a
-# 60-second Slack outage), and the other tests run meanwhile. `--dist loadgroup`: tests marked
-# `xdist_group` (those reading the one seeded demo) run in one worker, the rest one by one.
-PYTEST_ARGS ?= -n 4 --dist loadgroup
+# 60-second Slack outage), and the other tests run meanwhile.
+PYTEST_ARGS ?= -n 4
 DEMO_PORT ?= 3000
 
-.PHONY: install demo demo-fresh run test lint format clean
+.PHONY: install demo demo-fresh run test screenshots lint format clean
 
 $(STAMP): pyproject.toml
 	@$(PYTHON) -c 'import sys; sys.exit(sys.version_info < (3, 11))' \
@@ -42,6 +41,11 @@ run: $(STAMP) config/podbot.toml
 
 test: $(STAMP)
 	$(BIN)/pytest $(PYTEST_ARGS)
+
+# The README's screenshots (docs/images/), taken by the browser tests on the seeded demo
+# (Playwright with Debian's /usr/bin/chromium and fonts-noto-color-emoji).
+screenshots: $(STAMP)
+	PODBOT_SCREENSHOTS=docs/images $(BIN)/pytest -p no:cacheprovider tests/sandbox/test_browser_demo.py
 
 lint: $(STAMP)
 	$(BIN)/ruff check .
