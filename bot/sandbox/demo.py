@@ -27,7 +27,7 @@ from sqlalchemy import select
 from bot.config import Pod
 from bot.db.accounts import upsert_accounts
 from bot.db.contracts import pod_ids, upsert_contracts
-from bot.db.models import Request
+from bot.db.models import OutboxKind, Request
 from bot.domain.accounts import COLUMNS as ACCOUNT_COLUMNS
 from bot.domain.accounts import parse_accounts_csv
 from bot.domain.contracts import COLUMNS as CONTRACT_COLUMNS
@@ -480,6 +480,17 @@ def _handle(h: _History, user: str | None) -> str:
     return h.sandbox.person(user).handle
 
 
+def _replay(sandbox: Sandbox, steps: list[_Step], histories: list[_History]) -> None:
+    for i, step in enumerate(steps, 1):
+        sandbox.progress = f"{i}/{len(steps)} steps"
+        sandbox.clock.set(step.at)
+        try:
+            step.run()
+        except Exception as exc:  # one broken step must not stop the demo
+            log.exception("demo step failed: %s", step.what)
+            histories[0].problems.append(f"{step.what}: {exc!r}")
+
+
 def seed(sandbox: Sandbox) -> list[str]:
     """Replay the demo history for every POD; returns steps podbot refused (should be none)."""
     now = sandbox.clock.now()
@@ -489,18 +500,20 @@ def seed(sandbox: Sandbox) -> list[str]:
         _script(history)
         steps += history.steps
     steps.sort(key=lambda step: step.at)
-    for i, step in enumerate(steps, 1):
-        sandbox.progress = f"{i}/{len(steps)} steps"
-        sandbox.clock.set(step.at)
-        try:
-            step.run()
-        except Exception as exc:  # one broken step must not stop the demo
-            log.exception("demo step failed: %s", step.what)
-            histories[0].problems.append(f"{step.what}: {exc!r}")
+    # Nobody looks at a Home during the replay: each is published once, at the end, from the
+    # state the history left (a Home row still pending takes every later change along).
+    assert sandbox.runtime is not None
+    worker = sandbox.runtime.outbox_worker
+    worker.hold(OutboxKind.HOME)
+    try:
+        _replay(sandbox, steps, histories)
+        sandbox.wait_idle()
+        # The commands' own answers were seen by the people who typed them, back then.
+        sandbox.api.forget_ephemerals()
+        sandbox.clock.set(now)
+    finally:
+        worker.release()  # the Homes go out now, as of the present
     sandbox.wait_idle()
-    # The commands' own answers were seen by the people who typed them, back then.
-    sandbox.api.forget_ephemerals()
-    sandbox.clock.set(now)
     sandbox.note(f"demo data loaded: {len(steps)} steps replayed through podbot")
     sandbox.tick()
     problems = [p for h in histories for p in h.problems]

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections import Counter
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from datetime import UTC, datetime
@@ -78,6 +79,7 @@ class SeededDemo:
     problems: list[str]
     ephemerals: list[Ephemeral]
     seeded_at: datetime
+    home_publishes: Counter[str]  # views.publish calls per user during the seeding
 
 
 @pytest.fixture(scope="session")
@@ -95,6 +97,11 @@ def demo(tmp_path_factory: pytest.TempPathFactory) -> Iterator[SeededDemo]:
     sandbox.ready.set()
     try:
         problems = seed(sandbox)
-        yield SeededDemo(sandbox, problems, sandbox.api.ephemerals(), sandbox.clock.now())
+        publishes = Counter(
+            str(c.params.get("user_id")) for c in sandbox.api.calls_to("views.publish")
+        )
+        yield SeededDemo(
+            sandbox, problems, sandbox.api.ephemerals(), sandbox.clock.now(), publishes
+        )
     finally:
         sandbox.stop()
