@@ -45,7 +45,7 @@ test: $(STAMP)
 # The README's screenshots (docs/images/), taken by the browser tests on the seeded demo
 # (Playwright with Debian's /usr/bin/chromium and fonts-noto-color-emoji).
 screenshots: $(STAMP)
-	PODBOT_SCREENSHOTS=docs/images $(BIN)/pytest -p no:cacheprovider tests/sandbox/test_browser_demo.py
+	PODBOT_SCREENSHOTS=docs/images $(BIN)/pytest -p no:cacheprovider tests/sandbox/test_demo_browser.py
 
 lint: $(STAMP)
 	$(BIN)/ruff check .

@@ -1,22 +1,42 @@
-"""Issue 19: the demo's data is varied per POD. Each POD's requests, quotes, savings claims and
-targets are on its own scale (round amounts, different from the other PODs'), so the PODs'
-Home, stats and aging reports read differently; each POD has an approved cost saving and an
-approved cost avoidance, and its won renewal has a benchmark to meet."""
+"""The seeded demo: requests in every stage, replayed through podbot; and (issue 19) its data
+varied per POD. Each POD's requests, quotes, savings claims and targets are on its own scale
+(round amounts, different from the other PODs'), so the PODs' Home, stats and aging reports
+read differently; each POD has an approved cost saving and an approved cost avoidance, and
+its won renewal has a benchmark to meet. The replay publishes each Home once."""
 
 from __future__ import annotations
 
+import json
 from collections import defaultdict
 from decimal import Decimal
 
 from sqlalchemy import select
 
 from bot.db.models import PodRow, Quote, Request, SavingsClaim, Target
-from tests.sandbox.conftest import READS_THE_DEMO, SeededDemo
+from tests.sandbox.conftest import BENGALURU, MONDAY_MORNING, READS_THE_DEMO, SeededDemo
 
 pytestmark = READS_THE_DEMO
 
 PODS = {"bengaluru": ("C0BLR0001", "U0ANANYA1"), "newyork": ("C0NYC0001", "U0MARCUS1"),
         "london": ("C0LDN0001", "U0OLIVER1")}  # fmt: skip
+
+
+def test_demo_data_puts_requests_in_every_stage_through_podbot(demo: SeededDemo) -> None:
+    assert demo.problems == []
+    sandbox = demo.sandbox
+    assert sandbox.runtime is not None
+    with sandbox.runtime.db.transaction() as session:
+        requests = session.scalars(select(Request)).all()
+        stages = {r.stage for r in requests}
+        assert {"intake", "qualified", "negotiating", "closed", "disqualified"} <= stages
+        assert {r.pod.key for r in requests} == {"bengaluru", "newyork", "london"}
+        assert all(r.card_ts for r in requests)
+        breached = [r for r in requests if r.tat_due_at and r.tat_due_at < sandbox.clock.now()]
+        assert breached
+    text = json.dumps([m.blocks for m in sandbox.api.messages(BENGALURU)])
+    assert "approve or reject" in text  # savings claims pending
+    assert demo.seeded_at == MONDAY_MORNING
+    assert not demo.ephemerals  # right after seeding: the commands' answers were seen then
 
 
 def amounts_per_pod(demo: SeededDemo) -> dict[str, dict[str, list[Decimal]]]:

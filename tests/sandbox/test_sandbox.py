@@ -28,9 +28,7 @@ from tests.sandbox.conftest import (
     CSM,
     EM,
     MONDAY_MORNING,
-    READS_THE_DEMO,
     ROOT,
-    SeededDemo,
 )
 
 
@@ -273,25 +271,6 @@ def test_a_restart_finds_the_cards_threads_and_clock_again(
         assert card.edited_ts is not None
     finally:
         again.stop()
-
-
-@READS_THE_DEMO
-def test_demo_data_puts_requests_in_every_stage_through_podbot(demo: SeededDemo) -> None:
-    assert demo.problems == []
-    sandbox = demo.sandbox
-    assert sandbox.runtime is not None
-    with sandbox.runtime.db.transaction() as session:
-        requests = session.scalars(select(Request)).all()
-        stages = {r.stage for r in requests}
-        assert {"intake", "qualified", "negotiating", "closed", "disqualified"} <= stages
-        assert {r.pod.key for r in requests} == {"bengaluru", "newyork", "london"}
-        assert all(r.card_ts for r in requests)
-        breached = [r for r in requests if r.tat_due_at and r.tat_due_at < sandbox.clock.now()]
-        assert breached
-    text = json.dumps([m.blocks for m in sandbox.api.messages(BENGALURU)])
-    assert "approve or reject" in text  # savings claims pending
-    assert demo.seeded_at == MONDAY_MORNING
-    assert not demo.ephemerals  # right after seeding: the commands' answers were seen then
 
 
 # -- the command line ------------------------------------------------------------------------------
