@@ -8,7 +8,7 @@ STAMP  := $(VENV)/.installed-stamp
 PYTEST_ARGS ?= -n 4
 DEMO_PORT ?= 3000
 
-.PHONY: install demo demo-fresh run test lint format clean
+.PHONY: install demo demo-fresh run test screenshots lint format clean
 
 $(STAMP): pyproject.toml
 	@$(PYTHON) -c 'import sys; sys.exit(sys.version_info < (3, 11))' \
@@ -41,6 +41,11 @@ run: $(STAMP) config/podbot.toml
 
 test: $(STAMP)
 	$(BIN)/pytest $(PYTEST_ARGS)
+
+# The README's screenshots (docs/images/), taken by the browser tests on the seeded demo
+# (Playwright with Debian's /usr/bin/chromium and fonts-noto-color-emoji).
+screenshots: $(STAMP)
+	PODBOT_SCREENSHOTS=docs/images $(BIN)/pytest -p no:cacheprovider tests/sandbox/test_demo_browser.py
 
 lint: $(STAMP)
 	$(BIN)/ruff check .

@@ -348,8 +348,13 @@ class Sandbox:
 
         return _MENTION.sub(mention, text)
 
-    def command(self, user: str, text: str, channel: str) -> dict[str, Any]:
-        """Type a slash command: Slack POSTs it signed; its ephemeral answer shows to `user`."""
+    def command(
+        self, user: str, text: str, channel: str, thread_ts: str | None = None
+    ) -> dict[str, Any]:
+        """Type a slash command: Slack POSTs it signed; its ephemeral answer shows to `user`.
+
+        Typed in a thread's composer (`thread_ts`), the ephemeral answer shows in that thread,
+        as Slack's client shows it; the payload Slack sends carries no thread either way."""
         self.person(user)
         typed, *tail = text.strip().split(maxsplit=1)
         name = self.config.slack.command
@@ -376,7 +381,7 @@ class Sandbox:
                 )
             else:
                 self.api.add_ephemeral(
-                    channel, user, answer.get("text") or "", answer.get("blocks")
+                    channel, user, answer.get("text") or "", answer.get("blocks"), thread_ts
                 )
         self._settle()
         return {"ok": True, "answer": answer}
@@ -986,7 +991,7 @@ class Sandbox:
             text = str(body.get("text") or "")
             channel = str(body.get("channel") or "")
             if text.lstrip().startswith("/"):
-                return self.command(user, text, channel)
+                return self.command(user, text, channel, body.get("thread_ts") or None)
             return self.message(user, text, channel, body.get("thread_ts") or None)
         if kind == "action":
             return self.click(

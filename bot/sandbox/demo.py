@@ -27,7 +27,7 @@ from sqlalchemy import select
 from bot.config import Pod
 from bot.db.accounts import upsert_accounts
 from bot.db.contracts import pod_ids, upsert_contracts
-from bot.db.models import Request
+from bot.db.models import OutboxKind, Request
 from bot.domain.accounts import COLUMNS as ACCOUNT_COLUMNS
 from bot.domain.accounts import parse_accounts_csv
 from bot.domain.contracts import COLUMNS as CONTRACT_COLUMNS
@@ -285,9 +285,18 @@ def _script(h: _History) -> None:
 
     # The SaaS stack: contracts renewing soon, next quarter (some monthly) and later; each POD
     # spends differently (its own scale), and some contracts auto-renew with a notice period.
+    # The requests, quotes, claims and targets below are on the same scale, so each POD's
+    # Home, stats, benchmarks and aging report read differently.
     scale = _SCALES[h.index % len(_SCALES)]
+
+    def k(amount: int) -> str:  # "84k" in the first POD, "134.5k" in the second
+        return _k(_rounded(amount, scale))
+
+    def n(amount: int) -> int:  # the same, as the plain number a savings claim takes
+        return _rounded(amount, scale)
+
     stack = [
-        (c[0], t[0], "48k", next_q + timedelta(days=12), "annual"),
+        (c[0], t[0], k(48_000), next_q + timedelta(days=12), "annual"),
         (c[1], t[1], _scaled(31_200, scale), next_q + timedelta(days=26), "monthly"),
         (c[2], t[2], _scaled(126_000, scale), next_q + timedelta(days=47), "annual"),
         (c[3], t[3], _scaled(9_600, scale), next_q + timedelta(days=61), "monthly"),
@@ -296,7 +305,7 @@ def _script(h: _History) -> None:
         (c[5], t[6], _scaled(240_000, scale), next_q + timedelta(days=150), "annual"),
         # Renewed by the "won" request below, whose new term nobody has recorded yet: its
         # thread shows Record the new term (monthly → annual: a conversion when recorded).
-        (c[2], t[7], "84k", today - timedelta(days=5), "monthly"),
+        (c[2], t[7], k(84_000), today - timedelta(days=5), "monthly"),
     ]
     for i, (customer, tool, amount, renewal, cycle) in enumerate(stack):
         text = f"contract add {customer} | {tool} | {amount} | {renewal.isoformat()} | {cycle}"
@@ -332,29 +341,55 @@ def _script(h: _History) -> None:
         f"account {c[1]} health at-risk {t[1]} renewal slipped twice; QBR moved to next month.",
     )
     quarter = quarter_of(today, h.pod.fiscal_year_start_month)
-    h.command(day(20, "09:30"), em, f"target {quarter} pod 400k")
-    h.command(day(20, "09:35"), em, f"target {quarter} {buyer} 150k")
+    # Targets are not quite in proportion to spend, so each POD stands differently against its.
+    target = _TARGETS[h.index % len(_TARGETS)]
+    h.command(day(20, "09:30"), em, f"target {quarter} pod {_k(target)}")
+    h.command(day(20, "09:35"), em, f"target {quarter} {buyer} {_k(_rounded(target, 0.375))}")
     if b2 != b:
-        h.command(day(20, "09:40"), em, f"target {quarter} {buyer2} 120k")
+        h.command(day(20, "09:40"), em, f"target {quarter} {buyer2} {_k(_rounded(target, 0.3))}")
+
+    # Last quarter: the same tool as the "won" renewal below, bought for another customer with
+    # approved savings and its term recorded, so that renewal's claim has a benchmark to meet.
+    h.new(ago(75, "11:00"), "prior", c[4], t[7], "new", k(52_000))
+    on(ago(74, "10:15"), an, "prior", "qualify")
+    on(ago(73, "12:00"), an, "prior", f"assign {buyer}")
+    on(ago(68, "15:30"), b, "prior", f"quote Reseller: SoftwareOne {k(46_500)}")
+    on(ago(63, "11:40"), b, "prior", f"savings {n(52_000)} {n(45_000)}")
+    h.approve(ago(63, "16:00"), "prior")
+    renewal = (today - timedelta(days=62)).replace(year=today.year + 1)
+    on(ago(62, "10:30"), an, "prior", f"close won | {k(45_000)} | {renewal.isoformat()} | annual")
 
     # Won, with approved savings (so the tool has a benchmark); its new term is not recorded,
     # so the thread has the Record the new term button, the aging report lists it and the
     # analyst has had the reminder.
-    h.new(day(22, "10:05"), "won", c[2], t[7], "renewal", "84k", today - timedelta(days=5))
+    h.new(day(22, "10:05"), "won", c[2], t[7], "renewal", k(84_000), today - timedelta(days=5))
     on(day(22, "14:30"), an, "won", "qualify")
     on(day(21, "10:00"), an, "won", f"assign {buyer}")
     on(day(20, "16:20"), b, "won", "update Kick-off call; the vendor opened at a 6% uplift.")
-    on(day(18, "12:00"), b, "won", "quote Reseller: SoftwareOne 74k")
-    on(day(17, "17:40"), b, "won", "update Used the reseller quote and a 2-year term: 71.5k flat.")
-    on(day(16, "11:15"), b, "won", "savings 84000 71500")
+    on(day(18, "12:00"), b, "won", f"quote Reseller: SoftwareOne {k(74_000)}")
+    on(day(17, "17:40"), b, "won",
+       f"update Used the reseller quote and a 2-year term: {k(71_500)} flat.")  # fmt: skip
+    on(day(16, "11:15"), b, "won", f"savings {n(84_000)} {n(71_500)}")
     h.approve(day(16, "15:45"), "won")
-    on(day(15, "10:30"), b, "won", "close won Signed: 2 years at 71.5k/yr, 3% renewal cap.")
+    on(day(15, "10:30"), b, "won",
+       f"close won Signed: 2 years at {k(71_500)}/yr, 3% renewal cap.")  # fmt: skip
+
+    # An early renewal where the vendor's uplift was avoided: the em approved the avoidance
+    # (so avoidance has a benchmark too); the paperwork is still open.
+    held = n(240_000)
+    h.new(day(19, "11:20"), "held", c[5], t[6], "renewal", k(240_000), stack[6][3])
+    on(day(19, "15:00"), an, "held", "qualify")
+    on(day(18, "10:40"), an, "held", f"assign {buyer2}")
+    on(day(14, "12:30"), b2, "held", "update Vendor proposed a 9% uplift; countered with usage.")
+    on(day(12, "16:10"), b2, "held", f"savings {_rounded(held * 1.09, 1.0)} {held} avoidance")
+    h.approve(day(11, "10:20"), "held")
+    on(day(0, "09:05"), b2, "held", "update Price held flat for 12 months; order form with legal.")
 
     # A renewal in negotiation whose 60-day TAT is due within three days.
-    h.new(ago(61, "10:20"), "due", c[0], t[0], "renewal", "48k", next_q + timedelta(days=12))
+    h.new(ago(61, "10:20"), "due", c[0], t[0], "renewal", k(48_000), next_q + timedelta(days=12))
     on(ago(60, "09:40"), an, "due", "qualify")
     on(ago(58, "11:00"), an, "due", f"assign {buyer2}")
-    on(ago(40, "15:10"), b2, "due", "quote Competitor: Penpot Enterprise 39k")
+    on(ago(40, "15:10"), b2, "due", f"quote Competitor: Penpot Enterprise {k(39_000)}")
     on(ago(20, "16:00"), b2, "due", "update Vendor asked for usage data; shared utilisation (71%).")
     on(
         day(1, "17:05"),
@@ -364,7 +399,7 @@ def _script(h: _History) -> None:
     )
 
     # A new purchase past its 15-day TAT, no update for days, a question left unanswered.
-    h.new(ago(21, "11:30"), "late", c[3], t[8], "new", "22k")
+    h.new(ago(21, "11:30"), "late", c[3], t[8], "new", k(22_000))
     on(ago(20, "10:00"), an, "late", "qualify")
     on(ago(18, "12:30"), an, "late", f"assign {buyer}")
     on(ago(12, "15:00"), b, "late", "update Security review pending; legal has the DPA.")
@@ -374,47 +409,63 @@ def _script(h: _History) -> None:
     )
 
     # In negotiation, with quotes and a savings claim waiting for the em.
-    h.new(day(6, "09:50"), "claim", c[1], t[9], "new", "36k")
+    h.new(day(6, "09:50"), "claim", c[1], t[9], "new", k(36_000))
     on(day(6, "13:00"), an, "claim", "qualify")
     on(day(5, "10:15"), an, "claim", f"assign {buyer}")
-    on(day(4, "16:30"), b, "claim", "quote Reseller: Crayon 33k")
-    on(day(3, "12:10"), b, "claim", "quote Competitor: alternative vendor 29.5k")
+    on(day(4, "16:30"), b, "claim", f"quote Reseller: Crayon {k(33_000)}")
+    on(day(3, "12:10"), b, "claim", f"quote Competitor: alternative vendor {k(29_500)}")
     say(day(2, "09:35"), em, "claim", f"{buyer} can we push for a 3-year price lock as well?")
     say(day(2, "11:05"), b, "claim", "Asked for it; they confirm with their finance team today.")
-    on(day(1, "15:20"), b, "claim", "update Vendor accepts 30.6k with a 3-year price lock.")
-    on(day(1, "16:45"), b, "claim", "savings 36000 30600")
+    on(day(1, "15:20"), b, "claim",
+       f"update Vendor accepts {k(30_600)} with a 3-year price lock.")  # fmt: skip
+    on(day(1, "16:45"), b, "claim", f"savings {n(36_000)} {n(30_600)}")
 
     # A cost-avoidance claim waiting for the em (a proposed uplift avoided).
-    h.new(day(9, "14:00"), "avoid", c[4], t[10], "renewal", "60k", next_q + timedelta(days=80))
+    avoid = n(60_000)
+    h.new(day(9, "14:00"), "avoid", c[4], t[10], "renewal", k(60_000), next_q + timedelta(days=80))
     on(day(9, "16:00"), an, "avoid", "qualify")
     on(day(8, "10:30"), an, "avoid", f"assign {buyer2}")
     on(day(2, "14:40"), b2, "avoid", "update Vendor proposed a 12% uplift; pushed back on usage.")
-    on(day(1, "11:10"), b2, "avoid", "savings 67200 60000 avoidance")
+    on(day(1, "11:10"), b2, "avoid", f"savings {_rounded(avoid * 1.12, 1.0)} {avoid} avoidance")
 
     # Qualified this morning, waiting for a buyer.
-    h.new(day(1, "15:30"), "qualified", c[5], t[11], "new", "15k")
+    h.new(day(1, "15:30"), "qualified", c[5], t[11], "new", k(15_000))
     on(day(0, "09:20"), an, "qualified", "qualify")
 
     # An intake nobody qualified within 24 working hours.
-    h.new(day(3, "12:00"), "stale", c[0], t[3], "new", "54k")
+    h.new(day(3, "12:00"), "stale", c[0], t[3], "new", k(54_000))
 
     # An intake customer success opened an hour ago.
-    h.new(h.now - timedelta(minutes=75), "fresh", c[2], t[1], "new", "12.5k", by=csm)
+    h.new(h.now - timedelta(minutes=75), "fresh", c[2], t[1], "new", k(12_500), by=csm)
 
     # Disqualified, and cancelled.
-    h.new(day(12, "10:00"), "dq", c[3], t[4], "new", "8k")
+    h.new(day(12, "10:00"), "dq", c[3], t[4], "new", k(8_000))
     on(day(11, "11:30"), an, "dq", "disqualify Covered by the customer's enterprise agreement.")
-    h.new(day(14, "15:00"), "cancel", c[4], t[2], "new", "19k")
+    h.new(day(14, "15:00"), "cancel", c[4], t[2], "new", k(19_000))
     on(day(13, "10:00"), an, "cancel", "qualify")
     on(day(10, "12:00"), an, "cancel", "close cancelled The customer postponed the project.")
 
 
-# Each POD's spend relative to the first's (by position in the config).
+# Each POD's spend relative to the first's (by position in the config), and its quarter's
+# savings target.
 _SCALES = (1.0, 1.6, 0.7)
+_TARGETS = (400_000, 560_000, 300_000)
 
 
 def _scaled(amount: int, scale: float) -> str:
     return f"{round(amount * scale, -2):,.0f}"
+
+
+def _rounded(amount: float, scale: float) -> int:
+    """`amount` × `scale`, kept round: to 100 below 50k, 500 below 100k, 1,000 above."""
+    value = amount * scale
+    step = 100 if value < 50_000 else 500 if value < 100_000 else 1_000
+    return int(round(value / step) * step)
+
+
+def _k(amount: int) -> str:
+    """84000 → "84k", 134500 → "134.5k"."""
+    return f"{amount / 1000:g}k"
 
 
 def _amount(text: str) -> str:
@@ -429,6 +480,17 @@ def _handle(h: _History, user: str | None) -> str:
     return h.sandbox.person(user).handle
 
 
+def _replay(sandbox: Sandbox, steps: list[_Step], histories: list[_History]) -> None:
+    for i, step in enumerate(steps, 1):
+        sandbox.progress = f"{i}/{len(steps)} steps"
+        sandbox.clock.set(step.at)
+        try:
+            step.run()
+        except Exception as exc:  # one broken step must not stop the demo
+            log.exception("demo step failed: %s", step.what)
+            histories[0].problems.append(f"{step.what}: {exc!r}")
+
+
 def seed(sandbox: Sandbox) -> list[str]:
     """Replay the demo history for every POD; returns steps podbot refused (should be none)."""
     now = sandbox.clock.now()
@@ -438,18 +500,20 @@ def seed(sandbox: Sandbox) -> list[str]:
         _script(history)
         steps += history.steps
     steps.sort(key=lambda step: step.at)
-    for i, step in enumerate(steps, 1):
-        sandbox.progress = f"{i}/{len(steps)} steps"
-        sandbox.clock.set(step.at)
-        try:
-            step.run()
-        except Exception as exc:  # one broken step must not stop the demo
-            log.exception("demo step failed: %s", step.what)
-            histories[0].problems.append(f"{step.what}: {exc!r}")
+    # Nobody looks at a Home during the replay: each is published once, at the end, from the
+    # state the history left (a Home row still pending takes every later change along).
+    assert sandbox.runtime is not None
+    worker = sandbox.runtime.outbox_worker
+    worker.hold(OutboxKind.HOME)
+    try:
+        _replay(sandbox, steps, histories)
+        sandbox.wait_idle()
+        # The commands' own answers were seen by the people who typed them, back then.
+        sandbox.api.forget_ephemerals()
+        sandbox.clock.set(now)
+    finally:
+        worker.release()  # the Homes go out now, as of the present
     sandbox.wait_idle()
-    # The commands' own answers were seen by the people who typed them, back then.
-    sandbox.api.forget_ephemerals()
-    sandbox.clock.set(now)
     sandbox.note(f"demo data loaded: {len(steps)} steps replayed through podbot")
     sandbox.tick()
     problems = [p for h in histories for p in h.problems]

@@ -143,6 +143,9 @@ class OutboxWorker:
         self._busy: frozenset[str | None] = frozenset()  # as the loop last saw them
         self._card_locks = [threading.Lock() for _ in range(64)]
         self._back_checked = 0.0
+        # Kinds whose rows wait, undelivered and not counted as due, until `release` (none in
+        # production; the sandbox holds Homes while it replays the demo's history).
+        self._held: frozenset[str] = frozenset()
         self._senders: dict[OutboxKind, Callable[[Taken], dict[str, Any] | None]] = {
             OutboxKind.CARD: self._send_card,
             OutboxKind.THREAD: self._send_thread,
@@ -168,6 +171,17 @@ class OutboxWorker:
         if self._thread:
             self._thread.join(timeout=30)
         self._pool.shutdown(wait=True)
+
+    def hold(self, *kinds: OutboxKind) -> None:
+        """Leave rows of these kinds pending (not taken, not due for `wait_idle`) until
+        `release`. While a Home row is pending, later changes queue no second one for that
+        user, so a replay of weeks of history publishes each Home once, from the end state."""
+        self._held = frozenset(kind.value for kind in kinds)
+
+    def release(self) -> None:
+        """Deliver held rows again (a sweep looks at every due row now)."""
+        self._held = frozenset()
+        self.notify()
 
     def notify(self, channels: set[str | None] | None = None) -> None:
         """New rows were committed (for these channels, if known): look now rather than at
@@ -322,18 +336,13 @@ class OutboxWorker:
 
     def _idle(self) -> bool:
         now = self.clock.now()
+        due = and_(OutboxRow.status == OutboxStatus.PENDING.value, OutboxRow.next_attempt_at <= now)
+        if self._held:
+            due = and_(due, OutboxRow.kind.not_in(sorted(self._held)))
         with self.db.transaction() as session:
             busy = session.scalar(
                 select(OutboxRow.id)
-                .where(
-                    or_(
-                        and_(
-                            OutboxRow.status == OutboxStatus.PENDING.value,
-                            OutboxRow.next_attempt_at <= now,
-                        ),
-                        OutboxRow.status == OutboxStatus.IN_FLIGHT.value,
-                    )
-                )
+                .where(or_(due, OutboxRow.status == OutboxStatus.IN_FLIGHT.value))
                 .limit(1)
             )
         return busy is None
@@ -382,6 +391,8 @@ class OutboxWorker:
         # blocks, a CSV) is read only once the row is taken.
         taken_over = select(*_CANDIDATE).where(expired)
         waiting = select(*_CANDIDATE).where(due)
+        if self._held:
+            waiting = waiting.where(OutboxRow.kind.not_in(sorted(self._held)))
         if skip:
             taken_over = taken_over.where(OutboxRow.id.not_in(skip))
         if busy:

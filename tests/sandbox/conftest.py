@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+from collections import Counter
 from collections.abc import Callable, Iterator
+from dataclasses import dataclass
 from datetime import UTC, datetime
 from pathlib import Path
 
@@ -10,7 +12,8 @@ import pytest
 
 from bot.config import load_config
 from bot.sandbox.app import Sandbox
-from bot.sandbox.demo import PEOPLE
+from bot.sandbox.demo import PEOPLE, seed
+from slackfake.web_api import Ephemeral
 
 ROOT = Path(__file__).resolve().parents[2]
 DEMO_CONFIG = ROOT / "config" / "demo.toml"
@@ -23,6 +26,13 @@ BUYER = "U0ROHAN01"  # Rohan Mehta, buyer in Bengaluru
 OTHER_BUYER = "U0KAVYA01"  # Kavya Iyer, buyer in Bengaluru
 EM = "U0ANANYA1"  # Ananya Rao, em in Bengaluru
 CSM = "U0ARJUN01"  # Arjun Nair, csm in Bengaluru
+
+# The tests that read the seeded demo share one (`demo`, seeded once per worker). Under
+# `--dist load` (the Makefile's `-n 4`) they sit together in the collection, so they mostly
+# land in one worker's chunk. The xdist_group mark would keep them in one worker under
+# `--dist loadgroup`, but pytest-xdist 3.8's loadgroup does not group on pytest 9.2 (it sets
+# `item._nodeid`, which pytest 9.2 no longer reads), so the Makefile does not use it yet.
+READS_THE_DEMO = pytest.mark.xdist_group("seeded-demo")
 
 
 @pytest.fixture
@@ -59,3 +69,39 @@ def start_sandbox(tmp_path: Path) -> Iterator[Callable[..., Sandbox]]:
 def sandbox(start_sandbox: Callable[..., Sandbox]) -> Sandbox:
     """One sandbox on the demo configuration with an empty database."""
     return start_sandbox()
+
+
+@dataclass(frozen=True)
+class SeededDemo:
+    """The demo sandbox after `seed()`: what it returned and the ephemerals left right after."""
+
+    sandbox: Sandbox
+    problems: list[str]
+    ephemerals: list[Ephemeral]
+    seeded_at: datetime
+    home_publishes: Counter[str]  # views.publish calls per user during the seeding
+
+
+@pytest.fixture(scope="session")
+def demo(tmp_path_factory: pytest.TempPathFactory) -> Iterator[SeededDemo]:
+    """ONE sandbox with the demo data, seeded once per worker, shared by tests that only read it
+    (or type read-only commands such as `/proc stats`). A test that changes anything (a
+    request, the clock, Slack's state) seeds its own with `start_sandbox` + `seed`. Mark the
+    tests that use it `READS_THE_DEMO`."""
+    database = tmp_path_factory.mktemp("demo") / "sandbox.db"
+    sandbox = Sandbox(
+        load_config(DEMO_CONFIG), f"sqlite:///{database}", port=0, start=MONDAY_MORNING,
+        names=PEOPLE,
+    )  # fmt: skip
+    sandbox.start()
+    sandbox.ready.set()
+    try:
+        problems = seed(sandbox)
+        publishes = Counter(
+            str(c.params.get("user_id")) for c in sandbox.api.calls_to("views.publish")
+        )
+        yield SeededDemo(
+            sandbox, problems, sandbox.api.ephemerals(), sandbox.clock.now(), publishes
+        )
+    finally:
+        sandbox.stop()

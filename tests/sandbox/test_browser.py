@@ -145,7 +145,9 @@ def test_a_request_from_intake_to_approved_savings_and_the_next_aging_report(
     )
     expect(thread).to_contain_text("Vendor opened at 46k")
     type_in(page, "#thread-text", "/proc savings REQ-1 48000 40800")
-    posted = thread.locator(".msg", has_text="Approve")
+    # Typed in the thread, the command's ack shows there too, to the buyer only.
+    expect(thread.locator(".msg.ephemeral", has_text="Savings claim")).to_be_visible()
+    posted = thread.locator(".msg:not(.ephemeral)", has_text="Approve")
     expect(posted).to_contain_text("$7,200")
     claim = thread.locator(f".msg[data-ts='{posted.get_attribute('data-ts')}']")
     expect(claim.locator("button", has_text="Approve")).to_be_visible()

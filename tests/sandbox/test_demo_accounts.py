@@ -5,13 +5,14 @@ from __future__ import annotations
 from sqlalchemy import func, select
 
 from bot.db.models import Account, Target, TargetChange
-from bot.sandbox.app import Sandbox
-from bot.sandbox.demo import seed
-from tests.sandbox.conftest import BENGALURU
+from tests.sandbox.conftest import BENGALURU, READS_THE_DEMO, SeededDemo
+
+pytestmark = READS_THE_DEMO
 
 
-def test_demo_accounts_and_targets_are_there(sandbox: Sandbox) -> None:
-    assert seed(sandbox) == []
+def test_demo_accounts_and_targets_are_there(demo: SeededDemo) -> None:
+    assert demo.problems == []
+    sandbox = demo.sandbox
     assert sandbox.runtime is not None
     with sandbox.runtime.db.transaction() as session:
         assert session.scalar(select(func.count()).select_from(Account)) == 9
@@ -29,9 +30,10 @@ def test_demo_accounts_and_targets_are_there(sandbox: Sandbox) -> None:
     assert "Health: *at-risk* — " in str(answer["text"])
 
 
-def test_demo_stats_show_real_figures(sandbox: Sandbox) -> None:
+def test_demo_stats_show_real_figures(demo: SeededDemo) -> None:
     # `make demo` shows the KPIs with the demo's own activity, not a page of "no data".
-    assert seed(sandbox) == []
+    assert demo.problems == []
+    sandbox = demo.sandbox
     pod = sandbox.command("U0ANANYA1", "/proc stats pod", BENGALURU)["answer"]
     text = str(pod["text"])
     assert text.startswith("*Stats ") and "*POD Bengaluru*" in text, text

@@ -5,12 +5,14 @@ from __future__ import annotations
 from sqlalchemy import select
 
 from bot.db.models import Contract, Request
-from bot.sandbox.app import Sandbox
-from bot.sandbox.demo import seed
+from tests.sandbox.conftest import READS_THE_DEMO, SeededDemo
+
+pytestmark = READS_THE_DEMO
 
 
-def test_the_demo_has_a_won_request_with_its_term_to_record(sandbox: Sandbox) -> None:
-    assert seed(sandbox) == []
+def test_the_demo_has_a_won_request_with_its_term_to_record(demo: SeededDemo) -> None:
+    assert demo.problems == []
+    sandbox = demo.sandbox
     assert sandbox.runtime is not None
     with sandbox.runtime.db.transaction() as session:
         won = session.scalars(

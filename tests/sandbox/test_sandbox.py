@@ -20,7 +20,6 @@ from sqlalchemy import select
 
 from bot.db.models import PendingResponse, Request
 from bot.sandbox.app import Sandbox
-from bot.sandbox.demo import seed
 from tests.conftest import TEST_CONFIG, RunningBot
 from tests.sandbox.conftest import (
     ANALYST,
@@ -274,23 +273,6 @@ def test_a_restart_finds_the_cards_threads_and_clock_again(
         again.stop()
 
 
-def test_demo_data_puts_requests_in_every_stage_through_podbot(sandbox: Sandbox) -> None:
-    assert seed(sandbox) == []
-    assert sandbox.runtime is not None
-    with sandbox.runtime.db.transaction() as session:
-        requests = session.scalars(select(Request)).all()
-        stages = {r.stage for r in requests}
-        assert {"intake", "qualified", "negotiating", "closed", "disqualified"} <= stages
-        assert {r.pod.key for r in requests} == {"bengaluru", "newyork", "london"}
-        assert all(r.card_ts for r in requests)
-        breached = [r for r in requests if r.tat_due_at and r.tat_due_at < sandbox.clock.now()]
-        assert breached
-    text = json.dumps([m.blocks for m in sandbox.api.messages(BENGALURU)])
-    assert "approve or reject" in text  # savings claims pending
-    assert sandbox.clock.now() == MONDAY_MORNING
-    assert not sandbox.api.ephemerals()
-
-
 # -- the command line ------------------------------------------------------------------------------
 
 
@@ -463,3 +445,31 @@ def test_the_weekly_digest_shows_its_png_charts_as_image_previews(sandbox: Sandb
             assert served.read()[:8] == b"\x89PNG\r\n\x1a\n"
     csv_file = next(f for f in sandbox.api.files.values() if f.filename.endswith(".csv"))
     assert f'src=\\"/sandbox/files/{csv_file.file_id}\\"' not in page
+
+
+def test_a_command_typed_in_a_cards_thread_is_answered_in_that_thread(sandbox: Sandbox) -> None:
+    # Issue 19: Slack's client shows a command's ephemeral ack in the thread where it was typed
+    # (the payload carries no thread); the sandbox page knows which composer sent it.
+    sandbox.command(ANALYST, "/proc new Deccan Health | Miro | new", BENGALURU)
+    card = sandbox.api.messages(BENGALURU)[0]
+    sandbox.api.forget_ephemerals()
+
+    typed = {"as": ANALYST, "kind": "text", "channel": BENGALURU, "thread_ts": card.ts}
+    status, answer = post(f"{sandbox.url}/sandbox/send", {**typed, "text": "/proc qualify REQ-1"})
+    assert status == 200, answer
+    status, answer = post(
+        f"{sandbox.url}/sandbox/send",
+        {"as": ANALYST, "kind": "text", "channel": BENGALURU, "text": "/proc status REQ-1"},
+    )
+    assert status == 200, answer
+
+    qualified, status_answer = sandbox.api.ephemerals(ANALYST)
+    assert "REQ-1 is qualified" in qualified.text and qualified.thread_ts == card.ts
+    assert status_answer.thread_ts is None  # typed in the channel: answered in the channel
+    # What the page shows: the answer among the card's replies, not in the channel.
+    shown = next(c for c in sandbox.state(ANALYST)["channels"] if c["id"] == BENGALURU)
+    (top,) = [m for m in shown["messages"] if m["ts"] == card.ts]
+    assert [r["ephemeral"] for r in top["replies"] if "is qualified" in r["html"]] == [True]
+    assert not [m for m in shown["messages"] if "is qualified" in m["html"]]
+    # An ephemeral is not a reply anyone else sees: the count is the thread's own replies.
+    assert top["reply_count"] == len([r for r in top["replies"] if not r.get("ephemeral")])

@@ -22,6 +22,7 @@ OUTAGE = 60.0  # seconds
 NINE = datetime(2026, 11, 23, 3, 30, tzinfo=UTC)  # Monday 09:00 in Kolkata
 
 
+@pytest.mark.realtime(OUTAGE)
 def test_posts_survive_a_60_second_outage_exactly_once_and_in_order(
     start_bot: Callable[..., RunningBot],
     sqlite_url: str,

@@ -9,7 +9,7 @@ from pathlib import Path
 import pytest
 from sqlalchemy import select
 
-from bot.db.models import OutboxRow
+from bot.db.models import OutboxKind, OutboxRow
 from bot.slack.worker import OutboxWorker
 from tests.commands.conftest import ANALYST, BUYER, Proc
 from tests.conftest import RunningBot
@@ -130,3 +130,26 @@ def test_the_worker_loop_idles_while_every_sending_thread_waits_on_slack(
     bot.api.wait_for("chat.postMessage", count=posts_before + 2, timeout=10)
     texts = [c.params.get("text") for c in bot.api.calls_to("chat.postMessage")[posts_before:]]
     assert sorted(texts) == ["first", "second"]
+
+
+def test_held_homes_wait_while_the_rest_goes_out_then_each_is_published_once(
+    bot: RunningBot,
+) -> None:
+    # What the sandbox does while it replays the demo: Homes held, cards and replies delivered.
+    worker = bot.runtime.outbox_worker
+    worker.hold(OutboxKind.HOME)
+    for text in ("new Acme | Figma | new", "qualify 1", f"assign 1 <@{BUYER}>"):
+        response = bot.slack.slash_command(text, user_id=ANALYST, channel_id="C0ALPHA01")
+        assert response.status == 200
+        assert bot.executor.wait_idle()
+        worker.wait_idle()  # held rows are not due: this returns
+    assert len(bot.api.thread("C0ALPHA01", bot.api.messages("C0ALPHA01")[0].ts)) == 2
+    assert bot.api.calls_to("views.publish") == []
+    with bot.db.reading() as session:
+        held = [r.lane for r in session.scalars(select(OutboxRow).where(OutboxRow.kind == "home"))]
+    assert len(held) == len(set(held)) and f"home:{BUYER}" in held  # one pending per person
+
+    worker.release()
+    worker.wait_idle()
+    published = [c.params.get("user_id") for c in bot.api.calls_to("views.publish")]
+    assert sorted(published) == sorted(lane.split(":", 1)[1] for lane in held)

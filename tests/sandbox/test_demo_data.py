@@ -1,0 +1,141 @@
+"""The seeded demo: requests in every stage, replayed through podbot; and (issue 19) its data
+varied per POD. Each POD's requests, quotes, savings claims and targets are on its own scale
+(round amounts, different from the other PODs'), so the PODs' Home, stats and aging reports
+read differently; each POD has an approved cost saving and an approved cost avoidance, and
+its won renewal has a benchmark to meet. The replay publishes each Home once."""
+
+from __future__ import annotations
+
+import json
+from collections import defaultdict
+from decimal import Decimal
+
+from sqlalchemy import select
+
+from bot.db.models import PodRow, Quote, Request, SavingsClaim, Target
+from tests.sandbox.conftest import BENGALURU, MONDAY_MORNING, READS_THE_DEMO, SeededDemo
+
+pytestmark = READS_THE_DEMO
+
+PODS = {"bengaluru": ("C0BLR0001", "U0ANANYA1"), "newyork": ("C0NYC0001", "U0MARCUS1"),
+        "london": ("C0LDN0001", "U0OLIVER1")}  # fmt: skip
+
+
+def test_demo_data_puts_requests_in_every_stage_through_podbot(demo: SeededDemo) -> None:
+    assert demo.problems == []
+    sandbox = demo.sandbox
+    assert sandbox.runtime is not None
+    with sandbox.runtime.db.transaction() as session:
+        requests = session.scalars(select(Request)).all()
+        stages = {r.stage for r in requests}
+        assert {"intake", "qualified", "negotiating", "closed", "disqualified"} <= stages
+        assert {r.pod.key for r in requests} == {"bengaluru", "newyork", "london"}
+        assert all(r.card_ts for r in requests)
+        breached = [r for r in requests if r.tat_due_at and r.tat_due_at < sandbox.clock.now()]
+        assert breached
+    text = json.dumps([m.blocks for m in sandbox.api.messages(BENGALURU)])
+    assert "approve or reject" in text  # savings claims pending
+    assert demo.seeded_at == MONDAY_MORNING
+    assert not demo.ephemerals  # right after seeding: the commands' answers were seen then
+
+
+def amounts_per_pod(demo: SeededDemo) -> dict[str, dict[str, list[Decimal]]]:
+    """POD key → what → the amounts, in the order podbot stored them."""
+    found: dict[str, dict[str, list[Decimal]]] = defaultdict(lambda: defaultdict(list))
+    assert demo.sandbox.runtime is not None
+    with demo.sandbox.runtime.db.reading() as session:
+        for pod, amount in session.execute(
+            select(PodRow.key, Request.amount)
+            .select_from(Request)
+            .join(PodRow)
+            .order_by(Request.id)
+        ):
+            found[pod]["requests"].append(amount)
+        for pod, amount in session.execute(
+            select(PodRow.key, Quote.amount)
+            .select_from(Quote)
+            .join(Request, Request.id == Quote.request_id)
+            .join(PodRow)
+            .order_by(Quote.id)
+        ):
+            found[pod]["quotes"].append(amount)
+        for pod, baseline, final in session.execute(
+            select(PodRow.key, SavingsClaim.baseline, SavingsClaim.final)
+            .select_from(SavingsClaim)
+            .join(Request, Request.id == SavingsClaim.request_id)
+            .join(PodRow)
+            .order_by(SavingsClaim.id)
+        ):
+            found[pod]["claims"] += [baseline, final]
+        for pod, amount in session.execute(
+            select(PodRow.key, Target.amount).select_from(Target).join(PodRow).order_by(Target.id)
+        ):
+            found[pod]["targets"].append(amount)
+    return found
+
+
+def test_each_pods_requests_quotes_claims_and_targets_have_their_own_round_amounts(
+    demo: SeededDemo,
+) -> None:
+    assert demo.problems == []
+    found = amounts_per_pod(demo)
+    assert set(found) == set(PODS)
+    for what in ("requests", "quotes", "claims", "targets"):
+        lists = {pod: found[pod][what] for pod in PODS}
+        assert all(lists.values()), (what, lists)
+        # No two PODs share their amounts (the same history, each on its own scale).
+        for pod, amounts in lists.items():
+            for other, theirs in lists.items():
+                if other != pod:
+                    assert not set(amounts) & set(theirs), (what, pod, other)
+        # Round, as people type them: whole hundreds.
+        for amounts in lists.values():
+            assert all(a is not None and a % 100 == 0 for a in amounts), (what, amounts)
+
+
+def test_each_pod_has_an_approved_saving_and_an_approved_avoidance_and_a_benchmark(
+    demo: SeededDemo,
+) -> None:
+    sandbox = demo.sandbox
+    assert sandbox.runtime is not None
+    with sandbox.runtime.db.reading() as session:
+        approved = set(  # (POD, kind)
+            session.execute(
+                select(PodRow.key, SavingsClaim.kind)
+                .select_from(SavingsClaim)
+                .join(Request, Request.id == SavingsClaim.request_id)
+                .join(PodRow)
+                .where(SavingsClaim.status == "approved")
+            ).all()
+        )
+        pending = {
+            pod
+            for (pod,) in session.execute(
+                select(PodRow.key)
+                .select_from(SavingsClaim)
+                .join(Request, Request.id == SavingsClaim.request_id)
+                .join(PodRow)
+                .where(SavingsClaim.status == "pending")
+            )
+        }
+    assert approved == {(pod, kind) for pod in PODS for kind in ("savings", "avoidance")}
+    assert pending == set(PODS)  # and claims still waiting for each em
+    for pod, (channel, em) in PODS.items():
+        text = str(sandbox.command(em, "/proc stats pod", channel)["answer"]["text"])
+        benchmark = next(line for line in text.splitlines() if "*Benchmark attainment*" in line)
+        assert "no data" not in benchmark and "1 of 1" in benchmark, (pod, benchmark)
+        net = next(line for line in text.splitlines() if "*Net savings vs POD target*" in line)
+        assert "avoidance" in net, (pod, net)
+
+
+def test_the_replay_publishes_each_home_once_from_the_end_state(demo: SeededDemo) -> None:
+    # Weeks of history change the Homes hundreds of times; nobody looks at them meanwhile, so
+    # the replay holds Home rows back and each person's Home goes out once, at the end.
+    config = demo.sandbox.config
+    with_home = {u for pod in config.pods for r in ("buyer", "analyst", "em")
+                 for u in pod.members_with(r)}  # fmt: skip
+    assert set(demo.home_publishes) == with_home
+    assert max(demo.home_publishes.values()) == 1, demo.home_publishes
+    # …and shows the present: a buyer's Home lists their negotiating requests.
+    views = [v for v in demo.sandbox.api.views.values() if v.get("type") == "home"]
+    assert views and all(v.get("blocks") for v in views)
