@@ -511,11 +511,12 @@ def seed(sandbox: Sandbox) -> list[str]:
         # The commands' own answers were seen by the people who typed them, back then.
         sandbox.api.forget_ephemerals()
         sandbox.clock.set(now)
+        sandbox.note(f"demo data loaded: {len(steps)} steps replayed through podbot")
+        # The present's scheduled runs (a job refreshing a card refreshes the Homes too).
+        sandbox.tick()
     finally:
         worker.release()  # the Homes go out now, as of the present
     sandbox.wait_idle()
-    sandbox.note(f"demo data loaded: {len(steps)} steps replayed through podbot")
-    sandbox.tick()
     problems = [p for h in histories for p in h.problems]
     for problem in problems:
         log.warning("demo step refused: %s", problem)
