@@ -374,9 +374,9 @@ def aging_csv(lines: list[AgingLine], timezone: str) -> bytes:
                 _cell(item.kind),
                 item.stage,
                 _cell(item.owner or ""),
-                plain_date(local_date(item.created_at, timezone)),
+                local_date(item.created_at, timezone).isoformat(),
                 line.age_days,
-                plain_date(line.due_date) if line.due_date is not None else "",
+                line.due_date.isoformat() if line.due_date is not None else "",
                 line.days_left if line.days_left is not None else "",
                 ";".join(flag.value for flag in Flag if flag in line.flags),
             ]

@@ -244,7 +244,7 @@ def renewal_csv(calendar: RenewalCalendar) -> bytes:
         writer.writerow(
             [
                 f"{contract.renewal_date:%Y-%m}",
-                plain_date(contract.renewal_date),
+                contract.renewal_date.isoformat(),
                 _cell(contract.customer),
                 _cell(contract.tool),
                 _amount(contract.annual.amount),
@@ -252,10 +252,10 @@ def renewal_csv(calendar: RenewalCalendar) -> bytes:
                 _cell(contract.billing_cycle),
                 _yes_no(contract.auto_renew),
                 "" if contract.notice_days is None else contract.notice_days,
-                plain_date(line.notice_deadline) if line.notice_deadline else "",
+                line.notice_deadline.isoformat() if line.notice_deadline else "",
                 request.key if request else "",
                 request.stage if request else "",
-                plain_date(line.tat_window_opens),
+                line.tat_window_opens.isoformat(),
                 _yes_no(line.tat_window_open_no_request),
                 _yes_no(line.annual_conversion_candidate),
                 contract.contract_id,

@@ -87,7 +87,7 @@ def register(app: App, runtime: Runtime) -> None:
                 parent = outbox.message(session, lane, pod.channel, text, blocks)
                 outbox.upload(
                     session, lane, pod.channel, checkin_csv_name(pod.key, pack),
-                    checkin_csv(pack, plain_date).encode("utf-8"),
+                    checkin_csv(pack).encode("utf-8"),
                     f"Check-in {pack.customer} {plain_date(pack.as_of)}",
                     parent=parent,
                 )  # fmt: skip

@@ -7,7 +7,6 @@ from __future__ import annotations
 import csv
 import io
 import re
-from collections.abc import Callable
 from dataclasses import dataclass, replace
 from datetime import date, datetime, timedelta
 from zoneinfo import ZoneInfo
@@ -134,10 +133,11 @@ def checkin_pack(
     )
 
 
-def checkin_csv(pack: CheckinPack, day: Callable[[date], str] = date.isoformat) -> str:
+def checkin_csv(pack: CheckinPack) -> str:
     """The pack as CSV: `section,key,tool,stage,age_days,tat_days_left,next_step,blockers,
-    outcome,date,amount,currency`, one row per line of the message; `day` writes a date (the
-    callers pass the one date form of what people read, `bot.blocks.text.plain_date`)."""
+    outcome,date,amount,currency`, one row per line of the message; dates are ISO YYYY-MM-DD,
+    as in every file podbot reads or writes (spreadsheets sort them; SPEC §3c)."""
+    day = date.isoformat
     out = io.StringIO()
     writer = csv.writer(out, lineterminator="\n")
     writer.writerow(

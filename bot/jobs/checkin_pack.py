@@ -47,7 +47,7 @@ def _body(context: JobContext) -> str:
         parent = context.post(pod.channel, text, blocks)
         context.upload(
             pod.channel, checkin_csv_name(pod.key, pack),
-            checkin_csv(pack, plain_date).encode("utf-8"),
+            checkin_csv(pack).encode("utf-8"),
             title=f"Check-in {pack.customer} {plain_date(pack.as_of)}", thread=parent,
         )  # fmt: skip
         posted += context.queue(NAME, period)

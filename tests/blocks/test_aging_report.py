@@ -297,22 +297,22 @@ def test_csv_row_values() -> None:
         "new",
         "negotiating",
         "U0BUY0001",
-        "Nov 20, 2026",
+        "2026-11-20",
         "3",
-        "Nov 26, 2026",
+        "2026-11-26",
         "3",
         "due_soon;no_update",
     ]
     # Qualified: no due, no days left, no flags; intake without an owner: owner empty.
     assert by_key["REQ-3"][8:] == ["", "", ""]
     assert by_key["REQ-2"][5] == ""
-    assert by_key["REQ-2"][8:] == ["Nov 23, 2026", "0", "not_qualified"]
+    assert by_key["REQ-2"][8:] == ["2026-11-23", "0", "not_qualified"]
 
 
 def test_csv_created_date_is_local_to_the_pod() -> None:
     # 20:00 UTC Sun 22 Nov is 01:30 IST Mon 23 Nov.
     lines = lines_of([request(1, "qualified", created_at=datetime(2026, 11, 22, 20, tzinfo=UTC))])
-    assert read_csv(aging_csv(lines, ZONE))[1][6:8] == ["Nov 23, 2026", "0"]
+    assert read_csv(aging_csv(lines, ZONE))[1][6:8] == ["2026-11-23", "0"]
 
 
 def test_awkward_names_round_trip_through_csv() -> None:

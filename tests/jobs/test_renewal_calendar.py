@@ -250,18 +250,18 @@ def test_the_csv_lists_exactly_the_quarters_renewals(
     assert (upload.channel, upload.thread_ts) == (ALPHA, parent.ts)
     rows = list(csv.DictReader(io.StringIO(upload.content.decode("utf-8"))))
     assert [(r["customer"], r["tool"], r["renewal_date"]) for r in rows] == [
-        ("Acme", "Figma", "Jan 15, 2027"),
-        ("Globex", "Slack", "Feb 1, 2027"),
-        ("Initech", "Zoom", "Mar 31, 2027"),
+        ("Acme", "Figma", "2027-01-15"),
+        ("Globex", "Slack", "2027-02-01"),
+        ("Initech", "Zoom", "2027-03-31"),
     ]
     acme, globex, initech = rows
     assert acme["annual_value"] == "48000.00" and acme["currency"] == "USD"
-    assert (acme["notice_deadline"], acme["auto_renew"]) == ("Dec 16, 2026", "yes")
+    assert (acme["notice_deadline"], acme["auto_renew"]) == ("2026-12-16", "yes")
     assert (acme["request"], acme["request_stage"]) == ("REQ-1", "qualified")
     assert acme["tat_window_open_no_request"] == "no"
     assert (globex["billing_cycle"], globex["annual_conversion_candidate"]) == ("monthly", "yes")
     assert (globex["tat_window_opens"], globex["tat_window_open_no_request"]) == (
-        "Dec 3, 2026", "yes"
+        "2026-12-03", "yes"
     )  # fmt: skip
     assert (initech["annual_value"], initech["tat_window_open_no_request"]) == ("9000.50", "no")
     assert [r["month"] for r in rows] == ["2027-01", "2027-02", "2027-03"]
