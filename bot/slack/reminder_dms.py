@@ -13,7 +13,6 @@ test for a click on a DM's button: a stale button changes nothing.
 
 from __future__ import annotations
 
-from collections import defaultdict
 from collections.abc import Iterable
 from datetime import UTC
 from typing import Any
@@ -161,6 +160,44 @@ def _delivered_dm(session: Session, user: str, channel: str, ts: str) -> dict[st
     return None
 
 
+# How far back a change looks for DMs to settle, per person: a digest a day per kind for weeks
+# (an older DM has scrolled away; its stale button still changes nothing).
+RECENT_DMS = 60
+
+
+def _dms_of(session: Session, user: str) -> Iterable[tuple[str, str, list[list[Any]]]]:
+    """(channel, ts, reminder keys) of the user's recent delivered DMs that carried reminders."""
+    rows = session.execute(
+        select(OutboxRow.payload, OutboxRow.result)
+        .where(
+            OutboxRow.lane == Lane.DM.of(user),
+            OutboxRow.kind == OutboxKind.DM.value,
+            OutboxRow.status == OutboxStatus.DELIVERED.value,
+        )
+        .order_by(OutboxRow.id.desc())
+        .limit(RECENT_DMS)
+    )
+    for payload, result in rows:
+        keys = (payload or {}).get("reminders") or []
+        if keys and result and result.get("channel") and result.get("ts"):
+            yield str(result["channel"]), str(result["ts"]), [list(k) for k in keys]
+
+
+def _reminders(session: Session, keys: list[list[Any]]) -> list[Reminder]:
+    """The reminder rows of a DM's keys (kind, subject, user, window)."""
+    found = []
+    for kind, subject, user, window in keys:
+        reminder = session.scalars(
+            select(Reminder).where(
+                Reminder.kind == kind, Reminder.subject == subject,
+                Reminder.user_id == user, Reminder.window == window,
+            )
+        ).first()  # fmt: skip
+        if reminder is not None:
+            found.append(reminder)
+    return found
+
+
 def settle_dm(
     session: Session, outbox: Outbox, user: str, channel: str, ts: str, reminders: list[Reminder]
 ) -> bool:
@@ -191,27 +228,28 @@ def settle(
         (_REQUEST_KINDS, list(requests)),
         ((ReminderKind.APPROVAL.value,), list(claims)),
     ]
-    places: set[tuple[str, str, str]] = set()
+    # Who was reminded of these subjects; then every delivered DM of theirs that listed one
+    # (a digest lists a still-open item again each day: each of those DMs is settled, not
+    # only the latest, which is the one a reminder row records).
+    about: set[tuple[str, int]] = set()
+    users: set[str] = set()
     for kinds, subjects in wanted:
         if not subjects:
             continue
-        for user, channel, ts in session.execute(
-            select(Reminder.user_id, Reminder.message_channel, Reminder.message_ts).where(
-                Reminder.kind.in_(kinds),
-                Reminder.subject.in_(subjects),
-                Reminder.message_ts.is_not(None),
+        about |= {(kind, subject) for kind in kinds for subject in subjects}
+        users |= set(
+            session.scalars(
+                select(Reminder.user_id).where(
+                    Reminder.kind.in_(kinds), Reminder.subject.in_(subjects)
+                )
             )
-        ):
-            places.add((user, channel, ts))
+        )
     skipped = set(skip)
-    by_dm: dict[tuple[str, str, str], list[Reminder]] = defaultdict(list)
-    if places:
-        for reminder in session.scalars(
-            select(Reminder).where(Reminder.message_ts.in_({ts for _, _, ts in places}))
-        ):
-            key = (reminder.user_id, reminder.message_channel or "", reminder.message_ts or "")
-            if key in places:
-                by_dm[key].append(reminder)
+    by_dm: dict[tuple[str, str, str], list[Reminder]] = {}
+    for user in sorted(users):
+        for channel, ts, keys in _dms_of(session, user):
+            if any((kind, subject) in about for kind, subject, *_ in keys):
+                by_dm[(user, channel, ts)] = _reminders(session, keys)
     edited = 0
     for (user, channel, ts), reminders in sorted(by_dm.items()):
         if (channel, ts) in skipped or not resolved(session, reminders):

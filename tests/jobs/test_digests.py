@@ -110,6 +110,11 @@ def test_approval_queue_at_24_and_thread_escalation_at_48_working_hours(
         in blocks_text(bot.api.message(claim_message.channel, claim_message.ts).blocks).lower()
     )
     assert any("was approved by" in m.text for m in thread)
+    # Both queue DMs listed only that claim: each is edited to say it is decided, buttons gone.
+    for dm in dms(bot, EM):
+        edited = bot.api.message(dm.channel, dm.ts)
+        assert "*Decided*" in blocks_text(edited.blocks), edited.blocks
+        assert not any(b["type"] == "actions" for b in edited.blocks)
     remind(bot, ny(1, 10, month=12))
     assert len(dms(bot, EM)) == 2  # nothing pending for the em any more
 
