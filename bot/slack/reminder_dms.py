@@ -142,8 +142,8 @@ def _already_settled(session: Session, channel: str, ts: str) -> bool:
     return any(p.get("settled") for p in payloads)
 
 
-def _delivered_dm(session: Session, user: str, channel: str, ts: str) -> dict[str, Any] | None:
-    """The payload of the DM row that landed at (channel, ts): its text and blocks."""
+def _recent_dms(session: Session, user: str, limit: int) -> Iterable[tuple[Any, Any]]:
+    """(payload, where it landed) of the user's last `limit` delivered DMs, newest first."""
     rows = session.execute(
         select(OutboxRow.payload, OutboxRow.result)
         .where(
@@ -152,9 +152,14 @@ def _delivered_dm(session: Session, user: str, channel: str, ts: str) -> dict[st
             OutboxRow.status == OutboxStatus.DELIVERED.value,
         )
         .order_by(OutboxRow.id.desc())
-        .limit(200)
+        .limit(limit)
     )
-    for payload, result in rows:
+    yield from ((payload, result) for payload, result in rows)
+
+
+def _delivered_dm(session: Session, user: str, channel: str, ts: str) -> dict[str, Any] | None:
+    """The payload of the DM row that landed at (channel, ts): its text and blocks."""
+    for payload, result in _recent_dms(session, user, 200):
         if result and result.get("channel") == channel and result.get("ts") == ts:
             return dict(payload)
     return None
@@ -167,17 +172,7 @@ RECENT_DMS = 60
 
 def _dms_of(session: Session, user: str) -> Iterable[tuple[str, str, list[list[Any]]]]:
     """(channel, ts, reminder keys) of the user's recent delivered DMs that carried reminders."""
-    rows = session.execute(
-        select(OutboxRow.payload, OutboxRow.result)
-        .where(
-            OutboxRow.lane == Lane.DM.of(user),
-            OutboxRow.kind == OutboxKind.DM.value,
-            OutboxRow.status == OutboxStatus.DELIVERED.value,
-        )
-        .order_by(OutboxRow.id.desc())
-        .limit(RECENT_DMS)
-    )
-    for payload, result in rows:
+    for payload, result in _recent_dms(session, user, RECENT_DMS):
         keys = (payload or {}).get("reminders") or []
         if keys and result and result.get("channel") and result.get("ts"):
             yield str(result["channel"]), str(result["ts"]), [list(k) for k in keys]
