@@ -29,13 +29,18 @@ def field(blocks: list[dict], label: str) -> str:
     raise AssertionError(f"no field {label!r} in {blocks}")
 
 
-def test_a_breach_edits_the_cards_tat_line_once(
-    bot: RunningBot, proc: Proc, clock: ManualClock
-) -> None:
+def negotiating_from_friday(proc: Proc, clock: ManualClock) -> None:
+    """REQ-1 in POD Beta, assigned on Friday 15:00 New York time."""
     clock.set(FRIDAY_3PM)
     proc(BETA_ANALYST, "new Globex | Slack | new", BETA)
     proc(BETA_ANALYST, "qualify 1", BETA)
     proc(BETA_ANALYST, f"assign 1 <@{BETA_BUYER}>", BETA)
+
+
+def test_a_breach_edits_the_cards_tat_line_once(
+    bot: RunningBot, proc: Proc, clock: ManualClock
+) -> None:
+    negotiating_from_friday(proc, clock)
     card = proc.card(1)
     assert "breached" not in field(card.blocks, "TAT due")
     assert "due soon" not in field(card.blocks, "TAT due")
@@ -53,10 +58,7 @@ def test_a_breach_edits_the_cards_tat_line_once(
 def test_a_breach_republishes_the_homes_that_list_the_request(
     bot: RunningBot, proc: Proc, clock: ManualClock
 ) -> None:
-    clock.set(FRIDAY_3PM)
-    proc(BETA_ANALYST, "new Globex | Slack | new", BETA)
-    proc(BETA_ANALYST, "qualify 1", BETA)
-    proc(BETA_ANALYST, f"assign 1 <@{BETA_BUYER}>", BETA)
+    negotiating_from_friday(proc, clock)
     bot.wait_idle()
 
     def homes(user: str) -> list[dict]:
@@ -96,10 +98,7 @@ def test_a_qualification_breach_badges_the_qualification_line(
 def test_the_card_shows_last_update_next_due_pending_claim_and_tat_met(
     bot: RunningBot, proc: Proc, clock: ManualClock
 ) -> None:
-    clock.set(FRIDAY_3PM)
-    proc(BETA_ANALYST, "new Globex | Slack | new", BETA)
-    proc(BETA_ANALYST, "qualify 1", BETA)
-    proc(BETA_ANALYST, f"assign 1 <@{BETA_BUYER}>", BETA)
+    negotiating_from_friday(proc, clock)
     clock.set(FRIDAY_3PM + timedelta(days=3))  # Monday 15:00
     proc(BETA_BUYER, "update 1 vendor came back at 45k", BETA)
     shown = blocks_text(proc.card(1).blocks)
