@@ -15,7 +15,7 @@ from dataclasses import dataclass
 from datetime import date
 
 from bot.domain.csv_table import RowError, read_table
-from bot.domain.grammar import MAX_NAME, MAX_TEXT, GrammarError, slack_unescape
+from bot.domain.grammar import MAX_NAME, MAX_TEXT, GrammarError, slack_unescape, strict_date
 from bot.domain.money import AmountError, Money, format_money, parse_amount
 from bot.domain.names import name_key
 from bot.domain.vocabulary import Health
@@ -40,7 +40,6 @@ COLUMNS = REQUIRED_COLUMNS + OPTIONAL_COLUMNS
 MAY_BE_BLANK = ("handover", "pse", "ats", "health")
 MONEY_COLUMNS = ("msg", "pse", "ats")
 
-_DATE = re.compile(r"[0-9]{4}-[0-9]{2}-[0-9]{2}")
 # What people type for each health, British spelling and a space or underscore included.
 _HEALTH_WORDS = {
     "favorable": Health.FAVORABLE,
@@ -195,7 +194,7 @@ def _date(cell: Mapping[str, str], name: str, reasons: list[str]) -> date | None
         if name not in MAY_BE_BLANK:
             reasons.append(f"{name} is blank; write it as YYYY-MM-DD.")
         return None
-    found = _strict_date(value)
+    found = strict_date(value)
     if found is None:
         reasons.append(f"{name} `{value}` is not a date; write it as YYYY-MM-DD.")
     return found
@@ -211,16 +210,6 @@ def _money(cell: Mapping[str, str], name: str, currency: str, reasons: list[str]
         return parse_amount(value, currency)
     except AmountError as exc:
         reasons.append(f"{name} {exc}")
-        return None
-
-
-def _strict_date(value: str) -> date | None:
-    """A date written exactly YYYY-MM-DD (fromisoformat alone also takes 20270331)."""
-    if not _DATE.fullmatch(value):
-        return None
-    try:
-        return date.fromisoformat(value)
-    except ValueError:
         return None
 
 

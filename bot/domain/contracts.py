@@ -8,7 +8,7 @@ from dataclasses import dataclass
 from datetime import date
 
 from bot.domain.csv_table import RowError, read_table
-from bot.domain.grammar import MAX_NAME, GrammarError, slack_unescape
+from bot.domain.grammar import MAX_NAME, GrammarError, slack_unescape, strict_date
 from bot.domain.money import ISO_4217_CODES, AmountError, Money, format_money, parse_amount
 from bot.domain.names import name_key
 
@@ -41,7 +41,6 @@ COLUMNS = REQUIRED_COLUMNS + OPTIONAL_COLUMNS
 BILLING_CYCLES = ("monthly", "annual")
 MAX_NOTICE_DAYS = 365
 
-_DATE = re.compile(r"[0-9]{4}-[0-9]{2}-[0-9]{2}")
 _WHOLE = re.compile(r"[0-9]{1,6}")
 _YES = frozenset({"yes", "true", "1"})
 _NO = frozenset({"no", "false", "0"})
@@ -182,7 +181,7 @@ def _row(
     if not cell["renewal_date"]:
         reasons.append("renewal_date is blank; write it as YYYY-MM-DD.")
     else:
-        renewal = _strict_date(cell["renewal_date"])
+        renewal = strict_date(cell["renewal_date"])
         if renewal is None:
             reasons.append(
                 f"renewal_date `{cell['renewal_date']}` is not a date; write it as YYYY-MM-DD."
@@ -260,16 +259,6 @@ def _csv_amount(value: str, stated: str, default: str, reasons: list[str]) -> Mo
     return money
 
 
-def _strict_date(value: str) -> date | None:
-    """A date written exactly YYYY-MM-DD, or None (fromisoformat alone also takes 20270331)."""
-    if not _DATE.fullmatch(value):
-        return None
-    try:
-        return date.fromisoformat(value)
-    except ValueError:
-        return None
-
-
 # --- `/proc contract add` ------------------------------------------------------------------
 
 
@@ -292,7 +281,7 @@ def parse_contract_add(args: str, default_currency: str) -> ContractAdd:
         raise GrammarError(str(exc)) from None
     if not parts[3]:
         raise GrammarError("The renewal date is missing; write it as YYYY-MM-DD.")
-    renewal = _strict_date(parts[3])
+    renewal = strict_date(parts[3])
     if renewal is None:
         raise GrammarError(f"`{parts[3][:30]}` is not a date; write it as YYYY-MM-DD.")
     cycle: str | None = None

@@ -16,7 +16,7 @@ from datetime import date, datetime, time
 from zoneinfo import ZoneInfo
 
 from bot.domain.csv_table import RowError, read_table
-from bot.domain.grammar import MAX_NAME, MAX_TEXT, control_character_problem
+from bot.domain.grammar import MAX_NAME, MAX_TEXT, control_character_problem, strict_date
 from bot.domain.money import AmountError, Money, parse_amount
 
 __all__ = ["REQUIRED_COLUMNS", "ImportPod", "ImportedRequest", "parse_requests_csv"]
@@ -31,7 +31,6 @@ TYPES = ("new", "renewal")
 DAY_STARTS = time(9, 0)  # a date alone is taken as 09:00 in the POD's time zone
 MAX_EXTERNAL_ID = 200
 _USER_ID = re.compile(r"^[UW][A-Z0-9]{2,}$")
-_DATE = re.compile(r"^\d{4}-\d{2}-\d{2}$")
 
 
 @dataclass(frozen=True)
@@ -142,7 +141,7 @@ def _row(
             reasons.append(f"current_spend: {exc}")
     renewal: date | None = None
     if cell["renewal_date"]:
-        renewal = _strict_date(cell["renewal_date"])
+        renewal = strict_date(cell["renewal_date"])
         if renewal is None:
             reasons.append(f"renewal_date `{cell['renewal_date']}` is not a date YYYY-MM-DD.")
     notes = cell["notes"] or None
@@ -184,15 +183,6 @@ def _person(
     return value
 
 
-def _strict_date(text: str) -> date | None:
-    if not _DATE.match(text):
-        return None
-    try:
-        return date.fromisoformat(text)
-    except ValueError:
-        return None
-
-
 def _instant(
     cell: Mapping[str, str], name: str, zone: ZoneInfo, reasons: list[str], *, required: bool
 ) -> datetime | None:
@@ -201,7 +191,7 @@ def _instant(
         if required:
             reasons.append(f"{name} is blank; write it as YYYY-MM-DD or YYYY-MM-DD HH:MM.")
         return None
-    day = _strict_date(text)
+    day = strict_date(text)
     if day is not None:
         return datetime.combine(day, DAY_STARTS, tzinfo=zone)
     try:
