@@ -252,13 +252,15 @@ def _import_file(args: argparse.Namespace, import_rows: Callable[[Any, str], Any
     return 0
 
 
-def cmd_import_contracts(args: argparse.Namespace) -> int:
-    from bot.db.contracts import pod_ids, saving_upserts, upsert_contracts
-    from bot.domain.contracts import parse_contracts_csv
+def _import_stack_file(args: argparse.Namespace, parse: Callable[..., Any],
+                       upsert: Callable[..., Any]) -> int:  # fmt: skip
+    """`import contracts` and `import accounts`: rows of the configured PODs (each in its
+    currency), all or none, upserted in one transaction (retried on a racing insert)."""
+    from bot.db.contracts import pod_ids, saving_upserts
 
     def import_rows(runtime: Any, text: str) -> Any:
         config = runtime.config
-        rows, errors = parse_contracts_csv(
+        rows, errors = parse(
             text,
             {pod.key for pod in config.pods},
             config.currency,
@@ -269,38 +271,24 @@ def cmd_import_contracts(args: argparse.Namespace) -> int:
         now = runtime.clock.now()
         return saving_upserts(
             runtime.db,
-            lambda session: upsert_contracts(
-                session, rows, pod_ids(session, {row.pod for row in rows}), now
-            ),
+            lambda session: upsert(session, rows, pod_ids(session, {row.pod for row in rows}), now),
         )
 
     return _import_file(args, import_rows)
+
+
+def cmd_import_contracts(args: argparse.Namespace) -> int:
+    from bot.db.contracts import upsert_contracts
+    from bot.domain.contracts import parse_contracts_csv
+
+    return _import_stack_file(args, parse_contracts_csv, upsert_contracts)
 
 
 def cmd_import_accounts(args: argparse.Namespace) -> int:
     from bot.db.accounts import upsert_accounts
-    from bot.db.contracts import pod_ids, saving_upserts
     from bot.domain.accounts import parse_accounts_csv
 
-    def import_rows(runtime: Any, text: str) -> Any:
-        config = runtime.config
-        rows, errors = parse_accounts_csv(
-            text,
-            {pod.key for pod in config.pods},
-            config.currency,
-            pod_currencies={pod.key: pod.currency for pod in config.pods},
-        )
-        if errors:
-            return _print_row_errors(args.file, errors)
-        now = runtime.clock.now()
-        return saving_upserts(
-            runtime.db,
-            lambda session: upsert_accounts(
-                session, rows, pod_ids(session, {row.pod for row in rows}), now
-            ),
-        )
-
-    return _import_file(args, import_rows)
+    return _import_stack_file(args, parse_accounts_csv, upsert_accounts)
 
 
 def cmd_import_requests(args: argparse.Namespace) -> int:
