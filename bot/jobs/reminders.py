@@ -33,7 +33,6 @@ from bot.blocks import reminders as dm_blocks
 from bot.blocks.claims import claim_noun, headline
 from bot.blocks.reminders import QueuedClaim
 from bot.blocks.text import escape_mrkdwn, slack_date
-from bot.config import Config, Pod
 from bot.db.content import claim_view
 from bot.db.models import (
     PendingResponse,
@@ -63,7 +62,7 @@ from bot.domain.vocabulary import Stage
 from bot.domain.working_time import add_working_hours
 from bot.jobs import register
 from bot.jobs.aging_report import late_terms, pending_claims
-from bot.jobs.runner import JobContext, JobSpec
+from bot.jobs.runner import JobContext, JobSpec, working_hour
 from bot.jobs.tat_alerts import breach_key, breached
 from bot.slack.outbox import mentions
 from bot.slack.web_api import SlackApi
@@ -623,11 +622,6 @@ def _body(context: JobContext) -> str:
     return f"{sent} reminder DM(s){extra}"
 
 
-def _period(config: Config, pod: Pod, now: datetime) -> str | None:
-    local = now.astimezone(pod.zone)
-    return local.strftime("%Y-%m-%dT%H") if pod.calendar.is_working_day(local.date()) else None
-
-
 SPEC = register(
     JobSpec(
         name=NAME,
@@ -636,7 +630,7 @@ SPEC = register(
             day_of_week=",".join(pod.workdays), minute=0, timezone=pod.zone
         ),
         describe=lambda config, pod: f"hourly on working days ({pod.timezone})",
-        period=_period,
+        period=working_hour,
         body=_body,
         overdue=lambda config, pod, now: True,
     )

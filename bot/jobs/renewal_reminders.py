@@ -12,20 +12,19 @@ contract with an open renewal request for its customer and tool (in its POD) get
 
 from __future__ import annotations
 
-from datetime import date, datetime
+from datetime import date
 
 from apscheduler.triggers.cron import CronTrigger
 from sqlalchemy import select
 
 from bot.blocks.reminders import RenewalReminder, renewal_reminder_dm
-from bot.config import Config, Pod
 from bot.db.models import Contract, PodRow, Request
 from bot.domain.money import Money, format_money
 from bot.domain.reminders import in_office_hours
 from bot.domain.renewals import reminder_deadline, reminders_due
 from bot.domain.vocabulary import OPEN_STAGES, RequestType
 from bot.jobs import ledger, register
-from bot.jobs.runner import JobContext, JobSpec
+from bot.jobs.runner import JobContext, JobSpec, working_hour
 
 NAME = "renewal-reminders"
 REMINDER_JOB = "renewal-reminder"
@@ -96,11 +95,6 @@ def _body(context: JobContext) -> str:
     return f"{sent} renewal reminder(s)"
 
 
-def _period(config: Config, pod: Pod, now: datetime) -> str | None:
-    local = now.astimezone(pod.zone)
-    return local.strftime("%Y-%m-%dT%H") if pod.calendar.is_working_day(local.date()) else None
-
-
 SPEC = register(
     JobSpec(
         name=NAME,
@@ -109,7 +103,7 @@ SPEC = register(
             day_of_week=",".join(pod.workdays), minute=5, timezone=pod.zone
         ),
         describe=lambda config, pod: f"hourly on working days, in office hours ({pod.timezone})",
-        period=_period,
+        period=working_hour,
         body=_body,
         claims_period=False,
     )

@@ -297,6 +297,13 @@ def catch_up(runtime: Runtime, specs: list[JobSpec], now: datetime | None = None
     return outcomes
 
 
+def working_hour(config: Config, pod: Pod, now: datetime) -> str | None:
+    """The period of an hourly job: the POD's local hour (`2026-11-24T09`) on a working day,
+    None (no run) on any other day."""
+    local = now.astimezone(pod.zone)
+    return local.strftime("%Y-%m-%dT%H") if pod.calendar.is_working_day(local.date()) else None
+
+
 def local_time_reached(pod: Pod, now: datetime, at: time) -> bool:
     """Whether the POD's local wall clock has reached `at` on `now`'s local day."""
     return now.astimezone(pod.zone).time() >= at
