@@ -7,43 +7,30 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from sqlalchemy import Row, select
+from sqlalchemy import Row
 
 from bot.cli import main
 from bot.db.models import Account
-from bot.db.session import Database
 from bot.domain.accounts import COLUMNS
+from tests.cli.imports import csv_file, import_env, table_rows
 from tests.cli.test_cli import ROOT, podbot
-from tests.conftest import TEST_CONFIG
 
 EXAMPLE = ROOT / "config" / "accounts.example.csv"
 HEADER = ",".join(COLUMNS)
 
 
-def env(database_url: str) -> dict[str, str]:
-    return {"PODBOT_CONFIG": str(TEST_CONFIG), "DATABASE_URL": database_url}
-
-
 def account_rows(database_url: str) -> list[Row[Any]]:
-    """Every stored account, every column, in id order."""
-    db = Database(database_url)
-    try:
-        with db.transaction() as session:
-            table = Account.__table__
-            return list(session.execute(select(table).order_by(table.c.id)))
-    finally:
-        db.dispose()
+    return table_rows(database_url, Account)
 
 
 def write(path: Path, *lines: str) -> Path:
-    path.write_text("\n".join([HEADER, *lines]) + "\n", encoding="utf-8")
-    return path
+    return csv_file(path, HEADER, *lines)
 
 
 def test_the_example_file_imports_and_a_reimport_changes_nothing(
     tmp_path: Path, sqlite_url: str
 ) -> None:
-    first = podbot("import", "accounts", str(EXAMPLE), env=env(sqlite_url))
+    first = podbot("import", "accounts", str(EXAMPLE), env=import_env(sqlite_url))
     assert first.returncode == 0, first.stderr
     assert first.stdout == f"Imported {EXAMPLE}: 4 new, 0 updated, 0 unchanged.\n"
     stored = account_rows(sqlite_url)
@@ -56,7 +43,7 @@ def test_the_example_file_imports_and_a_reimport_changes_nothing(
     assert stored[1].handover is None and stored[1].pse is None
     assert {a.updated_by for a in stored} == {"import"}
 
-    again = podbot("import", "accounts", str(EXAMPLE), env=env(sqlite_url))
+    again = podbot("import", "accounts", str(EXAMPLE), env=import_env(sqlite_url))
     assert again.stdout == f"Imported {EXAMPLE}: 0 new, 0 updated, 4 unchanged.\n"
     assert account_rows(sqlite_url) == stored  # updated_at included
 
@@ -65,7 +52,7 @@ def test_the_example_file_imports_and_a_reimport_changes_nothing(
         EXAMPLE.read_text().replace("Globex,alpha", "GLOBEX,alpha").replace("120k", "125k"),
         encoding="utf-8",
     )
-    third = podbot("import", "accounts", str(changed), env=env(sqlite_url))
+    third = podbot("import", "accounts", str(changed), env=import_env(sqlite_url))
     assert third.stdout == f"Imported {changed}: 0 new, 1 updated, 3 unchanged.\n", third.stderr
     after = account_rows(sqlite_url)
     differing = [(old, new) for old, new in zip(stored, after, strict=True) if old != new]
@@ -76,9 +63,9 @@ def test_the_example_file_imports_and_a_reimport_changes_nothing(
 
 def test_a_row_without_health_keeps_the_stored_health(tmp_path: Path, sqlite_url: str) -> None:
     path = write(tmp_path / "a.csv", "Acme,alpha,2025-04-01,,2028-03-31,250k,,,at-risk")
-    assert podbot("import", "accounts", str(path), env=env(sqlite_url)).returncode == 0
+    assert podbot("import", "accounts", str(path), env=import_env(sqlite_url)).returncode == 0
     write(path, "Acme,alpha,2025-04-01,,2028-03-31,250k,,,")
-    result = podbot("import", "accounts", str(path), env=env(sqlite_url))
+    result = podbot("import", "accounts", str(path), env=import_env(sqlite_url))
     assert result.stdout == f"Imported {path}: 0 new, 0 updated, 1 unchanged.\n", result.stderr
     assert [a.health for a in account_rows(sqlite_url)] == ["at-risk"]
 
@@ -94,7 +81,7 @@ def test_a_bad_file_prints_every_bad_row_and_imports_nothing(
         "Hooli,beta,01/07/2024,,2027-06-30,,EUR 5k,5k,",
         "ACME corp,beta,2025-04-01,,2028-03-31,1,,,",
     )
-    result = podbot("import", "accounts", str(path), env=env(sqlite_url))
+    result = podbot("import", "accounts", str(path), env=import_env(sqlite_url))
     assert result.returncode == 1
     assert result.stdout == ""
     assert result.stderr.splitlines() == [
@@ -116,9 +103,9 @@ def test_a_missing_file_is_one_line(tmp_path: Path, capsys: pytest.CaptureFixtur
 
 @pytest.mark.postgres
 def test_import_and_reimport_on_postgresql(postgres_url: str) -> None:
-    first = podbot("import", "accounts", str(EXAMPLE), env=env(postgres_url))
+    first = podbot("import", "accounts", str(EXAMPLE), env=import_env(postgres_url))
     assert first.stdout == f"Imported {EXAMPLE}: 4 new, 0 updated, 0 unchanged.\n", first.stderr
     stored = account_rows(postgres_url)
-    again = podbot("import", "accounts", str(EXAMPLE), env=env(postgres_url))
+    again = podbot("import", "accounts", str(EXAMPLE), env=import_env(postgres_url))
     assert again.stdout == f"Imported {EXAMPLE}: 0 new, 0 updated, 4 unchanged.\n"
     assert account_rows(postgres_url) == stored

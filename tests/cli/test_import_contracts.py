@@ -7,55 +7,42 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from sqlalchemy import Row, select
+from sqlalchemy import Row
 
 from bot.cli import main
 from bot.db.models import Contract
-from bot.db.session import Database
 from bot.domain.contracts import COLUMNS
+from tests.cli.imports import csv_file, import_env, table_rows
 from tests.cli.test_cli import ROOT, podbot
-from tests.conftest import TEST_CONFIG
 
 EXAMPLE = ROOT / "config" / "contracts.example.csv"
 HEADER = ",".join(COLUMNS)
 
 
-def env(database_url: str) -> dict[str, str]:
-    return {"PODBOT_CONFIG": str(TEST_CONFIG), "DATABASE_URL": database_url}
-
-
 def contract_rows(database_url: str) -> list[Row[Any]]:
-    """Every stored contract, every column, in id order."""
-    db = Database(database_url)
-    try:
-        with db.transaction() as session:
-            table = Contract.__table__
-            return list(session.execute(select(table).order_by(table.c.id)))
-    finally:
-        db.dispose()
+    return table_rows(database_url, Contract)
 
 
 def write(path: Path, *lines: str) -> Path:
-    path.write_text("\n".join([HEADER, *lines]) + "\n", encoding="utf-8")
-    return path
+    return csv_file(path, HEADER, *lines)
 
 
 def test_the_example_file_imports_and_a_reimport_changes_nothing(
     tmp_path: Path, sqlite_url: str
 ) -> None:
-    first = podbot("import", "contracts", str(EXAMPLE), env=env(sqlite_url))
+    first = podbot("import", "contracts", str(EXAMPLE), env=import_env(sqlite_url))
     assert first.returncode == 0, first.stderr
     assert first.stdout == f"Imported {EXAMPLE}: 5 new, 0 updated, 0 unchanged.\n"
     stored = contract_rows(sqlite_url)
     assert len(stored) == 5
 
-    again = podbot("import", "contracts", str(EXAMPLE), env=env(sqlite_url))
+    again = podbot("import", "contracts", str(EXAMPLE), env=import_env(sqlite_url))
     assert again.stdout == f"Imported {EXAMPLE}: 0 new, 0 updated, 5 unchanged.\n"
     assert contract_rows(sqlite_url) == stored  # updated_at included
 
     changed = tmp_path / "changed.csv"
     changed.write_text(EXAMPLE.read_text().replace("120k", "125k"), encoding="utf-8")
-    third = podbot("import", "contracts", str(changed), env=env(sqlite_url))
+    third = podbot("import", "contracts", str(changed), env=import_env(sqlite_url))
     assert third.stdout == f"Imported {changed}: 0 new, 1 updated, 4 unchanged.\n"
     after = contract_rows(sqlite_url)
     differing = [(old, new) for old, new in zip(stored, after, strict=True) if old != new]
@@ -77,7 +64,7 @@ def test_a_bad_file_prints_every_bad_row_and_imports_nothing(
         "beta,Hooli,Jira,EUR 5k,USD,2027-13-01,annual,,",
         "beta,acme,FIGMA,1,USD,2027-03-31,annual,,",
     )
-    result = podbot("import", "contracts", str(path), env=env(sqlite_url))
+    result = podbot("import", "contracts", str(path), env=import_env(sqlite_url))
     assert result.returncode == 1
     assert result.stdout == ""
     assert result.stderr.splitlines() == [
@@ -113,7 +100,7 @@ def test_import_and_reimport_on_postgresql(tmp_path: Path, postgres_url: str) ->
         "alpha,Acme,Figma,48000,USD,2027-03-31,annual,yes,60",
         "beta,Globex,Slack,EUR 18500.50,EUR,2027-01-15,monthly,,",
     )
-    first = podbot("import", "contracts", str(path), env=env(postgres_url))
+    first = podbot("import", "contracts", str(path), env=import_env(postgres_url))
     assert first.stdout == f"Imported {path}: 2 new, 0 updated, 0 unchanged.\n", first.stderr
     stored = contract_rows(postgres_url)
 
@@ -124,7 +111,7 @@ def test_import_and_reimport_on_postgresql(tmp_path: Path, postgres_url: str) ->
         "beta,GLOBEX,slack,EUR 19k,EUR,2027-01-15,monthly,,",
         "beta,Hooli,Jira,5k,USD,2027-02-01,,,",
     )
-    second = podbot("import", "contracts", str(path), env=env(postgres_url))
+    second = podbot("import", "contracts", str(path), env=import_env(postgres_url))
     assert second.stdout == f"Imported {path}: 1 new, 1 updated, 1 unchanged.\n", second.stderr
     after = contract_rows(postgres_url)
     assert after[0] == stored[0]

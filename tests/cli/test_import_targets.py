@@ -10,8 +10,8 @@ from sqlalchemy import select
 
 from bot.db.models import Target, TargetChange
 from bot.db.session import Database
+from tests.cli.imports import csv_file, import_env
 from tests.cli.test_cli import ROOT, podbot
-from tests.conftest import TEST_CONFIG
 
 EXAMPLE = ROOT / "config" / "targets.example.csv"
 HEADER = "quarter,scope,amount"
@@ -20,11 +20,7 @@ NOW = "2026-11-23T15:00:00+00:00"
 
 
 def env(database_url: str) -> dict[str, str]:
-    return {
-        "PODBOT_CONFIG": str(TEST_CONFIG),
-        "DATABASE_URL": database_url,
-        "PODBOT_CLOCK_START": NOW,
-    }
+    return import_env(database_url, PODBOT_CLOCK_START=NOW)
 
 
 def stored(database_url: str) -> tuple[list[tuple[object, ...]], list[tuple[object, ...]]]:
@@ -46,8 +42,7 @@ def stored(database_url: str) -> tuple[list[tuple[object, ...]], list[tuple[obje
 
 
 def write(path: Path, *lines: str) -> Path:
-    path.write_text("\n".join([HEADER, *lines]) + "\n", encoding="utf-8")
-    return path
+    return csv_file(path, HEADER, *lines)
 
 
 def test_the_example_file_imports_audited_and_a_reimport_changes_nothing(
