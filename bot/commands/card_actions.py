@@ -319,7 +319,11 @@ def _open_log_as_update(
     text = html.unescape(str(message.get("text") or ""))
     number, key, title = mine[0]
     choices = [(n, t) for n, _k, t in mine] if len(mine) > 1 else None
+    # Said in a thread: the confirmation goes to that thread, where the person is looking.
+    thread = message.get("thread_ts")
     context: dict[str, Any] = {"request": number, "channel": channel, "link": link}
+    if isinstance(thread, str) and thread:
+        context["thread"] = thread
     if choices:
         context.update(request=None, choose=True)  # the picker says which
         title = f"Log this message as an update on one of your {len(mine)} requests"

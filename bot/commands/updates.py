@@ -177,7 +177,10 @@ def register(app: App, runtime: Runtime) -> None:
                     text += f"\n<{link}|Original message>"
                 record_update(session, runtime, outbox, request, user_id, text)
                 channel = context.get("channel") or pod.channel
-                outbox.ephemeral(channel, user_id, f"Update posted in {request.key}'s thread.")
+                thread = context.get("thread") if isinstance(context.get("thread"), str) else None
+                outbox.ephemeral(
+                    channel, user_id, f"Update posted in {request.key}'s thread.", thread
+                )
             return outbox
 
         answer_submission(

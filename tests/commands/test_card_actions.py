@@ -396,6 +396,22 @@ def test_log_as_update_posts_the_message_in_the_request_thread_with_a_link(
     assert proc.thread(number)[-1].thread_ts == proc.card(number).ts
 
 
+def test_log_as_update_on_a_thread_message_confirms_in_that_thread(
+    bot: RunningBot, proc: Proc
+) -> None:
+    number = negotiating(proc)
+    card = proc.card(number)
+    said = bot.api.add_message(ALPHA, "CFO approved the budget", BUYER, thread_ts=card.ts)
+    shortcut(bot, BUYER, said)
+    view = opened_view(bot)
+    submit(bot, BUYER, view, fill(view, {"status": "CFO approved the budget"}))
+    (told,) = [
+        c.params for c in bot.api.calls_to("chat.postEphemeral")
+        if c.params["text"] == f"Update posted in REQ-{number}'s thread."
+    ]  # fmt: skip
+    assert (told["channel"], told["user"], told.get("thread_ts")) == (ALPHA, BUYER, card.ts)
+
+
 def test_log_as_update_lets_a_buyer_with_several_requests_choose(
     bot: RunningBot, proc: Proc
 ) -> None:
