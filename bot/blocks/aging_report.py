@@ -12,7 +12,7 @@ import functools
 import io
 import re
 from collections.abc import Iterator, Mapping
-from datetime import date, datetime
+from datetime import datetime
 
 from slack_sdk.models.blocks import (
     Block,
@@ -252,58 +252,61 @@ _TERMS_SHOWN = 15
 TERMS_HEADING = "New term not recorded"
 
 
-def _terms_section(
-    terms: list[TermItem], timezone: str, today: date, links: Mapping[str, str] | None = None
-) -> list[Block]:
-    """The won requests whose new term is not in the SaaS stack yet, past their 24 wh."""
-    if not terms:
+def _listed_section(heading: str, rows: list[list[str]], total: int, close: str) -> list[Block]:
+    """A report section that lists items, a line each: the heading, the first `_TERMS_SHOWN`
+    rows (their cells joined), "…and N more", then what to do about them."""
+    if not total:
         return []
-    lines = [f"*{TERMS_HEADING}* ({len(terms)}) — won, the contract not updated yet:"]
-    for item in terms[:_TERMS_SHOWN]:
-        lines.append(
-            _SEP.join(
-                [
-                    f"• {_key(item.key, links)}",
-                    fit_mrkdwn(_one_line(item.customer), _NAME) or _NONE,
-                    fit_mrkdwn(_one_line(item.tool), _NAME) or _NONE,
-                    f"won {slack_date(item.closed_at, timezone)}",
-                    _owner(item.analyst),
-                ]
-            )
-        )
-    if len(terms) > _TERMS_SHOWN:
-        lines.append(f"…and {len(terms) - _TERMS_SHOWN} more")
-    lines.append("Press *Record the new term* in each request's thread.")
+    lines = [heading, *(_SEP.join(cells) for cells in rows[:_TERMS_SHOWN])]
+    if total > _TERMS_SHOWN:
+        lines.append(f"…and {total - _TERMS_SHOWN} more")
+    lines.append(close)
     return [_section("\n".join(lines))]
+
+
+def _names(customer: str, tool: str) -> list[str]:
+    return [
+        fit_mrkdwn(_one_line(customer), _NAME) or _NONE,
+        fit_mrkdwn(_one_line(tool), _NAME) or _NONE,
+    ]
+
+
+def _terms_section(
+    terms: list[TermItem], timezone: str, links: Mapping[str, str] | None = None
+) -> list[Block]:
+    """The won requests whose new term is not in the SaaS stack yet, past 24 working hours."""
+    rows = [
+        [
+            f"• {_key(item.key, links)}", *_names(item.customer, item.tool),
+            f"won {slack_date(item.closed_at, timezone)}", _owner(item.analyst),
+        ]
+        for item in terms[:_TERMS_SHOWN]
+    ]  # fmt: skip
+    return _listed_section(
+        f"*{TERMS_HEADING}* ({len(terms)}) — won, the contract not updated yet:", rows,
+        len(terms), "Press *Record the new term* in each request's thread.",
+    )  # fmt: skip
 
 
 WAITING_HEADING = "Waiting for an em"
 
 
 def _waiting_section(
-    claims: list[WaitingClaim], timezone: str, today: date, links: Mapping[str, str] | None = None
+    claims: list[WaitingClaim], timezone: str, links: Mapping[str, str] | None = None
 ) -> list[Block]:
     """The savings claims pending for 24 working hours or more."""
-    if not claims:
-        return []
-    lines = [f"*{WAITING_HEADING}* ({len(claims)}) — savings claims pending 24 working hours:"]
-    for item in claims[:_TERMS_SHOWN]:
-        lines.append(
-            _SEP.join(
-                [
-                    f"• {_key(item.key, links)}",
-                    fit_mrkdwn(_one_line(item.customer), _NAME) or _NONE,
-                    fit_mrkdwn(_one_line(item.tool), _NAME) or _NONE,
-                    f"{escape_mrkdwn(item.saved)} {claim_verb(item.kind)}",
-                    f"claimed {slack_date(item.created_at, timezone)}",
-                    _owner(item.buyer),
-                ]
-            )
-        )
-    if len(claims) > _TERMS_SHOWN:
-        lines.append(f"…and {len(claims) - _TERMS_SHOWN} more")
-    lines.append("Approve or reject each in its request's thread.")
-    return [_section("\n".join(lines))]
+    rows = [
+        [
+            f"• {_key(item.key, links)}", *_names(item.customer, item.tool),
+            f"{escape_mrkdwn(item.saved)} {claim_verb(item.kind)}",
+            f"claimed {slack_date(item.created_at, timezone)}", _owner(item.buyer),
+        ]
+        for item in claims[:_TERMS_SHOWN]
+    ]  # fmt: skip
+    return _listed_section(
+        f"*{WAITING_HEADING}* ({len(claims)}) — savings claims pending 24 working hours:", rows,
+        len(claims), "Approve or reject each in its request's thread.",
+    )  # fmt: skip
 
 
 def aging_messages(
@@ -332,8 +335,8 @@ def aging_messages(
         _section(summary),
     ]
     tail = [
-        *_waiting_section(waiting or [], timezone, today, links),
-        *_terms_section(unrecorded or [], timezone, today, links),
+        *_waiting_section(waiting or [], timezone, links),
+        *_terms_section(unrecorded or [], timezone, links),
     ]
     if not lines:
         blocks = [*head, _section("No open requests. :tada:"), *tail]
