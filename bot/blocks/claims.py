@@ -64,6 +64,25 @@ class ClaimView:
         return savings_percent(self.baseline.amount, self.final.amount)
 
 
+def decision_buttons(claim_id: int, block_id: str) -> ActionsBlock:
+    """Approve / Reject on a savings claim: the same action ids wherever they are shown (the
+    thread, the approval queue, the Home), so one handler decides."""
+    value = str(claim_id)
+    return ActionsBlock(
+        block_id=block_id,
+        elements=[
+            ButtonElement(
+                text="Approve", action_id=ActionId.SAVINGS_APPROVE.value, value=value,
+                style="primary",
+            ),
+            ButtonElement(
+                text="Reject", action_id=ActionId.SAVINGS_REJECT.value, value=value,
+                style="danger",
+            ),
+        ],
+    )  # fmt: skip
+
+
 def claim_noun(kind: str) -> str:
     """What a claim of `kind` is called: `savings claim`, or `cost-avoidance claim`."""
     return "cost-avoidance claim" if kind == ClaimKind.AVOIDANCE else "savings claim"
@@ -137,26 +156,7 @@ def claim_blocks(claim: ClaimView) -> list[Block]:
                 "approve or reject?"
             )
         blocks.append(SectionBlock(text=MarkdownTextObject(text=ask)))
-        value = str(claim.claim_id)
-        blocks.append(
-            ActionsBlock(
-                block_id=BlockId.CLAIM_ACTIONS.value,
-                elements=[
-                    ButtonElement(
-                        text="Approve",
-                        action_id=ActionId.SAVINGS_APPROVE.value,
-                        value=value,
-                        style="primary",
-                    ),
-                    ButtonElement(
-                        text="Reject",
-                        action_id=ActionId.SAVINGS_REJECT.value,
-                        value=value,
-                        style="danger",
-                    ),
-                ],
-            )
-        )
+        blocks.append(decision_buttons(claim.claim_id, BlockId.CLAIM_ACTIONS.value))
     else:
         blocks.append(ContextBlock(elements=[MarkdownTextObject(text=outcome_line(claim))]))
     return blocks

@@ -12,7 +12,6 @@ from datetime import date, datetime
 from decimal import Decimal
 
 from slack_sdk.models.blocks import (
-    ActionsBlock,
     Block,
     ButtonElement,
     ContextBlock,
@@ -24,7 +23,7 @@ from slack_sdk.models.blocks import (
 )
 from slack_sdk.models.views import View
 
-from bot.blocks.claims import claim_verb
+from bot.blocks.claims import claim_verb, decision_buttons
 from bot.blocks.ids import ActionId
 from bot.blocks.limits import HEADER_TEXT, MAX_VIEW_BLOCKS, SECTION_TEXT
 from bot.blocks.stats import kpi_line
@@ -206,10 +205,8 @@ def _context(text: str) -> ContextBlock:
     return ContextBlock(elements=[MarkdownTextObject(text=fit_markup(text, SECTION_TEXT))])
 
 
-def _button(text: str, action: ActionId, value: object, style: str | None = None) -> ButtonElement:
-    return ButtonElement(
-        text=PlainTextObject(text=text), action_id=action.value, value=str(value), style=style
-    )
+def _button(text: str, action: ActionId, value: object) -> ButtonElement:
+    return ButtonElement(text=PlainTextObject(text=text), action_id=action.value, value=str(value))
 
 
 def _more(shown: int, total: int, hint: str) -> list[Block]:
@@ -320,15 +317,7 @@ def _claims(items: tuple[ClaimItem, ...], total: int, command: str, timezone: st
                 f"<@{c.claimed_by}> {slack_date(c.claimed_at, timezone, with_time=True)}"
             )
         )
-        claims.append(
-            ActionsBlock(
-                block_id=f"home_claim_{c.claim_id}",
-                elements=[
-                    _button("Approve", ActionId.SAVINGS_APPROVE, c.claim_id, "primary"),
-                    _button("Reject", ActionId.SAVINGS_REJECT, c.claim_id, "danger"),
-                ],
-            )
-        )
+        claims.append(decision_buttons(c.claim_id, f"home_claim_{c.claim_id}"))
     shown = len(items)
     head = [_section(f"*Savings claims to decide* ({total})")]
     if not shown:

@@ -22,7 +22,7 @@ from slack_sdk.models.blocks import (
 )
 
 from bot.blocks.cards import note_block
-from bot.blocks.claims import ClaimView, claim_verb, headline
+from bot.blocks.claims import ClaimView, claim_verb, decision_buttons, headline
 from bot.blocks.ids import ActionId, BlockId
 from bot.blocks.limits import SECTION_TEXT
 from bot.blocks.text import escape_mrkdwn, fit_markup, plain_date, slack_date
@@ -176,28 +176,10 @@ def approval_queue(items: list[QueuedClaim], hours: int) -> tuple[str, list[Bloc
     )
     blocks: list[Block] = [_section(text)]
     for item in items[:_CLAIMS_SHOWN]:
-        value = str(item.claim.claim_id)
         blocks.append(_section(approval_line(item)))
-        blocks.append(
-            ActionsBlock(
-                # Block ids are unique within a message: one per claim.
-                block_id=f"{BlockId.CLAIM_ACTIONS.value}:{value}",
-                elements=[
-                    ButtonElement(
-                        text="Approve",
-                        action_id=ActionId.SAVINGS_APPROVE.value,
-                        value=value,
-                        style="primary",
-                    ),
-                    ButtonElement(
-                        text="Reject",
-                        action_id=ActionId.SAVINGS_REJECT.value,
-                        value=value,
-                        style="danger",
-                    ),
-                ],
-            )
-        )
+        # Block ids are unique within a message: one per claim.
+        claim_id = item.claim.claim_id
+        blocks.append(decision_buttons(claim_id, f"{BlockId.CLAIM_ACTIONS.value}:{claim_id}"))
     if n > _CLAIMS_SHOWN:
         blocks.append(_section(f"…and {n - _CLAIMS_SHOWN} more, each in its request's thread."))
     blocks.append(
