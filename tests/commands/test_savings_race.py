@@ -28,6 +28,37 @@ def test_config() -> Config:
     return parse_config(text, TEST_CONFIG)
 
 
+def race_decisions(
+    bot: RunningBot, approve: Callable[[], int], claim_id: int, channel: str, racers: int = RACERS
+) -> tuple[list[int], list[Any]]:
+    """`racers` calls of `approve` (EM's Approve, however it is clicked) and as many Reject
+    submissions by SECOND_EM, all released at once by a barrier: (approve statuses, each
+    reject's answer or None)."""
+    start = threading.Barrier(2 * racers, timeout=30)
+
+    def approving(_: int) -> int:
+        start.wait()
+        return approve()
+
+    def rejecting(_: int) -> Any:
+        values = {"reason": {"value": {"type": "plain_text_input", "value": "not comparable"}}}
+        metadata = f'{{"claim": {claim_id}, "channel": "{channel}", "thread_ts": null}}'
+        start.wait()
+        response = bot.slack.view_submission(
+            "savings_reject", values, SECOND_EM, private_metadata=metadata
+        )
+        return response.json() if response.body else None
+
+    with ThreadPoolExecutor(max_workers=2 * racers) as pool:
+        # Submit everything before waiting: the barrier releases all of them at once.
+        approvals = [pool.submit(approving, i) for i in range(racers)]
+        rejections = [pool.submit(rejecting, i) for i in range(racers)]
+        return (
+            [f.result(timeout=60) for f in approvals],
+            [f.result(timeout=60) for f in rejections],
+        )
+
+
 def test_approve_racing_reject_yields_one_decision_and_one_edit(
     start_bot: Callable[[str], RunningBot], database_url: str
 ) -> None:
@@ -45,29 +76,14 @@ def test_approve_racing_reject_yields_one_decision_and_one_edit(
     updates_before = [c for c in bot.api.calls_to("chat.update") if c.params["ts"] == ts]
     assert updates_before == []
 
-    start = threading.Barrier(2 * RACERS, timeout=30)
-
-    def approve(_: int) -> Any:
-        start.wait()
-        return bot.slack.block_action(
-            "savings_approve", None, EM, channel, ts, message=message
-        ).status
-
-    def reject(_: int) -> Any:
-        values = {"reason": {"value": {"type": "plain_text_input", "value": "not comparable"}}}
-        metadata = f'{{"claim": {claim.id}, "channel": "{channel}", "thread_ts": null}}'
-        start.wait()
-        response = bot.slack.view_submission(
-            "savings_reject", values, SECOND_EM, private_metadata=metadata
-        )
-        return response.json() if response.body else None
-
-    with ThreadPoolExecutor(max_workers=2 * RACERS) as pool:
-        # Submit everything before waiting: the barrier releases all of them at once.
-        approving = [pool.submit(approve, i) for i in range(RACERS)]
-        rejecting = [pool.submit(reject, i) for i in range(RACERS)]
-        approvals = [f.result(timeout=60) for f in approving]
-        rejections = [f.result(timeout=60) for f in rejecting]
+    approvals, rejections = race_decisions(
+        bot,
+        lambda: (
+            bot.slack.block_action("savings_approve", None, EM, channel, ts, message=message).status
+        ),
+        claim.id,
+        channel,
+    )
     bot.wait_idle()
 
     assert approvals == [200] * RACERS

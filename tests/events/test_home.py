@@ -3,9 +3,7 @@ as the thread's buttons, a change republishes the affected Homes once, 100 block
 
 from __future__ import annotations
 
-import threading
 from collections.abc import Callable
-from concurrent.futures import ThreadPoolExecutor
 from datetime import timedelta
 from types import SimpleNamespace
 from typing import Any
@@ -28,9 +26,8 @@ from tests.commands.conftest import (
     Proc,
     blocks_text,
 )
+from tests.commands.test_savings_race import SECOND_EM, race_decisions
 from tests.conftest import TEST_CONFIG, RunningBot
-
-SECOND_EM = "U0EM00003"
 
 
 @pytest.fixture
@@ -248,26 +245,13 @@ def test_approve_from_home_racing_threads_reject_is_one_decision(
         claim = session.get(SavingsClaim, ids["claim"])
         channel, ts = claim.message_channel, claim.message_ts
     em = open_home(bot, EM)
-    start = threading.Barrier(2 * RACERS, timeout=30)
-
-    def approve(_: int) -> int:
-        start.wait()
-        return bot.slack.view_action("savings_approve", EM, em, str(ids["claim"])).status
-
-    def reject(_: int) -> Any:
-        values = {"reason": {"value": {"type": "plain_text_input", "value": "not comparable"}}}
-        metadata = f'{{"claim": {ids["claim"]}, "channel": "{channel}", "thread_ts": null}}'
-        start.wait()
-        response = bot.slack.view_submission(
-            "savings_reject", values, SECOND_EM, private_metadata=metadata
-        )
-        return response.json() if response.body else None
-
-    with ThreadPoolExecutor(max_workers=2 * RACERS) as pool:
-        approving = [pool.submit(approve, i) for i in range(RACERS)]
-        rejecting = [pool.submit(reject, i) for i in range(RACERS)]
-        approvals = [f.result(timeout=60) for f in approving]
-        rejections = [f.result(timeout=60) for f in rejecting]
+    approvals, rejections = race_decisions(
+        bot,
+        lambda: bot.slack.view_action("savings_approve", EM, em, str(ids["claim"])).status,
+        ids["claim"],
+        channel,
+        RACERS,
+    )
     bot.wait_idle()
     assert approvals == [200] * RACERS
     with bot.db.transaction() as session:
