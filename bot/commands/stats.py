@@ -15,7 +15,6 @@ from bot.db.kpis import load_facts
 from bot.db.models import Account, PodRow
 from bot.domain.quarters import quarter_of
 from bot.domain.scorecard import (
-    Scorecard,
     customer_scorecard,
     member_scorecard,
     parse_stats,
@@ -38,14 +37,10 @@ def pod_for_stats(config: Config, user_id: str, channel_id: str) -> tuple[Pod, s
     """The channel's POD when the invoker is in it, else the invoker's first POD."""
     memberships = require_member(config, user_id)
     here = config.pod_for_channel(channel_id)
-    if here is not None and here.role_of(user_id) is not None:
-        return here, here.role_of(user_id)  # type: ignore[return-value]
+    role = here.role_of(user_id) if here is not None else None
+    if here is not None and role is not None:
+        return here, role
     return memberships[0]
-
-
-def whole_pod(facts_pod: Pod, facts) -> Scorecard:  # type: ignore[no-untyped-def]
-    """The POD's scorecard with a qualification line per analyst."""
-    return pod_scorecard(facts, facts_pod.key, facts_pod.members_with("analyst"))
 
 
 @subcommand(
@@ -86,7 +81,7 @@ def stats(runtime: Runtime, invocation: Invocation) -> Reply:
     elif ask.member is not None:
         card = member_scorecard(facts, ask.member, pod.role_of(ask.member) or "csm")
     elif ask.pod or role != "buyer":
-        card = whole_pod(pod, facts)
+        card = pod_scorecard(facts, pod.key, pod.members_with("analyst"))
     else:
         card = member_scorecard(facts, user, role)
     text = stats_text(card, pod.name, str(quarter), slack_date(today, pod.timezone))
