@@ -16,8 +16,8 @@ def require_member(config: Config, user_id: str) -> list[tuple[Pod, str]]:
     memberships = config.memberships(user_id)
     if not memberships:
         raise NotInPod(
-            "You are not a member of any procurement POD, so podbot has nothing for you yet. "
-            "Ask your POD's analyst to add you to podbot's configuration."
+            "You are not a member of any procurement POD yet; ask your POD's analyst to add you "
+            "to podbot's configuration."
         )
     return memberships
 

@@ -478,7 +478,9 @@ REFUSALS = [
         id="no_pod_user_opens_the_intake_form",
     ),
     pytest.param(
-        STRANGER, "mine", DM, "You are not a member of any procurement POD", None,
+        STRANGER, "mine", DM,
+        "You are not a member of any procurement POD yet; ask your POD's analyst to add you to "
+        "podbot's configuration.", None,
         id="no_pod_user_runs_mine",
     ),
     pytest.param(
