@@ -178,19 +178,20 @@ def _dms_of(session: Session, user: str) -> Iterable[tuple[str, str, list[list[A
             yield str(result["channel"]), str(result["ts"]), [list(k) for k in keys]
 
 
-def _reminders(session: Session, keys: list[list[Any]]) -> list[Reminder]:
-    """The reminder rows of a DM's keys (kind, subject, user, window)."""
-    found = []
-    for kind, subject, user, window in keys:
-        reminder = session.scalars(
-            select(Reminder).where(
-                Reminder.kind == kind, Reminder.subject == subject,
-                Reminder.user_id == user, Reminder.window == window,
-            )
-        ).first()  # fmt: skip
-        if reminder is not None:
-            found.append(reminder)
-    return found
+def _reminders(
+    session: Session, user: str, dms: dict[tuple[str, str], list[list[Any]]]
+) -> dict[tuple[str, str], list[Reminder]]:
+    """The reminder rows of each DM's keys (kind, subject, user, window), read in one query."""
+    if not dms:
+        return {}
+    subjects = {int(subject) for keys in dms.values() for _kind, subject, *_ in keys}
+    rows = session.scalars(
+        select(Reminder).where(Reminder.user_id == user, Reminder.subject.in_(subjects))
+    )
+    by_key = {(r.kind, r.subject, r.user_id, r.window): r for r in rows}
+    return {
+        place: [by_key[k] for k in map(tuple, keys) if k in by_key] for place, keys in dms.items()
+    }
 
 
 def settle_dm(
@@ -242,9 +243,13 @@ def settle(
     skipped = set(skip)
     by_dm: dict[tuple[str, str, str], list[Reminder]] = {}
     for user in sorted(users):
-        for channel, ts, keys in _dms_of(session, user):
-            if any((kind, subject) in about for kind, subject, *_ in keys):
-                by_dm[(user, channel, ts)] = _reminders(session, keys)
+        listing = {
+            (channel, ts): keys
+            for channel, ts, keys in _dms_of(session, user)
+            if any((kind, subject) in about for kind, subject, *_ in keys)
+        }
+        for (channel, ts), reminders in _reminders(session, user, listing).items():
+            by_dm[(user, channel, ts)] = reminders
     edited = 0
     for (user, channel, ts), reminders in sorted(by_dm.items()):
         if (channel, ts) in skipped or not resolved(session, reminders):
