@@ -72,10 +72,7 @@ def qualify_request(runtime: Runtime, user_id: str, number: int) -> tuple[Outbox
         request.qualified_at = now
         request.analyst_id = user_id
         record_event(session, request, at=now, actor=user_id, kind="qualified")
-        outbox.card(session, request.id)
-        session.flush()
-        reminder_dms.settle(session, outbox, requests=[request.id])
-        outbox.homes_of(session, request)
+        reminder_dms.request_changed(session, outbox, request)
         outbox.thread(session, request.id, f":white_check_mark: Qualified by <@{user_id}>.")
         key = request.key
     return outbox, key
@@ -116,10 +113,7 @@ def _disqualify(
     request.analyst_id = request.analyst_id or user_id
     request.resolution_note = reason
     record_event(session, request, at=now, actor=user_id, kind="disqualified", text=reason)
-    outbox.card(session, request.id)
-    session.flush()
-    reminder_dms.settle(session, outbox, requests=[request.id])
-    outbox.homes_of(session, request)
+    reminder_dms.request_changed(session, outbox, request)
     outbox.thread(
         session,
         request.id,
@@ -153,10 +147,7 @@ def preapproval(runtime: Runtime, invocation: Invocation) -> Reply:
         record_event(
             session, request, at=now, actor=invocation.user_id, kind="preapproval", text=note,
         )  # fmt: skip
-        outbox.card(session, request.id)
-        session.flush()
-        reminder_dms.settle(session, outbox, requests=[request.id])
-        outbox.homes_of(session, request)
+        reminder_dms.request_changed(session, outbox, request)
         outbox.thread(
             session,
             request.id,
@@ -296,10 +287,7 @@ def assign_request(runtime: Runtime, user_id: str, number: int, buyer: str) -> t
             session, request, at=now, actor=user_id, kind="assigned",
             text=f"to <@{buyer}>", data={"buyer": buyer, "previous": previous},
         )  # fmt: skip
-        outbox.card(session, request.id)
-        session.flush()
-        reminder_dms.settle(session, outbox, requests=[request.id])
-        outbox.homes_of(session, request)
+        reminder_dms.request_changed(session, outbox, request)
         outbox.homes(session, [previous])  # a reassignment leaves the last buyer's Home
         outbox.thread(session, request.id, line)
         key = request.key
@@ -354,10 +342,7 @@ def close_request(
             text=outcome + (f": {note}" if note else ""), data={"outcome": outcome},
         )  # fmt: skip
         emoji = {"won": ":trophy:", "lost": ":x:", "cancelled": ":wastebasket:"}[outcome]
-        outbox.card(session, request.id)
-        session.flush()
-        reminder_dms.settle(session, outbox, requests=[request.id])
-        outbox.homes_of(session, request)
+        reminder_dms.request_changed(session, outbox, request)
         outbox.thread(
             session,
             request.id,

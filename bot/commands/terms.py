@@ -123,10 +123,7 @@ def record_term(
         line += f" (was {_terms(before, pod.timezone)})."
     if result.converted:
         line += " :arrows_counterclockwise: Converted from monthly to annual billing."
-    outbox.card(session, request.id)
-    session.flush()
-    reminder_dms.settle(session, outbox, requests=[request.id])
-    outbox.homes_of(session, request)
+    reminder_dms.request_changed(session, outbox, request)
     outbox.thread(session, request.id, line)
     return result
 

@@ -81,11 +81,7 @@ def record_update(
     for number, part in enumerate(parts, 1):
         count = f" ({number}/{len(parts)})" if len(parts) > 1 else ""
         outbox.thread(session, request.id, f"{head}{count}:\n{part}")
-    outbox.card(session, request.id)  # the card's last update and next due
-    outbox.homes_of(session, request)
-    session.flush()
-    # Update reminders listing only requests updated since say so, their buttons gone.
-    reminder_dms.settle(session, outbox, requests=[request.id])
+    reminder_dms.request_changed(session, outbox, request)
 
 
 def _quoted(text: str) -> str:

@@ -9,6 +9,9 @@ transaction: it finds the delivered DMs listing those subjects (a reminder row r
 its DM landed), and queues an `outbox.edit` of each DM whose every item is now resolved. A DM
 is settled once (its edit row is marked `settled`). `resolved(session, reminders)` is the same
 test for a click on a DM's button: a stale button changes nothing.
+
+`request_changed(session, outbox, request)` is what every change to a request queues with it:
+its card refreshed, the DMs it resolves settled, the Homes that list it republished.
 """
 
 from __future__ import annotations
@@ -256,3 +259,12 @@ def settle(
             continue
         edited += settle_dm(session, outbox, user, channel, ts, reminders)
     return edited
+
+
+def request_changed(session: Session, outbox: Outbox, request: Request) -> None:
+    """A command changed `request`: refresh its card, settle the reminder DMs the change
+    resolved, and republish the Homes that list it, all in the change's transaction."""
+    outbox.card(session, request.id)
+    session.flush()  # the settle reads the change
+    settle(session, outbox, requests=[request.id])
+    outbox.homes_of(session, request)
