@@ -35,6 +35,16 @@ CSM = "U0ARJUN01"  # Arjun Nair, csm in Bengaluru
 READS_THE_DEMO = pytest.mark.xdist_group("seeded-demo")
 
 
+def shots_folder(name: str) -> Path:
+    """An empty folder of one browser test's own under test-output/browser/, for its
+    screenshots: tests on other xdist workers write beside it, never into it."""
+    folder = ROOT / "test-output" / "browser" / name
+    folder.mkdir(parents=True, exist_ok=True)
+    for old in folder.glob("*.png"):
+        old.unlink()
+    return folder
+
+
 @pytest.fixture
 def start_sandbox(tmp_path: Path) -> Iterator[Callable[..., Sandbox]]:
     """Start sandboxes (demo config, no demo data unless seeded); all are stopped afterwards."""

@@ -3,7 +3,8 @@
 As an analyst create a request with the modal (its validation first), qualify and assign it;
 as the buyer post an update and a savings claim; as a buyer click Approve (refused); as the em
 approve; then move the clock to the next working day 09:00 and read the aging report. Each step
-is asserted on the page's content and saved as a screenshot in test-output/browser/.
+is asserted on the page's content and saved as a screenshot in
+test-output/browser/intake-to-approval/ (each browser test has a folder of its own).
 """
 
 from __future__ import annotations
@@ -16,10 +17,9 @@ from typing import Any
 import pytest
 
 from bot.sandbox.app import Sandbox
-from tests.sandbox.conftest import ANALYST, BENGALURU, BUYER, EM, OTHER_BUYER, ROOT
+from tests.sandbox.conftest import ANALYST, BENGALURU, BUYER, EM, OTHER_BUYER, shots_folder
 
 CHROMIUM = Path("/usr/bin/chromium")
-SHOTS = ROOT / "test-output" / "browser"
 TIMEOUT = 15_000  # ms: generous, the suite runs in parallel on small machines
 
 pytestmark = pytest.mark.skipif(
@@ -61,16 +61,14 @@ def browser_page(sandbox: Sandbox) -> Iterator[Any]:
 class Steps:
     """Screenshots numbered in the order the steps happen."""
 
-    def __init__(self, page: Any) -> None:
+    def __init__(self, page: Any, folder: str) -> None:
         self.page = page
         self.number = 0
-        SHOTS.mkdir(parents=True, exist_ok=True)
-        for old in SHOTS.glob("*.png"):
-            old.unlink()
+        self.folder = shots_folder(folder)
 
     def shot(self, name: str) -> None:
         self.number += 1
-        self.page.screenshot(path=str(SHOTS / f"{self.number:02d}-{name}.png"))
+        self.page.screenshot(path=str(self.folder / f"{self.number:02d}-{name}.png"))
 
 
 def act_as(page: Any, user: str) -> None:
@@ -99,7 +97,7 @@ def test_a_request_from_intake_to_approved_savings_and_the_next_aging_report(
 
     expect.set_options(timeout=TIMEOUT)
     page = browser_page
-    steps = Steps(page)
+    steps = Steps(page, "intake-to-approval")
     expect(page.locator("#channel-title")).to_have_text("# pod-bengaluru")
     expect(page.locator("#me-roles")).to_contain_text("@priya")
     steps.shot("analyst-in-pod-channel")
@@ -183,7 +181,7 @@ def test_a_request_from_intake_to_approved_savings_and_the_next_aging_report(
     report.scroll_into_view_if_needed()
     steps.shot("next-morning-aging-report")
 
-    assert sorted(p.name for p in SHOTS.glob("*.png")) == [
+    assert sorted(p.name for p in steps.folder.glob("*.png")) == [
         "01-analyst-in-pod-channel.png",
         "02-intake-modal-validation.png",
         "03-intake-modal-filled.png",
@@ -214,10 +212,11 @@ def test_an_em_approves_a_claim_from_their_home(sandbox: Sandbox, browser_page: 
     home = page.locator("#messages .home-view")
     expect(home).to_contain_text("Savings claims to decide (1)")
     expect(home).to_contain_text("REQ-1")
-    page.screenshot(path="/tmp/home_before_approve.png")
+    shots = shots_folder("home-approve")
+    page.screenshot(path=str(shots / "home-before-approve.png"))
     home.locator("button[data-action-id=savings_approve]").click()
     expect(home).to_contain_text("No claim waiting for a decision.")
-    page.screenshot(path="/tmp/home_approve.png")
+    page.screenshot(path=str(shots / "home-approved.png"))
     # The Home (its own lane) can be republished before the thread's lines are delivered.
     sandbox.wait_idle()
     card = sandbox.api.messages(BENGALURU)[0]

@@ -1,7 +1,7 @@
 """Issue 19 in a real browser: the sandbox clock keeps its word. `+1 day` from 01:49 passes
 through that day's 09:00 in every POD's zone and each channel shows its aging report; setting
 the clock back is refused with one clear message; the page works 1024 px wide. Screenshots go
-to /tmp/sandbox_*.png."""
+to test-output/browser/clock/."""
 
 from __future__ import annotations
 
@@ -9,7 +9,7 @@ from datetime import UTC, datetime
 from typing import Any
 
 from bot.sandbox.app import Sandbox
-from tests.sandbox.conftest import ANALYST
+from tests.sandbox.conftest import ANALYST, shots_folder
 from tests.sandbox.test_browser import TIMEOUT, browser_page, pytestmark  # noqa: F401
 
 CHANNELS = {
@@ -29,6 +29,7 @@ def test_plus_one_day_from_0149_shows_every_pods_aging_report_and_the_clock_neve
 
     expect.set_options(timeout=TIMEOUT)
     page = browser_page
+    shots = shots_folder("clock")
     for channel in CHANNELS:
         sandbox.command(ANALYSTS[channel], "/proc new Kaveri Fintech | Figma | new | 48k", channel)
     sandbox.set_clock(TUESDAY_EARLY)  # Monday's reports for London and New York on the way
@@ -49,17 +50,17 @@ def test_plus_one_day_from_0149_shows_every_pods_aging_report_and_the_clock_neve
     # A card, and the whole page at 1024 px: nothing runs off to the right.
     page.click("#channels a[data-conversation='C0BLR0001']")
     card = page.locator("#messages .msg", has_text="REQ-1 · Kaveri Fintech · Figma").first
-    card.screenshot(path="/tmp/sandbox_card.png")
+    card.screenshot(path=str(shots / "card.png"))
     report = page.locator("#messages .msg", has_text="Aging report · POD Bengaluru · Nov 24, 2026")
     report.scroll_into_view_if_needed()
-    report.screenshot(path="/tmp/sandbox_aging_report.png")
+    report.screenshot(path=str(shots / "aging-report.png"))
     page.set_viewport_size({"width": 1024, "height": 768})
     expect(page.locator("#messages")).to_be_visible()
     assert page.evaluate("document.documentElement.scrollWidth") <= 1024
     assert (
         page.evaluate("document.querySelector('#composer').getBoundingClientRect().right") <= 1024
     )
-    page.screenshot(path="/tmp/sandbox_page_1024.png")
+    page.screenshot(path=str(shots / "page-1024.png"))
 
     # Setting the clock back is refused: one message, and the clock stays.
     page.select_option("#set-tz", "UTC")
@@ -68,6 +69,6 @@ def test_plus_one_day_from_0149_shows_every_pods_aging_report_and_the_clock_neve
     refusal = page.locator(".toast.error")
     expect(refusal).to_have_count(1)
     expect(refusal).to_contain_text("only moves forward")
-    page.screenshot(path="/tmp/sandbox_refused_backwards.png")
+    page.screenshot(path=str(shots / "refused-backwards.png"))
     expect(page.locator("#pod-times")).to_contain_text("Wed 25 Nov 2026, 01:49")
     assert sandbox.clock.now() == datetime(2026, 11, 25, 1, 49, tzinfo=UTC)

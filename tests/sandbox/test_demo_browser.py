@@ -2,7 +2,8 @@
 (channel list, messages, composer, thread pane and clock controls inside the window and not
 overlapping), a late request's card shows its buttons and its breached badge, and a buyer's
 reminder DM offers Post update. The two screenshots of the issue's closing note are taken
-here: into test-output/browser/, or into $PODBOT_SCREENSHOTS (`make screenshots`:
+here: into test-output/browser/demo/ (a folder of its own: the other browser tests write
+beside it, on other workers), or into $PODBOT_SCREENSHOTS (`make screenshots`:
 docs/images/)."""
 
 from __future__ import annotations
@@ -21,7 +22,7 @@ from tests.sandbox.test_browser import CHROMIUM, TIMEOUT
 from tests.sandbox.test_browser import pytestmark as needs_browser
 
 pytestmark = [needs_browser, READS_THE_DEMO]
-SHOTS = Path(os.environ.get("PODBOT_SCREENSHOTS") or ROOT / "test-output" / "browser")
+SHOTS = Path(os.environ.get("PODBOT_SCREENSHOTS") or ROOT / "test-output" / "browser" / "demo")
 SHOTS.mkdir(parents=True, exist_ok=True)
 
 
