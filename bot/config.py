@@ -77,6 +77,16 @@ class Retention:
 
 
 @dataclass(frozen=True)
+class ReminderSettings:
+    """Who hears of what in the `reminders` job's DMs (SPEC §5)."""
+
+    # A mention written by someone in no POD (a guest, another team) is escalated to the ems
+    # only when this is set: anyone can post in a channel, and the ems' escalations are for
+    # the POD's own work.
+    escalate_outsider_mentions: bool = False
+
+
+@dataclass(frozen=True)
 class SlackSettings:
     """Slack-facing names that a workspace may want to change."""
 
@@ -144,6 +154,7 @@ class Config:
     schedule: Schedule = field(default_factory=Schedule)
     slack: SlackSettings = field(default_factory=SlackSettings)
     retention: Retention = field(default_factory=Retention)
+    reminders: ReminderSettings = field(default_factory=ReminderSettings)
     pods: tuple[Pod, ...] = ()
     # Expected weeks (lower, upper) of each procurement stage (`[procurement_stages]`).
     procurement_stages: Mapping[str, tuple[int, int]] = field(
@@ -169,6 +180,10 @@ class Config:
     def memberships(self, user_id: str) -> list[tuple[Pod, str]]:
         """Every (POD, role) the user holds, in config order."""
         return [(p, p.members[user_id]) for p in self.pods if user_id in p.members]
+
+    def in_a_pod(self, user_id: str) -> bool:
+        """Whether the user is a member of any configured POD."""
+        return any(user_id in p.members for p in self.pods)
 
 
 # --- loading -------------------------------------------------------------------------------
@@ -281,6 +296,12 @@ class _Checker:
             return None
         return value[0], value[1]
 
+    def boolean(self, value: Any, key: str) -> bool | None:
+        if not isinstance(value, bool):
+            self.fail(key, "must be true or false")
+            return None
+        return value
+
     def integer(self, value: Any, key: str, low: int, high: int) -> int | None:
         if isinstance(value, bool) or not isinstance(value, int) or not low <= value <= high:
             self.fail(key, f"must be a whole number from {low} to {high}")
@@ -290,9 +311,10 @@ class _Checker:
     def build(self, raw: Mapping[str, Any], path: Path) -> Config:
         self.unknown_keys(
             raw,
-            ("defaults", "clocks", "schedule", "slack", "retention", "pods", "procurement_stages"),
+            ("defaults", "clocks", "schedule", "reminders", "slack", "retention", "pods",
+             "procurement_stages"),
             "",
-        )
+        )  # fmt: skip
         base = Config(path=path)
 
         defaults = self.table(raw, "defaults")
@@ -364,6 +386,13 @@ class _Checker:
         except ValueError as exc:
             self.fail("schedule.office_hours", str(exc))
 
+        reminders_raw = self.table(raw, "reminders")
+        self.unknown_keys(reminders_raw, ("escalate_outsider_mentions",), "reminders.")
+        outsiders = self.boolean(
+            reminders_raw.get("escalate_outsider_mentions", False),
+            "reminders.escalate_outsider_mentions",
+        )
+
         slack_raw = self.table(raw, "slack")
         self.unknown_keys(slack_raw, ("command",), "slack.")
         command = slack_raw.get("command", "/proc")
@@ -403,6 +432,7 @@ class _Checker:
                 renewal_calendar_days_before=28 if days_before is None else days_before,
                 office_hours=office or OfficeHours(),
             ),
+            reminders=ReminderSettings(escalate_outsider_mentions=bool(outsiders)),
             slack=SlackSettings(command=command),
             retention=Retention(
                 processed_events_days=keep["processed_events_days"]

@@ -189,6 +189,14 @@ def test_bad_retention_values_are_named() -> None:
     assert any(e.startswith("retention.forever") and "unknown key" in e for e in errors), errors
 
 
+def test_escalating_outsiders_mentions_is_off_unless_set_and_must_be_true_or_false() -> None:
+    assert parse_config(SPEC_EXAMPLE).reminders.escalate_outsider_mentions is False
+    text = SPEC_EXAMPLE + "\n[reminders]\nescalate_outsider_mentions = true\n"
+    assert parse_config(text).reminders.escalate_outsider_mentions is True
+    (error,) = errors_of(SPEC_EXAMPLE + '\n[reminders]\nescalate_outsider_mentions = "yes"\n')
+    assert error == "reminders.escalate_outsider_mentions (line 27): must be true or false"
+
+
 def test_office_hours_default_and_validated() -> None:
     from bot.domain.reminders import OfficeHours
 

@@ -34,6 +34,8 @@ NEW = "🆕"
 _CLAIMS_SHOWN = 20
 # An update digest: a header, the rest as one listing, a footer, the snooze buttons.
 _UPDATES_SHOWN = 40
+# A listing in one section: at most this many lines (fewer when they are long).
+_LINES_SHOWN = 20
 
 
 def snooze_buttons(mention: bool) -> ActionsBlock:
@@ -210,9 +212,37 @@ def term_digest(lines: list[str], hours: int) -> tuple[str, list[Block]]:
     return text, blocks
 
 
-def escalation_dm(line: str) -> tuple[str, list[Block]]:
-    """A mention escalated to an em: the line and the snooze buttons."""
-    return line, [_section(line), snooze_buttons(mention=True)]
+def _bounded_listing(header: str, lines: list[tuple[str, bool]], more: Callable[[int], str]) -> str:
+    """The header and as many whole lines as fit one section (at most `_LINES_SHOWN`), then
+    `more(n)` for the n lines left out: a long listing is never cut mid-line."""
+    shown: list[str] = []
+    size = len(header) + len(more(len(lines))) + 2
+    for line, new in lines[:_LINES_SHOWN]:
+        text = f"{NEW} {line}" if new else line
+        if size + len(text) + 1 > SECTION_TEXT:
+            break
+        shown.append(text)
+        size += len(text) + 1
+    left = len(lines) - len(shown)
+    return "\n".join([header, *shown, *([more(left)] if left else [])])
+
+
+def escalation_digest(lines: list[tuple[str, bool]]) -> tuple[str, list[Block]]:
+    """An em's mentions of their POD's members unanswered for 48 working hours, in one DM a
+    day: the oldest first, at most what one section holds, then how many more."""
+    n = len(lines)
+    if n == 1:
+        # One escalation reads as the sentence it is.
+        line, new = lines[0]
+        text = f"{NEW} {line}" if new else line
+        return text, [_section(text), snooze_buttons(mention=True)]
+    text = (
+        f":rotating_light: *Unanswered for 48 working hours* — {n} mentions of your POD's members:"
+    )
+    listing = _bounded_listing(
+        text, lines, lambda left: f"…and {left} more, each still waiting in its thread."
+    )
+    return text, [_section(listing), snooze_buttons(mention=True)]
 
 
 def settled_blocks(blocks: list[dict[str, Any]], note: str) -> list[dict[str, Any]]:

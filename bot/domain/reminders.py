@@ -158,8 +158,9 @@ class DigestKind:
     BREACH = "breach"  # analysts: open breaches
     APPROVAL = "approval"  # ems: claims pending for 24 wh
     TAT_WARNING = "tat_warning"  # buyer and analysts: TAT due in 3 days (each request once)
+    ESCALATION = "escalation"  # ems: their POD's mentions unanswered for 48 wh
 
-    ALL = (UPDATE, MENTION, BREACH, APPROVAL, TAT_WARNING)
+    ALL = (UPDATE, MENTION, BREACH, APPROVAL, TAT_WARNING, ESCALATION)
     # Kinds whose items are listed once only, not again while they stay open.
     ONCE = frozenset({TAT_WARNING})
 

@@ -6,13 +6,15 @@ hours, listing every item of that kind still open — (a) a buyer's negotiating 
 an update for 24 working hours, (b) a member's mentions unanswered for 24, (c) an analyst's open
 breaches, (d) an em's savings claims pending for 24 (with the thread's Approve / Reject
 buttons), (e) a buyer's and the analysts' negotiations whose TAT is due in 3 days (each request
-once). Items never listed before are marked 🆕. A `digest` reminder row per (person, kind, POD,
-local day) is written in the run's transaction, so two schedulers or a rerun never send twice;
-a snooze re-arms that day's digest once, at the snooze's time.
+once), (f) an em's escalations: the POD's mentions unanswered for 48, not the em's own nor
+(unless `[reminders] escalate_outsider_mentions`) those written by someone in no POD. Items
+never listed before are marked 🆕. A `digest` reminder row per (person, kind, POD, local day)
+is written in the run's transaction, so two schedulers or a rerun never send twice; a snooze
+re-arms that day's digest once, at the snooze's time.
 
-Besides: past 48 working hours an unanswered mention is escalated to the em(s) by DM and a
-pending claim in its request's thread (one ledger run per claim); the analysts get one DM
-listing won requests whose new term is unrecorded 24 working hours after the close (once).
+Besides: past 48 working hours a pending claim is raised in its request's thread (one ledger
+run per claim); the analysts get one DM listing won requests whose new term is unrecorded 24
+working hours after the close (once).
 Item rows (kind, subject, user, window — the due instant) record what was listed.
 """
 
@@ -230,25 +232,26 @@ def _mention_items(
     ]
 
 
-def _mention_escalations(
+def _escalation_items(
     context: JobContext, pending: list[PendingResponse], team_url: str | None
-) -> list[Due]:
-    dues = []
+) -> list[Item[str]]:
+    """Each em's items of the escalation digest: the POD's mentions unanswered at their
+    escalation instant (48 working hours) — not the em's own mentions (of them or written by
+    them), nor, unless configured, those written by someone in no POD."""
+    config = context.runtime.config
+    outsiders = config.reminders.escalate_outsider_mentions
+    items = []
     for p in pending:
-        if p.escalate_at > context.now:
+        if not outsiders and not config.in_a_pod(p.author):
             continue
+        line = (
+            f":rotating_light: <@{p.member}> has not answered <@{p.author}>'s mention in "
+            f"<#{p.channel}> ({_mention_place(team_url, p)}) for 48 working hours."
+        )
         for em in context.pod.members_with("em"):
-            if em == p.member:
-                continue
-            dues.append(
-                Due(
-                    ReminderKind.ESCALATION, p.id, em, p.escalate_at,
-                    f":rotating_light: <@{p.member}> has not answered <@{p.author}>'s "
-                    f"mention in <#{p.channel}> ({_mention_place(team_url, p)}) for 48 working "
-                    "hours.",
-                )
-            )  # fmt: skip
-    return dues
+            if em not in (p.member, p.author):
+                items.append(Item(DigestKind.ESCALATION, p.id, em, p.escalate_at, line))
+    return items
 
 
 def _breach_items(context: JobContext, team_url: str | None) -> list[Item[str]]:
@@ -379,6 +382,7 @@ _REMINDER_KIND = {
     DigestKind.BREACH: ReminderKind.BREACH,
     DigestKind.APPROVAL: ReminderKind.APPROVAL,
     DigestKind.TAT_WARNING: ReminderKind.TAT_WARNING,
+    DigestKind.ESCALATION: ReminderKind.ESCALATION,
 }
 # The timeline step recorded when an item is first listed, by kind.
 _FIRST_LISTED = {
@@ -435,6 +439,8 @@ def _render(context: JobContext, digest: Digest[Any]) -> tuple[str, list[Block]]
         return dm_blocks.update_digest(lines, config.clocks.update_hours, requests)
     if digest.kind == DigestKind.MENTION:
         return dm_blocks.mention_digest(lines)
+    if digest.kind == DigestKind.ESCALATION:
+        return dm_blocks.escalation_digest(lines)
     if digest.kind == DigestKind.BREACH:
         return dm_blocks.breach_digest(lines, context.pod.name)
     assert digest.kind == DigestKind.TAT_WARNING, digest.kind
@@ -599,14 +605,9 @@ def _body(context: JobContext) -> str:
         *_breach_items(context, team_url),
         *_approval_items(context, team_url),
         *_tat_warning_items(context, team_url),
+        *_escalation_items(context, pending, team_url),
     ]
     sent = _send_digests(context, pod_id, items)
-    # Mention escalations to the em(s): one DM per mention, once per window.
-    for due in _still_to_send(context, _mention_escalations(context, pending, team_url)):
-        text, blocks = dm_blocks.escalation_dm(due.line)
-        context.dm(due.user, text, blocks, reminders=[_key(due)])
-        _remember(context, [due])
-        sent += 1
     # One DM per analyst listing the won requests whose new term is still unrecorded.
     by_analyst: dict[str, list[Due]] = defaultdict(list)
     for due in _still_to_send(context, _term_reminders(context, team_url)):
