@@ -12,11 +12,13 @@ from sqlalchemy import select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
-from bot.db.models import Contract, PodRow
+from bot.db.models import Contract, PodRow, Request
 from bot.db.session import Database
 from bot.domain.contracts import ContractRow, conversion_day
 from bot.domain.money import Money
 from bot.domain.names import name_key
+from bot.domain.renewals import RequestItem
+from bot.domain.vocabulary import OPEN_STAGES, RequestType
 
 T = TypeVar("T")
 Outcome = Literal["inserted", "updated", "unchanged"]
@@ -49,6 +51,21 @@ class Saved:
     outcome: Outcome
     terms: Terms
     before: Terms | None
+
+
+def open_renewal_requests(session: Session, pod_id: int) -> list[RequestItem]:
+    """The POD's open renewal requests, oldest first: what its contracts are matched with (the
+    Home's renewals, the renewal calendar, `/proc renewals`, the renewal reminders). Only the
+    POD's own: another POD's request for the same customer and tool is not this POD's renewal,
+    and must neither hide it nor show its key and stage here."""
+    rows = session.execute(
+        select(Request.id, Request.customer, Request.tool, Request.kind, Request.stage)
+        .where(Request.pod_id == pod_id)
+        .where(Request.kind == RequestType.RENEWAL.value)
+        .where(Request.stage.in_([s.value for s in OPEN_STAGES]))
+        .order_by(Request.id)
+    ).all()
+    return [RequestItem(r.id, r.customer, r.tool, r.kind, r.stage) for r in rows]
 
 
 def pod_ids(session: Session, keys: Iterable[str]) -> dict[str, int]:

@@ -30,14 +30,15 @@ from bot.blocks.home import (
     Section,
     TermItem,
 )
+from bot.db.contracts import open_renewal_requests
 from bot.db.kpis import load_facts
 from bot.db.models import Contract, PodRow, Request, SavingsClaim
 from bot.domain import kpis
 from bot.domain.aging import days_left
 from bot.domain.money import Money
 from bot.domain.quarters import Quarter, quarter_of
-from bot.domain.renewals import RenewalContract, RequestItem, renewal_calendar
-from bot.domain.vocabulary import OPEN_STAGES, ClaimStatus, Outcome, RequestType, Stage
+from bot.domain.renewals import RenewalContract, renewal_calendar
+from bot.domain.vocabulary import ClaimStatus, Outcome, Stage
 from bot.domain.working_time import add_working_hours, working_hours_between
 
 if TYPE_CHECKING:
@@ -238,14 +239,7 @@ def _unrequested_renewals(
             .order_by(Contract.renewal_date, Contract.id)
         )
     ]
-    requests = [
-        RequestItem(r.id, r.customer, r.tool, r.kind, r.stage)
-        for r in session.execute(
-            select(Request.id, Request.customer, Request.tool, Request.kind, Request.stage)
-            .where(Request.kind == RequestType.RENEWAL.value)
-            .where(Request.stage.in_([s.value for s in OPEN_STAGES]))
-        )
-    ]
+    requests = open_renewal_requests(session, pod_id)
     today = now.astimezone(pod.zone).date()
     calendar = renewal_calendar(
         contracts, requests, quarter, today, config.clocks.tat_days["renewal"]

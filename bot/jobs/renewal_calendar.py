@@ -16,11 +16,11 @@ from sqlalchemy import select
 from bot.blocks.pages import ReportMessage
 from bot.blocks.renewal_calendar import renewal_csv, renewal_ics, renewal_messages
 from bot.config import Config, Pod
-from bot.db.models import Contract, PodRow, Request
+from bot.db.contracts import open_renewal_requests, pod_ids
+from bot.db.models import Contract, PodRow
 from bot.domain.money import Money
 from bot.domain.quarters import Quarter, calendar_post_day, quarter_of
-from bot.domain.renewals import RenewalCalendar, RenewalContract, RequestItem, renewal_calendar
-from bot.domain.vocabulary import OPEN_STAGES, RequestType
+from bot.domain.renewals import RenewalCalendar, RenewalContract, renewal_calendar
 from bot.jobs import register
 from bot.jobs.runner import JobContext, JobSpec, local_time_reached
 
@@ -58,24 +58,13 @@ def quarter_contracts(session: Session, pod_key: str, quarter: Quarter) -> list[
     ]
 
 
-def open_renewal_requests(session: Session) -> list[RequestItem]:
-    """Every open renewal request, in any POD: a contract's customer and tool are unique."""
-    rows = session.execute(
-        select(Request.id, Request.customer, Request.tool, Request.kind, Request.stage)
-        .where(Request.kind == RequestType.RENEWAL.value)
-        .where(Request.stage.in_([s.value for s in OPEN_STAGES]))
-        .order_by(Request.id)
-    ).all()
-    return [RequestItem(r.id, r.customer, r.tool, r.kind, r.stage) for r in rows]
-
-
 def build_calendar(
     runtime: Runtime, pod: Pod, quarter: Quarter, today: date
 ) -> tuple[RenewalCalendar, list[ReportMessage]]:
     """The quarter's renewal calendar for one POD as of `today`, and its messages."""
     with runtime.db.transaction() as session:
         contracts = quarter_contracts(session, pod.key, quarter)
-        requests = open_renewal_requests(session)
+        requests = open_renewal_requests(session, pod_ids(session, [pod.key])[pod.key])
     tat_days = runtime.config.clocks.tat_days["renewal"]
     calendar = renewal_calendar(contracts, requests, quarter, today, tat_days)
     return calendar, renewal_messages(pod.name, calendar, tat_days=tat_days, timezone=pod.timezone)

@@ -18,11 +18,11 @@ from apscheduler.triggers.cron import CronTrigger
 from sqlalchemy import select
 
 from bot.blocks.reminders import RenewalReminder, renewal_reminder_dm
-from bot.db.models import Contract, PodRow, Request
+from bot.db.contracts import open_renewal_requests
+from bot.db.models import Contract, PodRow
 from bot.domain.money import Money, format_money
 from bot.domain.reminders import in_office_hours
-from bot.domain.renewals import reminder_deadline, reminders_due
-from bot.domain.vocabulary import OPEN_STAGES, RequestType
+from bot.domain.renewals import match_key, reminder_deadline, reminders_due
 from bot.jobs import ledger, register
 from bot.jobs.runner import JobContext, JobSpec, working_hour
 
@@ -38,19 +38,11 @@ def reminder_period(contract_id: int, deadline: date, lead: int) -> str:
 def _contracts_without_request(context: JobContext) -> list[Contract]:
     with context.runtime.db.reading() as session:
         pod_id = session.scalars(select(PodRow.id).where(PodRow.key == context.pod.key)).one()
-        open_keys = {
-            (row.customer_key, row.tool_key)
-            for row in session.execute(
-                select(Request.customer_key, Request.tool_key)
-                .where(Request.pod_id == pod_id)
-                .where(Request.kind == RequestType.RENEWAL.value)
-                .where(Request.stage.in_([s.value for s in OPEN_STAGES]))
-            )
-        }
+        open_keys = {match_key(r.customer, r.tool) for r in open_renewal_requests(session, pod_id)}
         contracts = session.scalars(
             select(Contract).where(Contract.pod_id == pod_id).order_by(Contract.id)
         ).all()
-        return [c for c in contracts if (c.customer_key, c.tool_key) not in open_keys]
+        return [c for c in contracts if match_key(c.customer, c.tool) not in open_keys]
 
 
 def _body(context: JobContext) -> str:

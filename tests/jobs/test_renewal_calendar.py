@@ -31,6 +31,7 @@ from tests.commands.conftest import (
     day_token,
 )
 from tests.conftest import RunningBot
+from tests.events.test_home import buttons, open_home
 from tests.jobs.conftest import add_request, catch_up, run_job
 
 ALPHA = "C0ALPHA01"
@@ -373,3 +374,43 @@ def test_proc_renewals_refuses_what_is_not_a_quarter(proc: Proc, text: str, says
 
 def test_proc_renewals_tells_a_stranger_they_are_in_no_pod(proc: Proc) -> None:
     assert "not a member of any procurement POD" in proc(STRANGER, "renewals")
+
+
+# --- a POD's renewals are matched with its own requests -------------------------------------
+
+
+def test_another_pods_renewal_request_does_not_hide_this_pods_renewal(
+    bot: RunningBot, proc: Proc, clock: ManualClock
+) -> None:
+    clock.set(ALPHA_POST)  # Fri 4 Dec 2026, 09:00 in Kolkata: 2027Q1 is next
+    omega = add_contract(bot.db, "alpha", "Omega", "Miro", "12000", date(2027, 2, 15))
+    # POD Beta opens a renewal request (REQ-1) for Alpha's contract's customer and tool.
+    assert proc(BETA_ANALYST, "new Omega | Miro | renewal", channel=BETA).startswith(
+        "Created *REQ-1*"
+    )
+    feb15 = day_token(date(2027, 2, 15))
+    alpha_line = f"*Omega* · Miro · {feb15} · $12,000/yr · annual · no request"
+
+    # Alpha's analyst still has it on their Home, with its Open renewal request button.
+    home = open_home(bot, ANALYST)
+    assert "Omega" in blocks_text(home["blocks"]).split("with no request")[1]
+    assert ("home_open_renewal", str(omega)) in buttons(home)
+    # Alpha's `/proc renewals` and quarterly calendar show no request, and nothing of Beta's.
+    answer = proc.answer(ANALYST, "renewals next")
+    assert alpha_line in blocks_text(answer["blocks"]) and "REQ-1" not in answer["text"]
+    assert "REQ-1" not in blocks_text(answer["blocks"])
+    run_job(bot.runtime, JOBS["renewal-calendar"], bot.runtime.config.pod("alpha"), now=ALPHA_POST)
+    (parent,) = calendars(bot, ALPHA)
+    assert alpha_line in blocks_text(parent.blocks) and "REQ-1" not in blocks_text(parent.blocks)
+    # …and Alpha's analyst is reminded of it (90 days before 15 Feb has passed).
+    run_job(bot.runtime, JOBS["renewal-reminders"], bot.runtime.config.pod("alpha"),
+            now=ALPHA_POST)  # fmt: skip
+    (reminder,) = [m for m in bot.api.messages(f"D{ANALYST[1:]}") if "Omega" in m.text]
+    assert "no renewal request is open" in reminder.text
+
+    # Alpha's own renewal request (REQ-2) is the one matched.
+    proc(ANALYST, "new Omega | Miro | renewal")
+    shown = blocks_text(proc.answer(ANALYST, "renewals next")["blocks"])
+    assert "REQ-2" in shown and "REQ-1" not in shown and alpha_line not in shown
+    home = open_home(bot, ANALYST)
+    assert ("home_open_renewal", str(omega)) not in buttons(home)
