@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import csv
 import io
-from datetime import date, datetime, timedelta
+from datetime import date, datetime
 from decimal import Decimal
 
 from icalendar import Calendar, Event
@@ -26,6 +26,7 @@ from bot.blocks.cards import stage_label
 from bot.blocks.limits import HEADER_TEXT
 from bot.blocks.pages import ReportMessage, report_messages
 from bot.blocks.text import escape_mrkdwn, fit_mrkdwn, fit_plain, plain_date, slack_date
+from bot.domain.dates import add_days
 from bot.domain.money import Money, format_money
 from bot.domain.renewals import RenewalCalendar, RenewalFlag, RenewalLine
 
@@ -312,7 +313,7 @@ def renewal_ics(pod_name: str, calendar: RenewalCalendar, stamp: datetime) -> by
         event.add("dtstamp", stamp)
         # A date (not a datetime) makes an all-day event; DTEND is exclusive.
         event.add("dtstart", contract.renewal_date)
-        event.add("dtend", contract.renewal_date + timedelta(days=1))
+        event.add("dtend", add_days(contract.renewal_date, 1))
         event.add(
             "summary", f"Renewal: {_one_line(contract.customer)}{_SEP}{_one_line(contract.tool)}"
         )

@@ -4,7 +4,7 @@
 from __future__ import annotations
 
 from collections import defaultdict
-from datetime import UTC, date, datetime, time, timedelta
+from datetime import date, datetime, timedelta
 from decimal import Decimal
 from typing import TYPE_CHECKING
 
@@ -22,6 +22,7 @@ from bot.db.models import (
     SavingsClaim,
     Target,
 )
+from bot.domain.dates import day_start
 from bot.domain.kpis import (
     AccountFact,
     ClaimFact,
@@ -56,8 +57,9 @@ ANSWERED = (ResponseState.ANSWERED.value, ResponseState.MARKED.value)
 
 
 def _start_of(pod: Pod, day: date) -> datetime:
-    """The UTC instant the POD's local `day` begins."""
-    return datetime.combine(day, time(0), tzinfo=pod.zone).astimezone(UTC)
+    """The UTC instant the POD's local `day` begins; a stored placeholder such as 0001-01-01
+    (an account's `initiated`) is held at the first instant rather than overflowing."""
+    return day_start(day, pod.zone)
 
 
 def load_facts(

@@ -11,9 +11,10 @@ from __future__ import annotations
 import enum
 from collections.abc import Iterable
 from dataclasses import dataclass
-from datetime import date, timedelta
+from datetime import date
 from decimal import Decimal
 
+from bot.domain.dates import add_days
 from bot.domain.money import Money
 from bot.domain.names import name_key
 from bot.domain.quarters import Quarter
@@ -139,8 +140,9 @@ def match_key(customer: str, tool: str) -> tuple[str, str]:
 
 
 def notice_deadline(renewal_date: date, notice_days: int | None) -> date | None:
-    """The last day to give notice (renewal date − notice days), when notice days are known."""
-    return None if notice_days is None else renewal_date - timedelta(days=notice_days)
+    """The last day to give notice (renewal date − notice days), when notice days are known;
+    held at `date.min` for a stored placeholder such as 0001-01-01."""
+    return None if notice_days is None else add_days(renewal_date, -notice_days)
 
 
 # A contract's analysts are reminded this many days before its deadline (renewal-reminders).
@@ -165,12 +167,12 @@ def reminders_due(
     deadline = reminder_deadline(renewal_date, notice_days)
     if today > deadline:
         return []
-    return sorted((d for d in leads if today >= deadline - timedelta(days=d)), reverse=True)
+    return sorted((d for d in leads if today >= add_days(deadline, -d)), reverse=True)
 
 
 def tat_window_opens(renewal_date: date, tat_days: int) -> date:
     """The day the renewal's negotiation TAT window opens: renewal date − TAT days."""
-    return renewal_date - timedelta(days=tat_days)
+    return add_days(renewal_date, -tat_days)
 
 
 def _open_requests(requests: Iterable[RequestItem]) -> dict[tuple[str, str], RequestItem]:
