@@ -17,6 +17,9 @@
   PODBOT_DELIVERY_MAX_BACKOFF, 10 s); 429 waits for Retry-After; permanent refusals
   (invalid_blocks, channel_not_found, …) are parked and logged loudly. When a retry gets
   through, the rows waiting out a backoff are due at once: Slack is back.
+* A row whose content cannot be built (an exception while rendering it, not a Slack or a
+  database error) is retried with the same backoff and parked after CRASHED_ATTEMPTS
+  attempts: a warning line per attempt, the traceback once, when it is parked.
 """
 
 from __future__ import annotations
@@ -34,6 +37,8 @@ from functools import partial
 from typing import TYPE_CHECKING, Any, NamedTuple
 
 from sqlalchemy import and_, exists, or_, select, update
+from sqlalchemy.exc import InterfaceError, OperationalError
+from sqlalchemy.exc import TimeoutError as PoolTimeout
 from sqlalchemy.orm import aliased
 
 from bot.blocks.cards import card_blocks, card_text
@@ -62,6 +67,14 @@ PERMANENT = {
     "token_revoked", "missing_scope", "thread_not_found", "user_not_found",
 }  # fmt: skip
 _OPEN = (OutboxStatus.PENDING.value, OutboxStatus.IN_FLIGHT.value)
+# A row whose content podbot cannot build (an exception other than Slack's or the database's
+# while rendering it: a Home, a card, from data it cannot show) is parked when it fails on this
+# attempt (Slack's failed tries of the row count too), not retried forever with a traceback
+# every few seconds.
+CRASHED_ATTEMPTS = 5
+# Failures of the database rather than of the row: retried with backoff like Slack's, never
+# counted toward parking it.
+_DATABASE_FAILURES = (OperationalError, InterfaceError, PoolTimeout)
 # Failures whose retry keeps its time when Slack is back: a 429's Retry-After, and a timeout's
 # wait for Slack to finish storing what it may have received.
 _WAIT_OUT = ("ratelimited", "TimeoutError", "timeout")
@@ -473,9 +486,12 @@ class OutboxWorker:
         except WebApiError as exc:
             self._failed(row_id, exc)
             return
-        except Exception as exc:
+        except _DATABASE_FAILURES as exc:  # the database, not the row: retried, never parked
             log.exception("delivery %s (%s) crashed", row_id, kind)
             self._failed(row_id, WebApiError(kind, type(exc).__name__))
+            return
+        except Exception as exc:  # building what the row sends failed: data it cannot show
+            self._crashed(row_id, kind, exc)
             return
         self._finish(row_id, result)
         if row.recovering:
@@ -538,8 +554,7 @@ class OutboxWorker:
                 )  # fmt: skip
                 outcome = "parked"
             else:
-                backoff = min(self.max_backoff, 2.0 ** min(row.attempts, 6))
-                wait = exc.retry_after or backoff * (0.5 + random.random() / 2)
+                wait = exc.retry_after or self._backoff(row.attempts)
                 if exc.error in _WAIT_OUT[1:]:
                     # Slack may still be handling the first try: let it finish before looking.
                     wait = max(wait, self.slack_timeout)
@@ -551,6 +566,44 @@ class OutboxWorker:
                 )  # fmt: skip
                 outcome = "retry"
         self._record(outcome)
+
+    def _crashed(self, row_id: int, kind: str, exc: Exception) -> None:
+        # Not Slack: podbot raised while building the row's content (a Home, a card) from data
+        # it cannot show. The same data fails the same way every time, so after
+        # CRASHED_ATTEMPTS attempts the row is parked (a retry can still get through first:
+        # the data may be corrected meanwhile). One warning line per attempt, and the
+        # traceback once, with the parking.
+        error = type(exc).__name__
+        with self.db.transaction() as session:
+            row = session.get(OutboxRow, row_id)
+            assert row is not None
+            row.last_error = error
+            attempts = row.attempts
+            parked = attempts >= CRASHED_ATTEMPTS
+            if parked:
+                row.status = OutboxStatus.PARKED.value
+            else:
+                wait = self._backoff(attempts)
+                row.status = OutboxStatus.PENDING.value
+                row.next_attempt_at = self.clock.now() + timedelta(seconds=wait)
+        if parked:
+            log.error(
+                "delivery %s (%s) parked after %d attempts: building it failed (%s); payload "
+                "kept for review", row_id, kind, attempts, error, exc_info=exc,
+                extra={"delivery": row_id, "outcome": "parked"},
+            )  # fmt: skip
+        else:
+            log.warning(
+                "delivery %s (%s) failed while building it (%s: %s), attempt %d of %d; retry "
+                "in %.1f s", row_id, kind, error, exc, attempts, CRASHED_ATTEMPTS, wait,
+                extra={"delivery": row_id, "outcome": "retry"},
+            )  # fmt: skip
+        self._record("parked" if parked else "retry")
+
+    def _backoff(self, attempts: int) -> float:
+        """Seconds before the next attempt: doubling per attempt up to max_backoff, jittered."""
+        backoff = min(self.max_backoff, 2.0 ** min(attempts, 6))
+        return backoff * (0.5 + random.random() / 2)
 
     @staticmethod
     def _record(outcome: str) -> None:
