@@ -31,7 +31,7 @@ from bot.blocks.ids import VALUE_ACTION_ID, BlockId, CallbackId
 from bot.blocks.limits import PLACEHOLDER_TEXT, PLAIN_TEXT_INPUT
 from bot.blocks.text import escape_mrkdwn, fit_mrkdwn, fit_plain, plain_date
 from bot.domain.contracts import MAX_NOTICE_DAYS
-from bot.domain.grammar import control_character_problem
+from bot.domain.grammar import control_character_problem, in_date_window, outside_date_window
 from bot.domain.money import AmountError, Money, parse_amount
 from bot.domain.vocabulary import RequestType
 from bot.errors import FieldErrors
@@ -461,10 +461,14 @@ def _date(state_values: dict[str, Any], block_id: BlockId, errors: dict[str, str
     if not value:
         return None
     try:
-        return date.fromisoformat(str(value))
+        found = date.fromisoformat(str(value))
     except ValueError:
         errors[block_id.value] = "Pick a date from the calendar."
         return None
+    if not in_date_window(found):  # a client may send any date; the calendar has no bounds
+        errors[block_id.value] = outside_date_window(found.isoformat())
+        return None
+    return found
 
 
 def _refuse_control_characters(

@@ -15,7 +15,14 @@ from dataclasses import dataclass
 from datetime import date
 
 from bot.domain.csv_table import RowError, read_table
-from bot.domain.grammar import MAX_NAME, MAX_TEXT, GrammarError, slack_unescape, strict_date
+from bot.domain.grammar import (
+    MAX_NAME,
+    MAX_TEXT,
+    GrammarError,
+    date_refusal,
+    slack_unescape,
+    strict_date,
+)
 from bot.domain.money import AmountError, Money, format_money, parse_amount
 from bot.domain.names import name_key
 from bot.domain.vocabulary import Health
@@ -196,7 +203,7 @@ def _date(cell: Mapping[str, str], name: str, reasons: list[str]) -> date | None
         return None
     found = strict_date(value)
     if found is None:
-        reasons.append(f"{name} `{value}` is not a date; write it as YYYY-MM-DD.")
+        reasons.append(date_refusal(value, name, may_be_blank=name in MAY_BE_BLANK))
     return found
 
 

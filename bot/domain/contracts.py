@@ -8,7 +8,13 @@ from dataclasses import dataclass
 from datetime import date
 
 from bot.domain.csv_table import RowError, read_table
-from bot.domain.grammar import MAX_NAME, GrammarError, slack_unescape, strict_date
+from bot.domain.grammar import (
+    MAX_NAME,
+    GrammarError,
+    date_refusal,
+    slack_unescape,
+    strict_date,
+)
 from bot.domain.money import ISO_4217_CODES, AmountError, Money, format_money, parse_amount
 from bot.domain.names import name_key
 
@@ -183,9 +189,7 @@ def _row(
     else:
         renewal = strict_date(cell["renewal_date"])
         if renewal is None:
-            reasons.append(
-                f"renewal_date `{cell['renewal_date']}` is not a date; write it as YYYY-MM-DD."
-            )
+            reasons.append(date_refusal(cell["renewal_date"], "renewal_date"))
 
     cycle = cell["billing_cycle"].lower() or "annual"
     if cycle not in BILLING_CYCLES:
@@ -283,7 +287,7 @@ def parse_contract_add(args: str, default_currency: str) -> ContractAdd:
         raise GrammarError("The renewal date is missing; write it as YYYY-MM-DD.")
     renewal = strict_date(parts[3])
     if renewal is None:
-        raise GrammarError(f"`{parts[3][:30]}` is not a date; write it as YYYY-MM-DD.")
+        raise GrammarError(date_refusal(parts[3]))
     cycle: str | None = None
     if len(parts) == 5 and parts[4]:
         cycle = parts[4].lower()

@@ -100,11 +100,11 @@ def _text(value: str, what: str) -> str:
 
 
 def parse_date(value: str) -> date:
-    """A date written YYYY-MM-DD."""
-    try:
-        return date.fromisoformat(value.strip())
-    except ValueError:
-        raise GrammarError(f"`{value.strip()}` is not a date; write it as YYYY-MM-DD.") from None
+    """A date written YYYY-MM-DD, inside the dates podbot takes (`strict_date`)."""
+    found = strict_date(value)
+    if found is None:
+        raise GrammarError(date_refusal(value))
+    return found
 
 
 def parse_new(args: str, default_currency: str) -> NewRequest:
@@ -250,9 +250,7 @@ def parse_term(text: str, default_currency: str) -> NewTerm:
         raise GrammarError("The new renewal date is missing; write it as YYYY-MM-DD.")
     renewal = strict_date(parts[1])
     if renewal is None:
-        raise GrammarError(
-            f"`{parts[1][:30]}` is not a date; write the renewal date as YYYY-MM-DD."
-        )
+        raise GrammarError(date_refusal(parts[1], write="the renewal date"))
     cycle: str | None = None
     if len(parts) == 3 and parts[2]:
         cycle = parts[2].lower()
@@ -264,10 +262,48 @@ def parse_term(text: str, default_currency: str) -> NewTerm:
 
 
 _STRICT_DATE = re.compile(r"[0-9]{4}-[0-9]{2}-[0-9]{2}")
+# The dates podbot takes. Exports write 0001-01-01 (and SQL Server 1900-01-01) for "no date"
+# and 9999-12-31 for "no end": none is a day an account starts or a contract renews, and
+# counting from them (a time zone's offset, notice days, a quarter) leaves Python's calendar.
+# Quarters start in 1901 too (`bot/domain/quarters.py`).
+FIRST_DATE = date(1901, 1, 1)
+LAST_DATE = date(2199, 12, 31)
 
 
 def strict_date(value: str) -> date | None:
-    """A date written exactly YYYY-MM-DD, or None (fromisoformat alone also takes 20270331)."""
+    """A date written exactly YYYY-MM-DD from FIRST_DATE to LAST_DATE, or None (fromisoformat
+    alone also takes 20270331). `date_refusal` says which of the two a None was."""
+    found = _calendar_date(value)
+    return found if found is not None and in_date_window(found) else None
+
+
+def in_date_window(day: date) -> bool:
+    """Whether `day` is one podbot takes (FIRST_DATE to LAST_DATE)."""
+    return FIRST_DATE <= day <= LAST_DATE
+
+
+def date_refusal(
+    value: str, what: str = "", *, may_be_blank: bool = False, write: str = "it"
+) -> str:
+    """The sentence refusing `value` that `strict_date` did not take: `what` names it (a
+    column, or nothing for the value alone); a column that `may_be_blank` says so; `write`
+    is what the sentence asks to write as YYYY-MM-DD."""
+    shown = f"{what} `{value.strip()[:30]}`" if what else f"`{value.strip()[:30]}`"
+    if _calendar_date(value) is None:
+        return f"{shown} is not a date; write {write} as YYYY-MM-DD."
+    return outside_date_window(shown, may_be_blank=may_be_blank)
+
+
+def outside_date_window(shown: str, *, may_be_blank: bool = False) -> str:
+    """The sentence refusing a date, shown as `shown`, outside the dates podbot takes."""
+    blank = "; leave it blank for no date" if may_be_blank else ""
+    return (
+        f"{shown} is outside the dates podbot takes, "
+        f"{FIRST_DATE.isoformat()} to {LAST_DATE.isoformat()}{blank}."
+    )
+
+
+def _calendar_date(value: str) -> date | None:
     if not _STRICT_DATE.fullmatch(value.strip()):
         return None
     try:

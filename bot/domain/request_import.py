@@ -16,7 +16,15 @@ from datetime import date, datetime, time
 from zoneinfo import ZoneInfo
 
 from bot.domain.csv_table import RowError, read_table
-from bot.domain.grammar import MAX_NAME, MAX_TEXT, control_character_problem, strict_date
+from bot.domain.grammar import (
+    MAX_NAME,
+    MAX_TEXT,
+    control_character_problem,
+    date_refusal,
+    in_date_window,
+    outside_date_window,
+    strict_date,
+)
 from bot.domain.money import AmountError, Money, parse_amount
 
 __all__ = ["REQUIRED_COLUMNS", "ImportPod", "ImportedRequest", "parse_requests_csv"]
@@ -143,7 +151,7 @@ def _row(
     if cell["renewal_date"]:
         renewal = strict_date(cell["renewal_date"])
         if renewal is None:
-            reasons.append(f"renewal_date `{cell['renewal_date']}` is not a date YYYY-MM-DD.")
+            reasons.append(date_refusal(cell["renewal_date"], "renewal_date", may_be_blank=True))
     notes = cell["notes"] or None
     if notes and len(notes) > MAX_TEXT:
         reasons.append(f"notes are longer than {MAX_TEXT} characters.")
@@ -191,12 +199,15 @@ def _instant(
         if required:
             reasons.append(f"{name} is blank; write it as YYYY-MM-DD or YYYY-MM-DD HH:MM.")
         return None
-    day = strict_date(text)
-    if day is not None:
-        return datetime.combine(day, DAY_STARTS, tzinfo=zone)
     try:
         found = datetime.fromisoformat(text)
     except ValueError:
         reasons.append(f"{name} `{text}` is not YYYY-MM-DD or YYYY-MM-DD HH:MM.")
         return None
+    if not in_date_window(found.date()):  # the day as written, before any offset moves it
+        reasons.append(outside_date_window(f"{name} `{text}`"))
+        return None
+    day = strict_date(text)
+    if day is not None:
+        return datetime.combine(day, DAY_STARTS, tzinfo=zone)
     return found if found.tzinfo else found.replace(tzinfo=zone)

@@ -109,3 +109,31 @@ def test_import_and_reimport_on_postgresql(postgres_url: str) -> None:
     again = podbot("import", "accounts", str(EXAMPLE), env=import_env(postgres_url))
     assert again.stdout == f"Imported {EXAMPLE}: 0 new, 0 updated, 4 unchanged.\n"
     assert account_rows(postgres_url) == stored
+
+
+def test_an_account_initiated_in_year_one_is_refused_with_its_line(
+    tmp_path: Path, sqlite_url: str
+) -> None:
+    # CRM and SQL exports write 0001-01-01 (and SQL Server 1900-01-01) for "no date",
+    # 9999-12-31 for "no end": none is a day podbot can count from.
+    path = write(
+        tmp_path / "accounts.csv",
+        "Acme Corp,alpha,2025-04-01,2025-05-15,2028-03-31,250k,400k,1.2m,favorable",
+        "Globex,alpha,0001-01-01,,2027-12-31,120k,,2.4m,",
+        "Initech,beta,2024-07-01,0001-01-01,2027-06-30,90000,150k,640k,",
+        "Hooli,beta,1900-01-01,,9999-12-31,5k,,,",
+    )
+    result = podbot("import", "accounts", str(path), env=import_env(sqlite_url))
+    assert (result.returncode, result.stdout) == (1, ""), result.stderr
+    assert result.stderr.splitlines() == [
+        f"{path}: 3 bad row(s); nothing was imported",
+        "  line 3: initiated `0001-01-01` is outside the dates podbot takes, "
+        "1901-01-01 to 2199-12-31.",
+        "  line 4: handover `0001-01-01` is outside the dates podbot takes, "
+        "1901-01-01 to 2199-12-31; leave it blank for no date.",
+        "  line 5: initiated `1900-01-01` is outside the dates podbot takes, "
+        "1901-01-01 to 2199-12-31.",
+        "  line 5: term_end `9999-12-31` is outside the dates podbot takes, "
+        "1901-01-01 to 2199-12-31.",
+    ]
+    assert account_rows(sqlite_url) == []

@@ -119,3 +119,25 @@ def test_import_and_reimport_on_postgresql(tmp_path: Path, postgres_url: str) ->
         "GLOBEX", "slack", Decimal("19000.00")
     )  # fmt: skip
     assert after[1].id == stored[1].id and len(after) == 3
+
+
+def test_a_contract_renewing_in_year_one_is_refused_with_its_line(
+    tmp_path: Path, sqlite_url: str
+) -> None:
+    # An export's "no date" (0001-01-01) or "no end" (9999-12-31) is no renewal date.
+    path = write(
+        tmp_path / "stack.csv",
+        "alpha,Acme,Figma,48000,USD,2027-03-31,annual,yes,60",
+        "alpha,Acme,Slack,120k,USD,0001-01-01,monthly,no,30",
+        "beta,Initech,Zoom,9600,USD,9999-12-31,annual,,",
+    )
+    result = podbot("import", "contracts", str(path), env=import_env(sqlite_url))
+    assert (result.returncode, result.stdout) == (1, ""), result.stderr
+    assert result.stderr.splitlines() == [
+        f"{path}: 2 bad row(s); nothing was imported",
+        "  line 3: renewal_date `0001-01-01` is outside the dates podbot takes, "
+        "1901-01-01 to 2199-12-31.",
+        "  line 4: renewal_date `9999-12-31` is outside the dates podbot takes, "
+        "1901-01-01 to 2199-12-31.",
+    ]
+    assert contract_rows(sqlite_url) == []

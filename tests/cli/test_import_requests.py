@@ -155,3 +155,32 @@ def test_rows_are_checked_line_by_line() -> None:
     assert "already on line 2" in by_line[3]
     assert any("last_update_at is blank" in e.reason for e in errors if e.line == 4)
     assert any("only negotiating is assigned" in e.reason for e in errors if e.line == 5)
+
+
+def test_a_request_created_in_year_one_is_refused_with_its_line_and_posts_no_card(
+    bot: RunningBot, tmp_path: Path
+) -> None:
+    # An export's "no date" (0001-01-01) or "no end" (9999-12-31), as a day or a time.
+    path = write(
+        tmp_path / "tracker.csv",
+        [
+            "R-1,alpha,Acme,Figma,new,intake,,,0001-01-01,,,,,,",
+            "R-2,alpha,Globex,Slack,renewal,negotiating,U0BUY0001,,2026-11-09,"
+            "0001-01-01 00:00+05:00,,,,,",
+            "R-3,alpha,Initech,Zoom,renewal,intake,,,2026-11-09,,,9999-12-31,,,",
+            "R-4,alpha,Hooli,Jira,new,intake,,,2026-11-09,,,,,Vendor called,0001-01-01T09:00",
+            "R-5,alpha,Umbrella,Miro,new,intake,,,2026-11-09,,,2027-03-31,,,",
+        ],
+    )
+    result = podbot_import(bot, path)
+    assert (result.returncode, result.stdout) == (1, ""), result.stderr
+    window = "is outside the dates podbot takes, 1901-01-01 to 2199-12-31"
+    assert result.stderr.splitlines() == [
+        f"{path}: 4 bad row(s); nothing was imported",
+        f"  line 2: created `0001-01-01` {window}.",
+        f"  line 3: assigned `0001-01-01 00:00+05:00` {window}.",
+        f"  line 4: renewal_date `9999-12-31` {window}; leave it blank for no date.",
+        f"  line 5: last_update_at `0001-01-01T09:00` {window}.",
+    ]
+    assert counts(bot) == (0, 0, 0)
+    assert bot.api.messages("C0ALPHA01") == []
