@@ -3,7 +3,9 @@ its file line number; every problem is a `RowError` naming its line.
 
 Every import reads its file here (contracts, accounts, targets, requests): a UTF-8 BOM is
 ignored, CRLF and line breaks inside quoted cells are counted correctly, header names are case-
-and spacing-insensitive (`Term End` is `term_end`), and blank lines are skipped.
+and spacing-insensitive (`Term End` is `term_end`), and blank lines are skipped. A cell with a
+control character in it is refused as commands refuse one (`control_character_problem`: tab
+and line breaks are text), so no import stores a NUL or passes one to the database.
 """
 
 from __future__ import annotations
@@ -13,6 +15,8 @@ import io
 import re
 from collections.abc import Iterator
 from dataclasses import dataclass
+
+from bot.domain.grammar import control_character_problem
 
 __all__ = ["Line", "RowError", "read_table"]
 
@@ -59,6 +63,15 @@ def read_table(
                 )
             )
             continue
+        # Before stripping: str.strip() takes some controls (U+001C-U+001F, U+0085) for space.
+        invisible = [
+            RowError(number, problem)
+            for column, cell in zip(columns, cells, strict=True)
+            if (problem := control_character_problem(cell, column)) is not None
+        ]
+        if invisible:
+            errors.extend(invisible)
+            continue
         lines.append(Line(number, dict(zip(columns, (c.strip() for c in cells), strict=True))))
     return lines, errors
 
@@ -81,6 +94,13 @@ def _data(reader: Iterator[list[str]], errors: list[RowError]) -> Iterator[tuple
 def _header(
     cells: list[str], required: tuple[str, ...], optional: tuple[str, ...]
 ) -> tuple[list[str], list[RowError]]:
+    invisible = [
+        RowError(1, problem)
+        for cell in cells
+        if (problem := control_character_problem(cell, "the header")) is not None
+    ]
+    if invisible:
+        return [], invisible
     if len(cells) == 1 and (";" in cells[0] or "\t" in cells[0]):
         return [], [RowError(1, "The header has one column: separate columns with commas.")]
     known = required + optional

@@ -19,7 +19,6 @@ from bot.domain.csv_table import RowError, read_table
 from bot.domain.grammar import (
     MAX_NAME,
     MAX_TEXT,
-    control_character_problem,
     date_refusal,
     in_date_window,
     outside_date_window,
@@ -98,12 +97,6 @@ def parse_requests_csv(
 def _row(
     cell: Mapping[str, str], line: int, pods: Mapping[str, ImportPod], reasons: list[str]
 ) -> ImportedRequest | None:
-    for name, value in cell.items():
-        problem = control_character_problem(value, f"{name}")
-        if problem:
-            reasons.append(problem)
-    if reasons:
-        return None
     external = cell["external_id"]
     if not external:
         reasons.append("external_id is blank; every row needs the tracker's id.")

@@ -137,3 +137,53 @@ def test_an_account_initiated_in_year_one_is_refused_with_its_line(
         "1901-01-01 to 2199-12-31.",
     ]
     assert account_rows(sqlite_url) == []
+
+
+def test_a_nul_in_an_imported_customer_is_refused_with_its_line_and_nothing_is_renamed(
+    tmp_path: Path, database_url: str
+) -> None:
+    path = write(tmp_path / "a.csv", "Acme,alpha,2025-04-01,,2028-03-31,250k,,,")
+    assert podbot("import", "accounts", str(path), env=import_env(database_url)).returncode == 0
+    stored = account_rows(database_url)
+
+    write(
+        path,
+        "Globex,alpha,2026-01-12,,2027-12-31,120k,,2.4m,",
+        "Ac\x00me,alpha,2025-04-01,,2028-03-31,260k,,,at-risk",
+    )
+    result = podbot("import", "accounts", str(path), env=import_env(database_url))
+    assert (result.returncode, result.stdout) == (1, ""), result.stderr
+    assert result.stderr.splitlines() == [
+        f"{path}: 1 bad row(s); nothing was imported",
+        "  line 3: There is an invisible control character (U+0000) in customer, after `Ac`; "
+        "remove it and try again.",
+    ]
+    assert account_rows(database_url) == stored  # Acme keeps its name; Globex is not added
+
+
+def test_a_bell_after_a_bom_and_crlf_rows_is_named_by_its_file_line_and_the_rest_imports(
+    tmp_path: Path, sqlite_url: str
+) -> None:
+    # Tabs and line breaks inside a quoted cell are text, as in commands (a name's whitespace
+    # is collapsed); the line counted is the file's, after a cell that spans two.
+    good = (
+        f"\ufeff{HEADER}\r\n"
+        '"Acme\tCorp",alpha,2025-04-01,,2028-03-31,250k,,,\r\n'
+        '"Globex\r\nHoldings",alpha,1901-01-01,,2199-12-31,120k,,,\r\n'
+    )
+    path = tmp_path / "excel.csv"
+    path.write_bytes((good + "Initech,beta,2024-07-01,,2027-06-30,90\a000,,,\r\n").encode())
+    refused = podbot("import", "accounts", str(path), env=import_env(sqlite_url))
+    assert refused.stderr.splitlines() == [
+        f"{path}: 1 bad row(s); nothing was imported",
+        "  line 5: There is an invisible control character (U+0007) in msg, after `90`; "
+        "remove it and try again.",
+    ]
+
+    path.write_bytes(good.encode())
+    result = podbot("import", "accounts", str(path), env=import_env(sqlite_url))
+    assert result.stdout == f"Imported {path}: 2 new, 0 updated, 0 unchanged.\n", result.stderr
+    assert [(a.customer, str(a.initiated), str(a.term_end)) for a in account_rows(sqlite_url)] == [
+        ("Acme Corp", "2025-04-01", "2028-03-31"),
+        ("Globex Holdings", "1901-01-01", "2199-12-31"),
+    ]

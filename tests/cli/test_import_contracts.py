@@ -141,3 +141,28 @@ def test_a_contract_renewing_in_year_one_is_refused_with_its_line(
         "1901-01-01 to 2199-12-31.",
     ]
     assert contract_rows(sqlite_url) == []
+
+
+def test_a_nul_in_an_imported_contract_is_refused_with_its_line_and_nothing_is_renamed(
+    tmp_path: Path, database_url: str
+) -> None:
+    path = write(tmp_path / "stack.csv", "alpha,Acme,Figma,48000,USD,2027-03-31,annual,yes,60")
+    assert podbot("import", "contracts", str(path), env=import_env(database_url)).returncode == 0
+    stored = contract_rows(database_url)
+
+    write(
+        path,
+        "alpha,Ac\x00me,Figma,50000,USD,2027-03-31,annual,yes,60",
+        "beta,Initech,Zo\x7fom,9600,USD,2027-06-30,annual,,",
+        "beta,Hooli,Jira,5k,USD,2027-02-01,,,",
+    )
+    result = podbot("import", "contracts", str(path), env=import_env(database_url))
+    assert (result.returncode, result.stdout) == (1, ""), result.stderr
+    assert result.stderr.splitlines() == [
+        f"{path}: 2 bad row(s); nothing was imported",
+        "  line 2: There is an invisible control character (U+0000) in customer, after `Ac`; "
+        "remove it and try again.",
+        "  line 3: There is an invisible control character (U+007F) in tool, after `Zo`; "
+        "remove it and try again.",
+    ]
+    assert contract_rows(database_url) == stored  # Acme keeps its name and price

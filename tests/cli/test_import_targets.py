@@ -138,3 +138,24 @@ def test_import_and_reimport_on_postgresql(postgres_url: str) -> None:
     again = podbot("import", "targets", str(EXAMPLE), env=env(postgres_url))
     assert again.stdout == f"Imported {EXAMPLE}: 0 new, 0 updated, 5 unchanged.\n"
     assert len(stored(postgres_url)[1]) == 5
+
+
+def test_a_control_character_in_an_imported_target_is_refused_with_its_line(
+    tmp_path: Path, sqlite_url: str
+) -> None:
+    path = write(
+        tmp_path / "targets.csv",
+        "2026Q4,pod:alpha,500k",
+        "2026Q4,U0BUY0001\x00,120k",
+        "2027Q1,pod:beta,\x1b[31m90k",
+    )
+    result = podbot("import", "targets", str(path), env=env(sqlite_url))
+    assert (result.returncode, result.stdout) == (1, ""), result.stderr
+    assert result.stderr.splitlines() == [
+        f"{path}: 2 bad row(s); nothing was imported",
+        "  line 3: There is an invisible control character (U+0000) in scope, after "
+        "`U0BUY0001`; remove it and try again.",
+        "  line 4: There is an invisible control character (U+001B) in amount, at its start; "
+        "remove it and try again.",
+    ]
+    assert stored(sqlite_url) == ([], [])
