@@ -6,7 +6,8 @@ transport. matplotlib is imported when a chart is drawn, not when podbot starts.
 from __future__ import annotations
 
 import io
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass
 from decimal import Decimal
 from typing import TYPE_CHECKING, Any
@@ -18,8 +19,17 @@ from bot.domain.money import Money, format_money, format_percent
 
 if TYPE_CHECKING:
     from matplotlib.axes import Axes
+    from matplotlib.figure import Figure
 
-__all__ = ["CHART_DPI", "CHART_SIZE", "Chart", "render_charts"]
+__all__ = [
+    "CHART_DPI",
+    "CHART_SIZE",
+    "Chart",
+    "ChartPlan",
+    "chart_plans",
+    "drawn",
+    "render_chart",
+]
 
 # Readable in Slack's preview: 1200 × 700 px, fonts of 16 px and more.
 CHART_SIZE = (1200, 700)
@@ -29,6 +39,13 @@ FONT = 16
 ALT_TEXT_LIMIT = 1000
 _STATUS_COLORS = {"met": "#2e8b57", "missed": "#c0392b", "warning": "#e69f00"}
 _STAGE_COLORS = {"intake": "#9fb7d9", "qualified": "#f2c14e", "negotiating": "#3f7cac"}
+# matplotlib's settings while a chart is drawn: readable sizes, and no TeX (see `drawn`).
+_SETTINGS = {
+    "font.size": FONT,
+    "axes.titlesize": FONT + 4,
+    "axes.labelsize": FONT + 1,
+    "text.parse_math": False,
+}
 
 
 @dataclass(frozen=True)
@@ -41,47 +58,72 @@ class Chart:
     alt_text: str
 
 
-def render_charts(data: DigestCharts, pod_name: str) -> list[Chart]:
+@dataclass(frozen=True)
+class ChartPlan:
+    """One chart before it is drawn: its file's name part, title, what it plots on its axes
+    and its alt text. The digest draws each plan on its own (`render_chart`), so one that
+    fails leaves the others, the post and the CSV standing."""
+
+    name: str
+    title: str
+    plot: Callable[[Axes], None]
+    alt_text: str
+
+
+def chart_plans(data: DigestCharts, pod_name: str) -> list[ChartPlan]:
     """The digest's three charts: savings vs target per buyer, MSG progress per customer, open
     requests by age and stage."""
     return [
-        Chart(
+        ChartPlan(
             "savings",
             f"{pod_name}: approved savings vs target per buyer, {data.quarter}",
-            _draw(lambda ax: _savings(ax, data, pod_name)),
+            lambda ax: _savings(ax, data, pod_name),
             _clip(_savings_alt(data)),
         ),
-        Chart(
+        ChartPlan(
             "msg",
             f"{pod_name}: MSG progress per customer",
-            _draw(lambda ax: _msg(ax, data, pod_name)),
+            lambda ax: _msg(ax, data, pod_name),
             _clip(_msg_alt(data)),
         ),
-        Chart(
+        ChartPlan(
             "aging",
             f"{pod_name}: open requests by age and stage",
-            _draw(lambda ax: _aging(ax, data, pod_name)),
+            lambda ax: _aging(ax, data, pod_name),
             _clip(_aging_alt(data)),
         ),
     ]
 
 
-def _draw(plot: Callable[[Axes], None]) -> bytes:
+def render_chart(plan: ChartPlan) -> Chart:
+    """Draw one chart as a PNG; raises what matplotlib raises when it cannot."""
+    with drawn(plan.plot) as figure:
+        out = io.BytesIO()
+        # No bbox_inches="tight": the image keeps exactly CHART_SIZE.
+        figure.savefig(out, format="png", dpi=CHART_DPI)
+    return Chart(plan.name, plan.title, out.getvalue(), plan.alt_text)
+
+
+@contextmanager
+def drawn(plot: Callable[[Axes], None]) -> Iterator[Figure]:
+    """A figure of CHART_SIZE with `plot` drawn on its one axes and laid out, inside the
+    charts' settings: render or save it in the `with` block (tick labels are made then).
+
+    Every text is plain, so names are drawn as written: matplotlib reads the text between two
+    `$` as TeX ("Ca$h $aver Stores" drawn "Cahaver Stores", "$$$$ Capital" refused, failing
+    the chart). `text.parse_math` is off for every Text the figure makes — titles, axis
+    labels, tick labels (made as the figure is drawn, hence inside), legends, annotations."""
     from matplotlib import rc_context
     from matplotlib.backends.backend_agg import FigureCanvasAgg
     from matplotlib.figure import Figure
 
     width, height = CHART_SIZE
-    with rc_context({"font.size": FONT, "axes.titlesize": FONT + 4, "axes.labelsize": FONT + 1}):
+    with rc_context(_SETTINGS):
         figure = Figure(figsize=(width / CHART_DPI, height / CHART_DPI), dpi=CHART_DPI)
         FigureCanvasAgg(figure)
-        ax = figure.add_subplot()
-        plot(ax)
+        plot(figure.add_subplot())
         figure.tight_layout()
-        out = io.BytesIO()
-        # No bbox_inches="tight": the image keeps exactly CHART_SIZE.
-        figure.savefig(out, format="png", dpi=CHART_DPI)
-    return out.getvalue()
+        yield figure
 
 
 def _money(amount: Decimal, currency: str) -> str:

@@ -3,13 +3,14 @@ pod`) in its channel, and in the post's thread three PNG charts and the KPI CSV.
 
 from __future__ import annotations
 
+import logging
 import threading
 from datetime import datetime, time
 from typing import TYPE_CHECKING
 
 from apscheduler.triggers.cron import CronTrigger
 
-from bot.blocks.charts import render_charts
+from bot.blocks.charts import Chart, chart_plans, render_chart
 from bot.blocks.stats import kpi_csv, stats_blocks, stats_text
 from bot.blocks.text import plain_date, slack_date
 from bot.config import Config, Pod
@@ -24,6 +25,8 @@ from bot.jobs.runner import JobContext, JobSpec
 
 if TYPE_CHECKING:
     from bot.runtime import Runtime
+
+log = logging.getLogger(__name__)
 
 NAME = "weekly-digest"
 DIGEST_DAY = "mon"
@@ -55,8 +58,7 @@ def _body(context: JobContext) -> str:
     week = week_period(now.astimezone(pod.zone).date())
     shown = f"*Weekly digest* · week {week}\n{text}"
     parent = context.post(pod.channel, f"Weekly digest {pod.name} {week}", stats_blocks(shown))
-    with _DRAWING:
-        charts = render_charts(data, pod.name)
+    charts, failed = _draw_charts(data, pod, week)
     for chart in charts:
         context.upload(
             pod.channel,
@@ -73,7 +75,27 @@ def _body(context: JobContext) -> str:
         title=f"KPIs {pod.name} {data.quarter} (as of {plain_date(data.as_of)})",
         thread=parent,
     )
-    return f"queued the digest with {len(charts)} chart(s) and the KPI CSV"
+    said = f"queued the digest with {len(charts)} chart(s) and the KPI CSV"
+    return said + (f"; not drawn: {', '.join(failed)} (see the log)" if failed else "")
+
+
+def _draw_charts(data: DigestCharts, pod: Pod, week: str) -> tuple[list[Chart], list[str]]:
+    """Each chart drawn on its own: one matplotlib cannot draw is logged once and left out,
+    and the post, the other charts and the CSV go as planned. Returns the charts drawn and
+    the names of those that failed."""
+    charts: list[Chart] = []
+    failed: list[str] = []
+    with _DRAWING:
+        for plan in chart_plans(data, pod.name):
+            try:
+                charts.append(render_chart(plan))
+            except Exception:
+                log.exception(
+                    "weekly-digest %s %s: the %s chart could not be drawn; posting without it",
+                    pod.key, week, plan.name,
+                )  # fmt: skip
+                failed.append(plan.name)
+    return charts, failed
 
 
 def _period(config: Config, pod: Pod, now: datetime) -> str | None:

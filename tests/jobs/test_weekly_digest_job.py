@@ -14,10 +14,11 @@ from typing import Any
 import pytest
 from sqlalchemy import select
 
-from bot.blocks.charts import CHART_SIZE
+from bot.blocks.charts import CHART_SIZE, chart_plans
+from bot.blocks.charts import drawn as charts_drawn
 from bot.clock import ManualClock
 from bot.db.kpis import load_facts
-from bot.db.models import JobRun
+from bot.db.models import Account, JobRun, PodRow
 from bot.domain.digest import AGE_BUCKETS, age_bucket, week_period
 from bot.domain.quarters import Quarter
 from bot.domain.scorecard import customer_scorecard, member_scorecard
@@ -51,13 +52,13 @@ def digests(bot: RunningBot) -> list[Any]:
 def drawn(monkeypatch: pytest.MonkeyPatch) -> list[Any]:
     """The data every chart of a run was drawn from, as the job handed it to the renderer."""
     seen: list[Any] = []
-    render = weekly_digest.render_charts
+    plans = weekly_digest.chart_plans
 
     def spy(data: Any, pod_name: str) -> Any:
         seen.append((pod_name, data))
-        return render(data, pod_name)
+        return plans(data, pod_name)
 
-    monkeypatch.setattr(weekly_digest, "render_charts", spy)
+    monkeypatch.setattr(weekly_digest, "chart_plans", spy)
     return seen
 
 
@@ -182,3 +183,99 @@ def test_a_dry_run_posts_nothing(bot: RunningBot) -> None:
     printed = out.getvalue()
     assert "--- file digest-alpha-2026-W48-savings.png (" in printed
     assert bot.api.files == {} and digests(bot) == []
+
+
+# --- issue 25 item 7: names are drawn as written; one chart that fails is left out ----------
+
+
+def add_account(bot: RunningBot, customer: str, handover: date, msg: int) -> None:
+    """A customer of POD Alpha handed over on `handover`, with an MSG: a point of the MSG
+    chart."""
+    stamp = datetime(2026, 9, 1, tzinfo=UTC)
+    with bot.db.transaction() as session:
+        pod_id = session.scalars(select(PodRow.id).where(PodRow.key == "alpha")).one()
+        session.add(
+            Account(pod_id=pod_id, customer=customer, initiated=handover, handover=handover,
+                    msg=Decimal(msg), currency="USD", created_at=stamp, updated_at=stamp,
+                    updated_by="import")
+        )  # fmt: skip
+
+
+def test_a_customer_named_with_dollars_is_drawn_as_written(
+    bot: RunningBot, drawn: list[Any]
+) -> None:
+    # matplotlib read `$…$` as TeX: "$$$$ Capital" failed the digest at every run (no post, no
+    # charts, no CSV) and "Ca$h $aver Stores" was drawn "Cahaver Stores".
+    add_account(bot, "$$$$ Capital", date(2026, 10, 1), 10000)
+    add_account(bot, "Ca$h $aver Stores", date(2026, 11, 2), 20000)
+    pod = bot.runtime.config.pod("alpha")
+    outcome = run_job(bot.runtime, JOBS["weekly-digest"], pod, now=NOW)
+    assert outcome.endswith(": queued the digest with 3 chart(s) and the KPI CSV")
+    (post,) = digests(bot)
+    files = {f.filename: f for f in bot.api.files.values() if f.thread_ts == post.ts}
+    msg = files["digest-alpha-2026-W48-msg.png"]
+    assert png_size(msg.content) == CHART_SIZE
+    assert "$$$$ Capital day 53: 0.0%" in msg.alt_txt
+    assert "Ca$h $aver Stores day 21: 0.0%" in msg.alt_txt
+    csv_rows = list(csv.DictReader(io.StringIO(files["kpis-alpha-2026-W48.csv"].content.decode())))
+    assert {"$$$$ Capital", "Ca$h $aver Stores"} <= {r["subject"] for r in csv_rows}
+
+    # What the charts drew: every text of the three figures — titles, labels, tick labels,
+    # legends, annotations — is plain text, so each name is drawn as it is written.
+    from matplotlib.text import Text
+
+    (data,) = [data for name, data in drawn if name == "POD Alpha"]
+    shown: dict[str, list[str]] = {}
+    for plan in chart_plans(data, "POD Alpha"):
+        with charts_drawn(plan.plot) as figure:
+            figure.canvas.draw()
+            texts = [t for t in figure.findobj(Text) if t.get_text()]
+            assert texts and not [t.get_text() for t in texts if t.get_parse_math()]
+            shown[plan.name] = [t.get_text() for t in texts]
+    assert {"$$$$ Capital", "Ca$h $aver Stores"} <= set(shown["msg"])
+
+
+def test_a_chart_that_fails_does_not_stop_the_digest_post_and_csv(
+    bot: RunningBot, monkeypatch: pytest.MonkeyPatch, caplog: pytest.LogCaptureFixture
+) -> None:
+    # No data podbot stores can fail a chart once names are plain text (amounts are bounded
+    # integers of cents, ages whole days), so matplotlib is made to refuse one: the MSG
+    # chart's labels get a coordinate system matplotlib does not know, and it raises when the
+    # chart is drawn, as it did for "$$$$ Capital".
+    from matplotlib.axes import Axes
+
+    annotate = Axes.annotate
+
+    def refused(self: Axes, text: str, xy: Any, **options: Any) -> Any:
+        return annotate(self, text, xy, **{**options, "textcoords": "no such coordinates"})
+
+    monkeypatch.setattr(Axes, "annotate", refused)
+    seed(bot)
+    pod = bot.runtime.config.pod("alpha")
+    with caplog.at_level("ERROR", logger="bot.jobs.weekly_digest"):
+        outcome = run_job(bot.runtime, JOBS["weekly-digest"], pod, now=NOW)
+        # Later that Monday the run is done: the failure is not retried, nor logged again.
+        assert not [o for o in catch_up(bot.runtime, [JOBS["weekly-digest"]],
+                                        NOW + timedelta(hours=2)) if "alpha" in o]  # fmt: skip
+    assert outcome == (
+        "weekly-digest alpha 2026-W48: queued the digest with 2 chart(s) and the KPI CSV; "
+        "not drawn: msg (see the log)"
+    )
+    (post,) = digests(bot)
+    assert post.text == "Weekly digest POD Alpha 2026-W48"
+    files = sorted((f for f in bot.api.files.values() if f.channel == ALPHA),
+                   key=lambda f: f.filename)  # fmt: skip
+    assert [(f.filename, f.thread_ts) for f in files] == [
+        ("digest-alpha-2026-W48-aging.png", post.ts),
+        ("digest-alpha-2026-W48-savings.png", post.ts),
+        ("kpis-alpha-2026-W48.csv", post.ts),
+    ]
+    assert all(png_size(f.content) == CHART_SIZE for f in files[:2])
+    rows = list(csv.DictReader(io.StringIO(files[2].content.decode("utf-8"))))
+    by = {(r["scope"], r["subject"], r["kpi"]): r for r in rows}
+    assert by[("pod", "alpha", "net_savings")]["numerator"] == "32000"
+    (logged,) = [r for r in caplog.records if r.name == "bot.jobs.weekly_digest"]
+    assert logged.levelname == "ERROR" and logged.exc_info is not None
+    assert logged.getMessage() == (
+        "weekly-digest alpha 2026-W48: the msg chart could not be drawn; posting without it"
+    )
