@@ -7,9 +7,7 @@ limits, and every request appears exactly once across them. The CSV carries the 
 
 from __future__ import annotations
 
-import csv
 import functools
-import io
 import re
 from collections.abc import Iterator, Mapping
 from datetime import datetime
@@ -43,6 +41,7 @@ from bot.domain.aging import (
     aging_summary,
     local_date,
 )
+from bot.domain.csv_out import write_table
 from bot.domain.procurement import STAGE_ORDER as PROCUREMENT_ORDER
 from bot.domain.procurement import stage_words as procurement_words
 from bot.domain.vocabulary import Stage
@@ -58,8 +57,6 @@ _POD_NAME = 100
 _SEP = " · "
 _NONE = "—"
 _USER_ID = re.compile(r"[UW][A-Z0-9]{2,38}")
-# Spreadsheets run a cell starting with one of these as a formula (CSV injection).
-_FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
 
 CSV_COLUMNS = (
     "key",
@@ -357,31 +354,23 @@ def aging_messages(
 # --- CSV -----------------------------------------------------------------------------------
 
 
-def _cell(text: str) -> str:
-    # A leading apostrophe makes a spreadsheet show the text instead of running it.
-    return "'" + text if text.startswith(_FORMULA_START) else text
-
-
 def aging_csv(lines: list[AgingLine], timezone: str) -> bytes:
-    """Return the full report table as UTF-8 CSV, one row per request in the order given."""
-    buffer = io.StringIO()
-    writer = csv.writer(buffer)
-    writer.writerow(CSV_COLUMNS)
-    for line in lines:
-        item = line.item
-        writer.writerow(
-            [
-                _cell(item.key),
-                _cell(item.customer),
-                _cell(item.tool),
-                _cell(item.kind),
-                item.stage,
-                _cell(item.owner or ""),
-                local_date(item.created_at, timezone).isoformat(),
-                line.age_days,
-                line.due_date.isoformat() if line.due_date is not None else "",
-                line.days_left if line.days_left is not None else "",
-                ";".join(flag.value for flag in Flag if flag in line.flags),
-            ]
-        )
-    return buffer.getvalue().encode("utf-8")
+    """Return the full report table as UTF-8 CSV, one row per request in the order given
+    (written by `write_table`, so no name runs as a formula)."""
+    rows = [
+        [
+            line.item.key,
+            line.item.customer,
+            line.item.tool,
+            line.item.kind,
+            line.item.stage,
+            line.item.owner,
+            local_date(line.item.created_at, timezone).isoformat(),
+            line.age_days,
+            line.due_date.isoformat() if line.due_date is not None else None,
+            line.days_left,
+            ";".join(flag.value for flag in Flag if flag in line.flags),
+        ]
+        for line in lines
+    ]
+    return write_table(CSV_COLUMNS, rows).encode("utf-8")

@@ -7,8 +7,6 @@ renewal exactly once across them. The CSV and the ICS carry every renewal of the
 
 from __future__ import annotations
 
-import csv
-import io
 from datetime import date, datetime
 from decimal import Decimal
 
@@ -26,6 +24,7 @@ from bot.blocks.cards import stage_label
 from bot.blocks.limits import HEADER_TEXT
 from bot.blocks.pages import ReportMessage, report_messages
 from bot.blocks.text import escape_mrkdwn, fit_mrkdwn, fit_plain, plain_date, slack_date
+from bot.domain.csv_out import write_table
 from bot.domain.dates import add_days
 from bot.domain.money import Money, format_money
 from bot.domain.renewals import RenewalCalendar, RenewalFlag, RenewalLine
@@ -45,8 +44,6 @@ _NAME = 60
 _POD_NAME = 100
 _SEP = " · "
 _NONE = "—"
-# Spreadsheets run a cell starting with one of these as a formula (CSV injection).
-_FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
 ICS_PRODID = "-//podbot//Renewal calendar//EN"
 
 FLAG_WORDS = {
@@ -222,47 +219,37 @@ def renewal_messages(
 # --- CSV -----------------------------------------------------------------------------------
 
 
-def _cell(text: str) -> str:
-    # A leading apostrophe makes a spreadsheet show the text instead of running it.
-    return "'" + text if text.startswith(_FORMULA_START) else text
-
-
 def _yes_no(value: bool | None) -> str:
     return "" if value is None else ("yes" if value else "no")
 
 
-def _amount(value: Decimal) -> str:
-    return f"{value.quantize(Decimal('0.01')):f}"
-
-
 def renewal_csv(calendar: RenewalCalendar) -> bytes:
-    """Return every renewal of the quarter as UTF-8 CSV, one row per contract, in calendar order."""
-    buffer = io.StringIO()
-    writer = csv.writer(buffer)
-    writer.writerow(CSV_COLUMNS)
+    """Return every renewal of the quarter as UTF-8 CSV, one row per contract, in calendar
+    order (written by `write_table`, so no name runs as a formula)."""
+    rows = []
     for line in calendar.lines:
         contract, request = line.contract, line.request
-        writer.writerow(
+        rows.append(
             [
                 f"{contract.renewal_date:%Y-%m}",
                 contract.renewal_date.isoformat(),
-                _cell(contract.customer),
-                _cell(contract.tool),
-                _amount(contract.annual.amount),
+                contract.customer,
+                contract.tool,
+                contract.annual.amount.quantize(Decimal("0.01")),
                 contract.annual.currency,
-                _cell(contract.billing_cycle),
+                contract.billing_cycle,
                 _yes_no(contract.auto_renew),
-                "" if contract.notice_days is None else contract.notice_days,
-                line.notice_deadline.isoformat() if line.notice_deadline else "",
-                request.key if request else "",
-                request.stage if request else "",
+                contract.notice_days,
+                line.notice_deadline.isoformat() if line.notice_deadline else None,
+                request.key if request else None,
+                request.stage if request else None,
                 line.tat_window_opens.isoformat(),
                 _yes_no(line.tat_window_open_no_request),
                 _yes_no(line.annual_conversion_candidate),
                 contract.contract_id,
             ]
         )
-    return buffer.getvalue().encode("utf-8")
+    return write_table(CSV_COLUMNS, rows).encode("utf-8")
 
 
 # --- ICS -----------------------------------------------------------------------------------

@@ -3,8 +3,6 @@ same figures as CSV rows for `podbot report kpis`. Pure: Kpis and Scorecards in,
 
 from __future__ import annotations
 
-import csv
-import io
 from collections.abc import Callable, Iterable
 from decimal import Decimal
 
@@ -12,6 +10,7 @@ from slack_sdk.models.blocks import Block, SectionBlock
 
 from bot.blocks.limits import MAX_MESSAGE_BLOCKS, SECTION_TEXT
 from bot.blocks.text import escape_mrkdwn, split_markup
+from bot.domain.csv_out import Cell, write_table
 from bot.domain.kpis import Kpi, KpiStatus
 from bot.domain.money import Money, format_money, format_percent
 from bot.domain.scorecard import Scorecard
@@ -152,21 +151,18 @@ def stats_blocks(text: str) -> list[Block]:
 
 def kpi_csv(cards: Iterable[Scorecard]) -> str:
     """`podbot report kpis`' CSV (and the weekly digest's): the header, then one row per
-    (scope, subject, kpi), shares to 4 decimal places (0.8125 = 81.25 %), FTV in days."""
-    out = io.StringIO()
-    writer = csv.writer(out, lineterminator="\r\n")
-    writer.writerow(CSV_HEADER)
-    writer.writerows(csv_rows(cards, lambda value: value.quantize(Decimal("0.0001"))))
-    return out.getvalue()
+    (scope, subject, kpi), shares to 4 decimal places (0.8125 = 81.25 %), FTV in days; written
+    by `write_table`, so a customer's name never runs as a formula and figures stay numbers."""
+    return write_table(CSV_HEADER, csv_rows(cards, lambda value: value.quantize(Decimal("0.0001"))))
 
 
-def _plain(value: Decimal | None) -> str:
-    return "" if value is None else f"{value.normalize():f}"
+def _plain(value: Decimal | None) -> Decimal | None:
+    return None if value is None else value.normalize()
 
 
-def csv_rows(cards: Iterable[Scorecard], rounded: Callable[[Decimal], Decimal]) -> list[list[str]]:
+def csv_rows(cards: Iterable[Scorecard], rounded: Callable[[Decimal], Decimal]) -> list[list[Cell]]:
     """One row per (scope, subject, kpi): value and bar as exact-to-rounding decimals."""
-    rows = []
+    rows: list[list[Cell]] = []
     for card in cards:
         for kpi in card.lines:
             subject = card.subject
@@ -175,11 +171,11 @@ def csv_rows(cards: Iterable[Scorecard], rounded: Callable[[Decimal], Decimal]) 
             rows.append(
                 [
                     card.scope, subject, kpi.name,
-                    "" if kpi.value is None else _plain(rounded(kpi.value)),
+                    None if kpi.value is None else _plain(rounded(kpi.value)),
                     _plain(kpi.bar), str(kpi.status), _plain(kpi.numerator),
-                    _plain(kpi.denominator), str(kpi.counted_apart),
+                    _plain(kpi.denominator), kpi.counted_apart,
                 ]
             )  # fmt: skip
         for name, value in card.extras:
-            rows.append([card.scope, card.subject, name, value, "", "info", "", "", ""])
+            rows.append([card.scope, card.subject, name, value, None, "info", None, None, None])
     return rows

@@ -4,22 +4,27 @@ next 90 days — as lines and as CSV rows with the same figures. Pure: `now` is 
 
 from __future__ import annotations
 
-import csv
-import io
 import re
 from dataclasses import dataclass, replace
 from datetime import date, datetime, timedelta
+from decimal import Decimal
 from zoneinfo import ZoneInfo
 
+from bot.domain.csv_out import Cell, write_table
 from bot.domain.money import Money
 
 __all__ = [
-    "CHECKIN_LOOKBACK_DAYS", "CHECKIN_RENEWAL_DAYS", "CheckinPack", "Closed", "Open",
-    "Renewal", "Saving", "checkin_csv", "checkin_csv_name", "checkin_pack", "update_fields",
+    "CHECKIN_CSV_COLUMNS", "CHECKIN_LOOKBACK_DAYS", "CHECKIN_RENEWAL_DAYS", "CheckinPack",
+    "Closed", "Open", "Renewal", "Saving", "checkin_csv", "checkin_csv_name", "checkin_pack",
+    "update_fields",
 ]  # fmt: skip
 
 CHECKIN_LOOKBACK_DAYS = 7
 CHECKIN_RENEWAL_DAYS = 90
+CHECKIN_CSV_COLUMNS = (
+    "section", "key", "tool", "stage", "age_days", "tat_days_left", "next_step", "blockers",
+    "outcome", "date", "amount", "currency",
+)  # fmt: skip
 _FIELD = re.compile(r"^\*(Next step|Blockers):\* (.*)$", re.MULTILINE)
 
 
@@ -136,36 +141,32 @@ def checkin_pack(
 def checkin_csv(pack: CheckinPack) -> str:
     """The pack as CSV: `section,key,tool,stage,age_days,tat_days_left,next_step,blockers,
     outcome,date,amount,currency`, one row per line of the message; dates are ISO YYYY-MM-DD,
-    as in every file podbot reads or writes (spreadsheets sort them; SPEC §3c)."""
+    as in every file podbot reads or writes (spreadsheets sort them; SPEC §3c). Written by
+    `write_table`, so a next step or blocker typed as a formula is shown, never run."""
     day = date.isoformat
-    out = io.StringIO()
-    writer = csv.writer(out, lineterminator="\n")
-    writer.writerow(
-        ["section", "key", "tool", "stage", "age_days", "tat_days_left", "next_step", "blockers",
-         "outcome", "date", "amount", "currency"]
-    )  # fmt: skip
+    cent = Decimal("0.01")
+    rows: list[list[Cell]] = []
     for o in pack.open:
-        writer.writerow(
-            ["open", o.key, o.tool, o.stage, o.age_days,
-             "" if o.tat_days_left is None else o.tat_days_left, o.next_step or "",
-             o.blockers or "", "", "", "", ""]
+        rows.append(
+            ["open", o.key, o.tool, o.stage, o.age_days, o.tat_days_left, o.next_step,
+             o.blockers, None, None, None, None]
         )  # fmt: skip
     for c in pack.closed:
-        writer.writerow(
-            ["closed", c.key, c.tool, "closed", "", "", "", "", c.outcome,
-             day(c.closed_at.date()), "", ""]
+        rows.append(
+            ["closed", c.key, c.tool, "closed", None, None, None, None, c.outcome,
+             day(c.closed_at.date()), None, None]
         )  # fmt: skip
     for s in pack.savings:
-        writer.writerow(
-            ["savings", s.key, s.tool, "", "", "", "", "", "approved",
-             day(s.approved_at.date()), f"{s.savings.amount:.2f}", s.savings.currency]
+        rows.append(
+            ["savings", s.key, s.tool, None, None, None, None, None, "approved",
+             day(s.approved_at.date()), s.savings.amount.quantize(cent), s.savings.currency]
         )  # fmt: skip
     for r in pack.renewals:
-        writer.writerow(
-            ["renewal", "", r.tool, "", "", "", "", "", "", day(r.renewal_date),
-             f"{r.annual.amount:.2f}", r.annual.currency]
+        rows.append(
+            ["renewal", None, r.tool, None, None, None, None, None, None, day(r.renewal_date),
+             r.annual.amount.quantize(cent), r.annual.currency]
         )  # fmt: skip
-    return out.getvalue()
+    return write_table(CHECKIN_CSV_COLUMNS, rows)
 
 
 def checkin_csv_name(pod_key: str, pack: CheckinPack) -> str:
