@@ -32,7 +32,12 @@ from bot.blocks.modals import (
     update_modal,
 )
 from bot.commands.access import authorize, load_request, require_member, require_stage
-from bot.commands.interactions import answer_click, answer_submission, view_context
+from bot.commands.interactions import (
+    answer_click,
+    answer_submission,
+    read_context,
+    view_context,
+)
 from bot.commands.lifecycle import (
     assign_request,
     close_request,
@@ -81,12 +86,13 @@ def _metadata(request: Request, channel: str) -> str:
     return json.dumps({"request": request.id, "channel": channel})
 
 
-def _context(metadata: str) -> tuple[int, str]:
-    context = json.loads(metadata or "{}")
-    number = context.get("request")
-    if not isinstance(number, int):
-        raise NotFound("This form no longer points at a request.")
-    return number, str(context.get("channel") or "")
+def _context(metadata: str, name: str) -> tuple[int, str]:
+    context = read_context(
+        metadata, source=f"the {name} form's private_metadata",
+        refusal="This form no longer points at a request.",
+        required={"request": int, "channel": str},
+    )  # fmt: skip
+    return context["request"], context["channel"]
 
 
 def _answer(outbox: Outbox, channel: str, user: str, text: str) -> Outbox:
@@ -233,7 +239,7 @@ def register(app: App, runtime: Runtime) -> None:
             user, values, metadata = view_context(body)
 
             def handle() -> Outbox:
-                number, channel = _context(metadata)
+                number, channel = _context(metadata, name)
                 outbox, text = work(user, number, values)
                 return _answer(outbox, channel, user, text)
 

@@ -14,7 +14,7 @@ from bot.blocks.checkin import checkin_blocks
 from bot.blocks.ids import ActionId
 from bot.blocks.text import escape_mrkdwn, plain_date
 from bot.commands.access import require_member
-from bot.commands.interactions import answer_click
+from bot.commands.interactions import answer_click, read_context
 from bot.commands.router import Invocation, Reply, subcommand, usage_line
 from bot.db.checkin import customer_facts, find_customer_pod, pack_of
 from bot.domain.checkin import CheckinPack, checkin_csv, checkin_csv_name
@@ -74,10 +74,10 @@ def register(app: App, runtime: Runtime) -> None:
         channel = (body.get("channel") or {}).get("id", "")
 
         def handle() -> Outbox:
-            try:
-                customer = str(json.loads(action.get("value", ""))["customer"])
-            except (ValueError, KeyError, TypeError):
-                raise NotFound("This button does not point at a customer.") from None
+            customer = read_context(
+                action.get("value"), source="the Share in channel button's value",
+                refusal="This button does not point at a customer.", required={"customer": str},
+            )["customer"]  # fmt: skip
             pod, pack = _pack(runtime, customer, user, None)
             text, blocks = checkin_blocks(pack)
             outbox = Outbox(runtime)

@@ -11,7 +11,7 @@ from bot.blocks.ids import BlockId, CallbackId
 from bot.blocks.modals import intake_modal, parse_intake
 from bot.blocks.text import escape_mrkdwn
 from bot.commands.access import pod_for_new
-from bot.commands.interactions import answer_submission, view_context
+from bot.commands.interactions import answer_submission, read_context, view_context
 from bot.commands.router import Invocation, Reply, arguments, subcommand
 from bot.config import Config, Pod
 from bot.db.models import Request
@@ -138,8 +138,11 @@ def register(app: App, runtime: Runtime) -> None:
         user_id, values, metadata = view_context(body)
 
         def handle() -> Outbox:
-            context = json.loads(metadata or "{}")
-            channel = context.get("channel", "")
+            channel = read_context(
+                metadata, source="the intake form's private_metadata",
+                refusal="This form is damaged; open the intake form again.",
+                required={"channel": str},
+            )["channel"]  # fmt: skip
             pod, _ = pod_for_new(runtime.config, user_id, channel, Action.NEW)
             fields = parse_intake(values, pod.currency)
             past = past_renewal(fields.renewal_date, pod.today(runtime.clock.now()))

@@ -2,8 +2,9 @@
 
 from __future__ import annotations
 
+import json
 import logging
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from typing import TYPE_CHECKING, Any
 
 from slack_bolt import Ack
@@ -17,6 +18,9 @@ if TYPE_CHECKING:
     from bot.runtime import Runtime
 
 log = logging.getLogger(__name__)
+
+# The keys of a context podbot wrote and the JSON type(s) each holds.
+Shape = Mapping[str, type | tuple[type, ...]]
 
 
 def answer_submission(
@@ -98,3 +102,42 @@ def view_context(body: dict[str, Any]) -> tuple[str, dict[str, Any], str]:
     view = body.get("view") or {}
     values = (view.get("state") or {}).get("values") or {}
     return body.get("user", {}).get("id", ""), values, view.get("private_metadata") or ""
+
+
+def read_context(
+    raw: object, *, source: str, refusal: str, required: Shape, optional: Shape | None = None
+) -> dict[str, Any]:
+    """The JSON object podbot wrote into a modal's `private_metadata` or a button's `value`,
+    read back: `required` keys present and `optional` ones absent or of their type.
+
+    Slack hands these back as podbot wrote them, so anything else (not JSON, not an object, a
+    key missing or of the wrong type) comes from a forged or damaged payload: refused with
+    `refusal` (one sentence for the person) and one warning line, never a traceback."""
+    context, problem = _decode_context(raw, required, optional or {})
+    if problem is None:
+        return context
+    log.warning("refused %s: %s", source, problem, extra={"source": source})
+    raise Refusal(refusal)
+
+
+def _decode_context(
+    raw: object, required: Shape, optional: Shape
+) -> tuple[dict[str, Any], str | None]:
+    """`raw` decoded, and what is wrong with it as a context of this shape (None: nothing)."""
+    if not isinstance(raw, str):
+        return {}, f"it is a {type(raw).__name__}, not a string"
+    try:
+        context = json.loads(raw)
+    except (ValueError, RecursionError):
+        return {}, "it is not JSON"
+    if not isinstance(context, dict):
+        return {}, f"it is JSON but not an object (a {type(context).__name__})"
+    for key, kinds in (*required.items(), *optional.items()):
+        if key not in context:
+            if key in required:
+                return context, f"it has no {key!r}"
+            continue
+        # Exact types: json.loads makes only these, and True is not a request number.
+        if type(context[key]) not in (kinds if isinstance(kinds, tuple) else (kinds,)):
+            return context, f"its {key!r} is a {type(context[key]).__name__}"
+    return context, None

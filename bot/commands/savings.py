@@ -13,7 +13,12 @@ from bot.blocks.claims import claim_noun, claim_verb, headline, reject_modal
 from bot.blocks.ids import VALUE_ACTION_ID, ActionId, BlockId, CallbackId
 from bot.blocks.text import escape_mrkdwn, slack_date
 from bot.commands.access import authorize, load_request
-from bot.commands.interactions import answer_click, answer_submission, view_context
+from bot.commands.interactions import (
+    answer_click,
+    answer_submission,
+    read_context,
+    view_context,
+)
 from bot.commands.router import Invocation, Reply, arguments, subcommand
 from bot.db.content import claim_view
 from bot.db.models import Request, SavingsClaim
@@ -285,10 +290,10 @@ def register(app: App, runtime: Runtime) -> None:
         user_id, values, metadata = view_context(body)
 
         def handle() -> Outbox:
-            context = json.loads(metadata or "{}")
-            claim_id = context.get("claim")
-            if not isinstance(claim_id, int):
-                raise NotFound("This form no longer points at a savings claim.")
+            claim_id = read_context(
+                metadata, source="the reject form's private_metadata",
+                refusal="This form no longer points at a savings claim.", required={"claim": int},
+            )["claim"]  # fmt: skip
             reason = (
                 ((values.get(BlockId.REASON.value) or {}).get(VALUE_ACTION_ID) or {}).get("value")
                 or ""

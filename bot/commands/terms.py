@@ -16,7 +16,12 @@ from bot.blocks.modals import TermInput, TermPrefill, parse_term_form, term_moda
 from bot.blocks.terms import term_prompt
 from bot.blocks.text import escape_mrkdwn, plain_date, slack_date
 from bot.commands.access import authorize, load_request
-from bot.commands.interactions import answer_click, answer_submission, view_context
+from bot.commands.interactions import (
+    answer_click,
+    answer_submission,
+    read_context,
+    view_context,
+)
 from bot.db.contracts import Terms, TermSaved, find_contract, save_term
 from bot.db.models import Contract, PodRow, Request, SavingsClaim
 from bot.db.requests import record_event
@@ -229,10 +234,10 @@ def register(app: App, runtime: Runtime) -> None:
         user_id, values, metadata = view_context(body)
 
         def handle() -> Outbox:
-            context = json.loads(metadata or "{}")
-            request_id = context.get("request")
-            if not isinstance(request_id, int):
-                raise NotFound("This form no longer points at a request.")
+            request_id = read_context(
+                metadata, source="the term form's private_metadata",
+                refusal="This form no longer points at a request.", required={"request": int},
+            )["request"]  # fmt: skip
             outbox = Outbox(runtime)
             with runtime.db.transaction() as session:
                 request, pod = load_request(session, runtime.config, request_id)

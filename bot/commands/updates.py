@@ -19,7 +19,7 @@ from bot.blocks.modals import (
 )
 from bot.blocks.text import escape_mrkdwn, split_markup
 from bot.commands.access import authorize, load_request, require_stage
-from bot.commands.interactions import answer_submission, view_context
+from bot.commands.interactions import answer_submission, read_context, view_context
 from bot.commands.router import Invocation, Reply, arguments, subcommand
 from bot.db.models import Quote, Request
 from bot.db.requests import quote_count, record_event
@@ -37,6 +37,8 @@ if TYPE_CHECKING:
     from bot.config import Pod
     from bot.domain.money import Money
     from bot.runtime import Runtime
+
+NO_REQUEST = "This form no longer points at a request; run /proc update again."
 
 
 @subcommand(
@@ -153,13 +155,17 @@ def register(app: App, runtime: Runtime) -> None:
         user_id, values, metadata = view_context(body)
 
         def handle() -> Outbox:
-            context = json.loads(metadata or "{}")
+            context = read_context(
+                metadata, source="the update form's private_metadata", refusal=NO_REQUEST,
+                required={"request": (int, type(None)), "channel": str},
+                optional={"choose": bool, "link": (str, type(None)), "thread": str},
+            )  # fmt: skip
             # From the Log as update shortcut with several requests, the form has a picker.
             request_id = parse_request_choice(values) or context.get("request")
             if request_id is None and context.get("choose"):
                 raise FieldErrors({BlockId.REQUEST.value: CHOOSE_REQUEST})
             if not isinstance(request_id, int):
-                raise NotFound("This form no longer points at a request; run /proc update again.")
+                raise NotFound(NO_REQUEST)
             outbox = Outbox(runtime)
             with runtime.db.transaction() as session:
                 request, pod = load_request(session, runtime.config, request_id)
@@ -169,11 +175,11 @@ def register(app: App, runtime: Runtime) -> None:
                 fields = parse_update(values, today)
                 text = update_text(fields)
                 link = context.get("link")
-                if isinstance(link, str) and link and not any(c in link for c in "<>| \n"):
+                if link and not any(c in link for c in "<>| \n"):
                     text += f"\n<{link}|Original message>"
                 record_update(session, runtime, outbox, request, user_id, text)
                 channel = context.get("channel") or pod.channel
-                thread = context.get("thread") if isinstance(context.get("thread"), str) else None
+                thread = context.get("thread")
                 outbox.ephemeral(
                     channel, user_id, f"Update posted in {request.key}'s thread.", thread
                 )
