@@ -504,6 +504,7 @@ def cmd_serve(args: argparse.Namespace) -> int:
 
     import uvicorn
 
+    from bot.listener import uvicorn_options
     from bot.server import build_asgi
 
     ops = _ops_listener(runtime)
@@ -515,6 +516,8 @@ def cmd_serve(args: argparse.Namespace) -> int:
         "log_level": "info",
         "log_config": None,
         "access_log": args.access_log,
+        # Bounds against slow and surplus clients (bot/listener.py), as BackgroundServer has.
+        **uvicorn_options(settings),
     }
     try:
         if args.workers > 1:
@@ -546,7 +549,9 @@ def _ops_listener(runtime: Any) -> Any:
     settings = runtime.settings
     if not settings.ops_port:
         return None
-    server = BackgroundServer(build_ops_asgi(runtime), settings.ops_host, settings.ops_port)
+    server = BackgroundServer(
+        build_ops_asgi(runtime), settings.ops_host, settings.ops_port, settings
+    )
     try:
         url = server.start()
     except RuntimeError:

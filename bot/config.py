@@ -655,6 +655,12 @@ class Settings:
     # port of 0 turns it off.
     ops_host: str = "127.0.0.1"
     ops_port: int = 9464
+    # Each HTTP listener's bounds against slow and surplus clients (bot/listener.py): seconds
+    # for a request's headers, then for its body; open connections per process (None: from the
+    # process's file descriptor limit).
+    header_timeout: float = 5.0
+    body_timeout: float = 5.0
+    max_connections: int | None = None
 
     @classmethod
     def from_env(cls, environ: Mapping[str, str] | None = None) -> Settings:
@@ -679,7 +685,15 @@ class Settings:
             raise MissingSetting(
                 f"PODBOT_OPS_PORT must be a TCP port number (0: off), not {ops_text!r}."
             )
+        max_text = env.get("PODBOT_MAX_CONNECTIONS") or ""
+        if max_text and (not max_text.isdigit() or int(max_text) < 1):
+            raise MissingSetting(
+                f"PODBOT_MAX_CONNECTIONS must be a whole number of at least 1, not {max_text!r}."
+            )
         return cls(
+            header_timeout=_seconds(env, "PODBOT_HEADER_TIMEOUT", 5.0),
+            body_timeout=_seconds(env, "PODBOT_BODY_TIMEOUT", 5.0),
+            max_connections=int(max_text) if max_text else None,
             ops_host=env.get("PODBOT_OPS_HOST") or "127.0.0.1",
             ops_port=int(ops_text),
             bot_token=env.get("SLACK_BOT_TOKEN") or None,
@@ -708,6 +722,18 @@ class Settings:
         for name in names:
             if not values[name]:
                 raise MissingSetting(f"{name} is not set: export {hints[name]}.")
+
+
+def _seconds(env: Mapping[str, str], name: str, default: float) -> float:
+    """A positive, finite number of seconds from the environment, or MissingSetting."""
+    text = env.get(name) or f"{default:g}"
+    try:
+        value = float(text)
+    except ValueError:
+        value = -1.0
+    if not 0 < value < float("inf"):
+        raise MissingSetting(f"{name} must be a positive number of seconds, not {text!r}.")
+    return value
 
 
 def iter_members(config: Config) -> Iterator[tuple[Pod, str, str]]:

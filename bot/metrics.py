@@ -1,5 +1,5 @@
-"""Prometheus metrics: commands, ack latency, deliveries, the delivery backlog, job runs and
-channel turns.
+"""Prometheus metrics: commands, ack latency, deliveries, the delivery backlog, job runs,
+channel turns and cut-off connections.
 
 The counters live for the whole process, like the process itself; each ASGI app exposes them
 through its own `CollectorRegistry` (never the global one), together with the backlog of its
@@ -59,7 +59,14 @@ CHANNEL_TURNS = Counter(
     ["outcome"],
     registry=None,
 )
-_PROCESS_METRICS = (COMMANDS, ACK_SECONDS, DELIVERIES, JOB_RUNS, CHANNEL_TURNS)
+CONNECTIONS_CUT = Counter(
+    "podbot_connections_cut",
+    "HTTP connections the listener closed, by reason (header_timeout, body_timeout,"
+    " headers_too_large; made_room and refused: over PODBOT_MAX_CONNECTIONS).",
+    ["reason"],
+    registry=None,
+)
+_PROCESS_METRICS = (COMMANDS, ACK_SECONDS, DELIVERIES, JOB_RUNS, CHANNEL_TURNS, CONNECTIONS_CUT)
 
 _deliveries = table("deliveries", column("status"), column("created_at", UTCDateTime()))
 
@@ -82,6 +89,11 @@ def record_delivery(outcome: str) -> None:
 def record_channel_turn(outcome: str) -> None:
     """Count one post's turn in its channel by outcome (taken, waited, unavailable)."""
     CHANNEL_TURNS.labels(outcome=outcome).inc()
+
+
+def record_connection_cut(reason: str) -> None:
+    """Count one connection the listener closed (bot/listener.py), by reason."""
+    CONNECTIONS_CUT.labels(reason=reason).inc()
 
 
 def record_job_run(job: str, outcome: str) -> None:

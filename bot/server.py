@@ -11,7 +11,7 @@ import logging
 import threading
 import time
 from concurrent.futures import ThreadPoolExecutor
-from typing import Any
+from typing import TYPE_CHECKING, Any
 from urllib.parse import parse_qsl
 
 from prometheus_client import CONTENT_TYPE_LATEST, generate_latest
@@ -33,6 +33,9 @@ from bot import metrics
 from bot.clock import SystemClock
 from bot.db.migrate import SchemaOutOfDate, check_schema
 from bot.runtime import Runtime
+
+if TYPE_CHECKING:
+    from bot.config import Settings
 
 log = logging.getLogger(__name__)
 _WALL = SystemClock()
@@ -288,14 +291,25 @@ def _backlog_young(runtime: Runtime) -> str:
 
 
 class BackgroundServer:
-    """Runs an ASGI app under uvicorn on a thread: for tests and the sandbox."""
+    """Runs an ASGI app under uvicorn on a thread: for tests, the sandbox and the operations
+    listener, with the limits of `settings` (default: the defaults) as `podbot serve` has."""
 
-    def __init__(self, asgi: ASGIApp, host: str = "127.0.0.1", port: int = 0) -> None:
+    def __init__(
+        self,
+        asgi: ASGIApp,
+        host: str = "127.0.0.1",
+        port: int = 0,
+        settings: Settings | None = None,
+    ) -> None:
         import uvicorn
 
+        from bot.config import Settings
+        from bot.listener import uvicorn_options
+
         self._config = uvicorn.Config(
-            asgi, host=host, port=port, log_level="warning", lifespan="off"
-        )
+            asgi, host=host, port=port, log_level="warning", lifespan="off",
+            **uvicorn_options(settings or Settings()),
+        )  # fmt: skip
         self._server = uvicorn.Server(self._config)
         self._thread = threading.Thread(target=self._server.run, name="podbot-http", daemon=True)
 

@@ -176,9 +176,9 @@ def start_bot(
         executor = TrackedExecutor()
         app = build_app(runtime, listener_executor=executor)
         runtime.outbox_worker.start()
-        server = BackgroundServer(build_asgi(app, runtime))
+        server = BackgroundServer(build_asgi(app, runtime), settings=settings)
         url = server.start()
-        ops_server = BackgroundServer(build_ops_asgi(runtime))
+        ops_server = BackgroundServer(build_ops_asgi(runtime), settings=settings)
         ops = SlackClient(ops_server.start(), "unused")
         bot = RunningBot(url, runtime, SlackClient(url, SIGNING_SECRET), slack_api, executor, ops)
 

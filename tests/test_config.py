@@ -8,7 +8,7 @@ from pathlib import Path
 import pytest
 
 from bot.cli import main
-from bot.config import ConfigError, Settings, load_config, parse_config
+from bot.config import ConfigError, MissingSetting, Settings, load_config, parse_config
 
 ROOT = Path(__file__).resolve().parents[1]
 EXAMPLE = ROOT / "config" / "podbot.example.toml"
@@ -172,6 +172,32 @@ def test_environment_defaults_follow_the_spec(
     custom = Settings.from_env({"SLACK_API_URL": "http://127.0.0.1:9/api", "PORT": "8080"})
     assert custom.api_url == "http://127.0.0.1:9/api/"
     assert custom.port == 8080
+
+
+def test_the_listener_limits_have_defaults_and_refuse_nonsense(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.chdir(tmp_path)
+    defaults = Settings.from_env({})
+    assert (defaults.header_timeout, defaults.body_timeout) == (5, 5)
+    assert defaults.max_connections is None  # from the process's descriptor limit
+    custom = Settings.from_env(
+        {
+            "PODBOT_HEADER_TIMEOUT": "2.5",
+            "PODBOT_BODY_TIMEOUT": "10",
+            "PODBOT_MAX_CONNECTIONS": "400",
+        }
+    )
+    assert (custom.header_timeout, custom.body_timeout, custom.max_connections) == (2.5, 10, 400)
+    for name, bad in [
+        ("PODBOT_HEADER_TIMEOUT", "0"),
+        ("PODBOT_HEADER_TIMEOUT", "inf"),
+        ("PODBOT_BODY_TIMEOUT", "soon"),
+        ("PODBOT_MAX_CONNECTIONS", "0"),
+        ("PODBOT_MAX_CONNECTIONS", "1.5"),
+    ]:
+        with pytest.raises(MissingSetting, match=f"^{name} must be .*, not '{bad}'"):
+            Settings.from_env({name: bad})
 
 
 def test_retention_has_defaults_and_takes_its_section() -> None:

@@ -229,7 +229,9 @@ class Sandbox:
         app = build_app(runtime, listener_executor=self._executor)
         runtime.outbox_worker.start()
         self.db, self.runtime = db, runtime
-        self._server = BackgroundServer(self.asgi(build_asgi(app, runtime)), self.host, self.port)
+        self._server = BackgroundServer(
+            self.asgi(build_asgi(app, runtime)), self.host, self.port, settings
+        )
         self.url = self._server.start()
         self.signer = SlackClient(self.url, self.signing_secret)
         self._saver = threading.Thread(target=self._save_loop, name="sandbox-save", daemon=True)
