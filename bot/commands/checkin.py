@@ -15,9 +15,10 @@ from bot.blocks.ids import ActionId
 from bot.blocks.text import escape_mrkdwn, plain_date
 from bot.commands.access import require_member
 from bot.commands.interactions import answer_click, read_context
-from bot.commands.router import Invocation, Reply, subcommand, usage_line
+from bot.commands.router import Invocation, Reply, arguments, subcommand, usage_line
 from bot.db.checkin import customer_facts, find_customer_pod, pack_of
 from bot.domain.checkin import CheckinPack, checkin_csv, checkin_csv_name
+from bot.domain.grammar import customer_name
 from bot.errors import NotFound, NotPermitted
 from bot.slack.outbox import Lane, Outbox
 
@@ -53,10 +54,8 @@ def _pack(runtime: Runtime, customer: str, user: str, usage: str | None) -> tupl
 )
 def checkin(runtime: Runtime, invocation: Invocation) -> Reply:
     require_member(runtime.config, invocation.user_id)
-    customer = " ".join(invocation.args.split())
     usage = usage_line(invocation.command, "checkin")
-    if not customer:
-        raise NotFound("Name the customer.", usage=usage)
+    customer = arguments(customer_name, invocation.args, "Name the customer.")
     _pod, pack = _pack(runtime, customer, invocation.user_id, usage)
     value = json.dumps({"customer": pack.customer})
     text, blocks = checkin_blocks(pack, share_value=value)

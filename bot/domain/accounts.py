@@ -19,8 +19,8 @@ from bot.domain.grammar import (
     MAX_NAME,
     MAX_TEXT,
     GrammarError,
+    customer_name,
     date_refusal,
-    slack_unescape,
     strict_date,
 )
 from bot.domain.money import AmountError, Money, format_money, parse_amount
@@ -266,12 +266,7 @@ def parse_account_command(args: str) -> AccountCommand:
 
 
 def _customer(text: str) -> str:
-    name = " ".join(slack_unescape(text).split())
-    if not name:
-        raise GrammarError("Name the customer, like `account Acme Corp`.")
-    if len(name) > MAX_NAME:
-        raise GrammarError(f"The customer is longer than {MAX_NAME} characters.")
-    return name
+    return customer_name(text, missing="Name the customer, like `account Acme Corp`.")
 
 
 def _rest_after(text: str, words: int) -> str:

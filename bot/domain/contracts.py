@@ -11,7 +11,9 @@ from bot.domain.csv_table import RowError, read_table
 from bot.domain.grammar import (
     MAX_NAME,
     GrammarError,
+    customer_name,
     date_refusal,
+    plain_name,
     slack_unescape,
     strict_date,
 )
@@ -275,8 +277,8 @@ def parse_contract_add(args: str, default_currency: str) -> ContractAdd:
         )
     if len(parts) > 5:
         raise GrammarError("There are more than five `|`-separated fields.")
-    customer = _slack_name(parts[0], "customer")
-    tool = _slack_name(parts[1], "tool")
+    customer = customer_name(parts[0])
+    tool = plain_name(parts[1], "tool")
     if not parts[2]:
         raise GrammarError("The annual amount is missing.")
     try:
@@ -296,13 +298,3 @@ def parse_contract_add(args: str, default_currency: str) -> ContractAdd:
                 f"`{parts[4][:30]}` is not a billing cycle; write `monthly` or `annual`."
             )
     return ContractAdd(customer, tool, amount, renewal, cycle)
-
-
-def _slack_name(value: str, what: str) -> str:
-    """A name from command text: unescaped, whitespace collapsed, present and not too long."""
-    name = " ".join(slack_unescape(value).split())
-    if not name:
-        raise GrammarError(f"The {what} is missing.")
-    if len(name) > MAX_NAME:
-        raise GrammarError(f"The {what} is longer than {MAX_NAME} characters.")
-    return name

@@ -80,14 +80,23 @@ def slack_unescape(text: str) -> str:
     return text.replace("&lt;", "<").replace("&gt;", ">").replace("&amp;", "&")
 
 
-def _name(value: str, what: str) -> str:
-    # Names are stored as plain text; free text stays in Slack's mrkdwn form.
+def plain_name(value: str, what: str, missing: str | None = None) -> str:
+    """A name (customer, tool, vendor) from command text: all of it, Slack's `&amp;` `&lt;`
+    `&gt;` undone (names are stored as plain text; free text stays in Slack's mrkdwn form),
+    whitespace collapsed; refused when empty (`missing`, else "The <what> is missing.") or
+    too long."""
     value = " ".join(slack_unescape(value).split())
     if not value:
-        raise GrammarError(f"The {what} is missing.")
+        raise GrammarError(missing or f"The {what} is missing.")
     if len(value) > MAX_NAME:
         raise GrammarError(f"The {what} is longer than {MAX_NAME} characters.")
     return value
+
+
+def customer_name(value: str, missing: str | None = None) -> str:
+    """The customer a command names (`stats`, `checkin`, `account`, `new`, `contract add`),
+    read the one way: "AT&amp;T" is AT&T, "Acme   Corp" is Acme Corp."""
+    return plain_name(value, "customer", missing)
 
 
 def _text(value: str, what: str) -> str:
@@ -114,8 +123,8 @@ def parse_new(args: str, default_currency: str) -> NewRequest:
         raise GrammarError("Give at least the customer, the tool and the type, separated by `|`.")
     if len(parts) > 5:
         raise GrammarError("There are more than five `|`-separated fields.")
-    customer = _name(parts[0], "customer")
-    tool = _name(parts[1], "tool")
+    customer = customer_name(parts[0])
+    tool = plain_name(parts[1], "tool")
     kind = parts[2].lower()
     if kind not in TYPES:
         raise GrammarError(f"`{parts[2]}` is not a request type; write `new` or `renewal`.")
@@ -186,7 +195,7 @@ def parse_quote(args: str, default_currency: str) -> tuple[int, str, Money]:
             except AmountError as exc:
                 error = exc
                 continue
-            return key, _name(" ".join(words[:-width]), "vendor or reseller"), money
+            return key, plain_name(" ".join(words[:-width]), "vendor or reseller"), money
     raise GrammarError(str(error))
 
 

@@ -11,7 +11,7 @@ from datetime import date, datetime
 from decimal import Decimal
 
 from bot.domain import kpis
-from bot.domain.grammar import GrammarError
+from bot.domain.grammar import GrammarError, customer_name
 from bot.domain.kpis import (
     AccountFact,
     ClaimFact,
@@ -178,13 +178,14 @@ class StatsAsk:
 
 
 def parse_stats(args: str, start_month: int, today: date) -> StatsAsk:
-    """Read the optional quarter, then `pod`, one `@member`, or a customer's name."""
+    """Read the optional quarter, then `pod`, one `@member`, or a customer's name (all the
+    words after the quarter: `stats Acme Corp` is Acme Corp, as `stats 2026Q4 Acme Corp` is)."""
     words = args.split(maxsplit=1)
     quarter = None
+    rest = args.strip()
     if words and _QUARTER.fullmatch(words[0]):
         quarter = parse_quarter(words[0], start_month, today)
-        words = words[1:]
-    rest = words[0].strip() if words else ""
+        rest = words[1].strip() if len(words) > 1 else ""
     if not rest:
         return StatsAsk(quarter)
     if rest.lower() == "pod":
@@ -196,7 +197,7 @@ def parse_stats(args: str, start_month: int, today: date) -> StatsAsk:
             return StatsAsk(quarter, member=parse_user_mention(rest))
         except MentionError as exc:
             raise GrammarError(str(exc)) from None
-    return StatsAsk(quarter, customer=rest)
+    return StatsAsk(quarter, customer=customer_name(rest))
 
 
 def share_text(value: Decimal) -> Decimal:

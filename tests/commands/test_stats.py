@@ -420,3 +420,45 @@ def test_the_csv_report_has_the_numbers_stats_shows(proc: Proc, tmp_path: Path) 
     assert by[("pod", "alpha", "requests_without_account")]["value"] == "1"
     assert by[("customer", "Acme Corp", "open_requests")]["value"] == "1"
     assert by[("member", BUYER, "savings_quota")]["status"] == "warning"
+
+
+# --- issue 25: customer names read whole, un-escaped ------------------------------------------
+
+
+@pytest.mark.usefixtures("seeded")
+def test_stats_reads_a_customer_name_of_several_words_with_or_without_a_quarter(
+    proc: Proc,
+) -> None:
+    # The README's own example: `/proc stats Acme Corp`, no quarter.
+    assert ask(proc, CSM, "stats Acme Corp")["text"].split("\n") == CUSTOMER_LINES
+    assert ask(proc, CSM, "stats  acme\tCORP ")["text"].split("\n") == CUSTOMER_LINES
+    assert ask(proc, CSM, "stats 2026Q4 Acme Corp")["text"].split("\n") == CUSTOMER_LINES
+    assert proc(CSM, "stats Acme Corp Ltd") == (
+        ":warning: There is no account for Acme Corp Ltd.\n"
+        "Usage: `/proc stats [YYYYQn] [@member | <customer> | pod]`"
+    )
+
+
+def test_stats_and_checkin_find_a_customer_with_an_ampersand(bot: RunningBot, proc: Proc) -> None:
+    seed(bot)
+    with bot.db.transaction() as session:
+        pod_id = session.scalars(select(PodRow.id).where(PodRow.key == "alpha")).one()
+        for name in ("Johnson & Johnson", "AT&T"):
+            session.add(Account(
+                pod_id=pod_id, customer=name, initiated=date(2025, 1, 1),
+                handover=date(2025, 2, 1), currency="USD", health="neutral",
+                updated_by="import", created_at=at("2026-09-01 00:00"),
+                updated_at=at("2026-09-01 00:00"),
+            ))  # fmt: skip
+    # Slack sends `&` in command text as `&amp;` (and `<`, `>` as `&lt;`, `&gt;`).
+    for typed, shown in [
+        ("Johnson &amp; Johnson", "Johnson &amp; Johnson"), ("AT&amp;T", "AT&amp;T"),
+    ]:  # fmt: skip
+        for text in (f"stats {typed}", f"stats 2026Q4 {typed}"):
+            lines = ask(proc, CSM, text)["text"].split("\n")
+            assert lines[1] == f"*{shown}* · POD Alpha", (text, lines)
+            assert lines[-2:] == ["Health: neutral", "Open requests: 0"]
+        pack = proc(CSM, f"checkin {typed}")
+        assert not pack.startswith(":warning:"), pack
+        assert shown in pack.split("\n")[0], pack
+    assert proc(CSM, "account AT&amp;T").startswith("*AT&amp;T* · POD Alpha")
