@@ -143,19 +143,16 @@ class ParsedBoltRequest(BoltRequest):
 def build_asgi(app: App, runtime: Runtime) -> ASGIApp:
     """The public listener: Slack's POSTs to /slack/events go straight to Bolt (synchronous,
     like SQLAlchemy: see below for where it runs), and /healthz answers a liveness probe."""
-    # Where Bolt runs. On SQLite, on the event loop's own thread, as Bolt's ASGI adapter for a
-    # synchronous App does: SQLite takes one writer at a time anyway, transactions never wait
-    # on Slack (posts go through the outbox), and handing each request to a worker thread
-    # and back costs more than the command itself (the two threads trade the GIL at every
-    # SQLite call: measured 4.3 ms of CPU per `/proc update` against 2.5 ms inline). On
-    # PostgreSQL a commit waits for the server's disk and a row lock for another process, so
-    # requests run on a pool of threads and overlap.
-    inline = runtime.db.dialect == "sqlite"
-    handlers = (
-        None
-        if inline
-        else ThreadPoolExecutor(max_workers=HANDLER_THREADS, thread_name_prefix="podbot-http")
-    )
+    # Where Bolt runs: on a pool of threads, never on the event loop's own, where a command
+    # waiting on the database held up every other request (issue 25: `/proc stats` over a
+    # long history held another person's `/proc help` for 9 s). On PostgreSQL a commit waits
+    # for the server's disk and a row lock for another process; on SQLite a writer waits its
+    # turn behind the delivery worker's writes (`WriterQueue`), and meanwhile the acks of
+    # others go on. Measured on SQLite (`bench/ack_latency.py`, alternating runs): 16 clients'
+    # `/proc update` p99 4.3–5.2 s on the event loop, 1.1–1.2 s on one thread, 0.71–0.73 s on
+    # eight, at 2.5× the throughput of one. A slow answer is no command's ack: it is worked out
+    # after the ack, on the after-ack threads (`Subcommand.deferred`).
+    handlers = ThreadPoolExecutor(max_workers=HANDLER_THREADS, thread_name_prefix="podbot-http")
 
     secret = runtime.settings.signing_secret
     verifier = secret.encode("utf-8") if secret else None
@@ -184,11 +181,8 @@ def build_asgi(app: App, runtime: Runtime) -> ASGIApp:
         bolt_request = ParsedBoltRequest(
             raw=raw, parsed=parsed, query=request.query_string, headers=headers
         )
-        if handlers is None:
-            bolt_response = app.dispatch(bolt_request)
-        else:
-            loop = asyncio.get_running_loop()
-            bolt_response = await loop.run_in_executor(handlers, app.dispatch, bolt_request)
+        loop = asyncio.get_running_loop()
+        bolt_response = await loop.run_in_executor(handlers, app.dispatch, bolt_request)
         response = AsgiHttpResponse(bolt_response.status, bolt_response.headers, bolt_response.body)
         await send(response.get_response_start())
         await send(response.get_response_body())

@@ -389,6 +389,10 @@ class SlackApiServer:
         self._ts_source = ts_source
         self._used_ts: set[Decimal] = set()
         self._view_triggers: dict[str, str] = {}
+        # response_url paths shown in the workspace (`show_responses`): where, and to whom;
+        # and what was posted to each path so far.
+        self._responders: dict[str, tuple[str, str, str | None]] = {}
+        self._responses: dict[str, list[dict[str, Any]]] = {}
         self._changes = 0  # seeded changes (add_message, add_ephemeral, restore), for `version`
         self._address = (host, port)
         for channel in channels:
@@ -558,6 +562,28 @@ class SlackApiServer:
             self._changes += 1
             self._cond.notify_all()
             return ephemeral
+
+    def show_responses(
+        self, response_url: str, channel: str, user: str, thread_ts: str | None = None
+    ) -> None:
+        """Show what is posted to this response_url (one of ``response_url_base``) as Slack
+        shows a slash command's later answers: to ``user`` only (``in_channel``: a message
+        in the channel), in the thread where the command was typed. Posts that came before
+        this call are shown now, after the command's own ack."""
+        path = urlsplit(response_url).path
+        with self._cond:
+            self._responders[path] = (channel, user, thread_ts)
+            earlier = list(self._responses.get(path, []))
+        for params in earlier:
+            self._show_response(path, params)
+
+    def _show_response(self, path: str, params: dict[str, Any]) -> None:
+        channel, user, thread_ts = self._responders[path]
+        text, blocks = str(params.get("text") or ""), params.get("blocks")
+        if params.get("response_type") == "in_channel":
+            self.add_message(channel, text, BOT_USER_ID, blocks=blocks, thread_ts=thread_ts)
+        else:
+            self.add_ephemeral(channel, user, text, blocks, thread_ts)
 
     def forget_ephemerals(self) -> None:
         """Drop every ephemeral message, as a Slack client forgets them on reload."""
@@ -840,8 +866,14 @@ class SlackApiServer:
             params = parse_params(body, req.headers.get("Content-Type", "application/json"))
         except (ValueError, UnicodeDecodeError):
             params = {"raw": body.decode("utf-8", "replace")}
+        path = urlsplit(req.path).path
         with self._cond:
             self._record(ApiCall("response_url", params, None, headers))
+            shown = path in self._responders
+            if not shown and isinstance(params, dict):
+                self._responses.setdefault(path, []).append(params)
+        if shown and isinstance(params, dict):
+            self._show_response(path, params)
         _send_json(req, 200, {"ok": True})
 
     def _take_failure(self, method: str) -> _Failure | None:

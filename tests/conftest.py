@@ -180,7 +180,9 @@ def start_bot(
         url = server.start()
         ops_server = BackgroundServer(build_ops_asgi(runtime), settings=settings)
         ops = SlackClient(ops_server.start(), "unused")
-        bot = RunningBot(url, runtime, SlackClient(url, SIGNING_SECRET), slack_api, executor, ops)
+        # A command's response_url lands in the Slack stand-in (answers after the ack).
+        slack = SlackClient(url, SIGNING_SECRET, response_url_base=slack_api.response_url_base)
+        bot = RunningBot(url, runtime, slack, slack_api, executor, ops)
 
         def stop() -> None:
             try:

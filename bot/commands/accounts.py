@@ -44,9 +44,13 @@ AccountSection = Callable[["Runtime", "Session", Account, "Pod"], list[str]]
 ACCOUNT_SECTIONS: list[AccountSection] = []
 
 
-@subcommand("account", ACCOUNT_USAGE, "a customer account; an em sets its health", order=150)
+@subcommand(
+    "account", ACCOUNT_USAGE, "a customer account; an em sets its health", order=150,
+    deferred="Looking up the account…",
+)  # fmt: skip
 def account(runtime: Runtime, invocation: Invocation) -> Reply:
-    """Show the account to a member of its POD, or record the em's judgement of its health."""
+    """Show the account to a member of its POD, or record the em's judgement of its health;
+    answered after the ack (the account shows its milestones: the quarter's KPI facts)."""
     config = runtime.config
     require_member(config, invocation.user_id)
     wanted = arguments(parse_account_command, invocation.args)
@@ -86,7 +90,7 @@ def account(runtime: Runtime, invocation: Invocation) -> Reply:
         return f"{escape_mrkdwn(found.customer)} is now {wanted.health} {change}{note}"
 
     if wanted.health is None:
-        with runtime.db.transaction() as session:
+        with runtime.db.reading() as session:  # a snapshot: no writer waits on the facts
             return Reply(text=work(session))
     return Reply(text=saving_upserts(runtime.db, work))
 

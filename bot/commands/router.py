@@ -60,6 +60,9 @@ class Reply:
     text: str = ""
     blocks: list[Block] | None = None
     after_ack: list[Callable[[], None]] = field(default_factory=list)
+    # A deferred subcommand's answer, worked out after the ack (the ack is `text`, a short
+    # note): run off the request's thread, it reaches the invoker through the outbox.
+    later: Callable[[], Reply] | None = None
 
 
 Handler = Callable[["Runtime", Invocation], Reply]
@@ -74,16 +77,22 @@ class Subcommand:
     summary: str
     handler: Handler
     order: int
+    # Too slow for Slack's 3 s (it reads a quarter's KPI facts): the ack is this note, and
+    # the handler runs after it, off the request's thread (see `run`).
+    deferred: str | None = None
 
 
 SUBCOMMANDS: dict[str, Subcommand] = {}
 
 
-def subcommand(name: str, usage: str, summary: str, order: int) -> Callable[[Handler], Handler]:
-    """Register a handler for `/proc <name>`; `order` places it in the help text."""
+def subcommand(
+    name: str, usage: str, summary: str, order: int, *, deferred: str | None = None
+) -> Callable[[Handler], Handler]:
+    """Register a handler for `/proc <name>`; `order` places it in the help text. A
+    `deferred` subcommand acks with that short note and answers later (`Reply.later`)."""
 
     def attach(handler: Handler) -> Handler:
-        SUBCOMMANDS[name] = Subcommand(name, usage, summary, handler, order)
+        SUBCOMMANDS[name] = Subcommand(name, usage, summary, handler, order, deferred)
         return handler
 
     return attach
@@ -168,7 +177,16 @@ def request_key_in(sub: Subcommand | None, args: str) -> str | None:
 
 
 def run(runtime: Runtime, invocation: Invocation) -> Reply:
-    """Dispatch one invocation; refusals and unexpected errors become a Reply, never a traceback."""
+    """Dispatch one invocation: a deferred subcommand acks with its note and is answered
+    later (`Reply.later`, the same `answer`); any other is answered in the ack."""
+    sub = SUBCOMMANDS.get(invocation.subcommand or "help")
+    if sub is not None and sub.deferred is not None:
+        return Reply(text=sub.deferred, later=lambda: answer(runtime, invocation))
+    return answer(runtime, invocation)
+
+
+def answer(runtime: Runtime, invocation: Invocation) -> Reply:
+    """Run the subcommand; refusals and unexpected errors become a Reply, never a traceback."""
     name = invocation.subcommand or "help"
     sub = SUBCOMMANDS.get(name)
     started = time.perf_counter()

@@ -45,10 +45,11 @@ def pod_for_stats(config: Config, user_id: str, channel_id: str) -> tuple[Pod, s
 
 @subcommand(
     "stats", STATS_USAGE, "the quarter's KPIs: yours, a member's, a customer's or the POD's",
-    order=170,
+    order=170, deferred="Working out the stats…",
 )  # fmt: skip
 def stats(runtime: Runtime, invocation: Invocation) -> Reply:
-    """Answer the scorecard ephemerally; a buyer asking for another member is refused."""
+    """Answer the scorecard ephemerally, after the ack (it reads the quarter's KPI facts); a
+    buyer asking for another member is refused."""
     config = runtime.config
     user = invocation.user_id
     pod, role = pod_for_stats(config, user, invocation.channel_id)
@@ -63,7 +64,8 @@ def stats(runtime: Runtime, invocation: Invocation) -> Reply:
                 f"Only an em or analyst of {pod.name} sees another member's stats; "
                 "ask for your own with `/proc stats`."
             )
-    with runtime.db.transaction() as session:
+    # A snapshot: the facts of a long history take seconds to read, and no writer waits.
+    with runtime.db.reading() as session:
         if ask.customer is not None:
             account = find_account(session, ask.customer)
             if account is None:

@@ -574,6 +574,7 @@ class OutboxKind(enum.StrEnum):
     DM = "dm"  # a direct message, its conversation opened when it is sent
     UPLOAD = "upload"  # a job's file (CSV, ICS) in the thread of its parent row's post
     HOME = "home"  # a user's App Home tab, rendered from the database when it is sent
+    RESPOND = "respond"  # a slash command's answer after its ack, to its response_url
 
 
 class OutboxRow(Base):

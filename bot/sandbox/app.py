@@ -233,7 +233,10 @@ class Sandbox:
             self.asgi(build_asgi(app, runtime)), self.host, self.port, settings
         )
         self.url = self._server.start()
-        self.signer = SlackClient(self.url, self.signing_secret)
+        # Command answers after the ack (response_url) come back to the Web API stand-in.
+        self.signer = SlackClient(
+            self.url, self.signing_secret, response_url_base=self.api.response_url_base
+        )
         self._saver = threading.Thread(target=self._save_loop, name="sandbox-save", daemon=True)
         self._saver.start()
         return self.url
@@ -356,7 +359,8 @@ class Sandbox:
         """Type a slash command: Slack POSTs it signed; its ephemeral answer shows to `user`.
 
         Typed in a thread's composer (`thread_ts`), the ephemeral answer shows in that thread,
-        as Slack's client shows it; the payload Slack sends carries no thread either way."""
+        as Slack's client shows it; the payload Slack sends carries no thread either way. So
+        do the answers podbot posts to the command's response_url after the ack (`later`)."""
         self.person(user)
         typed, *tail = text.strip().split(maxsplit=1)
         name = self.config.slack.command
@@ -366,27 +370,37 @@ class Sandbox:
         client = self._client()
         trigger = client.trigger_id()
         self._triggers[trigger] = user
+        response_url = client.response_url("commands")
+        seen = len(self.api.ephemerals(user))
         response = client.slash_command(
             self.escape(rest, command=True),
             user_id=user,
             channel_id=channel,
             command=name,
             trigger_id=trigger,
+            response_url=response_url,
         )
         if response.status != 200:
             raise SandboxError(f"podbot answered HTTP {response.status}: {response.text[:200]}")
         answer = response.json() if response.body.strip() else {}
+        acked = None
         if answer.get("text") or answer.get("blocks"):
             if answer.get("response_type") == "in_channel":
                 self.api.add_message(
                     channel, answer.get("text") or "", BOT_USER_ID, blocks=answer.get("blocks")
                 )
             else:
-                self.api.add_ephemeral(
+                acked = self.api.add_ephemeral(
                     channel, user, answer.get("text") or "", answer.get("blocks"), thread_ts
                 )
+        self.api.show_responses(response_url, channel, user, thread_ts)  # after the ack
         self._settle()
-        return {"ok": True, "answer": answer}
+        later = [
+            {"text": e.text, "blocks": e.blocks}
+            for e in self.api.ephemerals(user)[seen:]
+            if e is not acked
+        ]
+        return {"ok": True, "answer": answer, "later": later}
 
     def message(
         self, user: str, text: str, channel: str, thread_ts: str | None = None

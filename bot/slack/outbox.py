@@ -8,7 +8,9 @@ messages are rendered at delivery time from the database, so pending edits of on
 collapse into one `chat.update` showing the latest state.
 
 Modals and follow-up ephemerals are answers to a person who is looking right now: they go out
-directly after the ack and are not queued (a modal's trigger expires in 3 seconds).
+directly after the ack and are not queued (a modal's trigger expires in 3 seconds). A slash
+command answered after its ack (a deferred subcommand's) is queued: `respond`, by the
+command's response_url.
 """
 
 from __future__ import annotations
@@ -47,6 +49,7 @@ class Lane(enum.StrEnum):
     RUN = "run"  # one job run's posts, their thread continuations and files
     MESSAGE = "msg"  # the edits of one message (channel and ts)
     HOME = "home"  # one user's App Home tab
+    ANSWER = "ans"  # one user's answers to slash commands worked out after their ack
 
     def of(self, *key: object) -> str:
         return ":".join([self.value, *(str(part) for part in key)])
@@ -283,6 +286,22 @@ class Outbox:
         row = self._enqueue(session, lane, OutboxKind.UPLOAD, payload, None, parent, returning=True)
         assert row is not None
         return row
+
+    def respond(
+        self,
+        session: Session,
+        user: str,
+        response_url: str | None,
+        text: str,
+        blocks: list[Any] | None = None,
+    ) -> None:
+        """Answer `user`'s slash command after its ack, by the command's `response_url`: shown
+        to them only, where they typed it (a thread included). Without one, by DM."""
+        if response_url is None:
+            self.dm(session, user, text, blocks)
+            return
+        payload = {"url": response_url, "user": user, "text": text, "blocks": _dicts(blocks)}
+        self._enqueue(session, Lane.ANSWER.of(user), OutboxKind.RESPOND, payload)
 
     def reply(self, session: Session, request_id: int, text: str) -> int:
         """Reply in a request card's thread (after the card, in the request's lane)."""

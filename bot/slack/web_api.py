@@ -8,15 +8,18 @@ one exception type, and logs each call's outcome.
 from __future__ import annotations
 
 import logging
+import re
 import threading
 import time
 from collections.abc import Sequence
 from typing import TYPE_CHECKING, Any
+from urllib.parse import urlsplit
 
 from slack_sdk import WebClient
 from slack_sdk.errors import SlackApiError, SlackClientError
 from slack_sdk.models.blocks import Block
 from slack_sdk.models.views import View
+from slack_sdk.webhook import WebhookClient
 
 if TYPE_CHECKING:
     from bot.slack.pacing import ChannelTurns
@@ -24,6 +27,8 @@ if TYPE_CHECKING:
 log = logging.getLogger(__name__)
 
 Blocks = Sequence[Block | dict[str, Any]] | None
+# Where a slash command's response_url may point (Slack's commercial and GovSlack hooks).
+SLACK_HOOK_HOSTS = ("hooks.slack.com", "hooks.slack-gov.com")
 
 
 class WebApiError(Exception):
@@ -179,6 +184,40 @@ class SlackApi:
             blocks=_blocks(blocks),
             thread_ts=thread_ts,
         )
+
+    def respond(self, response_url: str, text: str, blocks: Blocks = None) -> None:
+        """Answer a slash command after its ack: a post to its `response_url` (Slack takes
+        five within thirty minutes), shown to the invoker only, where they typed the command
+        — a thread included, which chat.postEphemeral cannot know. Only Slack's hooks (or the
+        Slack test server's, on SLACK_API_URL's origin) are posted to."""
+        if not self._is_slack_hook(response_url):
+            raise WebApiError("response_url", "invalid_response_url")
+        hook = WebhookClient(response_url, timeout=self.client.timeout)
+        try:
+            answer = hook.send(text=text, blocks=_blocks(blocks), response_type="ephemeral")
+        except (SlackClientError, OSError) as exc:
+            log.warning("slack response_url unreachable: %s", exc)
+            raise WebApiError("response_url", type(exc).__name__) from exc
+        if answer.status_code == 200:
+            return
+        body = (answer.body or "").strip()
+        if answer.status_code == 429:
+            retry_after = float(answer.headers.get("Retry-After", "1") or 1)
+            raise WebApiError("response_url", "ratelimited", retry_after)
+        # Slack answers a refused hook with its error code as the body (`expired_url`,
+        # `used_url`, `invalid_blocks`, …); a 5xx is worth another try.
+        error = f"http_{answer.status_code}"
+        if answer.status_code < 500 and re.fullmatch(r"[a-z_]{1,40}", body):
+            error = body
+        log.warning("slack response_url failed: %s", error, extra={"slack_method": "response_url"})
+        raise WebApiError("response_url", error)
+
+    def _is_slack_hook(self, url: str) -> bool:
+        parts = urlsplit(url)
+        if parts.scheme == "https" and parts.hostname in SLACK_HOOK_HOSTS:
+            return True
+        api = urlsplit(self.client.base_url)
+        return (parts.scheme, parts.netloc) == (api.scheme, api.netloc)
 
     def open_dm(self, user: str) -> str:
         """The DM channel id with `user`."""

@@ -6,7 +6,8 @@
   taken whenever a sending thread is free (not batch by batch), so a channel held to
   Slack's pace delays only its own rows.
 * Kinds: a request's `card`, a reply in its `thread`, a savings `claim` message, an `update`
-  (edit), a user's App `home` tab (views.publish), and a job run's `message`s, `dm`s and
+  (edit), a user's App `home` tab (views.publish), a slash command's answer after its ack
+  (`respond`, to its response_url), and a job run's `message`s, `dm`s and
   `upload`s (files). A row with a parent
   replies in the thread of its parent's message; the parent is an earlier row of its lane.
 * Posts carry message metadata naming the delivery. A row left `in_flight` by a process that
@@ -65,6 +66,9 @@ PERMANENT = {
     "msg_too_long", "no_text", "channel_not_found", "not_in_channel", "is_archived",
     "message_not_found", "cant_update_message", "invalid_auth", "account_inactive",
     "token_revoked", "missing_scope", "thread_not_found", "user_not_found",
+    # A slash command's response_url: expired (30 minutes), used up (5 posts), not Slack's.
+    "expired_url", "used_url", "invalid_response_url", "http_400", "http_403", "http_404",
+    "http_410",
 }  # fmt: skip
 _OPEN = (OutboxStatus.PENDING.value, OutboxStatus.IN_FLIGHT.value)
 # A row whose content podbot cannot build (an exception other than Slack's or the database's
@@ -168,6 +172,7 @@ class OutboxWorker:
             OutboxKind.DM: self._send_dm,
             OutboxKind.UPLOAD: self._send_upload,
             OutboxKind.HOME: self._send_home,
+            OutboxKind.RESPOND: self._send_respond,
         }
 
     # -- running ------------------------------------------------------------------------------
@@ -779,6 +784,13 @@ class OutboxWorker:
             data = load_home(session, self.config, user, self.domain_clock.now())
         view_id = self.slack.publish_home(user, home_view(data))
         return {"user": user, "view": view_id}
+
+    def _send_respond(self, row: Taken) -> dict[str, Any]:
+        # A slash command's answer after its ack. Nothing in Slack tells whether a post to a
+        # response_url arrived before a crash; a second copy of an ephemeral answer is harmless.
+        payload = row.payload
+        self.slack.respond(str(payload["url"]), payload["text"], payload.get("blocks"))
+        return {"user": payload.get("user")}
 
     def _send_claim(self, row: Taken) -> dict[str, Any]:
         claim_id = int(row.payload["claim"])

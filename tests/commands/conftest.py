@@ -10,6 +10,7 @@ from zoneinfo import ZoneInfo
 import pytest
 from sqlalchemy import select
 
+from bot.commands.router import SUBCOMMANDS
 from bot.db.models import Request
 from slackfake.web_api import Message
 from tests.conftest import RunningBot
@@ -26,25 +27,35 @@ BETA_ANALYST = "U0ANA0002"
 STRANGER = "U0NOBODY1"
 
 
+# What a deferred subcommand's ack says (`/proc stats`: "Working out the stats…").
+DEFERRED_ACKS = {sub.deferred for sub in SUBCOMMANDS.values() if sub.deferred}
+
+
 @dataclass
 class Proc:
-    """Types `/proc …` as a user and reads what came back."""
+    """Types `/proc …` as a user and reads what came back: the ack, or — for a command
+    answered after its ack (the ack only says it is working on it) — what podbot posted to
+    the command's response_url."""
 
     bot: RunningBot
 
     def __call__(self, user: str, text: str, channel: str = ALPHA) -> str:
-        response = self.bot.slack.slash_command(text, user_id=user, channel_id=channel)
-        assert response.status == 200, response.text
-        answer = response.json()
+        answer = self.answer(user, text, channel)
         assert answer["response_type"] == "ephemeral"
-        self.bot.wait_idle()
         return str(answer["text"])
 
     def answer(self, user: str, text: str, channel: str = ALPHA) -> dict[str, Any]:
+        before = len(self.bot.api.calls_to("response_url"))
         response = self.bot.slack.slash_command(text, user_id=user, channel_id=channel)
         assert response.status == 200, response.text
         self.bot.wait_idle()
-        return dict(response.json())
+        ack = dict(response.json())
+        later = self.bot.api.calls_to("response_url")[before:]
+        if ack.get("text") not in DEFERRED_ACKS:
+            assert later == [], "answered in the ack and again by response_url"
+            return ack
+        assert len(later) == 1 and not ack.get("blocks"), (ack, later)
+        return dict(later[0].params)
 
     def card(self, number: int) -> Message:
         with self.bot.db.transaction() as session:

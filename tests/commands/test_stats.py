@@ -10,6 +10,9 @@ from __future__ import annotations
 
 import csv
 import itertools
+import logging
+import re
+import sqlite3
 import threading
 from datetime import UTC, date, datetime
 from decimal import Decimal
@@ -18,11 +21,13 @@ from typing import Any
 
 import pytest
 from sqlalchemy import event, select
+from sqlalchemy.engine import make_url
 
 from bot.db.kpis import load_facts
 from bot.db.models import (
     Account,
     Contract,
+    OutboxRow,
     PendingResponse,
     PodRow,
     Request,
@@ -307,7 +312,9 @@ def test_a_buyer_sees_their_own_scorecard(proc: Proc) -> None:
     assert [b["type"] for b in answer["blocks"]] == ["section"]
     assert answer["blocks"][0]["text"]["text"] == "\n".join(BUYER_LINES)
     assert ask(proc, EM, f"stats 2026q4 <@{BUYER}>")["text"].split("\n") == BUYER_LINES
-    assert len(proc.bot.api.calls) == posted  # the answer is the ack's, nothing is posted
+    # Each answer is ephemeral, by the command's response_url; nothing else is posted.
+    assert [c.method for c in proc.bot.api.calls[posted:]] == ["response_url"] * 2
+    assert answer["response_type"] == "ephemeral"
 
 
 @pytest.mark.usefixtures("seeded")
@@ -462,3 +469,82 @@ def test_stats_and_checkin_find_a_customer_with_an_ampersand(bot: RunningBot, pr
         assert not pack.startswith(":warning:"), pack
         assert shown in pack.split("\n")[0], pack
     assert proc(CSM, "account AT&amp;T").startswith("*AT&amp;T* · POD Alpha")
+
+
+# --- issue 25: a slow answer is worked out after the ack and holds nobody up -----------------
+
+
+def test_stats_over_16x_history_acks_at_once_and_help_is_not_delayed(bot: RunningBot) -> None:
+    seed(bot, copies=16)
+    path = make_url(bot.db.url).database
+    assert path
+    answers = len(bot.api.calls_to("response_url"))
+    # Another writer (an import, another process) holds SQLite's write lock: the stats answer,
+    # worked out after the ack, cannot be queued for Slack until it lets go.
+    writer = sqlite3.connect(path, isolation_level=None)
+    try:
+        writer.execute("BEGIN IMMEDIATE")
+        stats = bot.slack.slash_command("stats pod", user_id=EM, channel_id=ALPHA)
+        helped = bot.slack.slash_command("help", user_id=BUYER, channel_id=ALPHA)
+        again = bot.slack.slash_command("stats", user_id=EM, channel_id=ALPHA)
+        # The ack is a note and no figure; help is answered while the stats are not yet; the
+        # same person asking again is told the last one is still being worked out.
+        assert stats.status == helped.status == again.status == 200
+        assert stats.json() == {"response_type": "ephemeral", "text": "Working out the stats…"}
+        assert helped.json()["text"].startswith("podbot commands:\n`/proc help` — this list")
+        assert again.json()["text"] == (
+            ":hourglass_flowing_sand: Still working out your last `/proc stats`; ask again "
+            "once its answer is here."
+        )
+        assert bot.api.calls_to("response_url")[answers:] == []
+    finally:
+        writer.execute("ROLLBACK")
+        writer.close()
+    bot.wait_idle()
+    (later,) = bot.api.calls_to("response_url")[answers:]
+    assert later.params["response_type"] == "ephemeral"
+    # The figures: the older history's Zoom claims give R3 a benchmark to be judged against.
+    benchmark = "✅ *Benchmark attainment*: 100.0% (bar 80.0%) — 2 of 2 · 1 counted apart"
+    assert later.params["text"].split("\n") == [*POD_LINES[:4], benchmark, *POD_LINES[5:]]
+
+
+def test_a_failure_while_working_out_the_stats_is_one_sentence_to_the_invoker(
+    bot: RunningBot, caplog: pytest.LogCaptureFixture
+) -> None:
+    seed(bot)
+    path = make_url(bot.db.url).database
+    assert path
+    with sqlite3.connect(path) as connection:
+        connection.execute("DROP TABLE pending_responses")  # the replies KPI reads it
+    connection.close()
+    answers = len(bot.api.calls_to("response_url"))
+    with caplog.at_level(logging.INFO):
+        ack = bot.slack.slash_command("stats pod", user_id=EM, channel_id=ALPHA).json()
+        bot.wait_idle()
+    assert ack["text"] == "Working out the stats…"
+    (later,) = bot.api.calls_to("response_url")[answers:]
+    reply = later.params["text"]
+    assert reply.startswith(":x: Something went wrong on podbot's side (ref `"), reply
+    assert "\n" not in reply and "pending_responses" not in reply
+    ref = re.search(r"ref `([0-9a-f]{8})`", reply)
+    assert ref is not None
+    (logged,) = [r for r in caplog.records if ref[1] in r.getMessage()]
+    assert logged.levelno == logging.ERROR and logged.exc_info is not None
+    assert "pending_responses" in caplog.text
+
+
+@pytest.mark.usefixtures("seeded")
+def test_an_answer_after_the_ack_goes_only_to_a_slack_response_url(bot: RunningBot) -> None:
+    # The response_url comes in the signed request; podbot still posts only to Slack's hooks
+    # (or the Slack server it is configured with): anything else is parked, never fetched.
+    calls = len(bot.api.calls)
+    hook = "https://hooks.slack.com.attacker.invalid/commands/T1/2/x"
+    ack = bot.slack.slash_command("stats pod", user_id=EM, channel_id=ALPHA, response_url=hook)
+    bot.wait_idle()
+    assert ack.json()["text"] == "Working out the stats…"
+    assert bot.api.calls[calls:] == []
+    with bot.db.transaction() as session:
+        (row,) = session.scalars(select(OutboxRow).where(OutboxRow.kind == "respond")).all()
+        assert (row.status, row.last_error, row.lane) == ("parked", "invalid_response_url",
+                                                          f"ans:{EM}")  # fmt: skip
+        assert row.payload["url"] == hook and row.payload["text"].startswith("*Stats 2026Q4*")

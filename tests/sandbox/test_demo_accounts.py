@@ -22,11 +22,11 @@ def test_demo_accounts_and_targets_are_there(demo: SeededDemo) -> None:
         assert session.scalar(select(func.count()).select_from(TargetChange)) == targets
         at_risk = session.scalars(select(Account.customer).where(Account.health == "at-risk"))
         assert sorted(at_risk) == ["Camden Studios", "Empire Insurance", "Nilgiri Foods"]
-    answer = sandbox.command("U0PRIYA01", "/proc account kaveri fintech", BENGALURU)["answer"]
+    answer = sandbox.command("U0PRIYA01", "/proc account kaveri fintech", BENGALURU)["later"][0]
     text = str(answer["text"])
     assert text.startswith("*Kaveri Fintech* · POD Bengaluru"), text
     assert "Health: *favorable*" in text and "Open requests:" in text
-    answer = sandbox.command("U0PRIYA01", "/proc account Nilgiri Foods", BENGALURU)["answer"]
+    answer = sandbox.command("U0PRIYA01", "/proc account Nilgiri Foods", BENGALURU)["later"][0]
     assert "Health: *at-risk* — " in str(answer["text"])
 
 
@@ -34,11 +34,11 @@ def test_demo_stats_show_real_figures(demo: SeededDemo) -> None:
     # `make demo` shows the KPIs with the demo's own activity, not a page of "no data".
     assert demo.problems == []
     sandbox = demo.sandbox
-    pod = sandbox.command("U0ANANYA1", "/proc stats pod", BENGALURU)["answer"]
+    pod = sandbox.command("U0ANANYA1", "/proc stats pod", BENGALURU)["later"][0]
     text = str(pod["text"])
     assert text.startswith("*Stats ") and "*POD Bengaluru*" in text, text
     net = next(line for line in text.splitlines() if "*Net savings vs POD target*" in line)
     assert "no data" not in net and " of $" in net, net
-    buyer = str(sandbox.command("U0ROHAN01", "/proc stats", BENGALURU)["answer"]["text"])
+    buyer = str(sandbox.command("U0ROHAN01", "/proc stats", BENGALURU)["later"][0]["text"])
     quota = next(line for line in buyer.splitlines() if "*Savings quota*" in line)
     assert "no data" not in quota, quota

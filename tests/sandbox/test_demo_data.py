@@ -121,7 +121,7 @@ def test_each_pod_has_an_approved_saving_and_an_approved_avoidance_and_a_benchma
     assert approved == {(pod, kind) for pod in PODS for kind in ("savings", "avoidance")}
     assert pending == set(PODS)  # and claims still waiting for each em
     for pod, (channel, em) in PODS.items():
-        text = str(sandbox.command(em, "/proc stats pod", channel)["answer"]["text"])
+        text = str(sandbox.command(em, "/proc stats pod", channel)["later"][0]["text"])
         benchmark = next(line for line in text.splitlines() if "*Benchmark attainment*" in line)
         assert "no data" not in benchmark and "1 of 1" in benchmark, (pod, benchmark)
         net = next(line for line in text.splitlines() if "*Net savings vs POD target*" in line)

@@ -473,3 +473,27 @@ def test_a_command_typed_in_a_cards_thread_is_answered_in_that_thread(sandbox: S
     assert not [m for m in shown["messages"] if "is qualified" in m["html"]]
     # An ephemeral is not a reply anyone else sees: the count is the thread's own replies.
     assert top["reply_count"] == len([r for r in top["replies"] if not r.get("ephemeral")])
+
+
+def test_stats_typed_in_a_thread_is_answered_after_its_ack_in_that_thread(
+    sandbox: Sandbox,
+) -> None:
+    # Issue 25: `/proc stats` acks at once and posts its figures to the command's response_url
+    # later; Slack shows that answer as the ack is shown: to the invoker, where it was typed.
+    sandbox.command(ANALYST, "/proc new Deccan Health | Miro | new", BENGALURU)
+    card = sandbox.api.messages(BENGALURU)[0]
+    sandbox.api.forget_ephemerals()
+
+    typed = {"as": EM, "kind": "text", "channel": BENGALURU, "thread_ts": card.ts}
+    status, answer = post(f"{sandbox.url}/sandbox/send", {**typed, "text": "/proc stats pod"})
+    assert status == 200, answer
+
+    ack, figures = sandbox.api.ephemerals()
+    assert (ack.user, ack.thread_ts, ack.text) == (EM, card.ts, "Working out the stats…")
+    assert (figures.user, figures.thread_ts) == (EM, card.ts)
+    assert figures.text.startswith("*Stats 2026Q4*") and "*POD Bengaluru*" in figures.text
+    shown = next(c for c in sandbox.state(EM)["channels"] if c["id"] == BENGALURU)
+    (top,) = [m for m in shown["messages"] if m["ts"] == card.ts]
+    assert [r["ephemeral"] for r in top["replies"] if "POD Bengaluru" in r["html"]] == [True]
+    others = next(c for c in sandbox.state(ANALYST)["channels"] if c["id"] == BENGALURU)
+    assert "Stats 2026Q4" not in json.dumps(others)
