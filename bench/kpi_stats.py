@@ -7,17 +7,25 @@ years before the clock (and 20 accounts, a target), at 1×, 4× and 16× that hi
 baseline of hand-written aggregate SQL for the headline figures (net savings, TAT adherence,
 replies answered) — the fastest honest way to get those three numbers, checked equal.
 
+`--during-stats` serves the same POD from a real `podbot serve` at `--factor`× (default 16×)
+the history and measures what a member typing `/proc stats pod` does to everyone else: the
+stats command's ack, when its figures arrive, and the acks of `/proc help` sent back to back
+by another member meanwhile, beside `/proc help` with nothing else running (the baseline).
+
     .venv/bin/python bench/kpi_stats.py
     .venv/bin/python bench/kpi_stats.py --scale 0.25 --runs 10
+    .venv/bin/python bench/kpi_stats.py --during-stats            # 16×, ~3 min with seeding
 """
 
 from __future__ import annotations
 
 import argparse
+import os
 import random
 import statistics
 import sys
 import tempfile
+import threading
 import time
 from datetime import UTC, date, datetime, timedelta
 from decimal import Decimal
@@ -25,6 +33,7 @@ from pathlib import Path
 from typing import Any
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
+sys.path.insert(0, str(Path(__file__).resolve().parent))
 
 from sqlalchemy import event, insert, select, text
 
@@ -40,12 +49,12 @@ from bot.domain.quarters import quarter_of
 from bot.domain.scorecard import pod_scorecard
 
 NOW = datetime(2026, 11, 23, 15, 0, tzinfo=UTC)
-CONFIG = parse_config(
+CONFIG_TOML = (
     '[[pods]]\nkey = "alpha"\nname = "POD Alpha"\nchannel = "C0ALPHA01"\n'
     'timezone = "Asia/Kolkata"\nmembers = { U0EM00001 = "em", U0BUY0001 = "buyer", '
-    'U0BUY0002 = "buyer", U0BUY0003 = "buyer", U0ANA0001 = "analyst", U0ANA0002 = "analyst" }\n',
-    "bench.toml",
+    'U0BUY0002 = "buyer", U0BUY0003 = "buyer", U0ANA0001 = "analyst", U0ANA0002 = "analyst" }\n'
 )
+CONFIG = parse_config(CONFIG_TOML, "bench.toml")
 POD = CONFIG.pod("alpha")
 BUYERS, ANALYSTS = POD.members_with("buyer"), POD.members_with("analyst")
 CUSTOMERS = [f"Customer {i:02d}" for i in range(20)]
@@ -180,12 +189,110 @@ def timed(fn: Any, runs: int) -> tuple[float, float, Any]:
     return statistics.median(times), times[min(len(times) - 1, int(0.99 * len(times)))], result
 
 
+def during_stats(args: argparse.Namespace) -> int:
+    """`/proc stats pod` at `args.factor`× history in a real `podbot serve`, and another
+    member's `/proc help`, sent back to back until the stats figures have arrived."""
+    from ack_latency import SIGNING_SECRET, TOKEN, percentile, start_podbot
+
+    from slackfake.signing import SlackClient
+    from slackfake.web_api import SlackApiServer
+
+    base = [int(n * args.scale * args.factor) for n in BASE]
+    with (
+        tempfile.TemporaryDirectory(prefix="podbot-bench-") as tmp_name,
+        SlackApiServer(valid_tokens={TOKEN}, strict_channels=False) as api,
+    ):
+        tmp = Path(tmp_name)
+        url = f"sqlite:///{tmp / 'kpi.db'}"
+        began = time.perf_counter()
+        db = Database(url)
+        upgrade(db.engine)
+        with db.transaction() as session:
+            sync_pods(session, CONFIG)
+        seed(db, *base, random.Random(17))
+        db.dispose()
+        print(f"history {args.factor}×: {base[0]:,} requests, {base[1]:,} claims, {base[2]:,} "
+              f"mentions, seeded in {time.perf_counter() - began:.0f} s")  # fmt: skip
+        config_path = tmp / "podbot.toml"
+        config_path.write_text(CONFIG_TOML, encoding="utf-8")
+        os.environ["PODBOT_CLOCK_START"] = NOW.isoformat()  # the history ends at NOW
+        server = start_podbot(tmp, url, config_path, api.url, 1)
+        print(f"podbot serve --no-scheduler (SQLite), pid {server.pid}; SLACK_API_URL {api.url}")
+
+        def client() -> SlackClient:
+            return SlackClient(server.url, SIGNING_SECRET, timeout=300,
+                               response_url_base=api.response_url_base)  # fmt: skip
+
+        def ack(slack: SlackClient, user: str, text: str) -> tuple[float, str]:
+            sent = time.perf_counter()
+            response = slack.slash_command(text, user_id=user, channel_id=POD.channel)
+            took = time.perf_counter() - sent
+            if response.status != 200:
+                raise RuntimeError(f"/proc {text}: HTTP {response.status} {response.text[:200]}")
+            return took, str(response.json().get("text") or "")
+
+        helper, asker = client(), client()
+        try:
+            ack(helper, BUYERS[1], "help")  # warm up
+            idle = [ack(helper, BUYERS[1], "help")[0] for _ in range(args.help_idle)]
+            print(f"/proc help alone: {len(idle)} acks, p50 {statistics.median(idle) * 1000:.1f} "
+                  f"ms, p99 {percentile(idle, 0.99) * 1000:.1f} ms")  # fmt: skip
+            print(f"{'run':>4} {'stats ack':>10} {'figures':>9} {'help acks':>10} "
+                  f"{'help p50':>9} {'p99':>9} {'max':>9}")  # fmt: skip
+            during: list[float] = []
+            for run in range(1, args.runs + 1):
+                answers = len(api.calls_to("response_url"))
+                done = threading.Event()
+                timing: dict[str, float] = {}
+
+                def stats(answers: int = answers, done: threading.Event = done,
+                          timing: dict[str, float] = timing) -> None:  # fmt: skip
+                    sent = time.perf_counter()
+                    try:
+                        timing["ack"], text = ack(asker, "U0EM00001", "stats pod")
+                        if not text.startswith("*Stats"):  # answered later, by response_url
+                            api.wait_for("response_url", answers + 1, timeout=300)
+                        timing["figures"] = time.perf_counter() - sent
+                    finally:
+                        done.set()
+
+                thread = threading.Thread(target=stats)
+                thread.start()
+                mine: list[float] = []
+                while not done.is_set():
+                    mine.append(ack(helper, BUYERS[1], "help")[0])
+                thread.join()
+                during += mine
+                p50, p99 = statistics.median(mine), percentile(mine, 0.99)
+                print(f"{run:>4} {timing['ack'] * 1000:>8.0f}ms {timing['figures']:>8.1f}s "
+                      f"{len(mine):>10} {p50 * 1000:>7.1f}ms {p99 * 1000:>7.1f}ms "
+                      f"{max(mine) * 1000:>7.1f}ms")  # fmt: skip
+            ratio = percentile(during, 0.99) / percentile(idle, 0.99)
+            print(f"/proc help during /proc stats: p99 {percentile(during, 0.99) * 1000:.1f} ms "
+                  f"= {ratio:.1f}× its p99 alone")  # fmt: skip
+        finally:
+            server.stop()
+    return 0
+
+
+BASE = (5000, 8000, 20000)
+
+
 def main() -> int:
     parser = argparse.ArgumentParser()
     parser.add_argument("--scale", type=float, default=1.0, help="shrink the base history")
     parser.add_argument("--runs", type=int, default=20)
+    parser.add_argument(
+        "--during-stats", action="store_true", help="ack and /proc help during /proc stats"
+    )
+    parser.add_argument("--factor", type=int, default=16, help="--during-stats: history size")
+    parser.add_argument("--help-idle", type=int, default=50, help=argparse.SUPPRESS)
     args = parser.parse_args()
-    base = [int(n * args.scale) for n in (5000, 8000, 20000)]
+    if args.during_stats:
+        if "--runs" not in sys.argv:
+            args.runs = 3
+        return during_stats(args)
+    base = [int(n * args.scale) for n in BASE]
     rng = random.Random(17)
     failed = False
     with tempfile.TemporaryDirectory(prefix="podbot-bench-") as tmp:
