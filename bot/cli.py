@@ -292,12 +292,9 @@ def cmd_import_accounts(args: argparse.Namespace) -> int:
 
 
 def cmd_import_requests(args: argparse.Namespace) -> int:
-    from sqlalchemy import select
-
-    from bot.db.models import OutboxRow, OutboxStatus
-    from bot.db.request_import import already_imported, create_imported
+    from bot.db.contracts import pod_ids
+    from bot.db.request_import import already_imported
     from bot.domain.request_import import ImportPod, parse_requests_csv
-    from bot.slack.outbox import Lane, Outbox
 
     name = args.file
     try:
@@ -314,57 +311,151 @@ def cmd_import_requests(args: argparse.Namespace) -> int:
         rows, errors = parse_requests_csv(text, pods)
         if errors:
             return _print_row_errors(name, errors)
-        now = runtime.clock.now()
-        file_name = Path(name).name
-        outbox = Outbox(runtime)
-        created: list[int] = []
-        with runtime.db.transaction() as session:
+        # Read in a snapshot, holding no lock: which rows are new.
+        with runtime.db.reading() as session:
             known = already_imported(session, [row.external_id for row in rows])
-            for row in rows:
-                if row.external_id in known:
-                    continue
-                pod = config.pod(row.pod)
-                request = create_imported(
-                    session, row, calendar=pod.calendar, timezone=pod.timezone,
-                    currency=pod.currency,
-                    qualification_hours=config.clocks.qualification_hours,
-                    tat_days=config.clocks.tat_days[row.kind], file_name=file_name, now=now,
-                )  # fmt: skip
-                outbox.card(session, request.id)
-                created.append(request.id)
+            ids = pod_ids(session, {row.pod for row in rows})
+        new = [row for row in rows if row.external_id not in known]
+        created = _write_requests(args, runtime, new, ids) if new else []
+        if isinstance(created, int):
+            return created
         unchanged = len(rows) - len(created)
         print(f"Imported {name}: {len(created)} new, 0 updated, {unchanged} unchanged.")
-        if not created:
-            return 0
-        outbox.deliver()
-        lanes = [Lane.REQUEST.of(number) for number in created]
-        with runtime.db.reading() as session:
-            cards = list(
-                session.scalars(
-                    select(OutboxRow.id)
-                    .where(OutboxRow.lane.in_(lanes))
-                    .where(OutboxRow.status == OutboxStatus.PENDING.value)
-                )
-            )
-        total, posted = len(cards), 0
-        deadline = time.monotonic() + args.wait
-        while posted < total and time.monotonic() < deadline:
-            before = posted
-            _delivered, waiting = runtime.outbox_worker.drain(
-                min(_PROGRESS_EVERY, max(deadline - time.monotonic(), 0.1)), rows=cards
-            )
-            posted = total - waiting
-            if posted != before:
-                print(f"posted {posted} of {total} cards", flush=True)
-        if posted < total:
-            print(
-                f"{total - posted} card(s) still queued; they are posted by any running podbot "
-                "serve or scheduler, or by the next `podbot jobs run`"
-            )
+        if created:
+            _post_cards(args, runtime, created)
     finally:
         runtime.outbox_worker.stop()
         runtime.db.dispose()
     return 0
+
+
+def _write_requests(
+    args: argparse.Namespace, runtime: Any, rows: list[Any], pod_ids: dict[str, int]
+) -> list[int] | int:
+    """Write the new requests as one import (`bot.db.imports`): `imports.BATCH` requests with
+    their timelines and cards per transaction, seen by nobody until the last is written. The
+    new numbers; or, when it stopped (its rows deleted), the exit status, the reason printed."""
+    from bot.db import imports
+    from bot.db.request_import import PodClocks, prepare_batch, write_batch
+    from bot.slack.outbox import Outbox
+
+    config, db, clock = runtime.config, runtime.db, runtime.clock
+    clocks = {}
+    for key, pod_id in pod_ids.items():
+        pod = config.pod(key)
+        clocks[key] = PodClocks(
+            pod_id, pod.calendar, pod.timezone, pod.currency,
+            config.clocks.qualification_hours, config.clocks.tat_days,
+        )  # fmt: skip
+    file_name, now = Path(args.file).name, clock.now()
+    try:
+        started = imports.begin(db, "requests", file_name, len(rows), now)
+    except imports.ImportRunning as exc:
+        return _fail(f"{args.file}: {exc}", 1)
+    import_id = started.import_id
+    if started.purged:
+        print(f"Deleted the {started.purged} requests a failed import had written.")
+    print(
+        f"Writing {len(rows)} new requests from {args.file} as import {import_id}; "
+        "none is seen until all are written.",
+        flush=True,
+    )
+    outbox = Outbox(runtime)
+    created: list[int] = []
+    batch = None
+    shown = time.monotonic()
+    try:
+        for start in range(0, len(rows), imports.BATCH):
+            chunk = rows[start : start + imports.BATCH]
+            batch = prepare_batch(chunk, pods=clocks, now=now, import_id=import_id)
+            channels = [config.pod(row.pod).channel for row in chunk]
+            with imports.batch(db, import_id, len(chunk), clock.now()) as session:
+                numbers = write_batch(session, batch, file_name=file_name, now=now)
+                outbox.new_cards(session, zip(numbers, channels, strict=True), import_id=import_id)
+            created += numbers
+            if start == 0 or time.monotonic() - shown >= _PROGRESS_EVERY:
+                print(f"wrote {len(created)} of {len(rows)}", flush=True)
+                shown = time.monotonic()
+        imports.complete(db, import_id, clock.now())
+    except BaseException as exc:
+        status = _stop_import(args, runtime, import_id, batch, exc, file_name=file_name, now=now)
+        if not isinstance(exc, Exception):
+            raise  # interrupted: the rows are deleted, then the interruption goes on
+        return status
+    return created
+
+
+def _stop_import(
+    args: argparse.Namespace, runtime: Any, import_id: int, batch: Any, exc: BaseException,
+    *, file_name: str, now: Any,
+) -> int:  # fmt: skip
+    """Fail the import and delete what it wrote; print why (the row the database refused, by
+    its line, when that was it) and return the exit status."""
+    from sqlalchemy.exc import DBAPIError
+
+    from bot.db import imports
+    from bot.db.request_import import refused_row
+    from bot.domain.csv_table import RowError
+
+    db = runtime.db
+    # Which row the database refused: the batch's rows again, one at a time, undone.
+    refused = (
+        refused_row(db, batch, file_name=file_name, now=now)
+        if isinstance(exc, DBAPIError) and batch is not None
+        else None
+    )
+    if refused is not None:
+        row, error = refused
+        failure = RowError(row.line, f"the database refused it: {_first_line(error.orig)}")
+        reason = f"line {failure.line}: {failure.reason}"
+    elif isinstance(exc, imports.ImportLost):
+        reason = str(exc)
+    elif isinstance(exc, Exception):
+        log.error("import %s of %s stopped", import_id, args.file, exc_info=exc)
+        reason = f"writing stopped ({exc.__class__.__name__}; the log has the detail)"
+    else:
+        reason = f"interrupted ({exc.__class__.__name__})"
+    imports.fail(db, import_id, runtime.clock.now(), reason)
+    if refused is not None:
+        return _print_row_errors(args.file, [failure])
+    return _fail(f"{args.file}: {reason}; nothing was imported", 1)
+
+
+def _first_line(error: object) -> str:
+    return (str(error).strip().splitlines() or [error.__class__.__name__])[0]
+
+
+def _post_cards(args: argparse.Namespace, runtime: Any, created: list[int]) -> None:
+    """Send the new requests' cards for up to `--wait` seconds, printing progress."""
+    from sqlalchemy import select
+
+    from bot.db.models import OutboxRow, OutboxStatus
+    from bot.slack.outbox import Lane
+
+    lanes = [Lane.REQUEST.of(number) for number in created]
+    with runtime.db.reading() as session:
+        cards: list[int] = []
+        for start in range(0, len(lanes), 500):
+            cards += session.scalars(
+                select(OutboxRow.id)
+                .where(OutboxRow.lane.in_(lanes[start : start + 500]))
+                .where(OutboxRow.status == OutboxStatus.PENDING.value)
+            )
+    total, posted = len(cards), 0
+    deadline = time.monotonic() + args.wait
+    while posted < total and time.monotonic() < deadline:
+        before = posted
+        _delivered, waiting = runtime.outbox_worker.drain(
+            min(_PROGRESS_EVERY, max(deadline - time.monotonic(), 0.1)), rows=cards
+        )
+        posted = total - waiting
+        if posted != before:
+            print(f"posted {posted} of {total} cards", flush=True)
+    if posted < total:
+        print(
+            f"{total - posted} card(s) still queued; they are posted by any running podbot "
+            "serve or scheduler, or by the next `podbot jobs run`"
+        )
 
 
 def cmd_import_targets(args: argparse.Namespace) -> int:

@@ -22,6 +22,7 @@ from sqlalchemy.exc import SQLAlchemyError
 
 from bot.db.session import Database
 from bot.db.types import UTCDateTime
+from bot.db.visible import published
 
 log = logging.getLogger(__name__)
 
@@ -68,7 +69,9 @@ CONNECTIONS_CUT = Counter(
 )
 _PROCESS_METRICS = (COMMANDS, ACK_SECONDS, DELIVERIES, JOB_RUNS, CHANNEL_TURNS, CONNECTIONS_CUT)
 
-_deliveries = table("deliveries", column("status"), column("created_at", UTCDateTime()))
+_deliveries = table(
+    "deliveries", column("status"), column("created_at", UTCDateTime()), column("import_id")
+)
 
 
 def record_command(subcommand: str, outcome: str) -> None:
@@ -119,7 +122,8 @@ def delivery_backlog(db: Database, now: datetime) -> Backlog:
     with db.engine.connect() as connection:
         if not inspect(connection).has_table("deliveries"):
             return Backlog(0, None)
-        waiting = _deliveries.c.status.in_(BACKLOG_STATUSES)
+        # The cards of an import still being written are not due yet (nor a failed one's).
+        waiting = _deliveries.c.status.in_(BACKLOG_STATUSES) & published(_deliveries.c.import_id)
         size, oldest = connection.execute(
             select(func.count(), func.min(_deliveries.c.created_at)).where(waiting)
         ).one()

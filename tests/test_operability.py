@@ -15,11 +15,13 @@ from typing import Any
 
 import pytest
 from prometheus_client.parser import text_string_to_metric_families
-from sqlalchemy import Column, Integer, MetaData, String, Table, insert
+from sqlalchemy import Column, Integer, MetaData, String, Table, insert, update
 from sqlalchemy.engine import make_url
 
 from bot import metrics
 from bot.config import Settings
+from bot.db.migrate import upgrade
+from bot.db.models import ImportRun, OutboxRow
 from bot.db.session import Database
 from bot.db.types import UTCDateTime
 from bot.jobs import JOBS
@@ -254,14 +256,17 @@ def test_the_backlog_counts_undelivered_rows_and_ages_the_oldest(tmp_path: Path)
     now = datetime(2026, 11, 23, 15, 0, tzinfo=UTC)
     assert metrics.delivery_backlog(db, now) == metrics.Backlog(0, None)  # no table yet
 
+    tables = MetaData()
     deliveries = Table(
         "deliveries",
-        MetaData(),
+        tables,
         Column("id", Integer, primary_key=True),
         Column("status", String(16)),
         Column("created_at", UTCDateTime()),
+        Column("import_id", Integer),
     )
-    deliveries.create(db.engine)
+    Table("imports", tables, Column("id", Integer, primary_key=True), Column("state", String(16)))
+    tables.create_all(db.engine)
     assert metrics.delivery_backlog(db, now) == metrics.Backlog(0, None)
     rows = [
         ("delivered", 3600),
@@ -277,6 +282,31 @@ def test_the_backlog_counts_undelivered_rows_and_ages_the_oldest(tmp_path: Path)
         )
 
     assert metrics.delivery_backlog(db, now) == metrics.Backlog(3, 90.0)
+    db.dispose()
+
+
+def test_the_backlog_leaves_out_the_cards_of_an_import_not_complete(tmp_path: Path) -> None:
+    db = Database(f"sqlite:///{tmp_path / 'podbot.db'}")
+    upgrade(db.engine)
+    now = datetime(2026, 11, 23, 15, 0, tzinfo=UTC)
+    with db.transaction() as session:
+        run = ImportRun(kind="requests", file_name="t.csv", rows=2, started_at=now, updated_at=now)
+        session.add(run)
+        session.flush()
+        for age in (600, 500):  # written by the import, not due until it is complete
+            session.add(
+                OutboxRow(
+                    lane=f"req:{age}", kind="card", payload={}, next_attempt_at=now,
+                    created_at=now - timedelta(seconds=age), import_id=run.id,
+                )
+            )  # fmt: skip
+        session.add(
+            OutboxRow(lane="dm:U1", kind="dm", payload={}, created_at=now, next_attempt_at=now)
+        )
+    assert metrics.delivery_backlog(db, now) == metrics.Backlog(1, 0.0)
+    with db.transaction() as session:
+        session.execute(update(ImportRun).values(state="complete", finished_at=now))
+    assert metrics.delivery_backlog(db, now) == metrics.Backlog(3, 600.0)
     db.dispose()
 
 

@@ -109,6 +109,47 @@ class Member(Base):
     pod: Mapped[PodRow] = relationship(back_populates="members")
 
 
+class ImportState(enum.StrEnum):
+    IMPORTING = "importing"  # being written in batches: its rows are seen by nothing else
+    COMPLETE = "complete"  # every row written: its rows are like any other
+    FAILED = "failed"  # refused or stopped: its rows are seen by nothing, then deleted
+
+
+class ImportRun(Base):
+    """One run of `podbot import requests`: the rows it writes (requests, their timelines,
+    their cards' outbox rows) carry its id and stay out of every reader's sight until it is
+    complete (`bot.db.visible`), so a big file is written in short transactions
+    (`bot.db.imports`) and still lands whole or not at all."""
+
+    __tablename__ = "imports"
+    __table_args__ = (
+        CheckConstraint(_in("state", ImportState), name="state"),
+        CheckConstraint("kind IN ('requests')", name="kind"),
+        CheckConstraint("written >= 0 AND written <= rows", name="written"),
+        CheckConstraint("(state = 'importing') = (finished_at IS NULL)", name="finished"),
+        # One import of a kind written at a time: a second is refused, or takes over a dead one.
+        Index(
+            "uq_imports_running_kind",
+            "kind",
+            unique=True,
+            sqlite_where=text("state = 'importing'"),
+            postgresql_where=text("state = 'importing'"),
+        ),
+    )
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    kind: Mapped[str] = mapped_column(String(16))
+    file_name: Mapped[str] = mapped_column(String(255))
+    state: Mapped[str] = mapped_column(String(16), default=ImportState.IMPORTING.value)
+    rows: Mapped[int] = mapped_column(Integer)  # the new rows it is to write
+    written: Mapped[int] = mapped_column(Integer, default=0)  # how many so far
+    started_at: Mapped[datetime] = mapped_column(UTCDateTime)
+    # Touched by every batch: an import not touched for `imports.STALE_AFTER` has died.
+    updated_at: Mapped[datetime] = mapped_column(UTCDateTime)
+    finished_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    error: Mapped[str | None] = mapped_column(Text)  # why it failed
+
+
 class Request(Base):
     """One procurement for one customer and one tool; its number n is the key REQ-n."""
 
@@ -134,6 +175,13 @@ class Request(Base):
         Index("ix_requests_pod_id_stage", "pod_id", "stage"),
         # Parallel negotiations and benchmarks compare names by key, never by `lower()`.
         Index("ix_requests_customer_key_tool_key", "customer_key", "tool_key"),
+        # The rows of one import, to delete them if it fails (a few imports among many rows).
+        Index(
+            "ix_requests_import_id",
+            "import_id",
+            sqlite_where=text("import_id IS NOT NULL"),
+            postgresql_where=text("import_id IS NOT NULL"),
+        ),
         # AUTOINCREMENT on SQLite: a REQ-n number is never reused, even after a delete.
         {"sqlite_autoincrement": True},
     )
@@ -179,6 +227,8 @@ class Request(Base):
     card_ts: Mapped[str | None] = mapped_column(String(32))
     # The tracker's id of a request brought in by `podbot import requests` (else null).
     external_id: Mapped[str | None] = mapped_column(String(200), unique=True)
+    # The import that wrote it (null: made in Slack); unseen until that import is complete.
+    import_id: Mapped[int | None] = mapped_column(ForeignKey("imports.id"))
 
     pod: Mapped[PodRow] = relationship()
     events: Mapped[list[RequestEvent]] = relationship(
@@ -610,6 +660,12 @@ class OutboxRow(Base):
             sqlite_where=text("status IN ('pending', 'in_flight')"),
             postgresql_where=text("status IN ('pending', 'in_flight')"),
         ),
+        Index(
+            "ix_deliveries_import_id",
+            "import_id",
+            sqlite_where=text("import_id IS NOT NULL"),
+            postgresql_where=text("import_id IS NOT NULL"),
+        ),
     )
 
     id: Mapped[int] = mapped_column(Integer, primary_key=True)
@@ -633,6 +689,9 @@ class OutboxRow(Base):
     last_error: Mapped[str | None] = mapped_column(Text)
     # Where it landed: {"channel": …, "ts": …}.
     result: Mapped[dict[str, Any] | None] = mapped_column(JSON)
+    # The import whose card this is (`imports.id`): not taken until that import is complete.
+    # No foreign key: adding one would make SQLite rebuild the outbox table and its indexes.
+    import_id: Mapped[int | None] = mapped_column(Integer)
 
 
 class ChannelTurn(Base):

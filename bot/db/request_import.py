@@ -1,22 +1,47 @@
 """Writing `podbot import requests` rows: each new external id becomes a request at its stage,
-with its clocks from the file's dates, its timeline (created, imported, its last update) — in
-the caller's transaction; an external id already imported is left as it is."""
+with its clocks from the file's dates and its timeline (created, imported, its last update),
+a batch at a time in the caller's transaction, marked with the import's id (`bot.db.imports`:
+no reader sees them until the import is complete). An external id already imported is left
+as it is."""
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Iterable, Mapping, Sequence
+from dataclasses import dataclass
 from datetime import datetime
+from typing import TYPE_CHECKING, Any
 
-from sqlalchemy import select
+from sqlalchemy import insert, select
+from sqlalchemy.exc import DBAPIError
 from sqlalchemy.orm import Session
 
-from bot.db.models import Request
-from bot.db.requests import pod_row, record_event
+from bot.db.models import Request, RequestEvent
 from bot.domain.lifecycle import negotiation_due, qualification_due
+from bot.domain.names import name_key
 from bot.domain.request_import import ImportedRequest
 from bot.domain.working_time import WorkCalendar
 
+if TYPE_CHECKING:
+    from bot.db.session import Database
+
 IMPORT_ACTOR = "import"
+
+_REQUESTS = Request.__table__
+# One statement per batch, the new ids read back in the order of the rows.
+_INSERT_REQUESTS = insert(_REQUESTS).returning(_REQUESTS.c.id, sort_by_parameter_order=True)
+_INSERT_EVENTS = insert(RequestEvent.__table__)
+
+
+@dataclass(frozen=True)
+class PodClocks:
+    """What the import needs of a configured POD to set an imported request's clocks."""
+
+    pod_id: int
+    calendar: WorkCalendar
+    timezone: str
+    currency: str
+    qualification_hours: int
+    tat_days: Mapping[str, int]  # by request type
 
 
 def already_imported(session: Session, external_ids: Iterable[str]) -> set[str]:
@@ -34,58 +59,121 @@ def already_imported(session: Session, external_ids: Iterable[str]) -> set[str]:
     return found
 
 
-def create_imported(
-    session: Session,
-    row: ImportedRequest,
-    *,
-    calendar: WorkCalendar,
-    timezone: str,
-    currency: str,
-    qualification_hours: int,
-    tat_days: int,
-    file_name: str,
-    now: datetime,
-) -> Request:
-    """Create one imported request with its timeline; returns it (flushed, with its id)."""
+@dataclass(frozen=True)
+class Batch:
+    """Rows of the file to write in one transaction, with their requests' columns computed
+    beforehand (the clocks' working-time arithmetic), so the transaction only writes."""
+
+    rows: Sequence[ImportedRequest]
+    requests: list[dict[str, Any]]
+
+
+def prepare_batch(
+    rows: Sequence[ImportedRequest], *, pods: Mapping[str, PodClocks], now: datetime,
+    import_id: int,
+) -> Batch:  # fmt: skip
+    """The columns of these rows' requests, marked with `import_id`."""
+    return Batch(rows, [_request_values(row, pods[row.pod], now, import_id) for row in rows])
+
+
+def write_batch(session: Session, batch: Batch, *, file_name: str, now: datetime) -> list[int]:
+    """Insert the batch's requests and their timelines, in two statements; returns the new
+    requests' numbers in the order of its rows."""
+    if not batch.rows:
+        return []
+    connection = session.connection()
+    numbers = list(connection.execute(_INSERT_REQUESTS, batch.requests).scalars())
+    events = [
+        event
+        for row, number in zip(batch.rows, numbers, strict=True)
+        for event in _timeline(row, number, file_name, now)
+    ]
+    connection.execute(_INSERT_EVENTS, events)
+    return numbers
+
+
+def _request_values(
+    row: ImportedRequest, pod: PodClocks, now: datetime, import_id: int
+) -> dict[str, Any]:
     negotiating = row.stage == "negotiating"
     assigned = row.assigned if negotiating else None
-    request = Request(
-        pod_id=pod_row(session, row.pod).id,
-        customer=row.customer,
-        tool=row.tool,
-        kind=row.kind,
-        stage=row.stage,
-        amount=row.current_spend.amount if row.current_spend else None,
-        currency=row.current_spend.currency if row.current_spend else currency,
-        renewal_date=row.renewal_date,
-        notes=row.notes,
-        created_by=row.analyst or IMPORT_ACTOR,
-        analyst_id=row.analyst,
-        buyer_id=row.buyer if negotiating else None,
-        created_at=row.created,
-        qualification_due_at=qualification_due(calendar, row.created, qualification_hours),
-        assigned_at=assigned,
-        tat_due_at=negotiation_due(timezone, assigned, tat_days) if assigned else None,
-        last_update_at=assigned,
-        updated_at=now,
-        external_id=row.external_id,
-    )
-    session.add(request)
-    session.flush()
-    record_event(
-        session, request, at=row.created, actor=request.created_by, kind="created",
-        text=f"{row.customer} · {row.tool} ({row.kind})",
-    )  # fmt: skip
-    record_event(
-        session, request, at=now, actor=IMPORT_ACTOR, kind="imported",
-        text=f"imported from {file_name} (external id {row.external_id})",
-        data={"external_id": row.external_id, "file": file_name, "stage": row.stage},
-    )  # fmt: skip
+    tat_due = negotiation_due(pod.timezone, assigned, pod.tat_days[row.kind]) if assigned else None
+    # The last update stamps a negotiation's update clock; without one, the assignment does.
+    last_update = row.last_update_at if negotiating and row.last_update else assigned
+    return {
+        "pod_id": pod.pod_id,
+        "customer": row.customer,
+        "tool": row.tool,
+        "customer_key": name_key(row.customer),
+        "tool_key": name_key(row.tool),
+        "type": row.kind,
+        "stage": row.stage,
+        "amount": row.current_spend.amount if row.current_spend else None,
+        "currency": row.current_spend.currency if row.current_spend else pod.currency,
+        "renewal_date": row.renewal_date,
+        "notes": row.notes,
+        "created_by": row.analyst or IMPORT_ACTOR,
+        "analyst_id": row.analyst,
+        "buyer_id": row.buyer if negotiating else None,
+        "created_at": row.created,
+        "qualification_due_at": qualification_due(
+            pod.calendar, row.created, pod.qualification_hours
+        ),
+        "assigned_at": assigned,
+        "tat_due_at": tat_due,
+        "last_update_at": last_update,
+        "updated_at": now,
+        "external_id": row.external_id,
+        "import_id": import_id,
+    }
+
+
+def _timeline(
+    row: ImportedRequest, number: int, file_name: str, now: datetime
+) -> list[dict[str, Any]]:
+    """The request's first steps: created, imported, and the file's last update if any."""
+    created_by = row.analyst or IMPORT_ACTOR
+    events = [
+        _event(number, row.created, created_by, "created",
+               f"{row.customer} · {row.tool} ({row.kind})"),
+        _event(number, now, IMPORT_ACTOR, "imported",
+               f"imported from {file_name} (external id {row.external_id})",
+               {"external_id": row.external_id, "file": file_name, "stage": row.stage}),
+    ]  # fmt: skip
     if row.last_update and row.last_update_at:
-        stamp = {"last_update_at": row.last_update_at} if negotiating else None
-        record_event(
-            session, request, at=row.last_update_at, actor=row.buyer or IMPORT_ACTOR,
-            kind="update", text=row.last_update, stamp=stamp,
+        events.append(
+            _event(number, row.last_update_at, row.buyer or IMPORT_ACTOR, "update",
+                   row.last_update)
         )  # fmt: skip
-    request.updated_at = now
-    return request
+    return events
+
+
+def _event(
+    number: int, at: datetime, actor: str, kind: str, text: str,
+    data: dict[str, Any] | None = None,
+) -> dict[str, Any]:  # fmt: skip
+    return {
+        "request_id": number, "at": at, "actor": actor, "kind": kind, "text": text, "data": data,
+    }  # fmt: skip
+
+
+class _Undone(Exception):
+    """Rolls back the transaction that looked for the row the database refuses."""
+
+
+def refused_row(
+    db: Database, batch: Batch, *, file_name: str, now: datetime
+) -> tuple[ImportedRequest, DBAPIError] | None:
+    """The first row of `batch` the database refuses (a rule only it checks) and its error,
+    found by writing the rows one at a time in a transaction that is then rolled back; None
+    when it takes them all (the batch failed for another reason)."""
+    row = None
+    try:
+        with db.transaction() as session:
+            for row, values in zip(batch.rows, batch.requests, strict=True):
+                write_batch(session, Batch([row], [values]), file_name=file_name, now=now)
+            raise _Undone
+    except _Undone:
+        return None
+    except DBAPIError as error:
+        return (row, error) if row is not None else None

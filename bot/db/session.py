@@ -19,6 +19,7 @@ from sqlalchemy.exc import DBAPIError
 from sqlalchemy.orm import Session, sessionmaker
 
 from bot.db.models import ProcessedEvent
+from bot.db.visible import hide_unfinished_imports
 from bot.errors import AlreadyDone
 
 try:
@@ -172,6 +173,9 @@ class Database:
         self._readers = sessionmaker(
             self.engine.execution_options(**{_READ_ONLY: True}), expire_on_commit=False
         )
+        # Rows of an import still being written (or failed) are not there for any reader.
+        for sessions in (self._sessions, self._readers):
+            event.listen(sessions, "do_orm_execute", hide_unfinished_imports)
         # SQLite has one writer at a time and its busy handler retries with sleeps of up to
         # 100 ms, which starves some writers; queueing them here is fair and fast.
         self._writer: WriterQueue | None = None

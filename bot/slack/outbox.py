@@ -138,6 +138,31 @@ class Outbox:
             channel = self._channel_of(session, request) if posting else None
             self._enqueue(session, lane, OutboxKind.CARD, {"request": request_id}, channel)
 
+    def new_cards(
+        self, session: Session, cards: Iterable[tuple[int, str]], *, import_id: int
+    ) -> None:
+        """Post the cards of new requests (number, channel) written by an import, in one
+        statement; they are not taken until the import is complete (`bot.db.visible`)."""
+        now = _WALL.now()
+        rows = [
+            {
+                "lane": Lane.REQUEST.of(number),
+                "kind": OutboxKind.CARD.value,
+                "payload": {"request": number},
+                "channel": channel,
+                "status": OutboxStatus.PENDING.value,
+                "attempts": 0,
+                "created_at": now,
+                "next_attempt_at": now,
+                "parent_id": None,
+                "import_id": import_id,
+            }
+            for number, channel in cards
+        ]
+        if rows:
+            self._channels.update(row["channel"] for row in rows)
+            session.connection().execute(_INSERT_DELIVERY, rows)
+
     def homes(self, session: Session, users: Iterable[str | None]) -> None:
         """Republish these users' App Home tabs (rendered from the database when sent). A
         Home row still pending for a user renders the latest state: no second one, so a

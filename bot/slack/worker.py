@@ -50,6 +50,7 @@ from bot.db.content import card_data, claim_view
 from bot.db.home import load_home
 from bot.db.models import OutboxKind, OutboxRow, OutboxStatus, Reminder, Request, SavingsClaim
 from bot.db.requests import get_request
+from bot.db.visible import published
 from bot.jobs.ledger import WORKER
 from bot.slack.web_api import WebApiError
 
@@ -401,6 +402,7 @@ class OutboxWorker:
             OutboxRow.status == OutboxStatus.PENDING.value,
             OutboxRow.next_attempt_at <= now,
             ~blocked,
+            published(OutboxRow.import_id),  # Core: the ORM's hook does not see this query
         )
         # Two queries, not one with OR: each walks its own index and stops at the limit, so a
         # take costs the same with ten rows waiting or ten thousand (Slack down for an hour).

@@ -1,20 +1,26 @@
 """Issue 20 item 5, `podbot import requests FILE.csv`: the day-one import of open requests, all
-rows or none, idempotent on external_id, each with its card posted through the outbox."""
+rows or none, idempotent on external_id, each with its card posted through the outbox. Issue 25
+item 3: written in short batches as an import nobody sees until it is complete, so the serving
+bot answers meanwhile, and a failed or killed import leaves nothing behind."""
 
 from __future__ import annotations
 
+import fcntl
+import signal
 import subprocess
 import sys
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
-from sqlalchemy import func, select
+from sqlalchemy import func, make_url, select, text
 
-from bot.db.models import OutboxRow, Request, RequestEvent
+from bot.db import imports
+from bot.db.models import ImportRun, OutboxKind, OutboxRow, Request, RequestEvent
 from bot.domain.request_import import ImportPod, parse_requests_csv
 from tests.cli.test_cli import ROOT
-from tests.commands.conftest import Proc, blocks_text
+from tests.commands.conftest import ALPHA, ANALYST, BUYER, Proc, blocks_text
 from tests.conftest import RunningBot
 from tests.jobs.conftest import podbot_env
 
@@ -26,16 +32,37 @@ HEADER = (
 STAGES = ("intake", "qualified", "negotiating")
 
 
-def podbot_import(bot: RunningBot, path: Path) -> subprocess.CompletedProcess[str]:
+PODBOT = str(Path(sys.executable).parent / "podbot")
+
+
+def podbot_import(
+    bot: RunningBot, path: Path, *more: str, **env: str
+) -> subprocess.CompletedProcess[str]:
     return subprocess.run(
-        [str(Path(sys.executable).parent / "podbot"), "import", "requests", str(path)],
-        env=podbot_env(bot), capture_output=True, text=True, timeout=400,
+        [PODBOT, "import", "requests", str(path), *more],
+        env=podbot_env(bot, **env), capture_output=True, text=True, timeout=400,
     )  # fmt: skip
 
 
-def rows_300(bad: dict[int, str] | None = None) -> list[str]:
+def started_import(bot: RunningBot, path: Path) -> subprocess.Popen[str]:
+    """`podbot import requests` running, returned once its first batch is written (it says
+    `wrote N of M` after each batch that ends a progress interval, the first one included);
+    its cards are left queued (`--wait 0`)."""
+    process = subprocess.Popen(
+        [PODBOT, "import", "requests", str(path), "--wait", "0"],
+        env=podbot_env(bot), stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
+    )  # fmt: skip
+    assert process.stdout is not None
+    for line in process.stdout:
+        if line.startswith("wrote "):
+            return process
+    process.wait(timeout=60)
+    raise AssertionError(f"the import wrote no batch: {process.stderr.read()}")  # type: ignore[union-attr]
+
+
+def rows_300(bad: dict[int, str] | None = None, count: int = 300) -> list[str]:
     lines = []
-    for n in range(1, 301):
+    for n in range(1, count + 1):
         stage = STAGES[n % 3]
         pod, buyer, analyst = ("alpha", "U0BUY0001", "U0ANA0001")
         assigned = f"2026-11-{(n % 9) + 10:02d} 10:00" if stage == "negotiating" else ""
@@ -54,6 +81,59 @@ def rows_300(bad: dict[int, str] | None = None) -> list[str]:
 def write(path: Path, lines: list[str]) -> Path:
     path.write_text("\n".join([HEADER, *lines]) + "\n", encoding="utf-8")
     return path
+
+
+@contextmanager
+def stopped_between_batches(bot: RunningBot, process: subprocess.Popen[str]) -> Iterator[None]:
+    """The import's process stopped (SIGSTOP) between two batches, holding no transaction: the
+    test takes SQLite's writers' queue (`<database>.writer.lock`, which every podbot writer
+    takes before it begins), so the import is not writing, stops it, and lets the queue go."""
+    database = make_url(bot.db.url).database
+    assert database is not None
+    with open(f"{database}.writer.lock", "a+b") as queue:
+        fcntl.flock(queue, fcntl.LOCK_EX)
+        process.send_signal(signal.SIGSTOP)
+        fcntl.flock(queue, fcntl.LOCK_UN)
+    try:
+        yield
+    finally:
+        process.send_signal(signal.SIGCONT)
+
+
+def import_runs(bot: RunningBot) -> list[tuple[str, int, int]]:
+    """Each import's (state, rows written, rows to write), oldest first."""
+    with bot.db.reading() as session:
+        runs = session.execute(
+            select(ImportRun.state, ImportRun.written, ImportRun.rows).order_by(ImportRun.id)
+        )
+        return [(state, written, rows) for state, written, rows in runs]
+
+
+def stored(bot: RunningBot) -> tuple[int, int, int]:
+    """Requests, outbox rows and request events in the tables, seen or not."""
+    with bot.db.engine.connect() as connection:
+        return tuple(  # type: ignore[return-value]
+            connection.execute(text(f"SELECT count(*) FROM {name}")).scalar_one()
+            for name in ("requests", "deliveries", "request_events")
+        )
+
+
+def unseen_number(bot: RunningBot) -> int:
+    """The number of a request an unfinished import has written (read past podbot's readers)."""
+    with bot.db.engine.connect() as connection:
+        return int(
+            connection.execute(
+                text("SELECT min(id) FROM requests WHERE import_id IS NOT NULL")
+            ).scalar_one()
+        )
+
+
+def negotiating(proc: Proc) -> int:
+    proc(ANALYST, "new Acme | Figma | new")
+    number = proc.request_count()
+    proc(ANALYST, f"qualify {number}")
+    proc(ANALYST, f"assign {number} <@{BUYER}>")
+    return number
 
 
 def counts(bot: RunningBot) -> tuple[int, int, int]:
@@ -189,3 +269,128 @@ def test_a_request_created_in_year_one_is_refused_with_its_line_and_posts_no_car
     ]
     assert counts(bot) == (0, 0, 0)
     assert bot.api.messages("C0ALPHA01") == []
+
+
+def test_an_import_of_10000_requests_lets_a_proc_update_through_meanwhile(
+    bot: RunningBot, tmp_path: Path
+) -> None:
+    proc = Proc(bot)
+    number = negotiating(proc)
+    bot.runtime.outbox_worker.hold(OutboxKind.CARD)  # 10,000 cards are not the point here
+    path = write(tmp_path / "tracker.csv", rows_300(count=10_000))
+    process = started_import(bot, path)
+    try:
+        with stopped_between_batches(bot, process):
+            # Some of it is in the database, and none of it is seen.
+            ((state, written, rows),) = import_runs(bot)
+            assert (state, rows) == ("importing", 10_000) and 0 < written < rows
+            hidden = unseen_number(bot)
+            assert hidden > number
+            update = f"update REQ-{number} Vendor came back at 45k"
+            acked = bot.slack.slash_command(update, user_id=BUYER, channel_id=ALPHA)
+            assert bot.ops.get("/healthz").status == 200
+            unknown = bot.slack.slash_command(f"status REQ-{hidden}", user_id=BUYER)
+            after = import_runs(bot)
+    finally:
+        out, err = process.communicate(timeout=400)
+    assert acked.status == 200
+    assert acked.json()["text"] == f"Update posted in REQ-{number}'s thread."
+    # The update was committed (an ack follows the commit) between two of the import's batches.
+    assert after == [("importing", written, 10_000)]
+    with bot.db.reading() as session:
+        updates = session.scalars(
+            select(RequestEvent.text).where(
+                RequestEvent.request_id == number, RequestEvent.kind == "update"
+            )
+        ).all()
+    assert updates == ["Vendor came back at 45k"]
+    assert unknown.json()["text"].startswith(f":warning: There is no request REQ-{hidden};")
+
+    assert process.returncode == 0, err
+    assert f"Imported {path}: 10000 new, 0 updated, 0 unchanged." in out
+    assert import_runs(bot) == [("complete", 10_000, 10_000)]
+    # Complete: every imported request is there at once, its card queued.
+    with bot.db.reading() as session:
+        assert session.scalar(select(func.count()).select_from(Request)) == 10_001
+        assert session.get(Request, hidden) is not None
+        cards = session.scalar(
+            select(func.count()).select_from(OutboxRow).where(OutboxRow.import_id.is_not(None))
+        )
+        assert cards == 10_000
+
+
+def test_a_failed_import_leaves_no_rows_and_no_cards(bot: RunningBot, tmp_path: Path) -> None:
+    # A rule only the database checks (here a trigger; as well a constraint added by hand or
+    # a row another writer took): the file is valid, and row T-0900 is refused at write time,
+    # after the batches before it were written. The bot's delivery worker runs meanwhile.
+    with bot.db.engine.begin() as connection:
+        connection.execute(
+            text(
+                "CREATE TRIGGER archive_only BEFORE INSERT ON requests "
+                "WHEN NEW.external_id = 'T-0900' "
+                "BEGIN SELECT RAISE(ABORT, 'T-0900 is archived in the tracker'); END"
+            )
+        )
+    path = write(tmp_path / "tracker.csv", rows_300(count=1_000))
+    failed = podbot_import(bot, path)
+    assert failed.returncode == 1
+    assert failed.stderr.splitlines() == [
+        f"{path}: 1 bad row(s); nothing was imported",
+        "  line 901: the database refused it: T-0900 is archived in the tracker",
+    ]
+    ((state, written, rows),) = import_runs(bot)
+    assert state == "failed" and rows == 1_000
+    assert written == 899 // imports.BATCH * imports.BATCH > 0  # the batches before T-0900
+    bot.wait_idle()
+    assert stored(bot) == (0, 0, 0)
+    assert bot.api.messages("C0ALPHA01") == []
+    with bot.db.engine.connect() as connection:
+        taken = connection.execute(
+            text("SELECT seq FROM sqlite_sequence WHERE name = 'requests'")
+        ).scalar_one()
+    assert taken >= written  # those rows were there, and are gone
+
+    with bot.db.engine.begin() as connection:
+        connection.execute(text("DROP TRIGGER archive_only"))
+    bot.runtime.outbox_worker.hold(OutboxKind.CARD)
+    again = podbot_import(bot, path, "--wait", "0")
+    assert again.returncode == 0, again.stderr
+    assert f"Imported {path}: 1000 new, 0 updated, 0 unchanged." in again.stdout
+    with bot.db.reading() as session:
+        numbers = session.scalars(select(Request.id)).all()
+    assert len(numbers) == 1_000 and min(numbers) > taken  # a number is never given twice
+
+
+def test_a_killed_import_is_seen_by_nobody_and_the_next_one_replaces_it(
+    bot: RunningBot, tmp_path: Path
+) -> None:
+    bot.runtime.outbox_worker.hold(OutboxKind.CARD)
+    path = write(tmp_path / "tracker.csv", rows_300(count=3_000))
+    process = started_import(bot, path)
+    process.send_signal(signal.SIGKILL)
+    process.communicate(timeout=60)
+    ((state, written, _rows),) = import_runs(bot)
+    assert state == "importing" and written > 0
+    hidden = unseen_number(bot)
+    answer = Proc(bot)(BUYER, f"status REQ-{hidden}")
+    assert answer.startswith(f":warning: There is no request REQ-{hidden};")
+
+    # Its process is gone, but its last batch is recent: it might be alive; nothing is written.
+    waiting = podbot_import(bot, path, "--wait", "0")
+    assert waiting.returncode == 1
+    assert f"import 1 (tracker.csv) is still being written: {written} of 3000 rows" in (
+        waiting.stderr
+    )
+    assert len(import_runs(bot)) == 1
+
+    # Past `imports.STALE_AFTER` without a batch, it is dead: failed, deleted, replaced.
+    later = datetime.now(UTC) + imports.STALE_AFTER + timedelta(minutes=1)
+    replaced = podbot_import(bot, path, "--wait", "0", PODBOT_CLOCK_START=later.isoformat())
+    assert replaced.returncode == 0, replaced.stderr
+    assert f"Imported {path}: 3000 new, 0 updated, 0 unchanged." in replaced.stdout
+    assert import_runs(bot) == [("failed", written, 3_000), ("complete", 3_000, 3_000)]
+    with bot.db.engine.connect() as connection:
+        by_import = dict(
+            connection.execute(text("SELECT import_id, count(*) FROM requests GROUP BY 1")).all()
+        )
+    assert by_import == {2: 3_000}
