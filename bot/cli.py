@@ -253,9 +253,11 @@ def _import_file(args: argparse.Namespace, import_rows: Callable[[Any, str], Any
 
 
 def _import_stack_file(args: argparse.Namespace, parse: Callable[..., Any],
-                       upsert: Callable[..., Any]) -> int:  # fmt: skip
+                       changes: Callable[..., Any], upsert: Callable[..., Any]) -> int:  # fmt: skip
     """`import contracts` and `import accounts`: rows of the configured PODs (each in its
-    currency), all or none, upserted in one transaction (retried on a racing insert)."""
+    currency), all or none. Which rows change anything is read first in a snapshot, holding
+    no lock; only those are upserted, in one transaction of a few bulk statements (retried on
+    a racing insert): a re-import of an unchanged file does not write at all."""
     from bot.db.contracts import pod_ids, saving_upserts
 
     def import_rows(runtime: Any, text: str) -> Any:
@@ -269,26 +271,31 @@ def _import_stack_file(args: argparse.Namespace, parse: Callable[..., Any],
         if errors:
             return _print_row_errors(args.file, errors)
         now = runtime.clock.now()
-        return saving_upserts(
-            runtime.db,
-            lambda session: upsert(session, rows, pod_ids(session, {row.pod for row in rows}), now),
+        with runtime.db.reading() as session:
+            ids = pod_ids(session, {row.pod for row in rows})
+            todo = changes(session, rows, ids, now, for_update=False).rows
+        if not todo:
+            return 0, 0, len(rows)
+        inserted, updated, _ = saving_upserts(
+            runtime.db, lambda session: upsert(session, todo, ids, now)
         )
+        return inserted, updated, len(rows) - inserted - updated
 
     return _import_file(args, import_rows)
 
 
 def cmd_import_contracts(args: argparse.Namespace) -> int:
-    from bot.db.contracts import upsert_contracts
+    from bot.db.contracts import contract_changes, upsert_contracts
     from bot.domain.contracts import parse_contracts_csv
 
-    return _import_stack_file(args, parse_contracts_csv, upsert_contracts)
+    return _import_stack_file(args, parse_contracts_csv, contract_changes, upsert_contracts)
 
 
 def cmd_import_accounts(args: argparse.Namespace) -> int:
-    from bot.db.accounts import upsert_accounts
+    from bot.db.accounts import account_changes, upsert_accounts
     from bot.domain.accounts import parse_accounts_csv
 
-    return _import_stack_file(args, parse_accounts_csv, upsert_accounts)
+    return _import_stack_file(args, parse_accounts_csv, account_changes, upsert_accounts)
 
 
 def cmd_import_requests(args: argparse.Namespace) -> int:

@@ -1,13 +1,16 @@
 """What the `podbot import …` tests share: the environment that points podbot at the test
-config and a database, a CSV written from its header and lines, and the stored rows."""
+config and a database, a CSV written from its header and lines, the stored rows, and the SQL
+statements an import sends."""
 
 from __future__ import annotations
 
 from pathlib import Path
 from typing import Any
 
-from sqlalchemy import Row, select
+import pytest
+from sqlalchemy import Engine, Row, event, select
 
+from bot.cli import main
 from bot.db.session import Database
 from tests.conftest import TEST_CONFIG
 
@@ -32,3 +35,24 @@ def table_rows(database_url: str, model: Any) -> list[Row[Any]]:
             return list(session.execute(select(table).order_by(table.c.id)))
     finally:
         db.dispose()
+
+
+def statements_of_import(
+    monkeypatch: pytest.MonkeyPatch, database_url: str, *argv: str
+) -> tuple[int, int]:
+    """Run `podbot *argv` in this process on `database_url`: its exit status and how many SQL
+    statements it sent (start-up included: the schema check, the PODs' sync)."""
+    for name, value in import_env(database_url).items():
+        monkeypatch.setenv(name, value)
+    sent = 0
+
+    def count(*_: Any) -> None:
+        nonlocal sent
+        sent += 1
+
+    event.listen(Engine, "before_cursor_execute", count)
+    try:
+        status = main(list(argv))
+    finally:
+        event.remove(Engine, "before_cursor_execute", count)
+    return status, sent

@@ -12,7 +12,7 @@ from sqlalchemy import Row
 from bot.cli import main
 from bot.db.models import Account
 from bot.domain.accounts import COLUMNS
-from tests.cli.imports import csv_file, import_env, table_rows
+from tests.cli.imports import csv_file, import_env, statements_of_import, table_rows
 from tests.cli.test_cli import ROOT, podbot
 
 EXAMPLE = ROOT / "config" / "accounts.example.csv"
@@ -68,6 +68,33 @@ def test_a_row_without_health_keeps_the_stored_health(tmp_path: Path, sqlite_url
     result = podbot("import", "accounts", str(path), env=import_env(sqlite_url))
     assert result.stdout == f"Imported {path}: 0 new, 0 updated, 1 unchanged.\n", result.stderr
     assert [a.health for a in account_rows(sqlite_url)] == ["at-risk"]
+
+
+def test_the_statements_of_an_accounts_import_do_not_grow_with_its_rows(
+    tmp_path: Path, sqlite_url: str, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # As contracts: the upsert reads and writes in bulk, whatever the file's size.
+    def accounts(count: int, customer: str, msg: str) -> str:
+        lines = [f"{customer} {n},alpha,2025-04-01,,2028-03-31,{msg},,,"
+                 for n in range(count)]  # fmt: skip
+        return str(write(tmp_path / f"{customer}-{count}-{msg}.csv", *lines))
+
+    statements_of_import(monkeypatch, sqlite_url, "import", "accounts", accounts(1, "Warm", "1k"))
+    counts = {}  # after a first import, which also syncs the PODs
+    for count, customer in ((60, "Small"), (600, "Large")):
+        new = statements_of_import(monkeypatch, sqlite_url, "import", "accounts",
+                                   accounts(count, customer, "250k"))  # fmt: skip
+        changed = statements_of_import(monkeypatch, sqlite_url, "import", "accounts",
+                                       accounts(count, customer, "300k"))  # fmt: skip
+        counts[count] = (new, changed)
+    assert all(status == 0 for pair in counts.values() for status, _ in pair)
+    # The same statements, but for one more query per 500 customers read (twice: first in a
+    # snapshot, then in the write transaction).
+    (new_60, changed_60), (new_600, changed_600) = (
+        [sent for _, sent in counts[size]] for size in (60, 600)
+    )
+    assert new_60 <= new_600 <= new_60 + 2 and changed_60 <= changed_600 <= changed_60 + 2
+    assert len(account_rows(sqlite_url)) == 661
 
 
 def test_a_bad_file_prints_every_bad_row_and_imports_nothing(

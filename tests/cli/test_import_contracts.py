@@ -12,7 +12,7 @@ from sqlalchemy import Row
 from bot.cli import main
 from bot.db.models import Contract
 from bot.domain.contracts import COLUMNS
-from tests.cli.imports import csv_file, import_env, table_rows
+from tests.cli.imports import csv_file, import_env, statements_of_import, table_rows
 from tests.cli.test_cli import ROOT, podbot
 
 EXAMPLE = ROOT / "config" / "contracts.example.csv"
@@ -51,6 +51,34 @@ def test_the_example_file_imports_and_a_reimport_changes_nothing(
         "Slack", Decimal("120000.00"), Decimal("125000.00")
     )  # fmt: skip
     assert new.updated_at > old.updated_at and new.created_at == old.created_at
+
+
+def test_the_statements_of_a_contracts_import_do_not_grow_with_its_rows(
+    tmp_path: Path, sqlite_url: str, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # One statement per row held SQLite's writer lock for seconds at 10,000 rows (issue 25
+    # item 3): the upsert reads and writes in bulk, whatever the file's size.
+    def stack(count: int, customer: str, amount: str) -> str:
+        lines = [f"alpha,{customer} {n // 10},Tool {n % 10},{amount},USD,2027-03-31,annual,,"
+                 for n in range(count)]  # fmt: skip
+        return str(write(tmp_path / f"{customer}-{count}-{amount}.csv", *lines))
+
+    statements_of_import(monkeypatch, sqlite_url, "import", "contracts", stack(1, "Warm", "1k"))
+    counts = {}  # after a first import, which also syncs the PODs
+    for count, customer in ((60, "Small"), (600, "Large")):
+        new = statements_of_import(monkeypatch, sqlite_url, "import", "contracts",
+                                   stack(count, customer, "10k"))  # fmt: skip
+        changed = statements_of_import(monkeypatch, sqlite_url, "import", "contracts",
+                                       stack(count, customer, "12k"))  # fmt: skip
+        counts[count] = (new, changed)
+    assert all(status == 0 for pair in counts.values() for status, _ in pair)
+    # The same statements, but for one more query per 500 customers read (twice: first in a
+    # snapshot, then in the write transaction).
+    (new_60, changed_60), (new_600, changed_600) = (
+        [sent for _, sent in counts[size]] for size in (60, 600)
+    )
+    assert new_60 <= new_600 <= new_60 + 2 and changed_60 <= changed_600 <= changed_60 + 2
+    assert len(contract_rows(sqlite_url)) == 661
 
 
 def test_a_bad_file_prints_every_bad_row_and_imports_nothing(
