@@ -7,7 +7,6 @@ import csv
 import io
 import json
 import re
-import time
 from datetime import UTC, date, datetime, timedelta
 from typing import Any
 from zoneinfo import ZoneInfo
@@ -245,13 +244,11 @@ def test_a_report_just_over_one_message_uses_one_continuation() -> None:
     )
 
 
-def test_two_thousand_requests_build_quickly() -> None:
+def test_two_thousand_requests_build_into_postable_messages() -> None:
+    # How long the build takes is bench/aging_scale.py's figure, not an assertion here.
     lines = many(2000)
-    started = time.perf_counter()
     messages = aging_messages("POD Alpha", lines, NOW, ZONE)
     data = aging_csv(lines, ZONE)
-    elapsed = time.perf_counter() - started
-    assert elapsed < 1.0
     assert sum(len(KEY_IN_LINE.findall(t)) for m in messages for t in texts(m)) == 2000
     assert data.count(b"REQ-") == 2000
     # Each message stays small enough to post: blocks serialise well under Slack's limits.
