@@ -490,19 +490,24 @@ class SlackApiServer:
         *,
         name: str | None = None,
         real_name: str | None = None,
+        display_name: str | None = None,
         tz: str = "America/New_York",
         tz_label: str = "Eastern Standard Time",
         tz_offset: int = -18000,
         email: str | None = None,
         is_bot: bool = False,
         deleted: bool = False,
-    ) -> None:
-        """Describe a user for ``users.info`` (unknown users get a generated profile)."""
+    ) -> dict[str, Any]:
+        """Make a member of the workspace, whom ``users.info`` answers for (any other id is
+        ``user_not_found``, as in Slack). ``name`` is the handle, ``real_name`` the full name,
+        ``display_name`` what the member chose to be called (the handle when not given; ``""``
+        for a member who chose none, as Slack leaves it). Returns the user object."""
         with self._cond:
             self._users[user_id] = self._user_shape(
                 user_id,
                 name=name,
                 real_name=real_name,
+                display_name=display_name,
                 tz=tz,
                 tz_label=tz_label,
                 tz_offset=tz_offset,
@@ -510,6 +515,37 @@ class SlackApiServer:
                 is_bot=is_bot,
                 deleted=deleted,
             )
+            return copy.deepcopy(self._users[user_id])
+
+    def change_user(
+        self,
+        user_id: str,
+        *,
+        real_name: str | None = None,
+        display_name: str | None = None,
+        tz: str | None = None,
+        deleted: bool | None = None,
+    ) -> dict[str, Any]:
+        """A member edits their profile (or is deactivated): the fields given change, and the
+        user object is returned as Slack sends it in the ``user_change`` event (deliver it with
+        ``SlackClient.event({"type": "user_change", "user": …})``). KeyError for an id the
+        workspace does not have."""
+        with self._cond:
+            user = self._users[user_id]
+            profile = user["profile"]
+            if real_name is not None:
+                user["real_name"] = profile["real_name"] = real_name
+                profile["real_name_normalized"] = real_name
+            if display_name is not None:
+                profile["display_name"] = profile["display_name_normalized"] = display_name
+            if tz is not None:
+                user["tz"] = tz
+            if deleted is not None:
+                user["deleted"] = deleted
+            user["updated"] = int(user.get("updated") or 0) + 1
+            self._changes += 1
+            self._cond.notify_all()
+            return copy.deepcopy(user)
 
     def add_message(
         self,
@@ -786,9 +822,9 @@ class SlackApiServer:
             return dict(self._dms)
 
     def user(self, user_id: str) -> dict[str, Any]:
-        """The profile ``users.info`` would answer for a user."""
+        """The user object ``users.info`` answers for a member; KeyError for any other id."""
         with self._cond:
-            return copy.deepcopy(self._users.get(user_id) or self._user_shape(user_id))
+            return copy.deepcopy(self._users[user_id])
 
     def home_view(self, user_id: str) -> dict[str, Any] | None:
         """The Home tab last published for a user."""
@@ -1313,6 +1349,8 @@ class SlackApiServer:
         user = load_fixture("web_api_users_info_response.json")["user"]
         name = fields.get("name") or user_id.lower()
         real_name = fields.get("real_name") or f"User {user_id}"
+        display_name = fields.get("display_name")
+        display_name = name if display_name is None else display_name
         user.update(
             id=user_id,
             team_id=TEAM_ID,
@@ -1326,8 +1364,8 @@ class SlackApiServer:
             tz_offset=fields.get("tz_offset", -18000),
         )
         user["profile"].update(
-            display_name=name,
-            display_name_normalized=name,
+            display_name=display_name,
+            display_name_normalized=display_name,
             real_name=real_name,
             real_name_normalized=real_name,
             email=fields.get("email") or f"{name}@example.com",
@@ -1338,12 +1376,15 @@ class SlackApiServer:
         return user
 
     def _users_info(self, params: dict[str, Any]) -> dict[str, Any]:
+        # `user` is required; an id the workspace does not have is not found, as in Slack.
         user_id = _opt_str(params, "user")
         if user_id is None:
             raise SlackError("user_not_found")
         if user_id == BOT_USER_ID and user_id not in self._users:
             return {"user": self._user_shape(user_id, name="podbot", is_bot=True)}
-        return {"user": copy.deepcopy(self._users.get(user_id) or self._user_shape(user_id))}
+        if user_id not in self._users:
+            raise SlackError("user_not_found")
+        return {"user": copy.deepcopy(self._users[user_id])}
 
     def _files_get_upload_url(self, params: dict[str, Any]) -> dict[str, Any]:
         filename = _opt_str(params, "filename")

@@ -210,6 +210,8 @@ class Sandbox:
                 person.id,
                 name=person.handle,
                 real_name=person.name,
+                # The name the page shows for their mentions, so charts and CSVs agree with it.
+                display_name=person.name,
                 tz=person.timezone,
                 tz_label=person.timezone,
                 tz_offset=int((offset or timedelta()).total_seconds()),

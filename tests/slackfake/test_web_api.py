@@ -261,7 +261,8 @@ def test_views_open_update_and_publish(api: SlackApiServer, client: WebClient) -
     assert long_title.value.response["error"] == "invalid_arguments"
 
 
-def test_answers_have_the_shapes_of_slack_samples(client: WebClient) -> None:
+def test_answers_have_the_shapes_of_slack_samples(api: SlackApiServer, client: WebClient) -> None:
+    api.add_user("U0ALICE01", name="alice", real_name="Alice Example")
     card = client.chat_postMessage(channel=CHANNEL, text="x")
     modal = {"type": "modal", "title": {"type": "plain_text", "text": "T"}, "blocks": []}
     answers = {
@@ -287,6 +288,27 @@ def test_answers_have_the_shapes_of_slack_samples(client: WebClient) -> None:
             if key in sample:
                 assert set(sample[key]) <= set(answer[key]), f"{name}: {key}"
     assert answers["web_api_users_info_response.json"]["user"]["tz"] == "America/New_York"
+
+
+def test_users_info_answers_for_members_only_with_their_profile(
+    api: SlackApiServer, client: WebClient
+) -> None:
+    api.add_user("U0ROHAN01", name="rohan", real_name="Rohan Mehta", display_name="Ro",
+                 tz="Asia/Kolkata")  # fmt: skip
+    user = client.users_info(user="U0ROHAN01")["user"]
+    assert (user["id"], user["name"], user["real_name"], user["tz"], user["deleted"]) == (
+        "U0ROHAN01", "rohan", "Rohan Mehta", "Asia/Kolkata", False
+    )  # fmt: skip
+    assert (user["profile"]["display_name"], user["profile"]["real_name"]) == ("Ro", "Rohan Mehta")
+    # An id the workspace does not have, or no id at all, is not found, as in Slack.
+    for params in ({"user": "U0NOBODY1"}, {}):
+        with pytest.raises(SlackApiError) as refused:
+            client.api_call("users.info", http_verb="GET", params=params)
+        assert refused.value.response["error"] == "user_not_found"
+    # A member's edit is what users.info answers next, and what a user_change event carries.
+    changed = api.change_user("U0ROHAN01", display_name="Rohan M", deleted=True)
+    assert changed["profile"]["display_name"] == "Rohan M" and changed["deleted"] is True
+    assert client.users_info(user="U0ROHAN01")["user"] == changed
 
 
 # -- signed requests ------------------------------------------------------------------------
