@@ -22,7 +22,7 @@ from bot.db.migrate import check_schema, upgrade
 from bot.db.pods import sync_pods
 from bot.db.session import Database
 from bot.slack.pacing import ChannelTurns
-from bot.slack.web_api import SlackApi
+from bot.slack.web_api import LOOKUP_INTERVAL, SlackApi
 from bot.slack.worker import OutboxWorker
 
 
@@ -85,6 +85,8 @@ def build_runtime(
         make_web_client(settings),
         channel_interval=settings.channel_interval,
         turns=ChannelTurns(db),
+        # Where posts are not paced (tests, the sandbox: Slack is the stand-in), nor lookups.
+        lookup_interval=LOOKUP_INTERVAL if settings.channel_interval > 0 else 0.0,
     )
     clock = clock or SystemClock()
     worker = OutboxWorker(

@@ -109,6 +109,19 @@ class Member(Base):
     pod: Mapped[PodRow] = relationship(back_populates="members")
 
 
+class Person(Base):
+    """A Slack member's name as podbot shows it where a mention does not render (charts, CSV
+    files, plain text): looked up with `users.info` by the `people-refresh` job, updated by the
+    `user_change` event. A member with no row is shown by their id."""
+
+    __tablename__ = "people"
+
+    user_id: Mapped[str] = mapped_column(String(32), primary_key=True)
+    name: Mapped[str] = mapped_column(String(80))
+    tz: Mapped[str | None] = mapped_column(String(64))
+    fetched_at: Mapped[datetime] = mapped_column(UTCDateTime)
+
+
 class ImportState(enum.StrEnum):
     IMPORTING = "importing"  # being written in batches: its rows are seen by nothing else
     COMPLETE = "complete"  # every row written: its rows are like any other

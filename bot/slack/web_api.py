@@ -21,6 +21,8 @@ from slack_sdk.models.blocks import Block
 from slack_sdk.models.views import View
 from slack_sdk.webhook import WebhookClient
 
+from bot.domain.people import Profile, profile_of
+
 if TYPE_CHECKING:
     from bot.slack.pacing import ChannelTurns
 
@@ -29,6 +31,8 @@ log = logging.getLogger(__name__)
 Blocks = Sequence[Block | dict[str, Any]] | None
 # Where a slash command's response_url may point (Slack's commercial and GovSlack hooks).
 SLACK_HOOK_HOSTS = ("hooks.slack.com", "hooks.slack-gov.com")
+# users.info is in Slack's Tier 4 (100+ calls a minute): lookups are spaced this far apart.
+LOOKUP_INTERVAL = 0.6
 
 
 class WebApiError(Exception):
@@ -55,8 +59,10 @@ class SlackApi:
         client: WebClient,
         channel_interval: float = 1.0,
         turns: ChannelTurns | None = None,
+        lookup_interval: float = LOOKUP_INTERVAL,
     ) -> None:
         self.client = client
+        self.lookup_interval = lookup_interval
         self._team_url: str | None = None
         # Slack allows about one message per second per channel: posts to one channel are
         # spaced out here, posts to different channels are not held back; `turns` spaces
@@ -65,6 +71,7 @@ class SlackApi:
         self.turns = turns
         self._pace_lock = threading.Lock()
         self._next_slot: dict[str, float] = {}
+        self._next_lookup = 0.0
 
     def _answered(self, channel: str) -> None:
         # Space posts from when Slack *answered* the last one, so its side sees ≥ 1 s gaps.
@@ -90,6 +97,16 @@ class SlackApi:
             now = time.monotonic()
             slot = max(now, self._next_slot.get(channel, 0.0))
             self._next_slot[channel] = slot + self.channel_interval
+        return slot - now
+
+    def _reserve_lookup(self) -> float:
+        """Take this process's next users.info slot; seconds until it opens."""
+        if self.lookup_interval <= 0:
+            return 0.0
+        with self._pace_lock:
+            now = time.monotonic()
+            slot = max(now, self._next_lookup)
+            self._next_lookup = slot + self.lookup_interval
         return slot - now
 
     def team_url(self, *, fetch: bool = True, known: str | None = None) -> str | None:
@@ -218,6 +235,19 @@ class SlackApi:
             return True
         api = urlsplit(self.client.base_url)
         return (parts.scheme, parts.netloc) == (api.scheme, api.netloc)
+
+    def user_info(self, user: str) -> Profile:
+        """A member's name and time zone (users.info), for where a mention does not render.
+        Lookups are spaced `lookup_interval` apart in this process (Slack's Tier 4); a 429 is
+        waited out and retried by the WebClient's handler. Raises WebApiError (Slack's
+        `user_not_found` for an id it does not know)."""
+        if (wait := self._reserve_lookup()) > 0:
+            time.sleep(wait)
+        data = self._call("users.info", user=user)
+        found = data.get("user")
+        if not isinstance(found, dict):
+            raise WebApiError("users.info", "no_user_in_answer")
+        return profile_of({**found, "id": found.get("id") or user})
 
     def open_dm(self, user: str) -> str:
         """The DM channel id with `user`."""
