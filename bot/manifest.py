@@ -20,7 +20,8 @@ BOT_SCOPES = {
     "users:read": "names and time zones of members",
     "files:write": "CSV and ICS attachments of reports",
 }
-BOT_EVENTS = ["message.channels", "message.groups", "app_home_opened"]
+# user_change (users:read): a member's new name, for charts, CSVs and plain text.
+BOT_EVENTS = ["message.channels", "message.groups", "app_home_opened", "user_change"]
 
 
 def manifest(

@@ -6,7 +6,7 @@ from typing import TYPE_CHECKING
 
 from slack_bolt import App
 
-from bot.events import home, mentions
+from bot.events import home, mentions, people
 
 if TYPE_CHECKING:
     from bot.runtime import Runtime
@@ -16,3 +16,4 @@ def register(app: App, runtime: Runtime) -> None:
     """Attach every event listener."""
     mentions.register(app, runtime)
     home.register(app, runtime)
+    people.register(app, runtime)
