@@ -503,6 +503,7 @@ def cmd_report_kpis(args: argparse.Namespace) -> int:
 
     from bot.blocks.stats import kpi_csv
     from bot.db.kpis import load_facts
+    from bot.db.people import names_of
     from bot.domain.quarters import QuarterError, parse_quarter
     from bot.domain.scorecard import pod_scorecards
 
@@ -530,7 +531,9 @@ def cmd_report_kpis(args: argparse.Namespace) -> int:
             with runtime.db.transaction() as session:
                 facts = load_facts(session, config, pod, quarter, now)
             cards += pod_scorecards(facts, pod.key, pod.members)
-        text = kpi_csv(cards)
+        with runtime.db.reading() as session:
+            names = names_of(session, [user for pod in pods for user in pod.members])
+        text = kpi_csv(cards, names)
     finally:
         runtime.db.dispose()
     with open(args.csv, "w", newline="", encoding="utf-8") as out:

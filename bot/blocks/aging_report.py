@@ -42,6 +42,7 @@ from bot.domain.aging import (
     local_date,
 )
 from bot.domain.csv_out import write_table
+from bot.domain.people import name_of
 from bot.domain.procurement import STAGE_ORDER as PROCUREMENT_ORDER
 from bot.domain.procurement import stage_words as procurement_words
 from bot.domain.vocabulary import Stage
@@ -70,6 +71,7 @@ CSV_COLUMNS = (
     "tat_due",
     "days_left",
     "flags",
+    "owner_name",
 )
 
 
@@ -354,9 +356,14 @@ def aging_messages(
 # --- CSV -----------------------------------------------------------------------------------
 
 
-def aging_csv(lines: list[AgingLine], timezone: str) -> bytes:
+def aging_csv(
+    lines: list[AgingLine], timezone: str, names: Mapping[str, str] | None = None
+) -> bytes:
     """Return the full report table as UTF-8 CSV, one row per request in the order given
-    (written by `write_table`, so no name runs as a formula)."""
+    (written by `write_table`, so no name runs as a formula). `owner` is as recorded (a user
+    id, or an imported owner's text); `owner_name` the owner's name from `names` (user id →
+    name), else the same as `owner`."""
+    names = names or {}
     rows = [
         [
             line.item.key,
@@ -370,6 +377,7 @@ def aging_csv(lines: list[AgingLine], timezone: str) -> bytes:
             line.due_date.isoformat() if line.due_date is not None else None,
             line.days_left,
             ";".join(flag.value for flag in Flag if flag in line.flags),
+            name_of(line.item.owner, names) if line.item.owner else None,
         ]
         for line in lines
     ]

@@ -6,7 +6,7 @@ transport. matplotlib is imported when a chart is drawn, not when podbot starts.
 from __future__ import annotations
 
 import io
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterator, Mapping
 from contextlib import contextmanager
 from dataclasses import dataclass
 from decimal import Decimal
@@ -16,6 +16,7 @@ from bot.blocks.text import plain_date
 from bot.domain.digest import DigestCharts
 from bot.domain.kpis import MSG_BREACH_DAYS, MSG_WARNING_DAYS, QUOTA_BAR
 from bot.domain.money import Money, format_money, format_percent
+from bot.domain.people import name_of
 
 if TYPE_CHECKING:
     from matplotlib.axes import Axes
@@ -70,15 +71,20 @@ class ChartPlan:
     alt_text: str
 
 
-def chart_plans(data: DigestCharts, pod_name: str) -> list[ChartPlan]:
+def chart_plans(
+    data: DigestCharts, pod_name: str, names: Mapping[str, str] | None = None
+) -> list[ChartPlan]:
     """The digest's three charts: savings vs target per buyer, MSG progress per customer, open
-    requests by age and stage."""
+    requests by age and stage. Buyers are drawn and described by their names (`names`, user
+    id → name; an id with none is shown as it is): a mention renders in neither an image nor
+    its alt text."""
+    names = names or {}
     return [
         ChartPlan(
             "savings",
             f"{pod_name}: approved savings vs target per buyer, {data.quarter}",
-            lambda ax: _savings(ax, data, pod_name),
-            _clip(_savings_alt(data)),
+            lambda ax: _savings(ax, data, pod_name, names),
+            _clip(_savings_alt(data, names)),
         ),
         ChartPlan(
             "msg",
@@ -136,7 +142,7 @@ def _no_data(ax: Axes, text: str) -> None:
     ax.set_yticks([])
 
 
-def _savings(ax: Axes, data: DigestCharts, pod_name: str) -> None:
+def _savings(ax: Axes, data: DigestCharts, pod_name: str, names: Mapping[str, str]) -> None:
     ax.set_title(f"{pod_name} · approved savings vs target per buyer · {data.quarter}")
     if not data.buyers:
         _no_data(ax, "No buyers in this POD")
@@ -165,7 +171,7 @@ def _savings(ax: Axes, data: DigestCharts, pod_name: str) -> None:
                 x - width / 2, float(buyer.approved), format_percent(buyer.quota * 100),
                 ha="center", va="bottom", fontsize=FONT - 1,
             )  # fmt: skip
-    ax.set_xticks(xs, [b.buyer for b in data.buyers])
+    ax.set_xticks(xs, [name_of(b.buyer, names) for b in data.buyers])
     ax.set_ylabel(f"Savings ({data.currency})")
     ax.yaxis.set_major_formatter(_money_axis(data.currency))
     ax.legend(loc="upper right")
@@ -234,15 +240,16 @@ def _clip(text: str) -> str:
     return text if len(text) <= ALT_TEXT_LIMIT else text[: ALT_TEXT_LIMIT - 1] + "…"
 
 
-def _savings_alt(data: DigestCharts) -> str:
+def _savings_alt(data: DigestCharts, names: Mapping[str, str]) -> str:
     parts = []
     for b in data.buyers:
+        who = name_of(b.buyer, names)
         if b.target is None:
-            parts.append(f"{b.buyer} {_money(b.approved, data.currency)}, no target")
+            parts.append(f"{who} {_money(b.approved, data.currency)}, no target")
         else:
             quota = format_percent(b.quota * 100) if b.quota is not None else "no data"
             parts.append(
-                f"{b.buyer} {_money(b.approved, data.currency)} of "
+                f"{who} {_money(b.approved, data.currency)} of "
                 f"{_money(b.target, data.currency)} ({quota})"
             )
     return (

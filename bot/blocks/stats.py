@@ -3,7 +3,7 @@ same figures as CSV rows for `podbot report kpis`. Pure: Kpis and Scorecards in,
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Iterable, Mapping
 from decimal import Decimal
 
 from slack_sdk.models.blocks import Block, SectionBlock
@@ -13,6 +13,7 @@ from bot.blocks.text import escape_mrkdwn, split_markup
 from bot.domain.csv_out import Cell, write_table
 from bot.domain.kpis import Kpi, KpiStatus
 from bot.domain.money import Money, format_money, format_percent
+from bot.domain.people import name_of
 from bot.domain.scorecard import Scorecard
 
 __all__ = [
@@ -60,7 +61,7 @@ MONEY = frozenset({"savings_quota", "net_savings", "msg", "pse", "ats_uploaded"}
 DAYS = frozenset({"ftv"})
 CSV_HEADER = (
     "scope", "subject", "kpi", "value", "bar", "status", "numerator", "denominator",
-    "counted_apart",
+    "counted_apart", "person",
 )  # fmt: skip
 
 
@@ -149,33 +150,46 @@ def stats_blocks(text: str) -> list[Block]:
     return [SectionBlock(text=piece) for piece in pieces if piece]
 
 
-def kpi_csv(cards: Iterable[Scorecard]) -> str:
+def kpi_csv(cards: Iterable[Scorecard], names: Mapping[str, str] | None = None) -> str:
     """`podbot report kpis`' CSV (and the weekly digest's): the header, then one row per
     (scope, subject, kpi), shares to 4 decimal places (0.8125 = 81.25 %), FTV in days; written
-    by `write_table`, so a customer's name never runs as a formula and figures stay numbers."""
-    return write_table(CSV_HEADER, csv_rows(cards, lambda value: value.quantize(Decimal("0.0001"))))
+    by `write_table`, so a customer's name never runs as a formula and figures stay numbers.
+    `person` names the member a row is about (`names`: user id → name; the id when none)."""
+    rows = csv_rows(cards, lambda value: value.quantize(Decimal("0.0001")), names or {})
+    return write_table(CSV_HEADER, rows)
 
 
 def _plain(value: Decimal | None) -> Decimal | None:
     return None if value is None else value.normalize()
 
 
-def csv_rows(cards: Iterable[Scorecard], rounded: Callable[[Decimal], Decimal]) -> list[list[Cell]]:
-    """One row per (scope, subject, kpi): value and bar as exact-to-rounding decimals."""
+def csv_rows(
+    cards: Iterable[Scorecard],
+    rounded: Callable[[Decimal], Decimal],
+    names: Mapping[str, str] | None = None,
+) -> list[list[Cell]]:
+    """One row per (scope, subject, kpi): value and bar as exact-to-rounding decimals, and the
+    name of the member the row is about (a member's card, a POD's per-analyst line)."""
+    names = names or {}
     rows: list[list[Cell]] = []
     for card in cards:
+        member = card.subject if card.scope == "member" else None
         for kpi in card.lines:
-            subject = card.subject
+            subject, person = card.subject, member
             if card.scope == "pod" and kpi.subject:
-                subject = f"{card.subject}/{kpi.subject}"
+                subject, person = f"{card.subject}/{kpi.subject}", kpi.subject
             rows.append(
                 [
                     card.scope, subject, kpi.name,
                     None if kpi.value is None else _plain(rounded(kpi.value)),
                     _plain(kpi.bar), str(kpi.status), _plain(kpi.numerator),
                     _plain(kpi.denominator), kpi.counted_apart,
+                    name_of(person, names) if person else None,
                 ]
             )  # fmt: skip
         for name, value in card.extras:
-            rows.append([card.scope, card.subject, name, value, None, "info", None, None, None])
+            who = name_of(member, names) if member else None
+            rows.append(
+                [card.scope, card.subject, name, value, None, "info", None, None, None, who]
+            )
     return rows

@@ -17,6 +17,7 @@ from bot.blocks.text import plain_date
 from bot.config import Config, Pod
 from bot.db.content import claim_view
 from bot.db.models import PodRow, ProcurementStep, Request, SavingsClaim
+from bot.db.people import names_of
 from bot.domain.aging import (
     AgingItem,
     AgingLine,
@@ -231,10 +232,12 @@ def _body(context: JobContext) -> str:
         context.post(pod.channel, message.text, message.blocks, thread=parent)
     if len(messages) > 1:
         day = context.now.astimezone(pod.zone).date().isoformat()
+        with context.runtime.db.reading() as session:
+            names = names_of(session, {line.item.owner for line in lines if line.item.owner})
         context.upload(
             pod.channel,
             f"aging-{pod.key}-{day}.csv",
-            aging_csv(lines, pod.timezone),
+            aging_csv(lines, pod.timezone, names),
             title=f"Aging report {pod.name} {plain_date(context.now, pod.timezone)}",
             thread=parent,
         )

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import logging
 import threading
+from collections.abc import Mapping
 from datetime import datetime, time
 from typing import TYPE_CHECKING
 
@@ -15,6 +16,7 @@ from bot.blocks.stats import kpi_csv, stats_blocks, stats_text
 from bot.blocks.text import plain_date, slack_date
 from bot.config import Config, Pod
 from bot.db.kpis import load_facts
+from bot.db.people import names_of
 from bot.domain.aging import aging_lines
 from bot.domain.digest import DigestCharts, digest_charts, week_period
 from bot.domain.quarters import quarter_of
@@ -55,10 +57,13 @@ def build_digest(
 def _body(context: JobContext) -> str:
     pod, now = context.pod, context.now
     text, cards, data = build_digest(context.runtime, pod, now)
+    # The post mentions people (Slack renders those); the charts and the CSV name them.
+    with context.runtime.db.reading() as session:
+        names = names_of(session, pod.members)
     week = week_period(now.astimezone(pod.zone).date())
     shown = f"*Weekly digest* · week {week}\n{text}"
     parent = context.post(pod.channel, f"Weekly digest {pod.name} {week}", stats_blocks(shown))
-    charts, failed = _draw_charts(data, pod, week)
+    charts, failed = _draw_charts(data, pod, week, names)
     for chart in charts:
         context.upload(
             pod.channel,
@@ -71,7 +76,7 @@ def _body(context: JobContext) -> str:
     context.upload(
         pod.channel,
         f"kpis-{pod.key}-{week}.csv",
-        kpi_csv(cards).encode("utf-8"),
+        kpi_csv(cards, names).encode("utf-8"),
         title=f"KPIs {pod.name} {data.quarter} (as of {plain_date(data.as_of)})",
         thread=parent,
     )
@@ -79,14 +84,16 @@ def _body(context: JobContext) -> str:
     return said + (f"; not drawn: {', '.join(failed)} (see the log)" if failed else "")
 
 
-def _draw_charts(data: DigestCharts, pod: Pod, week: str) -> tuple[list[Chart], list[str]]:
+def _draw_charts(
+    data: DigestCharts, pod: Pod, week: str, names: Mapping[str, str]
+) -> tuple[list[Chart], list[str]]:
     """Each chart drawn on its own: one matplotlib cannot draw is logged once and left out,
     and the post, the other charts and the CSV go as planned. Returns the charts drawn and
     the names of those that failed."""
     charts: list[Chart] = []
     failed: list[str] = []
     with _DRAWING:
-        for plan in chart_plans(data, pod.name):
+        for plan in chart_plans(data, pod.name, names):
             try:
                 charts.append(render_chart(plan))
             except Exception:

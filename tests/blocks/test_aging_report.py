@@ -278,6 +278,7 @@ def test_csv_has_a_header_and_one_row_per_request() -> None:
         "tat_due",
         "days_left",
         "flags",
+        "owner_name",
     ]
     assert [row[0] for row in rows[1:]] == [line.item.key for line in lines]
     assert rows[1][1] == lines[0].item.customer  # the full name, never cut
@@ -299,11 +300,15 @@ def test_csv_row_values() -> None:
         "2026-11-26",
         "3",
         "due_soon;no_update",
+        "U0BUY0001",  # no name known: the owner's id
     ]
     # Qualified: no due, no days left, no flags; intake without an owner: owner empty.
-    assert by_key["REQ-3"][8:] == ["", "", ""]
-    assert by_key["REQ-2"][5] == ""
-    assert by_key["REQ-2"][8:] == ["2026-11-23", "0", "not_qualified"]
+    assert by_key["REQ-3"][8:11] == ["", "", ""]
+    assert by_key["REQ-2"][5] == by_key["REQ-2"][11] == ""
+    assert by_key["REQ-2"][8:11] == ["2026-11-23", "0", "not_qualified"]
+    # With names, the owner is named beside their id.
+    named = read_csv(aging_csv(small_report(), ZONE, {"U0BUY0001": "Rohan Mehta"}))
+    assert {row[0]: row[5::6] for row in named[1:]}["REQ-4"] == ["U0BUY0001", "Rohan Mehta"]
 
 
 def test_csv_created_date_is_local_to_the_pod() -> None:

@@ -54,9 +54,9 @@ def drawn(monkeypatch: pytest.MonkeyPatch) -> list[Any]:
     seen: list[Any] = []
     plans = weekly_digest.chart_plans
 
-    def spy(data: Any, pod_name: str) -> Any:
+    def spy(data: Any, pod_name: str, names: Any = None) -> Any:
         seen.append((pod_name, data))
-        return plans(data, pod_name)
+        return plans(data, pod_name, names)
 
     monkeypatch.setattr(weekly_digest, "chart_plans", spy)
     return seen
