@@ -21,13 +21,12 @@ NAME_LIMIT = 80
 
 @dataclass(frozen=True)
 class Profile:
-    """What podbot keeps of a member: the name it shows, their time zone, and whether the
-    account is deactivated (a deactivated member keeps their name on past figures)."""
+    """What podbot keeps of a member: the name it shows and their time zone. A deactivated
+    member (`deleted`) keeps their name: their past figures still show it."""
 
     user_id: str
     name: str | None  # None: Slack gave no name that is not blank
     tz: str | None
-    deleted: bool = False
 
 
 def _clean(value: Any) -> str | None:
@@ -55,7 +54,6 @@ def profile_of(user: Mapping[str, Any]) -> Profile:
         user_id=str(user.get("id") or ""),
         name=name,
         tz=tz if isinstance(tz, str) and tz else None,
-        deleted=bool(user.get("deleted")),
     )
 
 

@@ -159,3 +159,26 @@ def test_a_member_users_info_cannot_resolve_keeps_their_id_and_the_job_does_not_
         assert names_of(session, ALPHA_MEMBERS) == {
             ANALYST: "Kavya", BUYER: "Ro", CSM: CSM, EM: EM
         }  # fmt: skip
+
+
+@pytest.mark.realtime(3)  # the WebClient waits out Retry-After: 0 plus up to 1 s, three times
+def test_rate_limited_past_the_retries_the_run_stops_asking_and_the_rest_keep_their_ids(
+    bot: RunningBot, caplog: pytest.LogCaptureFixture
+) -> None:
+    for user in ALPHA_MEMBERS:
+        bot.api.add_user(user, display_name=f"Name of {user}")
+    # Slack answers 429 to the first lookup and to each of the WebClient's three retries.
+    bot.api.fail("users.info", retry_after=0, times=4)
+    with caplog.at_level(logging.WARNING, logger="bot.jobs.people_refresh"):
+        outcome = refresh(bot, now=NOW)
+    assert outcome.outcome == "ok"
+    assert outcome.endswith(": 0 name(s) looked up; 4 kept as before (see the log)")
+    # One member asked four times, nobody else asked: the run did not keep Slack busy.
+    calls = bot.api.calls_to("users.info")
+    assert [(c.params["user"], c.failed) for c in calls] == [(ALPHA_MEMBERS[0], True)] * 4
+    (warning,) = [r.getMessage() for r in caplog.records if r.name == "bot.jobs.people_refresh"]
+    assert "rate-limiting users.info; 4 member(s) keep their id or old name" in warning
+    # The next day's run names everyone.
+    refresh(bot, now=NOW + timedelta(days=1))
+    with bot.db.reading() as session:
+        assert names_of(session, ALPHA_MEMBERS) == {u: f"Name of {u}" for u in ALPHA_MEMBERS}
