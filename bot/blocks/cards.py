@@ -8,8 +8,8 @@ rather than "3 days ago" text that would go stale between edits.
 from __future__ import annotations
 
 import re
-from collections.abc import Iterable
-from dataclasses import dataclass
+from collections.abc import Iterable, Mapping
+from dataclasses import dataclass, field
 from datetime import date, datetime
 
 from slack_sdk.models.blocks import (
@@ -20,9 +20,10 @@ from slack_sdk.models.blocks import (
     DividerBlock,
     HeaderBlock,
     MarkdownTextObject,
+    Option,
     PlainTextObject,
     SectionBlock,
-    UserSelectElement,
+    StaticSelectElement,
 )
 
 from bot.blocks.ids import ActionId, BlockId
@@ -31,6 +32,8 @@ from bot.blocks.limits import (
     HEADER_TEXT,
     MAX_FIELDS,
     MAX_MESSAGE_BLOCKS,
+    MAX_OPTIONS,
+    OPTION_TEXT,
     SECTION_TEXT,
 )
 from bot.blocks.text import (
@@ -154,6 +157,10 @@ class CardData:
     preapproved_by: str | None = None
     # The procurement stage under way (negotiating), as of the card's last render.
     procurement: StageClock | None = None
+    # The POD's buyers, whom a qualified card's picker offers (ids, in the config's order), and
+    # the names it shows them by (Slack's, read at send time; a buyer without one shows the id).
+    buyers: tuple[str, ...] = ()
+    buyer_names: Mapping[str, str] = field(default_factory=dict)
 
 
 @dataclass(frozen=True)
@@ -295,24 +302,22 @@ def _button(action: ActionId, label: str, value: str, style: str | None = None) 
 
 
 def card_actions(card: CardData) -> ActionsBlock | None:
-    """The next actions of the card's stage: intake → Qualify, Disqualify; qualified → a buyer
-    picker (Assign); negotiating → Post update, Log quote, Claim savings, Close; else none."""
+    """The next actions of the card's stage: intake → Qualify, Disqualify; qualified → a picker
+    of the POD's buyers (Assign); negotiating → Post update, Log quote, Claim savings, Close;
+    else (and a qualified card of a POD without buyers) none."""
     if card.request_id is None:
         return None
     value = str(card.request_id)
-    elements: list[ButtonElement | UserSelectElement]
+    elements: list[ButtonElement | StaticSelectElement]
     if card.stage == Stage.INTAKE:
         elements = [
             _button(ActionId.CARD_QUALIFY, "Qualify", value, "primary"),
             _button(ActionId.CARD_DISQUALIFY, "Disqualify", value, "danger"),
         ]
     elif card.stage == Stage.QUALIFIED:
-        elements = [
-            UserSelectElement(
-                action_id=ActionId.CARD_ASSIGN.value,
-                placeholder=PlainTextObject(text="Assign to a buyer…"),
-            )
-        ]
+        if not card.buyers:
+            return None  # `_no_buyer_line` says so instead
+        elements = [_buyer_picker(card)]
     elif card.stage == Stage.NEGOTIATING:
         elements = [
             _button(ActionId.CARD_UPDATE, "Post update", value, "primary"),
@@ -322,8 +327,40 @@ def card_actions(card: CardData) -> ActionsBlock | None:
         ]
     else:
         return None
-    # The users_select has no value: the block id carries the request's number.
+    # The picker's options carry the buyer: the block id carries the request's number.
     return ActionsBlock(block_id=f"{BlockId.CARD_ACTIONS.value}:{value}", elements=elements)
+
+
+def _buyer_picker(card: CardData) -> StaticSelectElement:
+    """A menu of the POD's buyers by name (a static select: Slack's users_select would offer the
+    whole workspace, and anyone not a buyer would only be refused)."""
+    options = [
+        Option(
+            value=user,
+            text=PlainTextObject(
+                text=fit_plain(_one_line(card.buyer_names.get(user) or user), OPTION_TEXT)
+            ),
+        )
+        for user in card.buyers[:MAX_OPTIONS]
+    ]
+    return StaticSelectElement(
+        action_id=ActionId.CARD_ASSIGN.value,
+        placeholder=PlainTextObject(text="Assign to a buyer…"),
+        options=options,
+    )
+
+
+def _no_buyer_line(card: CardData) -> ContextBlock:
+    """In place of the picker on a qualified card whose POD has no buyer."""
+    pod = fit_mrkdwn(_one_line(card.pod_name), _POD_NAME) or _NONE
+    return ContextBlock(
+        elements=[
+            MarkdownTextObject(
+                text=f":warning: {pod} has no buyer to assign this to yet: add one to the "
+                "POD's members in podbot's config."
+            )
+        ]
+    )
 
 
 def card_blocks(card: CardData, *, with_actions: bool = True) -> list[Block]:
@@ -408,6 +445,8 @@ def card_blocks(card: CardData, *, with_actions: bool = True) -> list[Block]:
     actions = card_actions(card) if with_actions else None
     if actions is not None:
         blocks.append(actions)
+    elif with_actions and card.stage == Stage.QUALIFIED and card.request_id is not None:
+        blocks.append(_no_buyer_line(card))
     return blocks
 
 

@@ -12,3 +12,5 @@ FIELD_TEXT = 2000  # one of a section's fields
 MAX_FIELDS = 10  # fields in one section
 PLAIN_TEXT_INPUT = 3000  # a plain_text_input's value
 PLACEHOLDER_TEXT = 150  # an input's placeholder
+OPTION_TEXT = 75  # one option's text in a select menu
+MAX_OPTIONS = 100  # options in one select menu

@@ -64,7 +64,7 @@ log = logging.getLogger(__name__)
 
 
 def _click(body: dict[str, Any]) -> tuple[str, int | None, str, str | None]:
-    """(user, request number, channel, selected user) of a click on a card."""
+    """(user, request number, channel, picked buyer) of a click on a card."""
     action = (body.get("actions") or [{}])[0]
     raw = str(action.get("value") or "")
     if not raw:
@@ -74,8 +74,11 @@ def _click(body: dict[str, Any]) -> tuple[str, int | None, str, str | None]:
     channel = (body.get("channel") or {}).get("id") or (body.get("container") or {}).get(
         "channel_id", ""
     )
-    selected = action.get("selected_user")
-    return body.get("user", {}).get("id", ""), number, channel, selected
+    # The picker is a menu of the POD's buyers (the option's value is the buyer's id); a card
+    # last drawn before it still carries Slack's users_select until its next edit.
+    option = action.get("selected_option")
+    selected = option.get("value") if isinstance(option, dict) else action.get("selected_user")
+    return body.get("user", {}).get("id", ""), number, channel, selected or None
 
 
 def _title(request: Request) -> str:
@@ -175,8 +178,10 @@ def register(app: App, runtime: Runtime) -> None:
 
     def assign(user: str, number: int, channel: str, body: dict[str, Any]) -> Outbox:
         selected = _click(body)[3]
-        if not selected:
+        if not selected or not isinstance(selected, str):
             raise UsageError("Pick the buyer to assign.")
+        # The menu offers the POD's buyers as the card was drawn; assign_request checks the
+        # pick against the config of now (someone no longer a buyer is refused, with the list).
         outbox, text = assign_request(runtime, user, number, selected)
         return _answer(outbox, channel, user, text)
 

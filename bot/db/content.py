@@ -73,6 +73,10 @@ def card_data(
     if step is not None and now is not None:
         weeks = config.procurement_stages.get(step.stage, DEFAULT_STAGE_WEEKS[step.stage])
         procurement = stage_clock(step.stage, step.started_at, now, pod.timezone, weeks)
+    # Whom the qualified card's picker offers; their names are Slack's (the sender reads them).
+    buyers: tuple[str, ...] = ()
+    if configured is not None and request.stage == Stage.QUALIFIED:
+        buyers = tuple(configured.members_with("buyer"))
     return CardData(
         key=request.key,
         pod_name=pod.name,
@@ -100,6 +104,7 @@ def card_data(
         preapproved_at=request.preapproved_at,
         preapproved_by=request.preapproved_by,
         procurement=procurement,
+        buyers=buyers,
     )
 
 

@@ -33,6 +33,10 @@ Blocks = Sequence[Block | dict[str, Any]] | None
 SLACK_HOOK_HOSTS = ("hooks.slack.com", "hooks.slack-gov.com")
 # users.info is in Slack's Tier 4 (100+ calls a minute): lookups are spaced this far apart.
 LOOKUP_INTERVAL = 0.6
+# How long a member's name from users.info is used before it is asked again, and how soon a
+# member Slack could not say is asked again (seconds).
+NAME_FOR = 24 * 3600.0
+NAME_RETRY = 300.0
 
 
 class WebApiError(Exception):
@@ -72,6 +76,9 @@ class SlackApi:
         self._pace_lock = threading.Lock()
         self._next_slot: dict[str, float] = {}
         self._next_lookup = 0.0
+        # user id → (name or None, monotonic time it is good until)
+        self._names: dict[str, tuple[str | None, float]] = {}
+        self._names_lock = threading.Lock()
 
     def _answered(self, channel: str) -> None:
         # Space posts from when Slack *answered* the last one, so its side sees ≥ 1 s gaps.
@@ -120,6 +127,26 @@ class SlackApi:
             except WebApiError:
                 return None
         return self._team_url or None
+
+    def user_name(self, user: str) -> str | None:
+        """A member's name as people know them, from `users.info` (real name, else display
+        name, else handle), kept for a day; None when Slack cannot say (the caller shows the
+        id; asked again after a few minutes, a name already known is kept meanwhile)."""
+        now = time.monotonic()
+        with self._names_lock:
+            known = self._names.get(user)
+        if known is not None and known[1] > now:
+            return known[0]
+        try:
+            data = self._call("users.info", user=user)
+        except WebApiError as exc:
+            log.warning("no name for %s (users.info: %s); showing the id", user, exc.error)
+            name, good_for = (known[0] if known else None), NAME_RETRY
+        else:
+            name, good_for = _person_name(data.get("user") or {}), NAME_FOR
+        with self._names_lock:
+            self._names[user] = (name, now + good_for)
+        return name
 
     def _call(self, method: str, **params: Any) -> dict[str, Any]:
         params = {k: v for k, v in params.items() if v is not None}
@@ -351,3 +378,17 @@ class SlackApi:
             alt_txt=alt_text,
         )
         return str(data["files"][0]["id"])
+
+
+def _person_name(user: dict[str, Any]) -> str | None:
+    """The name a `users.info` user goes by: real name, else display name, else handle."""
+    profile = user.get("profile") or {}
+    for name in (
+        profile.get("real_name"),
+        user.get("real_name"),
+        profile.get("display_name"),
+        user.get("name"),
+    ):
+        if isinstance(name, str) and name.strip():
+            return name.strip()
+    return None

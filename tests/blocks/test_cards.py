@@ -237,6 +237,35 @@ def test_worst_case_card_stays_within_block_kit_limits() -> None:
     assert len(notes["text"]["text"]) <= 3000 and notes["text"]["text"].endswith("&amp;…")
 
 
+def test_the_buyer_picker_keeps_within_slacks_100_options_of_75_characters() -> None:
+    buyers = tuple(f"U0BUY{n:04d}" for n in range(150))
+    names = {user: f"{user} " + "N" * 200 for user in buyers}
+    qualified = card(stage="qualified", request_id=12, buyers=buyers, buyer_names=names)
+    blocks = card_blocks(qualified)
+    assert_valid(blocks)
+    (actions,) = [b for b in dicts(blocks) if b["type"] == "actions"]
+    assert actions["block_id"] == "card_actions:12"
+    (picker,) = actions["elements"]
+    assert picker["type"] == "static_select" and len(picker["options"]) == 100
+    assert [o["value"] for o in picker["options"]] == list(buyers[:100])
+    assert all(len(o["text"]["text"]) <= 75 for o in picker["options"])
+    assert picker["options"][0]["text"]["text"].startswith("U0BUY0000 NNN")
+
+
+def test_a_qualified_card_of_a_pod_without_buyers_says_so_instead_of_a_picker() -> None:
+    blocks = card_blocks(card(stage="qualified", request_id=12))
+    assert_valid(blocks)
+    assert [b for b in dicts(blocks) if b["type"] == "actions"] == []
+    assert dicts(blocks)[-1]["elements"][0]["text"] == (
+        ":warning: POD Alpha has no buyer to assign this to yet: add one to the POD's members "
+        "in podbot's config."
+    )
+    # /proc status's copy has no actions, so no word about them either.
+    assert "no buyer" not in texts(
+        card_blocks(card(stage="qualified", request_id=12), with_actions=False)
+    )
+
+
 def test_short_long_name_shares_header_room_with_a_short_one() -> None:
     header = dicts(card_blocks(card(customer="Acme", tool="T" * 300)))[0]["text"]["text"]
     assert header.startswith("REQ-12 · Acme · TTT") and header.endswith("…")

@@ -105,7 +105,7 @@ def test_each_stage_shows_exactly_its_buttons(bot: RunningBot, proc: Proc) -> No
     assert buttons(last_update()) == QUALIFIED_BUTTONS
     picker = next(b for b in last_update() if b["type"] == "actions")
     assert picker["block_id"] == f"card_actions:{number}"
-    assert picker["elements"][0]["type"] == "users_select"
+    assert picker["elements"][0]["type"] == "static_select"
     proc(ANALYST, f"assign {number} <@{BUYER}>")
     assert buttons(last_update()) == NEGOTIATING_BUTTONS
     proc(BUYER, f"close {number} lost too pricey")
@@ -205,10 +205,46 @@ def test_picking_a_buyer_assigns_as_the_command_does(bot: RunningBot, proc: Proc
     assert buttons(proc.card(by_button).blocks) == NEGOTIATING_BUTTONS
 
 
+def test_the_picker_offers_the_pods_buyers_by_their_slack_names(
+    bot: RunningBot, proc: Proc
+) -> None:
+    bot.api.add_user(BUYER, name="bea", real_name="Bea Byers")
+    number = new_request(proc)
+    proc(ANALYST, f"qualify {number}")
+    (picker,) = [
+        element
+        for block in proc.card(number).blocks or []
+        if block["type"] == "actions"
+        for element in block["elements"]
+    ]
+    # POD Alpha's one buyer, by the name Slack knows them by: not its em, analyst or csm, nor
+    # POD Beta's buyer (Slack's users_select would have offered the whole workspace).
+    assert picker["type"] == "static_select"
+    assert picker["placeholder"]["text"] == "Assign to a buyer…"
+    assert [(o["text"]["text"], o["value"]) for o in picker["options"]] == [("Bea Byers", BUYER)]
+    assert [c.params["user"] for c in bot.api.calls_to("users.info")] == [BUYER]
+
+
+def test_a_buyer_slack_cannot_name_is_offered_by_id_and_the_card_still_goes_out(
+    bot: RunningBot, proc: Proc
+) -> None:
+    bot.api.fail("users.info", error="user_not_found", times=None)
+    number = new_request(proc)
+    proc(ANALYST, f"qualify {number}")
+    picker = next(b for b in proc.card(number).blocks or [] if b["type"] == "actions")
+    assert [(o["text"]["text"], o["value"]) for o in picker["elements"][0]["options"]] == [
+        (BUYER, BUYER)
+    ]
+    click(bot, ANALYST, "card_assign", proc.card(number), value=BUYER)
+    assert proc.request(number).buyer_id == BUYER
+
+
 def test_the_picker_refuses_a_non_buyer_and_a_buyer_using_it(bot: RunningBot, proc: Proc) -> None:
     number = new_request(proc)
     proc(ANALYST, f"qualify {number}")
     before = history(proc, number)
+    # The menu offers buyers only, but who is a buyer is checked again at click time (a pick
+    # from a card drawn before the config changed, or a forged one).
     click(bot, ANALYST, "card_assign", proc.card(number), value=CSM)
     assert ephemerals_to(bot, ANALYST)[-1] == (
         f":warning: <@{CSM}> is not a buyer in POD Alpha, so cannot be assigned; "
