@@ -2,8 +2,8 @@
 
 The test suite and ``podbot sandbox`` both drive podbot through this client. Payload shapes
 start from the samples in ``slackfake/fixtures`` (slash_command.form.txt,
-block_actions_message_button.json, view_submission.json, events_api_event_callback_envelope_docs
-.json); only the values change.
+block_actions_message_button.json, view_submission.json, message_shortcut.json,
+events_api_event_callback_envelope_docs.json); only the values change.
 """
 
 from __future__ import annotations
@@ -306,7 +306,9 @@ class SlackClient:
         payload["channel"] = {"id": channel_id, "name": channel_id.lower()}
         payload["message"] = message
         payload["response_url"] = self.response_url("actions")
-        payload["actions"] = [_action(element, action_id, block_id, value, self.clock())]
+        action = _action(element, action_id, block_id, value, self.clock())
+        payload["state"] = {"values": _message_state(action)}
+        payload["actions"] = [action]
         return self._post_payload(_apply(payload, overrides))
 
     def view_action(
@@ -428,27 +430,29 @@ class SlackClient:
         **overrides: Any,
     ) -> Response:
         """Run a message shortcut (``message_action``) on ``message`` (a stored message's dict,
-        or one with at least ``ts`` and ``text``), as Slack sends it from a message's menu."""
+        or one with at least ``ts`` and ``text``), as Slack sends it from a message's "…" menu:
+        the fixture's fields in its order (Slack's ``user`` is id and name only, its ``team``
+        id and domain outside Enterprise Grid), plus the app id and the install kind modern
+        payloads carry."""
         if hasattr(message, "to_api"):
             message = message.to_api()
         message = copy.deepcopy(dict(message))
         message.setdefault("type", "message")
-        payload: dict[str, Any] = {
-            "type": "message_action",
-            "token": "verification_token",
-            "action_ts": f"{self.clock():.6f}",
-            "team": self._team(),
-            "user": self._user(user_id),
-            "channel": {"id": channel_id, "name": channel_id.lower()},
-            "is_enterprise_install": False,
-            "enterprise": None,
-            "callback_id": callback_id,
-            "trigger_id": self.trigger_id(),
-            "response_url": self.response_url("actions"),
-            "message_ts": message.get("ts"),
-            "message": message,
-            "api_app_id": self.api_app_id,
-        }
+        payload = _fixture("message_shortcut.json")
+        payload.update(
+            action_ts=f"{self.clock():.6f}",
+            team=self._team(),
+            user={"id": user_id, "name": user_id.lower()},
+            channel={"id": channel_id, "name": channel_id.lower()},
+            callback_id=callback_id,
+            trigger_id=self.trigger_id(),
+            message_ts=message.get("ts"),
+            message=message,
+            response_url=self.response_url("actions"),
+            api_app_id=self.api_app_id,
+            is_enterprise_install=False,
+            enterprise=None,
+        )
         return self._post_payload(_apply(payload, overrides))
 
     def event(
@@ -529,8 +533,23 @@ def _action(
         }
     elif value is not None:
         action[field] = value
+    if kind != "button":
+        # A select echoes its placeholder and initial option, as Slack's payloads do.
+        for key in ("initial_option", "placeholder"):
+            if key in element:
+                action[key] = copy.deepcopy(element[key])
     action.update(type=kind, action_ts=f"{now:.6f}")
     return action
+
+
+def _message_state(action: dict[str, Any]) -> dict[str, Any]:
+    """`state.values` of a click in a message: a select's choice is its block's state (Slack
+    keeps what a menu shows); a button has none."""
+    field = _ACTION_VALUE_FIELD.get(action["type"], "value")
+    if action["type"] == "button" or field not in action:
+        return {}
+    value = {"type": action["type"], field: copy.deepcopy(action[field])}
+    return {action["block_id"]: {action["action_id"]: value}}
 
 
 def _input_blocks(values: Mapping[str, Mapping[str, Mapping[str, Any]]]) -> list[dict[str, Any]]:

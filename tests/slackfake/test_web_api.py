@@ -415,6 +415,98 @@ def test_block_action_on_a_stored_message_reaches_its_listener(
     assert api.message(CHANNEL, card["ts"]).text == '{"claim": 7}'
 
 
+def test_a_static_select_choice_is_posted_as_slack_posts_it(
+    api: SlackApiServer, bolt: tuple[App, SlackClient], client: WebClient
+) -> None:
+    app, slack = bolt
+    options = [
+        {"text": {"type": "plain_text", "text": name}, "value": user}
+        for name, user in (("Rohan Mehta", "U0ROHAN01"), ("Kavya Iyer", "U0KAVYA01"))
+    ]
+    picker = {
+        "type": "static_select",
+        "action_id": "card_assign",
+        "placeholder": {"type": "plain_text", "text": "Assign to a buyer…"},
+        "options": options,
+    }
+    card = client.chat_postMessage(
+        channel=CHANNEL,
+        text="REQ-3",
+        blocks=[{"type": "actions", "block_id": "card_actions:3", "elements": [picker]}],
+    )
+    seen: list[dict[str, Any]] = []
+
+    @app.action("card_assign")
+    def on_pick(ack: Any, body: dict[str, Any]) -> None:
+        seen.append(body)
+        ack()
+
+    message = api.message(CHANNEL, card["ts"])
+    response = slack.block_action(
+        "card_assign", "U0KAVYA01", "U0PRIYA01", CHANNEL, card["ts"], message=message
+    )
+
+    assert response.status == 200
+    (body,) = seen
+    (action,) = body["actions"]
+    assert float(action.pop("action_ts")) > 0
+    # What Slack sends for a choice in a static select: the option chosen, as the message
+    # holds it, and the menu's placeholder; the block's state holds the choice too.
+    stored = message.blocks[0]["elements"][0]
+    assert action == {
+        "action_id": "card_assign",
+        "block_id": "card_actions:3",
+        "selected_option": stored["options"][1],
+        "placeholder": stored["placeholder"],
+        "type": "static_select",
+    }
+    assert body["state"] == {
+        "values": {
+            "card_actions:3": {
+                "card_assign": {"type": "static_select", "selected_option": stored["options"][1]}
+            }
+        }
+    }
+    assert body["container"] == {
+        "type": "message",
+        "message_ts": card["ts"],
+        "channel_id": CHANNEL,
+        "is_ephemeral": False,
+    }
+    assert body["message"] == message.to_api()
+
+
+def test_a_message_shortcut_is_posted_with_the_fields_of_slacks_sample(
+    api: SlackApiServer, bolt: tuple[App, SlackClient]
+) -> None:
+    app, slack = bolt
+    parent = api.add_message(CHANNEL, "REQ-3 · Acme · Figma", "U0BOT0001")
+    said = api.add_message(CHANNEL, "Vendor came back at 45k", "U0ROHAN01", thread_ts=parent.ts)
+    seen: list[dict[str, Any]] = []
+
+    @app.shortcut("log_as_update")
+    def on_shortcut(ack: Any, body: dict[str, Any]) -> None:
+        seen.append(body)
+        ack()
+
+    response = slack.message_shortcut("log_as_update", "U0ROHAN01", CHANNEL, said)
+
+    assert response.status == 200
+    (body,) = seen
+    sample = load_fixture("message_shortcut.json")
+    # Slack's sample's fields, in its order, then what a current app's payloads add.
+    assert list(body) == [*sample, "api_app_id", "is_enterprise_install", "enterprise"]
+    assert body["type"] == "message_action" and body["callback_id"] == "log_as_update"
+    assert body["user"] == {"id": "U0ROHAN01", "name": "u0rohan01"}
+    assert body["team"] == {"id": slack.team_id, "domain": slack.team_domain}
+    assert body["channel"] == {"id": CHANNEL, "name": CHANNEL.lower()}
+    assert body["message_ts"] == said.ts
+    assert body["message"] == said.to_api()
+    assert body["message"]["thread_ts"] == parent.ts
+    assert body["trigger_id"].count(".") == 2
+    assert body["response_url"].startswith(api.response_url_base + "actions/")
+
+
 def test_view_submission_and_event_are_verified_and_routed(
     api: SlackApiServer, bolt: tuple[App, SlackClient]
 ) -> None:
