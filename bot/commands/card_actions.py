@@ -291,7 +291,12 @@ def register(app: App, runtime: Runtime) -> None:
         def handle() -> Outbox:
             return _open_log_as_update(runtime, body, user, channel, message)
 
-        answer_click(runtime, body, handle, channel=channel, user=user, action="log as update")
+        # A refusal of a message in a thread is told in that thread, where the person is.
+        thread = message.get("thread_ts")
+        answer_click(
+            runtime, body, handle, channel=channel, user=user, action="log as update",
+            thread_ts=thread if isinstance(thread, str) and thread else None,
+        )  # fmt: skip
 
 
 def _open_log_as_update(

@@ -479,6 +479,18 @@ def test_log_as_update_without_a_negotiating_request_says_so(bot: RunningBot, pr
     ]
 
 
+def test_log_as_update_refused_on_a_thread_message_is_told_in_that_thread(
+    bot: RunningBot, proc: Proc
+) -> None:
+    number = new_request(proc)
+    card = proc.card(number)
+    said = bot.api.add_message(ALPHA, "Anyone heard from Figma?", CSM, thread_ts=card.ts)
+    shortcut(bot, CSM, said)
+    (told,) = [c.params for c in bot.api.calls_to("chat.postEphemeral")]
+    assert (told["channel"], told["user"], told.get("thread_ts")) == (ALPHA, CSM, card.ts)
+    assert told["text"].startswith(":warning: You have no request under negotiation")
+
+
 def test_the_manifest_declares_the_shortcut(test_config: Config) -> None:
     shortcuts = manifest("https://podbot.example.com", config=test_config)["features"]["shortcuts"]
     assert shortcuts == [
