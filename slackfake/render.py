@@ -2,16 +2,17 @@
 
 Covers what a Slack client shows for podbot's messages: mrkdwn (bold, italic, strike, code,
 quotes, links, user and channel mentions, date tokens, common emoji), header, section text and
-fields with an accessory, context, divider, image, actions with buttons, and the input
-elements of modals (plain text, radio buttons, selects, date pickers, checkboxes). Buttons and
-inputs carry data attributes the page's script turns into Slack payloads.
+fields with an accessory, context, divider, image, actions with buttons and select menus
+(static options, option groups, the workspace's users), and the input elements of modals
+(plain text, radio buttons, selects, date pickers, checkboxes). Buttons, menus and inputs
+carry data attributes the page's script turns into Slack payloads.
 """
 
 from __future__ import annotations
 
 import html
 import re
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta, tzinfo
 from typing import Any
@@ -131,6 +132,8 @@ class Renderer:
     now: datetime
     channel_names: dict[str, str] = field(default_factory=dict)
     file_url: Callable[[str], str] = lambda file_id: f"/sandbox/files/{file_id}"
+    # The workspace's members as (user id, name), whom a users_select offers.
+    users: Sequence[tuple[str, str]] = ()
 
     # -- text -------------------------------------------------------------------------------
 
@@ -325,6 +328,8 @@ class Renderer:
                 f'<button type="button" class="bk-button {style}" {attrs}{disabled}>'
                 f"{label}</button>"
             )
+        if kind in ("static_select", "users_select"):
+            return self._menu(element, block_id, interactive)
         if kind == "image":
             return self._image(element, small=True)
         if kind == "overflow":
@@ -332,6 +337,42 @@ class Renderer:
         placeholder = element.get("placeholder")
         shown = self.plain(placeholder) if placeholder else html.escape(str(kind))
         return f'<span class="bk-element">{shown}</span>'
+
+    def _menu(self, element: dict[str, Any], block_id: str, interactive: bool) -> str:
+        """A select menu in a message: its placeholder until something is chosen; choosing an
+        option is the click (Slack sends block_actions as soon as an item is picked)."""
+        kind = str(element.get("type"))
+        attributes = {
+            "data-action-id": element.get("action_id") or "",
+            "data-block-id": block_id,
+            "data-type": kind,
+            "aria-label": _plain_text(element.get("placeholder")) or "Select",
+        }
+        attrs = " ".join(f'{k}="{html.escape(str(v), quote=True)}"' for k, v in attributes.items())
+        if kind == "users_select":
+            initial = element.get("initial_user")
+            groups: list[tuple[str | None, list[tuple[str, str]]]] = [(None, list(self.users))]
+        else:
+            initial = (element.get("initial_option") or {}).get("value")
+            groups = [(None, _choices(element.get("options")))]
+            for group in element.get("option_groups") or []:
+                groups.append((_plain_text(group.get("label")), _choices(group.get("options"))))
+        placeholder = html.escape(_plain_text(element.get("placeholder")) or "Select an item")
+        chosen = " selected" if initial is None else ""
+        out = [f'<option value="" disabled{chosen}>{placeholder}</option>']
+        for label, choices in groups:
+            items = "".join(
+                f'<option value="{html.escape(value, quote=True)}"'
+                f' data-text="{html.escape(text, quote=True)}"'
+                f"{' selected' if value == initial else ''}>{html.escape(text)}</option>"
+                for value, text in choices
+            )
+            if label is None:
+                out.append(items)
+            else:
+                out.append(f'<optgroup label="{html.escape(label, quote=True)}">{items}</optgroup>')
+        disabled = "" if interactive else " disabled"
+        return f'<select class="bk-select" {attrs}{disabled}>{"".join(out)}</select>'
 
     # -- modals -----------------------------------------------------------------------------
 
@@ -522,6 +563,15 @@ def _plain_text(obj: Any) -> str:
     if isinstance(obj, dict):
         return str(obj.get("text") or "")
     return str(obj or "")
+
+
+def _choices(options: Any) -> list[tuple[str, str]]:
+    """(value, text) of a select's options."""
+    return [
+        (str(option.get("value") or ""), _plain_text(option.get("text")))
+        for option in options or []
+        if isinstance(option, dict)
+    ]
 
 
 def _strip_markup(text: str) -> str:

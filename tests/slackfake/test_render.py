@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from datetime import UTC, datetime
 from zoneinfo import ZoneInfo
 
@@ -134,3 +135,43 @@ def test_modal_inputs_become_form_fields_with_their_errors() -> None:
     assert 'type="radio" name="type/value" value="new" data-text="New"' in html
     assert 'type="date"' in html
     assert "(optional)" in html
+
+
+def test_a_select_menu_in_a_message_is_a_menu_the_page_sends_as_a_choice() -> None:
+    picker = {
+        "type": "static_select",
+        "action_id": "card_assign",
+        "placeholder": {"type": "plain_text", "text": "Assign to a buyer…"},
+        "options": [
+            {"text": {"type": "plain_text", "text": "Rohan <Mehta>"}, "value": "U0ROHAN01"},
+        ],
+        "option_groups": [
+            {
+                "label": {"type": "plain_text", "text": "EMs"},
+                "options": [{"text": {"type": "plain_text", "text": "Ananya"}, "value": "U0A"}],
+            }
+        ],
+    }
+    people = {"type": "users_select", "action_id": "pick", "initial_user": "U0KAVYA01"}
+    blocks = [{"type": "actions", "block_id": "card_actions:3", "elements": [picker, people]}]
+    render = renderer()
+    render.users = [("U0ROHAN01", "Rohan Mehta"), ("U0KAVYA01", "Kavya Iyer")]
+
+    html = render.message("REQ-3", blocks)
+
+    assert (
+        '<select class="bk-select" data-action-id="card_assign" data-block-id="card_actions:3" '
+        'data-type="static_select" aria-label="Assign to a buyer…">'
+        '<option value="" disabled selected>Assign to a buyer…</option>'
+        '<option value="U0ROHAN01" data-text="Rohan &lt;Mehta&gt;">Rohan &lt;Mehta&gt;</option>'
+        '<optgroup label="EMs"><option value="U0A" data-text="Ananya">Ananya</option></optgroup>'
+        "</select>"
+    ) in html
+    # A users_select offers the workspace's members, its initial user chosen.
+    assert 'data-type="users_select"' in html
+    assert '<option value="U0KAVYA01" data-text="Kavya Iyer" selected>Kavya Iyer</option>' in html
+    assert len(re.findall(r"<select[^>]*>", html)) == 2
+    assert re.findall(r"<select[^>]* disabled>", html) == []
+    # An ephemeral's menus (as its buttons) are shown, not live.
+    shown = render.message("REQ-3", blocks, interactive=False)
+    assert len(re.findall(r"<select[^>]* disabled>", shown)) == 2
