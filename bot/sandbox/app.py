@@ -5,7 +5,8 @@
 * the Web API (`slack_api.SlackApiServer`) listens on a second, local port and is podbot's
   `SLACK_API_URL`; message timestamps follow the sandbox clock;
 * the page (`/`) reads `/sandbox/state` every second and acts through `/sandbox/send`, which
-  signs and POSTs slash commands, message events, button clicks and modal submissions to
+  signs and POSTs slash commands, message events, button clicks and menu choices, message
+  shortcuts (a message's "…" menu offers the manifest's) and modal submissions to
   `/slack/events` exactly as Slack would: podbot's production code path, not a shortcut;
 * `/sandbox/clock` moves the clock forward only, through every fire time of every job and POD
   it crosses, in order: at each the clock reads the fire time and the job runs for that POD,
@@ -51,6 +52,7 @@ from bot.domain.working_time import next_working_day_at
 from bot.jobs import JOBS, ledger
 from bot.jobs.runner import catch_up, run_job
 from bot.jobs.scheduler import fires_between, next_runs
+from bot.manifest import manifest
 from bot.runtime import Runtime, Schema, build_runtime
 from bot.server import BackgroundServer, build_asgi
 from slackfake.render import Renderer
@@ -445,7 +447,8 @@ class Sandbox:
         block_id: str | None = None,
         value: str | None = None,
     ) -> dict[str, Any]:
-        """Click a button in a message: Slack POSTs a signed `block_actions` payload."""
+        """Click a button in a message, or choose `value` from one of its menus: Slack POSTs a
+        signed `block_actions` payload (a menu's with the option chosen)."""
         self.person(user)
         try:
             message = self.api.message(channel, ts)
@@ -466,6 +469,45 @@ class Sandbox:
         )
         if response.status != 200:
             raise SandboxError(f"podbot answered HTTP {response.status} to the click")
+        self._settle()
+        return {"ok": True}
+
+    def shortcuts(self) -> list[dict[str, str]]:
+        """The app's message shortcuts, as its manifest declares them: what a message's "…"
+        menu offers."""
+        declared = manifest(config=self.config)["features"].get("shortcuts") or []
+        return [
+            {
+                "callback_id": str(item["callback_id"]),
+                "name": str(item["name"]),
+                "description": str(item.get("description") or ""),
+            }
+            for item in declared
+            if item.get("type") == "message"
+        ]
+
+    def shortcut(self, user: str, channel: str, ts: str, callback_id: str) -> dict[str, Any]:
+        """Run a message shortcut from a message's "…" menu: Slack POSTs a signed
+        `message_action` with the message; podbot answers with a modal (or says why not)."""
+        self.person(user)
+        if callback_id not in {item["callback_id"] for item in self.shortcuts()}:
+            raise SandboxError(f"podbot has no message shortcut {callback_id!r}")
+        try:
+            message = self.api.message(channel, ts)
+        except KeyError:
+            raise SandboxError("that message is gone") from None
+        client = self._client()
+        trigger = client.trigger_id()
+        self._triggers[trigger] = user  # the modal it opens is this person's
+        response = client.message_shortcut(
+            callback_id,
+            user,
+            channel,
+            message.to_api(include_metadata=False),
+            trigger_id=trigger,
+        )
+        if response.status != 200:
+            raise SandboxError(f"podbot answered HTTP {response.status} to the shortcut")
         self._settle()
         return {"ok": True}
 
@@ -708,7 +750,13 @@ class Sandbox:
         now = self.clock.now()
         zone = ZoneInfo(me.timezone)
         channel_names = {pod.channel: _channel_name(pod.name) for pod in self.config.pods}
-        render = Renderer(names=self.names, zone=zone, now=now, channel_names=channel_names)
+        render = Renderer(
+            names=self.names,
+            zone=zone,
+            now=now,
+            channel_names=channel_names,
+            users=[(p.id, p.name) for p in self.people],
+        )
         ephemerals = self.api.ephemerals(me.id)
         channels = []
         for pod in self.config.pods:
@@ -752,6 +800,7 @@ class Sandbox:
             "clock": self._clock_json(now),
             "jobs": [{"name": s.name, "summary": s.summary} for s in JOBS.values()],
             "command": self.config.slack.command,
+            "shortcuts": self.shortcuts(),
             "log": list(reversed(self._log[-20:])),
             "slack": {"down": self._slack_down, "queued": self.queued()},
         }
@@ -1019,6 +1068,13 @@ class Sandbox:
                 str(body.get("action_id") or ""),
                 body.get("block_id"),
                 body.get("value"),
+            )
+        if kind == "shortcut":
+            return self.shortcut(
+                user,
+                str(body.get("channel") or ""),
+                str(body.get("ts") or ""),
+                str(body.get("callback_id") or ""),
             )
         if kind == "home":
             return self.open_home(user)

@@ -164,7 +164,7 @@ def test_a_request_from_intake_to_approved_savings_and_the_next_aging_report(
     expect(page.locator(".msg.ephemeral", has_text="Only an em")).to_have_count(0)
     claim.locator("button", has_text="Approve").click()
     expect(claim).to_contain_text("Approved by @Ananya Rao")
-    expect(claim.locator("button")).to_have_count(0)
+    expect(claim.locator("button.bk-button")).to_have_count(0)
     expect(thread.locator(".msg", has_text="approved").last).to_contain_text("@Rohan Mehta")
     expect(card).to_contain_text("$7,200")
     steps.shot("em-approved")
@@ -224,3 +224,76 @@ def test_an_em_approves_a_claim_from_their_home(sandbox: Sandbox, browser_page: 
     assert sum("your savings claim" in m.text for m in thread) == 1
     claim = next(m for m in thread if "Approved by" in str(m.blocks))
     assert claim.edited_ts is not None
+
+
+def test_a_card_is_assigned_from_its_picker_and_a_thread_message_is_logged_as_an_update_from_its_menu(  # noqa: E501
+    sandbox: Sandbox, browser_page: Any
+) -> None:
+    """Issue 27, item 9: the card's Assign menu offers the POD's buyers and choosing one assigns
+    (a signed block_actions with the option chosen); a message's "…" menu offers the app's
+    message shortcuts, and Log as update on a thread message (a signed message_action) opens
+    the update modal with its text, which posts it in the request's thread."""
+    from playwright.sync_api import expect
+
+    expect.set_options(timeout=TIMEOUT)
+    for text in ("/proc new Kaveri Fintech | Figma | new | 48k", "/proc qualify REQ-1"):
+        sandbox.command(ANALYST, text, BENGALURU)
+    page = browser_page
+    steps = Steps(page, "assign-and-log-as-update")
+
+    # The analyst picks Rohan from the qualified card's menu of POD Bengaluru's buyers.
+    card = page.locator("#messages .msg", has_text="REQ-1 · Kaveri Fintech · Figma")
+    picker = card.locator("select[data-action-id=card_assign]")
+    expect(picker).to_be_enabled()
+    expect(picker.locator("option:not([disabled])")).to_have_text(["Rohan Mehta", "Kavya Iyer"])
+    steps.shot("qualified-card-buyer-menu")
+    picker.select_option(label="Rohan Mehta")
+    expect(
+        page.locator(".msg.ephemeral", has_text="REQ-1 is assigned to @Rohan Mehta")
+    ).to_be_visible()
+    expect(card).to_contain_text("Negotiating")
+    expect(card.locator("button", has_text="Post update")).to_be_visible()
+    expect(card.locator("select")).to_have_count(0)
+    steps.shot("assigned-from-the-menu")
+
+    # Rohan says where things stand in the card's thread, then logs it from the message's "…".
+    act_as(page, BUYER)
+    card.locator("[data-open-thread]").first.click()
+    thread = page.locator("#thread-messages")
+    expect(thread).to_contain_text("Assigned to")
+    type_in(page, "#thread-text", "Vendor came back at 45k for a 2-year term")
+    typed = thread.locator(".msg:not(.ephemeral)", has_text="Vendor came back at 45k")
+    expect(typed).to_have_count(1)
+    said = thread.locator(f".msg[data-ts='{typed.get_attribute('data-ts')}']")
+    said.hover()
+    said.locator("button[data-more]").click()
+    menu = page.locator("#message-menu")
+    expect(menu).to_be_visible()
+    expect(menu.get_by_role("menuitem")).to_have_text(["Log as update"])
+    steps.shot("message-menu")
+    menu.get_by_role("menuitem", name="Log as update").click()
+    expect(menu).to_be_hidden()
+    modal = page.locator("#modal")
+    expect(modal.locator("#modal-title")).to_have_text("Daily update")
+    expect(modal).to_contain_text("REQ-1 · Kaveri Fintech · Figma")
+    status = modal.locator("[data-block-id=status]")
+    expect(status).to_have_value("Vendor came back at 45k for a 2-year term")
+    steps.shot("log-as-update-modal")
+    page.click("#modal-submit")
+    expect(page.locator("#modal-backdrop")).to_be_hidden()
+    update = thread.locator(".msg:not(.ephemeral)").last
+    expect(update).to_contain_text("Update from @Rohan Mehta")
+    expect(update).to_contain_text("Vendor came back at 45k for a 2-year term")
+    expect(update.locator("a.permalink", has_text="Original message")).to_be_visible()
+    expect(
+        thread.locator(".msg.ephemeral", has_text="Update posted in REQ-1's thread")
+    ).to_be_visible()
+    steps.shot("logged-as-an-update")
+
+    assert sorted(p.name for p in steps.folder.glob("*.png")) == [
+        "01-qualified-card-buyer-menu.png",
+        "02-assigned-from-the-menu.png",
+        "03-message-menu.png",
+        "04-log-as-update-modal.png",
+        "05-logged-as-an-update.png",
+    ]

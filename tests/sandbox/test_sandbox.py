@@ -19,7 +19,7 @@ import pytest
 from sqlalchemy import select
 
 from bot.db.models import PendingResponse, Request
-from bot.sandbox.app import Sandbox
+from bot.sandbox.app import Sandbox, SandboxError
 from tests.conftest import TEST_CONFIG, RunningBot
 from tests.sandbox.conftest import (
     ANALYST,
@@ -28,6 +28,7 @@ from tests.sandbox.conftest import (
     CSM,
     EM,
     MONDAY_MORNING,
+    OTHER_BUYER,
     ROOT,
 )
 
@@ -71,6 +72,8 @@ def test_the_page_sends_what_the_signed_test_client_sends_and_podbot_makes_the_s
     # The suite's signed client against podbot, and the sandbox's /sandbox/send, on the same
     # configuration and clock (tests/conftest.py's Monday 10:00 in New York).
     sandbox = start_sandbox(TEST_CONFIG, at=datetime(2026, 11, 23, 15, 0, tzinfo=UTC))
+    for person in sandbox.people:  # one workspace: the same members by the same names
+        bot.api.add_user(person.id, name=person.handle, real_name=person.name)
     typed = ["help", "new Acme & Sons | Figma | new | 48k", "qualify REQ-1", "status REQ-1"]
     for text in typed:
         expected = bot.slack.slash_command(text, user_id="U0ANA0001", channel_id="C0ALPHA01")
@@ -178,6 +181,80 @@ def test_reject_opens_the_reason_modal_for_the_em_who_clicked(sandbox: Sandbox) 
 
     assert sandbox.state(EM)["modal"] is None
     assert "Baseline is list price" in json.dumps(sandbox.api.message(BENGALURU, claim.ts).blocks)
+
+
+def test_the_cards_assign_menu_offers_the_pods_buyers_and_a_choice_assigns(
+    sandbox: Sandbox,
+) -> None:
+    for text in ("new Kaveri Fintech | Figma | new | 48k", "qualify REQ-1"):
+        sandbox.command(ANALYST, f"/proc {text}", BENGALURU)
+    card = sandbox.api.messages(BENGALURU)[0]
+    messages = sandbox.state(ANALYST)["channels"][0]["messages"]
+    shown = next(m["html"] for m in messages if m["ts"] == card.ts)
+    # The page shows the card's menu with POD Bengaluru's two buyers by name, live.
+    assert (
+        '<select class="bk-select" data-action-id="card_assign" data-block-id="card_actions:1" '
+        'data-type="static_select" aria-label="Assign to a buyer…">'
+        '<option value="" disabled selected>Assign to a buyer…</option>'
+        '<option value="U0ROHAN01" data-text="Rohan Mehta">Rohan Mehta</option>'
+        '<option value="U0KAVYA01" data-text="Kavya Iyer">Kavya Iyer</option></select>'
+    ) in shown
+
+    # What the page sends when Kavya is chosen.
+    status, answer = post(
+        f"{sandbox.url}/sandbox/send",
+        {"as": ANALYST, "kind": "action", "channel": BENGALURU, "ts": card.ts,
+         "action_id": "card_assign", "block_id": "card_actions:1", "value": OTHER_BUYER},
+    )  # fmt: skip
+
+    assert (status, answer) == (200, {"ok": True})
+    assert sandbox.runtime is not None
+    with sandbox.runtime.db.transaction() as session:
+        request = session.scalars(select(Request)).one()
+        assert (request.stage, request.buyer_id) == ("negotiating", OTHER_BUYER)
+    assert any(
+        e.text.startswith("REQ-1 is assigned to <@U0KAVYA01>")
+        for e in sandbox.api.ephemerals(ANALYST)
+    )
+
+
+def test_a_messages_menu_offers_the_manifests_message_shortcuts_and_runs_them_as_slack_does(
+    sandbox: Sandbox,
+) -> None:
+    for text in ("new Kaveri Fintech | Figma | new | 48k", "qualify REQ-1", "assign REQ-1 @rohan"):
+        sandbox.command(ANALYST, f"/proc {text}", BENGALURU)
+    card = sandbox.api.messages(BENGALURU)[0]
+    said = sandbox.message(BUYER, "Vendor came back at 45k & a 2-year term", BENGALURU, card.ts)
+    assert sandbox.state(BUYER)["shortcuts"] == [
+        {
+            "callback_id": "log_as_update",
+            "name": "Log as update",
+            "description": "Post this message as an update on one of your requests",
+        }
+    ]
+
+    status, answer = post(
+        f"{sandbox.url}/sandbox/send",
+        {"as": BUYER, "kind": "shortcut", "channel": BENGALURU, "ts": said["ts"],
+         "callback_id": "log_as_update"},
+    )  # fmt: skip
+
+    assert (status, answer) == (200, {"ok": True})
+    # podbot answered the message_action with its update modal, opened for the buyer only,
+    # the message's text as its Status.
+    modal = sandbox.state(BUYER)["modal"]
+    assert modal is not None and sandbox.state(ANALYST)["modal"] is None
+    assert "Vendor came back at 45k &amp; a 2-year term</textarea>" in modal["html"]
+    assert sandbox.submit(BUYER, modal["id"], {})["answer"]["response_action"] == "errors"
+    status_value = {"type": "plain_text_input", "value": "Vendor came back at 45k & a 2-year term"}
+    assert sandbox.submit(BUYER, modal["id"], {"status": {"value": status_value}})["answer"] == {}
+    thread = sandbox.api.thread(BENGALURU, card.ts)
+    assert "Vendor came back at 45k" in thread[-1].text
+    assert "|Original message>" in thread[-1].text
+    assert any(e.text.startswith("Update posted") for e in sandbox.api.ephemerals(BUYER))
+
+    with pytest.raises(SandboxError, match="no message shortcut 'nope'"):
+        sandbox.shortcut(BUYER, BENGALURU, said["ts"], "nope")
 
 
 # -- time ---------------------------------------------------------------------------------------

@@ -1,5 +1,7 @@
 // podbot sandbox page: polls /sandbox/state every second and acts through /sandbox/send,
-// which signs each request and POSTs it to podbot's /slack/events exactly as Slack would.
+// which signs each request and POSTs it to podbot's /slack/events exactly as Slack would:
+// commands and messages typed, buttons clicked, menu items chosen, message shortcuts run
+// from a message's "…" menu, modals submitted.
 "use strict";
 
 const $ = (id) => document.getElementById(id);
@@ -121,11 +123,40 @@ function messageHtml(message, channel, inThread) {
   const start = !inThread && !message.ephemeral && !message.reply_count
     ? `<button type="button" class="start-thread" data-open-thread="${message.ts}">Reply in thread</button>`
     : "";
+  // Slack's "…" on a message: its app shortcuts (none on an ephemeral, as in Slack).
+  const more = !message.ephemeral && data.shortcuts.length
+    ? '<button type="button" class="more" data-more="1" aria-label="More actions" ' +
+      'aria-haspopup="menu" title="More actions">⋯</button>'
+    : "";
+  const tools = start || more ? `<div class="msg-tools">${start}${more}</div>` : "";
   const css = ["msg", message.bot ? "bot" : "", message.ephemeral ? "ephemeral" : ""].join(" ");
   return `<div class="${css}" data-channel="${escapeHtml(channel)}" data-ts="${message.ts}">` +
     `${avatar}<div class="body"><div class="meta"><b>${escapeHtml(message.name)}</b>${badge}` +
     `<time>${escapeHtml(message.time)}</time>${edited}</div>` +
-    `<div class="content">${message.html}</div>${only}${replies}</div>${start}</div>`;
+    `<div class="content">${message.html}</div>${only}${replies}</div>${tools}</div>`;
+}
+
+// -- a message's "…" menu --------------------------------------------------------------------
+
+function openMenu(button) {
+  const message = button.closest(".msg");
+  const menu = $("message-menu");
+  menu.dataset.channel = message.dataset.channel;
+  menu.dataset.ts = message.dataset.ts;
+  menu.innerHTML = '<div class="menu-head">podbot</div>' + data.shortcuts.map((s) =>
+    `<button type="button" role="menuitem" data-shortcut="${escapeHtml(s.callback_id)}" ` +
+    `title="${escapeHtml(s.description)}">${escapeHtml(s.name)}</button>`).join("");
+  menu.hidden = false;
+  const at = button.getBoundingClientRect();
+  const below = at.bottom + 4 + menu.offsetHeight <= window.innerHeight;
+  menu.style.top = `${below ? at.bottom + 4 : Math.max(4, at.top - 4 - menu.offsetHeight)}px`;
+  menu.style.left = `${Math.max(4, at.right - menu.offsetWidth)}px`;
+  const first = menu.querySelector("[data-shortcut]");
+  if (first) first.focus();
+}
+
+function closeMenu() {
+  $("message-menu").hidden = true;
 }
 
 function setHtml(element, html, stickToBottom) {
@@ -379,6 +410,22 @@ async function clock(body) {
 }
 
 document.addEventListener("click", async (event) => {
+  const shortcut = event.target.closest("#message-menu [data-shortcut]");
+  if (shortcut) {
+    const menu = $("message-menu");
+    closeMenu();
+    await act({
+      kind: "shortcut", channel: menu.dataset.channel, ts: menu.dataset.ts,
+      callback_id: shortcut.dataset.shortcut,
+    });
+    return;
+  }
+  const more = event.target.closest("button[data-more]");
+  if (more) {
+    openMenu(more);
+    return;
+  }
+  if (!event.target.closest("#message-menu")) closeMenu();
   const button = event.target.closest("button.bk-button[data-action-id]");
   if (button && !button.disabled) {
     const message = button.closest(".msg");
@@ -445,6 +492,24 @@ document.addEventListener("click", async (event) => {
   const advance = event.target.closest("[data-advance]");
   if (advance) clock({ action: "advance", minutes: Number(advance.dataset.advance) });
 });
+
+// Choosing from a message's menu is the click: Slack sends block_actions at once.
+document.addEventListener("change", async (event) => {
+  const select = event.target.closest("select.bk-select[data-action-id]");
+  if (!select || select.disabled || !select.value) return;
+  const message = select.closest(".msg");
+  if (!message || message.dataset.home) return;  // a Home has no menus
+  select.classList.add("busy");
+  await act({
+    kind: "action", channel: message.dataset.channel, ts: message.dataset.ts,
+    action_id: select.dataset.actionId, block_id: select.dataset.blockId, value: select.value,
+  });
+  select.classList.remove("busy");
+});
+document.addEventListener("keydown", (event) => {
+  if (event.key === "Escape") closeMenu();
+});
+window.addEventListener("resize", closeMenu);
 
 $("as").addEventListener("change", () => {
   view.as = $("as").value;
