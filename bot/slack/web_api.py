@@ -40,12 +40,16 @@ NAME_RETRY = 300.0
 
 
 class WebApiError(Exception):
-    """Slack refused or could not be reached for a call; `error` is Slack's error code."""
+    """Slack refused or could not be reached for a call; `error` is Slack's error code.
+    `answered`: Slack itself said no (not a 429, a 5xx or no answer at all)."""
 
-    def __init__(self, method: str, error: str, retry_after: float | None = None) -> None:
+    def __init__(
+        self, method: str, error: str, retry_after: float | None = None, *, answered: bool = False
+    ) -> None:
         self.method = method
         self.error = error
         self.retry_after = retry_after
+        self.answered = answered
         super().__init__(f"{method} failed: {error}")
 
 
@@ -130,8 +134,10 @@ class SlackApi:
 
     def user_name(self, user: str) -> str | None:
         """A member's name as people know them, from `users.info` (real name, else display
-        name, else handle), kept for a day; None when Slack cannot say (the caller shows the
-        id; asked again after a few minutes, a name already known is kept meanwhile)."""
+        name, else handle), kept for a day; None when Slack cannot say, and the caller shows
+        the id. A name already known is kept when asking again fails. A member Slack refuses
+        (`user_not_found`…) is asked again after a few minutes; an outage's failure (no
+        answer, 429, 5xx) the next time, so the name is back as soon as Slack is."""
         now = time.monotonic()
         with self._names_lock:
             known = self._names.get(user)
@@ -141,7 +147,10 @@ class SlackApi:
             data = self._call("users.info", user=user)
         except WebApiError as exc:
             log.warning("no name for %s (users.info: %s); showing the id", user, exc.error)
-            name, good_for = (known[0] if known else None), NAME_RETRY
+            name = known[0] if known else None
+            if not exc.answered:
+                return name
+            good_for = NAME_RETRY
         else:
             name, good_for = _person_name(data.get("user") or {}), NAME_FOR
         with self._names_lock:
@@ -158,12 +167,14 @@ class SlackApi:
             data = exc.response.data
             error = str(data.get("error", "unknown_error")) if isinstance(data, dict) else "unknown"
             retry_after = None
-            if exc.response.status_code == 429:
+            status = exc.response.status_code
+            if status == 429:
                 retry_after = float(exc.response.headers.get("Retry-After", "1") or 1)
-            elif exc.response.status_code >= 500:
-                error = f"http_{exc.response.status_code}"
+            elif status >= 500:
+                error = f"http_{status}"
             log.warning("slack %s failed: %s", method, error, extra={"slack_method": method})
-            raise WebApiError(method, error, retry_after) from exc
+            answered = status < 500 and status != 429
+            raise WebApiError(method, error, retry_after, answered=answered) from exc
         except (SlackClientError, OSError) as exc:
             log.warning("slack %s unreachable: %s", method, exc, extra={"slack_method": method})
             raise WebApiError(method, type(exc).__name__) from exc
