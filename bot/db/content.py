@@ -11,6 +11,7 @@ from sqlalchemy.orm import Session
 from bot.blocks.cards import CardData
 from bot.blocks.claims import ClaimView
 from bot.db.models import Request, SavingsClaim
+from bot.db.people import names_of
 from bot.db.requests import open_step, quote_count
 from bot.db.savings import latest_approved, tool_benchmark
 from bot.domain.money import Money
@@ -73,10 +74,12 @@ def card_data(
     if step is not None and now is not None:
         weeks = config.procurement_stages.get(step.stage, DEFAULT_STAGE_WEEKS[step.stage])
         procurement = stage_clock(step.stage, step.started_at, now, pod.timezone, weeks)
-    # Whom the qualified card's picker offers; their names are Slack's (the sender reads them).
+    # Whom the qualified card's picker offers, by the names in the people cache (kept by the
+    # people-refresh job and user_change; an id where podbot has no name yet).
     buyers: tuple[str, ...] = ()
     if configured is not None and request.stage == Stage.QUALIFIED:
         buyers = tuple(configured.members_with("buyer"))
+    buyer_names = names_of(session, buyers) if buyers else {}
     return CardData(
         key=request.key,
         pod_name=pod.name,
@@ -105,6 +108,7 @@ def card_data(
         preapproved_by=request.preapproved_by,
         procurement=procurement,
         buyers=buyers,
+        buyer_names=buyer_names,
     )
 
 

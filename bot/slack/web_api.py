@@ -33,23 +33,15 @@ Blocks = Sequence[Block | dict[str, Any]] | None
 SLACK_HOOK_HOSTS = ("hooks.slack.com", "hooks.slack-gov.com")
 # users.info is in Slack's Tier 4 (100+ calls a minute): lookups are spaced this far apart.
 LOOKUP_INTERVAL = 0.6
-# How long a member's name from users.info is used before it is asked again, and how soon a
-# member Slack could not say is asked again (seconds).
-NAME_FOR = 24 * 3600.0
-NAME_RETRY = 300.0
 
 
 class WebApiError(Exception):
-    """Slack refused or could not be reached for a call; `error` is Slack's error code.
-    `answered`: Slack itself said no (not a 429, a 5xx or no answer at all)."""
+    """Slack refused or could not be reached for a call; `error` is Slack's error code."""
 
-    def __init__(
-        self, method: str, error: str, retry_after: float | None = None, *, answered: bool = False
-    ) -> None:
+    def __init__(self, method: str, error: str, retry_after: float | None = None) -> None:
         self.method = method
         self.error = error
         self.retry_after = retry_after
-        self.answered = answered
         super().__init__(f"{method} failed: {error}")
 
 
@@ -80,9 +72,6 @@ class SlackApi:
         self._pace_lock = threading.Lock()
         self._next_slot: dict[str, float] = {}
         self._next_lookup = 0.0
-        # user id → (name or None, monotonic time it is good until)
-        self._names: dict[str, tuple[str | None, float]] = {}
-        self._names_lock = threading.Lock()
 
     def _answered(self, channel: str) -> None:
         # Space posts from when Slack *answered* the last one, so its side sees ≥ 1 s gaps.
@@ -132,31 +121,6 @@ class SlackApi:
                 return None
         return self._team_url or None
 
-    def user_name(self, user: str) -> str | None:
-        """A member's name as people know them, from `users.info` (real name, else display
-        name, else handle), kept for a day; None when Slack cannot say, and the caller shows
-        the id. A name already known is kept when asking again fails. A member Slack refuses
-        (`user_not_found`…) is asked again after a few minutes; an outage's failure (no
-        answer, 429, 5xx) the next time, so the name is back as soon as Slack is."""
-        now = time.monotonic()
-        with self._names_lock:
-            known = self._names.get(user)
-        if known is not None and known[1] > now:
-            return known[0]
-        try:
-            data = self._call("users.info", user=user)
-        except WebApiError as exc:
-            log.warning("no name for %s (users.info: %s); showing the id", user, exc.error)
-            name = known[0] if known else None
-            if not exc.answered:
-                return name
-            good_for = NAME_RETRY
-        else:
-            name, good_for = _person_name(data.get("user") or {}), NAME_FOR
-        with self._names_lock:
-            self._names[user] = (name, now + good_for)
-        return name
-
     def _call(self, method: str, **params: Any) -> dict[str, Any]:
         params = {k: v for k, v in params.items() if v is not None}
         # The typed WebClient method picks JSON or form encoding the way Slack expects.
@@ -173,8 +137,7 @@ class SlackApi:
             elif status >= 500:
                 error = f"http_{status}"
             log.warning("slack %s failed: %s", method, error, extra={"slack_method": method})
-            answered = status < 500 and status != 429
-            raise WebApiError(method, error, retry_after, answered=answered) from exc
+            raise WebApiError(method, error, retry_after) from exc
         except (SlackClientError, OSError) as exc:
             log.warning("slack %s unreachable: %s", method, exc, extra={"slack_method": method})
             raise WebApiError(method, type(exc).__name__) from exc
@@ -389,17 +352,3 @@ class SlackApi:
             alt_txt=alt_text,
         )
         return str(data["files"][0]["id"])
-
-
-def _person_name(user: dict[str, Any]) -> str | None:
-    """The name a `users.info` user goes by: real name, else display name, else handle."""
-    profile = user.get("profile") or {}
-    for name in (
-        profile.get("real_name"),
-        user.get("real_name"),
-        profile.get("display_name"),
-        user.get("name"),
-    ):
-        if isinstance(name, str) and name.strip():
-            return name.strip()
-    return None

@@ -33,7 +33,6 @@ import threading
 import time
 from collections.abc import Callable
 from concurrent.futures import Future, ThreadPoolExecutor
-from dataclasses import replace
 from datetime import timedelta
 from functools import partial
 from typing import TYPE_CHECKING, Any, NamedTuple
@@ -655,9 +654,6 @@ class OutboxWorker:
                 data = card_data(session, self.config, request, self.domain_clock.now())
                 channel, ts = request.card_channel, request.card_ts
                 pod = self.config.find_pod(request.pod.key)
-            if data.buyers:  # the picker's names, asked of Slack outside the transaction
-                names = {user: self.slack.user_name(user) for user in data.buyers}
-                data = replace(data, buyer_names={u: n for u, n in names.items() if n})
             if channel and ts:
                 self.slack.update(channel, ts, card_text(data), card_blocks(data))
                 return {"channel": channel, "ts": ts}
