@@ -233,6 +233,10 @@ class Sandbox:
         app = build_app(runtime, listener_executor=self._executor)
         runtime.outbox_worker.start()
         self.db, self.runtime = db, runtime
+        # Members' names, as a real install's first catch-up sweep looks them up: the card's
+        # buyer menu, charts and CSVs name people from the first minute, not from 06:00.
+        for pod in self.config.pods:
+            run_job(runtime, JOBS["people-refresh"], pod)
         self._server = BackgroundServer(
             self.asgi(build_asgi(app, runtime)), self.host, self.port, settings
         )
