@@ -30,6 +30,7 @@ from bot.blocks.text import (
     fit_plain,
     key_link,
     plain_date,
+    plural,
     slack_date,
 )
 from bot.domain.aging import (
@@ -102,7 +103,7 @@ def _one_line(text: str) -> str:
 
 
 def _days(n: int) -> str:
-    return f"{n} day" if abs(n) == 1 else f"{n} days"
+    return plural(n, "day")
 
 
 def _owner(user_id: str | None) -> str:

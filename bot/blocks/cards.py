@@ -42,6 +42,7 @@ from bot.blocks.text import (
     fit_markup,
     fit_mrkdwn,
     fit_plain,
+    plural,
     slack_date,
 )
 from bot.domain.aging import age_in_days, days_left
@@ -208,7 +209,7 @@ def _date_token(instant: datetime, timezone: str) -> str:
 
 
 def _days(n: int) -> str:
-    return f"{n} day" if abs(n) == 1 else f"{n} days"
+    return plural(n, "day")
 
 
 def days_left_phrase(days: int) -> str:

@@ -12,7 +12,7 @@ from dataclasses import dataclass
 from decimal import Decimal
 from typing import TYPE_CHECKING, Any
 
-from bot.blocks.text import plain_date
+from bot.blocks.text import plain_date, plural
 from bot.domain.digest import DigestCharts
 from bot.domain.kpis import MSG_BREACH_DAYS, MSG_WARNING_DAYS, QUOTA_BAR
 from bot.domain.money import Money, format_money, format_percent
@@ -279,6 +279,6 @@ def _aging_alt(data: DigestCharts) -> str:
         if counts:
             parts.append(f"{bucket}: " + ", ".join(counts))
     return (
-        f"Stacked bar chart of {ages.total} open request(s) by age bucket and stage: "
+        f"Stacked bar chart of {plural(ages.total, 'open request')} by age bucket and stage: "
         + ("; ".join(parts) or "none") + "."
     )  # fmt: skip

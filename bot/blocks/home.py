@@ -27,7 +27,7 @@ from bot.blocks.claims import claim_verb, decision_buttons
 from bot.blocks.ids import ActionId
 from bot.blocks.limits import HEADER_TEXT, MAX_VIEW_BLOCKS, SECTION_TEXT
 from bot.blocks.stats import kpi_line
-from bot.blocks.text import escape_mrkdwn, fit_markup, fit_plain, slack_date
+from bot.blocks.text import escape_mrkdwn, fit_markup, fit_plain, plural, slack_date
 from bot.domain.kpis import Kpi
 from bot.domain.money import Money, format_money
 
@@ -224,8 +224,8 @@ def _days(n: int | None) -> str:
     if n is None:
         return "no TAT"
     if n < 0:
-        return f":red_circle: TAT {-n} day{'s' if n != -1 else ''} overdue"
-    return f"TAT {n} day{'s' if n != 1 else ''} left"
+        return f":red_circle: TAT {plural(-n, 'day')} overdue"
+    return f"TAT {plural(n, 'day')} left"
 
 
 def _bar(kpi: Kpi | None) -> str:

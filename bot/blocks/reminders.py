@@ -25,7 +25,7 @@ from bot.blocks.cards import note_block
 from bot.blocks.claims import ClaimView, claim_verb, decision_buttons, headline
 from bot.blocks.ids import ActionId, BlockId
 from bot.blocks.limits import SECTION_TEXT
-from bot.blocks.text import escape_mrkdwn, fit_markup, plain_date, slack_date
+from bot.blocks.text import escape_mrkdwn, fit_markup, plain_date, plural, slack_date
 from bot.domain.money import format_percent
 from bot.domain.savings import share_of_benchmark
 
@@ -66,10 +66,6 @@ def _listing(lines: list[tuple[str, bool]]) -> str:
     return "\n".join(f"{NEW} {line}" if new else line for line, new in lines)
 
 
-def _count(n: int, one: str, many: str) -> str:
-    return f"{n} {one if n == 1 else many}"
-
-
 def update_digest(
     lines: list[tuple[str, bool]], hours: int, requests: list[int] | None = None
 ) -> tuple[str, list[Block]]:
@@ -101,10 +97,7 @@ def update_digest(
 def mention_digest(lines: list[tuple[str, bool]]) -> tuple[str, list[Block]]:
     """A member's unanswered mentions."""
     n = len(lines)
-    text = (
-        f":speech_balloon: *Waiting for your reply* — {_count(n, 'mention', 'mentions')} "
-        "unanswered:"
-    )
+    text = f":speech_balloon: *Waiting for your reply* — {plural(n, 'mention')} unanswered:"
     if n == 1:
         # One mention reads as the sentence it is.
         line, new = lines[0]
@@ -117,7 +110,7 @@ def breach_digest(lines: list[tuple[str, bool]], pod_name: str) -> tuple[str, li
     """An analyst's open breaches in a POD."""
     n = len(lines)
     text = (
-        f":rotating_light: *TAT breached* — {_count(n, 'request', 'requests')} in "
+        f":rotating_light: *TAT breached* — {plural(n, 'request')} in "
         f"{escape_mrkdwn(pod_name)} {'is' if n == 1 else 'are'} past a qualification or "
         "negotiation TAT:"
     )
@@ -128,8 +121,7 @@ def tat_warning_digest(lines: list[tuple[str, bool]], days: int) -> tuple[str, l
     """A person's negotiations whose TAT is due within `days` days."""
     n = len(lines)
     text = (
-        f":hourglass_flowing_sand: *TAT due in {days} days* — "
-        f"{_count(n, 'negotiation', 'negotiations')}:"
+        f":hourglass_flowing_sand: *TAT due in {plural(days, 'day')}* — {plural(n, 'negotiation')}:"
     )
     blocks: list[Block] = [
         _section(f"{text}\n{_listing(lines)}"),
@@ -173,7 +165,7 @@ def approval_queue(items: list[QueuedClaim], hours: int) -> tuple[str, list[Bloc
     """An em's approval queue: each claim with the thread's Approve / Reject buttons."""
     n = len(items)
     text = (
-        f":inbox_tray: *Waiting for an em* — {_count(n, 'savings claim', 'savings claims')} "
+        f":inbox_tray: *Waiting for an em* — {plural(n, 'savings claim')} "
         f"pending for {hours} working hours or more:"
     )
     blocks: list[Block] = [_section(text)]
@@ -309,11 +301,11 @@ def renewal_reminder_dm(item: RenewalReminder) -> tuple[str, list[Block]]:
     def said(day: Callable[[date], str]) -> str:
         if item.deadline < item.renewal_date:
             due = (
-                f"its notice deadline is {day(item.deadline)} ({item.days_left} days) — "
+                f"its notice deadline is {day(item.deadline)} ({plural(item.days_left, 'day')}) — "
                 f"it renews {day(item.renewal_date)}"
             )
         else:
-            due = f"it renews {day(item.renewal_date)} ({item.days_left} days)"
+            due = f"it renews {day(item.renewal_date)} ({plural(item.days_left, 'day')})"
         return (
             f":calendar: *Renewal coming up* — {names} ({escape_mrkdwn(item.pod_name)}): {due}; "
             f"{item.annual} a year, and no renewal request is open."

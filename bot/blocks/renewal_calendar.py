@@ -23,7 +23,7 @@ from slack_sdk.models.blocks import (
 from bot.blocks.cards import stage_label
 from bot.blocks.limits import HEADER_TEXT
 from bot.blocks.pages import ReportMessage, report_messages
-from bot.blocks.text import escape_mrkdwn, fit_mrkdwn, fit_plain, plain_date, slack_date
+from bot.blocks.text import escape_mrkdwn, fit_mrkdwn, fit_plain, plain_date, plural, slack_date
 from bot.domain.csv_out import write_table
 from bot.domain.dates import add_days
 from bot.domain.money import Money, format_money
@@ -82,10 +82,6 @@ def _one_line(text: str) -> str:
     return " ".join(text.split())
 
 
-def _plural(n: int, word: str) -> str:
-    return f"{n} {word}" if n == 1 else f"{n} {word}s"
-
-
 def calendar_title(pod_name: str, calendar: RenewalCalendar) -> str:
     """The calendar's title as plain text: `Renewals · POD Alpha · 2027Q1`."""
     pod = fit_plain(_one_line(pod_name), _POD_NAME) or _NONE
@@ -135,7 +131,7 @@ def _summary(calendar: RenewalCalendar, timezone: str) -> str:
     quarter = calendar.quarter
     span = f"{slack_date(quarter.start, timezone)} – {slack_date(quarter.end, timezone)}"
     count = len(calendar.lines)
-    first = f"*{_plural(count, 'renewal')}*{_SEP}{span}"
+    first = f"*{plural(count, 'renewal')}*{_SEP}{span}"
     if count:
         first += f"{_SEP}{_totals(calendar)} annual value"
     flags = []
@@ -154,7 +150,7 @@ def _notification(title: str, calendar: RenewalCalendar) -> str:
         for flag in RenewalFlag
         if calendar.count(flag)
     )
-    return f"{title}: {_plural(count, 'renewal')}" + (f", {flags}" if flags else "")
+    return f"{title}: {plural(count, 'renewal')}" + (f", {flags}" if flags else "")
 
 
 def _footer(calendar: RenewalCalendar, tat_days: int, timezone: str) -> str:
@@ -176,7 +172,7 @@ def _context(text: str) -> ContextBlock:
 
 
 def _continued_note(more: int) -> str:
-    return f"Continued in {_plural(more, 'more message')}"
+    return f"Continued in {plural(more, 'more message')}"
 
 
 def renewal_messages(

@@ -19,6 +19,7 @@ __all__ = [
     "fit_plain",
     "key_link",
     "plain_date",
+    "plural",
     "slack_date",
     "split_markup",
 ]
@@ -92,6 +93,13 @@ def fit_plain(text: str, limit: int) -> str:
     if len(text) <= limit:
         return text
     return text[: limit - len(ELLIPSIS)].rstrip() + ELLIPSIS
+
+
+def plural(count: int, word: str, many: str | None = None) -> str:
+    """A count and its noun, agreeing: `1 day`, `3 days`, `0 days` (`many` where the plural
+    is not the word and an "s": `1 reply`, `2 replies`). The one place podbot pluralises, so
+    no message says "day(s)". The count is written as given (a negative one too)."""
+    return f"{count} {word if abs(count) == 1 else many or word + 's'}"
 
 
 # --- dates ---------------------------------------------------------------------------------

@@ -1,4 +1,5 @@
-"""`/proc aging`: the aging report of your POD(s), shown only to you, as the daily job posts it."""
+"""`/proc aging`: the aging report of each POD you are in, shown only to you, as the daily job
+posts it."""
 
 from __future__ import annotations
 
@@ -14,7 +15,7 @@ if TYPE_CHECKING:
     from bot.runtime import Runtime
 
 
-@subcommand("aging", "aging", "the aging report of your POD(s), just for you", order=120)
+@subcommand("aging", "aging", "the aging report of each POD you are in, just for you", order=120)
 def aging(runtime: Runtime, invocation: Invocation) -> Reply:
     """Answer with the first report message; any further parts follow as ephemerals."""
     arguments(parse_nothing, invocation.args)

@@ -11,7 +11,7 @@ from slack_bolt import Ack, App
 
 from bot.blocks.ids import ActionId
 from bot.blocks.modals import disqualify_modal
-from bot.blocks.text import slack_date
+from bot.blocks.text import plural, slack_date
 from bot.commands.access import authorize, load_request
 from bot.commands.interactions import answer_click
 from bot.commands.router import Invocation, Reply, arguments, subcommand
@@ -193,7 +193,7 @@ def stage(runtime: Runtime, invocation: Invocation) -> Reply:
                 "procurement_done",
                 (
                     f":white_check_mark: *{words[:1].upper() + words[1:]}* done "
-                    f"(after {days} day{'s' if days != 1 else ''}), by <@{invocation.user_id}>"
+                    f"(after {plural(days, 'day')}), by <@{invocation.user_id}>"
                 ),
             )
             answer = f"{request.key}: {words} is done."
