@@ -1,7 +1,11 @@
 """The customer check-in pack's message (`checkin-pack`, `/proc checkin`): open requests,
-closes and approved savings of the last 7 days, renewals of the next 90 days."""
+closes and approved savings of the last 7 days, renewals of the next 90 days; and the weekly
+post of a POD's check-ins, which names the customers with nothing new in one line (the packs
+of the others are its thread's replies)."""
 
 from __future__ import annotations
+
+from datetime import date
 
 from slack_sdk.models.blocks import (
     ActionsBlock,
@@ -12,10 +16,18 @@ from slack_sdk.models.blocks import (
     SectionBlock,
 )
 
+from bot.blocks.cards import days_left_phrase
 from bot.blocks.claims import claim_verb
 from bot.blocks.ids import ActionId
-from bot.blocks.limits import SECTION_TEXT
-from bot.blocks.text import escape_mrkdwn, fit_markup, slack_date
+from bot.blocks.limits import HEADER_TEXT, MAX_MESSAGE_BLOCKS, SECTION_TEXT
+from bot.blocks.text import (
+    escape_mrkdwn,
+    fit_markup,
+    fit_plain,
+    plain_date,
+    plural,
+    slack_date,
+)
 from bot.domain.checkin import CHECKIN_LOOKBACK_DAYS, CHECKIN_RENEWAL_DAYS, CheckinPack
 from bot.domain.money import format_money
 
@@ -31,7 +43,7 @@ def checkin_lines(pack: CheckinPack) -> list[str]:
     lines = [f"*Check-in · {escape_mrkdwn(pack.customer)}* · {pack.pod_name} · as of {as_of}"]
     lines.append(f"*Open requests* ({len(pack.open)})")
     for o in pack.open:
-        tat = "" if o.tat_days_left is None else f" · TAT {o.tat_days_left} day(s) left"
+        tat = "" if o.tat_days_left is None else f" · TAT {days_left_phrase(o.tat_days_left)}"
         extra = "".join(
             [
                 f" · next: {escape_mrkdwn(o.next_step)}" if o.next_step else "",
@@ -39,7 +51,8 @@ def checkin_lines(pack: CheckinPack) -> list[str]:
             ]
         )
         lines.append(
-            f"• {o.key} {escape_mrkdwn(o.tool)} — {o.stage} · {o.age_days} day(s) old{tat}{extra}"
+            f"• {o.key} {escape_mrkdwn(o.tool)} — {o.stage} · {plural(o.age_days, 'day')} old"
+            f"{tat}{extra}"
         )
     if not pack.open:
         lines.append("None.")
@@ -71,7 +84,7 @@ def checkin_blocks(pack: CheckinPack, *, share_value: str | None = None) -> tupl
     lines = checkin_lines(pack)
     text = "\n".join(lines)
     blocks: list[Block] = [
-        HeaderBlock(text=f"Check-in · {pack.customer}"[:150]),
+        HeaderBlock(text=fit_plain(f"Check-in · {pack.customer}", HEADER_TEXT)),
         *[_section(chunk) for chunk in _chunks(lines[1:])],
     ]
     if share_value is not None:
@@ -88,7 +101,51 @@ def checkin_blocks(pack: CheckinPack, *, share_value: str | None = None) -> tupl
                 ],
             )
         )
-    return text, blocks[:50]
+    return text, blocks[:MAX_MESSAGE_BLOCKS]
+
+
+def _names(names: list[str], limit: int) -> str:
+    """Customer names joined, as many as fit in `limit` characters, then `and N more`."""
+    shown: list[str] = []
+    size = len(" and 99999 more")
+    for name in names:
+        escaped = escape_mrkdwn(name)
+        if shown and size + len(escaped) > limit:
+            break
+        shown.append(escaped)
+        size += len(escaped) + 2
+    left = len(names) - len(shown)
+    return ", ".join(shown) + (f" and {left} more" if left else "")
+
+
+def checkin_post(
+    pod_name: str, as_of: date, timezone: str, active: list[str], quiet: list[str]
+) -> tuple[str, list[Block]]:
+    """The POD's weekly check-in post: the customers with news this week (their packs follow
+    in its thread, one reply each) and, in one line, those with nothing new."""
+    title = f"Check-ins · {pod_name} · week of {plain_date(as_of)}"
+    head = f"*Check-ins · {escape_mrkdwn(pod_name)}* · as of {slack_date(as_of, timezone)}"
+    window = f"in the last {plural(CHECKIN_LOOKBACK_DAYS, 'day')}"
+    budget = SECTION_TEXT - 200  # the sentence around the names
+    if active:
+        news = (
+            f"*{plural(len(active), 'customer')} had activity {window}*; "
+            f"{'its pack is' if len(active) == 1 else 'their packs are'} in the thread: "
+            f"{_names(active, budget)}."
+        )
+    else:
+        news = f"*No customer had activity {window}.*"
+    lines = [head, news]
+    if quiet:
+        lines.append(
+            f"Nothing new for {_names(quiet, budget)} — `/proc checkin <customer>` shows "
+            "any customer's pack."
+        )
+    blocks: list[Block] = [
+        HeaderBlock(text=fit_plain(title, HEADER_TEXT)),
+        *[_section(line) for line in lines[1:]],
+    ]
+    return "\n".join(lines), blocks
 
 
 def _chunks(lines: list[str]) -> list[str]:

@@ -45,8 +45,9 @@ def _pack(runtime: Runtime, customer: str, user: str, usage: str | None) -> tupl
                 f"{escape_mrkdwn(name)} is a customer of {pod.name}, "
                 "and you are not a member of it."
             )
-        facts = customer_facts(session, pod_key, key, name)
-    return pod, pack_of(facts, pod.name, pod.zone, runtime.clock.now())
+        now = runtime.clock.now()
+        facts = customer_facts(session, pod_key, key, name, now)
+    return pod, pack_of(facts, pod.name, pod.zone, now)
 
 
 @subcommand(

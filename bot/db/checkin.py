@@ -4,14 +4,23 @@ the POD and customers with open requests there) and one customer's facts."""
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import datetime, timedelta
 from zoneinfo import ZoneInfo
 
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from bot.db.models import Account, Contract, PodRow, Request, RequestEvent, SavingsClaim
-from bot.domain.checkin import CheckinPack, Closed, Open, Renewal, Saving, checkin_pack
+from bot.domain.checkin import (
+    CHECKIN_LOOKBACK_DAYS,
+    CheckinPack,
+    Closed,
+    Open,
+    Renewal,
+    Saving,
+    Step,
+    checkin_pack,
+)
 from bot.domain.money import Money
 from bot.domain.names import name_key
 from bot.domain.vocabulary import OPEN_STAGES, ClaimStatus, Stage
@@ -26,6 +35,7 @@ class Facts:
     closed: list[Closed]
     savings: list[Saving]
     renewals: list[Renewal]
+    steps: list[Step]  # the requests' steps of the last 7 days
 
 
 def pod_customers(session: Session, pod_key: str) -> dict[str, str]:
@@ -64,7 +74,10 @@ def find_customer_pod(session: Session, customer: str) -> tuple[str, str, str] |
     return None if row is None else (row[0], key, row[1])
 
 
-def customer_facts(session: Session, pod_key: str, customer_key: str, customer: str) -> Facts:
+def customer_facts(
+    session: Session, pod_key: str, customer_key: str, customer: str, now: datetime
+) -> Facts:
+    """What the customer's pack shows as of `now`, and the steps of its last 7 days."""
     pod_id = session.scalars(select(PodRow.id).where(PodRow.key == pod_key)).one()
     requests = session.scalars(
         select(Request).where(Request.pod_id == pod_id, Request.customer_key == customer_key)
@@ -102,12 +115,21 @@ def customer_facts(session: Session, pod_key: str, customer_key: str, customer: 
             select(Contract).where(Contract.pod_id == pod_id, Contract.customer_key == customer_key)
         )
     ]
-    return Facts(pod_key, customer, customer_key, open_, closed, savings, renewals)
+    since = now - timedelta(days=CHECKIN_LOOKBACK_DAYS)
+    steps = [
+        Step(by_id[request_id].key, kind, at, actor)
+        for request_id, kind, at, actor in session.execute(
+            select(RequestEvent.request_id, RequestEvent.kind, RequestEvent.at, RequestEvent.actor)
+            .where(RequestEvent.request_id.in_(list(by_id)), RequestEvent.at >= since)
+            .order_by(RequestEvent.id)
+        )
+    ]
+    return Facts(pod_key, customer, customer_key, open_, closed, savings, renewals, steps)
 
 
 def pack_of(facts: Facts, pod_name: str, zone: ZoneInfo, now: datetime) -> CheckinPack:
     """The customer's pack from its facts, as of `now`."""
     return checkin_pack(
         facts.customer, pod_name, zone, now, open_requests=facts.open, closed=facts.closed,
-        savings=facts.savings, renewals=facts.renewals,
+        savings=facts.savings, renewals=facts.renewals, steps=facts.steps,
     )  # fmt: skip

@@ -1,10 +1,13 @@
 """The weekly customer check-in pack (`checkin-pack`, `/proc checkin`): one customer's open
 requests, what closed and what savings were approved in the last 7 days, and the renewals of the
-next 90 days — as lines and as CSV rows with the same figures. Pure: `now` is passed in."""
+next 90 days — as lines and as CSV rows with the same figures — and whether the customer had
+activity that week (`had_activity`: the weekly post threads only those packs). Pure: `now` is
+passed in."""
 
 from __future__ import annotations
 
 import re
+from collections.abc import Iterable
 from dataclasses import dataclass, replace
 from datetime import date, datetime, timedelta
 from decimal import Decimal
@@ -15,8 +18,8 @@ from bot.domain.money import Money
 
 __all__ = [
     "CHECKIN_CSV_COLUMNS", "CHECKIN_LOOKBACK_DAYS", "CHECKIN_RENEWAL_DAYS", "CheckinPack",
-    "Closed", "Open", "Renewal", "Saving", "checkin_csv", "checkin_csv_name", "checkin_pack",
-    "update_fields",
+    "Closed", "Open", "Renewal", "Saving", "Step", "checkin_csv", "checkin_csv_name",
+    "checkin_pack", "had_activity", "update_fields",
 ]  # fmt: skip
 
 CHECKIN_LOOKBACK_DAYS = 7
@@ -25,6 +28,10 @@ CHECKIN_CSV_COLUMNS = (
     "section", "key", "tool", "stage", "age_days", "tat_days_left", "next_step", "blockers",
     "outcome", "date", "amount", "currency",
 )  # fmt: skip
+# podbot's own steps on a timeline (a reminder, an escalation) say nothing happened; a TAT
+# breach, recorded by podbot too, is news.
+_PODBOT = "podbot"
+_BREACH_STEP = "tat_breached"
 _FIELD = re.compile(r"^\*(Next step|Blockers):\* (.*)$", re.MULTILINE)
 
 
@@ -63,6 +70,16 @@ class Renewal:
 
 
 @dataclass(frozen=True)
+class Step:
+    """One recorded step of one of the customer's requests (a `request_events` row)."""
+
+    key: str
+    kind: str
+    at: datetime
+    actor: str  # a member's id, or "podbot"
+
+
+@dataclass(frozen=True)
 class OpenLine:
     key: str
     tool: str
@@ -83,6 +100,9 @@ class CheckinPack:
     savings: list[Saving]
     renewals: list[Renewal]
     timezone: str = "UTC"  # the POD's
+    # Steps in the last 7 days that count as activity: every step a person recorded (an
+    # update, a quote, a claim or its decision, a stage change, an assignment), and breaches.
+    activity: int = 0
 
 
 def update_fields(text: str | None) -> tuple[str | None, str | None]:
@@ -95,8 +115,10 @@ def update_fields(text: str | None) -> tuple[str | None, str | None]:
 def checkin_pack(
     customer: str, pod_name: str, zone: ZoneInfo, now: datetime, *, open_requests: list[Open],
     closed: list[Closed], savings: list[Saving], renewals: list[Renewal],
+    steps: Iterable[Step] = (),
 ) -> CheckinPack:  # fmt: skip
-    """The pack as of `now`: closes and approvals of the last 7 days, renewals in 90."""
+    """The pack as of `now`: closes and approvals of the last 7 days, renewals in 90, and how
+    many of `steps` (the customer's requests' timeline) are activity of the last 7 days."""
     today = now.astimezone(zone).date()
     since = now - timedelta(days=CHECKIN_LOOKBACK_DAYS)
     lines = []
@@ -135,7 +157,28 @@ def checkin_pack(
             ),
             key=lambda r: r.renewal_date,
         ),
+        activity=sum(
+            1 for s in steps if s.at >= since and (s.actor != _PODBOT or s.kind == _BREACH_STEP)
+        ),
     )
+
+
+def had_activity(pack: CheckinPack) -> bool:
+    """Whether the customer has news this week, read from the pack itself: a step counted in
+    `activity` (an update, a quote, a claim or its decision, a stage change, an assignment, a
+    breach — not podbot's reminders), a request opened, closed or with savings approved in the
+    last 7 days, or an open request whose TAT falls due within 7 days either side of today
+    (just past or coming). A customer with none is quiet: only renewals, or open requests
+    nobody touched."""
+    window = CHECKIN_LOOKBACK_DAYS
+    return bool(
+        pack.activity
+        or pack.closed
+        or pack.savings
+        or any(o.age_days <= window for o in pack.open)
+        or any(o.tat_days_left is not None and -window <= o.tat_days_left <= window
+               for o in pack.open)
+    )  # fmt: skip
 
 
 def checkin_csv(pack: CheckinPack) -> str:

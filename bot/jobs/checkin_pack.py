@@ -1,57 +1,59 @@
 """`checkin-pack`: weekly (the POD's `checkin_day` at `checkin_time`, default Monday 09:00), one
-message per customer in the POD channel — open requests, closes and approved savings of the last
-7 days, renewals in the next 90 days — with the same figures as a CSV in its thread.
+post in the POD channel naming the customers with nothing new in one line, and in its thread one
+reply per customer that had activity (`had_activity`) — its pack: open requests, closes and
+approved savings of the last 7 days, renewals in the next 90 days — each followed by its CSV.
 
-Each customer's pack is a ledger run of its own (job `checkin-pack`, the POD,
-`<ISO week>/<customer>`), so a second run or the catch-up the same week posts nothing again.
+One ledger run per POD and ISO week (job `checkin-pack`, the POD, `<ISO week>`), so a second
+run or the catch-up the same week posts nothing again.
 """
 
 from __future__ import annotations
 
-import hashlib
 from datetime import datetime
 
 from apscheduler.triggers.cron import CronTrigger
 
-from bot.blocks.checkin import checkin_blocks
-from bot.blocks.text import plain_date
+from bot.blocks.checkin import checkin_blocks, checkin_post
+from bot.blocks.text import plain_date, plural
 from bot.config import Config, Pod
 from bot.db.checkin import customer_facts, pack_of, pod_customers
-from bot.domain.checkin import checkin_csv, checkin_csv_name
+from bot.domain.checkin import CheckinPack, checkin_csv, checkin_csv_name, had_activity
 from bot.domain.digest import week_period
-from bot.jobs import ledger, register
+from bot.jobs import register
 from bot.jobs.runner import JobContext, JobSpec
 
 NAME = "checkin-pack"
 
 
-def customer_period(week: str, customer_key: str) -> str:
-    digest = hashlib.sha1(customer_key.encode("utf-8")).hexdigest()[:12]
-    return f"{week}/{customer_key[:30]}/{digest}"
-
-
 def _body(context: JobContext) -> str:
     pod, now = context.pod, context.now
-    week = week_period(now.astimezone(pod.zone).date())
+    active: list[CheckinPack] = []
+    quiet: list[str] = []
     with context.runtime.db.reading() as session:
-        customers = pod_customers(session, pod.key)
-    posted = 0
-    for key, name in customers.items():
-        period = customer_period(week, key)
-        if ledger.is_done(context.runtime.db, NAME, pod.key, period):
-            continue
-        with context.runtime.db.reading() as session:
-            facts = customer_facts(session, pod.key, key, name)
-        pack = pack_of(facts, pod.name, pod.zone, now)
+        for key, name in pod_customers(session, pod.key).items():
+            facts = customer_facts(session, pod.key, key, name, now)
+            pack = pack_of(facts, pod.name, pod.zone, now)
+            if had_activity(pack):
+                active.append(pack)
+            else:
+                quiet.append(pack.customer)
+    if not active and not quiet:
+        return "no customers: nothing posted"
+    as_of = now.astimezone(pod.zone).date()
+    text, blocks = checkin_post(pod.name, as_of, pod.timezone, [p.customer for p in active], quiet)
+    parent = context.post(pod.channel, text, blocks)
+    for pack in active:
         text, blocks = checkin_blocks(pack)
-        parent = context.post(pod.channel, text, blocks)
+        context.post(pod.channel, text, blocks, thread=parent)
         context.upload(
             pod.channel, checkin_csv_name(pod.key, pack),
             checkin_csv(pack).encode("utf-8"),
             title=f"Check-in {pack.customer} {plain_date(pack.as_of)}", thread=parent,
         )  # fmt: skip
-        posted += context.queue(NAME, period)
-    return f"{posted} check-in pack(s)"
+    return (
+        f"check-ins posted: {plural(len(active), 'customer pack')} in the thread, "
+        f"{len(quiet)} quiet"
+    )
 
 
 def _overdue(config: Config, pod: Pod, now: datetime) -> bool:
@@ -62,7 +64,10 @@ def _overdue(config: Config, pod: Pod, now: datetime) -> bool:
 SPEC = register(
     JobSpec(
         name=NAME,
-        summary="one check-in pack per customer a week in the POD channel, with its CSV",
+        summary=(
+            "a weekly check-in post in the POD channel, each active customer's pack and CSV in "
+            "its thread"
+        ),
         trigger=lambda config, pod: CronTrigger(
             day_of_week=pod.checkin_day,
             hour=pod.checkin_time.hour,
@@ -75,6 +80,5 @@ SPEC = register(
         period=lambda config, pod, now: week_period(now.astimezone(pod.zone).date()),
         body=_body,
         overdue=_overdue,
-        claims_period=False,
     )
 )

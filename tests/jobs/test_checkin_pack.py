@@ -1,5 +1,6 @@
-"""Issue 20 item 3: the customer check-in pack — weekly per customer in the POD channel with its
-CSV (once per customer per week), and `/proc checkin <customer>` with Share in channel."""
+"""Issue 20 item 3: the customer check-in pack, and `/proc checkin <customer>` with Share in
+channel. Issue 27 item 7: one weekly post per POD, the packs of the customers with activity in
+its thread (each with its CSV), the quiet ones named in one line; "6 days overdue", "1 day"."""
 
 from __future__ import annotations
 
@@ -7,12 +8,16 @@ import csv
 import io
 from datetime import UTC, date, datetime, timedelta
 
+from bot.clock import ManualClock
 from bot.config import parse_config
+from bot.db.models import RequestEvent
 from bot.jobs import JOBS
+from slackfake.web_api import Message
 from tests.commands.conftest import ALPHA, ANALYST, BETA_ANALYST, BUYER, Proc, blocks_text
 from tests.conftest import TEST_CONFIG, RunningBot
 from tests.jobs.conftest import catch_up, run_job
 from tests.jobs.test_renewal_calendar import add_contract
+from tests.jobs.test_weekly_digest_job import add_account
 
 NOW = datetime(2026, 11, 23, 15, 0, tzinfo=UTC)  # the test clock: Monday 20:30 in Kolkata
 
@@ -47,27 +52,101 @@ def test_config_keys_are_validated() -> None:
         raise AssertionError("someday accepted")
 
 
-def test_one_pack_per_customer_per_week_with_its_csv(bot: RunningBot, proc: Proc) -> None:
-    setup(proc, bot)
+def posts(bot: RunningBot) -> list:
+    """The weekly check-in posts in POD Alpha's channel (top level)."""
+    return [m for m in bot.api.messages(ALPHA) if not m.thread_ts and "Check-ins" in m.text]
+
+
+def packs_in(bot: RunningBot, post: Message) -> dict[str, str]:
+    """customer -> text of each pack replied in the post's thread, in order."""
+    return {
+        m.text.split("·")[1].strip(" *"): m.text
+        for m in bot.api.thread(ALPHA, post.ts)
+        if m.text.startswith("*Check-in ·")
+    }
+
+
+# Monday 14 December 2026, 09:30 in Kolkata: three weeks after the test clock's Monday.
+DEC_14 = datetime(2026, 12, 14, 4, 0, tzinfo=UTC)
+
+
+def a_month_of_customers(proc: Proc, bot: RunningBot, clock: ManualClock) -> None:
+    """Acme: assigned on 23 Nov with a 15-day TAT, nothing since (due 8 Dec: 6 days late on
+    the 14th). Globex: opened on 23 Nov, untouched since (podbot reminded of it: not news).
+    Hooli: a renewal assigned on 23 Nov, updated on 10 Dec. Umbrella: opened on 13 Dec.
+    Initech: an account with a renewal, no request."""
+    clock.set(NOW)
+    proc(ANALYST, "new Acme | Figma | new | 48k")
+    proc(ANALYST, "qualify 1")
+    proc(ANALYST, f"assign 1 <@{BUYER}>")
+    proc(ANALYST, "new Globex | Zoom | new")
+    proc(ANALYST, "new Hooli | Miro | renewal")
+    proc(ANALYST, "qualify 3")
+    proc(ANALYST, f"assign 3 <@{BUYER}>")
+    clock.set(datetime(2026, 12, 10, 6, 0, tzinfo=UTC))
+    proc(BUYER, "update 3 vendor sent the renewal quote")
+    with bot.db.transaction() as session:
+        session.add(
+            RequestEvent(request_id=2, at=datetime(2026, 12, 11, 6, 0, tzinfo=UTC),
+                         actor="podbot", kind="approval_reminded", text="on the em's queue")
+        )  # fmt: skip
+    clock.set(datetime(2026, 12, 13, 6, 0, tzinfo=UTC))
+    proc(ANALYST, "new Umbrella | Slack | new")
+    add_account(bot, "Initech", date(2026, 10, 1), 10000)
+    add_contract(bot.db, "alpha", "Initech", "Slack", "24000", date(2027, 1, 15))
+    clock.set(DEC_14)
+
+
+def test_one_weekly_post_per_pod_threads_only_the_customers_with_activity(
+    bot: RunningBot, proc: Proc, clock: ManualClock
+) -> None:
+    a_month_of_customers(proc, bot, clock)
     pod = bot.runtime.config.pod("alpha")
-    assert "2 check-in pack(s)" in run_job(bot.runtime, JOBS["checkin-pack"], pod, now=NOW)
-    assert "0 check-in pack(s)" in run_job(bot.runtime, JOBS["checkin-pack"], pod, now=NOW)
-    catch_up(bot.runtime, [JOBS["checkin-pack"]], NOW + timedelta(hours=1))
-    assert len(packs(bot)) == 2
-    acme = next(m for m in packs(bot) if "Acme" in m.text)
-    assert "REQ-1" in acme.text and "REQ-2" in acme.text and "REQ-3" not in acme.text
-    assert "TAT 60 day(s) left" in acme.text
-    assert "Slack — renews" in acme.text and "Jira" not in acme.text
-    (upload,) = [f for f in bot.api.files.values() if f.thread_ts == acme.ts]
-    rows = list(csv.DictReader(io.StringIO(upload.content.decode())))
-    assert [(r["section"], r["key"] or r["tool"]) for r in rows] == [
-        ("open", "REQ-1"), ("open", "REQ-2"), ("renewal", "Slack"),
+    outcome = run_job(bot.runtime, JOBS["checkin-pack"], pod, now=DEC_14)
+    assert "3 customer packs in the thread, 2 quiet" in outcome
+    assert "already done" in run_job(bot.runtime, JOBS["checkin-pack"], pod, now=DEC_14)
+    catch_up(bot.runtime, [JOBS["checkin-pack"]], DEC_14 + timedelta(hours=1))
+    (post,) = posts(bot)
+    assert [m for m in bot.api.messages(ALPHA) if not m.thread_ts and "Check-in ·" in m.text] == []
+    shown = blocks_text(post.blocks)
+    assert "*3 customers had activity in the last 7 days*" in shown
+    assert "Nothing new for Globex, Initech" in shown
+    assert list(packs_in(bot, post)) == ["Acme", "Hooli", "Umbrella"]
+    files = sorted(f.filename for f in bot.api.files.values() if f.thread_ts == post.ts)
+    assert files == [
+        "checkin-alpha-acme-2026-12-14.csv", "checkin-alpha-hooli-2026-12-14.csv",
+        "checkin-alpha-umbrella-2026-12-14.csv",
     ]  # fmt: skip
-    assert rows[0]["tat_days_left"] == "60" and rows[0]["stage"] == "negotiating"
-    assert rows[2]["amount"] == "24000.00"
-    # The next week: once more.
-    later = NOW + timedelta(days=7)
-    assert "2 check-in pack(s)" in run_job(bot.runtime, JOBS["checkin-pack"], pod, now=later)
+    # The next week: one post again, and the quiet customers still are not posted.
+    later = DEC_14 + timedelta(days=7)
+    assert "customer pack" in run_job(bot.runtime, JOBS["checkin-pack"], pod, now=later)
+    assert len(posts(bot)) == 2
+
+
+def test_a_late_tat_reads_days_overdue_and_every_count_agrees_with_its_noun(
+    bot: RunningBot, proc: Proc, clock: ManualClock
+) -> None:
+    a_month_of_customers(proc, bot, clock)
+    run_job(bot.runtime, JOBS["checkin-pack"], bot.runtime.config.pod("alpha"), now=DEC_14)
+    (post,) = posts(bot)
+    by_customer = packs_in(bot, post)
+    assert "REQ-1 Figma — negotiating · 21 days old · TAT 6 days overdue" in by_customer["Acme"]
+    assert "REQ-3 Miro — negotiating · 21 days old · TAT 39 days left" in by_customer["Hooli"]
+    assert "REQ-4 Slack — intake · 1 day old" in by_customer["Umbrella"]
+    for text in [post.text, *by_customer.values()]:
+        assert "(s)" not in text and "TAT -" not in text, text
+    # The CSV keeps the number a spreadsheet sorts: -6 days left.
+    (acme,) = [f for f in bot.api.files.values() if "acme" in f.filename]
+    rows = list(csv.DictReader(io.StringIO(acme.content.decode())))
+    assert rows[0]["tat_days_left"] == "-6"
+
+
+def test_proc_checkin_shows_a_quiet_customer_in_full(bot: RunningBot, proc: Proc) -> None:
+    setup(proc, bot)
+    answer = proc.answer(ANALYST, "checkin acme")
+    assert "REQ-1" in answer["text"] and "REQ-2" in answer["text"] and "REQ-3" not in answer["text"]
+    assert "TAT 60 days left" in answer["text"] and "0 days old" in answer["text"]
+    assert "Slack — renews" in answer["text"] and "Jira" not in answer["text"]
 
 
 def test_proc_checkin_is_ephemeral_and_share_posts_it(bot: RunningBot, proc: Proc) -> None:

@@ -96,7 +96,7 @@ def test_every_csv_podbot_writes_neutralises_formulas(
     for job, now, said in [
         ("aging-report", LATE, "queued 61 request(s)"),
         ("weekly-digest", LATE, "queued the digest with 3 chart(s) and the KPI CSV"),
-        ("checkin-pack", LATE, "2 check-in pack(s)"),
+        ("checkin-pack", LATE, "2 customer packs in the thread"),
         ("renewal-calendar", ALPHA_POST, "queued 1 renewal(s)"),
     ]:
         assert said in run_job(bot.runtime, JOBS[job], alpha, now=now)
