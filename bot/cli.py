@@ -14,6 +14,7 @@ from pathlib import Path
 from typing import Any
 
 from bot import __version__
+from bot.blocks.text import plural
 
 log = logging.getLogger("bot")
 # `import requests` prints its progress at most this often (seconds) while posting cards.
@@ -38,12 +39,12 @@ def cmd_config_check(args: argparse.Namespace) -> int:
     try:
         config = load_config(path)
     except ConfigError as exc:
-        print(f"{path}: {len(exc.errors)} problem(s)", file=sys.stderr)
+        print(f"{path}: {plural(len(exc.errors), 'problem')}", file=sys.stderr)
         for error in exc.errors:
             print(f"  {error}", file=sys.stderr)
         return 1
     members = sum(len(p.members) for p in config.pods)
-    print(f"OK: {path} — {len(config.pods)} POD(s), {members} member(s)")
+    print(f"OK: {path} — {plural(len(config.pods), 'POD')}, {plural(members, 'member')}")
     for pod in config.pods:
         if len(pod.members_with("em")) <= 1 and not pod.fallback_approvers:
             # Valid, but its em's own savings claims (or all, with no em) will be refused.
@@ -188,7 +189,7 @@ def cmd_jobs_run(args: argparse.Namespace) -> int:
     finally:
         runtime.outbox_worker.stop()
         runtime.db.dispose()
-    line = f"jobs run: {delivered} message(s) delivered, {waiting} still queued"
+    line = f"jobs run: {plural(delivered, 'message')} delivered, {waiting} still queued"
     if earlier:
         line += f" (of them {len(earlier)} queued before this run)"
     if waiting:
@@ -225,7 +226,7 @@ def _read_csv_text(name: str) -> str:
 def _print_row_errors(name: str, errors: Sequence[Any]) -> int:
     """The report of a file that imports nothing: how many rows are bad, then each reason."""
     bad = len({error.line for error in errors})
-    print(f"{name}: {bad} bad row(s); nothing was imported", file=sys.stderr)
+    print(f"{name}: {plural(bad, 'bad row')}; nothing was imported", file=sys.stderr)
     for error in sorted(errors, key=lambda error: error.line):
         print(f"  line {error.line}: {error.reason}", file=sys.stderr)
     return 1
@@ -460,7 +461,7 @@ def _post_cards(args: argparse.Namespace, runtime: Any, created: list[int]) -> N
             print(f"posted {posted} of {total} cards", flush=True)
     if posted < total:
         print(
-            f"{total - posted} card(s) still queued; they are posted by any running podbot "
+            f"{plural(total - posted, 'card')} still queued; they are posted by any running podbot "
             "serve or scheduler, or by the next `podbot jobs run`"
         )
 
@@ -539,7 +540,10 @@ def cmd_report_kpis(args: argparse.Namespace) -> int:
     with open(args.csv, "w", newline="", encoding="utf-8") as out:
         out.write(text)
     rows = len(list(csv.reader(io.StringIO(text)))) - 1
-    print(f"Wrote {args.csv}: {rows} row(s) for {len(pods)} POD(s), quarter {args.quarter}.")
+    print(
+        f"Wrote {args.csv}: {plural(rows, 'row')} for {plural(len(pods), 'POD')}, "
+        f"quarter {args.quarter}."
+    )
     return 0
 
 

@@ -11,6 +11,7 @@ from typing import Literal
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
+from bot.blocks.text import plural
 from bot.db.models import Target, TargetChange
 from bot.domain.csv_table import RowError
 from bot.domain.money import Money
@@ -35,7 +36,7 @@ class TargetsRefused(Exception):
     """Rows of an import that would change the target of an ended quarter."""
 
     def __init__(self, errors: list[RowError]) -> None:
-        super().__init__(f"{len(errors)} target(s) of ended quarters")
+        super().__init__(f"{plural(len(errors), 'target')} of ended quarters")
         self.errors = errors
 
 

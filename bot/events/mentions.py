@@ -17,6 +17,7 @@ from sqlalchemy import select, update
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
+from bot.blocks.text import plural
 from bot.config import Pod
 from bot.db.models import PendingResponse, ProcessedEvent, ResponseState
 from bot.db.requests import pod_row
@@ -132,7 +133,7 @@ def _open(
                 state=ResponseState.OPEN.value,
             )
         )
-    return f"opened {len(opened)} pending response(s)"
+    return f"opened {plural(len(opened), 'pending response')}"
 
 
 def _close_answered(

@@ -13,7 +13,7 @@ from sqlalchemy import select
 
 from bot.blocks.aging_report import ReportMessage, aging_csv, aging_messages
 from bot.blocks.claims import headline
-from bot.blocks.text import plain_date
+from bot.blocks.text import plain_date, plural
 from bot.config import Config, Pod
 from bot.db.content import claim_view
 from bot.db.models import PodRow, ProcurementStep, Request, SavingsClaim
@@ -253,7 +253,7 @@ def _body(context: JobContext) -> str:
                 outbox.card(session, number)
 
         context.write(refresh_cards)
-    return f"queued {len(lines)} request(s) in {len(messages)} message(s)"
+    return f"queued {plural(len(lines), 'request')} in {plural(len(messages), 'message')}"
 
 
 def _period(config: Config, pod: Pod, now: datetime) -> str | None:

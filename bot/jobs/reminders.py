@@ -34,7 +34,7 @@ from sqlalchemy.orm import Session
 from bot.blocks import reminders as dm_blocks
 from bot.blocks.claims import claim_noun, headline
 from bot.blocks.reminders import QueuedClaim
-from bot.blocks.text import escape_mrkdwn, slack_date
+from bot.blocks.text import escape_mrkdwn, plural, slack_date
 from bot.db.content import claim_view
 from bot.db.models import (
     PendingResponse,
@@ -595,7 +595,7 @@ def _body(context: JobContext) -> str:
     pod = context.pod
     escalated = _escalate_claims(context)  # thread posts, not DMs: any working hour
     if not in_office_hours(pod.calendar, context.runtime.config.schedule.office_hours, context.now):
-        return f"0 reminder DM(s) (outside office hours), {escalated} claim escalation(s)"
+        return f"0 reminder DMs (outside office hours), {plural(escalated, 'claim escalation')}"
     with context.runtime.db.reading() as session:
         pod_id = session.scalars(select(PodRow.id).where(PodRow.key == pod.key)).one()
     pending = _open_mentions(context)
@@ -619,8 +619,8 @@ def _body(context: JobContext) -> str:
         sent += 1
     # The customer silent after a pre-approval: one DM to the analyst, ever.
     sent += _send_preapproval_reminders(context, team_url)
-    extra = f", {escalated} claim escalation(s)" if escalated else ""
-    return f"{sent} reminder DM(s){extra}"
+    extra = f", {plural(escalated, 'claim escalation')}" if escalated else ""
+    return f"{plural(sent, 'reminder DM')}{extra}"
 
 
 SPEC = register(

@@ -15,6 +15,7 @@ from sqlalchemy import select
 
 from bot.blocks.pages import ReportMessage
 from bot.blocks.renewal_calendar import renewal_csv, renewal_ics, renewal_messages
+from bot.blocks.text import plural
 from bot.config import Config, Pod
 from bot.db.contracts import open_renewal_requests, pod_ids
 from bot.db.models import Contract, PodRow
@@ -137,7 +138,10 @@ def _body(context: JobContext) -> str:
         title=f"{title} (calendar)",
         thread=parent,
     )
-    return f"queued {len(calendar.lines)} renewal(s) in {len(messages)} message(s) with CSV and ICS"
+    return (
+        f"queued {plural(len(calendar.lines), 'renewal')} in "
+        f"{plural(len(messages), 'message')} with CSV and ICS"
+    )
 
 
 SPEC = register(

@@ -18,6 +18,7 @@ from apscheduler.triggers.cron import CronTrigger
 from sqlalchemy import select
 
 from bot.blocks.reminders import RenewalReminder, renewal_reminder_dm
+from bot.blocks.text import plural
 from bot.db.contracts import open_renewal_requests
 from bot.db.models import Contract, PodRow
 from bot.domain.money import Money, format_money
@@ -48,7 +49,7 @@ def _contracts_without_request(context: JobContext) -> list[Contract]:
 def _body(context: JobContext) -> str:
     pod, now = context.pod, context.now
     if not in_office_hours(pod.calendar, context.runtime.config.schedule.office_hours, now):
-        return "0 renewal reminder(s) (outside office hours)"
+        return "0 renewal reminders (outside office hours)"
     analysts = pod.members_with("analyst")
     today = now.astimezone(pod.zone).date()
     sent = 0
@@ -84,7 +85,7 @@ def _body(context: JobContext) -> str:
         for analyst in analysts:
             context.dm(analyst, text, blocks)
         sent += context.queue(REMINDER_JOB, reminder_period(contract.id, deadline, lead))
-    return f"{sent} renewal reminder(s)"
+    return plural(sent, "renewal reminder")
 
 
 SPEC = register(

@@ -29,6 +29,7 @@ from apscheduler.triggers.cron import CronTrigger
 from sqlalchemy import ColumnElement, delete, func, select, update
 from sqlalchemy.orm import aliased
 
+from bot.blocks.text import plural
 from bot.clock import SystemClock
 from bot.db.models import JobRun, OutboxRow, OutboxStatus, ProcessedEvent
 from bot.jobs import ledger, register
@@ -111,7 +112,10 @@ def _body(context: JobContext) -> str:
         with runtime.db.reading() as session:
             events = _count(session, ProcessedEvent.event_id, _old_events(events_before))
             rows = _count(session, OutboxRow.id, _old_deliveries(deliveries_before))
-        return f"would delete {events} processed event id(s) and {rows} delivered outbox row(s)"
+        return (
+            f"would delete {plural(events, 'processed event id')} and "
+            f"{plural(rows, 'delivered outbox row')}"
+        )
     # Recorded first, in its own transaction: of the PODs' runs (and processes) one prunes.
     with runtime.db.transaction() as session:
         run = ledger.record(session, NAME, SCOPE, period, now)
@@ -123,8 +127,10 @@ def _body(context: JobContext) -> str:
         detail = {"processed_events": events, "deliveries": rows}
         session.execute(update(JobRun).where(JobRun.id == run).values(detail=detail))
     return (
-        f"deleted {events} processed event id(s) older than {keep.processed_events_days} "
-        f"day(s) and {rows} delivered outbox row(s) older than {keep.delivered_days} day(s)"
+        f"deleted {plural(events, 'processed event id')} older than "
+        f"{plural(keep.processed_events_days, 'day')} "
+        f"and {plural(rows, 'delivered outbox row')} older than "
+        f"{plural(keep.delivered_days, 'day')}"
     )
 
 

@@ -16,6 +16,7 @@ from apscheduler.executors.pool import ThreadPoolExecutor
 from apscheduler.schedulers.background import BackgroundScheduler
 from apscheduler.triggers.interval import IntervalTrigger
 
+from bot.blocks.text import plural
 from bot.jobs import JOBS
 from bot.jobs.runner import catch_up, run_job
 
@@ -40,7 +41,7 @@ def _sweep(runtime: Runtime) -> None:
         outcomes = catch_up(runtime, list(JOBS.values()))
         for outcome in outcomes:
             log.info("catch-up: %s", outcome)
-        log.info("catch-up sweep done (%d run(s))", len(outcomes))
+        log.info("catch-up sweep done (%s)", plural(len(outcomes), "run"))
     except Exception:
         log.exception("catch-up sweep crashed")
 

@@ -16,7 +16,7 @@ from apscheduler.triggers.cron import CronTrigger
 from sqlalchemy import and_, or_, select
 from sqlalchemy.orm import Session
 
-from bot.blocks.text import escape_mrkdwn, slack_date
+from bot.blocks.text import escape_mrkdwn, plural, slack_date
 from bot.db.models import JobRun, PodRow, Request, RunStatus
 from bot.db.requests import record_event
 from bot.domain.reminders import BREACH_ESCALATION_HOURS, breach_escalation_due
@@ -148,7 +148,9 @@ def _body(context: JobContext) -> str:
         for request in open_breaches
         if (ESCALATION_JOB, breach_key(request)[0]) not in done
     )
-    return f"{sent} new breach alert(s)" + (f", {raised} escalation(s)" if raised else "")
+    return f"{plural(sent, 'new breach alert')}" + (
+        f", {plural(raised, 'escalation')}" if raised else ""
+    )
 
 
 SPEC = register(

@@ -13,7 +13,7 @@ from apscheduler.triggers.cron import CronTrigger
 
 from bot.blocks.charts import Chart, chart_plans, render_chart
 from bot.blocks.stats import kpi_csv, stats_blocks, stats_text
-from bot.blocks.text import plain_date, slack_date
+from bot.blocks.text import plain_date, plural, slack_date
 from bot.config import Config, Pod
 from bot.db.kpis import load_facts
 from bot.db.people import names_of
@@ -80,7 +80,7 @@ def _body(context: JobContext) -> str:
         title=f"KPIs {pod.name} {data.quarter} (as of {plain_date(data.as_of)})",
         thread=parent,
     )
-    said = f"queued the digest with {len(charts)} chart(s) and the KPI CSV"
+    said = f"queued the digest with {plural(len(charts), 'chart')} and the KPI CSV"
     return said + (f"; not drawn: {', '.join(failed)} (see the log)" if failed else "")
 
 

@@ -45,6 +45,7 @@ from starlette.routing import Mount, Route
 from starlette.types import ASGIApp
 
 from bot.app import build_app
+from bot.blocks.text import plural
 from bot.clock import ManualClock
 from bot.config import Config, Settings
 from bot.db.session import Database
@@ -708,7 +709,7 @@ class Sandbox:
                 if self.runtime is not None:
                     self.runtime.outbox_worker.slack_is_back()
                     self.runtime.outbox_worker.notify()
-                line = f"Slack is back: {self.queued()} queued message(s) go out now"
+                line = f"Slack is back: {plural(self.queued(), 'queued message')} going out now"
         self.note(line)
         return line
 

@@ -14,6 +14,7 @@ from pathlib import Path
 from sqlalchemy import func, select
 from sqlalchemy.engine import make_url
 
+from bot.blocks.text import plural
 from bot.config import Config, ConfigError, load_config
 from bot.db.models import Request
 
@@ -111,7 +112,9 @@ def serve(
                 print("  loading demo data…", flush=True)
                 problems = seed(sandbox)
                 if problems:
-                    print(f"  {len(problems)} demo step(s) were refused; see the log", flush=True)
+                    print(
+                        f"  {plural(len(problems), 'demo step')} refused; see the log", flush=True
+                    )
                 print("  demo data ready", flush=True)
         finally:
             sandbox.ready.set()

@@ -206,7 +206,7 @@ def test_jobs_run_dry_run_prints_and_posts_nothing(tmp_path: Path) -> None:
     assert result.returncode == 0, result.stderr
     assert "--- post to C0ALPHA01\n" in result.stdout
     assert '"type": "header"' in result.stdout
-    assert "aging-report alpha 2026-11-23: queued 0 request(s) in 1 message(s)" in result.stdout
+    assert "aging-report alpha 2026-11-23: queued 0 requests in 1 message" in result.stdout
     assert "jobs run:" not in result.stdout  # nothing was queued, so nothing to deliver
     import sqlite3
 

@@ -112,7 +112,7 @@ def test_a_bad_file_prints_every_bad_row_and_imports_nothing(
     assert result.returncode == 1
     assert result.stdout == ""
     assert result.stderr.splitlines() == [
-        f"{path}: 3 bad row(s); nothing was imported",
+        f"{path}: 3 bad rows; nothing was imported",
         "  line 5: pod `gamma` is not a configured POD; use one of alpha, beta.",
         "  line 5: health `shaky` is not favorable, neutral or at-risk.",
         "  line 6: initiated `01/07/2024` is not a date; write it as YYYY-MM-DD.",
@@ -153,7 +153,7 @@ def test_an_account_initiated_in_year_one_is_refused_with_its_line(
     result = podbot("import", "accounts", str(path), env=import_env(sqlite_url))
     assert (result.returncode, result.stdout) == (1, ""), result.stderr
     assert result.stderr.splitlines() == [
-        f"{path}: 3 bad row(s); nothing was imported",
+        f"{path}: 3 bad rows; nothing was imported",
         "  line 3: initiated `0001-01-01` is outside the dates podbot takes, "
         "1901-01-01 to 2199-12-31.",
         "  line 4: handover `0001-01-01` is outside the dates podbot takes, "
@@ -181,7 +181,7 @@ def test_a_nul_in_an_imported_customer_is_refused_with_its_line_and_nothing_is_r
     result = podbot("import", "accounts", str(path), env=import_env(database_url))
     assert (result.returncode, result.stdout) == (1, ""), result.stderr
     assert result.stderr.splitlines() == [
-        f"{path}: 1 bad row(s); nothing was imported",
+        f"{path}: 1 bad row; nothing was imported",
         "  line 3: There is an invisible control character (U+0000) in customer, after `Ac`; "
         "remove it and try again.",
     ]
@@ -202,7 +202,7 @@ def test_a_bell_after_a_bom_and_crlf_rows_is_named_by_its_file_line_and_the_rest
     path.write_bytes((good + "Initech,beta,2024-07-01,,2027-06-30,90\a000,,,\r\n").encode())
     refused = podbot("import", "accounts", str(path), env=import_env(sqlite_url))
     assert refused.stderr.splitlines() == [
-        f"{path}: 1 bad row(s); nothing was imported",
+        f"{path}: 1 bad row; nothing was imported",
         "  line 5: There is an invisible control character (U+0007) in msg, after `90`; "
         "remove it and try again.",
     ]

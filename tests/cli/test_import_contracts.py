@@ -96,7 +96,7 @@ def test_a_bad_file_prints_every_bad_row_and_imports_nothing(
     assert result.returncode == 1
     assert result.stdout == ""
     assert result.stderr.splitlines() == [
-        f"{path}: 3 bad row(s); nothing was imported",
+        f"{path}: 3 bad rows; nothing was imported",
         "  line 5: pod `gamma` is not a configured POD; use one of alpha, beta.",
         "  line 6: annual_amount `EUR 5k` is in EUR, but currency says USD.",
         "  line 6: renewal_date `2027-13-01` is not a date; write it as YYYY-MM-DD.",
@@ -162,7 +162,7 @@ def test_a_contract_renewing_in_year_one_is_refused_with_its_line(
     result = podbot("import", "contracts", str(path), env=import_env(sqlite_url))
     assert (result.returncode, result.stdout) == (1, ""), result.stderr
     assert result.stderr.splitlines() == [
-        f"{path}: 2 bad row(s); nothing was imported",
+        f"{path}: 2 bad rows; nothing was imported",
         "  line 3: renewal_date `0001-01-01` is outside the dates podbot takes, "
         "1901-01-01 to 2199-12-31.",
         "  line 4: renewal_date `9999-12-31` is outside the dates podbot takes, "
@@ -187,7 +187,7 @@ def test_a_nul_in_an_imported_contract_is_refused_with_its_line_and_nothing_is_r
     result = podbot("import", "contracts", str(path), env=import_env(database_url))
     assert (result.returncode, result.stdout) == (1, ""), result.stderr
     assert result.stderr.splitlines() == [
-        f"{path}: 2 bad row(s); nothing was imported",
+        f"{path}: 2 bad rows; nothing was imported",
         "  line 2: There is an invisible control character (U+0000) in customer, after `Ac`; "
         "remove it and try again.",
         "  line 3: There is an invisible control character (U+007F) in tool, after `Zo`; "

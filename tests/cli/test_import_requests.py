@@ -156,7 +156,7 @@ def test_300_rows_with_3_bad_write_nothing_then_the_fixed_file_posts_300_cards_o
     }
     broken = podbot_import(bot, write(tmp_path / "tracker.csv", rows_300(bad)))
     assert broken.returncode == 1
-    assert "3 bad row(s); nothing was imported" in broken.stderr
+    assert "3 bad rows; nothing was imported" in broken.stderr
     named = {line.split(":")[0].strip() for line in broken.stderr.splitlines()[1:]}
     assert named == {"line 18", "line 121", "line 251"}  # the header is line 1
     assert "buyer is blank" in broken.stderr and "stage `closed`" in broken.stderr
@@ -261,7 +261,7 @@ def test_a_request_created_in_year_one_is_refused_with_its_line_and_posts_no_car
     assert (result.returncode, result.stdout) == (1, ""), result.stderr
     window = "is outside the dates podbot takes, 1901-01-01 to 2199-12-31"
     assert result.stderr.splitlines() == [
-        f"{path}: 4 bad row(s); nothing was imported",
+        f"{path}: 4 bad rows; nothing was imported",
         f"  line 2: created `0001-01-01` {window}.",
         f"  line 3: assigned `0001-01-01 00:00+05:00` {window}.",
         f"  line 4: renewal_date `9999-12-31` {window}; leave it blank for no date.",
@@ -335,7 +335,7 @@ def test_a_failed_import_leaves_no_rows_and_no_cards(bot: RunningBot, tmp_path: 
     failed = podbot_import(bot, path)
     assert failed.returncode == 1
     assert failed.stderr.splitlines() == [
-        f"{path}: 1 bad row(s); nothing was imported",
+        f"{path}: 1 bad row; nothing was imported",
         "  line 901: the database refused it: T-0900 is archived in the tracker",
     ]
     ((state, written, rows),) = import_runs(bot)

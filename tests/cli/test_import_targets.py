@@ -92,7 +92,7 @@ def test_a_bad_file_prints_every_bad_row_and_imports_nothing(
     result = podbot("import", "targets", str(path), env=env(sqlite_url))
     assert result.returncode == 1 and result.stdout == ""
     assert result.stderr.splitlines() == [
-        f"{path}: 7 bad row(s); nothing was imported",
+        f"{path}: 7 bad rows; nothing was imported",
         "  line 3: quarter `2027Q5` is not a quarter; write it like 2027Q1.",
         "  line 4: scope `pod:gamma` names no configured POD; use one of pod:alpha, pod:beta.",
         "  line 5: U0ANA0001 is not a buyer or em of any POD; only they carry targets.",
@@ -122,7 +122,7 @@ def test_an_ended_quarter_is_refused_unless_it_is_unchanged(
     result = podbot("import", "targets", str(path), env=env(sqlite_url))
     assert result.returncode == 1
     assert result.stderr.splitlines() == [
-        f"{path}: 2 bad row(s); nothing was imported",
+        f"{path}: 2 bad rows; nothing was imported",
         "  line 2: 2026Q3 ended on 2026-09-30; a target can be set or changed only until its"
         " quarter ends.",
         "  line 4: 2026Q2 ended on 2026-06-30; a target can be set or changed only until its"
@@ -152,7 +152,7 @@ def test_a_control_character_in_an_imported_target_is_refused_with_its_line(
     result = podbot("import", "targets", str(path), env=env(sqlite_url))
     assert (result.returncode, result.stdout) == (1, ""), result.stderr
     assert result.stderr.splitlines() == [
-        f"{path}: 2 bad row(s); nothing was imported",
+        f"{path}: 2 bad rows; nothing was imported",
         "  line 3: There is an invisible control character (U+0000) in scope, after "
         "`U0BUY0001`; remove it and try again.",
         "  line 4: There is an invisible control character (U+001B) in amount, at its start; "

@@ -119,7 +119,7 @@ def test_names_from_the_intake_form_are_shown_as_typed_everywhere(
     (alert,) = [m.text for m in proc.thread(1) if "TAT breached" in m.text]
     assert "REQ-1 (&lt;https://evil.example/login|Acme&gt; @\u2060here · Figma" in alert
     # Due 20:30 in Kolkata, after office hours: the digest goes at 09:30 the next morning.
-    assert "1 reminder DM(s)" in run_job(
+    assert "1 reminder DM" in run_job(
         bot.runtime, JOBS["reminders"], pod, now=due + timedelta(hours=13)
     )
     bot.wait_idle()

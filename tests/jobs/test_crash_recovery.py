@@ -79,7 +79,7 @@ def test_killed_between_slack_taking_the_post_and_marking_it_done_posts_once(
     out, err = later.communicate(timeout=60)
     assert later.returncode == 0, err
     assert "aging-report alpha 2026-11-23: already done" in out
-    assert "jobs run: 1 message(s) delivered, 0 still queued (of them 1 queued before" in out
+    assert "jobs run: 1 message delivered, 0 still queued (of them 1 queued before" in out
     assert len(reports(bot)) == 1
     assert statuses(bot) == {"message": "delivered"}
     with bot.db.transaction() as session:
@@ -120,7 +120,7 @@ def test_killed_while_sharing_the_csv_attaches_it_once(
     later = podbot_jobs_run(bot, NINE + timedelta(minutes=5))
     out, err = later.communicate(timeout=60)
     assert later.returncode == 0, err
-    assert "jobs run: 1 message(s) delivered, 0 still queued" in out
+    assert "jobs run: 1 message delivered, 0 still queued" in out
     (upload,) = bot.api.files.values()
     assert upload.filename == "aging-alpha-2026-11-23.csv"
     (parent,) = reports(bot)

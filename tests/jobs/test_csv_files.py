@@ -94,10 +94,10 @@ def test_every_csv_podbot_writes_neutralises_formulas(
     alpha = bot.runtime.config.pod("alpha")
     share_checkin(bot, proc, CUSTOMER)
     for job, now, said in [
-        ("aging-report", LATE, "queued 61 request(s)"),
-        ("weekly-digest", LATE, "queued the digest with 3 chart(s) and the KPI CSV"),
+        ("aging-report", LATE, "queued 61 requests"),
+        ("weekly-digest", LATE, "queued the digest with 3 charts and the KPI CSV"),
         ("checkin-pack", LATE, "2 customer packs in the thread"),
-        ("renewal-calendar", ALPHA_POST, "queued 1 renewal(s)"),
+        ("renewal-calendar", ALPHA_POST, "queued 1 renewal"),
     ]:
         assert said in run_job(bot.runtime, JOBS[job], alpha, now=now)
     out = tmp_path / "kpis.csv"

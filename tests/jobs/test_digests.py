@@ -67,10 +67,10 @@ def test_approval_queue_at_24_and_thread_escalation_at_48_working_hours(
     proc(BUYER, "update 1 vendor at 39.5k", BETA)
     proc(BUYER, "savings 1 48k 39.5k", BETA)
     card = proc.card(1)
-    assert "0 reminder DM(s)" in remind(bot, ny(27, 14))  # Friday 14:00: 23 wh
+    assert "0 reminder DMs" in remind(bot, ny(27, 14))  # Friday 14:00: 23 wh
     assert dms(bot, EM) == []
     remind(bot, ny(27, 15))  # 24 wh (the holiday skipped); the buyer's update is due too
-    assert "0 reminder DM(s)" in remind(bot, ny(27, 16))  # one digest a day
+    assert "0 reminder DMs" in remind(bot, ny(27, 16))  # one digest a day
     (queue,) = dms(bot, EM)
     shown = blocks_text(queue.blocks)
     assert "*Waiting for an em* — 1 savings claim pending" in shown
@@ -89,7 +89,7 @@ def test_approval_queue_at_24_and_thread_escalation_at_48_working_hours(
     # digest lists the still-pending claim again (no longer new).
     assert "escalation" not in remind(bot, ny(30, 14))
     assert len(dms(bot, EM)) == 2 and "🆕" not in blocks_text(dms(bot, EM)[-1].blocks)
-    assert "1 claim escalation(s)" in remind(bot, ny(30, 15))
+    assert "1 claim escalation" in remind(bot, ny(30, 15))
     assert "escalation" not in remind(bot, ny(30, 16))
     raised = [m.text for m in bot.api.thread(card.channel, card.ts) if "pending for 48" in m.text]
     assert len(raised) == 1 and f"<@{EM}>" in raised[0]
@@ -146,9 +146,9 @@ def test_a_breach_still_open_24_working_hours_after_its_alert_is_raised_once_mor
     clock.set(ny(20, 15))  # Friday 15:00: qualification due Monday 15:00
     proc(ANALYST, "new Globex | Slack | new", BETA)
     card = proc.card(1)
-    assert "1 new breach alert(s)" in alerts(bot, ny(23, 15))
+    assert "1 new breach alert" in alerts(bot, ny(23, 15))
     assert "escalation" not in alerts(bot, ny(24, 14, 45))
-    assert "1 escalation(s)" in alerts(bot, ny(24, 15))  # Tuesday 15:00: 24 wh after
+    assert "1 escalation" in alerts(bot, ny(24, 15))  # Tuesday 15:00: 24 wh after
     assert "escalation" not in alerts(bot, ny(24, 15, 15))
     assert "escalation" not in alerts(bot, ny(25, 15))
     raised = [m.text for m in bot.api.thread(card.channel, card.ts) if "still open" in m.text]
@@ -164,7 +164,7 @@ def test_a_reminder_due_at_23_goes_out_at_09_next_working_day(
     proc(BUYER, "update 1 late-night note", BETA)
     assert "outside office hours" in remind(bot, ny(24, 23))
     assert "outside office hours" in remind(bot, ny(25, 8))
-    assert "1 reminder DM(s)" in remind(bot, ny(25, 9))  # Wednesday 09:00
+    assert "1 reminder DM" in remind(bot, ny(25, 9))  # Wednesday 09:00
     (dm,) = dms(bot, BUYER)
     assert "*Update due*" in blocks_text(dm.blocks)
 
@@ -187,9 +187,9 @@ def test_breaches_and_updates_make_one_digest_per_person_per_kind_per_day(
             customer=customer,
         )
     alerts(bot, ny(23, 9, 45))
-    assert "3 reminder DM(s)" in remind(bot, ny(23, 10))  # the buyer's and two analysts'
+    assert "3 reminder DMs" in remind(bot, ny(23, 10))  # the buyer's and two analysts'
     assert "already done" in remind(bot, ny(23, 10, 30))  # a rerun of the hour
-    assert "0 reminder DM(s)" in remind(bot, ny(23, 11))
+    assert "0 reminder DMs" in remind(bot, ny(23, 11))
     (updates,) = dms(bot, BUYER, "Update due")
     shown = blocks_text(updates.blocks)
     assert "3 of your requests have had no update" in shown
@@ -201,7 +201,7 @@ def test_breaches_and_updates_make_one_digest_per_person_per_kind_per_day(
         text = blocks_text(breaches.blocks)
         assert "2 requests in" in text and "Umbrella" in text and "Hooli" in text
     # The next day everything still open is listed again, in one digest each.
-    assert "3 reminder DM(s)" in remind(bot, ny(24, 10))
+    assert "3 reminder DMs" in remind(bot, ny(24, 10))
     today = dms(bot, BUYER, "Update due")[-1]
     shown = blocks_text(today.blocks)
     assert len(dms(bot, BUYER, "Update due")) == 2

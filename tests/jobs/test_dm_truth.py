@@ -112,7 +112,7 @@ def test_update_digest_has_post_update_per_request_and_the_update_edits_it(
     proc(ANALYST, "new Initech | Slack | new", BETA)
     proc(ANALYST, "qualify 2", BETA)
     proc(ANALYST, f"assign 2 <@{BUYER}>", BETA)
-    assert "1 reminder DM(s)" in remind(bot, ny(23, 11))
+    assert "1 reminder DM" in remind(bot, ny(23, 11))
     (dm,) = dms(bot, BUYER)
     buttons = [
         (b["accessory"]["action_id"], b["accessory"]["value"])

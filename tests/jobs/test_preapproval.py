@@ -72,7 +72,7 @@ def test_a_preapproval_meets_the_qualification_clock_and_reminds_once_with_a_wor
     assert "waiting on the customer since" in blocks_text(proc.card(1).blocks)
 
     # Monday 10:00 is 24 working hours after creation: the qualification would have breached.
-    assert "0 new breach alert(s)" in alerts(bot, ny(23, 10, 15))
+    assert "0 new breach alerts" in alerts(bot, ny(23, 10, 15))
     assert not [m for m in proc.thread(1) if "TAT breached" in m.text]
     shown = report(bot, ny(24, 9))
     lines = shown.splitlines()
@@ -83,10 +83,10 @@ def test_a_preapproval_meets_the_qualification_clock_and_reminds_once_with_a_wor
     assert line.endswith(f":envelope_with_arrow: waiting on customer since {since}")
 
     # 48 working hours after the pre-approval: Tuesday 11:00 (the weekend not counted).
-    assert "0 reminder DM(s)" in remind(bot, ny(24, 10))
-    assert "1 reminder DM(s)" in remind(bot, ny(24, 11))
-    assert "0 reminder DM(s)" in remind(bot, ny(24, 12))  # once, never again
-    assert "0 reminder DM(s)" in remind(bot, ny(25, 11))
+    assert "0 reminder DMs" in remind(bot, ny(24, 10))
+    assert "1 reminder DM" in remind(bot, ny(24, 11))
+    assert "0 reminder DMs" in remind(bot, ny(24, 12))  # once, never again
+    assert "0 reminder DMs" in remind(bot, ny(25, 11))
     (dm,) = [m for m in dms(bot, ANALYST) if "Waiting on the customer" in m.text]
     assert "REQ-1" in dm.text and "Globex · Zoom" in dm.text
     assert "preapproval_reminded" in kinds(bot)
@@ -128,10 +128,10 @@ def test_the_reminder_waits_for_office_hours_and_a_qualify_ends_the_wait(
     proc(ANALYST, "qualify 2", BETA)  # the customer answered: no reminder for REQ-2
     # Due Wednesday 18:30 (48 working hours), after office hours; Thursday 26 is a holiday,
     # so the DM goes out on Friday at 09:00.
-    assert "0 reminder DM(s)" in remind(bot, ny(25, 17))
+    assert "0 reminder DMs" in remind(bot, ny(25, 17))
     assert "(outside office hours)" in remind(bot, ny(25, 19))
-    assert "1 reminder DM(s)" in remind(bot, ny(27, 9))
-    assert "0 reminder DM(s)" in remind(bot, ny(27, 10))
+    assert "1 reminder DM" in remind(bot, ny(27, 9))
+    assert "0 reminder DMs" in remind(bot, ny(27, 10))
     # The em pre-approved it, so the em is its analyst and the one reminded.
     (dm,) = [m for m in dms(bot, EM) if "Waiting on the customer" in m.text]
     assert "REQ-1" in dm.text and "REQ-2" not in dm.text
@@ -179,7 +179,7 @@ def test_a_disqualify_by_command_edits_the_waiting_dm_and_its_button_goes(
     clock.set(ny(20, 10))
     proc(ANALYST, "new Globex | Zoom | new | 30k", BETA)
     proc(ANALYST, "preapproval 1", BETA)
-    assert "1 reminder DM(s)" in remind(bot, ny(24, 11))
+    assert "1 reminder DM" in remind(bot, ny(24, 11))
     (dm,) = [m for m in dms(bot, ANALYST) if "Waiting on the customer" in m.text]
     assert any(b["type"] == "actions" for b in dm.blocks)
     clock.set(ny(24, 12))

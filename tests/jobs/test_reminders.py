@@ -55,9 +55,9 @@ def test_friday_update_is_due_monday_at_the_same_time(
     bot: RunningBot, proc: Proc, clock: ManualClock
 ) -> None:
     negotiating_with_update_at(proc, clock, ny(20, 10))  # Friday 10:00
-    assert "0 reminder DM(s)" in remind(bot, ny(23, 9, 59))  # Monday 09:59: 23h59 of work
-    assert "1 reminder DM(s)" in remind(bot, ny(23, 10))  # Monday 10:00's run
-    assert "0 reminder DM(s)" in remind(bot, ny(23, 11))  # once per window
+    assert "0 reminder DMs" in remind(bot, ny(23, 9, 59))  # Monday 09:59: 23h59 of work
+    assert "1 reminder DM" in remind(bot, ny(23, 10))  # Monday 10:00's run
+    assert "0 reminder DMs" in remind(bot, ny(23, 11))  # once per window
     (dm,) = dms(bot, BUYER)
     shown = blocks_text(dm.blocks)
     assert "*Update due* — 1 of your requests has had no update for 24 working hours" in shown
@@ -70,8 +70,8 @@ def test_a_holiday_monday_pushes_the_reminder_to_tuesday(
 ) -> None:
     negotiating_with_update_at(proc, clock, ny(27, 10))  # Friday 27th; Monday 30th is a holiday
     assert "not a working day" in remind(bot, ny(30, 10))
-    assert "0 reminder DM(s)" in remind(bot, ny(1, 9, 59, month=12))
-    assert "1 reminder DM(s)" in remind(bot, ny(1, 10, month=12))
+    assert "0 reminder DMs" in remind(bot, ny(1, 9, 59, month=12))
+    assert "1 reminder DM" in remind(bot, ny(1, 10, month=12))
 
 
 def test_a_new_update_starts_a_new_window(bot: RunningBot, proc: Proc, clock: ManualClock) -> None:
@@ -79,8 +79,8 @@ def test_a_new_update_starts_a_new_window(bot: RunningBot, proc: Proc, clock: Ma
     remind(bot, ny(23, 10))
     clock.set(ny(23, 12))
     proc(BUYER, "update 1 vendor replied", BETA)
-    assert "0 reminder DM(s)" in remind(bot, ny(24, 11))
-    assert "1 reminder DM(s)" in remind(bot, ny(24, 12))
+    assert "0 reminder DMs" in remind(bot, ny(24, 11))
+    assert "1 reminder DM" in remind(bot, ny(24, 12))
     assert len(dms(bot, BUYER)) == 2
 
 
@@ -100,17 +100,17 @@ def test_snooze_suppresses_until_its_time_then_reminds_once(
     edited = bot.api.message(dm.channel, dm.ts)
     assert ":zzz: Snoozed until" in blocks_text(edited.blocks)
     assert "actions" not in [b["type"] for b in edited.blocks]
-    assert "0 reminder DM(s)" in remind(bot, ny(23, 11))  # 11:00 < 11:05
-    assert "1 reminder DM(s)" in remind(bot, ny(23, 12))
-    assert "0 reminder DM(s)" in remind(bot, ny(23, 13))
+    assert "0 reminder DMs" in remind(bot, ny(23, 11))  # 11:00 < 11:05
+    assert "1 reminder DM" in remind(bot, ny(23, 12))
+    assert "0 reminder DMs" in remind(bot, ny(23, 13))
     assert len(dms(bot, BUYER)) == 2
 
     # Snooze until tomorrow: the next working day at 09:00.
     second = dms(bot, BUYER)[-1]
     clock.set(ny(23, 12, 30))
     click(bot, BUYER, "reminder_snooze_tomorrow", second)
-    assert "0 reminder DM(s)" in remind(bot, ny(24, 8))
-    assert "1 reminder DM(s)" in remind(bot, ny(24, 9))
+    assert "0 reminder DMs" in remind(bot, ny(24, 8))
+    assert "1 reminder DM" in remind(bot, ny(24, 9))
 
 
 def test_unanswered_mention_reminds_at_24_and_escalates_at_48_working_hours(
@@ -123,8 +123,8 @@ def test_unanswered_mention_reminds_at_24_and_escalates_at_48_working_hours(
     }  # fmt: skip
     bot.slack.event(event, event_id="EvMENTION")
     bot.wait_idle()
-    assert "0 reminder DM(s)" in remind(bot, ny(24, 9))
-    assert "1 reminder DM(s)" in remind(bot, ny(24, 10))
+    assert "0 reminder DMs" in remind(bot, ny(24, 9))
+    assert "1 reminder DM" in remind(bot, ny(24, 10))
     (reminder,) = dms(bot, BUYER)
     assert f"<@{ANALYST}> mentioned you in <#{BETA}>" in reminder.text
     assert "archives/C0BETA001/p1763910000000100" in reminder.text
@@ -134,12 +134,12 @@ def test_unanswered_mention_reminds_at_24_and_escalates_at_48_working_hours(
     assert buttons == ["reminder_snooze_hour", "reminder_snooze_tomorrow", "reminder_mark_answered"]
     assert dms(bot, EM) == []
     # 48 working hours: the em; the member's digest lists the mention again (still unanswered).
-    assert "2 reminder DM(s)" in remind(bot, ny(25, 10))
+    assert "2 reminder DMs" in remind(bot, ny(25, 10))
     (escalation,) = dms(bot, EM)
     assert f"<@{BUYER}> has not answered <@{ANALYST}>'s mention" in escalation.text
     assert len(dms(bot, BUYER)) == 2
     assert "🆕" in dms(bot, BUYER)[0].text and "🆕" not in dms(bot, BUYER)[1].text
-    assert "0 reminder DM(s)" in remind(bot, ny(25, 11))  # one digest a day
+    assert "0 reminder DMs" in remind(bot, ny(25, 11))  # one digest a day
 
 
 def test_mark_answered_closes_the_mention(bot: RunningBot, clock: ManualClock) -> None:
@@ -157,7 +157,7 @@ def test_mark_answered_closes_the_mention(bot: RunningBot, clock: ManualClock) -
     with bot.db.transaction() as session:
         assert session.scalars(select(PendingResponse.state)).one() == "marked"
     assert "Marked answered" in blocks_text(bot.api.message(reminder.channel, reminder.ts).blocks)
-    assert "0 reminder DM(s)" in remind(bot, ny(25, 10))  # no escalation either
+    assert "0 reminder DMs" in remind(bot, ny(25, 10))  # no escalation either
 
 
 def test_mark_answered_on_an_update_reminder_changes_nothing(
@@ -174,7 +174,7 @@ def test_mark_answered_on_an_update_reminder_changes_nothing(
     bot.slack.event(event, event_id="EvALPHAMENTION")
     bot.wait_idle()
     negotiating_with_update_at(proc, clock, ny(20, 10))
-    assert "1 reminder DM(s)" in remind(bot, ny(23, 10))
+    assert "1 reminder DM" in remind(bot, ny(23, 10))
     (dm,) = dms(bot, BUYER)
     updates_before = len(bot.api.calls_to("chat.update"))
     clock.set(ny(23, 10, 5))

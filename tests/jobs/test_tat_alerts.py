@@ -41,9 +41,9 @@ def test_qualification_breach_alerts_once_after_24_working_hours(
     card = proc.card(1)
     # 24 working hours after Friday 15:00 is Monday 15:00 (the weekend does not count).
     monday_2pm = FRIDAY_3PM + timedelta(days=3, hours=-1)
-    assert "0 new breach alert(s)" in run_alerts(bot, "beta", monday_2pm)
-    assert "1 new breach alert(s)" in run_alerts(bot, "beta", monday_2pm + timedelta(hours=1))
-    assert "0 new breach alert(s)" in run_alerts(bot, "beta", monday_2pm + timedelta(hours=2))
+    assert "0 new breach alerts" in run_alerts(bot, "beta", monday_2pm)
+    assert "1 new breach alert" in run_alerts(bot, "beta", monday_2pm + timedelta(hours=1))
+    assert "0 new breach alerts" in run_alerts(bot, "beta", monday_2pm + timedelta(hours=2))
     (alert,) = alerts(bot, card.channel, card.ts)
     assert "REQ-1 (Globex · Slack): the qualification was due" in alert
     assert "<@U0ANA0002> <@U0BUY0001>" in alert  # both of Beta's analysts

@@ -51,10 +51,10 @@ def test_an_unrecorded_term_is_reported_and_reminded_once_after_24_working_hours
 ) -> None:
     won_at(proc, clock, ny(20, 10))  # Friday 10:00; the weekend does not count
     assert "New term not recorded" not in report(bot, ny(23, 9))  # Monday 09:00: 23 wh
-    assert "0 reminder DM(s)" in remind(bot, ny(23, 9, 59))
-    assert "2 reminder DM(s)" in remind(bot, ny(23, 10))  # Monday 10:00: both analysts
-    assert "0 reminder DM(s)" in remind(bot, ny(23, 11))  # once, never again
-    assert "0 reminder DM(s)" in remind(bot, ny(24, 10))
+    assert "0 reminder DMs" in remind(bot, ny(23, 9, 59))
+    assert "2 reminder DMs" in remind(bot, ny(23, 10))  # Monday 10:00: both analysts
+    assert "0 reminder DMs" in remind(bot, ny(23, 11))  # once, never again
+    assert "0 reminder DMs" in remind(bot, ny(24, 10))
     for analyst in (ANALYST, SECOND_ANALYST):
         (dm,) = dms(bot, analyst)
         shown = blocks_text(dm.blocks)
@@ -83,4 +83,4 @@ def test_a_term_recorded_inline_is_never_reported_nor_reminded(
 ) -> None:
     won_at(proc, clock, ny(20, 10), inline=" | 28k | 2027-11-30")
     assert "New term not recorded" not in report(bot, ny(24, 9))
-    assert "0 reminder DM(s)" in remind(bot, ny(24, 10))
+    assert "0 reminder DMs" in remind(bot, ny(24, 10))

@@ -97,7 +97,7 @@ def test_what_people_read_keeps_one_voice(bot: RunningBot, proc: Proc, clock: Ma
     assert (
         f"$8,500 (17.7%) avoided · claimed <!date^{claimed}^{{date_short}}|Nov 25, 2026>"
     ) in blocks_text(report.blocks)
-    assert "1 claim escalation(s)" in remind(bot, ny(30, 15))  # 48 working hours
+    assert "1 claim escalation" in remind(bot, ny(30, 15))  # 48 working hours
     card = proc.card(number)
     raised = [m.text for m in bot.api.thread(card.channel, card.ts) if "pending for 48" in m.text]
     assert raised == [

@@ -69,7 +69,7 @@ def test_the_digest_is_posted_once_with_charts_and_the_csv_in_its_thread(
     spec = JOBS["weekly-digest"]
     pod = bot.runtime.config.pod("alpha")
     first = run_job(bot.runtime, spec, pod, now=NOW)
-    assert first.startswith("weekly-digest alpha 2026-W48: queued the digest with 3 chart(s)")
+    assert first.startswith("weekly-digest alpha 2026-W48: queued the digest with 3 charts")
     assert run_job(bot.runtime, spec, pod, now=NOW + timedelta(hours=1)).endswith("already done")
     # Two catch-up sweeps later in the week: nothing more for alpha.
     assert not [o for o in catch_up(bot.runtime, [spec], NOW + timedelta(days=1)) if "alpha" in o]
@@ -210,7 +210,7 @@ def test_a_customer_named_with_dollars_is_drawn_as_written(
     add_account(bot, "Ca$h $aver Stores", date(2026, 11, 2), 20000)
     pod = bot.runtime.config.pod("alpha")
     outcome = run_job(bot.runtime, JOBS["weekly-digest"], pod, now=NOW)
-    assert outcome.endswith(": queued the digest with 3 chart(s) and the KPI CSV")
+    assert outcome.endswith(": queued the digest with 3 charts and the KPI CSV")
     (post,) = digests(bot)
     files = {f.filename: f for f in bot.api.files.values() if f.thread_ts == post.ts}
     msg = files["digest-alpha-2026-W48-msg.png"]
@@ -258,7 +258,7 @@ def test_a_chart_that_fails_does_not_stop_the_digest_post_and_csv(
         assert not [o for o in catch_up(bot.runtime, [JOBS["weekly-digest"]],
                                         NOW + timedelta(hours=2)) if "alpha" in o]  # fmt: skip
     assert outcome == (
-        "weekly-digest alpha 2026-W48: queued the digest with 2 chart(s) and the KPI CSV; "
+        "weekly-digest alpha 2026-W48: queued the digest with 2 charts and the KPI CSV; "
         "not drawn: msg (see the log)"
     )
     (post,) = digests(bot)

@@ -56,7 +56,7 @@ def test_posts_survive_a_60_second_outage_exactly_once_and_in_order(
         expected[n] = [":white_check_mark: Qualified", ":handshake: Assigned"]
     # The aging report runs while Slack is down: recorded and queued at once, sent later.
     outcome = run_job(bot.runtime, JOBS["aging-report"], bot.runtime.config.pod("alpha"), now=NINE)
-    assert outcome == "aging-report alpha 2026-11-23: queued 3 request(s) in 1 message(s)"
+    assert outcome == "aging-report alpha 2026-11-23: queued 3 requests in 1 message"
     # Keep working through the outage: one update per failed delivery attempt Slack sees.
     update = 0
     while time.monotonic() - started < OUTAGE:
