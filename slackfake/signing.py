@@ -274,14 +274,15 @@ class SlackClient:
         """Click an element in a message; ``message`` may be the stored message (or its dict).
 
         When ``message`` is given, ``block_id``, the element type and (if ``value`` is None)
-        the value are read from the element with ``action_id`` in its blocks.
+        the value are read from the element with ``action_id`` in its blocks (with ``value``,
+        the one carrying that value: a message may give each item its own button).
         """
         if message is not None and hasattr(message, "to_api"):
             message = message.to_api()
         if message is None:
             message = self._default_message(action_id, value, message_ts, block_id, thread_ts)
         message = copy.deepcopy(dict(message))
-        found_block_id, element = _find_element(message.get("blocks") or [], action_id)
+        found_block_id, element = _find_element(message.get("blocks") or [], action_id, value)
         element = element or {"type": "button", "action_id": action_id}
         block_id = block_id or found_block_id or "actions"
         thread_ts = thread_ts or message.get("thread_ts")
@@ -506,14 +507,20 @@ def _form_value(value: Any) -> Any:
 
 
 def _find_element(
-    blocks: list[dict[str, Any]], action_id: str
+    blocks: list[dict[str, Any]], action_id: str, value: str | None = None
 ) -> tuple[str | None, dict[str, Any] | None]:
+    """The block id and element clicked: with `value`, the element carrying it (a message may
+    repeat one action id, one button per item), else the first with `action_id`."""
+    first: tuple[str | None, dict[str, Any] | None] = (None, None)
     for block in blocks:
         candidates = [block.get("accessory"), block.get("element"), *block.get("elements", [])]
         for element in candidates:
             if isinstance(element, dict) and element.get("action_id") == action_id:
-                return block.get("block_id"), element
-    return None, None
+                if value is None or element.get("value") == value:
+                    return block.get("block_id"), element
+                if first[1] is None:
+                    first = (block.get("block_id"), element)
+    return first
 
 
 def _action(
