@@ -54,7 +54,11 @@ class ActionId(StrEnum):
 class BlockId(StrEnum):
     """The `block_id` of each modal input; FieldErrors are keyed by these."""
 
-    DM_UPDATE = "dm_update"  # an update digest's request line (its Post update button)
+    # One item of a reminder DM: `dm_item:<kind>:<subject>` (its line), `…:actions` (its
+    # buttons); a later edit settles the item by it (bot/blocks/reminders.py).
+    DM_ITEM = "dm_item"
+    DM_NOTE = "dm_note"  # what a click on a reminder DM did ("Snoozed until …")
+    REMINDER_ACTIONS = "reminder_actions"  # a reminder DM's Snooze buttons
 
     CUSTOMER = "customer"
     TOOL = "tool"

@@ -1,8 +1,12 @@
 """The reminder, warning and digest DMs (SPEC §5) and their buttons.
 
-A digest lists every open item of one kind for one person, the ones not listed before marked
-🆕; the approval queue gives each claim the thread's own Approve / Reject buttons (same action
-ids, same handler, so the one-decision rule holds and the thread's claim message is edited).
+A digest lists every open item of one kind for one person, one block per item (its block id
+names the item: `item_block_id`), the ones not listed before marked 🆕. Each item carries its
+own action: Post update on an update, Mark answered on a mention, and on the approval queue the
+thread's own Approve / Reject (same action ids, same handler, so the one-decision rule holds and
+the thread's claim message is edited). An item resolved later is settled on its own line
+(`settle_items`: ✅, its button gone); the DM as a whole once all are (`settled_blocks`).
+Snooze is for the whole DM.
 """
 
 from __future__ import annotations
@@ -24,111 +28,186 @@ from slack_sdk.models.blocks import (
 from bot.blocks.cards import note_block
 from bot.blocks.claims import ClaimView, claim_verb, decision_buttons, headline
 from bot.blocks.ids import ActionId, BlockId
-from bot.blocks.limits import SECTION_TEXT
+from bot.blocks.limits import MAX_MESSAGE_BLOCKS, SECTION_TEXT
 from bot.blocks.text import escape_mrkdwn, fit_markup, plain_date, plural, slack_date
 from bot.domain.money import format_percent
+from bot.domain.reminders import DigestKind
 from bot.domain.savings import share_of_benchmark
 
 NEW = "🆕"
-# Slack allows 50 blocks a message: a header, a footer and two blocks per claim.
-_CLAIMS_SHOWN = 20
-# An update digest: a header, the rest as one listing, a footer, the snooze buttons.
-_UPDATES_SHOWN = 40
-# A listing in one section: at most this many lines (fewer when they are long).
-_LINES_SHOWN = 20
+SETTLED = ":white_check_mark:"
+# Slack allows 50 blocks a message. A digest: a header, one block per item, "…and N more", a
+# footer and the snooze buttons.
+_ITEMS_SHOWN = MAX_MESSAGE_BLOCKS - 5
+# The approval queue: two blocks per claim (its line and its Approve / Reject).
+_CLAIMS_SHOWN = (MAX_MESSAGE_BLOCKS - 5) // 2
 
 
-def snooze_buttons(mention: bool) -> ActionsBlock:
-    """Snooze 1 hour, Snooze until tomorrow and, for mentions, Mark answered."""
-    elements = [
-        ButtonElement(text="Snooze 1 hour", action_id=ActionId.SNOOZE_HOUR.value, value="1h"),
-        ButtonElement(
-            text="Snooze until tomorrow", action_id=ActionId.SNOOZE_TOMORROW.value, value="tomorrow"
-        ),
-    ]
-    if mention:
-        elements.append(
+@dataclass(frozen=True)
+class DigestLine:
+    """One item of a digest DM: its reminder kind and subject (a request or mention id), which
+    name its block (`item_block_id`), its line (mrkdwn) and whether it is listed for the first
+    time."""
+
+    kind: str
+    subject: int
+    line: str
+    new: bool = False
+
+    @property
+    def shown(self) -> str:
+        return f"{NEW} {self.line}" if self.new else self.line
+
+
+def item_block_id(kind: str, subject: int, part: str = "") -> str:
+    """The block id of one item of a reminder DM, `dm_item:<kind>:<subject>` (its actions block,
+    if any: `…:actions`): how a later edit finds the item's line to settle it."""
+    return f"{BlockId.DM_ITEM.value}:{kind}:{subject}" + (f":{part}" if part else "")
+
+
+def item_of(block_id: str | None) -> tuple[str, int] | None:
+    """(kind, subject) of an item's block, from its block id; None for any other block."""
+    prefix, _, rest = (block_id or "").partition(":")
+    kind, _, tail = rest.partition(":")
+    subject = tail.partition(":")[0]
+    if prefix != BlockId.DM_ITEM.value or not kind or not subject.isdigit():
+        return None
+    return kind, int(subject)
+
+
+def snooze_buttons() -> ActionsBlock:
+    """Snooze 1 hour and Snooze until tomorrow: for the whole DM."""
+    return ActionsBlock(
+        block_id=BlockId.REMINDER_ACTIONS.value,
+        elements=[
+            ButtonElement(text="Snooze 1 hour", action_id=ActionId.SNOOZE_HOUR.value, value="1h"),
             ButtonElement(
-                text="Mark answered",
-                action_id=ActionId.MARK_ANSWERED.value,
-                value="answered",
-                style="primary",
-            )
-        )
-    return ActionsBlock(block_id="reminder_actions", elements=elements)
+                text="Snooze until tomorrow",
+                action_id=ActionId.SNOOZE_TOMORROW.value,
+                value="tomorrow",
+            ),
+        ],
+    )
+
+
+def dm_note(text: str) -> ContextBlock:
+    """What a click on the DM did ("Snoozed until …"), under its items; a later note replaces
+    it."""
+    return ContextBlock(
+        block_id=BlockId.DM_NOTE.value,
+        elements=[MarkdownTextObject(text=fit_markup(text, SECTION_TEXT))],
+    )
 
 
 def _section(text: str) -> SectionBlock:
     return SectionBlock(text=MarkdownTextObject(text=fit_markup(text, SECTION_TEXT)))
 
 
-def _listing(lines: list[tuple[str, bool]]) -> str:
-    return "\n".join(f"{NEW} {line}" if new else line for line, new in lines)
+def _item(item: DigestLine, accessory: ButtonElement | None = None) -> SectionBlock:
+    return SectionBlock(
+        block_id=item_block_id(item.kind, item.subject),
+        text=MarkdownTextObject(text=fit_markup(item.shown, SECTION_TEXT)),
+        accessory=accessory,
+    )
 
 
-def update_digest(
-    lines: list[tuple[str, bool]], hours: int, requests: list[int] | None = None
-) -> tuple[str, list[Block]]:
-    """A buyer's overdue updates: (line, new) each; with `requests` (their ids, in order) each
-    line has its **Post update** button (the update modal)."""
-    n = len(lines)
+def _items(
+    items: list[DigestLine],
+    more: Callable[[int], str],
+    button: Callable[[DigestLine], ButtonElement | None] = lambda item: None,
+) -> list[Block]:
+    """One section per item (with its button), as many as a message holds, then `more(n)`."""
+    blocks: list[Block] = [_item(item, button(item)) for item in items[:_ITEMS_SHOWN]]
+    if len(items) > _ITEMS_SHOWN:
+        blocks.append(_section(more(len(items) - _ITEMS_SHOWN)))
+    return blocks
+
+
+def _post_update(item: DigestLine) -> ButtonElement:
+    return ButtonElement(
+        text="Post update", action_id=ActionId.DM_UPDATE.value, value=str(item.subject)
+    )
+
+
+def _mark_answered(item: DigestLine) -> ButtonElement:
+    return ButtonElement(
+        text="Mark answered",
+        action_id=ActionId.MARK_ANSWERED.value,
+        value=str(item.subject),
+        style="primary",
+    )
+
+
+def update_digest(items: list[DigestLine], hours: int) -> tuple[str, list[Block]]:
+    """A buyer's overdue updates, each request with its **Post update** button (the update
+    modal)."""
+    n = len(items)
     text = (
         f":alarm_clock: *Update due* — {n} of your requests "
         f"{'has' if n == 1 else 'have'} had no update for {hours} working hours:"
     )
-    if requests is None:
-        blocks: list[Block] = [
-            _section(f"{text}\n{_listing(lines)}"),
-            _section("Post one with `/proc update REQ-n …`."),
-            snooze_buttons(mention=False),
-        ]
-        return text, blocks
-    blocks = [_section(text)]
-    shown = list(zip(lines, requests, strict=True))[:_UPDATES_SHOWN]
-    for (line, new), request_id in shown:
-        blocks.append(post_update_section(f"{NEW} {line}" if new else line, request_id))
-    if n > _UPDATES_SHOWN:
-        blocks.append(_section(_listing(lines[_UPDATES_SHOWN:])))
-    blocks.append(_section("Press *Post update*, or `/proc update REQ-n …`."))
-    blocks.append(snooze_buttons(mention=False))
-    return text, blocks
+    more = lambda left: f"…and {left} more, each on your Home."  # noqa: E731
+    return text, [
+        _section(text),
+        *_items(items, more, _post_update),
+        _section("Press *Post update*, or `/proc update REQ-n …`."),
+        snooze_buttons(),
+    ]
 
 
-def mention_digest(lines: list[tuple[str, bool]]) -> tuple[str, list[Block]]:
+def _mentions(
+    items: list[DigestLine], header: str, more: Callable[[int], str]
+) -> tuple[str, list[Block]]:
+    """Mentions, each with its **Mark answered**; one reads as the sentence it is."""
+    if len(items) == 1:
+        return items[0].shown, [_item(items[0], _mark_answered(items[0])), snooze_buttons()]
+    return header, [_section(header), *_items(items, more, _mark_answered), snooze_buttons()]
+
+
+def mention_digest(items: list[DigestLine]) -> tuple[str, list[Block]]:
     """A member's unanswered mentions."""
-    n = len(lines)
-    text = f":speech_balloon: *Waiting for your reply* — {plural(n, 'mention')} unanswered:"
-    if n == 1:
-        # One mention reads as the sentence it is.
-        line, new = lines[0]
-        text = f"{NEW} {line}" if new else line
-        return text, [_section(text), snooze_buttons(mention=True)]
-    return text, [_section(f"{text}\n{_listing(lines)}"), snooze_buttons(mention=True)]
+    text = (
+        f":speech_balloon: *Waiting for your reply* — {plural(len(items), 'mention')} unanswered:"
+    )
+    return _mentions(items, text, lambda left: f"…and {left} more, each waiting in its thread.")
 
 
-def breach_digest(lines: list[tuple[str, bool]], pod_name: str) -> tuple[str, list[Block]]:
+def escalation_digest(items: list[DigestLine]) -> tuple[str, list[Block]]:
+    """An em's mentions of their POD's members unanswered for 48 working hours, in one DM a
+    day: the oldest first, as many as one message holds, then how many more."""
+    text = (
+        f":rotating_light: *Unanswered for 48 working hours* — {len(items)} mentions of your "
+        "POD's members:"
+    )
+    more = lambda left: f"…and {left} more, each still waiting in its thread."  # noqa: E731
+    return _mentions(items, text, more)
+
+
+def breach_digest(items: list[DigestLine], pod_name: str) -> tuple[str, list[Block]]:
     """An analyst's open breaches in a POD."""
-    n = len(lines)
+    n = len(items)
     text = (
         f":rotating_light: *TAT breached* — {plural(n, 'request')} in "
         f"{escape_mrkdwn(pod_name)} {'is' if n == 1 else 'are'} past a qualification or "
         "negotiation TAT:"
     )
-    return text, [_section(f"{text}\n{_listing(lines)}"), snooze_buttons(mention=False)]
+    more = lambda left: f"…and {left} more, each flagged in the aging report."  # noqa: E731
+    return text, [_section(text), *_items(items, more), snooze_buttons()]
 
 
-def tat_warning_digest(lines: list[tuple[str, bool]], days: int) -> tuple[str, list[Block]]:
+def tat_warning_digest(items: list[DigestLine], days: int) -> tuple[str, list[Block]]:
     """A person's negotiations whose TAT is due within `days` days."""
-    n = len(lines)
     text = (
-        f":hourglass_flowing_sand: *TAT due in {plural(days, 'day')}* — {plural(n, 'negotiation')}:"
+        f":hourglass_flowing_sand: *TAT due in {plural(days, 'day')}* — "
+        f"{plural(len(items), 'negotiation')}:"
     )
-    blocks: list[Block] = [
-        _section(f"{text}\n{_listing(lines)}"),
+    more = lambda left: f"…and {left} more, each flagged in the aging report."  # noqa: E731
+    return text, [
+        _section(text),
+        *_items(items, more),
         _section("Close it with `/proc close REQ-n won|lost …`, or post where it stands."),
-        snooze_buttons(mention=False),
+        snooze_buttons(),
     ]
-    return text, blocks
 
 
 @dataclass(frozen=True)
@@ -170,10 +249,18 @@ def approval_queue(items: list[QueuedClaim], hours: int) -> tuple[str, list[Bloc
     )
     blocks: list[Block] = [_section(text)]
     for item in items[:_CLAIMS_SHOWN]:
-        blocks.append(_section(approval_line(item)))
-        # Block ids are unique within a message: one per claim.
+        # Block ids are unique within a message: the claim's line and its buttons, each named
+        # after the claim, so deciding it settles both.
         claim_id = item.claim.claim_id
-        blocks.append(decision_buttons(claim_id, f"{BlockId.CLAIM_ACTIONS.value}:{claim_id}"))
+        blocks.append(
+            SectionBlock(
+                block_id=item_block_id(DigestKind.APPROVAL, claim_id),
+                text=MarkdownTextObject(text=fit_markup(approval_line(item), SECTION_TEXT)),
+            )
+        )
+        blocks.append(
+            decision_buttons(claim_id, item_block_id(DigestKind.APPROVAL, claim_id, "actions"))
+        )
     if n > _CLAIMS_SHOWN:
         blocks.append(_section(f"…and {n - _CLAIMS_SHOWN} more, each in its request's thread."))
     blocks.append(
@@ -185,78 +272,58 @@ def approval_queue(items: list[QueuedClaim], hours: int) -> tuple[str, list[Bloc
             ]
         )
     )
-    blocks.append(snooze_buttons(mention=False))
+    blocks.append(snooze_buttons())
     return text, blocks
 
 
-def term_digest(lines: list[str], hours: int) -> tuple[str, list[Block]]:
+def term_digest(items: list[DigestLine], hours: int) -> tuple[str, list[Block]]:
     """An analyst's won requests whose new term is still unrecorded."""
-    n = len(lines)
+    n = len(items)
     text = (
         f":memo: *New term not recorded* — {n} won "
         f"{'request has' if n == 1 else 'requests have'} no new term in the SaaS "
         f"stack {hours} working hours after the close:"
     )
-    blocks: list[Block] = [
-        _section(f"{text}\n" + "\n".join(lines)),
+    more = lambda left: f"…and {left} more, each in the aging report."  # noqa: E731
+    return text, [
+        _section(text),
+        *_items(items, more),
         _section("Press *Record the new term* in the request's thread, or `/proc contract add …`."),
     ]
-    return text, blocks
 
 
-def _bounded_listing(header: str, lines: list[tuple[str, bool]], more: Callable[[int], str]) -> str:
-    """The header and as many whole lines as fit one section (at most `_LINES_SHOWN`), then
-    `more(n)` for the n lines left out: a long listing is never cut mid-line."""
-    shown: list[str] = []
-    size = len(header) + len(more(len(lines))) + 2
-    for line, new in lines[:_LINES_SHOWN]:
-        text = f"{NEW} {line}" if new else line
-        if size + len(text) + 1 > SECTION_TEXT:
-            break
-        shown.append(text)
-        size += len(text) + 1
-    left = len(lines) - len(shown)
-    return "\n".join([header, *shown, *([more(left)] if left else [])])
-
-
-def escalation_digest(lines: list[tuple[str, bool]]) -> tuple[str, list[Block]]:
-    """An em's mentions of their POD's members unanswered for 48 working hours, in one DM a
-    day: the oldest first, at most what one section holds, then how many more."""
-    n = len(lines)
-    if n == 1:
-        # One escalation reads as the sentence it is.
-        line, new = lines[0]
-        text = f"{NEW} {line}" if new else line
-        return text, [_section(text), snooze_buttons(mention=True)]
-    text = (
-        f":rotating_light: *Unanswered for 48 working hours* — {n} mentions of your POD's members:"
-    )
-    listing = _bounded_listing(
-        text, lines, lambda left: f"…and {left} more, each still waiting in its thread."
-    )
-    return text, [_section(listing), snooze_buttons(mention=True)]
+def settle_items(blocks: list[dict[str, Any]], done: set[tuple[str, int]]) -> list[dict[str, Any]]:
+    """A DM's blocks with the items in `done` (kind, subject) settled: their line marked ✅ (no
+    longer 🆕), their buttons gone; every other block as it is."""
+    out = []
+    for block in blocks:
+        item = item_of(block.get("block_id"))
+        if item is None or item not in done:
+            out.append(block)
+            continue
+        if block.get("type") == "actions":
+            continue
+        block = {k: v for k, v in block.items() if k != "accessory"}
+        text = dict(block.get("text") or {})
+        line = str(text.get("text") or "")
+        if not line.startswith(SETTLED):
+            line = line.removeprefix(f"{NEW} ")
+            text["text"] = fit_markup(f"{SETTLED} {line}", SECTION_TEXT)
+        block["text"] = text
+        out.append(block)
+    return out
 
 
 def settled_blocks(blocks: list[dict[str, Any]], note: str) -> list[dict[str, Any]]:
-    """A DM whose subject is resolved: its text kept, its buttons gone, the note under it."""
+    """A DM whose every item is resolved: its text kept, its buttons and click notes gone, the
+    note under it."""
     kept = []
     for block in blocks:
-        if block.get("type") == "actions":
+        if block.get("type") == "actions" or block.get("block_id") == BlockId.DM_NOTE.value:
             continue
         block = {k: v for k, v in block.items() if k != "accessory"}
         kept.append(block)
     return [*kept, note_block(note).to_dict()]
-
-
-def post_update_section(line: str, request_id: int) -> SectionBlock:
-    """One request of an update digest with its **Post update** button (the update modal)."""
-    return SectionBlock(
-        block_id=f"{BlockId.DM_UPDATE.value}:{request_id}",
-        text=MarkdownTextObject(text=fit_markup(line, SECTION_TEXT)),
-        accessory=ButtonElement(
-            text="Post update", action_id=ActionId.DM_UPDATE.value, value=str(request_id)
-        ),
-    )
 
 
 def preapproval_dm(line: str, request_id: int) -> tuple[str, list[Block]]:

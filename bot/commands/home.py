@@ -14,13 +14,13 @@ from slack_bolt import Ack, App
 
 from bot.blocks.ids import ActionId
 from bot.blocks.modals import IntakePrefill, intake_modal, update_modal
-from bot.commands.access import authorize, load_request, pod_for_new, require_stage
+from bot.commands.access import authorize, load_request, pod_for_new
 from bot.commands.interactions import answer_click
 from bot.db.models import Contract, PodRow
 from bot.domain.lifecycle import Action
 from bot.domain.money import Money
-from bot.domain.vocabulary import RequestType
-from bot.errors import NotFound, NotPermitted
+from bot.domain.vocabulary import RequestType, Stage
+from bot.errors import NotFound, NotPermitted, WrongStage
 from bot.slack.outbox import Outbox
 
 if TYPE_CHECKING:
@@ -37,11 +37,19 @@ def _home_click(body: dict[str, Any]) -> tuple[str, int | None]:
     return body.get("user", {}).get("id", ""), value
 
 
+def _nothing_to_update(key: str, stage: str) -> str:
+    """What an Update or Post update button on a request not negotiating says."""
+    if stage in (Stage.CLOSED, Stage.DISQUALIFIED):
+        return f"{key} is {stage}; nothing to update."
+    return f"{key} is {stage}, not negotiating; nothing to update yet."
+
+
 def register(app: App, runtime: Runtime) -> None:
     """Listen for the Home's Update and Open renewal request buttons."""
 
-    # An update digest's Post update (bot/blocks/reminders.py) opens the same modal; on a
-    # request closed since, the stage check refuses it and the clicker is told.
+    # An update digest's Post update (bot/blocks/reminders.py) opens the same modal. A button
+    # on a request no longer negotiating (a stale Home, a DM line not yet settled) is answered
+    # with one sentence about that request: a button press gets no usage line.
     @app.action(ActionId.DM_UPDATE.value)
     @app.action(ActionId.HOME_UPDATE.value)
     def on_update(ack: Ack, body: dict[str, Any]) -> None:
@@ -54,16 +62,17 @@ def register(app: App, runtime: Runtime) -> None:
             outbox = Outbox(runtime)
             with runtime.db.transaction() as session:
                 request, pod = load_request(session, runtime.config, request_id, for_update=False)
+                if request.stage != Stage.NEGOTIATING:
+                    raise WrongStage(_nothing_to_update(request.key, request.stage))
                 authorize(runtime.config, user, request, pod, Action.UPDATE)
-                require_stage(request.stage, Action.UPDATE, request.key)
                 metadata = json.dumps({"request": request.id, "channel": pod.channel})
                 title = f"{request.key} · {request.customer} · {request.tool}"
                 outbox.view(body["trigger_id"], update_modal(metadata, request.key, title))
             return outbox
 
-        answer_click(
-            runtime, body, handle, channel="", user=user, action="home update", command="update"
-        )
+        # On a DM the refusal is told there; from the Home (no channel) by DM.
+        channel = (body.get("container") or {}).get("channel_id") or ""
+        answer_click(runtime, body, handle, channel=channel, user=user, action="home update")
 
     @app.action(ActionId.HOME_RENEWAL.value)
     def on_renewal(ack: Ack, body: dict[str, Any]) -> None:

@@ -1,7 +1,11 @@
-"""The buttons on reminder DMs: Snooze 1 h, Snooze until tomorrow, Mark answered.
+"""The buttons on reminder DMs: Snooze 1 h and Snooze until tomorrow (the whole DM), and Mark
+answered (one mention of it: the button's value is the mention's pending response).
 
-A click finds its reminders by the DM it was made on (channel and ts are stored with each
-reminder), so the buttons keep working after a restart.
+A snooze finds its reminders by the DM it was made on (channel and ts are stored with each
+reminder), so the buttons keep working after a restart. Mark answered marks its one mention,
+then the DMs listing it are settled as every change settles them (`reminder_dms.settle`): that
+line of this DM, the em's escalation, an older digest. A stale button answers with one sentence
+about its item. (Post update is the Home's update handler, `bot/commands/home.py`.)
 """
 
 from __future__ import annotations
@@ -12,8 +16,8 @@ from typing import TYPE_CHECKING, Any
 from slack_bolt import Ack, App
 from sqlalchemy import select
 
-from bot.blocks.cards import note_block
-from bot.blocks.ids import ActionId
+from bot.blocks.ids import ActionId, BlockId
+from bot.blocks.reminders import dm_note
 from bot.blocks.text import slack_date
 from bot.commands.interactions import answer_click
 from bot.config import Pod
@@ -83,13 +87,88 @@ def _pod_of(session: Session, runtime: Runtime, reminders: list[Reminder]) -> Po
     return found
 
 
-def act(runtime: Runtime, action: str, user: str, channel: str, ts: str) -> str:
-    """Apply a reminder button; returns the line that replaces the buttons."""
+def act(runtime: Runtime, action: str, user: str, channel: str, ts: str, value: str) -> Outbox:
+    """Apply a reminder button; the outbox carries the edits it queued."""
+    outbox = Outbox(runtime)
     with runtime.db.transaction() as session:
-        return _apply(session, runtime, Outbox(runtime), action, user, channel, ts)
+        if action == ActionId.MARK_ANSWERED.value:
+            _mark_answered(session, runtime, outbox, user, channel, ts, value)
+        else:
+            _snooze(session, runtime, outbox, action, user, channel, ts)
+    return outbox
 
 
-def _apply(
+def _mark_answered(
+    session: Session,
+    runtime: Runtime,
+    outbox: Outbox,
+    user: str,
+    channel: str,
+    ts: str,
+    value: str,
+) -> None:
+    """Mark the one mention the button is on answered, then settle the DMs that list it."""
+    mention = _the_mention(session, user, channel, ts, value)
+    pending = session.get(PendingResponse, mention, with_for_update=True)
+    if pending is None:
+        raise NotFound("That mention no longer exists; nothing to mark.")
+    if pending.state != ResponseState.OPEN.value:
+        raise Refusal(_not_open(pending, user))
+    pending.state, pending.closed_at = ResponseState.MARKED.value, runtime.clock.now()
+    session.flush()
+    # Its line on this DM, the em's escalation and older digests that list it say so.
+    reminder_dms.settle(session, outbox, mentions=[pending.id])
+
+
+def _the_mention(session: Session, user: str, channel: str, ts: str, value: str) -> int:
+    """The pending response a Mark answered is about: the button's value, which must be a
+    mention the clicker was reminded of. (A DM sent before each mention had its own button
+    carries one for the DM: it stands for the DM's mention when it lists one.)"""
+    if value.isdigit():
+        reminded = session.scalar(
+            select(Reminder.id).where(
+                Reminder.kind.in_(_ABOUT_A_MENTION),
+                Reminder.subject == int(value),
+                Reminder.user_id == user,
+            )
+        )
+        if reminded is None:
+            raise NotFound("This button is not about one of your reminders.")
+        return int(value)
+    listed = sorted(
+        {
+            r.subject
+            for r in session.scalars(
+                select(Reminder).where(
+                    Reminder.message_channel == channel,
+                    Reminder.message_ts == ts,
+                    Reminder.user_id == user,
+                    Reminder.kind.in_(_ABOUT_A_MENTION),
+                )
+            )
+        }
+    )
+    if not listed:
+        raise Refusal("This reminder is not about a mention, so there is nothing to mark answered.")
+    if len(listed) > 1:
+        raise Refusal(
+            "This reminder lists several mentions: answer each in its thread, or mark it "
+            "answered on today's reminder, where each has its own button."
+        )
+    return listed[0]
+
+
+def _not_open(pending: PendingResponse, user: str) -> str:
+    """One sentence on a mention that is no longer waiting: whose, where, what became of it."""
+    whom = "you" if pending.member == user else f"<@{pending.member}>"
+    became = {
+        ResponseState.ANSWERED.value: "was answered in its thread",
+        ResponseState.MARKED.value: "is already marked answered",
+    }.get(pending.state, "was deleted or edited away")
+    return f"<@{pending.author}>'s mention of {whom} in <#{pending.channel}> {became}."
+
+
+def _snooze(
     session: Session,
     runtime: Runtime,
     outbox: Outbox,
@@ -97,52 +176,45 @@ def _apply(
     user: str,
     channel: str,
     ts: str,
-) -> str:
+) -> None:
+    """Snooze every reminder of the DM; its Snooze buttons give way to when it comes back."""
     now = runtime.clock.now()
-    reminders = session.scalars(
-        select(Reminder).where(
-            Reminder.message_channel == channel,
-            Reminder.message_ts == ts,
-            Reminder.user_id == user,
+    reminders = list(
+        session.scalars(
+            select(Reminder).where(
+                Reminder.message_channel == channel,
+                Reminder.message_ts == ts,
+                Reminder.user_id == user,
+            )
         )
-    ).all()
+    )
     if not reminders:
         raise NotFound("This reminder is no longer active.")
     if reminder_dms.resolved(session, reminders):
-        # A stale button: what the DM was about is done, so nothing to snooze or mark.
+        # A stale button: what the DM was about is done, so nothing to snooze.
         raise Refusal(
             "This reminder is already resolved — "
             + reminder_dms.note_for(reminders).split("— ", 1)[-1]
         )
-    if action == ActionId.MARK_ANSWERED.value:
-        # Only a mention's subject is a pending response; an update reminder's is a request id,
-        # which may well be the id of someone else's pending response.
-        about_mentions = [r for r in reminders if r.kind in _ABOUT_A_MENTION]
-        if not about_mentions:
-            raise Refusal(
-                "This reminder is about overdue updates, not a mention, "
-                "so there is nothing to mark answered."
-            )
-        marked = []
-        for reminder in about_mentions:
-            pending = session.get(PendingResponse, reminder.subject, with_for_update=True)
-            if pending is not None and pending.state == ResponseState.OPEN.value:
-                pending.state, pending.closed_at = ResponseState.MARKED.value, now
-                marked.append(pending.id)
-        session.flush()
-        # The other DMs about these mentions (the em's escalation, an older digest) say so too.
-        reminder_dms.settle(session, outbox, mentions=marked, skip=[(channel, ts)])
-        marked_at = _when(session, runtime, list(reminders), now)
-        return f":white_check_mark: Marked answered by <@{user}> · {marked_at}"
     until: datetime
     if action == ActionId.SNOOZE_HOUR.value:
         until = now + timedelta(hours=1)
     else:
-        pod = _pod_of(session, runtime, list(reminders))
+        pod = _pod_of(session, runtime, reminders)
         until = next_working_day_at(pod.calendar, now, time(9, 0))
     for reminder in reminders:
         reminder.snoozed_until = until
-    return f":zzz: Snoozed until {_when(session, runtime, list(reminders), until)}"
+    note = f":zzz: Snoozed until {_when(session, runtime, reminders, until)}"
+    # Built on the DM as it reads now (a line settled since it was sent stays settled); its
+    # items keep their own buttons.
+    shown = reminder_dms.current_dm(session, user, channel, ts) or {}
+    blocks = [
+        block
+        for block in shown.get("blocks") or []
+        if block.get("block_id") not in (BlockId.REMINDER_ACTIONS.value, BlockId.DM_NOTE.value)
+    ]
+    blocks.append(dm_note(note).to_dict())
+    outbox.edit(session, channel, ts, str(shown.get("text") or note), blocks)
 
 
 def register(app: App, runtime: Runtime) -> None:
@@ -154,18 +226,11 @@ def register(app: App, runtime: Runtime) -> None:
         container = body.get("container") or {}
         channel = container.get("channel_id") or (body.get("channel") or {}).get("id", "")
         ts = container.get("message_ts") or (body.get("message") or {}).get("ts", "")
-        action = (body.get("actions") or [{}])[0].get("action_id", "")
-        message = body.get("message") or {}
+        clicked = (body.get("actions") or [{}])[0]
+        action, value = clicked.get("action_id", ""), str(clicked.get("value") or "")
 
         def handle() -> Outbox:
-            outbox = Outbox(runtime)
-            with runtime.db.transaction() as session:
-                outcome = _apply(session, runtime, outbox, action, user, channel, ts)
-                # The DM keeps its text; the buttons give way to what was done.
-                blocks = [b for b in message.get("blocks") or [] if b.get("type") != "actions"]
-                blocks.append(note_block(outcome).to_dict())
-                outbox.edit(session, channel, ts, message.get("text") or outcome, blocks)
-            return outbox
+            return act(runtime, action, user, channel, ts, value)
 
         answer_click(runtime, body, handle, channel=channel, user=user, action="reminder button")
 

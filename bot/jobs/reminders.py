@@ -33,7 +33,7 @@ from sqlalchemy.orm import Session
 
 from bot.blocks import reminders as dm_blocks
 from bot.blocks.claims import claim_noun, headline
-from bot.blocks.reminders import QueuedClaim
+from bot.blocks.reminders import DigestLine, QueuedClaim
 from bot.blocks.text import escape_mrkdwn, plural, slack_date
 from bot.db.content import claim_view
 from bot.db.models import (
@@ -433,10 +433,13 @@ def _render(context: JobContext, digest: Digest[Any]) -> tuple[str, list[Block]]
             for i in digest.items
         ]  # fmt: skip
         return dm_blocks.approval_queue(queued, APPROVAL_HOURS)
-    lines = [(i.payload, digest.is_new(i)) for i in digest.items]
+    # Each item's block is named after its reminder (kind and subject), for its own settling.
+    lines = [
+        DigestLine(_REMINDER_KIND[i.kind].value, i.subject, i.payload, digest.is_new(i))
+        for i in digest.items
+    ]
     if digest.kind == DigestKind.UPDATE:
-        requests = [i.subject for i in digest.items]
-        return dm_blocks.update_digest(lines, config.clocks.update_hours, requests)
+        return dm_blocks.update_digest(lines, config.clocks.update_hours)
     if digest.kind == DigestKind.MENTION:
         return dm_blocks.mention_digest(lines)
     if digest.kind == DigestKind.ESCALATION:
@@ -613,7 +616,8 @@ def _body(context: JobContext) -> str:
     for due in _still_to_send(context, _term_reminders(context, team_url)):
         by_analyst[due.user].append(due)
     for analyst, dues in by_analyst.items():
-        text, blocks = dm_blocks.term_digest([d.line for d in dues], TERM_RECORD_HOURS)
+        lines = [DigestLine(d.kind.value, d.subject, d.line) for d in dues]
+        text, blocks = dm_blocks.term_digest(lines, TERM_RECORD_HOURS)
         context.dm(analyst, text, blocks, reminders=[_key(d) for d in dues])
         _remember(context, dues)
         sent += 1

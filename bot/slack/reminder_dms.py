@@ -1,14 +1,15 @@
-"""Reminder DMs that stay true (SPEC §5): when what a DM is about is resolved — the mention
-answered or marked answered, an update posted for every request it listed, the breach or TAT
-past, the claim decided, the new term recorded, a pre-approved request qualified or
-disqualified, the request closed — the DM is edited to say
-so and its buttons go.
+"""Reminder DMs that stay true (SPEC §5): when what a DM lists is resolved — the mention
+answered or marked answered, an update posted on a request, the breach or TAT past, the claim
+decided, the new term recorded, a pre-approved request qualified or disqualified, the request
+closed — the DM is edited: that item's line settled (✅, its button gone) while the others stay
+live, and once every item is resolved the DM as a whole says so, its buttons gone.
 
 `settle(session, outbox, …)` is called by the change that resolves something, in its own
 transaction: it finds the delivered DMs listing those subjects (a reminder row records where
-its DM landed), and queues an `outbox.edit` of each DM whose every item is now resolved. A DM
-is settled once (its edit row is marked `settled`). `resolved(session, reminders)` is the same
-test for a click on a DM's button: a stale button changes nothing.
+its DM landed), and queues an `outbox.edit` of each DM with an item newly resolved, built on
+the DM as it now reads (`current_dm`: its latest edit, else what was sent). A DM is settled as a
+whole once (its edit row is marked `settled`). `resolved(session, reminders)` is the test for a
+click on a DM's Snooze: on a DM whose items are all resolved it changes nothing.
 
 `request_changed(session, outbox, request)` is what every change to a request queues with it:
 its card refreshed, the DMs it resolves settled, the Homes that list it republished.
@@ -23,7 +24,7 @@ from typing import Any
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from bot.blocks.reminders import settled_blocks
+from bot.blocks.reminders import settle_items, settled_blocks
 from bot.db.models import (
     OutboxKind,
     OutboxRow,
@@ -197,17 +198,43 @@ def _reminders(
     }
 
 
+def current_dm(session: Session, user: str, channel: str, ts: str) -> dict[str, Any] | None:
+    """A delivered DM as it reads now, or will once its queued edits are sent: the payload
+    (text, blocks) of its latest edit row, else of the DM row that landed at (channel, ts)."""
+    latest = session.scalar(
+        select(OutboxRow.payload)
+        .where(
+            OutboxRow.lane == Lane.MESSAGE.of(channel, ts),
+            OutboxRow.kind == OutboxKind.UPDATE.value,
+        )
+        .order_by(OutboxRow.id.desc())
+        .limit(1)
+    )
+    return dict(latest) if latest else _delivered_dm(session, user, channel, ts)
+
+
 def settle_dm(
     session: Session, outbox: Outbox, user: str, channel: str, ts: str, reminders: list[Reminder]
 ) -> bool:
-    """Edit one delivered DM to say it is resolved (its buttons gone), once."""
+    """Edit one delivered DM for what is resolved of it now: each resolved item's line settled,
+    and, once every item is, the DM as a whole (its buttons gone, the note under it), once.
+    False when there is nothing new to show."""
     if _already_settled(session, channel, ts):
         return False
+    items = [r for r in reminders if r.kind != ReminderKind.DIGEST.value]
+    done = [r for r in items if is_resolved(session, r)]
+    if not done:
+        return False
+    current = current_dm(session, user, channel, ts) or {}
+    shown = list(current.get("blocks") or [])
+    blocks = settle_items(shown, {(r.kind, r.subject) for r in done})
+    whole = len(done) == len(items)
     note = note_for(reminders)
-    original = _delivered_dm(session, user, channel, ts) or {}
-    text = str(original.get("text") or note)
-    blocks = settled_blocks(list(original.get("blocks") or []), note)
-    outbox.edit(session, channel, ts, text, blocks, settled=True)
+    if whole:
+        blocks = settled_blocks(blocks, note)
+    elif blocks == shown:
+        return False  # those items' lines are settled already (or the DM names no items)
+    outbox.edit(session, channel, ts, str(current.get("text") or note), blocks, settled=whole)
     return True
 
 
@@ -220,8 +247,9 @@ def settle(
     claims: Iterable[int] = (),
     skip: Iterable[tuple[str, str]] = (),
 ) -> int:
-    """Edit every delivered DM about these subjects whose items are now all resolved; returns
-    how many were queued. `skip`: DMs the caller edits itself (the one clicked)."""
+    """Edit every delivered DM about these subjects with an item newly resolved (settled on its
+    line, or the DM as a whole when all its items are); returns how many edits were queued.
+    `skip`: DMs the caller edits itself."""
     wanted: list[tuple[tuple[str, ...], list[int]]] = [
         (_MENTION_KINDS, list(mentions)),
         (_REQUEST_KINDS, list(requests)),
@@ -255,7 +283,7 @@ def settle(
             by_dm[(user, channel, ts)] = reminders
     edited = 0
     for (user, channel, ts), reminders in sorted(by_dm.items()):
-        if (channel, ts) in skipped or not resolved(session, reminders):
+        if (channel, ts) in skipped:
             continue
         edited += settle_dm(session, outbox, user, channel, ts, reminders)
     return edited

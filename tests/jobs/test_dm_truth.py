@@ -96,7 +96,7 @@ def test_mark_answered_edits_the_em_escalation_too(bot: RunningBot, clock: Manua
     with bot.db.transaction() as session:
         assert session.scalars(select(PendingResponse.state)).one() == "marked"
     mine = bot.api.message(reminder.channel, reminder.ts)
-    assert "Marked answered" in blocks_text(mine.blocks) and not _has_buttons(mine.blocks)
+    assert "*Answered*" in blocks_text(mine.blocks) and not _has_buttons(mine.blocks)
     theirs = bot.api.message(escalation.channel, escalation.ts)
     assert "*Answered*" in blocks_text(theirs.blocks) and not _has_buttons(theirs.blocks)
     # Each DM edited once.
@@ -135,7 +135,12 @@ def test_update_digest_has_post_update_per_request_and_the_update_edits_it(
     )
     assert response.status == 200
     bot.wait_idle()
-    assert bot.api.message(dm.channel, dm.ts).blocks == dm.blocks  # REQ-2 still owes one
+    # REQ-1's line is settled, its button gone; REQ-2 still owes one and keeps its button.
+    now = bot.api.message(dm.channel, dm.ts)
+    lines = [b for b in now.blocks if b.get("block_id", "").startswith("dm_item:")]
+    settled = [b["text"]["text"].startswith(":white_check_mark:") for b in lines]
+    assert settled == [True, False] and ["accessory" in b for b in lines] == [False, True]
+    assert "*Updated*" not in blocks_text(now.blocks)
     # Then REQ-2, by command: every request listed is updated, so the DM says so.
     proc(BUYER, "update 2 asked for a multi-year price", BETA)
     edited = bot.api.message(dm.channel, dm.ts)

@@ -131,7 +131,12 @@ def test_unanswered_mention_reminds_at_24_and_escalates_at_48_working_hours(
     buttons = [
         e["action_id"] for b in reminder.blocks if b["type"] == "actions" for e in b["elements"]
     ]
-    assert buttons == ["reminder_snooze_hour", "reminder_snooze_tomorrow", "reminder_mark_answered"]
+    assert buttons == ["reminder_snooze_hour", "reminder_snooze_tomorrow"]
+    # Mark answered is the mention's own button, on its line.
+    (line,) = [b for b in reminder.blocks if "accessory" in b]
+    assert (line["accessory"]["action_id"], line["accessory"]["value"]) == (
+        "reminder_mark_answered", "1",
+    )  # fmt: skip
     assert dms(bot, EM) == []
     # 48 working hours: the em; the member's digest lists the mention again (still unanswered).
     assert "2 reminder DMs" in remind(bot, ny(25, 10))
@@ -156,7 +161,8 @@ def test_mark_answered_closes_the_mention(bot: RunningBot, clock: ManualClock) -
     click(bot, BUYER, "reminder_mark_answered", reminder)
     with bot.db.transaction() as session:
         assert session.scalars(select(PendingResponse.state)).one() == "marked"
-    assert "Marked answered" in blocks_text(bot.api.message(reminder.channel, reminder.ts).blocks)
+    edited = blocks_text(bot.api.message(reminder.channel, reminder.ts).blocks)
+    assert ":white_check_mark: :speech_balloon:" in edited and "*Answered*" in edited
     assert "0 reminder DMs" in remind(bot, ny(25, 10))  # no escalation either
 
 
@@ -185,6 +191,5 @@ def test_mark_answered_on_an_update_reminder_changes_nothing(
     assert len(bot.api.calls_to("chat.update")) == updates_before
     told = [c.params["text"] for c in bot.api.calls_to("chat.postEphemeral")]
     assert told == [
-        ":warning: This reminder is about overdue updates, not a mention, "
-        "so there is nothing to mark answered."
+        ":warning: This reminder is not about a mention, so there is nothing to mark answered."
     ]
