@@ -123,6 +123,10 @@ def _items(
     return blocks
 
 
+def _in_the_aging_report(left: int) -> str:
+    return f"…and {left} more, each flagged in the aging report."
+
+
 def _post_update(item: DigestLine) -> ButtonElement:
     return ButtonElement(
         text="Post update", action_id=ActionId.DM_UPDATE.value, value=str(item.subject)
@@ -146,10 +150,9 @@ def update_digest(items: list[DigestLine], hours: int) -> tuple[str, list[Block]
         f":alarm_clock: *Update due* — {n} of your requests "
         f"{'has' if n == 1 else 'have'} had no update for {hours} working hours:"
     )
-    more = lambda left: f"…and {left} more, each on your Home."  # noqa: E731
     return text, [
         _section(text),
-        *_items(items, more, _post_update),
+        *_items(items, lambda left: f"…and {left} more: `/proc mine` lists them.", _post_update),
         _section("Press *Post update*, or `/proc update REQ-n …`."),
         snooze_buttons(),
     ]
@@ -179,8 +182,9 @@ def escalation_digest(items: list[DigestLine]) -> tuple[str, list[Block]]:
         f":rotating_light: *Unanswered for 48 working hours* — {len(items)} mentions of your "
         "POD's members:"
     )
-    more = lambda left: f"…and {left} more, each still waiting in its thread."  # noqa: E731
-    return _mentions(items, text, more)
+    return _mentions(
+        items, text, lambda left: f"…and {left} more, each still waiting in its thread."
+    )
 
 
 def breach_digest(items: list[DigestLine], pod_name: str) -> tuple[str, list[Block]]:
@@ -191,8 +195,7 @@ def breach_digest(items: list[DigestLine], pod_name: str) -> tuple[str, list[Blo
         f"{escape_mrkdwn(pod_name)} {'is' if n == 1 else 'are'} past a qualification or "
         "negotiation TAT:"
     )
-    more = lambda left: f"…and {left} more, each flagged in the aging report."  # noqa: E731
-    return text, [_section(text), *_items(items, more), snooze_buttons()]
+    return text, [_section(text), *_items(items, _in_the_aging_report), snooze_buttons()]
 
 
 def tat_warning_digest(items: list[DigestLine], days: int) -> tuple[str, list[Block]]:
@@ -201,10 +204,9 @@ def tat_warning_digest(items: list[DigestLine], days: int) -> tuple[str, list[Bl
         f":hourglass_flowing_sand: *TAT due in {plural(days, 'day')}* — "
         f"{plural(len(items), 'negotiation')}:"
     )
-    more = lambda left: f"…and {left} more, each flagged in the aging report."  # noqa: E731
     return text, [
         _section(text),
-        *_items(items, more),
+        *_items(items, _in_the_aging_report),
         _section("Close it with `/proc close REQ-n won|lost …`, or post where it stands."),
         snooze_buttons(),
     ]
@@ -284,10 +286,9 @@ def term_digest(items: list[DigestLine], hours: int) -> tuple[str, list[Block]]:
         f"{'request has' if n == 1 else 'requests have'} no new term in the SaaS "
         f"stack {hours} working hours after the close:"
     )
-    more = lambda left: f"…and {left} more, each in the aging report."  # noqa: E731
     return text, [
         _section(text),
-        *_items(items, more),
+        *_items(items, _in_the_aging_report),
         _section("Press *Record the new term* in the request's thread, or `/proc contract add …`."),
     ]
 

@@ -245,11 +245,9 @@ def settle(
     mentions: Iterable[int] = (),
     requests: Iterable[int] = (),
     claims: Iterable[int] = (),
-    skip: Iterable[tuple[str, str]] = (),
 ) -> int:
     """Edit every delivered DM about these subjects with an item newly resolved (settled on its
-    line, or the DM as a whole when all its items are); returns how many edits were queued.
-    `skip`: DMs the caller edits itself."""
+    line, or the DM as a whole when all its items are); returns how many edits were queued."""
     wanted: list[tuple[tuple[str, ...], list[int]]] = [
         (_MENTION_KINDS, list(mentions)),
         (_REQUEST_KINDS, list(requests)),
@@ -271,7 +269,6 @@ def settle(
                 )
             )
         )
-    skipped = set(skip)
     by_dm: dict[tuple[str, str, str], list[Reminder]] = {}
     for user in sorted(users):
         listing = {
@@ -283,8 +280,6 @@ def settle(
             by_dm[(user, channel, ts)] = reminders
     edited = 0
     for (user, channel, ts), reminders in sorted(by_dm.items()):
-        if (channel, ts) in skipped:
-            continue
         edited += settle_dm(session, outbox, user, channel, ts, reminders)
     return edited
 
