@@ -18,6 +18,7 @@ from datetime import datetime, time, timedelta
 
 from apscheduler.triggers.cron import CronTrigger
 
+from bot.blocks.text import plural
 from bot.config import Config, Pod
 from bot.db.people import due_for_lookup, remember
 from bot.domain.people import Profile
@@ -38,7 +39,7 @@ def _body(context: JobContext) -> str:
     with runtime.db.reading() as session:
         due = due_for_lookup(session, pod.members, now - FRESH)
     if context.dry_run:
-        return f"would look up {len(due)} member(s)"
+        return f"would look up {plural(len(due), 'member')}"
     found: list[Profile] = []
     kept: list[str] = []
     for index, user in enumerate(due):
@@ -50,8 +51,8 @@ def _body(context: JobContext) -> str:
                 rest = due[index + 1 :]
                 kept += rest
                 log.warning(
-                    "people-refresh %s: Slack is rate-limiting users.info; %d member(s) keep "
-                    "their id or old name until the next run", pod.key, 1 + len(rest),
+                    "people-refresh %s: Slack is rate-limiting users.info; %s keep their id "
+                    "or old name until the next run", pod.key, plural(1 + len(rest), "member"),
                 )  # fmt: skip
                 break
             log.warning(
@@ -73,7 +74,7 @@ def _body(context: JobContext) -> str:
         found.append(profile)
     if found:
         context.write(lambda session: remember(session, found, now))
-    said = f"{len(found)} name(s) looked up"
+    said = f"{plural(len(found), 'name')} looked up"
     return said + (f"; {len(kept)} kept as before (see the log)" if kept else "")
 
 

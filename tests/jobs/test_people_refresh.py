@@ -78,7 +78,7 @@ def test_the_kpi_csv_and_chart_data_name_people_by_display_name(
     api.add_user(CSM, name="priya", real_name="Priya Sharma")  # display name: the handle
 
     outcome = refresh(bot, now=NOW)
-    assert outcome == "people-refresh alpha 2026-11-23: 4 name(s) looked up"
+    assert outcome == "people-refresh alpha 2026-11-23: 4 names looked up"
     # One users.info per member, each naming its `user`, as Slack requires.
     assert sorted(lookups(bot)) == ALPHA_MEMBERS
     post, files, rows = digest_files(bot)
@@ -123,7 +123,7 @@ def test_a_member_users_info_cannot_resolve_keeps_their_id_and_the_job_does_not_
         outcome = refresh(bot, now=NOW)
     assert outcome.outcome == "ok"
     assert outcome == (
-        "people-refresh alpha 2026-11-23: 1 name(s) looked up; 3 kept as before (see the log)"
+        "people-refresh alpha 2026-11-23: 1 name looked up; 3 kept as before (see the log)"
     )
     assert lookups(bot) == ALPHA_MEMBERS  # the failures stopped nobody's lookup
     warnings = sorted(r.getMessage() for r in caplog.records if r.name == "bot.jobs.people_refresh")
@@ -172,12 +172,12 @@ def test_rate_limited_past_the_retries_the_run_stops_asking_and_the_rest_keep_th
     with caplog.at_level(logging.WARNING, logger="bot.jobs.people_refresh"):
         outcome = refresh(bot, now=NOW)
     assert outcome.outcome == "ok"
-    assert outcome.endswith(": 0 name(s) looked up; 4 kept as before (see the log)")
+    assert outcome.endswith(": 0 names looked up; 4 kept as before (see the log)")
     # One member asked four times, nobody else asked: the run did not keep Slack busy.
     calls = bot.api.calls_to("users.info")
     assert [(c.params["user"], c.failed) for c in calls] == [(ALPHA_MEMBERS[0], True)] * 4
     (warning,) = [r.getMessage() for r in caplog.records if r.name == "bot.jobs.people_refresh"]
-    assert "rate-limiting users.info; 4 member(s) keep their id or old name" in warning
+    assert "rate-limiting users.info; 4 members keep their id or old name" in warning
     # The next day's run names everyone.
     refresh(bot, now=NOW + timedelta(days=1))
     with bot.db.reading() as session:
