@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 
 class Refusal(Exception):
     """A command or click that is refused; nothing was changed."""
@@ -45,3 +47,15 @@ class FieldErrors(Exception):
     def __init__(self, errors: dict[str, str]) -> None:
         super().__init__("; ".join(f"{k}: {v}" for k, v in errors.items()))
         self.errors = errors
+
+
+class Unconfirmed(Exception):
+    """What was typed needs the person's confirmation first (an amount far from the request's):
+    nothing was written; `text` and `blocks` ask them to confirm or fix it.
+
+    Not a Refusal: it may well be right, and one click carries it out as typed."""
+
+    def __init__(self, text: str, blocks: list[Any]) -> None:
+        super().__init__(text)
+        self.text = text
+        self.blocks = blocks

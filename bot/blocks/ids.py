@@ -49,6 +49,8 @@ class ActionId(StrEnum):
     # On the pre-approval reminder: the disqualify modal, prefilled "No response …".
     PREAPPROVAL_DISQUALIFY = "preapproval_disqualify"
     CHECKIN_SHARE = "checkin_share"  # /proc checkin's Share in channel: the pack in the POD channel
+    # "Yes, log it" on a quote or claim far from the request's amount: its value is the command.
+    CONFIRM_AMOUNT = "confirm_amount"
 
 
 class BlockId(StrEnum):

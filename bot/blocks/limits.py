@@ -14,3 +14,4 @@ PLAIN_TEXT_INPUT = 3000  # a plain_text_input's value
 PLACEHOLDER_TEXT = 150  # an input's placeholder
 OPTION_TEXT = 75  # one option's text in a select menu
 MAX_OPTIONS = 100  # options in one select menu
+BUTTON_VALUE = 2000  # a button's value

@@ -4,14 +4,16 @@ from __future__ import annotations
 
 import json
 import logging
+import uuid
 from collections.abc import Callable, Mapping
 from typing import TYPE_CHECKING, Any
 
 from slack_bolt import Ack
 
+from bot.blocks.confirm import confirm_blocks
 from bot.commands.router import error_reference, slack_request_key, usage_line
 from bot.db.session import again_if_disconnected, once_per_slack_request
-from bot.errors import AlreadyDone, FieldErrors, Refusal
+from bot.errors import AlreadyDone, FieldErrors, Refusal, Unconfirmed
 from bot.slack.outbox import Outbox
 
 if TYPE_CHECKING:
@@ -60,6 +62,14 @@ def answer_submission(
     outbox.deliver()
 
 
+def unconfirmed(runtime: Runtime, command: str, args: str, warning: str) -> Unconfirmed:
+    """Ask to confirm `/proc <command> <args>` (nothing written): `warning` says why, "Yes, log
+    it" carries the command to run again confirmed, once (`confirm_value`)."""
+    typed = f"{runtime.config.slack.command} {command} {args}"
+    text, blocks = confirm_blocks(warning, typed, command, args, uuid.uuid4().hex)
+    return Unconfirmed(text, blocks)
+
+
 def answer_click(
     runtime: Runtime,
     body: dict[str, Any],
@@ -70,12 +80,15 @@ def answer_click(
     thread_ts: str | None = None,
     action: str,
     command: str | None = None,
+    once: str | None = None,
 ) -> None:
     """Run a (already acked) button click; a refusal or failure is told to the clicker only,
     a refusal with the usage line of `command`, the subcommand the button stands for.
-    The click counts once per trigger (`body`'s): a second delivery changes nothing."""
+    The click counts once per trigger (`body`'s): a second delivery changes nothing. With
+    `once`, once per that key instead (whichever click of the button comes first)."""
+    key = f"once:{once}" if once else slack_request_key(body)
     try:
-        with once_per_slack_request(slack_request_key(body), runtime.clock.now()):
+        with once_per_slack_request(key, runtime.clock.now()):
             outbox = again_if_disconnected(handle)
     except AlreadyDone:
         # A second delivery of a click already carried out: its effect is already on screen.

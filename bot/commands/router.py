@@ -16,7 +16,7 @@ from bot import metrics
 from bot.db.session import again_if_disconnected, once_per_slack_request
 from bot.domain.grammar import GrammarError, check_typable
 from bot.domain.request_keys import RequestKeyError, format_request_key, parse_request_key
-from bot.errors import AlreadyDone, Refusal, UsageError
+from bot.errors import AlreadyDone, Refusal, Unconfirmed, UsageError
 
 if TYPE_CHECKING:
     from bot.runtime import Runtime
@@ -218,6 +218,10 @@ def answer(runtime: Runtime, invocation: Invocation) -> Reply:
     except Refusal as refusal:
         log.info("command refused: %s", refusal.message, extra=outcome("refused"))
         return Reply(text=refusal_text(invocation, refusal))
+    except Unconfirmed as asked:
+        # Nothing written: the answer asks to confirm (its button runs the command again) or fix.
+        log.info("command asks for confirmation", extra=outcome("unconfirmed"))
+        return Reply(text=asked.text, blocks=asked.blocks)
     except Exception:
         ref = error_reference()
         log.exception(

@@ -80,6 +80,12 @@ def slack_unescape(text: str) -> str:
     return text.replace("&lt;", "<").replace("&gt;", ">").replace("&amp;", "&")
 
 
+def slack_escape(text: str) -> str:
+    """Escape `&`, `<` and `>` as Slack does in command text: the inverse of `slack_unescape`
+    (a form's value written as the command it stands for)."""
+    return text.replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;")
+
+
 def plain_name(value: str, what: str, missing: str | None = None) -> str:
     """A name (customer, tool, vendor) from command text: all of it, Slack's `&amp;` `&lt;`
     `&gt;` undone (names are stored as plain text; free text stays in Slack's mrkdwn form),

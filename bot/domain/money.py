@@ -141,6 +141,27 @@ def format_money(m: Money) -> str:
     return f"-{marked}" if m.amount < 0 and cents else marked
 
 
+# An amount this many times the request's, or under this fraction of it, is likely a slip
+# (`1.2m` for `1.2k`, a missing zero): asked to be confirmed before it is written (SPEC §4).
+SCALE_LIMIT = Decimal(10)
+
+
+def out_of_scale(amount: Money, reference: Money | None) -> str | None:
+    """How `amount` compares with `reference` when it is more than SCALE_LIMIT times it or
+    under a SCALE_LIMIT-th of it (`25×`, `1/40 of`); None when in scale, or when there is
+    nothing to compare (no reference, a zero, another currency: never converted)."""
+    if reference is None or reference.currency != amount.currency:
+        return None
+    if reference.amount <= 0 or amount.amount <= 0:
+        return None
+    ratio = amount.amount / reference.amount
+    if ratio > SCALE_LIMIT:
+        return f"{ratio.quantize(Decimal(1), rounding=ROUND_HALF_UP):,f}×"
+    if ratio < 1 / SCALE_LIMIT:
+        return f"1/{(1 / ratio).quantize(Decimal(1), rounding=ROUND_HALF_UP):,f} of"
+    return None
+
+
 def format_percent(value: Decimal) -> str:
     """Show a percentage (in percent units, 18.25 → `18.3%`) to one decimal place, half up."""
     if isinstance(value, bool) or not isinstance(value, Decimal | int):
