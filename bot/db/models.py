@@ -19,6 +19,7 @@ from sqlalchemy import (
     String,
     Text,
     UniqueConstraint,
+    false,
     text,
 )
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column, relationship
@@ -58,6 +59,11 @@ class RunStatus(enum.StrEnum):
     CLAIMED = "claimed"
     DONE = "done"
     FAILED = "failed"
+
+
+# An approved claim not superseded by a revision and not marked additional: one per request
+# and kind (the partial unique index of `savings_claims`).
+EFFECTIVE_PRIMARY = "status = 'approved' AND superseded_at IS NULL AND NOT additional"
 
 
 def _in(column: str, values: type[enum.StrEnum]) -> str:
@@ -301,7 +307,8 @@ class ProcurementStep(Base):
 
 
 class Quote(Base):
-    """A competing quote from a vendor or reseller."""
+    """A competing quote from a vendor or reseller; a vendor's later quote on the same request
+    (by `vendor_key`) revises its earlier one (SPEC §4)."""
 
     __tablename__ = "quotes"
     __table_args__ = (
@@ -314,6 +321,7 @@ class Quote(Base):
         ForeignKey("requests.id", ondelete="CASCADE"), index=True
     )
     vendor: Mapped[str] = mapped_column(String(200))
+    vendor_key: Mapped[str] = mapped_column(Text, default=_key_of("vendor"))
     amount: Mapped[Decimal] = mapped_column(MoneyAmount)
     currency: Mapped[str] = mapped_column(String(3))
     created_by: Mapped[str] = mapped_column(String(32))
@@ -348,6 +356,23 @@ class SavingsClaim(Base):
             sqlite_where=text("status = 'pending'"),
             postgresql_where=text("status = 'pending'"),
         ),
+        # A revision's approval supersedes the claim it revises, at that instant, once.
+        CheckConstraint(
+            "(revised_by_id IS NULL) = (superseded_at IS NULL)", name="superseded_when_revised"
+        ),
+        CheckConstraint(
+            "superseded_at IS NULL OR status = 'approved'", name="only_approved_revised"
+        ),
+        CheckConstraint("revises_id IS NULL OR NOT additional", name="additional_revises_none"),
+        # One effective claim per request and kind, beside the claims marked additional.
+        Index(
+            "uq_savings_claims_one_effective",
+            "request_id",
+            "kind",
+            unique=True,
+            sqlite_where=text(EFFECTIVE_PRIMARY),
+            postgresql_where=text(EFFECTIVE_PRIMARY),
+        ),
     )
 
     id: Mapped[int] = mapped_column(Integer, primary_key=True)
@@ -365,6 +390,14 @@ class SavingsClaim(Base):
     superseded_by_id: Mapped[int | None] = mapped_column(ForeignKey("savings_claims.id"))
     message_channel: Mapped[str | None] = mapped_column(String(32))
     message_ts: Mapped[str | None] = mapped_column(String(32))
+    # The buyer's mark: a saving beside the request's claim (its own baseline), not a revision.
+    additional: Mapped[bool] = mapped_column(Boolean, default=False, server_default=false())
+    # The approved claim this one revises (set when it is made, confirmed at its approval).
+    revises_id: Mapped[int | None] = mapped_column(ForeignKey("savings_claims.id"))
+    # Set on an approved claim when a revision of it is approved: from then on it no longer
+    # counts (`bot.db.savings.effective_claim`), though it stays approved.
+    revised_by_id: Mapped[int | None] = mapped_column(ForeignKey("savings_claims.id"))
+    superseded_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
 
 
 class Contract(Base):
