@@ -47,11 +47,11 @@ from bot.commands.lifecycle import (
 from bot.commands.savings import claim_savings, require_savings_stage
 from bot.commands.updates import record_quote
 from bot.db.models import PodRow, Request
-from bot.domain.grammar import Close
+from bot.domain.grammar import Close, slack_escape
 from bot.domain.lifecycle import Action
 from bot.domain.money import AmountError, Money, parse_amount
 from bot.domain.vocabulary import Stage
-from bot.errors import FieldErrors, NotFound, NotInPod, NotPermitted, UsageError
+from bot.errors import FieldErrors, NotFound, NotInPod, NotPermitted, Unconfirmed, UsageError
 from bot.slack.outbox import Outbox
 
 if TYPE_CHECKING:
@@ -245,7 +245,14 @@ def register(app: App, runtime: Runtime) -> None:
 
             def handle() -> Outbox:
                 number, channel = _context(metadata, name)
-                outbox, text = work(user, number, values)
+                try:
+                    outbox, text = work(user, number, values)
+                except Unconfirmed as asked:
+                    # Nothing written: the form closes and the clicker is asked to confirm.
+                    outbox = Outbox(runtime)
+                    if channel:
+                        outbox.ephemeral(channel, user, asked.text, blocks=asked.blocks)
+                    return outbox
                 return _answer(outbox, channel, user, text)
 
             answer_submission(runtime, ack, body, handle, field_for_refusals=field, action=name)
@@ -265,7 +272,9 @@ def register(app: App, runtime: Runtime) -> None:
             except AmountError as exc:
                 raise FieldErrors({BlockId.AMOUNT.value: str(exc)}) from None
 
-        return record_quote(runtime, user, number, read)
+        # The form as the command it stands for: what "Yes, log it" would run again.
+        args = f"{number} {slack_escape(vendor)} {' '.join(amount.split())}"
+        return record_quote(runtime, user, number, read, args=args)
 
     def claimed(user: str, number: int, values: dict[str, Any]) -> tuple[Outbox, str]:
         return claim_savings(runtime, user, number, parse_savings_form(values))

@@ -19,14 +19,19 @@ from bot.blocks.modals import (
 )
 from bot.blocks.text import escape_mrkdwn, split_markup
 from bot.commands.access import authorize, load_request, require_stage
-from bot.commands.interactions import answer_submission, read_context, view_context
+from bot.commands.interactions import (
+    answer_submission,
+    read_context,
+    unconfirmed,
+    view_context,
+)
 from bot.commands.router import Invocation, Reply, arguments, subcommand
 from bot.db.models import Quote, Request
-from bot.db.requests import quote_count, record_event
+from bot.db.requests import latest_quote, quote_count, record_event
 from bot.domain.grammar import parse_key, parse_key_and_optional_text, parse_quote
 from bot.domain.lifecycle import Action
 from bot.domain.mentions import defuse_broadcasts
-from bot.domain.money import format_money
+from bot.domain.money import Money, format_money, out_of_scale
 from bot.errors import FieldErrors, NotFound
 from bot.slack import reminder_dms
 from bot.slack.outbox import Outbox
@@ -35,7 +40,6 @@ if TYPE_CHECKING:
     from sqlalchemy.orm import Session
 
     from bot.config import Pod
-    from bot.domain.money import Money
     from bot.runtime import Runtime
 
 NO_REQUEST = "This form no longer points at a request; run /proc update again."
@@ -102,24 +106,42 @@ def quote(runtime: Runtime, invocation: Invocation) -> Reply:
         number,
         # The currency default is the request's POD's, so parse once the request is known.
         lambda pod: arguments(parse_quote, invocation.args, pod.currency)[1:],
+        args=invocation.args,
     )
     return Reply(text=text, after_ack=[outbox.deliver])
 
 
 def record_quote(
-    runtime: Runtime, user_id: str, number: int, read: Callable[[Pod], tuple[str, Money]]
+    runtime: Runtime,
+    user_id: str,
+    number: int,
+    read: Callable[[Pod], tuple[str, Money]],
+    *,
+    args: str,
+    confirmed: bool = False,
 ) -> tuple[Outbox, str]:
-    """The work of `quote` (command and the card's Log quote modal): `read` gives the vendor
-    (plain text) and amount once the POD is known. Returns (outbox, the answer)."""
+    """The work of `quote` (command, the card's Log quote modal and "Yes, log it"): `read`
+    gives the vendor (plain text) and amount once the POD is known; `args` are the command's
+    (`REQ-3 Crayon 41.5k`), run again as they are when an amount far from the request's is
+    confirmed. A vendor's later quote revises its earlier one. Returns (outbox, the answer)."""
     outbox = Outbox(runtime)
     with runtime.db.transaction() as session:
         request, pod = load_request(session, runtime.config, number)
         vendor, money = read(pod)
         authorize(runtime.config, user_id, request, pod, Action.QUOTE)
         require_stage(request.stage, Action.QUOTE, request.key)
-        now = runtime.clock.now()
         # Names are stored as plain text; what is posted, and the timeline, is mrkdwn.
         shown = escape_mrkdwn(vendor)
+        spend = Money(request.amount, request.currency) if request.amount is not None else None
+        scale = out_of_scale(money, spend)
+        if scale is not None and not confirmed and spend is not None:
+            raise unconfirmed(
+                runtime, "quote", args,
+                f"A quote of {format_money(money)} from {shown} is {scale} {request.key}'s "
+                f"current spend ({format_money(spend)}); nothing is logged yet.",
+            )  # fmt: skip
+        now = runtime.clock.now()
+        earlier = latest_quote(session, request.id, vendor)
         session.add(
             Quote(
                 request_id=request.id,
@@ -132,19 +154,28 @@ def record_quote(
         )
         session.flush()
         count = quote_count(session, request.id)
+        so_far = f"{count} competing quote{'s' if count != 1 else ''} so far"
+        now_quoted = format_money(money)
+        if earlier is None:
+            line = (
+                f":receipt: *Quote* recorded by <@{user_id}>: *{shown}* — {now_quoted} ({so_far})"
+            )
+            answer = f"Quote from {shown} ({now_quoted}) recorded on {request.key}."
+            event = f"{shown}: {now_quoted}"
+        else:
+            was = format_money(Money(earlier.amount, earlier.currency))
+            line = (
+                f":receipt: *Quote* revised by <@{user_id}>: *{shown}* revised {was} → "
+                f"{now_quoted} ({so_far})"
+            )
+            answer = f"{shown}'s quote on {request.key} revised: {was} → {now_quoted}."
+            event = f"{shown}: {now_quoted} (revised from {was})"
         record_event(
-            session, request, at=now, actor=user_id, kind="quote",
-            text=f"{shown}: {format_money(money)}",
+            session, request, at=now, actor=user_id, kind="quote", text=event,
             data={"vendor": vendor, "amount": str(money.amount), "currency": money.currency},
         )  # fmt: skip
-        outbox.thread(
-            session,
-            request.id,
-            f":receipt: *Quote* recorded by <@{user_id}>: *{shown}* — "
-            f"{format_money(money)} ({count} competing quote{'s' if count != 1 else ''} so far)",
-        )
-        key = request.key
-    return outbox, f"Quote from {shown} ({format_money(money)}) recorded on {key}."
+        outbox.thread(session, request.id, line)
+    return outbox, answer
 
 
 def register(app: App, runtime: Runtime) -> None:

@@ -121,9 +121,23 @@ def timeline(session: Session, request_id: int) -> list[RequestEvent]:
 
 
 def quote_count(session: Session, request_id: int) -> int:
-    """How many competing quotes the request has."""
-    query = select(func.count()).select_from(Quote).where(Quote.request_id == request_id)
+    """How many competing quotes the request has: vendors, by name key (a vendor's later quote
+    revises its earlier one, so it is one competitor however often it quotes)."""
+    query = select(func.count(func.distinct(Quote.vendor_key))).where(
+        Quote.request_id == request_id
+    )
     return int(session.scalar(query) or 0)
+
+
+def latest_quote(session: Session, request_id: int, vendor: str) -> Quote | None:
+    """The vendor's latest quote on the request (by name key): the one a new quote revises."""
+    query = (
+        select(Quote)
+        .where(Quote.request_id == request_id, Quote.vendor_key == name_key(vendor))
+        .order_by(Quote.id.desc())
+        .limit(1)
+    )
+    return session.scalars(query).first()
 
 
 def open_step(

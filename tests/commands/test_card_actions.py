@@ -308,8 +308,10 @@ def test_log_quote_records_the_quote_as_the_command(bot: RunningBot, proc: Proc)
     assert lines[-2] == (
         f":receipt: *Quote* recorded by <@{BUYER}>: *Canva* — $45,000 (1 competing quote so far)"
     )
+    # Canva's second quote revises its first: still one competitor.
     assert lines[-1] == (
-        f":receipt: *Quote* recorded by <@{BUYER}>: *Canva* — $40,000 (2 competing quotes so far)"
+        f":receipt: *Quote* revised by <@{BUYER}>: *Canva* revised $45,000 → $40,000 "
+        "(1 competing quote so far)"
     )
     with bot.db.transaction() as session:
         quotes = [(q.vendor, int(q.amount)) for q in session.scalars(select(Quote))]
