@@ -135,6 +135,7 @@ class CardData:
     closed_at: datetime | None = None
     resolution_note: str | None = None
     approved_savings: Money | None = None
+    more_savings: tuple[Money, ...] = ()  # approved in other currencies (never converted)
     notes: str | None = None
     # A won request's new term in the SaaS stack: who recorded it (None: not yet).
     term_recorded_by: str | None = None
@@ -387,7 +388,11 @@ def card_blocks(card: CardData, *, with_actions: bool = True) -> list[Block]:
     ]
     if card.approved_savings is not None:
         fields.append(
-            _field("Approved savings", f":moneybag: {format_money(card.approved_savings)}")
+            _field(
+                "Approved savings",
+                ":moneybag: "
+                + " + ".join(format_money(m) for m in (card.approved_savings, *card.more_savings)),
+            )
         )
     if card.stage == Stage.CLOSED and card.outcome == "won":
         recorded = card.term_recorded_by

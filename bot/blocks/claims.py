@@ -27,6 +27,16 @@ from bot.domain.vocabulary import ClaimKind
 
 
 @dataclass(frozen=True)
+class ApprovedClaim:
+    """Another approved claim of the request, as a claim message names it: the one a revision
+    revises, or the revision that replaced it."""
+
+    saved: Money
+    decided_by: str
+    decided_at: datetime
+
+
+@dataclass(frozen=True)
 class ClaimView:
     """Everything the claim message shows."""
 
@@ -50,6 +60,13 @@ class ClaimView:
     # Set when `ems` are the POD's fallback approvers: why (the POD's only em made the claim).
     fallback_reason: str | None = None
     timezone: str = "UTC"  # the POD's: a date's fallback text is the POD's date
+    # The approved claim this one revises (approved, it replaces that one in every figure).
+    revises: ApprovedClaim | None = None
+    # Marked additional by the buyer: a saving beside the request's claim, not a revision.
+    additional: bool = False
+    # Set on an approved claim whose revision was approved: it no longer counts.
+    revised_by: ApprovedClaim | None = None
+    benchmark_customers: int = 0
 
     @property
     def saved(self) -> Money:
@@ -106,16 +123,34 @@ def claim_text(claim: ClaimView) -> str:
     )
 
 
+def revision_note(claim: ClaimView) -> str | None:
+    """What the claim is to the request's other approved claims, for the em deciding it:
+    `revises the approved $8,100 (approved Dec 3, 2026 by @ananya)`, or that it is marked
+    additional; None for a first claim."""
+    if claim.revises is not None:
+        prior = claim.revises
+        return (
+            f"revises the approved {format_money(prior.saved)} (approved "
+            f"{slack_date(prior.decided_at, claim.timezone)} by <@{prior.decided_by}>)"
+        )
+    if claim.additional:
+        return "marked additional: a saving beside the request's claim, with its own baseline"
+    return None
+
+
 def benchmark_line(claim: ClaimView) -> str:
-    """The tool's benchmark and this claim as a share of it."""
+    """The tool's benchmark — what it compares against — and this claim as a share of it."""
     tool = escape_mrkdwn(claim.tool)
-    if claim.benchmark_percent is None:
-        return f":bar_chart: Benchmark for {tool}: no benchmark yet (no approved claims)."
+    if claim.benchmark_percent is None or claim.benchmark_claims == 0:
+        return f":bar_chart: Benchmark for {tool}: no other approved {tool} claims yet."
     share = share_of_benchmark(claim.percent, claim.benchmark_percent)
-    plural = "s" if claim.benchmark_claims != 1 else ""
+    claims = f"{claim.benchmark_claims} approved claim{'s' if claim.benchmark_claims != 1 else ''}"
+    customers = (
+        f"{claim.benchmark_customers} customer{'s' if claim.benchmark_customers != 1 else ''}"
+    )
     line = (
         f":bar_chart: Benchmark for {tool}: {format_percent(claim.benchmark_percent)} average "
-        f"over {claim.benchmark_claims} approved claim{plural}"
+        f"of {claims} for {tool} across {customers}"
     )
     if share is not None:
         line += f" · this claim is {format_percent(share)} of it"
@@ -138,6 +173,9 @@ def claim_blocks(claim: ClaimView) -> list[Block]:
         f"*{headline(claim)}* {claim_verb(claim.kind)} · {format_money(claim.baseline)} → "
         f"{format_money(claim.final)}"
     )
+    note = revision_note(claim)
+    if note is not None:
+        figures += f"\n:repeat: {note[:1].upper()}{note[1:]}."
     blocks: list[Block] = [
         SectionBlock(text=MarkdownTextObject(text=figures)),
         ContextBlock(
@@ -166,7 +204,15 @@ def outcome_line(claim: ClaimView) -> str:
     """The decision (or supersession) that replaced the buttons."""
     if claim.status == "approved" and claim.decided_by and claim.decided_at:
         decided = slack_date(claim.decided_at, claim.timezone, with_time=True)
-        return f":white_check_mark: Approved by <@{claim.decided_by}> · {decided}"
+        line = f":white_check_mark: Approved by <@{claim.decided_by}> · {decided}"
+        if claim.revised_by is not None:
+            later = claim.revised_by
+            line += (
+                f"\n:fast_forward: Revised: the claim of {format_money(later.saved)} approved "
+                f"{slack_date(later.decided_at, claim.timezone)} by <@{later.decided_by}> "
+                "replaces this one (below), which no longer counts."
+            )
+        return line
     if claim.status == "rejected" and claim.decided_by and claim.decided_at:
         reason = fit_markup(escape_mrkdwn(claim.reason or ""), 2500)
         decided = slack_date(claim.decided_at, claim.timezone, with_time=True)

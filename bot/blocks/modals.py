@@ -405,8 +405,8 @@ def quote_modal(private_metadata: str, title_line: str, default_currency: str) -
 
 
 def savings_modal(private_metadata: str, title_line: str, default_currency: str) -> View:
-    """The card's Claim savings: baseline, final and the avoidance checkbox, as
-    `/proc savings REQ <baseline> <final> [avoidance]`."""
+    """The card's Claim savings: baseline, final and the avoidance and additional checkboxes,
+    as `/proc savings REQ <baseline> <final> [avoidance] [| additional]`."""
     hint = f"e.g. 48000, $48k, EUR 40k; default currency {default_currency}"
     avoidance = InputBlock(
         block_id=BlockId.AVOIDANCE.value,
@@ -416,6 +416,14 @@ def savings_modal(private_metadata: str, title_line: str, default_currency: str)
             action_id=VALUE_ACTION_ID,
             options=[
                 Option(value="avoidance", text=PlainTextObject(text="Cost avoidance")),
+                Option(
+                    value="additional",
+                    text=PlainTextObject(text="Additional saving"),
+                    description=PlainTextObject(
+                        text="Another line with its own baseline: counts beside the request's "
+                        "approved claim instead of revising it"
+                    ),
+                ),
             ],
         ),
     )
@@ -640,8 +648,9 @@ def parse_quote_form(state_values: dict[str, Any]) -> tuple[str, str]:
     return vendor, amount
 
 
-def parse_savings_form(state_values: dict[str, Any]) -> list[str]:
-    """The Claim savings modal as the command's words: `<baseline> <final> [avoidance]`."""
+def parse_savings_form(state_values: dict[str, Any]) -> str:
+    """The Claim savings modal as the command's text:
+    `<baseline> <final> [avoidance] [| additional]`."""
     errors: dict[str, str] = {}
     baseline = _text(state_values, BlockId.BASELINE)
     final = _text(state_values, BlockId.FINAL)
@@ -653,8 +662,9 @@ def parse_savings_form(state_values: dict[str, Any]) -> list[str]:
     if errors:
         raise FieldErrors(errors)
     chosen = _action(state_values, BlockId.AVOIDANCE).get("selected_options") or []
-    avoidance = any(isinstance(o, dict) and o.get("value") == "avoidance" for o in chosen)
-    return [*baseline.split(), *final.split(), *(["avoidance"] if avoidance else [])]
+    ticked = {o.get("value") for o in chosen if isinstance(o, dict)}
+    words = [*baseline.split(), *final.split(), *(["avoidance"] if "avoidance" in ticked else [])]
+    return " ".join(words) + (" | additional" if "additional" in ticked else "")
 
 
 def parse_close_form(state_values: dict[str, Any]) -> tuple[str, str | None]:

@@ -26,7 +26,13 @@ from slack_sdk.models.blocks import (
 )
 
 from bot.blocks.cards import note_block
-from bot.blocks.claims import ClaimView, claim_verb, decision_buttons, headline
+from bot.blocks.claims import (
+    ClaimView,
+    claim_verb,
+    decision_buttons,
+    headline,
+    revision_note,
+)
 from bot.blocks.ids import ActionId, BlockId
 from bot.blocks.limits import MAX_MESSAGE_BLOCKS, SECTION_TEXT
 from bot.blocks.text import escape_mrkdwn, fit_markup, plain_date, plural, slack_date
@@ -229,15 +235,17 @@ def approval_line(item: QueuedClaim) -> str:
     key = f"<{item.link}|{claim.request_key}>" if item.link else claim.request_key
     who = f"<@{item.buyer}>" if item.buyer else f"<@{claim.created_by}>"
     share = share_of_benchmark(claim.percent, claim.benchmark_percent)
+    tool = escape_mrkdwn(claim.tool)
     bench = (
-        f"{format_percent(share)} of the {escape_mrkdwn(claim.tool)} benchmark"
+        f"{format_percent(share)} of the {tool} benchmark"
         if share is not None
-        else "no benchmark yet"
+        else f"no other approved {tool} claims yet"
     )
+    note = revision_note(claim)
     return (
         f"{NEW + ' ' if item.new else ''}*{key}* {escape_mrkdwn(claim.customer)} · "
-        f"{escape_mrkdwn(claim.tool)} — {who} claims *{headline(claim)}* "
-        f"{claim_verb(claim.kind)} · {bench} · "
+        f"{tool} — {who} claims *{headline(claim)}* "
+        f"{claim_verb(claim.kind)}{f' ({note})' if note else ''} · {bench} · "
         f"claimed {slack_date(item.since, claim.timezone, with_time=True)}"
     )
 

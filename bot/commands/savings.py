@@ -9,7 +9,7 @@ from typing import TYPE_CHECKING, Any
 from slack_bolt import Ack, App
 from sqlalchemy import select, update
 
-from bot.blocks.claims import claim_noun, claim_verb, headline, reject_modal
+from bot.blocks.claims import claim_noun, claim_verb, headline, reject_modal, revision_note
 from bot.blocks.ids import VALUE_ACTION_ID, ActionId, BlockId, CallbackId
 from bot.blocks.text import escape_mrkdwn, slack_date
 from bot.commands.access import authorize, load_request
@@ -17,17 +17,23 @@ from bot.commands.interactions import (
     answer_click,
     answer_submission,
     read_context,
+    unconfirmed,
     view_context,
 )
 from bot.commands.router import Invocation, Reply, arguments, subcommand
 from bot.db.content import claim_view
 from bot.db.models import Request, SavingsClaim
 from bot.db.requests import record_event
-from bot.db.savings import pending_claim
-from bot.domain.grammar import control_character_problem, parse_key
+from bot.db.savings import (
+    pending_claim,
+    pending_claims_for_tool,
+    revised_claim,
+    supersede_revised,
+)
+from bot.domain.grammar import control_character_problem, parse_key, parse_quote
 from bot.domain.lifecycle import Action, savings_decision_refusal
-from bot.domain.money import format_money
-from bot.domain.savings import ClaimError, check_claim, parse_claim
+from bot.domain.money import Money, format_money, out_of_scale
+from bot.domain.savings import ClaimError, check_claim, parse_claim_text
 from bot.domain.vocabulary import ClaimStatus, Outcome, Stage
 from bot.errors import FieldErrors, NotFound, NotPermitted, Refusal, WrongStage
 from bot.slack import reminder_dms
@@ -39,7 +45,7 @@ if TYPE_CHECKING:
     from bot.runtime import Runtime
 
 log = logging.getLogger(__name__)
-USAGE = "savings REQ <baseline> <final> [avoidance]"
+USAGE = "savings REQ <baseline> <final> [avoidance] [| additional]"
 
 
 @subcommand("savings", USAGE, "claim savings for the em's approval", order=70)
@@ -47,12 +53,11 @@ def savings(runtime: Runtime, invocation: Invocation) -> Reply:
     """Store a pending claim, supersede the previous one, and post it for approval."""
     head, *rest = invocation.args.split(maxsplit=1) or [""]
     number = arguments(parse_key, head)
-    words = rest[0].split() if rest else []
     outbox, text = claim_savings(
         runtime,
         invocation.user_id,
         number,
-        words,
+        rest[0] if rest else "",
         usage=f"`{invocation.command} {USAGE}`",
     )
     return Reply(text=text, after_ack=[outbox.deliver])
@@ -71,14 +76,23 @@ def require_savings_stage(request: Request) -> None:
 
 
 def claim_savings(
-    runtime: Runtime, user_id: str, number: int, words: list[str], *, usage: str | None = None
+    runtime: Runtime,
+    user_id: str,
+    number: int,
+    typed: str,
+    *,
+    usage: str | None = None,
+    confirmed: bool = False,
 ) -> tuple[Outbox, str]:
-    """The work of `savings` (command and the card's Claim savings modal): `words` are
-    `<baseline> <final> [avoidance]`. Returns (outbox, the answer)."""
+    """The work of `savings` (command, the card's Claim savings modal and "Yes, log it"):
+    `typed` is `<baseline> <final> [avoidance] [| additional]`. A baseline far from the
+    request's current spend is asked to be confirmed first (nothing written) unless
+    `confirmed`. Returns (outbox, the answer)."""
     outbox = Outbox(runtime)
     with runtime.db.transaction() as session:
         request, pod = load_request(session, runtime.config, number)
-        baseline, final, kind = arguments(parse_claim, list(words), pod.currency)
+        claimed = arguments(parse_claim_text, typed, pod.currency)
+        baseline, final, kind = claimed.baseline, claimed.final, claimed.kind
         authorize(runtime.config, user_id, request, pod, Action.SAVINGS)
         require_savings_stage(request)
         try:
@@ -96,6 +110,14 @@ def claim_savings(
                 f"{who} and it has no fallback approver, so nobody could decide this claim "
                 "(an operator sets `fallback_approvers` for the POD in the config)."
             )
+        spend = Money(request.amount, request.currency) if request.amount is not None else None
+        scale = out_of_scale(baseline, spend)
+        if scale is not None and spend is not None and not confirmed:
+            raise unconfirmed(
+                runtime, "savings", f"{request.key} {' '.join(typed.split())}",
+                f"A baseline of {format_money(baseline)} is {scale} {request.key}'s current "
+                f"spend ({format_money(spend)}); nothing is claimed yet.",
+            )  # fmt: skip
         now = runtime.clock.now()
         previous = pending_claim(session, request.id)
         # The claim it replaces is named by its kind and amount, never by its id.
@@ -106,6 +128,8 @@ def claim_savings(
             # Out of the one-pending slot first, so the schema's partial unique index holds.
             previous.status = ClaimStatus.SUPERSEDED.value
             session.flush()
+        # A claim not marked additional revises the request's approved claim of its kind.
+        revised = None if claimed.additional else revised_claim(session, request.id, kind)
         claim = SavingsClaim(
             request_id=request.id,
             kind=kind,
@@ -115,13 +139,17 @@ def claim_savings(
             status=ClaimStatus.PENDING.value,
             created_by=user_id,
             created_at=now,
+            additional=claimed.additional,
+            revises_id=revised.id if revised is not None else None,
         )
         session.add(claim)
         session.flush()
         view = claim_view(session, runtime.config, claim)
+        note = revision_note(view)
         record_event(
             session, request, at=now, actor=user_id, kind="savings_claimed",
-            text=f"{headline(view)} ({format_money(baseline)} → {format_money(final)}, {kind})",
+            text=f"{headline(view)} ({format_money(baseline)} → {format_money(final)}, {kind}"
+            + (f"; {note}" if note else "") + ")",
             data={"claim": claim.id},
         )  # fmt: skip
         if previous is not None:
@@ -141,6 +169,13 @@ def claim_savings(
             f"thread for {ems} to approve"
             + (f" (fallback approver: {approvers.reason})." if approvers.fallback else ".")
         )
+        if view.revises is not None:
+            text += (
+                f" It {note}: approved, it replaces that one in every figure; rejected, that "
+                "one stands."
+            )
+        elif claimed.additional:
+            text += " It is marked additional: approved, it counts beside the request's claim."
         if previous is not None:
             text += f" It supersedes the pending {claim_noun(previous.kind)} of {was}."
     return outbox, text
@@ -158,16 +193,27 @@ def _decide(
     """Record the one decision on a claim, or refuse saying who decided first."""
     claim = _check_decider(session, runtime, claim_id, user_id)
     now = runtime.clock.now()
-    # The database decides the race: only one UPDATE finds the claim still pending.
+    revised: int | None = None
+    if status is ClaimStatus.APPROVED and not claim.additional:
+        # A revision replaces the request's claim of its kind, from now on: that one stops
+        # counting first, so the schema's one-effective-claim index holds at every statement.
+        revised = supersede_revised(session, claim, now)
+    # The database decides the race: only one UPDATE finds the claim still pending. A loser
+    # raises, and its transaction — the supersession above included — is rolled back.
     result = session.execute(
         update(SavingsClaim)
         .where(SavingsClaim.id == claim_id, SavingsClaim.status == ClaimStatus.PENDING.value)
-        .values(status=status.value, decided_by=user_id, decided_at=now, reason=reason)
+        .values(
+            status=status.value, decided_by=user_id, decided_at=now, reason=reason,
+            revises_id=revised if status is ClaimStatus.APPROVED else SavingsClaim.revises_id,
+        )
         .execution_options(synchronize_session=False)
-    )
+    )  # fmt: skip
     if result.rowcount != 1:
         raise Refusal(_already_decided(session, claim_id))
     session.refresh(claim)
+    if revised is not None:
+        outbox.claim(session, revised)  # its message says it was revised and no longer counts
     request, _pod = load_request(session, runtime.config, claim.request_id, for_update=False)
     view = claim_view(session, runtime.config, claim)
     verb = "approved" if status is ClaimStatus.APPROVED else "rejected"
@@ -182,12 +228,24 @@ def _decide(
     yours = f"{mentions(told)} your {claim_noun(claim.kind)} of {headline(view)}"
     if status is ClaimStatus.APPROVED:
         line = f":tada: {yours} was approved by <@{user_id}>."
+        if view.revises is not None:
+            line += (
+                f" It replaces the approved {format_money(view.revises.saved)}, which no longer "
+                "counts."
+            )
     else:
         line = f":no_entry: {yours} was rejected by <@{user_id}>: {shown}"
+        if view.revises is not None:
+            line += f"\nThe approved {format_money(view.revises.saved)} stands."
     outbox.claim(session, claim.id)
     outbox.card(session, request.id)
     outbox.homes_of(session, request)
     outbox.thread(session, request.id, line)
+    if status is ClaimStatus.APPROVED:
+        # The tool's benchmark moved: the pending claims it is shown on say so now, not when
+        # they are next edited.
+        for pending in pending_claims_for_tool(session, request.tool_key, request.id):
+            outbox.claim(session, pending)
     session.flush()
     # The em's approval queue listing only decided claims says so.
     reminder_dms.settle(session, outbox, claims=[claim.id])
@@ -229,6 +287,36 @@ def _already_decided(session: Session, claim_id: int) -> str:
     return f"This claim was already {claim.status} by <@{claim.decided_by}> at {decided}."
 
 
+NO_COMMAND = "This button no longer carries a command; type it again."
+
+
+def run_confirmed(runtime: Runtime, user_id: str, command: str, args: str) -> tuple[Outbox, str]:
+    """ "Yes, log it": `/proc <command> <args>` (a quote or a claim whose amount is far from the
+    request's) run again through its use case, as typed, confirmed."""
+    from bot.commands.updates import record_quote  # the quote's use case, beside the claim's
+
+    head, *rest = args.split(maxsplit=1) or [""]
+    number = arguments(parse_key, head)
+    if command == "quote":
+        return record_quote(
+            runtime, user_id, number,
+            lambda pod: arguments(parse_quote, args, pod.currency)[1:],
+            args=args, confirmed=True,
+        )  # fmt: skip
+    if command == "savings":
+        return claim_savings(runtime, user_id, number, rest[0] if rest else "", confirmed=True)
+    raise Refusal(NO_COMMAND)
+
+
+def _once_of(value: object) -> str | None:
+    """The key a "Yes, log it" button counts once by, if its value has one."""
+    try:
+        once = json.loads(value).get("once") if isinstance(value, str) else None
+    except (ValueError, AttributeError):
+        return None
+    return once if isinstance(once, str) and once else None
+
+
 def _click(body: dict[str, Any]) -> tuple[str, int | None, str, str | None]:
     """(user, claim id, channel, thread ts) of a button click."""
     action = (body.get("actions") or [{}])[0]
@@ -246,7 +334,7 @@ def _click(body: dict[str, Any]) -> tuple[str, int | None, str, str | None]:
 
 
 def register(app: App, runtime: Runtime) -> None:
-    """Listen for Approve and Reject clicks and the rejection modal."""
+    """Listen for Approve and Reject clicks, the rejection modal and "Yes, log it"."""
 
     @app.action(ActionId.SAVINGS_APPROVE.value)
     def on_approve(ack: Ack, body: dict[str, Any]) -> None:
@@ -284,6 +372,31 @@ def register(app: App, runtime: Runtime) -> None:
         answer_click(
             runtime, body, handle, channel=channel, user=user, thread_ts=thread_ts, action="reject"
         )
+
+    @app.action(ActionId.CONFIRM_AMOUNT.value)
+    def on_confirm(ack: Ack, body: dict[str, Any]) -> None:
+        ack()
+        user = body.get("user", {}).get("id", "")
+        action = (body.get("actions") or [{}])[0]
+        container = body.get("container") or {}
+        channel = (body.get("channel") or {}).get("id") or container.get("channel_id", "")
+        thread_ts = container.get("thread_ts")
+
+        def handle() -> Outbox:
+            context = read_context(
+                action.get("value"), source="the Yes, log it button's value",
+                refusal=NO_COMMAND, required={"command": str, "args": str, "once": str},
+            )  # fmt: skip
+            outbox, text = run_confirmed(runtime, user, context["command"], context["args"])
+            if channel:
+                outbox.ephemeral(channel, user, text, thread_ts)
+            return outbox
+
+        # Whichever click of the button comes first logs it; later ones change nothing.
+        answer_click(
+            runtime, body, handle, channel=channel, user=user, thread_ts=thread_ts,
+            action="confirm amount", once=_once_of(action.get("value")),
+        )  # fmt: skip
 
     @app.view(CallbackId.SAVINGS_REJECT.value)
     def on_reject_submitted(ack: Ack, body: dict[str, Any]) -> None:

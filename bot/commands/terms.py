@@ -25,12 +25,13 @@ from bot.commands.interactions import (
 from bot.db.contracts import Terms, TermSaved, find_contract, save_term
 from bot.db.models import Contract, PodRow, Request, SavingsClaim
 from bot.db.requests import record_event
+from bot.db.savings import effective_claim
 from bot.domain.contracts import OPTIONAL_COLUMNS, ContractRow, describe_terms
 from bot.domain.grammar import NewTerm
 from bot.domain.lifecycle import Action
 from bot.domain.money import Money
 from bot.domain.renewals import past_renewal
-from bot.domain.vocabulary import BillingCycle, ClaimStatus, Outcome, Stage
+from bot.domain.vocabulary import BillingCycle, Outcome, Stage
 from bot.errors import FieldErrors, NotFound, NotPermitted, WrongStage
 from bot.slack import reminder_dms
 from bot.slack.outbox import Outbox, mentions
@@ -147,7 +148,8 @@ def _prefill(
         select(SavingsClaim)
         .where(
             SavingsClaim.request_id == request.id,
-            SavingsClaim.status == ClaimStatus.APPROVED.value,
+            effective_claim(),
+            SavingsClaim.additional.is_(False),  # the request's own price, not another line's
         )
         .order_by(SavingsClaim.id.desc())
     ).first()

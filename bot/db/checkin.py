@@ -11,6 +11,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from bot.db.models import Account, Contract, PodRow, Request, RequestEvent, SavingsClaim
+from bot.db.savings import effective_claim
 from bot.domain.checkin import (
     CHECKIN_LOOKBACK_DAYS,
     CheckinPack,
@@ -23,7 +24,7 @@ from bot.domain.checkin import (
 )
 from bot.domain.money import Money
 from bot.domain.names import name_key
-from bot.domain.vocabulary import OPEN_STAGES, ClaimStatus, Stage
+from bot.domain.vocabulary import OPEN_STAGES, Stage
 
 
 @dataclass(frozen=True)
@@ -104,7 +105,7 @@ def customer_facts(
         for c in session.scalars(
             select(SavingsClaim).where(
                 SavingsClaim.request_id.in_(list(by_id)),
-                SavingsClaim.status == ClaimStatus.APPROVED.value,
+                effective_claim(),
             )
         )
         if c.decided_at is not None

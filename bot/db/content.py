@@ -3,17 +3,18 @@
 from __future__ import annotations
 
 from datetime import datetime
+from decimal import Decimal
 from typing import TYPE_CHECKING
 
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from bot.blocks.cards import CardData
-from bot.blocks.claims import ClaimView
+from bot.blocks.claims import ApprovedClaim, ClaimView
 from bot.db.models import Request, SavingsClaim
 from bot.db.people import names_of
 from bot.db.requests import open_step, quote_count
-from bot.db.savings import latest_approved, tool_benchmark
+from bot.db.savings import effective_claims, tool_benchmark
 from bot.domain.money import Money
 from bot.domain.procurement import DEFAULT_STAGE_WEEKS, stage_clock
 from bot.domain.reminders import qualification_badge, tat_badge, update_badge
@@ -65,10 +66,15 @@ def card_data(
     if pending is not None:
         clocks["pending_claim"] = Money(pending.baseline - pending.final, pending.currency)
         clocks["pending_claim_since"] = pending.created_at
-    claim = latest_approved(session, request.id)
+    # The claims that count now: the request's claim of each kind and any marked additional.
     # A claim may be in another currency than the request (a €-claim on a USD request):
-    # the savings are the claim's, so they carry the claim's currency.
-    approved = Money(claim.baseline - claim.final, claim.currency) if claim else None
+    # the savings are the claim's, so they carry the claim's currency, summed per currency.
+    totals: dict[str, Decimal] = {}
+    for claim in effective_claims(session, request.id):
+        totals[claim.currency] = totals.get(claim.currency, Decimal(0)) + (
+            claim.baseline - claim.final
+        )
+    approved = tuple(Money(amount, currency) for currency, amount in totals.items())
     procurement = None
     step = open_step(session, request.id) if request.stage == Stage.NEGOTIATING else None
     if step is not None and now is not None:
@@ -99,7 +105,8 @@ def card_data(
         tat_due_at=request.tat_due_at,
         closed_at=request.closed_at,
         resolution_note=request.resolution_note,
-        approved_savings=approved,
+        approved_savings=approved[0] if approved else None,
+        more_savings=approved[1:],
         notes=request.notes,
         term_recorded_by=request.term_recorded_by,
         **clocks,  # type: ignore[arg-type]
@@ -117,7 +124,7 @@ def claim_view(session: Session, config: Config, claim: SavingsClaim) -> ClaimVi
     request = session.get(Request, claim.request_id)
     assert request is not None
     pod = config.find_pod(request.pod.key)  # None: a POD no longer configured
-    bench, count = tool_benchmark(session, request.tool, excluding_request=request.id)
+    bench = tool_benchmark(session, request.tool, excluding_request=request.id)
     approvers = pod.claim_approvers(claim.created_by) if pod is not None else None
     return ClaimView(
         claim_id=claim.id,
@@ -129,8 +136,9 @@ def claim_view(session: Session, config: Config, claim: SavingsClaim) -> ClaimVi
         final=Money(claim.final, claim.currency),
         status=claim.status,
         created_by=claim.created_by,
-        benchmark_percent=bench,
-        benchmark_claims=count,
+        benchmark_percent=bench.percent,
+        benchmark_claims=bench.claims,
+        benchmark_customers=bench.customers,
         quote_count=quote_count(session, request.id),
         ems=approvers.users if approvers is not None else (),
         fallback_reason=approvers.reason if approvers is not None and approvers.fallback else None,
@@ -139,4 +147,18 @@ def claim_view(session: Session, config: Config, claim: SavingsClaim) -> ClaimVi
         reason=claim.reason,
         superseded_by=claim.superseded_by_id,
         timezone=request.pod.timezone,
+        revises=_approved(session, claim.revises_id),
+        additional=claim.additional,
+        revised_by=_approved(session, claim.revised_by_id),
     )
+
+
+def _approved(session: Session, claim_id: int | None) -> ApprovedClaim | None:
+    """Another claim of the request, named by its amount and approval (None: not approved)."""
+    other = session.get(SavingsClaim, claim_id) if claim_id is not None else None
+    if other is None or other.decided_by is None or other.decided_at is None:
+        return None
+    if other.status != ClaimStatus.APPROVED.value:
+        return None
+    saved = Money(other.baseline - other.final, other.currency)
+    return ApprovedClaim(saved, other.decided_by, other.decided_at)

@@ -22,6 +22,7 @@ from bot.db.models import (
     SavingsClaim,
     Target,
 )
+from bot.db.savings import effective_claim
 from bot.domain.dates import day_start
 from bot.domain.kpis import (
     AccountFact,
@@ -177,8 +178,7 @@ def load_facts(
         )
         .join(Request, Request.id == SavingsClaim.request_id)
         .where(
-            SavingsClaim.status == ClaimStatus.APPROVED.value,
-            SavingsClaim.decided_at <= now,
+            effective_claim(now),  # approved by now, not superseded by a revision by now
             or_(
                 and_(Request.pod_id == pod_id, SavingsClaim.decided_at >= since),
                 and_(Request.pod_id == pod_id, closed_in),
@@ -194,7 +194,8 @@ def load_facts(
     }
 
     # 5. The benchmark each won procurement's claims were judged by: the approved claims of
-    # their tools, every POD's, up to now.
+    # their tools, every POD's, up to now (revised ones too: the sweep replays history, and a
+    # request's latest approved claim by an instant is its latest effective one then).
     bench_rows = session.execute(
             select(
                 SavingsClaim.id, SavingsClaim.request_id, SavingsClaim.baseline,

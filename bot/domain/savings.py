@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Iterable
+from dataclasses import dataclass
 from decimal import Decimal
 
 from bot.domain.money import Money
@@ -62,7 +63,8 @@ KINDS = ("savings", "avoidance")
 
 
 def parse_claim(words: list[str], default_currency: str) -> tuple[Money, Money, str]:
-    """`<baseline> <final> [avoidance]` as words: amounts may take two words (`EUR 48k`)."""
+    """`<baseline> <final> [avoidance]` as words (before any `| additional`): amounts may take
+    two words (`EUR 48k`)."""
     from bot.domain.grammar import GrammarError
     from bot.domain.money import AmountError, parse_amount
 
@@ -89,3 +91,33 @@ def parse_claim(words: list[str], default_currency: str) -> tuple[Money, Money, 
         raise GrammarError("The two amounts are ambiguous; separate them like `48k 39.5k`.")
     baseline, final = agreeing[0] if agreeing else readings[0]
     return baseline, final, kind
+
+
+ADDITIONAL = "additional"
+
+
+@dataclass(frozen=True)
+class ClaimText:
+    """A claim as typed: `<baseline> <final> [avoidance] [| additional]`."""
+
+    baseline: Money
+    final: Money
+    kind: str
+    # Marked additional: a saving beside the request's claim of its kind (another product
+    # line, its own baseline), not a revision of it.
+    additional: bool = False
+
+
+def parse_claim_text(text: str, default_currency: str) -> ClaimText:
+    """`<baseline> <final> [avoidance] [| additional]`: the amounts as `parse_claim` reads them,
+    then, after a `|`, the one word `additional`."""
+    from bot.domain.grammar import GrammarError
+
+    head, bar, tail = text.partition("|")
+    if bar and tail.strip().lower() != ADDITIONAL:
+        raise GrammarError(
+            "After `|` write `additional` (a saving beside the request's claim, with its own "
+            "baseline), or leave the `|` out (the claim revises the request's approved one)."
+        )
+    baseline, final, kind = parse_claim(head.split(), default_currency)
+    return ClaimText(baseline, final, kind, additional=bool(bar))

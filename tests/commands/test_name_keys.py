@@ -59,7 +59,10 @@ def test_a_tool_with_non_ascii_capitals_gets_its_benchmark(
     number = negotiating(proc, "Globex", "Übersetzer Pro")
     proc(BUYER, f"savings {number} 100 80")  # 20%
     shown = blocks_text(claim_message(proc, number).blocks)
-    assert "Benchmark for Übersetzer Pro: 10.0% average over 1 approved claim" in shown
+    assert (
+        "Benchmark for Übersetzer Pro: 10.0% average of 1 approved claim for Übersetzer Pro "
+        "across 1 customer" in shown
+    )
 
 
 def test_the_saas_stack_keeps_one_contract_per_name_key(

@@ -283,7 +283,7 @@ REFUSALS = [
     ),
     pytest.param(
         BUYER, "savings 3 $$$1m 40k", ALPHA, "`$$$1m` writes the currency more than once",
-        usage("savings REQ <baseline> <final> [avoidance]"),
+        usage("savings REQ <baseline> <final> [avoidance] [| additional]"),
         id="savings_with_a_tripled_dollar_sign",
     ),
     pytest.param(

@@ -74,7 +74,7 @@ def test_a_claim_is_posted_in_the_thread_with_figures_and_buttons(
     shown = blocks_text(message.blocks)
     assert "*Cost savings claim* on *REQ-1* by <@U0BUY0001>" in shown
     assert "*$8,500 (17.7%)* saved · $48,000 → $39,500" in shown
-    assert "Benchmark for Figma: no benchmark yet" in shown
+    assert "Benchmark for Figma: no other approved Figma claims yet." in shown
     assert "No competing quotes recorded — no alternative considered." in shown
     assert "<@U0EM00001>: approve or reject?" in shown
     assert actions_of(message) == ["savings_approve", "savings_reject"]
@@ -199,8 +199,8 @@ def test_the_benchmark_is_the_mean_of_approved_claims_for_the_tool(
     proc(BUYER, f"savings {number} 100 82")  # 18%
     shown = blocks_text(claim_message(proc, number).blocks)
     assert (
-        "Benchmark for figma: 15.0% average over 2 approved claims · this claim is 120.0% of it."
-        in shown
+        "Benchmark for figma: 15.0% average of 2 approved claims for figma across 2 customers · "
+        "this claim is 120.0% of it." in shown
     )
     assert "1 competing quote recorded." in shown
 
@@ -233,7 +233,9 @@ def test_claim_rules_are_refused_with_the_usage(
     posts = len(bot.api.calls_to("chat.postMessage"))
     reply = proc(BUYER, text.format(n=number))
     assert reply.startswith(":warning: ") and says in reply
-    assert reply.endswith("Usage: `/proc savings REQ <baseline> <final> [avoidance]`")
+    assert reply.endswith(
+        "Usage: `/proc savings REQ <baseline> <final> [avoidance] [| additional]`"
+    )
     assert claims(bot) == []
     assert len(bot.api.calls_to("chat.postMessage")) == posts
 

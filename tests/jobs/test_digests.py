@@ -75,7 +75,7 @@ def test_approval_queue_at_24_and_thread_escalation_at_48_working_hours(
     shown = blocks_text(queue.blocks)
     assert "*Waiting for an em* — 1 savings claim pending" in shown
     assert "🆕" in shown and "REQ-1" in shown and f"<@{BUYER}>" in shown
-    assert "$8,500 (17.7%)" in shown and "no benchmark yet" in shown
+    assert "$8,500 (17.7%)" in shown and "no other approved Zoom claims yet" in shown
     buttons = [
         (e["action_id"], e["value"])
         for b in queue.blocks

@@ -86,8 +86,8 @@ def test_what_people_read_keeps_one_voice(bot: RunningBot, proc: Proc, clock: Ma
     (queue,) = dms(bot, EM)
     claimed = int(ny(25, 15).timestamp())
     assert (
-        f"<@{BUYER}> claims *$8,500 (17.7%)* avoided · no benchmark yet · claimed "
-        f"<!date^{claimed}^{{date_short}} {{time}}|Nov 25, 2026 15:00 EST>"
+        f"<@{BUYER}> claims *$8,500 (17.7%)* avoided · no other approved Zoom claims yet · "
+        f"claimed <!date^{claimed}^{{date_short}} {{time}}|Nov 25, 2026 15:00 EST>"
     ) in blocks_text(queue.blocks)
     run_job(bot.runtime, JOBS["aging-report"], bot.runtime.config.pod("beta"), now=ny(30, 9))
     report = [m for m in bot.api.messages(BETA) if m.text.startswith("Aging report")][-1]
