@@ -371,8 +371,14 @@ def _script(h: _History) -> None:
        f"update Used the reseller quote and a 2-year term: {k(71_500)} flat.")  # fmt: skip
     on(day(16, "11:15"), b, "won", f"savings {n(84_000)} {n(71_500)}")
     h.approve(day(16, "15:45"), "won")
+    # Then a multi-year discount: the buyer revises the approved claim from the same baseline;
+    # approved, the revision replaces it in every figure (the first no longer counts).
+    on(day(16, "17:20"), b, "won",
+       f"update The vendor added a multi-year discount: {k(69_000)}/yr.")  # fmt: skip
+    on(day(16, "17:30"), b, "won", f"savings {n(84_000)} {n(69_000)}")
+    h.approve(day(15, "09:40"), "won")
     on(day(15, "10:30"), b, "won",
-       f"close won Signed: 2 years at {k(71_500)}/yr, 3% renewal cap.")  # fmt: skip
+       f"close won Signed: 2 years at {k(69_000)}/yr, 3% renewal cap.")  # fmt: skip
 
     # An early renewal where the vendor's uplift was avoided: the em approved the avoidance
     # (so avoidance has a benchmark too); the paperwork is still open.
@@ -414,6 +420,8 @@ def _script(h: _History) -> None:
     on(day(5, "10:15"), an, "claim", f"assign {buyer}")
     on(day(4, "16:30"), b, "claim", f"quote Reseller: Crayon {k(33_000)}")
     on(day(3, "12:10"), b, "claim", f"quote Competitor: alternative vendor {k(29_500)}")
+    # Crayon matched it: its second quote revises its first (still two competing quotes).
+    on(day(2, "15:00"), b, "claim", f"quote Reseller: crayon {k(31_000)}")
     say(day(2, "09:35"), em, "claim", f"{buyer} can we push for a 3-year price lock as well?")
     say(day(2, "11:05"), b, "claim", "Asked for it; they confirm with their finance team today.")
     on(day(1, "15:20"), b, "claim",

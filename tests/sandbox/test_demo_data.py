@@ -139,3 +139,31 @@ def test_the_replay_publishes_each_home_once_from_the_end_state(demo: SeededDemo
     # …and shows the present: a buyer's Home lists their negotiating requests.
     views = [v for v in demo.sandbox.api.views.values() if v.get("type") == "home"]
     assert views and all(v.get("blocks") for v in views)
+
+
+def test_each_pod_shows_a_revised_claim_and_a_revised_quote(demo: SeededDemo) -> None:
+    # Issue 27: the won renewal's approved claim was revised (its revision approved, so the
+    # first no longer counts), and a vendor quoted the waiting claim's request twice.
+    sandbox = demo.sandbox
+    assert sandbox.runtime is not None
+    with sandbox.runtime.db.reading() as session:
+        revised = set(
+            session.scalars(
+                select(PodRow.key)
+                .select_from(SavingsClaim)
+                .join(Request, Request.id == SavingsClaim.request_id)
+                .join(PodRow)
+                .where(SavingsClaim.revised_by_id.is_not(None))
+            )
+        )
+        quoted = session.execute(
+            select(PodRow.key, Quote.request_id, Quote.vendor_key)
+            .select_from(Quote)
+            .join(Request, Request.id == Quote.request_id)
+            .join(PodRow)
+        ).all()
+    assert revised == set(PODS)
+    twice = {pod for pod, request, key in quoted if quoted.count((pod, request, key)) > 1}
+    assert twice == set(PODS)
+    text = json.dumps([m.text for m in sandbox.api.messages(BENGALURU)])
+    assert "*Quote* revised by" in text
