@@ -68,6 +68,7 @@ class BlockId(StrEnum):
     AMOUNT = "amount"
     RENEWAL_DATE = "renewal_date"
     NOTES = "notes"
+    AGAIN = "again"  # the intake form's "open another" box, beside an open request
     STATUS = "status"
     VENDOR_POSITION = "vendor_position"
     NEXT_STEP = "next_step"

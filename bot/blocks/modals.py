@@ -71,6 +71,7 @@ class IntakeInput:
     amount: Money | None
     renewal_date: date | None
     notes: str | None
+    again: bool = False  # open it even beside an open request for the same customer and tool
 
 
 @dataclass(frozen=True)
@@ -135,6 +136,24 @@ def _text_input(
     )
 
 
+# The intake form's box that opens a request beside an open one for the same customer and
+# tool (the inline form's `| again`); unticked, such a submission is refused on this box.
+AGAIN_OPTION = "Open it even if a request for this customer and tool is already open"
+
+
+def _checkbox(block_id: BlockId, label: str, option: str) -> InputBlock:
+    """An optional input of one checkbox, read by `_ticked`."""
+    return InputBlock(
+        block_id=block_id.value,
+        label=PlainTextObject(text=label),
+        optional=True,
+        element=CheckboxesElement(
+            action_id=VALUE_ACTION_ID,
+            options=[Option(value=block_id.value, text=PlainTextObject(text=option))],
+        ),
+    )
+
+
 def _date_input(block_id: BlockId, label: str) -> InputBlock:
     return InputBlock(
         block_id=block_id.value,
@@ -182,6 +201,7 @@ def intake_modal(
         ),
         _date_input(BlockId.RENEWAL_DATE, "Renewal date"),
         _text_input(BlockId.NOTES, "Notes", optional=True, multiline=True),
+        _checkbox(BlockId.AGAIN, "Duplicate", AGAIN_OPTION),
     ]
     if prefill is not None:
         blocks[0].element.initial_value = prefill.customer[:MAX_NAME]
@@ -479,6 +499,12 @@ def _date(state_values: dict[str, Any], block_id: BlockId, errors: dict[str, str
     return found
 
 
+def _ticked(state_values: dict[str, Any], block_id: BlockId) -> bool:
+    """Whether the one box of a `_checkbox` input is ticked."""
+    chosen = _action(state_values, block_id).get("selected_options") or []
+    return any(isinstance(o, dict) and o.get("value") == block_id.value for o in chosen)
+
+
 def _refuse_control_characters(
     state_values: dict[str, Any], errors: dict[str, str], *block_ids: BlockId
 ) -> None:
@@ -533,7 +559,9 @@ def parse_intake(state_values: dict[str, Any], default_currency: str) -> IntakeI
     if errors:
         raise FieldErrors(errors)
     assert kind is not None  # checked above; narrows the type
-    return IntakeInput(customer, tool, kind, amount, renewal_date, notes)
+    return IntakeInput(
+        customer, tool, kind, amount, renewal_date, notes, _ticked(state_values, BlockId.AGAIN)
+    )
 
 
 def parse_update(state_values: dict[str, Any], today: date) -> UpdateInput:

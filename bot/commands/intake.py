@@ -14,9 +14,11 @@ from bot.commands.access import pod_for_new
 from bot.commands.interactions import answer_submission, read_context, view_context
 from bot.commands.router import Invocation, Reply, arguments, subcommand
 from bot.config import Config, Pod
+from bot.db.accounts import find_account
+from bot.db.contracts import find_contract
 from bot.db.models import Request
 from bot.db.requests import open_duplicates, pod_row, record_event
-from bot.domain.grammar import NewRequest, parse_new
+from bot.domain.grammar import AGAIN, NewRequest, parse_new
 from bot.domain.lifecycle import Action, qualification_due
 from bot.domain.renewals import past_renewal
 from bot.domain.vocabulary import Stage
@@ -28,7 +30,7 @@ if TYPE_CHECKING:
 
     from bot.runtime import Runtime
 
-USAGE = "new <customer> | <tool> | new|renewal [| <amount>] [| <YYYY-MM-DD>]"
+USAGE = "new <customer> | <tool> | new|renewal [| <amount>] [| <YYYY-MM-DD>] [| again]"
 
 
 @subcommand("new", USAGE, "open a request (no arguments: the intake form)", order=10)
@@ -47,8 +49,14 @@ def new(runtime: Runtime, invocation: Invocation) -> Reply:
         raise UsageError(past)
     outbox = Outbox(runtime)
     with runtime.db.transaction() as session:
-        request, duplicates = create_request(
-            session, runtime, outbox, pod, invocation.user_id, fields
+        duplicates = open_duplicates(session, fields.customer, fields.tool)
+        if duplicates and not fields.again:
+            raise UsageError(
+                f"{already_open(duplicates, invocation.user_id)}; to open another anyway, "
+                f"end the command with `| {AGAIN}`."
+            )
+        request = create_request(
+            session, runtime, outbox, pod, invocation.user_id, fields, duplicates
         )
         text = created_text(request, pod, duplicates, runtime.config)
     return Reply(text=text, after_ack=[outbox.deliver])
@@ -61,14 +69,16 @@ def create_request(
     pod: Pod,
     user_id: str,
     fields: NewRequest,
-) -> tuple[Request, list[Request]]:
-    """Create REQ-n, queue its card, and warn open requests for the same customer and tool."""
+    duplicates: list[Request],
+) -> Request:
+    """Create REQ-n, queue its card, and tell the open requests for the same customer and
+    tool (`duplicates`, which the opener confirmed) and the new one's thread about each other."""
     now = runtime.clock.now()
-    duplicates = open_duplicates(session, fields.customer, fields.tool)
+    customer, tool = recorded_names(session, fields.customer, fields.tool)
     request = Request(
         pod_id=pod_row(session, pod.key).id,
-        customer=fields.customer,
-        tool=fields.tool,
+        customer=customer,
+        tool=tool,
         kind=fields.kind,
         stage=Stage.INTAKE,
         amount=fields.amount.amount if fields.amount else None,
@@ -99,7 +109,59 @@ def create_request(
             f"{request.key} for the same customer and tool ({names(request)}) "
             f"in {pod.name}.",
         )
-    return request, duplicates
+    if duplicates:
+        outbox.thread(
+            session,
+            request.id,
+            f":information_source: <@{user_id}> opened {request.key} on purpose beside "
+            f"{listed(duplicates, user_id)}, open for the same customer and tool.",
+        )
+    return request
+
+
+def recorded_names(session: Session, customer: str, tool: str) -> tuple[str, str]:
+    """The customer and tool as the SaaS stack's contract spells them, else the customer as
+    its account does: `NILGIRI  FOODS` typed for the account Nilgiri Foods is Nilgiri Foods.
+    Names matching neither stay as typed."""
+    contract = find_contract(session, customer, tool)
+    if contract is not None:
+        return contract.customer, contract.tool
+    account = find_account(session, customer)
+    return (account.customer if account is not None else customer), tool
+
+
+def owner(request: Request, viewer: str, *, plain: bool = False) -> str:
+    """Who has the request now: `buyer <@U…>`, else `analyst <@U…>` (who qualified it), else
+    `opened by <@U…>`; `you` for the viewer. In `plain` text (a form's error, where Slack
+    renders no mention) someone else is named by their part only: `its buyer`."""
+    if request.buyer_id:
+        role, user = "buyer", request.buyer_id
+    elif request.analyst_id:
+        role, user = "analyst", request.analyst_id
+    else:
+        role, user = "opened by", request.created_by
+    if user == viewer:
+        return f"{role} you" if role == "opened by" else f"{role}: you"
+    if plain:
+        return "opened by a colleague" if role == "opened by" else f"its {role}"
+    return f"{role} <@{user}>"
+
+
+def listed(requests: list[Request], viewer: str, *, plain: bool = False) -> str:
+    """`REQ-3 (POD Alpha, negotiating, buyer <@U…>) and REQ-7 (…)`: which, where, how far and
+    whose, for the opener of another request for the same customer and tool."""
+    shown = [
+        f"{r.key} ({r.pod.name}, {r.stage}, {owner(r, viewer, plain=plain)})" for r in requests
+    ]
+    return shown[0] if len(shown) == 1 else f"{', '.join(shown[:-1])} and {shown[-1]}"
+
+
+def already_open(duplicates: list[Request], viewer: str, *, plain: bool = False) -> str:
+    """`REQ-3 (…) is already open for Acme · Figma`, naming them as the oldest spells them."""
+    verb = "is" if len(duplicates) == 1 else "are"
+    first = duplicates[0]
+    what = f"{first.customer} · {first.tool}" if plain else names(first)
+    return f"{listed(duplicates, viewer, plain=plain)} {verb} already open for {what}"
 
 
 def names(request: Request) -> str:
@@ -150,7 +212,13 @@ def register(app: App, runtime: Runtime) -> None:
                 raise FieldErrors({BlockId.RENEWAL_DATE.value: past})
             outbox = Outbox(runtime)
             with runtime.db.transaction() as session:
-                request, duplicates = create_request(
+                duplicates = open_duplicates(session, fields.customer, fields.tool)
+                if duplicates and not fields.again:
+                    refusal = already_open(duplicates, user_id, plain=True)
+                    raise FieldErrors(
+                        {BlockId.AGAIN.value: f"{refusal}. Tick this box to open another anyway."}
+                    )
+                request = create_request(
                     session,
                     runtime,
                     outbox,
@@ -164,6 +232,7 @@ def register(app: App, runtime: Runtime) -> None:
                         fields.renewal_date,
                         fields.notes,
                     ),
+                    duplicates,
                 )
                 outbox.ephemeral(
                     channel or pod.channel,

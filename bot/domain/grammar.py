@@ -26,9 +26,15 @@ class GrammarError(ValueError):
     """The arguments do not follow the subcommand's grammar; the message says what is wrong."""
 
 
+# The last field of `new …` that opens a request although one for the same customer and tool
+# is already open (SPEC §3): without it such a `new` is refused, naming the open ones.
+AGAIN = "again"
+
+
 @dataclass(frozen=True)
 class NewRequest:
-    """The fields of `new <customer> | <tool> | new|renewal [| <amount>] [| <YYYY-MM-DD>]`."""
+    """The fields of `new <customer> | <tool> | new|renewal [| <amount>] [| <YYYY-MM-DD>]
+    [| again]`; `again`: open it even beside an open request for the same customer and tool."""
 
     customer: str
     tool: str
@@ -36,6 +42,7 @@ class NewRequest:
     amount: Money | None = None
     renewal_date: date | None = None
     notes: str | None = None
+    again: bool = False
 
 
 def _split_key(args: str) -> tuple[int, str]:
@@ -123,12 +130,18 @@ def parse_date(value: str) -> date:
 
 
 def parse_new(args: str, default_currency: str) -> NewRequest:
-    """`<customer> | <tool> | new|renewal [| <amount>] [| <YYYY-MM-DD>]`."""
+    """`<customer> | <tool> | new|renewal [| <amount>] [| <YYYY-MM-DD>] [| again]`."""
     parts = [p.strip() for p in args.split("|")]
+    # `again` is the last field, after the type at the earliest; never a customer, tool or type.
+    again = len(parts) > 3 and parts[-1].lower() == AGAIN
+    if again:
+        parts = parts[:-1]
     if len(parts) < 3:
         raise GrammarError("Give at least the customer, the tool and the type, separated by `|`.")
     if len(parts) > 5:
-        raise GrammarError("There are more than five `|`-separated fields.")
+        raise GrammarError(
+            "There are more than five `|`-separated fields (six with `again` at the end)."
+        )
     customer = customer_name(parts[0])
     tool = plain_name(parts[1], "tool")
     kind = parts[2].lower()
@@ -147,7 +160,7 @@ def parse_new(args: str, default_currency: str) -> NewRequest:
             raise GrammarError(str(exc)) from None
     if len(rest) > 1 and rest[1]:
         renewal = parse_date(rest[1])
-    return NewRequest(customer, tool, kind, amount, renewal)
+    return NewRequest(customer, tool, kind, amount, renewal, again=again)
 
 
 def _looks_like_date(value: str) -> bool:

@@ -101,10 +101,13 @@ def test_intake_modal_has_the_spec_inputs() -> None:
     assert view["submit"]["text"] == "Create"
     assert view["private_metadata"] == '{"pod":"alpha","channel":"C0ALPHA01"}'
     blocks = inputs(view)
-    assert list(blocks) == ["customer", "tool", "type", "amount", "renewal_date", "notes"]
+    assert list(blocks) == ["customer", "tool", "type", "amount", "renewal_date", "notes", "again"]
     assert {b["element"]["action_id"] for b in blocks.values()} == {"value"}
     optional = {k for k, b in blocks.items() if b.get("optional")}
-    assert optional == {"amount", "renewal_date", "notes"}
+    assert optional == {"amount", "renewal_date", "notes", "again"}
+    # One box: open it even beside an open request for the same customer and tool.
+    assert blocks["again"]["element"]["type"] == "checkboxes"
+    assert [o["value"] for o in blocks["again"]["element"]["options"]] == ["again"]
     assert blocks["type"]["element"]["type"] == "radio_buttons"
     assert [o["value"] for o in blocks["type"]["element"]["options"]] == ["new", "renewal"]
     assert blocks["renewal_date"]["element"]["type"] == "datepicker"

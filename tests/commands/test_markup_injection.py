@@ -58,10 +58,14 @@ def posted_texts(bot: RunningBot) -> list[str]:
     ]
 
 
-def submit_intake(bot: RunningBot, proc: Proc, customer: str, tool: str) -> None:
+def submit_intake(
+    bot: RunningBot, proc: Proc, customer: str, tool: str, *, again: bool = False
+) -> None:
     proc(ANALYST, "new")
     _, view = opened_view(bot)
     answers = {"customer": customer, "tool": tool, "type": "new"}
+    if again:  # the box that opens it beside an open request for the same customer and tool
+        answers["again"] = "again"
     response = bot.slack.view_submission(
         view["callback_id"], fill(view, answers), ANALYST, private_metadata=view["private_metadata"]
     )
@@ -97,7 +101,7 @@ def test_names_from_the_intake_form_are_shown_as_typed_everywhere(
 ) -> None:
     submit_intake(bot, proc, EVIL_CUSTOMER, EVIL_TOOL)
     # The same customer and tool again: the parallel-negotiation warning names them.
-    submit_intake(bot, proc, EVIL_CUSTOMER, EVIL_TOOL)
+    submit_intake(bot, proc, EVIL_CUSTOMER, EVIL_TOOL, again=True)
     warnings = [m.text for m in proc.thread(1) if "Parallel negotiation?" in m.text]
     assert len(warnings) == 1
     assert (

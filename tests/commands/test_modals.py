@@ -30,6 +30,10 @@ def fill(view: dict[str, Any], answers: dict[str, str]) -> dict[str, Any]:
         state: dict[str, Any] = {"type": element["type"]}
         if element["type"] == "datepicker":
             state["selected_date"] = answer
+        elif element["type"] == "checkboxes":  # the answer is the value of the box ticked
+            state["selected_options"] = [
+                {"value": answer, "text": {"type": "plain_text", "text": answer}}
+            ]
         elif element["type"] in ("radio_buttons", "static_select"):
             state["selected_option"] = {
                 "value": answer,
@@ -70,7 +74,7 @@ def test_new_without_arguments_opens_the_intake_modal(bot: RunningBot, proc: Pro
     assert trigger == "13345.abc"
     assert view["callback_id"] == "intake" and view["type"] == "modal"
     ids = [b.get("block_id") for b in view["blocks"] if b["type"] == "input"]
-    assert ids == ["customer", "tool", "type", "amount", "renewal_date", "notes"]
+    assert ids == ["customer", "tool", "type", "amount", "renewal_date", "notes", "again"]
     assert bot.api.calls_to("chat.postMessage") == []
 
 

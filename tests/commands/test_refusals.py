@@ -164,7 +164,7 @@ def usage(line: str) -> str:
 # Each subcommand's usage line, as SPEC §3 gives it: a refusal with no usage line of its own
 # ends with the one of the subcommand that was tried.
 USAGE = {
-    "new": "new <customer> | <tool> | new|renewal [| <amount>] [| <YYYY-MM-DD>]",
+    "new": "new <customer> | <tool> | new|renewal [| <amount>] [| <YYYY-MM-DD>] [| again]",
     "qualify": "qualify REQ",
     "disqualify": "disqualify REQ <reason>",
     "assign": "assign REQ @buyer",
@@ -231,30 +231,36 @@ REFUSALS = [
     pytest.param(
         ANALYST, "new Acme | Figma", ALPHA,
         "Give at least the customer, the tool and the type, separated by `|`.",
-        usage("new <customer> | <tool> | new|renewal [| <amount>] [| <YYYY-MM-DD>]"),
+        usage("new <customer> | <tool> | new|renewal [| <amount>] [| <YYYY-MM-DD>] [| again]"),
         id="new_with_two_fields",
     ),
     pytest.param(
         ANALYST, "new Acme | Figma | upgrade", ALPHA, "`upgrade` is not a request type",
-        usage("new <customer> | <tool> | new|renewal [| <amount>] [| <YYYY-MM-DD>]"),
+        usage("new <customer> | <tool> | new|renewal [| <amount>] [| <YYYY-MM-DD>] [| again]"),
         id="new_with_a_bad_type",
     ),
     pytest.param(
         ANALYST, "new Acme | Figma | new | 48kk", ALPHA, "`48kk` is not an amount",
-        usage("new <customer> | <tool> | new|renewal [| <amount>] [| <YYYY-MM-DD>]"),
+        usage("new <customer> | <tool> | new|renewal [| <amount>] [| <YYYY-MM-DD>] [| again]"),
         id="new_with_a_bad_amount",
     ),
     pytest.param(
         ANALYST, "new Acme | Figma | renewal | 48k | 2026-13-01", ALPHA,
         "`2026-13-01` is not a date; write it as YYYY-MM-DD.",
-        usage("new <customer> | <tool> | new|renewal [| <amount>] [| <YYYY-MM-DD>]"),
+        usage("new <customer> | <tool> | new|renewal [| <amount>] [| <YYYY-MM-DD>] [| again]"),
         id="new_with_a_bad_date",
     ),
     pytest.param(
         ANALYST, "new Acme | Figma | renewal | 48k | 2027-01-31 | urgent", ALPHA,
-        "There are more than five `|`-separated fields.",
-        usage("new <customer> | <tool> | new|renewal [| <amount>] [| <YYYY-MM-DD>]"),
+        "There are more than five `|`-separated fields (six with `again` at the end).",
+        usage("new <customer> | <tool> | new|renewal [| <amount>] [| <YYYY-MM-DD>] [| again]"),
         id="new_with_six_fields",
+    ),
+    pytest.param(
+        EM, "new  ACME corp |figma | renewal", ALPHA,
+        "REQ-1 (POD Alpha, intake, opened by <@U0ANA0001>) is already open for Acme Corp · "
+        "Figma; to open another anyway, end the command with `| again`.", None,
+        id="new_for_a_customer_and_tool_already_open",
     ),
     pytest.param(
         ANALYST, "assign 2 @dana", ALPHA, "`@dana` is not a mention Slack recognised",
@@ -524,8 +530,8 @@ def test_a_buyer_here_and_analyst_there_opens_from_a_dm_in_the_pod_where_they_ma
 ) -> None:
     # U0BUY0001 is a buyer in Alpha (may not open requests) and an analyst in Beta (may):
     # outside any POD channel the only POD where they may open one is unambiguous.
-    reply = proc(BUYER, "new Acme Corp | Figma | new", DM)
-    assert reply.startswith("Created *REQ-9* — Acme Corp · Figma (new).")
+    reply = proc(BUYER, "new Acme Corp | Slack | new", DM)
+    assert reply.startswith("Created *REQ-9* — Acme Corp · Slack (new).")
     assert f"<#{BETA}>" in reply
     with world.db.transaction() as session:
         assert session.get(Request, 9).pod.key == "beta"

@@ -63,8 +63,8 @@ def test_a_replayed_new_and_update_change_nothing(start_bot: Callable, database_
     assert "Already done" in bot.slack.replay().json()["text"]
     bot.wait_idle()
     assert len(proc.thread(1)) == updates + 1
-    # A new invocation (a new trigger) of the same text is a second request, as typed.
-    bot.slack.slash_command("new Acme | Figma | new", user_id=ANALYST, channel_id=ALPHA)
+    # A new invocation (a new trigger) of the same text, confirmed, is a second request.
+    bot.slack.slash_command("new Acme | Figma | new | again", user_id=ANALYST, channel_id=ALPHA)
     bot.wait_idle()
     assert proc.request_count() == 2
 

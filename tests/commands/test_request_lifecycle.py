@@ -163,7 +163,7 @@ def test_parallel_negotiation_warns_and_mentions_analyst_and_em(
     bot: RunningBot, proc: Proc
 ) -> None:
     proc(ANALYST, "new Acme | Figma | new")
-    reply = proc(EM, "new ACME | figma | renewal")
+    reply = proc(EM, "new ACME | figma | renewal | again")
     assert reply.startswith("Created *REQ-2*")
     assert "REQ-1 is already open for ACME · figma: parallel negotiation?" in reply
     warning = proc.thread(1)[-1].text

@@ -408,8 +408,8 @@ def test_another_pods_renewal_request_does_not_hide_this_pods_renewal(
     (reminder,) = [m for m in bot.api.messages(f"D{ANALYST[1:]}") if "Omega" in m.text]
     assert "no renewal request is open" in reminder.text
 
-    # Alpha's own renewal request (REQ-2) is the one matched.
-    proc(ANALYST, "new Omega | Miro | renewal")
+    # Alpha's own renewal request (REQ-2, opened beside Beta's on purpose) is the one matched.
+    proc(ANALYST, "new Omega | Miro | renewal | again")
     shown = blocks_text(proc.answer(ANALYST, "renewals next")["blocks"])
     assert "REQ-2" in shown and "REQ-1" not in shown and alpha_line not in shown
     home = open_home(bot, ANALYST)

@@ -30,8 +30,9 @@ def test_plus_one_day_from_0149_shows_every_pods_aging_report_and_the_clock_neve
     expect.set_options(timeout=TIMEOUT)
     page = browser_page
     shots = shots_folder("clock")
-    for channel in CHANNELS:
-        sandbox.command(ANALYSTS[channel], "/proc new Kaveri Fintech | Figma | new | 48k", channel)
+    for channel in CHANNELS:  # the same customer and tool in each POD, on purpose
+        text = "/proc new Kaveri Fintech | Figma | new | 48k | again"
+        sandbox.command(ANALYSTS[channel], text, channel)
     sandbox.set_clock(TUESDAY_EARLY)  # Monday's reports for London and New York on the way
     expect(page.locator("#pod-times")).to_contain_text("Tue 24 Nov 2026, 01:49")
 
