@@ -8,10 +8,15 @@ from typing import Any
 class Refusal(Exception):
     """A command or click that is refused; nothing was changed."""
 
-    def __init__(self, message: str, usage: str | None = None) -> None:
+    def __init__(
+        self, message: str, usage: str | None = None, *, did_you_mean: str | None = None
+    ) -> None:
         super().__init__(message)
         self.message = message
         self.usage = usage
+        # The arguments as they were most likely meant: the answer asks "Did you mean
+        # `/proc <subcommand> <these>`?" after the message.
+        self.did_you_mean = did_you_mean
 
 
 class UsageError(Refusal):

@@ -15,6 +15,7 @@ from slack_sdk.models.blocks import Block
 from bot import metrics
 from bot.db.session import again_if_disconnected, once_per_slack_request
 from bot.domain.grammar import GrammarError, check_typable
+from bot.domain.mentions import as_read
 from bot.domain.request_keys import RequestKeyError, format_request_key, parse_request_key
 from bot.errors import AlreadyDone, Refusal, Unconfirmed, UsageError
 
@@ -99,11 +100,12 @@ def subcommand(
 
 
 def arguments(parse: Callable[..., T], *args: Any) -> T:
-    """Run a grammar parser; its complaint becomes a UsageError with the subcommand's usage."""
+    """Run a grammar parser; its complaint becomes a UsageError with the subcommand's usage
+    (and the arguments it most likely meant)."""
     try:
         return parse(*args)
     except GrammarError as exc:
-        raise UsageError(str(exc)) from None
+        raise UsageError(str(exc), did_you_mean=exc.did_you_mean) from None
 
 
 def usage_line(command: str, name: str) -> str:
@@ -118,9 +120,15 @@ def error_reference() -> str:
 
 
 def refusal_text(invocation: Invocation, refusal: Refusal) -> str:
-    """One sentence saying what was wrong, then the usage line of what was tried."""
+    """One sentence saying what was wrong (the command most likely meant, when the refusal
+    knows it), then the usage line of what was tried. Typed text it quotes shows people and
+    channels by name, never as Slack's markup (`as_read`)."""
+    message = refusal.message
+    if refusal.did_you_mean:
+        meant = f"{invocation.command} {invocation.subcommand} {refusal.did_you_mean}"
+        message += " Did you mean `" + meant.replace("`", "'") + "`?"
     usage = refusal.usage or usage_line(invocation.command, invocation.subcommand or "help")
-    return f":warning: {refusal.message}\nUsage: {usage}"
+    return f":warning: {as_read(message)}\nUsage: {usage}"
 
 
 def nearest_subcommand(typed: str) -> str | None:

@@ -30,7 +30,7 @@ from bot.db.savings import (
     revised_claim,
     supersede_revised,
 )
-from bot.domain.grammar import control_character_problem, parse_key, parse_quote
+from bot.domain.grammar import control_character_problem, parse_key, parse_leading_key, parse_quote
 from bot.domain.lifecycle import Action, savings_decision_refusal
 from bot.domain.money import Money, format_money, out_of_scale
 from bot.domain.savings import ClaimError, check_claim, parse_claim_text
@@ -51,8 +51,8 @@ USAGE = "savings REQ <baseline> <final> [avoidance] [| additional]"
 @subcommand("savings", USAGE, "claim savings for the em's approval", order=70)
 def savings(runtime: Runtime, invocation: Invocation) -> Reply:
     """Store a pending claim, supersede the previous one, and post it for approval."""
-    head, *rest = invocation.args.split(maxsplit=1) or [""]
-    number = arguments(parse_key, head)
+    rest = invocation.args.split(maxsplit=1)[1:]
+    number = arguments(parse_leading_key, invocation.args)
     outbox, text = claim_savings(
         runtime,
         invocation.user_id,

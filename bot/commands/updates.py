@@ -28,7 +28,11 @@ from bot.commands.interactions import (
 from bot.commands.router import Invocation, Reply, arguments, subcommand
 from bot.db.models import Quote, Request
 from bot.db.requests import latest_quote, quote_count, record_event
-from bot.domain.grammar import parse_key, parse_key_and_optional_text, parse_quote
+from bot.domain.grammar import (
+    parse_key_and_optional_text,
+    parse_leading_key,
+    parse_quote,
+)
 from bot.domain.lifecycle import Action
 from bot.domain.mentions import defuse_broadcasts
 from bot.domain.money import Money, format_money, out_of_scale
@@ -99,7 +103,7 @@ def _quoted(text: str) -> str:
 )
 def quote(runtime: Runtime, invocation: Invocation) -> Reply:
     """Record a competing quote and post it in the thread."""
-    number = arguments(parse_key, (invocation.args.split(maxsplit=1) or [""])[0])
+    number = arguments(parse_leading_key, invocation.args)
     outbox, text = record_quote(
         runtime,
         invocation.user_id,

@@ -23,7 +23,13 @@ _SHOWN_BEFORE = 20
 
 
 class GrammarError(ValueError):
-    """The arguments do not follow the subcommand's grammar; the message says what is wrong."""
+    """The arguments do not follow the subcommand's grammar; the message says what is wrong.
+    `did_you_mean`: the arguments as they were most likely meant (`REQ-34 <@U…>` for
+    `<@U…> REQ-34`), which the answer offers as the whole command."""
+
+    def __init__(self, message: str, *, did_you_mean: str | None = None) -> None:
+        super().__init__(message)
+        self.did_you_mean = did_you_mean
 
 
 # The last field of `new …` that opens a request although one for the same customer and tool
@@ -54,7 +60,27 @@ def _split_key(args: str) -> tuple[int, str]:
     try:
         return parse_request_key(head), rest.strip()
     except RequestKeyError as exc:
+        meant = _key_first(head, rest)
+        if meant is not None:
+            raise GrammarError("The request key comes first.", did_you_mean=meant) from None
         raise GrammarError(str(exc)) from None
+
+
+# A word that is meant as a request key, even a bad one (`REQ-x`, `#`, `12a`).
+_KEY_ATTEMPT = re.compile(r"(?:req\b|req-|#|[0-9])", re.IGNORECASE)
+
+
+def _key_first(head: str, rest: str) -> str | None:
+    """The arguments with the key first, when it came second (`@kavya REQ-34` is `REQ-34
+    @kavya`, `SHI REQ-3 40k` is `REQ-3 SHI 40k`); None otherwise."""
+    if _KEY_ATTEMPT.match(head):
+        return None
+    second, *after = rest.split(maxsplit=1) or [""]
+    try:
+        key = parse_request_key(second)
+    except RequestKeyError:
+        return None
+    return " ".join([f"REQ-{key}", head, *after])
 
 
 def control_character_problem(text: str, where: str = "the text") -> str | None:
@@ -173,6 +199,12 @@ def parse_key(args: str) -> int:
     if rest:
         raise GrammarError(f"Unexpected text after the request key: `{rest[:50]}`.")
     return key
+
+
+def parse_leading_key(args: str) -> int:
+    """The request key `REQ …` starts with, the rest left to read once the request (its POD's
+    currency) is known; a key typed second is refused with the arguments as meant."""
+    return _split_key(args)[0]
 
 
 def parse_key_and_text(args: str, what: str) -> tuple[int, str]:

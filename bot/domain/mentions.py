@@ -6,6 +6,7 @@ import re
 
 __all__ = [
     "MentionError",
+    "as_read",
     "defuse_broadcasts",
     "find_user_mentions",
     "is_user_id",
@@ -25,6 +26,13 @@ _BROADCAST = re.compile(
     r"|<!subteam\^[A-Z0-9]+(?:\|@?(?P<group>[^<>]*))?>"
     r"|(?<!\w)@(?P<word>channel|here|everyone)\b",
     re.ASCII | re.IGNORECASE,
+)
+# Slack's markup for a person, a channel or a user group with the name Slack puts beside the id
+# in slash command text: `<@U0KAVYA01|kavya>`, `<#C0ALPHA01|pod-alpha>`, `<!subteam^S1|@buyers>`.
+_NAMED = re.compile(
+    r"<(?P<sigil>[@#])(?P<id>[A-Z0-9]+)\|(?P<name>[^<>|]*)>"
+    r"|<!subteam\^[A-Z0-9]+\|@?(?P<group>[^<>|]*)>",
+    re.ASCII,
 )
 # A word joiner after the `@`: the reader still sees `@channel`, Slack no longer sees a broadcast.
 _DEFUSED_AT = "@\u2060"
@@ -70,6 +78,23 @@ def defuse_broadcasts(text: str) -> str:
     if "@" not in text and "<!" not in text:
         return text
     return _BROADCAST.sub(_defused, text)
+
+
+def as_read(text: str) -> str:
+    """Typed text echoed back (a refusal quoting it) as its reader saw it in Slack: a person,
+    channel or user group by the name beside its id (`<@U0KAVYA01|kavya>` is `@kavya`), never
+    the raw markup, which Slack does not render inside `code`. Without a name a person stays
+    `<@U…>`, which Slack renders outside code."""
+    if "|" not in text:
+        return text
+    return _NAMED.sub(_read, text)
+
+
+def _read(match: re.Match[str]) -> str:
+    if match["group"] is not None:
+        return "@" + (match["group"].strip() or "group")
+    name = match["name"].strip()
+    return f"{match['sigil']}{name}" if name else f"<{match['sigil']}{match['id']}>"
 
 
 def _defused(match: re.Match[str]) -> str:

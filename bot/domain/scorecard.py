@@ -4,7 +4,6 @@ grammar of `/proc stats`."""
 
 from __future__ import annotations
 
-import re
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from datetime import date, datetime
@@ -24,7 +23,7 @@ from bot.domain.kpis import (
 )
 from bot.domain.mentions import MentionError, parse_user_mention
 from bot.domain.money import Money
-from bot.domain.quarters import Quarter, parse_quarter
+from bot.domain.quarters import Quarter, parse_quarter, quarter_at, split_quarter
 from bot.domain.vocabulary import RequestType
 from bot.domain.working_time import WorkCalendar
 
@@ -163,8 +162,6 @@ def customer_scorecard(facts: KpiFacts, account: AccountFact) -> Scorecard:
 
 # --- grammar ------------------------------------------------------------------------------------
 
-_QUARTER = re.compile(r"\d{4}\s*-?\s*[qQ]\d{1,2}")
-
 
 @dataclass(frozen=True)
 class StatsAsk:
@@ -179,13 +176,15 @@ class StatsAsk:
 
 def parse_stats(args: str, start_month: int, today: date) -> StatsAsk:
     """Read the optional quarter, then `pod`, one `@member`, or a customer's name (all the
-    words after the quarter: `stats Acme Corp` is Acme Corp, as `stats 2026Q4 Acme Corp` is)."""
-    words = args.split(maxsplit=1)
+    words after the quarter: `stats Acme Corp` is Acme Corp, as `stats 2026Q4 Acme Corp` is).
+    Text written as a quarter is one (`Q4` is refused as a quarter, never read as a customer);
+    a quarter at the end is refused with the command as meant (`@kavya 2026Q4`)."""
+    typed, rest = split_quarter(args)
     quarter = None
-    rest = args.strip()
-    if words and _QUARTER.fullmatch(words[0]):
-        quarter = parse_quarter(words[0], start_month, today)
-        rest = words[1].strip() if len(words) > 1 else ""
+    if typed is not None:
+        quarter = parse_quarter(typed, start_month, today, next_too=False)
+    else:
+        _quarter_last(rest, start_month, today)
     if not rest:
         return StatsAsk(quarter)
     if rest.lower() == "pod":
@@ -198,6 +197,19 @@ def parse_stats(args: str, start_month: int, today: date) -> StatsAsk:
         except MentionError as exc:
             raise GrammarError(str(exc)) from None
     return StatsAsk(quarter, customer=customer_name(rest))
+
+
+def _quarter_last(text: str, start_month: int, today: date) -> None:
+    """Refuse a quarter typed after the rest (`@kavya 2026Q4`, `Acme Corp Q4 2026`): with the
+    command as meant, or the quarter's own refusal when it cannot be placed."""
+    words = text.split()
+    for width in (2, 1):
+        if len(words) <= width:
+            continue
+        if quarter_at(words[-width:]) == (0, width):
+            quarter = parse_quarter(" ".join(words[-width:]), start_month, today, next_too=False)
+            meant = " ".join([str(quarter), *words[:-width]])
+            raise GrammarError("The quarter comes first.", did_you_mean=meant)
 
 
 def share_text(value: Decimal) -> Decimal:

@@ -17,7 +17,7 @@ from bot.domain.csv_table import RowError, read_table
 from bot.domain.grammar import GrammarError
 from bot.domain.mentions import MentionError, is_user_id, parse_user_mention
 from bot.domain.money import AmountError, Money, format_money, parse_amount
-from bot.domain.quarters import Quarter, parse_quarter
+from bot.domain.quarters import Quarter, parse_quarter, quarter_at, split_quarter
 from bot.domain.vocabulary import Role, TargetScope
 
 __all__ = [
@@ -200,21 +200,44 @@ def _csv_quarter(value: str, pod: TargetPod | None, reasons: list[str]) -> Quart
 def parse_target_command(
     args: str, default_currency: str, start_month: int, today: date
 ) -> TargetSet:
-    """`<YYYYQn|next> pod <amount>` or `<YYYYQn|next> @member <amount>`."""
+    """`<YYYYQn|next> pod <amount>` or `<YYYYQn|next> @member <amount>` (the quarter as
+    `parse_quarter` reads it: `Q1 2027` too). A quarter after `pod` or the member is refused
+    with the command as meant: `@kavya 2027Q1 120k` is `2027Q1 @kavya 120k`."""
     words = args.split()
     if len(words) < 3:
         raise GrammarError(
             "Give the quarter, `pod` or the member, and the amount, like `2027Q1 pod 500k`."
         )
-    quarter = parse_quarter(words[0], start_month, today)
+    typed, rest = split_quarter(args)
+    if typed is None and words[0].lower() != "next":
+        later = quarter_at(words, 1) or next(
+            ((i, 1) for i, word in enumerate(words) if word.lower() == "next"), None
+        )
+        if later is not None:
+            at, width = later
+            typed = " ".join(words[at : at + width])
+            # A quarter that cannot be placed gets its own refusal; `next` stays `next`.
+            shown = (
+                typed if typed.lower() == "next" else str(parse_quarter(typed, start_month, today))
+            )
+            meant = [shown, *words[:at], *words[at + width :]]
+            raise GrammarError("The quarter comes first.", did_you_mean=" ".join(meant))
+    if typed is None:
+        typed, rest = words[0], " ".join(words[1:])
+    quarter = parse_quarter(typed, start_month, today)
+    words = rest.split()
+    if len(words) < 2:
+        raise GrammarError(
+            "Give the quarter, `pod` or the member, and the amount, like `2027Q1 pod 500k`."
+        )
     member: str | None = None
-    if words[1].lower() != "pod":
+    if words[0].lower() != "pod":
         try:
-            member = parse_user_mention(words[1])
+            member = parse_user_mention(words[0])
         except MentionError as exc:
             raise GrammarError(f"{exc} Or write `pod` for the POD's own target.") from None
     try:
-        amount = parse_amount(" ".join(words[2:]), default_currency)
+        amount = parse_amount(" ".join(words[1:]), default_currency)
     except AmountError as exc:
         raise GrammarError(str(exc)) from None
     return TargetSet(quarter, member, amount)

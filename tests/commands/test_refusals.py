@@ -177,6 +177,9 @@ USAGE = {
 }
 
 
+TARGET = "target <YYYYQn|next> pod|@member <amount>"
+STATS = "stats [YYYYQn] [@member | <customer> | pod]"
+
 # An unknown request points at the invoker's own requests.
 UNKNOWN = "There is no request REQ-999; `/proc mine` lists yours."
 
@@ -311,6 +314,52 @@ REFUSALS = [
     pytest.param(
         BUYER, "status", ALPHA, "The request key is missing.", usage("status REQ"),
         id="status_without_a_key",
+    ),
+    # --- arguments in the wrong order: the command as meant, people by name ----------------
+    pytest.param(
+        ANALYST, f"assign <@{BUYER}|dana> REQ-2", ALPHA,
+        "The request key comes first. Did you mean `/proc assign REQ-2 @dana`?",
+        usage("assign REQ @buyer"), id="assign_with_the_buyer_before_the_request",
+    ),
+    pytest.param(
+        BUYER, "quote SHI REQ-3 25k", ALPHA,
+        "The request key comes first. Did you mean `/proc quote REQ-3 SHI 25k`?",
+        usage("quote REQ <vendor or reseller> <amount>"), id="quote_with_the_vendor_first",
+    ),
+    pytest.param(
+        ANALYST, f"qualify <@{BUYER}|dana>", ALPHA,
+        "`@dana` is not a request key; write it like REQ-12 or 12.",
+        usage("qualify REQ"), id="a_mention_for_a_request_key_is_shown_by_name",
+    ),
+    pytest.param(
+        EM, f"target <@{BUYER}|dana> 2027Q1 120k", ALPHA,
+        "The quarter comes first. Did you mean `/proc target 2027Q1 @dana 120k`?",
+        usage(TARGET), id="target_with_the_member_before_the_quarter",
+    ),
+    pytest.param(
+        EM, "target pod Q1 2027 500k", ALPHA,
+        "The quarter comes first. Did you mean `/proc target 2027Q1 pod 500k`?",
+        usage(TARGET), id="target_with_pod_before_the_quarter",
+    ),
+    # --- a quarter that cannot be placed -----------------------------------------------------
+    pytest.param(
+        EM, "target Q1 pod 500k", ALPHA, "`Q1` has no year; write the quarter like 2026Q1.",
+        usage(TARGET), id="target_for_a_quarter_without_its_year",
+    ),
+    pytest.param(
+        EM, f"target <@{BUYER}|dana> q1 120k", ALPHA,
+        "`q1` has no year; write the quarter like 2026Q1.",
+        usage(TARGET), id="target_swapped_and_without_the_year",
+    ),
+    pytest.param(
+        ANALYST, "renewals 27Q1", ALPHA,
+        "`27Q1` has a two-digit year; write the quarter like 2027Q1.",
+        usage("renewals [next|YYYYQn]"), id="renewals_for_a_two_digit_year",
+    ),
+    pytest.param(
+        ANALYST, "renewals soon", ALPHA,
+        "`soon` is not a quarter; write the quarter like 2026Q4, or `next`.",
+        usage("renewals [next|YYYYQn]"), id="renewals_for_a_word_that_is_no_quarter",
     ),
     # --- unknown request -------------------------------------------------------------------
     pytest.param(
@@ -520,9 +569,66 @@ def test_a_refusal_answers_once_and_changes_nothing(
     expected = usage_line or usage(USAGE[text.split()[0]])
     assert reply.endswith(expected), reply
     assert reply.count("\n") == 1, reply
+    assert not SLACK_MARKUP.search(reply), reply
     bot.wait_idle()
     assert bot.api.calls[calls_before:] == []
     assert db_dump(bot) == before
+
+
+# Slack's markup for a person or channel as typed (`<@U0BUY0001|dana>`): never shown back.
+SLACK_MARKUP = re.compile(r"<[@#][A-Z0-9]+\|")
+
+# `/proc stats` refusals come after the ack, by the command's response_url (SPEC §3): the same
+# one sentence and usage line, and nothing written but the outbox row carrying them.
+DEFERRED_REFUSALS = [
+    pytest.param(
+        ANALYST, "stats Q4", "`Q4` has no year; write the quarter like 2026Q4.",
+        id="stats_for_a_quarter_without_its_year",
+    ),
+    pytest.param(
+        EM, "stats q4 pod", "`q4` has no year; write the quarter like 2026Q4.",
+        id="stats_for_the_pod_in_a_quarter_without_its_year",
+    ),
+    pytest.param(
+        EM, "stats 26Q4 Acme Corp", "`26Q4` has a two-digit year; write the quarter like 2026Q4.",
+        id="stats_for_a_two_digit_year",
+    ),
+    pytest.param(
+        EM, f"stats <@{BUYER}|dana> 2026-Q4",
+        "The quarter comes first. Did you mean `/proc stats 2026Q4 @dana`?",
+        id="stats_with_the_member_before_the_quarter",
+    ),
+    pytest.param(
+        EM, "stats Acme Corp Q4 2026",
+        "The quarter comes first. Did you mean `/proc stats 2026Q4 Acme Corp`?",
+        id="stats_with_the_customer_before_the_quarter",
+    ),
+    pytest.param(
+        EM, "stats Acme Corp q4", "`q4` has no year; write the quarter like 2026Q4.",
+        id="stats_with_a_quarter_without_its_year_after_the_customer",
+    ),
+]  # fmt: skip
+
+
+@pytest.mark.parametrize(("user", "text", "says"), DEFERRED_REFUSALS)
+def test_a_refusal_after_the_ack_answers_once_and_writes_only_its_answer(
+    refusal_world: RunningBot, proc: Proc, user: str, text: str, says: str
+) -> None:
+    bot = refusal_world
+    before = db_dump(bot)
+    calls_before = len(bot.api.calls)
+
+    reply = proc(user, text)
+
+    assert reply == f":warning: {says}{usage(STATS)}"
+    bot.wait_idle()
+    assert [call.method for call in bot.api.calls[calls_before:]] == ["response_url"]
+    # The database is as it was, but for the (delivered) outbox row of the answer.
+    assert without_deliveries(db_dump(bot)) == without_deliveries(before)
+
+
+def without_deliveries(dump: str) -> list[str]:
+    return [line for line in dump.splitlines() if "deliveries" not in line]
 
 
 def test_a_buyer_here_and_analyst_there_opens_from_a_dm_in_the_pod_where_they_may(

@@ -549,3 +549,14 @@ def test_an_answer_after_the_ack_goes_only_to_a_slack_response_url(bot: RunningB
         assert (row.status, row.last_error, row.lane) == ("parked", "invalid_response_url",
                                                           f"ans:{EM}")  # fmt: skip
         assert row.payload["url"] == hook and row.payload["text"].startswith("*Stats 2026Q4*")
+
+
+# --- issue 27: a quarter as people type it --------------------------------------------------
+
+
+@pytest.mark.usefixtures("seeded")
+def test_stats_reads_a_quarter_in_the_orders_people_type_it(proc: Proc) -> None:
+    for typed in ("2026-Q4", "2026 q4", "Q4 2026", "q4-2026", "FY2026Q4"):
+        answer = ask(proc, CSM, f"stats {typed} Acme Corp")
+        assert answer["text"].split("\n") == CUSTOMER_LINES, typed
+    assert ask(proc, EM, "stats Q4 2026 pod")["text"].split("\n") == POD_LINES

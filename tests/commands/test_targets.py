@@ -152,7 +152,8 @@ BAD_GRAMMAR = [
     ("target", "Give the quarter, `pod` or the member, and the amount, like `2027Q1 pod 500k`."),
     ("target 2027Q1 pod", "Give the quarter, `pod` or the member, and the amount, like "
      "`2027Q1 pod 500k`."),
-    ("target Q1 pod 5k", "`Q1` is not a quarter; write a quarter like `2027Q1`, or `next`."),
+    ("target Q1 pod 5k", "`Q1` has no year; write the quarter like 2026Q1."),
+    ("target soon pod 5k", "`soon` is not a quarter; write the quarter like 2026Q4, or `next`."),
     ("target 2027Q5 pod 5k", "`2027Q5` has no quarter 5: quarters are Q1 to Q4."),
     ("target 2027Q1 dana 5k",
      "`dana` is not a person; mention them with @, like @buyer. Or write `pod` for the POD's "

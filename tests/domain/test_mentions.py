@@ -8,6 +8,7 @@ from hypothesis import strategies as st
 
 from bot.domain.mentions import (
     MentionError,
+    as_read,
     defuse_broadcasts,
     find_user_mentions,
     is_user_id,
@@ -192,3 +193,20 @@ def test_defused_text_has_no_broadcast_and_keeps_mentions(text: str) -> None:
     defused = defuse_broadcasts(text)
     assert _LIVE.search(defused) is None
     assert find_user_mentions(defused) == find_user_mentions(text)
+
+
+@pytest.mark.parametrize(
+    ("typed", "shown"),
+    [
+        ("`<@U0KAVYA01|kavya>` is not a request key", "`@kavya` is not a request key"),
+        ("<#C0ALPHA01|pod-alpha> and <!subteam^S0BUY|@buyers>", "#pod-alpha and @buyers"),
+        ("<@U0KAVYA01|> alone", "<@U0KAVYA01> alone"),  # no name: the mention Slack renders
+        ("REQ-6 is assigned to <@U0EM00001>.", "REQ-6 is assigned to <@U0EM00001>."),
+        (
+            "due <!date^1795415400^{date_short}|Nov 23, 2026>",
+            "due <!date^1795415400^{date_short}|Nov 23, 2026>",
+        ),
+    ],
+)
+def test_typed_markup_is_shown_as_its_reader_saw_it(typed: str, shown: str) -> None:
+    assert as_read(typed) == shown

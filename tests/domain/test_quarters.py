@@ -157,6 +157,11 @@ def test_a_quarter_has_three_months() -> None:
         ("2027-Q2", Quarter(2027, 2)),
         ("next", Quarter(2027, 1)),  # today is Mon 23 Nov 2026, in 2026Q4
         ("NEXT", Quarter(2027, 1)),
+        # The other orders people type, the year in four digits.
+        ("2027 Q2", Quarter(2027, 2)),
+        ("FY2027Q3", Quarter(2027, 3)),
+        ("Q1 2027", Quarter(2027, 1)),
+        ("q1-2027", Quarter(2027, 1)),
     ],
 )
 def test_quarters_are_written_yyyyqn_or_next(text: str, expected: Quarter) -> None:
@@ -173,12 +178,15 @@ def test_next_follows_the_fiscal_year() -> None:
     [
         ("2027Q9", "quarters are Q1 to Q4"),
         ("2027Q0", "quarters are Q1 to Q4"),
-        ("Q1 2027", "is not a quarter"),
-        ("27Q1", "is not a quarter"),
-        ("2027", "is not a quarter"),
+        ("2027", "is not a quarter; write the quarter like 2026Q4, or `next`."),
         ("last", "is not a quarter"),
         ("", "is not a quarter"),
-        ("0999Q1", "out of range"),
+        ("0999Q1", "out of range; write the quarter like 2026Q4"),
+        # Written as a quarter, but which one? Today's fiscal year in the example.
+        ("Q4", "`Q4` has no year; write the quarter like 2026Q4."),
+        ("q1", "`q1` has no year; write the quarter like 2026Q1."),
+        ("27Q1", "`27Q1` has a two-digit year; write the quarter like 2027Q1."),
+        ("Q4'26", "`Q4'26` has a two-digit year; write the quarter like 2026Q4."),
     ],
 )
 def test_other_text_is_refused_with_how_to_write_a_quarter(text: str, says: str) -> None:
