@@ -6,7 +6,7 @@ from __future__ import annotations
 from collections.abc import Callable, Iterable, Mapping
 from decimal import Decimal
 
-from slack_sdk.models.blocks import Block, SectionBlock
+from slack_sdk.models.blocks import Block, ContextBlock, MarkdownTextObject, SectionBlock
 
 from bot.blocks.limits import MAX_MESSAGE_BLOCKS, SECTION_TEXT
 from bot.blocks.text import escape_mrkdwn, split_markup
@@ -18,9 +18,13 @@ from bot.domain.scorecard import Scorecard
 
 __all__ = [
     "CSV_HEADER",
+    "EXTRA_LABELS",
+    "LABELS",
     "STATUS_MARK",
+    "bar_words",
     "csv_rows",
     "kpi_csv",
+    "kpi_hint",
     "kpi_line",
     "scorecard_lines",
     "stats_blocks",
@@ -85,7 +89,12 @@ def value_text(kpi: Kpi) -> str:
 
 
 def bar_text(kpi: Kpi) -> str:
-    return _days(kpi.bar) if kpi.name in DAYS else _percent(kpi.bar)
+    return bar_words(kpi.name, kpi.bar)
+
+
+def bar_words(name: str, bar: Decimal) -> str:
+    """A KPI's bar as its lines and `/proc help kpis` show it: `70.0%`, or `14 days` for FTV."""
+    return _days(bar) if name in DAYS else _percent(bar)
 
 
 def _days(value: Decimal) -> str:
@@ -144,10 +153,19 @@ def stats_text(card: Scorecard, pod_name: str, quarter: str, as_of: str) -> str:
     return "\n".join([f"*Stats {quarter}* (as of {as_of})", *scorecard_lines(card, pod_name)])
 
 
-def stats_blocks(text: str) -> list[Block]:
-    """The answer in sections of at most 3000 characters, at most 50 blocks."""
-    pieces = split_markup(text, SECTION_TEXT)[:MAX_MESSAGE_BLOCKS]
-    return [SectionBlock(text=piece) for piece in pieces if piece]
+def kpi_hint(command: str) -> str:
+    """The line under every scorecard that says where its words are explained."""
+    return f"What these mean: `{command} help kpis`"
+
+
+def stats_blocks(text: str, command: str | None = None) -> list[Block]:
+    """The answer in sections of at most 3000 characters, at most 50 blocks; with `command`,
+    a last context line pointing at `<command> help kpis`."""
+    hint: list[Block] = []
+    if command is not None:
+        hint.append(ContextBlock(elements=[MarkdownTextObject(text=kpi_hint(command))]))
+    pieces = split_markup(text, SECTION_TEXT)[: MAX_MESSAGE_BLOCKS - len(hint)]
+    return [*(SectionBlock(text=piece) for piece in pieces if piece), *hint]
 
 
 def kpi_csv(cards: Iterable[Scorecard], names: Mapping[str, str] | None = None) -> str:

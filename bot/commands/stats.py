@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING
 
-from bot.blocks.stats import kpi_line, stats_blocks, stats_text
+from bot.blocks.stats import kpi_hint, kpi_line, stats_blocks, stats_text
 from bot.blocks.text import escape_mrkdwn, slack_date
 from bot.commands.access import require_member
 from bot.commands.accounts import ACCOUNT_SECTIONS
@@ -87,7 +87,8 @@ def stats(runtime: Runtime, invocation: Invocation) -> Reply:
     else:
         card = member_scorecard(facts, user, role)
     text = stats_text(card, pod.name, str(quarter), slack_date(today, pod.timezone))
-    return Reply(text=text, blocks=stats_blocks(text))
+    hint = kpi_hint(invocation.command)
+    return Reply(text=f"{text}\n{hint}", blocks=stats_blocks(text, invocation.command))
 
 
 def _pod_of_account(session: Session, config: Config, account: Account, user: str) -> Pod:
@@ -115,7 +116,11 @@ def account_milestones(runtime: Runtime, session: Session, account: Account, pod
     fact = next((a for a in facts.accounts if a.account_id == str(account.id)), None)
     if fact is None:
         return []
-    return ["Milestones:", *(kpi_line(kpi) for kpi in customer_scorecard(facts, fact).lines)]
+    return [
+        "Milestones:",
+        *(kpi_line(kpi) for kpi in customer_scorecard(facts, fact).lines),
+        kpi_hint(runtime.config.slack.command),
+    ]
 
 
 ACCOUNT_SECTIONS.append(account_milestones)

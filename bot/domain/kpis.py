@@ -32,7 +32,7 @@ from datetime import date, datetime, timedelta
 from decimal import Decimal
 
 from bot.domain.lifecycle import negotiation_due, qualification_due
-from bot.domain.money import Money
+from bot.domain.money import Money, format_percent
 from bot.domain.names import name_key
 from bot.domain.quarters import Quarter
 from bot.domain.vocabulary import (
@@ -46,11 +46,14 @@ from bot.domain.vocabulary import (
 from bot.domain.working_time import WorkCalendar, working_hours_between
 
 __all__ = [
+    "APART_EXPLAINS",
     "ATS_BAR",
+    "BAR_EXPLAINS",
     "BENCHMARK_ATTAINMENT_BAR",
     "BENCHMARK_SHARE",
     "BUYERS_AT_QUOTA_BAR",
     "CONVERSION_BAR",
+    "DEFINITIONS",
     "FAVORABLE_HEALTH_BAR",
     "FTV_DAYS",
     "GDR_BAR",
@@ -64,6 +67,8 @@ __all__ = [
     "QUOTA_BAR",
     "REPLY_BAR",
     "REPLY_HOURS",
+    "SAVINGS_EXPLAINS",
+    "STATUS_EXPLAINS",
     "TARGET_KINDS",
     "TAT_ADHERENCE_BAR",
     "TAT_DAYS",
@@ -72,6 +77,7 @@ __all__ = [
     "ClaimFact",
     "ContractFact",
     "Kpi",
+    "KpiDefinition",
     "KpiStatus",
     "MentionFact",
     "RequestFact",
@@ -82,6 +88,7 @@ __all__ = [
     "benchmark_attainment",
     "buyer_savings_quota",
     "buyers_at_quota",
+    "definition",
     "first_time_value",
     "gross_dollar_retention",
     "minimum_savings_guarantee",
@@ -152,6 +159,57 @@ class Kpi:
     subject: str | None = None  # the buyer, analyst, member or account it is about
     currency: str | None = None  # for amounts: the currency of numerator and denominator
     parts: tuple[tuple[str, Decimal], ...] = ()  # e.g. (("savings", …), ("avoidance", …))
+
+
+@dataclass(frozen=True)
+class KpiDefinition:
+    """What a KPI means, as its rule computes it, written beside the rule (`/proc help kpis` is
+    built from these, so it says what the engine does): the `Kpi.name` and bar the rule
+    returns, `explains` (its rule, in words) and `apart` (what it counts apart; None when
+    nothing). Both mrkdwn, where `{reply_hours}`, `{qualification_hours}`, `{tat_new}` and
+    `{tat_renewal}` stand for the configured clocks (`explained`)."""
+
+    name: str
+    bar: Decimal
+    explains: str
+    apart: str | None = None
+
+    def explained(self, **clocks: int) -> tuple[str, str | None]:
+        """(explains, apart) with the configured clocks filled in."""
+        return self.explains.format(**clocks), (
+            self.apart.format(**clocks) if self.apart is not None else None
+        )
+
+
+def _pct(share: Decimal) -> str:
+    return format_percent(share * HUNDRED)
+
+
+# The words every scorecard line uses, as the rules below apply them.
+BAR_EXPLAINS = (
+    "The *bar* is what a figure must reach. A share meets it exactly when numerator ≥ bar × "
+    "denominator: 7 of 10 meets a 70.0% bar, 6,999 of 10,000 does not. A quarter's figures "
+    "count what happened in the quarter up to its *as of* day, in the POD's days and fiscal "
+    "quarters."
+)
+APART_EXPLAINS = (
+    "*Counted apart*: what a rule cannot judge — each KPI below says what — is left out of both "
+    "sides of its share, so it neither helps nor hurts; the line says how many."
+)
+SAVINGS_EXPLAINS = (
+    "A *saving* is an approved claim's baseline − final, counted in the quarter of its "
+    "approval (not of its request's close); cost savings and cost avoidance both count. A "
+    "figure is in one currency (the target's, the account's or the POD's): amounts in another "
+    "are never converted, they are counted apart."
+)
+STATUS_EXPLAINS: Mapping[KpiStatus, str] = {
+    KpiStatus.MET: "met: the figure reached its bar",
+    KpiStatus.WARNING: "warning: under its bar while the quarter (or a customer's window) "
+    "still runs, so it can still be met",
+    KpiStatus.MISSED: "missed: under its bar, and its time is up",
+    KpiStatus.NO_DATA: "no data: nothing to measure (no target, or nothing to count)",
+    KpiStatus.PENDING: "pending: measurable, but not judged until its window closes",
+}
 
 
 @dataclass(frozen=True)
@@ -337,6 +395,15 @@ def _quarter_claims(
 # --- savings ------------------------------------------------------------------------------------
 
 
+SAVINGS_QUOTA = KpiDefinition(
+    "savings_quota",
+    QUOTA_BAR,
+    "Approved savings (cost savings and avoidance) on the buyer's requests in the quarter ÷ "
+    "the buyer's target for the quarter; may pass 100%. No target, or a target of 0: no data.",
+    "claims in another currency than the target's.",
+)
+
+
 def buyer_savings_quota(
     claims: Iterable[ClaimFact],
     buyer_id: str,
@@ -364,6 +431,15 @@ def buyer_savings_quota(
         currency=target.currency,
         parts=_parts(by_kind),
     )
+
+
+NET_SAVINGS = KpiDefinition(
+    "net_savings",
+    NET_SAVINGS_BAR,
+    "The POD's approved cost savings + cost avoidance in the quarter ÷ the POD's target, the "
+    "two shown apart. No target: no data, the amounts still shown.",
+    "claims in another currency than the target's (without a target, the POD's).",
+)
 
 
 def pod_net_savings(
@@ -399,6 +475,15 @@ def pod_net_savings(
     )
 
 
+BUYERS_AT_QUOTA = KpiDefinition(
+    "buyers_at_quota",
+    BUYERS_AT_QUOTA_BAR,
+    "The em's KPI: buyers with a target whose savings quota meets its bar "
+    f"({_pct(QUOTA_BAR)}) ÷ buyers with a target.",
+    "buyers whose target is 0.",
+)
+
+
 def buyers_at_quota(
     claims: Iterable[ClaimFact],
     targets: Iterable[TargetFact],
@@ -421,6 +506,18 @@ def buyers_at_quota(
         "buyers_at_quota", met, total, BUYERS_AT_QUOTA_BAR, running=_running(quarter, as_of),
         apart=apart,
     )  # fmt: skip
+
+
+BENCHMARK_ATTAINMENT = KpiDefinition(
+    "benchmark_attainment",
+    BENCHMARK_ATTAINMENT_BAR,
+    "Requests closed *won* in the quarter, each judged by its latest approved claim: a pass "
+    f"when its savings % is at least {_pct(BENCHMARK_SHARE)} of the tool's benchmark (the mean "
+    "savings % of every other request's latest approved claim for the tool, all PODs) as it "
+    "stood when the claim was approved. Passes ÷ won requests; a won request with no approved "
+    "claim is a miss.",
+    "won requests whose claim had no benchmark yet (or 0%).",
+)
 
 
 def benchmark_attainment(
@@ -471,6 +568,16 @@ def benchmark_attainment(
 # --- clocks -------------------------------------------------------------------------------------
 
 
+NEGOTIATION_TAT = KpiDefinition(
+    "negotiation_tat",
+    TAT_ADHERENCE_BAR,
+    "Requests closed won or lost in the quarter that closed within their negotiation TAT: "
+    "{tat_new} calendar days from assignment for a new purchase, {tat_renewal} for a renewal. "
+    "Cancelled requests are left out.",
+    "closed requests with no assignment time.",
+)
+
+
 def negotiation_tat_adherence(
     requests: Iterable[RequestFact],
     calendar: WorkCalendar,
@@ -501,6 +608,15 @@ def negotiation_tat_adherence(
         "negotiation_tat", within, total, TAT_ADHERENCE_BAR, running=_running(quarter, as_of),
         apart=apart, subject=buyer_id,
     )  # fmt: skip
+
+
+UPDATE_CADENCE = KpiDefinition(
+    "update_cadence",
+    UPDATE_CADENCE_BAR,
+    "The POD's working days in the quarter that a request spent in negotiation — from the day "
+    "after its assignment to the day before its close (while open, the day before *as of*) — "
+    "with at least one buyer update ÷ those days, all requests pooled.",
+)
 
 
 def update_cadence(
@@ -546,6 +662,16 @@ def update_cadence(
     )  # fmt: skip
 
 
+REPLY_TIME = KpiDefinition(
+    "reply_time",
+    REPLY_BAR,
+    "Mentions (of the member, or of the POD's members) in a POD channel in the quarter "
+    "answered in their thread, or marked answered, within {reply_hours} working hours. One "
+    "still unanswered past {reply_hours} working hours is a miss.",
+    "mentions still unanswered with fewer than {reply_hours} working hours behind them.",
+)
+
+
 def reply_time(
     mentions: Iterable[MentionFact],
     calendar: WorkCalendar,
@@ -578,6 +704,17 @@ def reply_time(
         "reply_time", ok, total, REPLY_BAR, running=_day(calendar, as_of) < quarter.end,
         apart=apart, subject=member,
     )  # fmt: skip
+
+
+QUALIFICATION = KpiDefinition(
+    "qualification",
+    QUALIFICATION_BAR,
+    "Requests created in the quarter qualified or disqualified within {qualification_hours} "
+    "working hours of creation. Per analyst: the requests that analyst triaged. The POD's: "
+    "every request, one untriaged past its due time a miss.",
+    "(the POD's) a request not triaged and not yet due, one cancelled before triage, and one "
+    "imported past intake, whose qualification time nobody recorded.",
+)
 
 
 def qualification_within_tat(
@@ -638,6 +775,15 @@ def _customer_claims(
     return _claims_by_customer(claims, calendar).get(name_key(account.customer), [])
 
 
+FIRST_TIME_VALUE = KpiDefinition(
+    "ftv",
+    D(FTV_DAYS),
+    "Calendar days from the account's initiation to its first approved saving. Met within "
+    f"{FTV_DAYS} days, missed later or when nothing is approved by day "
+    f"{FTV_DAYS + 1}; pending inside the {FTV_DAYS} days.",
+)
+
+
 def first_time_value(
     account: AccountFact, claims: Iterable[ClaimFact], calendar: WorkCalendar, as_of: date
 ) -> Kpi:
@@ -685,6 +831,17 @@ def _msg_reached_on(
     return reached, (totals[-1][1] if totals else ZERO), apart
 
 
+MINIMUM_SAVINGS_GUARANTEE = KpiDefinition(
+    "msg",
+    ONE,
+    "Approved savings from handover to *as of* ÷ the account's minimum savings guarantee (MSG). "
+    f"Reached within {MSG_BREACH_DAYS} days of handover: met; later: missed. Not reached: "
+    f"pending before day {MSG_WARNING_DAYS}, warning from day {MSG_WARNING_DAYS}, missed from "
+    f"day {MSG_BREACH_DAYS}. No MSG or handover: no data.",
+    "claims in another currency than the MSG's.",
+)
+
+
 def minimum_savings_guarantee(
     account: AccountFact, claims: Iterable[ClaimFact], calendar: WorkCalendar, as_of: date
 ) -> Kpi:
@@ -719,6 +876,17 @@ def minimum_savings_guarantee(
     )  # fmt: skip
 
 
+PROJECTED_SAVINGS_ESTIMATE = KpiDefinition(
+    "pse",
+    PSE_BAR,
+    "Approved savings from initiation to the term end ÷ the account's projected savings "
+    "estimate (PSE). Under its bar: pending with more than "
+    f"{PSE_WARNING_DAYS} days of term left, warning with {PSE_WARNING_DAYS} or fewer, missed "
+    "once the term has ended. No PSE or term end: no data.",
+    "claims in another currency than the PSE's.",
+)
+
+
 def projected_savings_estimate(
     account: AccountFact, claims: Iterable[ClaimFact], calendar: WorkCalendar, as_of: date
 ) -> Kpi:
@@ -746,6 +914,17 @@ def projected_savings_estimate(
         "pse", total / pse, PSE_BAR, status, total, pse, apart, account.account_id,
         account.pse.currency,
     )  # fmt: skip
+
+
+GROSS_DOLLAR_RETENTION = KpiDefinition(
+    "gdr",
+    GDR_BAR,
+    "Customers with an MSG, a handover and a term end, each counted once, in the quarter its "
+    "outcome became known: the day its approved savings reached the MSG (if by the term end), "
+    "else the term end. Reached ÷ decided; customers still in term and short of the MSG are "
+    "left out.",
+    "accounts missing an MSG, a handover or a term end.",
+)
 
 
 def gross_dollar_retention(
@@ -780,6 +959,14 @@ def gross_dollar_retention(
     return _share("gdr", won, total, GDR_BAR, running=_running(quarter, as_of), apart=apart)
 
 
+FAVORABLE_HEALTH = KpiDefinition(
+    "favorable_health",
+    FAVORABLE_HEALTH_BAR,
+    "The POD's accounts in favorable health ÷ its accounts with a recorded health.",
+    "accounts with no health recorded.",
+)
+
+
 def accounts_in_favorable_health(accounts: Iterable[AccountFact]) -> Kpi:
     """Share of accounts whose health is favorable; bar FAVORABLE_HEALTH_BAR. Accounts with no
     health recorded are counted apart. The caller passes the POD's current accounts."""
@@ -791,6 +978,15 @@ def accounts_in_favorable_health(accounts: Iterable[AccountFact]) -> Kpi:
         total += 1
         good += a.health == Health.FAVORABLE
     return _share("favorable_health", good, total, FAVORABLE_HEALTH_BAR, apart=apart)
+
+
+ANNUAL_CONVERSION = KpiDefinition(
+    "annual_conversion",
+    CONVERSION_BAR,
+    "Contracts converted from monthly to annual billing in the quarter ÷ contracts monthly at "
+    "its start (created before it, not converted before it).",
+    "contracts created and converted within the quarter.",
+)
 
 
 def monthly_to_annual_conversion(
@@ -822,6 +1018,16 @@ def monthly_to_annual_conversion(
     )  # fmt: skip
 
 
+ATS_UPLOADED = KpiDefinition(
+    "ats_uploaded",
+    ATS_BAR,
+    "Annual amounts of the account's contracts added to the SaaS stack by handover (or *as "
+    "of*, if earlier) ÷ its annual total spend (ATS); may pass 100%. Under its bar: pending "
+    "before handover, missed from the handover day. No ATS: no data.",
+    "contracts in another currency than the ATS's.",
+)
+
+
 def ats_uploaded(account: AccountFact, contracts: Iterable[ContractFact], as_of: date) -> Kpi:
     """Annual amounts of the account's contracts uploaded by min(as_of, handover) ÷ its ATS
     (may exceed 1); bar ATS_BAR. MET at ≥ 75 %; below it MISSED once handover has come (as_of on
@@ -849,3 +1055,27 @@ def ats_uploaded(account: AccountFact, contracts: Iterable[ContractFact], as_of:
         "ats_uploaded", total / ats, ATS_BAR, status, total, ats, apart, account.account_id,
         account.ats.currency,
     )  # fmt: skip
+
+
+# Every KPI a scorecard prints, in SPEC §8's groups and order (`/proc help kpis`).
+DEFINITIONS: tuple[tuple[str, tuple[KpiDefinition, ...]], ...] = (
+    ("Savings", (SAVINGS_QUOTA, NET_SAVINGS, BUYERS_AT_QUOTA, BENCHMARK_ATTAINMENT)),
+    ("Clocks", (NEGOTIATION_TAT, UPDATE_CADENCE, REPLY_TIME, QUALIFICATION)),
+    (
+        "Customers",
+        (
+            FIRST_TIME_VALUE,
+            MINIMUM_SAVINGS_GUARANTEE,
+            PROJECTED_SAVINGS_ESTIMATE,
+            GROSS_DOLLAR_RETENTION,
+            FAVORABLE_HEALTH,
+            ANNUAL_CONVERSION,
+            ATS_UPLOADED,
+        ),
+    ),
+)
+
+
+def definition(name: str) -> KpiDefinition | None:
+    """The definition of the KPI a rule returns as `name`, if there is one."""
+    return next((d for _, group in DEFINITIONS for d in group if d.name == name), None)

@@ -28,6 +28,7 @@ from bot.domain.vocabulary import RequestType
 from bot.domain.working_time import WorkCalendar
 
 __all__ = [
+    "EXTRA_EXPLAINS",
     "KpiFacts",
     "Scorecard",
     "StatsAsk",
@@ -101,6 +102,20 @@ def member_scorecard(facts: KpiFacts, member: str, role: str) -> Scorecard:
         )
     lines.append(kpis.reply_time(facts.mentions, cal, q, facts.as_of, member, facts.reply_hours))
     return Scorecard("member", member, tuple(lines))
+
+
+# What the lines without a bar mean (`/proc help kpis`), by the names the scorecards give them.
+EXTRA_EXPLAINS: Mapping[str, str] = {
+    "requests_without_account": (
+        "requests created in the quarter for a customer with *no account* in the accounts file "
+        "(names compared ignoring case, width and spacing). They work like any other request "
+        "and count in the POD's and its members' figures, but toward no customer's milestones: "
+        "add the customer's account to count them there."
+    ),
+    "health": "the account's health as its em last set it (favorable, neutral or at-risk).",
+    "open_requests": "the POD's requests for the customer still in intake, qualified or "
+    "negotiating.",
+}
 
 
 def pod_scorecard(facts: KpiFacts, pod_key: str, analysts: list[str]) -> Scorecard:

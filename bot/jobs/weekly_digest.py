@@ -62,7 +62,10 @@ def _body(context: JobContext) -> str:
         names = names_of(session, pod.members)
     week = week_period(now.astimezone(pod.zone).date())
     shown = f"*Weekly digest* · week {week}\n{text}"
-    parent = context.post(pod.channel, f"Weekly digest {pod.name} {week}", stats_blocks(shown))
+    command = context.runtime.config.slack.command
+    parent = context.post(
+        pod.channel, f"Weekly digest {pod.name} {week}", stats_blocks(shown, command)
+    )
     charts, failed = _draw_charts(data, pod, week, names)
     for chart in charts:
         context.upload(

@@ -100,6 +100,7 @@ def test_a_member_sees_the_account_with_its_open_requests(proc: Proc) -> None:
             "❌ *Minimum savings guarantee*: 0.0% (bar 100.0%) — $0 of $250,000",
             "⏳ *Projected savings estimate*: 0.0% (bar 60.0%) — $0 of $400,000",
             "❌ *ATS uploaded*: 0.0% (bar 75.0%) — $0 of $1,200,000",
+            "What these mean: `/proc help kpis`",
         ]
     )
     assert [call.method for call in proc.bot.api.calls[posted:]] == ["response_url"]

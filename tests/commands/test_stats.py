@@ -247,6 +247,8 @@ def seed(bot: RunningBot, copies: int = 1) -> None:
 # Replies: on time (buyer), late (buyer), marked (em), unanswered (analyst): 2 of 4; the
 # buyer's mention of 5 h ago is apart. Health: Acme favorable, Globex at-risk: 1 of 2 (not a
 # running figure: ❌). Conversion: Acme's Slack, monthly since September, 0 of 1.
+# Under every scorecard: where its words are explained.
+HINT = "What these mean: `/proc help kpis`"
 POD_LINES = [
     "*Stats 2026Q4* (as of <!date^1795415400^{date_short}|Nov 23, 2026>)",
     "*POD Alpha*",
@@ -308,10 +310,11 @@ def seeded(bot: RunningBot) -> None:
 def test_a_buyer_sees_their_own_scorecard(proc: Proc) -> None:
     posted = len(proc.bot.api.calls)
     answer = ask(proc, BUYER, "stats")
-    assert answer["text"].split("\n") == BUYER_LINES
-    assert [b["type"] for b in answer["blocks"]] == ["section"]
+    assert answer["text"].split("\n") == [*BUYER_LINES, HINT]
+    assert [b["type"] for b in answer["blocks"]] == ["section", "context"]
     assert answer["blocks"][0]["text"]["text"] == "\n".join(BUYER_LINES)
-    assert ask(proc, EM, f"stats 2026q4 <@{BUYER}>")["text"].split("\n") == BUYER_LINES
+    assert answer["blocks"][1]["elements"][0]["text"] == HINT
+    assert ask(proc, EM, f"stats 2026q4 <@{BUYER}>")["text"].split("\n") == [*BUYER_LINES, HINT]
     # Each answer is ephemeral, by the command's response_url; nothing else is posted.
     assert [c.method for c in proc.bot.api.calls[posted:]] == ["response_url"] * 2
     assert answer["response_type"] == "ephemeral"
@@ -319,9 +322,9 @@ def test_a_buyer_sees_their_own_scorecard(proc: Proc) -> None:
 
 @pytest.mark.usefixtures("seeded")
 def test_the_pod_and_a_customer(proc: Proc) -> None:
-    assert ask(proc, BUYER, "stats pod")["text"].split("\n") == POD_LINES
-    assert ask(proc, EM, "stats")["text"].split("\n") == POD_LINES
-    assert ask(proc, CSM, "stats 2026Q4 acme CORP")["text"].split("\n") == CUSTOMER_LINES
+    assert ask(proc, BUYER, "stats pod")["text"].split("\n") == [*POD_LINES, HINT]
+    assert ask(proc, EM, "stats")["text"].split("\n") == [*POD_LINES, HINT]
+    assert ask(proc, CSM, "stats 2026Q4 acme CORP")["text"].split("\n") == [*CUSTOMER_LINES, HINT]
 
 
 @pytest.mark.usefixtures("seeded")
@@ -350,7 +353,7 @@ def test_a_buyer_is_refused_another_members_stats(proc: Proc) -> None:
 @pytest.mark.usefixtures("seeded")
 def test_the_account_shows_its_milestones(proc: Proc) -> None:
     lines = proc(ANALYST, "account Acme Corp").split("\n")
-    assert lines[-5:] == ["Milestones:", *MILESTONES]
+    assert lines[-6:] == ["Milestones:", *MILESTONES, HINT]
 
 
 def test_loading_facts_takes_the_same_statements_at_any_history_size(
@@ -438,9 +441,9 @@ def test_stats_reads_a_customer_name_of_several_words_with_or_without_a_quarter(
     proc: Proc,
 ) -> None:
     # The README's own example: `/proc stats Acme Corp`, no quarter.
-    assert ask(proc, CSM, "stats Acme Corp")["text"].split("\n") == CUSTOMER_LINES
-    assert ask(proc, CSM, "stats  acme\tCORP ")["text"].split("\n") == CUSTOMER_LINES
-    assert ask(proc, CSM, "stats 2026Q4 Acme Corp")["text"].split("\n") == CUSTOMER_LINES
+    assert ask(proc, CSM, "stats Acme Corp")["text"].split("\n") == [*CUSTOMER_LINES, HINT]
+    assert ask(proc, CSM, "stats  acme\tCORP ")["text"].split("\n") == [*CUSTOMER_LINES, HINT]
+    assert ask(proc, CSM, "stats 2026Q4 Acme Corp")["text"].split("\n") == [*CUSTOMER_LINES, HINT]
     assert proc(CSM, "stats Acme Corp Ltd") == (
         ":warning: There is no account for Acme Corp Ltd.\n"
         "Usage: `/proc stats [YYYYQn] [@member | <customer> | pod]`"
@@ -465,7 +468,7 @@ def test_stats_and_checkin_find_a_customer_with_an_ampersand(bot: RunningBot, pr
         for text in (f"stats {typed}", f"stats 2026Q4 {typed}"):
             lines = ask(proc, CSM, text)["text"].split("\n")
             assert lines[1] == f"*{shown}* · POD Alpha", (text, lines)
-            assert lines[-2:] == ["Health: neutral", "Open requests: 0"]
+            assert lines[-3:] == ["Health: neutral", "Open requests: 0", HINT]
         pack = proc(CSM, f"checkin {typed}")
         assert not pack.startswith(":warning:"), pack
         assert shown in pack.split("\n")[0], pack
@@ -492,7 +495,7 @@ def test_stats_over_16x_history_acks_at_once_and_help_is_not_delayed(bot: Runnin
         # same person asking again is told the last one is still being worked out.
         assert stats.status == helped.status == again.status == 200
         assert stats.json() == {"response_type": "ephemeral", "text": "Working out the stats…"}
-        assert helped.json()["text"].startswith("podbot commands:\n`/proc help` — this list")
+        assert helped.json()["text"].startswith("podbot commands:\n`/proc help [kpis]` — this list")
         assert again.json()["text"] == (
             ":hourglass_flowing_sand: Still working out your last `/proc stats`; ask again "
             "once its answer is here."
@@ -506,7 +509,7 @@ def test_stats_over_16x_history_acks_at_once_and_help_is_not_delayed(bot: Runnin
     assert later.params["response_type"] == "ephemeral"
     # The figures: the older history's Zoom claims give R3 a benchmark to be judged against.
     benchmark = "✅ *Benchmark attainment*: 100.0% (bar 80.0%) — 2 of 2 · 1 counted apart"
-    assert later.params["text"].split("\n") == [*POD_LINES[:4], benchmark, *POD_LINES[5:]]
+    assert later.params["text"].split("\n") == [*POD_LINES[:4], benchmark, *POD_LINES[5:], HINT]
 
 
 def test_a_failure_while_working_out_the_stats_is_one_sentence_to_the_invoker(
@@ -558,5 +561,24 @@ def test_an_answer_after_the_ack_goes_only_to_a_slack_response_url(bot: RunningB
 def test_stats_reads_a_quarter_in_the_orders_people_type_it(proc: Proc) -> None:
     for typed in ("2026-Q4", "2026 q4", "Q4 2026", "q4-2026", "FY2026Q4"):
         answer = ask(proc, CSM, f"stats {typed} Acme Corp")
-        assert answer["text"].split("\n") == CUSTOMER_LINES, typed
-    assert ask(proc, EM, "stats Q4 2026 pod")["text"].split("\n") == POD_LINES
+        assert answer["text"].split("\n") == [*CUSTOMER_LINES, HINT], typed
+    assert ask(proc, EM, "stats Q4 2026 pod")["text"].split("\n") == [*POD_LINES, HINT]
+
+
+def test_help_kpis_explains_each_kpi_as_computed(proc: Proc) -> None:
+    answer = proc.answer(CSM, "help kpis")
+    lines = answer["text"].split("\n")
+    assert lines[0] == "*What the KPIs mean*"
+    assert (
+        "• *Savings quota* (bar 70.0%): Approved savings (cost savings and avoidance) on the "
+        "buyer's requests in the quarter ÷ the buyer's target for the quarter; may pass 100%. "
+        "No target, or a target of 0: no data. _Counted apart:_ claims in another currency "
+        "than the target's."
+    ) in lines
+    assert any(line.startswith("• *Requests this quarter with no account*: ") for line in lines)
+    # The clocks as configured (the test config's: 24 working hours, 15 and 60 days).
+    assert "within 24 working hours of creation" in answer["text"]
+    assert (
+        "15 calendar days from assignment for a new purchase, 60 for a renewal" in (answer["text"])
+    )
+    assert "\n".join(b["text"]["text"] for b in answer["blocks"]) == answer["text"]

@@ -19,7 +19,7 @@ from bot.db.models import Account, PodRow
 from bot.jobs import JOBS
 from tests.cli.test_cli import podbot
 from tests.commands.conftest import ALPHA, BUYER, CSM, EM, Proc, blocks_text
-from tests.commands.test_stats import BUYER_LINES, CUSTOMER_LINES, POD_LINES, seed
+from tests.commands.test_stats import BUYER_LINES, CUSTOMER_LINES, HINT, POD_LINES, seed
 from tests.conftest import TEST_CONFIG, RunningBot
 from tests.events.test_home import open_home
 from tests.jobs.conftest import run_job
@@ -55,18 +55,20 @@ def test_an_account_initiated_in_year_one_does_not_break_its_pods_stats_home_or_
     # health; /proc account and /proc stats show the legacy account's own.
     health = "✅ *Accounts in favorable health*: 75.0% (bar 70.0%) — 3 of 4"
     assert proc(EM, "stats pod").split("\n") == [
-        health if "favorable health" in line else line for line in POD_LINES
+        *(health if "favorable health" in line else line for line in POD_LINES),
+        HINT,
     ]
-    assert proc(BUYER, "stats").split("\n") == BUYER_LINES
-    assert proc(CSM, "stats 2026Q4 Acme Corp").split("\n") == CUSTOMER_LINES
+    assert proc(BUYER, "stats").split("\n") == [*BUYER_LINES, HINT]
+    assert proc(CSM, "stats 2026Q4 Acme Corp").split("\n") == [*CUSTOMER_LINES, HINT]
     legacy = proc(EM, "account Legacy").split("\n")
     assert legacy[1].startswith("Customer since <!date^-62135574808^{date_short}|Jan 1, 1> · ")
-    assert legacy[-5:] == [
+    assert legacy[-6:] == [
         "Milestones:",
         "❌ *First time value*: none (bar 14 days)",
         "❌ *Minimum savings guarantee*: 0.0% (bar 100.0%) — $0 of $10,000",
         "⏳ *Projected savings estimate*: 0.0% (bar 60.0%) — $0 of $50,000",
         "❌ *ATS uploaded*: 0.0% (bar 75.0%) — $0 of $10,000",
+        HINT,
     ]
     assert proc(EM, "stats Legacy").split("\n")[1] == "*Legacy* · POD Alpha"
 

@@ -24,7 +24,7 @@ from bot.domain.quarters import Quarter
 from bot.domain.scorecard import customer_scorecard, member_scorecard
 from bot.jobs import JOBS, weekly_digest
 from tests.commands.conftest import ALPHA, BUYER, EM, Proc
-from tests.commands.test_stats import POD_LINES, ask, seed
+from tests.commands.test_stats import HINT, POD_LINES, ask, seed
 from tests.conftest import RunningBot
 from tests.jobs.conftest import catch_up, run_job
 
@@ -81,10 +81,13 @@ def test_the_digest_is_posted_once_with_charts_and_the_csv_in_its_thread(
     assert [(r.job, r.period) for r in runs] == [("weekly-digest", "2026-W48")]
 
     # The post shows exactly what `/proc stats pod` shows at the same instant.
-    shown = "\n".join(b["text"]["text"] for b in post.blocks)
+    *sections, hint = post.blocks
+    shown = "\n".join(b["text"]["text"] for b in sections)
     assert shown.split("\n")[0] == "*Weekly digest* · week 2026-W48"
     assert shown.split("\n")[1:] == POD_LINES
-    assert ask(proc, EM, "stats pod")["text"].split("\n") == POD_LINES
+    assert ask(proc, EM, "stats pod")["text"].split("\n") == [*POD_LINES, HINT]
+    # …and, as under every scorecard, where its words are explained.
+    assert hint["type"] == "context" and hint["elements"][0]["text"] == HINT
 
     files = sorted(
         (f for f in bot.api.files.values() if f.channel == ALPHA), key=lambda f: f.filename

@@ -41,9 +41,9 @@ def test_help_answers_the_usage_ephemerally(bot: RunningBot, text: str) -> None:
     assert response.status == 200
     answer = response.json()
     assert answer["response_type"] == "ephemeral"
-    assert "`/proc help`" in answer["text"]
+    assert "`/proc help [kpis]`" in answer["text"]
     section = next(b for b in answer["blocks"] if b["type"] == "section")
-    assert "`/proc help` — this list" in section["text"]["text"]
+    assert "`/proc help [kpis]` — this list" in section["text"]["text"]
     bot.wait_idle()
     assert bot.api.calls[calls_before:] == []  # nothing posted anywhere
 
