@@ -195,14 +195,18 @@ class _History:
         amount: str = "",
         renewal: date | None = None,
         by: str | None = None,
+        again: bool = False,
     ) -> None:
-        """Create a request (as the analyst unless `by`); later steps refer to it by `label`."""
+        """Create a request (as the analyst unless `by`; `again`: beside an open one for the
+        same customer and tool, confirmed); later steps refer to it by `label`."""
         user = by or self.analyst
         if user is None:
             return
         parts = [customer, tool, kind] + ([amount] if amount else [])
         if renewal is not None:
             parts.append(renewal.isoformat())
+        if again:
+            parts.append("again")
 
         def run() -> None:
             answer = self.sandbox.command(
@@ -439,6 +443,15 @@ def _script(h: _History) -> None:
     # Qualified this morning, waiting for a buyer.
     h.new(day(1, "15:30"), "qualified", c[5], t[11], "new", k(15_000))
     on(day(0, "09:20"), an, "qualified", "qualify")
+
+    # A renewal opened twice: customer success types the customer in capitals, is told the
+    # analyst's is open (REQ, POD, stage, owner) and confirms with `| again`; both threads say
+    # so, and the second card spells the names as the contract does.
+    renewing = stack[5][3]
+    h.new(day(2, "11:15"), "renewing", c[1], t[5], "renewal", k(18_000), renewing)
+    on(day(1, "10:05"), an, "renewing", "qualify")
+    h.new(day(0, "09:10"), "again", c[1].upper(), t[5].lower(), "renewal", k(18_000), renewing,
+          by=csm, again=True)  # fmt: skip
 
     # An intake nobody qualified within 24 working hours.
     h.new(day(3, "12:00"), "stale", c[0], t[3], "new", k(54_000))

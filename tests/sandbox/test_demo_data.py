@@ -167,3 +167,24 @@ def test_each_pod_shows_a_revised_claim_and_a_revised_quote(demo: SeededDemo) ->
     assert twice == set(PODS)
     text = json.dumps([m.text for m in sandbox.api.messages(BENGALURU)])
     assert "*Quote* revised by" in text
+
+
+def test_the_demo_opens_a_renewal_twice_on_purpose(demo: SeededDemo) -> None:
+    # Issue 27: Nilgiri Foods' Notion renewal, opened by the analyst, then by customer success
+    # typing NILGIRI FOODS | notion and confirming with `| again`.
+    sandbox = demo.sandbox
+    assert sandbox.runtime is not None
+    with sandbox.runtime.db.reading() as session:
+        first, second = session.scalars(
+            select(Request)
+            .where(Request.customer_key == "nilgiri foods", Request.tool_key == "notion")
+            .order_by(Request.id)
+        ).all()
+        cards = [(r.key, r.card_channel, r.card_ts, r.customer, r.tool) for r in (first, second)]
+    assert [card[3:] for card in cards] == [("Nilgiri Foods", "Notion")] * 2  # as the contract
+    (old_key, channel, old_ts, *_), (new_key, _, new_ts, *_) = cards
+    thread = sandbox.api.thread(channel, old_ts)
+    told = [m.text for m in thread if "Parallel negotiation?" in m.text]
+    assert len(told) == 1 and new_key in told[0]
+    said = [m.text for m in sandbox.api.thread(channel, new_ts)]
+    assert any(f"opened {new_key} on purpose beside {old_key} (" in text for text in said)
