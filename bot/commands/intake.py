@@ -50,9 +50,10 @@ def new(runtime: Runtime, invocation: Invocation) -> Reply:
     outbox = Outbox(runtime)
     with runtime.db.transaction() as session:
         duplicates = open_duplicates(session, fields.customer, fields.tool)
-        if duplicates and not fields.again:
+        live = still_worked(duplicates, runtime.config)
+        if live and not fields.again:
             raise UsageError(
-                f"{already_open(duplicates, invocation.user_id)}; to open another anyway, "
+                f"{already_open(live, invocation.user_id)}; to open another anyway, "
                 f"end the command with `| {AGAIN}`."
             )
         request = create_request(
@@ -72,7 +73,8 @@ def create_request(
     duplicates: list[Request],
 ) -> Request:
     """Create REQ-n, queue its card, and tell the open requests for the same customer and
-    tool (`duplicates`, which the opener confirmed) and the new one's thread about each other."""
+    tool (`duplicates`, which the opener confirmed: `still_worked`) and the new one's thread
+    about each other."""
     now = runtime.clock.now()
     customer, tool = recorded_names(session, fields.customer, fields.tool)
     request = Request(
@@ -109,14 +111,21 @@ def create_request(
             f"{request.key} for the same customer and tool ({names(request)}) "
             f"in {pod.name}.",
         )
-    if duplicates:
+    live = still_worked(duplicates, runtime.config)
+    if live:
         outbox.thread(
             session,
             request.id,
             f":information_source: <@{user_id}> opened {request.key} on purpose beside "
-            f"{listed(duplicates, user_id)}, open for the same customer and tool.",
+            f"{listed(live, user_id)}, open for the same customer and tool.",
         )
     return request
+
+
+def still_worked(duplicates: list[Request], config: Config) -> list[Request]:
+    """The open requests a new one must be confirmed beside: those of a configured POD (a
+    removed POD's requests stay open, but nobody works them; the opener is only told)."""
+    return [d for d in duplicates if config.find_pod(d.pod.key) is not None]
 
 
 def recorded_names(session: Session, customer: str, tool: str) -> tuple[str, str]:
@@ -213,8 +222,9 @@ def register(app: App, runtime: Runtime) -> None:
             outbox = Outbox(runtime)
             with runtime.db.transaction() as session:
                 duplicates = open_duplicates(session, fields.customer, fields.tool)
-                if duplicates and not fields.again:
-                    refusal = already_open(duplicates, user_id, plain=True)
+                live = still_worked(duplicates, runtime.config)
+                if live and not fields.again:
+                    refusal = already_open(live, user_id, plain=True)
                     raise FieldErrors(
                         {BlockId.AGAIN.value: f"{refusal}. Tick this box to open another anyway."}
                     )
