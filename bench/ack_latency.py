@@ -8,12 +8,16 @@ signing secret, acking each command with the same sentence. Rounds alternate pod
 the process not being measured is paused (SIGSTOP), so podbot's background delivery work never
 loads a baseline round. Each client keeps one HTTP/1.1 connection per round and sends the next
 command as soon as the last one is answered; every update is to a request under negotiation,
-as its assigned buyer, so every one succeeds (and is checked to).
+as its assigned buyer, so every one succeeds (and is checked to). podbot's delivery worker
+runs in the server (it renders the cards and Homes each update republishes); with `--history
+N` every POD first gets N times the two years of history `kpi_stats.py` loads (bench/history.py),
+and with `--backlog N`, N posts wait in the outbox for Slack's pace before the first command.
 
     .venv/bin/python bench/ack_latency.py
     .venv/bin/python bench/ack_latency.py --database-url postgresql+psycopg://postgres@127.0.0.1:5432/test
     .venv/bin/python bench/ack_latency.py --during-aging   # a 50-POD aging build loops meanwhile
     .venv/bin/python bench/ack_latency.py --rss            # first 10,000 commands each, RSS after
+    .venv/bin/python bench/ack_latency.py --history 1 --backlog 5000   # issue 26's case
 """
 
 from __future__ import annotations
@@ -25,6 +29,7 @@ import importlib.util
 import itertools
 import json
 import os
+import random
 import select as io_select
 import signal
 import socket
@@ -77,11 +82,13 @@ def config_toml(pods: int) -> str:
 
 @dataclass(frozen=True)
 class Work:
-    """One request a client updates: its number, its assigned buyer and its POD's channel."""
+    """One request a client updates: its number, its assigned buyer, its POD's channel and its
+    card's ts there."""
 
     number: int
     buyer: str
     channel: str
+    card_ts: str
 
 
 def prepare(url: str, config_path: Path, per_pod: int) -> list[Work]:
@@ -138,15 +145,77 @@ def prepare(url: str, config_path: Path, per_pod: int) -> list[Work]:
             connection.execute(insert(Request.__table__), rows)
         with db.transaction() as session:
             found = session.execute(
-                select(Request.id, Request.buyer_id, Request.card_channel).order_by(Request.id)
+                select(
+                    Request.id, Request.buyer_id, Request.card_channel, Request.card_ts
+                ).order_by(Request.id)
             ).all()
         # Interleaved across PODs: the clients' commands (and their thread replies) are spread
         # over every POD channel rather than all landing in one POD at a time.
-        work = [Work(number, buyer, channel) for number, buyer, channel in found]
+        work = [Work(*row) for row in found]
         by_pod = [work[i : i + per_pod] for i in range(0, len(work), per_pod)]
         return [item for group in zip(*by_pod, strict=True) for item in group]
     finally:
         db.dispose()
+
+
+def load_history(url: str, config_path: Path, factor: int) -> str:
+    """`factor` times a POD's two years of history (bench/history.py, as `kpi_stats.py` loads
+    it) in every POD, each with its own customers. No ANALYZE here: what statistics the
+    planner has is podbot's doing."""
+    import history
+
+    from bot.config import load_config
+    from bot.db.session import Database
+
+    config = load_config(config_path)
+    counts = [n * factor for n in history.BASE]
+    rng = random.Random(17)
+    db = Database(url)
+    try:
+        now = datetime.now(UTC)
+        for pod in config.pods:
+            customers = [f"{pod.name} Customer {i:02d}" for i in range(20)]
+            history.seed(db, pod, now, *counts, rng, customers=customers)
+    finally:
+        db.dispose()
+    return (
+        f"{factor}x a POD's two years in each of {len(config.pods)} PODs: {counts[0]:,} requests,"
+        f" {counts[1]:,} approved claims, {counts[2]:,} mentions per POD"
+    )
+
+
+def queue_backlog(url: str, work: list[Work], rows: int) -> str:
+    """`rows` pending posts queued before podbot starts, as a Slack outage or a burst of
+    reports leaves them: real outbox rows (each its own lane) spread over the POD channels,
+    which Slack's pace drains at one post a second each, so they stay pending all run."""
+    from bot.db.models import OutboxRow
+    from bot.db.session import Database
+
+    channels = sorted({item.channel for item in work})
+    now = datetime.now(UTC)
+    db = Database(url)
+    try:
+        with db.engine.begin() as connection:
+            connection.execute(
+                insert(OutboxRow.__table__),
+                [
+                    {
+                        "lane": f"run:backlog{n}",
+                        "kind": "message",
+                        "payload": {"channel": channel, "text": f"Queued post {n}", "blocks": None},
+                        "channel": channel,
+                        "status": "pending",
+                        "attempts": 0,
+                        "created_at": now,
+                        "next_attempt_at": now,
+                    }
+                    for n in range(rows)
+                    for channel in [channels[n % len(channels)]]
+                ],
+            )
+    finally:
+        db.dispose()
+    return f"{rows:,} pending posts over {len(channels)} channels (1 post/s each)"
 
 
 def deliveries_by_status(url: str) -> dict[str, int]:
@@ -615,6 +684,15 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--pods", type=int, default=8)
     parser.add_argument("--requests", type=int, default=250, help="requests per POD")
     parser.add_argument(
+        "--history",
+        type=int,
+        default=0,
+        help="load N times a POD's two years of history (kpi_stats.py's) into every POD first",
+    )
+    parser.add_argument(
+        "--backlog", type=int, default=0, help="queue N pending posts (paced channels) first"
+    )
+    parser.add_argument(
         "--during-aging", action="store_true", help="loop the 50-POD aging build meanwhile"
     )
     parser.add_argument("--aging-pods", type=int, default=50)
@@ -656,10 +734,18 @@ def main(argv: list[str] | None = None) -> int:
         config_path.write_text(config_toml(args.pods), encoding="utf-8")
         started = time.perf_counter()
         work = prepare(url, config_path, args.requests)
+        for item in work:  # the cards, so that their edits land
+            api.add_message(item.channel, f"REQ-{item.number}", "UBOT", ts=item.card_ts)
         print(
             f"setup: `podbot db upgrade`, {args.pods} PODs, {len(work):,} requests under"
             f" negotiation with a buyer and a card, in {time.perf_counter() - started:.1f} s"
         )
+        if args.history:
+            started = time.perf_counter()
+            loaded = load_history(url, config_path, args.history)
+            print(f"history: {loaded}, in {time.perf_counter() - started:.1f} s")
+        if args.backlog:
+            print(f"backlog: {queue_backlog(url, work, args.backlog)}")
         with servers(tmp, url, config_path, api.url, args.workers) as (podbot, bare):
             return measure(args, url, api, podbot, bare, work)
 
@@ -799,20 +885,24 @@ def report(
 
     print(f"host: {_host()} at the end; {steal_since()}")
 
-    limit = 500.0 if args.during_aging else 250.0
-    ok_p99 = p99[0] < limit
-    ok_share = share >= 0.40
+    # Issue 26's targets, with the history and the backlog loaded as well.
+    limit = 500.0 if args.during_aging else 100.0
+    floor = 0.25 if args.database_url else 0.50
+    ok_p99 = p99[0] <= limit
+    ok_share = share >= floor
     ok = ok_p99 and ok_share and not failures
     where = "during the 50-POD aging build" if args.during_aging else "idle otherwise"
+    if args.history or args.backlog:
+        where += f", {args.history}x history, {args.backlog:,} posts queued first"
     rss = ""
     if rss_rounds:
         rss = f"; podbot RSS peak {idle['podbot'][1]:.0f} MiB idle, {after_rss['podbot'][1]:.0f}"
         rss += f" MiB after {args.rss_commands:,} commands (bare {after_rss['bare'][1]:.0f} MiB)"
     print(
         f"verdict: {'PASS' if ok else 'FAIL'}: {podbot_server.name} p99 {p99[0]:.0f} ms"
-        f" (target < {limit:.0f} ms, {where}) {'ok' if ok_p99 else 'MISSED'};"
+        f" (target <= {limit:.0f} ms, {where}) {'ok' if ok_p99 else 'MISSED'};"
         f" throughput {podbot.rate:.0f} req/s = {100 * share:.0f}% of bare Bolt's"
-        f" {bare.rate:.0f} (target >= 40%) {'ok' if ok_share else 'MISSED'};"
+        f" {bare.rate:.0f} (target >= {100 * floor:.0f}%) {'ok' if ok_share else 'MISSED'};"
         f" failed acks {len(failures)}{rss}"
     )
     return 0 if ok else 1

@@ -27,7 +27,7 @@ import sys
 import tempfile
 import threading
 import time
-from datetime import UTC, date, datetime, timedelta
+from datetime import UTC, datetime
 from decimal import Decimal
 from pathlib import Path
 from typing import Any
@@ -35,16 +35,15 @@ from typing import Any
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
-from sqlalchemy import event, insert, select, text
+import history
+from sqlalchemy import event, text
 
 from bot.blocks.stats import stats_blocks, stats_text
 from bot.config import parse_config
 from bot.db.kpis import load_facts
 from bot.db.migrate import upgrade
-from bot.db.models import Account, PendingResponse, PodRow, Request, SavingsClaim, Target
 from bot.db.pods import sync_pods
 from bot.db.session import Database
-from bot.domain.lifecycle import negotiation_due
 from bot.domain.quarters import quarter_of
 from bot.domain.scorecard import pod_scorecard
 
@@ -57,78 +56,11 @@ CONFIG_TOML = (
 CONFIG = parse_config(CONFIG_TOML, "bench.toml")
 POD = CONFIG.pod("alpha")
 BUYERS, ANALYSTS = POD.members_with("buyer"), POD.members_with("analyst")
-CUSTOMERS = [f"Customer {i:02d}" for i in range(20)]
-TOOLS = [f"Tool {i:02d}" for i in range(23)]
-SPAN = timedelta(days=730)
 
 
 def seed(db: Database, requests: int, claims: int, mentions: int, rng: random.Random) -> None:
-    """Bulk-insert the history with Core executemany."""
-    with db.engine.begin() as c:
-        pod_id = c.execute(select(PodRow.id).where(PodRow.key == "alpha")).scalar_one()
-        if not c.execute(select(Account.id)).first():
-            c.execute(insert(Account.__table__), [
-                dict(pod_id=pod_id, customer=name, initiated=(NOW - SPAN).date(),
-                     handover=(NOW - SPAN).date() + timedelta(days=30), term_end=date(2027, 12, 31),
-                     msg=Decimal(500000), pse=Decimal(900000), ats=Decimal(2000000),
-                     currency="USD", health=rng.choice(["favorable", "neutral", "at-risk"]),
-                     created_at=NOW - SPAN, updated_at=NOW - SPAN, updated_by="import")
-                for name in CUSTOMERS
-            ])  # fmt: skip
-            quarter = quarter_of(NOW.date())
-            c.execute(insert(Target.__table__), [
-                dict(pod_id=pod_id, quarter=str(quarter), scope="pod", member_id=None,
-                     amount=Decimal(1000000), currency="USD", set_at=NOW, set_by="import"),
-                *(dict(pod_id=pod_id, quarter=str(quarter), scope="member", member_id=b,
-                       amount=Decimal(300000), currency="USD", set_at=NOW, set_by="import")
-                  for b in BUYERS),
-            ])  # fmt: skip
-        first = c.execute(text("SELECT coalesce(max(id), 0) FROM requests")).scalar_one() + 1
-        rows = []
-        for i in range(requests):
-            created = NOW - SPAN * rng.random()
-            kind = "renewal" if rng.random() < 0.35 else "new"
-            qualified = created + timedelta(hours=rng.uniform(0.5, 48))
-            assigned = qualified + timedelta(hours=rng.uniform(1, 48))
-            closed = assigned + timedelta(days=rng.uniform(2, 70))
-            open_ = closed > NOW
-            rows.append(dict(
-                id=first + i, pod_id=pod_id, customer=rng.choice(CUSTOMERS), tool=rng.choice(TOOLS),
-                type=kind, stage="negotiating" if open_ else "closed",
-                outcome=None if open_ else rng.choice(["won", "won", "lost"]), currency="USD",
-                created_by=ANALYSTS[0], analyst_id=rng.choice(ANALYSTS),
-                buyer_id=rng.choice(BUYERS), created_at=created, qualification_due_at=created,
-                qualified_at=qualified, assigned_at=assigned,
-                tat_due_at=negotiation_due(POD.timezone, assigned, 15 if kind == "new" else 60),
-                closed_at=None if open_ else closed, updated_at=created,
-            ))  # fmt: skip
-        c.execute(insert(Request.__table__), rows)
-        claim_rows = []
-        for _ in range(claims):
-            r = rows[rng.randrange(len(rows))]
-            decided = min(r["assigned_at"] + timedelta(days=rng.uniform(1, 60)), NOW)
-            base = Decimal(rng.randrange(10_000, 200_000))
-            claim_rows.append(dict(
-                request_id=r["id"], kind=rng.choice(["savings", "savings", "avoidance"]),
-                baseline=base, final=(base * Decimal(rng.uniform(0.6, 0.95))).quantize(Decimal(1)),
-                currency="USD", status="approved", created_by=r["buyer_id"], created_at=decided,
-                decided_by="U0EM00001", decided_at=decided,
-            ))  # fmt: skip
-        c.execute(insert(SavingsClaim.__table__), claim_rows)
-        members = list(POD.members)
-        start = c.execute(text("SELECT count(*) FROM pending_responses")).scalar_one()
-        mention_rows = []
-        for n in range(mentions):
-            at = NOW - SPAN * rng.random()
-            answered = at + timedelta(hours=rng.expovariate(1 / 20))
-            open_ = answered > NOW or rng.random() < 0.05
-            mention_rows.append(dict(
-                pod_id=pod_id, channel=POD.channel, message_ts=f"{start + n}.0",
-                thread_ts=f"{start + n}.0", author="U0EM00001", member=rng.choice(members),
-                mentioned_at=at, due_at=at, escalate_at=at, state="open" if open_ else "answered",
-                closed_at=None if open_ else answered,
-            ))  # fmt: skip
-        c.execute(insert(PendingResponse.__table__), mention_rows)
+    """Bulk-insert the history (bench/history.py, shared with ack_latency.py)."""
+    history.seed(db, POD, NOW, requests, claims, mentions, rng)
 
 
 def podbot_answer(db: Database) -> tuple[str, Any]:

@@ -1,0 +1,114 @@
+"""Two years of a POD's history, bulk-inserted: the load `kpi_stats.py` and `ack_latency.py`
+share (`--history N` there is N times this).
+
+One history (`BASE`) is 5,000 requests, 8,000 approved claims and 20,000 mentions spread over
+the two years before `now`, with 20 accounts and this quarter's targets for the POD and its
+buyers the first time a POD is seeded. Requests still open at `now` are under negotiation.
+"""
+
+from __future__ import annotations
+
+import random
+from collections.abc import Sequence
+from datetime import date, datetime, timedelta
+from decimal import Decimal
+
+from sqlalchemy import insert, select, text
+
+from bot.config import Pod
+from bot.db.models import Account, PendingResponse, PodRow, Request, SavingsClaim, Target
+from bot.db.session import Database
+from bot.domain.lifecycle import negotiation_due
+from bot.domain.quarters import quarter_of
+
+# Requests, approved claims and mentions in one POD's two years.
+BASE = (5000, 8000, 20000)
+SPAN = timedelta(days=730)
+CUSTOMERS = [f"Customer {i:02d}" for i in range(20)]
+TOOLS = [f"Tool {i:02d}" for i in range(23)]
+
+
+def seed(
+    db: Database,
+    pod: Pod,
+    now: datetime,
+    requests: int,
+    claims: int,
+    mentions: int,
+    rng: random.Random,
+    customers: Sequence[str] = CUSTOMERS,
+) -> None:
+    """Bulk-insert the history with Core executemany (accounts and targets once per POD).
+    Account names are unique across PODs: give each POD its own `customers`."""
+    buyers, analysts = pod.members_with("buyer"), pod.members_with("analyst")
+    em = (pod.members_with("em") or analysts)[0]
+    with db.engine.begin() as c:
+        pod_id = c.execute(select(PodRow.id).where(PodRow.key == pod.key)).scalar_one()
+        if not c.execute(select(Account.id).where(Account.pod_id == pod_id)).first():
+            c.execute(insert(Account.__table__), [
+                dict(pod_id=pod_id, customer=name, initiated=(now - SPAN).date(),
+                     handover=(now - SPAN).date() + timedelta(days=30), term_end=date(2027, 12, 31),
+                     msg=Decimal(500000), pse=Decimal(900000), ats=Decimal(2000000),
+                     currency="USD", health=rng.choice(["favorable", "neutral", "at-risk"]),
+                     created_at=now - SPAN, updated_at=now - SPAN, updated_by="import")
+                for name in customers
+            ])  # fmt: skip
+            quarter = quarter_of(now.date())
+            c.execute(insert(Target.__table__), [
+                dict(pod_id=pod_id, quarter=str(quarter), scope="pod", member_id=None,
+                     amount=Decimal(1000000), currency="USD", set_at=now, set_by="import"),
+                *(dict(pod_id=pod_id, quarter=str(quarter), scope="member", member_id=b,
+                       amount=Decimal(300000), currency="USD", set_at=now, set_by="import")
+                  for b in buyers),
+            ])  # fmt: skip
+        rows = []
+        for _ in range(requests):
+            created = now - SPAN * rng.random()
+            kind = "renewal" if rng.random() < 0.35 else "new"
+            qualified = created + timedelta(hours=rng.uniform(0.5, 48))
+            assigned = qualified + timedelta(hours=rng.uniform(1, 48))
+            closed = assigned + timedelta(days=rng.uniform(2, 70))
+            open_ = closed > now
+            rows.append(dict(
+                pod_id=pod_id, customer=rng.choice(customers), tool=rng.choice(TOOLS),
+                type=kind, stage="negotiating" if open_ else "closed",
+                outcome=None if open_ else rng.choice(["won", "won", "lost"]), currency="USD",
+                created_by=analysts[0], analyst_id=rng.choice(analysts),
+                buyer_id=rng.choice(buyers), created_at=created, qualification_due_at=created,
+                qualified_at=qualified, assigned_at=assigned,
+                tat_due_at=negotiation_due(pod.timezone, assigned, 15 if kind == "new" else 60),
+                closed_at=None if open_ else closed, updated_at=created,
+            ))  # fmt: skip
+        # The ids from the database (RETURNING, in the rows' order): on PostgreSQL explicit ids
+        # would leave the sequence behind them.
+        returning = insert(Request.__table__).returning(
+            Request.__table__.c.id, sort_by_parameter_order=True
+        )
+        for row, request_id in zip(rows, c.execute(returning, rows).scalars(), strict=True):
+            row["id"] = request_id
+        claim_rows = []
+        for _ in range(claims):
+            r = rows[rng.randrange(len(rows))]
+            decided = min(r["assigned_at"] + timedelta(days=rng.uniform(1, 60)), now)
+            base = Decimal(rng.randrange(10_000, 200_000))
+            claim_rows.append(dict(
+                request_id=r["id"], kind=rng.choice(["savings", "savings", "avoidance"]),
+                baseline=base, final=(base * Decimal(rng.uniform(0.6, 0.95))).quantize(Decimal(1)),
+                currency="USD", status="approved", created_by=r["buyer_id"], created_at=decided,
+                decided_by=em, decided_at=decided,
+            ))  # fmt: skip
+        c.execute(insert(SavingsClaim.__table__), claim_rows)
+        members = list(pod.members)
+        start = c.execute(text("SELECT count(*) FROM pending_responses")).scalar_one()
+        mention_rows = []
+        for n in range(mentions):
+            at = now - SPAN * rng.random()
+            answered = at + timedelta(hours=rng.expovariate(1 / 20))
+            open_ = answered > now or rng.random() < 0.05
+            mention_rows.append(dict(
+                pod_id=pod_id, channel=pod.channel, message_ts=f"{start + n}.0",
+                thread_ts=f"{start + n}.0", author=em, member=rng.choice(members),
+                mentioned_at=at, due_at=at, escalate_at=at, state="open" if open_ else "answered",
+                closed_at=None if open_ else answered,
+            ))  # fmt: skip
+        c.execute(insert(PendingResponse.__table__), mention_rows)
