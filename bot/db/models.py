@@ -712,6 +712,17 @@ class OutboxRow(Base):
             sqlite_where=text("import_id IS NOT NULL"),
             postgresql_where=text("import_id IS NOT NULL"),
         ),
+        # The collapse checks on a command's ack path ("a card edit, a Home row still pending
+        # in this lane?"): a lookup among the pending rows of the lane, however long the
+        # backlog or the lane's history. Their queries write `status = 'pending'` literally,
+        # so the planner can prove this WHERE (see bot/slack/outbox.py).
+        Index(
+            "ix_deliveries_pending_lane_kind",
+            "lane",
+            "kind",
+            sqlite_where=text("status = 'pending'"),
+            postgresql_where=text("status = 'pending'"),
+        ),
     )
 
     id: Mapped[int] = mapped_column(Integer, primary_key=True)
