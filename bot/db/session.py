@@ -102,11 +102,22 @@ def once_per_slack_request(key: str | None, at: datetime | None = None) -> Itera
 
 
 _KEY_RECORDED = select(ProcessedEvent.event_id).where(ProcessedEvent.event_id == bindparam("k"))
+# ON CONFLICT DO NOTHING: on PostgreSQL a racing twin's uncommitted key makes this wait for it;
+# once it commits, nothing is inserted and this transaction is rolled back. Built once per
+# dialect: every command that changes something runs it before its ack.
+_RECORD_KEY = {
+    dialect.dialect().name: dialect.insert(ProcessedEvent.__table__)
+    .values(event_id=bindparam("k"), received_at=bindparam("at"))
+    .on_conflict_do_nothing(index_elements=["event_id"])
+    .returning(ProcessedEvent.__table__.c.event_id)  # (psycopg reports no rowcount for it)
+    for dialect in (postgresql, sqlite)
+}
 
 
 def _refuse_replay(session: Session, request: _SlackRequest) -> None:
     # A cheap look first, so a replay does not even take a request number from the sequence.
-    if session.execute(_KEY_RECORDED, {"k": request.key}).first() is not None:
+    # Core, not the ORM: nothing is pending in a transaction that has just begun.
+    if session.connection().execute(_KEY_RECORDED, {"k": request.key}).first() is not None:
         raise AlreadyDone(request.key)
     request.wrote = False
 
@@ -115,16 +126,9 @@ def _record(session: Session, request: _SlackRequest) -> None:
     session.flush()  # the ORM's pending changes count as writes too
     if not request.wrote:
         return
-    # ON CONFLICT DO NOTHING: on PostgreSQL a racing twin's uncommitted key makes this wait
-    # for it; once it commits, nothing is inserted and this transaction is rolled back.
-    dialect = postgresql if session.get_bind().dialect.name == "postgresql" else sqlite
-    table = ProcessedEvent.__table__
-    inserted = session.connection().execute(
-        dialect.insert(table)
-        .values(event_id=request.key, received_at=request.at)
-        .on_conflict_do_nothing(index_elements=["event_id"])
-        .returning(table.c.event_id)  # (psycopg reports no rowcount for ON CONFLICT)
-    )
+    connection = session.connection()
+    statement = _RECORD_KEY[connection.dialect.name]
+    inserted = connection.execute(statement, {"k": request.key, "at": request.at})
     if inserted.first() is None:
         raise AlreadyDone(request.key)
 

@@ -20,11 +20,12 @@ import enum
 import logging
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
+from functools import cache
 from typing import TYPE_CHECKING, Any
 
 from slack_sdk.models.blocks import Block
 from slack_sdk.models.views import View
-from sqlalchemy import insert, literal, select, union_all
+from sqlalchemy import bindparam, insert, literal, select, union_all
 from sqlalchemy.orm import Session
 
 from bot.clock import SystemClock
@@ -32,7 +33,7 @@ from bot.db.models import OutboxKind, OutboxRow, OutboxStatus, PodRow, Request, 
 from bot.slack.web_api import WebApiError
 
 if TYPE_CHECKING:
-    from sqlalchemy import Select
+    from sqlalchemy import CompoundSelect, Select
 
     from bot.runtime import Runtime
 
@@ -49,11 +50,34 @@ _INSERT_RETURNING_ID = _INSERT_DELIVERY.returning(OutboxRow.__table__.c.id)
 _PENDING = OutboxRow.status == literal(OutboxStatus.PENDING.value, literal_execute=True)
 
 
-def _pending_in(lane: str, kind: OutboxKind) -> Select[tuple[str]]:
-    """The lane of a pending row of `kind` in `lane`, if there is one: one index lookup."""
-    return select(OutboxRow.lane).where(
-        OutboxRow.lane == lane, OutboxRow.kind == kind.value, _PENDING
-    )
+@cache
+def _pending_in(kind: OutboxKind, lanes: int) -> Select[tuple[str]] | CompoundSelect:
+    """Which of `lanes` lanes (bound as lane0, lane1, …) have a pending row of `kind`: one
+    index lookup each, in one statement (with `lane IN (…)` SQLite's planner, with no
+    statistics, walks every pending row instead). Built once per kind and count: building a
+    statement costs more than running it."""
+    looks = [
+        select(OutboxRow.lane).where(
+            OutboxRow.lane == bindparam(f"lane{n}"), OutboxRow.kind == kind.value, _PENDING
+        )
+        for n in range(lanes)
+    ]
+    return looks[0] if lanes == 1 else union_all(*looks)
+
+
+def _waiting(session: Session, kind: OutboxKind, lanes: list[str]) -> set[str]:
+    """The lanes among `lanes` with a row of `kind` still pending."""
+    statement = _pending_in(kind, len(lanes))
+    values = {f"lane{n}": lane for n, lane in enumerate(lanes)}
+    return set(session.connection().execute(statement, values).scalars())
+
+
+_POD_KEY = select(PodRow.key).where(PodRow.id == bindparam("pod"))
+
+
+def _pod_key(session: Session, pod_id: int) -> str | None:
+    """The config key of a POD row, by Core (cheaper than loading the row on the ack path)."""
+    return session.connection().execute(_POD_KEY, {"pod": pod_id}).scalar()
 
 
 class Lane(enum.StrEnum):
@@ -128,9 +152,9 @@ class Outbox:
             return None
         if request.card_channel:
             return request.card_channel
-        pod = session.get(PodRow, request.pod_id)
+        key = _pod_key(session, request.pod_id)
         try:
-            return self.runtime.config.pod(pod.key).channel if pod is not None else None
+            return self.runtime.config.pod(key).channel if key is not None else None
         except KeyError:  # a POD no longer configured: the worker will say so when it sends
             return None
 
@@ -139,8 +163,7 @@ class Outbox:
         lane = Lane.REQUEST.of(request_id)
 
         # A card edit still waiting will render the latest state: no second one.
-        waiting = session.scalar(_pending_in(lane, OutboxKind.CARD).limit(1))
-        if waiting is None:
+        if not _waiting(session, OutboxKind.CARD, [lane]):
             # A card not posted yet is a post (paced per channel); later ones are edits.
             request = session.get(Request, request_id)
             posting = request is not None and request.card_ts is None
@@ -179,10 +202,7 @@ class Outbox:
         wanted = {Lane.HOME.of(user): user for user in dict.fromkeys(users) if user}
         if not wanted:
             return
-        # One lookup per user, in one statement: with `lane IN (…)` SQLite's planner (which
-        # has no statistics unless ANALYZE ran) prefers walking every pending row.
-        looks = [_pending_in(lane, OutboxKind.HOME) for lane in wanted]
-        waiting = set(session.scalars(looks[0] if len(looks) == 1 else union_all(*looks)))
+        waiting = _waiting(session, OutboxKind.HOME, list(wanted))
         for lane, user in wanted.items():
             if lane not in waiting:
                 self._enqueue(session, lane, OutboxKind.HOME, {"user": user})
@@ -191,8 +211,8 @@ class Outbox:
         """Republish the Home of everyone a change to `request` (or its claims) shows for:
         its buyer, the POD's analysts and ems and its fallback approvers (csms have no Home
         items)."""
-        pod = session.get(PodRow, request.pod_id)
-        configured = self.runtime.config.find_pod(pod.key) if pod is not None else None
+        key = _pod_key(session, request.pod_id)
+        configured = self.runtime.config.find_pod(key) if key is not None else None
         users: list[str | None] = [request.buyer_id]
         if configured is not None:
             users += configured.members_with("analyst") + configured.members_with("em")
