@@ -33,11 +33,12 @@ import threading
 import time
 from collections.abc import Callable
 from concurrent.futures import Future, ThreadPoolExecutor
+from dataclasses import dataclass
 from datetime import timedelta
-from functools import partial
+from functools import cache, partial
 from typing import TYPE_CHECKING, Any, NamedTuple
 
-from sqlalchemy import and_, exists, or_, select, update
+from sqlalchemy import and_, bindparam, exists, func, literal, or_, select, update
 from sqlalchemy.exc import InterfaceError, OperationalError
 from sqlalchemy.exc import TimeoutError as PoolTimeout
 from sqlalchemy.orm import aliased
@@ -55,6 +56,8 @@ from bot.jobs.ledger import WORKER
 from bot.slack.web_api import WebApiError
 
 if TYPE_CHECKING:
+    from sqlalchemy import Select, Update
+
     from bot.config import Config
     from bot.db.session import Database
     from bot.slack.web_api import SlackApi
@@ -72,6 +75,11 @@ PERMANENT = {
     "http_410",
 }  # fmt: skip
 _OPEN = (OutboxStatus.PENDING.value, OutboxStatus.IN_FLIGHT.value)
+_HOME = OutboxKind.HOME.value
+# Written into the SQL, not bound, so the partial indexes over pending rows (by channel, by
+# lane and kind) can serve a take: SQLite matches a partial index's WHERE on the SQL text.
+_PENDING = OutboxRow.status == literal(OutboxStatus.PENDING.value, literal_execute=True)
+_OPEN_SQL = [literal(status, literal_execute=True) for status in _OPEN]
 # A row whose content podbot cannot build (an exception other than Slack's or the database's
 # while rendering it: a Home, a card, from data it cannot show) is parked when it fails on this
 # attempt (Slack's failed tries of the row count too), not retried forever with a traceback
@@ -96,6 +104,107 @@ _CANDIDATE = (
 # How often the worker walks every due row (rows it was not told about: another process's,
 # retries coming due); rows it is told about are taken at once.
 SWEEP_SECONDS = 0.5
+# Homes yield to commands. A Home is rendered from the database at send time (the heaviest
+# work the worker does, on the GIL the acks need), and a pending Home row stands for every
+# change since, so a Home published later loses nothing. One Home is rendered at a time, and
+# while commands keep coming (rows were queued within BUSY_SECONDS) the next is taken only
+# after a pause that holds the renders to HOME_SHARE of the process's time: a burst of
+# commands acks at full speed and its Homes follow, each once, when it calms down.
+HOME_SHARE = 0.2
+BUSY_SECONDS = 1.0
+# How often the loop has the database refresh its planner statistics (`Database.optimize`:
+# on SQLite a bounded `PRAGMA optimize`; the first time, at start, an ANALYZE): the takes and
+# the ack path's lookups use partial indexes a planner without statistics passes over.
+OPTIMIZE_SECONDS = 600.0
+
+
+@dataclass(frozen=True)
+class _Takes:
+    """The statements of a take, built once (building SQLAlchemy expressions costs more of
+    the GIL than running them), with their values bound per take: `now`, `expired_before`,
+    `skip` (ids), `busy` (channels), `left` (kinds), `n`, `lane`, `channel`, `ids`."""
+
+    taken_over: Select[Any]
+    waiting: Select[Any]
+    next_in_lane: Select[Any]
+    unpaced: Select[Any]
+    in_channel: Select[Any]
+    home: Select[Any]
+    mark: Update
+    payloads: Select[Any]
+
+
+@cache
+def _takes(postgres: bool) -> _Takes:
+    # Core, not ORM objects: the candidates' few columns; a row's payload (a report's blocks,
+    # a CSV) is read only once the row is taken.
+    earlier = aliased(OutboxRow)
+    blocked = exists().where(
+        # `ix_deliveries_open_lane`: the lane's open rows, not every row it ever had.
+        earlier.lane == OutboxRow.lane,
+        earlier.id < OutboxRow.id,
+        earlier.status.in_(_OPEN_SQL),
+    )
+    # Core: the ORM's hook that hides an import not complete does not see these statements.
+    due = and_(
+        _PENDING,
+        OutboxRow.next_attempt_at <= bindparam("now"),
+        ~blocked,
+        published(OutboxRow.import_id),
+    )
+    waiting = select(*_CANDIDATE).where(
+        due, OutboxRow.kind.not_in(bindparam("left", expanding=True))
+    )
+    not_busy = or_(
+        OutboxRow.channel.is_(None), OutboxRow.channel.not_in(bindparam("busy", expanding=True))
+    )
+    by_due = (OutboxRow.next_attempt_at, OutboxRow.id)
+    # A lane's next row is its first open row (`ix_deliveries_open_lane`), taken if it is
+    # due: found by its id, not among every due row.
+    first_open = (
+        select(func.min(earlier.id))
+        .where(earlier.lane == bindparam("lane"), earlier.status.in_(_OPEN_SQL))
+        .scalar_subquery()
+    )
+    statements: list[Select[Any]] = [
+        # Rows left in flight by a dead process first, then due rows, the longest-due first.
+        # Two queries, not one with OR: each walks its own index and stops at the limit, so
+        # a take costs the same with ten rows waiting or ten thousand (Slack down for an hour).
+        select(*_CANDIDATE)
+        .where(
+            # `ix_deliveries_in_flight`
+            OutboxRow.status == literal(OutboxStatus.IN_FLIGHT.value, literal_execute=True),
+            OutboxRow.claimed_at < bindparam("expired_before"),
+            OutboxRow.id.not_in(bindparam("skip", expanding=True)),
+        )
+        .order_by(OutboxRow.claimed_at, OutboxRow.id)
+        .limit(bindparam("n")),
+        waiting.where(not_busy).order_by(*by_due).limit(bindparam("n")),
+        waiting.where(not_busy, OutboxRow.id == first_open),
+        # A channel's rows, or the rows with none (edits, Homes): `ix_deliveries_pending_channel`.
+        waiting.where(OutboxRow.channel.is_(None)).order_by(*by_due).limit(bindparam("n")),
+        waiting.where(OutboxRow.channel == bindparam("channel")).order_by(*by_due).limit(1),
+        select(*_CANDIDATE)
+        .where(
+            due, OutboxRow.channel.is_(None), OutboxRow.kind == literal(_HOME, literal_execute=True)
+        )
+        .order_by(*by_due)
+        .limit(1),
+    ]
+    if postgres:  # several processes share the work
+        statements = [s.with_for_update(skip_locked=True) for s in statements]
+    ids = OutboxRow.id.in_(bindparam("ids", expanding=True))
+    mark = (
+        update(OutboxRow)
+        .where(ids)
+        .values(
+            status=OutboxStatus.IN_FLIGHT.value,
+            claimed_by=WORKER,
+            claimed_at=bindparam("now"),
+            attempts=OutboxRow.attempts + 1,
+        )
+    )
+    return _Takes(*statements, mark, select(OutboxRow.id, OutboxRow.payload).where(ids))
 
 
 class Taken(NamedTuple):
@@ -125,6 +234,7 @@ class OutboxWorker:
         batch: int = 32,
         threads: int | None = None,
         domain_clock: Clock | None = None,
+        pace_clock: Callable[[], float] = time.monotonic,
     ) -> None:
         # Narrow dependencies, not the whole runtime: the worker needs the rows, Slack, and the
         # config to render what a card or claim shows at send time.
@@ -164,6 +274,13 @@ class OutboxWorker:
         # Kinds whose rows wait, undelivered and not counted as due, until `release` (none in
         # production; the sandbox holds Homes while it replays the demo's history).
         self._held: frozenset[str] = frozenset()
+        # Home pacing (HOME_SHARE): a Home being rendered, the monotonic time before which no
+        # Home is taken, and when rows were last queued here (by a command or a job run).
+        # Seconds on `pace_clock` (monotonic; a test's stands still until it moves it).
+        self._pace_clock = pace_clock
+        self._rendering_home = False
+        self._homes_after = 0.0
+        self._queued_at = pace_clock() - BUSY_SECONDS
         self._senders: dict[OutboxKind, Callable[[Taken], dict[str, Any] | None]] = {
             OutboxKind.CARD: self._send_card,
             OutboxKind.THREAD: self._send_thread,
@@ -209,6 +326,7 @@ class OutboxWorker:
             if channels is None:
                 self._sweep = True
             else:
+                self._queued_at = self._pace_clock()
                 self._wanted |= channels
                 if channels <= self._busy:
                     # Each is inside its window or being posted to: the loop looks at them
@@ -226,7 +344,11 @@ class OutboxWorker:
         running: dict[int, tuple[Future[None], str | None]] = {}
         was_paced: set[str] = set()
         next_sweep = 0.0
+        next_optimize = 0.0
         while not self._stop.is_set():
+            if time.monotonic() >= next_optimize:
+                self._optimize(first=next_optimize == 0.0)
+                next_optimize = time.monotonic() + OPTIMIZE_SECONDS
             self._wake.clear()  # a wake from here on is seen by the wait below
             running = {row_id: item for row_id, item in running.items() if not item[0].done()}
             paced = self.slack.paced()
@@ -234,6 +356,9 @@ class OutboxWorker:
             busy = set(paced) | {channel for _, channel in running.values() if channel}
             now = time.monotonic()
             with self._looks:
+                if self._homes_after and self._pace_clock() >= self._homes_after:
+                    self._homes_after = 0.0  # the pause is over: Homes (no channel) may go
+                    self._wanted.add(None)
                 wanted, self._wanted = self._wanted | opened, set()
                 lanes, self._lanes = self._lanes, set()
                 sweep, self._sweep = self._sweep or now >= next_sweep, False
@@ -255,6 +380,7 @@ class OutboxWorker:
                             busy=busy,
                             channels=targets,
                             lanes=None if sweep else lanes,
+                            pace_homes=True,
                         )
                     if sweep:
                         next_sweep = now + SWEEP_SECONDS
@@ -275,9 +401,18 @@ class OutboxWorker:
             if len(running) >= self.threads:
                 self._wake.wait(timeout=0.5)  # until a delivery finishes and frees a thread
             elif not taken:
-                # Until the first paced channel opens, or the next sweep, or a wake.
+                # Until the first paced channel opens, or the next sweep, or the end of the
+                # Homes' pause, or a wake.
                 until = [next_sweep - time.monotonic(), *(s + 0.001 for s in paced.values())]
+                if self._homes_after:
+                    until.append(self._homes_after - self._pace_clock())
                 self._wake.wait(timeout=max(0.0, min(until)))
+
+    def _optimize(self, *, first: bool) -> None:
+        try:
+            self.db.optimize(analyze=first)
+        except Exception:  # statistics are an optimisation: never stop delivering for them
+            log.exception("refreshing the database's planner statistics failed")
 
     def _delivered(self, future: Future[None], row: Taken) -> None:
         # The lane's next row may be due now, and so may the channel's (once its window opens,
@@ -384,67 +519,57 @@ class OutboxWorker:
         busy: set[str] | None = None,
         channels: set[str | None] | None = None,
         lanes: set[str] | None = None,
+        *,
+        pace_homes: bool = False,
     ) -> list[Taken]:
         """Take due rows, at most one per lane and per channel: `limit` rows, none of those in
         `skip` (rows this process is still sending: never taken over by itself, however long
         they take) and no new post for a channel in `busy` (paced or being posted to). With
-        `channels` (None: rows without one) or `lanes`, only rows of those, one query each."""
+        `channels` (None: rows without one) or `lanes`, only rows of those, one query each.
+        `pace_homes` (the loop, beside the acks): Homes one at a time, at HOME_SHARE."""
         now = self.clock.now()
-        earlier = aliased(OutboxRow)
-        blocked = exists().where(
-            earlier.lane == OutboxRow.lane, earlier.id < OutboxRow.id, earlier.status.in_(_OPEN)
-        )
-        expired = and_(
-            OutboxRow.status == OutboxStatus.IN_FLIGHT.value,
-            OutboxRow.claimed_at < now - self.lease,
-        )
-        due = and_(
-            OutboxRow.status == OutboxStatus.PENDING.value,
-            OutboxRow.next_attempt_at <= now,
-            ~blocked,
-            published(OutboxRow.import_id),  # Core: the ORM's hook does not see this query
-        )
-        # Two queries, not one with OR: each walks its own index and stops at the limit, so a
-        # take costs the same with ten rows waiting or ten thousand (Slack down for an hour).
-        # Rows left in flight by a dead process first, then due rows, the longest-due first.
-        # Core, not ORM objects: the candidates' few columns; a row's payload (a report's
-        # blocks, a CSV) is read only once the row is taken.
-        taken_over = select(*_CANDIDATE).where(expired)
-        waiting = select(*_CANDIDATE).where(due)
-        if self._held:
-            waiting = waiting.where(OutboxRow.kind.not_in(sorted(self._held)))
-        if skip:
-            taken_over = taken_over.where(OutboxRow.id.not_in(skip))
-        if busy:
-            waiting = waiting.where(
-                or_(OutboxRow.channel.is_(None), OutboxRow.channel.not_in(sorted(busy)))
-            )
-        waiting = waiting.order_by(OutboxRow.next_attempt_at, OutboxRow.id)
+        with self._looks:
+            homes_wait = self._rendering_home or self._pace_clock() < self._homes_after
+        homes_wait = pace_homes and (homes_wait or _HOME in self._held)
+        # Homes apart (HOME_SHARE): at most one, the longest-due, and none while one is being
+        # rendered or in the pause after it.
+        left = self._held | {_HOME} if pace_homes else self._held
+        values = {
+            "now": now,
+            "expired_before": now - self.lease,
+            "skip": sorted(skip or ()),
+            "busy": sorted(busy or ()),
+            "left": sorted(left),
+        }
         want = limit or self.batch
         with self.db.transaction() as session:
-            if session.bind is not None and session.bind.dialect.name == "postgresql":
-                taken_over = taken_over.with_for_update(skip_locked=True)
-                waiting = waiting.with_for_update(skip_locked=True)
-            run = session.connection().execute
+            takes = _takes(session.get_bind().dialect.name == "postgresql")
+            connection = session.connection()
+
+            def run(statement: Any, **more: Any) -> list[Any]:
+                return list(connection.execute(statement, {**values, **more}))
+
             if channels is None and lanes is None:
-                rows = list(run(taken_over.order_by(OutboxRow.id).limit(want)))
+                rows = run(takes.taken_over, n=want)
                 if len(rows) < want:
-                    rows += run(waiting.limit(want - len(rows)))
+                    rows += run(takes.waiting, n=want - len(rows))
             else:
                 rows = []
                 for lane in sorted(lanes or ()):  # a lane's next row, now its turn
                     if len(rows) >= want:
                         break
-                    rows += run(waiting.where(OutboxRow.lane == lane).limit(1))
+                    rows += run(takes.next_in_lane, lane=lane)
                 # None first: edits are not paced, so several may go; a channel's post is one.
                 for channel in sorted(channels or (), key=lambda c: (c is not None, c or "")):
                     if len(rows) >= want:
                         break
                     if channel is None:
-                        query = waiting.where(OutboxRow.channel.is_(None))
-                        rows += run(query.limit(want - len(rows)))
-                    else:
-                        rows += run(waiting.where(OutboxRow.channel == channel).limit(1))
+                        rows += run(takes.unpaced, n=want - len(rows))
+                    elif channel not in (busy or ()):
+                        rows += run(takes.in_channel, channel=channel)
+            unpaced = channels is None or None in channels
+            if pace_homes and not homes_wait and unpaced and len(rows) < want:
+                rows += run(takes.home)
             # One row per lane per batch keeps each lane strictly ordered; one post per channel
             # per batch, as a second would only wait for the first's window.
             seen: set[str] = set()
@@ -453,6 +578,10 @@ class OutboxWorker:
             for row in rows:
                 if row.lane in seen or (row.channel is not None and row.channel in posting):
                     continue
+                if pace_homes and row.kind == _HOME:
+                    if homes_wait:  # one Home rendered at a time (a dead process's too)
+                        continue
+                    homes_wait = True
                 seen.add(row.lane)
                 if row.channel is not None:
                     posting.add(row.channel)
@@ -463,18 +592,8 @@ class OutboxWorker:
             if not chosen:
                 return []
             ids = [row.id for row, _ in chosen]
-            run(
-                update(OutboxRow)
-                .where(OutboxRow.id.in_(ids))
-                .values(
-                    status=OutboxStatus.IN_FLIGHT.value,
-                    claimed_by=WORKER,
-                    claimed_at=now,
-                    attempts=OutboxRow.attempts + 1,
-                )
-            )
-            query = select(OutboxRow.id, OutboxRow.payload).where(OutboxRow.id.in_(ids))
-            payloads = {row_id: payload for row_id, payload in run(query)}
+            connection.execute(takes.mark, {"ids": ids, "now": now})
+            payloads = dict(connection.execute(takes.payloads, {"ids": ids}).all())
             taken = [
                 Taken(
                     row.id, row.kind, dict(payloads[row.id]), recovering, row.channel, row.lane,
@@ -482,6 +601,9 @@ class OutboxWorker:
                 )
                 for row, recovering in chosen
             ]  # fmt: skip
+        if pace_homes and any(row.kind == _HOME for row in taken):  # taken: the transaction is over
+            with self._looks:
+                self._rendering_home = True
         return taken
 
     # -- delivering ---------------------------------------------------------------------------
@@ -782,9 +904,14 @@ class OutboxWorker:
         # since (Outbox.homes queues no second one), so pending republishes collapse. A
         # publish is idempotent: sending it again after a crash changes nothing.
         user = str(row.payload["user"])
-        with self.db.reading() as session:
-            data = load_home(session, self.config, user, self.domain_clock.now())
-        view_id = self.slack.publish_home(user, home_view(data))
+        spent = time.thread_time()
+        try:
+            with self.db.reading() as session:
+                data = load_home(session, self.config, user, self.domain_clock.now())
+            view = home_view(data)
+        finally:
+            self._rendered_home(time.thread_time() - spent)
+        view_id = self.slack.publish_home(user, view)
         return {"user": user, "view": view_id}
 
     def _send_respond(self, row: Taken) -> dict[str, Any]:
@@ -793,6 +920,16 @@ class OutboxWorker:
         payload = row.payload
         self.slack.respond(str(payload["url"]), payload["text"], payload.get("blocks"))
         return {"user": payload.get("user")}
+
+    def _rendered_home(self, spent: float) -> None:
+        """A Home took `spent` seconds of CPU to render: while commands keep coming, the next
+        waits long enough to hold the renders to HOME_SHARE of the time."""
+        with self._looks:
+            self._rendering_home = False
+            now = self._pace_clock()
+            if now - self._queued_at < BUSY_SECONDS:
+                self._homes_after = now + spent * (1 / HOME_SHARE - 1)
+        self._wake.set()
 
     def _send_claim(self, row: Taken) -> dict[str, Any]:
         claim_id = int(row.payload["claim"])

@@ -1,11 +1,9 @@
 """What a command reads of the outbox before its ack is an index lookup, whatever the backlog.
 
 The statements are the ones `/proc update` really sends (captured on the engine while the
-command is driven over signed HTTP), explained by the database that runs them: SQLite's
-`EXPLAIN QUERY PLAN` with no statistics (podbot's state until `PRAGMA optimize` has run), and
-PostgreSQL's `EXPLAIN` of the prepared statement's generic plan (what psycopg's prepared
-statements run after five executions) with sequential scans off, beside a backlog of 3,000
-pending rows.
+command is driven over signed HTTP), explained by the database that runs them (tests/slack/
+plans.py) beside a backlog of 3,000 pending rows: SQLite's with no statistics for the outbox
+(the state before the worker's first ANALYZE sees rows there), PostgreSQL's generic plan.
 """
 
 from __future__ import annotations
@@ -15,7 +13,6 @@ from collections.abc import Callable
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
-from psycopg import sql
 from sqlalchemy import event, insert
 
 from bot.db.models import OutboxKind, OutboxRow
@@ -23,6 +20,7 @@ from bot.db.session import Database
 from bot.slack.worker import OutboxWorker
 from tests.commands.conftest import ALPHA, ANALYST, BUYER, Proc
 from tests.conftest import RunningBot
+from tests.slack.plans import deliveries_steps
 
 INDEX = "ix_deliveries_pending_lane_kind"
 
@@ -54,51 +52,15 @@ def _backlog(db: Database, rows: int) -> None:
             connection.exec_driver_sql("ANALYZE deliveries")
 
 
-def _sqlite_plan(db: Database, statement: str, parameters: Any) -> list[str]:
-    with db.engine.connect() as connection:
-        rows = connection.exec_driver_sql(f"EXPLAIN QUERY PLAN {statement}", parameters)
-        return [str(row[-1]) for row in rows]
-
-
-def _postgres_plan(db: Database, statement: str, parameters: dict[str, Any]) -> list[str]:
-    # psycopg's `%(name)s` placeholders as the server's `$n`, prepared, then its generic plan.
-    names: list[str] = []
-
-    def number(match: re.Match[str]) -> str:
-        if match.group(1) not in names:
-            names.append(match.group(1))
-        return f"${names.index(match.group(1)) + 1}"
-
-    prepared = re.sub(r"%\((\w+)\)s", number, statement).replace("%%", "%")
-    raw = db.engine.raw_connection()
-    try:
-        cursor = raw.cursor()
-        cursor.execute("SET enable_seqscan = off")
-        cursor.execute("SET plan_cache_mode = force_generic_plan")
-        cursor.execute(f"PREPARE collapse_check AS {prepared}")
-        values = sql.SQL(", ").join(sql.Literal(parameters[name]) for name in names)
-        cursor.execute(sql.SQL("EXPLAIN EXECUTE collapse_check({})").format(values))
-        plan = [str(row[0]) for row in cursor.fetchall()]
-        raw.rollback()
-        return plan
-    finally:
-        raw.close()
-
-
 def _walks_of_deliveries(db: Database, statement: str, parameters: Any) -> list[str]:
     """The plan's steps that read `deliveries` other than by the pending-lane index."""
     if db.dialect == "sqlite":
-        steps = [s for s in _sqlite_plan(db, statement, parameters) if "deliveries" in s]
         wanted = re.compile(
             rf"SEARCH deliveries USING (COVERING )?INDEX {INDEX} \(lane=\? AND kind=\?\)"
         )
     else:
-        steps = [
-            s.strip().removeprefix("->").strip() for s in _postgres_plan(db, statement, parameters)
-        ]
-        steps = [s for s in steps if re.search(r"\bon deliveries\b|Seq Scan", s)]
         wanted = re.compile(rf"(Index (Only )?Scan using|Bitmap Index Scan on) {INDEX}\b")
-    assert steps, f"no step reads deliveries in the plan of {statement!r}"
+    steps = deliveries_steps(db, statement, parameters)
     return [step for step in steps if not wanted.match(step)]
 
 
