@@ -102,6 +102,8 @@ def once_per_slack_request(key: str | None, at: datetime | None = None) -> Itera
         _slack_request.reset(token)
 
 
+_HAS_STATISTICS = "SELECT 1 FROM sqlite_master WHERE name = 'sqlite_stat1'"
+_TABLES = "SELECT name FROM sqlite_master WHERE type = 'table' AND name NOT LIKE 'sqlite_%'"
 _KEY_RECORDED = select(ProcessedEvent.event_id).where(ProcessedEvent.event_id == bindparam("k"))
 # ON CONFLICT DO NOTHING: on PostgreSQL a racing twin's uncommitted key makes this wait for it;
 # once it commits, nothing is inserted and this transaction is rolled back. Built once per
@@ -235,20 +237,29 @@ class Database:
         with self._writer, self.engine.begin() as connection:
             yield connection
 
-    def optimize(self, *, analyze: bool = False) -> None:
+    def optimize(self, *, starting: bool = False) -> None:
         """Keep the query planner's statistics current. podbot's hot statements are served by
         partial indexes that SQLite's planner, with no statistics, passes over for a walk of
-        every open row. On SQLite: `analyze` (once, at startup) runs ANALYZE; otherwise
-        `PRAGMA optimize` re-analyzes the tables that changed enough since (SQLite's advice:
-        on closing a connection, or every few hours for a long-lived one). Exact statistics,
-        not `analysis_limit`'s samples: sampled, the share of pending rows in the outbox came
-        out wrong enough to choose the walk again. PostgreSQL's autovacuum analyzes itself."""
+        every open row. On SQLite: a database never analyzed is analyzed (`starting` a
+        process), and so is a table that has rows and no statistics (one analyzed while empty:
+        `PRAGMA optimize` before SQLite 3.46 never looks at it again); then `PRAGMA optimize`
+        re-analyzes the tables that grew enough (SQLite's advice: on closing a connection, or
+        every few hours for a long-lived one). Exact statistics, not `analysis_limit`'s
+        samples: sampled, the share of pending rows in the outbox came out wrong enough to
+        choose the walk again. PostgreSQL's autovacuum analyzes on its own."""
         if self._writer is None:
             return
         with self._writer, self.engine.connect() as connection:
             driver = connection.connection.driver_connection
             assert driver is not None
-            driver.execute("ANALYZE" if analyze else "PRAGMA optimize")
+            if not driver.execute(_HAS_STATISTICS).fetchone():
+                driver.execute("ANALYZE" if starting else "PRAGMA optimize")
+                return
+            analyzed = {row[0] for row in driver.execute("SELECT tbl FROM sqlite_stat1")}
+            for (table,) in driver.execute(_TABLES).fetchall():
+                if table not in analyzed and driver.execute(f'SELECT 1 FROM "{table}"').fetchone():
+                    driver.execute(f'ANALYZE "{table}"')
+            driver.execute("PRAGMA optimize")
 
     def dispose(self) -> None:
         """Close every pooled connection (on SQLite, after `PRAGMA optimize`)."""

@@ -113,8 +113,8 @@ SWEEP_SECONDS = 0.5
 HOME_SHARE = 0.2
 BUSY_SECONDS = 1.0
 # How often the loop has the database refresh its planner statistics (`Database.optimize`:
-# on SQLite a bounded `PRAGMA optimize`; the first time, at start, an ANALYZE): the takes and
-# the ack path's lookups use partial indexes a planner without statistics passes over.
+# on SQLite `PRAGMA optimize`, and at start an ANALYZE of a database never analyzed): the
+# takes and the ack path's lookups use partial indexes a planner without statistics skips.
 OPTIMIZE_SECONDS = 600.0
 
 
@@ -410,7 +410,7 @@ class OutboxWorker:
 
     def _optimize(self, *, first: bool) -> None:
         try:
-            self.db.optimize(analyze=first)
+            self.db.optimize(starting=first)
         except Exception:  # statistics are an optimisation: never stop delivering for them
             log.exception("refreshing the database's planner statistics failed")
 
@@ -769,7 +769,9 @@ class OutboxWorker:
     def _send_card(self, row: Taken) -> dict[str, Any]:
         request_id = int(row.payload["request"])
         with self._card_locks[request_id % len(self._card_locks)]:
-            with self.db.transaction() as session:
+            # Read in a snapshot, not a write transaction: on SQLite that would hold the one
+            # writer's lock (and every command behind it) while the card renders.
+            with self.db.reading() as session:
                 request = get_request(session, request_id)
                 if request is None:
                     return {}
@@ -934,7 +936,7 @@ class OutboxWorker:
     def _send_claim(self, row: Taken) -> dict[str, Any]:
         claim_id = int(row.payload["claim"])
         with self._card_locks[claim_id % len(self._card_locks)]:
-            with self.db.transaction() as session:
+            with self.db.reading() as session:  # a snapshot, as for a card
                 claim = session.get(SavingsClaim, claim_id)
                 if claim is None:
                     return {}
