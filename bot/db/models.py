@@ -154,6 +154,9 @@ class ImportRun(Base):
             sqlite_where=text("state = 'importing'"),
             postgresql_where=text("state = 'importing'"),
         ),
+        # The imports not complete, which the worker's take and every reader leave out
+        # (`bot.db.visible.published`): a look-up, so no plan of theirs scans this table.
+        Index("ix_imports_state", "state"),
     )
 
     id: Mapped[int] = mapped_column(Integer, primary_key=True)

@@ -18,7 +18,10 @@ from sqlalchemy.orm import ORMExecuteState, with_loader_criteria
 from bot.db.models import ImportRun, ImportState, OutboxRow, Request
 
 # An uncorrelated subquery, read once per statement: the imports not complete (a few at most).
-_UNFINISHED = select(ImportRun.id).where(ImportRun.state != ImportState.COMPLETE.value)
+# Written as the states it holds, not "not complete": a look-up in `ix_imports_state`.
+_UNFINISHED = select(ImportRun.id).where(
+    ImportRun.state.in_((ImportState.IMPORTING.value, ImportState.FAILED.value))
+)
 
 
 def published(import_id: Any) -> ColumnElement[bool]:

@@ -37,8 +37,10 @@ def upgrade() -> None:
         postgresql_where=in_flight,
         sqlite_where=in_flight,
     )
+    op.create_index("ix_imports_state", "imports", ["state"])
 
 
 def downgrade() -> None:
+    op.drop_index("ix_imports_state", table_name="imports")
     op.drop_index("ix_deliveries_in_flight", table_name="deliveries")
     op.drop_index("ix_deliveries_pending_lane_kind", table_name="deliveries")
