@@ -503,8 +503,11 @@ def test_the_sandbox_answers_only_its_own_host_and_origin(sandbox: Sandbox) -> N
     own = f"http://localhost:{port}"
     status, answer = raw(send, "POST", body, Host=f"localhost:{port}", Origin=own, **json_post)
     assert status == 200, answer
+    # The same request again, confirmed (a second one for the customer and tool is refused
+    # until it is).
+    again = json.dumps({**NEW, "text": f"{NEW['text']} | again"}).encode()
     status, answer = raw(
-        send, "POST", body, Origin=sandbox.url, Content_Type="application/json; charset=utf-8"
+        send, "POST", again, Origin=sandbox.url, Content_Type="application/json; charset=utf-8"
     )
     assert status == 200, answer
     assert requests_in(sandbox) == 2
