@@ -18,9 +18,12 @@ from tests.commands.test_savings import claim_message, claims, click, ephemerals
 from tests.conftest import RunningBot
 
 
-def negotiating(proc: Proc, customer: str = "Acme Corp", tool: str = "Miro") -> int:
-    """A request for $48,000 of current spend, with the buyer negotiating."""
-    proc(ANALYST, f"new {customer} | {tool} | new | 48000")
+def negotiating(
+    proc: Proc, customer: str = "Acme Corp", tool: str = "Miro", *, again: bool = False
+) -> int:
+    """A request for $48,000 of current spend, with the buyer negotiating (`again`: beside an
+    open request for the same customer and tool, confirmed)."""
+    proc(ANALYST, f"new {customer} | {tool} | new | 48000" + (" | again" if again else ""))
     number = proc.request_count()
     proc(ANALYST, f"qualify {number}")
     proc(ANALYST, f"assign {number} <@{BUYER}>")
@@ -136,7 +139,7 @@ def test_the_benchmark_line_says_what_it_compares_against_and_follows_approvals(
 ) -> None:
     acme = negotiating(proc, "Acme Corp", "Miro")
     globex = negotiating(proc, "Globex", "miro")
-    acme_again = negotiating(proc, "ACME corp", "Miro")
+    acme_again = negotiating(proc, "ACME corp", "Miro", again=True)
     proc(BUYER, f"savings {globex} 48000 40000")  # pending: 16.7 %
     waiting = claim_message(proc, globex)
     assert "Benchmark for miro: no other approved miro claims yet." in blocks_text(waiting.blocks)

@@ -151,9 +151,10 @@ def test_three_web_and_two_scheduler_processes_post_everything_once(
         scheduler.wait_for_log("catch-up sweep done")
 
     # 3 cards + 3 × (qualified, assigned, update) replies + 1 aging report + 1 weekly digest
-    # + 3 check-in packs, one per customer (the clock starts on a Monday afternoon in Kolkata:
-    # both schedulers race for its 09:00 digest and packs too).
-    slack_api.wait_for("chat.postMessage", count=17, timeout=60)
+    # + the POD's weekly check-in post with 3 packs in its thread, one per customer (the clock
+    # starts on a Monday afternoon in Kolkata: both schedulers race for its 09:00 digest and
+    # check-ins too).
+    slack_api.wait_for("chat.postMessage", count=18, timeout=60)
     db = Database(postgres_url)
     deadline = threading.Event()
     for _ in range(200):  # bounded: wait for the workers to record what they sent
@@ -175,11 +176,14 @@ def test_three_web_and_two_scheduler_processes_post_everything_once(
         assert replies == [":white_check_mark:", ":handshake:", ":memo:"], replies
     assert len([m for m in top if m.text.startswith("Aging report")]) == 1
     assert len([m for m in top if m.text.startswith("Weekly digest")]) == 1
+    (checkins,) = [m for m in top if m.text.startswith("*Check-ins · ")]
     packs = sorted(
-        m.text.split(" · ")[1].rstrip("*") for m in top if m.text.startswith("*Check-in · ")
+        m.text.split(" · ")[1].rstrip("*")
+        for m in slack_api.thread(ALPHA, checkins.ts)
+        if m.text.startswith("*Check-in · ")
     )
     assert packs == ["Customer 1", "Customer 2", "Customer 3"], packs
-    assert len(slack_api.calls_to("chat.postMessage")) == 17
+    assert len(slack_api.calls_to("chat.postMessage")) == 18
     arrivals = sorted(call.at for call in slack_api.calls_to("chat.postMessage"))
     gaps = [later - earlier for earlier, later in pairwise(arrivals)]
     assert min(gaps) >= PACE - 0.005, gaps  # whichever process posted
