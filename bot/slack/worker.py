@@ -29,6 +29,7 @@ import base64
 import logging
 import os
 import random
+import sys
 import threading
 import time
 from collections.abc import Callable
@@ -110,12 +111,18 @@ SWEEP_SECONDS = 0.5
 # while commands keep coming (rows were queued within BUSY_SECONDS) the next is taken only
 # after a pause that holds the renders to HOME_SHARE of the process's time: a burst of
 # commands acks at full speed and its Homes follow, each once, when it calms down.
-HOME_SHARE = 0.2
+HOME_SHARE = 0.1
 BUSY_SECONDS = 1.0
 # How often the loop has the database refresh its planner statistics (`Database.optimize`:
 # on SQLite `PRAGMA optimize`, and at start an ANALYZE of a database never analyzed): the
 # takes and the ack path's lookups use partial indexes a planner without statistics skips.
 OPTIMIZE_SECONDS = 600.0
+# The shortest time between two takes of the loop (see `_loop`).
+TAKE_GAP_SECONDS = 0.005
+# The longest a thread waits for the GIL while another runs Python (CPython's default: 5 ms).
+# The worker's threads render cards and Homes, CPU-bound, beside the acks; a command gives the
+# GIL up at each database call and waited up to the full interval to get it back each time.
+SWITCH_INTERVAL = 0.001
 
 
 @dataclass(frozen=True)
@@ -207,6 +214,19 @@ def _takes(postgres: bool) -> _Takes:
     return _Takes(*statements, mark, select(OutboxRow.id, OutboxRow.payload).where(ids))
 
 
+# A row delivered: built once, as the takes are.
+_FINISH = (
+    update(OutboxRow)
+    .where(OutboxRow.id == bindparam("row"))
+    .values(
+        status=OutboxStatus.DELIVERED.value,
+        delivered_at=bindparam("at"),
+        result=bindparam("result"),
+        last_error=None,
+    )
+)
+
+
 class Taken(NamedTuple):
     """A row this worker took, as its sending thread needs it."""
 
@@ -296,7 +316,9 @@ class OutboxWorker:
     # -- running ------------------------------------------------------------------------------
 
     def start(self) -> None:
-        """Run the delivery loop on a daemon thread."""
+        """Run the delivery loop on a daemon thread (and shorten the process's GIL switch
+        interval to SWITCH_INTERVAL: its rendering must not hold up the acks)."""
+        sys.setswitchinterval(min(sys.getswitchinterval(), SWITCH_INTERVAL))
         self._thread = threading.Thread(target=self._loop, name="podbot-deliveries", daemon=True)
         self._thread.start()
 
@@ -345,7 +367,12 @@ class OutboxWorker:
         was_paced: set[str] = set()
         next_sweep = 0.0
         next_optimize = 0.0
+        took_at = -TAKE_GAP_SECONDS
         while not self._stop.is_set():
+            # Commands arriving hundreds a second wake the loop for each: one take every
+            # TAKE_GAP_SECONDS at most serves them all (a take is a write transaction).
+            if self._stop.wait(max(0.0, took_at + TAKE_GAP_SECONDS - time.monotonic())):
+                break
             if time.monotonic() >= next_optimize:
                 self._optimize(first=next_optimize == 0.0)
                 next_optimize = time.monotonic() + OPTIMIZE_SECONDS
@@ -374,6 +401,7 @@ class OutboxWorker:
                 targets = None if sweep else {c for c in wanted if c is None or c not in busy}
                 try:
                     if targets is None or targets or lanes:
+                        took_at = now
                         taken = self._take(
                             limit=free,
                             skip=set(running),
@@ -658,16 +686,8 @@ class OutboxWorker:
     def _finish(self, row_id: int, result: dict[str, Any] | None) -> None:
         # One Core statement (on PostgreSQL in autocommit: one round trip), no session.
         with self.db.statements() as connection:
-            connection.execute(
-                update(OutboxRow)
-                .where(OutboxRow.id == row_id)
-                .values(
-                    status=OutboxStatus.DELIVERED.value,
-                    delivered_at=self.clock.now(),
-                    result=result,
-                    last_error=None,
-                )
-            )
+            values = {"row": row_id, "at": self.clock.now(), "result": result}
+            connection.execute(_FINISH, values)
 
     def _failed(self, row_id: int, exc: WebApiError) -> None:
         now = self.clock.now()
