@@ -21,7 +21,7 @@ from collections.abc import Iterable
 from datetime import UTC
 from typing import Any
 
-from sqlalchemy import select
+from sqlalchemy import bindparam, select
 from sqlalchemy.orm import Session
 
 from bot.blocks.reminders import settle_items, settled_blocks
@@ -238,6 +238,14 @@ def settle_dm(
     return True
 
 
+# Who was reminded of these subjects: built once, as every change to a request asks it before
+# its command's ack.
+_REMINDED = select(Reminder.user_id).where(
+    Reminder.kind.in_(bindparam("kinds", expanding=True)),
+    Reminder.subject.in_(bindparam("subjects", expanding=True)),
+)
+
+
 def settle(
     session: Session,
     outbox: Outbox,
@@ -262,13 +270,7 @@ def settle(
         if not subjects:
             continue
         about |= {(kind, subject) for kind in kinds for subject in subjects}
-        users |= set(
-            session.scalars(
-                select(Reminder.user_id).where(
-                    Reminder.kind.in_(kinds), Reminder.subject.in_(subjects)
-                )
-            )
-        )
+        users |= set(session.scalars(_REMINDED, {"kinds": list(kinds), "subjects": subjects}))
     by_dm: dict[tuple[str, str, str], list[Reminder]] = {}
     for user in sorted(users):
         listing = {
