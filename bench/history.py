@@ -87,6 +87,9 @@ def seed(
         for row, request_id in zip(rows, c.execute(returning, rows).scalars(), strict=True):
             row["id"] = request_id
         claim_rows = []
+        # One effective claim per request and kind (issue 27): a request's further approved
+        # claims of a kind are additional savings, so the history keeps all its claims counted.
+        seen: set[tuple[int, str]] = set()
         for _ in range(claims):
             r = rows[rng.randrange(len(rows))]
             decided = min(r["assigned_at"] + timedelta(days=rng.uniform(1, 60)), now)
@@ -97,6 +100,9 @@ def seed(
                 currency="USD", status="approved", created_by=r["buyer_id"], created_at=decided,
                 decided_by=em, decided_at=decided,
             ))  # fmt: skip
+            key = (r["id"], claim_rows[-1]["kind"])
+            claim_rows[-1]["additional"] = key in seen
+            seen.add(key)
         c.execute(insert(SavingsClaim.__table__), claim_rows)
         members = list(pod.members)
         start = c.execute(text("SELECT count(*) FROM pending_responses")).scalar_one()
