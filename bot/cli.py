@@ -33,14 +33,17 @@ def _fail(message: str, code: int = 2) -> int:
 
 
 def cmd_config_check(args: argparse.Namespace) -> int:
-    from bot.config import ConfigError, config_path, load_config
+    from bot.config import ConfigError, config_path, load_config, placeholder_problems
 
     path = args.config or config_path()
     try:
         config = load_config(path)
+        errors = placeholder_problems(config)
     except ConfigError as exc:
-        print(f"{path}: {plural(len(exc.errors), 'problem')}", file=sys.stderr)
-        for error in exc.errors:
+        errors = exc.errors
+    if errors:
+        print(f"{path}: {plural(len(errors), 'problem')}", file=sys.stderr)
+        for error in errors:
             print(f"  {error}", file=sys.stderr)
         return 1
     members = sum(len(p.members) for p in config.pods)
@@ -590,6 +593,7 @@ def cmd_serve(args: argparse.Namespace) -> int:
     except _Stop as exc:
         return _fail(str(exc))
     settings = runtime.settings
+    _warn_placeholders(runtime.config)
     scheduler = None
     if not args.no_scheduler:
         from bot.jobs.scheduler import start
@@ -645,6 +649,20 @@ def cmd_serve(args: argparse.Namespace) -> int:
         if ops is not None:
             ops.stop()
     return 0
+
+
+def _warn_placeholders(config: Any) -> None:
+    """One warning line when the config still has the example's ids (`config check` refuses
+    them; serving goes on, so a test world that uses them on purpose still runs)."""
+    from bot.config import placeholder_problems
+
+    problems = placeholder_problems(config)
+    if problems:
+        keys = ", ".join(problem.split(":", 1)[0] for problem in problems)
+        log.warning(
+            "%s has the example config's placeholder ids at %s: nothing will reach those "
+            "channels and people; run `podbot config check`", config.path, keys,
+        )  # fmt: skip
 
 
 def _ops_listener(runtime: Any) -> Any:

@@ -479,7 +479,9 @@ class _Checker:
             channel = item.get("channel")
             if not isinstance(channel, str) or not _CHANNEL_ID.match(channel):
                 self.fail(
-                    f"{prefix}channel", f'"{channel}" is not a Slack channel id like "C0ALPHA01"'
+                    f"{prefix}channel",
+                    f'"{channel}" is not a Slack channel id (C or G, then capitals and digits, '
+                    'like "C024BE91L"; not the #name)',
                 )
             elif channel in seen_channels:
                 self.fail(f"{prefix}channel", f'duplicate channel "{channel}"')
@@ -626,6 +628,57 @@ def _find_header(lines: list[str], name: str, index: int | None, start: int) -> 
                 return i
             seen += 1
     return None
+
+
+# The ids of config/podbot.example.toml: placeholders, not a workspace's channels and people
+# (tests/test_config.py checks this list against the file). `config check` and `doctor`
+# refuse them, `serve` warns: a test world may use them on purpose.
+EXAMPLE_IDS = frozenset(
+    {
+        "C0ALPHA01", "C0BETA001",
+        "U0EM00001", "U0EM00002", "U0BUY0001", "U0BUY0002", "U0ANA0001", "U0ANA0002",
+        "U0CSM0001",
+    }
+)  # fmt: skip
+_FIND_IDS = "Slack shows a channel's id at the bottom of its details (click its name); a "
+_FIND_IDS += "member's under ⋯ → Copy member ID in their profile"
+
+
+def placeholder_problems(config: Config, text: str | None = None) -> list[str]:
+    """One line per id of the example config still in `config` (a channel, a member, a
+    fallback approver), naming its key and line: ids that belong to no workspace."""
+    if text is None:
+        try:
+            text = config.path.read_text(encoding="utf-8")
+        except OSError:
+            text = ""
+    lines = text.splitlines()
+    problems: list[str] = []
+
+    def say(key: str, value: str, what: str) -> None:
+        line = _locate(lines, key) or _line_of(lines, value)
+        where = f" (line {line})" if line else ""
+        problems.append(
+            f'{key}{where}: "{value}" is the example config\'s placeholder, not {what}; '
+            f"put your own id there ({_FIND_IDS})"
+        )
+
+    for index, pod in enumerate(config.pods):
+        prefix = f"pods[{index}]."
+        if pod.channel in EXAMPLE_IDS:
+            say(f"{prefix}channel", pod.channel, "your POD's channel")
+        for user in pod.members:
+            if user in EXAMPLE_IDS:
+                say(f"{prefix}members.{user}", user, "a member of your workspace")
+        for user in pod.fallback_approvers:
+            if user in EXAMPLE_IDS:
+                say(f"{prefix}fallback_approvers", user, "a member of your workspace")
+    return problems
+
+
+def _line_of(lines: list[str], value: str) -> int | None:
+    """The first line mentioning `value`, when a key's own line cannot be found."""
+    return next((n for n, line in enumerate(lines, 1) if value in line), None)
 
 
 # --- environment ---------------------------------------------------------------------------

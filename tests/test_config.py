@@ -2,13 +2,21 @@
 
 from __future__ import annotations
 
+import re
 from datetime import date, time
 from pathlib import Path
 
 import pytest
 
 from bot.cli import main
-from bot.config import ConfigError, MissingSetting, Settings, load_config, parse_config
+from bot.config import (
+    EXAMPLE_IDS,
+    ConfigError,
+    MissingSetting,
+    Settings,
+    load_config,
+    parse_config,
+)
 
 ROOT = Path(__file__).resolve().parents[1]
 EXAMPLE = ROOT / "config" / "podbot.example.toml"
@@ -142,9 +150,57 @@ def test_a_missing_file_says_how_to_make_one(tmp_path: Path) -> None:
     assert "podbot.example.toml" in str(caught.value)
 
 
-def test_config_check_prints_ok(capsys: pytest.CaptureFixture[str]) -> None:
-    assert main(["config", "check", "--config", str(EXAMPLE)]) == 0
-    assert capsys.readouterr().out.startswith(f"OK: {EXAMPLE}")
+def _own_ids(text: str) -> str:
+    """The example with every placeholder id replaced by one of a real-looking workspace."""
+    for n, placeholder in enumerate(sorted(EXAMPLE_IDS)):
+        text = text.replace(placeholder, f"{placeholder[0]}07Q{n:02d}XYZ")
+    return text
+
+
+def test_config_check_prints_ok(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    mine = tmp_path / "podbot.toml"
+    mine.write_text(_own_ids(EXAMPLE.read_text()))
+    assert main(["config", "check", "--config", str(mine)]) == 0
+    assert capsys.readouterr().out.startswith(f"OK: {mine}")
+
+
+def test_the_example_ids_are_the_placeholders_config_check_refuses() -> None:
+    ids = set(re.findall(r"\b[CGUW]0[A-Z0-9]{7}\b", EXAMPLE.read_text()))
+    assert ids == EXAMPLE_IDS
+
+
+def test_config_check_refuses_the_example_placeholders_naming_key_and_line(
+    capsys: pytest.CaptureFixture[str],
+) -> None:
+    assert main(["config", "check", "--config", str(EXAMPLE)]) == 1
+    err = capsys.readouterr().err.splitlines()
+    assert err[0] == f"{EXAMPLE}: 10 problems"
+    lines = EXAMPLE.read_text().splitlines()
+
+    def line_of(text: str, nth: int = 0) -> int:
+        return [n for n, line in enumerate(lines, 1) if text in line][nth]
+
+    assert err[1] == (
+        f'  pods[0].channel (line {line_of("C0ALPHA01")}): "C0ALPHA01" is the example '
+        "config's placeholder, not your POD's channel; put your own id there (Slack shows a "
+        "channel's id at the bottom of its details (click its name); a member's under ⋯ → "
+        "Copy member ID in their profile)"
+    )
+    assert err[2].startswith(f"  pods[0].members.U0EM00001 (line {line_of('U0EM00001 =')}): ")
+    assert f"pods[0].fallback_approvers (line {line_of('fallback_approvers =')})" in err[5]
+    assert err[6].startswith(f'  pods[1].channel (line {line_of("C0BETA001")}): "C0BETA001"')
+    assert err[-1].startswith(f"  pods[1].members.U0CSM0001 (line {line_of('U0CSM0001')}): ")
+
+
+def test_ids_of_the_wrong_shape_are_refused_naming_key_and_line() -> None:
+    text = _own_ids(EXAMPLE.read_text())
+    wrong = text.replace('channel = "C07Q00XYZ"', 'channel = "#pod-alpha"', 1)
+    errors = errors_of(wrong)
+    line = next(n for n, t in enumerate(wrong.splitlines(), 1) if "#pod-alpha" in t)
+    assert errors == [
+        f'pods[0].channel (line {line}): "#pod-alpha" is not a Slack channel id (C or G, then '
+        'capitals and digits, like "C024BE91L"; not the #name)'
+    ]
 
 
 def test_config_check_names_the_broken_key(
