@@ -59,6 +59,41 @@ def cmd_config_check(args: argparse.Namespace) -> int:
     return 0
 
 
+def cmd_doctor(args: argparse.Namespace) -> int:
+    from bot import doctor
+    from bot.clock import SystemClock
+    from bot.config import ConfigError, MissingSetting, Settings, config_path, load_config
+    from bot.runtime import make_web_client
+
+    path = args.config or config_path()
+    print(f"podbot doctor: {path}")
+    try:
+        config = load_config(path)
+    except ConfigError as exc:
+        for error in exc.errors:
+            print(f"  FIX  {path}: {error}")
+        print(f"{plural(len(exc.errors), 'problem')}: fix the config first (`podbot config check`)")
+        return 1
+    try:
+        settings = Settings.from_env()
+    except MissingSetting as exc:
+        print(f"  FIX  {exc}")
+        return 1
+    client = make_web_client(settings) if settings.bot_token else None
+    found = doctor.run(config, settings, client, SystemClock().now())
+    for line in doctor.lines(found):
+        print(line)
+    print("next runs:")
+    for line in doctor.schedule_lines(config, SystemClock().now()):
+        print(f"  {line}")
+    problems = sum(not item.ok for item in found)
+    if problems:
+        print(f"{plural(problems, 'problem')}: podbot would not work as configured.")
+        return 1
+    print("All good.")
+    return 0
+
+
 def cmd_db_upgrade(args: argparse.Namespace) -> int:
     from bot.config import Settings
     from bot.db.migrate import upgrade
@@ -594,6 +629,9 @@ def cmd_serve(args: argparse.Namespace) -> int:
         return _fail(str(exc))
     settings = runtime.settings
     _warn_placeholders(runtime.config)
+    from bot.doctor import warn_at_start
+
+    warn_at_start(runtime.config, runtime.slack.client)
     scheduler = None
     if not args.no_scheduler:
         from bot.jobs.scheduler import start
@@ -890,6 +928,16 @@ def build_parser() -> argparse.ArgumentParser:
         "--config", help="config file (default: $PODBOT_CONFIG or config/podbot.toml)"
     )
     check.set_defaults(func=cmd_config_check)
+
+    doctor = verbs.add_parser(
+        "doctor",
+        help="will podbot work as configured? token and scopes, channels, members, secret, "
+        "database, schedule; each problem with what to do",
+    )
+    doctor.add_argument(
+        "--config", help="config file (default: $PODBOT_CONFIG or config/podbot.toml)"
+    )
+    doctor.set_defaults(func=cmd_doctor)
     return parser
 
 

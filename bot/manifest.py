@@ -16,8 +16,11 @@ BOT_SCOPES = {
     "im:write": "open DMs for reminders and alerts",
     "channels:history": "see mentions in public POD channels; find posts after a crash",
     "groups:history": "the same in private POD channels",
+    "channels:read": "`podbot doctor` checking each public POD channel exists and has podbot in it",
+    "groups:read": "the same for private POD channels",
     "im:history": "find a reminder DM after a crash instead of sending it twice",
     "users:read": "names and time zones of members",
+    "users:read.email": "members given by their email (config, `podbot import requests`)",
     "files:write": "CSV and ICS attachments of reports",
 }
 # user_change (users:read): a member's new name, for charts, CSVs and plain text.

@@ -42,6 +42,30 @@ MAX_MESSAGE_TEXT = 40_000
 _JSON_FIELDS = frozenset({"blocks", "attachments", "view", "metadata", "files", "outputs"})
 # Methods Slack answers without a token.
 _NO_AUTH = frozenset({"api.test"})
+# The bot scopes a token of this server has unless told otherwise (`set_scopes`): every scope
+# the methods below need. Slack names a token's scopes in the `x-oauth-scopes` header of every
+# Web API answer, and refuses a method whose scope it lacks with `missing_scope`.
+DEFAULT_SCOPES = (
+    "commands", "chat:write", "im:write", "im:read", "channels:history", "groups:history",
+    "im:history", "channels:read", "groups:read", "users:read", "users:read.email",
+    "files:write",
+)  # fmt: skip
+# The scope each method needs (of a channel's kind for conversations.*: C public, G private,
+# D a DM), as Slack's method reference lists it for bot tokens.
+_NEEDS: dict[str, str | dict[str, str]] = {
+    "chat.postMessage": "chat:write",
+    "chat.update": "chat:write",
+    "chat.delete": "chat:write",
+    "chat.postEphemeral": "chat:write",
+    "conversations.open": "im:write",
+    "conversations.info": {"C": "channels:read", "G": "groups:read", "D": "im:read"},
+    "conversations.history": {"C": "channels:history", "G": "groups:history", "D": "im:history"},
+    "conversations.replies": {"C": "channels:history", "G": "groups:history", "D": "im:history"},
+    "users.info": "users:read",
+    "users.lookupByEmail": "users:read.email",
+    "files.getUploadURLExternal": "files:write",
+    "files.completeUploadExternal": "files:write",
+}
 
 
 @cache
@@ -375,6 +399,9 @@ class SlackApiServer:
         self._arrivals: list[str] = []
         self._failures: dict[str, list[_Failure]] = {}
         self._channels: dict[str, str] = {}
+        # Channels the bot user is not a member of (`add_channel(…, member=False)`).
+        self._outside: set[str] = set()
+        self.scopes: tuple[str, ...] = DEFAULT_SCOPES
         self._dms: dict[str, str] = {}
         self._users: dict[str, dict[str, Any]] = {}
         self._messages: dict[str, dict[str, Message]] = {}
@@ -414,6 +441,7 @@ class SlackApiServer:
             "views.update": self._views_update,
             "views.publish": self._views_publish,
             "users.info": self._users_info,
+            "users.lookupByEmail": self._users_lookup_by_email,
             "files.getUploadURLExternal": self._files_get_upload_url,
             "files.completeUploadExternal": self._files_complete_upload,
         }
@@ -479,10 +507,29 @@ class SlackApiServer:
 
     # -- configuration ---------------------------------------------------------------------
 
-    def add_channel(self, channel_id: str, name: str | None = None) -> None:
-        """Make a channel known, so posting to it succeeds."""
+    def add_channel(self, channel_id: str, name: str | None = None, *, member: bool = True) -> None:
+        """Make a channel known, so posting to it succeeds. ``member=False``: the bot user is
+        not in it (until ``join``), as after creating a channel without inviting the app:
+        posts are refused with ``not_in_channel`` and ``conversations.info`` says
+        ``is_member: false`` (a private one, ``G…``, is ``channel_not_found`` to the bot)."""
         with self._cond:
             self._channels[channel_id] = name or channel_id.lower()
+            if member:
+                self._outside.discard(channel_id)
+            else:
+                self._outside.add(channel_id)
+
+    def join(self, channel_id: str) -> None:
+        """The bot user is invited into a known channel (``/invite @podbot``)."""
+        with self._cond:
+            self._outside.discard(channel_id)
+
+    def set_scopes(self, scopes: Iterable[str]) -> None:
+        """The bot token's scopes from now on (``DEFAULT_SCOPES`` until told): named in the
+        ``x-oauth-scopes`` header of every answer; a method needing another is refused with
+        ``missing_scope`` (``needed``, ``provided``)."""
+        with self._cond:
+            self.scopes = tuple(scopes)
 
     def add_user(
         self,
@@ -684,6 +731,7 @@ class SlackApiServer:
             return {
                 "serial": self._serial,
                 "channels": dict(self._channels),
+                "outside": sorted(self._outside),
                 "dms": dict(self._dms),
                 "users": copy.deepcopy(self._users),
                 "messages": {
@@ -713,6 +761,7 @@ class SlackApiServer:
         with self._cond:
             self._serial = int(state.get("serial", 0))
             self._channels = dict(state.get("channels") or {})
+            self._outside = set(state.get("outside") or ())
             self._dms = dict(state.get("dms") or {})
             self._users = copy.deepcopy(state.get("users") or {})
             self._messages = {
@@ -874,7 +923,9 @@ class SlackApiServer:
             else:
                 answer = self._answer(method, copy.deepcopy(params), token)
             self._record(ApiCall(method, params, token, headers))
-        _send_json(req, 200, answer)
+            granted = token is not None and token in self.valid_tokens
+            scopes = {"x-oauth-scopes": ",".join(self.scopes)} if granted else {}
+        _send_json(req, 200, answer, scopes)
 
     def _handle_upload(self, req: _RequestHandler, file_id: str, body: bytes) -> None:
         headers = dict(req.headers.items())
@@ -937,6 +988,14 @@ class SlackApiServer:
                 return {"ok": False, "error": "not_authed"}
             if token not in self.valid_tokens:
                 return {"ok": False, "error": "invalid_auth"}
+        needed = self._needed(method, params)
+        if needed is not None and needed not in self.scopes:
+            return {
+                "ok": False,
+                "error": "missing_scope",
+                "needed": needed,
+                "provided": ",".join(self.scopes),
+            }
         try:
             return {"ok": True, **handler(params)}
         except SlackError as exc:
@@ -950,6 +1009,13 @@ class SlackApiServer:
             }
 
     # -- state helpers (callers hold the lock) ---------------------------------------------
+
+    def _needed(self, method: str, params: dict[str, Any]) -> str | None:
+        needs = _NEEDS.get(method)
+        if isinstance(needs, dict):
+            channel = _opt_str(params, "channel") or "C"
+            return needs.get(channel[0], needs["C"])
+        return needs
 
     def _next_ts(self) -> str:
         self._serial += 1
@@ -1070,6 +1136,8 @@ class SlackApiServer:
 
     def _chat_post_message(self, params: dict[str, Any]) -> dict[str, Any]:
         channel = self._channel(params)
+        if channel in self._outside:
+            raise SlackError("not_in_channel")
         text, blocks = self._content(params, required=True)
         message = Message(
             channel=channel,
@@ -1162,7 +1230,13 @@ class SlackApiServer:
         return {"channel": channel}
 
     def _conversations_info(self, params: dict[str, Any]) -> dict[str, Any]:
+        # `channel` is required; a private channel the bot is not in does not exist for it.
+        if _opt_str(params, "channel") is None:
+            raise SlackError("invalid_arguments")
         channel = self._channel(params)
+        outside = channel in self._outside
+        if outside and not channel.startswith("C"):
+            raise SlackError("channel_not_found")
         is_im = channel in self._dms
         info: dict[str, Any] = {
             "id": channel,
@@ -1172,7 +1246,7 @@ class SlackApiServer:
             "is_im": is_im,
             "is_private": not channel.startswith("C"),
             "is_archived": False,
-            "is_member": True,
+            "is_member": not outside,
         }
         if is_im:
             info["user"] = self._dms[channel]
@@ -1386,6 +1460,18 @@ class SlackApiServer:
             raise SlackError("user_not_found")
         return {"user": copy.deepcopy(self._users[user_id])}
 
+    def _users_lookup_by_email(self, params: dict[str, Any]) -> dict[str, Any]:
+        # `email` is required; an address no member of the workspace has is `users_not_found`
+        # (Slack's code for this method, not users.info's `user_not_found`).
+        email = _opt_str(params, "email")
+        if email is None:
+            raise SlackError("invalid_arguments")
+        wanted = email.strip().lower()
+        for user in self._users.values():
+            if str(user["profile"].get("email") or "").lower() == wanted:
+                return {"user": copy.deepcopy(user)}
+        raise SlackError("users_not_found")
+
     def _files_get_upload_url(self, params: dict[str, Any]) -> dict[str, Any]:
         filename = _opt_str(params, "filename")
         length = _opt_str(params, "length")
@@ -1496,9 +1582,14 @@ def _send(
         pass  # the client gave up (e.g. its timeout was shorter than an injected delay)
 
 
-def _send_json(req: BaseHTTPRequestHandler, status: int, payload: dict[str, Any]) -> None:
+def _send_json(
+    req: BaseHTTPRequestHandler,
+    status: int,
+    payload: dict[str, Any],
+    headers: dict[str, str] | None = None,
+) -> None:
     body = json.dumps(payload).encode("utf-8")
-    _send(req, status, body, "application/json; charset=utf-8")
+    _send(req, status, body, "application/json; charset=utf-8", headers)
 
 
 def _send_failure(req: BaseHTTPRequestHandler, failure: _Failure) -> None:

@@ -19,7 +19,7 @@ from slack_sdk.signature import SignatureVerifier
 from slack_sdk.webhook import WebhookClient
 
 from slackfake.signing import SlackClient, slack_signature
-from slackfake.web_api import SlackApiServer, block_errors, load_fixture
+from slackfake.web_api import DEFAULT_SCOPES, SlackApiServer, block_errors, load_fixture
 
 CHANNEL = "C0ALPHA01"
 SECRET = "test-signing-secret"
@@ -312,6 +312,65 @@ def test_users_info_answers_for_members_only_with_their_profile(
 
 
 # -- signed requests ------------------------------------------------------------------------
+
+
+def test_every_answer_names_the_tokens_scopes_and_a_missing_one_is_refused(
+    api: SlackApiServer, client: WebClient
+) -> None:
+    # Slack lists a token's scopes in the x-oauth-scopes header of every Web API answer.
+    answer = client.auth_test()
+    assert answer.headers["x-oauth-scopes"].split(",") == list(DEFAULT_SCOPES)
+
+    api.set_scopes(s for s in DEFAULT_SCOPES if s != "users:read.email")
+    with pytest.raises(SlackApiError) as caught:
+        client.users_lookupByEmail(email="dana@example.com")
+    data = caught.value.response.data
+    assert (data["error"], data["needed"]) == ("missing_scope", "users:read.email")
+    assert "users:read.email" not in data["provided"].split(",")
+    assert "users:read.email" not in client.auth_test().headers["x-oauth-scopes"]
+
+
+def test_conversations_info_says_whether_the_bot_is_a_member(
+    api: SlackApiServer, client: WebClient
+) -> None:
+    api.add_channel("C0LONDON1", "pod-london", member=False)
+    api.add_channel("G0SECRET1", "pod-secret", member=False)
+    info = client.conversations_info(channel="C0LONDON1")["channel"]
+    assert (info["name"], info["is_member"], info["is_channel"]) == ("pod-london", False, True)
+    assert client.conversations_info(channel=CHANNEL)["channel"]["is_member"] is True
+    # Not a member: a post is refused; a private channel does not exist for the bot.
+    for channel, error in (("C0LONDON1", "not_in_channel"), ("G0SECRET1", "channel_not_found")):
+        with pytest.raises(SlackApiError) as caught:
+            if channel.startswith("C"):
+                client.chat_postMessage(channel=channel, text="hi")
+            else:
+                client.conversations_info(channel=channel)
+        assert caught.value.response["error"] == error
+    with pytest.raises(SlackApiError) as caught:
+        client.conversations_info(channel="C0NOWHERE")
+    assert caught.value.response["error"] == "channel_not_found"
+
+    api.join("C0LONDON1")
+    assert client.conversations_info(channel="C0LONDON1")["channel"]["is_member"] is True
+    assert client.chat_postMessage(channel="C0LONDON1", text="hi")["ok"]
+
+
+def test_users_lookup_by_email_finds_a_member_or_says_users_not_found(
+    api: SlackApiServer, client: WebClient
+) -> None:
+    api.add_user("U0DANA001", real_name="Dana Scully", email="dana@acme.test")
+    api.add_user("U0GONE001", real_name="Gone Away", email="gone@acme.test", deleted=True)
+    found = client.users_lookupByEmail(email="Dana@ACME.test")["user"]
+    assert (found["id"], found["real_name"], found["deleted"]) == (
+        "U0DANA001",
+        "Dana Scully",
+        False,
+    )
+    assert client.users_lookupByEmail(email="gone@acme.test")["user"]["deleted"] is True
+    assert client.users_info(user="U0GONE001")["user"]["deleted"] is True
+    with pytest.raises(SlackApiError) as caught:
+        client.users_lookupByEmail(email="nobody@acme.test")
+    assert caught.value.response["error"] == "users_not_found"
 
 
 def test_signature_matches_the_slack_docs_test_vector() -> None:

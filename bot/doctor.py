@@ -1,0 +1,316 @@
+"""`podbot doctor`: will podbot work as configured? Each check is a line; each problem says
+what to do about it, in one line (SPEC §7).
+
+The checks: the config's ids are not the example's placeholders; the signing secret (or the
+Socket Mode app token) is set; the database answers and is migrated to the head; the bot token
+works (`auth.test`) and has every scope the manifest asks for (Slack names a token's scopes in
+the `x-oauth-scopes` header of every Web API answer); each POD's channel exists and the bot is
+in it (`conversations.info`); each configured person is an active member of the workspace
+(`users.info`, or `users.lookupByEmail` for an email), named beside their id; and the
+schedule's next runs per POD. `podbot serve` runs the Slack checks as it starts and logs each
+problem as one warning line, never stopping for one.
+"""
+
+from __future__ import annotations
+
+import logging
+import threading
+from collections.abc import Iterable
+from dataclasses import dataclass
+from datetime import datetime
+from pathlib import Path
+from typing import Any
+
+from slack_sdk import WebClient
+from slack_sdk.errors import SlackApiError, SlackClientError
+
+from bot.config import EXAMPLE_IDS, Config, Settings, _locate, placeholder_problems
+from bot.manifest import BOT_SCOPES
+
+log = logging.getLogger(__name__)
+
+# Slack's answers to a token it will not take.
+_BAD_TOKEN = {"invalid_auth", "not_authed", "account_inactive", "token_revoked", "token_expired"}
+
+
+@dataclass(frozen=True)
+class Check:
+    """One line of the report: fine (`ok`), or a problem saying what to do."""
+
+    ok: bool
+    text: str
+
+
+def ok(text: str) -> Check:
+    return Check(True, text)
+
+
+def problem(text: str) -> Check:
+    return Check(False, text)
+
+
+# --- what needs no Slack -------------------------------------------------------------------
+
+
+def config_checks(config: Config) -> list[Check]:
+    """The config read (its count of PODs and people), then each placeholder id in it."""
+    members = {user for pod in config.pods for user in pod.members}
+    found = [ok(f"config {config.path}: {len(config.pods)} PODs, {len(members)} people")]
+    return found + [problem(line) for line in placeholder_problems(config)]
+
+
+def secret_checks(settings: Settings) -> list[Check]:
+    """HTTP mode needs the signing secret; Socket Mode the app-level token instead."""
+    if settings.signing_secret:
+        return [ok("SLACK_SIGNING_SECRET is set (HTTP mode)")]
+    if settings.app_token:
+        return [ok("SLACK_APP_TOKEN is set (Socket Mode: `podbot serve --socket-mode`)")]
+    return [
+        problem(
+            "SLACK_SIGNING_SECRET is not set: export the signing secret from your app's Basic "
+            "Information page (or SLACK_APP_TOKEN, an xapp-… token, for Socket Mode)"
+        )
+    ]
+
+
+def database_checks(settings: Settings) -> list[Check]:
+    """The database answers and its schema is at this podbot's migration head; nothing is
+    written (a SQLite file that is not there is not created)."""
+    from sqlalchemy.engine import make_url
+    from sqlalchemy.exc import SQLAlchemyError
+
+    from bot.db.migrate import current_revision, head_revision
+    from bot.db.session import Database
+
+    url = make_url(settings.database_url)
+    shown = url.render_as_string(hide_password=True)
+    path = url.database if url.get_backend_name() == "sqlite" else None
+    if path not in (None, "", ":memory:") and not Path(str(path)).exists():
+        return [problem(f"no database at {path}: run `podbot db upgrade` to make it")]
+    db = Database(settings.database_url)
+    try:
+        current, head = current_revision(db.engine), head_revision()
+    except SQLAlchemyError as exc:
+        reason = str(getattr(exc, "orig", None) or exc).strip().splitlines()[0]
+        return [problem(f"the database at {shown} does not answer ({reason}): check DATABASE_URL")]
+    finally:
+        db.dispose()
+    if current != head:
+        state = "empty" if current is None else f"at {current}"
+        return [problem(f"the database at {shown} is {state}, not {head}: run `podbot db upgrade`")]
+    return [ok(f"database {shown}: migrated ({head})")]
+
+
+def schedule_lines(config: Config, now: datetime) -> list[str]:
+    """Per POD, each job's next run in the POD's time."""
+    from bot.jobs.scheduler import next_runs
+
+    by_pod: dict[str, list[str]] = {}
+    for spec, pod, _schedule, fire in next_runs(config, now):
+        when = fire.astimezone(pod.zone).strftime("%a %b %-d %H:%M") if fire else "never"
+        by_pod.setdefault(pod.key, []).append(f"{spec.name} {when}")
+    return [
+        f"{pod.key} ({pod.timezone}): " + ", ".join(by_pod.get(pod.key, [])) for pod in config.pods
+    ]
+
+
+# --- Slack ---------------------------------------------------------------------------------
+
+
+def _error(exc: SlackApiError) -> dict[str, Any]:
+    data = exc.response.data
+    return data if isinstance(data, dict) else {"error": "unknown_error"}
+
+
+class _Lines:
+    """Where a key of the config file is, for problems that name it."""
+
+    def __init__(self, config: Config) -> None:
+        try:
+            self.lines = config.path.read_text(encoding="utf-8").splitlines()
+        except OSError:
+            self.lines = []
+
+    def at(self, key: str) -> str:
+        line = _locate(self.lines, key)
+        return f"{key} (line {line})" if line else key
+
+
+def slack_checks(
+    config: Config, client: WebClient, skip: frozenset[str] = frozenset()
+) -> list[Check]:
+    """The token, its scopes, the PODs' channels and the configured people (but the ids in
+    `skip`), as Slack sees them. Stops after the token when Slack will not take it."""
+    where = _Lines(config)
+    try:
+        answer = client.auth_test()
+    except SlackApiError as exc:
+        error = _error(exc).get("error")
+        if error in _BAD_TOKEN:
+            return [
+                problem(
+                    f"Slack refuses SLACK_BOT_TOKEN ({error}): copy the Bot User OAuth Token "
+                    "(xoxb-…) from your app's OAuth & Permissions page, after installing the app"
+                )
+            ]
+        return [problem(f"auth.test failed ({error}): check SLACK_BOT_TOKEN and SLACK_API_URL")]
+    except (SlackClientError, OSError) as exc:
+        return [problem(f"could not reach Slack at {client.base_url} ({exc}): check the network")]
+    bot = str(answer.get("user") or "podbot")
+    found = [ok(f"token works: @{bot} in {answer.get('team')} ({answer.get('url')})")]
+    granted = _scopes(answer.headers)
+    lacking: set[str] = set()
+    if granted is None:
+        found.append(ok("scopes: Slack did not name them (no x-oauth-scopes header)"))
+    else:
+        lacking = {scope for scope in BOT_SCOPES if scope not in granted}
+        found += [
+            problem(
+                f"the token lacks the {scope} scope, for {BOT_SCOPES[scope]}: add it under OAuth & "
+                "Permissions → Bot Token Scopes (or paste `podbot manifest` into the app's "
+                "manifest), then reinstall the app to the workspace"
+            )
+            for scope in BOT_SCOPES
+            if scope in lacking
+        ]
+        if not lacking:
+            found.append(ok(f"scopes: all {len(BOT_SCOPES)} the manifest asks for"))
+    for index, pod in enumerate(config.pods):
+        if pod.channel not in skip:
+            key = where.at(f"pods[{index}].channel")
+            found.append(_channel_check(client, pod.channel, pod.name, bot, key))
+    found += _people_checks(config, client, where, skip)
+    return found
+
+
+def _scopes(headers: Any) -> set[str] | None:
+    value = None
+    for name, text in dict(headers or {}).items():
+        if name.lower() == "x-oauth-scopes":
+            value = text[0] if isinstance(text, list) else text
+    if value is None:
+        return None
+    return {scope.strip() for scope in str(value).split(",") if scope.strip()}
+
+
+def _channel_check(client: WebClient, channel: str, pod: str, bot: str, key: str) -> Check:
+    try:
+        info = client.conversations_info(channel=channel)["channel"]
+    except SlackApiError as exc:
+        data = _error(exc)
+        if data.get("error") == "missing_scope":
+            return problem(
+                f"{channel} ({pod}) not checked: the token lacks {data.get('needed')} (see above)"
+            )
+        if data.get("error") == "channel_not_found":
+            return problem(
+                f"{key}: Slack has no channel {channel} for @{bot}: put the POD's channel id "
+                "there (channel details, at the bottom); a private channel shows only once "
+                f"@{bot} is in it: `/invite @{bot}` there"
+            )
+        return problem(f"{channel} ({pod}): conversations.info failed ({data.get('error')})")
+    except (SlackClientError, OSError) as exc:
+        return problem(f"{channel} ({pod}): Slack did not answer ({exc})")
+    name = f"#{info.get('name') or channel}"
+    if info.get("is_archived"):
+        return problem(f"{name} ({channel}, {pod}) is archived: unarchive it or change {key}")
+    if not info.get("is_member"):
+        return problem(f"invite @{bot} to {name}: `/invite @{bot}` in {name} ({pod}, {channel})")
+    return ok(f"{name} ({channel}): {pod}'s channel, @{bot} is in it")
+
+
+def _people_checks(
+    config: Config, client: WebClient, where: _Lines, skip: frozenset[str]
+) -> list[Check]:
+    # Everyone named: members (with their roles) and fallback approvers, each asked once.
+    roles: dict[str, list[str]] = {}
+    keys: dict[str, str] = {}
+    for index, pod in enumerate(config.pods):
+        for user, role in pod.members.items():
+            roles.setdefault(user, []).append(f"{role} of {pod.key}")
+            keys.setdefault(user, f"pods[{index}].members.{user}")
+        for user in pod.fallback_approvers:
+            roles.setdefault(user, []).append(f"fallback approver of {pod.key}")
+            keys.setdefault(user, f"pods[{index}].fallback_approvers")
+    return [
+        _person_check(client, user, ", ".join(what), where.at(keys[user]))
+        for user, what in roles.items()
+        if user not in skip
+    ]
+
+
+def _person_check(client: WebClient, user: str, what: str, key: str) -> Check:
+    try:
+        found = client.users_info(user=user)["user"]
+    except SlackApiError as exc:
+        data = _error(exc)
+        if data.get("error") == "user_not_found":
+            return problem(
+                f"{key}: Slack has no member {user} ({what}): put their member id there (their "
+                "profile → ⋯ → Copy member ID)"
+            )
+        if data.get("error") == "missing_scope":
+            return problem(f"{user} ({what}) not checked: the token lacks {data.get('needed')}")
+        return problem(f"{user} ({what}): users.info failed ({data.get('error')})")
+    except (SlackClientError, OSError) as exc:
+        return problem(f"{user} ({what}): Slack did not answer ({exc})")
+    name = _name(found)
+    if found.get("deleted"):
+        return problem(
+            f"{user} {name} ({what}) is deactivated in Slack: remove them from {key}, or give "
+            "their role to someone active"
+        )
+    if found.get("is_bot"):
+        return problem(f"{user} {name} ({what}) is a bot, not a person: remove them from {key}")
+    return ok(f"{user} {name}: {what}")
+
+
+def _name(user: dict[str, Any]) -> str:
+    from bot.domain.people import profile_of
+
+    return profile_of(user).name or str(user.get("id"))
+
+
+# --- the report ----------------------------------------------------------------------------
+
+
+def run(config: Config, settings: Settings, client: WebClient | None, now: datetime) -> list[Check]:
+    """Every check, in the order the report prints them."""
+    found = config_checks(config) + secret_checks(settings) + database_checks(settings)
+    if client is None:
+        found.append(
+            problem(
+                "SLACK_BOT_TOKEN is not set: export the Bot User OAuth Token (xoxb-…) from your "
+                "app's OAuth & Permissions page"
+            )
+        )
+    else:
+        found += slack_checks(config, client)
+    return found
+
+
+def warn_at_start(config: Config, client: WebClient, *, wait: bool = False) -> threading.Thread:
+    """The Slack checks as `serve` starts: each problem one warning line, on a thread of its
+    own so the bot serves meanwhile (a check never stops it). The example's placeholder ids
+    are left out: `serve` has said so in one line already."""
+
+    def check() -> None:
+        try:
+            found = slack_checks(config, client, skip=EXAMPLE_IDS)
+        except Exception:  # never the bot's end: say so and serve on
+            log.warning("podbot doctor's checks at start failed", exc_info=True)
+            return
+        for item in found:
+            if not item.ok:
+                log.warning("doctor: %s", item.text)
+
+    thread = threading.Thread(target=check, name="podbot-doctor", daemon=True)
+    thread.start()
+    if wait:
+        thread.join()
+    return thread
+
+
+def lines(found: Iterable[Check]) -> list[str]:
+    """The report's lines: `ok` or `FIX` before each check."""
+    return [f"  {'ok ' if item.ok else 'FIX'}  {item.text}" for item in found]
