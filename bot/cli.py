@@ -239,6 +239,124 @@ def cmd_jobs_run(args: argparse.Namespace) -> int:
     return 1 if failed else 0
 
 
+def _outbox_line(item: Any) -> str:
+    from bot.slack.outbox_admin import age_text
+
+    return (
+        f"{item.id:<7} {item.kind:<8} {item.status:<9} {item.where:<14} "
+        f"{age_text(item.age):<8} {item.reason or '-':<20} {item.summary}"
+    )
+
+
+def cmd_outbox_list(args: argparse.Namespace) -> int:
+    from bot.clock import SystemClock
+    from bot.slack.outbox_admin import list_rows
+
+    try:
+        runtime = _load_runtime(args)
+    except _Stop as exc:
+        return _fail(str(exc))
+    try:
+        rows = list_rows(
+            runtime.db, SystemClock().now(), parked_only=args.parked, channel=args.channel
+        )
+    finally:
+        runtime.db.dispose()
+    what = "parked" if args.parked else "queued or parked"
+    where = f" for {args.channel}" if args.channel else ""
+    if not rows:
+        print(f"Nothing {what}{where}.")
+        return 0
+    print(f"{'ID':<7} {'KIND':<8} {'STATUS':<9} {'WHERE':<14} {'AGE':<8} {'REASON':<20} SUMMARY")
+    for item in rows:
+        print(_outbox_line(item))
+    parked = sum(item.status == "parked" for item in rows)
+    if parked:
+        print(
+            f"{plural(parked, 'parked row')}: fix the cause (`podbot doctor`), then "
+            "`podbot outbox retry ID` or `podbot outbox retry --parked`; "
+            "`podbot outbox drop ID` forgets one"
+        )
+    return 0
+
+
+def cmd_outbox_retry(args: argparse.Namespace) -> int:
+    from bot.clock import SystemClock
+    from bot.slack.outbox_admin import NotParked, list_rows, retry
+
+    if (args.id is None) == (not args.parked):
+        return _fail("outbox retry: give a row's ID or --parked (with --channel C, one channel's)")
+    if args.id is not None and args.channel:
+        return _fail("outbox retry: --channel goes with --parked, not with an ID")
+    try:
+        runtime = _load_runtime(args, "SLACK_BOT_TOKEN")
+    except _Stop as exc:
+        return _fail(str(exc))
+    worker = runtime.outbox_worker
+    try:
+        try:
+            queued = retry(runtime.db, SystemClock().now(), row_id=args.id, channel=args.channel)
+        except NotParked as exc:
+            return _fail(str(exc), 1)
+        if not queued:
+            print(f"Nothing parked{f' for {args.channel}' if args.channel else ''}.")
+            return 0
+        ids = [row for row, _ in queued]
+        print(f"Queued {plural(len(ids), 'parked row')} again: {', '.join(map(str, ids))}.")
+        # Any running serve or scheduler may take them too; each looks in Slack before
+        # posting, so a row goes out once whoever sends it.
+        worker.notify({channel for _, channel in queued})
+        delivered, waiting = worker.drain(args.wait, rows=ids)
+        again = [
+            item for item in list_rows(runtime.db, SystemClock().now(), parked_only=True)
+            if item.id in set(ids)
+        ]  # fmt: skip
+    finally:
+        worker.stop()
+        runtime.db.dispose()
+    line = f"outbox retry: {delivered} delivered"
+    if again:
+        line += f", {len(again)} parked again"
+    if waiting:
+        line += f", {waiting} still queued (a running podbot serve or scheduler sends them)"
+    print(line + ".")
+    for item in again:
+        print(_outbox_line(item))
+    return 1 if again else 0
+
+
+def cmd_outbox_drop(args: argparse.Namespace) -> int:
+    from bot.clock import SystemClock
+    from bot.slack.outbox_admin import NotParked, drop, list_rows
+
+    try:
+        runtime = _load_runtime(args)
+    except _Stop as exc:
+        return _fail(str(exc))
+    try:
+        found = [
+            item for item in list_rows(runtime.db, SystemClock().now(), parked_only=True)
+            if item.id == args.id
+        ]  # fmt: skip
+        if found and not args.yes:
+            print(_outbox_line(found[0]))
+            try:
+                answer = input("Drop this parked row for good? It will never be sent. [y/N] ")
+            except EOFError:
+                answer = ""
+            if answer.strip().lower() not in ("y", "yes"):
+                print("Kept it.")
+                return 1
+        try:
+            drop(runtime.db, args.id)
+        except NotParked as exc:
+            return _fail(str(exc), 1)
+    finally:
+        runtime.db.dispose()
+    print(f"Dropped outbox row {args.id}.")
+    return 0
+
+
 class _Unreadable(Exception):
     """A CSV file that cannot be read at all; the message is the one line to print."""
 
@@ -928,6 +1046,35 @@ def build_parser() -> argparse.ArgumentParser:
         "--config", help="config file (default: $PODBOT_CONFIG or config/podbot.toml)"
     )
     check.set_defaults(func=cmd_config_check)
+
+    outbox = verbs.add_parser(
+        "outbox", help="what waits to go to Slack: `podbot outbox list|retry|drop`"
+    )
+    outbox_verbs = outbox.add_subparsers(dest="outbox_verb", metavar="ACTION", required=True)
+    listing = outbox_verbs.add_parser(
+        "list", help="rows queued or parked: kind, where, age, reason, a one-line summary"
+    )
+    listing.add_argument("--parked", action="store_true", help="only the parked rows")
+    listing.add_argument("--channel", metavar="C", help="only the rows of this channel id")
+    listing.add_argument("--config", help="config file")
+    listing.set_defaults(func=cmd_outbox_list)
+    again = outbox_verbs.add_parser(
+        "retry", help="queue parked rows again once the cause is fixed (each is sent once)"
+    )
+    again.add_argument("id", nargs="?", type=int, metavar="ID", help="the row to queue again")
+    again.add_argument("--parked", action="store_true", help="every parked row")
+    again.add_argument("--channel", metavar="C", help="with --parked: only this channel's")
+    again.add_argument(
+        "--wait", type=_seconds, default=30.0, metavar="SECONDS",
+        help="send them for up to this long before exiting (default 30)",
+    )  # fmt: skip
+    again.add_argument("--config", help="config file")
+    again.set_defaults(func=cmd_outbox_retry)
+    forget = outbox_verbs.add_parser("drop", help="delete a parked row for good (asks first)")
+    forget.add_argument("id", type=int, metavar="ID", help="the parked row")
+    forget.add_argument("--yes", action="store_true", help="do not ask")
+    forget.add_argument("--config", help="config file")
+    forget.set_defaults(func=cmd_outbox_drop)
 
     doctor = verbs.add_parser(
         "doctor",

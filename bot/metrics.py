@@ -1,5 +1,5 @@
-"""Prometheus metrics: commands, ack latency, deliveries, the delivery backlog, job runs,
-channel turns and cut-off connections.
+"""Prometheus metrics: commands, ack latency, deliveries, the delivery backlog, the parked
+deliveries, job runs, channel turns and cut-off connections.
 
 The counters live for the whole process, like the process itself; each ASGI app exposes them
 through its own `CollectorRegistry` (never the global one), together with the backlog of its
@@ -132,6 +132,16 @@ def delivery_backlog(db: Database, now: datetime) -> Backlog:
     return Backlog(int(size), max(0.0, (now - _utc(oldest)).total_seconds()))
 
 
+def parked_deliveries(db: Database) -> int:
+    """How many rows are parked (refused for good, or unbuildable): kept for review, out of
+    the backlog; `podbot outbox list --parked` shows them. 0 if no such table."""
+    with db.engine.connect() as connection:
+        if not inspect(connection).has_table("deliveries"):
+            return 0
+        parked = _deliveries.c.status == "parked"
+        return int(connection.execute(select(func.count()).where(parked)).scalar() or 0)
+
+
 def _utc(value: datetime | str) -> datetime:
     # min() keeps the column type, but a driver may still hand SQLite's text back as text.
     instant = value if isinstance(value, datetime) else datetime.fromisoformat(value)
@@ -163,6 +173,17 @@ class BacklogCollector(Collector):
             "podbot_delivery_backlog_age_seconds",
             "Age of the oldest delivery not yet made (0 when none).",
             value=backlog.age_seconds,
+        )
+        try:
+            parked = parked_deliveries(self._db)
+        except SQLAlchemyError as exc:
+            log.warning("parked deliveries unavailable for /metrics: %s", type(exc).__name__)
+            return
+        yield GaugeMetricFamily(
+            "podbot_deliveries_parked",
+            "Deliveries parked: refused for good or unbuildable, kept for review"
+            " (`podbot outbox list --parked`).",
+            value=parked,
         )
 
 

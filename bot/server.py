@@ -219,7 +219,9 @@ def build_ops_asgi(runtime: Runtime) -> ASGIApp:
         if failing:
             log.warning("not ready: %s: %s", failing, checks[failing])
             return JSONResponse({"status": "not ready", "failing": failing, **checks}, 503)
-        return JSONResponse({"status": "ready", **checks})
+        # Parked rows do not make podbot unready (they wait for a person), but show here.
+        parked = await run_in_threadpool(metrics.parked_deliveries, runtime.db)
+        return JSONResponse({"status": "ready", **checks, "parked_deliveries": parked})
 
     async def metrics_text(_request: Request) -> Response:
         exposition = await run_in_threadpool(generate_latest, registry)

@@ -189,6 +189,7 @@ def test_readyz_is_ready_when_the_database_schema_and_backlog_are_fine(bot: Runn
         "database": "ok",
         "schema": "ok",
         "delivery_backlog": "ok",
+        "parked_deliveries": 0,
     }
 
 

@@ -291,6 +291,9 @@ class OutboxWorker:
         self._busy: frozenset[str | None] = frozenset()  # as the loop last saw them
         self._card_locks = [threading.Lock() for _ in range(64)]
         self._back_checked = 0.0
+        # The reasons a post was parked for, per channel (or lane), already logged: the next
+        # row parked there for the same reason is not logged again until one is delivered.
+        self._parked_said: dict[str, set[str]] = {}
         # Kinds whose rows wait, undelivered and not counted as due, until `release` (none in
         # production; the sandbox holds Homes while it replays the demo's history).
         self._held: frozenset[str] = frozenset()
@@ -641,7 +644,7 @@ class OutboxWorker:
         try:
             result = self._senders[OutboxKind(kind)](row)
         except WebApiError as exc:
-            self._failed(row_id, exc)
+            self._failed(row_id, exc, row.channel or row.lane)
             return
         except _DATABASE_FAILURES as exc:  # the database, not the row: retried, never parked
             log.exception("delivery %s (%s) crashed", row_id, kind)
@@ -651,6 +654,9 @@ class OutboxWorker:
             self._crashed(row_id, kind, exc)
             return
         self._finish(row_id, result)
+        if self._parked_said:  # Slack takes this channel's posts again: a refusal is news
+            with self._looks:
+                self._parked_said.pop(row.channel or row.lane, None)
         if row.recovering:
             self.slack_is_back()
         self._record("delivered")
@@ -689,7 +695,7 @@ class OutboxWorker:
             values = {"row": row_id, "at": self.clock.now(), "result": result}
             connection.execute(_FINISH, values)
 
-    def _failed(self, row_id: int, exc: WebApiError) -> None:
+    def _failed(self, row_id: int, exc: WebApiError, place: str | None = None) -> None:
         now = self.clock.now()
         with self.db.transaction() as session:
             row = session.get(OutboxRow, row_id)
@@ -697,9 +703,18 @@ class OutboxWorker:
             row.last_error = exc.error
             if exc.error in PERMANENT:
                 row.status = OutboxStatus.PARKED.value
-                log.error(
-                    "delivery %s parked: Slack refused it for good (%s); payload kept for review",
-                    row_id, exc.error, extra={"delivery": row_id, "outcome": "parked"},
+                # One line per channel and reason (a channel podbot is not in refuses every
+                # post: six days of reports are one line, not a hundred).
+                with self._looks:
+                    said = self._parked_said.setdefault(place or "", set())
+                    first = exc.error not in said
+                    said.add(exc.error)
+                log.log(
+                    logging.ERROR if first else logging.DEBUG,
+                    "delivery %s parked: Slack refused it for good (%s) in %s; payload kept for "
+                    "review; later rows refused there for it are parked without a line each: "
+                    "`podbot outbox list --parked`", row_id, exc.error, place,
+                    extra={"delivery": row_id, "outcome": "parked"},
                 )  # fmt: skip
                 outcome = "parked"
             else:
