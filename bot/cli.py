@@ -455,11 +455,90 @@ def cmd_import_accounts(args: argparse.Namespace) -> int:
     return _import_stack_file(args, parse_accounts_csv, account_changes, upsert_accounts)
 
 
+def _import_pods(config: Any) -> dict[str, Any]:
+    from bot.domain.request_import import ImportPod
+
+    return {
+        pod.key: ImportPod(pod.key, pod.timezone, pod.currency, dict(pod.members))
+        for pod in config.pods
+    }
+
+
+# `import requests --check` prints at most this many of the rows it would import.
+_CHECK_SHOWN = 50
+
+
+def cmd_check_requests(args: argparse.Namespace) -> int:
+    """`import requests --check FILE`: the file read as the import reads it, with no Slack,
+    no token and no database; every bad row, or what would be imported."""
+    from bot.config import ConfigError, load_config
+    from bot.domain.request_import import parse_requests_csv
+
+    name = args.file
+    try:
+        text = _read_csv_text(name)
+        config = load_config(args.config)
+    except _Unreadable as exc:
+        return _fail(str(exc))
+    except ConfigError as exc:
+        return _fail(f"invalid configuration:\n{exc}")
+    rows, errors = parse_requests_csv(text, _import_pods(config))
+    if errors:
+        bad = len({error.line for error in errors})
+        print(f"{name}: {plural(bad, 'bad row')}; nothing would be imported", file=sys.stderr)
+        for error in sorted(errors, key=lambda error: error.line):
+            print(f"  line {error.line}: {error.reason}", file=sys.stderr)
+        return 1
+    print(f"{name}: {plural(len(rows), 'request')} would be imported (checked without Slack):")
+    for row in rows[:_CHECK_SHOWN]:
+        people = [
+            f"{role} {who}" for role, who in (("buyer", row.buyer), ("analyst", row.analyst)) if who
+        ]
+        print(
+            f"  line {row.line}: {row.external_id} → {row.pod} · {row.customer} · {row.tool} · "
+            + " · ".join([row.kind, row.stage, *people])
+        )
+    if len(rows) > _CHECK_SHOWN:
+        print(f"  … and {len(rows) - _CHECK_SHOWN} more")
+    by_pod: dict[str, int] = {}
+    for row in rows:
+        by_pod[row.pod] = by_pod.get(row.pod, 0) + 1
+    print("By POD: " + ", ".join(f"{pod} {count}" for pod, count in by_pod.items()) + ".")
+    emails = sorted({who for row in rows for who in (row.buyer, row.analyst) if who and "@" in who})
+    if emails:
+        print(
+            "Looked up in Slack when imported (and refused then if no member has the address, "
+            f"or their role is wrong): {', '.join(emails)}."
+        )
+    print(f"External ids imported before are left as they are: `podbot import requests {name}`.")
+    return 0
+
+
+def _people_by_email(runtime: Any, text: str) -> dict[str, str | None]:
+    """Whose each email of the file is (users.lookupByEmail): a user id, or None when Slack
+    has no member with it. Any other Slack error is raised."""
+    from bot.domain.request_import import emails_in
+    from bot.slack.web_api import WebApiError
+
+    people: dict[str, str | None] = {}
+    for email in emails_in(text):
+        try:
+            people[email] = runtime.slack.user_by_email(email)
+        except WebApiError as exc:
+            if exc.error != "users_not_found":
+                raise
+            people[email] = None
+    return people
+
+
 def cmd_import_requests(args: argparse.Namespace) -> int:
     from bot.db.contracts import pod_ids
     from bot.db.request_import import already_imported
-    from bot.domain.request_import import ImportPod, parse_requests_csv
+    from bot.domain.request_import import parse_requests_csv
+    from bot.slack.web_api import WebApiError
 
+    if args.check:
+        return cmd_check_requests(args)
     name = args.file
     try:
         text = _read_csv_text(name)
@@ -468,11 +547,11 @@ def cmd_import_requests(args: argparse.Namespace) -> int:
         return _fail(str(exc))
     try:
         config = runtime.config
-        pods = {
-            pod.key: ImportPod(pod.key, pod.timezone, pod.currency, dict(pod.members))
-            for pod in config.pods
-        }
-        rows, errors = parse_requests_csv(text, pods)
+        try:
+            people = _people_by_email(runtime, text)
+        except WebApiError as exc:
+            return _fail(f"{name}: Slack did not say whose the emails are ({exc.error}); try again")
+        rows, errors = parse_requests_csv(text, _import_pods(config), people)
         if errors:
             return _print_row_errors(name, errors)
         # Read in a snapshot, holding no lock: which rows are new.
@@ -1013,6 +1092,10 @@ def build_parser() -> argparse.ArgumentParser:
         "imports nothing",
     )
     requests.add_argument("file", metavar="FILE.csv", help="the requests CSV (see the README)")
+    requests.add_argument(
+        "--check", action="store_true",
+        help="only read the file and say what would be imported (no Slack, token or database)",
+    )  # fmt: skip
     requests.add_argument(
         "--wait", type=_seconds, default=900.0, metavar="SECONDS",
         help="post the cards for up to this long before exiting (default 900)",

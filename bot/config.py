@@ -6,13 +6,14 @@ import os
 import re
 import tomllib
 from collections.abc import Iterator, Mapping
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import date, datetime, time
 from pathlib import Path
 from typing import Any
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from bot.domain.lifecycle import Approvers, claim_approvers
+from bot.domain.people import EMAIL
 from bot.domain.procurement import DEFAULT_STAGE_WEEKS, STAGE_ORDER
 from bot.domain.reminders import OfficeHours, parse_office_hours
 from bot.domain.vocabulary import RequestType
@@ -25,6 +26,9 @@ DEFAULT_CONFIG_PATH = Path("config/podbot.toml")
 DEFAULT_SLACK_API_URL = "https://slack.com/api/"
 
 _USER_ID = re.compile(r"^[UW][A-Z0-9]{2,}$")
+# A member may be given by their email instead of their id (EMAIL, from the domain); it is
+# looked up in Slack (users.lookupByEmail) when a process starts (`bot.runtime.resolve_people`).
+_USER_HINT = 'a Slack user id (U or W, then capitals and digits, like "U024BE7LH") or an email'
 _CHANNEL_ID = re.compile(r"^[CG][A-Z0-9]{2,}$")
 _POD_KEY = re.compile(r"^[a-z0-9][a-z0-9_-]{0,31}$")
 _CURRENCY = re.compile(r"^[A-Z]{3}$")
@@ -184,6 +188,35 @@ class Config:
     def in_a_pod(self, user_id: str) -> bool:
         """Whether the user is a member of any configured POD."""
         return any(user_id in p.members for p in self.pods)
+
+    def emails(self) -> list[str]:
+        """The people given by email (members, fallback approvers), in config order, once."""
+        found = [
+            user
+            for pod in self.pods
+            for user in (*pod.members, *pod.fallback_approvers)
+            if EMAIL.match(user)
+        ]
+        return list(dict.fromkeys(found))
+
+    def with_people(self, ids: Mapping[str, str]) -> Config:
+        """This config with each email replaced by its user id from `ids`; an email `ids`
+        has not (no such member) is left out. A person listed twice keeps the first role."""
+
+        def user(key: str) -> str | None:
+            return ids.get(key) if EMAIL.match(key) else key
+
+        pods = []
+        for pod in self.pods:
+            members: dict[str, str] = {}
+            for key, role in pod.members.items():
+                if (found := user(key)) is not None:
+                    members.setdefault(found, role)
+            fallback = [found for key in pod.fallback_approvers if (found := user(key))]
+            pods.append(
+                replace(pod, members=members, fallback_approvers=tuple(dict.fromkeys(fallback)))
+            )
+        return replace(self, pods=tuple(pods))
 
 
 # --- loading -------------------------------------------------------------------------------
@@ -551,8 +584,10 @@ class _Checker:
             return ()
         users: list[str] = []
         for user in value:
-            if not isinstance(user, str) or not _USER_ID.match(user):
-                self.fail(key, f'"{user}" is not a Slack user id like "U0EM00002"')
+            if isinstance(user, str) and EMAIL.match(user):
+                user = user.lower()
+            if not isinstance(user, str) or not (_USER_ID.match(user) or EMAIL.match(user)):
+                self.fail(key, f'"{user}" is not {_USER_HINT}')
             elif user in users:
                 self.fail(key, f'"{user}" is listed twice')
             elif members.get(user) == "em":
@@ -586,8 +621,10 @@ class _Checker:
             return {}
         members: dict[str, str] = {}
         for user, role in value.items():
-            if not _USER_ID.match(user):
-                self.fail(f"{key}.{user}", f'"{user}" is not a Slack user id like "U0BUY0001"')
+            if EMAIL.match(user):
+                user = user.lower()
+            elif not _USER_ID.match(user):
+                self.fail(f"{key}.{user}", f'"{user}" is not {_USER_HINT}')
                 continue
             if role not in ROLES:
                 self.fail(f"{key}.{user}", f'role "{role}" does not exist (use {", ".join(ROLES)})')

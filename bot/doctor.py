@@ -24,7 +24,7 @@ from typing import Any
 from slack_sdk import WebClient
 from slack_sdk.errors import SlackApiError, SlackClientError
 
-from bot.config import EXAMPLE_IDS, Config, Settings, _locate, placeholder_problems
+from bot.config import EMAIL, EXAMPLE_IDS, Config, Settings, _locate, placeholder_problems
 from bot.manifest import BOT_SCOPES
 
 log = logging.getLogger(__name__)
@@ -240,10 +240,19 @@ def _people_checks(
 
 
 def _person_check(client: WebClient, user: str, what: str, key: str) -> Check:
+    by_email = EMAIL.match(user) is not None
     try:
-        found = client.users_info(user=user)["user"]
+        if by_email:
+            found = client.users_lookupByEmail(email=user)["user"]
+        else:
+            found = client.users_info(user=user)["user"]
     except SlackApiError as exc:
         data = _error(exc)
+        if data.get("error") == "users_not_found":
+            return problem(
+                f"{key}: Slack has no member with the email {user} ({what}): check the address "
+                "(the one in their Slack profile), or put their member id there"
+            )
         if data.get("error") == "user_not_found":
             return problem(
                 f"{key}: Slack has no member {user} ({what}): put their member id there (their "
@@ -255,6 +264,8 @@ def _person_check(client: WebClient, user: str, what: str, key: str) -> Check:
     except (SlackClientError, OSError) as exc:
         return problem(f"{user} ({what}): Slack did not answer ({exc})")
     name = _name(found)
+    if by_email:
+        name = f"→ {found.get('id')} {name}"
     if found.get("deleted"):
         return problem(
             f"{user} {name} ({what}) is deactivated in Slack: remove them from {key}, or give "

@@ -5,6 +5,7 @@ Nothing is global: handlers and jobs get the `Runtime` passed in."""
 
 from __future__ import annotations
 
+import logging
 from concurrent.futures import Executor
 from dataclasses import dataclass
 from enum import Enum
@@ -22,8 +23,10 @@ from bot.db.migrate import check_schema, upgrade
 from bot.db.pods import sync_pods
 from bot.db.session import Database
 from bot.slack.pacing import ChannelTurns
-from bot.slack.web_api import LOOKUP_INTERVAL, SlackApi
+from bot.slack.web_api import LOOKUP_INTERVAL, SlackApi, WebApiError
 from bot.slack.worker import OutboxWorker
+
+log = logging.getLogger(__name__)
 
 
 @dataclass
@@ -63,6 +66,25 @@ def make_web_client(settings: Settings) -> WebClient:
     )
 
 
+def resolve_people(config: Config, slack: SlackApi) -> Config:
+    """The config with each member given by email replaced by their Slack user id
+    (users.lookupByEmail). One warning line for each that cannot be found, who is then left
+    out (`podbot doctor` says what to do); without a token, every email is left out."""
+    ids: dict[str, str] = {}
+    for email in config.emails():
+        if not slack.client.token:
+            log.warning("%s: members given by email need SLACK_BOT_TOKEN; left out", email)
+            continue
+        try:
+            ids[email] = slack.user_by_email(email)
+        except WebApiError as exc:
+            log.warning(
+                "%s (%s) left out: Slack found no member with this email (%s); run `podbot "
+                "doctor`", email, config.path, exc.error,
+            )  # fmt: skip
+    return config.with_people(ids)
+
+
 def build_runtime(
     config: Config,
     settings: Settings,
@@ -79,8 +101,6 @@ def build_runtime(
         upgrade(db.engine)
     else:
         check_schema(db.engine)
-    with db.transaction() as session:
-        sync_pods(session, config)
     slack = SlackApi(
         make_web_client(settings),
         channel_interval=settings.channel_interval,
@@ -88,6 +108,10 @@ def build_runtime(
         # Where posts are not paced (tests, the sandbox: Slack is the stand-in), nor lookups.
         lookup_interval=LOOKUP_INTERVAL if settings.channel_interval > 0 else 0.0,
     )
+    if config.emails():  # members given by email: their ids, before anything reads them
+        config = resolve_people(config, slack)
+    with db.transaction() as session:
+        sync_pods(session, config)
     clock = clock or SystemClock()
     worker = OutboxWorker(
         db, slack, config, slack_timeout=settings.slack_timeout, domain_clock=clock

@@ -9,14 +9,20 @@ not tell podbot about, is shown by their id.
 
 from __future__ import annotations
 
+import re
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from typing import Any
 
-__all__ = ["NAME_LIMIT", "Profile", "name_of", "names_for", "profile_of"]
+__all__ = ["EMAIL", "NAME_LIMIT", "Profile", "name_of", "names_for", "profile_of"]
 
 # The longest name kept (Slack's display names are at most 80 characters, full names fewer).
 NAME_LIMIT = 80
+
+
+# An email as people type one (a person may be named by it where a Slack id is asked for:
+# the config's members, an import's buyer and analyst); Slack says whose it is.
+EMAIL = re.compile(r"^[^@\s\"<>]+@[^@\s\"<>]+\.[^@\s\"<>]+$")
 
 
 @dataclass(frozen=True)

@@ -25,6 +25,7 @@ from bot.domain.grammar import (
     strict_date,
 )
 from bot.domain.money import AmountError, Money, parse_amount
+from bot.domain.people import EMAIL
 
 __all__ = ["REQUIRED_COLUMNS", "ImportPod", "ImportedRequest", "parse_requests_csv"]
 
@@ -73,15 +74,20 @@ class ImportedRequest:
 
 
 def parse_requests_csv(
-    text: str, pods: Mapping[str, ImportPod]
+    text: str, pods: Mapping[str, ImportPod], people: Mapping[str, str | None] | None = None
 ) -> tuple[list[ImportedRequest], list[RowError]]:
-    """Every request of the file, or every reason (with its file line) one cannot be read."""
+    """Every request of the file, or every reason (with its file line) one cannot be read.
+
+    A buyer or analyst may be given by email: `people` maps each (lower-case) to the Slack
+    user id Slack gave for it, or None when Slack has no such member. Without `people` (a
+    check without Slack), an email stays as written, its role checked only when the config
+    lists that email."""
     lines, errors = read_table(text, REQUIRED_COLUMNS, OPTIONAL_COLUMNS)
     rows: list[ImportedRequest] = []
     first_line: dict[str, int] = {}
     for line in lines:
         reasons: list[str] = []
-        row = _row(line.cells, line.number, pods, reasons)
+        row = _row(line.cells, line.number, pods, reasons, people)
         external = line.cells["external_id"]
         if external and external in first_line:
             reasons.append(f"external_id {external} is already on line {first_line[external]}.")
@@ -94,9 +100,23 @@ def parse_requests_csv(
     return rows, errors
 
 
+def emails_in(text: str) -> list[str]:
+    """The emails written as buyers and analysts in the file (lower-case, once each, in file
+    order), for Slack to say whose they are before the file is read for good."""
+    lines, _errors = read_table(text, REQUIRED_COLUMNS, OPTIONAL_COLUMNS)
+    found = [
+        line.cells[name].strip().lower()
+        for line in lines
+        for name in ("buyer", "analyst")
+        if EMAIL.match(line.cells.get(name, "").strip())
+    ]
+    return list(dict.fromkeys(found))
+
+
 def _row(
-    cell: Mapping[str, str], line: int, pods: Mapping[str, ImportPod], reasons: list[str]
-) -> ImportedRequest | None:
+    cell: Mapping[str, str], line: int, pods: Mapping[str, ImportPod], reasons: list[str],
+    people: Mapping[str, str | None] | None = None,
+) -> ImportedRequest | None:  # fmt: skip
     external = cell["external_id"]
     if not external:
         reasons.append("external_id is blank; every row needs the tracker's id.")
@@ -121,8 +141,8 @@ def _row(
     if stage not in STAGES:
         reasons.append(f"stage `{cell['stage']}` is not one of {', '.join(STAGES)}.")
     zone = ZoneInfo(pod.timezone) if pod else ZoneInfo("UTC")
-    buyer = _person(cell, "buyer", pod, ("buyer", "em"), reasons)
-    analyst = _person(cell, "analyst", pod, ("analyst", "em"), reasons)
+    buyer = _person(cell, "buyer", pod, ("buyer", "em"), reasons, people)
+    analyst = _person(cell, "analyst", pod, ("analyst", "em"), reasons, people)
     created = _instant(cell, "created", zone, reasons, required=True)
     assigned = _instant(cell, "assigned", zone, reasons, required=False)
     if stage == "negotiating":
@@ -170,16 +190,33 @@ def _row(
 
 def _person(
     cell: Mapping[str, str], name: str, pod: ImportPod | None, roles: tuple[str, ...],
-    reasons: list[str],
+    reasons: list[str], people: Mapping[str, str | None] | None = None,
 ) -> str | None:  # fmt: skip
-    value = cell[name].strip().removeprefix("<@").removesuffix(">").upper()
+    written = cell[name].strip()
+    if EMAIL.match(written):
+        email = written.lower()
+        if people is None:  # no Slack: the role is checked only where the config has the email
+            if pod is not None and email in pod.members and pod.members[email] not in roles:
+                reasons.append(f"{name} {written} is not {' or '.join(roles)} of POD {pod.key}.")
+                return None
+            return email
+        found = people.get(email)
+        if found is None:
+            reasons.append(f"{name} {written}: Slack has no member with this email.")
+            return None
+        value = found
+    else:
+        value = written.removeprefix("<@").removesuffix(">").upper()
     if not value:
         return None
     if not _USER_ID.match(value):
-        reasons.append(f"{name} `{cell[name]}` is not a Slack user id like U0123ABCD.")
+        reasons.append(
+            f"{name} `{cell[name]}` is not a Slack user id like U0123ABCD, nor an email."
+        )
         return None
     if pod is not None and pod.members.get(value) not in roles:
-        reasons.append(f"{name} {value} is not {' or '.join(roles)} of POD {pod.key}.")
+        who = f"{written} ({value})" if EMAIL.match(written) else value
+        reasons.append(f"{name} {who} is not {' or '.join(roles)} of POD {pod.key}.")
         return None
     return value
 

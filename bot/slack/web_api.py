@@ -250,6 +250,17 @@ class SlackApi:
             raise WebApiError("users.info", "no_user_in_answer")
         return profile_of({**found, "id": found.get("id") or user})
 
+    def user_by_email(self, email: str) -> str:
+        """The user id of the workspace member with this email (users.lookupByEmail, spaced
+        as users.info is). Raises WebApiError (`users_not_found` for an address no member
+        has)."""
+        if (wait := self._reserve_lookup()) > 0:
+            time.sleep(wait)
+        found = self._call("users.lookupByEmail", email=email).get("user")
+        if not isinstance(found, dict) or not found.get("id"):
+            raise WebApiError("users.lookupByEmail", "no_user_in_answer")
+        return str(found["id"])
+
     def open_dm(self, user: str) -> str:
         """The DM channel id with `user`."""
         data = self._call("conversations.open", users=user)
