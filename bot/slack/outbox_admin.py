@@ -156,7 +156,7 @@ def retry(
                 )
                 .execution_options(synchronize_session=False)
             )
-        return [(row.id, row.channel) for row in rows]
+        return [(row.id, row.channel or (row.payload or {}).get("channel")) for row in rows]
 
 
 def drop(db: Database, row_id: int) -> None:
