@@ -677,8 +677,8 @@ EXAMPLE_IDS = frozenset(
         "U0CSM0001",
     }
 )  # fmt: skip
-_FIND_IDS = "Slack shows a channel's id at the bottom of its details (click its name); a "
-_FIND_IDS += "member's under ⋯ → Copy member ID in their profile"
+_CHANNEL_ID_HOW = "the channel's details, at the bottom"
+_MEMBER_ID_HOW = "their profile → ⋯ → Copy member ID"
 
 
 def placeholder_problems(config: Config, text: str | None = None) -> list[str]:
@@ -692,24 +692,25 @@ def placeholder_problems(config: Config, text: str | None = None) -> list[str]:
     lines = text.splitlines()
     problems: list[str] = []
 
-    def say(key: str, value: str, what: str) -> None:
+    def say(key: str, value: str, what: str, how: str) -> None:
         line = _locate(lines, key) or _line_of(lines, value)
         where = f" (line {line})" if line else ""
         problems.append(
-            f'{key}{where}: "{value}" is the example config\'s placeholder, not {what}; '
-            f"put your own id there ({_FIND_IDS})"
+            f'{key}{where}: "{value}" is the example config\'s placeholder, not {what}: put '
+            f"the real id there ({how})"
         )
 
     for index, pod in enumerate(config.pods):
         prefix = f"pods[{index}]."
         if pod.channel in EXAMPLE_IDS:
-            say(f"{prefix}channel", pod.channel, "your POD's channel")
+            say(f"{prefix}channel", pod.channel, "your POD's channel", _CHANNEL_ID_HOW)
+        person = ("a person in your workspace", _MEMBER_ID_HOW + ", or their email")
         for user in pod.members:
             if user in EXAMPLE_IDS:
-                say(f"{prefix}members.{user}", user, "a member of your workspace")
+                say(f"{prefix}members.{user}", user, *person)
         for user in pod.fallback_approvers:
             if user in EXAMPLE_IDS:
-                say(f"{prefix}fallback_approvers", user, "a member of your workspace")
+                say(f"{prefix}fallback_approvers", user, *person)
     return problems
 
 

@@ -182,9 +182,12 @@ def test_config_check_refuses_the_example_placeholders_naming_key_and_line(
 
     assert err[1] == (
         f'  pods[0].channel (line {line_of("C0ALPHA01")}): "C0ALPHA01" is the example '
-        "config's placeholder, not your POD's channel; put your own id there (Slack shows a "
-        "channel's id at the bottom of its details (click its name); a member's under ⋯ → "
-        "Copy member ID in their profile)"
+        "config's placeholder, not your POD's channel: put the real id there (the channel's "
+        "details, at the bottom)"
+    )
+    assert err[2].endswith(
+        '"U0EM00001" is the example config\'s placeholder, not a person in your workspace: put '
+        "the real id there (their profile → ⋯ → Copy member ID, or their email)"
     )
     assert err[2].startswith(f"  pods[0].members.U0EM00001 (line {line_of('U0EM00001 =')}): ")
     assert f"pods[0].fallback_approvers (line {line_of('fallback_approvers =')})" in err[5]
