@@ -247,3 +247,18 @@ def test_serve_with_the_example_placeholders_warns_in_one_line_and_serves(
     assert "pods[0].channel (line 34), pods[0].members.U0EM00001" in placeholders[0]
     # Nothing about the placeholders' channels and people from the checks at start.
     assert "C0ALPHA01" not in err.replace(placeholders[0], "")
+
+
+def test_an_id_of_the_wrong_shape_stops_the_doctor_at_the_config(
+    world: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    world.write_text(CONFIG.replace('"C07LONDON"', '"#pod-london"').replace("U07ANA001", "grace"))
+    status, out = doctor(world, capsys)
+    assert status == 1
+    assert problems(out) == [
+        f'{world}: pods[0].channel (line 7): "#pod-london" is not a Slack channel id (C or G, '
+        'then capitals and digits, like "C024BE91L"; not the #name)',
+        f'{world}: pods[0].members.grace (line 8): "grace" is not a Slack user id (U or W, then '
+        'capitals and digits, like "U024BE7LH") or an email',
+    ]
+    assert out[-1] == "2 problems: fix the config first (`podbot config check`)"
