@@ -4,7 +4,6 @@ the same pack — and its CSV in the thread — in the POD channel through the o
 
 from __future__ import annotations
 
-import hashlib
 import json
 from typing import TYPE_CHECKING, Any
 
@@ -81,8 +80,7 @@ def register(app: App, runtime: Runtime) -> None:
             pod, pack = _pack(runtime, customer, user, None)
             text, blocks = checkin_blocks(pack)
             outbox = Outbox(runtime)
-            trigger = hashlib.sha1(body.get("trigger_id", "").encode()).hexdigest()[:12]
-            lane = Lane.RUN.of("checkin", pod.key, trigger)
+            lane = Lane.CHANNEL.of(pod.channel)  # after the posts decided before it
             with runtime.db.transaction() as session:
                 parent = outbox.message(session, lane, pod.channel, text, blocks)
                 outbox.upload(

@@ -227,7 +227,10 @@ def _card_links(session: Session, runtime: Runtime, pod: Pod) -> dict[str, str]:
 def _body(context: JobContext) -> str:
     pod = context.pod
     lines, messages = build_report(context.runtime, pod, context.now)
-    parent = context.post(pod.channel, messages[0].text, messages[0].blocks)
+    # A snapshot: a newer day's report queued while this one waits for Slack replaces it.
+    parent = context.post(
+        pod.channel, messages[0].text, messages[0].blocks, snapshot=f"aging-report:{pod.key}"
+    )
     for message in messages[1:]:
         context.post(pod.channel, message.text, message.blocks, thread=parent)
     if len(messages) > 1:

@@ -476,7 +476,11 @@ def _send_digests(context: JobContext, pod_id: int, items: list[Item[Any]]) -> i
             [_REMINDER_KIND[i.kind].value, i.subject, i.user, _window(i.due)] for i in digest.items
         ]
         digest_key = ["digest", pod_id, digest.user, _digest_window(digest.kind, digest.day)]
-        context.dm(digest.user, text, blocks, reminders=[*item_keys, digest_key])
+        # One digest of a kind per person when a queue drains: a newer day's replaces it.
+        context.dm(
+            digest.user, text, blocks, reminders=[*item_keys, digest_key],
+            snapshot=f"digest:{pod_id}:{digest.kind}",
+        )  # fmt: skip
         for i in digest.items:
             if digest.is_new(i) and i.kind in _FIRST_LISTED:
                 request_id = i.payload.request_id if i.kind == DigestKind.APPROVAL else i.subject

@@ -27,7 +27,7 @@ from bot import metrics
 from bot.config import Config, Pod
 from bot.db.models import Request
 from bot.jobs import ledger
-from bot.slack.outbox import Lane, Outbox
+from bot.slack.outbox import Lane, Outbox, Snapshot
 from bot.slack.web_api import Blocks
 
 if TYPE_CHECKING:
@@ -45,6 +45,7 @@ class Planned:
     args: dict[str, Any]
     parent: Planned | None = None
     row: int | None = None
+    lane: str | None = None  # a channel's lane (its parent's, in a thread), once queued
 
 
 @dataclass
@@ -69,10 +70,23 @@ class JobContext:
         return planned
 
     def post(
-        self, channel: str, text: str, blocks: Blocks = None, *, thread: Planned | None = None
+        self,
+        channel: str,
+        text: str,
+        blocks: Blocks = None,
+        *,
+        thread: Planned | None = None,
+        snapshot: str | None = None,
     ) -> Planned:
-        """Post in the channel, or in the thread of an earlier post of this run."""
-        return self._plan("message", thread, channel=channel, text=text, blocks=blocks)
+        """Post in the channel, or in the thread of an earlier post of this run. A top-level
+        post goes out after every post decided before it in the channel, whichever run or job
+        decided it. `snapshot` names what a post showing the state of things now stands for
+        (`aging-report:alpha`): while it waits for Slack, a newer run's post of the same key
+        supersedes it, and it is dropped with the rows in its thread rather than posted
+        stale."""
+        return self._plan(
+            "message", thread, channel=channel, text=text, blocks=blocks, snapshot=snapshot
+        )
 
     def reply(self, request: Request, text: str) -> Planned:
         """Reply in the request card's thread (after anything already queued for the card)."""
@@ -85,10 +99,15 @@ class JobContext:
         blocks: Blocks = None,
         *,
         reminders: Sequence[Sequence[Any]] = (),
+        snapshot: str | None = None,
     ) -> Planned:
         """Send a user a direct message; one carrying reminders (their keys) records on them
-        where it landed, for their buttons."""
-        return self._plan("dm", None, user=user, text=text, blocks=blocks, reminders=reminders)
+        where it landed, for their buttons. `snapshot` (a digest's POD and kind): a newer
+        one of the same key queued for the same person supersedes it while it waits."""
+        return self._plan(
+            "dm", None, user=user, text=text, blocks=blocks, reminders=reminders,
+            snapshot=snapshot,
+        )  # fmt: skip
 
     def upload(
         self,
@@ -137,31 +156,38 @@ class JobContext:
                 return False
             for change in writes:
                 change(session)
-            lane = Lane.RUN.of(run)
             for item in planned:
-                item.row = self._enqueue(outbox, session, lane, item)
+                item.row = self._enqueue(outbox, session, item, period)
         outbox.deliver()  # wake the worker: the rows are committed
         self.queued.extend(item.row for item in planned if item.row is not None)
         return True
 
     @staticmethod
-    def _enqueue(outbox: Outbox, session: Session, lane: str, item: Planned) -> int | None:
+    def _enqueue(outbox: Outbox, session: Session, item: Planned, period: str) -> int | None:
         args = item.args
         parent = item.parent.row if item.parent is not None else None
+        snapshot = Snapshot(args["snapshot"], period) if args.get("snapshot") else None
+        if item.kind in ("message", "upload"):
+            # One lane per channel: top-level posts in the order decided, across runs and
+            # jobs; a thread's rows in their parent's lane, after it.
+            item.lane = item.parent.lane if item.parent else Lane.CHANNEL.of(args["channel"])
+            assert item.lane is not None
         if item.kind == "message":
             return outbox.message(
-                session, lane, args["channel"], args["text"], args["blocks"], parent=parent
-            )
+                session, item.lane, args["channel"], args["text"], args["blocks"],
+                parent=parent, snapshot=snapshot,
+            )  # fmt: skip
         if item.kind == "upload":
             return outbox.upload(
-                session, lane, args["channel"], args["filename"], args["content"],
+                session, item.lane, args["channel"], args["filename"], args["content"],
                 args["title"], parent=parent, alt_text=args.get("alt_text"),
             )  # fmt: skip
         if item.kind == "dm":
             reminders = [list(key) for key in args["reminders"]]
             return outbox.dm(
-                session, args["user"], args["text"], args["blocks"], reminders=reminders
-            )
+                session, args["user"], args["text"], args["blocks"], reminders=reminders,
+                snapshot=snapshot,
+            )  # fmt: skip
         if item.kind == "card":
             outbox.card(session, args["request_id"])
             request = session.get(Request, args["request_id"])

@@ -64,8 +64,9 @@ def _body(context: JobContext) -> str:
     shown = f"*Weekly digest* · week {week}\n{text}"
     command = context.runtime.config.slack.command
     parent = context.post(
-        pod.channel, f"Weekly digest {pod.name} {week}", stats_blocks(shown, command)
-    )
+        pod.channel, f"Weekly digest {pod.name} {week}", stats_blocks(shown, command),
+        snapshot=f"weekly-digest:{pod.key}",  # the quarter so far: a newer week's replaces it
+    )  # fmt: skip
     charts, failed = _draw_charts(data, pod, week, names)
     for chart in charts:
         context.upload(

@@ -30,6 +30,7 @@ from sqlalchemy.orm import Session
 
 from bot.clock import SystemClock
 from bot.db.models import OutboxKind, OutboxRow, OutboxStatus, PodRow, Request, SavingsClaim
+from bot.slack.snapshots import Snapshot
 from bot.slack.web_api import WebApiError
 
 if TYPE_CHECKING:
@@ -85,7 +86,11 @@ class Lane(enum.StrEnum):
 
     REQUEST = "req"  # a request's card, its thread replies and its claim messages
     DM = "dm"  # one user's direct messages
-    RUN = "run"  # one job run's posts, their thread continuations and files
+    # A channel's posts from job runs and shared check-ins, their thread continuations and
+    # files: every run's reports in the order they were decided (issue 29), however long
+    # Slack was away. A run's thread rows follow their parent in the same lane.
+    CHANNEL = "chan"
+    RUN = "run"  # before issue 29, one job run's rows (rows an older podbot queued still use it)
     MESSAGE = "msg"  # the edits of one message (channel and ts)
     HOME = "home"  # one user's App Home tab
     ANSWER = "ans"  # one user's answers to slash commands worked out after their ack
@@ -280,10 +285,14 @@ class Outbox:
         blocks: list[Any] | None = None,
         *,
         parent: int | None = None,
+        snapshot: Snapshot | None = None,
     ) -> int:
         """Post in a channel, or in the thread of the message row `parent` posted (an earlier
-        row of the same `lane`, so it is sent first); returns the new row's id."""
-        payload = {"channel": channel, "text": text, "blocks": _dicts(blocks)}
+        row of the same `lane`, so it is sent first); returns the new row's id. A `snapshot`
+        post is not sent once a newer one of its key is queued behind it (`drop_superseded`)."""
+        payload: dict[str, Any] = {"channel": channel, "text": text, "blocks": _dicts(blocks)}
+        if snapshot is not None:
+            payload.update(snapshot.payload())
         row = self._enqueue(
             session, lane, OutboxKind.MESSAGE, payload, channel, parent, returning=True
         )
@@ -298,12 +307,16 @@ class Outbox:
         blocks: list[Any] | None = None,
         *,
         reminders: list[list[Any]] | None = None,
+        snapshot: Snapshot | None = None,
     ) -> int:
         """Message a user directly: the conversation is opened when the row is sent. A DM
-        carrying reminders (their keys) records on them where it landed, for their buttons."""
+        carrying reminders (their keys) records on them where it landed, for their buttons;
+        a `snapshot` DM (a digest) is not sent once a newer one of its key is queued."""
         payload: dict[str, Any] = {"user": user, "text": text, "blocks": _dicts(blocks)}
         if reminders:
             payload["reminders"] = reminders
+        if snapshot is not None:
+            payload.update(snapshot.payload())
         row = self._enqueue(session, Lane.DM.of(user), OutboxKind.DM, payload, returning=True)
         assert row is not None
         return row

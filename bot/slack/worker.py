@@ -54,6 +54,7 @@ from bot.db.models import OutboxKind, OutboxRow, OutboxStatus, Reminder, Request
 from bot.db.requests import get_request
 from bot.db.visible import published
 from bot.jobs.ledger import WORKER
+from bot.slack.snapshots import drop_superseded
 from bot.slack.web_api import WebApiError
 
 if TYPE_CHECKING:
@@ -642,6 +643,12 @@ class OutboxWorker:
     def _deliver(self, row: Taken) -> None:
         row_id, kind = row.id, row.kind
         try:
+            # A report or digest a newer one of its kind was queued behind is dropped, not
+            # posted stale (SPEC §5b): checked at every attempt, so one an outage held back
+            # gives way to the newest when Slack is back.
+            if drop_superseded(self.db, row_id, row.lane, kind, row.payload, self.clock.now()):
+                self._record("superseded")
+                return
             result = self._senders[OutboxKind(kind)](row)
         except WebApiError as exc:
             self._failed(row_id, exc, row.channel or row.lane)

@@ -48,7 +48,7 @@ def test_the_report_is_posted_once_per_period(
         (run,) = session.scalars(select(JobRun)).all()
         # The run's first outbox row is its top-level post; the rest reply in its thread.
         delivery = session.scalars(
-            select(OutboxRow).where(OutboxRow.lane == f"run:{run.id}").order_by(OutboxRow.id)
+            select(OutboxRow).where(OutboxRow.lane == f"chan:{ALPHA}").order_by(OutboxRow.id)
         ).first()
         assert delivery is not None and delivery.parent_id is None
         assert (run.job, run.scope, run.period, run.status) == (

@@ -129,7 +129,7 @@ def test_the_calendar_is_posted_once_on_its_post_day(
         (run,) = session.scalars(select(JobRun)).all()
         # The run's first outbox row is its top-level post; the rest reply in its thread.
         delivery = session.scalars(
-            select(OutboxRow).where(OutboxRow.lane == f"run:{run.id}").order_by(OutboxRow.id)
+            select(OutboxRow).where(OutboxRow.lane == f"chan:{ALPHA}").order_by(OutboxRow.id)
         ).first()
         assert delivery is not None and delivery.parent_id is None
         assert (run.job, run.scope, run.period, run.status) == (
