@@ -35,9 +35,11 @@ demo: $(STAMP)
 demo-fresh: $(STAMP)
 	$(BIN)/podbot sandbox --fresh --port $(DEMO_PORT)
 
+# With SLACK_APP_TOKEN set (an app-level xapp- token) the bot connects over Socket Mode and
+# needs no public URL; without it, it serves HTTP on $$PORT (default 3000) for Slack to call.
 run: $(STAMP) config/podbot.toml
 	$(BIN)/podbot db upgrade
-	$(BIN)/podbot serve
+	$(BIN)/podbot serve$(if $(SLACK_APP_TOKEN), --socket-mode)
 
 test: $(STAMP)
 	$(BIN)/pytest $(PYTEST_ARGS)

@@ -1,4 +1,5 @@
-"""The `podbot` command line: serve, scheduler, jobs, db upgrade, import, manifest, config check."""
+"""The `podbot` command line: serve, scheduler, jobs, db upgrade/backup/copy, import, manifest,
+config check."""
 
 from __future__ import annotations
 
@@ -112,9 +113,67 @@ def cmd_db_upgrade(args: argparse.Namespace) -> int:
     return 0
 
 
-def cmd_manifest(args: argparse.Namespace) -> int:
-    from bot.manifest import manifest_yaml
+def cmd_db_backup(args: argparse.Namespace) -> int:
+    from bot.config import Settings
+    from bot.db.backup import BackupError, backup
 
+    url = args.database_url or Settings.from_env().database_url
+    try:
+        size = backup(url, Path(args.path))
+    except BackupError as exc:
+        return _fail(str(exc))
+    print(f"Backed up {_shown(url)} to {args.path} ({size:,} bytes).")
+    return 0
+
+
+def cmd_db_copy(args: argparse.Namespace) -> int:
+    from bot.config import Settings
+    from bot.db.backup import BackupError, copy
+    from bot.db.migrate import SchemaOutOfDate
+    from bot.db.session import make_engine
+
+    url = args.database_url or Settings.from_env().database_url
+    if make_url_or_none(args.to) is None:
+        return _fail(f"--to {args.to!r} is not a database URL, e.g. postgresql+psycopg://u@host/db")
+    source, target = make_engine(url), make_engine(args.to)
+    try:
+        copied = copy(source, target, lambda done: print(f"  {done.table}: {done.rows:,}"))
+    except (BackupError, SchemaOutOfDate) as exc:
+        return _fail(str(exc))
+    finally:
+        source.dispose()
+        target.dispose()
+    rows = sum(done.rows for done in copied)
+    print(
+        f"Copied {plural(len(copied), 'table')} ({rows:,} rows) from {_shown(url)} to "
+        f"{_shown(args.to)}; point DATABASE_URL at it and start podbot."
+    )
+    return 0
+
+
+def make_url_or_none(url: str) -> Any:
+    from sqlalchemy.engine import make_url
+    from sqlalchemy.exc import ArgumentError
+
+    try:
+        return make_url(url)
+    except ArgumentError:
+        return None
+
+
+def _shown(url: str) -> str:
+    """A database URL as printed: any password hidden."""
+    parsed = make_url_or_none(url)
+    return parsed.render_as_string(hide_password=True) if parsed is not None else url
+
+
+def cmd_manifest(args: argparse.Namespace) -> int:
+    from bot.manifest import NEEDS_A_MODE, manifest_yaml
+
+    if not args.url and not args.socket_mode:
+        return _fail(NEEDS_A_MODE)
+    if args.url and args.socket_mode:
+        return _fail("choose one: --url (HTTP mode) or --socket-mode, not both")
     config = None
     if args.config:
         from bot.config import load_config
@@ -1025,11 +1084,28 @@ def build_parser() -> argparse.ArgumentParser:
     )
     sandbox.set_defaults(func=cmd_sandbox)
 
-    db = verbs.add_parser("db", help="database schema: `podbot db upgrade`")
+    db = verbs.add_parser("db", help="the database: `podbot db upgrade|backup|copy`")
     db_verbs = db.add_subparsers(dest="db_verb", metavar="ACTION", required=True)
     up = db_verbs.add_parser("upgrade", help="apply the Alembic migrations up to the newest")
     up.add_argument("--database-url", help="database URL (default: $DATABASE_URL or ./podbot.db)")
     up.set_defaults(func=cmd_db_upgrade)
+    backup = db_verbs.add_parser(
+        "backup",
+        help="copy the SQLite database to a new file, online (safe while podbot serve writes)",
+    )
+    backup.add_argument("path", metavar="PATH", help="the backup file to create")
+    backup.add_argument(
+        "--database-url", help="database URL (default: $DATABASE_URL or ./podbot.db)"
+    )
+    backup.set_defaults(func=cmd_db_backup)
+    copy = db_verbs.add_parser(
+        "copy", help="copy every table into a new, empty database (SQLite to PostgreSQL)"
+    )
+    copy.add_argument(
+        "--to", required=True, metavar="URL", help="the empty database to fill, its schema made"
+    )
+    copy.add_argument("--database-url", help="the source (default: $DATABASE_URL or ./podbot.db)")
+    copy.set_defaults(func=cmd_db_copy)
 
     manifest = verbs.add_parser("manifest", help="print the Slack app manifest (YAML)")
     manifest.add_argument(

@@ -25,6 +25,10 @@ BOT_SCOPES = {
 }
 # user_change (users:read): a member's new name, for charts, CSVs and plain text.
 BOT_EVENTS = ["message.channels", "message.groups", "app_home_opened", "user_change"]
+NEEDS_A_MODE = (
+    "say where Slack reaches podbot: --url https://your-host.example.com (HTTP mode: Slack "
+    "calls <url>/slack/events) or --socket-mode (no public URL; needs SLACK_APP_TOKEN)"
+)
 
 
 def manifest(
@@ -90,9 +94,11 @@ def manifest_yaml(
     config: Config | None = None,
     name: str = "podbot",
 ) -> str:
-    """The manifest as YAML, ready to paste into api.slack.com/apps → Create from manifest."""
+    """The manifest as YAML, ready to paste into api.slack.com/apps → Create from manifest:
+    for HTTP mode at `request_url`, or for Socket Mode (no URL). One of the two is needed: a
+    manifest pointing Slack at a made-up host would install an app that never answers."""
     if not socket_mode and not request_url:
-        request_url = "https://podbot.example.com"
+        raise ValueError(NEEDS_A_MODE)
     body = yaml.safe_dump(
         manifest(request_url, socket_mode, config, name), sort_keys=False, allow_unicode=True
     )

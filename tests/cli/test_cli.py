@@ -170,6 +170,33 @@ def test_socket_mode_manifest_has_no_urls() -> None:
     assert "url" not in manifest["features"]["slash_commands"][0]
 
 
+def test_manifest_without_a_mode_refuses_naming_the_two_choices() -> None:
+    result = podbot("manifest")
+    assert result.returncode == 2 and result.stdout == ""
+    (line,) = result.stderr.strip().splitlines()
+    assert line.startswith("podbot: say where Slack reaches podbot:")
+    assert "--url https://your-host.example.com" in line and "--socket-mode" in line
+    both = podbot("manifest", "--url", "https://podbot.acme.test", "--socket-mode")
+    assert both.returncode == 2
+    assert both.stderr.strip() == "podbot: choose one: --url (HTTP mode) or --socket-mode, not both"
+
+
+def test_make_run_serves_socket_mode_when_an_app_token_is_set() -> None:
+    """`make run` picks the mode from the environment (a dry run prints its commands)."""
+    base = {k: v for k, v in os.environ.items() if not k.startswith(("SLACK_", "PODBOT_"))}
+    args = ["make", "--no-print-directory", "-n", "run"]
+
+    def commands(env: dict[str, str]) -> list[str]:
+        done = subprocess.run(args, env={**base, **env}, cwd=ROOT, capture_output=True, text=True)
+        assert done.returncode == 0, done.stderr
+        return [line for line in done.stdout.splitlines() if "bin/podbot" in line]
+
+    assert commands({"SLACK_APP_TOKEN": "xapp-1"})[-2:] == [
+        ".venv/bin/podbot db upgrade", ".venv/bin/podbot serve --socket-mode"
+    ]  # fmt: skip
+    assert commands({})[-1] == ".venv/bin/podbot serve"
+
+
 def migrated(tmp_path: Path) -> dict[str, str]:
     url = f"sqlite:///{tmp_path / 'jobs.db'}"
     assert main(["db", "upgrade", "--database-url", url]) == 0
