@@ -10,6 +10,7 @@ import subprocess
 import sys
 import time
 import urllib.request
+from collections import Counter
 from collections.abc import Callable
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
@@ -18,7 +19,7 @@ from typing import Any
 import pytest
 from sqlalchemy import select
 
-from bot.db.models import PendingResponse, Request
+from bot.db.models import OutboxKind, OutboxRow, PendingResponse, Request
 from bot.sandbox.app import Sandbox, SandboxError
 from tests.conftest import TEST_CONFIG, RunningBot
 from tests.sandbox.conftest import (
@@ -321,6 +322,39 @@ def test_a_simulated_slack_outage_queues_the_aging_report_and_delivers_it_once_a
     assert sandbox.state(ANALYST)["slack"] == {"down": False, "queued": 0}
     status, answer = post(f"{sandbox.url}/sandbox/slack", {"action": "flood"})
     assert status == 400 and "unknown Slack action" in answer["error"]
+
+
+def test_six_days_of_outage_in_the_sandbox_read_in_order_with_one_report_and_one_digest(
+    sandbox: Sandbox,
+) -> None:
+    """Issue 29 item 4 as the page shows it: Slack down, the clock moved six days, Slack back."""
+    sandbox.command(ANALYST, "/proc new Kaveri Fintech | Figma | new", BENGALURU)
+    sandbox.command(ANALYST, "/proc new Tata Ventures | Miro | new", BENGALURU)
+    sandbox.slack_outage(True)
+    outcomes = sandbox.advance(timedelta(days=6))
+    reports = [o for o in outcomes if o.startswith("aging-report bengaluru")]
+    assert len(reports) == 4  # Tuesday to Friday, each decided and queued on its morning
+    runtime = sandbox.runtime
+    assert runtime is not None
+    # Slack comes back once no attempt is under way (only so the test reads the same each time).
+    runtime.outbox_worker.hold(*OutboxKind)
+    runtime.outbox_worker.wait_idle()
+    sandbox.slack_outage(False)
+    runtime.outbox_worker.release()
+    runtime.outbox_worker.wait_delivered(timeout=60)
+
+    top = [m.text for m in sandbox.api.messages(BENGALURU) if not m.thread_ts]
+    aging = [text for text in top if text.startswith("Aging report")]
+    assert len(aging) == 1, top  # the newest (Friday's), not four stamped at once
+    assert top[-1] == aging[0]
+    with runtime.db.reading() as session:
+        rows = session.scalars(select(OutboxRow).where(OutboxRow.lane == f"chan:{BENGALURU}"))
+        sent = [r.payload.get("period") for r in rows if r.result and "ts" in r.result]
+    assert "2026-11-27" in sent and not {"2026-11-24", "2026-11-25", "2026-11-26"} & set(sent)
+    # Each person one digest of a kind, however many days it waited.
+    for channel in sandbox.api.dms():
+        kinds = Counter(m.text.split(" — ")[0] for m in sandbox.api.messages(channel))
+        assert not kinds or max(kinds.values()) == 1, (channel, kinds)
 
 
 # -- persistence and demo data -------------------------------------------------------------------
