@@ -896,10 +896,18 @@ def cmd_serve(args: argparse.Namespace) -> int:
 
     if args.socket_mode:
         from slack_bolt.adapter.socket_mode import SocketModeHandler
+        from slack_sdk.errors import SlackApiError
 
         log.info("podbot %s serving over Socket Mode", __version__)
         try:
             SocketModeHandler(app, settings.app_token).start()
+        except SlackApiError as exc:  # the app-level token is refused, or no Socket Mode there
+            error = exc.response.get("error") if exc.response is not None else None
+            return _fail(
+                f"Socket Mode could not connect to Slack ({error or exc}): check SLACK_APP_TOKEN "
+                "(an app-level xapp- token with connections:write) and that the app has Socket "
+                "Mode on (podbot manifest --socket-mode)"
+            )
         finally:
             if scheduler:
                 scheduler.shutdown(wait=False)
