@@ -14,6 +14,7 @@ from __future__ import annotations
 import logging
 import re
 from collections import Counter
+from collections.abc import Callable
 from datetime import UTC, date, datetime, timedelta
 
 import pytest
@@ -88,11 +89,12 @@ def top_level(bot: RunningBot) -> list[tuple[str, str]]:
 
 @pytest.fixture
 def recovering_bot(
-    start_bot: callable, sqlite_url: str, monkeypatch: pytest.MonkeyPatch
+    start_bot: Callable[..., RunningBot], database_url: str, monkeypatch: pytest.MonkeyPatch
 ) -> RunningBot:
-    # Retries at most 0.2 s apart: the outage's failed attempts cost the test little.
+    """The bot on SQLite, then on PostgreSQL; retries at most 0.2 s apart, so the outage's
+    failed attempts cost the test little."""
     monkeypatch.setenv("PODBOT_DELIVERY_MAX_BACKOFF", "0.2")
-    return start_bot(sqlite_url)
+    return start_bot(database_url)
 
 
 def test_six_days_of_outage_read_in_decision_order_with_no_stale_report_and_one_digest(
