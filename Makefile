@@ -49,9 +49,11 @@ test: $(STAMP)
 screenshots: $(STAMP)
 	PODBOT_SCREENSHOTS=docs/images $(BIN)/pytest -p no:cacheprovider tests/sandbox/test_demo_browser.py
 
+# Ruff, its formatter and mypy (strict on bot/, configured in pyproject.toml's [tool.mypy]).
 lint: $(STAMP)
 	$(BIN)/ruff check .
 	$(BIN)/ruff format --check .
+	$(BIN)/mypy
 
 format: $(STAMP)
 	$(BIN)/ruff format .
