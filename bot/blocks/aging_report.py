@@ -252,7 +252,9 @@ _TERMS_SHOWN = 15
 TERMS_HEADING = "New term not recorded"
 
 
-def _listed_section(heading: str, rows: list[list[str]], total: int, close: str) -> list[Block]:
+def _listed_section(
+    heading: str, rows: list[list[str]], total: int, close: str
+) -> list[SectionBlock]:
     """A report section that lists items, a line each: the heading, the first `_TERMS_SHOWN`
     rows (their cells joined), "…and N more", then what to do about them."""
     if not total:
@@ -264,6 +266,11 @@ def _listed_section(heading: str, rows: list[list[str]], total: int, close: str)
     return [_section("\n".join(lines))]
 
 
+def _text_length(block: SectionBlock) -> int:
+    assert block.text is not None, "a listed section has text"
+    return len(block.text.text)
+
+
 def _names(customer: str, tool: str) -> list[str]:
     return [
         fit_mrkdwn(_one_line(customer), _NAME) or _NONE,
@@ -273,7 +280,7 @@ def _names(customer: str, tool: str) -> list[str]:
 
 def _terms_section(
     terms: list[TermItem], timezone: str, links: Mapping[str, str] | None = None
-) -> list[Block]:
+) -> list[SectionBlock]:
     """The won requests whose new term is not in the SaaS stack yet, past 24 working hours."""
     rows = [
         [
@@ -293,7 +300,7 @@ WAITING_HEADING = "Waiting for an em"
 
 def _waiting_section(
     claims: list[WaitingClaim], timezone: str, links: Mapping[str, str] | None = None
-) -> list[Block]:
+) -> list[SectionBlock]:
     """The savings claims pending for 24 working hours or more."""
     rows = [
         [
@@ -346,7 +353,7 @@ def aging_messages(
         text=text,
         head=head,
         tail=tail,
-        head_chars=len(title) + len(summary) + sum(len(b.text.text) for b in tail),
+        head_chars=len(title) + len(summary) + sum(map(_text_length, tail)),
         groups=list(_stage_groups(lines, timezone, words, links)),
         heading=_group_heading,
         continued_title=f"Aging report{_SEP}{pod}",

@@ -77,7 +77,7 @@ _POD_NAME = 100
 _NAME_FIELD = 1000
 _USER_ID = re.compile(r"[UW][A-Z0-9]{2,}")
 
-_STAGE_EMOJI = {
+_STAGE_EMOJI: dict[str, str] = {
     Stage.INTAKE: ":inbox_tray:",
     Stage.QUALIFIED: ":white_check_mark:",
     Stage.NEGOTIATING: ":handshake:",

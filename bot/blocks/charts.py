@@ -21,6 +21,7 @@ from bot.domain.people import name_of
 if TYPE_CHECKING:
     from matplotlib.axes import Axes
     from matplotlib.figure import Figure
+    from matplotlib.typing import RcKeyType
 
 __all__ = [
     "CHART_DPI",
@@ -41,7 +42,7 @@ ALT_TEXT_LIMIT = 1000
 _STATUS_COLORS = {"met": "#2e8b57", "missed": "#c0392b", "warning": "#e69f00"}
 _STAGE_COLORS = {"intake": "#9fb7d9", "qualified": "#f2c14e", "negotiating": "#3f7cac"}
 # matplotlib's settings while a chart is drawn: readable sizes, and no TeX (see `drawn`).
-_SETTINGS = {
+_SETTINGS: dict[RcKeyType, Any] = {
     "font.size": FONT,
     "axes.titlesize": FONT + 4,
     "axes.labelsize": FONT + 1,
@@ -163,7 +164,7 @@ def _savings(ax: Axes, data: DigestCharts, pod_name: str, names: Mapping[str, st
             continue
         ax.hlines(
             float(buyer.target) * bar, x - width, x + width, colors="#c0392b", linestyles="--",
-            linewidth=3, label=None if labelled else "70 % of target",
+            linewidth=3, label="" if labelled else "70 % of target",
         )  # fmt: skip
         labelled = True
         if buyer.quota is not None:
@@ -229,7 +230,11 @@ def _aging(ax: Axes, data: DigestCharts, pod_name: str) -> None:
     ax.set_xlabel("Age (calendar days since the request was made)")
     ax.set_ylabel("Open requests")
     ax.set_ylim(0, max(bottom) * 1.15 + 1)
-    ax.yaxis.get_major_locator().set_params(integer=True)
+    from matplotlib.ticker import MaxNLocator
+
+    locator = ax.yaxis.get_major_locator()
+    assert isinstance(locator, MaxNLocator), locator  # the default AutoLocator is one
+    locator.set_params(integer=True)
     ax.legend(loc="upper right")
 
 

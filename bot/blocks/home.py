@@ -7,6 +7,7 @@ Pure: plain dataclasses in (read by `bot/db/home.py`), a `View` out. Every list 
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 from datetime import date, datetime
 from decimal import Decimal
@@ -213,7 +214,7 @@ def _more(shown: int, total: int, hint: str) -> list[Block]:
     return [_context(f"and {total - shown} more — {hint}")] if total > shown else []
 
 
-def _list(title: str, total: int, rows: list[Block], empty: str, hint: str) -> list[Block]:
+def _list(title: str, total: int, rows: Sequence[Block], empty: str, hint: str) -> list[Block]:
     blocks: list[Block] = [_section(f"*{title}* ({total})")]
     if not rows:
         return [*blocks, _context(empty)]
@@ -319,7 +320,7 @@ def _claims(items: tuple[ClaimItem, ...], total: int, command: str, timezone: st
         )
         claims.append(decision_buttons(c.claim_id, f"home_claim_{c.claim_id}"))
     shown = len(items)
-    head = [_section(f"*Savings claims to decide* ({total})")]
+    head: list[Block] = [_section(f"*Savings claims to decide* ({total})")]
     if not shown:
         head.append(_context("No claim waiting for a decision."))
     else:

@@ -121,6 +121,7 @@ def _text_input(
     max_length: int = PLAIN_TEXT_INPUT,
     placeholder: str | None = None,
     hint: str | None = None,
+    initial_value: str | None = None,
 ) -> InputBlock:
     return InputBlock(
         block_id=block_id.value,
@@ -132,6 +133,7 @@ def _text_input(
             multiline=multiline,
             max_length=max_length,
             placeholder=PlainTextObject(text=placeholder) if placeholder else None,
+            initial_value=initial_value,
         ),
     )
 
@@ -154,13 +156,15 @@ def _checkbox(block_id: BlockId, label: str, option: str) -> InputBlock:
     )
 
 
-def _date_input(block_id: BlockId, label: str) -> InputBlock:
+def _date_input(block_id: BlockId, label: str, initial: date | None = None) -> InputBlock:
     return InputBlock(
         block_id=block_id.value,
         label=PlainTextObject(text=label),
         optional=True,
         element=DatePickerElement(
-            action_id=VALUE_ACTION_ID, placeholder=PlainTextObject(text="Pick a date")
+            action_id=VALUE_ACTION_ID,
+            placeholder=PlainTextObject(text="Pick a date"),
+            initial_date=initial.isoformat() if initial is not None else None,
         ),
     )
 
@@ -181,16 +185,28 @@ def intake_modal(
 ) -> View:
     """Build the intake modal for a new request (customer, tool, type, spend, renewal, notes),
     empty or prefilled."""
-    kinds = RadioButtonsElement(
-        action_id=VALUE_ACTION_ID,
-        options=[
-            Option(value="new", text=PlainTextObject(text="New purchase")),
-            Option(value="renewal", text=PlainTextObject(text="Renewal")),
-        ],
-    )
+    options = [
+        Option(value="new", text=PlainTextObject(text="New purchase")),
+        Option(value="renewal", text=PlainTextObject(text="Renewal")),
+    ]
+    kinds = RadioButtonsElement(action_id=VALUE_ACTION_ID, options=options)
+    if prefill is not None:
+        kinds.initial_option = next((o for o in options if o.value == prefill.kind), None)
+    amount = prefill.amount if prefill is not None else None
     blocks: list[Block] = [
-        _text_input(BlockId.CUSTOMER, "Customer", max_length=MAX_NAME),
-        _text_input(BlockId.TOOL, "Tool", max_length=MAX_NAME, placeholder="e.g. Figma"),
+        _text_input(
+            BlockId.CUSTOMER,
+            "Customer",
+            max_length=MAX_NAME,
+            initial_value=prefill.customer[:MAX_NAME] if prefill is not None else None,
+        ),
+        _text_input(
+            BlockId.TOOL,
+            "Tool",
+            max_length=MAX_NAME,
+            placeholder="e.g. Figma",
+            initial_value=prefill.tool[:MAX_NAME] if prefill is not None else None,
+        ),
         InputBlock(block_id=BlockId.TYPE.value, label=PlainTextObject(text="Type"), element=kinds),
         _text_input(
             BlockId.AMOUNT,
@@ -198,19 +214,14 @@ def intake_modal(
             optional=True,
             max_length=_MAX_AMOUNT_TEXT,
             hint=(f"e.g. 48000, $48,000.50, 48k, EUR 40k; default currency {default_currency}"),
+            initial_value=_amount_text(amount) if amount is not None else None,
         ),
-        _date_input(BlockId.RENEWAL_DATE, "Renewal date"),
+        _date_input(
+            BlockId.RENEWAL_DATE, "Renewal date", prefill.renewal_date if prefill else None
+        ),
         _text_input(BlockId.NOTES, "Notes", optional=True, multiline=True),
         _checkbox(BlockId.AGAIN, "Duplicate", AGAIN_OPTION),
     ]
-    if prefill is not None:
-        blocks[0].element.initial_value = prefill.customer[:MAX_NAME]
-        blocks[1].element.initial_value = prefill.tool[:MAX_NAME]
-        kinds.initial_option = next((o for o in kinds.options if o.value == prefill.kind), None)
-        if prefill.amount is not None:
-            blocks[3].element.initial_value = _amount_text(prefill.amount)
-        if prefill.renewal_date is not None:
-            blocks[4].element.initial_date = prefill.renewal_date.isoformat()
     return View(
         type="modal",
         callback_id=CallbackId.INTAKE.value,
@@ -239,9 +250,8 @@ def update_modal(
         "Status",
         multiline=True,
         placeholder=f"Where {request_key} stands today"[:PLACEHOLDER_TEXT],
+        initial_value=status[:PLAIN_TEXT_INPUT] if status else None,
     )
-    if status:
-        status_input.element.initial_value = status[:PLAIN_TEXT_INPUT]
     head = fit_mrkdwn(title_line, 300) or "—"
     if link and not any(c in link for c in "<>| \n"):
         head += f"\nFrom <{link}|this message>"
@@ -346,9 +356,8 @@ def term_modal(private_metadata: str, prefill: TermPrefill, default_currency: st
         "Final annual amount",
         max_length=_MAX_AMOUNT_TEXT,
         hint=f"e.g. 48000, $48,000.50, 48k, EUR 40k; default currency {default_currency}",
+        initial_value=_amount_text(prefill.amount) if prefill.amount is not None else None,
     )
-    if prefill.amount is not None:
-        amount.element.initial_value = _amount_text(prefill.amount)
     renewal = InputBlock(
         block_id=BlockId.RENEWAL_DATE.value,
         label=PlainTextObject(text="New renewal date"),
@@ -361,9 +370,8 @@ def term_modal(private_metadata: str, prefill: TermPrefill, default_currency: st
     notice = _text_input(
         BlockId.NOTICE_DAYS, "Notice days", optional=True, max_length=6,
         hint=f"days of notice to cancel before the renewal date, 0 to {MAX_NOTICE_DAYS}",
+        initial_value=str(prefill.notice_days) if prefill.notice_days is not None else None,
     )  # fmt: skip
-    if prefill.notice_days is not None:
-        notice.element.initial_value = str(prefill.notice_days)
     auto = None if prefill.auto_renew is None else ("yes" if prefill.auto_renew else "no")
     blocks: list[Block] = [
         ContextBlock(

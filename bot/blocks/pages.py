@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 
 from slack_sdk.models.blocks import (
@@ -91,7 +91,7 @@ def report_messages(
     *,
     text: str,
     head: list[Block],
-    tail: list[Block],
+    tail: Sequence[Block],
     head_chars: int,
     groups: list[tuple[str, list[str]]],
     heading: Heading,

@@ -24,7 +24,7 @@ from bot.blocks.cards import stage_label
 from bot.blocks.limits import HEADER_TEXT
 from bot.blocks.pages import ReportMessage, report_messages
 from bot.blocks.text import escape_mrkdwn, fit_mrkdwn, fit_plain, plain_date, plural, slack_date
-from bot.domain.csv_out import write_table
+from bot.domain.csv_out import Cell, write_table
 from bot.domain.dates import add_days
 from bot.domain.money import Money, format_money
 from bot.domain.renewals import RenewalCalendar, RenewalFlag, RenewalLine
@@ -222,7 +222,7 @@ def _yes_no(value: bool | None) -> str:
 def renewal_csv(calendar: RenewalCalendar) -> bytes:
     """Return every renewal of the quarter as UTF-8 CSV, one row per contract, in calendar
     order (written by `write_table`, so no name runs as a formula)."""
-    rows = []
+    rows: list[list[Cell]] = []
     for line in calendar.lines:
         contract, request = line.contract, line.request
         rows.append(
@@ -305,4 +305,6 @@ def renewal_ics(pod_name: str, calendar: RenewalCalendar, stamp: datetime) -> by
         # A renewal day should not show the team as busy.
         event.add("transp", "TRANSPARENT")
         ics.add_component(event)
-    return ics.to_ical()
+    # icalendar leaves `to_ical` unannotated; it returns the calendar's bytes.
+    body: bytes = ics.to_ical()
+    return body

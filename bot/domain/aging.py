@@ -129,7 +129,7 @@ class AgingLine:
     waiting_since: date | None = None
 
 
-_STAGE_RANK = {stage: rank for rank, stage in enumerate(REPORT_STAGES)}
+_STAGE_RANK: dict[str, int] = {stage: rank for rank, stage in enumerate(REPORT_STAGES)}
 
 
 def aging_line(
@@ -233,7 +233,11 @@ def aging_lines(
 
 def aging_summary(lines: Iterable[AgingLine]) -> dict[str, int]:
     """Count open requests, requests per stage and requests per flag (every key, even when 0)."""
-    counts = {"open": 0, **dict.fromkeys(REPORT_STAGES, 0), **{flag.value: 0 for flag in Flag}}
+    counts: dict[str, int] = {
+        "open": 0,
+        **dict.fromkeys(REPORT_STAGES, 0),
+        **{flag.value: 0 for flag in Flag},
+    }
     for line in lines:
         counts["open"] += 1
         counts[line.item.stage] = counts.get(line.item.stage, 0) + 1

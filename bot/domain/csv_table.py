@@ -15,8 +15,12 @@ import io
 import re
 from collections.abc import Iterator
 from dataclasses import dataclass
+from typing import TYPE_CHECKING
 
 from bot.domain.grammar import control_character_problem
+
+if TYPE_CHECKING:
+    from _csv import Reader as CsvReader  # what csv.reader returns (a name for type checkers)
 
 __all__ = ["Line", "RowError", "read_table"]
 
@@ -76,8 +80,8 @@ def read_table(
     return lines, errors
 
 
-def _data(reader: Iterator[list[str]], errors: list[RowError]) -> Iterator[tuple[int, list[str]]]:
-    start = reader.line_num + 1  # type: ignore[attr-defined]
+def _data(reader: CsvReader, errors: list[RowError]) -> Iterator[tuple[int, list[str]]]:
+    start = reader.line_num + 1
     while True:
         try:
             cells = next(reader)
@@ -86,7 +90,7 @@ def _data(reader: Iterator[list[str]], errors: list[RowError]) -> Iterator[tuple
         except csv.Error as exc:
             errors.append(RowError(start, f"The file cannot be read as CSV from here on: {exc}."))
             return
-        line, start = start, reader.line_num + 1  # type: ignore[attr-defined]
+        line, start = start, reader.line_num + 1
         if any(cell.strip() for cell in cells):  # blank lines and spreadsheets' empty rows
             yield line, cells
 

@@ -202,7 +202,8 @@ def next_stage(stage: str, action: Action, key: str) -> str:
 
 def stage_words(stage: str) -> str:
     """The stage as a phrase: 'in intake', 'qualified', 'closed'."""
-    return {Stage.INTAKE: "in intake", Stage.NEGOTIATING: "under negotiation"}.get(stage, stage)
+    words: dict[str, str] = {Stage.INTAKE: "in intake", Stage.NEGOTIATING: "under negotiation"}
+    return words.get(stage, stage)
 
 
 def qualification_due(calendar: WorkCalendar, created_at: datetime, hours: int) -> datetime:
