@@ -12,10 +12,16 @@ import sys
 import time
 from collections.abc import Callable, Sequence
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from bot import __version__
 from bot.blocks.text import plural
+
+if TYPE_CHECKING:  # the commands import what they run when they run
+    from slack_bolt import App
+
+    from bot.clock import Clock
+    from bot.runtime import Runtime
 
 log = logging.getLogger("bot")
 # `import requests` prints its progress at most this often (seconds) while posting cards.
@@ -192,7 +198,7 @@ class _Stop(Exception):
     """Startup cannot go on; the message is the one line the operator sees."""
 
 
-def _load_runtime(args: argparse.Namespace, *need: str, clock: object = None):  # type: ignore[no-untyped-def]
+def _load_runtime(args: argparse.Namespace, *need: str, clock: Clock | None = None) -> Runtime:
     """Config and settings read, then the process built by the composition root."""
     from bot.config import ConfigError, MissingSetting, Settings, load_config
     from bot.db.migrate import SchemaOutOfDate
@@ -218,7 +224,7 @@ def _load_runtime(args: argparse.Namespace, *need: str, clock: object = None):  
         except ValueError as exc:
             raise _Stop(f"PODBOT_CLOCK_START: {exc}") from None
     try:
-        return build_runtime(config, settings, clock=clock)  # type: ignore[arg-type]
+        return build_runtime(config, settings, clock=clock)
     except SchemaOutOfDate as exc:
         raise _Stop(str(exc)) from None
 
@@ -247,7 +253,7 @@ def cmd_jobs_run(args: argparse.Namespace) -> int:
 
     if args.name not in JOBS:
         return _fail(f"no job named {args.name!r}; jobs are {', '.join(JOBS)}")
-    clock = SystemClock()
+    clock: Clock = SystemClock()
     if args.at:
         try:
             at = datetime.fromisoformat(args.at)
@@ -862,7 +868,7 @@ def cmd_scheduler(args: argparse.Namespace) -> int:
     return 0
 
 
-def _serving(args: argparse.Namespace, socket_mode: bool = False):  # type: ignore[no-untyped-def]
+def _serving(args: argparse.Namespace, socket_mode: bool = False) -> tuple[Runtime, App]:
     """The runtime and Bolt app a serving process needs, its delivery worker started."""
     from bot.app import StartupError, build_app
 

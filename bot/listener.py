@@ -118,7 +118,7 @@ def uvicorn_options(settings: Settings) -> dict[str, Any]:
     }
 
 
-def protocol_class() -> type[asyncio.Protocol]:
+def protocol_class() -> type[_Guard]:
     """The guarded protocol on uvicorn's own choice of parser: httptools when installed."""
     return GuardedHttpTools if GuardedHttpTools is not None else GuardedH11
 
@@ -190,7 +190,10 @@ class _Guard:
 
     # -- uvicorn's protocol interface ------------------------------------------------------
 
-    def connection_made(self, transport: asyncio.Transport) -> None:
+    # The mixin's super() calls reach the uvicorn protocol after it in the class's MRO, which
+    # the type checker cannot see from `_Guard` alone (hence their `ignore[misc]`).
+
+    def connection_made(self, transport: asyncio.BaseTransport) -> None:
         super().connection_made(transport)  # type: ignore[misc]
         self._since = time.monotonic()
         # The first request's headers are due within the header time of the connection opening.
@@ -297,8 +300,8 @@ class GuardedH11(_Guard, H11Protocol):
 try:
     from uvicorn.protocols.http.httptools_impl import HttpToolsProtocol
 except ImportError:  # pragma: no cover - httptools comes with uvicorn[standard]
-    GuardedHttpTools: type[asyncio.Protocol] | None = None
+    GuardedHttpTools: type[_Guard] | None = None
 else:
-
+    # The class that the name declared above stands for when httptools is installed.
     class GuardedHttpTools(_Guard, HttpToolsProtocol):  # type: ignore[no-redef]
         """uvicorn's httptools protocol, guarded."""

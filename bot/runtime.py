@@ -57,7 +57,9 @@ def make_web_client(settings: Settings) -> WebClient:
     return WebClient(
         token=settings.bot_token,
         base_url=settings.api_url,
-        timeout=settings.slack_timeout,
+        # slack_sdk annotates `timeout` as int, yet hands it to urllib, which takes seconds as a
+        # float: PODBOT_SLACK_TIMEOUT may be fractional.
+        timeout=settings.slack_timeout,  # type: ignore[arg-type]
         retry_handlers=[
             ConnectionErrorRetryHandler(max_retry_count=2),
             RateLimitErrorRetryHandler(max_retry_count=3),

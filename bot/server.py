@@ -163,7 +163,10 @@ def build_asgi(app: App, runtime: Runtime) -> ASGIApp:
         # is capped while it is read and its signature checked on the raw bytes before
         # anything parses it: an unsigned or oversized request costs next to nothing.
         arrived = time.perf_counter()
-        request = AsgiHttpRequest(scope, receive)
+        # Bolt types an ASGI scope as a dict of its own value types, and each header value as
+        # `str | Sequence[str]`: the scope is uvicorn's dict, and `get_headers` makes every
+        # value one str (the two ignores below). Bolt's types are too loose, not ours.
+        request = AsgiHttpRequest(scope, receive)  # type: ignore[arg-type]
         headers = request.get_headers()
         try:
             body = await read_body(scope, receive)

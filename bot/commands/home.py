@@ -86,7 +86,7 @@ def register(app: App, runtime: Runtime) -> None:
                 contract = session.get(Contract, contract_id)
                 if contract is None:
                     raise NotFound("This contract is no longer in the SaaS stack.")
-                pod_key = session.get(PodRow, contract.pod_id).key  # type: ignore[union-attr]
+                pod_key = session.get_one(PodRow, contract.pod_id).key
                 prefill = IntakePrefill(
                     contract.customer,
                     contract.tool,

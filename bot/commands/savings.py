@@ -7,7 +7,7 @@ import logging
 from typing import TYPE_CHECKING, Any
 
 from slack_bolt import Ack, App
-from sqlalchemy import select, update
+from sqlalchemy import CursorResult, select, update
 
 from bot.blocks.claims import claim_noun, claim_verb, headline, reject_modal, revision_note
 from bot.blocks.ids import VALUE_ACTION_ID, ActionId, BlockId, CallbackId
@@ -209,6 +209,7 @@ def _decide(
         )
         .execution_options(synchronize_session=False)
     )  # fmt: skip
+    assert isinstance(result, CursorResult)  # what an UPDATE returns
     if result.rowcount != 1:
         raise Refusal(_already_decided(session, claim_id))
     session.refresh(claim)

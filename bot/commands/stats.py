@@ -78,6 +78,7 @@ def stats(runtime: Runtime, invocation: Invocation) -> Reply:
         quarter = ask.quarter or quarter_of(today, pod.fiscal_year_start_month)
         facts = load_facts(session, config, pod, quarter, now)
     if ask.customer is not None:
+        assert account is not None  # found above, or the command was refused
         fact = next(a for a in facts.accounts if a.account_id == str(account.id))
         card = customer_scorecard(facts, fact)
     elif ask.member is not None:
@@ -92,7 +93,7 @@ def stats(runtime: Runtime, invocation: Invocation) -> Reply:
 
 
 def _pod_of_account(session: Session, config: Config, account: Account, user: str) -> Pod:
-    key = session.get(PodRow, account.pod_id).key  # type: ignore[union-attr]
+    key = session.get_one(PodRow, account.pod_id).key  # the account's POD row (a foreign key)
     pod = config.find_pod(key)
     if pod is None:
         raise NotFound(

@@ -147,10 +147,10 @@ def _facts(account: Any) -> Facts:
     return Facts(
         pod_id=account.pod_id,
         customer=account.customer,
-        initiated=account.initiated,  # type: ignore[arg-type]
+        initiated=account.initiated,
         handover=account.handover,
-        term_end=account.term_end,  # type: ignore[arg-type]
-        msg=account.msg,  # type: ignore[arg-type]
+        term_end=account.term_end,
+        msg=account.msg,
         pse=account.pse,
         ats=account.ats,
         currency=account.currency,

@@ -21,8 +21,8 @@ def take_turn(
     and `held` whether another process is posting right now (so it frees up sooner, one
     interval after Slack answers it). One statement when the turn is free."""
     insert = postgresql.insert if connection.dialect.name == "postgresql" else sqlite.insert
-    statement = insert(_TURNS).values(channel=channel, free_at=lease_until, holder=holder)
-    statement = statement.on_conflict_do_update(
+    values = insert(_TURNS).values(channel=channel, free_at=lease_until, holder=holder)
+    statement = values.on_conflict_do_update(
         index_elements=[_TURNS.c.channel],
         set_={"free_at": lease_until, "holder": holder},
         where=_TURNS.c.free_at <= at,

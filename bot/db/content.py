@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from datetime import datetime
 from decimal import Decimal
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, TypedDict
 
 from sqlalchemy import select
 from sqlalchemy.orm import Session
@@ -25,17 +25,29 @@ if TYPE_CHECKING:
     from bot.config import Config
 
 
+class _Clocks(TypedDict, total=False):
+    """The card's clock fields that apply to the request (the others keep their defaults)."""
+
+    last_update_at: datetime
+    next_update_due_at: datetime
+    update_badge: str | None
+    qualification_badge: str | None
+    tat_badge: str | None
+    tat_met: bool
+    pending_claim: Money
+    pending_claim_since: datetime
+
+
 def card_data(
     session: Session, config: Config, request: Request, now: datetime | None = None
 ) -> CardData:
-    """The card's content for a request, from the database and its POD's config; with `now`,
-    its clocks' badges as of then (overdue, breached, due soon)."""
-    """The card's content for a request, from the database and its POD's config; `now` (the
-    domain clock) dates the procurement stage under way (day n of lower–upper)."""
+    """The card's content for a request, from the database and its POD's config. With `now`
+    (the domain clock): its clocks' badges as of then (overdue, breached, due soon) and the day
+    of the procurement step under way (day n of lower–upper)."""
     # A POD removed from the config keeps its row, name and zone: its cards still render.
     configured = config.find_pod(request.pod.key)
     pod = configured or request.pod
-    clocks: dict[str, object] = {}
+    clocks: _Clocks = {}
     if configured is not None:
         calendar = configured.calendar
         if request.stage == Stage.NEGOTIATING and request.last_update_at is not None:
@@ -109,7 +121,7 @@ def card_data(
         more_savings=approved[1:],
         notes=request.notes,
         term_recorded_by=request.term_recorded_by,
-        **clocks,  # type: ignore[arg-type]
+        **clocks,
         request_id=request.id,
         preapproved_at=request.preapproved_at,
         preapproved_by=request.preapproved_by,

@@ -18,7 +18,7 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import TYPE_CHECKING
 
-from sqlalchemy import delete, select, update
+from sqlalchemy import CursorResult, delete, select, update
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
@@ -117,7 +117,8 @@ def batch(db: Database, import_id: int, rows: int, now: datetime) -> Iterator[Se
             .values(written=ImportRun.written + rows, updated_at=now)
             .execution_options(synchronize_session=False)
         )
-        if touched.rowcount != 1:  # type: ignore[attr-defined]
+        assert isinstance(touched, CursorResult)  # what an UPDATE returns
+        if touched.rowcount != 1:
             raise ImportLost(import_id)
         yield session
     if db.dialect == "sqlite":
@@ -142,13 +143,14 @@ def fail(db: Database, import_id: int, now: datetime, error: str) -> int:
 def _finish(
     session: Session, import_id: int, state: ImportState, now: datetime, error: str | None = None
 ) -> bool:
-    done = session.execute(
+    result = session.execute(
         update(ImportRun)
         .where(ImportRun.id == import_id, ImportRun.state == ImportState.IMPORTING.value)
         .values(state=state.value, finished_at=now, updated_at=now, error=error)
         .execution_options(synchronize_session=False)
     )
-    return done.rowcount == 1  # type: ignore[attr-defined]
+    assert isinstance(result, CursorResult)  # what an UPDATE returns
+    return result.rowcount == 1
 
 
 def purge_failed(db: Database, size: int = BATCH) -> int:

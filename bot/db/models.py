@@ -5,7 +5,7 @@ from __future__ import annotations
 import enum
 from datetime import date, datetime
 from decimal import Decimal
-from typing import Any
+from typing import Any, ClassVar
 
 from sqlalchemy import (
     JSON,
@@ -17,6 +17,7 @@ from sqlalchemy import (
     Integer,
     MetaData,
     String,
+    Table,
     Text,
     UniqueConstraint,
     false,
@@ -53,6 +54,9 @@ class Base(DeclarativeBase):
     """Declarative base with the naming convention."""
 
     metadata = MetaData(naming_convention=NAMING)
+    # Every model here is mapped to one Table (none to a join or a select): say so to the type
+    # checker, so Core statements on `Model.__table__` type-check.
+    __table__: ClassVar[Table]
 
 
 class RunStatus(enum.StrEnum):

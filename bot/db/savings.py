@@ -133,7 +133,7 @@ def tool_benchmark(
     )  # fmt: skip
     if excluding_request is not None:
         query = query.where(SavingsClaim.request_id != excluding_request)
-    latest: dict[int, Row[Any]] = {}
+    latest: dict[int, Row[*tuple[Any, ...]]] = {}
     for row in session.execute(query):
         seen = latest.get(row.request_id)
         if seen is None or (row.decided_at, row.id) > (seen.decided_at, seen.id):

@@ -26,7 +26,7 @@ from bot.errors import AlreadyDone
 try:
     import fcntl
 except ImportError:  # Windows: threads of one process still queue
-    fcntl = None  # type: ignore[assignment]
+    fcntl = None  # type: ignore[assignment]  # the module is absent, the name stays
 
 log = logging.getLogger(__name__)
 

@@ -138,6 +138,7 @@ def unrecorded_term_items(session: Session, pod_key: str) -> list[TermItem]:
     return [
         TermItem(number, f"REQ-{number}", customer, tool, analyst, closed_at)
         for number, customer, tool, analyst, closed_at in rows
+        if closed_at is not None  # as the query asks: a closed request has its time
     ]
 
 
@@ -218,6 +219,8 @@ def _card_links(session: Session, runtime: Runtime, pod: Pod) -> dict[str, str]:
         .join(PodRow, PodRow.id == Request.pod_id)
         .where(PodRow.key == pod.key, Request.card_ts.is_not(None))
     ):
+        if channel is None or ts is None:  # never: a posted card has both
+            continue
         link = SlackApi.archive_link(team_url, channel, ts)
         if link:
             links[f"REQ-{number}"] = link

@@ -60,7 +60,7 @@ class JobContext:
     # The outbox rows this context queued, over all its runs (what `jobs run` waits for).
     queued: list[int] = field(default_factory=list)
     _planned: list[Planned] = field(default_factory=list)
-    _writes: list[Callable[[Session], None]] = field(default_factory=list)
+    _writes: list[Callable[[Session], object]] = field(default_factory=list)
 
     # -- the plan -----------------------------------------------------------------------------
 
@@ -131,7 +131,7 @@ class JobContext:
         Homes that list the request; queued with the run, so once per run recorded."""
         return self._plan("card", None, request_id=request_id)
 
-    def write(self, change: Callable[[Session], None]) -> None:
+    def write(self, change: Callable[[Session], object]) -> None:
         """A database change made in the run's own transaction (not made in a dry run)."""
         self._writes.append(change)
 
@@ -199,13 +199,14 @@ class JobContext:
 
     def _print(self, item: Planned) -> None:
         args = item.args
-        where = {
+        places: dict[str, Callable[[], str]] = {
             "message": lambda: args["channel"] + (" thread" if item.parent else ""),
             "reply": lambda: f"the thread of request {args['request_id']}",
             "dm": lambda: args["user"],
             "upload": lambda: args["channel"],
             "card": lambda: f"the card of request {args['request_id']}",
-        }[item.kind]()
+        }
+        where = places[item.kind]()
         if item.kind == "upload":
             size = len(args["content"])
             print(f"--- file {args['filename']} ({size} bytes) to {where}", file=self.out)
@@ -309,7 +310,7 @@ def _ran(spec: JobSpec, pod: Pod, outcome: str, started: float, said: str) -> Ru
 def catch_up(runtime: Runtime, specs: list[JobSpec], now: datetime | None = None) -> list[str]:
     """Run each POD's current period of each job once if its time has passed and it is not done."""
     now = now or runtime.clock.now()
-    outcomes = []
+    outcomes: list[str] = []
     for spec in specs:
         if spec.overdue is None:
             continue

@@ -132,7 +132,8 @@ def _recorded(context: JobContext, periods: list[str]) -> dict[tuple[str, str], 
                 JobRun.status == RunStatus.DONE.value,
             )
         ).all()
-    return {(job, period): at for job, period, at in rows}
+    # A done run has finished (`finished_at` is set with the status).
+    return {(job, period): at for job, period, at in rows if at is not None}
 
 
 def _body(context: JobContext) -> str:

@@ -678,7 +678,7 @@ class Sandbox:
         runtime = self._runtime()
         with self._lock:
             now = self.clock.now()
-            outcomes = [run_job(runtime, spec, pod, now=now) for pod in pods]
+            outcomes: list[str] = [run_job(runtime, spec, pod, now=now) for pod in pods]
             self._settle()
         for outcome in outcomes:
             self.note(outcome)
@@ -852,12 +852,12 @@ class Sandbox:
             else:
                 top.append(shown)
         top.sort(key=lambda m: float(m["ts"]))
-        for message in top:
-            thread = sorted(replies.get(message["ts"], []), key=lambda m: float(m["ts"]))
-            message["replies"] = thread
+        for shown in top:
+            thread = sorted(replies.get(shown["ts"], []), key=lambda m: float(m["ts"]))
+            shown["replies"] = thread
             people = [m for m in thread if not m.get("ephemeral")]
-            message["reply_count"] = len(people)
-            message["last_reply"] = people[-1]["time"] if people else ""
+            shown["reply_count"] = len(people)
+            shown["last_reply"] = people[-1]["time"] if people else ""
         return top
 
     def _message_json(self, message: Message, render: Renderer) -> dict[str, Any]:

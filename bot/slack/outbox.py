@@ -52,7 +52,7 @@ _PENDING = OutboxRow.status == literal(OutboxStatus.PENDING.value, literal_execu
 
 
 @cache
-def _pending_in(kind: OutboxKind, lanes: int) -> Select[tuple[str]] | CompoundSelect:
+def _pending_in(kind: OutboxKind, lanes: int) -> Select[str] | CompoundSelect[str]:
     """Which of `lanes` lanes (bound as lane0, lane1, …) have a pending row of `kind`: one
     index lookup each, in one statement (with `lane IN (…)` SQLite's planner, with no
     statistics, walks every pending row instead). Built once per kind and count: building a
@@ -110,7 +110,7 @@ class Outbox:
     """Queues durable deliveries in the current transaction; sends direct answers after the ack."""
 
     runtime: Runtime
-    _direct: list[tuple[str, Callable[[], None]]] = field(default_factory=list)
+    _direct: list[tuple[str, Callable[[], object]]] = field(default_factory=list)
     # The channels of the rows queued (None: a row without one), for the worker to look at.
     _channels: set[str | None] = field(default_factory=set)
 
@@ -181,7 +181,7 @@ class Outbox:
         """Post the cards of new requests (number, channel) written by an import, in one
         statement; they are not taken until the import is complete (`bot.db.visible`)."""
         now = _WALL.now()
-        rows = [
+        rows: list[dict[str, Any]] = [
             {
                 "lane": Lane.REQUEST.of(number),
                 "kind": OutboxKind.CARD.value,
@@ -403,7 +403,7 @@ class Outbox:
             self._send(items)
 
     @staticmethod
-    def _send(items: list[tuple[str, Callable[[], None]]]) -> None:
+    def _send(items: list[tuple[str, Callable[[], object]]]) -> None:
         for kind, send in items:
             try:
                 send()

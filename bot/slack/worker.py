@@ -39,7 +39,7 @@ from datetime import timedelta
 from functools import cache, partial
 from typing import TYPE_CHECKING, Any, NamedTuple
 
-from sqlalchemy import and_, bindparam, exists, func, literal, or_, select, update
+from sqlalchemy import CursorResult, and_, bindparam, exists, func, literal, or_, select, update
 from sqlalchemy.exc import InterfaceError, OperationalError
 from sqlalchemy.exc import TimeoutError as PoolTimeout
 from sqlalchemy.orm import aliased
@@ -132,14 +132,14 @@ class _Takes:
     the GIL than running them), with their values bound per take: `now`, `expired_before`,
     `skip` (ids), `busy` (channels), `left` (kinds), `n`, `lane`, `channel`, `ids`."""
 
-    taken_over: Select[Any]
-    waiting: Select[Any]
-    next_in_lane: Select[Any]
-    unpaced: Select[Any]
-    in_channel: Select[Any]
-    home: Select[Any]
+    taken_over: Select[*tuple[Any, ...]]
+    waiting: Select[*tuple[Any, ...]]
+    next_in_lane: Select[*tuple[Any, ...]]
+    unpaced: Select[*tuple[Any, ...]]
+    in_channel: Select[*tuple[Any, ...]]
+    home: Select[*tuple[Any, ...]]
     mark: Update
-    payloads: Select[Any]
+    payloads: Select[*tuple[Any, ...]]
 
 
 @cache
@@ -174,7 +174,7 @@ def _takes(postgres: bool) -> _Takes:
         .where(earlier.lane == bindparam("lane"), earlier.status.in_(_OPEN_SQL))
         .scalar_subquery()
     )
-    statements: list[Select[Any]] = [
+    statements: list[Select[*tuple[Any, ...]]] = [
         # Rows left in flight by a dead process first, then due rows, the longest-due first.
         # Two queries, not one with OR: each walks its own index and stops at the limit, so
         # a take costs the same with ten rows waiting or ten thousand (Slack down for an hour).
@@ -212,7 +212,9 @@ def _takes(postgres: bool) -> _Takes:
             attempts=OutboxRow.attempts + 1,
         )
     )
-    return _Takes(*statements, mark, select(OutboxRow.id, OutboxRow.payload).where(ids))
+    taken_over, due_rows, next_in_lane, unpaced, in_channel, home = statements
+    payloads = select(OutboxRow.id, OutboxRow.payload).where(ids)
+    return _Takes(taken_over, due_rows, next_in_lane, unpaced, in_channel, home, mark, payloads)
 
 
 # A row delivered: built once, as the takes are.
@@ -625,7 +627,10 @@ class OutboxWorker:
                 return []
             ids = [row.id for row, _ in chosen]
             connection.execute(takes.mark, {"ids": ids, "now": now})
-            payloads = dict(connection.execute(takes.payloads, {"ids": ids}).all())
+            payloads: dict[int, dict[str, Any]] = {
+                row_id: payload
+                for row_id, payload in connection.execute(takes.payloads, {"ids": ids})
+            }
             taken = [
                 Taken(
                     row.id, row.kind, dict(payloads[row.id]), recovering, row.channel, row.lane,
@@ -678,7 +683,7 @@ class OutboxWorker:
             self._back_checked = time.monotonic()
         now = self.clock.now()
         with self.db.transaction() as session:
-            moved = session.execute(
+            result = session.execute(
                 update(OutboxRow)
                 .where(
                     OutboxRow.status == OutboxStatus.PENDING.value,
@@ -690,7 +695,9 @@ class OutboxWorker:
                 )
                 .values(next_attempt_at=now)
                 .execution_options(synchronize_session=False)
-            ).rowcount
+            )
+            assert isinstance(result, CursorResult)  # what an UPDATE returns
+            moved = result.rowcount
         if moved:
             log.info("Slack answers again: %d waiting deliveries are due now", moved)
             self.notify()
