@@ -41,6 +41,7 @@ def _fail(message: str, code: int = 2) -> int:
 
 def cmd_config_check(args: argparse.Namespace) -> int:
     from bot.config import ConfigError, config_path, load_config, placeholder_problems
+    from bot.domain.vocabulary import Role
 
     path = args.config or config_path()
     try:
@@ -56,10 +57,10 @@ def cmd_config_check(args: argparse.Namespace) -> int:
     members = sum(len(p.members) for p in config.pods)
     print(f"OK: {path} — {plural(len(config.pods), 'POD')}, {plural(members, 'member')}")
     for pod in config.pods:
-        if len(pod.members_with("em")) <= 1 and not pod.fallback_approvers:
+        if len(pod.members_with(Role.EM)) <= 1 and not pod.fallback_approvers:
             # Valid, but its em's own savings claims (or all, with no em) will be refused.
             print(
-                f"note: {pod.key} has {len(pod.members_with('em')) or 'no'} em and no "
+                f"note: {pod.key} has {len(pod.members_with(Role.EM)) or 'no'} em and no "
                 "fallback_approvers: savings claims nobody but their claimant could decide are "
                 "refused when made"
             )

@@ -16,10 +16,10 @@ from bot.domain.lifecycle import Approvers, claim_approvers
 from bot.domain.people import EMAIL
 from bot.domain.procurement import DEFAULT_STAGE_WEEKS, STAGE_ORDER
 from bot.domain.reminders import OfficeHours, parse_office_hours
-from bot.domain.vocabulary import RequestType
+from bot.domain.vocabulary import RequestType, Role
 from bot.domain.working_time import WorkCalendar
 
-ROLES = ("buyer", "analyst", "em", "csm")
+ROLES = tuple(Role)
 WEEKDAYS = ("mon", "tue", "wed", "thu", "fri", "sat", "sun")
 REQUEST_TYPES = tuple(RequestType)
 DEFAULT_CONFIG_PATH = Path("config/podbot.toml")
@@ -136,13 +136,13 @@ class Pod:
         """The user's role in this POD, or None when not a member."""
         return self.members.get(user_id)
 
-    def members_with(self, role: str) -> list[str]:
+    def members_with(self, role: Role) -> list[str]:
         """User ids holding `role` in this POD, in config order."""
         return [user for user, r in self.members.items() if r == role]
 
     def claim_approvers(self, claimant: str) -> Approvers:
         """Who decides a savings claim `claimant` made: the other ems, else the fallback."""
-        return claim_approvers(self.members_with("em"), self.fallback_approvers, claimant)
+        return claim_approvers(self.members_with(Role.EM), self.fallback_approvers, claimant)
 
 
 @dataclass(frozen=True)
@@ -590,7 +590,7 @@ class _Checker:
                 self.fail(key, f'"{user}" is not {_USER_HINT}')
             elif user in users:
                 self.fail(key, f'"{user}" is listed twice')
-            elif members.get(user) == "em":
+            elif members.get(user) == Role.EM:
                 self.fail(
                     key,
                     f'"{user}" is an em of this POD: a fallback approver decides when no em '

@@ -37,7 +37,7 @@ from bot.domain.aging import (
     REPORT_STAGES,
     AgingLine,
     Flag,
-    TermItem,
+    UnrecordedTerm,
     WaitingClaim,
     aging_summary,
     local_date,
@@ -279,7 +279,7 @@ def _names(customer: str, tool: str) -> list[str]:
 
 
 def _terms_section(
-    terms: list[TermItem], timezone: str, links: Mapping[str, str] | None = None
+    terms: list[UnrecordedTerm], timezone: str, links: Mapping[str, str] | None = None
 ) -> list[SectionBlock]:
     """The won requests whose new term is not in the SaaS stack yet, past 24 working hours."""
     rows = [
@@ -324,7 +324,7 @@ def aging_messages(
     *,
     update_hours: int = 24,
     qualification_hours: int = 24,
-    unrecorded: list[TermItem] | None = None,
+    unrecorded: list[UnrecordedTerm] | None = None,
     waiting: list[WaitingClaim] | None = None,
     links: Mapping[str, str] | None = None,
 ) -> list[ReportMessage]:

@@ -50,7 +50,7 @@ from bot.domain.mentions import defuse_broadcasts
 from bot.domain.money import Money, format_money
 from bot.domain.procurement import StageClock
 from bot.domain.procurement import stage_words as procurement_words
-from bot.domain.vocabulary import FINISHED_STAGES, Stage
+from bot.domain.vocabulary import FINISHED_STAGES, EventKind, Stage
 
 __all__ = [
     "CardData",
@@ -85,30 +85,30 @@ _STAGE_EMOJI: dict[str, str] = {
     Stage.DISQUALIFIED: ":no_entry:",
 }
 _OUTCOME_EMOJI = {"won": ":trophy:", "lost": ":x:", "cancelled": ":no_entry_sign:"}
-_EVENT_WORDS = {
-    "created": "opened the request",
-    "qualified": "qualified it",
-    "disqualified": "disqualified it",
-    "assigned": "assigned it",
-    "update": "posted an update",
-    "quote": "recorded a quote",
-    "closed": "closed it",
-    "cancelled": "cancelled it",
-    "savings_claimed": "claimed savings",
-    "savings_approved": "approved savings",
-    "savings_rejected": "rejected savings",
-    "savings_superseded": "superseded a savings claim",
-    "tat_breached": "flagged a TAT breach",
-    "reminder": "sent a reminder",
-    "term_recorded": "recorded the new term",
-    "approval_reminded": "put a savings claim on the em's approval queue",
-    "approval_escalated": "escalated a pending savings claim",
-    "tat_warned": "warned that the TAT is due soon",
-    "tat_escalated": "escalated an open TAT breach",
-    "preapproval": "sent a pre-approval to the customer",
-    "preapproval_reminded": "reminded the analyst: no response to the pre-approval",
-    "procurement_started": "started a procurement stage",
-    "procurement_done": "finished a procurement stage",
+_EVENT_WORDS: dict[str, str] = {
+    EventKind.CREATED: "opened the request",
+    EventKind.QUALIFIED: "qualified it",
+    EventKind.DISQUALIFIED: "disqualified it",
+    EventKind.ASSIGNED: "assigned it",
+    EventKind.UPDATE: "posted an update",
+    EventKind.QUOTE: "recorded a quote",
+    EventKind.CLOSED: "closed it",
+    EventKind.CANCELLED: "cancelled it",
+    EventKind.SAVINGS_CLAIMED: "claimed savings",
+    EventKind.SAVINGS_APPROVED: "approved savings",
+    EventKind.SAVINGS_REJECTED: "rejected savings",
+    EventKind.SAVINGS_SUPERSEDED: "superseded a savings claim",
+    EventKind.TAT_BREACHED: "flagged a TAT breach",
+    EventKind.REMINDER: "sent a reminder",
+    EventKind.TERM_RECORDED: "recorded the new term",
+    EventKind.APPROVAL_REMINDED: "put a savings claim on the em's approval queue",
+    EventKind.APPROVAL_ESCALATED: "escalated a pending savings claim",
+    EventKind.TAT_WARNED: "warned that the TAT is due soon",
+    EventKind.TAT_ESCALATED: "escalated an open TAT breach",
+    EventKind.PREAPPROVAL: "sent a pre-approval to the customer",
+    EventKind.PREAPPROVAL_REMINDED: "reminded the analyst: no response to the pre-approval",
+    EventKind.PROCUREMENT_STARTED: "started a procurement stage",
+    EventKind.PROCUREMENT_DONE: "finished a procurement stage",
 }
 
 

@@ -21,7 +21,7 @@ from bot.db.requests import open_duplicates, pod_row, record_event
 from bot.domain.grammar import AGAIN, NewRequest, parse_new
 from bot.domain.lifecycle import Action, qualification_due
 from bot.domain.renewals import past_renewal
-from bot.domain.vocabulary import Stage
+from bot.domain.vocabulary import EventKind, Role, Stage
 from bot.errors import FieldErrors, UsageError
 from bot.slack.outbox import Outbox, mentions
 
@@ -96,14 +96,16 @@ def create_request(
     )
     session.add(request)
     session.flush()
-    record_event(session, request, at=now, actor=user_id, kind="created", text=summary(request))
+    record_event(
+        session, request, at=now, actor=user_id, kind=EventKind.CREATED, text=summary(request)
+    )
     outbox.card(session, request.id)
     outbox.homes_of(session, request)
     for other in duplicates:
         other_pod = runtime.config.find_pod(other.pod.key)
         if other_pod is None:  # a POD no longer configured: nobody there to warn
             continue
-        watchers = other_pod.members_with("analyst") + other_pod.members_with("em")
+        watchers = other_pod.members_with(Role.ANALYST) + other_pod.members_with(Role.EM)
         outbox.thread(
             session,
             other.id,

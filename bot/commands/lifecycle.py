@@ -32,7 +32,7 @@ from bot.domain.mentions import defuse_broadcasts
 from bot.domain.procurement import PREAPPROVAL_NO_RESPONSE, bound_days, stage_day
 from bot.domain.procurement import stage_words as procurement_words
 from bot.domain.renewals import past_renewal
-from bot.domain.vocabulary import Outcome, Stage
+from bot.domain.vocabulary import EventKind, Outcome, Role, Stage, counts_as_buyer
 from bot.errors import NotFound, NotPermitted, UsageError, WrongStage
 from bot.slack import reminder_dms
 from bot.slack.outbox import Outbox
@@ -71,7 +71,7 @@ def qualify_request(runtime: Runtime, user_id: str, number: int) -> tuple[Outbox
         now = runtime.clock.now()
         request.qualified_at = now
         request.analyst_id = user_id
-        record_event(session, request, at=now, actor=user_id, kind="qualified")
+        record_event(session, request, at=now, actor=user_id, kind=EventKind.QUALIFIED)
         reminder_dms.request_changed(session, outbox, request)
         outbox.thread(session, request.id, f":white_check_mark: Qualified by <@{user_id}>.")
         key = request.key
@@ -112,7 +112,7 @@ def _disqualify(
     now = runtime.clock.now()
     request.analyst_id = request.analyst_id or user_id
     request.resolution_note = reason
-    record_event(session, request, at=now, actor=user_id, kind="disqualified", text=reason)
+    record_event(session, request, at=now, actor=user_id, kind=EventKind.DISQUALIFIED, text=reason)
     reminder_dms.request_changed(session, outbox, request)
     outbox.thread(
         session,
@@ -145,7 +145,8 @@ def preapproval(runtime: Runtime, invocation: Invocation) -> Reply:
         request.analyst_id = request.analyst_id or invocation.user_id
         hours = runtime.config.clocks.preapproval_hours
         record_event(
-            session, request, at=now, actor=invocation.user_id, kind="preapproval", text=note,
+            session, request, at=now, actor=invocation.user_id, kind=EventKind.PREAPPROVAL,
+            text=note,
         )  # fmt: skip
         reminder_dms.request_changed(session, outbox, request)
         outbox.thread(
@@ -190,7 +191,7 @@ def stage(runtime: Runtime, invocation: Invocation) -> Reply:
                 row.note = f"{row.note}\n{step.note}" if row.note else step.note
             days = stage_day(row.started_at, now, pod.timezone)
             kind, line = (
-                "procurement_done",
+                EventKind.PROCUREMENT_DONE,
                 (
                     f":white_check_mark: *{words[:1].upper() + words[1:]}* done "
                     f"(after {plural(days, 'day')}), by <@{invocation.user_id}>"
@@ -208,7 +209,7 @@ def stage(runtime: Runtime, invocation: Invocation) -> Reply:
             )  # fmt: skip
             low, high = bound_days(runtime.config.procurement_stages[step.stage])
             kind, line = (
-                "procurement_started",
+                EventKind.PROCUREMENT_STARTED,
                 (
                     f":hourglass_flowing_sand: *{words[:1].upper() + words[1:]}* started by "
                     f"<@{invocation.user_id}> (expected {low}–{high} days)"
@@ -242,7 +243,7 @@ def assign(runtime: Runtime, invocation: Invocation) -> Reply:
 
 def _buyers_of(pod: Pod) -> str:
     """The POD's buyers (those `assign` takes), as mentions."""
-    buyers = pod.members_with("buyer")
+    buyers = pod.members_with(Role.BUYER)
     return ", ".join(f"<@{user}>" for user in buyers) or "none yet"
 
 
@@ -252,7 +253,7 @@ def assign_request(runtime: Runtime, user_id: str, number: int, buyer: str) -> t
     with runtime.db.transaction() as session:
         request, pod = load_request(session, runtime.config, number)
         authorize(runtime.config, user_id, request, pod, Action.ASSIGN)
-        if pod.role_of(buyer) not in ("buyer", "em"):
+        if not counts_as_buyer(pod.role_of(buyer)):
             raise NotPermitted(
                 f"<@{buyer}> is not a buyer in {pod.name}, so cannot be assigned; "
                 f"{pod.name}'s buyers: {_buyers_of(pod)}."
@@ -284,7 +285,7 @@ def assign_request(runtime: Runtime, user_id: str, number: int, buyer: str) -> t
                 f"Negotiation TAT: {days} days, due {due_text}."
             )
         record_event(
-            session, request, at=now, actor=user_id, kind="assigned",
+            session, request, at=now, actor=user_id, kind=EventKind.ASSIGNED,
             text=f"to <@{buyer}>", data={"buyer": buyer, "previous": previous},
         )  # fmt: skip
         reminder_dms.request_changed(session, outbox, request)
@@ -338,7 +339,7 @@ def close_request(
         request.closed_at = now
         request.resolution_note = note
         record_event(
-            session, request, at=now, actor=user_id, kind="closed",
+            session, request, at=now, actor=user_id, kind=EventKind.CLOSED,
             text=outcome + (f": {note}" if note else ""), data={"outcome": outcome},
         )  # fmt: skip
         emoji = {"won": ":trophy:", "lost": ":x:", "cancelled": ":wastebasket:"}[outcome]

@@ -34,7 +34,7 @@ from bot.domain.grammar import control_character_problem, parse_key, parse_leadi
 from bot.domain.lifecycle import Action, savings_decision_refusal
 from bot.domain.money import Money, format_money, out_of_scale
 from bot.domain.savings import ClaimError, check_claim, parse_claim_text
-from bot.domain.vocabulary import ClaimStatus, Outcome, Stage
+from bot.domain.vocabulary import ClaimStatus, EventKind, Outcome, Role, Stage
 from bot.errors import FieldErrors, NotFound, NotPermitted, Refusal, WrongStage
 from bot.slack import reminder_dms
 from bot.slack.outbox import Outbox, mentions
@@ -103,7 +103,7 @@ def claim_savings(
         if not approvers.users:
             who = (
                 f"You are the only em of {pod.name}"
-                if pod.role_of(user_id) == "em"
+                if pod.role_of(user_id) == Role.EM
                 else f"{pod.name} has no em"
             )
             raise NotPermitted(
@@ -147,7 +147,7 @@ def claim_savings(
         view = claim_view(session, runtime.config, claim)
         note = revision_note(view)
         record_event(
-            session, request, at=now, actor=user_id, kind="savings_claimed",
+            session, request, at=now, actor=user_id, kind=EventKind.SAVINGS_CLAIMED,
             text=f"{headline(view)} ({format_money(baseline)} → {format_money(final)}, {kind}"
             + (f"; {note}" if note else "") + ")",
             data={"claim": claim.id},
@@ -155,7 +155,7 @@ def claim_savings(
         if previous is not None:
             previous.superseded_by_id = claim.id
             record_event(
-                session, request, at=now, actor=user_id, kind="savings_superseded",
+                session, request, at=now, actor=user_id, kind=EventKind.SAVINGS_SUPERSEDED,
                 text=f"{was} replaced by {headline(view)}",
             )  # fmt: skip
             outbox.claim(session, previous.id)
@@ -217,11 +217,13 @@ def _decide(
         outbox.claim(session, revised)  # its message says it was revised and no longer counts
     request, _pod = load_request(session, runtime.config, claim.request_id, for_update=False)
     view = claim_view(session, runtime.config, claim)
-    verb = "approved" if status is ClaimStatus.APPROVED else "rejected"
+    kind = (
+        EventKind.SAVINGS_APPROVED if status is ClaimStatus.APPROVED else EventKind.SAVINGS_REJECTED
+    )
     # The reason is a modal value, which Slack does not escape: plain text, shown as itself.
     shown = escape_mrkdwn(reason) if reason else None
     record_event(
-        session, request, at=now, actor=user_id, kind=f"savings_{verb}",
+        session, request, at=now, actor=user_id, kind=kind,
         text=f"{headline(view)} {claim_verb(claim.kind)}" + (f" — {shown}" if shown else ""),
         data={"claim": claim.id},
     )  # fmt: skip

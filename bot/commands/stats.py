@@ -20,6 +20,7 @@ from bot.domain.scorecard import (
     parse_stats,
     pod_scorecard,
 )
+from bot.domain.vocabulary import Role
 from bot.errors import NotFound, NotPermitted
 
 if TYPE_CHECKING:
@@ -30,7 +31,7 @@ if TYPE_CHECKING:
 
 STATS_USAGE = "stats [YYYYQn] [@member | <customer> | pod]"
 # Who sees any member's scorecard; the others see their own (and the POD's, and customers').
-SEES_EVERYONE = ("em", "analyst")
+SEES_EVERYONE = (Role.EM, Role.ANALYST)
 
 
 def pod_for_stats(config: Config, user_id: str, channel_id: str) -> tuple[Pod, str]:
@@ -82,9 +83,9 @@ def stats(runtime: Runtime, invocation: Invocation) -> Reply:
         fact = next(a for a in facts.accounts if a.account_id == str(account.id))
         card = customer_scorecard(facts, fact)
     elif ask.member is not None:
-        card = member_scorecard(facts, ask.member, pod.role_of(ask.member) or "csm")
-    elif ask.pod or role != "buyer":
-        card = pod_scorecard(facts, pod.key, pod.members_with("analyst"))
+        card = member_scorecard(facts, ask.member, pod.role_of(ask.member) or Role.CSM)
+    elif ask.pod or role != Role.BUYER:
+        card = pod_scorecard(facts, pod.key, pod.members_with(Role.ANALYST))
     else:
         card = member_scorecard(facts, user, role)
     text = stats_text(card, pod.name, str(quarter), slack_date(today, pod.timezone))

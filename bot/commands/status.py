@@ -20,6 +20,7 @@ from bot.db.content import card_data
 from bot.db.requests import open_requests_of, timeline
 from bot.domain.aging import age_in_days, days_left
 from bot.domain.grammar import parse_key, parse_nothing
+from bot.domain.vocabulary import Role
 
 if TYPE_CHECKING:
     from bot.config import Pod
@@ -57,7 +58,7 @@ def _whom_to_ask(request: Request, pod: Pod) -> str:
     for user, as_what in [(request.buyer_id, "its buyer"), (request.analyst_id, "its analyst")]:
         if user:
             people.setdefault(user, as_what)
-    for em in pod.members_with("em"):
+    for em in pod.members_with(Role.EM):
         people.setdefault(em, f"{pod.name}'s em")
     named = [f"<@{user}> ({as_what})" for user, as_what in people.items()]
     if not named:  # a POD configured without an em, on a request nobody has taken yet

@@ -31,7 +31,7 @@ from bot.domain.grammar import NewTerm
 from bot.domain.lifecycle import Action
 from bot.domain.money import Money
 from bot.domain.renewals import past_renewal
-from bot.domain.vocabulary import BillingCycle, Outcome, Stage
+from bot.domain.vocabulary import BillingCycle, EventKind, Outcome, Role, Stage
 from bot.errors import FieldErrors, NotFound, NotPermitted, WrongStage
 from bot.slack import reminder_dms
 from bot.slack.outbox import Outbox, mentions
@@ -47,7 +47,7 @@ log = logging.getLogger(__name__)
 
 def prompt_term(session: Session, outbox: Outbox, request: Request, pod: Pod) -> None:
     """Ask the POD's analyst(s) in the request's thread to record its new term (a button)."""
-    who = mentions(pod.members_with("analyst")) or "Analysts,"
+    who = mentions(pod.members_with(Role.ANALYST)) or "Analysts,"
     text, blocks = term_prompt(request.id, request.key, who)
     outbox.thread(session, request.id, text, blocks)
 
@@ -116,7 +116,7 @@ def record_term(
     change = "a new contract" if before is None else f"was {_terms(before, pod.timezone)}"
     text = f"{terms} ({change})" + ("; converted monthly → annual" if result.converted else "")
     record_event(
-        session, request, at=now, actor=user, kind="term_recorded", text=text,
+        session, request, at=now, actor=user, kind=EventKind.TERM_RECORDED, text=text,
         data={"converted": result.converted, "outcome": result.saved.outcome},
     )  # fmt: skip
     name = f"{escape_mrkdwn(request.customer)} · {escape_mrkdwn(request.tool)}"

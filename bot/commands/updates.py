@@ -36,6 +36,7 @@ from bot.domain.grammar import (
 from bot.domain.lifecycle import Action
 from bot.domain.mentions import defuse_broadcasts
 from bot.domain.money import Money, format_money, out_of_scale
+from bot.domain.vocabulary import EventKind
 from bot.errors import FieldErrors, NotFound
 from bot.slack import reminder_dms
 from bot.slack.outbox import Outbox
@@ -79,7 +80,7 @@ def record_update(
 ) -> None:
     now = runtime.clock.now()
     record_event(
-        session, request, at=now, actor=user_id, kind="update", text=text,
+        session, request, at=now, actor=user_id, kind=EventKind.UPDATE, text=text,
         stamp={"last_update_at": now},
     )  # fmt: skip
     # The text is mrkdwn (command text as Slack sent it, or the form's fields escaped).
@@ -175,7 +176,7 @@ def record_quote(
             answer = f"{shown}'s quote on {request.key} revised: {was} → {now_quoted}."
             event = f"{shown}: {now_quoted} (revised from {was})"
         record_event(
-            session, request, at=now, actor=user_id, kind="quote", text=event,
+            session, request, at=now, actor=user_id, kind=EventKind.QUOTE, text=event,
             data={"vendor": vendor, "amount": str(money.amount), "currency": money.currency},
         )  # fmt: skip
         outbox.thread(session, request.id, line)

@@ -22,7 +22,7 @@ IMPORTED_BY = "import"
 
 
 @dataclass(frozen=True)
-class Facts:
+class AccountFacts:
     """Everything the accounts file states about an account (the health only when stated)."""
 
     pod_id: int
@@ -97,14 +97,14 @@ _KEY = _ACCOUNTS.c.customer_key
 _UPDATE_ACCOUNT = update(_ACCOUNTS).where(_ACCOUNTS.c.id == bindparam("row_id"))
 
 
-def _wanted(row: AccountRow, pod_id: int, before: Facts | None) -> Facts:
+def _wanted(row: AccountRow, pod_id: int, before: AccountFacts | None) -> AccountFacts:
     """What the row says the account is (its health as stored, or neutral, when left out)."""
     health = (
         row.health.value
         if row.health is not None
         else (before.health if before is not None else Health.NEUTRAL.value)
     )
-    return Facts(
+    return AccountFacts(
         pod_id=pod_id,
         customer=row.customer,
         initiated=row.initiated,
@@ -143,8 +143,8 @@ def open_requests_for(session: Session, account: Account) -> list[Request]:
     )
 
 
-def _facts(account: Any) -> Facts:
-    return Facts(
+def _facts(account: Any) -> AccountFacts:
+    return AccountFacts(
         pod_id=account.pod_id,
         customer=account.customer,
         initiated=account.initiated,

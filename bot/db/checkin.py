@@ -24,11 +24,11 @@ from bot.domain.checkin import (
 )
 from bot.domain.money import Money
 from bot.domain.names import name_key
-from bot.domain.vocabulary import OPEN_STAGES, Stage
+from bot.domain.vocabulary import OPEN_STAGES, EventKind, Stage
 
 
 @dataclass(frozen=True)
-class Facts:
+class CheckinFacts:
     pod_key: str
     customer: str
     customer_key: str
@@ -77,7 +77,7 @@ def find_customer_pod(session: Session, customer: str) -> tuple[str, str, str] |
 
 def customer_facts(
     session: Session, pod_key: str, customer_key: str, customer: str, now: datetime
-) -> Facts:
+) -> CheckinFacts:
     """What the customer's pack shows as of `now`, and the steps of its last 7 days."""
     pod_id = session.scalars(select(PodRow.id).where(PodRow.key == pod_key)).one()
     requests = session.scalars(
@@ -90,7 +90,7 @@ def customer_facts(
         if r.stage in [s.value for s in OPEN_STAGES]:
             update = session.scalar(
                 select(RequestEvent.text)
-                .where(RequestEvent.request_id == r.id, RequestEvent.kind == "update")
+                .where(RequestEvent.request_id == r.id, RequestEvent.kind == EventKind.UPDATE.value)
                 .order_by(RequestEvent.at.desc(), RequestEvent.id.desc())
                 .limit(1)
             )
@@ -125,10 +125,10 @@ def customer_facts(
             .order_by(RequestEvent.id)
         )
     ]
-    return Facts(pod_key, customer, customer_key, open_, closed, savings, renewals, steps)
+    return CheckinFacts(pod_key, customer, customer_key, open_, closed, savings, renewals, steps)
 
 
-def pack_of(facts: Facts, pod_name: str, zone: ZoneInfo, now: datetime) -> CheckinPack:
+def pack_of(facts: CheckinFacts, pod_name: str, zone: ZoneInfo, now: datetime) -> CheckinPack:
     """The customer's pack from its facts, as of `now`."""
     return checkin_pack(
         facts.customer, pod_name, zone, now, open_requests=facts.open, closed=facts.closed,

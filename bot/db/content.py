@@ -18,7 +18,7 @@ from bot.db.savings import effective_claims, tool_benchmark
 from bot.domain.money import Money
 from bot.domain.procurement import DEFAULT_STAGE_WEEKS, stage_clock
 from bot.domain.reminders import qualification_badge, tat_badge, update_badge
-from bot.domain.vocabulary import ClaimStatus, Stage
+from bot.domain.vocabulary import ClaimStatus, Role, Stage
 from bot.domain.working_time import add_working_hours
 
 if TYPE_CHECKING:
@@ -96,7 +96,7 @@ def card_data(
     # people-refresh job and user_change; an id where podbot has no name yet).
     buyers: tuple[str, ...] = ()
     if configured is not None and request.stage == Stage.QUALIFIED:
-        buyers = tuple(configured.members_with("buyer"))
+        buyers = tuple(configured.members_with(Role.BUYER))
     buyer_names = names_of(session, buyers) if buyers else {}
     return CardData(
         key=request.key,

@@ -42,11 +42,13 @@ from bot.domain.vocabulary import (
     BillingCycle,
     ClaimKind,
     ClaimStatus,
+    EventKind,
     Health,
     Outcome,
     RequestType,
     Stage,
     TargetScope,
+    counts_as_buyer,
 )
 
 if TYPE_CHECKING:
@@ -127,7 +129,7 @@ def load_facts(
         .join(Request, Request.id == RequestEvent.request_id)
         .where(
             Request.pod_id == pod_id,
-            RequestEvent.kind.in_(("update", "disqualified")),
+            RequestEvent.kind.in_((EventKind.UPDATE.value, EventKind.DISQUALIFIED.value)),
             RequestEvent.at >= first,
             RequestEvent.at <= now,
         )
@@ -135,7 +137,7 @@ def load_facts(
     updates: list[UpdateFact] = []
     disqualified: dict[int, tuple[datetime, str]] = {}
     for e in event_rows:
-        if e.kind == "update":
+        if e.kind == EventKind.UPDATE:
             updates.append(UpdateFact(e.request_id, e.at))
         else:
             disqualified.setdefault(e.request_id, (e.at, e.actor))
@@ -298,7 +300,7 @@ def load_facts(
     for t in target_rows:
         if t.scope == TargetScope.POD.value:
             pod_target = Money(t.amount, t.currency)
-        elif t.member_id is not None and pod.role_of(t.member_id) in ("buyer", "em"):
+        elif t.member_id is not None and counts_as_buyer(pod.role_of(t.member_id)):
             targets.append(TargetFact(t.member_id, Money(t.amount, t.currency)))
 
     # 9. Open requests per customer with an account.

@@ -19,6 +19,7 @@ from bot.db.models import Request, RequestEvent
 from bot.domain.lifecycle import negotiation_due, qualification_due
 from bot.domain.names import name_key
 from bot.domain.request_import import ImportedRequest
+from bot.domain.vocabulary import EventKind
 from bot.domain.working_time import WorkCalendar
 
 if TYPE_CHECKING:
@@ -134,26 +135,27 @@ def _timeline(
     """The request's first steps: created, imported, and the file's last update if any."""
     created_by = row.analyst or IMPORT_ACTOR
     events = [
-        _event(number, row.created, created_by, "created",
+        _event(number, row.created, created_by, EventKind.CREATED,
                f"{row.customer} · {row.tool} ({row.kind})"),
-        _event(number, now, IMPORT_ACTOR, "imported",
+        _event(number, now, IMPORT_ACTOR, EventKind.IMPORTED,
                f"imported from {file_name} (external id {row.external_id})",
                {"external_id": row.external_id, "file": file_name, "stage": row.stage}),
     ]  # fmt: skip
     if row.last_update and row.last_update_at:
         events.append(
-            _event(number, row.last_update_at, row.buyer or IMPORT_ACTOR, "update",
+            _event(number, row.last_update_at, row.buyer or IMPORT_ACTOR, EventKind.UPDATE,
                    row.last_update)
         )  # fmt: skip
     return events
 
 
 def _event(
-    number: int, at: datetime, actor: str, kind: str, text: str,
+    number: int, at: datetime, actor: str, kind: EventKind, text: str,
     data: dict[str, Any] | None = None,
 ) -> dict[str, Any]:  # fmt: skip
     return {
-        "request_id": number, "at": at, "actor": actor, "kind": kind, "text": text, "data": data,
+        "request_id": number, "at": at, "actor": actor, "kind": kind.value, "text": text,
+        "data": data,
     }  # fmt: skip
 
 

@@ -11,7 +11,7 @@ from sqlalchemy.orm.attributes import set_committed_value
 
 from bot.db.models import PodRow, ProcurementStep, Quote, Request, RequestEvent
 from bot.domain.names import name_key
-from bot.domain.vocabulary import OPEN_STAGES
+from bot.domain.vocabulary import OPEN_STAGES, EventKind
 
 
 def get_request(session: Session, number: int, *, for_update: bool = False) -> Request | None:
@@ -51,20 +51,20 @@ def record_event(
     *,
     at: datetime,
     actor: str,
-    kind: str,
+    kind: EventKind,
     text: str | None = None,
     data: dict[str, Any] | None = None,
     stamp: dict[str, Any] | None = None,
 ) -> None:
-    """Append one line to the request's timeline and stamp the request's `updated_at` (and any
-    other columns in `stamp`).
+    """Append one timeline event to the request's timeline and stamp the request's `updated_at`
+    (and any other columns in `stamp`).
 
     Both are plain INSERT/UPDATE statements rather than unit-of-work changes: this runs on
     every command's ack path, where the ORM's flush bookkeeping was the largest cost.
     """
     if request.id is None:  # created in this transaction and not flushed yet
         session.flush()
-    event = {"request_id": request.id, "at": at, "actor": actor, "kind": kind}
+    event = {"request_id": request.id, "at": at, "actor": actor, "kind": kind.value}
     # On the session's connection: plain statements need none of the ORM's execution layer.
     session.connection().execute(_INSERT_EVENT, event | {"text": text, "data": data})
     write_columns(session, request, updated_at=at, **(stamp or {}))

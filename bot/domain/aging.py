@@ -24,7 +24,7 @@ __all__ = [
     "AgingItem",
     "AgingLine",
     "Flag",
-    "TermItem",
+    "UnrecordedTerm",
     "age_in_days",
     "aging_line",
     "aging_lines",
@@ -250,7 +250,7 @@ def aging_summary(lines: Iterable[AgingLine]) -> dict[str, int]:
 
 
 @dataclass(slots=True)
-class TermItem:
+class UnrecordedTerm:
     """A won request whose new term is unrecorded; `due_at` is filled by `unrecorded_terms`."""
 
     number: int
@@ -263,8 +263,8 @@ class TermItem:
 
 
 def unrecorded_terms(
-    items: Iterable[TermItem], now: datetime, calendar: WorkCalendar, hours: int
-) -> list[TermItem]:
+    items: Iterable[UnrecordedTerm], now: datetime, calendar: WorkCalendar, hours: int
+) -> list[UnrecordedTerm]:
     """The won requests whose term is still unrecorded `hours` working hours after the close
     (the POD's calendar), the longest overdue first."""
     late = []

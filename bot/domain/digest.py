@@ -11,7 +11,8 @@ from decimal import Decimal
 
 from bot.domain import kpis
 from bot.domain.aging import REPORT_STAGES, AgingLine
-from bot.domain.scorecard import BUYER_ROLES, KpiFacts
+from bot.domain.scorecard import KpiFacts
+from bot.domain.vocabulary import counts_as_buyer
 
 __all__ = [
     "AGE_BUCKETS",
@@ -92,7 +93,7 @@ def savings_by_buyer(facts: KpiFacts, members: Mapping[str, str]) -> tuple[Buyer
     currency than the POD's are left out of the chart (the quota counts them apart)."""
     out = []
     for member, role in members.items():
-        if role not in BUYER_ROLES:
+        if not counts_as_buyer(role):
             continue
         target = next((t.target for t in facts.targets if t.buyer_id == member), None)
         kpi = kpis.buyer_savings_quota(

@@ -26,6 +26,7 @@ from bot.domain.grammar import (
 )
 from bot.domain.money import AmountError, Money, parse_amount
 from bot.domain.people import EMAIL
+from bot.domain.vocabulary import ANALYST_ROLES, BUYER_ROLES
 
 __all__ = ["REQUIRED_COLUMNS", "ImportPod", "ImportedRequest", "parse_requests_csv"]
 
@@ -141,8 +142,8 @@ def _row(
     if stage not in STAGES:
         reasons.append(f"stage `{cell['stage']}` is not one of {', '.join(STAGES)}.")
     zone = ZoneInfo(pod.timezone) if pod else ZoneInfo("UTC")
-    buyer = _person(cell, "buyer", pod, ("buyer", "em"), reasons, people)
-    analyst = _person(cell, "analyst", pod, ("analyst", "em"), reasons, people)
+    buyer = _person(cell, "buyer", pod, BUYER_ROLES, reasons, people)
+    analyst = _person(cell, "analyst", pod, ANALYST_ROLES, reasons, people)
     created = _instant(cell, "created", zone, reasons, required=True)
     assigned = _instant(cell, "assigned", zone, reasons, required=False)
     if stage == "negotiating":

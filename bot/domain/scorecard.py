@@ -24,7 +24,7 @@ from bot.domain.kpis import (
 from bot.domain.mentions import MentionError, parse_user_mention
 from bot.domain.money import Money
 from bot.domain.quarters import Quarter, parse_quarter, quarter_at, split_quarter
-from bot.domain.vocabulary import RequestType
+from bot.domain.vocabulary import RequestType, Role, counts_as_buyer
 from bot.domain.working_time import WorkCalendar
 
 __all__ = [
@@ -38,8 +38,6 @@ __all__ = [
     "pod_scorecard",
     "pod_scorecards",
 ]
-
-BUYER_ROLES = ("buyer", "em")
 
 
 @dataclass(frozen=True)
@@ -86,7 +84,7 @@ def member_scorecard(facts: KpiFacts, member: str, role: str) -> Scorecard:
     and reply time; an analyst's qualifications within TAT and reply time; a csm's reply time."""
     q, cal, day = facts.quarter, facts.calendar, facts.as_of_day
     lines: list[Kpi] = []
-    if role in BUYER_ROLES:
+    if counts_as_buyer(role):
         target = next((t.target for t in facts.targets if t.buyer_id == member), None)
         lines += [
             kpis.buyer_savings_quota(facts.claims, member, target, cal, q, day),
@@ -94,7 +92,7 @@ def member_scorecard(facts: KpiFacts, member: str, role: str) -> Scorecard:
             kpis.negotiation_tat_adherence(facts.requests, cal, q, member, day, facts.tat_days),
             kpis.update_cadence(facts.requests, facts.updates, cal, q, facts.as_of, member),
         ]
-    if role == "analyst":
+    if role == Role.ANALYST:
         lines.append(
             kpis.qualification_within_tat(
                 facts.requests, cal, q, facts.as_of, member, facts.qualification_hours
@@ -151,7 +149,7 @@ def pod_scorecard(facts: KpiFacts, pod_key: str, analysts: list[str]) -> Scoreca
 def pod_scorecards(facts: KpiFacts, pod_key: str, members: Mapping[str, str]) -> list[Scorecard]:
     """Every scorecard of one POD's quarter: the POD's, each member's (config order), each
     customer's (what `podbot report kpis` and the weekly digest's CSV hold)."""
-    analysts = [user for user, role in members.items() if role == "analyst"]
+    analysts = [user for user, role in members.items() if role == Role.ANALYST]
     cards = [pod_scorecard(facts, pod_key, analysts)]
     cards += [member_scorecard(facts, user, role) for user, role in members.items()]
     cards += [customer_scorecard(facts, account) for account in facts.accounts]

@@ -1,5 +1,5 @@
-"""The POD's words: roles, request types, stages, outcomes, savings claims, billing cycles,
-account health and target scopes.
+"""The POD's words: roles, request types, stages, timeline event kinds, outcomes, savings
+claims, billing cycles, account health and target scopes.
 
 Plain string enums (each member equals its stored value), so rules in `bot/domain/` speak
 them without importing the database; `bot/db/models.py` backs them with check constraints.
@@ -11,10 +11,25 @@ import enum
 
 
 class Role(enum.StrEnum):
+    """A member's role in a POD (`pods[].members` in the config)."""
+
     BUYER = "buyer"
     ANALYST = "analyst"
     EM = "em"
     CSM = "csm"
+
+
+# Who counts as a buyer, the one place that says so: who may be assigned a request (and be
+# named its buyer by an import), has a member's quarterly target and a buyer's scorecard and
+# digest. An em buys too; an analyst qualifies, a csm neither.
+BUYER_ROLES = (Role.BUYER, Role.EM)
+# Who may be named a request's analyst by an import: an analyst, or an em.
+ANALYST_ROLES = (Role.ANALYST, Role.EM)
+
+
+def counts_as_buyer(role: str | None) -> bool:
+    """Whether a member of this role (None: no member) counts as a buyer (`BUYER_ROLES`)."""
+    return role in BUYER_ROLES
 
 
 class RequestType(enum.StrEnum):
@@ -33,6 +48,38 @@ class Stage(enum.StrEnum):
 # In the order a request moves through them (the aging report lists them so).
 OPEN_STAGES = (Stage.INTAKE, Stage.QUALIFIED, Stage.NEGOTIATING)
 FINISHED_STAGES = (Stage.CLOSED, Stage.DISQUALIFIED)
+
+
+class EventKind(enum.StrEnum):
+    """What a timeline event records (`request_events.kind`); the card's thread and
+    `/proc status` say each in words (`bot/blocks/cards.py`)."""
+
+    CREATED = "created"
+    IMPORTED = "imported"
+    QUALIFIED = "qualified"
+    DISQUALIFIED = "disqualified"
+    PREAPPROVAL = "preapproval"
+    ASSIGNED = "assigned"
+    UPDATE = "update"
+    QUOTE = "quote"
+    PROCUREMENT_STARTED = "procurement_started"  # a procurement step began
+    PROCUREMENT_DONE = "procurement_done"  # … and finished
+    CLOSED = "closed"
+    SAVINGS_CLAIMED = "savings_claimed"
+    SAVINGS_APPROVED = "savings_approved"
+    SAVINGS_REJECTED = "savings_rejected"
+    SAVINGS_SUPERSEDED = "savings_superseded"
+    TERM_RECORDED = "term_recorded"
+    # Recorded by the jobs (actor `podbot`).
+    TAT_WARNED = "tat_warned"
+    TAT_BREACHED = "tat_breached"
+    TAT_ESCALATED = "tat_escalated"
+    APPROVAL_REMINDED = "approval_reminded"
+    APPROVAL_ESCALATED = "approval_escalated"
+    PREAPPROVAL_REMINDED = "preapproval_reminded"
+    # No longer recorded; rows of older versions still show in words.
+    CANCELLED = "cancelled"
+    REMINDER = "reminder"
 
 
 class Outcome(enum.StrEnum):

@@ -21,7 +21,7 @@ from bot.db.people import names_of
 from bot.domain.aging import (
     AgingItem,
     AgingLine,
-    TermItem,
+    UnrecordedTerm,
     WaitingClaim,
     aging_lines,
     unrecorded_terms,
@@ -121,7 +121,7 @@ def open_steps(session: Session, pod_key: str) -> dict[int, tuple[str, datetime]
     return {request_id: (stage, started_at) for request_id, stage, started_at in rows}
 
 
-def unrecorded_term_items(session: Session, pod_key: str) -> list[TermItem]:
+def unrecorded_term_items(session: Session, pod_key: str) -> list[UnrecordedTerm]:
     """The POD's won requests whose new term is not recorded yet (due or not)."""
     rows = session.execute(
         select(Request.id, Request.customer, Request.tool, Request.analyst_id, Request.closed_at)
@@ -136,13 +136,13 @@ def unrecorded_term_items(session: Session, pod_key: str) -> list[TermItem]:
         .order_by(Request.id)
     ).all()
     return [
-        TermItem(number, f"REQ-{number}", customer, tool, analyst, closed_at)
+        UnrecordedTerm(number, f"REQ-{number}", customer, tool, analyst, closed_at)
         for number, customer, tool, analyst, closed_at in rows
         if closed_at is not None  # as the query asks: a closed request has its time
     ]
 
 
-def late_terms(session: Session, pod: Pod, now: datetime) -> list[TermItem]:
+def late_terms(session: Session, pod: Pod, now: datetime) -> list[UnrecordedTerm]:
     """The POD's won requests whose new term is unrecorded 24 working hours after the close."""
     items = unrecorded_term_items(session, pod.key)
     return unrecorded_terms(items, now, pod.calendar, TERM_RECORD_HOURS)

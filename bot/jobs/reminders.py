@@ -60,7 +60,7 @@ from bot.domain.reminders import (
     local_day,
     tat_warning_at,
 )
-from bot.domain.vocabulary import Stage
+from bot.domain.vocabulary import EventKind, Role, Stage
 from bot.domain.working_time import add_working_hours
 from bot.jobs import register
 from bot.jobs.aging_report import late_terms, pending_claims
@@ -248,7 +248,7 @@ def _escalation_items(
             f":rotating_light: <@{p.member}> has not answered <@{p.author}>'s mention in "
             f"<#{p.channel}> ({_mention_place(team_url, p)}) for 48 working hours."
         )
-        for em in context.pod.members_with("em"):
+        for em in context.pod.members_with(Role.EM):
             if em not in (p.member, p.author):
                 items.append(Item(DigestKind.ESCALATION, p.id, em, p.escalate_at, line))
     return items
@@ -262,7 +262,7 @@ def _breach_items(context: JobContext, team_url: str | None) -> list[Item[str]]:
         line = (
             f"• {_card_link(team_url, request)} {_names(request)} — the {what} was due {when(due)}"
         )
-        for analyst in context.pod.members_with("analyst"):
+        for analyst in context.pod.members_with(Role.ANALYST):
             items.append(Item(DigestKind.BREACH, request.id, analyst, due, line))
     return items
 
@@ -291,7 +291,7 @@ def _tat_warning_items(context: JobContext, team_url: str | None) -> list[Item[s
             f"• {_card_link(team_url, request)} {_names(request)} — the negotiation TAT is due "
             f"{when(request.tat_due_at)}"
         )
-        people = [*filter(None, [request.buyer_id]), *pod.members_with("analyst")]
+        people = [*filter(None, [request.buyer_id]), *pod.members_with(Role.ANALYST)]
         for person in dict.fromkeys(people):
             items.append(Item(DigestKind.TAT_WARNING, request.id, person, warn_at, line))
     return items
@@ -364,7 +364,7 @@ def _escalate_claims(context: JobContext) -> int:
             row = session.get(Request, request_id)
             assert row is not None
             record_event(
-                session, row, at=now, actor="podbot", kind="approval_escalated",
+                session, row, at=now, actor="podbot", kind=EventKind.APPROVAL_ESCALATED,
                 text=f"{claim_noun(kind)} of {saved} pending 48 working hours",
                 data={"claim": claim},
             )  # fmt: skip
@@ -386,8 +386,8 @@ _REMINDER_KIND = {
 }
 # The timeline step recorded when an item is first listed, by kind.
 _FIRST_LISTED = {
-    DigestKind.APPROVAL: ("approval_reminded", "on the em's approval queue"),
-    DigestKind.TAT_WARNING: ("tat_warned", f"TAT due in {TAT_WARNING_DAYS} days"),
+    DigestKind.APPROVAL: (EventKind.APPROVAL_REMINDED, "on the em's approval queue"),
+    DigestKind.TAT_WARNING: (EventKind.TAT_WARNED, f"TAT due in {TAT_WARNING_DAYS} days"),
 }
 
 
@@ -533,7 +533,7 @@ def _term_reminders(context: JobContext, team_url: str | None) -> list[Due]:
             f"• {key} {escape_mrkdwn(item.customer)} · {escape_mrkdwn(item.tool)} — "
             f"won {when(item.closed_at)}"
         )
-        for analyst in pod.members_with("analyst"):
+        for analyst in pod.members_with(Role.ANALYST):
             dues.append(Due(ReminderKind.TERM, item.number, analyst, item.due_at, line))
     return dues
 
@@ -589,7 +589,7 @@ def _send_preapproval_reminders(context: JobContext, team_url: str | None) -> in
             row = session.get(Request, due.subject)
             assert row is not None
             record_event(
-                session, row, at=now, actor="podbot", kind="preapproval_reminded",
+                session, row, at=now, actor="podbot", kind=EventKind.PREAPPROVAL_REMINDED,
                 text=f"<@{due.user}> reminded: no response to the pre-approval",
             )  # fmt: skip
 

@@ -24,6 +24,7 @@ from bot.db.models import Contract, PodRow
 from bot.domain.money import Money, format_money
 from bot.domain.reminders import in_office_hours
 from bot.domain.renewals import match_key, reminder_deadline, reminders_due
+from bot.domain.vocabulary import Role
 from bot.jobs import ledger, register
 from bot.jobs.runner import JobContext, JobSpec, working_hour
 
@@ -50,7 +51,7 @@ def _body(context: JobContext) -> str:
     pod, now = context.pod, context.now
     if not in_office_hours(pod.calendar, context.runtime.config.schedule.office_hours, now):
         return "0 renewal reminders (outside office hours)"
-    analysts = pod.members_with("analyst")
+    analysts = pod.members_with(Role.ANALYST)
     today = now.astimezone(pod.zone).date()
     sent = 0
     for contract in _contracts_without_request(context):

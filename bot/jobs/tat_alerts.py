@@ -20,7 +20,7 @@ from bot.blocks.text import escape_mrkdwn, plural, slack_date
 from bot.db.models import JobRun, PodRow, Request, RunStatus
 from bot.db.requests import record_event
 from bot.domain.reminders import BREACH_ESCALATION_HOURS, breach_escalation_due
-from bot.domain.vocabulary import Stage
+from bot.domain.vocabulary import EventKind, Role, Stage
 from bot.jobs import register
 from bot.jobs.runner import JobContext, JobSpec
 from bot.slack.outbox import mentions
@@ -69,7 +69,7 @@ def _alert(context: JobContext, request: Request) -> bool:
     pod, now = context.pod, context.now
     period, what, due = breach_key(request)
     analysts = list(
-        dict.fromkeys([*pod.members_with("analyst"), *filter(None, [request.analyst_id])])
+        dict.fromkeys([*pod.members_with(Role.ANALYST), *filter(None, [request.analyst_id])])
     )
     people = [*analysts, *([request.buyer_id] if request.buyer_id else [])]
     # Names are stored as plain text (a modal's are not escaped by Slack).
@@ -85,7 +85,7 @@ def _alert(context: JobContext, request: Request) -> bool:
     def on_the_timeline(session: Session) -> None:
         row = session.get(Request, request.id)
         assert row is not None
-        record_event(session, row, at=now, actor="podbot", kind="tat_breached", text=what)
+        record_event(session, row, at=now, actor="podbot", kind=EventKind.TAT_BREACHED, text=what)
 
     context.write(on_the_timeline)
     # Each breach is a run of its own: alerted once ever, whatever the 15-minute slot.
@@ -101,7 +101,7 @@ def _escalate(context: JobContext, request: Request, alerted: datetime | None) -
     if alerted is None or breach_escalation_due(pod.calendar, alerted) > now:
         return False
     names = f"{escape_mrkdwn(request.customer)} · {escape_mrkdwn(request.tool)}"
-    ems = mentions(pod.members_with("em")) or "The POD has no em."
+    ems = mentions(pod.members_with(Role.EM)) or "The POD has no em."
     context.reply(
         request,
         f":rotating_light: *TAT breach still open* — {request.key} ({names}): the {what} was "
@@ -112,7 +112,7 @@ def _escalate(context: JobContext, request: Request, alerted: datetime | None) -
     def on_the_timeline(session: Session) -> None:
         row = session.get(Request, request.id)
         assert row is not None
-        record_event(session, row, at=now, actor="podbot", kind="tat_escalated", text=what)
+        record_event(session, row, at=now, actor="podbot", kind=EventKind.TAT_ESCALATED, text=what)
 
     context.write(on_the_timeline)
     return context.queue(ESCALATION_JOB, period)

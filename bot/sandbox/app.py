@@ -49,6 +49,7 @@ from bot.blocks.text import plural
 from bot.clock import ManualClock
 from bot.config import Config, Settings
 from bot.db.session import Database
+from bot.domain.vocabulary import Role
 from bot.domain.working_time import next_working_day_at
 from bot.jobs import JOBS, ledger
 from bot.jobs.runner import catch_up, run_job
@@ -60,7 +61,7 @@ from slackfake.render import Renderer
 from slackfake.signing import SlackClient
 from slackfake.web_api import BOT_USER_ID, Message, SlackApiServer
 
-__all__ = ["Person", "Sandbox", "people_for"]
+__all__ = ["Member", "Sandbox", "people_for"]
 
 log = logging.getLogger(__name__)
 
@@ -75,11 +76,11 @@ _FILE_TYPES = {
     ".jpeg": "image/jpeg",
 }
 _STATIC_TYPES = {".css": "text/css", ".js": "text/javascript", ".svg": "image/svg+xml"}
-_ROLE_ORDER = {"em": 0, "analyst": 1, "buyer": 2, "csm": 3}
+_ROLE_ORDER: dict[str, int] = {Role.EM: 0, Role.ANALYST: 1, Role.BUYER: 2, Role.CSM: 3}
 
 
 @dataclass(frozen=True)
-class Person:
+class Member:
     """A configured member as the page shows them: name, @handle and their roles."""
 
     id: str
@@ -89,15 +90,15 @@ class Person:
     timezone: str
 
 
-def people_for(config: Config, names: Mapping[str, tuple[str, str]]) -> list[Person]:
+def people_for(config: Config, names: Mapping[str, tuple[str, str]]) -> list[Member]:
     """Every member of every POD; `names` maps a user id to (full name, handle)."""
-    people: dict[str, Person] = {}
+    people: dict[str, Member] = {}
     handles: set[str] = set()
     for pod in config.pods:
         for user, role in pod.members.items():
             if user in people:
                 old = people[user]
-                people[user] = Person(
+                people[user] = Member(
                     old.id, old.name, old.handle, (*old.roles, (pod.key, role)), old.timezone
                 )
                 continue
@@ -107,7 +108,7 @@ def people_for(config: Config, names: Mapping[str, tuple[str, str]]) -> list[Per
                 n += 1
                 handle = f"{base}{n}"
             handles.add(handle.lower())
-            people[user] = Person(user, name, handle, ((pod.key, role),), pod.timezone)
+            people[user] = Member(user, name, handle, ((pod.key, role),), pod.timezone)
     return sorted(
         people.values(),
         key=lambda p: (min(_ROLE_ORDER.get(r, 9) for _, r in p.roles), p.name.lower()),
@@ -341,7 +342,7 @@ class Sandbox:
             raise SandboxError("the sandbox is not started")
         return self.signer
 
-    def person(self, user: str) -> Person:
+    def person(self, user: str) -> Member:
         """The configured member with this id; SandboxError when there is none."""
         try:
             return self._by_id[user]
@@ -810,7 +811,7 @@ class Sandbox:
             "slack": {"down": self._slack_down, "queued": self.queued()},
         }
 
-    def _person_json(self, person: Person) -> dict[str, Any]:
+    def _person_json(self, person: Member) -> dict[str, Any]:
         pods = {pod.key: pod.name for pod in self.config.pods}
         roles = ", ".join(f"{role} · {pods[key]}" for key, role in person.roles)
         return {

@@ -33,6 +33,7 @@ from bot.domain.accounts import parse_accounts_csv
 from bot.domain.contracts import COLUMNS as CONTRACT_COLUMNS
 from bot.domain.contracts import parse_contracts_csv
 from bot.domain.quarters import quarter_of
+from bot.domain.vocabulary import Role
 from bot.domain.working_time import local_datetime, working_day_on_or_before
 
 if TYPE_CHECKING:
@@ -98,19 +99,19 @@ class _History:
     problems: list[str] = field(default_factory=list)
 
     def __post_init__(self) -> None:
-        def first(role: str, *fallbacks: str) -> str | None:
+        def first(role: Role, *fallbacks: Role) -> str | None:
             for name in (role, *fallbacks):
                 members = self.pod.members_with(name)
                 if members:
                     return members[0]
             return None
 
-        self.analyst = first("analyst", "em")
-        self.em = first("em")
-        buyers = self.pod.members_with("buyer") or ([self.em] if self.em else [])
+        self.analyst = first(Role.ANALYST, Role.EM)
+        self.em = first(Role.EM)
+        buyers = self.pod.members_with(Role.BUYER) or ([self.em] if self.em else [])
         self.buyer = buyers[0] if buyers else None
         self.buyer2 = buyers[1] if len(buyers) > 1 else self.buyer
-        self.csm = first("csm", "analyst")
+        self.csm = first(Role.CSM, Role.ANALYST)
         self.customers = CUSTOMERS[self.index % len(CUSTOMERS)]
         self.tools = TOOLS[self.index % len(TOOLS)]
 

@@ -30,6 +30,7 @@ from sqlalchemy.orm import Session
 
 from bot.clock import SystemClock
 from bot.db.models import OutboxKind, OutboxRow, OutboxStatus, PodRow, Request, SavingsClaim
+from bot.domain.vocabulary import Role
 from bot.slack.snapshots import Snapshot
 from bot.slack.web_api import WebApiError
 
@@ -220,7 +221,7 @@ class Outbox:
         configured = self.runtime.config.find_pod(key) if key is not None else None
         users: list[str | None] = [request.buyer_id]
         if configured is not None:
-            users += configured.members_with("analyst") + configured.members_with("em")
+            users += configured.members_with(Role.ANALYST) + configured.members_with(Role.EM)
             users += configured.fallback_approvers
         self.homes(session, users)
 
