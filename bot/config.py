@@ -5,7 +5,7 @@ from __future__ import annotations
 import os
 import re
 import tomllib
-from collections.abc import Iterator, Mapping
+from collections.abc import Mapping
 from dataclasses import dataclass, field, replace
 from datetime import date, datetime, time
 from pathlib import Path
@@ -14,7 +14,7 @@ from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from bot.domain.lifecycle import Approvers, claim_approvers
 from bot.domain.people import EMAIL
-from bot.domain.procurement import DEFAULT_STAGE_WEEKS, STAGE_ORDER
+from bot.domain.procurement import DEFAULT_STEP_WEEKS, STEP_ORDER
 from bot.domain.reminders import OfficeHours, parse_office_hours
 from bot.domain.vocabulary import RequestType, Role
 from bot.domain.working_time import WorkCalendar
@@ -160,9 +160,9 @@ class Config:
     retention: Retention = field(default_factory=Retention)
     reminders: ReminderSettings = field(default_factory=ReminderSettings)
     pods: tuple[Pod, ...] = ()
-    # Expected weeks (lower, upper) of each procurement stage (`[procurement_stages]`).
+    # Expected weeks (lower, upper) of each procurement step (the config's `[procurement_stages]`).
     procurement_stages: Mapping[str, tuple[int, int]] = field(
-        default_factory=lambda: dict(DEFAULT_STAGE_WEEKS)
+        default_factory=lambda: dict(DEFAULT_STEP_WEEKS)
     )
 
     def pod(self, key: str) -> Pod:
@@ -372,13 +372,13 @@ class _Checker:
             clocks_raw.get("preapproval_hours", 48), "clocks.preapproval_hours", 1, 24 * 365
         )
         stages_raw = self.table(raw, "procurement_stages")
-        self.unknown_keys(stages_raw, STAGE_ORDER, "procurement_stages.")
+        self.unknown_keys(stages_raw, STEP_ORDER, "procurement_stages.")
         stage_weeks = {
             stage: self.week_range(
-                stages_raw.get(stage, list(DEFAULT_STAGE_WEEKS[stage])),
+                stages_raw.get(stage, list(DEFAULT_STEP_WEEKS[stage])),
                 f"procurement_stages.{stage}",
             )
-            for stage in STAGE_ORDER
+            for stage in STEP_ORDER
         }
         hours = {
             name: self.integer(clocks_raw.get(name, 24), f"clocks.{name}", 1, 24 * 365)
@@ -459,7 +459,7 @@ class _Checker:
                 tat_days={k: v or tat_defaults[k] for k, v in tat_days.items()},
                 preapproval_hours=preapproval_hours or 48,
             ),
-            procurement_stages={k: v or DEFAULT_STAGE_WEEKS[k] for k, v in stage_weeks.items()},
+            procurement_stages={k: v or DEFAULT_STEP_WEEKS[k] for k, v in stage_weeks.items()},
             schedule=Schedule(
                 aging_report=aging_at or time(9, 0),
                 renewal_calendar_days_before=28 if days_before is None else days_before,
@@ -825,10 +825,3 @@ def _seconds(env: Mapping[str, str], name: str, default: float) -> float:
     if not 0 < value < float("inf"):
         raise MissingSetting(f"{name} must be a positive number of seconds, not {text!r}.")
     return value
-
-
-def iter_members(config: Config) -> Iterator[tuple[Pod, str, str]]:
-    """Every (POD, user id, role) in the configuration."""
-    for pod in config.pods:
-        for user, role in pod.members.items():
-            yield pod, user, role

@@ -44,8 +44,7 @@ from bot.domain.aging import (
 )
 from bot.domain.csv_out import write_table
 from bot.domain.people import name_of
-from bot.domain.procurement import STAGE_ORDER as PROCUREMENT_ORDER
-from bot.domain.procurement import stage_words as procurement_words
+from bot.domain.procurement import STEP_ORDER, step_words
 from bot.domain.vocabulary import Stage
 
 __all__ = ["CSV_COLUMNS", "ReportMessage", "aging_csv", "aging_messages"]
@@ -83,8 +82,8 @@ def _group_heading(key: str, count: int, shown: bool) -> str:
     stage, _, procurement = key.partition(":")
     if not procurement:
         return _heading(stage, count, continued=shown)
-    # A negotiating request's procurement stage: a group of its own under negotiating.
-    label = f"{stage_label(stage, None)}{_SEP}{procurement_words(procurement)}"
+    # A negotiating request's procurement step: a group of its own under negotiating.
+    label = f"{stage_label(stage, None)}{_SEP}{step_words(procurement)}"
     if procurement == _NO_PROCUREMENT:
         label = f"{stage_label(stage, None)}{_SEP}no procurement stage"
     return f"*{label} (continued)*" if shown else f"*{label}* ({count})"
@@ -156,9 +155,7 @@ def _request_line(
     ]
     if line.procurement is not None:
         clock = line.procurement
-        parts.append(
-            f"{procurement_words(clock.stage)} day {clock.day} of {clock.lower}–{clock.upper}"
-        )
+        parts.append(f"{step_words(clock.step)} day {clock.day} of {clock.lower}–{clock.upper}")
     # Enum order, so the same flags always read the same way.
     if line.flags:
         parts += [
@@ -224,12 +221,12 @@ def _stage_groups(
             continue
         group = by_stage[stage]
         if stage == Stage.NEGOTIATING and any(line.procurement for line in group):
-            # Negotiating requests grouped by the procurement stage they wait in.
+            # Negotiating requests grouped by the procurement step they wait in.
             by_step: dict[str, list[AgingLine]] = {}
             for line in group:
-                step = line.procurement.stage if line.procurement else _NO_PROCUREMENT
+                step = line.procurement.step if line.procurement else _NO_PROCUREMENT
                 by_step.setdefault(step, []).append(line)
-            for step in [*PROCUREMENT_ORDER, _NO_PROCUREMENT]:
+            for step in [*STEP_ORDER, _NO_PROCUREMENT]:
                 if step in by_step:
                     rendered = [
                         _request_line(line, timezone, words, links) for line in by_step[step]

@@ -48,8 +48,7 @@ from bot.blocks.text import (
 from bot.domain.aging import age_in_days, days_left
 from bot.domain.mentions import defuse_broadcasts
 from bot.domain.money import Money, format_money
-from bot.domain.procurement import StageClock
-from bot.domain.procurement import stage_words as procurement_words
+from bot.domain.procurement import StepClock, step_words
 from bot.domain.vocabulary import FINISHED_STAGES, EventKind, Stage
 
 __all__ = [
@@ -157,8 +156,8 @@ class CardData:
     # A pre-approval sent to the customer (intake): waiting on the customer since then.
     preapproved_at: datetime | None = None
     preapproved_by: str | None = None
-    # The procurement stage under way (negotiating), as of the card's last render.
-    procurement: StageClock | None = None
+    # The procurement step under way (negotiating), as of the card's last render.
+    procurement: StepClock | None = None
     # The POD's buyers, whom a qualified card's picker offers (ids, in the config's order), and
     # the names it shows them by (Slack's, read at send time; a buyer without one shows the id).
     buyers: tuple[str, ...] = ()
@@ -480,9 +479,9 @@ def _capitalized(text: str) -> str:
     return text[:1].upper() + text[1:]
 
 
-def procurement_line(clock: StageClock) -> str:
+def procurement_line(clock: StepClock) -> str:
     """`*Procurement stage:* Security review · day 9 of 14–42` (flagged past its bound)."""
-    words = escape_mrkdwn(_capitalized(procurement_words(clock.stage)))
+    words = escape_mrkdwn(_capitalized(step_words(clock.step)))
     flag = f"{_SEP}:warning: over its bound" if clock.over else ""
     return (
         f"*Procurement stage:* :hourglass_flowing_sand: {words}{_SEP}day {clock.day} of "

@@ -1,5 +1,5 @@
 """`qualify`, `disqualify`, `preapproval`, `assign`, `stage` and `close`: moving a request along
-SPEC §2's lifecycle, and the facts on the way (a pre-approval, procurement stages)."""
+SPEC §2's lifecycle, and the facts on the way (a pre-approval, procurement steps)."""
 
 from __future__ import annotations
 
@@ -29,8 +29,7 @@ from bot.domain.grammar import (
 )
 from bot.domain.lifecycle import Action, StageError, negotiation_due, next_stage
 from bot.domain.mentions import defuse_broadcasts
-from bot.domain.procurement import PREAPPROVAL_NO_RESPONSE, bound_days, stage_day
-from bot.domain.procurement import stage_words as procurement_words
+from bot.domain.procurement import PREAPPROVAL_NO_RESPONSE, bound_days, step_day, step_words
 from bot.domain.renewals import past_renewal
 from bot.domain.vocabulary import EventKind, Outcome, Role, Stage, counts_as_buyer
 from bot.errors import NotFound, NotPermitted, UsageError, WrongStage
@@ -170,15 +169,15 @@ STAGE_USAGE = (
 
 @subcommand("stage", STAGE_USAGE, "a procurement stage started or done (negotiating)", order=85)
 def stage(runtime: Runtime, invocation: Invocation) -> Reply:
-    """Start or finish a procurement stage of a negotiating request."""
+    """Start or finish a procurement step of a negotiating request (`/proc stage`)."""
     step = arguments(parse_stage_step, invocation.args)
     outbox = Outbox(runtime)
     with runtime.db.transaction() as session:
         request, pod = load_request(session, runtime.config, step.number)
-        authorize(runtime.config, invocation.user_id, request, pod, Action.PROCUREMENT_STAGE)
-        _advance(request.stage, Action.PROCUREMENT_STAGE, request.key)
+        authorize(runtime.config, invocation.user_id, request, pod, Action.PROCUREMENT_STEP)
+        _advance(request.stage, Action.PROCUREMENT_STEP, request.key)
         now = runtime.clock.now()
-        words = procurement_words(step.stage)
+        words = step_words(step.stage)
         row = open_step(session, request.id, step.stage)
         if step.done:
             if row is None:
@@ -189,7 +188,7 @@ def stage(runtime: Runtime, invocation: Invocation) -> Reply:
             row.done_at, row.done_by = now, invocation.user_id
             if step.note:
                 row.note = f"{row.note}\n{step.note}" if row.note else step.note
-            days = stage_day(row.started_at, now, pod.timezone)
+            days = step_day(row.started_at, now, pod.timezone)
             kind, line = (
                 EventKind.PROCUREMENT_DONE,
                 (

@@ -19,7 +19,7 @@ from bot.domain.checkin import (
     Open,
     Renewal,
     Saving,
-    Step,
+    TimelineEvent,
     checkin_pack,
 )
 from bot.domain.money import Money
@@ -36,7 +36,7 @@ class CheckinFacts:
     closed: list[Closed]
     savings: list[Saving]
     renewals: list[Renewal]
-    steps: list[Step]  # the requests' steps of the last 7 days
+    events: list[TimelineEvent]  # the requests' timeline events of the last 7 days
 
 
 def pod_customers(session: Session, pod_key: str) -> dict[str, str]:
@@ -78,7 +78,7 @@ def find_customer_pod(session: Session, customer: str) -> tuple[str, str, str] |
 def customer_facts(
     session: Session, pod_key: str, customer_key: str, customer: str, now: datetime
 ) -> CheckinFacts:
-    """What the customer's pack shows as of `now`, and the steps of its last 7 days."""
+    """What the customer's pack shows as of `now`, and the timeline events of its last 7 days."""
     pod_id = session.scalars(select(PodRow.id).where(PodRow.key == pod_key)).one()
     requests = session.scalars(
         select(Request).where(Request.pod_id == pod_id, Request.customer_key == customer_key)
@@ -117,20 +117,20 @@ def customer_facts(
         )
     ]
     since = now - timedelta(days=CHECKIN_LOOKBACK_DAYS)
-    steps = [
-        Step(by_id[request_id].key, kind, at, actor)
+    events = [
+        TimelineEvent(by_id[request_id].key, kind, at, actor)
         for request_id, kind, at, actor in session.execute(
             select(RequestEvent.request_id, RequestEvent.kind, RequestEvent.at, RequestEvent.actor)
             .where(RequestEvent.request_id.in_(list(by_id)), RequestEvent.at >= since)
             .order_by(RequestEvent.id)
         )
     ]
-    return CheckinFacts(pod_key, customer, customer_key, open_, closed, savings, renewals, steps)
+    return CheckinFacts(pod_key, customer, customer_key, open_, closed, savings, renewals, events)
 
 
 def pack_of(facts: CheckinFacts, pod_name: str, zone: ZoneInfo, now: datetime) -> CheckinPack:
     """The customer's pack from its facts, as of `now`."""
     return checkin_pack(
         facts.customer, pod_name, zone, now, open_requests=facts.open, closed=facts.closed,
-        savings=facts.savings, renewals=facts.renewals, steps=facts.steps,
+        savings=facts.savings, renewals=facts.renewals, events=facts.events,
     )  # fmt: skip

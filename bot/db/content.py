@@ -16,7 +16,7 @@ from bot.db.people import names_of
 from bot.db.requests import open_step, quote_count
 from bot.db.savings import effective_claims, tool_benchmark
 from bot.domain.money import Money
-from bot.domain.procurement import DEFAULT_STAGE_WEEKS, stage_clock
+from bot.domain.procurement import DEFAULT_STEP_WEEKS, step_clock
 from bot.domain.reminders import qualification_badge, tat_badge, update_badge
 from bot.domain.vocabulary import ClaimStatus, Role, Stage
 from bot.domain.working_time import add_working_hours
@@ -90,8 +90,8 @@ def card_data(
     procurement = None
     step = open_step(session, request.id) if request.stage == Stage.NEGOTIATING else None
     if step is not None and now is not None:
-        weeks = config.procurement_stages.get(step.stage, DEFAULT_STAGE_WEEKS[step.stage])
-        procurement = stage_clock(step.stage, step.started_at, now, pod.timezone, weeks)
+        weeks = config.procurement_stages.get(step.stage, DEFAULT_STEP_WEEKS[step.stage])
+        procurement = step_clock(step.stage, step.started_at, now, pod.timezone, weeks)
     # Whom the qualified card's picker offers, by the names in the people cache (kept by the
     # people-refresh job and user_change; an id where podbot has no name yet).
     buyers: tuple[str, ...] = ()

@@ -28,7 +28,6 @@ from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column, relationship
 from bot.db.types import MoneyAmount, UTCDateTime
 from bot.domain.names import name_key
 from bot.domain.vocabulary import (
-    OPEN_STAGES,
     BillingCycle,
     ClaimKind,
     ClaimStatus,
@@ -266,11 +265,6 @@ class Request(Base):
         """The request's key as users write it, e.g. REQ-12."""
         return f"REQ-{self.id}"
 
-    @property
-    def is_open(self) -> bool:
-        """Whether the request is still in an open stage."""
-        return self.stage in OPEN_STAGES
-
 
 class RequestEvent(Base):
     """One line of a request's timeline: what happened, who did it, when."""
@@ -290,7 +284,7 @@ class RequestEvent(Base):
 
 
 class ProcurementStep(Base):
-    """One procurement stage of a negotiating request (vendor qualification, security review,
+    """One procurement step of a negotiating request (vendor qualification, security review,
     legal redline, PO): where it waits, not a lifecycle stage. Open while `done_at` is null."""
 
     __tablename__ = "procurement_steps"

@@ -132,7 +132,7 @@ def _request_values(
 def _timeline(
     row: ImportedRequest, number: int, file_name: str, now: datetime
 ) -> list[dict[str, Any]]:
-    """The request's first steps: created, imported, and the file's last update if any."""
+    """The request's first timeline events: created, imported, and the file's last update if any."""
     created_by = row.analyst or IMPORT_ACTOR
     events = [
         _event(number, row.created, created_by, EventKind.CREATED,

@@ -143,21 +143,10 @@ def latest_quote(session: Session, request_id: int, vendor: str) -> Quote | None
 def open_step(
     session: Session, request_id: int, stage: str | None = None
 ) -> ProcurementStep | None:
-    """The request's procurement stage under way (of `stage`, or the latest of any), if any."""
+    """The request's procurement step under way (of `stage`, or the latest of any), if any."""
     query = select(ProcurementStep).where(
         ProcurementStep.request_id == request_id, ProcurementStep.done_at.is_(None)
     )
     if stage is not None:
         query = query.where(ProcurementStep.stage == stage)
     return session.scalars(query.order_by(ProcurementStep.id.desc()).limit(1)).first()
-
-
-def procurement_steps(session: Session, request_id: int) -> list[ProcurementStep]:
-    """Every procurement stage of the request, oldest first."""
-    return list(
-        session.scalars(
-            select(ProcurementStep)
-            .where(ProcurementStep.request_id == request_id)
-            .order_by(ProcurementStep.id)
-        )
-    )

@@ -158,8 +158,10 @@ def _tune_sqlite(engine: Engine, in_memory: bool) -> None:
         connection.connection.driver_connection.execute("BEGIN" if read_only else "BEGIN IMMEDIATE")
 
 
-# The session of the transaction running in this thread, so that Slack work decided inside it
-# (the delivery outbox) is written in that same transaction.
+# The session of the transaction running in this context: only the outermost transaction of an
+# action answers for its Slack request (a replay is refused there), and the channel pacer
+# (`bot.slack.pacing`) never waits on Slack inside one. Outbox rows need no such lookup: the
+# outbox writes them with the session it is handed.
 _current: ContextVar[Session | None] = ContextVar("podbot_session", default=None)
 
 
@@ -220,7 +222,7 @@ class Database:
     def reading(self) -> Iterator[Session]:
         """A session for reads only (a report's rows). On SQLite it takes a snapshot without
         queueing behind writers or holding them up: WAL lets readers and a writer overlap.
-        Slack work cannot be queued in it (the outbox opens its own write transaction)."""
+        Queue no outbox rows in it: they are written in the `transaction()` that decided them."""
         with self._readers.begin() as session:
             yield session
 

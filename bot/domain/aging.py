@@ -14,7 +14,7 @@ from dataclasses import dataclass
 from datetime import UTC, date, datetime, timedelta
 from enum import StrEnum
 
-from bot.domain.procurement import StageClock, stage_clock
+from bot.domain.procurement import StepClock, step_clock
 from bot.domain.vocabulary import OPEN_STAGES, Stage
 from bot.domain.working_time import WorkCalendar, add_working_hours, working_hours_until
 
@@ -81,7 +81,7 @@ class Flag(StrEnum):
     NOT_QUALIFIED = "not_qualified"
     # A pre-approval went to the customer (intake): the qualification clock is met.
     WAITING_ON_CUSTOMER = "waiting_on_customer"
-    # A negotiating request's procurement stage past its expected upper bound (calendar days).
+    # A negotiating request's procurement step past its expected upper bound (calendar days).
     STAGE_OVER = "stage_over"
 
 
@@ -106,8 +106,8 @@ class AgingItem:
     last_update_at: datetime | None
     # A pre-approval sent to the customer while in intake (meets the qualification clock).
     preapproved_at: datetime | None = None
-    # The procurement stage under way (negotiating): its name, start and expected weeks.
-    procurement_stage: str | None = None
+    # The procurement step under way (negotiating): its name, start and expected weeks.
+    procurement_step: str | None = None
     procurement_started_at: datetime | None = None
     procurement_weeks: tuple[int, int] | None = None
 
@@ -123,8 +123,8 @@ class AgingLine:
     due_date: date | None
     days_left: int | None
     flags: frozenset[Flag]
-    # The procurement stage under way, as of the report: day n of lower–upper.
-    procurement: StageClock | None = None
+    # The procurement step under way, as of the report: day n of lower–upper.
+    procurement: StepClock | None = None
     # The POD-local day a pre-approval went to the customer (intake): waiting on it since.
     waiting_since: date | None = None
 
@@ -161,7 +161,7 @@ class _AsOf:
         flags: set[Flag] = set()
         due_at: datetime | None = None
         due_date: date | None = None
-        procurement: StageClock | None = None
+        procurement: StepClock | None = None
         if item.stage == Stage.INTAKE:
             if item.preapproved_at is not None:
                 # The pre-approval met the qualification clock: nothing is due any more.
@@ -183,12 +183,12 @@ class _AsOf:
             if quiet_since is not None and self.quiet_since(quiet_since) >= self.quiet_limit:
                 flags.add(Flag.NO_UPDATE)
             if (
-                item.procurement_stage is not None
+                item.procurement_step is not None
                 and item.procurement_started_at is not None
                 and item.procurement_weeks is not None
             ):
-                procurement = stage_clock(
-                    item.procurement_stage, item.procurement_started_at, now, zone.key,
+                procurement = step_clock(
+                    item.procurement_step, item.procurement_started_at, now, zone.key,
                     item.procurement_weeks,
                 )  # fmt: skip
                 if procurement.over:

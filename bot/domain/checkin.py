@@ -15,10 +15,11 @@ from zoneinfo import ZoneInfo
 
 from bot.domain.csv_out import Cell, write_table
 from bot.domain.money import Money
+from bot.domain.vocabulary import EventKind
 
 __all__ = [
     "CHECKIN_CSV_COLUMNS", "CHECKIN_LOOKBACK_DAYS", "CHECKIN_RENEWAL_DAYS", "CheckinPack",
-    "Closed", "Open", "Renewal", "Saving", "Step", "checkin_csv", "checkin_csv_name",
+    "Closed", "Open", "Renewal", "Saving", "TimelineEvent", "checkin_csv", "checkin_csv_name",
     "checkin_pack", "had_activity", "update_fields",
 ]  # fmt: skip
 
@@ -28,10 +29,9 @@ CHECKIN_CSV_COLUMNS = (
     "section", "key", "tool", "stage", "age_days", "tat_days_left", "next_step", "blockers",
     "outcome", "date", "amount", "currency",
 )  # fmt: skip
-# podbot's own steps on a timeline (a reminder, an escalation) say nothing happened; a TAT
+# podbot's own timeline events (a reminder, an escalation) say nothing happened; a TAT
 # breach, recorded by podbot too, is news.
 _PODBOT = "podbot"
-_BREACH_STEP = "tat_breached"
 _FIELD = re.compile(r"^\*(Next step|Blockers):\* (.*)$", re.MULTILINE)
 
 
@@ -70,8 +70,8 @@ class Renewal:
 
 
 @dataclass(frozen=True)
-class Step:
-    """One recorded step of one of the customer's requests (a `request_events` row)."""
+class TimelineEvent:
+    """One timeline event of one of the customer's requests (a `request_events` row)."""
 
     key: str
     kind: str
@@ -100,7 +100,7 @@ class CheckinPack:
     savings: list[Saving]
     renewals: list[Renewal]
     timezone: str = "UTC"  # the POD's
-    # Steps in the last 7 days that count as activity: every step a person recorded (an
+    # Timeline events of the last 7 days that count as activity: every one a person recorded (an
     # update, a quote, a claim or its decision, a stage change, an assignment), and breaches.
     activity: int = 0
 
@@ -115,10 +115,10 @@ def update_fields(text: str | None) -> tuple[str | None, str | None]:
 def checkin_pack(
     customer: str, pod_name: str, zone: ZoneInfo, now: datetime, *, open_requests: list[Open],
     closed: list[Closed], savings: list[Saving], renewals: list[Renewal],
-    steps: Iterable[Step] = (),
+    events: Iterable[TimelineEvent] = (),
 ) -> CheckinPack:  # fmt: skip
     """The pack as of `now`: closes and approvals of the last 7 days, renewals in 90, and how
-    many of `steps` (the customer's requests' timeline) are activity of the last 7 days."""
+    many of `events` (the customer's requests' timelines) are activity of the last 7 days."""
     today = now.astimezone(zone).date()
     since = now - timedelta(days=CHECKIN_LOOKBACK_DAYS)
     lines = []
@@ -158,13 +158,15 @@ def checkin_pack(
             key=lambda r: r.renewal_date,
         ),
         activity=sum(
-            1 for s in steps if s.at >= since and (s.actor != _PODBOT or s.kind == _BREACH_STEP)
+            1
+            for e in events
+            if e.at >= since and (e.actor != _PODBOT or e.kind == EventKind.TAT_BREACHED)
         ),
     )
 
 
 def had_activity(pack: CheckinPack) -> bool:
-    """Whether the customer has news this week, read from the pack itself: a step counted in
+    """Whether the customer has news this week, read from the pack itself: an event counted in
     `activity` (an update, a quote, a claim or its decision, a stage change, an assignment, a
     breach — not podbot's reminders), a request opened, closed or with savings approved in the
     last 7 days, or an open request whose TAT falls due within 7 days either side of today

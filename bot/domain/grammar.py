@@ -8,7 +8,7 @@ from datetime import date
 
 from bot.domain.mentions import MentionError, parse_user_mention
 from bot.domain.money import AmountError, Money, parse_amount
-from bot.domain.procurement import STAGE_ORDER, parse_stage
+from bot.domain.procurement import STEP_ORDER, parse_step
 from bot.domain.request_keys import RequestKeyError, parse_request_key
 from bot.domain.vocabulary import Outcome, RequestType
 
@@ -380,7 +380,7 @@ def parse_nothing(args: str) -> None:
 
 @dataclass(frozen=True)
 class StageStep:
-    """`stage REQ <stage> [started|done] [note]`: a procurement stage started or done."""
+    """`stage REQ <stage> [started|done] [note]`: a procurement step started or done."""
 
     number: int
     stage: str
@@ -394,11 +394,11 @@ def parse_stage_step(args: str) -> StageStep:
     key, rest = _split_key(args)
     head, *tail = rest.split(maxsplit=1) or [""]
     if not head:
-        raise GrammarError(f"Name the procurement stage: {', '.join(STAGE_ORDER)}.")
-    stage = parse_stage(head)
+        raise GrammarError(f"Name the procurement stage: {', '.join(STEP_ORDER)}.")
+    stage = parse_step(head)
     if stage is None:
         raise GrammarError(
-            f"“{head[:40]}” is not a procurement stage: use {', '.join(STAGE_ORDER)}."
+            f"“{head[:40]}” is not a procurement stage: use {', '.join(STEP_ORDER)}."
         )
     rest = tail[0].strip() if tail else ""
     word, *after = rest.split(maxsplit=1) or [""]

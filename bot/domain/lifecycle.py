@@ -30,7 +30,7 @@ class Action(enum.StrEnum):
     TARGET_SET = "target"
     RECORD_TERM = "record term"  # a won request's new term, into the SaaS stack
     PREAPPROVAL = "preapproval"  # a pre-approval sent to the customer (intake)
-    PROCUREMENT_STAGE = "stage"  # a procurement stage started or done (negotiating)
+    PROCUREMENT_STEP = "stage"  # a procurement step started or done (negotiating): `/proc stage`
 
 
 # Roles allowed per action, before the "assigned buyer" refinement below. The em may do
@@ -51,11 +51,11 @@ _ROLES: dict[Action, frozenset[Role]] = {
     Action.TARGET_SET: frozenset({Role.EM}),
     Action.RECORD_TERM: frozenset({Role.ANALYST, Role.EM}),
     Action.PREAPPROVAL: frozenset({Role.ANALYST, Role.EM}),
-    Action.PROCUREMENT_STAGE: frozenset({Role.BUYER, Role.ANALYST, Role.EM}),
+    Action.PROCUREMENT_STEP: frozenset({Role.BUYER, Role.ANALYST, Role.EM}),
 }
 # For these a buyer must be the request's assigned buyer, not any buyer of the POD.
 _ASSIGNED_BUYER_ONLY = frozenset(
-    {Action.UPDATE, Action.SAVINGS, Action.CLOSE, Action.PROCUREMENT_STAGE}
+    {Action.UPDATE, Action.SAVINGS, Action.CLOSE, Action.PROCUREMENT_STEP}
 )
 
 _WHO = {
@@ -74,7 +74,7 @@ _WHO = {
     Action.TARGET_SET: "an em",
     Action.RECORD_TERM: "an analyst or em",
     Action.PREAPPROVAL: "an analyst or em",
-    Action.PROCUREMENT_STAGE: "the assigned buyer, an analyst or an em",
+    Action.PROCUREMENT_STEP: "the assigned buyer, an analyst or an em",
 }
 
 
@@ -158,7 +158,7 @@ _FROM: dict[Action, tuple[Stage, ...]] = {
     Action.CLOSE: (Stage.NEGOTIATING,),
     Action.CANCEL: OPEN_STAGES,
     Action.PREAPPROVAL: (Stage.INTAKE,),
-    Action.PROCUREMENT_STAGE: (Stage.NEGOTIATING,),
+    Action.PROCUREMENT_STEP: (Stage.NEGOTIATING,),
 }
 _TO: dict[Action, Stage | None] = {
     Action.QUALIFY: Stage.QUALIFIED,
@@ -169,7 +169,7 @@ _TO: dict[Action, Stage | None] = {
     Action.CLOSE: Stage.CLOSED,
     Action.CANCEL: Stage.CLOSED,
     Action.PREAPPROVAL: None,
-    Action.PROCUREMENT_STAGE: None,
+    Action.PROCUREMENT_STEP: None,
 }
 _HINT = {
     Action.QUALIFY: "only an intake request can be qualified",
@@ -180,7 +180,7 @@ _HINT = {
     Action.CLOSE: "only a request under negotiation can be closed won or lost",
     Action.CANCEL: "it is already finished",
     Action.PREAPPROVAL: "a pre-approval is for a request in intake",
-    Action.PROCUREMENT_STAGE: "procurement stages are for requests under negotiation",
+    Action.PROCUREMENT_STEP: "procurement stages are for requests under negotiation",
 }
 
 
@@ -213,12 +213,6 @@ def qualification_due(calendar: WorkCalendar, created_at: datetime, hours: int) 
 
 # A won request's new term is due in the SaaS stack this many working hours after the close.
 TERM_RECORD_HOURS = 24
-
-
-def term_record_due(calendar: WorkCalendar, closed_at: datetime, hours: int) -> datetime:
-    """When a won request's new term should be in the SaaS stack: `hours` working hours after
-    the close (then it is listed in the aging report and its analysts are reminded once)."""
-    return add_working_hours(calendar, closed_at, hours)
 
 
 def negotiation_due(timezone: str, assigned_at: datetime, days: int) -> datetime:

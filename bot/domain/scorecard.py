@@ -7,7 +7,6 @@ from __future__ import annotations
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from datetime import date, datetime
-from decimal import Decimal
 
 from bot.domain import kpis
 from bot.domain.grammar import GrammarError, customer_name
@@ -223,8 +222,3 @@ def _quarter_last(text: str, start_month: int, today: date) -> None:
             quarter = parse_quarter(" ".join(words[-width:]), start_month, today, next_too=False)
             meant = " ".join([str(quarter), *words[:-width]])
             raise GrammarError("The quarter comes first.", did_you_mean=meant)
-
-
-def share_text(value: Decimal) -> Decimal:
-    """A share in [0, 1] as percent units, for `format_percent`."""
-    return value * 100

@@ -28,7 +28,7 @@ from bot.domain.aging import (
     waiting_for_an_em,
 )
 from bot.domain.lifecycle import TERM_RECORD_HOURS
-from bot.domain.procurement import DEFAULT_STAGE_WEEKS
+from bot.domain.procurement import DEFAULT_STEP_WEEKS
 from bot.domain.reminders import APPROVAL_HOURS
 from bot.domain.vocabulary import OPEN_STAGES, ClaimStatus, Outcome, Stage
 from bot.jobs import register
@@ -53,7 +53,7 @@ def open_items(
     session: Session, pod_key: str, stage_weeks: Mapping[str, tuple[int, int]] | None = None
 ) -> list[AgingItem]:
     """The POD's open requests as the report needs them: two queries (the requests, and the
-    procurement stages under way), whatever their number."""
+    procurement steps under way), whatever their number."""
     rows = session.execute(
         select(
             Request.id,
@@ -76,7 +76,7 @@ def open_items(
         .order_by(Request.id)
     ).all()
     steps = open_steps(session, pod_key)
-    weeks = stage_weeks if stage_weeks is not None else DEFAULT_STAGE_WEEKS
+    weeks = stage_weeks if stage_weeks is not None else DEFAULT_STEP_WEEKS
     items = []
     # Unpacked positionally: attribute lookups by name on each row cost more than the rest.
     for (number, customer, tool, kind, stage, buyer, analyst, creator, created_at,
@@ -96,7 +96,7 @@ def open_items(
                 tat_due_at=tat_due_at,
                 last_update_at=last_update_at,
                 preapproved_at=preapproved_at,
-                procurement_stage=step[0] if step else None,
+                procurement_step=step[0] if step else None,
                 procurement_started_at=step[1] if step else None,
                 procurement_weeks=weeks[step[0]] if step else None,
             )
@@ -105,7 +105,7 @@ def open_items(
 
 
 def open_steps(session: Session, pod_key: str) -> dict[int, tuple[str, datetime]]:
-    """The procurement stage under way of each of the POD's negotiating requests (the latest
+    """The procurement step under way of each of the POD's negotiating requests (the latest
     started when more than one is): request id → (stage, started at)."""
     rows = session.execute(
         select(ProcurementStep.request_id, ProcurementStep.stage, ProcurementStep.started_at)
@@ -247,7 +247,7 @@ def _body(context: JobContext) -> str:
             title=f"Aging report {pod.name} {plain_date(context.now, pod.timezone)}",
             thread=parent,
         )
-    # A procurement stage's "day n of a–b" moves with the calendar: the report's run edits the
+    # A procurement step's "day n of a–b" moves with the calendar: the report's run edits the
     # cards of the requests waiting in one, so each shows today's day.
     waiting = [line.item.number for line in lines if line.procurement is not None]
     if waiting:

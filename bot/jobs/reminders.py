@@ -384,7 +384,7 @@ _REMINDER_KIND = {
     DigestKind.TAT_WARNING: ReminderKind.TAT_WARNING,
     DigestKind.ESCALATION: ReminderKind.ESCALATION,
 }
-# The timeline step recorded when an item is first listed, by kind.
+# The timeline event recorded when an item is first listed, by kind.
 _FIRST_LISTED = {
     DigestKind.APPROVAL: (EventKind.APPROVAL_REMINDED, "on the em's approval queue"),
     DigestKind.TAT_WARNING: (EventKind.TAT_WARNED, f"TAT due in {TAT_WARNING_DAYS} days"),

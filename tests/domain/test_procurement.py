@@ -11,12 +11,12 @@ import pytest
 from bot.domain.aging import AgingItem, Flag, aging_line
 from bot.domain.grammar import GrammarError, parse_stage_step
 from bot.domain.procurement import (
-    DEFAULT_STAGE_WEEKS,
+    DEFAULT_STEP_WEEKS,
     bound_days,
-    parse_stage,
+    parse_step,
     preapproval_wait_due,
-    stage_clock,
-    stage_day,
+    step_clock,
+    step_day,
 )
 from bot.domain.working_time import WorkCalendar
 
@@ -35,27 +35,27 @@ def ny(day: int, hour: int, minute: int = 0, month: int = 11) -> datetime:
 
 
 def test_the_default_durations_are_the_issues_weeks_as_calendar_days() -> None:
-    assert DEFAULT_STAGE_WEEKS == {
+    assert DEFAULT_STEP_WEEKS == {
         "vendor-qualification": (1, 2),
         "security-review": (2, 6),
         "legal-redline": (2, 4),
         "po": (1, 2),
     }
-    assert bound_days(DEFAULT_STAGE_WEEKS["security-review"]) == (14, 42)
-    assert bound_days(DEFAULT_STAGE_WEEKS["po"]) == (7, 14)
+    assert bound_days(DEFAULT_STEP_WEEKS["security-review"]) == (14, 42)
+    assert bound_days(DEFAULT_STEP_WEEKS["po"]) == (7, 14)
 
 
 def test_day_n_counts_local_calendar_days_from_the_start_day() -> None:
     started = ny(16, 23, 30)  # Monday 23:30 New York (Tuesday 04:30 UTC)
-    assert stage_day(started, ny(16, 23, 59), NY) == 0
-    assert stage_day(started, ny(17, 0, 1), NY) == 1  # the next local day
-    assert stage_day(started, ny(25, 9), NY) == 9
+    assert step_day(started, ny(16, 23, 59), NY) == 0
+    assert step_day(started, ny(17, 0, 1), NY) == 1  # the next local day
+    assert step_day(started, ny(25, 9), NY) == 9
     # In Kolkata the same instant is Tuesday: the POD's zone decides.
-    assert stage_day(started, ny(25, 9), "Asia/Kolkata") == 8
+    assert step_day(started, ny(25, 9), "Asia/Kolkata") == 8
 
 
 def test_day_9_of_14_to_42() -> None:
-    clock = stage_clock("security-review", ny(16, 10), ny(25, 15), NY, (2, 6))
+    clock = step_clock("security-review", ny(16, 10), ny(25, 15), NY, (2, 6))
     assert (clock.day, clock.lower, clock.upper, clock.over) == (9, 14, 42, False)
     assert clock.phrase() == "security review · day 9 of 14–42"
 
@@ -64,9 +64,9 @@ def test_the_bound_counts_weekends_and_holidays_like_any_day() -> None:
     # A PO (1–2 weeks) started Friday 20 Nov: the weekends of 21–22 and 28–29 Nov and
     # Thanksgiving (26 Nov) all count, so day 14 is Friday 4 Dec and day 15 Saturday 5 Dec.
     started = ny(20, 16)
-    on_bound = stage_clock("po", started, ny(4, 23, 59, month=12), NY, (1, 2))
+    on_bound = step_clock("po", started, ny(4, 23, 59, month=12), NY, (1, 2))
     assert (on_bound.day, on_bound.over) == (14, False)
-    past = stage_clock("po", started, ny(5, 0, 0, month=12), NY, (1, 2))
+    past = step_clock("po", started, ny(5, 0, 0, month=12), NY, (1, 2))
     assert (past.day, past.over) == (15, True)
     assert past.phrase().endswith("over its bound")
 
@@ -77,7 +77,7 @@ def test_the_aging_line_flags_a_stage_past_its_bound_on_the_right_day() -> None:
             number=1, key="REQ-1", customer="Acme", tool="Figma", kind="renewal",
             stage="negotiating", owner="U1", created_at=ny(2, 10), qualification_due_at=ny(3, 10),
             tat_due_at=ny(31, 10, month=12), last_update_at=now,
-            procurement_stage="po", procurement_started_at=ny(20, 16), procurement_weeks=(1, 2),
+            procurement_step="po", procurement_started_at=ny(20, 16), procurement_weeks=(1, 2),
         )  # fmt: skip
         result = aging_line(item, now, CALENDAR, 24)
         assert result.procurement is not None
@@ -116,7 +116,7 @@ def test_the_stage_grammar() -> None:
     step = parse_stage_step("3 PO done")
     assert (step.stage, step.done, step.note) == ("po", True, None)
     assert parse_stage_step("3 legal_redline").done is False
-    assert parse_stage("Vendor-Qualification") == "vendor-qualification"
+    assert parse_step("Vendor-Qualification") == "vendor-qualification"
     with pytest.raises(GrammarError, match="not a procurement stage"):
         parse_stage_step("3 procurement")
     with pytest.raises(GrammarError, match="Name the procurement stage"):
