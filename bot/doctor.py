@@ -24,7 +24,8 @@ from typing import Any
 from slack_sdk import WebClient
 from slack_sdk.errors import SlackApiError, SlackClientError
 
-from bot.config import EMAIL, EXAMPLE_IDS, Config, Settings, _locate, placeholder_problems
+from bot.config import EXAMPLE_IDS, Config, Settings, _locate, placeholder_problems
+from bot.domain.people import EMAIL
 from bot.manifest import BOT_SCOPES
 
 log = logging.getLogger(__name__)

@@ -27,7 +27,8 @@ from bot import metrics
 from bot.config import Config, Pod
 from bot.db.models import Request
 from bot.jobs import ledger
-from bot.slack.outbox import Lane, Outbox, Snapshot
+from bot.slack.outbox import Lane, Outbox
+from bot.slack.snapshots import Snapshot
 from bot.slack.web_api import Blocks
 
 if TYPE_CHECKING:
@@ -171,15 +172,15 @@ class JobContext:
             # One lane per channel: top-level posts in the order decided, across runs and
             # jobs; a thread's rows in their parent's lane, after it.
             item.lane = item.parent.lane if item.parent else Lane.CHANNEL.of(args["channel"])
-            assert item.lane is not None
+        lane = item.lane or ""
         if item.kind == "message":
             return outbox.message(
-                session, item.lane, args["channel"], args["text"], args["blocks"],
+                session, lane, args["channel"], args["text"], args["blocks"],
                 parent=parent, snapshot=snapshot,
             )  # fmt: skip
         if item.kind == "upload":
             return outbox.upload(
-                session, item.lane, args["channel"], args["filename"], args["content"],
+                session, lane, args["channel"], args["filename"], args["content"],
                 args["title"], parent=parent, alt_text=args.get("alt_text"),
             )  # fmt: skip
         if item.kind == "dm":
