@@ -78,6 +78,22 @@ def test_blocks_import_no_database_no_transport_no_handlers() -> None:
     )
 
 
+def module_offences(name: str, forbidden_roots: tuple[str, ...]) -> list[str]:
+    path = ROOT / (name.replace(".", "/") + ".py")
+    return sorted(
+        f"{path.relative_to(ROOT)}:{line} imports {target}"
+        for line, target in imports(name, path)
+        if within(target, *forbidden_roots)
+    )
+
+
+def test_the_consequences_table_imports_no_handler_and_no_bolt() -> None:
+    # Events and their consequences sit under every surface: handlers record events, never
+    # the other way round.
+    forbidden = ("bot.commands", "bot.events", "bot.jobs", "bot.app", "slack_bolt", "bot.runtime")
+    assert module_offences("bot.consequences", forbidden) == []
+
+
 def test_slackfake_imports_nothing_of_bot() -> None:
     assert offences("slackfake", (), ("bot",)) == []
 

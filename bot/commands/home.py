@@ -14,11 +14,14 @@ from slack_bolt import Ack, App
 
 from bot.blocks.ids import ActionId
 from bot.blocks.modals import IntakePrefill, intake_modal, update_modal
+from bot.blocks.text import escape_mrkdwn
 from bot.commands.access import authorize, load_request, pod_for_new
 from bot.commands.interactions import answer_click
+from bot.db.contracts import open_renewal_requests
 from bot.db.models import Contract, PodRow
 from bot.domain.lifecycle import Action
 from bot.domain.money import Money
+from bot.domain.renewals import match_key
 from bot.domain.vocabulary import RequestType, Stage
 from bot.errors import NotFound, NotPermitted, WrongStage
 from bot.slack.outbox import Outbox
@@ -87,6 +90,18 @@ def register(app: App, runtime: Runtime) -> None:
                 if contract is None:
                     raise NotFound("This contract is no longer in the SaaS stack.")
                 pod_key = session.get_one(PodRow, contract.pod_id).key
+                # A renewal already opened (by another analyst, from another reminder or the
+                # Home): a second one is refused with its key, not opened beside it.
+                wanted = match_key(contract.customer, contract.tool)
+                for item in open_renewal_requests(session, contract.pod_id):
+                    if match_key(item.customer, item.tool) == wanted:
+                        names = (
+                            f"{escape_mrkdwn(contract.customer)} · {escape_mrkdwn(contract.tool)}"
+                        )
+                        raise WrongStage(
+                            f"{item.key} is already open for this renewal ({names}); "
+                            "nothing to open."
+                        )
                 prefill = IntakePrefill(
                     contract.customer,
                     contract.tool,

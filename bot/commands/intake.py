@@ -14,6 +14,7 @@ from bot.commands.access import pod_for_new
 from bot.commands.interactions import answer_submission, read_context, view_context
 from bot.commands.router import Invocation, Reply, arguments, subcommand
 from bot.config import Config, Pod
+from bot.consequences import RenewalOpened, RequestOpened, ThreadLine, Work
 from bot.db.accounts import find_account
 from bot.db.contracts import find_contract
 from bot.db.models import Request
@@ -21,7 +22,7 @@ from bot.db.requests import open_duplicates, pod_row, record_event
 from bot.domain.grammar import AGAIN, NewRequest, parse_new
 from bot.domain.lifecycle import Action, qualification_due
 from bot.domain.renewals import past_renewal
-from bot.domain.vocabulary import EventKind, Role, Stage
+from bot.domain.vocabulary import EventKind, RequestType, Role, Stage
 from bot.errors import FieldErrors, UsageError
 from bot.slack.outbox import Outbox, mentions
 
@@ -96,30 +97,35 @@ def create_request(
     )
     session.add(request)
     session.flush()
-    record_event(
-        session, request, at=now, actor=user_id, kind=EventKind.CREATED, text=summary(request)
-    )
-    outbox.card(session, request.id)
-    outbox.homes_of(session, request)
+    record_event(session, request, at=now, actor=user_id, kind=EventKind.CREATED, text=summary(request))
+    work = Work(session, outbox)
+    work.record(RequestOpened(request.id))
+    if request.kind == RequestType.RENEWAL:
+        # A renewal of a contract in the POD's SaaS stack answers its renewal reminders.
+        contract = find_contract(session, request.customer, request.tool)
+        if contract is not None and contract.pod_id == request.pod_id:
+            work.record(RenewalOpened(contract.id, request.id, request.key))
     for other in duplicates:
         other_pod = runtime.config.find_pod(other.pod.key)
         if other_pod is None:  # a POD no longer configured: nobody there to warn
             continue
         watchers = other_pod.members_with(Role.ANALYST) + other_pod.members_with(Role.EM)
-        outbox.thread(
-            session,
-            other.id,
-            f":warning: {mentions(watchers)} Parallel negotiation? <@{user_id}> just opened "
-            f"{request.key} for the same customer and tool ({names(request)}) "
-            f"in {pod.name}.",
+        work.record(
+            ThreadLine(
+                other.id,
+                f":warning: {mentions(watchers)} Parallel negotiation? <@{user_id}> just opened "
+                f"{request.key} for the same customer and tool ({names(request)}) "
+                f"in {pod.name}.",
+            )
         )
     live = still_worked(duplicates, runtime.config)
     if live:
-        outbox.thread(
-            session,
-            request.id,
-            f":information_source: <@{user_id}> opened {request.key} on purpose beside "
-            f"{listed(live, user_id)}, open for the same customer and tool.",
+        work.record(
+            ThreadLine(
+                request.id,
+                f":information_source: <@{user_id}> opened {request.key} on purpose beside "
+                f"{listed(live, user_id)}, open for the same customer and tool.",
+            )
         )
     return request
 

@@ -16,6 +16,13 @@ from bot.commands.access import authorize, load_request
 from bot.commands.interactions import answer_click
 from bot.commands.router import Invocation, Reply, arguments, subcommand
 from bot.commands.terms import inline_row, prompt_term, record_term
+from bot.consequences import (
+    ProcurementStepMoved,
+    RequestChanged,
+    RequestReassigned,
+    ThreadLine,
+    record,
+)
 from bot.db.models import ProcurementStep, Request
 from bot.db.requests import open_step, record_event
 from bot.domain.grammar import (
@@ -33,7 +40,6 @@ from bot.domain.procurement import PREAPPROVAL_NO_RESPONSE, bound_days, step_day
 from bot.domain.renewals import past_renewal
 from bot.domain.vocabulary import EventKind, Outcome, Role, Stage, counts_as_buyer
 from bot.errors import NotFound, NotPermitted, UsageError, WrongStage
-from bot.slack import reminder_dms
 from bot.slack.outbox import Outbox
 
 if TYPE_CHECKING:
@@ -71,8 +77,10 @@ def qualify_request(runtime: Runtime, user_id: str, number: int) -> tuple[Outbox
         request.qualified_at = now
         request.analyst_id = user_id
         record_event(session, request, at=now, actor=user_id, kind=EventKind.QUALIFIED)
-        reminder_dms.request_changed(session, outbox, request)
-        outbox.thread(session, request.id, f":white_check_mark: Qualified by <@{user_id}>.")
+        record(
+            session, outbox, RequestChanged(request.id, "qualified"),
+            ThreadLine(request.id, f":white_check_mark: Qualified by <@{user_id}>."),
+        )  # fmt: skip
         key = request.key
     return outbox, key
 
@@ -112,12 +120,12 @@ def _disqualify(
     request.analyst_id = request.analyst_id or user_id
     request.resolution_note = reason
     record_event(session, request, at=now, actor=user_id, kind=EventKind.DISQUALIFIED, text=reason)
-    reminder_dms.request_changed(session, outbox, request)
-    outbox.thread(
-        session,
-        request.id,
-        f":no_entry: Disqualified by <@{user_id}>: {defuse_broadcasts(reason)}",
-    )
+    record(
+        session, outbox, RequestChanged(request.id, "disqualified"),
+        ThreadLine(
+            request.id, f":no_entry: Disqualified by <@{user_id}>: {defuse_broadcasts(reason)}"
+        ),
+    )  # fmt: skip
     return request.key
 
 
@@ -147,14 +155,15 @@ def preapproval(runtime: Runtime, invocation: Invocation) -> Reply:
             session, request, at=now, actor=invocation.user_id, kind=EventKind.PREAPPROVAL,
             text=note,
         )  # fmt: skip
-        reminder_dms.request_changed(session, outbox, request)
-        outbox.thread(
-            session,
-            request.id,
-            f":envelope_with_arrow: Pre-approval sent to the customer by "
-            f"<@{invocation.user_id}>; waiting on the customer (reminder after {hours} working "
-            "hours)." + (f"\n>{defuse_broadcasts(note)}" if note else ""),
-        )
+        record(
+            session, outbox, RequestChanged(request.id, "pre-approved"),
+            ThreadLine(
+                request.id,
+                f":envelope_with_arrow: Pre-approval sent to the customer by "
+                f"<@{invocation.user_id}>; waiting on the customer (reminder after {hours} "
+                "working hours)." + (f"\n>{defuse_broadcasts(note)}" if note else ""),
+            ),
+        )  # fmt: skip
         key = request.key
     return Reply(
         text=f"{key} is pre-approved: the qualification clock is met; waiting on the customer.",
@@ -221,12 +230,12 @@ def stage(runtime: Runtime, invocation: Invocation) -> Reply:
             text=words + (f": {step.note}" if step.note else ""),
             data={"stage": step.stage},
         )  # fmt: skip
-        outbox.card(session, request.id)
-        outbox.thread(
-            session,
-            request.id,
-            line + (f":\n>{defuse_broadcasts(step.note)}" if step.note else "."),
-        )
+        record(
+            session, outbox, ProcurementStepMoved(request.id),
+            ThreadLine(
+                request.id, line + (f":\n>{defuse_broadcasts(step.note)}" if step.note else ".")
+            ),
+        )  # fmt: skip
     return Reply(text=answer, after_ack=[outbox.deliver])
 
 
@@ -287,9 +296,9 @@ def assign_request(runtime: Runtime, user_id: str, number: int, buyer: str) -> t
             session, request, at=now, actor=user_id, kind=EventKind.ASSIGNED,
             text=f"to <@{buyer}>", data={"buyer": buyer, "previous": previous},
         )  # fmt: skip
-        reminder_dms.request_changed(session, outbox, request)
-        outbox.homes(session, [previous])  # a reassignment leaves the last buyer's Home
-        outbox.thread(session, request.id, line)
+        record(
+            session, outbox, RequestReassigned(request.id, previous), ThreadLine(request.id, line)
+        )
         key = request.key
     return outbox, f"{key} is assigned to <@{buyer}>; the TAT is due {due_text}."
 
@@ -342,13 +351,14 @@ def close_request(
             text=outcome + (f": {note}" if note else ""), data={"outcome": outcome},
         )  # fmt: skip
         emoji = {"won": ":trophy:", "lost": ":x:", "cancelled": ":wastebasket:"}[outcome]
-        reminder_dms.request_changed(session, outbox, request)
-        outbox.thread(
-            session,
-            request.id,
-            f"{emoji} Closed *{outcome}* by <@{user_id}>"
-            + (f": {defuse_broadcasts(note)}" if note else "."),
-        )
+        record(
+            session, outbox, RequestChanged(request.id, "closed"),
+            ThreadLine(
+                request.id,
+                f"{emoji} Closed *{outcome}* by <@{user_id}>"
+                + (f": {defuse_broadcasts(note)}" if note else "."),
+            ),
+        )  # fmt: skip
         key = request.key
         text = f"{key} is closed ({outcome})."
         if fields.term is not None:

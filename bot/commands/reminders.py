@@ -21,6 +21,7 @@ from bot.blocks.reminders import dm_note
 from bot.blocks.text import slack_date
 from bot.commands.interactions import answer_click
 from bot.config import Pod
+from bot.consequences import MentionResolved, record
 from bot.db.models import (
     PendingResponse,
     PodRow,
@@ -117,7 +118,7 @@ def _mark_answered(
     pending.state, pending.closed_at = ResponseState.MARKED.value, runtime.clock.now()
     session.flush()
     # Its line on this DM, the em's escalation and older digests that list it say so.
-    reminder_dms.settle(session, outbox, mentions=[pending.id])
+    record(session, outbox, MentionResolved((pending.id,)))
 
 
 def _the_mention(session: Session, user: str, channel: str, ts: str, value: str) -> int:

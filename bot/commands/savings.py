@@ -21,12 +21,12 @@ from bot.commands.interactions import (
     view_context,
 )
 from bot.commands.router import Invocation, Reply, arguments, subcommand
+from bot.consequences import ClaimDecided, ClaimPosted, record
 from bot.db.content import claim_view
 from bot.db.models import Request, SavingsClaim
 from bot.db.requests import record_event
 from bot.db.savings import (
     pending_claim,
-    pending_claims_for_tool,
     revised_claim,
     supersede_revised,
 )
@@ -36,7 +36,6 @@ from bot.domain.money import Money, format_money, out_of_scale
 from bot.domain.savings import ClaimError, check_claim, parse_claim_text
 from bot.domain.vocabulary import ClaimStatus, EventKind, Outcome, Role, Stage
 from bot.errors import FieldErrors, NotFound, NotPermitted, Refusal, WrongStage
-from bot.slack import reminder_dms
 from bot.slack.outbox import Outbox, mentions
 
 if TYPE_CHECKING:
@@ -158,10 +157,11 @@ def claim_savings(
                 session, request, at=now, actor=user_id, kind=EventKind.SAVINGS_SUPERSEDED,
                 text=f"{was} replaced by {headline(view)}",
             )  # fmt: skip
-            outbox.claim(session, previous.id)
-        outbox.claim(session, claim.id)
-        outbox.card(session, request.id)  # the card shows the claim pending, since when
-        outbox.homes_of(session, request)
+        # The card shows the claim pending, since when; a superseded claim's message says so.
+        record(
+            session, outbox,
+            ClaimPosted(claim.id, request.id, previous.id if previous is not None else None),
+        )  # fmt: skip
         ems = mentions(list(approvers.users))
         noun = claim_noun(kind)
         text = (
@@ -213,8 +213,6 @@ def _decide(
     if result.rowcount != 1:
         raise Refusal(_already_decided(session, claim_id))
     session.refresh(claim)
-    if revised is not None:
-        outbox.claim(session, revised)  # its message says it was revised and no longer counts
     request, _pod = load_request(session, runtime.config, claim.request_id, for_update=False)
     view = claim_view(session, runtime.config, claim)
     kind = (
@@ -240,18 +238,13 @@ def _decide(
         line = f":no_entry: {yours} was rejected by <@{user_id}>: {shown}"
         if view.revises is not None:
             line += f"\nThe approved {format_money(view.revises.saved)} stands."
-    outbox.claim(session, claim.id)
-    outbox.card(session, request.id)
-    outbox.homes_of(session, request)
-    outbox.thread(session, request.id, line)
-    if status is ClaimStatus.APPROVED:
-        # The tool's benchmark moved: the pending claims it is shown on say so now, not when
-        # they are next edited.
-        for pending in pending_claims_for_tool(session, request.tool_key, request.id):
-            outbox.claim(session, pending)
-    session.flush()
-    # The em's approval queue listing only decided claims says so.
-    reminder_dms.settle(session, outbox, claims=[claim.id])
+    record(
+        session, outbox,
+        ClaimDecided(
+            claim.id, request.id, status, user_id, line, request.tool_key,
+            revised,
+        ),
+    )  # fmt: skip
     return claim
 
 

@@ -22,6 +22,7 @@ from bot.commands.interactions import (
     read_context,
     view_context,
 )
+from bot.consequences import RequestChanged, ThreadLine, record
 from bot.db.contracts import Terms, TermSaved, find_contract, save_term
 from bot.db.models import Contract, PodRow, Request, SavingsClaim
 from bot.db.requests import record_event
@@ -33,7 +34,6 @@ from bot.domain.money import Money
 from bot.domain.renewals import past_renewal
 from bot.domain.vocabulary import BillingCycle, EventKind, Outcome, Role, Stage
 from bot.errors import FieldErrors, NotFound, NotPermitted, WrongStage
-from bot.slack import reminder_dms
 from bot.slack.outbox import Outbox, mentions
 
 if TYPE_CHECKING:
@@ -129,8 +129,9 @@ def record_term(
         line += f" (was {_terms(before, pod.timezone)})."
     if result.converted:
         line += " :arrows_counterclockwise: Converted from monthly to annual billing."
-    reminder_dms.request_changed(session, outbox, request)
-    outbox.thread(session, request.id, line)
+    record(
+        session, outbox, RequestChanged(request.id, "term recorded"), ThreadLine(request.id, line)
+    )
     return result
 
 

@@ -26,6 +26,7 @@ from bot.commands.interactions import (
     view_context,
 )
 from bot.commands.router import Invocation, Reply, arguments, subcommand
+from bot.consequences import RequestChanged, ThreadLine, record
 from bot.db.models import Quote, Request
 from bot.db.requests import latest_quote, quote_count, record_event
 from bot.domain.grammar import (
@@ -38,7 +39,6 @@ from bot.domain.mentions import defuse_broadcasts
 from bot.domain.money import Money, format_money, out_of_scale
 from bot.domain.vocabulary import EventKind
 from bot.errors import FieldErrors, NotFound
-from bot.slack import reminder_dms
 from bot.slack.outbox import Outbox
 
 if TYPE_CHECKING:
@@ -91,8 +91,8 @@ def record_update(
     parts = split_markup(body, MAX_MESSAGE_TEXT - len(f"{head} (99/99):\n"))
     for number, part in enumerate(parts, 1):
         count = f" ({number}/{len(parts)})" if len(parts) > 1 else ""
-        outbox.thread(session, request.id, f"{head}{count}:\n{part}")
-    reminder_dms.request_changed(session, outbox, request)
+        record(session, outbox, ThreadLine(request.id, f"{head}{count}:\n{part}"))
+    record(session, outbox, RequestChanged(request.id, "update"))
 
 
 def _quoted(text: str) -> str:
@@ -179,7 +179,7 @@ def record_quote(
             session, request, at=now, actor=user_id, kind=EventKind.QUOTE, text=event,
             data={"vendor": vendor, "amount": str(money.amount), "currency": money.currency},
         )  # fmt: skip
-        outbox.thread(session, request.id, line)
+        record(session, outbox, ThreadLine(request.id, line))
     return outbox, answer
 
 

@@ -19,11 +19,11 @@ from sqlalchemy.orm import Session
 
 from bot.blocks.text import plural
 from bot.config import Pod
+from bot.consequences import MentionResolved, record
 from bot.db.models import PendingResponse, ProcessedEvent, ResponseState
 from bot.db.requests import pod_row
 from bot.domain.mentions import find_user_mentions
 from bot.domain.working_time import add_working_hours
-from bot.slack import reminder_dms
 from bot.slack.outbox import Outbox
 
 if TYPE_CHECKING:
@@ -51,7 +51,7 @@ def handle_message_event(runtime: Runtime, body: dict[str, Any]) -> str:
             outcome = _apply(session, runtime, pod, event, now, closed)
             # The reminder and escalation DMs about a mention now answered say so.
             if closed:
-                reminder_dms.settle(session, outbox, mentions=closed)
+                record(session, outbox, MentionResolved(tuple(closed)))
     except IntegrityError:
         return "ignored: event already processed"
     outbox.deliver()

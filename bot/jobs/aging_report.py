@@ -15,6 +15,7 @@ from bot.blocks.aging_report import ReportMessage, aging_csv, aging_messages
 from bot.blocks.claims import headline
 from bot.blocks.text import plain_date, plural
 from bot.config import Config, Pod
+from bot.consequences import ClockCrossed
 from bot.db.content import claim_view
 from bot.db.models import PodRow, ProcurementStep, Request, SavingsClaim
 from bot.db.people import names_of
@@ -33,7 +34,6 @@ from bot.domain.reminders import APPROVAL_HOURS
 from bot.domain.vocabulary import OPEN_STAGES, ClaimStatus, Outcome, Stage
 from bot.jobs import register
 from bot.jobs.runner import JobContext, JobSpec, local_time_reached
-from bot.slack.outbox import Outbox
 from bot.slack.web_api import SlackApi
 
 if TYPE_CHECKING:
@@ -247,18 +247,12 @@ def _body(context: JobContext) -> str:
             title=f"Aging report {pod.name} {plain_date(context.now, pod.timezone)}",
             thread=parent,
         )
-    # A procurement step's "day n of a–b" moves with the calendar: the report's run edits the
-    # cards of the requests waiting in one, so each shows today's day.
-    waiting = [line.item.number for line in lines if line.procurement is not None]
-    if waiting:
-        runtime = context.runtime
-
-        def refresh_cards(session: Session) -> None:
-            outbox = Outbox(runtime)
-            for number in waiting:
-                outbox.card(session, number)
-
-        context.write(refresh_cards)
+    # A procurement stage's "day n of a–b" moves with the calendar: the report's run edits the
+    # cards of the requests waiting in one, so each shows today's day (and the Homes that list
+    # them, as every card refresh does).
+    for line in lines:
+        if line.procurement is not None:
+            context.record(ClockCrossed(line.item.number))
     return f"queued {plural(len(lines), 'request')} in {plural(len(messages), 'message')}"
 
 

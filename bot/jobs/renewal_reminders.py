@@ -84,7 +84,7 @@ def _body(context: JobContext) -> str:
         )
         text, blocks = renewal_reminder_dm(item)
         for analyst in analysts:
-            context.dm(analyst, text, blocks)
+            context.dm(analyst, text, blocks, renewal=contract.id)
         sent += context.queue(REMINDER_JOB, reminder_period(contract.id, deadline, lead))
     return plural(sent, "renewal reminder")
 

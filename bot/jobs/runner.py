@@ -23,9 +23,9 @@ from apscheduler.triggers.base import BaseTrigger
 from slack_sdk.models.blocks import Block
 from sqlalchemy.orm import Session
 
-from bot import metrics
+from bot import consequences, metrics
 from bot.config import Config, Pod
-from bot.db.models import Request
+from bot.consequences import Event
 from bot.jobs import ledger
 from bot.slack.outbox import Lane, Outbox
 from bot.slack.snapshots import Snapshot
@@ -42,7 +42,7 @@ log = logging.getLogger(__name__)
 class Planned:
     """One message, DM or file a run will send; `row` is its outbox row once queued."""
 
-    kind: str  # message | reply | dm | upload | card
+    kind: str  # message | reply | dm | upload | event
     args: dict[str, Any]
     parent: Planned | None = None
     row: int | None = None
@@ -101,13 +101,15 @@ class JobContext:
         *,
         reminders: Sequence[Sequence[Any]] = (),
         snapshot: str | None = None,
+        renewal: int | None = None,
     ) -> Planned:
         """Send a user a direct message; one carrying reminders (their keys) records on them
-        where it landed, for their buttons. `snapshot` (a digest's POD and kind): a newer
-        one of the same key queued for the same person supersedes it while it waits."""
+        where it landed, for their buttons; a renewal reminder names its contract. `snapshot`
+        (a digest's POD and kind): a newer one of the same key queued for the same person
+        supersedes it while it waits."""
         return self._plan(
             "dm", None, user=user, text=text, blocks=blocks, reminders=reminders,
-            snapshot=snapshot,
+            snapshot=snapshot, renewal=renewal,
         )  # fmt: skip
 
     def upload(
@@ -127,10 +129,11 @@ class JobContext:
             alt_text=alt_text,
         )  # fmt: skip
 
-    def card(self, request_id: int) -> Planned:
-        """Refresh the request's card in place (a clock crossed: its badge changes), and the
-        Homes that list the request; queued with the run, so once per run recorded."""
-        return self._plan("card", None, request_id=request_id)
+    def record(self, event: Event) -> Planned:
+        """A domain event of the run (a clock crossed: the card's badge changes): its
+        consequences (`bot/consequences.py`) are queued with the run, so once per run
+        recorded."""
+        return self._plan("event", None, event=event)
 
     def write(self, change: Callable[[Session], object]) -> None:
         """A database change made in the run's own transaction (not made in a dry run)."""
@@ -187,13 +190,10 @@ class JobContext:
             reminders = [list(key) for key in args["reminders"]]
             return outbox.dm(
                 session, args["user"], args["text"], args["blocks"], reminders=reminders,
-                snapshot=snapshot,
+                snapshot=snapshot, renewal=args.get("renewal"),
             )  # fmt: skip
-        if item.kind == "card":
-            outbox.card(session, args["request_id"])
-            request = session.get(Request, args["request_id"])
-            if request is not None:
-                outbox.homes_of(session, request)
+        if item.kind == "event":
+            consequences.apply(session, outbox, args["event"])
             return None
         assert item.kind == "reply", item.kind
         return outbox.reply(session, args["request_id"], args["text"])
@@ -205,15 +205,15 @@ class JobContext:
             "reply": lambda: f"the thread of request {args['request_id']}",
             "dm": lambda: args["user"],
             "upload": lambda: args["channel"],
-            "card": lambda: f"the card of request {args['request_id']}",
+            "event": lambda: consequences.describe(args["event"]),
         }
         where = places[item.kind]()
         if item.kind == "upload":
             size = len(args["content"])
             print(f"--- file {args['filename']} ({size} bytes) to {where}", file=self.out)
             return
-        if item.kind == "card":
-            print(f"--- refresh {where}", file=self.out)
+        if item.kind == "event":
+            print(f"--- {where}", file=self.out)
             return
         print(f"--- {'DM to' if item.kind == 'dm' else 'post to'} {where}", file=self.out)
         print(args["text"], file=self.out)

@@ -17,6 +17,7 @@ from sqlalchemy import and_, or_, select
 from sqlalchemy.orm import Session
 
 from bot.blocks.text import escape_mrkdwn, plural, slack_date
+from bot.consequences import ClockCrossed
 from bot.db.models import JobRun, PodRow, Request, RunStatus
 from bot.db.requests import record_event
 from bot.domain.reminders import BREACH_ESCALATION_HOURS, breach_escalation_due
@@ -80,7 +81,7 @@ def _alert(context: JobContext, request: Request) -> bool:
     )
     context.reply(request, text)
     # The card's TAT (or qualification) line gets its badge: edited once, with the breach's run.
-    context.card(request.id)
+    context.record(ClockCrossed(request.id))
 
     def on_the_timeline(session: Session) -> None:
         row = session.get(Request, request.id)

@@ -309,13 +309,17 @@ class Outbox:
         *,
         reminders: list[list[Any]] | None = None,
         snapshot: Snapshot | None = None,
+        renewal: int | None = None,
     ) -> int:
         """Message a user directly: the conversation is opened when the row is sent. A DM
-        carrying reminders (their keys) records on them where it landed, for their buttons;
-        a `snapshot` DM (a digest) is not sent once a newer one of its key is queued."""
+        carrying reminders (their keys) records on them where it landed, for their buttons; a
+        renewal reminder names its contract (`renewal`), for the renewal request that settles
+        it; a `snapshot` DM (a digest) is not sent once a newer one of its key is queued."""
         payload: dict[str, Any] = {"user": user, "text": text, "blocks": _dicts(blocks)}
         if reminders:
             payload["reminders"] = reminders
+        if renewal is not None:
+            payload["renewal"] = renewal
         if snapshot is not None:
             payload.update(snapshot.payload())
         row = self._enqueue(session, Lane.DM.of(user), OutboxKind.DM, payload, returning=True)

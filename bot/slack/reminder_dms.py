@@ -11,8 +11,8 @@ the DM as it now reads (`current_dm`: its latest edit, else what was sent). A DM
 whole once (its edit row is marked `settled`). `resolved(session, reminders)` is the test for a
 click on a DM's Snooze: on a DM whose items are all resolved it changes nothing.
 
-`request_changed(session, outbox, request)` is what every change to a request queues with it:
-its card refreshed, the DMs it resolves settled, the Homes that list it republished.
+`settle_renewal` settles the renewal reminder DMs about a contract once a renewal request for
+it opens. Which change settles what is the table in `bot/consequences.py`.
 """
 
 from __future__ import annotations
@@ -286,10 +286,24 @@ def settle(
     return edited
 
 
-def request_changed(session: Session, outbox: Outbox, request: Request) -> None:
-    """A command changed `request`: refresh its card, settle the reminder DMs the change
-    resolved, and republish the Homes that list it, all in the change's transaction."""
-    outbox.card(session, request.id)
-    session.flush()  # the settle reads the change
-    settle(session, outbox, requests=[request.id])
-    outbox.homes_of(session, request)
+def settle_renewal(
+    session: Session, outbox: Outbox, users: Iterable[str], contract_id: int, request_key: str
+) -> int:
+    """Settle the delivered renewal reminder DMs about a contract (their payload names it) in
+    these users' recent DMs: the button gone, the note naming the renewal request now open.
+    Returns how many edits were queued."""
+    note = f":white_check_mark: *Opened* — {request_key} is open for this renewal."
+    edited = 0
+    for user in sorted(set(users)):
+        for payload, result in _recent_dms(session, user, RECENT_DMS):
+            if (payload or {}).get("renewal") != contract_id or not result:
+                continue
+            channel, ts = result.get("channel"), result.get("ts")
+            if not channel or not ts or _already_settled(session, channel, ts):
+                continue
+            current = current_dm(session, user, channel, ts) or {}
+            blocks = settled_blocks(list(current.get("blocks") or []), note)
+            text = str(current.get("text") or note)
+            outbox.edit(session, channel, ts, text, blocks, settled=True)
+            edited += 1
+    return edited

@@ -122,3 +122,24 @@ def test_who_may_record_a_stage_and_when(bot: RunningBot, proc: Proc, clock: Man
     assert "already under way" in proc(BUYER, "stage 1 security-review", BETA)
     with bot.db.reading() as session:
         assert len(session.scalars(select(ProcurementStep)).all()) == 1
+
+
+def test_the_reports_card_refreshes_republish_the_homes(
+    bot: RunningBot, proc: Proc, clock: ManualClock
+) -> None:
+    """Issue 28: a card the aging report refreshes (a procurement step's day moved) is a
+    change every Home listing the request shows too: they are republished with it."""
+    negotiating(proc, clock, ny(16, 9))
+    clock.set(ny(16, 10))
+    proc(BUYER, "stage 1 po", BETA)
+    bot.wait_idle()
+
+    def publishes(user: str) -> int:
+        return sum(c.params.get("user_id") == user for c in bot.api.calls_to("views.publish"))
+
+    before = {user: publishes(user) for user in (BUYER, ANALYST, EM)}
+    report(bot, ny(20, 9))
+    assert "PO · day 4 of 7–14" in card(proc)  # the report's run refreshed the card
+    assert {user: publishes(user) for user in before} == {
+        user: count + 1 for user, count in before.items()
+    }

@@ -126,3 +126,55 @@ def test_the_button_opens_the_intake_modal_prefilled_and_submitting_opens_the_re
     assert request.renewal_date == renewal
     assert "0 renewal" in remind(bot, ny(TODAY + timedelta(days=30)))  # the request is open
     assert len(dms(bot, analyst)) == 1
+
+
+def _settled(bot: RunningBot, dm: Message) -> str:
+    return blocks_text(bot.api.message(dm.channel, dm.ts).blocks)
+
+
+def test_opening_the_renewal_settles_every_analysts_reminder_and_a_second_click_refuses(
+    bot: RunningBot, proc: Proc
+) -> None:
+    """Issue 28: the renewal opened from one analyst's reminder settles the reminder of every
+    analyst who got one (its button gone, the request named), and a click on a reminder not
+    yet settled (or a stale Home) refuses with the open request's key, opening nothing."""
+    renewal = TODAY + timedelta(days=90)
+    add_contract(bot.db, "beta", "Globex", "Zoom", "24000", renewal)
+    remind(bot, ny(TODAY))
+    first, second = ANALYSTS
+    (dm,) = dms(bot, first)
+    (other,) = dms(bot, second)
+    bot.slack.block_action("home_open_renewal", None, first, dm.channel, dm.ts, message=dm)
+    bot.wait_idle()
+    _, view = opened_view(bot)
+    answers = {
+        "customer": "Globex", "tool": "Zoom", "type": "renewal", "amount": "USD 24000",
+        "renewal_date": renewal.isoformat(),
+    }  # fmt: skip
+    submit(bot, first, view, answers)
+    bot.wait_idle()
+    assert proc.request(1).kind == "renewal"
+    for reminder in (dm, other):
+        shown = _settled(bot, reminder)
+        assert "Open renewal request" not in shown
+        assert "REQ-1 is open for this renewal" in shown
+    opened = len(bot.api.calls_to("views.open"))
+    bot.slack.block_action(
+        "home_open_renewal", None, second, other.channel, other.ts, message=other
+    )
+    bot.wait_idle()
+    assert len(bot.api.calls_to("views.open")) == opened  # no second intake form
+    (_reminder, refusal) = dms(bot, second)
+    assert refusal.text == (
+        ":warning: REQ-1 is already open for this renewal (Globex · Zoom); nothing to open."
+    )
+
+
+def test_a_renewal_opened_by_command_settles_the_reminders(bot: RunningBot, proc: Proc) -> None:
+    add_contract(bot.db, "beta", "Globex", "Zoom", "24000", TODAY + timedelta(days=90))
+    remind(bot, ny(TODAY))
+    proc(ANALYSTS[0], "new GLOBEX | zoom | renewal", BETA)
+    bot.wait_idle()
+    for analyst in ANALYSTS:
+        (dm,) = dms(bot, analyst)
+        assert "REQ-1 is open for this renewal" in _settled(bot, dm)
