@@ -45,6 +45,7 @@ from bot.db.models import (
     ResponseState,
     SavingsClaim,
 )
+from bot.db.open_items import breach_key, breached_requests, late_terms, pending_claims
 from bot.db.requests import record_event
 from bot.domain.lifecycle import TERM_RECORD_HOURS
 from bot.domain.procurement import preapproval_wait_due
@@ -63,9 +64,7 @@ from bot.domain.reminders import (
 from bot.domain.vocabulary import EventKind, Role, Stage
 from bot.domain.working_time import add_working_hours
 from bot.jobs import register
-from bot.jobs.aging_report import late_terms, pending_claims
 from bot.jobs.runner import JobContext, JobSpec, working_hour
-from bot.jobs.tat_alerts import breach_key, breached
 from bot.slack.outbox import mentions
 from bot.slack.web_api import SlackApi
 
@@ -257,7 +256,9 @@ def _escalation_items(
 def _breach_items(context: JobContext, team_url: str | None) -> list[Item[str]]:
     when = _when(context)
     items = []
-    for request in breached(context):
+    with context.runtime.db.transaction() as session:
+        late = breached_requests(session, context.pod.key, context.now)
+    for request in late:
         _period, what, due = breach_key(request)
         line = (
             f"• {_card_link(team_url, request)} {_names(request)} — the {what} was due {when(due)}"

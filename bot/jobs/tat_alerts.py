@@ -13,15 +13,15 @@ from __future__ import annotations
 from datetime import datetime
 
 from apscheduler.triggers.cron import CronTrigger
-from sqlalchemy import and_, or_, select
+from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from bot.blocks.text import escape_mrkdwn, plural, slack_date
-from bot.consequences import ClockCrossed
-from bot.db.models import JobRun, PodRow, Request, RunStatus
+from bot.db.models import JobRun, Request, RunStatus
+from bot.db.open_items import breach_key, breached_requests
 from bot.db.requests import record_event
+from bot.domain.events import ClockCrossed
 from bot.domain.reminders import BREACH_ESCALATION_HOURS, breach_escalation_due
-from bot.domain.vocabulary import EventKind, Role, Stage
 from bot.jobs import register
 from bot.jobs.runner import JobContext, JobSpec
 from bot.slack.outbox import mentions
@@ -31,39 +31,10 @@ BREACH_JOB = "tat-alert"
 ESCALATION_JOB = "tat-escalation"
 
 
-def breach_key(request: Request) -> tuple[str, str, datetime]:
-    """(ledger period, what was breached, when it was due) for a breached request."""
-    if request.stage == Stage.INTAKE:
-        return f"{request.key}/qualification", "qualification", request.qualification_due_at
-    assert request.tat_due_at is not None
-    due = request.tat_due_at
-    return f"{request.key}/negotiation/{due:%Y%m%dT%H%MZ}", "negotiation TAT", due
-
-
 def breached(context: JobContext) -> list[Request]:
-    """The POD's open requests whose qualification or negotiation TAT has passed (an intake
-    request pre-approved to its customer has met its qualification clock)."""
-    now = context.now
+    """The POD's open requests whose qualification or negotiation TAT has passed."""
     with context.runtime.db.transaction() as session:
-        return list(
-            session.scalars(
-                select(Request)
-                .join(PodRow, PodRow.id == Request.pod_id)
-                .where(PodRow.key == context.pod.key)
-                .where(
-                    or_(
-                        # A pre-approval sent to the customer meets the qualification clock.
-                        and_(
-                            Request.stage == Stage.INTAKE,
-                            Request.qualification_due_at <= now,
-                            Request.preapproved_at.is_(None),
-                        ),
-                        and_(Request.stage == Stage.NEGOTIATING, Request.tat_due_at <= now),
-                    )
-                )
-                .order_by(Request.id)
-            )
-        )
+        return breached_requests(session, context.pod.key, context.now)
 
 
 def _alert(context: JobContext, request: Request) -> bool:

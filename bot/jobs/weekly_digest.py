@@ -16,13 +16,13 @@ from bot.blocks.stats import kpi_csv, stats_blocks, stats_text
 from bot.blocks.text import plain_date, plural, slack_date
 from bot.config import Config, Pod
 from bot.db.kpis import load_facts
+from bot.db.open_items import open_items
 from bot.db.people import names_of
 from bot.domain.aging import aging_lines
 from bot.domain.digest import DigestCharts, digest_charts, week_period
 from bot.domain.quarters import quarter_of
 from bot.domain.scorecard import Scorecard, pod_scorecards
 from bot.jobs import register
-from bot.jobs.aging_report import open_items
 from bot.jobs.runner import JobContext, JobSpec
 
 if TYPE_CHECKING:
