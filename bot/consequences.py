@@ -1,7 +1,8 @@
 """What a change causes: domain events and the one table of their consequences.
 
-A handler, a use case or a job says *what happened* by recording a domain event on its unit
-of work (`Work.record(RequestChanged(12, "update"))`); this module alone says what that
+A use case, a handler or a job says *what happened* by recording a domain event
+(`bot/domain/events.py`) on its unit of work (`Work.record(RequestChanged(12, "update"))`);
+this module alone says what that
 causes outside podbot — the card edit, the thread line, the claim messages, the reminder DMs
 it settles, the Homes it republishes — as outbox rows written in the same transaction as the
 change. "What does an Approve cause?" is the `ClaimDecided` row of `CONSEQUENCES`; a new kind
@@ -16,124 +17,39 @@ per run recorded.
 
 from __future__ import annotations
 
-from collections.abc import Callable
-from dataclasses import dataclass, field
-from typing import Any
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
+from typing import TYPE_CHECKING, Any, TypeVar
 
-from slack_sdk.models.blocks import Block
 from sqlalchemy.orm import Session
 
+from bot.actions import Work
+from bot.blocks.terms import term_prompt
 from bot.db.models import Contract, PodRow, Request
 from bot.db.savings import pending_claims_for_tool
+from bot.domain.events import (
+    ClaimDecided,
+    ClaimPosted,
+    ClockCrossed,
+    Event,
+    MentionResolved,
+    ProcurementStepMoved,
+    RenewalOpened,
+    RequestChanged,
+    RequestOpened,
+    RequestReassigned,
+    TermAsked,
+    ThreadLine,
+)
 from bot.domain.vocabulary import ClaimStatus
 from bot.slack import reminder_dms
-from bot.slack.outbox import Outbox
+from bot.slack.outbox import Outbox, mentions
 
-# -- the events ------------------------------------------------------------------------------
+if TYPE_CHECKING:
+    from bot.runtime import Runtime
 
-
-@dataclass(frozen=True)
-class RequestOpened:
-    """A request was created (REQ-n): its card is posted."""
-
-    request_id: int
-
-
-@dataclass(frozen=True)
-class RequestChanged:
-    """Something a request's card, reminders or Homes show changed: `what` names it (an update,
-    a quote, qualified, disqualified, pre-approved, closed, a new term recorded …)."""
-
-    request_id: int
-    what: str
-
-
-@dataclass(frozen=True)
-class RequestReassigned:
-    """A request changed buyer: the last buyer's Home no longer lists it."""
-
-    request_id: int
-    previous_buyer: str | None
-
-
-@dataclass(frozen=True)
-class ProcurementStepMoved:
-    """A procurement step (S0 stage) of a negotiating request started or finished."""
-
-    request_id: int
-
-
-@dataclass(frozen=True)
-class ClockCrossed:
-    """A clock of the request crossed a line a job watches (a TAT breached, a procurement step's
-    day moved): its card's badge or day changes."""
-
-    request_id: int
-
-
-@dataclass(frozen=True)
-class ThreadLine:
-    """A line said in the request card's thread (a timeline event as the POD reads it)."""
-
-    request_id: int
-    text: str
-    blocks: tuple[Block, ...] | None = None
-
-
-@dataclass(frozen=True)
-class ClaimPosted:
-    """A savings claim was posted on its request; `superseded_id` is the pending claim it
-    replaced, if any."""
-
-    claim_id: int
-    request_id: int
-    superseded_id: int | None = None
-
-
-@dataclass(frozen=True)
-class ClaimDecided:
-    """A savings claim was approved or rejected (once) by `by`. `revised_id` is the approved
-    claim an approved revision superseded; `line` is what the thread is told; `tool_key` is the
-    tool whose benchmark an approval moved."""
-
-    claim_id: int
-    request_id: int
-    status: ClaimStatus
-    by: str
-    line: str
-    tool_key: str
-    revised_id: int | None = None
-
-
-@dataclass(frozen=True)
-class MentionResolved:
-    """Mentions (pending responses) answered or marked answered."""
-
-    mention_ids: tuple[int, ...]
-
-
-@dataclass(frozen=True)
-class RenewalOpened:
-    """A renewal request was opened for a contract of the SaaS stack: its renewal reminders
-    are answered."""
-
-    contract_id: int
-    request_id: int
-    request_key: str
-
-
-Event = (
-    RequestOpened
-    | RequestChanged
-    | RequestReassigned
-    | ProcurementStepMoved
-    | ClockCrossed
-    | ThreadLine
-    | ClaimPosted
-    | ClaimDecided
-    | MentionResolved
-    | RenewalOpened
-)
+Given = TypeVar("Given")  # a use case's input
+Outcome = TypeVar("Outcome")  # its outcome
 
 # -- the consequences ------------------------------------------------------------------------
 
@@ -154,6 +70,16 @@ def thread_line(session: Session, outbox: Outbox, event: ThreadLine) -> None:
 def decision_line(session: Session, outbox: Outbox, event: ClaimDecided) -> None:
     """The thread told who decided the claim, and how."""
     outbox.thread(session, event.request_id, event.line)
+
+
+def term_prompt_line(session: Session, outbox: Outbox, event: TermAsked) -> None:
+    """The POD's analysts asked in the thread to record the new term (its button)."""
+    request = session.get(Request, event.request_id)
+    assert request is not None
+    pod = outbox.runtime.config.find_pod(request.pod.key)
+    who = (mentions(pod.members_with("analyst")) if pod is not None else "") or "Analysts,"
+    text, blocks = term_prompt(request.id, request.key, who)
+    outbox.thread(session, request.id, text, blocks)
 
 
 def homes_of_request(session: Session, outbox: Outbox, event: Any) -> None:
@@ -234,6 +160,7 @@ CONSEQUENCES: dict[type[Any], tuple[Consequence, ...]] = {
     ProcurementStepMoved: (card,),
     ClockCrossed: (card, homes_of_request),
     ThreadLine: (thread_line,),
+    TermAsked: (term_prompt_line,),
     ClaimPosted: (superseded_claim_message, claim_message, card, homes_of_request),
     ClaimDecided: (
         revised_claim_message,
@@ -255,25 +182,32 @@ def apply(session: Session, outbox: Outbox, event: Event) -> None:
         consequence(session, outbox, event)
 
 
-@dataclass
-class Work:
-    """A unit of work: one transaction's session, the events recorded on it, and the outbox
-    their consequences are queued on (applied as each is recorded, in the same transaction)."""
-
-    session: Session
-    outbox: Outbox
-    events: list[Event] = field(default_factory=list)
-
-    def record(self, *events: Event) -> None:
-        for event in events:
-            self.events.append(event)
-            apply(self.session, self.outbox, event)
-
-
 def record(session: Session, outbox: Outbox, *events: Event) -> None:
-    """Record events on a transaction that has no `Work` of its own: their consequences are
-    queued now, in it."""
-    Work(session, outbox).record(*events)
+    """Record events on a transaction: their consequences are queued now, in it."""
+    for event in events:
+        apply(session, outbox, event)
+
+
+@contextmanager
+def unit_of_work(runtime: Runtime) -> Iterator[tuple[Work, Outbox]]:
+    """One transaction as a use case's unit of work, its events' consequences queued on the
+    outbox it yields beside it (the caller delivers that once the transaction committed)."""
+    outbox = Outbox(runtime)
+    with runtime.db.transaction() as session:
+        yield (
+            Work(session, runtime.config, runtime.clock.now(), lambda e: apply(session, outbox, e)),
+            outbox,
+        )
+
+
+def perform(
+    runtime: Runtime, use_case: Callable[[Work, str, Given], Outcome], user: str, given: Given
+) -> tuple[Outbox, Outcome]:
+    """Run a use case for `user` in its own transaction: (the outbox holding its events'
+    consequences, for the caller to deliver; its outcome)."""
+    with unit_of_work(runtime) as (work, outbox):
+        outcome = use_case(work, user, given)
+    return outbox, outcome
 
 
 def describe(event: Event) -> str:
@@ -283,8 +217,4 @@ def describe(event: Event) -> str:
     return type(event).__name__
 
 
-__all__ = [
-    "CONSEQUENCES", "ClaimDecided", "ClaimPosted", "ClockCrossed", "Event", "MentionResolved",
-    "ProcurementStepMoved", "RenewalOpened", "RequestChanged", "RequestOpened",
-    "RequestReassigned", "ThreadLine", "Work", "apply", "describe", "record",
-]  # fmt: skip
+__all__ = ["CONSEQUENCES", "apply", "describe", "perform", "record", "unit_of_work"]

@@ -14,8 +14,9 @@ from datetime import UTC, date, datetime, timedelta
 from sqlalchemy import select
 
 from bot import consequences
-from bot.consequences import (
-    CONSEQUENCES,
+from bot.consequences import CONSEQUENCES
+from bot.db.models import Contract, SavingsClaim
+from bot.domain.events import (
     ClaimDecided,
     ClaimPosted,
     ClockCrossed,
@@ -28,7 +29,6 @@ from bot.consequences import (
     RequestReassigned,
     ThreadLine,
 )
-from bot.db.models import Contract, SavingsClaim
 from bot.domain.vocabulary import ClaimStatus
 from bot.jobs import JOBS
 from bot.slack.outbox import Outbox

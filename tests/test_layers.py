@@ -90,8 +90,30 @@ def module_offences(name: str, forbidden_roots: tuple[str, ...]) -> list[str]:
 def test_the_consequences_table_imports_no_handler_and_no_bolt() -> None:
     # Events and their consequences sit under every surface: handlers record events, never
     # the other way round.
-    forbidden = ("bot.commands", "bot.events", "bot.jobs", "bot.app", "slack_bolt", "bot.runtime")
+    forbidden = ("bot.commands", "bot.events", "bot.jobs", "bot.app", "slack_bolt")
     assert module_offences("bot.consequences", forbidden) == []
+
+
+def test_use_cases_import_no_transport_no_handler_no_bolt() -> None:
+    # A use case (bot/actions/) touches no payload, outbox or runtime: surfaces call it.
+    forbidden = (
+        "bot.slack", "bot.commands", "bot.events", "bot.jobs", "bot.app", "bot.runtime",
+        "bot.consequences", "slack_bolt", "json",
+    )  # fmt: skip
+    assert offences("bot/actions", (), forbidden) == []
+
+
+def test_no_job_imports_another_job() -> None:
+    # What several jobs read (open items, breaches) lives in bot/db/open_items.py.
+    from bot.jobs import JOB_MODULES
+
+    jobs = tuple(f"bot.jobs.{name}" for name in JOB_MODULES)
+    found = [
+        f"{name}: {offence}"
+        for name in jobs
+        for offence in module_offences(name, tuple(j for j in jobs if j != name))
+    ]
+    assert found == []
 
 
 def test_slackfake_imports_nothing_of_bot() -> None:

@@ -3,8 +3,6 @@ the request's (SPEC §4). Nothing is written until "Yes, log it" runs the comman
 
 from __future__ import annotations
 
-import json
-
 from slack_sdk.models.blocks import (
     ActionsBlock,
     Block,
@@ -13,6 +11,7 @@ from slack_sdk.models.blocks import (
     SectionBlock,
 )
 
+from bot.blocks.contexts import ConfirmValue
 from bot.blocks.ids import ActionId
 from bot.blocks.limits import BUTTON_VALUE
 
@@ -22,7 +21,7 @@ CONFIRM_BLOCK = "confirm_amount"
 def confirm_value(command: str, args: str, once: str) -> str:
     """The button's value: the subcommand and its arguments exactly as they will be run again
     (with the confirmation), and the key that makes the click count once."""
-    return json.dumps({"command": command, "args": args, "once": once})
+    return ConfirmValue(command, args, once).dumps()
 
 
 def confirm_blocks(

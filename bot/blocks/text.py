@@ -18,6 +18,7 @@ __all__ = [
     "fit_mrkdwn",
     "fit_plain",
     "key_link",
+    "mentions",
     "plain_date",
     "plural",
     "slack_date",
@@ -163,3 +164,8 @@ def key_link(key: str, permalink: str | None) -> str:
     """A request key (`REQ-12`, already mrkdwn) as a link to its card, or as it is without one
     (no card posted yet)."""
     return f"<{permalink}|{key}>" if permalink else key
+
+
+def mentions(users: list[str]) -> str:
+    """`<@U1> <@U2>` for a list of user ids."""
+    return " ".join(f"<@{u}>" for u in users)

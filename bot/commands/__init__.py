@@ -28,7 +28,6 @@ log = logging.getLogger(__name__)
 
 # Every `/proc` group, and the buttons and modals that go with them.
 COMMAND_MODULES = (
-    "access",
     "accounts",
     "aging",
     "card_actions",

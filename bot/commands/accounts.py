@@ -7,8 +7,8 @@ from collections.abc import Callable
 from datetime import date
 from typing import TYPE_CHECKING
 
+from bot.actions.access import pod_for_new, require_member
 from bot.blocks.text import escape_mrkdwn, slack_date
-from bot.commands.access import pod_for_new, require_member
 from bot.commands.router import Invocation, Reply, arguments, subcommand, usage_line
 from bot.db.accounts import IMPORTED_BY, find_account, open_requests_for, set_health
 from bot.db.contracts import saving_upserts

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING
 
-from bot.commands.access import require_member
+from bot.actions.access import require_member
 from bot.commands.router import Invocation, Reply, arguments, subcommand
 from bot.domain.grammar import parse_nothing
 from bot.jobs.aging_report import build_report

@@ -1,17 +1,15 @@
 """The request card's buttons (SPEC §2) and the **Log as update** message shortcut.
 
-Each button does what its command does, through the command's own function
-(`qualify_request`, `disqualify_request`, `assign_request`, `close_request` in
-`bot/commands/lifecycle.py`, `record_quote` / `record_update` in `bot/commands/updates.py`,
-`claim_savings` in `bot/commands/savings.py`), checked with the same `authorize` /
-`require_stage`. A button that needs more (a reason, a quote, figures, an outcome) opens a
-modal first, after the same checks; a refused click is told to the clicker only.
+Each button does what its command does, through the same use case (`bot/actions/requests.py`:
+`qualify`, `disqualify`, `assign`, `close`; `record_quote` / `record_update` in
+`bot/commands/updates.py`, `bot/actions/savings.py`: `claim`), checked with the
+same `authorize` / `require_stage`. A button that needs more (a reason, a quote, figures, an
+outcome) opens a modal first, after the same checks; a refused click is told to the clicker only.
 """
 
 from __future__ import annotations
 
 import html
-import json
 import logging
 from collections.abc import Callable
 from typing import TYPE_CHECKING, Any
@@ -19,6 +17,13 @@ from typing import TYPE_CHECKING, Any
 from slack_bolt import Ack, App
 from sqlalchemy import select
 
+from bot.actions import requests
+from bot.actions import savings as claims
+from bot.actions.access import authorize, load_request, require_member, require_stage
+from bot.actions.requests import Assign, CloseRequest, Disqualify, Qualify
+from bot.actions.savings import Claim
+from bot.blocks import answers
+from bot.blocks.contexts import RequestForm
 from bot.blocks.ids import ActionId, BlockId, CallbackId
 from bot.blocks.modals import (
     close_modal,
@@ -31,21 +36,14 @@ from bot.blocks.modals import (
     savings_modal,
     update_modal,
 )
-from bot.commands.access import authorize, load_request, require_member, require_stage
 from bot.commands.interactions import (
     answer_click,
     answer_submission,
-    read_context,
+    read_click,
     view_context,
 )
-from bot.commands.lifecycle import (
-    assign_request,
-    close_request,
-    disqualify_request,
-    qualify_request,
-)
-from bot.commands.savings import claim_savings, require_savings_stage
 from bot.commands.updates import record_quote
+from bot.consequences import perform
 from bot.db.models import PodRow, Request
 from bot.domain.grammar import Close, slack_escape
 from bot.domain.lifecycle import Action
@@ -63,39 +61,21 @@ if TYPE_CHECKING:
 log = logging.getLogger(__name__)
 
 
-def _click(body: dict[str, Any]) -> tuple[str, int | None, str, str | None]:
-    """(user, request number, channel, picked buyer) of a click on a card."""
-    action = (body.get("actions") or [{}])[0]
-    raw = str(action.get("value") or "")
-    if not raw:
-        # The buyer picker has no value: the block id is `card_actions:<number>`.
-        raw = str(action.get("block_id") or "").rpartition(":")[2]
-    number = int(raw) if raw.isdigit() else None
-    channel = (body.get("channel") or {}).get("id") or (body.get("container") or {}).get(
-        "channel_id", ""
-    )
-    # The picker is a menu of the POD's buyers (the option's value is the buyer's id); a card
-    # last drawn before it still carries Slack's users_select until its next edit.
-    option = action.get("selected_option")
-    selected = option.get("value") if isinstance(option, dict) else action.get("selected_user")
-    return body.get("user", {}).get("id", ""), number, channel, selected or None
-
-
 def _title(request: Request) -> str:
     return f"{request.key} · {request.customer} · {request.tool}"
 
 
 def _metadata(request: Request, channel: str) -> str:
-    return json.dumps({"request": request.id, "channel": channel})
+    return RequestForm(request.id, channel).dumps()
 
 
 def _context(metadata: str, name: str) -> tuple[int, str]:
-    context = read_context(
+    context = RequestForm.loads(
         metadata, source=f"the {name} form's private_metadata",
         refusal="This form no longer points at a request.",
-        required={"request": int, "channel": str},
     )  # fmt: skip
-    return context["request"], context["channel"]
+    assert context.request is not None  # required, an int
+    return context.request, context.channel
 
 
 def _answer(outbox: Outbox, channel: str, user: str, text: str) -> Outbox:
@@ -114,7 +94,8 @@ def register(app: App, runtime: Runtime) -> None:
         @app.action(action_id.value)
         def listener(ack: Ack, body: dict[str, Any]) -> None:
             ack()
-            user, number, channel, _selected = _click(body)
+            click = read_click(body)
+            user, number, channel = click.user, click.number, click.answer_channel
 
             def handle() -> Outbox:
                 if number is None:
@@ -159,8 +140,8 @@ def register(app: App, runtime: Runtime) -> None:
     # --- intake: Qualify, Disqualify ------------------------------------------------------
 
     def qualify(user: str, number: int, channel: str, _body: dict[str, Any]) -> Outbox:
-        outbox, key = qualify_request(runtime, user, number)
-        return _answer(outbox, channel, user, f"{key} is qualified.")
+        outbox, done = perform(runtime, requests.qualify, user, Qualify(number))
+        return _answer(outbox, channel, user, answers.qualified(done.key, typed=False))
 
     on_click(ActionId.CARD_QUALIFY, "card qualify", qualify)
     on_click(
@@ -177,12 +158,13 @@ def register(app: App, runtime: Runtime) -> None:
     # --- qualified: the buyer picker ------------------------------------------------------
 
     def assign(user: str, number: int, channel: str, body: dict[str, Any]) -> Outbox:
-        selected = _click(body)[3]
+        selected = read_click(body).selected
         if not selected or not isinstance(selected, str):
             raise UsageError("Pick the buyer to assign.")
-        # The menu offers the POD's buyers as the card was drawn; assign_request checks the
+        # The menu offers the POD's buyers as the card was drawn; `requests.assign` checks the
         # pick against the config of now (someone no longer a buyer is refused, with the list).
-        outbox, text = assign_request(runtime, user, number, selected)
+        outbox, done = perform(runtime, requests.assign, user, Assign(number, selected))
+        text = answers.assigned(done.key, done.buyer, done.tat_due, done.timezone)
         return _answer(outbox, channel, user, text)
 
     on_click(ActionId.CARD_ASSIGN, "card assign", assign)
@@ -217,7 +199,7 @@ def register(app: App, runtime: Runtime) -> None:
             lambda request, pod, channel: savings_modal(
                 _metadata(request, channel), _title(request), pod.currency
             ),
-            stage=require_savings_stage,
+            stage=claims.require_savings_stage,
         ),
     )
     on_click(
@@ -260,8 +242,8 @@ def register(app: App, runtime: Runtime) -> None:
     def disqualified(user: str, number: int, values: dict[str, Any]) -> tuple[Outbox, str]:
         reason = parse_reason(values, BlockId.REASON, "reason")
         assert reason is not None
-        outbox, key = disqualify_request(runtime, user, number, reason)
-        return outbox, f"{key} is disqualified."
+        outbox, done = perform(runtime, requests.disqualify, user, Disqualify(number, reason))
+        return outbox, answers.disqualified(done.key)
 
     def quoted(user: str, number: int, values: dict[str, Any]) -> tuple[Outbox, str]:
         vendor, amount = parse_quote_form(values)
@@ -277,11 +259,16 @@ def register(app: App, runtime: Runtime) -> None:
         return record_quote(runtime, user, number, read, args=args)
 
     def claimed(user: str, number: int, values: dict[str, Any]) -> tuple[Outbox, str]:
-        return claim_savings(runtime, user, number, parse_savings_form(values))
+        outbox, done = perform(
+            runtime, claims.claim, user, Claim(number, parse_savings_form(values))
+        )
+        return outbox, answers.claimed(done)
 
     def closed(user: str, number: int, values: dict[str, Any]) -> tuple[Outbox, str]:
         outcome, note = parse_close_form(values)
-        return close_request(runtime, user, number, lambda _pod: Close(number, outcome, note))
+        given = CloseRequest(number, lambda _pod: Close(number, outcome, note))
+        outbox, done = perform(runtime, requests.close, user, given)
+        return outbox, answers.closed(done.key, done.outcome, done.term)
 
     on_submit(CallbackId.DISQUALIFY, "card disqualify", BlockId.REASON, disqualified)
     on_submit(CallbackId.QUOTE, "card quote", BlockId.AMOUNT, quoted)
@@ -346,13 +333,14 @@ def _open_log_as_update(
     choices = [(n, t) for n, _k, t in mine] if len(mine) > 1 else None
     # Said in a thread: the confirmation goes to that thread, where the person is looking.
     thread = message.get("thread_ts")
-    context: dict[str, Any] = {"request": number, "channel": channel, "link": link}
-    if isinstance(thread, str) and thread:
-        context["thread"] = thread
+    context = RequestForm(
+        None if choices else number, channel, link,
+        thread if isinstance(thread, str) and thread else None,
+        True if choices else None,  # the picker says which
+    )  # fmt: skip
     if choices:
-        context.update(request=None, choose=True)  # the picker says which
         title = f"Log this message as an update on one of your {len(mine)} requests"
     outbox = Outbox(runtime)
-    view = update_modal(json.dumps(context), key, title, status=text, link=link, choices=choices)
+    view = update_modal(context.dumps(), key, title, status=text, link=link, choices=choices)
     outbox.view(body["trigger_id"], view)
     return outbox

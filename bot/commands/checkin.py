@@ -4,16 +4,17 @@ the same pack — and its CSV in the thread — in the POD channel through the o
 
 from __future__ import annotations
 
-import json
+import hashlib
 from typing import TYPE_CHECKING, Any
 
 from slack_bolt import Ack, App
 
+from bot.actions.access import require_member
 from bot.blocks.checkin import checkin_blocks
+from bot.blocks.contexts import CheckinShare
 from bot.blocks.ids import ActionId
 from bot.blocks.text import escape_mrkdwn, plain_date
-from bot.commands.access import require_member
-from bot.commands.interactions import answer_click, read_context
+from bot.commands.interactions import answer_click
 from bot.commands.router import Invocation, Reply, arguments, subcommand, usage_line
 from bot.db.checkin import customer_facts, find_customer_pod, pack_of
 from bot.domain.checkin import CheckinPack, checkin_csv, checkin_csv_name
@@ -57,7 +58,7 @@ def checkin(runtime: Runtime, invocation: Invocation) -> Reply:
     usage = usage_line(invocation.command, "checkin")
     customer = arguments(customer_name, invocation.args, "Name the customer.")
     _pod, pack = _pack(runtime, customer, invocation.user_id, usage)
-    value = json.dumps({"customer": pack.customer})
+    value = CheckinShare(pack.customer).dumps()
     text, blocks = checkin_blocks(pack, share_value=value)
     return Reply(text=text, blocks=blocks)
 
@@ -73,10 +74,10 @@ def register(app: App, runtime: Runtime) -> None:
         channel = (body.get("channel") or {}).get("id", "")
 
         def handle() -> Outbox:
-            customer = read_context(
+            customer = CheckinShare.loads(
                 action.get("value"), source="the Share in channel button's value",
-                refusal="This button does not point at a customer.", required={"customer": str},
-            )["customer"]  # fmt: skip
+                refusal="This button does not point at a customer.",
+            ).customer  # fmt: skip
             pod, pack = _pack(runtime, customer, user, None)
             text, blocks = checkin_blocks(pack)
             outbox = Outbox(runtime)

@@ -4,8 +4,8 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING
 
+from bot.actions.access import pod_for_new
 from bot.blocks.text import escape_mrkdwn, slack_date
-from bot.commands.access import pod_for_new
 from bot.commands.router import Invocation, Reply, arguments, subcommand
 from bot.db.contracts import Saved, Terms, find_contract, saving_upserts, upsert_contract
 from bot.db.models import PodRow

@@ -7,16 +7,16 @@ Home are the thread's buttons (`ActionId.SAVINGS_APPROVE` / `SAVINGS_REJECT`, ha
 
 from __future__ import annotations
 
-import json
 from typing import TYPE_CHECKING, Any
 
 from slack_bolt import Ack, App
 
+from bot.actions.access import authorize, load_request, pod_for_new
+from bot.blocks.contexts import IntakeForm, RequestForm
 from bot.blocks.ids import ActionId
 from bot.blocks.modals import IntakePrefill, intake_modal, update_modal
 from bot.blocks.text import escape_mrkdwn
-from bot.commands.access import authorize, load_request, pod_for_new
-from bot.commands.interactions import answer_click
+from bot.commands.interactions import answer_click, read_click
 from bot.db.contracts import open_renewal_requests
 from bot.db.models import Contract, PodRow
 from bot.domain.lifecycle import Action
@@ -28,16 +28,6 @@ from bot.slack.outbox import Outbox
 
 if TYPE_CHECKING:
     from bot.runtime import Runtime
-
-
-def _home_click(body: dict[str, Any]) -> tuple[str, int | None]:
-    """(user, the id in the button's value) of a click on the Home."""
-    action = (body.get("actions") or [{}])[0]
-    try:
-        value: int | None = int(action.get("value", ""))
-    except ValueError:
-        value = None
-    return body.get("user", {}).get("id", ""), value
 
 
 def _nothing_to_update(key: str, stage: str) -> str:
@@ -57,7 +47,8 @@ def register(app: App, runtime: Runtime) -> None:
     @app.action(ActionId.HOME_UPDATE.value)
     def on_update(ack: Ack, body: dict[str, Any]) -> None:
         ack()
-        user, request_id = _home_click(body)
+        click = read_click(body)
+        user, request_id = click.user, click.number
 
         def handle() -> Outbox:
             if request_id is None:
@@ -68,19 +59,21 @@ def register(app: App, runtime: Runtime) -> None:
                 if request.stage != Stage.NEGOTIATING:
                     raise WrongStage(_nothing_to_update(request.key, request.stage))
                 authorize(runtime.config, user, request, pod, Action.UPDATE)
-                metadata = json.dumps({"request": request.id, "channel": pod.channel})
+                metadata = RequestForm(request.id, pod.channel).dumps()
                 title = f"{request.key} · {request.customer} · {request.tool}"
                 outbox.view(body["trigger_id"], update_modal(metadata, request.key, title))
             return outbox
 
         # On a DM the refusal is told there; from the Home (no channel) by DM.
-        channel = (body.get("container") or {}).get("channel_id") or ""
-        answer_click(runtime, body, handle, channel=channel, user=user, action="home update")
+        answer_click(
+            runtime, body, handle, channel=click.answer_channel, user=user, action="home update"
+        )
 
     @app.action(ActionId.HOME_RENEWAL.value)
     def on_renewal(ack: Ack, body: dict[str, Any]) -> None:
         ack()
-        user, contract_id = _home_click(body)
+        click = read_click(body)
+        user, contract_id = click.user, click.number
 
         def handle() -> Outbox:
             if contract_id is None:
@@ -115,9 +108,11 @@ def register(app: App, runtime: Runtime) -> None:
             if pod.role_of(user) is None:
                 raise NotPermitted(f"This contract belongs to {pod.name}, and you are not in it.")
             pod, _role = pod_for_new(runtime.config, user, pod.channel, Action.NEW)
-            metadata = json.dumps({"pod": pod.key, "channel": pod.channel})
+            metadata = IntakeForm(pod.key, pod.channel).dumps()
             outbox = Outbox(runtime)
             outbox.view(body["trigger_id"], intake_modal(metadata, pod.currency, prefill))
             return outbox
 
-        answer_click(runtime, body, handle, channel="", user=user, action="home renewal")
+        answer_click(
+            runtime, body, handle, channel=click.answer_channel, user=user, action="home renewal"
+        )

@@ -2,23 +2,24 @@
 
 from __future__ import annotations
 
-import json
 from typing import TYPE_CHECKING, Any
 
 from slack_bolt import Ack, App
 
+from bot.actions.access import pod_for_new
+from bot.blocks.contexts import IntakeForm
 from bot.blocks.ids import BlockId, CallbackId
 from bot.blocks.modals import intake_modal, parse_intake
 from bot.blocks.text import escape_mrkdwn
-from bot.commands.access import pod_for_new
-from bot.commands.interactions import answer_submission, read_context, view_context
+from bot.commands.interactions import answer_submission, view_context
 from bot.commands.router import Invocation, Reply, arguments, subcommand
 from bot.config import Config, Pod
-from bot.consequences import RenewalOpened, RequestOpened, ThreadLine, Work
+from bot.consequences import record
 from bot.db.accounts import find_account
 from bot.db.contracts import find_contract
 from bot.db.models import Request
 from bot.db.requests import open_duplicates, pod_row, record_event
+from bot.domain.events import RenewalOpened, RequestOpened, ThreadLine
 from bot.domain.grammar import AGAIN, NewRequest, parse_new
 from bot.domain.lifecycle import Action, qualification_due
 from bot.domain.renewals import past_renewal
@@ -40,7 +41,7 @@ def new(runtime: Runtime, invocation: Invocation) -> Reply:
     pod, _role = pod_for_new(runtime.config, invocation.user_id, invocation.channel_id, Action.NEW)
     if not invocation.args:
         outbox = Outbox(runtime)
-        metadata = json.dumps({"pod": pod.key, "channel": invocation.channel_id})
+        metadata = IntakeForm(pod.key, invocation.channel_id).dumps()
         if invocation.trigger_id:
             outbox.view(invocation.trigger_id, intake_modal(metadata, pod.currency))
         return Reply(text=f"Opening the intake form for {pod.name}…", after_ack=[outbox.deliver])
@@ -97,35 +98,38 @@ def create_request(
     )
     session.add(request)
     session.flush()
-    record_event(session, request, at=now, actor=user_id, kind=EventKind.CREATED, text=summary(request))
-    work = Work(session, outbox)
-    work.record(RequestOpened(request.id))
+    record_event(session, request, at=now, actor=user_id, kind="created", text=summary(request))
+    record(session, outbox, RequestOpened(request.id))
     if request.kind == RequestType.RENEWAL:
         # A renewal of a contract in the POD's SaaS stack answers its renewal reminders.
         contract = find_contract(session, request.customer, request.tool)
         if contract is not None and contract.pod_id == request.pod_id:
-            work.record(RenewalOpened(contract.id, request.id, request.key))
+            record(session, outbox, RenewalOpened(contract.id, request.id, request.key))
     for other in duplicates:
         other_pod = runtime.config.find_pod(other.pod.key)
         if other_pod is None:  # a POD no longer configured: nobody there to warn
             continue
-        watchers = other_pod.members_with(Role.ANALYST) + other_pod.members_with(Role.EM)
-        work.record(
+        watchers = other_pod.members_with("analyst") + other_pod.members_with("em")
+        record(
+            session,
+            outbox,
             ThreadLine(
                 other.id,
                 f":warning: {mentions(watchers)} Parallel negotiation? <@{user_id}> just opened "
                 f"{request.key} for the same customer and tool ({names(request)}) "
                 f"in {pod.name}.",
-            )
+            ),
         )
     live = still_worked(duplicates, runtime.config)
     if live:
-        work.record(
+        record(
+            session,
+            outbox,
             ThreadLine(
                 request.id,
                 f":information_source: <@{user_id}> opened {request.key} on purpose beside "
                 f"{listed(live, user_id)}, open for the same customer and tool.",
-            )
+            ),
         )
     return request
 
@@ -217,11 +221,10 @@ def register(app: App, runtime: Runtime) -> None:
         user_id, values, metadata = view_context(body)
 
         def handle() -> Outbox:
-            channel = read_context(
+            channel = IntakeForm.loads(
                 metadata, source="the intake form's private_metadata",
                 refusal="This form is damaged; open the intake form again.",
-                required={"channel": str},
-            )["channel"]  # fmt: skip
+            ).channel  # fmt: skip
             pod, _ = pod_for_new(runtime.config, user_id, channel, Action.NEW)
             fields = parse_intake(values, pod.currency)
             past = past_renewal(fields.renewal_date, pod.today(runtime.clock.now()))

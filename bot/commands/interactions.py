@@ -1,28 +1,26 @@
-"""The one place that turns a modal submission's outcome into Slack's answer."""
+"""The one place that turns a click's or a modal submission's outcome into Slack's answer, and
+reads a click's payload once (`read_click`: who, where from — a channel, a DM, the Home —, the
+value)."""
 
 from __future__ import annotations
 
-import json
+import enum
 import logging
-import uuid
-from collections.abc import Callable, Mapping
+from collections.abc import Callable
+from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
 from slack_bolt import Ack
 
-from bot.blocks.confirm import confirm_blocks
 from bot.commands.router import error_reference, slack_request_key, usage_line
 from bot.db.session import again_if_disconnected, once_per_slack_request
-from bot.errors import AlreadyDone, FieldErrors, Refusal, Unconfirmed
+from bot.errors import AlreadyDone, FieldErrors, Refusal
 from bot.slack.outbox import Outbox
 
 if TYPE_CHECKING:
     from bot.runtime import Runtime
 
 log = logging.getLogger(__name__)
-
-# The keys of a context podbot wrote and the JSON type(s) each holds.
-Shape = Mapping[str, type | tuple[type, ...]]
 
 
 def answer_submission(
@@ -60,14 +58,6 @@ def answer_submission(
         return
     ack()
     outbox.deliver()
-
-
-def unconfirmed(runtime: Runtime, command: str, args: str, warning: str) -> Unconfirmed:
-    """Ask to confirm `/proc <command> <args>` (nothing written): `warning` says why, "Yes, log
-    it" carries the command to run again confirmed, once (`confirm_value`)."""
-    typed = f"{runtime.config.slack.command} {command} {args}"
-    text, blocks = confirm_blocks(warning, typed, command, args, uuid.uuid4().hex)
-    return Unconfirmed(text, blocks)
 
 
 def answer_click(
@@ -117,40 +107,66 @@ def view_context(body: dict[str, Any]) -> tuple[str, dict[str, Any], str]:
     return body.get("user", {}).get("id", ""), values, view.get("private_metadata") or ""
 
 
-def read_context(
-    raw: object, *, source: str, refusal: str, required: Shape, optional: Shape | None = None
-) -> dict[str, Any]:
-    """The JSON object podbot wrote into a modal's `private_metadata` or a button's `value`,
-    read back: `required` keys present and `optional` ones absent or of their type.
+class Origin(enum.StrEnum):
+    """Where a click came from."""
 
-    Slack hands these back as podbot wrote them, so anything else (not JSON, not an object, a
-    key missing or of the wrong type) comes from a forged or damaged payload: refused with
-    `refusal` (one sentence for the person) and one warning line, never a traceback."""
-    context, problem = _decode_context(raw, required, optional or {})
-    if problem is None:
-        return context
-    log.warning("refused %s: %s", source, problem, extra={"source": source})
-    raise Refusal(refusal)
+    CHANNEL = "channel"  # a message in a channel or its thread (a card, a claim, a prompt)
+    DM = "dm"  # a direct message podbot sent (a reminder)
+    HOME = "home"  # the App Home tab: no message, no channel
 
 
-def _decode_context(
-    raw: object, required: Shape, optional: Shape
-) -> tuple[dict[str, Any], str | None]:
-    """`raw` decoded, and what is wrong with it as a context of this shape (None: nothing)."""
-    if not isinstance(raw, str):
-        return {}, f"it is a {type(raw).__name__}, not a string"
-    try:
-        context = json.loads(raw)
-    except (ValueError, RecursionError):
-        return {}, "it is not JSON"
-    if not isinstance(context, dict):
-        return {}, f"it is JSON but not an object (a {type(context).__name__})"
-    for key, kinds in (*required.items(), *optional.items()):
-        if key not in context:
-            if key in required:
-                return context, f"it has no {key!r}"
-            continue
-        # Exact types: json.loads makes only these, and True is not a request number.
-        if type(context[key]) not in (kinds if isinstance(kinds, tuple) else (kinds,)):
-            return context, f"its {key!r} is a {type(context[key]).__name__}"
-    return context, None
+@dataclass(frozen=True)
+class Click:
+    """A button or menu click, read once from Bolt's payload."""
+
+    user: str
+    origin: Origin
+    channel: str | None  # the conversation of the clicked message; None on the Home
+    thread_ts: str | None  # the thread of the clicked message, when in one
+    value: str  # the button's value ("" for a menu)
+    block_id: str
+    selected: str | None  # a menu's pick (an option's value, or a user)
+
+    @property
+    def number(self) -> int | None:
+        """The id the button carries (a request, a claim, a contract): its value, else, for a
+        menu, the number its block id ends with (`card_actions:<number>`)."""
+        raw = self.value or self.block_id.rpartition(":")[2]
+        try:
+            return int(raw)
+        except ValueError:
+            return None
+
+    @property
+    def answer_channel(self) -> str:
+        """Where the clicker is told something only they see: the conversation clicked in; on
+        the Home there is none, and `Outbox.ephemeral` sends it by DM ("")."""
+        return self.channel if self.origin is not Origin.HOME and self.channel else ""
+
+
+def read_click(body: dict[str, Any]) -> Click:
+    """The click in a `block_actions` payload."""
+    action = (body.get("actions") or [{}])[0]
+    container = body.get("container") or {}
+    channel = (body.get("channel") or {}).get("id") or container.get("channel_id") or None
+    if container.get("type") == "view" or channel is None:
+        origin = Origin.HOME
+    elif str(channel).startswith("D"):
+        origin = Origin.DM
+    else:
+        origin = Origin.CHANNEL
+    message = body.get("message") or {}
+    thread = message.get("thread_ts") if message else container.get("thread_ts")
+    # The card's picker is a menu of the POD's buyers (the option's value is the buyer's id); a
+    # card last drawn before it still carries Slack's users_select until its next edit.
+    option = action.get("selected_option")
+    selected = option.get("value") if isinstance(option, dict) else action.get("selected_user")
+    return Click(
+        user=str(body.get("user", {}).get("id", "")),
+        origin=origin,
+        channel=str(channel) if channel else None,
+        thread_ts=str(thread) if thread else None,
+        value=str(action.get("value") or ""),
+        block_id=str(action.get("block_id") or ""),
+        selected=str(selected) if selected else None,
+    )

@@ -2,10 +2,11 @@
 answered (one mention of it: the button's value is the mention's pending response).
 
 A snooze finds its reminders by the DM it was made on (channel and ts are stored with each
-reminder), so the buttons keep working after a restart. Mark answered marks its one mention,
-then the DMs listing it are settled as every change settles them (`reminder_dms.settle`): that
-line of this DM, the em's escalation, an older digest. A stale button answers with one sentence
-about its item. (Post update is the Home's update handler, `bot/commands/home.py`.)
+reminder), so the buttons keep working after a restart. Mark answered marks its one mention
+(`bot/actions/mentions.py`), then the DMs listing it are settled as every change settles them
+(`MentionResolved`): that line of this DM, the em's escalation, an older digest. A stale button
+answers with one sentence about its item. (Post update is the Home's update handler,
+`bot/commands/home.py`.)
 """
 
 from __future__ import annotations
@@ -16,19 +17,20 @@ from typing import TYPE_CHECKING, Any
 from slack_bolt import Ack, App
 from sqlalchemy import select
 
+from bot.actions import mentions
+from bot.actions.mentions import ABOUT_A_MENTION, MarkAnswered
 from bot.blocks.ids import ActionId, BlockId
 from bot.blocks.reminders import dm_note
 from bot.blocks.text import slack_date
 from bot.commands.interactions import answer_click
 from bot.config import Pod
-from bot.consequences import MentionResolved, record
+from bot.consequences import unit_of_work
 from bot.db.models import (
     PendingResponse,
     PodRow,
     Reminder,
     ReminderKind,
     Request,
-    ResponseState,
     SavingsClaim,
 )
 from bot.domain.working_time import next_working_day_at
@@ -40,9 +42,6 @@ if TYPE_CHECKING:
     from sqlalchemy.orm import Session
 
     from bot.runtime import Runtime
-
-# The reminder kinds whose subject is a pending response (the others' is a request id).
-_ABOUT_A_MENTION = frozenset({ReminderKind.MENTION.value, ReminderKind.ESCALATION.value})
 
 
 def _when(session: Session, runtime: Runtime, reminders: list[Reminder], at: datetime) -> str:
@@ -66,7 +65,7 @@ def _pod_of(session: Session, runtime: Runtime, reminders: list[Reminder]) -> Po
             raise NotFound("This reminder is about a POD that is no longer configured.")
         return pod
     reminder = reminders[0]
-    if reminder.kind not in _ABOUT_A_MENTION:
+    if reminder.kind not in ABOUT_A_MENTION:
         request_id = reminder.subject
         if reminder.kind == ReminderKind.APPROVAL.value:
             claim = session.get(SavingsClaim, reminder.subject)
@@ -90,83 +89,12 @@ def _pod_of(session: Session, runtime: Runtime, reminders: list[Reminder]) -> Po
 
 def act(runtime: Runtime, action: str, user: str, channel: str, ts: str, value: str) -> Outbox:
     """Apply a reminder button; the outbox carries the edits it queued."""
-    outbox = Outbox(runtime)
-    with runtime.db.transaction() as session:
+    with unit_of_work(runtime) as (work, outbox):
         if action == ActionId.MARK_ANSWERED.value:
-            _mark_answered(session, runtime, outbox, user, channel, ts, value)
+            mentions.mark_answered(work, user, MarkAnswered(channel, ts, value))
         else:
-            _snooze(session, runtime, outbox, action, user, channel, ts)
+            _snooze(work.session, runtime, outbox, action, user, channel, ts)
     return outbox
-
-
-def _mark_answered(
-    session: Session,
-    runtime: Runtime,
-    outbox: Outbox,
-    user: str,
-    channel: str,
-    ts: str,
-    value: str,
-) -> None:
-    """Mark the one mention the button is on answered, then settle the DMs that list it."""
-    mention = _the_mention(session, user, channel, ts, value)
-    pending = session.get(PendingResponse, mention, with_for_update=True)
-    if pending is None:
-        raise NotFound("That mention no longer exists; nothing to mark.")
-    if pending.state != ResponseState.OPEN.value:
-        raise Refusal(_not_open(pending, user))
-    pending.state, pending.closed_at = ResponseState.MARKED.value, runtime.clock.now()
-    session.flush()
-    # Its line on this DM, the em's escalation and older digests that list it say so.
-    record(session, outbox, MentionResolved((pending.id,)))
-
-
-def _the_mention(session: Session, user: str, channel: str, ts: str, value: str) -> int:
-    """The pending response a Mark answered is about: the button's value, which must be a
-    mention the clicker was reminded of. (A DM sent before each mention had its own button
-    carries one for the DM: it stands for the DM's mention when it lists one.)"""
-    if value.isdigit():
-        reminded = session.scalar(
-            select(Reminder.id).where(
-                Reminder.kind.in_(_ABOUT_A_MENTION),
-                Reminder.subject == int(value),
-                Reminder.user_id == user,
-            )
-        )
-        if reminded is None:
-            raise NotFound("This button is not about one of your reminders.")
-        return int(value)
-    listed = sorted(
-        {
-            r.subject
-            for r in session.scalars(
-                select(Reminder).where(
-                    Reminder.message_channel == channel,
-                    Reminder.message_ts == ts,
-                    Reminder.user_id == user,
-                    Reminder.kind.in_(_ABOUT_A_MENTION),
-                )
-            )
-        }
-    )
-    if not listed:
-        raise Refusal("This reminder is not about a mention, so there is nothing to mark answered.")
-    if len(listed) > 1:
-        raise Refusal(
-            "This reminder lists several mentions: answer each in its thread, or mark it "
-            "answered on today's reminder, where each has its own button."
-        )
-    return listed[0]
-
-
-def _not_open(pending: PendingResponse, user: str) -> str:
-    """One sentence on a mention that is no longer waiting: whose, where, what became of it."""
-    whom = "you" if pending.member == user else f"<@{pending.member}>"
-    became = {
-        ResponseState.ANSWERED.value: "was answered in its thread",
-        ResponseState.MARKED.value: "is already marked answered",
-    }.get(pending.state, "was deleted or edited away")
-    return f"<@{pending.author}>'s mention of {whom} in <#{pending.channel}> {became}."
 
 
 def _snooze(

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING
 
-from bot.commands.access import require_member
+from bot.actions.access import require_member
 from bot.commands.router import Invocation, Reply, arguments, subcommand
 from bot.domain.quarters import parse_quarter
 from bot.jobs.renewal_calendar import build_calendar

@@ -13,8 +13,9 @@ from typing import TYPE_CHECKING, Any, TypeVar
 from slack_sdk.models.blocks import Block
 
 from bot import metrics
+from bot.actions import arguments
 from bot.db.session import again_if_disconnected, once_per_slack_request
-from bot.domain.grammar import GrammarError, check_typable
+from bot.domain.grammar import check_typable
 from bot.domain.mentions import as_read
 from bot.domain.request_keys import RequestKeyError, format_request_key, parse_request_key
 from bot.errors import AlreadyDone, Refusal, Unconfirmed, UsageError
@@ -97,15 +98,6 @@ def subcommand(
         return handler
 
     return attach
-
-
-def arguments(parse: Callable[..., T], *args: Any) -> T:
-    """Run a grammar parser; its complaint becomes a UsageError with the subcommand's usage
-    (and the arguments it most likely meant)."""
-    try:
-        return parse(*args)
-    except GrammarError as exc:
-        raise UsageError(str(exc), did_you_mean=exc.did_you_mean) from None
 
 
 def usage_line(command: str, name: str) -> str:

@@ -5,9 +5,9 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING
 
+from bot.actions.access import require_member
 from bot.blocks.stats import kpi_hint, kpi_line, stats_blocks, stats_text
 from bot.blocks.text import escape_mrkdwn, slack_date
-from bot.commands.access import require_member
 from bot.commands.accounts import ACCOUNT_SECTIONS
 from bot.commands.router import Invocation, Reply, arguments, subcommand, usage_line
 from bot.db.accounts import find_account

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING
 
+from bot.actions.access import load_request, require_member
 from bot.blocks.cards import (
     MineRow,
     TimelineEntry,
@@ -14,7 +15,6 @@ from bot.blocks.cards import (
     status_blocks,
 )
 from bot.blocks.text import escape_mrkdwn
-from bot.commands.access import load_request, require_member
 from bot.commands.router import Invocation, Reply, arguments, subcommand
 from bot.db.content import card_data
 from bot.db.requests import open_requests_of, timeline

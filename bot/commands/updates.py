@@ -2,14 +2,15 @@
 
 from __future__ import annotations
 
-import json
 from collections.abc import Callable
 from typing import TYPE_CHECKING, Any
 
 from slack_bolt import Ack, App
 
+from bot.actions import requests, unconfirmed
+from bot.actions.access import authorize, load_request, require_stage
+from bot.blocks.contexts import RequestForm
 from bot.blocks.ids import BlockId, CallbackId
-from bot.blocks.limits import MAX_MESSAGE_TEXT
 from bot.blocks.modals import (
     CHOOSE_REQUEST,
     parse_request_choice,
@@ -17,33 +18,28 @@ from bot.blocks.modals import (
     update_modal,
     update_text,
 )
-from bot.blocks.text import escape_mrkdwn, split_markup
-from bot.commands.access import authorize, load_request, require_stage
+from bot.blocks.text import escape_mrkdwn
 from bot.commands.interactions import (
     answer_submission,
-    read_context,
-    unconfirmed,
     view_context,
 )
 from bot.commands.router import Invocation, Reply, arguments, subcommand
-from bot.consequences import RequestChanged, ThreadLine, record
-from bot.db.models import Quote, Request
+from bot.consequences import perform, record
+from bot.db.models import Quote
 from bot.db.requests import latest_quote, quote_count, record_event
+from bot.domain.events import ThreadLine
 from bot.domain.grammar import (
     parse_key_and_optional_text,
     parse_leading_key,
     parse_quote,
 )
 from bot.domain.lifecycle import Action
-from bot.domain.mentions import defuse_broadcasts
 from bot.domain.money import Money, format_money, out_of_scale
 from bot.domain.vocabulary import EventKind
 from bot.errors import FieldErrors, NotFound
 from bot.slack.outbox import Outbox
 
 if TYPE_CHECKING:
-    from sqlalchemy.orm import Session
-
     from bot.config import Pod
     from bot.runtime import Runtime
 
@@ -59,44 +55,21 @@ NO_REQUEST = "This form no longer points at a request; run /proc update again."
 def update(runtime: Runtime, invocation: Invocation) -> Reply:
     """Post a buyer update in the request's thread, or open the update modal."""
     number, text = arguments(parse_key_and_optional_text, invocation.args, "update")
+    if text is not None:
+        given = requests.PostUpdate(number, lambda _pod: text)
+        outbox, done = perform(runtime, requests.update, invocation.user_id, given)
+        return Reply(text=f"Update posted in {done.key}'s thread.", after_ack=[outbox.deliver])
     outbox = Outbox(runtime)
     with runtime.db.transaction() as session:
         request, pod = load_request(session, runtime.config, number)
         authorize(runtime.config, invocation.user_id, request, pod, Action.UPDATE)
         require_stage(request.stage, Action.UPDATE, request.key)
         key = request.key
-        if text is None:
-            if invocation.trigger_id:
-                metadata = json.dumps({"request": request.id, "channel": invocation.channel_id})
-                title = f"{key} · {request.customer} · {request.tool}"
-                outbox.view(invocation.trigger_id, update_modal(metadata, key, title))
-            return Reply(text=f"Opening the update form for {key}…", after_ack=[outbox.deliver])
-        record_update(session, runtime, outbox, request, invocation.user_id, text)
-    return Reply(text=f"Update posted in {key}'s thread.", after_ack=[outbox.deliver])
-
-
-def record_update(
-    session: Session, runtime: Runtime, outbox: Outbox, request: Request, user_id: str, text: str
-) -> None:
-    now = runtime.clock.now()
-    record_event(
-        session, request, at=now, actor=user_id, kind=EventKind.UPDATE, text=text,
-        stamp={"last_update_at": now},
-    )  # fmt: skip
-    # The text is mrkdwn (command text as Slack sent it, or the form's fields escaped).
-    body = _quoted(defuse_broadcasts(text))
-    head = f":memo: *Update* from <@{user_id}>"
-    # The form's caps count characters as typed; escaped (`&` is five), a long update can pass
-    # Slack's cap on one message, so it goes in as many as it needs, in order in the thread.
-    parts = split_markup(body, MAX_MESSAGE_TEXT - len(f"{head} (99/99):\n"))
-    for number, part in enumerate(parts, 1):
-        count = f" ({number}/{len(parts)})" if len(parts) > 1 else ""
-        record(session, outbox, ThreadLine(request.id, f"{head}{count}:\n{part}"))
-    record(session, outbox, RequestChanged(request.id, "update"))
-
-
-def _quoted(text: str) -> str:
-    return "\n".join(f">{line}" for line in text.splitlines() or [""])
+        if invocation.trigger_id:
+            metadata = RequestForm(request.id, invocation.channel_id).dumps()
+            title = f"{key} · {request.customer} · {request.tool}"
+            outbox.view(invocation.trigger_id, update_modal(metadata, key, title))
+    return Reply(text=f"Opening the update form for {key}…", after_ack=[outbox.deliver])
 
 
 @subcommand(
@@ -141,7 +114,7 @@ def record_quote(
         scale = out_of_scale(money, spend)
         if scale is not None and not confirmed and spend is not None:
             raise unconfirmed(
-                runtime, "quote", args,
+                runtime.config, "quote", args,
                 f"A quote of {format_money(money)} from {shown} is {scale} {request.key}'s "
                 f"current spend ({format_money(spend)}); nothing is logged yet.",
             )  # fmt: skip
@@ -191,34 +164,30 @@ def register(app: App, runtime: Runtime) -> None:
         user_id, values, metadata = view_context(body)
 
         def handle() -> Outbox:
-            context = read_context(
-                metadata, source="the update form's private_metadata", refusal=NO_REQUEST,
-                required={"request": (int, type(None)), "channel": str},
-                optional={"choose": bool, "link": (str, type(None)), "thread": str},
-            )  # fmt: skip
+            context = RequestForm.loads_update(
+                metadata, source="the update form's private_metadata", refusal=NO_REQUEST
+            )
             # From the Log as update shortcut with several requests, the form has a picker.
-            request_id = parse_request_choice(values) or context.get("request")
-            if request_id is None and context.get("choose"):
+            request_id = parse_request_choice(values) or context.request
+            if request_id is None and context.choose:
                 raise FieldErrors({BlockId.REQUEST.value: CHOOSE_REQUEST})
             if not isinstance(request_id, int):
                 raise NotFound(NO_REQUEST)
-            outbox = Outbox(runtime)
-            with runtime.db.transaction() as session:
-                request, pod = load_request(session, runtime.config, request_id)
-                authorize(runtime.config, user_id, request, pod, Action.UPDATE)
-                require_stage(request.stage, Action.UPDATE, request.key)
+
+            def read(pod: Pod) -> str:
                 today = runtime.clock.now().astimezone(pod.zone).date()
-                fields = parse_update(values, today)
-                text = update_text(fields)
-                link = context.get("link")
+                text = update_text(parse_update(values, today))
+                link = context.link
                 if link and not any(c in link for c in "<>| \n"):
                     text += f"\n<{link}|Original message>"
-                record_update(session, runtime, outbox, request, user_id, text)
-                channel = context.get("channel") or pod.channel
-                thread = context.get("thread")
-                outbox.ephemeral(
-                    channel, user_id, f"Update posted in {request.key}'s thread.", thread
-                )
+                return text
+
+            given = requests.PostUpdate(request_id, read)
+            outbox, done = perform(runtime, requests.update, user_id, given)
+            channel = context.channel or done.channel
+            outbox.ephemeral(
+                channel, user_id, f"Update posted in {done.key}'s thread.", context.thread
+            )
             return outbox
 
         answer_submission(

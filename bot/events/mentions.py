@@ -19,9 +19,10 @@ from sqlalchemy.orm import Session
 
 from bot.blocks.text import plural
 from bot.config import Pod
-from bot.consequences import MentionResolved, record
+from bot.consequences import record
 from bot.db.models import PendingResponse, ProcessedEvent, ResponseState
 from bot.db.requests import pod_row
+from bot.domain.events import MentionResolved
 from bot.domain.mentions import find_user_mentions
 from bot.domain.working_time import add_working_hours
 from bot.slack.outbox import Outbox

@@ -25,7 +25,7 @@ from sqlalchemy.orm import Session
 
 from bot import consequences, metrics
 from bot.config import Config, Pod
-from bot.consequences import Event
+from bot.domain.events import Event
 from bot.jobs import ledger
 from bot.slack.outbox import Lane, Outbox
 from bot.slack.snapshots import Snapshot

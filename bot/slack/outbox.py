@@ -28,6 +28,7 @@ from slack_sdk.models.views import View
 from sqlalchemy import bindparam, insert, literal, select, union_all
 from sqlalchemy.orm import Session
 
+from bot.blocks.text import mentions
 from bot.clock import SystemClock
 from bot.db.models import OutboxKind, OutboxRow, OutboxStatus, PodRow, Request, SavingsClaim
 from bot.domain.vocabulary import Role
@@ -40,6 +41,7 @@ if TYPE_CHECKING:
     from bot.runtime import Runtime
 
 log = logging.getLogger(__name__)
+__all__ = ["Lane", "Outbox", "mentions"]  # `mentions` lives in bot/blocks/text.py
 # Rows are scheduled in real time: the worker's backoff and the backlog age are wall-clock.
 _WALL = SystemClock()
 _INSERT_DELIVERY = insert(OutboxRow.__table__)
@@ -433,8 +435,3 @@ class Outbox:
         except WebApiError:
             # Not a channel the bot is in (e.g. a DM with someone else): fall back to a DM.
             self.runtime.slack.dm(user, text, blocks)
-
-
-def mentions(users: list[str]) -> str:
-    """`<@U1> <@U2>` for a list of user ids."""
-    return " ".join(f"<@{u}>" for u in users)

@@ -164,9 +164,10 @@ def test_opening_the_renewal_settles_every_analysts_reminder_and_a_second_click_
     )
     bot.wait_idle()
     assert len(bot.api.calls_to("views.open")) == opened  # no second intake form
-    (_reminder, refusal) = dms(bot, second)
-    assert refusal.text == (
-        ":warning: REQ-1 is already open for this renewal (Globex · Zoom); nothing to open."
+    (refusal,) = bot.api.ephemerals(second)  # told where the click was: its DM
+    assert (refusal.channel, refusal.text) == (
+        other.channel,
+        ":warning: REQ-1 is already open for this renewal (Globex · Zoom); nothing to open.",
     )
 
 

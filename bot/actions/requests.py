@@ -1,0 +1,281 @@
+"""Requests along SPEC §2's lifecycle: qualify, disqualify, assign (or reassign) and close.
+
+Each use case: the request loaded (row-locked), the actor authorized, the stage advanced, the
+timeline written, the domain events recorded; the outcome says what happened, as facts.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass
+from datetime import datetime
+from enum import StrEnum
+
+from bot.actions import Work
+from bot.actions.access import authorize, load_request, require_stage
+from bot.actions.terms import inline_row, record_term
+from bot.blocks.limits import MAX_MESSAGE_TEXT
+from bot.blocks.text import slack_date, split_markup
+from bot.config import Pod
+from bot.db.requests import record_event
+from bot.domain.events import (
+    RequestChanged,
+    RequestReassigned,
+    TermAsked,
+    ThreadLine,
+)
+from bot.domain.grammar import Close
+from bot.domain.lifecycle import Action, StageError, negotiation_due, next_stage
+from bot.domain.mentions import defuse_broadcasts
+from bot.domain.renewals import past_renewal
+from bot.domain.vocabulary import Outcome, Stage
+from bot.errors import NotPermitted, UsageError, WrongStage
+
+
+def advance(stage: str, action: Action, key: str) -> str:
+    """The stage `action` moves a request in `stage` to; WrongStage (with the reason) when the
+    stage does not allow it."""
+    try:
+        return next_stage(stage, action, key)
+    except StageError as exc:
+        raise WrongStage(exc.message) from None
+
+
+# -- qualify ---------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class Qualify:
+    number: int
+
+
+@dataclass(frozen=True)
+class Qualified:
+    key: str
+
+
+def qualify(work: Work, user: str, given: Qualify) -> Qualified:
+    """Intake → qualified; the qualifier becomes the request's analyst."""
+    request, pod = load_request(work.session, work.config, given.number)
+    authorize(work.config, user, request, pod, Action.QUALIFY)
+    request.stage = advance(request.stage, Action.QUALIFY, request.key)
+    request.qualified_at = work.now
+    request.analyst_id = user
+    record_event(work.session, request, at=work.now, actor=user, kind="qualified")
+    work.record(
+        RequestChanged(request.id, "qualified"),
+        ThreadLine(request.id, f":white_check_mark: Qualified by <@{user}>."),
+    )
+    return Qualified(request.key)
+
+
+# -- disqualify ------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class Disqualify:
+    number: int
+    reason: str  # mrkdwn
+
+
+@dataclass(frozen=True)
+class Disqualified:
+    key: str
+
+
+def disqualify(work: Work, user: str, given: Disqualify) -> Disqualified:
+    """Intake → disqualified, with the reason (`/proc disqualify` and the disqualify modal)."""
+    request, pod = load_request(work.session, work.config, given.number)
+    authorize(work.config, user, request, pod, Action.DISQUALIFY)
+    request.stage = advance(request.stage, Action.DISQUALIFY, request.key)
+    request.analyst_id = request.analyst_id or user
+    request.resolution_note = given.reason
+    record_event(
+        work.session, request, at=work.now, actor=user, kind="disqualified", text=given.reason
+    )
+    work.record(
+        RequestChanged(request.id, "disqualified"),
+        ThreadLine(
+            request.id,
+            f":no_entry: Disqualified by <@{user}>: {defuse_broadcasts(given.reason)}",
+        ),
+    )
+    return Disqualified(request.key)
+
+
+# -- assign ----------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class Assign:
+    number: int
+    buyer: str
+
+
+@dataclass(frozen=True)
+class Assigned:
+    key: str
+    buyer: str
+    tat_due: datetime
+    timezone: str  # the POD's
+
+
+def buyers_of(pod: Pod) -> str:
+    """The POD's buyers (those `assign` offers), as mentions."""
+    buyers = pod.members_with("buyer")
+    return ", ".join(f"<@{user}>" for user in buyers) or "none yet"
+
+
+def assign(work: Work, user: str, given: Assign) -> Assigned:
+    """Qualified → negotiating with a buyer (the TAT starts), or a negotiating request handed
+    to another buyer (the TAT keeps running)."""
+    buyer = given.buyer
+    request, pod = load_request(work.session, work.config, given.number)
+    authorize(work.config, user, request, pod, Action.ASSIGN)
+    if pod.role_of(buyer) not in ("buyer", "em"):
+        raise NotPermitted(
+            f"<@{buyer}> is not a buyer in {pod.name}, so cannot be assigned; "
+            f"{pod.name}'s buyers: {buyers_of(pod)}."
+        )
+    reassign = request.stage == Stage.NEGOTIATING
+    request.stage = advance(request.stage, Action.ASSIGN, request.key)
+    if reassign and request.buyer_id == buyer:
+        raise WrongStage(f"{request.key} is already assigned to <@{buyer}>.")
+    now = work.now
+    days = work.config.clocks.tat_days[request.kind]
+    if not reassign:
+        # The TAT runs from the first handover; a reassignment keeps the clock.
+        request.assigned_at = now
+        request.tat_due_at = negotiation_due(pod.timezone, now, days)
+        request.last_update_at = now
+    request.analyst_id = request.analyst_id or user
+    previous, request.buyer_id = request.buyer_id, buyer
+    due = request.tat_due_at
+    assert due is not None
+    due_text = slack_date(due, pod.timezone, with_time=True)
+    if reassign:
+        line = (
+            f":arrows_counterclockwise: Reassigned from <@{previous}> to <@{buyer}> "
+            f"by <@{user}>. TAT still due {due_text}."
+        )
+    else:
+        line = (
+            f":handshake: Assigned to <@{buyer}> by <@{user}>. "
+            f"Negotiation TAT: {days} days, due {due_text}."
+        )
+    record_event(
+        work.session, request, at=now, actor=user, kind="assigned",
+        text=f"to <@{buyer}>", data={"buyer": buyer, "previous": previous},
+    )  # fmt: skip
+    work.record(RequestReassigned(request.id, previous), ThreadLine(request.id, line))
+    return Assigned(request.key, buyer, due, pod.timezone)
+
+
+# -- update ---------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class PostUpdate:
+    """A buyer's update, its text (mrkdwn) read once the request's POD is known (a form's
+    relative dates are the POD's)."""
+
+    number: int
+    read: Callable[[Pod], str]
+
+
+@dataclass(frozen=True)
+class Updated:
+    key: str
+    channel: str  # the POD's
+
+
+def update(work: Work, user: str, given: PostUpdate) -> Updated:
+    """Log a negotiation update: on the timeline, in the thread (in as many replies as Slack's
+    cap needs), the update clock reset."""
+    request, pod = load_request(work.session, work.config, given.number)
+    authorize(work.config, user, request, pod, Action.UPDATE)
+    require_stage(request.stage, Action.UPDATE, request.key)
+    text = given.read(pod)
+    now = work.now
+    record_event(
+        work.session, request, at=now, actor=user, kind="update", text=text,
+        stamp={"last_update_at": now},
+    )  # fmt: skip
+    # The text is mrkdwn (command text as Slack sent it, or the form's fields escaped).
+    body = "\n".join(f">{line}" for line in defuse_broadcasts(text).splitlines() or [""])
+    head = f":memo: *Update* from <@{user}>"
+    # The form's caps count characters as typed; escaped (`&` is five), a long update can pass
+    # Slack's cap on one message, so it goes in as many as it needs, in order in the thread.
+    parts = split_markup(body, MAX_MESSAGE_TEXT - len(f"{head} (99/99):\n"))
+    for number, part in enumerate(parts, 1):
+        count = f" ({number}/{len(parts)})" if len(parts) > 1 else ""
+        work.record(ThreadLine(request.id, f"{head}{count}:\n{part}"))
+    work.record(RequestChanged(request.id, "update"))
+    return Updated(request.key, pod.channel)
+
+
+# -- close -----------------------------------------------------------------------------------
+
+
+class Term(StrEnum):
+    """What became of a closed request's new term."""
+
+    NONE = "none"  # not won: no new term
+    RECORDED = "recorded"  # given with the close: written to the SaaS stack
+    ASKED = "asked"  # won without it: the analysts asked in the thread
+
+
+@dataclass(frozen=True)
+class CloseRequest:
+    """A close, its fields read once the request's POD (its currency) is known."""
+
+    number: int
+    read: Callable[[Pod], Close]
+
+
+@dataclass(frozen=True)
+class Closed:
+    key: str
+    outcome: str
+    term: Term
+
+
+def close(work: Work, user: str, given: CloseRequest) -> Closed:
+    """Close a request won, lost or cancelled; a won close records the new term given with it,
+    or asks the analysts for it in the thread."""
+    request, pod = load_request(work.session, work.config, given.number)
+    fields = given.read(pod)
+    outcome, note = fields.outcome, fields.note
+    action = Action.CANCEL if outcome == "cancelled" else Action.CLOSE
+    authorize(work.config, user, request, pod, action)
+    if fields.term is not None:
+        authorize(work.config, user, request, pod, Action.RECORD_TERM)
+        past = past_renewal(fields.term.renewal_date, pod.today(work.now))
+        if past:
+            raise UsageError(past)
+    request.stage = advance(request.stage, action, request.key)
+    now = work.now
+    request.outcome = outcome
+    request.closed_at = now
+    request.resolution_note = note
+    record_event(
+        work.session, request, at=now, actor=user, kind="closed",
+        text=outcome + (f": {note}" if note else ""), data={"outcome": outcome},
+    )  # fmt: skip
+    emoji = {"won": ":trophy:", "lost": ":x:", "cancelled": ":wastebasket:"}[outcome]
+    work.record(
+        RequestChanged(request.id, "closed"),
+        ThreadLine(
+            request.id,
+            f"{emoji} Closed *{outcome}* by <@{user}>"
+            + (f": {defuse_broadcasts(note)}" if note else "."),
+        ),
+    )
+    term = Term.NONE
+    if fields.term is not None:
+        record_term(work, user, request, pod, inline_row(request, pod, fields.term))
+        term = Term.RECORDED
+    elif outcome == Outcome.WON:
+        work.record(TermAsked(request.id))
+        term = Term.ASKED
+    return Closed(request.key, outcome, term)

@@ -1,0 +1,246 @@
+"""Savings: a buyer's claim posted for the em's approval, and its one decision (SPEC §4)."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from sqlalchemy import select, update
+from sqlalchemy.orm import Session
+
+from bot.actions import Work, arguments, unconfirmed
+from bot.actions.access import authorize, load_request
+from bot.blocks.claims import ClaimView, claim_noun, claim_verb, headline, revision_note
+from bot.blocks.text import escape_mrkdwn, mentions, slack_date
+from bot.db.content import claim_view
+from bot.db.models import Request, SavingsClaim
+from bot.db.requests import record_event
+from bot.db.savings import pending_claim, revised_claim, supersede_revised
+from bot.domain.events import ClaimDecided, ClaimPosted
+from bot.domain.lifecycle import Action, savings_decision_refusal
+from bot.domain.money import Money, format_money, out_of_scale
+from bot.domain.savings import ClaimError, check_claim, parse_claim_text
+from bot.domain.vocabulary import ClaimStatus, Outcome, Stage
+from bot.errors import NotFound, NotPermitted, Refusal, WrongStage
+
+
+@dataclass(frozen=True)
+class Claim:
+    number: int
+    typed: str  # `<baseline> <final> [avoidance] [| additional]`
+    usage: str | None = None  # the usage line a refused claim is told with
+    confirmed: bool = False  # "Yes, log it": a baseline far from the spend is meant
+
+
+@dataclass(frozen=True)
+class Claimed:
+    """A claim posted: what it is, who may decide it, what it supersedes (`superseded`: the
+    pending claim it replaced, by its kind and amount; empty for none)."""
+
+    key: str
+    kind: str
+    view: ClaimView
+    approvers: tuple[str, ...]
+    fallback_reason: str | None  # why a fallback approver decides it, when one does
+    additional: bool
+    superseded_kind: str | None
+    superseded: str
+
+
+@dataclass(frozen=True)
+class Decide:
+    claim_id: int
+    status: ClaimStatus  # approved or rejected
+    reason: str | None = None  # a rejection's, as typed (plain text)
+
+
+@dataclass(frozen=True)
+class Decided:
+    claim_id: int
+    key: str
+    status: ClaimStatus
+
+
+def require_savings_stage(request: Request) -> None:
+    """Savings are claimed while negotiating or once won; WrongStage otherwise."""
+    if not (
+        request.stage == Stage.NEGOTIATING
+        or (request.stage == Stage.CLOSED and request.outcome == Outcome.WON)
+    ):
+        state = f"closed {request.outcome}" if request.stage == Stage.CLOSED else request.stage
+        raise WrongStage(
+            f"{request.key} is {state}: savings are claimed while negotiating or once won."
+        )
+
+
+def claim(work: Work, user_id: str, given: Claim) -> Claimed:
+    """A savings claim posted for the em's approval (command, the card's Claim savings modal
+    and "Yes, log it"): `given.typed` is `<baseline> <final> [avoidance] [| additional]`. A
+    baseline far from the request's current spend is asked to be confirmed first (nothing
+    written) unless `given.confirmed`."""
+    session, number, typed, usage = work.session, given.number, given.typed, given.usage
+    confirmed = given.confirmed
+    request, pod = load_request(session, work.config, number)
+    claimed = arguments(parse_claim_text, typed, pod.currency)
+    baseline, final, kind = claimed.baseline, claimed.final, claimed.kind
+    authorize(work.config, user_id, request, pod, Action.SAVINGS)
+    require_savings_stage(request)
+    try:
+        check_claim(baseline, final)
+    except ClaimError as exc:
+        raise Refusal(str(exc), usage=usage) from None
+    approvers = pod.claim_approvers(user_id)
+    if not approvers.users:
+        who = (
+            f"You are the only em of {pod.name}"
+            if pod.role_of(user_id) == "em"
+            else f"{pod.name} has no em"
+        )
+        raise NotPermitted(
+            f"{who} and it has no fallback approver, so nobody could decide this claim "
+            "(an operator sets `fallback_approvers` for the POD in the config)."
+        )
+    spend = Money(request.amount, request.currency) if request.amount is not None else None
+    scale = out_of_scale(baseline, spend)
+    if scale is not None and spend is not None and not confirmed:
+        raise unconfirmed(
+            work.config, "savings", f"{request.key} {' '.join(typed.split())}",
+            f"A baseline of {format_money(baseline)} is {scale} {request.key}'s current "
+            f"spend ({format_money(spend)}); nothing is claimed yet.",
+        )  # fmt: skip
+    now = work.now
+    previous = pending_claim(session, request.id)
+    # The claim it replaces is named by its kind and amount, never by its id.
+    was = headline(claim_view(session, work.config, previous)) if previous is not None else ""
+    if previous is not None:
+        # Out of the one-pending slot first, so the schema's partial unique index holds.
+        previous.status = ClaimStatus.SUPERSEDED.value
+        session.flush()
+    # A claim not marked additional revises the request's approved claim of its kind.
+    revised = None if claimed.additional else revised_claim(session, request.id, kind)
+    claim = SavingsClaim(
+        request_id=request.id,
+        kind=kind,
+        baseline=baseline.amount,
+        final=final.amount,
+        currency=baseline.currency,
+        status=ClaimStatus.PENDING.value,
+        created_by=user_id,
+        created_at=now,
+        additional=claimed.additional,
+        revises_id=revised.id if revised is not None else None,
+    )
+    session.add(claim)
+    session.flush()
+    view = claim_view(session, work.config, claim)
+    note = revision_note(view)
+    record_event(
+        session, request, at=now, actor=user_id, kind="savings_claimed",
+        text=f"{headline(view)} ({format_money(baseline)} → {format_money(final)}, {kind}"
+        + (f"; {note}" if note else "") + ")",
+        data={"claim": claim.id},
+    )  # fmt: skip
+    if previous is not None:
+        previous.superseded_by_id = claim.id
+        record_event(
+            session, request, at=now, actor=user_id, kind="savings_superseded",
+            text=f"{was} replaced by {headline(view)}",
+        )  # fmt: skip
+    # The card shows the claim pending, since when; a superseded claim's message says so.
+    work.record(ClaimPosted(claim.id, request.id, previous.id if previous is not None else None))
+    return Claimed(
+        key=request.key, kind=kind, view=view, approvers=tuple(approvers.users),
+        fallback_reason=approvers.reason if approvers.fallback else None,
+        additional=claimed.additional,
+        superseded_kind=previous.kind if previous is not None else None, superseded=was,
+    )  # fmt: skip
+
+
+def decide(work: Work, user_id: str, given: Decide) -> Decided:
+    """Record the one decision on a claim (Approve, or Reject with its reason), or refuse
+    saying who decided first."""
+    session, claim_id, status, reason = work.session, given.claim_id, given.status, given.reason
+    claim = check_decider(work, user_id, claim_id)
+    now = work.now
+    revised: int | None = None
+    if status is ClaimStatus.APPROVED and not claim.additional:
+        # A revision replaces the request's claim of its kind, from now on: that one stops
+        # counting first, so the schema's one-effective-claim index holds at every statement.
+        revised = supersede_revised(session, claim, now)
+    # The database decides the race: only one UPDATE finds the claim still pending. A loser
+    # raises, and its transaction — the supersession above included — is rolled back.
+    result = session.execute(
+        update(SavingsClaim)
+        .where(SavingsClaim.id == claim_id, SavingsClaim.status == ClaimStatus.PENDING.value)
+        .values(
+            status=status.value, decided_by=user_id, decided_at=now, reason=reason,
+            revises_id=revised if status is ClaimStatus.APPROVED else SavingsClaim.revises_id,
+        )
+        .execution_options(synchronize_session=False)
+    )  # fmt: skip
+    if result.rowcount != 1:
+        raise Refusal(already_decided(session, claim_id))
+    session.refresh(claim)
+    request, _pod = load_request(session, work.config, claim.request_id, for_update=False)
+    view = claim_view(session, work.config, claim)
+    verb = "approved" if status is ClaimStatus.APPROVED else "rejected"
+    # The reason is a modal value, which Slack does not escape: plain text, shown as itself.
+    shown = escape_mrkdwn(reason) if reason else None
+    record_event(
+        session, request, at=now, actor=user_id, kind=f"savings_{verb}",
+        text=f"{headline(view)} {claim_verb(claim.kind)}" + (f" — {shown}" if shown else ""),
+        data={"claim": claim.id},
+    )  # fmt: skip
+    told = list(dict.fromkeys(u for u in (request.buyer_id, claim.created_by) if u))
+    yours = f"{mentions(told)} your {claim_noun(claim.kind)} of {headline(view)}"
+    if status is ClaimStatus.APPROVED:
+        line = f":tada: {yours} was approved by <@{user_id}>."
+        if view.revises is not None:
+            line += (
+                f" It replaces the approved {format_money(view.revises.saved)}, which no longer "
+                "counts."
+            )
+    else:
+        line = f":no_entry: {yours} was rejected by <@{user_id}>: {shown}"
+        if view.revises is not None:
+            line += f"\nThe approved {format_money(view.revises.saved)} stands."
+    work.record(
+        ClaimDecided(claim.id, request.id, status, user_id, line, request.tool_key, revised)
+    )
+    return Decided(claim.id, request.key, status)
+
+
+def check_decider(work: Work, user_id: str, claim_id: int) -> SavingsClaim:
+    """The claim, if `user_id` may decide it and it is still pending; refused otherwise."""
+    session = work.session
+    claim = session.get(SavingsClaim, claim_id)
+    if claim is None:
+        raise NotFound("This savings claim no longer exists.")
+    _request, pod = load_request(session, work.config, claim.request_id, for_update=False)
+    approvers = pod.claim_approvers(claim.created_by)
+    refusal = savings_decision_refusal(
+        pod.role_of(user_id),
+        pod.name,
+        is_claimant=claim.created_by == user_id,
+        is_fallback_approver=user_id in pod.fallback_approvers,
+        fallback_applies=approvers.fallback,
+    )
+    if refusal is not None:
+        raise NotPermitted(refusal)
+    if claim.status != ClaimStatus.PENDING.value:
+        raise Refusal(already_decided(session, claim_id))
+    return claim
+
+
+def already_decided(session: Session, claim_id: int) -> str:
+    claim = session.scalars(
+        select(SavingsClaim)
+        .where(SavingsClaim.id == claim_id)
+        .execution_options(populate_existing=True)
+    ).one()
+    if claim.status == ClaimStatus.SUPERSEDED.value:
+        return "This claim was superseded by a newer claim in the same thread; decide on that one."
+    assert claim.decided_at is not None
+    request = session.get(Request, claim.request_id)
+    assert request is not None
+    decided = slack_date(claim.decided_at, request.pod.timezone, with_time=True)
+    return f"This claim was already {claim.status} by <@{claim.decided_by}> at {decided}."

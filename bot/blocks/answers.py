@@ -1,0 +1,81 @@
+"""What the person who acted is told once a request's use case is done (the ephemeral answer
+or the ack's text), from its outcome's facts; the same words from a command and a button."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Protocol
+
+from bot.blocks.claims import ClaimView, claim_noun, headline, revision_note
+from bot.blocks.text import mentions, slack_date
+
+
+def qualified(key: str, *, typed: bool) -> str:
+    """A qualified request; a typed command is told the next command too."""
+    if typed:
+        return f"{key} is qualified. Next: `/proc assign {key} @buyer`."
+    return f"{key} is qualified."
+
+
+def disqualified(key: str) -> str:
+    return f"{key} is disqualified."
+
+
+def assigned(key: str, buyer: str, tat_due: datetime, timezone: str) -> str:
+    due = slack_date(tat_due, timezone, with_time=True)
+    return f"{key} is assigned to <@{buyer}>; the TAT is due {due}."
+
+
+def closed(key: str, outcome: str, term: str) -> str:
+    """A closed request; `term` says what became of a won one's new term: recorded (given
+    with the close), asked (in its thread) or none."""
+    if term == "recorded":
+        return f"{key} is closed (won) and its new term is recorded in the SaaS stack."
+    text = f"{key} is closed ({outcome})."
+    if term == "asked":
+        text += " Record its new term with the button in its thread."
+    return text
+
+
+class ClaimFacts(Protocol):
+    """What a posted claim's answer says (`bot.actions.savings.Claimed`)."""
+
+    @property
+    def key(self) -> str: ...
+    @property
+    def kind(self) -> str: ...
+    @property
+    def view(self) -> ClaimView: ...
+    @property
+    def approvers(self) -> tuple[str, ...]: ...
+    @property
+    def fallback_reason(self) -> str | None: ...
+    @property
+    def additional(self) -> bool: ...
+    @property
+    def superseded_kind(self) -> str | None: ...
+    @property
+    def superseded(self) -> str: ...
+
+
+def claimed(done: ClaimFacts) -> str:
+    """A savings claim posted: who decides it (a fallback approver, and why), what an approval
+    does when it revises or adds to the request's claim, the pending claim it supersedes."""
+    noun = claim_noun(done.kind)
+    text = (
+        f"{noun[:1].upper()}{noun[1:]} of {headline(done.view)} on {done.key} posted in its "
+        f"thread for {mentions(list(done.approvers))} to approve"
+        + (f" (fallback approver: {done.fallback_reason})." if done.fallback_reason else ".")
+    )
+    if done.view.revises is not None:
+        text += (
+            f" It {revision_note(done.view)}: approved, it replaces that one in every figure; "
+            "rejected, that one stands."
+        )
+    elif done.additional:
+        text += " It is marked additional: approved, it counts beside the request's claim."
+    if done.superseded_kind is not None:
+        text += (
+            f" It supersedes the pending {claim_noun(done.superseded_kind)} of {done.superseded}."
+        )
+    return text

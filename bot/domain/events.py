@@ -1,0 +1,122 @@
+"""Domain events: what happened to podbot's data, as facts (ids, a status, who), recorded by a
+use case or a job on its unit of work (`bot.actions.Work`). What each causes outside podbot is
+the table in `bot/consequences.py`."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from bot.domain.vocabulary import ClaimStatus
+
+
+@dataclass(frozen=True)
+class RequestOpened:
+    """A request was created (REQ-n): its card is posted."""
+
+    request_id: int
+
+
+@dataclass(frozen=True)
+class RequestChanged:
+    """Something a request's card, reminders or Homes show changed: `what` names it (an update,
+    a quote, qualified, disqualified, pre-approved, closed, a new term recorded …)."""
+
+    request_id: int
+    what: str
+
+
+@dataclass(frozen=True)
+class RequestReassigned:
+    """A request changed buyer: the last buyer's Home no longer lists it."""
+
+    request_id: int
+    previous_buyer: str | None
+
+
+@dataclass(frozen=True)
+class ProcurementStepMoved:
+    """A procurement step (S0 stage) of a negotiating request started or finished."""
+
+    request_id: int
+
+
+@dataclass(frozen=True)
+class ClockCrossed:
+    """A clock of the request crossed a line a job watches (a TAT breached, a procurement step's
+    day moved): its card's badge or day changes."""
+
+    request_id: int
+
+
+@dataclass(frozen=True)
+class ThreadLine:
+    """A line said in the request card's thread (a timeline event as the POD reads it)."""
+
+    request_id: int
+    text: str
+    blocks: tuple[object, ...] | None = None  # Block Kit blocks, as built by bot/blocks
+
+
+@dataclass(frozen=True)
+class TermAsked:
+    """A request was closed won without its new term: the POD's analysts are asked, in its
+    thread, to record it."""
+
+    request_id: int
+
+
+@dataclass(frozen=True)
+class ClaimPosted:
+    """A savings claim was posted on its request; `superseded_id` is the pending claim it
+    replaced, if any."""
+
+    claim_id: int
+    request_id: int
+    superseded_id: int | None = None
+
+
+@dataclass(frozen=True)
+class ClaimDecided:
+    """A savings claim was approved or rejected (once) by `by`. `revised_id` is the approved
+    claim an approved revision superseded; `line` is what the thread is told; `tool_key` is the
+    tool whose benchmark an approval moved."""
+
+    claim_id: int
+    request_id: int
+    status: ClaimStatus
+    by: str
+    line: str
+    tool_key: str
+    revised_id: int | None = None
+
+
+@dataclass(frozen=True)
+class MentionResolved:
+    """Mentions (pending responses) answered or marked answered."""
+
+    mention_ids: tuple[int, ...]
+
+
+@dataclass(frozen=True)
+class RenewalOpened:
+    """A renewal request was opened for a contract of the SaaS stack: its renewal reminders
+    are answered."""
+
+    contract_id: int
+    request_id: int
+    request_key: str
+
+
+Event = (
+    RequestOpened
+    | RequestChanged
+    | RequestReassigned
+    | ProcurementStepMoved
+    | ClockCrossed
+    | ThreadLine
+    | TermAsked
+    | ClaimPosted
+    | ClaimDecided
+    | MentionResolved
+    | RenewalOpened
+)
