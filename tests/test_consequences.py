@@ -27,6 +27,7 @@ from bot.domain.events import (
     RequestChanged,
     RequestOpened,
     RequestReassigned,
+    TermAsked,
     ThreadLine,
 )
 from bot.domain.vocabulary import ClaimStatus
@@ -98,6 +99,8 @@ def test_the_table_walked_on_what_slack_received(bot: RunningBot) -> None:
     assert walk(ClaimPosted(claim_id, 1)) == {("claim", "edited")} | card | HOMES
     decided = ClaimDecided(claim_id, 1, ClaimStatus.APPROVED, EM, "Decided.", "figma")
     assert walk(decided) == {("claim", "edited"), ("thread", "Decided.")} | card | HOMES
+    (asked,) = walk(TermAsked(1))  # the analysts asked in the thread, with the button
+    assert asked[0] == "thread" and f"<@{ANALYST}>" in asked[1]
     assert walk(MentionResolved(())) == set()  # no reminder DMs: nothing to settle
 
     # A renewal opened settles the reminder DM of each analyst of the contract's POD.

@@ -11,13 +11,14 @@ from dataclasses import dataclass
 from datetime import datetime
 from enum import StrEnum
 
-from bot.actions import Work
+from bot.actions import Work, unconfirmed
 from bot.actions.access import authorize, load_request, require_stage
 from bot.actions.terms import inline_row, record_term
 from bot.blocks.limits import MAX_MESSAGE_TEXT
-from bot.blocks.text import slack_date, split_markup
+from bot.blocks.text import escape_mrkdwn, slack_date, split_markup
 from bot.config import Pod
-from bot.db.requests import record_event
+from bot.db.models import Quote
+from bot.db.requests import latest_quote, quote_count, record_event
 from bot.domain.events import (
     RequestChanged,
     RequestReassigned,
@@ -27,6 +28,7 @@ from bot.domain.events import (
 from bot.domain.grammar import Close
 from bot.domain.lifecycle import Action, StageError, negotiation_due, next_stage
 from bot.domain.mentions import defuse_broadcasts
+from bot.domain.money import Money, format_money, out_of_scale
 from bot.domain.renewals import past_renewal
 from bot.domain.vocabulary import Outcome, Stage
 from bot.errors import NotPermitted, UsageError, WrongStage
@@ -212,6 +214,84 @@ def update(work: Work, user: str, given: PostUpdate) -> Updated:
         work.record(ThreadLine(request.id, f"{head}{count}:\n{part}"))
     work.record(RequestChanged(request.id, "update"))
     return Updated(request.key, pod.channel)
+
+
+# -- quote ----------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class LogQuote:
+    """A quote: `read` gives the vendor (plain text) and amount once the POD (its currency) is
+    known; `args` are the command's (`REQ-3 Crayon 41.5k`), run again as they are by "Yes, log
+    it" when the amount is far from the request's."""
+
+    number: int
+    read: Callable[[Pod], tuple[str, Money]]
+    args: str
+    confirmed: bool = False
+
+
+@dataclass(frozen=True)
+class Quoted:
+    key: str
+    vendor: str  # plain text
+    amount: Money
+    was: Money | None  # the vendor's earlier quote this one revises
+
+
+def quote(work: Work, user_id: str, given: LogQuote) -> Quoted:
+    """A competing quote (command, the card's Log quote modal and "Yes, log it"), posted in
+    the thread; a vendor's later quote revises its earlier one. An amount far from the
+    request's current spend is asked to be confirmed first (nothing written) unless
+    `given.confirmed`."""
+    session = work.session
+    request, pod = load_request(session, work.config, given.number)
+    vendor, money = given.read(pod)
+    authorize(work.config, user_id, request, pod, Action.QUOTE)
+    require_stage(request.stage, Action.QUOTE, request.key)
+    # Names are stored as plain text; what is posted, and the timeline, is mrkdwn.
+    shown = escape_mrkdwn(vendor)
+    spend = Money(request.amount, request.currency) if request.amount is not None else None
+    scale = out_of_scale(money, spend)
+    if scale is not None and not given.confirmed and spend is not None:
+        raise unconfirmed(
+            work.config, "quote", given.args,
+            f"A quote of {format_money(money)} from {shown} is {scale} {request.key}'s "
+            f"current spend ({format_money(spend)}); nothing is logged yet.",
+        )  # fmt: skip
+    now = work.now
+    earlier = latest_quote(session, request.id, vendor)
+    session.add(
+        Quote(
+            request_id=request.id,
+            vendor=vendor,
+            amount=money.amount,
+            currency=money.currency,
+            created_by=user_id,
+            created_at=now,
+        )
+    )
+    session.flush()
+    count = quote_count(session, request.id)
+    so_far = f"{count} competing quote{'s' if count != 1 else ''} so far"
+    now_quoted = format_money(money)
+    if earlier is None:
+        line = f":receipt: *Quote* recorded by <@{user_id}>: *{shown}* — {now_quoted} ({so_far})"
+        event = f"{shown}: {now_quoted}"
+    else:
+        was = format_money(Money(earlier.amount, earlier.currency))
+        line = (
+            f":receipt: *Quote* revised by <@{user_id}>: *{shown}* revised {was} → "
+            f"{now_quoted} ({so_far})"
+        )
+        event = f"{shown}: {now_quoted} (revised from {was})"
+    record_event(
+        session, request, at=now, actor=user_id, kind="quote", text=event,
+        data={"vendor": vendor, "amount": str(money.amount), "currency": money.currency},
+    )  # fmt: skip
+    work.record(ThreadLine(request.id, line))
+    earlier_amount = Money(earlier.amount, earlier.currency) if earlier is not None else None
+    return Quoted(request.key, vendor, money, earlier_amount)
 
 
 # -- close -----------------------------------------------------------------------------------

@@ -7,7 +7,8 @@ from datetime import datetime
 from typing import Protocol
 
 from bot.blocks.claims import ClaimView, claim_noun, headline, revision_note
-from bot.blocks.text import mentions, slack_date
+from bot.blocks.text import escape_mrkdwn, mentions, slack_date
+from bot.domain.money import Money, format_money
 
 
 def qualified(key: str, *, typed: bool) -> str:
@@ -24,6 +25,14 @@ def disqualified(key: str) -> str:
 def assigned(key: str, buyer: str, tat_due: datetime, timezone: str) -> str:
     due = slack_date(tat_due, timezone, with_time=True)
     return f"{key} is assigned to <@{buyer}>; the TAT is due {due}."
+
+
+def quoted(key: str, vendor: str, amount: Money, was: Money | None) -> str:
+    """A quote logged, or a vendor's earlier quote revised; `vendor` is plain text."""
+    shown = escape_mrkdwn(vendor)
+    if was is None:
+        return f"Quote from {shown} ({format_money(amount)}) recorded on {key}."
+    return f"{shown}'s quote on {key} revised: {format_money(was)} → {format_money(amount)}."
 
 
 def closed(key: str, outcome: str, term: str) -> str:

@@ -1,10 +1,10 @@
 """The request card's buttons (SPEC §2) and the **Log as update** message shortcut.
 
 Each button does what its command does, through the same use case (`bot/actions/requests.py`:
-`qualify`, `disqualify`, `assign`, `close`; `record_quote` / `record_update` in
-`bot/commands/updates.py`, `bot/actions/savings.py`: `claim`), checked with the
-same `authorize` / `require_stage`. A button that needs more (a reason, a quote, figures, an
-outcome) opens a modal first, after the same checks; a refused click is told to the clicker only.
+`qualify`, `disqualify`, `assign`, `quote`, `update`, `close`; `bot/actions/savings.py`:
+`claim`), checked with the same `authorize` / `require_stage`. A button that needs more (a
+reason, a quote, figures, an outcome) opens a modal first, after the same checks; a refused
+click is told to the clicker only.
 """
 
 from __future__ import annotations
@@ -42,7 +42,6 @@ from bot.commands.interactions import (
     read_click,
     view_context,
 )
-from bot.commands.updates import record_quote
 from bot.consequences import perform
 from bot.db.models import PodRow, Request
 from bot.domain.grammar import Close, slack_escape
@@ -256,7 +255,8 @@ def register(app: App, runtime: Runtime) -> None:
 
         # The form as the command it stands for: what "Yes, log it" would run again.
         args = f"{number} {slack_escape(vendor)} {' '.join(amount.split())}"
-        return record_quote(runtime, user, number, read, args=args)
+        outbox, done = perform(runtime, requests.quote, user, requests.LogQuote(number, read, args))
+        return outbox, answers.quoted(done.key, done.vendor, done.amount, done.was)
 
     def claimed(user: str, number: int, values: dict[str, Any]) -> tuple[Outbox, str]:
         outbox, done = perform(

@@ -8,6 +8,7 @@ from typing import TYPE_CHECKING, Any
 
 from slack_bolt import Ack, App
 
+from bot.actions import requests
 from bot.actions import savings as claims
 from bot.actions.savings import Claim, Decide
 from bot.blocks import answers
@@ -51,16 +52,14 @@ NO_COMMAND = "This button no longer carries a command; type it again."
 def run_confirmed(runtime: Runtime, user_id: str, command: str, args: str) -> tuple[Outbox, str]:
     """ "Yes, log it": `/proc <command> <args>` (a quote or a claim whose amount is far from the
     request's) run again through its use case, as typed, confirmed."""
-    from bot.commands.updates import record_quote  # the quote's use case, beside the claim's
-
     head, *rest = args.split(maxsplit=1) or [""]
     number = arguments(parse_key, head)
     if command == "quote":
-        return record_quote(
-            runtime, user_id, number,
-            lambda pod: arguments(parse_quote, args, pod.currency)[1:],
-            args=args, confirmed=True,
-        )  # fmt: skip
+        given = requests.LogQuote(
+            number, lambda pod: arguments(parse_quote, args, pod.currency)[1:], args, True
+        )
+        outbox, quoted = perform(runtime, requests.quote, user_id, given)
+        return outbox, answers.quoted(quoted.key, quoted.vendor, quoted.amount, quoted.was)
     if command == "savings":
         given = Claim(number, rest[0] if rest else "", confirmed=True)
         outbox, done = perform(runtime, claims.claim, user_id, given)

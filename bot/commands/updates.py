@@ -2,13 +2,13 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable
 from typing import TYPE_CHECKING, Any
 
 from slack_bolt import Ack, App
 
-from bot.actions import requests, unconfirmed
+from bot.actions import requests
 from bot.actions.access import authorize, load_request, require_stage
+from bot.blocks import answers
 from bot.blocks.contexts import RequestForm
 from bot.blocks.ids import BlockId, CallbackId
 from bot.blocks.modals import (
@@ -18,24 +18,18 @@ from bot.blocks.modals import (
     update_modal,
     update_text,
 )
-from bot.blocks.text import escape_mrkdwn
 from bot.commands.interactions import (
     answer_submission,
     view_context,
 )
 from bot.commands.router import Invocation, Reply, arguments, subcommand
-from bot.consequences import perform, record
-from bot.db.models import Quote
-from bot.db.requests import latest_quote, quote_count, record_event
-from bot.domain.events import ThreadLine
+from bot.consequences import perform
 from bot.domain.grammar import (
     parse_key_and_optional_text,
     parse_leading_key,
     parse_quote,
 )
 from bot.domain.lifecycle import Action
-from bot.domain.money import Money, format_money, out_of_scale
-from bot.domain.vocabulary import EventKind
 from bot.errors import FieldErrors, NotFound
 from bot.slack.outbox import Outbox
 
@@ -78,82 +72,15 @@ def update(runtime: Runtime, invocation: Invocation) -> Reply:
 def quote(runtime: Runtime, invocation: Invocation) -> Reply:
     """Record a competing quote and post it in the thread."""
     number = arguments(parse_leading_key, invocation.args)
-    outbox, text = record_quote(
-        runtime,
-        invocation.user_id,
+    given = requests.LogQuote(
         number,
         # The currency default is the request's POD's, so parse once the request is known.
         lambda pod: arguments(parse_quote, invocation.args, pod.currency)[1:],
         args=invocation.args,
     )
-    return Reply(text=text, after_ack=[outbox.deliver])
-
-
-def record_quote(
-    runtime: Runtime,
-    user_id: str,
-    number: int,
-    read: Callable[[Pod], tuple[str, Money]],
-    *,
-    args: str,
-    confirmed: bool = False,
-) -> tuple[Outbox, str]:
-    """The work of `quote` (command, the card's Log quote modal and "Yes, log it"): `read`
-    gives the vendor (plain text) and amount once the POD is known; `args` are the command's
-    (`REQ-3 Crayon 41.5k`), run again as they are when an amount far from the request's is
-    confirmed. A vendor's later quote revises its earlier one. Returns (outbox, the answer)."""
-    outbox = Outbox(runtime)
-    with runtime.db.transaction() as session:
-        request, pod = load_request(session, runtime.config, number)
-        vendor, money = read(pod)
-        authorize(runtime.config, user_id, request, pod, Action.QUOTE)
-        require_stage(request.stage, Action.QUOTE, request.key)
-        # Names are stored as plain text; what is posted, and the timeline, is mrkdwn.
-        shown = escape_mrkdwn(vendor)
-        spend = Money(request.amount, request.currency) if request.amount is not None else None
-        scale = out_of_scale(money, spend)
-        if scale is not None and not confirmed and spend is not None:
-            raise unconfirmed(
-                runtime.config, "quote", args,
-                f"A quote of {format_money(money)} from {shown} is {scale} {request.key}'s "
-                f"current spend ({format_money(spend)}); nothing is logged yet.",
-            )  # fmt: skip
-        now = runtime.clock.now()
-        earlier = latest_quote(session, request.id, vendor)
-        session.add(
-            Quote(
-                request_id=request.id,
-                vendor=vendor,
-                amount=money.amount,
-                currency=money.currency,
-                created_by=user_id,
-                created_at=now,
-            )
-        )
-        session.flush()
-        count = quote_count(session, request.id)
-        so_far = f"{count} competing quote{'s' if count != 1 else ''} so far"
-        now_quoted = format_money(money)
-        if earlier is None:
-            line = (
-                f":receipt: *Quote* recorded by <@{user_id}>: *{shown}* — {now_quoted} ({so_far})"
-            )
-            answer = f"Quote from {shown} ({now_quoted}) recorded on {request.key}."
-            event = f"{shown}: {now_quoted}"
-        else:
-            was = format_money(Money(earlier.amount, earlier.currency))
-            line = (
-                f":receipt: *Quote* revised by <@{user_id}>: *{shown}* revised {was} → "
-                f"{now_quoted} ({so_far})"
-            )
-            answer = f"{shown}'s quote on {request.key} revised: {was} → {now_quoted}."
-            event = f"{shown}: {now_quoted} (revised from {was})"
-        record_event(
-            session, request, at=now, actor=user_id, kind=EventKind.QUOTE, text=event,
-            data={"vendor": vendor, "amount": str(money.amount), "currency": money.currency},
-        )  # fmt: skip
-        record(session, outbox, ThreadLine(request.id, line))
-    return outbox, answer
+    outbox, done = perform(runtime, requests.quote, invocation.user_id, given)
+    return Reply(text=answers.quoted(done.key, done.vendor, done.amount, done.was),
+                 after_ack=[outbox.deliver])  # fmt: skip
 
 
 def register(app: App, runtime: Runtime) -> None:
