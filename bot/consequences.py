@@ -2,12 +2,11 @@
 
 A use case, a handler or a job says *what happened* by recording a domain event
 (`bot/domain/events.py`) on its unit of work (`Work.record(RequestChanged(12, "update"))`);
-this module alone says what that
-causes outside podbot — the card edit, the thread line, the claim messages, the reminder DMs
-it settles, the Homes it republishes — as outbox rows written in the same transaction as the
-change. "What does an Approve cause?" is the `ClaimDecided` row of `CONSEQUENCES`; a new kind
-of consequence (a ClickUp comment, a canvas edit) is one more function in the rows it belongs
-to.
+this module alone says what that causes outside podbot — the card edit, the thread line, the
+claim messages, the reminder DMs it settles, the Homes it republishes — as outbox rows
+written in the same transaction as the change. "What does an Approve cause?" is the
+`ClaimDecided` row of `CONSEQUENCES`; a new kind of consequence (a ClickUp comment, a canvas
+edit) is one more function in the rows it belongs to.
 
 Events are applied as they are recorded, in order, so the rows of one lane (a request's card,
 its thread, its claim messages) are queued in the order the change decided them. A job records
