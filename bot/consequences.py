@@ -18,7 +18,7 @@ from __future__ import annotations
 
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
-from typing import TYPE_CHECKING, Any, TypeVar
+from typing import TYPE_CHECKING, Any, TypeVar, cast
 
 from sqlalchemy.orm import Session
 
@@ -40,11 +40,13 @@ from bot.domain.events import (
     TermAsked,
     ThreadLine,
 )
-from bot.domain.vocabulary import ClaimStatus
+from bot.domain.vocabulary import ClaimStatus, Role
 from bot.slack import reminder_dms
 from bot.slack.outbox import Outbox, mentions
 
 if TYPE_CHECKING:
+    from slack_sdk.models.blocks import Block
+
     from bot.runtime import Runtime
 
 Given = TypeVar("Given")  # a use case's input
@@ -62,7 +64,7 @@ def card(session: Session, outbox: Outbox, event: Any) -> None:
 
 def thread_line(session: Session, outbox: Outbox, event: ThreadLine) -> None:
     """A reply in the card's thread."""
-    blocks = list(event.blocks) if event.blocks is not None else None
+    blocks = cast("list[Block]", list(event.blocks)) if event.blocks is not None else None
     outbox.thread(session, event.request_id, event.text, blocks)
 
 
@@ -76,7 +78,7 @@ def term_prompt_line(session: Session, outbox: Outbox, event: TermAsked) -> None
     request = session.get(Request, event.request_id)
     assert request is not None
     pod = outbox.runtime.config.find_pod(request.pod.key)
-    who = (mentions(pod.members_with("analyst")) if pod is not None else "") or "Analysts,"
+    who = (mentions(pod.members_with(Role.ANALYST)) if pod is not None else "") or "Analysts,"
     text, blocks = term_prompt(request.id, request.key, who)
     outbox.thread(session, request.id, text, blocks)
 
@@ -145,7 +147,7 @@ def renewal_dms_settled(session: Session, outbox: Outbox, event: RenewalOpened) 
     pod_row = session.get(PodRow, contract.pod_id) if contract is not None else None
     pod = outbox.runtime.config.find_pod(pod_row.key) if pod_row is not None else None
     request = session.get(Request, event.request_id)
-    analysts = pod.members_with("analyst") if pod is not None else []
+    analysts = pod.members_with(Role.ANALYST) if pod is not None else []
     # The request's analyst too, should the POD's analysts have changed since.
     users = [*analysts, *([request.analyst_id] if request and request.analyst_id else [])]
     reminder_dms.settle_renewal(session, outbox, users, event.contract_id, event.request_key)

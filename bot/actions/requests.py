@@ -30,7 +30,7 @@ from bot.domain.lifecycle import Action, StageError, negotiation_due, next_stage
 from bot.domain.mentions import defuse_broadcasts
 from bot.domain.money import Money, format_money, out_of_scale
 from bot.domain.renewals import past_renewal
-from bot.domain.vocabulary import Outcome, Stage
+from bot.domain.vocabulary import EventKind, Outcome, Role, Stage
 from bot.errors import NotPermitted, UsageError, WrongStage
 
 
@@ -63,7 +63,7 @@ def qualify(work: Work, user: str, given: Qualify) -> Qualified:
     request.stage = advance(request.stage, Action.QUALIFY, request.key)
     request.qualified_at = work.now
     request.analyst_id = user
-    record_event(work.session, request, at=work.now, actor=user, kind="qualified")
+    record_event(work.session, request, at=work.now, actor=user, kind=EventKind.QUALIFIED)
     work.record(
         RequestChanged(request.id, "qualified"),
         ThreadLine(request.id, f":white_check_mark: Qualified by <@{user}>."),
@@ -93,7 +93,12 @@ def disqualify(work: Work, user: str, given: Disqualify) -> Disqualified:
     request.analyst_id = request.analyst_id or user
     request.resolution_note = given.reason
     record_event(
-        work.session, request, at=work.now, actor=user, kind="disqualified", text=given.reason
+        work.session,
+        request,
+        at=work.now,
+        actor=user,
+        kind=EventKind.DISQUALIFIED,
+        text=given.reason,
     )
     work.record(
         RequestChanged(request.id, "disqualified"),
@@ -124,7 +129,7 @@ class Assigned:
 
 def buyers_of(pod: Pod) -> str:
     """The POD's buyers (those `assign` offers), as mentions."""
-    buyers = pod.members_with("buyer")
+    buyers = pod.members_with(Role.BUYER)
     return ", ".join(f"<@{user}>" for user in buyers) or "none yet"
 
 
@@ -166,7 +171,7 @@ def assign(work: Work, user: str, given: Assign) -> Assigned:
             f"Negotiation TAT: {days} days, due {due_text}."
         )
     record_event(
-        work.session, request, at=now, actor=user, kind="assigned",
+        work.session, request, at=now, actor=user, kind=EventKind.ASSIGNED,
         text=f"to <@{buyer}>", data={"buyer": buyer, "previous": previous},
     )  # fmt: skip
     work.record(RequestReassigned(request.id, previous), ThreadLine(request.id, line))
@@ -200,7 +205,7 @@ def update(work: Work, user: str, given: PostUpdate) -> Updated:
     text = given.read(pod)
     now = work.now
     record_event(
-        work.session, request, at=now, actor=user, kind="update", text=text,
+        work.session, request, at=now, actor=user, kind=EventKind.UPDATE, text=text,
         stamp={"last_update_at": now},
     )  # fmt: skip
     # The text is mrkdwn (command text as Slack sent it, or the form's fields escaped).
@@ -286,7 +291,7 @@ def quote(work: Work, user_id: str, given: LogQuote) -> Quoted:
         )
         event = f"{shown}: {now_quoted} (revised from {was})"
     record_event(
-        session, request, at=now, actor=user_id, kind="quote", text=event,
+        session, request, at=now, actor=user_id, kind=EventKind.QUOTE, text=event,
         data={"vendor": vendor, "amount": str(money.amount), "currency": money.currency},
     )  # fmt: skip
     work.record(ThreadLine(request.id, line))
@@ -339,7 +344,7 @@ def close(work: Work, user: str, given: CloseRequest) -> Closed:
     request.closed_at = now
     request.resolution_note = note
     record_event(
-        work.session, request, at=now, actor=user, kind="closed",
+        work.session, request, at=now, actor=user, kind=EventKind.CLOSED,
         text=outcome + (f": {note}" if note else ""), data={"outcome": outcome},
     )  # fmt: skip
     emoji = {"won": ":trophy:", "lost": ":x:", "cancelled": ":wastebasket:"}[outcome]

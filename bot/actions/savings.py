@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from sqlalchemy import select, update
+from sqlalchemy import CursorResult, select, update
 from sqlalchemy.orm import Session
 
 from bot.actions import Work, arguments, unconfirmed
@@ -19,7 +19,7 @@ from bot.domain.events import ClaimDecided, ClaimPosted
 from bot.domain.lifecycle import Action, savings_decision_refusal
 from bot.domain.money import Money, format_money, out_of_scale
 from bot.domain.savings import ClaimError, check_claim, parse_claim_text
-from bot.domain.vocabulary import ClaimStatus, Outcome, Stage
+from bot.domain.vocabulary import ClaimStatus, EventKind, Outcome, Stage
 from bot.errors import NotFound, NotPermitted, Refusal, WrongStage
 
 
@@ -134,7 +134,7 @@ def claim(work: Work, user_id: str, given: Claim) -> Claimed:
     view = claim_view(session, work.config, claim)
     note = revision_note(view)
     record_event(
-        session, request, at=now, actor=user_id, kind="savings_claimed",
+        session, request, at=now, actor=user_id, kind=EventKind.SAVINGS_CLAIMED,
         text=f"{headline(view)} ({format_money(baseline)} → {format_money(final)}, {kind}"
         + (f"; {note}" if note else "") + ")",
         data={"claim": claim.id},
@@ -142,7 +142,7 @@ def claim(work: Work, user_id: str, given: Claim) -> Claimed:
     if previous is not None:
         previous.superseded_by_id = claim.id
         record_event(
-            session, request, at=now, actor=user_id, kind="savings_superseded",
+            session, request, at=now, actor=user_id, kind=EventKind.SAVINGS_SUPERSEDED,
             text=f"{was} replaced by {headline(view)}",
         )  # fmt: skip
     # The card shows the claim pending, since when; a superseded claim's message says so.
@@ -177,16 +177,19 @@ def decide(work: Work, user_id: str, given: Decide) -> Decided:
         )
         .execution_options(synchronize_session=False)
     )  # fmt: skip
+    assert isinstance(result, CursorResult)  # what an UPDATE returns
     if result.rowcount != 1:
         raise Refusal(already_decided(session, claim_id))
     session.refresh(claim)
     request, _pod = load_request(session, work.config, claim.request_id, for_update=False)
     view = claim_view(session, work.config, claim)
-    verb = "approved" if status is ClaimStatus.APPROVED else "rejected"
     # The reason is a modal value, which Slack does not escape: plain text, shown as itself.
     shown = escape_mrkdwn(reason) if reason else None
     record_event(
-        session, request, at=now, actor=user_id, kind=f"savings_{verb}",
+        session, request, at=now, actor=user_id, kind=(
+            EventKind.SAVINGS_APPROVED if status is ClaimStatus.APPROVED
+            else EventKind.SAVINGS_REJECTED
+        ),
         text=f"{headline(view)} {claim_verb(claim.kind)}" + (f" — {shown}" if shown else ""),
         data={"claim": claim.id},
     )  # fmt: skip

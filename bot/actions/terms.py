@@ -20,7 +20,7 @@ from bot.domain.contracts import OPTIONAL_COLUMNS, ContractRow, describe_terms
 from bot.domain.events import RequestChanged, ThreadLine
 from bot.domain.grammar import NewTerm
 from bot.domain.lifecycle import Action
-from bot.domain.vocabulary import BillingCycle, Outcome, Stage
+from bot.domain.vocabulary import BillingCycle, EventKind, Outcome, Stage
 from bot.errors import NotPermitted, WrongStage
 
 
@@ -80,7 +80,7 @@ def record_term(work: Work, user: str, request: Request, pod: Pod, row: Contract
     change = "a new contract" if before is None else f"was {terms_text(before, pod.timezone)}"
     text = f"{terms} ({change})" + ("; converted monthly → annual" if result.converted else "")
     record_event(
-        session, request, at=now, actor=user, kind="term_recorded", text=text,
+        session, request, at=now, actor=user, kind=EventKind.TERM_RECORDED, text=text,
         data={"converted": result.converted, "outcome": result.saved.outcome},
     )  # fmt: skip
     name = f"{escape_mrkdwn(request.customer)} · {escape_mrkdwn(request.tool)}"

@@ -4,7 +4,6 @@ the same pack — and its CSV in the thread — in the POD channel through the o
 
 from __future__ import annotations
 
-import hashlib
 from typing import TYPE_CHECKING, Any
 
 from slack_bolt import Ack, App

@@ -98,7 +98,9 @@ def create_request(
     )
     session.add(request)
     session.flush()
-    record_event(session, request, at=now, actor=user_id, kind="created", text=summary(request))
+    record_event(
+        session, request, at=now, actor=user_id, kind=EventKind.CREATED, text=summary(request)
+    )
     record(session, outbox, RequestOpened(request.id))
     if request.kind == RequestType.RENEWAL:
         # A renewal of a contract in the POD's SaaS stack answers its renewal reminders.
@@ -109,7 +111,7 @@ def create_request(
         other_pod = runtime.config.find_pod(other.pod.key)
         if other_pod is None:  # a POD no longer configured: nobody there to warn
             continue
-        watchers = other_pod.members_with("analyst") + other_pod.members_with("em")
+        watchers = other_pod.members_with(Role.ANALYST) + other_pod.members_with(Role.EM)
         record(
             session,
             outbox,

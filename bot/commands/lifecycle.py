@@ -35,8 +35,8 @@ from bot.domain.grammar import (
 )
 from bot.domain.lifecycle import Action
 from bot.domain.mentions import defuse_broadcasts
-from bot.domain.procurement import PREAPPROVAL_NO_RESPONSE, bound_days, stage_day
-from bot.domain.procurement import stage_words as procurement_words
+from bot.domain.procurement import PREAPPROVAL_NO_RESPONSE, bound_days, step_day, step_words
+from bot.domain.vocabulary import EventKind
 from bot.errors import NotFound, WrongStage
 from bot.slack.outbox import Outbox
 
@@ -116,8 +116,8 @@ def stage(runtime: Runtime, invocation: Invocation) -> Reply:
     outbox = Outbox(runtime)
     with runtime.db.transaction() as session:
         request, pod = load_request(session, runtime.config, step.number)
-        authorize(runtime.config, invocation.user_id, request, pod, Action.PROCUREMENT_STAGE)
-        advance(request.stage, Action.PROCUREMENT_STAGE, request.key)
+        authorize(runtime.config, invocation.user_id, request, pod, Action.PROCUREMENT_STEP)
+        advance(request.stage, Action.PROCUREMENT_STEP, request.key)
         now = runtime.clock.now()
         words = step_words(step.stage)
         row = open_step(session, request.id, step.stage)

@@ -13,7 +13,7 @@ from typing import TYPE_CHECKING, Any, TypeVar
 from slack_sdk.models.blocks import Block
 
 from bot import metrics
-from bot.actions import arguments
+from bot.actions import arguments as arguments
 from bot.db.session import again_if_disconnected, once_per_slack_request
 from bot.domain.grammar import check_typable
 from bot.domain.mentions import as_read

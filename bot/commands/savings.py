@@ -61,8 +61,8 @@ def run_confirmed(runtime: Runtime, user_id: str, command: str, args: str) -> tu
         outbox, quoted = perform(runtime, requests.quote, user_id, given)
         return outbox, answers.quoted(quoted.key, quoted.vendor, quoted.amount, quoted.was)
     if command == "savings":
-        given = Claim(number, rest[0] if rest else "", confirmed=True)
-        outbox, done = perform(runtime, claims.claim, user_id, given)
+        claim = Claim(number, rest[0] if rest else "", confirmed=True)
+        outbox, done = perform(runtime, claims.claim, user_id, claim)
         return outbox, answers.claimed(done)
     raise Refusal(NO_COMMAND)
 

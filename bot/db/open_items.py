@@ -17,13 +17,13 @@ from bot.db.content import claim_view
 from bot.db.models import PodRow, ProcurementStep, Request, SavingsClaim
 from bot.domain.aging import (
     AgingItem,
-    TermItem,
+    UnrecordedTerm,
     WaitingClaim,
     unrecorded_terms,
     waiting_for_an_em,
 )
 from bot.domain.lifecycle import TERM_RECORD_HOURS
-from bot.domain.procurement import DEFAULT_STAGE_WEEKS
+from bot.domain.procurement import DEFAULT_STEP_WEEKS
 from bot.domain.reminders import APPROVAL_HOURS
 from bot.domain.vocabulary import OPEN_STAGES, ClaimStatus, Outcome, Stage
 
@@ -55,7 +55,7 @@ def open_items(
         .order_by(Request.id)
     ).all()
     steps = open_steps(session, pod_key)
-    weeks = stage_weeks if stage_weeks is not None else DEFAULT_STAGE_WEEKS
+    weeks = stage_weeks if stage_weeks is not None else DEFAULT_STEP_WEEKS
     items = []
     # Unpacked positionally: attribute lookups by name on each row cost more than the rest.
     for (number, customer, tool, kind, stage, buyer, analyst, creator, created_at,
@@ -75,7 +75,7 @@ def open_items(
                 tat_due_at=tat_due_at,
                 last_update_at=last_update_at,
                 preapproved_at=preapproved_at,
-                procurement_stage=step[0] if step else None,
+                procurement_step=step[0] if step else None,
                 procurement_started_at=step[1] if step else None,
                 procurement_weeks=weeks[step[0]] if step else None,
             )
@@ -100,7 +100,7 @@ def open_steps(session: Session, pod_key: str) -> dict[int, tuple[str, datetime]
     return {request_id: (stage, started_at) for request_id, stage, started_at in rows}
 
 
-def unrecorded_term_items(session: Session, pod_key: str) -> list[TermItem]:
+def unrecorded_term_items(session: Session, pod_key: str) -> list[UnrecordedTerm]:
     """The POD's won requests whose new term is not recorded yet (due or not)."""
     rows = session.execute(
         select(Request.id, Request.customer, Request.tool, Request.analyst_id, Request.closed_at)
@@ -115,12 +115,13 @@ def unrecorded_term_items(session: Session, pod_key: str) -> list[TermItem]:
         .order_by(Request.id)
     ).all()
     return [
-        TermItem(number, f"REQ-{number}", customer, tool, analyst, closed_at)
+        UnrecordedTerm(number, f"REQ-{number}", customer, tool, analyst, closed_at)
         for number, customer, tool, analyst, closed_at in rows
+        if closed_at is not None  # as the query asks: a closed request has its time
     ]
 
 
-def late_terms(session: Session, pod: Pod, now: datetime) -> list[TermItem]:
+def late_terms(session: Session, pod: Pod, now: datetime) -> list[UnrecordedTerm]:
     """The POD's won requests whose new term is unrecorded 24 working hours after the close."""
     items = unrecorded_term_items(session, pod.key)
     return unrecorded_terms(items, now, pod.calendar, TERM_RECORD_HOURS)

@@ -22,6 +22,7 @@ from bot.db.open_items import breach_key, breached_requests
 from bot.db.requests import record_event
 from bot.domain.events import ClockCrossed
 from bot.domain.reminders import BREACH_ESCALATION_HOURS, breach_escalation_due
+from bot.domain.vocabulary import EventKind, Role
 from bot.jobs import register
 from bot.jobs.runner import JobContext, JobSpec
 from bot.slack.outbox import mentions
