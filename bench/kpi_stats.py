@@ -40,7 +40,7 @@ from sqlalchemy import event, text
 
 from bot.blocks.stats import stats_blocks, stats_text
 from bot.config import parse_config
-from bot.db.kpis import load_facts
+from bot.db.kpi_reference import load_facts
 from bot.db.migrate import upgrade
 from bot.db.pods import sync_pods
 from bot.db.session import Database

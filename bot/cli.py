@@ -804,7 +804,7 @@ def cmd_report_kpis(args: argparse.Namespace) -> int:
     import io
 
     from bot.blocks.stats import kpi_csv
-    from bot.db.kpis import load_facts
+    from bot.db.kpis import ALL, load_facts
     from bot.db.people import names_of
     from bot.domain.quarters import QuarterError, parse_quarter
     from bot.domain.scorecard import pod_scorecards
@@ -831,7 +831,7 @@ def cmd_report_kpis(args: argparse.Namespace) -> int:
             except QuarterError as exc:
                 return _fail(f"--quarter: {exc}")
             with runtime.db.transaction() as session:
-                facts = load_facts(session, config, pod, quarter, now)
+                facts = load_facts(session, config, pod, quarter, now, customers=ALL)
             cards += pod_scorecards(facts, pod.key, pod.members)
         with runtime.db.reading() as session:
             names = names_of(session, [user for pod in pods for user in pod.members])

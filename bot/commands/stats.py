@@ -77,7 +77,9 @@ def stats(runtime: Runtime, invocation: Invocation) -> Reply:
             pod = _pod_of_account(session, config, account, user)
             today = now.astimezone(pod.zone).date()
         quarter = ask.quarter or quarter_of(today, pod.fiscal_year_start_month)
-        facts = load_facts(session, config, pod, quarter, now)
+        # Scoped to the ask: a customer's claims for its milestones, else GDR's (the quarter's).
+        customers = str(account.id) if ask.customer is not None else None
+        facts = load_facts(session, config, pod, quarter, now, customers=customers)
     if ask.customer is not None:
         assert account is not None  # found above, or the command was refused
         fact = next(a for a in facts.accounts if a.account_id == str(account.id))
@@ -114,7 +116,7 @@ def account_milestones(runtime: Runtime, session: Session, account: Account, pod
     <customer>` shows them for this quarter."""
     now = runtime.clock.now()
     quarter = quarter_of(now.astimezone(pod.zone).date(), pod.fiscal_year_start_month)
-    facts = load_facts(session, runtime.config, pod, quarter, now)
+    facts = load_facts(session, runtime.config, pod, quarter, now, customers=str(account.id))
     fact = next((a for a in facts.accounts if a.account_id == str(account.id)), None)
     if fact is None:
         return []

@@ -2,17 +2,18 @@
 
 One section per POD the person is in, by role (SPEC §3a): a buyer's negotiations and quota, an
 analyst's intake, breaches, unrecorded terms and unrequested renewals, an em's pending claims,
-POD savings and old breaches. Lists are read whole but handed on capped (`LIST_CAP`) with
-their totals, so the builder shows "and N more".
+POD savings and old breaches. A Home reads what it shows (issue 26): each list its first
+`LIST_CAP` items (LIMIT, in the order it is shown) and a COUNT for "and N more", and each figure
+by one aggregate (`bot.db.kpis.quarter_savings`), whatever the history's length.
 """
 
 from __future__ import annotations
 
-from datetime import datetime, timedelta
+from datetime import date, datetime, timedelta
 from decimal import Decimal
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
-from sqlalchemy import select
+from sqlalchemy import func, select
 
 from bot.blocks.home import (
     LIST_CAP,
@@ -31,7 +32,7 @@ from bot.blocks.home import (
     TermItem,
 )
 from bot.db.contracts import open_renewal_requests
-from bot.db.kpis import load_facts
+from bot.db.kpis import member_target, pod_target, quarter_savings
 from bot.db.models import Contract, PodRow, Request, SavingsClaim
 from bot.domain import kpis
 from bot.domain.aging import days_left
@@ -39,9 +40,15 @@ from bot.domain.money import Money
 from bot.domain.quarters import Quarter, quarter_of
 from bot.domain.renewals import RenewalContract, renewal_calendar
 from bot.domain.vocabulary import ClaimStatus, Outcome, Stage
-from bot.domain.working_time import add_working_hours, working_hours_between
+from bot.domain.working_time import (
+    WorkCalendar,
+    add_working_hours,
+    next_working_time,
+    working_hours_between,
+)
 
 if TYPE_CHECKING:
+    from sqlalchemy import Select
     from sqlalchemy.orm import Session
 
     from bot.config import Config, Pod
@@ -74,14 +81,24 @@ def load_home(session: Session, config: Config, user: str, now: datetime) -> Hom
     return HomeData(user, tuple(sections), config.slack.command)
 
 
-def _pending_claims(session: Session, pod_id: int) -> list[tuple[SavingsClaim, Request]]:
-    rows = session.execute(
+def _pending_claims(
+    session: Session, pod_id: int, *where: Any
+) -> tuple[list[tuple[SavingsClaim, Request]], int]:
+    """The POD's first LIST_CAP pending claims (oldest first) matching `where`, and how many
+    there are."""
+    query = (
         select(SavingsClaim, Request)
         .join(Request, Request.id == SavingsClaim.request_id)
-        .where(Request.pod_id == pod_id, SavingsClaim.status == ClaimStatus.PENDING.value)
-        .order_by(SavingsClaim.created_at, SavingsClaim.id)
+        .where(Request.pod_id == pod_id, SavingsClaim.status == ClaimStatus.PENDING.value, *where)
+    )
+    rows = session.execute(
+        query.order_by(SavingsClaim.created_at, SavingsClaim.id).limit(LIST_CAP)
     ).all()
-    return [(claim, request) for claim, request in rows]
+    return [(claim, request) for claim, request in rows], _count(session, query)
+
+
+def _count(session: Session, query: Select[Any]) -> int:
+    return session.scalar(select(func.count()).select_from(query.subquery())) or 0
 
 
 def _claim_item(claim: SavingsClaim, request: Request) -> ClaimItem:
@@ -94,14 +111,22 @@ def _claim_item(claim: SavingsClaim, request: Request) -> ClaimItem:
 
 
 def _fallback(session: Session, pod: Pod, pod_id: int, user: str) -> FallbackHome:
-    """The claims routed to `user` as one of the POD's fallback approvers."""
-    rows = [
-        (claim, request)
-        for claim, request in _pending_claims(session, pod_id)
-        if (approvers := pod.claim_approvers(claim.created_by)).fallback and user in approvers.users
-    ]
-    items = tuple(_claim_item(c, r) for c, r in rows[:LIST_CAP])
-    return FallbackHome(pod.name, items, len(rows), pod.timezone)
+    """The claims routed to `user` as one of the POD's fallback approvers: those of the
+    claimants whose claims the POD routes to its fallback approvers, `user` among them."""
+    claimants = session.scalars(
+        select(SavingsClaim.created_by)
+        .join(Request, Request.id == SavingsClaim.request_id)
+        .where(Request.pod_id == pod_id, SavingsClaim.status == ClaimStatus.PENDING.value)
+        .distinct()
+    ).all()
+    routed = sorted(
+        who
+        for who in claimants
+        if (approvers := pod.claim_approvers(who)).fallback and user in approvers.users
+    )
+    rows, total = _pending_claims(session, pod_id, SavingsClaim.created_by.in_(routed))
+    items = tuple(_claim_item(c, r) for c, r in rows)
+    return FallbackHome(pod.name, items, total, pod.timezone)
 
 
 def _quarter(pod: Pod, now: datetime) -> Quarter:
@@ -111,18 +136,33 @@ def _quarter(pod: Pod, now: datetime) -> Quarter:
 def _buyer(
     session: Session, config: Config, pod: Pod, pod_id: int, user: str, now: datetime
 ) -> BuyerHome:
-    rows = session.scalars(
-        select(Request).where(
-            Request.pod_id == pod_id,
-            Request.stage == Stage.NEGOTIATING.value,
-            Request.buyer_id == user,
-        )
-    ).all()
     calendar, hours = pod.calendar, config.clocks.update_hours
+    query = select(Request).where(
+        Request.pod_id == pod_id,
+        Request.stage == Stage.NEGOTIATING.value,
+        Request.buyer_id == user,
+    )
+    # The most overdue update first: an update is due `hours` working hours after the last
+    # one (or the assignment), so the order of that instant is the order of the due times.
+    # A negotiating request always has an assignment (a schema check), so a clock.
+    since = func.coalesce(Request.last_update_at, Request.assigned_at)
+    rows = list(session.scalars(query.order_by(since, Request.id).limit(LIST_CAP)))
+    if len(rows) == LIST_CAP:
+        # Instants in the same non-working stretch share a due time, and ties go by request
+        # id: the requests whose clock starts in the last one's stretch may rank before it.
+        last = rows[-1].last_update_at or rows[-1].assigned_at
+        shown = [r.id for r in rows]
+        rows += session.scalars(
+            query.where(
+                since >= last,
+                since <= next_working_time(calendar, last),
+                Request.id.not_in(shown),
+            )
+        )
     items = []
     for r in rows:
-        since = r.last_update_at or r.assigned_at
-        due = add_working_hours(calendar, since, hours) if since is not None else None
+        start = r.last_update_at or r.assigned_at
+        due = add_working_hours(calendar, start, hours) if start is not None else None
         items.append(
             NegotiationItem(
                 request_id=r.id, key=r.key, customer=r.customer, tool=r.tool,
@@ -131,44 +171,93 @@ def _buyer(
                 if r.tat_due_at is not None else None,
             )
         )  # fmt: skip
-    # The most overdue update first; a request never updated (no clock) last.
     items.sort(key=lambda i: (i.update_due_at is None, i.update_due_at or now, i.request_id))
+    total = _count(session, query) if len(rows) >= LIST_CAP else len(rows)
     quarter = _quarter(pod, now)
-    facts = load_facts(session, config, pod, quarter, now)
-    target = next((t.target for t in facts.targets if t.buyer_id == user), None)
-    quota = kpis.buyer_savings_quota(
-        facts.claims, user, target, facts.calendar, quarter, facts.as_of_day
-    )
-    return BuyerHome(
-        pod.name, str(quarter), tuple(items[:LIST_CAP]), len(items), quota, pod.timezone
-    )
+    target = member_target(session, pod_id, quarter, user)
+    savings = quarter_savings(session, pod, pod_id, quarter, now, buyer_id=user)
+    quota = kpis.buyer_quota_of(savings, user, target, quarter, _today(pod, now))
+    return BuyerHome(pod.name, str(quarter), tuple(items[:LIST_CAP]), total, quota, pod.timezone)
 
 
-def _breaches(session: Session, pod: Pod, pod_id: int, now: datetime) -> list[BreachItem]:
-    """The POD's requests past their qualification or negotiation TAT, longest past first."""
-    rows = session.scalars(
-        select(Request).where(
-            Request.pod_id == pod_id,
-            Request.stage.in_([Stage.INTAKE.value, Stage.NEGOTIATING.value]),
-        )
-    ).all()
-    found = []
-    for r in rows:
-        if (
-            r.stage == Stage.INTAKE.value
-            and r.qualification_due_at <= now
-            and r.preapproved_at is None  # a pre-approval meets the qualification clock
-        ):
-            found.append(
-                BreachItem(r.key, r.customer, r.tool, "qualification", r.qualification_due_at,
-                           r.analyst_id or r.created_by)
-            )  # fmt: skip
-        elif r.stage == Stage.NEGOTIATING.value and r.tat_due_at and r.tat_due_at <= now:
-            found.append(
-                BreachItem(r.key, r.customer, r.tool, "negotiation", r.tat_due_at, r.buyer_id)
+def _today(pod: Pod, now: datetime) -> date:
+    return now.astimezone(pod.zone).date()
+
+
+def _breach_queries(pod_id: int, now: datetime) -> tuple[Select[Any], Select[Any]]:
+    """The POD's requests past their qualification (not pre-approved: a pre-approval meets
+    that clock) and past their negotiation TAT."""
+    qualification = select(Request).where(
+        Request.pod_id == pod_id,
+        Request.stage == Stage.INTAKE.value,
+        Request.qualification_due_at <= now,
+        Request.preapproved_at.is_(None),
+    )
+    negotiation = select(Request).where(
+        Request.pod_id == pod_id,
+        Request.stage == Stage.NEGOTIATING.value,
+        Request.tat_due_at.is_not(None),
+        Request.tat_due_at <= now,
+    )
+    return qualification, negotiation
+
+
+def _breaches(
+    session: Session, pod_id: int, now: datetime, due_by: datetime | None = None
+) -> tuple[list[BreachItem], int]:
+    """The POD's first LIST_CAP breaches, longest past first (due by `due_by`, if given), and
+    how many there are."""
+    qualification, negotiation = _breach_queries(pod_id, now)
+    if due_by is not None:
+        qualification = qualification.where(Request.qualification_due_at <= due_by)
+        negotiation = negotiation.where(Request.tat_due_at <= due_by)
+    found: list[BreachItem] = []
+    total = 0
+    for query, due in (
+        (qualification, Request.qualification_due_at),
+        (negotiation, Request.tat_due_at),
+    ):
+        rows = list(session.scalars(query.order_by(due, Request.id).limit(LIST_CAP)))
+        if len(rows) == LIST_CAP:
+            # Shown by due time, then key (REQ-10 before REQ-9): every tie of the last one.
+            shown = [r.id for r in rows]
+            last = (
+                rows[-1].qualification_due_at
+                if due is Request.qualification_due_at
+                else (rows[-1].tat_due_at)
             )
+            rows += session.scalars(query.where(due == last, Request.id.not_in(shown)))
+            total += _count(session, query)
+        else:
+            total += len(rows)
+        for r in rows:
+            if due is Request.qualification_due_at:
+                found.append(
+                    BreachItem(r.key, r.customer, r.tool, "qualification",
+                               r.qualification_due_at, r.analyst_id or r.created_by)
+                )  # fmt: skip
+            else:
+                found.append(
+                    BreachItem(r.key, r.customer, r.tool, "negotiation", r.tat_due_at, r.buyer_id)
+                )
     found.sort(key=lambda b: (b.due_at, b.key))
-    return found
+    return found[:LIST_CAP], total
+
+
+def _latest_start(calendar: WorkCalendar, hours: int, now: datetime) -> datetime | None:
+    """The latest instant `hours` working hours after which `now` has come (None when none
+    within a year): adding working hours keeps order, so a bisection on the microsecond."""
+    step = timedelta(microseconds=1)
+    low, high = now - timedelta(days=366), now
+    if add_working_hours(calendar, low, hours) > now:
+        return None
+    while high - low > step:
+        middle = low + (high - low) // 2
+        if add_working_hours(calendar, middle, hours) <= now:
+            low = middle
+        else:
+            high = middle
+    return high if add_working_hours(calendar, high, hours) <= now else low
 
 
 def _hours(delta: timedelta) -> Decimal:
@@ -177,10 +266,11 @@ def _hours(delta: timedelta) -> Decimal:
 
 def _analyst(session: Session, config: Config, pod: Pod, pod_id: int, now: datetime) -> AnalystHome:
     calendar = pod.calendar
+    intake_query = select(Request).where(
+        Request.pod_id == pod_id, Request.stage == Stage.INTAKE.value
+    )
     intake_rows = session.scalars(
-        select(Request)
-        .where(Request.pod_id == pod_id, Request.stage == Stage.INTAKE.value)
-        .order_by(Request.qualification_due_at, Request.id)
+        intake_query.order_by(Request.qualification_due_at, Request.id).limit(LIST_CAP)
     ).all()
     intake = [
         IntakeItem(
@@ -190,30 +280,31 @@ def _analyst(session: Session, config: Config, pod: Pod, pod_id: int, now: datet
             else -_hours(working_hours_between(calendar, r.qualification_due_at, now)),
             preapproved=r.preapproved_at is not None,
         )
-        for r in intake_rows[:LIST_CAP]
+        for r in intake_rows
     ]  # fmt: skip
-    breaches = _breaches(session, pod, pod_id, now)
+    intakes = _count(session, intake_query) if len(intake_rows) == LIST_CAP else len(intake_rows)
+    breaches, breach_count = _breaches(session, pod_id, now)
+    term_query = select(Request).where(
+        Request.pod_id == pod_id,
+        Request.stage == Stage.CLOSED.value,
+        Request.outcome == Outcome.WON.value,
+        Request.term_recorded_at.is_(None),
+    )
     term_rows = session.scalars(
-        select(Request)
-        .where(
-            Request.pod_id == pod_id,
-            Request.stage == Stage.CLOSED.value,
-            Request.outcome == Outcome.WON.value,
-            Request.term_recorded_at.is_(None),
-        )
-        .order_by(Request.closed_at, Request.id)
+        term_query.order_by(Request.closed_at, Request.id).limit(LIST_CAP)
     ).all()
     terms = [
         TermItem(r.key, r.customer, r.tool, r.closed_at.astimezone(pod.zone).date())
-        for r in term_rows[:LIST_CAP]
+        for r in term_rows
         if r.closed_at is not None
     ]
+    term_count = _count(session, term_query) if len(term_rows) == LIST_CAP else len(term_rows)
     renewals, quarter = _unrequested_renewals(session, config, pod, pod_id, now)
     return AnalystHome(
         pod.name,
-        tuple(intake), len(intake_rows),
-        tuple(breaches[:LIST_CAP]), len(breaches),
-        tuple(terms), len(term_rows),
+        tuple(intake), intakes,
+        tuple(breaches), breach_count,
+        tuple(terms), term_count,
         str(quarter), tuple(renewals[:LIST_CAP]), len(renewals), pod.timezone,
     )  # fmt: skip
 
@@ -262,19 +353,21 @@ def _em(
     session: Session, config: Config, pod: Pod, pod_id: int, user: str, now: datetime
 ) -> EmHome:
     # The claims this em may decide: not their own (those go to another em or a fallback).
-    rows = [(c, r) for c, r in _pending_claims(session, pod_id) if c.created_by != user]
-    claims = [_claim_item(claim, request) for claim, request in rows[:LIST_CAP]]
+    rows, total = _pending_claims(session, pod_id, SavingsClaim.created_by != user)
+    claims = [_claim_item(claim, request) for claim, request in rows]
     quarter = _quarter(pod, now)
-    facts = load_facts(session, config, pod, quarter, now)
-    savings = kpis.pod_net_savings(
-        facts.claims, facts.pod_target, pod.currency, facts.calendar, quarter, facts.as_of_day
+    savings = kpis.pod_net_savings_of(
+        quarter_savings(session, pod, pod_id, quarter, now),
+        pod_target(session, pod_id, quarter),
+        pod.currency,
+        quarter,
+        _today(pod, now),
     )
-    old = [
-        b
-        for b in _breaches(session, pod, pod_id, now)
-        if add_working_hours(pod.calendar, b.due_at, OLD_BREACH_HOURS) <= now
-    ]
+    # A breach is old once it has stood OLD_BREACH_HOURS working hours: due by the latest
+    # instant that many working hours before now.
+    due_by = _latest_start(pod.calendar, OLD_BREACH_HOURS, now)
+    old, old_count = ([], 0) if due_by is None else _breaches(session, pod_id, now, due_by)
     return EmHome(
-        pod.name, str(quarter), tuple(claims), len(rows), savings,
-        tuple(old[:LIST_CAP]), len(old), pod.timezone,
+        pod.name, str(quarter), tuple(claims), total, savings,
+        tuple(old), old_count, pod.timezone,
     )  # fmt: skip

@@ -1,14 +1,32 @@
-"""The facts of one POD's quarter for the KPI rules, read with a fixed number of statements
-(one per kind of fact, whatever the history's size; columns only, never ORM objects)."""
+"""The facts of one POD's quarter for the KPI rules, read scoped to what is asked (issue 26).
+
+Each figure reads what its rule needs, whatever the history's length:
+
+* savings (a buyer's quota, the POD's net savings, buyers at quota): the quarter's effective
+  claims summed in SQL per buyer, kind and currency (`quarter_savings`);
+* benchmark attainment: the claims of the requests closed won in the quarter, each judged by
+  the replay of its tool's approved claims up to the last of them;
+* the clocks (TAT, cadence, replies, qualification): the requests, updates and mentions that
+  touch the quarter, as before;
+* a customer's milestones (FTV, MSG, PSE): that customer's claims; GDR (every account, the
+  POD's scorecard): the quarter's claims of the accounts it may resolve, with the savings each
+  had before the quarter summed in SQL into one fact per account (savings only grow: a claim's
+  final is below its baseline, so what was reached before the quarter stays reached).
+
+Every claim read is one `bot.db.savings.effective_claim(now)` counts, within the scope
+`bot.db.kpi_reference` (today's whole-history engine, the yardstick) reads, so the figures are
+the same; a hypothesis test compares them on generated histories. Columns only, never ORM
+objects.
+"""
 
 from __future__ import annotations
 
 from collections import defaultdict
 from datetime import date, datetime, timedelta
 from decimal import Decimal
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
-from sqlalchemy import and_, func, or_, select
+from sqlalchemy import ColumnElement, and_, func, or_, select
 from sqlalchemy.orm import Session
 
 from bot.db.models import (
@@ -25,11 +43,13 @@ from bot.db.models import (
 from bot.db.savings import effective_claim
 from bot.domain.dates import day_start
 from bot.domain.kpis import (
+    TARGET_KINDS,
     AccountFact,
     ClaimFact,
     ContractFact,
     MentionFact,
     RequestFact,
+    SavingsTotal,
     TargetFact,
     UpdateFact,
 )
@@ -57,6 +77,9 @@ if TYPE_CHECKING:
 # A mention answered in its thread, or marked answered from a reminder, is answered at
 # `closed_at`; a withdrawn one (the mention deleted or edited away) is no mention at all.
 ANSWERED = (ResponseState.ANSWERED.value, ResponseState.MARKED.value)
+# `load_facts(customers=ALL)`: every account's milestones (the reports, the weekly digest).
+ALL = "all"
+_KINDS = sorted(str(kind) for kind in TARGET_KINDS)
 
 
 def _start_of(pod: Pod, day: date) -> datetime:
@@ -65,11 +88,97 @@ def _start_of(pod: Pod, day: date) -> datetime:
     return day_start(day, pod.zone)
 
 
+def pod_row_id(session: Session, pod: Pod) -> int:
+    return session.scalars(select(PodRow.id).where(PodRow.key == pod.key)).one()
+
+
+def _pod_customers(pod_id: int) -> Any:
+    return select(Account.customer_key).where(Account.pod_id == pod_id).scalar_subquery()
+
+
+def _quarter_bounds(pod: Pod, quarter: Quarter, now: datetime) -> tuple[datetime, datetime]:
+    """The instants a claim's decision must fall in to count in the quarter as of `now`'s day
+    (the rules place it by its local day: from the quarter's first to min(its last, today))."""
+    today = now.astimezone(pod.zone).date()
+    return _start_of(pod, quarter.start), _start_of(
+        pod, min(quarter.end, today) + timedelta(days=1)
+    )
+
+
+def quarter_savings(
+    session: Session,
+    pod: Pod,
+    pod_id: int,
+    quarter: Quarter,
+    now: datetime,
+    buyer_id: str | None = None,
+) -> tuple[SavingsTotal, ...]:
+    """The quarter's effective claims of TARGET_KINDS summed per buyer, kind and currency: the
+    POD's requests' and its customers' (whichever POD ran the request), as the whole-history
+    engine counts them. With `buyer_id`, that buyer's only. One aggregate SELECT."""
+    first, after = _quarter_bounds(pod, quarter, now)
+    query = (
+        select(
+            Request.buyer_id, SavingsClaim.kind, SavingsClaim.currency,
+            func.sum(SavingsClaim.baseline), func.sum(SavingsClaim.final), func.count(),
+        )
+        .join(Request, Request.id == SavingsClaim.request_id)
+        .where(
+            effective_claim(now),
+            SavingsClaim.kind.in_(_KINDS),
+            SavingsClaim.decided_at >= first,
+            SavingsClaim.decided_at < after,
+            or_(Request.pod_id == pod_id, Request.customer_key.in_(_pod_customers(pod_id))),
+        )
+        .group_by(Request.buyer_id, SavingsClaim.kind, SavingsClaim.currency)
+    )  # fmt: skip
+    if buyer_id is not None:
+        query = query.where(Request.buyer_id == buyer_id)
+    return tuple(
+        SavingsTotal(buyer, ClaimKind(kind), currency, Decimal(baseline - final), int(count))
+        for buyer, kind, currency, baseline, final, count in session.execute(query)
+    )
+
+
+def member_target(session: Session, pod_id: int, quarter: Quarter, member: str) -> Money | None:
+    """A member's savings target for the quarter, if set."""
+    row = session.execute(
+        select(Target.amount, Target.currency).where(
+            Target.pod_id == pod_id,
+            Target.quarter == str(quarter),
+            Target.scope == TargetScope.MEMBER.value,
+            Target.member_id == member,
+        )
+    ).first()
+    return Money(row.amount, row.currency) if row is not None else None
+
+
+def pod_target(session: Session, pod_id: int, quarter: Quarter) -> Money | None:
+    """The POD's savings target for the quarter, if set."""
+    row = session.execute(
+        select(Target.amount, Target.currency).where(
+            Target.pod_id == pod_id,
+            Target.quarter == str(quarter),
+            Target.scope == TargetScope.POD.value,
+        )
+    ).first()
+    return Money(row.amount, row.currency) if row is not None else None
+
+
 def load_facts(
-    session: Session, config: Config, pod: Pod, quarter: Quarter, now: datetime
+    session: Session,
+    config: Config,
+    pod: Pod,
+    quarter: Quarter,
+    now: datetime,
+    *,
+    customers: str | None = None,
 ) -> KpiFacts:
-    """Read the POD's facts for `quarter` as of `now`: ten SELECTs at any history size."""
-    pod_id = session.scalars(select(PodRow.id).where(PodRow.key == pod.key)).one()
+    """Read the POD's facts for `quarter` as of `now`, scoped: the savings summed, the claims
+    benchmark attainment judges, the clocks' rows of the quarter, and the claims the customer
+    milestones need — GDR's only (`customers` None: the POD's and members' scorecards), one
+    account's (its id as a string: that customer's scorecard) or every account's (`ALL`)."""
+    pod_id = pod_row_id(session, pod)
     first = _start_of(pod, quarter.start)
     after = _start_of(pod, quarter.end + timedelta(days=1))
     last = min(now, after)
@@ -82,7 +191,7 @@ def load_facts(
             Account.currency, Account.health, Account.created_at,
         ).where(Account.pod_id == pod_id).order_by(Account.id)
     ).all()  # fmt: skip
-    accounts, account_of_key = [], {}
+    accounts, account_of_key, key_of_account = [], {}, {}
     for a in account_rows:
         initiated = a.initiated or a.created_at.astimezone(pod.zone).date()
         accounts.append(
@@ -99,11 +208,21 @@ def load_facts(
             )
         )
         account_of_key[a.customer_key] = str(a.id)
+        key_of_account[str(a.id)] = a.customer_key
     keys = list(account_of_key)
     since = min([first] + [_start_of(pod, f.initiated_on) for f in accounts])
+    closed_in = and_(Request.closed_at >= first, Request.closed_at < last)
+    # The claims the whole-history engine reads; every claim below is read within it.
+    scope = and_(
+        effective_claim(now),  # approved by now, not superseded by a revision by now
+        or_(
+            and_(Request.pod_id == pod_id, SavingsClaim.decided_at >= since),
+            and_(Request.pod_id == pod_id, closed_in),
+            and_(Request.customer_key.in_(keys), SavingsClaim.decided_at >= since),
+        ),
+    )
 
     # 2. Requests whose clocks touch the quarter: created, closed or negotiating in it.
-    closed_in = and_(Request.closed_at >= first, Request.closed_at < last)
     request_rows = session.execute(
         select(
             Request.id, Request.kind, Request.created_at, Request.buyer_id, Request.qualified_at,
@@ -171,90 +290,26 @@ def load_facts(
         if first <= r.created_at < last and r.customer_key not in account_of_key:
             without_account += 1
 
-    # 4. Approved claims decided from the earliest account start (or the quarter) to now: the
-    # POD's requests' and its customers' (whichever POD ran the request).
-    claim_rows = session.execute(
-        select(
-            SavingsClaim.id, SavingsClaim.request_id, SavingsClaim.kind, SavingsClaim.baseline,
-            SavingsClaim.final, SavingsClaim.currency, SavingsClaim.decided_at, Request.buyer_id,
-            Request.customer, Request.tool_key, Request.outcome, Request.closed_at,
-        )
-        .join(Request, Request.id == SavingsClaim.request_id)
-        .where(
-            effective_claim(now),  # approved by now, not superseded by a revision by now
-            or_(
-                and_(Request.pod_id == pod_id, SavingsClaim.decided_at >= since),
-                and_(Request.pod_id == pod_id, closed_in),
-                and_(Request.customer_key.in_(keys), SavingsClaim.decided_at >= since),
-            ),
-        )
-        .order_by(SavingsClaim.id)
-    ).all()  # fmt: skip
-    won_tools = {
-        c.tool_key
-        for c in claim_rows
-        if c.outcome == Outcome.WON.value and c.closed_at is not None and first <= c.closed_at
-    }
+    # 4. The quarter's savings, summed.
+    savings = quarter_savings(session, pod, pod_id, quarter, now)
 
-    # 5. The benchmark each won procurement's claims were judged by: the approved claims of
-    # their tools, every POD's, up to now (revised ones too: the sweep replays history, and a
-    # request's latest approved claim by an instant is its latest effective one then).
-    bench_rows = session.execute(
-            select(
-                SavingsClaim.id, SavingsClaim.request_id, SavingsClaim.baseline,
-                SavingsClaim.final, SavingsClaim.decided_at, Request.tool_key,
-            )
-            .join(Request, Request.id == SavingsClaim.request_id)
-            .where(
-                SavingsClaim.status == ClaimStatus.APPROVED.value,
-                SavingsClaim.decided_at <= now,
-                Request.tool_key.in_(sorted(won_tools)),
-            )
-            .order_by(SavingsClaim.decided_at, SavingsClaim.id)
-        ).all()  # fmt: skip
-    # Only the latest approved claim of a procurement won in the quarter is judged: sweep each
-    # tool's claims once in decision order, keeping the sum of every request's latest %.
-    latest_claim: dict[int, tuple[datetime, int]] = {}
-    for c in claim_rows:
-        if c.outcome == Outcome.WON.value and c.closed_at is not None and first <= c.closed_at:
-            seen = latest_claim.get(c.request_id)
-            if seen is None or (c.decided_at, c.id) > seen:
-                latest_claim[c.request_id] = (c.decided_at, c.id)
-    judged = {claim_id for _, claim_id in latest_claim.values()}
-    bench_of: dict[int, Decimal | None] = {}
-    percents: dict[str, dict[int, Decimal]] = defaultdict(dict)
-    totals: dict[str, Decimal] = defaultdict(Decimal)
-    for b in bench_rows:  # ordered by decision, then id
-        mine = percents[b.tool_key]
-        percent = savings_percent(b.baseline, b.final)
-        totals[b.tool_key] += percent - mine.get(b.request_id, Decimal(0))
-        mine[b.request_id] = percent
-        if b.id in judged:
-            # The tool's benchmark as the claim message showed it: the mean of every other
-            # request's latest approved claim decided by then.
-            others = len(mine) - 1
-            rest = totals[b.tool_key] - percent
-            bench_of[b.id] = rest / others if others else None
+    # 5. Benchmark attainment: the claims of the POD's requests closed won in the quarter.
+    claims = _won_claims(session, pod_id, scope, closed_in)
 
-    claims = []
-    for c in claim_rows:
-        bm = bench_of.get(c.id)
-        claims.append(
-            ClaimFact(
-                claim_id=c.id,
-                request_id=c.request_id,
-                buyer_id=c.buyer_id,
-                customer=c.customer,
-                kind=ClaimKind(c.kind),
-                status=ClaimStatus.APPROVED,
-                baseline=Money(c.baseline, c.currency),
-                final=Money(c.final, c.currency),
-                decided_at=c.decided_at,
-                benchmark_percent=bm,
-            )
+    # 6. The claims the customer milestones judge.
+    if customers is None:
+        customer_claims = _gdr_claims(session, pod, accounts, key_of_account, scope, quarter, now)
+    else:
+        wanted = keys if customers == ALL else [key_of_account.get(customers, "")]
+        customer_claims = _claim_facts(
+            session.execute(
+                _claim_columns()
+                .where(scope, Request.customer_key.in_(wanted))
+                .order_by(SavingsClaim.id)
+            ).all()
         )
 
-    # 6. Mentions of the quarter.
+    # 7. Mentions of the quarter.
     mention_rows = session.execute(
         select(
             PendingResponse.id, PendingResponse.member, PendingResponse.mentioned_at,
@@ -271,7 +326,7 @@ def load_facts(
         for m in mention_rows
     )
 
-    # 7. The POD's SaaS stack (conversion and ATS).
+    # 8. The POD's SaaS stack (conversion and ATS).
     contract_rows = session.execute(
         select(
             Contract.id, Contract.customer, Contract.annual_amount, Contract.currency,
@@ -290,20 +345,20 @@ def load_facts(
         for c in contract_rows
     )
 
-    # 8. The quarter's targets.
+    # 9. The quarter's targets.
     target_rows = session.execute(
         select(Target.scope, Target.member_id, Target.amount, Target.currency).where(
             Target.pod_id == pod_id, Target.quarter == str(quarter)
         )
     ).all()
-    pod_target, targets = None, []
+    the_pod_target, targets = None, []
     for t in target_rows:
         if t.scope == TargetScope.POD.value:
-            pod_target = Money(t.amount, t.currency)
+            the_pod_target = Money(t.amount, t.currency)
         elif t.member_id is not None and counts_as_buyer(pod.role_of(t.member_id)):
             targets.append(TargetFact(t.member_id, Money(t.amount, t.currency)))
 
-    # 9. Open requests per customer with an account.
+    # 10. Open requests per customer with an account.
     open_rows = session.execute(
         select(Request.customer_key, func.count())
         .where(
@@ -326,12 +381,181 @@ def load_facts(
         reply_hours=clocks.response_hours,
         requests=tuple(requests),
         updates=tuple(updates),
-        claims=tuple(claims),
+        claims=claims,
         mentions=mentions,
         accounts=tuple(accounts),
         contracts=contracts,
         targets=tuple(targets),
-        pod_target=pod_target,
+        pod_target=the_pod_target,
         without_account=without_account,
         open_requests=open_requests,
+        savings=savings,
+        customer_claims=customer_claims,
     )
+
+
+def _claim_columns() -> Any:
+    return select(
+        SavingsClaim.id, SavingsClaim.request_id, SavingsClaim.kind, SavingsClaim.baseline,
+        SavingsClaim.final, SavingsClaim.currency, SavingsClaim.decided_at, Request.buyer_id,
+        Request.customer, Request.tool_key,
+    ).join(Request, Request.id == SavingsClaim.request_id)  # fmt: skip
+
+
+def _claim_facts(
+    rows: Any, bench_of: dict[int, Decimal | None] | None = None
+) -> tuple[ClaimFact, ...]:
+    bench_of = bench_of or {}
+    return tuple(
+        ClaimFact(
+            claim_id=c.id,
+            request_id=c.request_id,
+            buyer_id=c.buyer_id,
+            customer=c.customer,
+            kind=ClaimKind(c.kind),
+            status=ClaimStatus.APPROVED,
+            baseline=Money(c.baseline, c.currency),
+            final=Money(c.final, c.currency),
+            decided_at=c.decided_at,
+            benchmark_percent=bench_of.get(c.id),
+        )
+        for c in rows
+    )
+
+
+def _won_claims(
+    session: Session, pod_id: int, scope: ColumnElement[bool], closed_in: ColumnElement[bool]
+) -> tuple[ClaimFact, ...]:
+    """The effective claims of the POD's requests closed won in the quarter, each request's
+    latest carrying the tool's benchmark as it stood when that claim was approved."""
+    rows = session.execute(
+        _claim_columns()
+        .where(
+            scope,
+            Request.pod_id == pod_id,
+            Request.outcome == Outcome.WON.value,
+            closed_in,
+        )
+        .order_by(SavingsClaim.id)
+    ).all()
+    if not rows:
+        return ()
+    # Only the latest approved claim of a procurement won in the quarter is judged.
+    latest_claim: dict[int, tuple[datetime, int]] = {}
+    for c in rows:
+        seen = latest_claim.get(c.request_id)
+        if seen is None or (c.decided_at, c.id) > seen:
+            latest_claim[c.request_id] = (c.decided_at, c.id)
+    judged = {claim_id for _, claim_id in latest_claim.values()}
+    until = max(at for at, _ in latest_claim.values())
+    # The benchmark each was judged by: the approved claims of its tool, every POD's, up to the
+    # last judged decision (revised ones too: the sweep replays history, and a request's
+    # latest approved claim by an instant is its latest effective one then).
+    bench_rows = session.execute(
+        select(
+            SavingsClaim.id, SavingsClaim.request_id, SavingsClaim.baseline,
+            SavingsClaim.final, Request.tool_key,
+        )
+        .join(Request, Request.id == SavingsClaim.request_id)
+        .where(
+            SavingsClaim.status == ClaimStatus.APPROVED.value,
+            SavingsClaim.decided_at <= until,
+            Request.tool_key.in_(sorted({c.tool_key for c in rows})),
+        )
+        .order_by(SavingsClaim.decided_at, SavingsClaim.id)
+    ).all()  # fmt: skip
+    bench_of: dict[int, Decimal | None] = {}
+    percents: dict[str, dict[int, Decimal]] = defaultdict(dict)
+    totals: dict[str, Decimal] = defaultdict(Decimal)
+    for b in bench_rows:  # ordered by decision, then id
+        mine = percents[b.tool_key]
+        percent = savings_percent(b.baseline, b.final)
+        totals[b.tool_key] += percent - mine.get(b.request_id, Decimal(0))
+        mine[b.request_id] = percent
+        if b.id in judged:
+            # The tool's benchmark as the claim message showed it: the mean of every other
+            # request's latest approved claim decided by then.
+            others = len(mine) - 1
+            rest = totals[b.tool_key] - percent
+            bench_of[b.id] = rest / others if others else None
+    return _claim_facts(rows, bench_of)
+
+
+def _gdr_claims(
+    session: Session,
+    pod: Pod,
+    accounts: list[AccountFact],
+    key_of_account: dict[str, str],
+    scope: ColumnElement[bool],
+    quarter: Quarter,
+    now: datetime,
+) -> tuple[ClaimFact, ...]:
+    """What GDR judges, scoped to the quarter: for each account it may resolve in the quarter
+    (an MSG, a handover and a term end not before the quarter), its claims decided in the
+    quarter, and one fact dated the day before the quarter carrying its savings in the MSG's
+    currency from handover to then (a saving reached before the quarter resolved the account
+    then, and the rule sees it so)."""
+    first_day = quarter.start
+    last_day = min(quarter.end, now.astimezone(pod.zone).date())
+    judged = [
+        a
+        for a in accounts
+        if a.msg is not None
+        and a.msg.amount > 0
+        and a.handover_on is not None
+        and a.term_end is not None
+        and a.term_end >= first_day
+        and a.handover_on <= min(last_day, a.term_end)
+    ]
+    if not judged:
+        return ()
+    before = _start_of(pod, first_day)
+    earlier = [a for a in judged if a.handover_on < first_day]  # type: ignore[operator]
+    prefix: dict[str, Decimal] = {}
+    if earlier:
+        rows = session.execute(
+            select(Request.customer_key, func.sum(SavingsClaim.baseline),
+                   func.sum(SavingsClaim.final))
+            .join(Request, Request.id == SavingsClaim.request_id)
+            .where(
+                scope,
+                SavingsClaim.kind.in_(_KINDS),
+                SavingsClaim.decided_at < before,
+                or_(*(
+                    and_(
+                        Request.customer_key == key_of_account[a.account_id],
+                        SavingsClaim.currency == a.msg.currency,  # type: ignore[union-attr]
+                        SavingsClaim.decided_at >= _start_of(pod, a.handover_on),  # type: ignore[arg-type]
+                    )
+                    for a in earlier
+                )),
+            )
+            .group_by(Request.customer_key)
+        ).all()  # fmt: skip
+        prefix = {key: Decimal(baseline - final) for key, baseline, final in rows}
+    in_quarter = session.execute(
+        _claim_columns()
+        .where(
+            scope,
+            Request.customer_key.in_([key_of_account[a.account_id] for a in judged]),
+            SavingsClaim.decided_at >= before,
+            SavingsClaim.decided_at < _start_of(pod, last_day + timedelta(days=1)),
+        )
+        .order_by(SavingsClaim.id)
+    ).all()
+    facts = list(_claim_facts(in_quarter))
+    day_before = _start_of(pod, first_day - timedelta(days=1))
+    for n, a in enumerate(judged, start=1):
+        amount = prefix.get(key_of_account[a.account_id])
+        if not amount:
+            continue
+        currency = a.msg.currency  # type: ignore[union-attr]
+        facts.append(
+            ClaimFact(
+                claim_id=-n, request_id=-n, buyer_id=None, customer=a.customer,
+                kind=ClaimKind.SAVINGS, status=ClaimStatus.APPROVED,
+                baseline=Money(amount, currency), final=Money(Decimal(0), currency),
+                decided_at=day_before,
+            )
+        )  # fmt: skip
+    return tuple(facts)

@@ -92,27 +92,19 @@ def savings_by_buyer(facts: KpiFacts, members: Mapping[str, str]) -> tuple[Buyer
     """Each buyer's (and em's) savings quota KPI as a bar, in config order. Figures in another
     currency than the POD's are left out of the chart (the quota counts them apart)."""
     out = []
+    savings = facts.quarter_savings()
     for member, role in members.items():
         if not counts_as_buyer(role):
             continue
         target = next((t.target for t in facts.targets if t.buyer_id == member), None)
-        kpi = kpis.buyer_savings_quota(
-            facts.claims, member, target, facts.calendar, facts.quarter, facts.as_of_day
-        )
+        kpi = kpis.buyer_quota_of(savings, member, target, facts.quarter, facts.as_of_day)
         if target is not None and target.currency != facts.currency:
             continue
         approved = kpi.numerator
         if approved is None:
             # No target: the KPI has no figure, but the buyer's approved savings still show,
             # summed by the same rule (the quarter's approved claims up to as-of).
-            mine = [
-                c
-                for c in kpis._quarter_claims(
-                    facts.claims, facts.calendar, facts.quarter, facts.as_of_day
-                )
-                if c.buyer_id == member
-            ]
-            by_kind, _apart = kpis._sum_savings(mine, facts.currency)
+            by_kind, _apart = kpis._sum_totals(savings, facts.currency, member)
             approved = sum(by_kind.values(), Decimal(0))
         out.append(
             BuyerSavings(
@@ -135,7 +127,7 @@ def msg_progress(facts: KpiFacts) -> tuple[CustomerMsg, ...]:
             continue
         if account.msg.currency != facts.currency or account.handover_on > day:
             continue
-        kpi = kpis.minimum_savings_guarantee(account, facts.claims, facts.calendar, day)
+        kpi = kpis.minimum_savings_guarantee(account, facts.milestone_claims, facts.calendar, day)
         if kpi.value is None or kpi.numerator is None or kpi.denominator is None:
             continue
         out.append(

@@ -81,13 +81,16 @@ __all__ = [
     "KpiStatus",
     "MentionFact",
     "RequestFact",
+    "SavingsTotal",
     "TargetFact",
     "UpdateFact",
     "accounts_in_favorable_health",
     "ats_uploaded",
     "benchmark_attainment",
+    "buyer_quota_of",
     "buyer_savings_quota",
     "buyers_at_quota",
+    "buyers_at_quota_of",
     "definition",
     "first_time_value",
     "gross_dollar_retention",
@@ -95,8 +98,10 @@ __all__ = [
     "monthly_to_annual_conversion",
     "negotiation_tat_adherence",
     "pod_net_savings",
+    "pod_net_savings_of",
     "projected_savings_estimate",
     "qualification_within_tat",
+    "quarter_savings",
     "reply_time",
     "update_cadence",
 ]
@@ -302,6 +307,19 @@ class ContractFact:
     converted_on: date | None = None
 
 
+@dataclass(frozen=True)
+class SavingsTotal:
+    """The savings of a quarter's approved claims of one buyer, kind and currency, summed:
+    what the savings rules read (`quarter_savings` sums claims into them; a database can sum
+    them with SQL)."""
+
+    buyer_id: str | None
+    kind: ClaimKind
+    currency: str
+    amount: Decimal  # Σ baseline − final
+    claims: int
+
+
 # --- shared arithmetic --------------------------------------------------------------------------
 
 
@@ -368,19 +386,6 @@ def _approved(
     return out
 
 
-def _sum_savings(
-    claims: Iterable[ClaimFact], currency: str
-) -> tuple[dict[ClaimKind, Decimal], int]:
-    by_kind = {kind: ZERO for kind in ClaimKind}
-    apart = 0
-    for c in claims:
-        if c.baseline.currency != currency or c.final.currency != currency:
-            apart += 1
-            continue
-        by_kind[c.kind] += c.savings
-    return by_kind, apart
-
-
 def _parts(by_kind: Mapping[ClaimKind, Decimal]) -> tuple[tuple[str, Decimal], ...]:
     return tuple((str(kind), by_kind[kind]) for kind in ClaimKind)
 
@@ -390,6 +395,43 @@ def _quarter_claims(
 ) -> list[ClaimFact]:
     last = quarter.end if as_of is None else min(quarter.end, as_of)
     return [c for _, c in _approved(claims, calendar, quarter.start, last)]
+
+
+def quarter_savings(
+    claims: Iterable[ClaimFact], calendar: WorkCalendar, quarter: Quarter, as_of: date | None
+) -> tuple[SavingsTotal, ...]:
+    """The approved savings of TARGET_KINDS decided in the quarter (up to `as_of`), summed per
+    buyer, kind and currency: what the savings rules below judge."""
+    sums: dict[tuple[str | None, ClaimKind, str], list[Decimal | int]] = {}
+    for c in _quarter_claims(claims, calendar, quarter, as_of):
+        if c.baseline.currency != c.final.currency:
+            # Never stored (one currency per claim); counted apart in every currency.
+            key = (c.buyer_id, c.kind, "")
+        else:
+            key = (c.buyer_id, c.kind, c.baseline.currency)
+        total = sums.setdefault(key, [ZERO, 0])
+        total[0] += c.savings
+        total[1] += 1
+    return tuple(
+        SavingsTotal(buyer, kind, currency, D(amount), int(n))
+        for (buyer, kind, currency), (amount, n) in sums.items()
+    )
+
+
+def _sum_totals(
+    totals: Iterable[SavingsTotal], currency: str, buyer_id: str | None = None
+) -> tuple[dict[ClaimKind, Decimal], int]:
+    """Savings in `currency` by kind (of `buyer_id` only, if given), and the claims apart."""
+    by_kind = {kind: ZERO for kind in ClaimKind}
+    apart = 0
+    for t in totals:
+        if buyer_id is not None and t.buyer_id != buyer_id:
+            continue
+        if t.currency != currency:
+            apart += t.claims
+            continue
+        by_kind[t.kind] += t.amount
+    return by_kind, apart
 
 
 # --- savings ------------------------------------------------------------------------------------
@@ -416,10 +458,21 @@ def buyer_savings_quota(
 
     No target (or a target of 0) is NO_DATA. Claims in another currency than the target's are
     counted apart."""
-    mine = [c for c in _quarter_claims(claims, calendar, quarter, as_of) if c.buyer_id == buyer_id]
+    totals = quarter_savings(claims, calendar, quarter, as_of)
+    return buyer_quota_of(totals, buyer_id, target, quarter, as_of)
+
+
+def buyer_quota_of(
+    totals: Iterable[SavingsTotal],
+    buyer_id: str,
+    target: Money | None,
+    quarter: Quarter,
+    as_of: date | None = None,
+) -> Kpi:
+    """`buyer_savings_quota` from the quarter's savings already summed (`quarter_savings`)."""
     if target is None or target.amount <= 0:
         return Kpi("savings_quota", None, QUOTA_BAR, KpiStatus.NO_DATA, subject=buyer_id)
-    by_kind, apart = _sum_savings(mine, target.currency)
+    by_kind, apart = _sum_totals(totals, target.currency, buyer_id)
     return _share(
         "savings_quota",
         sum(by_kind.values(), ZERO),
@@ -454,9 +507,21 @@ def pod_net_savings(
 
     Cost savings and cost avoidance are in `parts`; `numerator` is their sum (TARGET_KINDS).
     Amounts are in `currency` (the target's when there is one); others are counted apart."""
+    totals = quarter_savings(claims, calendar, quarter, as_of)
+    return pod_net_savings_of(totals, target, currency, quarter, as_of)
+
+
+def pod_net_savings_of(
+    totals: Iterable[SavingsTotal],
+    target: Money | None,
+    currency: str,
+    quarter: Quarter,
+    as_of: date | None = None,
+) -> Kpi:
+    """`pod_net_savings` from the quarter's savings already summed (`quarter_savings`)."""
     if target is not None:
         currency = target.currency
-    by_kind, apart = _sum_savings(_quarter_claims(claims, calendar, quarter, as_of), currency)
+    by_kind, apart = _sum_totals(totals, currency)
     net = sum(by_kind.values(), ZERO)
     if target is None or target.amount <= 0:
         return Kpi(
@@ -493,14 +558,25 @@ def buyers_at_quota(
 ) -> Kpi:
     """Share of buyers with a positive target whose quota attainment is ≥ QUOTA_BAR; bar
     BUYERS_AT_QUOTA_BAR. Targets of 0 are counted apart."""
-    claims = _quarter_claims(claims, calendar, quarter, as_of)
+    totals = quarter_savings(claims, calendar, quarter, as_of)
+    return buyers_at_quota_of(totals, targets, quarter, as_of)
+
+
+def buyers_at_quota_of(
+    totals: Iterable[SavingsTotal],
+    targets: Iterable[TargetFact],
+    quarter: Quarter,
+    as_of: date | None = None,
+) -> Kpi:
+    """`buyers_at_quota` from the quarter's savings already summed (`quarter_savings`)."""
+    totals = tuple(totals)
     met = total = apart = 0
     for t in targets:
         if t.target.amount <= 0:
             apart += 1
             continue
         total += 1
-        quota = buyer_savings_quota(claims, t.buyer_id, t.target, calendar, quarter, as_of)
+        quota = buyer_quota_of(totals, t.buyer_id, t.target, quarter, as_of)
         met += quota.status == KpiStatus.MET
     return _share(
         "buyers_at_quota", met, total, BUYERS_AT_QUOTA_BAR, running=_running(quarter, as_of),

@@ -17,6 +17,7 @@ from bot.domain.kpis import (
     Kpi,
     MentionFact,
     RequestFact,
+    SavingsTotal,
     TargetFact,
     UpdateFact,
 )
@@ -62,10 +63,27 @@ class KpiFacts:
     # account id.
     without_account: int = 0
     open_requests: Mapping[str, int] = field(default_factory=dict)
+    # Read scoped (`bot.db.kpis`): the quarter's savings already summed, and the claims the
+    # customer milestones judge (a customer's, or for GDR the quarter's with what came before
+    # summed into one fact per account). None: both come from `claims`, which then holds every
+    # approved claim the rules may need (`bot.db.kpi_reference`).
+    savings: tuple[SavingsTotal, ...] | None = None
+    customer_claims: tuple[ClaimFact, ...] | None = None
 
     @property
     def as_of_day(self) -> date:
         return self.as_of.astimezone(self.calendar.timezone).date()
+
+    def quarter_savings(self) -> tuple[SavingsTotal, ...]:
+        """The quarter's approved savings per buyer, kind and currency."""
+        if self.savings is not None:
+            return self.savings
+        return kpis.quarter_savings(self.claims, self.calendar, self.quarter, self.as_of_day)
+
+    @property
+    def milestone_claims(self) -> tuple[ClaimFact, ...]:
+        """The claims the customer milestones (FTV, MSG, PSE, GDR) judge."""
+        return self.claims if self.customer_claims is None else self.customer_claims
 
 
 @dataclass(frozen=True)
@@ -86,7 +104,7 @@ def member_scorecard(facts: KpiFacts, member: str, role: str) -> Scorecard:
     if counts_as_buyer(role):
         target = next((t.target for t in facts.targets if t.buyer_id == member), None)
         lines += [
-            kpis.buyer_savings_quota(facts.claims, member, target, cal, q, day),
+            kpis.buyer_quota_of(facts.quarter_savings(), member, target, q, day),
             kpis.benchmark_attainment(facts.requests, facts.claims, cal, q, member, day),
             kpis.negotiation_tat_adherence(facts.requests, cal, q, member, day, facts.tat_days),
             kpis.update_cadence(facts.requests, facts.updates, cal, q, facts.as_of, member),
@@ -119,9 +137,10 @@ def pod_scorecard(facts: KpiFacts, pod_key: str, analysts: list[str]) -> Scoreca
     """The POD's lines: net savings, buyers at quota, benchmark, TAT, qualification (overall
     and per analyst), reply time, GDR, favorable health, conversion; requests with no account."""
     q, cal, day = facts.quarter, facts.calendar, facts.as_of_day
+    savings = facts.quarter_savings()
     lines = [
-        kpis.pod_net_savings(facts.claims, facts.pod_target, facts.currency, cal, q, day),
-        kpis.buyers_at_quota(facts.claims, facts.targets, cal, q, day),
+        kpis.pod_net_savings_of(savings, facts.pod_target, facts.currency, q, day),
+        kpis.buyers_at_quota_of(savings, facts.targets, q, day),
         kpis.benchmark_attainment(facts.requests, facts.claims, cal, q, None, day),
         kpis.negotiation_tat_adherence(facts.requests, cal, q, None, day, facts.tat_days),
         kpis.qualification_within_tat(
@@ -136,7 +155,7 @@ def pod_scorecard(facts: KpiFacts, pod_key: str, analysts: list[str]) -> Scoreca
     ]
     lines += [
         kpis.reply_time(facts.mentions, cal, q, facts.as_of, None, facts.reply_hours),
-        kpis.gross_dollar_retention(facts.accounts, facts.claims, cal, q, day),
+        kpis.gross_dollar_retention(facts.accounts, facts.milestone_claims, cal, q, day),
         kpis.accounts_in_favorable_health(facts.accounts),
         kpis.monthly_to_annual_conversion(facts.contracts, q, day),
     ]
@@ -159,9 +178,9 @@ def customer_scorecard(facts: KpiFacts, account: AccountFact) -> Scorecard:
     """A customer's milestones (FTV, MSG, PSE, ATS uploaded), its health and open requests."""
     day = facts.as_of_day
     lines = (
-        kpis.first_time_value(account, facts.claims, facts.calendar, day),
-        kpis.minimum_savings_guarantee(account, facts.claims, facts.calendar, day),
-        kpis.projected_savings_estimate(account, facts.claims, facts.calendar, day),
+        kpis.first_time_value(account, facts.milestone_claims, facts.calendar, day),
+        kpis.minimum_savings_guarantee(account, facts.milestone_claims, facts.calendar, day),
+        kpis.projected_savings_estimate(account, facts.milestone_claims, facts.calendar, day),
         kpis.ats_uploaded(account, facts.contracts, day),
     )
     health = account.health.value if account.health is not None else "not set"

@@ -15,7 +15,7 @@ from bot.blocks.charts import Chart, chart_plans, render_chart
 from bot.blocks.stats import kpi_csv, stats_blocks, stats_text
 from bot.blocks.text import plain_date, plural, slack_date
 from bot.config import Config, Pod
-from bot.db.kpis import load_facts
+from bot.db.kpis import ALL, load_facts
 from bot.db.open_items import open_items
 from bot.db.people import names_of
 from bot.domain.aging import aging_lines
@@ -46,7 +46,7 @@ def build_digest(
     today = now.astimezone(pod.zone).date()
     quarter = quarter_of(today, pod.fiscal_year_start_month)
     with runtime.db.reading() as session:
-        facts = load_facts(session, runtime.config, pod, quarter, now)
+        facts = load_facts(session, runtime.config, pod, quarter, now, customers=ALL)
         items = open_items(session, pod.key)
     cards = pod_scorecards(facts, pod.key, pod.members)
     lines = aging_lines(items, now, pod.calendar, runtime.config.clocks.update_hours)

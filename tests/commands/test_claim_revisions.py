@@ -25,7 +25,7 @@ from sqlalchemy import select
 
 from bot.clock import ManualClock
 from bot.config import Config, parse_config
-from bot.db.kpis import load_facts
+from bot.db.kpi_reference import load_facts
 from bot.db.models import Account, PodRow, SavingsClaim, Target
 from bot.domain.quarters import Quarter
 from bot.jobs import JOBS

@@ -10,7 +10,7 @@ from typing import Any
 from sqlalchemy import select
 
 from bot.clock import ManualClock
-from bot.db.kpis import load_facts
+from bot.db.kpi_reference import load_facts
 from bot.db.models import Contract, Request, RequestEvent
 from bot.domain.kpis import monthly_to_annual_conversion
 from bot.domain.quarters import quarter_of

@@ -23,7 +23,7 @@ import pytest
 from sqlalchemy import event, select
 from sqlalchemy.engine import make_url
 
-from bot.db.kpis import load_facts
+from bot.db.kpi_reference import load_facts
 from bot.db.models import (
     Account,
     Contract,

@@ -153,7 +153,7 @@ def test_a_preapproval_counts_as_qualifying_on_time_in_the_kpi(
     bot: RunningBot, proc: Proc, clock: ManualClock
 ) -> None:
     # The seed's KPI: "initiating pre-approvals or qualifying requests within 24 hours".
-    from bot.db.kpis import load_facts
+    from bot.db.kpi_reference import load_facts
     from bot.domain.kpis import qualification_within_tat
     from bot.domain.quarters import quarter_of
 

@@ -17,7 +17,7 @@ from sqlalchemy import select
 from bot.blocks.charts import CHART_SIZE, chart_plans
 from bot.blocks.charts import drawn as charts_drawn
 from bot.clock import ManualClock
-from bot.db.kpis import load_facts
+from bot.db.kpi_reference import load_facts
 from bot.db.models import Account, JobRun, PodRow
 from bot.domain.digest import AGE_BUCKETS, age_bucket, week_period
 from bot.domain.quarters import Quarter
