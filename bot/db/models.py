@@ -198,6 +198,10 @@ class Request(Base):
         CheckConstraint("length(trim(customer)) > 0 AND length(trim(tool)) > 0", name="named"),
         UniqueConstraint("card_channel", "card_ts"),
         Index("ix_requests_pod_id_stage", "pod_id", "stage"),
+        # A quarter's figures: the POD's requests closed or created in it, a tool's requests.
+        Index("ix_requests_pod_id_closed_at", "pod_id", "closed_at"),
+        Index("ix_requests_pod_id_created_at", "pod_id", "created_at"),
+        Index("ix_requests_tool_key", "tool_key"),
         # Parallel negotiations and benchmarks compare names by key, never by `lower()`.
         Index("ix_requests_customer_key_tool_key", "customer_key", "tool_key"),
         # The rows of one import, to delete them if it fails (a few imports among many rows).
@@ -270,7 +274,10 @@ class RequestEvent(Base):
     """One line of a request's timeline: what happened, who did it, when."""
 
     __tablename__ = "request_events"
-    __table_args__ = (Index("ix_request_events_request_id_id", "request_id", "id"),)
+    __table_args__ = (
+        Index("ix_request_events_request_id_id", "request_id", "id"),
+        Index("ix_request_events_kind_at", "kind", "at"),  # a quarter's updates
+    )
 
     id: Mapped[int] = mapped_column(Integer, primary_key=True)
     request_id: Mapped[int] = mapped_column(ForeignKey("requests.id", ondelete="CASCADE"))
@@ -357,6 +364,9 @@ class SavingsClaim(Base):
             sqlite_where=text("status = 'pending'"),
             postgresql_where=text("status = 'pending'"),
         ),
+        # The quarter's claims by decision (summed per buyer), and a request's claims.
+        Index("ix_savings_claims_status_decided_at", "status", "decided_at"),
+        Index("ix_savings_claims_request_id", "request_id"),
         # A revision's approval supersedes the claim it revises, at that instant, once.
         CheckConstraint(
             "(revised_by_id IS NULL) = (superseded_at IS NULL)", name="superseded_when_revised"
@@ -596,6 +606,7 @@ class PendingResponse(Base):
         CheckConstraint("(state = 'open') = (closed_at IS NULL)", name="closed_when_not_open"),
         Index("ix_pending_responses_state_due_at", "state", "due_at"),
         Index("ix_pending_responses_channel_thread_ts", "channel", "thread_ts"),
+        Index("ix_pending_responses_pod_id_mentioned_at", "pod_id", "mentioned_at"),
     )
 
     id: Mapped[int] = mapped_column(Integer, primary_key=True)
