@@ -365,7 +365,19 @@ class SavingsClaim(Base):
             postgresql_where=text("status = 'pending'"),
         ),
         # The quarter's claims by decision (summed per buyer), and a request's claims.
-        Index("ix_savings_claims_status_decided_at", "status", "decided_at"),
+        Index(
+            "ix_savings_claims_status_decided_at",
+            *("status", "decided_at", "superseded_at", "kind", "currency", "request_id"),
+            *("baseline", "final"),  # covering: a quarter's sum reads the index alone
+        ),
+        # A Home's pending claims, oldest first (the statement says `status = 'pending'`).
+        Index(
+            "ix_savings_claims_pending_created_at",
+            "created_at",
+            "id",
+            sqlite_where=text("status = 'pending'"),
+            postgresql_where=text("status = 'pending'"),
+        ),
         Index("ix_savings_claims_request_id", "request_id"),
         # A revision's approval supersedes the claim it revises, at that instant, once.
         CheckConstraint(
