@@ -26,7 +26,7 @@ from datetime import date, datetime, timedelta
 from decimal import Decimal
 from typing import TYPE_CHECKING, Any
 
-from sqlalchemy import ColumnElement, and_, func, or_, select
+from sqlalchemy import BigInteger, ColumnElement, and_, func, or_, select, type_coerce
 from sqlalchemy.orm import Session
 
 from bot.db.models import (
@@ -55,7 +55,6 @@ from bot.domain.kpis import (
 )
 from bot.domain.money import Money
 from bot.domain.quarters import Quarter
-from bot.domain.savings import savings_percent
 from bot.domain.scorecard import KpiFacts
 from bot.domain.vocabulary import (
     OPEN_STAGES,
@@ -394,6 +393,11 @@ def load_facts(
     )
 
 
+def _cents(column: Any) -> Any:
+    """A money column as its stored whole cents (no Decimal per row)."""
+    return type_coerce(column, BigInteger)
+
+
 def _claim_columns() -> Any:
     return select(
         SavingsClaim.id, SavingsClaim.request_id, SavingsClaim.kind, SavingsClaim.baseline,
@@ -453,8 +457,8 @@ def _won_claims(
     # latest approved claim by an instant is its latest effective one then).
     bench_rows = session.execute(
         select(
-            SavingsClaim.id, SavingsClaim.request_id, SavingsClaim.baseline,
-            SavingsClaim.final, Request.tool_key,
+            SavingsClaim.id, SavingsClaim.request_id, _cents(SavingsClaim.baseline),
+            _cents(SavingsClaim.final), Request.tool_key,
         )
         .join(Request, Request.id == SavingsClaim.request_id)
         .where(
@@ -467,17 +471,18 @@ def _won_claims(
     bench_of: dict[int, Decimal | None] = {}
     percents: dict[str, dict[int, Decimal]] = defaultdict(dict)
     totals: dict[str, Decimal] = defaultdict(Decimal)
-    for b in bench_rows:  # ordered by decision, then id
-        mine = percents[b.tool_key]
-        percent = savings_percent(b.baseline, b.final)
-        totals[b.tool_key] += percent - mine.get(b.request_id, Decimal(0))
-        mine[b.request_id] = percent
-        if b.id in judged:
+    for claim_id, request_id, baseline, final, tool in bench_rows:  # by decision, then id
+        mine = percents[tool]
+        # `savings_percent` of the amounts in cents: the same quotient, rounded the same.
+        percent = Decimal((baseline - final) * 100) / Decimal(baseline)
+        totals[tool] += percent - mine.get(request_id, Decimal(0))
+        mine[request_id] = percent
+        if claim_id in judged:
             # The tool's benchmark as the claim message showed it: the mean of every other
             # request's latest approved claim decided by then.
             others = len(mine) - 1
-            rest = totals[b.tool_key] - percent
-            bench_of[b.id] = rest / others if others else None
+            rest = totals[tool] - percent
+            bench_of[claim_id] = rest / others if others else None
     return _claim_facts(rows, bench_of)
 
 
@@ -492,9 +497,9 @@ def _gdr_claims(
 ) -> tuple[ClaimFact, ...]:
     """What GDR judges, scoped to the quarter: for each account it may resolve in the quarter
     (an MSG, a handover and a term end not before the quarter), its claims decided in the
-    quarter, and one fact dated the day before the quarter carrying its savings in the MSG's
-    currency from handover to then (a saving reached before the quarter resolved the account
-    then, and the rule sees it so)."""
+    quarter summed per day and currency, and one fact dated the day before the quarter
+    carrying its savings in the MSG's currency from handover to then (a saving reached before
+    the quarter resolved the account then, and the rule sees it so)."""
     first_day = quarter.start
     last_day = min(quarter.end, now.astimezone(pod.zone).date())
     judged = [
@@ -533,19 +538,42 @@ def _gdr_claims(
             .group_by(Request.customer_key)
         ).all()  # fmt: skip
         prefix = {key: Decimal(baseline - final) for key, baseline, final in rows}
+    # The quarter's claims, summed per customer, local day and currency (GDR asks only on
+    # which day a customer's savings reached its MSG: a day's claims together say the same).
     in_quarter = session.execute(
-        _claim_columns()
+        select(
+            Request.customer_key, Request.customer, SavingsClaim.currency,
+            SavingsClaim.decided_at, _cents(SavingsClaim.baseline) - _cents(SavingsClaim.final),
+        )
+        .join(Request, Request.id == SavingsClaim.request_id)
         .where(
             scope,
+            SavingsClaim.kind.in_(_KINDS),
             Request.customer_key.in_([key_of_account[a.account_id] for a in judged]),
             SavingsClaim.decided_at >= before,
             SavingsClaim.decided_at < _start_of(pod, last_day + timedelta(days=1)),
         )
-        .order_by(SavingsClaim.id)
-    ).all()
-    facts = list(_claim_facts(in_quarter))
+    ).all()  # fmt: skip
+    by_day: dict[tuple[str, date, str], list[Any]] = {}
+    zone = pod.zone
+    for key, customer, currency, decided_at, cents in in_quarter:
+        group = by_day.setdefault(
+            (key, decided_at.astimezone(zone).date(), currency), [customer, 0]
+        )
+        group[1] += cents
+    facts = []
+    for n, ((_, day, currency), (customer, cents)) in enumerate(sorted(by_day.items()), 1):
+        amount = (Decimal(cents) / 100).quantize(Decimal("0.01"))
+        facts.append(
+            ClaimFact(
+                claim_id=-n, request_id=-n, buyer_id=None, customer=customer,
+                kind=ClaimKind.SAVINGS, status=ClaimStatus.APPROVED,
+                baseline=Money(amount, currency), final=Money(Decimal(0), currency),
+                decided_at=_start_of(pod, day),
+            )
+        )  # fmt: skip
     day_before = _start_of(pod, first_day - timedelta(days=1))
-    for n, a in enumerate(judged, start=1):
+    for n, a in enumerate(judged, start=len(facts) + 1):
         amount = prefix.get(key_of_account[a.account_id])
         if not amount:
             continue
