@@ -202,6 +202,25 @@ class Request(Base):
         Index("ix_requests_pod_id_closed_at", "pod_id", "closed_at"),
         Index("ix_requests_pod_id_created_at", "pod_id", "created_at"),
         Index("ix_requests_tool_key", "tool_key"),
+        # A buyer's negotiations, the next update due first (a Home's list: LIMIT 8 and a count
+        # read from the index, however many requests the buyer ever had).
+        Index(
+            "ix_requests_negotiations",
+            *("pod_id", "stage", "buyer_id"),
+            text("coalesce(last_update_at, assigned_at)"),
+            "import_id",
+        ),
+        # What a claim's sum asks of its request (POD, buyer, customer, import), read from the
+        # index rather than the request's row.
+        Index(
+            "ix_requests_claim_scope", *("id", "pod_id", "buyer_id", "customer_key", "import_id")
+        ),
+        # The POD's breaches, longest past first (a Home's lists).
+        Index("ix_requests_pod_stage_tat_due_at", "pod_id", "stage", "tat_due_at", "import_id"),
+        Index(
+            "ix_requests_pod_stage_qualification_due_at",
+            *("pod_id", "stage", "qualification_due_at", "import_id"),
+        ),
         # Parallel negotiations and benchmarks compare names by key, never by `lower()`.
         Index("ix_requests_customer_key_tool_key", "customer_key", "tool_key"),
         # The rows of one import, to delete them if it fails (a few imports among many rows).

@@ -1,10 +1,12 @@
 """Indexes for the KPI figures read by aggregate and scoped to the quarter asked (issue 26):
 the quarter's claims by decision time, with every column a sum needs
-(`ix_savings_claims_status_decided_at`, covering) and a request's
+(`ix_savings_claims_status_decided_at`, covering; `ix_requests_claim_scope` for what the sum
+asks of each claim's request) and a request's
 claims (`ix_savings_claims_request_id`, for a customer's, a won request's or a tool's claims),
 a POD's requests closed or created in a quarter, a tool's requests (the benchmark's replay),
-a POD's mentions of a quarter and the updates of a quarter; and the pending claims oldest
-first (partial), which a Home lists.
+a POD's mentions of a quarter and the updates of a quarter; the breaches by due time, a buyer's negotiations by when
+their next update is due (an expression index) and the pending claims oldest first (partial),
+which the Homes list.
 
 Revision ID: 0017
 Revises: 0016
@@ -32,12 +34,42 @@ INDEXES = (
     ("ix_requests_tool_key", "requests", ["tool_key"]),
     ("ix_pending_responses_pod_id_mentioned_at", "pending_responses", ["pod_id", "mentioned_at"]),
     ("ix_request_events_kind_at", "request_events", ["kind", "at"]),
+    # What a claim's sum asks of its request, read from the index rather than the row.
+    (
+        "ix_requests_claim_scope",
+        "requests",
+        ["id", "pod_id", "buyer_id", "customer_key", "import_id"],
+    ),
+    # The POD's breaches, longest past first.
+    (
+        "ix_requests_pod_stage_tat_due_at",
+        "requests",
+        ["pod_id", "stage", "tat_due_at", "import_id"],
+    ),
+    (
+        "ix_requests_pod_stage_qualification_due_at",
+        "requests",
+        ["pod_id", "stage", "qualification_due_at", "import_id"],
+    ),
 )
 
 
 def upgrade() -> None:
     for name, table, columns in INDEXES:
         op.create_index(name, table, columns)
+    # A buyer's negotiations, the next update due first (an expression index: SQLite and
+    # PostgreSQL both match `coalesce(requests.last_update_at, requests.assigned_at)` to it).
+    op.create_index(
+        "ix_requests_negotiations",
+        "requests",
+        [
+            "pod_id",
+            "stage",
+            "buyer_id",
+            sa.text("coalesce(last_update_at, assigned_at)"),
+            "import_id",
+        ],
+    )
     # A Home's pending claims, oldest first, without walking the POD's requests.
     pending = sa.text("status = 'pending'")
     op.create_index(
@@ -51,5 +83,6 @@ def upgrade() -> None:
 
 def downgrade() -> None:
     op.drop_index("ix_savings_claims_pending_created_at", table_name="savings_claims")
+    op.drop_index("ix_requests_negotiations", table_name="requests")
     for name, table, _ in reversed(INDEXES):
         op.drop_index(name, table_name=table)
