@@ -10,7 +10,6 @@ import random
 from collections.abc import Iterator
 from datetime import UTC, date, datetime, timedelta
 from decimal import Decimal
-from pathlib import Path
 
 import pytest
 from hypothesis import HealthCheck, given, settings
@@ -22,7 +21,6 @@ from bot.blocks.stats import stats_text
 from bot.config import parse_config
 from bot.db import kpi_reference, kpis
 from bot.db.home import load_home
-from bot.db.migrate import upgrade
 from bot.db.models import (
     Account,
     Contract,
@@ -64,11 +62,10 @@ NOWS = [
 ]
 
 
-@pytest.fixture(scope="module")
-def db(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Database]:
-    path = Path(tmp_path_factory.mktemp("kpis")) / "kpis.db"
-    database = Database(f"sqlite:///{path}")
-    upgrade(database.engine)
+@pytest.fixture
+def db(database_url: str) -> Iterator[Database]:
+    """A migrated database (SQLite and PostgreSQL) with the two PODs; each example empties it."""
+    database = Database(database_url)
     with database.transaction() as session:
         sync_pods(session, CONFIG)
     yield database
