@@ -78,7 +78,7 @@ def stats(runtime: Runtime, invocation: Invocation) -> Reply:
             today = now.astimezone(pod.zone).date()
         quarter = ask.quarter or quarter_of(today, pod.fiscal_year_start_month)
         # Scoped to the ask: a customer's claims for its milestones, else GDR's (the quarter's).
-        customers = str(account.id) if ask.customer is not None else None
+        customers = str(account.id) if ask.customer is not None and account is not None else None
         facts = load_facts(session, config, pod, quarter, now, customers=customers)
     if ask.customer is not None:
         assert account is not None  # found above, or the command was refused

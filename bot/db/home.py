@@ -99,7 +99,7 @@ def _pending_claims(
     return [(claim, request) for claim, request in rows], _count(session, query)
 
 
-def _count(session: Session, query: Select[Any]) -> int:
+def _count(session: Session, query: Select[*tuple[Any, ...]]) -> int:
     return session.scalar(select(func.count()).select_from(query.subquery())) or 0
 
 
@@ -153,6 +153,7 @@ def _buyer(
         # Instants in the same non-working stretch share a due time, and ties go by request
         # id: the requests whose clock starts in the last one's stretch may rank before it.
         last = rows[-1].last_update_at or rows[-1].assigned_at
+        assert last is not None  # a buyer's negotiation was assigned
         shown = [r.id for r in rows]
         rows += session.scalars(
             query.where(

@@ -136,7 +136,8 @@ def load_facts(
             RequestEvent.at <= now,
         )
     ).all()
-    updates, disqualified = [], {}
+    updates: list[UpdateFact] = []
+    disqualified: dict[int, tuple[datetime, str]] = {}
     for e in event_rows:
         if e.kind == "update":
             updates.append(UpdateFact(e.request_id, e.at))

@@ -81,6 +81,12 @@ ALL = "all"
 _KINDS = sorted(str(kind) for kind in TARGET_KINDS)
 
 
+def _msg_currency(account: AccountFact) -> str:
+    """The currency of an account's MSG (only accounts with one are judged on it)."""
+    assert account.msg is not None
+    return account.msg.currency
+
+
 def _start_of(pod: Pod, day: date) -> datetime:
     """The UTC instant the POD's local `day` begins; a stored placeholder such as 0001-01-01
     (an account's `initiated`) is held at the first instant rather than overflowing."""
@@ -529,7 +535,7 @@ def _gdr_claims(
                 or_(*(
                     and_(
                         Request.customer_key == key_of_account[a.account_id],
-                        SavingsClaim.currency == a.msg.currency,  # type: ignore[union-attr]
+                        SavingsClaim.currency == _msg_currency(a),
                         SavingsClaim.decided_at >= _start_of(pod, a.handover_on),  # type: ignore[arg-type]
                     )
                     for a in earlier
@@ -574,15 +580,15 @@ def _gdr_claims(
         )  # fmt: skip
     day_before = _start_of(pod, first_day - timedelta(days=1))
     for n, a in enumerate(judged, start=len(facts) + 1):
-        amount = prefix.get(key_of_account[a.account_id])
-        if not amount:
+        total = prefix.get(key_of_account[a.account_id])
+        if not total:
             continue
-        currency = a.msg.currency  # type: ignore[union-attr]
+        currency = _msg_currency(a)
         facts.append(
             ClaimFact(
                 claim_id=-n, request_id=-n, buyer_id=None, customer=a.customer,
                 kind=ClaimKind.SAVINGS, status=ClaimStatus.APPROVED,
-                baseline=Money(amount, currency), final=Money(Decimal(0), currency),
+                baseline=Money(total, currency), final=Money(Decimal(0), currency),
                 decided_at=day_before,
             )
         )  # fmt: skip
