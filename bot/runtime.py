@@ -6,16 +6,19 @@ Nothing is global: handlers and jobs get the `Runtime` passed in."""
 from __future__ import annotations
 
 import logging
+from collections.abc import Callable
 from concurrent.futures import Executor
 from dataclasses import dataclass
 from enum import Enum
 
 from slack_sdk import WebClient
+from slack_sdk.http_retry import RetryIntervalCalculator
 from slack_sdk.http_retry.builtin_handlers import (
     ConnectionErrorRetryHandler,
     RateLimitErrorRetryHandler,
     ServerErrorRetryHandler,
 )
+from slack_sdk.http_retry.handler import default_interval_calculator
 
 from bot.clock import Clock, SystemClock
 from bot.config import Config, Settings
@@ -52,8 +55,24 @@ class Schema(Enum):
     UPGRADE = "upgrade"  # migrate to the head first (the sandbox's fresh database)
 
 
-def make_web_client(settings: Settings) -> WebClient:
-    """A WebClient on SLACK_API_URL that retries 429s, connection errors and 5xx answers."""
+class _PausedBackoff(RetryIntervalCalculator):
+    """The SDK's backoff between its own retries, paused with `pause` instead of slept."""
+
+    def __init__(self, pause: Callable[[float], object]) -> None:
+        self._pause = pause
+
+    def calculate_sleep_duration(self, current_attempt: int) -> float:
+        self._pause(default_interval_calculator.calculate_sleep_duration(current_attempt))
+        return 0.0
+
+
+def make_web_client(
+    settings: Settings, *, pause: Callable[[float], object] | None = None
+) -> WebClient:
+    """A WebClient on SLACK_API_URL that retries 429s, connection errors and 5xx answers.
+    `pause` (default: sleep) waits out its backoff between retries of connection errors and
+    5xx: a test in simulated time passes it without waiting."""
+    backoff = default_interval_calculator if pause is None else _PausedBackoff(pause)
     return WebClient(
         token=settings.bot_token,
         base_url=settings.api_url,
@@ -61,9 +80,9 @@ def make_web_client(settings: Settings) -> WebClient:
         # float: PODBOT_SLACK_TIMEOUT may be fractional.
         timeout=settings.slack_timeout,  # type: ignore[arg-type]
         retry_handlers=[
-            ConnectionErrorRetryHandler(max_retry_count=2),
+            ConnectionErrorRetryHandler(max_retry_count=2, interval_calculator=backoff),
             RateLimitErrorRetryHandler(max_retry_count=3),
-            ServerErrorRetryHandler(max_retry_count=2),
+            ServerErrorRetryHandler(max_retry_count=2, interval_calculator=backoff),
         ],
     )
 
@@ -94,17 +113,21 @@ def build_runtime(
     db: Database | None = None,
     clock: Clock | None = None,
     schema: Schema = Schema.CHECK,
+    delivery_clock: Clock | None = None,
+    slack_pause: Callable[[float], object] | None = None,
 ) -> Runtime:
     """Assemble one process: the database on `settings.database_url` (or `db`), its schema
     checked or upgraded, the configured PODs synced into it, the Slack seam and the worker.
-    Raises SchemaOutOfDate when the schema is behind and `schema` is CHECK."""
+    Raises SchemaOutOfDate when the schema is behind and `schema` is CHECK. The outbox's rows
+    are timed on `delivery_clock` (default: real time, whatever `clock` says), and the Slack
+    client's backoff between its own retries is waited with `slack_pause` (default: sleep)."""
     db = db or Database(settings.database_url)
     if schema is Schema.UPGRADE:
         upgrade(db.engine)
     else:
         check_schema(db.engine)
     slack = SlackApi(
-        make_web_client(settings),
+        make_web_client(settings, pause=slack_pause),
         channel_interval=settings.channel_interval,
         turns=ChannelTurns(db),
         # Where posts are not paced (tests, the sandbox: Slack is the stand-in), nor lookups.
@@ -116,7 +139,12 @@ def build_runtime(
         sync_pods(session, config)
     clock = clock or SystemClock()
     worker = OutboxWorker(
-        db, slack, config, slack_timeout=settings.slack_timeout, domain_clock=clock
+        db,
+        slack,
+        config,
+        slack_timeout=settings.slack_timeout,
+        clock=delivery_clock,
+        domain_clock=clock,
     )
     return Runtime(
         config=config,

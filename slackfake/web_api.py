@@ -171,6 +171,7 @@ class _Failure:
     retry_after: int | None
     delay: float | None
     remaining: int | None
+    until: float | None = None  # on the server's clock: the failure ends then (an outage)
 
     @property
     def answers_error(self) -> bool:
@@ -387,8 +388,12 @@ class SlackApiServer:
         ts_source: Callable[[], float] | None = None,
         host: str = "127.0.0.1",
         port: int = 0,
+        clock: Callable[[], float] = time.time,
     ) -> None:
         self.valid_tokens = set(valid_tokens)
+        # Seconds, for failures that last `until` an instant (an outage): real time, or a
+        # test's simulated clock, so an outage of a minute takes no minute.
+        self.clock = clock
         self.strict_channels = strict_channels
         self._cond = threading.Condition()
         self._stopping = threading.Event()
@@ -397,6 +402,7 @@ class SlackApiServer:
         self._calls: list[ApiCall] = []
         # Requests that arrived, answered or not yet (e.g. held by an injected delay).
         self._arrivals: list[str] = []
+        self._holding = 0  # requests being answered (an injected delay holds some longer)
         self._failures: dict[str, list[_Failure]] = {}
         self._channels: dict[str, str] = {}
         # Channels the bot user is not a member of (`add_channel(…, member=False)`).
@@ -683,12 +689,15 @@ class SlackApiServer:
         retry_after: int | None = 1,
         times: int | None = 1,
         delay: float | None = None,
+        until: float | None = None,
     ) -> None:
         """Make the next ``times`` calls to ``method`` fail (``times=None``: until reset).
 
         Defaults answer 429 ``ratelimited`` with ``Retry-After``. ``status=500`` (or 503) answers
         a server error; ``error="..."`` alone answers HTTP 200 with that Slack error; ``delay``
         alone answers normally but only after ``delay`` seconds (for client timeouts).
+        ``until`` (an instant on the server's ``clock``) ends the failure then, whatever is
+        left of ``times``: failures queued one after the other make the phases of an outage.
         """
         if status is None:
             if error is None:
@@ -699,7 +708,9 @@ class SlackApiServer:
             error = "ratelimited"
         elif error is None and status >= 500:
             error = "internal_error"
-        failure = _Failure(status, error, retry_after if status == 429 else None, delay, times)
+        failure = _Failure(
+            status, error, retry_after if status == 429 else None, delay, times, until
+        )
         with self._cond:
             self._failures.setdefault(method, []).append(failure)
 
@@ -812,6 +823,15 @@ class SlackApiServer:
                 )
             return calls
 
+    def wait_answered(self, timeout: float = 10.0) -> None:
+        """Block until every Web API request and upload that arrived has been answered (what
+        it stores, stored), those held by an injected delay too. A test passing simulated
+        time waits for this first, as real Slack would have finished within that time."""
+        with self._cond:
+            answered = self._cond.wait_for(lambda: self._holding == 0, timeout)
+        if not answered:
+            raise AssertionError(f"{self._holding} request(s) unanswered after {timeout}s")
+
     def wait_for_arrival(self, method: str, count: int = 1, timeout: float = 10.0) -> None:
         """Block until ``count`` requests to ``method`` arrived, even if not yet answered."""
         with self._cond:
@@ -908,40 +928,51 @@ class SlackApiServer:
 
         with self._cond:
             self._arrivals.append(method)
+            self._holding += 1  # until `_answered`
             self._cond.notify_all()
         failure = self._take_failure(method)
-        if failure is not None and failure.delay:
-            self._stopping.wait(failure.delay)
-        if failure is not None and failure.answers_error:
+        try:
+            if failure is not None and failure.delay:
+                self._stopping.wait(failure.delay)
+            if failure is not None and failure.answers_error:
+                with self._cond:
+                    self._record(ApiCall(method, params, token, headers, failed=True))
+                _send_failure(req, failure)
+                return
             with self._cond:
-                self._record(ApiCall(method, params, token, headers, failed=True))
-            _send_failure(req, failure)
-            return
-        with self._cond:
-            if parse_error:
-                answer: dict[str, Any] = {"ok": False, "error": parse_error}
-            else:
-                answer = self._answer(method, copy.deepcopy(params), token)
-            self._record(ApiCall(method, params, token, headers))
-            granted = token is not None and token in self.valid_tokens
-            scopes = {"x-oauth-scopes": ",".join(self.scopes)} if granted else {}
+                if parse_error:
+                    answer: dict[str, Any] = {"ok": False, "error": parse_error}
+                else:
+                    answer = self._answer(method, copy.deepcopy(params), token)
+                self._record(ApiCall(method, params, token, headers))
+                granted = token is not None and token in self.valid_tokens
+                scopes = {"x-oauth-scopes": ",".join(self.scopes)} if granted else {}
+        finally:
+            self._answered()
         _send_json(req, 200, answer, scopes)
 
     def _handle_upload(self, req: _RequestHandler, file_id: str, body: bytes) -> None:
         headers = dict(req.headers.items())
-        failure = self._take_failure("upload")
-        if failure is not None and failure.delay:
-            self._stopping.wait(failure.delay)
-        if failure is not None and failure.answers_error:
-            with self._cond:
-                self._record(ApiCall("upload", {"file_id": file_id}, None, headers, failed=True))
-            _send_failure(req, failure)
-            return
         with self._cond:
-            pending = self._pending_uploads.get(file_id)
-            if pending is not None:
-                pending["content"] = body
-            self._record(ApiCall("upload", {"file_id": file_id, "size": len(body)}, None, headers))
+            self._holding += 1  # until `_answered`
+        failure = self._take_failure("upload")
+        try:
+            if failure is not None and failure.delay:
+                self._stopping.wait(failure.delay)
+            if failure is not None and failure.answers_error:
+                with self._cond:
+                    call = ApiCall("upload", {"file_id": file_id}, None, headers, failed=True)
+                    self._record(call)
+                _send_failure(req, failure)
+                return
+            with self._cond:
+                pending = self._pending_uploads.get(file_id)
+                if pending is not None:
+                    pending["content"] = body
+                call = ApiCall("upload", {"file_id": file_id, "size": len(body)}, None, headers)
+                self._record(call)
+        finally:
+            self._answered()
         if pending is None:
             _send(req, 404, b"not found", "text/plain")
         else:
@@ -966,6 +997,9 @@ class SlackApiServer:
     def _take_failure(self, method: str) -> _Failure | None:
         with self._cond:
             queue = self._failures.get(method)
+            now = self.clock() if queue else 0.0
+            while queue and queue[0].until is not None and now >= queue[0].until:
+                queue.pop(0)  # its phase of the outage is over
             if not queue:
                 return None
             failure = queue[0]
@@ -974,6 +1008,11 @@ class SlackApiServer:
                 if failure.remaining <= 0:
                     queue.pop(0)
             return failure
+
+    def _answered(self) -> None:
+        with self._cond:
+            self._holding -= 1
+            self._cond.notify_all()
 
     def _record(self, call: ApiCall) -> None:
         self._calls.append(call)

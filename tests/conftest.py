@@ -26,6 +26,7 @@ from bot.sandbox.app import TrackedExecutor
 from bot.server import BackgroundServer, build_asgi, build_ops_asgi
 from slackfake.signing import SlackClient
 from slackfake.web_api import SlackApiServer
+from tests.helpers.simulated import SimulatedTime
 
 FIXTURES = Path(__file__).parent / "fixtures"
 TEST_CONFIG = FIXTURES / "podbot.test.toml"
@@ -160,7 +161,11 @@ def start_bot(
 ) -> Callable[..., RunningBot]:
     """Start podbot on a given database URL; each is stopped before its database goes away."""
 
-    def start(database_url: str, **overrides: Any) -> RunningBot:
+    def start(
+        database_url: str, *, simulated: SimulatedTime | None = None, **overrides: Any
+    ) -> RunningBot:
+        """With `simulated`, deliveries are timed on its clock (and the stand-in's outages
+        end on it): the test passes the time."""
         settings = Settings(
             bot_token=BOT_TOKEN,
             signing_secret=SIGNING_SECRET,
@@ -172,7 +177,17 @@ def start_bot(
         db = Database(database_url)
         with db.transaction() as session:
             sync_pods(session, test_config)
-        runtime = build_runtime(test_config, settings, db=db, clock=clock)
+        delivery_clock = simulated.clock if simulated is not None else None
+        runtime = build_runtime(
+            test_config,
+            settings,
+            db=db,
+            clock=clock,
+            delivery_clock=delivery_clock,
+            slack_pause=simulated.pause if simulated is not None else None,
+        )
+        if simulated is not None:
+            simulated.attach(runtime.outbox_worker, slack_api)
         executor = TrackedExecutor()
         app = build_app(runtime, listener_executor=executor)
         runtime.outbox_worker.start()
@@ -205,40 +220,3 @@ def start_bot(
 def bot(start_bot: Callable[[str], RunningBot], sqlite_url: str) -> RunningBot:
     """podbot on a fresh SQLite database, served over HTTP."""
     return start_bot(sqlite_url)
-
-
-# -- parallel runs: real-time waits first ------------------------------------------------------
-
-
-def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
-    """Under pytest-xdist, start the tests marked `realtime(seconds)` (they wait out a simulated
-    Slack outage in real time) at once instead of wherever they fall in the collection, where
-    four of them in a row used to go to one worker late in the run and made its tail. xdist's
-    `load` sends each worker a first chunk of len/workers/4 consecutive tests; the waits are
-    laid out at the head of the first chunks of half the workers (the longest first, each to
-    the least loaded), so the other half keeps both cores busy meanwhile. Only the order
-    changes (the same in every worker, as xdist requires), never what a test does."""
-    workers = int(getattr(config, "workerinput", {}).get("workercount", 1))
-    waits = sorted((item for item in items if _waits(item)), key=lambda item: -_waits(item))
-    if workers < 2 or not waits:
-        return
-    lanes: list[list[pytest.Item]] = [[] for _ in range(max(1, workers // 2))]
-    load = [0.0] * len(lanes)
-    for item in waits:
-        lane = load.index(min(load))
-        lanes[lane].append(item)
-        load[lane] += _waits(item)
-    rest = [item for item in items if not _waits(item)]
-    chunk = max(2, len(items) // workers // 4)
-    ordered: list[pytest.Item] = []
-    for lane in lanes:
-        fill = max(0, chunk - len(lane))
-        ordered += lane + rest[:fill]
-        rest = rest[fill:]
-    items[:] = ordered + rest
-
-
-def _waits(item: pytest.Item) -> float:
-    """The seconds a `realtime(seconds)` test waits in real time; 0 for the others."""
-    mark = item.get_closest_marker("realtime")
-    return float(mark.args[0]) if mark is not None else 0.0

@@ -29,7 +29,6 @@ from sqlalchemy import bindparam, insert, literal, select, union_all
 from sqlalchemy.orm import Session
 
 from bot.blocks.text import mentions
-from bot.clock import SystemClock
 from bot.db.models import OutboxKind, OutboxRow, OutboxStatus, PodRow, Request, SavingsClaim
 from bot.domain.vocabulary import Role
 from bot.slack.snapshots import Snapshot
@@ -42,8 +41,6 @@ if TYPE_CHECKING:
 
 log = logging.getLogger(__name__)
 __all__ = ["Lane", "Outbox", "mentions"]  # `mentions` lives in bot/blocks/text.py
-# Rows are scheduled in real time: the worker's backoff and the backlog age are wall-clock.
-_WALL = SystemClock()
 _INSERT_DELIVERY = insert(OutboxRow.__table__)
 _INSERT_RETURNING_ID = _INSERT_DELIVERY.returning(OutboxRow.__table__.c.id)
 # The collapse checks below run before every command's ack; each is a lookup in the index of
@@ -130,7 +127,7 @@ class Outbox:
         *,
         returning: bool = False,
     ) -> int | None:
-        now = _WALL.now()
+        now = self.runtime.outbox_worker.clock.now()  # the delivery clock (real time)
         self._channels.add(channel)
         # A plain INSERT: no object to track, so no unit-of-work flush on the ack path; the
         # new row's id is read back only for a job run (parents, and `jobs run`'s count).
@@ -183,7 +180,7 @@ class Outbox:
     ) -> None:
         """Post the cards of new requests (number, channel) written by an import, in one
         statement; they are not taken until the import is complete (`bot.db.visible`)."""
-        now = _WALL.now()
+        now = self.runtime.outbox_worker.clock.now()  # the delivery clock (real time)
         rows: list[dict[str, Any]] = [
             {
                 "lane": Lane.REQUEST.of(number),

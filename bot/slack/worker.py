@@ -35,7 +35,7 @@ import time
 from collections.abc import Callable
 from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import dataclass
-from datetime import timedelta
+from datetime import datetime, timedelta
 from functools import cache, partial
 from typing import TYPE_CHECKING, Any, NamedTuple
 
@@ -124,6 +124,7 @@ TAKE_GAP_SECONDS = 0.005
 # The worker's threads render cards and Homes, CPU-bound, beside the acks; a command gives the
 # GIL up at each database call and waited up to the full interval to get it back each time.
 SWITCH_INTERVAL = 0.001
+_ONE_SECOND = timedelta(seconds=1)
 
 
 @dataclass(frozen=True)
@@ -263,7 +264,9 @@ class OutboxWorker:
         # config to render what a card or claim shows at send time.
         self.db, self.slack, self.config = db, slack, config
         self.slack_timeout = slack_timeout
-        # OutboxRow timing is real time, even when the domain clock is set by a test or `--at`.
+        # OutboxRow timing (due, backoff, lease, "Slack is back") is on the delivery clock: real
+        # time, even when the domain clock is set by a test or `--at`; a test's simulated
+        # clock makes a minute's outage take no minute.
         self.clock = clock or SystemClock()
         # What a Home shows (due, overdue, days left) is as of the domain's clock, the runtime's.
         self.domain_clock = domain_clock or self.clock
@@ -293,7 +296,7 @@ class OutboxWorker:
         self._sweep = True
         self._busy: frozenset[str | None] = frozenset()  # as the loop last saw them
         self._card_locks = [threading.Lock() for _ in range(64)]
-        self._back_checked = 0.0
+        self._back_checked: datetime | None = None
         # The reasons a post was parked for, per channel (or lane), already logged: the next
         # row parked there for the same reason is not logged again until one is delivered.
         self._parked_said: dict[str, set[str]] = {}
@@ -518,9 +521,14 @@ class OutboxWorker:
 
     def wait_idle(self, timeout: float = 10.0) -> None:
         """Block until no row is due or in flight (tests use it instead of sleeping)."""
+        if not self.wait_until(self._idle, timeout):
+            raise TimeoutError("deliveries still pending")
+
+    def wait_until(self, done: Callable[[], bool], timeout: float) -> bool:
+        """Block until `done()` holds, asking again whenever a delivery ends (a test passing
+        simulated time waits so for the due rows to be tried); False after `timeout`."""
         with self._changed:
-            if not self._changed.wait_for(self._idle, timeout=timeout):
-                raise TimeoutError("deliveries still pending")
+            return self._changed.wait_for(done, timeout=timeout)
 
     def _idle(self) -> bool:
         now = self.clock.now()
@@ -677,11 +685,11 @@ class OutboxWorker:
         """Slack answers again (a retry got through): rows waiting out a backoff need not wait
         any longer (those waiting for a 429's Retry-After still do). At most once a second;
         returns how many rows were made due."""
-        with self._looks:
-            if time.monotonic() < self._back_checked + 1.0:
-                return 0
-            self._back_checked = time.monotonic()
         now = self.clock.now()
+        with self._looks:
+            if self._back_checked is not None and now < self._back_checked + _ONE_SECOND:
+                return 0
+            self._back_checked = now
         with self.db.transaction() as session:
             result = session.execute(
                 update(OutboxRow)

@@ -6,13 +6,16 @@ continuations and a CSV) and `renewal-calendar` run for both PODs. Each run is r
 fully queued at once; afterwards every alert, DM, report message and file is in Slack exactly
 once, in order within its thread, within 15 s of Slack coming back: with podbot's worker
 running (as in `podbot serve`), and with only the one-shot `podbot jobs run` retried.
+
+The outages run in simulated time: deliveries are timed on a clock the test moves and the Slack
+stand-in's outage ends on that clock, so a minute's outage takes seconds. One smoke test (marked
+`realtime`, run by CI's second tier) waits out a 20 s outage in real time.
 """
 
 from __future__ import annotations
 
 import subprocess
 import sys
-import threading
 from collections import Counter
 from collections.abc import Callable
 from datetime import UTC, date, datetime, timedelta
@@ -21,12 +24,14 @@ from pathlib import Path
 import pytest
 from sqlalchemy import select
 
+from bot.clock import ManualClock
 from bot.db.models import OutboxRow
 from bot.jobs import JOBS
 from bot.jobs.aging_report import build_report
 from bot.jobs.runner import run_job
 from tests.commands.conftest import ALPHA, ANALYST, BETA, BETA_ANALYST, BETA_BUYER, BUYER, Proc
 from tests.conftest import RunningBot
+from tests.helpers.simulated import EPOCH, SimulatedTime
 from tests.jobs.conftest import add_request, podbot_env
 from tests.jobs.test_renewal_calendar import add_contract
 
@@ -35,13 +40,19 @@ from tests.jobs.test_renewal_calendar import add_contract
 AT = datetime(2026, 12, 4, 14, 0, tzinfo=UTC)
 CREATED = datetime(2026, 11, 30, 15, 0, tzinfo=UTC)  # Monday: intakes breach by Friday
 JOB_NAMES = ("tat-alerts", "reminders", "aging-report", "renewal-calendar")
-# Seconds from Slack coming back to the last delivery before the test calls it stuck: a bound
-# on a hang, not a speed target (on an idle machine it takes a few seconds; a machine at load
-# 14 failed "within 15 s" though nothing was wrong).
-RECOVERY = 120.0
-TIMEOUT = 1.0  # podbot's Slack timeout here; Slack answers the "accepted" posts after 1.5 s
-# Issue 14's two outages; each waits that long in real time (started first in parallel runs).
-OUTAGES = [pytest.param(s, marks=pytest.mark.realtime(s)) for s in (20.0, 60.0)]
+# Simulated seconds from Slack coming back to the last delivery: issue 14's "within 15 s", which
+# simulated time can hold to whatever the machine's load (backoff is at most 10 s).
+RECOVERY = 15.0
+# Real seconds before a real-time run is called stuck: a bound on a hang, not a speed target
+# (on an idle machine it takes a few seconds; a machine at load 14 failed "within 15 s").
+HANG = 120.0
+# podbot's Slack timeout here, in real seconds; Slack answers the "accepted" posts half a timeout
+# later. Simulated time needs no real second per timeout: its runs time out sooner.
+TIMEOUT = 1.0
+SIMULATED_TIMEOUT = 0.25
+# Issue 14's two outages, in simulated seconds; and the real-time smoke test's.
+OUTAGES = (20.0, 60.0)
+REAL_OUTAGE = 20.0
 
 
 def seed(bot: RunningBot) -> dict[str, list[int]]:
@@ -71,28 +82,14 @@ def seed(bot: RunningBot) -> dict[str, list[int]]:
     return breached
 
 
-def start_outage(
-    bot: RunningBot, seconds: float, hold: threading.Event | None = None
-) -> threading.Thread:
-    """500s for the first 70 % of the outage, then timeouts that Slack keeps; healed after.
-    With `hold`, the 500s last at least until it is set (a slow machine's job runs still
-    happen inside the outage)."""
+def start_outage(bot: RunningBot, seconds: float, timeout: float = TIMEOUT) -> float:
+    """500s for the first 70 % of the outage, then timeouts (of podbot's `timeout`) that Slack
+    keeps; healed after, on the Slack stand-in's clock. Returns when it heals, on that clock."""
     api = bot.api
-    api.fail("chat.postMessage", status=500, times=None)
-
-    def run() -> None:
-        stop = threading.Event()
-        stop.wait(seconds * 0.7)
-        if hold is not None:
-            hold.wait()
-        api.heal("chat.postMessage")
-        api.fail("chat.postMessage", delay=TIMEOUT + 0.5, times=None)
-        stop.wait(seconds * 0.3)
-        api.heal("chat.postMessage")
-
-    thread = threading.Thread(target=run, name="outage")
-    thread.start()
-    return thread
+    began = api.clock()
+    api.fail("chat.postMessage", status=500, times=None, until=began + seconds * 0.7)
+    api.fail("chat.postMessage", delay=timeout * 1.5, times=None, until=began + seconds)
+    return began + seconds
 
 
 def jobs_run(bot: RunningBot, name: str, wait: float) -> subprocess.CompletedProcess[str]:
@@ -162,42 +159,64 @@ def check_everything_arrived_once(bot: RunningBot, breached: dict[str, list[int]
     assert len(api.files) == 1 + 2 * 2
 
 
-@pytest.mark.parametrize("outage", OUTAGES)
-def test_jobs_queued_during_an_outage_arrive_once_after_it_with_the_worker_running(
-    start_bot: Callable[..., RunningBot], sqlite_url: str, outage: float
-) -> None:
-    bot = start_bot(sqlite_url, slack_timeout=TIMEOUT)
-    breached = seed(bot)
-    healed = start_outage(bot, outage)
+def run_jobs(bot: RunningBot) -> None:
     for name in JOB_NAMES:
         for pod in bot.runtime.config.pods:
             outcome = run_job(bot.runtime, JOBS[name], pod, now=AT)
             # Recorded and queued whole at once, whatever Slack is doing.
             assert outcome.outcome == "ok", outcome
-    healed.join()
-    bot.runtime.outbox_worker.wait_delivered(timeout=RECOVERY)
-    check_everything_arrived_once(bot, breached)
 
 
 @pytest.mark.parametrize("outage", OUTAGES)
+def test_jobs_queued_during_an_outage_arrive_once_after_it_with_the_worker_running(
+    start_bot: Callable[..., RunningBot], sqlite_url: str, outage: float
+) -> None:
+    time = SimulatedTime()
+    bot = start_bot(sqlite_url, slack_timeout=SIMULATED_TIMEOUT, simulated=time)
+    breached = seed(bot)
+    heals = start_outage(bot, outage, SIMULATED_TIMEOUT)
+    run_jobs(bot)
+    # The worker keeps trying through the outage (500s, then posts that time out but that
+    # Slack keeps), with its backoff, in one-second steps of simulated time.
+    time.run_to(heals)
+    worker = bot.runtime.outbox_worker
+    time.run_until(lambda: worker.pending() == 0, limit=RECOVERY)
+    check_everything_arrived_once(bot, breached)
+
+
+@pytest.mark.realtime
+def test_jobs_queued_during_a_real_time_outage_arrive_once_after_it(
+    start_bot: Callable[..., RunningBot], sqlite_url: str
+) -> None:
+    """The smoke test of the simulated ones: real clocks, real waits, a 20 s outage."""
+    bot = start_bot(sqlite_url, slack_timeout=TIMEOUT)
+    breached = seed(bot)
+    start_outage(bot, REAL_OUTAGE)
+    run_jobs(bot)
+    bot.runtime.outbox_worker.wait_delivered(timeout=REAL_OUTAGE + HANG)
+    check_everything_arrived_once(bot, breached)
+
+
 def test_jobs_queued_during_an_outage_arrive_once_when_only_jobs_run_is_retried(
-    bot: RunningBot, outage: float
+    bot: RunningBot,
 ) -> None:
     breached = seed(bot)
     bot.runtime.outbox_worker.stop()  # no podbot serve: only the one-shot commands deliver
-    runs_done = threading.Event()
-    healed = start_outage(bot, outage, hold=runs_done)
-    try:
-        for name in JOB_NAMES:
-            result = jobs_run(bot, name, wait=1.0)
-            # The run is recorded and queued: exit 0, and it says what is still waiting.
-            assert result.returncode == 0, result.stderr
-            assert "still queued" in result.stdout, result.stdout
-            assert "queued rows are delivered by any running podbot serve" in result.stdout
-    finally:
-        runs_done.set()
-    healed.join()
-    again = jobs_run(bot, "tat-alerts", wait=RECOVERY)
+    # The outage is on a clock of the test's: it lasts until the runs are done, however slow
+    # the machine (each `jobs run` process delivers in real time, retrying for a second); its
+    # length does not matter here, as no process delivers until it is over.
+    outage_clock = ManualClock(EPOCH)
+    bot.api.clock = lambda: outage_clock.now().timestamp()
+    outage = OUTAGES[-1]
+    start_outage(bot, outage)
+    for name in JOB_NAMES:
+        result = jobs_run(bot, name, wait=1.0)
+        # The run is recorded and queued: exit 0, and it says what is still waiting.
+        assert result.returncode == 0, result.stderr
+        assert "still queued" in result.stdout, result.stdout
+        assert "queued rows are delivered by any running podbot serve" in result.stdout
+    outage_clock.advance(timedelta(seconds=outage))  # Slack is back
+    again = jobs_run(bot, "tat-alerts", wait=HANG)
     assert again.returncode == 0, again.stderr
     assert "tat-alerts alpha" in again.stdout and "0 new breach alerts" in again.stdout
     assert ", 0 still queued" in again.stdout, again.stdout

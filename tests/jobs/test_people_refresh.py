@@ -161,7 +161,7 @@ def test_a_member_users_info_cannot_resolve_keeps_their_id_and_the_job_does_not_
         }  # fmt: skip
 
 
-@pytest.mark.realtime(3)  # the WebClient waits out Retry-After: 0 plus up to 1 s, three times
+# The WebClient waits out Retry-After: 0 plus up to 1 s, three times.
 def test_rate_limited_past_the_retries_the_run_stops_asking_and_the_rest_keep_their_ids(
     bot: RunningBot, caplog: pytest.LogCaptureFixture
 ) -> None:

@@ -191,22 +191,51 @@ def test_files_upload_v2_stores_content_in_channel_thread(
     ]
 
 
-def test_429_is_retried_after_retry_after(api: SlackApiServer) -> None:
+def test_429_says_retry_after_and_is_retried(api: SlackApiServer) -> None:
     client = WebClient(
         token="xoxb-test",
         base_url=api.url,
         retry_handlers=[RateLimitErrorRetryHandler(max_retry_count=1)],
     )
-    api.fail("chat.postMessage", error="ratelimited", status=429, retry_after=1)
+    api.fail("chat.postMessage", error="ratelimited", status=429, retry_after=1, times=2)
+    # What the client is told to wait (the wait itself is the SDK's).
+    with pytest.raises(SlackApiError) as limited:
+        WebClient(token="xoxb-test", base_url=api.url).chat_postMessage(channel=CHANNEL, text="no")
+    assert limited.value.response.status_code == 429
+    assert limited.value.response.headers["Retry-After"] == "1"
 
-    started = time.monotonic()
     response = client.chat_postMessage(channel=CHANNEL, text="eventually")
 
     assert response["ok"] is True
-    assert time.monotonic() - started >= 1
-    first, second = api.calls_to("chat.postMessage")
-    assert (first.failed, second.failed) == (True, False)
+    first, second, third = api.calls_to("chat.postMessage")
+    assert (first.failed, second.failed, third.failed) == (True, True, False)
     assert [m.text for m in api.messages(CHANNEL)] == ["eventually"]
+
+
+def test_a_failure_until_an_instant_ends_then_on_the_servers_clock() -> None:
+    now = [1000.0]
+    with SlackApiServer(valid_tokens={"xoxb-test"}, clock=lambda: now[0]) as api:
+        api.add_channel(CHANNEL)
+        client = WebClient(token="xoxb-test", base_url=api.url, retry_handlers=[])
+        # An outage in two phases: 500s for ten seconds, then channel_not_found for ten more.
+        api.fail("chat.postMessage", status=500, times=None, until=1010.0)
+        api.fail("chat.postMessage", error="channel_not_found", times=None, until=1020.0)
+
+        def error() -> str | None:
+            try:
+                client.chat_postMessage(channel=CHANNEL, text="x")
+            except SlackApiError as exc:
+                return str(exc.response["error"])
+            return None
+
+        assert [error(), error()] == ["internal_error", "internal_error"]
+        now[0] = 1010.0
+        assert error() == "channel_not_found"
+        now[0] = 1019.9
+        assert error() == "channel_not_found"
+        now[0] = 1020.0
+        assert error() is None
+        api.wait_answered()
 
 
 def test_injected_server_error_and_slack_error(api: SlackApiServer, client: WebClient) -> None:
