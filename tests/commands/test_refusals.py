@@ -14,6 +14,7 @@ import sqlite3
 from dataclasses import replace
 from datetime import datetime, timedelta
 from pathlib import Path
+from typing import Any
 
 import pytest
 from sqlalchemy.engine import make_url
@@ -64,40 +65,37 @@ def db_dump(bot: RunningBot) -> str:
         connection.close()
 
 
-@pytest.fixture
-def world(bot: RunningBot, proc: Proc, clock: ManualClock) -> RunningBot:
-    """Requests in every stage, made the way users make them (see `build_world`)."""
-    build_world(proc, clock)
-    return bot
-
-
-# The refusal table's world, built once per test process: (the database file as it stood,
-# the clock then). A refusal changes nothing, so each case may start from a copy of it.
-_BUILT: dict[str, tuple[Path, datetime]] = {}
+# The world, built once per test process: (the database file as it stood, the clock then,
+# what Slack held then). Each test that needs it may start from a copy of it.
+_BUILT: dict[str, tuple[Path, datetime, dict[str, Any]]] = {}
 
 
 @pytest.fixture
 def sqlite_url(tmp_path: Path, sqlite_template: Path, request: pytest.FixtureRequest) -> str:
-    """A fresh migrated database; for the refusal table, a copy of the world once it is built."""
+    """A fresh migrated database; for a test in the world, a copy of it once it is built."""
     path = tmp_path / "podbot.db"
-    uses_copy = "refusal_world" in request.fixturenames and "world" in _BUILT
+    in_world = {"world", "refusal_world"} & set(request.fixturenames)
+    uses_copy = bool(in_world) and "world" in _BUILT
     shutil.copyfile(_BUILT["world"][0] if uses_copy else sqlite_template, path)
     return f"sqlite:///{path}"
 
 
 @pytest.fixture
-def refusal_world(
+def world(
     bot: RunningBot, proc: Proc, clock: ManualClock, tmp_path_factory: pytest.TempPathFactory
 ) -> RunningBot:
-    """The world of `build_world`: built by the first refusal case of this process, whose
-    database file (with the clock) is then copied for the others (the copy is the same rows,
-    made the same way, without replaying 23 commands per case)."""
+    """Requests in every stage, made the way users make them (see `build_world`): built by
+    the first test of this process that needs it, whose database file, clock and Slack
+    workspace are then copied for the others (the same rows and messages, made the same way,
+    without replaying 23 commands per test)."""
     if "world" in _BUILT:
-        clock.set(_BUILT["world"][1])
+        _, at, slack = _BUILT["world"]
+        clock.set(at)
+        bot.api.restore(slack)
         return bot
     build_world(proc, clock)
     bot.wait_idle()
-    kept = tmp_path_factory.mktemp("refusal-world") / "world.db"
+    kept = tmp_path_factory.mktemp("world") / "world.db"
     source = sqlite3.connect(make_url(bot.db.url).database or "")
     target = sqlite3.connect(kept)
     try:
@@ -105,8 +103,14 @@ def refusal_world(
     finally:
         source.close()
         target.close()
-    _BUILT["world"] = (kept, clock.now())
+    _BUILT["world"] = (kept, clock.now(), bot.api.snapshot())
     return bot
+
+
+@pytest.fixture
+def refusal_world(world: RunningBot) -> RunningBot:
+    """The world, for a refusal: it changes nothing in it."""
+    return world
 
 
 def build_world(proc: Proc, clock: ManualClock) -> None:
