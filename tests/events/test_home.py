@@ -12,6 +12,7 @@ import pytest
 from sqlalchemy import select
 
 from bot.blocks.limits import MAX_VIEW_BLOCKS
+from bot.clock import SystemClock
 from bot.config import Config, parse_config
 from bot.db.models import OutboxKind, OutboxRow, OutboxStatus, SavingsClaim
 from bot.db.session import Database
@@ -297,7 +298,9 @@ def test_pending_home_rows_collapse(test_config: Config, sqlite_url: str) -> Non
     db = Database(sqlite_url)
     with db.transaction() as session:
         sync_pods(session, test_config)
-    outbox = Outbox(SimpleNamespace(config=test_config))  # type: ignore[arg-type]
+    # The outbox needs the config and the delivery clock its rows are timed on.
+    worker = SimpleNamespace(clock=SystemClock())
+    outbox = Outbox(SimpleNamespace(config=test_config, outbox_worker=worker))  # type: ignore[arg-type]
     try:
         for _ in range(3):
             with db.transaction() as session:
