@@ -12,7 +12,9 @@ from pathlib import Path
 from typing import Any
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
+from bot.domain.approvals import ApprovalRule
 from bot.domain.lifecycle import Approvers, claim_approvers
+from bot.domain.money import AmountError, parse_amount
 from bot.domain.people import EMAIL
 from bot.domain.procurement import DEFAULT_STEP_WEEKS, STEP_ORDER
 from bot.domain.reminders import OfficeHours, parse_office_hours
@@ -117,6 +119,9 @@ class Pod:
     # The weekly customer check-in pack (`checkin-pack`): weekday and local time.
     checkin_day: str = "mon"
     checkin_time: time = time(9, 0)
+    # Approval by amount: a claim saving more than a rule's threshold needs, after the em's
+    # approval, each of the rule's named approvers' (`bot.domain.approvals`, SPEC §4).
+    approval_rules: tuple[ApprovalRule, ...] = ()
 
     @property
     def calendar(self) -> WorkCalendar:
@@ -491,7 +496,7 @@ class _Checker:
             return []
         allowed = (
             "key", "name", "channel", "timezone", "workdays", "currency", "holidays", "members",
-            "fallback_approvers", "checkin_day", "checkin_time",
+            "fallback_approvers", "checkin_day", "checkin_time", "approval_rules",
         )  # fmt: skip
         pods: list[Pod] = []
         seen_keys: set[str] = set()
@@ -539,6 +544,10 @@ class _Checker:
                 item.get("fallback_approvers", []), f"{prefix}fallback_approvers", members
             )
             checkin_day, checkin_time = self.checkin(item, prefix)
+            rules = self.approval_rules(
+                item.get("approval_rules", []), f"{prefix}approval_rules",
+                pod_currency or "USD", members,
+            )  # fmt: skip
             pods.append(
                 Pod(
                     key=key if isinstance(key, str) else "",
@@ -553,6 +562,7 @@ class _Checker:
                     fallback_approvers=fallback,
                     checkin_day=checkin_day,
                     checkin_time=checkin_time,
+                    approval_rules=rules,
                 )
             )
         return pods
@@ -599,6 +609,52 @@ class _Checker:
             else:
                 users.append(user)
         return tuple(users)
+
+    def approval_rules(
+        self, value: Any, key: str, currency: str, members: Mapping[str, str]
+    ) -> tuple[ApprovalRule, ...]:
+        """`[{ above = "50k", then = ["U0HEAD001"] }]`: amounts in the POD's currency, named
+        approvers by Slack user id, none of them an em of the POD (who approve first)."""
+        shape = 'must be a list of tables like { above = "50k", then = ["U0HEAD001"] }'
+        if not isinstance(value, list) or not all(isinstance(r, dict) for r in value):
+            self.fail(key, shape)
+            return ()
+        rules: list[ApprovalRule] = []
+        for index, item in enumerate(value):
+            at = f"{key}[{index}]"
+            self.unknown_keys(item, ("above", "then"), f"{at}.")
+            raw = item.get("above")
+            try:
+                above = parse_amount(str(raw), currency) if isinstance(raw, (str, int)) else None
+            except AmountError as exc:
+                self.fail(f"{at}.above", str(exc))
+                continue
+            if above is None or isinstance(raw, bool):
+                self.fail(f"{at}.above", 'must be an amount like "50k"')
+                continue
+            if above.currency != currency:
+                self.fail(f"{at}.above", f"must be in the POD's currency, {currency}")
+                continue
+            then = item.get("then")
+            if not isinstance(then, list) or not then:
+                self.fail(f"{at}.then", 'must be a list of Slack user ids like ["U0HEAD001"]')
+                continue
+            users: list[str] = []
+            for user in then:
+                if not isinstance(user, str) or not _USER_ID.match(user):
+                    self.fail(f"{at}.then", f'"{user}" is not a Slack user id like "U0HEAD001"')
+                elif user in users:
+                    self.fail(f"{at}.then", f'"{user}" is listed twice')
+                elif members.get(user) == Role.EM:
+                    self.fail(
+                        f"{at}.then",
+                        f'"{user}" is an em of this POD: an em approves first, and nobody '
+                        "approves a claim twice",
+                    )
+                else:
+                    users.append(user)
+            rules.append(ApprovalRule(above.amount, tuple(users)))
+        return tuple(rules)
 
     def holidays(self, value: Any, key: str) -> tuple[date, ...]:
         if not isinstance(value, list):

@@ -29,6 +29,7 @@ from bot.db.savings import pending_claims_for_tool
 from bot.domain.events import (
     ClaimDecided,
     ClaimPosted,
+    ClaimStepApproved,
     ClockCrossed,
     Event,
     MentionResolved,
@@ -68,8 +69,10 @@ def thread_line(session: Session, outbox: Outbox, event: ThreadLine) -> None:
     outbox.thread(session, event.request_id, event.text, blocks)
 
 
-def decision_line(session: Session, outbox: Outbox, event: ClaimDecided) -> None:
-    """The thread told who decided the claim, and how."""
+def decision_line(
+    session: Session, outbox: Outbox, event: ClaimDecided | ClaimStepApproved
+) -> None:
+    """The thread told who decided the claim (or approved a step of it), and how."""
     outbox.thread(session, event.request_id, event.line)
 
 
@@ -115,7 +118,9 @@ def revised_claim_message(session: Session, outbox: Outbox, event: ClaimDecided)
         outbox.claim(session, event.revised_id)
 
 
-def claim_message(session: Session, outbox: Outbox, event: ClaimPosted | ClaimDecided) -> None:
+def claim_message(
+    session: Session, outbox: Outbox, event: ClaimPosted | ClaimDecided | ClaimStepApproved
+) -> None:
     """The claim's message in the thread: posted, or edited in place."""
     outbox.claim(session, event.claim_id)
 
@@ -128,8 +133,10 @@ def benchmark_claims(session: Session, outbox: Outbox, event: ClaimDecided) -> N
             outbox.claim(session, pending)
 
 
-def claim_dms_settled(session: Session, outbox: Outbox, event: ClaimDecided) -> None:
-    """The em's approval reminders listing the decided claim: settled."""
+def claim_dms_settled(
+    session: Session, outbox: Outbox, event: ClaimDecided | ClaimStepApproved
+) -> None:
+    """The approval reminders listing the decided claim (or its approved step): settled."""
     session.flush()
     reminder_dms.settle(session, outbox, claims=[event.claim_id])
 
@@ -172,6 +179,7 @@ CONSEQUENCES: dict[type[Any], tuple[Consequence, ...]] = {
         benchmark_claims,
         claim_dms_settled,
     ),
+    ClaimStepApproved: (claim_message, card, homes_of_request, decision_line, claim_dms_settled),
     MentionResolved: (mention_dms_settled,),
     RenewalOpened: (renewal_dms_settled,),
 }

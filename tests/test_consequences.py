@@ -19,6 +19,7 @@ from bot.db.models import Contract, SavingsClaim
 from bot.domain.events import (
     ClaimDecided,
     ClaimPosted,
+    ClaimStepApproved,
     ClockCrossed,
     Event,
     MentionResolved,
@@ -99,6 +100,8 @@ def test_the_table_walked_on_what_slack_received(bot: RunningBot) -> None:
     assert walk(ClaimPosted(claim_id, 1)) == {("claim", "edited")} | card | HOMES
     decided = ClaimDecided(claim_id, 1, ClaimStatus.APPROVED, EM, "Decided.", "figma")
     assert walk(decided) == {("claim", "edited"), ("thread", "Decided.")} | card | HOMES
+    stepped = ClaimStepApproved(claim_id, 1, EM, "Approved, one to go.")
+    assert walk(stepped) == {("claim", "edited"), ("thread", "Approved, one to go.")} | card | HOMES
     (asked,) = walk(TermAsked(1))  # the analysts asked in the thread, with the button
     assert asked[0] == "thread" and f"<@{ANALYST}>" in asked[1]
     assert walk(MentionResolved(())) == set()  # no reminder DMs: nothing to settle

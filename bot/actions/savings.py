@@ -11,11 +11,13 @@ from bot.actions import Work, arguments, unconfirmed
 from bot.actions.access import authorize, load_request
 from bot.blocks.claims import ClaimView, claim_noun, claim_verb, headline, revision_note
 from bot.blocks.text import escape_mrkdwn, mentions, slack_date
+from bot.db.approvals import Step, approvals_of, claim_progress, lock_pending, record_approval
 from bot.db.content import claim_view
 from bot.db.models import Request, SavingsClaim
 from bot.db.requests import record_event
 from bot.db.savings import pending_claim, revised_claim, supersede_revised
-from bot.domain.events import ClaimDecided, ClaimPosted
+from bot.domain.approvals import approval_chain, progress_line
+from bot.domain.events import ClaimDecided, ClaimPosted, ClaimStepApproved
 from bot.domain.lifecycle import Action, savings_decision_refusal
 from bot.domain.money import Money, format_money, out_of_scale
 from bot.domain.savings import ClaimError, check_claim, parse_claim_text
@@ -44,6 +46,9 @@ class Claimed:
     additional: bool
     superseded_kind: str | None
     superseded: str
+    pod_name: str = ""
+    # The named approvers it needs after the em's step (`pods[].approval_rules`), in order.
+    chain: tuple[str, ...] = ()
 
 
 @dataclass(frozen=True)
@@ -152,15 +157,20 @@ def claim(work: Work, user_id: str, given: Claim) -> Claimed:
         fallback_reason=approvers.reason if approvers.fallback else None,
         additional=claimed.additional,
         superseded_kind=previous.kind if previous is not None else None, superseded=was,
+        pod_name=pod.name, chain=approval_chain(pod.approval_rules, view.saved.amount, user_id),
     )  # fmt: skip
 
 
 def decide(work: Work, user_id: str, given: Decide) -> Decided:
     """Record the one decision on a claim (Approve, or Reject with its reason), or refuse
-    saying who decided first."""
+    saying who decided first. A claim with approval steps to go after this one
+    (`approval_rules`) records the approval and stays pending (`_approve_step`)."""
     session, claim_id, status, reason = work.session, given.claim_id, given.status, given.reason
     claim = check_decider(work, user_id, claim_id)
     now = work.now
+    step = _step_of(work, claim)
+    if status is ClaimStatus.APPROVED and not step.progress.last:
+        return _approve_step(work, claim, user_id, step)
     revised: int | None = None
     if status is ClaimStatus.APPROVED and not claim.additional:
         # A revision replaces the request's claim of its kind, from now on: that one stops
@@ -180,6 +190,11 @@ def decide(work: Work, user_id: str, given: Decide) -> Decided:
     assert isinstance(result, CursorResult)  # what an UPDATE returns
     if result.rowcount != 1:
         raise Refusal(already_decided(session, claim_id))
+    # The row is ours now: a step approved meanwhile (by a racer) refuses this decision.
+    if status is ClaimStatus.APPROVED:
+        record_approval(session, claim_id, step.progress.step, user_id, now)
+    elif len(approvals_of(session, claim_id)) != step.progress.step:
+        raise Refusal("This claim's approvals changed meanwhile; look at it again.")
     session.refresh(claim)
     request, _pod = load_request(session, work.config, claim.request_id, for_update=False)
     view = claim_view(session, work.config, claim)
@@ -212,13 +227,55 @@ def decide(work: Work, user_id: str, given: Decide) -> Decided:
     return Decided(claim.id, request.key, status)
 
 
+def _step_of(work: Work, claim: SavingsClaim) -> Step:
+    """The claim's approval steps in its POD's rules."""
+    _request, pod = load_request(work.session, work.config, claim.request_id, for_update=False)
+    return claim_progress(work.session, pod, claim)
+
+
+def _approve_step(work: Work, claim: SavingsClaim, user_id: str, step: Step) -> Decided:
+    """An approval with steps still to go: recorded, the claim still pending, the next
+    approver asked in the thread."""
+    session, now = work.session, work.now
+    if not lock_pending(session, claim.id):
+        raise Refusal(already_decided(session, claim.id))
+    record_approval(session, claim.id, step.progress.step, user_id, now)
+    request, pod = load_request(session, work.config, claim.request_id, for_update=False)
+    after = claim_progress(session, pod, claim).progress
+    view = claim_view(session, work.config, claim)
+    record_event(
+        session, request, at=now, actor=user_id, kind=EventKind.SAVINGS_STEP_APPROVED,
+        text=f"{headline(view)}: approval {after.step} of {after.total}",
+        data={"claim": claim.id},
+    )  # fmt: skip
+    line = (
+        f":white_check_mark: <@{user_id}> approved the {claim_noun(claim.kind)} of "
+        f"{headline(view)} ({progress_line(after)})."
+    )
+    work.record(ClaimStepApproved(claim.id, request.id, user_id, line))
+    return Decided(claim.id, request.key, ClaimStatus.PENDING)
+
+
 def check_decider(work: Work, user_id: str, claim_id: int) -> SavingsClaim:
-    """The claim, if `user_id` may decide it and it is still pending; refused otherwise."""
+    """The claim, if `user_id` may decide it and it is still pending; refused otherwise. At a
+    later approval step (`approval_rules`) only that step's approver decides it."""
     session = work.session
     claim = session.get(SavingsClaim, claim_id)
     if claim is None:
         raise NotFound("This savings claim no longer exists.")
     _request, pod = load_request(session, work.config, claim.request_id, for_update=False)
+    if claim.status == ClaimStatus.PENDING.value:
+        progress = claim_progress(session, pod, claim).progress
+        if progress.step > 0:  # a later step: only its approver decides
+            if user_id in progress.approved:
+                raise NotPermitted(
+                    f"You already approved this claim; it waits for {progress_line(progress)}."
+                )
+            if user_id == claim.created_by:
+                raise NotPermitted("You made this claim yourself, so you may not decide it.")
+            if user_id not in progress.waiting:
+                raise NotPermitted(f"This claim is at {progress_line(progress)}.")
+            return claim
     approvers = pod.claim_approvers(claim.created_by)
     refusal = savings_decision_refusal(
         pod.role_of(user_id),

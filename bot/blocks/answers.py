@@ -7,7 +7,7 @@ from datetime import datetime
 from typing import Protocol
 
 from bot.blocks.claims import ClaimView, claim_noun, headline, revision_note
-from bot.blocks.text import escape_mrkdwn, mentions, slack_date
+from bot.blocks.text import escape_mrkdwn, mentions, plural, slack_date
 from bot.domain.money import Money, format_money
 
 
@@ -65,6 +65,10 @@ class ClaimFacts(Protocol):
     def superseded_kind(self) -> str | None: ...
     @property
     def superseded(self) -> str: ...
+    @property
+    def pod_name(self) -> str: ...
+    @property
+    def chain(self) -> tuple[str, ...]: ...
 
 
 def claimed(done: ClaimFacts) -> str:
@@ -76,6 +80,12 @@ def claimed(done: ClaimFacts) -> str:
         f"thread for {mentions(list(done.approvers))} to approve"
         + (f" (fallback approver: {done.fallback_reason})." if done.fallback_reason else ".")
     )
+    if done.chain:
+        text += (
+            f" Above {done.pod_name}'s approval threshold, it then needs "
+            f"{' and then '.join(f'<@{u}>' for u in done.chain)} to approve too "
+            f"({plural(1 + len(done.chain), 'approval')} in all)."
+        )
     if done.view.revises is not None:
         text += (
             f" It {revision_note(done.view)}: approved, it replaces that one in every figure; "

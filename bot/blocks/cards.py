@@ -95,6 +95,7 @@ _EVENT_WORDS: dict[str, str] = {
     EventKind.CANCELLED: "cancelled it",
     EventKind.SAVINGS_CLAIMED: "claimed savings",
     EventKind.SAVINGS_APPROVED: "approved savings",
+    EventKind.SAVINGS_STEP_APPROVED: "approved savings, with approvals to go",
     EventKind.SAVINGS_REJECTED: "rejected savings",
     EventKind.SAVINGS_SUPERSEDED: "superseded a savings claim",
     EventKind.TAT_BREACHED: "flagged a TAT breach",

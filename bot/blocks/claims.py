@@ -21,6 +21,7 @@ from slack_sdk.models.views import View
 
 from bot.blocks.ids import VALUE_ACTION_ID, ActionId, BlockId, CallbackId
 from bot.blocks.text import escape_mrkdwn, fit_markup, slack_date
+from bot.domain.approvals import Progress, progress_line
 from bot.domain.money import Money, format_money, format_percent
 from bot.domain.savings import savings_amount, savings_percent, share_of_benchmark
 from bot.domain.vocabulary import ClaimKind
@@ -67,6 +68,8 @@ class ClaimView:
     # Set on an approved claim whose revision was approved: it no longer counts.
     revised_by: ApprovedClaim | None = None
     benchmark_customers: int = 0
+    # The claim's approval steps when it needs more than one (`approval_rules`), else None.
+    progress: Progress | None = None
 
     @property
     def saved(self) -> Money:
@@ -193,10 +196,17 @@ def claim_blocks(claim: ClaimView) -> list[Block]:
                 f"Waiting for {ems} (fallback approver: {claim.fallback_reason}): "
                 "approve or reject?"
             )
+        if claim.progress is not None:
+            ask = f"{progress_line(claim.progress)}: approve or reject?"
         blocks.append(SectionBlock(text=MarkdownTextObject(text=ask)))
         blocks.append(decision_buttons(claim.claim_id, BlockId.CLAIM_ACTIONS.value))
     else:
-        blocks.append(ContextBlock(elements=[MarkdownTextObject(text=outcome_line(claim))]))
+        line = outcome_line(claim)
+        if claim.progress is not None and claim.progress.approved:
+            done = claim.progress.approved
+            approvals = " · ".join(f"✅ <@{u}>" for u in done)
+            line += f"\n{len(done)} of {claim.progress.total} approvals: {approvals}"
+        blocks.append(ContextBlock(elements=[MarkdownTextObject(text=line)]))
     return blocks
 
 

@@ -178,6 +178,8 @@ class FallbackHome:
     claims: tuple[ClaimItem, ...]
     claims_total: int
     timezone: str = "UTC"
+    # "approver": the part of an approver `pods[].approval_rules` names (claims at their step).
+    role: str = "fallback approver"
 
 
 Section = BuyerHome | AnalystHome | EmHome | CsmHome | FallbackHome
@@ -357,7 +359,8 @@ def home_blocks(data: HomeData) -> list[Block]:
         ]
     blocks: list[Block] = []
     for section in data.sections:
-        title = f"{section.pod_name} — {_ROLE[type(section)]}"
+        role = section.role if isinstance(section, FallbackHome) else _ROLE[type(section)]
+        title = f"{section.pod_name} — {role}"
         part: list[Block] = [HeaderBlock(text=PlainTextObject(text=fit_plain(title, HEADER_TEXT)))]
         if isinstance(section, BuyerHome):
             part += _buyer(section, data.command)

@@ -11,6 +11,7 @@ from sqlalchemy.orm import Session
 
 from bot.blocks.cards import CardData
 from bot.blocks.claims import ApprovedClaim, ClaimView
+from bot.db.approvals import claim_progress
 from bot.db.models import Request, SavingsClaim
 from bot.db.people import names_of
 from bot.db.requests import open_step, quote_count
@@ -138,6 +139,7 @@ def claim_view(session: Session, config: Config, claim: SavingsClaim) -> ClaimVi
     pod = config.find_pod(request.pod.key)  # None: a POD no longer configured
     bench = tool_benchmark(session, request.tool, excluding_request=request.id)
     approvers = pod.claim_approvers(claim.created_by) if pod is not None else None
+    progress = claim_progress(session, pod, claim).progress if pod is not None else None
     return ClaimView(
         claim_id=claim.id,
         request_key=request.key,
@@ -162,6 +164,7 @@ def claim_view(session: Session, config: Config, claim: SavingsClaim) -> ClaimVi
         revises=_approved(session, claim.revises_id),
         additional=claim.additional,
         revised_by=_approved(session, claim.revised_by_id),
+        progress=progress if progress is not None and progress.total > 1 else None,
     )
 
 

@@ -13,7 +13,7 @@ from datetime import date, datetime, timedelta
 from decimal import Decimal
 from typing import TYPE_CHECKING, Any
 
-from sqlalchemy import func, literal_column, select
+from sqlalchemy import exists, func, literal_column, select
 
 from bot.blocks.home import (
     LIST_CAP,
@@ -31,9 +31,10 @@ from bot.blocks.home import (
     Section,
     TermItem,
 )
+from bot.db.approvals import claim_progress
 from bot.db.contracts import open_renewal_requests
 from bot.db.kpis import member_target, pod_target, quarter_savings
-from bot.db.models import Contract, PodRow, Request, SavingsClaim
+from bot.db.models import ClaimApproval, Contract, PodRow, Request, SavingsClaim
 from bot.domain import kpis
 from bot.domain.aging import days_left
 from bot.domain.money import Money
@@ -58,6 +59,8 @@ OLD_BREACH_HOURS = 24
 _HOUR = Decimal(3600)
 # Written out, not bound: SQLite's planner takes a partial index only for its own condition.
 PENDING = SavingsClaim.status == literal_column(f"'{ClaimStatus.PENDING.value}'")
+# A claim at its first step (the em's, else a fallback approver's): no approval recorded yet.
+AT_FIRST_STEP = ~exists().where(ClaimApproval.claim_id == SavingsClaim.id)
 
 
 def load_home(session: Session, config: Config, user: str, now: datetime) -> HomeData:
@@ -80,6 +83,10 @@ def load_home(session: Session, config: Config, user: str, now: datetime) -> Hom
             pod_id = session.scalar(select(PodRow.id).where(PodRow.key == pod.key))
             if pod_id is not None:
                 sections.append(_fallback(session, pod, pod_id, user))
+        if any(user in rule.then for rule in pod.approval_rules):
+            pod_id = session.scalar(select(PodRow.id).where(PodRow.key == pod.key))
+            if pod_id is not None:
+                sections.append(_approver(session, pod, pod_id, user))
     return HomeData(user, tuple(sections), config.slack.command)
 
 
@@ -126,9 +133,34 @@ def _fallback(session: Session, pod: Pod, pod_id: int, user: str) -> FallbackHom
         for who in claimants
         if (approvers := pod.claim_approvers(who)).fallback and user in approvers.users
     )
-    rows, total = _pending_claims(session, pod_id, SavingsClaim.created_by.in_(routed))
+    rows, total = _pending_claims(
+        session, pod_id, SavingsClaim.created_by.in_(routed), AT_FIRST_STEP
+    )
     items = tuple(_claim_item(c, r) for c, r in rows)
     return FallbackHome(pod.name, items, total, pod.timezone)
+
+
+def _approver(session: Session, pod: Pod, pod_id: int, user: str) -> FallbackHome:
+    """The claims at `user`'s step as an approver `pods[].approval_rules` names: of the POD's
+    claims past their first step (few: those above a threshold), the ones waiting for them."""
+    rows = [
+        (claim, request)
+        for claim, request in _past_first_step(session, pod_id)
+        if user in claim_progress(session, pod, claim).progress.waiting
+    ]
+    items = tuple(_claim_item(c, r) for c, r in rows[:LIST_CAP])
+    return FallbackHome(pod.name, items, len(rows), pod.timezone, role="approver")
+
+
+def _past_first_step(session: Session, pod_id: int) -> list[tuple[SavingsClaim, Request]]:
+    """The POD's pending claims with an approval recorded (oldest first)."""
+    rows = session.execute(
+        select(SavingsClaim, Request)
+        .join(Request, Request.id == SavingsClaim.request_id)
+        .where(Request.pod_id == pod_id, PENDING, ~AT_FIRST_STEP)
+        .order_by(SavingsClaim.created_at, SavingsClaim.id)
+    ).all()
+    return [(claim, request) for claim, request in rows]
 
 
 def _quarter(pod: Pod, now: datetime) -> Quarter:
@@ -356,7 +388,8 @@ def _em(
     session: Session, config: Config, pod: Pod, pod_id: int, user: str, now: datetime
 ) -> EmHome:
     # The claims this em may decide: not their own (those go to another em or a fallback).
-    rows, total = _pending_claims(session, pod_id, SavingsClaim.created_by != user)
+    # At a later approval step (`approval_rules`) a claim is its named approver's, not theirs.
+    rows, total = _pending_claims(session, pod_id, SavingsClaim.created_by != user, AT_FIRST_STEP)
     claims = [_claim_item(claim, request) for claim, request in rows]
     quarter = _quarter(pod, now)
     savings = kpis.pod_net_savings_of(

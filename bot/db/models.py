@@ -442,6 +442,28 @@ class SavingsClaim(Base):
     superseded_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
 
 
+class ClaimApproval(Base):
+    """One approval of a savings claim: step 0 is the em's (or a fallback approver's), later
+    steps the approvers `pods[].approval_rules` name (SPEC §4). The claim's status turns
+    `approved` only with its last step's row; nobody approves one claim twice, and each step
+    is approved once."""
+
+    __tablename__ = "claim_approvals"
+    __table_args__ = (
+        UniqueConstraint("claim_id", "approver_id"),
+        UniqueConstraint("claim_id", "step"),
+        CheckConstraint("step >= 0", name="step"),
+    )
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    claim_id: Mapped[int] = mapped_column(ForeignKey("savings_claims.id", ondelete="CASCADE"))
+    step: Mapped[int] = mapped_column(Integer)
+    approver_id: Mapped[str] = mapped_column(String(32))
+    # Set when the approver decided as cover for someone away (`absences`): who that was.
+    covering_for: Mapped[str | None] = mapped_column(String(32))
+    approved_at: Mapped[datetime] = mapped_column(UTCDateTime)
+
+
 class Contract(Base):
     """One row of a customer's SaaS stack, with its renewal (end) date."""
 

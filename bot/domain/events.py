@@ -91,6 +91,18 @@ class ClaimDecided:
 
 
 @dataclass(frozen=True)
+class ClaimStepApproved:
+    """An approval step of a savings claim needing several (`pods[].approval_rules`) was
+    approved by `by`, steps still to go: the claim stays pending; `line` is what the thread is
+    told (who approved, who is asked next)."""
+
+    claim_id: int
+    request_id: int
+    by: str
+    line: str
+
+
+@dataclass(frozen=True)
 class MentionResolved:
     """Mentions (pending responses) answered or marked answered."""
 
@@ -117,6 +129,7 @@ Event = (
     | TermAsked
     | ClaimPosted
     | ClaimDecided
+    | ClaimStepApproved
     | MentionResolved
     | RenewalOpened
 )

@@ -67,6 +67,7 @@ class EventKind(enum.StrEnum):
     CLOSED = "closed"
     SAVINGS_CLAIMED = "savings_claimed"
     SAVINGS_APPROVED = "savings_approved"
+    SAVINGS_STEP_APPROVED = "savings_step_approved"  # one approval of several (approval_rules)
     SAVINGS_REJECTED = "savings_rejected"
     SAVINGS_SUPERSEDED = "savings_superseded"
     TERM_RECORDED = "term_recorded"

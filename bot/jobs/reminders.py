@@ -35,6 +35,7 @@ from bot.blocks import reminders as dm_blocks
 from bot.blocks.claims import claim_noun, headline
 from bot.blocks.reminders import DigestLine, QueuedClaim
 from bot.blocks.text import escape_mrkdwn, plural, slack_date
+from bot.db.approvals import Step, claim_progress
 from bot.db.content import claim_view
 from bot.db.models import (
     PendingResponse,
@@ -315,7 +316,9 @@ def _approval_items(context: JobContext, team_url: str | None) -> list[Item[_Que
             claim = session.get(SavingsClaim, waiting.claim_id)
             request = session.get(Request, waiting.number)
             assert claim is not None and request is not None
-            due = add_working_hours(pod.calendar, claim.created_at, APPROVAL_HOURS)
+            step = claim_progress(session, pod, claim)
+            # Each step waits from its start: the claim's creation, else the previous approval.
+            due = add_working_hours(pod.calendar, step.since, APPROVAL_HOURS)
             link = (
                 SlackApi.archive_link(team_url, request.card_channel, request.card_ts)
                 if request.card_channel and request.card_ts
@@ -325,10 +328,17 @@ def _approval_items(context: JobContext, team_url: str | None) -> list[Item[_Que
                 claim_view(session, config, claim), request.id, waiting.buyer, link,
                 claim.created_at,
             )  # fmt: skip
-            # Whoever decides it: the other ems, else the POD's fallback approvers.
-            for approver in pod.claim_approvers(claim.created_by).users:
+            # Whoever decides its current step: the other ems, else the POD's fallback
+            # approvers; at a later step its named approver (`approval_rules`).
+            for approver in step.progress.waiting:
                 items.append(Item(DigestKind.APPROVAL, claim.id, approver, due, queued))
     return items
+
+
+def _waiting_for(step: Step) -> str:
+    """What a claim waits for: an em, or (a later step of `approval_rules`) an approval."""
+    n, total = step.progress.step, step.progress.total
+    return "Waiting for an em" if n == 0 else f"Waiting for approval {n + 1} of {total}"
 
 
 def _escalate_claims(context: JobContext) -> int:
@@ -339,16 +349,17 @@ def _escalate_claims(context: JobContext) -> int:
     with context.runtime.db.reading() as session:
         due = []
         for w in pending_claims(session, config, pod):
-            if approval_escalation_due(pod.calendar, w.created_at) <= now:
-                claim = session.get(SavingsClaim, w.claim_id)
-                assert claim is not None
-                approvers = pod.claim_approvers(claim.created_by).users
-                due.append((w, session.get(Request, w.number), approvers))
+            claim = session.get(SavingsClaim, w.claim_id)
+            assert claim is not None
+            step = claim_progress(session, pod, claim)
+            if approval_escalation_due(pod.calendar, step.since) <= now:
+                due.append((w, session.get(Request, w.number), step))
     raised = 0
-    for waiting, request, approvers in due:
+    for waiting, request, step in due:
+        approvers = step.progress.waiting
         assert request is not None
         text = (
-            f":rotating_light: *Waiting for an em* — the {claim_noun(waiting.kind)} of "
+            f":rotating_light: *{_waiting_for(step)}* — the {claim_noun(waiting.kind)} of "
             f"{waiting.saved} on "
             f"{request.key} ({_names(request)}) has been pending for 48 working hours. "
             f"{mentions(list(approvers)) or 'Nobody in the POD can decide it.'}"
@@ -371,7 +382,10 @@ def _escalate_claims(context: JobContext) -> int:
             )  # fmt: skip
 
         context.write(on_the_timeline)
-        raised += context.queue(APPROVAL_ESCALATION_JOB, f"claim/{waiting.claim_id}")
+        # One run per claim and step: a later step (`approval_rules`) is raised once too.
+        n = step.progress.step
+        period = f"claim/{waiting.claim_id}" + (f"/step/{n}" if n else "")
+        raised += context.queue(APPROVAL_ESCALATION_JOB, period)
     return raised
 
 

@@ -222,6 +222,7 @@ class Outbox:
         if configured is not None:
             users += configured.members_with(Role.ANALYST) + configured.members_with(Role.EM)
             users += configured.fallback_approvers
+            users += [u for rule in configured.approval_rules for u in rule.then]
         self.homes(session, users)
 
     def thread(

@@ -1,0 +1,95 @@
+"""A savings claim's approval steps, read and written (SPEC §4, `pods[].approval_rules`): who
+approved it so far (`claim_approvals`), who decides it now, since when its current step waits.
+
+The rules are `bot.domain.approvals`; the config is read at each decision, as
+`Pod.claim_approvers` is. `status = 'approved'` is written only with the last step, so
+`bot.db.savings.effective_claim` stays the one rule of which claims count."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime
+from typing import TYPE_CHECKING
+
+from sqlalchemy import CursorResult, select, update
+from sqlalchemy.orm import Session
+
+from bot.db.models import ClaimApproval, SavingsClaim
+from bot.domain.approvals import Progress, approval_chain, step_deciders
+from bot.domain.savings import savings_amount
+from bot.domain.vocabulary import ClaimStatus
+from bot.errors import Refusal
+
+if TYPE_CHECKING:
+    from bot.config import Pod
+
+__all__ = ["Step", "approvals_of", "claim_progress", "lock_pending", "record_approval"]
+
+
+@dataclass(frozen=True)
+class Step:
+    """A claim's progress and the instant its current step began waiting (its creation, or
+    the previous step's approval)."""
+
+    progress: Progress
+    since: datetime
+
+
+def approvals_of(session: Session, claim_id: int) -> list[ClaimApproval]:
+    """The claim's approvals so far, in step order (read afresh, not from the session)."""
+    return list(
+        session.scalars(
+            select(ClaimApproval)
+            .where(ClaimApproval.claim_id == claim_id)
+            .order_by(ClaimApproval.step)
+            .execution_options(populate_existing=True)
+        )
+    )
+
+
+def claim_progress(session: Session, pod: Pod, claim: SavingsClaim) -> Step:
+    """Where `claim` stands in `pod`'s approval rules: its approvals, who decides next."""
+    done = approvals_of(session, claim.id)
+    saved = savings_amount(claim.baseline, claim.final)
+    chain = approval_chain(pod.approval_rules, saved, claim.created_by)
+    approved = tuple(a.approver_id for a in done)
+    em_step = pod.claim_approvers(claim.created_by).users
+    total = 1 + len(chain)
+    waiting = (
+        step_deciders(len(done), em_step, chain, approved)
+        if claim.status == ClaimStatus.PENDING.value
+        else ()
+    )
+    since = done[-1].approved_at if done else claim.created_at
+    return Step(Progress(total, approved, waiting), since)
+
+
+def lock_pending(session: Session, claim_id: int) -> bool:
+    """Take the claim's row for this transaction if it is still pending (False: decided).
+    On PostgreSQL a second decider waits here for the first to commit, then reads its step."""
+    result = session.execute(
+        update(SavingsClaim)
+        .where(SavingsClaim.id == claim_id, SavingsClaim.status == ClaimStatus.PENDING.value)
+        .values(status=ClaimStatus.PENDING.value)
+        .execution_options(synchronize_session=False)
+    )
+    assert isinstance(result, CursorResult)  # what an UPDATE returns
+    return result.rowcount == 1
+
+
+def record_approval(
+    session: Session, claim_id: int, step: int, approver: str, at: datetime
+) -> ClaimApproval:
+    """Write the approval of step `step`, refusing if that step was approved meanwhile (the
+    caller holds the claim's row: `lock_pending` or its decision's UPDATE)."""
+    done = approvals_of(session, claim_id)
+    if len(done) != step:
+        raise Refusal(
+            f"This claim's step was already approved by <@{done[-1].approver_id}>; it has moved on."
+            if done
+            else "This claim's approvals changed meanwhile; look at it again."
+        )
+    row = ClaimApproval(claim_id=claim_id, step=step, approver_id=approver, approved_at=at)
+    session.add(row)
+    session.flush()
+    return row
