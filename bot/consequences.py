@@ -20,13 +20,15 @@ from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from typing import TYPE_CHECKING, Any, TypeVar, cast
 
+from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from bot.actions import Work
 from bot.blocks.terms import term_prompt
-from bot.db.models import Contract, PodRow, Request
+from bot.db.models import Contract, PodRow, Request, SavingsClaim
 from bot.db.savings import pending_claims_for_tool
 from bot.domain.events import (
+    AbsenceChanged,
     ClaimDecided,
     ClaimPosted,
     ClaimStepApproved,
@@ -141,6 +143,31 @@ def claim_dms_settled(
     reminder_dms.settle(session, outbox, claims=[event.claim_id])
 
 
+def pods_claim_messages(session: Session, outbox: Outbox, event: AbsenceChanged) -> None:
+    """The messages of the PODs' pending claims: who decides them (a cover, another em)."""
+    claims = session.scalars(
+        select(SavingsClaim.id)
+        .join(Request, Request.id == SavingsClaim.request_id)
+        .join(PodRow, PodRow.id == Request.pod_id)
+        .where(PodRow.key.in_(event.pod_keys), SavingsClaim.status == ClaimStatus.PENDING.value)
+        .order_by(SavingsClaim.id)
+    ).all()
+    for claim in claims:
+        outbox.claim(session, claim)
+
+
+def absence_homes(session: Session, outbox: Outbox, event: AbsenceChanged) -> None:
+    """The Homes of who went away or came back, their cover, and the PODs' ems, analysts and
+    fallback approvers (the claims they decide, an away line)."""
+    people: list[str | None] = list(event.users)
+    for key in event.pod_keys:
+        pod = outbox.runtime.config.find_pod(key)
+        if pod is not None:
+            people += pod.members_with(Role.EM) + pod.members_with(Role.ANALYST)
+            people += list(pod.fallback_approvers)
+    outbox.homes(session, people)
+
+
 def mention_dms_settled(session: Session, outbox: Outbox, event: MentionResolved) -> None:
     """The reminder and escalation DMs about the mentions: settled."""
     if event.mention_ids:
@@ -180,6 +207,7 @@ CONSEQUENCES: dict[type[Any], tuple[Consequence, ...]] = {
         claim_dms_settled,
     ),
     ClaimStepApproved: (claim_message, card, homes_of_request, decision_line, claim_dms_settled),
+    AbsenceChanged: (pods_claim_messages, absence_homes),
     MentionResolved: (mention_dms_settled,),
     RenewalOpened: (renewal_dms_settled,),
 }

@@ -17,6 +17,7 @@ from bot import consequences
 from bot.consequences import CONSEQUENCES
 from bot.db.models import Contract, SavingsClaim
 from bot.domain.events import (
+    AbsenceChanged,
     ClaimDecided,
     ClaimPosted,
     ClaimStepApproved,
@@ -102,6 +103,9 @@ def test_the_table_walked_on_what_slack_received(bot: RunningBot) -> None:
     assert walk(decided) == {("claim", "edited"), ("thread", "Decided.")} | card | HOMES
     stepped = ClaimStepApproved(claim_id, 1, EM, "Approved, one to go.")
     assert walk(stepped) == {("claim", "edited"), ("thread", "Approved, one to go.")} | card | HOMES
+    # An absence: the POD's pending claims say who decides them now, the Homes what changed.
+    absence = AbsenceChanged(("alpha",), (BUYER,))
+    assert walk(absence) == {("claim", "edited")} | HOMES
     (asked,) = walk(TermAsked(1))  # the analysts asked in the thread, with the button
     assert asked[0] == "thread" and f"<@{ANALYST}>" in asked[1]
     assert walk(MentionResolved(())) == set()  # no reminder DMs: nothing to settle

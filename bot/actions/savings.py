@@ -192,7 +192,10 @@ def decide(work: Work, user_id: str, given: Decide) -> Decided:
         raise Refusal(already_decided(session, claim_id))
     # The row is ours now: a step approved meanwhile (by a racer) refuses this decision.
     if status is ClaimStatus.APPROVED:
-        record_approval(session, claim_id, step.progress.step, user_id, now)
+        record_approval(
+            session, claim_id, step.progress.step, user_id, now,
+            step.progress.covering.get(user_id),
+        )  # fmt: skip
     elif len(approvals_of(session, claim_id)) != step.progress.step:
         raise Refusal("This claim's approvals changed meanwhile; look at it again.")
     session.refresh(claim)
@@ -230,7 +233,7 @@ def decide(work: Work, user_id: str, given: Decide) -> Decided:
 def _step_of(work: Work, claim: SavingsClaim) -> Step:
     """The claim's approval steps in its POD's rules."""
     _request, pod = load_request(work.session, work.config, claim.request_id, for_update=False)
-    return claim_progress(work.session, pod, claim)
+    return claim_progress(work.session, pod, claim, work.now)
 
 
 def _approve_step(work: Work, claim: SavingsClaim, user_id: str, step: Step) -> Decided:
@@ -239,9 +242,11 @@ def _approve_step(work: Work, claim: SavingsClaim, user_id: str, step: Step) -> 
     session, now = work.session, work.now
     if not lock_pending(session, claim.id):
         raise Refusal(already_decided(session, claim.id))
-    record_approval(session, claim.id, step.progress.step, user_id, now)
+    record_approval(
+        session, claim.id, step.progress.step, user_id, now, step.progress.covering.get(user_id)
+    )
     request, pod = load_request(session, work.config, claim.request_id, for_update=False)
-    after = claim_progress(session, pod, claim).progress
+    after = claim_progress(session, pod, claim, now).progress
     view = claim_view(session, work.config, claim)
     record_event(
         session, request, at=now, actor=user_id, kind=EventKind.SAVINGS_STEP_APPROVED,
@@ -265,8 +270,12 @@ def check_decider(work: Work, user_id: str, claim_id: int) -> SavingsClaim:
         raise NotFound("This savings claim no longer exists.")
     _request, pod = load_request(session, work.config, claim.request_id, for_update=False)
     if claim.status == ClaimStatus.PENDING.value:
-        progress = claim_progress(session, pod, claim).progress
-        if progress.step > 0:  # a later step: only its approver decides
+        progress = claim_progress(session, pod, claim, work.now).progress
+        if progress.step == 0 and user_id in progress.waiting:
+            # Who is asked decides: an em (or fallback approver), or who stands in for one
+            # away (`/proc away`: the cover, another em, the fallback approvers).
+            return claim
+        if progress.step > 0:  # a later step: only its approver (or their cover) decides
             if user_id in progress.approved:
                 raise NotPermitted(
                     f"You already approved this claim; it waits for {progress_line(progress)}."

@@ -21,7 +21,7 @@ from slack_sdk.models.views import View
 
 from bot.blocks.ids import VALUE_ACTION_ID, ActionId, BlockId, CallbackId
 from bot.blocks.text import escape_mrkdwn, fit_markup, slack_date
-from bot.domain.approvals import Progress, progress_line
+from bot.domain.approvals import Progress, covering_note, progress_line
 from bot.domain.money import Money, format_money, format_percent
 from bot.domain.savings import savings_amount, savings_percent, share_of_benchmark
 from bot.domain.vocabulary import ClaimKind
@@ -70,6 +70,8 @@ class ClaimView:
     benchmark_customers: int = 0
     # The claim's approval steps when it needs more than one (`approval_rules`), else None.
     progress: Progress | None = None
+    # Deciders standing in for someone away (`/proc away`): (cover, whom they cover for).
+    covering: tuple[tuple[str, str], ...] = ()
 
     @property
     def saved(self) -> Money:
@@ -189,7 +191,10 @@ def claim_blocks(claim: ClaimView) -> list[Block]:
         ),
     ]
     if claim.status == "pending":
-        ems = " ".join(f"<@{u}>" for u in claim.ems) or "An em of this POD"
+        cover = dict(claim.covering)
+        ems = (
+            " ".join(f"<@{u}>" + covering_note(cover, u) for u in claim.ems) or "An em of this POD"
+        )
         ask = f"{ems}: approve or reject?"
         if claim.fallback_reason:
             ask = (

@@ -192,6 +192,8 @@ class HomeData:
     user: str
     sections: tuple[Section, ...] = field(default_factory=tuple)
     command: str = "/proc"
+    # While the person is away (`/proc away`): "Away until Jan 5 — covered by @dana".
+    away: str | None = None
 
 
 def _names(customer: str, tool: str) -> str:
@@ -357,7 +359,7 @@ def home_blocks(data: HomeData) -> list[Block]:
                 f"show up on this tab. `{data.command} help` lists what podbot does."
             ),
         ]
-    blocks: list[Block] = []
+    blocks: list[Block] = [_section(data.away)] if data.away else []
     for section in data.sections:
         role = section.role if isinstance(section, FallbackHome) else _ROLE[type(section)]
         title = f"{section.pod_name} — {role}"

@@ -28,6 +28,7 @@ log = logging.getLogger(__name__)
 
 # Every `/proc` group, and the buttons and modals that go with them.
 COMMAND_MODULES = (
+    "absences",
     "accounts",
     "aging",
     "card_actions",

@@ -14,10 +14,12 @@ from typing import TYPE_CHECKING
 from sqlalchemy import CursorResult, select, update
 from sqlalchemy.orm import Session
 
+from bot.db.absences import away_in
 from bot.db.models import ClaimApproval, SavingsClaim
+from bot.domain.absences import covered
 from bot.domain.approvals import Progress, approval_chain, step_deciders
 from bot.domain.savings import savings_amount
-from bot.domain.vocabulary import ClaimStatus
+from bot.domain.vocabulary import ClaimStatus, Role
 from bot.errors import Refusal
 
 if TYPE_CHECKING:
@@ -47,21 +49,34 @@ def approvals_of(session: Session, claim_id: int) -> list[ClaimApproval]:
     )
 
 
-def claim_progress(session: Session, pod: Pod, claim: SavingsClaim) -> Step:
-    """Where `claim` stands in `pod`'s approval rules: its approvals, who decides next."""
+def claim_progress(
+    session: Session, pod: Pod, claim: SavingsClaim, now: datetime | None = None
+) -> Step:
+    """Where `claim` stands in `pod`'s approval rules: its approvals, who decides next. With
+    `now`, a decider away then is replaced by their cover, else another em of the POD, else
+    its fallback approvers (`bot.domain.absences.covered`)."""
     done = approvals_of(session, claim.id)
     saved = savings_amount(claim.baseline, claim.final)
     chain = approval_chain(pod.approval_rules, saved, claim.created_by)
     approved = tuple(a.approver_id for a in done)
     em_step = pod.claim_approvers(claim.created_by).users
     total = 1 + len(chain)
+    step = len(done)
     waiting = (
-        step_deciders(len(done), em_step, chain, approved)
+        step_deciders(step, em_step, chain, approved)
         if claim.status == ClaimStatus.PENDING.value
         else ()
     )
+    covering: dict[str, str] = {}
+    away = away_in(session, pod, now) if now is not None and waiting else {}
+    if any(user in away for user in waiting):
+        waiting, covering = covered(
+            waiting, away,
+            others=pod.members_with(Role.EM) if step else (),
+            fallback=pod.fallback_approvers, excluded=(claim.created_by, *approved),
+        )  # fmt: skip
     since = done[-1].approved_at if done else claim.created_at
-    return Step(Progress(total, approved, waiting), since)
+    return Step(Progress(total, approved, waiting, covering), since)
 
 
 def lock_pending(session: Session, claim_id: int) -> bool:
@@ -78,7 +93,12 @@ def lock_pending(session: Session, claim_id: int) -> bool:
 
 
 def record_approval(
-    session: Session, claim_id: int, step: int, approver: str, at: datetime
+    session: Session,
+    claim_id: int,
+    step: int,
+    approver: str,
+    at: datetime,
+    covering_for: str | None = None,
 ) -> ClaimApproval:
     """Write the approval of step `step`, refusing if that step was approved meanwhile (the
     caller holds the claim's row: `lock_pending` or its decision's UPDATE)."""
@@ -89,7 +109,10 @@ def record_approval(
             if done
             else "This claim's approvals changed meanwhile; look at it again."
         )
-    row = ClaimApproval(claim_id=claim_id, step=step, approver_id=approver, approved_at=at)
+    row = ClaimApproval(
+        claim_id=claim_id, step=step, approver_id=approver, approved_at=at,
+        covering_for=covering_for,
+    )  # fmt: skip
     session.add(row)
     session.flush()
     return row

@@ -132,14 +132,20 @@ def card_data(
     )
 
 
-def claim_view(session: Session, config: Config, claim: SavingsClaim) -> ClaimView:
-    """The claim message's content, with the tool's current benchmark and quote count."""
+def claim_view(
+    session: Session, config: Config, claim: SavingsClaim, now: datetime | None = None
+) -> ClaimView:
+    """The claim message's content, with the tool's current benchmark and quote count. With
+    `now`, the deciders are those at `now`: someone away replaced by their cover."""
     request = session.get(Request, claim.request_id)
     assert request is not None
     pod = config.find_pod(request.pod.key)  # None: a POD no longer configured
     bench = tool_benchmark(session, request.tool, excluding_request=request.id)
     approvers = pod.claim_approvers(claim.created_by) if pod is not None else None
-    progress = claim_progress(session, pod, claim).progress if pod is not None else None
+    progress = claim_progress(session, pod, claim, now).progress if pod is not None else None
+    ems = approvers.users if approvers is not None else ()
+    if progress is not None and progress.covering and progress.step == 0:
+        ems = progress.waiting  # someone away: who decides instead
     return ClaimView(
         claim_id=claim.id,
         request_key=request.key,
@@ -154,7 +160,8 @@ def claim_view(session: Session, config: Config, claim: SavingsClaim) -> ClaimVi
         benchmark_claims=bench.claims,
         benchmark_customers=bench.customers,
         quote_count=quote_count(session, request.id),
-        ems=approvers.users if approvers is not None else (),
+        ems=ems,
+        covering=tuple(progress.covering.items()) if progress is not None else (),
         fallback_reason=approvers.reason if approvers is not None and approvers.fallback else None,
         decided_by=claim.decided_by,
         decided_at=claim.decided_at,

@@ -31,8 +31,10 @@ from bot.blocks.home import (
     Section,
     TermItem,
 )
+from bot.db.absences import away_in
 from bot.db.approvals import claim_progress
 from bot.db.contracts import open_renewal_requests
+from bot.db.covering import away_line, covering_sections
 from bot.db.kpis import member_target, pod_target, quarter_savings
 from bot.db.models import ClaimApproval, Contract, PodRow, Request, SavingsClaim
 from bot.domain import kpis
@@ -86,8 +88,11 @@ def load_home(session: Session, config: Config, user: str, now: datetime) -> Hom
         if any(user in rule.then for rule in pod.approval_rules):
             pod_id = session.scalar(select(PodRow.id).where(PodRow.key == pod.key))
             if pod_id is not None:
-                sections.append(_approver(session, pod, pod_id, user))
-    return HomeData(user, tuple(sections), config.slack.command)
+                sections.append(_approver(session, pod, pod_id, user, now))
+    sections += covering_sections(session, config, user, now)
+    return HomeData(
+        user, tuple(sections), config.slack.command, away_line(session, config, user, now)
+    )
 
 
 def _pending_claims(
@@ -140,27 +145,34 @@ def _fallback(session: Session, pod: Pod, pod_id: int, user: str) -> FallbackHom
     return FallbackHome(pod.name, items, total, pod.timezone)
 
 
-def _approver(session: Session, pod: Pod, pod_id: int, user: str) -> FallbackHome:
+def _approver(session: Session, pod: Pod, pod_id: int, user: str, now: datetime) -> FallbackHome:
     """The claims at `user`'s step as an approver `pods[].approval_rules` names: of the POD's
-    claims past their first step (few: those above a threshold), the ones waiting for them."""
-    rows = [
-        (claim, request)
-        for claim, request in _past_first_step(session, pod_id)
-        if user in claim_progress(session, pod, claim).progress.waiting
-    ]
-    items = tuple(_claim_item(c, r) for c, r in rows[:LIST_CAP])
-    return FallbackHome(pod.name, items, len(rows), pod.timezone, role="approver")
+    claims past their first step (few: those above a threshold), the ones waiting for them;
+    while someone of the POD is away, of all its pending claims (a cover decides any step)."""
+    away = bool(away_in(session, pod, now))
+    rows, total = _waiting_for(session, pod, pod_id, user, now, () if away else (~AT_FIRST_STEP,))
+    items = tuple(_claim_item(c, r) for c, r in rows)
+    return FallbackHome(pod.name, items, total, pod.timezone, role="approver")
 
 
-def _past_first_step(session: Session, pod_id: int) -> list[tuple[SavingsClaim, Request]]:
-    """The POD's pending claims with an approval recorded (oldest first)."""
-    rows = session.execute(
+def _waiting_for(
+    session: Session, pod: Pod, pod_id: int, user: str, now: datetime, where: tuple[Any, ...]
+) -> tuple[list[tuple[SavingsClaim, Request]], int]:
+    """The first LIST_CAP of the POD's pending claims matching `where` that wait for `user`
+    at `now` (`claim_progress`: their step's decider, or who stands in for one away), and how
+    many there are. Read whole: who decides a claim is the config's rules and the absences."""
+    candidates = session.execute(
         select(SavingsClaim, Request)
         .join(Request, Request.id == SavingsClaim.request_id)
-        .where(Request.pod_id == pod_id, PENDING, ~AT_FIRST_STEP)
+        .where(Request.pod_id == pod_id, PENDING, *where)
         .order_by(SavingsClaim.created_at, SavingsClaim.id)
     ).all()
-    return [(claim, request) for claim, request in rows]
+    rows = [
+        (claim, request)
+        for claim, request in candidates
+        if user in claim_progress(session, pod, claim, now).progress.waiting
+    ]
+    return rows[:LIST_CAP], len(rows)
 
 
 def _quarter(pod: Pod, now: datetime) -> Quarter:
@@ -389,7 +401,17 @@ def _em(
 ) -> EmHome:
     # The claims this em may decide: not their own (those go to another em or a fallback).
     # At a later approval step (`approval_rules`) a claim is its named approver's, not theirs.
-    rows, total = _pending_claims(session, pod_id, SavingsClaim.created_by != user, AT_FIRST_STEP)
+    # While someone of the POD is away, who decides what is worked out claim by claim (their
+    # cover, another em, the fallback approvers); else an em decides the claims at the first
+    # step, one LIMIT and one COUNT.
+    if away_in(session, pod, now):
+        rows, total = _waiting_for(
+            session, pod, pod_id, user, now, (SavingsClaim.created_by != user,)
+        )
+    else:
+        rows, total = _pending_claims(
+            session, pod_id, SavingsClaim.created_by != user, AT_FIRST_STEP
+        )
     claims = [_claim_item(claim, request) for claim, request in rows]
     quarter = _quarter(pod, now)
     savings = kpis.pod_net_savings_of(

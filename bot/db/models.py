@@ -464,6 +464,22 @@ class ClaimApproval(Base):
     approved_at: Mapped[datetime] = mapped_column(UTCDateTime)
 
 
+class AbsenceRow(Base):
+    """A person away (`/proc away`): until the start of `until`, their return day, in their
+    POD's zone; `cover_id` stands in for them. One row per person; `/proc back` deletes it."""
+
+    __tablename__ = "absences"
+    __table_args__ = (
+        CheckConstraint("cover_id IS NULL OR cover_id <> user_id", name="not_own_cover"),
+    )
+
+    user_id: Mapped[str] = mapped_column(String(32), primary_key=True)
+    until: Mapped[date] = mapped_column(Date)
+    cover_id: Mapped[str | None] = mapped_column(String(32))
+    set_by: Mapped[str] = mapped_column(String(32))
+    set_at: Mapped[datetime] = mapped_column(UTCDateTime)
+
+
 class Contract(Base):
     """One row of a customer's SaaS stack, with its renewal (end) date."""
 

@@ -10,11 +10,18 @@ claim is left out of its chain. The claim is approved only with its last approva
 
 from __future__ import annotations
 
-from collections.abc import Sequence
-from dataclasses import dataclass
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass, field
 from decimal import Decimal
 
-__all__ = ["ApprovalRule", "Progress", "approval_chain", "progress_line", "step_deciders"]
+__all__ = [
+    "ApprovalRule",
+    "Progress",
+    "approval_chain",
+    "covering_note",
+    "progress_line",
+    "step_deciders",
+]
 
 
 @dataclass(frozen=True)
@@ -54,6 +61,8 @@ class Progress:
     total: int
     approved: tuple[str, ...]
     waiting: tuple[str, ...]
+    # A decider standing in for someone away (`/proc away`): {cover: whom they cover for}.
+    covering: Mapping[str, str] = field(default_factory=dict)
 
     @property
     def step(self) -> int:
@@ -66,9 +75,17 @@ class Progress:
         return self.step >= self.total - 1
 
 
+def covering_note(covering: Mapping[str, str], user: str) -> str:
+    """` (covering for <@U…>)` after a decider standing in for someone away, else nothing."""
+    return f" (covering for <@{covering[user]}>)" if user in covering else ""
+
+
 def progress_line(progress: Progress) -> str:
     """`1 of 2 approvals: ✅ <@U…> · waiting for <@U…>` (mrkdwn)."""
     parts = [f"✅ <@{u}>" for u in progress.approved]
-    waiting = " or ".join(f"<@{u}>" for u in progress.waiting) or "nobody who can decide it"
+    waiting = (
+        " or ".join(f"<@{u}>" + covering_note(progress.covering, u) for u in progress.waiting)
+        or "nobody who can decide it"
+    )
     parts.append(f"waiting for {waiting}")
     return f"{len(progress.approved)} of {progress.total} approvals: " + " · ".join(parts)

@@ -103,6 +103,16 @@ class ClaimStepApproved:
 
 
 @dataclass(frozen=True)
+class AbsenceChanged:
+    """Someone went away or came back (`/proc away`, `/proc back`): who decides the pending
+    claims of the PODs `pod_keys` changed, and what the Homes of `users` (and of those PODs'
+    ems, analysts and fallback approvers) show."""
+
+    pod_keys: tuple[str, ...]
+    users: tuple[str, ...]
+
+
+@dataclass(frozen=True)
 class MentionResolved:
     """Mentions (pending responses) answered or marked answered."""
 
@@ -130,6 +140,7 @@ Event = (
     | ClaimPosted
     | ClaimDecided
     | ClaimStepApproved
+    | AbsenceChanged
     | MentionResolved
     | RenewalOpened
 )

@@ -21,8 +21,8 @@ Item rows (kind, subject, user, window — the due instant) record what was list
 from __future__ import annotations
 
 from collections import defaultdict
-from collections.abc import Callable
-from dataclasses import dataclass
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass, replace
 from datetime import UTC, datetime
 from typing import Any
 
@@ -35,6 +35,7 @@ from bot.blocks import reminders as dm_blocks
 from bot.blocks.claims import claim_noun, headline
 from bot.blocks.reminders import DigestLine, QueuedClaim
 from bot.blocks.text import escape_mrkdwn, plural, slack_date
+from bot.db.absences import away_in
 from bot.db.approvals import Step, claim_progress
 from bot.db.content import claim_view
 from bot.db.models import (
@@ -48,6 +49,7 @@ from bot.db.models import (
 )
 from bot.db.open_items import breach_key, breached_requests, late_terms, pending_claims
 from bot.db.requests import record_event
+from bot.domain.absences import Absence, route
 from bot.domain.lifecycle import TERM_RECORD_HOURS
 from bot.domain.procurement import preapproval_wait_due
 from bot.domain.reminders import (
@@ -316,7 +318,7 @@ def _approval_items(context: JobContext, team_url: str | None) -> list[Item[_Que
             claim = session.get(SavingsClaim, waiting.claim_id)
             request = session.get(Request, waiting.number)
             assert claim is not None and request is not None
-            step = claim_progress(session, pod, claim)
+            step = claim_progress(session, pod, claim, context.now)
             # Each step waits from its start: the claim's creation, else the previous approval.
             due = add_working_hours(pod.calendar, step.since, APPROVAL_HOURS)
             link = (
@@ -325,7 +327,7 @@ def _approval_items(context: JobContext, team_url: str | None) -> list[Item[_Que
                 else None
             )
             queued = _Queued(
-                claim_view(session, config, claim), request.id, waiting.buyer, link,
+                claim_view(session, config, claim, context.now), request.id, waiting.buyer, link,
                 claim.created_at,
             )  # fmt: skip
             # Whoever decides its current step: the other ems, else the POD's fallback
@@ -351,7 +353,7 @@ def _escalate_claims(context: JobContext) -> int:
         for w in pending_claims(session, config, pod):
             claim = session.get(SavingsClaim, w.claim_id)
             assert claim is not None
-            step = claim_progress(session, pod, claim)
+            step = claim_progress(session, pod, claim, now)
             if approval_escalation_due(pod.calendar, step.since) <= now:
                 due.append((w, session.get(Request, w.number), step))
     raised = 0
@@ -553,6 +555,42 @@ def _term_reminders(context: JobContext, team_url: str | None) -> list[Due]:
     return dues
 
 
+# What goes to the cover of someone away (`/proc away`): the items about their requests.
+# Their mentions wait for them; escalations skip them; approvals are routed by who decides
+# (`claim_progress`), so an approval item is already addressed to who stands in.
+_TO_THE_COVER = frozenset({DigestKind.UPDATE, DigestKind.BREACH, DigestKind.TAT_WARNING})
+
+
+def _routed(items: list[Item[Any]], away: Mapping[str, Absence]) -> list[Item[Any]]:
+    """The items with nothing for anyone away: theirs about their requests go to their cover
+    (once, if the cover has it already), the rest wait until they are back."""
+    if not away:
+        return items
+    out: list[Item[Any]] = []
+    seen = {(i.kind, i.subject, i.user) for i in items if i.user not in away}
+    for item in items:
+        if item.user not in away:
+            out.append(item)
+            continue
+        cover = route(item.user, away) if item.kind in _TO_THE_COVER else None
+        if cover is not None and (item.kind, item.subject, cover) not in seen:
+            seen.add((item.kind, item.subject, cover))
+            out.append(replace(item, user=cover))
+    return out
+
+
+def _routed_dues(dues: list[Due], away: Mapping[str, Absence]) -> list[Due]:
+    """A reminder for someone away goes to their cover (once), or waits until they are back."""
+    out = [d for d in dues if d.user not in away]
+    seen = {(d.kind, d.subject, d.user) for d in out}
+    for due in dues:
+        cover = route(due.user, away) if due.user in away else None
+        if cover is not None and (due.kind, due.subject, cover) not in seen:
+            seen.add((due.kind, due.subject, cover))
+            out.append(replace(due, user=cover))
+    return out
+
+
 def _preapproval_reminders(context: JobContext, team_url: str | None) -> list[Due]:
     """Intake requests pre-approved `preapproval_hours` working hours ago with no qualify or
     disqualify since: one reminder to the analyst (the request's, else who pre-approved it),
@@ -591,7 +629,9 @@ def _preapproval_reminders(context: JobContext, team_url: str | None) -> list[Du
 
 def _send_preapproval_reminders(context: JobContext, team_url: str | None) -> int:
     now = context.now
-    dues = _still_to_send(context, _preapproval_reminders(context, team_url))
+    with context.runtime.db.reading() as session:
+        away = away_in(session, context.pod, context.now)
+    dues = _still_to_send(context, _routed_dues(_preapproval_reminders(context, team_url), away))
     for due in dues:
         text, blocks = dm_blocks.preapproval_dm(due.line, due.subject)
         context.dm(due.user, text, blocks, reminders=[_key(due)])
@@ -629,10 +669,12 @@ def _body(context: JobContext) -> str:
         *_tat_warning_items(context, team_url),
         *_escalation_items(context, pending, team_url),
     ]
-    sent = _send_digests(context, pod_id, items)
+    with context.runtime.db.reading() as session:
+        away = away_in(session, pod, context.now)
+    sent = _send_digests(context, pod_id, _routed(items, away))
     # One DM per analyst listing the won requests whose new term is still unrecorded.
     by_analyst: dict[str, list[Due]] = defaultdict(list)
-    for due in _still_to_send(context, _term_reminders(context, team_url)):
+    for due in _still_to_send(context, _routed_dues(_term_reminders(context, team_url), away)):
         by_analyst[due.user].append(due)
     for analyst, dues in by_analyst.items():
         lines = [DigestLine(d.kind.value, d.subject, d.line) for d in dues]

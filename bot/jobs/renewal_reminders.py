@@ -19,8 +19,10 @@ from sqlalchemy import select
 
 from bot.blocks.reminders import RenewalReminder, renewal_reminder_dm
 from bot.blocks.text import plural
+from bot.db.absences import away_in
 from bot.db.contracts import open_renewal_requests
 from bot.db.models import Contract, PodRow
+from bot.domain.absences import route
 from bot.domain.money import Money, format_money
 from bot.domain.reminders import in_office_hours
 from bot.domain.renewals import match_key, reminder_deadline, reminders_due
@@ -83,7 +85,10 @@ def _body(context: JobContext) -> str:
             timezone=pod.timezone,
         )
         text, blocks = renewal_reminder_dm(item)
-        for analyst in analysts:
+        # Someone away gets nothing: their cover does, once (`/proc away`).
+        with context.runtime.db.reading() as session:
+            away = away_in(session, pod, context.now)
+        for analyst in dict.fromkeys(filter(None, (route(a, away) for a in analysts))):
             context.dm(analyst, text, blocks, renewal=contract.id)
         sent += context.queue(REMINDER_JOB, reminder_period(contract.id, deadline, lead))
     return plural(sent, "renewal reminder")

@@ -17,6 +17,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from bot.blocks.text import escape_mrkdwn, plural, slack_date
+from bot.db.absences import away_in
 from bot.db.models import JobRun, Request, RunStatus
 from bot.db.open_items import breach_key, breached_requests
 from bot.db.requests import record_event
@@ -74,7 +75,12 @@ def _escalate(context: JobContext, request: Request, alerted: datetime | None) -
     if alerted is None or breach_escalation_due(pod.calendar, alerted) > now:
         return False
     names = f"{escape_mrkdwn(request.customer)} · {escape_mrkdwn(request.tool)}"
-    ems = mentions(pod.members_with(Role.EM)) or "The POD has no em."
+    with context.runtime.db.reading() as session:
+        away = away_in(session, pod, now)  # an escalation skips an em away (`/proc away`)
+    present = [em for em in pod.members_with(Role.EM) if em not in away]
+    ems = mentions(present) or (
+        "The POD's em is away." if pod.members_with(Role.EM) else "The POD has no em."
+    )
     context.reply(
         request,
         f":rotating_light: *TAT breach still open* — {request.key} ({names}): the {what} was "

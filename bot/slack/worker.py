@@ -997,7 +997,7 @@ class OutboxWorker:
                 claim = session.get(SavingsClaim, claim_id)
                 if claim is None:
                     return {}
-                view = claim_view(session, self.config, claim)
+                view = claim_view(session, self.config, claim, self.domain_clock.now())
                 channel, ts, request_id = claim.message_channel, claim.message_ts, claim.request_id
             if channel and ts:
                 self.slack.update(channel, ts, claim_text(view), claim_blocks(view))

@@ -1,6 +1,7 @@
 """Approval by amount and absences with cover (issue 30): `claim_approvals` holds each
 approval of a savings claim — one per step, one per approver — so a claim above an
-`approval_rules` threshold is approved by its em and then its named approvers.
+`approval_rules` threshold is approved by its em and then its named approvers; `absences` who
+is away until when, and who covers them (`/proc away`).
 
 Revision ID: 0018
 Revises: 0017
@@ -40,7 +41,20 @@ def upgrade() -> None:
         ),
         sa.UniqueConstraint("claim_id", "step", name=op.f("uq_claim_approvals_claim_id_step")),
     )
+    op.create_table(
+        "absences",
+        sa.Column("user_id", sa.String(length=32), nullable=False),
+        sa.Column("until", sa.Date(), nullable=False),
+        sa.Column("cover_id", sa.String(length=32), nullable=True),
+        sa.Column("set_by", sa.String(length=32), nullable=False),
+        sa.Column("set_at", sa.DateTime(timezone=True), nullable=False),
+        sa.CheckConstraint(
+            "cover_id IS NULL OR cover_id <> user_id", name=op.f("ck_absences_not_own_cover")
+        ),
+        sa.PrimaryKeyConstraint("user_id", name=op.f("pk_absences")),
+    )
 
 
 def downgrade() -> None:
+    op.drop_table("absences")
     op.drop_table("claim_approvals")
