@@ -25,6 +25,7 @@ from slack_sdk.models.blocks import (
 from slack_sdk.models.views import View
 
 from bot.blocks.claims import claim_verb, decision_buttons
+from bot.blocks.csm_home import CsmDetail, csm_blocks
 from bot.blocks.ids import ActionId
 from bot.blocks.limits import HEADER_TEXT, MAX_VIEW_BLOCKS, SECTION_TEXT
 from bot.blocks.stats import kpi_line
@@ -167,6 +168,8 @@ class EmHome:
 @dataclass(frozen=True)
 class CsmHome:
     pod_name: str
+    # The csm's own lists (`bot/blocks/csm_home.py`); None: only the pointer line.
+    detail: CsmDetail | None = None
 
 
 @dataclass(frozen=True)
@@ -375,6 +378,8 @@ def home_blocks(data: HomeData) -> list[Block]:
                     f"`{data.command} aging` for the POD's, `{data.command} new` to open one."
                 )
             )
+            if section.detail is not None:
+                part += csm_blocks(section.detail, data.command)
         elif isinstance(section, FallbackHome):
             part += _claims(section.claims, section.claims_total, data.command, section.timezone)
         else:

@@ -35,6 +35,7 @@ from bot.db.absences import away_in
 from bot.db.approvals import claim_progress
 from bot.db.contracts import open_renewal_requests
 from bot.db.covering import away_line, covering_sections
+from bot.db.csm_home import load_csm
 from bot.db.kpis import member_target, pod_target, quarter_savings
 from bot.db.models import ClaimApproval, Contract, PodRow, Request, SavingsClaim
 from bot.domain import kpis
@@ -79,7 +80,7 @@ def load_home(session: Session, config: Config, user: str, now: datetime) -> Hom
         elif role == "em":
             sections.append(_em(session, config, pod, pod_id, user, now))
         else:
-            sections.append(CsmHome(pod.name))
+            sections.append(CsmHome(pod.name, load_csm(session, config, pod, pod_id, user, now)))
     for pod in config.pods:
         if user in pod.fallback_approvers:
             pod_id = session.scalar(select(PodRow.id).where(PodRow.key == pod.key))

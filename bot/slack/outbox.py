@@ -214,8 +214,8 @@ class Outbox:
 
     def homes_of(self, session: Session, request: Request) -> None:
         """Republish the Home of everyone a change to `request` (or its claims) shows for:
-        its buyer, the POD's analysts and ems and its fallback approvers (csms have no Home
-        items)."""
+        its buyer, the POD's analysts and ems, its fallback and rule approvers, and the csm who
+        opened it (other csms see it when they open their Home)."""
         key = _pod_key(session, request.pod_id)
         configured = self.runtime.config.find_pod(key) if key is not None else None
         users: list[str | None] = [request.buyer_id]
@@ -223,6 +223,8 @@ class Outbox:
             users += configured.members_with(Role.ANALYST) + configured.members_with(Role.EM)
             users += configured.fallback_approvers
             users += [u for rule in configured.approval_rules for u in rule.then]
+            if configured.role_of(request.created_by) == Role.CSM:
+                users.append(request.created_by)  # a csm's Home lists what they opened
         self.homes(session, users)
 
     def thread(
