@@ -441,6 +441,23 @@ def _script(h: _History) -> None:
     on(day(2, "14:40"), b2, "avoid", "update Vendor proposed a 12% uplift; pushed back on usage.")
     on(day(1, "11:10"), b2, "avoid", f"savings {_rounded(avoid * 1.12, 1.0)} {avoid} avoidance")
 
+    # Approval by amount (issue 30): in a POD with `approval_rules`, a claim above the
+    # threshold that the em approved yesterday waits for the named approver ("1 of 2
+    # approvals: ✅ @em · waiting for @head").
+    if h.pod.approval_rules:
+        h.new(day(8, "10:40"), "big", c[3], t[9], "new", k(150_000))
+        on(day(8, "12:00"), an, "big", "qualify")
+        on(day(7, "10:00"), an, "big", f"assign {buyer}")
+        on(day(5, "11:30"), b, "big", f"quote Competitor: alternative vendor {k(100_000)}")
+        on(day(2, "16:00"), b, "big", f"savings {n(150_000)} {n(90_000)}")
+        h.approve(day(1, "10:30"), "big")
+
+    # An absence with cover (issue 30): the second buyer is away until next week; the first
+    # covers (their Home says so, the reminders about their requests go to the cover).
+    if b2 is not None and b2 != b and h.index == 0:
+        back_on = today + timedelta(days=7)
+        h.command(day(0, "09:05"), b2, f"away until {back_on.isoformat()} cover {buyer}")
+
     # Qualified this morning, waiting for a buyer.
     h.new(day(1, "15:30"), "qualified", c[5], t[11], "new", k(15_000))
     on(day(0, "09:20"), an, "qualified", "qualify")

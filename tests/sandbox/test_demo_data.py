@@ -13,6 +13,7 @@ from decimal import Decimal
 from sqlalchemy import select
 
 from bot.db.models import PodRow, Quote, Request, SavingsClaim, Target
+from tests.commands.conftest import blocks_text
 from tests.sandbox.conftest import BENGALURU, MONDAY_MORNING, READS_THE_DEMO, SeededDemo
 
 pytestmark = READS_THE_DEMO
@@ -132,13 +133,33 @@ def test_the_replay_publishes_each_home_once_from_the_end_state(demo: SeededDemo
     # Weeks of history change the Homes hundreds of times; nobody looks at them meanwhile, so
     # the replay holds Home rows back and each person's Home goes out once, at the end.
     config = demo.sandbox.config
-    with_home = {u for pod in config.pods for r in ("buyer", "analyst", "em")
+    # A csm's Home lists what they opened (issue 30), so theirs is published too.
+    with_home = {u for pod in config.pods for r in ("buyer", "analyst", "em", "csm")
                  for u in pod.members_with(r)}  # fmt: skip
     assert set(demo.home_publishes) == with_home
     assert max(demo.home_publishes.values()) == 1, demo.home_publishes
     # …and shows the present: a buyer's Home lists their negotiating requests.
     views = [v for v in demo.sandbox.api.views.values() if v.get("type") == "home"]
     assert views and all(v.get("blocks") for v in views)
+
+
+def test_the_demo_shows_an_absence_and_a_two_step_approval(demo: SeededDemo) -> None:
+    # Issue 30: POD Bengaluru's second buyer is away with the first covering, and a claim
+    # above its $50k rule waits, approved by the em, for Marcus.
+    assert demo.problems == []
+    api = demo.sandbox.api
+    kavya = blocks_text((api.home_view("U0KAVYA01") or {}).get("blocks"))
+    assert kavya.startswith(":palm_tree: Away until ") and "covered by <@U0ROHAN01>" in kavya
+    marcus = blocks_text((api.home_view("U0MARCUS1") or {}).get("blocks"))
+    assert "POD Bengaluru — approver" in marcus
+    texts = [
+        blocks_text(m.blocks)
+        for m in api.messages(BENGALURU)
+        if "approvals" in blocks_text(m.blocks)
+    ]
+    assert any(
+        "1 of 2 approvals: ✅ <@U0ANANYA1> · waiting for <@U0MARCUS1>" in t for t in texts
+    ), texts
 
 
 def test_each_pod_shows_a_revised_claim_and_a_revised_quote(demo: SeededDemo) -> None:
