@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import re
 from datetime import date, time
+from decimal import Decimal
 from pathlib import Path
 
 import pytest
@@ -323,3 +324,30 @@ members = { U0EM00001 = "em", U0BUY0001 = "buyer" }
             parse_config(base + f"fallback_approvers = {value}\n")
         (error,) = raised.value.errors
         assert error.startswith("pods[0].fallback_approvers (line 6): ") and says in error, error
+
+
+def test_approval_rules_are_amounts_in_the_pods_currency_and_user_ids() -> None:
+    base = """
+[[pods]]
+key = "alpha"
+channel = "C0ALPHA01"
+currency = "EUR"
+members = { U0EM00001 = "em", U0BUY0001 = "buyer" }
+"""
+    assert parse_config(base).pods[0].approval_rules == ()
+    good = base + 'approval_rules = [{ above = "50k", then = ["U0HEAD001", "U0CFO0001"] }]\n'
+    (rule,) = parse_config(good).pods[0].approval_rules
+    assert (rule.above, rule.then) == (Decimal("50000"), ("U0HEAD001", "U0CFO0001"))
+    for value, key, says in [
+        ('{ above = "50k" }', "approval_rules", "must be a list of tables"),
+        ('[{ above = "lots", then = ["U0HEAD001"] }]', "approval_rules[0].above", "not an amount"),
+        ('[{ above = "$50k", then = ["U0HEAD001"] }]', "approval_rules[0].above", "EUR"),
+        ('[{ above = "50k", then = [] }]', "approval_rules[0].then", "must be a list"),
+        ('[{ above = "50k", then = ["U0EM00001"] }]', "approval_rules[0].then", "is an em"),
+        ('[{ above = "50k", then = ["x"] }]', "approval_rules[0].then", "not a Slack user id"),
+        ('[{ above = "50k", then = ["U0HEAD001"], by = 1 }]', "approval_rules[0].by", "unknown"),
+    ]:
+        with pytest.raises(ConfigError) as raised:
+            parse_config(base + f"approval_rules = {value}\n")
+        (error,) = raised.value.errors
+        assert error.startswith(f"pods[0].{key}") and says in error, error

@@ -112,3 +112,22 @@ def test_an_em_away_with_a_cover_across_a_holiday_and_a_weekend(
     cover_text = "\n".join(blocks_text(m.blocks) for m in dms(bot, ANALYST))
     assert f"REQ-{second}" in cover_text
     assert "Away until" not in blocks_text(open_home(bot, EM)["blocks"])
+
+
+def test_a_buyer_away_their_update_reminders_go_to_the_cover_then_back_to_them(
+    bot: RunningBot, proc: Proc, clock: ManualClock
+) -> None:
+    alpha = bot.runtime.config.pod("alpha")
+    clock.set(ist(1, 10))  # Tuesday 1 December
+    number = negotiating(proc)
+    proc(BUYER, f"away until 2026-12-07 cover <@{CSM}>")  # back on Monday
+    for day in (2, 3, 4):  # the update is due on Wednesday; the cover is reminded
+        clock.set(ist(day, 11))
+        run_job(bot.runtime, JOBS["reminders"], alpha, now=ist(day, 11))
+    assert dms(bot, BUYER) == []
+    to_cover = [blocks_text(m.blocks) for m in dms(bot, CSM)]
+    assert len(to_cover) >= 1 and all(f"REQ-{number}" in t for t in to_cover)
+    clock.set(ist(7, 9))
+    run_job(bot.runtime, JOBS["reminders"], alpha, now=ist(7, 9))
+    (back,) = dms(bot, BUYER)  # Monday 09:00: their own digest, the item still open
+    assert f"REQ-{number}" in blocks_text(back.blocks)

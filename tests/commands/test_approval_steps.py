@@ -7,19 +7,24 @@ one decision (SQLite and PostgreSQL)."""
 from __future__ import annotations
 
 from collections.abc import Callable
-from datetime import timedelta
+from datetime import UTC, datetime, timedelta
 
 import pytest
 from sqlalchemy import select
 
+from bot.clock import ManualClock
 from bot.config import Config, parse_config
 from bot.db.models import ClaimApproval, SavingsClaim
 from bot.db.savings import effective_claim
+from bot.domain.reminders import office_slot
+from bot.domain.working_time import add_working_hours
+from bot.jobs import JOBS
 from tests.commands.conftest import BUYER, EM, Proc, blocks_text
 from tests.commands.test_savings import claim_message, claims, click, ephemerals_to, negotiating
 from tests.commands.test_savings_race import RACERS, SECOND_EM, race_decisions
 from tests.conftest import TEST_CONFIG, RunningBot
 from tests.events.test_home import buttons, open_home
+from tests.jobs.conftest import run_job
 
 HEAD = "U0HEAD001"
 ALPHA_MEMBERS = 'members = { U0EM00001 = "em",'
@@ -175,3 +180,44 @@ def test_two_ems_racing_at_the_first_step_give_one_decision(
     steps = [m for m in proc.thread(number) if "approved the savings claim" in m.text]
     told = [m for m in proc.thread(number) if "your savings claim" in m.text]
     assert len(steps) + len(told) == 1
+
+
+def test_the_queue_and_the_escalation_apply_at_the_second_step(bot: RunningBot, proc: Proc) -> None:
+    clock = bot.runtime.clock
+    assert isinstance(clock, ManualClock)
+    alpha = bot.runtime.config.pod("alpha")
+    clock.set(datetime(2026, 11, 24, 4, 30, tzinfo=UTC))  # Tuesday 10:00 in Kolkata
+    number = negotiating(proc)
+    proc(BUYER, f"savings REQ-{number} 100k 40k")
+    clock.advance(timedelta(hours=1))
+    click(bot, EM, "savings_approve", claim_message(proc, number))
+    since = clock.now()
+
+    def remind(at: datetime) -> None:
+        clock.set(at)
+        run_job(bot.runtime, JOBS["reminders"], alpha, now=at)
+
+    hours = bot.runtime.config.schedule.office_hours
+    queue_at = office_slot(alpha.calendar, hours, add_working_hours(alpha.calendar, since, 24))
+    remind(queue_at - timedelta(minutes=1))
+    assert dm_texts(bot, HEAD) == []
+    remind(queue_at)
+    (queue,) = dm_texts(bot, HEAD)  # the head's approval queue lists it, the em's nothing
+    assert f"REQ-{number}" in queue
+    assert not any(f"REQ-{number}" in t for t in dm_texts(bot, EM))
+
+    raise_at = add_working_hours(alpha.calendar, since, 48)
+    remind(raise_at)
+    raised = [m.text for m in proc.thread(number) if ":rotating_light:" in m.text]
+    assert len(raised) == 1 and raised[0].startswith(
+        ":rotating_light: *Waiting for approval 2 of 2* — the savings claim of $60,000 (60.0%)"
+    )
+    assert raised[0].endswith(f"<@{HEAD}>")
+    remind(raise_at + timedelta(hours=1))  # once per step
+    assert len([m for m in proc.thread(number) if ":rotating_light:" in m.text]) == 1
+
+
+def dm_texts(bot: RunningBot, user: str) -> list[str]:
+    return [
+        blocks_text(m.blocks) or m.text for m in bot.api.messages(f"D{user[1:]}") if not m.thread_ts
+    ]
