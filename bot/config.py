@@ -58,6 +58,8 @@ class Clocks:
     # Working hours a pre-approved intake request waits on the customer before its analyst is
     # reminded (once).
     preapproval_hours: int = 48
+    # Calendar days a hold may stay open before it is raised to the analyst, then the em.
+    hold_review_days: int = 10
 
 
 @dataclass(frozen=True)
@@ -370,11 +372,14 @@ class _Checker:
         self.unknown_keys(
             clocks_raw,
             ("qualification_hours", "update_hours", "response_hours", "tat_days",
-             "preapproval_hours"),
+             "preapproval_hours", "hold_review_days"),
             "clocks.",
         )  # fmt: skip
         preapproval_hours = self.integer(
             clocks_raw.get("preapproval_hours", 48), "clocks.preapproval_hours", 1, 24 * 365
+        )
+        hold_review_days = self.integer(
+            clocks_raw.get("hold_review_days", 10), "clocks.hold_review_days", 1, 365
         )
         stages_raw = self.table(raw, "procurement_stages")
         self.unknown_keys(stages_raw, STEP_ORDER, "procurement_stages.")
@@ -463,6 +468,7 @@ class _Checker:
                 response_hours=hours["response_hours"] or 24,
                 tat_days={k: v or tat_defaults[k] for k, v in tat_days.items()},
                 preapproval_hours=preapproval_hours or 48,
+                hold_review_days=hold_review_days or 10,
             ),
             procurement_stages={k: v or DEFAULT_STEP_WEEKS[k] for k, v in stage_weeks.items()},
             schedule=Schedule(

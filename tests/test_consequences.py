@@ -23,6 +23,8 @@ from bot.domain.events import (
     ClaimStepApproved,
     ClockCrossed,
     Event,
+    HoldEnded,
+    HoldStarted,
     MentionResolved,
     ProcurementStepMoved,
     RenewalOpened,
@@ -95,6 +97,8 @@ def test_the_table_walked_on_what_slack_received(bot: RunningBot) -> None:
     assert walk(RequestOpened(1)) == card | HOMES
     assert walk(RequestChanged(1, "update")) == card | HOMES
     assert walk(RequestReassigned(1, CSM)) == card | HOMES | {("home", CSM)}
+    assert walk(HoldStarted(1, "customer")) == card | HOMES
+    assert walk(HoldEnded(1)) == card | HOMES
     assert walk(ProcurementStepMoved(1)) == card
     assert walk(ClockCrossed(1)) == card | HOMES
     assert walk(ThreadLine(1, "A line.")) == {("thread", "A line.")}

@@ -13,6 +13,7 @@ from enum import StrEnum
 
 from bot.actions import Work, unconfirmed
 from bot.actions.access import authorize, load_request, require_stage
+from bot.actions.holds import end_on_hold
 from bot.actions.terms import inline_row, record_term
 from bot.blocks.limits import MAX_MESSAGE_TEXT
 from bot.blocks.text import escape_mrkdwn, slack_date, split_markup
@@ -63,6 +64,7 @@ def qualify(work: Work, user: str, given: Qualify) -> Qualified:
     request.stage = advance(request.stage, Action.QUALIFY, request.key)
     request.qualified_at = work.now
     request.analyst_id = user
+    end_on_hold(work, request, pod, user, thread=False)
     record_event(work.session, request, at=work.now, actor=user, kind=EventKind.QUALIFIED)
     work.record(
         RequestChanged(request.id, "qualified"),
@@ -90,6 +92,7 @@ def disqualify(work: Work, user: str, given: Disqualify) -> Disqualified:
     request, pod = load_request(work.session, work.config, given.number)
     authorize(work.config, user, request, pod, Action.DISQUALIFY)
     request.stage = advance(request.stage, Action.DISQUALIFY, request.key)
+    end_on_hold(work, request, pod, user, thread=False)
     request.analyst_id = request.analyst_id or user
     request.resolution_note = given.reason
     record_event(
@@ -338,6 +341,8 @@ def close(work: Work, user: str, given: CloseRequest) -> Closed:
         past = past_renewal(fields.term.renewal_date, pod.today(work.now))
         if past:
             raise UsageError(past)
+    # A hold ends with the request: the TAT it is judged by counts the time held.
+    end_on_hold(work, request, pod, user, thread=False)
     request.stage = advance(request.stage, action, request.key)
     now = work.now
     request.outcome = outcome

@@ -98,3 +98,21 @@ def claimed(done: ClaimFacts) -> str:
             f" It supersedes the pending {claim_noun(done.superseded_kind)} of {done.superseded}."
         )
     return text
+
+
+def held(key: str, party: str, clock: str) -> str:
+    """A request put on hold (issue 30): whose ball it is, which clock stopped."""
+    which = "TAT" if clock == "tat" else "qualification"
+    return (
+        f"{key} is on hold, waiting on the {party}: its {which} clock has stopped. "
+        f"`/proc resume {key}` starts it again."
+    )
+
+
+def resumed(key: str, clock: str, due: datetime, timezone: str) -> str:
+    """A hold ended: the clock runs again, due later by the time held."""
+    which = "TAT" if clock == "tat" else "qualification"
+    return (
+        f"{key} is running again; its {which} is now due "
+        f"{slack_date(due, timezone, with_time=True)}."
+    )

@@ -109,6 +109,10 @@ _EVENT_WORDS: dict[str, str] = {
     EventKind.PREAPPROVAL_REMINDED: "reminded the analyst: no response to the pre-approval",
     EventKind.PROCUREMENT_STARTED: "started a procurement stage",
     EventKind.PROCUREMENT_DONE: "finished a procurement stage",
+    EventKind.HOLD: "put it on hold",
+    EventKind.RESUMED: "resumed it",
+    EventKind.HOLD_REVIEWED: "raised a long hold",
+    EventKind.STALL_FLAGGED: "flagged a stall",
 }
 
 
@@ -163,6 +167,20 @@ class CardData:
     # the names it shows them by (Slack's, read at send time; a buyer without one shows the id).
     buyers: tuple[str, ...] = ()
     buyer_names: Mapping[str, str] = field(default_factory=dict)
+    # An open hold (issue 30): whom it waits on, since when, for how many calendar days.
+    hold_party: str | None = None
+    hold_since: datetime | None = None
+    hold_days: int = 0
+    # A negotiating request with no activity for 14 days (issue 30's stall), since when.
+    stalled_since: datetime | None = None
+
+
+def hold_line(party: str, since: datetime, days: int, timezone: str) -> str:
+    """ "⏸ on hold — waiting on the customer since Dec 3, 2026 (4 days)": a held clock."""
+    return (
+        f"⏸ *on hold* — waiting on the {escape_mrkdwn(party)} since "
+        f"{_date_token(since, timezone)} ({plural(days, 'day')})"
+    )
 
 
 @dataclass(frozen=True)
@@ -329,6 +347,8 @@ def card_actions(card: CardData) -> ActionsBlock | None:
         ]
     else:
         return None
+    if card.hold_party is not None:
+        elements.append(_button(ActionId.CARD_RESUME, "Resume", value))
     # The picker's options carry the buyer: the block id carries the request's number.
     return ActionsBlock(block_id=f"{BlockId.CARD_ACTIONS.value}:{value}", elements=elements)
 
@@ -419,6 +439,23 @@ def card_blocks(card: CardData, *, with_actions: bool = True) -> list[Block]:
                     text=f"*Pre-approval:* :envelope_with_arrow: sent by "
                     f"{_user(card.preapproved_by)}; waiting on the customer since "
                     f"{_date_token(card.preapproved_at, card.timezone)}"
+                )
+            )
+        )
+    if card.hold_party is not None and card.hold_since is not None:
+        blocks.append(
+            SectionBlock(
+                text=MarkdownTextObject(
+                    text=hold_line(card.hold_party, card.hold_since, card.hold_days, card.timezone)
+                )
+            )
+        )
+    if card.stage == Stage.NEGOTIATING and card.stalled_since is not None:
+        blocks.append(
+            SectionBlock(
+                text=MarkdownTextObject(
+                    text=":zzz: *stalled* — no update, quote, stage change or claim since "
+                    + _date_token(card.stalled_since, card.timezone)
                 )
             )
         )

@@ -46,6 +46,7 @@ class ActionId(StrEnum):
     CARD_QUOTE = "card_quote"
     CARD_SAVINGS = "card_savings"
     CARD_CLOSE = "card_close"
+    CARD_RESUME = "card_resume"  # a held card's Resume: `/proc resume REQ`
     # On the pre-approval reminder: the disqualify modal, prefilled "No response …".
     PREAPPROVAL_DISQUALIFY = "preapproval_disqualify"
     CHECKIN_SHARE = "checkin_share"  # /proc checkin's Share in channel: the pack in the POD channel

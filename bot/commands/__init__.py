@@ -35,6 +35,7 @@ COMMAND_MODULES = (
     "checkin",
     "contract",
     "help",
+    "holds",
     "home",
     "intake",
     "interactions",

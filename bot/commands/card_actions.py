@@ -17,9 +17,10 @@ from typing import TYPE_CHECKING, Any
 from slack_bolt import Ack, App
 from sqlalchemy import select
 
-from bot.actions import requests
+from bot.actions import holds, requests
 from bot.actions import savings as claims
 from bot.actions.access import authorize, load_request, require_member, require_stage
+from bot.actions.holds import Resume
 from bot.actions.requests import Assign, CloseRequest, Disqualify, Qualify
 from bot.actions.savings import Claim
 from bot.blocks import answers
@@ -143,6 +144,15 @@ def register(app: App, runtime: Runtime) -> None:
         return _answer(outbox, channel, user, answers.qualified(done.key, typed=False))
 
     on_click(ActionId.CARD_QUALIFY, "card qualify", qualify)
+
+    # --- held: Resume (issue 30) ----------------------------------------------------------
+
+    def resume(user: str, number: int, channel: str, _body: dict[str, Any]) -> Outbox:
+        outbox, done = perform(runtime, holds.resume, user, Resume(number))
+        text = answers.resumed(done.key, done.clock, done.due, done.timezone)
+        return _answer(outbox, channel, user, text)
+
+    on_click(ActionId.CARD_RESUME, "card resume", resume)
     on_click(
         ActionId.CARD_DISQUALIFY,
         "card disqualify",

@@ -7,8 +7,9 @@ from typing import TYPE_CHECKING, Any
 
 from slack_bolt import Ack, App
 
-from bot.actions import requests
+from bot.actions import Work, requests
 from bot.actions.access import authorize, load_request
+from bot.actions.holds import start_on_hold
 from bot.actions.requests import Assign, CloseRequest, Disqualify, Qualify, advance
 from bot.blocks import answers
 from bot.blocks.contexts import RequestForm
@@ -18,6 +19,7 @@ from bot.blocks.text import plural
 from bot.commands.interactions import answer_click, read_click
 from bot.commands.router import Invocation, Reply, arguments, subcommand
 from bot.consequences import perform, record
+from bot.db.holds import open_hold
 from bot.db.models import ProcurementStep
 from bot.db.requests import open_step, record_event
 from bot.domain.events import (
@@ -33,6 +35,7 @@ from bot.domain.grammar import (
     parse_key_and_text,
     parse_stage_step,
 )
+from bot.domain.holds import HeldClock, HoldParty
 from bot.domain.lifecycle import Action
 from bot.domain.mentions import defuse_broadcasts
 from bot.domain.procurement import PREAPPROVAL_NO_RESPONSE, bound_days, step_day, step_words
@@ -83,6 +86,14 @@ def preapproval(runtime: Runtime, invocation: Invocation) -> Reply:
         now = runtime.clock.now()
         request.preapproved_at, request.preapproved_by = now, invocation.user_id
         request.analyst_id = request.analyst_id or invocation.user_id
+        # The customer has the ball: a customer hold on the qualification clock (issue 30),
+        # unless one is open already; the pre-approval's thread line says so.
+        if open_hold(session, request.id) is None:
+            work = Work(session, runtime.config, now, lambda e: record(session, outbox, e))
+            start_on_hold(
+                work, request, pod, HeldClock.QUALIFICATION, HoldParty.CUSTOMER,
+                "pre-approval sent", invocation.user_id, thread=False,
+            )  # fmt: skip
         hours = runtime.config.clocks.preapproval_hours
         record_event(
             session, request, at=now, actor=invocation.user_id, kind=EventKind.PREAPPROVAL,

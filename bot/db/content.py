@@ -12,10 +12,13 @@ from sqlalchemy.orm import Session
 from bot.blocks.cards import CardData
 from bot.blocks.claims import ApprovedClaim, ClaimView
 from bot.db.approvals import claim_progress
+from bot.db.holds import open_hold
 from bot.db.models import Request, SavingsClaim
 from bot.db.people import names_of
 from bot.db.requests import open_step, quote_count
 from bot.db.savings import effective_claims, tool_benchmark
+from bot.db.stalls import stalled_since
+from bot.domain.holds import held_days
 from bot.domain.money import Money
 from bot.domain.procurement import DEFAULT_STEP_WEEKS, step_clock
 from bot.domain.reminders import qualification_badge, tat_badge, update_badge
@@ -49,6 +52,7 @@ def card_data(
     configured = config.find_pod(request.pod.key)
     pod = configured or request.pod
     clocks: _Clocks = {}
+    hold = open_hold(session, request.id)
     if configured is not None:
         calendar = configured.calendar
         if request.stage == Stage.NEGOTIATING and request.last_update_at is not None:
@@ -59,11 +63,16 @@ def card_data(
             clocks["next_update_due_at"] = next_due
             if now is not None:
                 clocks["update_badge"] = update_badge(now, next_due)
-        if now is not None and request.stage == Stage.INTAKE:
+        if now is not None and request.stage == Stage.INTAKE and hold is None:
             clocks["qualification_badge"] = qualification_badge(
                 calendar, now, request.qualification_due_at
             )
-        if now is not None and request.stage == Stage.NEGOTIATING and request.tat_due_at:
+        if (
+            now is not None
+            and request.stage == Stage.NEGOTIATING
+            and request.tat_due_at
+            and hold is None  # a held clock is stopped: no badge (bot/domain/holds.py)
+        ):
             clocks["tat_badge"] = tat_badge(now, request.tat_due_at)
     if request.stage == Stage.CLOSED and request.tat_due_at is not None and request.closed_at:
         clocks["tat_met"] = request.closed_at <= request.tat_due_at
@@ -99,6 +108,9 @@ def card_data(
     if configured is not None and request.stage == Stage.QUALIFIED:
         buyers = tuple(configured.members_with(Role.BUYER))
     buyer_names = names_of(session, buyers) if buyers else {}
+    # An open hold shows as its own line with a Resume button; a pre-approval's hold is the
+    # card's Pre-approval line already ("waiting on the customer since …").
+    shown_hold = hold if hold is not None and request.preapproved_at is None else None
     return CardData(
         key=request.key,
         pod_name=pod.name,
@@ -129,6 +141,12 @@ def card_data(
         procurement=procurement,
         buyers=buyers,
         buyer_names=buyer_names,
+        hold_party=shown_hold.party if shown_hold else None,
+        hold_since=shown_hold.started_at if shown_hold else None,
+        hold_days=held_days(shown_hold.started_at, now, pod.timezone)
+        if shown_hold and now is not None
+        else 0,
+        stalled_since=stalled_since(session, config, request, now),
     )
 
 

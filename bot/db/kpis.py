@@ -233,7 +233,7 @@ def load_facts(
             Request.id, Request.kind, Request.created_at, Request.buyer_id, Request.qualified_at,
             Request.analyst_id, Request.assigned_at, Request.closed_at, Request.outcome,
             Request.customer_key, Request.stage, Request.preapproved_at, Request.preapproved_by,
-            Request.external_id,
+            Request.external_id, Request.tat_due_at,
         ).where(
             Request.pod_id == pod_id,
             or_(
@@ -286,6 +286,7 @@ def load_facts(
                 assigned_at=r.assigned_at,
                 closed_at=r.closed_at,
                 outcome=Outcome(r.outcome) if r.outcome else None,
+                tat_due_at=r.tat_due_at,
                 # Imported past intake (`podbot import requests`): qualified, time unknown.
                 triage_untimed=triaged_at is None
                 and r.external_id is not None

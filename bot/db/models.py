@@ -26,6 +26,7 @@ from sqlalchemy import (
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column, relationship
 
 from bot.db.types import MoneyAmount, UTCDateTime
+from bot.domain.holds import HeldClock, HoldParty
 from bot.domain.names import name_key
 from bot.domain.vocabulary import (
     BillingCycle,
@@ -331,6 +332,40 @@ class ProcurementStep(Base):
     done_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     done_by: Mapped[str | None] = mapped_column(String(32))
     note: Mapped[str | None] = mapped_column(Text)
+
+
+class Hold(Base):
+    """A hold on a request's clock while the customer or the vendor has the ball (issue 30):
+    open while `ended_at` is null, at most one open per request (a partial unique index).
+    `due_before` is the clock's due instant when the hold began: the first hold's is the
+    clock's original due (bot/domain/holds.py: due = original + total held)."""
+
+    __tablename__ = "holds"
+    __table_args__ = (
+        CheckConstraint(_in("clock", HeldClock), name="clock"),
+        CheckConstraint(_in("party", HoldParty), name="party"),
+        CheckConstraint("(ended_at IS NULL) = (ended_by IS NULL)", name="ended_has_who"),
+        CheckConstraint("ended_at IS NULL OR ended_at >= started_at", name="ends_after_start"),
+        Index("ix_holds_request_id_id", "request_id", "id"),
+        Index(
+            "uq_holds_open_request",
+            "request_id",
+            unique=True,
+            sqlite_where=text("ended_at IS NULL"),
+            postgresql_where=text("ended_at IS NULL"),
+        ),
+    )
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    request_id: Mapped[int] = mapped_column(ForeignKey("requests.id", ondelete="CASCADE"))
+    clock: Mapped[str] = mapped_column(String(16))
+    party: Mapped[str] = mapped_column(String(16))
+    reason: Mapped[str | None] = mapped_column(Text)
+    due_before: Mapped[datetime] = mapped_column(UTCDateTime)
+    started_at: Mapped[datetime] = mapped_column(UTCDateTime)
+    started_by: Mapped[str] = mapped_column(String(32))
+    ended_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    ended_by: Mapped[str | None] = mapped_column(String(32))
 
 
 class Quote(Base):

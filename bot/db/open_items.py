@@ -14,6 +14,7 @@ from sqlalchemy.orm import Session
 from bot.blocks.claims import headline
 from bot.config import Config, Pod
 from bot.db.content import claim_view
+from bot.db.holds import not_held
 from bot.db.models import PodRow, ProcurementStep, Request, SavingsClaim
 from bot.domain.aging import (
     AgingItem,
@@ -187,6 +188,8 @@ def breached_requests(session: Session, pod_key: str, now: datetime) -> list[Req
                     and_(Request.stage == Stage.NEGOTIATING, Request.tat_due_at <= now),
                 )
             )
+            # A held clock is stopped: it counts unheld time only (issue 30).
+            .where(not_held())
             .order_by(Request.id)
         )
     )

@@ -34,6 +34,22 @@ class RequestReassigned:
 
 
 @dataclass(frozen=True)
+class HoldStarted:
+    """A request's clock stopped: the customer or the vendor has the ball (issue 30)."""
+
+    request_id: int
+    party: str
+
+
+@dataclass(frozen=True)
+class HoldEnded:
+    """A request's hold ended (resumed, or with a qualify, disqualify or close): its clock runs
+    again, its due moved out by the time held."""
+
+    request_id: int
+
+
+@dataclass(frozen=True)
 class ProcurementStepMoved:
     """A procurement step (S0 stage) of a negotiating request started or finished."""
 
@@ -133,6 +149,8 @@ Event = (
     RequestOpened
     | RequestChanged
     | RequestReassigned
+    | HoldStarted
+    | HoldEnded
     | ProcurementStepMoved
     | ClockCrossed
     | ThreadLine

@@ -219,6 +219,20 @@ def parse_key_and_optional_text(args: str, what: str) -> tuple[int, str | None]:
     return key, (_text(rest, what) if rest else None)
 
 
+def parse_hold(args: str) -> tuple[int, str, str]:
+    """`REQ customer|vendor <reason>`: (number, party, reason); the reason is required."""
+    key, rest = _split_key(args)
+    head, *tail = rest.split(maxsplit=1) or [""]
+    party = head.lower()
+    if party not in ("customer", "vendor"):
+        raise GrammarError(
+            "Say whom the request waits on, `customer` or `vendor`, then the reason."
+            if not head
+            else f"`{head[:50]}` is not `customer` or `vendor`: say whom the request waits on."
+        )
+    return key, party, _text(tail[0] if tail else "", "reason")
+
+
 def parse_assign(args: str) -> tuple[int, str]:
     """`REQ @buyer`."""
     key, rest = _split_key(args)

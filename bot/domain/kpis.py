@@ -260,6 +260,9 @@ class RequestFact:
     closed_at: datetime | None = None
     outcome: Outcome | None = None
     triage_untimed: bool = False
+    # The negotiation TAT's due instant as it stands (moved out by holds, issue 30); None:
+    # assignment + the TAT's days.
+    tat_due_at: datetime | None = None
 
 
 @dataclass(frozen=True)
@@ -663,7 +666,8 @@ def negotiation_tat_adherence(
     tat_days: Mapping[RequestType, int] = TAT_DAYS,
 ) -> Kpi:
     """Share of requests closed won or lost in the quarter whose close came at or before their
-    negotiation TAT (assignment + 15 days for new, 60 for renewal, same local time); bar
+    negotiation TAT (assignment + 15 days for new, 60 for renewal, same local time, moved out
+    by the time the request was on hold: `RequestFact.tat_due_at`); bar
     TAT_ADHERENCE_BAR. Cancelled requests are left out; a closed request with no assignment
     instant is counted apart."""
     within = total = apart = 0
@@ -679,7 +683,8 @@ def negotiation_tat_adherence(
             apart += 1
             continue
         total += 1
-        within += r.closed_at <= negotiation_due(zone, r.assigned_at, tat_days[r.kind])
+        due = r.tat_due_at or negotiation_due(zone, r.assigned_at, tat_days[r.kind])
+        within += r.closed_at <= due
     return _share(
         "negotiation_tat", within, total, TAT_ADHERENCE_BAR, running=_running(quarter, as_of),
         apart=apart, subject=buyer_id,

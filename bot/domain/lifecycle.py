@@ -31,6 +31,7 @@ class Action(enum.StrEnum):
     RECORD_TERM = "record term"  # a won request's new term, into the SaaS stack
     PREAPPROVAL = "preapproval"  # a pre-approval sent to the customer (intake)
     PROCUREMENT_STEP = "stage"  # a procurement step started or done (negotiating): `/proc stage`
+    HOLD = "hold"  # a clock held (or resumed) while the customer or vendor has the ball
 
 
 # Roles allowed per action, before the "assigned buyer" refinement below. The em may do
@@ -52,10 +53,11 @@ _ROLES: dict[Action, frozenset[Role]] = {
     Action.RECORD_TERM: frozenset({Role.ANALYST, Role.EM}),
     Action.PREAPPROVAL: frozenset({Role.ANALYST, Role.EM}),
     Action.PROCUREMENT_STEP: frozenset({Role.BUYER, Role.ANALYST, Role.EM}),
+    Action.HOLD: frozenset({Role.BUYER, Role.ANALYST, Role.EM}),
 }
 # For these a buyer must be the request's assigned buyer, not any buyer of the POD.
 _ASSIGNED_BUYER_ONLY = frozenset(
-    {Action.UPDATE, Action.SAVINGS, Action.CLOSE, Action.PROCUREMENT_STEP}
+    {Action.UPDATE, Action.SAVINGS, Action.CLOSE, Action.PROCUREMENT_STEP, Action.HOLD}
 )
 
 _WHO = {
@@ -75,6 +77,7 @@ _WHO = {
     Action.RECORD_TERM: "an analyst or em",
     Action.PREAPPROVAL: "an analyst or em",
     Action.PROCUREMENT_STEP: "the assigned buyer, an analyst or an em",
+    Action.HOLD: "the assigned buyer, an analyst or an em",
 }
 
 
@@ -159,6 +162,7 @@ _FROM: dict[Action, tuple[Stage, ...]] = {
     Action.CANCEL: OPEN_STAGES,
     Action.PREAPPROVAL: (Stage.INTAKE,),
     Action.PROCUREMENT_STEP: (Stage.NEGOTIATING,),
+    Action.HOLD: (Stage.INTAKE, Stage.NEGOTIATING),
 }
 _TO: dict[Action, Stage | None] = {
     Action.QUALIFY: Stage.QUALIFIED,
@@ -170,6 +174,7 @@ _TO: dict[Action, Stage | None] = {
     Action.CANCEL: Stage.CLOSED,
     Action.PREAPPROVAL: None,
     Action.PROCUREMENT_STEP: None,
+    Action.HOLD: None,
 }
 _HINT = {
     Action.QUALIFY: "only an intake request can be qualified",
@@ -181,6 +186,7 @@ _HINT = {
     Action.CANCEL: "it is already finished",
     Action.PREAPPROVAL: "a pre-approval is for a request in intake",
     Action.PROCUREMENT_STEP: "procurement stages are for requests under negotiation",
+    Action.HOLD: "only a clock that runs can be held (intake or under negotiation)",
 }
 
 

@@ -64,6 +64,8 @@ class EventKind(enum.StrEnum):
     QUOTE = "quote"
     PROCUREMENT_STARTED = "procurement_started"  # a procurement step began
     PROCUREMENT_DONE = "procurement_done"  # … and finished
+    HOLD = "hold"  # a clock held: the customer or the vendor has the ball (issue 30)
+    RESUMED = "resumed"  # … and running again
     CLOSED = "closed"
     SAVINGS_CLAIMED = "savings_claimed"
     SAVINGS_APPROVED = "savings_approved"
@@ -78,6 +80,8 @@ class EventKind(enum.StrEnum):
     APPROVAL_REMINDED = "approval_reminded"
     APPROVAL_ESCALATED = "approval_escalated"
     PREAPPROVAL_REMINDED = "preapproval_reminded"
+    HOLD_REVIEWED = "hold_reviewed"  # a long hold raised to the analyst, then the em
+    STALL_FLAGGED = "stall_flagged"  # a procurement step past its bound, or no activity
     # No longer recorded; rows of older versions still show in words.
     CANCELLED = "cancelled"
     REMINDER = "reminder"

@@ -38,6 +38,7 @@ from bot.blocks.text import escape_mrkdwn, plural, slack_date
 from bot.db.absences import away_in
 from bot.db.approvals import Step, claim_progress
 from bot.db.content import claim_view
+from bot.db.holds import not_held
 from bot.db.models import (
     PendingResponse,
     PodRow,
@@ -282,6 +283,7 @@ def _tat_warning_items(context: JobContext, team_url: str | None) -> list[Item[s
                 PodRow.key == pod.key,
                 Request.stage == Stage.NEGOTIATING,
                 Request.tat_due_at > now,
+                not_held(),  # a held TAT is stopped: no warning while it is
             )
             .order_by(Request.id)
         ).all()
