@@ -79,6 +79,8 @@ CSV_COLUMNS = (
 
 
 def _group_heading(key: str, count: int, shown: bool) -> str:
+    if key == _ON_HOLD:
+        return "*⏸ On hold (continued)*" if shown else f"*⏸ On hold* ({count})"
     stage, _, procurement = key.partition(":")
     if not procurement:
         return _heading(stage, count, continued=shown)
@@ -90,6 +92,7 @@ def _group_heading(key: str, count: int, shown: bool) -> str:
 
 
 _NO_PROCUREMENT = "none"
+_ON_HOLD = "on_hold"  # held requests, whatever their stage: a group of their own, last
 
 
 _FLAG_ORDER = tuple(Flag)
@@ -156,6 +159,13 @@ def _request_line(
     if line.procurement is not None:
         clock = line.procurement
         parts.append(f"{step_words(clock.step)} day {clock.day} of {clock.lower}–{clock.upper}")
+    if line.held_since is not None and item.hold_party is not None:
+        parts.append(
+            f"⏸ waiting on the {escape_mrkdwn(item.hold_party)} since "
+            f"{slack_date(line.held_since, timezone)} ({_days(line.held_days)} on hold)"
+        )
+    if line.stalled_since is not None:
+        parts.append(f":zzz: stalled: no activity since {slack_date(line.stalled_since, timezone)}")
     # Enum order, so the same flags always read the same way.
     if line.flags:
         parts += [
@@ -212,7 +222,11 @@ def _stage_groups(
 ) -> Iterator[tuple[str, list[str]]]:
     """Render lines grouped by stage in report order, keeping the caller's order within a stage."""
     by_stage: dict[str, list[AgingLine]] = {}
+    held: list[AgingLine] = []
     for line in lines:
+        if line.held_since is not None:
+            held.append(line)  # the "on hold" group, after the stages
+            continue
         by_stage.setdefault(line.item.stage, []).append(line)
     # A stage outside the report's own order still shows, after them, rather than vanishing.
     order = [*REPORT_STAGES, *(s for s in by_stage if s not in REPORT_STAGES)]
@@ -234,6 +248,8 @@ def _stage_groups(
                     yield f"{stage}:{step}", rendered
             continue
         yield stage, [_request_line(line, timezone, words, links) for line in group]
+    if held:
+        yield _ON_HOLD, [_request_line(line, timezone, words, links) for line in held]
 
 
 def _section(text: str) -> SectionBlock:

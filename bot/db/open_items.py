@@ -14,8 +14,9 @@ from sqlalchemy.orm import Session
 from bot.blocks.claims import headline
 from bot.config import Config, Pod
 from bot.db.content import claim_view
-from bot.db.holds import not_held
+from bot.db.holds import not_held, open_holds
 from bot.db.models import PodRow, ProcurementStep, Request, SavingsClaim
+from bot.db.stalls import last_activities
 from bot.domain.aging import (
     AgingItem,
     UnrecordedTerm,
@@ -56,6 +57,8 @@ def open_items(
         .order_by(Request.id)
     ).all()
     steps = open_steps(session, pod_key)
+    holds = open_holds(session, [row[0] for row in rows])
+    active = last_activities(session, [row[0] for row in rows if row[4] == Stage.NEGOTIATING.value])
     weeks = stage_weeks if stage_weeks is not None else DEFAULT_STEP_WEEKS
     items = []
     # Unpacked positionally: attribute lookups by name on each row cost more than the rest.
@@ -79,6 +82,12 @@ def open_items(
                 procurement_step=step[0] if step else None,
                 procurement_started_at=step[1] if step else None,
                 procurement_weeks=weeks[step[0]] if step else None,
+                hold_party=holds[number].party if number in holds else None,
+                hold_since=holds[number].started_at if number in holds else None,
+                last_activity_at=max(
+                    [at for at in (active.get(number), last_update_at) if at is not None],
+                    default=None,
+                ),
             )
         )
     return items

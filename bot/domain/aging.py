@@ -15,6 +15,7 @@ from datetime import UTC, date, datetime, timedelta
 from enum import StrEnum
 
 from bot.domain.procurement import StepClock, step_clock
+from bot.domain.stalls import is_stalled
 from bot.domain.vocabulary import OPEN_STAGES, Stage
 from bot.domain.working_time import WorkCalendar, add_working_hours, working_hours_until
 
@@ -110,6 +111,11 @@ class AgingItem:
     procurement_step: str | None = None
     procurement_started_at: datetime | None = None
     procurement_weeks: tuple[int, int] | None = None
+    # An open hold (issue 30): whom it waits on and since when; its clock is stopped.
+    hold_party: str | None = None
+    hold_since: datetime | None = None
+    # The last update, quote, procurement-stage change, claim or handover (negotiating).
+    last_activity_at: datetime | None = None
 
 
 @dataclass(slots=True)
@@ -127,6 +133,11 @@ class AgingLine:
     procurement: StepClock | None = None
     # The POD-local day a pre-approval went to the customer (intake): waiting on it since.
     waiting_since: date | None = None
+    # On hold (issue 30): the POD-local day it started and its age in calendar days.
+    held_since: date | None = None
+    held_days: int = 0
+    # A quiet negotiation (bot/domain/stalls.py): the POD-local day of its last activity.
+    stalled_since: date | None = None
 
 
 _STAGE_RANK: dict[str, int] = {stage: rank for rank, stage in enumerate(REPORT_STAGES)}
@@ -162,7 +173,11 @@ class _AsOf:
         due_at: datetime | None = None
         due_date: date | None = None
         procurement: StepClock | None = None
-        if item.stage == Stage.INTAKE:
+        held = item.hold_since is not None and item.preapproved_at is None
+        if held:
+            # A held clock is stopped: nothing is due or breached while the hold lasts.
+            pass
+        elif item.stage == Stage.INTAKE:
             if item.preapproved_at is not None:
                 # The pre-approval met the qualification clock: nothing is due any more.
                 flags.add(Flag.WAITING_ON_CUSTOMER)
@@ -195,6 +210,12 @@ class _AsOf:
                     flags.add(Flag.STAGE_OVER)
         if due_at is not None and due_date is None:
             due_date = _local(due_at, zone)
+        held_since = _local(item.hold_since, zone) if held and item.hold_since else None
+        stalled = (
+            item.stage == Stage.NEGOTIATING
+            and is_stalled(item.last_activity_at, now, held=item.hold_since is not None)
+            and item.last_activity_at is not None
+        )
         return AgingLine(
             item=item,
             age_days=age,
@@ -205,6 +226,13 @@ class _AsOf:
             procurement=procurement,
             waiting_since=(
                 _local(item.preapproved_at, zone) if item.preapproved_at is not None else None
+            ),
+            held_since=held_since,
+            held_days=max((today - held_since).days, 0) if held_since else 0,
+            stalled_since=(
+                _local(item.last_activity_at, zone)
+                if stalled and item.last_activity_at is not None
+                else None
             ),
         )
 

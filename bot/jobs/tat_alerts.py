@@ -18,12 +18,23 @@ from sqlalchemy.orm import Session
 
 from bot.blocks.text import escape_mrkdwn, plural, slack_date
 from bot.db.absences import away_in
-from bot.db.models import JobRun, Request, RunStatus
+from bot.db.holds import open_holds
+from bot.db.models import JobRun, PodRow, ProcurementStep, Request, RunStatus
 from bot.db.open_items import breach_key, breached_requests
 from bot.db.requests import record_event
+from bot.db.stalls import last_activities
 from bot.domain.events import ClockCrossed
+from bot.domain.holds import held_days, hold_review_due
+from bot.domain.procurement import DEFAULT_STEP_WEEKS, step_clock, step_words
 from bot.domain.reminders import BREACH_ESCALATION_HOURS, breach_escalation_due
-from bot.domain.vocabulary import EventKind, Role
+from bot.domain.stalls import (
+    QUIET_DAYS,
+    STEP_ESCALATION_HOURS,
+    is_stalled,
+    last_activity,
+    step_escalation_due,
+)
+from bot.domain.vocabulary import EventKind, Role, Stage
 from bot.jobs import register
 from bot.jobs.runner import JobContext, JobSpec
 from bot.slack.outbox import mentions
@@ -128,8 +139,11 @@ def _body(context: JobContext) -> str:
         for request in open_breaches
         if (ESCALATION_JOB, breach_key(request)[0]) not in done
     )
-    return f"{plural(sent, 'new breach alert')}" + (
-        f", {plural(raised, 'escalation')}" if raised else ""
+    flagged = reviews_and_stalls(context)
+    return (
+        f"{plural(sent, 'new breach alert')}"
+        + (f", {plural(raised, 'escalation')}" if raised else "")
+        + (f", {plural(flagged, 'hold or stall')} raised" if flagged else "")
     )
 
 
@@ -144,3 +158,171 @@ SPEC = register(
         claims_period=False,
     )
 )
+
+
+# --- holds under review and stalls (issue 30) ----------------------------------------------
+
+HOLD_REVIEW_JOB = "hold-review"
+STEP_WARNING_JOB = "stall-step"
+QUIET_JOB = "stall-quiet"
+
+
+def _raise_once(
+    context: JobContext, job: str, period: str, request: Request, text: str, what: str
+) -> bool:
+    """One thread line (and a `stall_flagged`/`hold_reviewed` timeline event), once per
+    (job, period) ever: a ledger run of its own."""
+    now = context.now
+    context.reply(request, text)
+    context.record(ClockCrossed(request.id))
+    kind = EventKind.HOLD_REVIEWED if job == HOLD_REVIEW_JOB else EventKind.STALL_FLAGGED
+
+    def on_the_timeline(session: Session) -> None:
+        row = session.get(Request, request.id)
+        assert row is not None
+        record_event(session, row, at=now, actor="podbot", kind=kind, text=what)
+
+    context.write(on_the_timeline)
+    return context.queue(job, period)
+
+
+def _names(request: Request) -> str:
+    return f"{escape_mrkdwn(request.customer)} · {escape_mrkdwn(request.tool)}"
+
+
+def _open_requests(context: JobContext) -> list[Request]:
+    with context.runtime.db.reading() as session:
+        return list(
+            session.scalars(
+                select(Request)
+                .join(PodRow, PodRow.id == Request.pod_id)
+                .where(PodRow.key == context.pod.key)
+                .where(Request.stage.in_((Stage.INTAKE.value, Stage.NEGOTIATING.value)))
+                .order_by(Request.id)
+            )
+        )
+
+
+def reviews_and_stalls(context: JobContext) -> int:
+    """Holds open longer than `[clocks] hold_review_days` (raised to the analyst once, then,
+    24 working hours on, to the em once), procurement steps past their upper bound (told to
+    the buyer and analyst once, raised to the em 24 working hours on if still running), and
+    negotiations quiet for 14 days (flagged once to the analyst): each a thread line
+    mentioning whom it concerns, recorded once in the ledger. Returns how many were raised."""
+    pod, now, config = context.pod, context.now, context.runtime.config
+    requests = _open_requests(context)
+    if not requests:
+        return 0
+    ids = [r.id for r in requests]
+    with context.runtime.db.reading() as session:
+        holds = open_holds(session, ids)
+        steps = {
+            s.request_id: s
+            for s in session.scalars(
+                select(ProcurementStep)
+                .where(ProcurementStep.request_id.in_(ids), ProcurementStep.done_at.is_(None))
+                .order_by(ProcurementStep.id)
+            )
+        }
+        active = last_activities(session, ids)
+    periods: list[str] = []
+    for r in requests:
+        if r.id in holds:
+            periods += [f"{r.key}/hold/{holds[r.id].id}/{who}" for who in ("analyst", "em")]
+        if r.id in steps:
+            periods += [f"{r.key}/step/{steps[r.id].id}/{who}" for who in ("team", "em")]
+    done = {
+        period: at
+        for (_job, period), at in _recorded_any(
+            context, [HOLD_REVIEW_JOB, STEP_WARNING_JOB], periods
+        ).items()
+    }
+    raised = 0
+    analysts = pod.members_with(Role.ANALYST)
+    for r in requests:
+        team = list(dict.fromkeys([*filter(None, [r.analyst_id]), *analysts]))
+        hold = holds.get(r.id)
+        if hold is not None:
+            base = f"{r.key}/hold/{hold.id}"
+            days = held_days(hold.started_at, now, pod.timezone)
+            if hold_review_due(hold.started_at, config.clocks.hold_review_days) <= now:
+                if f"{base}/analyst" not in done:
+                    raised += _raise_once(
+                        context, HOLD_REVIEW_JOB, f"{base}/analyst", r,
+                        f"⏸ *Long hold* — {r.key} ({_names(r)}) has waited on the "
+                        f"{hold.party} for {plural(days, 'day')}: still waiting, or time to "
+                        f"`/proc resume {r.key}`? {mentions(team)}",
+                        f"on hold {plural(days, 'day')}",
+                    )  # fmt: skip
+                elif (
+                    f"{base}/em" not in done
+                    and breach_escalation_due(pod.calendar, done[f"{base}/analyst"]) <= now
+                ):
+                    ems = mentions(pod.members_with(Role.EM)) or "The POD has no em."
+                    raised += _raise_once(
+                        context, HOLD_REVIEW_JOB, f"{base}/em", r,
+                        f"⏸ *Long hold, still open* — {r.key} ({_names(r)}) has waited on the "
+                        f"{hold.party} for {plural(days, 'day')}. {ems}",
+                        f"on hold {plural(days, 'day')}, raised to the em",
+                    )  # fmt: skip
+            continue  # a held request is not stalled: it waits on someone outside the POD
+        if r.stage != Stage.NEGOTIATING:
+            continue
+        step = steps.get(r.id)
+        if step is not None:
+            weeks = config.procurement_stages.get(step.stage, DEFAULT_STEP_WEEKS[step.stage])
+            clock = step_clock(step.stage, step.started_at, now, pod.timezone, weeks)
+            base = f"{r.key}/step/{step.id}"
+            if clock.over:
+                words = step_words(step.stage)
+                people = list(dict.fromkeys([*filter(None, [r.buyer_id]), *team]))
+                if f"{base}/team" not in done:
+                    raised += _raise_once(
+                        context, STEP_WARNING_JOB, f"{base}/team", r,
+                        f":warning: *Procurement stage over its bound* — {r.key} "
+                        f"({_names(r)}): {words} is on day {clock.day} of "
+                        f"{clock.lower}–{clock.upper}. {mentions(people)}",
+                        f"{words} over its bound",
+                    )  # fmt: skip
+                elif (
+                    f"{base}/em" not in done
+                    and step_escalation_due(pod.calendar, done[f"{base}/team"]) <= now
+                ):
+                    ems = mentions(pod.members_with(Role.EM)) or "The POD has no em."
+                    raised += _raise_once(
+                        context, STEP_WARNING_JOB, f"{base}/em", r,
+                        f":warning: *Procurement stage still over its bound* — {r.key} "
+                        f"({_names(r)}): {words} is on day {clock.day} of "
+                        f"{clock.lower}–{clock.upper}, {STEP_ESCALATION_HOURS} working hours "
+                        f"after the warning. {ems}",
+                        f"{words} over its bound, raised to the em",
+                    )  # fmt: skip
+        last = last_activity([active.get(r.id), r.last_update_at, r.assigned_at])
+        if last is not None and is_stalled(last, now):
+            # Once per quiet spell: the spell is named by its last activity.
+            period = f"{r.key}/quiet/{last:%Y%m%dT%H%MZ}"
+            if not _recorded_any(context, [QUIET_JOB], [period]):
+                raised += _raise_once(
+                    context, QUIET_JOB, period, r,
+                    f":zzz: *Stalled* — {r.key} ({_names(r)}) has had no update, quote, stage "
+                    f"change or claim for {plural(QUIET_DAYS, 'day')}. {mentions(team)}",
+                    f"no activity for {plural(QUIET_DAYS, 'day')}",
+                )  # fmt: skip
+    return raised
+
+
+def _recorded_any(
+    context: JobContext, jobs: list[str], periods: list[str]
+) -> dict[tuple[str, str], datetime]:
+    if not periods:
+        return {}
+    with context.runtime.db.reading() as session:
+        rows = session.execute(
+            select(JobRun.job, JobRun.period, JobRun.finished_at).where(
+                JobRun.job.in_(jobs),
+                JobRun.scope == context.pod.key,
+                JobRun.period.in_(periods),
+                JobRun.status == RunStatus.DONE.value,
+            )
+        ).all()
+    return {(job, period): at for job, period, at in rows if at is not None}

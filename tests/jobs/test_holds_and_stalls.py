@@ -1,0 +1,106 @@
+"""Issue 30: a long hold is raised to the analyst once, then the em; a procurement stage past
+its bound warns once, then escalates once; a 14-day quiet negotiation is flagged once; the
+aging report groups held requests "on hold" with their age and flags the stall."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime, timedelta
+
+from bot.clock import ManualClock
+from bot.jobs import JOBS
+from tests.commands.conftest import Proc, blocks_text
+from tests.conftest import RunningBot
+from tests.jobs.conftest import run_job
+
+BETA = "C0BETA001"
+ANALYST, BUYER, EM = "U0ANA0002", "U0BUY0002", "U0EM00002"
+
+
+def ny(month: int, day: int, hour: int, minute: int = 0) -> datetime:
+    return datetime(2026, month, day, hour, minute, tzinfo=UTC) + timedelta(hours=5)
+
+
+def run(bot: RunningBot, job: str, at: datetime) -> None:
+    clock = bot.runtime.clock
+    assert isinstance(clock, ManualClock)
+    clock.set(at)
+    run_job(bot.runtime, JOBS[job], bot.runtime.config.pod("beta"), now=at)
+
+
+def lines(proc: Proc, number: int, marker: str) -> list[str]:
+    return [m.text for m in proc.thread(number) if marker in m.text]
+
+
+def negotiating(proc: Proc, clock: ManualClock, customer: str) -> None:
+    proc(ANALYST, f"new {customer} | Zoom | renewal | 30k", BETA)
+    number = proc.request_count()
+    proc(ANALYST, f"qualify {number}", BETA)
+    proc(ANALYST, f"assign {number} <@{BUYER}>", BETA)
+
+
+def test_a_long_hold_goes_to_the_analyst_once_then_the_em_and_shows_on_hold(
+    bot: RunningBot, proc: Proc, clock: ManualClock
+) -> None:
+    clock.set(ny(11, 16, 9))
+    negotiating(proc, clock, "Globex")
+    proc(BUYER, "hold 1 customer InfoSec questionnaire", BETA)
+    run(bot, "tat-alerts", ny(11, 26, 8))  # 9 days 23 hours: not yet
+    assert lines(proc, 1, "Long hold") == []
+    run(bot, "tat-alerts", ny(11, 26, 9, 15))  # ten days (Thanksgiving counts: calendar days)
+    run(bot, "tat-alerts", ny(11, 26, 9, 30))
+    (first,) = lines(proc, 1, "Long hold* —")
+    assert f"<@{ANALYST}>" in first and "10 days" in first and f"<@{EM}>" not in first
+    # The em: 24 working hours after the analyst's (Thanksgiving, then Friday's 24 hours and
+    # the weekend: Monday 00:00).
+    run(bot, "tat-alerts", ny(11, 29, 23, 45))
+    assert lines(proc, 1, "Long hold, still open") == []
+    run(bot, "tat-alerts", ny(11, 30, 0, 15))
+    run(bot, "tat-alerts", ny(11, 30, 9, 45))
+    assert len(lines(proc, 1, "Long hold* —")) == 1
+    assert len(lines(proc, 1, "Long hold, still open")) == 1
+    assert f"<@{EM}>" in lines(proc, 1, "Long hold, still open")[0]
+
+    run(bot, "aging-report", ny(12, 1, 9))
+    report = blocks_text(
+        [m for m in bot.api.messages(BETA) if m.text.startswith("Aging report")][-1].blocks
+    )
+    assert "*⏸ On hold* (1)" in report
+    assert "⏸ waiting on the customer since" in report and "(15 days on hold)" in report
+    assert ":rotating_light: 0 TAT breached" in report
+
+
+def test_a_stage_past_its_bound_warns_once_then_escalates_once_and_a_stall_is_flagged_once(
+    bot: RunningBot, proc: Proc, clock: ManualClock
+) -> None:
+    clock.set(ny(11, 16, 9))
+    negotiating(proc, clock, "Globex")
+    clock.set(ny(11, 20, 10))  # Friday: a PO (1–2 weeks), over its bound from Sat Dec 5
+    proc(BUYER, "stage 1 po", BETA)
+    run(bot, "tat-alerts", ny(12, 4, 23))
+    assert lines(proc, 1, "over its bound") == []
+    run(bot, "tat-alerts", ny(12, 5, 0, 15))
+    run(bot, "tat-alerts", ny(12, 5, 6))
+    (warning,) = lines(proc, 1, "Procurement stage over its bound")
+    assert f"<@{BUYER}>" in warning and f"<@{ANALYST}>" in warning
+    # 24 working hours after Saturday 00:15: Monday 24:00 → Tuesday 00:00.
+    run(bot, "tat-alerts", ny(12, 7, 23))
+    assert lines(proc, 1, "still over its bound") == []
+    run(bot, "tat-alerts", ny(12, 8, 0, 15))
+    run(bot, "tat-alerts", ny(12, 8, 9))
+    (raised,) = lines(proc, 1, "still over its bound")
+    assert f"<@{EM}>" in raised
+
+    # The stage start (Nov 20) was the last activity: quiet from Dec 4 10:00, flagged once.
+    stalled = lines(proc, 1, "*Stalled*")
+    assert len(stalled) == 1 and f"<@{ANALYST}>" in stalled[0]
+    assert ":zzz: *stalled*" in blocks_text(proc.card(1).blocks)
+    run(bot, "aging-report", ny(12, 9, 9))
+    report = blocks_text(
+        [m for m in bot.api.messages(BETA) if m.text.startswith("Aging report")][-1].blocks
+    )
+    assert ":zzz: stalled: no activity since" in report
+    # An update ends the stall: the card loses its flag.
+    clock.set(ny(12, 9, 10))
+    proc(BUYER, "update 1 chasing their PO desk", BETA)
+    assert "stalled" not in blocks_text(proc.card(1).blocks)
+    assert len(lines(proc, 1, "*Stalled*")) == 1
