@@ -44,6 +44,10 @@ def checkin_lines(pack: CheckinPack) -> list[str]:
     lines.append(f"*Open requests* ({len(pack.open)})")
     for o in pack.open:
         tat = "" if o.tat_days_left is None else f" · TAT {days_left_phrase(o.tat_days_left)}"
+        if o.hold_party is not None and o.hold_since is not None:
+            # The pack is for the customer's check-in: a customer hold is "waiting on you".
+            whom = "you" if o.hold_party == "customer" else f"the {escape_mrkdwn(o.hold_party)}"
+            tat = f" · ⏸ waiting on {whom} since {slack_date(o.hold_since, pack.timezone)}"
         extra = "".join(
             [
                 f" · next: {escape_mrkdwn(o.next_step)}" if o.next_step else "",

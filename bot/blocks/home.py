@@ -66,6 +66,8 @@ class NegotiationItem:
     update_due_at: datetime | None
     update_overdue: bool
     tat_days_left: int | None
+    # On hold (issue 30): whom it waits on; its TAT is stopped meanwhile.
+    held_by: str | None = None
 
 
 @dataclass(frozen=True)
@@ -251,9 +253,12 @@ def _buyer(home: BuyerHome, command: str) -> list[Block]:
             f"{':warning: update overdue since' if item.update_overdue else 'update due'} "
             f"{slack_date(item.update_due_at, home.timezone, with_time=True)}"
         )  # fmt: skip
-        text = (
-            f"*{item.key}* {_names(item.customer, item.tool)}\n{due} · {_days(item.tat_days_left)}"
+        tat = (
+            f"⏸ on hold — waiting on the {item.held_by}"
+            if item.held_by
+            else _days(item.tat_days_left)
         )
+        text = f"*{item.key}* {_names(item.customer, item.tool)}\n{due} · {tat}"
         rows.append(_section(text, _button("Update", ActionId.HOME_UPDATE, item.request_id)))
     return [
         *_list(

@@ -10,6 +10,7 @@ from zoneinfo import ZoneInfo
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
+from bot.db.holds import open_holds
 from bot.db.models import Account, Contract, PodRow, Request, RequestEvent, SavingsClaim
 from bot.db.savings import effective_claim
 from bot.domain.checkin import (
@@ -86,6 +87,7 @@ def customer_facts(
     ).all()  # fmt: skip
     open_ = []
     closed = []
+    holds = open_holds(session, [r.id for r in requests])
     for r in requests:
         if r.stage in [s.value for s in OPEN_STAGES]:
             update = session.scalar(
@@ -95,7 +97,13 @@ def customer_facts(
                 .limit(1)
             )
             due = r.tat_due_at if r.stage == Stage.NEGOTIATING.value else None
-            open_.append(Open(r.key, r.tool, r.stage, r.created_at, due, update))
+            hold = holds.get(r.id)
+            open_.append(
+                Open(
+                    r.key, r.tool, r.stage, r.created_at, due, update,
+                    hold.party if hold else None, hold.started_at if hold else None,
+                )
+            )  # fmt: skip
         elif r.stage == Stage.CLOSED.value and r.closed_at and r.outcome:
             closed.append(Closed(r.key, r.tool, r.outcome, r.closed_at))
     by_id = {r.id: r for r in requests}

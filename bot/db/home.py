@@ -36,6 +36,7 @@ from bot.db.approvals import claim_progress
 from bot.db.contracts import open_renewal_requests
 from bot.db.covering import away_line, covering_sections
 from bot.db.csm_home import load_csm
+from bot.db.holds import not_held, open_holds
 from bot.db.kpis import member_target, pod_target, quarter_savings
 from bot.db.models import ClaimApproval, Contract, PodRow, Request, SavingsClaim
 from bot.domain import kpis
@@ -207,6 +208,7 @@ def _buyer(
                 Request.id.not_in(shown),
             )
         )
+    held = open_holds(session, [r.id for r in rows])
     items = []
     for r in rows:
         start = r.last_update_at or r.assigned_at
@@ -217,6 +219,7 @@ def _buyer(
                 update_due_at=due, update_overdue=due is not None and due <= now,
                 tat_days_left=days_left(r.tat_due_at, now, pod.timezone)
                 if r.tat_due_at is not None else None,
+                held_by=held[r.id].party if r.id in held else None,
             )
         )  # fmt: skip
     items.sort(key=lambda i: (i.update_due_at is None, i.update_due_at or now, i.request_id))
@@ -240,12 +243,14 @@ def _breach_queries(pod_id: int, now: datetime) -> tuple[Select[Any], Select[Any
         Request.stage == Stage.INTAKE.value,
         Request.qualification_due_at <= now,
         Request.preapproved_at.is_(None),
+        not_held(),  # a held clock is stopped: no breach
     )
     negotiation = select(Request).where(
         Request.pod_id == pod_id,
         Request.stage == Stage.NEGOTIATING.value,
         Request.tat_due_at.is_not(None),
         Request.tat_due_at <= now,
+        not_held(),
     )
     return qualification, negotiation
 

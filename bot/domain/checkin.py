@@ -43,6 +43,9 @@ class Open:
     created_at: datetime
     tat_due_at: datetime | None
     update: str | None  # the latest update's text
+    # An open hold (issue 30): whom the request waits on (customer or vendor), since when.
+    hold_party: str | None = None
+    hold_since: datetime | None = None
 
 
 @dataclass(frozen=True)
@@ -88,6 +91,9 @@ class OpenLine:
     tat_days_left: int | None
     next_step: str | None
     blockers: str | None
+    # On hold: whom it waits on ("customer": the pack says "waiting on you") and since when.
+    hold_party: str | None = None
+    hold_since: date | None = None
 
 
 @dataclass(frozen=True)
@@ -126,7 +132,13 @@ def checkin_pack(
         next_step, blockers = update_fields(r.update)
         left = (r.tat_due_at.astimezone(zone).date() - today).days if r.tat_due_at else None
         age = (today - r.created_at.astimezone(zone).date()).days
-        lines.append(OpenLine(r.key, r.tool, r.stage, age, left, next_step, blockers))
+        held = r.hold_since.astimezone(zone).date() if r.hold_since else None
+        lines.append(
+            OpenLine(
+                r.key, r.tool, r.stage, age, None if held else left, next_step, blockers,
+                r.hold_party if held else None, held,
+            )
+        )  # fmt: skip
     return CheckinPack(
         customer=customer,
         pod_name=pod_name,

@@ -107,9 +107,13 @@ def _body(context: JobContext) -> str:
         )
     # A procurement stage's "day n of a–b" moves with the calendar: the report's run edits the
     # cards of the requests waiting in one, so each shows today's day (and the Homes that list
-    # them, as every card refresh does).
+    # them, as every card refresh does); so does a hold's age and a stall (issue 30).
     for line in lines:
-        if line.procurement is not None:
+        if (
+            line.procurement is not None
+            or line.held_since is not None
+            or line.stalled_since is not None
+        ):
             context.record(ClockCrossed(line.item.number))
     return f"queued {plural(len(lines), 'request')} in {plural(len(messages), 'message')}"
 

@@ -173,8 +173,9 @@ def _raise_once(
     """One thread line (and a `stall_flagged`/`hold_reviewed` timeline event), once per
     (job, period) ever: a ledger run of its own."""
     now = context.now
+    # The card is not edited here: its stall and hold lines follow the daily aging report's
+    # redraw (and any change to the request), as the procurement stage's day does.
     context.reply(request, text)
-    context.record(ClockCrossed(request.id))
     kind = EventKind.HOLD_REVIEWED if job == HOLD_REVIEW_JOB else EventKind.STALL_FLAGGED
 
     def on_the_timeline(session: Session) -> None:

@@ -136,3 +136,24 @@ def test_a_request_closed_while_held_counts_the_time_held(
     with bot.db.reading() as session:
         (hold,) = session.scalars(select(Hold)).all()
     assert hold.ended_at == ny(11, 20, 9)
+
+
+def test_the_check_in_pack_and_the_buyers_home_show_the_hold(
+    bot: RunningBot, proc: Proc, clock: ManualClock
+) -> None:
+    from tests.events.test_home import open_home
+
+    clock.set(ny(12, 1, 9))
+    proc(ANALYST, "new Globex | Zoom | new | 30k", BETA)
+    proc(ANALYST, "qualify 1", BETA)
+    proc(ANALYST, f"assign 1 <@{BUYER}>", BETA)
+    clock.set(ny(12, 3, 10))
+    proc(BUYER, "hold 1 customer waiting on their security questionnaire", BETA)
+    clock.set(ny(12, 7, 10))
+    pack = blocks_text(proc.answer(BUYER, "checkin Globex", BETA)["blocks"])
+    assert "⏸ waiting on you since" in pack and "Dec 3, 2026" in pack
+    run_job(bot.runtime, JOBS["aging-report"], bot.runtime.config.pod("beta"), now=ny(12, 7, 9))
+    card = blocks_text(proc.card(1).blocks)  # the report's run redraws a held card
+    assert "waiting on the customer since" in card and "(4 days)" in card
+    home = blocks_text(open_home(bot, BUYER)["blocks"])
+    assert "⏸ on hold — waiting on the customer" in home

@@ -93,8 +93,8 @@ def test_a_stage_past_its_bound_warns_once_then_escalates_once_and_a_stall_is_fl
     # The stage start (Nov 20) was the last activity: quiet from Dec 4 10:00, flagged once.
     stalled = lines(proc, 1, "*Stalled*")
     assert len(stalled) == 1 and f"<@{ANALYST}>" in stalled[0]
-    assert ":zzz: *stalled*" in blocks_text(proc.card(1).blocks)
     run(bot, "aging-report", ny(12, 9, 9))
+    assert ":zzz: *stalled*" in blocks_text(proc.card(1).blocks)  # the report's redraw
     report = blocks_text(
         [m for m in bot.api.messages(BETA) if m.text.startswith("Aging report")][-1].blocks
     )
