@@ -440,6 +440,10 @@ def _script(h: _History) -> None:
     on(day(8, "10:30"), an, "avoid", f"assign {buyer2}")
     on(day(2, "14:40"), b2, "avoid", "update Vendor proposed a 12% uplift; pushed back on usage.")
     on(day(1, "11:10"), b2, "avoid", f"savings {_rounded(avoid * 1.12, 1.0)} {avoid} avoidance")
+    # …and on hold since: the customer owes its usage export, so its TAT clock has stopped
+    # (issue 30; the card shows "⏸ on hold — waiting on the customer since …", the aging
+    # report an "On hold" group).
+    on(day(1, "11:30"), b2, "avoid", "hold customer Waiting on the customer's usage export.")
 
     # Approval by amount (issue 30): in a POD with `approval_rules`, a claim above the
     # threshold that the em approved yesterday waits for the named approver ("1 of 2

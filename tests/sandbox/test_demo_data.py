@@ -209,3 +209,10 @@ def test_the_demo_opens_a_renewal_twice_on_purpose(demo: SeededDemo) -> None:
     assert len(told) == 1 and new_key in told[0]
     said = [m.text for m in sandbox.api.thread(channel, new_ts)]
     assert any(f"opened {new_key} on purpose beside {old_key} (" in text for text in said)
+
+
+def test_the_demo_shows_a_request_on_hold(demo: SeededDemo) -> None:
+    """Issue 30: each POD has a request waiting on its customer, its TAT clock stopped."""
+    text = json.dumps([m.blocks for m in demo.sandbox.api.messages(BENGALURU)], ensure_ascii=False)
+    assert "⏸ *on hold* — waiting on the customer since" in text
+    assert "*⏸ On hold* (1)" in text  # the aging report's group
