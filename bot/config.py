@@ -124,6 +124,8 @@ class Pod:
     # Approval by amount: a claim saving more than a rule's threshold needs, after the em's
     # approval, each of the rule's named approvers' (`bot.domain.approvals`, SPEC §4).
     approval_rules: tuple[ApprovalRule, ...] = ()
+    # A member's own office hours (issue 30), in their own zone; others use the POD's window.
+    member_hours: Mapping[str, OfficeHours] = field(default_factory=dict)
 
     @property
     def calendar(self) -> WorkCalendar:
@@ -502,7 +504,7 @@ class _Checker:
             return []
         allowed = (
             "key", "name", "channel", "timezone", "workdays", "currency", "holidays", "members",
-            "fallback_approvers", "checkin_day", "checkin_time", "approval_rules",
+            "fallback_approvers", "checkin_day", "checkin_time", "approval_rules", "member_hours",
         )  # fmt: skip
         pods: list[Pod] = []
         seen_keys: set[str] = set()
@@ -554,6 +556,7 @@ class _Checker:
                 item.get("approval_rules", []), f"{prefix}approval_rules",
                 pod_currency or "USD", members,
             )  # fmt: skip
+            member_hours = self.member_hours(item.get("member_hours", {}), prefix, members)
             pods.append(
                 Pod(
                     key=key if isinstance(key, str) else "",
@@ -569,9 +572,29 @@ class _Checker:
                     checkin_day=checkin_day,
                     checkin_time=checkin_time,
                     approval_rules=rules,
+                    member_hours=member_hours,
                 )
             )
         return pods
+
+    def member_hours(
+        self, raw: Any, prefix: str, members: Mapping[str, str]
+    ) -> dict[str, OfficeHours]:
+        """`member_hours = { U… = "08:00-16:00" }`: members' own office hours."""
+        if not isinstance(raw, dict):
+            self.fail(f"{prefix}member_hours", 'must be a table like { U0ANA0001 = "08:00-16:00" }')
+            return {}
+        found: dict[str, OfficeHours] = {}
+        for user, window in raw.items():
+            where = f"{prefix}member_hours.{user}"
+            if user not in members:
+                self.fail(where, "is not a member of this POD")
+                continue
+            try:
+                found[user] = parse_office_hours(str(window))
+            except ValueError as exc:
+                self.fail(where, str(exc))
+        return found
 
     def checkin(self, item: Mapping[str, Any], prefix: str) -> tuple[str, time]:
         """`checkin_day` (a weekday, `monday` or `mon`) and `checkin_time` (`HH:MM`)."""

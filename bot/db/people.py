@@ -62,3 +62,18 @@ def remember(session: Session, profiles: Iterable[Profile], now: datetime) -> in
         )
         stored += 1
     return stored
+
+
+def zones_of(session: Session, user_ids: Iterable[str]) -> dict[str, str]:
+    """Each id given whose Slack time zone podbot has cached, with that zone (`tz`)."""
+    wanted = sorted(set(user_ids))
+    found: dict[str, str] = {}
+    for start in range(0, len(wanted), 500):
+        chunk = wanted[start : start + 500]
+        rows = session.execute(
+            select(Person.user_id, Person.tz).where(
+                Person.user_id.in_(chunk), Person.tz.is_not(None)
+            )
+        )
+        found.update((user, tz) for user, tz in rows if tz)
+    return found

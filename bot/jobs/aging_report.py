@@ -108,13 +108,24 @@ def _body(context: JobContext) -> str:
     # A procurement stage's "day n of a–b" moves with the calendar: the report's run edits the
     # cards of the requests waiting in one, so each shows today's day (and the Homes that list
     # them, as every card refresh does); so does a hold's age and a stall (issue 30).
-    for line in lines:
-        if (
-            line.procurement is not None
-            or line.held_since is not None
-            or line.stalled_since is not None
-        ):
-            context.record(ClockCrossed(line.item.number))
+    waiting = [line.item.number for line in lines if line.procurement is not None]
+    # (A held or stalled request's card is redrawn only once posted: the report posts none.)
+    later = [
+        line.item.number
+        for line in lines
+        if line.procurement is None
+        and (line.held_since is not None or line.stalled_since is not None)
+    ]
+    if later:
+        with context.runtime.db.reading() as session:
+            posted = set(
+                session.scalars(
+                    select(Request.id).where(Request.id.in_(later), Request.card_ts.is_not(None))
+                )
+            )
+        waiting += [number for number in later if number in posted]
+    for number in waiting:
+        context.record(ClockCrossed(number))
     return f"queued {plural(len(lines), 'request')} in {plural(len(messages), 'message')}"
 
 

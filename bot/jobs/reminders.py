@@ -35,6 +35,7 @@ from bot.blocks import reminders as dm_blocks
 from bot.blocks.claims import claim_noun, headline
 from bot.blocks.reminders import DigestLine, QueuedClaim
 from bot.blocks.text import escape_mrkdwn, plural, slack_date
+from bot.config import Config, Pod
 from bot.db.absences import away_in
 from bot.db.approvals import Step, claim_progress
 from bot.db.content import claim_view
@@ -49,8 +50,10 @@ from bot.db.models import (
     SavingsClaim,
 )
 from bot.db.open_items import breach_key, breached_requests, late_terms, pending_claims
+from bot.db.people import zones_of
 from bot.db.requests import record_event
 from bot.domain.absences import Absence, route
+from bot.domain.hours import PersonHours, person_hours
 from bot.domain.lifecycle import TERM_RECORD_HOURS
 from bot.domain.procurement import preapproval_wait_due
 from bot.domain.reminders import (
@@ -415,10 +418,20 @@ def _digest_window(kind: str, day: Any) -> str:
 
 
 def _history(
-    context: JobContext, pod_id: int, items: list[Item[Any]]
+    context: JobContext,
+    pod_id: int,
+    items: list[Item[Any]],
+    hours_of: Mapping[str, PersonHours] | None = None,
 ) -> tuple[set[tuple[str, int, str, datetime]], dict[tuple[str, str], bool]]:
-    """Which items were listed before, and whose digests were sent today (not snoozed out)."""
-    now, day = context.now, local_day(context.pod.calendar, context.now)
+    """Which items were listed before, and whose digests were sent today — each person's own
+    local day (not snoozed out)."""
+    now, pod_day = context.now, local_day(context.pod.calendar, context.now)
+    own = hours_of or {}
+
+    def day_of(user: str) -> Any:
+        found = own.get(user)
+        return local_day(found.calendar, now) if found is not None else pod_day
+
     users = {i.user for i in items}
     with context.runtime.db.reading() as session:
         rows = session.scalars(
@@ -437,7 +450,7 @@ def _history(
     for r in rows:
         if r.kind == "digest" and r.subject == pod_id:
             kind, _, on = r.window.partition(":")
-            if on == day.isoformat():
+            if on == day_of(r.user_id).isoformat():
                 snoozed_out = r.snoozed_until is not None and r.snoozed_until <= now
                 sent_today[(r.user_id, kind)] = not snoozed_out
     return listed, sent_today
@@ -480,13 +493,31 @@ def _recording(keys: list[list[Any]], now: datetime) -> Any:
     return write
 
 
-def _send_digests(context: JobContext, pod_id: int, items: list[Item[Any]]) -> int:
+def send_digests(
+    context: JobContext,
+    pod_id: int,
+    items: list[Item[Any]],
+    hours_of: Mapping[str, PersonHours] | None = None,
+) -> int:
     pod, now = context.pod, context.now
-    listed, sent_today = _history(context, pod_id, items)
+    own = hours_of or {}
+    listed, sent_today = _history(context, pod_id, items, own)
+    office = context.runtime.config.schedule.office_hours
+    # Each person's digests inside their own office hours, on their own working days (issue
+    # 30): the people with hours of their own one by one, everyone else on the POD's.
+    theirs = [i for i in items if i.user not in own]
     out = digests(
-        items, calendar=pod.calendar, hours=context.runtime.config.schedule.office_hours,
-        now=now, listed=listed, sent_today=sent_today,
+        theirs, calendar=pod.calendar, hours=office, now=now, listed=listed,
+        sent_today=sent_today,
     )  # fmt: skip
+    for user, person in own.items():
+        mine = [i for i in items if i.user == user]
+        if mine:
+            out += digests(
+                mine, calendar=person.calendar, hours=person.hours, now=now, listed=listed,
+                sent_today=sent_today,
+            )  # fmt: skip
+    out.sort(key=lambda d: (DigestKind.ALL.index(d.kind), d.user))
     # request → (digest kind, claim id, the claim as people read it: kind and amount)
     first_listed: dict[int, tuple[str, int | None, str | None]] = {}
     for digest in out:
@@ -654,6 +685,39 @@ def _send_preapproval_reminders(context: JobContext, team_url: str | None) -> in
     return len(dues)
 
 
+def digest_items(context: JobContext, team_url: str | None) -> list[Item[Any]]:
+    """Every open item of every digest kind for the POD's people (due or not)."""
+    pending = _open_mentions(context)
+    return [
+        *_update_items(context, team_url),
+        *_mention_items(pending, team_url, context.pod.timezone),
+        *_breach_items(context, team_url),
+        *_approval_items(context, team_url),
+        *_tat_warning_items(context, team_url),
+        *_escalation_items(context, pending, team_url),
+    ]
+
+
+def own_hours(context: JobContext) -> dict[str, PersonHours]:
+    """The POD's members whose DM hours are not the POD's: another time zone in Slack (the
+    people cache) or their own window in the config (`pods[].member_hours`)."""
+    pod, config = context.pod, context.runtime.config
+    with context.runtime.db.reading() as session:
+        zones = zones_of(session, pod.members)
+    found: dict[str, PersonHours] = {}
+    calendar = pod.calendar
+    for user in pod.members:
+        person = person_hours(
+            calendar, config.schedule.office_hours, zones.get(user), pod.member_hours.get(user)
+        )
+        if (
+            person.calendar.timezone.key != pod.timezone
+            or person.hours != config.schedule.office_hours
+        ):
+            found[user] = person
+    return found
+
+
 def _body(context: JobContext) -> str:
     team_url = None if context.dry_run else context.runtime.slack.team_url()
     pod = context.pod
@@ -662,18 +726,12 @@ def _body(context: JobContext) -> str:
         return f"0 reminder DMs (outside office hours), {plural(escalated, 'claim escalation')}"
     with context.runtime.db.reading() as session:
         pod_id = session.scalars(select(PodRow.id).where(PodRow.key == pod.key)).one()
-    pending = _open_mentions(context)
-    items: list[Item[Any]] = [
-        *_update_items(context, team_url),
-        *_mention_items(pending, team_url, context.pod.timezone),
-        *_breach_items(context, team_url),
-        *_approval_items(context, team_url),
-        *_tat_warning_items(context, team_url),
-        *_escalation_items(context, pending, team_url),
-    ]
+    # Members with hours of their own get their digests from `member-digests` (issue 30).
+    own = own_hours(context)
+    items = [i for i in digest_items(context, team_url) if i.user not in own]
     with context.runtime.db.reading() as session:
         away = away_in(session, pod, context.now)
-    sent = _send_digests(context, pod_id, _routed(items, away))
+    sent = send_digests(context, pod_id, _routed(items, away))
     # One DM per analyst listing the won requests whose new term is still unrecorded.
     by_analyst: dict[str, list[Due]] = defaultdict(list)
     for due in _still_to_send(context, _routed_dues(_term_reminders(context, team_url), away)):
@@ -701,5 +759,52 @@ SPEC = register(
         period=working_hour,
         body=_body,
         overdue=lambda config, pod, now: True,
+    )
+)
+
+
+# --- member-digests (issue 30): each person's digests inside *their* office hours ----------
+#
+# A POD member whose Slack time zone (the people cache, kept by `people-refresh` and
+# `user_change`) is not the POD's, or who has hours of their own in the config
+# (`pods[].member_hours`), gets their digest DMs from this job instead of `reminders`: every
+# half hour, every day, it sends the digests of the members then inside their own office hours
+# on their own working days (the POD's workdays and holidays, in their zone). The digests are
+# the same, item for item (`digest_items`, `send_digests`), recorded per person, kind and the
+# person's own local day. The clocks keep counting in the POD's calendar. It lives here, beside
+# the digests it shares with `reminders` (a job imports no other job).
+
+MEMBER_DIGESTS = "member-digests"
+
+
+def half_hour(config: Config, pod: Pod, now: datetime) -> str:
+    """The run's period: the POD's local half hour (`2026-11-24T09:30`), any day."""
+    return now.astimezone(pod.zone).strftime("%Y-%m-%dT%H:%M")
+
+
+def _member_digests_body(context: JobContext) -> str:
+    awake = {
+        user: person
+        for user, person in own_hours(context).items()
+        if in_office_hours(person.calendar, person.hours, context.now)
+    }
+    if not awake:
+        return "0 digest DMs (no member with hours of their own is in them)"
+    team_url = None if context.dry_run else context.runtime.slack.team_url()
+    with context.runtime.db.reading() as session:
+        pod_id = session.scalars(select(PodRow.id).where(PodRow.key == context.pod.key)).one()
+    items = [i for i in digest_items(context, team_url) if i.user in awake]
+    sent = send_digests(context, pod_id, items, awake)
+    return plural(sent, "digest DM")
+
+
+MEMBER_DIGESTS_SPEC = register(
+    JobSpec(
+        name=MEMBER_DIGESTS,
+        summary="digest DMs of members in other time zones, inside their own office hours",
+        trigger=lambda config, pod: CronTrigger(minute="0,30", timezone=pod.zone),
+        describe=lambda config, pod: f"every half hour ({pod.timezone}), each member's own hours",
+        period=half_hour,
+        body=_member_digests_body,
     )
 )
