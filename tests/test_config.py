@@ -351,3 +351,26 @@ members = { U0EM00001 = "em", U0BUY0001 = "buyer" }
             parse_config(base + f"approval_rules = {value}\n")
         (error,) = raised.value.errors
         assert error.startswith(f"pods[0].{key}") and says in error, error
+
+
+def test_member_hours_and_hold_review_days_are_read_and_checked() -> None:
+    """Issue 30: `pods[].member_hours` (a member's own DM window) and `[clocks]
+    hold_review_days` (default 10)."""
+    config = parse_config(SPEC_EXAMPLE)
+    assert config.clocks.hold_review_days == 10
+    assert config.pod("alpha").member_hours == {}
+    text = (
+        SPEC_EXAMPLE.replace(
+            "tat_days = { new = 15, renewal = 60 }   # calendar days",
+            "tat_days = { new = 15, renewal = 60 }\nhold_review_days = 7",
+        )
+        + 'member_hours = { U0ANA0001 = "08:00-16:00" }\n'
+    )
+    config = parse_config(text)
+    assert config.clocks.hold_review_days == 7
+    hours = config.pod("alpha").member_hours["U0ANA0001"]
+    assert (hours.start, hours.end) == (time(8, 0), time(16, 0))
+    bad = SPEC_EXAMPLE + 'member_hours = { U0NOBODY1 = "08:00-16:00", U0ANA0001 = "9-5" }\n'
+    errors = errors_of(bad)
+    assert any("member_hours.U0NOBODY1" in e and "not a member" in e for e in errors)
+    assert any("member_hours.U0ANA0001" in e for e in errors)
