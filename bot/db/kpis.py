@@ -26,12 +26,13 @@ from datetime import date, datetime, timedelta
 from decimal import Decimal
 from typing import TYPE_CHECKING, Any
 
-from sqlalchemy import BigInteger, ColumnElement, and_, func, or_, select, type_coerce
+from sqlalchemy import BigInteger, ColumnElement, and_, exists, func, or_, select, type_coerce
 from sqlalchemy.orm import Session
 
 from bot.db.models import (
     Account,
     Contract,
+    Hold,
     PendingResponse,
     PodRow,
     Request,
@@ -42,6 +43,7 @@ from bot.db.models import (
 )
 from bot.db.savings import effective_claim
 from bot.domain.dates import day_start
+from bot.domain.holds import HeldClock
 from bot.domain.kpis import (
     TARGET_KINDS,
     AccountFact,
@@ -234,6 +236,9 @@ def load_facts(
             Request.analyst_id, Request.assigned_at, Request.closed_at, Request.outcome,
             Request.customer_key, Request.stage, Request.preapproved_at, Request.preapproved_by,
             Request.external_id, Request.tat_due_at,
+            # Held at some time (issue 30): its TAT is judged by its moved due date.
+            exists().where(Hold.request_id == Request.id, Hold.clock == HeldClock.TAT.value)
+            .label("held"),
         ).where(
             Request.pod_id == pod_id,
             or_(
@@ -286,7 +291,7 @@ def load_facts(
                 assigned_at=r.assigned_at,
                 closed_at=r.closed_at,
                 outcome=Outcome(r.outcome) if r.outcome else None,
-                tat_due_at=r.tat_due_at,
+                tat_due_at=r.tat_due_at if r.held else None,
                 # Imported past intake (`podbot import requests`): qualified, time unknown.
                 triage_untimed=triaged_at is None
                 and r.external_id is not None

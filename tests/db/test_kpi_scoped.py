@@ -24,6 +24,7 @@ from bot.db.home import load_home
 from bot.db.models import (
     Account,
     Contract,
+    Hold,
     PendingResponse,
     PodRow,
     Request,
@@ -84,7 +85,7 @@ def _seed(db: Database, rng: random.Random, now: datetime) -> None:
         return at.date()
 
     with db.engine.begin() as c:
-        for table in (RequestEvent, SavingsClaim, Request, Account, Contract, Target):
+        for table in (RequestEvent, SavingsClaim, Hold, Request, Account, Contract, Target):
             c.execute(delete(table))
         c.execute(delete(PendingResponse))
         pods = {row.key: row.id for row in c.execute(select(PodRow.key, PodRow.id))}
@@ -133,7 +134,7 @@ def _seed(db: Database, rng: random.Random, now: datetime) -> None:
                 converted_on=day(instant(created, 100)) if rng.random() < 0.4 else None,
             ))  # fmt: skip
         claim_id = 0
-        for _ in range(rng.randrange(0, 25)):
+        for number in range(rng.randrange(0, 25)):
             pod = rng.choice(CONFIG.pods)
             buyer = rng.choice(pod.members_with("buyer") + pod.members_with("em"))
             analyst = pod.members_with("analyst")[0]
@@ -160,9 +161,17 @@ def _seed(db: Database, rng: random.Random, now: datetime) -> None:
                 last_update_at=instant(assigned, 20) if assigned and rng.random() < 0.5 else None,
                 closed_at=closed, updated_at=created,
                 preapproved_at=instant(created, 1) if rng.random() < 0.1 else None,
-                preapproved_by=analyst, external_id=f"X{claim_id}-{len(TOOLS)}-{rng.random()}"
+                preapproved_by=analyst, external_id=f"X{number}-{len(TOOLS)}-{rng.random()}"
                 if rng.random() < 0.1 else None,
             )).scalar_one()  # fmt: skip
+            if assigned is not None and rng.random() < 0.3:
+                # Held on its TAT once (issue 30): judged by its stored, moved due date.
+                held_from = instant(assigned, 20)
+                c.execute(insert(Hold.__table__), dict(
+                    request_id=request_id, clock="tat", party="customer", reason=None,
+                    due_before=held_from, started_at=held_from, started_by=analyst,
+                    ended_at=instant(held_from, 10), ended_by=analyst,
+                ))  # fmt: skip
             for _ in range(rng.randrange(0, 3)):
                 c.execute(insert(RequestEvent.__table__), dict(
                     request_id=request_id, at=instant(created, 100), actor=buyer,
