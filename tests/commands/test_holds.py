@@ -157,3 +157,21 @@ def test_the_check_in_pack_and_the_buyers_home_show_the_hold(
     assert "waiting on the customer since" in card and "(4 days)" in card
     home = blocks_text(open_home(bot, BUYER)["blocks"])
     assert "⏸ on hold — waiting on the customer" in home
+
+
+def test_a_pre_approval_holds_the_qualification_clock_until_qualified(
+    bot: RunningBot, proc: Proc, clock: ManualClock
+) -> None:
+    clock.set(ny(12, 3, 9))  # Thursday; qualification due Friday 09:00
+    proc(ANALYST, "new Globex | Zoom | new | 30k", BETA)
+    proc(ANALYST, "preapproval 1 sent the budget form", BETA)
+    with bot.db.reading() as session:
+        (held,) = session.scalars(select(Hold)).all()
+    assert (held.clock, held.party, held.ended_at) == ("qualification", "customer", None)
+    assert "already on hold" in proc(ANALYST, "hold 1 vendor reseller quote", BETA)
+    clock.set(ny(12, 7, 9))  # Monday: Thursday 09:00 → Monday 09:00 is 48 working hours held
+    proc(ANALYST, "qualify 1", BETA)
+    with bot.db.reading() as session:
+        (held,) = session.scalars(select(Hold)).all()
+    assert held.ended_at == ny(12, 7, 9) and held.ended_by == ANALYST
+    assert proc.request(1).qualification_due_at == ny(12, 8, 9)  # Friday 09:00 + 48 working hours
