@@ -1,4 +1,4 @@
-"""Issue 30: the `holds` table (migration 0018) on SQLite and PostgreSQL — at most one open
+"""Issue 30: the `holds` table (migration 0019) on SQLite and PostgreSQL — at most one open
 hold per request (a partial unique index), a closed one names who ended it and ends after it
 began, and only the customer or the vendor holds a request."""
 
