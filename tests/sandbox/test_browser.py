@@ -217,9 +217,16 @@ def test_an_em_approves_a_claim_from_their_home(sandbox: Sandbox, browser_page: 
     home.locator("button[data-action-id=savings_approve]").click()
     expect(home).to_contain_text("No claim waiting for a decision.")
     page.screenshot(path=str(shots / "home-approved.png"))
-    # The Home (its own lane) can be republished before the thread's lines are delivered.
+    # The Home (its own lane) can be republished before the thread's lines are delivered: wait
+    # for the buyer's line as deliveries end (not for the queue to look idle at one instant).
     sandbox.wait_idle()
     card = sandbox.api.messages(BENGALURU)[0]
+
+    def told() -> bool:
+        return any("your savings claim" in m.text for m in sandbox.api.thread(BENGALURU, card.ts))
+
+    assert sandbox.runtime is not None
+    sandbox.runtime.outbox_worker.wait_until(told, timeout=30)
     thread = sandbox.api.thread(BENGALURU, card.ts)
     assert sum("your savings claim" in m.text for m in thread) == 1
     claim = next(m for m in thread if "Approved by" in str(m.blocks))
