@@ -25,6 +25,7 @@ from slack_sdk import WebClient
 from slack_sdk.errors import SlackApiError, SlackClientError
 
 from bot.config import EXAMPLE_IDS, Config, Settings, _locate, placeholder_problems
+from bot.domain.money import Money, format_money
 from bot.domain.people import EMAIL
 from bot.manifest import BOT_SCOPES
 
@@ -223,7 +224,8 @@ def _channel_check(client: WebClient, channel: str, pod: str, bot: str, key: str
 def _people_checks(
     config: Config, client: WebClient, where: _Lines, skip: frozenset[str]
 ) -> list[Check]:
-    # Everyone named: members (with their roles) and fallback approvers, each asked once.
+    # Everyone named: members (with their roles), fallback approvers and the approvers of
+    # approval rules, each asked once.
     roles: dict[str, list[str]] = {}
     keys: dict[str, str] = {}
     for index, pod in enumerate(config.pods):
@@ -233,6 +235,11 @@ def _people_checks(
         for user in pod.fallback_approvers:
             roles.setdefault(user, []).append(f"fallback approver of {pod.key}")
             keys.setdefault(user, f"pods[{index}].fallback_approvers")
+        for rule in pod.approval_rules:
+            above = format_money(Money(rule.above, pod.currency))
+            for user in rule.then:
+                roles.setdefault(user, []).append(f"approver above {above} in {pod.key}")
+                keys.setdefault(user, f"pods[{index}].approval_rules")
     return [
         _person_check(client, user, ", ".join(what), where.at(keys[user]))
         for user, what in roles.items()

@@ -140,6 +140,30 @@ def test_a_deactivated_member_is_named_with_what_to_do(
     ]
 
 
+def test_an_approver_of_an_approval_rule_is_checked_like_a_member(
+    world: Path, api: SlackApiServer, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """Issue 30: the people `approval_rules` name decide claims too, so Slack must know them."""
+    api.add_user("U07HEAD01", real_name="Alan Turing", display_name="")
+    world.write_text(
+        CONFIG.replace(
+            'fallback_approvers = ["U07EM0002"]\n',
+            'fallback_approvers = ["U07EM0002"]\n'
+            'approval_rules = [{ above = "50k", then = ["U07HEAD01"] }]\n',
+        )
+    )
+    status, out = doctor(world, capsys)
+    assert status == 0, out
+    assert "  ok   U07HEAD01 Alan Turing: approver above $50,000 in london" in out
+    api.change_user("U07HEAD01", deleted=True)
+    status, out = doctor(world, capsys)
+    assert status == 1
+    assert problems(out) == [
+        "U07HEAD01 Alan Turing (approver above $50,000 in london) is deactivated in Slack: "
+        "remove them from pods[0].approval_rules (line 10), or give their role to someone active"
+    ]
+
+
 def test_a_member_slack_does_not_know(world: Path, capsys: pytest.CaptureFixture[str]) -> None:
     world.write_text(CONFIG.replace("U07ANA001", "U07NOBODY"))
     status, out = doctor(world, capsys)
