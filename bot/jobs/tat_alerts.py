@@ -10,6 +10,8 @@ analysts hear of open breaches in their daily breach digest (`reminders`), in of
 
 from __future__ import annotations
 
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass
 from datetime import datetime
 
 from apscheduler.triggers.cron import CronTrigger
@@ -35,6 +37,7 @@ from bot.domain.stalls import (
     step_escalation_due,
 )
 from bot.domain.vocabulary import EventKind, Role, Stage
+from bot.domain.working_time import WorkCalendar
 from bot.jobs import register
 from bot.jobs.runner import JobContext, JobSpec
 from bot.slack.outbox import mentions
@@ -187,6 +190,33 @@ def _raise_once(
     return context.queue(job, period)
 
 
+@dataclass(frozen=True)
+class _Notice:
+    """A thread line raised once: its ledger period, its text, and its timeline words."""
+
+    period: str
+    text: str
+    what: str
+
+
+def _warn_then_escalate(
+    context: JobContext,
+    job: str,
+    request: Request,
+    done: Mapping[str, datetime],
+    escalation_due: Callable[[WorkCalendar, datetime], datetime],
+    first: _Notice,
+    then: _Notice,
+) -> int:
+    """`first` once; `then` once, when `escalation_due` of when `first` was raised has come."""
+    if first.period not in done:
+        return _raise_once(context, job, first.period, request, first.text, first.what)
+    due = escalation_due(context.pod.calendar, done[first.period])
+    if then.period not in done and due <= context.now:
+        return _raise_once(context, job, then.period, request, then.text, then.what)
+    return 0
+
+
 def _names(request: Request) -> str:
     return f"{escape_mrkdwn(request.customer)} · {escape_mrkdwn(request.tool)}"
 
@@ -226,89 +256,85 @@ def reviews_and_stalls(context: JobContext) -> int:
             )
         }
         active = last_activities(session, ids)
+    quiet: dict[int, str] = {}  # a stalled request's quiet spell, named by its last activity
     periods: list[str] = []
     for r in requests:
         if r.id in holds:
             periods += [f"{r.key}/hold/{holds[r.id].id}/{who}" for who in ("analyst", "em")]
+            continue  # a held request is not stalled: it waits on someone outside the POD
+        if r.stage != Stage.NEGOTIATING:
+            continue
         if r.id in steps:
             periods += [f"{r.key}/step/{steps[r.id].id}/{who}" for who in ("team", "em")]
+        last = last_activity([active.get(r.id), r.last_update_at, r.assigned_at])
+        if last is not None and is_stalled(last, now):
+            quiet[r.id] = f"{r.key}/quiet/{last:%Y%m%dT%H%MZ}"
     done = {
         period: at
         for (_job, period), at in _recorded_any(
-            context, [HOLD_REVIEW_JOB, STEP_WARNING_JOB], periods
+            context, [HOLD_REVIEW_JOB, STEP_WARNING_JOB, QUIET_JOB], periods + list(quiet.values())
         ).items()
     }
     raised = 0
     analysts = pod.members_with(Role.ANALYST)
+    ems = mentions(pod.members_with(Role.EM)) or "The POD has no em."
     for r in requests:
         team = list(dict.fromkeys([*filter(None, [r.analyst_id]), *analysts]))
         hold = holds.get(r.id)
         if hold is not None:
             base = f"{r.key}/hold/{hold.id}"
-            days = held_days(hold.started_at, now, pod.timezone)
+            days = plural(held_days(hold.started_at, now, pod.timezone), "day")
             if hold_review_due(hold.started_at, config.clocks.hold_review_days) <= now:
-                if f"{base}/analyst" not in done:
-                    raised += _raise_once(
-                        context, HOLD_REVIEW_JOB, f"{base}/analyst", r,
+                raised += _warn_then_escalate(
+                    context, HOLD_REVIEW_JOB, r, done, breach_escalation_due,
+                    _Notice(
+                        f"{base}/analyst",
                         f"⏸ *Long hold* — {r.key} ({_names(r)}) has waited on the "
-                        f"{hold.party} for {plural(days, 'day')}: still waiting, or time to "
+                        f"{hold.party} for {days}: still waiting, or time to "
                         f"`/proc resume {r.key}`? {mentions(team)}",
-                        f"on hold {plural(days, 'day')}",
-                    )  # fmt: skip
-                elif (
-                    f"{base}/em" not in done
-                    and breach_escalation_due(pod.calendar, done[f"{base}/analyst"]) <= now
-                ):
-                    ems = mentions(pod.members_with(Role.EM)) or "The POD has no em."
-                    raised += _raise_once(
-                        context, HOLD_REVIEW_JOB, f"{base}/em", r,
+                        f"on hold {days}",
+                    ),
+                    _Notice(
+                        f"{base}/em",
                         f"⏸ *Long hold, still open* — {r.key} ({_names(r)}) has waited on the "
-                        f"{hold.party} for {plural(days, 'day')}. {ems}",
-                        f"on hold {plural(days, 'day')}, raised to the em",
-                    )  # fmt: skip
-            continue  # a held request is not stalled: it waits on someone outside the POD
-        if r.stage != Stage.NEGOTIATING:
+                        f"{hold.party} for {days}. {ems}",
+                        f"on hold {days}, raised to the em",
+                    ),
+                )  # fmt: skip
             continue
         step = steps.get(r.id)
-        if step is not None:
+        if step is not None and r.stage == Stage.NEGOTIATING:
             weeks = config.procurement_stages.get(step.stage, DEFAULT_STEP_WEEKS[step.stage])
             clock = step_clock(step.stage, step.started_at, now, pod.timezone, weeks)
-            base = f"{r.key}/step/{step.id}"
             if clock.over:
+                base = f"{r.key}/step/{step.id}"
                 words = step_words(step.stage)
+                bound = f"{words} is on day {clock.day} of {clock.lower}–{clock.upper}"
                 people = list(dict.fromkeys([*filter(None, [r.buyer_id]), *team]))
-                if f"{base}/team" not in done:
-                    raised += _raise_once(
-                        context, STEP_WARNING_JOB, f"{base}/team", r,
+                raised += _warn_then_escalate(
+                    context, STEP_WARNING_JOB, r, done, step_escalation_due,
+                    _Notice(
+                        f"{base}/team",
                         f":warning: *Procurement stage over its bound* — {r.key} "
-                        f"({_names(r)}): {words} is on day {clock.day} of "
-                        f"{clock.lower}–{clock.upper}. {mentions(people)}",
+                        f"({_names(r)}): {bound}. {mentions(people)}",
                         f"{words} over its bound",
-                    )  # fmt: skip
-                elif (
-                    f"{base}/em" not in done
-                    and step_escalation_due(pod.calendar, done[f"{base}/team"]) <= now
-                ):
-                    ems = mentions(pod.members_with(Role.EM)) or "The POD has no em."
-                    raised += _raise_once(
-                        context, STEP_WARNING_JOB, f"{base}/em", r,
+                    ),
+                    _Notice(
+                        f"{base}/em",
                         f":warning: *Procurement stage still over its bound* — {r.key} "
-                        f"({_names(r)}): {words} is on day {clock.day} of "
-                        f"{clock.lower}–{clock.upper}, {STEP_ESCALATION_HOURS} working hours "
+                        f"({_names(r)}): {bound}, {STEP_ESCALATION_HOURS} working hours "
                         f"after the warning. {ems}",
                         f"{words} over its bound, raised to the em",
-                    )  # fmt: skip
-        last = last_activity([active.get(r.id), r.last_update_at, r.assigned_at])
-        if last is not None and is_stalled(last, now):
-            # Once per quiet spell: the spell is named by its last activity.
-            period = f"{r.key}/quiet/{last:%Y%m%dT%H%MZ}"
-            if not _recorded_any(context, [QUIET_JOB], [period]):
-                raised += _raise_once(
-                    context, QUIET_JOB, period, r,
-                    f":zzz: *Stalled* — {r.key} ({_names(r)}) has had no update, quote, stage "
-                    f"change or claim for {plural(QUIET_DAYS, 'day')}. {mentions(team)}",
-                    f"no activity for {plural(QUIET_DAYS, 'day')}",
+                    ),
                 )  # fmt: skip
+        period = quiet.get(r.id)
+        if period is not None and period not in done:  # once per quiet spell
+            raised += _raise_once(
+                context, QUIET_JOB, period, r,
+                f":zzz: *Stalled* — {r.key} ({_names(r)}) has had no update, quote, stage "
+                f"change or claim for {plural(QUIET_DAYS, 'day')}. {mentions(team)}",
+                f"no activity for {plural(QUIET_DAYS, 'day')}",
+            )  # fmt: skip
     return raised
 
 
