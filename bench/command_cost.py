@@ -42,11 +42,10 @@ from slack_bolt.request import BoltRequest
 from sqlalchemy import bindparam, insert, select, update
 from sqlalchemy.engine import make_url
 
-from bot.app import build_app
 from bot.config import Settings, load_config
 from bot.db.models import OutboxRow, PodRow, Request, RequestEvent
 from bot.db.session import Database
-from bot.runtime import build_runtime
+from bot.process import Plan, Serves, open_process
 from slackfake.signing import SlackClient
 from slackfake.web_api import SlackApiServer
 
@@ -204,8 +203,10 @@ def main(argv: list[str] | None = None) -> int:
             bot_token=TOKEN, signing_secret=SIGNING_SECRET, api_url=api.url, database_url=url
         )
         db = Database(url)
-        runtime = build_runtime(load_config(config_path), settings, db=db)
-        app = build_app(runtime)
+        # The app alone, dispatched on this thread: nothing of the process is started.
+        process = open_process(load_config(config_path), settings, Plan(serves=Serves.HTTP), db=db)
+        app = process.app
+        assert app is not None
         slack = SlackClient("http://podbot.invalid", SIGNING_SECRET)
         n = args.commands
         items = [work[i % len(work)] for i in range(n)]

@@ -5,7 +5,6 @@ from __future__ import annotations
 import logging
 import os
 from collections.abc import Iterator
-from concurrent.futures import ThreadPoolExecutor
 from contextlib import contextmanager
 from typing import Any
 
@@ -42,11 +41,12 @@ def _hidden_from_bolt() -> Iterator[None]:
 
 
 def build_app(runtime: Runtime, *, socket_mode: bool = False, **app_kwargs: Any) -> App:
-    """The Bolt App with every listener registered; checks the token with auth.test."""
-    executor = app_kwargs.pop("listener_executor", None) or ThreadPoolExecutor(
-        max_workers=16, thread_name_prefix="podbot-after-ack"
-    )
-    runtime.background = executor
+    """The Bolt App with every listener registered; checks the token with auth.test. Its
+    listeners hand what follows their ack to the runtime's after-ack threads
+    (`runtime.background`: a process that serves Slack is opened with them, `bot/process.py`)."""
+    executor = runtime.background
+    if executor is None:
+        raise StartupError("a process that serves Slack needs after-ack threads (bot/process.py)")
     try:
         # Listeners run on the request's thread and return as soon as they have acked; what
         # follows the ack goes to `runtime.background`. (Bolt's other mode polls for the ack

@@ -18,9 +18,9 @@ from bot import __version__
 from bot.blocks.text import plural
 
 if TYPE_CHECKING:  # the commands import what they run when they run
-    from slack_bolt import App
-
     from bot.clock import Clock
+    from bot.config import Config, Settings
+    from bot.process import Plan, Process
     from bot.runtime import Runtime
 
 log = logging.getLogger("bot")
@@ -199,11 +199,11 @@ class _Stop(Exception):
     """Startup cannot go on; the message is the one line the operator sees."""
 
 
-def _load_runtime(args: argparse.Namespace, *need: str, clock: Clock | None = None) -> Runtime:
-    """Config and settings read, then the process built by the composition root."""
+def _load(
+    args: argparse.Namespace, *need: str, clock: Clock | None = None
+) -> tuple[Config, Settings, Clock | None]:
+    """Config and settings read (with the settings `need` names required), and the clock."""
     from bot.config import ConfigError, MissingSetting, Settings, load_config
-    from bot.db.migrate import SchemaOutOfDate
-    from bot.runtime import build_runtime
 
     try:
         config = load_config(getattr(args, "config", None))
@@ -224,9 +224,37 @@ def _load_runtime(args: argparse.Namespace, *need: str, clock: Clock | None = No
             clock = OffsetClock(datetime.fromisoformat(os.environ["PODBOT_CLOCK_START"]))
         except ValueError as exc:
             raise _Stop(f"PODBOT_CLOCK_START: {exc}") from None
+    return config, settings, clock
+
+
+def _load_runtime(args: argparse.Namespace, *need: str, clock: Clock | None = None) -> Runtime:
+    """Config and settings read, then the runtime of a one-shot verb (its worker drained by
+    the verb, not started) built by the composition root."""
+    from bot.db.migrate import SchemaOutOfDate
+    from bot.runtime import build_runtime
+
+    config, settings, clock = _load(args, *need, clock=clock)
     try:
         return build_runtime(config, settings, clock=clock)
     except SchemaOutOfDate as exc:
+        raise _Stop(str(exc)) from None
+
+
+def _open(args: argparse.Namespace, plan: Plan, *need: str, ops: bool = False) -> Process:
+    """Config and settings read, then the process `plan` says (bot/process.py), not started;
+    with `ops`, the operations listener too when PODBOT_OPS_PORT says so."""
+    from dataclasses import replace
+
+    from bot.app import StartupError
+    from bot.db.migrate import SchemaOutOfDate
+    from bot.process import Listen, open_process
+
+    config, settings, clock = _load(args, *need)
+    if ops and settings.ops_port:
+        plan = replace(plan, ops=Listen(settings.ops_host, settings.ops_port))
+    try:
+        return open_process(config, settings, plan, clock=clock)
+    except (SchemaOutOfDate, StartupError) as exc:
         raise _Stop(str(exc)) from None
 
 
@@ -852,80 +880,79 @@ def cmd_scheduler(args: argparse.Namespace) -> int:
     import signal
     import threading
 
-    from bot.jobs.scheduler import start
+    from bot.process import Plan
 
     try:
-        runtime = _load_runtime(args, "SLACK_BOT_TOKEN")
+        process = _open(args, Plan(scheduler=True, wait_for_jobs=True), "SLACK_BOT_TOKEN")
     except _Stop as exc:
         return _fail(str(exc))
-    runtime.outbox_worker.start()
-    scheduler = start(runtime)
-    log.info("podbot %s scheduler running", __version__)
-    stop = threading.Event()
-    signal.signal(signal.SIGTERM, lambda *_: stop.set())
-    with contextlib.suppress(KeyboardInterrupt):
-        stop.wait()
-    scheduler.shutdown(wait=True)
+    try:
+        process.start()
+        log.info("podbot %s scheduler running", __version__)
+        stop = threading.Event()
+        signal.signal(signal.SIGTERM, lambda *_: stop.set())
+        with contextlib.suppress(KeyboardInterrupt):
+            stop.wait()
+    finally:
+        process.stop()
     return 0
 
 
-def _serving(args: argparse.Namespace, socket_mode: bool = False) -> tuple[Runtime, App]:
-    """The runtime and Bolt app a serving process needs, its delivery worker started."""
-    from bot.app import StartupError, build_app
-
-    secret = "SLACK_APP_TOKEN" if socket_mode else "SLACK_SIGNING_SECRET"
-    runtime = _load_runtime(args, "SLACK_BOT_TOKEN", secret)
-    try:
-        app = build_app(runtime, socket_mode=socket_mode)
-    except StartupError as exc:
-        raise _Stop(str(exc)) from None
-    runtime.outbox_worker.start()
-    return runtime, app
-
-
 def cmd_serve(args: argparse.Namespace) -> int:
+    from bot.process import Plan, Serves
+
     if args.socket_mode and args.workers > 1:
         return _fail("--workers is for HTTP mode; Socket Mode runs one connection per process")
+    plan = Plan(
+        serves=Serves.SOCKET_MODE if args.socket_mode else Serves.HTTP,
+        scheduler=not args.no_scheduler,
+    )
+    secret = "SLACK_APP_TOKEN" if args.socket_mode else "SLACK_SIGNING_SECRET"
     try:
-        runtime, app = _serving(args, socket_mode=args.socket_mode)
+        process = _open(args, plan, "SLACK_BOT_TOKEN", secret, ops=True)
     except _Stop as exc:
         return _fail(str(exc))
-    settings = runtime.settings
+    runtime = process.runtime
     _warn_placeholders(runtime.config)
     from bot.doctor import warn_at_start
 
     warn_at_start(runtime.config, runtime.slack.client)
-    scheduler = None
-    if not args.no_scheduler:
-        from bot.jobs.scheduler import start
+    try:
+        process.start()
+        if args.socket_mode:
+            return _serve_socket_mode(process)
+        _serve_http(args, process)
+    finally:
+        process.stop()
+    return 0
 
-        scheduler = start(runtime)
 
-    if args.socket_mode:
-        from slack_bolt.adapter.socket_mode import SocketModeHandler
-        from slack_sdk.errors import SlackApiError
+def _serve_socket_mode(process: Process) -> int:
+    """Answer Slack over Socket Mode in the foreground, until the connection ends."""
+    from slack_bolt.adapter.socket_mode import SocketModeHandler
+    from slack_sdk.errors import SlackApiError
 
-        log.info("podbot %s serving over Socket Mode", __version__)
-        try:
-            SocketModeHandler(app, settings.app_token).start()
-        except SlackApiError as exc:  # the app-level token is refused, or no Socket Mode there
-            error = exc.response.get("error") if exc.response is not None else None
-            return _fail(
-                f"Socket Mode could not connect to Slack ({error or exc}): check SLACK_APP_TOKEN "
-                "(an app-level xapp- token with connections:write) and that the app has Socket "
-                "Mode on (podbot manifest --socket-mode)"
-            )
-        finally:
-            if scheduler:
-                scheduler.shutdown(wait=False)
-        return 0
+    assert process.app is not None  # a process serving Slack has its Bolt app
+    log.info("podbot %s serving over Socket Mode", __version__)
+    try:
+        SocketModeHandler(process.app, process.runtime.settings.app_token).start()
+    except SlackApiError as exc:  # the app-level token is refused, or no Socket Mode there
+        error = exc.response.get("error") if exc.response is not None else None
+        return _fail(
+            f"Socket Mode could not connect to Slack ({error or exc}): check SLACK_APP_TOKEN "
+            "(an app-level xapp- token with connections:write) and that the app has Socket "
+            "Mode on (podbot manifest --socket-mode)"
+        )
+    return 0
 
+
+def _serve_http(args: argparse.Namespace, process: Process) -> None:
+    """Serve /slack/events with uvicorn in the foreground, until SIGTERM or Ctrl-C."""
     import uvicorn
 
     from bot.listener import uvicorn_options
-    from bot.server import build_asgi
 
-    ops = _ops_listener(runtime)
+    settings = process.runtime.settings
     port = args.port or settings.port
     # log_config=None: uvicorn's lines go through our handler (JSON lines in production).
     options: dict[str, Any] = {
@@ -937,27 +964,20 @@ def cmd_serve(args: argparse.Namespace) -> int:
         # Bounds against slow and surplus clients (bot/listener.py), as BackgroundServer has.
         **uvicorn_options(settings),
     }
-    try:
-        if args.workers > 1:
-            # Worker processes serve HTTP (each with its own delivery worker); this process
-            # keeps the scheduler and supervises them.
-            os.environ[_WORKER_SETUP] = json.dumps(
-                {"config": args.config, "log_format": args.log_format, "verbose": args.verbose}
-            )
-            log.info(
-                "podbot %s serving on %s:%s with %d worker processes",
-                __version__, args.host, port, args.workers,
-            )  # fmt: skip
-            uvicorn.run(f"{__name__}:serve_worker", factory=True, workers=args.workers, **options)
-        else:
-            log.info("podbot %s serving on %s:%s", __version__, args.host, port)
-            uvicorn.run(build_asgi(app, runtime), **options)
-    finally:
-        if scheduler:
-            scheduler.shutdown(wait=False)
-        if ops is not None:
-            ops.stop()
-    return 0
+    if args.workers > 1:
+        # Worker processes serve HTTP (each with its own delivery worker); this process
+        # keeps the scheduler and supervises them.
+        os.environ[_WORKER_SETUP] = json.dumps(
+            {"config": args.config, "log_format": args.log_format, "verbose": args.verbose}
+        )
+        log.info(
+            "podbot %s serving on %s:%s with %d worker processes",
+            __version__, args.host, port, args.workers,
+        )  # fmt: skip
+        uvicorn.run(f"{__name__}:serve_worker", factory=True, workers=args.workers, **options)
+    else:
+        log.info("podbot %s serving on %s:%s", __version__, args.host, port)
+        uvicorn.run(process.asgi(), **options)
 
 
 def _warn_placeholders(config: Any) -> None:
@@ -974,44 +994,26 @@ def _warn_placeholders(config: Any) -> None:
         )  # fmt: skip
 
 
-def _ops_listener(runtime: Any) -> Any:
-    """Serve /healthz, /readyz and /metrics on the operations listener, if it is on."""
-    from bot.server import BackgroundServer, build_ops_asgi
-
-    settings = runtime.settings
-    if not settings.ops_port:
-        return None
-    server = BackgroundServer(
-        build_ops_asgi(runtime), settings.ops_host, settings.ops_port, settings
-    )
-    try:
-        url = server.start()
-    except RuntimeError:
-        # Slack's traffic matters more than the probes: keep serving, say so loudly.
-        log.error(
-            "the operations listener could not listen on %s:%s (in use?); /readyz and /metrics"
-            " are off; set PODBOT_OPS_PORT to a free port, or 0",
-            settings.ops_host, settings.ops_port,
-        )  # fmt: skip
-        return None
-    log.info("operations listener (/healthz, /readyz, /metrics) on %s", url)
-    return server
-
-
 _WORKER_SETUP = "PODBOT_WORKER_SETUP"
 
 
 def serve_worker() -> Any:
-    """The ASGI app of one `serve --workers N` process (uvicorn calls this in each child)."""
-    from bot.server import build_asgi
+    """The ASGI app of one `serve --workers N` process (uvicorn calls this in each child): a
+    process serving HTTP with its own delivery worker, no scheduler, no operations listener."""
+    from bot.process import Plan, Serves
 
     setup = json.loads(os.environ.get(_WORKER_SETUP) or "{}")
     _configure_logging(bool(setup.get("verbose")), setup.get("log_format"))
     try:
-        runtime, app = _serving(argparse.Namespace(config=setup.get("config")))
+        process = _open(
+            argparse.Namespace(config=setup.get("config")),
+            Plan(serves=Serves.HTTP),
+            "SLACK_BOT_TOKEN",
+            "SLACK_SIGNING_SECRET",
+        )
     except _Stop as exc:
         raise SystemExit(f"podbot worker {os.getpid()}: {exc}") from None
-    return build_asgi(app, runtime)
+    return process.start().asgi()
 
 
 def cmd_sandbox(args: argparse.Namespace) -> int:

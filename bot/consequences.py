@@ -24,6 +24,8 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from bot.actions import Work
+from bot.blocks.ids import BlockId
+from bot.blocks.reminders import dm_note
 from bot.blocks.terms import term_prompt
 from bot.db.models import Contract, PodRow, Request, SavingsClaim
 from bot.db.savings import pending_claims_for_tool
@@ -38,6 +40,7 @@ from bot.domain.events import (
     HoldStarted,
     MentionResolved,
     ProcurementStepMoved,
+    RemindersSnoozed,
     RenewalOpened,
     RequestChanged,
     RequestOpened,
@@ -189,6 +192,19 @@ def renewal_dms_settled(session: Session, outbox: Outbox, event: RenewalOpened) 
     reminder_dms.settle_renewal(session, outbox, users, event.contract_id, event.request_key)
 
 
+def snoozed_dm(session: Session, outbox: Outbox, event: RemindersSnoozed) -> None:
+    """The snoozed DM, built on it as it reads now (a line settled since it was sent stays
+    settled; its items keep their own buttons): its Snooze buttons give way to the note."""
+    shown = reminder_dms.current_dm(session, event.user, event.channel, event.ts) or {}
+    kept = [
+        block
+        for block in shown.get("blocks") or []
+        if block.get("block_id") not in (BlockId.REMINDER_ACTIONS.value, BlockId.DM_NOTE.value)
+    ]
+    blocks = [*kept, dm_note(event.note).to_dict()]
+    outbox.edit(session, event.channel, event.ts, str(shown.get("text") or event.note), blocks)
+
+
 # The one table: what each event causes, in the order its rows are queued.
 CONSEQUENCES: dict[type[Any], tuple[Consequence, ...]] = {
     RequestOpened: (card, homes_of_request),
@@ -214,6 +230,7 @@ CONSEQUENCES: dict[type[Any], tuple[Consequence, ...]] = {
     AbsenceChanged: (pods_claim_messages, absence_homes),
     MentionResolved: (mention_dms_settled,),
     RenewalOpened: (renewal_dms_settled,),
+    RemindersSnoozed: (snoozed_dm,),
 }
 
 

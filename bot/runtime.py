@@ -9,7 +9,9 @@ import logging
 from collections.abc import Callable
 from concurrent.futures import Executor
 from dataclasses import dataclass
+from datetime import timedelta
 from enum import Enum
+from typing import TypedDict
 
 from slack_sdk import WebClient
 from slack_sdk.http_retry import RetryIntervalCalculator
@@ -32,20 +34,31 @@ from bot.slack.worker import OutboxWorker
 log = logging.getLogger(__name__)
 
 
-@dataclass
+@dataclass(frozen=True)
 class Runtime:
-    """Configuration, database, clock and the Slack seam of one podbot process."""
+    """Configuration, database, clock and the Slack seam of one podbot process; frozen: what a
+    process shares is decided when it is built (`build_runtime`, by way of `bot/process.py`)."""
 
     config: Config
     settings: Settings
     db: Database
     clock: Clock
     slack: SlackApi
-    # Sends the outbox's rows; started by `serve` and `scheduler`, drained by one-shot commands.
+    # Sends the outbox's rows; started by `bot.process.Process`, drained by one-shot commands.
     outbox_worker: OutboxWorker
-    # Runs what follows an ack (modals, follow-up ephemerals) off the request's thread; set by
-    # `bot.app.build_app`, None in a process that serves no HTTP (scheduler, jobs run).
+    # Runs what follows an ack (modals, follow-up ephemerals) off the request's thread: the
+    # after-ack threads of a process that serves Slack (`bot.process.open_process`), None in
+    # one that serves nothing (scheduler, jobs run).
     background: Executor | None = None
+
+
+class WorkerOptions(TypedDict, total=False):
+    """How a process's outbox worker is built, beside what the runtime gives it (a test's
+    narrower worker: one sending thread, a pacing clock that stands still, a zero lease)."""
+
+    threads: int
+    pace_clock: Callable[[], float]
+    lease: timedelta
 
 
 class Schema(Enum):
@@ -115,12 +128,16 @@ def build_runtime(
     schema: Schema = Schema.CHECK,
     delivery_clock: Clock | None = None,
     slack_pause: Callable[[float], object] | None = None,
+    worker: WorkerOptions | None = None,
+    background: Executor | None = None,
 ) -> Runtime:
     """Assemble one process: the database on `settings.database_url` (or `db`), its schema
     checked or upgraded, the configured PODs synced into it, the Slack seam and the worker.
     Raises SchemaOutOfDate when the schema is behind and `schema` is CHECK. The outbox's rows
     are timed on `delivery_clock` (default: real time, whatever `clock` says), and the Slack
-    client's backoff between its own retries is waited with `slack_pause` (default: sleep)."""
+    client's backoff between its own retries is waited with `slack_pause` (default: sleep).
+    `worker` narrows the outbox worker; `background` is the after-ack threads of a process that
+    serves Slack."""
     db = db or Database(settings.database_url)
     if schema is Schema.UPGRADE:
         upgrade(db.engine)
@@ -138,13 +155,14 @@ def build_runtime(
     with db.transaction() as session:
         sync_pods(session, config)
     clock = clock or SystemClock()
-    worker = OutboxWorker(
+    outbox_worker = OutboxWorker(
         db,
         slack,
         config,
         slack_timeout=settings.slack_timeout,
         clock=delivery_clock,
         domain_clock=clock,
+        **(worker or {}),
     )
     return Runtime(
         config=config,
@@ -152,5 +170,6 @@ def build_runtime(
         db=db,
         clock=clock,
         slack=slack,
-        outbox_worker=worker,
+        outbox_worker=outbox_worker,
+        background=background,
     )

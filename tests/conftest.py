@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import os
 import shutil
-import threading
 import uuid
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
@@ -16,15 +15,14 @@ import pytest
 from sqlalchemy import create_engine, text
 from sqlalchemy.engine import make_url
 
-from bot.app import build_app
-from bot.clock import ManualClock
+from bot.clock import Clock, ManualClock
 from bot.config import Config, Settings, load_config
 from bot.db.migrate import upgrade
 from bot.db.pods import sync_pods
 from bot.db.session import Database
-from bot.runtime import Runtime, build_runtime
+from bot.process import Listen, Plan, Serves, open_process
+from bot.runtime import Runtime, WorkerOptions
 from bot.sandbox.app import TrackedExecutor
-from bot.server import BackgroundServer, build_asgi, build_ops_asgi
 from slackfake.signing import SlackClient
 from slackfake.web_api import SlackApiServer
 from tests.helpers.simulated import SimulatedTime
@@ -206,10 +204,17 @@ def start_bot(
     """Start podbot on a given database URL; each is stopped before its database goes away."""
 
     def start(
-        database_url: str, *, simulated: SimulatedTime | None = None, **overrides: Any
+        database_url: str,
+        *,
+        simulated: SimulatedTime | None = None,
+        deliver: bool = True,
+        worker: WorkerOptions | None = None,
+        delivery_clock: Clock | None = None,
+        **overrides: Any,
     ) -> RunningBot:
         """With `simulated`, deliveries are timed on its clock (and the stand-in's outages
-        end on it): the test passes the time."""
+        end on it): the test passes the time. `deliver=False` leaves the outbox worker
+        stopped (rows stay pending); `worker` narrows it (`WorkerOptions`)."""
         settings = Settings(
             bot_token=BOT_TOKEN,
             signing_secret=SIGNING_SECRET,
@@ -221,40 +226,36 @@ def start_bot(
         db = Database(database_url)
         with db.transaction() as session:
             sync_pods(session, test_config)
-        delivery_clock = simulated.clock if simulated is not None else None
-        runtime = build_runtime(
+        if simulated is not None:
+            delivery_clock = simulated.clock
+        executor = TrackedExecutor()
+        process = open_process(
             test_config,
             settings,
+            Plan(serves=Serves.HTTP, listen=Listen(), ops=Listen(), worker=deliver),
             db=db,
             clock=clock,
             delivery_clock=delivery_clock,
             slack_pause=simulated.pause if simulated is not None else None,
+            worker=worker,
+            after_ack=executor,
         )
+        runtime = process.runtime
         if simulated is not None:
             simulated.attach(runtime.outbox_worker, slack_api)
-        executor = TrackedExecutor()
-        app = build_app(runtime, listener_executor=executor)
-        runtime.outbox_worker.start()
-        server = BackgroundServer(build_asgi(app, runtime), settings=settings)
-        url = server.start()
-        ops_server = BackgroundServer(build_ops_asgi(runtime), settings=settings)
-        ops = SlackClient(ops_server.start(), "unused")
+        process.start()
+        ops = SlackClient(process.ops_url, "unused")
         # A command's response_url lands in the Slack stand-in (answers after the ack).
-        slack = SlackClient(url, SIGNING_SECRET, response_url_base=slack_api.response_url_base)
-        bot = RunningBot(url, runtime, slack, slack_api, executor, ops)
+        slack = SlackClient(
+            process.url, SIGNING_SECRET, response_url_base=slack_api.response_url_base
+        )
+        bot = RunningBot(process.url, runtime, slack, slack_api, executor, ops)
 
         def stop() -> None:
             try:
                 bot.wait_idle()
             finally:
-                # The two listeners wind down side by side (uvicorn takes 0.1-0.2 s each).
-                ops_stopping = threading.Thread(target=ops_server.stop)
-                ops_stopping.start()
-                server.stop()
-                ops_stopping.join()
-                executor.shutdown(wait=True)
-                runtime.outbox_worker.stop()
-                db.dispose()
+                process.stop()
 
         # Registered now, so it runs before the teardown of the database this bot uses.
         request.node.addfinalizer(stop)

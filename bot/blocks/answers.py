@@ -3,6 +3,7 @@ or the ack's text), from its outcome's facts; the same words from a command and 
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from datetime import datetime
 from typing import Protocol
 
@@ -116,3 +117,47 @@ def resumed(key: str, clock: str, due: datetime, timezone: str) -> str:
         f"{key} is running again; its {which} is now due "
         f"{slack_date(due, timezone, with_time=True)}."
     )
+
+
+class BesideFacts(Protocol):
+    """An open request for the same customer and tool (`bot.actions.intake.Beside`)."""
+
+    @property
+    def key(self) -> str: ...
+    @property
+    def configured(self) -> bool: ...
+
+
+class OpenedFacts(Protocol):
+    """What an opened request's answer says (`bot.actions.intake.Opened`)."""
+
+    @property
+    def key(self) -> str: ...
+    @property
+    def customer(self) -> str: ...
+    @property
+    def tool(self) -> str: ...
+    @property
+    def kind(self) -> str: ...
+    @property
+    def channel(self) -> str: ...
+    @property
+    def beside(self) -> Sequence[BesideFacts]: ...
+
+
+def opened(done: OpenedFacts) -> str:
+    """The opener's confirmation, with the parallel-negotiation warning when there is one."""
+    names = f"{escape_mrkdwn(done.customer)} · {escape_mrkdwn(done.tool)}"
+    text = f"Created *{done.key}* — {names} ({done.kind}). Its card is in <#{done.channel}>."
+    if done.beside:
+        keys = ", ".join(
+            b.key if b.configured else f"{b.key} (in a POD no longer configured)"
+            for b in done.beside
+        )
+        text += (
+            f"\n:warning: {keys} {'is' if len(done.beside) == 1 else 'are'} already open for "
+            f"{names}: parallel negotiation?"
+        )
+        if any(b.configured for b in done.beside):
+            text += " I let the POD's analyst and em know in its thread."
+    return text

@@ -83,7 +83,7 @@ class SlowAnswers:
             if start:
                 self._running += 1
         if start:
-            assert self.runtime.background is not None  # set by bot.app.build_app
+            assert self.runtime.background is not None  # serving Slack: bot/process.py
             self.runtime.background.submit(self._drain)
         return None
 

@@ -145,6 +145,17 @@ class RenewalOpened:
     request_key: str
 
 
+@dataclass(frozen=True)
+class RemindersSnoozed:
+    """The reminders a DM lists were snoozed by the person reminded: the DM says until when
+    (`note`), its Snooze buttons gone."""
+
+    user: str
+    channel: str
+    ts: str
+    note: str
+
+
 Event = (
     RequestOpened
     | RequestChanged
@@ -161,4 +172,5 @@ Event = (
     | AbsenceChanged
     | MentionResolved
     | RenewalOpened
+    | RemindersSnoozed
 )

@@ -44,7 +44,6 @@ from starlette.responses import HTMLResponse, JSONResponse, Response
 from starlette.routing import Mount, Route
 from starlette.types import ASGIApp
 
-from bot.app import build_app
 from bot.blocks.text import plural
 from bot.clock import ManualClock
 from bot.config import Config, Settings
@@ -55,8 +54,8 @@ from bot.jobs import JOBS, ledger
 from bot.jobs.runner import catch_up, run_job
 from bot.jobs.scheduler import fires_between, next_runs
 from bot.manifest import manifest
-from bot.runtime import Runtime, Schema, build_runtime
-from bot.server import BackgroundServer, build_asgi
+from bot.process import Listen, Plan, Process, Serves, open_process
+from bot.runtime import Runtime, Schema
 from slackfake.render import Renderer
 from slackfake.signing import SlackClient
 from slackfake.web_api import BOT_USER_ID, Message, SlackApiServer
@@ -198,7 +197,7 @@ class Sandbox:
         self._saver: threading.Thread | None = None
         self.runtime: Runtime | None = None
         self.db: Database | None = None
-        self._server: BackgroundServer | None = None
+        self._process: Process | None = None
         self._executor: TrackedExecutor | None = None
         self.signer: SlackClient | None = None
 
@@ -229,20 +228,18 @@ class Sandbox:
             database_url=self.database_url,
             channel_interval=0,  # no need to keep Slack's posting pace against ourselves
         )
-        runtime = build_runtime(self.config, settings, clock=self.clock, schema=Schema.UPGRADE)
-        db = runtime.db
         self._executor = TrackedExecutor()
-        app = build_app(runtime, listener_executor=self._executor)
-        runtime.outbox_worker.start()
-        self.db, self.runtime = db, runtime
+        self._process = open_process(
+            self.config, settings, Plan(serves=Serves.HTTP, listen=Listen(self.host, self.port)),
+            clock=self.clock, schema=Schema.UPGRADE, after_ack=self._executor, wrap=self.asgi,
+        )  # fmt: skip
+        runtime = self._process.runtime
+        self.db, self.runtime = runtime.db, runtime
         # Members' names, as a real install's first catch-up sweep looks them up: the card's
         # buyer menu, charts and CSVs name people from the first minute, not from 06:00.
         for pod in self.config.pods:
             run_job(runtime, JOBS["people-refresh"], pod)
-        self._server = BackgroundServer(
-            self.asgi(build_asgi(app, runtime)), self.host, self.port, settings
-        )
-        self.url = self._server.start()
+        self.url = self._process.start().url
         # Command answers after the ack (response_url) come back to the Web API stand-in.
         self.signer = SlackClient(
             self.url, self.signing_secret, response_url_base=self.api.response_url_base
@@ -258,18 +255,12 @@ class Sandbox:
         self._stopping.set()
         with contextlib.suppress(Exception):
             self.wait_idle(5)
-        if self._server is not None:
-            self._server.stop()
-        if self._executor is not None:
-            self._executor.shutdown(wait=True)
-        if self.runtime is not None:
-            self.runtime.outbox_worker.stop()
+        if self._process is not None:
+            self._process.stop()  # the listener, the after-ack threads, the worker, the database
         if self._saver is not None:
             self._saver.join(timeout=5)
         self.save()
         self.api.stop()
-        if self.db is not None:
-            self.db.dispose()
 
     def __enter__(self) -> Sandbox:
         self.start()

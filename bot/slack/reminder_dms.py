@@ -9,7 +9,8 @@ transaction: it finds the delivered DMs listing those subjects (a reminder row r
 its DM landed), and queues an `outbox.edit` of each DM with an item newly resolved, built on
 the DM as it now reads (`current_dm`: its latest edit, else what was sent). A DM is settled as a
 whole once (its edit row is marked `settled`). `resolved(session, reminders)` is the test for a
-click on a DM's Snooze: on a DM whose items are all resolved it changes nothing.
+click on a DM's Snooze (read in `bot/db/reminders.py`): on a DM whose items are all resolved
+it changes nothing.
 
 `settle_renewal` settles the renewal reminder DMs about a contract once a renewal request for
 it opens. Which change settles what is the table in `bot/consequences.py`.
@@ -18,7 +19,6 @@ it opens. Which change settles what is the table in `bot/consequences.py`.
 from __future__ import annotations
 
 from collections.abc import Iterable
-from datetime import UTC
 from typing import Any
 
 from sqlalchemy import bindparam, select
@@ -29,111 +29,13 @@ from bot.db.models import (
     OutboxKind,
     OutboxRow,
     OutboxStatus,
-    PendingResponse,
     Reminder,
     ReminderKind,
-    Request,
-    ResponseState,
-    SavingsClaim,
 )
-from bot.domain.vocabulary import ClaimStatus, Stage
+from bot.db.reminders import MENTION_KINDS as _MENTION_KINDS
+from bot.db.reminders import REQUEST_KINDS as _REQUEST_KINDS
+from bot.db.reminders import is_resolved, note_for
 from bot.slack.outbox import Lane, Outbox
-
-_MENTION_KINDS = (ReminderKind.MENTION.value, ReminderKind.ESCALATION.value)
-_REQUEST_KINDS = (
-    ReminderKind.UPDATE.value,
-    ReminderKind.BREACH.value,
-    ReminderKind.TAT_WARNING.value,
-    ReminderKind.TERM.value,
-    ReminderKind.PREAPPROVAL.value,
-)
-
-# What the DM says once everything it listed is resolved, by the kind of its items.
-NOTES = {
-    ReminderKind.MENTION.value: ":white_check_mark: *Answered* — nothing left to do here.",
-    ReminderKind.ESCALATION.value: ":white_check_mark: *Answered* — nothing left to do here.",
-    ReminderKind.UPDATE.value: (
-        ":white_check_mark: *Updated* — every request listed here has had an update since "
-        "(or is no longer negotiating)."
-    ),
-    ReminderKind.BREACH.value: (
-        ":white_check_mark: *Resolved* — every breach listed here is past (the request moved "
-        "on, was reassigned or closed)."
-    ),
-    ReminderKind.TAT_WARNING.value: (
-        ":white_check_mark: *Resolved* — every negotiation listed here is closed."
-    ),
-    ReminderKind.APPROVAL.value: (
-        ":white_check_mark: *Decided* — every savings claim listed here has been decided."
-    ),
-    ReminderKind.TERM.value: (
-        ":white_check_mark: *Recorded* — every new term listed here is in the SaaS stack."
-    ),
-    ReminderKind.PREAPPROVAL.value: (
-        ":white_check_mark: *Resolved* — the request is no longer waiting on the customer "
-        "(it was qualified, disqualified or closed)."
-    ),
-}
-
-
-def _window(instant: Any) -> str | None:
-    if instant is None:
-        return None
-    return str(instant.astimezone(UTC).strftime("%Y-%m-%dT%H:%M:%SZ"))
-
-
-def is_resolved(session: Session, reminder: Reminder) -> bool:
-    """Whether what one reminder is about no longer needs doing (read from the database as the
-    current transaction sees it)."""
-    kind = reminder.kind
-    if kind in _MENTION_KINDS:
-        state = session.scalar(
-            select(PendingResponse.state).where(PendingResponse.id == reminder.subject)
-        )
-        return state != ResponseState.OPEN.value
-    if kind == ReminderKind.APPROVAL.value:
-        status = session.scalar(
-            select(SavingsClaim.status).where(SavingsClaim.id == reminder.subject)
-        )
-        return status != ClaimStatus.PENDING.value
-    if kind not in _REQUEST_KINDS:
-        return False
-    row = session.execute(
-        select(
-            Request.stage, Request.last_update_at, Request.qualification_due_at,
-            Request.tat_due_at, Request.term_recorded_at,
-        ).where(Request.id == reminder.subject)
-    ).one_or_none()  # fmt: skip
-    if row is None:
-        return True
-    stage, last_update, qualification_due, tat_due, term_recorded = row
-    if kind == ReminderKind.TERM.value:
-        return term_recorded is not None
-    if kind == ReminderKind.UPDATE.value:
-        if stage != Stage.NEGOTIATING.value:
-            return True
-        return last_update is not None and last_update > reminder.sent_at
-    if kind == ReminderKind.TAT_WARNING.value:
-        return stage != Stage.NEGOTIATING.value
-    if kind == ReminderKind.PREAPPROVAL.value:
-        return stage != Stage.INTAKE.value
-    # A breach: of the qualification (intake) or the negotiation TAT at its due instant.
-    if stage == Stage.INTAKE.value:
-        return _window(qualification_due) != reminder.window
-    if stage == Stage.NEGOTIATING.value:
-        return _window(tat_due) != reminder.window
-    return True
-
-
-def resolved(session: Session, reminders: Iterable[Reminder]) -> bool:
-    """Whether every item a DM listed is resolved (its digest row aside); False for none."""
-    items = [r for r in reminders if r.kind != ReminderKind.DIGEST.value]
-    return bool(items) and all(is_resolved(session, r) for r in items)
-
-
-def note_for(reminders: Iterable[Reminder]) -> str:
-    kinds = [r.kind for r in reminders if r.kind in NOTES]
-    return NOTES[kinds[0]] if kinds else ":white_check_mark: *Resolved* — nothing left to do here."
 
 
 def _already_settled(session: Session, channel: str, ts: str) -> bool:

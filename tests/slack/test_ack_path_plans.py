@@ -17,7 +17,6 @@ from sqlalchemy import event, insert
 
 from bot.db.models import OutboxKind, OutboxRow
 from bot.db.session import Database
-from bot.slack.worker import OutboxWorker
 from tests.commands.conftest import ALPHA, ANALYST, BUYER, Proc
 from tests.conftest import RunningBot
 from tests.slack.plans import deliveries_steps
@@ -74,9 +73,7 @@ def test_the_collapse_checks_of_an_update_look_up_the_lanes_pending_rows_not_the
     # A worker that is not running: the update's rows stay pending beside a backlog, and the
     # engine runs the command's statements only.
     bot.runtime.outbox_worker.stop()
-    runtime = bot.runtime
-    worker = runtime.outbox_worker = OutboxWorker(runtime.db, runtime.slack, runtime.config)
-    worker.hold(*OutboxKind)  # and stay so: nothing is due at teardown
+    bot.runtime.outbox_worker.hold(*OutboxKind)  # and stay so: nothing is due at teardown
     _backlog(bot.db, 3000)
 
     statements: list[tuple[str, Any]] = []

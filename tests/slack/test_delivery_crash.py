@@ -24,7 +24,6 @@ from bot.config import Settings, load_config
 from bot.db.models import OutboxRow, Request
 from bot.db.session import Database
 from bot.runtime import build_runtime
-from bot.slack.worker import OutboxWorker
 from slackfake.signing import SlackClient
 from slackfake.web_api import SlackApiServer
 from tests.conftest import BOT_TOKEN, SIGNING_SECRET, TEST_CONFIG
@@ -109,9 +108,8 @@ def test_killed_worker_does_not_post_the_card_twice(
     with db.transaction() as session:
         (row,) = session.scalars(select(OutboxRow).where(OutboxRow.kind == "card")).all()
         assert row.status == "in_flight"
-    runtime = build_runtime(load_config(TEST_CONFIG), settings, db=db)
-    runtime.outbox_worker = OutboxWorker(
-        runtime.db, runtime.slack, runtime.config, lease=timedelta(0)
+    runtime = build_runtime(
+        load_config(TEST_CONFIG), settings, db=db, worker={"lease": timedelta(0)}
     )
     runtime.outbox_worker.drain()
 

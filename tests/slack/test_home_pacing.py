@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from collections.abc import Callable
 
-from bot.slack.worker import BUSY_SECONDS, OutboxWorker
+from bot.slack.worker import BUSY_SECONDS
 from tests.commands.conftest import ALPHA, ANALYST, BUYER, EM, Proc
 from tests.conftest import RunningBot
 
@@ -17,17 +17,21 @@ from tests.conftest import RunningBot
 def test_while_commands_keep_coming_homes_wait_and_each_is_published_once_after_the_burst(
     start_bot: Callable[..., RunningBot], database_url: str
 ) -> None:
-    bot = start_bot(database_url)
+    # The pacing clock: it leaps a quiet spell at every look while the request is set up (no
+    # burst: everything goes out), then stands still.
+    seconds, leaping = [1000.0], [True]
+
+    def pace_clock() -> float:
+        if leaping[0]:
+            seconds[0] += BUSY_SECONDS + 1
+        return seconds[0]
+
+    bot = start_bot(database_url, worker={"pace_clock": pace_clock})
     proc = Proc(bot)
     for text in ("new Acme | Figma | new", "qualify 1", f"assign 1 <@{BUYER}>"):
         proc(ANALYST, text)
-    seconds = [1000.0]  # the pacing clock, standing still
-    bot.runtime.outbox_worker.stop()
-    runtime = bot.runtime
-    worker = runtime.outbox_worker = OutboxWorker(
-        runtime.db, runtime.slack, runtime.config, pace_clock=lambda: seconds[0]
-    )
-    worker.start()
+    worker = bot.runtime.outbox_worker
+    leaping[0] = False
     published = len(bot.api.calls_to("views.publish"))
     posted = len(bot.api.calls_to("chat.postMessage"))
 

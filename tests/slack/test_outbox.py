@@ -10,7 +10,6 @@ import pytest
 from sqlalchemy import select
 
 from bot.db.models import OutboxKind, OutboxRow
-from bot.slack.worker import OutboxWorker
 from tests.commands.conftest import ANALYST, BUYER, Proc
 from tests.conftest import RunningBot
 
@@ -18,11 +17,9 @@ from tests.conftest import RunningBot
 def test_pending_card_edits_collapse_into_one_showing_the_latest_state(
     start_bot: Callable[..., RunningBot], sqlite_url: str
 ) -> None:
-    bot = start_bot(sqlite_url)
-    bot.runtime.outbox_worker.stop()
     # A worker that is not running: deliveries pile up while three changes are made.
-    runtime = bot.runtime
-    worker = runtime.outbox_worker = OutboxWorker(runtime.db, runtime.slack, runtime.config)
+    bot = start_bot(sqlite_url, deliver=False)
+    worker = bot.runtime.outbox_worker
     for text in ("new Acme | Figma | new", "qualify 1", f"assign 1 <@{BUYER}>"):
         response = bot.slack.slash_command(text, user_id=ANALYST, channel_id="C0ALPHA01")
         assert response.status == 200
@@ -102,17 +99,13 @@ def test_the_worker_loop_idles_while_every_sending_thread_waits_on_slack(
     from bot.slack.outbox import Outbox
     from tests.commands.conftest import ALPHA, BETA, BETA_ANALYST
 
-    bot = start_bot(sqlite_url)
+    # One sending thread, held by a post Slack takes 1.5 s to answer, with more rows due.
+    bot = start_bot(sqlite_url, worker={"threads": 1})
     proc = Proc(bot)
     proc(ANALYST, "new Customer | Tool | new", channel=ALPHA)
     proc(BETA_ANALYST, "new Beta Customer | Beta Tool | new", channel=BETA)
-    bot.runtime.outbox_worker.wait_idle()
-    bot.runtime.outbox_worker.stop()
-    # One sending thread, held by a post Slack takes 1.5 s to answer, with more rows due.
-    worker = bot.runtime.outbox_worker = OutboxWorker(
-        bot.runtime.db, bot.runtime.slack, bot.runtime.config, threads=1
-    )
-    worker.start()
+    worker = bot.runtime.outbox_worker
+    worker.wait_idle()
     assert worker._thread is not None and worker._thread.native_id is not None
     posts_before = len(bot.api.calls_to("chat.postMessage"))
     bot.api.fail("chat.postMessage", delay=1.5)

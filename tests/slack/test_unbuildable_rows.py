@@ -15,7 +15,6 @@ from sqlalchemy import select
 
 from bot.clock import ManualClock
 from bot.db.models import OutboxKind, OutboxRow, OutboxStatus
-from bot.slack.worker import OutboxWorker
 from tests.commands.conftest import ALPHA, ANALYST
 from tests.conftest import RunningBot
 
@@ -23,13 +22,11 @@ from tests.conftest import RunningBot
 def test_an_outbox_row_that_cannot_render_is_parked_after_five_attempts_with_one_log_line(
     start_bot: Callable[..., RunningBot], sqlite_url: str, caplog: pytest.LogCaptureFixture
 ) -> None:
-    bot = start_bot(sqlite_url)
-    bot.runtime.outbox_worker.stop()
-    runtime, wall = bot.runtime, datetime.now(UTC)
+    wall = datetime.now(UTC)
     clock = ManualClock(wall)
-    worker = runtime.outbox_worker = OutboxWorker(
-        runtime.db, runtime.slack, runtime.config, clock=clock, domain_clock=runtime.clock
-    )
+    # The worker is not started: the test runs it, round by round, on its own clock.
+    bot = start_bot(sqlite_url, deliver=False, delivery_clock=clock)
+    worker = bot.runtime.outbox_worker
     # A card row left an hour ago with a corrupt payload: its request named as text, where the
     # worker reads a number.
     with bot.db.transaction() as session:

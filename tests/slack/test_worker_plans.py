@@ -24,7 +24,7 @@ from sqlalchemy.engine import make_url
 
 from bot.db.models import OutboxKind, OutboxRow
 from bot.db.session import Database
-from bot.slack.worker import OutboxWorker, _takes
+from bot.slack.worker import _takes
 from tests.commands.conftest import ANALYST, Proc
 from tests.conftest import RunningBot
 from tests.slack.plans import deliveries_steps, sent
@@ -79,9 +79,7 @@ def test_a_take_searches_its_index_not_the_backlog(
     # The running worker would send the backlog; a stopped one leaves it (and holds it, so
     # nothing is due at teardown).
     bot.runtime.outbox_worker.stop()
-    runtime = bot.runtime
-    runtime.outbox_worker = OutboxWorker(runtime.db, runtime.slack, runtime.config)
-    runtime.outbox_worker.hold(*OutboxKind)
+    bot.runtime.outbox_worker.hold(*OutboxKind)
     _history(bot.db)
     index, what = TAKES[take]
     statement = getattr(_takes(bot.db.dialect == "postgresql"), take)
