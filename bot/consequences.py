@@ -21,6 +21,7 @@ from contextlib import contextmanager
 from typing import TYPE_CHECKING, Any, TypeVar, cast
 
 from sqlalchemy import select
+from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
 from bot.actions import Work
@@ -31,6 +32,7 @@ from bot.db.models import Contract, PodRow, Request, SavingsClaim
 from bot.db.savings import pending_claims_for_tool
 from bot.domain.events import (
     AbsenceChanged,
+    AccountHealthSet,
     ClaimDecided,
     ClaimPosted,
     ClaimStepApproved,
@@ -45,6 +47,7 @@ from bot.domain.events import (
     RequestChanged,
     RequestOpened,
     RequestReassigned,
+    TargetUpdated,
     TermAsked,
     ThreadLine,
 )
@@ -231,6 +234,9 @@ CONSEQUENCES: dict[type[Any], tuple[Consequence, ...]] = {
     MentionResolved: (mention_dms_settled,),
     RenewalOpened: (renewal_dms_settled,),
     RemindersSnoozed: (snoozed_dm,),
+    # Recorded, causing nothing outside podbot yet: the place for a canvas or CRM row.
+    AccountHealthSet: (),
+    TargetUpdated: (),
 }
 
 
@@ -268,6 +274,18 @@ def perform(
     return outbox, outcome
 
 
+def perform_upsert(
+    runtime: Runtime, use_case: Callable[[Work, str, Given], Outcome], user: str, given: Given
+) -> tuple[Outbox, Outcome]:
+    """`perform` for a use case that inserts a row another writer may insert at the same time
+    (an account's, a target's): once more if the insert lost, when the second attempt finds
+    the row."""
+    try:
+        return perform(runtime, use_case, user, given)
+    except IntegrityError:
+        return perform(runtime, use_case, user, given)
+
+
 def describe(event: Event) -> str:
     """What a job's dry run prints for an event it planned."""
     if isinstance(event, ClockCrossed | RequestChanged | RequestOpened):
@@ -275,4 +293,12 @@ def describe(event: Event) -> str:
     return type(event).__name__
 
 
-__all__ = ["CONSEQUENCES", "apply", "describe", "perform", "record", "unit_of_work"]
+__all__ = [
+    "CONSEQUENCES",
+    "apply",
+    "describe",
+    "perform",
+    "perform_upsert",
+    "record",
+    "unit_of_work",
+]

@@ -15,9 +15,10 @@ from sqlalchemy import select
 
 from bot import consequences
 from bot.consequences import CONSEQUENCES
-from bot.db.models import Contract, SavingsClaim
+from bot.db.models import Contract, OutboxRow, SavingsClaim
 from bot.domain.events import (
     AbsenceChanged,
+    AccountHealthSet,
     ClaimDecided,
     ClaimPosted,
     ClaimStepApproved,
@@ -27,10 +28,12 @@ from bot.domain.events import (
     HoldStarted,
     MentionResolved,
     ProcurementStepMoved,
+    RemindersSnoozed,
     RenewalOpened,
     RequestChanged,
     RequestOpened,
     RequestReassigned,
+    TargetUpdated,
     TermAsked,
     ThreadLine,
 )
@@ -113,6 +116,9 @@ def test_the_table_walked_on_what_slack_received(bot: RunningBot) -> None:
     (asked,) = walk(TermAsked(1))  # the analysts asked in the thread, with the button
     assert asked[0] == "thread" and f"<@{ANALYST}>" in asked[1]
     assert walk(MentionResolved(())) == set()  # no reminder DMs: nothing to settle
+    # Recorded, and nothing outside podbot shows them yet.
+    assert walk(AccountHealthSet(1, "at-risk", EM)) == set()
+    assert walk(TargetUpdated("alpha", "2026Q4", None, EM)) == set()
 
     # A renewal opened settles the reminder DM of each analyst of the contract's POD.
     today = date(2026, 11, 23)
@@ -124,3 +130,13 @@ def test_the_table_walked_on_what_slack_received(bot: RunningBot) -> None:
     analysts = {("dm settled", "D0ANA0002"), ("dm settled", "D0BUY0001")}
     assert walk(RenewalOpened(contract, 1, "REQ-1")) == analysts
     assert walk(RenewalOpened(contract, 1, "REQ-1")) == set()  # settled once
+
+    # A snooze edits the DM it was clicked on: the note in place of its Snooze buttons.
+    with bot.db.reading() as session:
+        dm = session.scalars(
+            select(OutboxRow).where(OutboxRow.kind == "dm", OutboxRow.status == "delivered")
+        ).first()
+        assert dm is not None and dm.result
+        where = (str(dm.payload["user"]), str(dm.result["channel"]), str(dm.result["ts"]))
+    snoozed = RemindersSnoozed(*where, ":zzz: Snoozed until tomorrow")
+    assert walk(snoozed) == {("dm settled", where[1])}

@@ -27,7 +27,7 @@ from bot.errors import UsageError
 
 
 @dataclass(frozen=True)
-class Open:
+class OpenRequest:
     """A new request: asked in `channel` (a POD's channel picks the POD; elsewhere the user's
     only POD), its fields read with that POD's currency."""
 
@@ -68,7 +68,7 @@ class AlreadyOpen(UsageError):
         super().__init__(f"{self.named}; to open another anyway, end the command with `| {AGAIN}`.")
 
 
-def open_request(work: Work, user: str, given: Open) -> Opened:
+def open_request(work: Work, user: str, given: OpenRequest) -> Opened:
     """Create REQ-n in the POD it is asked for, with its card, and tell the open requests for
     the same customer and tool and the new one's thread about each other; refused beside an
     open request of a configured POD unless `again` says it is on purpose."""

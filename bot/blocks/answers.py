@@ -9,7 +9,10 @@ from typing import Protocol
 
 from bot.blocks.claims import ClaimView, claim_noun, headline, revision_note
 from bot.blocks.text import escape_mrkdwn, mentions, plural, slack_date
+from bot.domain.mentions import defuse_broadcasts
 from bot.domain.money import Money, format_money
+from bot.domain.quarters import Quarter
+from bot.domain.targets import describe_target
 
 
 def qualified(key: str, *, typed: bool) -> str:
@@ -161,3 +164,49 @@ def opened(done: OpenedFacts) -> str:
         if any(b.configured for b in done.beside):
             text += " I let the POD's analyst and em know in its thread."
     return text
+
+
+class HealthFacts(Protocol):
+    """An account's health set (`bot.actions.accounts.HealthSet`)."""
+
+    @property
+    def customer(self) -> str: ...
+    @property
+    def health(self) -> str: ...
+    @property
+    def was(self) -> str: ...
+    @property
+    def note(self) -> str | None: ...
+
+
+def health_set(done: HealthFacts) -> str:
+    """`Acme is now at-risk (was favorable): <note>`."""
+    change = f"(was {done.was})" if done.was != done.health else "(unchanged)"
+    note = f": {defuse_broadcasts(done.note)}" if done.note else "."
+    return f"{escape_mrkdwn(done.customer)} is now {done.health} {change}{note}"
+
+
+class TargetFacts(Protocol):
+    """A target set (`bot.actions.targets.Targeted`)."""
+
+    @property
+    def pod_name(self) -> str: ...
+    @property
+    def quarter(self) -> Quarter: ...
+    @property
+    def member(self) -> str | None: ...
+    @property
+    def amount(self) -> Money: ...
+    @property
+    def before(self) -> Money | None: ...
+    @property
+    def changed(self) -> bool: ...
+
+
+def target_set(done: TargetFacts) -> str:
+    """`2027Q1 target for <@U…>: $120,000 (was $100,000).`, or that nothing changed."""
+    who = done.pod_name if done.member is None else f"<@{done.member}>"
+    if not done.changed:
+        shown = describe_target(done.quarter, who, done.amount, None)
+        return f"{shown}, as it already was; nothing changed."
+    return describe_target(done.quarter, who, done.amount, done.before) + "."

@@ -9,7 +9,7 @@ from slack_bolt import Ack, App
 
 from bot.actions import intake
 from bot.actions.access import pod_for_new
-from bot.actions.intake import AlreadyOpen, Open, PastRenewal
+from bot.actions.intake import AlreadyOpen, OpenRequest, PastRenewal
 from bot.blocks import answers
 from bot.blocks.contexts import IntakeForm
 from bot.blocks.ids import BlockId, CallbackId
@@ -40,7 +40,7 @@ def new(runtime: Runtime, invocation: Invocation) -> Reply:
         if invocation.trigger_id:
             outbox.view(invocation.trigger_id, intake_modal(metadata, pod.currency))
         return Reply(text=f"Opening the intake form for {pod.name}…", after_ack=[outbox.deliver])
-    typed = Open(
+    typed = OpenRequest(
         invocation.channel_id, lambda pod: arguments(parse_new, invocation.args, pod.currency)
     )
     outbox, done = perform(runtime, intake.open_request, invocation.user_id, typed)
@@ -59,7 +59,7 @@ def register(app: App, runtime: Runtime) -> None:
                 metadata, source="the intake form's private_metadata",
                 refusal="This form is damaged; open the intake form again.",
             ).channel  # fmt: skip
-            formed = Open(channel, lambda pod: _typed(parse_intake(values, pod.currency)))
+            formed = OpenRequest(channel, lambda pod: _typed(parse_intake(values, pod.currency)))
             try:
                 outbox, done = perform(runtime, intake.open_request, user_id, formed)
             except PastRenewal as past:

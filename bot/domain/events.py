@@ -156,6 +156,27 @@ class RemindersSnoozed:
     note: str
 
 
+@dataclass(frozen=True)
+class AccountHealthSet:
+    """An em judged a customer account's health (SPEC §3): nothing outside podbot shows it
+    yet (its row is empty), a canvas or CRM would."""
+
+    account_id: int
+    health: str
+    by: str
+
+
+@dataclass(frozen=True)
+class TargetUpdated:
+    """A quarter's savings target of a POD (member None) or a member was set or changed: no
+    message shows it yet (its row is empty)."""
+
+    pod_key: str
+    quarter: str
+    member: str | None
+    by: str
+
+
 Event = (
     RequestOpened
     | RequestChanged
@@ -173,4 +194,6 @@ Event = (
     | MentionResolved
     | RenewalOpened
     | RemindersSnoozed
+    | AccountHealthSet
+    | TargetUpdated
 )
