@@ -191,3 +191,47 @@ def test_the_cycle_check_finds_a_cycle(
     graph: dict[str, set[str]], expected: list[str] | None
 ) -> None:
     assert cycle(graph) == expected
+
+
+def _calls(package: str, names: set[str]) -> list[str]:
+    """`module:line callee` (as written: `runtime.outbox_worker.start`) for every call of a
+    function or method named in `names`."""
+    found = []
+    for name, path in modules(package).items():
+        for node in ast.walk(ast.parse(path.read_text(encoding="utf-8"), str(path))):
+            if not isinstance(node, ast.Call):
+                continue
+            func = node.func
+            called = func.attr if isinstance(func, ast.Attribute) else getattr(func, "id", "")
+            if called in names:
+                found.append(f"{name}:{node.lineno} {ast.unparse(func)}")
+    return sorted(found)
+
+
+def test_a_process_is_started_and_stopped_in_one_place() -> None:
+    # bot/process.py builds the Bolt app and starts the worker, the scheduler and the
+    # listeners: serve, scheduler, the sandbox and the tests' fixture all go through it.
+    from bot.runtime import Runtime
+
+    started = [
+        c
+        for c in _calls("bot", {"build_app", "BackgroundServer"})
+        if not c.startswith("bot.process:")
+    ]
+    assert started == []
+    workers = [c for c in _calls("bot", {"start"}) if c.endswith("outbox_worker.start")]
+    assert [c for c in workers if not c.startswith("bot.process:")] == []
+    assert workers  # the check sees the one place
+    assert Runtime.__dataclass_params__.frozen  # type: ignore[attr-defined]
+
+
+def test_the_surfaces_with_a_use_case_write_nothing_themselves() -> None:
+    # Their change is a use case (bot/actions/) run by `perform`: no transaction of their own,
+    # no timeline row written by hand.
+    thin = ("absences", "accounts", "holds", "intake", "reminders", "savings")
+    found = [
+        c
+        for c in _calls("bot/commands", {"transaction", "record_event", "record"})
+        if c.split(":")[0].rpartition(".")[2] in thin
+    ]
+    assert found == []
