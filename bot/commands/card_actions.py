@@ -17,8 +17,7 @@ from typing import TYPE_CHECKING, Any
 from slack_bolt import Ack, App
 from sqlalchemy import select
 
-from bot.actions import holds, requests
-from bot.actions import savings as claims
+from bot.actions import holds, requests, savings
 from bot.actions.access import authorize, load_request, require_member, require_stage
 from bot.actions.holds import Resume
 from bot.actions.requests import Assign, CloseRequest, Disqualify, Qualify
@@ -208,7 +207,7 @@ def register(app: App, runtime: Runtime) -> None:
             lambda request, pod, channel: savings_modal(
                 _metadata(request, channel), _title(request), pod.currency
             ),
-            stage=claims.require_savings_stage,
+            stage=savings.require_savings_stage,
         ),
     )
     on_click(
@@ -270,7 +269,7 @@ def register(app: App, runtime: Runtime) -> None:
 
     def claimed(user: str, number: int, values: dict[str, Any]) -> tuple[Outbox, str]:
         outbox, done = perform(
-            runtime, claims.claim, user, Claim(number, parse_savings_form(values))
+            runtime, savings.claim, user, Claim(number, parse_savings_form(values))
         )
         return outbox, answers.claimed(done)
 

@@ -8,8 +8,7 @@ from typing import TYPE_CHECKING, Any
 
 from slack_bolt import Ack, App
 
-from bot.actions import requests
-from bot.actions import savings as claims
+from bot.actions import requests, savings
 from bot.actions.savings import Claim, Decide
 from bot.blocks import answers
 from bot.blocks.claims import reject_modal
@@ -37,12 +36,12 @@ USAGE = "savings REQ <baseline> <final> [avoidance] [| additional]"
 
 
 @subcommand("savings", USAGE, "claim savings for the em's approval", order=70)
-def savings(runtime: Runtime, invocation: Invocation) -> Reply:
+def claim_savings(runtime: Runtime, invocation: Invocation) -> Reply:
     """Store a pending claim, supersede the previous one, and post it for approval."""
     rest = invocation.args.split(maxsplit=1)[1:]
     number = arguments(parse_leading_key, invocation.args)
     given = Claim(number, rest[0] if rest else "", usage=f"`{invocation.command} {USAGE}`")
-    outbox, done = perform(runtime, claims.claim, invocation.user_id, given)
+    outbox, done = perform(runtime, savings.claim, invocation.user_id, given)
     return Reply(text=answers.claimed(done), after_ack=[outbox.deliver])
 
 
@@ -62,7 +61,7 @@ def run_confirmed(runtime: Runtime, user_id: str, command: str, args: str) -> tu
         return outbox, answers.quoted(quoted.key, quoted.vendor, quoted.amount, quoted.was)
     if command == "savings":
         claim = Claim(number, rest[0] if rest else "", confirmed=True)
-        outbox, done = perform(runtime, claims.claim, user_id, claim)
+        outbox, done = perform(runtime, savings.claim, user_id, claim)
         return outbox, answers.claimed(done)
     raise Refusal(NO_COMMAND)
 
@@ -90,7 +89,7 @@ def register(app: App, runtime: Runtime) -> None:
             if claim_id is None:
                 raise NotFound("This button does not point at a savings claim.")
             outbox, _done = perform(
-                runtime, claims.decide, user, Decide(claim_id, ClaimStatus.APPROVED)
+                runtime, savings.decide, user, Decide(claim_id, ClaimStatus.APPROVED)
             )
             return outbox
 
@@ -109,7 +108,7 @@ def register(app: App, runtime: Runtime) -> None:
             if claim_id is None:
                 raise NotFound("This button does not point at a savings claim.")
             with unit_of_work(runtime) as (work, _nothing):
-                claim = claims.check_decider(work, user, claim_id)
+                claim = savings.check_decider(work, user, claim_id)
                 view = claim_view(work.session, runtime.config, claim)
             metadata = RejectForm(claim_id, channel, thread_ts).dumps()
             outbox = Outbox(runtime)
@@ -160,7 +159,7 @@ def register(app: App, runtime: Runtime) -> None:
             if problem is not None:
                 raise FieldErrors({BlockId.REASON.value: problem})
             given = Decide(claim_id, ClaimStatus.REJECTED, reason)
-            outbox, _done = perform(runtime, claims.decide, user_id, given)
+            outbox, _done = perform(runtime, savings.decide, user_id, given)
             return outbox
 
         answer_submission(
