@@ -31,7 +31,6 @@ import contextlib
 import copy
 import hashlib
 import hmac
-import itertools
 import json
 import math
 import queue
@@ -255,8 +254,9 @@ class ClickUpApiServer:
         self._failures: list[_Failure] = []
         self._per_minute = rate_limit_per_minute
         self._windows: dict[str, tuple[float, int]] = {}  # token -> (reset at, used)
-        self._serial = itertools.count(1)
-        self._history_serial = itertools.count(1)
+        self._serial = 0  # ids of tasks, comments and webhooks
+        self._history_serial = 0  # ids of webhook history items
+        self._changes = 0  # changes to tasks and comments, for `version`
         self._table = self._routes()
 
     # -- lifecycle -------------------------------------------------------------------------
@@ -481,6 +481,84 @@ class ClickUpApiServer:
             for field_id, value in (custom_fields or {}).items():
                 task["field_values"][field_id] = value
             return self._task_api(task)
+
+    def add_webhook(
+        self,
+        team_id: str,
+        user_id: int,
+        endpoint: str,
+        events: Sequence[str] = ("*",),
+        *,
+        list_id: str | None = None,
+        folder_id: str | None = None,
+        space_id: str | None = None,
+        task_id: str | None = None,
+        secret: str | None = None,
+    ) -> dict[str, Any]:
+        """A webhook as if ``user_id`` had made it through the API (with this ``secret``, or
+        one of its own); returns it as the API shows it."""
+        with self._lock:
+            self._team(team_id)
+            scope = {
+                "space_id": space_id,
+                "folder_id": folder_id,
+                "list_id": list_id,
+                "task_id": task_id,
+            }
+            hook = self._new_webhook(
+                str(team_id),
+                int(user_id),
+                endpoint,
+                _events(list(events), required=True),
+                scope,
+                secret,
+            )
+            return self._webhook_api(hook)
+
+    def snapshot(self) -> dict[str, Any]:
+        """The workspace's state (not calls, events or failures) as JSON-able data."""
+        with self._lock:
+            return copy.deepcopy(
+                {
+                    "serial": self._serial,
+                    "history_serial": self._history_serial,
+                    "changes": self._changes,
+                    "teams": self._teams,
+                    "users": list(self._users.values()),
+                    "inactive": sorted(self._inactive),
+                    "tokens": self._tokens,
+                    "lists": self._lists,
+                    "fields": self._fields,
+                    "tasks": self._tasks,
+                    "deleted": sorted(self._deleted),
+                    "comments": self._comments,
+                    "webhooks": self._webhooks,
+                }
+            )
+
+    def restore(self, state: dict[str, Any]) -> None:
+        """Replace the workspace with a `snapshot`."""
+        state = copy.deepcopy(state)
+        with self._lock:
+            self._serial = int(state["serial"])
+            self._history_serial = int(state["history_serial"])
+            self._changes = int(state.get("changes", 0))
+            self._teams = state["teams"]
+            self._users = {int(u["id"]): u for u in state["users"]}
+            self._inactive = {int(u) for u in state["inactive"]}
+            self._tokens = {t: int(u) for t, u in state["tokens"].items()}
+            self._lists = state["lists"]
+            self._fields = state["fields"]
+            self._tasks = state["tasks"]
+            self._deleted = set(state["deleted"])
+            self._comments = state["comments"]
+            self._webhooks = state["webhooks"]
+
+    @property
+    def version(self) -> int:
+        """Grows with every change to a task or its comments (through the API or not)."""
+        with self._lock:
+            return self._changes
 
     def rate_limit(self, per_minute: int | None) -> None:
         """Answer 429 past ``per_minute`` requests per token per minute (None: no limit).
@@ -1020,13 +1098,26 @@ class ClickUpApiServer:
         for hook in self._webhooks.values():
             if (hook["endpoint"], hook["scope"], hook["team_id"]) == (endpoint, scope, team["id"]):
                 raise _bad("Webhook configuration already exists.", "OAUTH_171")
-        number = next(self._serial)
+        hook = self._new_webhook(team["id"], user_id, endpoint, events, scope)
+        return {"id": hook["id"], "webhook": self._webhook_api(hook)}
+
+    def _new_webhook(
+        self,
+        team_id: str,
+        user_id: int,
+        endpoint: str,
+        events: list[str],
+        scope: dict[str, str | None],
+        secret: str | None = None,
+    ) -> dict[str, Any]:
+        number = self._next()
         hook_id = f"4b67ac88-e506-4a29-9d42-{number:012x}"
-        secret = hashlib.sha256(f"clickupfake-secret-{number}".encode()).hexdigest()[:64].upper()
-        self._webhooks[hook_id] = {
+        if secret is None:
+            secret = hashlib.sha256(f"clickupfake-secret-{number}".encode()).hexdigest().upper()
+        hook = {
             "id": hook_id,
             "userid": user_id,
-            "team_id": team["id"],
+            "team_id": team_id,
             "endpoint": endpoint,
             "events": events,
             "scope": scope,
@@ -1034,7 +1125,8 @@ class ClickUpApiServer:
             "health": {"status": "active", "fail_count": 0},
             "secret": secret,
         }
-        return {"id": hook_id, "webhook": self._webhook_api(self._webhooks[hook_id])}
+        self._webhooks[hook_id] = hook
+        return hook
 
     def _get_webhooks(self, user_id: int, _q: Any, body: Any, team_id: str) -> Any:
         _no_body(body)
@@ -1173,7 +1265,7 @@ class ClickUpApiServer:
         description: str,
         task_id: str | None = None,
     ) -> dict[str, Any]:
-        number = next(self._serial)
+        number = self._next()
         task_id = task_id or f"86c{number:06x}"
         now = str(_ms(self.clock()))
         task = {
@@ -1195,6 +1287,7 @@ class ClickUpApiServer:
         }
         self._tasks[task_id] = task
         self._comments.setdefault(task_id, [])
+        self._changes += 1
         return task
 
     def _update_task(self, task: dict[str, Any], user_id: int, body: Any) -> dict[str, Any]:
@@ -1340,12 +1433,13 @@ class ClickUpApiServer:
     def _delete_task(self, task: dict[str, Any], user_id: int) -> None:
         del self._tasks[task["id"]]
         self._deleted.add(task["id"])
+        self._changes += 1
         self._emit(task, "taskDeleted", None)
 
     def _add_comment(
         self, task: dict[str, Any], user_id: int, text: str, assignee: Any
     ) -> dict[str, Any]:
-        number = next(self._serial)
+        number = self._next()
         now = str(_ms(self.clock()))
         comment = {
             "id": str(90000000 + number),
@@ -1394,6 +1488,7 @@ class ClickUpApiServer:
 
     def _touch(self, task: dict[str, Any]) -> None:
         task["date_updated"] = str(_ms(self.clock()))
+        self._changes += 1
 
     def _history(
         self,
@@ -1406,7 +1501,7 @@ class ClickUpApiServer:
         extra: dict[str, Any] | None = None,
     ) -> dict[str, Any]:
         item: dict[str, Any] = {
-            "id": str(2800763136700000000 + next(self._history_serial)),
+            "id": str(2800763136700000000 + self._next_history()),
             "type": 1,
             "date": str(_ms(self.clock())),
             "field": field_name,
@@ -1457,6 +1552,14 @@ class ClickUpApiServer:
                     signature=sign(hook["secret"], body),
                 )
             )
+
+    def _next(self) -> int:
+        self._serial += 1
+        return self._serial
+
+    def _next_history(self) -> int:
+        self._history_serial += 1
+        return self._history_serial
 
     # -- lookups (lock held) -----------------------------------------------------------------
 

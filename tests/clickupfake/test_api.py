@@ -564,3 +564,28 @@ def test_clickupfake_imports_nothing_of_bot() -> None:
             )
             found += [f"{path.name}: {n}" for n in names if n == "bot" or n.startswith("bot.")]
     assert found == []
+
+
+def test_a_webhook_made_with_a_known_secret_and_a_snapshot_restored(
+    api: ClickUpApiServer, clock: Clock, receiver: Receiver
+) -> None:
+    webhook = api.add_webhook(TEAM, BOT, receiver.url, list_id=LIST, secret="s3cret")
+    assert webhook["secret"] == "s3cret" and webhook["list_id"] == int(LIST)
+    task = create(api)
+    api.comment_as(task["id"], DANA, "kept")
+    version = api.version
+    saved = json.loads(json.dumps(api.snapshot()))
+    with ClickUpApiServer(clock=clock) as again:
+        again.restore(saved)
+        assert again.task(task["id"]) == api.task(task["id"])
+        assert again.comments(task["id"]) == api.comments(task["id"])
+        assert call(again, "GET", f"/team/{TEAM}/webhook").body["webhooks"] == [
+            {**webhook, "health": {"status": "active", "fail_count": 0}}
+        ]
+        again.comment_as(task["id"], LEE, "after")
+        assert again.version > version
+        assert (
+            again.pending()[0].signature
+            == hmac.new(b"s3cret", again.pending()[0].body, hashlib.sha256).hexdigest()
+        )
+        assert create(again)["id"] != task["id"]  # ids go on where they were
