@@ -78,7 +78,7 @@ def receive(runtime: Runtime, body: bytes, signature: str | None) -> str:
     if not isinstance(payload, dict) or str(payload.get("webhook_id")) != webhook_id:
         raise Rejected(400, "the body is not this webhook's event")
     items = [item for item in payload.get("history_items") or [] if isinstance(item, dict)]
-    now = datetime.now(UTC)
+    now = runtime.outbox_worker.clock.now()  # real time (a test's simulated delivery time)
     dates = [_instant(item.get("date")) for item in items]
     known = [d for d in dates if d is not None]
     if known and max(known) < now - timedelta(seconds=MAX_AGE_SECONDS):

@@ -116,11 +116,12 @@ def _active_link(session: Session, request_id: int) -> ClickUpLink | None:
 
 def new_link(
     session: Session, outbox: Outbox, request: Request, mapping: PodClickUp, *,
-    task_id: str | None, by: str, create: bool,
+    task_id: str | None, by: str, create: bool, tell_status: bool = True,
 ) -> ClickUpLink:  # fmt: skip
     """Link the request to a task: a new one podbot creates (`create`: its `create` row,
     carrying the request's status, due date and buyer as they are now), or `task_id`, told
-    what podbot knows of the request (its name, REQ key field, status, due date, buyer)."""
+    what podbot knows of the request (its REQ key field, status, due date); `tell_status`
+    False: the task's status is where the request's came from (an import)."""
     session.flush()
     last = session.scalar(
         select(func.max(RequestEvent.id)).where(RequestEvent.request_id == request.id)
@@ -143,7 +144,7 @@ def new_link(
     payload: dict[str, Any] = {
         "op": "create" if create else "adopt",
         "name": task_name(request),
-        "status": link.status,
+        "status": link.status if tell_status else None,
         "due": link.due_at.isoformat() if link.due_at else None,
         "assignee": link.assignee,
     }
@@ -229,3 +230,14 @@ def due(session: Session, outbox: Outbox, event: Any) -> None:
     if request.tat_due_at is not None and request.tat_due_at != link.due_at:
         _queue(session, outbox, link, {"op": "due", "due": request.tat_due_at.isoformat()})
         link.due_at = request.tat_due_at
+
+
+def linked(session: Session, outbox: Outbox, event: Any) -> None:
+    """`/proc link`: the request's link to the task, and the task told what podbot knows."""
+    request = session.get(Request, event.request_id)
+    assert request is not None
+    mapping = pod_clickup(outbox.runtime.config, session, request)
+    if mapping is not None:
+        new_link(
+            session, outbox, request, mapping, task_id=event.task_id, by=event.by, create=False
+        )
