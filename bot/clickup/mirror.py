@@ -58,19 +58,25 @@ def task_name(request: Request) -> str:
 
 
 def plain(text: str, names: dict[str, str]) -> str:
-    """Slack mrkdwn as ClickUp's plain comment text: mentions by name, bold marks and
-    entities gone, links as their words and address."""
-    text = _MENTION.sub(lambda m: "@" + names.get(m[1], m[1]), text)
+    """Slack mrkdwn as ClickUp's plain comment text: mentions by name (a person podbot has no
+    name for yet stays `<@U…>`, named by the sender: `bot/clickup/deliver.py`), bold marks
+    and entities gone, links as their words and address."""
+    text = _MENTION.sub(lambda m: _who(m[1], names), text)
     text = _DATE.sub(lambda m: m[1], text)
     text = _LINK.sub(lambda m: f"{m[2]} ({m[1]})", text)
     text = _BOLD.sub(lambda m: m[1], text)
     return text.replace("&lt;", "<").replace("&gt;", ">").replace("&amp;", "&")
 
 
+def _who(user: str, names: dict[str, str]) -> str:
+    name = names.get(user)
+    return f"@{name}" if name and name != user else f"<@{user}>"
+
+
 def comment_text(request: Request, event: RequestEvent, names: dict[str, str]) -> str:
     """A timeline event as the POD's prescribed comment: what, by whom, on which request,
     then its text (an update's Status / Vendor position / Next step / Blockers lines)."""
-    who = names.get(event.actor, event.actor)
+    who = _who(event.actor, names).removeprefix("@") if event.actor[:1] in "UW" else event.actor
     head = f"{MIRRORED[event.kind]} · {request.key} · by {who} (via podbot)"
     body = plain(event.text or "", names).strip()
     if event.kind == EventKind.UPDATE and body and not body.startswith("Status:"):
