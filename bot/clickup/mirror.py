@@ -16,7 +16,7 @@ from typing import TYPE_CHECKING, Any
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
-from bot.config import Config, PodClickUp
+from bot.config import PodClickUp
 from bot.db.holds import open_hold
 from bot.db.models import ClickUpLink, PodRow, Request, RequestEvent
 from bot.db.people import names_of
@@ -24,6 +24,7 @@ from bot.db.requests import open_step
 from bot.domain.vocabulary import EventKind, Stage
 
 if TYPE_CHECKING:
+    from bot.runtime import Runtime
     from bot.slack.outbox import Outbox
 
 LANE = "clickup"
@@ -84,9 +85,11 @@ def comment_text(request: Request, event: RequestEvent, names: dict[str, str]) -
     return f"{head}\n{body}" if body else head
 
 
-def pod_clickup(config: Config, session: Session, request: Request) -> PodClickUp | None:
-    """The request's POD's ClickUp list, when the POD has one and ClickUp is configured."""
-    if config.clickup is None:
+def pod_clickup(runtime: Runtime, session: Session, request: Request) -> PodClickUp | None:
+    """The request's POD's ClickUp list, when the POD has one and ClickUp is configured with
+    its token (without CLICKUP_TOKEN nothing is queued for ClickUp: `podbot doctor` says so)."""
+    config = runtime.config
+    if config.clickup is None or runtime.clickup is None:
         return None
     key = session.scalar(select(PodRow.key).where(PodRow.id == request.pod_id))
     pod = config.find_pod(key) if key is not None else None
@@ -168,7 +171,7 @@ def task(session: Session, outbox: Outbox, event: Any) -> None:
     config = outbox.runtime.config
     if request is None or config.clickup is None:
         return
-    mapping = pod_clickup(config, session, request)
+    mapping = pod_clickup(outbox.runtime, session, request)
     if mapping is None:
         return
     link = session.get(ClickUpLink, request.id)
@@ -219,7 +222,7 @@ def status(session: Session, outbox: Outbox, event: Any) -> None:
         return
     request = session.get(Request, link.request_id)
     assert request is not None
-    mapping = pod_clickup(outbox.runtime.config, session, request)
+    mapping = pod_clickup(outbox.runtime, session, request)
     wanted = wanted_status(session, request, mapping) if mapping is not None else None
     if wanted is not None and wanted != link.status:
         _queue(session, outbox, link, {"op": "status", "status": wanted})
@@ -242,7 +245,7 @@ def linked(session: Session, outbox: Outbox, event: Any) -> None:
     """`/proc link`: the request's link to the task, and the task told what podbot knows."""
     request = session.get(Request, event.request_id)
     assert request is not None
-    mapping = pod_clickup(outbox.runtime.config, session, request)
+    mapping = pod_clickup(outbox.runtime, session, request)
     if mapping is not None:
         new_link(
             session, outbox, request, mapping, task_id=event.task_id, by=event.by, create=False
