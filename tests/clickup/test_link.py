@@ -49,7 +49,9 @@ def test_link_then_a_task_deleted_in_clickup_parks_its_rows_once(
         life.proc(ANALYST, "new Acme Corp | Figma | new")
         assert clickup.tasks(LIST) == []  # tasks come at assign
         task = clickup.add_task(LIST, "Acme · Figma renewal")["id"]
-        assert life.proc(ANALYST, "link 1 clickup nope nope").startswith(":warning: Give the ClickUp task")
+        assert life.proc(ANALYST, "link 1 clickup nope nope").startswith(
+            ":warning: Give the ClickUp task"
+        )
         answer = life.proc(ANALYST, f"link REQ-1 clickup <https://app.clickup.com/t/{task}>")
         assert answer.startswith(f"Linked *REQ-1* to ClickUp task `{task}`")
         again = life.proc(ANALYST, f"link REQ-1 clickup {task}")
