@@ -25,6 +25,7 @@ from sqlalchemy.orm import Session
 
 from bot.actions import Work
 from bot.blocks.terms import term_prompt
+from bot.clickup import mirror as clickup
 from bot.db.models import Contract, PodRow, Request, SavingsClaim
 from bot.db.savings import pending_claims_for_tool
 from bot.domain.events import (
@@ -190,17 +191,49 @@ def renewal_dms_settled(session: Session, outbox: Outbox, event: RenewalOpened) 
 
 
 # The one table: what each event causes, in the order its rows are queued.
+# The ClickUp rows (issue 31, bot/clickup/mirror.py) follow the Slack ones: the request's task
+# (`clickup.task`: created, or its assignee), its comments (the timeline events not yet told),
+# its status and its due date; each queues only what changed, once, in the task's lane.
 CONSEQUENCES: dict[type[Any], tuple[Consequence, ...]] = {
-    RequestOpened: (card, homes_of_request),
-    RequestChanged: (card, request_dms_settled, homes_of_request),
-    RequestReassigned: (card, request_dms_settled, homes_of_request, previous_buyers_home),
-    HoldStarted: (card, request_dms_settled, homes_of_request),
-    HoldEnded: (card, request_dms_settled, homes_of_request),
-    ProcurementStepMoved: (card,),
+    RequestOpened: (card, homes_of_request, clickup.task),
+    RequestChanged: (
+        card,
+        request_dms_settled,
+        homes_of_request,
+        clickup.comments,
+        clickup.status,
+        clickup.due,
+    ),
+    RequestReassigned: (
+        card,
+        request_dms_settled,
+        homes_of_request,
+        previous_buyers_home,
+        clickup.task,
+        clickup.comments,
+        clickup.status,
+        clickup.due,
+    ),
+    HoldStarted: (card, request_dms_settled, homes_of_request, clickup.comments, clickup.status),
+    HoldEnded: (
+        card,
+        request_dms_settled,
+        homes_of_request,
+        clickup.comments,
+        clickup.status,
+        clickup.due,
+    ),
+    ProcurementStepMoved: (card, clickup.comments, clickup.status),
     ClockCrossed: (card, homes_of_request),
-    ThreadLine: (thread_line,),
+    ThreadLine: (thread_line, clickup.comments),
     TermAsked: (term_prompt_line,),
-    ClaimPosted: (superseded_claim_message, claim_message, card, homes_of_request),
+    ClaimPosted: (
+        superseded_claim_message,
+        claim_message,
+        card,
+        homes_of_request,
+        clickup.comments,
+    ),
     ClaimDecided: (
         revised_claim_message,
         claim_message,
@@ -209,8 +242,16 @@ CONSEQUENCES: dict[type[Any], tuple[Consequence, ...]] = {
         decision_line,
         benchmark_claims,
         claim_dms_settled,
+        clickup.comments,
     ),
-    ClaimStepApproved: (claim_message, card, homes_of_request, decision_line, claim_dms_settled),
+    ClaimStepApproved: (
+        claim_message,
+        card,
+        homes_of_request,
+        decision_line,
+        claim_dms_settled,
+        clickup.comments,
+    ),
     AbsenceChanged: (pods_claim_messages, absence_homes),
     MentionResolved: (mention_dms_settled,),
     RenewalOpened: (renewal_dms_settled,),

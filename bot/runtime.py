@@ -20,6 +20,8 @@ from slack_sdk.http_retry.builtin_handlers import (
 )
 from slack_sdk.http_retry.handler import default_interval_calculator
 
+from bot.clickup.client import ClickUpApi
+from bot.clickup.deliver import ClickUpSender
 from bot.clock import Clock, SystemClock
 from bot.config import Config, Settings
 from bot.db.migrate import check_schema, upgrade
@@ -46,6 +48,8 @@ class Runtime:
     # Runs what follows an ack (modals, follow-up ephemerals) off the request's thread; set by
     # `bot.app.build_app`, None in a process that serves no HTTP (scheduler, jobs run).
     background: Executor | None = None
+    # ClickUp's API with CLICKUP_TOKEN, when `[clickup]` is configured (issue 31).
+    clickup: ClickUpApi | None = None
 
 
 class Schema(Enum):
@@ -146,6 +150,12 @@ def build_runtime(
         clock=delivery_clock,
         domain_clock=clock,
     )
+    clickup = make_clickup(config, settings)
+    if clickup is not None and config.clickup is not None:
+        # Its own turns: the workspace's pace in real time, whatever the delivery clock says.
+        worker.clickup = ClickUpSender(
+            db, config, clickup, slack, turns=ChannelTurns(db), clock=worker.clock
+        )
     return Runtime(
         config=config,
         settings=settings,
@@ -153,4 +163,19 @@ def build_runtime(
         clock=clock,
         slack=slack,
         outbox_worker=worker,
+        clickup=clickup,
     )
+
+
+def make_clickup(
+    config: Config, settings: Settings, *, retries: int = 0,
+    pause: Callable[[float], object] | None = None,
+) -> ClickUpApi | None:  # fmt: skip
+    """ClickUp's API with CLICKUP_TOKEN at CLICKUP_API_URL (else `[clickup] api_url`); None
+    when ClickUp is not configured or has no token. `retries`: a one-shot command's."""
+    if config.clickup is None or not settings.clickup_token:
+        return None
+    url = settings.clickup_api_url or config.clickup.api_url
+    if pause is None:
+        return ClickUpApi(url, settings.clickup_token, retries=retries)
+    return ClickUpApi(url, settings.clickup_token, retries=retries, pause=pause)

@@ -94,6 +94,9 @@ class Lane(enum.StrEnum):
     MESSAGE = "msg"  # the edits of one message (channel and ts)
     HOME = "home"  # one user's App Home tab
     ANSWER = "ans"  # one user's answers to slash commands worked out after their ack
+    # A request's ClickUp task (issue 31): `clickup:<task id>`, or `clickup:REQ-n` for a task
+    # podbot creates (the lane is the link's, fixed for its life: bot/clickup/mirror.py).
+    CLICKUP = "clickup"
 
     def of(self, *key: object) -> str:
         return ":".join([self.value, *(str(part) for part in key)])
@@ -371,6 +374,11 @@ class Outbox:
             return
         payload = {"url": response_url, "user": user, "text": text, "blocks": _dicts(blocks)}
         self._enqueue(session, Lane.ANSWER.of(user), OutboxKind.RESPOND, payload)
+
+    def clickup(self, session: Session, lane: str, payload: dict[str, Any]) -> None:
+        """A change to a request's ClickUp task (`bot/clickup/deliver.py` sends it), in its
+        task's lane; no channel: ClickUp's pace is the workspace's, kept by the sender."""
+        self._enqueue(session, lane, OutboxKind.CLICKUP, payload)
 
     def reply(self, session: Session, request_id: int, text: str) -> int:
         """Reply in a request card's thread (after the card, in the request's lane)."""
