@@ -811,6 +811,10 @@ class ClickUpApiServer:
             payload = json.dumps({"err": error.err, "ECODE": error.ecode}).encode("utf-8")
             if error.status == 429:
                 headers = self._limit_headers(str(token))
+        except Exception as error:  # a bug of the stand-in: say so rather than drop the line
+            status = 500
+            err = f"clickupfake failed: {error!r}"
+            payload = json.dumps({"err": err, "ECODE": "FAKE_000"}).encode("utf-8")
         with self._lock:
             self._calls.append(ApiCall(method, path, query, body, token, status, self.clock()))
         self._after_change()

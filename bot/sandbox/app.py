@@ -250,6 +250,8 @@ class Sandbox:
             self.asgi(build_asgi(app, runtime)), self.host, self.port, settings
         )
         self.url = self._server.start()
+        # ClickUp's webhook on each POD's list, to this sandbox's /clickup/webhook (issue 31).
+        self.clickup.connect(runtime, self.url)
         # Command answers after the ack (response_url) come back to the Web API stand-in.
         self.signer = SlackClient(
             self.url, self.signing_secret, response_url_base=self.api.response_url_base

@@ -16,22 +16,39 @@ the demo's people, each POD's list, and what the page shows and does there.
 
 from __future__ import annotations
 
+import contextlib
 import dataclasses
 from collections.abc import Callable, Sequence
 from datetime import UTC, datetime
-from typing import Any, Protocol
+from typing import TYPE_CHECKING, Any, Protocol
 from zoneinfo import ZoneInfo
 
+from sqlalchemy import select
+
+from bot.clickup.inbound import PATH as WEBHOOK_PATH
 from bot.config import Config, Settings
+from bot.db.models import ClickUpWebhook
 from clickupfake.api import ClickUpApiServer, ClickUpError
 
-__all__ = ["SERVICE_USER", "TOKEN", "WORKSPACE", "SandboxClickUp"]
+if TYPE_CHECKING:
+    from bot.runtime import Runtime
+
+__all__ = ["EVENTS", "SERVICE_USER", "TOKEN", "WORKSPACE", "SandboxClickUp"]
 
 WORKSPACE = "9015000001"  # the demo workspace's id, unless `[clickup] workspace_id` names one
 SERVICE_USER = 81000000  # podbot's service account in the demo workspace
 TOKEN = "pk_81000000_SANDBOXSERVICEACCOUNT"
 FIRST_PERSON = 81000001
 DEFAULT_STATUSES = ("to do", "in progress", "complete")
+# The events podbot's webhook on each list hears.
+EVENTS = [
+    "taskCommentPosted",
+    "taskStatusUpdated",
+    "taskAssigneeUpdated",
+    "taskDueDateUpdated",
+    "taskUpdated",
+    "taskDeleted",
+]
 # Mapping keys whose status closes a task in ClickUp's sense (type "closed").
 _CLOSING = ("closed", "closed-won", "closed-lost", "closed-cancelled", "disqualified")
 
@@ -124,6 +141,43 @@ class SandboxClickUp:
         extra: dict[str, Any] = {"clickup_api_url": self.api.url, "clickup_token": TOKEN}
         present = {k: v for k, v in extra.items() if k in names}
         return dataclasses.replace(settings, **present) if present else settings
+
+    def connect(self, runtime: Runtime, page_url: str) -> list[str]:
+        """podbot's webhook on each POD's list, pointed at this sandbox's `/clickup/webhook`,
+        as `podbot clickup webhook create` makes it: created through podbot's ClickUp client
+        with the service account's token, its secret kept in `clickup_webhooks`. A webhook
+        of an earlier run pointing elsewhere (another port) is deleted first. Returns the
+        list ids newly hooked."""
+        client = runtime.clickup
+        if client is None:
+            return []
+        endpoint = page_url.rstrip("/") + WEBHOOK_PATH
+        made = []
+        with runtime.db.transaction() as session:
+            for row in list(session.scalars(select(ClickUpWebhook))):
+                if row.endpoint != endpoint:
+                    with contextlib.suppress(Exception):  # gone from the stand-in already
+                        client.delete_webhook(row.webhook_id)
+                    session.delete(row)
+            hooked = {row.list_id for row in session.scalars(select(ClickUpWebhook))}
+            for pod in self.config.pods:
+                link = _pod_list(pod)
+                if link is None or link[0] in hooked:
+                    continue
+                answer = client.create_webhook(self.workspace, endpoint, list(EVENTS), link[0])
+                webhook = answer["webhook"]
+                session.add(
+                    ClickUpWebhook(
+                        webhook_id=str(webhook["id"]),
+                        list_id=link[0],
+                        endpoint=endpoint,
+                        secret=str(webhook["secret"]),
+                        user_id=str(webhook["userid"]),
+                        created_at=runtime.clock.now(),
+                    )
+                )
+                made.append(link[0])
+        return made
 
     def _seed(self) -> None:
         members = [{"id": SERVICE_USER, "email": "podbot@example.com", "username": "podbot"}]
