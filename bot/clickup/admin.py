@@ -16,7 +16,7 @@ from bot.clickup.mirror import new_link
 from bot.config import Config, Pod, Settings
 from bot.db.models import ClickUpLink, ClickUpWebhook, Request
 from bot.domain.request_import import ImportedRequest
-from bot.domain.vocabulary import Role, Stage
+from bot.domain.vocabulary import Stage, counts_as_buyer
 from bot.slack.web_api import WebApiError
 
 if TYPE_CHECKING:
@@ -239,7 +239,7 @@ def plan_import(runtime: Runtime, list_id: str) -> Plan:
         if stage == Stage.NEGOTIATING:
             email = str(assignees[0].get("email") or "") if assignees else ""
             buyer = _slack_user(runtime, email) if email else None
-            if buyer is None or pod.role_of(buyer) not in (Role.BUYER, Role.EM):
+            if buyer is None or not counts_as_buyer(pod.role_of(buyer)):
                 reasons.append(
                     "it is under way but assigned to no buyer of the POD (matched by email)"
                 )

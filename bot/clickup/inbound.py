@@ -29,7 +29,7 @@ from bot.db.models import ClickUpHistoryItem, ClickUpLink, ClickUpWebhook, PodRo
 from bot.db.people import names_of
 from bot.db.requests import record_event
 from bot.domain.events import ThreadLine
-from bot.domain.vocabulary import EventKind, Role, Stage
+from bot.domain.vocabulary import EventKind, Stage, counts_as_buyer
 from bot.slack.web_api import WebApiError
 
 if TYPE_CHECKING:
@@ -86,7 +86,18 @@ def receive(runtime: Runtime, body: bytes, signature: str | None) -> str:
     own = next((user for h, _, user in hooks if h == webhook_id), None)
     if own is None and runtime.clickup is not None:
         own = str(runtime.clickup.user().get("id") or "") or None
-    return handle(runtime, payload, items, own)
+    # Whose Slack account each assignee added is, asked before the transaction (never wait
+    # on Slack holding the database's writer).
+    people: dict[str, str | None] = {}
+    for item in items:
+        after = item.get("after")
+        if item.get("field") == "assignee_add" and isinstance(after, dict) and after.get("email"):
+            email = str(after["email"]).lower()
+            try:
+                people[email] = runtime.slack.user_by_email(email)
+            except WebApiError:
+                people[email] = None
+    return handle(runtime, payload, items, own, people)
 
 
 def _instant(value: Any) -> datetime | None:
@@ -97,8 +108,9 @@ def _instant(value: Any) -> datetime | None:
 
 
 def handle(
-    runtime: Runtime, payload: dict[str, Any], items: list[dict[str, Any]], own: str | None
-) -> str:
+    runtime: Runtime, payload: dict[str, Any], items: list[dict[str, Any]], own: str | None,
+    people: dict[str, str | None] | None = None,
+) -> str:  # fmt: skip
     """The delivery's history items, each once, in one transaction."""
     event = str(payload.get("event") or "")
     task_id = str(payload.get("task_id") or "")
@@ -132,7 +144,7 @@ def handle(
             elif event == "taskStatusUpdated" or field == "status":
                 done.append(_status(runtime, work, link, request, item, person))
             elif event == "taskAssigneeUpdated" or field == "assignee_add":
-                done.append(_assignee(runtime, work, request, item, person))
+                done.append(_assignee(runtime, work, request, item, person, people or {}))
             elif event == "taskDeleted":
                 link.state = "deleted"
                 work.record(
@@ -193,8 +205,9 @@ def _status(
 
 
 def _assignee(
-    runtime: Runtime, work: Any, request: Request, item: dict[str, Any], person: str
-) -> str:
+    runtime: Runtime, work: Any, request: Request, item: dict[str, Any], person: str,
+    people: dict[str, str | None],
+) -> str:  # fmt: skip
     added = item.get("after")
     if not isinstance(added, dict):
         return "assignee removed: nothing to do"
@@ -202,13 +215,11 @@ def _assignee(
     name = str(added.get("username") or email or "someone")
     buyer: str | None = None
     if email:
-        try:
-            user = runtime.slack.user_by_email(email)
-        except WebApiError:
-            user = None
+        user = people.get(email)
         pod_key = work.session.scalar(select(PodRow.key).where(PodRow.id == request.pod_id))
         pod = runtime.config.find_pod(pod_key) if pod_key else None
-        if user is not None and pod is not None and pod.role_of(user) in (Role.BUYER, Role.EM):
+        role = pod.role_of(user) if user is not None and pod is not None else None
+        if user is not None and role is not None and counts_as_buyer(role):
             buyer = user
     if buyer is not None and buyer == request.buyer_id:
         return "assignee: already the buyer"

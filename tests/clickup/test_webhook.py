@@ -60,12 +60,13 @@ class Life:
 
 @pytest.fixture
 def life(
-    start_bot: Callable[..., RunningBot], sqlite_url: str, slack_api: SlackApiServer
+    start_bot: Callable[..., RunningBot], database_url: str, slack_api: SlackApiServer
 ) -> Iterator[Life]:
+    """On SQLite and on PostgreSQL."""
     time = SimulatedTime()
     with make_clickup(clock=time.seconds) as clickup:
         clickup.add_member("9001", {"id": EM_USER, "email": "em@example.com", "username": "Em"})
-        bot = start_clickup_bot(start_bot, sqlite_url, slack_api, clickup, simulated=time)
+        bot = start_clickup_bot(start_bot, database_url, slack_api, clickup, simulated=time)
         life = Life(bot, clickup, time)
         life.proc(ANALYST, "new Acme Corp | Figma | new")
         life.proc(ANALYST, "qualify 1")
