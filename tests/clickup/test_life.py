@@ -12,7 +12,7 @@ import pytest
 from sqlalchemy import select
 
 from bot.clock import ManualClock
-from bot.db.models import ClickUpLink, OutboxRow, Request, SavingsClaim
+from bot.db.models import ChannelTurn, ClickUpLink, OutboxRow, Request, SavingsClaim
 from clickupfake.api import ClickUpApiServer
 from slackfake.web_api import SlackApiServer
 from tests.clickup.conftest import BUYER_USER, LIST, REQ_FIELD, make_clickup, start_clickup_bot
@@ -115,6 +115,9 @@ def _life(bot: RunningBot, clickup: ClickUpApiServer, time: SimulatedTime) -> No
         assert len(dues) == 2 and dues[1] > dues[0]  # assigned, then moved out by the hold
         parked = session.scalars(select(OutboxRow).where(OutboxRow.status == "parked")).all()
         assert parked == []
+        # Paced through the workspace's turn, shared by every process on the database.
+        turn = session.get(ChannelTurn, "clickup:9001")
+        assert turn is not None and turn.holder is None
 
 
 def _task_id(bot: RunningBot) -> str | None:
