@@ -118,7 +118,9 @@ def _queue(session: Session, outbox: Outbox, link: ClickUpLink, payload: dict[st
     outbox.clickup(session, link.lane, {"request": link.request_id, **payload})
 
 
-def _active_link(session: Session, request_id: int) -> ClickUpLink | None:
+def _active_link(session: Session, outbox: Outbox, request_id: int) -> ClickUpLink | None:
+    if outbox.runtime.clickup is None:  # no ClickUp here: not even a lookup on the ack path
+        return None
     link = session.get(ClickUpLink, request_id)
     return link if link is not None and link.state == "active" else None
 
@@ -167,9 +169,11 @@ def new_link(
 def task(session: Session, outbox: Outbox, event: Any) -> None:
     """A new request gets its task (`[clickup] task_on = "create"`), or an assigned one
     (`"assign"`); a reassigned request's task changes assignee."""
-    request = session.get(Request, event.request_id)
     config = outbox.runtime.config
-    if request is None or config.clickup is None:
+    if config.clickup is None or outbox.runtime.clickup is None:
+        return
+    request = session.get(Request, event.request_id)
+    if request is None:
         return
     mapping = pod_clickup(outbox.runtime, session, request)
     if mapping is None:
@@ -190,7 +194,7 @@ def task(session: Session, outbox: Outbox, event: Any) -> None:
 
 def comments(session: Session, outbox: Outbox, event: Any) -> None:
     """The timeline events since the last mirrored, each as a task comment."""
-    link = _active_link(session, event.request_id)
+    link = _active_link(session, outbox, event.request_id)
     if link is None:
         return
     session.flush()  # the use case's timeline event
@@ -217,7 +221,7 @@ def comments(session: Session, outbox: Outbox, event: Any) -> None:
 
 def status(session: Session, outbox: Outbox, event: Any) -> None:
     """The task's status, when the request's stage, step or hold maps to another."""
-    link = _active_link(session, event.request_id)
+    link = _active_link(session, outbox, event.request_id)
     if link is None:
         return
     request = session.get(Request, link.request_id)
@@ -231,7 +235,7 @@ def status(session: Session, outbox: Outbox, event: Any) -> None:
 
 def due(session: Session, outbox: Outbox, event: Any) -> None:
     """The task's due date, when the TAT's due moved (assigned, a hold ended)."""
-    link = _active_link(session, event.request_id)
+    link = _active_link(session, outbox, event.request_id)
     if link is None:
         return
     request = session.get(Request, link.request_id)
