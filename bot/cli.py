@@ -94,8 +94,10 @@ def cmd_doctor(args: argparse.Namespace) -> int:
         from bot.runtime import make_clickup
 
         api = make_clickup(config, settings, retries=2)
+        known = _stored_webhooks(settings)
         found += [
-            doctor.Check(item.ok, item.text) for item in clickup_checks(config, settings, api)
+            doctor.Check(item.ok, item.text)
+            for item in clickup_checks(config, settings, api, known)
         ]
     for line in doctor.lines(found):
         print(line)
@@ -108,6 +110,26 @@ def cmd_doctor(args: argparse.Namespace) -> int:
         return 1
     print("All good.")
     return 0
+
+
+def _stored_webhooks(settings: Any) -> set[str] | None:
+    """The ClickUp webhooks whose secret the database holds; None when it cannot say (the
+    database's own check says why)."""
+    from sqlalchemy import select
+    from sqlalchemy.exc import SQLAlchemyError
+
+    from bot.db.models import ClickUpWebhook
+    from bot.db.session import Database
+
+    try:
+        db = Database(settings.database_url)
+        try:
+            with db.reading() as session:
+                return set(session.scalars(select(ClickUpWebhook.webhook_id)))
+        finally:
+            db.dispose()
+    except SQLAlchemyError:
+        return None
 
 
 def cmd_db_upgrade(args: argparse.Namespace) -> int:

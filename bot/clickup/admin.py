@@ -46,9 +46,12 @@ def workspace_of(config: Config, api: ClickUpApi) -> str | None:
     return str(teams[0]["id"]) if len(teams) == 1 else None
 
 
-def checks(config: Config, settings: Settings, api: ClickUpApi | None) -> list[Problem]:
+def checks(
+    config: Config, settings: Settings, api: ClickUpApi | None, known: set[str] | None = None
+) -> list[Problem]:
     """ClickUp's lines of `podbot doctor`: the token, each POD's list, its status mapping
-    against the list's real statuses, its REQ field, and its webhook."""
+    against the list's real statuses, its REQ field, and its webhook (with `known`, the ids of
+    the webhooks whose secret the database holds: one it lacks has its events refused)."""
     if config.clickup is None:
         return []
     if api is None or not settings.clickup_token:
@@ -114,6 +117,11 @@ def checks(config: Config, settings: Settings, api: ClickUpApi | None) -> list[P
             if str(h.get("list_id")) == list_id
             and (h.get("health") or {}).get("status") == "active"
         ]
+        if live and known is not None and not {str(h.get("id")) for h in live} & known:
+            found.append(Problem(False, f"{pod.key}: the webhook on list {list_id} is not "
+                                        "podbot's (its secret is not in the database): its "
+                                        "events are refused; `podbot clickup webhook create "
+                                        f"--list {list_id} --endpoint …` makes one"))  # fmt: skip
         if not live:
             found.append(
                 Problem(

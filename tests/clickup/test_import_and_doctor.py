@@ -109,7 +109,16 @@ def test_doctor_reports_a_wrong_list_an_unmapped_status_and_a_missing_webhook() 
         assert problems[0].startswith(
             "pods[0].clickup.statuses: list 901 has no status negotiating = 'doing'"
         )
-        clickup.add_webhook("9001", 100, "https://podbot.example/clickup/webhook", list_id=LIST)
+        hook = clickup.add_webhook(
+            "9001", 100, "https://podbot.example/clickup/webhook", list_id=LIST
+        )
         assert all(c.ok for c in admin.checks(config, settings, api))
+        foreign = [c.text for c in admin.checks(config, settings, api, set()) if not c.ok]
+        assert foreign == [
+            "alpha: the webhook on list 901 is not podbot's (its secret is not in the database): "
+            "its events are refused; `podbot clickup webhook create --list 901 --endpoint …` "
+            "makes one"
+        ]
+        assert all(c.ok for c in admin.checks(config, settings, api, {hook["id"]}))
         no_token = admin.checks(config, Settings(), None)
         assert [c.ok for c in no_token] == [False]

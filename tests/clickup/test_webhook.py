@@ -6,13 +6,17 @@ reassign; a stale replay is refused."""
 
 from __future__ import annotations
 
+import hashlib
+import hmac
 from collections.abc import Callable, Iterator
 from datetime import timedelta
 
+import httpx
 import pytest
 from sqlalchemy import select
 
-from bot.db.models import ClickUpLink, Request, RequestEvent
+from bot.db.models import ClickUpLink, ClickUpWebhook, Request, RequestEvent
+from bot.server import MAX_BODY_BYTES
 from clickupfake.api import ClickUpApiServer
 from slackfake.web_api import Message, SlackApiServer
 from tests.clickup.conftest import DANA, make_clickup, start_clickup_bot
@@ -148,3 +152,20 @@ def test_a_stale_replay_is_refused(life: Life) -> None:
     life.time.clock.set(life.time.clock.now() + timedelta(hours=25))
     assert life.clickup.deliver(event.index) == 400
     assert not [m for m in life.thread() if "old news" in m.text]
+
+
+def test_unsigned_oversized_and_foreign_bodies_are_refused_before_anything(life: Life) -> None:
+    url = f"{life.bot.url}/clickup/webhook"
+    body = b'{"event":"taskCommentPosted","webhook_id":"x","history_items":[]}'
+    assert httpx.post(url, content=body).status_code == 401  # unsigned
+    signed_elsewhere = hmac.new(b"another secret", body, hashlib.sha256).hexdigest()
+    assert (
+        httpx.post(url, content=body, headers={"X-Signature": signed_elsewhere}).status_code == 401
+    )
+    huge = b"{" + b" " * (MAX_BODY_BYTES + 1) + b"}"
+    assert httpx.post(url, content=huge, headers={"X-Signature": "0" * 64}).status_code == 413
+    with life.bot.db.reading() as session:
+        secret = session.scalars(select(ClickUpWebhook.secret)).one()
+    other = b'{"event":"taskCommentPosted","webhook_id":"not-this-one","history_items":[]}'
+    signature = hmac.new(secret.encode(), other, hashlib.sha256).hexdigest()
+    assert httpx.post(url, content=other, headers={"X-Signature": signature}).status_code == 400
