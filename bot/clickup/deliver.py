@@ -218,7 +218,7 @@ class ClickUpSender:
             description = self._description(request, pod.name if pod else request.pod.key)
         if ts is None and not row.recovering:
             # The card is in another lane: wait for it a little, for its link.
-            raise WebApiError("clickup", "card_not_posted")
+            raise WebApiError("clickup", "card_not_posted", retry_after=1.0)
         link = self.slack.permalink(channel, ts) if channel and ts else None
         body: dict[str, Any] = {
             "name": name,

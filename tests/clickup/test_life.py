@@ -25,16 +25,17 @@ OUTAGE = 60.0
 
 def test_a_requests_life_reaches_its_task_once_each_in_order_through_an_outage(
     start_bot: Callable[..., RunningBot],
-    sqlite_url: str,
+    database_url: str,
     slack_api: SlackApiServer,
     monkeypatch: pytest.MonkeyPatch,
 ) -> None:
+    """On SQLite and on PostgreSQL."""
     monkeypatch.setenv("PODBOT_DELIVERY_MAX_BACKOFF", "2")
     time = SimulatedTime()
     clickup: ClickUpApiServer = make_clickup(clock=time.seconds)
     clickup.start()
     try:
-        bot = start_clickup_bot(start_bot, sqlite_url, slack_api, clickup, simulated=time)
+        bot = start_clickup_bot(start_bot, database_url, slack_api, clickup, simulated=time)
         _life(bot, clickup, time)
     finally:
         clickup.stop()
