@@ -171,6 +171,9 @@ class ClickUpSender:
             if payload.get("due"):
                 body["due_date"] = millis(datetime.fromisoformat(str(payload["due"])))
                 body["due_date_time"] = True
+            assignee = self.member(payload.get("assignee"))
+            if assignee is not None:
+                body["assignees"] = {"add": [assignee], "rem": []}
             if body:
                 self._call("update_task", task_id, body)
             field = self._req_field(int(payload["request"]))
