@@ -22,6 +22,7 @@ from datetime import UTC, datetime, timedelta
 from typing import TYPE_CHECKING, Any
 
 from sqlalchemy import select
+from sqlalchemy.exc import IntegrityError
 
 from bot.blocks.clickup import clickup_comment_line, clickup_reassign_prompt, clickup_stage_prompt
 from bot.consequences import unit_of_work
@@ -97,7 +98,12 @@ def receive(runtime: Runtime, body: bytes, signature: str | None) -> str:
                 people[email] = runtime.slack.user_by_email(email)
             except WebApiError:
                 people[email] = None
-    return handle(runtime, payload, items, own, people)
+    try:
+        return handle(runtime, payload, items, own, people)
+    except IntegrityError:
+        # The same history item handled by a concurrent delivery, committed first: this one
+        # wrote nothing; ClickUp's retry of it will find it handled.
+        raise Rejected(409, "the same event is being handled by another delivery") from None
 
 
 def _instant(value: Any) -> datetime | None:
