@@ -169,3 +169,16 @@ def test_unsigned_oversized_and_foreign_bodies_are_refused_before_anything(life:
     other = b'{"event":"taskCommentPosted","webhook_id":"not-this-one","history_items":[]}'
     signature = hmac.new(secret.encode(), other, hashlib.sha256).hexdigest()
     assert httpx.post(url, content=other, headers={"X-Signature": signature}).status_code == 400
+
+
+def test_a_procurement_step_sets_its_status_then_gives_it_back(life: Life) -> None:
+    task = life.task_id()
+    life.proc(BUYER, "stage 1 security-review started")
+    assert life.clickup.task(task)["status"]["status"] == "security review"
+    life.proc(BUYER, "stage 1 security-review done")
+    assert life.clickup.task(task)["status"]["status"] == "in progress"
+    heads = [c["comment_text"].splitlines()[0] for c in life.clickup.comments(task)][-2:]
+    assert heads == [
+        "Procurement step started · REQ-1 · by Bea Buyer (via podbot)",
+        "Procurement step done · REQ-1 · by Bea Buyer (via podbot)",
+    ]
