@@ -101,6 +101,46 @@ class SlackSettings:
     command: str = "/proc"
 
 
+DEFAULT_CLICKUP_API_URL = "https://api.clickup.com/api/v2"
+# What a POD's ClickUp status mapping may name (issue 31): podbot's stages (a close by its
+# outcome, else `closed`), its procurement steps, and its holds (by party, else `hold`).
+CLICKUP_STATUS_KEYS = (
+    "intake", "qualified", "negotiating", "closed", "closed-won", "closed-lost",
+    "closed-cancelled", "disqualified", *STEP_ORDER, "hold", "hold-customer", "hold-vendor",
+)  # fmt: skip
+_CLICKUP_ID = re.compile(r"^[A-Za-z0-9_-]{1,64}$")
+
+
+@dataclass(frozen=True)
+class ClickUpSettings:
+    """The `[clickup]` section (issue 31): where ClickUp's API is, the workspace, its rate
+    limit, and when a request gets its task. The token is the environment's CLICKUP_TOKEN."""
+
+    api_url: str = DEFAULT_CLICKUP_API_URL
+    workspace_id: str | None = None  # None: the token's only workspace (GET /team)
+    rate_limit_per_minute: int = 100
+    task_on: str = "create"  # "create": when the request is created; "assign": at assign
+
+
+@dataclass(frozen=True)
+class PodClickUp:
+    """A POD's ClickUp list: its id, podbot's stages (steps, holds) → the list's statuses, and
+    the custom field (its id) that holds the REQ key."""
+
+    list_id: str
+    statuses: Mapping[str, str] = field(default_factory=dict)
+    req_field: str | None = None
+
+    def status_for(self, *keys: str) -> str | None:
+        """The list status of the first of `keys` the mapping names."""
+        return next((self.statuses[key] for key in keys if key in self.statuses), None)
+
+    def keys_for(self, status: str) -> list[str]:
+        """podbot's names the list status `status` stands for (case-insensitively)."""
+        wanted = status.casefold()
+        return [key for key, value in self.statuses.items() if value.casefold() == wanted]
+
+
 @dataclass(frozen=True)
 class Pod:
     """One procurement POD: its channel, calendar and members with their roles."""
@@ -126,6 +166,8 @@ class Pod:
     approval_rules: tuple[ApprovalRule, ...] = ()
     # A member's own office hours (issue 30), in their own zone; others use the POD's window.
     member_hours: Mapping[str, OfficeHours] = field(default_factory=dict)
+    # Its ClickUp list (issue 31); None: the POD's requests are not mirrored in ClickUp.
+    clickup: PodClickUp | None = None
 
     @property
     def calendar(self) -> WorkCalendar:
@@ -169,6 +211,8 @@ class Config:
     retention: Retention = field(default_factory=Retention)
     reminders: ReminderSettings = field(default_factory=ReminderSettings)
     pods: tuple[Pod, ...] = ()
+    # The `[clickup]` section; None: no ClickUp sync (issue 31).
+    clickup: ClickUpSettings | None = None
     # Expected weeks (lower, upper) of each procurement step (the config's `[procurement_stages]`).
     procurement_stages: Mapping[str, tuple[int, int]] = field(
         default_factory=lambda: dict(DEFAULT_STEP_WEEKS)
@@ -354,10 +398,11 @@ class _Checker:
         self.unknown_keys(
             raw,
             ("defaults", "clocks", "schedule", "reminders", "slack", "retention", "pods",
-             "procurement_stages"),
+             "procurement_stages", "clickup"),
             "",
         )  # fmt: skip
         base = Config(path=path)
+        clickup = self.clickup(raw)
 
         defaults = self.table(raw, "defaults")
         self.unknown_keys(
@@ -486,7 +531,75 @@ class _Checker:
                 delivered_days=keep["delivered_days"] or keep_defaults.delivered_days,
             ),
             pods=tuple(pods),
+            # A POD's list without a `[clickup]` section: ClickUp's defaults.
+            clickup=clickup or (ClickUpSettings() if any(p.clickup for p in pods) else None),
         )
+
+    def clickup(self, raw: Mapping[str, Any]) -> ClickUpSettings | None:
+        """`[clickup]`: api_url, workspace_id, rate_limit_per_minute, task_on (no token: that
+        is the environment's CLICKUP_TOKEN, never the file)."""
+        if "clickup" not in raw:
+            return None
+        table = self.table(raw, "clickup")
+        self.unknown_keys(
+            table, ("api_url", "workspace_id", "rate_limit_per_minute", "task_on"), "clickup."
+        )
+        base = ClickUpSettings()
+        api_url = table.get("api_url", base.api_url)
+        if not isinstance(api_url, str) or not api_url.startswith(("https://", "http://")):
+            self.fail("clickup.api_url", f'"{api_url}" is not a URL like "{base.api_url}"')
+        workspace = table.get("workspace_id")
+        if workspace is not None:
+            workspace = str(workspace)
+            if not _CLICKUP_ID.match(workspace):
+                self.fail("clickup.workspace_id", f'"{workspace}" is not a ClickUp workspace id')
+        rate = self.integer(
+            table.get("rate_limit_per_minute", 100), "clickup.rate_limit_per_minute", 1, 100_000
+        )
+        task_on = table.get("task_on", "create")
+        if task_on not in ("create", "assign"):
+            self.fail("clickup.task_on", f'"{task_on}" must be "create" or "assign"')
+        return ClickUpSettings(
+            api_url=str(api_url).rstrip("/"),
+            workspace_id=workspace,
+            rate_limit_per_minute=rate or base.rate_limit_per_minute,
+            task_on=str(task_on),
+        )
+
+    def pod_clickup(self, value: Any, prefix: str) -> PodClickUp | None:
+        """`clickup = { list_id = "901…", req_field = "…", statuses = { negotiating = "in
+        progress", … } }`."""
+        if value is None:
+            return None
+        where = f"{prefix}clickup"
+        if not isinstance(value, dict):
+            self.fail(where, 'must be a table like { list_id = "901234567" }')
+            return None
+        self.unknown_keys(value, ("list_id", "statuses", "req_field"), f"{where}.")
+        list_id = str(value.get("list_id", ""))
+        if not _CLICKUP_ID.match(list_id):
+            self.fail(f"{where}.list_id", f'"{list_id}" is not a ClickUp list id')
+        req_field = value.get("req_field")
+        if req_field is not None and not isinstance(req_field, str):
+            self.fail(f"{where}.req_field", "must be a custom field's id (a string)")
+            req_field = None
+        raw = value.get("statuses", {})
+        statuses: dict[str, str] = {}
+        if not isinstance(raw, dict):
+            self.fail(f"{where}.statuses", 'must be a table like { negotiating = "in progress" }')
+            raw = {}
+        for key, status in raw.items():
+            if key not in CLICKUP_STATUS_KEYS:
+                self.fail(
+                    f"{where}.statuses.{key}",
+                    "is not one of podbot's stages, steps or holds: "
+                    + ", ".join(CLICKUP_STATUS_KEYS),
+                )
+            elif not isinstance(status, str) or not status.strip():
+                self.fail(f"{where}.statuses.{key}", "must be the name of a status of the list")
+            else:
+                statuses[key] = status.strip()
+        return PodClickUp(list_id=list_id, statuses=statuses, req_field=req_field)
 
     def pods(
         self,
@@ -505,6 +618,7 @@ class _Checker:
         allowed = (
             "key", "name", "channel", "timezone", "workdays", "currency", "holidays", "members",
             "fallback_approvers", "checkin_day", "checkin_time", "approval_rules", "member_hours",
+            "clickup",
         )  # fmt: skip
         pods: list[Pod] = []
         seen_keys: set[str] = set()
@@ -573,6 +687,7 @@ class _Checker:
                     checkin_time=checkin_time,
                     approval_rules=rules,
                     member_hours=member_hours,
+                    clickup=self.pod_clickup(item.get("clickup"), prefix),
                 )
             )
         return pods
@@ -837,6 +952,10 @@ class Settings:
     header_timeout: float = 5.0
     body_timeout: float = 5.0
     max_connections: int | None = None
+    # ClickUp (issue 31): the token (a service account's personal token, CLICKUP_TOKEN) and,
+    # to point podbot at a stand-in, the API's URL (CLICKUP_API_URL, over `[clickup] api_url`).
+    clickup_token: str | None = None
+    clickup_api_url: str | None = None
 
     @classmethod
     def from_env(cls, environ: Mapping[str, str] | None = None) -> Settings:
@@ -881,6 +1000,8 @@ class Settings:
             ready_backlog_seconds=ready_backlog_seconds,
             channel_interval=float(env.get("PODBOT_CHANNEL_INTERVAL") or 1.0),
             slack_timeout=float(env.get("PODBOT_SLACK_TIMEOUT") or 10.0),
+            clickup_token=env.get("CLICKUP_TOKEN") or None,
+            clickup_api_url=(env.get("CLICKUP_API_URL") or "").rstrip("/") or None,
         )
 
     def require(self, *names: str) -> None:

@@ -28,6 +28,7 @@ from bot.actions import Work
 from bot.blocks.ids import BlockId
 from bot.blocks.reminders import dm_note
 from bot.blocks.terms import term_prompt
+from bot.clickup import mirror as clickup
 from bot.db.models import Contract, PodRow, Request, SavingsClaim
 from bot.db.savings import pending_claims_for_tool
 from bot.domain.events import (
@@ -36,6 +37,7 @@ from bot.domain.events import (
     ClaimDecided,
     ClaimPosted,
     ClaimStepApproved,
+    ClickUpLinked,
     ClockCrossed,
     Event,
     HoldEnded,
@@ -209,17 +211,49 @@ def snoozed_dm(session: Session, outbox: Outbox, event: RemindersSnoozed) -> Non
 
 
 # The one table: what each event causes, in the order its rows are queued.
+# The ClickUp rows (issue 31, bot/clickup/mirror.py) follow the Slack ones: the request's task
+# (`clickup.task`: created, or its assignee), its comments (the timeline events not yet told),
+# its status and its due date; each queues only what changed, once, in the task's lane.
 CONSEQUENCES: dict[type[Any], tuple[Consequence, ...]] = {
-    RequestOpened: (card, homes_of_request),
-    RequestChanged: (card, request_dms_settled, homes_of_request),
-    RequestReassigned: (card, request_dms_settled, homes_of_request, previous_buyers_home),
-    HoldStarted: (card, request_dms_settled, homes_of_request),
-    HoldEnded: (card, request_dms_settled, homes_of_request),
-    ProcurementStepMoved: (card,),
+    RequestOpened: (card, homes_of_request, clickup.task),
+    RequestChanged: (
+        card,
+        request_dms_settled,
+        homes_of_request,
+        clickup.comments,
+        clickup.status,
+        clickup.due,
+    ),
+    RequestReassigned: (
+        card,
+        request_dms_settled,
+        homes_of_request,
+        previous_buyers_home,
+        clickup.task,
+        clickup.comments,
+        clickup.status,
+        clickup.due,
+    ),
+    HoldStarted: (card, request_dms_settled, homes_of_request, clickup.comments, clickup.status),
+    HoldEnded: (
+        card,
+        request_dms_settled,
+        homes_of_request,
+        clickup.comments,
+        clickup.status,
+        clickup.due,
+    ),
+    ProcurementStepMoved: (card, clickup.comments, clickup.status),
     ClockCrossed: (card, homes_of_request),
-    ThreadLine: (thread_line,),
+    ThreadLine: (thread_line, clickup.comments),
     TermAsked: (term_prompt_line,),
-    ClaimPosted: (superseded_claim_message, claim_message, card, homes_of_request),
+    ClaimPosted: (
+        superseded_claim_message,
+        claim_message,
+        card,
+        homes_of_request,
+        clickup.comments,
+    ),
     ClaimDecided: (
         revised_claim_message,
         claim_message,
@@ -228,8 +262,16 @@ CONSEQUENCES: dict[type[Any], tuple[Consequence, ...]] = {
         decision_line,
         benchmark_claims,
         claim_dms_settled,
+        clickup.comments,
     ),
-    ClaimStepApproved: (claim_message, card, homes_of_request, decision_line, claim_dms_settled),
+    ClaimStepApproved: (
+        claim_message,
+        card,
+        homes_of_request,
+        decision_line,
+        claim_dms_settled,
+        clickup.comments,
+    ),
     AbsenceChanged: (pods_claim_messages, absence_homes),
     MentionResolved: (mention_dms_settled,),
     RenewalOpened: (renewal_dms_settled,),
@@ -237,6 +279,7 @@ CONSEQUENCES: dict[type[Any], tuple[Consequence, ...]] = {
     # Recorded, causing nothing outside podbot yet: the place for a canvas or CRM row.
     AccountHealthSet: (),
     TargetUpdated: (),
+    ClickUpLinked: (clickup.linked, card),
 }
 
 

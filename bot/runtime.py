@@ -22,6 +22,8 @@ from slack_sdk.http_retry.builtin_handlers import (
 )
 from slack_sdk.http_retry.handler import default_interval_calculator
 
+from bot.clickup.client import ClickUpApi
+from bot.clickup.deliver import ClickUpSender
 from bot.clock import Clock, SystemClock
 from bot.config import Config, Settings
 from bot.db.migrate import check_schema, upgrade
@@ -50,6 +52,8 @@ class Runtime:
     # after-ack threads of a process that serves Slack (`bot.process.open_process`), None in
     # one that serves nothing (scheduler, jobs run).
     background: Executor | None = None
+    # ClickUp's API with CLICKUP_TOKEN, when `[clickup]` is configured (issue 31).
+    clickup: ClickUpApi | None = None
 
 
 class WorkerOptions(TypedDict, total=False):
@@ -164,6 +168,12 @@ def build_runtime(
         domain_clock=clock,
         **(worker or {}),
     )
+    clickup = make_clickup(config, settings)
+    if clickup is not None and config.clickup is not None:
+        # Its own turns: the workspace's pace in real time, whatever the delivery clock says.
+        outbox_worker.clickup = ClickUpSender(
+            db, config, clickup, slack, turns=ChannelTurns(db), clock=outbox_worker.clock
+        )
     return Runtime(
         config=config,
         settings=settings,
@@ -172,4 +182,19 @@ def build_runtime(
         slack=slack,
         outbox_worker=outbox_worker,
         background=background,
+        clickup=clickup,
     )
+
+
+def make_clickup(
+    config: Config, settings: Settings, *, retries: int = 0,
+    pause: Callable[[float], object] | None = None,
+) -> ClickUpApi | None:  # fmt: skip
+    """ClickUp's API with CLICKUP_TOKEN at CLICKUP_API_URL (else `[clickup] api_url`); None
+    when ClickUp is not configured or has no token. `retries`: a one-shot command's."""
+    if config.clickup is None or not settings.clickup_token:
+        return None
+    url = settings.clickup_api_url or config.clickup.api_url
+    if pause is None:
+        return ClickUpApi(url, settings.clickup_token, retries=retries)
+    return ClickUpApi(url, settings.clickup_token, retries=retries, pause=pause)

@@ -113,6 +113,7 @@ _EVENT_WORDS: dict[str, str] = {
     EventKind.RESUMED: "resumed it",
     EventKind.HOLD_REVIEWED: "raised a long hold",
     EventKind.STALL_FLAGGED: "flagged a stall",
+    EventKind.CLICKUP: "changed its ClickUp task",
 }
 
 

@@ -787,6 +787,7 @@ class OutboxKind(enum.StrEnum):
     UPLOAD = "upload"  # a job's file (CSV, ICS) in the thread of its parent row's post
     HOME = "home"  # a user's App Home tab, rendered from the database when it is sent
     RESPOND = "respond"  # a slash command's answer after its ack, to its response_url
+    CLICKUP = "clickup"  # a change to a request's ClickUp task (issue 31): bot/clickup/deliver.py
 
 
 class OutboxRow(Base):
@@ -889,3 +890,56 @@ class ChannelTurn(Base):
     channel: Mapped[str] = mapped_column(String(32), primary_key=True)
     free_at: Mapped[datetime] = mapped_column(UTCDateTime)
     holder: Mapped[str | None] = mapped_column(String(32))
+
+
+class ClickUpLink(Base):
+    """A request's ClickUp task (issue 31): created by podbot (`task_id` null until the
+    worker has created it), linked with `/proc link`, or imported. `lane` is the outbox lane of
+    its rows, fixed for the link's life (`clickup:<task id>`, or `clickup:REQ-n` for a task
+    podbot creates, whose id is not known when its first rows are queued). What was last
+    queued for the task (the timeline event mirrored, its status, due date and assignee) lets
+    each change queue only what is new. `state` is `deleted` once ClickUp answered that the
+    task is gone: nothing more is queued for it."""
+
+    __tablename__ = "clickup_links"
+    __table_args__ = (CheckConstraint("state IN ('active', 'deleted')", name="state"),)
+
+    request_id: Mapped[int] = mapped_column(
+        ForeignKey("requests.id", ondelete="CASCADE"), primary_key=True
+    )
+    list_id: Mapped[str] = mapped_column(String(64))
+    task_id: Mapped[str | None] = mapped_column(String(64), unique=True)
+    lane: Mapped[str] = mapped_column(String(64))
+    state: Mapped[str] = mapped_column(String(16), default="active")
+    mirrored_event_id: Mapped[int] = mapped_column(Integer, default=0)
+    status: Mapped[str | None] = mapped_column(String(100))
+    due_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    assignee: Mapped[str | None] = mapped_column(String(32))
+    linked_at: Mapped[datetime] = mapped_column(UTCDateTime)
+    linked_by: Mapped[str] = mapped_column(String(32))
+
+
+class ClickUpWebhook(Base):
+    """A ClickUp webhook podbot made for a POD's list (`podbot clickup webhook create`), with
+    the secret its events are signed with."""
+
+    __tablename__ = "clickup_webhooks"
+
+    webhook_id: Mapped[str] = mapped_column(String(64), primary_key=True)
+    list_id: Mapped[str] = mapped_column(String(64), index=True)
+    endpoint: Mapped[str] = mapped_column(Text)
+    secret: Mapped[str] = mapped_column(Text)
+    # The ClickUp user whose token made it: podbot's own, whose changes are not echoed back.
+    user_id: Mapped[str | None] = mapped_column(String(32))
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime)
+
+
+class ClickUpHistoryItem(Base):
+    """A webhook's history item handled: a second delivery of it changes nothing."""
+
+    __tablename__ = "clickup_history"
+
+    item_id: Mapped[str] = mapped_column(String(64), primary_key=True)
+    task_id: Mapped[str | None] = mapped_column(String(64))
+    event: Mapped[str] = mapped_column(String(32))
+    handled_at: Mapped[datetime] = mapped_column(UTCDateTime, index=True)

@@ -177,6 +177,16 @@ class TargetUpdated:
     by: str
 
 
+@dataclass(frozen=True)
+class ClickUpLinked:
+    """A request was linked to an existing ClickUp task by `by` (issue 31): the task is told
+    the request's REQ key, status and due date, and from then on what happens to it."""
+
+    request_id: int
+    task_id: str
+    by: str
+
+
 Event = (
     RequestOpened
     | RequestChanged
@@ -196,4 +206,5 @@ Event = (
     | RemindersSnoozed
     | AccountHealthSet
     | TargetUpdated
+    | ClickUpLinked
 )

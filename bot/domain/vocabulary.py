@@ -82,6 +82,8 @@ class EventKind(enum.StrEnum):
     PREAPPROVAL_REMINDED = "preapproval_reminded"
     HOLD_REVIEWED = "hold_reviewed"  # a long hold raised to the analyst, then the em
     STALL_FLAGGED = "stall_flagged"  # a procurement step past its bound, or no activity
+    # A change made in the request's ClickUp task by a person: its status or assignee (issue 31).
+    CLICKUP = "clickup"
     # No longer recorded; rows of older versions still show in words.
     CANCELLED = "cancelled"
     REMINDER = "reminder"

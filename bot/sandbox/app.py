@@ -56,6 +56,7 @@ from bot.jobs.scheduler import fires_between, next_runs
 from bot.manifest import manifest
 from bot.process import Listen, Plan, Process, Serves, open_process
 from bot.runtime import Runtime, Schema
+from bot.sandbox.clickup import SandboxClickUp, SandboxClickUpError
 from slackfake.render import Renderer
 from slackfake.signing import SlackClient
 from slackfake.web_api import BOT_USER_ID, Message, SlackApiServer
@@ -181,6 +182,10 @@ class Sandbox:
         )
         if saved.get("slack"):
             self.api.restore(saved["slack"])
+        # The ClickUp stand-in (issue 31), on the same clock; its workspace is saved beside.
+        self.clickup = SandboxClickUp(
+            config, self.people, lambda: self.clock.now().timestamp(), saved.get("clickup")
+        )
         self._closed_views: set[str] = set(saved.get("closed_views") or [])
         self._view_errors: dict[str, dict[str, str]] = {}
         self._triggers: dict[str, str] = dict(saved.get("triggers") or {})
@@ -192,7 +197,7 @@ class Sandbox:
         self.ready = threading.Event()
         self.progress = ""
         self.url = ""
-        self._saved_version: tuple[int, int] | None = None
+        self._saved_version: tuple[int, int, int] | None = None
         self._stopping = threading.Event()
         self._saver: threading.Thread | None = None
         self.runtime: Runtime | None = None
@@ -221,6 +226,7 @@ class Sandbox:
                 email=f"{person.handle}@example.com",
             )
         self.api.start()
+        self.clickup.start()
         settings = Settings(
             bot_token=BOT_TOKEN,
             signing_secret=self.signing_secret,
@@ -228,6 +234,7 @@ class Sandbox:
             database_url=self.database_url,
             channel_interval=0,  # no need to keep Slack's posting pace against ourselves
         )
+        settings = self.clickup.settings(settings)
         self._executor = TrackedExecutor()
         self._process = open_process(
             self.config, settings, Plan(serves=Serves.HTTP, listen=Listen(self.host, self.port)),
@@ -240,6 +247,8 @@ class Sandbox:
         for pod in self.config.pods:
             run_job(runtime, JOBS["people-refresh"], pod)
         self.url = self._process.start().url
+        # ClickUp's webhook on each POD's list, to this sandbox's /clickup/webhook (issue 31).
+        self.clickup.connect(runtime, self.url)
         # Command answers after the ack (response_url) come back to the Web API stand-in.
         self.signer = SlackClient(
             self.url, self.signing_secret, response_url_base=self.api.response_url_base
@@ -261,6 +270,7 @@ class Sandbox:
             self._saver.join(timeout=5)
         self.save()
         self.api.stop()
+        self.clickup.stop()
 
     def __enter__(self) -> Sandbox:
         self.start()
@@ -308,6 +318,7 @@ class Sandbox:
             state = {
                 "clock": self.clock.now().isoformat(),
                 "slack": slack,
+                "clickup": self.clickup.snapshot(),
                 "closed_views": sorted(self._closed_views),
                 "triggers": {t: u for t, u in self._triggers.items() if t in opened},
                 "log": self._log[-50:],
@@ -318,7 +329,7 @@ class Sandbox:
 
     def _save_loop(self) -> None:
         while not self._stopping.wait(1.0):
-            version = (self.api.version, self._changes)
+            version = (self.api.version, self._changes, self.clickup.version())
             if version != self._saved_version:
                 try:
                     self.save()
@@ -730,7 +741,9 @@ class Sandbox:
     def version(self) -> str:
         """Changes whenever anything the page shows may have changed."""
         ready = "ready" if self.ready.is_set() else self.progress
-        return f"{self.api.version}.{self._changes}.{self.clock.now().timestamp()}.{ready}"
+        clickup = self.clickup.version()
+        now = self.clock.now().timestamp()
+        return f"{self.api.version}.{clickup}.{self._changes}.{now}.{ready}"
 
     def names(self, user: str) -> str:
         """A user's display name (podbot for the bot)."""
@@ -800,6 +813,7 @@ class Sandbox:
             "shortcuts": self.shortcuts(),
             "log": list(reversed(self._log[-20:])),
             "slack": {"down": self._slack_down, "queued": self.queued()},
+            "clickup": self.clickup.state(now),
         }
 
     def _person_json(self, person: Member) -> dict[str, Any]:
@@ -983,6 +997,10 @@ class Sandbox:
             return await _answer(self._slack, await _json(request))
 
         @guarded
+        async def clickup(request: Request) -> Response:
+            return await _answer(self._clickup, await _json(request))
+
+        @guarded
         async def download(request: Request) -> Response:
             try:
                 name, content = self.file(request.path_params["file_id"])
@@ -1007,6 +1025,7 @@ class Sandbox:
                 Route("/sandbox/clock", clock, methods=["POST"]),
                 Route("/sandbox/jobs/run", jobs, methods=["POST"]),
                 Route("/sandbox/slack", slack, methods=["POST"]),
+                Route("/sandbox/clickup", clickup, methods=["POST"]),
                 Route("/sandbox/files/{file_id}", download, methods=["GET"]),
                 Mount("", app=bolt),
             ]
@@ -1095,6 +1114,35 @@ class Sandbox:
         if action not in ("outage", "restore"):
             raise SandboxError(f"unknown Slack action {action!r}; use outage or restore")
         return {"ok": True, "outcome": self.slack_outage(action == "outage")}
+
+    def _clickup(self, body: dict[str, Any]) -> dict[str, Any]:
+        if not self.ready.is_set():
+            raise SandboxError("the demo data is still loading; a moment…")
+        return {"ok": True, "outcome": self.clickup_act(body)}
+
+    def clickup_act(self, body: dict[str, Any]) -> str:
+        """A person acts in the POD's ClickUp list (comments on a task, moves its status); the
+        stand-in fires the webhook to podbot's /clickup/webhook, and this waits until podbot
+        has answered it and sent what it decided (a line in the card's thread)."""
+        user = str(body.get("as") or "")
+        task_id = str(body.get("task_id") or "")
+        action = body.get("action")
+        person = self.person(user)
+        with self._lock:
+            try:
+                if action == "comment":
+                    outcome = self.clickup.comment(person.id, task_id, str(body.get("text") or ""))
+                elif action == "status":
+                    status = str(body.get("status") or "")
+                    outcome = self.clickup.set_status(person.id, task_id, status)
+                else:
+                    raise SandboxError(f"unknown ClickUp action {action!r}; use comment or status")
+            except SandboxClickUpError as exc:
+                raise SandboxError(str(exc)) from None
+            self._settle()
+        line = f"{person.name} {outcome}"
+        self.note(line)
+        return line
 
     def _clock(self, body: dict[str, Any]) -> dict[str, Any]:
         if not self.ready.is_set():

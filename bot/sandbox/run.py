@@ -99,6 +99,7 @@ def serve(
         print(f"podbot: the sandbox could not listen on {host}:{port} ({exc}); "
               "try another --port", file=sys.stderr)  # fmt: skip
         sandbox.api.stop()
+        sandbox.clickup.stop()
         return 1
     assert sandbox.runtime is not None
     with sandbox.runtime.db.transaction() as session:

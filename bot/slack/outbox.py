@@ -25,7 +25,7 @@ from typing import TYPE_CHECKING, Any
 
 from slack_sdk.models.blocks import Block
 from slack_sdk.models.views import View
-from sqlalchemy import bindparam, insert, literal, select, union_all
+from sqlalchemy import bindparam, delete, insert, literal, select, union_all
 from sqlalchemy.orm import Session
 
 from bot.blocks.text import mentions
@@ -94,6 +94,9 @@ class Lane(enum.StrEnum):
     MESSAGE = "msg"  # the edits of one message (channel and ts)
     HOME = "home"  # one user's App Home tab
     ANSWER = "ans"  # one user's answers to slash commands worked out after their ack
+    # A request's ClickUp task (issue 31): `clickup:<task id>`, or `clickup:REQ-n` for a task
+    # podbot creates (the lane is the link's, fixed for its life: bot/clickup/mirror.py).
+    CLICKUP = "clickup"
 
     def of(self, *key: object) -> str:
         return ":".join([self.value, *(str(part) for part in key)])
@@ -113,6 +116,9 @@ class Outbox:
     _direct: list[tuple[str, Callable[[], object]]] = field(default_factory=list)
     # The channels of the rows queued (None: a row without one), for the worker to look at.
     _channels: set[str | None] = field(default_factory=set)
+    # The ClickUp status row each task lane was given in this transaction: a later status in
+    # the same transaction replaces it (a close that ends a hold sets the task's status once).
+    _clickup_status: dict[str, int] = field(default_factory=dict)
 
     # -- durable: written in the caller's transaction -----------------------------------------
 
@@ -371,6 +377,18 @@ class Outbox:
             return
         payload = {"url": response_url, "user": user, "text": text, "blocks": _dicts(blocks)}
         self._enqueue(session, Lane.ANSWER.of(user), OutboxKind.RESPOND, payload)
+
+    def clickup(self, session: Session, lane: str, payload: dict[str, Any]) -> None:
+        """A change to a request's ClickUp task (`bot/clickup/deliver.py` sends it), in its
+        task's lane; no channel: ClickUp's pace is the workspace's, kept by the sender. A
+        status replaces the status this transaction queued for the task before."""
+        if payload.get("op") == "status" and lane in self._clickup_status:
+            session.connection().execute(
+                delete(OutboxRow).where(OutboxRow.id == self._clickup_status.pop(lane), _PENDING)
+            )
+        row = self._enqueue(session, lane, OutboxKind.CLICKUP, payload, returning=True)
+        if payload.get("op") == "status" and row is not None:
+            self._clickup_status[lane] = row
 
     def reply(self, session: Session, request_id: int, text: str) -> int:
         """Reply in a request card's thread (after the card, in the request's lane)."""

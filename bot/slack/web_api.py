@@ -250,6 +250,16 @@ class SlackApi:
             raise WebApiError("users.info", "no_user_in_answer")
         return profile_of({**found, "id": found.get("id") or user})
 
+    def user_email(self, user: str) -> str | None:
+        """A member's email (users.info's profile, with users:read.email), or None when Slack
+        shows none: how podbot finds them among ClickUp's members (issue 31)."""
+        if (wait := self._reserve_lookup()) > 0:
+            time.sleep(wait)
+        found = self._call("users.info", user=user).get("user")
+        profile = found.get("profile") if isinstance(found, dict) else None
+        email = profile.get("email") if isinstance(profile, dict) else None
+        return email.strip().lower() if isinstance(email, str) and email.strip() else None
+
     def user_by_email(self, email: str) -> str:
         """The user id of the workspace member with this email (users.lookupByEmail, spaced
         as users.info is). Raises WebApiError (`users_not_found` for an address no member

@@ -75,7 +75,14 @@ PERMANENT = {
     # A slash command's response_url: expired (30 minutes), used up (5 posts), not Slack's.
     "expired_url", "used_url", "invalid_response_url", "http_400", "http_403", "http_404",
     "http_410",
+    # ClickUp (issue 31): a task deleted there, or never created (bot/clickup/deliver.py);
+    # its refusals of a request podbot got wrong (400), its token (401), a list it lacks.
+    "task_deleted", "no_task", "clickup_not_configured",
+    "clickup_400", "clickup_401", "clickup_403", "clickup_404",
 }  # fmt: skip
+# Retries that are the plan, not a failure: a new request's ClickUp task waits for its card's
+# permalink (bot/clickup/deliver.py). Logged at INFO.
+_EXPECTED = frozenset({"card_not_posted"})
 _OPEN = (OutboxStatus.PENDING.value, OutboxStatus.IN_FLIGHT.value)
 _HOME = OutboxKind.HOME.value
 # Written into the SQL, not bound, so the partial indexes over pending rows (by channel, by
@@ -320,7 +327,11 @@ class OutboxWorker:
             OutboxKind.UPLOAD: self._send_upload,
             OutboxKind.HOME: self._send_home,
             OutboxKind.RESPOND: self._send_respond,
+            OutboxKind.CLICKUP: self._send_clickup,
         }
+        # The sender of `clickup` rows (bot/clickup/deliver.py), set by `build_runtime` when
+        # ClickUp is configured; without it such rows are parked.
+        self.clickup: Callable[[Taken], dict[str, Any]] | None = None
 
     # -- running ------------------------------------------------------------------------------
 
@@ -731,11 +742,12 @@ class OutboxWorker:
                     said = self._parked_said.setdefault(place or "", set())
                     first = exc.error not in said
                     said.add(exc.error)
+                service = "ClickUp" if exc.method == "clickup" else "Slack"
                 log.log(
                     logging.ERROR if first else logging.DEBUG,
-                    "delivery %s parked: Slack refused it for good (%s) in %s; payload kept for "
+                    "delivery %s parked: %s refused it for good (%s) in %s; payload kept for "
                     "review; later rows refused there for it are parked without a line each: "
-                    "`podbot outbox list --parked`", row_id, exc.error, place,
+                    "`podbot outbox list --parked`", row_id, service, exc.error, place,
                     extra={"delivery": row_id, "outcome": "parked"},
                 )  # fmt: skip
                 outcome = "parked"
@@ -746,7 +758,8 @@ class OutboxWorker:
                     wait = max(wait, self.slack_timeout)
                 row.status = OutboxStatus.PENDING.value
                 row.next_attempt_at = now + timedelta(seconds=wait)
-                log.warning(
+                log.log(
+                    logging.INFO if exc.error in _EXPECTED else logging.WARNING,
                     "delivery %s failed (%s); retry in %.1f s", row_id, exc.error, wait,
                     extra={"delivery": row_id, "outcome": "retry"},
                 )  # fmt: skip
@@ -979,6 +992,11 @@ class OutboxWorker:
         payload = row.payload
         self.slack.respond(str(payload["url"]), payload["text"], payload.get("blocks"))
         return {"user": payload.get("user")}
+
+    def _send_clickup(self, row: Taken) -> dict[str, Any]:
+        if self.clickup is None:
+            raise WebApiError("clickup", "clickup_not_configured")
+        return self.clickup(row)
 
     def _rendered_home(self, spent: float) -> None:
         """A Home took `spent` seconds of CPU to render: while commands keep coming, the next

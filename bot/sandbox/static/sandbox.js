@@ -175,7 +175,7 @@ function render() {
     savePlace();
   }
   renderPicker();
-  if (view.channel !== "HOME" && !findConversation(view.channel)) {
+  if (view.channel !== "HOME" && !clickupList(view.channel) && !findConversation(view.channel)) {
     const mine = data.channels.find((c) => c.member) || data.channels[0] || data.dms[0];
     view.channel = mine ? mine.id : "";
     view.thread = null;
@@ -221,6 +221,63 @@ function renderSidebar() {
     item(c, `<span># ${escapeHtml(c.name)}</span>`)).join(""));
   setHtml($("dms"), data.dms.map((c) =>
     item(c, `<span>${escapeHtml(c.name)}${c.mine ? " (you)" : ""}</span>`)).join(""));
+  const lists = (data.clickup && data.clickup.lists) || [];
+  $("clickup-head").hidden = !lists.length;
+  setHtml($("clickup-lists"), lists.map((l) => {
+    const active = view.channel === `CLICKUP:${l.pod}` ? "active" : "";
+    return `<li><a href="#" class="${active}" data-clickup-list="${escapeHtml(l.pod)}">` +
+      `<span>✅ ${escapeHtml(l.name)}</span><span class="muted">${l.tasks.length}</span></a></li>`;
+  }).join(""));
+}
+
+// -- the ClickUp view (the stand-in's list of a POD; issue 31) ------------------------------
+
+function clickupList(channel) {
+  if (!channel || !channel.startsWith("CLICKUP:") || !data.clickup) return null;
+  return data.clickup.lists.find((l) => `CLICKUP:${l.pod}` === channel) || null;
+}
+
+function clickupTaskHtml(list, task) {
+  const comments = task.comments.map((c) =>
+    `<li class="${c.bot ? "bot" : ""}"><span class="who">${escapeHtml(c.name)}</span>` +
+    `<span class="when">${escapeHtml(c.time)}</span><div>${escapeHtml(c.text)}</div></li>`).join("");
+  const statuses = list.statuses.map((s) =>
+    `<option value="${escapeHtml(s)}"${s === task.status ? " selected" : ""}>${escapeHtml(s)}</option>`).join("");
+  const meta = [
+    task.req ? `podbot request ${escapeHtml(task.req)}` : "",
+    task.assignees.length ? `assignee ${escapeHtml(task.assignees.join(", "))}` : "no assignee",
+    task.due ? `due ${escapeHtml(task.due)}` : "no due date",
+    `task ${escapeHtml(task.id)}`,
+  ].filter(Boolean).join(" · ");
+  return `<div class="cu-task${task.closed ? " closed" : ""}" data-task="${escapeHtml(task.id)}">
+    <div class="cu-head"><span class="cu-status" style="background:${escapeHtml(task.color)}">${escapeHtml(task.status)}</span>
+      <span class="cu-name">${escapeHtml(task.name)}</span></div>
+    <div class="cu-meta">${meta}</div>
+    <ul class="cu-comments">${comments || '<li class="muted">No comments yet.</li>'}</ul>
+    <form class="cu-form" data-clickup-comment="${escapeHtml(task.id)}" autocomplete="off">
+      <textarea rows="1" aria-label="Comment on ${escapeHtml(task.name)} in ClickUp"
+        placeholder="Comment in ClickUp as ${escapeHtml(data.me.name)}…"></textarea>
+      <button type="submit">Comment</button>
+      <select aria-label="Status of ${escapeHtml(task.name)}" data-clickup-status="${escapeHtml(task.id)}">${statuses}</select>
+    </form>
+  </div>`;
+}
+
+function renderClickUp(list) {
+  $("channel-title").textContent = `ClickUp · ${list.name}`;
+  $("channel-topic").textContent = `List ${list.list_id} in the ClickUp stand-in · ` +
+    "comment or move a status as the person acting: ClickUp's webhook tells podbot";
+  const html = list.tasks.length
+    ? list.tasks.map((t) => clickupTaskHtml(list, t)).join("")
+    : '<div class="empty">No tasks yet: podbot creates one for each new request.</div>';
+  const key = `CLICKUP:${list.pod}`;
+  const switched = $("messages").dataset.channel !== key;
+  // Leave the page alone while a comment is being typed: a refresh would wipe it.
+  const typing = document.activeElement && document.activeElement.closest(".cu-form");
+  $("messages").dataset.channel = key;
+  if (!typing || switched) setHtml($("messages"), html, switched);
+  $("composer").style.display = "none";
+  $("composer-hint").innerHTML = "";
 }
 
 function renderHome() {
@@ -239,6 +296,8 @@ function renderHome() {
 function renderChannel() {
   document.querySelectorAll("#open-home").forEach((a) => a.classList.toggle("active", view.channel === "HOME"));
   if (view.channel === "HOME") { renderHome(); return; }
+  const list = clickupList(view.channel);
+  if (list) { renderClickUp(list); return; }
   $("composer").style.display = "";
   const conversation = findConversation(view.channel);
   if (!conversation) return;
@@ -475,6 +534,15 @@ document.addEventListener("click", async (event) => {
     await act({ kind: "home" });  // Slack sends app_home_opened when the tab is opened
     return;
   }
+  const clickupLink = event.target.closest("[data-clickup-list]");
+  if (clickupLink) {
+    event.preventDefault();
+    view.channel = `CLICKUP:${clickupLink.dataset.clickupList}`;
+    view.thread = null;
+    savePlace();
+    render();
+    return;
+  }
   const conversation = event.target.closest("[data-conversation]");
   if (conversation) {
     event.preventDefault();
@@ -493,8 +561,38 @@ document.addEventListener("click", async (event) => {
   if (advance) clock({ action: "advance", minutes: Number(advance.dataset.advance) });
 });
 
+async function clickup(body) {
+  try {
+    const answer = await post("/sandbox/clickup", { as: view.as, ...body });
+    toast(answer.outcome);
+    return answer;
+  } catch (error) {
+    toast(error.message, true);
+    return null;
+  } finally {
+    refresh();
+  }
+}
+
+document.addEventListener("submit", async (event) => {
+  const form = event.target.closest("form[data-clickup-comment]");
+  if (!form) return;
+  event.preventDefault();
+  const textarea = form.querySelector("textarea");
+  if (!textarea.value.trim()) return;
+  textarea.disabled = true;
+  const answer = await clickup({ action: "comment", task_id: form.dataset.clickupComment, text: textarea.value });
+  textarea.disabled = false;
+  if (answer) { textarea.value = ""; textarea.blur(); }
+});
+
 // Choosing from a message's menu is the click: Slack sends block_actions at once.
 document.addEventListener("change", async (event) => {
+  const status = event.target.closest("select[data-clickup-status]");
+  if (status) {
+    await clickup({ action: "status", task_id: status.dataset.clickupStatus, status: status.value });
+    return;
+  }
   const select = event.target.closest("select.bk-select[data-action-id]");
   if (!select || select.disabled || !select.value) return;
   const message = select.closest(".msg");
