@@ -131,6 +131,11 @@ class SandboxClickUp:
     def stop(self) -> None:
         self.api.stop()
 
+    def stop_webhooks(self) -> None:
+        """Send podbot no more webhook events (those still queued are dropped): first thing
+        as the sandbox stops, so none reaches a podbot that is stopping."""
+        self.api.stop_deliveries()
+
     def snapshot(self) -> dict[str, Any]:
         return self.api.snapshot()
 
