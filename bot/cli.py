@@ -89,6 +89,16 @@ def cmd_doctor(args: argparse.Namespace) -> int:
         return 1
     client = make_web_client(settings) if settings.bot_token else None
     found = doctor.run(config, settings, client, SystemClock().now())
+    if config.clickup is not None:  # issue 31: the token, each list, its statuses, its webhook
+        from bot.clickup.admin import checks as clickup_checks
+        from bot.runtime import make_clickup
+
+        api = make_clickup(config, settings, retries=2)
+        known = _stored_webhooks(settings)
+        found += [
+            doctor.Check(item.ok, item.text)
+            for item in clickup_checks(config, settings, api, known)
+        ]
     for line in doctor.lines(found):
         print(line)
     print("next runs:")
@@ -100,6 +110,26 @@ def cmd_doctor(args: argparse.Namespace) -> int:
         return 1
     print("All good.")
     return 0
+
+
+def _stored_webhooks(settings: Any) -> set[str] | None:
+    """The ClickUp webhooks whose secret the database holds; None when it cannot say (the
+    database's own check says why)."""
+    from sqlalchemy import select
+    from sqlalchemy.exc import SQLAlchemyError
+
+    from bot.db.models import ClickUpWebhook
+    from bot.db.session import Database
+
+    try:
+        db = Database(settings.database_url)
+        try:
+            with db.reading() as session:
+                return set(session.scalars(select(ClickUpWebhook.webhook_id)))
+        finally:
+            db.dispose()
+    except SQLAlchemyError:
+        return None
 
 
 def cmd_db_upgrade(args: argparse.Namespace) -> int:
@@ -519,6 +549,91 @@ def cmd_import_accounts(args: argparse.Namespace) -> int:
     from bot.domain.accounts import parse_accounts_csv
 
     return _import_stack_file(args, parse_accounts_csv, account_changes, upsert_accounts)
+
+
+def _clickup_runtime(args: argparse.Namespace) -> Runtime:
+    """The runtime of a ClickUp verb: ClickUp configured, its token set; its client waits out
+    a 429 and retries a 5xx (the worker's does not: the outbox retries)."""
+    runtime = _load_runtime(args)
+    if runtime.clickup is None:
+        runtime.db.dispose()
+        raise _Stop(
+            "ClickUp is not configured: add a [clickup] section and pods[].clickup, and export "
+            "CLICKUP_TOKEN"
+        )
+    runtime.clickup.retries = 3
+    return runtime
+
+
+def cmd_clickup_webhook(args: argparse.Namespace) -> int:
+    """`podbot clickup webhook create|list|delete`."""
+    from bot.clickup import admin
+    from bot.clickup.client import ClickUpError
+
+    try:
+        runtime = _clickup_runtime(args)
+    except _Stop as exc:
+        return _fail(str(exc))
+    try:
+        if args.webhook_verb == "create":
+            row = admin.create_webhook(runtime, args.list, args.endpoint)
+            print(f"Created webhook {row.webhook_id} on list {row.list_id} → {row.endpoint}.")
+            print(f"Its secret (stored in podbot's database, which verifies each event): "
+                  f"{row.secret}")  # fmt: skip
+        elif args.webhook_verb == "list":
+            hooks = admin.list_webhooks(runtime)
+            if not hooks:
+                print("No webhooks in the workspace.")
+            for hook in hooks:
+                health = (hook.get("health") or {}).get("status", "?")
+                mine = "podbot's" if hook["podbot"] else "not podbot's (no secret stored)"
+                print(f"{hook.get('id')}  list {hook.get('list_id')}  {health}  "
+                      f"{hook.get('endpoint')}  {mine}")  # fmt: skip
+        else:
+            admin.delete_webhook(runtime, args.id)
+            print(f"Deleted webhook {args.id}.")
+    except (ClickUpError, ValueError) as exc:
+        return _fail(str(exc))
+    finally:
+        runtime.db.dispose()
+    return 0
+
+
+def cmd_import_clickup(args: argparse.Namespace) -> int:
+    """`podbot import clickup --list ID [--check]`: the list's open tasks as requests."""
+    from bot.clickup import admin
+    from bot.clickup.client import ClickUpError
+
+    try:
+        runtime = _clickup_runtime(args)
+    except _Stop as exc:
+        return _fail(str(exc))
+    try:
+        try:
+            plan = admin.plan_import(runtime, args.list)
+        except (ClickUpError, ValueError) as exc:
+            return _fail(f"list {args.list}: {exc}")
+        if plan.errors:
+            print(f"list {args.list}: {plural(len(plan.errors), 'bad task')}; nothing "
+                  f"{'would be' if args.check else 'was'} imported", file=sys.stderr)  # fmt: skip
+            for error in plan.errors:
+                print(f"  task {error.task_id} ({error.name}): {error.reason}", file=sys.stderr)
+            return 1
+        if args.check:
+            print(f"list {args.list}: {plural(len(plan.rows), 'task')} would be imported, "
+                  f"{len(plan.known)} imported before")  # fmt: skip
+            for row, task_id in plan.rows[:_CHECK_SHOWN]:
+                print(f"  task {task_id} → {row.customer} · {row.tool} · {row.stage}")
+            return 0
+        runtime.clickup.retries = 0  # type: ignore[union-attr]  # checked by _clickup_runtime
+        created = admin.run_import(runtime, plan, args.list)
+        print(f"Imported list {args.list}: {len(created)} new, {len(plan.known)} unchanged.")
+        if created:
+            runtime.outbox_worker.drain(timeout=args.wait)
+    finally:
+        runtime.outbox_worker.stop()
+        runtime.db.dispose()
+    return 0
 
 
 def _import_pods(config: Any) -> dict[str, Any]:
@@ -1193,6 +1308,21 @@ def build_parser() -> argparse.ArgumentParser:
     )  # fmt: skip
     requests.add_argument("--config", help="config file")
     requests.set_defaults(func=cmd_import_requests)
+    clickup_import = import_verbs.add_parser(
+        "clickup",
+        help="day-one import of a ClickUp list's open tasks, by task id; a bad task imports "
+        "nothing",
+    )
+    clickup_import.add_argument("--list", required=True, help="the POD's ClickUp list id")
+    clickup_import.add_argument(
+        "--check", action="store_true", help="only read the list and name each bad task"
+    )
+    clickup_import.add_argument(
+        "--wait", type=_seconds, default=900.0, metavar="SECONDS",
+        help="send the cards and task changes for up to this long before exiting (default 900)",
+    )  # fmt: skip
+    clickup_import.add_argument("--config", help="config file")
+    clickup_import.set_defaults(func=cmd_import_clickup)
     targets = import_verbs.add_parser(
         "targets", help="set quarterly targets of PODs and members; a bad file imports nothing"
     )
@@ -1212,6 +1342,29 @@ def build_parser() -> argparse.ArgumentParser:
     kpis.add_argument("--csv", required=True, metavar="FILE", help="the CSV file to write")
     kpis.add_argument("--config", help="config file")
     kpis.set_defaults(func=cmd_report_kpis)
+
+    clickup = verbs.add_parser(
+        "clickup", help="ClickUp (issue 31): `podbot clickup webhook create|list|delete`"
+    )
+    clickup_verbs = clickup.add_subparsers(dest="clickup_verb", metavar="WHAT", required=True)
+    webhook = clickup_verbs.add_parser("webhook", help="the webhook of a POD's list")
+    webhook_verbs = webhook.add_subparsers(dest="webhook_verb", metavar="ACTION", required=True)
+    hook_create = webhook_verbs.add_parser(
+        "create", help="make the list's webhook; prints its secret (stored in the database)"
+    )
+    hook_create.add_argument("--list", required=True, help="the POD's ClickUp list id")
+    hook_create.add_argument(
+        "--endpoint", required=True, help="podbot's public URL of /clickup/webhook"
+    )
+    hook_create.add_argument("--config", help="config file")
+    hook_create.set_defaults(func=cmd_clickup_webhook)
+    hook_list = webhook_verbs.add_parser("list", help="the workspace's webhooks")
+    hook_list.add_argument("--config", help="config file")
+    hook_list.set_defaults(func=cmd_clickup_webhook)
+    hook_delete = webhook_verbs.add_parser("delete", help="delete a webhook")
+    hook_delete.add_argument("id", help="the webhook's id")
+    hook_delete.add_argument("--config", help="config file")
+    hook_delete.set_defaults(func=cmd_clickup_webhook)
 
     config = verbs.add_parser("config", help="configuration: `podbot config check`")
     config_verbs = config.add_subparsers(dest="config_verb", metavar="ACTION", required=True)

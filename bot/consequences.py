@@ -33,6 +33,7 @@ from bot.domain.events import (
     ClaimDecided,
     ClaimPosted,
     ClaimStepApproved,
+    ClickUpLinked,
     ClockCrossed,
     Event,
     HoldEnded,
@@ -255,6 +256,7 @@ CONSEQUENCES: dict[type[Any], tuple[Consequence, ...]] = {
     AbsenceChanged: (pods_claim_messages, absence_homes),
     MentionResolved: (mention_dms_settled,),
     RenewalOpened: (renewal_dms_settled,),
+    ClickUpLinked: (clickup.linked, card),
 }
 
 

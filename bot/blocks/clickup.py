@@ -17,7 +17,7 @@ from slack_sdk.models.blocks import (
 
 from bot.blocks.ids import ActionId, BlockId
 from bot.blocks.limits import MAX_MESSAGE_TEXT, OPTION_TEXT, SECTION_TEXT
-from bot.blocks.text import escape_mrkdwn, fit_mrkdwn, fit_plain
+from bot.blocks.text import escape_mrkdwn, fit_markup, fit_plain
 
 __all__ = ["clickup_comment_line", "clickup_reassign_prompt", "clickup_stage_prompt"]
 
@@ -29,7 +29,7 @@ def clickup_comment_line(person: str, text: str) -> str:
     body = escape_mrkdwn(text.strip())
     if "\n" in body:
         body = "\n" + "\n".join(f">{line}" for line in body.splitlines())
-    return fit_mrkdwn(head + body, MAX_MESSAGE_TEXT)
+    return fit_markup(head + body, MAX_MESSAGE_TEXT)
 
 
 def clickup_stage_prompt(
@@ -46,7 +46,7 @@ def clickup_stage_prompt(
     action_id = ActionId.CARD_CLOSE if action == "close" else ActionId.CARD_DISQUALIFY
     label = "Close" if action == "close" else "Disqualify"
     blocks: list[Block] = [
-        SectionBlock(text=MarkdownTextObject(text=fit_mrkdwn(text, SECTION_TEXT))),
+        SectionBlock(text=MarkdownTextObject(text=fit_markup(text, SECTION_TEXT))),
         ActionsBlock(
             block_id=f"{BlockId.CARD_ACTIONS.value}:{request_id}",
             elements=[ButtonElement(text=label, action_id=action_id.value, value=str(request_id))],
@@ -79,7 +79,7 @@ def clickup_reassign_prompt(
         ],
     )
     blocks: list[Block] = [
-        SectionBlock(text=MarkdownTextObject(text=fit_mrkdwn(text, SECTION_TEXT))),
+        SectionBlock(text=MarkdownTextObject(text=fit_markup(text, SECTION_TEXT))),
         ActionsBlock(block_id=f"{BlockId.CARD_ACTIONS.value}:{request_id}", elements=[picker]),
     ]
     return text, blocks

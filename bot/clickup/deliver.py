@@ -16,6 +16,7 @@ made through ClickUp's API at the workspace's pace.
 from __future__ import annotations
 
 import logging
+import re
 import threading
 from datetime import datetime
 from typing import TYPE_CHECKING, Any
@@ -35,6 +36,7 @@ if TYPE_CHECKING:
     from bot.slack.worker import Taken
 
 log = logging.getLogger(__name__)
+_MENTION = re.compile(r"<@([UW][A-Z0-9]+)>")
 TASK_DELETED = "task_deleted"  # in the worker's PERMANENT: parked
 NO_TASK = "no_task"  # the task was never created (its create row parked): parked
 
@@ -65,6 +67,7 @@ class ClickUpSender:
         self._lock = threading.Lock()
         self._members: dict[str, int] | None = None  # email → ClickUp user id
         self._emails: dict[str, str | None] = {}  # Slack user → email
+        self._names: dict[str, str] = {}  # Slack user → the name a comment shows
 
     # -- ClickUp, at the workspace's pace --------------------------------------------------
 
@@ -143,7 +146,7 @@ class ClickUpSender:
 
     def _change(self, row: Taken, op: str, task_id: str, payload: dict[str, Any]) -> None:
         if op == "comment":
-            text = str(payload["text"])
+            text = self._named(str(payload["text"]))
             if row.recovering and any(
                 c.get("comment_text") == text for c in self._call("comments", task_id)
             ):
@@ -168,6 +171,9 @@ class ClickUpSender:
             if payload.get("due"):
                 body["due_date"] = millis(datetime.fromisoformat(str(payload["due"])))
                 body["due_date_time"] = True
+            assignee = self.member(payload.get("assignee"))
+            if assignee is not None:
+                body["assignees"] = {"add": [assignee], "rem": []}
             if body:
                 self._call("update_task", task_id, body)
             field = self._req_field(int(payload["request"]))
@@ -175,6 +181,18 @@ class ClickUpSender:
                 self._call("set_field", task_id, field, f"REQ-{payload['request']}")
         else:
             raise WebApiError("clickup", f"unknown_op_{op}")
+
+    def _named(self, text: str) -> str:
+        """`<@U…>` (a person podbot had no name for when the row was queued) by their name."""
+        return _MENTION.sub(lambda m: self._name(m[1]), text)
+
+    def _name(self, user: str) -> str:
+        if user not in self._names:
+            try:
+                self._names[user] = self.slack.user_info(user).name or user
+            except WebApiError:
+                self._names[user] = user
+        return self._names[user]
 
     def _req_field(self, request_id: int) -> str | None:
         with self.db.reading() as session:
@@ -203,7 +221,7 @@ class ClickUpSender:
             description = self._description(request, pod.name if pod else request.pod.key)
         if ts is None and not row.recovering:
             # The card is in another lane: wait for it a little, for its link.
-            raise WebApiError("clickup", "card_not_posted")
+            raise WebApiError("clickup", "card_not_posted", retry_after=1.0)
         link = self.slack.permalink(channel, ts) if channel and ts else None
         body: dict[str, Any] = {
             "name": name,

@@ -22,6 +22,7 @@ from datetime import UTC, datetime, timedelta
 from typing import TYPE_CHECKING, Any
 
 from sqlalchemy import select
+from sqlalchemy.exc import IntegrityError
 
 from bot.blocks.clickup import clickup_comment_line, clickup_reassign_prompt, clickup_stage_prompt
 from bot.consequences import unit_of_work
@@ -29,7 +30,7 @@ from bot.db.models import ClickUpHistoryItem, ClickUpLink, ClickUpWebhook, PodRo
 from bot.db.people import names_of
 from bot.db.requests import record_event
 from bot.domain.events import ThreadLine
-from bot.domain.vocabulary import EventKind, Role, Stage
+from bot.domain.vocabulary import EventKind, Stage, counts_as_buyer
 from bot.slack.web_api import WebApiError
 
 if TYPE_CHECKING:
@@ -78,7 +79,7 @@ def receive(runtime: Runtime, body: bytes, signature: str | None) -> str:
     if not isinstance(payload, dict) or str(payload.get("webhook_id")) != webhook_id:
         raise Rejected(400, "the body is not this webhook's event")
     items = [item for item in payload.get("history_items") or [] if isinstance(item, dict)]
-    now = datetime.now(UTC)
+    now = runtime.outbox_worker.clock.now()  # real time (a test's simulated delivery time)
     dates = [_instant(item.get("date")) for item in items]
     known = [d for d in dates if d is not None]
     if known and max(known) < now - timedelta(seconds=MAX_AGE_SECONDS):
@@ -86,7 +87,23 @@ def receive(runtime: Runtime, body: bytes, signature: str | None) -> str:
     own = next((user for h, _, user in hooks if h == webhook_id), None)
     if own is None and runtime.clickup is not None:
         own = str(runtime.clickup.user().get("id") or "") or None
-    return handle(runtime, payload, items, own)
+    # Whose Slack account each assignee added is, asked before the transaction (never wait
+    # on Slack holding the database's writer).
+    people: dict[str, str | None] = {}
+    for item in items:
+        after = item.get("after")
+        if item.get("field") == "assignee_add" and isinstance(after, dict) and after.get("email"):
+            email = str(after["email"]).lower()
+            try:
+                people[email] = runtime.slack.user_by_email(email)
+            except WebApiError:
+                people[email] = None
+    try:
+        return handle(runtime, payload, items, own, people)
+    except IntegrityError:
+        # The same history item handled by a concurrent delivery, committed first: this one
+        # wrote nothing; ClickUp's retry of it will find it handled.
+        raise Rejected(409, "the same event is being handled by another delivery") from None
 
 
 def _instant(value: Any) -> datetime | None:
@@ -97,8 +114,9 @@ def _instant(value: Any) -> datetime | None:
 
 
 def handle(
-    runtime: Runtime, payload: dict[str, Any], items: list[dict[str, Any]], own: str | None
-) -> str:
+    runtime: Runtime, payload: dict[str, Any], items: list[dict[str, Any]], own: str | None,
+    people: dict[str, str | None] | None = None,
+) -> str:  # fmt: skip
     """The delivery's history items, each once, in one transaction."""
     event = str(payload.get("event") or "")
     task_id = str(payload.get("task_id") or "")
@@ -132,7 +150,7 @@ def handle(
             elif event == "taskStatusUpdated" or field == "status":
                 done.append(_status(runtime, work, link, request, item, person))
             elif event == "taskAssigneeUpdated" or field == "assignee_add":
-                done.append(_assignee(runtime, work, request, item, person))
+                done.append(_assignee(runtime, work, request, item, person, people or {}))
             elif event == "taskDeleted":
                 link.state = "deleted"
                 work.record(
@@ -193,8 +211,9 @@ def _status(
 
 
 def _assignee(
-    runtime: Runtime, work: Any, request: Request, item: dict[str, Any], person: str
-) -> str:
+    runtime: Runtime, work: Any, request: Request, item: dict[str, Any], person: str,
+    people: dict[str, str | None],
+) -> str:  # fmt: skip
     added = item.get("after")
     if not isinstance(added, dict):
         return "assignee removed: nothing to do"
@@ -202,13 +221,11 @@ def _assignee(
     name = str(added.get("username") or email or "someone")
     buyer: str | None = None
     if email:
-        try:
-            user = runtime.slack.user_by_email(email)
-        except WebApiError:
-            user = None
+        user = people.get(email)
         pod_key = work.session.scalar(select(PodRow.key).where(PodRow.id == request.pod_id))
         pod = runtime.config.find_pod(pod_key) if pod_key else None
-        if user is not None and pod is not None and pod.role_of(user) in (Role.BUYER, Role.EM):
+        role = pod.role_of(user) if user is not None and pod is not None else None
+        if user is not None and role is not None and counts_as_buyer(role):
             buyer = user
     if buyer is not None and buyer == request.buyer_id:
         return "assignee: already the buyer"

@@ -16,7 +16,7 @@ from typing import TYPE_CHECKING, Any
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
-from bot.config import Config, PodClickUp
+from bot.config import PodClickUp
 from bot.db.holds import open_hold
 from bot.db.models import ClickUpLink, PodRow, Request, RequestEvent
 from bot.db.people import names_of
@@ -24,6 +24,7 @@ from bot.db.requests import open_step
 from bot.domain.vocabulary import EventKind, Stage
 
 if TYPE_CHECKING:
+    from bot.runtime import Runtime
     from bot.slack.outbox import Outbox
 
 LANE = "clickup"
@@ -58,19 +59,25 @@ def task_name(request: Request) -> str:
 
 
 def plain(text: str, names: dict[str, str]) -> str:
-    """Slack mrkdwn as ClickUp's plain comment text: mentions by name, bold marks and
-    entities gone, links as their words and address."""
-    text = _MENTION.sub(lambda m: "@" + names.get(m[1], m[1]), text)
+    """Slack mrkdwn as ClickUp's plain comment text: mentions by name (a person podbot has no
+    name for yet stays `<@U…>`, named by the sender: `bot/clickup/deliver.py`), bold marks
+    and entities gone, links as their words and address."""
+    text = _MENTION.sub(lambda m: _who(m[1], names), text)
     text = _DATE.sub(lambda m: m[1], text)
     text = _LINK.sub(lambda m: f"{m[2]} ({m[1]})", text)
     text = _BOLD.sub(lambda m: m[1], text)
     return text.replace("&lt;", "<").replace("&gt;", ">").replace("&amp;", "&")
 
 
+def _who(user: str, names: dict[str, str]) -> str:
+    name = names.get(user)
+    return f"@{name}" if name and name != user else f"<@{user}>"
+
+
 def comment_text(request: Request, event: RequestEvent, names: dict[str, str]) -> str:
     """A timeline event as the POD's prescribed comment: what, by whom, on which request,
     then its text (an update's Status / Vendor position / Next step / Blockers lines)."""
-    who = names.get(event.actor, event.actor)
+    who = _who(event.actor, names).removeprefix("@") if event.actor[:1] in "UW" else event.actor
     head = f"{MIRRORED[event.kind]} · {request.key} · by {who} (via podbot)"
     body = plain(event.text or "", names).strip()
     if event.kind == EventKind.UPDATE and body and not body.startswith("Status:"):
@@ -78,9 +85,11 @@ def comment_text(request: Request, event: RequestEvent, names: dict[str, str]) -
     return f"{head}\n{body}" if body else head
 
 
-def pod_clickup(config: Config, session: Session, request: Request) -> PodClickUp | None:
-    """The request's POD's ClickUp list, when the POD has one and ClickUp is configured."""
-    if config.clickup is None:
+def pod_clickup(runtime: Runtime, session: Session, request: Request) -> PodClickUp | None:
+    """The request's POD's ClickUp list, when the POD has one and ClickUp is configured with
+    its token (without CLICKUP_TOKEN nothing is queued for ClickUp: `podbot doctor` says so)."""
+    config = runtime.config
+    if config.clickup is None or runtime.clickup is None:
         return None
     key = session.scalar(select(PodRow.key).where(PodRow.id == request.pod_id))
     pod = config.find_pod(key) if key is not None else None
@@ -109,18 +118,21 @@ def _queue(session: Session, outbox: Outbox, link: ClickUpLink, payload: dict[st
     outbox.clickup(session, link.lane, {"request": link.request_id, **payload})
 
 
-def _active_link(session: Session, request_id: int) -> ClickUpLink | None:
+def _active_link(session: Session, outbox: Outbox, request_id: int) -> ClickUpLink | None:
+    if outbox.runtime.clickup is None:  # no ClickUp here: not even a lookup on the ack path
+        return None
     link = session.get(ClickUpLink, request_id)
     return link if link is not None and link.state == "active" else None
 
 
 def new_link(
     session: Session, outbox: Outbox, request: Request, mapping: PodClickUp, *,
-    task_id: str | None, by: str, create: bool,
+    task_id: str | None, by: str, create: bool, tell_status: bool = True,
 ) -> ClickUpLink:  # fmt: skip
     """Link the request to a task: a new one podbot creates (`create`: its `create` row,
     carrying the request's status, due date and buyer as they are now), or `task_id`, told
-    what podbot knows of the request (its name, REQ key field, status, due date, buyer)."""
+    what podbot knows of the request (its REQ key field, status, due date); `tell_status`
+    False: the task's status is where the request's came from (an import)."""
     session.flush()
     last = session.scalar(
         select(func.max(RequestEvent.id)).where(RequestEvent.request_id == request.id)
@@ -143,7 +155,7 @@ def new_link(
     payload: dict[str, Any] = {
         "op": "create" if create else "adopt",
         "name": task_name(request),
-        "status": link.status,
+        "status": link.status if tell_status else None,
         "due": link.due_at.isoformat() if link.due_at else None,
         "assignee": link.assignee,
     }
@@ -157,11 +169,13 @@ def new_link(
 def task(session: Session, outbox: Outbox, event: Any) -> None:
     """A new request gets its task (`[clickup] task_on = "create"`), or an assigned one
     (`"assign"`); a reassigned request's task changes assignee."""
-    request = session.get(Request, event.request_id)
     config = outbox.runtime.config
-    if request is None or config.clickup is None:
+    if config.clickup is None or outbox.runtime.clickup is None:
         return
-    mapping = pod_clickup(config, session, request)
+    request = session.get(Request, event.request_id)
+    if request is None:
+        return
+    mapping = pod_clickup(outbox.runtime, session, request)
     if mapping is None:
         return
     link = session.get(ClickUpLink, request.id)
@@ -180,7 +194,7 @@ def task(session: Session, outbox: Outbox, event: Any) -> None:
 
 def comments(session: Session, outbox: Outbox, event: Any) -> None:
     """The timeline events since the last mirrored, each as a task comment."""
-    link = _active_link(session, event.request_id)
+    link = _active_link(session, outbox, event.request_id)
     if link is None:
         return
     session.flush()  # the use case's timeline event
@@ -207,12 +221,12 @@ def comments(session: Session, outbox: Outbox, event: Any) -> None:
 
 def status(session: Session, outbox: Outbox, event: Any) -> None:
     """The task's status, when the request's stage, step or hold maps to another."""
-    link = _active_link(session, event.request_id)
+    link = _active_link(session, outbox, event.request_id)
     if link is None:
         return
     request = session.get(Request, link.request_id)
     assert request is not None
-    mapping = pod_clickup(outbox.runtime.config, session, request)
+    mapping = pod_clickup(outbox.runtime, session, request)
     wanted = wanted_status(session, request, mapping) if mapping is not None else None
     if wanted is not None and wanted != link.status:
         _queue(session, outbox, link, {"op": "status", "status": wanted})
@@ -221,7 +235,7 @@ def status(session: Session, outbox: Outbox, event: Any) -> None:
 
 def due(session: Session, outbox: Outbox, event: Any) -> None:
     """The task's due date, when the TAT's due moved (assigned, a hold ended)."""
-    link = _active_link(session, event.request_id)
+    link = _active_link(session, outbox, event.request_id)
     if link is None:
         return
     request = session.get(Request, link.request_id)
@@ -229,3 +243,14 @@ def due(session: Session, outbox: Outbox, event: Any) -> None:
     if request.tat_due_at is not None and request.tat_due_at != link.due_at:
         _queue(session, outbox, link, {"op": "due", "due": request.tat_due_at.isoformat()})
         link.due_at = request.tat_due_at
+
+
+def linked(session: Session, outbox: Outbox, event: Any) -> None:
+    """`/proc link`: the request's link to the task, and the task told what podbot knows."""
+    request = session.get(Request, event.request_id)
+    assert request is not None
+    mapping = pod_clickup(outbox.runtime, session, request)
+    if mapping is not None:
+        new_link(
+            session, outbox, request, mapping, task_id=event.task_id, by=event.by, create=False
+        )

@@ -145,6 +145,16 @@ class RenewalOpened:
     request_key: str
 
 
+@dataclass(frozen=True)
+class ClickUpLinked:
+    """A request was linked to an existing ClickUp task by `by` (issue 31): the task is told
+    the request's REQ key, status and due date, and from then on what happens to it."""
+
+    request_id: int
+    task_id: str
+    by: str
+
+
 Event = (
     RequestOpened
     | RequestChanged
@@ -161,4 +171,5 @@ Event = (
     | AbsenceChanged
     | MentionResolved
     | RenewalOpened
+    | ClickUpLinked
 )

@@ -233,6 +233,26 @@ def parse_hold(args: str) -> tuple[int, str, str]:
     return key, party, _text(tail[0] if tail else "", "reason")
 
 
+_CLICKUP_TASK = re.compile(
+    r"^<?(?:https://app\.clickup\.com/t/(?:\d+/)?)?(?P<id>[A-Za-z0-9_-]{1,64})/?(?:\|[^>]*)?>?$"
+)
+
+
+def parse_clickup_link(args: str) -> tuple[int, str]:
+    """`REQ clickup <task id or URL>` (issue 31): (number, the task's id)."""
+    key, rest = _split_key(args)
+    head, *tail = rest.split(maxsplit=1) or [""]
+    if head.lower() != "clickup":
+        raise GrammarError("Say where the task is: `clickup`, then its id or URL.")
+    match = _CLICKUP_TASK.match(tail[0].strip()) if tail else None
+    if match is None:
+        raise GrammarError(
+            "Give the ClickUp task's id (like `86abc123`) or its URL "
+            "(`https://app.clickup.com/t/86abc123`)."
+        )
+    return key, match["id"]
+
+
 def parse_assign(args: str) -> tuple[int, str]:
     """`REQ @buyer`."""
     key, rest = _split_key(args)

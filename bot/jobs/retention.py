@@ -2,7 +2,8 @@
 
 Both tables only grow otherwise. What the bot still reads of them stays, however old:
 
-* `processed_events` drops Slack's retried deliveries of an event (Slack retries for about an
+* `processed_events` (and ClickUp's handled webhook history items, `clickup_history`, with the
+  same keep) drops Slack's retried deliveries of an event (Slack retries for about an
   hour) and replayed commands, clicks and submissions (`trigger:<id>`; Slack signs a request
   for five minutes), so ids younger than `retention.processed_events_days` (7) are kept. Each
   is stamped by the domain clock, and pruned by it.
@@ -31,7 +32,7 @@ from sqlalchemy.orm import aliased
 
 from bot.blocks.text import plural
 from bot.clock import SystemClock
-from bot.db.models import JobRun, OutboxRow, OutboxStatus, ProcessedEvent
+from bot.db.models import ClickUpHistoryItem, JobRun, OutboxRow, OutboxStatus, ProcessedEvent
 from bot.jobs import ledger, register
 from bot.jobs.runner import JobContext, JobSpec
 
@@ -72,6 +73,14 @@ def _old_deliveries(before: datetime) -> ColumnElement[bool]:
 def prune_processed_events(db: Database, before: datetime, batch: int = BATCH) -> int:
     """Delete processed event ids received before `before`, `batch` at a time; how many."""
     return _in_batches(db, ProcessedEvent.event_id, _old_events(before), batch)
+
+
+def prune_clickup_history(db: Database, before: datetime, batch: int = BATCH) -> int:
+    """Delete the ClickUp webhook history items handled before `before` (issue 31): a
+    delivery of one is refused as stale after a day, so a week's keep drops no replay."""
+    return _in_batches(
+        db, ClickUpHistoryItem.item_id, ClickUpHistoryItem.handled_at < before, batch
+    )
 
 
 def prune_deliveries(db: Database, before: datetime, batch: int = BATCH) -> int:
@@ -122,6 +131,7 @@ def _body(context: JobContext) -> str:
     if run is None:
         return f"{period}: already done by another run"
     events = prune_processed_events(runtime.db, events_before)
+    prune_clickup_history(runtime.db, events_before)  # with the event ids they are
     rows = prune_deliveries(runtime.db, deliveries_before)
     with runtime.db.transaction() as session:
         detail = {"processed_events": events, "deliveries": rows}

@@ -25,7 +25,7 @@ from typing import TYPE_CHECKING, Any
 
 from slack_sdk.models.blocks import Block
 from slack_sdk.models.views import View
-from sqlalchemy import bindparam, insert, literal, select, union_all
+from sqlalchemy import bindparam, delete, insert, literal, select, union_all
 from sqlalchemy.orm import Session
 
 from bot.blocks.text import mentions
@@ -116,6 +116,9 @@ class Outbox:
     _direct: list[tuple[str, Callable[[], object]]] = field(default_factory=list)
     # The channels of the rows queued (None: a row without one), for the worker to look at.
     _channels: set[str | None] = field(default_factory=set)
+    # The ClickUp status row each task lane was given in this transaction: a later status in
+    # the same transaction replaces it (a close that ends a hold sets the task's status once).
+    _clickup_status: dict[str, int] = field(default_factory=dict)
 
     # -- durable: written in the caller's transaction -----------------------------------------
 
@@ -377,8 +380,15 @@ class Outbox:
 
     def clickup(self, session: Session, lane: str, payload: dict[str, Any]) -> None:
         """A change to a request's ClickUp task (`bot/clickup/deliver.py` sends it), in its
-        task's lane; no channel: ClickUp's pace is the workspace's, kept by the sender."""
-        self._enqueue(session, lane, OutboxKind.CLICKUP, payload)
+        task's lane; no channel: ClickUp's pace is the workspace's, kept by the sender. A
+        status replaces the status this transaction queued for the task before."""
+        if payload.get("op") == "status" and lane in self._clickup_status:
+            session.connection().execute(
+                delete(OutboxRow).where(OutboxRow.id == self._clickup_status.pop(lane), _PENDING)
+            )
+        row = self._enqueue(session, lane, OutboxKind.CLICKUP, payload, returning=True)
+        if payload.get("op") == "status" and row is not None:
+            self._clickup_status[lane] = row
 
     def reply(self, session: Session, request_id: int, text: str) -> int:
         """Reply in a request card's thread (after the card, in the request's lane)."""

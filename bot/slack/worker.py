@@ -80,6 +80,9 @@ PERMANENT = {
     "task_deleted", "no_task", "clickup_not_configured",
     "clickup_400", "clickup_401", "clickup_403", "clickup_404",
 }  # fmt: skip
+# Retries that are the plan, not a failure: a new request's ClickUp task waits for its card's
+# permalink (bot/clickup/deliver.py). Logged at INFO.
+_EXPECTED = frozenset({"card_not_posted"})
 _OPEN = (OutboxStatus.PENDING.value, OutboxStatus.IN_FLIGHT.value)
 _HOME = OutboxKind.HOME.value
 # Written into the SQL, not bound, so the partial indexes over pending rows (by channel, by
@@ -755,7 +758,8 @@ class OutboxWorker:
                     wait = max(wait, self.slack_timeout)
                 row.status = OutboxStatus.PENDING.value
                 row.next_attempt_at = now + timedelta(seconds=wait)
-                log.warning(
+                log.log(
+                    logging.INFO if exc.error in _EXPECTED else logging.WARNING,
                     "delivery %s failed (%s); retry in %.1f s", row_id, exc.error, wait,
                     extra={"delivery": row_id, "outcome": "retry"},
                 )  # fmt: skip
