@@ -308,9 +308,3 @@ class SandboxClickUp:
             ) from None
         self.api.wait_deliveries()
         return f"moved {task['name']} to {status!r} in ClickUp"
-
-    def webhook_status(self) -> list[tuple[int | None, str]]:
-        """The last delivery of each event so far: (HTTP status, event name), for the log."""
-        return [
-            (e.deliveries[-1].status if e.deliveries else None, e.event) for e in self.api.events
-        ]
