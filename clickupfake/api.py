@@ -237,6 +237,7 @@ class ClickUpApiServer:
         self._httpd: ThreadingHTTPServer | None = None
         self._thread: threading.Thread | None = None
         self._queue: queue.Queue[int | None] = queue.Queue()
+        self._halt = threading.Event()  # set by stop(): the delivery thread sends no more
         self._deliverer: threading.Thread | None = None
         self._calls: list[ApiCall] = []
         self._teams: dict[str, dict[str, Any]] = {}
@@ -280,18 +281,25 @@ class ClickUpApiServer:
         )
         self._thread.start()
         if self.auto_deliver:
+            self._halt.clear()
             self._deliverer = threading.Thread(
                 target=self._deliver_loop, name="clickup-webhooks", daemon=True
             )
             self._deliverer.start()
         return self
 
-    def stop(self) -> None:
-        """Stop serving (and delivering) and release the port."""
+    def stop_deliveries(self) -> None:
+        """Stop the delivery thread (``auto_deliver``): events still queued are not sent."""
         if self._deliverer is not None:
+            self._halt.set()
             self._queue.put(None)
             self._deliverer.join(timeout=5)
             self._deliverer = None
+
+    def stop(self) -> None:
+        """Stop serving and delivering (events still queued are dropped) and release the
+        port."""
+        self.stop_deliveries()
         if self._httpd is None:
             return
         self._httpd.shutdown()
@@ -751,7 +759,8 @@ class ClickUpApiServer:
             try:
                 if index is None:
                     return
-                self.deliver(index)
+                if not self._halt.is_set():
+                    self.deliver(index)
             finally:
                 self._queue.task_done()
 

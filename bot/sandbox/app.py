@@ -262,6 +262,7 @@ class Sandbox:
         if self._stopping.is_set():
             return
         self._stopping.set()
+        self.clickup.stop_webhooks()
         with contextlib.suppress(Exception):
             self.wait_idle(5)
         if self._process is not None:

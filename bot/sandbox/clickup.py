@@ -16,7 +16,6 @@ the demo's people, each POD's list, and what the page shows and does there.
 
 from __future__ import annotations
 
-import contextlib
 import dataclasses
 from collections.abc import Callable, Sequence
 from datetime import UTC, datetime
@@ -25,6 +24,8 @@ from zoneinfo import ZoneInfo
 
 from sqlalchemy import select
 
+from bot.clickup import admin
+from bot.clickup.client import ClickUpError as ClickUpApiError
 from bot.clickup.inbound import PATH as WEBHOOK_PATH
 from bot.config import Config, Settings
 from bot.db.models import ClickUpWebhook
@@ -33,22 +34,13 @@ from clickupfake.api import ClickUpApiServer, ClickUpError
 if TYPE_CHECKING:
     from bot.runtime import Runtime
 
-__all__ = ["EVENTS", "SERVICE_USER", "TOKEN", "WORKSPACE", "SandboxClickUp"]
+__all__ = ["SERVICE_USER", "TOKEN", "WORKSPACE", "SandboxClickUp"]
 
 WORKSPACE = "9015000001"  # the demo workspace's id, unless `[clickup] workspace_id` names one
 SERVICE_USER = 81000000  # podbot's service account in the demo workspace
 TOKEN = "pk_81000000_SANDBOXSERVICEACCOUNT"
 FIRST_PERSON = 81000001
 DEFAULT_STATUSES = ("to do", "in progress", "complete")
-# The events podbot's webhook on each list hears.
-EVENTS = [
-    "taskCommentPosted",
-    "taskStatusUpdated",
-    "taskAssigneeUpdated",
-    "taskDueDateUpdated",
-    "taskUpdated",
-    "taskDeleted",
-]
 # Mapping keys whose status closes a task in ClickUp's sense (type "closed").
 _CLOSING = ("closed", "closed-won", "closed-lost", "closed-cancelled", "disqualified")
 
@@ -131,6 +123,11 @@ class SandboxClickUp:
     def stop(self) -> None:
         self.api.stop()
 
+    def stop_webhooks(self) -> None:
+        """Send podbot no more webhook events (those still queued are dropped): first thing
+        as the sandbox stops, so none reaches a podbot that is stopping."""
+        self.api.stop_deliveries()
+
     def snapshot(self) -> dict[str, Any]:
         return self.api.snapshot()
 
@@ -144,39 +141,35 @@ class SandboxClickUp:
 
     def connect(self, runtime: Runtime, page_url: str) -> list[str]:
         """podbot's webhook on each POD's list, pointed at this sandbox's `/clickup/webhook`,
-        as `podbot clickup webhook create` makes it: created through podbot's ClickUp client
-        with the service account's token, its secret kept in `clickup_webhooks`. A webhook
-        of an earlier run pointing elsewhere (another port) is deleted first. Returns the
-        list ids newly hooked."""
-        client = runtime.clickup
-        if client is None:
+        made as `podbot clickup webhook create` makes it (`bot.clickup.admin`): through
+        podbot's client with the service account's token, its secret kept in
+        `clickup_webhooks`. A webhook of an earlier run pointing elsewhere (another port) is
+        deleted first. Returns the list ids newly hooked."""
+        if runtime.clickup is None:
             return []
         endpoint = page_url.rstrip("/") + WEBHOOK_PATH
+        with runtime.db.reading() as session:
+            rows = [(r.webhook_id, r.list_id, r.endpoint) for r in session.scalars(
+                select(ClickUpWebhook))]  # fmt: skip
+        hooked = set()
+        for webhook_id, list_id, old_endpoint in rows:
+            if old_endpoint == endpoint:
+                hooked.add(list_id)
+                continue
+            try:
+                admin.delete_webhook(runtime, webhook_id)
+            except ClickUpApiError:  # gone from the stand-in already: forget its secret
+                with runtime.db.transaction() as session:
+                    row = session.get(ClickUpWebhook, webhook_id)
+                    if row is not None:
+                        session.delete(row)
         made = []
-        with runtime.db.transaction() as session:
-            for row in list(session.scalars(select(ClickUpWebhook))):
-                if row.endpoint != endpoint:
-                    with contextlib.suppress(Exception):  # gone from the stand-in already
-                        client.delete_webhook(row.webhook_id)
-                    session.delete(row)
-            hooked = {row.list_id for row in session.scalars(select(ClickUpWebhook))}
-            for pod in self.config.pods:
-                link = _pod_list(pod)
-                if link is None or link[0] in hooked:
-                    continue
-                answer = client.create_webhook(self.workspace, endpoint, list(EVENTS), link[0])
-                webhook = answer["webhook"]
-                session.add(
-                    ClickUpWebhook(
-                        webhook_id=str(webhook["id"]),
-                        list_id=link[0],
-                        endpoint=endpoint,
-                        secret=str(webhook["secret"]),
-                        user_id=str(webhook["userid"]),
-                        created_at=runtime.clock.now(),
-                    )
-                )
-                made.append(link[0])
+        for pod in self.config.pods:
+            link = _pod_list(pod)
+            if link is None or link[0] in hooked:
+                continue
+            admin.create_webhook(runtime, link[0], endpoint)
+            made.append(link[0])
         return made
 
     def _seed(self) -> None:
@@ -315,9 +308,3 @@ class SandboxClickUp:
             ) from None
         self.api.wait_deliveries()
         return f"moved {task['name']} to {status!r} in ClickUp"
-
-    def webhook_status(self) -> list[tuple[int | None, str]]:
-        """The last delivery of each event so far: (HTTP status, event name), for the log."""
-        return [
-            (e.deliveries[-1].status if e.deliveries else None, e.event) for e in self.api.events
-        ]

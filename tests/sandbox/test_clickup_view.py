@@ -123,6 +123,13 @@ def test_a_comment_made_in_clickup_on_the_page_arrives_in_the_cards_thread(
     assert [(c["name"], c["text"]) for c in comments][-1] == ("Rohan Mehta", "Vendor sent 20% off")
     with pytest.raises(SandboxError, match="type a comment first"):
         sandbox.clickup_act({"as": BUYER, "action": "comment", "task_id": task["id"], "text": ""})
+    moved = sandbox.clickup_act(
+        {"as": BUYER, "action": "status", "task_id": task["id"], "status": "qualifying"}
+    )
+    assert moved == "Rohan Mehta moved Kaveri Fintech · Figma (REQ-1) to 'qualifying' in ClickUp"
+    assert sandbox.clickup.api.task(task["id"])["status"]["status"] == "qualifying"  # type: ignore[index]
+    statuses = [e for e in sandbox.clickup.api.events if e.event == "taskStatusUpdated"]
+    assert statuses[-1].deliveries[-1].status == 200  # podbot took it
     with pytest.raises(SandboxError, match="cannot move"):
         sandbox.clickup_act(
             {"as": BUYER, "action": "status", "task_id": task["id"], "status": "shipped"}

@@ -273,7 +273,9 @@ function renderClickUp(list) {
   const key = `CLICKUP:${list.pod}`;
   const switched = $("messages").dataset.channel !== key;
   // Leave the page alone while a comment is being typed: a refresh would wipe it.
-  const typing = document.activeElement && document.activeElement.closest(".cu-form");
+  const active = document.activeElement;
+  const typing = active && active.tagName === "TEXTAREA" && active.closest(".cu-form") &&
+    active.value.trim() !== "";
   $("messages").dataset.channel = key;
   if (!typing || switched) setHtml($("messages"), html, switched);
   $("composer").style.display = "none";
@@ -584,6 +586,7 @@ document.addEventListener("submit", async (event) => {
   const answer = await clickup({ action: "comment", task_id: form.dataset.clickupComment, text: textarea.value });
   textarea.disabled = false;
   if (answer) { textarea.value = ""; textarea.blur(); }
+  if (data) render();  // what a refresh skipped while the comment was being typed
 });
 
 // Choosing from a message's menu is the click: Slack sends block_actions at once.
