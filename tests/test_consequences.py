@@ -16,13 +16,16 @@ from sqlalchemy import select
 from bot import consequences
 from bot.consequences import CONSEQUENCES
 from bot.db.models import Contract, OutboxRow, SavingsClaim
+from bot.domain.checkin import CheckinPack
 from bot.domain.events import (
     AbsenceChanged,
     AccountHealthSet,
+    CheckinShared,
     ClaimDecided,
     ClaimPosted,
     ClaimStepApproved,
     ClockCrossed,
+    ContractSaved,
     Event,
     HoldEnded,
     HoldStarted,
@@ -119,6 +122,15 @@ def test_the_table_walked_on_what_slack_received(bot: RunningBot) -> None:
     # Recorded, and nothing outside podbot shows them yet.
     assert walk(AccountHealthSet(1, "at-risk", EM)) == set()
     assert walk(TargetUpdated("alpha", "2026Q4", None, EM)) == set()
+    assert walk(ContractSaved("alpha", "Acme", "Figma", "inserted", ANALYST)) == set()
+    # A check-in pack shared: posted in the POD channel, its CSV in the post's thread.
+    pack = CheckinPack("Acme", "Alpha", date(2026, 11, 23), [], [], [], [])
+    channel = bot.runtime.config.pod("alpha").channel
+    shared = walk(CheckinShared("alpha", channel, pack, ANALYST))
+    uploaded = {("files.getUploadURLExternal", "?"), ("upload", "?")}
+    assert shared == {("chat.postMessage", "?"), ("files.completeUploadExternal", "?")} | uploaded
+    posted = [c for c in bot.api.calls if c.method == "chat.postMessage"][-1]
+    assert posted.params["channel"] == channel and "Acme" in str(posted.params["text"])
 
     # A renewal opened settles the reminder DM of each analyst of the contract's POD.
     today = date(2026, 11, 23)

@@ -6,6 +6,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
+from bot.domain.checkin import CheckinPack
 from bot.domain.vocabulary import ClaimStatus
 
 
@@ -177,6 +178,29 @@ class TargetUpdated:
     by: str
 
 
+@dataclass(frozen=True)
+class CheckinShared:
+    """A member shared a customer's check-in pack in the POD channel (its **Share in
+    channel**): the pack is posted there, its CSV in the post's thread."""
+
+    pod_key: str
+    channel: str  # the POD's
+    pack: CheckinPack
+    by: str
+
+
+@dataclass(frozen=True)
+class ContractSaved:
+    """A contract was added to a POD's SaaS stack, or updated there (`outcome`: inserted,
+    updated or unchanged): nothing outside podbot shows it yet (its row is empty)."""
+
+    pod_key: str
+    customer: str
+    tool: str
+    outcome: str
+    by: str
+
+
 Event = (
     RequestOpened
     | RequestChanged
@@ -196,4 +220,6 @@ Event = (
     | RemindersSnoozed
     | AccountHealthSet
     | TargetUpdated
+    | CheckinShared
+    | ContractSaved
 )
