@@ -45,6 +45,7 @@ from bot.domain.events import (
     Event,
     HoldEnded,
     HoldStarted,
+    HomeOpened,
     MentionResolved,
     ProcurementStepMoved,
     RemindersSnoozed,
@@ -107,6 +108,11 @@ def homes_of_request(session: Session, outbox: Outbox, event: Any) -> None:
     request = session.get(Request, event.request_id)
     if request is not None:
         outbox.homes_of(session, request)
+
+
+def own_home(session: Session, outbox: Outbox, event: HomeOpened) -> None:
+    """The Home of the person who opened it."""
+    outbox.homes(session, [event.user])
 
 
 def previous_buyers_home(session: Session, outbox: Outbox, event: RequestReassigned) -> None:
@@ -253,6 +259,7 @@ CONSEQUENCES: dict[type[Any], tuple[Consequence, ...]] = {
     RenewalOpened: (renewal_dms_settled,),
     RemindersSnoozed: (snoozed_dm,),
     CheckinShared: (checkin_post,),
+    HomeOpened: (own_home,),
     # Recorded, causing nothing outside podbot yet: the place for a canvas or CRM row.
     AccountHealthSet: (),
     TargetUpdated: (),

@@ -29,6 +29,7 @@ from bot.domain.events import (
     Event,
     HoldEnded,
     HoldStarted,
+    HomeOpened,
     MentionResolved,
     ProcurementStepMoved,
     RemindersSnoozed,
@@ -118,6 +119,7 @@ def test_the_table_walked_on_what_slack_received(bot: RunningBot) -> None:
     assert walk(absence) == {("claim", "edited")} | HOMES
     (asked,) = walk(TermAsked(1))  # the analysts asked in the thread, with the button
     assert asked[0] == "thread" and f"<@{ANALYST}>" in asked[1]
+    assert walk(HomeOpened(CSM)) == {("home", CSM)}
     assert walk(MentionResolved(())) == set()  # no reminder DMs: nothing to settle
     # Recorded, and nothing outside podbot shows them yet.
     assert walk(AccountHealthSet(1, "at-risk", EM)) == set()

@@ -226,9 +226,11 @@ def test_a_process_is_started_and_stopped_in_one_place() -> None:
 
 
 def test_the_surfaces_write_nothing_themselves() -> None:
-    # A change is a use case (bot/actions/) run by `perform`: no command module opens a
-    # transaction or writes a timeline row or an event's consequences by hand; what they read
-    # (a modal's prefill, a report) they read in a read-only session (`Database.reading`).
-    found = _calls("bot/commands", {"transaction", "record_event", "record", "saving_upserts"})
-    assert found == []
+    # A change is a use case (bot/actions/) run by `perform`: no command module or Events API
+    # listener opens a transaction or writes a timeline row or an event's consequences by
+    # hand; what they read (a modal's prefill, `/proc status`, a report) they read in a
+    # read-only session (`Database.reading`).
+    writes = {"transaction", "record_event", "record", "saving_upserts"}
+    assert _calls("bot/commands", writes) == []
+    assert _calls("bot/events", writes) == []
     assert _calls("bot/commands", {"reading"})  # the check sees the reads

@@ -201,6 +201,13 @@ class ContractSaved:
     by: str
 
 
+@dataclass(frozen=True)
+class HomeOpened:
+    """A person opened podbot's Home tab: their Home is published."""
+
+    user: str
+
+
 Event = (
     RequestOpened
     | RequestChanged
@@ -222,4 +229,5 @@ Event = (
     | TargetUpdated
     | CheckinShared
     | ContractSaved
+    | HomeOpened
 )
