@@ -25,23 +25,29 @@ from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
 from bot.actions import Work
+from bot.blocks.checkin import checkin_blocks
 from bot.blocks.ids import BlockId
 from bot.blocks.reminders import dm_note
 from bot.blocks.terms import term_prompt
+from bot.blocks.text import plain_date
 from bot.clickup import mirror as clickup
 from bot.db.models import Contract, PodRow, Request, SavingsClaim
 from bot.db.savings import pending_claims_for_tool
+from bot.domain.checkin import checkin_csv, checkin_csv_name
 from bot.domain.events import (
     AbsenceChanged,
     AccountHealthSet,
+    CheckinShared,
     ClaimDecided,
     ClaimPosted,
     ClaimStepApproved,
     ClickUpLinked,
     ClockCrossed,
+    ContractSaved,
     Event,
     HoldEnded,
     HoldStarted,
+    HomeOpened,
     MentionResolved,
     ProcurementStepMoved,
     RemindersSnoozed,
@@ -55,7 +61,7 @@ from bot.domain.events import (
 )
 from bot.domain.vocabulary import ClaimStatus, Role
 from bot.slack import reminder_dms
-from bot.slack.outbox import Outbox, mentions
+from bot.slack.outbox import Lane, Outbox, mentions
 
 if TYPE_CHECKING:
     from slack_sdk.models.blocks import Block
@@ -104,6 +110,11 @@ def homes_of_request(session: Session, outbox: Outbox, event: Any) -> None:
     request = session.get(Request, event.request_id)
     if request is not None:
         outbox.homes_of(session, request)
+
+
+def own_home(session: Session, outbox: Outbox, event: HomeOpened) -> None:
+    """The Home of the person who opened it."""
+    outbox.homes(session, [event.user])
 
 
 def previous_buyers_home(session: Session, outbox: Outbox, event: RequestReassigned) -> None:
@@ -210,6 +221,19 @@ def snoozed_dm(session: Session, outbox: Outbox, event: RemindersSnoozed) -> Non
     outbox.edit(session, event.channel, event.ts, str(shown.get("text") or event.note), blocks)
 
 
+def checkin_post(session: Session, outbox: Outbox, event: CheckinShared) -> None:
+    """The check-in pack posted in the POD channel, its CSV in the post's thread."""
+    pack = event.pack
+    text, blocks = checkin_blocks(pack)
+    lane = Lane.CHANNEL.of(event.channel)  # after the posts decided before it
+    parent = outbox.message(session, lane, event.channel, text, blocks)
+    outbox.upload(
+        session, lane, event.channel, checkin_csv_name(event.pod_key, pack),
+        checkin_csv(pack).encode("utf-8"), f"Check-in {pack.customer} {plain_date(pack.as_of)}",
+        parent=parent,
+    )  # fmt: skip
+
+
 # The one table: what each event causes, in the order its rows are queued.
 # The ClickUp rows (issue 31, bot/clickup/mirror.py) follow the Slack ones: the request's task
 # (`clickup.task`: created, or its assignee), its comments (the timeline events not yet told),
@@ -276,10 +300,13 @@ CONSEQUENCES: dict[type[Any], tuple[Consequence, ...]] = {
     MentionResolved: (mention_dms_settled,),
     RenewalOpened: (renewal_dms_settled,),
     RemindersSnoozed: (snoozed_dm,),
+    CheckinShared: (checkin_post,),
+    HomeOpened: (own_home,),
     # Recorded, causing nothing outside podbot yet: the place for a canvas or CRM row.
     AccountHealthSet: (),
     TargetUpdated: (),
     ClickUpLinked: (clickup.linked, card),
+    ContractSaved: (),
 }
 
 

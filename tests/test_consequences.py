@@ -16,16 +16,20 @@ from sqlalchemy import select
 from bot import consequences
 from bot.consequences import CONSEQUENCES
 from bot.db.models import Contract, OutboxRow, SavingsClaim
+from bot.domain.checkin import CheckinPack
 from bot.domain.events import (
     AbsenceChanged,
     AccountHealthSet,
+    CheckinShared,
     ClaimDecided,
     ClaimPosted,
     ClaimStepApproved,
     ClockCrossed,
+    ContractSaved,
     Event,
     HoldEnded,
     HoldStarted,
+    HomeOpened,
     MentionResolved,
     ProcurementStepMoved,
     RemindersSnoozed,
@@ -115,10 +119,20 @@ def test_the_table_walked_on_what_slack_received(bot: RunningBot) -> None:
     assert walk(absence) == {("claim", "edited")} | HOMES
     (asked,) = walk(TermAsked(1))  # the analysts asked in the thread, with the button
     assert asked[0] == "thread" and f"<@{ANALYST}>" in asked[1]
+    assert walk(HomeOpened(CSM)) == {("home", CSM)}
     assert walk(MentionResolved(())) == set()  # no reminder DMs: nothing to settle
     # Recorded, and nothing outside podbot shows them yet.
     assert walk(AccountHealthSet(1, "at-risk", EM)) == set()
     assert walk(TargetUpdated("alpha", "2026Q4", None, EM)) == set()
+    assert walk(ContractSaved("alpha", "Acme", "Figma", "inserted", ANALYST)) == set()
+    # A check-in pack shared: posted in the POD channel, its CSV in the post's thread.
+    pack = CheckinPack("Acme", "Alpha", date(2026, 11, 23), [], [], [], [])
+    channel = bot.runtime.config.pod("alpha").channel
+    shared = walk(CheckinShared("alpha", channel, pack, ANALYST))
+    uploaded = {("files.getUploadURLExternal", "?"), ("upload", "?")}
+    assert shared == {("chat.postMessage", "?"), ("files.completeUploadExternal", "?")} | uploaded
+    posted = [c for c in bot.api.calls if c.method == "chat.postMessage"][-1]
+    assert posted.params["channel"] == channel and "Acme" in str(posted.params["text"])
 
     # A renewal opened settles the reminder DM of each analyst of the contract's POD.
     today = date(2026, 11, 23)

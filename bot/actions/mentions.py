@@ -1,16 +1,32 @@
-"""Mentions: a mention a reminder DM lists, marked answered by the person reminded (its Mark
-answered button)."""
+"""Mentions (SPEC §2 response clock): a person mentioning a POD member in a POD channel opens a
+pending response for that member, due 24 working hours later; the member's reply in the thread
+closes it; edits and deletions of the mentioning message are followed (`track`, from the
+`message` events). A mention a reminder DM lists is marked answered by the person reminded
+(`mark_answered`, its Mark answered button)."""
 
 from __future__ import annotations
 
 from dataclasses import dataclass
+from datetime import datetime
+from typing import Literal
 
-from sqlalchemy import select
+from sqlalchemy import select, update
 from sqlalchemy.orm import Session
 
 from bot.actions import Work
-from bot.db.models import PendingResponse, Reminder, ReminderKind, ResponseState
+from bot.blocks.text import plural
+from bot.config import Config, Pod
+from bot.db.models import (
+    PendingResponse,
+    ProcessedEvent,
+    Reminder,
+    ReminderKind,
+    ResponseState,
+)
+from bot.db.requests import pod_row
 from bot.domain.events import MentionResolved
+from bot.domain.mentions import find_user_mentions
+from bot.domain.working_time import add_working_hours
 from bot.errors import NotFound, Refusal
 
 # The reminder kinds whose subject is a pending response (the others' is a request id).
@@ -94,3 +110,147 @@ def _not_open(pending: PendingResponse, user: str) -> str:
         ResponseState.MARKED.value: "is already marked answered",
     }.get(pending.state, "was deleted or edited away")
     return f"<@{pending.author}>'s mention of {whom} in <#{pending.channel}> {became}."
+
+
+# -- mentions tracked from a POD channel's messages ------------------------------------------
+
+
+@dataclass(frozen=True)
+class Said:
+    """A person's message as it reads now."""
+
+    ts: str
+    thread_ts: str | None
+    user: str
+    text: str
+
+
+@dataclass(frozen=True)
+class ChannelMessage:
+    """One `message` event of a POD channel: a message posted, edited (`said` as it reads now)
+    or deleted (`deleted_ts`); `said` is None for what no person said (a bot, a join, a topic
+    change). `event_id` is stored with the changes: a retried delivery changes nothing."""
+
+    event_id: str
+    channel: str
+    what: Literal["posted", "edited", "deleted"]
+    said: Said | None = None
+    deleted_ts: str = ""
+
+
+@dataclass(frozen=True)
+class Tracked:
+    what: str  # what it did, in words (for logs and tests)
+
+
+def track(work: Work, user: str, given: ChannelMessage) -> Tracked:
+    """Open, answer or withdraw the pending responses a channel message makes; the reminder and
+    escalation DMs about a mention now answered or withdrawn say so (`MentionResolved`).
+    A delivery already processed raises the store's IntegrityError and changes nothing."""
+    session, now, channel = work.session, work.now, given.channel
+    pod = work.config.pod_for_channel(channel)
+    if pod is None:
+        raise NotFound("This is not a POD channel.")
+    session.add(ProcessedEvent(event_id=given.event_id, received_at=now))
+    session.flush()
+    closed: list[int] = []
+    said = given.said
+    if given.what == "deleted":
+        what = _withdraw(session, channel, given.deleted_ts, None, now, closed)
+    elif said is None:
+        what = "ignored: not a person's message"
+    elif given.what == "edited":
+        kept = set(_members_mentioned(pod, said))
+        withdrawn = _withdraw(session, channel, said.ts, kept, now, closed)
+        what = f"{withdrawn}; {_open(session, work.config, pod, channel, said, now)}"
+    else:
+        answered = _close_answered(session, channel, said, now, closed)
+        what = f"{answered}; {_open(session, work.config, pod, channel, said, now)}"
+    if closed:
+        work.record(MentionResolved(tuple(closed)))
+    return Tracked(what)
+
+
+def _members_mentioned(pod: Pod, said: Said) -> list[str]:
+    return [
+        user
+        for user in find_user_mentions(said.text)
+        if user != said.user and pod.role_of(user) is not None
+    ]
+
+
+def _open(
+    session: Session, config: Config, pod: Pod, channel: str, said: Said, now: datetime
+) -> str:
+    members = _members_mentioned(pod, said)
+    if not members:
+        return "no mentions"
+    existing = set(
+        session.scalars(
+            select(PendingResponse.member).where(
+                PendingResponse.channel == channel, PendingResponse.message_ts == said.ts
+            )
+        )
+    )
+    hours = config.clocks.response_hours
+    due = add_working_hours(pod.calendar, now, hours)
+    escalate = add_working_hours(pod.calendar, now, 2 * hours)
+    pod_id = pod_row(session, pod.key).id
+    opened = [m for m in members if m not in existing]
+    for member in opened:
+        session.add(
+            PendingResponse(
+                pod_id=pod_id, channel=channel, message_ts=said.ts,
+                thread_ts=said.thread_ts or said.ts, author=said.user, member=member,
+                mentioned_at=now, due_at=due, escalate_at=escalate,
+                state=ResponseState.OPEN.value,
+            )
+        )  # fmt: skip
+    return f"opened {plural(len(opened), 'pending response')}"
+
+
+def _close_answered(
+    session: Session, channel: str, said: Said, now: datetime, closed: list[int]
+) -> str:
+    if not said.thread_ts:
+        return "not a reply"
+    result = session.execute(
+        update(PendingResponse)
+        .where(
+            PendingResponse.channel == channel,
+            PendingResponse.thread_ts == said.thread_ts,
+            PendingResponse.member == said.user,
+            PendingResponse.state == ResponseState.OPEN.value,
+        )
+        .values(state=ResponseState.ANSWERED.value, closed_at=now)
+        .returning(PendingResponse.id)
+        .execution_options(synchronize_session=False)
+    )
+    ids = list(result.scalars())
+    closed.extend(ids)
+    return f"answered {len(ids)}"
+
+
+def _withdraw(
+    session: Session,
+    channel: str,
+    message_ts: str,
+    keep: set[str] | None,
+    now: datetime,
+    closed: list[int],
+) -> str:
+    query = (
+        update(PendingResponse)
+        .where(
+            PendingResponse.channel == channel,
+            PendingResponse.message_ts == message_ts,
+            PendingResponse.state == ResponseState.OPEN.value,
+        )
+        .values(state=ResponseState.WITHDRAWN.value, closed_at=now)
+        .execution_options(synchronize_session=False)
+    )
+    if keep:
+        query = query.where(PendingResponse.member.not_in(keep))
+    ids = list(session.execute(query.returning(PendingResponse.id)).scalars())
+    closed.extend(ids)
+    return f"withdrew {len(ids)}"

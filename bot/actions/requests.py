@@ -13,11 +13,12 @@ from enum import StrEnum
 
 from bot.actions import Work, unconfirmed
 from bot.actions.access import authorize, load_request, require_stage
-from bot.actions.holds import end_on_hold
+from bot.actions.holds import end_on_hold, start_on_hold
 from bot.actions.terms import inline_row, record_term
 from bot.blocks.limits import MAX_MESSAGE_TEXT
 from bot.blocks.text import escape_mrkdwn, slack_date, split_markup
 from bot.config import Pod
+from bot.db.holds import open_hold
 from bot.db.models import Quote
 from bot.db.requests import latest_quote, quote_count, record_event
 from bot.domain.events import (
@@ -27,6 +28,7 @@ from bot.domain.events import (
     ThreadLine,
 )
 from bot.domain.grammar import Close
+from bot.domain.holds import HeldClock, HoldParty
 from bot.domain.lifecycle import Action, StageError, negotiation_due, next_stage
 from bot.domain.mentions import defuse_broadcasts
 from bot.domain.money import Money, format_money, out_of_scale
@@ -111,6 +113,55 @@ def disqualify(work: Work, user: str, given: Disqualify) -> Disqualified:
         ),
     )
     return Disqualified(request.key)
+
+
+# -- pre-approval --------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class Preapprove:
+    number: int
+    note: str | None  # mrkdwn
+
+
+@dataclass(frozen=True)
+class Preapproved:
+    key: str
+
+
+def preapprove(work: Work, user: str, given: Preapprove) -> Preapproved:
+    """A pre-approval went to the customer of an intake request: the qualification clock is
+    met, and the customer has the ball (a customer hold on that clock, unless one is open)."""
+    request, pod = load_request(work.session, work.config, given.number)
+    authorize(work.config, user, request, pod, Action.PREAPPROVAL)
+    advance(request.stage, Action.PREAPPROVAL, request.key)
+    if request.preapproved_at is not None:
+        raise WrongStage(f"{request.key} was already pre-approved by <@{request.preapproved_by}>.")
+    request.preapproved_at, request.preapproved_by = work.now, user
+    request.analyst_id = request.analyst_id or user
+    # The customer has the ball: a customer hold on the qualification clock (issue 30),
+    # unless one is open already; the pre-approval's thread line says so.
+    if open_hold(work.session, request.id) is None:
+        start_on_hold(
+            work, request, pod, HeldClock.QUALIFICATION, HoldParty.CUSTOMER,
+            "pre-approval sent", user, thread=False,
+        )  # fmt: skip
+    hours = work.config.clocks.preapproval_hours
+    record_event(
+        work.session, request, at=work.now, actor=user, kind=EventKind.PREAPPROVAL,
+        text=given.note,
+    )  # fmt: skip
+    note = given.note
+    work.record(
+        RequestChanged(request.id, "pre-approved"),
+        ThreadLine(
+            request.id,
+            f":envelope_with_arrow: Pre-approval sent to the customer by <@{user}>; waiting on "
+            f"the customer (reminder after {hours} working hours)."
+            + (f"\n>{defuse_broadcasts(note)}" if note else ""),
+        ),
+    )
+    return Preapproved(request.key)
 
 
 # -- assign ----------------------------------------------------------------------------------

@@ -210,3 +210,19 @@ def target_set(done: TargetFacts) -> str:
         shown = describe_target(done.quarter, who, done.amount, None)
         return f"{shown}, as it already was; nothing changed."
     return describe_target(done.quarter, who, done.amount, done.before) + "."
+
+
+def step_moved(key: str, words: str, expected: tuple[int, int] | None) -> str:
+    """A procurement step started (with its expected bound) or done."""
+    if expected is None:
+        return f"{key}: {words} is done."
+    low, high = expected
+    return f"{key}: {words} started (expected {low}–{high} days)."
+
+
+def checkin_shared(pod_name: str) -> str:
+    return f"Shared in {pod_name}'s channel."
+
+
+def preapproved(key: str) -> str:
+    return f"{key} is pre-approved: the qualification clock is met; waiting on the customer."

@@ -110,10 +110,7 @@ class SlowAnswers:
     def _answer(self, invocation: Invocation, later: Callable[[], Reply]) -> None:
         reply = later()  # refusals and errors are its text (router.answer)
         outbox = Outbox(self.runtime)
-        with self.runtime.db.transaction() as session:
-            outbox.respond(
-                session, invocation.user_id, invocation.response_url, reply.text, reply.blocks
-            )
+        outbox.respond_alone(invocation.user_id, invocation.response_url, reply.text, reply.blocks)
         outbox.deliver()
         after_ack(invocation, reply)
 

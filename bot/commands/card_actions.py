@@ -114,7 +114,7 @@ def register(app: App, runtime: Runtime) -> None:
 
         def work(user: str, number: int, channel: str, body: dict[str, Any]) -> Outbox:
             outbox = Outbox(runtime)
-            with runtime.db.transaction() as session:
+            with runtime.db.reading() as session:
                 request, pod = load_request(session, runtime.config, number, for_update=False)
                 refusal: NotPermitted | None = None
                 for one in actions:
@@ -315,7 +315,7 @@ def _open_log_as_update(
         raise NotInPod("Log as update works on messages in a POD channel; this is not one.")
     if pod.role_of(user) is None:
         raise NotPermitted(f"You are not a member of {pod.name}, whose channel this is.")
-    with runtime.db.transaction() as session:
+    with runtime.db.reading() as session:
         query = (
             select(Request)
             .join(PodRow, PodRow.id == Request.pod_id)

@@ -8,18 +8,19 @@ from typing import TYPE_CHECKING, Any
 
 from slack_bolt import Ack, App
 
+from bot.actions import checkin as checkin_actions
 from bot.actions.access import require_member
+from bot.actions.checkin import ShareCheckin, pack_for
+from bot.blocks import answers
 from bot.blocks.checkin import checkin_blocks
 from bot.blocks.contexts import CheckinShare
 from bot.blocks.ids import ActionId
-from bot.blocks.text import escape_mrkdwn, plain_date
 from bot.commands.interactions import answer_click
 from bot.commands.router import Invocation, Reply, arguments, subcommand, usage_line
-from bot.db.checkin import customer_facts, find_customer_pod, pack_of
-from bot.domain.checkin import CheckinPack, checkin_csv, checkin_csv_name
+from bot.consequences import perform
+from bot.domain.checkin import CheckinPack
 from bot.domain.grammar import customer_name
-from bot.errors import NotFound, NotPermitted
-from bot.slack.outbox import Lane, Outbox
+from bot.slack.outbox import Outbox
 
 if TYPE_CHECKING:
     from bot.config import Pod
@@ -30,23 +31,7 @@ CHECKIN_USAGE = "checkin <customer>"
 
 def _pack(runtime: Runtime, customer: str, user: str, usage: str | None) -> tuple[Pod, CheckinPack]:
     with runtime.db.reading() as session:
-        found = find_customer_pod(session, customer)
-        if found is None:
-            raise NotFound(
-                f"There is no account or open request for {escape_mrkdwn(customer)}.", usage=usage
-            )
-        pod_key, key, name = found
-        pod = runtime.config.find_pod(pod_key)
-        if pod is None:
-            raise NotFound(f"{escape_mrkdwn(name)}'s POD is no longer configured.")
-        if pod.role_of(user) is None:
-            raise NotPermitted(
-                f"{escape_mrkdwn(name)} is a customer of {pod.name}, "
-                "and you are not a member of it."
-            )
-        now = runtime.clock.now()
-        facts = customer_facts(session, pod_key, key, name, now)
-    return pod, pack_of(facts, pod.name, pod.zone, now)
+        return pack_for(session, runtime.config, customer, user, runtime.clock.now(), usage)
 
 
 @subcommand(
@@ -77,19 +62,8 @@ def register(app: App, runtime: Runtime) -> None:
                 action.get("value"), source="the Share in channel button's value",
                 refusal="This button does not point at a customer.",
             ).customer  # fmt: skip
-            pod, pack = _pack(runtime, customer, user, None)
-            text, blocks = checkin_blocks(pack)
-            outbox = Outbox(runtime)
-            lane = Lane.CHANNEL.of(pod.channel)  # after the posts decided before it
-            with runtime.db.transaction() as session:
-                parent = outbox.message(session, lane, pod.channel, text, blocks)
-                outbox.upload(
-                    session, lane, pod.channel, checkin_csv_name(pod.key, pack),
-                    checkin_csv(pack).encode("utf-8"),
-                    f"Check-in {pack.customer} {plain_date(pack.as_of)}",
-                    parent=parent,
-                )  # fmt: skip
-            outbox.ephemeral(channel or pod.channel, user, f"Shared in {pod.name}'s channel.")
+            outbox, done = perform(runtime, checkin_actions.share, user, ShareCheckin(customer))
+            outbox.ephemeral(channel or done.channel, user, answers.checkin_shared(done.pod_name))
             return outbox
 
         answer_click(runtime, body, handle, channel=channel, user=user, action="checkin share")

@@ -4,20 +4,15 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING
 
-from bot.actions.access import pod_for_new
+from bot.actions import contracts
 from bot.blocks.text import escape_mrkdwn, slack_date
 from bot.commands.router import Invocation, Reply, arguments, subcommand
-from bot.db.contracts import Saved, Terms, find_contract, saving_upserts, upsert_contract
-from bot.db.models import PodRow
-from bot.db.requests import pod_row
+from bot.consequences import perform_upsert
+from bot.db.contracts import Saved, Terms
 from bot.domain.contracts import describe_terms, parse_contract_add
-from bot.domain.lifecycle import Action
-from bot.domain.renewals import past_renewal
-from bot.errors import NotPermitted, UsageError
+from bot.errors import UsageError
 
 if TYPE_CHECKING:
-    from sqlalchemy.orm import Session
-
     from bot.config import Pod
     from bot.runtime import Runtime
 
@@ -34,30 +29,14 @@ def contract(runtime: Runtime, invocation: Invocation) -> Reply:
         raise UsageError("Say what to do with the SaaS stack: `contract add …`.")
     if action.lower() != "add":
         raise UsageError(f"`{action[:30]}` is not something `contract` does; it can `add`.")
-    pod, _role = pod_for_new(
-        runtime.config, invocation.user_id, invocation.channel_id, Action.CONTRACT_ADD
+    given = contracts.AddContract(
+        invocation.channel_id,
+        lambda pod: arguments(parse_contract_add, rest[0] if rest else "", pod.currency).row(
+            pod.key
+        ),
     )
-    fields = arguments(parse_contract_add, rest[0] if rest else "", pod.currency)
-    row = fields.row(pod.key)
-    now = runtime.clock.now()
-    past = past_renewal(row.renewal_date, pod.today(now))
-    if past:
-        raise UsageError(past)
-
-    def save(session: Session) -> Saved:
-        pod_id = pod_row(session, pod.key).id
-        existing = find_contract(session, row.customer, row.tool, for_update=True)
-        if existing is not None and existing.pod_id != pod_id:
-            owner = session.get(PodRow, existing.pod_id)
-            # A POD that left the config no longer owns anything; another may take it over.
-            if owner is not None and owner.active:
-                raise NotPermitted(
-                    f"{_name(existing.customer, existing.tool)} is in {owner.name}'s SaaS "
-                    f"stack; ask its analyst or em to change it."
-                )
-        return upsert_contract(session, row, pod_id, now)
-
-    return Reply(text=saved_text(saving_upserts(runtime.db, save), pod))
+    outbox, done = perform_upsert(runtime, contracts.add, invocation.user_id, given)
+    return Reply(text=saved_text(done.saved, done.pod), after_ack=[outbox.deliver])
 
 
 def saved_text(saved: Saved, pod: Pod) -> str:

@@ -54,7 +54,7 @@ def register(app: App, runtime: Runtime) -> None:
             if request_id is None:
                 raise NotFound("This button does not point at a request.")
             outbox = Outbox(runtime)
-            with runtime.db.transaction() as session:
+            with runtime.db.reading() as session:
                 request, pod = load_request(session, runtime.config, request_id, for_update=False)
                 if request.stage != Stage.NEGOTIATING:
                     raise WrongStage(_nothing_to_update(request.key, request.stage))
@@ -78,7 +78,7 @@ def register(app: App, runtime: Runtime) -> None:
         def handle() -> Outbox:
             if contract_id is None:
                 raise NotFound("This button does not point at a contract.")
-            with runtime.db.transaction() as session:
+            with runtime.db.reading() as session:
                 contract = session.get(Contract, contract_id)
                 if contract is None:
                     raise NotFound("This contract is no longer in the SaaS stack.")

@@ -32,7 +32,7 @@ if TYPE_CHECKING:
 def status(runtime: Runtime, invocation: Invocation) -> Reply:
     """Show a request's card and every event to its POD's members, ephemerally."""
     number = arguments(parse_key, invocation.args)
-    with runtime.db.transaction() as session:
+    with runtime.db.reading() as session:
         request, pod = load_request(session, runtime.config, number, for_update=False)
         if pod.role_of(invocation.user_id) is None:
             # The card and timeline carry the customer, quotes and the negotiation itself:
@@ -85,7 +85,7 @@ def mine(runtime: Runtime, invocation: Invocation) -> Reply:
     # channel to act in: they are named, not listed.
     left_out: list[str] = []
     team_url = runtime.slack.team_url(fetch=False)  # learnt at start-up
-    with runtime.db.transaction() as session:
+    with runtime.db.reading() as session:
         for request in open_requests_of(session, user):
             pod = runtime.config.find_pod(request.pod.key)
             if pod is None:

@@ -103,7 +103,7 @@ def register(app: App, runtime: Runtime) -> None:
         def handle() -> Outbox:
             if request_id is None:
                 raise NotFound("This button does not point at a request.")
-            with runtime.db.transaction() as session:
+            with runtime.db.reading() as session:
                 request, pod = load_request(session, runtime.config, request_id, for_update=False)
                 authorize(runtime.config, user, request, pod, Action.RECORD_TERM)
                 check_won(request)

@@ -54,8 +54,8 @@ def update(runtime: Runtime, invocation: Invocation) -> Reply:
         outbox, done = perform(runtime, requests.update, invocation.user_id, given)
         return Reply(text=f"Update posted in {done.key}'s thread.", after_ack=[outbox.deliver])
     outbox = Outbox(runtime)
-    with runtime.db.transaction() as session:
-        request, pod = load_request(session, runtime.config, number)
+    with runtime.db.reading() as session:
+        request, pod = load_request(session, runtime.config, number, for_update=False)
         authorize(runtime.config, invocation.user_id, request, pod, Action.UPDATE)
         require_stage(request.stage, Action.UPDATE, request.key)
         key = request.key

@@ -6,6 +6,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
+from bot.domain.checkin import CheckinPack
 from bot.domain.vocabulary import ClaimStatus
 
 
@@ -187,6 +188,36 @@ class ClickUpLinked:
     by: str
 
 
+@dataclass(frozen=True)
+class CheckinShared:
+    """A member shared a customer's check-in pack in the POD channel (its **Share in
+    channel**): the pack is posted there, its CSV in the post's thread."""
+
+    pod_key: str
+    channel: str  # the POD's
+    pack: CheckinPack
+    by: str
+
+
+@dataclass(frozen=True)
+class ContractSaved:
+    """A contract was added to a POD's SaaS stack, or updated there (`outcome`: inserted,
+    updated or unchanged): nothing outside podbot shows it yet (its row is empty)."""
+
+    pod_key: str
+    customer: str
+    tool: str
+    outcome: str
+    by: str
+
+
+@dataclass(frozen=True)
+class HomeOpened:
+    """A person opened podbot's Home tab: their Home is published."""
+
+    user: str
+
+
 Event = (
     RequestOpened
     | RequestChanged
@@ -207,4 +238,7 @@ Event = (
     | AccountHealthSet
     | TargetUpdated
     | ClickUpLinked
+    | CheckinShared
+    | ContractSaved
+    | HomeOpened
 )

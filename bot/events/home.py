@@ -12,7 +12,9 @@ from typing import TYPE_CHECKING, Any
 
 from slack_bolt import App
 
-from bot.slack.outbox import Outbox
+from bot.actions import homes
+from bot.actions.homes import OpenHome
+from bot.consequences import perform
 
 if TYPE_CHECKING:
     from bot.runtime import Runtime
@@ -26,9 +28,7 @@ def handle_home_opened(runtime: Runtime, body: dict[str, Any]) -> str:
     user = event.get("user")
     if not user or event.get("tab", "home") != "home":
         return "ignored: not the Home tab"
-    outbox = Outbox(runtime)
-    with runtime.db.transaction() as session:
-        outbox.homes(session, [user])
+    outbox, _done = perform(runtime, homes.open_home, user, OpenHome())
     outbox.deliver()
     return f"home queued for {user}"
 

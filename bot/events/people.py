@@ -15,7 +15,8 @@ from typing import TYPE_CHECKING, Any
 
 from slack_bolt import App
 
-from bot.db.people import is_known, remember
+from bot.actions import people
+from bot.consequences import perform
 from bot.domain.people import profile_of
 
 if TYPE_CHECKING:
@@ -33,10 +34,9 @@ def handle_user_change(runtime: Runtime, body: dict[str, Any]) -> str:
     if profile.name is None:
         return f"ignored: no name for {profile.user_id}"
     user_id = profile.user_id
-    with runtime.db.transaction() as session:
-        if not runtime.config.in_a_pod(user_id) and not is_known(session, user_id):
-            return f"ignored: {user_id} is in no POD"
-        remember(session, [profile], runtime.clock.now())
+    _outbox, done = perform(runtime, people.note_name, user_id, profile)
+    if not done.kept:
+        return f"ignored: {user_id} is in no POD"
     return f"{user_id} is now named {profile.name!r}"
 
 

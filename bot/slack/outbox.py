@@ -390,6 +390,14 @@ class Outbox:
         if payload.get("op") == "status" and row is not None:
             self._clickup_status[lane] = row
 
+    def respond_alone(
+        self, user: str, response_url: str | None, text: str, blocks: list[Any] | None = None
+    ) -> None:
+        """`respond` in a transaction of its own: a deferred command's answer, worked out
+        after the transaction that decided it (if any) committed."""
+        with self.runtime.db.transaction() as session:
+            self.respond(session, user, response_url, text, blocks)
+
     def reply(self, session: Session, request_id: int, text: str) -> int:
         """Reply in a request card's thread (after the card, in the request's lane)."""
         row = self._reply(session, request_id, text, returning=True)
