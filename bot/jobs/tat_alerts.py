@@ -19,13 +19,13 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from bot.blocks.text import escape_mrkdwn, plural, slack_date
-from bot.db.absences import away_in
+from bot.db.absences import away_in, ended
 from bot.db.holds import open_holds
 from bot.db.models import JobRun, PodRow, ProcurementStep, Request, RunStatus
 from bot.db.open_items import breach_key, breached_requests
 from bot.db.requests import record_event
 from bot.db.stalls import last_activities
-from bot.domain.events import ClockCrossed
+from bot.domain.events import AbsenceChanged, ClockCrossed
 from bot.domain.holds import held_days, hold_review_due
 from bot.domain.procurement import DEFAULT_STEP_WEEKS, step_clock, step_words
 from bot.domain.reminders import BREACH_ESCALATION_HOURS, breach_escalation_due
@@ -143,10 +143,12 @@ def _body(context: JobContext) -> str:
         if (ESCALATION_JOB, breach_key(request)[0]) not in done
     )
     flagged = reviews_and_stalls(context)
+    returned = absences_over(context)
     return (
         f"{plural(sent, 'new breach alert')}"
         + (f", {plural(raised, 'escalation')}" if raised else "")
         + (f", {plural(flagged, 'hold or stall')} raised" if flagged else "")
+        + (f", {plural(returned, 'absence')} over" if returned else "")
     )
 
 
@@ -161,6 +163,30 @@ SPEC = register(
         claims_period=False,
     )
 )
+
+
+# --- absences that ran out (issue 30) --------------------------------------------------------
+
+ABSENCE_OVER_JOB = "absence-over"
+
+
+def absences_over(context: JobContext) -> int:
+    """An absence whose return day has started (not ended with `/proc back`, which says so
+    itself) changes who decides the POD's pending claims: their messages stop saying
+    "covering for …", and the Homes drop the away line. One ledger run per absence and POD
+    (`U…/<until>`), so once ever; `AbsenceChanged`'s consequences do the redrawing."""
+    with context.runtime.db.reading() as session:
+        over = ended(session, context.pod, context.now)
+    periods = [f"{a.user}/{a.until.isoformat()}" for a in over]
+    done = {period for (_job, period) in _recorded_any(context, [ABSENCE_OVER_JOB], periods)}
+    count = 0
+    for absence, period in zip(over, periods, strict=True):
+        if period in done:
+            continue
+        who = (absence.user, *([absence.cover] if absence.cover else []))
+        context.record(AbsenceChanged((context.pod.key,), who))
+        count += context.queue(ABSENCE_OVER_JOB, period)
+    return count
 
 
 # --- holds under review and stalls (issue 30) ----------------------------------------------
