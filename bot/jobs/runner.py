@@ -13,7 +13,7 @@ from __future__ import annotations
 import json
 import logging
 import sys
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime, time
 from time import perf_counter
@@ -141,9 +141,10 @@ class JobContext:
 
     # -- queueing -----------------------------------------------------------------------------
 
-    def queue(self, job: str, period: str) -> bool:
+    def queue(self, job: str, period: str, detail: Mapping[str, Any] | None = None) -> bool:
         """Record the run (job, this POD, period) and queue its plan, in one transaction;
-        False (and nothing queued) when it was recorded before. A dry run prints the plan."""
+        False (and nothing queued) when it was recorded before. A dry run prints the plan.
+        `detail` is kept on the ledger's row (a stall notice: whom it is for, its words)."""
         planned, writes = self._planned, self._writes
         self._planned, self._writes = [], []
         if self.dry_run:
@@ -154,8 +155,8 @@ class JobContext:
             return True
         outbox = Outbox(self.runtime)
         with self.runtime.db.transaction() as session:
-            detail = {"messages": len(planned)}
-            run = ledger.record(session, job, self.pod.key, period, self.now, detail)
+            kept = {"messages": len(planned), **(detail or {})}
+            run = ledger.record(session, job, self.pod.key, period, self.now, kept)
             if run is None:
                 return False
             for change in writes:
