@@ -48,6 +48,7 @@ from bot.domain.reminders import (
     approval_escalation_due,
     digests,
     local_day,
+    office_slot,
     tat_warning_at,
 )
 from bot.domain.vocabulary import EventKind, Role, Stage
@@ -671,14 +672,17 @@ def _preapproval_reminders(context: JobContext, team_url: str | None) -> list[Du
     return dues
 
 
-def _send_preapproval_reminders(context: JobContext, team_url: str | None) -> int:
+def _send_preapproval_reminders(
+    context: JobContext, team_url: str | None, slot: Callable[[str], datetime | None]
+) -> int:
     now = context.now
     with context.runtime.db.reading() as session:
         away = away_in(session, context.pod, context.now)
     dues = _still_to_send(context, routed_dues(_preapproval_reminders(context, team_url), away))
     for due in dues:
         text, blocks = dm_blocks.preapproval_dm(due.line, due.subject)
-        context.dm(due.user, text, blocks, reminders=[_key(due)])
+        # Held in the outbox until the analyst's own office hours (`reader_hours`).
+        context.dm(due.user, text, blocks, reminders=[_key(due)], not_before=slot(due.user))
     if not dues:
         return 0
     _remember(context, dues)
@@ -708,6 +712,26 @@ def digest_items(context: JobContext, team_url: str | None) -> list[Item[Any]]:
         *_escalation_items(context, pending, team_url),
         *_stall_items(context, team_url),
     ]
+
+
+def reader_hours(
+    context: JobContext, hours_of: Mapping[str, PersonHours] | None = None
+) -> Callable[[str], datetime | None]:
+    """When a one-off DM to a person may go (issue 30: each person's own hours): None when the
+    run's instant is inside their office hours on one of their working days, else the next
+    instant that is — their own zone and window (`own_hours`), else the POD's. The DM is queued
+    now and held in the outbox until then (`JobContext.dm(not_before=…)`), not slept on."""
+    own = own_hours(context) if hours_of is None else hours_of
+    pod_calendar, office = context.pod.calendar, context.runtime.config.schedule.office_hours
+    now = context.now
+
+    def slot(user: str) -> datetime | None:
+        person = own.get(user)
+        calendar, hours = (person.calendar, person.hours) if person else (pod_calendar, office)
+        at = office_slot(calendar, hours, now)
+        return at if at > now else None
+
+    return slot
 
 
 def own_hours(context: JobContext) -> dict[str, PersonHours]:

@@ -102,14 +102,17 @@ class JobContext:
         reminders: Sequence[Sequence[Any]] = (),
         snapshot: str | None = None,
         renewal: int | None = None,
+        not_before: datetime | None = None,
     ) -> Planned:
         """Send a user a direct message; one carrying reminders (their keys) records on them
         where it landed, for their buttons; a renewal reminder names its contract. `snapshot`
         (a digest's POD and kind): a newer one of the same key queued for the same person
-        supersedes it while it waits."""
+        supersedes it while it waits. `not_before` (an instant of the run's clock: the
+        reader's next office hour) holds the row in the outbox until then."""
+        wait = not_before - self.now if not_before is not None else None
         return self._plan(
             "dm", None, user=user, text=text, blocks=blocks, reminders=reminders,
-            snapshot=snapshot, renewal=renewal,
+            snapshot=snapshot, renewal=renewal, wait=wait,
         )  # fmt: skip
 
     def upload(
@@ -191,7 +194,7 @@ class JobContext:
             reminders = [list(key) for key in args["reminders"]]
             return outbox.dm(
                 session, args["user"], args["text"], args["blocks"], reminders=reminders,
-                snapshot=snapshot, renewal=args.get("renewal"),
+                snapshot=snapshot, renewal=args.get("renewal"), wait=args.get("wait"),
             )  # fmt: skip
         if item.kind == "event":
             consequences.apply(session, outbox, args["event"])
