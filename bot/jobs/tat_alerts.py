@@ -6,6 +6,12 @@ timeline event, so it is alerted once ever, across restarts and processes; a rea
 moves the due date is a new breach. A breach still open 24 working hours after its alert is
 raised once more in the thread, mentioning the em(s) (job `tat-escalation`, same period). The
 analysts hear of open breaches in their daily breach digest (`reminders`), in office hours.
+
+Issue 30: the same run raises long holds and stalls once each (`reviews_and_stalls`: a ledger
+run whose detail records whom the notice is for, told in their digest DMs by `bot/digests.py`,
+the thread getting a line naming nobody), and notices absences that ran out without
+`/proc back` (`absences_over`: `AbsenceChanged` once, so claim messages stop saying "covering
+for …").
 """
 
 from __future__ import annotations
