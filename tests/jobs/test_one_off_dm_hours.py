@@ -14,6 +14,8 @@ from sqlalchemy import select
 from bot.clock import ManualClock
 from bot.db.models import OutboxRow
 from bot.jobs import JOBS
+from bot.metrics import delivery_backlog
+from bot.slack.outbox import Outbox
 from slackfake.web_api import Message
 from tests.commands.conftest import Proc
 from tests.conftest import RunningBot
@@ -74,9 +76,20 @@ def test_one_off_dms_wait_for_each_readers_own_hours_across_their_weekend(
         ).all()
     assert len(rows) == 2
     assert {row.next_attempt_at - queued_at for row in rows} == {held}
+    # Held is not late: the delivery backlog (`/readyz`, `/metrics`) leaves them out, and a
+    # DM queued behind them in their lane too.
+    outbox = Outbox(bot.runtime)
+    with bot.db.transaction() as session:
+        outbox.dm(session, KOLKATA_ANALYST, "Behind the held ones")
+    outbox.deliver()
+    time.settle()
+    assert dms(bot, KOLKATA_ANALYST, "Behind the held ones") == []  # the lane keeps its order
+    assert delivery_backlog(bot.db, time.clock.now() + timedelta(hours=12)).size == 0
     time.run_to((queued_at + held - timedelta(seconds=1)).timestamp())
     assert dms(bot, KOLKATA_ANALYST, "new term") == []
     time.run_to((queued_at + held).timestamp())
     assert len(dms(bot, KOLKATA_ANALYST, "new term")) == 1
     assert len(dms(bot, KOLKATA_ANALYST, "Waiting on the customer")) == 1
     assert len(dms(bot, NY_ANALYST, "new term")) == 1
+    assert len(dms(bot, KOLKATA_ANALYST, "Behind the held ones")) == 1
+    assert delivery_backlog(bot.db, time.clock.now()).size == 0
