@@ -63,12 +63,13 @@ def _body(context: JobContext) -> str:
         return f"0 reminder DMs (outside office hours), {plural(escalated, 'claim escalation')}"
     with context.runtime.db.reading() as session:
         pod_id = session.scalars(select(PodRow.id).where(PodRow.key == pod.key)).one()
-    # Members with hours of their own get their digests from `member-digests` (issue 30).
-    own = own_hours(context)
-    items = [i for i in digest_items(context, team_url) if i.user not in own]
     with context.runtime.db.reading() as session:
         away = away_in(session, pod, context.now)
-    sent = send_digests(context, pod_id, routed(items, away))
+    # Members with hours of their own get their digests from `member-digests` (issue 30):
+    # routed first, so that what goes to the POD-hours cover of one of them away comes here.
+    own = own_hours(context)
+    items = [i for i in routed(digest_items(context, team_url), away) if i.user not in own]
+    sent = send_digests(context, pod_id, items)
     slot = reader_hours(context, own)
     # One DM per analyst listing the won requests whose new term is still unrecorded.
     by_analyst: dict[str, list[Due]] = defaultdict(list)

@@ -171,3 +171,24 @@ def test_a_stall_notice_goes_to_the_cover_of_someone_away_and_in_each_persons_ow
     run(bot, "reminders", ny(12, 1, 10))
     assert len(stall_dms(bot, OTHER_ANALYST)) == 1 and len(stall_dms(bot, EM)) == 1
     assert stall_dms(bot, ANALYST) == []
+
+
+def test_a_stall_notice_for_someone_away_in_another_zone_goes_to_their_cover_in_pod_hours(
+    bot: RunningBot, proc: Proc, clock: ManualClock
+) -> None:
+    """The Kolkata analyst away, covered by the buyer who keeps the POD's hours: the buyer has
+    the quiet-spell notice from `reminders` (routed before the own-hours split)."""
+    bot.api.add_user(
+        OTHER_ANALYST, name="rohan", real_name="Rohan Mehta", tz="Asia/Kolkata",
+        tz_label="India Standard Time", tz_offset=19800,
+    )  # fmt: skip
+    run(bot, "people-refresh", ny(11, 16, 6))
+    clock.set(ny(11, 16, 9))
+    negotiating(proc, clock, "Globex")
+    proc(OTHER_ANALYST, f"away until 2026-12-10 cover <@{BUYER}>", BETA)
+    run(bot, "tat-alerts", ny(11, 30, 9, 15))
+    run(bot, "reminders", ny(11, 30, 10))
+    run(bot, "member-digests", ny(11, 30, 22, 30))
+    (to_cover,) = stall_dms(bot, BUYER)
+    assert "*Stalled*" in to_cover
+    assert stall_dms(bot, OTHER_ANALYST) == [] and len(stall_dms(bot, ANALYST)) == 1
