@@ -35,6 +35,7 @@ from bot.db.models import (
 from bot.db.open_items import breach_key, breached_requests, late_terms, pending_claims
 from bot.db.people import zones_of
 from bot.db.requests import record_event
+from bot.db.stalls import notices
 from bot.domain.absences import Absence, route
 from bot.domain.hours import PersonHours, person_hours
 from bot.domain.procurement import preapproval_wait_due
@@ -47,6 +48,7 @@ from bot.domain.reminders import (
     approval_escalation_due,
     digests,
     local_day,
+    office_slot,
     tat_warning_at,
 )
 from bot.domain.vocabulary import EventKind, Role, Stage
@@ -285,6 +287,32 @@ def _tat_warning_items(context: JobContext, team_url: str | None) -> list[Item[s
     return items
 
 
+def _stall_items(context: JobContext, team_url: str | None) -> list[Item[str]]:
+    """The stall and long-hold notices `tat-alerts` raised (the ledger's runs), one item per
+    person each is for, while what it is about still holds; a kind listed once (each run's
+    id its subject, when it was raised its window)."""
+    with context.runtime.db.reading() as session:
+        raised = notices(session, context.pod.key, context.now)
+        if not raised:
+            return []
+        requests = {
+            r.id: r
+            for r in session.scalars(
+                select(Request).where(Request.id.in_({n.request_id for n in raised}))
+            )
+        }
+    items = []
+    for notice in raised:
+        request = requests[notice.request_id]
+        line = (
+            f"• {_card_link(team_url, request)} {_names(request)} — *{notice.title}*: "
+            f"{notice.words}"
+        )
+        for user in notice.to:
+            items.append(Item(DigestKind.STALL, notice.run, user, notice.raised_at, line))
+    return items
+
+
 @dataclass(frozen=True)
 class _Queued:
     claim: Any  # ClaimView
@@ -384,6 +412,7 @@ _REMINDER_KIND = {
     DigestKind.APPROVAL: ReminderKind.APPROVAL,
     DigestKind.TAT_WARNING: ReminderKind.TAT_WARNING,
     DigestKind.ESCALATION: ReminderKind.ESCALATION,
+    DigestKind.STALL: ReminderKind.STALL,
 }
 # The timeline event recorded when an item is first listed, by kind.
 _FIRST_LISTED = {
@@ -457,6 +486,8 @@ def _render(context: JobContext, digest: Digest[Any]) -> tuple[str, list[Block]]
         return dm_blocks.escalation_digest(lines)
     if digest.kind == DigestKind.BREACH:
         return dm_blocks.breach_digest(lines, context.pod.name)
+    if digest.kind == DigestKind.STALL:
+        return dm_blocks.stall_digest(lines)
     assert digest.kind == DigestKind.TAT_WARNING, digest.kind
     return dm_blocks.tat_warning_digest(lines, TAT_WARNING_DAYS)
 
@@ -505,11 +536,10 @@ def send_digests(
             [_REMINDER_KIND[i.kind].value, i.subject, i.user, _window(i.due)] for i in digest.items
         ]
         digest_key = ["digest", pod_id, digest.user, _digest_window(digest.kind, digest.day)]
-        # One digest of a kind per person when a queue drains: a newer day's replaces it.
-        context.dm(
-            digest.user, text, blocks, reminders=[*item_keys, digest_key],
-            snapshot=f"digest:{pod_id}:{digest.kind}",
-        )  # fmt: skip
+        # One digest of a kind per person when a queue drains: a newer day's replaces it —
+        # but not stall notices, each told once: a newer one lists only the newer notices.
+        snapshot = None if digest.kind == DigestKind.STALL else f"digest:{pod_id}:{digest.kind}"
+        context.dm(digest.user, text, blocks, reminders=[*item_keys, digest_key], snapshot=snapshot)
         for i in digest.items:
             if digest.is_new(i) and i.kind in _FIRST_LISTED:
                 request_id = i.payload.request_id if i.kind == DigestKind.APPROVAL else i.subject
@@ -567,10 +597,13 @@ def _term_reminders(context: JobContext, team_url: str | None) -> list[Due]:
     return dues
 
 
-# What goes to the cover of someone away (`/proc away`): the items about their requests.
+# What goes to the cover of someone away (`/proc away`): the items about their requests (a
+# stall notice raised to an em away goes to their cover too).
 # Their mentions wait for them; escalations skip them; approvals are routed by who decides
 # (`claim_progress`), so an approval item is already addressed to who stands in.
-_TO_THE_COVER = frozenset({DigestKind.UPDATE, DigestKind.BREACH, DigestKind.TAT_WARNING})
+_TO_THE_COVER = frozenset(
+    {DigestKind.UPDATE, DigestKind.BREACH, DigestKind.TAT_WARNING, DigestKind.STALL}
+)
 
 
 def routed(items: list[Item[Any]], away: Mapping[str, Absence]) -> list[Item[Any]]:
@@ -639,14 +672,17 @@ def _preapproval_reminders(context: JobContext, team_url: str | None) -> list[Du
     return dues
 
 
-def _send_preapproval_reminders(context: JobContext, team_url: str | None) -> int:
+def _send_preapproval_reminders(
+    context: JobContext, team_url: str | None, slot: Callable[[str], datetime | None]
+) -> int:
     now = context.now
     with context.runtime.db.reading() as session:
         away = away_in(session, context.pod, context.now)
     dues = _still_to_send(context, routed_dues(_preapproval_reminders(context, team_url), away))
     for due in dues:
         text, blocks = dm_blocks.preapproval_dm(due.line, due.subject)
-        context.dm(due.user, text, blocks, reminders=[_key(due)])
+        # Held in the outbox until the analyst's own office hours (`reader_hours`).
+        context.dm(due.user, text, blocks, reminders=[_key(due)], not_before=slot(due.user))
     if not dues:
         return 0
     _remember(context, dues)
@@ -674,7 +710,28 @@ def digest_items(context: JobContext, team_url: str | None) -> list[Item[Any]]:
         *_approval_items(context, team_url),
         *_tat_warning_items(context, team_url),
         *_escalation_items(context, pending, team_url),
+        *_stall_items(context, team_url),
     ]
+
+
+def reader_hours(
+    context: JobContext, hours_of: Mapping[str, PersonHours] | None = None
+) -> Callable[[str], datetime | None]:
+    """When a one-off DM to a person may go (issue 30: each person's own hours): None when the
+    run's instant is inside their office hours on one of their working days, else the next
+    instant that is — their own zone and window (`own_hours`), else the POD's. The DM is queued
+    now and held in the outbox until then (`JobContext.dm(not_before=…)`), not slept on."""
+    own = own_hours(context) if hours_of is None else hours_of
+    pod_calendar, office = context.pod.calendar, context.runtime.config.schedule.office_hours
+    now = context.now
+
+    def slot(user: str) -> datetime | None:
+        person = own.get(user)
+        calendar, hours = (person.calendar, person.hours) if person else (pod_calendar, office)
+        at = office_slot(calendar, hours, now)
+        return at if at > now else None
+
+    return slot
 
 
 def own_hours(context: JobContext) -> dict[str, PersonHours]:

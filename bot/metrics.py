@@ -70,8 +70,11 @@ CONNECTIONS_CUT = Counter(
 _PROCESS_METRICS = (COMMANDS, ACK_SECONDS, DELIVERIES, JOB_RUNS, CHANNEL_TURNS, CONNECTIONS_CUT)
 
 _deliveries = table(
-    "deliveries", column("status"), column("created_at", UTCDateTime()), column("import_id")
-)
+    "deliveries", column("id"), column("lane"), column("status"), column("attempts"),
+    column("created_at", UTCDateTime()), column("next_attempt_at", UTCDateTime()),
+    column("import_id"),
+)  # fmt: skip
+_earlier = _deliveries.alias("earlier")
 
 
 def record_command(subcommand: str, outcome: str) -> None:
@@ -118,12 +121,22 @@ class Backlog:
 
 
 def delivery_backlog(db: Database, now: datetime) -> Backlog:
-    """Count the undelivered rows of `deliveries` and age the oldest; empty if no such table."""
+    """Count the undelivered rows of `deliveries` and age the oldest; empty if no such table.
+    A row held until a time (a DM waiting for its reader's office hours: never tried, due
+    later) is not late, nor is a row queued behind one in its lane."""
+    d, e = _deliveries.c, _earlier.c
     with db.engine.connect() as connection:
         if not inspect(connection).has_table("deliveries"):
             return Backlog(0, None)
+        held = (d.attempts == 0) & (d.next_attempt_at > now)
+        behind_held = (
+            select(e.id)
+            .where(e.lane == d.lane, e.id < d.id, e.status == "pending", e.attempts == 0)
+            .where(e.next_attempt_at > now)
+            .exists()
+        )
         # The cards of an import still being written are not due yet (nor a failed one's).
-        waiting = _deliveries.c.status.in_(BACKLOG_STATUSES) & published(_deliveries.c.import_id)
+        waiting = d.status.in_(BACKLOG_STATUSES) & published(d.import_id) & ~held & ~behind_held
         size, oldest = connection.execute(
             select(func.count(), func.min(_deliveries.c.created_at)).where(waiting)
         ).one()

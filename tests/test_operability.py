@@ -262,27 +262,45 @@ def test_the_backlog_counts_undelivered_rows_and_ages_the_oldest(tmp_path: Path)
         "deliveries",
         tables,
         Column("id", Integer, primary_key=True),
+        Column("lane", String(64)),
         Column("status", String(16)),
+        Column("attempts", Integer),
         Column("created_at", UTCDateTime()),
+        Column("next_attempt_at", UTCDateTime()),
         Column("import_id", Integer),
     )
     Table("imports", tables, Column("id", Integer, primary_key=True), Column("state", String(16)))
     tables.create_all(db.engine)
     assert metrics.delivery_backlog(db, now) == metrics.Backlog(0, None)
+    # (lane, status, attempts, age, due in): a DM held for its reader's hours (issue 30),
+    # never tried and due later, is not late, nor the row behind it in its lane; a retry
+    # waiting out its backoff is.
     rows = [
-        ("delivered", 3600),
-        ("parked", 7200),
-        ("pending", 90),
-        ("in_flight", 30),
-        ("pending", 5),
+        ("a", "delivered", 1, 3600, 0),
+        ("b", "parked", 3, 7200, 0),
+        ("c", "pending", 0, 90, 0),
+        ("d", "in_flight", 1, 30, 0),
+        ("e", "pending", 0, 5, 0),
+        ("dm:U1", "pending", 0, 600, 3600),
+        ("dm:U1", "pending", 0, 300, 0),
+        ("f", "pending", 2, 60, 30),
     ]
     with db.engine.begin() as connection:
         connection.execute(
             insert(deliveries),
-            [{"status": s, "created_at": now - timedelta(seconds=age)} for s, age in rows],
+            [
+                {
+                    "lane": lane,
+                    "status": s,
+                    "attempts": tried,
+                    "created_at": now - timedelta(seconds=age),
+                    "next_attempt_at": now + timedelta(seconds=due),
+                }
+                for lane, s, tried, age, due in rows
+            ],
         )
 
-    assert metrics.delivery_backlog(db, now) == metrics.Backlog(3, 90.0)
+    assert metrics.delivery_backlog(db, now) == metrics.Backlog(4, 90.0)
     db.dispose()
 
 

@@ -325,7 +325,8 @@ def _button(action: ActionId, label: str, value: str, style: str | None = None) 
 def card_actions(card: CardData) -> ActionsBlock | None:
     """The next actions of the card's stage: intake → Qualify, Disqualify; qualified → a picker
     of the POD's buyers (Assign); negotiating → Post update, Log quote, Claim savings, Close;
-    else (and a qualified card of a POD without buyers) none."""
+    an intake or negotiating card → Hold, a held one → Resume instead; else (and a qualified
+    card of a POD without buyers) none."""
     if card.request_id is None:
         return None
     value = str(card.request_id)
@@ -350,6 +351,9 @@ def card_actions(card: CardData) -> ActionsBlock | None:
         return None
     if card.hold_party is not None:
         elements.append(_button(ActionId.CARD_RESUME, "Resume", value))
+    elif card.stage in (Stage.INTAKE, Stage.NEGOTIATING):
+        # Its clock stops while the customer or vendor has the ball (the hold modal).
+        elements.append(_button(ActionId.CARD_HOLD, "Hold", value))
     # The picker's options carry the buyer: the block id carries the request's number.
     return ActionsBlock(block_id=f"{BlockId.CARD_ACTIONS.value}:{value}", elements=elements)
 

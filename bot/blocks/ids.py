@@ -23,6 +23,7 @@ class CallbackId(StrEnum):
     QUOTE = "card_quote"  # the card's Log quote: vendor and amount
     SAVINGS_CLAIM = "card_savings"  # the card's Claim savings: baseline, final, avoidance
     CLOSE = "card_close"  # the card's Close: won · lost · cancelled and the note
+    HOLD = "card_hold"  # the card's Hold: customer · vendor and the reason (`/proc hold`)
     LOG_AS_UPDATE = "log_as_update"  # the message shortcut (features.shortcuts, type message)
 
 
@@ -47,6 +48,7 @@ class ActionId(StrEnum):
     CARD_SAVINGS = "card_savings"
     CARD_CLOSE = "card_close"
     CARD_RESUME = "card_resume"  # a held card's Resume: `/proc resume REQ`
+    CARD_HOLD = "card_hold"  # an open card's Hold: the hold modal (`/proc hold REQ …`)
     # On the pre-approval reminder: the disqualify modal, prefilled "No response …".
     PREAPPROVAL_DISQUALIFY = "preapproval_disqualify"
     CHECKIN_SHARE = "checkin_share"  # /proc checkin's Share in channel: the pack in the POD channel
@@ -88,5 +90,6 @@ class BlockId(StrEnum):
     FINAL = "final"
     AVOIDANCE = "avoidance"
     OUTCOME = "outcome"
+    PARTY = "party"  # the hold modal's customer · vendor
     NOTE = "note"
     PREAPPROVAL_ACTIONS = "preapproval_actions"

@@ -472,6 +472,16 @@ def close_modal(private_metadata: str, title_line: str) -> View:
                   [_head(title_line), outcome, note])  # fmt: skip
 
 
+def hold_modal(private_metadata: str, title_line: str) -> View:
+    """The card's Hold: whom the request waits on (customer · vendor) and why, as
+    `/proc hold REQ customer|vendor <reason>`: its clock stops until a resume."""
+    party = _radio(BlockId.PARTY, "Waiting on", [("customer", "The customer"),
+                                                  ("vendor", "The vendor")], None)  # fmt: skip
+    reason = _text_input(BlockId.REASON, "Why", multiline=True, max_length=2000)
+    return _modal(CallbackId.HOLD, "Put on hold", "Hold", private_metadata,
+                  [_head(title_line), party, reason])  # fmt: skip
+
+
 # --- parsing -------------------------------------------------------------------------------
 
 
@@ -669,6 +679,23 @@ def parse_reason(state_values: dict[str, Any], block_id: BlockId, what: str,
     if errors:
         raise FieldErrors(errors)
     return escape_mrkdwn(text) if text else None
+
+
+def parse_hold_form(state_values: dict[str, Any]) -> tuple[str, str]:
+    """(party, reason as mrkdwn) of the Hold modal; FieldErrors when either is missing."""
+    party = _selected(state_values, BlockId.PARTY)
+    errors: dict[str, str] = {}
+    if party not in ("customer", "vendor"):
+        errors[BlockId.PARTY.value] = "Say whom the request waits on."
+    try:
+        reason = parse_reason(state_values, BlockId.REASON, "reason")
+    except FieldErrors as exc:
+        errors.update(exc.errors)
+        reason = None
+    if errors:
+        raise FieldErrors(errors)
+    assert party is not None and reason is not None
+    return party, reason
 
 
 def parse_quote_form(state_values: dict[str, Any]) -> tuple[str, str]:

@@ -218,6 +218,20 @@ def tat_warning_digest(items: list[DigestLine], days: int) -> tuple[str, list[Bl
     ]
 
 
+def stall_digest(items: list[DigestLine]) -> tuple[str, list[Block]]:
+    """A person's stall notices (issue 30), each told once: a procurement stage past its
+    bound, a negotiation quiet for 14 days, a hold waiting long on the customer or vendor."""
+    text = f":warning: *Stalled work* — {plural(len(items), 'request')} stopped moving:"
+    return text, [
+        _section(text),
+        *_items(items, _in_the_aging_report),
+        _section(
+            "Post where it stands (`/proc update REQ-n …`), move its stage, or resume a hold "
+            "that is over (`/proc resume REQ-n`)."
+        ),
+    ]
+
+
 @dataclass(frozen=True)
 class QueuedClaim:
     """One claim on an em's approval queue."""

@@ -2,8 +2,9 @@
 
 Each button does what its command does, through the same use case (`bot/actions/requests.py`:
 `qualify`, `disqualify`, `assign`, `quote`, `update`, `close`; `bot/actions/savings.py`:
-`claim`), checked with the same `authorize` / `require_stage`. A button that needs more (a
-reason, a quote, figures, an outcome) opens a modal first, after the same checks; a refused
+`claim`; `bot/actions/holds.py`: `hold`, `resume`), checked with the same `authorize` /
+`require_stage`. A button that needs more (a reason, a quote, figures, an outcome, whom a hold
+waits on) opens a modal first, after the same checks; a refused
 click is told to the clicker only.
 """
 
@@ -19,7 +20,7 @@ from sqlalchemy import select
 
 from bot.actions import holds, requests, savings
 from bot.actions.access import authorize, load_request, require_member, require_stage
-from bot.actions.holds import Resume
+from bot.actions.holds import PutOnHold, Resume
 from bot.actions.requests import Assign, CloseRequest, Disqualify, Qualify
 from bot.actions.savings import Claim
 from bot.blocks import answers
@@ -28,7 +29,9 @@ from bot.blocks.ids import ActionId, BlockId, CallbackId
 from bot.blocks.modals import (
     close_modal,
     disqualify_modal,
+    hold_modal,
     parse_close_form,
+    parse_hold_form,
     parse_quote_form,
     parse_reason,
     parse_savings_form,
@@ -152,6 +155,14 @@ def register(app: App, runtime: Runtime) -> None:
         return _answer(outbox, channel, user, text)
 
     on_click(ActionId.CARD_RESUME, "card resume", resume)
+    on_click(
+        ActionId.CARD_HOLD,
+        "card hold",
+        opener(
+            Action.HOLD,
+            lambda request, _pod, channel: hold_modal(_metadata(request, channel), _title(request)),
+        ),
+    )
     on_click(
         ActionId.CARD_DISQUALIFY,
         "card disqualify",
@@ -282,7 +293,14 @@ def register(app: App, runtime: Runtime) -> None:
     on_submit(CallbackId.DISQUALIFY, "card disqualify", BlockId.REASON, disqualified)
     on_submit(CallbackId.QUOTE, "card quote", BlockId.AMOUNT, quoted)
     on_submit(CallbackId.SAVINGS_CLAIM, "card savings", BlockId.FINAL, claimed)
+
+    def held(user: str, number: int, values: dict[str, Any]) -> tuple[Outbox, str]:
+        party, reason = parse_hold_form(values)
+        outbox, done = perform(runtime, holds.hold, user, PutOnHold(number, party, reason))
+        return outbox, answers.held(done.key, done.party, done.clock)
+
     on_submit(CallbackId.CLOSE, "card close", BlockId.OUTCOME, closed)
+    on_submit(CallbackId.HOLD, "card hold", BlockId.REASON, held)
 
     # --- the Log as update message shortcut -----------------------------------------------
 

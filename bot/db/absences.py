@@ -15,7 +15,7 @@ from bot.domain.absences import Absence
 if TYPE_CHECKING:
     from bot.config import Pod
 
-__all__ = ["absence_of", "away_in", "back", "ends_at", "set_away"]
+__all__ = ["absence_of", "away_in", "back", "ended", "ends_at", "set_away"]
 
 
 def ends_at(until: date, timezone: str) -> datetime:
@@ -31,6 +31,23 @@ def away_in(session: Session, pod: Pod, now: datetime) -> dict[str, Absence]:
         for row in rows
         if now < ends_at(row.until, pod.timezone)
     }
+
+
+def ended(session: Session, pod: Pod, now: datetime) -> list[Absence]:
+    """The absences of the POD's people (members, fallback and rule approvers) that have run
+    out by `now` (their return day has started in the POD's zone) and were not ended with
+    `/proc back`: the job that notices them redraws what they changed, once (issue 30)."""
+    people = {
+        *pod.members,
+        *pod.fallback_approvers,
+        *(u for r in pod.approval_rules for u in r.then),
+    }
+    rows = session.scalars(select(AbsenceRow).order_by(AbsenceRow.user_id)).all()
+    return [
+        Absence(row.user_id, row.until, row.cover_id)
+        for row in rows
+        if row.user_id in people and now >= ends_at(row.until, pod.timezone)
+    ]
 
 
 def absence_of(session: Session, user: str, timezone: str, now: datetime) -> Absence | None:

@@ -738,6 +738,10 @@ class ReminderKind(enum.StrEnum):
     TAT_WARNING = "tat_warning"  # a negotiation TAT due in 3 days, to the buyer and analysts
     # A pre-approved intake request waiting on the customer past `preapproval_hours`.
     PREAPPROVAL = "preapproval"
+    # A stall or long hold told once in a digest (issue 30): a procurement stage past its
+    # bound, a negotiation quiet for 14 days, a hold past `hold_review_days` (subject: the
+    # request; window: when `tat-alerts` raised it).
+    STALL = "stall"
     # One person's digest of one kind for one local day (subject: the POD's row id, window:
     # "<kind>:<YYYY-MM-DD>"): at most one a day, across schedulers and reruns.
     DIGEST = "digest"

@@ -159,10 +159,13 @@ class DigestKind:
     APPROVAL = "approval"  # ems: claims pending for 24 wh
     TAT_WARNING = "tat_warning"  # buyer and analysts: TAT due in 3 days (each request once)
     ESCALATION = "escalation"  # ems: their POD's mentions unanswered for 48 wh
+    # buyer, analysts, then the em: a stage past its bound, a quiet negotiation, a long hold
+    # (each raised once by `tat-alerts`, issue 30)
+    STALL = "stall"
 
-    ALL = (UPDATE, MENTION, BREACH, APPROVAL, TAT_WARNING, ESCALATION)
+    ALL = (UPDATE, MENTION, BREACH, APPROVAL, TAT_WARNING, ESCALATION, STALL)
     # Kinds whose items are listed once only, not again while they stay open.
-    ONCE = frozenset({TAT_WARNING})
+    ONCE = frozenset({TAT_WARNING, STALL})
 
 
 P = TypeVar("P")

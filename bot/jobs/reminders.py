@@ -14,7 +14,8 @@ re-arms that day's digest once, at the snooze's time.
 
 Besides: past 48 working hours a pending claim is raised in its request's thread (one ledger
 run per claim); the analysts get one DM listing won requests whose new term is unrecorded 24
-working hours after the close (once).
+working hours after the close (once). Those one-off DMs (and the pre-approval reminder) are
+queued in the POD's hours and held in the outbox until their reader's own (`reader_hours`).
 Item rows (kind, subject, user, window — the due instant) record what was listed. What it sends
 lives in `bot/digests.py`, shared with `member-digests` (a job imports no other job).
 """
@@ -41,6 +42,7 @@ from bot.digests import (
     _term_reminders,
     digest_items,
     own_hours,
+    reader_hours,
     routed,
     routed_dues,
     send_digests,
@@ -61,12 +63,14 @@ def _body(context: JobContext) -> str:
         return f"0 reminder DMs (outside office hours), {plural(escalated, 'claim escalation')}"
     with context.runtime.db.reading() as session:
         pod_id = session.scalars(select(PodRow.id).where(PodRow.key == pod.key)).one()
-    # Members with hours of their own get their digests from `member-digests` (issue 30).
-    own = own_hours(context)
-    items = [i for i in digest_items(context, team_url) if i.user not in own]
     with context.runtime.db.reading() as session:
         away = away_in(session, pod, context.now)
-    sent = send_digests(context, pod_id, routed(items, away))
+    # Members with hours of their own get their digests from `member-digests` (issue 30):
+    # routed first, so that what goes to the POD-hours cover of one of them away comes here.
+    own = own_hours(context)
+    items = [i for i in routed(digest_items(context, team_url), away) if i.user not in own]
+    sent = send_digests(context, pod_id, items)
+    slot = reader_hours(context, own)
     # One DM per analyst listing the won requests whose new term is still unrecorded.
     by_analyst: dict[str, list[Due]] = defaultdict(list)
     for due in _still_to_send(context, routed_dues(_term_reminders(context, team_url), away)):
@@ -74,11 +78,14 @@ def _body(context: JobContext) -> str:
     for analyst, dues in by_analyst.items():
         lines = [DigestLine(d.kind.value, d.subject, d.line) for d in dues]
         text, blocks = dm_blocks.term_digest(lines, TERM_RECORD_HOURS)
-        context.dm(analyst, text, blocks, reminders=[_key(d) for d in dues])
+        # A one-off DM: held in the outbox until the analyst's own office hours.
+        context.dm(
+            analyst, text, blocks, reminders=[_key(d) for d in dues], not_before=slot(analyst)
+        )
         _remember(context, dues)
         sent += 1
     # The customer silent after a pre-approval: one DM to the analyst, ever.
-    sent += _send_preapproval_reminders(context, team_url)
+    sent += _send_preapproval_reminders(context, team_url, slot)
     extra = f", {plural(escalated, 'claim escalation')}" if escalated else ""
     return f"{plural(sent, 'reminder DM')}{extra}"
 

@@ -6,7 +6,8 @@ request** (the Home's button: the intake modal prefilled from the contract).
 Each reminder is a ledger run of its own (job `renewal-reminder`, the POD,
 `contract/<id>/<deadline>/<lead>d`), recorded in the transaction that queues its DMs: once per
 contract, deadline and lead time, ever. A contract first seen inside 60 days gets the 60-day
-reminder only (the 90-day one is recorded as passed). DMs go out in office hours only; a
+reminder only (the 90-day one is recorded as passed). DMs are queued in the POD's office hours
+and held in the outbox until each analyst's own (`bot.digests.reader_hours`); a
 contract with an open renewal request for its customer and tool (in its POD) gets none.
 """
 
@@ -22,6 +23,7 @@ from bot.blocks.text import plural
 from bot.db.absences import away_in
 from bot.db.contracts import open_renewal_requests
 from bot.db.models import Contract, PodRow
+from bot.digests import reader_hours
 from bot.domain.absences import route
 from bot.domain.money import Money, format_money
 from bot.domain.reminders import in_office_hours
@@ -54,6 +56,7 @@ def _body(context: JobContext) -> str:
     if not in_office_hours(pod.calendar, context.runtime.config.schedule.office_hours, now):
         return "0 renewal reminders (outside office hours)"
     analysts = pod.members_with(Role.ANALYST)
+    slot = reader_hours(context)
     today = now.astimezone(pod.zone).date()
     sent = 0
     for contract in _contracts_without_request(context):
@@ -88,8 +91,9 @@ def _body(context: JobContext) -> str:
         # Someone away gets nothing: their cover does, once (`/proc away`).
         with context.runtime.db.reading() as session:
             away = away_in(session, pod, context.now)
+        # Each held in the outbox until the analyst's own office hours (issue 30).
         for analyst in dict.fromkeys(filter(None, (route(a, away) for a in analysts))):
-            context.dm(analyst, text, blocks, renewal=contract.id)
+            context.dm(analyst, text, blocks, renewal=contract.id, not_before=slot(analyst))
         sent += context.queue(REMINDER_JOB, reminder_period(contract.id, deadline, lead))
     return plural(sent, "renewal reminder")
 

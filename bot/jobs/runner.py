@@ -13,7 +13,7 @@ from __future__ import annotations
 import json
 import logging
 import sys
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime, time
 from time import perf_counter
@@ -102,14 +102,17 @@ class JobContext:
         reminders: Sequence[Sequence[Any]] = (),
         snapshot: str | None = None,
         renewal: int | None = None,
+        not_before: datetime | None = None,
     ) -> Planned:
         """Send a user a direct message; one carrying reminders (their keys) records on them
         where it landed, for their buttons; a renewal reminder names its contract. `snapshot`
         (a digest's POD and kind): a newer one of the same key queued for the same person
-        supersedes it while it waits."""
+        supersedes it while it waits. `not_before` (an instant of the run's clock: the
+        reader's next office hour) holds the row in the outbox until then."""
+        wait = not_before - self.now if not_before is not None else None
         return self._plan(
             "dm", None, user=user, text=text, blocks=blocks, reminders=reminders,
-            snapshot=snapshot, renewal=renewal,
+            snapshot=snapshot, renewal=renewal, wait=wait,
         )  # fmt: skip
 
     def upload(
@@ -141,9 +144,10 @@ class JobContext:
 
     # -- queueing -----------------------------------------------------------------------------
 
-    def queue(self, job: str, period: str) -> bool:
+    def queue(self, job: str, period: str, detail: Mapping[str, Any] | None = None) -> bool:
         """Record the run (job, this POD, period) and queue its plan, in one transaction;
-        False (and nothing queued) when it was recorded before. A dry run prints the plan."""
+        False (and nothing queued) when it was recorded before. A dry run prints the plan.
+        `detail` is kept on the ledger's row (a stall notice: whom it is for, its words)."""
         planned, writes = self._planned, self._writes
         self._planned, self._writes = [], []
         if self.dry_run:
@@ -154,8 +158,8 @@ class JobContext:
             return True
         outbox = Outbox(self.runtime)
         with self.runtime.db.transaction() as session:
-            detail = {"messages": len(planned)}
-            run = ledger.record(session, job, self.pod.key, period, self.now, detail)
+            kept = {"messages": len(planned), **(detail or {})}
+            run = ledger.record(session, job, self.pod.key, period, self.now, kept)
             if run is None:
                 return False
             for change in writes:
@@ -190,7 +194,7 @@ class JobContext:
             reminders = [list(key) for key in args["reminders"]]
             return outbox.dm(
                 session, args["user"], args["text"], args["blocks"], reminders=reminders,
-                snapshot=snapshot, renewal=args.get("renewal"),
+                snapshot=snapshot, renewal=args.get("renewal"), wait=args.get("wait"),
             )  # fmt: skip
         if item.kind == "event":
             consequences.apply(session, outbox, args["event"])

@@ -6,6 +6,12 @@ timeline event, so it is alerted once ever, across restarts and processes; a rea
 moves the due date is a new breach. A breach still open 24 working hours after its alert is
 raised once more in the thread, mentioning the em(s) (job `tat-escalation`, same period). The
 analysts hear of open breaches in their daily breach digest (`reminders`), in office hours.
+
+Issue 30: the same run raises long holds and stalls once each (`reviews_and_stalls`: a ledger
+run whose detail records whom the notice is for, told in their digest DMs by `bot/digests.py`,
+the thread getting a line naming nobody), and notices absences that ran out without
+`/proc back` (`absences_over`: `AbsenceChanged` once, so claim messages stop saying "covering
+for …").
 """
 
 from __future__ import annotations
@@ -19,13 +25,21 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from bot.blocks.text import escape_mrkdwn, plural, slack_date
-from bot.db.absences import away_in
+from bot.db.absences import away_in, ended
 from bot.db.holds import open_holds
 from bot.db.models import JobRun, PodRow, ProcurementStep, Request, RunStatus
 from bot.db.open_items import breach_key, breached_requests
 from bot.db.requests import record_event
-from bot.db.stalls import last_activities
-from bot.domain.events import ClockCrossed
+from bot.db.stalls import (
+    HOLD_REVIEW_JOB,
+    NOTICE_JOBS,
+    QUIET_JOB,
+    STEP_WARNING_JOB,
+    Notice,
+    last_activities,
+    quiet_since,
+)
+from bot.domain.events import AbsenceChanged, ClockCrossed
 from bot.domain.holds import held_days, hold_review_due
 from bot.domain.procurement import DEFAULT_STEP_WEEKS, step_clock, step_words
 from bot.domain.reminders import BREACH_ESCALATION_HOURS, breach_escalation_due
@@ -33,7 +47,6 @@ from bot.domain.stalls import (
     QUIET_DAYS,
     STEP_ESCALATION_HOURS,
     is_stalled,
-    last_activity,
     step_escalation_due,
 )
 from bot.domain.vocabulary import EventKind, Role, Stage
@@ -143,10 +156,12 @@ def _body(context: JobContext) -> str:
         if (ESCALATION_JOB, breach_key(request)[0]) not in done
     )
     flagged = reviews_and_stalls(context)
+    returned = absences_over(context)
     return (
         f"{plural(sent, 'new breach alert')}"
         + (f", {plural(raised, 'escalation')}" if raised else "")
         + (f", {plural(flagged, 'hold or stall')} raised" if flagged else "")
+        + (f", {plural(returned, 'absence')} over" if returned else "")
     )
 
 
@@ -163,40 +178,61 @@ SPEC = register(
 )
 
 
+# --- absences that ran out (issue 30) --------------------------------------------------------
+
+ABSENCE_OVER_JOB = "absence-over"
+
+
+def absences_over(context: JobContext) -> int:
+    """An absence whose return day has started (not ended with `/proc back`, which says so
+    itself) changes who decides the POD's pending claims: their messages stop saying
+    "covering for …", and the Homes drop the away line. One ledger run per absence and POD
+    (`U…/<until>`), so once ever; `AbsenceChanged`'s consequences do the redrawing."""
+    with context.runtime.db.reading() as session:
+        over = ended(session, context.pod, context.now)
+    periods = [f"{a.user}/{a.until.isoformat()}" for a in over]
+    done = {period for (_job, period) in _recorded_any(context, [ABSENCE_OVER_JOB], periods)}
+    count = 0
+    for absence, period in zip(over, periods, strict=True):
+        if period in done:
+            continue
+        who = (absence.user, *([absence.cover] if absence.cover else []))
+        context.record(AbsenceChanged((context.pod.key,), who))
+        count += context.queue(ABSENCE_OVER_JOB, period)
+    return count
+
+
 # --- holds under review and stalls (issue 30) ----------------------------------------------
 
-HOLD_REVIEW_JOB = "hold-review"
-STEP_WARNING_JOB = "stall-step"
-QUIET_JOB = "stall-quiet"
 
-
-def _raise_once(
-    context: JobContext, job: str, period: str, request: Request, text: str, what: str
-) -> bool:
-    """One thread line (and a `stall_flagged`/`hold_reviewed` timeline event), once per
-    (job, period) ever: a ledger run of its own."""
+def _raise_once(context: JobContext, job: str, period: str, request: Request, line: str,
+                notice: Notice) -> bool:  # fmt: skip
+    """A notice raised once per (job, period) ever — a ledger run of its own, whose detail
+    records whom it is for and its words: each of them is told in their next digest DM (in
+    their own hours, the cover while they are away: `bot/digests.py`). The thread gets a
+    short line naming nobody, and the timeline a `stall_flagged`/`hold_reviewed` event."""
     now = context.now
     # The card is not edited here: its stall and hold lines follow the daily aging report's
     # redraw (and any change to the request), as the procurement stage's day does.
-    context.reply(request, text)
+    context.reply(request, line)
     kind = EventKind.HOLD_REVIEWED if job == HOLD_REVIEW_JOB else EventKind.STALL_FLAGGED
 
     def on_the_timeline(session: Session) -> None:
         row = session.get(Request, request.id)
         assert row is not None
-        record_event(session, row, at=now, actor="podbot", kind=kind, text=what)
+        record_event(session, row, at=now, actor="podbot", kind=kind, text=notice.words)
 
     context.write(on_the_timeline)
-    return context.queue(job, period)
+    return context.queue(job, period, notice.detail())
 
 
 @dataclass(frozen=True)
-class _Notice:
-    """A thread line raised once: its ledger period, its text, and its timeline words."""
+class _Raise:
+    """A notice to raise once: its ledger period, its thread line, and the notice."""
 
     period: str
-    text: str
-    what: str
+    line: str
+    notice: Notice
 
 
 def _warn_then_escalate(
@@ -205,15 +241,15 @@ def _warn_then_escalate(
     request: Request,
     done: Mapping[str, datetime],
     escalation_due: Callable[[WorkCalendar, datetime], datetime],
-    first: _Notice,
-    then: _Notice,
+    first: _Raise,
+    then: _Raise,
 ) -> int:
     """`first` once; `then` once, when `escalation_due` of when `first` was raised has come."""
     if first.period not in done:
-        return _raise_once(context, job, first.period, request, first.text, first.what)
+        return _raise_once(context, job, first.period, request, first.line, first.notice)
     due = escalation_due(context.pod.calendar, done[first.period])
     if then.period not in done and due <= context.now:
-        return _raise_once(context, job, then.period, request, then.text, then.what)
+        return _raise_once(context, job, then.period, request, then.line, then.notice)
     return 0
 
 
@@ -238,8 +274,9 @@ def reviews_and_stalls(context: JobContext) -> int:
     """Holds open longer than `[clocks] hold_review_days` (raised to the analyst once, then,
     24 working hours on, to the em once), procurement steps past their upper bound (told to
     the buyer and analyst once, raised to the em 24 working hours on if still running), and
-    negotiations quiet for 14 days (flagged once to the analyst): each a thread line
-    mentioning whom it concerns, recorded once in the ledger. Returns how many were raised."""
+    negotiations quiet for 14 days (flagged once to the analyst): each recorded once in the
+    ledger with whom it is for, who are told in their digest DMs; the thread gets a line
+    naming nobody. Returns how many were raised."""
     pod, now, config = context.pod, context.now, context.runtime.config
     requests = _open_requests(context)
     if not requests:
@@ -256,7 +293,7 @@ def reviews_and_stalls(context: JobContext) -> int:
             )
         }
         active = last_activities(session, ids)
-    quiet: dict[int, str] = {}  # a stalled request's quiet spell, named by its last activity
+    quiet: dict[int, tuple[str, datetime]] = {}  # a stalled request's quiet spell
     periods: list[str] = []
     for r in requests:
         if r.id in holds:
@@ -266,39 +303,43 @@ def reviews_and_stalls(context: JobContext) -> int:
             continue
         if r.id in steps:
             periods += [f"{r.key}/step/{steps[r.id].id}/{who}" for who in ("team", "em")]
-        last = last_activity([active.get(r.id), r.last_update_at, r.assigned_at])
+        last = quiet_since(r, active)
         if last is not None and is_stalled(last, now):
-            quiet[r.id] = f"{r.key}/quiet/{last:%Y%m%dT%H%MZ}"
+            quiet[r.id] = (f"{r.key}/quiet/{last:%Y%m%dT%H%MZ}", last)
     done = {
         period: at
         for (_job, period), at in _recorded_any(
-            context, [HOLD_REVIEW_JOB, STEP_WARNING_JOB, QUIET_JOB], periods + list(quiet.values())
+            context, [*NOTICE_JOBS], periods + [p for p, _ in quiet.values()]
         ).items()
     }
     raised = 0
     analysts = pod.members_with(Role.ANALYST)
-    ems = mentions(pod.members_with(Role.EM)) or "The POD has no em."
+    ems = tuple(pod.members_with(Role.EM))
     for r in requests:
-        team = list(dict.fromkeys([*filter(None, [r.analyst_id]), *analysts]))
+        team = tuple(dict.fromkeys([*filter(None, [r.analyst_id]), *analysts]))
+        head = f"{r.key} ({_names(r)})"
         hold = holds.get(r.id)
         if hold is not None:
             base = f"{r.key}/hold/{hold.id}"
             days = plural(held_days(hold.started_at, now, pod.timezone), "day")
+            words = f"waiting on the {hold.party} for {days}"
             if hold_review_due(hold.started_at, config.clocks.hold_review_days) <= now:
                 raised += _warn_then_escalate(
                     context, HOLD_REVIEW_JOB, r, done, breach_escalation_due,
-                    _Notice(
+                    _Raise(
                         f"{base}/analyst",
-                        f"⏸ *Long hold* — {r.key} ({_names(r)}) has waited on the "
-                        f"{hold.party} for {days}: still waiting, or time to "
-                        f"`/proc resume {r.key}`? {mentions(team)}",
-                        f"on hold {days}",
+                        f"⏸ *Long hold* — {head} has waited on the {hold.party} for {days}: "
+                        "the analysts are asked in their digest whether to resume it.",
+                        Notice(0, HOLD_REVIEW_JOB, r.id, now, team, "Long hold",
+                               f"{words}: still waiting, or time to `/proc resume {r.key}`?",
+                               hold=hold.id),
                     ),
-                    _Notice(
+                    _Raise(
                         f"{base}/em",
-                        f"⏸ *Long hold, still open* — {r.key} ({_names(r)}) has waited on the "
-                        f"{hold.party} for {days}. {ems}",
-                        f"on hold {days}, raised to the em",
+                        f"⏸ *Long hold, still open* — {head} has waited on the {hold.party} "
+                        f"for {days}: raised to the em in their digest.",
+                        Notice(0, HOLD_REVIEW_JOB, r.id, now, ems, "Long hold, still open",
+                               f"{words}, raised to the em", hold=hold.id),
                     ),
                 )  # fmt: skip
             continue
@@ -310,30 +351,36 @@ def reviews_and_stalls(context: JobContext) -> int:
                 base = f"{r.key}/step/{step.id}"
                 words = step_words(step.stage)
                 bound = f"{words} is on day {clock.day} of {clock.lower}–{clock.upper}"
-                people = list(dict.fromkeys([*filter(None, [r.buyer_id]), *team]))
+                people = tuple(dict.fromkeys([*filter(None, [r.buyer_id]), *team]))
                 raised += _warn_then_escalate(
                     context, STEP_WARNING_JOB, r, done, step_escalation_due,
-                    _Notice(
+                    _Raise(
                         f"{base}/team",
-                        f":warning: *Procurement stage over its bound* — {r.key} "
-                        f"({_names(r)}): {bound}. {mentions(people)}",
-                        f"{words} over its bound",
+                        f":warning: *Procurement stage over its bound* — {head}: {bound}; "
+                        "told to the buyer and analysts in their digests.",
+                        Notice(0, STEP_WARNING_JOB, r.id, now, people,
+                               "Procurement stage over its bound", bound, step=step.id),
                     ),
-                    _Notice(
+                    _Raise(
                         f"{base}/em",
-                        f":warning: *Procurement stage still over its bound* — {r.key} "
-                        f"({_names(r)}): {bound}, {STEP_ESCALATION_HOURS} working hours "
-                        f"after the warning. {ems}",
-                        f"{words} over its bound, raised to the em",
+                        f":warning: *Procurement stage still over its bound* — {head}: "
+                        f"{bound}, {STEP_ESCALATION_HOURS} working hours after the warning; "
+                        "raised to the em in their digest.",
+                        Notice(0, STEP_WARNING_JOB, r.id, now, ems,
+                               "Procurement stage still over its bound",
+                               f"{bound}, {STEP_ESCALATION_HOURS} working hours after the "
+                               "warning", step=step.id),
                     ),
                 )  # fmt: skip
-        period = quiet.get(r.id)
-        if period is not None and period not in done:  # once per quiet spell
+        spell = quiet.get(r.id)
+        if spell is not None and spell[0] not in done:  # once per quiet spell
+            period, last = spell
+            idle = f"no update, quote, stage change or claim for {plural(QUIET_DAYS, 'day')}"
             raised += _raise_once(
                 context, QUIET_JOB, period, r,
-                f":zzz: *Stalled* — {r.key} ({_names(r)}) has had no update, quote, stage "
-                f"change or claim for {plural(QUIET_DAYS, 'day')}. {mentions(team)}",
-                f"no activity for {plural(QUIET_DAYS, 'day')}",
+                f":zzz: *Stalled* — {head} has had {idle}; flagged to the analysts in their "
+                "digest.",
+                Notice(0, QUIET_JOB, r.id, now, team, "Stalled", idle, quiet=last),
             )  # fmt: skip
     return raised
 

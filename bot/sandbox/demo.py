@@ -419,6 +419,16 @@ def _script(h: _History) -> None:
         day(3, "10:10"), csm, "late", f"{buyer} the customer asks when their pilot can start; news?"
     )
 
+    # A renewal stalled (issue 30): its legal redline (2–4 weeks) started six weeks ago and
+    # nothing has moved since — past its bound and quiet for 14 days. `tat-alerts` raises both
+    # once: the buyer and the analyst find them in their digest DM ("Stalled work"), the
+    # thread a line naming nobody, the card and aging report a "stalled" flag.
+    h.new(ago(50, "10:00"), "stalled", c[5], t[0], "renewal", k(27_000),
+          next_q + timedelta(days=30))  # fmt: skip
+    on(ago(49, "11:00"), an, "stalled", "qualify")
+    on(ago(48, "10:30"), an, "stalled", f"assign {buyer}")
+    on(ago(42, "15:00"), b, "stalled", "stage legal-redline")
+
     # In negotiation, with quotes and a savings claim waiting for the em.
     h.new(day(6, "09:50"), "claim", c[1], t[9], "new", k(36_000))
     on(day(6, "13:00"), an, "claim", "qualify")
@@ -557,6 +567,9 @@ def seed(sandbox: Sandbox) -> list[str]:
         sandbox.api.forget_ephemerals()
         sandbox.clock.set(now)
         sandbox.note(f"demo data loaded: {len(steps)} steps replayed through podbot")
+        # The stalls and long holds first (issue 30), so that the present's digests, in
+        # office hours, list them.
+        sandbox.run_job("tat-alerts")
         # The present's scheduled runs (a job refreshing a card refreshes the Homes too).
         sandbox.tick()
     finally:

@@ -20,6 +20,7 @@ import enum
 import logging
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
+from datetime import timedelta
 from functools import cache
 from typing import TYPE_CHECKING, Any
 
@@ -132,8 +133,11 @@ class Outbox:
         parent: int | None = None,
         *,
         returning: bool = False,
+        wait: timedelta | None = None,
     ) -> int | None:
         now = self.runtime.outbox_worker.clock.now()  # the delivery clock (real time)
+        # A row that waits (a DM held for its reader's hours) is not taken before then.
+        due = now + wait if wait is not None and wait > timedelta(0) else now
         self._channels.add(channel)
         # A plain INSERT: no object to track, so no unit-of-work flush on the ack path; the
         # new row's id is read back only for a job run (parents, and `jobs run`'s count).
@@ -147,7 +151,7 @@ class Outbox:
                 "status": OutboxStatus.PENDING.value,
                 "attempts": 0,
                 "created_at": now,
-                "next_attempt_at": now,
+                "next_attempt_at": due,
                 "parent_id": parent,
             },
         )
@@ -318,11 +322,14 @@ class Outbox:
         reminders: list[list[Any]] | None = None,
         snapshot: Snapshot | None = None,
         renewal: int | None = None,
+        wait: timedelta | None = None,
     ) -> int:
         """Message a user directly: the conversation is opened when the row is sent. A DM
         carrying reminders (their keys) records on them where it landed, for their buttons; a
         renewal reminder names its contract (`renewal`), for the renewal request that settles
-        it; a `snapshot` DM (a digest) is not sent once a newer one of its key is queued."""
+        it; a `snapshot` DM (a digest) is not sent once a newer one of its key is queued. With
+        `wait`, the row is not sent before that much time has passed (a one-off DM held until
+        its reader's office hours: issue 30) — and the user's later DMs wait behind it."""
         payload: dict[str, Any] = {"user": user, "text": text, "blocks": _dicts(blocks)}
         if reminders:
             payload["reminders"] = reminders
@@ -330,7 +337,9 @@ class Outbox:
             payload["renewal"] = renewal
         if snapshot is not None:
             payload.update(snapshot.payload())
-        row = self._enqueue(session, Lane.DM.of(user), OutboxKind.DM, payload, returning=True)
+        row = self._enqueue(
+            session, Lane.DM.of(user), OutboxKind.DM, payload, returning=True, wait=wait
+        )
         assert row is not None
         return row
 

@@ -131,3 +131,39 @@ def test_a_buyer_away_their_update_reminders_go_to_the_cover_then_back_to_them(
     run_job(bot.runtime, JOBS["reminders"], alpha, now=ist(7, 9))
     (back,) = dms(bot, BUYER)  # Monday 09:00: their own digest, the item still open
     assert f"REQ-{number}" in blocks_text(back.blocks)
+
+
+def test_a_claim_covering_for_someone_is_redrawn_when_their_absence_runs_out(
+    bot: RunningBot, proc: Proc, clock: ManualClock
+) -> None:
+    """No `/proc back`: the return day starts, and the next `tat-alerts` run redraws the
+    pending claim's message without "covering for …", once."""
+    alpha = bot.runtime.config.pod("alpha")
+    clock.set(ist(21, 10))
+    number = negotiating(proc, "Acme", "Figma")
+    proc(EM, f"away until 2026-12-23 cover <@{ANALYST}>")
+    proc(BUYER, f"savings REQ-{number} 48000 39500")
+    message = claim_message(proc, number)
+    assert f"(covering for <@{EM}>)" in blocks_text(message.blocks)
+
+    def edits() -> int:
+        return len([c for c in bot.api.calls_to("chat.update") if c.params["ts"] == message.ts])
+
+    clock.set(ist(22, 23))  # still away: nothing to redraw
+    run_job(bot.runtime, JOBS["tat-alerts"], alpha, now=ist(22, 23))
+    bot.wait_idle()
+    before = edits()
+    assert f"(covering for <@{EM}>)" in blocks_text(claim_message(proc, number).blocks)
+
+    clock.set(ist(23, 0) + timedelta(minutes=15))  # Wednesday 23: the em's return day
+    run_job(bot.runtime, JOBS["tat-alerts"], alpha, now=clock.now())
+    bot.wait_idle()
+    text = blocks_text(claim_message(proc, number).blocks)
+    assert "covering for" not in text and f"<@{EM}>: approve or reject?" in text
+    assert edits() == before + 1
+    assert "Away until" not in blocks_text(open_home(bot, EM)["blocks"])
+    # Once: a later run redraws nothing more.
+    clock.set(ist(23, 1))
+    run_job(bot.runtime, JOBS["tat-alerts"], alpha, now=clock.now())
+    bot.wait_idle()
+    assert edits() == before + 1

@@ -18,9 +18,10 @@ from tests.commands.test_modals import fill
 from tests.conftest import RunningBot
 from tests.jobs.conftest import run_job
 
-INTAKE_BUTTONS = ["card_qualify", "card_disqualify"]
+# Hold (issue 30) on an open card with a clock: intake (qualification) and negotiating (TAT).
+INTAKE_BUTTONS = ["card_qualify", "card_disqualify", "card_hold"]
 QUALIFIED_BUTTONS = ["card_assign"]
-NEGOTIATING_BUTTONS = ["card_update", "card_quote", "card_savings", "card_close"]
+NEGOTIATING_BUTTONS = ["card_update", "card_quote", "card_savings", "card_close", "card_hold"]
 
 
 def buttons(blocks: list[dict[str, Any]] | None) -> list[str]:
@@ -376,6 +377,37 @@ def test_close_closes_as_the_command_and_leaves_no_buttons(bot: RunningBot, proc
     assert history(proc, by_button) == by_command_lines
     assert f":trophy: Closed *won* by <@{BUYER}>: 3-year deal" in history(proc, by_button)
     assert buttons(proc.card(by_button).blocks) == []
+
+
+def test_hold_asks_whom_and_why_then_holds_as_the_command_and_resume_ends_it(
+    bot: RunningBot, proc: Proc
+) -> None:
+    by_command = negotiating(proc)
+    by_button = negotiating(proc, "Globex", "Slack")
+    proc(BUYER, f"hold {by_command} customer InfoSec questionnaire")
+    click(bot, BUYER, "card_hold", proc.card(by_button))
+    view = opened_view(bot)
+    assert view["callback_id"] == "card_hold"
+    # Both fields are required: nothing is written without them.
+    answer = submit(bot, BUYER, view, fill(view, {"reason": ""}))
+    assert answer is not None and set(answer["errors"]) == {"party", "reason"}
+    assert "on hold" not in "\n".join(history(proc, by_button))
+    values = fill(view, {"party": "customer", "reason": "InfoSec questionnaire"})
+    assert submit(bot, BUYER, view, values) is None
+    lines = [t.replace(f"REQ-{by_command}", f"REQ-{by_button}") for t in history(proc, by_command)]
+    assert history(proc, by_button) == lines
+    assert any("*On hold* — waiting on the customer" in t for t in history(proc, by_button))
+    # A held card offers Resume instead of Hold; Resume ends the hold.
+    held = buttons(proc.card(by_button).blocks)
+    assert "card_resume" in held and "card_hold" not in held
+    click(bot, BUYER, "card_resume", proc.card(by_button))
+    assert any("*Resumed*" in t for t in history(proc, by_button))
+    assert buttons(proc.card(by_button).blocks) == NEGOTIATING_BUTTONS
+    # The csm may not hold: refused at the click, no form opened.
+    opened = len(bot.api.calls_to("views.open"))
+    click(bot, CSM, "card_hold", proc.card(by_button))
+    assert len(bot.api.calls_to("views.open")) == opened
+    assert ephemerals_to(bot, CSM)
 
 
 def test_close_refusals_match_the_command(bot: RunningBot, proc: Proc) -> None:

@@ -23,6 +23,7 @@ FORMS = {
     "card_quote": ("amount", "This form no longer points at a request."),
     "card_savings": ("final", "This form no longer points at a request."),
     "card_close": ("outcome", "This form no longer points at a request."),
+    "card_hold": ("reason", "This form no longer points at a request."),
 }
 
 

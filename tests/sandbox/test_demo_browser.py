@@ -134,7 +134,7 @@ def test_a_late_cards_buttons_and_breached_badge_and_a_reminder_dms_post_update(
     page = open_page(1280, 900, f"as={BUYER}&c={BENGALURU}")
     card = page.locator("#messages .msg", has_text=f"REQ-{number} ·").first
     expect(card).to_contain_text("breached")
-    for label in ("Post update", "Log quote", "Claim savings", "Close"):
+    for label in ("Post update", "Log quote", "Claim savings", "Close", "Hold"):
         expect(card.locator(".bk-button", has_text=label).first).to_be_visible()
     card.scroll_into_view_if_needed()
     card.screenshot(path=str(SHOTS / "card-buttons-breached.png"))

@@ -216,3 +216,29 @@ def test_the_demo_shows_a_request_on_hold(demo: SeededDemo) -> None:
     text = json.dumps([m.blocks for m in demo.sandbox.api.messages(BENGALURU)], ensure_ascii=False)
     assert "⏸ *on hold* — waiting on the customer since" in text
     assert "*⏸ On hold* (1)" in text  # the aging report's group
+
+
+def test_the_demo_shows_a_hold_button_and_a_stall_in_a_digest(demo: SeededDemo) -> None:
+    """Issue 30: open cards offer Hold (a held one Resume); the renewal whose legal redline
+    ran past its bound, quiet since, is told to its buyer in their digest DM, the thread's
+    line naming nobody."""
+    api = demo.sandbox.api
+    cards = [m for m in api.messages(BENGALURU) if not m.thread_ts and "REQ-" in m.text]
+    actions = [
+        element["action_id"]
+        for m in cards
+        for block in m.blocks or []
+        if block["type"] == "actions"
+        for element in block["elements"]
+    ]
+    assert "card_hold" in actions and "card_resume" in actions
+    digests = [blocks_text(m.blocks) for m in api.messages("D0ROHAN01") if "Stalled work" in m.text]
+    assert len(digests) == 1
+    assert "*Procurement stage over its bound*: legal redline is on day" in digests[0]
+    told = [
+        m.text
+        for card in cards
+        for m in api.thread(BENGALURU, card.ts)
+        if "Procurement stage over its bound" in m.text
+    ]
+    assert len(told) == 1 and "<@" not in told[0]
