@@ -29,6 +29,7 @@ from typing import TYPE_CHECKING, Any
 from sqlalchemy import BigInteger, ColumnElement, and_, exists, func, or_, select, type_coerce
 from sqlalchemy.orm import Session
 
+from bot.db import claim_ledger
 from bot.db.models import (
     Account,
     Contract,
@@ -81,6 +82,7 @@ ANSWERED = (ResponseState.ANSWERED.value, ResponseState.MARKED.value)
 # `load_facts(customers=ALL)`: every account's milestones (the reports, the weekly digest).
 ALL = "all"
 _KINDS = sorted(str(kind) for kind in TARGET_KINDS)
+CENT = Decimal("0.01")
 
 
 def _msg_currency(account: AccountFact) -> str:
@@ -304,12 +306,18 @@ def load_facts(
     # 4. The quarter's savings, summed.
     savings = quarter_savings(session, pod, pod_id, quarter, now)
 
+    # Every approved claim's figures recorded at its decision (`bot.db.claim_ledger`)? Else
+    # (claims written around the use cases, until restated) the replays below, as before.
+    recorded = not claim_ledger.any_unrecorded(session)
+
     # 5. Benchmark attainment: the claims of the POD's requests closed won in the quarter.
-    claims = _won_claims(session, pod_id, scope, closed_in)
+    claims = _won_claims(session, pod_id, scope, closed_in, recorded)
 
     # 6. The claims the customer milestones judge.
     if customers is None:
-        customer_claims = _gdr_claims(session, pod, accounts, key_of_account, scope, quarter, now)
+        customer_claims = _gdr_claims(
+            session, pod, accounts, key_of_account, scope, quarter, now, since, recorded
+        )
     else:
         wanted = keys if customers == ALL else [key_of_account.get(customers, "")]
         customer_claims = _claim_facts(
@@ -440,12 +448,18 @@ def _claim_facts(
 
 
 def _won_claims(
-    session: Session, pod_id: int, scope: ColumnElement[bool], closed_in: ColumnElement[bool]
+    session: Session,
+    pod_id: int,
+    scope: ColumnElement[bool],
+    closed_in: ColumnElement[bool],
+    recorded: bool,
 ) -> tuple[ClaimFact, ...]:
     """The effective claims of the POD's requests closed won in the quarter, each request's
-    latest carrying the tool's benchmark as it stood when that claim was approved."""
+    latest carrying the tool's benchmark as it stood when that claim was approved: recorded
+    then (`bot.db.claim_ledger`), or replayed while some claim is not recorded."""
     rows = session.execute(
         _claim_columns()
+        .add_columns(SavingsClaim.tool_benchmark)
         .where(
             scope,
             Request.pod_id == pod_id,
@@ -463,6 +477,15 @@ def _won_claims(
         if seen is None or (c.decided_at, c.id) > seen:
             latest_claim[c.request_id] = (c.decided_at, c.id)
     judged = {claim_id for _, claim_id in latest_claim.values()}
+    if recorded:
+        return _claim_facts(
+            rows,
+            {
+                c.id: None if c.tool_benchmark is None else Decimal(c.tool_benchmark)
+                for c in rows
+                if c.id in judged
+            },
+        )
     until = max(at for at, _ in latest_claim.values())
     # The benchmark each was judged by: the approved claims of its tool, every POD's, up to the
     # last judged decision (revised ones too: the sweep replays history, and a request's
@@ -506,6 +529,8 @@ def _gdr_claims(
     scope: ColumnElement[bool],
     quarter: Quarter,
     now: datetime,
+    since: datetime,
+    recorded: bool,
 ) -> tuple[ClaimFact, ...]:
     """What GDR judges, scoped to the quarter: for each account it may resolve in the quarter
     (an MSG, a handover and a term end not before the quarter), its claims decided in the
@@ -529,7 +554,9 @@ def _gdr_claims(
     before = _start_of(pod, first_day)
     earlier = [a for a in judged if a.handover_on < first_day]  # type: ignore[operator]
     prefix: dict[str, Decimal] = {}
-    if earlier:
+    if earlier and recorded:
+        prefix = _savings_before(session, pod, earlier, key_of_account, scope, before, now, since)
+    elif earlier:
         rows = session.execute(
             select(Request.customer_key, func.sum(SavingsClaim.baseline),
                    func.sum(SavingsClaim.final))
@@ -599,3 +626,91 @@ def _gdr_claims(
             )
         )  # fmt: skip
     return tuple(facts)
+
+
+def _to_date(session: Session, key: str, currency: str, before: datetime) -> int:
+    """The customer's recorded savings in `currency` decided before `before`, in cents."""
+    claims = SavingsClaim.__table__.c
+    value = session.execute(
+        select(_cents(claims.customer_to_date))
+        .where(
+            claims.customer_key == key,
+            claims.currency == currency,
+            claims.decided_at < before,
+            claims.customer_to_date.is_not(None),
+        )
+        .order_by(claims.decided_at.desc(), claims.id.desc())
+        .limit(1)
+    ).scalar()
+    return int(value or 0)
+
+
+def _savings_before(
+    session: Session,
+    pod: Pod,
+    earlier: list[AccountFact],
+    key_of_account: dict[str, str],
+    scope: ColumnElement[bool],
+    before: datetime,
+    now: datetime,
+    since: datetime,
+) -> dict[str, Decimal]:
+    """Each account's savings in its MSG's currency from handover to `before`, as the scoped
+    aggregate counts them, from the recorded running totals: two index lookups per account,
+    plus the claims counted as of `now` that count no longer (revised after `now`: none when
+    `now` is the present) and, for a handover before `since`, the claims the engine's scope
+    reads from then (the POD's requests closed in the quarter)."""
+    cents: dict[str, int] = {}
+    windows = []
+    for a in earlier:
+        key, currency = key_of_account[a.account_id], _msg_currency(a)
+        handover = _start_of(pod, a.handover_on)  # type: ignore[arg-type]
+        low = max(handover, since)
+        if low < before:
+            cents[key] = _to_date(session, key, currency, before) - _to_date(
+                session, key, currency, low
+            )
+        windows.append((key, currency, handover, low))
+    # Counted as of `now`, though a revision approved since supersedes them.
+    revised_since = session.execute(
+        select(Request.customer_key, SavingsClaim.currency, SavingsClaim.decided_at,
+               _cents(SavingsClaim.baseline) - _cents(SavingsClaim.final))
+        .join(Request, Request.id == SavingsClaim.request_id)
+        .where(
+            SavingsClaim.superseded_at > now,
+            scope,
+            SavingsClaim.kind.in_(_KINDS),
+            Request.customer_key.in_([w[0] for w in windows]),
+            SavingsClaim.decided_at < before,
+        )
+    ).all()  # fmt: skip
+    by_key = {w[0]: w for w in windows}
+    for key, currency, decided_at, net in revised_since:
+        _, wanted, _, low = by_key[key]
+        if currency == wanted and low <= decided_at < before:
+            cents[key] = cents.get(key, 0) + int(net)
+    # A handover before the scope's start: the claims the scope reads before it.
+    early = [w for w in windows if w[2] < w[3]]
+    if early:
+        rows = session.execute(
+            select(Request.customer_key, func.sum(SavingsClaim.baseline),
+                   func.sum(SavingsClaim.final))
+            .join(Request, Request.id == SavingsClaim.request_id)
+            .where(
+                scope,
+                SavingsClaim.kind.in_(_KINDS),
+                or_(*(
+                    and_(
+                        Request.customer_key == key,
+                        SavingsClaim.currency == currency,
+                        SavingsClaim.decided_at >= handover,
+                        SavingsClaim.decided_at < min(low, before),
+                    )
+                    for key, currency, handover, low in early
+                )),
+            )
+            .group_by(Request.customer_key)
+        ).all()  # fmt: skip
+        for key, baseline, final in rows:
+            cents[key] = cents.get(key, 0) + int((baseline - final) * 100)
+    return {key: (Decimal(value) / 100).quantize(CENT) for key, value in cents.items() if value}
