@@ -151,7 +151,9 @@ def cmd_db_restate(args: argparse.Namespace) -> int:
         print("Every approved claim's recorded figures match a replay from scratch.")
         return 0
     shown = ", ".join(str(i) for i in differ[:10]) + (", …" if len(differ) > 10 else "")
-    what = "not recorded yet or differ" if unrecorded else "differ"
+    verb = "differs" if len(differ) == 1 else "differ"
+    what = f"is not recorded yet or {verb}" if unrecorded and len(differ) == 1 else verb
+    what = f"are not recorded yet or {verb}" if unrecorded and len(differ) > 1 else what
     print(
         f"{plural(len(differ), 'approved claim')} {what} from a replay from scratch "
         f"(ids {shown}); run `podbot db restate` to record them again."

@@ -26,7 +26,17 @@ from datetime import date, datetime, timedelta
 from decimal import Decimal
 from typing import TYPE_CHECKING, Any
 
-from sqlalchemy import BigInteger, ColumnElement, and_, exists, func, or_, select, type_coerce
+from sqlalchemy import (
+    BigInteger,
+    ColumnElement,
+    and_,
+    bindparam,
+    exists,
+    func,
+    or_,
+    select,
+    type_coerce,
+)
 from sqlalchemy.orm import Session
 
 from bot.db import claim_ledger
@@ -628,21 +638,29 @@ def _gdr_claims(
     return tuple(facts)
 
 
+_CLAIMS = SavingsClaim.__table__.c
+# A customer's recorded savings in a currency decided before an instant, in cents: the last
+# counted claim's running total, by `ix_savings_claims_customer_key_currency_decided_at`. One
+# statement built once (its compiled form cached), run per account and bound.
+_TO_DATE = (
+    select(_cents(_CLAIMS.customer_to_date))
+    .where(
+        _CLAIMS.customer_key == bindparam("key"),
+        _CLAIMS.currency == bindparam("currency"),
+        _CLAIMS.decided_at < bindparam("before", type_=_CLAIMS.decided_at.type),
+        _CLAIMS.customer_to_date.is_not(None),
+    )
+    .order_by(_CLAIMS.decided_at.desc(), _CLAIMS.id.desc())
+    .limit(1)
+)
+
+
 def _to_date(session: Session, key: str, currency: str, before: datetime) -> int:
     """The customer's recorded savings in `currency` decided before `before`, in cents."""
-    claims = SavingsClaim.__table__.c
-    value = session.execute(
-        select(_cents(claims.customer_to_date))
-        .where(
-            claims.customer_key == key,
-            claims.currency == currency,
-            claims.decided_at < before,
-            claims.customer_to_date.is_not(None),
-        )
-        .order_by(claims.decided_at.desc(), claims.id.desc())
-        .limit(1)
-    ).scalar()
-    return int(value or 0)
+    found = session.connection().execute(
+        _TO_DATE, {"key": key, "currency": currency, "before": before}
+    )
+    return int(found.scalar() or 0)
 
 
 def _savings_before(
