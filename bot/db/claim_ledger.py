@@ -26,15 +26,26 @@ any exist (`any_unrecorded`), so no figure is ever read from a missing value."""
 from __future__ import annotations
 
 import zlib
-from collections.abc import Iterable, Sequence
+from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime
 from decimal import Decimal
 from typing import Any
 
-from sqlalchemy import BigInteger, ColumnElement, and_, bindparam, or_, select, text, type_coerce
+from sqlalchemy import (
+    BigInteger,
+    ColumnElement,
+    and_,
+    bindparam,
+    func,
+    or_,
+    select,
+    text,
+    type_coerce,
+)
 from sqlalchemy.engine import Connection
 from sqlalchemy.orm import Session
+from sqlalchemy.sql.elements import TextClause
 
 from bot.db.models import UNRECORDED, Request, SavingsClaim
 from bot.domain.vocabulary import ClaimStatus
@@ -203,36 +214,37 @@ def any_unrecorded(conn: Executor) -> bool:
     return conn.execute(select(_C.id).where(text(UNRECORDED)).limit(1)).first() is not None
 
 
-def _keys_of(conn: Executor, claim_ids: Iterable[int]) -> None:
-    """Copy the requests' tool and customer keys onto these claims."""
-    ids = sorted(set(claim_ids))
-    if not ids:
-        return
-    rows = conn.execute(
-        select(_C.id, Request.tool_key, Request.customer_key)
-        .join(Request, Request.id == _C.request_id)
-        .where(_C.id.in_(ids))
-    ).all()
+def _keys_of(conn: Executor, which: ColumnElement[bool] | TextClause) -> None:
+    """Copy the requests' tool and customer keys onto the claims `which` selects (one UPDATE,
+    whatever their number)."""
+    requests = Request.__table__.c
     conn.execute(
         _CLAIMS.update()
-        .where(_C.id == bindparam("claim"))
-        .values(tool_key=bindparam("tool"), customer_key=bindparam("customer")),
-        [{"claim": i, "tool": tool, "customer": customer} for i, tool, customer in rows],
+        .where(which)
+        .values(
+            tool_key=select(requests.tool_key)
+            .where(requests.id == _C.request_id)
+            .scalar_subquery(),
+            customer_key=select(requests.customer_key)
+            .where(requests.id == _C.request_id)
+            .scalar_subquery(),
+        )
     )
 
 
 def _repair_unrecorded(conn: Executor) -> None:
     """Record the approved claims written around the use cases, restating what they touch."""
-    ids = list(conn.scalars(select(_C.id).where(text(UNRECORDED))))
-    if not ids:
+    if not any_unrecorded(conn):
         return
-    _keys_of(conn, ids)
+    unrecorded = select(_C.id).where(text(UNRECORDED)).scalar_subquery()
     # Theirs, and those of the claims their approvals revised.
     touched = conn.execute(
-        select(_C.tool_key, _C.customer_key, _C.currency)
-        .where(or_(_C.id.in_(ids), _C.revised_by_id.in_(ids)), _C.tool_key.is_not(None))
+        select(Request.tool_key, Request.customer_key, _C.currency)
+        .join(Request, Request.id == _C.request_id)
+        .where(or_(_C.id.in_(unrecorded), _C.revised_by_id.in_(unrecorded)))
         .distinct()
     ).all()
+    _keys_of(conn, text(UNRECORDED))
     for tool in sorted({t for t, _, _ in touched}):
         restate_tool(conn, tool)
     for customer, currency in sorted({(c, cur) for _, c, cur in touched}):
@@ -284,8 +296,10 @@ class Restated:
 def restate_all(conn: Executor) -> Restated:
     """Recompute every approved claim's recorded figures from scratch (the migration's
     backfill and `podbot db restate`)."""
-    approved = list(conn.scalars(select(_C.id).where(_C.status == APPROVED)))
-    _keys_of(conn, approved)
+    approved = conn.execute(
+        select(func.count()).select_from(_CLAIMS).where(_C.status == APPROVED)
+    ).scalar_one()
+    _keys_of(conn, _C.status == APPROVED)
     tools = sorted(
         t for t in conn.scalars(select(_C.tool_key).where(_C.status == APPROVED).distinct()) if t
     )
@@ -296,7 +310,7 @@ def restate_all(conn: Executor) -> Restated:
     ).all()
     for customer, currency in sorted((c, cur) for c, cur in pairs if c is not None):
         restate_customer(conn, customer, currency)
-    return Restated(len(approved), len(tools), len(pairs))
+    return Restated(approved, len(tools), len(pairs))
 
 
 def _snapshot(conn: Executor) -> dict[int, Sequence[Any]]:
