@@ -464,9 +464,9 @@ def _won_claims(
     closed_in: ColumnElement[bool],
     recorded: bool,
 ) -> tuple[ClaimFact, ...]:
-    """The effective claims of the POD's requests closed won in the quarter, each request's
-    latest carrying the tool's benchmark as it stood when that claim was approved: recorded
-    then (`bot.db.claim_ledger`), or replayed while some claim is not recorded."""
+    """The latest effective claim of each of the POD's requests closed won in the quarter (the
+    one the rule judges), carrying the tool's benchmark as it stood when it was approved:
+    recorded then (`bot.db.claim_ledger`), or replayed while some claim is not recorded."""
     rows = session.execute(
         _claim_columns()
         .add_columns(SavingsClaim.tool_benchmark)
@@ -487,13 +487,14 @@ def _won_claims(
         if seen is None or (c.decided_at, c.id) > seen:
             latest_claim[c.request_id] = (c.decided_at, c.id)
     judged = {claim_id for _, claim_id in latest_claim.values()}
+    # The rule judges each request by its latest claim only: the others need no fact.
+    judged_rows = [c for c in rows if c.id in judged]
     if recorded:
         return _claim_facts(
-            rows,
+            judged_rows,
             {
                 c.id: None if c.tool_benchmark is None else Decimal(c.tool_benchmark)
-                for c in rows
-                if c.id in judged
+                for c in judged_rows
             },
         )
     until = max(at for at, _ in latest_claim.values())
@@ -528,7 +529,7 @@ def _won_claims(
             others = len(mine) - 1
             rest = totals[tool] - percent
             bench_of[claim_id] = rest / others if others else None
-    return _claim_facts(rows, bench_of)
+    return _claim_facts(judged_rows, bench_of)
 
 
 def _gdr_claims(

@@ -26,12 +26,14 @@ Shared conventions:
 from __future__ import annotations
 
 import enum
+import functools
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 from decimal import Decimal
 
-from bot.domain.lifecycle import negotiation_due, qualification_due
+from bot.domain.lifecycle import negotiation_due
+from bot.domain.lifecycle import qualification_due as _qualification_due
 from bot.domain.money import Money, format_percent
 from bot.domain.names import name_key
 from bot.domain.quarters import Quarter
@@ -801,6 +803,13 @@ def reply_time(
         "reply_time", ok, total, REPLY_BAR, running=_day(calendar, as_of) < quarter.end,
         apart=apart, subject=member,
     )  # fmt: skip
+
+
+@functools.lru_cache(maxsize=1 << 14)
+def qualification_due(calendar: WorkCalendar, created_at: datetime, hours: int) -> datetime:
+    """`bot.domain.lifecycle.qualification_due`, remembered: a scorecard asks it of each
+    request once for the POD and once per analyst."""
+    return _qualification_due(calendar, created_at, hours)
 
 
 QUALIFICATION = KpiDefinition(
