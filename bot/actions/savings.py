@@ -173,6 +173,8 @@ def decide(work: Work, user_id: str, given: Decide) -> Decided:
     if status is ClaimStatus.APPROVED and not step.progress.last:
         return _approve_step(work, claim, user_id, step)
     revised: int | None = None
+    if status is ClaimStatus.APPROVED:
+        claim_ledger.lock_request(session, claim.request_id)
     if status is ClaimStatus.APPROVED and not claim.additional:
         # A revision replaces the request's claim of its kind, from now on: that one stops
         # counting first, so the schema's one-effective-claim index holds at every statement.

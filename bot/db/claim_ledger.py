@@ -251,6 +251,17 @@ def _repair_unrecorded(conn: Executor) -> None:
         restate_customer(conn, customer, currency)
 
 
+def lock_request(conn: Executor, request_id: int) -> None:
+    """Take the request's tool and customer locks (PostgreSQL) before an approval writes
+    anything, so two approvals touching the same rows queue here rather than deadlock later."""
+    if _dialect(conn) != "postgresql":
+        return
+    keys = conn.execute(
+        select(Request.tool_key, Request.customer_key).where(Request.id == request_id)
+    ).one()
+    _lock(conn, f"tool:{keys.tool_key}", f"customer:{keys.customer_key}")
+
+
 def record_decision(conn: Executor, claim_id: int, superseded: int | None = None) -> None:
     """In the transaction that approved `claim_id` (after its decision is written): record its
     keys, its tool's benchmark and its customer's savings to date; `superseded`, the claim
