@@ -210,7 +210,8 @@ def _write(
 
 
 def any_unrecorded(conn: Executor) -> bool:
-    """Whether an approved claim has not been recorded (`ix_savings_claims_unrecorded`)."""
+    """Whether an approved claim has not been recorded (`ix_savings_claims_approved_tool_key`,
+    its NULL keys)."""
     return conn.execute(select(_C.id).where(text(UNRECORDED)).limit(1)).first() is not None
 
 

@@ -435,18 +435,18 @@ class SavingsClaim(Base):
             postgresql_where=text("status = 'pending'"),
         ),
         Index("ix_savings_claims_request_id", "request_id"),
-        # What each approved claim's figures stood at (`bot.db.claim_ledger`): a tool's claims
-        # and a customer's in decision order, and the approved claims not recorded yet.
-        Index("ix_savings_claims_tool_key_decided_at", "tool_key", "decided_at", "id"),
+        # What each approved claim's figures stood at (`bot.db.claim_ledger`): a tool's approved
+        # claims in decision order, and those not recorded yet (tool_key NULL), by one index;
+        # a customer's in decision order with their running total.
+        Index(
+            "ix_savings_claims_approved_tool_key",
+            *("tool_key", "decided_at", "id"),
+            sqlite_where=text("status = 'approved'"),
+            postgresql_where=text("status = 'approved'"),
+        ),
         Index(
             "ix_savings_claims_customer_key_currency_decided_at",
             *("customer_key", "currency", "decided_at", "id", "customer_to_date"),
-        ),
-        Index(
-            "ix_savings_claims_unrecorded",
-            "id",
-            sqlite_where=text(UNRECORDED),
-            postgresql_where=text(UNRECORDED),
         ),
         Index(
             "ix_savings_claims_superseded_at",

@@ -4,8 +4,8 @@
 approved), `tool_benchmark` (the tool's benchmark when it was approved, exact decimal text),
 `tool_percent_sum` and `tool_requests` (the running state of the tool's benchmark after it) and
 `customer_to_date` (the customer's effective savings in its currency to date), with the
-indexes `bot.db.claim_ledger` and the KPI reader look them up by: a tool's and a customer's
-claims in decision order, the approved claims not recorded yet, the superseded claims.
+indexes `bot.db.claim_ledger` and the KPI reader look them up by: a tool's approved claims
+in decision order (and those not recorded yet), a customer's, the superseded claims.
 
 Existing data: every approved claim is recorded by replaying each tool's and each customer's
 claims in decision order (`bot.db.claim_ledger.restate_all`, as `podbot db restate` does).
@@ -28,7 +28,7 @@ down_revision: str | None = "0019"
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
 
-UNRECORDED = sa.text("status = 'approved' AND tool_key IS NULL")
+APPROVED = sa.text("status = 'approved'")
 SUPERSEDED = sa.text("superseded_at IS NOT NULL")
 
 
@@ -39,20 +39,19 @@ def upgrade() -> None:
     op.add_column("savings_claims", sa.Column("tool_percent_sum", sa.String(64), nullable=True))
     op.add_column("savings_claims", sa.Column("tool_requests", sa.Integer(), nullable=True))
     op.add_column("savings_claims", sa.Column("customer_to_date", MoneyAmount(), nullable=True))
+    # A tool's approved claims in decision order, and the approved claims not recorded yet
+    # (tool_key NULL): one partial index serves both.
     op.create_index(
-        "ix_savings_claims_tool_key_decided_at", "savings_claims", ["tool_key", "decided_at", "id"]
+        "ix_savings_claims_approved_tool_key",
+        "savings_claims",
+        ["tool_key", "decided_at", "id"],
+        sqlite_where=APPROVED,
+        postgresql_where=APPROVED,
     )
     op.create_index(
         "ix_savings_claims_customer_key_currency_decided_at",
         "savings_claims",
         ["customer_key", "currency", "decided_at", "id", "customer_to_date"],
-    )
-    op.create_index(
-        "ix_savings_claims_unrecorded",
-        "savings_claims",
-        ["id"],
-        sqlite_where=UNRECORDED,
-        postgresql_where=UNRECORDED,
     )
     op.create_index(
         "ix_savings_claims_superseded_at",
@@ -67,9 +66,8 @@ def upgrade() -> None:
 def downgrade() -> None:
     for name in (
         "ix_savings_claims_superseded_at",
-        "ix_savings_claims_unrecorded",
         "ix_savings_claims_customer_key_currency_decided_at",
-        "ix_savings_claims_tool_key_decided_at",
+        "ix_savings_claims_approved_tool_key",
     ):
         op.drop_index(name, table_name="savings_claims")
     with op.batch_alter_table("savings_claims") as batch:

@@ -38,3 +38,26 @@ def test_0021_records_every_approved_claims_benchmark_and_savings_to_date(
         ]
         assert not claim_ledger.any_unrecorded(connection)
         assert claim_ledger.check(connection) == []
+
+
+def test_the_ledger_lookups_search_an_index_on_sqlite(sqlite_url: str) -> None:
+    """The probe every answer makes (any claim unrecorded?) and a customer's savings before an
+    instant read an index, whatever the claims' number (no SCAN of the table)."""
+    db = Database(sqlite_url)
+    try:
+        with db.engine.connect() as connection:
+            for statement in (
+                "SELECT id FROM savings_claims WHERE status = 'approved' AND tool_key IS NULL "
+                "LIMIT 1",
+                "SELECT customer_to_date FROM savings_claims WHERE customer_key = 'acme' AND "
+                "currency = 'USD' AND decided_at < '2026-10-01' AND customer_to_date IS NOT "
+                "NULL ORDER BY decided_at DESC, id DESC LIMIT 1",
+            ):
+                plan = " ".join(
+                    str(row[-1])
+                    for row in connection.exec_driver_sql(f"EXPLAIN QUERY PLAN {statement}")
+                )
+                assert plan.startswith("SEARCH savings_claims USING"), plan
+                assert "ix_savings_claims_" in plan and "SCAN" not in plan, plan
+    finally:
+        db.dispose()
