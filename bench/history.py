@@ -16,6 +16,7 @@ from decimal import Decimal
 from sqlalchemy import insert, select, text
 
 from bot.config import Pod
+from bot.db import claim_ledger
 from bot.db.models import Account, PendingResponse, PodRow, Request, SavingsClaim, Target
 from bot.db.session import Database
 from bot.domain.lifecycle import negotiation_due
@@ -104,6 +105,9 @@ def seed(
             claim_rows[-1]["additional"] = key in seen
             seen.add(key)
         c.execute(insert(SavingsClaim.__table__), claim_rows)
+        # Approved in bulk, around the use cases: record their figures as `podbot db restate`
+        # (and the migration) would, as each approval does.
+        claim_ledger.restate_all(c)
         members = list(pod.members)
         start = c.execute(text("SELECT count(*) FROM pending_responses")).scalar_one()
         mention_rows = []

@@ -150,6 +150,47 @@ def cmd_db_upgrade(args: argparse.Namespace) -> int:
     return 0
 
 
+def cmd_db_restate(args: argparse.Namespace) -> int:
+    from bot.config import Settings
+    from bot.db import claim_ledger
+    from bot.db.migrate import SchemaOutOfDate, check_schema
+    from bot.db.session import Database
+
+    url = args.database_url or Settings.from_env().database_url
+    db = Database(url)
+    try:
+        try:
+            check_schema(db.engine)
+        except SchemaOutOfDate as exc:
+            return _fail(str(exc))
+        with db.engine.begin() as connection:
+            if args.check:
+                unrecorded = claim_ledger.any_unrecorded(connection)
+                differ = claim_ledger.check(connection)
+            else:
+                done = claim_ledger.restate_all(connection)
+    finally:
+        db.dispose()
+    if not args.check:
+        print(
+            f"Restated {plural(done.claims, 'approved claim')} of {plural(done.tools, 'tool')} "
+            f"and {plural(done.customers, 'customer and currency', 'customers and currencies')}."
+        )
+        return 0
+    if not differ:
+        print("Every approved claim's recorded figures match a replay from scratch.")
+        return 0
+    shown = ", ".join(str(i) for i in differ[:10]) + (", …" if len(differ) > 10 else "")
+    verb = "differs" if len(differ) == 1 else "differ"
+    what = f"is not recorded yet or {verb}" if unrecorded and len(differ) == 1 else verb
+    what = f"are not recorded yet or {verb}" if unrecorded and len(differ) > 1 else what
+    print(
+        f"{plural(len(differ), 'approved claim')} {what} from a replay from scratch "
+        f"(ids {shown}); run `podbot db restate` to record them again."
+    )
+    return 1
+
+
 def cmd_db_backup(args: argparse.Namespace) -> int:
     from bot.config import Settings
     from bot.db.backup import BackupError, backup
@@ -1216,7 +1257,7 @@ def build_parser() -> argparse.ArgumentParser:
     )
     sandbox.set_defaults(func=cmd_sandbox)
 
-    db = verbs.add_parser("db", help="the database: `podbot db upgrade|backup|copy`")
+    db = verbs.add_parser("db", help="the database: `podbot db upgrade|backup|copy|restate`")
     db_verbs = db.add_subparsers(dest="db_verb", metavar="ACTION", required=True)
     up = db_verbs.add_parser("upgrade", help="apply the Alembic migrations up to the newest")
     up.add_argument("--database-url", help="database URL (default: $DATABASE_URL or ./podbot.db)")
@@ -1238,6 +1279,16 @@ def build_parser() -> argparse.ArgumentParser:
     )
     copy.add_argument("--database-url", help="the source (default: $DATABASE_URL or ./podbot.db)")
     copy.set_defaults(func=cmd_db_copy)
+    restate = db_verbs.add_parser(
+        "restate",
+        help="record every approved claim's figures again from scratch (its tool's benchmark "
+        "then, its customer's savings to date); --check only says which differ",
+    )
+    restate.add_argument("--check", action="store_true", help="compare, change nothing")
+    restate.add_argument(
+        "--database-url", help="database URL (default: $DATABASE_URL or ./podbot.db)"
+    )
+    restate.set_defaults(func=cmd_db_restate)
 
     manifest = verbs.add_parser("manifest", help="print the Slack app manifest (YAML)")
     manifest.add_argument(

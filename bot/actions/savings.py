@@ -11,6 +11,7 @@ from bot.actions import Work, arguments, unconfirmed
 from bot.actions.access import authorize, load_request
 from bot.blocks.claims import ClaimView, claim_noun, claim_verb, headline, revision_note
 from bot.blocks.text import escape_mrkdwn, mentions, slack_date
+from bot.db import claim_ledger
 from bot.db.approvals import Step, approvals_of, claim_progress, lock_pending, record_approval
 from bot.db.content import claim_view
 from bot.db.models import Request, SavingsClaim
@@ -172,6 +173,8 @@ def decide(work: Work, user_id: str, given: Decide) -> Decided:
     if status is ClaimStatus.APPROVED and not step.progress.last:
         return _approve_step(work, claim, user_id, step)
     revised: int | None = None
+    if status is ClaimStatus.APPROVED:
+        claim_ledger.lock_request(session, claim.request_id)
     if status is ClaimStatus.APPROVED and not claim.additional:
         # A revision replaces the request's claim of its kind, from now on: that one stops
         # counting first, so the schema's one-effective-claim index holds at every statement.
@@ -196,6 +199,8 @@ def decide(work: Work, user_id: str, given: Decide) -> Decided:
             session, claim_id, step.progress.step, user_id, now,
             step.progress.covering.get(user_id),
         )  # fmt: skip
+        # What the KPI figures read of it: its tool's benchmark now, its customer's savings.
+        claim_ledger.record_decision(session, claim_id, revised)
     elif len(approvals_of(session, claim_id)) != step.progress.step:
         raise Refusal("This claim's approvals changed meanwhile; look at it again.")
     session.refresh(claim)

@@ -26,9 +26,20 @@ from datetime import date, datetime, timedelta
 from decimal import Decimal
 from typing import TYPE_CHECKING, Any
 
-from sqlalchemy import BigInteger, ColumnElement, and_, exists, func, or_, select, type_coerce
+from sqlalchemy import (
+    BigInteger,
+    ColumnElement,
+    and_,
+    bindparam,
+    exists,
+    func,
+    or_,
+    select,
+    type_coerce,
+)
 from sqlalchemy.orm import Session
 
+from bot.db import claim_ledger
 from bot.db.models import (
     Account,
     Contract,
@@ -81,6 +92,7 @@ ANSWERED = (ResponseState.ANSWERED.value, ResponseState.MARKED.value)
 # `load_facts(customers=ALL)`: every account's milestones (the reports, the weekly digest).
 ALL = "all"
 _KINDS = sorted(str(kind) for kind in TARGET_KINDS)
+CENT = Decimal("0.01")
 
 
 def _msg_currency(account: AccountFact) -> str:
@@ -304,12 +316,18 @@ def load_facts(
     # 4. The quarter's savings, summed.
     savings = quarter_savings(session, pod, pod_id, quarter, now)
 
+    # Every approved claim's figures recorded at its decision (`bot.db.claim_ledger`)? Else
+    # (claims written around the use cases, until restated) the replays below, as before.
+    recorded = not claim_ledger.any_unrecorded(session)
+
     # 5. Benchmark attainment: the claims of the POD's requests closed won in the quarter.
-    claims = _won_claims(session, pod_id, scope, closed_in)
+    claims = _won_claims(session, pod_id, scope, closed_in, recorded)
 
     # 6. The claims the customer milestones judge.
     if customers is None:
-        customer_claims = _gdr_claims(session, pod, accounts, key_of_account, scope, quarter, now)
+        customer_claims = _gdr_claims(
+            session, pod, accounts, key_of_account, scope, quarter, now, since, recorded
+        )
     else:
         wanted = keys if customers == ALL else [key_of_account.get(customers, "")]
         customer_claims = _claim_facts(
@@ -440,12 +458,18 @@ def _claim_facts(
 
 
 def _won_claims(
-    session: Session, pod_id: int, scope: ColumnElement[bool], closed_in: ColumnElement[bool]
+    session: Session,
+    pod_id: int,
+    scope: ColumnElement[bool],
+    closed_in: ColumnElement[bool],
+    recorded: bool,
 ) -> tuple[ClaimFact, ...]:
-    """The effective claims of the POD's requests closed won in the quarter, each request's
-    latest carrying the tool's benchmark as it stood when that claim was approved."""
+    """The latest effective claim of each of the POD's requests closed won in the quarter (the
+    one the rule judges), carrying the tool's benchmark as it stood when it was approved:
+    recorded then (`bot.db.claim_ledger`), or replayed while some claim is not recorded."""
     rows = session.execute(
         _claim_columns()
+        .add_columns(SavingsClaim.tool_benchmark)
         .where(
             scope,
             Request.pod_id == pod_id,
@@ -463,6 +487,16 @@ def _won_claims(
         if seen is None or (c.decided_at, c.id) > seen:
             latest_claim[c.request_id] = (c.decided_at, c.id)
     judged = {claim_id for _, claim_id in latest_claim.values()}
+    # The rule judges each request by its latest claim only: the others need no fact.
+    judged_rows = [c for c in rows if c.id in judged]
+    if recorded:
+        return _claim_facts(
+            judged_rows,
+            {
+                c.id: None if c.tool_benchmark is None else Decimal(c.tool_benchmark)
+                for c in judged_rows
+            },
+        )
     until = max(at for at, _ in latest_claim.values())
     # The benchmark each was judged by: the approved claims of its tool, every POD's, up to the
     # last judged decision (revised ones too: the sweep replays history, and a request's
@@ -495,7 +529,7 @@ def _won_claims(
             others = len(mine) - 1
             rest = totals[tool] - percent
             bench_of[claim_id] = rest / others if others else None
-    return _claim_facts(rows, bench_of)
+    return _claim_facts(judged_rows, bench_of)
 
 
 def _gdr_claims(
@@ -506,6 +540,8 @@ def _gdr_claims(
     scope: ColumnElement[bool],
     quarter: Quarter,
     now: datetime,
+    since: datetime,
+    recorded: bool,
 ) -> tuple[ClaimFact, ...]:
     """What GDR judges, scoped to the quarter: for each account it may resolve in the quarter
     (an MSG, a handover and a term end not before the quarter), its claims decided in the
@@ -529,7 +565,9 @@ def _gdr_claims(
     before = _start_of(pod, first_day)
     earlier = [a for a in judged if a.handover_on < first_day]  # type: ignore[operator]
     prefix: dict[str, Decimal] = {}
-    if earlier:
+    if earlier and recorded:
+        prefix = _savings_before(session, pod, earlier, key_of_account, scope, before, now, since)
+    elif earlier:
         rows = session.execute(
             select(Request.customer_key, func.sum(SavingsClaim.baseline),
                    func.sum(SavingsClaim.final))
@@ -599,3 +637,99 @@ def _gdr_claims(
             )
         )  # fmt: skip
     return tuple(facts)
+
+
+_CLAIMS = SavingsClaim.__table__.c
+# A customer's recorded savings in a currency decided before an instant, in cents: the last
+# counted claim's running total, by `ix_savings_claims_customer_key_currency_decided_at`. One
+# statement built once (its compiled form cached), run per account and bound.
+_TO_DATE = (
+    select(_cents(_CLAIMS.customer_to_date))
+    .where(
+        _CLAIMS.customer_key == bindparam("key"),
+        _CLAIMS.currency == bindparam("currency"),
+        _CLAIMS.decided_at < bindparam("before", type_=_CLAIMS.decided_at.type),
+        _CLAIMS.customer_to_date.is_not(None),
+    )
+    .order_by(_CLAIMS.decided_at.desc(), _CLAIMS.id.desc())
+    .limit(1)
+)
+
+
+def _to_date(session: Session, key: str, currency: str, before: datetime) -> int:
+    """The customer's recorded savings in `currency` decided before `before`, in cents."""
+    found = session.connection().execute(
+        _TO_DATE, {"key": key, "currency": currency, "before": before}
+    )
+    return int(found.scalar() or 0)
+
+
+def _savings_before(
+    session: Session,
+    pod: Pod,
+    earlier: list[AccountFact],
+    key_of_account: dict[str, str],
+    scope: ColumnElement[bool],
+    before: datetime,
+    now: datetime,
+    since: datetime,
+) -> dict[str, Decimal]:
+    """Each account's savings in its MSG's currency from handover to `before`, as the scoped
+    aggregate counts them, from the recorded running totals: two index lookups per account,
+    plus the claims counted as of `now` that count no longer (revised after `now`: none when
+    `now` is the present) and, for a handover before `since`, the claims the engine's scope
+    reads from then (the POD's requests closed in the quarter)."""
+    cents: dict[str, int] = {}
+    windows = []
+    for a in earlier:
+        key, currency = key_of_account[a.account_id], _msg_currency(a)
+        handover = _start_of(pod, a.handover_on)  # type: ignore[arg-type]
+        low = max(handover, since)
+        if low < before:
+            cents[key] = _to_date(session, key, currency, before) - _to_date(
+                session, key, currency, low
+            )
+        windows.append((key, currency, handover, low))
+    # Counted as of `now`, though a revision approved since supersedes them.
+    revised_since = session.execute(
+        select(Request.customer_key, SavingsClaim.currency, SavingsClaim.decided_at,
+               _cents(SavingsClaim.baseline) - _cents(SavingsClaim.final))
+        .join(Request, Request.id == SavingsClaim.request_id)
+        .where(
+            SavingsClaim.superseded_at > now,
+            scope,
+            SavingsClaim.kind.in_(_KINDS),
+            Request.customer_key.in_([w[0] for w in windows]),
+            SavingsClaim.decided_at < before,
+        )
+    ).all()  # fmt: skip
+    by_key = {w[0]: w for w in windows}
+    for key, currency, decided_at, net in revised_since:
+        _, wanted, _, low = by_key[key]
+        if currency == wanted and low <= decided_at < before:
+            cents[key] = cents.get(key, 0) + int(net)
+    # A handover before the scope's start: the claims the scope reads before it.
+    early = [w for w in windows if w[2] < w[3]]
+    if early:
+        rows = session.execute(
+            select(Request.customer_key, func.sum(SavingsClaim.baseline),
+                   func.sum(SavingsClaim.final))
+            .join(Request, Request.id == SavingsClaim.request_id)
+            .where(
+                scope,
+                SavingsClaim.kind.in_(_KINDS),
+                or_(*(
+                    and_(
+                        Request.customer_key == key,
+                        SavingsClaim.currency == currency,
+                        SavingsClaim.decided_at >= handover,
+                        SavingsClaim.decided_at < min(low, before),
+                    )
+                    for key, currency, handover, low in early
+                )),
+            )
+            .group_by(Request.customer_key)
+        ).all()  # fmt: skip
+        for key, baseline, final in rows:
+            cents[key] = cents.get(key, 0) + int((baseline - final) * 100)
+    return {key: (Decimal(value) / 100).quantize(CENT) for key, value in cents.items() if value}

@@ -67,6 +67,8 @@ class RunStatus(enum.StrEnum):
 
 # An approved claim not superseded by a revision and not marked additional: one per request
 # and kind (the partial unique index of `savings_claims`).
+# An approved claim whose figures `bot.db.claim_ledger` has not recorded yet.
+UNRECORDED = "status = 'approved' AND tool_key IS NULL"
 EFFECTIVE_PRIMARY = "status = 'approved' AND superseded_at IS NULL AND NOT additional"
 
 
@@ -433,6 +435,25 @@ class SavingsClaim(Base):
             postgresql_where=text("status = 'pending'"),
         ),
         Index("ix_savings_claims_request_id", "request_id"),
+        # What each approved claim's figures stood at (`bot.db.claim_ledger`): a tool's approved
+        # claims in decision order, and those not recorded yet (tool_key NULL), by one index;
+        # a customer's in decision order with their running total.
+        Index(
+            "ix_savings_claims_approved_tool_key",
+            *("tool_key", "decided_at", "id"),
+            sqlite_where=text("status = 'approved'"),
+            postgresql_where=text("status = 'approved'"),
+        ),
+        Index(
+            "ix_savings_claims_customer_key_currency_decided_at",
+            *("customer_key", "currency", "decided_at", "id", "customer_to_date"),
+        ),
+        Index(
+            "ix_savings_claims_superseded_at",
+            "superseded_at",
+            sqlite_where=text("superseded_at IS NOT NULL"),
+            postgresql_where=text("superseded_at IS NOT NULL"),
+        ),
         # A revision's approval supersedes the claim it revises, at that instant, once.
         CheckConstraint(
             "(revised_by_id IS NULL) = (superseded_at IS NULL)", name="superseded_when_revised"
@@ -475,6 +496,18 @@ class SavingsClaim(Base):
     # counts (`bot.db.savings.effective_claim`), though it stays approved.
     revised_by_id: Mapped[int | None] = mapped_column(ForeignKey("savings_claims.id"))
     superseded_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    # Recorded in the approval's transaction (`bot.db.claim_ledger`), NULL until approved: the
+    # request's tool and customer keys, the tool's benchmark when this claim was approved (the
+    # mean % of the tool's other requests, each by its latest approved claim, exact decimal
+    # text), the running state that benchmark came from (the sum of those requests' % and how
+    # many), and the customer's effective savings in this currency to date (TARGET_KINDS, in
+    # decision order; NULL for a claim that does not count now).
+    tool_key: Mapped[str | None] = mapped_column(Text)
+    customer_key: Mapped[str | None] = mapped_column(Text)
+    tool_benchmark: Mapped[str | None] = mapped_column(String(64))
+    tool_percent_sum: Mapped[str | None] = mapped_column(String(64))
+    tool_requests: Mapped[int | None] = mapped_column(Integer)
+    customer_to_date: Mapped[Decimal | None] = mapped_column(MoneyAmount)
 
 
 class ClaimApproval(Base):

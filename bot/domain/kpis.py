@@ -26,12 +26,14 @@ Shared conventions:
 from __future__ import annotations
 
 import enum
+import functools
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 from decimal import Decimal
 
-from bot.domain.lifecycle import negotiation_due, qualification_due
+from bot.domain.lifecycle import negotiation_due
+from bot.domain.lifecycle import qualification_due as _qualification_due
 from bot.domain.money import Money, format_percent
 from bot.domain.names import name_key
 from bot.domain.quarters import Quarter
@@ -683,8 +685,16 @@ def negotiation_tat_adherence(
             apart += 1
             continue
         total += 1
-        due = r.tat_due_at or negotiation_due(zone, r.assigned_at, tat_days[r.kind])
-        within += r.closed_at <= due
+        if r.tat_due_at is not None:
+            within += r.closed_at <= r.tat_due_at
+            continue
+        # The due is the same local time `days` later: within a day of `days` × 24 h whatever
+        # the zone's clock changes, so only a close near it needs the exact instant.
+        days = tat_days[r.kind]
+        if r.closed_at <= r.assigned_at + timedelta(days=days - 1):
+            within += 1
+        elif r.closed_at <= r.assigned_at + timedelta(days=days + 1):
+            within += r.closed_at <= negotiation_due(zone, r.assigned_at, days)
     return _share(
         "negotiation_tat", within, total, TAT_ADHERENCE_BAR, running=_running(quarter, as_of),
         apart=apart, subject=buyer_id,
@@ -773,18 +783,33 @@ def reply_time(
         if m.mentioned_at > as_of or not quarter.contains(_day(calendar, m.mentioned_at)):
             continue
         answered = m.answered_at if m.answered_at is not None and m.answered_at <= as_of else None
+        # Working time never exceeds the wall-clock time it lies in: a span shorter than the
+        # limit is within it without asking the calendar.
         if answered is None:
-            if working_hours_between(calendar, m.mentioned_at, as_of) < limit:
+            if (
+                as_of - m.mentioned_at < limit
+                or working_hours_between(calendar, m.mentioned_at, as_of) < limit
+            ):
                 apart += 1
             else:
                 total += 1
             continue
         total += 1
-        ok += working_hours_between(calendar, m.mentioned_at, answered) <= limit
+        ok += (
+            answered - m.mentioned_at <= limit
+            or working_hours_between(calendar, m.mentioned_at, answered) <= limit
+        )
     return _share(
         "reply_time", ok, total, REPLY_BAR, running=_day(calendar, as_of) < quarter.end,
         apart=apart, subject=member,
     )  # fmt: skip
+
+
+@functools.lru_cache(maxsize=1 << 14)
+def qualification_due(calendar: WorkCalendar, created_at: datetime, hours: int) -> datetime:
+    """`bot.domain.lifecycle.qualification_due`, remembered: a scorecard asks it of each
+    request once for the POD and once per analyst."""
+    return _qualification_due(calendar, created_at, hours)
 
 
 QUALIFICATION = KpiDefinition(
@@ -820,15 +845,22 @@ def qualification_within_tat(
         triaged = r.triaged_at if r.triaged_at is not None and r.triaged_at <= as_of else None
         if analyst_id is not None and (triaged is None or r.triaged_by != analyst_id):
             continue
-        due = qualification_due(calendar, r.created_at, hours)
+        # The due is `hours` of working time on, so at least `hours` of wall-clock time: an
+        # instant before that is before the due without asking the calendar.
+        soon = r.created_at + timedelta(hours=hours)
         if triaged is None:
-            if r.triage_untimed or r.outcome == Outcome.CANCELLED or as_of < due:
+            if (
+                r.triage_untimed
+                or r.outcome == Outcome.CANCELLED
+                or as_of < soon
+                or as_of < qualification_due(calendar, r.created_at, hours)
+            ):
                 apart += 1
             else:
                 total += 1
             continue
         total += 1
-        ok += triaged <= due
+        ok += triaged <= soon or triaged <= qualification_due(calendar, r.created_at, hours)
     return _share(
         "qualification", ok, total, QUALIFICATION_BAR,
         running=_day(calendar, as_of) < quarter.end, apart=apart, subject=analyst_id,
