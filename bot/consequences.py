@@ -29,6 +29,7 @@ from bot.db.models import Contract, PodRow, Request, SavingsClaim
 from bot.db.savings import pending_claims_for_tool
 from bot.domain.events import (
     AbsenceChanged,
+    ChecklistChanged,
     ClaimDecided,
     ClaimPosted,
     ClaimStepApproved,
@@ -214,6 +215,7 @@ CONSEQUENCES: dict[type[Any], tuple[Consequence, ...]] = {
     AbsenceChanged: (pods_claim_messages, absence_homes),
     MentionResolved: (mention_dms_settled,),
     RenewalOpened: (renewal_dms_settled,),
+    ChecklistChanged: (card, homes_of_request),
 }
 
 

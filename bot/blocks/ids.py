@@ -24,6 +24,7 @@ class CallbackId(StrEnum):
     SAVINGS_CLAIM = "card_savings"  # the card's Claim savings: baseline, final, avoidance
     CLOSE = "card_close"  # the card's Close: won · lost · cancelled and the note
     LOG_AS_UPDATE = "log_as_update"  # the message shortcut (features.shortcuts, type message)
+    CHECKLIST = "card_checklist"  # the card's Checklist: each item's state and reason (issue 33)
 
 
 class ActionId(StrEnum):
@@ -47,6 +48,7 @@ class ActionId(StrEnum):
     CARD_SAVINGS = "card_savings"
     CARD_CLOSE = "card_close"
     CARD_RESUME = "card_resume"  # a held card's Resume: `/proc resume REQ`
+    CARD_CHECKLIST = "card_checklist"  # the card's Checklist: the checklist modal (issue 33)
     # On the pre-approval reminder: the disqualify modal, prefilled "No response …".
     PREAPPROVAL_DISQUALIFY = "preapproval_disqualify"
     CHECKIN_SHARE = "checkin_share"  # /proc checkin's Share in channel: the pack in the POD channel
@@ -90,3 +92,6 @@ class BlockId(StrEnum):
     OUTCOME = "outcome"
     NOTE = "note"
     PREAPPROVAL_ACTIONS = "preapproval_actions"
+    # The checklist modal: `checklist_state:<item>` and `checklist_reason:<item>` (issue 33).
+    CHECKLIST_STATE = "checklist_state"
+    CHECKLIST_REASON = "checklist_reason"

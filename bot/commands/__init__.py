@@ -33,6 +33,7 @@ COMMAND_MODULES = (
     "aging",
     "card_actions",
     "checkin",
+    "compliance",
     "contract",
     "help",
     "holds",

@@ -145,6 +145,14 @@ class RenewalOpened:
     request_key: str
 
 
+@dataclass(frozen=True)
+class ChecklistChanged:
+    """Items of a request's contract checklist changed state (issue 33): its card's checklist
+    line, edited once however many items one change set."""
+
+    request_id: int
+
+
 Event = (
     RequestOpened
     | RequestChanged
@@ -161,4 +169,5 @@ Event = (
     | AbsenceChanged
     | MentionResolved
     | RenewalOpened
+    | ChecklistChanged
 )

@@ -1,0 +1,105 @@
+"""The vendor file and the contract checklist as stored (issue 33), and the facts a won close's
+guards judge (`close_facts`)."""
+
+from __future__ import annotations
+
+from datetime import date, datetime
+
+from sqlalchemy import func, select
+from sqlalchemy.orm import Session
+
+from bot.db.models import (
+    ChecklistEntry,
+    Request,
+    RequestEvent,
+    SavingsClaim,
+    Vendor,
+    VendorDocument,
+)
+from bot.db.requests import quote_count
+from bot.domain.compliance import (
+    ChecklistItem,
+    CloseFacts,
+    FileState,
+    ItemStatus,
+    VendorDoc,
+    checklist_status,
+    file_state,
+)
+from bot.domain.names import name_key
+from bot.domain.vocabulary import ClaimStatus, EventKind
+
+DOCUMENT_EVENT = EventKind.DOCUMENT
+
+
+def find_vendor(session: Session, name: str) -> Vendor | None:
+    """The vendor of this name (by name key), if it has a file."""
+    return session.scalars(select(Vendor).where(Vendor.key == name_key(name))).first()
+
+
+def ensure_vendor(session: Session, name: str, now: datetime) -> Vendor:
+    """The vendor of this name, created (named as given) when it has no record yet."""
+    vendor = find_vendor(session, name)
+    if vendor is None:
+        vendor = Vendor(key=name_key(name), name=name.strip(), created_at=now)
+        session.add(vendor)
+        session.flush()
+    return vendor
+
+
+def documents_of(session: Session, vendor_id: int) -> list[VendorDocument]:
+    return list(
+        session.scalars(
+            select(VendorDocument)
+            .where(VendorDocument.vendor_id == vendor_id)
+            .order_by(VendorDocument.kind)
+        )
+    )
+
+
+def vendor_file(session: Session, name: str, today: date) -> FileState:
+    """The file of the vendor named so (empty when it has no record) as of `today`."""
+    vendor = find_vendor(session, name)
+    docs = documents_of(session, vendor.id) if vendor is not None else []
+    return file_state(
+        [VendorDoc(d.kind, d.received_on, d.expires_on, d.checked_by) for d in docs], today
+    )
+
+
+def checklist_of(
+    session: Session, request_id: int, items: tuple[ChecklistItem, ...]
+) -> list[ItemStatus]:
+    """The request's checklist: the POD's items with their recorded states."""
+    rows = session.scalars(
+        select(ChecklistEntry).where(ChecklistEntry.request_id == request_id)
+    ).all()
+    return checklist_status(items, {row.item: (row.state, row.reason) for row in rows})
+
+
+def document_count(session: Session, request_id: int) -> int:
+    """How many final documents (quote, signed contract, PO, invoice) are attached or linked."""
+    query = select(func.count(RequestEvent.id)).where(
+        RequestEvent.request_id == request_id, RequestEvent.kind == DOCUMENT_EVENT.value
+    )
+    return int(session.scalar(query) or 0)
+
+
+def close_facts(
+    session: Session, request: Request, items: tuple[ChecklistItem, ...], today: date
+) -> CloseFacts:
+    """What the close guards judge for the request, as of the POD's `today`."""
+    statuses = session.scalars(
+        select(SavingsClaim.status).where(SavingsClaim.request_id == request.id)
+    ).all()
+    decided = {ClaimStatus.APPROVED.value, ClaimStatus.REJECTED.value}
+    return CloseFacts(
+        quote_vendors=quote_count(session, request.id),
+        sole_source=request.sole_source_reason is not None,
+        claim_decided=any(s in decided for s in statuses),
+        claim_pending=ClaimStatus.PENDING.value in statuses,
+        no_saving=request.no_saving_reason is not None,
+        checklist=tuple(checklist_of(session, request.id, items)),
+        vendor=request.tool,
+        vendor_file=vendor_file(session, request.tool, today),
+        documents=document_count(session, request.id),
+    )
