@@ -38,10 +38,13 @@ def find_vendor(session: Session, name: str) -> Vendor | None:
 
 
 def ensure_vendor(session: Session, name: str, now: datetime) -> Vendor:
-    """The vendor of this name, created (named as given) when it has no record yet."""
+    """The vendor of this name, created when it has no record yet: named as a request spells
+    its tool, else as given."""
     vendor = find_vendor(session, name)
     if vendor is None:
-        vendor = Vendor(key=name_key(name), name=name.strip(), created_at=now)
+        key = name_key(name)
+        spelled = session.scalars(select(Request.tool).where(Request.tool_key == key).limit(1))
+        vendor = Vendor(key=key, name=spelled.first() or name.strip(), created_at=now)
         session.add(vendor)
         session.flush()
     return vendor

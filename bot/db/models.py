@@ -391,8 +391,8 @@ class Vendor(Base):
 
 class VendorDocument(Base):
     """One qualification document of a vendor's file (the latest of its kind): received,
-    expiring, checked by whom; `reminded_for` / `flagged_for` the expiry date already reminded
-    to the analysts / flagged on the vendor's open requests (once per document and threshold)."""
+    expiring, checked by whom. Its expiry reminders and flags are ledger runs of the
+    `vendor-files` job (once per document, expiry and threshold, per POD)."""
 
     __tablename__ = "vendor_documents"
     __table_args__ = (
@@ -410,8 +410,6 @@ class VendorDocument(Base):
     expires_on: Mapped[date | None] = mapped_column(Date)
     checked_by: Mapped[str] = mapped_column(String(32))
     recorded_at: Mapped[datetime] = mapped_column(UTCDateTime)
-    reminded_for: Mapped[date | None] = mapped_column(Date)
-    flagged_for: Mapped[date | None] = mapped_column(Date)
 
 
 class ChecklistEntry(Base):

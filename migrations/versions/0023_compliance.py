@@ -48,8 +48,6 @@ def upgrade() -> None:
         sa.Column("expires_on", sa.Date(), nullable=True),
         sa.Column("checked_by", sa.String(length=32), nullable=False),
         sa.Column("recorded_at", sa.DateTime(timezone=True), nullable=False),
-        sa.Column("reminded_for", sa.Date(), nullable=True),
-        sa.Column("flagged_for", sa.Date(), nullable=True),
         sa.CheckConstraint(
             "kind IN ('soc2', 'iso27001', 'insurance', 'w9', 'financials')",
             name=op.f("ck_vendor_documents_kind"),
