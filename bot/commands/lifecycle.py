@@ -12,6 +12,7 @@ from bot.actions.access import authorize, load_request
 from bot.actions.holds import start_on_hold
 from bot.actions.requests import Assign, CloseRequest, Disqualify, Qualify, advance
 from bot.blocks import answers
+from bot.blocks.compliance import checklist_offer
 from bot.blocks.contexts import RequestForm
 from bot.blocks.ids import ActionId
 from bot.blocks.modals import disqualify_modal
@@ -19,9 +20,11 @@ from bot.blocks.text import plural
 from bot.commands.interactions import answer_click, read_click
 from bot.commands.router import Invocation, Reply, arguments, subcommand
 from bot.consequences import perform, record
+from bot.db.compliance import checklist_of
 from bot.db.holds import open_hold
 from bot.db.models import ProcurementStep
 from bot.db.requests import open_step, record_event
+from bot.domain.compliance import STATE_WORDS
 from bot.domain.events import (
     ProcurementStepMoved,
     RequestChanged,
@@ -180,6 +183,19 @@ def stage(runtime: Runtime, invocation: Invocation) -> Reply:
                 request.id, line + (f":\n>{defuse_broadcasts(step.note)}" if step.note else ".")
             ),
         )  # fmt: skip
+        # Issue 33: the checklist items tied to the step, offered once it is done.
+        tied = [
+            status
+            for status in checklist_of(session, request.id, pod.checklist)
+            if step.done and status.item.step == step.stage and not status.settled
+        ]
+        if tied:
+            text, blocks = checklist_offer(
+                request.id, request.key, words,
+                [(s.item.key, s.item.name, STATE_WORDS[s.state]) for s in tied],
+                runtime.config.slack.command,
+            )  # fmt: skip
+            record(session, outbox, ThreadLine(request.id, text, tuple(blocks)))
     return Reply(text=answer, after_ack=[outbox.deliver])
 
 

@@ -254,3 +254,27 @@ class TestCustomChecklist:
         reply = proc(EM, f"close {number} won")
         assert "checklist: MSA countersigned (not started)" in reply
         assert "SOW" not in reply  # optional
+
+
+def test_a_done_security_review_offers_its_checklist_item(bot: RunningBot, proc: Proc) -> None:
+    number = negotiating(proc)
+    proc(BUYER, f"stage {number} security-review")
+    proc(BUYER, f"stage {number} security-review done")
+    (offer,) = [m for m in proc.thread(number) if "card_checklist" in actions_of(m)]
+    assert offer.text == (
+        ":ballot_box_with_check: Security review is done: next on the contract checklist, "
+        "*Security questionnaire answered* (not started) — `/proc checklist REQ-1 security done`"
+    )
+    response = bot.slack.block_action(
+        "card_checklist", None, BUYER, offer.channel, offer.ts, message=offer
+    )
+    assert response.status == 200
+    bot.wait_idle()
+    assert opened_view(bot)["callback_id"] == "card_checklist"
+
+    # Settled before the step is done: nothing offered.
+    other = negotiating(proc, tool="Miro")
+    proc(BUYER, f"checklist {other} security na Answered in the MSA")
+    proc(BUYER, f"stage {other} security-review")
+    proc(BUYER, f"stage {other} security-review done")
+    assert not [m for m in proc.thread(other) if "card_checklist" in actions_of(m)]
