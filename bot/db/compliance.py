@@ -10,6 +10,7 @@ from sqlalchemy.orm import Session
 
 from bot.db.models import (
     ChecklistEntry,
+    PodRow,
     Request,
     RequestEvent,
     SavingsClaim,
@@ -27,7 +28,7 @@ from bot.domain.compliance import (
     file_state,
 )
 from bot.domain.names import name_key
-from bot.domain.vocabulary import ClaimStatus, EventKind
+from bot.domain.vocabulary import ClaimStatus, EventKind, Outcome
 
 DOCUMENT_EVENT = EventKind.DOCUMENT
 
@@ -106,3 +107,41 @@ def close_facts(
         vendor_file=vendor_file(session, request.tool, today),
         documents=document_count(session, request.id),
     )
+
+
+def guard_share(session: Session, pod_key: str, start: datetime, end: datetime) -> tuple[int, int]:
+    """(met, judged): of the POD's requests closed won in [start, end) with their guards
+    judged, how many met every guard (the others an em overrode)."""
+    rows = session.execute(
+        select(Request.guards_met, func.count(Request.id))
+        .join(PodRow, PodRow.id == Request.pod_id)
+        .where(
+            PodRow.key == pod_key,
+            Request.outcome == Outcome.WON.value,
+            Request.closed_at >= start,
+            Request.closed_at < end,
+            Request.guards_met.is_not(None),
+        )
+        .group_by(Request.guards_met)
+    ).all()
+    counts = {bool(met): int(n) for met, n in rows}
+    return counts.get(True, 0), counts.get(True, 0) + counts.get(False, 0)
+
+
+def overrides_between(
+    session: Session, pod_key: str, start: datetime, end: datetime
+) -> list[tuple[str, str, str, datetime]]:
+    """The POD's won closes an em overrode in [start, end): (request key, em, reason, when)."""
+    rows = session.execute(
+        select(Request.id, RequestEvent.actor, RequestEvent.text, RequestEvent.at)
+        .join(Request, Request.id == RequestEvent.request_id)
+        .join(PodRow, PodRow.id == Request.pod_id)
+        .where(
+            PodRow.key == pod_key,
+            RequestEvent.kind == EventKind.GUARDS_OVERRIDDEN.value,
+            RequestEvent.at >= start,
+            RequestEvent.at < end,
+        )
+        .order_by(RequestEvent.at, RequestEvent.id)
+    ).all()
+    return [(f"REQ-{n}", actor, text or "", at) for n, actor, text, at in rows]

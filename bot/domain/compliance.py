@@ -342,3 +342,14 @@ def parse_vendor(args: str) -> tuple[str, VendorDocInput | None]:
 def parse_item_state(word: str) -> ItemState | None:
     """A state as typed: `done`, `requested`, `na` (or `n/a`), `not-started`."""
     return _STATE_OF_WORD.get(word.lower())
+
+
+def guard_share_line(met: int, judged: int) -> str:
+    """ "Closed with every guard met: 3 of 4 won closes (75%) — no bar yet" (mrkdwn)."""
+    if judged == 0:
+        return "Closed with every guard met: no won close judged yet — no bar yet"
+    share = round(100 * met / judged)
+    return (
+        f"Closed with every guard met: {met} of {judged} won close{'s' if judged != 1 else ''} "
+        f"({share}%) — no bar yet"
+    )

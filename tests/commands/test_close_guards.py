@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import json
 from dataclasses import replace
+from datetime import UTC, datetime
 from typing import Any
 
 import pytest
@@ -14,9 +15,14 @@ from sqlalchemy import select
 from bot.config import Config, load_config
 from bot.db.models import ChecklistEntry, RequestEvent
 from bot.domain.compliance import ALL_GUARDS, DEFAULT_CHECKLIST, ChecklistItem
-from tests.commands.conftest import ANALYST, BUYER, EM, Proc, blocks_text
+from bot.jobs import JOBS
+from tests.commands.conftest import ALPHA, ANALYST, BUYER, EM, Proc, blocks_text
 from tests.commands.test_savings import actions_of, claim_message, click, negotiating
 from tests.conftest import TEST_CONFIG, RunningBot
+from tests.jobs.conftest import run_job
+
+# A Monday past 09:00 in Kolkata, the week after the tests' clock (Mon Nov 23, 2026).
+WEEK_LATER = datetime(2026, 11, 30, 6, 0, tzinfo=UTC)
 
 
 @pytest.fixture
@@ -110,6 +116,17 @@ def test_an_em_overrides_with_a_reason_on_the_timeline_and_a_buyer_cannot(
         "Close guards *overridden* by <@U0EM00001>: signed at the customer's desk" in m.text
         for m in proc.thread(number)
     )
+
+    # The weekly digest lists the override; the POD's stats count the share met.
+    spec = JOBS["weekly-digest"]
+    outcome = run_job(bot.runtime, spec, bot.runtime.config.pod("alpha"), now=WEEK_LATER)
+    assert "queued the digest" in outcome
+    (digest,) = [m for m in bot.api.messages(ALPHA) if m.text.startswith("Weekly digest")]
+    text = blocks_text(digest.blocks)
+    assert "*Close guards overridden this week* (1):\n• REQ-1 by <@U0EM00001> " in text
+    assert ": signed at the customer's desk" in text
+    stats = proc(EM, "stats pod")
+    assert "Closed with every guard met: 0 of 1 won close (0%) — no bar yet" in stats
 
 
 def test_the_refused_close_from_the_card_shows_the_list_on_the_form(
