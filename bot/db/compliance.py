@@ -11,6 +11,7 @@ from sqlalchemy.orm import Session
 from bot.db.models import (
     ChecklistEntry,
     PodRow,
+    ProcurementStep,
     Request,
     RequestEvent,
     SavingsClaim,
@@ -19,16 +20,21 @@ from bot.db.models import (
 )
 from bot.db.requests import quote_count
 from bot.domain.compliance import (
+    ChecklistGap,
     ChecklistItem,
     CloseFacts,
     FileState,
     ItemStatus,
     VendorDoc,
+    checklist_gaps,
     checklist_status,
     file_state,
 )
 from bot.domain.names import name_key
-from bot.domain.vocabulary import ClaimStatus, EventKind, Outcome
+from bot.domain.procurement import STEP_ORDER
+from bot.domain.vocabulary import ClaimStatus, EventKind, Outcome, Stage
+
+LAST_STEP = STEP_ORDER[-1]  # the PO
 
 DOCUMENT_EVENT = EventKind.DOCUMENT
 
@@ -145,3 +151,39 @@ def overrides_between(
         .order_by(RequestEvent.at, RequestEvent.id)
     ).all()
     return [(f"REQ-{n}", actor, text or "", at) for n, actor, text, at in rows]
+
+
+def last_step_gaps(
+    session: Session, pod_key: str, items: tuple[ChecklistItem, ...]
+) -> list[ChecklistGap]:
+    """The POD's negotiating requests whose last procurement step (the PO) has started, with
+    required checklist items still open, oldest first."""
+    if not any(item.required for item in items):
+        return []
+    rows = session.scalars(
+        select(Request)
+        .join(PodRow, PodRow.id == Request.pod_id)
+        .join(ProcurementStep, ProcurementStep.request_id == Request.id)
+        .where(
+            PodRow.key == pod_key,
+            Request.stage == Stage.NEGOTIATING.value,
+            ProcurementStep.stage == LAST_STEP,
+        )
+        .distinct()
+        .order_by(Request.id)
+    ).all()
+    found: list[ChecklistGap] = []
+    for request in rows:
+        gaps = checklist_gaps(checklist_of(session, request.id, items))
+        if gaps:
+            found.append(
+                ChecklistGap(
+                    request.id,
+                    request.key,
+                    request.customer,
+                    request.tool,
+                    request.buyer_id,
+                    tuple(g.item.name for g in gaps),
+                )
+            )
+    return found

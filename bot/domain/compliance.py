@@ -353,3 +353,16 @@ def guard_share_line(met: int, judged: int) -> str:
         f"Closed with every guard met: {met} of {judged} won close{'s' if judged != 1 else ''} "
         f"({share}%) — no bar yet"
     )
+
+
+@dataclass(frozen=True)
+class ChecklistGap:
+    """A request in its last procurement step (its PO) with required checklist items neither
+    done nor n/a: what the aging report and the analyst's Home list."""
+
+    request_id: int
+    key: str
+    customer: str
+    tool: str
+    buyer: str | None
+    gaps: tuple[str, ...]  # the items' names

@@ -295,3 +295,42 @@ def test_a_done_security_review_offers_its_checklist_item(bot: RunningBot, proc:
     proc(BUYER, f"stage {other} security-review")
     proc(BUYER, f"stage {other} security-review done")
     assert not [m for m in proc.thread(other) if "card_checklist" in actions_of(m)]
+
+
+def test_the_aging_report_and_the_analysts_home_list_checklist_gaps_at_the_po(
+    bot: RunningBot, proc: Proc
+) -> None:
+    at_po = negotiating(proc)
+    earlier = negotiating(proc, tool="Miro")  # not at its PO yet: not listed
+    proc(BUYER, f"stage {at_po} po")
+    checklist_done_but(proc, at_po, "dpa", "security")
+    proc(BUYER, f"stage {earlier} legal-redline")
+
+    run_job(bot.runtime, JOBS["aging-report"], bot.runtime.config.pod("alpha"), now=WEEK_LATER)
+    (report,) = [m for m in bot.api.messages(ALPHA) if m.text.startswith("Aging report")]
+    text = blocks_text(report.blocks)
+    assert "*Checklist gaps at the PO* (1) — in their last step, the contract checklist open:" in (
+        text
+    )
+    assert "DPA signed (GDPR/CCPA), Security questionnaire answered" in text
+    assert "REQ-2" not in text.split("Checklist gaps at the PO")[1].split("\n\n")[0]
+
+    response = bot.slack.event(
+        {"type": "app_home_opened", "user": ANALYST, "tab": "home", "channel": "D0HOME"}
+    )
+    assert response.status == 200
+    bot.wait_idle()
+    (call, *_) = reversed(
+        [c for c in bot.api.calls_to("views.publish") if c.params.get("user_id") == ANALYST]
+    )
+    view = call.params["view"]
+    home = json.loads(view) if isinstance(view, str) else view
+    home_text = blocks_text(home["blocks"])
+    assert "*Checklist gaps at the PO* (1)" in home_text
+    assert (
+        "at its PO, checklist open: DPA signed (GDPR/CCPA), Security questionnaire answered"
+        in home_text
+    )
+    assert {"action_id": "card_checklist", "value": str(at_po)}.items() <= next(
+        b["accessory"] for b in home["blocks"] if "PO, checklist open" in blocks_text([b])
+    ).items()
