@@ -20,7 +20,8 @@ from tests.jobs.conftest import run_job
 
 INTAKE_BUTTONS = ["card_qualify", "card_disqualify"]
 QUALIFIED_BUTTONS = ["card_assign"]
-NEGOTIATING_BUTTONS = ["card_update", "card_quote", "card_savings", "card_close"]
+# …and the contract checklist's (issue 33).
+NEGOTIATING_BUTTONS = ["card_update", "card_quote", "card_savings", "card_close", "card_checklist"]
 
 
 def buttons(blocks: list[dict[str, Any]] | None) -> list[str]:
