@@ -26,6 +26,7 @@ from bot.domain.compliance import (
     FileState,
     ItemStatus,
     VendorDoc,
+    VendorRow,
     checklist_gaps,
     checklist_status,
     file_state,
@@ -187,3 +188,30 @@ def last_step_gaps(
                 )
             )
     return found
+
+
+def import_vendors(session: Session, rows: list[VendorRow], now: datetime) -> tuple[int, int, int]:
+    """Upsert a vendors file's documents (the latest of each kind per vendor), in the caller's
+    transaction: (new, updated, unchanged)."""
+    inserted = updated = unchanged = 0
+    for row in rows:
+        vendor = ensure_vendor(session, row.vendor, now)
+        doc = session.scalars(
+            select(VendorDocument).where(
+                VendorDocument.vendor_id == vendor.id, VendorDocument.kind == row.kind
+            )
+        ).first()
+        values = (row.received_on, row.expires_on, row.checked_by)
+        if doc is not None and (doc.received_on, doc.expires_on, doc.checked_by) == values:
+            unchanged += 1
+            continue
+        if doc is None:
+            doc = VendorDocument(vendor_id=vendor.id, kind=row.kind)
+            session.add(doc)
+            inserted += 1
+        else:
+            updated += 1
+        doc.received_on, doc.expires_on, doc.checked_by = values
+        doc.recorded_at = now
+        session.flush()
+    return inserted, updated, unchanged

@@ -19,6 +19,7 @@ from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import date
 
+from bot.domain.csv_table import RowError, read_table
 from bot.domain.grammar import GrammarError, strict_date
 
 # -- the vendor file -------------------------------------------------------------------------
@@ -366,3 +367,76 @@ class ChecklistGap:
     tool: str
     buyer: str | None
     gaps: tuple[str, ...]  # the items' names
+
+
+# -- `podbot import vendors` -----------------------------------------------------------------
+
+VENDOR_COLUMNS = ("vendor", "document", "received")
+VENDOR_OPTIONAL = ("expires", "checked_by")
+_USER_ID = re.compile(r"^[UW][A-Z0-9]{2,31}$")
+IMPORTED_BY = "import"  # `checked_by` of a row that names nobody
+
+
+@dataclass(frozen=True)
+class VendorRow:
+    """One document of a vendors file, with its file line."""
+
+    vendor: str
+    kind: str
+    received_on: date
+    expires_on: date | None
+    checked_by: str
+    line: int
+
+
+def parse_vendors_csv(text: str) -> tuple[list[VendorRow], list[RowError]]:
+    """Every document of a vendors CSV (`vendor,document,received[,expires][,checked_by]`), or
+    every reason (with its file line) it cannot be read: all rows or none."""
+    from bot.domain.names import name_key
+
+    lines, errors = read_table(text, VENDOR_COLUMNS, VENDOR_OPTIONAL)
+    rows: list[VendorRow] = []
+    first_line: dict[tuple[str, str], int] = {}
+    for line in lines:
+        cell = line.cells
+        reasons: list[str] = []
+        vendor = cell["vendor"]
+        if not vendor:
+            reasons.append("vendor is blank.")
+        elif len(vendor) > 200:
+            reasons.append("vendor is longer than 200 characters.")
+        kind = cell["document"].lower()
+        if kind not in DOCUMENT_KINDS:
+            reasons.append(
+                f"document `{cell['document'][:30]}` is not one of {', '.join(DOCUMENT_KINDS)}."
+            )
+        received = strict_date(cell["received"]) if cell["received"] else None
+        if received is None:
+            reasons.append(f"received `{cell['received'][:30]}` is not a date like 2026-12-01.")
+        expires = None
+        if cell.get("expires"):
+            expires = strict_date(cell["expires"])
+            if expires is None:
+                reasons.append(f"expires `{cell['expires'][:30]}` is not a date like 2027-06-30.")
+            elif received is not None and expires < received:
+                reasons.append("expires is before received.")
+        checked_by = cell.get("checked_by") or IMPORTED_BY
+        if checked_by != IMPORTED_BY and not _USER_ID.match(checked_by):
+            reasons.append(f"checked_by `{checked_by[:30]}` is not a Slack user id like U024BE7LH.")
+        errors.extend(RowError(line.number, reason) for reason in reasons)
+        if reasons:
+            continue
+        assert received is not None
+        key = (name_key(vendor), kind)
+        if key in first_line:
+            errors.append(
+                RowError(
+                    line.number,
+                    f"{vendor}'s {kind} is already on line {first_line[key]}; list each once.",
+                )
+            )
+            continue
+        first_line[key] = line.number
+        rows.append(VendorRow(vendor, kind, received, expires, checked_by, line.number))
+    errors.sort(key=lambda error: error.line)
+    return rows, errors
