@@ -62,6 +62,8 @@ def test_a_bad_file_prints_every_bad_row_and_imports_nothing(
         "Figma,w9,2026-03-02,,dana",
         "figma,SOC2,2026-04-01,,",
         "Miro,w9,2026-03-02,,U0ANA0001\x00",
+        # A name that looks like a formula is text: kept as typed, shown escaped, and
+        # neutralised in every CSV podbot writes.
         '=HYPERLINK("http://x"),soc2,2026-03-02,,',
     )
     result = podbot("import", "vendors", str(path), env=env(sqlite_url))
