@@ -359,6 +359,7 @@ def card_actions(card: CardData) -> ActionsBlock | None:
         ]
         if card.checklist_line is not None:
             elements.append(_button(ActionId.CARD_CHECKLIST, "Checklist", value))
+        elements.append(_button(ActionId.CARD_VENDOR, "Vendor file", value))
     else:
         return None
     if card.hold_party is not None:

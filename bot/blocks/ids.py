@@ -25,6 +25,7 @@ class CallbackId(StrEnum):
     CLOSE = "card_close"  # the card's Close: won · lost · cancelled and the note
     LOG_AS_UPDATE = "log_as_update"  # the message shortcut (features.shortcuts, type message)
     CHECKLIST = "card_checklist"  # the card's Checklist: each item's state and reason (issue 33)
+    VENDOR_DOCUMENT = "card_vendor_document"  # the card's Vendor file: record a document
 
 
 class ActionId(StrEnum):
@@ -49,6 +50,7 @@ class ActionId(StrEnum):
     CARD_CLOSE = "card_close"
     CARD_RESUME = "card_resume"  # a held card's Resume: `/proc resume REQ`
     CARD_CHECKLIST = "card_checklist"  # the card's Checklist: the checklist modal (issue 33)
+    CARD_VENDOR = "card_vendor"  # the card's Vendor file: record a document of its vendor
     # On the pre-approval reminder: the disqualify modal, prefilled "No response …".
     PREAPPROVAL_DISQUALIFY = "preapproval_disqualify"
     CHECKIN_SHARE = "checkin_share"  # /proc checkin's Share in channel: the pack in the POD channel
@@ -95,3 +97,6 @@ class BlockId(StrEnum):
     # The checklist modal: `checklist_state:<item>` and `checklist_reason:<item>` (issue 33).
     CHECKLIST_STATE = "checklist_state"
     CHECKLIST_REASON = "checklist_reason"
+    DOCUMENT = "document"  # the vendor-document modal: which document
+    RECEIVED = "received"
+    EXPIRES = "expires"

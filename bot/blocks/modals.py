@@ -798,3 +798,36 @@ def parse_checklist_form(
     if errors:
         raise FieldErrors(errors)
     return found
+
+
+def vendor_document_modal(
+    private_metadata: str, title_line: str, kinds: list[tuple[str, str]]
+) -> View:
+    """The card's Vendor file: one document of the request's vendor (its tool), as `/proc
+    vendor <tool> <kind> received [date] [expires date]`."""
+    choices = [Option(value=v, text=PlainTextObject(text=t)) for v, t in kinds]
+    kind = InputBlock(
+        block_id=BlockId.DOCUMENT.value,
+        label=PlainTextObject(text="Document"),
+        element=StaticSelectElement(action_id=VALUE_ACTION_ID, options=choices),
+    )
+    received = _date_input(BlockId.RECEIVED, "Received (today when empty)")
+    expires = _date_input(BlockId.EXPIRES, "Expires")
+    return _modal(CallbackId.VENDOR_DOCUMENT, "Vendor file", "Record", private_metadata,
+                  [_head(title_line), kind, received, expires])  # fmt: skip
+
+
+def parse_vendor_document_form(
+    state_values: dict[str, Any], kinds: list[str]
+) -> tuple[str, date | None, date | None]:
+    """(kind, received, expires) of the Vendor file modal; FieldErrors on a bad field."""
+    errors: dict[str, str] = {}
+    kind = _selected(state_values, BlockId.DOCUMENT)
+    if kind not in kinds:
+        errors[BlockId.DOCUMENT.value] = "Choose the document."
+    received = _date(state_values, BlockId.RECEIVED, errors)
+    expires = _date(state_values, BlockId.EXPIRES, errors)
+    if errors:
+        raise FieldErrors(errors)
+    assert kind is not None
+    return kind, received, expires

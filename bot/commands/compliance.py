@@ -13,7 +13,12 @@ from bot.actions.access import authorize, load_request, require_member
 from bot.actions.compliance import Attach, Explain, ItemChange, RecordDocument, SetChecklist
 from bot.blocks.contexts import RequestForm
 from bot.blocks.ids import ActionId, BlockId, CallbackId
-from bot.blocks.modals import checklist_modal, parse_checklist_form
+from bot.blocks.modals import (
+    checklist_modal,
+    parse_checklist_form,
+    parse_vendor_document_form,
+    vendor_document_modal,
+)
 from bot.blocks.text import escape_mrkdwn, plain_date
 from bot.commands.interactions import answer_click, answer_submission, read_click, view_context
 from bot.commands.router import Invocation, Reply, arguments, subcommand
@@ -24,6 +29,7 @@ from bot.domain.compliance import (
     STATE_WORDS,
     ItemState,
     VendorDoc,
+    VendorDocInput,
     file_line,
     file_state,
     parse_item_state,
@@ -166,7 +172,63 @@ def attach(runtime: Runtime, invocation: Invocation) -> Reply:
 
 
 def register(app: App, runtime: Runtime) -> None:
-    """The card's Checklist button and its modal."""
+    """The card's Checklist and Vendor file buttons and their modals."""
+
+    @app.action(ActionId.CARD_VENDOR.value)
+    def on_vendor(ack: Ack, body: dict[str, Any]) -> None:
+        ack()
+        click = read_click(body)
+        user, number, channel = click.user, click.number, click.answer_channel
+
+        def handle() -> Outbox:
+            if number is None:
+                raise NotFound("This button does not point at a request.")
+            outbox = Outbox(runtime)
+            with runtime.db.transaction() as session:
+                request, pod = load_request(session, runtime.config, number, for_update=False)
+                authorize(runtime.config, user, request, pod, Action.VENDOR_FILE)
+                metadata = RequestForm(request.id, channel or pod.channel).dumps()
+                title = f"{request.key} · vendor file of {request.tool}"
+            kinds = list(DOCUMENT_KINDS.items())
+            outbox.view(body["trigger_id"], vendor_document_modal(metadata, title, kinds))
+            return outbox
+
+        answer_click(
+            runtime, body, handle, channel=channel, user=user, action="card vendor",
+            command="vendor",
+        )  # fmt: skip
+
+    @app.view(CallbackId.VENDOR_DOCUMENT.value)
+    def on_vendor_submit(ack: Ack, body: dict[str, Any]) -> None:
+        user, values, metadata = view_context(body)
+
+        def handle() -> Outbox:
+            context = RequestForm.loads(
+                metadata, source="the vendor file form's private_metadata",
+                refusal="This form no longer points at a request.",
+            )  # fmt: skip
+            assert context.request is not None
+            kind, received, expires = parse_vendor_document_form(values, list(DOCUMENT_KINDS))
+            with runtime.db.transaction() as session:
+                request, _pod = load_request(
+                    session, runtime.config, context.request, for_update=False
+                )
+                tool = request.tool
+            outbox, done = perform(
+                runtime, compliance.record_document, user,
+                RecordDocument(tool, VendorDocInput(kind, received, expires)),
+            )  # fmt: skip
+            if context.channel:
+                outbox.ephemeral(
+                    context.channel, user,
+                    f"Recorded {escape_mrkdwn(done.vendor)}'s {DOCUMENT_KINDS[done.kind]}.",
+                )  # fmt: skip
+            return outbox
+
+        answer_submission(
+            runtime, ack, body, handle, field_for_refusals=BlockId.DOCUMENT.value,
+            action="card vendor",
+        )  # fmt: skip
 
     @app.action(ActionId.CARD_CHECKLIST.value)
     def on_checklist(ack: Ack, body: dict[str, Any]) -> None:

@@ -21,7 +21,9 @@ from tests.jobs.conftest import run_job
 INTAKE_BUTTONS = ["card_qualify", "card_disqualify"]
 QUALIFIED_BUTTONS = ["card_assign"]
 # …and the contract checklist's (issue 33).
-NEGOTIATING_BUTTONS = ["card_update", "card_quote", "card_savings", "card_close", "card_checklist"]
+NEGOTIATING_BUTTONS = [
+    "card_update", "card_quote", "card_savings", "card_close", "card_checklist", "card_vendor",
+]  # fmt: skip
 
 
 def buttons(blocks: list[dict[str, Any]] | None) -> list[str]:

@@ -334,3 +334,41 @@ def test_the_aging_report_and_the_analysts_home_list_checklist_gaps_at_the_po(
     assert {"action_id": "card_checklist", "value": str(at_po)}.items() <= next(
         b["accessory"] for b in home["blocks"] if "PO, checklist open" in blocks_text([b])
     ).items()
+
+
+def test_the_cards_vendor_file_button_records_a_document_of_its_tool(
+    bot: RunningBot, proc: Proc
+) -> None:
+    number = negotiating(proc)
+    card = proc.card(number)
+    response = bot.slack.block_action(
+        "card_vendor", None, ANALYST, card.channel, card.ts, message=card
+    )
+    assert response.status == 200
+    bot.wait_idle()
+    view = opened_view(bot)
+    assert view["callback_id"] == "card_vendor_document"
+    values = {
+        "document": {"value": {"type": "static_select", "selected_option": {"value": "insurance"}}},
+        "received": {"value": {"type": "datepicker", "selected_date": "2026-11-20"}},
+        "expires": {"value": {"type": "datepicker", "selected_date": "2026-12-05"}},
+    }
+    response = bot.slack.view_submission(
+        "card_vendor_document", values, ANALYST, private_metadata=view["private_metadata"]
+    )
+    assert response.status == 200 and not response.body
+    bot.wait_idle()
+    assert "vendor file: 1/5 · insurance expires in 12 days" in blocks_text(
+        proc.card(number).blocks
+    )
+    assert "checked by <@U0ANA0001>" in proc(ANALYST, "vendor Figma")
+
+    values["expires"] = {"value": {"type": "datepicker", "selected_date": "2026-11-01"}}
+    body = bot.slack.view_submission(
+        "card_vendor_document", values, ANALYST, private_metadata=view["private_metadata"]
+    ).json()
+    assert body["response_action"] == "errors"
+    assert (
+        "cannot expire (2026-11-01) before it was received (2026-11-20)"
+        in (body["errors"]["document"])
+    )
