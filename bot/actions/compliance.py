@@ -18,6 +18,7 @@ from bot.db.compliance import ensure_vendor
 from bot.db.models import ChecklistEntry, Request, VendorDocument
 from bot.db.requests import record_event
 from bot.domain.compliance import (
+    AUTO_RENEWAL,
     DOCUMENT_KINDS,
     STATE_WORDS,
     ChecklistItem,
@@ -99,6 +100,7 @@ class ItemChange:
     item: str  # the item's key
     state: ItemState
     reason: str | None = None  # mrkdwn; required for n/a
+    notice_days: int | None = None  # the auto-renewal item's notice period (done only)
 
 
 @dataclass(frozen=True)
@@ -149,23 +151,45 @@ def set_checklist(work: Work, user: str, given: SetChecklist) -> ChecklistSet:
             raise UsageError(f"Say why {item.name} does not apply: `… {item.key} na <reason>`.")
         reason = change.reason.strip() if change.state is ItemState.NA and change.reason else None
         row = rows.get(item.key)
-        was = (row.state, row.reason) if row is not None else (ItemState.NOT_STARTED.value, None)
-        if was == (change.state.value, reason):
+        # A notice period stays until changed (the modal sets states, not the period).
+        kept = row.notice_days if row is not None else None
+        notice = (
+            (change.notice_days if change.notice_days is not None else kept)
+            if change.state is ItemState.DONE
+            else None
+        )
+        if change.notice_days is not None and (
+            item.key != AUTO_RENEWAL or change.state is not ItemState.DONE
+        ):
+            raise UsageError(
+                f"Only `{AUTO_RENEWAL} done <days>` takes a notice period; write the state alone."
+            )
+        was = (
+            (row.state, row.reason, row.notice_days)
+            if row is not None
+            else (ItemState.NOT_STARTED.value, None, None)
+        )
+        if was == (change.state.value, reason, notice):
             continue
         if row is None:
             row = ChecklistEntry(request_id=request.id, item=item.key)
             work.session.add(row)
             rows[item.key] = row
-        row.state, row.reason = change.state.value, reason
+        row.state, row.reason, row.notice_days = change.state.value, reason, notice
         row.updated_by, row.updated_at = user, work.now
         words = STATE_WORDS[change.state] + (f" ({reason})" if reason else "")
+        if notice is not None:
+            words += f", notice period {notice} days"
         record_event(
             work.session, request, at=work.now, actor=user, kind=EventKind.CHECKLIST,
             text=f"{escape_mrkdwn(item.name)}: {words}",
-            data={"item": item.key, "state": change.state.value, "reason": reason},
+            data={
+                "item": item.key, "state": change.state.value, "reason": reason,
+                "notice_days": notice,
+            },
         )  # fmt: skip
         lines.append(f"*{escape_mrkdwn(item.name)}*: {defuse_broadcasts(words)}")
-        changed.append(ItemChange(item.key, change.state, reason))
+        changed.append(ItemChange(item.key, change.state, reason, notice))
     if changed:
         work.record(
             ThreadLine(

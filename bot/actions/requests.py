@@ -18,7 +18,7 @@ from bot.actions.terms import inline_row, record_term
 from bot.blocks.limits import MAX_MESSAGE_TEXT
 from bot.blocks.text import escape_mrkdwn, slack_date, split_markup
 from bot.config import Pod
-from bot.db.compliance import close_facts
+from bot.db.compliance import agreed_notice_days, close_facts
 from bot.db.models import Quote, Request
 from bot.db.requests import latest_quote, quote_count, record_event
 from bot.domain.compliance import Missing, missing_for_close
@@ -436,7 +436,8 @@ def close(work: Work, user: str, given: CloseRequest) -> Closed:
         )
     term = Term.NONE
     if fields.term is not None:
-        record_term(work, user, request, pod, inline_row(request, pod, fields.term))
+        notice = agreed_notice_days(work.session, request.id)
+        record_term(work, user, request, pod, inline_row(request, pod, fields.term, notice))
         term = Term.RECORDED
     elif outcome == Outcome.WON:
         work.record(TermAsked(request.id))

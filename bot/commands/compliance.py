@@ -4,6 +4,7 @@
 
 from __future__ import annotations
 
+import re
 from typing import TYPE_CHECKING, Any
 
 from slack_bolt import Ack, App
@@ -25,7 +26,9 @@ from bot.commands.router import Invocation, Reply, arguments, subcommand
 from bot.consequences import perform
 from bot.db.compliance import checklist_of, documents_of, find_vendor
 from bot.domain.compliance import (
+    AUTO_RENEWAL,
     DOCUMENT_KINDS,
+    MAX_NOTICE,
     STATE_WORDS,
     ItemState,
     VendorDoc,
@@ -48,7 +51,10 @@ VENDOR_USAGE = (
     "vendor <name>  ·  vendor <name> soc2|iso27001|insurance|w9|financials received "
     "[YYYY-MM-DD] [expires YYYY-MM-DD]"
 )
-CHECKLIST_USAGE = "checklist REQ  ·  checklist REQ <item> not-started|requested|done|na [reason]"
+CHECKLIST_USAGE = (
+    "checklist REQ  ·  checklist REQ <item> not-started|requested|done|na [reason]  ·  "
+    "checklist REQ auto-renewal done <notice days>"
+)
 
 
 @subcommand("vendor", VENDOR_USAGE, "a vendor's file: show it, or record a document", order=88)
@@ -113,6 +119,14 @@ def _parse_checklist(args: str) -> tuple[int, ItemChange | None]:
             f"`{words[1][:30]}` is not a state; write not-started, requested, done or na."
         )
     reason = words[2].strip() if len(words) > 2 else None
+    notice = re.fullmatch(r"(\d{1,3})(?:\s*days?)?", reason or "")
+    if state is ItemState.DONE and reason is not None:
+        if notice is None or int(notice[1]) > MAX_NOTICE:
+            raise GrammarError(
+                f"`done` takes no reason; `{AUTO_RENEWAL} done <days>` takes the notice period "
+                f"(0–{MAX_NOTICE} days)."
+            )
+        return number, ItemChange(words[0].lower(), state, None, int(notice[1]))
     return number, ItemChange(words[0].lower(), state, reason or None)
 
 

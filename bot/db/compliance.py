@@ -20,6 +20,7 @@ from bot.db.models import (
 )
 from bot.db.requests import quote_count
 from bot.domain.compliance import (
+    AUTO_RENEWAL,
     ChecklistGap,
     ChecklistItem,
     CloseFacts,
@@ -215,3 +216,14 @@ def import_vendors(session: Session, rows: list[VendorRow], now: datetime) -> tu
         doc.recorded_at = now
         session.flush()
     return inserted, updated, unchanged
+
+
+def agreed_notice_days(session: Session, request_id: int) -> int | None:
+    """The notice period the contract checklist's auto-renewal item was done with, if any."""
+    return session.scalar(
+        select(ChecklistEntry.notice_days).where(
+            ChecklistEntry.request_id == request_id,
+            ChecklistEntry.item == AUTO_RENEWAL,
+            ChecklistEntry.state == "done",
+        )
+    )

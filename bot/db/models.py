@@ -428,6 +428,9 @@ class ChecklistEntry(Base):
     item: Mapped[str] = mapped_column(String(32))
     state: Mapped[str] = mapped_column(String(16))
     reason: Mapped[str | None] = mapped_column(Text)
+    # The auto-renewal item's notice period, in days: the contract's notice deadline when its
+    # new term is recorded (`close … won | …`, the new-term modal's prefill).
+    notice_days: Mapped[int | None] = mapped_column(Integer)
     updated_by: Mapped[str] = mapped_column(String(32))
     updated_at: Mapped[datetime] = mapped_column(UTCDateTime)
 

@@ -150,6 +150,9 @@ DEFAULT_CHECKLIST: tuple[ChecklistItem, ...] = (
     ChecklistItem("residency", "Data residency"),
 )
 ITEM_KEY = re.compile(r"^[a-z0-9][a-z0-9-]{0,31}$")
+# The item whose `done` may carry the notice period (`checklist REQ auto-renewal done 60`).
+AUTO_RENEWAL = "auto-renewal"
+MAX_NOTICE = 365
 
 
 @dataclass(frozen=True)

@@ -69,6 +69,7 @@ def upgrade() -> None:
         sa.Column("item", sa.String(length=32), nullable=False),
         sa.Column("state", sa.String(length=16), nullable=False),
         sa.Column("reason", sa.Text(), nullable=True),
+        sa.Column("notice_days", sa.Integer(), nullable=True),
         sa.Column("updated_by", sa.String(length=32), nullable=False),
         sa.Column("updated_at", sa.DateTime(timezone=True), nullable=False),
         sa.CheckConstraint(

@@ -13,7 +13,7 @@ import pytest
 from sqlalchemy import select
 
 from bot.config import Config, load_config
-from bot.db.models import ChecklistEntry, RequestEvent
+from bot.db.models import ChecklistEntry, Contract, RequestEvent
 from bot.domain.compliance import ALL_GUARDS, DEFAULT_CHECKLIST, ChecklistItem
 from bot.jobs import JOBS
 from tests.commands.conftest import ALPHA, ANALYST, BUYER, EM, Proc, blocks_text
@@ -372,3 +372,23 @@ def test_the_cards_vendor_file_button_records_a_document_of_its_tool(
         "cannot expire (2026-11-01) before it was received (2026-11-20)"
         in (body["errors"]["document"])
     )
+
+
+class TestNoticePeriod:
+    @pytest.fixture
+    def test_config(self) -> Config:
+        return load_config(TEST_CONFIG)  # the guards off: this is about the term
+
+    def test_the_auto_renewal_items_notice_period_feeds_the_new_term(
+        self, bot: RunningBot, proc: Proc
+    ) -> None:
+        number = negotiating(proc)
+        assert "takes a notice period" in proc(BUYER, f"checklist {number} dpa done 60")
+        proc(BUYER, f"checklist {number} auto-renewal done 60 days")
+        shown = proc(BUYER, f"checklist {number}")
+        assert "Auto-renewal clause and notice period `auto-renewal`: done" in shown
+        assert any("notice period 60 days" in m.text for m in proc.thread(number))
+        proc(ANALYST, f"close {number} won | 48k | 2027-12-31")
+        with bot.db.transaction() as session:
+            (contract,) = session.scalars(select(Contract)).all()
+            assert (contract.auto_renew, contract.notice_days) == (True, 60)
