@@ -18,7 +18,7 @@ from bot.db.models import (
     Vendor,
     VendorDocument,
 )
-from bot.db.requests import quote_count
+from bot.db.requests import quote_count, record_event
 from bot.domain.compliance import (
     AUTO_RENEWAL,
     ChecklistGap,
@@ -34,7 +34,7 @@ from bot.domain.compliance import (
 )
 from bot.domain.names import name_key
 from bot.domain.procurement import STEP_ORDER
-from bot.domain.vocabulary import ClaimStatus, EventKind, Outcome, Stage
+from bot.domain.vocabulary import OPEN_STAGES, ClaimStatus, EventKind, Outcome, Stage
 
 LAST_STEP = STEP_ORDER[-1]  # the PO
 
@@ -227,3 +227,20 @@ def agreed_notice_days(session: Session, request_id: int) -> int | None:
             ChecklistEntry.state == "done",
         )
     )
+
+
+def record_shared_files(
+    session: Session, channel: str, thread_ts: str, user: str, files: list[str], now: datetime
+) -> str | None:
+    """Files a person shared in an open request card's thread: a final document on its
+    timeline (the documents guard); the request's key, or None when the thread is no card's."""
+    request = session.scalars(
+        select(Request).where(Request.card_channel == channel, Request.card_ts == thread_ts)
+    ).first()
+    if request is None or request.stage not in {s.value for s in OPEN_STAGES}:
+        return None
+    record_event(
+        session, request, at=now, actor=user, kind=EventKind.DOCUMENT,
+        text=", ".join(files), data={"files": files},
+    )  # fmt: skip
+    return request.key

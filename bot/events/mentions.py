@@ -20,6 +20,7 @@ from sqlalchemy.orm import Session
 from bot.blocks.text import plural
 from bot.config import Pod
 from bot.consequences import record
+from bot.db.compliance import record_shared_files
 from bot.db.models import PendingResponse, ProcessedEvent, ResponseState
 from bot.db.requests import pod_row
 from bot.domain.events import MentionResolved
@@ -83,6 +84,13 @@ def _apply(
         return "ignored: not a person's message"
     answered = _close_answered(session, channel, event, now, closed)
     opened = _open(session, runtime, pod, channel, event, now)
+    # Issue 33: a file shared in an open request's thread is a final document of its close.
+    files = [str(f.get("name") or f.get("id")) for f in event.get("files") or [] if f]
+    thread = event.get("thread_ts")
+    if files and thread:
+        key = record_shared_files(session, channel, thread, event["user"], files, now)
+        if key is not None:
+            return f"{answered}; {opened}; {plural(len(files), 'document')} on {key}"
     return f"{answered}; {opened}"
 
 

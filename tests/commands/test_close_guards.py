@@ -392,3 +392,19 @@ class TestNoticePeriod:
         with bot.db.transaction() as session:
             (contract,) = session.scalars(select(Contract)).all()
             assert (contract.auto_renew, contract.notice_days) == (True, 60)
+
+
+def test_a_file_shared_in_the_thread_is_the_closes_document(bot: RunningBot, proc: Proc) -> None:
+    number = negotiating(proc)
+    card = proc.card(number)
+    shared = {
+        "type": "message", "subtype": "file_share", "channel": card.channel, "user": BUYER,
+        "text": "signed order form", "ts": "1795000000.000200", "thread_ts": card.ts,
+        "files": [{"id": "F0SIGNED1", "name": "order-form-signed.pdf"}],
+    }  # fmt: skip
+    assert bot.slack.event(shared, event_id="Ev0FILE001").status == 200
+    assert bot.slack.event(shared, event_id="Ev0FILE001", retry_num=1).status == 200  # again
+    bot.wait_idle()
+    (event,) = events(bot, number, "document")
+    assert (event.actor, event.text) == (BUYER, "order-form-signed.pdf")
+    assert "the final quote, signed contract" not in proc(BUYER, f"close {number} won")
