@@ -104,7 +104,11 @@ def test_an_em_overrides_with_a_reason_on_the_timeline_and_a_buyer_cannot(
     assert proc.request(number).stage == "negotiating"
 
     reply = proc(EM, f"close {number} won override signed at the customer's desk")
-    assert reply.startswith("REQ-1 is closed (won).")
+    assert reply == (
+        "REQ-1 is closed (won). Record its new term with the button in its thread. Its close "
+        "guards were overridden (10 missing): your reason is on its timeline and goes in the "
+        "weekly digest."
+    )
     request = proc.request(number)
     assert request.guards_met is False
     assert request.guards_override_by == EM
