@@ -162,16 +162,15 @@ def last_step_gaps(
     required checklist items still open, oldest first."""
     if not any(item.required for item in items):
         return []
+    at_po = (
+        select(ProcurementStep.id)
+        .where(ProcurementStep.request_id == Request.id, ProcurementStep.stage == LAST_STEP)
+        .exists()
+    )
     rows = session.scalars(
         select(Request)
         .join(PodRow, PodRow.id == Request.pod_id)
-        .join(ProcurementStep, ProcurementStep.request_id == Request.id)
-        .where(
-            PodRow.key == pod_key,
-            Request.stage == Stage.NEGOTIATING.value,
-            ProcurementStep.stage == LAST_STEP,
-        )
-        .distinct()
+        .where(PodRow.key == pod_key, Request.stage == Stage.NEGOTIATING.value, at_po)
         .order_by(Request.id)
     ).all()
     found: list[ChecklistGap] = []

@@ -5,6 +5,7 @@ HTTP with the guards on (the shared test config switches them off)."""
 from __future__ import annotations
 
 import json
+from collections.abc import Callable
 from dataclasses import replace
 from datetime import UTC, datetime
 from typing import Any
@@ -412,3 +413,22 @@ def test_a_file_shared_in_the_thread_is_the_closes_document(bot: RunningBot, pro
     (event,) = events(bot, number, "document")
     assert (event.actor, event.text) == (BUYER, "order-form-signed.pdf")
     assert "the final quote, signed contract" not in proc(BUYER, f"close {number} won")
+
+
+@pytest.mark.postgres
+def test_the_guards_their_reports_and_the_vendor_file_on_postgresql(
+    start_bot: Callable[..., RunningBot], postgres_url: str
+) -> None:
+    bot = start_bot(postgres_url)
+    proc = Proc(bot)
+    number = negotiating(proc)
+    proc(BUYER, f"stage {number} po")
+    full_file(proc, insurance="2026-11-20")
+    assert "vendor file of Figma: certificate of insurance expired" in proc(
+        BUYER, f"close {number} won"
+    )
+    run_job(bot.runtime, JOBS["aging-report"], bot.runtime.config.pod("alpha"), now=WEEK_LATER)
+    (report,) = [m for m in bot.api.messages(ALPHA) if m.text.startswith("Aging report")]
+    assert "*Checklist gaps at the PO* (1)" in blocks_text(report.blocks)
+    proc(EM, f"close {number} won override signed on paper")
+    assert "Closed with every guard met: 0 of 1 won close (0%)" in proc(EM, "stats pod")
