@@ -20,10 +20,10 @@ from dataclasses import dataclass
 from datetime import date
 
 from apscheduler.triggers.cron import CronTrigger
-from slack_sdk.models.blocks import MarkdownTextObject, SectionBlock
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
+from bot.blocks.compliance import expiry_reminder_dm
 from bot.blocks.text import escape_mrkdwn, plain_date, plural
 from bot.db.absences import away_in
 from bot.db.models import PodRow, Request, Vendor, VendorDocument
@@ -131,7 +131,7 @@ def _body(context: JobContext) -> str:
             f":hourglass: Vendor documents expiring within {EXPIRY_WARNING_DAYS} days "
             f"({pod.name}):\n" + "\n".join(lines)
         )
-        blocks = [SectionBlock(text=MarkdownTextObject(text=text[:3000]))]
+        blocks = expiry_reminder_dm(text)
         with db.reading() as session:
             away = away_in(session, pod, now)
         analysts = pod.members_with(Role.ANALYST)
