@@ -12,7 +12,7 @@ from sqlalchemy import select
 
 from bot.actions import Work
 from bot.actions.access import authorize, load_request, require_member
-from bot.blocks.text import escape_mrkdwn, slack_date
+from bot.blocks.text import escape_mrkdwn
 from bot.config import Pod
 from bot.db.compliance import ensure_vendor
 from bot.db.models import ChecklistEntry, Request, VendorDocument
@@ -28,7 +28,6 @@ from bot.domain.compliance import (
 from bot.domain.events import ChecklistChanged, RequestChanged, ThreadLine
 from bot.domain.lifecycle import Action
 from bot.domain.mentions import defuse_broadcasts
-from bot.domain.names import name_key
 from bot.domain.vocabulary import OPEN_STAGES, EventKind, Role
 from bot.errors import NotPermitted, UsageError, WrongStage
 
@@ -274,11 +273,3 @@ def attach(work: Work, user: str, given: Attach) -> Explained:
         )
     )
     return Explained(request.key)
-
-
-def vendor_key_of(name: str) -> str:
-    return name_key(name)
-
-
-def expiry_words(expires_on: date | None, timezone: str) -> str:
-    return f"expires {slack_date(expires_on, timezone)}" if expires_on else "no expiry"

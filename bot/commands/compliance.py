@@ -41,7 +41,7 @@ from bot.domain.compliance import (
 from bot.domain.grammar import GrammarError, parse_key_and_text
 from bot.domain.lifecycle import Action
 from bot.domain.vocabulary import OPEN_STAGES
-from bot.errors import NotFound, WrongStage
+from bot.errors import NotFound, NotPermitted, WrongStage
 from bot.slack.outbox import Outbox
 
 if TYPE_CHECKING:
@@ -144,6 +144,10 @@ def checklist(runtime: Runtime, invocation: Invocation) -> Reply:
         return Reply(text=f"{done.key}'s checklist is updated.", after_ack=[outbox.deliver])
     with runtime.db.transaction() as session:
         request, pod = load_request(session, runtime.config, number, for_update=False)
+        if pod.role_of(invocation.user_id) is None:
+            raise NotPermitted(
+                f"{request.key} belongs to {pod.name}, and you are not a member of it."
+            )
         statuses = checklist_of(session, request.id, pod.checklist)
         key = request.key
     lines = [f"*{key}* — contract checklist"]

@@ -432,3 +432,18 @@ def test_the_guards_their_reports_and_the_vendor_file_on_postgresql(
     assert "*Checklist gaps at the PO* (1)" in blocks_text(report.blocks)
     proc(EM, f"close {number} won override signed on paper")
     assert "Closed with every guard met: 0 of 1 won close (0%)" in proc(EM, "stats pod")
+
+
+def test_only_members_see_a_checklist_and_a_csm_records_no_document(
+    bot: RunningBot, proc: Proc
+) -> None:
+    number = negotiating(proc)
+    assert proc("U0ANA0002", f"checklist {number}").startswith(
+        ":warning: REQ-1 belongs to POD Alpha, and you are not a member of it."
+    )
+    assert proc("U0CSM0001", "vendor Figma soc2 received").startswith(
+        ":warning: Only a buyer, analyst or em may record a vendor's documents."
+    )
+    assert proc(BUYER, "vendor Figma soc2 received 2026-11-01 expires 2026-10-01").startswith(
+        ":warning: The SOC 2 Type II report cannot expire (2026-10-01) before it was received"
+    )
