@@ -93,9 +93,10 @@ def upgrade() -> None:
 
 
 def downgrade() -> None:
-    with op.batch_alter_table("requests") as batch:
-        for column in reversed(_request_columns()):
-            batch.drop_column(column.name)
+    # Plain DROP COLUMN (SQLite 3.35+): batch mode would rebuild `requests`, and its
+    # expression index (ix_requests_negotiations) cannot be reflected.
+    for column in reversed(_request_columns()):
+        op.drop_column("requests", column.name)
     op.drop_table("checklist_items")
     op.drop_index("ix_vendor_documents_expires_on", table_name="vendor_documents")
     op.drop_table("vendor_documents")
