@@ -983,6 +983,23 @@ def cmd_import_targets(args: argparse.Namespace) -> int:
     return _import_file(args, import_rows)
 
 
+def cmd_import_vendors(args: argparse.Namespace) -> int:
+    """`podbot import vendors FILE.csv` (issue 33): vendors' qualification documents, all rows
+    or none, upserted by vendor (name key) and document."""
+    from bot.db.compliance import import_vendors
+    from bot.domain.compliance import parse_vendors_csv
+
+    def import_rows(runtime: Any, text: str) -> Any:
+        rows, errors = parse_vendors_csv(text)
+        if errors:
+            return _print_row_errors(args.file, errors)
+        now = runtime.clock.now()
+        with runtime.db.transaction() as session:
+            return import_vendors(session, rows, now)
+
+    return _import_file(args, import_rows)
+
+
 def cmd_report_kpis(args: argparse.Namespace) -> int:
     import csv
     import io
@@ -1329,7 +1346,7 @@ def build_parser() -> argparse.ArgumentParser:
 
     imports = verbs.add_parser(
         "import",
-        help="load data: `podbot import contracts|accounts|requests|targets FILE.csv` "
+        help="load data: `podbot import contracts|accounts|requests|targets|vendors FILE.csv` "
         "(all rows or none)",
     )
     import_verbs = imports.add_subparsers(dest="import_verb", metavar="WHAT", required=True)
@@ -1382,6 +1399,14 @@ def build_parser() -> argparse.ArgumentParser:
     targets.add_argument("file", metavar="FILE.csv", help="the targets CSV (see the README)")
     targets.add_argument("--config", help="config file")
     targets.set_defaults(func=cmd_import_targets)
+    vendors = import_verbs.add_parser(
+        "vendors",
+        help="upsert vendors' documents (SOC 2, ISO 27001, insurance, W-9, financials) by vendor "
+        "and document; a bad file imports nothing",
+    )
+    vendors.add_argument("file", metavar="FILE.csv", help="the vendors CSV (see the README)")
+    vendors.add_argument("--config", help="config file")
+    vendors.set_defaults(func=cmd_import_vendors)
 
     report = verbs.add_parser(
         "report", help="figures: `podbot report kpis --quarter 2027Q1 --csv FILE`"

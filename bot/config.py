@@ -13,6 +13,13 @@ from typing import Any
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from bot.domain.approvals import ApprovalRule
+from bot.domain.compliance import (
+    ALL_GUARDS,
+    DEFAULT_CHECKLIST,
+    ITEM_KEY,
+    ChecklistItem,
+    Guard,
+)
 from bot.domain.lifecycle import Approvers, claim_approvers
 from bot.domain.money import AmountError, parse_amount
 from bot.domain.people import EMAIL
@@ -168,6 +175,10 @@ class Pod:
     member_hours: Mapping[str, OfficeHours] = field(default_factory=dict)
     # Its ClickUp list (issue 31); None: the POD's requests are not mirrored in ClickUp.
     clickup: PodClickUp | None = None
+    # Issue 33: the guards a won close must pass (all on unless switched off) and the
+    # contract checklist of its requests (seed 000's items unless the POD lists its own).
+    close_guards: frozenset[str] = ALL_GUARDS
+    checklist: tuple[ChecklistItem, ...] = DEFAULT_CHECKLIST
 
     @property
     def calendar(self) -> WorkCalendar:
@@ -619,6 +630,7 @@ class _Checker:
             "key", "name", "channel", "timezone", "workdays", "currency", "holidays", "members",
             "fallback_approvers", "checkin_day", "checkin_time", "approval_rules", "member_hours",
             "clickup",
+            "close_guards", "checklist",
         )  # fmt: skip
         pods: list[Pod] = []
         seen_keys: set[str] = set()
@@ -671,6 +683,8 @@ class _Checker:
                 pod_currency or "USD", members,
             )  # fmt: skip
             member_hours = self.member_hours(item.get("member_hours", {}), prefix, members)
+            guards = self.close_guards(item.get("close_guards", True), f"{prefix}close_guards")
+            checklist = self.checklist(item.get("checklist"), f"{prefix}checklist")
             pods.append(
                 Pod(
                     key=key if isinstance(key, str) else "",
@@ -688,9 +702,55 @@ class _Checker:
                     approval_rules=rules,
                     member_hours=member_hours,
                     clickup=self.pod_clickup(item.get("clickup"), prefix),
+                    close_guards=guards,
+                    checklist=checklist,
                 )
             )
         return pods
+
+    def close_guards(self, raw: Any, key: str) -> frozenset[str]:
+        """`close_guards = false` (all off), `true` (all on, the default) or a table
+        `{ quotes = false, … }` (each unnamed guard on)."""
+        if isinstance(raw, bool):
+            return ALL_GUARDS if raw else frozenset()
+        if not isinstance(raw, dict):
+            self.fail(key, "must be true, false or a table like { quotes = false }")
+            return ALL_GUARDS
+        self.unknown_keys(raw, tuple(Guard), f"{key}.")
+        on = set(ALL_GUARDS)
+        for name, value in raw.items():
+            if name in ALL_GUARDS and self.boolean(value, f"{key}.{name}") is False:
+                on.discard(Guard(name))
+        return frozenset(on)
+
+    def checklist(self, raw: Any, key: str) -> tuple[ChecklistItem, ...]:
+        """`checklist = [{ key = "dpa", name = "DPA signed", required = true,
+        step = "security-review" }, …]`: the POD's own items, in place of the default."""
+        if raw is None:
+            return DEFAULT_CHECKLIST
+        if not isinstance(raw, list) or not all(isinstance(i, dict) for i in raw):
+            self.fail(key, 'must be a list of tables like { key = "dpa", name = "DPA signed" }')
+            return DEFAULT_CHECKLIST
+        items: list[ChecklistItem] = []
+        for index, entry in enumerate(raw):
+            where = f"{key}[{index}]"
+            self.unknown_keys(entry, ("key", "name", "required", "step"), f"{where}.")
+            item_key, name, step = entry.get("key"), entry.get("name"), entry.get("step")
+            if not isinstance(item_key, str) or not ITEM_KEY.match(item_key):
+                self.fail(f"{where}.key", f'"{item_key}" must be a short key like "dpa"')
+                continue
+            if any(i.key == item_key for i in items):
+                self.fail(f"{where}.key", f'duplicate checklist item "{item_key}"')
+                continue
+            if not isinstance(name, str) or not name.strip():
+                self.fail(f"{where}.name", "must be a non-empty string")
+                continue
+            if step is not None and step not in STEP_ORDER:
+                self.fail(f"{where}.step", f'"{step}" is not one of {", ".join(STEP_ORDER)}')
+                continue
+            required = self.boolean(entry.get("required", True), f"{where}.required")
+            items.append(ChecklistItem(item_key, name.strip(), required is not False, step))
+        return tuple(items)
 
     def member_hours(
         self, raw: Any, prefix: str, members: Mapping[str, str]

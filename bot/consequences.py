@@ -38,6 +38,7 @@ from bot.domain.events import (
     AbsenceChanged,
     AccountHealthSet,
     CheckinShared,
+    ChecklistChanged,
     ClaimDecided,
     ClaimPosted,
     ClaimStepApproved,
@@ -307,6 +308,7 @@ CONSEQUENCES: dict[type[Any], tuple[Consequence, ...]] = {
     TargetUpdated: (),
     ClickUpLinked: (clickup.linked, card),
     ContractSaved: (),
+    ChecklistChanged: (card, homes_of_request),
 }
 
 

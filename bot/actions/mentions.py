@@ -16,6 +16,7 @@ from sqlalchemy.orm import Session
 from bot.actions import Work
 from bot.blocks.text import plural
 from bot.config import Config, Pod
+from bot.db.compliance import record_shared_files
 from bot.db.models import (
     PendingResponse,
     ProcessedEvent,
@@ -123,6 +124,7 @@ class Said:
     thread_ts: str | None
     user: str
     text: str
+    files: tuple[str, ...] = ()  # the names of the files shared with it
 
 
 @dataclass(frozen=True)
@@ -166,6 +168,12 @@ def track(work: Work, user: str, given: ChannelMessage) -> Tracked:
     else:
         answered = _close_answered(session, channel, said, now, closed)
         what = f"{answered}; {_open(session, work.config, pod, channel, said, now)}"
+        if said.files and said.thread_ts:
+            key = record_shared_files(
+                session, channel, said.thread_ts, said.user, list(said.files), now
+            )
+            if key is not None:
+                what += f"; {plural(len(said.files), 'document')} on {key}"
     if closed:
         work.record(MentionResolved(tuple(closed)))
     return Tracked(what)

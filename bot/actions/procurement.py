@@ -12,9 +12,12 @@ from dataclasses import dataclass
 from bot.actions import Work
 from bot.actions.access import authorize, load_request
 from bot.actions.requests import advance
+from bot.blocks.compliance import checklist_offer
 from bot.blocks.text import plural
+from bot.db.compliance import checklist_of
 from bot.db.models import ProcurementStep
 from bot.db.requests import open_step, record_event
+from bot.domain.compliance import STATE_WORDS
 from bot.domain.events import ProcurementStepMoved, ThreadLine
 from bot.domain.grammar import StageStep
 from bot.domain.lifecycle import Action
@@ -80,4 +83,17 @@ def move_step(work: Work, user: str, given: StageStep) -> StepMoved:
             request.id, line + (f":\n>{defuse_broadcasts(given.note)}" if given.note else ".")
         ),
     )
+    # Issue 33: the checklist items tied to the step, offered once it is done.
+    tied = [
+        status
+        for status in checklist_of(work.session, request.id, pod.checklist)
+        if given.done and status.item.step == given.stage and not status.settled
+    ]
+    if tied:
+        text, blocks = checklist_offer(
+            request.id, request.key, words,
+            [(s.item.key, s.item.name, STATE_WORDS[s.state]) for s in tied],
+            work.config.slack.command,
+        )  # fmt: skip
+        work.record(ThreadLine(request.id, text, tuple(blocks)))
     return StepMoved(request.key, words, given.done, expected)

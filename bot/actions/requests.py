@@ -18,9 +18,11 @@ from bot.actions.terms import inline_row, record_term
 from bot.blocks.limits import MAX_MESSAGE_TEXT
 from bot.blocks.text import escape_mrkdwn, slack_date, split_markup
 from bot.config import Pod
+from bot.db.compliance import agreed_notice_days, close_facts
 from bot.db.holds import open_hold
-from bot.db.models import Quote
+from bot.db.models import Quote, Request
 from bot.db.requests import latest_quote, quote_count, record_event
+from bot.domain.compliance import Missing, missing_for_close
 from bot.domain.events import (
     RequestChanged,
     RequestReassigned,
@@ -34,7 +36,7 @@ from bot.domain.mentions import defuse_broadcasts
 from bot.domain.money import Money, format_money, out_of_scale
 from bot.domain.renewals import past_renewal
 from bot.domain.vocabulary import EventKind, Outcome, Role, Stage
-from bot.errors import NotPermitted, UsageError, WrongStage
+from bot.errors import NotPermitted, Refusal, UsageError, WrongStage
 
 
 def advance(stage: str, action: Action, key: str) -> str:
@@ -377,6 +379,53 @@ class Closed:
     key: str
     outcome: str
     term: Term
+    # Issue 33: a won close's guards — met (True), overridden by an em (False), not judged
+    # (None: not won, or the POD has none) — and what an override passed.
+    guards_met: bool | None = None
+    overridden: tuple[Missing, ...] = ()
+
+
+class CloseRefused(Refusal):
+    """A won close the POD's guards refuse: `missing` names each missing piece once, with the
+    command or button that fixes it (nothing was written)."""
+
+    def __init__(
+        self, key: str, missing: tuple[Missing, ...], em_may_override: bool, command: str
+    ) -> None:
+        lines = "\n".join(f"• {m.what} — {m.fix}" for m in missing)
+        tail = (
+            f"\nOr, as an em: `{command} close {key} won override <reason>`."
+            if em_may_override
+            else "\nOnly an em may override the guards, with a reason."
+        )
+        super().__init__(f"{key} cannot close won yet; missing ({len(missing)}):\n{lines}{tail}")
+        self.key = key
+        self.missing = missing
+
+
+def judge_guards(
+    work: Work, user: str, request: Request, pod: Pod, override: str | None
+) -> tuple[bool | None, tuple[Missing, ...]]:
+    """A won close's guards: (met, overridden) — None when the POD has none; refused
+    (`CloseRefused`) when something is missing and no em overrides with a reason."""
+    if not pod.close_guards:
+        return None, ()
+    facts = close_facts(work.session, request, pod.checklist, pod.today(work.now))
+    missing = tuple(
+        missing_for_close(facts, pod.close_guards, request.key, work.config.slack.command)
+    )
+    if not missing:
+        return True, ()
+    is_em = pod.role_of(user) == Role.EM
+    if override is None:
+        raise CloseRefused(request.key, missing, is_em, work.config.slack.command)
+    if not is_em:
+        raise NotPermitted(
+            f"Only an em may override {pod.name}'s close guards; {request.key} still lacks: "
+            + "; ".join(m.what for m in missing)
+            + "."
+        )
+    return False, missing
 
 
 def close(work: Work, user: str, given: CloseRequest) -> Closed:
@@ -392,10 +441,24 @@ def close(work: Work, user: str, given: CloseRequest) -> Closed:
         past = past_renewal(fields.term.renewal_date, pod.today(work.now))
         if past:
             raise UsageError(past)
+    guards_met: bool | None = None
+    overridden: tuple[Missing, ...] = ()
+    if outcome == Outcome.WON:
+        require_stage(request.stage, action, request.key)
+        guards_met, overridden = judge_guards(work, user, request, pod, fields.override)
     # A hold ends with the request: the TAT it is judged by counts the time held.
     end_on_hold(work, request, pod, user, thread=False)
     request.stage = advance(request.stage, action, request.key)
     now = work.now
+    request.guards_met = guards_met
+    if overridden:
+        assert fields.override is not None
+        request.guards_override_by = user
+        request.guards_override_reason = fields.override
+        record_event(
+            work.session, request, at=now, actor=user, kind=EventKind.GUARDS_OVERRIDDEN,
+            text=fields.override, data={"missing": [m.what for m in overridden]},
+        )  # fmt: skip
     request.outcome = outcome
     request.closed_at = now
     request.resolution_note = note
@@ -412,11 +475,22 @@ def close(work: Work, user: str, given: CloseRequest) -> Closed:
             + (f": {defuse_broadcasts(note)}" if note else "."),
         ),
     )
+    if overridden:
+        assert fields.override is not None
+        work.record(
+            ThreadLine(
+                request.id,
+                f":rotating_light: Close guards *overridden* by <@{user}>: "
+                f"{defuse_broadcasts(fields.override)}\nMissing at the close: "
+                + "; ".join(m.what for m in overridden),
+            )
+        )
     term = Term.NONE
     if fields.term is not None:
-        record_term(work, user, request, pod, inline_row(request, pod, fields.term))
+        notice = agreed_notice_days(work.session, request.id)
+        record_term(work, user, request, pod, inline_row(request, pod, fields.term, notice))
         term = Term.RECORDED
     elif outcome == Outcome.WON:
         work.record(TermAsked(request.id))
         term = Term.ASKED
-    return Closed(request.key, outcome, term)
+    return Closed(request.key, outcome, term, guards_met, overridden)

@@ -24,15 +24,22 @@ from bot.domain.vocabulary import BillingCycle, EventKind, Outcome, Stage
 from bot.errors import NotPermitted, WrongStage
 
 
-def inline_row(request: Request, pod: Pod, term: NewTerm) -> ContractRow:
-    """The contract a `close … won | <term>` writes: a cycle left out keeps the stored one."""
+def inline_row(
+    request: Request, pod: Pod, term: NewTerm, notice_days: int | None = None
+) -> ContractRow:
+    """The contract a `close … won | <term>` writes: a cycle left out keeps the stored one;
+    `notice_days`, the contract checklist's agreed notice period (issue 33), makes it an
+    auto-renewing contract with that notice deadline."""
     unstated = set(OPTIONAL_COLUMNS)
     if term.billing_cycle is None:
         unstated.add("billing_cycle")
+    if notice_days is not None:
+        unstated -= {"auto_renew", "notice_days"}
     return ContractRow(
         pod=pod.key, customer=request.customer, tool=request.tool, amount=term.amount,
         renewal_date=term.renewal_date,
         billing_cycle=term.billing_cycle or BillingCycle.ANNUAL.value,
+        auto_renew=True if notice_days is not None else None, notice_days=notice_days,
         unstated=frozenset(unstated),
     )  # fmt: skip
 

@@ -42,6 +42,7 @@ from bot.domain.aging import (
     aging_summary,
     local_date,
 )
+from bot.domain.compliance import ChecklistGap
 from bot.domain.csv_out import write_table
 from bot.domain.people import name_of
 from bot.domain.procurement import STEP_ORDER, step_words
@@ -329,6 +330,27 @@ def _waiting_section(
     )  # fmt: skip
 
 
+GAPS_HEADING = "Checklist gaps at the PO"
+
+
+def _gaps_section(
+    gaps: list[ChecklistGap], links: Mapping[str, str] | None = None
+) -> list[SectionBlock]:
+    """Requests in their last procurement step (the PO) with required checklist items open
+    (issue 33)."""
+    rows = [
+        [
+            f"• {_key(item.key, links)}", *_names(item.customer, item.tool),
+            fit_mrkdwn(_one_line(", ".join(item.gaps)), 200) or _NONE, _owner(item.buyer),
+        ]
+        for item in gaps[:_TERMS_SHOWN]
+    ]  # fmt: skip
+    return _listed_section(
+        f"*{GAPS_HEADING}* ({len(gaps)}) — in their last step, the contract checklist open:",
+        rows, len(gaps), "Settle each with the card's *Checklist* button.",
+    )  # fmt: skip
+
+
 def aging_messages(
     pod_name: str,
     lines: list[AgingLine],
@@ -340,6 +362,7 @@ def aging_messages(
     unrecorded: list[UnrecordedTerm] | None = None,
     waiting: list[WaitingClaim] | None = None,
     links: Mapping[str, str] | None = None,
+    gaps: list[ChecklistGap] | None = None,
 ) -> list[ReportMessage]:
     """Build the aging report: one message, or a parent and its thread continuations, in order;
     `links` maps a request key to its card's permalink (a key without one is plain text)."""
@@ -355,6 +378,7 @@ def aging_messages(
         _section(summary),
     ]
     tail = [
+        *_gaps_section(gaps or [], links),
         *_waiting_section(waiting or [], timezone, links),
         *_terms_section(unrecorded or [], timezone, links),
     ]

@@ -114,6 +114,12 @@ _EVENT_WORDS: dict[str, str] = {
     EventKind.HOLD_REVIEWED: "raised a long hold",
     EventKind.STALL_FLAGGED: "flagged a stall",
     EventKind.CLICKUP: "changed its ClickUp task",
+    EventKind.CHECKLIST: "changed the contract checklist",
+    EventKind.DOCUMENT: "attached a document",
+    EventKind.SOLE_SOURCE: "recorded a sole source",
+    EventKind.NO_SAVING: "recorded no saving",
+    EventKind.GUARDS_OVERRIDDEN: "overrode the close guards",
+    EventKind.VENDOR_EXPIRED: "flagged an expired vendor document",
 }
 
 
@@ -174,6 +180,12 @@ class CardData:
     hold_days: int = 0
     # A negotiating request with no activity for 14 days (issue 30's stall), since when.
     stalled_since: datetime | None = None
+    # Issue 33: the vendor file of the request's vendor and its contract checklist, each one
+    # plain line ("vendor file: 4/5 · insurance expires in 12 days"); an expired document
+    # flags the card. Open requests only.
+    vendor_line: str | None = None
+    vendor_expired: bool = False
+    checklist_line: str | None = None
 
 
 def hold_line(party: str, since: datetime, days: int, timezone: str) -> str:
@@ -347,6 +359,9 @@ def card_actions(card: CardData) -> ActionsBlock | None:
             _button(ActionId.CARD_SAVINGS, "Claim savings", value),
             _button(ActionId.CARD_CLOSE, "Close", value),
         ]
+        if card.checklist_line is not None:
+            elements.append(_button(ActionId.CARD_CHECKLIST, "Checklist", value))
+        elements.append(_button(ActionId.CARD_VENDOR, "Vendor file", value))
     else:
         return None
     if card.hold_party is not None:
@@ -468,6 +483,21 @@ def card_blocks(card: CardData, *, with_actions: bool = True) -> list[Block]:
         blocks.append(
             SectionBlock(text=MarkdownTextObject(text=procurement_line(card.procurement)))
         )
+    compliance = [
+        line
+        for line in (
+            (":warning: " if card.vendor_expired else ":file_folder: ")
+            + escape_mrkdwn(card.vendor_line)
+            if card.vendor_line
+            else None,
+            ":ballot_box_with_check: " + escape_mrkdwn(card.checklist_line)
+            if card.checklist_line
+            else None,
+        )
+        if line is not None
+    ]
+    if compliance:
+        blocks.append(SectionBlock(text=MarkdownTextObject(text="\n".join(compliance))))
     if card.resolution_note and card.resolution_note.strip():
         label = "*Reason:* " if card.stage == Stage.DISQUALIFIED else "*Close note:* "
         # Reasons and notes come from command text, which Slack sends as mrkdwn already.

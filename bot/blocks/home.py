@@ -30,6 +30,7 @@ from bot.blocks.ids import ActionId
 from bot.blocks.limits import HEADER_TEXT, MAX_VIEW_BLOCKS, SECTION_TEXT
 from bot.blocks.stats import kpi_line
 from bot.blocks.text import escape_mrkdwn, fit_markup, fit_plain, plural, slack_date
+from bot.domain.compliance import ChecklistGap
 from bot.domain.kpis import Kpi
 from bot.domain.money import Money, format_money
 
@@ -153,6 +154,8 @@ class AnalystHome:
     renewals: tuple[RenewalItem, ...]
     renewals_total: int
     timezone: str = "UTC"
+    # Issue 33: requests at their PO with required checklist items open (listed when any).
+    gaps: tuple[ChecklistGap, ...] = ()
 
 
 @dataclass(frozen=True)
@@ -308,7 +311,16 @@ def _analyst(home: AnalystHome, command: str) -> list[Block]:
         for r in home.renewals
     ]
     aging = f"`{command} aging`"
+    gaps = [
+        _section(
+            f"*{g.key}* {_names(g.customer, g.tool)}\n"
+            f"at its PO, checklist open: {escape_mrkdwn(', '.join(g.gaps))}",
+            _button("Checklist", ActionId.CARD_CHECKLIST, g.request_id),
+        )
+        for g in home.gaps[:LIST_CAP]
+    ]
     return [
+        *(_list("Checklist gaps at the PO", len(home.gaps), gaps, "", aging) if gaps else []),
         *_list("To qualify", home.intake_total, intake, "Nothing waiting to be qualified.", aging),
         *_list("TAT breaches", home.breaches_total,
                [_breach_row(b, home.timezone) for b in home.breaches], "No TAT breached.", aging),

@@ -25,6 +25,8 @@ class CallbackId(StrEnum):
     CLOSE = "card_close"  # the card's Close: won · lost · cancelled and the note
     HOLD = "card_hold"  # the card's Hold: customer · vendor and the reason (`/proc hold`)
     LOG_AS_UPDATE = "log_as_update"  # the message shortcut (features.shortcuts, type message)
+    CHECKLIST = "card_checklist"  # the card's Checklist: each item's state and reason (issue 33)
+    VENDOR_DOCUMENT = "card_vendor_document"  # the card's Vendor file: record a document
 
 
 class ActionId(StrEnum):
@@ -49,6 +51,8 @@ class ActionId(StrEnum):
     CARD_CLOSE = "card_close"
     CARD_RESUME = "card_resume"  # a held card's Resume: `/proc resume REQ`
     CARD_HOLD = "card_hold"  # an open card's Hold: the hold modal (`/proc hold REQ …`)
+    CARD_CHECKLIST = "card_checklist"  # the card's Checklist: the checklist modal (issue 33)
+    CARD_VENDOR = "card_vendor"  # the card's Vendor file: record a document of its vendor
     # On the pre-approval reminder: the disqualify modal, prefilled "No response …".
     PREAPPROVAL_DISQUALIFY = "preapproval_disqualify"
     CHECKIN_SHARE = "checkin_share"  # /proc checkin's Share in channel: the pack in the POD channel
@@ -93,3 +97,9 @@ class BlockId(StrEnum):
     PARTY = "party"  # the hold modal's customer · vendor
     NOTE = "note"
     PREAPPROVAL_ACTIONS = "preapproval_actions"
+    # The checklist modal: `checklist_state:<item>` and `checklist_reason:<item>` (issue 33).
+    CHECKLIST_STATE = "checklist_state"
+    CHECKLIST_REASON = "checklist_reason"
+    DOCUMENT = "document"  # the vendor-document modal: which document
+    RECEIVED = "received"
+    EXPIRES = "expires"

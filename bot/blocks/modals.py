@@ -746,3 +746,115 @@ def parse_request_choice(state_values: dict[str, Any]) -> int | None:
     if value is None or not value.isdigit():
         raise FieldErrors({BlockId.REQUEST.value: CHOOSE_REQUEST})
     return int(value)
+
+
+# --- the contract checklist (issue 33) -----------------------------------------------------
+
+CHECKLIST_STATES = (
+    ("not_started", "Not started"),
+    ("requested", "Requested"),
+    ("done", "Done"),
+    ("na", "Not applicable"),
+)
+
+
+def checklist_modal(
+    private_metadata: str, title_line: str, items: list[tuple[str, str, str, str | None]]
+) -> View:
+    """The card's Checklist: per item (key, name, state, reason) its state and, for "not
+    applicable", the reason."""
+    blocks: list[Block] = [_head(title_line)]
+    for key, name, state, reason in items:
+        choices = [Option(value=v, text=PlainTextObject(text=t)) for v, t in CHECKLIST_STATES]
+        blocks.append(
+            InputBlock(
+                block_id=f"{BlockId.CHECKLIST_STATE.value}:{key}",
+                label=PlainTextObject(text=fit_plain(name, 2000)),
+                element=StaticSelectElement(
+                    action_id=VALUE_ACTION_ID,
+                    options=choices,
+                    initial_option=next(o for o in choices if o.value == state),
+                ),
+            )
+        )
+        blocks.append(
+            InputBlock(
+                block_id=f"{BlockId.CHECKLIST_REASON.value}:{key}",
+                label=PlainTextObject(text="Why not applicable"),
+                optional=True,
+                element=PlainTextInputElement(
+                    action_id=VALUE_ACTION_ID, max_length=500, initial_value=reason
+                ),
+            )
+        )
+    return _modal(CallbackId.CHECKLIST, "Contract checklist", "Save", private_metadata, blocks)
+
+
+def parse_checklist_form(
+    state_values: dict[str, Any], keys: list[str]
+) -> list[tuple[str, str, str | None]]:
+    """(key, state, reason as mrkdwn) per item of the Checklist modal; FieldErrors for a
+    missing state, a "not applicable" without its reason, or a control character."""
+    errors: dict[str, str] = {}
+    found: list[tuple[str, str, str | None]] = []
+    states = {value for value, _ in CHECKLIST_STATES}
+    for key in keys:
+        state_id, reason_id = (
+            f"{BlockId.CHECKLIST_STATE.value}:{key}",
+            f"{BlockId.CHECKLIST_REASON.value}:{key}",
+        )
+        block = state_values.get(state_id)
+        action = block.get(VALUE_ACTION_ID) if isinstance(block, dict) else None
+        option = action.get("selected_option") if isinstance(action, dict) else None
+        state = option.get("value") if isinstance(option, dict) else None
+        block = state_values.get(reason_id)
+        action = block.get(VALUE_ACTION_ID) if isinstance(block, dict) else None
+        raw = action.get("value") if isinstance(action, dict) else None
+        reason = raw.strip() if isinstance(raw, str) and raw.strip() else None
+        if state not in states:
+            errors[state_id] = "Choose the item's state."
+            continue
+        problem = control_character_problem(reason, "the reason") if reason else None
+        if problem is not None:
+            errors[reason_id] = problem
+            continue
+        if state == "na" and reason is None:
+            errors[reason_id] = "Say why it does not apply."
+            continue
+        found.append((key, state, escape_mrkdwn(reason) if reason and state == "na" else None))
+    if errors:
+        raise FieldErrors(errors)
+    return found
+
+
+def vendor_document_modal(
+    private_metadata: str, title_line: str, kinds: list[tuple[str, str]]
+) -> View:
+    """The card's Vendor file: one document of the request's vendor (its tool), as `/proc
+    vendor <tool> <kind> received [date] [expires date]`."""
+    choices = [Option(value=v, text=PlainTextObject(text=t)) for v, t in kinds]
+    kind = InputBlock(
+        block_id=BlockId.DOCUMENT.value,
+        label=PlainTextObject(text="Document"),
+        element=StaticSelectElement(action_id=VALUE_ACTION_ID, options=choices),
+    )
+    received = _date_input(BlockId.RECEIVED, "Received (today when empty)")
+    expires = _date_input(BlockId.EXPIRES, "Expires")
+    return _modal(CallbackId.VENDOR_DOCUMENT, "Vendor file", "Record", private_metadata,
+                  [_head(title_line), kind, received, expires])  # fmt: skip
+
+
+def parse_vendor_document_form(
+    state_values: dict[str, Any], kinds: list[str]
+) -> tuple[str, date | None, date | None]:
+    """(kind, received, expires) of the Vendor file modal; FieldErrors on a bad field."""
+    errors: dict[str, str] = {}
+    kind = _selected(state_values, BlockId.DOCUMENT)
+    if kind not in kinds:
+        errors[BlockId.DOCUMENT.value] = "Choose the document."
+    received = _date(state_values, BlockId.RECEIVED, errors)
+    expires = _date(state_values, BlockId.EXPIRES, errors)
+    if errors:
+        raise FieldErrors(errors)
+    assert kind is not None
+    return kind, received, expires

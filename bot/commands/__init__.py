@@ -34,6 +34,7 @@ COMMAND_MODULES = (
     "card_actions",
     "checkin",
     "clickup",
+    "compliance",
     "contract",
     "help",
     "holds",

@@ -116,7 +116,13 @@ def close(runtime: Runtime, invocation: Invocation) -> Reply:
         runtime, requests.close, invocation.user_id,
         CloseRequest(number, lambda pod: arguments(parse_close, invocation.args, pod.currency)),
     )  # fmt: skip
-    return Reply(text=answers.closed(done.key, done.outcome, done.term), after_ack=[outbox.deliver])
+    text = answers.closed(done.key, done.outcome, done.term)
+    if done.overridden:
+        text += (
+            f" Its close guards were overridden ({len(done.overridden)} missing): your reason "
+            "is on its timeline and goes in the weekly digest."
+        )
+    return Reply(text=text, after_ack=[outbox.deliver])
 
 
 def register(app: App, runtime: Runtime) -> None:

@@ -11,8 +11,11 @@ from bot.blocks.text import escape_mrkdwn, slack_date
 from bot.commands.accounts import ACCOUNT_SECTIONS
 from bot.commands.router import Invocation, Reply, arguments, subcommand, usage_line
 from bot.db.accounts import find_account
+from bot.db.compliance import guard_share
 from bot.db.kpis import load_facts
 from bot.db.models import Account, PodRow
+from bot.domain.compliance import guard_share_line
+from bot.domain.dates import add_days, day_start
 from bot.domain.quarters import quarter_of
 from bot.domain.scorecard import (
     customer_scorecard,
@@ -80,6 +83,11 @@ def stats(runtime: Runtime, invocation: Invocation) -> Reply:
         # Scoped to the ask: a customer's claims for its milestones, else GDR's (the quarter's).
         customers = str(account.id) if ask.customer is not None and account is not None else None
         facts = load_facts(session, config, pod, quarter, now, customers=customers)
+        # Issue 33: the share of won closes that met every close guard (no bar yet).
+        met, judged = guard_share(
+            session, pod.key, day_start(quarter.start, pod.zone),
+            day_start(add_days(quarter.end, 1), pod.zone),
+        )  # fmt: skip
     if ask.customer is not None:
         assert account is not None  # found above, or the command was refused
         fact = next(a for a in facts.accounts if a.account_id == str(account.id))
@@ -91,6 +99,8 @@ def stats(runtime: Runtime, invocation: Invocation) -> Reply:
     else:
         card = member_scorecard(facts, user, role)
     text = stats_text(card, pod.name, str(quarter), slack_date(today, pod.timezone))
+    if card.scope == "pod" and pod.close_guards:
+        text += "\n" + guard_share_line(met, judged)
     hint = kpi_hint(invocation.command)
     return Reply(text=f"{text}\n{hint}", blocks=stats_blocks(text, invocation.command))
 

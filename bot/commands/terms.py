@@ -24,6 +24,7 @@ from bot.commands.interactions import (
     view_context,
 )
 from bot.consequences import perform
+from bot.db.compliance import agreed_notice_days
 from bot.db.contracts import Terms
 from bot.db.models import Contract, Request, SavingsClaim
 from bot.db.savings import effective_claim
@@ -67,12 +68,20 @@ def _prefill(
     current = contract.renewal_date if contract is not None else request.renewal_date
     renewal = _year_after(current if current is not None and current >= today else today)
     title = f"*{request.key}* · {escape_mrkdwn(request.customer)} · {escape_mrkdwn(request.tool)}"
+    # The contract checklist's agreed notice period (issue 33) is the new term's.
+    agreed = agreed_notice_days(session, request.id)
     if contract is not None:
         note = f"Updates its contract: {terms_text(_contract_terms(contract), None)}."
-        return TermPrefill(title, note, amount, renewal, contract.billing_cycle,
-                           contract.auto_renew, contract.notice_days)  # fmt: skip
+        return TermPrefill(
+            title, note, amount, renewal, contract.billing_cycle,
+            True if agreed is not None else contract.auto_renew,
+            agreed if agreed is not None else contract.notice_days,
+        )  # fmt: skip
     note = "No contract in the SaaS stack yet: recording creates one."
-    return TermPrefill(title, note, amount, renewal, BillingCycle.ANNUAL.value, None, None)
+    return TermPrefill(
+        title, note, amount, renewal, BillingCycle.ANNUAL.value,
+        True if agreed is not None else None, agreed,
+    )  # fmt: skip
 
 
 def _contract_terms(contract: Contract) -> Terms:

@@ -5,6 +5,7 @@ from __future__ import annotations
 from datetime import datetime
 from decimal import Decimal
 from typing import TYPE_CHECKING, TypedDict
+from zoneinfo import ZoneInfo
 
 from sqlalchemy import select
 from sqlalchemy.orm import Session
@@ -12,17 +13,19 @@ from sqlalchemy.orm import Session
 from bot.blocks.cards import CardData
 from bot.blocks.claims import ApprovedClaim, ClaimView
 from bot.db.approvals import claim_progress
+from bot.db.compliance import checklist_of, find_vendor, vendor_file
 from bot.db.holds import open_hold
 from bot.db.models import Request, SavingsClaim
 from bot.db.people import names_of
 from bot.db.requests import open_step, quote_count
 from bot.db.savings import effective_claims, tool_benchmark
 from bot.db.stalls import stalled_since
+from bot.domain.compliance import checklist_line, file_line
 from bot.domain.holds import held_days
 from bot.domain.money import Money
 from bot.domain.procurement import DEFAULT_STEP_WEEKS, step_clock
 from bot.domain.reminders import qualification_badge, tat_badge, update_badge
-from bot.domain.vocabulary import ClaimStatus, Role, Stage
+from bot.domain.vocabulary import OPEN_STAGES, ClaimStatus, Role, Stage
 from bot.domain.working_time import add_working_hours
 
 if TYPE_CHECKING:
@@ -111,6 +114,17 @@ def card_data(
     # An open hold shows as its own line with a Resume button; a pre-approval's hold is the
     # card's Pre-approval line already ("waiting on the customer since …").
     shown_hold = hold if hold is not None and request.preapproved_at is None else None
+    # Issue 33: the vendor file (when the vendor has a record) and the contract checklist
+    # (negotiating), on open requests only.
+    vendor_line = checklist = None
+    vendor_expired = False
+    if request.stage in OPEN_STAGES:
+        today = (now or request.updated_at).astimezone(ZoneInfo(pod.timezone)).date()
+        if find_vendor(session, request.tool) is not None:
+            state = vendor_file(session, request.tool, today)
+            vendor_line, vendor_expired = file_line(state), bool(state.expired)
+        if configured is not None and request.stage == Stage.NEGOTIATING and configured.checklist:
+            checklist = checklist_line(checklist_of(session, request.id, configured.checklist))
     return CardData(
         key=request.key,
         pod_name=pod.name,
@@ -147,6 +161,9 @@ def card_data(
         if shown_hold and now is not None
         else 0,
         stalled_since=stalled_since(session, config, request, now),
+        vendor_line=vendor_line,
+        vendor_expired=vendor_expired,
+        checklist_line=checklist,
     )
 
 

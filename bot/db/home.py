@@ -33,6 +33,7 @@ from bot.blocks.home import (
 )
 from bot.db.absences import away_in
 from bot.db.approvals import claim_progress
+from bot.db.compliance import last_step_gaps
 from bot.db.contracts import open_renewal_requests
 from bot.db.covering import away_line, covering_sections
 from bot.db.csm_home import load_csm
@@ -359,6 +360,7 @@ def _analyst(session: Session, config: Config, pod: Pod, pod_id: int, now: datet
         tuple(breaches), breach_count,
         tuple(terms), term_count,
         str(quarter), tuple(renewals[:LIST_CAP]), len(renewals), pod.timezone,
+        tuple(last_step_gaps(session, pod.key, pod.checklist)),
     )  # fmt: skip
 
 

@@ -273,6 +273,14 @@ class Request(Base):
     # starts the waiting-on-customer clock (`[clocks] preapproval_hours`).
     preapproved_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     preapproved_by: Mapped[str | None] = mapped_column(String(32))
+    # Issue 33's close guards: a recorded "sole source" (no competing quote needed) and "no
+    # saving" (no claim needed), each with its reason; at a won close, whether every guard of
+    # the POD was met (null: closed otherwise, or before the guards), and an em's override.
+    sole_source_reason: Mapped[str | None] = mapped_column(Text)
+    no_saving_reason: Mapped[str | None] = mapped_column(Text)
+    guards_met: Mapped[bool | None] = mapped_column(Boolean)
+    guards_override_by: Mapped[str | None] = mapped_column(String(32))
+    guards_override_reason: Mapped[str | None] = mapped_column(Text)
 
     card_channel: Mapped[str | None] = mapped_column(String(32))
     card_ts: Mapped[str | None] = mapped_column(String(32))
@@ -368,6 +376,65 @@ class Hold(Base):
     started_by: Mapped[str] = mapped_column(String(32))
     ended_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     ended_by: Mapped[str | None] = mapped_column(String(32))
+
+
+class Vendor(Base):
+    """A vendor as a record of its own (issue 33), matched by name key across requests and PODs
+    (a request's vendor is its tool); its qualification documents are its file."""
+
+    __tablename__ = "vendors"
+    __table_args__ = (CheckConstraint("length(trim(name)) > 0", name="named"),)
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    key: Mapped[str] = mapped_column(Text, unique=True)
+    name: Mapped[str] = mapped_column(String(200))
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime)
+
+
+class VendorDocument(Base):
+    """One qualification document of a vendor's file (the latest of its kind): received,
+    expiring, checked by whom. Its expiry reminders and flags are ledger runs of the
+    `vendor-files` job (once per document, expiry and threshold, per POD)."""
+
+    __tablename__ = "vendor_documents"
+    __table_args__ = (
+        CheckConstraint(
+            "kind IN ('soc2', 'iso27001', 'insurance', 'w9', 'financials')", name="kind"
+        ),
+        UniqueConstraint("vendor_id", "kind"),
+        Index("ix_vendor_documents_expires_on", "expires_on"),
+    )
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    vendor_id: Mapped[int] = mapped_column(ForeignKey("vendors.id", ondelete="CASCADE"))
+    kind: Mapped[str] = mapped_column(String(16))
+    received_on: Mapped[date] = mapped_column(Date)
+    expires_on: Mapped[date | None] = mapped_column(Date)
+    checked_by: Mapped[str] = mapped_column(String(32))
+    recorded_at: Mapped[datetime] = mapped_column(UTCDateTime)
+
+
+class ChecklistEntry(Base):
+    """One contract checklist item's state on a request (issue 33): not started (no row),
+    requested, done, or not applicable with its reason."""
+
+    __tablename__ = "checklist_items"
+    __table_args__ = (
+        CheckConstraint("state IN ('not_started', 'requested', 'done', 'na')", name="state"),
+        CheckConstraint("state <> 'na' OR reason IS NOT NULL", name="na_has_reason"),
+        UniqueConstraint("request_id", "item"),
+    )
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    request_id: Mapped[int] = mapped_column(ForeignKey("requests.id", ondelete="CASCADE"))
+    item: Mapped[str] = mapped_column(String(32))
+    state: Mapped[str] = mapped_column(String(16))
+    reason: Mapped[str | None] = mapped_column(Text)
+    # The auto-renewal item's notice period, in days: the contract's notice deadline when its
+    # new term is recorded (`close … won | …`, the new-term modal's prefill).
+    notice_days: Mapped[int | None] = mapped_column(Integer)
+    updated_by: Mapped[str] = mapped_column(String(32))
+    updated_at: Mapped[datetime] = mapped_column(UTCDateTime)
 
 
 class Quote(Base):

@@ -218,6 +218,14 @@ class HomeOpened:
     user: str
 
 
+@dataclass(frozen=True)
+class ChecklistChanged:
+    """Items of a request's contract checklist changed state (issue 33): its card's checklist
+    line, edited once however many items one change set."""
+
+    request_id: int
+
+
 Event = (
     RequestOpened
     | RequestChanged
@@ -241,4 +249,5 @@ Event = (
     | CheckinShared
     | ContractSaved
     | HomeOpened
+    | ChecklistChanged
 )

@@ -301,6 +301,8 @@ class Close:
     outcome: str
     note: str | None = None
     term: NewTerm | None = None
+    # `close REQ won override <reason>`: an em closes past the close guards (issue 33).
+    override: str | None = None
 
 
 _OUTCOME_WORD = re.compile(r"([^\s|]*)(.*)", re.DOTALL)
@@ -318,6 +320,11 @@ def parse_close(args: str, default_currency: str) -> Close:
     if outcome.lower() not in OUTCOMES:
         raise GrammarError(f"`{outcome[:30]}` is not an outcome; write won, lost or cancelled.")
     outcome = outcome.lower()
+    head, _, reason = tail.partition(" ")
+    if outcome == Outcome.WON and head.lower() == "override":
+        if not reason.strip():
+            raise GrammarError("Say why the close guards are overridden: `won override <reason>`.")
+        return Close(key, outcome, None, None, _text(reason.strip(), "reason"))
     if not tail.startswith("|"):
         return Close(key, outcome, _text(tail, "note") if tail else None)
     if outcome != Outcome.WON:

@@ -32,6 +32,10 @@ class Action(enum.StrEnum):
     PREAPPROVAL = "preapproval"  # a pre-approval sent to the customer (intake)
     PROCUREMENT_STEP = "stage"  # a procurement step started or done (negotiating): `/proc stage`
     HOLD = "hold"  # a clock held (or resumed) while the customer or vendor has the ball
+    # Issue 33: a contract checklist item, a sole source or no saving, a final document.
+    COMPLIANCE = "checklist"
+    VENDOR_FILE = "vendor"  # a document of a vendor's file recorded
+    OVERRIDE = "override"  # a won close past the close guards
 
 
 # Roles allowed per action, before the "assigned buyer" refinement below. The em may do
@@ -54,10 +58,20 @@ _ROLES: dict[Action, frozenset[Role]] = {
     Action.PREAPPROVAL: frozenset({Role.ANALYST, Role.EM}),
     Action.PROCUREMENT_STEP: frozenset({Role.BUYER, Role.ANALYST, Role.EM}),
     Action.HOLD: frozenset({Role.BUYER, Role.ANALYST, Role.EM}),
+    Action.COMPLIANCE: frozenset({Role.BUYER, Role.ANALYST, Role.EM}),
+    Action.VENDOR_FILE: frozenset({Role.BUYER, Role.ANALYST, Role.EM}),
+    Action.OVERRIDE: frozenset({Role.EM}),
 }
 # For these a buyer must be the request's assigned buyer, not any buyer of the POD.
 _ASSIGNED_BUYER_ONLY = frozenset(
-    {Action.UPDATE, Action.SAVINGS, Action.CLOSE, Action.PROCUREMENT_STEP, Action.HOLD}
+    {
+        Action.UPDATE,
+        Action.SAVINGS,
+        Action.CLOSE,
+        Action.PROCUREMENT_STEP,
+        Action.HOLD,
+        Action.COMPLIANCE,
+    }
 )
 
 _WHO = {
@@ -78,6 +92,9 @@ _WHO = {
     Action.PREAPPROVAL: "an analyst or em",
     Action.PROCUREMENT_STEP: "the assigned buyer, an analyst or an em",
     Action.HOLD: "the assigned buyer, an analyst or an em",
+    Action.COMPLIANCE: "the assigned buyer, an analyst or an em",
+    Action.VENDOR_FILE: "a buyer, analyst or em",
+    Action.OVERRIDE: "an em",
 }
 
 

@@ -73,6 +73,13 @@ class EventKind(enum.StrEnum):
     SAVINGS_REJECTED = "savings_rejected"
     SAVINGS_SUPERSEDED = "savings_superseded"
     TERM_RECORDED = "term_recorded"
+    # Issue 33: risk and compliance before the close.
+    CHECKLIST = "checklist"  # a contract checklist item's state changed
+    DOCUMENT = "document"  # a final quote, signed contract, PO or invoice attached or linked
+    SOLE_SOURCE = "sole_source"  # no competing quote: why
+    NO_SAVING = "no_saving"  # no savings claim: why
+    GUARDS_OVERRIDDEN = "guards_overridden"  # an em closed won past the close guards
+    VENDOR_EXPIRED = "vendor_expired"  # a document of the vendor's file expired (job)
     # Recorded by the jobs (actor `podbot`).
     TAT_WARNED = "tat_warned"
     TAT_BREACHED = "tat_breached"

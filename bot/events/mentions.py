@@ -65,6 +65,8 @@ def _said(message: dict[str, Any]) -> Said:
         thread_ts=message.get("thread_ts") or None,
         user=str(message["user"]),
         text=message.get("text") or "",
+        # Issue 33: a file shared in an open request's thread is a final document of its close.
+        files=tuple(str(f.get("name") or f.get("id")) for f in message.get("files") or [] if f),
     )
 
 

@@ -12,7 +12,8 @@ JOBS: dict[str, JobSpec] = {}
 # are the framework around them).
 JOB_MODULES = (
     "aging_report", "checkin_pack", "member_digests", "people_refresh", "reminders",
-    "renewal_calendar", "renewal_reminders", "retention", "tat_alerts", "weekly_digest",
+    "renewal_calendar", "renewal_reminders", "retention", "tat_alerts", "vendor_files",
+    "weekly_digest",
 )  # fmt: skip
 
 

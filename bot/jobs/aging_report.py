@@ -13,6 +13,7 @@ from sqlalchemy import select
 from bot.blocks.aging_report import ReportMessage, aging_csv, aging_messages
 from bot.blocks.text import plain_date, plural
 from bot.config import Config, Pod
+from bot.db.compliance import last_step_gaps
 from bot.db.models import PodRow, Request
 from bot.db.open_items import late_terms, open_items, waiting_claims
 from bot.db.people import names_of
@@ -47,6 +48,7 @@ def build_report(
             items = open_items(session, pod.key, runtime.config.procurement_stages)
             terms = late_terms(session, pod, now)
             waiting = waiting_claims(session, runtime.config, pod, now)
+            gaps = last_step_gaps(session, pod.key, pod.checklist)
             links = _card_links(session, runtime, pod)
         clocks = runtime.config.clocks
         lines = aging_lines(items, now, pod.calendar, clocks.update_hours)
@@ -60,6 +62,7 @@ def build_report(
             unrecorded=terms,
             waiting=waiting,
             links=links,
+            gaps=gaps,
         )
     return lines, messages
 

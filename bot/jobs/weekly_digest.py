@@ -6,7 +6,7 @@ from __future__ import annotations
 import logging
 import threading
 from collections.abc import Mapping
-from datetime import datetime, time
+from datetime import datetime, time, timedelta
 from typing import TYPE_CHECKING
 
 from apscheduler.triggers.cron import CronTrigger
@@ -15,11 +15,13 @@ from bot.blocks.charts import Chart, chart_plans, render_chart
 from bot.blocks.stats import kpi_csv, stats_blocks, stats_text
 from bot.blocks.text import plain_date, plural, slack_date
 from bot.config import Config, Pod
+from bot.db.compliance import overrides_between
 from bot.db.kpis import ALL, load_facts
 from bot.db.open_items import open_items
 from bot.db.people import names_of
 from bot.domain.aging import aging_lines
 from bot.domain.digest import DigestCharts, digest_charts, week_period
+from bot.domain.mentions import defuse_broadcasts
 from bot.domain.quarters import quarter_of
 from bot.domain.scorecard import Scorecard, pod_scorecards
 from bot.jobs import register
@@ -48,9 +50,16 @@ def build_digest(
     with runtime.db.reading() as session:
         facts = load_facts(session, runtime.config, pod, quarter, now, customers=ALL)
         items = open_items(session, pod.key)
+        # Issue 33: the em's overrides of the close guards over the last seven days.
+        overridden = overrides_between(session, pod.key, now - timedelta(days=7), now)
     cards = pod_scorecards(facts, pod.key, pod.members)
     lines = aging_lines(items, now, pod.calendar, runtime.config.clocks.update_hours)
     text = stats_text(cards[0], pod.name, str(quarter), slack_date(today, pod.timezone))
+    if overridden:
+        text += f"\n*Close guards overridden this week* ({len(overridden)}):" + "".join(
+            f"\n• {key} by <@{em}> {slack_date(at, pod.timezone)}: {defuse_broadcasts(reason)}"
+            for key, em, reason, at in overridden
+        )
     return text, cards, digest_charts(facts, pod.members, lines)
 
 

@@ -97,6 +97,8 @@ class _History:
     steps: list[_Step] = field(default_factory=list)
     numbers: dict[str, int] = field(default_factory=dict)
     problems: list[str] = field(default_factory=list)
+    # Typed in the present, once the history is replayed (their answers stay on the page).
+    present: list[Callable[[], None]] = field(default_factory=list)
 
     def __post_init__(self) -> None:
         def first(role: Role, *fallbacks: Role) -> str | None:
@@ -138,8 +140,11 @@ class _History:
 
     # -- steps ------------------------------------------------------------------------------
 
-    def command(self, at: datetime, user: str | None, text: str | Callable[[], str]) -> None:
-        """`/proc …` typed by `user` in the POD channel at `at`."""
+    def command(
+        self, at: datetime, user: str | None, text: str | Callable[[], str],
+        *, refused: bool = False,
+    ) -> None:  # fmt: skip
+        """`/proc …` typed by `user` in the POD channel at `at` (`refused`: shown refused)."""
         if user is None:
             return
 
@@ -149,7 +154,7 @@ class _History:
                 user, f"{self.sandbox.config.slack.command} {typed}", self.pod.channel
             )["answer"]
             reply = str(answer.get("text") or "")
-            if reply.startswith((":warning:", ":x:")):
+            if reply.startswith((":warning:", ":x:")) != refused:
                 self.problems.append(f"{self.pod.key}: {typed!r} → {reply}")
 
         self.steps.append(_Step(at, run, f"{user}: {text if isinstance(text, str) else '…'}"))
@@ -279,6 +284,14 @@ def _next_quarter_start(today: date, fiscal_start: int) -> date:
     return date(year, start_month, 1)
 
 
+def refused_close(h: _History, user: str, label: str) -> None:
+    """`close REQ won` typed now by `user`: its refusal (what is missing) stays on the page."""
+    typed = f"{h.sandbox.config.slack.command} close REQ-{h.numbers.get(label, 0)} won"
+    reply = str(h.sandbox.command(user, typed, h.pod.channel)["answer"].get("text") or "")
+    if "cannot close won yet" not in reply:
+        h.problems.append(f"{h.pod.key}: {typed!r} → {reply}")
+
+
 def _script(h: _History) -> None:
     """Weeks of one POD's work, in the order it happened. `h.on(when, who, REQ, "verb rest")`
     types `/proc verb REQ-n rest`; `h.say` posts a message in the request's thread."""
@@ -353,14 +366,34 @@ def _script(h: _History) -> None:
     if b2 != b:
         h.command(day(20, "09:40"), em, f"target {quarter} {buyer2} {_k(_rounded(target, 0.3))}")
 
+    # Issue 33: the vendor file of the tool both won requests below buy (every document, checked
+    # by the analyst), and what a won close needs besides: the contract checklist settled and
+    # the signed paperwork linked.
+    def vendor_file(at: datetime, tool: str, insurance: date, *, skip: str = "") -> None:
+        received = (at.date() - timedelta(days=20)).isoformat()
+        for kind in ("soc2", "iso27001", "insurance", "w9", "financials"):
+            expires = insurance if kind == "insurance" else today + timedelta(days=400)
+            if kind != skip:
+                h.command(at, an, f"vendor {tool} {kind} received {received} expires {expires}")
+
+    def paperwork(at: datetime, label: str, document: str) -> None:
+        for item in h.pod.checklist:
+            state = "na Not a personal-data processor." if item.key == "residency" else "done"
+            on(at, an, label, f"checklist {item.key} {state}")
+        on(at, an, label, f"attach <https://docs.example.com/{document}|{document}>")
+
+    vendor_file(ago(76, "10:00"), t[7], today + timedelta(days=300))
+
     # Last quarter: the same tool as the "won" renewal below, bought for another customer with
     # approved savings and its term recorded, so that renewal's claim has a benchmark to meet.
     h.new(ago(75, "11:00"), "prior", c[4], t[7], "new", k(52_000))
     on(ago(74, "10:15"), an, "prior", "qualify")
     on(ago(73, "12:00"), an, "prior", f"assign {buyer}")
     on(ago(68, "15:30"), b, "prior", f"quote Reseller: SoftwareOne {k(46_500)}")
+    on(ago(67, "11:00"), b, "prior", f"quote Competitor: alternative vendor {k(49_000)}")
     on(ago(63, "11:40"), b, "prior", f"savings {n(52_000)} {n(45_000)}")
     h.approve(ago(63, "16:00"), "prior")
+    paperwork(ago(63, "17:00"), "prior", "order-form-signed.pdf")
     renewal = (today - timedelta(days=62)).replace(year=today.year + 1)
     on(ago(62, "10:30"), an, "prior", f"close won | {k(45_000)} | {renewal.isoformat()} | annual")
 
@@ -372,6 +405,8 @@ def _script(h: _History) -> None:
     on(day(21, "10:00"), an, "won", f"assign {buyer}")
     on(day(20, "16:20"), b, "won", "update Kick-off call; the vendor opened at a 6% uplift.")
     on(day(18, "12:00"), b, "won", f"quote Reseller: SoftwareOne {k(74_000)}")
+    on(day(18, "12:30"), b, "won", "solesource Renewal of the installed base; only the vendor "
+       "and its reseller quote it.")  # fmt: skip
     on(day(17, "17:40"), b, "won",
        f"update Used the reseller quote and a 2-year term: {k(71_500)} flat.")  # fmt: skip
     on(day(16, "11:15"), b, "won", f"savings {n(84_000)} {n(71_500)}")
@@ -382,6 +417,7 @@ def _script(h: _History) -> None:
        f"update The vendor added a multi-year discount: {k(69_000)}/yr.")  # fmt: skip
     on(day(16, "17:30"), b, "won", f"savings {n(84_000)} {n(69_000)}")
     h.approve(day(15, "09:40"), "won")
+    paperwork(day(15, "10:00"), "won", "renewal-signed.pdf")
     on(day(15, "10:30"), b, "won",
        f"close won Signed: 2 years at {k(69_000)}/yr, 3% renewal cap.")  # fmt: skip
 
@@ -415,6 +451,12 @@ def _script(h: _History) -> None:
     on(ago(18, "12:30"), an, "late", f"assign {buyer}")
     on(ago(12, "15:00"), b, "late", "update Security review pending; legal has the DPA.")
     on(day(4, "11:45"), b, "late", "update Still waiting for the vendor's security answers.")
+    # Its contract checklist in progress, and its vendor's file 4/5 with the insurance
+    # certificate running out: "vendor file: 4/5 · insurance expires in 12 days".
+    on(ago(12, "15:10"), b, "late", "checklist dpa requested")
+    on(ago(12, "15:12"), b, "late", "checklist liability done")
+    on(day(4, "11:50"), b, "late", "checklist security requested")
+    vendor_file(ago(19, "09:30"), t[8], today + timedelta(days=12), skip="financials")
     say(
         day(3, "10:10"), csm, "late", f"{buyer} the customer asks when their pilot can start; news?"
     )
@@ -442,6 +484,9 @@ def _script(h: _History) -> None:
     on(day(1, "15:20"), b, "claim",
        f"update Vendor accepts {k(30_600)} with a 3-year price lock.")  # fmt: skip
     on(day(1, "16:45"), b, "claim", f"savings {n(36_000)} {n(30_600)}")
+    # The buyer tries to close it won now: refused, with what is missing and what fixes each.
+    if h.pod.close_guards and b is not None:
+        h.present.append(lambda: refused_close(h, b, "claim"))
 
     # A cost-avoidance claim waiting for the em (a proposed uplift avoided).
     avoid = n(60_000)
@@ -566,6 +611,9 @@ def seed(sandbox: Sandbox) -> list[str]:
         # The commands' own answers were seen by the people who typed them, back then.
         sandbox.api.forget_ephemerals()
         sandbox.clock.set(now)
+        for history in histories:
+            for typed in history.present:
+                typed()
         sandbox.note(f"demo data loaded: {len(steps)} steps replayed through podbot")
         # The stalls and long holds first (issue 30), so that the present's digests, in
         # office hours, list them.

@@ -21,7 +21,11 @@ from tests.jobs.conftest import run_job
 # Hold (issue 30) on an open card with a clock: intake (qualification) and negotiating (TAT).
 INTAKE_BUTTONS = ["card_qualify", "card_disqualify", "card_hold"]
 QUALIFIED_BUTTONS = ["card_assign"]
-NEGOTIATING_BUTTONS = ["card_update", "card_quote", "card_savings", "card_close", "card_hold"]
+# …the contract checklist's and the vendor file's (issue 33), and Hold (issue 30).
+NEGOTIATING_BUTTONS = [
+    "card_update", "card_quote", "card_savings", "card_close", "card_checklist", "card_vendor",
+    "card_hold",
+]  # fmt: skip
 
 
 def buttons(blocks: list[dict[str, Any]] | None) -> list[str]:

@@ -37,7 +37,10 @@ def test_demo_data_puts_requests_in_every_stage_through_podbot(demo: SeededDemo)
     text = json.dumps([m.blocks for m in sandbox.api.messages(BENGALURU)])
     assert "approve or reject" in text  # savings claims pending
     assert demo.seeded_at == MONDAY_MORNING
-    assert not demo.ephemerals  # right after seeding: the commands' answers were seen then
+    # Right after seeding the commands' answers were seen then, but for the close each POD's
+    # buyer tries now (issue 33): refused, with what is missing.
+    assert len(demo.ephemerals) == len(PODS)
+    assert all(" cannot close won yet; missing " in e.text for e in demo.ephemerals)
 
 
 def amounts_per_pod(demo: SeededDemo) -> dict[str, dict[str, list[Decimal]]]:
@@ -242,3 +245,15 @@ def test_the_demo_shows_a_hold_button_and_a_stall_in_a_digest(demo: SeededDemo) 
         if "Procurement stage over its bound" in m.text
     ]
     assert len(told) == 1 and "<@" not in told[0]
+
+
+def test_the_demo_shows_a_vendor_file_a_checklist_and_a_refused_close(demo: SeededDemo) -> None:
+    """Issue 33: a card with its vendor's file 4/5 and insurance running out, a contract
+    checklist in progress, and a buyer's close refused with what is missing."""
+    text = json.dumps([m.blocks for m in demo.sandbox.api.messages(BENGALURU)], ensure_ascii=False)
+    assert "vendor file: 4/5 · insurance expires in 12 days" in text
+    assert "checklist: 1/6 settled · 2 requested" in text
+    (refused, *_) = demo.ephemerals
+    assert "cannot close won yet; missing" in refused.text
+    assert "a decision on the savings claim (it is pending)" in refused.text
+    assert "checklist: DPA signed (GDPR/CCPA) (not started)" in refused.text
