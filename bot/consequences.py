@@ -24,15 +24,19 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from bot.actions import Work
+from bot.blocks.customer_update import draft_dm, settled_dm
 from bot.blocks.terms import term_prompt
-from bot.db.models import Contract, PodRow, Request, SavingsClaim
+from bot.db.models import Account, Contract, CustomerUpdate, PodRow, Request, SavingsClaim
 from bot.db.savings import pending_claims_for_tool
+from bot.domain.customer_update import wording_problems
 from bot.domain.events import (
     AbsenceChanged,
     ClaimDecided,
     ClaimPosted,
     ClaimStepApproved,
     ClockCrossed,
+    CustomerUpdateDrafted,
+    CustomerUpdateSettled,
     Event,
     HoldEnded,
     HoldStarted,
@@ -46,8 +50,9 @@ from bot.domain.events import (
     ThreadLine,
 )
 from bot.domain.vocabulary import ClaimStatus, Role
+from bot.mail.message import eml_name, update_message
 from bot.slack import reminder_dms
-from bot.slack.outbox import Outbox, mentions
+from bot.slack.outbox import Lane, Outbox, mentions
 
 if TYPE_CHECKING:
     from slack_sdk.models.blocks import Block
@@ -189,6 +194,52 @@ def renewal_dms_settled(session: Session, outbox: Outbox, event: RenewalOpened) 
     reminder_dms.settle_renewal(session, outbox, users, event.contract_id, event.request_key)
 
 
+def customer_update_dms(session: Session, outbox: Outbox, event: CustomerUpdateDrafted) -> None:
+    """The draft DMed to each of its people, with its `.eml` in the DM's thread (issue 32)."""
+    row = session.get(CustomerUpdate, event.update_id)
+    assert row is not None
+    account = row.account
+    config = outbox.runtime.config
+    others = list(session.scalars(select(Account.customer).where(Account.id != account.id)))
+    problems = wording_problems(row.body_text, others)
+    text, blocks = draft_dm(
+        row.id, account.customer, row.subject, row.body_text, row.recipients,
+        can_email=config.email.enabled, problems=problems,
+    )  # fmt: skip
+    message = update_message(config, row)
+    name = eml_name(account.customer, row.period.isoformat())
+    for user in event.users:
+        dm = outbox.dm(session, user, text, blocks)
+        outbox.upload(session, Lane.DM.of(user), user, name, bytes(message), row.subject, parent=dm)
+
+
+def customer_update_settled(session: Session, outbox: Outbox, event: CustomerUpdateSettled) -> None:
+    """The DM clicked says who settled the draft and how; Send's email is queued."""
+    row = session.get(CustomerUpdate, event.update_id)
+    assert row is not None
+    if event.emailing:
+        outbox.email(session, row.id)
+    if event.channel and event.ts:
+        pod_row = session.get(PodRow, row.account.pod_id)
+        pod = outbox.runtime.config.find_pod(pod_row.key) if pod_row is not None else None
+        text, blocks = settled_dm(
+            row.account.customer, row.subject, row.body_text, row.sent_by or "",
+            event.emailing, row.recipients, row.sent_at or outbox.runtime.clock.now(),
+            pod.timezone if pod is not None else "UTC",
+        )  # fmt: skip
+        outbox.edit(session, event.channel, event.ts, text, blocks)
+
+
+def quiet_account_homes(session: Session, outbox: Outbox, event: CustomerUpdateSettled) -> None:
+    """The ems' Homes flag accounts with no update sent lately: one may no longer be."""
+    row = session.get(CustomerUpdate, event.update_id)
+    assert row is not None
+    pod_row = session.get(PodRow, row.account.pod_id)
+    pod = outbox.runtime.config.find_pod(pod_row.key) if pod_row is not None else None
+    if pod is not None:
+        outbox.homes(session, pod.members_with(Role.EM))
+
+
 # The one table: what each event causes, in the order its rows are queued.
 CONSEQUENCES: dict[type[Any], tuple[Consequence, ...]] = {
     RequestOpened: (card, homes_of_request),
@@ -214,6 +265,8 @@ CONSEQUENCES: dict[type[Any], tuple[Consequence, ...]] = {
     AbsenceChanged: (pods_claim_messages, absence_homes),
     MentionResolved: (mention_dms_settled,),
     RenewalOpened: (renewal_dms_settled,),
+    CustomerUpdateDrafted: (customer_update_dms,),
+    CustomerUpdateSettled: (customer_update_settled, quiet_account_homes),
 }
 
 

@@ -29,6 +29,10 @@ class CallbackId(StrEnum):
 class ActionId(StrEnum):
     """The `action_id` of each button; the button's value carries the ids a click needs."""
 
+    # A customer update draft's DM (issue 32): the value is the draft's id.
+    CUSTOMER_UPDATE_MARK_SENT = "customer_update_mark_sent"
+    CUSTOMER_UPDATE_SEND = "customer_update_send"
+
     SAVINGS_APPROVE = "savings_approve"
     SAVINGS_REJECT = "savings_reject"
     RECORD_TERM = "record_term"

@@ -34,6 +34,7 @@ COMMAND_MODULES = (
     "card_actions",
     "checkin",
     "contract",
+    "customer_updates",
     "help",
     "holds",
     "home",

@@ -35,6 +35,7 @@ class AccountFacts:
     ats: Decimal | None
     currency: str
     health: str
+    contacts: str | None
 
 
 def find_account(session: Session, customer: str, *, for_update: bool = False) -> Account | None:
@@ -104,7 +105,13 @@ def _wanted(row: AccountRow, pod_id: int, before: AccountFacts | None) -> Accoun
         if row.health is not None
         else (before.health if before is not None else Health.NEUTRAL.value)
     )
+    contacts = (
+        ", ".join(row.contacts)
+        if row.contacts is not None
+        else (before.contacts if before is not None else None)
+    )
     return AccountFacts(
+        contacts=contacts,
         pod_id=pod_id,
         customer=row.customer,
         initiated=row.initiated,
@@ -155,4 +162,5 @@ def _facts(account: Any) -> AccountFacts:
         ats=account.ats,
         currency=account.currency,
         health=account.health,
+        contacts=account.contacts,
     )

@@ -26,6 +26,7 @@ from sqlalchemy import (
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column, relationship
 
 from bot.db.types import MoneyAmount, UTCDateTime
+from bot.domain.customer_update import UpdateStatus
 from bot.domain.holds import HeldClock, HoldParty
 from bot.domain.names import name_key
 from bot.domain.vocabulary import (
@@ -579,12 +580,47 @@ class Account(Base):
     currency: Mapped[str] = mapped_column(String(3))
     health: Mapped[str] = mapped_column(String(16), default=Health.NEUTRAL.value)
     health_note: Mapped[str | None] = mapped_column(Text)
+    # The customer's people its updates are emailed to, `a@x.com, b@y.com` (issue 32).
+    contacts: Mapped[str | None] = mapped_column(Text)
     created_at: Mapped[datetime] = mapped_column(UTCDateTime)
     updated_at: Mapped[datetime] = mapped_column(UTCDateTime)
     # A Slack user id, or `import` for `podbot import accounts`.
     updated_by: Mapped[str] = mapped_column(String(32))
 
     pod: Mapped[PodRow] = relationship()
+
+
+class CustomerUpdate(Base):
+    """A customer update drafted for an account (issue 32): the bi-weekly one of its
+    fortnight (`period`: the Monday it was due) or one asked for (`period`: that day), its
+    text as drafted, and whether it was sent — by podbot's email (`sent`), or marked sent by
+    the analyst or csm who sent it themselves (`marked`)."""
+
+    __tablename__ = "customer_updates"
+    __table_args__ = (
+        CheckConstraint(_in("status", UpdateStatus), name="status"),
+        CheckConstraint(
+            "status NOT IN ('sent', 'marked') OR sent_at IS NOT NULL", name="sent_has_when"
+        ),
+        Index("ix_customer_updates_account_id_id", "account_id", "id"),
+    )
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    account_id: Mapped[int] = mapped_column(ForeignKey("accounts.id", ondelete="CASCADE"))
+    period: Mapped[date] = mapped_column(Date)
+    since: Mapped[date | None] = mapped_column(Date)  # what closed since: the last update's day
+    subject: Mapped[str] = mapped_column(Text)
+    body_text: Mapped[str] = mapped_column(Text)
+    body_html: Mapped[str] = mapped_column(Text)
+    recipients: Mapped[str] = mapped_column(Text)  # the To: as drafted ("" when none known)
+    status: Mapped[str] = mapped_column(String(16), default=UpdateStatus.DRAFTED.value)
+    drafted_at: Mapped[datetime] = mapped_column(UTCDateTime)
+    drafted_by: Mapped[str] = mapped_column(String(32))  # a user id, or `podbot` (the job)
+    sent_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    sent_by: Mapped[str | None] = mapped_column(String(32))
+    send_result: Mapped[str | None] = mapped_column(Text)  # the SMTP server's answer
+
+    account: Mapped[Account] = relationship()
 
 
 class Target(Base):
@@ -787,6 +823,7 @@ class OutboxKind(enum.StrEnum):
     UPLOAD = "upload"  # a job's file (CSV, ICS) in the thread of its parent row's post
     HOME = "home"  # a user's App Home tab, rendered from the database when it is sent
     RESPOND = "respond"  # a slash command's answer after its ack, to its response_url
+    EMAIL = "email"  # a customer update emailed by SMTP (issue 32), lane `email:<update id>`
 
 
 class OutboxRow(Base):

@@ -145,6 +145,26 @@ class RenewalOpened:
     request_key: str
 
 
+@dataclass(frozen=True)
+class CustomerUpdateDrafted:
+    """A customer update was drafted (issue 32): the draft, with its `.eml`, is DMed to each
+    of `users` (the account's analysts and csm)."""
+
+    update_id: int
+    users: tuple[str, ...]
+
+
+@dataclass(frozen=True)
+class CustomerUpdateSettled:
+    """A drafted update was marked sent, or its Send clicked (`emailing`): the DM clicked
+    (`channel`, `ts`; none from elsewhere) says so, and the email goes out when `emailing`."""
+
+    update_id: int
+    emailing: bool
+    channel: str | None = None
+    ts: str | None = None
+
+
 Event = (
     RequestOpened
     | RequestChanged
@@ -161,4 +181,6 @@ Event = (
     | AbsenceChanged
     | MentionResolved
     | RenewalOpened
+    | CustomerUpdateDrafted
+    | CustomerUpdateSettled
 )

@@ -94,6 +94,7 @@ class Lane(enum.StrEnum):
     MESSAGE = "msg"  # the edits of one message (channel and ts)
     HOME = "home"  # one user's App Home tab
     ANSWER = "ans"  # one user's answers to slash commands worked out after their ack
+    EMAIL = "email"  # one customer update's email (issue 32)
 
     def of(self, *key: object) -> str:
         return ":".join([self.value, *(str(part) for part in key)])
@@ -371,6 +372,11 @@ class Outbox:
             return
         payload = {"url": response_url, "user": user, "text": text, "blocks": _dicts(blocks)}
         self._enqueue(session, Lane.ANSWER.of(user), OutboxKind.RESPOND, payload)
+
+    def email(self, session: Session, update_id: int) -> None:
+        """Email a customer update by SMTP (issue 32): built from the stored draft when sent,
+        and sent at most once by the worker whatever the clicks (the draft's status)."""
+        self._enqueue(session, Lane.EMAIL.of(update_id), OutboxKind.EMAIL, {"update": update_id})
 
     def reply(self, session: Session, request_id: int, text: str) -> int:
         """Reply in a request card's thread (after the card, in the request's lane)."""

@@ -50,10 +50,22 @@ from bot.blocks.home import home_view
 from bot.clock import Clock, SystemClock
 from bot.db.content import card_data, claim_view
 from bot.db.home import load_home
-from bot.db.models import OutboxKind, OutboxRow, OutboxStatus, Reminder, Request, SavingsClaim
+from bot.db.models import (
+    CustomerUpdate,
+    OutboxKind,
+    OutboxRow,
+    OutboxStatus,
+    Reminder,
+    Request,
+    SavingsClaim,
+)
 from bot.db.requests import get_request
 from bot.db.visible import published
+from bot.domain.customer_update import UpdateStatus
 from bot.jobs.ledger import WORKER
+from bot.mail.message import update_message
+from bot.mail.smtp import MailRefused, MailUnavailable, SmtpSettings
+from bot.mail.smtp import send as send_mail
 from bot.slack.snapshots import drop_superseded
 from bot.slack.web_api import WebApiError
 
@@ -259,10 +271,12 @@ class OutboxWorker:
         threads: int | None = None,
         domain_clock: Clock | None = None,
         pace_clock: Callable[[], float] = time.monotonic,
+        smtp: SmtpSettings | None = None,
     ) -> None:
         # Narrow dependencies, not the whole runtime: the worker needs the rows, Slack, and the
         # config to render what a card or claim shows at send time.
         self.db, self.slack, self.config = db, slack, config
+        self.smtp = smtp  # the SMTP relay of `email` rows (issue 32); None: none configured
         self.slack_timeout = slack_timeout
         # OutboxRow timing (due, backoff, lease, "Slack is back") is on the delivery clock: real
         # time, even when the domain clock is set by a test or `--at`; a test's simulated
@@ -320,6 +334,7 @@ class OutboxWorker:
             OutboxKind.UPLOAD: self._send_upload,
             OutboxKind.HOME: self._send_home,
             OutboxKind.RESPOND: self._send_respond,
+            OutboxKind.EMAIL: self._send_email,
         }
 
     # -- running ------------------------------------------------------------------------------
@@ -979,6 +994,35 @@ class OutboxWorker:
         payload = row.payload
         self.slack.respond(str(payload["url"]), payload["text"], payload.get("blocks"))
         return {"user": payload.get("user")}
+
+    def _send_email(self, row: Taken) -> dict[str, Any]:
+        # A customer update's Send (issue 32): once per draft. The draft's status says whether
+        # it is still to go (`sending`); the result is recorded on it. A server that cannot
+        # take it now is retried like Slack; one that refuses it for good fails the draft.
+        update_id = int(row.payload["update"])
+        with self.db.reading() as session:
+            draft = session.get(CustomerUpdate, update_id)
+            if draft is None or draft.status != UpdateStatus.SENDING.value:
+                return {"update": update_id, "skipped": draft.status if draft else "gone"}
+            message = update_message(self.config, draft)
+        if self.smtp is None:
+            raise WebApiError("smtp", "smtp_not_configured")
+        try:
+            answer = send_mail(self.smtp, message)
+            status = UpdateStatus.SENT
+        except MailUnavailable as exc:
+            log.warning("delivery %s: the SMTP server could not take the email: %s", row.id, exc)
+            raise WebApiError("smtp", "smtp_unavailable") from exc
+        except MailRefused as exc:
+            answer, status = f"refused: {exc}", UpdateStatus.FAILED
+        with self.db.transaction() as session:
+            draft = session.get(CustomerUpdate, update_id)
+            assert draft is not None
+            draft.status = status.value
+            draft.send_result = answer
+            if status is UpdateStatus.SENT:
+                draft.sent_at = self.domain_clock.now()
+        return {"update": update_id, "result": answer}
 
     def _rendered_home(self, spent: float) -> None:
         """A Home took `spent` seconds of CPU to render: while commands keep coming, the next

@@ -1,0 +1,62 @@
+"""The customer in the loop (issue 32): an account's contacts (the To: of its updates) and the
+bi-weekly customer update drafts, with whether and how each was sent.
+
+Revision ID: 0024
+Revises: 0019
+Create Date: 2026-12-07 15:30:00.000000
+"""
+
+from collections.abc import Sequence
+
+import sqlalchemy as sa
+from alembic import op
+
+revision: str = "0024"
+down_revision: str | None = "0019"
+branch_labels: str | Sequence[str] | None = None
+depends_on: str | Sequence[str] | None = None
+
+
+def upgrade() -> None:
+    with op.batch_alter_table("accounts") as batch_op:
+        batch_op.add_column(sa.Column("contacts", sa.Text(), nullable=True))
+    op.create_table(
+        "customer_updates",
+        sa.Column("id", sa.Integer(), nullable=False),
+        sa.Column("account_id", sa.Integer(), nullable=False),
+        sa.Column("period", sa.Date(), nullable=False),
+        sa.Column("since", sa.Date(), nullable=True),
+        sa.Column("subject", sa.Text(), nullable=False),
+        sa.Column("body_text", sa.Text(), nullable=False),
+        sa.Column("body_html", sa.Text(), nullable=False),
+        sa.Column("recipients", sa.Text(), nullable=False),
+        sa.Column("status", sa.String(length=16), nullable=False),
+        sa.Column("drafted_at", sa.DateTime(timezone=True), nullable=False),
+        sa.Column("drafted_by", sa.String(length=32), nullable=False),
+        sa.Column("sent_at", sa.DateTime(timezone=True), nullable=True),
+        sa.Column("sent_by", sa.String(length=32), nullable=True),
+        sa.Column("send_result", sa.Text(), nullable=True),
+        sa.CheckConstraint(
+            "status IN ('drafted', 'sending', 'sent', 'marked', 'failed')",
+            name=op.f("ck_customer_updates_status"),
+        ),
+        sa.CheckConstraint(
+            "status NOT IN ('sent', 'marked') OR sent_at IS NOT NULL",
+            name=op.f("ck_customer_updates_sent_has_when"),
+        ),
+        sa.ForeignKeyConstraint(
+            ["account_id"],
+            ["accounts.id"],
+            name=op.f("fk_customer_updates_account_id_accounts"),
+            ondelete="CASCADE",
+        ),
+        sa.PrimaryKeyConstraint("id", name=op.f("pk_customer_updates")),
+    )
+    op.create_index("ix_customer_updates_account_id_id", "customer_updates", ["account_id", "id"])
+
+
+def downgrade() -> None:
+    op.drop_index("ix_customer_updates_account_id_id", table_name="customer_updates")
+    op.drop_table("customer_updates")
+    with op.batch_alter_table("accounts") as batch_op:
+        batch_op.drop_column("contacts")
