@@ -17,6 +17,7 @@ from slackfake.web_api import Message
 from tests.commands.conftest import ANALYST, BUYER, CSM, EM, Proc
 from tests.commands.test_accounts import add_account
 from tests.conftest import RunningBot
+from tests.events.test_home import open_home, publishes
 
 CONTACTS = "cfo@acme.example, ops@acme.example"
 
@@ -153,3 +154,26 @@ def test_the_job_drafts_on_the_accounts_fortnight(bot: RunningBot) -> None:
 
 def draft_dm_all(bot: RunningBot, user: str) -> list[Message]:
     return [m for m in dm_with(bot, user) if "Customer update for" in m.text]
+
+
+def test_the_em_home_and_the_checkin_flag_accounts_with_no_update_for_15_days(
+    proc: Proc,
+) -> None:
+    bot = proc.bot
+    add_account(bot, "Acme Corp", contacts=CONTACTS)  # handed over 2025-05-15
+    add_account(bot, "Globex", handover=datetime(2026, 11, 16).date())  # a week ago: not yet
+    home = str(open_home(bot, EM))
+    assert (
+        "No customer update sent for 15 days* (1)" in home and "Acme Corp*: none sent yet" in home
+    )
+    pod = bot.runtime.config.pod("alpha")
+    runner.run_job(
+        bot.runtime, JOBS["checkin-pack"], pod, now=datetime(2026, 11, 23, 4, 0, tzinfo=UTC)
+    )
+    bot.wait_idle()
+    post = bot.api.messages("C0ALPHA01")[-1]
+    assert ":email: No customer update sent for 15 days: Acme Corp — " in post.text, post.text
+    # Marked sent: the em's Home no longer lists it.
+    proc(ANALYST, "customer-update Acme Corp")
+    click(bot, ANALYST, draft_dm(bot, ANALYST), "customer_update_mark_sent")
+    assert "No customer update sent" not in str(publishes(bot, EM)[-1].params["view"])
