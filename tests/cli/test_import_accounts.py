@@ -223,7 +223,8 @@ def test_contacts_are_imported_and_a_row_without_them_keeps_them(
     header = ",".join((*REQUIRED_COLUMNS, "health", "contacts"))
     first = csv_file(
         tmp_path / "a.csv", header,
-        "Acme Corp,alpha,2025-04-01,2025-05-15,2028-03-31,250k,,,,CFO@acme.example; ops@acme.example",
+        "Acme Corp,alpha,2025-04-01,2025-05-15,2028-03-31,250k,,,,"
+        "CFO@acme.example; ops@acme.example",
         "Globex,alpha,2025-04-01,2025-05-15,2028-03-31,250k,,,,",
     )  # fmt: skip
     done = podbot("import", "accounts", str(first), env=import_env(sqlite_url))
