@@ -240,14 +240,46 @@ def quiet_account_homes(session: Session, outbox: Outbox, event: CustomerUpdateS
         outbox.homes(session, pod.members_with(Role.EM))
 
 
+def customer_canvas(session: Session, outbox: Outbox, event: Any) -> None:
+    """The canvas in the request's customer channel, if its account names one (issue 32)."""
+    request_id = getattr(event, "request_id", None)
+    if request_id is None:
+        return
+    request = session.get(Request, request_id)
+    if request is None:
+        return
+    account = session.scalars(
+        select(Account).where(
+            Account.pod_id == request.pod_id,
+            Account.customer_key == request.customer_key,
+            Account.customer_channel.is_not(None),
+        )
+    ).first()
+    if account is not None and account.customer_channel:
+        outbox.canvas(session, account.id, account.customer_channel)
+
+
+def settled_update_canvas(session: Session, outbox: Outbox, event: CustomerUpdateSettled) -> None:
+    """An update sent: the canvas's "done since" now counts from it."""
+    row = session.get(CustomerUpdate, event.update_id)
+    if row is not None and row.account.customer_channel:
+        outbox.canvas(session, row.account_id, row.account.customer_channel)
+
+
 # The one table: what each event causes, in the order its rows are queued.
 CONSEQUENCES: dict[type[Any], tuple[Consequence, ...]] = {
-    RequestOpened: (card, homes_of_request),
-    RequestChanged: (card, request_dms_settled, homes_of_request),
-    RequestReassigned: (card, request_dms_settled, homes_of_request, previous_buyers_home),
-    HoldStarted: (card, request_dms_settled, homes_of_request),
-    HoldEnded: (card, request_dms_settled, homes_of_request),
-    ProcurementStepMoved: (card,),
+    RequestOpened: (card, homes_of_request, customer_canvas),
+    RequestChanged: (card, request_dms_settled, homes_of_request, customer_canvas),
+    RequestReassigned: (
+        card,
+        request_dms_settled,
+        homes_of_request,
+        previous_buyers_home,
+        customer_canvas,
+    ),
+    HoldStarted: (card, request_dms_settled, homes_of_request, customer_canvas),
+    HoldEnded: (card, request_dms_settled, homes_of_request, customer_canvas),
+    ProcurementStepMoved: (card, customer_canvas),
     ClockCrossed: (card, homes_of_request),
     ThreadLine: (thread_line,),
     TermAsked: (term_prompt_line,),
@@ -260,13 +292,14 @@ CONSEQUENCES: dict[type[Any], tuple[Consequence, ...]] = {
         decision_line,
         benchmark_claims,
         claim_dms_settled,
+        customer_canvas,
     ),
     ClaimStepApproved: (claim_message, card, homes_of_request, decision_line, claim_dms_settled),
     AbsenceChanged: (pods_claim_messages, absence_homes),
     MentionResolved: (mention_dms_settled,),
     RenewalOpened: (renewal_dms_settled,),
     CustomerUpdateDrafted: (customer_update_dms,),
-    CustomerUpdateSettled: (customer_update_settled, quiet_account_homes),
+    CustomerUpdateSettled: (customer_update_settled, quiet_account_homes, settled_update_canvas),
 }
 
 

@@ -36,6 +36,7 @@ class AccountFacts:
     currency: str
     health: str
     contacts: str | None
+    customer_channel: str | None
 
 
 def find_account(session: Session, customer: str, *, for_update: bool = False) -> Account | None:
@@ -110,7 +111,13 @@ def _wanted(row: AccountRow, pod_id: int, before: AccountFacts | None) -> Accoun
         if row.contacts is not None
         else (before.contacts if before is not None else None)
     )
+    channel = (
+        row.channel
+        if row.channel is not None
+        else (before.customer_channel if before is not None else None)
+    )
     return AccountFacts(
+        customer_channel=channel,
         contacts=contacts,
         pod_id=pod_id,
         customer=row.customer,
@@ -163,4 +170,5 @@ def _facts(account: Any) -> AccountFacts:
         currency=account.currency,
         health=account.health,
         contacts=account.contacts,
+        customer_channel=account.customer_channel,
     )

@@ -158,8 +158,9 @@ def update_facts(
                 waiting.append(
                     WaitingItem(request.tool, False, local(holds[request.id].started_at))
                 )
-        elif stage in FINISHED_STAGES and request.closed_at is not None:
-            on = local(request.closed_at)
+        elif stage in FINISHED_STAGES:
+            # A disqualified request has no close: its last change is when it was.
+            on = local(request.closed_at or request.updated_at)
             if on >= window_start:
                 outcome = Outcome(request.outcome) if request.outcome else None
                 amount = by_request.get(request.id)

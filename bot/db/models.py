@@ -582,6 +582,13 @@ class Account(Base):
     health_note: Mapped[str | None] = mapped_column(Text)
     # The customer's people its updates are emailed to, `a@x.com, b@y.com` (issue 32).
     contacts: Mapped[str | None] = mapped_column(Text)
+    # The customer's Slack channel (internal or Slack Connect) and what podbot keeps there: its
+    # channel canvas, or — where the plan allows none — a pinned message edited in place; a
+    # canvas a person deleted is recreated once (`canvas_recreated`).
+    customer_channel: Mapped[str | None] = mapped_column(String(32))
+    canvas_id: Mapped[str | None] = mapped_column(String(32))
+    canvas_message_ts: Mapped[str | None] = mapped_column(String(32))
+    canvas_recreated: Mapped[bool] = mapped_column(Boolean, default=False, server_default=false())
     created_at: Mapped[datetime] = mapped_column(UTCDateTime)
     updated_at: Mapped[datetime] = mapped_column(UTCDateTime)
     # A Slack user id, or `import` for `podbot import accounts`.
@@ -824,6 +831,7 @@ class OutboxKind(enum.StrEnum):
     HOME = "home"  # a user's App Home tab, rendered from the database when it is sent
     RESPOND = "respond"  # a slash command's answer after its ack, to its response_url
     EMAIL = "email"  # a customer update emailed by SMTP (issue 32), lane `email:<update id>`
+    CANVAS = "canvas"  # an account's customer canvas, rendered when sent (issue 32)
 
 
 class OutboxRow(Base):

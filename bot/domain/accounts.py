@@ -43,10 +43,13 @@ __all__ = [
 
 REQUIRED_COLUMNS = ("customer", "pod", "initiated", "handover", "term_end", "msg", "pse", "ats")
 # `contacts`: the customer's people its updates go to (issue 32), `a@x.com; b@y.com`.
-OPTIONAL_COLUMNS = ("health", "contacts")
+OPTIONAL_COLUMNS = ("health", "contacts", "channel")
 COLUMNS = REQUIRED_COLUMNS + OPTIONAL_COLUMNS
 # Cells that may be blank: not known yet (no handover yet, no estimate yet).
-MAY_BE_BLANK = ("handover", "pse", "ats", "health", "contacts")
+MAY_BE_BLANK = ("handover", "pse", "ats", "health", "contacts", "channel")
+# `channel`: the customer's Slack channel (internal or Slack Connect), where podbot keeps the
+# account's canvas (issue 32): a channel id.
+CHANNEL_ID = re.compile(r"^[CG][A-Z0-9]{2,31}$")
 # Addresses in one contacts cell, at most.
 MAX_CONTACTS = 20
 MONEY_COLUMNS = ("msg", "pse", "ats")
@@ -81,6 +84,7 @@ class AccountRow:
     line: int = 0
     # None: the file does not say (the stored contacts are kept).
     contacts: tuple[str, ...] | None = None
+    channel: str | None = None  # None: the file does not say (the stored channel is kept)
 
     @property
     def currency(self) -> str:
@@ -183,6 +187,12 @@ def _row(
             reasons.append(f"health `{word}` is not {HEALTH_CHOICES}.")
 
     contacts = _contacts(cell.get("contacts", ""), reasons)
+    channel = cell.get("channel", "").strip() or None
+    if channel is not None and not CHANNEL_ID.match(channel):
+        reasons.append(
+            f"channel `{channel[:40]}` is not a Slack channel id (like C0123ABCD); "
+            "copy it from the channel's details."
+        )
 
     if reasons or initiated is None or term_end is None or money["msg"] is None:
         return None, reasons
@@ -199,6 +209,7 @@ def _row(
             health=health,
             line=line,
             contacts=contacts,
+            channel=channel,
         ),
         [],
     )

@@ -267,3 +267,18 @@ def wording_problems(text: str, other_customers: Iterable[str] = ()) -> list[str
         if re.search(r"\b" + re.escape(name.lower()) + r"\b", lowered):
             problems.append(f"the name of another customer, {name!r}")
     return problems
+
+
+# --- the living canvas ---------------------------------------------------------------------
+
+
+def canvas_markdown(facts: UpdateFacts, note: str | None = None) -> str:
+    """The customer channel's canvas: the update's sections as canvas markdown (one `##`
+    section each, as `canvases.edit` addresses them), always as of now; `note` (a canvas
+    recreated after a person deleted it) goes under the title."""
+    lines = [f"# {facts.customer}: your procurement, as of {day_words(facts.as_of)}", ""]
+    if note:
+        lines += [f"> {note}", ""]
+    for heading, items in _sections(facts):
+        lines += [f"## {heading}", *[f"- {item}" for item in items], ""]
+    return "\n".join(lines)

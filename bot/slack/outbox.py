@@ -95,6 +95,7 @@ class Lane(enum.StrEnum):
     HOME = "home"  # one user's App Home tab
     ANSWER = "ans"  # one user's answers to slash commands worked out after their ack
     EMAIL = "email"  # one customer update's email (issue 32)
+    CANVAS = "canvas"  # one account's customer canvas (issue 32)
 
     def of(self, *key: object) -> str:
         return ":".join([self.value, *(str(part) for part in key)])
@@ -377,6 +378,14 @@ class Outbox:
         """Email a customer update by SMTP (issue 32): built from the stored draft when sent,
         and sent at most once by the worker whatever the clicks (the draft's status)."""
         self._enqueue(session, Lane.EMAIL.of(update_id), OutboxKind.EMAIL, {"update": update_id})
+
+    def canvas(self, session: Session, account_id: int, channel: str) -> None:
+        """Bring the account's customer canvas up to date (issue 32): rendered from the database
+        when sent, so a canvas row still pending stands for every change since (no second one).
+        Paced as a post in the customer channel."""
+        lane = Lane.CANVAS.of(account_id)
+        if not _waiting(session, OutboxKind.CANVAS, [lane]):
+            self._enqueue(session, lane, OutboxKind.CANVAS, {"account": account_id}, channel)
 
     def reply(self, session: Session, request_id: int, text: str) -> int:
         """Reply in a request card's thread (after the card, in the request's lane)."""

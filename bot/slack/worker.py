@@ -47,21 +47,25 @@ from sqlalchemy.orm import aliased
 from bot.blocks.cards import card_blocks, card_text
 from bot.blocks.claims import claim_blocks, claim_text
 from bot.blocks.home import home_view
+from bot.blocks.text import plain_date
 from bot.clock import Clock, SystemClock
 from bot.db.content import card_data, claim_view
+from bot.db.customer_updates import update_facts
 from bot.db.home import load_home
 from bot.db.models import (
+    Account,
     CustomerUpdate,
     OutboxKind,
     OutboxRow,
     OutboxStatus,
+    PodRow,
     Reminder,
     Request,
     SavingsClaim,
 )
 from bot.db.requests import get_request
 from bot.db.visible import published
-from bot.domain.customer_update import UpdateStatus
+from bot.domain.customer_update import UpdateStatus, canvas_markdown
 from bot.jobs.ledger import WORKER
 from bot.mail.message import update_message
 from bot.mail.smtp import MailRefused, MailUnavailable, SmtpSettings
@@ -77,6 +81,12 @@ if TYPE_CHECKING:
     from bot.slack.web_api import SlackApi
 
 log = logging.getLogger(__name__)
+# What `conversations.canvases.create` answers where the workspace's plan allows no canvas in
+# the channel: podbot pins a message there instead (issue 32).
+CANVAS_NOT_ALLOWED = frozenset(
+    {"team_tier_cannot_create_channel_canvases", "free_team_canvas_tab_already_exists",
+     "canvas_disabled_user_team"}
+)  # fmt: skip
 METADATA_TYPE = "podbot_delivery"
 # Slack errors that retrying cannot fix.
 PERMANENT = {
@@ -335,6 +345,7 @@ class OutboxWorker:
             OutboxKind.HOME: self._send_home,
             OutboxKind.RESPOND: self._send_respond,
             OutboxKind.EMAIL: self._send_email,
+            OutboxKind.CANVAS: self._send_canvas,
         }
 
     # -- running ------------------------------------------------------------------------------
@@ -1023,6 +1034,84 @@ class OutboxWorker:
             if status is UpdateStatus.SENT:
                 draft.sent_at = self.domain_clock.now()
         return {"update": update_id, "result": answer}
+
+    def _send_canvas(self, row: Taken) -> dict[str, Any]:
+        # An account's customer canvas (issue 32), rendered now from the database: a pending
+        # row stands for every change since. The channel's canvas is made once, then replaced
+        # in place; a canvas a person deleted is made again once, with a note; a channel whose
+        # plan allows no canvas gets a pinned message, edited in place.
+        account_id = int(row.payload["account"])
+        with self.db.reading() as session:
+            account = session.get(Account, account_id)
+            if account is None or not account.customer_channel:
+                return {"account": account_id, "skipped": "no customer channel"}
+            pod_key = session.scalar(select(PodRow.key).where(PodRow.id == account.pod_id))
+            pod = self.config.find_pod(str(pod_key))
+            zone = pod.timezone if pod is not None else "UTC"
+            facts = update_facts(
+                session, account, self.domain_clock.now(), zone,
+                dict(self.config.procurement_stages), self.config.email.signature,
+            )  # fmt: skip
+            channel, canvas_id = account.customer_channel, account.canvas_id
+            pinned, recreated = account.canvas_message_ts, account.canvas_recreated
+        markdown = canvas_markdown(facts)
+        if recreated and not canvas_id and not pinned:
+            return {"channel": channel, "skipped": "deleted twice; not recreated"}
+        if pinned:
+            self.slack.update(channel, pinned, markdown)
+            return {"channel": channel, "ts": pinned}
+        if canvas_id:
+            try:
+                self.slack.replace_canvas(canvas_id, markdown)
+                return {"channel": channel, "canvas": canvas_id}
+            except WebApiError as exc:
+                if exc.error != "canvas_not_found":
+                    raise
+            if recreated:  # deleted a second time: people do not want it; left alone
+                log.warning("delivery %s: the canvas of %s was deleted again; not recreated",
+                            row.id, channel)  # fmt: skip
+                self._set_canvas(account_id, canvas_id=None)
+                return {"channel": channel, "deleted": canvas_id}
+            day = plain_date(self.domain_clock.now(), zone)
+            note = f"A person deleted this canvas; podbot recreated it on {day}."
+            markdown = canvas_markdown(facts, note)
+            recreated = True
+        try:
+            made = self.slack.create_channel_canvas(channel, markdown)
+        except WebApiError as exc:
+            if exc.error == "channel_canvas_already_exists":  # made before a crash: edit it
+                found = self.slack.channel_canvas(channel)
+                if found is None:
+                    raise
+                self.slack.replace_canvas(found, markdown)
+                made = found
+            elif exc.error in CANVAS_NOT_ALLOWED:
+                ts = self._post(row.id, row.recovering, channel, markdown, None)
+                self.slack.pin(channel, ts)
+                self._set_canvas(account_id, message_ts=ts)
+                return {"channel": channel, "ts": ts, "pinned": True}
+            else:
+                raise
+        self._set_canvas(account_id, canvas_id=made, recreated=recreated)
+        return {"channel": channel, "canvas": made}
+
+    def _set_canvas(
+        self,
+        account_id: int,
+        *,
+        canvas_id: str | None = None,
+        message_ts: str | None = None,
+        recreated: bool | None = None,
+    ) -> None:
+        with self.db.transaction() as session:
+            account = session.get(Account, account_id)
+            if account is None:
+                return
+            account.canvas_id = canvas_id
+            if message_ts is not None:
+                account.canvas_message_ts = message_ts
+            if recreated is not None:
+                account.canvas_recreated = recreated
 
     def _rendered_home(self, spent: float) -> None:
         """A Home took `spent` seconds of CPU to render: while commands keep coming, the next

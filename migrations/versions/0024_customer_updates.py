@@ -1,5 +1,6 @@
-"""The customer in the loop (issue 32): an account's contacts (the To: of its updates) and the
-bi-weekly customer update drafts, with whether and how each was sent.
+"""The customer in the loop (issue 32): an account's contacts (the To: of its updates), its
+customer channel with the canvas (or pinned message) podbot keeps there, and the bi-weekly
+customer update drafts, with whether and how each was sent.
 
 Revision ID: 0024
 Revises: 0019
@@ -20,6 +21,12 @@ depends_on: str | Sequence[str] | None = None
 def upgrade() -> None:
     with op.batch_alter_table("accounts") as batch_op:
         batch_op.add_column(sa.Column("contacts", sa.Text(), nullable=True))
+        batch_op.add_column(sa.Column("customer_channel", sa.String(length=32), nullable=True))
+        batch_op.add_column(sa.Column("canvas_id", sa.String(length=32), nullable=True))
+        batch_op.add_column(sa.Column("canvas_message_ts", sa.String(length=32), nullable=True))
+        batch_op.add_column(
+            sa.Column("canvas_recreated", sa.Boolean(), nullable=False, server_default=sa.false())
+        )
     op.create_table(
         "customer_updates",
         sa.Column("id", sa.Integer(), nullable=False),
@@ -59,4 +66,6 @@ def downgrade() -> None:
     op.drop_index("ix_customer_updates_account_id_id", table_name="customer_updates")
     op.drop_table("customer_updates")
     with op.batch_alter_table("accounts") as batch_op:
+        for column in ("canvas_recreated", "canvas_message_ts", "canvas_id", "customer_channel"):
+            batch_op.drop_column(column)
         batch_op.drop_column("contacts")
