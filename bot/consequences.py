@@ -25,8 +25,17 @@ from sqlalchemy.orm import Session
 
 from bot.actions import Work
 from bot.blocks.customer_update import draft_dm, settled_dm
+from bot.blocks.preapproval_ask import answered_blocks, ask_blocks
 from bot.blocks.terms import term_prompt
-from bot.db.models import Account, Contract, CustomerUpdate, PodRow, Request, SavingsClaim
+from bot.db.models import (
+    Account,
+    Contract,
+    CustomerUpdate,
+    PodRow,
+    PreapprovalAsk,
+    Request,
+    SavingsClaim,
+)
 from bot.db.savings import pending_claims_for_tool
 from bot.domain.customer_update import wording_problems
 from bot.domain.events import (
@@ -41,6 +50,8 @@ from bot.domain.events import (
     HoldEnded,
     HoldStarted,
     MentionResolved,
+    PreapprovalAnswered,
+    PreapprovalAsked,
     ProcurementStepMoved,
     RenewalOpened,
     RequestChanged,
@@ -49,6 +60,7 @@ from bot.domain.events import (
     TermAsked,
     ThreadLine,
 )
+from bot.domain.money import Money
 from bot.domain.vocabulary import ClaimStatus, Role
 from bot.mail.message import eml_name, update_message
 from bot.slack import reminder_dms
@@ -266,6 +278,31 @@ def settled_update_canvas(session: Session, outbox: Outbox, event: CustomerUpdat
         outbox.canvas(session, row.account_id, row.account.customer_channel)
 
 
+def preapproval_ask_post(session: Session, outbox: Outbox, event: PreapprovalAsked) -> None:
+    """The pre-approval posted in the customer's channel, with Approve / Needs changes."""
+    ask = session.get(PreapprovalAsk, event.ask_id)
+    assert ask is not None
+    request = ask.request
+    spend = Money(request.amount, request.currency) if request.amount is not None else None
+    text, blocks = ask_blocks(ask.id, request.tool, spend, ask.question)
+    outbox.message(session, Lane.CHANNEL.of(ask.channel), ask.channel, text, blocks)
+
+
+def preapproval_answer_shown(session: Session, outbox: Outbox, event: PreapprovalAnswered) -> None:
+    """The message the customer clicked shows the answer, its buttons gone."""
+    ask = session.get(PreapprovalAsk, event.ask_id)
+    if ask is None or not event.channel or not event.ts or ask.answered_at is None:
+        return
+    request = ask.request
+    pod = outbox.runtime.config.find_pod(request.pod.key)
+    spend = Money(request.amount, request.currency) if request.amount is not None else None
+    text, blocks = answered_blocks(
+        request.tool, spend, ask.question, ask.answer == "approved", ask.answered_by or "",
+        ask.reason, ask.answered_at, pod.timezone if pod is not None else "UTC",
+    )  # fmt: skip
+    outbox.edit(session, event.channel, event.ts, text, blocks)
+
+
 # The one table: what each event causes, in the order its rows are queued.
 CONSEQUENCES: dict[type[Any], tuple[Consequence, ...]] = {
     RequestOpened: (card, homes_of_request, customer_canvas),
@@ -300,6 +337,8 @@ CONSEQUENCES: dict[type[Any], tuple[Consequence, ...]] = {
     RenewalOpened: (renewal_dms_settled,),
     CustomerUpdateDrafted: (customer_update_dms,),
     CustomerUpdateSettled: (customer_update_settled, quiet_account_homes, settled_update_canvas),
+    PreapprovalAsked: (preapproval_ask_post,),
+    PreapprovalAnswered: (preapproval_answer_shown,),
 }
 
 

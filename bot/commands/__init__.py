@@ -41,6 +41,7 @@ COMMAND_MODULES = (
     "intake",
     "interactions",
     "lifecycle",
+    "preapproval_answers",
     "reminders",
     "renewals",
     "router",

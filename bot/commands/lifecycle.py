@@ -10,6 +10,7 @@ from slack_bolt import Ack, App
 from bot.actions import Work, requests
 from bot.actions.access import authorize, load_request
 from bot.actions.holds import start_on_hold
+from bot.actions.preapprovals import ask_customer
 from bot.actions.requests import Assign, CloseRequest, Disqualify, Qualify, advance
 from bot.blocks import answers
 from bot.blocks.contexts import RequestForm
@@ -99,6 +100,11 @@ def preapproval(runtime: Runtime, invocation: Invocation) -> Reply:
             session, request, at=now, actor=invocation.user_id, kind=EventKind.PREAPPROVAL,
             text=note,
         )  # fmt: skip
+        # Put to the customer in their channel, when the account names one (issue 32).
+        asked = ask_customer(
+            Work(session, runtime.config, now, lambda e: record(session, outbox, e)),
+            request, invocation.user_id, note,
+        )  # fmt: skip
         record(
             session, outbox, RequestChanged(request.id, "pre-approved"),
             ThreadLine(
@@ -109,8 +115,11 @@ def preapproval(runtime: Runtime, invocation: Invocation) -> Reply:
             ),
         )  # fmt: skip
         key = request.key
+        asked_in = asked.channel if asked is not None else None
+    where = f" (asked in <#{asked_in}>)" if asked_in else ""
     return Reply(
-        text=f"{key} is pre-approved: the qualification clock is met; waiting on the customer.",
+        text=f"{key} is pre-approved: the qualification clock is met; waiting on the "
+        f"customer{where}.",
         after_ack=[outbox.deliver],
     )
 

@@ -630,6 +630,35 @@ class CustomerUpdate(Base):
     account: Mapped[Account] = relationship()
 
 
+class PreapprovalAsk(Base):
+    """A pre-approval posted in the customer's channel for the customer to answer (issue 32):
+    **Approve** or **Needs changes** (with a reason), answered once, by someone of the
+    customer's (in the channel, in no POD)."""
+
+    __tablename__ = "preapproval_asks"
+    __table_args__ = (
+        CheckConstraint("answer IS NULL OR answer IN ('approved', 'changes')", name="answer"),
+        CheckConstraint(
+            "(answer IS NULL) = (answered_by IS NULL) AND (answer IS NULL) = (answered_at IS NULL)",
+            name="answered_has_who",
+        ),
+        Index("ix_preapproval_asks_request_id", "request_id"),
+    )
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    request_id: Mapped[int] = mapped_column(ForeignKey("requests.id", ondelete="CASCADE"))
+    channel: Mapped[str] = mapped_column(String(32))
+    question: Mapped[str] = mapped_column(Text)
+    asked_by: Mapped[str] = mapped_column(String(32))
+    asked_at: Mapped[datetime] = mapped_column(UTCDateTime)
+    answer: Mapped[str | None] = mapped_column(String(16))
+    reason: Mapped[str | None] = mapped_column(Text)
+    answered_by: Mapped[str | None] = mapped_column(String(32))
+    answered_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+
+    request: Mapped[Request] = relationship()
+
+
 class Target(Base):
     """A quarter's savings target for a POD, or for one of its members (buyer or em)."""
 

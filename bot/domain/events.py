@@ -165,6 +165,24 @@ class CustomerUpdateSettled:
     ts: str | None = None
 
 
+@dataclass(frozen=True)
+class PreapprovalAsked:
+    """A pre-approval was put to the customer in their channel (issue 32): posted there with
+    Approve / Needs changes."""
+
+    ask_id: int
+
+
+@dataclass(frozen=True)
+class PreapprovalAnswered:
+    """The customer answered a pre-approval: the message clicked (`channel`, `ts`) shows the
+    answer, without its buttons."""
+
+    ask_id: int
+    channel: str | None = None
+    ts: str | None = None
+
+
 Event = (
     RequestOpened
     | RequestChanged
@@ -183,4 +201,6 @@ Event = (
     | RenewalOpened
     | CustomerUpdateDrafted
     | CustomerUpdateSettled
+    | PreapprovalAsked
+    | PreapprovalAnswered
 )

@@ -202,6 +202,18 @@ class SlackApi:
                   "markdown": markdown}}  # fmt: skip
         self._call("canvases.edit", canvas_id=canvas_id, changes=[change])
 
+    def channel_members(self, channel: str) -> list[str]:
+        """Everyone in a channel now, Slack Connect members of other organisations included
+        (`conversations.members`, every page)."""
+        members: list[str] = []
+        cursor: str | None = None
+        while True:
+            data = self._call("conversations.members", channel=channel, cursor=cursor, limit=200)
+            members += [str(user) for user in data.get("members") or []]
+            cursor = (data.get("response_metadata") or {}).get("next_cursor") or None
+            if not cursor:
+                return members
+
     def pin(self, channel: str, ts: str) -> None:
         """Pin a message in its channel."""
         self._call("pins.add", channel=channel, timestamp=ts)

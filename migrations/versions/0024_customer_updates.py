@@ -60,9 +60,40 @@ def upgrade() -> None:
         sa.PrimaryKeyConstraint("id", name=op.f("pk_customer_updates")),
     )
     op.create_index("ix_customer_updates_account_id_id", "customer_updates", ["account_id", "id"])
+    op.create_table(
+        "preapproval_asks",
+        sa.Column("id", sa.Integer(), nullable=False),
+        sa.Column("request_id", sa.Integer(), nullable=False),
+        sa.Column("channel", sa.String(length=32), nullable=False),
+        sa.Column("question", sa.Text(), nullable=False),
+        sa.Column("asked_by", sa.String(length=32), nullable=False),
+        sa.Column("asked_at", sa.DateTime(timezone=True), nullable=False),
+        sa.Column("answer", sa.String(length=16), nullable=True),
+        sa.Column("reason", sa.Text(), nullable=True),
+        sa.Column("answered_by", sa.String(length=32), nullable=True),
+        sa.Column("answered_at", sa.DateTime(timezone=True), nullable=True),
+        sa.CheckConstraint(
+            "answer IS NULL OR answer IN ('approved', 'changes')",
+            name=op.f("ck_preapproval_asks_answer"),
+        ),
+        sa.CheckConstraint(
+            "(answer IS NULL) = (answered_by IS NULL) AND (answer IS NULL) = (answered_at IS NULL)",
+            name=op.f("ck_preapproval_asks_answered_has_who"),
+        ),
+        sa.ForeignKeyConstraint(
+            ["request_id"],
+            ["requests.id"],
+            name=op.f("fk_preapproval_asks_request_id_requests"),
+            ondelete="CASCADE",
+        ),
+        sa.PrimaryKeyConstraint("id", name=op.f("pk_preapproval_asks")),
+    )
+    op.create_index("ix_preapproval_asks_request_id", "preapproval_asks", ["request_id"])
 
 
 def downgrade() -> None:
+    op.drop_index("ix_preapproval_asks_request_id", table_name="preapproval_asks")
+    op.drop_table("preapproval_asks")
     op.drop_index("ix_customer_updates_account_id_id", table_name="customer_updates")
     op.drop_table("customer_updates")
     with op.batch_alter_table("accounts") as batch_op:
