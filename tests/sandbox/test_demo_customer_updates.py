@@ -7,7 +7,7 @@ from __future__ import annotations
 from sqlalchemy import select
 
 from bot.db.customer_updates import other_customers, update_facts
-from bot.db.models import Account, CustomerUpdate, PodRow
+from bot.db.models import Account, CustomerUpdate, PodRow, PreapprovalAsk
 from bot.domain.customer_update import draft, wording_problems
 from tests.sandbox.conftest import READS_THE_DEMO, SeededDemo
 
@@ -43,3 +43,27 @@ def test_every_demo_update_is_fit_for_its_customer(demo: SeededDemo) -> None:
     assert checked == 9
     eml = [f for f in demo.sandbox.api.files.values() if f.filename.endswith(".eml")]
     assert len(eml) >= 2 * len(config.pods)
+
+
+def test_the_demo_shows_a_customer_channel_with_its_canvas_and_an_answered_preapproval(
+    demo: SeededDemo,
+) -> None:
+    assert demo.problems == []
+    sandbox = demo.sandbox
+    assert sandbox.runtime is not None
+    assert len(sandbox.customer_channels) == len(sandbox.runtime.config.pods)
+    for room, (_name, customer) in sandbox.customer_channels.items():
+        canvas = sandbox.api.canvas_markdown(room)
+        assert canvas is not None and canvas.startswith(f"# {customer}: your procurement")
+        assert "## Waiting on you" in canvas
+        asks = [m for m in sandbox.api.messages(room) if m.text.startswith("Pre-approval")]
+        assert len(asks) == 1 and "Approved by" in str(asks[0].blocks), asks
+    with sandbox.runtime.db.reading() as session:
+        answers = session.scalars(select(PreapprovalAsk.answer)).all()
+    assert answers == ["approved"] * len(sandbox.customer_channels)
+    # The page shows the channel, its canvas, and lets a person act as the customer.
+    guest = next(p for p in sandbox.people if not p.roles)
+    state = sandbox.state(guest.id)
+    [room] = [c for c in state["channels"] if c.get("canvas") and c["member"]][:1]
+    assert room["topic"].startswith("Slack Connect with ")
+    assert any(p["roles"] == "customer (Slack Connect)" for p in state["people"])
