@@ -143,6 +143,40 @@ class Canvases:
         elif operation == "insert_after" and at is not None:
             canvas.sections[at + 1 : at + 1] = new
 
+    def lookup(self, canvas_id: str | None, criteria: Any) -> list[str]:
+        """`canvases.sections.lookup`: the ids of the sections matching `criteria`
+        (`section_types`: 1–3 of `any_header`, `h1`, `h2`, `h3`; `contains_text`; at least one
+        of the two)."""
+        if not isinstance(criteria, dict) or not criteria or set(criteria) - {
+            "section_types", "contains_text"
+        }:  # fmt: skip
+            raise CanvasError("invalid_arguments")
+        types = criteria.get("section_types")
+        text = criteria.get("contains_text")
+        if types is not None and (
+            not isinstance(types, list)
+            or not 1 <= len(types) <= 3
+            or set(types) - {"any_header", "h1", "h2", "h3"}
+        ):
+            raise CanvasError("invalid_arguments")
+        if text is not None and not isinstance(text, str):
+            raise CanvasError("invalid_arguments")
+        canvas = self.by_id.get(canvas_id or "")
+        if canvas is None or canvas.deleted:
+            raise CanvasError("canvas_not_found")
+        found = []
+        for section_id, markdown in canvas.sections:
+            level = len(markdown) - len(markdown.lstrip("#"))
+            kind = f"h{level}" if _HEADING.match(markdown) else None
+            if types is not None and not (
+                kind in types or (kind is not None and "any_header" in types)
+            ):
+                continue
+            if text is not None and text not in markdown:
+                continue
+            found.append(section_id)
+        return found
+
     def delete(self, canvas_id: str | None) -> None:
         canvas = self.by_id.get(canvas_id or "")
         if canvas is None or canvas.deleted:

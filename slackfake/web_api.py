@@ -42,7 +42,17 @@ MAX_MESSAGE_TEXT = 40_000
 
 # Parameters slack_sdk may send as a JSON-encoded string inside a form (or JSON) body.
 _JSON_FIELDS = frozenset(
-    {"blocks", "attachments", "view", "metadata", "files", "outputs", "document_content", "changes"}
+    {
+        "blocks",
+        "attachments",
+        "view",
+        "metadata",
+        "files",
+        "outputs",
+        "document_content",
+        "changes",
+        "criteria",
+    }
 )
 # Methods Slack answers without a token.
 _NO_AUTH = frozenset({"api.test"})
@@ -52,7 +62,7 @@ _NO_AUTH = frozenset({"api.test"})
 DEFAULT_SCOPES = (
     "commands", "chat:write", "im:write", "im:read", "channels:history", "groups:history",
     "im:history", "channels:read", "groups:read", "users:read", "users:read.email",
-    "files:write", "canvases:write", "pins:write",
+    "files:write", "canvases:write", "canvases:read", "pins:write",
 )  # fmt: skip
 # The scope each method needs (of a channel's kind for conversations.*: C public, G private,
 # D a DM), as Slack's method reference lists it for bot tokens.
@@ -72,6 +82,7 @@ _NEEDS: dict[str, str | dict[str, str]] = {
     "conversations.canvases.create": "canvases:write",
     "canvases.edit": "canvases:write",
     "canvases.delete": "canvases:write",
+    "canvases.sections.lookup": "canvases:read",
     "pins.add": "pins:write",
     "conversations.members": {"C": "channels:read", "G": "groups:read", "D": "im:read"},
 }
@@ -466,6 +477,7 @@ class SlackApiServer:
             "conversations.canvases.create": self._conversations_canvases_create,
             "canvases.edit": self._canvases_edit,
             "canvases.delete": self._canvases_delete,
+            "canvases.sections.lookup": self._canvases_sections_lookup,
             "pins.add": self._pins_add,
             "conversations.members": self._conversations_members,
         }
@@ -1309,6 +1321,15 @@ class SlackApiServer:
         except CanvasError as exc:
             raise SlackError(exc.error) from None
         return {}
+
+    def _canvases_sections_lookup(self, params: dict[str, Any]) -> dict[str, Any]:
+        if _opt_str(params, "canvas_id") is None:
+            raise SlackError("invalid_arguments")
+        try:
+            found = self.canvases.lookup(_opt_str(params, "canvas_id"), params.get("criteria"))
+        except CanvasError as exc:
+            raise SlackError(exc.error) from None
+        return {"sections": [{"id": section_id} for section_id in found]}
 
     def _canvases_delete(self, params: dict[str, Any]) -> dict[str, Any]:
         try:

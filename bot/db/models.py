@@ -589,6 +589,9 @@ class Account(Base):
     canvas_id: Mapped[str | None] = mapped_column(String(32))
     canvas_message_ts: Mapped[str | None] = mapped_column(String(32))
     canvas_recreated: Mapped[bool] = mapped_column(Boolean, default=False, server_default=false())
+    # The canvas's sections as last written, heading -> markdown: an edit replaces only the
+    # sections that changed.
+    canvas_sections: Mapped[dict[str, Any] | None] = mapped_column(JSON)
     created_at: Mapped[datetime] = mapped_column(UTCDateTime)
     updated_at: Mapped[datetime] = mapped_column(UTCDateTime)
     # A Slack user id, or `import` for `podbot import accounts`.

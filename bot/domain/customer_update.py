@@ -272,13 +272,24 @@ def wording_problems(text: str, other_customers: Iterable[str] = ()) -> list[str
 # --- the living canvas ---------------------------------------------------------------------
 
 
-def canvas_markdown(facts: UpdateFacts, note: str | None = None) -> str:
-    """The customer channel's canvas: the update's sections as canvas markdown (one `##`
-    section each, as `canvases.edit` addresses them), always as of now; `note` (a canvas
-    recreated after a person deleted it) goes under the title."""
-    lines = [f"# {facts.customer}: your procurement, as of {day_words(facts.as_of)}", ""]
+# The key of the canvas's title section (its `#` heading) among its `##` sections' headings.
+CANVAS_TITLE = "#"
+
+
+def canvas_sections(facts: UpdateFacts, note: str | None = None) -> list[tuple[str, str]]:
+    """The customer channel's canvas as its sections, (heading, markdown): the title (key
+    `CANVAS_TITLE`; `note` — a canvas recreated after a person deleted it — under it), then the
+    update's sections, one `##` each, as `canvases.edit` addresses them."""
+    title = [f"# {facts.customer}: your procurement, as of {day_words(facts.as_of)}", ""]
     if note:
-        lines += [f"> {note}", ""]
+        title += [f"> {note}", ""]
+    out = [(CANVAS_TITLE, "\n".join(title) + "\n")]
     for heading, items in _sections(facts):
-        lines += [f"## {heading}", *[f"- {item}" for item in items], ""]
-    return "\n".join(lines)
+        lines = [f"## {heading}", *[f"- {item}" for item in items], ""]
+        out.append((heading, "\n".join(lines) + "\n"))
+    return out
+
+
+def canvas_markdown(facts: UpdateFacts, note: str | None = None) -> str:
+    """The whole canvas, always as of now (its sections, in order)."""
+    return "".join(markdown for _heading, markdown in canvas_sections(facts, note))

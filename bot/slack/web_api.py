@@ -214,6 +214,20 @@ class SlackApi:
             if not cursor:
                 return members
 
+    def canvas_section(self, canvas_id: str, heading: str, level: str) -> str | None:
+        """The id of the canvas's one `level` (`h1`, `h2`) section holding `heading`
+        (`canvases.sections.lookup`); None when there is not exactly one."""
+        criteria = {"section_types": [level], "contains_text": heading}
+        data = self._call("canvases.sections.lookup", canvas_id=canvas_id, criteria=criteria)
+        sections = data.get("sections") or []
+        return str(sections[0]["id"]) if len(sections) == 1 else None
+
+    def replace_canvas_section(self, canvas_id: str, section_id: str, markdown: str) -> None:
+        """Replace one section of a canvas (`canvases.edit`, `replace` with its `section_id`)."""
+        change = {"operation": "replace", "section_id": section_id,
+                  "document_content": {"type": "markdown", "markdown": markdown}}  # fmt: skip
+        self._call("canvases.edit", canvas_id=canvas_id, changes=[change])
+
     def pin(self, channel: str, ts: str) -> None:
         """Pin a message in its channel."""
         self._call("pins.add", channel=channel, timestamp=ts)

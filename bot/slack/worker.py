@@ -65,7 +65,7 @@ from bot.db.models import (
 )
 from bot.db.requests import get_request
 from bot.db.visible import published
-from bot.domain.customer_update import UpdateStatus, canvas_markdown
+from bot.domain.customer_update import CANVAS_TITLE, UpdateStatus, canvas_sections
 from bot.jobs.ledger import WORKER
 from bot.mail.message import update_message
 from bot.mail.smtp import MailRefused, MailUnavailable, SmtpSettings
@@ -1054,7 +1054,9 @@ class OutboxWorker:
             )  # fmt: skip
             channel, canvas_id = account.customer_channel, account.canvas_id
             pinned, recreated = account.canvas_message_ts, account.canvas_recreated
-        markdown = canvas_markdown(facts)
+            written = account.canvas_sections
+        sections = canvas_sections(facts)
+        markdown = "".join(text for _heading, text in sections)
         if recreated and not canvas_id and not pinned:
             return {"channel": channel, "skipped": "deleted twice; not recreated"}
         if pinned:
@@ -1062,8 +1064,9 @@ class OutboxWorker:
             return {"channel": channel, "ts": pinned}
         if canvas_id:
             try:
-                self.slack.replace_canvas(canvas_id, markdown)
-                return {"channel": channel, "canvas": canvas_id}
+                edited = self._edit_canvas(canvas_id, sections, written)
+                self._set_canvas(account_id, canvas_id=canvas_id, sections=sections)
+                return {"channel": channel, "canvas": canvas_id, "sections": edited}
             except WebApiError as exc:
                 if exc.error != "canvas_not_found":
                     raise
@@ -1074,7 +1077,8 @@ class OutboxWorker:
                 return {"channel": channel, "deleted": canvas_id}
             day = plain_date(self.domain_clock.now(), zone)
             note = f"A person deleted this canvas; podbot recreated it on {day}."
-            markdown = canvas_markdown(facts, note)
+            sections = canvas_sections(facts, note)
+            markdown = "".join(text for _heading, text in sections)
             recreated = True
         try:
             made = self.slack.create_channel_canvas(channel, markdown)
@@ -1092,8 +1096,34 @@ class OutboxWorker:
                 return {"channel": channel, "ts": ts, "pinned": True}
             else:
                 raise
-        self._set_canvas(account_id, canvas_id=made, recreated=recreated)
+        self._set_canvas(account_id, canvas_id=made, recreated=recreated, sections=sections)
         return {"channel": channel, "canvas": made}
+
+    def _edit_canvas(
+        self, canvas_id: str, sections: list[tuple[str, str]], written: dict[str, Any] | None
+    ) -> int:
+        """Bring the canvas to `sections`: only the sections that changed since `written` (each
+        found by its heading and replaced by id), or the whole canvas when its headings
+        changed or a section cannot be found. Returns how many sections were written."""
+        headings = [heading for heading, _text in sections]
+        if written is not None and list(written) == headings:
+            changed = [(h, text) for h, text in sections if written.get(h) != text]
+            found = []
+            for heading, text in changed:
+                level = "h1" if heading == CANVAS_TITLE else "h2"
+                # The title is found by what it says now (its date, a note may have changed).
+                was = str(written.get(heading) or "")
+                looked = was.splitlines()[0].lstrip("# ") if level == "h1" and was else heading
+                section_id = self.slack.canvas_section(canvas_id, looked, level)
+                if section_id is None:
+                    break
+                found.append((section_id, text))
+            else:
+                for section_id, text in found:
+                    self.slack.replace_canvas_section(canvas_id, section_id, text)
+                return len(found)
+        self.slack.replace_canvas(canvas_id, "".join(text for _heading, text in sections))
+        return len(sections)
 
     def _set_canvas(
         self,
@@ -1102,12 +1132,14 @@ class OutboxWorker:
         canvas_id: str | None = None,
         message_ts: str | None = None,
         recreated: bool | None = None,
+        sections: list[tuple[str, str]] | None = None,
     ) -> None:
         with self.db.transaction() as session:
             account = session.get(Account, account_id)
             if account is None:
                 return
             account.canvas_id = canvas_id
+            account.canvas_sections = dict(sections) if sections is not None else None
             if message_ts is not None:
                 account.canvas_message_ts = message_ts
             if recreated is not None:

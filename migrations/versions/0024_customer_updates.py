@@ -27,6 +27,7 @@ def upgrade() -> None:
         batch_op.add_column(
             sa.Column("canvas_recreated", sa.Boolean(), nullable=False, server_default=sa.false())
         )
+        batch_op.add_column(sa.Column("canvas_sections", sa.JSON(), nullable=True))
     op.create_table(
         "customer_updates",
         sa.Column("id", sa.Integer(), nullable=False),
@@ -97,6 +98,9 @@ def downgrade() -> None:
     op.drop_index("ix_customer_updates_account_id_id", table_name="customer_updates")
     op.drop_table("customer_updates")
     with op.batch_alter_table("accounts") as batch_op:
-        for column in ("canvas_recreated", "canvas_message_ts", "canvas_id", "customer_channel"):
+        for column in (
+            "canvas_sections", "canvas_recreated", "canvas_message_ts", "canvas_id",
+            "customer_channel",
+        ):  # fmt: skip
             batch_op.drop_column(column)
         batch_op.drop_column("contacts")
