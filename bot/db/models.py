@@ -813,6 +813,8 @@ class ReminderKind(enum.StrEnum):
     TAT_WARNING = "tat_warning"  # a negotiation TAT due in 3 days, to the buyer and analysts
     # A pre-approved intake request waiting on the customer past `preapproval_hours`.
     PREAPPROVAL = "preapproval"
+    # The customer answered a pre-approval in their channel (issue 32): to the analysts.
+    PREAPPROVAL_ANSWER = "preapproval_answer"
     # One person's digest of one kind for one local day (subject: the POD's row id, window:
     # "<kind>:<YYYY-MM-DD>"): at most one a day, across schedulers and reruns.
     DIGEST = "digest"

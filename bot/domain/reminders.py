@@ -159,10 +159,12 @@ class DigestKind:
     APPROVAL = "approval"  # ems: claims pending for 24 wh
     TAT_WARNING = "tat_warning"  # buyer and analysts: TAT due in 3 days (each request once)
     ESCALATION = "escalation"  # ems: their POD's mentions unanswered for 48 wh
+    # analysts: pre-approvals the customer answered in their channel (issue 32), listed once
+    PREAPPROVAL_ANSWER = "preapproval_answer"
 
-    ALL = (UPDATE, MENTION, BREACH, APPROVAL, TAT_WARNING, ESCALATION)
+    ALL = (UPDATE, MENTION, BREACH, APPROVAL, TAT_WARNING, ESCALATION, PREAPPROVAL_ANSWER)
     # Kinds whose items are listed once only, not again while they stay open.
-    ONCE = frozenset({TAT_WARNING})
+    ONCE = frozenset({TAT_WARNING, PREAPPROVAL_ANSWER})
 
 
 P = TypeVar("P")

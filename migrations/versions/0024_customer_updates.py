@@ -18,7 +18,21 @@ branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
 
 
+_OLD_KINDS = (
+    "kind IN ('update', 'mention', 'escalation', 'term', 'approval', 'breach', 'tat_warning', "
+    "'digest', 'preapproval')"
+)
+_NEW_KINDS = (
+    "kind IN ('update', 'mention', 'escalation', 'term', 'approval', 'breach', 'tat_warning', "
+    "'digest', 'preapproval', 'preapproval_answer')"
+)
+
+
 def upgrade() -> None:
+    # The analysts' digest of pre-approvals the customer answered.
+    with op.batch_alter_table("reminders", schema=None) as batch_op:
+        batch_op.drop_constraint(op.f("ck_reminders_kind"), type_="check")
+        batch_op.create_check_constraint("kind", _NEW_KINDS)
     with op.batch_alter_table("accounts") as batch_op:
         batch_op.add_column(sa.Column("contacts", sa.Text(), nullable=True))
         batch_op.add_column(sa.Column("customer_channel", sa.String(length=32), nullable=True))
@@ -93,6 +107,10 @@ def upgrade() -> None:
 
 
 def downgrade() -> None:
+    op.execute("DELETE FROM reminders WHERE kind = 'preapproval_answer'")
+    with op.batch_alter_table("reminders", schema=None) as batch_op:
+        batch_op.drop_constraint(op.f("ck_reminders_kind"), type_="check")
+        batch_op.create_check_constraint("kind", _OLD_KINDS)
     op.drop_index("ix_preapproval_asks_request_id", table_name="preapproval_asks")
     op.drop_table("preapproval_asks")
     op.drop_index("ix_customer_updates_account_id_id", table_name="customer_updates")

@@ -8,16 +8,18 @@ from __future__ import annotations
 
 import threading
 from collections.abc import Callable
-from datetime import date
+from datetime import UTC, date, datetime, timedelta
 
 import pytest
 from sqlalchemy import select
 
 from bot.db.models import Hold, PreapprovalAsk, RequestEvent
+from bot.jobs import JOBS
 from slackfake.web_api import Message
-from tests.commands.conftest import ANALYST, Proc
+from tests.commands.conftest import ANALYST, Proc, blocks_text
 from tests.commands.test_accounts import add_account
 from tests.conftest import RunningBot
+from tests.jobs.conftest import run_job
 
 ROOM = "C0ACMECUST"
 CUSTOMER, COLLEAGUE, OUTSIDER = "U0CUST0001", "U0CUST0002", "U0OTHER001"
@@ -158,3 +160,27 @@ def test_two_external_members_racing_give_one_answer(
             select(RequestEvent).where(RequestEvent.kind == "preapproval_answered")
         ).all()
     assert len(answered) == 1 and not open_hold(bot)
+
+
+def test_the_analyst_is_told_in_their_digest(bot: RunningBot) -> None:
+    proc = set_up(bot)
+    click(bot, CUSTOMER, "preapproval_customer_approve")
+    morning = datetime(2026, 11, 24, 4, 30, tzinfo=UTC)  # Tuesday 10:00 in Kolkata
+    run_job(bot.runtime, JOBS["reminders"], bot.runtime.config.pod("alpha"), now=morning)
+    told = [m for m in bot.api.messages(f"D{ANALYST[1:]}") if "The customer answered" in m.text]
+    assert len(told) == 1, [m.text for m in bot.api.messages(f"D{ANALYST[1:]}")]
+    text = blocks_text(told[0].blocks)
+    assert f"the customer (<@{CUSTOMER}>) approved the pre-approval" in text, text
+    # Listed once: the next day's digest does not list it again.
+    run_job(
+        bot.runtime, JOBS["reminders"], bot.runtime.config.pod("alpha"),
+        now=morning + timedelta(days=1),
+    )  # fmt: skip
+    assert (
+        len([m for m in bot.api.messages(f"D{ANALYST[1:]}") if "customer answered" in m.text]) == 1
+    )
+    # Qualified: the line is settled.
+    proc(ANALYST, "qualify REQ-1")
+    assert "moved on from intake" in blocks_text(
+        bot.api.message(told[0].channel, told[0].ts).blocks
+    )
