@@ -75,6 +75,16 @@ def account_changes(
             # A note about the old health goes with it.
             note = found.health_note if wanted.health == found.health else None
             changed = {"row_id": found.id, "health_note": note}
+            # A customer channel changed: the canvas kept in the old one is left there, and a
+            # new one is made in the new channel (issue 32). Every update row carries these
+            # keys (one executemany), unchanged when the channel is.
+            moved = wanted.customer_channel != found.customer_channel
+            changed |= {
+                "canvas_id": None if moved else found.canvas_id,
+                "canvas_message_ts": None if moved else found.canvas_message_ts,
+                "canvas_recreated": False if moved else found.canvas_recreated,
+                "canvas_sections": None if moved else found.canvas_sections,
+            }
             changes.updates.append(vars(wanted) | stamp | changed)
         else:
             continue

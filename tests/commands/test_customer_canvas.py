@@ -10,8 +10,11 @@ from datetime import date
 import pytest
 from sqlalchemy import select
 
+from bot.db.accounts import upsert_accounts
+from bot.db.contracts import pod_ids
 from bot.db.customer_updates import update_facts
 from bot.db.models import Account
+from bot.domain.accounts import parse_accounts_csv
 from bot.domain.customer_update import canvas_markdown
 from tests.commands.conftest import ANALYST, BUYER, EM, Proc
 from tests.commands.test_accounts import add_account
@@ -135,3 +138,25 @@ def test_an_account_without_a_customer_channel_has_no_canvas(bot: RunningBot) ->
     Proc(bot)(ANALYST, TEN_CHANGES[0][1])
     Proc(bot)(EM, "account Acme Corp")
     assert canvas_calls(bot) == []
+
+
+@pytest.mark.usefixtures("acme")
+def test_a_new_customer_channel_in_the_accounts_file_gets_a_canvas_of_its_own(
+    proc: Proc,
+) -> None:
+    bot = proc.bot
+    proc(*TEN_CHANGES[0])
+    first = bot.api.canvas_markdown(ROOM)
+    assert first is not None
+    bot.api.add_channel("C0ACMENEW1")
+    text = (
+        "customer,pod,initiated,handover,term_end,msg,pse,ats,health,contacts,channel\n"
+        "Acme Corp,alpha,2025-04-01,2026-11-02,2028-03-31,250k,400k,1.2m,favorable,,C0ACMENEW1\n"
+    )
+    rows, errors = parse_accounts_csv(text, {"alpha"}, "USD")
+    assert errors == []
+    with bot.db.transaction() as session:
+        upsert_accounts(session, rows, pod_ids(session, {"alpha"}), bot.runtime.clock.now())
+    proc(*TEN_CHANGES[1])
+    assert bot.api.canvas_markdown("C0ACMENEW1") == fresh(bot)
+    assert bot.api.canvas_markdown(ROOM) == first  # the old channel's is left as it was
