@@ -20,6 +20,7 @@ from bot.domain.compliance import (
     ChecklistItem,
     Guard,
 )
+from bot.domain.customer_update import SIGNATURE
 from bot.domain.lifecycle import Approvers, claim_approvers
 from bot.domain.money import AmountError, parse_amount
 from bot.domain.people import EMAIL
@@ -99,6 +100,24 @@ class ReminderSettings:
     # only when this is set: anyone can post in a channel, and the ems' escalations are for
     # the POD's own work.
     escalate_outsider_mentions: bool = False
+
+
+@dataclass(frozen=True)
+class EmailConfig:
+    """The `[email]` table (issue 32): the SMTP relay customer updates are sent through; with
+    no `host`, drafts are only marked sent by hand. Credentials come from the environment
+    (`PODBOT_SMTP_USERNAME`, `PODBOT_SMTP_PASSWORD`), never from the file."""
+
+    host: str | None = None
+    port: int = 587
+    sender: str = ""  # the From: address (`from` in the file)
+    starttls: bool = True
+    ca_file: str | None = None
+    signature: str = SIGNATURE
+
+    @property
+    def enabled(self) -> bool:
+        return bool(self.host)
 
 
 @dataclass(frozen=True)
@@ -221,6 +240,7 @@ class Config:
     slack: SlackSettings = field(default_factory=SlackSettings)
     retention: Retention = field(default_factory=Retention)
     reminders: ReminderSettings = field(default_factory=ReminderSettings)
+    email: EmailConfig = field(default_factory=EmailConfig)
     pods: tuple[Pod, ...] = ()
     # The `[clickup]` section; None: no ClickUp sync (issue 31).
     clickup: ClickUpSettings | None = None
@@ -399,6 +419,32 @@ class _Checker:
             return None
         return value
 
+    def email(self, raw: Mapping[str, Any]) -> EmailConfig:
+        """The `[email]` table: an SMTP relay (`host` set) needs a `from` address."""
+        self.unknown_keys(
+            raw, ("host", "port", "from", "starttls", "ca_file", "signature"), "email."
+        )
+        texts: dict[str, str | None] = {}
+        for name in ("host", "from", "ca_file", "signature"):
+            value = raw.get(name)
+            if value is not None and (not isinstance(value, str) or not value.strip()):
+                self.fail(f"email.{name}", "must be a non-empty string")
+                value = None
+            texts[name] = value.strip() if isinstance(value, str) else None
+        port = self.integer(raw.get("port", 587), "email.port", 1, 65535)
+        starttls = self.boolean(raw.get("starttls", True), "email.starttls")
+        sender = texts["from"] or ""
+        if texts["host"] and "@" not in sender:
+            self.fail("email.from", "must be the From: address updates are sent with")
+        return EmailConfig(
+            host=texts["host"],
+            port=port or 587,
+            sender=sender,
+            starttls=True if starttls is None else starttls,
+            ca_file=texts["ca_file"],
+            signature=texts["signature"] or SIGNATURE,
+        )
+
     def integer(self, value: Any, key: str, low: int, high: int) -> int | None:
         if isinstance(value, bool) or not isinstance(value, int) or not low <= value <= high:
             self.fail(key, f"must be a whole number from {low} to {high}")
@@ -409,7 +455,7 @@ class _Checker:
         self.unknown_keys(
             raw,
             ("defaults", "clocks", "schedule", "reminders", "slack", "retention", "pods",
-             "procurement_stages", "clickup"),
+             "procurement_stages", "clickup", "email"),
             "",
         )  # fmt: skip
         base = Config(path=path)
@@ -510,6 +556,7 @@ class _Checker:
             for name in ("processed_events_days", "delivered_days")
         }
 
+        email = self.email(self.table(raw, "email"))
         pods = self.pods(raw.get("pods"), tz, workdays, currency, fy_month)
 
         if self.errors:
@@ -529,6 +576,7 @@ class _Checker:
                 hold_review_days=hold_review_days or 10,
             ),
             procurement_stages={k: v or DEFAULT_STEP_WEEKS[k] for k, v in stage_weeks.items()},
+            email=email,
             schedule=Schedule(
                 aging_report=aging_at or time(9, 0),
                 renewal_calendar_days_before=28 if days_before is None else days_before,
@@ -1016,6 +1064,9 @@ class Settings:
     # to point podbot at a stand-in, the API's URL (CLICKUP_API_URL, over `[clickup] api_url`).
     clickup_token: str | None = None
     clickup_api_url: str | None = None
+    # The SMTP relay's login (`[email]`), from the environment only (issue 32).
+    smtp_username: str | None = None
+    smtp_password: str | None = None
 
     @classmethod
     def from_env(cls, environ: Mapping[str, str] | None = None) -> Settings:
@@ -1049,6 +1100,8 @@ class Settings:
             header_timeout=_seconds(env, "PODBOT_HEADER_TIMEOUT", 5.0),
             body_timeout=_seconds(env, "PODBOT_BODY_TIMEOUT", 5.0),
             max_connections=int(max_text) if max_text else None,
+            smtp_username=env.get("PODBOT_SMTP_USERNAME") or None,
+            smtp_password=env.get("PODBOT_SMTP_PASSWORD") or None,
             ops_host=env.get("PODBOT_OPS_HOST") or "127.0.0.1",
             ops_port=int(ops_text),
             bot_token=env.get("SLACK_BOT_TOKEN") or None,

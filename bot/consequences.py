@@ -26,14 +26,25 @@ from sqlalchemy.orm import Session
 
 from bot.actions import Work
 from bot.blocks.checkin import checkin_blocks
+from bot.blocks.customer_update import draft_dm, settled_dm
 from bot.blocks.ids import BlockId
+from bot.blocks.preapproval_ask import answered_blocks, ask_blocks
 from bot.blocks.reminders import dm_note
 from bot.blocks.terms import term_prompt
 from bot.blocks.text import plain_date
 from bot.clickup import mirror as clickup
-from bot.db.models import Contract, PodRow, Request, SavingsClaim
+from bot.db.models import (
+    Account,
+    Contract,
+    CustomerUpdate,
+    PodRow,
+    PreapprovalAsk,
+    Request,
+    SavingsClaim,
+)
 from bot.db.savings import pending_claims_for_tool
 from bot.domain.checkin import checkin_csv, checkin_csv_name
+from bot.domain.customer_update import wording_problems
 from bot.domain.events import (
     AbsenceChanged,
     AccountHealthSet,
@@ -45,11 +56,15 @@ from bot.domain.events import (
     ClickUpLinked,
     ClockCrossed,
     ContractSaved,
+    CustomerUpdateDrafted,
+    CustomerUpdateSettled,
     Event,
     HoldEnded,
     HoldStarted,
     HomeOpened,
     MentionResolved,
+    PreapprovalAnswered,
+    PreapprovalAsked,
     ProcurementStepMoved,
     RemindersSnoozed,
     RenewalOpened,
@@ -60,7 +75,9 @@ from bot.domain.events import (
     TermAsked,
     ThreadLine,
 )
+from bot.domain.money import Money
 from bot.domain.vocabulary import ClaimStatus, Role
+from bot.mail.message import eml_name, update_message
 from bot.slack import reminder_dms
 from bot.slack.outbox import Lane, Outbox, mentions
 
@@ -235,12 +252,109 @@ def checkin_post(session: Session, outbox: Outbox, event: CheckinShared) -> None
     )  # fmt: skip
 
 
+def customer_update_dms(session: Session, outbox: Outbox, event: CustomerUpdateDrafted) -> None:
+    """The draft DMed to each of its people, with its `.eml` in the DM's thread (issue 32)."""
+    row = session.get(CustomerUpdate, event.update_id)
+    assert row is not None
+    account = row.account
+    config = outbox.runtime.config
+    others = list(session.scalars(select(Account.customer).where(Account.id != account.id)))
+    problems = wording_problems(row.body_text, others)
+    text, blocks = draft_dm(
+        row.id, account.customer, row.subject, row.body_text, row.recipients,
+        can_email=config.email.enabled, problems=problems,
+    )  # fmt: skip
+    message = update_message(config, row)
+    name = eml_name(account.customer, row.period.isoformat())
+    for user in event.users:
+        dm = outbox.dm(session, user, text, blocks)
+        outbox.upload(session, Lane.DM.of(user), user, name, bytes(message), row.subject, parent=dm)
+
+
+def customer_update_settled(session: Session, outbox: Outbox, event: CustomerUpdateSettled) -> None:
+    """The DM clicked says who settled the draft and how; Send's email is queued."""
+    row = session.get(CustomerUpdate, event.update_id)
+    assert row is not None
+    if event.emailing:
+        outbox.email(session, row.id)
+    if event.channel and event.ts:
+        pod_row = session.get(PodRow, row.account.pod_id)
+        pod = outbox.runtime.config.find_pod(pod_row.key) if pod_row is not None else None
+        text, blocks = settled_dm(
+            row.account.customer, row.subject, row.body_text, row.sent_by or "",
+            event.emailing, row.recipients, row.sent_at or outbox.runtime.clock.now(),
+            pod.timezone if pod is not None else "UTC",
+        )  # fmt: skip
+        outbox.edit(session, event.channel, event.ts, text, blocks)
+
+
+def quiet_account_homes(session: Session, outbox: Outbox, event: CustomerUpdateSettled) -> None:
+    """The ems' Homes flag accounts with no update sent lately: one may no longer be."""
+    row = session.get(CustomerUpdate, event.update_id)
+    assert row is not None
+    pod_row = session.get(PodRow, row.account.pod_id)
+    pod = outbox.runtime.config.find_pod(pod_row.key) if pod_row is not None else None
+    if pod is not None:
+        outbox.homes(session, pod.members_with(Role.EM))
+
+
+def customer_canvas(session: Session, outbox: Outbox, event: Any) -> None:
+    """The canvas in the request's customer channel, if its account names one (issue 32)."""
+    request_id = getattr(event, "request_id", None)
+    if request_id is None:
+        return
+    request = session.get(Request, request_id)
+    if request is None:
+        return
+    account = session.scalars(
+        select(Account).where(
+            Account.pod_id == request.pod_id,
+            Account.customer_key == request.customer_key,
+            Account.customer_channel.is_not(None),
+        )
+    ).first()
+    if account is not None and account.customer_channel:
+        outbox.canvas(session, account.id, account.customer_channel)
+
+
+def settled_update_canvas(session: Session, outbox: Outbox, event: CustomerUpdateSettled) -> None:
+    """An update sent: the canvas's "done since" now counts from it."""
+    row = session.get(CustomerUpdate, event.update_id)
+    if row is not None and row.account.customer_channel:
+        outbox.canvas(session, row.account_id, row.account.customer_channel)
+
+
+def preapproval_ask_post(session: Session, outbox: Outbox, event: PreapprovalAsked) -> None:
+    """The pre-approval posted in the customer's channel, with Approve / Needs changes."""
+    ask = session.get(PreapprovalAsk, event.ask_id)
+    assert ask is not None
+    request = ask.request
+    spend = Money(request.amount, request.currency) if request.amount is not None else None
+    text, blocks = ask_blocks(ask.id, request.tool, spend, ask.question)
+    outbox.message(session, Lane.CHANNEL.of(ask.channel), ask.channel, text, blocks)
+
+
+def preapproval_answer_shown(session: Session, outbox: Outbox, event: PreapprovalAnswered) -> None:
+    """The message the customer clicked shows the answer, its buttons gone."""
+    ask = session.get(PreapprovalAsk, event.ask_id)
+    if ask is None or not event.channel or not event.ts or ask.answered_at is None:
+        return
+    request = ask.request
+    pod = outbox.runtime.config.find_pod(request.pod.key)
+    spend = Money(request.amount, request.currency) if request.amount is not None else None
+    text, blocks = answered_blocks(
+        request.tool, spend, ask.question, ask.answer == "approved", ask.answered_by or "",
+        ask.reason, ask.answered_at, pod.timezone if pod is not None else "UTC",
+    )  # fmt: skip
+    outbox.edit(session, event.channel, event.ts, text, blocks)
+
+
 # The one table: what each event causes, in the order its rows are queued.
 # The ClickUp rows (issue 31, bot/clickup/mirror.py) follow the Slack ones: the request's task
 # (`clickup.task`: created, or its assignee), its comments (the timeline events not yet told),
 # its status and its due date; each queues only what changed, once, in the task's lane.
 CONSEQUENCES: dict[type[Any], tuple[Consequence, ...]] = {
-    RequestOpened: (card, homes_of_request, clickup.task),
+    RequestOpened: (card, homes_of_request, clickup.task, customer_canvas),
     RequestChanged: (
         card,
         request_dms_settled,
@@ -248,6 +362,7 @@ CONSEQUENCES: dict[type[Any], tuple[Consequence, ...]] = {
         clickup.comments,
         clickup.status,
         clickup.due,
+        customer_canvas,
     ),
     RequestReassigned: (
         card,
@@ -258,8 +373,16 @@ CONSEQUENCES: dict[type[Any], tuple[Consequence, ...]] = {
         clickup.comments,
         clickup.status,
         clickup.due,
+        customer_canvas,
     ),
-    HoldStarted: (card, request_dms_settled, homes_of_request, clickup.comments, clickup.status),
+    HoldStarted: (
+        card,
+        request_dms_settled,
+        homes_of_request,
+        clickup.comments,
+        clickup.status,
+        customer_canvas,
+    ),
     HoldEnded: (
         card,
         request_dms_settled,
@@ -267,8 +390,9 @@ CONSEQUENCES: dict[type[Any], tuple[Consequence, ...]] = {
         clickup.comments,
         clickup.status,
         clickup.due,
+        customer_canvas,
     ),
-    ProcurementStepMoved: (card, clickup.comments, clickup.status),
+    ProcurementStepMoved: (card, clickup.comments, clickup.status, customer_canvas),
     ClockCrossed: (card, homes_of_request),
     ThreadLine: (thread_line, clickup.comments),
     TermAsked: (term_prompt_line,),
@@ -288,6 +412,7 @@ CONSEQUENCES: dict[type[Any], tuple[Consequence, ...]] = {
         benchmark_claims,
         claim_dms_settled,
         clickup.comments,
+        customer_canvas,
     ),
     ClaimStepApproved: (
         claim_message,
@@ -303,12 +428,16 @@ CONSEQUENCES: dict[type[Any], tuple[Consequence, ...]] = {
     RemindersSnoozed: (snoozed_dm,),
     CheckinShared: (checkin_post,),
     HomeOpened: (own_home,),
-    # Recorded, causing nothing outside podbot yet: the place for a canvas or CRM row.
+    # Recorded, causing nothing outside podbot yet: the place for a CRM row.
     AccountHealthSet: (),
     TargetUpdated: (),
     ClickUpLinked: (clickup.linked, card),
     ContractSaved: (),
     ChecklistChanged: (card, homes_of_request),
+    CustomerUpdateDrafted: (customer_update_dms,),
+    CustomerUpdateSettled: (customer_update_settled, quiet_account_homes, settled_update_canvas),
+    PreapprovalAsked: (preapproval_ask_post,),
+    PreapprovalAnswered: (preapproval_answer_shown,),
 }
 
 

@@ -26,6 +26,7 @@ from bot.db.holds import not_held
 from bot.db.models import (
     PendingResponse,
     PodRow,
+    PreapprovalAsk,
     Reminder,
     ReminderKind,
     Request,
@@ -256,6 +257,39 @@ def _breach_items(context: JobContext, team_url: str | None) -> list[Item[str]]:
     return items
 
 
+def _preapproval_answer_items(context: JobContext, team_url: str | None) -> list[Item[str]]:
+    """Pre-approvals the customer answered in their channel (issue 32) on requests still in
+    intake: to the request's analyst (else the POD's), listed once."""
+    when = _when(context)
+    items = []
+    with context.runtime.db.transaction() as session:
+        rows = session.execute(
+            select(PreapprovalAsk, Request)
+            .join(Request, Request.id == PreapprovalAsk.request_id)
+            .join(PodRow, PodRow.id == Request.pod_id)
+            .where(
+                PodRow.key == context.pod.key,
+                PreapprovalAsk.answered_at.is_not(None),
+                Request.stage == Stage.INTAKE.value,
+            )
+            .order_by(PreapprovalAsk.answered_at, PreapprovalAsk.id)
+        ).all()
+        for ask, request in rows:
+            assert ask.answered_at is not None
+            verdict = "approved" if ask.answer == "approved" else "asked for changes to"
+            why = f": {ask.reason}" if ask.reason else ""
+            line = (
+                f"• {_card_link(team_url, request)} {_names(request)} — the customer "
+                f"(<@{ask.answered_by}>) {verdict} the pre-approval {when(ask.answered_at)}{why}"
+            )
+            analysts = [request.analyst_id] if request.analyst_id else []
+            for analyst in analysts or context.pod.members_with(Role.ANALYST):
+                items.append(
+                    Item(DigestKind.PREAPPROVAL_ANSWER, request.id, analyst, ask.answered_at, line)
+                )
+    return items
+
+
 def _tat_warning_items(context: JobContext, team_url: str | None) -> list[Item[str]]:
     when = _when(context)
     pod, now = context.pod, context.now
@@ -413,6 +447,7 @@ _REMINDER_KIND = {
     DigestKind.TAT_WARNING: ReminderKind.TAT_WARNING,
     DigestKind.ESCALATION: ReminderKind.ESCALATION,
     DigestKind.STALL: ReminderKind.STALL,
+    DigestKind.PREAPPROVAL_ANSWER: ReminderKind.PREAPPROVAL_ANSWER,
 }
 # The timeline event recorded when an item is first listed, by kind.
 _FIRST_LISTED = {
@@ -488,6 +523,8 @@ def _render(context: JobContext, digest: Digest[Any]) -> tuple[str, list[Block]]
         return dm_blocks.breach_digest(lines, context.pod.name)
     if digest.kind == DigestKind.STALL:
         return dm_blocks.stall_digest(lines)
+    if digest.kind == DigestKind.PREAPPROVAL_ANSWER:
+        return dm_blocks.preapproval_answer_digest(lines)
     assert digest.kind == DigestKind.TAT_WARNING, digest.kind
     return dm_blocks.tat_warning_digest(lines, TAT_WARNING_DAYS)
 
@@ -711,6 +748,7 @@ def digest_items(context: JobContext, team_url: str | None) -> list[Item[Any]]:
         *_tat_warning_items(context, team_url),
         *_escalation_items(context, pending, team_url),
         *_stall_items(context, team_url),
+        *_preapproval_answer_items(context, team_url),
     ]
 
 

@@ -21,7 +21,10 @@ BOT_SCOPES = {
     "im:history": "find a reminder DM after a crash instead of sending it twice",
     "users:read": "names and time zones of members",
     "users:read.email": "members given by their email (config, `podbot import requests`)",
-    "files:write": "CSV and ICS attachments of reports",
+    "files:write": "CSV and ICS attachments of reports; a customer update's .eml",
+    "canvases:write": "the living canvas of each account's customer channel (issue 32)",
+    "canvases:read": "find a section of the customer canvas to edit only what changed",
+    "pins:write": "pin the customer channel's summary where no canvas is allowed (issue 32)",
 }
 # user_change (users:read): a member's new name, for charts, CSVs and plain text.
 BOT_EVENTS = ["message.channels", "message.groups", "app_home_opened", "user_change"]

@@ -29,6 +29,7 @@ from bot.config import Config, Settings
 from bot.db.migrate import check_schema, upgrade
 from bot.db.pods import sync_pods
 from bot.db.session import Database
+from bot.mail.smtp import SmtpSettings
 from bot.slack.pacing import ChannelTurns
 from bot.slack.web_api import LOOKUP_INTERVAL, SlackApi, WebApiError
 from bot.slack.worker import OutboxWorker
@@ -123,6 +124,18 @@ def resolve_people(config: Config, slack: SlackApi) -> Config:
     return config.with_people(ids)
 
 
+def smtp_settings(config: Config, settings: Settings) -> SmtpSettings | None:
+    """The SMTP relay customer updates are emailed through (`[email]`, the login from the
+    environment), or None when none is configured."""
+    email = config.email
+    if email.host is None:
+        return None
+    return SmtpSettings(
+        host=email.host, port=email.port, sender=email.sender, username=settings.smtp_username,
+        password=settings.smtp_password, starttls=email.starttls, ca_file=email.ca_file,
+    )  # fmt: skip
+
+
 def build_runtime(
     config: Config,
     settings: Settings,
@@ -167,6 +180,7 @@ def build_runtime(
         clock=delivery_clock,
         domain_clock=clock,
         **(worker or {}),
+        smtp=smtp_settings(config, settings),
     )
     clickup = make_clickup(config, settings)
     if clickup is not None and config.clickup is not None:

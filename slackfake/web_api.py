@@ -25,6 +25,8 @@ from pathlib import Path
 from typing import Any
 from urllib.parse import parse_qs, urlsplit
 
+from slackfake.canvases import CanvasError, Canvases, document
+
 FIXTURES = Path(__file__).parent / "fixtures"
 
 BOT_USER_ID = "U0BOT0001"
@@ -39,7 +41,19 @@ MAX_VIEW_BLOCKS = 100
 MAX_MESSAGE_TEXT = 40_000
 
 # Parameters slack_sdk may send as a JSON-encoded string inside a form (or JSON) body.
-_JSON_FIELDS = frozenset({"blocks", "attachments", "view", "metadata", "files", "outputs"})
+_JSON_FIELDS = frozenset(
+    {
+        "blocks",
+        "attachments",
+        "view",
+        "metadata",
+        "files",
+        "outputs",
+        "document_content",
+        "changes",
+        "criteria",
+    }
+)
 # Methods Slack answers without a token.
 _NO_AUTH = frozenset({"api.test"})
 # The bot scopes a token of this server has unless told otherwise (`set_scopes`): every scope
@@ -48,7 +62,7 @@ _NO_AUTH = frozenset({"api.test"})
 DEFAULT_SCOPES = (
     "commands", "chat:write", "im:write", "im:read", "channels:history", "groups:history",
     "im:history", "channels:read", "groups:read", "users:read", "users:read.email",
-    "files:write",
+    "files:write", "canvases:write", "canvases:read", "pins:write",
 )  # fmt: skip
 # The scope each method needs (of a channel's kind for conversations.*: C public, G private,
 # D a DM), as Slack's method reference lists it for bot tokens.
@@ -65,6 +79,12 @@ _NEEDS: dict[str, str | dict[str, str]] = {
     "users.lookupByEmail": "users:read.email",
     "files.getUploadURLExternal": "files:write",
     "files.completeUploadExternal": "files:write",
+    "conversations.canvases.create": "canvases:write",
+    "canvases.edit": "canvases:write",
+    "canvases.delete": "canvases:write",
+    "canvases.sections.lookup": "canvases:read",
+    "pins.add": "pins:write",
+    "conversations.members": {"C": "channels:read", "G": "groups:read", "D": "im:read"},
 }
 
 
@@ -416,6 +436,10 @@ class SlackApiServer:
         self._home: dict[str, str] = {}
         self._pending_uploads: dict[str, dict[str, Any]] = {}
         self._files: dict[str, UploadedFile] = {}
+        self.canvases = Canvases()
+        self._pins: dict[str, list[str]] = {}  # channel -> pinned message ts
+        self._members: dict[str, list[str]] = {}  # channel -> members (`add_member`)
+        self._external: set[str] = set()  # Slack Connect members of another organisation
         self._first_ts = Decimal(first_ts)
         self._serial = 0
         # With a ts_source (the sandbox's clock), message ts read that clock, kept unique.
@@ -450,6 +474,12 @@ class SlackApiServer:
             "users.lookupByEmail": self._users_lookup_by_email,
             "files.getUploadURLExternal": self._files_get_upload_url,
             "files.completeUploadExternal": self._files_complete_upload,
+            "conversations.canvases.create": self._conversations_canvases_create,
+            "canvases.edit": self._canvases_edit,
+            "canvases.delete": self._canvases_delete,
+            "canvases.sections.lookup": self._canvases_sections_lookup,
+            "pins.add": self._pins_add,
+            "conversations.members": self._conversations_members,
         }
 
     # -- lifecycle -------------------------------------------------------------------------
@@ -1268,6 +1298,93 @@ class SlackApiServer:
             channel.update(created=1700000000, is_im=len(users) == 1, user=users[0])
         return {"channel": channel}
 
+    # -- canvases, pins and members (issue 32) -------------------------------------------------
+
+    def _conversations_canvases_create(self, params: dict[str, Any]) -> dict[str, Any]:
+        if _opt_str(params, "channel_id") is None:
+            raise SlackError("invalid_arguments")
+        channel = self._channel(params, "channel_id")
+        try:
+            markdown = document(params)
+            canvas_id = self.canvases.create_for_channel(
+                channel, markdown, _opt_str(params, "title")
+            )
+        except CanvasError as exc:
+            raise SlackError(exc.error) from None
+        return {"canvas_id": canvas_id}
+
+    def _canvases_edit(self, params: dict[str, Any]) -> dict[str, Any]:
+        if _opt_str(params, "canvas_id") is None:
+            raise SlackError("invalid_arguments")
+        try:
+            self.canvases.edit(_opt_str(params, "canvas_id"), params.get("changes"))
+        except CanvasError as exc:
+            raise SlackError(exc.error) from None
+        return {}
+
+    def _canvases_sections_lookup(self, params: dict[str, Any]) -> dict[str, Any]:
+        if _opt_str(params, "canvas_id") is None:
+            raise SlackError("invalid_arguments")
+        try:
+            found = self.canvases.lookup(_opt_str(params, "canvas_id"), params.get("criteria"))
+        except CanvasError as exc:
+            raise SlackError(exc.error) from None
+        return {"sections": [{"id": section_id} for section_id in found]}
+
+    def _canvases_delete(self, params: dict[str, Any]) -> dict[str, Any]:
+        try:
+            self.canvases.delete(_opt_str(params, "canvas_id"))
+        except CanvasError as exc:
+            raise SlackError(exc.error) from None
+        return {}
+
+    def _pins_add(self, params: dict[str, Any]) -> dict[str, Any]:
+        channel = self._channel(params)
+        ts = _opt_str(params, "timestamp")
+        if ts is None or ts not in self._messages.get(channel, {}):
+            raise SlackError("message_not_found")
+        pins = self._pins.setdefault(channel, [])
+        if ts in pins:
+            raise SlackError("already_pinned")
+        pins.append(ts)
+        return {}
+
+    def _conversations_members(self, params: dict[str, Any]) -> dict[str, Any]:
+        channel = self._channel(params)
+        return {"members": list(self._members.get(channel, [])), "response_metadata": {
+            "next_cursor": ""}}  # fmt: skip
+
+    def canvas_markdown(self, channel: str) -> str | None:
+        """The markdown of the channel's canvas now (None: none, or deleted)."""
+        with self._cond:
+            canvas_id = self.canvases.of_channel.get(channel)
+            canvas = self.canvases.by_id.get(canvas_id or "")
+            return None if canvas is None or canvas.deleted else canvas.markdown
+
+    def delete_canvas_as_person(self, channel: str) -> None:
+        """A person deletes the channel's canvas (in Slack's UI)."""
+        with self._cond:
+            self.canvases.delete(self.canvases.of_channel.get(channel))
+            self._changes += 1
+
+    def limit_canvases(self, channel: str) -> None:
+        """The workspace's plan holds no canvas in this channel."""
+        with self._cond:
+            self.canvases.limited.add(channel)
+
+    def pins(self, channel: str) -> list[str]:
+        with self._cond:
+            return list(self._pins.get(channel, []))
+
+    def add_member(self, channel: str, user: str, *, external: bool = False) -> None:
+        """`user` is in `channel`; `external`: a Slack Connect member of another organisation."""
+        with self._cond:
+            self._members.setdefault(channel, [])
+            if user not in self._members[channel]:
+                self._members[channel].append(user)
+            if external:
+                self._external.add(user)
+
     def _conversations_info(self, params: dict[str, Any]) -> dict[str, Any]:
         # `channel` is required; a private channel the bot is not in does not exist for it.
         if _opt_str(params, "channel") is None:
@@ -1291,6 +1408,10 @@ class SlackApiServer:
             info["user"] = self._dms[channel]
         else:
             info["name"] = self._channels.get(channel, channel.lower())
+        canvas_id = self.canvases.of_channel.get(channel)
+        canvas = self.canvases.by_id.get(canvas_id or "")
+        if canvas is not None and not canvas.deleted:
+            info["properties"] = {"canvas": {"file_id": canvas.canvas_id, "is_empty": False}}
         return {"channel": info}
 
     def _page(

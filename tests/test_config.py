@@ -374,3 +374,27 @@ def test_member_hours_and_hold_review_days_are_read_and_checked() -> None:
     errors = errors_of(bad)
     assert any("member_hours.U0NOBODY1" in e and "not a member" in e for e in errors)
     assert any("member_hours.U0ANA0001" in e for e in errors)
+
+
+def test_the_email_table_names_an_smtp_relay_and_its_login_comes_from_the_environment() -> None:
+    # Issue 32: no [email], no relay (drafts are marked sent by hand).
+    assert not parse_config(SPEC_EXAMPLE).email.enabled
+    config = parse_config(
+        SPEC_EXAMPLE.replace(
+            "[schedule]",
+            '[email]\nhost = "smtp.example.com"\nfrom = "procurement@example.com"\n\n[schedule]',
+        )
+    )
+    assert (config.email.host, config.email.port, config.email.sender) == (
+        "smtp.example.com", 587, "procurement@example.com"
+    )  # fmt: skip
+    assert config.email.starttls and config.email.signature == "Your procurement team"
+    bad = SPEC_EXAMPLE.replace(
+        "[schedule]", '[email]\nhost = "smtp.example.com"\nport = 0\npassword = "x"\n\n[schedule]'
+    )
+    problems = errors_of(bad)
+    assert any(p.startswith("email.password") and "unknown key" in p for p in problems), problems
+    assert any(p.startswith("email.port") for p in problems), problems
+    assert any(p.startswith("email.from") for p in problems), problems
+    env = Settings.from_env({"PODBOT_SMTP_USERNAME": "relay", "PODBOT_SMTP_PASSWORD": "s3cret"})
+    assert (env.smtp_username, env.smtp_password) == ("relay", "s3cret")

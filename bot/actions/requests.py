@@ -14,6 +14,7 @@ from enum import StrEnum
 from bot.actions import Work, unconfirmed
 from bot.actions.access import authorize, load_request, require_stage
 from bot.actions.holds import end_on_hold, start_on_hold
+from bot.actions.preapprovals import ask_customer
 from bot.actions.terms import inline_row, record_term
 from bot.blocks.limits import MAX_MESSAGE_TEXT
 from bot.blocks.text import escape_mrkdwn, slack_date, split_markup
@@ -129,6 +130,7 @@ class Preapprove:
 @dataclass(frozen=True)
 class Preapproved:
     key: str
+    asked_in: str | None = None  # the customer channel it was put to the customer in
 
 
 def preapprove(work: Work, user: str, given: Preapprove) -> Preapproved:
@@ -154,6 +156,8 @@ def preapprove(work: Work, user: str, given: Preapprove) -> Preapproved:
         text=given.note,
     )  # fmt: skip
     note = given.note
+    # Put to the customer in their channel, when the account names one (issue 32).
+    asked = ask_customer(work, request, user, note)
     work.record(
         RequestChanged(request.id, "pre-approved"),
         ThreadLine(
@@ -163,7 +167,7 @@ def preapprove(work: Work, user: str, given: Preapprove) -> Preapproved:
             + (f"\n>{defuse_broadcasts(note)}" if note else ""),
         ),
     )
-    return Preapproved(request.key)
+    return Preapproved(request.key, asked.channel if asked is not None else None)
 
 
 # -- assign ----------------------------------------------------------------------------------

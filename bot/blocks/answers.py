@@ -224,5 +224,6 @@ def checkin_shared(pod_name: str) -> str:
     return f"Shared in {pod_name}'s channel."
 
 
-def preapproved(key: str) -> str:
-    return f"{key} is pre-approved: the qualification clock is met; waiting on the customer."
+def preapproved(key: str, asked_in: str | None = None) -> str:
+    where = f" (asked in <#{asked_in}>)" if asked_in else ""
+    return f"{key} is pre-approved: the qualification clock is met; waiting on the customer{where}."

@@ -106,6 +106,7 @@ _EVENT_WORDS: dict[str, str] = {
     EventKind.TAT_WARNED: "warned that the TAT is due soon",
     EventKind.TAT_ESCALATED: "escalated an open TAT breach",
     EventKind.PREAPPROVAL: "sent a pre-approval to the customer",
+    EventKind.PREAPPROVAL_ANSWERED: "answered the pre-approval",
     EventKind.PREAPPROVAL_REMINDED: "reminded the analyst: no response to the pre-approval",
     EventKind.PROCUREMENT_STARTED: "started a procurement stage",
     EventKind.PROCUREMENT_DONE: "finished a procurement stage",

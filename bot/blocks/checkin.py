@@ -29,6 +29,7 @@ from bot.blocks.text import (
     slack_date,
 )
 from bot.domain.checkin import CHECKIN_LOOKBACK_DAYS, CHECKIN_RENEWAL_DAYS, CheckinPack
+from bot.domain.customer_update import QUIET_DAYS
 from bot.domain.money import format_money
 
 
@@ -123,10 +124,12 @@ def _names(names: list[str], limit: int) -> str:
 
 
 def checkin_post(
-    pod_name: str, as_of: date, timezone: str, active: list[str], quiet: list[str]
-) -> tuple[str, list[Block]]:
+    pod_name: str, as_of: date, timezone: str, active: list[str], quiet: list[str],
+    no_update: list[str] | None = None,
+) -> tuple[str, list[Block]]:  # fmt: skip
     """The POD's weekly check-in post: the customers with news this week (their packs follow
-    in its thread, one reply each) and, in one line, those with nothing new."""
+    in its thread, one reply each), in one line those with nothing new, and in one more the
+    accounts with no customer update sent for 15 days (`no_update`, issue 32)."""
     title = f"Check-ins · {pod_name} · week of {plain_date(as_of)}"
     head = f"*Check-ins · {escape_mrkdwn(pod_name)}* · as of {slack_date(as_of, timezone)}"
     window = f"in the last {plural(CHECKIN_LOOKBACK_DAYS, 'day')}"
@@ -144,6 +147,11 @@ def checkin_post(
         lines.append(
             f"Nothing new for {_names(quiet, budget)} — `/proc checkin <customer>` shows "
             "any customer's pack."
+        )
+    if no_update:
+        lines.append(
+            f":email: No customer update sent for {QUIET_DAYS} days: {_names(no_update, budget)}"
+            " — `/proc customer-update <customer>` drafts one."
         )
     blocks: list[Block] = [
         HeaderBlock(text=fit_plain(title, HEADER_TEXT)),

@@ -29,8 +29,9 @@ from bot.blocks.csm_home import CsmDetail, csm_blocks
 from bot.blocks.ids import ActionId
 from bot.blocks.limits import HEADER_TEXT, MAX_VIEW_BLOCKS, SECTION_TEXT
 from bot.blocks.stats import kpi_line
-from bot.blocks.text import escape_mrkdwn, fit_markup, fit_plain, plural, slack_date
+from bot.blocks.text import escape_mrkdwn, fit_markup, fit_mrkdwn, fit_plain, plural, slack_date
 from bot.domain.compliance import ChecklistGap
+from bot.domain.customer_update import QUIET_DAYS
 from bot.domain.kpis import Kpi
 from bot.domain.money import Money, format_money
 
@@ -168,6 +169,8 @@ class EmHome:
     old_breaches: tuple[BreachItem, ...]
     old_breaches_total: int
     timezone: str = "UTC"
+    # Accounts with no customer update sent for 15 days (issue 32): customer, last sent.
+    no_update: tuple[tuple[str, datetime | None], ...] = ()
 
 
 @dataclass(frozen=True)
@@ -359,7 +362,25 @@ def _em(home: EmHome, command: str) -> list[Block]:
         *_list("Breaches older than 24 working hours", home.old_breaches_total,
                [_breach_row(b, home.timezone) for b in home.old_breaches], "None.",
                f"`{command} aging`"),
+        *_no_update(home, command),
     ]  # fmt: skip
+
+
+def _no_update(home: EmHome, command: str) -> list[Block]:
+    """The accounts whose customer has had no update for 15 days, in one section."""
+    if not home.no_update:
+        return []
+    shown = [
+        f"• *{escape_mrkdwn(customer)}*: "
+        + (f"last sent {slack_date(last, home.timezone)}" if last else "none sent yet")
+        for customer, last in home.no_update[:LIST_CAP]
+    ]
+    more = len(home.no_update) - len(shown)
+    if more > 0:
+        shown.append(f"and {more} more")
+    head = f"*No customer update sent for {QUIET_DAYS} days* ({len(home.no_update)})"
+    hint = f"`{command} customer-update <customer>` drafts one."
+    return [_section(fit_mrkdwn("\n".join([head, *shown]), SECTION_TEXT)), _context(hint)]
 
 
 _ROLE = {

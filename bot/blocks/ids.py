@@ -14,6 +14,7 @@ class CallbackId(StrEnum):
     """The `callback_id` of each modal, matched by the view_submission handlers."""
 
     INTAKE = "intake"
+    PREAPPROVAL_CHANGES = "preapproval_changes"  # the customer's Needs changes: the reason
     UPDATE = "update"
     SAVINGS_REJECT = "savings_reject"
     RECORD_TERM = "record_term"
@@ -31,6 +32,13 @@ class CallbackId(StrEnum):
 
 class ActionId(StrEnum):
     """The `action_id` of each button; the button's value carries the ids a click needs."""
+
+    # A customer update draft's DM (issue 32): the value is the draft's id.
+    CUSTOMER_UPDATE_MARK_SENT = "customer_update_mark_sent"
+    CUSTOMER_UPDATE_SEND = "customer_update_send"
+    # A pre-approval in the customer's channel (issue 32): the value is the ask's id.
+    PREAPPROVAL_APPROVE = "preapproval_customer_approve"
+    PREAPPROVAL_CHANGES = "preapproval_customer_changes"
 
     SAVINGS_APPROVE = "savings_approve"
     SAVINGS_REJECT = "savings_reject"

@@ -204,6 +204,17 @@ def breach_digest(items: list[DigestLine], pod_name: str) -> tuple[str, list[Blo
     return text, [_section(text), *_items(items, _in_the_aging_report), snooze_buttons()]
 
 
+def preapproval_answer_digest(items: list[DigestLine]) -> tuple[str, list[Block]]:
+    """An analyst's requests whose pre-approval the customer answered (issue 32)."""
+    text = f":incoming_envelope: *The customer answered* — {plural(len(items), 'pre-approval')}:"
+    return text, [
+        _section(text),
+        *_items(items, _in_the_aging_report),
+        _section("Qualify or disqualify it: `/proc qualify REQ-n`, `/proc disqualify REQ-n`."),
+        snooze_buttons(),
+    ]
+
+
 def tat_warning_digest(items: list[DigestLine], days: int) -> tuple[str, list[Block]]:
     """A person's negotiations whose TAT is due within `days` days."""
     text = (

@@ -71,7 +71,7 @@ def preapproval(runtime: Runtime, invocation: Invocation) -> Reply:
     outbox, done = perform(
         runtime, requests.preapprove, invocation.user_id, Preapprove(number, note)
     )
-    return Reply(text=answers.preapproved(done.key), after_ack=[outbox.deliver])
+    return Reply(text=answers.preapproved(done.key, done.asked_in), after_ack=[outbox.deliver])
 
 
 STAGE_USAGE = (

@@ -35,6 +35,8 @@ class AccountFacts:
     ats: Decimal | None
     currency: str
     health: str
+    contacts: str | None
+    customer_channel: str | None
 
 
 def find_account(session: Session, customer: str, *, for_update: bool = False) -> Account | None:
@@ -73,6 +75,16 @@ def account_changes(
             # A note about the old health goes with it.
             note = found.health_note if wanted.health == found.health else None
             changed = {"row_id": found.id, "health_note": note}
+            # A customer channel changed: the canvas kept in the old one is left there, and a
+            # new one is made in the new channel (issue 32). Every update row carries these
+            # keys (one executemany), unchanged when the channel is.
+            moved = wanted.customer_channel != found.customer_channel
+            changed |= {
+                "canvas_id": None if moved else found.canvas_id,
+                "canvas_message_ts": None if moved else found.canvas_message_ts,
+                "canvas_recreated": False if moved else found.canvas_recreated,
+                "canvas_sections": None if moved else found.canvas_sections,
+            }
             changes.updates.append(vars(wanted) | stamp | changed)
         else:
             continue
@@ -104,7 +116,19 @@ def _wanted(row: AccountRow, pod_id: int, before: AccountFacts | None) -> Accoun
         if row.health is not None
         else (before.health if before is not None else Health.NEUTRAL.value)
     )
+    contacts = (
+        ", ".join(row.contacts)
+        if row.contacts is not None
+        else (before.contacts if before is not None else None)
+    )
+    channel = (
+        row.channel
+        if row.channel is not None
+        else (before.customer_channel if before is not None else None)
+    )
     return AccountFacts(
+        customer_channel=channel,
+        contacts=contacts,
         pod_id=pod_id,
         customer=row.customer,
         initiated=row.initiated,
@@ -155,4 +179,6 @@ def _facts(account: Any) -> AccountFacts:
         ats=account.ats,
         currency=account.currency,
         health=account.health,
+        contacts=account.contacts,
+        customer_channel=account.customer_channel,
     )

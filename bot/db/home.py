@@ -37,6 +37,7 @@ from bot.db.compliance import last_step_gaps
 from bot.db.contracts import open_renewal_requests
 from bot.db.covering import away_line, covering_sections
 from bot.db.csm_home import load_csm
+from bot.db.customer_updates import quiet_accounts
 from bot.db.holds import not_held, open_holds
 from bot.db.kpis import member_target, pod_target, quarter_savings
 from bot.db.models import ClaimApproval, Contract, PodRow, Request, SavingsClaim
@@ -433,7 +434,8 @@ def _em(
     # instant that many working hours before now.
     due_by = _latest_start(pod.calendar, OLD_BREACH_HOURS, now)
     old, old_count = ([], 0) if due_by is None else _breaches(session, pod_id, now, due_by)
+    quiet = tuple((a.customer, a.last) for a in quiet_accounts(session, pod_id, now))
     return EmHome(
         pod.name, str(quarter), tuple(claims), total, savings,
-        tuple(old), old_count, pod.timezone,
+        tuple(old), old_count, pod.timezone, quiet,
     )  # fmt: skip

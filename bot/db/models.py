@@ -26,6 +26,7 @@ from sqlalchemy import (
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column, relationship
 
 from bot.db.types import MoneyAmount, UTCDateTime
+from bot.domain.customer_update import UpdateStatus
 from bot.domain.holds import HeldClock, HoldParty
 from bot.domain.names import name_key
 from bot.domain.vocabulary import (
@@ -679,12 +680,86 @@ class Account(Base):
     currency: Mapped[str] = mapped_column(String(3))
     health: Mapped[str] = mapped_column(String(16), default=Health.NEUTRAL.value)
     health_note: Mapped[str | None] = mapped_column(Text)
+    # The customer's people its updates are emailed to, `a@x.com, b@y.com` (issue 32).
+    contacts: Mapped[str | None] = mapped_column(Text)
+    # The customer's Slack channel (internal or Slack Connect) and what podbot keeps there: its
+    # channel canvas, or — where the plan allows none — a pinned message edited in place; a
+    # canvas a person deleted is recreated once (`canvas_recreated`).
+    customer_channel: Mapped[str | None] = mapped_column(String(32))
+    canvas_id: Mapped[str | None] = mapped_column(String(32))
+    canvas_message_ts: Mapped[str | None] = mapped_column(String(32))
+    canvas_recreated: Mapped[bool] = mapped_column(Boolean, default=False, server_default=false())
+    # The canvas's sections as last written, heading -> markdown: an edit replaces only the
+    # sections that changed.
+    canvas_sections: Mapped[dict[str, Any] | None] = mapped_column(JSON)
     created_at: Mapped[datetime] = mapped_column(UTCDateTime)
     updated_at: Mapped[datetime] = mapped_column(UTCDateTime)
     # A Slack user id, or `import` for `podbot import accounts`.
     updated_by: Mapped[str] = mapped_column(String(32))
 
     pod: Mapped[PodRow] = relationship()
+
+
+class CustomerUpdate(Base):
+    """A customer update drafted for an account (issue 32): the bi-weekly one of its
+    fortnight (`period`: the Monday it was due) or one asked for (`period`: that day), its
+    text as drafted, and whether it was sent — by podbot's email (`sent`), or marked sent by
+    the analyst or csm who sent it themselves (`marked`)."""
+
+    __tablename__ = "customer_updates"
+    __table_args__ = (
+        CheckConstraint(_in("status", UpdateStatus), name="status"),
+        CheckConstraint(
+            "status NOT IN ('sent', 'marked') OR sent_at IS NOT NULL", name="sent_has_when"
+        ),
+        Index("ix_customer_updates_account_id_id", "account_id", "id"),
+    )
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    account_id: Mapped[int] = mapped_column(ForeignKey("accounts.id", ondelete="CASCADE"))
+    period: Mapped[date] = mapped_column(Date)
+    since: Mapped[date | None] = mapped_column(Date)  # what closed since: the last update's day
+    subject: Mapped[str] = mapped_column(Text)
+    body_text: Mapped[str] = mapped_column(Text)
+    body_html: Mapped[str] = mapped_column(Text)
+    recipients: Mapped[str] = mapped_column(Text)  # the To: as drafted ("" when none known)
+    status: Mapped[str] = mapped_column(String(16), default=UpdateStatus.DRAFTED.value)
+    drafted_at: Mapped[datetime] = mapped_column(UTCDateTime)
+    drafted_by: Mapped[str] = mapped_column(String(32))  # a user id, or `podbot` (the job)
+    sent_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    sent_by: Mapped[str | None] = mapped_column(String(32))
+    send_result: Mapped[str | None] = mapped_column(Text)  # the SMTP server's answer
+
+    account: Mapped[Account] = relationship()
+
+
+class PreapprovalAsk(Base):
+    """A pre-approval posted in the customer's channel for the customer to answer (issue 32):
+    **Approve** or **Needs changes** (with a reason), answered once, by someone of the
+    customer's (in the channel, in no POD)."""
+
+    __tablename__ = "preapproval_asks"
+    __table_args__ = (
+        CheckConstraint("answer IS NULL OR answer IN ('approved', 'changes')", name="answer"),
+        CheckConstraint(
+            "(answer IS NULL) = (answered_by IS NULL) AND (answer IS NULL) = (answered_at IS NULL)",
+            name="answered_has_who",
+        ),
+        Index("ix_preapproval_asks_request_id", "request_id"),
+    )
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    request_id: Mapped[int] = mapped_column(ForeignKey("requests.id", ondelete="CASCADE"))
+    channel: Mapped[str] = mapped_column(String(32))
+    question: Mapped[str] = mapped_column(Text)
+    asked_by: Mapped[str] = mapped_column(String(32))
+    asked_at: Mapped[datetime] = mapped_column(UTCDateTime)
+    answer: Mapped[str | None] = mapped_column(String(16))
+    reason: Mapped[str | None] = mapped_column(Text)
+    answered_by: Mapped[str | None] = mapped_column(String(32))
+    answered_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+
+    request: Mapped[Request] = relationship()
 
 
 class Target(Base):
@@ -842,6 +917,8 @@ class ReminderKind(enum.StrEnum):
     # bound, a negotiation quiet for 14 days, a hold past `hold_review_days` (subject: the
     # request; window: when `tat-alerts` raised it).
     STALL = "stall"
+    # The customer answered a pre-approval in their channel (issue 32): to the analysts.
+    PREAPPROVAL_ANSWER = "preapproval_answer"
     # One person's digest of one kind for one local day (subject: the POD's row id, window:
     # "<kind>:<YYYY-MM-DD>"): at most one a day, across schedulers and reruns.
     DIGEST = "digest"
@@ -892,6 +969,8 @@ class OutboxKind(enum.StrEnum):
     HOME = "home"  # a user's App Home tab, rendered from the database when it is sent
     RESPOND = "respond"  # a slash command's answer after its ack, to its response_url
     CLICKUP = "clickup"  # a change to a request's ClickUp task (issue 31): bot/clickup/deliver.py
+    EMAIL = "email"  # a customer update emailed by SMTP (issue 32), lane `email:<update id>`
+    CANVAS = "canvas"  # an account's customer canvas, rendered when sent (issue 32)
 
 
 class OutboxRow(Base):

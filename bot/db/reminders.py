@@ -31,6 +31,7 @@ REQUEST_KINDS = (
     ReminderKind.TAT_WARNING.value,
     ReminderKind.TERM.value,
     ReminderKind.PREAPPROVAL.value,
+    ReminderKind.PREAPPROVAL_ANSWER.value,
 )
 
 # What the DM says once everything it listed is resolved, by the kind of its items.
@@ -57,6 +58,9 @@ NOTES = {
     ReminderKind.PREAPPROVAL.value: (
         ":white_check_mark: *Resolved* — the request is no longer waiting on the customer "
         "(it was qualified, disqualified or closed)."
+    ),
+    ReminderKind.PREAPPROVAL_ANSWER.value: (
+        ":white_check_mark: *Done* — every request listed here has moved on from intake."
     ),
 }
 
@@ -100,7 +104,7 @@ def is_resolved(session: Session, reminder: Reminder) -> bool:
         return last_update is not None and last_update > reminder.sent_at
     if kind == ReminderKind.TAT_WARNING.value:
         return stage != Stage.NEGOTIATING.value
-    if kind == ReminderKind.PREAPPROVAL.value:
+    if kind in (ReminderKind.PREAPPROVAL.value, ReminderKind.PREAPPROVAL_ANSWER.value):
         return stage != Stage.INTAKE.value
     # A breach: of the qualification (intake) or the negotiation TAT at its due instant.
     if stage == Stage.INTAKE.value:

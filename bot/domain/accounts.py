@@ -25,6 +25,7 @@ from bot.domain.grammar import (
 )
 from bot.domain.money import AmountError, Money, format_money, parse_amount
 from bot.domain.names import name_key
+from bot.domain.people import EMAIL
 from bot.domain.vocabulary import Health
 
 __all__ = [
@@ -41,10 +42,16 @@ __all__ = [
 ]
 
 REQUIRED_COLUMNS = ("customer", "pod", "initiated", "handover", "term_end", "msg", "pse", "ats")
-OPTIONAL_COLUMNS = ("health",)
+# `contacts`: the customer's people its updates go to (issue 32), `a@x.com; b@y.com`.
+OPTIONAL_COLUMNS = ("health", "contacts", "channel")
 COLUMNS = REQUIRED_COLUMNS + OPTIONAL_COLUMNS
 # Cells that may be blank: not known yet (no handover yet, no estimate yet).
-MAY_BE_BLANK = ("handover", "pse", "ats", "health")
+MAY_BE_BLANK = ("handover", "pse", "ats", "health", "contacts", "channel")
+# `channel`: the customer's Slack channel (internal or Slack Connect), where podbot keeps the
+# account's canvas (issue 32): a channel id.
+CHANNEL_ID = re.compile(r"^[CG][A-Z0-9]{2,31}$")
+# Addresses in one contacts cell, at most.
+MAX_CONTACTS = 20
 MONEY_COLUMNS = ("msg", "pse", "ats")
 
 # What people type for each health, British spelling and a space or underscore included.
@@ -75,6 +82,9 @@ class AccountRow:
     # None: the file does not say; an update keeps the stored health, a new account is neutral.
     health: Health | None = None
     line: int = 0
+    # None: the file does not say (the stored contacts are kept).
+    contacts: tuple[str, ...] | None = None
+    channel: str | None = None  # None: the file does not say (the stored channel is kept)
 
     @property
     def currency(self) -> str:
@@ -176,6 +186,14 @@ def _row(
         if health is None:
             reasons.append(f"health `{word}` is not {HEALTH_CHOICES}.")
 
+    contacts = _contacts(cell.get("contacts", ""), reasons)
+    channel = cell.get("channel", "").strip() or None
+    if channel is not None and not CHANNEL_ID.match(channel):
+        reasons.append(
+            f"channel `{channel[:40]}` is not a Slack channel id (like C0123ABCD); "
+            "copy it from the channel's details."
+        )
+
     if reasons or initiated is None or term_end is None or money["msg"] is None:
         return None, reasons
     return (
@@ -190,9 +208,24 @@ def _row(
             ats=money["ats"],
             health=health,
             line=line,
+            contacts=contacts,
+            channel=channel,
         ),
         [],
     )
+
+
+def _contacts(value: str, reasons: list[str]) -> tuple[str, ...] | None:
+    """The addresses of a contacts cell (separated by `;`, `,` or spaces), or None if blank."""
+    found = [part for part in re.split(r"[;,\s]+", value) if part]
+    if not found:
+        return None
+    bad = [part for part in found if not EMAIL.match(part)]
+    if bad:
+        reasons.append(f"contacts `{bad[0][:60]}` is not an email address.")
+    elif len(found) > MAX_CONTACTS:
+        reasons.append(f"contacts lists more than {MAX_CONTACTS} addresses.")
+    return tuple(dict.fromkeys(part.lower() for part in found))
 
 
 def _date(cell: Mapping[str, str], name: str, reasons: list[str]) -> date | None:

@@ -226,6 +226,44 @@ class ChecklistChanged:
     request_id: int
 
 
+@dataclass(frozen=True)
+class CustomerUpdateDrafted:
+    """A customer update was drafted (issue 32): the draft, with its `.eml`, is DMed to each
+    of `users` (the account's analysts and csm)."""
+
+    update_id: int
+    users: tuple[str, ...]
+
+
+@dataclass(frozen=True)
+class CustomerUpdateSettled:
+    """A drafted update was marked sent, or its Send clicked (`emailing`): the DM clicked
+    (`channel`, `ts`; none from elsewhere) says so, and the email goes out when `emailing`."""
+
+    update_id: int
+    emailing: bool
+    channel: str | None = None
+    ts: str | None = None
+
+
+@dataclass(frozen=True)
+class PreapprovalAsked:
+    """A pre-approval was put to the customer in their channel (issue 32): posted there with
+    Approve / Needs changes."""
+
+    ask_id: int
+
+
+@dataclass(frozen=True)
+class PreapprovalAnswered:
+    """The customer answered a pre-approval: the message clicked (`channel`, `ts`) shows the
+    answer, without its buttons."""
+
+    ask_id: int
+    channel: str | None = None
+    ts: str | None = None
+
+
 Event = (
     RequestOpened
     | RequestChanged
@@ -250,4 +288,8 @@ Event = (
     | ContractSaved
     | HomeOpened
     | ChecklistChanged
+    | CustomerUpdateDrafted
+    | CustomerUpdateSettled
+    | PreapprovalAsked
+    | PreapprovalAnswered
 )

@@ -162,10 +162,12 @@ class DigestKind:
     # buyer, analysts, then the em: a stage past its bound, a quiet negotiation, a long hold
     # (each raised once by `tat-alerts`, issue 30)
     STALL = "stall"
+    # analysts: pre-approvals the customer answered in their channel (issue 32), listed once
+    PREAPPROVAL_ANSWER = "preapproval_answer"
 
-    ALL = (UPDATE, MENTION, BREACH, APPROVAL, TAT_WARNING, ESCALATION, STALL)
+    ALL = (UPDATE, MENTION, BREACH, APPROVAL, TAT_WARNING, ESCALATION, STALL, PREAPPROVAL_ANSWER)
     # Kinds whose items are listed once only, not again while they stay open.
-    ONCE = frozenset({TAT_WARNING, STALL})
+    ONCE = frozenset({TAT_WARNING, STALL, PREAPPROVAL_ANSWER})
 
 
 P = TypeVar("P")

@@ -59,6 +59,7 @@ class EventKind(enum.StrEnum):
     QUALIFIED = "qualified"
     DISQUALIFIED = "disqualified"
     PREAPPROVAL = "preapproval"
+    PREAPPROVAL_ANSWERED = "preapproval_answered"  # the customer answered it in Slack (issue 32)
     ASSIGNED = "assigned"
     UPDATE = "update"
     QUOTE = "quote"

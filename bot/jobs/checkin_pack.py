@@ -17,6 +17,8 @@ from bot.blocks.checkin import checkin_blocks, checkin_post
 from bot.blocks.text import plain_date, plural
 from bot.config import Config, Pod
 from bot.db.checkin import customer_facts, pack_of, pod_customers
+from bot.db.customer_updates import quiet_accounts
+from bot.db.requests import pod_row
 from bot.domain.checkin import CheckinPack, checkin_csv, checkin_csv_name, had_activity
 from bot.domain.digest import week_period
 from bot.jobs import register
@@ -30,6 +32,8 @@ def _body(context: JobContext) -> str:
     active: list[CheckinPack] = []
     quiet: list[str] = []
     with context.runtime.db.reading() as session:
+        pod_id = pod_row(session, pod.key).id
+        no_update = [account.customer for account in quiet_accounts(session, pod_id, now)]
         for key, name in pod_customers(session, pod.key).items():
             facts = customer_facts(session, pod.key, key, name, now)
             pack = pack_of(facts, pod.name, pod.zone, now)
@@ -40,7 +44,9 @@ def _body(context: JobContext) -> str:
     if not active and not quiet:
         return "no customers: nothing posted"
     as_of = now.astimezone(pod.zone).date()
-    text, blocks = checkin_post(pod.name, as_of, pod.timezone, [p.customer for p in active], quiet)
+    text, blocks = checkin_post(
+        pod.name, as_of, pod.timezone, [p.customer for p in active], quiet, no_update
+    )
     parent = context.post(pod.channel, text, blocks)
     for pack in active:
         text, blocks = checkin_blocks(pack)

@@ -16,6 +16,7 @@ import sys
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime, time
+from functools import partial
 from time import perf_counter
 from typing import TYPE_CHECKING, Any, TextIO
 
@@ -24,6 +25,7 @@ from slack_sdk.models.blocks import Block
 from sqlalchemy.orm import Session
 
 from bot import consequences, metrics
+from bot.actions import Work
 from bot.config import Config, Pod
 from bot.domain.events import Event
 from bot.jobs import ledger
@@ -62,6 +64,7 @@ class JobContext:
     queued: list[int] = field(default_factory=list)
     _planned: list[Planned] = field(default_factory=list)
     _writes: list[Callable[[Session], object]] = field(default_factory=list)
+    _changes: list[Callable[[Work], object]] = field(default_factory=list)
 
     # -- the plan -----------------------------------------------------------------------------
 
@@ -142,14 +145,19 @@ class JobContext:
         """A database change made in the run's own transaction (not made in a dry run)."""
         self._writes.append(change)
 
+    def change(self, use_case: Callable[[Work], object]) -> None:
+        """A use case run in the run's own transaction (not in a dry run): what it writes,
+        and the consequences of the events it records, are queued with the run."""
+        self._changes.append(use_case)
+
     # -- queueing -----------------------------------------------------------------------------
 
     def queue(self, job: str, period: str, detail: Mapping[str, Any] | None = None) -> bool:
         """Record the run (job, this POD, period) and queue its plan, in one transaction;
         False (and nothing queued) when it was recorded before. A dry run prints the plan.
         `detail` is kept on the ledger's row (a stall notice: whom it is for, its words)."""
-        planned, writes = self._planned, self._writes
-        self._planned, self._writes = [], []
+        planned, writes, changes = self._planned, self._writes, self._changes
+        self._planned, self._writes, self._changes = [], [], []
         if self.dry_run:
             if ledger.is_done(self.runtime.db, job, self.pod.key, period):
                 return False
@@ -164,6 +172,11 @@ class JobContext:
                 return False
             for change in writes:
                 change(session)
+            config = self.runtime.config
+            for use_case in changes:
+                use_case(
+                    Work(session, config, self.now, partial(consequences.apply, session, outbox))
+                )
             for item in planned:
                 item.row = self._enqueue(outbox, session, item, period)
         outbox.deliver()  # wake the worker: the rows are committed

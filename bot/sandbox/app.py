@@ -165,6 +165,8 @@ class Sandbox:
         self.port = port
         self.state_file = state_file
         self.people = people_for(config, names or {})
+        # Customer channels (issue 32): id -> (name, customer), with their guests in `people`.
+        self.customer_channels: dict[str, tuple[str, str]] = {}
         self._by_id = {p.id: p for p in self.people}
         self._by_handle = {p.handle.lower(): p for p in self.people}
         for person in self.people:
@@ -344,6 +346,25 @@ class Sandbox:
         if self.signer is None:
             raise SandboxError("the sandbox is not started")
         return self.signer
+
+    def add_guest(
+        self, user: str, name: str, handle: str, timezone: str, channel: str, channel_name: str,
+        customer: str,
+    ) -> None:  # fmt: skip
+        """Someone of a customer's, in the customer's Slack Connect channel (issue 32): the page
+        lets a person act as them (answer a pre-approval); the channel shows its canvas."""
+        guest = Member(user, name, handle, (), timezone)
+        if user not in self._by_id:
+            self.people.append(guest)
+            self._by_id[user] = guest
+            self._by_handle[handle.lower()] = guest
+        self.api.add_channel(channel, channel_name)
+        self.api.add_user(
+            user, name=handle, real_name=name, display_name=name, tz=timezone,
+            tz_label=timezone, tz_offset=0, email=f"{handle}@customer.example",
+        )  # fmt: skip
+        self.api.add_member(channel, user, external=True)
+        self.customer_channels[channel] = (channel_name, customer)
 
     def person(self, user: str) -> Member:
         """The configured member with this id; SandboxError when there is none."""
@@ -783,6 +804,20 @@ class Sandbox:
                     "messages": self._conversation(pod.channel, me.id, render, ephemerals),
                 }
             )
+        for channel, (name, customer) in self.customer_channels.items():
+            channel_names[channel] = name
+            channels.append(
+                {
+                    "id": channel,
+                    "name": name,
+                    "pod": "",
+                    "title": customer,
+                    "topic": f"Slack Connect with {customer} · podbot keeps the canvas current",
+                    "member": not me.roles,
+                    "messages": self._conversation(channel, me.id, render, ephemerals),
+                    "canvas": self.api.canvas_markdown(channel),
+                }
+            )
         dms = []
         my_dm = "D" + me.id[1:]
         dm_users = {my_dm: me.id, **self.api.dms()}
@@ -820,6 +855,7 @@ class Sandbox:
     def _person_json(self, person: Member) -> dict[str, Any]:
         pods = {pod.key: pod.name for pod in self.config.pods}
         roles = ", ".join(f"{role} · {pods[key]}" for key, role in person.roles)
+        roles = roles or "customer (Slack Connect)"
         return {
             "id": person.id,
             "name": person.name,

@@ -267,6 +267,41 @@ class _History:
 
         self.steps.append(_Step(at, run, f"approve {label}"))
 
+    def customer_approves(self, at: datetime, guest: str, room: str) -> None:
+        """The customer's contact clicks Approve on the pre-approval in their channel."""
+
+        def run() -> None:
+            self.sandbox.wait_idle()
+            for message in reversed(self.sandbox.api.messages(room)):
+                if message.text.startswith("Pre-approval"):
+                    self.sandbox.click(guest, room, message.ts, "preapproval_customer_approve")
+                    return
+            self.problems.append(f"{self.pod.key}: no pre-approval in {room} to approve")
+
+        self.steps.append(_Step(at, run, f"the customer approves in {room}"))
+
+    def mark_update_sent(self, at: datetime, customer: str) -> None:
+        """The analyst clicks Mark sent on the customer's latest update draft in their DM."""
+        analyst = self.analyst
+        if analyst is None:
+            return
+
+        def run() -> None:
+            self.sandbox.wait_idle()
+            api = self.sandbox.api
+            for channel, user in api.dms().items():
+                if user != analyst:
+                    continue
+                for message in reversed(api.messages(channel)):
+                    if f"Customer update for {customer}," in message.text:
+                        self.sandbox.click(
+                            analyst, channel, message.ts, "customer_update_mark_sent"
+                        )
+                        return
+            self.problems.append(f"{self.pod.key}: no update draft for {customer} to mark sent")
+
+        self.steps.append(_Step(at, run, f"mark the update to {customer} sent"))
+
     def _card_ts(self, label: str) -> str | None:
         number = self.numbers.get(label)
         if number is None:
@@ -342,15 +377,26 @@ def _script(h: _History) -> None:
     # The POD's customer accounts (the operator's accounts file), the em's view of their health,
     # and this quarter's targets for the POD and its buyers.
     years_ago = today.replace(year=today.year - 2)
+    # The first customer shares a Slack Connect channel with the POD (issue 32): podbot keeps
+    # its canvas there, and its buyer-side contact answers pre-approvals in it.
+    room = f"C0CUST{h.index:02d}01"
+    guest = f"U0GUEST{h.index:02d}1"
+    slug = "-".join(part for part in "".join(ch if ch.isalnum() else " " for ch in
+                    c[0].lower()).split())  # fmt: skip
+    h.sandbox.add_guest(
+        guest, _GUESTS[h.index % len(_GUESTS)], f"{slug}-buyer", h.pod.timezone, room,
+        f"{slug}-procurement", c[0],
+    )  # fmt: skip
     h.import_accounts(
         day(25, "09:00"),
         [
             f"{c[0]},{h.pod.key},{years_ago},{years_ago + timedelta(days=45)},"
-            f"{next_q + timedelta(days=400)},250k,400k,1.2m,favorable",
+            f"{next_q + timedelta(days=400)},250k,400k,1.2m,favorable,{_contacts(c[0])},{room}",
             f"{c[1]},{h.pod.key},{years_ago + timedelta(days=200)},"
-            f"{years_ago + timedelta(days=230)},{next_q + timedelta(days=150)},120k,180k,640k,",
+            f"{years_ago + timedelta(days=230)},{next_q + timedelta(days=150)},120k,180k,640k,,"
+            f"{_contacts(c[1])},",
             f"{c[2]},{h.pod.key},{today - timedelta(days=120)},,"
-            f"{next_q + timedelta(days=700)},90k,,2.4m,",
+            f"{next_q + timedelta(days=700)},90k,,2.4m,,,",
         ],
     )
     h.command(
@@ -358,6 +404,16 @@ def _script(h: _History) -> None:
         em,
         f"account {c[1]} health at-risk {t[1]} renewal slipped twice; QBR moved to next month.",
     )
+    # Customer updates (issue 32): the second customer's went out three days ago (the analyst
+    # marked it sent); the first's has gone unsent for weeks (the em's Home flags it) and its
+    # draft, asked for this morning, waits in the analyst's and the csm's DMs with its .eml.
+    h.command(day(3, "09:40"), an, f"customer-update {c[1]}")
+    h.mark_update_sent(day(3, "10:05"), c[1])
+    h.command(day(0, "09:45"), an, f"customer-update {c[0]}")
+    # A pre-approval put to the customer in that channel, answered there by them (issue 32).
+    h.new(day(2, "10:10"), "asked", c[0], t[9], "new", k(27_000))
+    on(day(2, "10:40"), an, "asked", "preapproval Two-year term at this price: shall we go ahead?")
+    h.customer_approves(day(1, "09:20"), guest, room)
     quarter = quarter_of(today, h.pod.fiscal_year_start_month)
     # Targets are not quite in proportion to spend, so each POD stands differently against its.
     target = _TARGETS[h.index % len(_TARGETS)]
@@ -570,6 +626,16 @@ def _amount(text: str) -> str:
     """A stack amount ("48k", "31,200") as the contracts file's plain number."""
     text = text.replace(",", "")
     return str(int(float(text[:-1]) * 1000)) if text.endswith("k") else text
+
+
+# The customer's contact in each POD's Slack Connect channel.
+_GUESTS = ("Meera Iyer (Kaveri)", "Dan Brooks (Hudson)", "Olivia Hart (Albion)")
+
+
+def _contacts(customer: str) -> str:
+    """A customer's two contacts for the accounts file: `finance@<customer>.example; …`."""
+    domain = "".join(ch for ch in customer.lower() if ch.isalnum()) + ".example"
+    return f"finance@{domain}; it-buying@{domain}"
 
 
 def _handle(h: _History, user: str | None) -> str:

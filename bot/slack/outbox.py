@@ -98,6 +98,8 @@ class Lane(enum.StrEnum):
     # A request's ClickUp task (issue 31): `clickup:<task id>`, or `clickup:REQ-n` for a task
     # podbot creates (the lane is the link's, fixed for its life: bot/clickup/mirror.py).
     CLICKUP = "clickup"
+    EMAIL = "email"  # one customer update's email (issue 32)
+    CANVAS = "canvas"  # one account's customer canvas (issue 32)
 
     def of(self, *key: object) -> str:
         return ":".join([self.value, *(str(part) for part in key)])
@@ -406,6 +408,19 @@ class Outbox:
         after the transaction that decided it (if any) committed."""
         with self.runtime.db.transaction() as session:
             self.respond(session, user, response_url, text, blocks)
+
+    def email(self, session: Session, update_id: int) -> None:
+        """Email a customer update by SMTP (issue 32): built from the stored draft when sent,
+        and sent at most once by the worker whatever the clicks (the draft's status)."""
+        self._enqueue(session, Lane.EMAIL.of(update_id), OutboxKind.EMAIL, {"update": update_id})
+
+    def canvas(self, session: Session, account_id: int, channel: str) -> None:
+        """Bring the account's customer canvas up to date (issue 32): rendered from the database
+        when sent, so a canvas row still pending stands for every change since (no second one).
+        Paced as a post in the customer channel."""
+        lane = Lane.CANVAS.of(account_id)
+        if not _waiting(session, OutboxKind.CANVAS, [lane]):
+            self._enqueue(session, lane, OutboxKind.CANVAS, {"account": account_id}, channel)
 
     def reply(self, session: Session, request_id: int, text: str) -> int:
         """Reply in a request card's thread (after the card, in the request's lane)."""

@@ -93,6 +93,10 @@ def _summary(row: OutboxRow, claims: dict[int, str]) -> str:
         text = "the App Home tab"
     elif row.kind == "upload":
         text = f"file {payload.get('filename', '')}"
+    elif row.kind == "email":
+        text = f"the email of customer update {payload.get('update')}"
+    elif row.kind == "canvas":
+        text = f"the customer canvas of account {payload.get('account')}"
     else:
         text = str(payload.get("text") or "")
         if row.kind == "thread" and "request" in payload:

@@ -181,6 +181,57 @@ class SlackApi:
             self._answered(channel)
         return str(data["ts"])
 
+    def create_channel_canvas(self, channel: str, markdown: str) -> str:
+        """The channel's canvas, made with this content (issue 32); returns its id."""
+        content = {"type": "markdown", "markdown": markdown}
+        data = self._call(
+            "conversations.canvases.create", channel_id=channel, document_content=content
+        )
+        return str(data["canvas_id"])
+
+    def channel_canvas(self, channel: str) -> str | None:
+        """The id of the channel's canvas, if it has one (`conversations.info`)."""
+        data = self._call("conversations.info", channel=channel)
+        properties = (data.get("channel") or {}).get("properties") or {}
+        canvas = properties.get("canvas") or {}
+        return str(canvas["file_id"]) if canvas.get("file_id") else None
+
+    def replace_canvas(self, canvas_id: str, markdown: str) -> None:
+        """Replace a canvas's content (`canvases.edit`, one `replace` without a section)."""
+        change = {"operation": "replace", "document_content": {"type": "markdown",
+                  "markdown": markdown}}  # fmt: skip
+        self._call("canvases.edit", canvas_id=canvas_id, changes=[change])
+
+    def channel_members(self, channel: str) -> list[str]:
+        """Everyone in a channel now, Slack Connect members of other organisations included
+        (`conversations.members`, every page)."""
+        members: list[str] = []
+        cursor: str | None = None
+        while True:
+            data = self._call("conversations.members", channel=channel, cursor=cursor, limit=200)
+            members += [str(user) for user in data.get("members") or []]
+            cursor = (data.get("response_metadata") or {}).get("next_cursor") or None
+            if not cursor:
+                return members
+
+    def canvas_section(self, canvas_id: str, heading: str, level: str) -> str | None:
+        """The id of the canvas's one `level` (`h1`, `h2`) section holding `heading`
+        (`canvases.sections.lookup`); None when there is not exactly one."""
+        criteria = {"section_types": [level], "contains_text": heading}
+        data = self._call("canvases.sections.lookup", canvas_id=canvas_id, criteria=criteria)
+        sections = data.get("sections") or []
+        return str(sections[0]["id"]) if len(sections) == 1 else None
+
+    def replace_canvas_section(self, canvas_id: str, section_id: str, markdown: str) -> None:
+        """Replace one section of a canvas (`canvases.edit`, `replace` with its `section_id`)."""
+        change = {"operation": "replace", "section_id": section_id,
+                  "document_content": {"type": "markdown", "markdown": markdown}}  # fmt: skip
+        self._call("canvases.edit", canvas_id=canvas_id, changes=[change])
+
+    def pin(self, channel: str, ts: str) -> None:
+        """Pin a message in its channel."""
+        self._call("pins.add", channel=channel, timestamp=ts)
+
     def update(self, channel: str, ts: str, text: str, blocks: Blocks = None) -> None:
         """Edit a message in place."""
         self._call("chat.update", channel=channel, ts=ts, text=text, blocks=_blocks(blocks) or [])

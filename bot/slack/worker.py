@@ -47,13 +47,29 @@ from sqlalchemy.orm import aliased
 from bot.blocks.cards import card_blocks, card_text
 from bot.blocks.claims import claim_blocks, claim_text
 from bot.blocks.home import home_view
+from bot.blocks.text import plain_date
 from bot.clock import Clock, SystemClock
 from bot.db.content import card_data, claim_view
+from bot.db.customer_updates import update_facts
 from bot.db.home import load_home
-from bot.db.models import OutboxKind, OutboxRow, OutboxStatus, Reminder, Request, SavingsClaim
+from bot.db.models import (
+    Account,
+    CustomerUpdate,
+    OutboxKind,
+    OutboxRow,
+    OutboxStatus,
+    PodRow,
+    Reminder,
+    Request,
+    SavingsClaim,
+)
 from bot.db.requests import get_request
 from bot.db.visible import published
+from bot.domain.customer_update import CANVAS_TITLE, UpdateStatus, canvas_sections
 from bot.jobs.ledger import WORKER
+from bot.mail.message import update_message
+from bot.mail.smtp import MailRefused, MailUnavailable, SmtpSettings
+from bot.mail.smtp import send as send_mail
 from bot.slack.snapshots import drop_superseded
 from bot.slack.web_api import WebApiError
 
@@ -65,6 +81,12 @@ if TYPE_CHECKING:
     from bot.slack.web_api import SlackApi
 
 log = logging.getLogger(__name__)
+# What `conversations.canvases.create` answers where the workspace's plan allows no canvas in
+# the channel: podbot pins a message there instead (issue 32).
+CANVAS_NOT_ALLOWED = frozenset(
+    {"team_tier_cannot_create_channel_canvases", "free_team_canvas_tab_already_exists",
+     "canvas_disabled_user_team"}
+)  # fmt: skip
 METADATA_TYPE = "podbot_delivery"
 # Slack errors that retrying cannot fix.
 PERMANENT = {
@@ -266,10 +288,12 @@ class OutboxWorker:
         threads: int | None = None,
         domain_clock: Clock | None = None,
         pace_clock: Callable[[], float] = time.monotonic,
+        smtp: SmtpSettings | None = None,
     ) -> None:
         # Narrow dependencies, not the whole runtime: the worker needs the rows, Slack, and the
         # config to render what a card or claim shows at send time.
         self.db, self.slack, self.config = db, slack, config
+        self.smtp = smtp  # the SMTP relay of `email` rows (issue 32); None: none configured
         self.slack_timeout = slack_timeout
         # OutboxRow timing (due, backoff, lease, "Slack is back") is on the delivery clock: real
         # time, even when the domain clock is set by a test or `--at`; a test's simulated
@@ -328,6 +352,8 @@ class OutboxWorker:
             OutboxKind.HOME: self._send_home,
             OutboxKind.RESPOND: self._send_respond,
             OutboxKind.CLICKUP: self._send_clickup,
+            OutboxKind.EMAIL: self._send_email,
+            OutboxKind.CANVAS: self._send_canvas,
         }
         # The sender of `clickup` rows (bot/clickup/deliver.py), set by `build_runtime` when
         # ClickUp is configured; without it such rows are parked.
@@ -997,6 +1023,145 @@ class OutboxWorker:
         if self.clickup is None:
             raise WebApiError("clickup", "clickup_not_configured")
         return self.clickup(row)
+
+    def _send_email(self, row: Taken) -> dict[str, Any]:
+        # A customer update's Send (issue 32): once per draft. The draft's status says whether
+        # it is still to go (`sending`); the result is recorded on it. A server that cannot
+        # take it now is retried like Slack; one that refuses it for good fails the draft.
+        update_id = int(row.payload["update"])
+        with self.db.reading() as session:
+            draft = session.get(CustomerUpdate, update_id)
+            if draft is None or draft.status != UpdateStatus.SENDING.value:
+                return {"update": update_id, "skipped": draft.status if draft else "gone"}
+            message = update_message(self.config, draft)
+        if self.smtp is None:
+            raise WebApiError("smtp", "smtp_not_configured")
+        try:
+            answer = send_mail(self.smtp, message)
+            status = UpdateStatus.SENT
+        except MailUnavailable as exc:
+            log.warning("delivery %s: the SMTP server could not take the email: %s", row.id, exc)
+            raise WebApiError("smtp", "smtp_unavailable") from exc
+        except MailRefused as exc:
+            answer, status = f"refused: {exc}", UpdateStatus.FAILED
+        with self.db.transaction() as session:
+            draft = session.get(CustomerUpdate, update_id)
+            assert draft is not None
+            draft.status = status.value
+            draft.send_result = answer
+            if status is UpdateStatus.SENT:
+                draft.sent_at = self.domain_clock.now()
+        return {"update": update_id, "result": answer}
+
+    def _send_canvas(self, row: Taken) -> dict[str, Any]:
+        # An account's customer canvas (issue 32), rendered now from the database: a pending
+        # row stands for every change since. The channel's canvas is made once, then replaced
+        # in place; a canvas a person deleted is made again once, with a note; a channel whose
+        # plan allows no canvas gets a pinned message, edited in place.
+        account_id = int(row.payload["account"])
+        with self.db.reading() as session:
+            account = session.get(Account, account_id)
+            if account is None or not account.customer_channel:
+                return {"account": account_id, "skipped": "no customer channel"}
+            pod_key = session.scalar(select(PodRow.key).where(PodRow.id == account.pod_id))
+            pod = self.config.find_pod(str(pod_key))
+            zone = pod.timezone if pod is not None else "UTC"
+            facts = update_facts(
+                session, account, self.domain_clock.now(), zone,
+                dict(self.config.procurement_stages), self.config.email.signature,
+            )  # fmt: skip
+            channel, canvas_id = account.customer_channel, account.canvas_id
+            pinned, recreated = account.canvas_message_ts, account.canvas_recreated
+            written = account.canvas_sections
+        sections = canvas_sections(facts)
+        markdown = "".join(text for _heading, text in sections)
+        if recreated and not canvas_id and not pinned:
+            return {"channel": channel, "skipped": "deleted twice; not recreated"}
+        if pinned:
+            self.slack.update(channel, pinned, markdown)
+            return {"channel": channel, "ts": pinned}
+        if canvas_id:
+            try:
+                edited = self._edit_canvas(canvas_id, sections, written)
+                self._set_canvas(account_id, canvas_id=canvas_id, sections=sections)
+                return {"channel": channel, "canvas": canvas_id, "sections": edited}
+            except WebApiError as exc:
+                if exc.error != "canvas_not_found":
+                    raise
+            if recreated:  # deleted a second time: people do not want it; left alone
+                log.warning("delivery %s: the canvas of %s was deleted again; not recreated",
+                            row.id, channel)  # fmt: skip
+                self._set_canvas(account_id, canvas_id=None)
+                return {"channel": channel, "deleted": canvas_id}
+            day = plain_date(self.domain_clock.now(), zone)
+            note = f"A person deleted this canvas; podbot recreated it on {day}."
+            sections = canvas_sections(facts, note)
+            markdown = "".join(text for _heading, text in sections)
+            recreated = True
+        try:
+            made = self.slack.create_channel_canvas(channel, markdown)
+        except WebApiError as exc:
+            if exc.error == "channel_canvas_already_exists":  # made before a crash: edit it
+                found = self.slack.channel_canvas(channel)
+                if found is None:
+                    raise
+                self.slack.replace_canvas(found, markdown)
+                made = found
+            elif exc.error in CANVAS_NOT_ALLOWED:
+                ts = self._post(row.id, row.recovering, channel, markdown, None)
+                self.slack.pin(channel, ts)
+                self._set_canvas(account_id, message_ts=ts)
+                return {"channel": channel, "ts": ts, "pinned": True}
+            else:
+                raise
+        self._set_canvas(account_id, canvas_id=made, recreated=recreated, sections=sections)
+        return {"channel": channel, "canvas": made}
+
+    def _edit_canvas(
+        self, canvas_id: str, sections: list[tuple[str, str]], written: dict[str, Any] | None
+    ) -> int:
+        """Bring the canvas to `sections`: only the sections that changed since `written` (each
+        found by its heading and replaced by id), or the whole canvas when its headings
+        changed or a section cannot be found. Returns how many sections were written."""
+        headings = [heading for heading, _text in sections]
+        if written is not None and list(written) == headings:
+            changed = [(h, text) for h, text in sections if written.get(h) != text]
+            found = []
+            for heading, text in changed:
+                level = "h1" if heading == CANVAS_TITLE else "h2"
+                # The title is found by what it says now (its date, a note may have changed).
+                was = str(written.get(heading) or "")
+                looked = was.splitlines()[0].lstrip("# ") if level == "h1" and was else heading
+                section_id = self.slack.canvas_section(canvas_id, looked, level)
+                if section_id is None:
+                    break
+                found.append((section_id, text))
+            else:
+                for section_id, text in found:
+                    self.slack.replace_canvas_section(canvas_id, section_id, text)
+                return len(found)
+        self.slack.replace_canvas(canvas_id, "".join(text for _heading, text in sections))
+        return len(sections)
+
+    def _set_canvas(
+        self,
+        account_id: int,
+        *,
+        canvas_id: str | None = None,
+        message_ts: str | None = None,
+        recreated: bool | None = None,
+        sections: list[tuple[str, str]] | None = None,
+    ) -> None:
+        with self.db.transaction() as session:
+            account = session.get(Account, account_id)
+            if account is None:
+                return
+            account.canvas_id = canvas_id
+            account.canvas_sections = dict(sections) if sections is not None else None
+            if message_ts is not None:
+                account.canvas_message_ts = message_ts
+            if recreated is not None:
+                account.canvas_recreated = recreated
 
     def _rendered_home(self, spent: float) -> None:
         """A Home took `spent` seconds of CPU to render: while commands keep coming, the next

@@ -11,12 +11,13 @@ from sqlalchemy import Row
 
 from bot.cli import main
 from bot.db.models import Account
-from bot.domain.accounts import COLUMNS
+from bot.domain.accounts import REQUIRED_COLUMNS
 from tests.cli.imports import csv_file, import_env, statements_of_import, table_rows
 from tests.cli.test_cli import ROOT, podbot
 
 EXAMPLE = ROOT / "config" / "accounts.example.csv"
-HEADER = ",".join(COLUMNS)
+# The file as written before contacts (issue 32): optional columns may be left out.
+HEADER = ",".join((*REQUIRED_COLUMNS, "health"))
 
 
 def account_rows(database_url: str) -> list[Row[Any]]:
@@ -214,3 +215,32 @@ def test_a_bell_after_a_bom_and_crlf_rows_is_named_by_its_file_line_and_the_rest
         ("Acme Corp", "2025-04-01", "2028-03-31"),
         ("Globex Holdings", "1901-01-01", "2199-12-31"),
     ]
+
+
+def test_contacts_are_imported_and_a_row_without_them_keeps_them(
+    tmp_path: Path, sqlite_url: str
+) -> None:
+    header = ",".join((*REQUIRED_COLUMNS, "health", "contacts"))
+    first = csv_file(
+        tmp_path / "a.csv", header,
+        "Acme Corp,alpha,2025-04-01,2025-05-15,2028-03-31,250k,,,,"
+        "CFO@acme.example; ops@acme.example",
+        "Globex,alpha,2025-04-01,2025-05-15,2028-03-31,250k,,,,",
+    )  # fmt: skip
+    done = podbot("import", "accounts", str(first), env=import_env(sqlite_url))
+    assert done.returncode == 0, done.stderr
+    stored = {a.customer: a.contacts for a in account_rows(sqlite_url)}
+    assert stored == {"Acme Corp": "cfo@acme.example, ops@acme.example", "Globex": None}
+    # The file without the column: the stored contacts stay.
+    again = write(tmp_path / "b.csv", "Acme Corp,alpha,2025-04-01,2025-05-15,2028-03-31,260k,,,")
+    assert podbot("import", "accounts", str(again), env=import_env(sqlite_url)).returncode == 0
+    assert {a.customer: a.contacts for a in account_rows(sqlite_url)}["Acme Corp"] == (
+        "cfo@acme.example, ops@acme.example"
+    )
+    bad = csv_file(
+        tmp_path / "c.csv", header,
+        "Acme Corp,alpha,2025-04-01,2025-05-15,2028-03-31,250k,,,,cfo at acme",
+    )  # fmt: skip
+    refused = podbot("import", "accounts", str(bad), env=import_env(sqlite_url))
+    assert refused.returncode == 1
+    assert "line 2: contacts `cfo` is not an email address." in refused.stderr, refused.stderr

@@ -93,6 +93,7 @@ def test_a_member_sees_the_account_with_its_open_requests(proc: Proc) -> None:
             "Open requests:",
             "• REQ-1 Figma — in intake",
             "• REQ-2 Slack — qualified",
+            "Customer update: none sent yet (`/proc customer-update` drafts one).",
             # No saving and no contract yet: FTV's 14 days and the MSG's 180 are past, and the
             # ATS was due at handover; the PSE has until the term ends.
             "Milestones:",
@@ -112,7 +113,8 @@ def test_money_and_dates_not_given_yet_are_said_so(proc: Proc) -> None:
     answer = proc(BUYER, "account Globex")
     assert "handed over not set" in answer
     assert "MSG $250,000 · PSE not set · ATS not set" in answer
-    assert "No open requests.\nMilestones:\n" in answer
+    assert "No open requests.\nCustomer update: none sent yet" in answer
+    assert "drafts one).\nMilestones:\n" in answer
 
 
 @pytest.mark.usefixtures("quiet", "acme")

@@ -432,6 +432,10 @@ def test_podbot_sandbox_serves_the_page_with_demo_data(tmp_path: Path) -> None:
             "pod-bengaluru",
             "pod-new-york",
             "pod-london",
+            # Each POD's first customer's Slack Connect channel, with its canvas (issue 32).
+            "kaveri-fintech-procurement",
+            "hudson-analytics-procurement",
+            "albion-bank-procurement",
         }
         assert sum(len(c["messages"]) for c in ready["channels"]) > 20
         assert get(f"{base}/static/sandbox.js")[0] == 200

@@ -307,9 +307,13 @@ function renderChannel() {
   $("channel-title").textContent = isChannel ? `# ${conversation.name}` : conversation.name;
   $("channel-topic").textContent = conversation.topic || (conversation.mine
     ? "Your direct messages with podbot" : "Someone else's direct messages, shown for the demo");
-  const html = conversation.messages.length
+  const canvas = conversation.canvas
+    ? `<div class="msg canvas"><div class="body"><div class="content"><strong>Canvas</strong>` +
+      `<pre class="canvas-text">${escapeHtml(conversation.canvas)}</pre></div></div></div>`
+    : "";
+  const html = canvas + (conversation.messages.length
     ? conversation.messages.map((m) => messageHtml(m, conversation.id, false)).join("")
-    : '<div class="empty">No messages yet.</div>';
+    : '<div class="empty">No messages yet.</div>');
   const switched = $("messages").dataset.channel !== conversation.id;
   $("messages").dataset.channel = conversation.id;
   setHtml($("messages"), html, switched);
