@@ -11,7 +11,7 @@ Existing data: every approved claim is recorded by replaying each tool's and eac
 claims in decision order (`bot.db.claim_ledger.restate_all`, as `podbot db restate` does).
 
 Revision ID: 0021
-Revises: 0019
+Revises: 0020
 Create Date: 2026-12-07 15:30:00.000000
 """
 
@@ -24,7 +24,7 @@ from bot.db.claim_ledger import restate_all
 from bot.db.types import MoneyAmount
 
 revision: str = "0021"
-down_revision: str | None = "0019"
+down_revision: str | None = "0020"
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
 

@@ -3,7 +3,7 @@ customer channel with the canvas (or pinned message) podbot keeps there, and the
 customer update drafts, with whether and how each was sent.
 
 Revision ID: 0024
-Revises: 0019
+Revises: 0023
 Create Date: 2026-12-07 15:30:00.000000
 """
 
@@ -13,18 +13,18 @@ import sqlalchemy as sa
 from alembic import op
 
 revision: str = "0024"
-down_revision: str | None = "0019"
+down_revision: str | None = "0023"
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
 
 
 _OLD_KINDS = (
     "kind IN ('update', 'mention', 'escalation', 'term', 'approval', 'breach', 'tat_warning', "
-    "'digest', 'preapproval')"
+    "'digest', 'preapproval', 'stall')"
 )
 _NEW_KINDS = (
     "kind IN ('update', 'mention', 'escalation', 'term', 'approval', 'breach', 'tat_warning', "
-    "'digest', 'preapproval', 'preapproval_answer')"
+    "'digest', 'preapproval', 'stall', 'preapproval_answer')"
 )
 
 
