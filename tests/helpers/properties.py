@@ -1,0 +1,18 @@
+"""How many examples a property test draws: its full count in the thorough tier, a tenth (at
+least 50) in `make test`.
+
+`make test` stays honest (every property runs, on fresh examples each time); `make
+test-thorough` (which CI runs) sets PODBOT_THOROUGH=1 and runs the tests marked `thorough` at the
+count they were written with.
+"""
+
+from __future__ import annotations
+
+import os
+
+THOROUGH = os.environ.get("PODBOT_THOROUGH", "") not in ("", "0")
+
+
+def examples(full: int) -> int:
+    """`full` in the thorough tier; otherwise a tenth of it, at least 50 (never more than full)."""
+    return full if THOROUGH else min(full, max(50, full // 10))
