@@ -3,13 +3,15 @@ PYTHON ?= python3
 VENV   := .venv
 BIN    := $(VENV)/bin
 STAMP  := $(VENV)/.installed-stamp
-# Two test tiers. `make test` runs every test but those marked `realtime` (a Slack outage waited
-# out in real time); `make test-realtime` runs those. CI runs both. Four processes on two cores:
+# Three test tiers. `make test` runs every test but those marked `realtime` (a Slack outage waited
+# out in real time), its property tests drawing a tenth of their examples; `make test-realtime`
+# runs the real-time ones and `make test-thorough` the `thorough` property tests at their full
+# example count. CI runs all three. Four processes on two cores:
 # an end-to-end test spends much of its time waiting on its threads and servers.
 PYTEST_ARGS ?= -n 4
 DEMO_PORT ?= 3000
 
-.PHONY: install demo demo-fresh run test test-realtime screenshots lint format clean
+.PHONY: install demo demo-fresh run test test-realtime test-thorough screenshots lint format clean
 
 $(STAMP): pyproject.toml
 	@$(PYTHON) -c 'import sys; sys.exit(sys.version_info < (3, 11))' \
@@ -48,6 +50,10 @@ test: $(STAMP)
 # One process: the tier is one outage smoke test, waiting out 20 s in real time.
 test-realtime: $(STAMP)
 	$(BIN)/pytest -m realtime
+
+# The property tests marked `thorough` at their full example count (tests/helpers/properties.py).
+test-thorough: $(STAMP)
+	PODBOT_THOROUGH=1 $(BIN)/pytest -m thorough $(PYTEST_ARGS)
 
 # The README's screenshots (docs/images/), taken by the browser tests on the seeded demo
 # (Playwright with Debian's /usr/bin/chromium and fonts-noto-color-emoji).

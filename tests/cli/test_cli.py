@@ -6,34 +6,22 @@ import os
 import re
 import socket
 import subprocess
-import sys
 from pathlib import Path
 
 import pytest
 import yaml
 
 from bot.cli import main
+from tests.helpers import commandline
+from tests.helpers.commandline import podbot
 
 ROOT = Path(__file__).resolve().parents[2]
 EXAMPLE = ROOT / "config" / "podbot.example.toml"
 
 
-def podbot(*args: str, env: dict[str, str] | None = None, cwd: Path | None = None):  # type: ignore[no-untyped-def]
-    """Run the installed console script with a clean Slack environment."""
-    base = {k: v for k, v in os.environ.items() if not k.startswith(("SLACK_", "PODBOT_"))}
-    base.pop("DATABASE_URL", None)
-    return subprocess.run(
-        [str(Path(sys.executable).parent / "podbot"), *args],
-        env={**base, **(env or {})},
-        cwd=cwd or ROOT,
-        capture_output=True,
-        text=True,
-        timeout=60,
-    )
-
-
 def test_help_lists_each_verb_with_one_line() -> None:
-    result = podbot("--help")
+    # The installed console script itself, as an operator runs it.
+    result = commandline.run_process(["--help"], commandline.clean_env(), ROOT)
     assert result.returncode == 0
     for verb in ("serve", "db", "manifest", "config"):
         assert any(line.strip().startswith(verb) for line in result.stdout.splitlines()), verb

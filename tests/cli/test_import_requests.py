@@ -22,6 +22,7 @@ from bot.domain.request_import import ImportPod, parse_requests_csv
 from tests.cli.test_cli import ROOT
 from tests.commands.conftest import ALPHA, ANALYST, BUYER, Proc, blocks_text
 from tests.conftest import RunningBot
+from tests.helpers.commandline import run_in_process
 from tests.jobs.conftest import podbot_env
 
 EXAMPLE = ROOT / "config" / "requests.example.csv"
@@ -38,10 +39,8 @@ PODBOT = str(Path(sys.executable).parent / "podbot")
 def podbot_import(
     bot: RunningBot, path: Path, *more: str, **env: str
 ) -> subprocess.CompletedProcess[str]:
-    return subprocess.run(
-        [PODBOT, "import", "requests", str(path), *more],
-        env=podbot_env(bot, **env), capture_output=True, text=True, timeout=400,
-    )  # fmt: skip
+    # In the test process (tests/helpers/commandline.py): the killed imports below are processes.
+    return run_in_process(["import", "requests", str(path), *more], podbot_env(bot, **env), ROOT)
 
 
 def started_import(bot: RunningBot, path: Path) -> subprocess.Popen[str]:

@@ -6,8 +6,6 @@ database and says what would be imported."""
 from __future__ import annotations
 
 import logging
-import subprocess
-import sys
 from pathlib import Path
 
 import pytest
@@ -22,9 +20,8 @@ from slackfake.web_api import SlackApiServer
 from tests.cli.imports import csv_file
 from tests.cli.test_import_requests import HEADER
 from tests.conftest import TEST_CONFIG, RunningBot
+from tests.helpers.commandline import ROOT, run_in_process
 from tests.jobs.conftest import podbot_env
-
-PODBOT = str(Path(sys.executable).parent / "podbot")
 
 CONFIG = """\
 [[pods]]
@@ -130,10 +127,7 @@ def test_check_reads_a_file_without_slack_token_or_database(tmp_path: Path) -> N
         "T-2,beta,Hooli,Jira,new,intake,,,2026-11-19,,EUR 5k,,,,",
     )  # fmt: skip
     env = {"PODBOT_CONFIG": str(TEST_CONFIG), "DATABASE_URL": f"sqlite:///{tmp_path / 'no.db'}"}
-    result = subprocess.run(
-        [PODBOT, "import", "requests", "--check", str(good)], env=env, capture_output=True,
-        text=True, timeout=60,
-    )  # fmt: skip
+    result = run_in_process(["import", "requests", "--check", str(good)], env, ROOT)
     assert result.returncode == 0, result.stderr
     assert result.stdout.splitlines() == [
         f"{good}: 2 requests would be imported (checked without Slack):",
@@ -152,10 +146,7 @@ def test_check_reads_a_file_without_slack_token_or_database(tmp_path: Path) -> N
         "T-1,alpha,Acme Corp,Figma,renewal,intake,,,2026-10-05,,48k,2027-02-30,,,",
         "T-1,alpha,Globex,Slack,new,qualified,,U0BUY0001,05/10/2026,,lots,,,,",
     )  # fmt: skip
-    result = subprocess.run(
-        [PODBOT, "import", "requests", "--check", str(bad)], env=env, capture_output=True,
-        text=True, timeout=60,
-    )  # fmt: skip
+    result = run_in_process(["import", "requests", "--check", str(bad)], env, ROOT)
     assert result.returncode == 1
     err = result.stderr.splitlines()
     assert err[0] == f"{bad}: 2 bad rows; nothing would be imported"
@@ -176,10 +167,7 @@ def test_an_import_resolves_emails_and_refuses_one_slack_does_not_know(
         "T-1,alpha,Acme Corp,Figma,renewal,negotiating,ROHAN@acme.test,nobody@acme.test,"
         "2026-10-05,2026-10-07,48k,2027-01-31,,,",
     )  # fmt: skip
-    result = subprocess.run(
-        [PODBOT, "import", "requests", str(unknown)], env=podbot_env(bot), capture_output=True,
-        text=True, timeout=120,
-    )  # fmt: skip
+    result = run_in_process(["import", "requests", str(unknown)], podbot_env(bot), ROOT)
     assert result.returncode == 1
     lines = result.stderr.splitlines()
     assert f"{unknown}: 1 bad row; nothing was imported" in lines
@@ -187,10 +175,7 @@ def test_an_import_resolves_emails_and_refuses_one_slack_does_not_know(
 
     fixed = csv_file(tmp_path / "two.csv", HEADER, unknown.read_text().splitlines()[1].replace(
         "nobody@acme.test", "priya@acme.test"))  # fmt: skip
-    result = subprocess.run(
-        [PODBOT, "import", "requests", str(fixed)], env=podbot_env(bot), capture_output=True,
-        text=True, timeout=120,
-    )  # fmt: skip
+    result = run_in_process(["import", "requests", str(fixed)], podbot_env(bot), ROOT)
     assert result.returncode == 0, result.stderr
     with bot.db.reading() as session:
         (request,) = session.scalars(select(Request)).all()

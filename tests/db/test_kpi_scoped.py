@@ -42,6 +42,7 @@ from bot.domain.scorecard import (
     pod_scorecard,
     pod_scorecards,
 )
+from tests.helpers.properties import examples
 
 CONFIG = parse_config(
     '[[pods]]\nkey = "alpha"\nname = "POD Alpha"\nchannel = "C0ALPHA01"\n'
@@ -239,8 +240,13 @@ def _text(card: object, pod_name: str) -> str:
     return stats_text(card, pod_name, "Q", "today")  # type: ignore[arg-type]
 
 
+# Each example seeds a database: 8 of them in `make test`, 25 in the thorough tier
+# (tests/helpers/properties.py).
+@pytest.mark.thorough
 @settings(
-    max_examples=25, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture]
+    max_examples=examples(25, quick=8),
+    deadline=None,
+    suppress_health_check=[HealthCheck.function_scoped_fixture],
 )
 @given(rng=st.randoms(use_true_random=False), now=st.sampled_from(NOWS), past=st.booleans())
 def test_every_scoped_figure_equals_the_whole_history_engines(

@@ -21,6 +21,7 @@ from bot.domain.working_time import (
     working_hours_between,
     working_hours_until,
 )
+from tests.helpers.properties import examples
 
 MON_FRI = ("mon", "tue", "wed", "thu", "fri")
 SUN_THU = ("sun", "mon", "tue", "wed", "thu")
@@ -437,14 +438,20 @@ def scenarios(draw: st.DrawFn, instants: int = 1) -> tuple[WorkCalendar, list[da
     return calendar, sorted(points)
 
 
+# The properties below draw a tenth of their examples in `make test` and all of them in the
+# thorough tier (`make test-thorough`, run by CI): tests/helpers/properties.py.
+
 # Whole hours land exactly on day boundaries; seconds cover everything in between.
 durations = st.integers(0, 2000).map(lambda h: timedelta(hours=h)) | st.integers(
     0, 2000 * 3600
 ).map(lambda s: timedelta(seconds=s))
 
-PROPERTY = settings(max_examples=2000, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+PROPERTY = settings(
+    max_examples=examples(2000), deadline=None, suppress_health_check=[HealthCheck.too_slow]
+)
 
 
+@pytest.mark.thorough
 @PROPERTY
 @given(case=scenarios(), hours=durations)
 def test_measuring_back_an_addition_gives_the_hours_added(
@@ -457,6 +464,7 @@ def test_measuring_back_an_addition_gives_the_hours_added(
     assert working_hours_between(calendar, start, end) == hours
 
 
+@pytest.mark.thorough
 @PROPERTY
 @given(case=scenarios(), a=durations, b=durations)
 def test_adding_in_two_steps_equals_adding_the_sum(
@@ -467,6 +475,7 @@ def test_adding_in_two_steps_equals_adding_the_sum(
     assert two_steps == add_working_hours(calendar, start, a + b)
 
 
+@pytest.mark.thorough
 @PROPERTY
 @given(case=scenarios(instants=2), a=durations, b=durations)
 def test_addition_is_monotonic_in_start_and_hours(
@@ -478,6 +487,7 @@ def test_addition_is_monotonic_in_start_and_hours(
     assert add_working_hours(calendar, early, short) <= add_working_hours(calendar, late, short)
 
 
+@pytest.mark.thorough
 @PROPERTY
 @given(case=scenarios(), hours=durations)
 def test_result_is_always_working_time_on_a_working_day(
@@ -490,6 +500,7 @@ def test_result_is_always_working_time_on_a_working_day(
     assert calendar.is_working_day(local(calendar, result).date())
 
 
+@pytest.mark.thorough
 @PROPERTY
 @given(case=scenarios(instants=3))
 def test_measure_is_additive_over_a_split_point(case: tuple[WorkCalendar, list[datetime]]) -> None:
@@ -499,7 +510,8 @@ def test_measure_is_additive_over_a_split_point(case: tuple[WorkCalendar, list[d
     assert timedelta(0) <= whole <= c - a
 
 
-@settings(max_examples=300, deadline=None)
+@pytest.mark.thorough
+@settings(max_examples=examples(300), deadline=None)
 @given(case=scenarios(), seconds=st.integers(0, 60 * 86400))
 def test_measure_matches_a_day_by_day_reference(
     case: tuple[WorkCalendar, list[datetime]], seconds: int
@@ -518,7 +530,8 @@ def test_measure_matches_a_day_by_day_reference(
     assert working_hours_between(calendar, start, end) == expected
 
 
-@settings(max_examples=500, deadline=None)
+@pytest.mark.thorough
+@settings(max_examples=examples(500), deadline=None)
 @given(case=scenarios(instants=3))
 def test_a_meter_to_one_end_measures_as_between_does(
     case: tuple[WorkCalendar, list[datetime]],
