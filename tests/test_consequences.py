@@ -46,8 +46,8 @@ from bot.jobs import JOBS
 from bot.slack.outbox import Outbox
 from tests.commands.conftest import ANALYST, BUYER, CSM, EM, Proc
 from tests.conftest import RunningBot
+from tests.helpers.renewal_calendar import add_contract
 from tests.jobs.conftest import run_job
-from tests.jobs.test_renewal_calendar import add_contract
 
 HOMES = {("home", ANALYST), ("home", BUYER), ("home", EM)}  # POD Alpha's, for REQ-1
 

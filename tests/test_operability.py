@@ -14,7 +14,6 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from prometheus_client.parser import text_string_to_metric_families
 from sqlalchemy import Column, Integer, MetaData, String, Table, insert, update
 from sqlalchemy.engine import make_url
 
@@ -31,6 +30,7 @@ from bot.server import BackgroundServer, build_ops_asgi
 from slackfake.signing import SlackClient
 from slackfake.web_api import SlackApiServer
 from tests.conftest import SIGNING_SECRET, RunningBot
+from tests.helpers.operability import scrape
 
 ALPHA = "C0ALPHA01"
 ANALYST = "U0ANA0001"
@@ -47,18 +47,6 @@ def json_lines(caplog: pytest.LogCaptureFixture) -> Iterator[Callable[[], list[d
 
 def command_lines(lines: list[dict[str, Any]]) -> list[dict[str, Any]]:
     return [line for line in lines if line["logger"] == "bot.commands.router"]
-
-
-def scrape(bot: RunningBot) -> dict[tuple[str, tuple[tuple[str, str], ...]], float]:
-    """/metrics as {(sample name, sorted labels): value}."""
-    response = bot.ops.get("/metrics")
-    assert response.status == 200
-    assert response.headers["content-type"].startswith("text/plain")
-    return {
-        (sample.name, tuple(sorted(sample.labels.items()))): sample.value
-        for family in text_string_to_metric_families(response.body.decode())
-        for sample in family.samples
-    }
 
 
 # --- log lines -----------------------------------------------------------------------------
@@ -387,7 +375,7 @@ def test_readyz_and_metrics_are_not_on_the_public_listener(bot: RunningBot) -> N
 def test_serve_answers_readyz_and_metrics_on_its_loopback_operations_port(
     slack_api: SlackApiServer, sqlite_url: str
 ) -> None:
-    from tests.slack.test_delivery_crash import free_port, serve, wait_until_serving
+    from tests.helpers.delivery_crash import free_port, serve, wait_until_serving
 
     port, ops_port = free_port(), free_port()
     process = serve(slack_api, sqlite_url, port, ops_port=ops_port)

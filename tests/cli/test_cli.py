@@ -13,9 +13,9 @@ import yaml
 
 from bot.cli import main
 from tests.helpers import commandline
+from tests.helpers.cli import ROOT
 from tests.helpers.commandline import podbot
 
-ROOT = Path(__file__).resolve().parents[2]
 EXAMPLE = ROOT / "config" / "podbot.example.toml"
 
 

@@ -13,9 +13,9 @@ from sqlalchemy import func, select
 
 from bot.db.models import Base, Request
 from bot.db.session import Database
-from tests.cli.test_cli import podbot
 from tests.commands.conftest import ALPHA, ANALYST, BUYER, Proc
 from tests.conftest import RunningBot
+from tests.helpers.commandline import podbot
 
 
 def requests_in(url: str) -> dict[int, tuple[str, str, str]]:

@@ -9,8 +9,8 @@ from pathlib import Path
 import pytest
 
 from slackfake.web_api import SlackApiServer
-from tests.cli.test_cli import podbot
 from tests.conftest import BOT_TOKEN, TEST_CONFIG
+from tests.helpers.commandline import podbot
 
 ROOT = Path(__file__).resolve().parents[2]
 UNIT = ROOT / "deploy" / "podbot.service"

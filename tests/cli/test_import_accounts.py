@@ -12,8 +12,9 @@ from sqlalchemy import Row
 from bot.cli import main
 from bot.db.models import Account
 from bot.domain.accounts import REQUIRED_COLUMNS
-from tests.cli.imports import csv_file, import_env, statements_of_import, table_rows
-from tests.cli.test_cli import ROOT, podbot
+from tests.helpers.cli import ROOT
+from tests.helpers.commandline import podbot
+from tests.helpers.imports import csv_file, import_env, statements_of_import, table_rows
 
 EXAMPLE = ROOT / "config" / "accounts.example.csv"
 # The file as written before contacts (issue 32): optional columns may be left out.

@@ -12,8 +12,9 @@ from sqlalchemy import Row
 from bot.cli import main
 from bot.db.models import Contract
 from bot.domain.contracts import COLUMNS
-from tests.cli.imports import csv_file, import_env, statements_of_import, table_rows
-from tests.cli.test_cli import ROOT, podbot
+from tests.helpers.cli import ROOT
+from tests.helpers.commandline import podbot
+from tests.helpers.imports import csv_file, import_env, statements_of_import, table_rows
 
 EXAMPLE = ROOT / "config" / "contracts.example.csv"
 HEADER = ",".join(COLUMNS)

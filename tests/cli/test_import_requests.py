@@ -19,17 +19,14 @@ from sqlalchemy import func, make_url, select, text
 from bot.db import imports
 from bot.db.models import ImportRun, OutboxKind, OutboxRow, Request, RequestEvent
 from bot.domain.request_import import ImportPod, parse_requests_csv
-from tests.cli.test_cli import ROOT
 from tests.commands.conftest import ALPHA, ANALYST, BUYER, Proc, blocks_text
 from tests.conftest import RunningBot
+from tests.helpers.cli import ROOT
 from tests.helpers.commandline import run_in_process
+from tests.helpers.import_requests import HEADER
 from tests.jobs.conftest import podbot_env
 
 EXAMPLE = ROOT / "config" / "requests.example.csv"
-HEADER = (
-    "external_id,pod,customer,tool,type,stage,buyer,analyst,created,assigned,current_spend,"
-    "renewal_date,notes,last_update,last_update_at"
-)
 STAGES = ("intake", "qualified", "negotiating")
 
 

@@ -10,8 +10,9 @@ from sqlalchemy import select
 
 from bot.db.models import Target, TargetChange
 from bot.db.session import Database
-from tests.cli.imports import csv_file, import_env
-from tests.cli.test_cli import ROOT, podbot
+from tests.helpers.cli import ROOT
+from tests.helpers.commandline import podbot
+from tests.helpers.imports import csv_file, import_env
 
 EXAMPLE = ROOT / "config" / "targets.example.csv"
 HEADER = "quarter,scope,amount"

@@ -7,8 +7,9 @@ from datetime import date
 from pathlib import Path
 
 from bot.db.models import Vendor, VendorDocument
-from tests.cli.imports import csv_file, import_env, table_rows
-from tests.cli.test_cli import ROOT, podbot
+from tests.helpers.cli import ROOT
+from tests.helpers.commandline import podbot
+from tests.helpers.imports import csv_file, import_env, table_rows
 
 EXAMPLE = ROOT / "config" / "vendors.example.csv"
 HEADER = "vendor,document,received,expires,checked_by"

@@ -17,10 +17,10 @@ from bot.db.models import Request
 from bot.manifest import BOT_SCOPES
 from bot.runtime import build_runtime
 from slackfake.web_api import SlackApiServer
-from tests.cli.imports import csv_file
-from tests.cli.test_import_requests import HEADER
 from tests.conftest import TEST_CONFIG, RunningBot
 from tests.helpers.commandline import ROOT, run_in_process
+from tests.helpers.import_requests import HEADER
+from tests.helpers.imports import csv_file
 from tests.jobs.conftest import podbot_env
 
 CONFIG = """\

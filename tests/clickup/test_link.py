@@ -23,10 +23,10 @@ from tests.clickup.conftest import (
     make_clickup,
     start_clickup_bot,
 )
-from tests.clickup.test_webhook import Life
 from tests.commands.conftest import ANALYST
 from tests.conftest import RunningBot
 from tests.helpers.simulated import SimulatedTime
+from tests.helpers.webhook import Life
 
 
 @pytest.fixture

@@ -13,9 +13,9 @@ from bot.db.models import AbsenceRow, ClaimApproval
 from bot.jobs import JOBS
 from slackfake.web_api import Message
 from tests.commands.conftest import ANALYST, BUYER, CSM, EM, Proc, blocks_text, day_token
-from tests.commands.test_savings import claim_message, claims, click, ephemerals_to, negotiating
 from tests.conftest import RunningBot
-from tests.events.test_home import buttons, open_home
+from tests.helpers.home import buttons, open_home
+from tests.helpers.savings import claim_message, claims, click, ephemerals_to, negotiating
 from tests.jobs.conftest import run_job
 
 IST = timedelta(hours=5, minutes=30)

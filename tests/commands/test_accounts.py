@@ -3,13 +3,12 @@
 from __future__ import annotations
 
 from collections.abc import Iterator
-from datetime import UTC, date, datetime
-from decimal import Decimal
+from datetime import date
 
 import pytest
 from sqlalchemy import select
 
-from bot.db.models import Account, PodRow
+from bot.db.models import Account
 from tests.commands.conftest import (
     ANALYST,
     BETA,
@@ -22,33 +21,13 @@ from tests.commands.conftest import (
     day_token,
 )
 from tests.conftest import RunningBot
+from tests.helpers.accounts import add_account
 
 USAGE = "Usage: `/proc account <customer> [health favorable|neutral|at-risk [note]]`"
-IMPORTED = datetime(2026, 11, 1, 9, 0, tzinfo=UTC)
 
 
 # Every refusal of `/proc account` ends with its usage line.
 ACCOUNT_USAGE = "\nUsage: `/proc account <customer> [health favorable|neutral|at-risk [note]]`"
-
-
-def add_account(bot: RunningBot, customer: str, pod: str = "alpha", **values: object) -> None:
-    fields: dict[str, object] = dict(
-        initiated=date(2025, 4, 1),
-        handover=date(2025, 5, 15),
-        term_end=date(2028, 3, 31),
-        msg=Decimal("250000"),
-        pse=Decimal("400000"),
-        ats=Decimal("1200000"),
-        currency="USD",
-        health="favorable",
-        created_at=IMPORTED,
-        updated_at=IMPORTED,
-        updated_by="import",
-    )
-    fields.update(values)
-    with bot.db.transaction() as session:
-        pod_id = session.scalars(select(PodRow.id).where(PodRow.key == pod)).one()
-        session.add(Account(pod_id=pod_id, customer=customer, **fields))
 
 
 def stored(bot: RunningBot, customer: str) -> Account:

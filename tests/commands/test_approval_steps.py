@@ -20,10 +20,10 @@ from bot.domain.reminders import office_slot
 from bot.domain.working_time import add_working_hours
 from bot.jobs import JOBS
 from tests.commands.conftest import BUYER, EM, Proc, blocks_text
-from tests.commands.test_savings import claim_message, claims, click, ephemerals_to, negotiating
-from tests.commands.test_savings_race import RACERS, SECOND_EM, race_decisions
 from tests.conftest import TEST_CONFIG, RunningBot
-from tests.events.test_home import buttons, open_home
+from tests.helpers.home import buttons, open_home
+from tests.helpers.savings import claim_message, claims, click, ephemerals_to, negotiating
+from tests.helpers.savings_race import RACERS, SECOND_EM, race_decisions
 from tests.jobs.conftest import run_job
 
 HEAD = "U0HEAD001"

@@ -14,8 +14,9 @@ from bot.jobs import JOBS
 from bot.manifest import manifest
 from slackfake.web_api import Message
 from tests.commands.conftest import ALPHA, ANALYST, BUYER, CSM, EM, Proc
-from tests.commands.test_modals import fill
 from tests.conftest import RunningBot
+from tests.helpers.card_actions import opened_view, submit
+from tests.helpers.modals import fill
 from tests.jobs.conftest import run_job
 
 # Hold (issue 30) on an open card with a clock: intake (qualification) and negotiating (TAT).
@@ -42,22 +43,6 @@ def click(bot: RunningBot, user: str, action: str, card: Message, value: str | N
     response = bot.slack.block_action(action, value, user, card.channel, card.ts, message=card)
     assert response.status == 200, response.text
     bot.wait_idle()
-
-
-def opened_view(bot: RunningBot) -> dict[str, Any]:
-    view = bot.api.calls_to("views.open")[-1].params["view"]
-    return dict(json.loads(view) if isinstance(view, str) else view)
-
-
-def submit(
-    bot: RunningBot, user: str, view: dict[str, Any], values: dict[str, Any]
-) -> dict[str, Any] | None:
-    response = bot.slack.view_submission(
-        view["callback_id"], values, user, private_metadata=view["private_metadata"]
-    )
-    assert response.status == 200, response.text
-    bot.wait_idle()
-    return response.json() if response.body else None
 
 
 def ephemerals_to(bot: RunningBot, user: str) -> list[str]:

@@ -15,16 +15,11 @@ from sqlalchemy import update
 
 from bot.clock import ManualClock
 from bot.db.models import SavingsClaim
-from tests.cli.test_cli import podbot
 from tests.commands.conftest import ANALYST, BUYER, EM, Proc
-from tests.commands.test_claim_revisions import (  # noqa: F401 (test_config: a fixture)
-    approve_first,
-    claim_revision,
-    setup,
-    test_config,
-)
-from tests.commands.test_savings import claim_message, claims, click
 from tests.conftest import RunningBot
+from tests.helpers.claim_revisions import approve_first, claim_revision, setup
+from tests.helpers.commandline import podbot
+from tests.helpers.savings import claim_message, claims, click
 
 
 def recorded(bot: RunningBot) -> list[tuple[str | None, int | None, Decimal | None]]:

@@ -16,21 +16,18 @@ import csv
 import io
 import json
 from collections.abc import Callable
-from datetime import UTC, date, datetime, timedelta
+from datetime import timedelta
 from decimal import Decimal
 from typing import Any
 
-import pytest
 from sqlalchemy import select
 
 from bot.clock import ManualClock
-from bot.config import Config, parse_config
 from bot.db.kpi_reference import load_facts
-from bot.db.models import Account, PodRow, SavingsClaim, Target
+from bot.db.models import SavingsClaim
 from bot.domain.quarters import Quarter
 from bot.jobs import JOBS
 from tests.commands.conftest import (
-    ANALYST,
     BUYER,
     CSM,
     EM,
@@ -38,60 +35,13 @@ from tests.commands.conftest import (
     blocks_text,
     instant_day_token,
 )
-from tests.commands.test_savings import claim_message, claims, click
-from tests.commands.test_savings_race import SECOND_EM
-from tests.conftest import TEST_CONFIG, RunningBot
-from tests.events.test_home import open_home
+from tests.conftest import RunningBot
+from tests.helpers.claim_revisions import MONDAY, TUESDAY, approve_first, claim_revision, setup
+from tests.helpers.home import open_home
+from tests.helpers.savings import claim_message, claims, click
+from tests.helpers.savings_race import SECOND_EM
+from tests.helpers.weekly_digest_job import drawn  # noqa: F401 (a fixture)
 from tests.jobs.conftest import run_job
-from tests.jobs.test_weekly_digest_job import drawn  # noqa: F401 (a fixture)
-
-MONDAY = datetime(2026, 11, 23, 15, 0, tzinfo=UTC)
-TUESDAY = MONDAY + timedelta(days=1)
-
-
-@pytest.fixture
-def test_config() -> Config:
-    """POD Alpha with a second em, so two ems can race on a revision."""
-    text = TEST_CONFIG.read_text().replace(
-        'U0EM00001 = "em",', f'U0EM00001 = "em", {SECOND_EM} = "em",', 1
-    )
-    return parse_config(text, TEST_CONFIG)
-
-
-def setup(bot: RunningBot) -> Proc:
-    """Acme Corp's account and the quarter's targets; REQ-1, Acme Corp · Miro, $48,000, with
-    the buyer negotiating."""
-    with bot.db.transaction() as session:
-        pod_id = session.scalars(select(PodRow.id).where(PodRow.key == "alpha")).one()
-        stamp = datetime(2026, 9, 1, tzinfo=UTC)
-        session.add_all([
-            Account(pod_id=pod_id, customer="Acme Corp", initiated=date(2026, 10, 1),
-                    handover=date(2026, 10, 15), term_end=date(2027, 9, 30),
-                    msg=Decimal(20000), pse=Decimal(100000), currency="USD",
-                    health="favorable", updated_by="import", created_at=stamp,
-                    updated_at=stamp),
-            Target(pod_id=pod_id, quarter="2026Q4", scope="pod", amount=Decimal(100000),
-                   currency="USD", set_at=stamp, set_by="import"),
-            Target(pod_id=pod_id, quarter="2026Q4", scope="member", member_id=BUYER,
-                   amount=Decimal(50000), currency="USD", set_at=stamp, set_by="import"),
-        ])  # fmt: skip
-    proc = Proc(bot)
-    proc(ANALYST, "new Acme Corp | Miro | new | 48000")
-    proc(ANALYST, "qualify 1")
-    proc(ANALYST, f"assign 1 <@{BUYER}>")
-    return proc
-
-
-def approve_first(bot: RunningBot, proc: Proc) -> None:
-    """Monday: $48,000 → $41,000, $7,000 saved, approved by the em."""
-    proc(BUYER, "savings 1 48000 41000")
-    click(bot, EM, "savings_approve", claim_message(proc, 1))
-
-
-def claim_revision(bot: RunningBot, proc: Proc, clock: ManualClock) -> str:
-    """Tuesday: the same baseline, $39,900 → $8,100 saved."""
-    clock.set(TUESDAY)
-    return proc(BUYER, "savings 1 48000 39900")
 
 
 def stats(proc: Proc, text: str) -> list[str]:
@@ -276,8 +226,8 @@ def test_additional_is_the_only_word_after_a_bar(bot: RunningBot, proc: Proc) ->
 
 
 def test_the_savings_form_marks_a_claim_additional(bot: RunningBot, proc: Proc) -> None:
-    from tests.commands.test_card_actions import opened_view, submit
-    from tests.commands.test_modals import fill
+    from tests.helpers.card_actions import opened_view, submit
+    from tests.helpers.modals import fill
 
     proc = setup(bot)
     approve_first(bot, proc)

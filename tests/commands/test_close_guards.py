@@ -18,8 +18,8 @@ from bot.db.models import ChecklistEntry, Contract, RequestEvent
 from bot.domain.compliance import ALL_GUARDS, DEFAULT_CHECKLIST, ChecklistItem
 from bot.jobs import JOBS
 from tests.commands.conftest import ALPHA, ANALYST, BUYER, EM, Proc, blocks_text
-from tests.commands.test_savings import actions_of, claim_message, click, negotiating
 from tests.conftest import TEST_CONFIG, RunningBot
+from tests.helpers.savings import actions_of, claim_message, click, negotiating
 from tests.jobs.conftest import run_job
 
 # A Monday past 09:00 in Kolkata, the week after the tests' clock (Mon Nov 23, 2026).

@@ -5,7 +5,6 @@ from __future__ import annotations
 import json
 from datetime import UTC, date, datetime
 from decimal import Decimal
-from typing import Any
 
 from sqlalchemy import select
 
@@ -14,10 +13,10 @@ from bot.db.kpi_reference import load_facts
 from bot.db.models import Contract, Request, RequestEvent
 from bot.domain.kpis import monthly_to_annual_conversion
 from bot.domain.quarters import quarter_of
-from slackfake.web_api import Message
 from tests.commands.conftest import ANALYST, BUYER, EM, Proc, blocks_text, day_token
-from tests.commands.test_savings import actions_of, ephemerals_to, negotiating
 from tests.conftest import RunningBot
+from tests.helpers.close_out import click, opened_view, submit, term_message
+from tests.helpers.savings import actions_of, ephemerals_to, negotiating
 
 
 def contracts(bot: RunningBot) -> list[Contract]:
@@ -34,49 +33,6 @@ def events(bot: RunningBot, number: int, kind: str) -> list[RequestEvent]:
                 )
             )
         )
-
-
-def term_message(proc: Proc, number: int) -> Message:
-    (message,) = [m for m in proc.thread(number) if "record_term" in actions_of(m)]
-    return message
-
-
-def click(bot: RunningBot, user: str, message: Message) -> None:
-    response = bot.slack.block_action(
-        "record_term", None, user, message.channel, message.ts, message=message
-    )
-    assert response.status == 200
-    bot.wait_idle()
-
-
-def opened_view(bot: RunningBot) -> dict[str, Any]:
-    view = bot.api.calls_to("views.open")[-1].params["view"]
-    return json.loads(view) if isinstance(view, str) else view
-
-
-def submit(bot: RunningBot, user: str, metadata: str, **fields: Any) -> Any:
-    values: dict[str, Any] = {
-        "amount": {"value": {"type": "plain_text_input", "value": fields.get("amount", "")}},
-        "renewal_date": {
-            "value": {"type": "datepicker", "selected_date": fields.get("renewal_date")}
-        },
-        "billing_cycle": {
-            "value": {
-                "type": "radio_buttons",
-                "selected_option": {"value": fields["cycle"]} if fields.get("cycle") else None,
-            }
-        },
-        "auto_renew": {
-            "value": {
-                "type": "radio_buttons",
-                "selected_option": {"value": fields["auto"]} if fields.get("auto") else None,
-            }
-        },
-        "notice_days": {"value": {"type": "plain_text_input", "value": fields.get("notice", "")}},
-    }
-    response = bot.slack.view_submission("record_term", values, user, private_metadata=metadata)
-    bot.wait_idle()
-    return response.json() if response.body else None
 
 
 def won_with_monthly_contract(proc: Proc) -> int:

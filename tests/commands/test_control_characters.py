@@ -13,9 +13,9 @@ import pytest
 from sqlalchemy import text
 
 from tests.commands.conftest import ALPHA, ANALYST, BUYER, EM, Proc
-from tests.commands.test_modals import opened_view, submit
-from tests.commands.test_savings import claim_message, click
 from tests.conftest import RunningBot
+from tests.helpers.modals import opened_view, submit
+from tests.helpers.savings import claim_message, click
 
 TABLES = ("requests", "request_events", "quotes", "savings_claims", "contracts", "deliveries")
 

@@ -17,8 +17,8 @@ from bot.db.models import Account
 from bot.domain.accounts import parse_accounts_csv
 from bot.domain.customer_update import canvas_markdown
 from tests.commands.conftest import ANALYST, BUYER, EM, Proc
-from tests.commands.test_accounts import add_account
 from tests.conftest import RunningBot
+from tests.helpers.accounts import add_account
 
 ROOM = "C0ACMECUST"
 

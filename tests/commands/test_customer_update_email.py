@@ -13,9 +13,9 @@ import pytest
 from bot.config import Config, EmailConfig
 from smtpfake import SmtpServer
 from tests.commands.conftest import ANALYST, CSM, EM, Proc
-from tests.commands.test_accounts import add_account
-from tests.commands.test_customer_updates import CONTACTS, click, draft_dm, drafts
 from tests.conftest import RunningBot
+from tests.helpers.accounts import add_account
+from tests.helpers.customer_updates import CONTACTS, click, draft_dm, drafts
 
 
 @pytest.fixture

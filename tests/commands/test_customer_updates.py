@@ -9,17 +9,14 @@ from email import message_from_bytes, policy
 from email.message import EmailMessage
 
 import pytest
-from sqlalchemy import select
 
-from bot.db.models import CustomerUpdate
 from bot.jobs import JOBS, runner
 from slackfake.web_api import Message
 from tests.commands.conftest import ANALYST, BUYER, CSM, EM, Proc
-from tests.commands.test_accounts import add_account
 from tests.conftest import RunningBot
-from tests.events.test_home import open_home, publishes
-
-CONTACTS = "cfo@acme.example, ops@acme.example"
+from tests.helpers.accounts import add_account
+from tests.helpers.customer_updates import CONTACTS, click, dm_with, draft_dm, drafts
+from tests.helpers.home import open_home, publishes
 
 
 @pytest.fixture
@@ -30,33 +27,6 @@ def acme(bot: RunningBot, proc: Proc) -> None:
     proc(CSM, "new Acme Corp | Slack | new")
     proc(ANALYST, "qualify REQ-1")
     proc(ANALYST, "contract add Acme Corp | Jira | 12,000 | 2027-01-20 | annual")
-
-
-def dm_with(bot: RunningBot, user: str) -> list[Message]:
-    channels = [channel for channel, who in bot.api.dms().items() if who == user]
-    return [m for channel in channels for m in bot.api.messages(channel)]
-
-
-def draft_dm(bot: RunningBot, user: str) -> Message:
-    found = [m for m in dm_with(bot, user) if "Customer update for" in m.text]
-    assert len(found) == 1, [m.text for m in dm_with(bot, user)]
-    return found[0]
-
-
-def click(bot: RunningBot, user: str, message: Message, action: str) -> None:
-    response = bot.slack.block_action(
-        action, None, user_id=user, channel_id=message.channel, message_ts=message.ts,
-        message=message,
-    )  # fmt: skip
-    assert response.status == 200
-    bot.wait_idle()
-
-
-def drafts(bot: RunningBot) -> list[CustomerUpdate]:
-    with bot.db.transaction() as session:
-        rows = list(session.scalars(select(CustomerUpdate).order_by(CustomerUpdate.id)))
-        session.expunge_all()
-        return rows
 
 
 @pytest.mark.usefixtures("acme")

@@ -10,8 +10,8 @@ import logging
 import pytest
 
 from tests.commands.conftest import ALPHA, ANALYST, BUYER, EM, Proc
-from tests.commands.test_refusals import db_dump
 from tests.conftest import RunningBot
+from tests.helpers.refusals import db_dump
 
 # callback id → (the field that shows the refusal, the sentence)
 FORMS = {

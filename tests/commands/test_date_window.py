@@ -10,8 +10,8 @@ import pytest
 from sqlalchemy import text
 
 from tests.commands.conftest import ANALYST, BUYER, Proc
-from tests.commands.test_modals import INTAKE, opened_view, submit
 from tests.conftest import RunningBot
+from tests.helpers.modals import INTAKE, opened_view, submit
 
 TABLES = ("requests", "request_events", "contracts", "deliveries")
 WINDOW = "is outside the dates podbot takes, 1901-01-01 to 2199-12-31."

@@ -18,10 +18,10 @@ from tests.commands.conftest import (
     Proc,
     blocks_text,
 )
-from tests.commands.test_accounts import add_account
-from tests.commands.test_modals import opened_view, submit
-from tests.commands.test_refusals import db_dump
 from tests.conftest import RunningBot
+from tests.helpers.accounts import add_account
+from tests.helpers.modals import opened_view, submit
+from tests.helpers.refusals import db_dump
 
 NEW_USAGE = (
     "\nUsage: `/proc new <customer> | <tool> | new|renewal [| <amount>] [| <YYYY-MM-DD>] [| again]`"

@@ -15,7 +15,6 @@ from hypothesis import strategies as st
 
 from bot.commands.router import SUBCOMMANDS
 from bot.domain.grammar import TYPES
-from tests.commands import test_refusals
 from tests.commands.conftest import (
     ALPHA,
     ANALYST,
@@ -30,10 +29,11 @@ from tests.commands.conftest import (
     STRANGER,
 )
 from tests.conftest import RunningBot
+from tests.helpers import refusals
 
 # The realistic state of the refusal table: requests in every stage, in both PODs.
-world = test_refusals.world
-db_dump = test_refusals.db_dump
+world = refusals.world
+db_dump = refusals.db_dump
 
 USERS = [ANALYST, EM, BUYER, CSM, BETA_ANALYST, BETA_BUYER, BETA_EM, STRANGER]
 CHANNELS = [ALPHA, BETA, "D0DM00001"]

@@ -141,7 +141,7 @@ def test_a_request_closed_while_held_counts_the_time_held(
 def test_the_check_in_pack_and_the_buyers_home_show_the_hold(
     bot: RunningBot, proc: Proc, clock: ManualClock
 ) -> None:
-    from tests.events.test_home import open_home
+    from tests.helpers.home import open_home
 
     clock.set(ny(12, 1, 9))
     proc(ANALYST, "new Globex | Zoom | new | 30k", BETA)

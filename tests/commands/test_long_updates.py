@@ -8,8 +8,8 @@ from sqlalchemy import select
 
 from bot.db.models import OutboxRow, OutboxStatus
 from tests.commands.conftest import ALPHA, ANALYST, BUYER, Proc
-from tests.commands.test_modals import fill, opened_view
 from tests.conftest import RunningBot
+from tests.helpers.modals import fill, opened_view
 
 SLACK_MAX_TEXT = 40_000
 

@@ -13,9 +13,10 @@ from typing import Any
 
 from bot.jobs import JOBS
 from tests.commands.conftest import ALPHA, ANALYST, BUYER, EM, Proc
-from tests.commands.test_modals import fill, opened_view
-from tests.commands.test_savings import claim_message, click
 from tests.conftest import RunningBot
+from tests.helpers.markup_injection import negotiating, submit_intake
+from tests.helpers.modals import fill, opened_view
+from tests.helpers.savings import claim_message, click
 from tests.jobs.conftest import run_job
 
 # Typed in a modal: a disguised link, and a broadcast word Slack links when it parses a post.
@@ -56,26 +57,6 @@ def posted_texts(bot: RunningBot) -> list[str]:
         str(call.params.get("text") or "") + "\n" + mrkdwn_of(call.params.get("blocks"))
         for call in bot.api.calls_to("chat.postMessage") + bot.api.calls_to("chat.update")
     ]
-
-
-def submit_intake(
-    bot: RunningBot, proc: Proc, customer: str, tool: str, *, again: bool = False
-) -> None:
-    proc(ANALYST, "new")
-    _, view = opened_view(bot)
-    answers = {"customer": customer, "tool": tool, "type": "new"}
-    if again:  # the box that opens it beside an open request for the same customer and tool
-        answers["again"] = "again"
-    response = bot.slack.view_submission(
-        view["callback_id"], fill(view, answers), ANALYST, private_metadata=view["private_metadata"]
-    )
-    assert response.status == 200 and not response.body, response.text
-    bot.wait_idle()
-
-
-def negotiating(proc: Proc, number: int) -> None:
-    proc(ANALYST, f"qualify {number}")
-    proc(ANALYST, f"assign {number} <@{BUYER}>")
 
 
 def test_a_quote_s_vendor_cannot_ping_the_channel_or_disguise_a_link(

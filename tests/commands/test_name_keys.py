@@ -11,7 +11,7 @@ from sqlalchemy import select
 
 from bot.db.models import Contract
 from tests.commands.conftest import ANALYST, BUYER, EM, Proc, blocks_text
-from tests.commands.test_savings import claim_message, click
+from tests.helpers.savings import claim_message, click
 
 
 def negotiating(proc: Proc, customer: str, tool: str) -> int:

@@ -17,8 +17,8 @@ from bot.db.models import Hold, PreapprovalAsk, RequestEvent
 from bot.jobs import JOBS
 from slackfake.web_api import Message
 from tests.commands.conftest import ANALYST, Proc, blocks_text
-from tests.commands.test_accounts import add_account
 from tests.conftest import RunningBot
+from tests.helpers.accounts import add_account
 from tests.jobs.conftest import run_job
 
 ROOM = "C0ACMECUST"

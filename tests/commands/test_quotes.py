@@ -12,10 +12,10 @@ from sqlalchemy import select
 
 from bot.db.models import Quote, SavingsClaim
 from tests.commands.conftest import ALPHA, ANALYST, BUYER, EM, Proc, blocks_text
-from tests.commands.test_card_actions import opened_view, submit
-from tests.commands.test_modals import fill
-from tests.commands.test_savings import claim_message, claims, click, ephemerals_to
 from tests.conftest import RunningBot
+from tests.helpers.card_actions import opened_view, submit
+from tests.helpers.modals import fill
+from tests.helpers.savings import claim_message, claims, click, ephemerals_to
 
 
 def negotiating(

@@ -12,9 +12,9 @@ from sqlalchemy import func, select
 from bot.db.models import Quote, Request, RequestEvent
 from slackfake.signing import Response
 from tests.commands.conftest import ALPHA, ANALYST, BUYER, EM, Proc
-from tests.commands.test_modals import INTAKE, fill, opened_view
-from tests.commands.test_savings import claim_message, click
 from tests.conftest import RunningBot
+from tests.helpers.modals import INTAKE, fill, opened_view
+from tests.helpers.savings import claim_message, click
 
 
 def count(bot: RunningBot, what: object) -> int:

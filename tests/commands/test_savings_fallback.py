@@ -12,9 +12,9 @@ from bot.config import Config, parse_config
 from bot.db.models import RequestEvent, SavingsClaim
 from bot.jobs import JOBS
 from tests.commands.conftest import BETA_EM, BUYER, EM, Proc, blocks_text
-from tests.commands.test_savings import claim_message, claims, click, ephemerals_to, negotiating
 from tests.conftest import TEST_CONFIG, RunningBot
-from tests.events.test_home import buttons, open_home, publishes
+from tests.helpers.home import buttons, open_home, publishes
+from tests.helpers.savings import claim_message, claims, click, ephemerals_to, negotiating
 from tests.jobs.conftest import run_job
 
 ALPHA_MEMBERS = 'members = { U0EM00001 = "em", U0BUY0001 = "buyer", U0ANA0001 = "analyst"'

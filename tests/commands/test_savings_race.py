@@ -2,10 +2,7 @@
 
 from __future__ import annotations
 
-import threading
 from collections.abc import Callable
-from concurrent.futures import ThreadPoolExecutor
-from typing import Any
 
 import pytest
 from sqlalchemy import select
@@ -14,9 +11,7 @@ from bot.config import Config, parse_config
 from bot.db.models import SavingsClaim
 from tests.commands.conftest import ANALYST, BUYER, EM, Proc
 from tests.conftest import TEST_CONFIG, RunningBot
-
-SECOND_EM = "U0EM00003"
-RACERS = 8  # clicks of Approve and submissions of Reject each
+from tests.helpers.savings_race import RACERS, SECOND_EM, race_decisions
 
 
 @pytest.fixture
@@ -26,37 +21,6 @@ def test_config() -> Config:
         'U0EM00001 = "em",', f'U0EM00001 = "em", {SECOND_EM} = "em",', 1
     )
     return parse_config(text, TEST_CONFIG)
-
-
-def race_decisions(
-    bot: RunningBot, approve: Callable[[], int], claim_id: int, channel: str, racers: int = RACERS
-) -> tuple[list[int], list[Any]]:
-    """`racers` calls of `approve` (EM's Approve, however it is clicked) and as many Reject
-    submissions by SECOND_EM, all released at once by a barrier: (approve statuses, each
-    reject's answer or None)."""
-    start = threading.Barrier(2 * racers, timeout=30)
-
-    def approving(_: int) -> int:
-        start.wait()
-        return approve()
-
-    def rejecting(_: int) -> Any:
-        values = {"reason": {"value": {"type": "plain_text_input", "value": "not comparable"}}}
-        metadata = f'{{"claim": {claim_id}, "channel": "{channel}", "thread_ts": null}}'
-        start.wait()
-        response = bot.slack.view_submission(
-            "savings_reject", values, SECOND_EM, private_metadata=metadata
-        )
-        return response.json() if response.body else None
-
-    with ThreadPoolExecutor(max_workers=2 * racers) as pool:
-        # Submit everything before waiting: the barrier releases all of them at once.
-        approvals = [pool.submit(approving, i) for i in range(racers)]
-        rejections = [pool.submit(rejecting, i) for i in range(racers)]
-        return (
-            [f.result(timeout=60) for f in approvals],
-            [f.result(timeout=60) for f in rejections],
-        )
 
 
 def test_approve_racing_reject_yields_one_decision_and_one_edit(

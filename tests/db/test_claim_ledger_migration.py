@@ -12,7 +12,7 @@ from bot.db import claim_ledger
 from bot.db.migrate import upgrade
 from bot.db.models import SavingsClaim
 from bot.db.session import Database
-from tests.db.test_claim_revisions_migration import at_0013, seed  # noqa: F401 (a fixture)
+from tests.helpers.claim_revisions_migration import at_0013, seed  # noqa: F401 (a fixture)
 
 
 def test_0021_records_every_approved_claims_benchmark_and_savings_to_date(

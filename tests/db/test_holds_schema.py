@@ -11,7 +11,7 @@ from sqlalchemy.exc import IntegrityError
 
 from bot.config import Config
 from bot.db.models import Hold
-from tests.db.test_migrations import NOW, seeded
+from tests.helpers.migrations import NOW, seeded
 
 
 def hold(request_id: int, **overrides: object) -> Hold:

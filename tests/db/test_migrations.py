@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import warnings
-from datetime import UTC, datetime
+from datetime import datetime
 from decimal import Decimal
 
 import pytest
@@ -17,8 +17,7 @@ from bot.db.migrate import SchemaOutOfDate, check_schema, current_revision, head
 from bot.db.models import Base, JobRun, PodRow, Quote, Request, SavingsClaim
 from bot.db.pods import sync_pods
 from bot.db.session import Database
-
-NOW = datetime(2026, 11, 23, 15, 0, tzinfo=UTC)
+from tests.helpers.migrations import NOW, seeded
 
 
 @pytest.fixture(params=["sqlite", pytest.param("postgresql", marks=pytest.mark.postgres)])
@@ -60,32 +59,6 @@ def test_migrations_match_the_models(empty_database: Database) -> None:
 def test_an_empty_or_old_schema_is_refused(empty_database: Database) -> None:
     with pytest.raises(SchemaOutOfDate, match="run `podbot db upgrade`"):
         check_schema(empty_database.engine)
-
-
-def seeded(database_url: str, config: Config) -> tuple[Database, int]:
-    db = Database(database_url)
-    with db.transaction() as session:
-        sync_pods(session, config)
-        pod = session.scalars(select(PodRow).where(PodRow.key == "alpha")).one()
-        request = Request(
-            pod_id=pod.id,
-            customer="Acme",
-            tool="Figma",
-            kind="new",
-            stage="negotiating",
-            currency="USD",
-            amount=Decimal("48000.50"),
-            created_by="U0ANA0001",
-            buyer_id="U0BUY0001",
-            created_at=NOW,
-            qualification_due_at=NOW,
-            assigned_at=NOW,
-            tat_due_at=NOW,
-            updated_at=NOW,
-        )
-        session.add(request)
-        session.flush()
-        return db, request.id
 
 
 def claim(request_id: int, **overrides: object) -> SavingsClaim:

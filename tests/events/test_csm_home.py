@@ -11,10 +11,10 @@ from sqlalchemy import select
 
 from bot.db.models import Contract, PodRow
 from tests.commands.conftest import ANALYST, BUYER, CSM, EM, Proc, blocks_text, day_token
-from tests.commands.test_accounts import IMPORTED, add_account
-from tests.commands.test_savings import claim_message, click
 from tests.conftest import RunningBot
-from tests.events.test_home import open_home
+from tests.helpers.accounts import IMPORTED, add_account
+from tests.helpers.home import open_home
+from tests.helpers.savings import claim_message, click
 
 
 def add_contract(bot: RunningBot, customer: str, tool: str, renewal: date, annual: str) -> None:

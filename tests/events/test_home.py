@@ -27,8 +27,9 @@ from tests.commands.conftest import (
     Proc,
     blocks_text,
 )
-from tests.commands.test_savings_race import SECOND_EM, race_decisions
 from tests.conftest import TEST_CONFIG, RunningBot
+from tests.helpers.home import buttons, open_home, publishes
+from tests.helpers.savings_race import SECOND_EM, race_decisions
 
 
 @pytest.fixture
@@ -39,31 +40,6 @@ def test_config() -> Config:
         'U0EM00001 = "em",', f'U0EM00001 = "em", {SECOND_EM} = "em",', 1
     )
     return parse_config(text, TEST_CONFIG)
-
-
-def open_home(bot: RunningBot, user: str) -> dict[str, Any]:
-    """Send `app_home_opened` and return the view views.publish received for the user."""
-    before = len(publishes(bot, user))
-    response = bot.slack.event({"type": "app_home_opened", "user": user, "tab": "home",
-                                "channel": "D0HOME"})  # fmt: skip
-    assert response.status == 200, response.text
-    bot.wait_idle()
-    calls = publishes(bot, user)
-    assert len(calls) == before + 1
-    return calls[-1].params["view"]
-
-
-def publishes(bot: RunningBot, user: str) -> list[Any]:
-    return [c for c in bot.api.calls_to("views.publish") if c.params.get("user_id") == user]
-
-
-def buttons(view: dict[str, Any]) -> list[tuple[str, str]]:
-    found = []
-    for block in view["blocks"]:
-        for element in [block.get("accessory"), *block.get("elements", [])]:
-            if isinstance(element, dict) and element.get("type") == "button":
-                found.append((element["action_id"], element["value"]))
-    return found
 
 
 def keys(view: dict[str, Any]) -> set[str]:

@@ -11,10 +11,11 @@ from bot.db.models import Person
 from bot.jobs import JOBS
 from bot.manifest import manifest
 from tests.commands.conftest import BUYER, STRANGER
-from tests.commands.test_stats import seed
 from tests.conftest import RunningBot
+from tests.helpers.people_refresh import digest_files, lookups
+from tests.helpers.stats import seed
+from tests.helpers.weekly_digest_job import NOW
 from tests.jobs.conftest import run_job
-from tests.jobs.test_people_refresh import NOW, digest_files, lookups
 
 
 def user_change(bot: RunningBot, user: dict[str, Any]) -> None:

@@ -11,8 +11,8 @@ from bot.domain.reminders import qualification_badge, tat_badge, update_badge
 from bot.jobs import JOBS
 from tests.commands.conftest import BETA_ANALYST, BETA_BUYER, Proc, blocks_text
 from tests.conftest import RunningBot
+from tests.helpers.tat_alerts import FRIDAY_3PM, run_alerts
 from tests.jobs.conftest import run_job
-from tests.jobs.test_tat_alerts import FRIDAY_3PM, run_alerts
 
 BETA = "C0BETA001"
 

@@ -15,9 +15,9 @@ from bot.jobs import JOBS
 from slackfake.web_api import Message
 from tests.commands.conftest import ALPHA, ANALYST, BETA_ANALYST, BUYER, Proc, blocks_text
 from tests.conftest import TEST_CONFIG, RunningBot
+from tests.helpers.renewal_calendar import add_contract
+from tests.helpers.weekly_digest_job import add_account
 from tests.jobs.conftest import catch_up, run_job
-from tests.jobs.test_renewal_calendar import add_contract
-from tests.jobs.test_weekly_digest_job import add_account
 
 NOW = datetime(2026, 11, 23, 15, 0, tzinfo=UTC)  # the test clock: Monday 20:30 in Kolkata
 

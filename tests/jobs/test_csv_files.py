@@ -17,14 +17,14 @@ from decimal import Decimal, InvalidOperation
 from pathlib import Path
 
 from bot.jobs import JOBS
-from tests.cli.test_cli import podbot
 from tests.commands.conftest import ALPHA, ANALYST, BUYER, Proc
-from tests.commands.test_markup_injection import negotiating, submit_intake
-from tests.commands.test_modals import fill, opened_view
 from tests.conftest import TEST_CONFIG, RunningBot
+from tests.helpers.commandline import podbot
+from tests.helpers.markup_injection import negotiating, submit_intake
+from tests.helpers.modals import fill, opened_view
+from tests.helpers.renewal_calendar import ALPHA_POST, add_contract
+from tests.helpers.weekly_digest_job import add_account
 from tests.jobs.conftest import add_request, run_job
-from tests.jobs.test_renewal_calendar import ALPHA_POST, add_contract
-from tests.jobs.test_weekly_digest_job import add_account
 
 # What a spreadsheet runs as a formula (OWASP): a cell beginning with one of these.
 TRIGGERS = ("=", "+", "-", "@", "\t", "\r")

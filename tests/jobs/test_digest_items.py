@@ -18,7 +18,7 @@ from bot.db.models import PendingResponse
 from slackfake.web_api import Message
 from tests.commands.conftest import Proc, blocks_text
 from tests.conftest import RunningBot
-from tests.jobs.test_digests import ANALYST, BETA, BUYER, EM, dms, negotiating, ny, remind
+from tests.helpers.digests import ANALYST, BETA, BUYER, EM, dms, negotiating, ny, remind
 
 SETTLED = ":white_check_mark:"
 

@@ -6,41 +6,31 @@ Beta works Mon-Fri in New York; Thursday 26 November 2026 (Thanksgiving) is a ho
 
 from __future__ import annotations
 
-from datetime import UTC, datetime, timedelta
+from datetime import datetime
 
 from sqlalchemy import select
 
 from bot.clock import ManualClock
 from bot.db.models import RequestEvent, SavingsClaim
 from bot.jobs import JOBS
-from slackfake.web_api import Message
 from tests.commands.conftest import Proc, blocks_text
 from tests.conftest import RunningBot
+from tests.helpers.digests import (
+    ANALYST,
+    ANALYST_TOO,
+    BETA,
+    BUYER,
+    EM,
+    dms,
+    negotiating,
+    ny,
+    remind,
+)
 from tests.jobs.conftest import add_request, run_job
-
-BETA = "C0BETA001"
-ANALYST, ANALYST_TOO, BUYER, EM = "U0ANA0002", "U0BUY0001", "U0BUY0002", "U0EM00002"
-EST = timedelta(hours=5)  # New York is UTC-5 from November to March
-
-
-def ny(day: int, hour: int, minute: int = 0, month: int = 11) -> datetime:
-    return datetime(2026, month, day, hour, minute, tzinfo=UTC) + EST
-
-
-def remind(bot: RunningBot, now: datetime) -> str:
-    return run_job(bot.runtime, JOBS["reminders"], bot.runtime.config.pod("beta"), now=now)
 
 
 def alerts(bot: RunningBot, now: datetime) -> str:
     return run_job(bot.runtime, JOBS["tat-alerts"], bot.runtime.config.pod("beta"), now=now)
-
-
-def dms(bot: RunningBot, user: str, having: str = "") -> list[Message]:
-    return [
-        m
-        for m in bot.api.messages(f"D{user[1:]}")
-        if not m.thread_ts and having in (m.text + blocks_text(m.blocks))
-    ]
 
 
 def timeline(bot: RunningBot, kind: str) -> list[RequestEvent]:
@@ -48,15 +38,6 @@ def timeline(bot: RunningBot, kind: str) -> list[RequestEvent]:
         rows = session.scalars(select(RequestEvent).where(RequestEvent.kind == kind)).all()
         session.expunge_all()
         return list(rows)
-
-
-def negotiating(proc: Proc, clock: ManualClock, at: datetime, customer: str = "Globex") -> int:
-    clock.set(at)
-    proc(ANALYST, f"new {customer} | Zoom | new", BETA)
-    number = proc.request_count()
-    proc(ANALYST, f"qualify {number}", BETA)
-    proc(ANALYST, f"assign {number} <@{BUYER}>", BETA)
-    return number
 
 
 def test_approval_queue_at_24_and_thread_escalation_at_48_working_hours(

@@ -11,9 +11,9 @@ from bot.clock import ManualClock
 from bot.db.models import OutboxRow, PendingResponse, Reminder
 from slackfake.web_api import Message
 from tests.commands.conftest import Proc, blocks_text
-from tests.commands.test_modals import fill, opened_view
 from tests.conftest import RunningBot
-from tests.jobs.test_reminders import (
+from tests.helpers.modals import fill, opened_view
+from tests.helpers.reminders import (
     ANALYST,
     BETA,
     BUYER,
@@ -23,7 +23,6 @@ from tests.jobs.test_reminders import (
     negotiating_with_update_at,
     ny,
     remind,
-    test_config,  # noqa: F401  (the fixture: Monday 30 November a holiday)
 )
 
 

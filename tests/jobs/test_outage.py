@@ -31,9 +31,9 @@ from bot.jobs.aging_report import build_report
 from bot.jobs.runner import run_job
 from tests.commands.conftest import ALPHA, ANALYST, BETA, BETA_ANALYST, BETA_BUYER, BUYER, Proc
 from tests.conftest import RunningBot
+from tests.helpers.renewal_calendar import add_contract
 from tests.helpers.simulated import EPOCH, SimulatedTime
 from tests.jobs.conftest import add_request, podbot_env
-from tests.jobs.test_renewal_calendar import add_contract
 
 # Friday 2026-12-04 14:00 UTC: 09:00 in New York, 19:30 in Kolkata; the post day of both PODs'
 # 2027Q1 renewal calendar, a working day for both.

@@ -4,8 +4,6 @@ does not render; the post keeps its mentions. A member Slack cannot name keeps t
 
 from __future__ import annotations
 
-import csv
-import io
 import logging
 from datetime import timedelta
 from typing import Any
@@ -18,10 +16,11 @@ from bot.db.models import JobRun
 from bot.db.people import names_of
 from bot.jobs import JOBS, weekly_digest
 from tests.commands.conftest import ANALYST, BUYER, CSM, EM
-from tests.commands.test_stats import seed
 from tests.conftest import RunningBot
+from tests.helpers.people_refresh import digest_files, lookups
+from tests.helpers.stats import seed
+from tests.helpers.weekly_digest_job import NOW
 from tests.jobs.conftest import run_job
-from tests.jobs.test_weekly_digest_job import NOW, digests
 
 ALPHA_MEMBERS = sorted([EM, BUYER, ANALYST, CSM])
 
@@ -45,25 +44,11 @@ def refresh(bot: RunningBot, pod: str = "alpha", **options: Any) -> Any:
     return run_job(bot.runtime, JOBS["people-refresh"], bot.runtime.config.pod(pod), **options)
 
 
-def digest_files(bot: RunningBot) -> tuple[Any, dict[str, Any], dict[tuple[str, str, str], Any]]:
-    """Run the weekly digest for POD Alpha; its post, its files by name and its CSV's rows."""
-    outcome = run_job(bot.runtime, JOBS["weekly-digest"], bot.runtime.config.pod("alpha"), now=NOW)
-    assert outcome.outcome == "ok", outcome
-    (post,) = digests(bot)
-    files = {f.filename: f for f in bot.api.files.values() if f.thread_ts == post.ts}
-    rows = csv.DictReader(io.StringIO(files["kpis-alpha-2026-W48.csv"].content.decode("utf-8")))
-    return post, files, {(r["scope"], r["subject"], r["kpi"]): r for r in rows}
-
-
 def tick_labels(plan: Any) -> list[str]:
     with charts_drawn(plan.plot) as figure:
         figure.canvas.draw()
         (axes,) = figure.axes
         return [label.get_text() for label in axes.get_xticklabels()]
-
-
-def lookups(bot: RunningBot) -> list[str]:
-    return [c.params["user"] for c in bot.api.calls_to("users.info")]
 
 
 def test_the_kpi_csv_and_chart_data_name_people_by_display_name(

@@ -17,14 +17,14 @@ from sqlalchemy import select
 
 from bot.db.models import Account, PodRow
 from bot.jobs import JOBS
-from tests.cli.test_cli import podbot
 from tests.commands.conftest import ALPHA, BUYER, CSM, EM, Proc, blocks_text
-from tests.commands.test_stats import BUYER_LINES, CUSTOMER_LINES, HINT, POD_LINES, seed
 from tests.conftest import TEST_CONFIG, RunningBot
-from tests.events.test_home import open_home
+from tests.helpers.commandline import podbot
+from tests.helpers.home import open_home
+from tests.helpers.renewal_calendar import add_contract
+from tests.helpers.renewal_reminders import ANALYSTS, dms, ny, remind
+from tests.helpers.stats import BUYER_LINES, CUSTOMER_LINES, HINT, POD_LINES, seed
 from tests.jobs.conftest import run_job
-from tests.jobs.test_renewal_calendar import add_contract
-from tests.jobs.test_renewal_reminders import ANALYSTS, dms, ny, remind
 
 NOW = datetime(2026, 11, 23, 15, 0, tzinfo=UTC)
 YEAR_ONE = date(1, 1, 1)

@@ -24,8 +24,8 @@ from bot.db.models import OutboxKind, OutboxRow
 from bot.jobs import JOBS
 from bot.jobs.runner import run_job
 from tests.conftest import RunningBot
+from tests.helpers.renewal_calendar import add_contract
 from tests.jobs.conftest import add_request
-from tests.jobs.test_renewal_calendar import add_contract
 
 BETA = "C0BETA001"
 BUYER = "U0BUY0002"

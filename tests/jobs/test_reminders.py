@@ -2,53 +2,23 @@
 
 from __future__ import annotations
 
-from datetime import UTC, datetime, timedelta
-
-import pytest
 from sqlalchemy import select
 
 from bot.clock import ManualClock
-from bot.config import Config, parse_config
 from bot.db.models import PendingResponse
-from bot.jobs import JOBS
-from slackfake.web_api import Message
 from tests.commands.conftest import Proc, blocks_text
-from tests.conftest import TEST_CONFIG, RunningBot
-from tests.jobs.conftest import run_job
-
-BETA = "C0BETA001"
-ANALYST, BUYER, EM = "U0ANA0002", "U0BUY0002", "U0EM00002"
-EST = timedelta(hours=5)  # New York is UTC-5 from November to March
-
-
-def ny(day: int, hour: int, minute: int = 0, month: int = 11) -> datetime:
-    return datetime(2026, month, day, hour, minute, tzinfo=UTC) + EST
-
-
-@pytest.fixture
-def test_config() -> Config:
-    """POD Beta with Monday 30 November as an extra holiday."""
-    text = TEST_CONFIG.read_text().replace(
-        '"2026-11-26", "2026-12-25"', '"2026-11-26", "2026-11-30", "2026-12-25"'
-    )
-    return parse_config(text, TEST_CONFIG)
-
-
-def remind(bot: RunningBot, now: datetime) -> str:
-    return run_job(bot.runtime, JOBS["reminders"], bot.runtime.config.pod("beta"), now=now)
-
-
-def dms(bot: RunningBot, user: str) -> list[Message]:
-    return [m for m in bot.api.messages(f"D{user[1:]}") if not m.thread_ts]
-
-
-def negotiating_with_update_at(proc: Proc, clock: ManualClock, at: datetime) -> None:
-    clock.set(at - timedelta(hours=1))
-    proc(ANALYST, "new Globex | Zoom | new", BETA)
-    proc(ANALYST, "qualify 1", BETA)
-    proc(ANALYST, f"assign 1 <@{BUYER}>", BETA)
-    clock.set(at)
-    proc(BUYER, "update 1 asked for the enterprise tier price", BETA)
+from tests.conftest import RunningBot
+from tests.helpers.reminders import (
+    ANALYST,
+    BETA,
+    BUYER,
+    EM,
+    click,
+    dms,
+    negotiating_with_update_at,
+    ny,
+    remind,
+)
 
 
 def test_friday_update_is_due_monday_at_the_same_time(
@@ -82,11 +52,6 @@ def test_a_new_update_starts_a_new_window(bot: RunningBot, proc: Proc, clock: Ma
     assert "0 reminder DMs" in remind(bot, ny(24, 11))
     assert "1 reminder DM" in remind(bot, ny(24, 12))
     assert len(dms(bot, BUYER)) == 2
-
-
-def click(bot: RunningBot, user: str, action: str, dm: Message) -> None:
-    bot.slack.block_action(action, None, user, dm.channel, dm.ts, message=dm)
-    bot.wait_idle()
 
 
 def test_snooze_suppresses_until_its_time_then_reminds_once(

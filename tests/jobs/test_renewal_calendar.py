@@ -8,7 +8,6 @@ import dataclasses
 import io
 import re
 from datetime import UTC, date, datetime, timedelta
-from decimal import Decimal
 
 import icalendar
 import pytest
@@ -16,8 +15,7 @@ from sqlalchemy import select
 
 from bot.clock import ManualClock
 from bot.config import Config, Schedule
-from bot.db.models import Contract, JobRun, OutboxRow, PodRow
-from bot.db.session import Database
+from bot.db.models import JobRun, OutboxRow
 from bot.domain.quarters import Quarter, calendar_post_day
 from bot.jobs import JOBS
 from bot.jobs.renewal_calendar import quarter_posted_on
@@ -31,48 +29,12 @@ from tests.commands.conftest import (
     day_token,
 )
 from tests.conftest import RunningBot
-from tests.events.test_home import buttons, open_home
+from tests.helpers.home import buttons, open_home
+from tests.helpers.renewal_calendar import ALPHA_POST, CREATED, add_contract
 from tests.jobs.conftest import add_request, catch_up, run_job
 
 ALPHA = "C0ALPHA01"
 BETA = "C0BETA001"
-# 2027Q1 starts Fri 1 Jan 2027; − 28 days = Fri 4 Dec 2026, a working day in both PODs.
-# 09:00 that day in Kolkata (UTC+5:30) is 03:30 UTC.
-ALPHA_POST = datetime(2026, 12, 4, 3, 30, tzinfo=UTC)
-CREATED = datetime(2026, 11, 2, 12, 0, tzinfo=UTC)
-
-
-def add_contract(
-    db: Database,
-    pod_key: str,
-    customer: str,
-    tool: str,
-    amount: str,
-    renewal: date,
-    *,
-    cycle: str = "annual",
-    notice_days: int | None = None,
-    auto_renew: bool | None = None,
-) -> int:
-    """Insert one contract of the POD's SaaS stack; returns its id."""
-    with db.transaction() as session:
-        pod_id = session.scalars(select(PodRow.id).where(PodRow.key == pod_key)).one()
-        contract = Contract(
-            pod_id=pod_id,
-            customer=customer,
-            tool=tool,
-            annual_amount=Decimal(amount),
-            currency="USD",
-            renewal_date=renewal,
-            billing_cycle=cycle,
-            notice_days=notice_days,
-            auto_renew=auto_renew,
-            created_at=CREATED,
-            updated_at=CREATED,
-        )
-        session.add(contract)
-        session.flush()
-        return contract.id
 
 
 @pytest.fixture

@@ -4,32 +4,17 @@ its Open renewal request button opens the intake modal prefilled."""
 
 from __future__ import annotations
 
-from datetime import UTC, date, datetime, timedelta
+from datetime import date, timedelta
 
 from bot.domain.renewals import reminder_deadline, reminders_due
-from bot.jobs import JOBS
 from slackfake.web_api import Message
 from tests.commands.conftest import Proc, blocks_text
-from tests.commands.test_modals import opened_view, submit
 from tests.conftest import RunningBot
-from tests.jobs.conftest import run_job
-from tests.jobs.test_renewal_calendar import add_contract
+from tests.helpers.modals import opened_view, submit
+from tests.helpers.renewal_calendar import add_contract
+from tests.helpers.renewal_reminders import ANALYSTS, dms, ny, remind
 
 BETA = "C0BETA001"
-ANALYSTS = ("U0ANA0002", "U0BUY0001")  # POD Beta's analysts
-EST = timedelta(hours=5)
-
-
-def ny(day: date, hour: int = 10) -> datetime:
-    return datetime(day.year, day.month, day.day, hour, tzinfo=UTC) + EST
-
-
-def remind(bot: RunningBot, now: datetime) -> str:
-    return run_job(bot.runtime, JOBS["renewal-reminders"], bot.runtime.config.pod("beta"), now=now)
-
-
-def dms(bot: RunningBot, user: str) -> list[Message]:
-    return [m for m in bot.api.messages(f"D{user[1:]}") if not m.thread_ts]
 
 
 TODAY = date(2026, 11, 23)  # a Monday

@@ -4,7 +4,7 @@ breach digest, tests/jobs/test_digests.py)."""
 from __future__ import annotations
 
 from collections.abc import Callable
-from datetime import UTC, datetime, timedelta
+from datetime import timedelta
 
 from sqlalchemy import select
 
@@ -13,10 +13,8 @@ from bot.db.models import RequestEvent
 from bot.jobs import JOBS
 from tests.commands.conftest import ANALYST, BETA_ANALYST, BETA_BUYER, BUYER, Proc
 from tests.conftest import RunningBot
+from tests.helpers.tat_alerts import FRIDAY_3PM, run_alerts
 from tests.jobs.conftest import run_job
-
-# Friday 2026-11-20 15:00 in New York (EST) is 20:00 UTC.
-FRIDAY_3PM = datetime(2026, 11, 20, 20, 0, tzinfo=UTC)
 
 
 def alerts(bot: RunningBot, channel: str, ts: str) -> list[str]:
@@ -25,10 +23,6 @@ def alerts(bot: RunningBot, channel: str, ts: str) -> list[str]:
 
 def dms_to(bot: RunningBot, user: str) -> list[str]:
     return [m.text for m in bot.api.messages(f"D{user[1:]}") if "breached" in m.text]
-
-
-def run_alerts(bot: RunningBot, pod: str, now: datetime) -> str:
-    return run_job(bot.runtime, JOBS["tat-alerts"], bot.runtime.config.pod(pod), now=now)
 
 
 def test_qualification_breach_alerts_once_after_24_working_hours(

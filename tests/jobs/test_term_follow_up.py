@@ -9,8 +9,8 @@ from bot.clock import ManualClock
 from bot.jobs import JOBS
 from slackfake.web_api import Message
 from tests.commands.conftest import Proc, blocks_text, instant_day_token
-from tests.commands.test_close_out import click, opened_view, submit, term_message
 from tests.conftest import RunningBot
+from tests.helpers.close_out import click, opened_view, submit, term_message
 from tests.jobs.conftest import run_job
 
 BETA = "C0BETA001"

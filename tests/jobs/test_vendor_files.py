@@ -19,8 +19,8 @@ from tests.commands.conftest import (
     Proc,
     blocks_text,
 )
-from tests.commands.test_savings import negotiating
 from tests.conftest import RunningBot
+from tests.helpers.savings import negotiating
 from tests.jobs.conftest import run_job
 
 EST = timedelta(hours=5)

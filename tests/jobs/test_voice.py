@@ -21,9 +21,9 @@ from bot.clock import ManualClock
 from bot.jobs import JOBS
 from tests.commands.conftest import Proc, blocks_text
 from tests.conftest import RunningBot
-from tests.events.test_home import open_home
+from tests.helpers.digests import BETA, BUYER, EM, dms, negotiating, ny, remind
+from tests.helpers.home import open_home
 from tests.jobs.conftest import run_job
-from tests.jobs.test_digests import BETA, BUYER, EM, dms, negotiating, ny, remind
 
 NEW_YORK = ZoneInfo("America/New_York")
 ANALYST = "U0ANA0002"

@@ -18,18 +18,20 @@ from bot.blocks.charts import CHART_SIZE, chart_plans
 from bot.blocks.charts import drawn as charts_drawn
 from bot.clock import ManualClock
 from bot.db.kpi_reference import load_facts
-from bot.db.models import Account, JobRun, PodRow
+from bot.db.models import JobRun
 from bot.domain.digest import AGE_BUCKETS, age_bucket, week_period
 from bot.domain.quarters import Quarter
 from bot.domain.scorecard import customer_scorecard, member_scorecard
-from bot.jobs import JOBS, weekly_digest
+from bot.jobs import JOBS
 from tests.commands.conftest import ALPHA, BUYER, EM, Proc
-from tests.commands.test_stats import HINT, POD_LINES, ask, seed
 from tests.conftest import RunningBot
+from tests.helpers import weekly_digest_job
+from tests.helpers.stats import HINT, POD_LINES, ask, seed
+from tests.helpers.weekly_digest_job import NOW, add_account, digests
 from tests.jobs.conftest import catch_up, run_job
 
-# The stats tests' clock: Monday 2026-11-23 15:00 UTC, 20:30 in Kolkata (POD Alpha), ISO week 48.
-NOW = datetime(2026, 11, 23, 15, 0, tzinfo=UTC)
+drawn = weekly_digest_job.drawn
+
 PNG_SIGNATURE = b"\x89PNG\r\n\x1a\n"
 
 
@@ -40,26 +42,6 @@ def png_size(content: bytes) -> tuple[int, int]:
     assert kind == b"IHDR" and length == 13
     width, height = struct.unpack(">II", content[16:24])
     return width, height
-
-
-def digests(bot: RunningBot) -> list[Any]:
-    return [
-        m for m in bot.api.messages(ALPHA) if not m.thread_ts and m.text.startswith("Weekly digest")
-    ]
-
-
-@pytest.fixture
-def drawn(monkeypatch: pytest.MonkeyPatch) -> list[Any]:
-    """The data every chart of a run was drawn from, as the job handed it to the renderer."""
-    seen: list[Any] = []
-    plans = weekly_digest.chart_plans
-
-    def spy(data: Any, pod_name: str, names: Any = None) -> Any:
-        seen.append((pod_name, data))
-        return plans(data, pod_name, names)
-
-    monkeypatch.setattr(weekly_digest, "chart_plans", spy)
-    return seen
 
 
 def test_the_digest_is_posted_once_with_charts_and_the_csv_in_its_thread(
@@ -189,19 +171,6 @@ def test_a_dry_run_posts_nothing(bot: RunningBot) -> None:
 
 
 # --- issue 25 item 7: names are drawn as written; one chart that fails is left out ----------
-
-
-def add_account(bot: RunningBot, customer: str, handover: date, msg: int) -> None:
-    """A customer of POD Alpha handed over on `handover`, with an MSG: a point of the MSG
-    chart."""
-    stamp = datetime(2026, 9, 1, tzinfo=UTC)
-    with bot.db.transaction() as session:
-        pod_id = session.scalars(select(PodRow.id).where(PodRow.key == "alpha")).one()
-        session.add(
-            Account(pod_id=pod_id, customer=customer, initiated=handover, handover=handover,
-                    msg=Decimal(msg), currency="USD", created_at=stamp, updated_at=stamp,
-                    updated_by="import")
-        )  # fmt: skip
 
 
 def test_a_customer_named_with_dollars_is_drawn_as_written(

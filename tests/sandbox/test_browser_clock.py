@@ -9,8 +9,8 @@ from datetime import UTC, datetime
 from typing import Any
 
 from bot.sandbox.app import Sandbox
+from tests.helpers.browser import TIMEOUT, browser_page, pytestmark  # noqa: F401
 from tests.sandbox.conftest import ANALYST, shots_folder
-from tests.sandbox.test_browser import TIMEOUT, browser_page, pytestmark  # noqa: F401
 
 CHANNELS = {
     "C0BLR0001": "POD Bengaluru",

@@ -18,8 +18,8 @@ from bot.jobs.scheduler import fires_between
 from bot.sandbox.app import Sandbox, SandboxError
 from bot.sandbox.demo import PEOPLE, seed
 from bot.sandbox.run import demo_start
+from tests.helpers.sandbox import post
 from tests.sandbox.conftest import ANALYST, BENGALURU, DEMO_CONFIG
-from tests.sandbox.test_sandbox import post
 
 CHANNELS = {"bengaluru": "C0BLR0001", "newyork": "C0NYC0001", "london": "C0LDN0001"}
 # Tuesday 24 November 2026, 01:49 UTC: before 09:00 in all three PODs' zones.

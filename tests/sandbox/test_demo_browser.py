@@ -17,9 +17,9 @@ import pytest
 from sqlalchemy import select
 
 from bot.db.models import PodRow, Request
+from tests.helpers.browser import CHROMIUM, TIMEOUT
+from tests.helpers.browser import pytestmark as needs_browser
 from tests.sandbox.conftest import BENGALURU, BUYER, READS_THE_DEMO, ROOT, SeededDemo
-from tests.sandbox.test_browser import CHROMIUM, TIMEOUT
-from tests.sandbox.test_browser import pytestmark as needs_browser
 
 pytestmark = [needs_browser, READS_THE_DEMO]
 SHOTS = Path(os.environ.get("PODBOT_SCREENSHOTS") or ROOT / "test-output" / "browser" / "demo")

@@ -22,6 +22,7 @@ from sqlalchemy import select
 from bot.db.models import OutboxKind, OutboxRow, PendingResponse, Request
 from bot.sandbox.app import Sandbox, SandboxError
 from tests.conftest import TEST_CONFIG, RunningBot
+from tests.helpers.sandbox import post
 from tests.sandbox.conftest import (
     ANALYST,
     BENGALURU,
@@ -32,17 +33,6 @@ from tests.sandbox.conftest import (
     OTHER_BUYER,
     ROOT,
 )
-
-
-def post(url: str, body: dict[str, Any], *, timeout: float = 20) -> tuple[int, dict[str, Any]]:
-    request = urllib.request.Request(
-        url, json.dumps(body).encode(), {"Content-Type": "application/json"}, method="POST"
-    )
-    try:
-        with urllib.request.urlopen(request, timeout=timeout) as answer:
-            return answer.status, json.loads(answer.read())
-    except urllib.error.HTTPError as error:
-        return error.code, json.loads(error.read())
 
 
 def get(url: str) -> tuple[int, bytes]:

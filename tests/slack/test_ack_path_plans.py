@@ -19,7 +19,7 @@ from bot.db.models import OutboxKind, OutboxRow
 from bot.db.session import Database
 from tests.commands.conftest import ALPHA, ANALYST, BUYER, Proc
 from tests.conftest import RunningBot
-from tests.slack.plans import deliveries_steps
+from tests.helpers.plans import deliveries_steps
 
 INDEX = "ix_deliveries_pending_lane_kind"
 

@@ -8,14 +8,8 @@ its metadata before posting — so there is exactly one card, whether or not Sla
 
 from __future__ import annotations
 
-import os
 import signal
-import socket
-import subprocess
-import sys
-import threading
 from datetime import timedelta
-from pathlib import Path
 
 import pytest
 from sqlalchemy import select
@@ -27,51 +21,10 @@ from bot.runtime import build_runtime
 from slackfake.signing import SlackClient
 from slackfake.web_api import SlackApiServer
 from tests.conftest import BOT_TOKEN, SIGNING_SECRET, TEST_CONFIG
+from tests.helpers.delivery_crash import free_port, serve, wait_until_serving
 
 ALPHA = "C0ALPHA01"
 ANALYST = "U0ANA0001"
-
-
-def free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return int(sock.getsockname()[1])
-
-
-def serve(
-    api: SlackApiServer, database_url: str, port: int, ops_port: int = 0
-) -> subprocess.Popen[bytes]:
-    env = {
-        **{k: v for k, v in os.environ.items() if not k.startswith(("SLACK_", "PODBOT_"))},
-        "PODBOT_CONFIG": str(TEST_CONFIG),
-        "DATABASE_URL": database_url,
-        "SLACK_API_URL": api.url,
-        "SLACK_BOT_TOKEN": BOT_TOKEN,
-        "SLACK_SIGNING_SECRET": SIGNING_SECRET,
-        "PODBOT_CHANNEL_INTERVAL": "0",
-        "PORT": str(port),
-        "PODBOT_OPS_PORT": str(ops_port),
-    }
-    return subprocess.Popen(
-        [str(Path(sys.executable).parent / "podbot"), "serve", "--no-scheduler", "--host",
-         "127.0.0.1"],
-        env=env, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE,
-    )  # fmt: skip
-
-
-def wait_until_serving(client: SlackClient, process: subprocess.Popen[bytes]) -> None:
-    """Poll /healthz until the server answers (bounded; startup, not a race)."""
-    pause = threading.Event()
-    for _ in range(300):
-        if process.poll() is not None:
-            raise AssertionError(process.stderr.read().decode() if process.stderr else "exited")
-        try:
-            if client.get("/healthz").status == 200:
-                return
-        except OSError:
-            pass
-        pause.wait(0.05)
-    raise AssertionError("podbot serve did not start")
 
 
 @pytest.mark.parametrize("slack_kept_the_post", [True, False])

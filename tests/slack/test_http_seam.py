@@ -17,8 +17,8 @@ import pytest
 
 from bot.server import MAX_BODY_BYTES
 from tests.commands.conftest import ANALYST, BUYER, EM, Proc
-from tests.commands.test_modals import opened_view, submit
 from tests.conftest import RunningBot
+from tests.helpers.modals import opened_view, submit
 
 # --- the word "payload" -------------------------------------------------------------------
 

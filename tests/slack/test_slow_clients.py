@@ -22,7 +22,7 @@ from bot.listener import MAX_HEADER_BYTES
 from bot.server import BackgroundServer
 from tests.commands.conftest import ALPHA, ANALYST
 from tests.conftest import RunningBot
-from tests.test_operability import scrape
+from tests.helpers.operability import scrape
 
 # Long enough that a connection still open after it was never going to be cut off.
 NEVER = 30.0

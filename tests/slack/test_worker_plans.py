@@ -27,7 +27,7 @@ from bot.db.session import Database
 from bot.slack.worker import _takes
 from tests.commands.conftest import ANALYST, Proc
 from tests.conftest import RunningBot
-from tests.slack.plans import deliveries_steps, sent
+from tests.helpers.plans import deliveries_steps, sent
 
 CHANNELS = [f"C0PACED{n:02d}" for n in range(8)]
 

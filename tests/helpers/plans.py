@@ -1,10 +1,4 @@
-"""How the database plans a statement podbot sent: the steps that read `deliveries`.
-
-SQLite: `EXPLAIN QUERY PLAN` with the statement's own parameters. PostgreSQL: `EXPLAIN` of
-the statement prepared, with its generic plan (what psycopg's prepared statements run after
-five executions, whatever the values) and sequential scans off, so that a small table still
-shows which index the plan can use.
-"""
+"""Test helpers shared by several test modules: plans."""
 
 from __future__ import annotations
 
@@ -16,6 +10,8 @@ from psycopg import sql
 from sqlalchemy import event
 
 from bot.db.session import Database
+
+# Moved here from tests/slack/plans.py by move_helpers.py (issue 28).
 
 
 def sqlite_plan(db: Database, statement: str, parameters: Any) -> list[str]:

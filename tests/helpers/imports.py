@@ -1,6 +1,4 @@
-"""What the `podbot import …` tests share: the environment that points podbot at the test
-config and a database, a CSV written from its header and lines, the stored rows, and the SQL
-statements an import sends."""
+"""Test helpers shared by several test modules: imports."""
 
 from __future__ import annotations
 
@@ -13,6 +11,8 @@ from sqlalchemy import Engine, Row, event, select
 from bot.cli import main
 from bot.db.session import Database
 from tests.conftest import TEST_CONFIG
+
+# Moved here from tests/cli/imports.py by move_helpers.py (issue 28).
 
 
 def import_env(database_url: str, **more: str) -> dict[str, str]:
