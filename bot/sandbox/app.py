@@ -27,6 +27,7 @@ import logging
 import re
 import secrets
 import threading
+import time
 from collections.abc import Awaitable, Callable, Mapping
 from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import dataclass
@@ -184,10 +185,10 @@ class Sandbox:
         )
         if saved.get("slack"):
             self.api.restore(saved["slack"])
-        # The ClickUp stand-in (issue 31), on the same clock; its workspace is saved beside.
-        self.clickup = SandboxClickUp(
-            config, self.people, lambda: self.clock.now().timestamp(), saved.get("clickup")
-        )
+        # The ClickUp stand-in (issue 31); its workspace is saved beside. It dates its events
+        # in real time, as ClickUp does: podbot refuses a webhook event a day older than its
+        # delivery clock (real time), and the sandbox's clock may stand days in the past.
+        self.clickup = SandboxClickUp(config, self.people, time.time, saved.get("clickup"))
         self._closed_views: set[str] = set(saved.get("closed_views") or [])
         self._view_errors: dict[str, dict[str, str]] = {}
         self._triggers: dict[str, str] = dict(saved.get("triggers") or {})
