@@ -155,7 +155,9 @@ def prune_closed_requests(db: Database, before: datetime, batch: int = BATCH) ->
             session.execute(
                 update(SavingsClaim)
                 .where(SavingsClaim.request_id.in_(chosen))
-                .values(superseded_by_id=None, revises_id=None, revised_by_id=None)
+                .values(
+                    superseded_by_id=None, revises_id=None, revised_by_id=None, superseded_at=None
+                )
                 .execution_options(synchronize_session=False)
             )
             session.execute(
@@ -247,12 +249,21 @@ def _period(config: Config, pod: Pod, now: datetime) -> str:
 SPEC = register(
     JobSpec(
         name=NAME,
-        summary="delete processed event ids and delivered outbox rows past their keep",
+        summary=(
+            "delete processed event ids, delivered outbox rows and (when set) closed requests "
+            "past their keep"
+        ),
         trigger=lambda config, pod: CronTrigger(hour=AT.hour, minute=AT.minute, timezone=UTC),
         describe=lambda config, pod: (
             f"daily at {AT:%H:%M} UTC, one run for every POD (events kept "
             f"{config.retention.processed_events_days} d, delivered rows "
-            f"{config.retention.delivered_days} d)"
+            f"{config.retention.delivered_days} d"
+            + (
+                ""
+                if config.retention.requests_days is None
+                else f", closed requests {config.retention.requests_days} d"
+            )
+            + ")"
         ),
         period=_period,
         body=_body,

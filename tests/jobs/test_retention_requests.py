@@ -6,13 +6,14 @@ from __future__ import annotations
 from collections.abc import Callable
 from dataclasses import replace
 from datetime import UTC, datetime, timedelta
+from decimal import Decimal
 from typing import Any
 
 import pytest
-from sqlalchemy import select
+from sqlalchemy import func, select
 
 from bot.config import Config, Retention, load_config
-from bot.db.models import PodRow, Reminder, Request, RequestEvent
+from bot.db.models import PodRow, Reminder, Request, RequestEvent, SavingsClaim
 from bot.jobs import JOBS
 from tests.conftest import TEST_CONFIG, RunningBot
 from tests.jobs.conftest import run_job
@@ -51,6 +52,32 @@ def seed(bot: RunningBot) -> dict[str, int]:
                 Reminder(kind="update", subject=request.id, user_id="U0BUY0001", window=f"w{name}",
                          sent_at=at)
             )  # fmt: skip
+        # The old request's claim, revised by a second one (they name each other), and the
+        # approval reminder about the revision.
+        old_at = NOW - timedelta(days=400)
+
+        def claim(status: str) -> SavingsClaim:
+            decided = status == "approved"
+            return SavingsClaim(
+                request_id=ids["old"], kind="savings", baseline=Decimal(100), final=Decimal(80),
+                currency="USD", status=status, created_by="U0BUY0001", created_at=old_at,
+                decided_by="U0EM00001" if decided else None, decided_at=old_at if decided else None,
+            )  # fmt: skip
+
+        first = claim("approved")
+        session.add(first)
+        session.flush()
+        revision = claim("pending")
+        revision.revises_id = first.id
+        session.add(revision)
+        session.flush()
+        first.revised_by_id, first.superseded_at = revision.id, old_at
+        session.flush()
+        claims = [first, revision]
+        session.add(
+            Reminder(kind="approval", subject=claims[1].id, user_id="U0EM00001", window="a",
+                     sent_at=old_at)
+        )  # fmt: skip
     return ids
 
 
@@ -59,7 +86,13 @@ def counts(bot: RunningBot) -> dict[str, Any]:
         return {
             "requests": set(session.scalars(select(Request.id))),
             "events": set(session.scalars(select(RequestEvent.request_id))),
-            "reminders": set(session.scalars(select(Reminder.subject))),
+            "reminders": set(
+                session.scalars(select(Reminder.subject).where(Reminder.kind == "update"))
+            ),
+            "approvals": session.scalar(
+                select(func.count(Reminder.id)).where(Reminder.kind == "approval")
+            ),
+            "claims": session.scalar(select(func.count(SavingsClaim.id))),
         }
 
 
@@ -76,7 +109,9 @@ def test_closed_requests_past_the_keep_go_with_what_hangs_off_them(
     ids = seed(bot)
     said = run_job(bot.runtime, JOBS["retention"], bot.runtime.config.pod("alpha"), dry_run=True)
     assert "1 closed request" in said, said
-    assert counts(bot)["requests"] == set(ids.values())  # a dry run deletes nothing
+    before = counts(bot)
+    assert before["requests"] == set(ids.values())  # a dry run deletes nothing
+    assert (before["claims"], before["approvals"]) == (2, 1)
     said = run_job(bot.runtime, JOBS["retention"], bot.runtime.config.pod("alpha"))
     assert "1 closed request closed over 365 days ago" in said, said
     kept = {ids["young"], ids["open"]}
@@ -84,6 +119,7 @@ def test_closed_requests_past_the_keep_go_with_what_hangs_off_them(
     assert after["requests"] == kept
     assert after["events"] == kept
     assert after["reminders"] == kept
+    assert (after["claims"], after["approvals"]) == (0, 0)
 
 
 def test_config_reads_requests_days(tmp_path: Any) -> None:
