@@ -90,6 +90,9 @@ class Retention:
     # Delivered outbox rows are history only (a child's parent, a lane with open rows, are
     # kept whatever their age).
     delivered_days: int = 30
+    # Closed requests (with their events, steps, holds, quotes, claims, checklist, ClickUp
+    # link and reminders) closed more than this many days ago; None: kept for ever (issue 36).
+    requests_days: int | None = None
 
 
 @dataclass(frozen=True)
@@ -548,13 +551,22 @@ class _Checker:
 
         retention_raw = self.table(raw, "retention")
         keep_defaults = Retention()
-        self.unknown_keys(retention_raw, ("processed_events_days", "delivered_days"), "retention.")
+        self.unknown_keys(
+            retention_raw,
+            ("processed_events_days", "delivered_days", "requests_days"),
+            "retention.",
+        )
         keep = {
             name: self.integer(
                 retention_raw.get(name, getattr(keep_defaults, name)), f"retention.{name}", 1, 3650
             )
             for name in ("processed_events_days", "delivered_days")
         }
+        requests_days = (
+            self.integer(retention_raw["requests_days"], "retention.requests_days", 1, 36500)
+            if "requests_days" in retention_raw
+            else None
+        )
 
         email = self.email(self.table(raw, "email"))
         pods = self.pods(raw.get("pods"), tz, workdays, currency, fy_month)
@@ -588,6 +600,7 @@ class _Checker:
                 processed_events_days=keep["processed_events_days"]
                 or keep_defaults.processed_events_days,
                 delivered_days=keep["delivered_days"] or keep_defaults.delivered_days,
+                requests_days=requests_days,
             ),
             pods=tuple(pods),
             # A POD's list without a `[clickup]` section: ClickUp's defaults.

@@ -14,6 +14,14 @@ Both tables only grow otherwise. What the bot still reads of them stays, however
   row's id names its message in Slack's metadata, which a retry looks for: an id must never
   come back). A parent whose children went in one batch goes in a later one.
 
+* closed `requests` (issue 36), only when `retention.requests_days` is set (default: kept for
+  ever): a request closed more than that many days ago (by the domain clock, which stamped
+  `closed_at`) goes with everything hanging off it, its events, procurement steps, holds,
+  checklist, quotes, savings claims and their approvals, pre-approval asks and ClickUp link
+  (their foreign keys cascade), and the reminders whose subject is the request or one of its
+  claims (a plain integer, no foreign key, so deleted here first). Open requests stay
+  whatever their age.
+
 The data is not a POD's, so a run covers the whole database: the job fires for each POD at
 03:30 UTC, and the first to record (`retention`, `*`, the UTC day) in the ledger prunes; the
 others find it recorded. Deletes go in batches of `BATCH` rows, a transaction each, so no
@@ -32,7 +40,17 @@ from sqlalchemy.orm import aliased
 
 from bot.blocks.text import plural
 from bot.clock import SystemClock
-from bot.db.models import ClickUpHistoryItem, JobRun, OutboxRow, OutboxStatus, ProcessedEvent
+from bot.db.models import (
+    ClickUpHistoryItem,
+    JobRun,
+    OutboxRow,
+    OutboxStatus,
+    ProcessedEvent,
+    Reminder,
+    ReminderKind,
+    Request,
+    SavingsClaim,
+)
 from bot.jobs import ledger, register
 from bot.jobs.runner import JobContext, JobSpec
 
@@ -47,6 +65,18 @@ SCOPE = "*"  # the run ledger's scope for a run over every POD's rows
 AT = time(3, 30)  # UTC: after every POD's evening, before the first morning report
 BATCH = 500
 _OPEN = (OutboxStatus.PENDING.value, OutboxStatus.IN_FLIGHT.value)
+# Reminder kinds whose subject is a request id, and the one whose subject is a claim id.
+_REQUEST_REMINDERS = tuple(
+    kind.value
+    for kind in (
+        ReminderKind.UPDATE,
+        ReminderKind.TERM,
+        ReminderKind.BREACH,
+        ReminderKind.TAT_WARNING,
+        ReminderKind.PREAPPROVAL,
+        ReminderKind.STALL,
+    )
+)
 
 
 def _old_events(before: datetime) -> ColumnElement[bool]:
@@ -88,6 +118,56 @@ def prune_deliveries(db: Database, before: datetime, batch: int = BATCH) -> int:
     return _in_batches(db, OutboxRow.id, _old_deliveries(before), batch)
 
 
+def _old_requests(before: datetime) -> ColumnElement[bool]:
+    return (Request.stage == "closed") & (Request.closed_at < before)
+
+
+def prune_closed_requests(db: Database, before: datetime, batch: int = BATCH) -> int:
+    """Delete requests closed before `before` with everything hanging off them, `batch`
+    requests a transaction; how many requests."""
+    total = 0
+    while True:
+        with db.transaction() as session:
+            chosen = list(
+                session.scalars(
+                    select(Request.id)
+                    .where(_old_requests(before))
+                    .order_by(Request.id)
+                    .limit(batch)
+                )
+            )
+            if not chosen:
+                return total
+            claims = select(SavingsClaim.id).where(SavingsClaim.request_id.in_(chosen))
+            session.execute(
+                delete(Reminder)
+                .where(
+                    (Reminder.kind.in_(_REQUEST_REMINDERS) & Reminder.subject.in_(chosen))
+                    | (
+                        (Reminder.kind == ReminderKind.APPROVAL.value)
+                        & Reminder.subject.in_(claims)
+                    )
+                )
+                .execution_options(synchronize_session=False)
+            )
+            # A claim may name another claim of the same request (superseded, revised): those
+            # links are cleared first, so no order of the cascade trips over them.
+            session.execute(
+                update(SavingsClaim)
+                .where(SavingsClaim.request_id.in_(chosen))
+                .values(
+                    superseded_by_id=None, revises_id=None, revised_by_id=None, superseded_at=None
+                )
+                .execution_options(synchronize_session=False)
+            )
+            session.execute(
+                delete(Request)
+                .where(Request.id.in_(chosen))
+                .execution_options(synchronize_session=False)
+            )
+        total += len(chosen)
+
+
 def _in_batches(db: Database, key: Any, where: ColumnElement[bool], batch: int) -> int:
     total = 0
     while True:
@@ -114,6 +194,9 @@ def _body(context: JobContext) -> str:
     # worker's real time (a rehearsal's `--at` a year ahead must not empty the outbox).
     events_before = now - timedelta(days=keep.processed_events_days)
     deliveries_before = SystemClock().now() - timedelta(days=keep.delivered_days)
+    requests_before = (
+        None if keep.requests_days is None else now - timedelta(days=keep.requests_days)
+    )
     period = _period(runtime.config, context.pod, now)
     if context.dry_run:
         if ledger.is_done(runtime.db, NAME, SCOPE, period):
@@ -121,10 +204,16 @@ def _body(context: JobContext) -> str:
         with runtime.db.reading() as session:
             events = _count(session, ProcessedEvent.event_id, _old_events(events_before))
             rows = _count(session, OutboxRow.id, _old_deliveries(deliveries_before))
-        return (
+            closed = (
+                0
+                if requests_before is None
+                else _count(session, Request.id, _old_requests(requests_before))
+            )
+        said = (
             f"would delete {plural(events, 'processed event id')} and "
             f"{plural(rows, 'delivered outbox row')}"
         )
+        return said if requests_before is None else f"{said}; {plural(closed, 'closed request')}"
     # Recorded first, in its own transaction: of the PODs' runs (and processes) one prunes.
     with runtime.db.transaction() as session:
         run = ledger.record(session, NAME, SCOPE, period, now)
@@ -133,14 +222,23 @@ def _body(context: JobContext) -> str:
     events = prune_processed_events(runtime.db, events_before)
     prune_clickup_history(runtime.db, events_before)  # with the event ids they are
     rows = prune_deliveries(runtime.db, deliveries_before)
+    closed = 0 if requests_before is None else prune_closed_requests(runtime.db, requests_before)
     with runtime.db.transaction() as session:
         detail = {"processed_events": events, "deliveries": rows}
+        if requests_before is not None:
+            detail["requests"] = closed
         session.execute(update(JobRun).where(JobRun.id == run).values(detail=detail))
     return (
         f"deleted {plural(events, 'processed event id')} older than "
         f"{plural(keep.processed_events_days, 'day')} "
         f"and {plural(rows, 'delivered outbox row')} older than "
         f"{plural(keep.delivered_days, 'day')}"
+        + (
+            ""
+            if keep.requests_days is None
+            else f"; {plural(closed, 'closed request')} closed over "
+            f"{plural(keep.requests_days, 'day')} ago"
+        )
     )
 
 
@@ -151,12 +249,21 @@ def _period(config: Config, pod: Pod, now: datetime) -> str:
 SPEC = register(
     JobSpec(
         name=NAME,
-        summary="delete processed event ids and delivered outbox rows past their keep",
+        summary=(
+            "delete processed event ids, delivered outbox rows and (when set) closed requests "
+            "past their keep"
+        ),
         trigger=lambda config, pod: CronTrigger(hour=AT.hour, minute=AT.minute, timezone=UTC),
         describe=lambda config, pod: (
             f"daily at {AT:%H:%M} UTC, one run for every POD (events kept "
             f"{config.retention.processed_events_days} d, delivered rows "
-            f"{config.retention.delivered_days} d)"
+            f"{config.retention.delivered_days} d"
+            + (
+                ""
+                if config.retention.requests_days is None
+                else f", closed requests {config.retention.requests_days} d"
+            )
+            + ")"
         ),
         period=_period,
         body=_body,

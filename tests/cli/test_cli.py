@@ -247,20 +247,20 @@ def test_jobs_run_refuses_bad_arguments_in_one_line(
     assert says in result.stderr and len(result.stderr.strip().splitlines()) == 1
 
 
-def _readme_list(label: str) -> list[str]:
-    """The backticked names after `label` in the README's "The manifest asks for" paragraph,
-    up to the next semicolon."""
-    paragraph = _readme_text().split("The manifest asks for", 1)[1].split("\n\n", 1)[0]
-    paragraph = " ".join(paragraph.split())
-    part = paragraph.split(label, 1)[1].split(";", 1)[0]
-    return re.findall(r"`([^`]+)`", part)
+def _readme_scopes_section() -> str:
+    """The README's part on the manifest: from "The manifest asks for" to the next heading."""
+    return _readme_text().split("The manifest asks for", 1)[1].split("\n#", 1)[0]
 
 
 def test_readme_scope_and_event_lists_are_the_manifests() -> None:
     manifest = yaml.safe_load(podbot("manifest", "--url", "https://podbot.acme.test").stdout)
-    assert _readme_list("bot scopes:") == manifest["oauth_config"]["scopes"]["bot"]
+    section = _readme_scopes_section()
+    # The scope table's rows, in the manifest's order (issue 36: each scope with its why).
+    scopes = re.findall(r"^\| `([^`]+)` \|", section, re.MULTILINE)
+    assert scopes == manifest["oauth_config"]["scopes"]["bot"]
     events = manifest["settings"]["event_subscriptions"]["bot_events"]
-    assert _readme_list("bot events") == events
+    said = " ".join(section.split()).split("The bot events are", 1)[1].split(";", 1)[0]
+    assert re.findall(r"`([^`]+)`", said) == events
     shortcuts = [s["name"] for s in manifest["features"]["shortcuts"]]
     readme = " ".join(_readme_text().split())
     assert all(f"*{name}* message shortcut" in readme for name in shortcuts)
