@@ -9,28 +9,33 @@ from datetime import datetime
 
 from dateutil.relativedelta import relativedelta
 from sqlalchemy import select
+from sqlalchemy.orm import Session
 
 from bot.actions import Work, arguments
 from bot.actions import requests as request_actions
 from bot.actions.access import load_request
 from bot.blocks.text import escape_mrkdwn
-from bot.config import Pod
-from bot.db.benchmarks import deals
+from bot.config import Config, Pod
+from bot.db.benchmarks import deals, itemised_tools
 from bot.db.models import Quote, QuoteLine
 from bot.domain.events import ThreadLine
 from bot.domain.money import Money
 from bot.domain.names import name_key
 from bot.domain.pricing import (
+    BANDS,
     RECENT_MONTHS,
     LineItem,
     PricingError,
     annual_total,
     annual_unit_price,
+    band_label,
     band_of,
     benchmark_line,
+    median,
     parse_line_item,
+    unit_money,
 )
-from bot.errors import Refusal
+from bot.errors import NotFound, Refusal
 
 
 @dataclass(frozen=True)
@@ -99,3 +104,47 @@ def quote_items(work: Work, user_id: str, given: LogItemisedQuote) -> ItemisedQu
     )  # fmt: skip
     work.record(ThreadLine(request.id, f":bar_chart: {text}"))
     return ItemisedQuoted(quoted, text)
+
+
+def benchmark_answer(
+    session: Session, config: Config, pod: Pod, words: str, seats: int | None, now: datetime
+) -> str:
+    """`/proc benchmark <tool> [plan] [seats]`: for each quantity band (or the seats' band),
+    the POD's deals of the last 24 months: how many, median and best annual unit price, and
+    who got the best one (customer and vendor: the reader is a member of this POD)."""
+    tools = itemised_tools(session, pod.key)
+    # The longest leading words naming a tool with itemised quotes; the rest is the plan.
+    parts = words.split()
+    for cut in range(len(parts), 0, -1):
+        tool_key = name_key(" ".join(parts[:cut]))
+        if tool_key in tools:
+            plan = " ".join(parts[cut:]) or None
+            break
+    else:
+        raise NotFound(
+            f"{pod.name} has no itemised quotes for {escape_mrkdwn(words)} yet; log one with "
+            "`/proc quote REQ <vendor> <seats> seats × <unit price>`."
+        )
+    what = escape_mrkdwn(" ".join(p for p in (tools[tool_key], plan) if p))
+    plan_key = name_key(plan) if plan else None
+    bands = [band_of(seats)] if seats is not None else list(BANDS)
+    lines = [f":bar_chart: *{what}* per-seat prices in {escape_mrkdwn(pod.name)}, last "
+             f"{RECENT_MONTHS} months (annual, {pod.currency}):"]  # fmt: skip
+    for band in bands:
+        found = deals(session, pod.key, tool_key, plan_key, band, since(now), pod.currency)
+        at = f"{band_label(band)} seats"
+        if len(found) < config.benchmark_min_deals:
+            lines.append(
+                f"• {at}: only {len(found)} deal{'s' if len(found) != 1 else ''} (a benchmark "
+                f"needs {config.benchmark_min_deals})"
+            )
+            continue
+        prices = [d.annual_unit_price for d in found]
+        best = found[0]
+        lines.append(
+            f"• {at}: {len(found)} deals · median {unit_money(median(prices), pod.currency)} · "
+            f"best {unit_money(best.annual_unit_price, pod.currency)} "
+            f"({escape_mrkdwn(best.customer)}, {best.quantity} seats via "
+            f"{escape_mrkdwn(best.vendor)})"
+        )
+    return "\n".join(lines)

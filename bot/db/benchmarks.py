@@ -61,3 +61,15 @@ def deals(
     if plan_key is not None:
         query = query.where(QuoteLine.plan_key == plan_key)
     return [Deal(*row) for row in session.execute(query)]
+
+
+def itemised_tools(session: Session, pod_key: str) -> dict[str, str]:
+    """The tools (key → name as last typed) the POD has itemised quotes for."""
+    query = (
+        select(Request.tool_key, Request.tool)
+        .join(QuoteLine, QuoteLine.request_id == Request.id)
+        .join(PodRow, PodRow.id == Request.pod_id)
+        .where(PodRow.key == pod_key)
+        .order_by(QuoteLine.id)
+    )
+    return {key: name for key, name in session.execute(query)}

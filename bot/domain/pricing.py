@@ -199,3 +199,26 @@ def parse_line_item(rest: str, default_currency: str) -> tuple[str, LineItem]:
             plan = " ".join(words[width:]).strip() or None
             return vendor, LineItem(quantity, money, cycle, term_months, plan)
     raise PricingError(str(error))
+
+
+def median(sample: list[Decimal]) -> Decimal:
+    """The middle price (the mean of the two middle ones for an even count)."""
+    ordered = sorted(sample)
+    middle = len(ordered) // 2
+    if len(ordered) % 2:
+        return ordered[middle]
+    return (ordered[middle - 1] + ordered[middle]) / 2
+
+
+def parse_benchmark(args: str) -> tuple[str, int | None]:
+    """`<tool> [plan] [seats]`: the tool and plan words, and the seats when the last word is a
+    whole number."""
+    words = args.split()
+    seats = None
+    if words and words[-1].replace(",", "").isdigit():
+        seats = int(words.pop().replace(",", ""))
+        if seats < 1:
+            raise PricingError("Give the seats as a whole number of at least 1.")
+    if not words:
+        raise PricingError("Give the tool to benchmark, e.g. Figma.")
+    return " ".join(words), seats
