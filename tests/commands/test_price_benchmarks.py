@@ -4,10 +4,15 @@ asserting on what the Slack stand-in received."""
 
 from __future__ import annotations
 
+from datetime import timedelta
+
+import pytest
 from sqlalchemy import func, select
 
+from bot.clock import ManualClock
+from bot.config import ConfigError, parse_config
 from bot.db.models import Quote, QuoteLine
-from tests.commands.conftest import ANALYST, BETA, BETA_EM, BUYER, Proc
+from tests.commands.conftest import ALPHA, ANALYST, BETA, BETA_EM, BUYER, Proc
 from tests.conftest import RunningBot
 
 
@@ -96,3 +101,38 @@ def test_benchmark_command(bot: RunningBot, proc: Proc) -> None:
     # Another POD has no itemised Figma quotes: it sees none of Alpha's customers.
     answer = proc(BETA_EM, "benchmark Figma", channel=BETA)
     assert "Acme" not in answer and "no itemised quotes for Figma" in answer
+
+
+def test_deals_older_than_24_months_are_left_out(
+    bot: RunningBot, proc: Proc, clock: ManualClock
+) -> None:
+    _acme, globex = history(proc)
+    clock.advance(timedelta(days=700))  # the five are 23 months old: still in
+    assert "60th percentile of 5 " in proc(BUYER, f"quote {globex} Crayon 120 x 14 Professional")
+    clock.advance(timedelta(days=40))  # now past 24 months; Globex's own quote is not
+    answer = proc(BUYER, f"quote {globex} Insight 120 seats × 13 Professional")
+    assert "only 1 earlier Figma Professional deal at 50–249 seats" in answer
+
+
+def test_min_deals_is_configurable() -> None:
+    text = '[[pods]]\nkey = "a"\nchannel = "C0A0000001"\n'
+    assert parse_config(text).benchmark_min_deals == 5
+    assert parse_config(text + "[benchmarks]\nmin_deals = 2\n").benchmark_min_deals == 2
+    with pytest.raises(ConfigError, match=r"benchmarks\.min_deals"):
+        parse_config(text + "[benchmarks]\nmin_deals = 0\n")
+
+
+def test_an_itemised_quote_far_from_the_spend_is_confirmed_first(
+    bot: RunningBot, proc: Proc
+) -> None:
+    acme = negotiating(proc, "Acme Corp")
+    answer = proc.answer(BUYER, f"quote REQ-{acme} Crayon 1000 seats × $100 annual")
+    assert answer["text"].startswith(":warning: A quote of $100,000 from Crayon is 67× REQ-1's")
+    assert counts(bot) == (0, 0)
+    # "Yes, log it" runs the itemised form again, confirmed: the quote and its line item.
+    message = {"type": "message", "text": answer["text"], "blocks": answer["blocks"]}
+    response = bot.slack.block_action("confirm_amount", None, BUYER, ALPHA, None, message=message)
+    assert response.status == 200
+    bot.wait_idle()
+    assert counts(bot) == (1, 1)
+    assert proc.thread(acme)[-1].text.startswith(":bar_chart: $100.00/seat/yr · only 0 earlier")
