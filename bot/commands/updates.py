@@ -69,9 +69,9 @@ def update(runtime: Runtime, invocation: Invocation) -> Reply:
 
 @subcommand(
     "quote",
-    "quote REQ <vendor or reseller> <amount>  or  quote REQ <vendor> <seats> seats × <unit price>"
-    " [monthly|annual] [<N> months] [<plan>]",
-    "record a competing quote (itemised: with its per-seat benchmark)",
+    "quote REQ <vendor or reseller> <amount>",
+    "record a competing quote; itemised: `quote REQ <vendor> <seats> seats × <unit price>"
+    " [monthly|annual] [<N> months] [<plan>]`, with its per-seat benchmark",
     order=60,
 )
 def quote(runtime: Runtime, invocation: Invocation) -> Reply:
