@@ -251,6 +251,8 @@ class Config:
     procurement_stages: Mapping[str, tuple[int, int]] = field(
         default_factory=lambda: dict(DEFAULT_STEP_WEEKS)
     )
+    # `[benchmarks] min_deals`: the fewest earlier deals a per-unit percentile is given for.
+    benchmark_min_deals: int = 5
 
     def pod(self, key: str) -> Pod:
         """The POD with this key; KeyError when there is none."""
@@ -458,9 +460,14 @@ class _Checker:
         self.unknown_keys(
             raw,
             ("defaults", "clocks", "schedule", "reminders", "slack", "retention", "pods",
-             "procurement_stages", "clickup", "email"),
+             "procurement_stages", "clickup", "email", "benchmarks"),
             "",
         )  # fmt: skip
+        benchmarks_raw = self.table(raw, "benchmarks")
+        self.unknown_keys(benchmarks_raw, ("min_deals",), "benchmarks.")
+        min_deals = self.integer(
+            benchmarks_raw.get("min_deals", 5), "benchmarks.min_deals", 1, 1000
+        )
         base = Config(path=path)
         clickup = self.clickup(raw)
 
@@ -588,6 +595,7 @@ class _Checker:
                 hold_review_days=hold_review_days or 10,
             ),
             procurement_stages={k: v or DEFAULT_STEP_WEEKS[k] for k, v in stage_weeks.items()},
+            benchmark_min_deals=min_deals or 5,
             email=email,
             schedule=Schedule(
                 aging_report=aging_at or time(9, 0),

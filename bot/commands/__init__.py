@@ -31,6 +31,7 @@ COMMAND_MODULES = (
     "absences",
     "accounts",
     "aging",
+    "benchmarks",
     "card_actions",
     "checkin",
     "clickup",

@@ -8,7 +8,7 @@ from typing import TYPE_CHECKING, Any
 
 from slack_bolt import Ack, App
 
-from bot.actions import requests, savings
+from bot.actions import pricing, requests, savings
 from bot.actions.savings import Claim, Decide
 from bot.blocks import answers
 from bot.blocks.claims import reject_modal
@@ -24,6 +24,7 @@ from bot.commands.router import Invocation, Reply, arguments, subcommand
 from bot.consequences import perform, unit_of_work
 from bot.db.content import claim_view
 from bot.domain.grammar import control_character_problem, parse_key, parse_leading_key, parse_quote
+from bot.domain.pricing import looks_itemised
 from bot.domain.vocabulary import ClaimStatus
 from bot.errors import FieldErrors, NotFound, Refusal
 from bot.slack.outbox import Outbox
@@ -53,6 +54,12 @@ def run_confirmed(runtime: Runtime, user_id: str, command: str, args: str) -> tu
     request's) run again through its use case, as typed, confirmed."""
     head, *rest = args.split(maxsplit=1) or [""]
     number = arguments(parse_key, head)
+    if command == "quote" and rest and looks_itemised(rest[0]):
+        itemised = pricing.LogItemisedQuote(number, rest[0], args, True)
+        sent, items = perform(runtime, pricing.quote_items, user_id, itemised)
+        logged = items.quoted
+        text = answers.quoted(logged.key, logged.vendor, logged.amount, logged.was)
+        return sent, f"{text}\n{items.benchmark}"
     if command == "quote":
         given = requests.LogQuote(
             number, lambda pod: arguments(parse_quote, args, pod.currency)[1:], args, True

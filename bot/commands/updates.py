@@ -6,7 +6,7 @@ from typing import TYPE_CHECKING, Any
 
 from slack_bolt import Ack, App
 
-from bot.actions import requests
+from bot.actions import pricing, requests
 from bot.actions.access import authorize, load_request, require_stage
 from bot.blocks import answers
 from bot.blocks.contexts import RequestForm
@@ -30,6 +30,7 @@ from bot.domain.grammar import (
     parse_quote,
 )
 from bot.domain.lifecycle import Action
+from bot.domain.pricing import looks_itemised
 from bot.errors import FieldErrors, NotFound
 from bot.slack.outbox import Outbox
 
@@ -67,11 +68,23 @@ def update(runtime: Runtime, invocation: Invocation) -> Reply:
 
 
 @subcommand(
-    "quote", "quote REQ <vendor or reseller> <amount>", "record a competing quote", order=60
+    "quote",
+    "quote REQ <vendor or reseller> <amount>",
+    "record a competing quote; itemised: `quote REQ <vendor> <seats> seats × <unit price>"
+    " [monthly|annual] [<N> months] [<plan>]`, with its per-seat benchmark",
+    order=60,
 )
 def quote(runtime: Runtime, invocation: Invocation) -> Reply:
     """Record a competing quote and post it in the thread."""
     number = arguments(parse_leading_key, invocation.args)
+    rest = invocation.args.split(maxsplit=1)[1] if len(invocation.args.split()) > 1 else ""
+    if looks_itemised(rest):
+        # `REQ Crayon 120 seats × $14 annual`: a line item, and its per-unit benchmark.
+        itemised = pricing.LogItemisedQuote(number, rest, invocation.args)
+        outbox, items = perform(runtime, pricing.quote_items, invocation.user_id, itemised)
+        done = items.quoted
+        text = answers.quoted(done.key, done.vendor, done.amount, done.was)
+        return Reply(text=f"{text}\n{items.benchmark}", after_ack=[outbox.deliver])
     given = requests.LogQuote(
         number,
         # The currency default is the request's POD's, so parse once the request is known.

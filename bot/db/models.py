@@ -460,6 +460,37 @@ class Quote(Base):
     created_at: Mapped[datetime] = mapped_column(UTCDateTime)
 
 
+class QuoteLine(Base):
+    """A line item of an itemised quote (issue 34): `quantity` units of `plan` at `unit_price`
+    per `cycle` for `term_months`, and that price normalised to a year per unit in the POD's
+    currency (`annual_unit_price`), what the per-unit benchmarks compare."""
+
+    __tablename__ = "quote_lines"
+    __table_args__ = (
+        CheckConstraint("quantity >= 1", name="quantity_positive"),
+        CheckConstraint("unit_price >= 0", name="unit_price_not_negative"),
+        CheckConstraint("annual_unit_price >= 0", name="annual_not_negative"),
+        CheckConstraint("term_months >= 1", name="term_positive"),
+        CheckConstraint("cycle IN ('monthly', 'annual', 'term')", name="cycle"),
+        CheckConstraint("length(currency) = 3", name="currency"),
+    )
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    quote_id: Mapped[int] = mapped_column(ForeignKey("quotes.id", ondelete="CASCADE"), index=True)
+    request_id: Mapped[int] = mapped_column(
+        ForeignKey("requests.id", ondelete="CASCADE"), index=True
+    )
+    plan: Mapped[str | None] = mapped_column(String(200))
+    plan_key: Mapped[str | None] = mapped_column(Text)
+    quantity: Mapped[int] = mapped_column(Integer)
+    unit_price: Mapped[Decimal] = mapped_column(MoneyAmount)
+    currency: Mapped[str] = mapped_column(String(3))
+    cycle: Mapped[str] = mapped_column(String(8))
+    term_months: Mapped[int] = mapped_column(Integer)
+    annual_unit_price: Mapped[Decimal] = mapped_column(MoneyAmount)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, index=True)
+
+
 class SavingsClaim(Base):
     """A savings claim awaiting, or carrying, the engagement manager's one decision."""
 

@@ -348,6 +348,9 @@ def _script(h: _History) -> None:
     def n(amount: int) -> int:  # the same, as the plain number a savings claim takes
         return _rounded(amount, scale)
 
+    def seat(price: int) -> int:  # a per-seat price, on the same scale (issue 34)
+        return round(price * scale)
+
     stack = [
         (c[0], t[0], k(48_000), next_q + timedelta(days=12), "annual"),
         (c[1], t[1], _scaled(31_200, scale), next_q + timedelta(days=26), "monthly"),
@@ -494,6 +497,10 @@ def _script(h: _History) -> None:
     on(ago(58, "11:00"), an, "due", f"assign {buyer2}")
     on(ago(40, "15:10"), b2, "due", f"quote Competitor: Penpot Enterprise {k(39_000)}")
     on(ago(20, "16:00"), b2, "due", "update Vendor asked for usage data; shared utilisation (71%).")
+    # Itemised quotes (issue 34): each line's annual price per seat and its percentile among
+    # the POD's earlier deals for the tool (the "stalled" renewal's below are earlier).
+    on(ago(30, "11:00"), b2, "due", f"quote Crayon 100 seats × {seat(385)} annual Enterprise")
+    on(ago(29, "14:00"), b2, "due", f"quote SoftwareOne 100 x {seat(33)}/mo Enterprise")
     on(
         day(1, "17:05"),
         b2,
@@ -526,6 +533,10 @@ def _script(h: _History) -> None:
     on(ago(49, "11:00"), an, "stalled", "qualify")
     on(ago(48, "10:30"), an, "stalled", f"assign {buyer}")
     on(ago(42, "15:00"), b, "stalled", "stage legal-redline")
+    on(ago(41, "10:00"), b, "stalled", f"quote Crayon 100 seats × {seat(410)} annual Enterprise")
+    on(ago(41, "11:00"), b, "stalled", f"quote SoftwareOne 100 seats × {seat(36)}/mo Enterprise")
+    on(ago(40, "11:00"), b, "stalled", f"quote Insight 100 seats × {seat(395)} annual Enterprise")
+    on(ago(39, "11:00"), b, "stalled", f"quote Vendor direct 100 seats × {seat(420)} Enterprise")
 
     # In negotiation, with quotes and a savings claim waiting for the em.
     h.new(day(6, "09:50"), "claim", c[1], t[9], "new", k(36_000))

@@ -1,0 +1,150 @@
+"""Price intelligence (issue 34): an itemised quote (`/proc quote REQ-12 Crayon 120 seats ×
+$14 annual`) logged like a one-line one, its line normalised to an annual price per unit and
+placed among the POD's earlier deals; and `/proc benchmark` for a tool."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime
+
+from dateutil.relativedelta import relativedelta
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from bot.actions import Work, arguments
+from bot.actions import requests as request_actions
+from bot.actions.access import load_request
+from bot.blocks.text import escape_mrkdwn
+from bot.config import Config, Pod
+from bot.db.benchmarks import deals, itemised_tools
+from bot.db.models import Quote, QuoteLine
+from bot.domain.events import ThreadLine
+from bot.domain.money import Money
+from bot.domain.names import name_key
+from bot.domain.pricing import (
+    BANDS,
+    RECENT_MONTHS,
+    LineItem,
+    PricingError,
+    annual_total,
+    annual_unit_price,
+    band_label,
+    band_of,
+    benchmark_line,
+    median,
+    parse_line_item,
+    unit_money,
+)
+from bot.errors import NotFound, Refusal
+
+
+@dataclass(frozen=True)
+class LogItemisedQuote:
+    """`/proc quote REQ <vendor> <quantity> seats × <unit price> [cycle] [term] [plan]`:
+    `rest` is what follows the request key; `args` the whole arguments ("Yes, log it")."""
+
+    number: int
+    rest: str
+    args: str
+    confirmed: bool = False
+
+
+@dataclass(frozen=True)
+class ItemisedQuoted:
+    quoted: request_actions.Quoted
+    benchmark: str  # the line's unit price and where it falls among the POD's deals
+
+
+def since(now: datetime) -> datetime:
+    """The start of the benchmarks' recency window."""
+    return now - relativedelta(months=RECENT_MONTHS)
+
+
+def quote_items(work: Work, user_id: str, given: LogItemisedQuote) -> ItemisedQuoted:
+    """Log the quote (its amount the line's annual total) as `requests.quote` does, then its
+    line item, and post where its annual unit price falls among the POD's earlier deals."""
+    read: list[LineItem] = []
+
+    def vendor_and_total(pod: Pod) -> tuple[str, Money]:
+        vendor, line = arguments(parse_line_item, given.rest, pod.currency)
+        try:
+            total = annual_total(line, pod.currency)
+        except PricingError as exc:
+            raise Refusal(str(exc)) from None
+        read.append(line)
+        return vendor, Money(total, pod.currency)
+
+    ask = request_actions.LogQuote(given.number, vendor_and_total, given.args, given.confirmed)
+    quoted = request_actions.quote(work, user_id, ask)
+    session = work.session
+    request, pod = load_request(session, work.config, given.number, for_update=False)
+    line = read[-1]
+    unit = annual_unit_price(line, pod.currency)
+    band = band_of(line.quantity)
+    plan_key = name_key(line.plan) if line.plan else None
+    earlier = deals(
+        session, pod.key, request.tool_key, plan_key, band, since(work.now), pod.currency
+    )
+    quote_id = session.scalar(
+        select(Quote.id).where(Quote.request_id == request.id).order_by(Quote.id.desc()).limit(1)
+    )
+    assert quote_id is not None  # requests.quote just added it
+    session.add(
+        QuoteLine(
+            quote_id=quote_id, request_id=request.id, plan=line.plan, plan_key=plan_key,
+            quantity=line.quantity, unit_price=line.unit_price.amount,
+            currency=line.unit_price.currency, cycle=line.cycle.value,
+            term_months=line.term_months, annual_unit_price=unit, created_at=work.now,
+        )
+    )  # fmt: skip
+    what = escape_mrkdwn(" ".join(part for part in (request.tool, line.plan) if part))
+    text = benchmark_line(
+        unit, [d.annual_unit_price for d in earlier], currency=pod.currency, unit="seat",
+        what=what, band=band, min_deals=work.config.benchmark_min_deals,
+    )  # fmt: skip
+    work.record(ThreadLine(request.id, f":bar_chart: {text}"))
+    return ItemisedQuoted(quoted, text)
+
+
+def benchmark_answer(
+    session: Session, config: Config, pod: Pod, words: str, seats: int | None, now: datetime
+) -> str:
+    """`/proc benchmark <tool> [plan] [seats]`: for each quantity band (or the seats' band),
+    the POD's deals of the last 24 months: how many, median and best annual unit price, and
+    who got the best one (customer and vendor: the reader is a member of this POD)."""
+    tools = itemised_tools(session, pod.key)
+    # The longest leading words naming a tool with itemised quotes; the rest is the plan.
+    parts = words.split()
+    for cut in range(len(parts), 0, -1):
+        tool_key = name_key(" ".join(parts[:cut]))
+        if tool_key in tools:
+            plan = " ".join(parts[cut:]) or None
+            break
+    else:
+        raise NotFound(
+            f"{pod.name} has no itemised quotes for {escape_mrkdwn(words)} yet; log one with "
+            "`/proc quote REQ <vendor> <seats> seats × <unit price>`."
+        )
+    what = escape_mrkdwn(" ".join(p for p in (tools[tool_key], plan) if p))
+    plan_key = name_key(plan) if plan else None
+    bands = [band_of(seats)] if seats is not None else list(BANDS)
+    lines = [f":bar_chart: *{what}* per-seat prices in {escape_mrkdwn(pod.name)}, last "
+             f"{RECENT_MONTHS} months (annual, {pod.currency}):"]  # fmt: skip
+    for band in bands:
+        found = deals(session, pod.key, tool_key, plan_key, band, since(now), pod.currency)
+        at = f"{band_label(band)} seats"
+        if len(found) < config.benchmark_min_deals:
+            lines.append(
+                f"• {at}: only {len(found)} deal{'s' if len(found) != 1 else ''} (a benchmark "
+                f"needs {config.benchmark_min_deals})"
+            )
+            continue
+        prices = [d.annual_unit_price for d in found]
+        best = found[0]
+        lines.append(
+            f"• {at}: {len(found)} deals · median {unit_money(median(prices), pod.currency)} · "
+            f"best {unit_money(best.annual_unit_price, pod.currency)} "
+            f"({escape_mrkdwn(best.customer)}, {best.quantity} seats via "
+            f"{escape_mrkdwn(best.vendor)})"
+        )
+    return "\n".join(lines)

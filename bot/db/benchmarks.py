@@ -1,0 +1,75 @@
+"""Reads for the per-unit benchmarks (issue 34): the annual unit prices of a POD's itemised
+quotes for a tool (and plan), in a quantity band, since a given instant."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime
+from decimal import Decimal
+
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from bot.db.models import PodRow, Quote, QuoteLine, Request
+
+
+@dataclass(frozen=True)
+class Deal:
+    """One earlier itemised line: its annual unit price, quantity, customer and vendor."""
+
+    annual_unit_price: Decimal
+    quantity: int
+    customer: str
+    vendor: str
+    plan: str | None
+
+
+def deals(
+    session: Session,
+    pod_key: str,
+    tool_key: str,
+    plan_key: str | None,
+    band: tuple[int, int | None],
+    since: datetime,
+    currency: str,
+) -> list[Deal]:
+    """The POD's itemised quote lines for the tool (and plan, when given) in the quantity band,
+    created at or after `since`, in the POD's currency, cheapest first."""
+    low, high = band
+    query = (
+        select(
+            QuoteLine.annual_unit_price,
+            QuoteLine.quantity,
+            Request.customer,
+            Quote.vendor,
+            QuoteLine.plan,
+        )
+        .join(Request, Request.id == QuoteLine.request_id)
+        .join(Quote, Quote.id == QuoteLine.quote_id)
+        .join(PodRow, PodRow.id == Request.pod_id)
+        .where(
+            PodRow.key == pod_key,
+            Request.tool_key == tool_key,
+            QuoteLine.quantity >= low,
+            QuoteLine.created_at >= since,
+            QuoteLine.currency == currency,
+        )
+        .order_by(QuoteLine.annual_unit_price, QuoteLine.id)
+    )
+    if high is not None:
+        query = query.where(QuoteLine.quantity <= high)
+    if plan_key is not None:
+        query = query.where(QuoteLine.plan_key == plan_key)
+    return [Deal(*row) for row in session.execute(query)]
+
+
+def itemised_tools(session: Session, pod_key: str) -> dict[str, str]:
+    """The tools (key → name as last typed) the POD has itemised quotes for."""
+    query = (
+        select(Request.tool_key, Request.tool)
+        .join(QuoteLine, QuoteLine.request_id == Request.id)
+        .join(PodRow, PodRow.id == Request.pod_id)
+        .where(PodRow.key == pod_key)
+        .order_by(QuoteLine.id)
+    )
+    return {key: name for key, name in session.execute(query)}

@@ -1,0 +1,138 @@
+"""Issue 34: itemised quotes (`/proc quote REQ Crayon 120 seats × $14 annual`) placed among the
+POD's earlier deals by annual price per seat, and `/proc benchmark` — driven like Slack does,
+asserting on what the Slack stand-in received."""
+
+from __future__ import annotations
+
+from datetime import timedelta
+
+import pytest
+from sqlalchemy import func, select
+
+from bot.clock import ManualClock
+from bot.config import ConfigError, parse_config
+from bot.db.models import Quote, QuoteLine
+from tests.commands.conftest import ALPHA, ANALYST, BETA, BETA_EM, BUYER, Proc
+from tests.conftest import RunningBot
+
+
+def negotiating(proc: Proc, customer: str, spend: str = "1500") -> int:
+    proc(ANALYST, f"new {customer} | Figma | renewal | {spend}")
+    number = proc.request_count()
+    proc(ANALYST, f"qualify {number}")
+    proc(ANALYST, f"assign {number} <@{BUYER}>")
+    return number
+
+
+def counts(bot: RunningBot) -> tuple[int, int]:
+    with bot.db.reading() as session:
+        quotes = session.scalar(select(func.count()).select_from(Quote)) or 0
+        lines = session.scalar(select(func.count()).select_from(QuoteLine)) or 0
+        return quotes, lines
+
+
+def history(proc: Proc) -> tuple[int, int]:
+    """Five earlier Figma Professional deals at 100 seats for Acme: $10, $12, $13, $15, $16 a
+    seat a year; then a request for Globex, negotiating."""
+    acme = negotiating(proc, "Acme Corp")
+    for vendor, price in (("V1", 10), ("V2", 12), ("V3", 13), ("V4", 15), ("V5", 16)):
+        proc(BUYER, f"quote {acme} {vendor} 100 seats × ${price} annual Professional")
+    return acme, negotiating(proc, "Globex")
+
+
+def test_an_itemised_quote_gets_its_percentile(bot: RunningBot, proc: Proc) -> None:
+    _acme, globex = history(proc)
+    answer = proc(BUYER, f"quote REQ-{globex} Crayon 120 seats × $14 annual Professional")
+    # $14 is dearer than 3 of the 5 earlier deals ($10, $12, $13), cheaper than 2: 3/5 = 60th.
+    expected = (
+        "$14.00/seat/yr · 60th percentile of 5 Figma Professional deals at 50–249 seats; "
+        "best $10.00"
+    )
+    assert answer.endswith("\n" + expected)
+    thread = [m.text for m in proc.thread(globex)]
+    assert thread[-2].startswith(f":receipt: *Quote* recorded by <@{BUYER}>: *Crayon* — $1,680")
+    assert thread[-1] == f":bar_chart: {expected}"
+    # $1.25 a month is $15 a year: dearer than 4 of the 6 ($10 … $14), cheaper than 1: 80th.
+    answer = proc(BUYER, f"quote {globex} SoftwareOne 120 seats x $1.25/mo Professional")
+    assert answer.endswith(
+        "$15.00/seat/yr · 80th percentile of 6 Figma Professional deals at 50–249 seats; "
+        "best $10.00"
+    )
+
+
+def test_too_few_deals_says_so(bot: RunningBot, proc: Proc) -> None:
+    acme = negotiating(proc, "Acme Corp")
+    proc(BUYER, f"quote {acme} V1 100 seats × $10 annual")
+    answer = proc(BUYER, f"quote {acme} Crayon 100 seats × $1 per month")
+    assert answer.endswith(
+        "$12.00/seat/yr · only 1 earlier Figma deal at 50–249 seats in the last 24 months "
+        "(a benchmark needs 5), so no percentile yet"
+    )
+    # Another quantity band has no deals at all.
+    answer = proc(BUYER, f"quote {acme} Crayon 300 seats × $5 annual")
+    assert "only 0 earlier Figma deals at 250+ seats" in answer
+
+
+def test_a_foreign_currency_is_refused_and_nothing_written(bot: RunningBot, proc: Proc) -> None:
+    acme = negotiating(proc, "Acme Corp")
+    posted = len(proc.thread(acme))
+    answer = proc(BUYER, f"quote {acme} Crayon 100 seats × EUR 14 annual")
+    assert answer.startswith(
+        ":warning: podbot has no exchange rates, so a line item in EUR cannot be compared with "
+        "this POD's USD prices; give the unit price in USD.\nUsage: `/proc quote REQ"
+    )
+    assert counts(bot) == (0, 0)
+    assert len(proc.thread(acme)) == posted
+    # The one-line form is unchanged, and writes no line item.
+    proc(BUYER, f"quote {acme} Crayon 1.4k")
+    assert counts(bot) == (1, 0)
+
+
+def test_benchmark_command(bot: RunningBot, proc: Proc) -> None:
+    history(proc)
+    assert proc(BUYER, "benchmark figma Professional 120") == (
+        ":bar_chart: *Figma Professional* per-seat prices in POD Alpha, last 24 months "
+        "(annual, USD):\n"
+        "• 50–249 seats: 5 deals · median $13.00 · best $10.00 (Acme Corp, 100 seats via V1)"
+    )
+    every_band = proc(BUYER, "benchmark Figma")
+    assert "• 1–49 seats: only 0 deals (a benchmark needs 5)" in every_band
+    assert "• 250+ seats: only 0 deals (a benchmark needs 5)" in every_band
+    # Another POD has no itemised Figma quotes: it sees none of Alpha's customers.
+    answer = proc(BETA_EM, "benchmark Figma", channel=BETA)
+    assert "Acme" not in answer and "no itemised quotes for Figma" in answer
+
+
+def test_deals_older_than_24_months_are_left_out(
+    bot: RunningBot, proc: Proc, clock: ManualClock
+) -> None:
+    _acme, globex = history(proc)
+    clock.advance(timedelta(days=700))  # the five are 23 months old: still in
+    assert "60th percentile of 5 " in proc(BUYER, f"quote {globex} Crayon 120 x 14 Professional")
+    clock.advance(timedelta(days=40))  # now past 24 months; Globex's own quote is not
+    answer = proc(BUYER, f"quote {globex} Insight 120 seats × 13 Professional")
+    assert "only 1 earlier Figma Professional deal at 50–249 seats" in answer
+
+
+def test_min_deals_is_configurable() -> None:
+    text = '[[pods]]\nkey = "a"\nchannel = "C0A0000001"\n'
+    assert parse_config(text).benchmark_min_deals == 5
+    assert parse_config(text + "[benchmarks]\nmin_deals = 2\n").benchmark_min_deals == 2
+    with pytest.raises(ConfigError, match=r"benchmarks\.min_deals"):
+        parse_config(text + "[benchmarks]\nmin_deals = 0\n")
+
+
+def test_an_itemised_quote_far_from_the_spend_is_confirmed_first(
+    bot: RunningBot, proc: Proc
+) -> None:
+    acme = negotiating(proc, "Acme Corp")
+    answer = proc.answer(BUYER, f"quote REQ-{acme} Crayon 1000 seats × $100 annual")
+    assert answer["text"].startswith(":warning: A quote of $100,000 from Crayon is 67× REQ-1's")
+    assert counts(bot) == (0, 0)
+    # "Yes, log it" runs the itemised form again, confirmed: the quote and its line item.
+    message = {"type": "message", "text": answer["text"], "blocks": answer["blocks"]}
+    response = bot.slack.block_action("confirm_amount", None, BUYER, ALPHA, None, message=message)
+    assert response.status == 200
+    bot.wait_idle()
+    assert counts(bot) == (1, 1)
+    assert proc.thread(acme)[-1].text.startswith(":bar_chart: $100.00/seat/yr · only 0 earlier")
