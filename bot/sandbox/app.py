@@ -38,6 +38,7 @@ from typing import Any
 from urllib.parse import urlsplit
 from zoneinfo import ZoneInfo
 
+from sqlalchemy import select
 from starlette.applications import Starlette
 from starlette.concurrency import run_in_threadpool
 from starlette.requests import Request
@@ -48,6 +49,7 @@ from starlette.types import ASGIApp
 from bot.blocks.text import plural
 from bot.clock import ManualClock
 from bot.config import Config, Settings
+from bot.db.models import OutboxRow, OutboxStatus
 from bot.db.session import Database
 from bot.domain.vocabulary import Role
 from bot.domain.working_time import next_working_day_at
@@ -645,8 +647,29 @@ class Sandbox:
                 )
             self.note(f"clock set to {instant.astimezone(UTC):%a %d %b %H:%M} UTC")
             outcomes = self.pass_through(now, instant) if tick else []
-            self.clock.set(instant)
+            self._move_clock(instant)
             return outcomes + self.tick() if tick else outcomes
+
+    def _move_clock(self, to: datetime) -> None:
+        """Set the sandbox's clock; the outbox's waits pass with it. A row held for so long
+        (a DM waiting for its reader's office hours, worked out on the sandbox's clock) is
+        that much nearer due in real time, as it would be had the time really passed."""
+        passed = to - self.clock.now()
+        self.clock.set(to)
+        if passed <= timedelta(0) or self.runtime is None:
+            return
+        now = self.runtime.outbox_worker.clock.now()
+        with self.runtime.db.transaction() as session:
+            rows = session.scalars(
+                select(OutboxRow).where(
+                    OutboxRow.status == OutboxStatus.PENDING.value,
+                    OutboxRow.next_attempt_at > now,
+                )
+            ).all()
+            for row in rows:
+                row.next_attempt_at = max(now, row.next_attempt_at - passed)
+        if rows:
+            self.runtime.outbox_worker.notify()
 
     def pass_through(self, after: datetime, until: datetime) -> list[str]:
         """Run every job and POD whose trigger fires in (`after`, `until`], in time order, each
@@ -656,7 +679,7 @@ class Sandbox:
         outcomes: list[str] = []
         with self._lock:
             for fire, spec, pod in fires_between(self.config, after, until):
-                self.clock.set(fire)
+                self._move_clock(fire)
                 queued: list[int] = []
                 outcome = run_job(runtime, spec, pod, now=fire, queued=queued)
                 if queued:

@@ -570,6 +570,16 @@ class OutboxWorker:
     def _idle(self) -> bool:
         now = self.clock.now()
         due = and_(OutboxRow.status == OutboxStatus.PENDING.value, OutboxRow.next_attempt_at <= now)
+        # A row queued behind one held until later in its lane (a DM waiting for its reader's
+        # office hours, a retry backing off) cannot go now either: not due.
+        ahead = aliased(OutboxRow)
+        held_ahead = exists().where(
+            ahead.lane == OutboxRow.lane,
+            ahead.id < OutboxRow.id,
+            ahead.status == OutboxStatus.PENDING.value,
+            ahead.next_attempt_at > now,
+        )
+        due = and_(due, ~held_ahead)
         if self._held:
             due = and_(due, OutboxRow.kind.not_in(sorted(self._held)))
         with self.db.transaction() as session:
