@@ -43,6 +43,7 @@ COMMAND_MODULES = (
     "intake",
     "interactions",
     "lifecycle",
+    "people_matrix",
     "preapproval_answers",
     "reminders",
     "renewals",

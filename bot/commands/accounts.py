@@ -22,6 +22,7 @@ from bot.domain.accounts import describe_money, parse_account_command
 from bot.domain.lifecycle import stage_words
 from bot.domain.mentions import defuse_broadcasts
 from bot.domain.money import Money
+from bot.domain.people_matrix import parse_sentiment_command
 from bot.domain.targets import TargetSet, parse_target_command
 
 if TYPE_CHECKING:
@@ -48,6 +49,12 @@ def account(runtime: Runtime, invocation: Invocation) -> Reply:
     """Show the account to a member of its POD, or record the em's judgement of its health;
     answered after the ack (the account shows its milestones: the quarter's KPI facts)."""
     require_member(runtime.config, invocation.user_id)
+    # Issue 35: `<customer> sentiment positive|neutral|negative <note>`.
+    feeling = arguments(parse_sentiment_command, invocation.args)
+    if feeling is not None:
+        from bot.commands.people_matrix import sentiment
+
+        return sentiment(runtime, invocation, feeling)
     wanted = arguments(parse_account_command, invocation.args)
     if wanted.health is None:
         with runtime.db.reading() as session:  # a snapshot: no writer waits on the facts
