@@ -8,6 +8,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import date, timedelta
 
+from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
 from bot.actions import Work
@@ -161,8 +162,14 @@ def flag_repeat_disqualifications(work: Work, request: Request, pod: Pod) -> Non
         reasons="\n".join(f"{key}: {' '.join(reason.split())}" for key, _, reason in recent),
         flagged_at=work.now,
     )  # fmt: skip
-    session.add(flag)
-    session.flush()
+    # Two disqualifications deciding the same flag at once (PostgreSQL): the second's insert
+    # waits for the first and finds its window flagged — it flags nothing, and still commits.
+    try:
+        with session.begin_nested():
+            session.add(flag)
+            session.flush()
+    except IntegrityError:
+        return
     csms = {
         u for u in openers_of(session, request.pod_id, request.customer_key)
         if pod.role_of(u) == Role.CSM
