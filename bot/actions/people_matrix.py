@@ -143,19 +143,18 @@ def set_sentiment(work: Work, user: str, given: SentimentCommand) -> SentimentRe
 def flag_repeat_disqualifications(work: Work, request: Request, pod: Pod) -> None:
     """After a disqualification: a customer with REPEAT_DISQUALIFIED or more requests
     disqualified in the last REPEAT_WINDOW_DAYS days is flagged to its CSMs and the POD's ems,
-    once — not again until REPEAT_WINDOW_DAYS after the window of its last flag began."""
+    once: the disqualifications a flag reported are not counted again."""
     session = work.session
     work.session.flush()
     since = work.now - timedelta(days=REPEAT_WINDOW_DAYS)
+    previous = last_flag(session, request.pod_id, request.customer_key)
+    if previous is not None:
+        # What a flag reported is not counted again: only what was disqualified after it.
+        since = max(since, previous.flagged_at + timedelta(microseconds=1))
     recent = disqualified_since(session, request.pod_id, request.customer_key, since)
     if len(recent) < REPEAT_DISQUALIFIED:
         return
     window_start = recent[0][1].date()
-    previous = last_flag(session, request.pod_id, request.customer_key)
-    if previous is not None and (
-        previous.window_start + timedelta(days=REPEAT_WINDOW_DAYS) > work.now.date()
-    ):
-        return
     flag = RepeatDisqualificationFlag(
         pod_id=request.pod_id, customer_key=request.customer_key, customer=request.customer,
         window_start=window_start,

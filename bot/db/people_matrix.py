@@ -87,7 +87,9 @@ def last_flag(
             RepeatDisqualificationFlag.pod_id == pod_id,
             RepeatDisqualificationFlag.customer_key == customer_key,
         )
-        .order_by(RepeatDisqualificationFlag.window_start.desc())
+        .order_by(
+            RepeatDisqualificationFlag.flagged_at.desc(), RepeatDisqualificationFlag.id.desc()
+        )
         .limit(1)
     ).one_or_none()
 

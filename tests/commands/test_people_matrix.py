@@ -175,3 +175,27 @@ def test_disqualifications_spread_over_more_than_30_days_flag_nothing(
         clock.set(start + timedelta(days=days))
         proc(ANALYST, f"disqualify REQ-{n} duplicate")
     assert flag_dms(proc.bot, EM) == [] and count(proc.bot, RepeatDisqualificationFlag) == 0
+
+
+def test_a_customer_is_flagged_again_once_its_flag_window_has_passed(
+    proc: Proc, clock: ManualClock
+) -> None:
+    start = clock.now()
+    for tool in ["Figma", "Slack", "Zoom", "Jira", "Miro", "Okta"]:
+        proc(CSM, f"new Acme Corp | {tool} | new")
+    for n, days in ((1, 0), (2, 1), (3, 2), (4, 31), (5, 40), (6, 41)):
+        clock.set(start + timedelta(days=days))
+        proc(ANALYST, f"disqualify REQ-{n} duplicate")
+    # Flagged on day 2 (REQ-1..3) and on day 41 (REQ-4..6); not on day 31, though REQ-2..4
+    # fall within 30 days: REQ-2 and REQ-3 were flagged already.
+    assert len(flag_dms(proc.bot, EM)) == 2
+    with proc.bot.db.transaction() as session:
+        flags = session.scalars(
+            select(RepeatDisqualificationFlag).order_by(RepeatDisqualificationFlag.id)
+        ).all()
+        assert [f.reasons.count("\n") + 1 for f in flags] == [3, 3]
+        assert flags[1].reasons.startswith("REQ-4: duplicate")
+
+
+def test_help_lists_people(proc: Proc) -> None:
+    assert "`/proc people <customer>" in proc(BUYER, "help")
