@@ -3,6 +3,8 @@ sentiment history in `/proc account`, and the flag for repeat incorrect requests
 
 from __future__ import annotations
 
+import threading
+from collections.abc import Callable
 from datetime import timedelta
 
 import pytest
@@ -10,7 +12,7 @@ from sqlalchemy import func, select
 
 from bot.db.models import AccountPerson, AccountSentiment, RepeatDisqualificationFlag
 from slackfake.web_api import Message
-from tests.commands.conftest import ANALYST, BETA_EM, BUYER, CSM, EM, Proc
+from tests.commands.conftest import ALPHA, ANALYST, BETA_EM, BUYER, CSM, EM, Proc
 from tests.conftest import ManualClock, RunningBot
 from tests.helpers.accounts import add_account
 from tests.helpers.digests import dms
@@ -199,3 +201,35 @@ def test_a_customer_is_flagged_again_once_its_flag_window_has_passed(
 
 def test_help_lists_people(proc: Proc) -> None:
     assert "`/proc people <customer>" in proc(BUYER, "help")
+
+
+@pytest.mark.postgres
+def test_two_disqualifications_at_once_flag_the_customer_once(
+    start_bot: Callable[..., RunningBot], postgres_url: str
+) -> None:
+    bot = start_bot(postgres_url)
+    proc = Proc(bot)
+    for tool in ["Figma", "Slack", "Zoom", "Jira"]:
+        proc(CSM, f"new Acme Corp | {tool} | new")
+    proc(ANALYST, "disqualify REQ-1 duplicate")
+    proc(ANALYST, "disqualify REQ-2 duplicate")
+    start = threading.Barrier(2)
+    statuses: list[int] = []
+
+    def disqualify(number: int) -> None:
+        start.wait()
+        response = bot.slack.slash_command(
+            f"disqualify REQ-{number} duplicate", user_id=ANALYST, channel_id=ALPHA
+        )
+        statuses.append(response.status)
+
+    threads = [threading.Thread(target=disqualify, args=(n,)) for n in (3, 4)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    bot.wait_idle()
+    assert statuses == [200, 200]
+    assert [proc.request(n).stage for n in (3, 4)] == ["disqualified", "disqualified"]
+    assert count(bot, RepeatDisqualificationFlag) == 1
+    assert len(flag_dms(bot, EM)) == 1 and len(flag_dms(bot, CSM)) == 1
