@@ -31,7 +31,10 @@ if TYPE_CHECKING:
     from bot.config import Pod
     from bot.runtime import Runtime
 
-ACCOUNT_USAGE = "account <customer> [health favorable|neutral|at-risk [note]]"
+ACCOUNT_USAGE = (
+    "account <customer> [health favorable|neutral|at-risk [note] "
+    "| sentiment positive|neutral|negative <note>]"
+)
 TARGET_USAGE = "target <YYYYQn|next> pod|@member <amount>"
 
 # More of an account, added by later modules (`bot/commands/stats.py` adds the milestones): each

@@ -23,11 +23,14 @@ from tests.commands.conftest import (
 from tests.conftest import RunningBot
 from tests.helpers.accounts import add_account
 
-USAGE = "Usage: `/proc account <customer> [health favorable|neutral|at-risk [note]]`"
+USAGE = (
+    "Usage: `/proc account <customer> [health favorable|neutral|at-risk [note] "
+    "| sentiment positive|neutral|negative <note>]`"
+)
 
 
 # Every refusal of `/proc account` ends with its usage line.
-ACCOUNT_USAGE = "\nUsage: `/proc account <customer> [health favorable|neutral|at-risk [note]]`"
+ACCOUNT_USAGE = "\n" + USAGE
 
 
 def stored(bot: RunningBot, customer: str) -> Account:
@@ -182,5 +185,8 @@ def test_an_unknown_customer_is_one_sentence_and_the_usage(proc: Proc) -> None:
 
 def test_help_lists_account_and_target(proc: Proc) -> None:
     text = proc(ANALYST, "help")
-    assert "account <customer> [health favorable|neutral|at-risk [note]]" in text
+    assert (
+        "account <customer> [health favorable|neutral|at-risk [note] "
+        "| sentiment positive|neutral|negative <note>]" in text
+    )
     assert "target <YYYYQn|next> pod|@member <amount>" in text

@@ -28,7 +28,10 @@ def refused(message: str, usage: str = PEOPLE_USAGE) -> str:
     return f":warning: {message}{usage}"
 
 
-ACCOUNT_USAGE = "\nUsage: `/proc account <customer> [health favorable|neutral|at-risk [note]]`"
+ACCOUNT_USAGE = (
+    "\nUsage: `/proc account <customer> [health favorable|neutral|at-risk [note] "
+    "| sentiment positive|neutral|negative <note>]`"
+)
 
 
 @pytest.fixture(autouse=True)
