@@ -106,11 +106,9 @@ def _threading(contacts: list[Contact]) -> str:
 
 
 def account_people(runtime: Runtime, session: Session, account: Account, pod: Pod) -> list[str]:
-    """`/proc account`'s people and sentiment lines, once either has been started."""
-    lines: list[str] = []
+    """`/proc account`'s people line (single-threaded flagged) and its sentiment history."""
     contacts = contacts_of(session, account.id)
-    if contacts:
-        lines.append(f"People: {len(contacts)} (`/proc people`) — {_threading(contacts)}")
+    lines = [f"People: {len(contacts)} (`/proc people`) — {_threading(contacts)}"]
     history = sentiments_of(session, account.id)
     if history:
         lines.append("Sentiment:")
