@@ -31,12 +31,14 @@ from bot.domain.events import (
     HoldStarted,
     HomeOpened,
     MentionResolved,
+    PeopleMatrixChanged,
     ProcurementStepMoved,
     RemindersSnoozed,
     RenewalOpened,
     RequestChanged,
     RequestOpened,
     RequestReassigned,
+    SentimentSet,
     TargetUpdated,
     TermAsked,
     ThreadLine,
@@ -123,6 +125,8 @@ def test_the_table_walked_on_what_slack_received(bot: RunningBot) -> None:
     assert walk(MentionResolved(())) == set()  # no reminder DMs: nothing to settle
     # Recorded, and nothing outside podbot shows them yet.
     assert walk(AccountHealthSet(1, "at-risk", EM)) == set()
+    assert walk(PeopleMatrixChanged(1, "add", CSM)) == set()
+    assert walk(SentimentSet(1, "negative", EM)) == set()
     assert walk(TargetUpdated("alpha", "2026Q4", None, EM)) == set()
     assert walk(ContractSaved("alpha", "Acme", "Figma", "inserted", ANALYST)) == set()
     # A check-in pack shared: posted in the POD channel, its CSV in the post's thread.

@@ -14,6 +14,7 @@ from enum import StrEnum
 from bot.actions import Work, unconfirmed
 from bot.actions.access import authorize, load_request, require_stage
 from bot.actions.holds import end_on_hold, start_on_hold
+from bot.actions.people_matrix import flag_repeat_disqualifications
 from bot.actions.preapprovals import ask_customer
 from bot.actions.terms import inline_row, record_term
 from bot.blocks.limits import MAX_MESSAGE_TEXT
@@ -115,6 +116,8 @@ def disqualify(work: Work, user: str, given: Disqualify) -> Disqualified:
             f":no_entry: Disqualified by <@{user}>: {defuse_broadcasts(given.reason)}",
         ),
     )
+    # Issue 35: the third disqualification in 30 days flags the customer, once.
+    flag_repeat_disqualifications(work, request, pod)
     return Disqualified(request.key)
 
 

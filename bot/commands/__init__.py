@@ -44,6 +44,7 @@ COMMAND_MODULES = (
     "intake",
     "interactions",
     "lifecycle",
+    "people_matrix",
     "preapproval_answers",
     "reminders",
     "renewals",

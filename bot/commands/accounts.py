@@ -22,6 +22,7 @@ from bot.domain.accounts import describe_money, parse_account_command
 from bot.domain.lifecycle import stage_words
 from bot.domain.mentions import defuse_broadcasts
 from bot.domain.money import Money
+from bot.domain.people_matrix import parse_sentiment_command
 from bot.domain.targets import TargetSet, parse_target_command
 
 if TYPE_CHECKING:
@@ -30,7 +31,10 @@ if TYPE_CHECKING:
     from bot.config import Pod
     from bot.runtime import Runtime
 
-ACCOUNT_USAGE = "account <customer> [health favorable|neutral|at-risk [note]]"
+ACCOUNT_USAGE = (
+    "account <customer> [health favorable|neutral|at-risk [note] "
+    "| sentiment positive|neutral|negative <note>]"
+)
 TARGET_USAGE = "target <YYYYQn|next> pod|@member <amount>"
 
 # More of an account, added by later modules (`bot/commands/stats.py` adds the milestones): each
@@ -48,6 +52,12 @@ def account(runtime: Runtime, invocation: Invocation) -> Reply:
     """Show the account to a member of its POD, or record the em's judgement of its health;
     answered after the ack (the account shows its milestones: the quarter's KPI facts)."""
     require_member(runtime.config, invocation.user_id)
+    # Issue 35: `<customer> sentiment positive|neutral|negative <note>`.
+    feeling = arguments(parse_sentiment_command, invocation.args)
+    if feeling is not None:
+        from bot.commands.people_matrix import sentiment
+
+        return sentiment(runtime, invocation, feeling)
     wanted = arguments(parse_account_command, invocation.args)
     if wanted.health is None:
         with runtime.db.reading() as session:  # a snapshot: no writer waits on the facts

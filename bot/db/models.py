@@ -1157,3 +1157,69 @@ class ClickUpHistoryItem(Base):
     task_id: Mapped[str | None] = mapped_column(String(64))
     event: Mapped[str] = mapped_column(String(32))
     handled_at: Mapped[datetime] = mapped_column(UTCDateTime, index=True)
+
+
+class AccountPerson(Base):
+    """A person of the customer in an account's people matrix (issue 35): their role in the
+    buying decision, their escalation level (1 or 2, none when not an escalation contact) and
+    when the POD last spoke with them."""
+
+    __tablename__ = "account_people"
+    __table_args__ = (
+        CheckConstraint("role IN ('decision-maker', 'approver', 'champion', 'user')", name="role"),
+        CheckConstraint("escalation IS NULL OR escalation IN (1, 2)", name="escalation"),
+        CheckConstraint("length(trim(name)) > 0", name="named"),
+        Index("uq_account_people_account_id_name_key", "account_id", "name_key", unique=True),
+    )
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    account_id: Mapped[int] = mapped_column(ForeignKey("accounts.id", ondelete="CASCADE"))
+    name: Mapped[str] = mapped_column(String(200))
+    name_key: Mapped[str] = mapped_column(Text)
+    role: Mapped[str] = mapped_column(String(16))
+    escalation: Mapped[int | None] = mapped_column(Integer)
+    last_contact: Mapped[date | None] = mapped_column(Date)
+    added_at: Mapped[datetime] = mapped_column(UTCDateTime)
+    added_by: Mapped[str] = mapped_column(String(32))
+
+
+class AccountSentiment(Base):
+    """The customer's sentiment as a csm or em read it, with a note: a history, newest last."""
+
+    __tablename__ = "account_sentiments"
+    __table_args__ = (
+        CheckConstraint("sentiment IN ('positive', 'neutral', 'negative')", name="sentiment"),
+        Index("ix_account_sentiments_account_id_id", "account_id", "id"),
+    )
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    account_id: Mapped[int] = mapped_column(ForeignKey("accounts.id", ondelete="CASCADE"))
+    sentiment: Mapped[str] = mapped_column(String(16))
+    note: Mapped[str] = mapped_column(Text)
+    set_at: Mapped[datetime] = mapped_column(UTCDateTime)
+    set_by: Mapped[str] = mapped_column(String(32))
+
+
+class RepeatDisqualificationFlag(Base):
+    """A customer flagged for three or more disqualified requests in 30 days (issue 35): one
+    row per flag, so a customer is flagged once until 30 days after its last flag."""
+
+    __tablename__ = "repeat_disqualification_flags"
+    __table_args__ = (
+        Index(
+            "uq_repeat_disqualification_flags_pod_id_customer_key_window",
+            "pod_id",
+            "customer_key",
+            "window_start",
+            unique=True,
+        ),
+    )
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    pod_id: Mapped[int] = mapped_column(ForeignKey("pods.id"))
+    customer_key: Mapped[str] = mapped_column(Text)
+    customer: Mapped[str] = mapped_column(String(200))
+    # The day the 30-day window of the flag starts: its first counted disqualification.
+    window_start: Mapped[date] = mapped_column(Date)
+    reasons: Mapped[str] = mapped_column(Text)
+    flagged_at: Mapped[datetime] = mapped_column(UTCDateTime)

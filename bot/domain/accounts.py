@@ -1,5 +1,6 @@
 """Customer accounts as people write them: the accounts CSV (`podbot import accounts`) and
-`/proc account <customer> [health favorable|neutral|at-risk [note]]`. Pure: no I/O.
+`/proc account <customer> [health favorable|neutral|at-risk [note]]` (its `sentiment …` form
+is `bot/domain/people_matrix.py`'s). Pure: no I/O.
 
 An account belongs to one POD and is matched by its customer's `name_key`. Its dates are
 written `YYYY-MM-DD` strictly; its money (MSG, PSE, ATS) is written as in SPEC §3, in the

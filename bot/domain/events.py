@@ -168,6 +168,35 @@ class AccountHealthSet:
 
 
 @dataclass(frozen=True)
+class PeopleMatrixChanged:
+    """A person of the customer added to, removed from or contacted in an account's people
+    matrix (issue 35): shown on request (`/proc people`), no message yet (its row is empty)."""
+
+    account_id: int
+    change: str  # add, remove, contacted
+    by: str
+
+
+@dataclass(frozen=True)
+class SentimentSet:
+    """A csm or em recorded the customer's sentiment (issue 35): kept as a history shown in
+    `/proc account`, no message yet (its row is empty)."""
+
+    account_id: int
+    sentiment: str
+    by: str
+
+
+@dataclass(frozen=True)
+class RepeatDisqualificationsFlagged:
+    """A customer reached three disqualified requests in 30 days (issue 35): its CSMs (who
+    opened its requests) and the POD's ems are DMed the flag with the reasons, once."""
+
+    flag_id: int
+    users: tuple[str, ...]
+
+
+@dataclass(frozen=True)
 class TargetUpdated:
     """A quarter's savings target of a POD (member None) or a member was set or changed: no
     message shows it yet (its row is empty)."""
@@ -282,6 +311,9 @@ Event = (
     | RenewalOpened
     | RemindersSnoozed
     | AccountHealthSet
+    | PeopleMatrixChanged
+    | SentimentSet
+    | RepeatDisqualificationsFlagged
     | TargetUpdated
     | ClickUpLinked
     | CheckinShared

@@ -407,6 +407,20 @@ def _script(h: _History) -> None:
         em,
         f"account {c[1]} health at-risk {t[1]} renewal slipped twice; QBR moved to next month.",
     )
+    # The people matrix and sentiment (issue 35): the first customer is multi-threaded, the
+    # second single-threaded (one champion), each with a sentiment history.
+    h.command(day(6, "11:00"), csm, f"people {c[0]} add Dana Whitfield role decision-maker "
+              "escalation 1")  # fmt: skip
+    h.command(day(6, "11:02"), csm, f"people {c[0]} add Priya Natarajan role champion")
+    h.command(day(6, "11:04"), csm, f"people {c[0]} add Leo Brandt role approver escalation 2")
+    h.command(day(2, "15:00"), csm, f"people {c[0]} contacted Priya Natarajan")
+    h.command(day(6, "11:06"), csm, f"people {c[1]} add Sam Ortega role champion")
+    h.command(
+        day(9, "16:00"), em, f"account {c[0]} sentiment positive Happy with the savings so far."
+    )
+    h.command(day(8, "16:00"), em, f"account {c[1]} sentiment neutral Quiet since the kickoff.")
+    h.command(day(2, "18:15"), em, f"account {c[1]} sentiment negative Frustrated by the slipped "
+              f"{t[1]} renewal; wants weekly calls.")  # fmt: skip
     # Customer updates (issue 32): the second customer's went out three days ago (the analyst
     # marked it sent); the first's has gone unsent for weeks (the em's Home flags it) and its
     # draft, asked for this morning, waits in the analyst's and the csm's DMs with its .eml.

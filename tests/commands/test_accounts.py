@@ -23,11 +23,14 @@ from tests.commands.conftest import (
 from tests.conftest import RunningBot
 from tests.helpers.accounts import add_account
 
-USAGE = "Usage: `/proc account <customer> [health favorable|neutral|at-risk [note]]`"
+USAGE = (
+    "Usage: `/proc account <customer> [health favorable|neutral|at-risk [note] "
+    "| sentiment positive|neutral|negative <note>]`"
+)
 
 
 # Every refusal of `/proc account` ends with its usage line.
-ACCOUNT_USAGE = "\nUsage: `/proc account <customer> [health favorable|neutral|at-risk [note]]`"
+ACCOUNT_USAGE = "\n" + USAGE
 
 
 def stored(bot: RunningBot, customer: str) -> Account:
@@ -73,6 +76,8 @@ def test_a_member_sees_the_account_with_its_open_requests(proc: Proc) -> None:
             "• REQ-1 Figma — in intake",
             "• REQ-2 Slack — qualified",
             "Customer update: none sent yet (`/proc customer-update` drafts one).",
+            # Issue 35: no one in its people matrix yet.
+            "People: 0 (`/proc people`) — ⚠️ *Single-threaded* (0 contacts).",
             # No saving and no contract yet: FTV's 14 days and the MSG's 180 are past, and the
             # ATS was due at handover; the PSE has until the term ends.
             "Milestones:",
@@ -93,7 +98,10 @@ def test_money_and_dates_not_given_yet_are_said_so(proc: Proc) -> None:
     assert "handed over not set" in answer
     assert "MSG $250,000 · PSE not set · ATS not set" in answer
     assert "No open requests.\nCustomer update: none sent yet" in answer
-    assert "drafts one).\nMilestones:\n" in answer
+    assert (
+        "drafts one).\nPeople: 0 (`/proc people`) — ⚠️ *Single-threaded* (0 contacts).\n" in answer
+    )
+    assert "(0 contacts).\nMilestones:\n" in answer
 
 
 @pytest.mark.usefixtures("quiet", "acme")
@@ -182,5 +190,8 @@ def test_an_unknown_customer_is_one_sentence_and_the_usage(proc: Proc) -> None:
 
 def test_help_lists_account_and_target(proc: Proc) -> None:
     text = proc(ANALYST, "help")
-    assert "account <customer> [health favorable|neutral|at-risk [note]]" in text
+    assert (
+        "account <customer> [health favorable|neutral|at-risk [note] "
+        "| sentiment positive|neutral|negative <note>]" in text
+    )
     assert "target <YYYYQn|next> pod|@member <amount>" in text

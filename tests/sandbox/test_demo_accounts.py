@@ -28,6 +28,14 @@ def test_demo_accounts_and_targets_are_there(demo: SeededDemo) -> None:
     assert "Health: *favorable*" in text and "Open requests:" in text
     answer = sandbox.command("U0PRIYA01", "/proc account Nilgiri Foods", BENGALURU)["later"][0]
     assert "Health: *at-risk* — " in str(answer["text"])
+    # Issue 35: the people matrix (one account single-threaded) and the sentiment history.
+    assert "⚠️ *Single-threaded* (1 contact)." in str(answer["text"])
+    assert "• *negative* — Frustrated by the slipped " in str(answer["text"])
+    people = str(
+        sandbox.command("U0PRIYA01", "/proc people Kaveri Fintech", BENGALURU)["answer"]["text"]
+    )
+    assert "Multi-threaded: 3 contacts." in people, people
+    assert "• Priya Natarajan — champion · last contact 20" in people, people
 
 
 def test_demo_stats_show_real_figures(demo: SeededDemo) -> None:
