@@ -70,9 +70,10 @@ def downgrade() -> None:
         "ix_savings_claims_approved_tool_key",
     ):
         op.drop_index(name, table_name="savings_claims")
-    with op.batch_alter_table("savings_claims") as batch:
-        for column in (
-            "customer_to_date", "tool_requests", "tool_percent_sum", "tool_benchmark",
-            "customer_key", "tool_key",
-        ):  # fmt: skip
-            batch.drop_column(column)
+    # Plain DROP COLUMN (SQLite 3.35+): batch mode would rebuild the table, reflecting the
+    # tables it refers to — `requests`, whose expression index cannot be reflected.
+    for column in (
+        "customer_to_date", "tool_requests", "tool_percent_sum", "tool_benchmark",
+        "customer_key", "tool_key",
+    ):  # fmt: skip
+        op.drop_column("savings_claims", column)

@@ -36,7 +36,14 @@ from tests.commands.conftest import (
     instant_day_token,
 )
 from tests.conftest import RunningBot
-from tests.helpers.claim_revisions import MONDAY, TUESDAY, approve_first, claim_revision, setup
+from tests.helpers.claim_revisions import (
+    MONDAY,
+    TUESDAY,
+    approve_first,
+    claim_revision,
+    setup,
+    test_config,  # noqa: F401 (this module's config: a fixture)
+)
 from tests.helpers.home import open_home
 from tests.helpers.savings import claim_message, claims, click
 from tests.helpers.savings_race import SECOND_EM

@@ -129,10 +129,10 @@ def test_every_problem_of_a_row_and_every_bad_row_is_reported_by_its_file_line()
 
 BAD_HEADERS = [
     ("", "The file has no header; its first line must be customer,pod,initiated,handover,"
-     "term_end,msg,pse,ats[,health]."),
+     "term_end,msg,pse,ats[,health][,contacts][,channel]."),
     ("customer;pod;initiated", "The header has one column: separate columns with commas."),
     (HEADER + ",owner", "Unknown column(s) `owner`; the columns are customer, pod, initiated, "
-     "handover, term_end, msg, pse, ats, health."),
+     "handover, term_end, msg, pse, ats, health, contacts, channel."),
     (HEADER + ",msg", "Column(s) `msg` appear more than once."),
     ("customer,pod,initiated,handover,term_end,msg",
      "Required column(s) `pse`, `ats` are missing; the header needs customer, pod, initiated, "

@@ -18,6 +18,7 @@ from tests.helpers.reminders import (
     negotiating_with_update_at,
     ny,
     remind,
+    test_config,  # noqa: F401 (this module's config: a fixture)
 )
 
 
