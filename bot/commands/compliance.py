@@ -77,7 +77,7 @@ def vendor(runtime: Runtime, invocation: Invocation) -> Reply:
         )
     pod = require_member(runtime.config, invocation.user_id)[0][0]
     today = pod.today(runtime.clock.now())
-    with runtime.db.transaction() as session:
+    with runtime.db.reading() as session:
         found = find_vendor(session, name)
         if found is None:
             return Reply(
@@ -142,7 +142,7 @@ def checklist(runtime: Runtime, invocation: Invocation) -> Reply:
         if not done.changed:
             return Reply(text=f"{done.key}'s checklist already says so; nothing changed.")
         return Reply(text=f"{done.key}'s checklist is updated.", after_ack=[outbox.deliver])
-    with runtime.db.transaction() as session:
+    with runtime.db.reading() as session:
         request, pod = load_request(session, runtime.config, number, for_update=False)
         if pod.role_of(invocation.user_id) is None:
             raise NotPermitted(
@@ -202,7 +202,7 @@ def register(app: App, runtime: Runtime) -> None:
             if number is None:
                 raise NotFound("This button does not point at a request.")
             outbox = Outbox(runtime)
-            with runtime.db.transaction() as session:
+            with runtime.db.reading() as session:
                 request, pod = load_request(session, runtime.config, number, for_update=False)
                 authorize(runtime.config, user, request, pod, Action.VENDOR_FILE)
                 metadata = RequestForm(request.id, channel or pod.channel).dumps()
@@ -227,7 +227,7 @@ def register(app: App, runtime: Runtime) -> None:
             )  # fmt: skip
             assert context.request is not None
             kind, received, expires = parse_vendor_document_form(values, list(DOCUMENT_KINDS))
-            with runtime.db.transaction() as session:
+            with runtime.db.reading() as session:
                 request, _pod = load_request(
                     session, runtime.config, context.request, for_update=False
                 )
@@ -258,7 +258,7 @@ def register(app: App, runtime: Runtime) -> None:
             if number is None:
                 raise NotFound("This button does not point at a request.")
             outbox = Outbox(runtime)
-            with runtime.db.transaction() as session:
+            with runtime.db.reading() as session:
                 request, pod = load_request(session, runtime.config, number, for_update=False)
                 authorize(runtime.config, user, request, pod, Action.COMPLIANCE)
                 if request.stage not in OPEN_STAGES:
