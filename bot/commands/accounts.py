@@ -9,7 +9,7 @@ from collections.abc import Callable
 from datetime import date
 from typing import TYPE_CHECKING
 
-from bot.actions import accounts, targets
+from bot.actions import accounts, people_matrix, targets
 from bot.actions.access import require_member
 from bot.actions.targets import SetTarget
 from bot.blocks import answers
@@ -22,7 +22,7 @@ from bot.domain.accounts import describe_money, parse_account_command
 from bot.domain.lifecycle import stage_words
 from bot.domain.mentions import defuse_broadcasts
 from bot.domain.money import Money
-from bot.domain.people_matrix import parse_sentiment_command
+from bot.domain.people_matrix import SentimentCommand, parse_sentiment_command
 from bot.domain.targets import TargetSet, parse_target_command
 
 if TYPE_CHECKING:
@@ -41,7 +41,14 @@ TARGET_USAGE = "target <YYYYQn|next> pod|@member <amount>"
 # section gets the runtime (config, clock), the session, the account and its POD, and returns
 # lines for `/proc account` (none: nothing to show).
 AccountSection = Callable[["Runtime", "Session", Account, "Pod"], list[str]]
-ACCOUNT_SECTIONS: list[AccountSection] = []
+ACCOUNT_SECTIONS: list[tuple[int, AccountSection]] = []
+
+
+def account_section(order: int, section: AccountSection) -> None:
+    """Show `section` in `/proc account`, after the sections of a lower `order` (the modules
+    registering them are imported in no set order)."""
+    ACCOUNT_SECTIONS.append((order, section))
+    ACCOUNT_SECTIONS.sort(key=lambda entry: entry[0])
 
 
 @subcommand(
@@ -55,8 +62,6 @@ def account(runtime: Runtime, invocation: Invocation) -> Reply:
     # Issue 35: `<customer> sentiment positive|neutral|negative <note>`.
     feeling = arguments(parse_sentiment_command, invocation.args)
     if feeling is not None:
-        from bot.commands.people_matrix import sentiment
-
         return sentiment(runtime, invocation, feeling)
     wanted = arguments(parse_account_command, invocation.args)
     if wanted.health is None:
@@ -98,7 +103,7 @@ def account_text(runtime: Runtime, session: Session, account: Account, pod: Pod)
         lines += [f"• {r.key} {escape_mrkdwn(r.tool)} — {stage_words(r.stage)}" for r in requests]
     else:
         lines.append("No open requests.")
-    for section in ACCOUNT_SECTIONS:
+    for _order, section in ACCOUNT_SECTIONS:
         lines += section(runtime, session, account, pod)
     return "\n".join(lines)
 
@@ -119,3 +124,17 @@ def target(runtime: Runtime, invocation: Invocation) -> Reply:
 
 def _day(day: date | None, timezone: str) -> str:
     return slack_date(day, timezone) if day is not None else "not set"
+
+
+def sentiment(runtime: Runtime, invocation: Invocation, given: SentimentCommand) -> Reply:
+    """`/proc account <customer> sentiment …`: recorded beside the earlier ones."""
+    outbox, done = perform_upsert(runtime, people_matrix.set_sentiment, invocation.user_id, given)
+    change = f"(was {done.was})" if done.was and done.was != done.sentiment else ""
+    change = change or ("(unchanged)" if done.was else "(the first recorded)")
+    return Reply(
+        text=(
+            f"{escape_mrkdwn(done.customer)}'s sentiment is {done.sentiment.value} {change}: "
+            f"{defuse_broadcasts(given.note)}"
+        ),
+        after_ack=[outbox.deliver],
+    )

@@ -11,7 +11,7 @@ from bot.actions import customer_updates
 from bot.actions.customer_updates import DraftUpdate, Settle
 from bot.blocks.ids import ActionId
 from bot.blocks.text import escape_mrkdwn, mentions, slack_date
-from bot.commands.accounts import ACCOUNT_SECTIONS
+from bot.commands.accounts import account_section
 from bot.commands.interactions import answer_click, read_click
 from bot.commands.router import Invocation, Reply, arguments, subcommand
 from bot.consequences import perform
@@ -59,7 +59,7 @@ def last_update_lines(runtime: Runtime, session: Session, account: Account, pod:
     return [f"Last customer update: {how}{by} {slack_date(last.sent_at, pod.timezone)}."]
 
 
-ACCOUNT_SECTIONS.append(last_update_lines)
+account_section(10, last_update_lines)
 
 
 def register(app: App, runtime: Runtime) -> None:

@@ -10,7 +10,7 @@ from typing import TYPE_CHECKING
 from bot.actions import people_matrix
 from bot.actions.access import require_member
 from bot.blocks.text import escape_mrkdwn, slack_date
-from bot.commands.accounts import ACCOUNT_SECTIONS
+from bot.commands.accounts import account_section
 from bot.commands.router import Invocation, Reply, arguments, subcommand
 from bot.consequences import perform_upsert
 from bot.db.models import Account
@@ -18,7 +18,6 @@ from bot.db.people_matrix import contacts_of, sentiments_of
 from bot.domain.mentions import defuse_broadcasts
 from bot.domain.people_matrix import (
     Contact,
-    SentimentCommand,
     parse_people_command,
     single_threaded,
     why_single_threaded,
@@ -66,20 +65,6 @@ def people(runtime: Runtime, invocation: Invocation) -> Reply:
     return Reply(text=said, after_ack=[outbox.deliver])
 
 
-def sentiment(runtime: Runtime, invocation: Invocation, given: SentimentCommand) -> Reply:
-    """`/proc account <customer> sentiment …`: recorded beside the earlier ones."""
-    outbox, done = perform_upsert(runtime, people_matrix.set_sentiment, invocation.user_id, given)
-    change = f"(was {done.was})" if done.was and done.was != done.sentiment else ""
-    change = change or ("(unchanged)" if done.was else "(the first recorded)")
-    return Reply(
-        text=(
-            f"{escape_mrkdwn(done.customer)}'s sentiment is {done.sentiment.value} {change}: "
-            f"{defuse_broadcasts(given.note)}"
-        ),
-        after_ack=[outbox.deliver],
-    )
-
-
 def matrix_text(session: Session, account: Account, pod: Pod) -> str:
     contacts = contacts_of(session, account.id)
     head = f"*People of {escape_mrkdwn(account.customer)}* · {pod.name}"
@@ -120,4 +105,4 @@ def account_people(runtime: Runtime, session: Session, account: Account, pod: Po
     return lines
 
 
-ACCOUNT_SECTIONS.append(account_people)
+account_section(20, account_people)

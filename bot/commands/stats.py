@@ -8,7 +8,7 @@ from typing import TYPE_CHECKING
 from bot.actions.access import require_member
 from bot.blocks.stats import kpi_hint, kpi_line, stats_blocks, stats_text
 from bot.blocks.text import escape_mrkdwn, slack_date
-from bot.commands.accounts import ACCOUNT_SECTIONS
+from bot.commands.accounts import account_section
 from bot.commands.router import Invocation, Reply, arguments, subcommand, usage_line
 from bot.db.accounts import find_account
 from bot.db.compliance import guard_share
@@ -137,4 +137,4 @@ def account_milestones(runtime: Runtime, session: Session, account: Account, pod
     ]
 
 
-ACCOUNT_SECTIONS.append(account_milestones)
+account_section(30, account_milestones)
