@@ -6,6 +6,7 @@
 
 const $ = (id) => document.getElementById(id);
 const view = { as: "", channel: "", thread: null };
+let activeInSight = null;  // the conversation last scrolled into the sidebar's sight
 const seen = {};
 let data = null;
 let since = "";
@@ -186,6 +187,7 @@ function render() {
   renderThread();
   renderModal();
   renderClock();
+  keepActiveInSight();  // last: the clock panel's height sets the lists' room
 }
 
 function renderPicker() {
@@ -218,16 +220,32 @@ function renderSidebar() {
     return `<li><a href="#" class="${active}" data-conversation="${c.id}">${label}${badge}</a></li>`;
   };
   setHtml($("channels"), data.channels.map((c) =>
-    item(c, `<span># ${escapeHtml(c.name)}</span>`)).join(""));
+    item(c, `<span title="# ${escapeHtml(c.name)}"># ${escapeHtml(c.name)}</span>`)).join(""));
   setHtml($("dms"), data.dms.map((c) =>
-    item(c, `<span>${escapeHtml(c.name)}${c.mine ? " (you)" : ""}</span>`)).join(""));
+    item(c, `<span title="${escapeHtml(c.name)}">${escapeHtml(c.name)}${c.mine ? " (you)" : ""}</span>`)).join(""));
   const lists = (data.clickup && data.clickup.lists) || [];
   $("clickup-head").hidden = !lists.length;
   setHtml($("clickup-lists"), lists.map((l) => {
     const active = view.channel === `CLICKUP:${l.pod}` ? "active" : "";
     return `<li><a href="#" class="${active}" data-clickup-list="${escapeHtml(l.pod)}">` +
-      `<span>✅ ${escapeHtml(l.name)}</span><span class="muted">${l.tasks.length}</span></a></li>`;
+      `<span title="${escapeHtml(l.name)}">✅ ${escapeHtml(l.name)}</span>` +
+      `<span class="muted">${l.tasks.length}</span></a></li>`;
   }).join(""));
+}
+
+// The conversation lists scroll on their own in a short window: when another conversation
+// opens (from a link, a notification, the URL), its entry is scrolled into the list's sight.
+// Only the list scrolls, and only on a change, so a person's own scrolling is left alone.
+function keepActiveInSight() {
+  if (!data.ready || view.channel === activeInSight) return;  // the lists are still filling
+  const list = document.querySelector(".nav-lists");
+  const active = list.querySelector("a.active");
+  if (!active) return;
+  activeInSight = view.channel;
+  const top = active.getBoundingClientRect().top - list.getBoundingClientRect().top;
+  const bottom = top + active.offsetHeight;
+  if (top < 0) list.scrollTop += top - 24;
+  else if (bottom > list.clientHeight) list.scrollTop += bottom - list.clientHeight + 24;
 }
 
 // -- the ClickUp view (the stand-in's list of a POD; issue 31) ------------------------------
