@@ -85,3 +85,7 @@ def configure_logging(json: bool, level: int | str = logging.INFO) -> None:
     root.setLevel(level)
     # Alembic narrates every step at INFO; operators only need our one-line summary.
     logging.getLogger("alembic").setLevel(logging.WARNING)
+    # httpx logs every request at INFO (ClickUp's: hundreds a minute at an import); podbot logs
+    # what goes wrong with them itself (bot/clickup/deliver.py).
+    logging.getLogger("httpx").setLevel(logging.WARNING)
+    logging.getLogger("httpcore").setLevel(logging.WARNING)
