@@ -268,7 +268,7 @@ def test_serve_with_the_example_placeholders_warns_in_one_line_and_serves(
     err = "".join(seen) + rest
     placeholders = [line for line in err.splitlines() if "placeholder ids" in line]
     assert len(placeholders) == 1, err
-    assert "pods[0].channel (line 34), pods[0].members.U0EM00001" in placeholders[0]
+    assert "pods[0].channel (line 37), pods[0].members.U0EM00001" in placeholders[0]
     # Nothing about the placeholders' channels and people from the checks at start.
     assert "C0ALPHA01" not in err.replace(placeholders[0], "")
 
