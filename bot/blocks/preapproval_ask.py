@@ -20,7 +20,7 @@ from slack_sdk.models.blocks import (
 from slack_sdk.models.views import View
 
 from bot.blocks.ids import VALUE_ACTION_ID, ActionId, BlockId, CallbackId
-from bot.blocks.text import escape_mrkdwn, fit_mrkdwn, slack_date
+from bot.blocks.text import escape_mrkdwn, fit_markup, fit_mrkdwn, slack_date
 from bot.domain.money import Money, format_money
 
 ASK_ACTIONS = "preapproval_customer_actions"
@@ -60,7 +60,7 @@ def answered_blocks(
     line = f"{verdict} by <@{by}> {slack_date(at, timezone)}{why}"
     return text, [
         blocks[0],
-        ContextBlock(elements=[MarkdownTextObject(text=fit_mrkdwn(line, 2900))]),
+        ContextBlock(elements=[MarkdownTextObject(text=fit_markup(line, 2900))]),
     ]
 
 

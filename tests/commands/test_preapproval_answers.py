@@ -96,6 +96,8 @@ def test_the_customer_approves_once_and_a_pod_member_is_refused(bot: RunningBot)
     assert "Approved by" in str(edited.blocks) and "preapproval_customer_approve" not in str(
         edited.blocks
     )
+    # Who and when as Slack markup (a mention, a date token), not escaped into text.
+    assert f"Approved by <@{CUSTOMER}> <!date^" in str(edited.blocks)
     thread = " ".join(m.text for m in proc.thread(1))
     assert f"The customer (<@{CUSTOMER}>) approved on the pre-approval of Figma." in thread
     with bot.db.transaction() as session:
