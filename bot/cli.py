@@ -1000,6 +1000,40 @@ def cmd_import_vendors(args: argparse.Namespace) -> int:
     return _import_file(args, import_rows)
 
 
+def cmd_import_usage(args: argparse.Namespace) -> int:
+    """`podbot import usage FILE.csv` (issue 34): customers' seats of a tool as of a day, all
+    rows or none, upserted by customer, tool and day (earlier days kept: the history)."""
+    from bot.db.usage import import_usage
+    from bot.domain.usage import parse_usage_csv
+
+    def import_rows(runtime: Any, text: str) -> Any:
+        rows, errors = parse_usage_csv(text)
+        if errors:
+            return _print_row_errors(args.file, errors)
+        now = runtime.clock.now()
+        with runtime.db.transaction() as session:
+            return import_usage(session, rows, now)
+
+    return _import_file(args, import_rows)
+
+
+def cmd_import_rates(args: argparse.Namespace) -> int:
+    """`podbot import rates FILE.csv` (issue 34): dated exchange rates, all rows or none,
+    upserted by currency pair and day."""
+    from bot.db.rates import import_rates
+    from bot.domain.pricing import parse_rates_csv
+
+    def import_rows(runtime: Any, text: str) -> Any:
+        rows, errors = parse_rates_csv(text, runtime.config.currency)
+        if errors:
+            return _print_row_errors(args.file, errors)
+        now = runtime.clock.now()
+        with runtime.db.transaction() as session:
+            return import_rates(session, rows, now)
+
+    return _import_file(args, import_rows)
+
+
 def cmd_report_kpis(args: argparse.Namespace) -> int:
     import csv
     import io
@@ -1346,8 +1380,8 @@ def build_parser() -> argparse.ArgumentParser:
 
     imports = verbs.add_parser(
         "import",
-        help="load data: `podbot import contracts|accounts|requests|targets|vendors FILE.csv` "
-        "(all rows or none)",
+        help="load data: `podbot import contracts|accounts|requests|targets|vendors|usage|rates "
+        "FILE.csv` (all rows or none)",
     )
     import_verbs = imports.add_subparsers(dest="import_verb", metavar="WHAT", required=True)
     contracts = import_verbs.add_parser(
@@ -1407,6 +1441,22 @@ def build_parser() -> argparse.ArgumentParser:
     vendors.add_argument("file", metavar="FILE.csv", help="the vendors CSV (see the README)")
     vendors.add_argument("--config", help="config file")
     vendors.set_defaults(func=cmd_import_vendors)
+    usage = import_verbs.add_parser(
+        "usage",
+        help="customers' seats of a tool as of a day (assigned, active in 60 days), by customer, "
+        "tool and day; history kept; a bad file imports nothing",
+    )
+    usage.add_argument("file", metavar="FILE.csv", help="the usage CSV (see the README)")
+    usage.add_argument("--config", help="config file")
+    usage.set_defaults(func=cmd_import_usage)
+    rates = import_verbs.add_parser(
+        "rates",
+        help="dated exchange rates (date, currency, rate[, to]) for line items in another "
+        "currency; a bad file imports nothing",
+    )
+    rates.add_argument("file", metavar="FILE.csv", help="the rates CSV (see the README)")
+    rates.add_argument("--config", help="config file")
+    rates.set_defaults(func=cmd_import_rates)
 
     report = verbs.add_parser(
         "report", help="figures: `podbot report kpis --quarter 2027Q1 --csv FILE`"

@@ -8,6 +8,7 @@ import tomllib
 from collections.abc import Mapping
 from dataclasses import dataclass, field, replace
 from datetime import date, datetime, time
+from decimal import Decimal
 from pathlib import Path
 from typing import Any
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
@@ -26,6 +27,7 @@ from bot.domain.money import AmountError, parse_amount
 from bot.domain.people import EMAIL
 from bot.domain.procurement import DEFAULT_STEP_WEEKS, STEP_ORDER
 from bot.domain.reminders import OfficeHours, parse_office_hours
+from bot.domain.usage import DEFAULT_HEADROOM
 from bot.domain.vocabulary import RequestType, Role
 from bot.domain.working_time import WorkCalendar
 
@@ -253,6 +255,8 @@ class Config:
     )
     # `[benchmarks] min_deals`: the fewest earlier deals a per-unit percentile is given for.
     benchmark_min_deals: int = 5
+    # `[usage] headroom`: the share of active seats a right-size target adds (0.10: 10 %).
+    usage_headroom: Decimal = DEFAULT_HEADROOM
 
     def pod(self, key: str) -> Pod:
         """The POD with this key; KeyError when there is none."""
@@ -456,11 +460,22 @@ class _Checker:
             return None
         return value
 
+    def fraction(self, value: Any, key: str) -> Decimal | None:
+        """A share from 0 to 1 (0.10 is 10 %), exact as written."""
+        if isinstance(value, bool) or not isinstance(value, int | float | Decimal):
+            self.fail(key, "must be a number from 0 to 1, like 0.10 for 10 %")
+            return None
+        share = Decimal(str(value))
+        if not Decimal(0) <= share <= Decimal(1):
+            self.fail(key, "must be a number from 0 to 1, like 0.10 for 10 %")
+            return None
+        return share
+
     def build(self, raw: Mapping[str, Any], path: Path) -> Config:
         self.unknown_keys(
             raw,
             ("defaults", "clocks", "schedule", "reminders", "slack", "retention", "pods",
-             "procurement_stages", "clickup", "email", "benchmarks"),
+             "procurement_stages", "clickup", "email", "benchmarks", "usage"),
             "",
         )  # fmt: skip
         benchmarks_raw = self.table(raw, "benchmarks")
@@ -468,6 +483,9 @@ class _Checker:
         min_deals = self.integer(
             benchmarks_raw.get("min_deals", 5), "benchmarks.min_deals", 1, 1000
         )
+        usage_raw = self.table(raw, "usage")
+        self.unknown_keys(usage_raw, ("headroom",), "usage.")
+        headroom = self.fraction(usage_raw.get("headroom", DEFAULT_HEADROOM), "usage.headroom")
         base = Config(path=path)
         clickup = self.clickup(raw)
 
@@ -596,6 +614,7 @@ class _Checker:
             ),
             procurement_stages={k: v or DEFAULT_STEP_WEEKS[k] for k, v in stage_weeks.items()},
             benchmark_min_deals=min_deals or 5,
+            usage_headroom=DEFAULT_HEADROOM if headroom is None else headroom,
             email=email,
             schedule=Schedule(
                 aging_report=aging_at or time(9, 0),

@@ -38,7 +38,7 @@ def pack_for(
             f"{escape_mrkdwn(name)} is a customer of {pod.name}, and you are not a member of it."
         )
     facts = customer_facts(session, pod_key, key, name, now)
-    return pod, pack_of(facts, pod.name, pod.zone, now)
+    return pod, pack_of(facts, pod.name, pod.zone, now, config.usage_headroom)
 
 
 @dataclass(frozen=True)

@@ -18,20 +18,23 @@ from bot.blocks.text import escape_mrkdwn
 from bot.config import Config, Pod
 from bot.db.benchmarks import deals, itemised_tools
 from bot.db.models import Quote, QuoteLine
+from bot.db.rates import rate_on
 from bot.domain.events import ThreadLine
-from bot.domain.money import Money
+from bot.domain.money import Money, format_money
 from bot.domain.names import name_key
 from bot.domain.pricing import (
     BANDS,
     RECENT_MONTHS,
     LineItem,
     PricingError,
+    Rate,
     annual_total,
     annual_unit_price,
     band_label,
     band_of,
     benchmark_line,
     median,
+    missing_rate,
     parse_line_item,
     unit_money,
 )
@@ -63,23 +66,30 @@ def since(now: datetime) -> datetime:
 def quote_items(work: Work, user_id: str, given: LogItemisedQuote) -> ItemisedQuoted:
     """Log the quote (its amount the line's annual total) as `requests.quote` does, then its
     line item, and post where its annual unit price falls among the POD's earlier deals."""
-    read: list[LineItem] = []
+    read: list[tuple[LineItem, Rate | None]] = []
 
     def vendor_and_total(pod: Pod) -> tuple[str, Money]:
         vendor, line = arguments(parse_line_item, given.rest, pod.currency)
+        rate = None
+        if line.unit_price.currency != pod.currency:
+            # The rate on or before the quote's day (the POD's today).
+            today = work.now.astimezone(pod.zone).date()
+            rate = rate_on(work.session, line.unit_price.currency, pod.currency, today)
+            if rate is None:
+                raise Refusal(missing_rate(line.unit_price.currency, pod.currency, today))
         try:
-            total = annual_total(line, pod.currency)
+            total = annual_total(line, pod.currency, rate)
         except PricingError as exc:
             raise Refusal(str(exc)) from None
-        read.append(line)
+        read.append((line, rate))
         return vendor, Money(total, pod.currency)
 
     ask = request_actions.LogQuote(given.number, vendor_and_total, given.args, given.confirmed)
     quoted = request_actions.quote(work, user_id, ask)
     session = work.session
     request, pod = load_request(session, work.config, given.number, for_update=False)
-    line = read[-1]
-    unit = annual_unit_price(line, pod.currency)
+    line, rate = read[-1]
+    unit = annual_unit_price(line, pod.currency, rate)
     band = band_of(line.quantity)
     plan_key = name_key(line.plan) if line.plan else None
     earlier = deals(
@@ -102,6 +112,11 @@ def quote_items(work: Work, user_id: str, given: LogItemisedQuote) -> ItemisedQu
         unit, [d.annual_unit_price for d in earlier], currency=pod.currency, unit="seat",
         what=what, band=band, min_deals=work.config.benchmark_min_deals,
     )  # fmt: skip
+    if rate is not None:
+        text += (
+            f" (from {format_money(line.unit_price)}/{line.cycle.value} at {rate.rate} "
+            f"{rate.currency}→{rate.to_currency} of {rate.day.isoformat()})"
+        )
     work.record(ThreadLine(request.id, f":bar_chart: {text}"))
     return ItemisedQuoted(quoted, text)
 

@@ -29,7 +29,7 @@ from bot.errors import NotFound, NotPermitted, Refusal, WrongStage
 @dataclass(frozen=True)
 class Claim:
     number: int
-    typed: str  # `<baseline> <final> [avoidance] [| additional]`
+    typed: str  # `<baseline> <final> [avoidance] [| additional] [right-sizing]`
     usage: str | None = None  # the usage line a refused claim is told with
     confirmed: bool = False  # "Yes, log it": a baseline far from the spend is meant
 
@@ -133,6 +133,7 @@ def claim(work: Work, user_id: str, given: Claim) -> Claimed:
         created_by=user_id,
         created_at=now,
         additional=claimed.additional,
+        right_sizing=claimed.right_sizing,
         revises_id=revised.id if revised is not None else None,
     )
     session.add(claim)

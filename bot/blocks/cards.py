@@ -187,6 +187,9 @@ class CardData:
     vendor_line: str | None = None
     vendor_expired: bool = False
     checklist_line: str | None = None
+    # Issue 34: a renewal's latest seat usage of the tool ("120 seats · 71 active (59 %) as of
+    # Nov 30 · right-size target 79", ⚠️ under 80 % use); None: no usage imported.
+    usage_line: str | None = None
 
 
 def hold_line(party: str, since: datetime, days: int, timezone: str) -> str:
@@ -499,6 +502,8 @@ def card_blocks(card: CardData, *, with_actions: bool = True) -> list[Block]:
     ]
     if compliance:
         blocks.append(SectionBlock(text=MarkdownTextObject(text="\n".join(compliance))))
+    if card.usage_line:
+        blocks.append(SectionBlock(text=MarkdownTextObject(text=usage_text(card.usage_line))))
     if card.resolution_note and card.resolution_note.strip():
         label = "*Reason:* " if card.stage == Stage.DISQUALIFIED else "*Close note:* "
         # Reasons and notes come from command text, which Slack sends as mrkdwn already.
@@ -527,6 +532,15 @@ def card_blocks(card: CardData, *, with_actions: bool = True) -> list[Block]:
     elif with_actions and card.stage == Stage.QUALIFIED and card.request_id is not None:
         blocks.append(_no_buyer_line(card))
     return blocks
+
+
+def usage_text(line: str) -> str:
+    """The usage line as the card, the renewal reminder and the check-in pack show it."""
+    return (
+        f"*Usage:* {line}"
+        if line.startswith(":warning:")
+        else f"*Usage:* :busts_in_silhouette: {line}"
+    )
 
 
 def _clock_lines(card: CardData) -> list[str]:

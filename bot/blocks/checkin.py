@@ -31,6 +31,7 @@ from bot.blocks.text import (
 from bot.domain.checkin import CHECKIN_LOOKBACK_DAYS, CHECKIN_RENEWAL_DAYS, CheckinPack
 from bot.domain.customer_update import QUIET_DAYS
 from bot.domain.money import format_money
+from bot.domain.usage import usage_line
 
 
 def _section(text: str) -> SectionBlock:
@@ -78,6 +79,7 @@ def checkin_lines(pack: CheckinPack) -> list[str]:
     lines += [
         f"• {escape_mrkdwn(r.tool)} — renews {slack_date(r.renewal_date, zone)} · "
         f"{format_money(r.annual)} a year"
+        + (f"\n   {usage_line(r.usage, pack.headroom, pack.as_of)}" if r.usage else "")
         for r in pack.renewals
     ] or ["None."]
     return lines

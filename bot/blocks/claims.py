@@ -65,6 +65,8 @@ class ClaimView:
     revises: ApprovedClaim | None = None
     # Marked additional by the buyer: a saving beside the request's claim, not a revision.
     additional: bool = False
+    # Tagged right-sizing (issue 34): the saving came from fewer seats.
+    right_sizing: bool = False
     # Set on an approved claim whose revision was approved: it no longer counts.
     revised_by: ApprovedClaim | None = None
     benchmark_customers: int = 0
@@ -181,6 +183,8 @@ def claim_blocks(claim: ClaimView) -> list[Block]:
     note = revision_note(claim)
     if note is not None:
         figures += f"\n:repeat: {note[:1].upper()}{note[1:]}."
+    if claim.right_sizing:
+        figures += "\n:straight_ruler: Tagged *right-sizing*: the saving came from fewer seats."
     blocks: list[Block] = [
         SectionBlock(text=MarkdownTextObject(text=figures)),
         ContextBlock(

@@ -452,6 +452,13 @@ def savings_modal(private_metadata: str, title_line: str, default_currency: str)
                         "approved claim instead of revising it"
                     ),
                 ),
+                Option(
+                    value="right-sizing",
+                    text=PlainTextObject(text="Right-sizing"),
+                    description=PlainTextObject(
+                        text="The saving came from fewer seats, as the usage showed"
+                    ),
+                ),
             ],
         ),
     )
@@ -713,7 +720,7 @@ def parse_quote_form(state_values: dict[str, Any]) -> tuple[str, str]:
 
 def parse_savings_form(state_values: dict[str, Any]) -> str:
     """The Claim savings modal as the command's text:
-    `<baseline> <final> [avoidance] [| additional]`."""
+    `<baseline> <final> [avoidance] [| additional] [right-sizing]`."""
     errors: dict[str, str] = {}
     baseline = _text(state_values, BlockId.BASELINE)
     final = _text(state_values, BlockId.FINAL)
@@ -727,7 +734,8 @@ def parse_savings_form(state_values: dict[str, Any]) -> str:
     chosen = _action(state_values, BlockId.AVOIDANCE).get("selected_options") or []
     ticked = {o.get("value") for o in chosen if isinstance(o, dict)}
     words = [*baseline.split(), *final.split(), *(["avoidance"] if "avoidance" in ticked else [])]
-    return " ".join(words) + (" | additional" if "additional" in ticked else "")
+    tags = [tag for tag in ("additional", "right-sizing") if tag in ticked]
+    return " ".join(words) + (f" | {' '.join(tags)}" if tags else "")
 
 
 def parse_close_form(state_values: dict[str, Any]) -> tuple[str, str | None]:

@@ -25,7 +25,7 @@ from slack_sdk.models.blocks import (
     SectionBlock,
 )
 
-from bot.blocks.cards import note_block
+from bot.blocks.cards import note_block, usage_text
 from bot.blocks.claims import (
     ClaimView,
     claim_verb,
@@ -392,6 +392,7 @@ class RenewalReminder:
     days_left: int
     pod_name: str
     timezone: str = "UTC"  # the POD's
+    usage: str | None = None  # the customer's seat usage of the tool (issue 34), if imported
 
 
 def renewal_reminder_dm(item: RenewalReminder) -> tuple[str, list[Block]]:
@@ -407,10 +408,11 @@ def renewal_reminder_dm(item: RenewalReminder) -> tuple[str, list[Block]]:
             )
         else:
             due = f"it renews {day(item.renewal_date)} ({plural(item.days_left, 'day')})"
-        return (
+        line = (
             f":calendar: *Renewal coming up* — {names} ({escape_mrkdwn(item.pod_name)}): {due}; "
             f"{item.annual} a year, and no renewal request is open."
         )
+        return f"{line}\n{usage_text(item.usage)}" if item.usage else line
 
     # The notification text cannot render a date token: the dates in their fallback form.
     text = said(plain_date)

@@ -33,7 +33,7 @@ if TYPE_CHECKING:
     from bot.runtime import Runtime
 
 log = logging.getLogger(__name__)
-USAGE = "savings REQ <baseline> <final> [avoidance] [| additional]"
+USAGE = "savings REQ <baseline> <final> [avoidance] [| additional] [right-sizing]"
 
 
 @subcommand("savings", USAGE, "claim savings for the em's approval", order=70)

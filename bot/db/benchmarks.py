@@ -34,7 +34,8 @@ def deals(
     currency: str,
 ) -> list[Deal]:
     """The POD's itemised quote lines for the tool (and plan, when given) in the quantity band,
-    created at or after `since`, in the POD's currency, cheapest first."""
+    created at or after `since`, whose quote was logged in the POD's currency (a line in
+    another currency was converted at the day's rate), cheapest first."""
     low, high = band
     query = (
         select(
@@ -52,7 +53,7 @@ def deals(
             Request.tool_key == tool_key,
             QuoteLine.quantity >= low,
             QuoteLine.created_at >= since,
-            QuoteLine.currency == currency,
+            Quote.currency == currency,  # the quote's annual total: in the POD's currency
         )
         .order_by(QuoteLine.annual_unit_price, QuoteLine.id)
     )

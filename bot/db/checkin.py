@@ -5,6 +5,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import datetime, timedelta
+from decimal import Decimal
 from zoneinfo import ZoneInfo
 
 from sqlalchemy import select
@@ -13,6 +14,7 @@ from sqlalchemy.orm import Session
 from bot.db.holds import open_holds
 from bot.db.models import Account, Contract, PodRow, Request, RequestEvent, SavingsClaim
 from bot.db.savings import effective_claim
+from bot.db.usage import latest_usage
 from bot.domain.checkin import (
     CHECKIN_LOOKBACK_DAYS,
     CheckinPack,
@@ -25,6 +27,7 @@ from bot.domain.checkin import (
 )
 from bot.domain.money import Money
 from bot.domain.names import name_key
+from bot.domain.usage import DEFAULT_HEADROOM
 from bot.domain.vocabulary import OPEN_STAGES, EventKind, Stage
 
 
@@ -119,7 +122,12 @@ def customer_facts(
         if c.decided_at is not None
     ]  # fmt: skip
     renewals = [
-        Renewal(c.tool, c.renewal_date, Money(c.annual_amount, c.currency))
+        Renewal(
+            c.tool,
+            c.renewal_date,
+            Money(c.annual_amount, c.currency),
+            latest_usage(session, c.customer, c.tool),
+        )
         for c in session.scalars(
             select(Contract).where(Contract.pod_id == pod_id, Contract.customer_key == customer_key)
         )
@@ -136,9 +144,12 @@ def customer_facts(
     return CheckinFacts(pod_key, customer, customer_key, open_, closed, savings, renewals, events)
 
 
-def pack_of(facts: CheckinFacts, pod_name: str, zone: ZoneInfo, now: datetime) -> CheckinPack:
-    """The customer's pack from its facts, as of `now`."""
+def pack_of(
+    facts: CheckinFacts, pod_name: str, zone: ZoneInfo, now: datetime,
+    headroom: Decimal = DEFAULT_HEADROOM,
+) -> CheckinPack:  # fmt: skip
+    """The customer's pack from its facts, as of `now` (`headroom`: `[usage] headroom`)."""
     return checkin_pack(
         facts.customer, pod_name, zone, now, open_requests=facts.open, closed=facts.closed,
-        savings=facts.savings, renewals=facts.renewals, events=facts.events,
+        savings=facts.savings, renewals=facts.renewals, events=facts.events, headroom=headroom,
     )  # fmt: skip

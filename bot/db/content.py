@@ -20,12 +20,14 @@ from bot.db.people import names_of
 from bot.db.requests import open_step, quote_count
 from bot.db.savings import effective_claims, tool_benchmark
 from bot.db.stalls import stalled_since
+from bot.db.usage import latest_usage
 from bot.domain.compliance import checklist_line, file_line
 from bot.domain.holds import held_days
 from bot.domain.money import Money
 from bot.domain.procurement import DEFAULT_STEP_WEEKS, step_clock
 from bot.domain.reminders import qualification_badge, tat_badge, update_badge
-from bot.domain.vocabulary import OPEN_STAGES, ClaimStatus, Role, Stage
+from bot.domain.usage import usage_line
+from bot.domain.vocabulary import OPEN_STAGES, ClaimStatus, RequestType, Role, Stage
 from bot.domain.working_time import add_working_hours
 
 if TYPE_CHECKING:
@@ -125,6 +127,12 @@ def card_data(
             vendor_line, vendor_expired = file_line(state), bool(state.expired)
         if configured is not None and request.stage == Stage.NEGOTIATING and configured.checklist:
             checklist = checklist_line(checklist_of(session, request.id, configured.checklist))
+    usage = None
+    if request.kind == RequestType.RENEWAL:
+        found = latest_usage(session, request.customer, request.tool)
+        if found is not None:
+            today = (now or request.updated_at).astimezone(ZoneInfo(pod.timezone)).date()
+            usage = usage_line(found, config.usage_headroom, today)
     return CardData(
         key=request.key,
         pod_name=pod.name,
@@ -164,6 +172,7 @@ def card_data(
         vendor_line=vendor_line,
         vendor_expired=vendor_expired,
         checklist_line=checklist,
+        usage_line=usage,
     )
 
 
@@ -205,6 +214,7 @@ def claim_view(
         timezone=request.pod.timezone,
         revises=_approved(session, claim.revises_id),
         additional=claim.additional,
+        right_sizing=claim.right_sizing,
         revised_by=_approved(session, claim.revised_by_id),
         progress=progress if progress is not None and progress.total > 1 else None,
     )

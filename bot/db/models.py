@@ -25,7 +25,7 @@ from sqlalchemy import (
 )
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column, relationship
 
-from bot.db.types import MoneyAmount, UTCDateTime
+from bot.db.types import ExchangeRate, MoneyAmount, UTCDateTime
 from bot.domain.customer_update import UpdateStatus
 from bot.domain.holds import HeldClock, HoldParty
 from bot.domain.names import name_key
@@ -589,6 +589,8 @@ class SavingsClaim(Base):
     message_ts: Mapped[str | None] = mapped_column(String(32))
     # The buyer's mark: a saving beside the request's claim (its own baseline), not a revision.
     additional: Mapped[bool] = mapped_column(Boolean, default=False, server_default=false())
+    # Tagged *right-sizing* (issue 34): the saving came from fewer seats, as the usage showed.
+    right_sizing: Mapped[bool] = mapped_column(Boolean, default=False, server_default=false())
     # The approved claim this one revises (set when it is made, confirmed at its approval).
     revises_id: Mapped[int | None] = mapped_column(ForeignKey("savings_claims.id"))
     # Set on an approved claim when a revision of it is approved: from then on it no longer
@@ -677,6 +679,59 @@ class Contract(Base):
     updated_at: Mapped[datetime] = mapped_column(UTCDateTime)
     # The POD-local day the contract moved from monthly to annual billing (counted once).
     converted_on: Mapped[date | None] = mapped_column(Date)
+
+
+class UsageSnapshot(Base):
+    """A customer's seats of a tool as of a day (`podbot import usage`, issue 34): assigned,
+    and active in the 60 days before. Every day imported is kept (the history); the latest
+    is what a renewal shows."""
+
+    __tablename__ = "usage_snapshots"
+    __table_args__ = (
+        CheckConstraint("seats_assigned >= 1", name="assigned"),
+        CheckConstraint("seats_active >= 0 AND seats_active <= seats_assigned", name="active"),
+        Index(
+            "uq_usage_snapshots_customer_key_tool_key_as_of",
+            *("customer_key", "tool_key", "as_of"),
+            unique=True,
+        ),
+    )
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    customer: Mapped[str] = mapped_column(String(200))
+    customer_key: Mapped[str] = mapped_column(Text, default=_key_of("customer"))
+    tool: Mapped[str] = mapped_column(String(200))
+    tool_key: Mapped[str] = mapped_column(Text, default=_key_of("tool"))
+    as_of: Mapped[date] = mapped_column(Date)
+    seats_assigned: Mapped[int] = mapped_column(Integer)
+    seats_active: Mapped[int] = mapped_column(Integer)
+    imported_at: Mapped[datetime] = mapped_column(UTCDateTime)
+
+
+class ExchangeRateRow(Base):
+    """One unit of `currency` in `to_currency` on `day` (`podbot import rates`, issue 34): a
+    line item in another currency is converted at the rate on or before its quote's day."""
+
+    __tablename__ = "exchange_rates"
+    __table_args__ = (
+        CheckConstraint("rate > 0", name="rate_positive"),
+        CheckConstraint(
+            "length(currency) = 3 AND length(to_currency) = 3 AND currency <> to_currency",
+            name="currencies",
+        ),
+        Index(
+            "uq_exchange_rates_currency_to_currency_day",
+            *("currency", "to_currency", "day"),
+            unique=True,
+        ),
+    )
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    day: Mapped[date] = mapped_column(Date)
+    currency: Mapped[str] = mapped_column(String(3))
+    to_currency: Mapped[str] = mapped_column(String(3))
+    rate: Mapped[Decimal] = mapped_column(ExchangeRate)
+    imported_at: Mapped[datetime] = mapped_column(UTCDateTime)
 
 
 class Account(Base):

@@ -68,3 +68,24 @@ class MoneyAmount(TypeDecorator[Decimal]):
         if value is None:
             return None
         return (Decimal(int(value)) / 100).quantize(Decimal("0.01"))
+
+
+class ExchangeRate(TypeDecorator[Decimal]):
+    """An exchange rate exact to 8 decimal places, as a whole number of 10⁻⁸ in a BIGINT."""
+
+    impl = BigInteger
+    cache_ok = True
+    SCALE = Decimal(10) ** 8
+
+    def process_bind_param(self, value: Any, dialect: Dialect) -> int | None:
+        if value is None:
+            return None
+        units = Decimal(value) * self.SCALE
+        if units != units.to_integral_value():
+            raise ValueError(f"{value} has more than eight decimal places")
+        return int(units)
+
+    def process_result_value(self, value: int | None, dialect: Dialect) -> Decimal | None:
+        if value is None:
+            return None
+        return (Decimal(int(value)) / self.SCALE).normalize()

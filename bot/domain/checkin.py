@@ -15,6 +15,7 @@ from zoneinfo import ZoneInfo
 
 from bot.domain.csv_out import Cell, write_table
 from bot.domain.money import Money
+from bot.domain.usage import DEFAULT_HEADROOM, Usage
 from bot.domain.vocabulary import EventKind
 
 __all__ = [
@@ -70,6 +71,7 @@ class Renewal:
     tool: str
     renewal_date: date
     annual: Money
+    usage: Usage | None = None  # the customer's latest seat usage of the tool (issue 34)
 
 
 @dataclass(frozen=True)
@@ -109,6 +111,8 @@ class CheckinPack:
     # Timeline events of the last 7 days that count as activity: every one a person recorded (an
     # update, a quote, a claim or its decision, a stage change, an assignment), and breaches.
     activity: int = 0
+    # `[usage] headroom`: what a renewal's right-size target adds to its active seats.
+    headroom: Decimal = DEFAULT_HEADROOM
 
 
 def update_fields(text: str | None) -> tuple[str | None, str | None]:
@@ -121,7 +125,7 @@ def update_fields(text: str | None) -> tuple[str | None, str | None]:
 def checkin_pack(
     customer: str, pod_name: str, zone: ZoneInfo, now: datetime, *, open_requests: list[Open],
     closed: list[Closed], savings: list[Saving], renewals: list[Renewal],
-    events: Iterable[TimelineEvent] = (),
+    events: Iterable[TimelineEvent] = (), headroom: Decimal = DEFAULT_HEADROOM,
 ) -> CheckinPack:  # fmt: skip
     """The pack as of `now`: closes and approvals of the last 7 days, renewals in 90, and how
     many of `events` (the customer's requests' timelines) are activity of the last 7 days."""
@@ -174,6 +178,7 @@ def checkin_pack(
             for e in events
             if e.at >= since and (e.actor != _PODBOT or e.kind == EventKind.TAT_BREACHED)
         ),
+        headroom=headroom,
     )
 
 

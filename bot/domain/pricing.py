@@ -5,11 +5,13 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass
+from datetime import date
 from decimal import ROUND_HALF_UP, Decimal
 from enum import StrEnum
 
-from bot.domain.grammar import GrammarError
-from bot.domain.money import AmountError, Money, format_money, parse_amount
+from bot.domain.csv_table import RowError, read_table
+from bot.domain.grammar import GrammarError, date_refusal, strict_date
+from bot.domain.money import ISO_4217_CODES, AmountError, Money, format_money, parse_amount
 
 
 class PricingError(GrammarError):
@@ -53,19 +55,45 @@ def band_label(band: tuple[int, int | None]) -> str:
     return f"{low}+" if high is None else f"{low}–{high}"
 
 
-def annual_unit_price(line: LineItem, currency: str) -> Decimal:
-    """The line's price per unit per year in `currency` (the POD's), to the cent. podbot keeps
-    no exchange rates, so a line in another currency is refused rather than guessed."""
+@dataclass(frozen=True)
+class Rate:
+    """One unit of `currency` is `rate` of `to_currency` on `day` (`podbot import rates`)."""
+
+    day: date
+    currency: str
+    to_currency: str
+    rate: Decimal
+
+
+def missing_rate(currency: str, to_currency: str, day: date) -> str:
+    """The refusal of a line item in a currency with no rate to convert it on `day`."""
+    return (
+        f"podbot has no {currency} to {to_currency} rate on or before {day.isoformat()}, so "
+        f"this line item cannot be compared with the POD's {to_currency} prices; import one "
+        f"with `podbot import rates`, or give the unit price in {to_currency}."
+    )
+
+
+def annual_unit_price(line: LineItem, currency: str, rate: Rate | None = None) -> Decimal:
+    """The line's price per unit per year in `currency` (the POD's), to the cent. A line in
+    another currency is converted at `rate` (the rate on or before the quote's day), and
+    refused without one rather than guessed."""
+    price = line.unit_price.amount
     if line.unit_price.currency != currency:
-        raise PricingError(
-            f"podbot has no exchange rates, so a line item in {line.unit_price.currency} cannot "
-            f"be compared with this POD's {currency} prices; give the unit price in {currency}."
-        )
+        if rate is None or (rate.currency, rate.to_currency) != (
+            line.unit_price.currency,
+            currency,
+        ):
+            raise PricingError(
+                f"podbot has no {line.unit_price.currency} to {currency} rate, so this line "
+                f"item cannot be compared with the POD's {currency} prices; import one with "
+                f"`podbot import rates`, or give the unit price in {currency}."
+            )
+        price = price * rate.rate
     if line.quantity < 1:
         raise PricingError("A line item needs a quantity of at least 1.")
     if line.term_months < 1:
         raise PricingError("A line item's term must be at least 1 month.")
-    price = line.unit_price.amount
     if line.cycle is Cycle.MONTHLY:
         price = price * 12
     elif line.cycle is Cycle.TERM:
@@ -73,9 +101,9 @@ def annual_unit_price(line: LineItem, currency: str) -> Decimal:
     return price.quantize(_CENT, rounding=ROUND_HALF_UP)
 
 
-def annual_total(line: LineItem, currency: str) -> Decimal:
+def annual_total(line: LineItem, currency: str, rate: Rate | None = None) -> Decimal:
     """What the line costs a year: quantity × the annual unit price."""
-    return annual_unit_price(line, currency) * line.quantity
+    return annual_unit_price(line, currency, rate) * line.quantity
 
 
 def percentile(price: Decimal, sample: list[Decimal]) -> int:
@@ -222,3 +250,64 @@ def parse_benchmark(args: str) -> tuple[str, int | None]:
     if not words:
         raise PricingError("Give the tool to benchmark, e.g. Figma.")
     return " ".join(words), seats
+
+
+# --- the rates file (`podbot import rates`) ------------------------------------------------
+
+RATE_COLUMNS = ("date", "currency", "rate")
+RATE_OPTIONAL = ("to",)
+_RATE = re.compile(r"[0-9]{1,9}(\.[0-9]{1,8})?")
+
+
+def parse_rates_csv(text: str, default_to: str) -> tuple[list[Rate], list[RowError]]:
+    """Every rate of a rates CSV (`date,currency,rate[,to]`: one `currency` is `rate` of `to`,
+    default `default_to`, the config's currency), or every reason (with its file line) it
+    cannot be read: all rows or none."""
+    lines, errors = read_table(text, RATE_COLUMNS, RATE_OPTIONAL)
+    rows: list[Rate] = []
+    first_line: dict[tuple[date, str, str], int] = {}
+    for line in lines:
+        cell = line.cells
+        reasons: list[str] = []
+        day = strict_date(cell["date"]) if cell["date"] else None
+        if day is None:
+            reasons.append(
+                "date is blank; write it as YYYY-MM-DD."
+                if not cell["date"]
+                else date_refusal(cell["date"], "date")
+            )
+        codes = []
+        for column, value in (("currency", cell["currency"]), ("to", cell.get("to") or default_to)):
+            code = value.upper()
+            if code not in ISO_4217_CODES:
+                reasons.append(f"{column} `{value[:30]}` is not a 3-letter ISO code like EUR.")
+            codes.append(code)
+        currency, to_currency = codes
+        if currency == to_currency and currency in ISO_4217_CODES:
+            reasons.append(f"currency and to are both {currency}; a rate converts between two.")
+        rate = None
+        if not _RATE.fullmatch(cell["rate"]) or Decimal(cell["rate"]) == 0:
+            reasons.append(
+                f"rate `{cell['rate'][:30]}` is not a positive number with at most 8 decimals, "
+                "like 1.0825."
+            )
+        else:
+            rate = Decimal(cell["rate"])
+        errors.extend(RowError(line.number, reason) for reason in reasons)
+        if reasons:
+            continue
+        assert day is not None and rate is not None
+        key = (day, currency, to_currency)
+        if key in first_line:
+            errors.append(
+                RowError(
+                    line.number,
+                    f"{currency} to {to_currency} on {day} is already on line "
+                    f"{first_line[key]}; list each currency and day once.",
+                )
+            )
+            continue
+        first_line[key] = line.number
+        rows.append(Rate(day, currency, to_currency, rate))
+    errors.sort(key=lambda error: error.line)
+    return rows, errors

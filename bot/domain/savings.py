@@ -94,11 +94,13 @@ def parse_claim(words: list[str], default_currency: str) -> tuple[Money, Money, 
 
 
 ADDITIONAL = "additional"
+RIGHT_SIZING = "right-sizing"
+_TAGS = (ADDITIONAL, RIGHT_SIZING)
 
 
 @dataclass(frozen=True)
 class ClaimText:
-    """A claim as typed: `<baseline> <final> [avoidance] [| additional]`."""
+    """A claim as typed: `<baseline> <final> [avoidance] [| additional] [right-sizing]`."""
 
     baseline: Money
     final: Money
@@ -106,18 +108,25 @@ class ClaimText:
     # Marked additional: a saving beside the request's claim of its kind (another product
     # line, its own baseline), not a revision of it.
     additional: bool = False
+    # Tagged right-sizing (issue 34): the saving came from buying fewer seats, as usage showed.
+    right_sizing: bool = False
 
 
 def parse_claim_text(text: str, default_currency: str) -> ClaimText:
-    """`<baseline> <final> [avoidance] [| additional]`: the amounts as `parse_claim` reads them,
-    then, after a `|`, the one word `additional`."""
+    """`<baseline> <final> [avoidance] [| additional] [right-sizing]`: the amounts as
+    `parse_claim` reads them, then, after a `|`, the tags `additional` and `right-sizing`."""
     from bot.domain.grammar import GrammarError
 
     head, bar, tail = text.partition("|")
-    if bar and tail.strip().lower() != ADDITIONAL:
+    said = " ".join(tail.lower().replace(",", " ").split())
+    tags = said.replace("right sizing", RIGHT_SIZING).replace("rightsizing", RIGHT_SIZING).split()
+    if bar and (not tags or any(t not in _TAGS for t in tags) or len(set(tags)) != len(tags)):
         raise GrammarError(
             "After `|` write `additional` (a saving beside the request's claim, with its own "
-            "baseline), or leave the `|` out (the claim revises the request's approved one)."
+            "baseline) and/or `right-sizing` (fewer seats), or leave the `|` out (the claim "
+            "revises the request's approved one)."
         )
     baseline, final, kind = parse_claim(head.split(), default_currency)
-    return ClaimText(baseline, final, kind, additional=bool(bar))
+    return ClaimText(
+        baseline, final, kind, additional=ADDITIONAL in tags, right_sizing=RIGHT_SIZING in tags
+    )

@@ -36,7 +36,7 @@ def _body(context: JobContext) -> str:
         no_update = [account.customer for account in quiet_accounts(session, pod_id, now)]
         for key, name in pod_customers(session, pod.key).items():
             facts = customer_facts(session, pod.key, key, name, now)
-            pack = pack_of(facts, pod.name, pod.zone, now)
+            pack = pack_of(facts, pod.name, pod.zone, now, context.runtime.config.usage_headroom)
             if had_activity(pack):
                 active.append(pack)
             else:

@@ -13,6 +13,7 @@ contract with an open renewal request for its customer and tool (in its POD) get
 
 from __future__ import annotations
 
+from dataclasses import replace
 from datetime import date
 
 from apscheduler.triggers.cron import CronTrigger
@@ -23,11 +24,13 @@ from bot.blocks.text import plural
 from bot.db.absences import away_in
 from bot.db.contracts import open_renewal_requests
 from bot.db.models import Contract, PodRow
+from bot.db.usage import latest_usage
 from bot.digests import reader_hours
 from bot.domain.absences import route
 from bot.domain.money import Money, format_money
 from bot.domain.reminders import in_office_hours
 from bot.domain.renewals import match_key, reminder_deadline, reminders_due
+from bot.domain.usage import usage_line
 from bot.domain.vocabulary import Role
 from bot.jobs import ledger, register
 from bot.jobs.runner import JobContext, JobSpec, working_hour
@@ -87,6 +90,12 @@ def _body(context: JobContext) -> str:
             pod_name=pod.name,
             timezone=pod.timezone,
         )
+        with context.runtime.db.reading() as session:
+            usage = latest_usage(session, contract.customer, contract.tool)
+        if usage is not None:
+            item = replace(
+                item, usage=usage_line(usage, context.runtime.config.usage_headroom, today)
+            )
         text, blocks = renewal_reminder_dm(item)
         # Someone away gets nothing: their cover does, once (`/proc away`).
         with context.runtime.db.reading() as session:

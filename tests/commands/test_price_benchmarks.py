@@ -5,6 +5,7 @@ asserting on what the Slack stand-in received."""
 from __future__ import annotations
 
 from datetime import timedelta
+from decimal import Decimal
 
 import pytest
 from sqlalchemy import func, select
@@ -12,6 +13,8 @@ from sqlalchemy import func, select
 from bot.clock import ManualClock
 from bot.config import ConfigError, parse_config
 from bot.db.models import Quote, QuoteLine
+from bot.db.rates import import_rates
+from bot.domain.pricing import Rate
 from tests.commands.conftest import ALPHA, ANALYST, BETA, BETA_EM, BUYER, Proc
 from tests.conftest import RunningBot
 
@@ -73,19 +76,51 @@ def test_too_few_deals_says_so(bot: RunningBot, proc: Proc) -> None:
     assert "only 0 earlier Figma deals at 250+ seats" in answer
 
 
-def test_a_foreign_currency_is_refused_and_nothing_written(bot: RunningBot, proc: Proc) -> None:
+def test_another_currency_needs_a_rate_on_or_before_the_day(
+    bot: RunningBot, proc: Proc, clock: ManualClock
+) -> None:
     acme = negotiating(proc, "Acme Corp")
     posted = len(proc.thread(acme))
-    answer = proc(BUYER, f"quote {acme} Crayon 100 seats × EUR 14 annual")
+    today = clock.now().astimezone(bot.runtime.config.pod("alpha").zone).date()
+    # A rate of the day after is no rate for today: refused, nothing written.
+    with bot.db.transaction() as session:
+        import_rates(session, [Rate(today + timedelta(days=1), "EUR", "USD", Decimal("2"))],
+                     clock.now())  # fmt: skip
+    answer = proc(BUYER, f"quote {acme} Crayon 100 seats × EUR 13 annual")
     assert answer.startswith(
-        ":warning: podbot has no exchange rates, so a line item in EUR cannot be compared with "
-        "this POD's USD prices; give the unit price in USD.\nUsage: `/proc quote REQ"
+        f":warning: podbot has no EUR to USD rate on or before {today.isoformat()}, so this "
+        "line item cannot be compared with the POD's USD prices; import one with `podbot "
+        "import rates`, or give the unit price in USD."
     )
     assert counts(bot) == (0, 0)
     assert len(proc.thread(acme)) == posted
     # The one-line form is unchanged, and writes no line item.
     proc(BUYER, f"quote {acme} Crayon 1.4k")
     assert counts(bot) == (1, 0)
+    # With the rate of a week before (and an older one), the line is converted at the latest:
+    # €13 × 1.0825 = $14.0725 → $14.07 a seat a year; the quote logged as 100 × 14.07.
+    earlier = [
+        Rate(today - timedelta(days=30), "EUR", "USD", Decimal("1.2")),
+        Rate(today - timedelta(days=7), "EUR", "USD", Decimal("1.0825")),
+    ]
+    with bot.db.transaction() as session:
+        import_rates(session, earlier, clock.now())
+    answer = proc(BUYER, f"quote {acme} Insight 100 seats × EUR 13 annual")
+    expected = (
+        ":bar_chart: $14.07/seat/yr · only 0 earlier Figma deals at 50–249 seats in the last 24 "
+        "months (a benchmark needs 5), so no percentile yet (from €13/annual at 1.0825 EUR→USD "
+        f"of {(today - timedelta(days=7)).isoformat()})"
+    )
+    assert proc.thread(acme)[-1].text == expected
+    assert ":receipt: *Quote* recorded by" in proc.thread(acme)[-2].text
+    assert "$1,407" in proc.thread(acme)[-2].text
+    with bot.db.reading() as session:
+        line = session.scalars(select(QuoteLine)).one()
+        assert (line.currency, line.unit_price, line.annual_unit_price) == (
+            "EUR",
+            Decimal("13.00"),
+            Decimal("14.07"),
+        )
 
 
 def test_benchmark_command(bot: RunningBot, proc: Proc) -> None:

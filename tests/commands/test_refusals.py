@@ -204,7 +204,7 @@ REFUSALS = [
     ),
     pytest.param(
         BUYER, "savings 3 $$$1m 40k", ALPHA, "`$$$1m` writes the currency more than once",
-        usage("savings REQ <baseline> <final> [avoidance] [| additional]"),
+        usage("savings REQ <baseline> <final> [avoidance] [| additional] [right-sizing]"),
         id="savings_with_a_tripled_dollar_sign",
     ),
     pytest.param(

@@ -3,6 +3,7 @@ and where a price falls in a sample (a hypothesis law for the ends)."""
 
 from __future__ import annotations
 
+from datetime import date
 from decimal import Decimal
 
 import pytest
@@ -14,12 +15,14 @@ from bot.domain.pricing import (
     Cycle,
     LineItem,
     PricingError,
+    Rate,
     annual_total,
     annual_unit_price,
     band_of,
     benchmark_line,
     looks_itemised,
     parse_line_item,
+    parse_rates_csv,
     percentile,
 )
 
@@ -57,9 +60,55 @@ def test_a_quantity_change_moves_the_total_not_the_unit_price() -> None:
     assert band_of(49) == (1, 49) and band_of(50) == (50, 249) and band_of(250) == (250, None)
 
 
-def test_another_currency_is_refused_without_rates() -> None:
-    with pytest.raises(PricingError, match="no exchange rates"):
+def test_another_currency_is_refused_without_a_rate() -> None:
+    with pytest.raises(PricingError, match="no EUR to USD rate"):
         annual_unit_price(LineItem(10, Money(Decimal("9"), "EUR")), "USD")
+    # A rate between other currencies is no rate for this line.
+    gbp = Rate(date(2026, 12, 1), "GBP", "USD", Decimal("1.27"))
+    with pytest.raises(PricingError, match="no EUR to USD rate"):
+        annual_unit_price(LineItem(10, Money(Decimal("9"), "EUR")), "USD", gbp)
+
+
+def test_another_currency_is_converted_at_the_rate() -> None:
+    rate = Rate(date(2026, 12, 1), "EUR", "USD", Decimal("1.0825"))
+    # €13 a seat a year: 13 × 1.0825 = 14.0725 → $14.07 a seat a year.
+    annual = LineItem(120, Money(Decimal("13"), "EUR"), Cycle.ANNUAL)
+    assert annual_unit_price(annual, "USD", rate) == Decimal("14.07")
+    assert annual_total(annual, "USD", rate) == Decimal("1688.40")  # 120 × 14.07
+    # €1.10 a seat a month: 1.10 × 1.0825 × 12 = 14.289 → $14.29 (rounded once, at the end).
+    monthly = LineItem(120, Money(Decimal("1.10"), "EUR"), Cycle.MONTHLY)
+    assert annual_unit_price(monthly, "USD", rate) == Decimal("14.29")
+    # €400 prepaid for 36 months: 400 × 1.0825 × 12 / 36 = 144.333… → $144.33.
+    prepaid = LineItem(40, Money(Decimal("400"), "EUR"), Cycle.TERM, 36)
+    assert annual_unit_price(prepaid, "USD", rate) == Decimal("144.33")
+
+
+def test_the_rates_file_all_rows_or_none() -> None:
+    good, none = parse_rates_csv(
+        "date,currency,rate,to\n2026-12-01,eur,1.0825,\n2026-12-01,GBP,1.27,usd\n", "USD"
+    )
+    assert none == []
+    assert good == [
+        Rate(date(2026, 12, 1), "EUR", "USD", Decimal("1.0825")),
+        Rate(date(2026, 12, 1), "GBP", "USD", Decimal("1.27")),
+    ]
+    _, errors = parse_rates_csv(
+        "date,currency,rate\n"
+        "2026-12-01,EUR,1.0825\n"
+        "12/01/2026,EUR,1.08\n"
+        "2026-12-02,EURO,1.08\n"
+        "2026-12-02,EUR,-1\n"
+        "2026-12-02,USD,1\n"
+        "2026-12-01,eur,1.09\n",
+        "USD",
+    )
+    assert [(e.line, e.reason) for e in errors] == [
+        (3, "date `12/01/2026` is not a date; write it as YYYY-MM-DD."),
+        (4, "currency `EURO` is not a 3-letter ISO code like EUR."),
+        (5, "rate `-1` is not a positive number with at most 8 decimals, like 1.0825."),
+        (6, "currency and to are both USD; a rate converts between two."),
+        (7, "EUR to USD on 2026-12-01 is already on line 2; list each currency and day once."),
+    ]
 
 
 @pytest.mark.parametrize(
