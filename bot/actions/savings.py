@@ -80,9 +80,9 @@ def require_savings_stage(request: Request) -> None:
 
 def claim(work: Work, user_id: str, given: Claim) -> Claimed:
     """A savings claim posted for the em's approval (command, the card's Claim savings modal
-    and "Yes, log it"): `given.typed` is `<baseline> <final> [avoidance] [| additional]`. A
-    baseline far from the request's current spend is asked to be confirmed first (nothing
-    written) unless `given.confirmed`."""
+    and "Yes, log it"): `given.typed` is `<baseline> <final> [avoidance] [| additional]
+    [right-sizing]`. A baseline far from the request's current spend is asked to be confirmed
+    first (nothing written) unless `given.confirmed`."""
     session, number, typed, usage = work.session, given.number, given.typed, given.usage
     confirmed = given.confirmed
     request, pod = load_request(session, work.config, number)

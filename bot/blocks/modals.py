@@ -434,7 +434,7 @@ def quote_modal(private_metadata: str, title_line: str, default_currency: str) -
 
 def savings_modal(private_metadata: str, title_line: str, default_currency: str) -> View:
     """The card's Claim savings: baseline, final and the avoidance and additional checkboxes,
-    as `/proc savings REQ <baseline> <final> [avoidance] [| additional]`."""
+    as `/proc savings REQ <baseline> <final> [avoidance] [| additional] [right-sizing]`."""
     hint = f"e.g. 48000, $48k, EUR 40k; default currency {default_currency}"
     avoidance = InputBlock(
         block_id=BlockId.AVOIDANCE.value,

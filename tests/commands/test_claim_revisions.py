@@ -227,7 +227,7 @@ def test_additional_is_the_only_word_after_a_bar(bot: RunningBot, proc: Proc) ->
     reply = proc(BUYER, "savings 1 48000 41000 | extra")
     assert reply.startswith(":warning: After `|` write `additional`")
     assert reply.endswith(
-        "Usage: `/proc savings REQ <baseline> <final> [avoidance] [| additional]`"
+        "Usage: `/proc savings REQ <baseline> <final> [avoidance] [| additional] [right-sizing]`"
     )
     assert claims(bot) == []
 
@@ -247,6 +247,39 @@ def test_the_savings_form_marks_a_claim_additional(bot: RunningBot, proc: Proc) 
     assert [(c.status, c.additional) for c in claims(bot)] == [
         ("approved", False), ("pending", True)
     ]  # fmt: skip
+
+
+def test_a_claim_tagged_right_sizing(bot: RunningBot, proc: Proc) -> None:
+    """Issue 34: `| right-sizing` (beside `additional` or alone) tags the claim; its message
+    says so; the tag changes nothing else about the claim."""
+    proc = setup(bot)
+    proc(BUYER, "savings 1 48000 41000 | right-sizing")
+    tag = ":straight_ruler: Tagged *right-sizing*: the saving came from fewer seats."
+    assert tag in blocks_text(claim_message(proc, 1).blocks)
+    click(bot, EM, "savings_approve", claim_message(proc, 1))
+    proc(BUYER, "savings 1 20000 18000 | additional, Right Sizing")
+    assert [(c.status, c.additional, c.right_sizing) for c in claims(bot)] == [
+        ("approved", False, True), ("pending", True, True)
+    ]  # fmt: skip
+    proc(BUYER, "savings 1 48000 40000")
+    assert claims(bot)[-1].right_sizing is False
+    assert tag not in blocks_text(claim_message(proc, 1).blocks)
+    reply = proc(BUYER, "savings 1 48000 40000 | right-sizing right-sizing")
+    assert reply.startswith(":warning: After `|` write `additional`")
+
+
+def test_the_savings_form_tags_a_claim_right_sizing(bot: RunningBot, proc: Proc) -> None:
+    from tests.helpers.card_actions import opened_view, submit
+    from tests.helpers.modals import fill
+
+    proc = setup(bot)
+    click(bot, BUYER, "card_savings", proc.card(1))
+    view = opened_view(bot)
+    values = fill(view, {"baseline": "48000", "final": "41000"})
+    values["avoidance"] = {"value": {"type": "checkboxes", "selected_options": [
+        {"value": "right-sizing"}]}}  # fmt: skip
+    assert submit(bot, BUYER, view, values) is None
+    assert [(c.additional, c.right_sizing) for c in claims(bot)] == [(False, True)]
 
 
 def test_two_ems_racing_on_a_revision_decide_it_once(

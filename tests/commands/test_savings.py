@@ -193,7 +193,7 @@ def test_claim_rules_are_refused_with_the_usage(
     reply = proc(BUYER, text.format(n=number))
     assert reply.startswith(":warning: ") and says in reply
     assert reply.endswith(
-        "Usage: `/proc savings REQ <baseline> <final> [avoidance] [| additional]`"
+        "Usage: `/proc savings REQ <baseline> <final> [avoidance] [| additional] [right-sizing]`"
     )
     assert claims(bot) == []
     assert len(bot.api.calls_to("chat.postMessage")) == posts

@@ -91,7 +91,8 @@ def test_without_a_fallback_the_only_ems_claim_is_refused_and_nothing_written(
     assert reply.endswith(
         "You are the only em of POD Alpha and it has no fallback approver, so nobody "
         "could decide this claim (an operator sets `fallback_approvers` for the POD in the "
-        "config).\nUsage: `/proc savings REQ <baseline> <final> [avoidance] [| additional]`"
+        "config).\nUsage: `/proc savings REQ <baseline> <final> [avoidance] [| additional] "
+        "[right-sizing]`"
     ), reply
     bot.wait_idle()
     assert claims(bot) == []

@@ -170,3 +170,19 @@ def test_proc_checkin_is_ephemeral_and_share_posts_it(bot: RunningBot, proc: Pro
     assert shared.text == answer["text"]
     assert [f for f in bot.api.files.values() if f.thread_ts == shared.ts]
     assert "Share in channel" not in blocks_text(shared.blocks)
+
+
+def test_the_pack_shows_a_renewals_seat_usage(bot: RunningBot, proc: Proc) -> None:
+    """Issue 34: the check-in pack's renewal line carries the customer's latest seat usage."""
+    from bot.db.usage import import_usage
+    from bot.domain.usage import parse_usage_csv
+
+    setup(proc, bot)
+    rows, _ = parse_usage_csv(
+        "customer,tool,as_of,seats_assigned,seats_active\nAcme,Slack,2026-11-20,40,38\n"
+    )
+    with bot.db.transaction() as session:
+        import_usage(session, rows, NOW)
+    answer = proc.answer(ANALYST, "checkin acme")
+    # 38 of 40 is 95 %; 38 × 1.10 = 41.8 → 42.
+    assert "40 seats · 38 active (95 %) as of Nov 20 · right-size target 42" in answer["text"]

@@ -5,7 +5,11 @@ the renewal request's card ("120 seats · 71 active (59 %) as of Nov 20 · right
 from __future__ import annotations
 
 from datetime import date, timedelta
+from decimal import Decimal
 
+import pytest
+
+from bot.config import ConfigError, parse_config
 from bot.db.usage import import_usage
 from bot.domain.usage import parse_usage_csv
 from tests.commands.conftest import Proc, blocks_text
@@ -53,3 +57,13 @@ def test_the_right_size_line_on_the_reminder_and_the_renewal_card(
     # A new purchase shows no usage line, whatever was imported.
     proc(ANALYSTS[0], "new Hooli | Zoom | new", BETA)
     assert "*Usage:*" not in blocks_text(proc.card(2).blocks)
+
+
+def test_headroom_is_configurable() -> None:
+    text = '[[pods]]\nkey = "a"\nchannel = "C0A0000001"\n'
+    assert parse_config(text).usage_headroom == Decimal("0.10")
+    assert parse_config(text + "[usage]\nheadroom = 0.25\n").usage_headroom == Decimal("0.25")
+    assert parse_config(text + "[usage]\nheadroom = 0\n").usage_headroom == Decimal(0)
+    for wrong in ("1.5", '"10 %"', "-0.1"):
+        with pytest.raises(ConfigError, match=r"usage\.headroom"):
+            parse_config(text + f"[usage]\nheadroom = {wrong}\n")
