@@ -28,11 +28,15 @@ from bot.config import Pod
 from bot.db.accounts import upsert_accounts
 from bot.db.contracts import pod_ids, upsert_contracts
 from bot.db.models import OutboxKind, Request
+from bot.db.rates import import_rates
+from bot.db.usage import import_usage
 from bot.domain.accounts import COLUMNS as ACCOUNT_COLUMNS
 from bot.domain.accounts import parse_accounts_csv
 from bot.domain.contracts import COLUMNS as CONTRACT_COLUMNS
 from bot.domain.contracts import parse_contracts_csv
+from bot.domain.pricing import parse_rates_csv
 from bot.domain.quarters import quarter_of
+from bot.domain.usage import USAGE_COLUMNS, parse_usage_csv
 from bot.domain.vocabulary import Role
 from bot.domain.working_time import local_datetime, working_day_on_or_before
 
@@ -190,6 +194,35 @@ class _History:
                 )
 
         self.steps.append(_Step(at, run, f"import contracts of {self.pod.key}"))
+
+    def import_usage(self, at: datetime, lines: list[str]) -> None:
+        """Load usage CSV lines (customer, tool, as-of, seats assigned and active) as `podbot
+        import usage` does, at `at` (issue 34)."""
+
+        def run() -> None:
+            text = "\n".join([",".join(USAGE_COLUMNS), *lines]) + "\n"
+            rows, errors = parse_usage_csv(text)
+            if errors:
+                raise ValueError("; ".join(f"line {e.line}: {e.reason}" for e in errors))
+            assert self.sandbox.db is not None
+            with self.sandbox.db.transaction() as session:
+                import_usage(session, rows, self.sandbox.clock.now())
+
+        self.steps.append(_Step(at, run, f"import usage of {self.pod.key}"))
+
+    def import_rates(self, at: datetime, lines: list[str]) -> None:
+        """Load rates CSV lines (`date,currency,rate,to`) as `podbot import rates` does."""
+
+        def run() -> None:
+            text = "\n".join(["date,currency,rate,to", *lines]) + "\n"
+            rows, errors = parse_rates_csv(text, self.pod.currency)
+            if errors:
+                raise ValueError("; ".join(f"line {e.line}: {e.reason}" for e in errors))
+            assert self.sandbox.db is not None
+            with self.sandbox.db.transaction() as session:
+                import_rates(session, rows, self.sandbox.clock.now())
+
+        self.steps.append(_Step(at, run, f"import rates of {self.pod.key}"))
 
     def new(
         self,
@@ -505,6 +538,21 @@ def _script(h: _History) -> None:
     h.approve(day(11, "10:20"), "held")
     on(day(0, "09:05"), b2, "held", "update Price held flat for 12 months; order form with legal.")
 
+    # Seat usage (issue 34, `podbot import usage`): the renewals' cards and reminders show it
+    # with a right-size target; the first customer's main tool is under-used (⚠️), with last
+    # month's snapshot kept as history.
+    month_end = today.replace(day=1) - timedelta(days=1)
+    h.import_usage(
+        day(4, "08:30"),
+        [
+            f"{c[0]},{t[0]},{(month_end.replace(day=1) - timedelta(days=1)).isoformat()},120,84",
+            f"{c[0]},{t[0]},{month_end.isoformat()},120,71",
+            f"{c[5]},{t[6]},{month_end.isoformat()},300,276",
+            f"{c[1]},{t[5]},{month_end.isoformat()},40,22",
+            f"{c[4]},{t[10]},{month_end.isoformat()},60,45",
+        ],
+    )
+
     # A renewal in negotiation whose 60-day TAT is due within three days.
     h.new(ago(61, "10:20"), "due", c[0], t[0], "renewal", k(48_000), next_q + timedelta(days=12))
     on(ago(60, "09:40"), an, "due", "qualify")
@@ -515,6 +563,15 @@ def _script(h: _History) -> None:
     # the POD's earlier deals for the tool (the "stalled" renewal's below are earlier).
     on(ago(30, "11:00"), b2, "due", f"quote Crayon 100 seats × {seat(385)} annual Enterprise")
     on(ago(29, "14:00"), b2, "due", f"quote SoftwareOne 100 x {seat(33)}/mo Enterprise")
+    # A reseller quoting in another currency: converted at the rate on or before the day.
+    foreign = "EUR" if h.pod.currency != "EUR" else "USD"
+    h.import_rates(
+        ago(35, "09:00"),
+        [f"{(today - timedelta(days=d)).isoformat()},{foreign},{r},{h.pod.currency}"
+         for d, r in ((40, "1.0790"), (31, "1.0825"))],
+    )  # fmt: skip
+    on(ago(28, "10:30"), b2, "due", f"quote Bechtle 100 seats × {foreign} {seat(360)} annual "
+       "Enterprise")  # fmt: skip
     on(
         day(1, "17:05"),
         b2,
