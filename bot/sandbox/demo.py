@@ -563,15 +563,17 @@ def _script(h: _History) -> None:
     # the POD's earlier deals for the tool (the "stalled" renewal's below are earlier).
     on(ago(30, "11:00"), b2, "due", f"quote Crayon 100 seats × {seat(385)} annual Enterprise")
     on(ago(29, "14:00"), b2, "due", f"quote SoftwareOne 100 x {seat(33)}/mo Enterprise")
-    # A reseller quoting in another currency: converted at the rate on or before the day.
+    # A reseller quoting in another currency: converted at the rate on or before the day (a
+    # price in twenties at a rate of two decimals keeps the quote's total in whole hundreds).
     foreign = "EUR" if h.pod.currency != "EUR" else "USD"
+    rate = "0.85" if h.pod.currency == "GBP" else "1.05"
     h.import_rates(
         ago(35, "09:00"),
         [f"{(today - timedelta(days=d)).isoformat()},{foreign},{r},{h.pod.currency}"
-         for d, r in ((40, "1.0790"), (31, "1.0825"))],
+         for d, r in ((40, "0.95"), (31, rate))],
     )  # fmt: skip
-    on(ago(28, "10:30"), b2, "due", f"quote Bechtle 100 seats × {foreign} {seat(360)} annual "
-       "Enterprise")  # fmt: skip
+    on(ago(28, "10:30"), b2, "due", f"quote Bechtle 100 seats × {foreign} "
+       f"{20 * round(seat(360) / 20)} annual Enterprise")  # fmt: skip
     on(
         day(1, "17:05"),
         b2,
