@@ -98,6 +98,12 @@ class BlockId(StrEnum):
     CARD_ACTIONS = "card_actions"  # the card's buttons; `card_actions:<request number>`
     REQUEST = "request"  # the shortcut's pick of a negotiating request
     VENDOR = "vendor"
+    # The Log quote modal's line item (issue 34): seats, unit price, billing, term and plan.
+    QUANTITY = "quantity"
+    UNIT_PRICE = "unit_price"
+    LINE_CYCLE = "line_cycle"
+    TERM_MONTHS = "term_months"
+    PLAN = "plan"
     BASELINE = "baseline"
     FINAL = "final"
     AVOIDANCE = "avoidance"

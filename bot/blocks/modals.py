@@ -422,13 +422,33 @@ def _head(title_line: str) -> ContextBlock:
     return ContextBlock(elements=[MarkdownTextObject(text=fit_mrkdwn(title_line, 300) or "—")])
 
 
+# The Log quote modal's billing choices, each as the itemised command's word.
+LINE_CYCLES = (("annual", "Per seat per year"), ("monthly", "Per seat per month"),
+               ("upfront", "Per seat for the whole term (prepaid)"))  # fmt: skip
+
+
 def quote_modal(private_metadata: str, title_line: str, default_currency: str) -> View:
-    """The card's Log quote: vendor or reseller and amount, as `/proc quote REQ <vendor> <amt>`."""
+    """The card's Log quote: vendor or reseller and either the amount (`/proc quote REQ <vendor>
+    <amt>`) or a line item — seats, unit price, billing, term, plan (`/proc quote REQ <vendor>
+    <seats> seats × <unit price> <billing> <N> months <plan>`, issue 34)."""
+    money = f"e.g. 45000, $45,000, 45k, EUR 40k; default currency {default_currency}"
     return _modal(CallbackId.QUOTE, "Log quote", "Log quote", private_metadata, [
         _head(title_line),
         _text_input(BlockId.VENDOR, "Vendor or reseller", max_length=MAX_NAME),
-        _text_input(BlockId.AMOUNT, "Quoted amount", max_length=_MAX_AMOUNT_TEXT,
-                    hint=f"e.g. 45000, $45,000, 45k, EUR 40k; default currency {default_currency}"),
+        _text_input(BlockId.AMOUNT, "Quoted amount", optional=True,
+                    max_length=_MAX_AMOUNT_TEXT,
+                    hint=f"{money}. Or leave it blank and give a line item below."),
+        _text_input(BlockId.QUANTITY, "Line item: seats", optional=True, max_length=9,
+                    placeholder="120"),
+        _text_input(BlockId.UNIT_PRICE, "Line item: unit price", optional=True,
+                    max_length=_MAX_AMOUNT_TEXT, placeholder="$14",
+                    hint=f"per seat; another currency is converted at its rate ({money})"),
+        _radio(BlockId.LINE_CYCLE, "Line item: billing", list(LINE_CYCLES), "annual",
+               optional=True),
+        _text_input(BlockId.TERM_MONTHS, "Line item: term (months)", optional=True,
+                    max_length=3, placeholder="12"),
+        _text_input(BlockId.PLAN, "Line item: plan", optional=True, max_length=MAX_NAME,
+                    placeholder="Professional"),
     ])  # fmt: skip
 
 
@@ -705,17 +725,45 @@ def parse_hold_form(state_values: dict[str, Any]) -> tuple[str, str]:
     return party, reason
 
 
-def parse_quote_form(state_values: dict[str, Any]) -> tuple[str, str]:
-    """(vendor as typed, amount text) of the Log quote modal; FieldErrors when missing."""
+def parse_quote_form(state_values: dict[str, Any]) -> tuple[str, str, str | None]:
+    """(vendor as typed, amount text, line item) of the Log quote modal: the line item, when
+    given instead of the amount, as the itemised command's words after the vendor
+    (`120 seats × $14 annual 12 months Professional`); FieldErrors when missing or both."""
     errors: dict[str, str] = {}
     vendor = _name(state_values, BlockId.VENDOR, "vendor or reseller", errors)
     amount = _text(state_values, BlockId.AMOUNT)
-    if not amount:
-        errors[BlockId.AMOUNT.value] = "Enter the quoted amount."
-    _refuse_control_characters(state_values, errors, BlockId.VENDOR, BlockId.AMOUNT)
+    quantity = _text(state_values, BlockId.QUANTITY).replace(",", "")
+    unit_price = _text(state_values, BlockId.UNIT_PRICE)
+    months = _text(state_values, BlockId.TERM_MONTHS)
+    plan = " ".join(_text(state_values, BlockId.PLAN).split())
+    cycle = _selected(state_values, BlockId.LINE_CYCLE) or "annual"
+    itemised = bool(quantity or unit_price or months or plan)
+    if not amount and not itemised:
+        errors[BlockId.AMOUNT.value] = "Enter the quoted amount, or a line item below."
+    elif amount and itemised:
+        errors[BlockId.AMOUNT.value] = "Give the quoted amount or a line item, not both."
+    elif itemised:
+        if not (quantity.isdigit() and 1 <= int(quantity) <= 10_000_000):
+            errors[BlockId.QUANTITY.value] = "Enter the seats as a whole number, like 120."
+        if not unit_price:
+            errors[BlockId.UNIT_PRICE.value] = "Enter the price of one seat, like $14."
+        if months and not (months.isdigit() and 1 <= int(months) <= 120):
+            errors[BlockId.TERM_MONTHS.value] = "Enter the term in months, from 1 to 120."
+        if cycle not in {value for value, _label in LINE_CYCLES}:
+            errors[BlockId.LINE_CYCLE.value] = "Choose how the unit price is billed."
+    _refuse_control_characters(
+        state_values, errors, BlockId.VENDOR, BlockId.AMOUNT, BlockId.UNIT_PRICE, BlockId.PLAN
+    )
     if errors:
         raise FieldErrors(errors)
-    return vendor, amount
+    if not itemised:
+        return vendor, amount, None
+    words = [f"{int(quantity)} seats ×", unit_price, cycle]
+    if months:
+        words.append(f"{int(months)} months")
+    if plan:
+        words.append(plan)
+    return vendor, "", " ".join(words)
 
 
 def parse_savings_form(state_values: dict[str, Any]) -> str:

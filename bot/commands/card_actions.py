@@ -18,7 +18,7 @@ from typing import TYPE_CHECKING, Any
 from slack_bolt import Ack, App
 from sqlalchemy import select
 
-from bot.actions import holds, requests, savings
+from bot.actions import holds, pricing, requests, savings
 from bot.actions.access import authorize, load_request, require_member, require_stage
 from bot.actions.holds import PutOnHold, Resume
 from bot.actions.requests import Assign, CloseRequest, Disqualify, Qualify
@@ -265,7 +265,15 @@ def register(app: App, runtime: Runtime) -> None:
         return outbox, answers.disqualified(done.key)
 
     def quoted(user: str, number: int, values: dict[str, Any]) -> tuple[Outbox, str]:
-        vendor, amount = parse_quote_form(values)
+        vendor, amount, line = parse_quote_form(values)
+        if line is not None:
+            # A line item: as `/proc quote REQ <vendor> <seats> seats × <unit price> …`.
+            rest = f"{slack_escape(vendor)} {line}"
+            itemised = pricing.LogItemisedQuote(number, rest, f"{number} {rest}")
+            outbox, items = perform(runtime, pricing.quote_items, user, itemised)
+            done = items.quoted
+            text = answers.quoted(done.key, done.vendor, done.amount, done.was)
+            return outbox, f"{text}\n{items.benchmark}"
 
         def read(pod: Pod) -> tuple[str, Money]:
             try:

@@ -10,7 +10,7 @@ from decimal import ROUND_HALF_UP, Decimal
 from enum import StrEnum
 
 from bot.domain.csv_table import RowError, read_table
-from bot.domain.grammar import GrammarError, date_refusal, strict_date
+from bot.domain.grammar import GrammarError, date_refusal, plain_name, strict_date
 from bot.domain.money import ISO_4217_CODES, AmountError, Money, format_money, parse_amount
 
 
@@ -195,7 +195,8 @@ def parse_line_item(rest: str, default_currency: str) -> tuple[str, LineItem]:
         raise PricingError(
             "Give the vendor, the quantity and the unit price: Crayon 120 seats × $14."
         )
-    vendor = match["vendor"].strip()
+    # As the one-line form reads it: Slack's `&amp;` undone, whitespace collapsed.
+    vendor = plain_name(match["vendor"], "vendor or reseller")
     quantity = int(match["qty"].replace(",", ""))
     if quantity < 1:
         raise PricingError("A line item needs a quantity of at least 1.")

@@ -171,3 +171,49 @@ def test_an_itemised_quote_far_from_the_spend_is_confirmed_first(
     bot.wait_idle()
     assert counts(bot) == (1, 1)
     assert proc.thread(acme)[-1].text.startswith(":bar_chart: $100.00/seat/yr · only 0 earlier")
+
+
+def test_the_log_quote_form_takes_a_line_item(bot: RunningBot, proc: Proc) -> None:
+    """The card's Log quote modal: seats, unit price, billing, term and plan instead of the
+    amount, logged as the itemised command (its line, its benchmark); wrong fields named."""
+    from tests.helpers.card_actions import opened_view, submit
+    from tests.helpers.modals import fill
+    from tests.helpers.savings import click
+
+    _acme, globex = history(proc)
+    click(bot, BUYER, "card_quote", proc.card(globex))
+    view = opened_view(bot)
+    inputs = [b["block_id"] for b in view["blocks"] if b["type"] == "input"]
+    assert inputs == ["vendor", "amount", "quantity", "unit_price", "line_cycle", "term_months",
+                      "plan"]  # fmt: skip
+    errors = submit(bot, BUYER, view, fill(view, {"vendor": "Crayon"}))
+    assert errors == {"response_action": "errors", "errors": {
+        "amount": "Enter the quoted amount, or a line item below."}}  # fmt: skip
+    both = fill(view, {"vendor": "Crayon", "amount": "1.6k", "quantity": "120"})
+    assert submit(bot, BUYER, view, both)["errors"] == {  # type: ignore[index]
+        "amount": "Give the quoted amount or a line item, not both."
+    }
+    wrong = fill(view, {"vendor": "Crayon", "quantity": "many", "term_months": "500"})
+    assert submit(bot, BUYER, view, wrong)["errors"] == {  # type: ignore[index]
+        "quantity": "Enter the seats as a whole number, like 120.",
+        "unit_price": "Enter the price of one seat, like $14.",
+        "term_months": "Enter the term in months, from 1 to 120.",
+    }
+    assert counts(bot) == (5, 5)
+    # $1.25 a seat a month for 120 seats: $15 a seat a year. Of $10, $12, $13, $15, $16 it is
+    # dearer than 3 and cheaper than 1 (the tie left out): 3/4 = 75th.
+    answers = {"vendor": "Crayon & Co", "quantity": "120", "unit_price": "$1.25",
+               "line_cycle": "monthly", "term_months": "12", "plan": "Professional"}  # fmt: skip
+    assert submit(bot, BUYER, view, fill(view, answers)) is None
+    assert counts(bot) == (6, 6)
+    thread = [m.text for m in proc.thread(globex)]
+    assert thread[-2].startswith(
+        f":receipt: *Quote* recorded by <@{BUYER}>: *Crayon &amp; Co* — $1,800"
+    )
+    assert thread[-1] == (
+        ":bar_chart: $15.00/seat/yr · 75th percentile of 5 Figma Professional deals at "
+        "50–249 seats; best $10.00"
+    )
+    with bot.db.reading() as session:
+        vendor = session.scalars(select(Quote.vendor).order_by(Quote.id.desc())).first()
+    assert vendor == "Crayon & Co"
