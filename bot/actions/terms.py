@@ -49,7 +49,8 @@ def form_row(request: Request, pod: Pod, term: TermInput) -> ContractRow:
     return ContractRow(
         pod=pod.key, customer=request.customer, tool=request.tool, amount=term.amount,
         renewal_date=term.renewal_date, billing_cycle=term.billing_cycle,
-        auto_renew=term.auto_renew, notice_days=term.notice_days,
+        auto_renew=term.auto_renew, notice_days=term.notice_days, seats=term.seats,
+        plan=term.plan, line_stated=True,
     )  # fmt: skip
 
 
@@ -108,7 +109,11 @@ def terms_text(terms: Terms, timezone: str | None) -> str:
     """The terms as the thread reads them (a date token, the POD's date as fallback); with no
     `timezone`, in plain text (a modal's note)."""
     day = plain_date if timezone is None else (lambda d: slack_date(d, timezone))
-    return describe_terms(terms.amount, terms.renewal_date, terms.billing_cycle, day)
+    text = describe_terms(terms.amount, terms.renewal_date, terms.billing_cycle, day)
+    if terms.seats is None:
+        return text
+    plan = f" {escape_mrkdwn(terms.plan)}" if terms.plan else ""
+    return f"{text}; {terms.seats} seat{'s' if terms.seats != 1 else ''}{plan}"
 
 
 @dataclass(frozen=True)

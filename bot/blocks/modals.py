@@ -96,6 +96,8 @@ class TermPrefill:
     billing_cycle: str
     auto_renew: bool | None
     notice_days: int | None
+    seats: int | None = None  # the line item (issue 34): the contract's, else the last quote's
+    plan: str | None = None
 
 
 @dataclass(frozen=True)
@@ -107,6 +109,8 @@ class TermInput:
     billing_cycle: str
     auto_renew: bool | None
     notice_days: int | None
+    seats: int | None = None
+    plan: str | None = None
 
 
 # --- building ------------------------------------------------------------------------------
@@ -393,7 +397,14 @@ def term_modal(private_metadata: str, prefill: TermPrefill, default_currency: st
             BlockId.AUTO_RENEW, "Auto-renew", [("yes", "Yes"), ("no", "No")], auto, optional=True
         ),
         notice,
-    ]
+        _text_input(
+            BlockId.QUANTITY, "Seats", optional=True, max_length=9,
+            hint="the line item the annual amount pays for (issue 34)",
+            initial_value=str(prefill.seats) if prefill.seats is not None else None,
+        ),
+        _text_input(BlockId.PLAN, "Plan", optional=True, max_length=MAX_NAME,
+                    initial_value=prefill.plan),
+    ]  # fmt: skip
     return View(
         type="modal",
         callback_id=CallbackId.RECORD_TERM.value,
@@ -670,11 +681,18 @@ def parse_term_form(state_values: dict[str, Any], default_currency: str) -> Term
             errors[BlockId.NOTICE_DAYS.value] = (
                 f"Write the notice as a whole number of days from 0 to {MAX_NOTICE_DAYS}."
             )
-    _refuse_control_characters(state_values, errors, BlockId.AMOUNT, BlockId.NOTICE_DAYS)
+    seats_text = _text(state_values, BlockId.QUANTITY).replace(",", "")
+    seats = int(seats_text) if seats_text.isascii() and seats_text.isdigit() else None
+    if seats_text and (seats is None or not 1 <= seats <= 999_999):
+        errors[BlockId.QUANTITY.value] = "Write the seats as a whole number, like 120."
+    plan = " ".join(_text(state_values, BlockId.PLAN).split()) or None
+    _refuse_control_characters(
+        state_values, errors, BlockId.AMOUNT, BlockId.NOTICE_DAYS, BlockId.QUANTITY, BlockId.PLAN
+    )
     if errors:
         raise FieldErrors(errors)
     assert amount is not None and renewal_date is not None and cycle is not None
-    return TermInput(amount, renewal_date, cycle, auto_renew, notice_days)
+    return TermInput(amount, renewal_date, cycle, auto_renew, notice_days, seats, plan)
 
 
 def update_text(update: UpdateInput) -> str:

@@ -26,7 +26,7 @@ from bot.commands.interactions import (
 from bot.consequences import perform
 from bot.db.compliance import agreed_notice_days
 from bot.db.contracts import Terms
-from bot.db.models import Contract, Request, SavingsClaim
+from bot.db.models import Contract, QuoteLine, Request, SavingsClaim
 from bot.db.savings import effective_claim
 from bot.domain.lifecycle import Action
 from bot.domain.money import Money
@@ -70,17 +70,26 @@ def _prefill(
     title = f"*{request.key}* · {escape_mrkdwn(request.customer)} · {escape_mrkdwn(request.tool)}"
     # The contract checklist's agreed notice period (issue 33) is the new term's.
     agreed = agreed_notice_days(session, request.id)
+    # The line item (issue 34): the contract's seats and plan, else the last itemised quote's.
+    quoted = session.execute(
+        select(QuoteLine.quantity, QuoteLine.plan)
+        .where(QuoteLine.request_id == request.id)
+        .order_by(QuoteLine.id.desc())
+        .limit(1)
+    ).first()
+    seats, plan = (quoted[0], quoted[1]) if quoted is not None else (None, None)
     if contract is not None:
         note = f"Updates its contract: {terms_text(_contract_terms(contract), None)}."
         return TermPrefill(
             title, note, amount, renewal, contract.billing_cycle,
             True if agreed is not None else contract.auto_renew,
             agreed if agreed is not None else contract.notice_days,
+            contract.seats if contract.seats is not None else seats, contract.plan or plan,
         )  # fmt: skip
     note = "No contract in the SaaS stack yet: recording creates one."
     return TermPrefill(
         title, note, amount, renewal, BillingCycle.ANNUAL.value,
-        True if agreed is not None else None, agreed,
+        True if agreed is not None else None, agreed, seats, plan,
     )  # fmt: skip
 
 
@@ -88,7 +97,7 @@ def _contract_terms(contract: Contract) -> Terms:
     return Terms(
         contract.pod_id, contract.customer, contract.tool, contract.annual_amount,
         contract.currency, contract.renewal_date, contract.billing_cycle, contract.auto_renew,
-        contract.notice_days,
+        contract.notice_days, contract.seats, contract.plan,
     )  # fmt: skip
 
 

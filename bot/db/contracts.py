@@ -37,6 +37,8 @@ class Terms:
     billing_cycle: str
     auto_renew: bool | None
     notice_days: int | None
+    seats: int | None = None
+    plan: str | None = None
 
     @property
     def amount(self) -> Money:
@@ -208,6 +210,8 @@ def _wanted(row: ContractRow, pod_id: int, before: Terms | None) -> Terms:
         billing_cycle=_stated(row, "billing_cycle", before),
         auto_renew=_stated(row, "auto_renew", before),
         notice_days=_stated(row, "notice_days", before),
+        seats=row.seats if row.line_stated or before is None else before.seats,
+        plan=row.plan if row.line_stated or before is None else before.plan,
     )
 
 
@@ -222,6 +226,8 @@ def _terms(contract: Any) -> Terms:
         billing_cycle=contract.billing_cycle,
         auto_renew=contract.auto_renew,
         notice_days=contract.notice_days,
+        seats=contract.seats,
+        plan=contract.plan,
     )
 
 

@@ -658,6 +658,7 @@ class Contract(Base):
         CheckConstraint("annual_amount >= 0", name="amount_not_negative"),
         CheckConstraint("notice_days IS NULL OR notice_days >= 0", name="notice_days"),
         CheckConstraint("length(currency) = 3", name="currency"),
+        CheckConstraint("seats IS NULL OR seats >= 1", name="seats"),
         # Upsert key of the SaaS stack: one contract per customer and tool, by `name_key`.
         Index("uq_contracts_customer_key_tool_key", "customer_key", "tool_key", unique=True),
         Index("ix_contracts_renewal_date", "renewal_date"),
@@ -679,6 +680,9 @@ class Contract(Base):
     updated_at: Mapped[datetime] = mapped_column(UTCDateTime)
     # The POD-local day the contract moved from monthly to annual billing (counted once).
     converted_on: Mapped[date | None] = mapped_column(Date)
+    # Its line item (issue 34): the seats and plan the annual amount pays for.
+    seats: Mapped[int | None] = mapped_column(Integer)
+    plan: Mapped[str | None] = mapped_column(String(200))
 
 
 class UsageSnapshot(Base):

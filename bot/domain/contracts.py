@@ -23,6 +23,7 @@ from bot.domain.names import name_key
 __all__ = [
     "BILLING_CYCLES",
     "COLUMNS",
+    "LINE_COLUMNS",
     "MAX_NOTICE_DAYS",
     "OPTIONAL_COLUMNS",
     "REQUIRED_COLUMNS",
@@ -46,6 +47,8 @@ REQUIRED_COLUMNS = (
 )
 OPTIONAL_COLUMNS = ("auto_renew", "notice_days")
 COLUMNS = REQUIRED_COLUMNS + OPTIONAL_COLUMNS
+# A contract's line item (issue 34), optional too: the seats and plan the amount pays for.
+LINE_COLUMNS = ("seats", "plan")
 BILLING_CYCLES = ("monthly", "annual")
 MAX_NOTICE_DAYS = 365
 
@@ -66,6 +69,12 @@ class ContractRow:
     billing_cycle: str = "annual"
     auto_renew: bool | None = None
     notice_days: int | None = None
+    # Its line item (issue 34): the seats and plan the annual amount pays for; `line_stated`:
+    # the source states them (a file with those columns, the new-term modal), else an update
+    # keeps the stored ones.
+    seats: int | None = None
+    plan: str | None = None
+    line_stated: bool = False
     # Fields the source did not state: an update keeps what is stored, a new contract the default.
     unstated: frozenset[str] = frozenset()
     line: int = 0
@@ -131,7 +140,7 @@ def parse_contracts_csv(
     pod_currencies: Mapping[str, str] | None = None,
 ) -> tuple[list[ContractRow], list[RowError]]:
     """Every contract of a contracts CSV, or every reason (with its file line) it cannot be read."""
-    lines, errors = read_table(text, REQUIRED_COLUMNS, OPTIONAL_COLUMNS)
+    lines, errors = read_table(text, REQUIRED_COLUMNS, OPTIONAL_COLUMNS + LINE_COLUMNS)
     rows: list[ContractRow] = []
     first_line: dict[tuple[str, str], int] = {}
     for one in lines:
@@ -216,6 +225,17 @@ def _row(
                 f"notice_days `{days}` is not a whole number of days from 0 to {MAX_NOTICE_DAYS}."
             )
 
+    seats: int | None = None
+    seats_text = cell.get("seats", "").replace(",", "")
+    if seats_text:
+        if _WHOLE.fullmatch(seats_text) and int(seats_text) >= 1:
+            seats = int(seats_text)
+        else:
+            reasons.append(f"seats `{cell['seats'][:30]}` is not a whole number from 1.")
+    plan = " ".join(cell.get("plan", "").split()) or None
+    if plan is not None and len(plan) > MAX_NAME:
+        reasons.append(f"plan is longer than {MAX_NAME} characters.")
+
     key = (name_key(customer), name_key(tool)) if customer and tool else None
     errors = [RowError(line, reason) for reason in reasons]
     if errors or amount is None or renewal is None:
@@ -229,6 +249,9 @@ def _row(
         billing_cycle=cycle,
         auto_renew=auto_renew,
         notice_days=notice_days,
+        seats=seats,
+        plan=plan,
+        line_stated=any(c in cell for c in LINE_COLUMNS),
         unstated=frozenset(c for c in OPTIONAL_COLUMNS if c not in cell),
         line=line,
     )

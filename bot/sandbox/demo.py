@@ -33,6 +33,7 @@ from bot.db.usage import import_usage
 from bot.domain.accounts import COLUMNS as ACCOUNT_COLUMNS
 from bot.domain.accounts import parse_accounts_csv
 from bot.domain.contracts import COLUMNS as CONTRACT_COLUMNS
+from bot.domain.contracts import LINE_COLUMNS as CONTRACT_LINE_COLUMNS
 from bot.domain.contracts import parse_contracts_csv
 from bot.domain.pricing import parse_rates_csv
 from bot.domain.quarters import quarter_of
@@ -183,7 +184,8 @@ class _History:
         `podbot import contracts` does, at `at`."""
 
         def run() -> None:
-            text = "\n".join([",".join(CONTRACT_COLUMNS), *lines]) + "\n"
+            header = ",".join(CONTRACT_COLUMNS + CONTRACT_LINE_COLUMNS)
+            text = "\n".join([header, *lines]) + "\n"
             rows, errors = parse_contracts_csv(text, {self.pod.key}, self.pod.currency)
             if errors:
                 raise ValueError("; ".join(f"line {e.line}: {e.reason}" for e in errors))
@@ -399,14 +401,16 @@ def _script(h: _History) -> None:
     for i, (customer, tool, amount, renewal, cycle) in enumerate(stack):
         text = f"contract add {customer} | {tool} | {amount} | {renewal.isoformat()} | {cycle}"
         h.command(day(24, f"11:{10 + i:02d}"), an, text)
-    # The terms only the contracts file carries: auto-renewal and its notice period.
-    notices = [(2, "yes", 90), (4, "yes", 60 + 15 * h.index), (5, "no", 30), (6, "yes", 120)]
+    # The terms only the contracts file carries: auto-renewal and its notice period, and a
+    # line item's seats and plan (issue 34).
+    notices = [(2, "yes", 90, "300,Enterprise"), (4, "yes", 60 + 15 * h.index, ","),
+               (5, "no", 30, "40,Business"), (6, "yes", 120, ",")]  # fmt: skip
     h.import_contracts(
         day(24, "11:40"),
         [
             f"{h.pod.key},{stack[i][0]},{stack[i][1]},{_amount(stack[i][2])},{h.pod.currency},"
-            f"{stack[i][3].isoformat()},{stack[i][4]},{auto},{days}"
-            for i, auto, days in notices
+            f"{stack[i][3].isoformat()},{stack[i][4]},{auto},{days},{line}"
+            for i, auto, days, line in notices
         ],
     )
 

@@ -1,6 +1,6 @@
 """Price intelligence (issue 34, items 1 and 3): customers' seat usage snapshots (`podbot import
 usage`, history kept), dated exchange rates (`podbot import rates`) for line items in another
-currency, and the *right-sizing* tag of a savings claim.
+currency, the *right-sizing* tag of a savings claim, and a contract's seats and plan.
 
 Revision ID: 0027
 Revises: 0026
@@ -68,9 +68,18 @@ def upgrade() -> None:
         "savings_claims",
         sa.Column("right_sizing", sa.Boolean(), server_default=sa.false(), nullable=False),
     )
+    # A contract's line item: its seats and plan (its annual amount is the line's total).
+    with op.batch_alter_table("contracts", schema=None) as batch_op:
+        batch_op.add_column(sa.Column("seats", sa.Integer(), nullable=True))
+        batch_op.add_column(sa.Column("plan", sa.String(length=200), nullable=True))
+        batch_op.create_check_constraint("seats", "seats IS NULL OR seats >= 1")
 
 
 def downgrade() -> None:
+    with op.batch_alter_table("contracts", schema=None) as batch_op:
+        batch_op.drop_constraint("ck_contracts_seats", type_="check")
+        batch_op.drop_column("plan")
+        batch_op.drop_column("seats")
     with op.batch_alter_table("savings_claims", schema=None) as batch_op:
         batch_op.drop_column("right_sizing")
     op.drop_index("uq_exchange_rates_currency_to_currency_day", table_name="exchange_rates")

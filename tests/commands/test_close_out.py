@@ -241,3 +241,34 @@ def test_a_conversion_of_a_contract_from_an_earlier_quarter_counts_in_the_kpi(
         facts = load_facts(session, config, config.pod("alpha"), quarter, clock.now()).contracts
     kpi = monthly_to_annual_conversion(facts, quarter)
     assert (kpi.numerator, kpi.denominator) == (1, 1)
+
+
+def test_the_new_term_takes_its_line_item(bot: RunningBot, proc: Proc) -> None:
+    """Issue 34: the modal's seats and plan, prefilled from the last itemised quote, are the
+    contract's line item; a later `contract add` (which states none) keeps them."""
+    proc(ANALYST, "contract add Acme | Figma | 36,000 | 2026-12-31")
+    number = negotiating(proc)
+    proc(BUYER, f"quote {number} Crayon 120 seats × $280 annual Professional")
+    proc(BUYER, f"close {number} won signed")
+    click(bot, ANALYST, term_message(proc, number))
+    view = opened_view(bot)
+    blocks = {b.get("block_id"): b for b in view["blocks"]}
+    assert blocks["quantity"]["element"]["initial_value"] == "120"
+    assert blocks["plan"]["element"]["initial_value"] == "Professional"
+    metadata = view["private_metadata"]
+    wrong = submit(bot, ANALYST, metadata, amount="33.6k", renewal_date="2027-12-31",
+                   cycle="annual", seats="many")  # fmt: skip
+    assert wrong["errors"] == {"quantity": "Write the seats as a whole number, like 120."}
+    assert submit(bot, ANALYST, metadata, amount="33.6k", renewal_date="2027-12-31",
+                  cycle="annual", seats="110", plan=" Professional ") is None  # fmt: skip
+    (contract,) = contracts(bot)
+    assert (contract.annual_amount, contract.seats, contract.plan) == (
+        Decimal("33600"), 110, "Professional"
+    )  # fmt: skip
+    assert "$33,600 a year" in proc.thread(number)[-1].text
+    assert "annual; 110 seats Professional" in proc.thread(number)[-1].text
+    proc(ANALYST, "contract add Acme | Figma | 34,000 | 2027-12-31")
+    (contract,) = contracts(bot)
+    assert (contract.annual_amount, contract.seats, contract.plan) == (
+        Decimal("34000"), 110, "Professional"
+    )  # fmt: skip

@@ -276,3 +276,23 @@ def test_terms_read_like_a_procurement_team_writes_them() -> None:
     assert describe_terms(usd("48000"), date(2027, 3, 31), "annual") == (
         "$48,000 a year, renews 2027-03-31, annual"
     )
+
+
+def test_a_line_item_of_seats_and_plan() -> None:
+    """Issue 34: optional `seats` and `plan` columns; a file with them states them (blank:
+    none), a file without them leaves the stored ones."""
+    rows, errors = parse(
+        f'{HEADER},seats,plan\n{GOOD},"1,200", Enterprise \n'
+        "beta,Globex,Slack,18.5k,,2026-12-31,,,,,\n"
+    )
+    assert errors == []
+    assert [(r.seats, r.plan, r.line_stated) for r in rows] == [
+        (1200, "Enterprise", True), (None, None, True)
+    ]  # fmt: skip
+    (row,), _ = parse(f"{HEADER}\n{GOOD}\n")
+    assert (row.seats, row.plan, row.line_stated) == (None, None, False)
+    assert errors_of(f"{GOOD},0,Pro", f"{GOOD.replace('Acme', 'Hooli')},ten,Pro",
+                     header=f"{HEADER},seats,plan") == [
+        (2, "seats `0` is not a whole number from 1."),
+        (3, "seats `ten` is not a whole number from 1."),
+    ]  # fmt: skip

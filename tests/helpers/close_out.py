@@ -50,6 +50,8 @@ def submit(bot: RunningBot, user: str, metadata: str, **fields: Any) -> Any:
             }
         },
         "notice_days": {"value": {"type": "plain_text_input", "value": fields.get("notice", "")}},
+        "quantity": {"value": {"type": "plain_text_input", "value": fields.get("seats", "")}},
+        "plan": {"value": {"type": "plain_text_input", "value": fields.get("plan", "")}},
     }
     response = bot.slack.view_submission("record_term", values, user, private_metadata=metadata)
     bot.wait_idle()
