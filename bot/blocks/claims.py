@@ -19,6 +19,7 @@ from slack_sdk.models.blocks import (
 )
 from slack_sdk.models.views import View
 
+from bot.blocks.cards import usage_text
 from bot.blocks.ids import VALUE_ACTION_ID, ActionId, BlockId, CallbackId
 from bot.blocks.text import escape_mrkdwn, fit_markup, slack_date
 from bot.domain.approvals import Progress, covering_note, progress_line
@@ -65,8 +66,10 @@ class ClaimView:
     revises: ApprovedClaim | None = None
     # Marked additional by the buyer: a saving beside the request's claim, not a revision.
     additional: bool = False
-    # Tagged right-sizing (issue 34): the saving came from fewer seats.
+    # Tagged right-sizing (issue 34): the saving came from fewer seats; the customer's latest
+    # seat usage of the tool, when imported.
     right_sizing: bool = False
+    usage_line: str | None = None
     # Set on an approved claim whose revision was approved: it no longer counts.
     revised_by: ApprovedClaim | None = None
     benchmark_customers: int = 0
@@ -185,6 +188,8 @@ def claim_blocks(claim: ClaimView) -> list[Block]:
         figures += f"\n:repeat: {note[:1].upper()}{note[1:]}."
     if claim.right_sizing:
         figures += "\n:straight_ruler: Tagged *right-sizing*: the saving came from fewer seats."
+        if claim.usage_line:
+            figures += f"\n{usage_text(claim.usage_line)}"
     blocks: list[Block] = [
         SectionBlock(text=MarkdownTextObject(text=figures)),
         ContextBlock(

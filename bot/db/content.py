@@ -215,9 +215,24 @@ def claim_view(
         revises=_approved(session, claim.revises_id),
         additional=claim.additional,
         right_sizing=claim.right_sizing,
+        usage_line=_claim_usage(session, config, request, claim, now),
         revised_by=_approved(session, claim.revised_by_id),
         progress=progress if progress is not None and progress.total > 1 else None,
     )
+
+
+def _claim_usage(
+    session: Session, config: Config, request: Request, claim: SavingsClaim, now: datetime | None
+) -> str | None:
+    """A right-sizing claim's seat usage, for the em deciding it (None: not tagged, or none
+    imported)."""
+    if not claim.right_sizing:
+        return None
+    found = latest_usage(session, request.customer, request.tool)
+    if found is None:
+        return None
+    today = (now or claim.created_at).astimezone(ZoneInfo(request.pod.timezone)).date()
+    return usage_line(found, config.usage_headroom, today)
 
 
 def _approved(session: Session, claim_id: int | None) -> ApprovedClaim | None:

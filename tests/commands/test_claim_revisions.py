@@ -252,10 +252,20 @@ def test_the_savings_form_marks_a_claim_additional(bot: RunningBot, proc: Proc) 
 def test_a_claim_tagged_right_sizing(bot: RunningBot, proc: Proc) -> None:
     """Issue 34: `| right-sizing` (beside `additional` or alone) tags the claim; its message
     says so; the tag changes nothing else about the claim."""
+    from bot.db.usage import import_usage
+    from bot.domain.usage import parse_usage_csv
+
     proc = setup(bot)
+    rows, _ = parse_usage_csv(
+        "customer,tool,as_of,seats_assigned,seats_active\nAcme Corp,Miro,2026-11-20,120,71\n"
+    )
+    with bot.db.transaction() as session:
+        import_usage(session, rows, bot.runtime.clock.now())
     proc(BUYER, "savings 1 48000 41000 | right-sizing")
     tag = ":straight_ruler: Tagged *right-sizing*: the saving came from fewer seats."
-    assert tag in blocks_text(claim_message(proc, 1).blocks)
+    shown = blocks_text(claim_message(proc, 1).blocks)
+    # The em deciding it sees the usage behind it.
+    assert f"{tag}\n*Usage:* :warning: 120 seats · 71 active (59 %) as of Nov 20 · " in shown
     click(bot, EM, "savings_approve", claim_message(proc, 1))
     proc(BUYER, "savings 1 20000 18000 | additional, Right Sizing")
     assert [(c.status, c.additional, c.right_sizing) for c in claims(bot)] == [
