@@ -162,3 +162,17 @@ prices = st.decimals(min_value=0, max_value=100000, places=2, allow_nan=False)
 def test_percentile_of_the_minimum_is_0_and_of_the_maximum_100(sample: list[Decimal]) -> None:
     assert percentile(min(sample), sample) == 0
     assert percentile(max(sample), sample) == 100
+
+
+@given(
+    st.decimals(min_value=0, max_value=100_000, places=2),
+    st.sampled_from(list(Cycle)),
+    st.integers(1, 120),
+)
+def test_a_rate_of_one_converts_to_the_same_price(
+    price: Decimal, cycle: Cycle, months: int
+) -> None:
+    at_par = Rate(date(2026, 12, 1), "EUR", "USD", Decimal(1))
+    euros = LineItem(10, Money(price, "EUR"), cycle, months)
+    dollars = LineItem(10, Money(price, "USD"), cycle, months)
+    assert annual_unit_price(euros, "USD", at_par) == annual_unit_price(dollars, "USD")
