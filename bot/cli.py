@@ -1003,16 +1003,19 @@ def cmd_import_vendors(args: argparse.Namespace) -> int:
 def cmd_import_usage(args: argparse.Namespace) -> int:
     """`podbot import usage FILE.csv` (issue 34): customers' seats of a tool as of a day, all
     rows or none, upserted by customer, tool and day (earlier days kept: the history)."""
-    from bot.db.usage import import_usage
+    from bot.actions.usage import ImportUsage, load_usage
+    from bot.consequences import perform
     from bot.domain.usage import parse_usage_csv
 
     def import_rows(runtime: Any, text: str) -> Any:
         rows, errors = parse_usage_csv(text)
         if errors:
             return _print_row_errors(args.file, errors)
-        now = runtime.clock.now()
-        with runtime.db.transaction() as session:
-            return import_usage(session, rows, now)
+        _outbox, loaded = perform(runtime, load_usage, "import", ImportUsage(rows))
+        if loaded.cards:
+            # Queued in the import's transaction: any running podbot serve posts them.
+            print(f"{plural(loaded.cards, 'renewal card')} to refresh with the new usage.")
+        return loaded.inserted, loaded.updated, loaded.unchanged
 
     return _import_file(args, import_rows)
 

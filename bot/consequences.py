@@ -79,6 +79,7 @@ from bot.domain.events import (
     TargetUpdated,
     TermAsked,
     ThreadLine,
+    UsageImported,
 )
 from bot.domain.money import Money
 from bot.domain.vocabulary import ClaimStatus, Role
@@ -458,6 +459,7 @@ CONSEQUENCES: dict[type[Any], tuple[Consequence, ...]] = {
     TargetUpdated: (),
     ClickUpLinked: (clickup.linked, card),
     ContractSaved: (),
+    UsageImported: (card,),
     ChecklistChanged: (card, homes_of_request),
     CustomerUpdateDrafted: (customer_update_dms,),
     CustomerUpdateSettled: (customer_update_settled, quiet_account_homes, settled_update_canvas),

@@ -293,6 +293,13 @@ class PreapprovalAnswered:
     ts: str | None = None
 
 
+@dataclass(frozen=True)
+class UsageImported:
+    """A renewal request's seat usage was imported (issue 34): its card shows the new line."""
+
+    request_id: int
+
+
 Event = (
     RequestOpened
     | RequestChanged
@@ -324,4 +331,5 @@ Event = (
     | CustomerUpdateSettled
     | PreapprovalAsked
     | PreapprovalAnswered
+    | UsageImported
 )

@@ -67,3 +67,24 @@ def test_headroom_is_configurable() -> None:
     for wrong in ("1.5", '"10 %"', "-0.1"):
         with pytest.raises(ConfigError, match=r"usage\.headroom"):
             parse_config(text + f"[usage]\nheadroom = {wrong}\n")
+
+
+def test_an_import_refreshes_the_open_renewals_card(bot: RunningBot, proc: Proc) -> None:
+    """The usage imported after a renewal request opened: its card is edited to show it (the
+    `UsageImported` row of the consequences table); a re-import of the same file edits none."""
+    from bot.actions.usage import ImportUsage, load_usage
+    from bot.consequences import perform
+
+    proc(ANALYSTS[0], "new Globex | Zoom | renewal", BETA)
+    assert "*Usage:*" not in blocks_text(proc.card(1).blocks)
+    rows, _ = parse_usage_csv(
+        "customer,tool,as_of,seats_assigned,seats_active\nGlobex,Zoom,2026-11-20,120,71\n"
+        "Globex,Slack,2026-11-20,10,10\n"
+    )
+    outbox, loaded = perform(bot.runtime, load_usage, "import", ImportUsage(rows))
+    outbox.deliver()
+    bot.wait_idle()
+    assert (loaded.inserted, loaded.cards) == (2, 1)
+    assert f"*Usage:* {LINE}" in blocks_text(proc.card(1).blocks)
+    _outbox, again = perform(bot.runtime, load_usage, "import", ImportUsage(rows))
+    assert (again.unchanged, again.cards) == (2, 0)
