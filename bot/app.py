@@ -11,9 +11,12 @@ from typing import Any
 from slack_bolt import App
 from slack_bolt.error import BoltError
 from slack_bolt.middleware.authorization import SingleTeamAuthorization
+from slack_bolt.oauth.oauth_settings import OAuthSettings
 from slack_sdk.errors import SlackClientError
 
 from bot import commands, events
+from bot.db.installs import state_store
+from bot.manifest import BOT_SCOPES
 from bot.runtime import Runtime
 
 log = logging.getLogger(__name__)
@@ -40,6 +43,44 @@ def _hidden_from_bolt() -> Iterator[None]:
         os.environ.update(saved)
 
 
+# What a person in a workspace podbot is not installed in sees (OAuth mode).
+NOT_INSTALLED = (
+    "podbot is not installed in this workspace (or was removed): ask a Slack admin to install"
+    " it again from podbot's /slack/install page."
+)
+# Slack's rotating bot tokens last 12 hours; one with less than this left is renewed first.
+REFRESH_BEFORE_MINUTES = 60
+
+
+def authorize_url(api_url: str) -> str:
+    """Slack's authorize page beside its Web API (`https://slack.com/oauth/v2/authorize`, or
+    the stand-in's when SLACK_API_URL points there)."""
+    base = api_url.rstrip("/")
+    base = base[: -len("/api")] if base.endswith("/api") else base
+    return f"{base}/oauth/v2/authorize"
+
+
+def oauth_settings(runtime: Runtime) -> OAuthSettings:
+    """Bolt's OAuth flow on podbot's database: /slack/install and /slack/oauth_redirect, the
+    installations in `slack_installations`/`slack_bots`, the install states in
+    `slack_oauth_states` (migration 0031); tokens renewed when under an hour is left."""
+    settings, installations = runtime.settings, runtime.installations
+    assert installations is not None and settings.client_id and settings.client_secret
+    return OAuthSettings(
+        client_id=settings.client_id,
+        client_secret=settings.client_secret,
+        scopes=list(BOT_SCOPES),
+        user_scopes=[],
+        redirect_uri=os.environ.get("SLACK_REDIRECT_URI") or None,
+        authorization_url=authorize_url(settings.api_url),
+        installation_store=installations.store,
+        installation_store_bot_only=True,
+        token_rotation_expiration_minutes=REFRESH_BEFORE_MINUTES,
+        state_store=state_store(runtime.db.engine),
+        logger=log,
+    )
+
+
 def build_app(runtime: Runtime, *, socket_mode: bool = False, **app_kwargs: Any) -> App:
     """The Bolt App with every listener registered; checks the token with auth.test. Its
     listeners hand what follows their ack to the runtime's after-ack threads
@@ -51,6 +92,9 @@ def build_app(runtime: Runtime, *, socket_mode: bool = False, **app_kwargs: Any)
         # Listeners run on the request's thread and return as soon as they have acked; what
         # follows the ack goes to `runtime.background`. (Bolt's other mode polls for the ack
         # every 10 ms, which doubles the median ack time under load.)
+        if runtime.installations is not None:
+            app_kwargs["oauth_settings"] = oauth_settings(runtime)
+            app_kwargs["user_facing_authorize_error_message"] = NOT_INSTALLED
         with _hidden_from_bolt():
             app = App(
                 client=runtime.slack.client,
@@ -78,7 +122,8 @@ def build_app(runtime: Runtime, *, socket_mode: bool = False, **app_kwargs: Any)
         ),
         None,
     )
-    runtime.slack.team_url(known=checked.get("url") if checked else None)
+    if runtime.installations is None:  # OAuth mode: each workspace has its own URL
+        runtime.slack.team_url(known=checked.get("url") if checked else None)
     commands.register(app, runtime)
     events.register(app, runtime)
 

@@ -257,9 +257,17 @@ def cmd_manifest(args: argparse.Namespace) -> int:
         from bot.config import load_config
 
         config = load_config(args.config)
+    if args.oauth and not args.url:
+        return _fail(
+            "--oauth needs --url: Slack sends the installer back to <url>/slack/oauth_redirect"
+        )
     print(
         manifest_yaml(
-            request_url=args.url, socket_mode=args.socket_mode, config=config, name=args.name
+            request_url=args.url,
+            socket_mode=args.socket_mode,
+            config=config,
+            name=args.name,
+            oauth=args.oauth,
         ),
         end="",
     )
@@ -1076,6 +1084,11 @@ def cmd_serve(args: argparse.Namespace) -> int:
 
     if args.socket_mode and args.workers > 1:
         return _fail("--workers is for HTTP mode; Socket Mode runs one connection per process")
+    if args.oauth:
+        if args.socket_mode:
+            return _fail("--oauth is for HTTP mode: Slack sends installers to /slack/install")
+        # The switch is PODBOT_OAUTH: `--workers` children read it from the environment too.
+        os.environ["PODBOT_OAUTH"] = "1"
     plan = Plan(
         serves=Serves.SOCKET_MODE if args.socket_mode else Serves.HTTP,
         scheduler=not args.no_scheduler,
@@ -1237,6 +1250,11 @@ def build_parser() -> argparse.ArgumentParser:
     )
     serve.add_argument("--socket-mode", action="store_true", help="connect over Socket Mode")
     serve.add_argument(
+        "--oauth",
+        action="store_true",
+        help="install by OAuth (/slack/install) into many workspaces; same as PODBOT_OAUTH=1",
+    )
+    serve.add_argument(
         "--no-scheduler", action="store_true", help="leave scheduled jobs to `podbot scheduler`"
     )
     serve.add_argument("--host", default="0.0.0.0", help="interface to listen on (HTTP mode)")
@@ -1312,6 +1330,11 @@ def build_parser() -> argparse.ArgumentParser:
         "--url", help="public base URL for HTTP mode, e.g. https://podbot.example.com"
     )
     manifest.add_argument("--socket-mode", action="store_true", help="a Socket Mode manifest")
+    manifest.add_argument(
+        "--oauth",
+        action="store_true",
+        help="installed by OAuth (many workspaces, org-wide, rotating tokens; needs --url)",
+    )
     manifest.add_argument("--name", default="podbot", help="the app's display name")
     manifest.add_argument("--config", help="take the slash command name from this config file")
     manifest.set_defaults(func=cmd_manifest)

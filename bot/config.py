@@ -1088,6 +1088,11 @@ class Settings:
     # The SMTP relay's login (`[email]`), from the environment only (issue 32).
     smtp_username: str | None = None
     smtp_password: str | None = None
+    # OAuth mode (issue 36): installs by Slack's OAuth flow into podbot's database, each
+    # workspace's bot token read from there; off by default (one static SLACK_BOT_TOKEN).
+    oauth: bool = False
+    client_id: str | None = None
+    client_secret: str | None = None
 
     @classmethod
     def from_env(cls, environ: Mapping[str, str] | None = None) -> Settings:
@@ -1136,6 +1141,9 @@ class Settings:
             slack_timeout=float(env.get("PODBOT_SLACK_TIMEOUT") or 10.0),
             clickup_token=env.get("CLICKUP_TOKEN") or None,
             clickup_api_url=(env.get("CLICKUP_API_URL") or "").rstrip("/") or None,
+            oauth=(env.get("PODBOT_OAUTH") or "").lower() in ("1", "true", "yes", "on"),
+            client_id=env.get("SLACK_CLIENT_ID") or None,
+            client_secret=env.get("SLACK_CLIENT_SECRET") or None,
         )
 
     def require(self, *names: str) -> None:
@@ -1144,12 +1152,19 @@ class Settings:
             "SLACK_BOT_TOKEN": "the bot token (xoxb-…) from your Slack app's OAuth page",
             "SLACK_SIGNING_SECRET": "the signing secret from your app's Basic Information page",
             "SLACK_APP_TOKEN": "an app-level token (xapp-…) with connections:write",
+            "SLACK_CLIENT_ID": "the client ID from your app's Basic Information page",
+            "SLACK_CLIENT_SECRET": "the client secret from your app's Basic Information page",
         }
         values = {
             "SLACK_BOT_TOKEN": self.bot_token,
             "SLACK_SIGNING_SECRET": self.signing_secret,
             "SLACK_APP_TOKEN": self.app_token,
+            "SLACK_CLIENT_ID": self.client_id,
+            "SLACK_CLIENT_SECRET": self.client_secret,
         }
+        if self.oauth:  # OAuth mode: each workspace's token comes from its installation
+            kept = [n for n in names if n != "SLACK_BOT_TOKEN"]
+            names = (*kept, "SLACK_CLIENT_ID", "SLACK_CLIENT_SECRET")
         for name in names:
             if not values[name]:
                 raise MissingSetting(f"{name} is not set: export {hints[name]}.")

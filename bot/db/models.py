@@ -1223,3 +1223,10 @@ class RepeatDisqualificationFlag(Base):
     window_start: Mapped[date] = mapped_column(Date)
     reasons: Mapped[str] = mapped_column(Text)
     flagged_at: Mapped[datetime] = mapped_column(UTCDateTime)
+
+
+# Slack's installations (OAuth mode): slack_sdk's tables, declared on this metadata so that
+# migration 0031 is checked against them (bot/db/installs.py).
+from bot.db.installs import declare as _declare_installs  # noqa: E402
+
+_declare_installs(Base.metadata)
