@@ -4,11 +4,11 @@ from __future__ import annotations
 
 import logging
 import os
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from typing import Any
 
-from slack_bolt import App
+from slack_bolt import App, BoltContext, BoltResponse
 from slack_bolt.error import BoltError
 from slack_bolt.middleware.authorization import SingleTeamAuthorization
 from slack_bolt.oauth.oauth_settings import OAuthSettings
@@ -81,6 +81,38 @@ def oauth_settings(runtime: Runtime) -> OAuthSettings:
     )
 
 
+# What a person in a workspace (installed, OAuth mode) where no POD is configured sees.
+NO_POD_HERE = (
+    "podbot has no POD in this workspace: its PODs are in other workspaces, and nothing of "
+    "theirs is shown here. Ask your podbot operator to add a POD with this workspace's team_id."
+)
+
+
+def _only_workspaces_with_a_pod(runtime: Runtime) -> Callable[..., BoltResponse | None]:
+    """A middleware: requests from a workspace (or org) no POD names get one ephemeral
+    sentence (a command in its ack, a click by its response_url) and reach no listener, so
+    nothing of another workspace's PODs is read for them."""
+
+    def only_workspaces_with_a_pod(
+        context: BoltContext, body: dict[str, Any], next: Callable[[], BoltResponse]
+    ) -> BoltResponse | None:
+        if runtime.config.serves(context.team_id, context.enterprise_id):
+            return next()
+        log.info(
+            "a request from workspace %s (org %s), where no POD is: answered that there is none",
+            context.team_id, context.enterprise_id,
+        )  # fmt: skip
+        if body.get("command"):
+            return BoltResponse(status=200, body=NO_POD_HERE)
+        respond, background = context.respond, runtime.background
+        if body.get("type") == "block_actions" and respond is not None and background:
+            background.submit(respond, text=NO_POD_HERE, response_type="ephemeral",
+                              replace_original=False)  # fmt: skip
+        return BoltResponse(status=200, body="")
+
+    return only_workspaces_with_a_pod
+
+
 def build_app(runtime: Runtime, *, socket_mode: bool = False, **app_kwargs: Any) -> App:
     """The Bolt App with every listener registered; checks the token with auth.test. Its
     listeners hand what follows their ack to the runtime's after-ack threads
@@ -124,6 +156,8 @@ def build_app(runtime: Runtime, *, socket_mode: bool = False, **app_kwargs: Any)
     )
     if runtime.installations is None:  # OAuth mode: each workspace has its own URL
         runtime.slack.team_url(known=checked.get("url") if checked else None)
+    if runtime.config.names_workspaces():
+        app.middleware(_only_workspaces_with_a_pod(runtime))
     commands.register(app, runtime)
     events.register(app, runtime)
 

@@ -91,7 +91,7 @@ def make_web_client(
     settings: Settings,
     *,
     pause: Callable[[float], object] | None = None,
-    token_for: Callable[[], str | None] | None = None,
+    token_for: Callable[[str | None], str | None] | None = None,
 ) -> WebClient:
     """A WebClient on SLACK_API_URL that retries 429s, connection errors and 5xx answers.
     `pause` (default: sleep) waits out its backoff between retries of connection errors and

@@ -1088,6 +1088,9 @@ class OutboxRow(Base):
     # The import whose card this is (`imports.id`): not taken until that import is complete.
     # No foreign key: adding one would make SQLite rebuild the outbox table and its indexes.
     import_id: Mapped[int | None] = mapped_column(Integer)
+    # OAuth mode with many workspaces (issue 36): whose bot token sends it, the workspace
+    # (T…) or the Grid org of an org-wide install (E…) its POD names; None: the only one.
+    team_id: Mapped[str | None] = mapped_column(String(32))
 
 
 class ChannelTurn(Base):

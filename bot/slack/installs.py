@@ -8,7 +8,9 @@ each call that names none of its own."""
 from __future__ import annotations
 
 import logging
-from collections.abc import Callable
+import threading
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
@@ -56,9 +58,24 @@ class Installations:
             row = connection.execute(query).mappings().first()
         return self.store.build_bot_entity(row) if row is not None else None
 
-    def bot_token(self) -> str | None:
-        """The bot token to post with, or None when nothing is installed yet."""
-        bot = self.latest_bot()
+    def bot_of(self, workspace: str | None) -> Bot | None:
+        """The bot installed for a workspace (T…), or for an org by an org-wide install (E…);
+        with None, the latest installed (one workspace)."""
+        if workspace is None:
+            return self.latest_bot()
+        bots = self.store.bots
+        column = bots.c.enterprise_id if workspace.startswith("E") else bots.c.team_id
+        query = select(bots).where(bots.c.client_id == self.client_id, column == workspace)
+        if workspace.startswith("E"):
+            query = query.where(bots.c.is_enterprise_install.is_(True))
+        query = query.order_by(desc(bots.c.installed_at), desc(bots.c.id)).limit(1)
+        with self.store.engine.connect() as connection:
+            row = connection.execute(query).mappings().first()
+        return self.store.build_bot_entity(row) if row is not None and row["bot_token"] else None
+
+    def bot_token(self, workspace: str | None = None) -> str | None:
+        """The bot token to post with for a workspace (or org), or None when not installed."""
+        bot = self.bot_of(workspace)
         return bot.bot_token if bot is not None else None
 
     def listed(self) -> list[Install]:
@@ -100,18 +117,41 @@ def _names_a_token(kwargs: dict[str, Any]) -> bool:
 
 
 class InstalledWebClient(WebClient):
-    """A WebClient whose bot token is looked up at each call (`token_for`): OAuth mode's."""
+    """A WebClient whose bot token is looked up at each call (`token_for`): OAuth mode's, for
+    the workspace the calling thread acts for (`acting_for`)."""
 
-    def __init__(self, token_for: Callable[[], str | None], **kwargs: Any) -> None:
+    def __init__(self, token_for: Callable[[str | None], str | None], **kwargs: Any) -> None:
         super().__init__(**kwargs)
         self.token_for = token_for
+        self._acting = threading.local()
+
+    @contextmanager
+    def acting_for(self, workspace: str | None) -> Iterator[None]:
+        """Calls on this thread go with that workspace's (or org's) bot token meanwhile."""
+        before = getattr(self._acting, "workspace", None)
+        self._acting.workspace = workspace
+        try:
+            yield
+        finally:
+            self._acting.workspace = before
 
     def api_call(
         self, api_method: str, *, headers: dict[str, str] | None = None, **kwargs: Any
     ) -> SlackResponse:
         """The call with the installed bot's token, unless it names a token of its own."""
         if self.token is None and not _names_a_token(kwargs):
-            token = self.token_for()
+            token = self.token_for(getattr(self._acting, "workspace", None))
             if token:
                 headers = {**(headers or {}), "Authorization": f"Bearer {token}"}
         return super().api_call(api_method, headers=headers, **kwargs)
+
+
+@contextmanager
+def acting_for(client: WebClient, workspace: str | None) -> Iterator[None]:
+    """`client`'s calls on this thread go with that workspace's token (OAuth mode); with a
+    static token, or no workspace named, nothing changes."""
+    if isinstance(client, InstalledWebClient) and workspace is not None:
+        with client.acting_for(workspace):
+            yield
+    else:
+        yield

@@ -70,6 +70,7 @@ from bot.jobs.ledger import WORKER
 from bot.mail.message import update_message
 from bot.mail.smtp import MailRefused, MailUnavailable, SmtpSettings
 from bot.mail.smtp import send as send_mail
+from bot.slack.installs import acting_for
 from bot.slack.snapshots import drop_superseded
 from bot.slack.web_api import WebApiError
 
@@ -131,6 +132,7 @@ _CANDIDATE = (
     OutboxRow.status,
     OutboxRow.attempts,
     OutboxRow.parent_id,
+    OutboxRow.team_id,
 )
 # How often the worker walks every due row (rows it was not told about: another process's,
 # retries coming due); rows it is told about are taken at once.
@@ -270,6 +272,7 @@ class Taken(NamedTuple):
     channel: str | None
     lane: str
     parent: int | None = None  # the row whose message this one replies under
+    team: str | None = None  # whose token sends it (OAuth mode, many workspaces)
 
 
 class OutboxWorker:
@@ -689,7 +692,7 @@ class OutboxWorker:
             taken = [
                 Taken(
                     row.id, row.kind, dict(payloads[row.id]), recovering, row.channel, row.lane,
-                    row.parent_id,
+                    row.parent_id, row.team_id,
                 )
                 for row, recovering in chosen
             ]  # fmt: skip
@@ -709,7 +712,8 @@ class OutboxWorker:
             if drop_superseded(self.db, row_id, row.lane, kind, row.payload, self.clock.now()):
                 self._record("superseded")
                 return
-            result = self._senders[OutboxKind(kind)](row)
+            with acting_for(self.slack.client, row.team):
+                result = self._senders[OutboxKind(kind)](row)
         except WebApiError as exc:
             self._failed(row_id, exc, row.channel or row.lane)
             return

@@ -1,5 +1,6 @@
 """Slack installations for OAuth mode (issue 36): slack_sdk's installation, bot and OAuth
-state tables, as `SQLAlchemyInstallationStore` and `SQLAlchemyOAuthStateStore` build them.
+state tables, as `SQLAlchemyInstallationStore` and `SQLAlchemyOAuthStateStore` build them;
+and the workspace each outbox row is sent for (`deliveries.team_id`).
 
 Revision ID: 0031
 Revises: 0026
@@ -41,6 +42,8 @@ def _bot() -> list[sa.Column]:  # type: ignore[type-arg]
 
 
 def upgrade() -> None:
+    # A nullable column without a default: SQLite adds it in place (no table rebuild).
+    op.add_column("deliveries", sa.Column("team_id", sa.String(32), nullable=True))
     op.create_table(
         "slack_installations",
         *_owner(),
@@ -83,6 +86,8 @@ def upgrade() -> None:
 
 
 def downgrade() -> None:
+    with op.batch_alter_table("deliveries") as batch:
+        batch.drop_column("team_id")
     op.drop_table("slack_oauth_states")
     op.drop_index("slack_bots_idx", table_name="slack_bots")
     op.drop_table("slack_bots")

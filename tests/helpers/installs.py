@@ -14,6 +14,8 @@ from slackfake.web_api import SlackApiServer
 
 CLIENT_ID = "1234567890.0987654321"
 CLIENT_SECRET = "test-client-secret"
+# `start_bot`'s settings for OAuth mode.
+OAUTH = {"oauth": True, "client_id": CLIENT_ID, "client_secret": CLIENT_SECRET}
 
 
 def register_app(api: SlackApiServer, bot_url: str, *, token_rotation: bool = True) -> None:

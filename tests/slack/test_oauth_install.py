@@ -12,9 +12,7 @@ from bot.cli import main
 from slackfake.web_api import TEAM_ID
 from tests.commands.conftest import ALPHA, ANALYST
 from tests.conftest import RunningBot
-from tests.helpers.installs import CLIENT_ID, CLIENT_SECRET, install, register_app
-
-OAUTH = {"oauth": True, "client_id": CLIENT_ID, "client_secret": CLIENT_SECRET}
+from tests.helpers.installs import OAUTH, install, register_app
 
 
 def test_a_workspace_installs_podbot_through_oauth_and_it_posts_with_that_token(
