@@ -11,6 +11,7 @@ from typing import Any
 from slack_bolt import App, BoltContext, BoltResponse
 from slack_bolt.error import BoltError
 from slack_bolt.middleware.authorization import SingleTeamAuthorization
+from slack_bolt.oauth.callback_options import CallbackOptions, FailureArgs, SuccessArgs
 from slack_bolt.oauth.oauth_settings import OAuthSettings
 from slack_sdk.errors import SlackClientError
 
@@ -18,6 +19,7 @@ from bot import commands, events
 from bot.db.installs import state_store
 from bot.manifest import BOT_SCOPES
 from bot.runtime import Runtime
+from bot.slack.installs import REFRESH_BEFORE_MINUTES
 
 log = logging.getLogger(__name__)
 
@@ -48,8 +50,6 @@ NOT_INSTALLED = (
     "podbot is not installed in this workspace (or was removed): ask a Slack admin to install"
     " it again from podbot's /slack/install page."
 )
-# Slack's rotating bot tokens last 12 hours; one with less than this left is renewed first.
-REFRESH_BEFORE_MINUTES = 60
 
 
 def authorize_url(api_url: str) -> str:
@@ -77,8 +77,33 @@ def oauth_settings(runtime: Runtime) -> OAuthSettings:
         installation_store_bot_only=True,
         token_rotation_expiration_minutes=REFRESH_BEFORE_MINUTES,
         state_store=state_store(runtime.db.engine),
+        callback_options=CallbackOptions(
+            success=lambda args: on_installed(runtime, args), failure=_failed_install
+        ),
         logger=log,
     )
+
+
+def on_installed(runtime: Runtime, args: SuccessArgs) -> BoltResponse:
+    """Installed (again) in a workspace or org: the deliveries parked while it was not are
+    sent now, once each; then Bolt's own success page."""
+    installation = args.installation
+    org_wide = bool(installation.is_enterprise_install)
+    workspace = installation.enterprise_id if org_wide else installation.team_id
+    assert runtime.installations is not None
+    resumed = runtime.installations.resume(workspace)
+    log.info(
+        "podbot installed in %s %s; %d parked deliveries resume",
+        "org" if org_wide else "workspace", workspace, resumed,
+    )  # fmt: skip
+    if resumed:
+        runtime.outbox_worker.notify()
+    return args.default.success(args)
+
+
+def _failed_install(args: FailureArgs) -> BoltResponse:
+    log.warning("an install did not complete: %s", args.reason)
+    return args.default.failure(args)
 
 
 # What a person in a workspace (installed, OAuth mode) where no POD is configured sees.
@@ -96,7 +121,11 @@ def _only_workspaces_with_a_pod(runtime: Runtime) -> Callable[..., BoltResponse 
     def only_workspaces_with_a_pod(
         context: BoltContext, body: dict[str, Any], next: Callable[[], BoltResponse]
     ) -> BoltResponse | None:
-        if runtime.config.serves(context.team_id, context.enterprise_id):
+        event = body.get("event") or {}
+        if runtime.config.serves(context.team_id, context.enterprise_id) or event.get("type") in (
+            "app_uninstalled",
+            "tokens_revoked",
+        ):
             return next()
         log.info(
             "a request from workspace %s (org %s), where no POD is: answered that there is none",

@@ -421,6 +421,51 @@ def _outbox_line(item: Any) -> str:
     )
 
 
+def cmd_installs(args: argparse.Namespace) -> int:
+    """`podbot installs list|remove` (OAuth mode, issue 36)."""
+    from bot.config import MissingSetting
+    from bot.db.migrate import SchemaOutOfDate, check_schema
+    from bot.db.session import Database
+    from bot.slack.installs import Installations
+
+    try:
+        config, settings, _ = _load(args)
+        settings.require("SLACK_CLIENT_ID")
+    except _Stop as exc:
+        return _fail(str(exc))
+    except MissingSetting as exc:
+        return _fail(str(exc))
+    db = Database(settings.database_url)
+    try:
+        check_schema(db.engine)
+        installs = Installations(db, settings.client_id or "", many=config.names_workspaces())
+        if args.installs_verb == "list":
+            found = installs.listed()
+            if not found:
+                print("no installations yet: a Slack admin installs podbot at /slack/install")
+            for item in found:
+                where = item.enterprise_id if item.org_wide else item.team_id
+                kind = "org-wide" if item.org_wide else "workspace"
+                expires = item.expires_at.isoformat() if item.expires_at else "no expiry"
+                print(
+                    f"{where or '-':<12} {kind:<9} {item.team_name or '-':<24} installed "
+                    f"{item.installed_at:%Y-%m-%d %H:%M} UTC; token {expires}"
+                )
+            return 0
+        if installs.bot_of(args.workspace) is None:
+            return _fail(f"no installation for {args.workspace}: see `podbot installs list`")
+        parked = installs.remove(args.workspace)
+    except SchemaOutOfDate as exc:
+        return _fail(str(exc))
+    finally:
+        db.dispose()
+    print(
+        f"removed the installation of {args.workspace} and its bot token; {parked} pending "
+        "deliveries parked (they go out once podbot is installed there again)"
+    )
+    return 0
+
+
 def cmd_outbox_list(args: argparse.Namespace) -> int:
     from bot.clock import SystemClock
     from bot.slack.outbox_admin import list_rows
@@ -1474,6 +1519,20 @@ def build_parser() -> argparse.ArgumentParser:
         "--config", help="config file (default: $PODBOT_CONFIG or config/podbot.toml)"
     )
     check.set_defaults(func=cmd_config_check)
+
+    installs = verbs.add_parser(
+        "installs", help="OAuth mode's installations: `podbot installs list|remove`"
+    )
+    installs_verbs = installs.add_subparsers(dest="installs_verb", metavar="ACTION", required=True)
+    installs_list = installs_verbs.add_parser("list", help="each workspace's (or org's) install")
+    installs_list.add_argument("--config", help="config file")
+    installs_list.set_defaults(func=cmd_installs)
+    installs_remove = installs_verbs.add_parser(
+        "remove", help="delete a workspace's installation and token; park its pending rows"
+    )
+    installs_remove.add_argument("workspace", help="its team id (T…), or org id (E…) if org-wide")
+    installs_remove.add_argument("--config", help="config file")
+    installs_remove.set_defaults(func=cmd_installs)
 
     outbox = verbs.add_parser(
         "outbox", help="what waits to go to Slack: `podbot outbox list|retry|drop`"

@@ -176,7 +176,10 @@ def build_runtime(
     if settings.oauth:
         if not settings.client_id:
             raise MissingSetting("OAuth mode needs SLACK_CLIENT_ID and SLACK_CLIENT_SECRET.")
-        installations = Installations(db, settings.client_id)
+        installations = Installations(
+            db, settings.client_id, settings.client_secret, settings.api_url,
+            many=config.names_workspaces(),
+        )  # fmt: skip
     slack = SlackApi(
         make_web_client(
             settings,
@@ -203,6 +206,7 @@ def build_runtime(
         **(worker or {}),
         smtp=smtp_settings(config, settings),
     )
+    outbox_worker.installations = installations
     clickup = make_clickup(config, settings)
     if clickup is not None and config.clickup is not None:
         # Its own turns: the workspace's pace in real time, whatever the delivery clock says.

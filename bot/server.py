@@ -280,7 +280,12 @@ def build_ops_asgi(runtime: Runtime) -> ASGIApp:
             return JSONResponse({"status": "not ready", "failing": failing, **checks}, 503)
         # Parked rows do not make podbot unready (they wait for a person), but show here.
         parked = await run_in_threadpool(metrics.parked_deliveries, runtime.db)
-        return JSONResponse({"status": "ready", **checks, "parked_deliveries": parked})
+        answer: dict[str, Any] = {"status": "ready", **checks, "parked_deliveries": parked}
+        if runtime.installations is not None:  # OAuth mode: workspaces whose token lapsed
+            failed = await run_in_threadpool(runtime.installations.refresh_failures)
+            if failed:
+                answer["token_refresh_failed"] = failed
+        return JSONResponse(answer)
 
     async def metrics_text(_request: Request) -> Response:
         exposition = await run_in_threadpool(generate_latest, registry)

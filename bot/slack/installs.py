@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import logging
 import threading
+import time
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
@@ -16,14 +17,25 @@ from datetime import datetime
 from typing import Any
 
 from slack_sdk import WebClient
+from slack_sdk.errors import SlackClientError
 from slack_sdk.oauth.installation_store.models.bot import Bot
+from slack_sdk.oauth.token_rotation import TokenRotator
 from slack_sdk.web import SlackResponse
-from sqlalchemy import desc, select
+from sqlalchemy import CursorResult, and_, delete, desc, select, update
 
+from bot.clock import Clock, SystemClock
 from bot.db.installs import installation_store
+from bot.db.models import OutboxRow, OutboxStatus
 from bot.db.session import Database
 
 log = logging.getLogger(__name__)
+
+# Slack's rotating bot tokens last 12 hours; one with less than this left is renewed before use.
+REFRESH_BEFORE_MINUTES = 60
+# Why a workspace's rows are parked until it is installed again.
+UNINSTALLED = "app_uninstalled"
+REFRESH_FAILED = "token_refresh_failed"
+WAITING_FOR_INSTALL = (UNINSTALLED, REFRESH_FAILED)
 
 
 @dataclass(frozen=True)
@@ -41,9 +53,31 @@ class Install:
 class Installations:
     """The installations of the app `client_id` in podbot's database."""
 
-    def __init__(self, db: Database, client_id: str) -> None:
+    def __init__(
+        self,
+        db: Database,
+        client_id: str,
+        client_secret: str | None = None,
+        api_url: str | None = None,
+        clock: Clock | None = None,
+        *,
+        many: bool = False,
+    ) -> None:
+        self.db = db
+        # Whether PODs name their workspaces (rows carry one); else one workspace, rows none.
+        self.many = many
+        # Workspaces whose failed renewal this process has logged (until installed again).
+        self._failures_said: set[str | None] = set()
+        self._said_lock = threading.Lock()
         self.store = installation_store(client_id, db.engine)
         self.client_id = client_id
+        self.clock = clock or SystemClock()  # when rows are parked and resumed (real time)
+        # Renews rotating tokens by oauth.v2.access (grant_type=refresh_token).
+        self.rotator = TokenRotator(
+            client_id=client_id,
+            client_secret=client_secret or "",
+            client=WebClient(base_url=api_url) if api_url else None,
+        )
 
     def latest_bot(self) -> Bot | None:
         """The most recently installed bot, whatever its workspace (one-workspace OAuth mode)."""
@@ -74,9 +108,140 @@ class Installations:
         return self.store.build_bot_entity(row) if row is not None and row["bot_token"] else None
 
     def bot_token(self, workspace: str | None = None) -> str | None:
-        """The bot token to post with for a workspace (or org), or None when not installed."""
+        """The bot token to post with for a workspace (or org), renewed first when under an
+        hour is left; None when not installed, or when renewing failed."""
         bot = self.bot_of(workspace)
-        return bot.bot_token if bot is not None else None
+        if bot is None:
+            return None
+        if _expiring(bot):
+            return self.refresh(bot, workspace)
+        return bot.bot_token
+
+    def missing(self, workspace: str | None) -> str | None:
+        """Why nothing can be sent for the workspace now (`UNINSTALLED`, `REFRESH_FAILED`),
+        or None when its token is good (renewed here first if it was expiring)."""
+        if self.bot_of(workspace) is None:
+            return UNINSTALLED
+        return REFRESH_FAILED if self.bot_token(workspace) is None else None
+
+    def refresh(self, bot: Bot, workspace: str | None) -> str | None:
+        """Renew an expiring bot token once, however many processes want it at the same time:
+        the bot's row is locked (PostgreSQL: FOR UPDATE; SQLite: the write lock of the
+        transaction), and whoever gets it second finds the token renewed. A refusal parks
+        the workspace's rows (`REFRESH_FAILED`), says so in one line, and gives None."""
+        bots = self.store.bots
+        with self.db.transaction() as session:
+            row = (
+                session.execute(
+                    select(bots)
+                    .where(bots.c.bot_refresh_token == bot.bot_refresh_token)
+                    .with_for_update()
+                )
+                .mappings()
+                .first()
+            )
+            if row is None:  # renewed meanwhile by someone else: read what they stored
+                session.rollback()
+                fresh = self.bot_of(workspace)
+                return fresh.bot_token if fresh is not None else None
+            locked = self.store.build_bot_entity(row)
+            try:
+                renewed = self.rotator.perform_bot_token_rotation(
+                    bot=locked, minutes_before_expiration=REFRESH_BEFORE_MINUTES
+                )
+            except (SlackClientError, OSError) as exc:
+                reason = getattr(getattr(exc, "api_error", None), "response", None)
+                error = reason.get("error") if reason is not None else type(exc).__name__
+                session.rollback()
+                parked = self.park(workspace, REFRESH_FAILED)
+                with self._said_lock:  # one line per workspace, not one per row sent
+                    first = workspace not in self._failures_said
+                    self._failures_said.add(workspace)
+                log.log(
+                    logging.ERROR if first else logging.DEBUG,
+                    "the bot token of workspace %s could not be renewed (%s): its %d pending "
+                    "deliveries are parked until podbot is installed there again",
+                    workspace or bot.team_id, error, parked,
+                )  # fmt: skip
+                return None
+            if renewed is None:  # not expiring after all
+                return locked.bot_token
+            values = {
+                "bot_token": renewed.bot_token,
+                "bot_refresh_token": renewed.bot_refresh_token,
+                "bot_token_expires_at": renewed.to_dict()["bot_token_expires_at"].replace(
+                    tzinfo=None
+                ),
+            }
+            for table in (bots, self.store.installations):
+                session.execute(
+                    update(table)
+                    .where(table.c.bot_refresh_token == bot.bot_refresh_token)
+                    .values(**values)
+                )
+        log.info("renewed the bot token of workspace %s", workspace or bot.team_id)
+        return renewed.bot_token
+
+    def park(self, workspace: str | None, reason: str) -> int:
+        """Park the workspace's pending rows (all of them when PODs name no workspace)."""
+        workspace = workspace if self.many else None
+        with self.db.transaction() as session:
+            result = session.execute(
+                update(OutboxRow)
+                .where(OutboxRow.status == OutboxStatus.PENDING.value, _rows_of(workspace))
+                .values(status=OutboxStatus.PARKED.value, last_error=reason)
+                .execution_options(synchronize_session=False)
+            )
+            assert isinstance(result, CursorResult)
+            return result.rowcount
+
+    def resume(self, workspace: str | None) -> int:
+        """Installed again: the rows parked for the workspace's missing install are due now."""
+        workspace = workspace if self.many else None
+        with self._said_lock:
+            self._failures_said.discard(workspace)
+        with self.db.transaction() as session:
+            result = session.execute(
+                update(OutboxRow)
+                .where(
+                    OutboxRow.status == OutboxStatus.PARKED.value,
+                    OutboxRow.last_error.in_(WAITING_FOR_INSTALL),
+                    _rows_of(workspace),
+                )
+                .values(
+                    status=OutboxStatus.PENDING.value,
+                    last_error=None,
+                    next_attempt_at=self.clock.now(),
+                )
+                .execution_options(synchronize_session=False)
+            )
+            assert isinstance(result, CursorResult)
+            return result.rowcount
+
+    def remove(self, workspace: str) -> int:
+        """Delete the workspace's (or org's) installation and bot tokens; park its rows."""
+        org = workspace.startswith("E")
+        with self.db.transaction() as session:
+            for table in (self.store.bots, self.store.installations):
+                column = table.c.enterprise_id if org else table.c.team_id
+                where = and_(table.c.client_id == self.client_id, column == workspace)
+                if org:
+                    where = and_(where, table.c.is_enterprise_install.is_(True))
+                session.execute(delete(table).where(where))
+        return self.park(workspace, UNINSTALLED)
+
+    def refresh_failures(self) -> list[str]:
+        """Workspaces whose rows are parked because their token could not be renewed."""
+        with self.db.transaction() as session:
+            found = session.scalars(
+                select(OutboxRow.team_id)
+                .where(
+                    OutboxRow.status == OutboxStatus.PARKED.value,
+                    OutboxRow.last_error == REFRESH_FAILED,
+                )
+                .distinct()
+            ).all()
+        return sorted(team or "the workspace" for team in found)
 
     def listed(self) -> list[Install]:
         """Every workspace's (or org's) latest installation, newest first."""
@@ -105,6 +270,22 @@ class Installations:
                     )
                 )
         return found
+
+
+def _expiring(bot: Bot) -> bool:
+    expires = bot.bot_token_expires_at
+    return (
+        bool(bot.bot_refresh_token)
+        and expires is not None
+        and (expires <= time.time() + REFRESH_BEFORE_MINUTES * 60)
+    )
+
+
+def _rows_of(workspace: str | None) -> Any:
+    """The outbox rows sent for the workspace; with None (one workspace), all of them."""
+    if workspace is None:
+        return OutboxRow.id.is_not(None)
+    return OutboxRow.team_id == workspace
 
 
 def _names_a_token(kwargs: dict[str, Any]) -> bool:

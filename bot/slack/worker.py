@@ -70,7 +70,7 @@ from bot.jobs.ledger import WORKER
 from bot.mail.message import update_message
 from bot.mail.smtp import MailRefused, MailUnavailable, SmtpSettings
 from bot.mail.smtp import send as send_mail
-from bot.slack.installs import acting_for
+from bot.slack.installs import Installations, acting_for
 from bot.slack.snapshots import drop_superseded
 from bot.slack.web_api import WebApiError
 
@@ -101,6 +101,9 @@ PERMANENT = {
     # ClickUp (issue 31): a task deleted there, or never created (bot/clickup/deliver.py);
     # its refusals of a request podbot got wrong (400), its token (401), a list it lacks.
     "task_deleted", "no_task", "clickup_not_configured",
+    # OAuth mode (issue 36): the workspace uninstalled podbot or its token could not be
+    # renewed; its rows wait, parked, until it is installed again (bot/slack/installs.py).
+    "app_uninstalled", "token_refresh_failed",
     "clickup_400", "clickup_401", "clickup_403", "clickup_404",
 }  # fmt: skip
 # Retries that are the plan, not a failure: a new request's ClickUp task waits for its card's
@@ -361,6 +364,8 @@ class OutboxWorker:
         # The sender of `clickup` rows (bot/clickup/deliver.py), set by `build_runtime` when
         # ClickUp is configured; without it such rows are parked.
         self.clickup: Callable[[Taken], dict[str, Any]] | None = None
+        # OAuth mode (issue 36): each workspace's installation, checked before a row is sent.
+        self.installations: Installations | None = None
 
     # -- running ------------------------------------------------------------------------------
 
@@ -712,6 +717,10 @@ class OutboxWorker:
             if drop_superseded(self.db, row_id, row.lane, kind, row.payload, self.clock.now()):
                 self._record("superseded")
                 return
+            # OAuth mode: the workspace installed, its token good (renewed first if expiring)?
+            installs = self.installations
+            if installs is not None and (missing := installs.missing(row.team)) is not None:
+                raise WebApiError(kind, missing)
             with acting_for(self.slack.client, row.team):
                 result = self._senders[OutboxKind(kind)](row)
         except WebApiError as exc:

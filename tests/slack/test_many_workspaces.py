@@ -4,6 +4,7 @@ workspace never reads another's data, and an org-wide install serves two workspa
 
 from __future__ import annotations
 
+import logging
 from collections.abc import Callable
 from dataclasses import replace
 
@@ -12,6 +13,7 @@ from sqlalchemy import text
 
 from bot.app import NO_POD_HERE
 from bot.config import Config, load_config
+from bot.db.models import OutboxKind
 from slackfake.signing import SlackClient
 from tests.commands.conftest import ALPHA, ANALYST, BETA, BETA_ANALYST, BETA_EM, EM
 from tests.conftest import SIGNING_SECRET, TEST_CONFIG, RunningBot
@@ -76,3 +78,51 @@ def test_two_workspaces_post_with_their_own_tokens_and_never_see_each_other(
     # Workspace C has no POD: one sentence, whoever asks, whatever they ask.
     before = len(bot.api.calls_to("response_url"))
     assert answer(bot, c.slash_command("status REQ-1", EM, ALPHA), before) == NO_POD_HERE
+
+
+def test_uninstalling_one_workspace_parks_only_its_rows_and_reinstalling_resumes_them_once(
+    start_bot: Callable[..., RunningBot], database_url: str, caplog: pytest.LogCaptureFixture
+) -> None:
+    bot = start_bot(database_url, **OAUTH)
+    register_app(bot.api, bot.url)
+    for team in (TEAM_A, TEAM_B):
+        bot.api.oauth.add_workspace(team, f"Workspace {team[-3:]}")
+        assert install(bot.url, bot.api, team=team).status_code == 200
+    a, b = workspace(bot, TEAM_A), workspace(bot, TEAM_B)
+    worker = bot.runtime.outbox_worker
+    worker.hold(*OutboxKind)  # both requests' rows wait, pending, while B uninstalls
+    a.slash_command("new Acme Corp | Figma | new | $48,000", ANALYST, ALPHA)
+    b.slash_command("new Globex | Zoom | new | $9,000", BETA_ANALYST, BETA)
+    bot.wait_idle()
+
+    bot.api.oauth.uninstall(TEAM_B)
+    with caplog.at_level(logging.WARNING, logger="bot.events.installs"):
+        assert b.event({"type": "app_uninstalled"}).status == 200
+        bot.wait_idle()
+    (line,) = [r.getMessage() for r in caplog.records if r.name == "bot.events.installs"]
+    assert "app_uninstalled in workspace T0TEAMBBB" in line
+    assert TEAM_B not in bot_tokens(bot)
+    worker.release()
+    worker.wait_idle()
+    bot.wait_idle()
+    posted = {p.params["channel"] for p in bot.api.calls_to("chat.postMessage")}
+    assert posted == {ALPHA}  # A goes on; B's card waits
+    with bot.db.engine.connect() as connection:
+        waiting = connection.execute(
+            text("select team_id, status, last_error from deliveries where status <> 'delivered'")
+        ).all()
+    assert waiting and {tuple(row) for row in waiting} == {(TEAM_B, "parked", "app_uninstalled")}
+
+    assert install(bot.url, bot.api, team=TEAM_B).status_code == 200
+    bot.wait_idle()
+    worker.wait_idle()
+    token_b = bot_tokens(bot)[TEAM_B]
+    beta_posts = [p for p in bot.api.calls_to("chat.postMessage") if p.params["channel"] == BETA]
+    assert [p.token for p in beta_posts] == [token_b]  # B's card, once, with its new token
+    with bot.db.engine.connect() as connection:
+        assert (
+            connection.execute(
+                text("select count(*) from deliveries where status <> 'delivered'")
+            ).scalar()
+            == 0
+        )
