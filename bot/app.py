@@ -19,7 +19,7 @@ from bot import commands, events
 from bot.db.installs import state_store
 from bot.manifest import BOT_SCOPES
 from bot.runtime import Runtime
-from bot.slack.installs import REFRESH_BEFORE_MINUTES
+from bot.slack.installs import REFRESH_BEFORE_MINUTES, act_for
 
 log = logging.getLogger(__name__)
 
@@ -113,6 +113,27 @@ NO_POD_HERE = (
 )
 
 
+def _acting_for_its_workspace(runtime: Runtime) -> Callable[..., BoltResponse | None]:
+    """A middleware (OAuth mode): what a listener calls, and what it leaves for after its
+    ack, goes with the token of the workspace (or org, org-wide) the request came from."""
+    installations = runtime.installations
+    assert installations is not None
+
+    def acting_for_its_workspace(
+        context: BoltContext, next: Callable[[], BoltResponse]
+    ) -> BoltResponse | None:
+        workspace = None
+        if installations.many:  # one workspace: its latest installation, whatever the ids
+            org_wide = bool(context.is_enterprise_install)
+            workspace = context.enterprise_id if org_wide else context.team_id
+        # Bolt runs the listener after its middleware returns, not inside `next`: the request's
+        # thread acts for the workspace until its next request sets another.
+        act_for(workspace)
+        return next()
+
+    return acting_for_its_workspace
+
+
 def _only_workspaces_with_a_pod(runtime: Runtime) -> Callable[..., BoltResponse | None]:
     """A middleware: requests from a workspace (or org) no POD names get one ephemeral
     sentence (a command in its ack, a click by its response_url) and reach no listener, so
@@ -185,6 +206,8 @@ def build_app(runtime: Runtime, *, socket_mode: bool = False, **app_kwargs: Any)
     )
     if runtime.installations is None:  # OAuth mode: each workspace has its own URL
         runtime.slack.team_url(known=checked.get("url") if checked else None)
+    if runtime.installations is not None:
+        app.middleware(_acting_for_its_workspace(runtime))
     if runtime.config.names_workspaces():
         app.middleware(_only_workspaces_with_a_pod(runtime))
     commands.register(app, runtime)

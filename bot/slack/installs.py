@@ -7,10 +7,12 @@ each call that names none of its own."""
 
 from __future__ import annotations
 
+import contextvars
 import logging
 import threading
 import time
 from collections.abc import Callable, Iterator
+from concurrent.futures import Executor, Future
 from contextlib import contextmanager
 from dataclasses import dataclass
 from datetime import datetime
@@ -36,6 +38,8 @@ REFRESH_BEFORE_MINUTES = 60
 UNINSTALLED = "app_uninstalled"
 REFRESH_FAILED = "token_refresh_failed"
 WAITING_FOR_INSTALL = (UNINSTALLED, REFRESH_FAILED)
+# The workspace (or org) whose token this thread's (or after-ack task's) calls go with.
+_ACTING: contextvars.ContextVar[str | None] = contextvars.ContextVar("acting", default=None)
 
 
 @dataclass(frozen=True)
@@ -304,24 +308,13 @@ class InstalledWebClient(WebClient):
     def __init__(self, token_for: Callable[[str | None], str | None], **kwargs: Any) -> None:
         super().__init__(**kwargs)
         self.token_for = token_for
-        self._acting = threading.local()
-
-    @contextmanager
-    def acting_for(self, workspace: str | None) -> Iterator[None]:
-        """Calls on this thread go with that workspace's (or org's) bot token meanwhile."""
-        before = getattr(self._acting, "workspace", None)
-        self._acting.workspace = workspace
-        try:
-            yield
-        finally:
-            self._acting.workspace = before
 
     def api_call(
         self, api_method: str, *, headers: dict[str, str] | None = None, **kwargs: Any
     ) -> SlackResponse:
         """The call with the installed bot's token, unless it names a token of its own."""
         if self.token is None and not _names_a_token(kwargs):
-            token = self.token_for(getattr(self._acting, "workspace", None))
+            token = self.token_for(_ACTING.get())
             if token:
                 headers = {**(headers or {}), "Authorization": f"Bearer {token}"}
         return super().api_call(api_method, headers=headers, **kwargs)
@@ -332,7 +325,32 @@ def acting_for(client: WebClient, workspace: str | None) -> Iterator[None]:
     """`client`'s calls on this thread go with that workspace's token (OAuth mode); with a
     static token, or no workspace named, nothing changes."""
     if isinstance(client, InstalledWebClient) and workspace is not None:
-        with client.acting_for(workspace):
+        before = _ACTING.set(workspace)
+        try:
             yield
+        finally:
+            _ACTING.reset(before)
     else:
         yield
+
+
+def act_for(workspace: str | None) -> None:
+    """This thread's (and its after-ack tasks') calls go with that workspace's token from now
+    on (OAuth mode: set for each request Slack sends, before its listener runs)."""
+    _ACTING.set(workspace)
+
+
+class CarryingWorkspace(Executor):
+    """An executor whose tasks run in the context they were submitted from, so what follows
+    an ack (a modal, an ephemeral) goes with the token of the workspace the request came from."""
+
+    def __init__(self, inner: Executor) -> None:
+        self.inner = inner
+
+    def submit(self, fn: Callable[..., Any], /, *args: Any, **kwargs: Any) -> Future[Any]:
+        """Run `fn` on the inner executor, in a copy of the submitter's context."""
+        return self.inner.submit(contextvars.copy_context().run, fn, *args, **kwargs)
+
+    def shutdown(self, wait: bool = True, *, cancel_futures: bool = False) -> None:
+        """Shut the inner executor down."""
+        self.inner.shutdown(wait=wait, cancel_futures=cancel_futures)

@@ -75,6 +75,11 @@ def test_two_workspaces_post_with_their_own_tokens_and_never_see_each_other(
     before = len(bot.api.calls_to("response_url"))
     seen = answer(bot, b.slash_command("status REQ-1", BETA_EM, BETA), before)
     assert "Acme" not in seen and "Figma" not in seen
+    # What follows an ack goes with the token of the workspace asking (C was installed last).
+    b.slash_command("new", BETA_ANALYST, BETA)
+    bot.wait_idle()
+    (opened,) = bot.api.calls_to("views.open")
+    assert opened.token == tokens[TEAM_B]
     # Workspace C has no POD: one sentence, whoever asks, whatever they ask.
     before = len(bot.api.calls_to("response_url"))
     assert answer(bot, c.slash_command("status REQ-1", EM, ALPHA), before) == NO_POD_HERE
