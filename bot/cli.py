@@ -1147,7 +1147,8 @@ def cmd_serve(args: argparse.Namespace) -> int:
     _warn_placeholders(runtime.config)
     from bot.doctor import warn_at_start
 
-    warn_at_start(runtime.config, runtime.slack.client)
+    if runtime.installations is None:  # OAuth mode: each workspace checked as it installs
+        warn_at_start(runtime.config, runtime.slack.client)
     try:
         process.start()
         if args.socket_mode:
