@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import contextvars
 import logging
+import re
 import threading
 import time
 from collections.abc import Callable, Iterator
@@ -31,6 +32,25 @@ from bot.db.models import OutboxRow, OutboxStatus
 from bot.db.session import Database
 
 log = logging.getLogger(__name__)
+
+
+class RedactTokens(logging.Filter):
+    """Slack tokens out of a log record: slack_sdk's DEBUG lines print oauth.v2.access's
+    request and answer whole, access and refresh tokens included (OAuth mode)."""
+
+    TOKEN = re.compile(r"xox[a-z](?:\.xox[a-z])?-[A-Za-z0-9-]+")
+
+    def filter(self, record: logging.LogRecord) -> bool:
+        """Rewrite the record's message with every token replaced; keep the record."""
+        message = record.getMessage()
+        if "xox" in message:
+            record.msg, record.args = self.TOKEN.sub("(redacted)", message), None
+        return True
+
+
+# slack_sdk's request and response lines, wherever its client is used (the OAuth flow, the
+# token rotation, the worker).
+logging.getLogger("slack_sdk.web.base_client").addFilter(RedactTokens())
 
 # Slack's rotating bot tokens last 12 hours; one with less than this left is renewed before use.
 REFRESH_BEFORE_MINUTES = 60

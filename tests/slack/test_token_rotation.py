@@ -106,3 +106,32 @@ def test_a_refused_renewal_parks_the_rows_says_so_once_and_shows_on_readyz(
     assert [tuple(row) for row in left] == [("parked", "token_refresh_failed")]
     ready = bot.ops.get("/readyz").json()
     assert ready["token_refresh_failed"] == ["the workspace"]
+
+
+@pytest.mark.parametrize("database_url", ["sqlite"], indirect=True)
+def test_no_oauth_secret_or_token_reaches_any_log_line(
+    start_bot: Callable[..., RunningBot],
+    database_url: str,
+    caplog: pytest.LogCaptureFixture,
+    capfd: pytest.CaptureFixture[str],
+) -> None:
+    caplog.set_level(logging.DEBUG)  # everything, Bolt's and slack_sdk's debug output included
+    bot = installed(start_bot, database_url)
+    first = expiring_in(bot, 30)
+    bot.slack.slash_command("new Acme Corp | Figma | new | $48,000", ANALYST, ALPHA)
+    bot.wait_idle()
+    with bot.db.engine.connect() as connection:
+        token, refresh = connection.execute(
+            text("select bot_token, bot_refresh_token from slack_bots")
+        ).one()
+    assert token != first and refreshes(bot) == 1  # the run installed, renewed and posted
+    everything = "\n".join(
+        [
+            *(
+                " ".join([r.getMessage(), r.exc_text or "", repr(r.__dict__)])
+                for r in caplog.records
+            ),
+            *capfd.readouterr(),
+        ]
+    )
+    assert [s for s in (CLIENT_SECRET, first, token, refresh) if s in everything] == []
