@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import html
 import re
+from typing import Any
 from urllib.parse import urlsplit
 
 import httpx
@@ -50,3 +51,17 @@ def install(
         # http to the test server, so it hands the cookie back itself.
         state_cookie = page.headers["set-cookie"].split(";")[0]
         return browser.get(allowed.headers["location"], headers={"Cookie": state_cookie})
+
+
+def renew_in_a_process(database_url: str, api_url: str, start: Any, tokens: Any) -> None:
+    """One podbot process's view of the installation (its own engine and connections): wait
+    for the others, then ask for the bot token to send with, and hand back what it got."""
+    from bot.db.session import Database
+    from bot.slack.installs import Installations
+
+    db = Database(database_url)
+    try:
+        start.wait()
+        tokens.put(Installations(db, CLIENT_ID, CLIENT_SECRET, api_url).bot_token())
+    finally:
+        db.dispose()

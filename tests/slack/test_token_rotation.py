@@ -5,7 +5,7 @@ the workspace's rows, says so in one line and shows on /readyz."""
 from __future__ import annotations
 
 import logging
-import threading
+import multiprocessing
 from collections.abc import Callable
 from datetime import UTC, datetime, timedelta
 
@@ -13,12 +13,10 @@ import pytest
 from sqlalchemy import text
 
 from bot.db.models import OutboxKind
-from bot.db.session import Database
-from bot.slack.installs import Installations
 from slackfake.web_api import TEAM_ID
 from tests.commands.conftest import ALPHA, ANALYST
 from tests.conftest import RunningBot
-from tests.helpers.installs import CLIENT_ID, CLIENT_SECRET, OAUTH, install, register_app
+from tests.helpers.installs import CLIENT_SECRET, OAUTH, install, register_app, renew_in_a_process
 
 PROCESSES = 3
 
@@ -52,23 +50,19 @@ def test_a_token_near_expiry_is_renewed_once_while_three_processes_send(
 ) -> None:
     bot = installed(start_bot, database_url)
     old = expiring_in(bot, 30)
-    # Three processes' views of the database: each its own engine and connections.
-    processes = [Database(database_url) for _ in range(PROCESSES)]
-    views = [Installations(db, CLIENT_ID, CLIENT_SECRET, bot.api.url) for db in processes]
-    start = threading.Barrier(PROCESSES)
-    tokens: list[str | None] = [None] * PROCESSES
-
-    def send(n: int) -> None:
-        start.wait()
-        tokens[n] = views[n].bot_token()
-
-    threads = [threading.Thread(target=send, args=(n,)) for n in range(PROCESSES)]
-    for thread in threads:
-        thread.start()
-    for thread in threads:
-        thread.join()
-    for db in processes:
-        db.dispose()
+    # Three processes, each with its own engine and connections, ask at the same moment.
+    spawn = multiprocessing.get_context("spawn")
+    start, answers = spawn.Barrier(PROCESSES), spawn.Queue()
+    processes = [
+        spawn.Process(target=renew_in_a_process, args=(database_url, bot.api.url, start, answers))
+        for _ in range(PROCESSES)
+    ]
+    for process in processes:
+        process.start()
+    tokens = [answers.get(timeout=120) for _ in processes]
+    for process in processes:
+        process.join(timeout=60)
+        assert process.exitcode == 0
 
     assert refreshes(bot) == 1
     (new,) = set(tokens)
