@@ -257,9 +257,17 @@ def cmd_manifest(args: argparse.Namespace) -> int:
         from bot.config import load_config
 
         config = load_config(args.config)
+    if args.oauth and not args.url:
+        return _fail(
+            "--oauth needs --url: Slack sends the installer back to <url>/slack/oauth_redirect"
+        )
     print(
         manifest_yaml(
-            request_url=args.url, socket_mode=args.socket_mode, config=config, name=args.name
+            request_url=args.url,
+            socket_mode=args.socket_mode,
+            config=config,
+            name=args.name,
+            oauth=args.oauth,
         ),
         end="",
     )
@@ -411,6 +419,51 @@ def _outbox_line(item: Any) -> str:
         f"{item.id:<7} {item.kind:<8} {item.status:<9} {item.where:<14} "
         f"{age_text(item.age):<8} {item.reason or '-':<20} {item.summary}"
     )
+
+
+def cmd_installs(args: argparse.Namespace) -> int:
+    """`podbot installs list|remove` (OAuth mode, issue 36)."""
+    from bot.config import MissingSetting
+    from bot.db.migrate import SchemaOutOfDate, check_schema
+    from bot.db.session import Database
+    from bot.slack.installs import Installations
+
+    try:
+        config, settings, _ = _load(args)
+        settings.require("SLACK_CLIENT_ID")
+    except _Stop as exc:
+        return _fail(str(exc))
+    except MissingSetting as exc:
+        return _fail(str(exc))
+    db = Database(settings.database_url)
+    try:
+        check_schema(db.engine)
+        installs = Installations(db, settings.client_id or "", many=config.names_workspaces())
+        if args.installs_verb == "list":
+            found = installs.listed()
+            if not found:
+                print("no installations yet: a Slack admin installs podbot at /slack/install")
+            for item in found:
+                where = item.enterprise_id if item.org_wide else item.team_id
+                kind = "org-wide" if item.org_wide else "workspace"
+                expires = item.expires_at.isoformat() if item.expires_at else "no expiry"
+                print(
+                    f"{where or '-':<12} {kind:<9} {item.team_name or '-':<24} installed "
+                    f"{item.installed_at:%Y-%m-%d %H:%M} UTC; token {expires}"
+                )
+            return 0
+        if installs.bot_of(args.workspace) is None:
+            return _fail(f"no installation for {args.workspace}: see `podbot installs list`")
+        parked = installs.remove(args.workspace)
+    except SchemaOutOfDate as exc:
+        return _fail(str(exc))
+    finally:
+        db.dispose()
+    print(
+        f"removed the installation of {args.workspace} and its bot token; {parked} pending "
+        "deliveries parked (they go out once podbot is installed there again)"
+    )
+    return 0
 
 
 def cmd_outbox_list(args: argparse.Namespace) -> int:
@@ -1113,6 +1166,11 @@ def cmd_serve(args: argparse.Namespace) -> int:
 
     if args.socket_mode and args.workers > 1:
         return _fail("--workers is for HTTP mode; Socket Mode runs one connection per process")
+    if args.oauth:
+        if args.socket_mode:
+            return _fail("--oauth is for HTTP mode: Slack sends installers to /slack/install")
+        # The switch is PODBOT_OAUTH: `--workers` children read it from the environment too.
+        os.environ["PODBOT_OAUTH"] = "1"
     plan = Plan(
         serves=Serves.SOCKET_MODE if args.socket_mode else Serves.HTTP,
         scheduler=not args.no_scheduler,
@@ -1126,7 +1184,8 @@ def cmd_serve(args: argparse.Namespace) -> int:
     _warn_placeholders(runtime.config)
     from bot.doctor import warn_at_start
 
-    warn_at_start(runtime.config, runtime.slack.client)
+    if runtime.installations is None:  # OAuth mode: each workspace checked as it installs
+        warn_at_start(runtime.config, runtime.slack.client)
     try:
         process.start()
         if args.socket_mode:
@@ -1274,6 +1333,11 @@ def build_parser() -> argparse.ArgumentParser:
     )
     serve.add_argument("--socket-mode", action="store_true", help="connect over Socket Mode")
     serve.add_argument(
+        "--oauth",
+        action="store_true",
+        help="install by OAuth (/slack/install) into many workspaces; same as PODBOT_OAUTH=1",
+    )
+    serve.add_argument(
         "--no-scheduler", action="store_true", help="leave scheduled jobs to `podbot scheduler`"
     )
     serve.add_argument("--host", default="0.0.0.0", help="interface to listen on (HTTP mode)")
@@ -1349,6 +1413,11 @@ def build_parser() -> argparse.ArgumentParser:
         "--url", help="public base URL for HTTP mode, e.g. https://podbot.example.com"
     )
     manifest.add_argument("--socket-mode", action="store_true", help="a Socket Mode manifest")
+    manifest.add_argument(
+        "--oauth",
+        action="store_true",
+        help="installed by OAuth (many workspaces, org-wide, rotating tokens; needs --url)",
+    )
     manifest.add_argument("--name", default="podbot", help="the app's display name")
     manifest.add_argument("--config", help="take the slash command name from this config file")
     manifest.set_defaults(func=cmd_manifest)
@@ -1504,6 +1573,20 @@ def build_parser() -> argparse.ArgumentParser:
         "--config", help="config file (default: $PODBOT_CONFIG or config/podbot.toml)"
     )
     check.set_defaults(func=cmd_config_check)
+
+    installs = verbs.add_parser(
+        "installs", help="OAuth mode's installations: `podbot installs list|remove`"
+    )
+    installs_verbs = installs.add_subparsers(dest="installs_verb", metavar="ACTION", required=True)
+    installs_list = installs_verbs.add_parser("list", help="each workspace's (or org's) install")
+    installs_list.add_argument("--config", help="config file")
+    installs_list.set_defaults(func=cmd_installs)
+    installs_remove = installs_verbs.add_parser(
+        "remove", help="delete a workspace's installation and token; park its pending rows"
+    )
+    installs_remove.add_argument("workspace", help="its team id (T…), or org id (E…) if org-wide")
+    installs_remove.add_argument("--config", help="config file")
+    installs_remove.set_defaults(func=cmd_installs)
 
     outbox = verbs.add_parser(
         "outbox", help="what waits to go to Slack: `podbot outbox list|retry|drop`"

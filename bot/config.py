@@ -42,6 +42,8 @@ _USER_ID = re.compile(r"^[UW][A-Z0-9]{2,}$")
 # looked up in Slack (users.lookupByEmail) when a process starts (`bot.runtime.resolve_people`).
 _USER_HINT = 'a Slack user id (U or W, then capitals and digits, like "U024BE7LH") or an email'
 _CHANNEL_ID = re.compile(r"^[CG][A-Z0-9]{2,}$")
+_TEAM_ID = re.compile(r"^T[A-Z0-9]{2,}$")
+_ENTERPRISE_ID = re.compile(r"^E[A-Z0-9]{2,}$")
 _POD_KEY = re.compile(r"^[a-z0-9][a-z0-9_-]{0,31}$")
 _CURRENCY = re.compile(r"^[A-Z]{3}$")
 _HHMM = re.compile(r"^([01]\d|2[0-3]):([0-5]\d)$")
@@ -203,6 +205,15 @@ class Pod:
     # contract checklist of its requests (seed 000's items unless the POD lists its own).
     close_guards: frozenset[str] = ALL_GUARDS
     checklist: tuple[ChecklistItem, ...] = DEFAULT_CHECKLIST
+    # OAuth mode with many workspaces (issue 36): the workspace the POD is in (`team_id`),
+    # or the Grid org whose org-wide install serves it (`enterprise_id`); None: the only one.
+    team_id: str | None = None
+    enterprise_id: str | None = None
+
+    @property
+    def workspace(self) -> str | None:
+        """Whose installation sends for this POD: its org (org-wide install) or workspace."""
+        return self.enterprise_id or self.team_id
 
     @property
     def calendar(self) -> WorkCalendar:
@@ -269,6 +280,26 @@ class Config:
         """The POD with this key, or None: a POD removed from the config keeps its database
         row (and its requests), so a request's POD key may name no configured POD."""
         return next((pod for pod in self.pods if pod.key == key), None)
+
+    def names_workspaces(self) -> bool:
+        """Whether the PODs say which workspace (or org) each is in (OAuth, many workspaces)."""
+        return any(pod.workspace for pod in self.pods)
+
+    def serves(self, team_id: str | None, enterprise_id: str | None) -> bool:
+        """Whether a POD is in this workspace, or in this org by an org-wide install."""
+        return any(
+            (pod.team_id and pod.team_id == team_id)
+            or (pod.enterprise_id and pod.enterprise_id == enterprise_id)
+            for pod in self.pods
+        )
+
+    def workspace_of(self, channel: str | None, user: str | None) -> str | None:
+        """The workspace (or org) a delivery is sent for: its channel's POD's, else the first
+        POD of the user it goes to; None when the PODs name none."""
+        pod = self.pod_for_channel(channel) if channel else None
+        if pod is None and user:
+            pod = next((p for p, _ in self.memberships(user)), None)
+        return pod.workspace if pod is not None else None
 
     def pod_for_channel(self, channel: str) -> Pod | None:
         """The POD whose channel this is, if any."""
@@ -718,7 +749,7 @@ class _Checker:
             "key", "name", "channel", "timezone", "workdays", "currency", "holidays", "members",
             "fallback_approvers", "checkin_day", "checkin_time", "approval_rules", "member_hours",
             "clickup",
-            "close_guards", "checklist",
+            "close_guards", "checklist", "team_id", "enterprise_id",
         )  # fmt: skip
         pods: list[Pod] = []
         seen_keys: set[str] = set()
@@ -792,9 +823,26 @@ class _Checker:
                     clickup=self.pod_clickup(item.get("clickup"), prefix),
                     close_guards=guards,
                     checklist=checklist,
+                    team_id=self.slack_id(item, "team_id", _TEAM_ID, prefix),
+                    enterprise_id=self.slack_id(item, "enterprise_id", _ENTERPRISE_ID, prefix),
                 )
             )
         return pods
+
+    def slack_id(
+        self, item: dict[str, Any], name: str, shape: re.Pattern[str], prefix: str
+    ) -> str | None:
+        """A POD's workspace (T…) or org (E…) id, if given (issue 36)."""
+        value = item.get(name)
+        if value is None:
+            return None
+        if not isinstance(value, str) or not shape.match(value):
+            self.fail(
+                f"{prefix}{name}",
+                f'"{value}" is not a Slack {name} (like "{shape.pattern[1]}024BE91L")',
+            )
+            return None
+        return value
 
     def close_guards(self, raw: Any, key: str) -> frozenset[str]:
         """`close_guards = false` (all off), `true` (all on, the default) or a table
@@ -1107,6 +1155,11 @@ class Settings:
     # The SMTP relay's login (`[email]`), from the environment only (issue 32).
     smtp_username: str | None = None
     smtp_password: str | None = None
+    # OAuth mode (issue 36): installs by Slack's OAuth flow into podbot's database, each
+    # workspace's bot token read from there; off by default (one static SLACK_BOT_TOKEN).
+    oauth: bool = False
+    client_id: str | None = None
+    client_secret: str | None = None
 
     @classmethod
     def from_env(cls, environ: Mapping[str, str] | None = None) -> Settings:
@@ -1155,6 +1208,9 @@ class Settings:
             slack_timeout=float(env.get("PODBOT_SLACK_TIMEOUT") or 10.0),
             clickup_token=env.get("CLICKUP_TOKEN") or None,
             clickup_api_url=(env.get("CLICKUP_API_URL") or "").rstrip("/") or None,
+            oauth=(env.get("PODBOT_OAUTH") or "").lower() in ("1", "true", "yes", "on"),
+            client_id=env.get("SLACK_CLIENT_ID") or None,
+            client_secret=env.get("SLACK_CLIENT_SECRET") or None,
         )
 
     def require(self, *names: str) -> None:
@@ -1163,12 +1219,19 @@ class Settings:
             "SLACK_BOT_TOKEN": "the bot token (xoxb-…) from your Slack app's OAuth page",
             "SLACK_SIGNING_SECRET": "the signing secret from your app's Basic Information page",
             "SLACK_APP_TOKEN": "an app-level token (xapp-…) with connections:write",
+            "SLACK_CLIENT_ID": "the client ID from your app's Basic Information page",
+            "SLACK_CLIENT_SECRET": "the client secret from your app's Basic Information page",
         }
         values = {
             "SLACK_BOT_TOKEN": self.bot_token,
             "SLACK_SIGNING_SECRET": self.signing_secret,
             "SLACK_APP_TOKEN": self.app_token,
+            "SLACK_CLIENT_ID": self.client_id,
+            "SLACK_CLIENT_SECRET": self.client_secret,
         }
+        if self.oauth:  # OAuth mode: each workspace's token comes from its installation
+            kept = [n for n in names if n != "SLACK_BOT_TOKEN"]
+            names = (*kept, "SLACK_CLIENT_ID", "SLACK_CLIENT_SECRET")
         for name in names:
             if not values[name]:
                 raise MissingSetting(f"{name} is not set: export {hints[name]}.")

@@ -39,8 +39,11 @@ def manifest(
     socket_mode: bool = False,
     config: Config | None = None,
     name: str = "podbot",
+    oauth: bool = False,
 ) -> dict[str, Any]:
-    """The manifest as a dict; HTTP mode points every URL at `<request_url>/slack/events`."""
+    """The manifest as a dict; HTTP mode points every URL at `<request_url>/slack/events`.
+    `oauth` (issue 36): installed by OAuth into many workspaces or a whole Grid org, with
+    rotating tokens, Slack sending the installer back to `<request_url>/slack/oauth_redirect`."""
     command = config.slack.command if config else "/proc"
     events_url = f"{request_url.rstrip('/')}/slack/events" if request_url else None
     slash: dict[str, Any] = {
@@ -50,12 +53,18 @@ def manifest(
         # Escaping turns typed @names into <@U…> ids, which `assign` needs.
         "should_escape": True,
     }
-    events: dict[str, Any] = {"bot_events": BOT_EVENTS}
+    # OAuth mode hears of an uninstall and of revoked tokens (needs no scope).
+    events: dict[str, Any] = {
+        "bot_events": BOT_EVENTS + (["app_uninstalled", "tokens_revoked"] if oauth else [])
+    }
     interactivity: dict[str, Any] = {"is_enabled": True}
     if events_url and not socket_mode:
         slash["url"] = events_url
         events["request_url"] = events_url
         interactivity["request_url"] = events_url
+    oauth_config: dict[str, Any] = {"scopes": {"bot": list(BOT_SCOPES)}}
+    if oauth and request_url:
+        oauth_config["redirect_urls"] = [f"{request_url.rstrip('/')}/slack/oauth_redirect"]
     return {
         "_metadata": {"major_version": 1, "minor_version": 1},
         "display_information": {
@@ -80,13 +89,13 @@ def manifest(
                 }
             ],
         },
-        "oauth_config": {"scopes": {"bot": list(BOT_SCOPES)}},
+        "oauth_config": oauth_config,
         "settings": {
             "event_subscriptions": events,
             "interactivity": interactivity,
-            "org_deploy_enabled": False,
+            "org_deploy_enabled": oauth,
             "socket_mode_enabled": socket_mode,
-            "token_rotation_enabled": False,
+            "token_rotation_enabled": oauth,
         },
     }
 
@@ -96,6 +105,7 @@ def manifest_yaml(
     socket_mode: bool = False,
     config: Config | None = None,
     name: str = "podbot",
+    oauth: bool = False,
 ) -> str:
     """The manifest as YAML, ready to paste into api.slack.com/apps → Create from manifest:
     for HTTP mode at `request_url`, or for Socket Mode (no URL). One of the two is needed: a
@@ -103,6 +113,8 @@ def manifest_yaml(
     if not socket_mode and not request_url:
         raise ValueError(NEEDS_A_MODE)
     body = yaml.safe_dump(
-        manifest(request_url, socket_mode, config, name), sort_keys=False, allow_unicode=True
+        manifest(request_url, socket_mode, config, name, oauth),
+        sort_keys=False,
+        allow_unicode=True,
     )
     return "# podbot Slack app manifest\n" + body

@@ -199,6 +199,11 @@ def open_process(
         after_ack = ThreadPoolExecutor(
             max_workers=AFTER_ACK_THREADS, thread_name_prefix="podbot-after-ack"
         )
+    if serving and settings.oauth and after_ack is not None:
+        from bot.slack.installs import CarryingWorkspace
+
+        # OAuth mode: what follows an ack goes with the token of the request's workspace.
+        after_ack = CarryingWorkspace(after_ack)
     runtime = build_runtime(
         config,
         settings,

@@ -11,7 +11,7 @@ from concurrent.futures import Executor
 from dataclasses import dataclass
 from datetime import timedelta
 from enum import Enum
-from typing import TypedDict
+from typing import Any, TypedDict
 
 from slack_sdk import WebClient
 from slack_sdk.http_retry import RetryIntervalCalculator
@@ -25,11 +25,12 @@ from slack_sdk.http_retry.handler import default_interval_calculator
 from bot.clickup.client import ClickUpApi
 from bot.clickup.deliver import ClickUpSender
 from bot.clock import Clock, SystemClock
-from bot.config import Config, Settings
+from bot.config import Config, MissingSetting, Settings
 from bot.db.migrate import check_schema, upgrade
 from bot.db.pods import sync_pods
 from bot.db.session import Database
 from bot.mail.smtp import SmtpSettings
+from bot.slack.installs import Installations, InstalledWebClient
 from bot.slack.pacing import ChannelTurns
 from bot.slack.web_api import LOOKUP_INTERVAL, SlackApi, WebApiError
 from bot.slack.worker import OutboxWorker
@@ -55,6 +56,8 @@ class Runtime:
     background: Executor | None = None
     # ClickUp's API with CLICKUP_TOKEN, when `[clickup]` is configured (issue 31).
     clickup: ClickUpApi | None = None
+    # OAuth mode's installations (issue 36); None in static-token mode.
+    installations: Installations | None = None
 
 
 class WorkerOptions(TypedDict, total=False):
@@ -85,18 +88,27 @@ class _PausedBackoff(RetryIntervalCalculator):
 
 
 def make_web_client(
-    settings: Settings, *, pause: Callable[[float], object] | None = None
+    settings: Settings,
+    *,
+    pause: Callable[[float], object] | None = None,
+    token_for: Callable[[str | None], str | None] | None = None,
 ) -> WebClient:
     """A WebClient on SLACK_API_URL that retries 429s, connection errors and 5xx answers.
     `pause` (default: sleep) waits out its backoff between retries of connection errors and
-    5xx: a test in simulated time passes it without waiting."""
+    5xx: a test in simulated time passes it without waiting. With `token_for` (OAuth mode),
+    the bot token is looked up at each call instead of SLACK_BOT_TOKEN."""
     backoff = default_interval_calculator if pause is None else _PausedBackoff(pause)
-    return WebClient(
-        token=settings.bot_token,
+    if token_for is not None:
+        return InstalledWebClient(token_for, **_client_options(settings, backoff))
+    return WebClient(token=settings.bot_token, **_client_options(settings, backoff))
+
+
+def _client_options(settings: Settings, backoff: RetryIntervalCalculator) -> dict[str, Any]:
+    return dict(
         base_url=settings.api_url,
         # slack_sdk annotates `timeout` as int, yet hands it to urllib, which takes seconds as a
         # float: PODBOT_SLACK_TIMEOUT may be fractional.
-        timeout=settings.slack_timeout,  # type: ignore[arg-type]
+        timeout=settings.slack_timeout,
         retry_handlers=[
             ConnectionErrorRetryHandler(max_retry_count=2, interval_calculator=backoff),
             RateLimitErrorRetryHandler(max_retry_count=3),
@@ -160,8 +172,20 @@ def build_runtime(
         upgrade(db.engine)
     else:
         check_schema(db.engine)
+    installations = None
+    if settings.oauth:
+        if not settings.client_id:
+            raise MissingSetting("OAuth mode needs SLACK_CLIENT_ID and SLACK_CLIENT_SECRET.")
+        installations = Installations(
+            db, settings.client_id, settings.client_secret, settings.api_url,
+            many=config.names_workspaces(),
+        )  # fmt: skip
     slack = SlackApi(
-        make_web_client(settings, pause=slack_pause),
+        make_web_client(
+            settings,
+            pause=slack_pause,
+            token_for=installations.bot_token if installations is not None else None,
+        ),
         channel_interval=settings.channel_interval,
         turns=ChannelTurns(db),
         # Where posts are not paced (tests, the sandbox: Slack is the stand-in), nor lookups.
@@ -182,6 +206,7 @@ def build_runtime(
         **(worker or {}),
         smtp=smtp_settings(config, settings),
     )
+    outbox_worker.installations = installations
     clickup = make_clickup(config, settings)
     if clickup is not None and config.clickup is not None:
         # Its own turns: the workspace's pace in real time, whatever the delivery clock says.
@@ -197,6 +222,7 @@ def build_runtime(
         outbox_worker=outbox_worker,
         background=background,
         clickup=clickup,
+        installations=installations,
     )
 
 

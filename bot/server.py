@@ -217,6 +217,30 @@ def build_asgi(app: App, runtime: Runtime) -> ASGIApp:
     async def healthz(scope: Scope, receive: Receive, send: Send) -> None:
         await JSONResponse({"status": "ok"})(scope, receive, send)
 
+    oauth_flow = app.oauth_flow  # OAuth mode's install pages (issue 36), else None
+    oauth_paths = (
+        {oauth_flow.install_path, oauth_flow.redirect_uri_path} if oauth_flow is not None else set()
+    )
+
+    async def oauth_page(scope: Scope, receive: Receive, send: Send) -> None:
+        # Bolt's own flow: /slack/install (the Add to Slack page, with a state cookie) and
+        # /slack/oauth_redirect (the code exchanged, the installation stored).
+        assert oauth_flow is not None
+        request = AsgiHttpRequest(scope, receive)  # type: ignore[arg-type]
+        bolt_request = BoltRequest(
+            body="", query=request.query_string, headers=request.get_headers()
+        )
+        handle = (
+            oauth_flow.handle_installation
+            if scope["path"] == oauth_flow.install_path
+            else oauth_flow.handle_callback
+        )
+        loop = asyncio.get_running_loop()
+        bolt_response = await loop.run_in_executor(handlers, handle, bolt_request)
+        response = AsgiHttpResponse(bolt_response.status, bolt_response.headers, bolt_response.body)
+        await send(response.get_response_start())
+        await send(response.get_response_body())
+
     async def asgi(scope: Scope, receive: Receive, send: Send) -> None:
         # The public listener: Slack's requests and a liveness probe, nothing that reads the
         # database or describes the deployment (/readyz and /metrics are on the ops listener).
@@ -229,6 +253,8 @@ def build_asgi(app: App, runtime: Runtime) -> ASGIApp:
             and runtime.config.clickup is not None
         ):
             await clickup_webhook(scope, receive, send)
+        elif scope["type"] == "http" and scope["path"] in oauth_paths and scope["method"] == "GET":
+            await oauth_page(scope, receive, send)
         elif scope["type"] == "http" and scope["path"] == "/healthz":
             await healthz(scope, receive, send)
         elif scope["type"] == "http":
@@ -254,7 +280,12 @@ def build_ops_asgi(runtime: Runtime) -> ASGIApp:
             return JSONResponse({"status": "not ready", "failing": failing, **checks}, 503)
         # Parked rows do not make podbot unready (they wait for a person), but show here.
         parked = await run_in_threadpool(metrics.parked_deliveries, runtime.db)
-        return JSONResponse({"status": "ready", **checks, "parked_deliveries": parked})
+        answer: dict[str, Any] = {"status": "ready", **checks, "parked_deliveries": parked}
+        if runtime.installations is not None:  # OAuth mode: workspaces whose token lapsed
+            failed = await run_in_threadpool(runtime.installations.refresh_failures)
+            if failed:
+                answer["token_refresh_failed"] = failed
+        return JSONResponse(answer)
 
     async def metrics_text(_request: Request) -> Response:
         exposition = await run_in_threadpool(generate_latest, registry)

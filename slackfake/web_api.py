@@ -26,6 +26,7 @@ from typing import Any
 from urllib.parse import parse_qs, urlsplit
 
 from slackfake.canvases import CanvasError, Canvases, document
+from slackfake.oauth import ALLOW_PATH, AUTHORIZE_PATH, OAuth, OAuthError
 
 FIXTURES = Path(__file__).parent / "fixtures"
 
@@ -55,7 +56,7 @@ _JSON_FIELDS = frozenset(
     }
 )
 # Methods Slack answers without a token.
-_NO_AUTH = frozenset({"api.test"})
+_NO_AUTH = frozenset({"api.test", "oauth.v2.access"})
 # The bot scopes a token of this server has unless told otherwise (`set_scopes`): every scope
 # the methods below need. Slack names a token's scopes in the `x-oauth-scopes` header of every
 # Web API answer, and refuses a method whose scope it lacks with `missing_scope`.
@@ -437,6 +438,9 @@ class SlackApiServer:
         self._pending_uploads: dict[str, dict[str, Any]] = {}
         self._files: dict[str, UploadedFile] = {}
         self.canvases = Canvases()
+        # OAuth installs (issue 36): workspaces, the app's credentials, the tokens handed out.
+        self.oauth = OAuth(clock=clock)
+        self._current_token: str | None = None  # the token of the call being answered
         self._pins: dict[str, list[str]] = {}  # channel -> pinned message ts
         self._members: dict[str, list[str]] = {}  # channel -> members (`add_member`)
         self._external: set[str] = set()  # Slack Connect members of another organisation
@@ -937,7 +941,9 @@ class SlackApiServer:
         parts = urlsplit(req.path)
         length = int(req.headers.get("Content-Length") or 0)
         body = req.rfile.read(length) if length else b""
-        if parts.path.startswith("/api/"):
+        if parts.path in (AUTHORIZE_PATH, ALLOW_PATH) and req.command == "GET":
+            self._handle_authorize(req, parts.path, parts.query)
+        elif parts.path.startswith("/api/"):
             self._handle_api(req, parts.path[len("/api/") :], parts.query, body)
         elif parts.path.startswith("/upload/") and req.command == "POST":
             self._handle_upload(req, parts.path[len("/upload/") :], body)
@@ -972,14 +978,36 @@ class SlackApiServer:
             with self._cond:
                 if parse_error:
                     answer: dict[str, Any] = {"ok": False, "error": parse_error}
+                elif method == "oauth.v2.access":
+                    answer = self._oauth_access(params, req.headers.get("Authorization"))
                 else:
                     answer = self._answer(method, copy.deepcopy(params), token)
                 self._record(ApiCall(method, params, token, headers))
-                granted = token is not None and token in self.valid_tokens
+                granted = token is not None and (
+                    token in self.valid_tokens or self.oauth.grant_of(token) is not None
+                )
                 scopes = {"x-oauth-scopes": ",".join(self.scopes)} if granted else {}
         finally:
             self._answered()
         _send_json(req, 200, answer, scopes)
+
+    def _handle_authorize(self, req: _RequestHandler, path: str, query: str) -> None:
+        """Slack's authorize page, and the installer's Allow (a redirect with a code)."""
+        fields = {k: v[-1] for k, v in parse_qs(query).items()}
+        with self._cond:
+            self._record(ApiCall(path, fields, None, dict(req.headers.items())))
+            try:
+                if path == AUTHORIZE_PATH:
+                    page = self.oauth.authorize_page(fields)
+                else:
+                    location = self.oauth.allow(fields)
+            except OAuthError as exc:
+                _send(req, 400, exc.error.encode(), "text/plain; charset=utf-8")
+                return
+        if path == AUTHORIZE_PATH:
+            _send(req, 200, page.encode(), "text/html; charset=utf-8")
+        else:
+            _send(req, 302, b"", "text/plain", {"Location": location})
 
     def _handle_upload(self, req: _RequestHandler, file_id: str, body: bytes) -> None:
         headers = dict(req.headers.items())
@@ -1055,8 +1083,10 @@ class SlackApiServer:
         if method not in _NO_AUTH:
             if not token:
                 return {"ok": False, "error": "not_authed"}
-            if token not in self.valid_tokens:
+            if token not in self.valid_tokens and self.oauth.grant_of(token) is None:
                 return {"ok": False, "error": "invalid_auth"}
+            if (refused := self.oauth.refusal(token)) is not None:
+                return {"ok": False, "error": refused}
         needed = self._needed(method, params)
         if needed is not None and needed not in self.scopes:
             return {
@@ -1065,6 +1095,7 @@ class SlackApiServer:
                 "needed": needed,
                 "provided": ",".join(self.scopes),
             }
+        self._current_token = token
         try:
             return {"ok": True, **handler(params)}
         except SlackError as exc:
@@ -1189,8 +1220,25 @@ class SlackApiServer:
     def _api_test(self, params: dict[str, Any]) -> dict[str, Any]:
         return {"args": params}
 
+    def _oauth_access(self, params: dict[str, Any], authorization: str | None) -> dict[str, Any]:
+        try:
+            return {"ok": True, **self.oauth.access(params, authorization)}
+        except OAuthError as exc:
+            return {"ok": False, "error": exc.error}
+
     def _auth_test(self, params: dict[str, Any]) -> dict[str, Any]:
         answer = load_fixture("web_api_auth_test_bot_response.json")
+        grant = self.oauth.grant_of(self._current_token)
+        if grant is not None:  # an installed workspace's (or org's) token: its identity
+            answer.update(
+                url=f"https://{(grant.team_id or grant.enterprise_id or '').lower()}.slack.com/",
+                team=grant.team_name, user="podbot", team_id=grant.team_id,
+                user_id=grant.bot_user_id, bot_id=grant.bot_id,
+                enterprise_id=grant.enterprise_id,
+                is_enterprise_install=grant.team_id is None,
+            )  # fmt: skip
+            answer.pop("ok", None)
+            return answer
         answer.update(
             url=f"https://{TEAM_DOMAIN}.slack.com/",
             team="Podbot Test",

@@ -1147,6 +1147,9 @@ class OutboxRow(Base):
     # The import whose card this is (`imports.id`): not taken until that import is complete.
     # No foreign key: adding one would make SQLite rebuild the outbox table and its indexes.
     import_id: Mapped[int | None] = mapped_column(Integer)
+    # OAuth mode with many workspaces (issue 36): whose bot token sends it, the workspace
+    # (T…) or the Grid org of an org-wide install (E…) its POD names; None: the only one.
+    team_id: Mapped[str | None] = mapped_column(String(32))
 
 
 class ChannelTurn(Base):
@@ -1282,3 +1285,10 @@ class RepeatDisqualificationFlag(Base):
     window_start: Mapped[date] = mapped_column(Date)
     reasons: Mapped[str] = mapped_column(Text)
     flagged_at: Mapped[datetime] = mapped_column(UTCDateTime)
+
+
+# Slack's installations (OAuth mode): slack_sdk's tables, declared on this metadata so that
+# migration 0031 is checked against them (bot/db/installs.py).
+from bot.db.installs import declare as _declare_installs  # noqa: E402
+
+_declare_installs(Base.metadata)

@@ -6,7 +6,7 @@ from typing import TYPE_CHECKING
 
 from slack_bolt import App
 
-from bot.events import home, mentions, people
+from bot.events import home, installs, mentions, people
 
 if TYPE_CHECKING:
     from bot.runtime import Runtime
@@ -17,3 +17,4 @@ def register(app: App, runtime: Runtime) -> None:
     mentions.register(app, runtime)
     home.register(app, runtime)
     people.register(app, runtime)
+    installs.register(app, runtime)

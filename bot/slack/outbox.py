@@ -155,9 +155,33 @@ class Outbox:
                 "created_at": now,
                 "next_attempt_at": due,
                 "parent_id": parent,
+                "team_id": self._workspace(session, lane, channel, payload),
             },
         )
         return result.scalar_one() if returning else None
+
+    def _workspace(
+        self, session: Session, lane: str, channel: str | None, payload: dict[str, Any]
+    ) -> str | None:
+        """Whose token sends the row (OAuth mode, PODs in many workspaces): the workspace of
+        its request's POD, else of its channel's POD, else of its user's; None when the PODs
+        name no workspace (one workspace: nothing to look up)."""
+        config = self.runtime.config
+        if not config.names_workspaces():
+            return None
+        kind, _, key = lane.partition(":")
+        if kind == Lane.REQUEST.value and key.isdigit():
+            request = session.get(Request, int(key))
+            pod_key = _pod_key(session, request.pod_id) if request is not None else None
+            pod = config.find_pod(pod_key) if pod_key is not None else None
+            if pod is not None:
+                return pod.workspace
+        for place in (channel, payload.get("channel"), *key.split(":")):
+            pod = config.pod_for_channel(place) if isinstance(place, str) else None
+            if pod is not None:
+                return pod.workspace
+        user = payload.get("user")
+        return config.workspace_of(None, user if isinstance(user, str) else None)
 
     def _posting_in(self, session: Session, request_id: int) -> str | None:
         # Where the request's thread (or its new card) is: the card's channel, else its POD's.

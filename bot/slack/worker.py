@@ -70,6 +70,7 @@ from bot.jobs.ledger import WORKER
 from bot.mail.message import update_message
 from bot.mail.smtp import MailRefused, MailUnavailable, SmtpSettings
 from bot.mail.smtp import send as send_mail
+from bot.slack.installs import Installations, acting_for
 from bot.slack.snapshots import drop_superseded
 from bot.slack.web_api import WebApiError
 
@@ -100,6 +101,9 @@ PERMANENT = {
     # ClickUp (issue 31): a task deleted there, or never created (bot/clickup/deliver.py);
     # its refusals of a request podbot got wrong (400), its token (401), a list it lacks.
     "task_deleted", "no_task", "clickup_not_configured",
+    # OAuth mode (issue 36): the workspace uninstalled podbot or its token could not be
+    # renewed; its rows wait, parked, until it is installed again (bot/slack/installs.py).
+    "app_uninstalled", "token_refresh_failed",
     "clickup_400", "clickup_401", "clickup_403", "clickup_404",
 }  # fmt: skip
 # Retries that are the plan, not a failure: a new request's ClickUp task waits for its card's
@@ -131,6 +135,7 @@ _CANDIDATE = (
     OutboxRow.status,
     OutboxRow.attempts,
     OutboxRow.parent_id,
+    OutboxRow.team_id,
 )
 # How often the worker walks every due row (rows it was not told about: another process's,
 # retries coming due); rows it is told about are taken at once.
@@ -270,6 +275,7 @@ class Taken(NamedTuple):
     channel: str | None
     lane: str
     parent: int | None = None  # the row whose message this one replies under
+    team: str | None = None  # whose token sends it (OAuth mode, many workspaces)
 
 
 class OutboxWorker:
@@ -358,6 +364,8 @@ class OutboxWorker:
         # The sender of `clickup` rows (bot/clickup/deliver.py), set by `build_runtime` when
         # ClickUp is configured; without it such rows are parked.
         self.clickup: Callable[[Taken], dict[str, Any]] | None = None
+        # OAuth mode (issue 36): each workspace's installation, checked before a row is sent.
+        self.installations: Installations | None = None
 
     # -- running ------------------------------------------------------------------------------
 
@@ -689,7 +697,7 @@ class OutboxWorker:
             taken = [
                 Taken(
                     row.id, row.kind, dict(payloads[row.id]), recovering, row.channel, row.lane,
-                    row.parent_id,
+                    row.parent_id, row.team_id,
                 )
                 for row, recovering in chosen
             ]  # fmt: skip
@@ -709,7 +717,12 @@ class OutboxWorker:
             if drop_superseded(self.db, row_id, row.lane, kind, row.payload, self.clock.now()):
                 self._record("superseded")
                 return
-            result = self._senders[OutboxKind(kind)](row)
+            # OAuth mode: the workspace installed, its token good (renewed first if expiring)?
+            installs = self.installations
+            if installs is not None and (missing := installs.missing(row.team)) is not None:
+                raise WebApiError(kind, missing)
+            with acting_for(self.slack.client, row.team):
+                result = self._senders[OutboxKind(kind)](row)
         except WebApiError as exc:
             self._failed(row_id, exc, row.channel or row.lane)
             return
