@@ -187,6 +187,8 @@ class CardData:
     vendor_line: str | None = None
     vendor_expired: bool = False
     checklist_line: str | None = None
+    # Issue 34: a closed request an em marked as a case study of its tool's playbook (who).
+    case_study_by: str | None = None
 
 
 def hold_line(party: str, since: datetime, days: int, timezone: str) -> str:
@@ -363,6 +365,9 @@ def card_actions(card: CardData) -> ActionsBlock | None:
         if card.checklist_line is not None:
             elements.append(_button(ActionId.CARD_CHECKLIST, "Checklist", value))
         elements.append(_button(ActionId.CARD_VENDOR, "Vendor file", value))
+    elif card.stage == Stage.CLOSED and card.case_study_by is None:
+        # Issue 34: an em marks it for its tool's playbook (others are refused).
+        elements = [_button(ActionId.CASE_STUDY, "Mark as case study", value)]
     else:
         return None
     if card.hold_party is not None:
@@ -499,6 +504,15 @@ def card_blocks(card: CardData, *, with_actions: bool = True) -> list[Block]:
     ]
     if compliance:
         blocks.append(SectionBlock(text=MarkdownTextObject(text="\n".join(compliance))))
+    if card.case_study_by is not None:
+        blocks.append(
+            SectionBlock(
+                text=MarkdownTextObject(
+                    text=f":books: *Case study* in the {escape_mrkdwn(card.tool)} playbook, "
+                    f"marked by {_user(card.case_study_by)}"
+                )
+            )
+        )
     if card.resolution_note and card.resolution_note.strip():
         label = "*Reason:* " if card.stage == Stage.DISQUALIFIED else "*Close note:* "
         # Reasons and notes come from command text, which Slack sends as mrkdwn already.
