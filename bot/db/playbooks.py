@@ -91,44 +91,34 @@ def playbook_facts(
     """The POD's playbook facts for the tool (its requests only: customers of other PODs are
     not named here)."""
     pod_id = session.scalar(select(PodRow.id).where(PodRow.key == pod_key))
-    won_rows = session.execute(
-        select(Request.id)
-        .where(
-            Request.pod_id == pod_id,
-            Request.tool_key == tool_key,
-            Request.stage == Stage.CLOSED.value,
-            Request.outcome == Outcome.WON.value,
-        )
-        .order_by(Request.closed_at.desc(), Request.id.desc())
-    ).all()
-    won_ids = [row.id for row in won_rows]
-    percents = _percents(session, tool_key)
-    answers = dict(
-        session.execute(
-            select(LeverAnswer.request_id, LeverAnswer.levers).where(
-                LeverAnswer.request_id.in_(won_ids)
-            )
-        ).all()
+    won = select(Request.id).where(
+        Request.pod_id == pod_id,
+        Request.tool_key == tool_key,
+        Request.stage == Stage.CLOSED.value,
+        Request.outcome == Outcome.WON.value,
     )
+    won_ids = list(session.scalars(won.order_by(Request.closed_at.desc(), Request.id.desc())))
+    percents = _percents(session, tool_key)
+    total = sum(percents.values(), Decimal(0))
+    answers = session.execute(
+        select(LeverAnswer.request_id, LeverAnswer.levers).where(LeverAnswer.request_id.in_(won))
+    ).all()
     results = []
-    for request_id in won_ids:
-        if request_id not in answers:
-            continue
-        others = [p for r, p in percents.items() if r != request_id]
-        above = above_benchmark(percents.get(request_id), others)
-        results.append(WonResult(loads_levers(answers[request_id]), above))
+    for request_id, levers in sorted(answers):
+        own = percents.get(request_id)
+        # The benchmark a claim is compared with: the mean of the tool's other requests'.
+        others = len(percents) - (1 if own is not None else 0)
+        above = above_benchmark(own, total - (own or Decimal(0)), others)
+        results.append(WonResult(loads_levers(levers), above))
     # The term of each won request's last itemised line.
     last_line = (
         select(QuoteLine.request_id, func.max(QuoteLine.id).label("line"))
-        .where(QuoteLine.request_id.in_(won_ids))
+        .where(QuoteLine.request_id.in_(won))
         .group_by(QuoteLine.request_id)
         .subquery()
     )
-    terms = list(
-        session.scalars(
-            select(QuoteLine.term_months).join(last_line, last_line.c.line == QuoteLine.id)
-        )
-    )
+    term_query = select(QuoteLine.term_months).join(last_line, last_line.c.line == QuoteLine.id)
+    terms = list(session.scalars(term_query))
     # The resellers quoted on any of the POD's requests for the tool.
     tool_requests = select(Request.id).where(Request.pod_id == pod_id, Request.tool_key == tool_key)
     quoted = session.execute(
@@ -174,7 +164,7 @@ def playbook_facts(
         for number, customer, by, levers, note in studies
     ]
     return PlaybookFacts(
-        tool, [f"REQ-{row.id}" for row in won_rows], results, terms, resellers, case_studies
+        tool, [f"REQ-{number}" for number in won_ids], results, terms, resellers, case_studies
     )
 
 

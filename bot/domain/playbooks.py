@@ -89,12 +89,13 @@ class LeverRank:
     above: int
 
 
-def above_benchmark(percent: Decimal | None, others: Sequence[Decimal]) -> bool | None:
-    """Whether a request's savings % beats the mean of the tool's other requests' (the savings
-    benchmark a claim is compared with); None without a claim or without others."""
-    if percent is None or not others:
+def above_benchmark(percent: Decimal | None, others_sum: Decimal, others: int) -> bool | None:
+    """Whether a request's savings % beats the mean of the tool's other requests' (`others` of
+    them, summing `others_sum`: the savings benchmark a claim is compared with); None without
+    a claim or without others."""
+    if percent is None or others <= 0:
         return None
-    return percent * len(others) > sum(others, Decimal(0))
+    return percent * others > others_sum
 
 
 def rank_levers(results: Iterable[WonResult]) -> list[LeverRank]:

@@ -33,12 +33,12 @@ MY, CQ, CAP = Lever.MULTI_YEAR, Lever.COMPETING_QUOTE, Lever.PRICE_CAP
 
 
 def test_above_benchmark_compares_with_the_mean_of_the_others() -> None:
-    others = [Decimal(10), Decimal(25), Decimal(5)]  # mean 13.33…
-    assert above_benchmark(Decimal(30), others) is True
-    assert above_benchmark(Decimal(13), others) is False
-    assert above_benchmark(Decimal(20), [Decimal(20)]) is False  # on the benchmark: not above
-    assert above_benchmark(None, others) is None  # no approved claim
-    assert above_benchmark(Decimal(30), []) is None  # nothing to compare with
+    others = Decimal(10) + Decimal(25) + Decimal(5)  # three others, mean 13.33…
+    assert above_benchmark(Decimal(30), others, 3) is True
+    assert above_benchmark(Decimal(13), others, 3) is False
+    assert above_benchmark(Decimal(20), Decimal(20), 1) is False  # on the benchmark: not above
+    assert above_benchmark(None, others, 3) is None  # no approved claim
+    assert above_benchmark(Decimal(30), Decimal(0), 0) is None  # nothing to compare with
 
 
 def test_levers_rank_by_above_benchmark_wins_then_by_use() -> None:
