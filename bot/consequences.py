@@ -18,6 +18,7 @@ from __future__ import annotations
 
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
+from decimal import Decimal
 from typing import TYPE_CHECKING, Any, TypeVar, cast
 
 from sqlalchemy import select
@@ -25,17 +26,23 @@ from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
 from bot.actions import Work
+from bot.actions.playbooks import summary_at_assign
+from bot.actions.pricing import since
 from bot.blocks.checkin import checkin_blocks
 from bot.blocks.customer_update import draft_dm, settled_dm
 from bot.blocks.ids import BlockId
 from bot.blocks.people_matrix import repeat_disqualifications_dm
+from bot.blocks.playbooks import BundleCustomer, bundle_proposal, levers_ask, section
 from bot.blocks.preapproval_ask import answered_blocks, ask_blocks
 from bot.blocks.reminders import dm_note
 from bot.blocks.terms import term_prompt
-from bot.blocks.text import plain_date
+from bot.blocks.text import escape_mrkdwn, plain_date, plural
 from bot.clickup import mirror as clickup
+from bot.db.benchmarks import deals
+from bot.db.bundles import MemberFacts, members_of, resellers_quoted
 from bot.db.models import (
     Account,
+    Bundle,
     Contract,
     CustomerUpdate,
     PodRow,
@@ -50,6 +57,8 @@ from bot.domain.customer_update import wording_problems
 from bot.domain.events import (
     AbsenceChanged,
     AccountHealthSet,
+    BundleAccepted,
+    BundleProposed,
     CheckinShared,
     ChecklistChanged,
     ClaimDecided,
@@ -64,7 +73,11 @@ from bot.domain.events import (
     HoldEnded,
     HoldStarted,
     HomeOpened,
+    LeversAnswered,
+    LeversAsked,
+    LeversSkipped,
     MentionResolved,
+    NegotiationStarted,
     PeopleMatrixChanged,
     PreapprovalAnswered,
     PreapprovalAsked,
@@ -81,7 +94,8 @@ from bot.domain.events import (
     ThreadLine,
     UsageImported,
 )
-from bot.domain.money import Money
+from bot.domain.money import Money, format_money
+from bot.domain.pricing import band_label, band_of, unit_money
 from bot.domain.vocabulary import ClaimStatus, Role
 from bot.mail.message import eml_name, update_message
 from bot.slack import reminder_dms
@@ -372,6 +386,114 @@ def preapproval_answer_shown(session: Session, outbox: Outbox, event: Preapprova
     outbox.edit(session, event.channel, event.ts, text, blocks)
 
 
+def levers_ask_line(session: Session, outbox: Outbox, event: LeversAsked) -> None:
+    """The won request's thread asks its buyer which levers worked, with What worked… and
+    Skip (issue 34)."""
+    request = session.get(Request, event.request_id)
+    assert request is not None
+    text, blocks = levers_ask(request.id, request.key, event.buyer)
+    outbox.thread(session, request.id, text, blocks)
+
+
+def levers_answered_line(session: Session, outbox: Outbox, event: LeversAnswered) -> None:
+    """What worked, shown in place of the ask it answered, else said in the thread."""
+    if event.channel and event.ts:
+        outbox.edit(session, event.channel, event.ts, event.line, [section(event.line)])
+    else:
+        outbox.thread(session, event.request_id, event.line)
+
+
+def levers_skipped_line(session: Session, outbox: Outbox, event: LeversSkipped) -> None:
+    """The skipped ask says so, its buttons gone."""
+    outbox.edit(session, event.channel, event.ts, event.text, [section(event.text)])
+
+
+def playbook_at_assign(session: Session, outbox: Outbox, event: NegotiationStarted) -> None:
+    """The tool's playbook summed up for the new request's buyer, in its thread, when the POD
+    has anything on the tool (issue 34)."""
+    request = session.get(Request, event.request_id)
+    assert request is not None
+    pod = outbox.runtime.config.find_pod(request.pod.key)
+    if pod is None:
+        return
+    now = outbox.runtime.clock.now()
+    text = summary_at_assign(session, outbox.runtime.config, pod, request, event.buyer, now)
+    if text is not None:
+        outbox.thread(session, request.id, text)
+
+
+def _bundle_customer(m: MemberFacts, reader_pod: str, pod_names: dict[str, str]) -> str:
+    """A bundle's customer for a reader in `reader_pod`: named for its own POD, else only as a
+    customer of its POD (issue 34: customer names only for the reader's own POD)."""
+    if m.pod_key == reader_pod:
+        return escape_mrkdwn(m.customer)
+    return f"a customer of {escape_mrkdwn(pod_names.get(m.pod_key, m.pod_key))}"
+
+
+def bundle_proposal_dms(session: Session, outbox: Outbox, event: BundleProposed) -> None:
+    """The bundle proposed to the ems of each of its customers' PODs, once each (issue 34)."""
+    row = session.get(Bundle, event.bundle_id)
+    assert row is not None
+    config, now = outbox.runtime.config, outbox.runtime.clock.now()
+    members = members_of(session, row.id)
+    pods = [p for key in sorted({m.pod_key for m in members}) if (p := config.find_pod(key))]
+    pod_names = {p.key: p.name for p in pods}
+    known = [m.seats for m in members if m.seats is not None]
+    seats = sum(known) if known else None
+    totals: dict[str, Decimal] = {}
+    for m in members:
+        totals[m.currency] = totals.get(m.currency, Decimal(0)) + m.annual
+    values = " + ".join(format_money(Money(totals[c], c)) for c in sorted(totals))
+    resellers = [escape_mrkdwn(v) for v in resellers_quoted(session, row.tool_key)]
+    told: set[str] = set()
+    for pod in pods:
+        best = None
+        if seats is not None:
+            band = band_of(seats)
+            found = deals(session, pod.key, row.tool_key, None, band, since(now), pod.currency)
+            if found:
+                best = (
+                    f"{unit_money(found[0].annual_unit_price, pod.currency)}/seat/yr "
+                    f"(best of {plural(len(found), 'deal')} at {band_label(band)} seats)"
+                )
+        customers = [
+            BundleCustomer(
+                _bundle_customer(m, pod.key, pod_names), plain_date(m.renewal_date),
+                format_money(Money(m.annual, m.currency)), m.seats, None,
+            )
+            for m in members
+        ]  # fmt: skip
+        text, blocks = bundle_proposal(row.id, row.tool, customers, seats, values, best, resellers)
+        for em in pod.members_with(Role.EM):
+            if em not in told:
+                told.add(em)
+                outbox.dm(session, em, text, blocks)
+
+
+def bundle_thread(session: Session, outbox: Outbox, event: BundleAccepted) -> None:
+    """The bundle's coordinating thread, opened in the accepting em's POD channel: its
+    requests, one per customer (another POD's customer named by its POD only)."""
+    row = session.get(Bundle, event.bundle_id)
+    assert row is not None and row.channel is not None
+    config = outbox.runtime.config
+    members = members_of(session, row.id)
+    here = next((p.key for p in config.pods if p.channel == row.channel), "")
+    pod_names = {p.key: p.name for p in config.pods}
+    lines = [
+        f"• REQ-{m.request_id} {_bundle_customer(m, here, pod_names)} — renews "
+        f"{plain_date(m.renewal_date)}"
+        for m in members
+        if m.request_id is not None
+    ]
+    text = (
+        f":package: *Bundle B-{row.id} — {escape_mrkdwn(row.tool)}*: "
+        f"{plural(len(lines), 'renewal')} negotiated together, accepted by <@{row.accepted_by}>. "
+        "Buyers, coordinate here; each saving is claimed and approved on its own request.\n"
+        + "\n".join(lines)
+    )
+    outbox.message(session, Lane.CHANNEL.of(row.channel), row.channel, text)
+
+
 # The one table: what each event causes, in the order its rows are queued.
 # The ClickUp rows (issue 31, bot/clickup/mirror.py) follow the Slack ones: the request's task
 # (`clickup.task`: created, or its assignee), its comments (the timeline events not yet told),
@@ -465,6 +587,12 @@ CONSEQUENCES: dict[type[Any], tuple[Consequence, ...]] = {
     CustomerUpdateSettled: (customer_update_settled, quiet_account_homes, settled_update_canvas),
     PreapprovalAsked: (preapproval_ask_post,),
     PreapprovalAnswered: (preapproval_answer_shown,),
+    NegotiationStarted: (playbook_at_assign,),
+    LeversAsked: (levers_ask_line,),
+    LeversAnswered: (levers_answered_line, request_dms_settled),
+    LeversSkipped: (levers_skipped_line,),
+    BundleProposed: (bundle_proposal_dms,),
+    BundleAccepted: (bundle_thread,),
 }
 
 

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, replace
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 from typing import Any
 
 from slack_sdk.models.blocks import Block
@@ -17,6 +17,7 @@ from sqlalchemy.orm import Session
 
 from bot.blocks import reminders as dm_blocks
 from bot.blocks.claims import claim_noun, headline
+from bot.blocks.playbooks import levers_reminder
 from bot.blocks.reminders import DigestLine, QueuedClaim
 from bot.blocks.text import escape_mrkdwn, slack_date
 from bot.db.absences import away_in
@@ -35,6 +36,7 @@ from bot.db.models import (
 )
 from bot.db.open_items import breach_key, breached_requests, late_terms, pending_claims
 from bot.db.people import zones_of
+from bot.db.playbooks import unanswered_wins
 from bot.db.requests import record_event
 from bot.db.stalls import notices
 from bot.domain.absences import Absence, route
@@ -735,6 +737,54 @@ def _send_preapproval_reminders(
 
     context.write(on_the_timeline)
     return len(dues)
+
+
+LEVERS_REMIND_HOURS = 24  # a won request's levers unanswered this long: the buyer reminded
+LEVERS_REMIND_DAYS = 14  # …if won within this many days (older wins are not asked about)
+
+
+def _lever_reminders(context: JobContext, team_url: str | None) -> list[Due]:
+    """Won requests whose buyer has not said which levers worked 24 working hours after the
+    close (issue 34): one reminder to the buyer, its window the due instant, so sent once,
+    ever — whether the ask was skipped or left alone."""
+    when = _when(context)
+    pod, now = context.pod, context.now
+    with context.runtime.db.reading() as session:
+        won = unanswered_wins(session, pod.key, now - timedelta(days=LEVERS_REMIND_DAYS))
+    dues = []
+    for request in won:
+        assert request.closed_at is not None and request.buyer_id is not None
+        due = add_working_hours(pod.calendar, request.closed_at, LEVERS_REMIND_HOURS)
+        if due > now:
+            continue
+        line = (
+            f"• {_card_link(team_url, request)} {_names(request)} — won {when(request.closed_at)}"
+        )
+        dues.append(Due(ReminderKind.LEVERS, request.id, request.buyer_id, due, line))
+    return dues
+
+
+def send_lever_reminders(
+    context: JobContext, team_url: str | None, slot: Callable[[str], datetime | None]
+) -> int:
+    """One DM per buyer listing their won requests whose levers are unnamed, each with its What
+    worked… button; each request reminded once. How many DMs."""
+    with context.runtime.db.reading() as session:
+        away = away_in(session, context.pod, context.now)
+    dues = _still_to_send(
+        context, [d for d in _lever_reminders(context, team_url) if d.user not in away]
+    )
+    by_buyer: dict[str, list[Due]] = {}
+    for due in dues:
+        by_buyer.setdefault(due.user, []).append(due)
+    for buyer, theirs in by_buyer.items():
+        lines = [DigestLine(d.kind.value, d.subject, d.line) for d in theirs]
+        text, blocks = levers_reminder(lines)
+        # A one-off DM: held in the outbox until the buyer's own office hours.
+        context.dm(buyer, text, blocks, reminders=[_key(d) for d in theirs], not_before=slot(buyer))
+    if dues:
+        _remember(context, dues)
+    return len(by_buyer)
 
 
 def digest_items(context: JobContext, team_url: str | None) -> list[Item[Any]]:

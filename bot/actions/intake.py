@@ -114,6 +114,16 @@ def open_request(work: Work, user: str, given: OpenRequest) -> Opened:
     )  # fmt: skip
 
 
+def open_for_contract(work: Work, pod: Pod, user: str, fields: NewRequest) -> Request:
+    """Open a renewal request for a contract of the POD's SaaS stack on someone's behalf (an
+    accepted bundle, issue 34), answering its renewal reminders like `/proc new` does."""
+    request = _create(work, pod, user, fields)
+    contract = find_contract(work.session, request.customer, request.tool)
+    if contract is not None and contract.pod_id == request.pod_id:
+        work.record(RenewalOpened(contract.id, request.id, request.key))
+    return request
+
+
 def _create(work: Work, pod: Pod, user: str, fields: NewRequest) -> Request:
     customer, tool = recorded_names(work.session, fields.customer, fields.tool)
     request = Request(

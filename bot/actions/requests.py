@@ -26,6 +26,8 @@ from bot.db.models import Quote, Request
 from bot.db.requests import latest_quote, quote_count, record_event
 from bot.domain.compliance import Missing, missing_for_close
 from bot.domain.events import (
+    LeversAsked,
+    NegotiationStarted,
     RequestChanged,
     RequestReassigned,
     TermAsked,
@@ -238,6 +240,8 @@ def assign(work: Work, user: str, given: Assign) -> Assigned:
         text=f"to <@{buyer}>", data={"buyer": buyer, "previous": previous},
     )  # fmt: skip
     work.record(RequestReassigned(request.id, previous), ThreadLine(request.id, line))
+    if not reassign:
+        work.record(NegotiationStarted(request.id, buyer))  # the tool's playbook, for the buyer
     return Assigned(request.key, buyer, due, pod.timezone)
 
 
@@ -492,6 +496,9 @@ def close(work: Work, user: str, given: CloseRequest) -> Closed:
                 + "; ".join(m.what for m in overridden),
             )
         )
+    if outcome == Outcome.WON and request.buyer_id:
+        # Issue 34's playbooks: the buyer is asked once which levers worked.
+        work.record(LeversAsked(request.id, request.buyer_id))
     term = Term.NONE
     if fields.term is not None:
         notice = agreed_notice_days(work.session, request.id)

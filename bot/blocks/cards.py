@@ -190,6 +190,8 @@ class CardData:
     # Issue 34: a renewal's latest seat usage of the tool ("120 seats · 71 active (59 %) as of
     # Nov 30 · right-size target 79", ⚠️ under 80 % use); None: no usage imported.
     usage_line: str | None = None
+    # Issue 34: a closed request an em marked as a case study of its tool's playbook (who).
+    case_study_by: str | None = None
 
 
 def hold_line(party: str, since: datetime, days: int, timezone: str) -> str:
@@ -366,6 +368,9 @@ def card_actions(card: CardData) -> ActionsBlock | None:
         if card.checklist_line is not None:
             elements.append(_button(ActionId.CARD_CHECKLIST, "Checklist", value))
         elements.append(_button(ActionId.CARD_VENDOR, "Vendor file", value))
+    elif card.stage == Stage.CLOSED and card.case_study_by is None:
+        # Issue 34: an em marks it for its tool's playbook (others are refused).
+        elements = [_button(ActionId.CASE_STUDY, "Mark as case study", value)]
     else:
         return None
     if card.hold_party is not None:
@@ -504,6 +509,15 @@ def card_blocks(card: CardData, *, with_actions: bool = True) -> list[Block]:
         blocks.append(SectionBlock(text=MarkdownTextObject(text="\n".join(compliance))))
     if card.usage_line:
         blocks.append(SectionBlock(text=MarkdownTextObject(text=usage_text(card.usage_line))))
+    if card.case_study_by is not None:
+        blocks.append(
+            SectionBlock(
+                text=MarkdownTextObject(
+                    text=f":books: *Case study* in the {escape_mrkdwn(card.tool)} playbook, "
+                    f"marked by {_user(card.case_study_by)}"
+                )
+            )
+        )
     if card.resolution_note and card.resolution_note.strip():
         label = "*Reason:* " if card.stage == Stage.DISQUALIFIED else "*Close note:* "
         # Reasons and notes come from command text, which Slack sends as mrkdwn already.

@@ -28,6 +28,7 @@ class CallbackId(StrEnum):
     LOG_AS_UPDATE = "log_as_update"  # the message shortcut (features.shortcuts, type message)
     CHECKLIST = "card_checklist"  # the card's Checklist: each item's state and reason (issue 33)
     VENDOR_DOCUMENT = "card_vendor_document"  # the card's Vendor file: record a document
+    LEVERS = "levers"  # a won request's What worked: the levers and one line (issue 34)
 
 
 class ActionId(StrEnum):
@@ -66,6 +67,14 @@ class ActionId(StrEnum):
     CHECKIN_SHARE = "checkin_share"  # /proc checkin's Share in channel: the pack in the POD channel
     # "Yes, log it" on a quote or claim far from the request's amount: its value is the command.
     CONFIRM_AMOUNT = "confirm_amount"
+    # Issue 34's playbooks (the value is the request's number): a won request's What worked
+    # (the levers modal) and Skip, on its thread's ask and the buyer's reminder; a closed
+    # card's Mark as case study (ems only).
+    LEVERS_OPEN = "levers_open"
+    LEVERS_SKIP = "levers_skip"
+    CASE_STUDY = "card_case_study"
+    # A bundle proposal's Accept (issue 34): the value is the bundle's id.
+    BUNDLE_ACCEPT = "bundle_accept"
 
 
 class BlockId(StrEnum):
@@ -117,3 +126,5 @@ class BlockId(StrEnum):
     DOCUMENT = "document"  # the vendor-document modal: which document
     RECEIVED = "received"
     EXPIRES = "expires"
+    LEVERS = "levers"  # the levers modal's checkboxes (issue 34)
+    LEVERS_ACTIONS = "levers_actions"  # a won request's What worked / Skip

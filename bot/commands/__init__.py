@@ -45,6 +45,7 @@ COMMAND_MODULES = (
     "interactions",
     "lifecycle",
     "people_matrix",
+    "playbooks",
     "preapproval_answers",
     "reminders",
     "renewals",

@@ -7,7 +7,7 @@ from dataclasses import dataclass
 from datetime import datetime
 from decimal import Decimal
 
-from sqlalchemy import select
+from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
 from bot.db.models import PodRow, Quote, QuoteLine, Request
@@ -65,12 +65,18 @@ def deals(
 
 
 def itemised_tools(session: Session, pod_key: str) -> dict[str, str]:
-    """The tools (key → name as last typed) the POD has itemised quotes for."""
-    query = (
-        select(Request.tool_key, Request.tool)
+    """The tools (key → name as the latest request with a line spells it) the POD has itemised
+    quotes for: grouped in SQL, so the answer reads one row per tool, not one per line."""
+    latest = session.execute(
+        select(Request.tool_key, func.max(Request.id))
         .join(QuoteLine, QuoteLine.request_id == Request.id)
         .join(PodRow, PodRow.id == Request.pod_id)
         .where(PodRow.key == pod_key)
-        .order_by(QuoteLine.id)
+        .group_by(Request.tool_key)
+    ).all()
+    names = dict(
+        session.execute(
+            select(Request.id, Request.tool).where(Request.id.in_([i for _k, i in latest]))
+        ).all()
     )
-    return {key: name for key, name in session.execute(query)}
+    return {key: names[request_id] for key, request_id in latest}

@@ -15,7 +15,7 @@ from bot.blocks.claims import ApprovedClaim, ClaimView
 from bot.db.approvals import claim_progress
 from bot.db.compliance import checklist_of, find_vendor, vendor_file
 from bot.db.holds import open_hold
-from bot.db.models import Request, SavingsClaim
+from bot.db.models import CaseStudy, Request, SavingsClaim
 from bot.db.people import names_of
 from bot.db.requests import open_step, quote_count
 from bot.db.savings import effective_claims, tool_benchmark
@@ -173,6 +173,9 @@ def card_data(
         vendor_expired=vendor_expired,
         checklist_line=checklist,
         usage_line=usage,
+        case_study_by=session.scalar(
+            select(CaseStudy.marked_by).where(CaseStudy.request_id == request.id)
+        ),
     )
 
 

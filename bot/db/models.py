@@ -1009,6 +1009,9 @@ class ReminderKind(enum.StrEnum):
     STALL = "stall"
     # The customer answered a pre-approval in their channel (issue 32): to the analysts.
     PREAPPROVAL_ANSWER = "preapproval_answer"
+    # A won request whose buyer has not said which levers worked (issue 34's playbooks): the
+    # buyer reminded once (subject: the request; window: the reminder's due instant).
+    LEVERS = "levers"
     # One person's digest of one kind for one local day (subject: the POD's row id, window:
     # "<kind>:<YYYY-MM-DD>"): at most one a day, across schedulers and reruns.
     DIGEST = "digest"
@@ -1285,6 +1288,81 @@ class RepeatDisqualificationFlag(Base):
     window_start: Mapped[date] = mapped_column(Date)
     reasons: Mapped[str] = mapped_column(Text)
     flagged_at: Mapped[datetime] = mapped_column(UTCDateTime)
+
+
+class LeverAnswer(Base):
+    """What worked on a won request, as its buyer said once (issue 34's playbooks): the levers
+    (`bot.domain.playbooks.Lever` values, comma-separated) and one line in their words."""
+
+    __tablename__ = "lever_answers"
+    __table_args__ = (
+        CheckConstraint("length(levers) > 0", name="levers_given"),
+        Index("uq_lever_answers_request_id", "request_id", unique=True),
+    )
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    request_id: Mapped[int] = mapped_column(ForeignKey("requests.id", ondelete="CASCADE"))
+    levers: Mapped[str] = mapped_column(Text)
+    note: Mapped[str | None] = mapped_column(Text)
+    answered_by: Mapped[str] = mapped_column(String(32))
+    answered_at: Mapped[datetime] = mapped_column(UTCDateTime)
+
+
+class CaseStudy(Base):
+    """A closed request an em marked as a case study for its tool's playbook (issue 34)."""
+
+    __tablename__ = "case_studies"
+    __table_args__ = (Index("uq_case_studies_request_id", "request_id", unique=True),)
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    request_id: Mapped[int] = mapped_column(ForeignKey("requests.id", ondelete="CASCADE"))
+    marked_by: Mapped[str] = mapped_column(String(32))
+    marked_at: Mapped[datetime] = mapped_column(UTCDateTime)
+
+
+class Bundle(Base):
+    """A book-of-business bundle (issue 34): customers renewing the same tool within 90 days,
+    proposed once to their ems; accepted once, when its coordinating thread is opened."""
+
+    __tablename__ = "bundles"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    tool_key: Mapped[str] = mapped_column(Text)
+    tool: Mapped[str] = mapped_column(String(200))
+    # The POD whose `bundles` run proposed it (the first, by key, of its customers' PODs).
+    pod_id: Mapped[int] = mapped_column(ForeignKey("pods.id"))
+    proposed_at: Mapped[datetime] = mapped_column(UTCDateTime)
+    accepted_by: Mapped[str | None] = mapped_column(String(32))
+    accepted_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    # Where the coordinating thread was opened (the accepting em's POD channel).
+    channel: Mapped[str | None] = mapped_column(String(32))
+
+    members: Mapped[list[BundleMember]] = relationship(
+        back_populates="bundle", order_by="BundleMember.id"
+    )
+
+
+class BundleMember(Base):
+    """One customer's contract in a bundle, at one renewal date (a contract is bundled once per
+    renewal), and the request it is negotiated on once the bundle is accepted."""
+
+    __tablename__ = "bundle_members"
+    __table_args__ = (
+        Index(
+            "uq_bundle_members_contract_id_renewal_date", "contract_id", "renewal_date",
+            unique=True,
+        ),
+    )  # fmt: skip
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    bundle_id: Mapped[int] = mapped_column(ForeignKey("bundles.id", ondelete="CASCADE"))
+    contract_id: Mapped[int] = mapped_column(ForeignKey("contracts.id", ondelete="CASCADE"))
+    renewal_date: Mapped[date] = mapped_column(Date)
+    pod_id: Mapped[int] = mapped_column(ForeignKey("pods.id"))
+    customer: Mapped[str] = mapped_column(String(200))
+    request_id: Mapped[int | None] = mapped_column(ForeignKey("requests.id", ondelete="SET NULL"))
+
+    bundle: Mapped[Bundle] = relationship(back_populates="members")
 
 
 # Slack's installations (OAuth mode): slack_sdk's tables, declared on this metadata so that

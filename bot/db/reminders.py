@@ -15,6 +15,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from bot.db.models import (
+    LeverAnswer,
     PendingResponse,
     Reminder,
     ReminderKind,
@@ -32,6 +33,7 @@ REQUEST_KINDS = (
     ReminderKind.TERM.value,
     ReminderKind.PREAPPROVAL.value,
     ReminderKind.PREAPPROVAL_ANSWER.value,
+    ReminderKind.LEVERS.value,
 )
 
 # What the DM says once everything it listed is resolved, by the kind of its items.
@@ -62,6 +64,9 @@ NOTES = {
     ReminderKind.PREAPPROVAL_ANSWER.value: (
         ":white_check_mark: *Done* — every request listed here has moved on from intake."
     ),
+    ReminderKind.LEVERS.value: (
+        ":white_check_mark: *Thanks* — every won request listed here has its levers named."
+    ),
 }
 
 
@@ -87,6 +92,11 @@ def is_resolved(session: Session, reminder: Reminder) -> bool:
         return status != ClaimStatus.PENDING.value
     if kind not in REQUEST_KINDS:
         return False
+    if kind == ReminderKind.LEVERS.value:
+        answered = session.scalar(
+            select(LeverAnswer.id).where(LeverAnswer.request_id == reminder.subject)
+        )
+        return answered is not None
     row = session.execute(
         select(
             Request.stage, Request.last_update_at, Request.qualification_due_at,

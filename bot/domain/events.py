@@ -300,6 +300,58 @@ class UsageImported:
     request_id: int
 
 
+@dataclass(frozen=True)
+class NegotiationStarted:
+    """A qualified request was assigned to its first buyer (issue 34: the tool's playbook is
+    posted for them)."""
+
+    request_id: int
+    buyer: str
+
+
+@dataclass(frozen=True)
+class LeversAsked:
+    """A request was closed won: its buyer is asked, once, which levers worked (issue 34)."""
+
+    request_id: int
+    buyer: str
+
+
+@dataclass(frozen=True)
+class LeversAnswered:
+    """A won request's buyer (or an em) said which levers worked: `line` says it; the ask they
+    answered from (`channel`, `ts`; None from the reminder DM) shows it in place."""
+
+    request_id: int
+    line: str
+    channel: str | None = None
+    ts: str | None = None
+
+
+@dataclass(frozen=True)
+class LeversSkipped:
+    """The levers question was skipped (nothing recorded): the ask at `channel`/`ts` says so."""
+
+    request_id: int
+    text: str
+    channel: str
+    ts: str
+
+
+@dataclass(frozen=True)
+class BundleProposed:
+    """A book-of-business bundle was proposed (issue 34): its customers' ems are told, once."""
+
+    bundle_id: int
+
+
+@dataclass(frozen=True)
+class BundleAccepted:
+    """A bundle was accepted: its coordinating thread is opened, linking its requests."""
+
+    bundle_id: int
+
+
 Event = (
     RequestOpened
     | RequestChanged
@@ -332,4 +384,10 @@ Event = (
     | PreapprovalAsked
     | PreapprovalAnswered
     | UsageImported
+    | NegotiationStarted
+    | LeversAsked
+    | LeversAnswered
+    | LeversSkipped
+    | BundleProposed
+    | BundleAccepted
 )

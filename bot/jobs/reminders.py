@@ -46,6 +46,7 @@ from bot.digests import (
     routed,
     routed_dues,
     send_digests,
+    send_lever_reminders,
 )
 from bot.domain.lifecycle import TERM_RECORD_HOURS
 from bot.domain.reminders import in_office_hours
@@ -86,6 +87,8 @@ def _body(context: JobContext) -> str:
         sent += 1
     # The customer silent after a pre-approval: one DM to the analyst, ever.
     sent += _send_preapproval_reminders(context, team_url, slot)
+    # A won request's levers unnamed a working day after the close: its buyer, once.
+    sent += send_lever_reminders(context, team_url, slot)
     extra = f", {plural(escalated, 'claim escalation')}" if escalated else ""
     return f"{plural(sent, 'reminder DM')}{extra}"
 

@@ -15,6 +15,7 @@ needs there (an analyst, a buyer, an em; a csm when there is one).
 
 from __future__ import annotations
 
+import json
 import logging
 import re
 from collections.abc import Callable
@@ -24,7 +25,9 @@ from typing import TYPE_CHECKING
 
 from sqlalchemy import select
 
+from bot.actions.playbooks import RecordLevers, record_levers
 from bot.config import Pod
+from bot.consequences import perform
 from bot.db.accounts import upsert_accounts
 from bot.db.contracts import pod_ids, upsert_contracts
 from bot.db.models import OutboxKind, Request
@@ -302,6 +305,46 @@ class _History:
 
         self.steps.append(_Step(at, run, f"approve {label}"))
 
+    def levers(self, at: datetime, label: str, levers: tuple[str, ...], note: str) -> None:
+        """The buyer answers the won request's What worked… (issue 34): the levers and the line,
+        as the modal submits them; the ask in the thread shows the answer."""
+        buyer = self.buyer
+        if buyer is None:
+            return
+
+        def run() -> None:
+            card = self._card_ts(label)
+            asked = [
+                m
+                for m in self.sandbox.api.thread(self.pod.channel, card or "")
+                if "levers_skip" in json.dumps(m.blocks or [])
+            ]
+            runtime = self.sandbox.runtime
+            assert runtime is not None
+            given = RecordLevers(
+                self.numbers.get(label, 0), levers, note, self.pod.channel,
+                asked[-1].ts if asked else None,
+            )  # fmt: skip
+            outbox, _done = perform(runtime, record_levers, buyer, given)
+            outbox.deliver()
+
+        self.steps.append(_Step(at, run, f"what worked on {label}"))
+
+    def case_study(self, at: datetime, label: str) -> None:
+        """The em marks the closed request a case study with its card's button (issue 34)."""
+        em = self.em
+        if em is None:
+            return
+
+        def run() -> None:
+            card = self._card_ts(label)
+            if card is None:
+                self.problems.append(f"{self.pod.key}: no card for {label}")
+                return
+            self.sandbox.click(em, self.pod.channel, card, "card_case_study")
+
+        self.steps.append(_Step(at, run, f"case study {label}"))
+
     def customer_approves(self, at: datetime, guest: str, room: str) -> None:
         """The customer's contact clicks Approve on the pre-approval in their channel."""
 
@@ -354,6 +397,14 @@ def _next_quarter_start(today: date, fiscal_start: int) -> date:
     return date(year, start_month, 1)
 
 
+def _typed(h: _History, user: str, text: str) -> None:
+    """`/proc <text>` typed now by `user` in the POD channel: its answer stays on the page."""
+    typed = f"{h.sandbox.config.slack.command} {text}"
+    reply = str(h.sandbox.command(user, typed, h.pod.channel)["answer"].get("text") or "")
+    if reply.startswith((":warning:", ":x:")):
+        h.problems.append(f"{h.pod.key}: {typed!r} → {reply}")
+
+
 def refused_close(h: _History, user: str, label: str) -> None:
     """`close REQ won` typed now by `user`: its refusal (what is missing) stays on the page."""
     typed = f"{h.sandbox.config.slack.command} close REQ-{h.numbers.get(label, 0)} won"
@@ -397,6 +448,10 @@ def _script(h: _History) -> None:
         # Renewed by the "won" request below, whose new term nobody has recorded yet: its
         # thread shows Record the new term (monthly → annual: a conversion when recorded).
         (c[2], t[7], k(84_000), today - timedelta(days=5), "monthly"),
+        # Book-of-business bundle (issue 34): two more customers renew the first tool within
+        # 90 days, so the `bundles` job proposes the three (with the "due" renewal's) to the em.
+        (c[3], t[0], k(30_000), today + timedelta(days=35), "annual"),
+        (c[4], t[0], k(21_000), today + timedelta(days=60), "annual"),
     ]
     for i, (customer, tool, amount, renewal, cycle) in enumerate(stack):
         text = f"contract add {customer} | {tool} | {amount} | {renewal.isoformat()} | {cycle}"
@@ -530,6 +585,15 @@ def _script(h: _History) -> None:
     paperwork(day(15, "10:00"), "won", "renewal-signed.pdf")
     on(day(15, "10:30"), b, "won",
        f"close won Signed: 2 years at {k(69_000)}/yr, 3% renewal cap.")  # fmt: skip
+    # Playbooks (issue 34): each won request's buyer said what worked, the em marked the
+    # renewal a case study, and the tool's playbook is asked for today.
+    h.levers(ago(61, "11:00"), "prior", ("competing_quote", "reseller_switch"),
+             "SoftwareOne undercut the vendor's own quote")  # fmt: skip
+    h.levers(day(15, "11:00"), "won", ("multi_year", "price_cap"),
+             "A 2-year term bought a 3% renewal cap")  # fmt: skip
+    h.case_study(day(14, "10:00"), "won")
+    if an is not None:
+        h.present.append(lambda: _typed(h, an, f"playbook {t[7]}"))
 
     # An early renewal where the vendor's uplift was avoided: the em approved the avoidance
     # (so avoidance has a benchmark too); the paperwork is still open.
@@ -772,6 +836,8 @@ def seed(sandbox: Sandbox) -> list[str]:
         # The stalls and long holds first (issue 30), so that the present's digests, in
         # office hours, list them.
         sandbox.run_job("tat-alerts")
+        # Customers renewing the same tool within 90 days: proposed to the ems (issue 34).
+        sandbox.run_job("bundles")
         # The present's scheduled runs (a job refreshing a card refreshes the Homes too).
         sandbox.tick()
     finally:

@@ -101,8 +101,9 @@ def test_each_stage_shows_exactly_its_buttons(bot: RunningBot, proc: Proc) -> No
     proc(ANALYST, f"assign {number} <@{BUYER}>")
     assert buttons(last_update()) == NEGOTIATING_BUTTONS
     proc(BUYER, f"close {number} lost too pricey")
-    assert buttons(last_update()) == []
-    assert buttons(proc.card(number).blocks) == []
+    # A closed card's one button: an em marks it a case study of its tool's playbook (issue 34).
+    assert buttons(last_update()) == ["card_case_study"]
+    assert buttons(proc.card(number).blocks) == ["card_case_study"]
     # A disqualified card has none either; /proc status shows the card without buttons.
     other = new_request(proc, "Globex", "Slack")
     proc(ANALYST, f"disqualify {other} duplicate")
@@ -348,7 +349,9 @@ def test_claim_savings_posts_a_claim_as_the_command(bot: RunningBot, proc: Proc)
     )
 
 
-def test_close_closes_as_the_command_and_leaves_no_buttons(bot: RunningBot, proc: Proc) -> None:
+def test_close_closes_as_the_command_and_leaves_only_the_case_study_button(
+    bot: RunningBot, proc: Proc
+) -> None:
     by_command = negotiating(proc)
     by_button = negotiating(proc, "Globex", "Slack")
     proc(BUYER, f"close {by_command} won 3-year deal")
@@ -365,7 +368,7 @@ def test_close_closes_as_the_command_and_leaves_no_buttons(bot: RunningBot, proc
     ]
     assert history(proc, by_button) == by_command_lines
     assert f":trophy: Closed *won* by <@{BUYER}>: 3-year deal" in history(proc, by_button)
-    assert buttons(proc.card(by_button).blocks) == []
+    assert buttons(proc.card(by_button).blocks) == ["card_case_study"]
 
 
 def test_hold_asks_whom_and_why_then_holds_as_the_command_and_resume_ends_it(

@@ -70,14 +70,16 @@ def test_the_full_life_of_a_new_request(bot: RunningBot, proc: Proc, clock: Manu
 
     thread = proc.thread(1)
     texts = [m.text for m in thread]
-    assert len(thread) == 6
+    assert len(thread) == 7
     assert texts[0].startswith(":white_check_mark: Qualified by <@U0ANA0001>")
     assert texts[1].startswith(":handshake: Assigned to <@U0BUY0001> by <@U0ANA0001>")
     assert "Negotiation TAT: 15 days" in texts[1]
     assert texts[2].startswith(":memo: *Update* from <@U0BUY0001>:\n>Vendor came back at 45k")
     assert "*SHI International* — €41,000 (1 competing quote so far)" in texts[3]
     assert texts[4] == ":trophy: Closed *won* by <@U0BUY0001>: signed at 40k"
-    assert texts[5].startswith(":memo: <@U0ANA0001> REQ-1 was won: record the new term")
+    # Issue 34: the buyer is asked which levers worked; the analysts, for the new term.
+    assert texts[5].startswith("<@U0BUY0001> :trophy: REQ-1 was won — which levers worked?")
+    assert texts[6].startswith(":memo: <@U0ANA0001> REQ-1 was won: record the new term")
 
     status = proc.answer(EM, "status 1")
     timeline = blocks_text(status["blocks"])

@@ -62,7 +62,8 @@ def test_one_off_dms_wait_for_each_readers_own_hours_across_their_weekend(
     # after the pre-approval, 24 after the close).
     clock.set(ny(20, 11))
     queued_at = time.clock.now()
-    assert "3 reminder DMs" in run_job(bot.runtime, JOBS["reminders"], beta, now=ny(20, 11))
+    # (and the buyer's what-worked reminder of issue 34's playbooks: a fourth DM)
+    assert "4 reminder DMs" in run_job(bot.runtime, JOBS["reminders"], beta, now=ny(20, 11))
     time.settle()
     assert len(dms(bot, NY_ANALYST, "new term")) == 1  # inside their hours: at once
     assert dms(bot, KOLKATA_ANALYST, "new term") == []

@@ -52,7 +52,8 @@ def test_an_unrecorded_term_is_reported_and_reminded_once_after_24_working_hours
     won_at(proc, clock, ny(20, 10))  # Friday 10:00; the weekend does not count
     assert "New term not recorded" not in report(bot, ny(23, 9))  # Monday 09:00: 23 wh
     assert "0 reminder DMs" in remind(bot, ny(23, 9, 59))
-    assert "2 reminder DMs" in remind(bot, ny(23, 10))  # Monday 10:00: both analysts
+    # Monday 10:00: both analysts, and the buyer asked what worked (issue 34's playbooks).
+    assert "3 reminder DMs" in remind(bot, ny(23, 10))
     assert "0 reminder DMs" in remind(bot, ny(23, 11))  # once, never again
     assert "0 reminder DMs" in remind(bot, ny(24, 10))
     for analyst in (ANALYST, SECOND_ANALYST):
@@ -83,4 +84,6 @@ def test_a_term_recorded_inline_is_never_reported_nor_reminded(
 ) -> None:
     won_at(proc, clock, ny(20, 10), inline=" | 28k | 2027-11-30")
     assert "New term not recorded" not in report(bot, ny(24, 9))
-    assert "0 reminder DMs" in remind(bot, ny(24, 10))
+    # Only the buyer's what-worked reminder (issue 34's playbooks); no analyst is reminded.
+    assert "1 reminder DM" in remind(bot, ny(24, 10))
+    assert not [m for m in dms(bot, ANALYST) + dms(bot, SECOND_ANALYST) if "New term" in m.text]
