@@ -20,6 +20,7 @@ from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from decimal import Decimal
 from typing import TYPE_CHECKING, Any, TypeVar, cast
+from zoneinfo import ZoneInfo
 
 from sqlalchemy import select
 from sqlalchemy.exc import IntegrityError
@@ -52,6 +53,7 @@ from bot.db.models import (
     SavingsClaim,
 )
 from bot.db.savings import pending_claims_for_tool
+from bot.db.usage import latest_usage
 from bot.domain.checkin import checkin_csv, checkin_csv_name
 from bot.domain.customer_update import wording_problems
 from bot.domain.events import (
@@ -96,6 +98,7 @@ from bot.domain.events import (
 )
 from bot.domain.money import Money, format_money
 from bot.domain.pricing import band_label, band_of, unit_money
+from bot.domain.usage import usage_line
 from bot.domain.vocabulary import ClaimStatus, Role
 from bot.mail.message import eml_name, update_message
 from bot.slack import reminder_dms
@@ -456,10 +459,14 @@ def bundle_proposal_dms(session: Session, outbox: Outbox, event: BundleProposed)
                     f"{unit_money(found[0].annual_unit_price, pod.currency)}/seat/yr "
                     f"(best of {plural(len(found), 'deal')} at {band_label(band)} seats)"
                 )
+        today = now.astimezone(ZoneInfo(pod.timezone)).date()
         customers = [
             BundleCustomer(
                 _bundle_customer(m, pod.key, pod_names), plain_date(m.renewal_date),
-                format_money(Money(m.annual, m.currency)), m.seats, None,
+                format_money(Money(m.annual, m.currency)), m.seats,
+                usage_line(u, config.usage_headroom, today)
+                if (u := latest_usage(session, m.customer, row.tool)) is not None
+                else None,
             )
             for m in members
         ]  # fmt: skip

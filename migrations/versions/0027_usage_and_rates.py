@@ -77,11 +77,12 @@ def upgrade() -> None:
 
 def downgrade() -> None:
     with op.batch_alter_table("contracts", schema=None) as batch_op:
-        batch_op.drop_constraint("ck_contracts_seats", type_="check")
+        batch_op.drop_constraint(op.f("ck_contracts_seats"), type_="check")
         batch_op.drop_column("plan")
         batch_op.drop_column("seats")
-    with op.batch_alter_table("savings_claims", schema=None) as batch_op:
-        batch_op.drop_column("right_sizing")
+    # Plain DROP COLUMN (SQLite 3.35+): batch mode would rebuild the table, reflecting
+    # `requests`, whose expression index cannot be reflected (as 0021 does).
+    op.drop_column("savings_claims", "right_sizing")
     op.drop_index("uq_exchange_rates_currency_to_currency_day", table_name="exchange_rates")
     op.drop_table("exchange_rates")
     op.drop_index("uq_usage_snapshots_customer_key_tool_key_as_of", table_name="usage_snapshots")

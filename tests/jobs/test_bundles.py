@@ -11,7 +11,9 @@ from sqlalchemy import select
 
 from bot.db.customer_updates import update_facts
 from bot.db.models import Account, Bundle, BundleMember, Request
+from bot.db.usage import import_usage
 from bot.domain.customer_update import draft
+from bot.domain.usage import parse_usage_csv
 from bot.jobs import JOBS
 from tests.commands.conftest import (
     ALPHA,
@@ -68,6 +70,13 @@ def test_three_customers_renewing_figma_get_one_proposal_and_accepting_links_the
     bot: RunningBot, proc: Proc
 ) -> None:
     acme = book(bot, proc)
+    # Globex's imported usage of Figma shows in the proposal, beside its POD-blind name elsewhere.
+    rows, errors = parse_usage_csv(
+        "customer,tool,as_of,seats_assigned,seats_active\nGlobex,Figma,2026-11-20,80,50\n"
+    )
+    assert errors == []
+    with bot.db.transaction() as session:
+        import_usage(session, rows, TUESDAY)
     # POD Alpha (the first by key) proposes it, not POD Beta's run.
     assert bundles_run(bot, "beta", TUESDAY).endswith(": no bundle to propose")
     assert bundles_run(bot, "alpha", TUESDAY).endswith(": proposed 1 bundle")
@@ -79,6 +88,10 @@ def test_three_customers_renewing_figma_get_one_proposal_and_accepting_links_the
     alpha_text = blocks_text(alpha_dm.blocks)
     assert "• Acme — renews Jan 15, 2027 · $36,000/yr · 120 seats" in alpha_text
     assert "• Globex — renews Feb 1, 2027 · $24,000/yr" in alpha_text
+    assert "80 seats · 50 active (63 %) as of Nov 20 · right-size target 55" in alpha_text
+    assert "80 seats · 50 active (63 %) as of Nov 20" in blocks_text(
+        proposals(bot, BETA_EM)[0].blocks
+    )
     assert "• a customer of POD Beta — renews Feb 10, 2027 · $12,000/yr" in alpha_text
     assert "*Combined:* 120 seats · $72,000 a year" in alpha_text
     assert "*Best unit price at that size:* $250.00/seat/yr (best of 1 deal at 50–249 seats)" in (
