@@ -148,6 +148,7 @@ def set_health(
     """Record the em's judgement of the account: health, note, who and when."""
     account.health = health.value
     account.health_note = note
+    account.health_set_at = now
     account.updated_by = by
     account.updated_at = now
 
