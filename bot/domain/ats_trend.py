@@ -12,15 +12,21 @@ from datetime import date
 from decimal import Decimal
 from typing import Any
 
+from bot.domain.grammar import MAX_TEXT, GrammarError, customer_name, plain_name
+from bot.domain.money import AmountError, Money, parse_amount
+
 __all__ = [
+    "OFFLINE_USAGE",
     "AtsChange",
     "AtsLine",
     "ChangeKind",
+    "OfflineCommand",
     "Source",
     "attribute",
     "is_sunset",
     "line_of",
     "line_record",
+    "parse_offline_command",
     "platform_ats",
     "sunset_amount",
 ]
@@ -147,3 +153,54 @@ def line_of(record: Mapping[str, Any]) -> AtsLine:
         bool(record.get("sunset")),
         date.fromisoformat(renewal) if renewal else None,
     )
+
+
+# --- `/proc offline` ------------------------------------------------------------------------
+
+OFFLINE_USAGE = "offline <customer> <tool> <annual amount> [note]"
+
+
+@dataclass(frozen=True)
+class OfflineCommand:
+    """`/proc offline <customer> <tool> <annual amount> [note]`."""
+
+    customer: str
+    tool: str
+    amount: Money
+    note: str | None = None
+
+
+def parse_offline_command(args: str, default_currency: str) -> OfflineCommand:
+    """`Acme Corp Notion 2.5k bought by their IT` — the amount is the first word after at
+    least two that reads as one, the tool the word before it, the customer the words before
+    that; or, for names of several words, `Acme Corp | Google Workspace | 12k | note`."""
+    if "|" in args:
+        parts = [part.strip() for part in args.split("|")]
+        if len(parts) < 3:
+            raise GrammarError("Give the customer, the tool and the annual amount.")
+        customer, tool, amount = parts[0], parts[1], parts[2]
+        note = " | ".join(parts[3:]).strip() or None
+        return _offline(customer, tool, amount, note, default_currency)
+    words = args.split()
+    for i in range(2, len(words)):
+        try:
+            parse_amount(words[i], default_currency)
+        except AmountError:
+            continue
+        note = " ".join(words[i + 1 :]) or None
+        return _offline(" ".join(words[: i - 1]), words[i - 1], words[i], note, default_currency)
+    raise GrammarError(
+        "Give the customer, the tool and the annual amount, like `Acme Notion 2.5k`."
+    )
+
+
+def _offline(
+    customer: str, tool: str, amount: str, note: str | None, default_currency: str
+) -> OfflineCommand:
+    if note is not None and len(note) > MAX_TEXT:
+        raise GrammarError(f"The note is longer than {MAX_TEXT} characters.")
+    try:
+        money = parse_amount(amount, default_currency)
+    except AmountError as exc:
+        raise GrammarError(str(exc)) from None
+    return OfflineCommand(customer_name(customer), plain_name(tool, "tool"), money, note)

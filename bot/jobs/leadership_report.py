@@ -14,10 +14,8 @@ import html
 from datetime import datetime, time
 
 from apscheduler.triggers.cron import CronTrigger
-from slack_sdk.models.blocks import MarkdownTextObject, SectionBlock
 
-from bot.blocks.limits import SECTION_TEXT
-from bot.blocks.text import fit_markup
+from bot.blocks.leadership import leadership_blocks
 from bot.config import Config, Pod
 from bot.db.leadership import leadership_report
 from bot.domain.leadership import first_working_day, leadership_csv, leadership_lines
@@ -47,16 +45,8 @@ def _body(context: JobContext) -> str:
         report = leadership_report(session, runtime.config, now)
     lines = leadership_lines(report)
     text = "\n".join(lines)
-    blocks = []
-    current = ""
-    for line in lines:
-        if current and len(current) + len(line) + 1 > SECTION_TEXT:
-            blocks.append(SectionBlock(text=MarkdownTextObject(text=current)))
-            current = ""
-        current = f"{current}\n{line}" if current else fit_markup(line, SECTION_TEXT)
-    if current:
-        blocks.append(SectionBlock(text=MarkdownTextObject(text=current)))
-    parent = context.post(channel, f"Leadership report {report.month}", blocks[:50])
+    blocks = leadership_blocks(lines)
+    parent = context.post(channel, f"Leadership report {report.month}", blocks)
     context.upload(
         channel, f"leadership-{report.month}.csv", leadership_csv(report).encode("utf-8"),
         title=f"Leadership report {report.month}", thread=parent,
