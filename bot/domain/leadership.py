@@ -107,6 +107,15 @@ def _share(kpi: Kpi) -> str:
     return "no data" if kpi.value is None else format_percent(kpi.value * 100)
 
 
+def _gdr(kpi: Kpi) -> str:
+    if kpi.value is None or kpi.numerator is None or kpi.denominator is None:
+        return "no customer's outcome known this quarter yet"
+    return (
+        f"{_share(kpi)}: {kpi.numerator:.0f} of {kpi.denominator:.0f} customers decided this "
+        f"quarter reached their MSG (bar {format_percent(kpi.bar * 100)}, {kpi.status.value})"
+    )
+
+
 def leadership_lines(report: LeadershipReport) -> list[str]:
     """The report's message, a POD at a time (mrkdwn; names escaped by the caller's blocks)."""
     lines = [
@@ -131,8 +140,7 @@ def leadership_lines(report: LeadershipReport) -> list[str]:
             f"*{pod.name}*",
             f"• ATS on the platform: {_money(pod.ats_now, c)} ({moved})",
             f"• MSG: {msg}",
-            f"• GDR: {_share(pod.gdr)} ({pod.gdr.status.value}, "
-            f"bar {format_percent(pod.gdr.bar * 100)})",
+            f"• GDR: {_gdr(pod.gdr)}",
             f"• Savings: {_money(pod.savings.numerator, c)} of target {_money(target, c)}"
             f" ({_share(pod.savings)})",
         ]
