@@ -50,7 +50,7 @@ def test_the_report_runs_on_the_first_working_day_only_and_needs_a_channel() -> 
     assert spec.period(config, alpha, datetime(2027, 1, 1, 4, 0, tzinfo=UTC)) == "2027-01"
     assert spec.period(parse_config(TEST_CONFIG.read_text(), TEST_CONFIG), alpha, DEC_1) is None
     bad = TEST_CONFIG.read_text() + '\n[leadership]\nchannel = "#leadership"\n'
-    with pytest.raises(Exception, match="leadership.channel"):
+    with pytest.raises(Exception, match=r"leadership\.channel"):
         parse_config(bad, TEST_CONFIG)
 
 
