@@ -12,7 +12,7 @@ from decimal import Decimal
 from bot.actions import Work
 from bot.actions.accounts import account_for
 from bot.blocks.text import escape_mrkdwn
-from bot.db.ats import record_offline as write_offline
+from bot.db.offline import record_offline as write_offline
 from bot.domain.accounts import AccountCommand
 from bot.domain.ats_trend import OfflineCommand
 from bot.domain.money import Money

@@ -1,13 +1,12 @@
 """The ATS trend's rows (issue 35): the lines an account's ATS on the platform is summed from
 (its contracts, sunset or not, and its offline purchases), the weekly snapshots written from
 them (`take_snapshots`: once per account and ISO week, the unique key backing it) and read
-back, and the offline purchases recorded."""
+back, and the offline purchases (`bot/db/offline.py`)."""
 
 from __future__ import annotations
 
 from collections.abc import Iterable, Sequence
 from datetime import date, datetime
-from decimal import Decimal
 
 from sqlalchemy import select
 from sqlalchemy.orm import Session
@@ -22,14 +21,11 @@ from bot.domain.ats_trend import (
     line_record,
     platform_ats,
 )
-from bot.domain.money import Money
-from bot.domain.names import name_key
 from bot.domain.renewals import match_key
 
 __all__ = [
     "account_lines",
     "pod_accounts",
-    "record_offline",
     "snapshots_of",
     "take_snapshots",
 ]
@@ -135,34 +131,3 @@ def snapshots_of(
         select(AtsSnapshot).where(AtsSnapshot.account_id.in_(ids), AtsSnapshot.week.in_(wanted))
     )
     return {(row.account_id, row.week): (row, [line_of(r) for r in row.lines]) for row in rows}
-
-
-def record_offline(
-    session: Session,
-    account: Account,
-    tool: str,
-    amount: Money,
-    note: str | None,
-    by: str,
-    now: datetime,
-) -> tuple[OfflinePurchase, Decimal | None]:
-    """Record (or update) the customer's offline purchase of a tool; returns it and the
-    annual amount it had before (None: new)."""
-    key = name_key(tool)
-    row = session.scalars(
-        select(OfflinePurchase)
-        .where(OfflinePurchase.account_id == account.id, OfflinePurchase.tool_key == key)
-        .with_for_update()
-    ).one_or_none()
-    before = row.annual_amount if row is not None else None
-    if row is None:
-        row = OfflinePurchase(account_id=account.id, tool=tool, tool_key=key)
-        session.add(row)
-    row.tool = tool
-    row.annual_amount = amount.amount
-    row.currency = amount.currency
-    row.note = note
-    row.recorded_at = now
-    row.recorded_by = by
-    session.flush()
-    return row, before

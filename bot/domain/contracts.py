@@ -44,8 +44,13 @@ REQUIRED_COLUMNS = (
     "renewal_date",
     "billing_cycle",
 )
+# `offline` (issue 35): yes for a tool the customer bought outside the platform — recorded as an
+# offline purchase of the customer's account (it counts in the ATS on the platform), not as a
+# contract of the SaaS stack.
+OFFLINE_COLUMN = "offline"
+# A contract's optional fields: a row leaving one out keeps what is stored.
 OPTIONAL_COLUMNS = ("auto_renew", "notice_days")
-COLUMNS = REQUIRED_COLUMNS + OPTIONAL_COLUMNS
+COLUMNS = (*REQUIRED_COLUMNS, *OPTIONAL_COLUMNS, OFFLINE_COLUMN)
 BILLING_CYCLES = ("monthly", "annual")
 MAX_NOTICE_DAYS = 365
 
@@ -66,6 +71,7 @@ class ContractRow:
     billing_cycle: str = "annual"
     auto_renew: bool | None = None
     notice_days: int | None = None
+    offline: bool = False  # an offline purchase (issue 35), not a contract of the stack
     # Fields the source did not state: an update keeps what is stored, a new contract the default.
     unstated: frozenset[str] = frozenset()
     line: int = 0
@@ -131,7 +137,7 @@ def parse_contracts_csv(
     pod_currencies: Mapping[str, str] | None = None,
 ) -> tuple[list[ContractRow], list[RowError]]:
     """Every contract of a contracts CSV, or every reason (with its file line) it cannot be read."""
-    lines, errors = read_table(text, REQUIRED_COLUMNS, OPTIONAL_COLUMNS)
+    lines, errors = read_table(text, REQUIRED_COLUMNS, (*OPTIONAL_COLUMNS, OFFLINE_COLUMN))
     rows: list[ContractRow] = []
     first_line: dict[tuple[str, str], int] = {}
     for one in lines:
@@ -216,6 +222,10 @@ def _row(
                 f"notice_days `{days}` is not a whole number of days from 0 to {MAX_NOTICE_DAYS}."
             )
 
+    flag = cell.get("offline", "").lower()
+    if flag and flag not in _YES | _NO:
+        reasons.append(f"offline `{cell['offline']}` is not yes, no, true, false, 1 or 0.")
+
     key = (name_key(customer), name_key(tool)) if customer and tool else None
     errors = [RowError(line, reason) for reason in reasons]
     if errors or amount is None or renewal is None:
@@ -229,6 +239,7 @@ def _row(
         billing_cycle=cycle,
         auto_renew=auto_renew,
         notice_days=notice_days,
+        offline=flag in _YES,
         unstated=frozenset(c for c in OPTIONAL_COLUMNS if c not in cell),
         line=line,
     )

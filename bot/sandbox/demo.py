@@ -386,7 +386,7 @@ def _script(h: _History) -> None:
         day(24, "11:40"),
         [
             f"{h.pod.key},{stack[i][0]},{stack[i][1]},{_amount(stack[i][2])},{h.pod.currency},"
-            f"{stack[i][3].isoformat()},{stack[i][4]},{auto},{days}"
+            f"{stack[i][3].isoformat()},{stack[i][4]},{auto},{days},no"
             for i, auto, days in notices
         ],
     )

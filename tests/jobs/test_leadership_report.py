@@ -15,8 +15,8 @@ import pytest
 from sqlalchemy import text, update
 
 from bot.config import Config, parse_config
-from bot.db.ats import record_offline
 from bot.db.models import Account
+from bot.db.offline import record_offline
 from bot.domain.money import Money
 from bot.jobs import JOBS
 from tests.commands.conftest import blocks_text
