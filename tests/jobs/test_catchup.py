@@ -66,6 +66,11 @@ def week_two(bot: RunningBot, proc: Proc, clock: ManualClock) -> None:
         )
     add_contract(bot.db, "alpha", "Acme", "Miro", "3000", date(2027, 12, 1))
     clock.set(datetime(2026, 12, 11, 6, 0, tzinfo=UTC))
+    # The week's requests: REQ-1 opened and qualified, REQ-2 opened and disqualified.
+    proc(ANALYST, "new Acme | Asana | new | 10k")
+    proc(ANALYST, "qualify 1")
+    proc(ANALYST, "new Globex | Trello | new")
+    proc(ANALYST, "disqualify 2 Covered by their enterprise agreement.")
     said = proc(CSM, "offline Acme Notion 2.5k bought by their IT")
     assert said == (
         "Recorded Acme's offline purchase of Notion: $2,500 a year. It counts in the account's "
@@ -177,6 +182,14 @@ def test_the_catchup_pack_of_a_fixture_pod(
     assert "• *Acme*: health favorable (set 2026-12-07) · ⚠️ no sentiment recorded" in health
     assert "• *Globex*: ⚠️ health favorable (set 2026-11-01)" in health  # 43 days: stale
     assert "• *Acme*: ⚠️ single-threaded (0 contacts)" in sections["*People matrix*"]
+    assert sections["*Requests audit*"].split("\n")[1:] == [
+        "• Opened: 2 (REQ-1, REQ-2)",
+        "• Qualified: 1 (REQ-1)",
+        "• Disqualified: 1",
+        "    REQ-2: Covered by their enterprise agreement.",
+        "• Closed: 0",
+        "• Savings approved: $0",
+    ]
     assert sections["*Data abnormalities*"].split("\n")[1:] == [
         "• renewal date in the past: *Acme* — Slack 2026-12-10",
         "• ATS uploaded under 75 %: *Acme* — 39 %",
