@@ -8,7 +8,7 @@ from decimal import Decimal
 
 from slack_sdk.models.blocks import Block, HeaderBlock, MarkdownTextObject, SectionBlock
 
-from bot.blocks.limits import HEADER_TEXT, MAX_MESSAGE_BLOCKS, SECTION_TEXT
+from bot.blocks.limits import HEADER_TEXT, MAX_MESSAGE_BLOCKS, MAX_MESSAGE_TEXT, SECTION_TEXT
 from bot.blocks.text import escape_mrkdwn, fit_markup, fit_plain, plain_date, plural
 from bot.domain.ats_trend import AtsChange
 from bot.domain.catchup import (
@@ -70,7 +70,7 @@ def catchup_sections(pack: CatchupPack) -> list[tuple[str, list[str]]]:
 
 def section_message(title: str, lines: list[str]) -> tuple[str, list[Block]]:
     """One section as a message: a header, then its lines packed into sections."""
-    text = f"*{title}*\n" + "\n".join(lines)
+    text = fit_markup(f"*{title}*\n" + "\n".join(lines), MAX_MESSAGE_TEXT)
     blocks: list[Block] = [HeaderBlock(text=fit_plain(title, HEADER_TEXT))]
     current = ""
     for line in lines:

@@ -9,7 +9,8 @@ from typing import TYPE_CHECKING
 from bot.actions import ats
 from bot.actions.access import require_member
 from bot.blocks.catchup import catchup_post, catchup_sections
-from bot.blocks.text import escape_mrkdwn
+from bot.blocks.limits import MAX_MESSAGE_TEXT
+from bot.blocks.text import escape_mrkdwn, fit_markup
 from bot.commands.router import Invocation, Reply, arguments, subcommand
 from bot.consequences import perform_upsert
 from bot.db.catchup import build_pack
@@ -71,4 +72,4 @@ def catchup(runtime: Runtime, invocation: Invocation) -> Reply:
     parts = [head.replace(" The pack is in the thread.", "")]
     for title, lines in catchup_sections(pack):
         parts.append(f"*{title}*\n" + "\n".join(lines))
-    return Reply(text="\n\n".join(parts))
+    return Reply(text=fit_markup("\n\n".join(parts), MAX_MESSAGE_TEXT))
