@@ -100,10 +100,11 @@ def test_offline_is_refused_to_a_buyer_and_needs_an_amount(bot: RunningBot, proc
 
 
 def test_a_weeks_snapshot_is_written_once_across_two_schedulers(
-    bot: RunningBot, start_bot: Callable[..., RunningBot], sqlite_url: str
+    start_bot: Callable[..., RunningBot], database_url: str
 ) -> None:
+    bot = start_bot(database_url)
     week_one(bot)
-    other = start_bot(sqlite_url, deliver=False)
+    other = start_bot(database_url, deliver=False)
     pod = bot.runtime.config.pod("alpha")
     barrier = threading.Barrier(2)
     outcomes: list[str] = []
