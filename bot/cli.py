@@ -634,6 +634,7 @@ def _import_stack_file(args: argparse.Namespace, parse: Callable[..., Any],
     no lock; only those are upserted, in one transaction of a few bulk statements (retried on
     a racing insert): a re-import of an unchanged file does not write at all."""
     from bot.db.contracts import pod_ids, saving_upserts
+    from bot.domain.csv_table import RowsRefused
 
     def import_rows(runtime: Any, text: str) -> Any:
         config = runtime.config
@@ -648,7 +649,10 @@ def _import_stack_file(args: argparse.Namespace, parse: Callable[..., Any],
         now = runtime.clock.now()
         with runtime.db.reading() as session:
             ids = pod_ids(session, {row.pod for row in rows})
-            todo = changes(session, rows, ids, now, for_update=False).rows
+            try:
+                todo = changes(session, rows, ids, now, for_update=False).rows
+            except RowsRefused as refused:  # read against the stored accounts (issue 35)
+                return _print_row_errors(args.file, refused.errors)
         if not todo:
             return 0, 0, len(rows)
         inserted, updated, _ = saving_upserts(

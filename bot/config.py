@@ -128,6 +128,14 @@ class EmailConfig:
 
 
 @dataclass(frozen=True)
+class LeadershipSettings:
+    """The `[leadership]` table (issue 35): the channel the monthly leadership report is
+    posted to; with none, the report is not made."""
+
+    channel: str | None = None
+
+
+@dataclass(frozen=True)
 class SlackSettings:
     """Slack-facing names that a workspace may want to change."""
 
@@ -257,6 +265,7 @@ class Config:
     retention: Retention = field(default_factory=Retention)
     reminders: ReminderSettings = field(default_factory=ReminderSettings)
     email: EmailConfig = field(default_factory=EmailConfig)
+    leadership: LeadershipSettings = field(default_factory=LeadershipSettings)
     pods: tuple[Pod, ...] = ()
     # The `[clickup]` section; None: no ClickUp sync (issue 31).
     clickup: ClickUpSettings | None = None
@@ -485,6 +494,20 @@ class _Checker:
             signature=texts["signature"] or SIGNATURE,
         )
 
+    def leadership(self, raw: Mapping[str, Any]) -> LeadershipSettings:
+        """The `[leadership]` table: the leadership report's channel, a channel id."""
+        self.unknown_keys(raw, ("channel",), "leadership.")
+        channel = raw.get("channel")
+        if channel is None:
+            return LeadershipSettings()
+        if not isinstance(channel, str) or not _CHANNEL_ID.match(channel):
+            self.fail(
+                "leadership.channel",
+                f'"{channel}" is not a Slack channel id (C or G, then capitals and digits)',
+            )
+            return LeadershipSettings()
+        return LeadershipSettings(channel=channel)
+
     def integer(self, value: Any, key: str, low: int, high: int) -> int | None:
         if isinstance(value, bool) or not isinstance(value, int) or not low <= value <= high:
             self.fail(key, f"must be a whole number from {low} to {high}")
@@ -506,7 +529,7 @@ class _Checker:
         self.unknown_keys(
             raw,
             ("defaults", "clocks", "schedule", "reminders", "slack", "retention", "pods",
-             "procurement_stages", "clickup", "email", "benchmarks", "usage"),
+             "procurement_stages", "clickup", "email", "benchmarks", "usage", "leadership"),
             "",
         )  # fmt: skip
         benchmarks_raw = self.table(raw, "benchmarks")
@@ -625,6 +648,7 @@ class _Checker:
         )
 
         email = self.email(self.table(raw, "email"))
+        leadership = self.leadership(self.table(raw, "leadership"))
         pods = self.pods(raw.get("pods"), tz, workdays, currency, fy_month)
 
         if self.errors:
@@ -647,6 +671,7 @@ class _Checker:
             benchmark_min_deals=min_deals or 5,
             usage_headroom=DEFAULT_HEADROOM if headroom is None else headroom,
             email=email,
+            leadership=leadership,
             schedule=Schedule(
                 aging_report=aging_at or time(9, 0),
                 renewal_calendar_days_before=28 if days_before is None else days_before,

@@ -6,7 +6,7 @@ transport. matplotlib is imported when a chart is drawn, not when podbot starts.
 from __future__ import annotations
 
 import io
-from collections.abc import Callable, Iterator, Mapping
+from collections.abc import Callable, Iterator, Mapping, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass
 from decimal import Decimal
@@ -28,6 +28,7 @@ __all__ = [
     "CHART_SIZE",
     "Chart",
     "ChartPlan",
+    "ats_trend_plan",
     "chart_plans",
     "drawn",
     "render_chart",
@@ -287,3 +288,47 @@ def _aging_alt(data: DigestCharts) -> str:
         f"Stacked bar chart of {plural(ages.total, 'open request')} by age bucket and stage: "
         + ("; ".join(parts) or "none") + "."
     )  # fmt: skip
+
+
+# --- the catch-up pack's 12-week ATS chart (issue 35) ------------------------------------------
+
+
+def ats_trend_plan(
+    series: Sequence[tuple[str, Decimal | None]], pod_name: str, currency: str
+) -> ChartPlan:
+    """The POD's ATS on the platform per ISO week (the snapshots' sums; a week with none is
+    left as a gap): the catch-up pack's chart."""
+    title = f"{pod_name}: ATS on the platform, last {len(series)} weeks"
+    return ChartPlan(
+        "ats",
+        title,
+        lambda ax: _ats_trend(ax, series, pod_name, currency),
+        _clip(_ats_trend_alt(series, currency)),
+    )
+
+
+def _ats_trend(
+    ax: Axes, series: Sequence[tuple[str, Decimal | None]], pod_name: str, currency: str
+) -> None:
+    ax.set_title(f"{pod_name} · ATS on the platform per week")
+    points = [(i, float(v)) for i, (_, v) in enumerate(series) if v is not None]
+    if not points:
+        _no_data(ax, "No ATS snapshots yet")
+        return
+    ax.plot([x for x, _ in points], [y for _, y in points], marker="o", linewidth=3)
+    ax.set_xticks(list(range(len(series))), [week[-3:] for week, _ in series])
+    ax.set_xlabel("ISO week")
+    ax.set_ylabel(f"ATS ({currency})")
+    ax.set_ylim(0, max(y for _, y in points) * 1.15 + 1)
+    ax.yaxis.set_major_formatter(_money_axis(currency))
+
+
+def _ats_trend_alt(series: Sequence[tuple[str, Decimal | None]], currency: str) -> str:
+    parts = [
+        f"{week} {_money(v, currency) if v is not None else 'no snapshot'}" for week, v in series
+    ]
+    return (
+        f"Line chart of the POD's ATS on the platform per week, in {currency}: "
+        + "; ".join(parts)
+        + "."
+    )

@@ -31,6 +31,7 @@ COMMAND_MODULES = (
     "absences",
     "accounts",
     "aging",
+    "ats",
     "benchmarks",
     "card_actions",
     "checkin",

@@ -37,6 +37,7 @@ class AccountFacts:
     health: str
     contacts: str | None
     customer_channel: str | None
+    fee: Decimal | None = None
 
 
 def find_account(session: Session, customer: str, *, for_update: bool = False) -> Account | None:
@@ -139,6 +140,7 @@ def _wanted(row: AccountRow, pod_id: int, before: AccountFacts | None) -> Accoun
         ats=row.ats.amount if row.ats is not None else None,
         currency=row.currency,
         health=health,
+        fee=row.fee.amount if row.fee is not None else (before.fee if before is not None else None),
     )
 
 
@@ -148,6 +150,7 @@ def set_health(
     """Record the em's judgement of the account: health, note, who and when."""
     account.health = health.value
     account.health_note = note
+    account.health_set_at = now
     account.updated_by = by
     account.updated_at = now
 
@@ -181,4 +184,5 @@ def _facts(account: Any) -> AccountFacts:
         health=account.health,
         contacts=account.contacts,
         customer_channel=account.customer_channel,
+        fee=account.fee,
     )

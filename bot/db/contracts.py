@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Callable, Iterable, Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import date, datetime
 from decimal import Decimal
 from typing import Any, Literal, TypeVar
@@ -12,9 +12,11 @@ from sqlalchemy import Table, bindparam, insert, select, update
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
-from bot.db.models import Contract, PodRow, Request
+from bot.db.models import Account, Contract, OfflinePurchase, PodRow, Request
+from bot.db.offline import record_offline
 from bot.db.session import Database
 from bot.domain.contracts import ContractRow, conversion_day
+from bot.domain.csv_table import RowError, RowsRefused
 from bot.domain.money import Money
 from bot.domain.names import name_key
 from bot.domain.renewals import RequestItem
@@ -113,6 +115,8 @@ class Changes:
     rows: list[Any]
     inserts: list[dict[str, Any]]
     updates: list[dict[str, Any]]
+    # The contracts file's offline purchases (issue 35) that change something: (row, account).
+    offline: list[tuple[ContractRow, Account]] = field(default_factory=list)
 
     def write(self, session: Session, table: Table, update_one: Any) -> tuple[int, int]:
         """One INSERT of the new rows and one UPDATE (by `row_id`) of the changed ones;
@@ -131,6 +135,8 @@ def contract_changes(
     """Which rows would insert or change a contract, the stored contracts of the file's
     customers read 500 customers a query (locked on PostgreSQL `for_update`)."""
     rows = list(rows)
+    offline = [row for row in rows if row.offline]
+    rows = [row for row in rows if not row.offline]
     customers = {name_key(row.customer) for row in rows}
     stored = {
         (found.customer_key, found.tool_key): found
@@ -149,7 +155,55 @@ def contract_changes(
         else:
             continue
         changes.rows.append(row)
+    for row, account in _offline_changes(session, offline):
+        changes.offline.append((row, account))
+        changes.rows.append(row)
     return changes
+
+
+def _offline_changes(
+    session: Session, rows: list[ContractRow]
+) -> list[tuple[ContractRow, Account]]:
+    """The offline rows that insert or change an offline purchase, with their accounts;
+    RowsRefused naming each row whose customer has no account (or another currency)."""
+    if not rows:
+        return []
+    accounts = {
+        a.customer_key: a
+        for a in session.scalars(
+            select(Account).where(Account.customer_key.in_({name_key(r.customer) for r in rows}))
+        )
+    }
+    stored = {
+        (p.account_id, p.tool_key): p
+        for p in session.scalars(
+            select(OfflinePurchase).where(
+                OfflinePurchase.account_id.in_([a.id for a in accounts.values()])
+            )
+        )
+    }
+    errors: list[RowError] = []
+    changed: list[tuple[ContractRow, Account]] = []
+    for row in rows:
+        account = accounts.get(name_key(row.customer))
+        if account is None:
+            errors.append(
+                RowError(row.line, f"{row.customer} has no account: an offline purchase is "
+                         "recorded on the customer's account; import the account first.")
+            )  # fmt: skip
+            continue
+        if row.amount.currency != account.currency:
+            errors.append(
+                RowError(row.line, f"{row.customer}'s figures are in {account.currency}; "
+                         f"the offline purchase is in {row.amount.currency}.")
+            )  # fmt: skip
+            continue
+        found = stored.get((account.id, name_key(row.tool)))
+        if found is None or found.annual_amount != row.amount.amount or found.tool != row.tool:
+            changed.append((row, account))
+    if errors:
+        raise RowsRefused(errors)
+    return changed
 
 
 def upsert_contracts(
@@ -161,9 +215,11 @@ def upsert_contracts(
     one held it for seconds, stalling the serving bot): the stored contracts read in a few
     queries, then one INSERT and one UPDATE."""
     rows = list(rows)
-    inserted, updated = contract_changes(session, rows, pod_ids, now).write(
-        session, _CONTRACTS, _UPDATE_CONTRACT
-    )
+    changes = contract_changes(session, rows, pod_ids, now)
+    inserted, updated = changes.write(session, _CONTRACTS, _UPDATE_CONTRACT)
+    for row, account in changes.offline:
+        _, before = record_offline(session, account, row.tool, row.amount, None, "import", now)
+        inserted, updated = (inserted + 1, updated) if before is None else (inserted, updated + 1)
     return inserted, updated, len(rows) - inserted - updated
 
 

@@ -748,6 +748,7 @@ class Account(Base):
         CheckConstraint("msg IS NULL OR msg >= 0", name="msg_not_negative"),
         CheckConstraint("pse IS NULL OR pse >= 0", name="pse_not_negative"),
         CheckConstraint("ats IS NULL OR ats >= 0", name="ats_not_negative"),
+        CheckConstraint("fee IS NULL OR fee >= 0", name="fee_not_negative"),
         CheckConstraint("length(currency) = 3", name="currency"),
         CheckConstraint("length(trim(customer)) > 0", name="named"),
         # One account per customer, by `name_key`: the import's upsert key.
@@ -770,6 +771,11 @@ class Account(Base):
     currency: Mapped[str] = mapped_column(String(3))
     health: Mapped[str] = mapped_column(String(16), default=Health.NEUTRAL.value)
     health_note: Mapped[str | None] = mapped_column(Text)
+    # When the em last set the health (the catch-up pack flags one older than 14 days).
+    health_set_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    # What the customer pays us a year, in `currency`: the leadership report's ROI divides
+    # approved savings by it (issue 35).
+    fee: Mapped[Decimal | None] = mapped_column(MoneyAmount)
     # The customer's people its updates are emailed to, `a@x.com, b@y.com` (issue 32).
     contacts: Mapped[str | None] = mapped_column(Text)
     # The customer's Slack channel (internal or Slack Connect) and what podbot keeps there: its
@@ -1363,6 +1369,52 @@ class BundleMember(Base):
     request_id: Mapped[int | None] = mapped_column(ForeignKey("requests.id", ondelete="SET NULL"))
 
     bundle: Mapped[Bundle] = relationship(back_populates="members")
+
+
+class OfflinePurchase(Base):
+    """A tool the customer bought outside the platform (issue 35): its annual amount counts in
+    the account's ATS on the platform beside its contracts. One per account and tool."""
+
+    __tablename__ = "offline_purchases"
+    __table_args__ = (
+        CheckConstraint("annual_amount >= 0", name="amount_not_negative"),
+        CheckConstraint("length(currency) = 3", name="currency"),
+        Index("uq_offline_purchases_account_id_tool_key", "account_id", "tool_key", unique=True),
+    )
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    account_id: Mapped[int] = mapped_column(ForeignKey("accounts.id", ondelete="CASCADE"))
+    tool: Mapped[str] = mapped_column(String(200))
+    tool_key: Mapped[str] = mapped_column(Text, default=_key_of("tool"))
+    annual_amount: Mapped[Decimal] = mapped_column(MoneyAmount)
+    currency: Mapped[str] = mapped_column(String(3))
+    note: Mapped[str | None] = mapped_column(Text)
+    recorded_at: Mapped[datetime] = mapped_column(UTCDateTime)
+    recorded_by: Mapped[str] = mapped_column(String(32))  # a Slack user id, or `import`
+
+
+class AtsSnapshot(Base):
+    """An account's ATS of one ISO week (issue 35): on the platform (its contracts' annual
+    amounts, sunset ones left out, plus offline purchases) beside the account's ATS figure,
+    with the lines it was summed from — what a later week's change is attributed to. One per
+    account and week: the unique key is the once-across-schedulers rule."""
+
+    __tablename__ = "ats_snapshots"
+    __table_args__ = (
+        CheckConstraint("platform_ats >= 0", name="platform_not_negative"),
+        CheckConstraint("length(currency) = 3", name="currency"),
+        Index("uq_ats_snapshots_account_id_week", "account_id", "week", unique=True),
+    )
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    account_id: Mapped[int] = mapped_column(ForeignKey("accounts.id", ondelete="CASCADE"))
+    week: Mapped[str] = mapped_column(String(8))  # `2026-W50`
+    taken_on: Mapped[date] = mapped_column(Date)  # the POD's local day
+    platform_ats: Mapped[Decimal] = mapped_column(MoneyAmount)
+    account_ats: Mapped[Decimal | None] = mapped_column(MoneyAmount)
+    currency: Mapped[str] = mapped_column(String(3))
+    lines: Mapped[list[Any]] = mapped_column(JSON)
+    taken_at: Mapped[datetime] = mapped_column(UTCDateTime)
 
 
 # Slack's installations (OAuth mode): slack_sdk's tables, declared on this metadata so that

@@ -44,10 +44,11 @@ __all__ = [
 
 REQUIRED_COLUMNS = ("customer", "pod", "initiated", "handover", "term_end", "msg", "pse", "ats")
 # `contacts`: the customer's people its updates go to (issue 32), `a@x.com; b@y.com`.
-OPTIONAL_COLUMNS = ("health", "contacts", "channel")
+# `fee`: what the customer pays us a year (issue 35: the leadership report's ROI).
+OPTIONAL_COLUMNS = ("health", "contacts", "channel", "fee")
 COLUMNS = REQUIRED_COLUMNS + OPTIONAL_COLUMNS
 # Cells that may be blank: not known yet (no handover yet, no estimate yet).
-MAY_BE_BLANK = ("handover", "pse", "ats", "health", "contacts", "channel")
+MAY_BE_BLANK = ("handover", "pse", "ats", "health", "contacts", "channel", "fee")
 # `channel`: the customer's Slack channel (internal or Slack Connect), where podbot keeps the
 # account's canvas (issue 32): a channel id.
 CHANNEL_ID = re.compile(r"^[CG][A-Z0-9]{2,31}$")
@@ -86,6 +87,7 @@ class AccountRow:
     # None: the file does not say (the stored contacts are kept).
     contacts: tuple[str, ...] | None = None
     channel: str | None = None  # None: the file does not say (the stored channel is kept)
+    fee: Money | None = None  # None: the file does not say (the stored fee is kept)
 
     @property
     def currency(self) -> str:
@@ -175,7 +177,8 @@ def _row(
 
     currency = pod_currencies.get(pod, default_currency)
     money = {name: _money(cell, name, currency, reasons) for name in MONEY_COLUMNS}
-    stated = {name: m for name, m in money.items() if m is not None}
+    fee = _money(cell, "fee", currency, reasons) if "fee" in cell else None
+    stated = {name: m for name, m in (money | {"fee": fee}).items() if m is not None}
     if len({m.currency for m in stated.values()}) > 1:
         shown = ", ".join(f"{name} is in {m.currency}" for name, m in stated.items())
         reasons.append(f"{shown}: an account's amounts are all in one currency.")
@@ -211,6 +214,7 @@ def _row(
             line=line,
             contacts=contacts,
             channel=channel,
+            fee=fee,
         ),
         [],
     )

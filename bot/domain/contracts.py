@@ -45,8 +45,13 @@ REQUIRED_COLUMNS = (
     "renewal_date",
     "billing_cycle",
 )
+# `offline` (issue 35): yes for a tool the customer bought outside the platform — recorded as an
+# offline purchase of the customer's account (it counts in the ATS on the platform), not as a
+# contract of the SaaS stack.
+OFFLINE_COLUMN = "offline"
+# A contract's optional fields: a row leaving one out keeps what is stored.
 OPTIONAL_COLUMNS = ("auto_renew", "notice_days")
-COLUMNS = REQUIRED_COLUMNS + OPTIONAL_COLUMNS
+COLUMNS = (*REQUIRED_COLUMNS, *OPTIONAL_COLUMNS, OFFLINE_COLUMN)
 # A contract's line item (issue 34), optional too: the seats and plan the amount pays for.
 LINE_COLUMNS = ("seats", "plan")
 BILLING_CYCLES = ("monthly", "annual")
@@ -75,6 +80,7 @@ class ContractRow:
     seats: int | None = None
     plan: str | None = None
     line_stated: bool = False
+    offline: bool = False  # an offline purchase (issue 35), not a contract of the stack
     # Fields the source did not state: an update keeps what is stored, a new contract the default.
     unstated: frozenset[str] = frozenset()
     line: int = 0
@@ -140,7 +146,9 @@ def parse_contracts_csv(
     pod_currencies: Mapping[str, str] | None = None,
 ) -> tuple[list[ContractRow], list[RowError]]:
     """Every contract of a contracts CSV, or every reason (with its file line) it cannot be read."""
-    lines, errors = read_table(text, REQUIRED_COLUMNS, OPTIONAL_COLUMNS + LINE_COLUMNS)
+    lines, errors = read_table(
+        text, REQUIRED_COLUMNS, (*OPTIONAL_COLUMNS, OFFLINE_COLUMN, *LINE_COLUMNS)
+    )
     rows: list[ContractRow] = []
     first_line: dict[tuple[str, str], int] = {}
     for one in lines:
@@ -235,6 +243,9 @@ def _row(
     plan = " ".join(cell.get("plan", "").split()) or None
     if plan is not None and len(plan) > MAX_NAME:
         reasons.append(f"plan is longer than {MAX_NAME} characters.")
+    flag = cell.get("offline", "").lower()
+    if flag and flag not in _YES | _NO:
+        reasons.append(f"offline `{cell['offline']}` is not yes, no, true, false, 1 or 0.")
 
     key = (name_key(customer), name_key(tool)) if customer and tool else None
     errors = [RowError(line, reason) for reason in reasons]
@@ -252,6 +263,7 @@ def _row(
         seats=seats,
         plan=plan,
         line_stated=any(c in cell for c in LINE_COLUMNS),
+        offline=flag in _YES,
         unstated=frozenset(c for c in OPTIONAL_COLUMNS if c not in cell),
         line=line,
     )

@@ -133,3 +133,12 @@ def _header(
             )
         )
     return columns, errors
+
+
+class RowsRefused(Exception):
+    """An import's rows refused once read against the database (an offline purchase of a
+    customer with no account): every bad row with its line; nothing is imported."""
+
+    def __init__(self, errors: list[RowError]) -> None:
+        super().__init__("; ".join(f"line {e.line}: {e.reason}" for e in errors))
+        self.errors = errors

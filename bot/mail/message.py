@@ -13,7 +13,13 @@ if TYPE_CHECKING:
     from bot.config import Config
     from bot.db.models import CustomerUpdate
 
-__all__ = ["build_message", "eml_name", "parse_contacts", "update_message"]
+__all__ = [
+    "build_message",
+    "eml_name",
+    "leadership_message",
+    "parse_contacts",
+    "update_message",
+]
 
 # The From: of an `.eml` when podbot sends no email itself (the sender's mail client sets it).
 NO_SENDER = "procurement@example.invalid"
@@ -70,3 +76,21 @@ def update_message(config: Config, row: CustomerUpdate) -> EmailMessage:
         recipients=parse_contacts(row.recipients),
         at=row.drafted_at,
     )
+
+
+def leadership_message(
+    config: Config, *, month: str, subject: str, text: str, html: str, at: datetime
+) -> EmailMessage:
+    """The monthly leadership report as an email draft (issue 35): no To: (the person
+    sending it to leadership's chain fills it in), From the `[email]` sender, one
+    Message-ID per month."""
+    message = EmailMessage(policy=SMTP)
+    sender = config.email.sender or NO_SENDER
+    message["Subject"] = subject
+    message["From"] = sender
+    message["Date"] = format_datetime(at)
+    domain = sender.rpartition("@")[2] or "podbot.invalid"
+    message["Message-ID"] = f"<leadership-report-{month}@{domain}>"
+    message.set_content(text)
+    message.add_alternative(html, subtype="html")
+    return message

@@ -217,6 +217,8 @@ class Sandbox:
         """Start the Web API, podbot and the page; returns the page's URL."""
         for pod in self.config.pods:
             self.api.add_channel(pod.channel, _channel_name(pod.name))
+        if self.config.leadership.channel is not None:  # the monthly leadership report's
+            self.api.add_channel(self.config.leadership.channel, "leadership")
         for person in self.people:
             offset = self.clock.now().astimezone(ZoneInfo(person.timezone)).utcoffset()
             self.api.add_user(
@@ -840,6 +842,20 @@ class Sandbox:
                     "member": not me.roles,
                     "messages": self._conversation(channel, me.id, render, ephemerals),
                     "canvas": self.api.canvas_markdown(channel),
+                }
+            )
+        lead = self.config.leadership.channel
+        if lead is not None:
+            channel_names[lead] = "leadership"
+            channels.append(
+                {
+                    "id": lead,
+                    "name": "leadership",
+                    "pod": "",
+                    "title": "Leadership",
+                    "topic": "The monthly leadership report across PODs, its CSV and .eml",
+                    "member": True,
+                    "messages": self._conversation(lead, me.id, render, ephemerals),
                 }
             )
         dms = []

@@ -38,11 +38,14 @@ from bot.domain.accounts import parse_accounts_csv
 from bot.domain.contracts import COLUMNS as CONTRACT_COLUMNS
 from bot.domain.contracts import LINE_COLUMNS as CONTRACT_LINE_COLUMNS
 from bot.domain.contracts import parse_contracts_csv
+from bot.domain.leadership import first_working_day
 from bot.domain.pricing import parse_rates_csv
 from bot.domain.quarters import quarter_of
 from bot.domain.usage import USAGE_COLUMNS, parse_usage_csv
 from bot.domain.vocabulary import Role
 from bot.domain.working_time import local_datetime, working_day_on_or_before
+from bot.jobs import JOBS
+from bot.jobs.runner import run_job
 
 if TYPE_CHECKING:
     from bot.sandbox.app import Sandbox
@@ -166,6 +169,17 @@ class _History:
                 self.problems.append(f"{self.pod.key}: {typed!r} → {reply}")
 
         self.steps.append(_Step(at, run, f"{user}: {text if isinstance(text, str) else '…'}"))
+
+    def job(self, at: datetime, name: str) -> None:
+        """Run a scheduled job for this POD as of `at`, as the scheduler would have then."""
+
+        def run() -> None:
+            assert self.sandbox.runtime is not None
+            outcome = run_job(self.sandbox.runtime, JOBS[name], self.pod, now=at)
+            if outcome.outcome not in ("ok", "skipped"):
+                self.problems.append(f"{self.pod.key}: {outcome}")
+
+        self.steps.append(_Step(self._before_now(at), run, f"job {name} of {self.pod.key}"))
 
     def import_accounts(self, at: datetime, lines: list[str]) -> None:
         """Load accounts CSV lines for this POD as `podbot import accounts` does, at `at`."""
@@ -464,7 +478,7 @@ def _script(h: _History) -> None:
         day(24, "11:40"),
         [
             f"{h.pod.key},{stack[i][0]},{stack[i][1]},{_amount(stack[i][2])},{h.pod.currency},"
-            f"{stack[i][3].isoformat()},{stack[i][4]},{auto},{days},{line}"
+            f"{stack[i][3].isoformat()},{stack[i][4]},{auto},{days},no,{line}"
             for i, auto, days, line in notices
         ],
     )
@@ -486,12 +500,13 @@ def _script(h: _History) -> None:
         day(25, "09:00"),
         [
             f"{c[0]},{h.pod.key},{years_ago},{years_ago + timedelta(days=45)},"
-            f"{next_q + timedelta(days=400)},250k,400k,1.2m,favorable,{_contacts(c[0])},{room}",
+            f"{next_q + timedelta(days=400)},250k,400k,1.2m,favorable,{_contacts(c[0])},{room},"
+            f"{k(60_000)}",
             f"{c[1]},{h.pod.key},{years_ago + timedelta(days=200)},"
             f"{years_ago + timedelta(days=230)},{next_q + timedelta(days=150)},120k,180k,640k,,"
-            f"{_contacts(c[1])},",
+            f"{_contacts(c[1])},,{k(45_000)}",
             f"{c[2]},{h.pod.key},{today - timedelta(days=120)},,"
-            f"{next_q + timedelta(days=700)},90k,,2.4m,,,",
+            f"{next_q + timedelta(days=700)},90k,,2.4m,,,,",
         ],
     )
     h.command(
@@ -743,6 +758,32 @@ def _script(h: _History) -> None:
 
     # An intake customer success opened an hour ago.
     h.new(h.now - timedelta(minutes=75), "fresh", c[2], t[1], "new", k(12_500), by=csm)
+
+    # Issue 35: the ATS trend. The weekly snapshots of the last five Mondays (the catch-up's
+    # trend and 12-week chart); between them a contract renewed down and an offline purchase
+    # recorded, and the "won" renewal above left sunset (its renewal date passed, no new term).
+    # The catch-up pack is posted in the present; the leadership report on the month's first
+    # working day (the first POD's job: it covers every POD), in the `[leadership]` channel.
+    h.command(
+        day(12, "11:20"), an,
+        f"contract add {c[2]} | {t[2]} | {_scaled(113_400, scale)} | "
+        f"{(next_q + timedelta(days=47)).isoformat()} | annual",
+    )  # fmt: skip
+    h.command(day(8, "10:00"), csm, f"offline {c[0]} | Notion | {k(36_000)} | bought by their IT")
+    monday = today - timedelta(days=today.weekday())
+    for weeks in range(5, 0, -1):
+        h.job(local_datetime(h.pod.calendar, monday - timedelta(weeks=weeks), time(8, 0)),
+              "ats-snapshots")  # fmt: skip
+
+    def catchup_pack() -> None:
+        h.sandbox.run_job("catchup", h.pod.key)
+
+    h.present.append(catchup_pack)
+    if h.index == 0:
+        first = first_working_day(h.pod.calendar, today)
+        if first >= today:  # not before today: last month's
+            first = first_working_day(h.pod.calendar, first - timedelta(days=1))
+        h.job(local_datetime(h.pod.calendar, first, time(9, 30)), "leadership-report")
 
     # Disqualified, and cancelled.
     h.new(day(12, "10:00"), "dq", c[3], t[4], "new", k(8_000))

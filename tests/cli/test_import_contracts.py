@@ -17,7 +17,8 @@ from tests.helpers.commandline import podbot
 from tests.helpers.imports import csv_file, import_env, statements_of_import, table_rows
 
 EXAMPLE = ROOT / "config" / "contracts.example.csv"
-HEADER = ",".join(COLUMNS)
+# The columns of a stack file (`offline`, issue 35, is tried on its own below).
+HEADER = ",".join(column for column in COLUMNS if column != "offline")
 
 
 def contract_rows(database_url: str) -> list[Row[Any]]:
@@ -195,3 +196,54 @@ def test_a_nul_in_an_imported_contract_is_refused_with_its_line_and_nothing_is_r
         "remove it and try again.",
     ]
     assert contract_rows(database_url) == stored  # Acme keeps its name and price
+
+
+def test_an_offline_row_is_recorded_on_the_account_not_in_the_stack(
+    tmp_path: Path, sqlite_url: str
+) -> None:
+    """Issue 35: the `offline` column. A row marked offline is the customer's offline purchase
+    (it counts in the ATS on the platform); one for a customer with no account is refused with
+    its line, and nothing is imported."""
+    from datetime import UTC, datetime
+
+    from sqlalchemy import select
+
+    from bot.db.models import Account, OfflinePurchase, PodRow
+    from bot.db.session import Database
+
+    first = podbot("import", "contracts", str(EXAMPLE), env=import_env(sqlite_url))
+    assert first.returncode == 0, first.stderr
+    stamp = datetime(2026, 11, 1, tzinfo=UTC)
+    db = Database(sqlite_url)
+    with db.transaction() as session:
+        pod_id = session.scalars(select(PodRow.id).where(PodRow.key == "alpha")).one()
+        session.add(
+            Account(pod_id=pod_id, customer="Acme Corp", currency="USD", msg=Decimal(1),
+                    created_at=stamp, updated_at=stamp, updated_by="import")
+        )  # fmt: skip
+    rows = (
+        "alpha,Acme Corp,Canva,2500,USD,2027-06-30,annual,,,yes",
+        "alpha,Nobody Inc,Asana,900,USD,2027-06-30,annual,,,yes",
+    )
+
+    def write(path: Path, *lines: str) -> Path:
+        return csv_file(path, ",".join(COLUMNS), *lines)
+
+    refused = podbot("import", "contracts", str(write(tmp_path / "a.csv", *rows)),
+                     env=import_env(sqlite_url))  # fmt: skip
+    assert refused.returncode == 1
+    assert "line 3: Nobody Inc has no account" in refused.stderr
+    done = podbot("import", "contracts", str(write(tmp_path / "b.csv", rows[0])),
+                  env=import_env(sqlite_url))  # fmt: skip
+    assert done.returncode == 0, done.stderr
+    assert "1 new, 0 updated, 0 unchanged" in done.stdout
+    again = podbot("import", "contracts", str(write(tmp_path / "b.csv", rows[0])),
+                   env=import_env(sqlite_url))  # fmt: skip
+    assert "0 new, 0 updated, 1 unchanged" in again.stdout
+    with db.transaction() as session:
+        (bought,) = session.scalars(select(OfflinePurchase)).all()
+        assert (bought.tool, bought.annual_amount, bought.recorded_by) == (
+            "Canva", Decimal(2500), "import",
+        )  # fmt: skip
+    assert "Canva" not in {row.tool for row in contract_rows(sqlite_url)}
+    db.dispose()

@@ -129,10 +129,10 @@ def test_every_problem_of_a_row_and_every_bad_row_is_reported_by_its_file_line()
 
 BAD_HEADERS = [
     ("", "The file has no header; its first line must be customer,pod,initiated,handover,"
-     "term_end,msg,pse,ats[,health][,contacts][,channel]."),
+     "term_end,msg,pse,ats[,health][,contacts][,channel][,fee]."),
     ("customer;pod;initiated", "The header has one column: separate columns with commas."),
     (HEADER + ",owner", "Unknown column(s) `owner`; the columns are customer, pod, initiated, "
-     "handover, term_end, msg, pse, ats, health, contacts, channel."),
+     "handover, term_end, msg, pse, ats, health, contacts, channel, fee."),
     (HEADER + ",msg", "Column(s) `msg` appear more than once."),
     ("customer,pod,initiated,handover,term_end,msg",
      "Required column(s) `pse`, `ats` are missing; the header needs customer, pod, initiated, "
@@ -184,3 +184,12 @@ def test_health_words() -> None:
     assert [parse_health(w) for w in ("Favorable", "NEUTRAL", "at-risk", "at  risk", "good")] == [
         Health.FAVORABLE, Health.NEUTRAL, Health.AT_RISK, Health.AT_RISK, None
     ]  # fmt: skip
+
+
+def test_the_fee_column_is_read_in_the_accounts_currency() -> None:
+    """Issue 35: the customer's fee (the leadership report's ROI divides by it)."""
+    rows, errors = parse(f"{HEADER},fee\n{GOOD},60k\nGlobex,beta,2025-04-01,,2028-03-31,1k,,,,\n")
+    assert errors == []
+    assert [row.fee for row in rows] == [Money(Decimal(60000), "USD"), None]
+    ((_, reason),) = errors_of(f"{GOOD},EUR 5k", header=f"{HEADER},fee")
+    assert "fee is in EUR" in reason

@@ -426,6 +426,8 @@ def test_podbot_sandbox_serves_the_page_with_demo_data(tmp_path: Path) -> None:
             "kaveri-fintech-procurement",
             "hudson-analytics-procurement",
             "albion-bank-procurement",
+            # The monthly leadership report's channel (issue 35).
+            "leadership",
         }
         assert sum(len(c["messages"]) for c in ready["channels"]) > 20
         assert get(f"{base}/static/sandbox.js")[0] == 200
