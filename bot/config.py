@@ -1095,7 +1095,7 @@ EXAMPLE_IDS = frozenset(
     {
         "C0ALPHA01", "C0BETA001",
         "U0EM00001", "U0EM00002", "U0BUY0001", "U0BUY0002", "U0ANA0001", "U0ANA0002",
-        "U0CSM0001",
+        "U0CSM0001", "C0123LEAD",
     }
 )  # fmt: skip
 _CHANNEL_ID_HOW = "the channel's details, at the bottom"

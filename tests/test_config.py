@@ -198,7 +198,7 @@ def test_config_check_refuses_the_example_placeholders_naming_key_and_line(
 
 def test_ids_of_the_wrong_shape_are_refused_naming_key_and_line() -> None:
     text = _own_ids(EXAMPLE.read_text())
-    wrong = text.replace('channel = "C07Q00XYZ"', 'channel = "#pod-alpha"', 1)
+    wrong = text.replace(f'channel = "{_own_ids("C0ALPHA01")}"', 'channel = "#pod-alpha"', 1)
     errors = errors_of(wrong)
     line = next(n for n, t in enumerate(wrong.splitlines(), 1) if "#pod-alpha" in t)
     assert errors == [

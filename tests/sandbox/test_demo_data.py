@@ -38,9 +38,12 @@ def test_demo_data_puts_requests_in_every_stage_through_podbot(demo: SeededDemo)
     assert "approve or reject" in text  # savings claims pending
     assert demo.seeded_at == MONDAY_MORNING
     # Right after seeding the commands' answers were seen then, but for the close each POD's
-    # buyer tries now (issue 33): refused, with what is missing.
-    assert len(demo.ephemerals) == len(PODS)
-    assert all(" cannot close won yet; missing " in e.text for e in demo.ephemerals)
+    # buyer tries now (issue 33): refused, with what is missing; and each POD's playbook a
+    # member asks for (issue 34).
+    refusals = [e for e in demo.ephemerals if " cannot close won yet; missing " in e.text]
+    playbooks = [e for e in demo.ephemerals if e.text.startswith(":books: *")]
+    assert len(refusals) == len(playbooks) == len(PODS)
+    assert len(demo.ephemerals) == 2 * len(PODS)
 
 
 def amounts_per_pod(demo: SeededDemo) -> dict[str, dict[str, list[Decimal]]]:
@@ -253,7 +256,7 @@ def test_the_demo_shows_a_vendor_file_a_checklist_and_a_refused_close(demo: Seed
     text = json.dumps([m.blocks for m in demo.sandbox.api.messages(BENGALURU)], ensure_ascii=False)
     assert "vendor file: 4/5 · insurance expires in 12 days" in text
     assert "checklist: 1/6 settled · 2 requested" in text
-    (refused, *_) = demo.ephemerals
+    (refused, *_) = [e for e in demo.ephemerals if "cannot close won yet" in e.text]
     assert "cannot close won yet; missing" in refused.text
     assert "a decision on the savings claim (it is pending)" in refused.text
     assert "checklist: DPA signed (GDPR/CCPA) (not started)" in refused.text
