@@ -11,9 +11,9 @@ JOBS: dict[str, JobSpec] = {}
 # The job modules, in the order `podbot jobs list` shows them (ledger, runner and scheduler
 # are the framework around them).
 JOB_MODULES = (
-    "aging_report", "checkin_pack", "customer_updates", "member_digests", "people_refresh",
-    "reminders", "renewal_calendar", "renewal_reminders", "retention", "tat_alerts",
-    "vendor_files",
+    "aging_report", "checkin_pack", "customer_updates", "forecast", "member_digests",
+    "people_refresh", "reminders", "renewal_calendar", "renewal_reminders", "retention",
+    "tat_alerts", "vendor_files",
     "weekly_digest",
 )  # fmt: skip
 
