@@ -38,6 +38,7 @@ COMMAND_MODULES = (
     "compliance",
     "contract",
     "customer_updates",
+    "forecast",
     "help",
     "holds",
     "home",

@@ -15,6 +15,7 @@ from bot.db import claim_ledger
 from bot.db.forecast import latest_at_risk
 from bot.db.models import ForecastDecider, ForecastRow, PodForecastRow, Quote, Request, SavingsClaim
 from bot.jobs import JOBS
+from tests.commands.conftest import Proc
 from tests.conftest import RunningBot
 from tests.helpers.accounts import add_account
 from tests.helpers.home import open_home
@@ -177,3 +178,35 @@ def test_the_buyer_home_lists_a_request_deciding_an_msg_at_risk_first(
 def _is_request(block: dict[str, object]) -> bool:
     text = block.get("text")
     return isinstance(text, dict) and str(text.get("text", "")).startswith("*REQ-")
+
+
+def test_proc_forecast_shows_the_inputs_and_the_arithmetic(
+    bot: RunningBot, history: dict[str, int], proc: Proc
+) -> None:
+    renewal = f"REQ-{history['renewal']}"
+    assert proc(EM, "forecast acme").split("\n") == [
+        "*MSG forecast — Acme* (as of Nov 23, 2026)",
+        f"Acme misses its MSG at day 180 by $40,000; even {renewal} closing at benchmark "
+        "leaves it $15,000 short.",
+        "MSG $80,000 · handover Jul 1, 2026 · day 180 is Dec 28, 2026 · term ends Jun 30, 2027",
+        "Approved savings since handover: $40,000",
+        "*Open requests, by expected close* (saving → running total):",
+        f"• {renewal}: $200,000 × benchmark 12.5% = $25,000 · closes Jan 4, 2027 (today + 42 "
+        "days of procurement steps, TAT bound Jan 15, 2027) → $65,000",
+        "By day 180: $40,000 of $80,000, $40,000 short.",
+    ]
+    quoted = proc(BUYER, "forecast Globex").split("\n")
+    assert quoted[5] == (
+        f"• REQ-{history['quoted']}: $100,000 − lowest quote $85,000 = $15,000 · closes "
+        "Dec 5, 2026 (today + 42 days of procurement steps, TAT bound Dec 5, 2026) → $27,500"
+    )
+
+
+def test_proc_forecast_says_why_there_is_none_and_refuses_what_it_cannot_read(
+    bot: RunningBot, proc: Proc
+) -> None:
+    add_account(bot, "Hooli", handover=None)
+    assert proc(EM, "forecast Hooli") == "Hooli has no handover date recorded: no MSG forecast."
+    usage = "\nUsage: `/proc forecast <customer>`"
+    assert proc(EM, "forecast Nobody") == ":warning: There is no account for Nobody." + usage
+    assert proc(EM, "forecast") == ":warning: Name the customer: `forecast <customer>`." + usage
