@@ -39,6 +39,7 @@ from bot.domain.dates import day_start
 from bot.domain.digest import week_period
 from bot.domain.forecast import (
     AccountInputs,
+    Backtest,
     Forecast,
     GdrOutlook,
     OpenRequest,
@@ -402,19 +403,6 @@ def latest_at_risk(session: Session, pod_key: str) -> list[StoredForecast]:
 # --- the back-test ----------------------------------------------------------------------------
 
 
-@dataclass(frozen=True)
-class Backtest:
-    """How far the kept forecasts were from what happened, as of `today`."""
-
-    forecasts: int  # kept forecasts not yet reached when made
-    reach_judged: list[int]  # actual − forecast reach day, per forecast whose MSG was reached
-    reach_late_open: list[int]  # days past a forecast reach day still unreached
-    reach_pending: int  # forecast reach day still ahead, not reached yet
-    close_judged: list[int]  # actual − expected close day, per request line closed since
-    close_pending: int  # request lines still open
-    saving_judged: list[tuple[Decimal, Decimal]]  # (expected, approved), per line closed won
-
-
 def backtest(session: Session, pod: Pod, today: date) -> Backtest:
     """Compare every kept forecast of the POD with what happened since."""
     pod_id = session.scalar(select(PodRow.id).where(PodRow.key == pod.key))
@@ -431,7 +419,7 @@ def backtest(session: Session, pod: Pod, today: date) -> Backtest:
     )
     reach_judged: list[int] = []
     late_open: list[int] = []
-    pending = judged_forecasts = 0
+    pending = judged_forecasts = unforeseen = 0
     reached_cache: dict[int, date | None] = {}
     accounts = {
         a.id: a
@@ -457,6 +445,8 @@ def backtest(session: Session, pod: Pod, today: date) -> Backtest:
             late_open.append((today - row.reach_on).days)
         elif actual is None:
             pending += 1
+        else:
+            unforeseen += 1
     close_judged: list[int] = []
     saving_judged: list[tuple[Decimal, Decimal]] = []
     close_pending = 0
@@ -481,9 +471,10 @@ def backtest(session: Session, pod: Pod, today: date) -> Backtest:
         close_judged.append((actual_day - date.fromisoformat(line["close"])).days)
         if request.outcome == "won":
             saving_judged.append((Decimal(line["saving"]), approved.get(request.id, Decimal(0))))
+    weeks = sorted({row.week for row in rows})
     return Backtest(
-        judged_forecasts, reach_judged, late_open, pending, close_judged, close_pending,
-        saving_judged,
+        judged_forecasts, tuple(weeks), tuple(reach_judged), tuple(late_open), pending,
+        unforeseen, tuple(close_judged), close_pending, tuple(saving_judged),
     )  # fmt: skip
 
 

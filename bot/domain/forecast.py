@@ -35,7 +35,7 @@ from zoneinfo import ZoneInfo
 
 from bot.domain.holds import held_calendar_time, push_calendar
 from bot.domain.kpis import MSG_BREACH_DAYS
-from bot.domain.money import Money, format_money
+from bot.domain.money import Money, format_money, format_percent
 from bot.domain.procurement import STEP_ORDER, bound_days
 from bot.domain.quarters import Quarter
 from bot.domain.vocabulary import Stage
@@ -342,3 +342,78 @@ def projected_gdr(forecasts: Iterable[Forecast], quarter: Quarter) -> GdrOutlook
             decided += 1
             reached += won
     return GdrOutlook(reached, decided, apart)
+
+
+# --- the back-test ----------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class Backtest:
+    """How far the kept forecasts were from what happened since (`podbot forecast backtest`):
+    reach days (actual − forecast, per forecast whose MSG was reached since), forecast reach
+    days passed unreached (days past), request closes (actual − expected day, per line closed
+    since) and the savings of the lines closed won (expected, approved)."""
+
+    forecasts: int  # kept forecasts of accounts not yet at their MSG when made
+    weeks: tuple[str, ...]
+    reach: tuple[int, ...]
+    reach_overdue: tuple[int, ...]
+    reach_pending: int
+    reach_unforeseen: int  # MSGs reached though the forecast saw no day for it
+    closes: tuple[int, ...]
+    closes_pending: int
+    savings: tuple[tuple[Decimal, Decimal], ...]
+
+
+def _n(count: int, noun: str) -> str:
+    return f"{count} {noun}" if count == 1 else f"{count} {noun}s"
+
+
+def _mean(values: Sequence[int]) -> Decimal:
+    return (Decimal(sum(values)) / len(values)).quantize(Decimal("0.1"), ROUND_HALF_UP)
+
+
+def _errors(values: Sequence[int], noun: str) -> str:
+    """`4 judged: mean absolute error 6.5 days (3 late, 1 early, 0 on the day)`."""
+    if not values:
+        return f"no {noun} to judge yet"
+    late = sum(v > 0 for v in values)
+    early = sum(v < 0 for v in values)
+    exact = len(values) - late - early
+    within = sum(abs(v) <= 7 for v in values)
+    return (
+        f"{len(values)} judged: mean absolute error {_mean([abs(v) for v in values])} days, "
+        f"mean {_mean(values):+} days ({late} later than forecast, {early} earlier, {exact} on "
+        f"the day; {within} within a week)"
+    )
+
+
+def backtest_lines(b: Backtest, currency: str) -> list[str]:
+    """The back-test's figures in words, one line each."""
+    span = f" over {_n(len(b.weeks), 'week')} ({b.weeks[0]} to {b.weeks[-1]})" if b.weeks else ""
+    lines = [f"{_n(b.forecasts, 'forecast')} kept{span}"]
+    lines.append(f"  MSG reach day: {_errors(b.reach, 'reach day')}")
+    if b.reach_overdue:
+        past = ", ".join(str(d) for d in sorted(b.reach_overdue))
+        lines.append(
+            f"  forecast reach day passed, MSG not reached yet: {len(b.reach_overdue)} "
+            f"(by {past} days)"
+        )
+    if b.reach_unforeseen:
+        lines.append(f"  MSG reached though no reach day was forecast: {b.reach_unforeseen}")
+    lines.append(f"  forecast reach day still ahead (or none forecast): {b.reach_pending}")
+    lines.append(f"  request closes: {_errors(b.closes, 'close')}; {b.closes_pending} still open")
+    if b.savings:
+        expected = sum((e for e, _ in b.savings), Decimal(0))
+        approved = sum((a for _, a in b.savings), Decimal(0))
+        off = (
+            f" ({format_percent((approved - expected) * HUNDRED / expected)} against forecast)"
+            if expected
+            else ""
+        )
+        lines.append(
+            f"  savings of {len(b.savings)} requests closed won: forecast "
+            f"{format_money(Money(expected, currency))}, approved "
+            f"{format_money(Money(approved, currency))}{off}"
+        )
+    return lines

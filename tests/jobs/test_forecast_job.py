@@ -18,8 +18,9 @@ from bot.jobs import JOBS
 from tests.commands.conftest import Proc
 from tests.conftest import RunningBot
 from tests.helpers.accounts import add_account
+from tests.helpers.commandline import podbot
 from tests.helpers.home import open_home
-from tests.jobs.conftest import add_request, run_job
+from tests.jobs.conftest import add_request, podbot_env, run_job
 
 MONDAY = datetime(2026, 11, 23, 15, 0, tzinfo=UTC)  # 20:30 in Kolkata (POD Alpha)
 EM, BUYER = "U0EM00001", "U0BUY0001"
@@ -210,3 +211,33 @@ def test_proc_forecast_says_why_there_is_none_and_refuses_what_it_cannot_read(
     usage = "\nUsage: `/proc forecast <customer>`"
     assert proc(EM, "forecast Nobody") == ":warning: There is no account for Nobody." + usage
     assert proc(EM, "forecast") == ":warning: Name the customer: `forecast <customer>`." + usage
+
+
+def test_the_backtest_compares_kept_forecasts_with_what_happened(
+    bot: RunningBot, history: dict[str, int]
+) -> None:
+    run_job(bot.runtime, JOBS["forecast"], bot.runtime.config.pod("alpha"), now=MONDAY)
+    # Globex's quoted request closes 3 days after its forecast (Dec 5), saving its 15,000;
+    # Acme's renewal 4 days after (Jan 4), saving 40,000 instead of 25,000: Acme reaches its
+    # MSG on Jan 8 though no reach day was forecast.
+    _claim(bot, history["quoted"], 100_000, 85_000, "2026-12-08 06:00")
+    _close(bot, history["quoted"], "2026-12-08 06:00")
+    _claim(bot, history["renewal"], 200_000, 160_000, "2027-01-08 06:00")
+    _close(bot, history["renewal"], "2027-01-08 06:00")
+    with bot.db.transaction() as session:
+        claim_ledger.restate_all(session)
+    env = podbot_env(bot, PODBOT_CLOCK_START="2027-01-10T12:00:00+00:00")
+    result = podbot("forecast", "backtest", "--pod", "alpha", env=env)
+    assert result.returncode == 0, result.stderr
+    assert result.stdout.split("\n") == [
+        "POD Alpha (alpha):",
+        "2 forecasts kept over 1 week (2026-W48 to 2026-W48)",
+        "  MSG reach day: no reach day to judge yet",
+        "  MSG reached though no reach day was forecast: 1",
+        "  forecast reach day still ahead (or none forecast): 1",
+        "  request closes: 2 judged: mean absolute error 3.5 days, mean +3.5 days (2 later than "
+        "forecast, 0 earlier, 0 on the day; 2 within a week); 0 still open",
+        "  savings of 2 requests closed won: forecast $40,000, approved $55,000 (37.5% against "
+        "forecast)",
+        "",
+    ]
