@@ -950,6 +950,12 @@ class ReminderKind(enum.StrEnum):
     STALL = "stall"
     # The customer answered a pre-approval in their channel (issue 32): to the analysts.
     PREAPPROVAL_ANSWER = "preapproval_answer"
+    # A customer flagged for repeat incorrect requests (issue 35), to its csms and the ems
+    # (subject: the flag's row; window: when it was flagged), told once.
+    REPEAT_DQ = "repeat_dq"
+    # A vendor document expiring within 30 days (issue 33), to the analysts (subject: the
+    # document; window: 30 days before its expiry, so a new expiry is a new window), told once.
+    VENDOR_EXPIRY = "vendor_expiry"
     # One person's digest of one kind for one local day (subject: the POD's row id, window:
     # "<kind>:<YYYY-MM-DD>"): at most one a day, across schedulers and reruns.
     DIGEST = "digest"

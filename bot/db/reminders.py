@@ -21,7 +21,9 @@ from bot.db.models import (
     Request,
     ResponseState,
     SavingsClaim,
+    VendorDocument,
 )
+from bot.domain.compliance import vendor_expiry_window
 from bot.domain.vocabulary import ClaimStatus, Stage
 
 MENTION_KINDS = (ReminderKind.MENTION.value, ReminderKind.ESCALATION.value)
@@ -62,6 +64,9 @@ NOTES = {
     ReminderKind.PREAPPROVAL_ANSWER.value: (
         ":white_check_mark: *Done* — every request listed here has moved on from intake."
     ),
+    ReminderKind.VENDOR_EXPIRY.value: (
+        ":white_check_mark: *Renewed* — every document listed here has a later expiry recorded."
+    ),
 }
 
 
@@ -85,6 +90,13 @@ def is_resolved(session: Session, reminder: Reminder) -> bool:
             select(SavingsClaim.status).where(SavingsClaim.id == reminder.subject)
         )
         return status != ClaimStatus.PENDING.value
+    if kind == ReminderKind.VENDOR_EXPIRY.value:
+        # Its window is 30 days before the expiry it was told: a later one recorded since (a
+        # renewed document) resolves it.
+        expires = session.scalar(
+            select(VendorDocument.expires_on).where(VendorDocument.id == reminder.subject)
+        )
+        return expires is None or _window(vendor_expiry_window(expires)) != reminder.window
     if kind not in REQUEST_KINDS:
         return False
     row = session.execute(

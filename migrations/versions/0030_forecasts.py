@@ -1,5 +1,6 @@
 """The MSG/GDR forecast (issue 35, item 5): each account's forecast per week, the requests
-deciding it, and each POD's projected GDR.
+deciding it, and each POD's projected GDR; and two digest kinds of reminders (the
+repeat-disqualification flag and the vendor documents expiring, told in digests now).
 
 Revision ID: 0030
 Revises: 0026
@@ -17,7 +18,20 @@ branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
 
 
+_OLD_KINDS = (
+    "kind IN ('update', 'mention', 'escalation', 'term', 'approval', 'breach', 'tat_warning', "
+    "'digest', 'preapproval', 'stall', 'preapproval_answer')"
+)
+_NEW_KINDS = (
+    "kind IN ('update', 'mention', 'escalation', 'term', 'approval', 'breach', 'tat_warning', "
+    "'digest', 'preapproval', 'stall', 'preapproval_answer', 'repeat_dq', 'vendor_expiry')"
+)
+
+
 def upgrade() -> None:
+    with op.batch_alter_table("reminders", schema=None) as batch_op:
+        batch_op.drop_constraint(op.f("ck_reminders_kind"), type_="check")
+        batch_op.create_check_constraint("kind", _NEW_KINDS)
     op.create_table(
         "forecasts",
         sa.Column("id", sa.Integer(), nullable=False),
@@ -98,6 +112,10 @@ def upgrade() -> None:
 
 
 def downgrade() -> None:
+    op.execute("DELETE FROM reminders WHERE kind IN ('repeat_dq', 'vendor_expiry')")
+    with op.batch_alter_table("reminders", schema=None) as batch_op:
+        batch_op.drop_constraint(op.f("ck_reminders_kind"), type_="check")
+        batch_op.create_check_constraint("kind", _OLD_KINDS)
     op.drop_index("uq_pod_forecasts_pod_id_week", table_name="pod_forecasts")
     op.drop_table("pod_forecasts")
     op.drop_index("ix_forecast_deciders_request_id_week", table_name="forecast_deciders")
