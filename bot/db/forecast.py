@@ -22,6 +22,7 @@ from sqlalchemy import BigInteger, case, func, select, type_coerce
 from sqlalchemy.orm import Session
 
 from bot.blocks.forecast import EmForecast, ForecastItem
+from bot.db import claim_ledger
 from bot.db.holds import open_holds
 from bot.db.models import (
     Account,
@@ -53,7 +54,7 @@ from bot.domain.money import Money
 from bot.domain.names import name_key
 from bot.domain.procurement import step_day
 from bot.domain.quarters import Quarter, quarter_of
-from bot.domain.vocabulary import OPEN_STAGES, Stage
+from bot.domain.vocabulary import OPEN_STAGES, ClaimStatus, Stage
 
 if TYPE_CHECKING:
     from bot.config import Config, Pod
@@ -110,6 +111,25 @@ def _best_quotes(session: Session, ids: list[int]) -> dict[tuple[int, str], Deci
     return lowest
 
 
+def _approved(session: Session, ids: list[int]) -> dict[tuple[int, str], Decimal]:
+    """(request id, currency) → the request's effective approved savings (savings and
+    avoidance) in that currency: already in its customer's savings to date."""
+    rows = session.execute(
+        select(
+            SavingsClaim.request_id, SavingsClaim.currency,
+            func.sum(_cents(SavingsClaim.baseline) - _cents(SavingsClaim.final)),
+        )
+        .where(
+            SavingsClaim.request_id.in_(ids),
+            SavingsClaim.status == ClaimStatus.APPROVED.value,
+            SavingsClaim.superseded_at.is_(None),
+            SavingsClaim.kind.in_(claim_ledger.COUNTED_KINDS),
+        )
+        .group_by(SavingsClaim.request_id, SavingsClaim.currency)
+    ).all()  # fmt: skip
+    return {(rid, cur): Decimal(int(cents)) / 100 for rid, cur, cents in rows}
+
+
 def account_inputs(
     session: Session, pod: Pod, now: datetime, customer_key: str | None = None
 ) -> list[AccountInputs]:
@@ -157,6 +177,7 @@ def account_inputs(
         steps[step.request_id].append(StepState(step.stage, day))
     holds = open_holds(session, ids)
     quotes = _best_quotes(session, ids)
+    approved = _approved(session, ids)
     benchmarks: dict[str, Decimal | None] = {}
     by_customer: dict[str, list[OpenRequest]] = defaultdict(list)
     for r in requests:
@@ -168,6 +189,7 @@ def account_inputs(
                 r.id, r.key, r.stage, r.kind, r.amount, r.currency,
                 benchmark=benchmarks[r.tool_key],
                 best_quote=quotes.get((r.id, r.currency)),
+                approved=approved.get((r.id, r.currency), Decimal(0)),
                 steps=tuple(steps.get(r.id, ())),
                 tat_due_at=r.tat_due_at if r.stage == Stage.NEGOTIATING else None,
                 hold_since=hold.started_at

@@ -84,6 +84,7 @@ class OpenRequest:
     steps: tuple[StepState, ...] = ()
     tat_due_at: datetime | None = None  # negotiating: the stored due (ended holds included)
     hold_since: datetime | None = None  # an open hold on the TAT, since
+    approved: Decimal = Decimal(0)  # its savings approved already (in the savings to date)
 
 
 @dataclass(frozen=True)
@@ -171,7 +172,8 @@ class Forecast:
             return short + ": no open request can close the gap."
         how = _how(self.lines, self.deciding_ids)
         if self.covered:
-            return f"{short} unless {_and(self.deciding)} close {how}."
+            verb = "closes" if len(self.deciding) == 1 else "close"
+            return f"{short} unless {_and(self.deciding)} {verb} {how}."
         left = self.shortfall - sum(
             (line.saving for line in self.lines if line.request_id in self.deciding_ids),
             Decimal(0),
@@ -197,15 +199,18 @@ def _how(lines: Iterable[Line], ids: Sequence[int]) -> str:
 
 
 def expected_saving(request: OpenRequest) -> tuple[Decimal, Source]:
-    """The quote-based estimate when there are quotes, else amount × benchmark %, else 0."""
+    """The quote-based estimate when there are quotes, else amount × benchmark %, else 0;
+    less what the request has had approved already (counted in the savings to date)."""
     if request.amount is None:
         return Decimal(0), Source.NONE
     if request.best_quote is not None:
-        return max(request.amount - request.best_quote, Decimal(0)), Source.QUOTES
-    if request.benchmark is not None:
-        value = (request.amount * request.benchmark / HUNDRED).quantize(CENT, ROUND_HALF_UP)
-        return max(value, Decimal(0)), Source.BENCHMARK
-    return Decimal(0), Source.NONE
+        estimate, source = request.amount - request.best_quote, Source.QUOTES
+    elif request.benchmark is not None:
+        estimate = (request.amount * request.benchmark / HUNDRED).quantize(CENT, ROUND_HALF_UP)
+        source = Source.BENCHMARK
+    else:
+        return Decimal(0), Source.NONE
+    return max(estimate - request.approved, Decimal(0)), source
 
 
 def remaining_days(steps: Sequence[StepState], weeks: Mapping[str, tuple[int, int]]) -> int:

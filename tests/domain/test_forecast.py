@@ -207,3 +207,10 @@ def test_starting_a_later_step_never_adds_days(done: list[str], day: int) -> Non
     assert remaining_days(steps, WEEKS) <= remaining_days((), WEEKS)
     under_way = (*steps, StepState("po", day))
     assert remaining_days(under_way, WEEKS) <= 7
+
+
+def test_what_a_request_had_approved_already_is_not_forecast_again() -> None:
+    held = req(1, "negotiating", "renewal", 240_000, benchmark=D(9), approved=D(21_600))
+    assert expected_saving(held) == (0, Source.BENCHMARK)
+    more = req(2, "negotiating", "new", 100_000, best_quote=D(80_000), approved=D(5_000))
+    assert expected_saving(more) == (D(15_000), Source.QUOTES)
