@@ -416,6 +416,9 @@ def _script(h: _History) -> None:
             f"{next_q + timedelta(days=100)},{k(9_000)},,,,,",
             f"{c[5]},{h.pod.key},{today - timedelta(days=200)},{today - timedelta(days=160)},"
             f"{next_q + timedelta(days=300)},{k(40_000)},,,,,",
+            # …and one that reached it last week, as the earlier Mondays' forecasts said.
+            f"{c[3]},{h.pod.key},{today - timedelta(days=130)},{today - timedelta(days=100)},"
+            f"{next_q + timedelta(days=500)},{k(4_000)},,,,,",
         ],
     )
     h.command(
@@ -627,6 +630,11 @@ def _script(h: _History) -> None:
           next_q + timedelta(days=60))  # fmt: skip
     on(day(1, "10:15"), an, "fc-late", "qualify")
     h.new(day(1, "14:00"), "fc-new", c[4], t[7], "new", k(23_000))
+    h.new(day(16, "10:40"), "fc-won", c[3], t[7], "new", k(33_000))
+    on(day(16, "12:00"), an, "fc-won", "qualify")
+    on(day(15, "10:20"), an, "fc-won", f"assign {buyer}")
+    on(day(4, "15:00"), b, "fc-won", f"savings {n(33_000)} {n(28_000)}")
+    h.approve(day(4, "17:00"), "fc-won")
     for weeks in (3, 2, 1):
         monday = today - timedelta(days=today.weekday() + 7 * weeks)
         h.forecast(local_datetime(h.pod.calendar, monday, time(7, 30)))

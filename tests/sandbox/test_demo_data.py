@@ -263,7 +263,7 @@ def test_the_demo_shows_a_vendor_file_a_checklist_and_a_refused_close(demo: Seed
 def test_the_demo_shows_a_forecast_on_the_em_home_and_a_backtest(demo: SeededDemo) -> None:
     """Issue 35: the em's Home shows each account's MSG forecast, the one at risk first and
     naming the renewal that decides it, with the POD's projected GDR; past Mondays' forecasts
-    are kept for the back-test."""
+    are kept, and the back-test judges them against the MSG reached since."""
     (*_, home) = [
         c.params["view"]
         for c in demo.sandbox.api.calls_to("views.publish")
@@ -278,4 +278,7 @@ def test_the_demo_shows_a_forecast_on_the_em_home_and_a_backtest(demo: SeededDem
     assert demo.sandbox.runtime is not None
     with demo.sandbox.runtime.db.reading() as session:
         figures = backtest(session, demo.sandbox.config.pods[0], MONDAY_MORNING.date())
+    assert "Deccan Health reached its MSG on day " in text
     assert len(figures.weeks) == 4 and figures.forecasts > 0
+    # Deccan Health's savings were approved about when the earlier Mondays said they would be.
+    assert figures.reach and all(abs(days) <= 7 for days in figures.reach)
