@@ -274,7 +274,7 @@ def test_the_demo_shows_a_forecast_on_the_em_home_and_a_backtest(demo: SeededDem
     assert "*MSG forecast* (week 2026-W48)" in text and "Projected GDR" in text
     at_risk = text.index("Malabar Logistics misses its MSG at day 180 by ")
     assert " unless REQ-" in text[at_risk:] and "closes at benchmark." in text[at_risk:]
-    assert "Konark Textiles reaches its MSG around day 105 with REQ-" in text
+    assert "Konark Textiles reaches its MSG around day 110 with REQ-" in text
     assert demo.sandbox.runtime is not None
     with demo.sandbox.runtime.db.reading() as session:
         figures = backtest(session, demo.sandbox.config.pods[0], MONDAY_MORNING.date())
