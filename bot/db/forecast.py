@@ -51,7 +51,6 @@ from bot.domain.forecast import (
 )
 from bot.domain.holds import HeldClock
 from bot.domain.money import Money
-from bot.domain.names import name_key
 from bot.domain.procurement import step_day
 from bot.domain.quarters import Quarter, quarter_of
 from bot.domain.vocabulary import OPEN_STAGES, ClaimStatus, Stage
@@ -506,8 +505,5 @@ def forecast_week(pod: Pod, now: datetime) -> str:
 
 
 def quarter_now(pod: Pod, now: datetime) -> Quarter:
+    """The POD's fiscal quarter at `now`."""
     return quarter_of(now.astimezone(pod.zone).date(), pod.fiscal_year_start_month)
-
-
-def customer_key_of(text: str) -> str:
-    return name_key(text)
