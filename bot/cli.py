@@ -1143,6 +1143,34 @@ def cmd_report_kpis(args: argparse.Namespace) -> int:
     return 0
 
 
+def cmd_forecast_backtest(args: argparse.Namespace) -> int:
+    """How far the kept MSG forecasts were from what happened, per POD (issue 35)."""
+    from bot.db.forecast import backtest
+    from bot.domain.forecast import backtest_lines
+
+    try:
+        runtime = _load_runtime(args)
+    except _Stop as exc:
+        return _fail(str(exc))
+    try:
+        pods = runtime.config.pods
+        if args.pod:
+            try:
+                pods = (runtime.config.pod(args.pod),)
+            except KeyError:
+                return _fail(f"no POD with key {args.pod!r}")
+        now = runtime.clock.now()
+        for pod in pods:
+            with runtime.db.reading() as session:
+                figures = backtest(session, pod, now.astimezone(pod.zone).date())
+            print(f"{pod.name} ({pod.key}):")
+            for line in backtest_lines(figures, pod.currency):
+                print(line)
+    finally:
+        runtime.db.dispose()
+    return 0
+
+
 def cmd_scheduler(args: argparse.Namespace) -> int:
     import signal
     import threading
@@ -1546,6 +1574,17 @@ def build_parser() -> argparse.ArgumentParser:
     kpis.add_argument("--csv", required=True, metavar="FILE", help="the CSV file to write")
     kpis.add_argument("--config", help="config file")
     kpis.set_defaults(func=cmd_report_kpis)
+
+    forecast = verbs.add_parser(
+        "forecast", help="the MSG forecast: `podbot forecast backtest [--pod KEY]`"
+    )
+    forecast_verbs = forecast.add_subparsers(dest="forecast_verb", metavar="WHAT", required=True)
+    backtest = forecast_verbs.add_parser(
+        "backtest", help="how far the kept forecasts were from what happened since"
+    )
+    backtest.add_argument("--pod", help="only this POD (default: every POD)")
+    backtest.add_argument("--config", help="config file")
+    backtest.set_defaults(func=cmd_forecast_backtest)
 
     clickup = verbs.add_parser(
         "clickup", help="ClickUp (issue 31): `podbot clickup webhook create|list|delete`"

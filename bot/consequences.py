@@ -32,7 +32,6 @@ from bot.actions.pricing import since
 from bot.blocks.checkin import checkin_blocks
 from bot.blocks.customer_update import draft_dm, settled_dm
 from bot.blocks.ids import BlockId
-from bot.blocks.people_matrix import repeat_disqualifications_dm
 from bot.blocks.playbooks import BundleCustomer, bundle_proposal, levers_ask, section
 from bot.blocks.preapproval_ask import answered_blocks, ask_blocks
 from bot.blocks.reminders import dm_note
@@ -48,7 +47,6 @@ from bot.db.models import (
     CustomerUpdate,
     PodRow,
     PreapprovalAsk,
-    RepeatDisqualificationFlag,
     Request,
     SavingsClaim,
 )
@@ -260,23 +258,6 @@ def snoozed_dm(session: Session, outbox: Outbox, event: RemindersSnoozed) -> Non
     ]
     blocks = [*kept, dm_note(event.note).to_dict()]
     outbox.edit(session, event.channel, event.ts, str(shown.get("text") or event.note), blocks)
-
-
-def repeat_disqualification_dms(
-    session: Session, outbox: Outbox, event: RepeatDisqualificationsFlagged
-) -> None:
-    """The flag DMed to the customer's CSMs and the POD's ems, with the reasons (issue 35)."""
-    flag = session.get(RepeatDisqualificationFlag, event.flag_id)
-    assert flag is not None
-    pod = session.get(PodRow, flag.pod_id)
-    config_pod = outbox.runtime.config.find_pod(pod.key) if pod is not None else None
-    name = config_pod.name if config_pod is not None else "?"
-    reasons = [tuple(line.split(": ", 1)) for line in flag.reasons.splitlines()]
-    text, blocks = repeat_disqualifications_dm(
-        flag.customer, name, [(r[0], r[1] if len(r) > 1 else "") for r in reasons]
-    )
-    for user in event.users:
-        outbox.dm(session, user, text, blocks)
 
 
 def checkin_post(session: Session, outbox: Outbox, event: CheckinShared) -> None:
@@ -584,7 +565,8 @@ CONSEQUENCES: dict[type[Any], tuple[Consequence, ...]] = {
     AccountHealthSet: (),
     PeopleMatrixChanged: (),
     SentimentSet: (),
-    RepeatDisqualificationsFlagged: (repeat_disqualification_dms,),
+    # Told in the csms' and ems' digests (`bot/digests.py`), from the flag's row.
+    RepeatDisqualificationsFlagged: (),
     TargetUpdated: (),
     ClickUpLinked: (clickup.linked, card),
     ContractSaved: (),

@@ -17,9 +17,10 @@ from sqlalchemy.orm import Session
 
 from bot.blocks import reminders as dm_blocks
 from bot.blocks.claims import claim_noun, headline
+from bot.blocks.people_matrix import repeat_dq_line
 from bot.blocks.playbooks import levers_reminder
 from bot.blocks.reminders import DigestLine, QueuedClaim
-from bot.blocks.text import escape_mrkdwn, slack_date
+from bot.blocks.text import escape_mrkdwn, plural, slack_date
 from bot.db.absences import away_in
 from bot.db.approvals import Step, claim_progress
 from bot.db.content import claim_view
@@ -30,16 +31,22 @@ from bot.db.models import (
     PreapprovalAsk,
     Reminder,
     ReminderKind,
+    RepeatDisqualificationFlag,
     Request,
     ResponseState,
     SavingsClaim,
+    Vendor,
+    VendorDocument,
 )
 from bot.db.open_items import breach_key, breached_requests, late_terms, pending_claims
 from bot.db.people import zones_of
+from bot.db.people_matrix import openers_of
 from bot.db.playbooks import unanswered_wins
 from bot.db.requests import record_event
-from bot.db.stalls import notices
+from bot.db.stalls import NOTICE_DAYS, notices
 from bot.domain.absences import Absence, route
+from bot.domain.compliance import DOCUMENT_KINDS, EXPIRY_WARNING_DAYS, vendor_expiry_window
+from bot.domain.dates import add_days
 from bot.domain.hours import PersonHours, person_hours
 from bot.domain.procurement import preapproval_wait_due
 from bot.domain.reminders import (
@@ -54,7 +61,7 @@ from bot.domain.reminders import (
     office_slot,
     tat_warning_at,
 )
-from bot.domain.vocabulary import EventKind, Role, Stage
+from bot.domain.vocabulary import OPEN_STAGES, EventKind, Role, Stage
 from bot.domain.working_time import add_working_hours
 from bot.jobs.runner import JobContext
 from bot.slack.outbox import mentions
@@ -349,6 +356,77 @@ def _stall_items(context: JobContext, team_url: str | None) -> list[Item[str]]:
     return items
 
 
+def _repeat_dq_items(context: JobContext) -> list[Item[str]]:
+    """The customers flagged for repeat incorrect requests (issue 35) in the last
+    `NOTICE_DAYS`, one item per csm who opened requests for the customer and per em of the
+    POD, told once (each flag's row its subject, when it was flagged its window)."""
+    pod = context.pod
+    since = context.now - timedelta(days=NOTICE_DAYS)
+    with context.runtime.db.reading() as session:
+        flags = session.scalars(
+            select(RepeatDisqualificationFlag)
+            .join(PodRow, PodRow.id == RepeatDisqualificationFlag.pod_id)
+            .where(
+                PodRow.key == pod.key,
+                RepeatDisqualificationFlag.flagged_at >= since,
+                RepeatDisqualificationFlag.flagged_at <= context.now,
+            )
+            .order_by(RepeatDisqualificationFlag.id)
+        ).all()
+        openers = {f.id: openers_of(session, f.pod_id, f.customer_key) for f in flags}
+    items = []
+    for flag in flags:
+        reasons = [tuple(line.split(": ", 1)) for line in flag.reasons.splitlines()]
+        line = repeat_dq_line(
+            flag.customer, pod.name, [(r[0], r[1] if len(r) > 1 else "") for r in reasons]
+        )
+        csms = sorted(u for u in openers[flag.id] if pod.role_of(u) == Role.CSM)
+        ems = [u for u in pod.members_with(Role.EM) if u not in csms]
+        for user in [*csms, *ems]:
+            items.append(Item(DigestKind.REPEAT_DQ, flag.id, user, flag.flagged_at, line))
+    return items
+
+
+def _vendor_expiry_items(context: JobContext, team_url: str | None) -> list[Item[str]]:
+    """The vendor documents of the POD's open requests' vendors expiring within
+    `EXPIRY_WARNING_DAYS` days and not yet expired (issue 33), one item per analyst, told once
+    per document and expiry."""
+    pod = context.pod
+    today = context.now.astimezone(pod.zone).date()
+    horizon = add_days(today, EXPIRY_WARNING_DAYS)
+    with context.runtime.db.reading() as session:
+        rows = session.execute(
+            select(VendorDocument, Vendor.name, Request)
+            .join(Vendor, Vendor.id == VendorDocument.vendor_id)
+            .join(Request, Request.tool_key == Vendor.key)
+            .join(PodRow, PodRow.id == Request.pod_id)
+            .where(
+                PodRow.key == pod.key,
+                Request.stage.in_([s.value for s in OPEN_STAGES]),
+                VendorDocument.expires_on.is_not(None),
+                VendorDocument.expires_on >= today,
+                VendorDocument.expires_on <= horizon,
+            )
+            .order_by(VendorDocument.expires_on, VendorDocument.id, Request.id)
+        ).all()
+    found: dict[int, tuple[VendorDocument, str, list[str]]] = {}
+    for doc, vendor, request in rows:
+        found.setdefault(doc.id, (doc, vendor, []))[2].append(_card_link(team_url, request))
+    items = []
+    for doc, vendor, requests in found.values():
+        assert doc.expires_on is not None
+        left = (doc.expires_on - today).days
+        line = (
+            f"• *{escape_mrkdwn(vendor)}*: {DOCUMENT_KINDS[doc.kind]} expires "
+            f"{slack_date(doc.expires_on, pod.timezone)} ({plural(left, 'day')}) — "
+            + ", ".join(requests)
+        )
+        due = vendor_expiry_window(doc.expires_on)
+        for analyst in pod.members_with(Role.ANALYST):
+            items.append(Item(DigestKind.VENDOR_EXPIRY, doc.id, analyst, due, line))
+    return items
+
+
 @dataclass(frozen=True)
 class _Queued:
     claim: Any  # ClaimView
@@ -450,6 +528,8 @@ _REMINDER_KIND = {
     DigestKind.ESCALATION: ReminderKind.ESCALATION,
     DigestKind.STALL: ReminderKind.STALL,
     DigestKind.PREAPPROVAL_ANSWER: ReminderKind.PREAPPROVAL_ANSWER,
+    DigestKind.REPEAT_DQ: ReminderKind.REPEAT_DQ,
+    DigestKind.VENDOR_EXPIRY: ReminderKind.VENDOR_EXPIRY,
 }
 # The timeline event recorded when an item is first listed, by kind.
 _FIRST_LISTED = {
@@ -527,6 +607,10 @@ def _render(context: JobContext, digest: Digest[Any]) -> tuple[str, list[Block]]
         return dm_blocks.stall_digest(lines)
     if digest.kind == DigestKind.PREAPPROVAL_ANSWER:
         return dm_blocks.preapproval_answer_digest(lines)
+    if digest.kind == DigestKind.REPEAT_DQ:
+        return dm_blocks.repeat_dq_digest(lines)
+    if digest.kind == DigestKind.VENDOR_EXPIRY:
+        return dm_blocks.vendor_expiry_digest(lines, EXPIRY_WARNING_DAYS)
     assert digest.kind == DigestKind.TAT_WARNING, digest.kind
     return dm_blocks.tat_warning_digest(lines, TAT_WARNING_DAYS)
 
@@ -577,7 +661,7 @@ def send_digests(
         digest_key = ["digest", pod_id, digest.user, _digest_window(digest.kind, digest.day)]
         # One digest of a kind per person when a queue drains: a newer day's replaces it —
         # but not stall notices, each told once: a newer one lists only the newer notices.
-        snapshot = None if digest.kind == DigestKind.STALL else f"digest:{pod_id}:{digest.kind}"
+        snapshot = None if digest.kind in _TOLD_ONCE else f"digest:{pod_id}:{digest.kind}"
         context.dm(digest.user, text, blocks, reminders=[*item_keys, digest_key], snapshot=snapshot)
         for i in digest.items:
             if digest.is_new(i) and i.kind in _FIRST_LISTED:
@@ -641,8 +725,14 @@ def _term_reminders(context: JobContext, team_url: str | None) -> list[Due]:
 # Their mentions wait for them; escalations skip them; approvals are routed by who decides
 # (`claim_progress`), so an approval item is already addressed to who stands in.
 _TO_THE_COVER = frozenset(
-    {DigestKind.UPDATE, DigestKind.BREACH, DigestKind.TAT_WARNING, DigestKind.STALL}
-)
+    {
+        DigestKind.UPDATE, DigestKind.BREACH, DigestKind.TAT_WARNING, DigestKind.STALL,
+        DigestKind.REPEAT_DQ, DigestKind.VENDOR_EXPIRY,
+    }
+)  # fmt: skip
+# Notices each told once: a newer digest of the kind lists only the newer ones, and does not
+# replace an older one still queued (no snapshot).
+_TOLD_ONCE = frozenset({DigestKind.STALL, DigestKind.REPEAT_DQ, DigestKind.VENDOR_EXPIRY})
 
 
 def routed(items: list[Item[Any]], away: Mapping[str, Absence]) -> list[Item[Any]]:
@@ -799,6 +889,8 @@ def digest_items(context: JobContext, team_url: str | None) -> list[Item[Any]]:
         *_escalation_items(context, pending, team_url),
         *_stall_items(context, team_url),
         *_preapproval_answer_items(context, team_url),
+        *_repeat_dq_items(context),
+        *_vendor_expiry_items(context, team_url),
     ]
 
 

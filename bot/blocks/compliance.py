@@ -6,13 +6,11 @@ from slack_sdk.models.blocks import (
     ActionsBlock,
     Block,
     ButtonElement,
-    MarkdownTextObject,
     SectionBlock,
 )
 
 from bot.blocks.ids import ActionId
-from bot.blocks.limits import SECTION_TEXT
-from bot.blocks.text import escape_mrkdwn, fit_mrkdwn
+from bot.blocks.text import escape_mrkdwn
 
 
 def checklist_offer(
@@ -40,9 +38,3 @@ def checklist_offer(
         ),
     ]
     return text, blocks
-
-
-def expiry_reminder_dm(text: str) -> list[Block]:
-    """The analysts' DM of vendor documents expiring within 30 days (`vendor-files`): its
-    lines, in one section (cut to Slack's cap)."""
-    return [SectionBlock(text=MarkdownTextObject(text=fit_mrkdwn(text, SECTION_TEXT) or "—"))]

@@ -26,6 +26,7 @@ from slack_sdk.models.views import View
 
 from bot.blocks.claims import claim_verb, decision_buttons
 from bot.blocks.csm_home import CsmDetail, csm_blocks
+from bot.blocks.forecast import EmForecast, em_forecast_blocks
 from bot.blocks.ids import ActionId
 from bot.blocks.limits import HEADER_TEXT, MAX_VIEW_BLOCKS, SECTION_TEXT
 from bot.blocks.stats import kpi_line
@@ -70,6 +71,8 @@ class NegotiationItem:
     tat_days_left: int | None
     # On hold (issue 30): whom it waits on; its TAT is stopped meanwhile.
     held_by: str | None = None
+    # Issue 35: it decides an account's MSG forecast at risk (listed first).
+    decides_msg: bool = False
 
 
 @dataclass(frozen=True)
@@ -171,6 +174,8 @@ class EmHome:
     timezone: str = "UTC"
     # Accounts with no customer update sent for 15 days (issue 32): customer, last sent.
     no_update: tuple[tuple[str, datetime | None], ...] = ()
+    # Issue 35: the latest kept MSG forecasts and the projected GDR (None: none kept yet).
+    forecast: EmForecast | None = None
 
 
 @dataclass(frozen=True)
@@ -265,6 +270,8 @@ def _buyer(home: BuyerHome, command: str) -> list[Block]:
             else _days(item.tat_days_left)
         )
         text = f"*{item.key}* {_names(item.customer, item.tool)}\n{due} · {tat}"
+        if item.decides_msg:
+            text += "\n:dart: decides an MSG at risk (`forecast`)"
         rows.append(_section(text, _button("Update", ActionId.HOME_UPDATE, item.request_id)))
     return [
         *_list(
@@ -363,6 +370,7 @@ def _em(home: EmHome, command: str) -> list[Block]:
                [_breach_row(b, home.timezone) for b in home.old_breaches], "None.",
                f"`{command} aging`"),
         *_no_update(home, command),
+        *em_forecast_blocks(home.forecast, command, LIST_CAP),
     ]  # fmt: skip
 
 

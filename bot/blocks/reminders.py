@@ -243,6 +243,26 @@ def stall_digest(items: list[DigestLine]) -> tuple[str, list[Block]]:
     ]
 
 
+def repeat_dq_digest(items: list[DigestLine]) -> tuple[str, list[Block]]:
+    """A csm's or em's customers flagged for repeat incorrect requests (issue 35), each told
+    once: how many were disqualified in the window, and why, request by request."""
+    text = f":warning: *Repeat incorrect requests* — {plural(len(items), 'customer')} worth a word:"
+    return text, [_section(text), *_items(items, lambda left: f"…and {left} more.")]
+
+
+def vendor_expiry_digest(items: list[DigestLine], days: int) -> tuple[str, list[Block]]:
+    """An analyst's vendor documents expiring within `days` days (issue 33), each told once."""
+    text = (
+        f":hourglass: *Vendor documents expiring within {plural(days, 'day')}* — "
+        f"{plural(len(items), 'document')}:"
+    )
+    return text, [
+        _section(text),
+        *_items(items, lambda left: f"…and {left} more."),
+        _section("Record the renewed document: `/proc vendor <tool> <kind> received … expires …`."),
+    ]
+
+
 @dataclass(frozen=True)
 class QueuedClaim:
     """One claim on an em's approval queue."""

@@ -39,6 +39,7 @@ COMMAND_MODULES = (
     "compliance",
     "contract",
     "customer_updates",
+    "forecast",
     "help",
     "holds",
     "home",

@@ -38,6 +38,7 @@ from bot.db.contracts import open_renewal_requests
 from bot.db.covering import away_line, covering_sections
 from bot.db.csm_home import load_csm
 from bot.db.customer_updates import quiet_accounts
+from bot.db.forecast import deciding_first, em_home_forecast
 from bot.db.holds import not_held, open_holds
 from bot.db.kpis import member_target, pod_target, quarter_savings
 from bot.db.models import ClaimApproval, Contract, PodRow, Request, SavingsClaim
@@ -210,6 +211,7 @@ def _buyer(
                 Request.id.not_in(shown),
             )
         )
+    rows, deciding = deciding_first(session, pod_id, user, rows, LIST_CAP)
     held = open_holds(session, [r.id for r in rows])
     items = []
     for r in rows:
@@ -222,9 +224,17 @@ def _buyer(
                 tat_days_left=days_left(r.tat_due_at, now, pod.timezone)
                 if r.tat_due_at is not None else None,
                 held_by=held[r.id].party if r.id in held else None,
+                decides_msg=r.id in deciding,
             )
         )  # fmt: skip
-    items.sort(key=lambda i: (i.update_due_at is None, i.update_due_at or now, i.request_id))
+    items.sort(
+        key=lambda i: (
+            not i.decides_msg,
+            i.update_due_at is None,
+            i.update_due_at or now,
+            i.request_id,
+        )
+    )
     total = _count(session, query) if len(rows) >= LIST_CAP else len(rows)
     quarter = _quarter(pod, now)
     target = member_target(session, pod_id, quarter, user)
@@ -438,4 +448,5 @@ def _em(
     return EmHome(
         pod.name, str(quarter), tuple(claims), total, savings,
         tuple(old), old_count, pod.timezone, quiet,
+        forecast=em_home_forecast(session, pod_id, LIST_CAP),
     )  # fmt: skip

@@ -1018,6 +1018,12 @@ class ReminderKind(enum.StrEnum):
     # A won request whose buyer has not said which levers worked (issue 34's playbooks): the
     # buyer reminded once (subject: the request; window: the reminder's due instant).
     LEVERS = "levers"
+    # A customer flagged for repeat incorrect requests (issue 35), to its csms and the ems
+    # (subject: the flag's row; window: when it was flagged), told once.
+    REPEAT_DQ = "repeat_dq"
+    # A vendor document expiring within 30 days (issue 33), to the analysts (subject: the
+    # document; window: 30 days before its expiry, so a new expiry is a new window), told once.
+    VENDOR_EXPIRY = "vendor_expiry"
     # One person's digest of one kind for one local day (subject: the POD's row id, window:
     # "<kind>:<YYYY-MM-DD>"): at most one a day, across schedulers and reruns.
     DIGEST = "digest"
@@ -1415,6 +1421,75 @@ class AtsSnapshot(Base):
     currency: Mapped[str] = mapped_column(String(3))
     lines: Mapped[list[Any]] = mapped_column(JSON)
     taken_at: Mapped[datetime] = mapped_column(UTCDateTime)
+
+
+class ForecastRow(Base):
+    """An account's MSG forecast of one week (issue 35, item 5; `bot/domain/forecast.py`): when
+    its savings reach the MSG, what falls short at day 180, which requests decide it, and the
+    lines it was worked out from (kept so that a back-test can compare it with what happened).
+    One per account and ISO week."""
+
+    __tablename__ = "forecasts"
+    __table_args__ = (
+        CheckConstraint("status IN ('reached', 'on-track', 'at-risk', 'missed')", name="status"),
+        CheckConstraint("length(currency) = 3", name="currency"),
+        Index("uq_forecasts_account_id_week", "account_id", "week", unique=True),
+        Index("ix_forecasts_pod_id_week", "pod_id", "week"),
+    )
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    pod_id: Mapped[int] = mapped_column(ForeignKey("pods.id"))
+    account_id: Mapped[int] = mapped_column(ForeignKey("accounts.id", ondelete="CASCADE"))
+    customer: Mapped[str] = mapped_column(String(200))
+    week: Mapped[str] = mapped_column(String(8))  # the ISO week, `2026-W50`
+    made_at: Mapped[datetime] = mapped_column(UTCDateTime)
+    as_of: Mapped[date] = mapped_column(Date)  # the POD's local day it was made
+    handover: Mapped[date] = mapped_column(Date)
+    deadline: Mapped[date] = mapped_column(Date)  # handover + 180 days
+    term_end: Mapped[date | None] = mapped_column(Date)
+    msg: Mapped[Decimal] = mapped_column(MoneyAmount)
+    currency: Mapped[str] = mapped_column(String(3))
+    to_date: Mapped[Decimal] = mapped_column(MoneyAmount)
+    status: Mapped[str] = mapped_column(String(16))
+    reach_on: Mapped[date | None] = mapped_column(Date)
+    shortfall: Mapped[Decimal] = mapped_column(MoneyAmount)
+    sentence: Mapped[str] = mapped_column(Text)
+    lines: Mapped[list[Any]] = mapped_column(JSON)
+
+
+class ForecastDecider(Base):
+    """A request that decides an account's forecast of a week (at risk: it must close by day
+    180; on track: it closes by the reach day): what the buyer's Home puts first."""
+
+    __tablename__ = "forecast_deciders"
+    __table_args__ = (Index("ix_forecast_deciders_request_id_week", "request_id", "week"),)
+
+    forecast_id: Mapped[int] = mapped_column(
+        ForeignKey("forecasts.id", ondelete="CASCADE"), primary_key=True
+    )
+    request_id: Mapped[int] = mapped_column(
+        ForeignKey("requests.id", ondelete="CASCADE"), primary_key=True
+    )
+    week: Mapped[str] = mapped_column(String(8))
+    at_risk: Mapped[bool] = mapped_column(Boolean)
+
+
+class PodForecastRow(Base):
+    """A POD's projected GDR for its quarter, as of a week's forecasts (the em's Home reads
+    one row): accounts forecast to reach their MSG by their term end among those decided in
+    the quarter, and those counted apart."""
+
+    __tablename__ = "pod_forecasts"
+    __table_args__ = (Index("uq_pod_forecasts_pod_id_week", "pod_id", "week", unique=True),)
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    pod_id: Mapped[int] = mapped_column(ForeignKey("pods.id"))
+    week: Mapped[str] = mapped_column(String(8))
+    quarter: Mapped[str] = mapped_column(String(8))
+    made_at: Mapped[datetime] = mapped_column(UTCDateTime)
+    reached: Mapped[int] = mapped_column(Integer)
+    decided: Mapped[int] = mapped_column(Integer)
+    apart: Mapped[int] = mapped_column(Integer)
 
 
 # Slack's installations (OAuth mode): slack_sdk's tables, declared on this metadata so that

@@ -22,7 +22,9 @@ from bot.db.models import (
     Request,
     ResponseState,
     SavingsClaim,
+    VendorDocument,
 )
+from bot.domain.compliance import vendor_expiry_window
 from bot.domain.vocabulary import ClaimStatus, Stage
 
 MENTION_KINDS = (ReminderKind.MENTION.value, ReminderKind.ESCALATION.value)
@@ -67,6 +69,9 @@ NOTES = {
     ReminderKind.LEVERS.value: (
         ":white_check_mark: *Thanks* — every won request listed here has its levers named."
     ),
+    ReminderKind.VENDOR_EXPIRY.value: (
+        ":white_check_mark: *Renewed* — every document listed here has a later expiry recorded."
+    ),
 }
 
 
@@ -90,6 +95,13 @@ def is_resolved(session: Session, reminder: Reminder) -> bool:
             select(SavingsClaim.status).where(SavingsClaim.id == reminder.subject)
         )
         return status != ClaimStatus.PENDING.value
+    if kind == ReminderKind.VENDOR_EXPIRY.value:
+        # Its window is 30 days before the expiry it was told: a later one recorded since (a
+        # renewed document) resolves it.
+        expires = session.scalar(
+            select(VendorDocument.expires_on).where(VendorDocument.id == reminder.subject)
+        )
+        return expires is None or _window(vendor_expiry_window(expires)) != reminder.window
     if kind not in REQUEST_KINDS:
         return False
     if kind == ReminderKind.LEVERS.value:

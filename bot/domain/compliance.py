@@ -17,9 +17,10 @@ import enum
 import re
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
-from datetime import date
+from datetime import UTC, date, datetime
 
 from bot.domain.csv_table import RowError, read_table
+from bot.domain.dates import add_days
 from bot.domain.grammar import GrammarError, strict_date
 
 # -- the vendor file -------------------------------------------------------------------------
@@ -443,3 +444,10 @@ def parse_vendors_csv(text: str) -> tuple[list[VendorRow], list[RowError]]:
         rows.append(VendorRow(vendor, kind, received, expires, checked_by, line.number))
     errors.sort(key=lambda error: error.line)
     return rows, errors
+
+
+def vendor_expiry_window(expires: date) -> datetime:
+    """When a document expiring on `expires` is first due a reminder: `EXPIRY_WARNING_DAYS`
+    before, at midnight UTC — so a new expiry is a new window (a reminder's key)."""
+    day = add_days(expires, -EXPIRY_WARNING_DAYS)
+    return datetime(day.year, day.month, day.day, tzinfo=UTC)

@@ -190,7 +190,8 @@ class SentimentSet:
 @dataclass(frozen=True)
 class RepeatDisqualificationsFlagged:
     """A customer reached three disqualified requests in 30 days (issue 35): its CSMs (who
-    opened its requests) and the POD's ems are DMed the flag with the reasons, once."""
+    opened its requests) and the POD's ems are told the flag with the reasons, once, in their
+    digest (`reminders`, `member-digests`), read from the flag's row."""
 
     flag_id: int
     users: tuple[str, ...]

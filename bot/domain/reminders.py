@@ -164,10 +164,17 @@ class DigestKind:
     STALL = "stall"
     # analysts: pre-approvals the customer answered in their channel (issue 32), listed once
     PREAPPROVAL_ANSWER = "preapproval_answer"
+    # csms and ems: a customer with repeat incorrect requests (issue 35), listed once
+    REPEAT_DQ = "repeat_dq"
+    # analysts: vendor documents expiring within 30 days (issue 33), listed once
+    VENDOR_EXPIRY = "vendor_expiry"
 
-    ALL = (UPDATE, MENTION, BREACH, APPROVAL, TAT_WARNING, ESCALATION, STALL, PREAPPROVAL_ANSWER)
+    ALL = (
+        UPDATE, MENTION, BREACH, APPROVAL, TAT_WARNING, ESCALATION, STALL, PREAPPROVAL_ANSWER,
+        REPEAT_DQ, VENDOR_EXPIRY,
+    )  # fmt: skip
     # Kinds whose items are listed once only, not again while they stay open.
-    ONCE = frozenset({TAT_WARNING, STALL, PREAPPROVAL_ANSWER})
+    ONCE = frozenset({TAT_WARNING, STALL, PREAPPROVAL_ANSWER, REPEAT_DQ, VENDOR_EXPIRY})
 
 
 P = TypeVar("P")

@@ -12,8 +12,8 @@ JOBS: dict[str, JobSpec] = {}
 # are the framework around them).
 JOB_MODULES = (
     "aging_report", "ats_snapshots", "bundles", "catchup", "checkin_pack", "customer_updates",
-    "leadership_report", "member_digests", "people_refresh", "reminders", "renewal_calendar",
-    "renewal_reminders", "retention", "tat_alerts", "vendor_files",
+    "forecast", "leadership_report", "member_digests", "people_refresh", "reminders",
+    "renewal_calendar", "renewal_reminders", "retention", "tat_alerts", "vendor_files",
     "weekly_digest",
 )  # fmt: skip
 

@@ -3,7 +3,7 @@ state tables, as `SQLAlchemyInstallationStore` and `SQLAlchemyOAuthStateStore` b
 and the workspace each outbox row is sent for (`deliveries.team_id`).
 
 Revision ID: 0031
-Revises: 0029
+Revises: 0030
 Create Date: 2026-12-07 18:30:00.000000
 """
 
@@ -13,7 +13,7 @@ import sqlalchemy as sa
 from alembic import op
 
 revision: str = "0031"
-down_revision: str | None = "0029"
+down_revision: str | None = "0030"
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
 

@@ -1,5 +1,6 @@
 """Issue 35: `/proc people` (an account's people matrix, single-threaded flag), the customer's
-sentiment history in `/proc account`, and the flag for repeat incorrect requests (DMs)."""
+sentiment history in `/proc account`, and the flag for repeat incorrect requests (an item of
+the csms' and ems' digests)."""
 
 from __future__ import annotations
 
@@ -11,11 +12,14 @@ import pytest
 from sqlalchemy import func, select
 
 from bot.db.models import AccountPerson, AccountSentiment, RepeatDisqualificationFlag
+from bot.domain.reminders import office_slot
+from bot.jobs import JOBS
 from slackfake.web_api import Message
-from tests.commands.conftest import ALPHA, ANALYST, BETA_EM, BUYER, CSM, EM, Proc
+from tests.commands.conftest import ALPHA, ANALYST, BETA_EM, BUYER, CSM, EM, Proc, blocks_text
 from tests.conftest import ManualClock, RunningBot
 from tests.helpers.accounts import add_account
 from tests.helpers.digests import dms
+from tests.jobs.conftest import run_job
 
 PEOPLE_USAGE = (
     "\nUsage: `/proc people <customer> [add <name or email> role "
@@ -136,7 +140,14 @@ def test_sentiment_keeps_a_history_shown_in_the_account(proc: Proc, clock: Manua
 
 
 def flag_dms(bot: RunningBot, user: str) -> list[Message]:
-    return dms(bot, user, having="disqualified in 30 days")
+    """The user's digests of repeat incorrect requests, once the `reminders` job has run at the
+    POD's next office hours (a flag is a digest item, told in office hours, once)."""
+    pod = bot.runtime.config.pod("alpha")
+    at = office_slot(
+        pod.calendar, bot.runtime.config.schedule.office_hours, bot.runtime.clock.now()
+    )
+    run_job(bot.runtime, JOBS["reminders"], pod, now=at)
+    return dms(bot, user, having="Repeat incorrect requests")
 
 
 def test_three_disqualified_requests_in_30_days_flag_the_customer_once(
@@ -156,11 +167,11 @@ def test_three_disqualified_requests_in_30_days_flag_the_customer_once(
     proc(ANALYST, "disqualify REQ-3 already owned <!channel>")
     for user in (CSM, EM):
         [dm] = flag_dms(bot, user)
-        assert dm.text == (
+        body = blocks_text(dm.blocks)
+        assert (
             ":warning: Acme Corp (POD Alpha) had 3 requests disqualified in 30 days: "
             "worth a word with the customer."
-        )
-        body = str(dm.blocks)
+        ) in body
         assert "REQ-1: duplicate of REQ-9" in body and "REQ-2: no budget" in body
         assert "already owned" in body and "<!channel>" not in body
     assert flag_dms(bot, ANALYST) == [] and flag_dms(bot, BUYER) == []
@@ -192,8 +203,9 @@ def test_a_customer_is_flagged_again_once_its_flag_window_has_passed(
         clock.set(start + timedelta(days=days))
         proc(ANALYST, f"disqualify REQ-{n} duplicate")
     # Flagged on day 2 (REQ-1..3) and on day 41 (REQ-4..6); not on day 31, though REQ-2..4
-    # fall within 30 days: REQ-2 and REQ-3 were flagged already.
-    assert len(flag_dms(proc.bot, EM)) == 2
+    # fall within 30 days: REQ-2 and REQ-3 were flagged already. Both told in one digest.
+    [dm] = flag_dms(proc.bot, EM)
+    assert blocks_text(dm.blocks).count("had 3 requests disqualified in 30 days") == 2
     with proc.bot.db.transaction() as session:
         flags = session.scalars(
             select(RepeatDisqualificationFlag).order_by(RepeatDisqualificationFlag.id)

@@ -15,7 +15,7 @@ def test_demo_accounts_and_targets_are_there(demo: SeededDemo) -> None:
     sandbox = demo.sandbox
     assert sandbox.runtime is not None
     with sandbox.runtime.db.transaction() as session:
-        assert session.scalar(select(func.count()).select_from(Account)) == 9
+        assert session.scalar(select(func.count()).select_from(Account)) == 18
         # Each POD's own target and its buyers' (one or two buyers), each set once.
         targets = session.scalar(select(func.count()).select_from(Target))
         assert targets is not None and 6 <= targets <= 9

@@ -40,7 +40,7 @@ def test_every_demo_update_is_fit_for_its_customer(demo: SeededDemo) -> None:
             text = draft(facts).text
             assert wording_problems(text, other_customers(session, account)) == [], text
             checked += 1
-    assert checked == 9
+    assert checked == 18
     eml = [f for f in demo.sandbox.api.files.values() if f.filename.endswith(".eml")]
     assert len(eml) >= 2 * len(config.pods)
 

@@ -12,6 +12,7 @@ from decimal import Decimal
 
 from sqlalchemy import select
 
+from bot.db.forecast import backtest
 from bot.db.models import PodRow, Quote, Request, SavingsClaim, Target
 from tests.commands.conftest import blocks_text
 from tests.sandbox.conftest import BENGALURU, MONDAY_MORNING, READS_THE_DEMO, SeededDemo
@@ -260,3 +261,27 @@ def test_the_demo_shows_a_vendor_file_a_checklist_and_a_refused_close(demo: Seed
     assert "cannot close won yet; missing" in refused.text
     assert "a decision on the savings claim (it is pending)" in refused.text
     assert "checklist: DPA signed (GDPR/CCPA) (not started)" in refused.text
+
+
+def test_the_demo_shows_a_forecast_on_the_em_home_and_a_backtest(demo: SeededDemo) -> None:
+    """Issue 35: the em's Home shows each account's MSG forecast, the one at risk first and
+    naming the renewal that decides it, with the POD's projected GDR; past Mondays' forecasts
+    are kept, and the back-test judges them against the MSG reached since."""
+    (*_, home) = [
+        c.params["view"]
+        for c in demo.sandbox.api.calls_to("views.publish")
+        if c.params.get("user_id") == "U0ANANYA1"
+    ]
+    view = json.loads(home) if isinstance(home, str) else home
+    text = blocks_text(view["blocks"])
+    assert "*MSG forecast* (week 2026-W48)" in text and "Projected GDR" in text
+    at_risk = text.index("Malabar Logistics misses its MSG at day 180 by ")
+    assert " unless REQ-" in text[at_risk:] and "closes at benchmark." in text[at_risk:]
+    assert "Konark Textiles reaches its MSG around day 110 with REQ-" in text
+    assert demo.sandbox.runtime is not None
+    with demo.sandbox.runtime.db.reading() as session:
+        figures = backtest(session, demo.sandbox.config.pods[0], MONDAY_MORNING.date())
+    assert "Deccan Health reached its MSG on day " in text
+    assert len(figures.weeks) == 4 and figures.forecasts > 0
+    # Deccan Health's savings were approved about when the earlier Mondays said they would be.
+    assert figures.reach and all(abs(days) <= 7 for days in figures.reach)
