@@ -6,8 +6,10 @@ Each figure reads what its rule needs, whatever the history's length:
   claims summed in SQL per buyer, kind and currency (`quarter_savings`);
 * benchmark attainment: the claims of the requests closed won in the quarter, each judged by
   the replay of its tool's approved claims up to the last of them;
-* the clocks (TAT, cadence, replies, qualification): the requests, updates and mentions that
-  touch the quarter, as before;
+* replies: the quarter's mentions counted per member in SQL from each one's reply clock,
+  recorded when it opened (`bot.db.reply_clocks`);
+* the other clocks (TAT, cadence, qualification): the requests and updates that touch the
+  quarter, as before;
 * a customer's milestones (FTV, MSG, PSE): that customer's claims; GDR (every account, the
   POD's scorecard): the quarter's claims of the accounts it may resolve, with the savings each
   had before the quarter summed in SQL into one fact per account (savings only grow: a claim's
@@ -39,7 +41,7 @@ from sqlalchemy import (
 )
 from sqlalchemy.orm import Session
 
-from bot.db import claim_ledger
+from bot.db import claim_ledger, reply_clocks
 from bot.db.models import (
     Account,
     Contract,
@@ -338,22 +340,28 @@ def load_facts(
             ).all()
         )
 
-    # 7. Mentions of the quarter.
-    mention_rows = session.execute(
-        select(
-            PendingResponse.id, PendingResponse.member, PendingResponse.mentioned_at,
-            PendingResponse.state, PendingResponse.closed_at,
-        ).where(
-            PendingResponse.pod_id == pod_id,
-            PendingResponse.mentioned_at >= first,
-            PendingResponse.mentioned_at < last,
-            PendingResponse.state != ResponseState.WITHDRAWN.value,
+    # 7. Mentions of the quarter: counted per member from their recorded reply clocks, or
+    # (one not recorded yet) read for the rule to count.
+    replies = reply_clocks.reply_totals(session, pod_id, first, last, now)
+    mentions: tuple[MentionFact, ...] = ()
+    if replies is None:
+        mention_rows = session.execute(
+            select(
+                PendingResponse.id, PendingResponse.member, PendingResponse.mentioned_at,
+                PendingResponse.state, PendingResponse.closed_at,
+            ).where(
+                PendingResponse.pod_id == pod_id,
+                PendingResponse.mentioned_at >= first,
+                PendingResponse.mentioned_at < last,
+                PendingResponse.state != ResponseState.WITHDRAWN.value,
+            )
+        ).all()  # fmt: skip
+        mentions = tuple(
+            MentionFact(
+                m.id, m.member, m.mentioned_at, m.closed_at if m.state in ANSWERED else None
+            )
+            for m in mention_rows
         )
-    ).all()  # fmt: skip
-    mentions = tuple(
-        MentionFact(m.id, m.member, m.mentioned_at, m.closed_at if m.state in ANSWERED else None)
-        for m in mention_rows
-    )
 
     # 8. The POD's SaaS stack (conversion and ATS).
     contract_rows = session.execute(
@@ -420,6 +428,7 @@ def load_facts(
         open_requests=open_requests,
         savings=savings,
         customer_claims=customer_claims,
+        replies=replies,
     )
 
 
