@@ -157,32 +157,40 @@ def quarter_savings(
         query = query.where(Request.buyer_id == buyer_id)
     return tuple(
         SavingsTotal(buyer, ClaimKind(kind), currency, Decimal(baseline - final), int(count))
-        for buyer, kind, currency, baseline, final, count in session.execute(query)
+        for buyer, kind, currency, baseline, final, count in session.connection().execute(query)
     )
 
 
 def member_target(session: Session, pod_id: int, quarter: Quarter, member: str) -> Money | None:
     """A member's savings target for the quarter, if set."""
-    row = session.execute(
-        select(Target.amount, Target.currency).where(
-            Target.pod_id == pod_id,
-            Target.quarter == str(quarter),
-            Target.scope == TargetScope.MEMBER.value,
-            Target.member_id == member,
+    row = (
+        session.connection()
+        .execute(
+            select(Target.amount, Target.currency).where(
+                Target.pod_id == pod_id,
+                Target.quarter == str(quarter),
+                Target.scope == TargetScope.MEMBER.value,
+                Target.member_id == member,
+            )
         )
-    ).first()
+        .first()
+    )
     return Money(row.amount, row.currency) if row is not None else None
 
 
 def pod_target(session: Session, pod_id: int, quarter: Quarter) -> Money | None:
     """The POD's savings target for the quarter, if set."""
-    row = session.execute(
-        select(Target.amount, Target.currency).where(
-            Target.pod_id == pod_id,
-            Target.quarter == str(quarter),
-            Target.scope == TargetScope.POD.value,
+    row = (
+        session.connection()
+        .execute(
+            select(Target.amount, Target.currency).where(
+                Target.pod_id == pod_id,
+                Target.quarter == str(quarter),
+                Target.scope == TargetScope.POD.value,
+            )
         )
-    ).first()
+        .first()
+    )
     return Money(row.amount, row.currency) if row is not None else None
 
 
@@ -205,7 +213,7 @@ def load_facts(
     last = min(now, after)
 
     # 1. Accounts (their customers decide which claims and contracts the milestones need).
-    account_rows = session.execute(
+    account_rows = session.connection().execute(
         select(
             Account.id, Account.customer, Account.customer_key, Account.initiated,
             Account.handover, Account.term_end, Account.msg, Account.pse, Account.ats,
@@ -244,10 +252,11 @@ def load_facts(
     )
 
     # 2. Requests whose clocks touch the quarter: created, closed or negotiating in it.
-    request_rows = session.execute(
+    request_rows = session.connection().execute(
         select(
-            Request.id, Request.kind, Request.created_at, Request.buyer_id, Request.qualified_at,
-            Request.analyst_id, Request.assigned_at, Request.closed_at, Request.outcome,
+            Request.id, Request.kind.label("kind"), Request.created_at, Request.buyer_id,
+            Request.qualified_at, Request.analyst_id, Request.assigned_at, Request.closed_at,
+            Request.outcome,
             Request.customer_key, Request.stage, Request.preapproved_at, Request.preapproved_by,
             Request.external_id, Request.tat_due_at,
             # Held at some time (issue 30): its TAT is judged by its moved due date.
@@ -267,16 +276,20 @@ def load_facts(
     ).all()  # fmt: skip
 
     # 3. Buyer updates in the quarter, and disqualifications (a triage without qualified_at).
-    event_rows = session.execute(
-        select(RequestEvent.request_id, RequestEvent.kind, RequestEvent.at, RequestEvent.actor)
-        .join(Request, Request.id == RequestEvent.request_id)
-        .where(
-            Request.pod_id == pod_id,
-            RequestEvent.kind.in_((EventKind.UPDATE.value, EventKind.DISQUALIFIED.value)),
-            RequestEvent.at >= first,
-            RequestEvent.at <= now,
+    event_rows = (
+        session.connection()
+        .execute(
+            select(RequestEvent.request_id, RequestEvent.kind, RequestEvent.at, RequestEvent.actor)
+            .join(Request, Request.id == RequestEvent.request_id)
+            .where(
+                Request.pod_id == pod_id,
+                RequestEvent.kind.in_((EventKind.UPDATE.value, EventKind.DISQUALIFIED.value)),
+                RequestEvent.at >= first,
+                RequestEvent.at <= now,
+            )
         )
-    ).all()
+        .all()
+    )
     updates: list[UpdateFact] = []
     disqualified: dict[int, tuple[datetime, str]] = {}
     for e in event_rows:
@@ -333,11 +346,13 @@ def load_facts(
     else:
         wanted = keys if customers == ALL else [key_of_account.get(customers, "")]
         customer_claims = _claim_facts(
-            session.execute(
+            session.connection()
+            .execute(
                 _claim_columns()
                 .where(scope, Request.customer_key.in_(wanted))
                 .order_by(SavingsClaim.id)
-            ).all()
+            )
+            .all()
         )
 
     # 7. Mentions of the quarter: counted per member from their recorded reply clocks, or
@@ -345,7 +360,7 @@ def load_facts(
     replies = reply_clocks.reply_totals(session, pod_id, first, last, now)
     mentions: tuple[MentionFact, ...] = ()
     if replies is None:
-        mention_rows = session.execute(
+        mention_rows = session.connection().execute(
             select(
                 PendingResponse.id, PendingResponse.member, PendingResponse.mentioned_at,
                 PendingResponse.state, PendingResponse.closed_at,
@@ -364,7 +379,7 @@ def load_facts(
         )
 
     # 8. The POD's SaaS stack (conversion and ATS).
-    contract_rows = session.execute(
+    contract_rows = session.connection().execute(
         select(
             Contract.id, Contract.customer, Contract.annual_amount, Contract.currency,
             Contract.billing_cycle, Contract.created_at, Contract.converted_on,
@@ -383,11 +398,15 @@ def load_facts(
     )
 
     # 9. The quarter's targets.
-    target_rows = session.execute(
-        select(Target.scope, Target.member_id, Target.amount, Target.currency).where(
-            Target.pod_id == pod_id, Target.quarter == str(quarter)
+    target_rows = (
+        session.connection()
+        .execute(
+            select(Target.scope, Target.member_id, Target.amount, Target.currency).where(
+                Target.pod_id == pod_id, Target.quarter == str(quarter)
+            )
         )
-    ).all()
+        .all()
+    )
     the_pod_target, targets = None, []
     for t in target_rows:
         if t.scope == TargetScope.POD.value:
@@ -396,15 +415,19 @@ def load_facts(
             targets.append(TargetFact(t.member_id, Money(t.amount, t.currency)))
 
     # 10. Open requests per customer with an account.
-    open_rows = session.execute(
-        select(Request.customer_key, func.count())
-        .where(
-            Request.customer_key.in_(keys),
-            Request.stage.in_([s.value for s in OPEN_STAGES]),
-            Request.pod_id == pod_id,
+    open_rows = (
+        session.connection()
+        .execute(
+            select(Request.customer_key, func.count())
+            .where(
+                Request.customer_key.in_(keys),
+                Request.stage.in_([s.value for s in OPEN_STAGES]),
+                Request.pod_id == pod_id,
+            )
+            .group_by(Request.customer_key)
         )
-        .group_by(Request.customer_key)
-    ).all()
+        .all()
+    )
     open_requests = {account_of_key[key]: count for key, count in open_rows}
 
     clocks = config.clocks
@@ -476,17 +499,21 @@ def _won_claims(
     """The latest effective claim of each of the POD's requests closed won in the quarter (the
     one the rule judges), carrying the tool's benchmark as it stood when it was approved:
     recorded then (`bot.db.claim_ledger`), or replayed while some claim is not recorded."""
-    rows = session.execute(
-        _claim_columns()
-        .add_columns(SavingsClaim.tool_benchmark)
-        .where(
-            scope,
-            Request.pod_id == pod_id,
-            Request.outcome == Outcome.WON.value,
-            closed_in,
+    rows = (
+        session.connection()
+        .execute(
+            _claim_columns()
+            .add_columns(SavingsClaim.tool_benchmark)
+            .where(
+                scope,
+                Request.pod_id == pod_id,
+                Request.outcome == Outcome.WON.value,
+                closed_in,
+            )
+            .order_by(SavingsClaim.id)
         )
-        .order_by(SavingsClaim.id)
-    ).all()
+        .all()
+    )
     if not rows:
         return ()
     # Only the latest approved claim of a procurement won in the quarter is judged.
@@ -510,7 +537,7 @@ def _won_claims(
     # The benchmark each was judged by: the approved claims of its tool, every POD's, up to the
     # last judged decision (revised ones too: the sweep replays history, and a request's
     # latest approved claim by an instant is its latest effective one then).
-    bench_rows = session.execute(
+    bench_rows = session.connection().execute(
         select(
             SavingsClaim.id, SavingsClaim.request_id, _cents(SavingsClaim.baseline),
             _cents(SavingsClaim.final), Request.tool_key,
@@ -577,7 +604,7 @@ def _gdr_claims(
     if earlier and recorded:
         prefix = _savings_before(session, pod, earlier, key_of_account, scope, before, now, since)
     elif earlier:
-        rows = session.execute(
+        rows = session.connection().execute(
             select(Request.customer_key, func.sum(SavingsClaim.baseline),
                    func.sum(SavingsClaim.final))
             .join(Request, Request.id == SavingsClaim.request_id)
@@ -599,7 +626,7 @@ def _gdr_claims(
         prefix = {key: Decimal(baseline - final) for key, baseline, final in rows}
     # The quarter's claims, summed per customer, local day and currency (GDR asks only on
     # which day a customer's savings reached its MSG: a day's claims together say the same).
-    in_quarter = session.execute(
+    in_quarter = session.connection().execute(
         select(
             Request.customer_key, Request.customer, SavingsClaim.currency,
             SavingsClaim.decided_at, _cents(SavingsClaim.baseline) - _cents(SavingsClaim.final),
@@ -700,7 +727,7 @@ def _savings_before(
             )
         windows.append((key, currency, handover, low))
     # Counted as of `now`, though a revision approved since supersedes them.
-    revised_since = session.execute(
+    revised_since = session.connection().execute(
         select(Request.customer_key, SavingsClaim.currency, SavingsClaim.decided_at,
                _cents(SavingsClaim.baseline) - _cents(SavingsClaim.final))
         .join(Request, Request.id == SavingsClaim.request_id)
@@ -720,7 +747,7 @@ def _savings_before(
     # A handover before the scope's start: the claims the scope reads before it.
     early = [w for w in windows if w[2] < w[3]]
     if early:
-        rows = session.execute(
+        rows = session.connection().execute(
             select(Request.customer_key, func.sum(SavingsClaim.baseline),
                    func.sum(SavingsClaim.final))
             .join(Request, Request.id == SavingsClaim.request_id)

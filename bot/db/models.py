@@ -916,7 +916,13 @@ class PendingResponse(Base):
         CheckConstraint("(state = 'open') = (closed_at IS NULL)", name="closed_when_not_open"),
         Index("ix_pending_responses_state_due_at", "state", "due_at"),
         Index("ix_pending_responses_channel_thread_ts", "channel", "thread_ts"),
-        Index("ix_pending_responses_pod_id_mentioned_at", "pod_id", "mentioned_at"),
+        # A POD's mentions of a period with all the reply rule reads (`reply_clocks`): the
+        # quarter's count reads the index alone, however the mentions lie in the table.
+        Index(
+            "ix_pending_responses_reply_clock",
+            *("pod_id", "mentioned_at", "state", "member", "closed_at"),
+            *("reply_late_from", "reply_due_by"),
+        ),
         # The mentions whose reply clock is not recorded yet (`bot.db.reply_clocks.record`).
         Index(
             "ix_pending_responses_reply_unrecorded",
