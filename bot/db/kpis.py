@@ -23,6 +23,7 @@ objects.
 
 from __future__ import annotations
 
+from bisect import bisect_right
 from collections import defaultdict
 from datetime import date, datetime, timedelta
 from decimal import Decimal
@@ -641,10 +642,13 @@ def _gdr_claims(
         )
     ).all()  # fmt: skip
     by_day: dict[tuple[str, date, str], list[Any]] = {}
-    zone = pod.zone
+    # Each claim's local day by where its instant falls among the days' first instants (the
+    # rows are the quarter's: bisecting 92 instants costs less than a time zone conversion).
+    days = [first_day + timedelta(days=n) for n in range((last_day - first_day).days + 1)]
+    starts = [_start_of(pod, d) for d in days]
     for key, customer, currency, decided_at, cents in in_quarter:
         group = by_day.setdefault(
-            (key, decided_at.astimezone(zone).date(), currency), [customer, 0]
+            (key, days[bisect_right(starts, decided_at) - 1], currency), [customer, 0]
         )
         group[1] += cents
     facts = []
