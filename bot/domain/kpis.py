@@ -82,6 +82,7 @@ __all__ = [
     "KpiDefinition",
     "KpiStatus",
     "MentionFact",
+    "QualificationTotals",
     "ReplyTotal",
     "RequestFact",
     "SavingsTotal",
@@ -103,6 +104,8 @@ __all__ = [
     "pod_net_savings",
     "pod_net_savings_of",
     "projected_savings_estimate",
+    "qualification_of",
+    "qualification_totals",
     "qualification_within_tat",
     "quarter_savings",
     "reply_due_by",
@@ -879,28 +882,30 @@ QUALIFICATION = KpiDefinition(
 )
 
 
-def qualification_within_tat(
+@dataclass(frozen=True)
+class QualificationTotals:
+    """A quarter's requests counted once for the qualification rule: the POD's (ok, total,
+    apart) and each triaging analyst's (ok, total)."""
+
+    pod: tuple[int, int, int]
+    by_analyst: Mapping[str, tuple[int, int]]
+
+
+def qualification_totals(
     requests: Iterable[RequestFact],
     calendar: WorkCalendar,
     quarter: Quarter,
     as_of: datetime,
-    analyst_id: str | None = None,
     hours: int = QUALIFICATION_HOURS,
-) -> Kpi:
-    """Share of requests created in the quarter that were qualified or disqualified within
-    `hours` working hours of creation; bar QUALIFICATION_BAR.
-
-    With `analyst_id`, only requests that analyst triaged (their own record). For the POD:
-    an untriaged request is a miss once its due time has passed by `as_of`, and counted apart
-    before that, or when it was cancelled untriaged, or qualified at a time nobody recorded
-    (imported past intake: neither on time nor late). A triage after `as_of` is not seen."""
+) -> QualificationTotals:
+    """The requests created in the quarter judged once, for the POD and per analyst, as
+    `qualification_within_tat` counts them (a scorecard asks for the POD and each analyst)."""
     ok = total = apart = 0
+    by_analyst: dict[str, list[int]] = {}
     for r in requests:
         if r.created_at > as_of or not quarter.contains(_day(calendar, r.created_at)):
             continue
         triaged = r.triaged_at if r.triaged_at is not None and r.triaged_at <= as_of else None
-        if analyst_id is not None and (triaged is None or r.triaged_by != analyst_id):
-            continue
         # The due is `hours` of working time on, so at least `hours` of wall-clock time: an
         # instant before that is before the due without asking the calendar.
         soon = r.created_at + timedelta(hours=hours)
@@ -916,11 +921,48 @@ def qualification_within_tat(
                 total += 1
             continue
         total += 1
-        ok += triaged <= soon or triaged <= qualification_due(calendar, r.created_at, hours)
+        met = triaged <= soon or triaged <= qualification_due(calendar, r.created_at, hours)
+        ok += met
+        if r.triaged_by is not None:
+            mine = by_analyst.setdefault(r.triaged_by, [0, 0])
+            mine[0] += met
+            mine[1] += 1
+    return QualificationTotals(
+        (ok, total, apart), {who: (n, d) for who, (n, d) in by_analyst.items()}
+    )
+
+
+def qualification_of(
+    totals: QualificationTotals, quarter: Quarter, as_of: date, analyst_id: str | None = None
+) -> Kpi:
+    """`qualification_within_tat` from the requests already counted (`as_of`: its local day)."""
+    if analyst_id is None:
+        ok, total, apart = totals.pod
+    else:
+        (ok, total), apart = totals.by_analyst.get(analyst_id, (0, 0)), 0
     return _share(
-        "qualification", ok, total, QUALIFICATION_BAR,
-        running=_day(calendar, as_of) < quarter.end, apart=apart, subject=analyst_id,
+        "qualification", ok, total, QUALIFICATION_BAR, running=as_of < quarter.end,
+        apart=apart, subject=analyst_id,
     )  # fmt: skip
+
+
+def qualification_within_tat(
+    requests: Iterable[RequestFact],
+    calendar: WorkCalendar,
+    quarter: Quarter,
+    as_of: datetime,
+    analyst_id: str | None = None,
+    hours: int = QUALIFICATION_HOURS,
+) -> Kpi:
+    """Share of requests created in the quarter that were qualified or disqualified within
+    `hours` working hours of creation; bar QUALIFICATION_BAR.
+
+    With `analyst_id`, only requests that analyst triaged (their own record). For the POD:
+    an untriaged request is a miss once its due time has passed by `as_of`, and counted apart
+    before that, or when it was cancelled untriaged, or qualified at a time nobody recorded
+    (imported past intake: neither on time nor late). A triage after `as_of` is not seen."""
+    totals = qualification_totals(requests, calendar, quarter, as_of, hours)
+    return qualification_of(totals, quarter, _day(calendar, as_of), analyst_id)
 
 
 # --- customers ----------------------------------------------------------------------------------

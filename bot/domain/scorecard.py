@@ -155,16 +155,13 @@ def pod_scorecard(facts: KpiFacts, pod_key: str, analysts: list[str]) -> Scoreca
         kpis.buyers_at_quota_of(savings, facts.targets, q, day),
         kpis.benchmark_attainment(facts.requests, facts.claims, cal, q, None, day),
         kpis.negotiation_tat_adherence(facts.requests, cal, q, None, day, facts.tat_days),
-        kpis.qualification_within_tat(
-            facts.requests, cal, q, facts.as_of, None, facts.qualification_hours
-        ),
     ]
-    lines += [
-        kpis.qualification_within_tat(
-            facts.requests, cal, q, facts.as_of, analyst, facts.qualification_hours
-        )
-        for analyst in analysts
-    ]
+    # The quarter's requests judged once for the POD and every analyst.
+    triaged = kpis.qualification_totals(
+        facts.requests, cal, q, facts.as_of, facts.qualification_hours
+    )
+    lines.append(kpis.qualification_of(triaged, q, day))
+    lines += [kpis.qualification_of(triaged, q, day, analyst) for analyst in analysts]
     lines += [
         kpis.reply_time_of(facts.reply_totals(), q, day),
         kpis.gross_dollar_retention(facts.accounts, facts.milestone_claims, cal, q, day),
