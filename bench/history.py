@@ -16,9 +16,10 @@ from decimal import Decimal
 from sqlalchemy import insert, select, text
 
 from bot.config import Pod
-from bot.db import claim_ledger
+from bot.db import claim_ledger, reply_clocks
 from bot.db.models import Account, PendingResponse, PodRow, Request, SavingsClaim, Target
 from bot.db.session import Database
+from bot.domain.kpis import REPLY_HOURS
 from bot.domain.lifecycle import negotiation_due
 from bot.domain.quarters import quarter_of
 
@@ -122,3 +123,5 @@ def seed(
                 closed_at=None if open_ else answered,
             ))  # fmt: skip
         c.execute(insert(PendingResponse.__table__), mention_rows)
+        # Written around the use case: their reply clocks, as a process records them at start.
+        reply_clocks.record_pods(c, [pod], REPLY_HOURS)

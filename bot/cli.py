@@ -151,12 +151,18 @@ def cmd_db_upgrade(args: argparse.Namespace) -> int:
 
 
 def cmd_db_restate(args: argparse.Namespace) -> int:
-    from bot.config import Settings
-    from bot.db import claim_ledger
+    from bot.config import ConfigError, Settings, load_config
+    from bot.db import claim_ledger, reply_clocks
     from bot.db.migrate import SchemaOutOfDate, check_schema
     from bot.db.session import Database
 
     url = args.database_url or Settings.from_env().database_url
+    config = None
+    if args.config:
+        try:
+            config = load_config(args.config)
+        except ConfigError as exc:
+            return _fail(f"invalid configuration:\n{exc}")
     db = Database(url)
     try:
         try:
@@ -169,6 +175,8 @@ def cmd_db_restate(args: argparse.Namespace) -> int:
                 differ = claim_ledger.check(connection)
             else:
                 done = claim_ledger.restate_all(connection)
+                # The mentions' reply clocks need the PODs' calendars: with the config only.
+                clocks = reply_clocks.record(connection, config, every=True) if config else None
     finally:
         db.dispose()
     if not args.check:
@@ -176,6 +184,8 @@ def cmd_db_restate(args: argparse.Namespace) -> int:
             f"Restated {plural(done.claims, 'approved claim')} of {plural(done.tools, 'tool')} "
             f"and {plural(done.customers, 'customer and currency', 'customers and currencies')}."
         )
+        if clocks is not None:
+            print(f"Recorded the reply clocks of {plural(clocks, 'mention')}.")
         return 0
     if not differ:
         print("Every approved claim's recorded figures match a replay from scratch.")
@@ -1435,6 +1445,11 @@ def build_parser() -> argparse.ArgumentParser:
         "then, its customer's savings to date); --check only says which differ",
     )
     restate.add_argument("--check", action="store_true", help="compare, change nothing")
+    restate.add_argument(
+        "--config",
+        help="with the config file, also record every mention's reply clock again (it needs "
+        "the PODs' calendars: after a change of holidays, working days or response_hours)",
+    )
     restate.add_argument(
         "--database-url", help="database URL (default: $DATABASE_URL or ./podbot.db)"
     )

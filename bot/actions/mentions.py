@@ -24,6 +24,7 @@ from bot.db.models import (
     ReminderKind,
     ResponseState,
 )
+from bot.db.reply_clocks import reply_clock
 from bot.db.requests import pod_row
 from bot.domain.events import MentionResolved
 from bot.domain.mentions import find_user_mentions
@@ -211,7 +212,7 @@ def _open(
                 pod_id=pod_id, channel=channel, message_ts=said.ts,
                 thread_ts=said.thread_ts or said.ts, author=said.user, member=member,
                 mentioned_at=now, due_at=due, escalate_at=escalate,
-                state=ResponseState.OPEN.value,
+                state=ResponseState.OPEN.value, **reply_clock(pod, hours, now),
             )
         )  # fmt: skip
     return f"opened {plural(len(opened), 'pending response')}"

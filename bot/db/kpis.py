@@ -6,8 +6,10 @@ Each figure reads what its rule needs, whatever the history's length:
   claims summed in SQL per buyer, kind and currency (`quarter_savings`);
 * benchmark attainment: the claims of the requests closed won in the quarter, each judged by
   the replay of its tool's approved claims up to the last of them;
-* the clocks (TAT, cadence, replies, qualification): the requests, updates and mentions that
-  touch the quarter, as before;
+* replies: the quarter's mentions counted per member in SQL from each one's reply clock,
+  recorded when it opened (`bot.db.reply_clocks`);
+* the other clocks (TAT, cadence, qualification): the requests and updates that touch the
+  quarter, as before;
 * a customer's milestones (FTV, MSG, PSE): that customer's claims; GDR (every account, the
   POD's scorecard): the quarter's claims of the accounts it may resolve, with the savings each
   had before the quarter summed in SQL into one fact per account (savings only grow: a claim's
@@ -21,6 +23,7 @@ objects.
 
 from __future__ import annotations
 
+from bisect import bisect_right
 from collections import defaultdict
 from datetime import date, datetime, timedelta
 from decimal import Decimal
@@ -39,7 +42,7 @@ from sqlalchemy import (
 )
 from sqlalchemy.orm import Session
 
-from bot.db import claim_ledger
+from bot.db import claim_ledger, reply_clocks
 from bot.db.models import (
     Account,
     Contract,
@@ -155,32 +158,40 @@ def quarter_savings(
         query = query.where(Request.buyer_id == buyer_id)
     return tuple(
         SavingsTotal(buyer, ClaimKind(kind), currency, Decimal(baseline - final), int(count))
-        for buyer, kind, currency, baseline, final, count in session.execute(query)
+        for buyer, kind, currency, baseline, final, count in session.connection().execute(query)
     )
 
 
 def member_target(session: Session, pod_id: int, quarter: Quarter, member: str) -> Money | None:
     """A member's savings target for the quarter, if set."""
-    row = session.execute(
-        select(Target.amount, Target.currency).where(
-            Target.pod_id == pod_id,
-            Target.quarter == str(quarter),
-            Target.scope == TargetScope.MEMBER.value,
-            Target.member_id == member,
+    row = (
+        session.connection()
+        .execute(
+            select(Target.amount, Target.currency).where(
+                Target.pod_id == pod_id,
+                Target.quarter == str(quarter),
+                Target.scope == TargetScope.MEMBER.value,
+                Target.member_id == member,
+            )
         )
-    ).first()
+        .first()
+    )
     return Money(row.amount, row.currency) if row is not None else None
 
 
 def pod_target(session: Session, pod_id: int, quarter: Quarter) -> Money | None:
     """The POD's savings target for the quarter, if set."""
-    row = session.execute(
-        select(Target.amount, Target.currency).where(
-            Target.pod_id == pod_id,
-            Target.quarter == str(quarter),
-            Target.scope == TargetScope.POD.value,
+    row = (
+        session.connection()
+        .execute(
+            select(Target.amount, Target.currency).where(
+                Target.pod_id == pod_id,
+                Target.quarter == str(quarter),
+                Target.scope == TargetScope.POD.value,
+            )
         )
-    ).first()
+        .first()
+    )
     return Money(row.amount, row.currency) if row is not None else None
 
 
@@ -203,7 +214,7 @@ def load_facts(
     last = min(now, after)
 
     # 1. Accounts (their customers decide which claims and contracts the milestones need).
-    account_rows = session.execute(
+    account_rows = session.connection().execute(
         select(
             Account.id, Account.customer, Account.customer_key, Account.initiated,
             Account.handover, Account.term_end, Account.msg, Account.pse, Account.ats,
@@ -242,10 +253,11 @@ def load_facts(
     )
 
     # 2. Requests whose clocks touch the quarter: created, closed or negotiating in it.
-    request_rows = session.execute(
+    request_rows = session.connection().execute(
         select(
-            Request.id, Request.kind, Request.created_at, Request.buyer_id, Request.qualified_at,
-            Request.analyst_id, Request.assigned_at, Request.closed_at, Request.outcome,
+            Request.id, Request.kind.label("kind"), Request.created_at, Request.buyer_id,
+            Request.qualified_at, Request.analyst_id, Request.assigned_at, Request.closed_at,
+            Request.outcome,
             Request.customer_key, Request.stage, Request.preapproved_at, Request.preapproved_by,
             Request.external_id, Request.tat_due_at,
             # Held at some time (issue 30): its TAT is judged by its moved due date.
@@ -265,16 +277,20 @@ def load_facts(
     ).all()  # fmt: skip
 
     # 3. Buyer updates in the quarter, and disqualifications (a triage without qualified_at).
-    event_rows = session.execute(
-        select(RequestEvent.request_id, RequestEvent.kind, RequestEvent.at, RequestEvent.actor)
-        .join(Request, Request.id == RequestEvent.request_id)
-        .where(
-            Request.pod_id == pod_id,
-            RequestEvent.kind.in_((EventKind.UPDATE.value, EventKind.DISQUALIFIED.value)),
-            RequestEvent.at >= first,
-            RequestEvent.at <= now,
+    event_rows = (
+        session.connection()
+        .execute(
+            select(RequestEvent.request_id, RequestEvent.kind, RequestEvent.at, RequestEvent.actor)
+            .join(Request, Request.id == RequestEvent.request_id)
+            .where(
+                Request.pod_id == pod_id,
+                RequestEvent.kind.in_((EventKind.UPDATE.value, EventKind.DISQUALIFIED.value)),
+                RequestEvent.at >= first,
+                RequestEvent.at <= now,
+            )
         )
-    ).all()
+        .all()
+    )
     updates: list[UpdateFact] = []
     disqualified: dict[int, tuple[datetime, str]] = {}
     for e in event_rows:
@@ -331,32 +347,40 @@ def load_facts(
     else:
         wanted = keys if customers == ALL else [key_of_account.get(customers, "")]
         customer_claims = _claim_facts(
-            session.execute(
+            session.connection()
+            .execute(
                 _claim_columns()
                 .where(scope, Request.customer_key.in_(wanted))
                 .order_by(SavingsClaim.id)
-            ).all()
+            )
+            .all()
         )
 
-    # 7. Mentions of the quarter.
-    mention_rows = session.execute(
-        select(
-            PendingResponse.id, PendingResponse.member, PendingResponse.mentioned_at,
-            PendingResponse.state, PendingResponse.closed_at,
-        ).where(
-            PendingResponse.pod_id == pod_id,
-            PendingResponse.mentioned_at >= first,
-            PendingResponse.mentioned_at < last,
-            PendingResponse.state != ResponseState.WITHDRAWN.value,
+    # 7. Mentions of the quarter: counted per member from their recorded reply clocks, or
+    # (one not recorded yet) read for the rule to count.
+    replies = reply_clocks.reply_totals(session, pod_id, first, last, now)
+    mentions: tuple[MentionFact, ...] = ()
+    if replies is None:
+        mention_rows = session.connection().execute(
+            select(
+                PendingResponse.id, PendingResponse.member, PendingResponse.mentioned_at,
+                PendingResponse.state, PendingResponse.closed_at,
+            ).where(
+                PendingResponse.pod_id == pod_id,
+                PendingResponse.mentioned_at >= first,
+                PendingResponse.mentioned_at < last,
+                PendingResponse.state != ResponseState.WITHDRAWN.value,
+            )
+        ).all()  # fmt: skip
+        mentions = tuple(
+            MentionFact(
+                m.id, m.member, m.mentioned_at, m.closed_at if m.state in ANSWERED else None
+            )
+            for m in mention_rows
         )
-    ).all()  # fmt: skip
-    mentions = tuple(
-        MentionFact(m.id, m.member, m.mentioned_at, m.closed_at if m.state in ANSWERED else None)
-        for m in mention_rows
-    )
 
     # 8. The POD's SaaS stack (conversion and ATS).
-    contract_rows = session.execute(
+    contract_rows = session.connection().execute(
         select(
             Contract.id, Contract.customer, Contract.annual_amount, Contract.currency,
             Contract.billing_cycle, Contract.created_at, Contract.converted_on,
@@ -375,11 +399,15 @@ def load_facts(
     )
 
     # 9. The quarter's targets.
-    target_rows = session.execute(
-        select(Target.scope, Target.member_id, Target.amount, Target.currency).where(
-            Target.pod_id == pod_id, Target.quarter == str(quarter)
+    target_rows = (
+        session.connection()
+        .execute(
+            select(Target.scope, Target.member_id, Target.amount, Target.currency).where(
+                Target.pod_id == pod_id, Target.quarter == str(quarter)
+            )
         )
-    ).all()
+        .all()
+    )
     the_pod_target, targets = None, []
     for t in target_rows:
         if t.scope == TargetScope.POD.value:
@@ -388,15 +416,19 @@ def load_facts(
             targets.append(TargetFact(t.member_id, Money(t.amount, t.currency)))
 
     # 10. Open requests per customer with an account.
-    open_rows = session.execute(
-        select(Request.customer_key, func.count())
-        .where(
-            Request.customer_key.in_(keys),
-            Request.stage.in_([s.value for s in OPEN_STAGES]),
-            Request.pod_id == pod_id,
+    open_rows = (
+        session.connection()
+        .execute(
+            select(Request.customer_key, func.count())
+            .where(
+                Request.customer_key.in_(keys),
+                Request.stage.in_([s.value for s in OPEN_STAGES]),
+                Request.pod_id == pod_id,
+            )
+            .group_by(Request.customer_key)
         )
-        .group_by(Request.customer_key)
-    ).all()
+        .all()
+    )
     open_requests = {account_of_key[key]: count for key, count in open_rows}
 
     clocks = config.clocks
@@ -420,6 +452,7 @@ def load_facts(
         open_requests=open_requests,
         savings=savings,
         customer_claims=customer_claims,
+        replies=replies,
     )
 
 
@@ -467,17 +500,21 @@ def _won_claims(
     """The latest effective claim of each of the POD's requests closed won in the quarter (the
     one the rule judges), carrying the tool's benchmark as it stood when it was approved:
     recorded then (`bot.db.claim_ledger`), or replayed while some claim is not recorded."""
-    rows = session.execute(
-        _claim_columns()
-        .add_columns(SavingsClaim.tool_benchmark)
-        .where(
-            scope,
-            Request.pod_id == pod_id,
-            Request.outcome == Outcome.WON.value,
-            closed_in,
+    rows = (
+        session.connection()
+        .execute(
+            _claim_columns()
+            .add_columns(SavingsClaim.tool_benchmark)
+            .where(
+                scope,
+                Request.pod_id == pod_id,
+                Request.outcome == Outcome.WON.value,
+                closed_in,
+            )
+            .order_by(SavingsClaim.id)
         )
-        .order_by(SavingsClaim.id)
-    ).all()
+        .all()
+    )
     if not rows:
         return ()
     # Only the latest approved claim of a procurement won in the quarter is judged.
@@ -501,7 +538,7 @@ def _won_claims(
     # The benchmark each was judged by: the approved claims of its tool, every POD's, up to the
     # last judged decision (revised ones too: the sweep replays history, and a request's
     # latest approved claim by an instant is its latest effective one then).
-    bench_rows = session.execute(
+    bench_rows = session.connection().execute(
         select(
             SavingsClaim.id, SavingsClaim.request_id, _cents(SavingsClaim.baseline),
             _cents(SavingsClaim.final), Request.tool_key,
@@ -568,7 +605,7 @@ def _gdr_claims(
     if earlier and recorded:
         prefix = _savings_before(session, pod, earlier, key_of_account, scope, before, now, since)
     elif earlier:
-        rows = session.execute(
+        rows = session.connection().execute(
             select(Request.customer_key, func.sum(SavingsClaim.baseline),
                    func.sum(SavingsClaim.final))
             .join(Request, Request.id == SavingsClaim.request_id)
@@ -590,7 +627,7 @@ def _gdr_claims(
         prefix = {key: Decimal(baseline - final) for key, baseline, final in rows}
     # The quarter's claims, summed per customer, local day and currency (GDR asks only on
     # which day a customer's savings reached its MSG: a day's claims together say the same).
-    in_quarter = session.execute(
+    in_quarter = session.connection().execute(
         select(
             Request.customer_key, Request.customer, SavingsClaim.currency,
             SavingsClaim.decided_at, _cents(SavingsClaim.baseline) - _cents(SavingsClaim.final),
@@ -605,10 +642,13 @@ def _gdr_claims(
         )
     ).all()  # fmt: skip
     by_day: dict[tuple[str, date, str], list[Any]] = {}
-    zone = pod.zone
+    # Each claim's local day by where its instant falls among the days' first instants (the
+    # rows are the quarter's: bisecting 92 instants costs less than a time zone conversion).
+    days = [first_day + timedelta(days=n) for n in range((last_day - first_day).days + 1)]
+    starts = [_start_of(pod, d) for d in days]
     for key, customer, currency, decided_at, cents in in_quarter:
         group = by_day.setdefault(
-            (key, decided_at.astimezone(zone).date(), currency), [customer, 0]
+            (key, days[bisect_right(starts, decided_at) - 1], currency), [customer, 0]
         )
         group[1] += cents
     facts = []
@@ -691,7 +731,7 @@ def _savings_before(
             )
         windows.append((key, currency, handover, low))
     # Counted as of `now`, though a revision approved since supersedes them.
-    revised_since = session.execute(
+    revised_since = session.connection().execute(
         select(Request.customer_key, SavingsClaim.currency, SavingsClaim.decided_at,
                _cents(SavingsClaim.baseline) - _cents(SavingsClaim.final))
         .join(Request, Request.id == SavingsClaim.request_id)
@@ -711,7 +751,7 @@ def _savings_before(
     # A handover before the scope's start: the claims the scope reads before it.
     early = [w for w in windows if w[2] < w[3]]
     if early:
-        rows = session.execute(
+        rows = session.connection().execute(
             select(Request.customer_key, func.sum(SavingsClaim.baseline),
                    func.sum(SavingsClaim.final))
             .join(Request, Request.id == SavingsClaim.request_id)

@@ -981,7 +981,20 @@ class PendingResponse(Base):
         CheckConstraint("(state = 'open') = (closed_at IS NULL)", name="closed_when_not_open"),
         Index("ix_pending_responses_state_due_at", "state", "due_at"),
         Index("ix_pending_responses_channel_thread_ts", "channel", "thread_ts"),
-        Index("ix_pending_responses_pod_id_mentioned_at", "pod_id", "mentioned_at"),
+        # A POD's mentions of a period with all the reply rule reads (`reply_clocks`): the
+        # quarter's count reads the index alone, however the mentions lie in the table.
+        Index(
+            "ix_pending_responses_reply_clock",
+            *("pod_id", "mentioned_at", "state", "member", "closed_at"),
+            *("reply_late_from", "reply_due_by"),
+        ),
+        # The mentions whose reply clock is not recorded yet (`bot.db.reply_clocks.record`).
+        Index(
+            "ix_pending_responses_reply_unrecorded",
+            "pod_id",
+            sqlite_where=text("reply_due_by IS NULL"),
+            postgresql_where=text("reply_due_by IS NULL"),
+        ),
     )
 
     id: Mapped[int] = mapped_column(Integer, primary_key=True)
@@ -997,6 +1010,11 @@ class PendingResponse(Base):
     escalate_at: Mapped[datetime] = mapped_column(UTCDateTime)
     state: Mapped[str] = mapped_column(String(16), default=ResponseState.OPEN.value)
     closed_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    # The reply clock, recorded when the mention opens (`bot.db.reply_clocks`): unanswered at
+    # or after `reply_late_from` it is a miss; answered by `reply_due_by` it is in time. NULL:
+    # not recorded yet (written around the use case).
+    reply_late_from: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    reply_due_by: Mapped[datetime | None] = mapped_column(UTCDateTime)
 
 
 class ReminderKind(enum.StrEnum):

@@ -45,7 +45,7 @@ from bot.domain.vocabulary import (
     Outcome,
     RequestType,
 )
-from bot.domain.working_time import WorkCalendar, working_hours_between
+from bot.domain.working_time import WorkCalendar, add_working_hours, working_hours_between
 
 __all__ = [
     "APART_EXPLAINS",
@@ -82,6 +82,8 @@ __all__ = [
     "KpiDefinition",
     "KpiStatus",
     "MentionFact",
+    "QualificationTotals",
+    "ReplyTotal",
     "RequestFact",
     "SavingsTotal",
     "TargetFact",
@@ -102,9 +104,15 @@ __all__ = [
     "pod_net_savings",
     "pod_net_savings_of",
     "projected_savings_estimate",
+    "qualification_of",
+    "qualification_totals",
     "qualification_within_tat",
     "quarter_savings",
+    "reply_due_by",
+    "reply_late_from",
     "reply_time",
+    "reply_time_of",
+    "reply_totals",
     "update_cadence",
 ]
 
@@ -323,6 +331,19 @@ class SavingsTotal:
     currency: str
     amount: Decimal  # Σ baseline − final
     claims: int
+
+
+@dataclass(frozen=True)
+class ReplyTotal:
+    """One member's mentions of a quarter as of an instant, counted: answered in time (`ok`),
+    judged (`total`: answered, or unanswered past the clock) and not yet due (`apart`). What
+    `reply_time` reads (`reply_totals` counts mentions into them; a database can count them
+    with SQL from each mention's recorded clock, `reply_late_from` and `reply_due_by`)."""
+
+    member: str
+    ok: int
+    total: int
+    apart: int
 
 
 # --- shared arithmetic --------------------------------------------------------------------------
@@ -763,6 +784,70 @@ REPLY_TIME = KpiDefinition(
 )
 
 
+def reply_late_from(calendar: WorkCalendar, mentioned_at: datetime, hours: int) -> datetime:
+    """The first instant `hours` working hours have passed since a mention: unanswered then or
+    after, it is a miss (before, it is not yet due)."""
+    tick = timedelta(microseconds=1)
+    # The instant working time reaches `hours` less a tick lies inside a working day, so the
+    # tick after it reaches `hours` (`add_working_hours` itself answers the *last* such
+    # instant: a due falling on a Friday midnight is Monday 00:00).
+    return add_working_hours(calendar, mentioned_at, timedelta(hours=hours) - tick) + tick
+
+
+def reply_due_by(calendar: WorkCalendar, mentioned_at: datetime, hours: int) -> datetime:
+    """The last instant an answer to a mention is within `hours` working hours of it."""
+    return add_working_hours(calendar, mentioned_at, hours)
+
+
+def reply_totals(
+    mentions: Iterable[MentionFact],
+    calendar: WorkCalendar,
+    quarter: Quarter,
+    as_of: datetime,
+    hours: int = REPLY_HOURS,
+) -> tuple[ReplyTotal, ...]:
+    """Each member's mentions made in the quarter by `as_of`, counted as `reply_time` judges
+    them (members in order of first mention)."""
+    limit = timedelta(hours=hours)
+    counts: dict[str, list[int]] = {}
+    for m in mentions:
+        if m.mentioned_at > as_of or not quarter.contains(_day(calendar, m.mentioned_at)):
+            continue
+        mine = counts.setdefault(m.member, [0, 0, 0])
+        answered = m.answered_at if m.answered_at is not None and m.answered_at <= as_of else None
+        # Working time never exceeds the wall-clock time it lies in: a span shorter than the
+        # limit is within it without asking the calendar.
+        if answered is None:
+            if (
+                as_of - m.mentioned_at < limit
+                or working_hours_between(calendar, m.mentioned_at, as_of) < limit
+            ):
+                mine[2] += 1
+            else:
+                mine[1] += 1
+            continue
+        mine[1] += 1
+        mine[0] += (
+            answered - m.mentioned_at <= limit
+            or working_hours_between(calendar, m.mentioned_at, answered) <= limit
+        )
+    return tuple(ReplyTotal(member, *c) for member, c in counts.items())
+
+
+def reply_time_of(
+    totals: Iterable[ReplyTotal], quarter: Quarter, as_of: date, member: str | None = None
+) -> Kpi:
+    """`reply_time` from the mentions already counted per member (`as_of`: its local day)."""
+    ok = total = apart = 0
+    for t in totals:
+        if member is None or t.member == member:
+            ok, total, apart = ok + t.ok, total + t.total, apart + t.apart
+    return _share(
+        "reply_time", ok, total, REPLY_BAR, running=as_of < quarter.end, apart=apart,
+        subject=member,
+    )  # fmt: skip
+
+
 def reply_time(
     mentions: Iterable[MentionFact],
     calendar: WorkCalendar,
@@ -775,34 +860,8 @@ def reply_time(
     working hours; bar REPLY_BAR. A mention still unanswered at `as_of` with fewer than `hours`
     working hours behind it is counted apart (not yet due); an answer after `as_of` is not seen.
     """
-    limit = timedelta(hours=hours)
-    ok = total = apart = 0
-    for m in mentions:
-        if member is not None and m.member != member:
-            continue
-        if m.mentioned_at > as_of or not quarter.contains(_day(calendar, m.mentioned_at)):
-            continue
-        answered = m.answered_at if m.answered_at is not None and m.answered_at <= as_of else None
-        # Working time never exceeds the wall-clock time it lies in: a span shorter than the
-        # limit is within it without asking the calendar.
-        if answered is None:
-            if (
-                as_of - m.mentioned_at < limit
-                or working_hours_between(calendar, m.mentioned_at, as_of) < limit
-            ):
-                apart += 1
-            else:
-                total += 1
-            continue
-        total += 1
-        ok += (
-            answered - m.mentioned_at <= limit
-            or working_hours_between(calendar, m.mentioned_at, answered) <= limit
-        )
-    return _share(
-        "reply_time", ok, total, REPLY_BAR, running=_day(calendar, as_of) < quarter.end,
-        apart=apart, subject=member,
-    )  # fmt: skip
+    totals = reply_totals(mentions, calendar, quarter, as_of, hours)
+    return reply_time_of(totals, quarter, _day(calendar, as_of), member)
 
 
 @functools.lru_cache(maxsize=1 << 14)
@@ -823,28 +882,30 @@ QUALIFICATION = KpiDefinition(
 )
 
 
-def qualification_within_tat(
+@dataclass(frozen=True)
+class QualificationTotals:
+    """A quarter's requests counted once for the qualification rule: the POD's (ok, total,
+    apart) and each triaging analyst's (ok, total)."""
+
+    pod: tuple[int, int, int]
+    by_analyst: Mapping[str, tuple[int, int]]
+
+
+def qualification_totals(
     requests: Iterable[RequestFact],
     calendar: WorkCalendar,
     quarter: Quarter,
     as_of: datetime,
-    analyst_id: str | None = None,
     hours: int = QUALIFICATION_HOURS,
-) -> Kpi:
-    """Share of requests created in the quarter that were qualified or disqualified within
-    `hours` working hours of creation; bar QUALIFICATION_BAR.
-
-    With `analyst_id`, only requests that analyst triaged (their own record). For the POD:
-    an untriaged request is a miss once its due time has passed by `as_of`, and counted apart
-    before that, or when it was cancelled untriaged, or qualified at a time nobody recorded
-    (imported past intake: neither on time nor late). A triage after `as_of` is not seen."""
+) -> QualificationTotals:
+    """The requests created in the quarter judged once, for the POD and per analyst, as
+    `qualification_within_tat` counts them (a scorecard asks for the POD and each analyst)."""
     ok = total = apart = 0
+    by_analyst: dict[str, list[int]] = {}
     for r in requests:
         if r.created_at > as_of or not quarter.contains(_day(calendar, r.created_at)):
             continue
         triaged = r.triaged_at if r.triaged_at is not None and r.triaged_at <= as_of else None
-        if analyst_id is not None and (triaged is None or r.triaged_by != analyst_id):
-            continue
         # The due is `hours` of working time on, so at least `hours` of wall-clock time: an
         # instant before that is before the due without asking the calendar.
         soon = r.created_at + timedelta(hours=hours)
@@ -860,11 +921,48 @@ def qualification_within_tat(
                 total += 1
             continue
         total += 1
-        ok += triaged <= soon or triaged <= qualification_due(calendar, r.created_at, hours)
+        met = triaged <= soon or triaged <= qualification_due(calendar, r.created_at, hours)
+        ok += met
+        if r.triaged_by is not None:
+            mine = by_analyst.setdefault(r.triaged_by, [0, 0])
+            mine[0] += met
+            mine[1] += 1
+    return QualificationTotals(
+        (ok, total, apart), {who: (n, d) for who, (n, d) in by_analyst.items()}
+    )
+
+
+def qualification_of(
+    totals: QualificationTotals, quarter: Quarter, as_of: date, analyst_id: str | None = None
+) -> Kpi:
+    """`qualification_within_tat` from the requests already counted (`as_of`: its local day)."""
+    if analyst_id is None:
+        ok, total, apart = totals.pod
+    else:
+        (ok, total), apart = totals.by_analyst.get(analyst_id, (0, 0)), 0
     return _share(
-        "qualification", ok, total, QUALIFICATION_BAR,
-        running=_day(calendar, as_of) < quarter.end, apart=apart, subject=analyst_id,
+        "qualification", ok, total, QUALIFICATION_BAR, running=as_of < quarter.end,
+        apart=apart, subject=analyst_id,
     )  # fmt: skip
+
+
+def qualification_within_tat(
+    requests: Iterable[RequestFact],
+    calendar: WorkCalendar,
+    quarter: Quarter,
+    as_of: datetime,
+    analyst_id: str | None = None,
+    hours: int = QUALIFICATION_HOURS,
+) -> Kpi:
+    """Share of requests created in the quarter that were qualified or disqualified within
+    `hours` working hours of creation; bar QUALIFICATION_BAR.
+
+    With `analyst_id`, only requests that analyst triaged (their own record). For the POD:
+    an untriaged request is a miss once its due time has passed by `as_of`, and counted apart
+    before that, or when it was cancelled untriaged, or qualified at a time nobody recorded
+    (imported past intake: neither on time nor late). A triage after `as_of` is not seen."""
+    totals = qualification_totals(requests, calendar, quarter, as_of, hours)
+    return qualification_of(totals, quarter, _day(calendar, as_of), analyst_id)
 
 
 # --- customers ----------------------------------------------------------------------------------

@@ -16,6 +16,7 @@ from bot.domain.kpis import (
     ContractFact,
     Kpi,
     MentionFact,
+    ReplyTotal,
     RequestFact,
     SavingsTotal,
     TargetFact,
@@ -69,6 +70,9 @@ class KpiFacts:
     # approved claim the rules may need (`bot.db.kpi_reference`).
     savings: tuple[SavingsTotal, ...] | None = None
     customer_claims: tuple[ClaimFact, ...] | None = None
+    # Read scoped: the quarter's mentions counted per member in SQL from each one's recorded
+    # reply clock. None: counted from `mentions`.
+    replies: tuple[ReplyTotal, ...] | None = None
 
     @property
     def as_of_day(self) -> date:
@@ -79,6 +83,14 @@ class KpiFacts:
         if self.savings is not None:
             return self.savings
         return kpis.quarter_savings(self.claims, self.calendar, self.quarter, self.as_of_day)
+
+    def reply_totals(self) -> tuple[ReplyTotal, ...]:
+        """The quarter's mentions per member, counted as the reply rule judges them."""
+        if self.replies is not None:
+            return self.replies
+        return kpis.reply_totals(
+            self.mentions, self.calendar, self.quarter, self.as_of, self.reply_hours
+        )
 
     @property
     def milestone_claims(self) -> tuple[ClaimFact, ...]:
@@ -115,7 +127,7 @@ def member_scorecard(facts: KpiFacts, member: str, role: str) -> Scorecard:
                 facts.requests, cal, q, facts.as_of, member, facts.qualification_hours
             )
         )
-    lines.append(kpis.reply_time(facts.mentions, cal, q, facts.as_of, member, facts.reply_hours))
+    lines.append(kpis.reply_time_of(facts.reply_totals(), q, day, member))
     return Scorecard("member", member, tuple(lines))
 
 
@@ -143,18 +155,15 @@ def pod_scorecard(facts: KpiFacts, pod_key: str, analysts: list[str]) -> Scoreca
         kpis.buyers_at_quota_of(savings, facts.targets, q, day),
         kpis.benchmark_attainment(facts.requests, facts.claims, cal, q, None, day),
         kpis.negotiation_tat_adherence(facts.requests, cal, q, None, day, facts.tat_days),
-        kpis.qualification_within_tat(
-            facts.requests, cal, q, facts.as_of, None, facts.qualification_hours
-        ),
     ]
+    # The quarter's requests judged once for the POD and every analyst.
+    triaged = kpis.qualification_totals(
+        facts.requests, cal, q, facts.as_of, facts.qualification_hours
+    )
+    lines.append(kpis.qualification_of(triaged, q, day))
+    lines += [kpis.qualification_of(triaged, q, day, analyst) for analyst in analysts]
     lines += [
-        kpis.qualification_within_tat(
-            facts.requests, cal, q, facts.as_of, analyst, facts.qualification_hours
-        )
-        for analyst in analysts
-    ]
-    lines += [
-        kpis.reply_time(facts.mentions, cal, q, facts.as_of, None, facts.reply_hours),
+        kpis.reply_time_of(facts.reply_totals(), q, day),
         kpis.gross_dollar_retention(facts.accounts, facts.milestone_claims, cal, q, day),
         kpis.accounts_in_favorable_health(facts.accounts),
         kpis.monthly_to_annual_conversion(facts.contracts, q, day),

@@ -1,8 +1,9 @@
-"""The figures read scoped (`bot.db.kpis`, the Homes) equal the whole-history engine's
-(`bot.db.kpi_reference`) on generated histories: two PODs in different time zones, requests at
-every stage, approved, rejected and pending claims with revisions (superseded, some after the
-instant asked about) and additional claims, claims in another currency, accounts, contracts,
-targets, mentions and updates, asked about this quarter and the last, near quarter ends."""
+"""The figures read scoped (`bot.db.kpis`, the Homes; replies counted in SQL from the recorded
+reply clocks) equal the whole-history engine's (`bot.db.kpi_reference`) on generated
+histories: two PODs in different time zones, requests at every stage, approved, rejected and
+pending claims with revisions (superseded, some after the instant asked about) and additional
+claims, claims in another currency, accounts, contracts, targets, mentions and updates, asked
+about this quarter and the last, near quarter ends."""
 
 from __future__ import annotations
 
@@ -19,7 +20,7 @@ from sqlalchemy import delete, insert, select, update
 from bot.blocks.home import BuyerHome, EmHome
 from bot.blocks.stats import stats_text
 from bot.config import parse_config
-from bot.db import claim_ledger, kpi_reference, kpis
+from bot.db import claim_ledger, kpi_reference, kpis, reply_clocks
 from bot.db.home import load_home
 from bot.db.models import (
     Account,
@@ -234,6 +235,10 @@ def _seed(db: Database, rng: random.Random, now: datetime) -> None:
                 mentioned_at=at, due_at=at, escalate_at=at, state=state,
                 closed_at=None if state == "open" else instant(at, 4),
             ))  # fmt: skip
+        if rng.random() < 0.8:
+            # The reply clocks each mention records when it opens (`bot.db.reply_clocks`), as
+            # a process records them at start; now and then not (the reader counts rows).
+            reply_clocks.record(c, CONFIG)
 
 
 def _text(card: object, pod_name: str) -> str:

@@ -10,6 +10,7 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
+from bot.domain.kpis import reply_due_by, reply_late_from
 from bot.domain.working_time import (
     WorkCalendar,
     add_working_hours,
@@ -542,3 +543,22 @@ def test_a_meter_to_one_end_measures_as_between_does(
         since = working_hours_until(calendar, end)
         for start in points:
             assert since(start) == working_hours_between(calendar, start, end)
+
+
+@PROPERTY
+@given(scenario=scenarios(instants=2), hours=st.integers(1, 72))
+def test_a_mentions_recorded_reply_clock_says_what_counting_working_hours_says(
+    scenario: tuple[WorkCalendar, list[datetime]], hours: int
+) -> None:
+    """Unanswered at an instant: a miss exactly from `reply_late_from`; answered at it: in time
+    exactly until `reply_due_by` (what `/proc stats` counts in SQL, issue 26)."""
+    calendar, (mentioned, at) = scenario
+    limit = timedelta(hours=hours)
+    late_from = reply_late_from(calendar, mentioned, hours)
+    due_by = reply_due_by(calendar, mentioned, hours)
+    for instant in (at, late_from, due_by, late_from - timedelta(microseconds=1)):
+        if instant < mentioned:
+            continue
+        spent = working_hours_between(calendar, mentioned, instant)
+        assert (spent >= limit) == (instant >= late_from)
+        assert (spent <= limit) == (instant <= due_by)

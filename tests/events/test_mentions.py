@@ -50,6 +50,8 @@ def test_a_retried_event_opens_one_pending_response_and_a_reply_closes_it(
     assert p.thread_ts == "1763910000.000100"
     assert p.due_at == datetime(2026, 11, 24, 15, 0, tzinfo=UTC)  # 24 working hours later
     assert p.escalate_at == datetime(2026, 11, 25, 15, 0, tzinfo=UTC)
+    # Its reply clock, recorded as it opens (what `/proc stats` counts replies by).
+    assert p.reply_late_from == p.reply_due_by == p.due_at
 
     # Someone else replying does not answer for the buyer; the buyer's reply does.
     deliver(bot, message(EM, "bump", "1763910100.000100", "1763910000.000100"), "Ev0REPLY01")
