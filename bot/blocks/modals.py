@@ -290,31 +290,28 @@ def update_modal(
     )
 
 
+def reason_modal(
+    callback: CallbackId, title: str, submit: str, private_metadata: str, head: Block,
+    question: str, reason: str = "",
+) -> View:  # fmt: skip
+    """A modal asking for one required reason (`BlockId.REASON`, up to 2,000 characters) under
+    `head`, the line saying what it is about; `reason` prefills it. Disqualify, a pre-approval's
+    Needs changes and a claim's Reject all ask so."""
+    answer = _text_input(
+        BlockId.REASON, question, multiline=True, max_length=2000, initial_value=reason or None
+    )
+    return _modal(callback, title, submit, private_metadata, [head, answer])
+
+
 def disqualify_modal(private_metadata: str, title_line: str, reason: str = "") -> View:
     """The disqualify reason (required; prefilled and editable, e.g. the pre-approval
     reminder's "No response …"); submitting disqualifies as `/proc disqualify REQ <reason>`
     does. The card's Disqualify and the pre-approval reminder's button both open it."""
-    return View(
-        type="modal",
-        callback_id=CallbackId.DISQUALIFY.value,
-        private_metadata=private_metadata,
-        title=PlainTextObject(text="Disqualify"),
-        submit=PlainTextObject(text="Disqualify"),
-        close=PlainTextObject(text="Cancel"),
-        blocks=[
-            ContextBlock(elements=[MarkdownTextObject(text=fit_mrkdwn(title_line, 300))]),
-            InputBlock(
-                block_id=BlockId.REASON.value,
-                label=PlainTextObject(text="Why is it disqualified?"),
-                element=PlainTextInputElement(
-                    action_id=VALUE_ACTION_ID,
-                    multiline=True,
-                    max_length=2000,
-                    initial_value=reason or None,
-                ),
-            ),
-        ],
-    )
+    head = ContextBlock(elements=[MarkdownTextObject(text=fit_mrkdwn(title_line, 300))])
+    return reason_modal(
+        CallbackId.DISQUALIFY, "Disqualify", "Disqualify", private_metadata, head,
+        "Why is it disqualified?", reason,
+    )  # fmt: skip
 
 
 def parse_disqualify(state_values: dict[str, Any]) -> str:
