@@ -12,6 +12,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+from _pytest.nodeid import coerce_node_id
 from sqlalchemy import create_engine, text
 from sqlalchemy.engine import make_url
 
@@ -27,6 +28,11 @@ from slackfake.signing import SlackClient
 from slackfake.web_api import SlackApiServer
 from tests.helpers.simulated import SimulatedTime
 
+try:
+    import fcntl
+except ImportError:  # Windows: each worker migrates its own template
+    fcntl = None  # type: ignore[assignment]
+
 FIXTURES = Path(__file__).parent / "fixtures"
 TEST_CONFIG = FIXTURES / "podbot.test.toml"
 SIGNING_SECRET = "8f742231b10e8888abcd99yyyzzz85a5"
@@ -34,16 +40,43 @@ BOT_TOKEN = "xoxb-test"
 DEFAULT_POSTGRES_URL = "postgresql+psycopg://postgres@127.0.0.1:5432/test"
 
 
+# --- pytest-xdist ------------------------------------------------------------------------
+
+
+@pytest.hookimpl(trylast=True)
+def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
+    """Let `--dist loadgroup` group: pytest-xdist 3.8 suffixes a grouped test's node id with
+    `@<group>` by setting `item._nodeid`, which pytest 9.2 no longer reads (the id is `_id`);
+    carry the suffix over, so the tests of one `xdist_group` (the seeded demo's readers)
+    run on one worker and its session fixtures are built once, not once per worker."""
+    if not config.getvalue("loadgroup"):
+        return
+    for item in items:
+        grouped = item.__dict__.get("_nodeid")
+        if isinstance(grouped, str) and grouped != item.nodeid:
+            item._id = coerce_node_id(grouped)
+
+
 # --- databases -----------------------------------------------------------------------------
 
 
 @pytest.fixture(scope="session")
 def sqlite_template(tmp_path_factory: pytest.TempPathFactory) -> Path:
-    """A migrated SQLite file, copied per test so each starts from a fresh schema quickly."""
-    path = tmp_path_factory.mktemp("template") / "podbot.db"
-    db = Database(f"sqlite:///{path}")
-    upgrade(db.engine)
-    db.dispose()
+    """A migrated SQLite file, copied per test so each starts from a fresh schema quickly;
+    migrated once per run: the xdist workers share it (their temp folders' parent)."""
+    shared = tmp_path_factory.getbasetemp()
+    if os.environ.get("PYTEST_XDIST_WORKER"):
+        shared = shared.parent
+    path = shared / "template.db"
+    with (shared / "template.lock").open("w") as lock:
+        if fcntl is not None:
+            fcntl.flock(lock, fcntl.LOCK_EX)  # one worker migrates; the others wait for it
+        if not path.exists():
+            building = shared / f"template-{uuid.uuid4().hex}.db"
+            db = Database(f"sqlite:///{building}")
+            upgrade(db.engine)
+            db.dispose()
+            building.replace(path)
     return path
 
 
