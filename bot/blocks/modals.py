@@ -222,15 +222,7 @@ def intake_modal(
         _text_input(BlockId.NOTES, "Notes", optional=True, multiline=True),
         _checkbox(BlockId.AGAIN, "Duplicate", AGAIN_OPTION),
     ]
-    return View(
-        type="modal",
-        callback_id=CallbackId.INTAKE.value,
-        title=PlainTextObject(text="New request"),
-        submit=PlainTextObject(text="Create"),
-        close=PlainTextObject(text="Cancel"),
-        private_metadata=private_metadata,
-        blocks=blocks,
-    )
+    return _modal(CallbackId.INTAKE, "New request", "Create", private_metadata, blocks)
 
 
 def update_modal(
@@ -279,15 +271,7 @@ def update_modal(
         _date_input(BlockId.NEXT_STEP_DATE, "Next-step date"),
         _text_input(BlockId.BLOCKERS, "Blockers", optional=True, multiline=True),
     ]
-    return View(
-        type="modal",
-        callback_id=CallbackId.UPDATE.value,
-        title=PlainTextObject(text="Daily update"),
-        submit=PlainTextObject(text="Post update"),
-        close=PlainTextObject(text="Cancel"),
-        private_metadata=private_metadata,
-        blocks=blocks,
-    )
+    return _modal(CallbackId.UPDATE, "Daily update", "Post update", private_metadata, blocks)
 
 
 def reason_modal(
@@ -391,15 +375,7 @@ def term_modal(private_metadata: str, prefill: TermPrefill, default_currency: st
         ),
         notice,
     ]
-    return View(
-        type="modal",
-        callback_id=CallbackId.RECORD_TERM.value,
-        title=PlainTextObject(text="Record the new term"),
-        submit=PlainTextObject(text="Record"),
-        close=PlainTextObject(text="Cancel"),
-        private_metadata=private_metadata,
-        blocks=blocks,
-    )
+    return _modal(CallbackId.RECORD_TERM, "Record the new term", "Record", private_metadata, blocks)
 
 
 def _modal(callback: CallbackId, title: str, submit: str, metadata: str,
