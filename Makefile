@@ -7,8 +7,10 @@ STAMP  := $(VENV)/.installed-stamp
 # out in real time), its property tests drawing a tenth of their examples; `make test-realtime`
 # runs the real-time ones and `make test-thorough` the `thorough` property tests at their full
 # example count. CI runs all three. Four processes on two cores:
-# an end-to-end test spends much of its time waiting on its threads and servers.
-PYTEST_ARGS ?= -n 4
+# an end-to-end test spends much of its time waiting on its threads and servers. `loadgroup`:
+# the tests marked with one `xdist_group` (the seeded demo's readers) share one process, so
+# the demo (half a minute of CPU) is seeded once, not once per process.
+PYTEST_ARGS ?= -n 4 --dist loadgroup
 DEMO_PORT ?= 3000
 
 .PHONY: install demo demo-fresh run test test-realtime test-thorough screenshots lint format clean

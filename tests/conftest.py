@@ -12,8 +12,10 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from sqlalchemy import create_engine, text
+from _pytest.nodeid import coerce_node_id
+from sqlalchemy import Connection, Engine, create_engine, event, text
 from sqlalchemy.engine import make_url
+from sqlalchemy.util import LRUCache
 
 from bot.clock import Clock, ManualClock
 from bot.config import Config, Settings, load_config
@@ -27,6 +29,11 @@ from slackfake.signing import SlackClient
 from slackfake.web_api import SlackApiServer
 from tests.helpers.simulated import SimulatedTime
 
+try:
+    import fcntl
+except ImportError:  # Windows: each worker migrates its own template
+    fcntl = None  # type: ignore[assignment]
+
 FIXTURES = Path(__file__).parent / "fixtures"
 TEST_CONFIG = FIXTURES / "podbot.test.toml"
 SIGNING_SECRET = "8f742231b10e8888abcd99yyyzzz85a5"
@@ -34,16 +41,79 @@ BOT_TOKEN = "xoxb-test"
 DEFAULT_POSTGRES_URL = "postgresql+psycopg://postgres@127.0.0.1:5432/test"
 
 
+# --- pytest-xdist ------------------------------------------------------------------------
+
+
+@pytest.hookimpl(trylast=True)
+def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
+    """Let `--dist loadgroup` group: pytest-xdist 3.8 suffixes a grouped test's node id with
+    `@<group>` by setting `item._nodeid`, which pytest 9.2 no longer reads (the id is `_id`);
+    carry the suffix over, so the tests of one `xdist_group` (the seeded demo's readers)
+    run on one worker and its session fixtures are built once, not once per worker."""
+    if not config.getoption("loadgroup", default=False):  # set on xdist workers only
+        return
+    for item in items:
+        grouped = item.__dict__.get("_nodeid")
+        if isinstance(grouped, str) and grouped != item.nodeid:
+            item._id = coerce_node_id(grouped)
+
+
+class SharedCompiledSql(LRUCache[Any, Any]):
+    """SQLAlchemy's compiled-statement cache, one for every engine of the test process.
+
+    A process of podbot has one engine per database and compiles each statement once; a test
+    process makes an engine per test, so each would compile every statement again (a Home's
+    queries, the outbox's takes: an eighth of an end-to-end test's CPU). SQLAlchemy keys its
+    cache by the dialect object; here it is keyed by the dialect's kind and server version, so
+    engines of one kind share what they compiled, as one podbot process does."""
+
+    @staticmethod
+    def _kind(key: Any) -> Any:
+        dialect, *rest = key
+        return (type(dialect), dialect.server_version_info, *rest)
+
+    def get(self, key: Any, default: Any = None) -> Any:
+        return super().get(self._kind(key), default)
+
+    def __getitem__(self, key: Any) -> Any:
+        return super().__getitem__(self._kind(key))
+
+    def __contains__(self, key: object) -> bool:
+        return super().__contains__(self._kind(key))
+
+    def __setitem__(self, key: Any, value: Any) -> None:
+        super().__setitem__(self._kind(key), value)
+
+
+COMPILED_SQL = SharedCompiledSql(5000)
+
+
+@event.listens_for(Engine, "engine_connect")
+def _share_compiled_sql(connection: Connection) -> None:
+    if "compiled_cache" not in connection.get_execution_options():  # None: caching off
+        connection.execution_options(compiled_cache=COMPILED_SQL)
+
+
 # --- databases -----------------------------------------------------------------------------
 
 
 @pytest.fixture(scope="session")
 def sqlite_template(tmp_path_factory: pytest.TempPathFactory) -> Path:
-    """A migrated SQLite file, copied per test so each starts from a fresh schema quickly."""
-    path = tmp_path_factory.mktemp("template") / "podbot.db"
-    db = Database(f"sqlite:///{path}")
-    upgrade(db.engine)
-    db.dispose()
+    """A migrated SQLite file, copied per test so each starts from a fresh schema quickly;
+    migrated once per run: the xdist workers share it (their temp folders' parent)."""
+    shared = tmp_path_factory.getbasetemp()
+    if os.environ.get("PYTEST_XDIST_WORKER"):
+        shared = shared.parent
+    path = shared / "template.db"
+    with (shared / "template.lock").open("w") as lock:
+        if fcntl is not None:
+            fcntl.flock(lock, fcntl.LOCK_EX)  # one worker migrates; the others wait for it
+        if not path.exists():
+            building = shared / f"template-{uuid.uuid4().hex}.db"
+            db = Database(f"sqlite:///{building}")
+            upgrade(db.engine)
+            db.dispose()
+            building.replace(path)
     return path
 
 

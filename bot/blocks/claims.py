@@ -11,16 +11,14 @@ from slack_sdk.models.blocks import (
     Block,
     ButtonElement,
     ContextBlock,
-    InputBlock,
     MarkdownTextObject,
-    PlainTextInputElement,
-    PlainTextObject,
     SectionBlock,
 )
 from slack_sdk.models.views import View
 
 from bot.blocks.cards import usage_text
-from bot.blocks.ids import VALUE_ACTION_ID, ActionId, BlockId, CallbackId
+from bot.blocks.ids import ActionId, BlockId, CallbackId
+from bot.blocks.modals import reason_modal
 from bot.blocks.text import escape_mrkdwn, fit_markup, slack_date
 from bot.domain.approvals import Progress, covering_note, progress_line
 from bot.domain.money import Money, format_money, format_percent
@@ -248,25 +246,12 @@ def outcome_line(claim: ClaimView) -> str:
 
 def reject_modal(private_metadata: str, claim: ClaimView) -> View:
     """Ask the em for the reason of a rejection (required)."""
-    return View(
-        type="modal",
-        callback_id=CallbackId.SAVINGS_REJECT.value,
-        private_metadata=private_metadata,
-        title=PlainTextObject(text="Reject claim"),
-        submit=PlainTextObject(text="Reject"),
-        close=PlainTextObject(text="Cancel"),
-        blocks=[
-            SectionBlock(
-                text=MarkdownTextObject(
-                    text=f"{claim.request_key}: {headline(claim)} claimed by <@{claim.created_by}>"
-                )
-            ),
-            InputBlock(
-                block_id=BlockId.REASON.value,
-                label=PlainTextObject(text="Why is it rejected?"),
-                element=PlainTextInputElement(
-                    action_id=VALUE_ACTION_ID, multiline=True, max_length=2000
-                ),
-            ),
-        ],
+    head = SectionBlock(
+        text=MarkdownTextObject(
+            text=f"{claim.request_key}: {headline(claim)} claimed by <@{claim.created_by}>"
+        )
     )
+    return reason_modal(
+        CallbackId.SAVINGS_REJECT, "Reject claim", "Reject", private_metadata, head,
+        "Why is it rejected?",
+    )  # fmt: skip

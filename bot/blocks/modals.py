@@ -226,15 +226,7 @@ def intake_modal(
         _text_input(BlockId.NOTES, "Notes", optional=True, multiline=True),
         _checkbox(BlockId.AGAIN, "Duplicate", AGAIN_OPTION),
     ]
-    return View(
-        type="modal",
-        callback_id=CallbackId.INTAKE.value,
-        title=PlainTextObject(text="New request"),
-        submit=PlainTextObject(text="Create"),
-        close=PlainTextObject(text="Cancel"),
-        private_metadata=private_metadata,
-        blocks=blocks,
-    )
+    return _modal(CallbackId.INTAKE, "New request", "Create", private_metadata, blocks)
 
 
 def update_modal(
@@ -283,42 +275,31 @@ def update_modal(
         _date_input(BlockId.NEXT_STEP_DATE, "Next-step date"),
         _text_input(BlockId.BLOCKERS, "Blockers", optional=True, multiline=True),
     ]
-    return View(
-        type="modal",
-        callback_id=CallbackId.UPDATE.value,
-        title=PlainTextObject(text="Daily update"),
-        submit=PlainTextObject(text="Post update"),
-        close=PlainTextObject(text="Cancel"),
-        private_metadata=private_metadata,
-        blocks=blocks,
+    return _modal(CallbackId.UPDATE, "Daily update", "Post update", private_metadata, blocks)
+
+
+def reason_modal(
+    callback: CallbackId, title: str, submit: str, private_metadata: str, head: Block,
+    question: str, reason: str = "",
+) -> View:  # fmt: skip
+    """A modal asking for one required reason (`BlockId.REASON`, up to 2,000 characters) under
+    `head`, the line saying what it is about; `reason` prefills it. Disqualify, a pre-approval's
+    Needs changes and a claim's Reject all ask so."""
+    answer = _text_input(
+        BlockId.REASON, question, multiline=True, max_length=2000, initial_value=reason or None
     )
+    return _modal(callback, title, submit, private_metadata, [head, answer])
 
 
 def disqualify_modal(private_metadata: str, title_line: str, reason: str = "") -> View:
     """The disqualify reason (required; prefilled and editable, e.g. the pre-approval
     reminder's "No response …"); submitting disqualifies as `/proc disqualify REQ <reason>`
     does. The card's Disqualify and the pre-approval reminder's button both open it."""
-    return View(
-        type="modal",
-        callback_id=CallbackId.DISQUALIFY.value,
-        private_metadata=private_metadata,
-        title=PlainTextObject(text="Disqualify"),
-        submit=PlainTextObject(text="Disqualify"),
-        close=PlainTextObject(text="Cancel"),
-        blocks=[
-            ContextBlock(elements=[MarkdownTextObject(text=fit_mrkdwn(title_line, 300))]),
-            InputBlock(
-                block_id=BlockId.REASON.value,
-                label=PlainTextObject(text="Why is it disqualified?"),
-                element=PlainTextInputElement(
-                    action_id=VALUE_ACTION_ID,
-                    multiline=True,
-                    max_length=2000,
-                    initial_value=reason or None,
-                ),
-            ),
-        ],
-    )
+    head = ContextBlock(elements=[MarkdownTextObject(text=fit_mrkdwn(title_line, 300))])
+    return reason_modal(
+        CallbackId.DISQUALIFY, "Disqualify", "Disqualify", private_metadata, head,
+        "Why is it disqualified?", reason,
+    )  # fmt: skip
 
 
 def parse_disqualify(state_values: dict[str, Any]) -> str:
@@ -405,15 +386,7 @@ def term_modal(private_metadata: str, prefill: TermPrefill, default_currency: st
         _text_input(BlockId.PLAN, "Plan", optional=True, max_length=MAX_NAME,
                     initial_value=prefill.plan),
     ]  # fmt: skip
-    return View(
-        type="modal",
-        callback_id=CallbackId.RECORD_TERM.value,
-        title=PlainTextObject(text="Record the new term"),
-        submit=PlainTextObject(text="Record"),
-        close=PlainTextObject(text="Cancel"),
-        private_metadata=private_metadata,
-        blocks=blocks,
-    )
+    return _modal(CallbackId.RECORD_TERM, "Record the new term", "Record", private_metadata, blocks)
 
 
 def _modal(callback: CallbackId, title: str, submit: str, metadata: str,

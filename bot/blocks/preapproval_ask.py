@@ -11,15 +11,13 @@ from slack_sdk.models.blocks import (
     Block,
     ButtonElement,
     ContextBlock,
-    InputBlock,
     MarkdownTextObject,
-    PlainTextInputElement,
-    PlainTextObject,
     SectionBlock,
 )
 from slack_sdk.models.views import View
 
-from bot.blocks.ids import VALUE_ACTION_ID, ActionId, BlockId, CallbackId
+from bot.blocks.ids import ActionId, CallbackId
+from bot.blocks.modals import reason_modal
 from bot.blocks.text import escape_mrkdwn, fit_markup, fit_mrkdwn, slack_date
 from bot.domain.money import Money, format_money
 
@@ -66,23 +64,9 @@ def answered_blocks(
 
 def changes_modal(private_metadata: str, tool: str) -> View:
     """Needs changes: what should change (required)."""
-    return View(
-        type="modal",
-        callback_id=CallbackId.PREAPPROVAL_CHANGES.value,
-        private_metadata=private_metadata,
-        title=PlainTextObject(text="Needs changes"),
-        submit=PlainTextObject(text="Send"),
-        close=PlainTextObject(text="Cancel"),
-        blocks=[
-            ContextBlock(
-                elements=[MarkdownTextObject(text=f"Pre-approval: *{escape_mrkdwn(tool)}*")]
-            ),
-            InputBlock(
-                block_id=BlockId.REASON.value,
-                label=PlainTextObject(text="What needs to change?"),
-                element=PlainTextInputElement(
-                    action_id=VALUE_ACTION_ID, multiline=True, max_length=2000
-                ),
-            ),
-        ],
-    )
+    about = f"Pre-approval: *{escape_mrkdwn(tool)}*"
+    head = ContextBlock(elements=[MarkdownTextObject(text=about)])
+    return reason_modal(
+        CallbackId.PREAPPROVAL_CHANGES, "Needs changes", "Send", private_metadata, head,
+        "What needs to change?",
+    )  # fmt: skip

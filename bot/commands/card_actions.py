@@ -56,6 +56,7 @@ from bot.slack.outbox import Outbox
 
 if TYPE_CHECKING:
     from slack_sdk.models.views import View
+    from sqlalchemy.orm import Session
 
     from bot.config import Pod
     from bot.runtime import Runtime
@@ -87,57 +88,87 @@ def _answer(outbox: Outbox, channel: str, user: str, text: str) -> Outbox:
     return outbox
 
 
+# A click on a request's button: (clicker, request number, answer channel, payload) → outbox.
+ClickWork = Callable[[str, int, str, dict[str, Any]], Outbox]
+
+
+def on_request_click(
+    app: App, runtime: Runtime, action_id: ActionId, name: str, work: ClickWork
+) -> None:
+    """Listen for a button that carries a request's number: ack, then `work` (a refusal or
+    failure told to the clicker only, with the usage line of the command it stands for)."""
+
+    @app.action(action_id.value)
+    def listener(ack: Ack, body: dict[str, Any]) -> None:
+        ack()
+        click = read_click(body)
+        user, number, channel = click.user, click.number, click.answer_channel
+
+        def handle() -> Outbox:
+            if number is None:
+                raise NotFound("This button does not point at a request.")
+            return work(user, number, channel, body)
+
+        answer_click(
+            runtime, body, handle, channel=channel, user=user, action=name,
+            command=name.removeprefix("card "),
+        )  # fmt: skip
+
+
+def modal_opener(
+    runtime: Runtime,
+    action: Action | tuple[Action, ...],
+    build: Callable[[Session, Request, Pod, str], View],
+    *,
+    stage: Callable[[Request], None] | None = None,
+) -> ClickWork:
+    """A click that opens a modal once the clicker may do (one of) `action` at this stage
+    (`stage`, default the lifecycle's rule for the first action); `build` reads what the modal
+    shows in the same read-only session."""
+    actions = action if isinstance(action, tuple) else (action,)
+
+    def work(user: str, number: int, channel: str, body: dict[str, Any]) -> Outbox:
+        outbox = Outbox(runtime)
+        with runtime.db.reading() as session:
+            request, pod = load_request(session, runtime.config, number, for_update=False)
+            refusal: NotPermitted | None = None
+            for one in actions:
+                try:
+                    authorize(runtime.config, user, request, pod, one)
+                except NotPermitted as exc:
+                    refusal = refusal or exc
+                else:
+                    refusal = None
+                    break
+            if refusal is not None:
+                raise refusal
+            if stage is not None:
+                stage(request)
+            else:
+                require_stage(request.stage, actions[0], request.key)
+            view = build(session, request, pod, channel or pod.channel)
+        outbox.view(body["trigger_id"], view)
+        return outbox
+
+    return work
+
+
 def register(app: App, runtime: Runtime) -> None:
     """Listen for the card's buttons, their modals and the Log as update shortcut."""
 
-    def on_click(
-        action_id: ActionId, name: str, work: Callable[[str, int, str, dict[str, Any]], Outbox]
-    ) -> None:
-        @app.action(action_id.value)
-        def listener(ack: Ack, body: dict[str, Any]) -> None:
-            ack()
-            click = read_click(body)
-            user, number, channel = click.user, click.number, click.answer_channel
+    def on_click(action_id: ActionId, name: str, work: ClickWork) -> None:
+        on_request_click(app, runtime, action_id, name, work)
 
-            def handle() -> Outbox:
-                if number is None:
-                    raise NotFound("This button does not point at a request.")
-                return work(user, number, channel, body)
-
-            answer_click(
-                runtime, body, handle, channel=channel, user=user, action=name,
-                command=name.removeprefix("card "),
-            )  # fmt: skip
-
-    def opener(action: Action | tuple[Action, ...], build: Callable[[Request, Pod, str], View],
-               *, stage: Callable[[Request], None] | None = None,
-               ) -> Callable[[str, int, str, dict[str, Any]], Outbox]:  # fmt: skip
-        """A click that opens a modal once the clicker may do (one of) `action` at this stage."""
-        actions = action if isinstance(action, tuple) else (action,)
-
-        def work(user: str, number: int, channel: str, body: dict[str, Any]) -> Outbox:
-            outbox = Outbox(runtime)
-            with runtime.db.reading() as session:
-                request, pod = load_request(session, runtime.config, number, for_update=False)
-                refusal: NotPermitted | None = None
-                for one in actions:
-                    try:
-                        authorize(runtime.config, user, request, pod, one)
-                    except NotPermitted as exc:
-                        refusal = refusal or exc
-                    else:
-                        refusal = None
-                        break
-                if refusal is not None:
-                    raise refusal
-                if stage is not None:
-                    stage(request)
-                else:
-                    require_stage(request.stage, actions[0], request.key)
-                outbox.view(body["trigger_id"], build(request, pod, channel or pod.channel))
-            return outbox
-
-        return work
+    def opener(
+        action: Action | tuple[Action, ...],
+        build: Callable[[Request, Pod, str], View],
+        *,
+        stage: Callable[[Request], None] | None = None,
+    ) -> ClickWork:
+        return modal_opener(
+            runtime, action, lambda _session, request, pod, channel: build(request, pod, channel),
+            stage=stage,
+        )  # fmt: skip
 
     # --- intake: Qualify, Disqualify ------------------------------------------------------
 

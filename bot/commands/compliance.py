@@ -10,7 +10,7 @@ from typing import TYPE_CHECKING, Any
 from slack_bolt import Ack, App
 
 from bot.actions import compliance
-from bot.actions.access import authorize, load_request, require_member
+from bot.actions.access import load_request, require_member
 from bot.actions.compliance import Attach, Explain, ItemChange, RecordDocument, SetChecklist
 from bot.blocks.contexts import RequestForm
 from bot.blocks.ids import ActionId, BlockId, CallbackId
@@ -21,7 +21,8 @@ from bot.blocks.modals import (
     vendor_document_modal,
 )
 from bot.blocks.text import escape_mrkdwn, plain_date
-from bot.commands.interactions import answer_click, answer_submission, read_click, view_context
+from bot.commands.card_actions import modal_opener, on_request_click
+from bot.commands.interactions import answer_submission, view_context
 from bot.commands.router import Invocation, Reply, arguments, subcommand
 from bot.consequences import perform
 from bot.db.compliance import checklist_of, documents_of, find_vendor
@@ -41,10 +42,15 @@ from bot.domain.compliance import (
 from bot.domain.grammar import GrammarError, parse_key_and_text
 from bot.domain.lifecycle import Action
 from bot.domain.vocabulary import OPEN_STAGES
-from bot.errors import NotFound, NotPermitted, WrongStage
+from bot.errors import NotPermitted, WrongStage
 from bot.slack.outbox import Outbox
 
 if TYPE_CHECKING:
+    from slack_sdk.models.views import View
+    from sqlalchemy.orm import Session
+
+    from bot.config import Pod
+    from bot.db.models import Request
     from bot.runtime import Runtime
 
 VENDOR_USAGE = (
@@ -192,29 +198,14 @@ def attach(runtime: Runtime, invocation: Invocation) -> Reply:
 def register(app: App, runtime: Runtime) -> None:
     """The card's Checklist and Vendor file buttons and their modals."""
 
-    @app.action(ActionId.CARD_VENDOR.value)
-    def on_vendor(ack: Ack, body: dict[str, Any]) -> None:
-        ack()
-        click = read_click(body)
-        user, number, channel = click.user, click.number, click.answer_channel
+    def vendor_file(session: Session, request: Request, _pod: Pod, channel: str) -> View:
+        metadata = RequestForm(request.id, channel).dumps()
+        title = f"{request.key} · vendor file of {request.tool}"
+        return vendor_document_modal(metadata, title, list(DOCUMENT_KINDS.items()))
 
-        def handle() -> Outbox:
-            if number is None:
-                raise NotFound("This button does not point at a request.")
-            outbox = Outbox(runtime)
-            with runtime.db.reading() as session:
-                request, pod = load_request(session, runtime.config, number, for_update=False)
-                authorize(runtime.config, user, request, pod, Action.VENDOR_FILE)
-                metadata = RequestForm(request.id, channel or pod.channel).dumps()
-                title = f"{request.key} · vendor file of {request.tool}"
-            kinds = list(DOCUMENT_KINDS.items())
-            outbox.view(body["trigger_id"], vendor_document_modal(metadata, title, kinds))
-            return outbox
-
-        answer_click(
-            runtime, body, handle, channel=channel, user=user, action="card vendor",
-            command="vendor",
-        )  # fmt: skip
+    # A vendor's file is open to record in at any stage.
+    vendor_work = modal_opener(runtime, Action.VENDOR_FILE, vendor_file, stage=lambda _r: None)
+    on_request_click(app, runtime, ActionId.CARD_VENDOR, "card vendor", vendor_work)
 
     @app.view(CallbackId.VENDOR_DOCUMENT.value)
     def on_vendor_submit(ack: Ack, body: dict[str, Any]) -> None:
@@ -248,34 +239,21 @@ def register(app: App, runtime: Runtime) -> None:
             action="card vendor",
         )  # fmt: skip
 
-    @app.action(ActionId.CARD_CHECKLIST.value)
-    def on_checklist(ack: Ack, body: dict[str, Any]) -> None:
-        ack()
-        click = read_click(body)
-        user, number, channel = click.user, click.number, click.answer_channel
+    def checklist_form(session: Session, request: Request, pod: Pod, channel: str) -> View:
+        items = [
+            (s.item.key, s.item.name, s.state.value, s.reason)
+            for s in checklist_of(session, request.id, pod.checklist)
+        ]
+        metadata = RequestForm(request.id, channel).dumps()
+        title = f"{request.key} · {request.customer} · {request.tool}"
+        return checklist_modal(metadata, title, items)
 
-        def handle() -> Outbox:
-            if number is None:
-                raise NotFound("This button does not point at a request.")
-            outbox = Outbox(runtime)
-            with runtime.db.reading() as session:
-                request, pod = load_request(session, runtime.config, number, for_update=False)
-                authorize(runtime.config, user, request, pod, Action.COMPLIANCE)
-                if request.stage not in OPEN_STAGES:
-                    raise WrongStage(f"{request.key} is {request.stage}.")
-                items = [
-                    (s.item.key, s.item.name, s.state.value, s.reason)
-                    for s in checklist_of(session, request.id, pod.checklist)
-                ]
-                metadata = RequestForm(request.id, channel or pod.channel).dumps()
-                title = f"{request.key} · {request.customer} · {request.tool}"
-            outbox.view(body["trigger_id"], checklist_modal(metadata, title, items))
-            return outbox
+    def open_only(request: Request) -> None:
+        if request.stage not in OPEN_STAGES:
+            raise WrongStage(f"{request.key} is {request.stage}.")
 
-        answer_click(
-            runtime, body, handle, channel=channel, user=user, action="card checklist",
-            command="checklist",
-        )  # fmt: skip
+    checklist_work = modal_opener(runtime, Action.COMPLIANCE, checklist_form, stage=open_only)
+    on_request_click(app, runtime, ActionId.CARD_CHECKLIST, "card checklist", checklist_work)
 
     @app.view(CallbackId.CHECKLIST.value)
     def on_submit(ack: Ack, body: dict[str, Any]) -> None:

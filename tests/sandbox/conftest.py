@@ -27,11 +27,10 @@ OTHER_BUYER = "U0KAVYA01"  # Kavya Iyer, buyer in Bengaluru
 EM = "U0ANANYA1"  # Ananya Rao, em in Bengaluru
 CSM = "U0ARJUN01"  # Arjun Nair, csm in Bengaluru
 
-# The tests that read the seeded demo share one (`demo`, seeded once per worker). Under
-# `--dist load` (the Makefile's `-n 4`) they sit together in the collection, so they mostly
-# land in one worker's chunk. The xdist_group mark would keep them in one worker under
-# `--dist loadgroup`, but pytest-xdist 3.8's loadgroup does not group on pytest 9.2 (it sets
-# `item._nodeid`, which pytest 9.2 no longer reads), so the Makefile does not use it yet.
+# The tests that read the seeded demo share one (`demo`, seeded once per worker). The
+# xdist_group mark keeps them on one worker under `--dist loadgroup` (the Makefile's), so the
+# demo is seeded once per run (tests/conftest.py makes pytest-xdist 3.8's grouping work on
+# pytest 9.2).
 READS_THE_DEMO = pytest.mark.xdist_group("seeded-demo")
 
 
