@@ -22,7 +22,7 @@ from decimal import Decimal
 from typing import TYPE_CHECKING, Any, TypeVar, cast
 from zoneinfo import ZoneInfo
 
-from sqlalchemy import select
+from sqlalchemy import bindparam, select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
@@ -319,6 +319,15 @@ def quiet_account_homes(session: Session, outbox: Outbox, event: CustomerUpdateS
         outbox.homes(session, pod.members_with(Role.EM))
 
 
+# The account a request's canvas is on: one lookup in the unique index of accounts by
+# customer, built once (it runs for most changes to a request, before their command's ack).
+_CANVAS_OF = select(Account.id, Account.customer_channel).where(
+    Account.customer_key == bindparam("customer"),
+    Account.pod_id == bindparam("pod"),
+    Account.customer_channel.is_not(None),
+)
+
+
 def customer_canvas(session: Session, outbox: Outbox, event: Any) -> None:
     """The canvas in the request's customer channel, if its account names one (issue 32)."""
     request_id = getattr(event, "request_id", None)
@@ -327,15 +336,15 @@ def customer_canvas(session: Session, outbox: Outbox, event: Any) -> None:
     request = session.get(Request, request_id)
     if request is None:
         return
-    account = session.scalars(
-        select(Account).where(
-            Account.pod_id == request.pod_id,
-            Account.customer_key == request.customer_key,
-            Account.customer_channel.is_not(None),
-        )
-    ).first()
-    if account is not None and account.customer_channel:
-        outbox.canvas(session, account.id, account.customer_channel)
+    # Core on the transaction's connection: no ORM object, no autoflush (the change being
+    # recorded touches requests, never the account's channel).
+    found = (
+        session.connection()
+        .execute(_CANVAS_OF, {"customer": request.customer_key, "pod": request.pod_id})
+        .first()
+    )
+    if found is not None and found.customer_channel:
+        outbox.canvas(session, found.id, found.customer_channel)
 
 
 def settled_update_canvas(session: Session, outbox: Outbox, event: CustomerUpdateSettled) -> None:

@@ -173,9 +173,21 @@ def last_step_gaps(
         .where(PodRow.key == pod_key, Request.stage == Stage.NEGOTIATING.value, at_po)
         .order_by(Request.id)
     ).all()
+    # Their checklist entries in one query, not one per request (an analyst's Home reads this).
+    recorded: dict[int, dict[str, tuple[str, str | None]]] = {r.id: {} for r in rows}
+    ids = list(recorded)
+    for start in range(0, len(ids), 500):
+        entries = session.execute(
+            select(
+                ChecklistEntry.request_id, ChecklistEntry.item, ChecklistEntry.state,
+                ChecklistEntry.reason,
+            ).where(ChecklistEntry.request_id.in_(ids[start : start + 500]))
+        )  # fmt: skip
+        for request_id, item, state, reason in entries:
+            recorded[request_id][item] = (state, reason)
     found: list[ChecklistGap] = []
     for request in rows:
-        gaps = checklist_gaps(checklist_of(session, request.id, items))
+        gaps = checklist_gaps(checklist_status(items, recorded[request.id]))
         if gaps:
             found.append(
                 ChecklistGap(

@@ -19,7 +19,7 @@ from bot.db.models import OutboxKind, OutboxRow
 from bot.db.session import Database
 from tests.commands.conftest import ALPHA, ANALYST, BUYER, Proc
 from tests.conftest import RunningBot
-from tests.helpers.plans import deliveries_steps
+from tests.helpers.plans import deliveries_steps, postgres_plan, sqlite_plan
 
 INDEX = "ix_deliveries_pending_lane_kind"
 
@@ -101,3 +101,21 @@ def test_the_collapse_checks_of_an_update_look_up_the_lanes_pending_rows_not_the
     assert OutboxKind.CARD.value in values and OutboxKind.HOME.value in values, reads
     for statement, parameters in reads:
         assert _walks_of_deliveries(bot.db, statement, parameters) == [], statement
+
+    # The customer canvas's check (does the request's account name a customer channel?) runs
+    # for every change to a request: a lookup in an index of accounts (by customer, unique, or
+    # by POD), never a walk of the table.
+    canvas = [
+        (statement, parameters)
+        for statement, parameters in statements
+        if statement.lstrip().upper().startswith("SELECT") and "FROM accounts" in statement
+    ]
+    assert len(canvas) == 1, canvas
+    statement, parameters = canvas[0]
+    if bot.db.dialect == "sqlite":
+        plan = sqlite_plan(bot.db, statement, parameters)
+        assert any(re.match(r"SEARCH accounts USING (COVERING )?INDEX", s) for s in plan), plan
+    else:
+        plan = postgres_plan(bot.db, statement, parameters)
+        assert any(re.search(r"Index (Only )?Scan using \w+ on accounts", s) for s in plan), plan
+    assert not any(re.search(r"SCAN accounts\b|Seq Scan on accounts", step) for step in plan), plan
