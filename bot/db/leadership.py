@@ -8,10 +8,11 @@ from __future__ import annotations
 from datetime import datetime, timedelta
 from decimal import Decimal
 
-from sqlalchemy import func, inspect, select, text
+from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
 from bot.config import Config, Pod
+from bot.db.forecast import latest_at_risk
 from bot.db.kpis import ALL, load_facts
 from bot.db.models import Account, AtsSnapshot, PodRow, Request, SavingsClaim
 from bot.domain.digest import week_period
@@ -24,24 +25,11 @@ __all__ = ["forecast_at_risk", "leadership_report", "pod_standing"]
 
 
 def forecast_at_risk(session: Session, pod_key: str) -> list[AtRiskAccount]:
-    """The POD's accounts its latest MSG forecast marks at risk, with the forecast's sentence
-    (issue 35 item 5 writes them to the `forecasts` table); none while that table does not
-    exist — the report says "none forecast" then."""
-    if not inspect(session.connection()).has_table("forecasts"):
-        return []
-    rows = session.execute(
-        text(
-            "SELECT f.customer, f.shortfall, f.currency, f.sentence FROM forecasts f "
-            "JOIN pods p ON p.id = f.pod_id WHERE p.key = :pod AND f.status = 'at-risk' "
-            "AND f.week = (SELECT max(g.week) FROM forecasts g WHERE g.pod_id = f.pod_id) "
-            "ORDER BY f.customer"
-        ),
-        {"pod": pod_key},
-    )
-    # `shortfall` is a MoneyAmount column: whole cents.
+    """The POD's accounts its latest MSG forecast (issue 35 item 5, `bot/db/forecast.py`) says
+    are at risk of missing, or have missed, the MSG at day 180, with the forecast's sentence."""
     return [
-        AtRiskAccount(pod_key, customer, Decimal(cents) / 100, currency, sentence)
-        for customer, cents, currency, sentence in rows
+        AtRiskAccount(pod_key, f.customer, f.shortfall.amount, f.shortfall.currency, f.sentence)
+        for f in latest_at_risk(session, pod_key)
     ]
 
 

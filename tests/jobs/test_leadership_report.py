@@ -6,16 +6,16 @@ from __future__ import annotations
 
 import csv
 import io
-from datetime import UTC, datetime
+from datetime import UTC, date, datetime
 from decimal import Decimal
 from email import message_from_bytes
 from email.policy import default
 
 import pytest
-from sqlalchemy import text, update
+from sqlalchemy import update
 
 from bot.config import Config, parse_config
-from bot.db.models import Account
+from bot.db.models import Account, ForecastRow, PodForecastRow
 from bot.db.offline import record_offline
 from bot.domain.money import Money
 from bot.jobs import JOBS
@@ -65,21 +65,24 @@ def test_the_monthly_leadership_report(bot: RunningBot) -> None:
         record_offline(
             session, acme, "Notion", Money(Decimal(5000), "USD"), None, "U0CSM0001", NOV_2
         )
-        # The forecast (issue 35 item 5) marks Globex at risk: its table, as it writes it.
-        session.execute(
-            text(
-                "CREATE TABLE forecasts (id INTEGER PRIMARY KEY, pod_id INTEGER, "
-                "customer TEXT, week TEXT, status TEXT, shortfall BIGINT, currency TEXT, "
-                "sentence TEXT)"
+        # The week's MSG forecast (issue 35 item 5) marks Globex at risk, as its job keeps it.
+        globex = session.query(Account).filter_by(customer="Globex").one()
+        session.add(
+            ForecastRow(
+                pod_id=globex.pod_id, account_id=globex.id, customer="Globex", week="2026-W49",
+                made_at=NOV_2, as_of=NOV_2.date(), handover=date(2026, 5, 1),
+                deadline=date(2026, 10, 28), term_end=None, msg=Decimal(30000), currency="USD",
+                to_date=Decimal(12000), status="at-risk", reach_on=None,
+                shortfall=Decimal(18000),
+                sentence="Globex misses its MSG by $18k unless REQ-2 closes", lines=[],
             )
-        )
-        session.execute(
-            text(
-                "INSERT INTO forecasts (pod_id, customer, week, status, shortfall, currency, "
-                "sentence) SELECT id, 'Globex', '2026-W49', 'at-risk', 1800000, 'USD', "
-                "'Globex misses its MSG by $18k unless REQ-2 closes' FROM pods WHERE key = 'alpha'"
+        )  # fmt: skip
+        session.add(
+            PodForecastRow(
+                pod_id=globex.pod_id, week="2026-W49", quarter="2026Q4", made_at=NOV_2,
+                reached=0, decided=1, apart=0,
             )
-        )
+        )  # fmt: skip
     run_job(bot.runtime, JOBS["ats-snapshots"], alpha, now=DEC_1)
     assert "leadership report of 2 PODs" in run_job(
         bot.runtime, JOBS["leadership-report"], alpha, now=DEC_1
@@ -107,7 +110,7 @@ def test_the_monthly_leadership_report(bot: RunningBot) -> None:
     assert (acme["msg_status"], acme["fee"], acme["approved_savings"]) == (
         "pending", "7000.00", "14000.00",
     )  # fmt: skip
-    assert next(r for r in rows if r["customer"] == "Globex")["at_risk_shortfall"] == "18000"
+    assert next(r for r in rows if r["customer"] == "Globex")["at_risk_shortfall"] == "18000.00"
     mail = message_from_bytes(files["leadership-2026-12.eml"].content, policy=default)
     assert mail["Subject"] == "Procurement PODs: leadership report 2026-12"
     assert mail["To"] is None

@@ -153,8 +153,9 @@ def test_three_web_and_two_scheduler_processes_post_everything_once(
     # 3 cards + 3 × (qualified, assigned, update) replies + 1 aging report + 1 weekly digest
     # + the POD's weekly check-in post with 3 packs in its thread, one per customer (the clock
     # starts on a Monday afternoon in Kolkata: both schedulers race for its 09:00 digest and
-    # check-ins too).
-    slack_api.wait_for("chat.postMessage", count=18, timeout=60)
+    # check-ins too) + the POD's Monday catch-up (issue 35): its post and its five sections in
+    # the thread, once however many schedulers race for it.
+    slack_api.wait_for("chat.postMessage", count=24, timeout=60)
     db = Database(postgres_url)
     deadline = threading.Event()
     for _ in range(200):  # bounded: wait for the workers to record what they sent
@@ -183,7 +184,9 @@ def test_three_web_and_two_scheduler_processes_post_everything_once(
         if m.text.startswith("*Check-in · ")
     )
     assert packs == ["Customer 1", "Customer 2", "Customer 3"], packs
-    assert len(slack_api.calls_to("chat.postMessage")) == 18
+    (catchup,) = [m for m in top if m.text.startswith("POD catch-up ")]
+    assert len(slack_api.thread(ALPHA, catchup.ts)) == 7  # five sections, the chart, the CSV
+    assert len(slack_api.calls_to("chat.postMessage")) == 24
     arrivals = sorted(call.at for call in slack_api.calls_to("chat.postMessage"))
     gaps = [later - earlier for earlier, later in pairwise(arrivals)]
     assert min(gaps) >= PACE - 0.005, gaps  # whichever process posted
@@ -217,8 +220,8 @@ def test_serve_with_worker_processes_answers_on_each_and_posts_once(
         assert not answer["text"].startswith((":warning:", ":x:")), (text, answer["text"])
 
     # 4 cards + 4 "qualified" replies + Alpha's aging report and weekly digest (a Monday),
-    # each exactly once.
-    slack_api.wait_for("chat.postMessage", count=10, timeout=60)
+    # and its catch-up (issue 35: a post and five sections in its thread), each exactly once.
+    slack_api.wait_for("chat.postMessage", count=16, timeout=60)
     top = [m for m in slack_api.messages(ALPHA) if not m.thread_ts]
     cards = sorted(m.text.split(" ")[0] for m in top if m.text.startswith("REQ-"))
     assert cards == ["REQ-1", "REQ-2", "REQ-3", "REQ-4"]
@@ -227,4 +230,6 @@ def test_serve_with_worker_processes_answers_on_each_and_posts_once(
         assert replies == [":white_check_mark:"], replies
     assert len([m for m in top if m.text.startswith("Aging report")]) == 1
     assert len([m for m in top if m.text.startswith("Weekly digest")]) == 1
-    assert len(slack_api.calls_to("chat.postMessage")) == 10
+    (catchup,) = [m for m in top if m.text.startswith("POD catch-up ")]
+    assert len(slack_api.thread(ALPHA, catchup.ts)) == 7  # five sections, the chart, the CSV
+    assert len(slack_api.calls_to("chat.postMessage")) == 16
