@@ -69,6 +69,7 @@ async function refresh() {
     if (answer.unchanged) return;
     if (answer.ok === false) { toast(answer.error, true); return; }
     data = answer;
+    data.asked = asked;
     since = answer.version;
     render();
   } catch (error) {
@@ -171,7 +172,10 @@ function setHtml(element, html, stickToBottom) {
 function render() {
   $("loading").hidden = data.ready;
   $("loading-progress").textContent = data.progress || "";
-  if (view.as !== data.me.id) {  // no one chosen yet, or someone the configuration lacks
+  // No one chosen yet, or someone the configuration lacks: the state answered for the person
+  // asked about says who it is. (A state for the person before a picker change is not that:
+  // it must not undo the change.)
+  if (data.asked === view.as && view.as !== data.me.id) {
     view.as = data.me.id;
     savePlace();
   }
