@@ -70,7 +70,7 @@ from bot.jobs.ledger import WORKER
 from bot.mail.message import update_message
 from bot.mail.smtp import MailRefused, MailUnavailable, SmtpSettings
 from bot.mail.smtp import send as send_mail
-from bot.slack.installs import Installations, acting_for
+from bot.slack.installs import Installations, acting_for, ratelimits_at_once
 from bot.slack.snapshots import drop_superseded
 from bot.slack.web_api import WebApiError
 
@@ -366,6 +366,8 @@ class OutboxWorker:
         self.clickup: Callable[[Taken], dict[str, Any]] | None = None
         # OAuth mode (issue 36): each workspace's installation, checked before a row is sent.
         self.installations: Installations | None = None
+        # OAuth mode: until when each rate-limited workspace's rows wait (its Retry-After).
+        self._team_waits: dict[str | None, datetime] = {}
 
     # -- running ------------------------------------------------------------------------------
 
@@ -719,11 +721,19 @@ class OutboxWorker:
                 return
             # OAuth mode: the workspace installed, its token good (renewed first if expiring)?
             installs = self.installations
-            if installs is not None and (missing := installs.missing(row.team)) is not None:
-                raise WebApiError(kind, missing)
-            with acting_for(self.slack.client, row.team):
+            if installs is not None:
+                if (missing := installs.missing(row.team)) is not None:
+                    raise WebApiError(kind, missing)
+                # Its workspace is rate-limited: this row waits out the rest of Retry-After
+                # too, without a call (the other workspaces' rows go meanwhile).
+                if (left := self._ratelimited_for(row.team)) is not None:
+                    raise WebApiError(kind, "ratelimited", left)
+            # OAuth mode: a 429 comes back at once; the row, not this thread, waits it out.
+            with acting_for(self.slack.client, row.team), ratelimits_at_once(installs is not None):
                 result = self._senders[OutboxKind(kind)](row)
         except WebApiError as exc:
+            if self.installations is not None and exc.error == "ratelimited":
+                self._ratelimited(row.team, exc.retry_after or 1.0)
             self._failed(row_id, exc, row.channel or row.lane)
             return
         except _DATABASE_FAILURES as exc:  # the database, not the row: retried, never parked
@@ -740,6 +750,23 @@ class OutboxWorker:
         if row.recovering:
             self.slack_is_back()
         self._record("delivered")
+
+    def _ratelimited(self, team: str | None, seconds: float) -> None:
+        """A workspace's 429 (OAuth mode): its rows wait `seconds` (Retry-After)."""
+        until = self.clock.now() + timedelta(seconds=seconds)
+        with self._looks:
+            if until > self._team_waits.get(team, until - _ONE_SECOND):
+                self._team_waits[team] = until
+
+    def _ratelimited_for(self, team: str | None) -> float | None:
+        """Seconds left of the workspace's Retry-After, or None when it may be called."""
+        now = self.clock.now()
+        with self._looks:
+            until = self._team_waits.get(team)
+            if until is None or until <= now:
+                self._team_waits.pop(team, None)
+                return None
+        return (until - now).total_seconds()
 
     def slack_is_back(self) -> int:
         """Slack answers again (a retry got through): rows waiting out a backoff need not wait
