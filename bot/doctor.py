@@ -7,8 +7,10 @@ works (`auth.test`) and has every scope the manifest asks for (Slack names a tok
 the `x-oauth-scopes` header of every Web API answer); each POD's channel exists and the bot is
 in it (`conversations.info`); each configured person is an active member of the workspace
 (`users.info`, or `users.lookupByEmail` for an email), named beside their id; and the
-schedule's next runs per POD. `podbot serve` runs the Slack checks as it starts and logs each
-problem as one warning line, never stopping for one.
+schedule's next runs per POD. In OAuth mode (issue 36): each installation's token and scopes
+instead of SLACK_BOT_TOKEN's, and each POD's workspace installed (`oauth_checks`). `podbot
+serve` runs the Slack checks as it starts and logs each problem as one warning line, never
+stopping for one.
 """
 
 from __future__ import annotations
