@@ -126,6 +126,11 @@ _DATABASE_FAILURES = (OperationalError, InterfaceError, PoolTimeout)
 # Failures whose retry keeps its time when Slack is back: a 429's Retry-After, and a timeout's
 # wait for Slack to finish storing what it may have received.
 _WAIT_OUT = ("ratelimited", "TimeoutError", "timeout")
+# Rows sent without a workspace's bot token (ClickUp, SMTP, a response_url): a workspace's
+# 429 (OAuth mode) does not hold them, nor does theirs hold the workspace.
+_NO_BOT_TOKEN = frozenset(
+    {OutboxKind.CLICKUP.value, OutboxKind.EMAIL.value, OutboxKind.RESPOND.value}
+)
 # What a take reads of a candidate row (not its payload).
 _CANDIDATE = (
     OutboxRow.id,
@@ -722,17 +727,22 @@ class OutboxWorker:
             # OAuth mode: the workspace installed, its token good (renewed first if expiring)?
             installs = self.installations
             if installs is not None:
-                if (missing := installs.missing(row.team)) is not None:
-                    raise WebApiError(kind, missing)
-                # Its workspace is rate-limited: this row waits out the rest of Retry-After
-                # too, without a call (the other workspaces' rows go meanwhile).
-                if (left := self._ratelimited_for(row.team)) is not None:
-                    raise WebApiError(kind, "ratelimited", left)
+                try:
+                    self._workspace_ready(installs, row)
+                except WebApiError:
+                    if kind == _HOME:  # not rendered after all: the next Home's turn is free
+                        self._rendered_home(0.0)
+                    raise
             # OAuth mode: a 429 comes back at once; the row, not this thread, waits it out.
             with acting_for(self.slack.client, row.team), ratelimits_at_once(installs is not None):
                 result = self._senders[OutboxKind(kind)](row)
         except WebApiError as exc:
-            if self.installations is not None and exc.error == "ratelimited":
+            if (
+                self.installations is not None
+                and exc.error == "ratelimited"
+                and kind not in _NO_BOT_TOKEN
+                and exc.method != "response_url"
+            ):
                 self._ratelimited(row.team, exc.retry_after or 1.0)
             self._failed(row_id, exc, row.channel or row.lane)
             return
@@ -750,6 +760,15 @@ class OutboxWorker:
         if row.recovering:
             self.slack_is_back()
         self._record("delivered")
+
+    def _workspace_ready(self, installs: Installations, row: Taken) -> None:
+        """OAuth mode: raise the reason the row's workspace cannot be sent for now — not
+        installed, its token not renewed, or rate-limited (the row waits out the rest of its
+        Retry-After without a call; the other workspaces' rows go meanwhile)."""
+        if (missing := installs.missing(row.team)) is not None:
+            raise WebApiError(row.kind, missing)
+        if row.kind not in _NO_BOT_TOKEN and (left := self._ratelimited_for(row.team)):
+            raise WebApiError(row.kind, "ratelimited", left)
 
     def _ratelimited(self, team: str | None, seconds: float) -> None:
         """A workspace's 429 (OAuth mode): its rows wait `seconds` (Retry-After)."""
