@@ -349,7 +349,8 @@ def _open(args: argparse.Namespace, plan: Plan, *need: str, ops: bool = False) -
 
 def cmd_jobs_list(args: argparse.Namespace) -> int:
     from bot.clock import SystemClock
-    from bot.jobs.scheduler import next_runs
+    from bot.jobs.scheduler import TOKEN_REFRESH, next_runs
+    from bot.slack.installs import REFRESH_EVERY_MINUTES
 
     try:
         runtime = _load_runtime(args)
@@ -359,6 +360,11 @@ def cmd_jobs_list(args: argparse.Namespace) -> int:
     for spec, pod, schedule, fire in next_runs(runtime.config, now):
         nxt = fire.isoformat() if fire else "never"
         print(f"{spec.name:<16} {pod.key:<10} {schedule}; next {nxt}")
+    if runtime.installations is not None:  # OAuth mode: one more, for every installation
+        print(
+            f"{TOKEN_REFRESH:<16} {'*':<10} every {REFRESH_EVERY_MINUTES} minutes (OAuth mode): "
+            "renews the bot tokens expiring within the hour"
+        )
     return 0
 
 

@@ -7,8 +7,10 @@ works (`auth.test`) and has every scope the manifest asks for (Slack names a tok
 the `x-oauth-scopes` header of every Web API answer); each POD's channel exists and the bot is
 in it (`conversations.info`); each configured person is an active member of the workspace
 (`users.info`, or `users.lookupByEmail` for an email), named beside their id; and the
-schedule's next runs per POD. `podbot serve` runs the Slack checks as it starts and logs each
-problem as one warning line, never stopping for one.
+schedule's next runs per POD. In OAuth mode (issue 36): each installation's token and scopes
+instead of SLACK_BOT_TOKEN's, and each POD's workspace installed (`oauth_checks`). `podbot
+serve` runs the Slack checks as it starts and logs each problem as one warning line, never
+stopping for one.
 """
 
 from __future__ import annotations
@@ -19,7 +21,7 @@ from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import datetime
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from slack_sdk import WebClient
 from slack_sdk.errors import SlackApiError, SlackClientError
@@ -28,6 +30,9 @@ from bot.config import EXAMPLE_IDS, Config, Settings, _locate, placeholder_probl
 from bot.domain.money import Money, format_money
 from bot.domain.people import EMAIL
 from bot.manifest import BOT_SCOPES
+
+if TYPE_CHECKING:
+    from bot.slack.installs import Install
 
 log = logging.getLogger(__name__)
 
@@ -290,12 +295,141 @@ def _name(user: dict[str, Any]) -> str:
     return profile_of(user).name or str(user.get("id"))
 
 
+# --- OAuth mode (issue 36) -----------------------------------------------------------------
+
+
+def oauth_checks(config: Config, settings: Settings) -> list[Check]:
+    """OAuth mode: the app's credentials, then each installation as Slack sees it — its bot
+    token works (`auth.test` with that token; nothing renewed), its scopes are the manifest's —
+    and each POD's workspace installed, its channel checked with that workspace's token. One
+    line per problem. Reads the installations from the database (checked before this)."""
+    from sqlalchemy.exc import SQLAlchemyError
+
+    from bot.db.session import Database
+    from bot.slack.installs import Installations
+
+    found = [
+        problem(f"{name} is not set: export it from your app's Basic Information page (OAuth mode)")
+        for name, value in (
+            ("SLACK_CLIENT_ID", settings.client_id),
+            ("SLACK_CLIENT_SECRET", settings.client_secret),
+        )
+        if not value
+    ]
+    if not settings.client_id:
+        return found
+    db = Database(settings.database_url)
+    try:
+        installations = Installations(db, settings.client_id, many=config.names_workspaces())
+        listed = installations.listed()
+        tokens = {_where(install): installations.bot_of(_where(install)) for install in listed}
+    except SQLAlchemyError as exc:
+        reason = str(getattr(exc, "orig", None) or exc).strip().splitlines()[0]
+        return [*found, problem(f"installations not readable ({reason}): see the database above")]
+    finally:
+        db.dispose()
+    if not listed:
+        return [
+            *found,
+            problem(
+                "no workspace has installed podbot yet: open <your URL>/slack/install in a "
+                "browser and Allow (OAuth mode)"
+            ),
+        ]
+    bots: dict[str | None, tuple[WebClient, str] | None] = {}
+    for install in listed:
+        workspace = _where(install)
+        org_wide = ", org-wide" if install.org_wide else ""
+        name = f"{install.team_name or workspace} ({workspace}{org_wide})"
+        bot = tokens.get(workspace)
+        if bot is None or not bot.bot_token:
+            found.append(
+                problem(f"{name}: installed without a bot token: install podbot there again")
+            )
+            bots[workspace] = None
+            continue
+        client = WebClient(token=bot.bot_token, base_url=settings.api_url, timeout=10)
+        checked, user = _installation_check(client, name)
+        found += checked
+        bots[workspace] = (client, user) if user is not None else None
+    where = _Lines(config)
+    latest = next(iter(bots.values()))  # one workspace: the latest installation sends
+    for index, pod in enumerate(config.pods):
+        workspace = pod.workspace
+        if workspace is not None and workspace not in bots:
+            key = where.at(f"pods[{index}].{'enterprise_id' if pod.enterprise_id else 'team_id'}")
+            found.append(
+                problem(
+                    f"{key}: {pod.name}'s workspace {workspace} has not installed podbot: "
+                    "install it there from <your URL>/slack/install"
+                )
+            )
+            continue
+        sender = bots.get(workspace) if workspace is not None else latest
+        if sender is not None and pod.channel not in EXAMPLE_IDS:
+            client, user = sender
+            key = where.at(f"pods[{index}].channel")
+            found.append(_channel_check(client, pod.channel, pod.name, user, key))
+    return found
+
+
+def _where(install: Install) -> str | None:
+    """The workspace (or, org-wide, the org) an installation sends for."""
+    return install.enterprise_id if install.org_wide else install.team_id
+
+
+def _installation_check(client: WebClient, name: str) -> tuple[list[Check], str | None]:
+    """An installation's token and scopes, as `auth.test` answers them; the bot's name when
+    its token works."""
+    try:
+        answer = client.auth_test()
+    except SlackApiError as exc:
+        error = _error(exc).get("error")
+        if error == "token_expired":
+            return [
+                problem(
+                    f"{name}: its bot token has expired (token_expired): a running podbot renews "
+                    "tokens before they expire (`token-refresh`); start it, or install podbot "
+                    "there again"
+                )
+            ], None
+        if error in _BAD_TOKEN:
+            return [
+                problem(
+                    f"{name}: Slack refuses its bot token ({error}): install podbot there again "
+                    "(<your URL>/slack/install)"
+                )
+            ], None
+        return [problem(f"{name}: auth.test failed ({error}): check SLACK_API_URL")], None
+    except (SlackClientError, OSError) as exc:
+        return [problem(f"{name}: could not reach Slack at {client.base_url} ({exc})")], None
+    user = str(answer.get("user") or "podbot")
+    granted = _scopes(answer.headers)
+    if granted is None:
+        return [ok(f"{name}: token works (@{user}); Slack did not name its scopes")], user
+    lacking = [scope for scope in BOT_SCOPES if scope not in granted]
+    if not lacking:
+        return [ok(f"{name}: token works (@{user}), all {len(BOT_SCOPES)} scopes")], user
+    return [
+        problem(
+            f"{name}: its token lacks the {scope} scope, for {BOT_SCOPES[scope]}: update the "
+            "app from `podbot manifest --oauth`, then install podbot there again"
+        )
+        for scope in lacking
+    ], user
+
+
 # --- the report ----------------------------------------------------------------------------
 
 
 def run(config: Config, settings: Settings, client: WebClient | None, now: datetime) -> list[Check]:
-    """Every check, in the order the report prints them."""
+    """Every check, in the order the report prints them (OAuth mode: each installation's
+    instead of SLACK_BOT_TOKEN's)."""
     found = config_checks(config) + secret_checks(settings) + database_checks(settings)
+    if settings.oauth:
+        if all(item.ok for item in found[-1:]):  # the database answers and is migrated
+            found += oauth_checks(config, settings)
+        return found
     if client is None:
         found.append(
             problem(

@@ -17,7 +17,6 @@ from slack_sdk import WebClient
 from slack_sdk.http_retry import RetryIntervalCalculator
 from slack_sdk.http_retry.builtin_handlers import (
     ConnectionErrorRetryHandler,
-    RateLimitErrorRetryHandler,
     ServerErrorRetryHandler,
 )
 from slack_sdk.http_retry.handler import default_interval_calculator
@@ -31,7 +30,7 @@ from bot.db.migrate import check_schema, upgrade
 from bot.db.pods import sync_pods
 from bot.db.session import Database
 from bot.mail.smtp import SmtpSettings
-from bot.slack.installs import Installations, InstalledWebClient
+from bot.slack.installs import Installations, InstalledWebClient, RateLimitRetry
 from bot.slack.pacing import ChannelTurns
 from bot.slack.web_api import LOOKUP_INTERVAL, SlackApi, WebApiError
 from bot.slack.worker import OutboxWorker
@@ -112,7 +111,7 @@ def _client_options(settings: Settings, backoff: RetryIntervalCalculator) -> dic
         timeout=settings.slack_timeout,
         retry_handlers=[
             ConnectionErrorRetryHandler(max_retry_count=2, interval_calculator=backoff),
-            RateLimitErrorRetryHandler(max_retry_count=3),
+            RateLimitRetry(max_retry_count=3),
             ServerErrorRetryHandler(max_retry_count=2, interval_calculator=backoff),
         ],
     )

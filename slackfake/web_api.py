@@ -193,6 +193,7 @@ class _Failure:
     delay: float | None
     remaining: int | None
     until: float | None = None  # on the server's clock: the failure ends then (an outage)
+    team: str | None = None  # only calls with a token of this workspace (or org) fail
 
     @property
     def answers_error(self) -> bool:
@@ -724,6 +725,7 @@ class SlackApiServer:
         times: int | None = 1,
         delay: float | None = None,
         until: float | None = None,
+        team: str | None = None,
     ) -> None:
         """Make the next ``times`` calls to ``method`` fail (``times=None``: until reset).
 
@@ -732,6 +734,9 @@ class SlackApiServer:
         alone answers normally but only after ``delay`` seconds (for client timeouts).
         ``until`` (an instant on the server's ``clock``) ends the failure then, whatever is
         left of ``times``: failures queued one after the other make the phases of an outage.
+        ``team`` (OAuth mode: a workspace's ``T…`` or an org's ``E…``) limits the failure to
+        calls made with a bot token installed there, as Slack's ``ratelimited`` is counted
+        per app per workspace: another workspace's calls meanwhile are answered as usual.
         """
         if status is None:
             if error is None:
@@ -743,7 +748,7 @@ class SlackApiServer:
         elif error is None and status >= 500:
             error = "internal_error"
         failure = _Failure(
-            status, error, retry_after if status == 429 else None, delay, times, until
+            status, error, retry_after if status == 429 else None, delay, times, until, team
         )
         with self._cond:
             self._failures.setdefault(method, []).append(failure)
@@ -966,7 +971,7 @@ class SlackApiServer:
             self._arrivals.append(method)
             self._holding += 1  # until `_answered`
             self._cond.notify_all()
-        failure = self._take_failure(method)
+        failure = self._take_failure(method, token)
         try:
             if failure is not None and failure.delay:
                 self._stopping.wait(failure.delay)
@@ -1052,7 +1057,7 @@ class SlackApiServer:
             self._show_response(path, params)
         _send_json(req, 200, {"ok": True})
 
-    def _take_failure(self, method: str) -> _Failure | None:
+    def _take_failure(self, method: str, token: str | None = None) -> _Failure | None:
         with self._cond:
             queue = self._failures.get(method)
             now = self.clock() if queue else 0.0
@@ -1060,11 +1065,16 @@ class SlackApiServer:
                 queue.pop(0)  # its phase of the outage is over
             if not queue:
                 return None
-            failure = queue[0]
+            grant = self.oauth.grant_of(token)
+            teams = {grant.team_id, grant.enterprise_id} - {None} if grant is not None else set()
+            # The first failure meant for this call: any call's, or its workspace's.
+            failure = next((f for f in queue if f.team is None or f.team in teams), None)
+            if failure is None:
+                return None
             if failure.remaining is not None:
                 failure.remaining -= 1
                 if failure.remaining <= 0:
-                    queue.pop(0)
+                    queue.remove(failure)
             return failure
 
     def _answered(self) -> None:

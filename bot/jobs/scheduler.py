@@ -19,6 +19,10 @@ from apscheduler.triggers.interval import IntervalTrigger
 from bot.blocks.text import plural
 from bot.jobs import JOBS
 from bot.jobs.runner import catch_up, run_job
+from bot.slack.installs import REFRESH_EVERY_MINUTES
+
+# OAuth mode's job renewing the installations' rotating bot tokens ahead of their expiry.
+TOKEN_REFRESH = "token-refresh"
 
 if TYPE_CHECKING:
     from bot.config import Config, Pod
@@ -46,8 +50,22 @@ def _sweep(runtime: Runtime) -> None:
         log.exception("catch-up sweep crashed")
 
 
+def _refresh_tokens(runtime: Runtime) -> None:
+    # OAuth mode's `token-refresh`: no POD's and no ledger's; the bot row's lock makes racing
+    # processes (and a send renewing at use) renew each token once.
+    installations = runtime.installations
+    assert installations is not None
+    try:
+        renewed, refused = installations.refresh_expiring()
+        if renewed or refused:
+            log.info("token-refresh: %d renewed, %d refused", renewed, refused)
+    except Exception:
+        log.exception("token-refresh crashed")
+
+
 def build_scheduler(runtime: Runtime) -> BackgroundScheduler:
-    """A scheduler with every job for every POD, plus the catch-up sweep."""
+    """A scheduler with every job for every POD, plus the catch-up sweep (and, in OAuth
+    mode, `token-refresh`)."""
     # One thread per POD and job at the busiest minute: posts to different channels go out
     # side by side (each channel is paced to Slack's ~1 message/s in the Web API seam).
     width = max(10, len(runtime.config.pods) * 2)
@@ -69,6 +87,15 @@ def build_scheduler(runtime: Runtime) -> BackgroundScheduler:
     scheduler.add_job(
         _sweep, IntervalTrigger(minutes=5), args=[runtime], id="catch-up", replace_existing=True
     )
+    if runtime.installations is not None:
+        scheduler.add_job(
+            _refresh_tokens,
+            IntervalTrigger(minutes=REFRESH_EVERY_MINUTES),
+            args=[runtime],
+            id=TOKEN_REFRESH,
+            name=f"{TOKEN_REFRESH} (OAuth mode)",
+            replace_existing=True,
+        )
     return scheduler
 
 

@@ -16,11 +16,15 @@ from collections.abc import Callable, Iterator
 from concurrent.futures import Executor, Future
 from contextlib import contextmanager
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import UTC, datetime, timedelta
 from typing import Any
 
 from slack_sdk import WebClient
 from slack_sdk.errors import SlackClientError
+from slack_sdk.http_retry.builtin_handlers import RateLimitErrorRetryHandler
+from slack_sdk.http_retry.request import HttpRequest
+from slack_sdk.http_retry.response import HttpResponse
+from slack_sdk.http_retry.state import RetryState
 from slack_sdk.oauth.installation_store.models.bot import Bot
 from slack_sdk.oauth.token_rotation import TokenRotator
 from slack_sdk.web import SlackResponse
@@ -54,10 +58,18 @@ logging.getLogger("slack_sdk.web.base_client").addFilter(RedactTokens())
 
 # Slack's rotating bot tokens last 12 hours; one with less than this left is renewed before use.
 REFRESH_BEFORE_MINUTES = 60
+# Minutes "before expiry" that make the rotator renew whatever the token's expiry.
+_ALWAYS = 10**9
+# How often the `token-refresh` job runs (OAuth mode): well inside the hour it renews ahead.
+REFRESH_EVERY_MINUTES = 10
 # Why a workspace's rows are parked until it is installed again.
 UNINSTALLED = "app_uninstalled"
 REFRESH_FAILED = "token_refresh_failed"
 WAITING_FOR_INSTALL = (UNINSTALLED, REFRESH_FAILED)
+# Set while the worker sends a row in OAuth mode: a 429 comes back at once, and the row waits
+# out Retry-After in the outbox, instead of the sending thread sleeping through it (with
+# other workspaces' rows waiting behind it).
+_AT_ONCE: contextvars.ContextVar[bool] = contextvars.ContextVar("at_once", default=False)
 # The workspace (or org) whose token this thread's (or after-ack task's) calls go with.
 _ACTING: contextvars.ContextVar[str | None] = contextvars.ContextVar("acting", default=None)
 
@@ -148,11 +160,49 @@ class Installations:
             return UNINSTALLED
         return REFRESH_FAILED if self.bot_token(workspace) is None else None
 
-    def refresh(self, bot: Bot, workspace: str | None) -> str | None:
+    def refresh_expiring(self, now: datetime | None = None) -> tuple[int, int]:
+        """The `token-refresh` job (OAuth mode): renew every installation's bot token that
+        expires within the hour at `now` (default: this object's clock), each through
+        `refresh` (so one renewal however many processes run the job or send at once; a
+        refusal parks that workspace's rows). Returns (renewed, refused)."""
+        at = (now or self.clock.now()).astimezone(UTC).replace(tzinfo=None)
+        due = at + timedelta(minutes=REFRESH_BEFORE_MINUTES)
+        bots = self.store.bots
+        query = (
+            select(bots)
+            .where(bots.c.client_id == self.client_id, bots.c.bot_refresh_token.is_not(None))
+            .order_by(desc(bots.c.installed_at), desc(bots.c.id))
+        )
+        seen: set[tuple[str | None, str | None]] = set()
+        expiring: list[tuple[Bot, str | None]] = []
+        with self.store.engine.connect() as connection:
+            for row in connection.execute(query).mappings():
+                key = (row["enterprise_id"], row["team_id"])
+                if key in seen:  # an older installation of the same workspace: not used
+                    continue
+                seen.add(key)
+                expires = row["bot_token_expires_at"]
+                if not row["bot_token"] or expires is None or expires > due:
+                    continue
+                org_wide = bool(row["is_enterprise_install"])
+                workspace = row["enterprise_id"] if org_wide else row["team_id"]
+                if not self.many:  # one workspace: its rows name none
+                    workspace = None
+                expiring.append((self.store.build_bot_entity(row), workspace))
+        renewed = refused = 0
+        for bot, workspace in expiring:
+            if self.refresh(bot, workspace, due=True) is None:
+                refused += 1
+            else:
+                renewed += 1
+        return renewed, refused
+
+    def refresh(self, bot: Bot, workspace: str | None, *, due: bool = False) -> str | None:
         """Renew an expiring bot token once, however many processes want it at the same time:
         the bot's row is locked (PostgreSQL: FOR UPDATE; SQLite: the write lock of the
         transaction), and whoever gets it second finds the token renewed. A refusal parks
-        the workspace's rows (`REFRESH_FAILED`), says so in one line, and gives None."""
+        the workspace's rows (`REFRESH_FAILED`), says so in one line, and gives None. `due`:
+        the caller (the job, on its clock) decided the token is expiring; renew it."""
         bots = self.store.bots
         with self.db.transaction() as session:
             row = (
@@ -171,7 +221,9 @@ class Installations:
             locked = self.store.build_bot_entity(row)
             try:
                 renewed = self.rotator.perform_bot_token_rotation(
-                    bot=locked, minutes_before_expiration=REFRESH_BEFORE_MINUTES
+                    bot=locked,
+                    # The rotator compares with real time; the job decided on its own clock.
+                    minutes_before_expiration=_ALWAYS if due else REFRESH_BEFORE_MINUTES,
                 )
             except (SlackClientError, OSError) as exc:
                 reason = getattr(getattr(exc, "api_error", None), "response", None)
@@ -352,6 +404,34 @@ def acting_for(client: WebClient, workspace: str | None) -> Iterator[None]:
             _ACTING.reset(before)
     else:
         yield
+
+
+@contextmanager
+def ratelimits_at_once(on: bool = True) -> Iterator[None]:
+    """With `on`, a 429 answered to this thread's calls is raised at once (`RateLimitRetry`
+    does not wait it out): the outbox worker in OAuth mode, which keeps the row for later."""
+    before = _AT_ONCE.set(on)
+    try:
+        yield
+    finally:
+        _AT_ONCE.reset(before)
+
+
+class RateLimitRetry(RateLimitErrorRetryHandler):
+    """slack_sdk's 429 retry (sleep Retry-After, try again), except inside
+    `ratelimits_at_once`."""
+
+    def _can_retry(
+        self,
+        *,
+        state: RetryState,
+        request: HttpRequest,
+        response: HttpResponse | None = None,
+        error: Exception | None = None,
+    ) -> bool:
+        if _AT_ONCE.get():
+            return False
+        return super()._can_retry(state=state, request=request, response=response, error=error)
 
 
 def act_for(workspace: str | None) -> None:

@@ -70,7 +70,7 @@ from bot.jobs.ledger import WORKER
 from bot.mail.message import update_message
 from bot.mail.smtp import MailRefused, MailUnavailable, SmtpSettings
 from bot.mail.smtp import send as send_mail
-from bot.slack.installs import Installations, acting_for
+from bot.slack.installs import Installations, acting_for, ratelimits_at_once
 from bot.slack.snapshots import drop_superseded
 from bot.slack.web_api import WebApiError
 
@@ -126,6 +126,11 @@ _DATABASE_FAILURES = (OperationalError, InterfaceError, PoolTimeout)
 # Failures whose retry keeps its time when Slack is back: a 429's Retry-After, and a timeout's
 # wait for Slack to finish storing what it may have received.
 _WAIT_OUT = ("ratelimited", "TimeoutError", "timeout")
+# Rows sent without a workspace's bot token (ClickUp, SMTP, a response_url): a workspace's
+# 429 (OAuth mode) does not hold them, nor does theirs hold the workspace.
+_NO_BOT_TOKEN = frozenset(
+    {OutboxKind.CLICKUP.value, OutboxKind.EMAIL.value, OutboxKind.RESPOND.value}
+)
 # What a take reads of a candidate row (not its payload).
 _CANDIDATE = (
     OutboxRow.id,
@@ -366,6 +371,8 @@ class OutboxWorker:
         self.clickup: Callable[[Taken], dict[str, Any]] | None = None
         # OAuth mode (issue 36): each workspace's installation, checked before a row is sent.
         self.installations: Installations | None = None
+        # OAuth mode: until when each rate-limited workspace's rows wait (its Retry-After).
+        self._team_waits: dict[str | None, datetime] = {}
 
     # -- running ------------------------------------------------------------------------------
 
@@ -719,11 +726,24 @@ class OutboxWorker:
                 return
             # OAuth mode: the workspace installed, its token good (renewed first if expiring)?
             installs = self.installations
-            if installs is not None and (missing := installs.missing(row.team)) is not None:
-                raise WebApiError(kind, missing)
-            with acting_for(self.slack.client, row.team):
+            if installs is not None:
+                try:
+                    self._workspace_ready(installs, row)
+                except WebApiError:
+                    if kind == _HOME:  # not rendered after all: the next Home's turn is free
+                        self._rendered_home(0.0)
+                    raise
+            # OAuth mode: a 429 comes back at once; the row, not this thread, waits it out.
+            with acting_for(self.slack.client, row.team), ratelimits_at_once(installs is not None):
                 result = self._senders[OutboxKind(kind)](row)
         except WebApiError as exc:
+            if (
+                self.installations is not None
+                and exc.error == "ratelimited"
+                and kind not in _NO_BOT_TOKEN
+                and exc.method != "response_url"
+            ):
+                self._ratelimited(row.team, exc.retry_after or 1.0)
             self._failed(row_id, exc, row.channel or row.lane)
             return
         except _DATABASE_FAILURES as exc:  # the database, not the row: retried, never parked
@@ -740,6 +760,32 @@ class OutboxWorker:
         if row.recovering:
             self.slack_is_back()
         self._record("delivered")
+
+    def _workspace_ready(self, installs: Installations, row: Taken) -> None:
+        """OAuth mode: raise the reason the row's workspace cannot be sent for now — not
+        installed, its token not renewed, or rate-limited (the row waits out the rest of its
+        Retry-After without a call; the other workspaces' rows go meanwhile)."""
+        if (missing := installs.missing(row.team)) is not None:
+            raise WebApiError(row.kind, missing)
+        if row.kind not in _NO_BOT_TOKEN and (left := self._ratelimited_for(row.team)):
+            raise WebApiError(row.kind, "ratelimited", left)
+
+    def _ratelimited(self, team: str | None, seconds: float) -> None:
+        """A workspace's 429 (OAuth mode): its rows wait `seconds` (Retry-After)."""
+        until = self.clock.now() + timedelta(seconds=seconds)
+        with self._looks:
+            if until > self._team_waits.get(team, until - _ONE_SECOND):
+                self._team_waits[team] = until
+
+    def _ratelimited_for(self, team: str | None) -> float | None:
+        """Seconds left of the workspace's Retry-After, or None when it may be called."""
+        now = self.clock.now()
+        with self._looks:
+            until = self._team_waits.get(team)
+            if until is None or until <= now:
+                self._team_waits.pop(team, None)
+                return None
+        return (until - now).total_seconds()
 
     def slack_is_back(self) -> int:
         """Slack answers again (a retry got through): rows waiting out a backoff need not wait

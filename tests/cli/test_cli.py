@@ -212,6 +212,25 @@ def test_jobs_list_shows_each_job_per_pod_with_its_next_run(tmp_path: Path) -> N
     ), lines
 
 
+def test_jobs_list_shows_token_refresh_in_oauth_mode_only(tmp_path: Path) -> None:
+    env = migrated(tmp_path)
+    static = podbot("jobs", "list", env=env)
+    assert static.returncode == 0, static.stderr
+    assert "token-refresh" not in static.stdout
+    oauth = {**env, "PODBOT_OAUTH": "1", "SLACK_CLIENT_ID": "1.2", "SLACK_CLIENT_SECRET": "s"}
+    listed = podbot("jobs", "list", env=oauth)
+    assert listed.returncode == 0, listed.stderr
+    # The same lines, and one more: the installations' tokens renewed ahead of expiry.
+    # (Their next runs left out: the two listings are seconds apart.)
+    assert [line.split("; next")[0] for line in listed.stdout.splitlines()[:-1]] == [
+        line.split("; next")[0] for line in static.stdout.splitlines()
+    ]
+    assert listed.stdout.splitlines()[-1] == (
+        "token-refresh    *          every 10 minutes (OAuth mode): renews the bot tokens "
+        "expiring within the hour"
+    )
+
+
 def test_jobs_run_dry_run_prints_and_posts_nothing(tmp_path: Path) -> None:
     env = migrated(tmp_path)
     result = podbot(

@@ -65,3 +65,20 @@ def renew_in_a_process(database_url: str, api_url: str, start: Any, tokens: Any)
         tokens.put(Installations(db, CLIENT_ID, CLIENT_SECRET, api_url).bot_token())
     finally:
         db.dispose()
+
+
+def refresh_job_in_a_process(database_url: str, api_url: str, start: Any, tokens: Any) -> None:
+    """One podbot process's `token-refresh` run (its own engine and connections): wait for
+    the others, run the job, and hand back the token stored after it."""
+    from bot.db.session import Database
+    from bot.slack.installs import Installations
+
+    db = Database(database_url)
+    try:
+        installations = Installations(db, CLIENT_ID, CLIENT_SECRET, api_url)
+        start.wait()
+        installations.refresh_expiring()
+        bot = installations.bot_of(None)
+        tokens.put(bot.bot_token if bot is not None else None)
+    finally:
+        db.dispose()
