@@ -10,7 +10,7 @@ from decimal import Decimal
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
-from bot.db.models import PodRow, Quote, QuoteLine, Request
+from bot.db.models import Contract, PodRow, Quote, QuoteLine, Request
 
 
 @dataclass(frozen=True)
@@ -32,10 +32,13 @@ def deals(
     band: tuple[int, int | None],
     since: datetime,
     currency: str,
+    *,
+    excluding_request: int | None = None,
 ) -> list[Deal]:
     """The POD's itemised quote lines for the tool (and plan, when given) in the quantity band,
     created at or after `since`, whose quote was logged in the POD's currency (a line in
-    another currency was converted at the day's rate), cheapest first."""
+    another currency was converted at the day's rate), cheapest first; without
+    `excluding_request`'s own lines (a claim's final price is not compared with its quotes)."""
     low, high = band
     query = (
         select(
@@ -61,7 +64,41 @@ def deals(
         query = query.where(QuoteLine.quantity <= high)
     if plan_key is not None:
         query = query.where(QuoteLine.plan_key == plan_key)
+    if excluding_request is not None:
+        query = query.where(QuoteLine.request_id != excluding_request)
     return [Deal(*row) for row in session.execute(query)]
+
+
+@dataclass(frozen=True)
+class Seats:
+    """What a request's price is for: a quantity of seats (of a plan)."""
+
+    quantity: int
+    plan: str | None
+
+
+def request_seats(session: Session, request: Request) -> Seats | None:
+    """The seats a request's final price pays for: its latest itemised quote line's quantity
+    and plan, else its customer's contract's seats for the tool (`contracts.seats`); None
+    when neither says."""
+    line = session.execute(
+        select(QuoteLine.quantity, QuoteLine.plan)
+        .where(QuoteLine.request_id == request.id)
+        .order_by(QuoteLine.id.desc())
+        .limit(1)
+    ).first()
+    if line is not None:
+        return Seats(line.quantity, line.plan)
+    contract = session.execute(
+        select(Contract.seats, Contract.plan).where(
+            Contract.customer_key == request.customer_key,
+            Contract.tool_key == request.tool_key,
+            Contract.seats.is_not(None),
+        )
+    ).first()
+    if contract is None or contract.seats is None:
+        return None
+    return Seats(contract.seats, contract.plan)
 
 
 def itemised_tools(session: Session, pod_key: str) -> dict[str, str]:
