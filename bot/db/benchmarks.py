@@ -7,10 +7,11 @@ from dataclasses import dataclass
 from datetime import datetime
 from decimal import Decimal
 
-from sqlalchemy import func, select
+from sqlalchemy import case, func, or_, select
 from sqlalchemy.orm import Session
 
 from bot.db.models import Contract, PodRow, Quote, QuoteLine, Request
+from bot.domain.pricing import BANDS, median
 
 
 @dataclass(frozen=True)
@@ -99,6 +100,99 @@ def request_seats(session: Session, request: Request) -> Seats | None:
     if contract is None or contract.seats is None:
         return None
     return Seats(contract.seats, contract.plan)
+
+
+@dataclass(frozen=True)
+class BandFigures:
+    """A quantity band's deals summed up: how many, the median annual unit price, the best deal."""
+
+    band: tuple[int, int | None]
+    deals: int
+    median: Decimal
+    best: Deal
+
+
+def band_figures(
+    session: Session,
+    pod_key: str,
+    tool_key: str,
+    plan_key: str | None,
+    bands: list[tuple[int, int | None]],
+    since: datetime,
+    currency: str,
+) -> dict[tuple[int, int | None], BandFigures]:
+    """For each of `bands` (of `BANDS`) with a deal, what `deals` would give summed up — the
+    count, the median and the cheapest deal (first by price, then by line) — worked out in
+    SQL: each band's lines are numbered by price in a window, and only the first and the
+    middle one or two come back, so the answer reads a few rows however long the history."""
+    band_no = case(
+        *((QuoteLine.quantity <= high, i) for i, (_low, high) in enumerate(BANDS) if high),
+        else_=len(BANDS) - 1,
+    )
+    lines = (
+        select(
+            QuoteLine.id,
+            QuoteLine.annual_unit_price.label("price"),
+            QuoteLine.quantity,
+            Request.customer,
+            Quote.vendor,
+            QuoteLine.plan,
+            band_no.label("band"),
+        )
+        .join(Request, Request.id == QuoteLine.request_id)
+        .join(Quote, Quote.id == QuoteLine.quote_id)
+        .where(
+            Request.pod_id == select(PodRow.id).where(PodRow.key == pod_key).scalar_subquery(),
+            Request.tool_key == tool_key,
+            QuoteLine.created_at >= since,
+            Quote.currency == currency,
+        )
+    )
+    if plan_key is not None:
+        lines = lines.where(QuoteLine.plan_key == plan_key)
+    if len(bands) == 1:
+        low, high = bands[0]
+        lines = lines.where(QuoteLine.quantity >= low)
+        if high is not None:
+            lines = lines.where(QuoteLine.quantity <= high)
+    inner = lines.subquery()
+    ranked = select(
+        inner,
+        func.row_number()
+        .over(partition_by=inner.c.band, order_by=(inner.c.price, inner.c.id))
+        .label("n"),
+        func.count().over(partition_by=inner.c.band).label("total"),
+    ).subquery()
+    n, total = ranked.c.n, ranked.c.total
+    # The first row, and the middle one (odd count: 2n = total + 1) or two (2n = total, + 2).
+    rows = session.execute(
+        select(ranked).where(or_(n == 1, 2 * n == total, 2 * n == total + 1, 2 * n == total + 2))
+    ).all()
+    figures: dict[tuple[int, int | None], BandFigures] = {}
+    for i, band in enumerate(BANDS):
+        mine = sorted((r for r in rows if r.band == i), key=lambda r: int(r.n))
+        if band not in bands or not mine:
+            continue
+        first = mine[0]
+        middle = [r.price for r in mine if 2 * r.n >= r.total]
+        best = Deal(first.price, first.quantity, first.customer, first.vendor, first.plan)
+        figures[band] = BandFigures(band, int(first.total), median(middle), best)
+    return figures
+
+
+def itemised_tool(session: Session, pod_key: str, tool_key: str) -> str | None:
+    """The tool as the POD's latest request for it with an itemised quote spells it; None when
+    it has none: one indexed lookup (the tool's requests, newest first, until one has a line)."""
+    return session.scalar(
+        select(Request.tool)
+        .where(
+            Request.pod_id == select(PodRow.id).where(PodRow.key == pod_key).scalar_subquery(),
+            Request.tool_key == tool_key,
+            select(QuoteLine.id).where(QuoteLine.request_id == Request.id).exists(),
+        )
+        .order_by(Request.id.desc())
+        .limit(1)
+    )
 
 
 def itemised_tools(session: Session, pod_key: str) -> dict[str, str]:
