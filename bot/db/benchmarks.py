@@ -193,21 +193,3 @@ def itemised_tool(session: Session, pod_key: str, tool_key: str) -> str | None:
         .order_by(Request.id.desc())
         .limit(1)
     )
-
-
-def itemised_tools(session: Session, pod_key: str) -> dict[str, str]:
-    """The tools (key → name as the latest request with a line spells it) the POD has itemised
-    quotes for: grouped in SQL, so the answer reads one row per tool, not one per line."""
-    latest = session.execute(
-        select(Request.tool_key, func.max(Request.id))
-        .join(QuoteLine, QuoteLine.request_id == Request.id)
-        .join(PodRow, PodRow.id == Request.pod_id)
-        .where(PodRow.key == pod_key)
-        .group_by(Request.tool_key)
-    ).all()
-    names = dict(
-        session.execute(
-            select(Request.id, Request.tool).where(Request.id.in_([i for _k, i in latest]))
-        ).all()
-    )
-    return {key: names[request_id] for key, request_id in latest}
