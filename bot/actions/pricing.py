@@ -16,7 +16,7 @@ from bot.actions import requests as request_actions
 from bot.actions.access import load_request
 from bot.blocks.text import escape_mrkdwn
 from bot.config import Config, Pod
-from bot.db.benchmarks import deals, itemised_tools
+from bot.db.benchmarks import band_figures, deals, itemised_tool
 from bot.db.models import Quote, QuoteLine
 from bot.db.rates import rate_on
 from bot.domain.events import ThreadLine
@@ -33,7 +33,6 @@ from bot.domain.pricing import (
     band_label,
     band_of,
     benchmark_line,
-    median,
     missing_rate,
     parse_line_item,
     unit_money,
@@ -127,12 +126,12 @@ def benchmark_answer(
     """`/proc benchmark <tool> [plan] [seats]`: for each quantity band (or the seats' band),
     the POD's deals of the last 24 months: how many, median and best annual unit price, and
     who got the best one (customer and vendor: the reader is a member of this POD)."""
-    tools = itemised_tools(session, pod.key)
     # The longest leading words naming a tool with itemised quotes; the rest is the plan.
     parts = words.split()
     for cut in range(len(parts), 0, -1):
         tool_key = name_key(" ".join(parts[:cut]))
-        if tool_key in tools:
+        tool = itemised_tool(session, pod.key, tool_key)
+        if tool is not None:
             plan = " ".join(parts[cut:]) or None
             break
     else:
@@ -140,24 +139,25 @@ def benchmark_answer(
             f"{pod.name} has no itemised quotes for {escape_mrkdwn(words)} yet; log one with "
             "`/proc quote REQ <vendor> <seats> seats × <unit price>`."
         )
-    what = escape_mrkdwn(" ".join(p for p in (tools[tool_key], plan) if p))
+    what = escape_mrkdwn(" ".join(p for p in (tool, plan) if p))
     plan_key = name_key(plan) if plan else None
     bands = [band_of(seats)] if seats is not None else list(BANDS)
     lines = [f":bar_chart: *{what}* per-seat prices in {escape_mrkdwn(pod.name)}, last "
              f"{RECENT_MONTHS} months (annual, {pod.currency}):"]  # fmt: skip
+    figures = band_figures(session, pod.key, tool_key, plan_key, bands, since(now), pod.currency)
     for band in bands:
-        found = deals(session, pod.key, tool_key, plan_key, band, since(now), pod.currency)
+        found = figures.get(band)
+        count = found.deals if found is not None else 0
         at = f"{band_label(band)} seats"
-        if len(found) < config.benchmark_min_deals:
+        if found is None or count < config.benchmark_min_deals:
             lines.append(
-                f"• {at}: only {len(found)} deal{'s' if len(found) != 1 else ''} (a benchmark "
+                f"• {at}: only {count} deal{'s' if count != 1 else ''} (a benchmark "
                 f"needs {config.benchmark_min_deals})"
             )
             continue
-        prices = [d.annual_unit_price for d in found]
-        best = found[0]
+        best = found.best
         lines.append(
-            f"• {at}: {len(found)} deals · median {unit_money(median(prices), pod.currency)} · "
+            f"• {at}: {count} deals · median {unit_money(found.median, pod.currency)} · "
             f"best {unit_money(best.annual_unit_price, pod.currency)} "
             f"({escape_mrkdwn(best.customer)}, {best.quantity} seats via "
             f"{escape_mrkdwn(best.vendor)})"

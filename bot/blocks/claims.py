@@ -75,6 +75,9 @@ class ClaimView:
     progress: Progress | None = None
     # Deciders standing in for someone away (`/proc away`): (cover, whom they cover for).
     covering: tuple[tuple[str, str], ...] = ()
+    # Where the final price landed among the POD's per-seat deals (issue 34): `final
+    # $12.40/seat/yr · 20th percentile of …`; None when the request has no seats to divide by.
+    price_line: str | None = None
 
     @property
     def saved(self) -> Money:
@@ -165,6 +168,14 @@ def benchmark_line(claim: ClaimView) -> str:
     return line + "."
 
 
+def final_price_line(claim: ClaimView) -> str | None:
+    """`:dart: Final $12.40/seat/yr · 20th percentile of …`: where the final price landed
+    among the POD's per-seat deals; None without seats to divide it by."""
+    if not claim.price_line:
+        return None
+    return f":dart: {claim.price_line[:1].upper()}{claim.price_line[1:]}."
+
+
 def quotes_line(claim: ClaimView) -> str:
     """How many competing quotes back the claim; a warning when none."""
     if claim.quote_count == 0:
@@ -193,6 +204,7 @@ def claim_blocks(claim: ClaimView) -> list[Block]:
         ContextBlock(
             elements=[
                 MarkdownTextObject(text=benchmark_line(claim)),
+                *[MarkdownTextObject(text=line) for line in (final_price_line(claim),) if line],
                 MarkdownTextObject(text=quotes_line(claim)),
             ]
         ),

@@ -7,12 +7,15 @@ from decimal import Decimal
 from typing import TYPE_CHECKING, TypedDict
 from zoneinfo import ZoneInfo
 
+from dateutil.relativedelta import relativedelta
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from bot.blocks.cards import CardData
 from bot.blocks.claims import ApprovedClaim, ClaimView
+from bot.blocks.text import escape_mrkdwn
 from bot.db.approvals import claim_progress
+from bot.db.benchmarks import deals, request_seats
 from bot.db.compliance import checklist_of, find_vendor, vendor_file
 from bot.db.holds import open_hold
 from bot.db.models import CaseStudy, Request, SavingsClaim
@@ -24,6 +27,8 @@ from bot.db.usage import latest_usage
 from bot.domain.compliance import checklist_line, file_line
 from bot.domain.holds import held_days
 from bot.domain.money import Money
+from bot.domain.names import name_key
+from bot.domain.pricing import RECENT_MONTHS, band_of, benchmark_line, final_unit_price
 from bot.domain.procurement import DEFAULT_STEP_WEEKS, step_clock
 from bot.domain.reminders import qualification_badge, tat_badge, update_badge
 from bot.domain.usage import usage_line
@@ -219,6 +224,7 @@ def claim_view(
         additional=claim.additional,
         right_sizing=claim.right_sizing,
         usage_line=_claim_usage(session, config, request, claim, now),
+        price_line=_claim_price(session, config, request, claim),
         revised_by=_approved(session, claim.revised_by_id),
         progress=progress if progress is not None and progress.total > 1 else None,
     )
@@ -236,6 +242,34 @@ def _claim_usage(
         return None
     today = (now or claim.created_at).astimezone(ZoneInfo(request.pod.timezone)).date()
     return usage_line(found, config.usage_headroom, today)
+
+
+def _claim_price(
+    session: Session, config: Config, request: Request, claim: SavingsClaim
+) -> str | None:
+    """Where the claim's final price landed (issue 34): its annual price per seat — the final
+    amount ÷ the seats of the request's latest itemised quote line (else its contract's seats)
+    — among the POD's other deals for the tool (and plan) in that seats' band, in the 24 months
+    before the claim; None without seats, or with a claim in another currency than the POD's."""
+    pod = config.find_pod(request.pod.key)
+    if pod is None or claim.currency != pod.currency:
+        return None
+    seats = request_seats(session, request)
+    if seats is None:
+        return None
+    unit = final_unit_price(claim.final, seats.quantity)
+    band = band_of(seats.quantity)
+    plan_key = name_key(seats.plan) if seats.plan else None
+    window = claim.created_at - relativedelta(months=RECENT_MONTHS)
+    found = deals(
+        session, pod.key, request.tool_key, plan_key, band, window, pod.currency,
+        excluding_request=request.id,
+    )  # fmt: skip
+    what = escape_mrkdwn(" ".join(part for part in (request.tool, seats.plan) if part))
+    return "final " + benchmark_line(
+        unit, [d.annual_unit_price for d in found], currency=pod.currency, unit="seat",
+        what=what, band=band, min_deals=config.benchmark_min_deals,
+    )  # fmt: skip
 
 
 def _approved(session: Session, claim_id: int | None) -> ApprovedClaim | None:

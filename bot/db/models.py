@@ -205,7 +205,8 @@ class Request(Base):
         # A quarter's figures: the POD's requests closed or created in it, a tool's requests.
         Index("ix_requests_pod_id_closed_at", "pod_id", "closed_at"),
         Index("ix_requests_pod_id_created_at", "pod_id", "created_at"),
-        Index("ix_requests_tool_key", "tool_key"),
+        # A tool's requests in a POD, read from the index (the per-seat benchmarks, issue 34).
+        Index("ix_requests_tool_key_pod_id", "tool_key", "pod_id", "import_id"),
         # A buyer's negotiations, the next update due first (a Home's list: LIMIT 8 and a count
         # read from the index, however many requests the buyer ever had).
         Index(
@@ -446,6 +447,8 @@ class Quote(Base):
     __table_args__ = (
         CheckConstraint("amount >= 0", name="amount_not_negative"),
         CheckConstraint("length(currency) = 3", name="currency"),
+        # The resellers of a tool's requests (the playbook), read from the index.
+        Index("ix_quotes_request_id_currency", *("request_id", "currency", "vendor_key", "amount")),
     )
 
     id: Mapped[int] = mapped_column(Integer, primary_key=True)
@@ -458,6 +461,10 @@ class Quote(Base):
     currency: Mapped[str] = mapped_column(String(3))
     created_by: Mapped[str] = mapped_column(String(32))
     created_at: Mapped[datetime] = mapped_column(UTCDateTime)
+
+
+BENCHMARK_COLUMNS = ("request_id", "created_at", "quantity", "annual_unit_price", "plan_key",
+                     "quote_id", "currency")  # fmt: skip
 
 
 class QuoteLine(Base):
@@ -473,6 +480,8 @@ class QuoteLine(Base):
         CheckConstraint("term_months >= 1", name="term_positive"),
         CheckConstraint("cycle IN ('monthly', 'annual', 'term')", name="cycle"),
         CheckConstraint("length(currency) = 3", name="currency"),
+        # A tool's lines in the benchmarks' window, read from the index (issue 34).
+        Index("ix_quote_lines_benchmark", *BENCHMARK_COLUMNS),
     )
 
     id: Mapped[int] = mapped_column(Integer, primary_key=True)
@@ -488,7 +497,9 @@ class QuoteLine(Base):
     cycle: Mapped[str] = mapped_column(String(8))
     term_months: Mapped[int] = mapped_column(Integer)
     annual_unit_price: Mapped[Decimal] = mapped_column(MoneyAmount)
-    created_at: Mapped[datetime] = mapped_column(UTCDateTime, index=True)
+    # Not indexed alone: a walk of every line in the window is the plan stale statistics
+    # chose over a tool's own lines (`ix_quote_lines_benchmark` has it after `request_id`).
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime)
 
 
 class SavingsClaim(Base):

@@ -7,15 +7,13 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import datetime
 from decimal import Decimal
-from typing import Any
 
-from sqlalchemy import func, select
+from sqlalchemy import BigInteger, func, select, type_coerce
 from sqlalchemy.orm import Session
 
 from bot.db.models import CaseStudy, LeverAnswer, PodRow, Quote, QuoteLine, Request, SavingsClaim
 from bot.db.savings import effective_claim
 from bot.domain.playbooks import Lever, WonResult, above_benchmark, loads_levers
-from bot.domain.savings import savings_percent
 from bot.domain.vocabulary import Outcome, Stage
 
 
@@ -64,24 +62,34 @@ def tool_name(session: Session, pod_key: str, tool_key: str) -> str | None:
 
 def _percents(session: Session, tool_key: str) -> dict[int, Decimal]:
     """Each request's savings % by its latest effective claim (every POD's requests for the
-    tool: the savings benchmark's sample)."""
-    rows = session.execute(
+    tool: the savings benchmark's sample). The latest claim of each request is picked in SQL (a
+    window numbering its claims newest first), and its amounts read as whole cents, so the
+    answer reads one row per request and converts no money type; the % is the exact one of
+    `savings_percent` ((b − f) × 100 ÷ b is the same fraction in cents as in units)."""
+    cents = BigInteger()
+    claims = (
         select(
-            SavingsClaim.id, SavingsClaim.request_id, SavingsClaim.baseline, SavingsClaim.final,
-            SavingsClaim.decided_at,
+            SavingsClaim.request_id,
+            type_coerce(SavingsClaim.baseline, cents).label("baseline"),
+            type_coerce(SavingsClaim.final, cents).label("final"),
+            func.row_number()
+            .over(
+                partition_by=SavingsClaim.request_id,
+                order_by=(SavingsClaim.decided_at.desc(), SavingsClaim.id.desc()),
+            )
+            .label("n"),
         )
         .join(Request, Request.id == SavingsClaim.request_id)
         .where(Request.tool_key == tool_key, effective_claim())
-    ).all()  # fmt: skip
-    latest: dict[int, Any] = {}
-    for row in rows:
-        seen = latest.get(row.request_id)
-        if seen is None or (row.decided_at, row.id) > (seen.decided_at, seen.id):
-            latest[row.request_id] = row
+        .subquery()
+    )
+    rows = session.execute(
+        select(claims.c.request_id, claims.c.baseline, claims.c.final).where(claims.c.n == 1)
+    ).all()
     return {
-        request: savings_percent(row.baseline, row.final)
-        for request, row in latest.items()
-        if row.baseline > 0
+        request: Decimal((baseline - final) * 100) / Decimal(baseline)
+        for request, baseline, final in rows
+        if baseline > 0
     }
 
 

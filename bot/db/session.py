@@ -257,9 +257,23 @@ class Database:
             if not driver.execute(_HAS_STATISTICS).fetchone():
                 driver.execute("ANALYZE" if starting else "PRAGMA optimize")
                 return
-            analyzed = {row[0] for row in driver.execute("SELECT tbl FROM sqlite_stat1")}
+            # Rows per table when last analyzed (a table's first figure; NULL index: its rows).
+            analyzed: dict[str, int] = {}
+            for table, stat in driver.execute("SELECT tbl, stat FROM sqlite_stat1").fetchall():
+                rows = int(str(stat).split()[0]) if stat else 0
+                analyzed[table] = max(analyzed.get(table, 0), rows)
             for (table,) in driver.execute(_TABLES).fetchall():
-                if table not in analyzed and driver.execute(f'SELECT 1 FROM "{table}"').fetchone():
+                if table not in analyzed:
+                    if driver.execute(f'SELECT 1 FROM "{table}"').fetchone():
+                        driver.execute(f'ANALYZE "{table}"')
+                    continue
+                # A table ten times the size it was analyzed at (what `PRAGMA optimize` does
+                # from SQLite 3.46; before, on a fresh connection, it looks at none): statistics
+                # taken when it was small chose a walk of every row over an index lookup.
+                grown = driver.execute(
+                    f'SELECT 1 FROM "{table}" LIMIT 1 OFFSET ?', (10 * max(analyzed[table], 1),)
+                ).fetchone()
+                if grown:
                     driver.execute(f'ANALYZE "{table}"')
             driver.execute("PRAGMA optimize")
 

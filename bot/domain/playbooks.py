@@ -9,6 +9,7 @@ from dataclasses import dataclass
 from datetime import date, timedelta
 from decimal import Decimal
 from enum import StrEnum
+from functools import cache
 
 from bot.domain.grammar import GrammarError
 
@@ -51,8 +52,10 @@ def dumps_levers(levers: Iterable[Lever]) -> str:
     return ",".join(lever.value for lever in Lever if lever in chosen)
 
 
+@cache
 def loads_levers(text: str) -> frozenset[Lever]:
-    """The stored levers (a value no longer known is skipped)."""
+    """The stored levers (a value no longer known is skipped); a playbook reads the same few
+    combinations over and over, so each is read once."""
     known = {lever.value: lever for lever in Lever}
     return frozenset(known[part] for part in text.split(",") if part in known)
 

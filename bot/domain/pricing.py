@@ -156,6 +156,13 @@ def benchmark_line(
     )
 
 
+def final_unit_price(final: Decimal, quantity: int) -> Decimal:
+    """A claim's final (annual) price per seat: the final amount ÷ the seats, to the cent."""
+    if quantity < 1:
+        raise PricingError("A line item needs a quantity of at least 1.")
+    return (final / Decimal(quantity)).quantize(_CENT, rounding=ROUND_HALF_UP)
+
+
 # --- the itemised `/proc quote` form -------------------------------------------------------
 
 _ITEMISED = re.compile(

@@ -217,3 +217,57 @@ def test_the_log_quote_form_takes_a_line_item(bot: RunningBot, proc: Proc) -> No
     with bot.db.reading() as session:
         vendor = session.scalars(select(Quote.vendor).order_by(Quote.id.desc())).first()
     assert vendor == "Crayon & Co"
+
+
+def test_the_claim_shows_where_the_final_price_landed(bot: RunningBot, proc: Proc) -> None:
+    """A claim on a request with an itemised quote: its final amount ÷ the line's seats, placed
+    among the POD's other deals (not the request's own quotes) in the seats' band."""
+    from tests.helpers.savings import claim_message
+
+    from .conftest import blocks_text
+
+    acme, globex = history(proc)
+    proc(BUYER, f"quote {globex} Crayon 120 seats × $14 annual Professional")
+    proc(BUYER, f"savings {globex} 1680 1500")
+    # $1,500 ÷ 120 seats = $12.50 a seat a year. Of Acme's $10, $12, $13, $15, $16 (Globex's
+    # own $14 quote left out) it is dearer than 2 and cheaper than 3: 2/5 = 40th.
+    shown = blocks_text(claim_message(proc, globex).blocks)
+    assert (
+        ":dart: Final $12.50/seat/yr · 40th percentile of 5 Figma Professional deals at "
+        "50–249 seats; best $10.00." in shown
+    )
+    # Acme's own five lines are its quotes, not other deals: Globex's one is left, too few.
+    proc(BUYER, f"savings {acme} 1600 1400")
+    shown = blocks_text(claim_message(proc, acme).blocks)
+    assert (
+        ":dart: Final $14.00/seat/yr · only 1 earlier Figma Professional deal at 50–249 "
+        "seats in the last 24 months (a benchmark needs 5), so no percentile yet." in shown
+    )
+
+
+def test_a_claim_without_seats_shows_no_final_price(bot: RunningBot, proc: Proc) -> None:
+    """No itemised quote: the contract's seats divide the final amount; neither: no line."""
+    from bot.db.models import Contract
+    from tests.helpers.savings import claim_message
+
+    from .conftest import blocks_text
+
+    history(proc)
+    initech = negotiating(proc, "Initech")
+    proc(BUYER, f"savings {initech} 2000 1800")
+    assert ":dart:" not in blocks_text(claim_message(proc, initech).blocks)
+    proc(ANALYST, "contract add Initech | Figma | 2,000 | 2027-06-30")
+    with bot.db.transaction() as session:
+        contract = session.scalars(select(Contract)).one()
+        contract.seats, contract.plan = 150, "Professional"
+    hooli = negotiating(proc, "Hooli")
+    proc(ANALYST, "contract add Hooli | Figma | 2,000 | 2027-06-30")
+    with bot.db.transaction() as session:
+        contract = session.scalars(select(Contract).where(Contract.customer == "Hooli")).one()
+        contract.seats, contract.plan = 150, "Professional"
+    proc(BUYER, f"savings {hooli} 2000 1800")
+    # $1,800 ÷ 150 = $12.00: dearer than $10, the $12 tie left out, cheaper than 3: 1/4 = 25th.
+    assert (
+        ":dart: Final $12.00/seat/yr · 25th percentile of 5 Figma Professional deals at "
+        "50–249 seats; best $10.00." in blocks_text(claim_message(proc, hooli).blocks)
+    )

@@ -36,3 +36,37 @@ def test_an_outbox_analyzed_while_empty_is_analyzed_once_it_has_rows(tmp_path: P
     assert {"ix_deliveries_pending_channel", "ix_deliveries_open_lane"} <= _analyzed(
         path, "deliveries"
     )
+
+
+def _rows_analyzed(path: Path, table: str) -> set[int]:
+    with contextlib.closing(sqlite3.connect(path)) as connection:
+        rows = connection.execute("SELECT stat FROM sqlite_stat1 WHERE tbl = ?", (table,))
+        return {int(str(stat).split()[0]) for (stat,) in rows}
+
+
+def test_a_table_ten_times_its_analyzed_size_is_analyzed_again(tmp_path: Path) -> None:
+    """Statistics taken when a table was small (quote lines at 30) chose a walk of every line
+    over the tool's own once it held hundreds; at ten times the size it is analyzed again."""
+    path = tmp_path / "podbot.db"
+    db = Database(f"sqlite:///{path}")
+    upgrade(db.engine)
+
+    def add_rates(first: int, count: int) -> None:
+        with contextlib.closing(sqlite3.connect(path)) as connection, connection:
+            connection.executemany(
+                "INSERT INTO exchange_rates (day, currency, to_currency, rate, imported_at) "
+                "VALUES (date('2020-01-01', ? || ' days'), 'EUR', 'USD', 10825, "
+                "'2026-11-01 00:00:00')",
+                [(str(n),) for n in range(first, first + count)],
+            )
+
+    add_rates(0, 30)
+    db.optimize(starting=True)
+    assert _rows_analyzed(path, "exchange_rates") == {30}
+    add_rates(30, 200)  # 230 rows: under ten times 30, left as it is
+    db.optimize()
+    assert _rows_analyzed(path, "exchange_rates") == {30}
+    add_rates(230, 100)  # 330 rows: analyzed again
+    db.optimize()
+    assert _rows_analyzed(path, "exchange_rates") == {330}
+    db.dispose()
