@@ -15,8 +15,8 @@ from decimal import Decimal
 
 from sqlalchemy import insert, select, text
 
-from bot.config import Pod
-from bot.db import claim_ledger, reply_clocks
+from bot.config import Clocks, Pod
+from bot.db import claim_ledger, reply_clocks, request_clocks
 from bot.db.models import Account, PendingResponse, PodRow, Request, SavingsClaim, Target
 from bot.db.session import Database
 from bot.domain.kpis import REPLY_HOURS
@@ -125,3 +125,5 @@ def seed(
         c.execute(insert(PendingResponse.__table__), mention_rows)
         # Written around the use case: their reply clocks, as a process records them at start.
         reply_clocks.record_pods(c, [pod], REPLY_HOURS)
+        # Likewise the requests' and updates' clocks (`bot.db.request_clocks`).
+        request_clocks.record_pods(c, [pod], Clocks())

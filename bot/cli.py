@@ -152,7 +152,7 @@ def cmd_db_upgrade(args: argparse.Namespace) -> int:
 
 def cmd_db_restate(args: argparse.Namespace) -> int:
     from bot.config import ConfigError, Settings, load_config
-    from bot.db import claim_ledger, reply_clocks
+    from bot.db import claim_ledger, reply_clocks, request_clocks
     from bot.db.migrate import SchemaOutOfDate, check_schema
     from bot.db.session import Database
 
@@ -177,6 +177,10 @@ def cmd_db_restate(args: argparse.Namespace) -> int:
                 done = claim_ledger.restate_all(connection)
                 # The mentions' reply clocks need the PODs' calendars: with the config only.
                 clocks = reply_clocks.record(connection, config, every=True) if config else None
+                # So do the requests' clocks (after a change of holidays, hours or TAT days).
+                request_rows = (
+                    request_clocks.record(connection, config, every=True) if config else None
+                )
     finally:
         db.dispose()
     if not args.check:
@@ -186,6 +190,8 @@ def cmd_db_restate(args: argparse.Namespace) -> int:
         )
         if clocks is not None:
             print(f"Recorded the reply clocks of {plural(clocks, 'mention')}.")
+        if request_rows is not None:
+            print(f"Recorded the request clocks of {plural(request_rows, 'row')}.")
         return 0
     if not differ:
         print("Every approved claim's recorded figures match a replay from scratch.")

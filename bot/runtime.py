@@ -25,7 +25,7 @@ from bot.clickup.client import ClickUpApi
 from bot.clickup.deliver import ClickUpSender
 from bot.clock import Clock, SystemClock
 from bot.config import Config, MissingSetting, Settings
-from bot.db import reply_clocks
+from bot.db import reply_clocks, request_clocks
 from bot.db.migrate import check_schema, upgrade
 from bot.db.pods import sync_pods
 from bot.db.session import Database
@@ -198,6 +198,9 @@ def build_runtime(
         # Mentions from before migration 0032 or written around the use case: their reply
         # clocks, now that the PODs' calendars are known (none, usually: one indexed look).
         reply_clocks.record(session, config)
+        # Requests and updates from before migration 0034 or written around the use cases:
+        # their clocks (`bot.db.request_clocks`), likewise.
+        request_clocks.record(session, config)
     clock = clock or SystemClock()
     outbox_worker = OutboxWorker(
         db,

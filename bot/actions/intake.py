@@ -143,6 +143,8 @@ def _create(work: Work, pod: Pod, user: str, fields: NewRequest) -> Request:
         ),
         updated_at=work.now,
     )
+    # The qualification rule's due, holds aside (`bot.db.request_clocks`): the same instant.
+    request.triage_due_by = request.qualification_due_at
     work.session.add(request)
     work.session.flush()
     record_event(

@@ -20,6 +20,7 @@ from bot.actions.terms import inline_row, record_term
 from bot.blocks.limits import MAX_MESSAGE_TEXT
 from bot.blocks.text import escape_mrkdwn, slack_date, split_markup
 from bot.config import Pod
+from bot.db import request_clocks
 from bot.db.compliance import agreed_notice_days, close_facts
 from bot.db.holds import open_hold
 from bot.db.models import Quote, Request
@@ -220,6 +221,10 @@ def assign(work: Work, user: str, given: Assign) -> Assigned:
         request.assigned_at = now
         request.tat_due_at = negotiation_due(pod.timezone, now, days)
         request.last_update_at = now
+        # The clocks the KPI rules judge (`bot.db.request_clocks`): the TAT's due, the first
+        # day of the update cadence.
+        request.tat_due_by = request.tat_due_at
+        request.cadence_from = request_clocks.cadence_from(pod.calendar, now)
     request.analyst_id = request.analyst_id or user
     previous, request.buyer_id = request.buyer_id, buyer
     due = request.tat_due_at
@@ -273,7 +278,7 @@ def update(work: Work, user: str, given: PostUpdate) -> Updated:
     now = work.now
     record_event(
         work.session, request, at=now, actor=user, kind=EventKind.UPDATE, text=text,
-        stamp={"last_update_at": now},
+        stamp={"last_update_at": now}, work_day=request_clocks.work_day(pod.calendar, now),
     )  # fmt: skip
     # The text is mrkdwn (command text as Slack sent it, or the form's fields escaped).
     body = "\n".join(f">{line}" for line in defuse_broadcasts(text).splitlines() or [""])
@@ -472,6 +477,8 @@ def close(work: Work, user: str, given: CloseRequest) -> Closed:
         )  # fmt: skip
     request.outcome = outcome
     request.closed_at = now
+    # The update cadence's last day (`bot.db.request_clocks`): the close day, not judged.
+    request.cadence_stop = request_clocks.day_number(pod.calendar, now)
     request.resolution_note = note
     record_event(
         work.session, request, at=now, actor=user, kind=EventKind.CLOSED,

@@ -67,6 +67,9 @@ def start_hold(
         started_at=now, started_by=actor,
     )  # fmt: skip
     session.add(hold)
+    if clock == HeldClock.TAT:
+        # Held once, judged by its stored due from now on (`bot.db.request_clocks`).
+        request.tat_due_by = due
     session.flush()
     return hold
 
@@ -90,6 +93,8 @@ def end_hold(
     original = holds[0].due_before
     if hold.clock == HeldClock.TAT:
         request.tat_due_at = tat_due(original, spans, now, calendar.timezone.key)
+        # The due the TAT rule judges, moved in the hold's transaction (`request_clocks`).
+        request.tat_due_by = request.tat_due_at
     else:
         request.qualification_due_at = qualification_due(calendar, original, spans, now)
     return hold

@@ -140,6 +140,8 @@ def load_facts(
             RequestEvent.at >= first,
             RequestEvent.at <= now,
         )
+        # A request's first disqualification by time, whatever plan the database chose.
+        .order_by(RequestEvent.at, RequestEvent.id)
     ).all()
     updates: list[UpdateFact] = []
     disqualified: dict[int, tuple[datetime, str]] = {}

@@ -8,8 +8,9 @@ Each figure reads what its rule needs, whatever the history's length:
   the replay of its tool's approved claims up to the last of them;
 * replies: the quarter's mentions counted per member in SQL from each one's reply clock,
   recorded when it opened (`bot.db.reply_clocks`);
-* the other clocks (TAT, cadence, qualification): the requests and updates that touch the
-  quarter, as before;
+* the request clocks (qualification, negotiation TAT, update cadence): counted per analyst and
+  buyer in SQL from what each request and update recorded (`bot.db.request_clocks`); the
+  requests closed won in the quarter read for benchmark attainment;
 * a customer's milestones (FTV, MSG, PSE): that customer's claims; GDR (every account, the
   POD's scorecard): the quarter's claims of the accounts it may resolve, with the savings each
   had before the quarter summed in SQL into one fact per account (savings only grow: a claim's
@@ -42,7 +43,7 @@ from sqlalchemy import (
 )
 from sqlalchemy.orm import Session
 
-from bot.db import claim_ledger, reply_clocks
+from bot.db import claim_ledger, reply_clocks, request_clocks
 from bot.db.models import (
     Account,
     Contract,
@@ -252,7 +253,39 @@ def load_facts(
         ),
     )
 
-    # 2. Requests whose clocks touch the quarter: created, closed or negotiating in it.
+    # 2. Requests whose clocks touch the quarter: created, closed or negotiating in it. Their
+    # clocks counted in SQL from what each recorded (`bot.db.request_clocks`); then only the
+    # requests closed won in the quarter are read (benchmark attainment judges them), else
+    # (one not recorded yet) every one, with the quarter's updates, for the rules to judge.
+    touching = and_(
+        Request.pod_id == pod_id,
+        or_(
+            and_(Request.created_at >= first, Request.created_at < last),
+            closed_in,
+            and_(
+                Request.assigned_at < last,
+                or_(Request.closed_at.is_(None), Request.closed_at >= first),
+            ),
+        ),
+    )
+    # A close counts on its local day in the quarter, by today.
+    today = now.astimezone(pod.zone).date()
+    judged_until = _start_of(pod, min(quarter.end, today) + timedelta(days=1))
+    connection = session.connection()
+    qualification = request_clocks.qualification_totals(connection, touching, first, after, now)
+    tat = request_clocks.tat_totals(connection, touching, first, judged_until)
+    cadence = request_clocks.cadence_totals(
+        connection, touching, pod.calendar, quarter.start, quarter.end + timedelta(days=1),
+        first, now,
+    )  # fmt: skip
+    clocks_recorded = qualification is not None and tat is not None and cadence is not None
+    if not clocks_recorded:
+        qualification = tat = cadence = None
+    won_in = and_(
+        Request.outcome == Outcome.WON.value,
+        Request.closed_at >= first,
+        Request.closed_at < judged_until,
+    )
     request_rows = session.connection().execute(
         select(
             Request.id, Request.kind.label("kind"), Request.created_at, Request.buyer_id,
@@ -263,22 +296,15 @@ def load_facts(
             # Held at some time (issue 30): its TAT is judged by its moved due date.
             exists().where(Hold.request_id == Request.id, Hold.clock == HeldClock.TAT.value)
             .label("held"),
-        ).where(
-            Request.pod_id == pod_id,
-            or_(
-                and_(Request.created_at >= first, Request.created_at < last),
-                closed_in,
-                and_(
-                    Request.assigned_at < last,
-                    or_(Request.closed_at.is_(None), Request.closed_at >= first),
-                ),
-            ),
-        )
+        ).where(touching, won_in if clocks_recorded else touching)
     ).all()  # fmt: skip
 
-    # 3. Buyer updates in the quarter, and disqualifications (a triage without qualified_at).
+    # 3. Buyer updates in the quarter, and disqualifications (a triage without qualified_at;
+    # a request's first by time).
     event_rows = (
-        session.connection()
+        ()
+        if clocks_recorded
+        else session.connection()
         .execute(
             select(RequestEvent.request_id, RequestEvent.kind, RequestEvent.at, RequestEvent.actor)
             .join(Request, Request.id == RequestEvent.request_id)
@@ -288,6 +314,7 @@ def load_facts(
                 RequestEvent.at >= first,
                 RequestEvent.at <= now,
             )
+            .order_by(RequestEvent.at, RequestEvent.id)
         )
         .all()
     )
@@ -299,7 +326,7 @@ def load_facts(
         else:
             disqualified.setdefault(e.request_id, (e.at, e.actor))
 
-    requests, without_account = [], 0
+    requests = []
     for r in request_rows:
         triaged_at, triaged_by = r.qualified_at, r.analyst_id if r.qualified_at else None
         if triaged_at is None and r.stage == Stage.DISQUALIFIED.value and r.id in disqualified:
@@ -326,8 +353,16 @@ def load_facts(
                 and r.stage != Stage.INTAKE.value,
             )
         )
-        if first <= r.created_at < last and r.customer_key not in account_of_key:
-            without_account += 1
+
+    # Requests created in the quarter whose customer has no account.
+    without_account = connection.execute(
+        select(func.count()).where(
+            touching,
+            Request.created_at >= first,
+            Request.created_at < last,
+            Request.customer_key.not_in(keys),
+        )
+    ).scalar_one()
 
     # 4. The quarter's savings, summed.
     savings = quarter_savings(session, pod, pod_id, quarter, now)
@@ -453,6 +488,9 @@ def load_facts(
         savings=savings,
         customer_claims=customer_claims,
         replies=replies,
+        qualification=qualification,
+        tat=tat,
+        cadence=cadence,
     )
 
 

@@ -268,6 +268,13 @@ class Request(Base):
     last_update_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     closed_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     updated_at: Mapped[datetime] = mapped_column(UTCDateTime)
+    # The clocks the KPI rules judge, recorded when they are decided (`bot.db.request_clocks`):
+    # the qualification due (holds aside), the negotiation TAT due as judged (moved by holds),
+    # and the working-day numbers of the day after assignment and of the close day.
+    triage_due_by: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    tat_due_by: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    cadence_from: Mapped[int | None] = mapped_column(Integer)
+    cadence_stop: Mapped[int | None] = mapped_column(Integer)
     # A won request's new term written to the SaaS stack (its contract updated or created).
     term_recorded_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     term_recorded_by: Mapped[str | None] = mapped_column(String(32))
@@ -308,7 +315,8 @@ class RequestEvent(Base):
     __tablename__ = "request_events"
     __table_args__ = (
         Index("ix_request_events_request_id_id", "request_id", "id"),
-        Index("ix_request_events_kind_at", "kind", "at"),  # a quarter's updates
+        # A quarter's updates with the request and working day each recorded (`request_clocks`).
+        Index("ix_request_events_update_days", "kind", "at", "request_id", "work_day"),
     )
 
     id: Mapped[int] = mapped_column(Integer, primary_key=True)
@@ -318,6 +326,9 @@ class RequestEvent(Base):
     kind: Mapped[str] = mapped_column(String(32))
     text: Mapped[str | None] = mapped_column(Text)
     data: Mapped[dict[str, Any] | None] = mapped_column(JSON)
+    # An update's working-day number in its POD's calendar (-1 on a day off), recorded as it
+    # is written (`bot.db.request_clocks`); null for other events, or not recorded yet.
+    work_day: Mapped[int | None] = mapped_column(Integer)
 
     request: Mapped[Request] = relationship(back_populates="events")
 

@@ -15,6 +15,7 @@ from sqlalchemy import insert, select
 from sqlalchemy.exc import DBAPIError
 from sqlalchemy.orm import Session
 
+from bot.db import request_clocks
 from bot.db.models import Request, RequestEvent
 from bot.domain.lifecycle import negotiation_due, qualification_due
 from bot.domain.names import name_key
@@ -67,6 +68,8 @@ class Batch:
 
     rows: Sequence[ImportedRequest]
     requests: list[dict[str, Any]]
+    # Each row's last update's working-day number (`bot.db.request_clocks.work_day`).
+    update_days: list[int | None]
 
 
 def prepare_batch(
@@ -74,7 +77,16 @@ def prepare_batch(
     import_id: int,
 ) -> Batch:  # fmt: skip
     """The columns of these rows' requests, marked with `import_id`."""
-    return Batch(rows, [_request_values(row, pods[row.pod], now, import_id) for row in rows])
+    return Batch(
+        rows,
+        [_request_values(row, pods[row.pod], now, import_id) for row in rows],
+        [
+            request_clocks.work_day(pods[row.pod].calendar, row.last_update_at)
+            if row.last_update and row.last_update_at
+            else None
+            for row in rows
+        ],
+    )
 
 
 def write_batch(session: Session, batch: Batch, *, file_name: str, now: datetime) -> list[int]:
@@ -86,8 +98,8 @@ def write_batch(session: Session, batch: Batch, *, file_name: str, now: datetime
     numbers = list(connection.execute(_INSERT_REQUESTS, batch.requests).scalars())
     events = [
         event
-        for row, number in zip(batch.rows, numbers, strict=True)
-        for event in _timeline(row, number, file_name, now)
+        for row, number, day in zip(batch.rows, numbers, batch.update_days, strict=True)
+        for event in _timeline(row, number, file_name, now, day)
     ]
     connection.execute(_INSERT_EVENTS, events)
     return numbers
@@ -122,6 +134,11 @@ def _request_values(
         ),
         "assigned_at": assigned,
         "tat_due_at": tat_due,
+        # The clocks the KPI rules judge (`bot.db.request_clocks`).
+        "triage_due_by": qualification_due(pod.calendar, row.created, pod.qualification_hours),
+        "tat_due_by": tat_due,
+        "cadence_from": request_clocks.cadence_from(pod.calendar, assigned) if assigned else None,
+        "cadence_stop": None,
         "last_update_at": last_update,
         "updated_at": now,
         "external_id": row.external_id,
@@ -130,7 +147,7 @@ def _request_values(
 
 
 def _timeline(
-    row: ImportedRequest, number: int, file_name: str, now: datetime
+    row: ImportedRequest, number: int, file_name: str, now: datetime, update_day: int | None
 ) -> list[dict[str, Any]]:
     """The request's first timeline events: created, imported, and the file's last update if any."""
     created_by = row.analyst or IMPORT_ACTOR
@@ -144,7 +161,7 @@ def _timeline(
     if row.last_update and row.last_update_at:
         events.append(
             _event(number, row.last_update_at, row.buyer or IMPORT_ACTOR, EventKind.UPDATE,
-                   row.last_update)
+                   row.last_update) | {"work_day": update_day}
         )  # fmt: skip
     return events
 
@@ -155,7 +172,7 @@ def _event(
 ) -> dict[str, Any]:  # fmt: skip
     return {
         "request_id": number, "at": at, "actor": actor, "kind": kind.value, "text": text,
-        "data": data,
+        "data": data, "work_day": None,
     }  # fmt: skip
 
 
@@ -172,8 +189,8 @@ def refused_row(
     row = None
     try:
         with db.transaction() as session:
-            for row, values in zip(batch.rows, batch.requests, strict=True):
-                write_batch(session, Batch([row], [values]), file_name=file_name, now=now)
+            for row, values, day in zip(batch.rows, batch.requests, batch.update_days, strict=True):
+                write_batch(session, Batch([row], [values], [day]), file_name=file_name, now=now)
             raise _Undone
     except _Undone:
         return None

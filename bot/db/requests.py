@@ -55,9 +55,11 @@ def record_event(
     text: str | None = None,
     data: dict[str, Any] | None = None,
     stamp: dict[str, Any] | None = None,
+    work_day: int | None = None,
 ) -> None:
     """Append one timeline event to the request's timeline and stamp the request's `updated_at`
-    (and any other columns in `stamp`).
+    (and any other columns in `stamp`); an update records its `work_day`
+    (`bot.db.request_clocks.work_day`).
 
     Both are plain INSERT/UPDATE statements rather than unit-of-work changes: this runs on
     every command's ack path, where the ORM's flush bookkeeping was the largest cost.
@@ -65,6 +67,8 @@ def record_event(
     if request.id is None:  # created in this transaction and not flushed yet
         session.flush()
     event = {"request_id": request.id, "at": at, "actor": actor, "kind": kind.value}
+    if work_day is not None:
+        event["work_day"] = work_day
     # On the session's connection: plain statements need none of the ORM's execution layer.
     session.connection().execute(_INSERT_EVENT, event | {"text": text, "data": data})
     write_columns(session, request, updated_at=at, **(stamp or {}))

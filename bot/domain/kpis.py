@@ -346,6 +346,30 @@ class ReplyTotal:
     apart: int
 
 
+@dataclass(frozen=True)
+class TatTotal:
+    """One buyer's requests closed won or lost in a quarter, counted as `negotiation_tat_adherence`
+    judges them: closed within their TAT (`within`), judged (`total`), without an assignment
+    instant (`apart`). A database counts them with SQL from each request's recorded TAT due
+    (`bot.db.request_clocks`)."""
+
+    buyer_id: str | None
+    within: int
+    total: int
+    apart: int
+
+
+@dataclass(frozen=True)
+class CadenceTotal:
+    """One buyer's working days of negotiation in a quarter (`total`) and those with an update
+    (`hit`), as `update_cadence` counts them; a database counts them with SQL from the working
+    day numbers each request and update records (`bot.db.request_clocks`)."""
+
+    buyer_id: str | None
+    hit: int
+    total: int
+
+
 # --- shared arithmetic --------------------------------------------------------------------------
 
 
@@ -722,6 +746,21 @@ def negotiation_tat_adherence(
     )  # fmt: skip
 
 
+def negotiation_tat_of(
+    totals: Iterable[TatTotal], quarter: Quarter, as_of: date, buyer_id: str | None = None
+) -> Kpi:
+    """`negotiation_tat_adherence` from the requests already counted per buyer (`as_of`: its
+    local day)."""
+    within = total = apart = 0
+    for t in totals:
+        if buyer_id is None or t.buyer_id == buyer_id:
+            within, total, apart = within + t.within, total + t.total, apart + t.apart
+    return _share(
+        "negotiation_tat", within, total, TAT_ADHERENCE_BAR, running=_running(quarter, as_of),
+        apart=apart, subject=buyer_id,
+    )  # fmt: skip
+
+
 UPDATE_CADENCE = KpiDefinition(
     "update_cadence",
     UPDATE_CADENCE_BAR,
@@ -771,6 +810,21 @@ def update_cadence(
     return _share(
         "update_cadence", hit, total, UPDATE_CADENCE_BAR,
         running=end_of_view < quarter.end, subject=buyer_id,
+    )  # fmt: skip
+
+
+def update_cadence_of(
+    totals: Iterable[CadenceTotal], quarter: Quarter, as_of: date, buyer_id: str | None = None
+) -> Kpi:
+    """`update_cadence` from the working days already counted per buyer (`as_of`: its local
+    day)."""
+    hit = total = 0
+    for t in totals:
+        if buyer_id is None or t.buyer_id == buyer_id:
+            hit, total = hit + t.hit, total + t.total
+    return _share(
+        "update_cadence", hit, total, UPDATE_CADENCE_BAR, running=as_of < quarter.end,
+        subject=buyer_id,
     )  # fmt: skip
 
 

@@ -12,14 +12,17 @@ from bot.domain import kpis
 from bot.domain.grammar import GrammarError, customer_name
 from bot.domain.kpis import (
     AccountFact,
+    CadenceTotal,
     ClaimFact,
     ContractFact,
     Kpi,
     MentionFact,
+    QualificationTotals,
     ReplyTotal,
     RequestFact,
     SavingsTotal,
     TargetFact,
+    TatTotal,
     UpdateFact,
 )
 from bot.domain.mentions import MentionError, parse_user_mention
@@ -73,6 +76,12 @@ class KpiFacts:
     # Read scoped: the quarter's mentions counted per member in SQL from each one's recorded
     # reply clock. None: counted from `mentions`.
     replies: tuple[ReplyTotal, ...] | None = None
+    # Read scoped: the request clocks counted in SQL from what each request and update
+    # recorded (`bot.db.request_clocks`): qualification, negotiation TAT per buyer, update
+    # cadence per buyer. None: judged from `requests` and `updates`.
+    qualification: QualificationTotals | None = None
+    tat: tuple[TatTotal, ...] | None = None
+    cadence: tuple[CadenceTotal, ...] | None = None
 
     @property
     def as_of_day(self) -> date:
@@ -90,6 +99,30 @@ class KpiFacts:
             return self.replies
         return kpis.reply_totals(
             self.mentions, self.calendar, self.quarter, self.as_of, self.reply_hours
+        )
+
+    def qualification_totals(self) -> QualificationTotals:
+        """The quarter's requests counted once for the qualification rule."""
+        if self.qualification is not None:
+            return self.qualification
+        return kpis.qualification_totals(
+            self.requests, self.calendar, self.quarter, self.as_of, self.qualification_hours
+        )
+
+    def negotiation_tat(self, buyer_id: str | None = None) -> Kpi:
+        """Negotiation TAT adherence, the POD's or a buyer's."""
+        if self.tat is not None:
+            return kpis.negotiation_tat_of(self.tat, self.quarter, self.as_of_day, buyer_id)
+        return kpis.negotiation_tat_adherence(
+            self.requests, self.calendar, self.quarter, buyer_id, self.as_of_day, self.tat_days
+        )
+
+    def update_cadence(self, buyer_id: str) -> Kpi:
+        """A buyer's update cadence."""
+        if self.cadence is not None:
+            return kpis.update_cadence_of(self.cadence, self.quarter, self.as_of_day, buyer_id)
+        return kpis.update_cadence(
+            self.requests, self.updates, self.calendar, self.quarter, self.as_of, buyer_id
         )
 
     @property
@@ -118,15 +151,11 @@ def member_scorecard(facts: KpiFacts, member: str, role: str) -> Scorecard:
         lines += [
             kpis.buyer_quota_of(facts.quarter_savings(), member, target, q, day),
             kpis.benchmark_attainment(facts.requests, facts.claims, cal, q, member, day),
-            kpis.negotiation_tat_adherence(facts.requests, cal, q, member, day, facts.tat_days),
-            kpis.update_cadence(facts.requests, facts.updates, cal, q, facts.as_of, member),
+            facts.negotiation_tat(member),
+            facts.update_cadence(member),
         ]
     if role == Role.ANALYST:
-        lines.append(
-            kpis.qualification_within_tat(
-                facts.requests, cal, q, facts.as_of, member, facts.qualification_hours
-            )
-        )
+        lines.append(kpis.qualification_of(facts.qualification_totals(), q, day, member))
     lines.append(kpis.reply_time_of(facts.reply_totals(), q, day, member))
     return Scorecard("member", member, tuple(lines))
 
@@ -154,12 +183,10 @@ def pod_scorecard(facts: KpiFacts, pod_key: str, analysts: list[str]) -> Scoreca
         kpis.pod_net_savings_of(savings, facts.pod_target, facts.currency, q, day),
         kpis.buyers_at_quota_of(savings, facts.targets, q, day),
         kpis.benchmark_attainment(facts.requests, facts.claims, cal, q, None, day),
-        kpis.negotiation_tat_adherence(facts.requests, cal, q, None, day, facts.tat_days),
+        facts.negotiation_tat(),
     ]
     # The quarter's requests judged once for the POD and every analyst.
-    triaged = kpis.qualification_totals(
-        facts.requests, cal, q, facts.as_of, facts.qualification_hours
-    )
+    triaged = facts.qualification_totals()
     lines.append(kpis.qualification_of(triaged, q, day))
     lines += [kpis.qualification_of(triaged, q, day, analyst) for analyst in analysts]
     lines += [

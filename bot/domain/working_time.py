@@ -120,6 +120,18 @@ class WorkCalendar:
         """Whether `day` (a local date) is a working day."""
         return self._works(_date_only(day).toordinal())
 
+    def working_days_before(self, day: date) -> int:
+        """How many working days come before `day` (a local date) since 0001-01-01: the working
+        days in [a, b) are `working_days_before(b) - working_days_before(a)`, and a working
+        day's own number is unique among working days (the update cadence counts by it)."""
+        stop = _date_only(day).toordinal()
+        weeks, rest = divmod(stop - 1, 7)
+        return (
+            weeks * len(self.workdays)
+            + self._week_prefix[0][rest]
+            - bisect.bisect_left(self._closures, stop)
+        )
+
     def _works(self, ordinal: int) -> bool:
         # Ordinal 1 (0001-01-01) is a Monday, hence the shift to date.weekday() numbering.
         if (ordinal - 1) % 7 not in self.workdays:

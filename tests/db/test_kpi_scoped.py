@@ -20,7 +20,7 @@ from sqlalchemy import delete, insert, select, update
 from bot.blocks.home import BuyerHome, EmHome
 from bot.blocks.stats import stats_text
 from bot.config import parse_config
-from bot.db import claim_ledger, kpi_reference, kpis, reply_clocks
+from bot.db import claim_ledger, kpi_reference, kpis, reply_clocks, request_clocks
 from bot.db.home import load_home
 from bot.db.models import (
     Account,
@@ -239,6 +239,10 @@ def _seed(db: Database, rng: random.Random, now: datetime) -> None:
             # The reply clocks each mention records when it opens (`bot.db.reply_clocks`), as
             # a process records them at start; now and then not (the reader counts rows).
             reply_clocks.record(c, CONFIG)
+        if rng.random() < 0.8:
+            # The clocks each request and update records as it is created, assigned, held,
+            # closed or written (`bot.db.request_clocks`); now and then not (read as rows).
+            request_clocks.record(c, CONFIG)
 
 
 def _text(card: object, pod_name: str) -> str:

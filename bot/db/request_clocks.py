@@ -1,0 +1,364 @@
+"""Each request's clocks, recorded when they are decided (issue 26), as mentions record their
+reply clock (`bot.db.reply_clocks`).
+
+Three rules judge a request on the POD's calendar (`bot.domain.kpis`): qualification within its
+working hours, negotiation TAT adherence and update cadence. What each asks of the calendar is
+fixed by the request's own instants, so it is stored beside them:
+
+* `triage_due_by` — the qualification clock's due (`qualification_hours` of working time from
+  creation, holds not counted: the rule's), recorded when the request is created;
+* `tat_due_by` — the negotiation TAT's due as the rule judges it: the TAT's days from assignment
+  at the same local time or, once the request has been held on its TAT (issue 30), its moved
+  `tat_due_at`; recorded at assignment, again in the transaction that opens or ends a hold;
+* `cadence_from` and `cadence_stop` — the POD's working-day numbers
+  (`WorkCalendar.working_days_before`) of the day after assignment and of the close day,
+  recorded at assignment and at close; and each update event's `work_day`, its day's number
+  (-1 on a day off), recorded as it is written.
+
+`/proc stats` then counts a quarter's requests per analyst and per buyer in three aggregate
+SELECTs (`qualification_totals`, `tat_totals`, `cadence_totals`) instead of reading each and
+walking the calendar: a working day's number is unique among working days, and the working
+days in [a, b) are `number(b) - number(a)`.
+
+Requests and updates written around the use cases (a restore, a bulk insert, rows from before
+migration 0034) are *unrecorded* until `record` fills them: a process does at start, once it
+has the PODs' calendars, and `podbot db restate --config` recomputes every row (after a change
+of holidays, `qualification_hours` or `tat_days`). While a quarter has one unrecorded, the
+reader judges its requests row by row as before, so no figure is read from a missing value."""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Mapping
+from datetime import datetime, timedelta
+from typing import TYPE_CHECKING, Any
+
+from sqlalchemy import (
+    ColumnElement,
+    Integer,
+    and_,
+    bindparam,
+    case,
+    exists,
+    func,
+    not_,
+    or_,
+    select,
+    update,
+)
+from sqlalchemy.engine import Connection
+from sqlalchemy.orm import Session
+
+from bot.db.models import Hold, PodRow, Request, RequestEvent
+from bot.domain.holds import HeldClock
+from bot.domain.kpis import (
+    CadenceTotal,
+    QualificationTotals,
+    TatTotal,
+)
+from bot.domain.lifecycle import negotiation_due
+from bot.domain.lifecycle import qualification_due as _qualification_due
+from bot.domain.vocabulary import EventKind, Outcome, Stage
+from bot.domain.working_time import WorkCalendar
+
+if TYPE_CHECKING:
+    from bot.config import Clocks, Config, Pod
+
+Executor = Session | Connection
+_R = Request.__table__.c
+_E = RequestEvent.__table__.c
+# A request with a clock its instants call for and none recorded.
+UNRECORDED = or_(
+    _R.triage_due_by.is_(None),
+    and_(_R.assigned_at.is_not(None), or_(_R.tat_due_by.is_(None), _R.cadence_from.is_(None))),
+    and_(_R.closed_at.is_not(None), _R.cadence_stop.is_(None)),
+)
+_RECORD = (
+    update(Request.__table__)
+    .where(_R.id == bindparam("row_id"))
+    .values(
+        triage_due_by=bindparam("triage"),
+        tat_due_by=bindparam("tat"),
+        cadence_from=bindparam("start"),
+        cadence_stop=bindparam("stop"),
+    )
+)
+_RECORD_EVENT = (
+    update(RequestEvent.__table__)
+    .where(_E.id == bindparam("row_id"))
+    .values(work_day=bindparam("day"))
+)
+_HELD = exists().where(Hold.request_id == _R.id, Hold.clock == HeldClock.TAT.value)
+
+
+def day_number(calendar: WorkCalendar, instant: datetime) -> int:
+    """The working-day number of `instant`'s local day (as the rules place it)."""
+    return calendar.working_days_before(instant.astimezone(calendar.timezone).date())
+
+
+def work_day(calendar: WorkCalendar, at: datetime) -> int:
+    """What an update made at `at` records: its local day's number, -1 on a day off."""
+    day = at.astimezone(calendar.timezone).date()
+    return calendar.working_days_before(day) if calendar.is_working_day(day) else -1
+
+
+def cadence_from(calendar: WorkCalendar, assigned_at: datetime) -> int:
+    """The number of the first day the update cadence judges: the day after assignment."""
+    day = assigned_at.astimezone(calendar.timezone).date() + timedelta(days=1)
+    return calendar.working_days_before(day)
+
+
+def tat_due_by(pod: Pod, tat_days: Mapping[str, int], kind: str, assigned_at: datetime) -> datetime:
+    """The negotiation TAT's due of a request never held on it."""
+    return negotiation_due(pod.timezone, assigned_at, tat_days[kind])
+
+
+def clocks(
+    pod: Pod, hours: Clocks, created_at: datetime, kind: str, assigned_at: datetime | None,
+    closed_at: datetime | None, held_due: datetime | None,
+) -> dict[str, Any]:  # fmt: skip
+    """The columns a request of `pod` records (`held_due`: its `tat_due_at` once held)."""
+    calendar = pod.calendar
+    return {
+        "triage_due_by": _qualification_due(calendar, created_at, hours.qualification_hours),
+        "tat_due_by": None
+        if assigned_at is None
+        else held_due or tat_due_by(pod, hours.tat_days, kind, assigned_at),
+        "cadence_from": None if assigned_at is None else cadence_from(calendar, assigned_at),
+        "cadence_stop": None if closed_at is None else day_number(calendar, closed_at),
+    }
+
+
+def record(executor: Executor, config: Config, *, every: bool = False) -> int:
+    """Record the clocks of the requests and updates not recorded yet (`every`: of all, again)
+    of the PODs in the config; how many rows were written."""
+    return record_pods(executor, config.pods, config.clocks, every=every)
+
+
+def record_pods(
+    executor: Executor, pods: Iterable[Pod], hours: Clocks, *, every: bool = False
+) -> int:
+    """`record` for these PODs and clocks."""
+    written = 0
+    ids = {key: pod_id for key, pod_id in executor.execute(select(PodRow.key, PodRow.id))}
+    for pod in pods:
+        if pod.key not in ids:
+            continue
+        query = select(
+            _R.id, _R.created_at, _R.type, _R.assigned_at, _R.closed_at, _R.tat_due_at,
+            _HELD.label("held"),
+        ).where(_R.pod_id == ids[pod.key])  # fmt: skip
+        if not every:
+            query = query.where(UNRECORDED)
+        rows = []
+        for r in executor.execute(query):
+            values = clocks(
+                pod, hours, r.created_at, r.type, r.assigned_at, r.closed_at,
+                r.tat_due_at if r.held else None,
+            )  # fmt: skip
+            rows.append(
+                {
+                    "row_id": r.id,
+                    "triage": values["triage_due_by"],
+                    "tat": values["tat_due_by"],
+                    "start": values["cadence_from"],
+                    "stop": values["cadence_stop"],
+                }
+            )
+        if rows:
+            executor.execute(_RECORD, rows)
+        events = select(_E.id, _E.at).where(
+            _E.kind == EventKind.UPDATE.value,
+            _E.request_id.in_(select(_R.id).where(_R.pod_id == ids[pod.key])),
+        )
+        if not every:
+            events = events.where(_E.work_day.is_(None))
+        days = [
+            {"row_id": row_id, "day": work_day(pod.calendar, at)}
+            for row_id, at in executor.execute(events)
+        ]
+        if days:
+            executor.execute(_RECORD_EVENT, days)
+        written += len(rows) + len(days)
+    return written
+
+
+def _count(condition: ColumnElement[bool]) -> ColumnElement[int]:
+    return func.coalesce(func.sum(case((condition, 1), else_=0)), 0).cast(Integer)
+
+
+def qualification_totals(
+    executor: Executor,
+    scope: ColumnElement[bool],
+    first: datetime,
+    after: datetime,
+    now: datetime,
+) -> QualificationTotals | None:
+    """The requests in `scope` created in [first, after) by `now`, counted as the qualification
+    rule judges them, for the POD and per triaging analyst; None when one has no recorded due.
+
+    A request is triaged at its qualification (or, disqualified, its first disqualification
+    of the quarter seen by `now`), or at its pre-approval when that came first."""
+
+    def disqualification(column: Any) -> Any:
+        return (
+            select(column)
+            .where(
+                _E.request_id == _R.id,
+                _E.kind == EventKind.DISQUALIFIED.value,
+                _E.at >= first,
+                _E.at <= now,
+            )
+            .order_by(_E.at, _E.id)
+            .limit(1)
+            .scalar_subquery()
+        )
+
+    disqualified = and_(_R.qualified_at.is_(None), _R.stage == Stage.DISQUALIFIED.value)
+    triaged0 = case((_R.qualified_at.is_not(None), _R.qualified_at),
+                    (disqualified, disqualification(_E.at)))  # fmt: skip
+    by0 = case((_R.qualified_at.is_not(None), _R.analyst_id),
+               (disqualified, disqualification(_E.actor)))  # fmt: skip
+    pre = and_(
+        _R.preapproved_at.is_not(None), or_(triaged0.is_(None), _R.preapproved_at < triaged0)
+    )
+    triaged = case((pre, _R.preapproved_at), else_=triaged0)
+    by = case((pre, _R.preapproved_by), else_=by0)
+    inner = (
+        select(triaged.label("triaged"), by.label("by"), _R.triage_due_by.label("due"),
+               _R.external_id, _R.stage, _R.outcome)
+        .where(scope, _R.created_at >= first, _R.created_at < after, _R.created_at <= now)
+        .subquery()
+    )  # fmt: skip
+    t = inner.c
+    seen = and_(t.triaged.is_not(None), t.triaged <= now)
+    untimed = and_(t.triaged.is_(None), t.external_id.is_not(None), t.stage != Stage.INTAKE.value)
+    cancelled = and_(t.outcome.is_not(None), t.outcome == Outcome.CANCELLED.value)
+    # (Every term is true or false, never NULL: NOT must not turn an unknown into a count.)
+    apart = or_(untimed, cancelled, t.due > now)
+    rows = executor.execute(
+        select(
+            case((seen, t.by)).label("who"),
+            _count(and_(seen, t.triaged <= t.due)),
+            _count(or_(seen, not_(apart))),
+            _count(and_(not_(seen), apart)),
+            _count(t.due.is_(None)),
+        ).group_by(case((seen, t.by)))
+    ).all()
+    if any(unrecorded for *_, unrecorded in rows):
+        return None
+    ok = total = apart_ = 0
+    by_analyst: dict[str, tuple[int, int]] = {}
+    for who, n_ok, n_total, n_apart, _ in rows:
+        ok, total, apart_ = ok + n_ok, total + n_total, apart_ + n_apart
+        if who is not None:
+            by_analyst[who] = (n_ok, n_total)
+    return QualificationTotals((ok, total, apart_), by_analyst)
+
+
+def tat_totals(
+    executor: Executor, scope: ColumnElement[bool], first: datetime, until: datetime
+) -> tuple[TatTotal, ...] | None:
+    """The requests in `scope` closed won or lost in [first, until), counted per buyer as the
+    TAT rule judges them; None when one has no recorded due."""
+    assigned = _R.assigned_at.is_not(None)
+    rows = executor.execute(
+        select(
+            _R.buyer_id,
+            _count(and_(assigned, _R.closed_at <= _R.tat_due_by)),
+            _count(assigned),
+            _count(not_(assigned)),
+            _count(and_(assigned, _R.tat_due_by.is_(None))),
+        )
+        .where(
+            scope,
+            _R.outcome.in_((Outcome.WON.value, Outcome.LOST.value)),
+            _R.closed_at >= first,
+            _R.closed_at < until,
+        )
+        .group_by(_R.buyer_id)
+    ).all()
+    if any(unrecorded for *_, unrecorded in rows):
+        return None
+    return tuple(TatTotal(buyer, within, total, apart) for buyer, within, total, apart, _ in rows)
+
+
+def _least(a: Any, b: Any) -> Any:
+    return case((a < b, a), else_=b)
+
+
+def _greatest(a: Any, b: Any) -> Any:
+    return case((a > b, a), else_=b)
+
+
+def cadence_totals(
+    executor: Executor,
+    scope: ColumnElement[bool],
+    calendar: WorkCalendar,
+    quarter_first: Any,
+    quarter_after: Any,
+    first: datetime,
+    now: datetime,
+) -> tuple[CadenceTotal, ...] | None:
+    """The working days the requests in `scope` assigned by `now` spent in negotiation in the
+    quarter (local days [quarter_first, quarter_after)), and those with an update seen by
+    `now`, counted per buyer as the cadence rule does; None when one is not recorded."""
+    today = now.astimezone(calendar.timezone).date()
+    low = calendar.working_days_before(quarter_first)
+    high = calendar.working_days_before(quarter_after)
+    view = calendar.working_days_before(today)
+    stop = case((and_(_R.closed_at.is_not(None), _R.closed_at <= now), _R.cadence_stop), else_=view)
+    lo = _greatest(_R.cadence_from, low)
+    hi = _least(stop, high)
+    judged = and_(scope, _R.assigned_at.is_not(None), _R.assigned_at <= now)
+    days = executor.execute(
+        select(
+            _R.buyer_id,
+            func.coalesce(func.sum(case((hi > lo, hi - lo), else_=0)), 0).cast(Integer),
+            _count(or_(_R.cadence_from.is_(None), stop.is_(None))),
+        )
+        .where(judged)
+        .group_by(_R.buyer_id)
+    ).all()
+    if any(unrecorded for *_, unrecorded in days):
+        return None
+    seen = (
+        select(_R.buyer_id, _E.request_id, _E.work_day)
+        .join(Request.__table__, _R.id == _E.request_id)
+        .where(
+            judged,
+            _E.kind == EventKind.UPDATE.value,
+            _E.at >= first,
+            _E.at <= now,
+            _E.work_day >= lo,
+            _E.work_day < hi,
+        )
+        .distinct()
+        .subquery()
+    )
+    hits: dict[str | None, int] = {
+        buyer: count
+        for buyer, count in executor.execute(
+            select(seen.c.buyer_id, func.count()).group_by(seen.c.buyer_id)
+        )
+    }
+    unrecorded = executor.execute(
+        select(func.count())
+        .select_from(RequestEvent.__table__)
+        .join(Request.__table__, _R.id == _E.request_id)
+        .where(judged, _E.kind == EventKind.UPDATE.value, _E.at >= first, _E.at <= now,
+               _E.work_day.is_(None))
+    ).scalar()  # fmt: skip
+    if unrecorded:
+        return None
+    return tuple(CadenceTotal(buyer, hits.get(buyer, 0), total) for buyer, total, _ in days)
+
+
+def held_ids(executor: Executor, ids: Iterable[int]) -> set[int]:
+    """Of these requests, those held on their TAT at some time."""
+    return set(
+        executor.execute(
+            select(Hold.request_id).where(
+                Hold.request_id.in_(sorted(set(ids))), Hold.clock == HeldClock.TAT.value
+            )
+        ).scalars()
+    )
