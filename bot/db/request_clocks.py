@@ -50,14 +50,10 @@ from sqlalchemy.orm import Session
 
 from bot.db.models import Hold, PodRow, Request, RequestEvent
 from bot.domain.holds import HeldClock
-from bot.domain.kpis import (
-    CadenceTotal,
-    QualificationTotals,
-    TatTotal,
-)
+from bot.domain.kpis import CadenceTotal, QualificationTotals, RequestFact, TatTotal
 from bot.domain.lifecycle import negotiation_due
 from bot.domain.lifecycle import qualification_due as _qualification_due
-from bot.domain.vocabulary import EventKind, Outcome, Stage
+from bot.domain.vocabulary import EventKind, Outcome, RequestType, Stage
 from bot.domain.working_time import WorkCalendar
 
 if TYPE_CHECKING:
@@ -196,63 +192,94 @@ def qualification_totals(
     """The requests in `scope` created in [first, after) by `now`, counted as the qualification
     rule judges them, for the POD and per triaging analyst; None when one has no recorded due.
 
-    A request is triaged at its qualification (or, disqualified, its first disqualification
-    of the quarter seen by `now`), or at its pre-approval when that came first."""
-
-    def disqualification(column: Any) -> Any:
-        return (
-            select(column)
+    A request is triaged at its qualification, or at its pre-approval when that came first. A
+    disqualified one never qualified (a few) is triaged at its first disqualification of the
+    quarter seen by `now`: those are read as rows and judged by the rule itself."""
+    created = and_(scope, _R.created_at >= first, _R.created_at < after, _R.created_at <= now)
+    disqualified = and_(_R.qualified_at.is_(None), _R.stage == Stage.DISQUALIFIED.value)
+    pre = and_(
+        _R.preapproved_at.is_not(None),
+        or_(_R.qualified_at.is_(None), _R.preapproved_at < _R.qualified_at),
+    )
+    triaged = case((pre, _R.preapproved_at), else_=_R.qualified_at)
+    by = case((pre, _R.preapproved_by), (_R.qualified_at.is_not(None), _R.analyst_id))
+    # (Every term is true or false, never NULL: NOT must not turn an unknown into a count.)
+    seen = and_(triaged.is_not(None), triaged <= now)
+    untimed = and_(triaged.is_(None), _R.external_id.is_not(None), _R.stage != Stage.INTAKE.value)
+    cancelled = and_(_R.outcome.is_not(None), _R.outcome == Outcome.CANCELLED.value)
+    apart = or_(untimed, cancelled, _R.triage_due_by > now)
+    who = case((seen, by))
+    rows = executor.execute(
+        select(
+            who,
+            _count(and_(seen, triaged <= _R.triage_due_by)),
+            _count(or_(seen, not_(apart))),
+            _count(and_(not_(seen), apart)),
+            _count(_R.triage_due_by.is_(None)),
+        )
+        .where(created, not_(disqualified))
+        .group_by(who)
+    ).all()
+    if any(unrecorded for *_, unrecorded in rows):
+        return None
+    ok = total = apart_ = 0
+    by_analyst: dict[str, list[int]] = {}
+    for analyst, n_ok, n_total, n_apart, _ in rows:
+        ok, total, apart_ = ok + n_ok, total + n_total, apart_ + n_apart
+        if analyst is not None:
+            by_analyst[analyst] = [n_ok, n_total]
+    # The disqualified, judged as the rule does, with their first disqualification.
+    found = executor.execute(
+        select(_R.id, _R.created_at, _R.type, _R.preapproved_at, _R.preapproved_by,
+               _R.external_id, _R.stage, _R.outcome, _R.triage_due_by)
+        .where(created, disqualified)
+    ).all()  # fmt: skip
+    first_of: dict[int, tuple[datetime, str]] = {}
+    if found:
+        for request_id, at, actor in executor.execute(
+            select(_E.request_id, _E.at, _E.actor)
             .where(
-                _E.request_id == _R.id,
+                _E.request_id.in_([r.id for r in found]),
                 _E.kind == EventKind.DISQUALIFIED.value,
                 _E.at >= first,
                 _E.at <= now,
             )
             .order_by(_E.at, _E.id)
-            .limit(1)
-            .scalar_subquery()
-        )
-
-    disqualified = and_(_R.qualified_at.is_(None), _R.stage == Stage.DISQUALIFIED.value)
-    triaged0 = case((_R.qualified_at.is_not(None), _R.qualified_at),
-                    (disqualified, disqualification(_E.at)))  # fmt: skip
-    by0 = case((_R.qualified_at.is_not(None), _R.analyst_id),
-               (disqualified, disqualification(_E.actor)))  # fmt: skip
-    pre = and_(
-        _R.preapproved_at.is_not(None), or_(triaged0.is_(None), _R.preapproved_at < triaged0)
+        ):
+            first_of.setdefault(request_id, (at, actor))
+    facts: dict[int, RequestFact] = {}
+    for r in found:
+        if r.triage_due_by is None:
+            return None
+        triaged_at, triaged_by = first_of.get(r.id, (None, None))
+        if r.preapproved_at is not None and (triaged_at is None or r.preapproved_at < triaged_at):
+            triaged_at, triaged_by = r.preapproved_at, r.preapproved_by
+        facts[r.id] = RequestFact(
+            request_id=r.id, kind=RequestType(r.type), created_at=r.created_at,
+            triaged_at=triaged_at, triaged_by=triaged_by,
+            outcome=Outcome(r.outcome) if r.outcome else None,
+            triage_untimed=triaged_at is None and r.external_id is not None
+            and r.stage != Stage.INTAKE.value,
+        )  # fmt: skip
+        due = r.triage_due_by
+        seen_at = triaged_at if triaged_at is not None and triaged_at <= now else None
+        if seen_at is None:
+            untimed_ = facts[r.id].triage_untimed
+            if untimed_ or r.outcome == Outcome.CANCELLED.value or now < due:
+                apart_ += 1
+            else:
+                total += 1
+            continue
+        total += 1
+        met = seen_at <= due
+        ok += met
+        if triaged_by is not None:
+            mine = by_analyst.setdefault(triaged_by, [0, 0])
+            mine[0] += met
+            mine[1] += 1
+    return QualificationTotals(
+        (ok, total, apart_), {who: (n, d) for who, (n, d) in by_analyst.items()}
     )
-    triaged = case((pre, _R.preapproved_at), else_=triaged0)
-    by = case((pre, _R.preapproved_by), else_=by0)
-    inner = (
-        select(triaged.label("triaged"), by.label("by"), _R.triage_due_by.label("due"),
-               _R.external_id, _R.stage, _R.outcome)
-        .where(scope, _R.created_at >= first, _R.created_at < after, _R.created_at <= now)
-        .subquery()
-    )  # fmt: skip
-    t = inner.c
-    seen = and_(t.triaged.is_not(None), t.triaged <= now)
-    untimed = and_(t.triaged.is_(None), t.external_id.is_not(None), t.stage != Stage.INTAKE.value)
-    cancelled = and_(t.outcome.is_not(None), t.outcome == Outcome.CANCELLED.value)
-    # (Every term is true or false, never NULL: NOT must not turn an unknown into a count.)
-    apart = or_(untimed, cancelled, t.due > now)
-    rows = executor.execute(
-        select(
-            case((seen, t.by)).label("who"),
-            _count(and_(seen, t.triaged <= t.due)),
-            _count(or_(seen, not_(apart))),
-            _count(and_(not_(seen), apart)),
-            _count(t.due.is_(None)),
-        ).group_by(case((seen, t.by)))
-    ).all()
-    if any(unrecorded for *_, unrecorded in rows):
-        return None
-    ok = total = apart_ = 0
-    by_analyst: dict[str, tuple[int, int]] = {}
-    for who, n_ok, n_total, n_apart, _ in rows:
-        ok, total, apart_ = ok + n_ok, total + n_total, apart_ + n_apart
-        if who is not None:
-            by_analyst[who] = (n_ok, n_total)
-    return QualificationTotals((ok, total, apart_), by_analyst)
 
 
 def tat_totals(
@@ -310,14 +337,17 @@ def cadence_totals(
     lo = _greatest(_R.cadence_from, low)
     hi = _least(stop, high)
     judged = and_(scope, _R.assigned_at.is_not(None), _R.assigned_at <= now)
+    # (Grouped by an expression, not the column: the database then reads the quarter's
+    # requests by their time indexes rather than every request in `ix_requests_buyer_id`.)
+    buyer = func.coalesce(_R.buyer_id, "")
     days = executor.execute(
         select(
-            _R.buyer_id,
+            buyer,
             func.coalesce(func.sum(case((hi > lo, hi - lo), else_=0)), 0).cast(Integer),
             _count(or_(_R.cadence_from.is_(None), stop.is_(None))),
         )
         .where(judged)
-        .group_by(_R.buyer_id)
+        .group_by(buyer)
     ).all()
     if any(unrecorded for *_, unrecorded in days):
         return None
@@ -350,7 +380,9 @@ def cadence_totals(
     ).scalar()  # fmt: skip
     if unrecorded:
         return None
-    return tuple(CadenceTotal(buyer, hits.get(buyer, 0), total) for buyer, total, _ in days)
+    return tuple(
+        CadenceTotal(key or None, hits.get(key or None, 0), total) for key, total, _ in days
+    )
 
 
 def held_ids(executor: Executor, ids: Iterable[int]) -> set[int]:

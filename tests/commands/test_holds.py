@@ -9,9 +9,11 @@ from datetime import UTC, datetime, timedelta
 from sqlalchemy import select
 
 from bot.clock import ManualClock
+from bot.db import request_clocks
 from bot.db.kpis import load_facts
 from bot.db.models import Hold, RequestEvent
 from bot.domain.kpis import negotiation_tat_adherence
+from bot.domain.lifecycle import qualification_due
 from bot.domain.quarters import Quarter
 from bot.jobs import JOBS
 from tests.commands.conftest import Proc, blocks_text, time_token
@@ -175,3 +177,39 @@ def test_a_pre_approval_holds_the_qualification_clock_until_qualified(
         (held,) = session.scalars(select(Hold)).all()
     assert held.ended_at == ny(12, 7, 9) and held.ended_by == ANALYST
     assert proc.request(1).qualification_due_at == ny(12, 8, 9)  # Friday 09:00 + 48 working hours
+
+
+def test_a_request_records_its_clocks_as_it_is_assigned_updated_held_and_closed(
+    bot: RunningBot, proc: Proc, clock: ManualClock
+) -> None:
+    config = bot.runtime.config
+    pod = config.pod("beta")
+    clock.set(ny(11, 2, 9))
+    proc(ANALYST, "new Globex | Zoom | new | 30k", BETA)
+    proc(ANALYST, "qualify 1", BETA)
+    proc(ANALYST, f"assign 1 <@{BUYER}>", BETA)
+    assert proc.request(1).tat_due_by == ny(11, 17, 9)
+    clock.set(ny(11, 3, 9))
+    proc(BUYER, "update 1 the vendor sent the order form", BETA)
+    proc(BUYER, "hold 1 vendor waiting on the order form", BETA)
+    clock.set(ny(11, 20, 9))  # closed while held: seventeen days held
+    proc(BUYER, "close 1 won", BETA)
+    request = proc.request(1)
+    hours = config.clocks.qualification_hours
+    assert request.triage_due_by == qualification_due(pod.calendar, ny(11, 2, 9), hours)
+    assert request.tat_due_by == request.tat_due_at == ny(12, 4, 9)
+    assert request.cadence_from == request_clocks.cadence_from(pod.calendar, ny(11, 2, 9))
+    assert request.cadence_stop == request_clocks.day_number(pod.calendar, ny(11, 20, 9))
+    with bot.db.reading() as session:
+        days = session.scalars(
+            select(RequestEvent.work_day).where(RequestEvent.kind == "update")
+        ).all()
+        facts = load_facts(session, config, pod, Quarter(2026, 4), ny(12, 1, 9))
+    assert days == [request_clocks.work_day(pod.calendar, ny(11, 3, 9))]
+    # Counted in SQL from what it recorded: within its moved TAT; one working day of
+    # thirteen (Nov 3-19) updated.
+    assert facts.tat is not None and facts.cadence is not None
+    kpi = facts.negotiation_tat(BUYER)
+    assert (kpi.numerator, kpi.denominator) == (1, 1)
+    kpi = facts.update_cadence(BUYER)
+    assert (kpi.numerator, kpi.denominator) == (1, 13)
