@@ -1,23 +1,33 @@
-"""Two years of a POD's history, bulk-inserted: the load `kpi_stats.py` and `ack_latency.py`
-share (`--history N` there is N times this).
+"""Two years of a POD's history, bulk-inserted: the load `kpi_stats.py`, `price_intel.py`,
+`home_history.py` and `ack_latency.py` share (`--history N` there is N times this).
 
 One history (`BASE`) is 5,000 requests, 8,000 approved claims and 20,000 mentions spread over
 the two years before `now`, with 20 accounts and this quarter's targets for the POD and its
 buyers the first time a POD is seeded. Requests still open at `now` are under negotiation.
+
+The benches of one POD (`CONFIG`, `POD`, the clock `NOW`) grow one database through their
+`--factors` with `growing`, and time an answer with `timed` and `statements_of`.
 """
 
 from __future__ import annotations
 
 import random
-from collections.abc import Sequence
-from datetime import date, datetime, timedelta
+import statistics
+import tempfile
+import time
+from collections.abc import Callable, Iterator, Sequence
+from datetime import UTC, date, datetime, timedelta
 from decimal import Decimal
+from pathlib import Path
+from typing import Any
 
-from sqlalchemy import insert, select, text
+from sqlalchemy import event, insert, select, text
 
-from bot.config import Clocks, Pod
+from bot.config import Clocks, Pod, parse_config
 from bot.db import claim_ledger, reply_clocks, request_clocks
+from bot.db.migrate import upgrade
 from bot.db.models import Account, PendingResponse, PodRow, Request, SavingsClaim, Target
+from bot.db.pods import sync_pods
 from bot.db.session import Database
 from bot.domain.kpis import REPLY_HOURS
 from bot.domain.lifecycle import negotiation_due
@@ -28,6 +38,66 @@ BASE = (5000, 8000, 20000)
 SPAN = timedelta(days=730)
 CUSTOMERS = [f"Customer {i:02d}" for i in range(20)]
 TOOLS = [f"Tool {i:02d}" for i in range(23)]
+
+# The one-POD benches' clock and POD (kpi_stats.py, price_intel.py, home_history.py).
+NOW = datetime(2026, 11, 23, 15, 0, tzinfo=UTC)
+CONFIG_TOML = (
+    '[[pods]]\nkey = "alpha"\nname = "POD Alpha"\nchannel = "C0ALPHA01"\n'
+    'timezone = "Asia/Kolkata"\nmembers = { U0EM00001 = "em", U0BUY0001 = "buyer", '
+    'U0BUY0002 = "buyer", U0BUY0003 = "buyer", U0ANA0001 = "analyst", U0ANA0002 = "analyst" }\n'
+)
+CONFIG = parse_config(CONFIG_TOML, "bench.toml")
+POD = CONFIG.pod("alpha")
+
+
+def growing(
+    name: str, factors: str, grow: Callable[[Database, int], None]
+) -> Iterator[tuple[Database, int]]:
+    """A fresh SQLite database of `POD` grown to each of `factors` (`"0,1,4,16"`) times the
+    history in turn: `grow(db, n)` adds n times it, then statistics are kept as `podbot serve`
+    keeps them; yields (database, factor) once per factor."""
+    with tempfile.TemporaryDirectory(prefix="podbot-bench-") as tmp:
+        db = Database(f"sqlite:///{Path(tmp) / name}")
+        try:
+            upgrade(db.engine)
+            with db.transaction() as session:
+                sync_pods(session, CONFIG)
+            seeded = 0
+            for factor in (int(f) for f in factors.split(",")):
+                if factor > seeded:
+                    grow(db, factor - seeded)
+                    seeded = factor
+                    db.optimize(starting=True)
+                yield db, factor
+        finally:
+            db.dispose()
+
+
+def timed(fn: Callable[[], Any], runs: int, tail: float = 0.99) -> tuple[float, float, Any]:
+    """The median and the `tail` percentile of `runs` calls of `fn` (seconds), and its last
+    result."""
+    times, result = [], None
+    for _ in range(runs):
+        t = time.perf_counter()
+        result = fn()
+        times.append(time.perf_counter() - t)
+    times.sort()
+    return statistics.median(times), times[min(len(times) - 1, int(tail * len(times)))], result
+
+
+def statements_of(db: Database, fn: Callable[[], Any]) -> int:
+    """How many SQL statements one call of `fn` runs."""
+    seen: list[str] = []
+
+    def count(*a: Any) -> None:
+        seen.append(a[2])
+
+    event.listen(db.engine, "before_cursor_execute", count)
+    try:
+        fn()
+    finally:
+        event.remove(db.engine, "before_cursor_execute", count)
+    return len(seen)
 
 
 def seed(

@@ -17,10 +17,7 @@ from __future__ import annotations
 
 import argparse
 import random
-import statistics
 import sys
-import tempfile
-import time
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
@@ -29,24 +26,14 @@ sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
 import history
+from history import CONFIG, NOW, POD, growing, timed
 from sqlalchemy import text
 
 from bot.blocks.home import home_view
-from bot.config import parse_config
 from bot.db.home import load_home
-from bot.db.migrate import upgrade
-from bot.db.pods import sync_pods
 from bot.db.session import Database
 from bot.domain.quarters import quarter_of
 
-NOW = datetime(2026, 11, 23, 15, 0, tzinfo=UTC)
-CONFIG = parse_config(
-    '[[pods]]\nkey = "alpha"\nname = "POD Alpha"\nchannel = "C0ALPHA01"\n'
-    'timezone = "Asia/Kolkata"\nmembers = { U0EM00001 = "em", U0BUY0001 = "buyer", '
-    'U0BUY0002 = "buyer", U0BUY0003 = "buyer", U0ANA0001 = "analyst", U0ANA0002 = "analyst" }\n',
-    "bench.toml",
-)
-POD = CONFIG.pod("alpha")
 BUYER, EM = "U0BUY0001", "U0EM00001"
 
 
@@ -119,16 +106,6 @@ def hand_sql(db: Database, user: str) -> Any:
     return out
 
 
-def timed(fn: Any, runs: int) -> tuple[float, float]:
-    times = []
-    for _ in range(runs):
-        t = time.perf_counter()
-        fn()
-        times.append(time.perf_counter() - t)
-    times.sort()
-    return statistics.median(times), times[min(len(times) - 1, int(0.95 * len(times)))]
-
-
 def main() -> int:
     parser = argparse.ArgumentParser()
     parser.add_argument("--scale", type=float, default=1.0, help="shrink the base history")
@@ -138,28 +115,21 @@ def main() -> int:
     base = [int(n * args.scale) for n in history.BASE]
     rng = random.Random(17)
     failed = False
-    with tempfile.TemporaryDirectory(prefix="podbot-bench-") as tmp:
-        db = Database(f"sqlite:///{Path(tmp) / 'home.db'}")
-        upgrade(db.engine)
-        with db.transaction() as session:
-            sync_pods(session, CONFIG)
-        print(f"base history: {base[0]:,} requests, {base[1]:,} claims, {base[2]:,} mentions")
-        print(f"{'history':>8} {'home':>6} {'podbot p50':>11} {'p95':>8} "
-              f"{'hand SQL p50':>13} {'p95':>8} {'ratio p95':>10}")  # fmt: skip
-        seeded = 0
-        for factor in (int(f) for f in args.factors.split(",")):
-            if factor > seeded:
-                history.seed(db, POD, NOW, *(n * (factor - seeded) for n in base), rng)
-                seeded = factor
-                db.optimize(starting=True)  # as `podbot serve` keeps statistics
-            for name, user in (("buyer", BUYER), ("em", EM)):
-                podbot_home(db, user)  # warm up
-                p50, p95 = timed(lambda user=user: podbot_home(db, user), args.runs)
-                b50, b95 = timed(lambda user=user: hand_sql(db, user), args.runs)
-                failed |= factor in (1, 16) and p95 > 0.050
-                print(f"{factor:>7}× {name:>6} {p50 * 1000:>9.1f}ms {p95 * 1000:>6.1f}ms "
-                      f"{b50 * 1000:>11.1f}ms {b95 * 1000:>6.1f}ms {p95 / b95:>9.1f}×")  # fmt: skip
-        db.dispose()
+    print(f"base history: {base[0]:,} requests, {base[1]:,} claims, {base[2]:,} mentions")
+    print(f"{'history':>8} {'home':>6} {'podbot p50':>11} {'p95':>8} "
+          f"{'hand SQL p50':>13} {'p95':>8} {'ratio p95':>10}")  # fmt: skip
+
+    def grow(db: Database, more: int) -> None:
+        history.seed(db, POD, NOW, *(n * more for n in base), rng)
+
+    for db, factor in growing("home.db", args.factors, grow):
+        for name, user in (("buyer", BUYER), ("em", EM)):
+            podbot_home(db, user)  # warm up
+            p50, p95, _ = timed(lambda db=db, user=user: podbot_home(db, user), args.runs, 0.95)
+            b50, b95, _ = timed(lambda db=db, user=user: hand_sql(db, user), args.runs, 0.95)
+            failed |= factor in (1, 16) and p95 > 0.050
+            print(f"{factor:>7}× {name:>6} {p50 * 1000:>9.1f}ms {p95 * 1000:>6.1f}ms "
+                  f"{b50 * 1000:>11.1f}ms {b95 * 1000:>6.1f}ms {p95 / b95:>9.1f}×")  # fmt: skip
     return 1 if failed else 0
 
 

@@ -18,11 +18,8 @@ from __future__ import annotations
 
 import argparse
 import random
-import statistics
 import sys
-import tempfile
-import time
-from datetime import UTC, datetime, timedelta
+from datetime import timedelta
 from decimal import Decimal
 from pathlib import Path
 from typing import Any
@@ -31,25 +28,15 @@ sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
 import history
-from sqlalchemy import event, insert, select, text
+from history import CONFIG, NOW, POD, growing, statements_of, timed
+from sqlalchemy import insert, select, text
 
 from bot.actions.playbooks import playbook_answer
 from bot.actions.pricing import benchmark_answer
-from bot.config import parse_config
-from bot.db.migrate import upgrade
 from bot.db.models import CaseStudy, LeverAnswer, PodRow, Quote, QuoteLine, Request
-from bot.db.pods import sync_pods
 from bot.db.session import Database
 from bot.domain.playbooks import Lever, dumps_levers
 
-NOW = datetime(2026, 11, 23, 15, 0, tzinfo=UTC)
-CONFIG_TOML = (
-    '[[pods]]\nkey = "alpha"\nname = "POD Alpha"\nchannel = "C0ALPHA01"\n'
-    'timezone = "Asia/Kolkata"\nmembers = { U0EM00001 = "em", U0BUY0001 = "buyer", '
-    'U0BUY0002 = "buyer", U0BUY0003 = "buyer", U0ANA0001 = "analyst", U0ANA0002 = "analyst" }\n'
-)
-CONFIG = parse_config(CONFIG_TOML, "bench.toml")
-POD = CONFIG.pod("alpha")
 BASE = (5000, 8000, 3000)  # requests, approved claims, itemised quotes per 1×
 VENDORS = ["Crayon", "SoftwareOne", "SHI", "Insight", "CDW", "the vendor"]
 
@@ -153,28 +140,6 @@ def baseline(db: Database, tool: str) -> tuple[Any, ...]:
     return tuple(bands), tuple(levers)
 
 
-def timed(fn: Any, runs: int) -> tuple[float, float, Any]:
-    times, result = [], None
-    for _ in range(runs):
-        t = time.perf_counter()
-        result = fn()
-        times.append(time.perf_counter() - t)
-    times.sort()
-    return statistics.median(times), times[min(len(times) - 1, int(0.99 * len(times)))], result
-
-
-def statements_of(db: Database, fn: Any) -> int:
-    seen: list[str] = []
-
-    def count(*a: Any) -> None:
-        seen.append(a[2])
-
-    event.listen(db.engine, "before_cursor_execute", count)
-    fn()
-    event.remove(db.engine, "before_cursor_execute", count)
-    return len(seen)
-
-
 def main() -> int:
     parser = argparse.ArgumentParser()
     parser.add_argument("--scale", type=float, default=1.0, help="shrink the base history")
@@ -184,38 +149,31 @@ def main() -> int:
     base = [int(n * args.scale) for n in BASE]
     rng = random.Random(34)
     failed = False
-    with tempfile.TemporaryDirectory(prefix="podbot-bench-") as tmp:
-        db = Database(f"sqlite:///{Path(tmp) / 'price.db'}")
-        upgrade(db.engine)
-        with db.transaction() as session:
-            sync_pods(session, CONFIG)
-        print(f"base history: {base[0]:,} requests, {base[1]:,} claims, {base[2]:,} itemised "
-              "quotes")  # fmt: skip
-        print(f"{'history':>8} {'answer':>10} {'p50':>9} {'p99':>9} {'stmts':>6} "
-              f"{'baseline p50':>13} {'ratio':>7} {'x 1x':>6}")  # fmt: skip
-        seeded = 0
-        at_1x: dict[str, float] = {}
-        for factor in (int(f) for f in args.factors.split(",")):
-            if factor > seeded:
-                seed(db, *(n * (factor - seeded) for n in base), rng)
-                seeded = factor
-                db.optimize(starting=True)  # as `podbot serve` keeps statistics
-            if factor == 0:
-                continue  # nothing to ask about yet: no tool has a request
-            tool = busiest_tool(db)
-            b50, _b99, _figures = timed(lambda tool=tool: baseline(db, tool), args.runs)
-            for name, answer in (("benchmark", benchmark), ("playbook", playbook)):
-                ours = statements_of(db, lambda answer=answer, tool=tool: answer(db, tool))
-                p50, p99, _text = timed(
-                    lambda answer=answer, tool=tool: answer(db, tool), args.runs
-                )
-                if factor == 1:
-                    at_1x[name] = p50
-                growth = f"{p50 / at_1x[name]:>5.1f}×" if name in at_1x else f"{'—':>6}"
-                failed |= factor == 16 and name in at_1x and p50 > 2 * at_1x[name]
-                print(f"{factor:>7}× {name:>10} {p50 * 1000:>7.1f}ms {p99 * 1000:>7.1f}ms "
-                      f"{ours:>6} {b50 * 1000:>11.1f}ms {p50 / b50:>6.1f}× {growth}")  # fmt: skip
-        db.dispose()
+    print(f"base history: {base[0]:,} requests, {base[1]:,} claims, {base[2]:,} itemised "
+          "quotes")  # fmt: skip
+    print(f"{'history':>8} {'answer':>10} {'p50':>9} {'p99':>9} {'stmts':>6} "
+          f"{'baseline p50':>13} {'ratio':>7} {'x 1x':>6}")  # fmt: skip
+    at_1x: dict[str, float] = {}
+
+    def grow(db: Database, more: int) -> None:
+        seed(db, *(n * more for n in base), rng)
+
+    for db, factor in growing("price.db", args.factors, grow):
+        if factor == 0:
+            continue  # nothing to ask about yet: no tool has a request
+        tool = busiest_tool(db)
+        b50, _b99, _figures = timed(lambda db=db, tool=tool: baseline(db, tool), args.runs)
+        for name, answer in (("benchmark", benchmark), ("playbook", playbook)):
+            ours = statements_of(db, lambda db=db, answer=answer, tool=tool: answer(db, tool))
+            p50, p99, _text = timed(
+                lambda db=db, answer=answer, tool=tool: answer(db, tool), args.runs
+            )
+            if factor == 1:
+                at_1x[name] = p50
+            growth = f"{p50 / at_1x[name]:>5.1f}×" if name in at_1x else f"{'—':>6}"
+            failed |= factor == 16 and name in at_1x and p50 > 2 * at_1x[name]
+            print(f"{factor:>7}× {name:>10} {p50 * 1000:>7.1f}ms {p99 * 1000:>7.1f}ms "
+                  f"{ours:>6} {b50 * 1000:>11.1f}ms {p50 / b50:>6.1f}× {growth}")  # fmt: skip
     return 1 if failed else 0
 
 

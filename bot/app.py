@@ -8,7 +8,7 @@ from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from typing import Any
 
-from slack_bolt import App, BoltContext, BoltResponse
+from slack_bolt import App, BoltContext, BoltRequest, BoltResponse
 from slack_bolt.error import BoltError
 from slack_bolt.middleware.authorization import SingleTeamAuthorization
 from slack_bolt.oauth.callback_options import CallbackOptions, FailureArgs, SuccessArgs
@@ -19,7 +19,7 @@ from bot import commands, events
 from bot.db.installs import state_store
 from bot.manifest import BOT_SCOPES
 from bot.runtime import Runtime
-from bot.slack.installs import REFRESH_BEFORE_MINUTES, act_for
+from bot.slack.installs import REFRESH_BEFORE_MINUTES, acting_for
 
 log = logging.getLogger(__name__)
 
@@ -113,25 +113,27 @@ NO_POD_HERE = (
 )
 
 
-def _acting_for_its_workspace(runtime: Runtime) -> Callable[..., BoltResponse | None]:
-    """A middleware (OAuth mode): what a listener calls, and what it leaves for after its
-    ack, goes with the token of the workspace (or org, org-wide) the request came from."""
-    installations = runtime.installations
-    assert installations is not None
+class _App(App):
+    """Bolt's App, whose listeners each act for the workspace their request came from (OAuth
+    mode, many workspaces) and for none once they return: the thread that ran one keeps no
+    workspace's token for whatever it runs next."""
 
-    def acting_for_its_workspace(
-        context: BoltContext, next: Callable[[], BoltResponse]
-    ) -> BoltResponse | None:
-        workspace = None
-        if installations.many:  # one workspace: its latest installation, whatever the ids
-            org_wide = bool(context.is_enterprise_install)
-            workspace = context.enterprise_id if org_wide else context.team_id
-        # Bolt runs the listener after its middleware returns, not inside `next`: the request's
-        # thread acts for the workspace until its next request sets another.
-        act_for(workspace)
-        return next()
+    # The workspace (or org, org-wide) a request came from, when calls must go with its token.
+    workspace_of: Callable[[BoltContext], str | None] | None = None
 
-    return acting_for_its_workspace
+    def dispatch(self, req: BoltRequest) -> BoltResponse:
+        """Run the request's middleware and listener, acting for its workspace meanwhile."""
+        # Bolt runs the listener (process_before_response) inside dispatch, after its
+        # middleware has returned: only here can one scope be set and reset around both.
+        workspace = self.workspace_of(req.context) if self.workspace_of is not None else None
+        with acting_for(self.client, workspace):
+            return super().dispatch(req)
+
+
+def _its_workspace(context: BoltContext) -> str | None:
+    """The workspace (or org, org-wide) a request came from."""
+    org_wide = bool(context.is_enterprise_install)
+    return context.enterprise_id if org_wide else context.team_id
 
 
 def _only_workspaces_with_a_pod(runtime: Runtime) -> Callable[..., BoltResponse | None]:
@@ -178,7 +180,7 @@ def build_app(runtime: Runtime, *, socket_mode: bool = False, **app_kwargs: Any)
             app_kwargs["oauth_settings"] = oauth_settings(runtime)
             app_kwargs["user_facing_authorize_error_message"] = NOT_INSTALLED
         with _hidden_from_bolt():
-            app = App(
+            app = _App(
                 client=runtime.slack.client,
                 signing_secret=None if socket_mode else runtime.settings.signing_secret,
                 request_verification_enabled=not socket_mode,
@@ -206,8 +208,11 @@ def build_app(runtime: Runtime, *, socket_mode: bool = False, **app_kwargs: Any)
     )
     if runtime.installations is None:  # OAuth mode: each workspace has its own URL
         runtime.slack.team_url(known=checked.get("url") if checked else None)
-    if runtime.installations is not None:
-        app.middleware(_acting_for_its_workspace(runtime))
+    if runtime.installations is not None and runtime.installations.many:
+        # What a listener calls, and what it leaves for after its ack (CarryingWorkspace),
+        # goes with the token of its workspace. One workspace: its latest installation's,
+        # whatever the ids.
+        app.workspace_of = _its_workspace
     if runtime.config.names_workspaces():
         app.middleware(_only_workspaces_with_a_pod(runtime))
     commands.register(app, runtime)

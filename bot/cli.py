@@ -11,6 +11,7 @@ import os
 import sys
 import time
 from collections.abc import Callable, Sequence
+from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
@@ -628,8 +629,13 @@ def _print_row_errors(name: str, errors: Sequence[Any]) -> int:
     return 1
 
 
-def _import_file(args: argparse.Namespace, import_rows: Callable[[Any, str], Any]) -> int:
-    """Read `args.file`, build the runtime, and run `import_rows(runtime, text)`: its counts
+# A CSV import's work once its file is read: (arguments, runtime, text) → its counts (new,
+# updated, unchanged), or the exit status of a refused file (its bad rows already reported).
+ImportRows = Callable[[argparse.Namespace, Any, str], Any]
+
+
+def _import_file(args: argparse.Namespace, import_rows: ImportRows) -> int:
+    """Read `args.file`, build the runtime, and run `import_rows(args, runtime, text)`: its counts
     (new, updated, unchanged) are printed; an int is the exit status of a refused file (its
     bad rows already reported)."""
     name = args.file
@@ -639,7 +645,7 @@ def _import_file(args: argparse.Namespace, import_rows: Callable[[Any, str], Any
     except (_Unreadable, _Stop) as exc:
         return _fail(str(exc))
     try:
-        outcome = import_rows(runtime, text)
+        outcome = import_rows(args, runtime, text)
     finally:
         runtime.db.dispose()
     if isinstance(outcome, int):
@@ -649,8 +655,8 @@ def _import_file(args: argparse.Namespace, import_rows: Callable[[Any, str], Any
     return 0
 
 
-def _import_stack_file(args: argparse.Namespace, parse: Callable[..., Any],
-                       changes: Callable[..., Any], upsert: Callable[..., Any]) -> int:  # fmt: skip
+def _stack_rows(args: argparse.Namespace, runtime: Any, text: str, parse: Callable[..., Any],
+                changes: Callable[..., Any], upsert: Callable[..., Any]) -> Any:  # fmt: skip
     """`import contracts` and `import accounts`: rows of the configured PODs (each in its
     currency), all or none. Which rows change anything is read first in a snapshot, holding
     no lock; only those are upserted, in one transaction of a few bulk statements (retried on
@@ -658,45 +664,42 @@ def _import_stack_file(args: argparse.Namespace, parse: Callable[..., Any],
     from bot.db.contracts import pod_ids, saving_upserts
     from bot.domain.csv_table import RowsRefused
 
-    def import_rows(runtime: Any, text: str) -> Any:
-        config = runtime.config
-        rows, errors = parse(
-            text,
-            {pod.key for pod in config.pods},
-            config.currency,
-            pod_currencies={pod.key: pod.currency for pod in config.pods},
-        )
-        if errors:
-            return _print_row_errors(args.file, errors)
-        now = runtime.clock.now()
-        with runtime.db.reading() as session:
-            ids = pod_ids(session, {row.pod for row in rows})
-            try:
-                todo = changes(session, rows, ids, now, for_update=False).rows
-            except RowsRefused as refused:  # read against the stored accounts (issue 35)
-                return _print_row_errors(args.file, refused.errors)
-        if not todo:
-            return 0, 0, len(rows)
-        inserted, updated, _ = saving_upserts(
-            runtime.db, lambda session: upsert(session, todo, ids, now)
-        )
-        return inserted, updated, len(rows) - inserted - updated
-
-    return _import_file(args, import_rows)
+    config = runtime.config
+    rows, errors = parse(
+        text,
+        {pod.key for pod in config.pods},
+        config.currency,
+        pod_currencies={pod.key: pod.currency for pod in config.pods},
+    )
+    if errors:
+        return _print_row_errors(args.file, errors)
+    now = runtime.clock.now()
+    with runtime.db.reading() as session:
+        ids = pod_ids(session, {row.pod for row in rows})
+        try:
+            todo = changes(session, rows, ids, now, for_update=False).rows
+        except RowsRefused as refused:  # read against the stored accounts (issue 35)
+            return _print_row_errors(args.file, refused.errors)
+    if not todo:
+        return 0, 0, len(rows)
+    inserted, updated, _ = saving_upserts(
+        runtime.db, lambda session: upsert(session, todo, ids, now)
+    )
+    return inserted, updated, len(rows) - inserted - updated
 
 
-def cmd_import_contracts(args: argparse.Namespace) -> int:
+def _contracts_rows(args: argparse.Namespace, runtime: Any, text: str) -> Any:
     from bot.db.contracts import contract_changes, upsert_contracts
     from bot.domain.contracts import parse_contracts_csv
 
-    return _import_stack_file(args, parse_contracts_csv, contract_changes, upsert_contracts)
+    return _stack_rows(args, runtime, text, parse_contracts_csv, contract_changes, upsert_contracts)
 
 
-def cmd_import_accounts(args: argparse.Namespace) -> int:
+def _accounts_rows(args: argparse.Namespace, runtime: Any, text: str) -> Any:
     from bot.db.accounts import account_changes, upsert_accounts
     from bot.domain.accounts import parse_accounts_csv
 
-    return _import_stack_file(args, parse_accounts_csv, account_changes, upsert_accounts)
+    return _stack_rows(args, runtime, text, parse_accounts_csv, account_changes, upsert_accounts)
 
 
 def _clickup_runtime(args: argparse.Namespace) -> Runtime:
@@ -1030,90 +1033,78 @@ def _post_cards(args: argparse.Namespace, runtime: Any, created: list[int]) -> N
         )
 
 
-def cmd_import_targets(args: argparse.Namespace) -> int:
+def _targets_rows(args: argparse.Namespace, runtime: Any, text: str) -> Any:
     from bot.db.contracts import pod_ids, saving_upserts
     from bot.db.targets import TargetsRefused, import_targets
     from bot.domain.targets import TargetPod, parse_targets_csv
 
-    def import_rows(runtime: Any, text: str) -> Any:
-        config = runtime.config
-        pods = [
-            TargetPod(p.key, p.name, p.currency, p.fiscal_year_start_month, p.members)
-            for p in config.pods
-        ]
-        rows, errors = parse_targets_csv(text, pods)
-        if errors:
-            return _print_row_errors(args.file, errors)
-        now = runtime.clock.now()
+    config = runtime.config
+    pods = [
+        TargetPod(p.key, p.name, p.currency, p.fiscal_year_start_month, p.members)
+        for p in config.pods
+    ]
+    rows, errors = parse_targets_csv(text, pods)
+    if errors:
+        return _print_row_errors(args.file, errors)
+    now = runtime.clock.now()
 
-        def today_of(key: str) -> Any:
-            return now.astimezone(config.pod(key).zone).date()
+    def today_of(key: str) -> Any:
+        return now.astimezone(config.pod(key).zone).date()
 
-        try:
-            return saving_upserts(
-                runtime.db,
-                lambda session: import_targets(
-                    session, rows, pod_ids(session, {row.pod for row in rows}), today_of, now
-                ),
-            )
-        except TargetsRefused as refused:
-            return _print_row_errors(args.file, refused.errors)
-
-    return _import_file(args, import_rows)
+    try:
+        return saving_upserts(
+            runtime.db,
+            lambda session: import_targets(
+                session, rows, pod_ids(session, {row.pod for row in rows}), today_of, now
+            ),
+        )
+    except TargetsRefused as refused:
+        return _print_row_errors(args.file, refused.errors)
 
 
-def cmd_import_vendors(args: argparse.Namespace) -> int:
+def _vendors_rows(args: argparse.Namespace, runtime: Any, text: str) -> Any:
     """`podbot import vendors FILE.csv` (issue 33): vendors' qualification documents, all rows
     or none, upserted by vendor (name key) and document."""
     from bot.db.compliance import import_vendors
     from bot.domain.compliance import parse_vendors_csv
 
-    def import_rows(runtime: Any, text: str) -> Any:
-        rows, errors = parse_vendors_csv(text)
-        if errors:
-            return _print_row_errors(args.file, errors)
-        now = runtime.clock.now()
-        with runtime.db.transaction() as session:
-            return import_vendors(session, rows, now)
-
-    return _import_file(args, import_rows)
+    rows, errors = parse_vendors_csv(text)
+    if errors:
+        return _print_row_errors(args.file, errors)
+    now = runtime.clock.now()
+    with runtime.db.transaction() as session:
+        return import_vendors(session, rows, now)
 
 
-def cmd_import_usage(args: argparse.Namespace) -> int:
+def _usage_rows(args: argparse.Namespace, runtime: Any, text: str) -> Any:
     """`podbot import usage FILE.csv` (issue 34): customers' seats of a tool as of a day, all
     rows or none, upserted by customer, tool and day (earlier days kept: the history)."""
     from bot.actions.usage import ImportUsage, load_usage
     from bot.consequences import perform
     from bot.domain.usage import parse_usage_csv
 
-    def import_rows(runtime: Any, text: str) -> Any:
-        rows, errors = parse_usage_csv(text)
-        if errors:
-            return _print_row_errors(args.file, errors)
-        _outbox, loaded = perform(runtime, load_usage, "import", ImportUsage(rows))
-        if loaded.cards:
-            # Queued in the import's transaction: any running podbot serve posts them.
-            print(f"{plural(loaded.cards, 'renewal card')} to refresh with the new usage.")
-        return loaded.inserted, loaded.updated, loaded.unchanged
-
-    return _import_file(args, import_rows)
+    rows, errors = parse_usage_csv(text)
+    if errors:
+        return _print_row_errors(args.file, errors)
+    _outbox, loaded = perform(runtime, load_usage, "import", ImportUsage(rows))
+    if loaded.cards:
+        # Queued in the import's transaction: any running podbot serve posts them.
+        print(f"{plural(loaded.cards, 'renewal card')} to refresh with the new usage.")
+    return loaded.inserted, loaded.updated, loaded.unchanged
 
 
-def cmd_import_rates(args: argparse.Namespace) -> int:
+def _rates_rows(args: argparse.Namespace, runtime: Any, text: str) -> Any:
     """`podbot import rates FILE.csv` (issue 34): dated exchange rates, all rows or none,
     upserted by currency pair and day."""
     from bot.db.rates import import_rates
     from bot.domain.pricing import parse_rates_csv
 
-    def import_rows(runtime: Any, text: str) -> Any:
-        rows, errors = parse_rates_csv(text, runtime.config.currency)
-        if errors:
-            return _print_row_errors(args.file, errors)
-        now = runtime.clock.now()
-        with runtime.db.transaction() as session:
-            return import_rates(session, rows, now)
-
-    return _import_file(args, import_rows)
+    rows, errors = parse_rates_csv(text, runtime.config.currency)
+    if errors:
+        return _print_row_errors(args.file, errors)
+    now = runtime.clock.now()
+    with runtime.db.transaction() as session:
+        return import_rates(session, rows, now)
 
 
 def cmd_report_kpis(args: argparse.Namespace) -> int:
@@ -1370,6 +1361,106 @@ def _positive(text: str) -> int:
     return int(text)
 
 
+# `add_argument`'s flags and keywords.
+Option = tuple[tuple[str, ...], dict[str, Any]]
+
+
+@dataclass(frozen=True)
+class ImportVerb:
+    """One `podbot import WHAT`: its help; what it runs (`rows`, read from FILE.csv by
+    `_import_file`, or `command`, a command of its own); its options besides FILE.csv (`file`
+    says whether it takes one) and --config."""
+
+    help: str
+    rows: ImportRows | None = None
+    command: Callable[[argparse.Namespace], int] | None = None
+    file: bool = True
+    options: tuple[Option, ...] = ()
+
+
+def _check(help_: str) -> Option:
+    return ("--check",), {"action": "store_true", "help": help_}
+
+
+def _wait(what: str) -> Option:
+    help_ = f"{what} for up to this long before exiting (default 900)"
+    return ("--wait",), {"type": _seconds, "default": 900.0, "metavar": "SECONDS", "help": help_}
+
+
+# What `podbot import WHAT` loads, in the order `podbot import --help` lists them.
+IMPORTS: dict[str, ImportVerb] = {
+    "contracts": ImportVerb(
+        "upsert a SaaS stack CSV by customer and tool; a bad file imports nothing",
+        rows=_contracts_rows,
+    ),
+    "accounts": ImportVerb(
+        "upsert customer accounts by customer; a bad file imports nothing", rows=_accounts_rows
+    ),
+    "requests": ImportVerb(
+        "day-one import of open requests by external_id, each with its card; a bad file "
+        "imports nothing",
+        command=cmd_import_requests,
+        options=(
+            _check(
+                "only read the file and say what would be imported (no Slack, token or database)"
+            ),
+            _wait("post the cards"),
+        ),
+    ),
+    "clickup": ImportVerb(
+        "day-one import of a ClickUp list's open tasks, by task id; a bad task imports nothing",
+        command=cmd_import_clickup,
+        file=False,
+        options=(
+            (("--list",), {"required": True, "help": "the POD's ClickUp list id"}),
+            _check("only read the list and name each bad task"),
+            _wait("send the cards and task changes"),
+        ),
+    ),
+    "targets": ImportVerb(
+        "set quarterly targets of PODs and members; a bad file imports nothing",
+        rows=_targets_rows,
+    ),
+    "vendors": ImportVerb(
+        "upsert vendors' documents (SOC 2, ISO 27001, insurance, W-9, financials) by vendor "
+        "and document; a bad file imports nothing",
+        rows=_vendors_rows,
+    ),
+    "usage": ImportVerb(
+        "customers' seats of a tool as of a day (assigned, active in 60 days), by customer, "
+        "tool and day; history kept; a bad file imports nothing",
+        rows=_usage_rows,
+    ),
+    "rates": ImportVerb(
+        "dated exchange rates (date, currency, rate[, to]) for line items in another "
+        "currency; a bad file imports nothing",
+        rows=_rates_rows,
+    ),
+}
+
+
+def cmd_import(args: argparse.Namespace) -> int:
+    """`podbot import WHAT …`: the verb's command, or its rows read from FILE.csv."""
+    verb = IMPORTS[args.import_verb]
+    if verb.command is not None:
+        return verb.command(args)
+    assert verb.rows is not None  # a verb has one or the other
+    return _import_file(args, verb.rows)
+
+
+def _add_import_verbs(imports: argparse.ArgumentParser) -> None:
+    """`podbot import`'s verbs, read from IMPORTS."""
+    import_verbs = imports.add_subparsers(dest="import_verb", metavar="WHAT", required=True)
+    for name, verb in IMPORTS.items():
+        parser = import_verbs.add_parser(name, help=verb.help)
+        if verb.file:
+            parser.add_argument("file", metavar="FILE.csv", help=f"the {name} CSV (see the README)")
+        for flags, keywords in verb.options:
+            parser.add_argument(*flags, **keywords)
+        parser.add_argument("--config", help="config file")
+        parser.set_defaults(func=cmd_import)
+
+
 def build_parser() -> argparse.ArgumentParser:
     """The argument parser with one sub-parser per verb."""
     parser = argparse.ArgumentParser(prog="podbot", description="Slack bot for procurement PODs.")
@@ -1514,80 +1605,7 @@ def build_parser() -> argparse.ArgumentParser:
         help="load data: `podbot import contracts|accounts|requests|targets|vendors|usage|rates "
         "FILE.csv` (all rows or none)",
     )
-    import_verbs = imports.add_subparsers(dest="import_verb", metavar="WHAT", required=True)
-    contracts = import_verbs.add_parser(
-        "contracts", help="upsert a SaaS stack CSV by customer and tool; a bad file imports nothing"
-    )
-    contracts.add_argument("file", metavar="FILE.csv", help="the contracts CSV (see the README)")
-    contracts.add_argument("--config", help="config file")
-    contracts.set_defaults(func=cmd_import_contracts)
-    accounts = import_verbs.add_parser(
-        "accounts", help="upsert customer accounts by customer; a bad file imports nothing"
-    )
-    accounts.add_argument("file", metavar="FILE.csv", help="the accounts CSV (see the README)")
-    accounts.add_argument("--config", help="config file")
-    accounts.set_defaults(func=cmd_import_accounts)
-    requests = import_verbs.add_parser(
-        "requests",
-        help="day-one import of open requests by external_id, each with its card; a bad file "
-        "imports nothing",
-    )
-    requests.add_argument("file", metavar="FILE.csv", help="the requests CSV (see the README)")
-    requests.add_argument(
-        "--check", action="store_true",
-        help="only read the file and say what would be imported (no Slack, token or database)",
-    )  # fmt: skip
-    requests.add_argument(
-        "--wait", type=_seconds, default=900.0, metavar="SECONDS",
-        help="post the cards for up to this long before exiting (default 900)",
-    )  # fmt: skip
-    requests.add_argument("--config", help="config file")
-    requests.set_defaults(func=cmd_import_requests)
-    clickup_import = import_verbs.add_parser(
-        "clickup",
-        help="day-one import of a ClickUp list's open tasks, by task id; a bad task imports "
-        "nothing",
-    )
-    clickup_import.add_argument("--list", required=True, help="the POD's ClickUp list id")
-    clickup_import.add_argument(
-        "--check", action="store_true", help="only read the list and name each bad task"
-    )
-    clickup_import.add_argument(
-        "--wait", type=_seconds, default=900.0, metavar="SECONDS",
-        help="send the cards and task changes for up to this long before exiting (default 900)",
-    )  # fmt: skip
-    clickup_import.add_argument("--config", help="config file")
-    clickup_import.set_defaults(func=cmd_import_clickup)
-    targets = import_verbs.add_parser(
-        "targets", help="set quarterly targets of PODs and members; a bad file imports nothing"
-    )
-    targets.add_argument("file", metavar="FILE.csv", help="the targets CSV (see the README)")
-    targets.add_argument("--config", help="config file")
-    targets.set_defaults(func=cmd_import_targets)
-    vendors = import_verbs.add_parser(
-        "vendors",
-        help="upsert vendors' documents (SOC 2, ISO 27001, insurance, W-9, financials) by vendor "
-        "and document; a bad file imports nothing",
-    )
-    vendors.add_argument("file", metavar="FILE.csv", help="the vendors CSV (see the README)")
-    vendors.add_argument("--config", help="config file")
-    vendors.set_defaults(func=cmd_import_vendors)
-    usage = import_verbs.add_parser(
-        "usage",
-        help="customers' seats of a tool as of a day (assigned, active in 60 days), by customer, "
-        "tool and day; history kept; a bad file imports nothing",
-    )
-    usage.add_argument("file", metavar="FILE.csv", help="the usage CSV (see the README)")
-    usage.add_argument("--config", help="config file")
-    usage.set_defaults(func=cmd_import_usage)
-    rates = import_verbs.add_parser(
-        "rates",
-        help="dated exchange rates (date, currency, rate[, to]) for line items in another "
-        "currency; a bad file imports nothing",
-    )
-    rates.add_argument("file", metavar="FILE.csv", help="the rates CSV (see the README)")
-    rates.add_argument("--config", help="config file")
-    rates.set_defaults(func=cmd_import_rates)
+    _add_import_verbs(imports)
 
     report = verbs.add_parser(
         "report", help="figures: `podbot report kpis --quarter 2027Q1 --csv FILE`"

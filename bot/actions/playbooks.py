@@ -86,22 +86,18 @@ class LeversRecorded:
     levers: tuple[Lever, ...]
 
 
-def check_levers(session: Session, config: Config, user: str, number: int) -> Request:
-    """REQ-`number`, if `user` may name its levers now (the form is opened only then)."""
-    request, pod = load_request(session, config, number, for_update=False)
+def check_levers(session: Session, config: Config, user: str, request: Request, pod: Pod) -> None:
+    """Refuse unless `user` may name the request's levers now (the form is opened only then)."""
     _buyer_or_em(config, user, request, pod)
     _won(request)
     _unanswered(session, request)
-    return request
 
 
 def record_levers(work: Work, user: str, given: RecordLevers) -> LeversRecorded:
     """Record which levers worked on a won request, once; its thread (the ask, in place) says
     so, and the buyer's reminder is settled."""
     request, pod = load_request(work.session, work.config, given.number)
-    _buyer_or_em(work.config, user, request, pod)
-    _won(request)
-    _unanswered(work.session, request)
+    check_levers(work.session, work.config, user, request, pod)
     levers, note = arguments(read_levers, given.values, given.note)
     work.session.add(
         LeverAnswer(

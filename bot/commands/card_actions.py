@@ -58,7 +58,7 @@ if TYPE_CHECKING:
     from slack_sdk.models.views import View
     from sqlalchemy.orm import Session
 
-    from bot.config import Pod
+    from bot.config import Config, Pod
     from bot.runtime import Runtime
 
 log = logging.getLogger(__name__)
@@ -93,10 +93,19 @@ ClickWork = Callable[[str, int, str, dict[str, Any]], Outbox]
 
 
 def on_request_click(
-    app: App, runtime: Runtime, action_id: ActionId, name: str, work: ClickWork
+    app: App,
+    runtime: Runtime,
+    action_id: ActionId,
+    name: str,
+    work: ClickWork,
+    *,
+    usage: bool = True,
+    in_thread: bool = False,
+    points_at: str = "a request",
 ) -> None:
-    """Listen for a button that carries a request's number: ack, then `work` (a refusal or
-    failure told to the clicker only, with the usage line of the command it stands for)."""
+    """Listen for a button that carries a number (a request's, or what `points_at` names): ack,
+    then `work`; a refusal or failure is told to the clicker only, with the usage line of the
+    command the button stands for (`usage`), in the clicked message's thread (`in_thread`)."""
 
     @app.action(action_id.value)
     def listener(ack: Ack, body: dict[str, Any]) -> None:
@@ -106,51 +115,68 @@ def on_request_click(
 
         def handle() -> Outbox:
             if number is None:
-                raise NotFound("This button does not point at a request.")
+                raise NotFound(f"This button does not point at {points_at}.")
             return work(user, number, channel, body)
 
         answer_click(
             runtime, body, handle, channel=channel, user=user, action=name,
-            command=name.removeprefix("card "),
+            thread_ts=click.thread_ts if in_thread else None,
+            command=name.removeprefix("card ") if usage else None,
         )  # fmt: skip
+
+
+# Whether `user` may open a modal on the request now: a refusal if not.
+OpenCheck = Callable[["Session", "Config", str, Request, "Pod"], None]
 
 
 def modal_opener(
     runtime: Runtime,
-    action: Action | tuple[Action, ...],
+    action: Action | tuple[Action, ...] | OpenCheck,
     build: Callable[[Session, Request, Pod, str], View],
     *,
     stage: Callable[[Request], None] | None = None,
 ) -> ClickWork:
     """A click that opens a modal once the clicker may do (one of) `action` at this stage
-    (`stage`, default the lifecycle's rule for the first action); `build` reads what the modal
-    shows in the same read-only session."""
-    actions = action if isinstance(action, tuple) else (action,)
+    (`stage`, default the lifecycle's rule for the first action), or once `action`, a check of
+    its own, lets them; `build` reads what the modal shows in the same read-only session."""
+    check = action if callable(action) else _lifecycle_check(action, stage)
 
     def work(user: str, number: int, channel: str, body: dict[str, Any]) -> Outbox:
         outbox = Outbox(runtime)
         with runtime.db.reading() as session:
             request, pod = load_request(session, runtime.config, number, for_update=False)
-            refusal: NotPermitted | None = None
-            for one in actions:
-                try:
-                    authorize(runtime.config, user, request, pod, one)
-                except NotPermitted as exc:
-                    refusal = refusal or exc
-                else:
-                    refusal = None
-                    break
-            if refusal is not None:
-                raise refusal
-            if stage is not None:
-                stage(request)
-            else:
-                require_stage(request.stage, actions[0], request.key)
+            check(session, runtime.config, user, request, pod)
             view = build(session, request, pod, channel or pod.channel)
         outbox.view(body["trigger_id"], view)
         return outbox
 
     return work
+
+
+def _lifecycle_check(
+    action: Action | tuple[Action, ...], stage: Callable[[Request], None] | None
+) -> OpenCheck:
+    """The clicker may do one of `actions` (the first refusal told if none) at this stage."""
+    actions = action if isinstance(action, tuple) else (action,)
+
+    def check(_session: Session, config: Config, user: str, request: Request, pod: Pod) -> None:
+        refusal: NotPermitted | None = None
+        for one in actions:
+            try:
+                authorize(config, user, request, pod, one)
+            except NotPermitted as exc:
+                refusal = refusal or exc
+            else:
+                refusal = None
+                break
+        if refusal is not None:
+            raise refusal
+        if stage is not None:
+            stage(request)
+        else:
+            require_stage(request.stage, actions[0], request.key)
+
+    return check
 
 
 def register(app: App, runtime: Runtime) -> None:

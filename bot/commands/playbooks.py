@@ -9,23 +9,12 @@ from slack_bolt import Ack, App
 
 from bot.actions import bundles, playbooks
 from bot.actions.bundles import AcceptBundle
-from bot.actions.playbooks import (
-    MarkCaseStudy,
-    RecordLevers,
-    SkipLevers,
-    check_levers,
-    playbook_answer,
-)
+from bot.actions.playbooks import MarkCaseStudy, RecordLevers, SkipLevers, playbook_answer
 from bot.blocks.ids import ActionId, BlockId, CallbackId
 from bot.blocks.playbooks import LeversForm, levers_modal, parse_levers_form
 from bot.blocks.text import escape_mrkdwn
-from bot.commands.interactions import (
-    Origin,
-    answer_click,
-    answer_submission,
-    read_click,
-    view_context,
-)
+from bot.commands.card_actions import ClickWork, modal_opener, on_request_click
+from bot.commands.interactions import Origin, answer_submission, read_click, view_context
 from bot.commands.router import Invocation, Reply, subcommand
 from bot.commands.stats import pod_for_stats
 from bot.consequences import perform
@@ -33,6 +22,11 @@ from bot.errors import NotFound
 from bot.slack.outbox import Outbox
 
 if TYPE_CHECKING:
+    from slack_sdk.models.views import View
+    from sqlalchemy.orm import Session
+
+    from bot.config import Pod
+    from bot.db.models import Request
     from bot.runtime import Runtime
 
 
@@ -58,34 +52,29 @@ def _message_ts(body: dict[str, Any]) -> str | None:
 def register(app: App, runtime: Runtime) -> None:
     """Listen for the levers buttons and modal, Mark as case study and Accept bundle."""
 
-    @app.action(ActionId.LEVERS_OPEN.value)
-    def on_levers_open(ack: Ack, body: dict[str, Any]) -> None:
-        ack()
+    def on_click(action_id: ActionId, name: str, work: ClickWork, points_at: str) -> None:
+        on_request_click(
+            app, runtime, action_id, name, work, usage=False, in_thread=True, points_at=points_at
+        )
+
+    def levers_open(user: str, number: int, channel: str, body: dict[str, Any]) -> Outbox:
         click = read_click(body)
-        number = click.number
+        # From the thread's ask, the ask is edited once answered; from the reminder DM, the
+        # DM's line is settled instead.
+        ts = _message_ts(body) if click.origin is Origin.CHANNEL else None
+        metadata = LeversForm(number, click.channel if ts else None, ts).dumps()
 
-        def handle() -> Outbox:
-            if number is None:
-                raise NotFound("This button does not point at a request.")
-            with runtime.db.reading() as session:
-                request = check_levers(session, runtime.config, click.user, number)
-                title = (
-                    f"*{request.key}* · {escape_mrkdwn(request.customer)} · "
-                    f"{escape_mrkdwn(request.tool)}"
-                )
-            # From the thread's ask, the ask is edited once answered; from the reminder DM, the
-            # DM's line is settled instead.
-            ts = _message_ts(body) if click.origin is Origin.CHANNEL else None
-            channel = click.channel if ts else None
-            metadata = LeversForm(number, channel, ts).dumps()
-            outbox = Outbox(runtime)
-            outbox.view(body["trigger_id"], levers_modal(metadata, title))
-            return outbox
+        def form(_session: Session, request: Request, _pod: Pod, _channel: str) -> View:
+            title = (
+                f"*{request.key}* · {escape_mrkdwn(request.customer)} · "
+                f"{escape_mrkdwn(request.tool)}"
+            )
+            return levers_modal(metadata, title)
 
-        answer_click(
-            runtime, body, handle, channel=click.answer_channel, user=click.user,
-            thread_ts=click.thread_ts, action="levers open",
-        )  # fmt: skip
+        opener = modal_opener(runtime, playbooks.check_levers, form)
+        return opener(user, number, channel, body)
+
+    on_click(ActionId.LEVERS_OPEN, "levers open", levers_open, "a request")
 
     @app.view(CallbackId.LEVERS.value)
     def on_levers_submitted(ack: Ack, body: dict[str, Any]) -> None:
@@ -106,68 +95,39 @@ def register(app: App, runtime: Runtime) -> None:
             action="levers",
         )  # fmt: skip
 
-    @app.action(ActionId.LEVERS_SKIP.value)
-    def on_levers_skip(ack: Ack, body: dict[str, Any]) -> None:
-        ack()
-        click = read_click(body)
+    def levers_skip(user: str, number: int, _channel: str, body: dict[str, Any]) -> Outbox:
+        click, ts = read_click(body), _message_ts(body)
+        if click.channel is None or ts is None:
+            raise NotFound("This button does not point at a request.")
+        given = SkipLevers(number, click.channel, ts)
+        outbox, _done = perform(runtime, playbooks.skip_levers, user, given)
+        return outbox
 
-        def handle() -> Outbox:
-            ts = _message_ts(body)
-            if click.number is None or click.channel is None or ts is None:
-                raise NotFound("This button does not point at a request.")
-            given = SkipLevers(click.number, click.channel, ts)
-            outbox, _done = perform(runtime, playbooks.skip_levers, click.user, given)
-            return outbox
+    on_click(ActionId.LEVERS_SKIP, "levers skip", levers_skip, "a request")
 
-        answer_click(
-            runtime, body, handle, channel=click.answer_channel, user=click.user,
-            thread_ts=click.thread_ts, action="levers skip",
+    def case_study(user: str, number: int, channel: str, body: dict[str, Any]) -> Outbox:
+        outbox, done = perform(runtime, playbooks.mark_case_study, user, MarkCaseStudy(number))
+        outbox.ephemeral(
+            channel, user,
+            f":books: {done.key} is a case study in the {escape_mrkdwn(done.tool)} "
+            f"playbook now (`{runtime.config.slack.command} playbook "
+            f"{escape_mrkdwn(done.tool)}`).",
+            read_click(body).thread_ts,
         )  # fmt: skip
+        return outbox
 
-    @app.action(ActionId.CASE_STUDY.value)
-    def on_case_study(ack: Ack, body: dict[str, Any]) -> None:
-        ack()
-        click = read_click(body)
+    on_click(ActionId.CASE_STUDY, "case study", case_study, "a request")
 
-        def handle() -> Outbox:
-            if click.number is None:
-                raise NotFound("This button does not point at a request.")
-            outbox, done = perform(
-                runtime, playbooks.mark_case_study, click.user, MarkCaseStudy(click.number)
-            )
-            outbox.ephemeral(
-                click.answer_channel, click.user,
-                f":books: {done.key} is a case study in the {escape_mrkdwn(done.tool)} "
-                f"playbook now (`{runtime.config.slack.command} playbook "
-                f"{escape_mrkdwn(done.tool)}`).",
-                click.thread_ts,
-            )  # fmt: skip
-            return outbox
-
-        answer_click(
-            runtime, body, handle, channel=click.answer_channel, user=click.user,
-            thread_ts=click.thread_ts, action="case study",
+    def bundle_accept(user: str, number: int, channel: str, _body: dict[str, Any]) -> Outbox:
+        outbox, done = perform(runtime, bundles.accept_bundle, user, AcceptBundle(number))
+        outbox.ephemeral(
+            channel, user,
+            f":package: Bundle accepted: {', '.join(done.keys)} — its coordinating thread "
+            f"is in <#{done.channel}>.",
         )  # fmt: skip
+        return outbox
 
-    @app.action(ActionId.BUNDLE_ACCEPT.value)
-    def on_bundle_accept(ack: Ack, body: dict[str, Any]) -> None:
-        ack()
-        click = read_click(body)
-
-        def handle() -> Outbox:
-            if click.number is None:
-                raise NotFound("This button does not point at a bundle.")
-            outbox, done = perform(
-                runtime, bundles.accept_bundle, click.user, AcceptBundle(click.number)
-            )
-            outbox.ephemeral(
-                click.answer_channel, click.user,
-                f":package: Bundle accepted: {', '.join(done.keys)} — its coordinating thread "
-                f"is in <#{done.channel}>.",
-            )  # fmt: skip
-            return outbox
-
-        answer_click(
-            runtime, body, handle, channel=click.answer_channel, user=click.user,
-            action="bundle accept",
-        )  # fmt: skip
+    on_request_click(
+        app, runtime, ActionId.BUNDLE_ACCEPT, "bundle accept", bundle_accept, usage=False,
+        points_at="a bundle",
+    )  # fmt: skip

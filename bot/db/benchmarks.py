@@ -6,12 +6,17 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import datetime
 from decimal import Decimal
+from typing import Any
 
-from sqlalchemy import case, func, or_, select
+from sqlalchemy import BigInteger, String, case, func, literal, or_, select, type_coerce, union_all
 from sqlalchemy.orm import Session
 
 from bot.db.models import Contract, PodRow, Quote, QuoteLine, Request
+from bot.db.types import MoneyAmount
 from bot.domain.pricing import BANDS, median
+
+# Who a contract's deal was bought through, as `/proc benchmark` names a best deal's vendor.
+CONTRACT_VENDOR = "its contract"
 
 
 @dataclass(frozen=True)
@@ -124,11 +129,17 @@ def band_figures(
     """For each of `bands` (of `BANDS`) with a deal, what `deals` would give summed up — the
     count, the median and the cheapest deal (first by price, then by line) — worked out in
     SQL: each band's lines are numbered by price in a window, and only the first and the
-    middle one or two come back, so the answer reads a few rows however long the history."""
-    band_no = case(
-        *((QuoteLine.quantity <= high, i) for i, (_low, high) in enumerate(BANDS) if high),
-        else_=len(BANDS) - 1,
-    )
+    middle one or two come back, so the answer reads a few rows however long the history.
+    A contract of the tool (and plan) with seats, in the POD's currency and written since
+    `since`, is a deal too: its annual amount ÷ its seats, to the cent, "via its contract"."""
+    pod_id = select(PodRow.id).where(PodRow.key == pod_key).scalar_subquery()
+
+    def band_no(quantity: Any) -> Any:
+        return case(
+            *((quantity <= high, i) for i, (_low, high) in enumerate(BANDS) if high),
+            else_=len(BANDS) - 1,
+        )
+
     lines = (
         select(
             QuoteLine.id,
@@ -137,25 +148,46 @@ def band_figures(
             Request.customer,
             Quote.vendor,
             QuoteLine.plan,
-            band_no.label("band"),
+            band_no(QuoteLine.quantity).label("band"),
         )
         .join(Request, Request.id == QuoteLine.request_id)
         .join(Quote, Quote.id == QuoteLine.quote_id)
         .where(
-            Request.pod_id == select(PodRow.id).where(PodRow.key == pod_key).scalar_subquery(),
+            Request.pod_id == pod_id,
             Request.tool_key == tool_key,
             QuoteLine.created_at >= since,
             Quote.currency == currency,
         )
     )
+    # In cents, rounded half up as `final_unit_price` rounds: ⌊(2a + s) / 2s⌋.
+    cents = type_coerce(Contract.annual_amount, BigInteger)
+    price = type_coerce((2 * cents + Contract.seats) // (2 * Contract.seats), MoneyAmount())
+    contracts = select(
+        -Contract.id,  # after no line of the same price (ids apart from the lines')
+        price.label("price"),
+        Contract.seats,
+        Contract.customer,
+        literal(CONTRACT_VENDOR, String),
+        Contract.plan,
+        band_no(Contract.seats),
+    ).where(
+        Contract.pod_id == pod_id,
+        Contract.tool_key == tool_key,
+        Contract.seats.is_not(None),
+        Contract.updated_at >= since,
+        Contract.currency == currency,
+    )
     if plan_key is not None:
         lines = lines.where(QuoteLine.plan_key == plan_key)
+        contracts = contracts.where(Contract.plan_key == plan_key)
     if len(bands) == 1:
         low, high = bands[0]
         lines = lines.where(QuoteLine.quantity >= low)
+        contracts = contracts.where(Contract.seats >= low)
         if high is not None:
             lines = lines.where(QuoteLine.quantity <= high)
-    inner = lines.subquery()
+            contracts = contracts.where(Contract.seats <= high)
+    inner = union_all(lines, contracts).subquery()
     ranked = select(
         inner,
         func.row_number()

@@ -103,6 +103,7 @@ def upsert_contract(session: Session, row: ContractRow, pod_id: int, now: dateti
         session.add(contract)
     for name, value in vars(wanted).items():
         setattr(contract, name, value)
+    contract.plan_key = _plan_key(wanted.plan)
     contract.updated_at = now
     return Saved("inserted" if before is None else "updated", wanted, before)
 
@@ -148,10 +149,15 @@ def contract_changes(
         found = stored.get((keys["customer_key"], keys["tool_key"]))
         before = _terms(found) if found is not None else None
         wanted = _wanted(row, pod_ids[row.pod], before)
+        plan_key = {"plan_key": _plan_key(wanted.plan)}
         if found is None:
-            changes.inserts.append(vars(wanted) | keys | {"created_at": now, "updated_at": now})
+            changes.inserts.append(
+                vars(wanted) | keys | plan_key | {"created_at": now, "updated_at": now}
+            )
         elif before != wanted:
-            changes.updates.append(vars(wanted) | {"row_id": found.id, "updated_at": now})
+            changes.updates.append(
+                vars(wanted) | plan_key | {"row_id": found.id, "updated_at": now}
+            )
         else:
             continue
         changes.rows.append(row)
@@ -285,6 +291,11 @@ def _terms(contract: Any) -> Terms:
         seats=contract.seats,
         plan=contract.plan,
     )
+
+
+def _plan_key(plan: str | None) -> str | None:
+    """A contract's plan as compared with quote lines' (`QuoteLine.plan_key`)."""
+    return name_key(plan) if plan else None
 
 
 def _stated(row: ContractRow, name: str, before: Terms | None) -> Any:

@@ -684,6 +684,8 @@ class Contract(Base):
         # Upsert key of the SaaS stack: one contract per customer and tool, by `name_key`.
         Index("uq_contracts_customer_key_tool_key", "customer_key", "tool_key", unique=True),
         Index("ix_contracts_renewal_date", "renewal_date"),
+        # `/proc benchmark` reads a tool's contracts in a POD (migration 0037).
+        Index("ix_contracts_tool_key_pod_id", "tool_key", "pod_id"),
     )
 
     id: Mapped[int] = mapped_column(Integer, primary_key=True)
@@ -705,6 +707,8 @@ class Contract(Base):
     # Its line item (issue 34): the seats and plan the annual amount pays for.
     seats: Mapped[int | None] = mapped_column(Integer)
     plan: Mapped[str | None] = mapped_column(String(200))
+    # `name_key(plan)`, as a quote line's `plan_key`: the contract is a deal of that plan.
+    plan_key: Mapped[str | None] = mapped_column(Text)
 
 
 class UsageSnapshot(Base):

@@ -7,17 +7,15 @@ snapshots' unique key (account, week): two schedulers write a week's snapshot on
 
 from __future__ import annotations
 
-from datetime import datetime, time
+from datetime import time
 
-from apscheduler.triggers.cron import CronTrigger
 from sqlalchemy.orm import Session
 
-from bot.config import Config, Pod
 from bot.db.ats import pod_accounts, take_snapshots
 from bot.db.requests import pod_row
 from bot.domain.digest import week_period
 from bot.jobs import register
-from bot.jobs.runner import JobContext, JobSpec
+from bot.jobs.runner import JobContext, weekly_job
 
 NAME = "ats-snapshots"
 SNAPSHOT_DAY = "mon"
@@ -38,24 +36,12 @@ def _body(context: JobContext) -> str:
     return f"ATS snapshots of week {week} for {count} accounts"
 
 
-def _overdue(config: Config, pod: Pod, now: datetime) -> bool:
-    local = now.astimezone(pod.zone)
-    return local.strftime("%a").lower() == SNAPSHOT_DAY and local.time() >= SNAPSHOT_AT
-
-
 SPEC = register(
-    JobSpec(
-        name=NAME,
-        summary="each account's ATS on the platform and its ATS figure, once per ISO week",
-        trigger=lambda config, pod: CronTrigger(
-            day_of_week=SNAPSHOT_DAY,
-            hour=SNAPSHOT_AT.hour,
-            minute=SNAPSHOT_AT.minute,
-            timezone=pod.zone,
-        ),
-        describe=lambda config, pod: f"Mondays at {SNAPSHOT_AT:%H:%M} {pod.timezone}",
-        period=lambda config, pod, now: week_period(now.astimezone(pod.zone).date()),
-        body=_body,
-        overdue=_overdue,
+    weekly_job(
+        NAME,
+        "each account's ATS on the platform and its ATS figure, once per ISO week",
+        _body,
+        day=lambda pod: SNAPSHOT_DAY,
+        at=lambda pod: SNAPSHOT_AT,
     )
 )

@@ -12,21 +12,17 @@ from __future__ import annotations
 
 import logging
 import threading
-from datetime import datetime
 
-from apscheduler.triggers.cron import CronTrigger
 from sqlalchemy.orm import Session
 
 from bot.blocks.catchup import catchup_post, catchup_sections, section_message
 from bot.blocks.charts import ats_trend_plan, render_chart
-from bot.config import Config, Pod
 from bot.db.ats import take_snapshots
 from bot.db.catchup import build_pack
 from bot.db.requests import pod_row
 from bot.domain.catchup import catchup_csv
-from bot.domain.digest import week_period
 from bot.jobs import register
-from bot.jobs.runner import JobContext, JobSpec
+from bot.jobs.runner import JobContext, weekly_job
 
 log = logging.getLogger(__name__)
 
@@ -70,27 +66,13 @@ def _body(context: JobContext) -> str:
     return f"queued the catch-up pack of {len(pack.trends)} accounts with {drawn}the CSV"
 
 
-def _overdue(config: Config, pod: Pod, now: datetime) -> bool:
-    local = now.astimezone(pod.zone)
-    return local.strftime("%a").lower() == CATCHUP_DAY and local.time() >= pod.checkin_time
-
-
 SPEC = register(
-    JobSpec(
-        name=NAME,
-        summary=(
-            "the weekly POD catch-up pack: ATS trend, health and sentiment, people, requests "
-            "audit, abnormalities, chart and CSV in its thread"
-        ),
-        trigger=lambda config, pod: CronTrigger(
-            day_of_week=CATCHUP_DAY,
-            hour=pod.checkin_time.hour,
-            minute=pod.checkin_time.minute,
-            timezone=pod.zone,
-        ),
-        describe=lambda config, pod: f"Mondays at {pod.checkin_time:%H:%M} {pod.timezone}",
-        period=lambda config, pod, now: week_period(now.astimezone(pod.zone).date()),
-        body=_body,
-        overdue=_overdue,
+    weekly_job(
+        NAME,
+        "the weekly POD catch-up pack: ATS trend, health and sentiment, people, requests "
+        "audit, abnormalities, chart and CSV in its thread",
+        _body,
+        day=lambda pod: CATCHUP_DAY,
+        at=lambda pod: pod.checkin_time,
     )
 )

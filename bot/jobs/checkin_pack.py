@@ -9,20 +9,14 @@ run or the catch-up the same week posts nothing again.
 
 from __future__ import annotations
 
-from datetime import datetime
-
-from apscheduler.triggers.cron import CronTrigger
-
 from bot.blocks.checkin import checkin_blocks, checkin_post
 from bot.blocks.text import plain_date, plural
-from bot.config import Config, Pod
 from bot.db.checkin import customer_facts, pack_of, pod_customers
 from bot.db.customer_updates import quiet_accounts
 from bot.db.requests import pod_row
 from bot.domain.checkin import CheckinPack, checkin_csv, checkin_csv_name, had_activity
-from bot.domain.digest import week_period
 from bot.jobs import register
-from bot.jobs.runner import JobContext, JobSpec
+from bot.jobs.runner import JobContext, weekly_job
 
 NAME = "checkin-pack"
 
@@ -62,29 +56,13 @@ def _body(context: JobContext) -> str:
     )
 
 
-def _overdue(config: Config, pod: Pod, now: datetime) -> bool:
-    local = now.astimezone(pod.zone)
-    return local.strftime("%a").lower() == pod.checkin_day and local.time() >= pod.checkin_time
-
-
 SPEC = register(
-    JobSpec(
-        name=NAME,
-        summary=(
-            "a weekly check-in post in the POD channel, each active customer's pack and CSV in "
-            "its thread"
-        ),
-        trigger=lambda config, pod: CronTrigger(
-            day_of_week=pod.checkin_day,
-            hour=pod.checkin_time.hour,
-            minute=pod.checkin_time.minute,
-            timezone=pod.zone,
-        ),
-        describe=lambda config, pod: (
-            f"{pod.checkin_day.capitalize()}s at {pod.checkin_time:%H:%M} {pod.timezone}"
-        ),
-        period=lambda config, pod, now: week_period(now.astimezone(pod.zone).date()),
-        body=_body,
-        overdue=_overdue,
+    weekly_job(
+        NAME,
+        "a weekly check-in post in the POD channel, each active customer's pack and CSV in its "
+        "thread",
+        _body,
+        day=lambda pod: pod.checkin_day,
+        at=lambda pod: pod.checkin_time,
     )
 )

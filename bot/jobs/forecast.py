@@ -6,16 +6,13 @@ backtest` compares the kept weeks with what happened. It sends nothing."""
 
 from __future__ import annotations
 
-from datetime import datetime, time
-
-from apscheduler.triggers.cron import CronTrigger
+from datetime import time
 
 from bot.blocks.text import plural
-from bot.config import Config, Pod
-from bot.db.forecast import forecast_week, forecasts_now, quarter_now, store
+from bot.db.forecast import forecasts_now, quarter_now, store
 from bot.domain.forecast import Standing
 from bot.jobs import register
-from bot.jobs.runner import JobContext, JobSpec
+from bot.jobs.runner import JobContext, weekly_job
 
 NAME = "forecast"
 DAY = "mon"
@@ -32,26 +29,12 @@ def _body(context: JobContext) -> str:
     return f"forecast {plural(len(forecasts), 'account')}; {at_risk} at risk"
 
 
-def _period(config: Config, pod: Pod, now: datetime) -> str:
-    return forecast_week(pod, now)
-
-
-def _overdue(config: Config, pod: Pod, now: datetime) -> bool:
-    """Monday (POD time) past 07:30: a run missed while down is caught up that Monday."""
-    local = now.astimezone(pod.zone)
-    return local.strftime("%a").lower() == DAY and local.time() >= AT
-
-
 SPEC = register(
-    JobSpec(
-        name=NAME,
-        summary="each account's MSG forecast and the POD's projected GDR, kept for the Homes",
-        trigger=lambda config, pod: CronTrigger(
-            day_of_week=DAY, hour=AT.hour, minute=AT.minute, timezone=pod.zone
-        ),
-        describe=lambda config, pod: f"Mondays at {AT:%H:%M} {pod.timezone}",
-        period=_period,
-        body=_body,
-        overdue=_overdue,
+    weekly_job(
+        NAME,
+        "each account's MSG forecast and the POD's projected GDR, kept for the Homes",
+        _body,
+        day=lambda pod: DAY,
+        at=lambda pod: AT,
     )
 )

@@ -21,12 +21,14 @@ from time import perf_counter
 from typing import TYPE_CHECKING, Any, TextIO
 
 from apscheduler.triggers.base import BaseTrigger
+from apscheduler.triggers.cron import CronTrigger
 from slack_sdk.models.blocks import Block
 from sqlalchemy.orm import Session
 
 from bot import consequences, metrics
 from bot.actions import Work
 from bot.config import Config, Pod
+from bot.domain.digest import week_period
 from bot.domain.events import Event
 from bot.jobs import ledger
 from bot.slack.outbox import Lane, Outbox
@@ -347,6 +349,43 @@ def working_hour(config: Config, pod: Pod, now: datetime) -> str | None:
     None (no run) on any other day."""
     local = now.astimezone(pod.zone)
     return local.strftime("%Y-%m-%dT%H") if pod.calendar.is_working_day(local.date()) else None
+
+
+_WEEKDAYS = {
+    "mon": "Monday", "tue": "Tuesday", "wed": "Wednesday", "thu": "Thursday", "fri": "Friday",
+    "sat": "Saturday", "sun": "Sunday",
+}  # fmt: skip
+
+
+def weekly_job(
+    name: str,
+    summary: str,
+    body: Callable[[JobContext], str],
+    *,
+    day: Callable[[Pod], str],
+    at: Callable[[Pod], time],
+) -> JobSpec:
+    """A job run on `day` at `at` (POD time), once per ISO week of the POD's calendar (its
+    ledger period, `2026-W48`); a run missed while down is caught up that day, not days later
+    (`jobs run` runs any day's week)."""
+
+    def trigger(config: Config, pod: Pod) -> BaseTrigger:
+        when = at(pod)
+        return CronTrigger(
+            day_of_week=day(pod), hour=when.hour, minute=when.minute, timezone=pod.zone
+        )
+
+    def describe(config: Config, pod: Pod) -> str:
+        return f"{_WEEKDAYS[day(pod)]}s at {at(pod):%H:%M} {pod.timezone}"
+
+    def period(config: Config, pod: Pod, now: datetime) -> str:
+        return week_period(now.astimezone(pod.zone).date())
+
+    def overdue(config: Config, pod: Pod, now: datetime) -> bool:
+        local = now.astimezone(pod.zone)
+        return local.strftime("%a").lower() == day(pod) and local.time() >= at(pod)
+
+    return JobSpec(name, summary, trigger, describe, period, body, overdue)
 
 
 def local_time_reached(pod: Pod, now: datetime, at: time) -> bool:

@@ -9,12 +9,10 @@ from collections.abc import Mapping
 from datetime import datetime, time, timedelta
 from typing import TYPE_CHECKING
 
-from apscheduler.triggers.cron import CronTrigger
-
 from bot.blocks.charts import Chart, chart_plans, render_chart
 from bot.blocks.stats import kpi_csv, stats_blocks, stats_text
 from bot.blocks.text import plain_date, plural, slack_date
-from bot.config import Config, Pod
+from bot.config import Pod
 from bot.db.compliance import overrides_between
 from bot.db.kpis import ALL, load_facts
 from bot.db.open_items import open_items
@@ -25,7 +23,7 @@ from bot.domain.mentions import defuse_broadcasts
 from bot.domain.quarters import quarter_of
 from bot.domain.scorecard import Scorecard, pod_scorecards
 from bot.jobs import register
-from bot.jobs.runner import JobContext, JobSpec
+from bot.jobs.runner import JobContext, weekly_job
 
 if TYPE_CHECKING:
     from bot.runtime import Runtime
@@ -118,31 +116,12 @@ def _draw_charts(
     return charts, failed
 
 
-def _period(config: Config, pod: Pod, now: datetime) -> str | None:
-    # One run per ISO week of the POD's local calendar.
-    return week_period(now.astimezone(pod.zone).date())
-
-
-def _overdue(config: Config, pod: Pod, now: datetime) -> bool:
-    """Whether it is Monday (POD time) and 09:00 has passed: a digest missed while the bot was
-    down is caught up that Monday, not days later (`jobs run` posts any day's week)."""
-    local = now.astimezone(pod.zone)
-    return local.strftime("%a").lower() == DIGEST_DAY and local.time() >= DIGEST_AT
-
-
 SPEC = register(
-    JobSpec(
-        name=NAME,
-        summary="the POD's scorecard, with charts and the KPI CSV in its thread",
-        trigger=lambda config, pod: CronTrigger(
-            day_of_week=DIGEST_DAY,
-            hour=DIGEST_AT.hour,
-            minute=DIGEST_AT.minute,
-            timezone=pod.zone,
-        ),
-        describe=lambda config, pod: f"Mondays at {DIGEST_AT:%H:%M} {pod.timezone}",
-        period=_period,
-        body=_body,
-        overdue=_overdue,
+    weekly_job(
+        NAME,
+        "the POD's scorecard, with charts and the KPI CSV in its thread",
+        _body,
+        day=lambda pod: DIGEST_DAY,
+        at=lambda pod: DIGEST_AT,
     )
 )

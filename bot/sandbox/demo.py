@@ -683,6 +683,10 @@ def _script(h: _History) -> None:
         "due",
         "update 8% off for right-sizing 120 → 95 seats; countering at 15%.",
     )
+    # Its claim waits for the em: the final price per seat (÷ the latest line's 100 seats) is
+    # placed among the five earlier Enterprise deals for the tool (the "stalled" renewal's):
+    # ":dart: Final $402/seat/yr · …th percentile of 5 … deals" (issue 34).
+    on(day(1, "17:30"), b2, "due", f"savings {n(48_000)} {n(40_200)}")
 
     # A new purchase past its 15-day TAT, no update for days, a question left unanswered.
     h.new(ago(21, "11:30"), "late", c[3], t[8], "new", k(22_000))
@@ -713,6 +717,7 @@ def _script(h: _History) -> None:
     on(ago(41, "11:00"), b, "stalled", f"quote SoftwareOne 100 seats × {seat(36)}/mo Enterprise")
     on(ago(40, "11:00"), b, "stalled", f"quote Insight 100 seats × {seat(395)} annual Enterprise")
     on(ago(39, "11:00"), b, "stalled", f"quote Vendor direct 100 seats × {seat(420)} Enterprise")
+    on(ago(39, "15:00"), b, "stalled", f"quote SHI 100 seats × {seat(430)} annual Enterprise")
 
     # In negotiation, with quotes and a savings claim waiting for the em.
     h.new(day(6, "09:50"), "claim", c[1], t[9], "new", k(36_000))

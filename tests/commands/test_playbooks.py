@@ -50,6 +50,12 @@ def test_a_won_close_asks_the_buyer_once_and_a_skip_records_nothing_but_one_remi
     assert ephemerals_to(bot, ANALYST)[-1].startswith(
         f":warning: Only REQ-{number}'s buyer (<@{BUYER}>) or an em of POD Alpha may say"
     )
+    # …nor open its form (the shared modal opener, with the levers' own check): no modal.
+    press(bot, ANALYST, "levers_open", ask)
+    assert bot.api.calls_to("views.open") == []
+    assert ephemerals_to(bot, ANALYST)[-1].startswith(
+        f":warning: Only REQ-{number}'s buyer (<@{BUYER}>) or an em of POD Alpha may say"
+    )
     # Skip: the ask says so, its buttons gone; nothing is recorded.
     press(bot, BUYER, "levers_skip", ask)
     skipped = bot.api.message(ask.channel, ask.ts)

@@ -12,8 +12,10 @@ from sqlalchemy import func, select
 
 from bot.clock import ManualClock
 from bot.config import ConfigError, parse_config
-from bot.db.models import Quote, QuoteLine
+from bot.db.contracts import pod_ids, upsert_contracts
+from bot.db.models import Contract, Quote, QuoteLine
 from bot.db.rates import import_rates
+from bot.domain.contracts import parse_contracts_csv
 from bot.domain.pricing import Rate
 from tests.commands.conftest import ALPHA, ANALYST, BETA, BETA_EM, BUYER, Proc
 from tests.conftest import RunningBot
@@ -270,4 +272,41 @@ def test_a_claim_without_seats_shows_no_final_price(bot: RunningBot, proc: Proc)
     assert (
         ":dart: Final $12.00/seat/yr · 25th percentile of 5 Figma Professional deals at "
         "50–249 seats; best $10.00." in blocks_text(claim_message(proc, hooli).blocks)
+    )
+
+
+def test_a_contracts_seats_are_a_deal_of_its_plan_in_the_benchmark(
+    bot: RunningBot, proc: Proc
+) -> None:
+    """Beside the five quoted deals ($10, $12, $13, $15, $16 a seat at 100 seats), Initech's
+    contract pays $1,800 a year for 200 "professional" seats ($9.00) and Hooli's $2,000.80 for
+    160 ($12.505, rounded half up to $12.51): seven deals at 50–249 seats, $9.00, $10, $12,
+    $12.51, $13, $15, $16 — median the fourth, $12.51; best Initech's. Umbrella's 40 seats are
+    in the band below; Wayne's Organization plan is another plan."""
+    history(proc)
+    csv = "pod,customer,tool,annual_amount,currency,renewal_date,billing_cycle,seats,plan\n" + (
+        "alpha,Initech,Figma,1800,USD,2027-06-30,annual,200,professional\n"
+        "alpha,Hooli,figma,2000.80,USD,2027-06-30,annual,160,Professional\n"
+        "alpha,Umbrella,Figma,1000,USD,2027-06-30,annual,40,Professional\n"
+        "alpha,Wayne,Figma,1500,USD,2027-06-30,annual,100,Organization\n"
+    )
+    rows, errors = parse_contracts_csv(csv, {"alpha", "beta"}, "USD")
+    assert errors == []
+    with bot.db.transaction() as session:
+        assert upsert_contracts(session, rows, pod_ids(session, {"alpha"}), bot.runtime.clock.now())
+    with bot.db.reading() as session:
+        keys = {c: k for c, k in session.execute(select(Contract.customer, Contract.plan_key))}
+    assert keys == {"Initech": "professional", "Hooli": "professional",
+                    "Umbrella": "professional", "Wayne": "organization"}  # fmt: skip
+    assert proc(BUYER, "benchmark figma Professional 120") == (
+        ":bar_chart: *Figma Professional* per-seat prices in POD Alpha, last 24 months "
+        "(annual, USD):\n"
+        "• 50–249 seats: 7 deals · median $12.51 · best $9.00 (Initech, 200 seats via its "
+        "contract)"
+    )
+    every_band = proc(BUYER, "benchmark Figma Professional")
+    assert "• 1–49 seats: only 1 deal (a benchmark needs 5)" in every_band
+    # Without a plan, Wayne's Organization contract ($15.00 at 100 seats) counts too: eight.
+    assert "• 50–249 seats: 8 deals · median $12.76 · best $9.00 (Initech" in proc(
+        BUYER, "benchmark Figma 120"
     )

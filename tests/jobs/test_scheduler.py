@@ -32,3 +32,28 @@ def test_next_aging_report_skips_weekends_and_holidays(test_config: Config) -> N
     runs = {(spec.name, pod.key): fire for spec, pod, _, fire in next_runs(test_config, eve)}
     assert runs[("aging-report", "alpha")] == datetime(2026, 12, 28, 3, 30, tzinfo=UTC)
     assert runs[("aging-report", "beta")] == datetime(2026, 12, 28, 14, 0, tzinfo=UTC)
+
+
+def test_the_weekly_jobs_run_once_per_iso_week_on_their_day_and_say_so(
+    test_config: Config,
+) -> None:
+    alpha = test_config.pod("alpha")  # Asia/Kolkata: 09:00 there is 03:30 UTC
+    weekly = {name: spec for name, spec in JOBS.items() if name in WEEKLY}
+    assert set(weekly) == WEEKLY
+    monday_early = datetime(2026, 11, 23, 3, 0, tzinfo=UTC)  # 08:30 in Kolkata
+    monday_late = datetime(2026, 11, 23, 3, 31, tzinfo=UTC)  # 09:01
+    tuesday = datetime(2026, 11, 24, 3, 31, tzinfo=UTC)
+    for spec in weekly.values():
+        assert spec.describe(test_config, alpha).startswith("Mondays at ")
+        assert spec.period(test_config, alpha, monday_late) == "2026-W48"
+        assert spec.period(test_config, alpha, tuesday) == "2026-W48"
+        assert spec.overdue is not None
+        assert spec.overdue(test_config, alpha, monday_late)
+        assert not spec.overdue(test_config, alpha, tuesday)  # caught up that day, not later
+    digest = weekly["weekly-digest"]
+    assert digest.describe(test_config, alpha) == "Mondays at 09:00 Asia/Kolkata"
+    assert digest.overdue is not None and not digest.overdue(test_config, alpha, monday_early)
+    assert weekly["checkin-pack"].describe(test_config, alpha).startswith("Mondays at ")
+
+
+WEEKLY = {"ats-snapshots", "catchup", "checkin-pack", "forecast", "weekly-digest"}
