@@ -13,6 +13,8 @@ from bot.db.models import AbsenceRow
 from bot.domain.absences import Absence
 
 if TYPE_CHECKING:
+    from collections.abc import Sequence
+
     from bot.config import Pod
 
 __all__ = ["absence_of", "away_in", "back", "ended", "ends_at", "set_away"]
@@ -23,9 +25,13 @@ def ends_at(until: date, timezone: str) -> datetime:
     return datetime.combine(until, time(0), ZoneInfo(timezone))
 
 
-def away_in(session: Session, pod: Pod, now: datetime) -> dict[str, Absence]:
-    """The POD's members and fallback or rule approvers away at `now`, by user id."""
-    rows = session.scalars(select(AbsenceRow)).all()
+def away_in(
+    session: Session, pod: Pod, now: datetime, rows: Sequence[AbsenceRow] | None = None
+) -> dict[str, Absence]:
+    """The POD's members and fallback or rule approvers away at `now`, by user id (from
+    `rows`, every absence recorded, when the caller has read them already)."""
+    if rows is None:
+        rows = session.scalars(select(AbsenceRow)).all()
     return {
         row.user_id: Absence(row.user_id, row.until, row.cover_id)
         for row in rows
@@ -50,9 +56,19 @@ def ended(session: Session, pod: Pod, now: datetime) -> list[Absence]:
     ]
 
 
-def absence_of(session: Session, user: str, timezone: str, now: datetime) -> Absence | None:
-    """`user`'s absence at `now` (in the zone of their POD), if any."""
-    row = session.get(AbsenceRow, user)
+def absence_of(
+    session: Session,
+    user: str,
+    timezone: str,
+    now: datetime,
+    rows: Sequence[AbsenceRow] | None = None,
+) -> Absence | None:
+    """`user`'s absence at `now` (in the zone of their POD), if any (from `rows`, every
+    absence recorded, when the caller has read them already)."""
+    if rows is None:
+        row = session.get(AbsenceRow, user)
+    else:
+        row = next((r for r in rows if r.user_id == user), None)
     if row is None or now >= ends_at(row.until, timezone):
         return None
     return Absence(row.user_id, row.until, row.cover_id)

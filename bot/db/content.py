@@ -173,7 +173,7 @@ def card_data(
         hold_days=held_days(shown_hold.started_at, now, pod.timezone)
         if shown_hold and now is not None
         else 0,
-        stalled_since=stalled_since(session, config, request, now),
+        stalled_since=stalled_since(session, config, request, now, held=hold is not None),
         vendor_line=vendor_line,
         vendor_expired=vendor_expired,
         checklist_line=checklist,

@@ -17,6 +17,8 @@ from bot.domain.money import Money
 from bot.domain.vocabulary import ClaimStatus
 
 if TYPE_CHECKING:
+    from collections.abc import Sequence
+
     from sqlalchemy.orm import Session
 
     from bot.config import Config
@@ -24,11 +26,18 @@ if TYPE_CHECKING:
 __all__ = ["away_line", "covering_sections"]
 
 
-def away_line(session: Session, config: Config, user: str, now: datetime) -> str | None:
-    """`Away until <date> — covered by <@U…>` while `user` is away (their first POD's zone)."""
+def away_line(
+    session: Session,
+    config: Config,
+    user: str,
+    now: datetime,
+    absences: Sequence[AbsenceRow] | None = None,
+) -> str | None:
+    """`Away until <date> — covered by <@U…>` while `user` is away (their first POD's zone).
+    `absences`: every absence recorded, when the caller has read them already."""
     memberships = config.memberships(user)
     timezone = memberships[0][0].timezone if memberships else config.timezone
-    absence = absence_of(session, user, timezone, now)
+    absence = absence_of(session, user, timezone, now, absences)
     if absence is None:
         return None
     line = f":palm_tree: Away until {slack_date(absence.until, timezone)}"
@@ -44,15 +53,24 @@ def _item(claim: SavingsClaim, request: Request) -> ClaimItem:
 
 
 def covering_sections(
-    session: Session, config: Config, user: str, now: datetime
+    session: Session,
+    config: Config,
+    user: str,
+    now: datetime,
+    absences: Sequence[AbsenceRow] | None = None,
 ) -> list[FallbackHome]:
     """For each POD where `user` covers for someone away and is not an em (whose own part
-    lists the claims they decide): the claims waiting for them."""
-    if session.scalar(select(AbsenceRow.user_id).where(AbsenceRow.cover_id == user)) is None:
+    lists the claims they decide): the claims waiting for them. `absences`: every absence
+    recorded, when the caller has read them already."""
+    if absences is None:
+        covers = session.scalar(select(AbsenceRow.user_id).where(AbsenceRow.cover_id == user))
+        if covers is None:
+            return []
+    elif not any(row.cover_id == user for row in absences):
         return []
     sections = []
     for pod, role in config.memberships(user):
-        if role == "em" or not away_in(session, pod, now):
+        if role == "em" or not away_in(session, pod, now, absences):
             continue
         rows = session.execute(
             select(SavingsClaim, Request)

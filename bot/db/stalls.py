@@ -41,15 +41,22 @@ def last_activities(session: Session, request_ids: Iterable[int]) -> dict[int, d
 
 
 def stalled_since(
-    session: Session, config: Config, request: Request, now: datetime | None
+    session: Session,
+    config: Config,
+    request: Request,
+    now: datetime | None,
+    *,
+    held: bool | None = None,
 ) -> datetime | None:
-    """The last activity of a stalled negotiating request (None: not stalled, or no `now`)."""
+    """The last activity of a stalled negotiating request (None: not stalled, or no `now`).
+    `held`: whether it has an open hold, when the caller has read that already."""
     if now is None or request.stage != Stage.NEGOTIATING:
         return None
     last = last_activity(
         [last_activities(session, [request.id]).get(request.id), request.assigned_at]
     )
-    held = open_hold(session, request.id) is not None
+    if held is None:
+        held = open_hold(session, request.id) is not None
     return last if last is not None and is_stalled(last, now, held=held) else None
 
 
