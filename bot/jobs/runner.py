@@ -42,6 +42,15 @@ if TYPE_CHECKING:
 log = logging.getLogger(__name__)
 
 
+def _rendered(blocks: Blocks) -> list[dict[str, Any]] | None:
+    """A message's blocks as the row keeps them, rendered while the run is planned: not
+    inside the run's transaction, which on SQLite holds the one writer (and the delivery
+    worker's bookkeeping behind it) for as long as it lasts."""
+    if blocks is None:
+        return None
+    return [b.to_dict() if isinstance(b, Block) else b for b in blocks]
+
+
 @dataclass(eq=False)
 class Planned:
     """One message, DM or file a run will send; `row` is its outbox row once queued."""
@@ -91,8 +100,9 @@ class JobContext:
         supersedes it, and it is dropped with the rows in its thread rather than posted
         stale."""
         return self._plan(
-            "message", thread, channel=channel, text=text, blocks=blocks, snapshot=snapshot
-        )
+            "message", thread, channel=channel, text=text, blocks=_rendered(blocks),
+            snapshot=snapshot,
+        )  # fmt: skip
 
     def reply(self, request: Request, text: str) -> Planned:
         """Reply in the request card's thread (after anything already queued for the card)."""
@@ -116,7 +126,7 @@ class JobContext:
         reader's next office hour) holds the row in the outbox until then."""
         wait = not_before - self.now if not_before is not None else None
         return self._plan(
-            "dm", None, user=user, text=text, blocks=blocks, reminders=reminders,
+            "dm", None, user=user, text=text, blocks=_rendered(blocks), reminders=reminders,
             snapshot=snapshot, renewal=renewal, wait=wait,
         )  # fmt: skip
 

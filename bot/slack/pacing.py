@@ -10,11 +10,15 @@ that dies while holding a turn holds it only until its lease runs out.
 from __future__ import annotations
 
 import logging
+import threading
 import time
 import uuid
+from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass
-from datetime import timedelta
+from datetime import datetime, timedelta
 
+from sqlalchemy import Connection
 from sqlalchemy.exc import SQLAlchemyError
 
 from bot import metrics
@@ -48,6 +52,8 @@ class ChannelTurns:
         self.db = db
         self.lease = timedelta(seconds=lease)
         self.clock = clock or SystemClock()
+        # This thread's hand-backs kept for its caller's own statement (`deferred`).
+        self._local = threading.local()
 
     def take(self, channel: str, interval: float, after: float = 0.0) -> Turn | None:
         """Take the channel's turn for a post `after` seconds from now, waiting for it if
@@ -59,6 +65,9 @@ class ChannelTurns:
             # Never wait on Slack inside a transaction (on SQLite it would wait on itself).
             log.warning("a post inside a transaction skipped the channel's turn: %s", channel)
             return None
+        kept: list[tuple[Turn, datetime]] | None = getattr(self._local, "kept", None)
+        if kept and any(held.channel == channel for held, _ in kept):
+            self._hand_back(kept)  # this thread's own turn there, kept: written first
         turn = Turn(channel, uuid.uuid4().hex[:16])
         intended = self.clock.now() + timedelta(seconds=max(after, 0.0))
         waited = False
@@ -85,11 +94,44 @@ class ChannelTurns:
             time.sleep(max(wait, 0.001))
 
     def give_back(self, turn: Turn, interval: float) -> None:
-        """Hand the turn back (Slack has just answered), free again `interval` seconds on."""
+        """Hand the turn back (Slack has just answered), free again `interval` seconds on.
+        Inside `deferred`, only noted: the caller writes it with its own statement."""
         free_at = self.clock.now() + timedelta(seconds=interval)
+        kept: list[tuple[Turn, datetime]] | None = getattr(self._local, "kept", None)
+        if kept is not None:
+            kept.append((turn, free_at))
+            return
+        self._hand_back([(turn, free_at)])
+
+    @contextmanager
+    def deferred(self) -> Iterator[list[tuple[Turn, datetime]]]:
+        """Keep this thread's hand-backs (each free again when Slack answered plus the
+        interval, whenever it is written) for the caller to write in a statement it makes
+        anyway (`write`: the delivery worker records the delivery in the same one); those it
+        has not written are written on leaving. A later write only keeps a turn a little
+        longer: never sooner than one interval after Slack's answer."""
+        kept: list[tuple[Turn, datetime]] = []
+        self._local.kept = kept
+        try:
+            yield kept
+        finally:
+            self._local.kept = None
+            if kept:
+                self._hand_back(kept)
+
+    @staticmethod
+    def write(connection: Connection, kept: list[tuple[Turn, datetime]]) -> None:
+        """Write kept hand-backs on `connection` (the caller's statements); the caller
+        clears `kept` once they are committed (else they are written again on leaving)."""
+        for turn, free_at in kept:
+            end_turn(connection, turn.channel, turn.holder, free_at)
+
+    def _hand_back(self, kept: list[tuple[Turn, datetime]]) -> None:
         try:
             with self.db.statements() as connection:
-                end_turn(connection, turn.channel, turn.holder, free_at)
+                self.write(connection, kept)
+            kept.clear()
         except SQLAlchemyError as exc:
             # Its lease runs out on its own; the channel waits until then.
-            log.warning("could not hand back %s's turn: %s", turn.channel, exc)
+            channels = ", ".join(turn.channel for turn, _ in kept)
+            log.warning("could not hand back %s's turn: %s", channels, exc)

@@ -71,11 +71,13 @@ from bot.mail.message import update_message
 from bot.mail.smtp import MailRefused, MailUnavailable, SmtpSettings
 from bot.mail.smtp import send as send_mail
 from bot.slack.installs import Installations, acting_for, ratelimits_at_once
+from bot.slack.pacing import ChannelTurns, Turn
 from bot.slack.snapshots import drop_superseded
 from bot.slack.web_api import WebApiError
 
 if TYPE_CHECKING:
-    from sqlalchemy import Select, Update
+    from sqlalchemy import Select
+    from sqlalchemy.sql.dml import ReturningUpdate
 
     from bot.config import Config
     from bot.db.session import Database
@@ -164,6 +166,10 @@ TAKE_GAP_SECONDS = 0.005
 # GIL up at each database call and waited up to the full interval to get it back each time.
 SWITCH_INTERVAL = 0.001
 _ONE_SECOND = timedelta(seconds=1)
+# How many delivered rows' results (channel and ts) the worker keeps in memory: a job run's
+# thread continuations and files find their parent's message there, not by a read.
+RESULTS_KEPT = 4096
+RESULTS_SECONDS = 3600.0
 
 
 @dataclass(frozen=True)
@@ -178,8 +184,7 @@ class _Takes:
     unpaced: Select[*tuple[Any, ...]]
     in_channel: Select[*tuple[Any, ...]]
     home: Select[*tuple[Any, ...]]
-    mark: Update
-    payloads: Select[*tuple[Any, ...]]
+    mark: ReturningUpdate[int, dict[str, Any]]
 
 
 @cache
@@ -251,10 +256,11 @@ def _takes(postgres: bool) -> _Takes:
             claimed_at=bindparam("now"),
             attempts=OutboxRow.attempts + 1,
         )
+        # A row's payload (a report's blocks, a CSV) is read only once it is taken.
+        .returning(OutboxRow.id, OutboxRow.payload)
     )
     taken_over, due_rows, next_in_lane, unpaced, in_channel, home = statements
-    payloads = select(OutboxRow.id, OutboxRow.payload).where(ids)
-    return _Takes(taken_over, due_rows, next_in_lane, unpaced, in_channel, home, mark, payloads)
+    return _Takes(taken_over, due_rows, next_in_lane, unpaced, in_channel, home, mark)
 
 
 # A row delivered: built once, as the takes are.
@@ -373,6 +379,8 @@ class OutboxWorker:
         self.installations: Installations | None = None
         # OAuth mode: until when each rate-limited workspace's rows wait (its Retry-After).
         self._team_waits: dict[str | None, datetime] = {}
+        # The results of the rows this process delivered last (ts and channel), oldest first.
+        self._results: dict[int, tuple[str, float, dict[str, Any]]] = {}
 
     # -- running ------------------------------------------------------------------------------
 
@@ -696,10 +704,10 @@ class OutboxWorker:
             if not chosen:
                 return []
             ids = [row.id for row, _ in chosen]
-            connection.execute(takes.mark, {"ids": ids, "now": now})
+            # Marked in flight and read in one statement (RETURNING, SQLite 3.35+).
             payloads: dict[int, dict[str, Any]] = {
                 row_id: payload
-                for row_id, payload in connection.execute(takes.payloads, {"ids": ids})
+                for row_id, payload in connection.execute(takes.mark, {"ids": ids, "now": now})
             }
             taken = [
                 Taken(
@@ -716,6 +724,16 @@ class OutboxWorker:
     # -- delivering ---------------------------------------------------------------------------
 
     def _deliver(self, row: Taken) -> None:
+        # A post's channel turn (pacing across processes) is handed back in the statement
+        # that records the delivery, not in one of its own.
+        turns = self.slack.turns
+        if turns is None:
+            self._deliver_row(row, [])
+            return
+        with turns.deferred() as kept:
+            self._deliver_row(row, kept)
+
+    def _deliver_row(self, row: Taken, kept: list[tuple[Turn, datetime]]) -> None:
         row_id, kind = row.id, row.kind
         try:
             # A report or digest a newer one of its kind was queued behind is dropped, not
@@ -753,7 +771,7 @@ class OutboxWorker:
         except Exception as exc:  # building what the row sends failed: data it cannot show
             self._crashed(row_id, kind, exc)
             return
-        self._finish(row_id, result)
+        self._finish(row_id, result, kept, row.lane)
         if self._parked_said:  # Slack takes this channel's posts again: a refusal is news
             with self._looks:
                 self._parked_said.pop(row.channel or row.lane, None)
@@ -817,11 +835,28 @@ class OutboxWorker:
             self.notify()
         return moved
 
-    def _finish(self, row_id: int, result: dict[str, Any] | None) -> None:
-        # One Core statement (on PostgreSQL in autocommit: one round trip), no session.
+    def _finish(
+        self,
+        row_id: int,
+        result: dict[str, Any] | None,
+        kept: list[tuple[Turn, datetime]] | None = None,
+        lane: str | None = None,
+    ) -> None:
+        # One Core statement (on PostgreSQL in autocommit: one round trip), no session; the
+        # channel turn its post kept is handed back on the same connection.
         with self.db.statements() as connection:
             values = {"row": row_id, "at": self.clock.now(), "result": result}
             connection.execute(_FINISH, values)
+            if kept:
+                ChannelTurns.write(connection, kept)
+        if kept:
+            kept.clear()
+        if lane is not None and result is not None and result.get("ts"):
+            # Where it landed, for the rows in its thread (`_parent_place`) without a read.
+            with self._looks:
+                self._results[row_id] = (lane, time.monotonic(), result)
+                if len(self._results) > RESULTS_KEPT:
+                    del self._results[next(iter(self._results))]
 
     def _failed(self, row_id: int, exc: WebApiError, place: str | None = None) -> None:
         now = self.clock.now()
@@ -999,8 +1034,13 @@ class OutboxWorker:
         channel = str(row.payload["channel"])
         if row.parent is None:
             return channel, None
-        with self.db.reading() as session:
-            result = session.scalar(select(OutboxRow.result).where(OutboxRow.id == row.parent))
+        with self._looks:
+            lane, at, result = self._results.get(row.parent) or (None, 0.0, None)
+        if lane != row.lane or time.monotonic() - at > RESULTS_SECONDS:
+            # Delivered by another process, or not lately (the rows kept are recent ones: an
+            # id can come back only after `retention` deleted its row, weeks later).
+            with self.db.reading() as session:
+                result = session.scalar(select(OutboxRow.result).where(OutboxRow.id == row.parent))
         if not result or not result.get("ts"):
             # The parent was refused for good (parked): say it in the channel, not at all.
             log.warning("delivery %s: its parent %s has no message; posting it in the channel",
