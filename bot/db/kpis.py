@@ -270,11 +270,11 @@ def load_facts(
     today = now.astimezone(pod.zone).date()
     judged_until = _start_of(pod, min(quarter.end, today) + timedelta(days=1))
     connection = session.connection()
-    qualification = request_clocks.qualification_totals(connection, touching, first, after, now)
-    tat = request_clocks.tat_totals(connection, touching, first, judged_until)
+    qualification = request_clocks.qualification_totals(connection, pod_id, first, after, now)
+    tat = request_clocks.tat_totals(connection, pod_id, first, after, now, judged_until)
     cadence = request_clocks.cadence_totals(
-        connection, touching, pod.calendar, quarter.start, quarter.end + timedelta(days=1),
-        first, now,
+        connection, pod_id, pod.calendar, quarter.start, quarter.end + timedelta(days=1),
+        first, after, now,
     )  # fmt: skip
     clocks_recorded = qualification is not None and tat is not None and cadence is not None
     if not clocks_recorded:

@@ -28,8 +28,9 @@ reader judges its requests row by row as before, so no figure is read from a mis
 
 from __future__ import annotations
 
+import functools
 from collections.abc import Iterable, Mapping
-from datetime import datetime, timedelta
+from datetime import date, datetime, timedelta
 from typing import TYPE_CHECKING, Any
 
 from sqlalchemy import (
@@ -50,10 +51,10 @@ from sqlalchemy.orm import Session
 
 from bot.db.models import Hold, PodRow, Request, RequestEvent
 from bot.domain.holds import HeldClock
-from bot.domain.kpis import CadenceTotal, QualificationTotals, RequestFact, TatTotal
+from bot.domain.kpis import CadenceTotal, QualificationTotals, TatTotal
 from bot.domain.lifecycle import negotiation_due
 from bot.domain.lifecycle import qualification_due as _qualification_due
-from bot.domain.vocabulary import EventKind, Outcome, RequestType, Stage
+from bot.domain.vocabulary import EventKind, Outcome, Stage
 from bot.domain.working_time import WorkCalendar
 
 if TYPE_CHECKING:
@@ -182,20 +183,39 @@ def _count(condition: ColumnElement[bool]) -> ColumnElement[int]:
     return func.coalesce(func.sum(case((condition, 1), else_=0)), 0).cast(Integer)
 
 
-def qualification_totals(
-    executor: Executor,
-    scope: ColumnElement[bool],
-    first: datetime,
-    after: datetime,
-    now: datetime,
-) -> QualificationTotals | None:
-    """The requests in `scope` created in [first, after) by `now`, counted as the qualification
-    rule judges them, for the POD and per triaging analyst; None when one has no recorded due.
+def _at(name: str) -> Any:
+    return bindparam(name, type_=_R.created_at.type)
 
-    A request is triaged at its qualification, or at its pre-approval when that came first. A
-    disqualified one never qualified (a few) is triaged at its first disqualification of the
-    quarter seen by `now`: those are read as rows and judged by the rule itself."""
-    created = and_(scope, _R.created_at >= first, _R.created_at < after, _R.created_at <= now)
+
+def _number(name: str) -> Any:
+    return bindparam(name, type_=Integer)
+
+
+# The POD's requests whose clocks touch the quarter [first, after), as of `now` (`last` is
+# min(now, after)): created, closed or negotiating in it. Each term of the OR names the POD and
+# one indexed range, so the database reads each by its index. The statements below are built
+# once (their compiled forms cached) and run with these bound.
+_POD = _R.pod_id == bindparam("pod_id", type_=Integer)
+TOUCHING = or_(
+    and_(_POD, _R.created_at >= _at("first"), _R.created_at < _at("last")),
+    and_(_POD, _R.closed_at >= _at("first"), _R.closed_at < _at("last")),
+    and_(_POD, _R.closed_at.is_(None), _R.assigned_at < _at("last")),
+    and_(_POD, _R.closed_at >= _at("first"), _R.assigned_at < _at("last")),
+)
+
+
+def _bounds(pod_id: int, first: datetime, after: datetime, now: datetime) -> dict[str, Any]:
+    return {"pod_id": pod_id, "first": first, "after": after, "now": now,
+            "last": min(now, after)}  # fmt: skip
+
+
+@functools.cache
+def _qualification_statements() -> tuple[Any, Any]:
+    now = _at("now")
+    created = and_(
+        TOUCHING, _R.created_at >= _at("first"), _R.created_at < _at("after"),
+        _R.created_at <= now,
+    )  # fmt: skip
     disqualified = and_(_R.qualified_at.is_(None), _R.stage == Stage.DISQUALIFIED.value)
     pre = and_(
         _R.preapproved_at.is_not(None),
@@ -209,7 +229,7 @@ def qualification_totals(
     cancelled = and_(_R.outcome.is_not(None), _R.outcome == Outcome.CANCELLED.value)
     apart = or_(untimed, cancelled, _R.triage_due_by > now)
     who = case((seen, by))
-    rows = executor.execute(
+    counted = (
         select(
             who,
             _count(and_(seen, triaged <= _R.triage_due_by)),
@@ -219,7 +239,27 @@ def qualification_totals(
         )
         .where(created, not_(disqualified))
         .group_by(who)
-    ).all()
+    )
+    rows = select(
+        _R.id, _R.preapproved_at, _R.preapproved_by, _R.external_id, _R.stage, _R.outcome,
+        _R.triage_due_by,
+    ).where(created, disqualified)  # fmt: skip
+    return counted, rows
+
+
+def qualification_totals(
+    executor: Executor, pod_id: int, first: datetime, after: datetime, now: datetime
+) -> QualificationTotals | None:
+    """The POD's requests touching the quarter [first, after) created in it by `now`, counted as
+    the qualification rule judges them, for the POD and per triaging analyst; None when one has
+    no recorded due.
+
+    A request is triaged at its qualification, or at its pre-approval when that came first. A
+    disqualified one never qualified (a few) is triaged at its first disqualification of the
+    quarter seen by `now`: those are read as rows and judged by the rule itself."""
+    counted, listed = _qualification_statements()
+    bounds = _bounds(pod_id, first, after, now)
+    rows = executor.execute(counted, bounds).all()
     if any(unrecorded for *_, unrecorded in rows):
         return None
     ok = total = apart_ = 0
@@ -229,11 +269,7 @@ def qualification_totals(
         if analyst is not None:
             by_analyst[analyst] = [n_ok, n_total]
     # The disqualified, judged as the rule does, with their first disqualification.
-    found = executor.execute(
-        select(_R.id, _R.created_at, _R.type, _R.preapproved_at, _R.preapproved_by,
-               _R.external_id, _R.stage, _R.outcome, _R.triage_due_by)
-        .where(created, disqualified)
-    ).all()  # fmt: skip
+    found = executor.execute(listed, bounds).all()
     first_of: dict[int, tuple[datetime, str]] = {}
     if found:
         for request_id, at, actor in executor.execute(
@@ -247,24 +283,18 @@ def qualification_totals(
             .order_by(_E.at, _E.id)
         ):
             first_of.setdefault(request_id, (at, actor))
-    facts: dict[int, RequestFact] = {}
-    for r in found:
+    for r in found:  # the rule's own judgement (`bot.domain.kpis.qualification_totals`)
         if r.triage_due_by is None:
             return None
         triaged_at, triaged_by = first_of.get(r.id, (None, None))
         if r.preapproved_at is not None and (triaged_at is None or r.preapproved_at < triaged_at):
             triaged_at, triaged_by = r.preapproved_at, r.preapproved_by
-        facts[r.id] = RequestFact(
-            request_id=r.id, kind=RequestType(r.type), created_at=r.created_at,
-            triaged_at=triaged_at, triaged_by=triaged_by,
-            outcome=Outcome(r.outcome) if r.outcome else None,
-            triage_untimed=triaged_at is None and r.external_id is not None
-            and r.stage != Stage.INTAKE.value,
-        )  # fmt: skip
         due = r.triage_due_by
         seen_at = triaged_at if triaged_at is not None and triaged_at <= now else None
         if seen_at is None:
-            untimed_ = facts[r.id].triage_untimed
+            untimed_ = (
+                triaged_at is None and r.external_id is not None and r.stage != Stage.INTAKE.value
+            )
             if untimed_ or r.outcome == Outcome.CANCELLED.value or now < due:
                 apart_ += 1
             else:
@@ -282,13 +312,10 @@ def qualification_totals(
     )
 
 
-def tat_totals(
-    executor: Executor, scope: ColumnElement[bool], first: datetime, until: datetime
-) -> tuple[TatTotal, ...] | None:
-    """The requests in `scope` closed won or lost in [first, until), counted per buyer as the
-    TAT rule judges them; None when one has no recorded due."""
+@functools.cache
+def _tat_statement() -> Any:
     assigned = _R.assigned_at.is_not(None)
-    rows = executor.execute(
+    return (
         select(
             _R.buyer_id,
             _count(and_(assigned, _R.closed_at <= _R.tat_due_by)),
@@ -297,12 +324,23 @@ def tat_totals(
             _count(and_(assigned, _R.tat_due_by.is_(None))),
         )
         .where(
-            scope,
+            TOUCHING,
             _R.outcome.in_((Outcome.WON.value, Outcome.LOST.value)),
-            _R.closed_at >= first,
-            _R.closed_at < until,
+            _R.closed_at >= _at("first"),
+            _R.closed_at < _at("until"),
         )
         .group_by(_R.buyer_id)
+    )
+
+
+def tat_totals(
+    executor: Executor, pod_id: int, first: datetime, after: datetime, now: datetime,
+    until: datetime,
+) -> tuple[TatTotal, ...] | None:  # fmt: skip
+    """The POD's requests touching the quarter closed won or lost in [first, until), counted
+    per buyer as the TAT rule judges them; None when one has no recorded due."""
+    rows = executor.execute(
+        _tat_statement(), _bounds(pod_id, first, after, now) | {"until": until}
     ).all()
     if any(unrecorded for *_, unrecorded in rows):
         return None
@@ -317,30 +355,18 @@ def _greatest(a: Any, b: Any) -> Any:
     return case((a > b, a), else_=b)
 
 
-def cadence_totals(
-    executor: Executor,
-    scope: ColumnElement[bool],
-    calendar: WorkCalendar,
-    quarter_first: Any,
-    quarter_after: Any,
-    first: datetime,
-    now: datetime,
-) -> tuple[CadenceTotal, ...] | None:
-    """The working days the requests in `scope` assigned by `now` spent in negotiation in the
-    quarter (local days [quarter_first, quarter_after)), and those with an update seen by
-    `now`, counted per buyer as the cadence rule does; None when one is not recorded."""
-    today = now.astimezone(calendar.timezone).date()
-    low = calendar.working_days_before(quarter_first)
-    high = calendar.working_days_before(quarter_after)
-    view = calendar.working_days_before(today)
-    stop = case((and_(_R.closed_at.is_not(None), _R.closed_at <= now), _R.cadence_stop), else_=view)
-    lo = _greatest(_R.cadence_from, low)
-    hi = _least(stop, high)
-    judged = and_(scope, _R.assigned_at.is_not(None), _R.assigned_at <= now)
+@functools.cache
+def _cadence_statements() -> tuple[Any, Any, Any]:
+    now = _at("now")
+    closed = and_(_R.closed_at.is_not(None), _R.closed_at <= now)
+    stop = case((closed, _R.cadence_stop), else_=_number("view"))
+    lo = _greatest(_R.cadence_from, _number("low"))
+    hi = _least(stop, _number("high"))
+    judged = and_(TOUCHING, _R.assigned_at.is_not(None), _R.assigned_at <= now)
     # (Grouped by an expression, not the column: the database then reads the quarter's
     # requests by their time indexes rather than every request in `ix_requests_buyer_id`.)
     buyer = func.coalesce(_R.buyer_id, "")
-    days = executor.execute(
+    days = (
         select(
             buyer,
             func.coalesce(func.sum(case((hi > lo, hi - lo), else_=0)), 0).cast(Integer),
@@ -348,49 +374,46 @@ def cadence_totals(
         )
         .where(judged)
         .group_by(buyer)
-    ).all()
-    if any(unrecorded for *_, unrecorded in days):
-        return None
+    )
+    updates = and_(judged, _E.kind == EventKind.UPDATE.value, _E.at >= _at("first"), _E.at <= now)
     seen = (
         select(_R.buyer_id, _E.request_id, _E.work_day)
         .join(Request.__table__, _R.id == _E.request_id)
-        .where(
-            judged,
-            _E.kind == EventKind.UPDATE.value,
-            _E.at >= first,
-            _E.at <= now,
-            _E.work_day >= lo,
-            _E.work_day < hi,
-        )
+        .where(updates, _E.work_day >= lo, _E.work_day < hi)
         .distinct()
         .subquery()
     )
-    hits: dict[str | None, int] = {
-        buyer: count
-        for buyer, count in executor.execute(
-            select(seen.c.buyer_id, func.count()).group_by(seen.c.buyer_id)
-        )
-    }
-    unrecorded = executor.execute(
+    hits = select(seen.c.buyer_id, func.count()).group_by(seen.c.buyer_id)
+    unrecorded = (
         select(func.count())
         .select_from(RequestEvent.__table__)
         .join(Request.__table__, _R.id == _E.request_id)
-        .where(judged, _E.kind == EventKind.UPDATE.value, _E.at >= first, _E.at <= now,
-               _E.work_day.is_(None))
-    ).scalar()  # fmt: skip
-    if unrecorded:
+        .where(updates, _E.work_day.is_(None))
+    )
+    return days, hits, unrecorded
+
+
+def cadence_totals(
+    executor: Executor, pod_id: int, calendar: WorkCalendar, quarter_first: date,
+    quarter_after: date, first: datetime, after: datetime, now: datetime,
+) -> tuple[CadenceTotal, ...] | None:  # fmt: skip
+    """The working days the POD's requests touching the quarter (local days
+    [quarter_first, quarter_after); instants [first, after)) assigned by `now` spent in
+    negotiation in it, and those with an update seen by `now`, counted per buyer as the
+    cadence rule does; None when one is not recorded."""
+    today = now.astimezone(calendar.timezone).date()
+    bounds = _bounds(pod_id, first, after, now) | {
+        "low": calendar.working_days_before(quarter_first),
+        "high": calendar.working_days_before(quarter_after),
+        "view": calendar.working_days_before(today),
+    }
+    days_of, hits_of, unrecorded_of = _cadence_statements()
+    days = executor.execute(days_of, bounds).all()
+    if any(unrecorded for *_, unrecorded in days):
         return None
+    if executor.execute(unrecorded_of, bounds).scalar():
+        return None
+    hits: dict[str | None, int] = dict(executor.execute(hits_of, bounds).tuples().all())
     return tuple(
         CadenceTotal(key or None, hits.get(key or None, 0), total) for key, total, _ in days
-    )
-
-
-def held_ids(executor: Executor, ids: Iterable[int]) -> set[int]:
-    """Of these requests, those held on their TAT at some time."""
-    return set(
-        executor.execute(
-            select(Hold.request_id).where(
-                Hold.request_id.in_(sorted(set(ids))), Hold.clock == HeldClock.TAT.value
-            )
-        ).scalars()
     )

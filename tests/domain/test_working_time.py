@@ -562,3 +562,20 @@ def test_a_mentions_recorded_reply_clock_says_what_counting_working_hours_says(
         spent = working_hours_between(calendar, mentioned, instant)
         assert (spent >= limit) == (instant >= late_from)
         assert (spent <= limit) == (instant <= due_by)
+
+
+@given(
+    workdays=st.sets(st.integers(0, 6), min_size=1),
+    holidays=st.sets(st.dates(date(2025, 1, 1), date(2027, 12, 31)), max_size=20),
+    first=st.dates(date(2025, 1, 1), date(2027, 12, 31)),
+    span=st.integers(0, 400),
+)
+def test_working_days_before_counts_the_working_days_between_two_days(
+    workdays: set[int], holidays: set[date], first: date, span: int
+) -> None:
+    """What the update cadence counts by (`bot.db.request_clocks`): the working days in
+    [first, last) are the difference of the two days' numbers."""
+    calendar = WorkCalendar(ZoneInfo("Asia/Kolkata"), frozenset(workdays), frozenset(holidays))
+    last = first + timedelta(days=span)
+    counted = sum(calendar.is_working_day(first + timedelta(days=n)) for n in range(span))
+    assert calendar.working_days_before(last) - calendar.working_days_before(first) == counted
