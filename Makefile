@@ -10,6 +10,8 @@ STAMP  := $(VENV)/.installed-stamp
 # an end-to-end test spends much of its time waiting on its threads and servers. `loadgroup`:
 # the tests marked with one `xdist_group` (the seeded demo's readers) share one process, so
 # the demo (half a minute of CPU) is seeded once, not once per process.
+# start_bot's Homes are not paused for HOME_SHARE (tests/conftest.py `unpaced_clock`): the
+# pause is waited out in real time, up to a second per command (a quarter of a test's time).
 PYTEST_ARGS ?= -n 4 --dist loadgroup
 DEMO_PORT ?= 3000
 

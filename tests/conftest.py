@@ -2,12 +2,14 @@
 
 from __future__ import annotations
 
+import itertools
 import os
 import shutil
 import uuid
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from datetime import UTC, datetime
+from functools import partial
 from pathlib import Path
 from typing import Any
 
@@ -25,6 +27,7 @@ from bot.db.session import Database
 from bot.process import Listen, Plan, Serves, open_process
 from bot.runtime import Runtime, WorkerOptions
 from bot.sandbox.app import TrackedExecutor
+from bot.slack.worker import BUSY_SECONDS
 from slackfake.signing import SlackClient
 from slackfake.web_api import SlackApiServer
 from tests.helpers.simulated import SimulatedTime
@@ -241,6 +244,13 @@ def clock() -> ManualClock:
     return ManualClock(datetime(2026, 11, 23, 15, 0, tzinfo=UTC))
 
 
+def unpaced_clock() -> Callable[[], float]:
+    """A Home pacing clock (`WorkerOptions.pace_clock`) on which each reading is more than
+    BUSY_SECONDS after the last: no command ever looks recent, so no Home waits for HOME_SHARE's
+    pause (they still go one at a time)."""
+    return partial(next, itertools.count(0.0, BUSY_SECONDS + 1))
+
+
 @dataclass
 class RunningBot:
     """podbot served over HTTP on a free port, with what tests need to drive and inspect it."""
@@ -298,6 +308,11 @@ def start_bot(
             sync_pods(session, test_config)
         if simulated is not None:
             delivery_clock = simulated.clock
+        # Homes follow a command at once: the pause that holds their renders to HOME_SHARE of
+        # the time while commands keep coming is waited out in real time, up to a second per
+        # command, which a test waiting for its Homes would spend idle; the pause is
+        # tests/slack/test_home_pacing.py's (on a clock of its own).
+        worker = {"pace_clock": unpaced_clock(), **(worker or {})}
         executor = TrackedExecutor()
         process = open_process(
             test_config,
