@@ -37,7 +37,22 @@ def get_request_and_pod_key(
     """REQ-`number` and its POD's config key in one statement (no second load of the POD)."""
     query = _REQUEST_AND_POD_KEY_LOCKED if for_update else _REQUEST_AND_POD_KEY
     row = session.execute(query, {"n": number}).one_or_none()
-    return None if row is None else (row[0], row[1])
+    if row is None:
+        return None
+    request, key = row[0], row[1]
+    session.info.setdefault(_POD_KEYS, {})[request.pod_id] = key
+    return request, key
+
+
+# The POD keys of the requests a session loaded with `get_request_and_pod_key`, by POD row id:
+# the consequences of the change (a thread reply's channel, the Homes to republish) ask again.
+_POD_KEYS = "podbot_pod_keys"
+
+
+def known_pod_key(session: Session, pod_id: int) -> str | None:
+    """The config key of POD row `pod_id`, if this session loaded a request of it."""
+    keys: dict[int, str] | None = session.info.get(_POD_KEYS)
+    return keys.get(pod_id) if keys is not None else None
 
 
 def pod_row(session: Session, key: str) -> PodRow:

@@ -10,17 +10,21 @@ delivery worker's take, the backlog metric) add `published` themselves.
 
 from __future__ import annotations
 
+import threading
+import weakref
 from typing import Any
 
-from sqlalchemy import ColumnElement, or_, select
+from sqlalchemy import ColumnElement, Executable, literal, or_, select
 from sqlalchemy.orm import ORMExecuteState, with_loader_criteria
 
 from bot.db.models import ImportRun, ImportState, OutboxRow, Request
 
 # An uncorrelated subquery, read once per statement: the imports not complete (a few at most).
-# Written as the states it holds, not "not complete": a look-up in `ix_imports_state`.
+# Written as the states it holds, not "not complete": a look-up in `ix_imports_state`. The
+# states are two plain parameters, not an expanding IN (the same SQL, without rendering it
+# again on every execution of every statement that carries it).
 _UNFINISHED = select(ImportRun.id).where(
-    ImportRun.state.in_((ImportState.IMPORTING.value, ImportState.FAILED.value))
+    ImportRun.state.in_([literal(ImportState.IMPORTING.value), literal(ImportState.FAILED.value)])
 )
 
 
@@ -35,8 +39,21 @@ _HIDE = (
 )
 
 
+# Each statement with the criteria added, kept while the statement lives: a statement built
+# once (a command's request load) then keeps the cache key SQLAlchemy works out on its first
+# execution, instead of a new copy whose key is worked out again on every execution.
+_hidden: weakref.WeakKeyDictionary[Executable, Executable] = weakref.WeakKeyDictionary()
+_hidden_lock = threading.Lock()
+
+
 def hide_unfinished_imports(state: ORMExecuteState) -> None:
     """A `do_orm_execute` hook: an ORM SELECT of requests or outbox rows leaves out the rows of
     imports not complete."""
     if state.is_select:
-        state.statement = state.statement.options(*_HIDE)
+        statement = state.statement
+        hidden = _hidden.get(statement)
+        if hidden is None:
+            hidden = statement.options(*_HIDE)
+            with _hidden_lock:
+                _hidden[statement] = hidden
+        state.statement = hidden

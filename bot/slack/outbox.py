@@ -20,17 +20,18 @@ import enum
 import logging
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
-from datetime import timedelta
+from datetime import datetime, timedelta
 from functools import cache
 from typing import TYPE_CHECKING, Any
 
 from slack_sdk.models.blocks import Block
 from slack_sdk.models.views import View
-from sqlalchemy import bindparam, delete, insert, literal, select, union_all
+from sqlalchemy import bindparam, delete, insert, literal_column, select, union_all
 from sqlalchemy.orm import Session
 
 from bot.blocks.text import mentions
 from bot.db.models import OutboxKind, OutboxRow, OutboxStatus, PodRow, Request, SavingsClaim
+from bot.db.requests import known_pod_key
 from bot.domain.vocabulary import Role
 from bot.slack.snapshots import Snapshot
 from bot.slack.web_api import WebApiError
@@ -48,8 +49,9 @@ _INSERT_RETURNING_ID = _INSERT_DELIVERY.returning(OutboxRow.__table__.c.id)
 # pending rows by lane and kind (`ix_deliveries_pending_lane_kind`), never a walk of the
 # backlog. A partial index serves a query only when the query's WHERE implies the index's:
 # SQLite checks that on the SQL text, and PostgreSQL cannot for a prepared statement's generic
-# plan, so the status is written into the statement, not bound.
-_PENDING = OutboxRow.status == literal(OutboxStatus.PENDING.value, literal_execute=True)
+# plan, so the status is written into the statement, not bound: as SQL text once, not as a
+# literal rendered again on every execution (`literal_execute`, the same SQL at a cost).
+_PENDING = OutboxRow.status == literal_column(f"'{OutboxStatus.PENDING.value}'")
 
 
 @cache
@@ -78,8 +80,12 @@ _POD_KEY = select(PodRow.key).where(PodRow.id == bindparam("pod"))
 
 
 def _pod_key(session: Session, pod_id: int) -> str | None:
-    """The config key of a POD row, by Core (cheaper than loading the row on the ack path)."""
-    return session.connection().execute(_POD_KEY, {"pod": pod_id}).scalar()
+    """The config key of a POD row: known already when the transaction loaded a request of it
+    (`load_request`), else by Core (cheaper than loading the row on the ack path)."""
+    key = known_pod_key(session, pod_id)
+    if key is None:
+        key = session.connection().execute(_POD_KEY, {"pod": pod_id}).scalar()
+    return key
 
 
 class Lane(enum.StrEnum):
@@ -145,20 +151,48 @@ class Outbox:
         # new row's id is read back only for a job run (parents, and `jobs run`'s count).
         result = session.connection().execute(
             _INSERT_RETURNING_ID if returning else _INSERT_DELIVERY,
-            {
-                "lane": lane,
-                "kind": kind.value,
-                "payload": payload,
-                "channel": channel,
-                "status": OutboxStatus.PENDING.value,
-                "attempts": 0,
-                "created_at": now,
-                "next_attempt_at": due,
-                "parent_id": parent,
-                "team_id": self._workspace(session, lane, channel, payload),
-            },
+            self._row(session, now, lane, kind, payload, channel, parent, due),
         )
         return result.scalar_one() if returning else None
+
+    def _enqueue_all(
+        self, session: Session, rows: list[tuple[str, OutboxKind, dict[str, Any]]]
+    ) -> None:
+        """Queue rows (lane, kind, payload) with no channel, in this order, in one statement
+        (an executemany: a change republishes several Homes before its command's ack)."""
+        if not rows:
+            return
+        now = self.runtime.outbox_worker.clock.now()
+        self._channels.add(None)
+        values = [
+            self._row(session, now, lane, kind, payload, None, None, now)
+            for lane, kind, payload in rows
+        ]
+        session.connection().execute(_INSERT_DELIVERY, values if len(values) > 1 else values[0])
+
+    def _row(
+        self,
+        session: Session,
+        now: datetime,
+        lane: str,
+        kind: OutboxKind,
+        payload: dict[str, Any],
+        channel: str | None,
+        parent: int | None,
+        due: datetime,
+    ) -> dict[str, Any]:
+        return {
+            "lane": lane,
+            "kind": kind.value,
+            "payload": payload,
+            "channel": channel,
+            "status": OutboxStatus.PENDING.value,
+            "attempts": 0,
+            "created_at": now,
+            "next_attempt_at": due,
+            "parent_id": parent,
+            "team_id": self._workspace(session, lane, channel, payload),
+        }
 
     def _workspace(
         self, session: Session, lane: str, channel: str | None, payload: dict[str, Any]
@@ -244,9 +278,12 @@ class Outbox:
         if not wanted:
             return
         waiting = _waiting(session, OutboxKind.HOME, list(wanted))
-        for lane, user in wanted.items():
-            if lane not in waiting:
-                self._enqueue(session, lane, OutboxKind.HOME, {"user": user})
+        rows = [
+            (lane, OutboxKind.HOME, {"user": user})
+            for lane, user in wanted.items()
+            if lane not in waiting
+        ]
+        self._enqueue_all(session, rows)
 
     def homes_of(self, session: Session, request: Request) -> None:
         """Republish the Home of everyone a change to `request` (or its claims) shows for:

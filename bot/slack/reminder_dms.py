@@ -19,7 +19,8 @@ it opens. Which change settles what is the table in `bot/consequences.py`.
 from __future__ import annotations
 
 from collections.abc import Iterable
-from typing import Any
+from functools import lru_cache
+from typing import TYPE_CHECKING, Any
 
 from sqlalchemy import bindparam, select
 from sqlalchemy.orm import Session
@@ -36,6 +37,9 @@ from bot.db.reminders import MENTION_KINDS as _MENTION_KINDS
 from bot.db.reminders import REQUEST_KINDS as _REQUEST_KINDS
 from bot.db.reminders import is_resolved, note_for
 from bot.slack.outbox import Lane, Outbox
+
+if TYPE_CHECKING:
+    from sqlalchemy import Select
 
 
 def _already_settled(session: Session, channel: str, ts: str) -> bool:
@@ -140,12 +144,17 @@ def settle_dm(
     return True
 
 
-# Who was reminded of these subjects: built once, as every change to a request asks it before
-# its command's ack.
-_REMINDED = select(Reminder.user_id).where(
-    Reminder.kind.in_(bindparam("kinds", expanding=True)),
-    Reminder.subject.in_(bindparam("subjects", expanding=True)),
-)
+@lru_cache(maxsize=64)
+def _reminded(kinds: int, subjects: int) -> Select[str]:
+    """Who was reminded of these subjects (kinds bound as k0, k1, …, subjects as s0, s1, …):
+    built once per count (the few counts in use), as every change to a request asks it before
+    its command's ack (the SQL of an expanding IN, not expanded again on every execution)."""
+    return select(Reminder.user_id).where(
+        Reminder.kind.in_([bindparam(f"k{n}", type_=Reminder.kind.type) for n in range(kinds)]),
+        Reminder.subject.in_(
+            [bindparam(f"s{n}", type_=Reminder.subject.type) for n in range(subjects)]
+        ),
+    )
 
 
 def settle(
@@ -172,7 +181,13 @@ def settle(
         if not subjects:
             continue
         about |= {(kind, subject) for kind in kinds for subject in subjects}
-        users |= set(session.scalars(_REMINDED, {"kinds": list(kinds), "subjects": subjects}))
+        values: dict[str, object] = {f"k{n}": kind for n, kind in enumerate(kinds)}
+        values |= {f"s{n}": subject for n, subject in enumerate(subjects)}
+        if session.autoflush:  # as the ORM would before a query (a reminder just written)
+            session.flush()
+        # Core on the transaction's connection: reminders have no ORM criteria to add.
+        statement = _reminded(len(kinds), len(subjects))
+        users |= set(session.connection().execute(statement, values).scalars())
     by_dm: dict[tuple[str, str, str], list[Reminder]] = {}
     for user in sorted(users):
         listing = {
