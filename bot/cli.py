@@ -1415,6 +1415,10 @@ def serve_deliveries(setup: dict[str, Any], doorbell: str, ready: Any) -> None:
     finally:
         bell.stop()
         process.stop()
+    # Everything is stopped and written: skip the interpreter's teardown (a second or more of
+    # the parent's stop under load).
+    logging.shutdown()
+    os._exit(0)
 
 
 def cmd_sandbox(args: argparse.Namespace) -> int:

@@ -221,9 +221,11 @@ class DeliveryProcess:
             self._stopping = True
             child = self._child
         if child is not None and child.pid is not None and child.is_alive():
+            began = time.monotonic()
             with contextlib.suppress(ProcessLookupError):
                 os.kill(child.pid, signal.SIGTERM)
             child.join(STOP_SECONDS)
+            log.info("delivery process %s stopped in %.1f s", child.pid, time.monotonic() - began)
             if child.is_alive():
                 log.error("the delivery process %s did not stop in %g s; killed", child.pid,
                           STOP_SECONDS)  # fmt: skip
