@@ -280,10 +280,11 @@ class Server:
                         pids.append(entry.name)
         return pids
 
-    def cpu_seconds(self) -> float:
-        """User + system CPU time of the group's processes so far."""
+    def cpu_seconds(self, *, leader: bool = False) -> float:
+        """User + system CPU time of the group's processes so far (`leader`: of the process
+        started, alone: `podbot serve`'s HTTP process, not its delivery process)."""
         ticks = 0
-        for pid in self._group():
+        for pid in [str(self.pid)] if leader else self._group():
             with contextlib.suppress(OSError):
                 fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
                 ticks += int(fields[11]) + int(fields[12])
@@ -543,6 +544,7 @@ class Round:
     failures: list[str] = field(default_factory=list)
     seconds: float = 0.0
     server_cpu: float = 0.0
+    leader_cpu: float = 0.0  # the HTTP process's alone (without --workers)
     bench_cpu: float = 0.0
 
     @property
@@ -606,11 +608,13 @@ def run_round(
 
     server.resume()
     cpu, bench = server.cpu_seconds(), time.process_time()
+    leader = server.cpu_seconds(leader=True)
     began = time.perf_counter()
     stop_at = began + seconds if seconds else began + 3600
     asyncio.run(all_clients(stop_at))
     result.seconds = time.perf_counter() - began
     result.server_cpu = server.cpu_seconds() - cpu
+    result.leader_cpu = server.cpu_seconds(leader=True) - leader
     result.bench_cpu = time.process_time() - bench
     server.pause()
     return result
@@ -696,6 +700,7 @@ def merged(rounds: list[Round], target: str) -> Round:
         total.failures += r.failures
         total.seconds += r.seconds
         total.server_cpu += r.server_cpu
+        total.leader_cpu += r.leader_cpu
         total.bench_cpu += r.bench_cpu
     return total
 
@@ -947,7 +952,9 @@ def report(
     cost = [1000 * r.server_cpu / max(r.count, 1) for r in (podbot, bare)]
     print(
         f"server CPU per ack: podbot {cost[0]:.2f} ms, bare {cost[1]:.2f} ms"
-        f" (bare's is {100 * cost[1] / cost[0]:.0f}% of podbot's)"
+        f" (bare's is {100 * cost[1] / cost[0]:.0f}% of podbot's); podbot's HTTP process"
+        f" alone {1000 * podbot.leader_cpu / max(podbot.count, 1):.2f} ms"
+        f" ({100 * podbot.leader_cpu / podbot.seconds:.0f}% of one core)"
     )
     failures = podbot.failures + bare.failures + other_failures
     for failure in sorted(set(failures))[:5]:
