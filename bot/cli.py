@@ -1233,13 +1233,11 @@ def cmd_serve(args: argparse.Namespace) -> int:
         setup = {**_setup(args), "scheduler": not args.no_scheduler}
         delivery = DeliveryProcess(serve_deliveries, setup, on_give_up=_stop_serving)
     secret = "SLACK_APP_TOKEN" if args.socket_mode else "SLACK_SIGNING_SECRET"
-    if delivery is not None:
-        delivery.spawn()  # it starts while this process starts
     try:
+        # The delivery process starts after this one has checked the config, the settings, the
+        # database and the token (`Process.start`): a mistake is said once, by this process.
         process = _open(args, plan, "SLACK_BOT_TOKEN", secret, ops=True, delivery=delivery)
     except _Stop as exc:
-        if delivery is not None:
-            delivery.stop()
         return _fail(str(exc))
     runtime = process.runtime
     _warn_placeholders(runtime.config)
@@ -1364,7 +1362,7 @@ def serve_worker() -> Any:
     """The ASGI app of one `serve --workers N` process (uvicorn calls this in each child): a
     process serving HTTP that rings the delivery process's doorbell (no worker of its own), no
     scheduler, no operations listener."""
-    from bot.process import DOORBELL_ENV, Plan, Serves
+    from bot.process import DOORBELL_ENV, Plan, Serves, keep_switching_fast
     from bot.slack.doorbell import Ringer
 
     setup = json.loads(os.environ.get(_WORKER_SETUP) or "{}")
@@ -1379,6 +1377,7 @@ def serve_worker() -> Any:
     except _Stop as exc:
         raise SystemExit(f"podbot worker {os.getpid()}: {exc}") from None
     process.runtime.outbox_worker.doorbell = Ringer(os.environ[DOORBELL_ENV]).ring
+    keep_switching_fast()
     return process.start().asgi()
 
 

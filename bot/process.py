@@ -29,6 +29,7 @@ import multiprocessing.connection
 import os
 import shutil
 import signal
+import sys
 import tempfile
 import threading
 import time
@@ -240,6 +241,14 @@ class DeliveryProcess:
             shutil.rmtree(self._dir, ignore_errors=True)
 
 
+def keep_switching_fast() -> None:
+    """The GIL switch interval a process answering Slack had when its worker ran beside it
+    (`SWITCH_INTERVAL`): its request threads and event loop hand the GIL over as before."""
+    from bot.slack.worker import SWITCH_INTERVAL
+
+    sys.setswitchinterval(min(sys.getswitchinterval(), SWITCH_INTERVAL))
+
+
 def die_with_parent() -> None:
     """In the delivery process: be killed when the parent dies, however it dies (SIGKILL
     included), as the worker was when it ran in the parent; a lease recovers its rows."""
@@ -306,6 +315,7 @@ class Process:
             self.delivery.start()
             os.environ[DOORBELL_ENV] = self.delivery.doorbell  # for `--workers N` children
             runtime.outbox_worker.doorbell = Ringer(self.delivery.doorbell).ring
+            keep_switching_fast()
         if plan.worker:
             runtime.outbox_worker.start()
         if plan.scheduler:
