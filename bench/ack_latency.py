@@ -60,6 +60,7 @@ ROOT = Path(__file__).resolve().parents[1]
 SIGNING_SECRET = "bench-3f9a1c77d2e84b0c9d6a5e4f3b2a1c0d"
 TOKEN = "xoxb-bench"
 BUYERS_PER_POD = 3
+VISIBLE = "(visible "  # marks the update-visible samples' commands
 UPDATE_TEXT = "Called the vendor's AE: they hold 12% off until Friday if we sign for 3 years"
 
 
@@ -279,10 +280,11 @@ class Server:
                         pids.append(entry.name)
         return pids
 
-    def cpu_seconds(self) -> float:
-        """User + system CPU time of the group's processes so far."""
+    def cpu_seconds(self, *, leader: bool = False) -> float:
+        """User + system CPU time of the group's processes so far (`leader`: of the process
+        started, alone: `podbot serve`'s HTTP process, not its delivery process)."""
         ticks = 0
-        for pid in self._group():
+        for pid in [str(self.pid)] if leader else self._group():
             with contextlib.suppress(OSError):
                 fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
                 ticks += int(fields[11]) + int(fields[12])
@@ -390,8 +392,11 @@ def bare_app() -> Any:
     @app.command("/proc")
     async def on_command(ack: AsyncAck, body: dict[str, Any]) -> None:
         # The same ephemeral sentence podbot answers, so both send the same bytes.
-        key = (body.get("text") or "").split()[1]
+        text = body.get("text") or ""
+        key = text.split()[1]
         await ack(response_type="ephemeral", text=f"Update posted in {key}'s thread.")
+        if VISIBLE in text:  # the update-visible samples: post it after the ack, as podbot does
+            await client.chat_postMessage(channel=body["channel_id"], text=text)
 
     return AsyncSlackRequestHandler(app)
 
@@ -539,6 +544,7 @@ class Round:
     failures: list[str] = field(default_factory=list)
     seconds: float = 0.0
     server_cpu: float = 0.0
+    leader_cpu: float = 0.0  # the HTTP process's alone (without --workers)
     bench_cpu: float = 0.0
 
     @property
@@ -602,14 +608,81 @@ def run_round(
 
     server.resume()
     cpu, bench = server.cpu_seconds(), time.process_time()
+    leader = server.cpu_seconds(leader=True)
     began = time.perf_counter()
     stop_at = began + seconds if seconds else began + 3600
     asyncio.run(all_clients(stop_at))
     result.seconds = time.perf_counter() - began
     result.server_cpu = server.cpu_seconds() - cpu
+    result.leader_cpu = server.cpu_seconds(leader=True) - leader
     result.bench_cpu = time.process_time() - bench
     server.pause()
     return result
+
+
+def park_open_rows(url: str) -> int:
+    """Park every pending row (the backlog, the rounds' replies still paced): the
+    update-visible samples then measure podbot's delivery, not a queue behind Slack's pace."""
+    from sqlalchemy import update
+
+    from bot.db.models import OutboxRow
+    from bot.db.session import Database
+
+    db = Database(url)
+    try:
+        with db.engine.begin() as connection:
+            parked = connection.execute(
+                update(OutboxRow.__table__)
+                .where(OutboxRow.__table__.c.status == "pending")
+                .values(status="parked")
+            )
+            return int(parked.rowcount or 0)
+    finally:
+        db.dispose()
+
+
+def visible_latencies(server: Server, api: Any, work: list[Work], samples: int) -> list[float]:
+    """Seconds from each command sent to its post reaching the Slack stand-in (its ack comes
+    in between), one command at a time:
+    podbot's thread reply (its delivery process, woken after the commit), bare's
+    chat.postMessage after its ack. Channels in turn, 0.3 s apart: none inside Slack's pace."""
+    commands = SlashCommands(server.url)
+    channels: dict[str, Work] = {}
+    for item in work:
+        channels.setdefault(item.channel, item)
+    items = list(channels.values())
+    latencies = []
+    server.resume()
+    try:
+        for n in range(samples):
+            item = items[n % len(items)]
+            marker = f"{VISIBLE}{server.name} {n})"
+            text = f"update REQ-{item.number} {UPDATE_TEXT} {marker}"
+            request = commands.render(text, item.buyer, item.channel)
+            with socket.create_connection((commands.host, commands.port)) as sock:
+                sent = time.monotonic()
+                sock.sendall(request)
+                answer = b""
+                while b"\r\n\r\n" not in answer or not answer.rstrip().endswith(b"}"):
+                    chunk = sock.recv(65536)
+                    if not chunk:
+                        break
+                    answer += chunk
+            deadline = time.monotonic() + 10
+            arrived = None
+            while arrived is None and time.monotonic() < deadline:
+                for call in reversed(api.calls_to("chat.postMessage")):
+                    if marker in json.dumps(call.params):
+                        arrived = call.at
+                        break
+                else:
+                    time.sleep(0.0005)
+            if arrived is not None:
+                latencies.append(arrived - sent)
+            time.sleep(0.3)
+    finally:
+        server.pause()
+    return latencies
 
 
 def _reply_text(body: bytes) -> str:
@@ -627,6 +700,7 @@ def merged(rounds: list[Round], target: str) -> Round:
         total.failures += r.failures
         total.seconds += r.seconds
         total.server_cpu += r.server_cpu
+        total.leader_cpu += r.leader_cpu
         total.bench_cpu += r.bench_cpu
     return total
 
@@ -701,6 +775,9 @@ def main(argv: list[str] | None = None) -> int:
         "--rss", action="store_true", help="then send 10,000 commands to each; RSS after"
     )
     parser.add_argument("--rss-commands", type=int, default=10_000)
+    parser.add_argument(
+        "--visible", type=int, default=20, help="then N single updates each: ack to post (0: off)"
+    )
     parser.add_argument("--serve-bare", action="store_true", help=argparse.SUPPRESS)
     parser.add_argument("--port", type=int, help=argparse.SUPPRESS)
     parser.add_argument("--aging-load", action="store_true", help=argparse.SUPPRESS)
@@ -776,6 +853,7 @@ def measure(
     warmups: list[Round] = []
     rss_rounds: list[Round] = []
     after_rss: dict[str, tuple[float, float]] = {}
+    visible: dict[str, list[float]] = {}
     try:
         if args.during_aging:
             budget = 2 * (args.seconds + args.warmup) + 60
@@ -805,6 +883,26 @@ def measure(
                 rounds.append(run_round(server, work, args.clients, seconds=each))
                 print(_row(f"{number}", rounds[-1]))
         after = {server.name: server.memory() for server in (podbot, bare)}
+        if args.visible:
+            podbot.resume()
+            parked = park_open_rows(url)
+            time.sleep(1.5)  # every channel's last post outside Slack's one-second window
+            podbot.pause()
+            print(
+                f"update visible in its thread (command sent to its post reaching the stand-in), "
+                f"{args.visible} single commands each, after parking {parked:,} pending rows:"
+            )
+            for server in (podbot, bare):
+                seen = visible_latencies(server, api, work, args.visible)
+                visible[server.name] = seen
+                if seen:
+                    print(
+                        f"  {server.name:<7} p50 {1000 * statistics.median(seen):6.1f} ms,"
+                        f" max {1000 * max(seen):6.1f} ms ({len(seen)} of {args.visible} seen)"
+                    )
+            if visible.get("podbot") and visible.get("bare"):
+                ratio = statistics.median(visible["podbot"]) / statistics.median(visible["bare"])
+                print(f"  ratio podbot / bare (p50): {ratio:.1f}x (target <= 3x)")
     finally:
         if aging is not None:
             aging.send_signal(signal.SIGTERM)
@@ -854,7 +952,9 @@ def report(
     cost = [1000 * r.server_cpu / max(r.count, 1) for r in (podbot, bare)]
     print(
         f"server CPU per ack: podbot {cost[0]:.2f} ms, bare {cost[1]:.2f} ms"
-        f" (bare's is {100 * cost[1] / cost[0]:.0f}% of podbot's)"
+        f" (bare's is {100 * cost[1] / cost[0]:.0f}% of podbot's); podbot's HTTP process"
+        f" alone {1000 * podbot.leader_cpu / max(podbot.count, 1):.2f} ms"
+        f" ({100 * podbot.leader_cpu / podbot.seconds:.0f}% of one core)"
     )
     failures = podbot.failures + bare.failures + other_failures
     for failure in sorted(set(failures))[:5]:

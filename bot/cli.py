@@ -10,7 +10,7 @@ import logging
 import os
 import sys
 import time
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
@@ -21,7 +21,7 @@ from bot.blocks.text import plural
 if TYPE_CHECKING:  # the commands import what they run when they run
     from bot.clock import Clock
     from bot.config import Config, Settings
-    from bot.process import Plan, Process
+    from bot.process import DeliveryProcess, Plan, Process
     from bot.runtime import Runtime
 
 log = logging.getLogger("bot")
@@ -336,9 +336,13 @@ def _load_runtime(args: argparse.Namespace, *need: str, clock: Clock | None = No
         raise _Stop(str(exc)) from None
 
 
-def _open(args: argparse.Namespace, plan: Plan, *need: str, ops: bool = False) -> Process:
+def _open(
+    args: argparse.Namespace, plan: Plan, *need: str, ops: bool = False,
+    delivery: DeliveryProcess | None = None,
+) -> Process:  # fmt: skip
     """Config and settings read, then the process `plan` says (bot/process.py), not started;
-    with `ops`, the operations listener too when PODBOT_OPS_PORT says so."""
+    with `ops`, the operations listener too when PODBOT_OPS_PORT says so; `delivery`: the
+    delivery process of `serve`."""
     from dataclasses import replace
 
     from bot.app import StartupError
@@ -349,7 +353,7 @@ def _open(args: argparse.Namespace, plan: Plan, *need: str, ops: bool = False) -
     if ops and settings.ops_port:
         plan = replace(plan, ops=Listen(settings.ops_host, settings.ops_port))
     try:
-        return open_process(config, settings, plan, clock=clock)
+        return open_process(config, settings, plan, clock=clock, delivery=delivery)
     except (SchemaOutOfDate, StartupError) as exc:
         raise _Stop(str(exc)) from None
 
@@ -1207,7 +1211,7 @@ def cmd_scheduler(args: argparse.Namespace) -> int:
 
 
 def cmd_serve(args: argparse.Namespace) -> int:
-    from bot.process import Plan, Serves
+    from bot.process import DeliveryProcess, Plan, Serves
 
     if args.socket_mode and args.workers > 1:
         return _fail("--workers is for HTTP mode; Socket Mode runs one connection per process")
@@ -1216,13 +1220,20 @@ def cmd_serve(args: argparse.Namespace) -> int:
             return _fail("--oauth is for HTTP mode: Slack sends installers to /slack/install")
         # The switch is PODBOT_OAUTH: `--workers` children read it from the environment too.
         os.environ["PODBOT_OAUTH"] = "1"
-    plan = Plan(
-        serves=Serves.SOCKET_MODE if args.socket_mode else Serves.HTTP,
-        scheduler=not args.no_scheduler,
-    )
+    delivery = None
+    if args.socket_mode:
+        plan = Plan(serves=Serves.SOCKET_MODE, scheduler=not args.no_scheduler)
+    else:
+        # Over HTTP the outbox worker and the scheduler run in the delivery process: the
+        # acks keep a core of their own (bot/process.py).
+        plan = Plan(serves=Serves.HTTP, worker=False)
+        setup = {**_setup(args), "scheduler": not args.no_scheduler}
+        delivery = DeliveryProcess(serve_deliveries, setup, on_give_up=_stop_serving)
     secret = "SLACK_APP_TOKEN" if args.socket_mode else "SLACK_SIGNING_SECRET"
     try:
-        process = _open(args, plan, "SLACK_BOT_TOKEN", secret, ops=True)
+        # The delivery process starts after this one has checked the config, the settings, the
+        # database and the token (`Process.start`): a mistake is said once, by this process.
+        process = _open(args, plan, "SLACK_BOT_TOKEN", secret, ops=True, delivery=delivery)
     except _Stop as exc:
         return _fail(str(exc))
     runtime = process.runtime
@@ -1231,14 +1242,32 @@ def cmd_serve(args: argparse.Namespace) -> int:
 
     if runtime.installations is None:  # OAuth mode: each workspace checked as it installs
         warn_at_start(runtime.config, runtime.slack.client)
+    from bot.process import DeliveryProcessFailed
+
     try:
         process.start()
         if args.socket_mode:
             return _serve_socket_mode(process)
         _serve_http(args, process)
+    except DeliveryProcessFailed as exc:
+        return _fail(str(exc), 1)
     finally:
         process.stop()
+    if delivery is not None and delivery.gave_up:
+        return _fail("stopped: the delivery process kept dying (see the lines above)", 1)
     return 0
+
+
+def _setup(args: argparse.Namespace) -> dict[str, Any]:
+    """What a child process of `serve` needs to set itself up as its parent did."""
+    return {"config": args.config, "log_format": args.log_format, "verbose": args.verbose}
+
+
+def _stop_serving() -> None:
+    """The delivery process keeps dying: stop serving (uvicorn stops on SIGTERM as on Ctrl-C)."""
+    import signal
+
+    os.kill(os.getpid(), signal.SIGTERM)
 
 
 def _serve_socket_mode(process: Process) -> int:
@@ -1279,19 +1308,34 @@ def _serve_http(args: argparse.Namespace, process: Process) -> None:
         **uvicorn_options(settings),
     }
     if args.workers > 1:
-        # Worker processes serve HTTP (each with its own delivery worker); this process
-        # keeps the scheduler and supervises them.
-        os.environ[_WORKER_SETUP] = json.dumps(
-            {"config": args.config, "log_format": args.log_format, "verbose": args.verbose}
-        )
+        # Worker processes serve HTTP and ring the delivery process's doorbell; this process
+        # supervises them and the delivery process.
+        os.environ[_WORKER_SETUP] = json.dumps(_setup(args))
         log.info(
             "podbot %s serving on %s:%s with %d worker processes",
             __version__, args.host, port, args.workers,
         )  # fmt: skip
-        uvicorn.run(f"{__name__}:serve_worker", factory=True, workers=args.workers, **options)
+        with _stopping_in_order():
+            uvicorn.run(f"{__name__}:serve_worker", factory=True, workers=args.workers, **options)
     else:
         log.info("podbot %s serving on %s:%s", __version__, args.host, port)
-        uvicorn.run(process.asgi(), **options)
+        with _stopping_in_order():
+            uvicorn.run(process.asgi(), **options)
+
+
+@contextlib.contextmanager
+def _stopping_in_order() -> Iterator[None]:
+    """uvicorn, once SIGTERM or Ctrl-C has stopped it, raises that signal again for the handler
+    it found: here one that does nothing, so `serve` goes on to stop in order (the delivery
+    process last, its deliveries under way finished) rather than die on the spot."""
+    import signal
+
+    previous = {sig: signal.signal(sig, lambda *_: None) for sig in (signal.SIGTERM, signal.SIGINT)}
+    try:
+        yield
+    finally:
+        for sig, handler in previous.items():
+            signal.signal(sig, handler)
 
 
 def _warn_placeholders(config: Any) -> None:
@@ -1313,21 +1357,64 @@ _WORKER_SETUP = "PODBOT_WORKER_SETUP"
 
 def serve_worker() -> Any:
     """The ASGI app of one `serve --workers N` process (uvicorn calls this in each child): a
-    process serving HTTP with its own delivery worker, no scheduler, no operations listener."""
-    from bot.process import Plan, Serves
+    process serving HTTP that rings the delivery process's doorbell (no worker of its own), no
+    scheduler, no operations listener."""
+    from bot.process import DOORBELL_ENV, Plan, Serves, keep_switching_fast
+    from bot.slack.doorbell import Ringer
 
     setup = json.loads(os.environ.get(_WORKER_SETUP) or "{}")
     _configure_logging(bool(setup.get("verbose")), setup.get("log_format"))
     try:
         process = _open(
             argparse.Namespace(config=setup.get("config")),
-            Plan(serves=Serves.HTTP),
+            Plan(serves=Serves.HTTP, worker=False),
             "SLACK_BOT_TOKEN",
             "SLACK_SIGNING_SECRET",
         )
     except _Stop as exc:
         raise SystemExit(f"podbot worker {os.getpid()}: {exc}") from None
+    process.runtime.outbox_worker.doorbell = Ringer(os.environ[DOORBELL_ENV]).ring
+    keep_switching_fast()
     return process.start().asgi()
+
+
+def serve_deliveries(setup: dict[str, Any], doorbell: str, ready: Any) -> None:
+    """The delivery process of `podbot serve` (bot/process.py, `DeliveryProcess`): the outbox
+    worker, woken by the doorbell at `doorbell`, and the scheduler when `setup` says so. Stops
+    on SIGTERM from the parent (its scheduler, then its worker once deliveries under way have
+    finished); Ctrl-C is the parent's to handle, and it dies with the parent."""
+    import signal
+    import threading
+
+    from bot.process import Plan, die_with_parent
+    from bot.slack.doorbell import Doorbell
+
+    stop = threading.Event()
+    signal.signal(signal.SIGTERM, lambda *_: stop.set())
+    signal.signal(signal.SIGINT, signal.SIG_IGN)
+    die_with_parent()
+    _configure_logging(bool(setup.get("verbose")), setup.get("log_format"))
+    try:
+        process = _open(
+            argparse.Namespace(config=setup.get("config")),
+            Plan(scheduler=bool(setup.get("scheduler"))),
+            "SLACK_BOT_TOKEN",
+        )
+    except _Stop as exc:
+        raise SystemExit(f"podbot delivery process {os.getpid()}: {exc}") from None
+    bell = Doorbell(doorbell, process.runtime.outbox_worker.notify)
+    try:
+        bell.start()
+        process.start()
+        ready.set()
+        stop.wait()
+    finally:
+        bell.stop()
+        process.stop()
+    # Everything is stopped and written: skip the interpreter's teardown (a second or more of
+    # the parent's stop under load).
+    logging.shutdown()
+    os._exit(0)
 
 
 def cmd_sandbox(args: argparse.Namespace) -> int:

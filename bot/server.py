@@ -10,7 +10,9 @@ import json
 import logging
 import threading
 import time
+from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor
+from functools import partial
 from typing import TYPE_CHECKING, Any
 from urllib.parse import parse_qsl
 
@@ -263,17 +265,19 @@ def build_asgi(app: App, runtime: Runtime) -> ASGIApp:
     return asgi
 
 
-def build_ops_asgi(runtime: Runtime) -> ASGIApp:
+def build_ops_asgi(runtime: Runtime, checks: dict[str, Callable[[], str]] | None = None) -> ASGIApp:
     """The operations listener (`PODBOT_OPS_HOST`:`PODBOT_OPS_PORT`, loopback by default):
-    /healthz, /readyz and /metrics, for the orchestrator and Prometheus, not the internet."""
+    /healthz, /readyz and /metrics, for the orchestrator and Prometheus, not the internet.
+    `checks`: more readiness checks, after the runtime's (`serve`'s delivery process)."""
     # Delivery rows are stamped in real time, whatever the domain clock says.
     registry = metrics.build_registry(runtime.db, _WALL.now)
+    more = checks or {}
 
     async def healthz(_request: Request) -> Response:
         return JSONResponse({"status": "ok"})
 
     async def readyz(_request: Request) -> Response:
-        checks = await run_in_threadpool(readiness, runtime)
+        checks = await run_in_threadpool(readiness, runtime, more)
         failing = next((name for name, result in checks.items() if result != "ok"), None)
         if failing:
             log.warning("not ready: %s: %s", failing, checks[failing])
@@ -305,16 +309,19 @@ def _content_type(headers: dict[str, str]) -> str | None:
     return value.split(";")[0].strip().lower() if value else None
 
 
-def readiness(runtime: Runtime) -> dict[str, str]:
-    """Run the checks in order until one fails; each is "ok" or a sentence saying what is wrong."""
+def readiness(runtime: Runtime, more: dict[str, Callable[[], str]] | None = None) -> dict[str, str]:
+    """Run the checks in order until one fails; each is "ok" or a sentence saying what is wrong.
+    `more`: checks of the process around the runtime, run after the runtime's."""
     checks: dict[str, str] = {}
-    for name, check in (
-        ("database", _database_answers),
-        ("schema", _schema_current),
-        ("delivery_backlog", _backlog_young),
-    ):
+    runs: list[tuple[str, Callable[[], str]]] = [
+        ("database", partial(_database_answers, runtime)),
+        ("schema", partial(_schema_current, runtime)),
+        ("delivery_backlog", partial(_backlog_young, runtime)),
+        *(more or {}).items(),
+    ]
+    for name, check in runs:
         try:
-            checks[name] = check(runtime)
+            checks[name] = check()
         except Exception as exc:  # a check that cannot run has failed; say so, not a 500
             # The answer names what failed, not where: the driver's message carries the
             # database's host and port. The log line has it for the operator.

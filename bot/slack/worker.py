@@ -381,6 +381,9 @@ class OutboxWorker:
         self._team_waits: dict[str | None, datetime] = {}
         # The results of the rows this process delivered last (ts and channel), oldest first.
         self._results: dict[int, tuple[str, float, dict[str, Any]]] = {}
+        # In a process of `podbot serve` that answers Slack, the worker runs in the delivery
+        # process: `notify` rings it there (bot/slack/doorbell.py) instead of waking this one.
+        self.doorbell: Callable[[set[str | None] | None], None] | None = None
 
     # -- running ------------------------------------------------------------------------------
 
@@ -413,6 +416,9 @@ class OutboxWorker:
     def notify(self, channels: set[str | None] | None = None) -> None:
         """New rows were committed (for these channels, if known): look now rather than at
         the next sweep."""
+        if self.doorbell is not None:
+            self.doorbell(channels)
+            return
         with self._looks:
             if channels is None:
                 self._sweep = True

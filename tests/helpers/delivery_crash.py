@@ -46,7 +46,7 @@ def serve(
 def wait_until_serving(client: SlackClient, process: subprocess.Popen[bytes]) -> None:
     """Poll /healthz until the server answers (bounded; startup, not a race)."""
     pause = threading.Event()
-    for _ in range(300):
+    for _ in range(1200):  # two processes start (serve's delivery process): up to a minute
         if process.poll() is not None:
             raise AssertionError(process.stderr.read().decode() if process.stderr else "exited")
         try:
