@@ -620,6 +620,9 @@ class SavingsClaim(Base):
     tool_percent_sum: Mapped[str | None] = mapped_column(String(64))
     tool_requests: Mapped[int | None] = mapped_column(Integer)
     customer_to_date: Mapped[Decimal | None] = mapped_column(MoneyAmount)
+    # Whether this claim passed against that benchmark (`bot.domain.kpis.beats_benchmark`):
+    # NULL with no benchmark, so benchmark attainment is counted in SQL (migration 0035).
+    beats_benchmark: Mapped[bool | None] = mapped_column(Boolean)
 
 
 class ClaimApproval(Base):

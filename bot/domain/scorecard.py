@@ -12,6 +12,7 @@ from bot.domain import kpis
 from bot.domain.grammar import GrammarError, customer_name
 from bot.domain.kpis import (
     AccountFact,
+    BenchmarkTotal,
     ClaimFact,
     ContractFact,
     Kpi,
@@ -73,6 +74,9 @@ class KpiFacts:
     # Read scoped: the quarter's mentions counted per member in SQL from each one's recorded
     # reply clock. None: counted from `mentions`.
     replies: tuple[ReplyTotal, ...] | None = None
+    # Read scoped: the quarter's won requests counted per buyer in SQL from each latest claim's
+    # recorded `beats_benchmark`. None: judged from `requests` and `claims`.
+    benchmarks: tuple[BenchmarkTotal, ...] | None = None
 
     @property
     def as_of_day(self) -> date:
@@ -90,6 +94,15 @@ class KpiFacts:
             return self.replies
         return kpis.reply_totals(
             self.mentions, self.calendar, self.quarter, self.as_of, self.reply_hours
+        )
+
+    def benchmark_attainment(self, buyer_id: str | None = None) -> Kpi:
+        """The benchmark attainment of the POD's (or `buyer_id`'s) won requests."""
+        q, day = self.quarter, self.as_of_day
+        if self.benchmarks is not None:
+            return kpis.benchmark_attainment_of(self.benchmarks, q, buyer_id, day)
+        return kpis.benchmark_attainment(
+            self.requests, self.claims, self.calendar, q, buyer_id, day
         )
 
     @property
@@ -117,7 +130,7 @@ def member_scorecard(facts: KpiFacts, member: str, role: str) -> Scorecard:
         target = next((t.target for t in facts.targets if t.buyer_id == member), None)
         lines += [
             kpis.buyer_quota_of(facts.quarter_savings(), member, target, q, day),
-            kpis.benchmark_attainment(facts.requests, facts.claims, cal, q, member, day),
+            facts.benchmark_attainment(member),
             kpis.negotiation_tat_adherence(facts.requests, cal, q, member, day, facts.tat_days),
             kpis.update_cadence(facts.requests, facts.updates, cal, q, facts.as_of, member),
         ]
@@ -153,7 +166,7 @@ def pod_scorecard(facts: KpiFacts, pod_key: str, analysts: list[str]) -> Scoreca
     lines = [
         kpis.pod_net_savings_of(savings, facts.pod_target, facts.currency, q, day),
         kpis.buyers_at_quota_of(savings, facts.targets, q, day),
-        kpis.benchmark_attainment(facts.requests, facts.claims, cal, q, None, day),
+        facts.benchmark_attainment(),
         kpis.negotiation_tat_adherence(facts.requests, cal, q, None, day, facts.tat_days),
     ]
     # The quarter's requests judged once for the POD and every analyst.

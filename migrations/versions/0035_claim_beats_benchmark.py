@@ -1,0 +1,38 @@
+"""Each approved claim records whether it beat its tool's benchmark (issue 26, item 2).
+
+`savings_claims` gains `beats_benchmark`: whether the claim's savings % reached
+`BENCHMARK_SHARE` of the tool's benchmark as it stood at its approval (`tool_benchmark`,
+0021), NULL with no benchmark; written with that benchmark in the approval's transaction
+(`bot.db.claim_ledger`), so `/proc stats` counts benchmark attainment in SQL instead of
+building every won claim's fact.
+
+Existing data: every approved claim's figures are restated from scratch
+(`bot.db.claim_ledger.restate_all`, as `podbot db restate` does).
+
+Revision ID: 0035
+Revises: 0033
+Create Date: 2026-12-07 21:45:00.000000
+"""
+
+from collections.abc import Sequence
+
+import sqlalchemy as sa
+from alembic import op
+
+from bot.db.claim_ledger import restate_all
+
+revision: str = "0035"
+down_revision: str | None = "0033"
+branch_labels: str | Sequence[str] | None = None
+depends_on: str | Sequence[str] | None = None
+
+
+def upgrade() -> None:
+    op.add_column("savings_claims", sa.Column("beats_benchmark", sa.Boolean(), nullable=True))
+    restate_all(op.get_bind())
+
+
+def downgrade() -> None:
+    # Plain DROP COLUMN (SQLite 3.35+): batch mode would rebuild the table, reflecting the
+    # tables it refers to — `requests`, whose expression index cannot be reflected.
+    op.drop_column("savings_claims", "beats_benchmark")
