@@ -523,42 +523,34 @@ def _benchmark_totals(
             Request.assigned_at < last,
         ),
     )
-    latest = (
-        select(
-            SavingsClaim.request_id,
-            SavingsClaim.beats_benchmark.label("beats"),
-            func.row_number()
-            .over(
-                partition_by=SavingsClaim.request_id,
-                order_by=(SavingsClaim.decided_at.desc(), SavingsClaim.id.desc()),
-            )
-            .label("n"),
-        )
-        .join(Request, Request.id == SavingsClaim.request_id)
+    # Each request's latest claim (by decision, then id), its verdict: 1 beat its benchmark,
+    # 0 did not, 2 had none (counted apart); NULL: no claim (a miss). One lookup per won
+    # request in `ix_savings_claims_approved_request_id`, which holds every column it reads.
+    beats = SavingsClaim.beats_benchmark
+    verdict = (
+        select(case((beats.is_(None), 2), (beats == true(), 1), else_=0))
         .where(
-            won,
+            SavingsClaim.request_id == Request.id,
             effective_claim(now),
             or_(SavingsClaim.decided_at >= since, Request.closed_at < last),
         )
-        .subquery()
+        .order_by(SavingsClaim.decided_at.desc(), SavingsClaim.id.desc())
+        .limit(1)
+        .correlate(Request)
+        .scalar_subquery()
     )
     rows = session.connection().execute(
-        select(
-            Request.buyer_id,
-            func.count(),
-            func.count(latest.c.request_id),
-            func.count(latest.c.beats),
-            func.coalesce(func.sum(case((latest.c.beats == true(), 1), else_=0)), 0),
-        )
-        .select_from(Request)
-        .outerjoin(latest, and_(latest.c.request_id == Request.id, latest.c.n == 1))
+        select(Request.buyer_id, verdict, func.count())
         .where(won)
-        .group_by(Request.buyer_id)
+        .group_by(Request.buyer_id, verdict)
     )
-    return tuple(
-        BenchmarkTotal(buyer, int(passed), int(count - (claimed - judged)), int(claimed - judged))
-        for buyer, count, claimed, judged, passed in rows
-    )
+    counts: dict[str | None, list[int]] = {}
+    for buyer, outcome, count in rows:  # [passed, judged, apart] per buyer
+        totals = counts.setdefault(buyer, [0, 0, 0])
+        totals[0] += count if outcome == 1 else 0
+        totals[1] += count if outcome != 2 else 0
+        totals[2] += count if outcome == 2 else 0
+    return tuple(BenchmarkTotal(buyer, *totals) for buyer, totals in counts.items())
 
 
 def _won_claims(

@@ -220,6 +220,14 @@ class Request(Base):
         Index(
             "ix_requests_claim_scope", *("id", "pod_id", "buyer_id", "customer_key", "import_id")
         ),
+        # The POD's requests closed won, by close time, with what benchmark attainment asks of
+        # them (`bot.db.kpis`, migration 0035).
+        Index(
+            "ix_requests_won",
+            *("pod_id", "closed_at", "buyer_id", "created_at", "assigned_at"),
+            sqlite_where=text("outcome = 'won'"),
+            postgresql_where=text("outcome = 'won'"),
+        ),
         # The POD's breaches, longest past first (a Home's lists).
         Index("ix_requests_pod_stage_tat_due_at", "pod_id", "stage", "tat_due_at", "import_id"),
         Index(
@@ -557,6 +565,14 @@ class SavingsClaim(Base):
         Index(
             "ix_savings_claims_customer_key_currency_decided_at",
             *("customer_key", "currency", "decided_at", "id", "customer_to_date"),
+        ),
+        # A request's approved claims, latest first, with whether each beat its benchmark:
+        # benchmark attainment's lookup per won request (migration 0035).
+        Index(
+            "ix_savings_claims_approved_request_id",
+            *("request_id", "decided_at", "id", "superseded_at", "beats_benchmark"),
+            sqlite_where=text("status = 'approved'"),
+            postgresql_where=text("status = 'approved'"),
         ),
         Index(
             "ix_savings_claims_superseded_at",
