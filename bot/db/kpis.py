@@ -539,17 +539,19 @@ def _benchmark_totals(
         .correlate(Request)
         .scalar_subquery()
     )
-    rows = session.connection().execute(
-        select(Request.buyer_id, verdict, func.count())
-        .where(won)
-        .group_by(Request.buyer_id, verdict)
-    )
+    # One small integer per won request, counted here: grouped in SQL, SQLite would look each
+    # verdict up twice (once to group, once to output).
+    rows = session.connection().execute(select(Request.buyer_id, verdict).where(won))
     counts: dict[str | None, list[int]] = {}
-    for buyer, outcome, count in rows:  # [passed, judged, apart] per buyer
-        totals = counts.setdefault(buyer, [0, 0, 0])
-        totals[0] += count if outcome == 1 else 0
-        totals[1] += count if outcome != 2 else 0
-        totals[2] += count if outcome == 2 else 0
+    for buyer, outcome in rows:  # [passed, judged, apart] per buyer
+        totals = counts.get(buyer)
+        if totals is None:
+            totals = counts[buyer] = [0, 0, 0]
+        if outcome == 2:
+            totals[2] += 1
+        else:
+            totals[1] += 1
+            totals[0] += outcome == 1
     return tuple(BenchmarkTotal(buyer, *totals) for buyer, totals in counts.items())
 
 

@@ -224,7 +224,7 @@ class Request(Base):
         # them (`bot.db.kpis`, migration 0035).
         Index(
             "ix_requests_won",
-            *("pod_id", "closed_at", "buyer_id", "created_at", "assigned_at"),
+            *("pod_id", "closed_at", "buyer_id", "created_at", "assigned_at", "outcome"),
             sqlite_where=text("outcome = 'won'"),
             postgresql_where=text("outcome = 'won'"),
         ),
@@ -570,7 +570,7 @@ class SavingsClaim(Base):
         # benchmark attainment's lookup per won request (migration 0035).
         Index(
             "ix_savings_claims_approved_request_id",
-            *("request_id", "decided_at", "id", "superseded_at", "beats_benchmark"),
+            *("request_id", "decided_at", "id", "superseded_at", "beats_benchmark", "status"),
             sqlite_where=text("status = 'approved'"),
             postgresql_where=text("status = 'approved'"),
         ),

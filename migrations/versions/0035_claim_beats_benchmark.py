@@ -35,18 +35,19 @@ WON = sa.text("outcome = 'won'")
 def upgrade() -> None:
     op.add_column("savings_claims", sa.Column("beats_benchmark", sa.Boolean(), nullable=True))
     # Benchmark attainment: the POD's won requests by close time, and each one's latest
-    # approved claim with its verdict, each read from an index holding what it asks.
+    # approved claim with its verdict, each read from an index holding every column it asks
+    # (the partial index's own condition too: SQLite reads the row for it otherwise).
     op.create_index(
         "ix_requests_won",
         "requests",
-        ["pod_id", "closed_at", "buyer_id", "created_at", "assigned_at"],
+        ["pod_id", "closed_at", "buyer_id", "created_at", "assigned_at", "outcome"],
         sqlite_where=WON,
         postgresql_where=WON,
     )
     op.create_index(
         "ix_savings_claims_approved_request_id",
         "savings_claims",
-        ["request_id", "decided_at", "id", "superseded_at", "beats_benchmark"],
+        ["request_id", "decided_at", "id", "superseded_at", "beats_benchmark", "status"],
         sqlite_where=APPROVED,
         postgresql_where=APPROVED,
     )
