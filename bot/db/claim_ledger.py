@@ -9,6 +9,8 @@ claim, in the approval's transaction:
 * `tool_benchmark`, and the running state it came from (`tool_percent_sum`, `tool_requests`):
   the replay's state just after this claim, in the order `(decided_at, id)` over the tool's
   approved claims (revised ones too, as the replay counts them);
+* `beats_benchmark`: whether the claim passed against that benchmark
+  (`bot.domain.kpis.beats_benchmark`; NULL with none), so benchmark attainment is a count;
 * `customer_to_date`: the customer's effective savings of TARGET_KINDS in this claim's currency
   up to and including it, in the same order (NULL for a claim that does not count now), so a
   window's savings is the difference of two index lookups.
@@ -48,6 +50,7 @@ from sqlalchemy.orm import Session
 from sqlalchemy.sql.elements import TextClause
 
 from bot.db.models import UNRECORDED, Request, SavingsClaim
+from bot.domain.kpis import beats_benchmark
 from bot.domain.vocabulary import ClaimStatus
 
 Executor = Session | Connection
@@ -107,9 +110,12 @@ def _text(value: Decimal | None) -> str | None:
 # --- the benchmark: a tool's approved claims in decision order ----------------------------------
 
 
-def restate_tool(conn: Executor, tool_key: str, start: Position | None = None) -> int:
+def restate_tool(
+    conn: Executor, tool_key: str, start: Position | None = None, *, beats: bool = True
+) -> int:
     """Replay the tool's approved claims from `start` (None: all of them) and store each one's
-    running state and benchmark. Returns how many rows were replayed."""
+    running state, benchmark and (`beats`: not before migration 0035 adds its column) whether
+    it beat it. Returns how many rows were replayed."""
     tool = and_(_C.status == APPROVED, _C.tool_key == tool_key)
     order = (_C.decided_at, _C.id)
     columns = (_C.id, _C.request_id, _cents(_C.baseline), _cents(_C.final))
@@ -145,16 +151,24 @@ def restate_tool(conn: Executor, tool_key: str, start: Position | None = None) -
         if request_id not in latest:
             count += 1
         latest[request_id] = percent
+        benchmark = bench_of(total, count, percent)
         changes.append(
             {
                 "claim": claim_id,
                 "percent_sum": str(total),
                 "requests": count,
-                "benchmark": _text(bench_of(total, count, percent)),
+                "benchmark": _text(benchmark),
+                # The rule's amounts: cents as the exact decimals a Money holds.
+                "beats": beats_benchmark(
+                    Decimal(baseline - final).scaleb(-2), Decimal(baseline).scaleb(-2), benchmark
+                ),
             }
         )
-    _write(conn, changes, tool_percent_sum="percent_sum", tool_requests="requests",
-           tool_benchmark="benchmark")  # fmt: skip
+    written: dict[str, Any] = dict(tool_percent_sum="percent_sum", tool_requests="requests",
+                                   tool_benchmark="benchmark")  # fmt: skip
+    if beats:
+        written["beats_benchmark"] = "beats"
+    _write(conn, changes, **written)
     return len(changes)
 
 
@@ -191,6 +205,97 @@ def restate_customer(
         changes.append({"claim": claim_id, "to_date": running if counts else None})
     _write(conn, changes, customer_to_date="to_date", cents=True)
     return len(changes)
+
+
+# A customer's recorded savings in a currency decided before an instant, in cents: the last
+# counted claim's running total, by `ix_savings_claims_customer_key_currency_decided_at`. One
+# statement built once (its compiled form cached), run per customer and bound.
+_TO_DATE = (
+    select(_cents(_C.customer_to_date))
+    .where(
+        _C.customer_key == bindparam("key"),
+        _C.currency == bindparam("currency"),
+        _C.decided_at < bindparam("before", type_=_C.decided_at.type),
+        _C.customer_to_date.is_not(None),
+    )
+    .order_by(_C.decided_at.desc(), _C.id.desc())
+    .limit(1)
+)
+_ALL_TO_DATE = (
+    select(_cents(_C.customer_to_date))
+    .where(
+        _C.customer_key == bindparam("key"),
+        _C.currency == bindparam("currency"),
+        _C.customer_to_date.is_not(None),
+    )
+    .order_by(_C.decided_at.desc(), _C.id.desc())
+    .limit(1)
+)
+
+
+def to_date(conn: Executor, key: str, currency: str, before: datetime | None = None) -> int:
+    """The customer's recorded effective savings (TARGET_KINDS) in `currency` decided before
+    `before` (None: all of them), in cents: one index lookup."""
+    if before is None:
+        found = conn.execute(_ALL_TO_DATE, {"key": key, "currency": currency})
+    else:
+        found = conn.execute(_TO_DATE, {"key": key, "currency": currency, "before": before})
+    return int(found.scalar() or 0)
+
+
+# The first counted claim of a customer in a currency, decided in [since, until), whose running
+# total reaches a number of cents above what was saved before `since` (savings only grow: a
+# claim's final is below its baseline). Walks the same index from `since`.
+_PRIOR = _CLAIMS.alias("prior")
+_before_since = (
+    select(_cents(_PRIOR.c.customer_to_date))
+    .where(
+        _PRIOR.c.customer_key == bindparam("key"),
+        _PRIOR.c.currency == bindparam("currency"),
+        _PRIOR.c.decided_at < bindparam("since", type_=_C.decided_at.type),
+        _PRIOR.c.customer_to_date.is_not(None),
+    )
+    .order_by(_PRIOR.c.decided_at.desc(), _PRIOR.c.id.desc())
+    .limit(1)
+)
+
+
+def _reached(bounded: bool) -> Any:
+    until = (_C.decided_at < bindparam("until", type_=_C.decided_at.type),) if bounded else ()
+    return (
+        select(_C.decided_at)
+        .where(
+            _C.customer_key == bindparam("key"),
+            _C.currency == bindparam("currency"),
+            _C.decided_at >= bindparam("since", type_=_C.decided_at.type),
+            *until,
+            _C.customer_to_date.is_not(None),
+            _cents(_C.customer_to_date)
+            >= func.coalesce(_before_since.scalar_subquery(), 0)
+            + bindparam("cents", type_=BigInteger),
+        )
+        .order_by(_C.decided_at, _C.id)
+        .limit(1)
+    )
+
+
+_REACHED, _REACHED_UNTIL = _reached(False), _reached(True)
+
+
+def reached_at(
+    conn: Executor,
+    key: str,
+    currency: str,
+    since: datetime,
+    cents: int,
+    until: datetime | None = None,
+) -> datetime | None:
+    """When the customer's recorded savings in `currency` decided from `since` first reached
+    `cents` (if before `until`): one statement, walking the index from `since`."""
+    bound = {"key": key, "currency": currency, "since": since, "cents": cents}
+    if until is None:
+        return conn.execute(_REACHED, bound).scalar()
+    return conn.execute(_REACHED_UNTIL, {**bound, "until": until}).scalar()
 
 
 def _write(
@@ -305,9 +410,10 @@ class Restated:
     customers: int
 
 
-def restate_all(conn: Executor) -> Restated:
-    """Recompute every approved claim's recorded figures from scratch (the migration's
-    backfill and `podbot db restate`)."""
+def restate_all(conn: Executor, *, beats: bool = True) -> Restated:
+    """Recompute every approved claim's recorded figures from scratch (the migrations'
+    backfill and `podbot db restate`); `beats` False: all but `beats_benchmark` (migration
+    0021, before 0035 adds it)."""
     approved = conn.execute(
         select(func.count()).select_from(_CLAIMS).where(_C.status == APPROVED)
     ).scalar_one()
@@ -316,7 +422,7 @@ def restate_all(conn: Executor) -> Restated:
         t for t in conn.scalars(select(_C.tool_key).where(_C.status == APPROVED).distinct()) if t
     )
     for tool in tools:
-        restate_tool(conn, tool)
+        restate_tool(conn, tool, beats=beats)
     pairs = conn.execute(
         select(_C.customer_key, _C.currency).where(_C.status == APPROVED).distinct()
     ).all()
@@ -329,7 +435,7 @@ def _snapshot(conn: Executor) -> dict[int, Sequence[Any]]:
     rows = conn.execute(
         select(
             _C.id, _C.tool_key, _C.customer_key, _C.tool_benchmark, _C.tool_percent_sum,
-            _C.tool_requests, _cents(_C.customer_to_date),
+            _C.tool_requests, _cents(_C.customer_to_date), _C.beats_benchmark,
         ).where(_C.status == APPROVED)
     ).all()  # fmt: skip
     return {
@@ -340,6 +446,7 @@ def _snapshot(conn: Executor) -> dict[int, Sequence[Any]]:
             None if row[4] is None else Decimal(row[4]),
             row[5],
             row[6],
+            row[7],
         )
         for row in rows
     }

@@ -65,37 +65,6 @@ def _cents(column: Any) -> Any:
     return type_coerce(column, BigInteger)
 
 
-def _to_date(session: Session, key: str, currency: str, before: datetime) -> int:
-    """The customer's recorded savings in `currency` decided before `before`, in cents."""
-    found = session.execute(
-        select(_cents(_C.customer_to_date))
-        .where(
-            _C.customer_key == key,
-            _C.currency == currency,
-            _C.decided_at < before,
-            _C.customer_to_date.is_not(None),
-        )
-        .order_by(_C.decided_at.desc(), _C.id.desc())
-        .limit(1)
-    ).scalar()
-    return int(found or 0)
-
-
-def _reached_at(
-    session: Session, key: str, currency: str, since: datetime, cents: int
-) -> datetime | None:
-    """When the customer's recorded savings since `since` first reached `cents`."""
-    base = _to_date(session, key, currency, since)
-    return session.execute(
-        select(func.min(_C.decided_at)).where(
-            _C.customer_key == key,
-            _C.currency == currency,
-            _C.decided_at >= since,
-            _cents(_C.customer_to_date) >= base + cents,
-        )
-    ).scalar()
-
-
 def _best_quotes(session: Session, ids: list[int]) -> dict[tuple[int, str], Decimal]:
     """(request id, currency) → the request's lowest current quote in that currency (each
     vendor's latest quote counts)."""
@@ -199,13 +168,14 @@ def account_inputs(
     for a in accounts:
         assert a.msg is not None and a.handover is not None
         since = day_start(a.handover, pod.zone)
-        cents = _to_date(session, a.customer_key, a.currency, now) - _to_date(
-            session, a.customer_key, a.currency, since
+        conn = session.connection()
+        cents = claim_ledger.to_date(conn, a.customer_key, a.currency, now) - (
+            claim_ledger.to_date(conn, a.customer_key, a.currency, since)
         )
         to_date = Decimal(cents) / 100
         reached_on = None
         if to_date >= a.msg:
-            at = _reached_at(session, a.customer_key, a.currency, since, int(a.msg * 100))
+            at = claim_ledger.reached_at(conn, a.customer_key, a.currency, since, int(a.msg * 100))
             reached_on = at.astimezone(pod.zone).date() if at is not None else today
         out.append(
             AccountInputs(
@@ -457,7 +427,10 @@ def backtest(session: Session, pod: Pod, today: date) -> Backtest:
             continue
         if row.account_id not in reached_cache:
             since = day_start(row.handover, pod.zone)
-            at = _reached_at(session, account.customer_key, row.currency, since, int(row.msg * 100))
+            at = claim_ledger.reached_at(
+                session.connection(), account.customer_key, row.currency, since,
+                int(row.msg * 100),
+            )  # fmt: skip
             reached_cache[row.account_id] = at.astimezone(pod.zone).date() if at else None
         actual = reached_cache[row.account_id]
         if actual is not None and row.reach_on is not None:

@@ -34,11 +34,12 @@ from sqlalchemy import (
     BigInteger,
     ColumnElement,
     and_,
-    bindparam,
+    case,
     exists,
     func,
     or_,
     select,
+    true,
     type_coerce,
 )
 from sqlalchemy.orm import Session
@@ -62,6 +63,7 @@ from bot.domain.holds import HeldClock
 from bot.domain.kpis import (
     TARGET_KINDS,
     AccountFact,
+    BenchmarkTotal,
     ClaimFact,
     ContractFact,
     MentionFact,
@@ -284,7 +286,11 @@ def load_facts(
         Request.closed_at >= first,
         Request.closed_at < judged_until,
     )
-    request_rows = session.connection().execute(
+    # Every approved claim's figures recorded at its decision (`bot.db.claim_ledger`)? Else
+    # (claims written around the use cases, until restated) the replays below, as before.
+    recorded = not claim_ledger.any_unrecorded(session)
+    # With both recorded, no rule judges request rows: none is read.
+    request_rows = () if clocks_recorded and recorded else session.connection().execute(
         select(
             Request.id, Request.kind.label("kind"), Request.created_at, Request.buyer_id,
             Request.qualified_at, Request.analyst_id, Request.assigned_at, Request.closed_at,
@@ -365,12 +371,15 @@ def load_facts(
     # 4. The quarter's savings, summed.
     savings = quarter_savings(session, pod, pod_id, quarter, now)
 
-    # Every approved claim's figures recorded at its decision (`bot.db.claim_ledger`)? Else
-    # (claims written around the use cases, until restated) the replays below, as before.
-    recorded = not claim_ledger.any_unrecorded(session)
-
-    # 5. Benchmark attainment: the claims of the POD's requests closed won in the quarter.
-    claims = _won_claims(session, pod_id, scope, closed_in, recorded)
+    # 5. Benchmark attainment: the POD's requests closed won in the quarter, counted per buyer
+    # in SQL by their latest claim's recorded `beats_benchmark`; or (some claim not recorded)
+    # the claims, for the rule to judge.
+    claims: tuple[ClaimFact, ...] = ()
+    benchmarks: tuple[BenchmarkTotal, ...] | None = None
+    if recorded:
+        benchmarks = _benchmark_totals(session, pod, pod_id, quarter, now, since)
+    else:
+        claims = _won_claims(session, pod_id, scope, closed_in, recorded)
 
     # 6. The claims the customer milestones judge.
     if customers is None:
@@ -489,6 +498,7 @@ def load_facts(
         qualification=qualification,
         tat=tat,
         cadence=cadence,
+        benchmarks=benchmarks,
     )
 
 
@@ -524,6 +534,61 @@ def _claim_facts(
         )
         for c in rows
     )
+
+
+def _benchmark_totals(
+    session: Session, pod: Pod, pod_id: int, quarter: Quarter, now: datetime, since: datetime
+) -> tuple[BenchmarkTotal, ...]:
+    """The POD's requests closed won in the quarter (by their local day, to `now`'s), counted
+    per buyer as `benchmark_attainment` judges them: each by its latest claim effective at
+    `now` within the scope the whole-history engine reads (decided from `since`, or of a
+    request closed in the quarter), whose approval recorded whether it beat its tool's
+    benchmark then (`beats_benchmark`; NULL: no benchmark, counted apart); none: a miss.
+    One aggregate SELECT."""
+    first, after = _quarter_bounds(pod, quarter, now)
+    last = min(now, _start_of(pod, quarter.end + timedelta(days=1)))
+    won = and_(
+        Request.pod_id == pod_id,
+        Request.outcome == Outcome.WON.value,
+        Request.closed_at >= first,
+        Request.closed_at < after,
+        # Among the requests the engine reads (their clocks touch the quarter).
+        or_(
+            and_(Request.created_at >= first, Request.created_at < last),
+            Request.closed_at < last,
+            Request.assigned_at < last,
+        ),
+    )
+    # Each request's latest claim (by decision, then id), its verdict: 1 beat its benchmark,
+    # 0 did not, 2 had none (counted apart); NULL: no claim (a miss). One lookup per won
+    # request in `ix_savings_claims_approved_request_id`, which holds every column it reads.
+    beats = SavingsClaim.beats_benchmark
+    verdict = (
+        select(case((beats.is_(None), 2), (beats == true(), 1), else_=0))
+        .where(
+            SavingsClaim.request_id == Request.id,
+            effective_claim(now),
+            or_(SavingsClaim.decided_at >= since, Request.closed_at < last),
+        )
+        .order_by(SavingsClaim.decided_at.desc(), SavingsClaim.id.desc())
+        .limit(1)
+        .correlate(Request)
+        .scalar_subquery()
+    )
+    # One small integer per won request, counted here: grouped in SQL, SQLite would look each
+    # verdict up twice (once to group, once to output).
+    rows = session.connection().execute(select(Request.buyer_id, verdict).where(won))
+    counts: dict[str | None, list[int]] = {}
+    for buyer, outcome in rows:  # [passed, judged, apart] per buyer
+        totals = counts.get(buyer)
+        if totals is None:
+            totals = counts[buyer] = [0, 0, 0]
+        if outcome == 2:
+            totals[2] += 1
+        else:
+            totals[1] += 1
+            totals[0] += outcome == 1
+    return tuple(BenchmarkTotal(buyer, *totals) for buyer, totals in counts.items())
 
 
 def _won_claims(
@@ -635,6 +700,10 @@ def _gdr_claims(
     ]
     if not judged:
         return ()
+    if recorded:
+        reached = _gdr_reached(session, pod, judged, key_of_account, now, since, last_day)
+        if reached is not None:
+            return reached
     before = _start_of(pod, first_day)
     earlier = [a for a in judged if a.handover_on < first_day]  # type: ignore[operator]
     prefix: dict[str, Decimal] = {}
@@ -715,29 +784,53 @@ def _gdr_claims(
     return tuple(facts)
 
 
-_CLAIMS = SavingsClaim.__table__.c
-# A customer's recorded savings in a currency decided before an instant, in cents: the last
-# counted claim's running total, by `ix_savings_claims_customer_key_currency_decided_at`. One
-# statement built once (its compiled form cached), run per account and bound.
-_TO_DATE = (
-    select(_cents(_CLAIMS.customer_to_date))
-    .where(
-        _CLAIMS.customer_key == bindparam("key"),
-        _CLAIMS.currency == bindparam("currency"),
-        _CLAIMS.decided_at < bindparam("before", type_=_CLAIMS.decided_at.type),
-        _CLAIMS.customer_to_date.is_not(None),
-    )
-    .order_by(_CLAIMS.decided_at.desc(), _CLAIMS.id.desc())
-    .limit(1)
-)
-
-
-def _to_date(session: Session, key: str, currency: str, before: datetime) -> int:
-    """The customer's recorded savings in `currency` decided before `before`, in cents."""
-    found = session.connection().execute(
-        _TO_DATE, {"key": key, "currency": currency, "before": before}
-    )
-    return int(found.scalar() or 0)
+def _gdr_reached(
+    session: Session,
+    pod: Pod,
+    judged: list[AccountFact],
+    key_of_account: dict[str, str],
+    now: datetime,
+    since: datetime,
+    last_day: date,
+) -> tuple[ClaimFact, ...] | None:
+    """GDR's facts from the recorded running totals: for each account, the first claim from
+    its handover to min(the quarter's last day as of `now`, its term end) whose customer's
+    savings to date reach the savings before its handover plus its MSG — one statement per
+    account — as one fact of the MSG's amount on that claim's instant (the rule then sees the
+    MSG reached that day, as it would summing every claim). None when the running totals
+    are not what the scoped engine counts as of `now`: a claim they count no longer was still
+    counted then (revised after `now`), or a handover before the engine's scope (`since`)."""
+    handovers = {a.account_id: _start_of(pod, a.handover_on) for a in judged}  # type: ignore[arg-type]
+    if min(handovers.values()) < since:
+        return None
+    keys = [key_of_account[a.account_id] for a in judged]
+    conn = session.connection()
+    revised_since = conn.execute(
+        select(SavingsClaim.id)
+        .where(SavingsClaim.superseded_at > now, SavingsClaim.customer_key.in_(keys))
+        .limit(1)
+    ).first()
+    if revised_since is not None:
+        return None
+    # Decided by `now` (stored to the microsecond).
+    by_now = now + timedelta(microseconds=1)
+    facts = []
+    for n, a in enumerate(judged, start=1):
+        assert a.msg is not None and a.term_end is not None
+        until = min(by_now, _start_of(pod, min(last_day, a.term_end) + timedelta(days=1)))
+        at = claim_ledger.reached_at(
+            conn, key_of_account[a.account_id], a.msg.currency, handovers[a.account_id],
+            int(a.msg.amount * 100), until,
+        )  # fmt: skip
+        if at is not None:
+            facts.append(
+                ClaimFact(
+                    claim_id=-n, request_id=-n, buyer_id=None, customer=a.customer,
+                    kind=ClaimKind.SAVINGS, status=ClaimStatus.APPROVED, baseline=a.msg,
+                    final=Money(Decimal(0), a.msg.currency), decided_at=at,
+                )
+            )  # fmt: skip
+    return tuple(facts)
 
 
 def _savings_before(
@@ -762,8 +855,9 @@ def _savings_before(
         handover = _start_of(pod, a.handover_on)  # type: ignore[arg-type]
         low = max(handover, since)
         if low < before:
-            cents[key] = _to_date(session, key, currency, before) - _to_date(
-                session, key, currency, low
+            conn = session.connection()
+            cents[key] = claim_ledger.to_date(conn, key, currency, before) - claim_ledger.to_date(
+                conn, key, currency, low
             )
         windows.append((key, currency, handover, low))
     # Counted as of `now`, though a revision approved since supersedes them.

@@ -12,6 +12,7 @@ from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
 from bot.config import Config, Pod
+from bot.db import claim_ledger
 from bot.db.forecast import latest_at_risk
 from bot.db.kpis import ALL, load_facts
 from bot.db.models import Account, AtsSnapshot, PodRow, Request, SavingsClaim
@@ -44,10 +45,15 @@ def _ats_of_week(session: Session, pod_id: int, week: str, currency: str) -> Dec
 
 def _approved_to_date(session: Session, account: Account) -> Decimal:
     """The customer's approved savings (baseline − final, revisions counted once) in the
-    account's currency, all time."""
-    total = Decimal(0)
-    for baseline, final in session.execute(
-        select(SavingsClaim.baseline, SavingsClaim.final)
+    account's currency, all time: the claim ledger's running total (one index lookup), or,
+    while some approved claim is not recorded yet, their sum."""
+    conn = session.connection()
+    if not claim_ledger.any_unrecorded(conn):
+        cents = claim_ledger.to_date(conn, account.customer_key, account.currency)
+        # As the sum of the amounts reads: two places, or 0 with nothing approved.
+        return (Decimal(cents) / 100).quantize(Decimal("0.01")) if cents else Decimal(0)
+    total = session.execute(
+        select(func.sum(SavingsClaim.baseline), func.sum(SavingsClaim.final))
         .join(Request, Request.id == SavingsClaim.request_id)
         .where(
             Request.customer_key == account.customer_key,
@@ -55,9 +61,8 @@ def _approved_to_date(session: Session, account: Account) -> Decimal:
             SavingsClaim.superseded_at.is_(None),
             SavingsClaim.currency == account.currency,
         )
-    ):
-        total += baseline - final
-    return total
+    ).one()
+    return total[0] - total[1] if total[0] is not None else Decimal(0)
 
 
 def pod_standing(session: Session, config: Config, pod: Pod, now: datetime) -> PodStanding:

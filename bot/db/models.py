@@ -220,6 +220,14 @@ class Request(Base):
         Index(
             "ix_requests_claim_scope", *("id", "pod_id", "buyer_id", "customer_key", "import_id")
         ),
+        # The POD's requests closed won, by close time, with what benchmark attainment asks of
+        # them (`bot.db.kpis`, migration 0035).
+        Index(
+            "ix_requests_won",
+            *("pod_id", "closed_at", "buyer_id", "created_at", "assigned_at", "outcome"),
+            sqlite_where=text("outcome = 'won'"),
+            postgresql_where=text("outcome = 'won'"),
+        ),
         # The POD's breaches, longest past first (a Home's lists).
         Index("ix_requests_pod_stage_tat_due_at", "pod_id", "stage", "tat_due_at", "import_id"),
         Index(
@@ -569,6 +577,14 @@ class SavingsClaim(Base):
             "ix_savings_claims_customer_key_currency_decided_at",
             *("customer_key", "currency", "decided_at", "id", "customer_to_date"),
         ),
+        # A request's approved claims, latest first, with whether each beat its benchmark:
+        # benchmark attainment's lookup per won request (migration 0035).
+        Index(
+            "ix_savings_claims_approved_request_id",
+            *("request_id", "decided_at", "id", "superseded_at", "beats_benchmark", "status"),
+            sqlite_where=text("status = 'approved'"),
+            postgresql_where=text("status = 'approved'"),
+        ),
         Index(
             "ix_savings_claims_superseded_at",
             "superseded_at",
@@ -631,6 +647,9 @@ class SavingsClaim(Base):
     tool_percent_sum: Mapped[str | None] = mapped_column(String(64))
     tool_requests: Mapped[int | None] = mapped_column(Integer)
     customer_to_date: Mapped[Decimal | None] = mapped_column(MoneyAmount)
+    # Whether this claim passed against that benchmark (`bot.domain.kpis.beats_benchmark`):
+    # NULL with no benchmark, so benchmark attainment is counted in SQL (migration 0035).
+    beats_benchmark: Mapped[bool | None] = mapped_column(Boolean)
 
 
 class ClaimApproval(Base):
@@ -684,7 +703,7 @@ class Contract(Base):
         # Upsert key of the SaaS stack: one contract per customer and tool, by `name_key`.
         Index("uq_contracts_customer_key_tool_key", "customer_key", "tool_key", unique=True),
         Index("ix_contracts_renewal_date", "renewal_date"),
-        # `/proc benchmark` reads a tool's contracts in a POD (migration 0037).
+        # `/proc benchmark` reads a tool's contracts in a POD (migration 0036).
         Index("ix_contracts_tool_key_pod_id", "tool_key", "pod_id"),
     )
 

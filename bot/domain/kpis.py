@@ -76,6 +76,7 @@ __all__ = [
     "TAT_DAYS",
     "UPDATE_CADENCE_BAR",
     "AccountFact",
+    "BenchmarkTotal",
     "ClaimFact",
     "ContractFact",
     "Kpi",
@@ -90,7 +91,9 @@ __all__ = [
     "UpdateFact",
     "accounts_in_favorable_health",
     "ats_uploaded",
+    "beats_benchmark",
     "benchmark_attainment",
+    "benchmark_attainment_of",
     "buyer_quota_of",
     "buyer_savings_quota",
     "buyers_at_quota",
@@ -331,6 +334,19 @@ class SavingsTotal:
     currency: str
     amount: Decimal  # Σ baseline − final
     claims: int
+
+
+@dataclass(frozen=True)
+class BenchmarkTotal:
+    """One buyer's requests closed won in a quarter as of an instant, counted as
+    `benchmark_attainment` judges them: passed, judged (`total`) and with no benchmark
+    (`apart`). What `benchmark_attainment_of` reads (a database can count them with SQL from
+    each claim's recorded `beats_benchmark`)."""
+
+    buyer_id: str | None
+    passed: int
+    total: int
+    apart: int
 
 
 @dataclass(frozen=True)
@@ -677,14 +693,40 @@ def benchmark_attainment(
         if claim is None:
             total += 1
             continue
-        bm = claim.benchmark_percent
-        if bm is None or bm == 0:
+        beats = beats_benchmark(claim.savings, claim.baseline.amount, claim.benchmark_percent)
+        if beats is None:
             apart += 1
             continue
         total += 1
-        base = claim.baseline.amount
-        # savings % ≥ 70 % × benchmark, without dividing: savings × 100 ≥ 0.7 × bm × baseline.
-        passed += claim.savings * HUNDRED >= BENCHMARK_SHARE * bm * base
+        passed += beats
+    return _share(
+        "benchmark_attainment", passed, total, BENCHMARK_ATTAINMENT_BAR,
+        running=_running(quarter, as_of), apart=apart, subject=buyer_id,
+    )  # fmt: skip
+
+
+def beats_benchmark(savings: Decimal, baseline: Decimal, benchmark: Decimal | None) -> bool | None:
+    """Whether a claim saving `savings` of `baseline` passes against the tool's `benchmark` %
+    (its savings % ≥ BENCHMARK_SHARE of it); None with no benchmark (none yet, or 0): counted
+    apart. What `benchmark_attainment` judges, and what each approval records
+    (`bot.db.claim_ledger`)."""
+    if benchmark is None or benchmark == 0:
+        return None
+    # savings % ≥ 70 % × benchmark, without dividing: savings × 100 ≥ 0.7 × bm × baseline.
+    return savings * HUNDRED >= BENCHMARK_SHARE * benchmark * baseline
+
+
+def benchmark_attainment_of(
+    totals: Iterable[BenchmarkTotal],
+    quarter: Quarter,
+    buyer_id: str | None = None,
+    as_of: date | None = None,
+) -> Kpi:
+    """`benchmark_attainment` from the won requests already counted per buyer."""
+    passed = total = apart = 0
+    for t in totals:
+        if buyer_id is None or t.buyer_id == buyer_id:
+            passed, total, apart = passed + t.passed, total + t.total, apart + t.apart
     return _share(
         "benchmark_attainment", passed, total, BENCHMARK_ATTAINMENT_BAR,
         running=_running(quarter, as_of), apart=apart, subject=buyer_id,

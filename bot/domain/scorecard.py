@@ -12,6 +12,7 @@ from bot.domain import kpis
 from bot.domain.grammar import GrammarError, customer_name
 from bot.domain.kpis import (
     AccountFact,
+    BenchmarkTotal,
     CadenceTotal,
     ClaimFact,
     ContractFact,
@@ -82,6 +83,9 @@ class KpiFacts:
     qualification: QualificationTotals | None = None
     tat: tuple[TatTotal, ...] | None = None
     cadence: tuple[CadenceTotal, ...] | None = None
+    # Read scoped: the quarter's won requests counted per buyer in SQL from each latest claim's
+    # recorded `beats_benchmark`. None: judged from `requests` and `claims`.
+    benchmarks: tuple[BenchmarkTotal, ...] | None = None
 
     @property
     def as_of_day(self) -> date:
@@ -125,6 +129,15 @@ class KpiFacts:
             self.requests, self.updates, self.calendar, self.quarter, self.as_of, buyer_id
         )
 
+    def benchmark_attainment(self, buyer_id: str | None = None) -> Kpi:
+        """The benchmark attainment of the POD's (or `buyer_id`'s) won requests."""
+        q, day = self.quarter, self.as_of_day
+        if self.benchmarks is not None:
+            return kpis.benchmark_attainment_of(self.benchmarks, q, buyer_id, day)
+        return kpis.benchmark_attainment(
+            self.requests, self.claims, self.calendar, q, buyer_id, day
+        )
+
     @property
     def milestone_claims(self) -> tuple[ClaimFact, ...]:
         """The claims the customer milestones (FTV, MSG, PSE, GDR) judge."""
@@ -144,13 +157,13 @@ class Scorecard:
 def member_scorecard(facts: KpiFacts, member: str, role: str) -> Scorecard:
     """A buyer's (or em's) savings quota, benchmark attainment, TAT adherence, update cadence
     and reply time; an analyst's qualifications within TAT and reply time; a csm's reply time."""
-    q, cal, day = facts.quarter, facts.calendar, facts.as_of_day
+    q, day = facts.quarter, facts.as_of_day
     lines: list[Kpi] = []
     if counts_as_buyer(role):
         target = next((t.target for t in facts.targets if t.buyer_id == member), None)
         lines += [
             kpis.buyer_quota_of(facts.quarter_savings(), member, target, q, day),
-            kpis.benchmark_attainment(facts.requests, facts.claims, cal, q, member, day),
+            facts.benchmark_attainment(member),
             facts.negotiation_tat(member),
             facts.update_cadence(member),
         ]
@@ -182,7 +195,7 @@ def pod_scorecard(facts: KpiFacts, pod_key: str, analysts: list[str]) -> Scoreca
     lines = [
         kpis.pod_net_savings_of(savings, facts.pod_target, facts.currency, q, day),
         kpis.buyers_at_quota_of(savings, facts.targets, q, day),
-        kpis.benchmark_attainment(facts.requests, facts.claims, cal, q, None, day),
+        facts.benchmark_attainment(),
         facts.negotiation_tat(),
     ]
     # The quarter's requests judged once for the POD and every analyst.

@@ -1,4 +1,4 @@
-"""0037 gives contracts a plan key (`name_key(plan)`, as quote lines have), filled for the
+"""0036 gives contracts a plan key (`name_key(plan)`, as quote lines have), filled for the
 contracts already stored, and takes it away again on downgrade."""
 
 from __future__ import annotations
@@ -31,7 +31,7 @@ def _columns(db: Database) -> set[str]:
     return {column["name"] for column in inspect(db.engine).get_columns("contracts")}
 
 
-def test_0037_fills_the_plan_keys_and_downgrade_drops_them(at_0033: Database) -> None:
+def test_0036_fills_the_plan_keys_and_downgrade_drops_them(at_0033: Database) -> None:
     with at_0033.engine.begin() as connection:
         connection.execute(
             text("INSERT INTO pods (id, key, name, channel, timezone, active) "
@@ -47,7 +47,7 @@ def test_0037_fills_the_plan_keys_and_downgrade_drops_them(at_0033: Database) ->
                      "'2026-11-23 10:00:00', 100, :plan)"),
                 {"c": customer, "key": customer.lower(), "plan": plan},
             )  # fmt: skip
-    upgrade(at_0033.engine, "0037")
+    upgrade(at_0033.engine, "0036")
     with at_0033.engine.connect() as connection:
         keys = connection.execute(text("SELECT customer, plan_key FROM contracts ORDER BY id"))
         assert [tuple(row) for row in keys] == [("Acme", "professional"), ("Globex", None)]
@@ -58,5 +58,5 @@ def test_0037_fills_the_plan_keys_and_downgrade_drops_them(at_0033: Database) ->
         command.downgrade(config, "0033")
     assert current_revision(at_0033.engine) == "0033"
     assert "plan_key" not in _columns(at_0033)
-    upgrade(at_0033.engine, "0037")
+    upgrade(at_0033.engine, "0036")
     assert "plan_key" in _columns(at_0033)

@@ -53,4 +53,4 @@ def test_0034_adds_the_request_clocks_and_takes_them_away(at_0033: Database) -> 
     assert columns == set() and events == set()
     assert "ix_request_events_kind_at" in indexes
     assert "ix_request_events_update_days" not in indexes
-    assert upgrade(at_0033.engine) == ("0033", "0034")
+    assert upgrade(at_0033.engine, "0034") == ("0033", "0034")

@@ -5,8 +5,8 @@ counts a contract's seats and annual amount as a deal of its tool and plan.
 database folds names the way `name_key` does) and written with the plan from now on; a tool's
 contracts in a POD are found by an index.
 
-Revision ID: 0037
-Revises: 0033
+Revision ID: 0036
+Revises: 0035
 Create Date: 2026-12-07 22:00:00.000000
 """
 
@@ -17,8 +17,8 @@ from alembic import op
 
 from bot.domain.names import name_key
 
-revision: str = "0037"
-down_revision: str | None = "0033"
+revision: str = "0036"
+down_revision: str | None = "0035"
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
 
