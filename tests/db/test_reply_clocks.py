@@ -50,7 +50,7 @@ def test_restate_records_the_reply_clocks_and_the_figures_stay_the_same(
     url = db.engine.url.render_as_string(hide_password=False)
     restated = podbot("db", "restate", "--config", str(TEST_CONFIG), "--database-url", url)
     assert restated.returncode == 0, restated.stderr
-    assert restated.stdout.endswith("Recorded the reply clocks of 3 mentions.\n")
+    assert "Recorded the reply clocks of 3 mentions.\n" in restated.stdout
     with db.reading() as session:
         rows = session.execute(
             select(PendingResponse.mentioned_at, PendingResponse.reply_late_from,
