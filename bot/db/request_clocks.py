@@ -413,7 +413,7 @@ def cadence_totals(
         return None
     if executor.execute(unrecorded_of, bounds).scalar():
         return None
-    hits: dict[str | None, int] = dict(executor.execute(hits_of, bounds).tuples().all())
+    hits: dict[str | None, int] = {row[0]: row[1] for row in executor.execute(hits_of, bounds)}
     return tuple(
         CadenceTotal(key or None, hits.get(key or None, 0), total) for key, total, _ in days
     )
