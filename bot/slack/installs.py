@@ -434,12 +434,6 @@ class RateLimitRetry(RateLimitErrorRetryHandler):
         return super()._can_retry(state=state, request=request, response=response, error=error)
 
 
-def act_for(workspace: str | None) -> None:
-    """This thread's (and its after-ack tasks') calls go with that workspace's token from now
-    on (OAuth mode: set for each request Slack sends, before its listener runs)."""
-    _ACTING.set(workspace)
-
-
 class CarryingWorkspace(Executor):
     """An executor whose tasks run in the context they were submitted from, so what follows
     an ack (a modal, an ephemeral) goes with the token of the workspace the request came from."""
