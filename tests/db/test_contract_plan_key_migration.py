@@ -3,28 +3,11 @@ contracts already stored, and takes it away again on downgrade."""
 
 from __future__ import annotations
 
-from collections.abc import Iterator
-from pathlib import Path
-
-import pytest
 from alembic import command
 from sqlalchemy import inspect, text
 
 from bot.db.migrate import alembic_config, current_revision, upgrade
 from bot.db.session import Database
-
-
-@pytest.fixture(params=["sqlite", pytest.param("postgresql", marks=pytest.mark.postgres)])
-def at_0033(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[Database]:
-    url = (
-        f"sqlite:///{tmp_path / 'empty.db'}"
-        if request.param == "sqlite"
-        else request.getfixturevalue("empty_postgres_url")
-    )
-    db = Database(url)
-    upgrade(db.engine, "0033")
-    yield db
-    db.dispose()
 
 
 def _columns(db: Database) -> set[str]:

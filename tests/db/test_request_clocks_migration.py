@@ -3,10 +3,6 @@ updates (`bot.db.request_clocks`), and takes them away again. On SQLite and Post
 
 from __future__ import annotations
 
-from collections.abc import Iterator
-from pathlib import Path
-
-import pytest
 from alembic import command
 from sqlalchemy import inspect
 
@@ -14,19 +10,6 @@ from bot.db.migrate import alembic_config, current_revision, upgrade
 from bot.db.session import Database
 
 CLOCKS = {"triage_due_by", "tat_due_by", "cadence_from", "cadence_stop"}
-
-
-@pytest.fixture(params=["sqlite", pytest.param("postgresql", marks=pytest.mark.postgres)])
-def at_0033(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[Database]:
-    url = (
-        f"sqlite:///{tmp_path / 'old.db'}"
-        if request.param == "sqlite"
-        else request.getfixturevalue("empty_postgres_url")
-    )
-    db = Database(url)
-    upgrade(db.engine, "0033")
-    yield db
-    db.dispose()
 
 
 def _shape(db: Database) -> tuple[set[str], set[str], set[str]]:
